@@ -1,0 +1,100 @@
+//! Codes from required value sets, generated as Rust enums.
+
+/// A code of a required, enumerable value set, generated as a Rust enum
+/// (for example `fhir_model::r4::AdministrativeGender`).
+///
+/// ```
+/// use fhir_model::CodeEnum;
+/// use fhir_model::r4::AdministrativeGender;
+///
+/// let g: AdministrativeGender = "female".parse().unwrap();
+/// assert_eq!(g, AdministrativeGender::Female);
+/// assert_eq!(g.as_str(), "female");
+/// assert_eq!(AdministrativeGender::from_code("Female"), None); // codes are case-sensitive
+/// ```
+pub trait CodeEnum: Sized + Copy + 'static {
+    /// The value set's name, for messages.
+    const VALUE_SET: &'static str;
+    /// The value set's canonical URL.
+    const VALUE_SET_URL: &'static str;
+    /// Every code of the value set, in definition order.
+    const ALL: &'static [Self];
+
+    /// The enum value for a code, if the code is in the value set.
+    fn from_code(code: &str) -> Option<Self>;
+    /// The code as it is written in FHIR.
+    fn as_str(&self) -> &'static str;
+}
+
+/// The error of parsing a code outside its value set with `str::parse`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    /// The code that was given.
+    pub code: String,
+    /// The value set it is not in.
+    pub value_set: &'static str,
+}
+
+impl std::fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "code \"{}\" is not in the value set {}",
+            self.code, self.value_set
+        )
+    }
+}
+
+impl std::error::Error for UnknownCode {}
+
+/// A resource type of the model (e.g. `fhir_model::r4::Patient`), named as in `resourceType`.
+///
+/// ```
+/// use fhir_model::TypedResource;
+/// use fhir_model::r4::Patient;
+///
+/// assert_eq!(Patient::TYPE, "Patient");
+/// ```
+pub trait TypedResource {
+    /// The `resourceType`.
+    const TYPE: &'static str;
+}
+
+/// Display, FromStr, an inherent `as_str` and the JSON value impl of a generated code enum.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! code_enum_support {
+    ($name:ident) => {
+        impl $name {
+            /// The code as it is written in FHIR.
+            pub fn as_str(&self) -> &'static str {
+                <Self as $crate::CodeEnum>::as_str(self)
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::UnknownCode;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                <Self as $crate::CodeEnum>::from_code(s).ok_or_else(|| $crate::UnknownCode {
+                    code: s.to_owned(),
+                    value_set: <Self as $crate::CodeEnum>::VALUE_SET,
+                })
+            }
+        }
+        impl $crate::codec::PrimitiveValue for $name {
+            fn read(
+                r: &mut $crate::json::Reader<'_>,
+                _: $crate::codec::Kind,
+            ) -> Result<Self, $crate::Error> {
+                $crate::codec::read_code(r)
+            }
+            fn write(&self, w: &mut $crate::json::Writer) {
+                w.str(self.as_str())
+            }
+        }
+    };
+}

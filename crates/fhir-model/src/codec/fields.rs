@@ -1,0 +1,480 @@
+//! One reader and one writer helper per shape of field, called by the generated code.
+//!
+//! Every reader helper leaves its field as it was when it fails, so that lenient reading can go
+//! back and keep the property verbatim instead.
+
+use super::{
+    Blank, Choice, Complex, Kind, PrimitiveValue, ResourceValue, read_boxed, read_object,
+    write_object,
+};
+use crate::error::{Error, ErrorKind};
+use crate::json::{Reader, Writer};
+use crate::primitive::{ElementData, Primitive};
+
+type Elem<E> = Option<Box<ElementData<E>>>;
+
+impl Reader<'_> {
+    fn duplicate(&self) -> Error {
+        self.error(ErrorKind::Duplicate)
+    }
+
+    /// An optional complex element (0..1).
+    pub fn opt<T: Complex>(&mut self, field: &mut Option<T>) -> Result<(), Error> {
+        if field.is_some() {
+            return Err(self.duplicate());
+        }
+        let mut v = T::blank();
+        read_object(self, &mut v)?;
+        *field = Some(v);
+        Ok(())
+    }
+
+    /// A required complex element (1..1).
+    pub fn req<T: Complex>(&mut self, field: &mut T) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        let mut v = T::blank();
+        read_object(self, &mut v)?;
+        *field = v;
+        Ok(())
+    }
+
+    /// A repeating complex element (0..* or 1..*).
+    pub fn list<T: Complex>(&mut self, field: &mut Vec<T>) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        self.begin_array("array")?;
+        let mut first = true;
+        while self.next_item(&mut first)? {
+            let mut v = T::blank();
+            if let Err(e) = read_object(self, &mut v) {
+                let index = field.len();
+                field.clear();
+                return Err(e.at_index(index));
+            }
+            field.push(v);
+        }
+        if field.is_empty() {
+            return Err(self.error(ErrorKind::EmptyArray));
+        }
+        Ok(())
+    }
+
+    /// An optional element holding any resource (e.g. `Bundle.entry.resource`).
+    pub fn opt_resource<R: ResourceValue>(&mut self, field: &mut Option<R>) -> Result<(), Error> {
+        if field.is_some() {
+            return Err(self.duplicate());
+        }
+        *field = Some(R::read_json(self)?);
+        Ok(())
+    }
+
+    /// A repeating element holding any resources (e.g. `contained`).
+    pub fn list_resource<R: ResourceValue>(&mut self, field: &mut Vec<R>) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        self.begin_array("array")?;
+        let mut first = true;
+        while self.next_item(&mut first)? {
+            match R::read_json(self) {
+                Ok(v) => field.push(v),
+                Err(e) => {
+                    let index = field.len();
+                    field.clear();
+                    return Err(e.at_index(index));
+                }
+            }
+        }
+        if field.is_empty() {
+            return Err(self.error(ErrorKind::EmptyArray));
+        }
+        Ok(())
+    }
+
+    /// A plain string that JSON never splits (`Element.id`, `Extension.url`), optional.
+    pub fn attr_opt(&mut self, field: &mut Option<String>) -> Result<(), Error> {
+        if field.is_some() {
+            return Err(self.duplicate());
+        }
+        *field = Some(self.attr()?);
+        Ok(())
+    }
+
+    /// A plain string that JSON never splits, required.
+    pub fn attr_req(&mut self, field: &mut String) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        *field = self.attr()?;
+        Ok(())
+    }
+
+    fn attr(&mut self) -> Result<String, Error> {
+        let at = self.position().0;
+        let s = self.read_str()?;
+        if s.is_empty() {
+            let e = crate::value::InvalidValue::new("string", String::new(), "empty string");
+            return Err(self.error_at(ErrorKind::InvalidValue(e), at));
+        }
+        Ok(s.into_owned())
+    }
+
+    /// The value half of an optional primitive (`"birthDate": ...`).
+    pub fn prim_opt<T: PrimitiveValue, E>(
+        &mut self,
+        field: &mut Option<Primitive<T, E>>,
+        kind: Kind,
+    ) -> Result<(), Error> {
+        match field {
+            Some(p) => self.prim_req(p, kind),
+            None => {
+                *field = Some(Primitive::new(T::read(self, kind)?));
+                Ok(())
+            }
+        }
+    }
+
+    /// The element half of an optional primitive (`"_birthDate": {...}`).
+    pub fn prim_opt_ext<T, E: Complex>(
+        &mut self,
+        field: &mut Option<Primitive<T, E>>,
+    ) -> Result<(), Error> {
+        match field {
+            Some(p) => self.prim_req_ext(p),
+            None => {
+                let element = read_boxed(self)?;
+                *field = Some(Primitive {
+                    value: None,
+                    element: Some(element),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// The value half of a required primitive.
+    pub fn prim_req<T: PrimitiveValue, E>(
+        &mut self,
+        field: &mut Primitive<T, E>,
+        kind: Kind,
+    ) -> Result<(), Error> {
+        if field.value.is_some() {
+            return Err(self.duplicate());
+        }
+        field.value = Some(T::read(self, kind)?);
+        Ok(())
+    }
+
+    /// The element half of a required primitive.
+    pub fn prim_req_ext<T, E: Complex>(
+        &mut self,
+        field: &mut Primitive<T, E>,
+    ) -> Result<(), Error> {
+        if field.element.is_some() {
+            return Err(self.duplicate());
+        }
+        field.element = Some(read_boxed(self)?);
+        Ok(())
+    }
+
+    /// The value half of a repeating primitive: `"given": ["Pieter", null]`, where `null` only
+    /// keeps the place of an item that has extensions in `_given`.
+    pub fn prim_list<T: PrimitiveValue, E>(
+        &mut self,
+        field: &mut Vec<Primitive<T, E>>,
+        kind: Kind,
+    ) -> Result<(), Error> {
+        if field.iter().any(|p| p.value.is_some()) {
+            return Err(self.duplicate());
+        }
+        let old_len = field.len();
+        let result = self.prim_items(field, |r, p| {
+            if !r.take_null()? {
+                p.value = Some(T::read(r, kind)?);
+            }
+            Ok(())
+        });
+        if result.is_err() {
+            field.truncate(old_len);
+            field.iter_mut().for_each(|p| p.value = None);
+        }
+        result
+    }
+
+    /// The element half of a repeating primitive: `"_given": [null, {"extension": [...]}]`.
+    pub fn prim_list_ext<T, E: Complex>(
+        &mut self,
+        field: &mut Vec<Primitive<T, E>>,
+    ) -> Result<(), Error> {
+        if field.iter().any(|p| p.element.is_some()) {
+            return Err(self.duplicate());
+        }
+        let old_len = field.len();
+        let result = self.prim_items(field, |r, p| {
+            if !r.take_null()? {
+                p.element = Some(read_boxed(r)?);
+            }
+            Ok(())
+        });
+        if result.is_err() {
+            field.truncate(old_len);
+            field.iter_mut().for_each(|p| p.element = None);
+        }
+        result
+    }
+
+    /// Walks an array, handing each item's slot (created when the other half did not) to `item`.
+    fn prim_items<T, E>(
+        &mut self,
+        field: &mut Vec<Primitive<T, E>>,
+        mut item: impl FnMut(&mut Self, &mut Primitive<T, E>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.begin_array("array")?;
+        let mut first = true;
+        let mut index = 0;
+        while self.next_item(&mut first)? {
+            if field.len() <= index {
+                field.push(Primitive::default());
+            }
+            item(self, &mut field[index]).map_err(|e| e.at_index(index))?;
+            index += 1;
+        }
+        if index == 0 {
+            return Err(self.error(ErrorKind::EmptyArray));
+        }
+        Ok(())
+    }
+
+    /// A complex type of a choice element (e.g. `valueQuantity`).
+    pub fn choice<C, V: Complex>(
+        &mut self,
+        slot: &mut Option<C>,
+        make: fn(V) -> C,
+    ) -> Result<(), Error> {
+        if slot.is_some() {
+            return Err(self.error(ErrorKind::ConflictingChoice));
+        }
+        let mut v = V::blank();
+        read_object(self, &mut v)?;
+        *slot = Some(make(v));
+        Ok(())
+    }
+
+    /// The value half of a primitive type of a choice element (e.g. `valueString`).
+    pub fn choice_prim<C, T: PrimitiveValue, E>(
+        &mut self,
+        slot: &mut Option<C>,
+        kind: Kind,
+        get: fn(&mut C) -> Option<&mut Primitive<T, E>>,
+        make: fn(Primitive<T, E>) -> C,
+    ) -> Result<(), Error> {
+        match slot {
+            Some(chosen) => match get(chosen) {
+                Some(p) => self.prim_req(p, kind),
+                None => Err(self.error(ErrorKind::ConflictingChoice)),
+            },
+            None => {
+                *slot = Some(make(Primitive::new(T::read(self, kind)?)));
+                Ok(())
+            }
+        }
+    }
+
+    /// The element half of a primitive type of a choice element (e.g. `_valueString`).
+    pub fn choice_prim_ext<C, T, E: Complex>(
+        &mut self,
+        slot: &mut Option<C>,
+        get: fn(&mut C) -> Option<&mut Primitive<T, E>>,
+        make: fn(Primitive<T, E>) -> C,
+    ) -> Result<(), Error> {
+        match slot {
+            Some(chosen) => match get(chosen) {
+                Some(p) => self.prim_req_ext(p),
+                None => Err(self.error(ErrorKind::ConflictingChoice)),
+            },
+            None => {
+                let element: Elem<E> = Some(read_boxed(self)?);
+                *slot = Some(make(Primitive {
+                    value: None,
+                    element,
+                }));
+                Ok(())
+            }
+        }
+    }
+
+    /// The `resourceType` property inside a resource being read as its own type.
+    pub fn resource_type(&mut self, expected: &'static str) -> Result<(), Error> {
+        let at = self.position().0;
+        let found = self.read_str()?;
+        if found != expected {
+            let kind = ErrorKind::WrongResourceType {
+                expected,
+                found: found.into_owned(),
+            };
+            return Err(self.error_at(kind, at));
+        }
+        Ok(())
+    }
+}
+
+impl Writer {
+    /// An optional complex element.
+    pub fn opt<T: Complex>(&mut self, key: &str, field: &Option<T>) {
+        if let Some(v) = field {
+            self.key(key);
+            write_object(self, v);
+        }
+    }
+
+    /// A required complex element; left out while empty (absent in lenient input).
+    pub fn req<T: Complex>(&mut self, key: &str, field: &T) {
+        if !field.is_empty() {
+            self.key(key);
+            write_object(self, field);
+        }
+    }
+
+    /// A repeating complex element.
+    pub fn list<T: Complex>(&mut self, key: &str, field: &[T]) {
+        if field.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.begin_array();
+        for v in field {
+            self.item();
+            write_object(self, v);
+        }
+        self.end_array();
+    }
+
+    /// An optional resource.
+    pub fn opt_resource<R: ResourceValue>(&mut self, key: &str, field: &Option<R>) {
+        if let Some(v) = field {
+            self.key(key);
+            v.write_json(self);
+        }
+    }
+
+    /// Repeating resources.
+    pub fn list_resource<R: ResourceValue>(&mut self, key: &str, field: &[R]) {
+        if field.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.begin_array();
+        for v in field {
+            self.item();
+            v.write_json(self);
+        }
+        self.end_array();
+    }
+
+    /// An optional plain string.
+    pub fn attr_opt(&mut self, key: &str, field: &Option<String>) {
+        if let Some(v) = field {
+            self.key(key);
+            self.str(v);
+        }
+    }
+
+    /// A required plain string; left out while empty.
+    pub fn attr_req(&mut self, key: &str, field: &str) {
+        if !field.is_empty() {
+            self.key(key);
+            self.str(field);
+        }
+    }
+
+    /// An optional primitive: its value under `key`, its id and extensions under `ext_key`.
+    pub fn prim_opt<T: PrimitiveValue, E: Complex>(
+        &mut self,
+        key: &str,
+        ext_key: &str,
+        field: &Option<Primitive<T, E>>,
+    ) {
+        if let Some(p) = field {
+            self.prim_req(key, ext_key, p);
+        }
+    }
+
+    /// A required primitive.
+    pub fn prim_req<T: PrimitiveValue, E: Complex>(
+        &mut self,
+        key: &str,
+        ext_key: &str,
+        field: &Primitive<T, E>,
+    ) {
+        if let Some(v) = &field.value {
+            self.key(key);
+            v.write(self);
+        }
+        if let Some(e) = field.element.as_deref().filter(|e| !e.is_empty()) {
+            self.key(ext_key);
+            write_object(self, e);
+        }
+    }
+
+    /// A repeating primitive: the value array and the element array, aligned with `null`s.
+    pub fn prim_list<T: PrimitiveValue, E: Complex>(
+        &mut self,
+        key: &str,
+        ext_key: &str,
+        field: &[Primitive<T, E>],
+    ) {
+        if field.is_empty() {
+            return;
+        }
+        let has_element = |p: &Primitive<T, E>| p.element.as_deref().is_some_and(|e| !e.is_empty());
+        let any_value = field.iter().any(|p| p.value.is_some());
+        let any_element = field.iter().any(has_element);
+        // Items with neither half (read from bare `null`s) still need the value array to exist.
+        if any_value || !any_element {
+            self.key(key);
+            self.begin_array();
+            for p in field {
+                self.item();
+                match &p.value {
+                    Some(v) => v.write(self),
+                    None => self.null(),
+                }
+            }
+            self.end_array();
+        }
+        if any_element {
+            self.key(ext_key);
+            self.begin_array();
+            for p in field {
+                self.item();
+                match p.element.as_deref().filter(|e| !e.is_empty()) {
+                    Some(e) => write_object(self, e),
+                    None => self.null(),
+                }
+            }
+            self.end_array();
+        }
+    }
+
+    /// An optional choice element.
+    pub fn choice_opt<C: Choice>(&mut self, field: &Option<C>) {
+        if let Some(c) = field {
+            c.write_json(self);
+        }
+    }
+
+    /// A required choice element; left out while empty.
+    pub fn choice_req<C: Choice>(&mut self, field: &C) {
+        if !field.is_empty() {
+            field.write_json(self);
+        }
+    }
+}
+
+/// Keeps `Blank` reachable for generated code through this module as well.
+pub fn blank<T: Blank>() -> T {
+    T::blank()
+}

@@ -1,0 +1,484 @@
+//! A pull reader over JSON text: the token level that the generated code drives.
+//!
+//! It is not generic over an input source on purpose: one instantiation keeps the model's
+//! compile time low, and reading from a byte slice lets lenient mode go back to the start of a
+//! value and keep it verbatim when it does not fit the model.
+
+use std::borrow::Cow;
+
+use super::JsonValue;
+use crate::ParseOptions;
+use crate::error::{Error, ErrorKind};
+
+/// How deeply objects and arrays may nest; deeper input is refused instead of overflowing the stack.
+const MAX_DEPTH: u32 = 256;
+
+/// The reader state: the input, the position, and the options in force.
+pub struct Reader<'a> {
+    src: &'a [u8],
+    pos: usize,
+    depth: u32,
+    strict: bool,
+}
+
+/// The kind of the next JSON value, from its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peek {
+    /// `{`
+    Object,
+    /// `[`
+    Array,
+    /// `"`
+    String,
+    /// a digit or `-`
+    Number,
+    /// `true` or `false`
+    Bool,
+    /// `null`
+    Null,
+}
+
+impl Peek {
+    /// A word for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Peek::Object => "object",
+            Peek::Array => "array",
+            Peek::String => "string",
+            Peek::Number => "number",
+            Peek::Bool => "boolean",
+            Peek::Null => "null",
+        }
+    }
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `input`.
+    pub fn new(input: &'a str, options: ParseOptions) -> Reader<'a> {
+        Reader {
+            src: input.as_bytes(),
+            pos: 0,
+            depth: 0,
+            strict: options.strict,
+        }
+    }
+
+    /// Whether strict mode is on: unknown elements, missing required ones and invalid values are errors.
+    #[inline]
+    pub fn strict(&self) -> bool {
+        self.strict
+    }
+
+    /// The byte position, to come back to with [`Reader::rewind`].
+    #[inline]
+    pub fn position(&self) -> (usize, u32) {
+        (self.pos, self.depth)
+    }
+
+    /// Goes back to a position taken with [`Reader::position`].
+    #[inline]
+    pub fn rewind(&mut self, at: (usize, u32)) {
+        self.pos = at.0;
+        self.depth = at.1;
+    }
+
+    /// An error of `kind` at the current position.
+    pub fn error(&self, kind: ErrorKind) -> Error {
+        Error::new(kind, self.pos)
+    }
+
+    /// An error of `kind` at byte `offset`.
+    pub fn error_at(&self, kind: ErrorKind, offset: usize) -> Error {
+        Error::new(kind, offset)
+    }
+
+    fn syntax(&self, msg: impl Into<String>) -> Error {
+        if self.pos >= self.src.len() {
+            Error::new(ErrorKind::UnexpectedEnd, self.pos)
+        } else {
+            Error::new(ErrorKind::Syntax(msg.into()), self.pos)
+        }
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.src.get(self.pos) {
+            if b == b' ' || b == b'\n' || b == b'\r' || b == b'\t' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Checks that nothing but white space follows the document.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        self.skip_ws();
+        if self.pos < self.src.len() {
+            return Err(self.syntax("trailing characters after the JSON value"));
+        }
+        Ok(())
+    }
+
+    /// The kind of the next value, skipping white space first.
+    #[inline]
+    pub fn peek(&mut self) -> Result<Peek, Error> {
+        self.skip_ws();
+        match self.src.get(self.pos) {
+            Some(b'{') => Ok(Peek::Object),
+            Some(b'[') => Ok(Peek::Array),
+            Some(b'"') => Ok(Peek::String),
+            Some(b'-' | b'0'..=b'9') => Ok(Peek::Number),
+            Some(b't' | b'f') => Ok(Peek::Bool),
+            Some(b'n') => Ok(Peek::Null),
+            Some(_) => Err(self.syntax("expected a JSON value")),
+            None => Err(self.syntax("")),
+        }
+    }
+
+    /// An error saying the next value is of the wrong kind (`expected` names what FHIR wants).
+    pub fn wrong_type(&mut self, expected: &'static str) -> Error {
+        match self.peek() {
+            Ok(found) if found == Peek::Null => self.error(ErrorKind::Null),
+            Ok(found) => self.error(ErrorKind::WrongType {
+                expected,
+                found: found.name(),
+            }),
+            Err(e) => e,
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(ErrorKind::TooDeep));
+        }
+        Ok(())
+    }
+
+    /// Consumes `{`, or fails with a type error naming `expected`.
+    pub fn begin_object(&mut self, expected: &'static str) -> Result<(), Error> {
+        if self.peek()? != Peek::Object {
+            return Err(self.wrong_type(expected));
+        }
+        self.enter()?;
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// The next key of the object being read, or `None` at its end (consuming `}`).
+    ///
+    /// `first` tells whether no member was read yet; the reader leaves it updated. After a key
+    /// the reader stands at its value.
+    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<Cow<'a, str>>, Error> {
+        self.skip_ws();
+        match self.src.get(self.pos) {
+            Some(b'}') => {
+                self.pos += 1;
+                self.depth -= 1;
+                return Ok(None);
+            }
+            Some(b',') if !*first => {
+                self.pos += 1;
+                self.skip_ws();
+            }
+            _ if *first => {}
+            _ => return Err(self.syntax("expected ',' or '}' in an object")),
+        }
+        *first = false;
+        if self.src.get(self.pos) != Some(&b'"') {
+            return Err(self.syntax("expected a string key"));
+        }
+        let key = self.read_string_raw()?;
+        self.skip_ws();
+        if self.src.get(self.pos) != Some(&b':') {
+            return Err(self.syntax("expected ':' after a key"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(Some(key))
+    }
+
+    /// Consumes `[`, or fails with a type error naming `expected`.
+    pub fn begin_array(&mut self, expected: &'static str) -> Result<(), Error> {
+        if self.peek()? != Peek::Array {
+            return Err(self.wrong_type(expected));
+        }
+        self.enter()?;
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Whether another item follows in the array being read; `false` consumes `]`.
+    pub fn next_item(&mut self, first: &mut bool) -> Result<bool, Error> {
+        self.skip_ws();
+        match self.src.get(self.pos) {
+            Some(b']') => {
+                self.pos += 1;
+                self.depth -= 1;
+                Ok(false)
+            }
+            Some(b',') if !*first => {
+                self.pos += 1;
+                self.skip_ws();
+                Ok(true)
+            }
+            Some(_) if *first => {
+                *first = false;
+                Ok(true)
+            }
+            _ => Err(self.syntax("expected ',' or ']' in an array")),
+        }
+    }
+
+    /// Consumes `null` if it comes next.
+    pub fn take_null(&mut self) -> Result<bool, Error> {
+        if self.peek()? == Peek::Null {
+            self.literal(b"null")?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
+        if self.src[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.syntax("invalid literal"))
+        }
+    }
+
+    /// Reads `true` or `false`.
+    pub fn read_bool(&mut self) -> Result<bool, Error> {
+        match self.peek()? {
+            Peek::Bool if self.src[self.pos] == b't' => self.literal(b"true").map(|()| true),
+            Peek::Bool => self.literal(b"false").map(|()| false),
+            _ => Err(self.wrong_type("boolean")),
+        }
+    }
+
+    /// Reads a string value.
+    pub fn read_str(&mut self) -> Result<Cow<'a, str>, Error> {
+        if self.peek()? != Peek::String {
+            return Err(self.wrong_type("string"));
+        }
+        self.read_string_raw()
+    }
+
+    /// Reads a number and returns its exact text, checked against the JSON grammar.
+    pub fn read_number(&mut self) -> Result<&'a str, Error> {
+        if self.peek()? != Peek::Number {
+            return Err(self.wrong_type("number"));
+        }
+        let start = self.pos;
+        let s = self.src;
+        let mut i = start;
+        if s.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match s.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(s.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            _ => {
+                self.pos = i;
+                return Err(self.syntax("invalid number"));
+            }
+        }
+        if s.get(i) == Some(&b'.') {
+            i += 1;
+            let digits = i;
+            while matches!(s.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+            if i == digits {
+                self.pos = i;
+                return Err(self.syntax("invalid number: no digit after '.'"));
+            }
+        }
+        if matches!(s.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(s.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let digits = i;
+            while matches!(s.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+            if i == digits {
+                self.pos = i;
+                return Err(self.syntax("invalid number: no digit in the exponent"));
+            }
+        }
+        self.pos = i;
+        // The bytes are ASCII digits and signs, so this cannot fail; the error keeps it panic-free.
+        std::str::from_utf8(&s[start..i]).map_err(|_| self.syntax("invalid number"))
+    }
+
+    /// Reads a string token (the reader stands at its `"`), borrowing when it has no escapes.
+    fn read_string_raw(&mut self) -> Result<Cow<'a, str>, Error> {
+        let s = self.src;
+        let start = self.pos + 1;
+        let mut i = start;
+        // Fast path: no escapes, borrow from the input.
+        loop {
+            match s.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(Cow::Borrowed(self.utf8(start, i)?));
+                }
+                Some(b'\\') => break,
+                Some(&b) if b < 0x20 => {
+                    self.pos = i;
+                    return Err(self.syntax("control character in a string"));
+                }
+                Some(_) => i += 1,
+                None => {
+                    self.pos = i;
+                    return Err(self.syntax(""));
+                }
+            }
+        }
+        let mut out = String::with_capacity(i - start + 16);
+        out.push_str(self.utf8(start, i)?);
+        loop {
+            match s.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    i += 1;
+                    let c = match s.get(i) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos = i - 1;
+                            let (c, next) = self.unicode_escape(i + 1)?;
+                            i = next - 1;
+                            c
+                        }
+                        _ => {
+                            self.pos = i;
+                            return Err(self.syntax("invalid escape in a string"));
+                        }
+                    };
+                    out.push(c);
+                    i += 1;
+                }
+                Some(&b) if b < 0x20 => {
+                    self.pos = i;
+                    return Err(self.syntax("control character in a string"));
+                }
+                Some(_) => {
+                    let run = i;
+                    while let Some(&b) = s.get(i) {
+                        if b == b'"' || b == b'\\' || b < 0x20 {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    out.push_str(self.utf8(run, i)?);
+                }
+                None => {
+                    self.pos = i;
+                    return Err(self.syntax(""));
+                }
+            }
+        }
+    }
+
+    /// Decodes `XXXX` (and a following `\uXXXX` low surrogate) starting at byte `i`.
+    fn unicode_escape(&self, i: usize) -> Result<(char, usize), Error> {
+        let hex = |at: usize| -> Option<u32> {
+            let digits = self.src.get(at..at + 4)?;
+            let text = std::str::from_utf8(digits).ok()?;
+            u32::from_str_radix(text, 16).ok()
+        };
+        let bad = || Error::new(ErrorKind::Syntax("invalid \\u escape".into()), self.pos);
+        let first = hex(i).ok_or_else(bad)?;
+        if (0xD800..0xDC00).contains(&first) {
+            if self.src.get(i + 4..i + 6) != Some(b"\\u") {
+                return Err(bad());
+            }
+            let second = hex(i + 6).ok_or_else(bad)?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return Err(bad());
+            }
+            let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            return char::from_u32(code).map(|c| (c, i + 10)).ok_or_else(bad);
+        }
+        char::from_u32(first).map(|c| (c, i + 4)).ok_or_else(bad)
+    }
+
+    fn utf8(&self, start: usize, end: usize) -> Result<&'a str, Error> {
+        // The input came in as &str and both ends sit next to ASCII bytes, so this always holds.
+        std::str::from_utf8(&self.src[start..end])
+            .map_err(|_| Error::new(ErrorKind::Syntax("invalid UTF-8".into()), start))
+    }
+
+    /// Skips one value of any kind, checking its syntax.
+    pub fn skip_value(&mut self) -> Result<(), Error> {
+        self.read_raw().map(drop)
+    }
+
+    /// Reads one value of any kind as a [`JsonValue`], keeping number texts and key order.
+    pub fn read_raw(&mut self) -> Result<JsonValue, Error> {
+        match self.peek()? {
+            Peek::Object => {
+                self.enter()?;
+                self.pos += 1;
+                let mut members = Vec::new();
+                let mut first = true;
+                while let Some(key) = self.next_key(&mut first)? {
+                    let value = self.read_raw()?;
+                    members.push((key.into_owned(), value));
+                }
+                Ok(JsonValue::Object(members))
+            }
+            Peek::Array => {
+                self.enter()?;
+                self.pos += 1;
+                let mut items = Vec::new();
+                let mut first = true;
+                while self.next_item(&mut first)? {
+                    items.push(self.read_raw()?);
+                }
+                Ok(JsonValue::Array(items))
+            }
+            Peek::String => Ok(JsonValue::String(self.read_string_raw()?.into_owned())),
+            Peek::Number => Ok(JsonValue::Number(self.read_number()?.to_owned())),
+            Peek::Bool => self.read_bool().map(JsonValue::Bool),
+            Peek::Null => self.literal(b"null").map(|()| JsonValue::Null),
+        }
+    }
+
+    /// Looks ahead through the object that starts here for its `resourceType`, then comes back.
+    ///
+    /// `resourceType` need not be the first key; only the members before it are skipped.
+    pub fn find_resource_type(&mut self) -> Result<Cow<'a, str>, Error> {
+        let start = self.position();
+        self.begin_object("a resource (JSON object)")?;
+        let mut first = true;
+        let mut found = None;
+        while let Some(key) = self.next_key(&mut first)? {
+            if key == "resourceType" {
+                found = Some(self.read_str()?);
+                break;
+            }
+            self.skip_value()?;
+        }
+        self.rewind(start);
+        found.ok_or_else(|| self.error(ErrorKind::MissingResourceType))
+    }
+}

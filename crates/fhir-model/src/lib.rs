@@ -1,0 +1,46 @@
+//! Typed FHIR resources and datatypes, generated from the official definitions, with JSON reading
+//! and writing that loses nothing.
+//!
+//! - [`r4`]: FHIR R4 (4.0.1), every resource and datatype as a Rust type, with
+//!   [`r4::Resource`] covering all resources.
+//! - [`value`]: primitive values that keep their exact text (decimals, dates, times).
+//! - [`FhirJson`]: `from_json_str`, `to_json_string` and `to_json_pretty` on every type.
+//! - [`ParseOptions`]: lenient (default, keeps whatever it cannot type) or strict reading.
+//!
+//! ```
+//! use fhir_model::{FhirJson, ParseOptions};
+//! use fhir_model::r4::Resource;
+//!
+//! let json = r#"{"resourceType":"Patient","id":"example","name":[{"family":"Chalmers","given":["Peter","James"]}]}"#;
+//! let resource = Resource::from_json_str(json, ParseOptions::default()).unwrap();
+//! let Resource::Patient(patient) = &resource else { panic!("not a patient") };
+//! assert_eq!(patient.name[0].family.as_ref().unwrap().as_str(), Some("Chalmers"));
+//! assert_eq!(resource.to_json_string(), json);
+//! ```
+#![warn(missing_docs)]
+
+mod code;
+#[doc(hidden)]
+pub mod codec;
+mod error;
+mod fhir_json;
+pub mod json;
+mod options;
+mod primitive;
+mod unknown;
+pub mod value;
+
+pub use code::{CodeEnum, TypedResource, UnknownCode};
+pub use error::{Error, ErrorKind};
+pub use fhir_json::FhirJson;
+#[doc(hidden)]
+pub use fhir_json::resource_from_str;
+pub use options::ParseOptions;
+pub use primitive::{ElementData, Primitive};
+pub use unknown::Unknown;
+
+/// FHIR R4 (4.0.1): every resource, datatype and required code set, generated from the official definitions.
+#[cfg(feature = "r4")]
+#[rustfmt::skip]
+#[path = "generated/r4/mod.rs"]
+pub mod r4;

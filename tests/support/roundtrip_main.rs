@@ -1,0 +1,79 @@
+//! `roundtrip [--strict] [--fhir r4] PATH...`: reads every JSON resource under the paths (files,
+//! directories, or package `.tgz` archives), writes it back, and compares with the input.
+//!
+//! Prints one line per failure and ends with `N passed, M failed`. Files without `resourceType`
+//! (a package's `package.json`, say) are not resources: they are listed and not counted.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use fhir_conformance::{Outcome, collect, roundtrip_r4};
+use fhir_model::ParseOptions;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let strict = args.iter().any(|a| a == "--strict");
+    let mut paths = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--strict" => {}
+            "--fhir" => {
+                i += 1;
+                if args.get(i).map(String::as_str) != Some("r4") {
+                    eprintln!("error: --fhir takes r4");
+                    return ExitCode::from(2);
+                }
+            }
+            a if a.starts_with("--") => {
+                eprintln!(
+                    "error: unknown option {a}\nusage: roundtrip [--strict] [--fhir r4] PATH..."
+                );
+                return ExitCode::from(2);
+            }
+            a => paths.push(a.to_owned()),
+        }
+        i += 1;
+    }
+    if paths.is_empty() {
+        eprintln!("usage: roundtrip [--strict] [--fhir r4] PATH...");
+        return ExitCode::from(2);
+    }
+    let options = if strict {
+        ParseOptions::strict()
+    } else {
+        ParseOptions::lenient()
+    };
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for path in &paths {
+        let examples = match collect(Path::new(path)) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        for ex in examples {
+            match roundtrip_r4(&ex.text, options) {
+                Outcome::Passed => passed += 1,
+                Outcome::NotAResource => {
+                    println!("not a resource (no resourceType), not counted: {}", ex.name)
+                }
+                Outcome::Refused(e) => {
+                    failed += 1;
+                    println!("FAIL {}: {e}", ex.name);
+                }
+                Outcome::Changed(d) => {
+                    failed += 1;
+                    println!("FAIL {}: changed at {d}", ex.name);
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

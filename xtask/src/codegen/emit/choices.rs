@@ -1,0 +1,83 @@
+//! The template for a choice element (`value[x]`): an enum with one variant per allowed type.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc, ident, kind, variant_type};
+use crate::codegen::ir::{ChoiceDef, Model, VariantType};
+
+pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
+    let name = ident(&c.name);
+    let enum_doc = doc(&c.short);
+    let variants = c.variants.iter().map(|v| {
+        let vn = ident(&v.rust_name);
+        let ty = variant_type(model, &v.ty);
+        let d = doc(&format!("`{}{}`", c.json_base, v.json_suffix));
+        quote! { #d #vn(#ty), }
+    });
+    let mut arms = Vec::new();
+    let mut writes = Vec::new();
+    let mut empties = Vec::new();
+    for v in &c.variants {
+        let vn = ident(&v.rust_name);
+        let key = format!("{}{}", c.json_base, v.json_suffix);
+        let ext_key = format!("_{key}");
+        match &v.ty {
+            VariantType::Primitive { primitive } => {
+                let k = kind(model, primitive);
+                let get = quote! { |c| match c { Self::#vn(p) => Some(p), _ => None } };
+                arms.push(quote! { #key => r.choice_prim(slot, #k, #get, Self::#vn)?, });
+                arms.push(quote! { #ext_key => r.choice_prim_ext(slot, #get, Self::#vn)?, });
+                writes.push(quote! { Self::#vn(p) => w.prim_req(#key, #ext_key, p), });
+                empties.push(quote! { Self::#vn(p) => p.is_empty(), });
+            }
+            VariantType::Complex { .. } => {
+                arms.push(quote! { #key => r.choice(slot, Self::#vn)?, });
+                writes.push(quote! { Self::#vn(v) => w.req(#key, v), });
+                empties.push(quote! { Self::#vn(v) => Complex::is_empty(v), });
+            }
+        }
+    }
+    // A required choice not yet read holds a blank variant; a primitive one needs no allocation.
+    let blank_variant = c
+        .variants
+        .iter()
+        .find(|v| matches!(v.ty, VariantType::Primitive { .. }))
+        .unwrap_or(&c.variants[0]);
+    let bv = ident(&blank_variant.rust_name);
+    quote! {
+        #enum_doc
+        #[derive(Clone, PartialEq, Debug)]
+        pub enum #name {
+            #(#variants)*
+        }
+        impl #name {
+            /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
+            #[doc(hidden)]
+            pub fn read_choice(slot: &mut Option<Self>, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
+                match key {
+                    #(#arms)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+        impl Blank for #name {
+            fn blank() -> Self {
+                Self::#bv(Blank::blank())
+            }
+        }
+        impl Choice for #name {
+            fn is_empty(&self) -> bool {
+                match self {
+                    #(#empties)*
+                }
+            }
+            fn write_json(&self, w: &mut Writer) {
+                match self {
+                    #(#writes)*
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Step 3: the IR → token streams, one small template per shape, grouped into files.
+
+mod choices;
+mod codes;
+mod primitives;
+mod resource;
+mod structs;
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use super::ir::{Card, FieldType, Model, VariantType};
+use super::names::snake_case;
+
+/// A generated file: its path relative to the version's folder, and its items.
+pub struct GeneratedFile {
+    pub name: String,
+    pub tokens: TokenStream,
+}
+
+/// Every file of one version's model.
+pub fn emit(model: &Model) -> Vec<GeneratedFile> {
+    let mut by_owner: BTreeMap<&str, Vec<TokenStream>> = BTreeMap::new();
+    for s in &model.structs {
+        let items = by_owner.entry(s.owner.as_str()).or_default();
+        items.push(structs::emit_struct(model, s));
+        let choice_parent = |path: &str| path.rsplit_once('.').map(|(p, _)| p.to_owned());
+        for c in model
+            .choices
+            .iter()
+            .filter(|c| choice_parent(&c.path).as_deref() == Some(&s.path))
+        {
+            items.push(choices::emit_choice(model, c));
+        }
+    }
+    let use_all = quote! {
+        #[allow(unused_imports)]
+        use super::*;
+        #[allow(unused_imports)]
+        use crate::codec::{Blank, Choice, Complex, Kind};
+        #[allow(unused_imports)]
+        use crate::json::{Reader, Writer};
+        #[allow(unused_imports)]
+        use crate::{Error, Unknown};
+    };
+    let mut files: Vec<GeneratedFile> = by_owner
+        .into_iter()
+        .map(|(owner, items)| GeneratedFile {
+            name: format!("{}.rs", module_name(owner)),
+            tokens: quote! { #use_all #(#items)* },
+        })
+        .collect();
+    files.push(GeneratedFile {
+        name: "codes.rs".into(),
+        tokens: codes::emit_codes(model),
+    });
+    files.push(GeneratedFile {
+        name: "primitives.rs".into(),
+        tokens: primitives::emit_primitives(model),
+    });
+    files.push(GeneratedFile {
+        name: "resource.rs".into(),
+        tokens: resource::emit_resource(model),
+    });
+    let modules: Vec<String> = files
+        .iter()
+        .map(|f| f.name.trim_end_matches(".rs").to_owned())
+        .collect();
+    files.push(GeneratedFile {
+        name: "mod.rs".into(),
+        tokens: emit_mod(model, &modules),
+    });
+    files
+}
+
+/// The file (and module) name of a resource or datatype.
+pub fn module_name(owner: &str) -> String {
+    snake_case(owner)
+}
+
+fn emit_mod(model: &Model, modules: &[String]) -> TokenStream {
+    let mods = modules.iter().map(|m| {
+        let m = ident(m);
+        quote! {
+            mod #m;
+            pub use #m::*;
+        }
+    });
+    let version = &model.fhir_version;
+    let doc_version = doc(&format!("The FHIR version of this model: `{version}`."));
+    quote! {
+        #(#mods)*
+        #doc_version
+        pub const FHIR_VERSION: &str = #version;
+    }
+}
+
+/// An identifier, raw when the name is a keyword (`r#type`).
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// A `///` doc line.
+pub fn doc(text: &str) -> TokenStream {
+    let text = format!(" {text}");
+    quote! { #[doc = #text] }
+}
+
+/// The Rust type of one value of a field (without its cardinality).
+pub fn value_type(model: &Model, ty: &FieldType) -> TokenStream {
+    match ty {
+        FieldType::Primitive {
+            primitive,
+            code_enum,
+        } => primitive_type(model, primitive, code_enum.as_deref()),
+        FieldType::Complex { name, boxed } => {
+            let n = ident(name);
+            if *boxed {
+                quote! { Box<#n> }
+            } else {
+                quote! { #n }
+            }
+        }
+        FieldType::Resource => quote! { Resource },
+        FieldType::Choice { name } => {
+            let n = ident(name);
+            quote! { #n }
+        }
+        FieldType::Attribute => quote! { String },
+    }
+}
+
+pub fn primitive_type(model: &Model, primitive: &str, code_enum: Option<&str>) -> TokenStream {
+    let alias = ident(&model.primitive(primitive).alias);
+    match code_enum {
+        Some(e) => {
+            let e = ident(e);
+            quote! { #alias<#e> }
+        }
+        None => quote! { #alias },
+    }
+}
+
+pub fn variant_type(model: &Model, ty: &VariantType) -> TokenStream {
+    match ty {
+        VariantType::Primitive { primitive } => primitive_type(model, primitive, None),
+        VariantType::Complex { name } => {
+            let n = ident(name);
+            quote! { Box<#n> }
+        }
+    }
+}
+
+/// The field's full type, cardinality included.
+pub fn field_type(model: &Model, card: Card, ty: &FieldType) -> TokenStream {
+    let v = value_type(model, ty);
+    match card {
+        Card::Optional => quote! { Option<#v> },
+        Card::Required => v,
+        Card::List { .. } => quote! { Vec<#v> },
+    }
+}
+
+/// The `Kind` strict mode checks a primitive as.
+pub fn kind(model: &Model, primitive: &str) -> TokenStream {
+    let k = ident(&model.primitive(primitive).kind);
+    quote! { Kind::#k }
+}

@@ -1,0 +1,155 @@
+//! Step 2's output: the typed intermediate representation of a FHIR version's model.
+//!
+//! Everything the templates need is decided here, in plain data: Rust names, cardinality, which
+//! fields are boxed, which codes become enums. The templates only spell it out.
+
+/// One FHIR version's model.
+pub struct Model {
+    /// The module name, e.g. `r4`.
+    pub module: String,
+    /// The FHIR version, e.g. `4.0.1`.
+    pub fhir_version: String,
+    pub primitives: Vec<PrimitiveDef>,
+    /// Every struct: datatypes, resources, backbone elements.
+    pub structs: Vec<StructDef>,
+    pub choices: Vec<ChoiceDef>,
+    pub codes: Vec<CodeEnumDef>,
+}
+
+/// A FHIR primitive type and the Rust type that holds its value.
+pub struct PrimitiveDef {
+    /// FHIR name, e.g. `dateTime`.
+    pub fhir_name: String,
+    /// The alias the model exports, e.g. `DateTimeType`.
+    pub alias: String,
+    /// The `Kind` variant strict mode checks it as, e.g. `DateTime`.
+    pub kind: String,
+    /// The Rust value type, as a path, e.g. `crate::value::DateTime`.
+    pub value_type: String,
+    pub short: String,
+    /// The regular expression the definition gives for the value, if any.
+    pub regex: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StructKind {
+    Resource,
+    Datatype,
+    Backbone,
+}
+
+/// A struct: a resource, a complex datatype or a backbone element.
+pub struct StructDef {
+    /// Rust name, e.g. `PatientContact`.
+    pub name: String,
+    /// FHIR path, e.g. `Patient.contact`.
+    pub path: String,
+    pub kind: StructKind,
+    /// The resource or datatype whose file holds it, e.g. `Patient`.
+    pub owner: String,
+    pub short: String,
+    pub fields: Vec<FieldDef>,
+}
+
+/// How many values an element holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Card {
+    /// 0..1
+    Optional,
+    /// 1..1
+    Required,
+    /// 0..* (`required` = 1..*)
+    List { required: bool },
+}
+
+impl Card {
+    pub fn is_required(self) -> bool {
+        matches!(self, Card::Required | Card::List { required: true })
+    }
+}
+
+/// One element of a struct.
+pub struct FieldDef {
+    /// JSON property name; for a choice element the name without its type (`value`).
+    pub json_name: String,
+    /// Rust field name, e.g. `birth_date` or `r#type`.
+    pub rust_name: String,
+    pub short: String,
+    pub card: Card,
+    pub ty: FieldType,
+}
+
+pub enum FieldType {
+    /// A primitive; `code_enum` names the enum of a required binding.
+    Primitive {
+        primitive: String,
+        code_enum: Option<String>,
+    },
+    /// A datatype or backbone struct; `boxed` where a cycle needs it.
+    Complex { name: String, boxed: bool },
+    /// Any resource (the version's `Resource` enum).
+    Resource,
+    /// A choice element; the enum's name.
+    Choice { name: String },
+    /// A string that JSON never splits into value and `_` element (`Element.id`, `Extension.url`).
+    Attribute,
+}
+
+/// A choice element's enum, e.g. `ObservationValue` for `Observation.value[x]`.
+pub struct ChoiceDef {
+    pub name: String,
+    pub path: String,
+    pub owner: String,
+    pub short: String,
+    /// The JSON name without type, e.g. `value`.
+    pub json_base: String,
+    pub variants: Vec<ChoiceVariant>,
+}
+
+pub struct ChoiceVariant {
+    /// The type as it ends the property name, e.g. `Quantity` in `valueQuantity`.
+    pub json_suffix: String,
+    /// Rust variant name.
+    pub rust_name: String,
+    pub ty: VariantType,
+}
+
+pub enum VariantType {
+    Primitive {
+        primitive: String,
+    },
+    /// Always boxed: the enum stays as small as its primitive variants.
+    Complex {
+        name: String,
+    },
+}
+
+/// The codes of a required, enumerable value set, as a Rust enum.
+pub struct CodeEnumDef {
+    pub name: String,
+    pub value_set_url: String,
+    pub value_set_name: String,
+    pub short: String,
+    pub codes: Vec<CodeDef>,
+}
+
+pub struct CodeDef {
+    pub code: String,
+    pub variant: String,
+    pub display: String,
+}
+
+impl Model {
+    pub fn primitive(&self, fhir_name: &str) -> &PrimitiveDef {
+        self.primitives
+            .iter()
+            .find(|p| p.fhir_name == fhir_name)
+            .unwrap_or_else(|| panic!("unknown primitive {fhir_name}"))
+    }
+
+    pub fn resources(&self) -> impl Iterator<Item = &StructDef> {
+        self.structs
+            .iter()
+            .filter(|s| s.kind == StructKind::Resource)
+    }
+}

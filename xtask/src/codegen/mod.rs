@@ -1,0 +1,78 @@
+//! `cargo xtask codegen`: FHIR definitions → Rust model.
+//!
+//! The pipeline, one module per step:
+//! 1. [`load`]: read StructureDefinitions, ValueSets and CodeSystems from the pinned package;
+//! 2. [`convert`] (with [`value_sets`], [`cycles`], [`names`]): build the typed IR of [`ir`];
+//! 3. [`emit`]: one small `quote!` template per shape (struct, choice, code enum, ...);
+//! 4. [`output`]: prettyplease, the "generated" header, write or `--check`.
+
+pub mod convert;
+pub mod cycles;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod names;
+pub mod output;
+pub mod value_sets;
+
+use std::path::{Path, PathBuf};
+
+/// A FHIR version the workspace generates: where its definitions and its generated code live.
+pub struct Version {
+    /// The module and folder name, e.g. `r4`.
+    pub module: &'static str,
+}
+
+pub const VERSIONS: &[Version] = &[Version { module: "r4" }];
+
+pub fn definitions_dir(root: &Path, v: &Version) -> PathBuf {
+    root.join("definitions").join(v.module)
+}
+
+pub fn generated_dir(root: &Path, v: &Version) -> PathBuf {
+    root.join("crates/fhir-model/src/generated").join(v.module)
+}
+
+/// Generates one version's files in memory: (file name, text).
+pub fn generate(root: &Path, v: &Version) -> Result<Vec<(String, String)>, String> {
+    let dir = definitions_dir(root, v);
+    let defs = load::load(&dir)?;
+    let manifest = fhir_package::Manifest::load(&dir).map_err(|e| e.to_string())?;
+    let source = manifest
+        .packages
+        .iter()
+        .map(|p| p.spec())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let model = convert::convert(&defs, v.module)?;
+    emit::emit(&model)
+        .iter()
+        .map(|f| output::render(f, &source).map(|text| (f.name.clone(), text)))
+        .collect()
+}
+
+/// Runs codegen for `versions`; with `check`, compares instead of writing and fails when stale.
+pub fn run(root: &Path, versions: &[&Version], check: bool) -> Result<(), String> {
+    let mut stale = Vec::new();
+    for v in versions {
+        let files = generate(root, v)?;
+        let dir = generated_dir(root, v);
+        if check {
+            stale.extend(output::check_all(&dir, &files)?.paths);
+        } else {
+            let changed = output::write_all(&dir, &files)?;
+            eprintln!(
+                "{}: {} files generated, {changed} changed",
+                v.module,
+                files.len()
+            );
+        }
+    }
+    if !stale.is_empty() {
+        return Err(format!(
+            "generated code is stale; run `cargo xtask codegen`. Stale files:\n  {}",
+            stale.join("\n  ")
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Project automation, run as `cargo xtask <command>`:
+//!
+//! - `codegen [--check] [--fhir r4|all]`: generate the model from the pinned definitions.
+//! - `fetch-definitions [--fhir r4|all] [--update]`: fetch the pinned packages, verify checksums.
+//! - `roundtrip [--strict] [--fhir r4] PATH...`: read and write resources, compare with the input.
+
+mod codegen;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use codegen::{VERSIONS, Version};
+
+const USAGE: &str = "usage: cargo xtask <command>
+  codegen [--check] [--fhir VERSION|all]     generate crates/fhir-model/src/generated/ from definitions/
+  fetch-definitions [--fhir VERSION|all] [--update]
+                                             fetch the pinned packages into definitions/, verify sha256
+  roundtrip [--strict] [--fhir VERSION] PATH...
+                                             read each JSON resource, write it back, compare
+VERSION is one of: r4";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen_cmd(&args[1..]),
+        Some("fetch-definitions") => fetch_cmd(&args[1..]),
+        Some("roundtrip") => roundtrip_cmd(&args[1..]),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+/// The versions named by `--fhir` (default: all).
+fn versions(args: &[String]) -> Result<Vec<&'static Version>, String> {
+    let wanted = args
+        .iter()
+        .position(|a| a == "--fhir")
+        .map(|i| args.get(i + 1).cloned().ok_or("--fhir needs a version"))
+        .transpose()?
+        .unwrap_or_else(|| "all".to_owned());
+    if wanted == "all" {
+        return Ok(VERSIONS.iter().collect());
+    }
+    VERSIONS
+        .iter()
+        .find(|v| v.module == wanted)
+        .map(|v| vec![v])
+        .ok_or_else(|| format!("unknown FHIR version {wanted}\n{USAGE}"))
+}
+
+fn check_flags(args: &[String], allowed: &[&str]) -> Result<(), String> {
+    let mut skip = false;
+    for a in args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a == "--fhir" {
+            skip = true;
+        } else if a.starts_with("--") && !allowed.contains(&a.as_str()) {
+            return Err(format!("unknown option {a}\n{USAGE}"));
+        }
+    }
+    Ok(())
+}
+
+fn codegen_cmd(args: &[String]) -> Result<(), String> {
+    check_flags(args, &["--check"])?;
+    let check = args.iter().any(|a| a == "--check");
+    codegen::run(&root(), &versions(args)?, check)
+}
+
+fn fetch_cmd(args: &[String]) -> Result<(), String> {
+    check_flags(args, &["--update"])?;
+    let update = args.iter().any(|a| a == "--update");
+    for v in versions(args)? {
+        let dir = codegen::definitions_dir(&root(), v);
+        let mut manifest = fhir_package::Manifest::load(&dir).map_err(|e| e.to_string())?;
+        for report in fhir_package::fetch(&mut manifest, update).map_err(|e| e.to_string())? {
+            eprintln!(
+                "{}: {} {:?}",
+                v.module,
+                report.package.spec(),
+                report.outcome
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The round trip needs the model, which xtask must not depend on (codegen has to run when the
+/// generated code does not compile): it runs the conformance binary instead.
+fn roundtrip_cmd(args: &[String]) -> Result<(), String> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root())
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "fhir-conformance",
+            "--bin",
+            "roundtrip",
+            "--",
+        ])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("round trip failed".into())
+    }
+}
