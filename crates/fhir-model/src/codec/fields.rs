@@ -4,7 +4,7 @@
 //! back and keep the property verbatim instead.
 
 use super::{
-    Blank, Choice, Complex, Kind, PrimitiveValue, ResourceValue, read_boxed, read_object,
+    Choice, Complex, Kind, PrimitiveValue, ResourceValue, read_boxed, read_object,
     write_object,
 };
 use crate::error::{Error, ErrorKind};
@@ -19,6 +19,7 @@ impl Reader<'_> {
     }
 
     /// An optional complex element (0..1).
+    #[inline(never)]
     pub fn opt<T: Complex>(&mut self, field: &mut Option<T>) -> Result<(), Error> {
         if field.is_some() {
             return Err(self.duplicate());
@@ -30,6 +31,7 @@ impl Reader<'_> {
     }
 
     /// A required complex element (1..1).
+    #[inline(never)]
     pub fn req<T: Complex>(&mut self, field: &mut T) -> Result<(), Error> {
         if !field.is_empty() {
             return Err(self.duplicate());
@@ -41,6 +43,7 @@ impl Reader<'_> {
     }
 
     /// A repeating complex element (0..* or 1..*).
+    #[inline(never)]
     pub fn list<T: Complex>(&mut self, field: &mut Vec<T>) -> Result<(), Error> {
         if !field.is_empty() {
             return Err(self.duplicate());
@@ -63,6 +66,7 @@ impl Reader<'_> {
     }
 
     /// An optional element holding any resource (e.g. `Bundle.entry.resource`).
+    #[inline(never)]
     pub fn opt_resource<R: ResourceValue>(&mut self, field: &mut Option<R>) -> Result<(), Error> {
         if field.is_some() {
             return Err(self.duplicate());
@@ -72,6 +76,7 @@ impl Reader<'_> {
     }
 
     /// A repeating element holding any resources (e.g. `contained`).
+    #[inline(never)]
     pub fn list_resource<R: ResourceValue>(&mut self, field: &mut Vec<R>) -> Result<(), Error> {
         if !field.is_empty() {
             return Err(self.duplicate());
@@ -95,6 +100,7 @@ impl Reader<'_> {
     }
 
     /// A plain string that JSON never splits (`Element.id`, `Extension.url`), optional.
+    #[inline(never)]
     pub fn attr_opt(&mut self, field: &mut Option<String>) -> Result<(), Error> {
         if field.is_some() {
             return Err(self.duplicate());
@@ -104,6 +110,7 @@ impl Reader<'_> {
     }
 
     /// A plain string that JSON never splits, required.
+    #[inline(never)]
     pub fn attr_req(&mut self, field: &mut String) -> Result<(), Error> {
         if !field.is_empty() {
             return Err(self.duplicate());
@@ -123,6 +130,7 @@ impl Reader<'_> {
     }
 
     /// The value half of an optional primitive (`"birthDate": ...`).
+    #[inline(never)]
     pub fn prim_opt<T: PrimitiveValue, E>(
         &mut self,
         field: &mut Option<Primitive<T, E>>,
@@ -138,6 +146,7 @@ impl Reader<'_> {
     }
 
     /// The element half of an optional primitive (`"_birthDate": {...}`).
+    #[inline(never)]
     pub fn prim_opt_ext<T, E: Complex>(
         &mut self,
         field: &mut Option<Primitive<T, E>>,
@@ -156,6 +165,7 @@ impl Reader<'_> {
     }
 
     /// The value half of a required primitive.
+    #[inline(never)]
     pub fn prim_req<T: PrimitiveValue, E>(
         &mut self,
         field: &mut Primitive<T, E>,
@@ -169,6 +179,7 @@ impl Reader<'_> {
     }
 
     /// The element half of a required primitive.
+    #[inline(never)]
     pub fn prim_req_ext<T, E: Complex>(
         &mut self,
         field: &mut Primitive<T, E>,
@@ -182,6 +193,7 @@ impl Reader<'_> {
 
     /// The value half of a repeating primitive: `"given": ["Pieter", null]`, where `null` only
     /// keeps the place of an item that has extensions in `_given`.
+    #[inline(never)]
     pub fn prim_list<T: PrimitiveValue, E>(
         &mut self,
         field: &mut Vec<Primitive<T, E>>,
@@ -205,6 +217,7 @@ impl Reader<'_> {
     }
 
     /// The element half of a repeating primitive: `"_given": [null, {"extension": [...]}]`.
+    #[inline(never)]
     pub fn prim_list_ext<T, E: Complex>(
         &mut self,
         field: &mut Vec<Primitive<T, E>>,
@@ -249,6 +262,7 @@ impl Reader<'_> {
     }
 
     /// A complex type of a choice element (e.g. `valueQuantity`).
+    #[inline(never)]
     pub fn choice<C, V: Complex>(
         &mut self,
         slot: &mut Option<C>,
@@ -264,6 +278,7 @@ impl Reader<'_> {
     }
 
     /// The value half of a primitive type of a choice element (e.g. `valueString`).
+    #[inline(never)]
     pub fn choice_prim<C, T: PrimitiveValue, E>(
         &mut self,
         slot: &mut Option<C>,
@@ -284,6 +299,7 @@ impl Reader<'_> {
     }
 
     /// The element half of a primitive type of a choice element (e.g. `_valueString`).
+    #[inline(never)]
     pub fn choice_prim_ext<C, T, E: Complex>(
         &mut self,
         slot: &mut Option<C>,
@@ -307,6 +323,7 @@ impl Reader<'_> {
     }
 
     /// The `resourceType` property inside a resource being read as its own type.
+    #[inline(never)]
     pub fn resource_type(&mut self, expected: &'static str) -> Result<(), Error> {
         let at = self.position().0;
         let found = self.read_str()?;
@@ -323,6 +340,7 @@ impl Reader<'_> {
 
 impl Writer {
     /// An optional complex element.
+    #[inline(never)]
     pub fn opt<T: Complex>(&mut self, key: &str, field: &Option<T>) {
         if let Some(v) = field {
             self.key(key);
@@ -331,6 +349,7 @@ impl Writer {
     }
 
     /// A required complex element; left out while empty (absent in lenient input).
+    #[inline(never)]
     pub fn req<T: Complex>(&mut self, key: &str, field: &T) {
         if !field.is_empty() {
             self.key(key);
@@ -339,6 +358,7 @@ impl Writer {
     }
 
     /// A repeating complex element.
+    #[inline(never)]
     pub fn list<T: Complex>(&mut self, key: &str, field: &[T]) {
         if field.is_empty() {
             return;
@@ -353,6 +373,7 @@ impl Writer {
     }
 
     /// An optional resource.
+    #[inline(never)]
     pub fn opt_resource<R: ResourceValue>(&mut self, key: &str, field: &Option<R>) {
         if let Some(v) = field {
             self.key(key);
@@ -361,6 +382,7 @@ impl Writer {
     }
 
     /// Repeating resources.
+    #[inline(never)]
     pub fn list_resource<R: ResourceValue>(&mut self, key: &str, field: &[R]) {
         if field.is_empty() {
             return;
@@ -375,6 +397,7 @@ impl Writer {
     }
 
     /// An optional plain string.
+    #[inline(never)]
     pub fn attr_opt(&mut self, key: &str, field: &Option<String>) {
         if let Some(v) = field {
             self.key(key);
@@ -383,6 +406,7 @@ impl Writer {
     }
 
     /// A required plain string; left out while empty.
+    #[inline(never)]
     pub fn attr_req(&mut self, key: &str, field: &str) {
         if !field.is_empty() {
             self.key(key);
@@ -391,6 +415,7 @@ impl Writer {
     }
 
     /// An optional primitive: its value under `key`, its id and extensions under `ext_key`.
+    #[inline(never)]
     pub fn prim_opt<T: PrimitiveValue, E: Complex>(
         &mut self,
         key: &str,
@@ -403,6 +428,7 @@ impl Writer {
     }
 
     /// A required primitive.
+    #[inline(never)]
     pub fn prim_req<T: PrimitiveValue, E: Complex>(
         &mut self,
         key: &str,
@@ -420,6 +446,7 @@ impl Writer {
     }
 
     /// A repeating primitive: the value array and the element array, aligned with `null`s.
+    #[inline(never)]
     pub fn prim_list<T: PrimitiveValue, E: Complex>(
         &mut self,
         key: &str,
@@ -460,6 +487,7 @@ impl Writer {
     }
 
     /// An optional choice element.
+    #[inline(never)]
     pub fn choice_opt<C: Choice>(&mut self, field: &Option<C>) {
         if let Some(c) = field {
             c.write_json(self);
@@ -467,6 +495,7 @@ impl Writer {
     }
 
     /// A required choice element; left out while empty.
+    #[inline(never)]
     pub fn choice_req<C: Choice>(&mut self, field: &C) {
         if !field.is_empty() {
             field.write_json(self);
@@ -474,7 +503,3 @@ impl Writer {
     }
 }
 
-/// Keeps `Blank` reachable for generated code through this module as well.
-pub fn blank<T: Blank>() -> T {
-    T::blank()
-}

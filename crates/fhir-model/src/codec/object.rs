@@ -11,6 +11,7 @@ use crate::json::{Reader, Writer};
 /// array, ...) is an error in strict mode; in lenient mode the reader goes back to the start of
 /// the value and keeps it verbatim as unknown, so the round trip loses nothing. Field helpers
 /// leave their field as it was when they fail, which makes that rewind safe.
+#[inline(never)]
 pub fn read_object<T: Complex>(r: &mut Reader<'_>, out: &mut T) -> Result<(), Error> {
     let start = r.position().0;
     r.begin_object(T::NAME)?;
@@ -46,6 +47,7 @@ pub fn read_object<T: Complex>(r: &mut Reader<'_>, out: &mut T) -> Result<(), Er
 }
 
 /// Reads a JSON object into a new boxed value (large resources are built on the heap).
+#[inline(never)]
 pub fn read_boxed<T: Complex>(r: &mut Reader<'_>) -> Result<Box<T>, Error> {
     let mut b = Box::new(T::blank());
     read_object(r, &mut *b)?;
@@ -54,6 +56,7 @@ pub fn read_boxed<T: Complex>(r: &mut Reader<'_>) -> Result<Box<T>, Error> {
 
 /// Writes `v` as a JSON object: `resourceType` first for resources, then the fields in definition
 /// order, then the properties kept as unknown.
+#[inline(never)]
 pub fn write_object<T: Complex>(w: &mut Writer, v: &T) {
     w.begin_object();
     if let Some(rt) = T::RESOURCE_TYPE {
