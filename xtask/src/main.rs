@@ -4,8 +4,6 @@
 //! - `fetch-definitions [--fhir r4|all] [--update]`: fetch the pinned packages, verify checksums.
 //! - `roundtrip [--strict] [--fhir r4] PATH...`: read and write resources, compare with the input.
 
-mod codegen;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 

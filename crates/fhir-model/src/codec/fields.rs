@@ -4,8 +4,7 @@
 //! back and keep the property verbatim instead.
 
 use super::{
-    Choice, Complex, Kind, PrimitiveValue, ResourceValue, read_boxed, read_object,
-    write_object,
+    Choice, Complex, Kind, PrimitiveValue, ResourceValue, read_boxed, read_object, write_object,
 };
 use crate::error::{Error, ErrorKind};
 use crate::json::{Reader, Writer};
@@ -48,18 +47,32 @@ impl Reader<'_> {
         if !field.is_empty() {
             return Err(self.duplicate());
         }
+        let result = self.array_items(&mut |r| {
+            let mut v = T::blank();
+            read_object(r, &mut v)?;
+            field.push(v);
+            Ok(())
+        });
+        if result.is_err() {
+            field.clear();
+        }
+        result
+    }
+
+    /// Walks a non-empty array, reading each item with `item`; errors name the item's index.
+    /// Not generic, so that the array loop is compiled once.
+    fn array_items(
+        &mut self,
+        item: &mut dyn FnMut(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.begin_array("array")?;
         let mut first = true;
+        let mut index = 0;
         while self.next_item(&mut first)? {
-            let mut v = T::blank();
-            if let Err(e) = read_object(self, &mut v) {
-                let index = field.len();
-                field.clear();
-                return Err(e.at_index(index));
-            }
-            field.push(v);
+            item(self).map_err(|e| e.at_index(index))?;
+            index += 1;
         }
-        if field.is_empty() {
+        if index == 0 {
             return Err(self.error(ErrorKind::EmptyArray));
         }
         Ok(())
@@ -81,22 +94,14 @@ impl Reader<'_> {
         if !field.is_empty() {
             return Err(self.duplicate());
         }
-        self.begin_array("array")?;
-        let mut first = true;
-        while self.next_item(&mut first)? {
-            match R::read_json(self) {
-                Ok(v) => field.push(v),
-                Err(e) => {
-                    let index = field.len();
-                    field.clear();
-                    return Err(e.at_index(index));
-                }
-            }
+        let result = self.array_items(&mut |r| {
+            field.push(R::read_json(r)?);
+            Ok(())
+        });
+        if result.is_err() {
+            field.clear();
         }
-        if field.is_empty() {
-            return Err(self.error(ErrorKind::EmptyArray));
-        }
-        Ok(())
+        result
     }
 
     /// A plain string that JSON never splits (`Element.id`, `Extension.url`), optional.
@@ -245,20 +250,15 @@ impl Reader<'_> {
         field: &mut Vec<Primitive<T, E>>,
         mut item: impl FnMut(&mut Self, &mut Primitive<T, E>) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.begin_array("array")?;
-        let mut first = true;
         let mut index = 0;
-        while self.next_item(&mut first)? {
+        self.array_items(&mut |r| {
             if field.len() <= index {
                 field.push(Primitive::default());
             }
-            item(self, &mut field[index]).map_err(|e| e.at_index(index))?;
+            item(r, &mut field[index])?;
             index += 1;
-        }
-        if index == 0 {
-            return Err(self.error(ErrorKind::EmptyArray));
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// A complex type of a choice element (e.g. `valueQuantity`).
@@ -502,4 +502,3 @@ impl Writer {
         }
     }
 }
-

@@ -304,15 +304,14 @@ text_value!(Date, DateTime, Instant, Time);
 pub fn read_code<C: crate::CodeEnum>(r: &mut Reader<'_>) -> Result<C, Error> {
     let at = r.position().0;
     let s = r.read_str()?;
-    C::from_code(&s).ok_or_else(|| {
-        r.error_at(
-            ErrorKind::UnknownCode {
-                code: s.into_owned(),
-                value_set: C::VALUE_SET,
-            },
-            at,
-        )
-    })
+    match C::from_code(&s) {
+        Some(c) => Ok(c),
+        None => Err(unknown_code(r, s.into_owned(), C::VALUE_SET, at)),
+    }
+}
+
+fn unknown_code(r: &Reader<'_>, code: String, value_set: &'static str, at: usize) -> Error {
+    r.error_at(ErrorKind::UnknownCode { code, value_set }, at)
 }
 
 /// Runs `read` on a required choice field as if it were optional: a blank field counts as absent.

@@ -11,10 +11,36 @@ use crate::json::{Reader, Writer};
 /// array, ...) is an error in strict mode; in lenient mode the reader goes back to the start of
 /// the value and keeps it verbatim as unknown, so the round trip loses nothing. Field helpers
 /// leave their field as it was when they fail, which makes that rewind safe.
-#[inline(never)]
+#[inline]
 pub fn read_object<T: Complex>(r: &mut Reader<'_>, out: &mut T) -> Result<(), Error> {
+    read_fields(r, out, T::NAME)
+}
+
+/// The object-safe part of [`Complex`] that the object loop needs.
+///
+/// The loop runs through `dyn Fields` so that it is compiled once, not once per struct: it is
+/// the largest piece of reading code, and hundreds of copies of it dominated the build.
+trait Fields {
+    fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error>;
+    fn unknown_mut(&mut self) -> &mut crate::Unknown;
+    fn missing_required(&self) -> Option<&'static str>;
+}
+
+impl<T: Complex> Fields for T {
+    fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
+        Complex::read_key(self, key, r)
+    }
+    fn unknown_mut(&mut self) -> &mut crate::Unknown {
+        Complex::unknown_mut(self)
+    }
+    fn missing_required(&self) -> Option<&'static str> {
+        Complex::missing_required(self)
+    }
+}
+
+fn read_fields(r: &mut Reader<'_>, out: &mut dyn Fields, name: &'static str) -> Result<(), Error> {
     let start = r.position().0;
-    r.begin_object(T::NAME)?;
+    r.begin_object(name)?;
     let mut first = true;
     while let Some(key) = r.next_key(&mut first)? {
         let at = r.position();
@@ -47,7 +73,6 @@ pub fn read_object<T: Complex>(r: &mut Reader<'_>, out: &mut T) -> Result<(), Er
 }
 
 /// Reads a JSON object into a new boxed value (large resources are built on the heap).
-#[inline(never)]
 pub fn read_boxed<T: Complex>(r: &mut Reader<'_>) -> Result<Box<T>, Error> {
     let mut b = Box::new(T::blank());
     read_object(r, &mut *b)?;
@@ -56,10 +81,29 @@ pub fn read_boxed<T: Complex>(r: &mut Reader<'_>) -> Result<Box<T>, Error> {
 
 /// Writes `v` as a JSON object: `resourceType` first for resources, then the fields in definition
 /// order, then the properties kept as unknown.
-#[inline(never)]
+#[inline]
 pub fn write_object<T: Complex>(w: &mut Writer, v: &T) {
+    write_fields(w, v, T::RESOURCE_TYPE)
+}
+
+/// The object-safe part of [`Complex`] that writing needs (see [`Fields`] for why).
+trait WriteFields {
+    fn write_keys(&self, w: &mut Writer);
+    fn unknown(&self) -> &crate::Unknown;
+}
+
+impl<T: Complex> WriteFields for T {
+    fn write_keys(&self, w: &mut Writer) {
+        Complex::write_keys(self, w)
+    }
+    fn unknown(&self) -> &crate::Unknown {
+        Complex::unknown(self)
+    }
+}
+
+fn write_fields(w: &mut Writer, v: &dyn WriteFields, resource_type: Option<&str>) {
     w.begin_object();
-    if let Some(rt) = T::RESOURCE_TYPE {
+    if let Some(rt) = resource_type {
         w.key("resourceType");
         w.str(rt);
     }

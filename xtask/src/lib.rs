@@ -1,0 +1,4 @@
+//! Project automation behind `cargo xtask`; the library half exists so that the workspace tests
+//! can snapshot what the generator produces.
+
+pub mod codegen;
