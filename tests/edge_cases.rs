@@ -491,4 +491,17 @@ fn typed_construction_and_writing() {
         Resource::from_json_str(&resource.to_json_pretty(), ParseOptions::strict()).unwrap(),
         resource
     );
+
+    // A code of a required value set converts into a Coding with its system and display.
+    let coding: fhir_model::r4::Coding = AdministrativeGender::Female.into();
+    assert_eq!(
+        coding.to_json_string(),
+        r#"{"system":"http://hl7.org/fhir/administrative-gender","code":"female","display":"Female"}"#
+    );
+    assert_eq!(AdministrativeGender::Female.to_string(), "female");
+    assert_eq!(
+        "other".parse::<AdministrativeGender>(),
+        Ok(AdministrativeGender::Other)
+    );
+    assert!("Other".parse::<AdministrativeGender>().is_err());
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use codegen::{VERSIONS, Version};
+use xtask::codegen::{self, VERSIONS, Version};
 
 const USAGE: &str = "usage: cargo xtask <command>
   codegen [--check] [--fhir VERSION|all]     generate crates/fhir-model/src/generated/ from definitions/

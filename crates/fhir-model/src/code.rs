@@ -19,11 +19,37 @@ pub trait CodeEnum: Sized + Copy + 'static {
     const VALUE_SET_URL: &'static str;
     /// Every code of the value set, in definition order.
     const ALL: &'static [Self];
+    /// Each code's text, system and display, in the order of [`CodeEnum::ALL`].
+    const CODES: &'static [CodeInfo];
 
     /// The enum value for a code, if the code is in the value set.
     fn from_code(code: &str) -> Option<Self>;
+    /// The position of the code in [`CodeEnum::ALL`] and [`CodeEnum::CODES`].
+    fn index(self) -> usize;
+
     /// The code as it is written in FHIR.
-    fn as_str(&self) -> &'static str;
+    fn as_str(&self) -> &'static str {
+        Self::CODES[self.index()].code
+    }
+    /// The code system that defines the code.
+    fn system(&self) -> Option<&'static str> {
+        Self::CODES[self.index()].system
+    }
+    /// The code's display text from its code system.
+    fn display(&self) -> Option<&'static str> {
+        Self::CODES[self.index()].display
+    }
+}
+
+/// What the definitions say of one code of a required value set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeInfo {
+    /// The code.
+    pub code: &'static str,
+    /// The code system that defines it.
+    pub system: Option<&'static str>,
+    /// Its display text.
+    pub display: Option<&'static str>,
 }
 
 /// The error of parsing a code outside its value set with `str::parse`.
@@ -64,7 +90,7 @@ pub trait TypedResource {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! code_enum_support {
-    ($name:ident) => {
+    ($name:ident, $coding:ident, $concept:ident) => {
         impl $name {
             /// The code as it is written in FHIR.
             pub fn as_str(&self) -> &'static str {
@@ -83,6 +109,24 @@ macro_rules! code_enum_support {
                     code: s.to_owned(),
                     value_set: <Self as $crate::CodeEnum>::VALUE_SET,
                 })
+            }
+        }
+        impl From<$name> for $coding {
+            fn from(code: $name) -> $coding {
+                $coding {
+                    system: $crate::CodeEnum::system(&code).map(Into::into),
+                    code: Some(code.as_str().into()),
+                    display: $crate::CodeEnum::display(&code).map(Into::into),
+                    ..Default::default()
+                }
+            }
+        }
+        impl From<$name> for $concept {
+            fn from(code: $name) -> $concept {
+                $concept {
+                    coding: vec![code.into()],
+                    ..Default::default()
+                }
             }
         }
         impl $crate::codec::PrimitiveValue for $name {

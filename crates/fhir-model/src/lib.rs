@@ -30,7 +30,7 @@ mod primitive;
 mod unknown;
 pub mod value;
 
-pub use code::{CodeEnum, TypedResource, UnknownCode};
+pub use code::{CodeEnum, CodeInfo, TypedResource, UnknownCode};
 pub use error::{Error, ErrorKind};
 pub use fhir_json::FhirJson;
 #[doc(hidden)]

@@ -11,6 +11,8 @@ use crate::json::JsonValue;
 ///
 /// It takes one pointer of space when empty, which is almost always.
 #[derive(Clone, PartialEq, Default)]
+// Boxed so that every element pays one pointer, not a whole `Vec`, for what is almost always empty.
+#[allow(clippy::box_collection)]
 pub struct Unknown(Option<Box<Vec<(String, JsonValue)>>>);
 
 impl Unknown {

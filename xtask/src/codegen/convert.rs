@@ -389,6 +389,11 @@ impl CodeEnums {
                 code: c.code,
                 variant,
                 display: doc_line(&display),
+                display_text: c
+                    .display
+                    .map(|d| d.trim().to_owned())
+                    .filter(|d| !d.is_empty()),
+                system: c.system,
             });
         }
         Some(CodeEnumDef {

@@ -136,7 +136,12 @@ pub struct CodeEnumDef {
 pub struct CodeDef {
     pub code: String,
     pub variant: String,
+    /// One line for documentation.
     pub display: String,
+    /// The display as the definitions give it, for `Coding.display`.
+    pub display_text: Option<String>,
+    /// The code system, for `Coding.system`.
+    pub system: Option<String>,
 }
 
 impl Model {

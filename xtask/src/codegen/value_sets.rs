@@ -8,6 +8,8 @@ use super::load::{Concept, Definitions};
 pub struct Code {
     pub code: String,
     pub display: Option<String>,
+    /// The code system the code comes from.
+    pub system: Option<String>,
 }
 
 /// The codes of the value set at `url` (a canonical, possibly with `|version`), when they can be
@@ -50,6 +52,7 @@ fn expand_into(
             out.extend(include.concept.iter().map(|c| Code {
                 code: c.code.clone(),
                 display: c.display.clone(),
+                system: include.system.clone(),
             }));
         } else if let Some(system) = &include.system {
             let cs = defs
@@ -58,19 +61,20 @@ fn expand_into(
             if cs.content.as_deref() != Some("complete") {
                 return None;
             }
-            flatten(&cs.concept, out);
+            flatten(&cs.concept, &cs.url, out);
         }
     }
     Some(())
 }
 
 /// Every concept of a hierarchy, parents before children.
-fn flatten(concepts: &[Concept], out: &mut Vec<Code>) {
+fn flatten(concepts: &[Concept], system: &str, out: &mut Vec<Code>) {
     for c in concepts {
         out.push(Code {
             code: c.code.clone(),
             display: c.display.clone().or_else(|| c.definition.clone()),
+            system: Some(system.to_owned()),
         });
-        flatten(&c.concept, out);
+        flatten(&c.concept, system, out);
     }
 }

@@ -139,7 +139,7 @@ impl<'a> Reader<'a> {
     /// An error saying the next value is of the wrong kind (`expected` names what FHIR wants).
     pub fn wrong_type(&mut self, expected: &'static str) -> Error {
         match self.peek() {
-            Ok(found) if found == Peek::Null => self.error(ErrorKind::Null),
+            Ok(Peek::Null) => self.error(ErrorKind::Null),
             Ok(found) => self.error(ErrorKind::WrongType {
                 expected,
                 found: found.name(),

@@ -1,4 +1,5 @@
-//! The template for a required value set's codes: an enum and its `CodeEnum` impl.
+//! The template for a required value set's codes: an enum, a table of its codes, and the
+//! `CodeEnum` impl that reads the table.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -10,7 +11,8 @@ pub fn emit_codes(model: &Model) -> TokenStream {
     let enums = model.codes.iter().map(emit_code_enum);
     quote! {
         #[allow(unused_imports)]
-        use crate::CodeEnum;
+        use super::*;
+        use crate::{CodeEnum, CodeInfo};
         #(#enums)*
     }
 }
@@ -36,15 +38,16 @@ fn emit_code_enum(c: &CodeEnumDef) -> TokenStream {
         let v = ident(&code.variant);
         quote! { Self::#v, }
     });
+    let table = c.codes.iter().map(|code| {
+        let text = &code.code;
+        let system = option_str(code.system.as_deref());
+        let display = option_str(code.display_text.as_deref());
+        quote! { CodeInfo { code: #text, system: #system, display: #display }, }
+    });
     let from = c.codes.iter().map(|code| {
         let v = ident(&code.variant);
         let s = &code.code;
         quote! { #s => Some(Self::#v), }
-    });
-    let to = c.codes.iter().map(|code| {
-        let v = ident(&code.variant);
-        let s = &code.code;
-        quote! { Self::#v => #s, }
     });
     let vs_name = &c.value_set_name;
     let vs_url = &c.value_set_url;
@@ -60,18 +63,24 @@ fn emit_code_enum(c: &CodeEnumDef) -> TokenStream {
             const VALUE_SET: &'static str = #vs_name;
             const VALUE_SET_URL: &'static str = #vs_url;
             const ALL: &'static [Self] = &[#(#all)*];
+            const CODES: &'static [CodeInfo] = &[#(#table)*];
             fn from_code(code: &str) -> Option<Self> {
                 match code {
                     #(#from)*
                     _ => None,
                 }
             }
-            fn as_str(&self) -> &'static str {
-                match self {
-                    #(#to)*
-                }
+            fn index(self) -> usize {
+                self as usize
             }
         }
-        crate::code_enum_support!(#name);
+        crate::code_enum_support!(#name, Coding, CodeableConcept);
+    }
+}
+
+fn option_str(s: Option<&str>) -> TokenStream {
+    match s {
+        Some(s) => quote! { Some(#s) },
+        None => quote! { None },
     }
 }
