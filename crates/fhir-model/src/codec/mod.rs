@@ -301,17 +301,29 @@ macro_rules! text_value {
 text_value!(Date, DateTime, Instant, Time);
 
 /// Reads a code of a required value set (for the generated `PrimitiveValue` impls of code enums).
+#[inline]
 pub fn read_code<C: crate::CodeEnum>(r: &mut Reader<'_>) -> Result<C, Error> {
-    let at = r.position().0;
-    let s = r.read_str()?;
-    match C::from_code(&s) {
-        Some(c) => Ok(c),
-        None => Err(unknown_code(r, s.into_owned(), C::VALUE_SET, at)),
-    }
+    read_code_index(r, C::VALUE_SET, &|code| C::from_code(code).map(C::index)).map(|i| C::ALL[i])
 }
 
-fn unknown_code(r: &Reader<'_>, code: String, value_set: &'static str, at: usize) -> Error {
-    r.error_at(ErrorKind::UnknownCode { code, value_set }, at)
+/// The non-generic part of [`read_code`]: the code's position in its value set, or an error.
+fn read_code_index(
+    r: &mut Reader<'_>,
+    value_set: &'static str,
+    lookup: &dyn Fn(&str) -> Option<usize>,
+) -> Result<usize, Error> {
+    let at = r.position().0;
+    let s = r.read_str()?;
+    match lookup(&s) {
+        Some(i) => Ok(i),
+        None => {
+            let kind = ErrorKind::UnknownCode {
+                code: s.into_owned(),
+                value_set,
+            };
+            Err(r.error_at(kind, at))
+        }
+    }
 }
 
 /// Runs `read` on a required choice field as if it were optional: a blank field counts as absent.

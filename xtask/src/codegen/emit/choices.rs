@@ -26,13 +26,13 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
             VariantType::Primitive { primitive } => {
                 let k = kind(model, primitive);
                 let get = quote! { |c| match c { Self::#vn(p) => Some(p), _ => None } };
-                arms.push(quote! { #key => r.choice_prim(slot, #k, #get, Self::#vn)?, });
-                arms.push(quote! { #ext_key => r.choice_prim_ext(slot, #get, Self::#vn)?, });
+                arms.push(quote! { #key => r.choice_prim(slot, #k, #get, Self::#vn), });
+                arms.push(quote! { #ext_key => r.choice_prim_ext(slot, #get, Self::#vn), });
                 writes.push(quote! { Self::#vn(p) => w.prim_req(#key, #ext_key, p), });
                 empties.push(quote! { Self::#vn(p) => p.is_empty(), });
             }
             VariantType::Complex { .. } => {
-                arms.push(quote! { #key => r.choice(slot, Self::#vn)?, });
+                arms.push(quote! { #key => r.choice(slot, Self::#vn), });
                 writes.push(quote! { Self::#vn(v) => w.req(#key, v), });
                 empties.push(quote! { Self::#vn(v) => Complex::is_empty(v), });
             }
@@ -55,11 +55,11 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
             /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
             #[doc(hidden)]
             pub fn read_choice(slot: &mut Option<Self>, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-                match key {
+                let read = match key {
                     #(#arms)*
                     _ => return Ok(false),
-                }
-                Ok(true)
+                };
+                read.map(|()| true)
             }
         }
         impl Blank for #name {

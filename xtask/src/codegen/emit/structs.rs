@@ -31,6 +31,9 @@ pub fn emit_struct(model: &Model, s: &StructDef) -> TokenStream {
             pub unknown: Unknown,
         }
         impl Blank for #name {
+            // Out of line: every reader helper starts from a blank value, and inlining each
+            // struct's full initialisation into each of them was a large share of the build.
+            #[inline(never)]
             fn blank() -> Self {
                 Self { #(#blanks)* unknown: Unknown::default() }
             }
@@ -124,8 +127,8 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
                         (quote!(prim_list), quote!(prim_list_ext), quote!(prim_list))
                     }
                 };
-                arms.push(quote! { #key => r.#read(&mut self.#n, #k)?, });
-                arms.push(quote! { #ext_key => r.#read_ext(&mut self.#n)?, });
+                arms.push(quote! { #key => r.#read(&mut self.#n, #k), });
+                arms.push(quote! { #ext_key => r.#read_ext(&mut self.#n), });
                 writes.push(quote! { w.#write(#key, #ext_key, &self.#n); });
             }
             FieldType::Complex { .. } => {
@@ -134,7 +137,7 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
                     Card::Required => quote!(req),
                     Card::List { .. } => quote!(list),
                 };
-                arms.push(quote! { #key => r.#m(&mut self.#n)?, });
+                arms.push(quote! { #key => r.#m(&mut self.#n), });
                 writes.push(quote! { w.#m(#key, &self.#n); });
             }
             FieldType::Resource => {
@@ -142,7 +145,7 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
                     Card::List { .. } => quote!(list_resource),
                     _ => quote!(opt_resource),
                 };
-                arms.push(quote! { #key => r.#m(&mut self.#n)?, });
+                arms.push(quote! { #key => r.#m(&mut self.#n), });
                 writes.push(quote! { w.#m(#key, &self.#n); });
             }
             FieldType::Attribute => {
@@ -150,7 +153,7 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
                     Card::Required => quote!(attr_req),
                     _ => quote!(attr_opt),
                 };
-                arms.push(quote! { #key => r.#m(&mut self.#n)?, });
+                arms.push(quote! { #key => r.#m(&mut self.#n), });
                 writes.push(quote! { w.#m(#key, &self.#n); });
             }
             FieldType::Choice { name: choice } => {
@@ -176,7 +179,7 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
     let (resource_const, resource_arm) = if s.kind == StructKind::Resource {
         (
             quote! { const RESOURCE_TYPE: Option<&'static str> = Some(#type_name); },
-            quote! { "resourceType" => r.resource_type(#type_name)?, },
+            quote! { "resourceType" => r.resource_type(#type_name), },
         )
     } else {
         (quote! {}, quote! {})
@@ -208,15 +211,15 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
             const NAME: &'static str = #type_name;
             #resource_const
             fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-                match key {
+                let read = match key {
                     #resource_arm
                     #(#arms)*
                     _ => {
                         #(#choices)*
                         return Ok(false);
                     }
-                }
-                Ok(true)
+                };
+                read.map(|()| true)
             }
             fn write_keys(&self, w: &mut Writer) {
                 #(#writes)*

@@ -53,6 +53,7 @@ pub struct Account {
     pub unknown: Unknown,
 }
 impl Blank for Account {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -92,38 +93,38 @@ impl Complex for Account {
     const NAME: &'static str = "Account";
     const RESOURCE_TYPE: Option<&'static str> = Some("Account");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Account")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "subject" => r.list(&mut self.subject)?,
-            "servicePeriod" => r.opt(&mut self.service_period)?,
-            "coverage" => r.list(&mut self.coverage)?,
-            "owner" => r.opt(&mut self.owner)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "guarantor" => r.list(&mut self.guarantor)?,
-            "partOf" => r.opt(&mut self.part_of)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Account"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.opt(&mut self.r#type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "subject" => r.list(&mut self.subject),
+            "servicePeriod" => r.opt(&mut self.service_period),
+            "coverage" => r.list(&mut self.coverage),
+            "owner" => r.opt(&mut self.owner),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "guarantor" => r.list(&mut self.guarantor),
+            "partOf" => r.opt(&mut self.part_of),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -253,6 +254,7 @@ pub struct AccountCoverage {
     pub unknown: Unknown,
 }
 impl Blank for AccountCoverage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -277,18 +279,18 @@ impl AccountCoverage {
 impl Complex for AccountCoverage {
     const NAME: &'static str = "AccountCoverage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "coverage" => r.req(&mut self.coverage)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::PositiveInt)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "coverage" => r.req(&mut self.coverage),
+            "priority" => r.prim_opt(&mut self.priority, Kind::PositiveInt),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -358,6 +360,7 @@ pub struct AccountGuarantor {
     pub unknown: Unknown,
 }
 impl Blank for AccountGuarantor {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -383,19 +386,19 @@ impl AccountGuarantor {
 impl Complex for AccountGuarantor {
     const NAME: &'static str = "AccountGuarantor";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "party" => r.req(&mut self.party)?,
-            "onHold" => r.prim_opt(&mut self.on_hold, Kind::Boolean)?,
-            "_onHold" => r.prim_opt_ext(&mut self.on_hold)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "party" => r.req(&mut self.party),
+            "onHold" => r.prim_opt(&mut self.on_hold, Kind::Boolean),
+            "_onHold" => r.prim_opt_ext(&mut self.on_hold),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

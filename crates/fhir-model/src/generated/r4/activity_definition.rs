@@ -123,6 +123,7 @@ pub struct ActivityDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ActivityDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -197,86 +198,86 @@ impl Complex for ActivityDefinition {
     const NAME: &'static str = "ActivityDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("ActivityDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ActivityDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String)?,
-            "_subtitle" => r.prim_opt_ext(&mut self.subtitle)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "usage" => r.prim_opt(&mut self.usage, Kind::String)?,
-            "_usage" => r.prim_opt_ext(&mut self.usage)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "topic" => r.list(&mut self.topic)?,
-            "author" => r.list(&mut self.author)?,
-            "editor" => r.list(&mut self.editor)?,
-            "reviewer" => r.list(&mut self.reviewer)?,
-            "endorser" => r.list(&mut self.endorser)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "library" => r.prim_list(&mut self.library, Kind::Canonical)?,
-            "_library" => r.prim_list_ext(&mut self.library)?,
-            "kind" => r.prim_opt(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_opt_ext(&mut self.kind)?,
-            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_opt_ext(&mut self.profile)?,
-            "code" => r.opt(&mut self.code)?,
-            "intent" => r.prim_opt(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_opt_ext(&mut self.intent)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean)?,
-            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform)?,
-            "location" => r.opt(&mut self.location)?,
-            "participant" => r.list(&mut self.participant)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "dosage" => r.list(&mut self.dosage)?,
-            "bodySite" => r.list(&mut self.body_site)?,
-            "specimenRequirement" => r.list(&mut self.specimen_requirement)?,
-            "observationRequirement" => r.list(&mut self.observation_requirement)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ActivityDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String),
+            "_subtitle" => r.prim_opt_ext(&mut self.subtitle),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "usage" => r.prim_opt(&mut self.usage, Kind::String),
+            "_usage" => r.prim_opt_ext(&mut self.usage),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "topic" => r.list(&mut self.topic),
+            "author" => r.list(&mut self.author),
+            "editor" => r.list(&mut self.editor),
+            "reviewer" => r.list(&mut self.reviewer),
+            "endorser" => r.list(&mut self.endorser),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "library" => r.prim_list(&mut self.library, Kind::Canonical),
+            "_library" => r.prim_list_ext(&mut self.library),
+            "kind" => r.prim_opt(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_opt_ext(&mut self.kind),
+            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_opt_ext(&mut self.profile),
+            "code" => r.opt(&mut self.code),
+            "intent" => r.prim_opt(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_opt_ext(&mut self.intent),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean),
+            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform),
+            "location" => r.opt(&mut self.location),
+            "participant" => r.list(&mut self.participant),
+            "quantity" => r.opt(&mut self.quantity),
+            "dosage" => r.list(&mut self.dosage),
+            "bodySite" => r.list(&mut self.body_site),
+            "specimenRequirement" => r.list(&mut self.specimen_requirement),
+            "observationRequirement" => r.list(&mut self.observation_requirement),
             "observationResultRequirement" => {
-                r.list(&mut self.observation_result_requirement)?
+                r.list(&mut self.observation_result_requirement)
             }
-            "transform" => r.prim_opt(&mut self.transform, Kind::Canonical)?,
-            "_transform" => r.prim_opt_ext(&mut self.transform)?,
-            "dynamicValue" => r.list(&mut self.dynamic_value)?,
+            "transform" => r.prim_opt(&mut self.transform, Kind::Canonical),
+            "_transform" => r.prim_opt_ext(&mut self.transform),
+            "dynamicValue" => r.list(&mut self.dynamic_value),
             _ => {
                 if ActivityDefinitionSubject::read_choice(&mut self.subject, key, r)? {
                     return Ok(true);
@@ -289,8 +290,8 @@ impl Complex for ActivityDefinition {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -579,12 +580,12 @@ impl ActivityDefinitionSubject {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "subjectReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "subjectReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ActivityDefinitionSubject {
@@ -630,8 +631,8 @@ impl ActivityDefinitionTiming {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "timingTiming" => r.choice(slot, Self::Timing)?,
+        let read = match key {
+            "timingTiming" => r.choice(slot, Self::Timing),
             "timingDateTime" => {
                 r.choice_prim(
                     slot,
@@ -641,7 +642,7 @@ impl ActivityDefinitionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timingDateTime" => {
                 r.choice_prim_ext(
@@ -651,15 +652,15 @@ impl ActivityDefinitionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "timingAge" => r.choice(slot, Self::Age)?,
-            "timingPeriod" => r.choice(slot, Self::Period)?,
-            "timingRange" => r.choice(slot, Self::Range)?,
-            "timingDuration" => r.choice(slot, Self::Duration)?,
+            "timingAge" => r.choice(slot, Self::Age),
+            "timingPeriod" => r.choice(slot, Self::Period),
+            "timingRange" => r.choice(slot, Self::Range),
+            "timingDuration" => r.choice(slot, Self::Duration),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ActivityDefinitionTiming {
@@ -705,12 +706,12 @@ impl ActivityDefinitionProduct {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "productReference" => r.choice(slot, Self::Reference)?,
-            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "productReference" => r.choice(slot, Self::Reference),
+            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ActivityDefinitionProduct {
@@ -749,6 +750,7 @@ pub struct ActivityDefinitionParticipant {
     pub unknown: Unknown,
 }
 impl Blank for ActivityDefinitionParticipant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -773,18 +775,18 @@ impl ActivityDefinitionParticipant {
 impl Complex for ActivityDefinitionParticipant {
     const NAME: &'static str = "ActivityDefinitionParticipant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "role" => r.opt(&mut self.role)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "role" => r.opt(&mut self.role),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -852,6 +854,7 @@ pub struct ActivityDefinitionDynamicValue {
     pub unknown: Unknown,
 }
 impl Blank for ActivityDefinitionDynamicValue {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -877,18 +880,18 @@ impl ActivityDefinitionDynamicValue {
 impl Complex for ActivityDefinitionDynamicValue {
     const NAME: &'static str = "ActivityDefinitionDynamicValue";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "path" => r.prim_req(&mut self.path, Kind::String)?,
-            "_path" => r.prim_req_ext(&mut self.path)?,
-            "expression" => r.req(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "path" => r.prim_req(&mut self.path, Kind::String),
+            "_path" => r.prim_req_ext(&mut self.path),
+            "expression" => r.req(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -39,6 +39,7 @@ pub struct Address {
     pub unknown: Unknown,
 }
 impl Blank for Address {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -65,33 +66,33 @@ impl Default for Address {
 impl Complex for Address {
     const NAME: &'static str = "Address";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "use" => r.prim_opt(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_opt_ext(&mut self.r#use)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "line" => r.prim_list(&mut self.line, Kind::String)?,
-            "_line" => r.prim_list_ext(&mut self.line)?,
-            "city" => r.prim_opt(&mut self.city, Kind::String)?,
-            "_city" => r.prim_opt_ext(&mut self.city)?,
-            "district" => r.prim_opt(&mut self.district, Kind::String)?,
-            "_district" => r.prim_opt_ext(&mut self.district)?,
-            "state" => r.prim_opt(&mut self.state, Kind::String)?,
-            "_state" => r.prim_opt_ext(&mut self.state)?,
-            "postalCode" => r.prim_opt(&mut self.postal_code, Kind::String)?,
-            "_postalCode" => r.prim_opt_ext(&mut self.postal_code)?,
-            "country" => r.prim_opt(&mut self.country, Kind::String)?,
-            "_country" => r.prim_opt_ext(&mut self.country)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "use" => r.prim_opt(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_opt_ext(&mut self.r#use),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "line" => r.prim_list(&mut self.line, Kind::String),
+            "_line" => r.prim_list_ext(&mut self.line),
+            "city" => r.prim_opt(&mut self.city, Kind::String),
+            "_city" => r.prim_opt_ext(&mut self.city),
+            "district" => r.prim_opt(&mut self.district, Kind::String),
+            "_district" => r.prim_opt_ext(&mut self.district),
+            "state" => r.prim_opt(&mut self.state, Kind::String),
+            "_state" => r.prim_opt_ext(&mut self.state),
+            "postalCode" => r.prim_opt(&mut self.postal_code, Kind::String),
+            "_postalCode" => r.prim_opt_ext(&mut self.postal_code),
+            "country" => r.prim_opt(&mut self.country, Kind::String),
+            "_country" => r.prim_opt_ext(&mut self.country),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

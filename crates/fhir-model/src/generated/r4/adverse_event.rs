@@ -71,6 +71,7 @@ pub struct AdverseEvent {
     pub unknown: Unknown,
 }
 impl Blank for AdverseEvent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -123,48 +124,48 @@ impl Complex for AdverseEvent {
     const NAME: &'static str = "AdverseEvent";
     const RESOURCE_TYPE: Option<&'static str> = Some("AdverseEvent");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("AdverseEvent")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "actuality" => r.prim_req(&mut self.actuality, Kind::Code)?,
-            "_actuality" => r.prim_req_ext(&mut self.actuality)?,
-            "category" => r.list(&mut self.category)?,
-            "event" => r.opt(&mut self.event)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "detected" => r.prim_opt(&mut self.detected, Kind::DateTime)?,
-            "_detected" => r.prim_opt_ext(&mut self.detected)?,
-            "recordedDate" => r.prim_opt(&mut self.recorded_date, Kind::DateTime)?,
-            "_recordedDate" => r.prim_opt_ext(&mut self.recorded_date)?,
-            "resultingCondition" => r.list(&mut self.resulting_condition)?,
-            "location" => r.opt(&mut self.location)?,
-            "seriousness" => r.opt(&mut self.seriousness)?,
-            "severity" => r.opt(&mut self.severity)?,
-            "outcome" => r.opt(&mut self.outcome)?,
-            "recorder" => r.opt(&mut self.recorder)?,
-            "contributor" => r.list(&mut self.contributor)?,
-            "suspectEntity" => r.list(&mut self.suspect_entity)?,
-            "subjectMedicalHistory" => r.list(&mut self.subject_medical_history)?,
-            "referenceDocument" => r.list(&mut self.reference_document)?,
-            "study" => r.list(&mut self.study)?,
+        let read = match key {
+            "resourceType" => r.resource_type("AdverseEvent"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "actuality" => r.prim_req(&mut self.actuality, Kind::Code),
+            "_actuality" => r.prim_req_ext(&mut self.actuality),
+            "category" => r.list(&mut self.category),
+            "event" => r.opt(&mut self.event),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "detected" => r.prim_opt(&mut self.detected, Kind::DateTime),
+            "_detected" => r.prim_opt_ext(&mut self.detected),
+            "recordedDate" => r.prim_opt(&mut self.recorded_date, Kind::DateTime),
+            "_recordedDate" => r.prim_opt_ext(&mut self.recorded_date),
+            "resultingCondition" => r.list(&mut self.resulting_condition),
+            "location" => r.opt(&mut self.location),
+            "seriousness" => r.opt(&mut self.seriousness),
+            "severity" => r.opt(&mut self.severity),
+            "outcome" => r.opt(&mut self.outcome),
+            "recorder" => r.opt(&mut self.recorder),
+            "contributor" => r.list(&mut self.contributor),
+            "suspectEntity" => r.list(&mut self.suspect_entity),
+            "subjectMedicalHistory" => r.list(&mut self.subject_medical_history),
+            "referenceDocument" => r.list(&mut self.reference_document),
+            "study" => r.list(&mut self.study),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -338,6 +339,7 @@ pub struct AdverseEventSuspectEntity {
     pub unknown: Unknown,
 }
 impl Blank for AdverseEventSuspectEntity {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -362,17 +364,17 @@ impl AdverseEventSuspectEntity {
 impl Complex for AdverseEventSuspectEntity {
     const NAME: &'static str = "AdverseEventSuspectEntity";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "instance" => r.req(&mut self.instance)?,
-            "causality" => r.list(&mut self.causality)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "instance" => r.req(&mut self.instance),
+            "causality" => r.list(&mut self.causality),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -444,6 +446,7 @@ pub struct AdverseEventSuspectEntityCausality {
     pub unknown: Unknown,
 }
 impl Blank for AdverseEventSuspectEntityCausality {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -465,22 +468,22 @@ impl Default for AdverseEventSuspectEntityCausality {
 impl Complex for AdverseEventSuspectEntityCausality {
     const NAME: &'static str = "AdverseEventSuspectEntityCausality";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "assessment" => r.opt(&mut self.assessment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "assessment" => r.opt(&mut self.assessment),
             "productRelatedness" => {
-                r.prim_opt(&mut self.product_relatedness, Kind::String)?
+                r.prim_opt(&mut self.product_relatedness, Kind::String)
             }
-            "_productRelatedness" => r.prim_opt_ext(&mut self.product_relatedness)?,
-            "author" => r.opt(&mut self.author)?,
-            "method" => r.opt(&mut self.method)?,
+            "_productRelatedness" => r.prim_opt_ext(&mut self.product_relatedness),
+            "author" => r.opt(&mut self.author),
+            "method" => r.opt(&mut self.method),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -63,6 +63,7 @@ pub struct AllergyIntolerance {
     pub unknown: Unknown,
 }
 impl Blank for AllergyIntolerance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -107,47 +108,47 @@ impl Complex for AllergyIntolerance {
     const NAME: &'static str = "AllergyIntolerance";
     const RESOURCE_TYPE: Option<&'static str> = Some("AllergyIntolerance");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("AllergyIntolerance")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "clinicalStatus" => r.opt(&mut self.clinical_status)?,
-            "verificationStatus" => r.opt(&mut self.verification_status)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "category" => r.prim_list(&mut self.category, Kind::Code)?,
-            "_category" => r.prim_list_ext(&mut self.category)?,
-            "criticality" => r.prim_opt(&mut self.criticality, Kind::Code)?,
-            "_criticality" => r.prim_opt_ext(&mut self.criticality)?,
-            "code" => r.opt(&mut self.code)?,
-            "patient" => r.req(&mut self.patient)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "recordedDate" => r.prim_opt(&mut self.recorded_date, Kind::DateTime)?,
-            "_recordedDate" => r.prim_opt_ext(&mut self.recorded_date)?,
-            "recorder" => r.opt(&mut self.recorder)?,
-            "asserter" => r.opt(&mut self.asserter)?,
-            "lastOccurrence" => r.prim_opt(&mut self.last_occurrence, Kind::DateTime)?,
-            "_lastOccurrence" => r.prim_opt_ext(&mut self.last_occurrence)?,
-            "note" => r.list(&mut self.note)?,
-            "reaction" => r.list(&mut self.reaction)?,
+        let read = match key {
+            "resourceType" => r.resource_type("AllergyIntolerance"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "clinicalStatus" => r.opt(&mut self.clinical_status),
+            "verificationStatus" => r.opt(&mut self.verification_status),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "category" => r.prim_list(&mut self.category, Kind::Code),
+            "_category" => r.prim_list_ext(&mut self.category),
+            "criticality" => r.prim_opt(&mut self.criticality, Kind::Code),
+            "_criticality" => r.prim_opt_ext(&mut self.criticality),
+            "code" => r.opt(&mut self.code),
+            "patient" => r.req(&mut self.patient),
+            "encounter" => r.opt(&mut self.encounter),
+            "recordedDate" => r.prim_opt(&mut self.recorded_date, Kind::DateTime),
+            "_recordedDate" => r.prim_opt_ext(&mut self.recorded_date),
+            "recorder" => r.opt(&mut self.recorder),
+            "asserter" => r.opt(&mut self.asserter),
+            "lastOccurrence" => r.prim_opt(&mut self.last_occurrence, Kind::DateTime),
+            "_lastOccurrence" => r.prim_opt_ext(&mut self.last_occurrence),
+            "note" => r.list(&mut self.note),
+            "reaction" => r.list(&mut self.reaction),
             _ => {
                 if AllergyIntoleranceOnset::read_choice(&mut self.onset, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -305,7 +306,7 @@ impl AllergyIntoleranceOnset {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "onsetDateTime" => {
                 r.choice_prim(
                     slot,
@@ -315,7 +316,7 @@ impl AllergyIntoleranceOnset {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_onsetDateTime" => {
                 r.choice_prim_ext(
@@ -325,11 +326,11 @@ impl AllergyIntoleranceOnset {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "onsetAge" => r.choice(slot, Self::Age)?,
-            "onsetPeriod" => r.choice(slot, Self::Period)?,
-            "onsetRange" => r.choice(slot, Self::Range)?,
+            "onsetAge" => r.choice(slot, Self::Age),
+            "onsetPeriod" => r.choice(slot, Self::Period),
+            "onsetRange" => r.choice(slot, Self::Range),
             "onsetString" => {
                 r.choice_prim(
                     slot,
@@ -339,7 +340,7 @@ impl AllergyIntoleranceOnset {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_onsetString" => {
                 r.choice_prim_ext(
@@ -349,11 +350,11 @@ impl AllergyIntoleranceOnset {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for AllergyIntoleranceOnset {
@@ -408,6 +409,7 @@ pub struct AllergyIntoleranceReaction {
     pub unknown: Unknown,
 }
 impl Blank for AllergyIntoleranceReaction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -427,25 +429,25 @@ impl Blank for AllergyIntoleranceReaction {
 impl Complex for AllergyIntoleranceReaction {
     const NAME: &'static str = "AllergyIntoleranceReaction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "substance" => r.opt(&mut self.substance)?,
-            "manifestation" => r.list(&mut self.manifestation)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "onset" => r.prim_opt(&mut self.onset, Kind::DateTime)?,
-            "_onset" => r.prim_opt_ext(&mut self.onset)?,
-            "severity" => r.prim_opt(&mut self.severity, Kind::Code)?,
-            "_severity" => r.prim_opt_ext(&mut self.severity)?,
-            "exposureRoute" => r.opt(&mut self.exposure_route)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "substance" => r.opt(&mut self.substance),
+            "manifestation" => r.list(&mut self.manifestation),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "onset" => r.prim_opt(&mut self.onset, Kind::DateTime),
+            "_onset" => r.prim_opt_ext(&mut self.onset),
+            "severity" => r.prim_opt(&mut self.severity, Kind::Code),
+            "_severity" => r.prim_opt_ext(&mut self.severity),
+            "exposureRoute" => r.opt(&mut self.exposure_route),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -25,6 +25,7 @@ pub struct Annotation {
     pub unknown: Unknown,
 }
 impl Blank for Annotation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -49,21 +50,21 @@ impl Annotation {
 impl Complex for Annotation {
     const NAME: &'static str = "Annotation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "time" => r.prim_opt(&mut self.time, Kind::DateTime)?,
-            "_time" => r.prim_opt_ext(&mut self.time)?,
-            "text" => r.prim_req(&mut self.text, Kind::Markdown)?,
-            "_text" => r.prim_req_ext(&mut self.text)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "time" => r.prim_opt(&mut self.time, Kind::DateTime),
+            "_time" => r.prim_opt_ext(&mut self.time),
+            "text" => r.prim_req(&mut self.text, Kind::Markdown),
+            "_text" => r.prim_req_ext(&mut self.text),
             _ => {
                 if AnnotationAuthor::read_choice(&mut self.author, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -129,8 +130,8 @@ impl AnnotationAuthor {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "authorReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "authorReference" => r.choice(slot, Self::Reference),
             "authorString" => {
                 r.choice_prim(
                     slot,
@@ -140,7 +141,7 @@ impl AnnotationAuthor {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_authorString" => {
                 r.choice_prim_ext(
@@ -150,11 +151,11 @@ impl AnnotationAuthor {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for AnnotationAuthor {

@@ -75,6 +75,7 @@ pub struct Appointment {
     pub unknown: Unknown,
 }
 impl Blank for Appointment {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -126,59 +127,59 @@ impl Complex for Appointment {
     const NAME: &'static str = "Appointment";
     const RESOURCE_TYPE: Option<&'static str> = Some("Appointment");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Appointment")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "cancelationReason" => r.opt(&mut self.cancelation_reason)?,
-            "serviceCategory" => r.list(&mut self.service_category)?,
-            "serviceType" => r.list(&mut self.service_type)?,
-            "specialty" => r.list(&mut self.specialty)?,
-            "appointmentType" => r.opt(&mut self.appointment_type)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::UnsignedInt)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "supportingInformation" => r.list(&mut self.supporting_information)?,
-            "start" => r.prim_opt(&mut self.start, Kind::Instant)?,
-            "_start" => r.prim_opt_ext(&mut self.start)?,
-            "end" => r.prim_opt(&mut self.end, Kind::Instant)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Appointment"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "cancelationReason" => r.opt(&mut self.cancelation_reason),
+            "serviceCategory" => r.list(&mut self.service_category),
+            "serviceType" => r.list(&mut self.service_type),
+            "specialty" => r.list(&mut self.specialty),
+            "appointmentType" => r.opt(&mut self.appointment_type),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "priority" => r.prim_opt(&mut self.priority, Kind::UnsignedInt),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "supportingInformation" => r.list(&mut self.supporting_information),
+            "start" => r.prim_opt(&mut self.start, Kind::Instant),
+            "_start" => r.prim_opt_ext(&mut self.start),
+            "end" => r.prim_opt(&mut self.end, Kind::Instant),
+            "_end" => r.prim_opt_ext(&mut self.end),
             "minutesDuration" => {
-                r.prim_opt(&mut self.minutes_duration, Kind::PositiveInt)?
+                r.prim_opt(&mut self.minutes_duration, Kind::PositiveInt)
             }
-            "_minutesDuration" => r.prim_opt_ext(&mut self.minutes_duration)?,
-            "slot" => r.list(&mut self.slot)?,
-            "created" => r.prim_opt(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_opt_ext(&mut self.created)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+            "_minutesDuration" => r.prim_opt_ext(&mut self.minutes_duration),
+            "slot" => r.list(&mut self.slot),
+            "created" => r.prim_opt(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_opt_ext(&mut self.created),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             "patientInstruction" => {
-                r.prim_opt(&mut self.patient_instruction, Kind::String)?
+                r.prim_opt(&mut self.patient_instruction, Kind::String)
             }
-            "_patientInstruction" => r.prim_opt_ext(&mut self.patient_instruction)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "participant" => r.list(&mut self.participant)?,
-            "requestedPeriod" => r.list(&mut self.requested_period)?,
+            "_patientInstruction" => r.prim_opt_ext(&mut self.patient_instruction),
+            "basedOn" => r.list(&mut self.based_on),
+            "participant" => r.list(&mut self.participant),
+            "requestedPeriod" => r.list(&mut self.requested_period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -371,6 +372,7 @@ pub struct AppointmentParticipant {
     pub unknown: Unknown,
 }
 impl Blank for AppointmentParticipant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -398,22 +400,22 @@ impl AppointmentParticipant {
 impl Complex for AppointmentParticipant {
     const NAME: &'static str = "AppointmentParticipant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.list(&mut self.r#type)?,
-            "actor" => r.opt(&mut self.actor)?,
-            "required" => r.prim_opt(&mut self.required, Kind::Code)?,
-            "_required" => r.prim_opt_ext(&mut self.required)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.list(&mut self.r#type),
+            "actor" => r.opt(&mut self.actor),
+            "required" => r.prim_opt(&mut self.required, Kind::Code),
+            "_required" => r.prim_opt_ext(&mut self.required),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -47,6 +47,7 @@ pub struct AppointmentResponse {
     pub unknown: Unknown,
 }
 impl Blank for AppointmentResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -87,36 +88,36 @@ impl Complex for AppointmentResponse {
     const NAME: &'static str = "AppointmentResponse";
     const RESOURCE_TYPE: Option<&'static str> = Some("AppointmentResponse");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("AppointmentResponse")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "appointment" => r.req(&mut self.appointment)?,
-            "start" => r.prim_opt(&mut self.start, Kind::Instant)?,
-            "_start" => r.prim_opt_ext(&mut self.start)?,
-            "end" => r.prim_opt(&mut self.end, Kind::Instant)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
-            "participantType" => r.list(&mut self.participant_type)?,
-            "actor" => r.opt(&mut self.actor)?,
-            "participantStatus" => r.prim_req(&mut self.participant_status, Kind::Code)?,
-            "_participantStatus" => r.prim_req_ext(&mut self.participant_status)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+        let read = match key {
+            "resourceType" => r.resource_type("AppointmentResponse"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "appointment" => r.req(&mut self.appointment),
+            "start" => r.prim_opt(&mut self.start, Kind::Instant),
+            "_start" => r.prim_opt_ext(&mut self.start),
+            "end" => r.prim_opt(&mut self.end, Kind::Instant),
+            "_end" => r.prim_opt_ext(&mut self.end),
+            "participantType" => r.list(&mut self.participant_type),
+            "actor" => r.opt(&mut self.actor),
+            "participantStatus" => r.prim_req(&mut self.participant_status, Kind::Code),
+            "_participantStatus" => r.prim_req_ext(&mut self.participant_status),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

@@ -35,6 +35,7 @@ pub struct Attachment {
     pub unknown: Unknown,
 }
 impl Blank for Attachment {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -59,30 +60,30 @@ impl Default for Attachment {
 impl Complex for Attachment {
     const NAME: &'static str = "Attachment";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "contentType" => r.prim_opt(&mut self.content_type, Kind::Code)?,
-            "_contentType" => r.prim_opt_ext(&mut self.content_type)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "data" => r.prim_opt(&mut self.data, Kind::Base64Binary)?,
-            "_data" => r.prim_opt_ext(&mut self.data)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Url)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "size" => r.prim_opt(&mut self.size, Kind::UnsignedInt)?,
-            "_size" => r.prim_opt_ext(&mut self.size)?,
-            "hash" => r.prim_opt(&mut self.hash, Kind::Base64Binary)?,
-            "_hash" => r.prim_opt_ext(&mut self.hash)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "creation" => r.prim_opt(&mut self.creation, Kind::DateTime)?,
-            "_creation" => r.prim_opt_ext(&mut self.creation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "contentType" => r.prim_opt(&mut self.content_type, Kind::Code),
+            "_contentType" => r.prim_opt_ext(&mut self.content_type),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "data" => r.prim_opt(&mut self.data, Kind::Base64Binary),
+            "_data" => r.prim_opt_ext(&mut self.data),
+            "url" => r.prim_opt(&mut self.url, Kind::Url),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "size" => r.prim_opt(&mut self.size, Kind::UnsignedInt),
+            "_size" => r.prim_opt_ext(&mut self.size),
+            "hash" => r.prim_opt(&mut self.hash, Kind::Base64Binary),
+            "_hash" => r.prim_opt_ext(&mut self.hash),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "creation" => r.prim_opt(&mut self.creation, Kind::DateTime),
+            "_creation" => r.prim_opt_ext(&mut self.creation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

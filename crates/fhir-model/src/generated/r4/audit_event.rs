@@ -53,6 +53,7 @@ pub struct AuditEvent {
     pub unknown: Unknown,
 }
 impl Blank for AuditEvent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -99,39 +100,39 @@ impl Complex for AuditEvent {
     const NAME: &'static str = "AuditEvent";
     const RESOURCE_TYPE: Option<&'static str> = Some("AuditEvent");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("AuditEvent")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "subtype" => r.list(&mut self.subtype)?,
-            "action" => r.prim_opt(&mut self.action, Kind::Code)?,
-            "_action" => r.prim_opt_ext(&mut self.action)?,
-            "period" => r.opt(&mut self.period)?,
-            "recorded" => r.prim_req(&mut self.recorded, Kind::Instant)?,
-            "_recorded" => r.prim_req_ext(&mut self.recorded)?,
-            "outcome" => r.prim_opt(&mut self.outcome, Kind::Code)?,
-            "_outcome" => r.prim_opt_ext(&mut self.outcome)?,
-            "outcomeDesc" => r.prim_opt(&mut self.outcome_desc, Kind::String)?,
-            "_outcomeDesc" => r.prim_opt_ext(&mut self.outcome_desc)?,
-            "purposeOfEvent" => r.list(&mut self.purpose_of_event)?,
-            "agent" => r.list(&mut self.agent)?,
-            "source" => r.req(&mut self.source)?,
-            "entity" => r.list(&mut self.entity)?,
+        let read = match key {
+            "resourceType" => r.resource_type("AuditEvent"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "subtype" => r.list(&mut self.subtype),
+            "action" => r.prim_opt(&mut self.action, Kind::Code),
+            "_action" => r.prim_opt_ext(&mut self.action),
+            "period" => r.opt(&mut self.period),
+            "recorded" => r.prim_req(&mut self.recorded, Kind::Instant),
+            "_recorded" => r.prim_req_ext(&mut self.recorded),
+            "outcome" => r.prim_opt(&mut self.outcome, Kind::Code),
+            "_outcome" => r.prim_opt_ext(&mut self.outcome),
+            "outcomeDesc" => r.prim_opt(&mut self.outcome_desc, Kind::String),
+            "_outcomeDesc" => r.prim_opt_ext(&mut self.outcome_desc),
+            "purposeOfEvent" => r.list(&mut self.purpose_of_event),
+            "agent" => r.list(&mut self.agent),
+            "source" => r.req(&mut self.source),
+            "entity" => r.list(&mut self.entity),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -288,6 +289,7 @@ pub struct AuditEventAgent {
     pub unknown: Unknown,
 }
 impl Blank for AuditEventAgent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -321,30 +323,30 @@ impl AuditEventAgent {
 impl Complex for AuditEventAgent {
     const NAME: &'static str = "AuditEventAgent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "role" => r.list(&mut self.role)?,
-            "who" => r.opt(&mut self.who)?,
-            "altId" => r.prim_opt(&mut self.alt_id, Kind::String)?,
-            "_altId" => r.prim_opt_ext(&mut self.alt_id)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "requestor" => r.prim_req(&mut self.requestor, Kind::Boolean)?,
-            "_requestor" => r.prim_req_ext(&mut self.requestor)?,
-            "location" => r.opt(&mut self.location)?,
-            "policy" => r.prim_list(&mut self.policy, Kind::Uri)?,
-            "_policy" => r.prim_list_ext(&mut self.policy)?,
-            "media" => r.opt(&mut self.media)?,
-            "network" => r.opt(&mut self.network)?,
-            "purposeOfUse" => r.list(&mut self.purpose_of_use)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "role" => r.list(&mut self.role),
+            "who" => r.opt(&mut self.who),
+            "altId" => r.prim_opt(&mut self.alt_id, Kind::String),
+            "_altId" => r.prim_opt_ext(&mut self.alt_id),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "requestor" => r.prim_req(&mut self.requestor, Kind::Boolean),
+            "_requestor" => r.prim_req_ext(&mut self.requestor),
+            "location" => r.opt(&mut self.location),
+            "policy" => r.prim_list(&mut self.policy, Kind::Uri),
+            "_policy" => r.prim_list_ext(&mut self.policy),
+            "media" => r.opt(&mut self.media),
+            "network" => r.opt(&mut self.network),
+            "purposeOfUse" => r.list(&mut self.purpose_of_use),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -452,6 +454,7 @@ pub struct AuditEventAgentNetwork {
     pub unknown: Unknown,
 }
 impl Blank for AuditEventAgentNetwork {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -471,19 +474,19 @@ impl Default for AuditEventAgentNetwork {
 impl Complex for AuditEventAgentNetwork {
     const NAME: &'static str = "AuditEventAgentNetwork";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "address" => r.prim_opt(&mut self.address, Kind::String)?,
-            "_address" => r.prim_opt_ext(&mut self.address)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "address" => r.prim_opt(&mut self.address, Kind::String),
+            "_address" => r.prim_opt_ext(&mut self.address),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -547,6 +550,7 @@ pub struct AuditEventSource {
     pub unknown: Unknown,
 }
 impl Blank for AuditEventSource {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -572,19 +576,19 @@ impl AuditEventSource {
 impl Complex for AuditEventSource {
     const NAME: &'static str = "AuditEventSource";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "site" => r.prim_opt(&mut self.site, Kind::String)?,
-            "_site" => r.prim_opt_ext(&mut self.site)?,
-            "observer" => r.req(&mut self.observer)?,
-            "type" => r.list(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "site" => r.prim_opt(&mut self.site, Kind::String),
+            "_site" => r.prim_opt_ext(&mut self.site),
+            "observer" => r.req(&mut self.observer),
+            "type" => r.list(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -671,6 +675,7 @@ pub struct AuditEventEntity {
     pub unknown: Unknown,
 }
 impl Blank for AuditEventEntity {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -697,27 +702,27 @@ impl Default for AuditEventEntity {
 impl Complex for AuditEventEntity {
     const NAME: &'static str = "AuditEventEntity";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "what" => r.opt(&mut self.what)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "role" => r.opt(&mut self.role)?,
-            "lifecycle" => r.opt(&mut self.lifecycle)?,
-            "securityLabel" => r.list(&mut self.security_label)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "query" => r.prim_opt(&mut self.query, Kind::Base64Binary)?,
-            "_query" => r.prim_opt_ext(&mut self.query)?,
-            "detail" => r.list(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "what" => r.opt(&mut self.what),
+            "type" => r.opt(&mut self.r#type),
+            "role" => r.opt(&mut self.role),
+            "lifecycle" => r.opt(&mut self.lifecycle),
+            "securityLabel" => r.list(&mut self.security_label),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "query" => r.prim_opt(&mut self.query, Kind::Base64Binary),
+            "_query" => r.prim_opt_ext(&mut self.query),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -810,6 +815,7 @@ pub struct AuditEventEntityDetail {
     pub unknown: Unknown,
 }
 impl Blank for AuditEventEntityDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -838,12 +844,12 @@ impl AuditEventEntityDetail {
 impl Complex for AuditEventEntityDetail {
     const NAME: &'static str = "AuditEventEntityDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::String)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::String),
+            "_type" => r.prim_req_ext(&mut self.r#type),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -853,8 +859,8 @@ impl Complex for AuditEventEntityDetail {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -924,7 +930,7 @@ impl AuditEventEntityDetailValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueString" => {
                 r.choice_prim(
                     slot,
@@ -934,7 +940,7 @@ impl AuditEventEntityDetailValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -944,7 +950,7 @@ impl AuditEventEntityDetailValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueBase64Binary" => {
                 r.choice_prim(
@@ -955,7 +961,7 @@ impl AuditEventEntityDetailValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_valueBase64Binary" => {
                 r.choice_prim_ext(
@@ -965,11 +971,11 @@ impl AuditEventEntityDetailValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for AuditEventEntityDetailValue {

@@ -41,6 +41,7 @@ pub struct Basic {
     pub unknown: Unknown,
 }
 impl Blank for Basic {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -74,30 +75,30 @@ impl Complex for Basic {
     const NAME: &'static str = "Basic";
     const RESOURCE_TYPE: Option<&'static str> = Some("Basic");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Basic")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "code" => r.req(&mut self.code)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "created" => r.prim_opt(&mut self.created, Kind::Date)?,
-            "_created" => r.prim_opt_ext(&mut self.created)?,
-            "author" => r.opt(&mut self.author)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Basic"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "code" => r.req(&mut self.code),
+            "subject" => r.opt(&mut self.subject),
+            "created" => r.prim_opt(&mut self.created, Kind::Date),
+            "_created" => r.prim_opt_ext(&mut self.created),
+            "author" => r.opt(&mut self.author),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

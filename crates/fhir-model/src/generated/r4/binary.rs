@@ -29,6 +29,7 @@ pub struct Binary {
     pub unknown: Unknown,
 }
 impl Blank for Binary {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -56,25 +57,25 @@ impl Complex for Binary {
     const NAME: &'static str = "Binary";
     const RESOURCE_TYPE: Option<&'static str> = Some("Binary");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Binary")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "contentType" => r.prim_req(&mut self.content_type, Kind::Code)?,
-            "_contentType" => r.prim_req_ext(&mut self.content_type)?,
-            "securityContext" => r.opt(&mut self.security_context)?,
-            "data" => r.prim_opt(&mut self.data, Kind::Base64Binary)?,
-            "_data" => r.prim_opt_ext(&mut self.data)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Binary"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "contentType" => r.prim_req(&mut self.content_type, Kind::Code),
+            "_contentType" => r.prim_req_ext(&mut self.content_type),
+            "securityContext" => r.opt(&mut self.security_context),
+            "data" => r.prim_opt(&mut self.data, Kind::Base64Binary),
+            "_data" => r.prim_opt_ext(&mut self.data),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

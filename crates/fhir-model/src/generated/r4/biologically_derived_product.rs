@@ -53,6 +53,7 @@ pub struct BiologicallyDerivedProduct {
     pub unknown: Unknown,
 }
 impl Blank for BiologicallyDerivedProduct {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -87,38 +88,38 @@ impl Complex for BiologicallyDerivedProduct {
     const NAME: &'static str = "BiologicallyDerivedProduct";
     const RESOURCE_TYPE: Option<&'static str> = Some("BiologicallyDerivedProduct");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("BiologicallyDerivedProduct")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "productCategory" => r.prim_opt(&mut self.product_category, Kind::Code)?,
-            "_productCategory" => r.prim_opt_ext(&mut self.product_category)?,
-            "productCode" => r.opt(&mut self.product_code)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "request" => r.list(&mut self.request)?,
-            "quantity" => r.prim_opt(&mut self.quantity, Kind::Integer)?,
-            "_quantity" => r.prim_opt_ext(&mut self.quantity)?,
-            "parent" => r.list(&mut self.parent)?,
-            "collection" => r.opt(&mut self.collection)?,
-            "processing" => r.list(&mut self.processing)?,
-            "manipulation" => r.opt(&mut self.manipulation)?,
-            "storage" => r.list(&mut self.storage)?,
+        let read = match key {
+            "resourceType" => r.resource_type("BiologicallyDerivedProduct"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "productCategory" => r.prim_opt(&mut self.product_category, Kind::Code),
+            "_productCategory" => r.prim_opt_ext(&mut self.product_category),
+            "productCode" => r.opt(&mut self.product_code),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "request" => r.list(&mut self.request),
+            "quantity" => r.prim_opt(&mut self.quantity, Kind::Integer),
+            "_quantity" => r.prim_opt_ext(&mut self.quantity),
+            "parent" => r.list(&mut self.parent),
+            "collection" => r.opt(&mut self.collection),
+            "processing" => r.list(&mut self.processing),
+            "manipulation" => r.opt(&mut self.manipulation),
+            "storage" => r.list(&mut self.storage),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -245,6 +246,7 @@ pub struct BiologicallyDerivedProductCollection {
     pub unknown: Unknown,
 }
 impl Blank for BiologicallyDerivedProductCollection {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -265,12 +267,12 @@ impl Default for BiologicallyDerivedProductCollection {
 impl Complex for BiologicallyDerivedProductCollection {
     const NAME: &'static str = "BiologicallyDerivedProductCollection";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "collector" => r.opt(&mut self.collector)?,
-            "source" => r.opt(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "collector" => r.opt(&mut self.collector),
+            "source" => r.opt(&mut self.source),
             _ => {
                 if BiologicallyDerivedProductCollectionCollected::read_choice(
                     &mut self.collected,
@@ -281,8 +283,8 @@ impl Complex for BiologicallyDerivedProductCollection {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -348,7 +350,7 @@ impl BiologicallyDerivedProductCollectionCollected {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "collectedDateTime" => {
                 r.choice_prim(
                     slot,
@@ -358,7 +360,7 @@ impl BiologicallyDerivedProductCollectionCollected {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_collectedDateTime" => {
                 r.choice_prim_ext(
@@ -368,12 +370,12 @@ impl BiologicallyDerivedProductCollectionCollected {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "collectedPeriod" => r.choice(slot, Self::Period)?,
+            "collectedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for BiologicallyDerivedProductCollectionCollected {
@@ -416,6 +418,7 @@ pub struct BiologicallyDerivedProductProcessing {
     pub unknown: Unknown,
 }
 impl Blank for BiologicallyDerivedProductProcessing {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -437,14 +440,14 @@ impl Default for BiologicallyDerivedProductProcessing {
 impl Complex for BiologicallyDerivedProductProcessing {
     const NAME: &'static str = "BiologicallyDerivedProductProcessing";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "procedure" => r.opt(&mut self.procedure)?,
-            "additive" => r.opt(&mut self.additive)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "procedure" => r.opt(&mut self.procedure),
+            "additive" => r.opt(&mut self.additive),
             _ => {
                 if BiologicallyDerivedProductProcessingTime::read_choice(
                     &mut self.time,
@@ -455,8 +458,8 @@ impl Complex for BiologicallyDerivedProductProcessing {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -526,7 +529,7 @@ impl BiologicallyDerivedProductProcessingTime {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "timeDateTime" => {
                 r.choice_prim(
                     slot,
@@ -536,7 +539,7 @@ impl BiologicallyDerivedProductProcessingTime {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timeDateTime" => {
                 r.choice_prim_ext(
@@ -546,12 +549,12 @@ impl BiologicallyDerivedProductProcessingTime {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "timePeriod" => r.choice(slot, Self::Period)?,
+            "timePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for BiologicallyDerivedProductProcessingTime {
@@ -590,6 +593,7 @@ pub struct BiologicallyDerivedProductManipulation {
     pub unknown: Unknown,
 }
 impl Blank for BiologicallyDerivedProductManipulation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -609,12 +613,12 @@ impl Default for BiologicallyDerivedProductManipulation {
 impl Complex for BiologicallyDerivedProductManipulation {
     const NAME: &'static str = "BiologicallyDerivedProductManipulation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 if BiologicallyDerivedProductManipulationTime::read_choice(
                     &mut self.time,
@@ -625,8 +629,8 @@ impl Complex for BiologicallyDerivedProductManipulation {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -687,7 +691,7 @@ impl BiologicallyDerivedProductManipulationTime {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "timeDateTime" => {
                 r.choice_prim(
                     slot,
@@ -697,7 +701,7 @@ impl BiologicallyDerivedProductManipulationTime {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timeDateTime" => {
                 r.choice_prim_ext(
@@ -707,12 +711,12 @@ impl BiologicallyDerivedProductManipulationTime {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "timePeriod" => r.choice(slot, Self::Period)?,
+            "timePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for BiologicallyDerivedProductManipulationTime {
@@ -755,6 +759,7 @@ pub struct BiologicallyDerivedProductStorage {
     pub unknown: Unknown,
 }
 impl Blank for BiologicallyDerivedProductStorage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -776,22 +781,22 @@ impl Default for BiologicallyDerivedProductStorage {
 impl Complex for BiologicallyDerivedProductStorage {
     const NAME: &'static str = "BiologicallyDerivedProductStorage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "temperature" => r.prim_opt(&mut self.temperature, Kind::Decimal)?,
-            "_temperature" => r.prim_opt_ext(&mut self.temperature)?,
-            "scale" => r.prim_opt(&mut self.scale, Kind::Code)?,
-            "_scale" => r.prim_opt_ext(&mut self.scale)?,
-            "duration" => r.opt(&mut self.duration)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "temperature" => r.prim_opt(&mut self.temperature, Kind::Decimal),
+            "_temperature" => r.prim_opt_ext(&mut self.temperature),
+            "scale" => r.prim_opt(&mut self.scale, Kind::Code),
+            "_scale" => r.prim_opt_ext(&mut self.scale),
+            "duration" => r.opt(&mut self.duration),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -37,6 +37,7 @@ pub struct Bundle {
     pub unknown: Unknown,
 }
 impl Blank for Bundle {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -68,30 +69,30 @@ impl Complex for Bundle {
     const NAME: &'static str = "Bundle";
     const RESOURCE_TYPE: Option<&'static str> = Some("Bundle");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Bundle")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "timestamp" => r.prim_opt(&mut self.timestamp, Kind::Instant)?,
-            "_timestamp" => r.prim_opt_ext(&mut self.timestamp)?,
-            "total" => r.prim_opt(&mut self.total, Kind::UnsignedInt)?,
-            "_total" => r.prim_opt_ext(&mut self.total)?,
-            "link" => r.list(&mut self.link)?,
-            "entry" => r.list(&mut self.entry)?,
-            "signature" => r.opt(&mut self.signature)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Bundle"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "identifier" => r.opt(&mut self.identifier),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "timestamp" => r.prim_opt(&mut self.timestamp, Kind::Instant),
+            "_timestamp" => r.prim_opt_ext(&mut self.timestamp),
+            "total" => r.prim_opt(&mut self.total, Kind::UnsignedInt),
+            "_total" => r.prim_opt_ext(&mut self.total),
+            "link" => r.list(&mut self.link),
+            "entry" => r.list(&mut self.entry),
+            "signature" => r.opt(&mut self.signature),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -185,6 +186,7 @@ pub struct BundleLink {
     pub unknown: Unknown,
 }
 impl Blank for BundleLink {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -210,19 +212,19 @@ impl BundleLink {
 impl Complex for BundleLink {
     const NAME: &'static str = "BundleLink";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "relation" => r.prim_req(&mut self.relation, Kind::String)?,
-            "_relation" => r.prim_req_ext(&mut self.relation)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "relation" => r.prim_req(&mut self.relation, Kind::String),
+            "_relation" => r.prim_req_ext(&mut self.relation),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -301,6 +303,7 @@ pub struct BundleEntry {
     pub unknown: Unknown,
 }
 impl Blank for BundleEntry {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -324,22 +327,22 @@ impl Default for BundleEntry {
 impl Complex for BundleEntry {
     const NAME: &'static str = "BundleEntry";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "link" => r.list(&mut self.link)?,
-            "fullUrl" => r.prim_opt(&mut self.full_url, Kind::Uri)?,
-            "_fullUrl" => r.prim_opt_ext(&mut self.full_url)?,
-            "resource" => r.opt_resource(&mut self.resource)?,
-            "search" => r.opt(&mut self.search)?,
-            "request" => r.opt(&mut self.request)?,
-            "response" => r.opt(&mut self.response)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "link" => r.list(&mut self.link),
+            "fullUrl" => r.prim_opt(&mut self.full_url, Kind::Uri),
+            "_fullUrl" => r.prim_opt_ext(&mut self.full_url),
+            "resource" => r.opt_resource(&mut self.resource),
+            "search" => r.opt(&mut self.search),
+            "request" => r.opt(&mut self.request),
+            "response" => r.opt(&mut self.response),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -419,6 +422,7 @@ pub struct BundleEntrySearch {
     pub unknown: Unknown,
 }
 impl Blank for BundleEntrySearch {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -438,19 +442,19 @@ impl Default for BundleEntrySearch {
 impl Complex for BundleEntrySearch {
     const NAME: &'static str = "BundleEntrySearch";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "mode" => r.prim_opt(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_opt_ext(&mut self.mode)?,
-            "score" => r.prim_opt(&mut self.score, Kind::Decimal)?,
-            "_score" => r.prim_opt_ext(&mut self.score)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "mode" => r.prim_opt(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_opt_ext(&mut self.mode),
+            "score" => r.prim_opt(&mut self.score, Kind::Decimal),
+            "_score" => r.prim_opt_ext(&mut self.score),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -520,6 +524,7 @@ pub struct BundleEntryRequest {
     pub unknown: Unknown,
 }
 impl Blank for BundleEntryRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -549,27 +554,27 @@ impl BundleEntryRequest {
 impl Complex for BundleEntryRequest {
     const NAME: &'static str = "BundleEntryRequest";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "method" => r.prim_req(&mut self.method, Kind::Code)?,
-            "_method" => r.prim_req_ext(&mut self.method)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "ifNoneMatch" => r.prim_opt(&mut self.if_none_match, Kind::String)?,
-            "_ifNoneMatch" => r.prim_opt_ext(&mut self.if_none_match)?,
-            "ifModifiedSince" => r.prim_opt(&mut self.if_modified_since, Kind::Instant)?,
-            "_ifModifiedSince" => r.prim_opt_ext(&mut self.if_modified_since)?,
-            "ifMatch" => r.prim_opt(&mut self.if_match, Kind::String)?,
-            "_ifMatch" => r.prim_opt_ext(&mut self.if_match)?,
-            "ifNoneExist" => r.prim_opt(&mut self.if_none_exist, Kind::String)?,
-            "_ifNoneExist" => r.prim_opt_ext(&mut self.if_none_exist)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "method" => r.prim_req(&mut self.method, Kind::Code),
+            "_method" => r.prim_req_ext(&mut self.method),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "ifNoneMatch" => r.prim_opt(&mut self.if_none_match, Kind::String),
+            "_ifNoneMatch" => r.prim_opt_ext(&mut self.if_none_match),
+            "ifModifiedSince" => r.prim_opt(&mut self.if_modified_since, Kind::Instant),
+            "_ifModifiedSince" => r.prim_opt_ext(&mut self.if_modified_since),
+            "ifMatch" => r.prim_opt(&mut self.if_match, Kind::String),
+            "_ifMatch" => r.prim_opt_ext(&mut self.if_match),
+            "ifNoneExist" => r.prim_opt(&mut self.if_none_exist, Kind::String),
+            "_ifNoneExist" => r.prim_opt_ext(&mut self.if_none_exist),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -664,6 +669,7 @@ pub struct BundleEntryResponse {
     pub unknown: Unknown,
 }
 impl Blank for BundleEntryResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -691,24 +697,24 @@ impl BundleEntryResponse {
 impl Complex for BundleEntryResponse {
     const NAME: &'static str = "BundleEntryResponse";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "status" => r.prim_req(&mut self.status, Kind::String)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "location" => r.prim_opt(&mut self.location, Kind::Uri)?,
-            "_location" => r.prim_opt_ext(&mut self.location)?,
-            "etag" => r.prim_opt(&mut self.etag, Kind::String)?,
-            "_etag" => r.prim_opt_ext(&mut self.etag)?,
-            "lastModified" => r.prim_opt(&mut self.last_modified, Kind::Instant)?,
-            "_lastModified" => r.prim_opt_ext(&mut self.last_modified)?,
-            "outcome" => r.opt_resource(&mut self.outcome)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "status" => r.prim_req(&mut self.status, Kind::String),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "location" => r.prim_opt(&mut self.location, Kind::Uri),
+            "_location" => r.prim_opt_ext(&mut self.location),
+            "etag" => r.prim_opt(&mut self.etag, Kind::String),
+            "_etag" => r.prim_opt_ext(&mut self.etag),
+            "lastModified" => r.prim_opt(&mut self.last_modified, Kind::Instant),
+            "_lastModified" => r.prim_opt_ext(&mut self.last_modified),
+            "outcome" => r.opt_resource(&mut self.outcome),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -83,6 +83,7 @@ pub struct CapabilityStatement {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatement {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -146,70 +147,70 @@ impl Complex for CapabilityStatement {
     const NAME: &'static str = "CapabilityStatement";
     const RESOURCE_TYPE: Option<&'static str> = Some("CapabilityStatement");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CapabilityStatement")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_req(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_req_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "kind" => r.prim_req(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_req_ext(&mut self.kind)?,
-            "instantiates" => r.prim_list(&mut self.instantiates, Kind::Canonical)?,
-            "_instantiates" => r.prim_list_ext(&mut self.instantiates)?,
-            "imports" => r.prim_list(&mut self.imports, Kind::Canonical)?,
-            "_imports" => r.prim_list_ext(&mut self.imports)?,
-            "software" => r.opt(&mut self.software)?,
-            "implementation" => r.opt(&mut self.implementation)?,
-            "fhirVersion" => r.prim_req(&mut self.fhir_version, Kind::Code)?,
-            "_fhirVersion" => r.prim_req_ext(&mut self.fhir_version)?,
-            "format" => r.prim_list(&mut self.format, Kind::Code)?,
-            "_format" => r.prim_list_ext(&mut self.format)?,
-            "patchFormat" => r.prim_list(&mut self.patch_format, Kind::Code)?,
-            "_patchFormat" => r.prim_list_ext(&mut self.patch_format)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CapabilityStatement"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_req(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_req_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "kind" => r.prim_req(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_req_ext(&mut self.kind),
+            "instantiates" => r.prim_list(&mut self.instantiates, Kind::Canonical),
+            "_instantiates" => r.prim_list_ext(&mut self.instantiates),
+            "imports" => r.prim_list(&mut self.imports, Kind::Canonical),
+            "_imports" => r.prim_list_ext(&mut self.imports),
+            "software" => r.opt(&mut self.software),
+            "implementation" => r.opt(&mut self.implementation),
+            "fhirVersion" => r.prim_req(&mut self.fhir_version, Kind::Code),
+            "_fhirVersion" => r.prim_req_ext(&mut self.fhir_version),
+            "format" => r.prim_list(&mut self.format, Kind::Code),
+            "_format" => r.prim_list_ext(&mut self.format),
+            "patchFormat" => r.prim_list(&mut self.patch_format, Kind::Code),
+            "_patchFormat" => r.prim_list_ext(&mut self.patch_format),
             "implementationGuide" => {
-                r.prim_list(&mut self.implementation_guide, Kind::Canonical)?
+                r.prim_list(&mut self.implementation_guide, Kind::Canonical)
             }
-            "_implementationGuide" => r.prim_list_ext(&mut self.implementation_guide)?,
-            "rest" => r.list(&mut self.rest)?,
-            "messaging" => r.list(&mut self.messaging)?,
-            "document" => r.list(&mut self.document)?,
+            "_implementationGuide" => r.prim_list_ext(&mut self.implementation_guide),
+            "rest" => r.list(&mut self.rest),
+            "messaging" => r.list(&mut self.messaging),
+            "document" => r.list(&mut self.document),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -424,6 +425,7 @@ pub struct CapabilityStatementSoftware {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementSoftware {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -449,21 +451,21 @@ impl CapabilityStatementSoftware {
 impl Complex for CapabilityStatementSoftware {
     const NAME: &'static str = "CapabilityStatementSoftware";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "releaseDate" => r.prim_opt(&mut self.release_date, Kind::DateTime)?,
-            "_releaseDate" => r.prim_opt_ext(&mut self.release_date)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "releaseDate" => r.prim_opt(&mut self.release_date, Kind::DateTime),
+            "_releaseDate" => r.prim_opt_ext(&mut self.release_date),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -538,6 +540,7 @@ pub struct CapabilityStatementImplementation {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementImplementation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -563,20 +566,20 @@ impl CapabilityStatementImplementation {
 impl Complex for CapabilityStatementImplementation {
     const NAME: &'static str = "CapabilityStatementImplementation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_req(&mut self.description, Kind::String)?,
-            "_description" => r.prim_req_ext(&mut self.description)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Url)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "custodian" => r.opt(&mut self.custodian)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_req(&mut self.description, Kind::String),
+            "_description" => r.prim_req_ext(&mut self.description),
+            "url" => r.prim_opt(&mut self.url, Kind::Url),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "custodian" => r.opt(&mut self.custodian),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -660,6 +663,7 @@ pub struct CapabilityStatementRest {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementRest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -690,26 +694,26 @@ impl CapabilityStatementRest {
 impl Complex for CapabilityStatementRest {
     const NAME: &'static str = "CapabilityStatementRest";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
-            "security" => r.opt(&mut self.security)?,
-            "resource" => r.list(&mut self.resource)?,
-            "interaction" => r.list(&mut self.interaction)?,
-            "searchParam" => r.list(&mut self.search_param)?,
-            "operation" => r.list(&mut self.operation)?,
-            "compartment" => r.prim_list(&mut self.compartment, Kind::Canonical)?,
-            "_compartment" => r.prim_list_ext(&mut self.compartment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
+            "security" => r.opt(&mut self.security),
+            "resource" => r.list(&mut self.resource),
+            "interaction" => r.list(&mut self.interaction),
+            "searchParam" => r.list(&mut self.search_param),
+            "operation" => r.list(&mut self.operation),
+            "compartment" => r.prim_list(&mut self.compartment, Kind::Canonical),
+            "_compartment" => r.prim_list_ext(&mut self.compartment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -806,6 +810,7 @@ pub struct CapabilityStatementRestSecurity {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementRestSecurity {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -826,20 +831,20 @@ impl Default for CapabilityStatementRestSecurity {
 impl Complex for CapabilityStatementRestSecurity {
     const NAME: &'static str = "CapabilityStatementRestSecurity";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "cors" => r.prim_opt(&mut self.cors, Kind::Boolean)?,
-            "_cors" => r.prim_opt_ext(&mut self.cors)?,
-            "service" => r.list(&mut self.service)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "cors" => r.prim_opt(&mut self.cors, Kind::Boolean),
+            "_cors" => r.prim_opt_ext(&mut self.cors),
+            "service" => r.list(&mut self.service),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -936,6 +941,7 @@ pub struct CapabilityStatementRestResource {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementRestResource {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -975,54 +981,52 @@ impl CapabilityStatementRestResource {
 impl Complex for CapabilityStatementRestResource {
     const NAME: &'static str = "CapabilityStatementRestResource";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_opt_ext(&mut self.profile)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_opt_ext(&mut self.profile),
             "supportedProfile" => {
-                r.prim_list(&mut self.supported_profile, Kind::Canonical)?
+                r.prim_list(&mut self.supported_profile, Kind::Canonical)
             }
-            "_supportedProfile" => r.prim_list_ext(&mut self.supported_profile)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
-            "interaction" => r.list(&mut self.interaction)?,
-            "versioning" => r.prim_opt(&mut self.versioning, Kind::Code)?,
-            "_versioning" => r.prim_opt_ext(&mut self.versioning)?,
-            "readHistory" => r.prim_opt(&mut self.read_history, Kind::Boolean)?,
-            "_readHistory" => r.prim_opt_ext(&mut self.read_history)?,
-            "updateCreate" => r.prim_opt(&mut self.update_create, Kind::Boolean)?,
-            "_updateCreate" => r.prim_opt_ext(&mut self.update_create)?,
+            "_supportedProfile" => r.prim_list_ext(&mut self.supported_profile),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
+            "interaction" => r.list(&mut self.interaction),
+            "versioning" => r.prim_opt(&mut self.versioning, Kind::Code),
+            "_versioning" => r.prim_opt_ext(&mut self.versioning),
+            "readHistory" => r.prim_opt(&mut self.read_history, Kind::Boolean),
+            "_readHistory" => r.prim_opt_ext(&mut self.read_history),
+            "updateCreate" => r.prim_opt(&mut self.update_create, Kind::Boolean),
+            "_updateCreate" => r.prim_opt_ext(&mut self.update_create),
             "conditionalCreate" => {
-                r.prim_opt(&mut self.conditional_create, Kind::Boolean)?
+                r.prim_opt(&mut self.conditional_create, Kind::Boolean)
             }
-            "_conditionalCreate" => r.prim_opt_ext(&mut self.conditional_create)?,
-            "conditionalRead" => r.prim_opt(&mut self.conditional_read, Kind::Code)?,
-            "_conditionalRead" => r.prim_opt_ext(&mut self.conditional_read)?,
+            "_conditionalCreate" => r.prim_opt_ext(&mut self.conditional_create),
+            "conditionalRead" => r.prim_opt(&mut self.conditional_read, Kind::Code),
+            "_conditionalRead" => r.prim_opt_ext(&mut self.conditional_read),
             "conditionalUpdate" => {
-                r.prim_opt(&mut self.conditional_update, Kind::Boolean)?
+                r.prim_opt(&mut self.conditional_update, Kind::Boolean)
             }
-            "_conditionalUpdate" => r.prim_opt_ext(&mut self.conditional_update)?,
-            "conditionalDelete" => r.prim_opt(&mut self.conditional_delete, Kind::Code)?,
-            "_conditionalDelete" => r.prim_opt_ext(&mut self.conditional_delete)?,
-            "referencePolicy" => r.prim_list(&mut self.reference_policy, Kind::Code)?,
-            "_referencePolicy" => r.prim_list_ext(&mut self.reference_policy)?,
-            "searchInclude" => r.prim_list(&mut self.search_include, Kind::String)?,
-            "_searchInclude" => r.prim_list_ext(&mut self.search_include)?,
-            "searchRevInclude" => {
-                r.prim_list(&mut self.search_rev_include, Kind::String)?
-            }
-            "_searchRevInclude" => r.prim_list_ext(&mut self.search_rev_include)?,
-            "searchParam" => r.list(&mut self.search_param)?,
-            "operation" => r.list(&mut self.operation)?,
+            "_conditionalUpdate" => r.prim_opt_ext(&mut self.conditional_update),
+            "conditionalDelete" => r.prim_opt(&mut self.conditional_delete, Kind::Code),
+            "_conditionalDelete" => r.prim_opt_ext(&mut self.conditional_delete),
+            "referencePolicy" => r.prim_list(&mut self.reference_policy, Kind::Code),
+            "_referencePolicy" => r.prim_list_ext(&mut self.reference_policy),
+            "searchInclude" => r.prim_list(&mut self.search_include, Kind::String),
+            "_searchInclude" => r.prim_list_ext(&mut self.search_include),
+            "searchRevInclude" => r.prim_list(&mut self.search_rev_include, Kind::String),
+            "_searchRevInclude" => r.prim_list_ext(&mut self.search_rev_include),
+            "searchParam" => r.list(&mut self.search_param),
+            "operation" => r.list(&mut self.operation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1158,6 +1162,7 @@ pub struct CapabilityStatementRestResourceInteraction {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementRestResourceInteraction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1182,19 +1187,19 @@ impl CapabilityStatementRestResourceInteraction {
 impl Complex for CapabilityStatementRestResourceInteraction {
     const NAME: &'static str = "CapabilityStatementRestResourceInteraction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1266,6 +1271,7 @@ pub struct CapabilityStatementRestResourceSearchParam {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementRestResourceSearchParam {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1296,23 +1302,23 @@ impl CapabilityStatementRestResourceSearchParam {
 impl Complex for CapabilityStatementRestResourceSearchParam {
     const NAME: &'static str = "CapabilityStatementRestResourceSearchParam";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "definition" => r.prim_opt(&mut self.definition, Kind::Canonical)?,
-            "_definition" => r.prim_opt_ext(&mut self.definition)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "definition" => r.prim_opt(&mut self.definition, Kind::Canonical),
+            "_definition" => r.prim_opt_ext(&mut self.definition),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1394,6 +1400,7 @@ pub struct CapabilityStatementRestResourceOperation {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementRestResourceOperation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1423,21 +1430,21 @@ impl CapabilityStatementRestResourceOperation {
 impl Complex for CapabilityStatementRestResourceOperation {
     const NAME: &'static str = "CapabilityStatementRestResourceOperation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "definition" => r.prim_req(&mut self.definition, Kind::Canonical)?,
-            "_definition" => r.prim_req_ext(&mut self.definition)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "definition" => r.prim_req(&mut self.definition, Kind::Canonical),
+            "_definition" => r.prim_req_ext(&mut self.definition),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1513,6 +1520,7 @@ pub struct CapabilityStatementRestInteraction {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementRestInteraction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1537,19 +1545,19 @@ impl CapabilityStatementRestInteraction {
 impl Complex for CapabilityStatementRestInteraction {
     const NAME: &'static str = "CapabilityStatementRestInteraction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1621,6 +1629,7 @@ pub struct CapabilityStatementMessaging {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementMessaging {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1642,21 +1651,21 @@ impl Default for CapabilityStatementMessaging {
 impl Complex for CapabilityStatementMessaging {
     const NAME: &'static str = "CapabilityStatementMessaging";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "endpoint" => r.list(&mut self.endpoint)?,
-            "reliableCache" => r.prim_opt(&mut self.reliable_cache, Kind::UnsignedInt)?,
-            "_reliableCache" => r.prim_opt_ext(&mut self.reliable_cache)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
-            "supportedMessage" => r.list(&mut self.supported_message)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "endpoint" => r.list(&mut self.endpoint),
+            "reliableCache" => r.prim_opt(&mut self.reliable_cache, Kind::UnsignedInt),
+            "_reliableCache" => r.prim_opt_ext(&mut self.reliable_cache),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
+            "supportedMessage" => r.list(&mut self.supported_message),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1727,6 +1736,7 @@ pub struct CapabilityStatementMessagingEndpoint {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementMessagingEndpoint {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1752,18 +1762,18 @@ impl CapabilityStatementMessagingEndpoint {
 impl Complex for CapabilityStatementMessagingEndpoint {
     const NAME: &'static str = "CapabilityStatementMessagingEndpoint";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "protocol" => r.req(&mut self.protocol)?,
-            "address" => r.prim_req(&mut self.address, Kind::Url)?,
-            "_address" => r.prim_req_ext(&mut self.address)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "protocol" => r.req(&mut self.protocol),
+            "address" => r.prim_req(&mut self.address, Kind::Url),
+            "_address" => r.prim_req_ext(&mut self.address),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1834,6 +1844,7 @@ pub struct CapabilityStatementMessagingSupportedMessage {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementMessagingSupportedMessage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1862,19 +1873,19 @@ impl CapabilityStatementMessagingSupportedMessage {
 impl Complex for CapabilityStatementMessagingSupportedMessage {
     const NAME: &'static str = "CapabilityStatementMessagingSupportedMessage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "definition" => r.prim_req(&mut self.definition, Kind::Canonical)?,
-            "_definition" => r.prim_req_ext(&mut self.definition)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "definition" => r.prim_req(&mut self.definition, Kind::Canonical),
+            "_definition" => r.prim_req_ext(&mut self.definition),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1947,6 +1958,7 @@ pub struct CapabilityStatementDocument {
     pub unknown: Unknown,
 }
 impl Blank for CapabilityStatementDocument {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1976,21 +1988,21 @@ impl CapabilityStatementDocument {
 impl Complex for CapabilityStatementDocument {
     const NAME: &'static str = "CapabilityStatementDocument";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
-            "profile" => r.prim_req(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_req_ext(&mut self.profile)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::Markdown),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
+            "profile" => r.prim_req(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_req_ext(&mut self.profile),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

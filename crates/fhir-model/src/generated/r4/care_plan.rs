@@ -77,6 +77,7 @@ pub struct CarePlan {
     pub unknown: Unknown,
 }
 impl Blank for CarePlan {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -134,58 +135,56 @@ impl Complex for CarePlan {
     const NAME: &'static str = "CarePlan";
     const RESOURCE_TYPE: Option<&'static str> = Some("CarePlan");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CarePlan")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CarePlan"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "replaces" => r.list(&mut self.replaces)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "intent" => r.prim_req(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_req_ext(&mut self.intent)?,
-            "category" => r.list(&mut self.category)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "period" => r.opt(&mut self.period)?,
-            "created" => r.prim_opt(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_opt_ext(&mut self.created)?,
-            "author" => r.opt(&mut self.author)?,
-            "contributor" => r.list(&mut self.contributor)?,
-            "careTeam" => r.list(&mut self.care_team)?,
-            "addresses" => r.list(&mut self.addresses)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "goal" => r.list(&mut self.goal)?,
-            "activity" => r.list(&mut self.activity)?,
-            "note" => r.list(&mut self.note)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "replaces" => r.list(&mut self.replaces),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "intent" => r.prim_req(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_req_ext(&mut self.intent),
+            "category" => r.list(&mut self.category),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "period" => r.opt(&mut self.period),
+            "created" => r.prim_opt(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_opt_ext(&mut self.created),
+            "author" => r.opt(&mut self.author),
+            "contributor" => r.list(&mut self.contributor),
+            "careTeam" => r.list(&mut self.care_team),
+            "addresses" => r.list(&mut self.addresses),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "goal" => r.list(&mut self.goal),
+            "activity" => r.list(&mut self.activity),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -385,6 +384,7 @@ pub struct CarePlanActivity {
     pub unknown: Unknown,
 }
 impl Blank for CarePlanActivity {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -407,20 +407,20 @@ impl Default for CarePlanActivity {
 impl Complex for CarePlanActivity {
     const NAME: &'static str = "CarePlanActivity";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "outcomeCodeableConcept" => r.list(&mut self.outcome_codeable_concept)?,
-            "outcomeReference" => r.list(&mut self.outcome_reference)?,
-            "progress" => r.list(&mut self.progress)?,
-            "reference" => r.opt(&mut self.reference)?,
-            "detail" => r.opt(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "outcomeCodeableConcept" => r.list(&mut self.outcome_codeable_concept),
+            "outcomeReference" => r.list(&mut self.outcome_reference),
+            "progress" => r.list(&mut self.progress),
+            "reference" => r.opt(&mut self.reference),
+            "detail" => r.opt(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -527,6 +527,7 @@ pub struct CarePlanActivityDetail {
     pub unknown: Unknown,
 }
 impl Blank for CarePlanActivityDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -566,35 +567,33 @@ impl CarePlanActivityDetail {
 impl Complex for CarePlanActivityDetail {
     const NAME: &'static str = "CarePlanActivityDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "kind" => r.prim_opt(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_opt_ext(&mut self.kind)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "kind" => r.prim_opt(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_opt_ext(&mut self.kind),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "code" => r.opt(&mut self.code)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "goal" => r.list(&mut self.goal)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean)?,
-            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform)?,
-            "location" => r.opt(&mut self.location)?,
-            "performer" => r.list(&mut self.performer)?,
-            "dailyAmount" => r.opt(&mut self.daily_amount)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "code" => r.opt(&mut self.code),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "goal" => r.list(&mut self.goal),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean),
+            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform),
+            "location" => r.opt(&mut self.location),
+            "performer" => r.list(&mut self.performer),
+            "dailyAmount" => r.opt(&mut self.daily_amount),
+            "quantity" => r.opt(&mut self.quantity),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 if CarePlanActivityDetailScheduled::read_choice(
                     &mut self.scheduled,
@@ -612,8 +611,8 @@ impl Complex for CarePlanActivityDetail {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -754,9 +753,9 @@ impl CarePlanActivityDetailScheduled {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "scheduledTiming" => r.choice(slot, Self::Timing)?,
-            "scheduledPeriod" => r.choice(slot, Self::Period)?,
+        let read = match key {
+            "scheduledTiming" => r.choice(slot, Self::Timing),
+            "scheduledPeriod" => r.choice(slot, Self::Period),
             "scheduledString" => {
                 r.choice_prim(
                     slot,
@@ -766,7 +765,7 @@ impl CarePlanActivityDetailScheduled {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_scheduledString" => {
                 r.choice_prim_ext(
@@ -776,11 +775,11 @@ impl CarePlanActivityDetailScheduled {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CarePlanActivityDetailScheduled {
@@ -820,12 +819,12 @@ impl CarePlanActivityDetailProduct {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "productReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "productReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CarePlanActivityDetailProduct {

@@ -57,6 +57,7 @@ pub struct CareTeam {
     pub unknown: Unknown,
 }
 impl Blank for CareTeam {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -93,39 +94,39 @@ impl Complex for CareTeam {
     const NAME: &'static str = "CareTeam";
     const RESOURCE_TYPE: Option<&'static str> = Some("CareTeam");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CareTeam")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "category" => r.list(&mut self.category)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "period" => r.opt(&mut self.period)?,
-            "participant" => r.list(&mut self.participant)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "managingOrganization" => r.list(&mut self.managing_organization)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CareTeam"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "category" => r.list(&mut self.category),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "period" => r.opt(&mut self.period),
+            "participant" => r.list(&mut self.participant),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "managingOrganization" => r.list(&mut self.managing_organization),
+            "telecom" => r.list(&mut self.telecom),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -262,6 +263,7 @@ pub struct CareTeamParticipant {
     pub unknown: Unknown,
 }
 impl Blank for CareTeamParticipant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -283,19 +285,19 @@ impl Default for CareTeamParticipant {
 impl Complex for CareTeamParticipant {
     const NAME: &'static str = "CareTeamParticipant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "role" => r.list(&mut self.role)?,
-            "member" => r.opt(&mut self.member)?,
-            "onBehalfOf" => r.opt(&mut self.on_behalf_of)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "role" => r.list(&mut self.role),
+            "member" => r.opt(&mut self.member),
+            "onBehalfOf" => r.opt(&mut self.on_behalf_of),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

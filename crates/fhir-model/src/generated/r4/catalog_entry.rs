@@ -57,6 +57,7 @@ pub struct CatalogEntry {
     pub unknown: Unknown,
 }
 impl Blank for CatalogEntry {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -102,41 +103,41 @@ impl Complex for CatalogEntry {
     const NAME: &'static str = "CatalogEntry";
     const RESOURCE_TYPE: Option<&'static str> = Some("CatalogEntry");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CatalogEntry")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "orderable" => r.prim_req(&mut self.orderable, Kind::Boolean)?,
-            "_orderable" => r.prim_req_ext(&mut self.orderable)?,
-            "referencedItem" => r.req(&mut self.referenced_item)?,
-            "additionalIdentifier" => r.list(&mut self.additional_identifier)?,
-            "classification" => r.list(&mut self.classification)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "validityPeriod" => r.opt(&mut self.validity_period)?,
-            "validTo" => r.prim_opt(&mut self.valid_to, Kind::DateTime)?,
-            "_validTo" => r.prim_opt_ext(&mut self.valid_to)?,
-            "lastUpdated" => r.prim_opt(&mut self.last_updated, Kind::DateTime)?,
-            "_lastUpdated" => r.prim_opt_ext(&mut self.last_updated)?,
-            "additionalCharacteristic" => r.list(&mut self.additional_characteristic)?,
-            "additionalClassification" => r.list(&mut self.additional_classification)?,
-            "relatedEntry" => r.list(&mut self.related_entry)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CatalogEntry"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "type" => r.opt(&mut self.r#type),
+            "orderable" => r.prim_req(&mut self.orderable, Kind::Boolean),
+            "_orderable" => r.prim_req_ext(&mut self.orderable),
+            "referencedItem" => r.req(&mut self.referenced_item),
+            "additionalIdentifier" => r.list(&mut self.additional_identifier),
+            "classification" => r.list(&mut self.classification),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "validityPeriod" => r.opt(&mut self.validity_period),
+            "validTo" => r.prim_opt(&mut self.valid_to, Kind::DateTime),
+            "_validTo" => r.prim_opt_ext(&mut self.valid_to),
+            "lastUpdated" => r.prim_opt(&mut self.last_updated, Kind::DateTime),
+            "_lastUpdated" => r.prim_opt_ext(&mut self.last_updated),
+            "additionalCharacteristic" => r.list(&mut self.additional_characteristic),
+            "additionalClassification" => r.list(&mut self.additional_classification),
+            "relatedEntry" => r.list(&mut self.related_entry),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -280,6 +281,7 @@ pub struct CatalogEntryRelatedEntry {
     pub unknown: Unknown,
 }
 impl Blank for CatalogEntryRelatedEntry {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -308,18 +310,18 @@ impl CatalogEntryRelatedEntry {
 impl Complex for CatalogEntryRelatedEntry {
     const NAME: &'static str = "CatalogEntryRelatedEntry";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "relationtype" => r.prim_req(&mut self.relationtype, Kind::Code)?,
-            "_relationtype" => r.prim_req_ext(&mut self.relationtype)?,
-            "item" => r.req(&mut self.item)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "relationtype" => r.prim_req(&mut self.relationtype, Kind::Code),
+            "_relationtype" => r.prim_req_ext(&mut self.relationtype),
+            "item" => r.req(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

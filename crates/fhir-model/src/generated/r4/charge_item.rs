@@ -83,6 +83,7 @@ pub struct ChargeItem {
     pub unknown: Unknown,
 }
 impl Blank for ChargeItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -143,51 +144,51 @@ impl Complex for ChargeItem {
     const NAME: &'static str = "ChargeItem";
     const RESOURCE_TYPE: Option<&'static str> = Some("ChargeItem");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ChargeItem")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "definitionUri" => r.prim_list(&mut self.definition_uri, Kind::Uri)?,
-            "_definitionUri" => r.prim_list_ext(&mut self.definition_uri)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ChargeItem"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "definitionUri" => r.prim_list(&mut self.definition_uri, Kind::Uri),
+            "_definitionUri" => r.prim_list_ext(&mut self.definition_uri),
             "definitionCanonical" => {
-                r.prim_list(&mut self.definition_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.definition_canonical, Kind::Canonical)
             }
-            "_definitionCanonical" => r.prim_list_ext(&mut self.definition_canonical)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "code" => r.req(&mut self.code)?,
-            "subject" => r.req(&mut self.subject)?,
-            "context" => r.opt(&mut self.context)?,
-            "performer" => r.list(&mut self.performer)?,
-            "performingOrganization" => r.opt(&mut self.performing_organization)?,
-            "requestingOrganization" => r.opt(&mut self.requesting_organization)?,
-            "costCenter" => r.opt(&mut self.cost_center)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "bodysite" => r.list(&mut self.bodysite)?,
-            "factorOverride" => r.prim_opt(&mut self.factor_override, Kind::Decimal)?,
-            "_factorOverride" => r.prim_opt_ext(&mut self.factor_override)?,
-            "priceOverride" => r.opt(&mut self.price_override)?,
-            "overrideReason" => r.prim_opt(&mut self.override_reason, Kind::String)?,
-            "_overrideReason" => r.prim_opt_ext(&mut self.override_reason)?,
-            "enterer" => r.opt(&mut self.enterer)?,
-            "enteredDate" => r.prim_opt(&mut self.entered_date, Kind::DateTime)?,
-            "_enteredDate" => r.prim_opt_ext(&mut self.entered_date)?,
-            "reason" => r.list(&mut self.reason)?,
-            "service" => r.list(&mut self.service)?,
-            "account" => r.list(&mut self.account)?,
-            "note" => r.list(&mut self.note)?,
-            "supportingInformation" => r.list(&mut self.supporting_information)?,
+            "_definitionCanonical" => r.prim_list_ext(&mut self.definition_canonical),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "partOf" => r.list(&mut self.part_of),
+            "code" => r.req(&mut self.code),
+            "subject" => r.req(&mut self.subject),
+            "context" => r.opt(&mut self.context),
+            "performer" => r.list(&mut self.performer),
+            "performingOrganization" => r.opt(&mut self.performing_organization),
+            "requestingOrganization" => r.opt(&mut self.requesting_organization),
+            "costCenter" => r.opt(&mut self.cost_center),
+            "quantity" => r.opt(&mut self.quantity),
+            "bodysite" => r.list(&mut self.bodysite),
+            "factorOverride" => r.prim_opt(&mut self.factor_override, Kind::Decimal),
+            "_factorOverride" => r.prim_opt_ext(&mut self.factor_override),
+            "priceOverride" => r.opt(&mut self.price_override),
+            "overrideReason" => r.prim_opt(&mut self.override_reason, Kind::String),
+            "_overrideReason" => r.prim_opt_ext(&mut self.override_reason),
+            "enterer" => r.opt(&mut self.enterer),
+            "enteredDate" => r.prim_opt(&mut self.entered_date, Kind::DateTime),
+            "_enteredDate" => r.prim_opt_ext(&mut self.entered_date),
+            "reason" => r.list(&mut self.reason),
+            "service" => r.list(&mut self.service),
+            "account" => r.list(&mut self.account),
+            "note" => r.list(&mut self.note),
+            "supportingInformation" => r.list(&mut self.supporting_information),
             _ => {
                 if ChargeItemOccurrence::read_choice(&mut self.occurrence, key, r)? {
                     return Ok(true);
@@ -197,8 +198,8 @@ impl Complex for ChargeItem {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -407,7 +408,7 @@ impl ChargeItemOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -417,7 +418,7 @@ impl ChargeItemOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -427,13 +428,13 @@ impl ChargeItemOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
-            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
+            "occurrenceTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ChargeItemOccurrence {
@@ -475,12 +476,12 @@ impl ChargeItemProduct {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "productReference" => r.choice(slot, Self::Reference)?,
-            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "productReference" => r.choice(slot, Self::Reference),
+            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ChargeItemProduct {
@@ -519,6 +520,7 @@ pub struct ChargeItemPerformer {
     pub unknown: Unknown,
 }
 impl Blank for ChargeItemPerformer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -543,17 +545,17 @@ impl ChargeItemPerformer {
 impl Complex for ChargeItemPerformer {
     const NAME: &'static str = "ChargeItemPerformer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "function" => r.opt(&mut self.function)?,
-            "actor" => r.req(&mut self.actor)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "function" => r.opt(&mut self.function),
+            "actor" => r.req(&mut self.actor),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -77,6 +77,7 @@ pub struct ChargeItemDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ChargeItemDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -132,61 +133,61 @@ impl Complex for ChargeItemDefinition {
     const NAME: &'static str = "ChargeItemDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("ChargeItemDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ChargeItemDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "derivedFromUri" => r.prim_list(&mut self.derived_from_uri, Kind::Uri)?,
-            "_derivedFromUri" => r.prim_list_ext(&mut self.derived_from_uri)?,
-            "partOf" => r.prim_list(&mut self.part_of, Kind::Canonical)?,
-            "_partOf" => r.prim_list_ext(&mut self.part_of)?,
-            "replaces" => r.prim_list(&mut self.replaces, Kind::Canonical)?,
-            "_replaces" => r.prim_list_ext(&mut self.replaces)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "code" => r.opt(&mut self.code)?,
-            "instance" => r.list(&mut self.instance)?,
-            "applicability" => r.list(&mut self.applicability)?,
-            "propertyGroup" => r.list(&mut self.property_group)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ChargeItemDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "derivedFromUri" => r.prim_list(&mut self.derived_from_uri, Kind::Uri),
+            "_derivedFromUri" => r.prim_list_ext(&mut self.derived_from_uri),
+            "partOf" => r.prim_list(&mut self.part_of, Kind::Canonical),
+            "_partOf" => r.prim_list_ext(&mut self.part_of),
+            "replaces" => r.prim_list(&mut self.replaces, Kind::Canonical),
+            "_replaces" => r.prim_list_ext(&mut self.replaces),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "code" => r.opt(&mut self.code),
+            "instance" => r.list(&mut self.instance),
+            "applicability" => r.list(&mut self.applicability),
+            "propertyGroup" => r.list(&mut self.property_group),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -375,6 +376,7 @@ pub struct ChargeItemDefinitionApplicability {
     pub unknown: Unknown,
 }
 impl Blank for ChargeItemDefinitionApplicability {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -395,21 +397,21 @@ impl Default for ChargeItemDefinitionApplicability {
 impl Complex for ChargeItemDefinitionApplicability {
     const NAME: &'static str = "ChargeItemDefinitionApplicability";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "language" => r.prim_opt(&mut self.language, Kind::String)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "expression" => r.prim_opt(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_opt_ext(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "language" => r.prim_opt(&mut self.language, Kind::String),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "expression" => r.prim_opt(&mut self.expression, Kind::String),
+            "_expression" => r.prim_opt_ext(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -476,6 +478,7 @@ pub struct ChargeItemDefinitionPropertyGroup {
     pub unknown: Unknown,
 }
 impl Blank for ChargeItemDefinitionPropertyGroup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -495,17 +498,17 @@ impl Default for ChargeItemDefinitionPropertyGroup {
 impl Complex for ChargeItemDefinitionPropertyGroup {
     const NAME: &'static str = "ChargeItemDefinitionPropertyGroup";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "applicability" => r.list(&mut self.applicability)?,
-            "priceComponent" => r.list(&mut self.price_component)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "applicability" => r.list(&mut self.applicability),
+            "priceComponent" => r.list(&mut self.price_component),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -571,6 +574,7 @@ pub struct ChargeItemDefinitionPropertyGroupPriceComponent {
     pub unknown: Unknown,
 }
 impl Blank for ChargeItemDefinitionPropertyGroupPriceComponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -597,21 +601,21 @@ impl ChargeItemDefinitionPropertyGroupPriceComponent {
 impl Complex for ChargeItemDefinitionPropertyGroupPriceComponent {
     const NAME: &'static str = "ChargeItemDefinitionPropertyGroupPriceComponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "code" => r.opt(&mut self.code)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "amount" => r.opt(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "code" => r.opt(&mut self.code),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "amount" => r.opt(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -85,6 +85,7 @@ pub struct Claim {
     pub unknown: Unknown,
 }
 impl Blank for Claim {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -155,54 +156,54 @@ impl Complex for Claim {
     const NAME: &'static str = "Claim";
     const RESOURCE_TYPE: Option<&'static str> = Some("Claim");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Claim")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.req(&mut self.r#type)?,
-            "subType" => r.opt(&mut self.sub_type)?,
-            "use" => r.prim_req(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_req_ext(&mut self.r#use)?,
-            "patient" => r.req(&mut self.patient)?,
-            "billablePeriod" => r.opt(&mut self.billable_period)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "enterer" => r.opt(&mut self.enterer)?,
-            "insurer" => r.opt(&mut self.insurer)?,
-            "provider" => r.req(&mut self.provider)?,
-            "priority" => r.req(&mut self.priority)?,
-            "fundsReserve" => r.opt(&mut self.funds_reserve)?,
-            "related" => r.list(&mut self.related)?,
-            "prescription" => r.opt(&mut self.prescription)?,
-            "originalPrescription" => r.opt(&mut self.original_prescription)?,
-            "payee" => r.opt(&mut self.payee)?,
-            "referral" => r.opt(&mut self.referral)?,
-            "facility" => r.opt(&mut self.facility)?,
-            "careTeam" => r.list(&mut self.care_team)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "diagnosis" => r.list(&mut self.diagnosis)?,
-            "procedure" => r.list(&mut self.procedure)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "accident" => r.opt(&mut self.accident)?,
-            "item" => r.list(&mut self.item)?,
-            "total" => r.opt(&mut self.total)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Claim"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.req(&mut self.r#type),
+            "subType" => r.opt(&mut self.sub_type),
+            "use" => r.prim_req(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_req_ext(&mut self.r#use),
+            "patient" => r.req(&mut self.patient),
+            "billablePeriod" => r.opt(&mut self.billable_period),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "enterer" => r.opt(&mut self.enterer),
+            "insurer" => r.opt(&mut self.insurer),
+            "provider" => r.req(&mut self.provider),
+            "priority" => r.req(&mut self.priority),
+            "fundsReserve" => r.opt(&mut self.funds_reserve),
+            "related" => r.list(&mut self.related),
+            "prescription" => r.opt(&mut self.prescription),
+            "originalPrescription" => r.opt(&mut self.original_prescription),
+            "payee" => r.opt(&mut self.payee),
+            "referral" => r.opt(&mut self.referral),
+            "facility" => r.opt(&mut self.facility),
+            "careTeam" => r.list(&mut self.care_team),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "diagnosis" => r.list(&mut self.diagnosis),
+            "procedure" => r.list(&mut self.procedure),
+            "insurance" => r.list(&mut self.insurance),
+            "accident" => r.opt(&mut self.accident),
+            "item" => r.list(&mut self.item),
+            "total" => r.opt(&mut self.total),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -427,6 +428,7 @@ pub struct ClaimRelated {
     pub unknown: Unknown,
 }
 impl Blank for ClaimRelated {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -447,18 +449,18 @@ impl Default for ClaimRelated {
 impl Complex for ClaimRelated {
     const NAME: &'static str = "ClaimRelated";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "claim" => r.opt(&mut self.claim)?,
-            "relationship" => r.opt(&mut self.relationship)?,
-            "reference" => r.opt(&mut self.reference)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "claim" => r.opt(&mut self.claim),
+            "relationship" => r.opt(&mut self.relationship),
+            "reference" => r.opt(&mut self.reference),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -525,6 +527,7 @@ pub struct ClaimPayee {
     pub unknown: Unknown,
 }
 impl Blank for ClaimPayee {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -549,17 +552,17 @@ impl ClaimPayee {
 impl Complex for ClaimPayee {
     const NAME: &'static str = "ClaimPayee";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "party" => r.opt(&mut self.party)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "party" => r.opt(&mut self.party),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -633,6 +636,7 @@ pub struct ClaimCareTeam {
     pub unknown: Unknown,
 }
 impl Blank for ClaimCareTeam {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -664,22 +668,22 @@ impl ClaimCareTeam {
 impl Complex for ClaimCareTeam {
     const NAME: &'static str = "ClaimCareTeam";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "provider" => r.req(&mut self.provider)?,
-            "responsible" => r.prim_opt(&mut self.responsible, Kind::Boolean)?,
-            "_responsible" => r.prim_opt_ext(&mut self.responsible)?,
-            "role" => r.opt(&mut self.role)?,
-            "qualification" => r.opt(&mut self.qualification)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "provider" => r.req(&mut self.provider),
+            "responsible" => r.prim_opt(&mut self.responsible, Kind::Boolean),
+            "_responsible" => r.prim_opt_ext(&mut self.responsible),
+            "role" => r.opt(&mut self.role),
+            "qualification" => r.opt(&mut self.qualification),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -772,6 +776,7 @@ pub struct ClaimSupportingInfo {
     pub unknown: Unknown,
 }
 impl Blank for ClaimSupportingInfo {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -804,15 +809,15 @@ impl ClaimSupportingInfo {
 impl Complex for ClaimSupportingInfo {
     const NAME: &'static str = "ClaimSupportingInfo";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "category" => r.req(&mut self.category)?,
-            "code" => r.opt(&mut self.code)?,
-            "reason" => r.opt(&mut self.reason)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "category" => r.req(&mut self.category),
+            "code" => r.opt(&mut self.code),
+            "reason" => r.opt(&mut self.reason),
             _ => {
                 if ClaimSupportingInfoTiming::read_choice(&mut self.timing, key, r)? {
                     return Ok(true);
@@ -822,8 +827,8 @@ impl Complex for ClaimSupportingInfo {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -911,7 +916,7 @@ impl ClaimSupportingInfoTiming {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "timingDate" => {
                 r.choice_prim(
                     slot,
@@ -921,7 +926,7 @@ impl ClaimSupportingInfoTiming {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_timingDate" => {
                 r.choice_prim_ext(
@@ -931,12 +936,12 @@ impl ClaimSupportingInfoTiming {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "timingPeriod" => r.choice(slot, Self::Period)?,
+            "timingPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimSupportingInfoTiming {
@@ -980,7 +985,7 @@ impl ClaimSupportingInfoValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -990,7 +995,7 @@ impl ClaimSupportingInfoValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -1000,7 +1005,7 @@ impl ClaimSupportingInfoValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -1011,7 +1016,7 @@ impl ClaimSupportingInfoValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1021,14 +1026,14 @@ impl ClaimSupportingInfoValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimSupportingInfoValue {
@@ -1079,6 +1084,7 @@ pub struct ClaimDiagnosis {
     pub unknown: Unknown,
 }
 impl Blank for ClaimDiagnosis {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1110,15 +1116,15 @@ impl ClaimDiagnosis {
 impl Complex for ClaimDiagnosis {
     const NAME: &'static str = "ClaimDiagnosis";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "type" => r.list(&mut self.r#type)?,
-            "onAdmission" => r.opt(&mut self.on_admission)?,
-            "packageCode" => r.opt(&mut self.package_code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "type" => r.list(&mut self.r#type),
+            "onAdmission" => r.opt(&mut self.on_admission),
+            "packageCode" => r.opt(&mut self.package_code),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.diagnosis,
@@ -1128,8 +1134,8 @@ impl Complex for ClaimDiagnosis {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1213,12 +1219,12 @@ impl ClaimDiagnosisDiagnosis {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "diagnosisReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "diagnosisReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimDiagnosisDiagnosis {
@@ -1263,6 +1269,7 @@ pub struct ClaimProcedure {
     pub unknown: Unknown,
 }
 impl Blank for ClaimProcedure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1294,16 +1301,16 @@ impl ClaimProcedure {
 impl Complex for ClaimProcedure {
     const NAME: &'static str = "ClaimProcedure";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "type" => r.list(&mut self.r#type)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "udi" => r.list(&mut self.udi)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "type" => r.list(&mut self.r#type),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "udi" => r.list(&mut self.udi),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.procedure,
@@ -1313,8 +1320,8 @@ impl Complex for ClaimProcedure {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1398,12 +1405,12 @@ impl ClaimProcedureProcedure {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "procedureCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "procedureReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "procedureCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "procedureReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimProcedureProcedure {
@@ -1452,6 +1459,7 @@ pub struct ClaimInsurance {
     pub unknown: Unknown,
 }
 impl Blank for ClaimInsurance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1487,28 +1495,28 @@ impl ClaimInsurance {
 impl Complex for ClaimInsurance {
     const NAME: &'static str = "ClaimInsurance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "focal" => r.prim_req(&mut self.focal, Kind::Boolean)?,
-            "_focal" => r.prim_req_ext(&mut self.focal)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "coverage" => r.req(&mut self.coverage)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "focal" => r.prim_req(&mut self.focal, Kind::Boolean),
+            "_focal" => r.prim_req_ext(&mut self.focal),
+            "identifier" => r.opt(&mut self.identifier),
+            "coverage" => r.req(&mut self.coverage),
             "businessArrangement" => {
-                r.prim_opt(&mut self.business_arrangement, Kind::String)?
+                r.prim_opt(&mut self.business_arrangement, Kind::String)
             }
-            "_businessArrangement" => r.prim_opt_ext(&mut self.business_arrangement)?,
-            "preAuthRef" => r.prim_list(&mut self.pre_auth_ref, Kind::String)?,
-            "_preAuthRef" => r.prim_list_ext(&mut self.pre_auth_ref)?,
-            "claimResponse" => r.opt(&mut self.claim_response)?,
+            "_businessArrangement" => r.prim_opt_ext(&mut self.business_arrangement),
+            "preAuthRef" => r.prim_list(&mut self.pre_auth_ref, Kind::String),
+            "_preAuthRef" => r.prim_list_ext(&mut self.pre_auth_ref),
+            "claimResponse" => r.opt(&mut self.claim_response),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1611,6 +1619,7 @@ pub struct ClaimAccident {
     pub unknown: Unknown,
 }
 impl Blank for ClaimAccident {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1636,21 +1645,21 @@ impl ClaimAccident {
 impl Complex for ClaimAccident {
     const NAME: &'static str = "ClaimAccident";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "date" => r.prim_req(&mut self.date, Kind::Date)?,
-            "_date" => r.prim_req_ext(&mut self.date)?,
-            "type" => r.opt(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "date" => r.prim_req(&mut self.date, Kind::Date),
+            "_date" => r.prim_req_ext(&mut self.date),
+            "type" => r.opt(&mut self.r#type),
             _ => {
                 if ClaimAccidentLocation::read_choice(&mut self.location, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1722,12 +1731,12 @@ impl ClaimAccidentLocation {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "locationAddress" => r.choice(slot, Self::Address)?,
-            "locationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "locationAddress" => r.choice(slot, Self::Address),
+            "locationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimAccidentLocation {
@@ -1804,6 +1813,7 @@ pub struct ClaimItem {
     pub unknown: Unknown,
 }
 impl Blank for ClaimItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1851,43 +1861,43 @@ impl ClaimItem {
 impl Complex for ClaimItem {
     const NAME: &'static str = "ClaimItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
             "careTeamSequence" => {
-                r.prim_list(&mut self.care_team_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.care_team_sequence, Kind::PositiveInt)
             }
-            "_careTeamSequence" => r.prim_list_ext(&mut self.care_team_sequence)?,
+            "_careTeamSequence" => r.prim_list_ext(&mut self.care_team_sequence),
             "diagnosisSequence" => {
-                r.prim_list(&mut self.diagnosis_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.diagnosis_sequence, Kind::PositiveInt)
             }
-            "_diagnosisSequence" => r.prim_list_ext(&mut self.diagnosis_sequence)?,
+            "_diagnosisSequence" => r.prim_list_ext(&mut self.diagnosis_sequence),
             "procedureSequence" => {
-                r.prim_list(&mut self.procedure_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.procedure_sequence, Kind::PositiveInt)
             }
-            "_procedureSequence" => r.prim_list_ext(&mut self.procedure_sequence)?,
+            "_procedureSequence" => r.prim_list_ext(&mut self.procedure_sequence),
             "informationSequence" => {
-                r.prim_list(&mut self.information_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.information_sequence, Kind::PositiveInt)
             }
-            "_informationSequence" => r.prim_list_ext(&mut self.information_sequence)?,
-            "revenue" => r.opt(&mut self.revenue)?,
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "udi" => r.list(&mut self.udi)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "subSite" => r.list(&mut self.sub_site)?,
-            "encounter" => r.list(&mut self.encounter)?,
-            "detail" => r.list(&mut self.detail)?,
+            "_informationSequence" => r.prim_list_ext(&mut self.information_sequence),
+            "revenue" => r.opt(&mut self.revenue),
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "udi" => r.list(&mut self.udi),
+            "bodySite" => r.opt(&mut self.body_site),
+            "subSite" => r.list(&mut self.sub_site),
+            "encounter" => r.list(&mut self.encounter),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 if ClaimItemServiced::read_choice(&mut self.serviced, key, r)? {
                     return Ok(true);
@@ -1897,8 +1907,8 @@ impl Complex for ClaimItem {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2057,7 +2067,7 @@ impl ClaimItemServiced {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "servicedDate" => {
                 r.choice_prim(
                     slot,
@@ -2067,7 +2077,7 @@ impl ClaimItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_servicedDate" => {
                 r.choice_prim_ext(
@@ -2077,12 +2087,12 @@ impl ClaimItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            "servicedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimItemServiced {
@@ -2122,13 +2132,13 @@ impl ClaimItemLocation {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "locationAddress" => r.choice(slot, Self::Address)?,
-            "locationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "locationAddress" => r.choice(slot, Self::Address),
+            "locationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimItemLocation {
@@ -2189,6 +2199,7 @@ pub struct ClaimItemDetail {
     pub unknown: Unknown,
 }
 impl Blank for ClaimItemDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2227,29 +2238,29 @@ impl ClaimItemDetail {
 impl Complex for ClaimItemDetail {
     const NAME: &'static str = "ClaimItemDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "revenue" => r.opt(&mut self.revenue)?,
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "udi" => r.list(&mut self.udi)?,
-            "subDetail" => r.list(&mut self.sub_detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "revenue" => r.opt(&mut self.revenue),
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "udi" => r.list(&mut self.udi),
+            "subDetail" => r.list(&mut self.sub_detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2383,6 +2394,7 @@ pub struct ClaimItemDetailSubDetail {
     pub unknown: Unknown,
 }
 impl Blank for ClaimItemDetailSubDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2420,28 +2432,28 @@ impl ClaimItemDetailSubDetail {
 impl Complex for ClaimItemDetailSubDetail {
     const NAME: &'static str = "ClaimItemDetailSubDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "revenue" => r.opt(&mut self.revenue)?,
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "udi" => r.list(&mut self.udi)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "revenue" => r.opt(&mut self.revenue),
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "udi" => r.list(&mut self.udi),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -85,6 +85,7 @@ pub struct ClaimResponse {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -154,57 +155,57 @@ impl Complex for ClaimResponse {
     const NAME: &'static str = "ClaimResponse";
     const RESOURCE_TYPE: Option<&'static str> = Some("ClaimResponse");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ClaimResponse")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.req(&mut self.r#type)?,
-            "subType" => r.opt(&mut self.sub_type)?,
-            "use" => r.prim_req(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_req_ext(&mut self.r#use)?,
-            "patient" => r.req(&mut self.patient)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "insurer" => r.req(&mut self.insurer)?,
-            "requestor" => r.opt(&mut self.requestor)?,
-            "request" => r.opt(&mut self.request)?,
-            "outcome" => r.prim_req(&mut self.outcome, Kind::Code)?,
-            "_outcome" => r.prim_req_ext(&mut self.outcome)?,
-            "disposition" => r.prim_opt(&mut self.disposition, Kind::String)?,
-            "_disposition" => r.prim_opt_ext(&mut self.disposition)?,
-            "preAuthRef" => r.prim_opt(&mut self.pre_auth_ref, Kind::String)?,
-            "_preAuthRef" => r.prim_opt_ext(&mut self.pre_auth_ref)?,
-            "preAuthPeriod" => r.opt(&mut self.pre_auth_period)?,
-            "payeeType" => r.opt(&mut self.payee_type)?,
-            "item" => r.list(&mut self.item)?,
-            "addItem" => r.list(&mut self.add_item)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "total" => r.list(&mut self.total)?,
-            "payment" => r.opt(&mut self.payment)?,
-            "fundsReserve" => r.opt(&mut self.funds_reserve)?,
-            "formCode" => r.opt(&mut self.form_code)?,
-            "form" => r.opt(&mut self.form)?,
-            "processNote" => r.list(&mut self.process_note)?,
-            "communicationRequest" => r.list(&mut self.communication_request)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "error" => r.list(&mut self.error)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ClaimResponse"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.req(&mut self.r#type),
+            "subType" => r.opt(&mut self.sub_type),
+            "use" => r.prim_req(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_req_ext(&mut self.r#use),
+            "patient" => r.req(&mut self.patient),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "insurer" => r.req(&mut self.insurer),
+            "requestor" => r.opt(&mut self.requestor),
+            "request" => r.opt(&mut self.request),
+            "outcome" => r.prim_req(&mut self.outcome, Kind::Code),
+            "_outcome" => r.prim_req_ext(&mut self.outcome),
+            "disposition" => r.prim_opt(&mut self.disposition, Kind::String),
+            "_disposition" => r.prim_opt_ext(&mut self.disposition),
+            "preAuthRef" => r.prim_opt(&mut self.pre_auth_ref, Kind::String),
+            "_preAuthRef" => r.prim_opt_ext(&mut self.pre_auth_ref),
+            "preAuthPeriod" => r.opt(&mut self.pre_auth_period),
+            "payeeType" => r.opt(&mut self.payee_type),
+            "item" => r.list(&mut self.item),
+            "addItem" => r.list(&mut self.add_item),
+            "adjudication" => r.list(&mut self.adjudication),
+            "total" => r.list(&mut self.total),
+            "payment" => r.opt(&mut self.payment),
+            "fundsReserve" => r.opt(&mut self.funds_reserve),
+            "formCode" => r.opt(&mut self.form_code),
+            "form" => r.opt(&mut self.form),
+            "processNote" => r.list(&mut self.process_note),
+            "communicationRequest" => r.list(&mut self.communication_request),
+            "insurance" => r.list(&mut self.insurance),
+            "error" => r.list(&mut self.error),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -429,6 +430,7 @@ pub struct ClaimResponseItem {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -456,21 +458,21 @@ impl ClaimResponseItem {
 impl Complex for ClaimResponseItem {
     const NAME: &'static str = "ClaimResponseItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "itemSequence" => r.prim_req(&mut self.item_sequence, Kind::PositiveInt)?,
-            "_itemSequence" => r.prim_req_ext(&mut self.item_sequence)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "detail" => r.list(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "itemSequence" => r.prim_req(&mut self.item_sequence, Kind::PositiveInt),
+            "_itemSequence" => r.prim_req_ext(&mut self.item_sequence),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -554,6 +556,7 @@ pub struct ClaimResponseItemAdjudication {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseItemAdjudication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -580,20 +583,20 @@ impl ClaimResponseItemAdjudication {
 impl Complex for ClaimResponseItemAdjudication {
     const NAME: &'static str = "ClaimResponseItemAdjudication";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.req(&mut self.category)?,
-            "reason" => r.opt(&mut self.reason)?,
-            "amount" => r.opt(&mut self.amount)?,
-            "value" => r.prim_opt(&mut self.value, Kind::Decimal)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.req(&mut self.category),
+            "reason" => r.opt(&mut self.reason),
+            "amount" => r.opt(&mut self.amount),
+            "value" => r.prim_opt(&mut self.value, Kind::Decimal),
+            "_value" => r.prim_opt_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -674,6 +677,7 @@ pub struct ClaimResponseItemDetail {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseItemDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -701,21 +705,21 @@ impl ClaimResponseItemDetail {
 impl Complex for ClaimResponseItemDetail {
     const NAME: &'static str = "ClaimResponseItemDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "detailSequence" => r.prim_req(&mut self.detail_sequence, Kind::PositiveInt)?,
-            "_detailSequence" => r.prim_req_ext(&mut self.detail_sequence)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "subDetail" => r.list(&mut self.sub_detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "detailSequence" => r.prim_req(&mut self.detail_sequence, Kind::PositiveInt),
+            "_detailSequence" => r.prim_req_ext(&mut self.detail_sequence),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "subDetail" => r.list(&mut self.sub_detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -797,6 +801,7 @@ pub struct ClaimResponseItemDetailSubDetail {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseItemDetailSubDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -822,22 +827,22 @@ impl ClaimResponseItemDetailSubDetail {
 impl Complex for ClaimResponseItemDetailSubDetail {
     const NAME: &'static str = "ClaimResponseItemDetailSubDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             "subDetailSequence" => {
-                r.prim_req(&mut self.sub_detail_sequence, Kind::PositiveInt)?
+                r.prim_req(&mut self.sub_detail_sequence, Kind::PositiveInt)
             }
-            "_subDetailSequence" => r.prim_req_ext(&mut self.sub_detail_sequence)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
+            "_subDetailSequence" => r.prim_req_ext(&mut self.sub_detail_sequence),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -942,6 +947,7 @@ pub struct ClaimResponseAddItem {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseAddItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -983,35 +989,33 @@ impl ClaimResponseAddItem {
 impl Complex for ClaimResponseAddItem {
     const NAME: &'static str = "ClaimResponseAddItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "itemSequence" => r.prim_list(&mut self.item_sequence, Kind::PositiveInt)?,
-            "_itemSequence" => r.prim_list_ext(&mut self.item_sequence)?,
-            "detailSequence" => {
-                r.prim_list(&mut self.detail_sequence, Kind::PositiveInt)?
-            }
-            "_detailSequence" => r.prim_list_ext(&mut self.detail_sequence)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "itemSequence" => r.prim_list(&mut self.item_sequence, Kind::PositiveInt),
+            "_itemSequence" => r.prim_list_ext(&mut self.item_sequence),
+            "detailSequence" => r.prim_list(&mut self.detail_sequence, Kind::PositiveInt),
+            "_detailSequence" => r.prim_list_ext(&mut self.detail_sequence),
             "subdetailSequence" => {
-                r.prim_list(&mut self.subdetail_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.subdetail_sequence, Kind::PositiveInt)
             }
-            "_subdetailSequence" => r.prim_list_ext(&mut self.subdetail_sequence)?,
-            "provider" => r.list(&mut self.provider)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "subSite" => r.list(&mut self.sub_site)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "detail" => r.list(&mut self.detail)?,
+            "_subdetailSequence" => r.prim_list_ext(&mut self.subdetail_sequence),
+            "provider" => r.list(&mut self.provider),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "bodySite" => r.opt(&mut self.body_site),
+            "subSite" => r.list(&mut self.sub_site),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 if ClaimResponseAddItemServiced::read_choice(
                     &mut self.serviced,
@@ -1029,8 +1033,8 @@ impl Complex for ClaimResponseAddItem {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1172,7 +1176,7 @@ impl ClaimResponseAddItemServiced {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "servicedDate" => {
                 r.choice_prim(
                     slot,
@@ -1182,7 +1186,7 @@ impl ClaimResponseAddItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_servicedDate" => {
                 r.choice_prim_ext(
@@ -1192,12 +1196,12 @@ impl ClaimResponseAddItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            "servicedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimResponseAddItemServiced {
@@ -1237,13 +1241,13 @@ impl ClaimResponseAddItemLocation {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "locationAddress" => r.choice(slot, Self::Address)?,
-            "locationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "locationAddress" => r.choice(slot, Self::Address),
+            "locationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClaimResponseAddItemLocation {
@@ -1298,6 +1302,7 @@ pub struct ClaimResponseAddItemDetail {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseAddItemDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1330,26 +1335,26 @@ impl ClaimResponseAddItemDetail {
 impl Complex for ClaimResponseAddItemDetail {
     const NAME: &'static str = "ClaimResponseAddItemDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "subDetail" => r.list(&mut self.sub_detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "subDetail" => r.list(&mut self.sub_detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1464,6 +1469,7 @@ pub struct ClaimResponseAddItemDetailSubDetail {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseAddItemDetailSubDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1495,25 +1501,25 @@ impl ClaimResponseAddItemDetailSubDetail {
 impl Complex for ClaimResponseAddItemDetailSubDetail {
     const NAME: &'static str = "ClaimResponseAddItemDetailSubDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1611,6 +1617,7 @@ pub struct ClaimResponseTotal {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseTotal {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1636,17 +1643,17 @@ impl ClaimResponseTotal {
 impl Complex for ClaimResponseTotal {
     const NAME: &'static str = "ClaimResponseTotal";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.req(&mut self.category)?,
-            "amount" => r.req(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.req(&mut self.category),
+            "amount" => r.req(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1725,6 +1732,7 @@ pub struct ClaimResponsePayment {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponsePayment {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1754,22 +1762,22 @@ impl ClaimResponsePayment {
 impl Complex for ClaimResponsePayment {
     const NAME: &'static str = "ClaimResponsePayment";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "adjustment" => r.opt(&mut self.adjustment)?,
-            "adjustmentReason" => r.opt(&mut self.adjustment_reason)?,
-            "date" => r.prim_opt(&mut self.date, Kind::Date)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "amount" => r.req(&mut self.amount)?,
-            "identifier" => r.opt(&mut self.identifier)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "adjustment" => r.opt(&mut self.adjustment),
+            "adjustmentReason" => r.opt(&mut self.adjustment_reason),
+            "date" => r.prim_opt(&mut self.date, Kind::Date),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "amount" => r.req(&mut self.amount),
+            "identifier" => r.opt(&mut self.identifier),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1862,6 +1870,7 @@ pub struct ClaimResponseProcessNote {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseProcessNote {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1888,22 +1897,22 @@ impl ClaimResponseProcessNote {
 impl Complex for ClaimResponseProcessNote {
     const NAME: &'static str = "ClaimResponseProcessNote";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "number" => r.prim_opt(&mut self.number, Kind::PositiveInt)?,
-            "_number" => r.prim_opt_ext(&mut self.number)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "text" => r.prim_req(&mut self.text, Kind::String)?,
-            "_text" => r.prim_req_ext(&mut self.text)?,
-            "language" => r.opt(&mut self.language)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "number" => r.prim_opt(&mut self.number, Kind::PositiveInt),
+            "_number" => r.prim_opt_ext(&mut self.number),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "text" => r.prim_req(&mut self.text, Kind::String),
+            "_text" => r.prim_req_ext(&mut self.text),
+            "language" => r.opt(&mut self.language),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1986,6 +1995,7 @@ pub struct ClaimResponseInsurance {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseInsurance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2019,25 +2029,25 @@ impl ClaimResponseInsurance {
 impl Complex for ClaimResponseInsurance {
     const NAME: &'static str = "ClaimResponseInsurance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "focal" => r.prim_req(&mut self.focal, Kind::Boolean)?,
-            "_focal" => r.prim_req_ext(&mut self.focal)?,
-            "coverage" => r.req(&mut self.coverage)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "focal" => r.prim_req(&mut self.focal, Kind::Boolean),
+            "_focal" => r.prim_req_ext(&mut self.focal),
+            "coverage" => r.req(&mut self.coverage),
             "businessArrangement" => {
-                r.prim_opt(&mut self.business_arrangement, Kind::String)?
+                r.prim_opt(&mut self.business_arrangement, Kind::String)
             }
-            "_businessArrangement" => r.prim_opt_ext(&mut self.business_arrangement)?,
-            "claimResponse" => r.opt(&mut self.claim_response)?,
+            "_businessArrangement" => r.prim_opt_ext(&mut self.business_arrangement),
+            "claimResponse" => r.opt(&mut self.claim_response),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2133,6 +2143,7 @@ pub struct ClaimResponseError {
     pub unknown: Unknown,
 }
 impl Blank for ClaimResponseError {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2159,24 +2170,24 @@ impl ClaimResponseError {
 impl Complex for ClaimResponseError {
     const NAME: &'static str = "ClaimResponseError";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "itemSequence" => r.prim_opt(&mut self.item_sequence, Kind::PositiveInt)?,
-            "_itemSequence" => r.prim_opt_ext(&mut self.item_sequence)?,
-            "detailSequence" => r.prim_opt(&mut self.detail_sequence, Kind::PositiveInt)?,
-            "_detailSequence" => r.prim_opt_ext(&mut self.detail_sequence)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "itemSequence" => r.prim_opt(&mut self.item_sequence, Kind::PositiveInt),
+            "_itemSequence" => r.prim_opt_ext(&mut self.item_sequence),
+            "detailSequence" => r.prim_opt(&mut self.detail_sequence, Kind::PositiveInt),
+            "_detailSequence" => r.prim_opt_ext(&mut self.detail_sequence),
             "subDetailSequence" => {
-                r.prim_opt(&mut self.sub_detail_sequence, Kind::PositiveInt)?
+                r.prim_opt(&mut self.sub_detail_sequence, Kind::PositiveInt)
             }
-            "_subDetailSequence" => r.prim_opt_ext(&mut self.sub_detail_sequence)?,
-            "code" => r.req(&mut self.code)?,
+            "_subDetailSequence" => r.prim_opt_ext(&mut self.sub_detail_sequence),
+            "code" => r.req(&mut self.code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

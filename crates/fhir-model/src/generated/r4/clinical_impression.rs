@@ -71,6 +71,7 @@ pub struct ClinicalImpression {
     pub unknown: Unknown,
 }
 impl Blank for ClinicalImpression {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -123,43 +124,43 @@ impl Complex for ClinicalImpression {
     const NAME: &'static str = "ClinicalImpression";
     const RESOURCE_TYPE: Option<&'static str> = Some("ClinicalImpression");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ClinicalImpression")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "code" => r.opt(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "assessor" => r.opt(&mut self.assessor)?,
-            "previous" => r.opt(&mut self.previous)?,
-            "problem" => r.list(&mut self.problem)?,
-            "investigation" => r.list(&mut self.investigation)?,
-            "protocol" => r.prim_list(&mut self.protocol, Kind::Uri)?,
-            "_protocol" => r.prim_list_ext(&mut self.protocol)?,
-            "summary" => r.prim_opt(&mut self.summary, Kind::String)?,
-            "_summary" => r.prim_opt_ext(&mut self.summary)?,
-            "finding" => r.list(&mut self.finding)?,
-            "prognosisCodeableConcept" => r.list(&mut self.prognosis_codeable_concept)?,
-            "prognosisReference" => r.list(&mut self.prognosis_reference)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ClinicalImpression"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "code" => r.opt(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "assessor" => r.opt(&mut self.assessor),
+            "previous" => r.opt(&mut self.previous),
+            "problem" => r.list(&mut self.problem),
+            "investigation" => r.list(&mut self.investigation),
+            "protocol" => r.prim_list(&mut self.protocol, Kind::Uri),
+            "_protocol" => r.prim_list_ext(&mut self.protocol),
+            "summary" => r.prim_opt(&mut self.summary, Kind::String),
+            "_summary" => r.prim_opt_ext(&mut self.summary),
+            "finding" => r.list(&mut self.finding),
+            "prognosisCodeableConcept" => r.list(&mut self.prognosis_codeable_concept),
+            "prognosisReference" => r.list(&mut self.prognosis_reference),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "note" => r.list(&mut self.note),
             _ => {
                 if ClinicalImpressionEffective::read_choice(
                     &mut self.effective,
@@ -170,8 +171,8 @@ impl Complex for ClinicalImpression {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -344,7 +345,7 @@ impl ClinicalImpressionEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "effectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -354,7 +355,7 @@ impl ClinicalImpressionEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_effectiveDateTime" => {
                 r.choice_prim_ext(
@@ -364,12 +365,12 @@ impl ClinicalImpressionEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            "effectivePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ClinicalImpressionEffective {
@@ -408,6 +409,7 @@ pub struct ClinicalImpressionInvestigation {
     pub unknown: Unknown,
 }
 impl Blank for ClinicalImpressionInvestigation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -432,17 +434,17 @@ impl ClinicalImpressionInvestigation {
 impl Complex for ClinicalImpressionInvestigation {
     const NAME: &'static str = "ClinicalImpressionInvestigation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "item" => r.list(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -512,6 +514,7 @@ pub struct ClinicalImpressionFinding {
     pub unknown: Unknown,
 }
 impl Blank for ClinicalImpressionFinding {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -532,19 +535,19 @@ impl Default for ClinicalImpressionFinding {
 impl Complex for ClinicalImpressionFinding {
     const NAME: &'static str = "ClinicalImpressionFinding";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "itemCodeableConcept" => r.opt(&mut self.item_codeable_concept)?,
-            "itemReference" => r.opt(&mut self.item_reference)?,
-            "basis" => r.prim_opt(&mut self.basis, Kind::String)?,
-            "_basis" => r.prim_opt_ext(&mut self.basis)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "itemCodeableConcept" => r.opt(&mut self.item_codeable_concept),
+            "itemReference" => r.opt(&mut self.item_reference),
+            "basis" => r.prim_opt(&mut self.basis, Kind::String),
+            "_basis" => r.prim_opt_ext(&mut self.basis),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

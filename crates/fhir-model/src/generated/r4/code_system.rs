@@ -83,6 +83,7 @@ pub struct CodeSystem {
     pub unknown: Unknown,
 }
 impl Blank for CodeSystem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -141,69 +142,69 @@ impl Complex for CodeSystem {
     const NAME: &'static str = "CodeSystem";
     const RESOURCE_TYPE: Option<&'static str> = Some("CodeSystem");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CodeSystem")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "caseSensitive" => r.prim_opt(&mut self.case_sensitive, Kind::Boolean)?,
-            "_caseSensitive" => r.prim_opt_ext(&mut self.case_sensitive)?,
-            "valueSet" => r.prim_opt(&mut self.value_set, Kind::Canonical)?,
-            "_valueSet" => r.prim_opt_ext(&mut self.value_set)?,
-            "hierarchyMeaning" => r.prim_opt(&mut self.hierarchy_meaning, Kind::Code)?,
-            "_hierarchyMeaning" => r.prim_opt_ext(&mut self.hierarchy_meaning)?,
-            "compositional" => r.prim_opt(&mut self.compositional, Kind::Boolean)?,
-            "_compositional" => r.prim_opt_ext(&mut self.compositional)?,
-            "versionNeeded" => r.prim_opt(&mut self.version_needed, Kind::Boolean)?,
-            "_versionNeeded" => r.prim_opt_ext(&mut self.version_needed)?,
-            "content" => r.prim_req(&mut self.content, Kind::Code)?,
-            "_content" => r.prim_req_ext(&mut self.content)?,
-            "supplements" => r.prim_opt(&mut self.supplements, Kind::Canonical)?,
-            "_supplements" => r.prim_opt_ext(&mut self.supplements)?,
-            "count" => r.prim_opt(&mut self.count, Kind::UnsignedInt)?,
-            "_count" => r.prim_opt_ext(&mut self.count)?,
-            "filter" => r.list(&mut self.filter)?,
-            "property" => r.list(&mut self.property)?,
-            "concept" => r.list(&mut self.concept)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CodeSystem"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "caseSensitive" => r.prim_opt(&mut self.case_sensitive, Kind::Boolean),
+            "_caseSensitive" => r.prim_opt_ext(&mut self.case_sensitive),
+            "valueSet" => r.prim_opt(&mut self.value_set, Kind::Canonical),
+            "_valueSet" => r.prim_opt_ext(&mut self.value_set),
+            "hierarchyMeaning" => r.prim_opt(&mut self.hierarchy_meaning, Kind::Code),
+            "_hierarchyMeaning" => r.prim_opt_ext(&mut self.hierarchy_meaning),
+            "compositional" => r.prim_opt(&mut self.compositional, Kind::Boolean),
+            "_compositional" => r.prim_opt_ext(&mut self.compositional),
+            "versionNeeded" => r.prim_opt(&mut self.version_needed, Kind::Boolean),
+            "_versionNeeded" => r.prim_opt_ext(&mut self.version_needed),
+            "content" => r.prim_req(&mut self.content, Kind::Code),
+            "_content" => r.prim_req_ext(&mut self.content),
+            "supplements" => r.prim_opt(&mut self.supplements, Kind::Canonical),
+            "_supplements" => r.prim_opt_ext(&mut self.supplements),
+            "count" => r.prim_opt(&mut self.count, Kind::UnsignedInt),
+            "_count" => r.prim_opt_ext(&mut self.count),
+            "filter" => r.list(&mut self.filter),
+            "property" => r.list(&mut self.property),
+            "concept" => r.list(&mut self.concept),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -407,6 +408,7 @@ pub struct CodeSystemFilter {
     pub unknown: Unknown,
 }
 impl Blank for CodeSystemFilter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -435,23 +437,23 @@ impl CodeSystemFilter {
 impl Complex for CodeSystemFilter {
     const NAME: &'static str = "CodeSystemFilter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "operator" => r.prim_list(&mut self.operator, Kind::Code)?,
-            "_operator" => r.prim_list_ext(&mut self.operator)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "operator" => r.prim_list(&mut self.operator, Kind::Code),
+            "_operator" => r.prim_list_ext(&mut self.operator),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -538,6 +540,7 @@ pub struct CodeSystemProperty {
     pub unknown: Unknown,
 }
 impl Blank for CodeSystemProperty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -568,23 +571,23 @@ impl CodeSystemProperty {
 impl Complex for CodeSystemProperty {
     const NAME: &'static str = "CodeSystemProperty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "uri" => r.prim_opt(&mut self.uri, Kind::Uri)?,
-            "_uri" => r.prim_opt_ext(&mut self.uri)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "uri" => r.prim_opt(&mut self.uri, Kind::Uri),
+            "_uri" => r.prim_opt_ext(&mut self.uri),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -672,6 +675,7 @@ pub struct CodeSystemConcept {
     pub unknown: Unknown,
 }
 impl Blank for CodeSystemConcept {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -700,24 +704,24 @@ impl CodeSystemConcept {
 impl Complex for CodeSystemConcept {
     const NAME: &'static str = "CodeSystemConcept";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "definition" => r.prim_opt(&mut self.definition, Kind::String)?,
-            "_definition" => r.prim_opt_ext(&mut self.definition)?,
-            "designation" => r.list(&mut self.designation)?,
-            "property" => r.list(&mut self.property)?,
-            "concept" => r.list(&mut self.concept)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "definition" => r.prim_opt(&mut self.definition, Kind::String),
+            "_definition" => r.prim_opt_ext(&mut self.definition),
+            "designation" => r.list(&mut self.designation),
+            "property" => r.list(&mut self.property),
+            "concept" => r.list(&mut self.concept),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -805,6 +809,7 @@ pub struct CodeSystemConceptDesignation {
     pub unknown: Unknown,
 }
 impl Blank for CodeSystemConceptDesignation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -830,20 +835,20 @@ impl CodeSystemConceptDesignation {
 impl Complex for CodeSystemConceptDesignation {
     const NAME: &'static str = "CodeSystemConceptDesignation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "use" => r.opt(&mut self.r#use)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "use" => r.opt(&mut self.r#use),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -915,6 +920,7 @@ pub struct CodeSystemConceptProperty {
     pub unknown: Unknown,
 }
 impl Blank for CodeSystemConceptProperty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -943,12 +949,12 @@ impl CodeSystemConceptProperty {
 impl Complex for CodeSystemConceptProperty {
     const NAME: &'static str = "CodeSystemConceptProperty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -958,8 +964,8 @@ impl Complex for CodeSystemConceptProperty {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1039,7 +1045,7 @@ impl CodeSystemConceptPropertyValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueCode" => {
                 r.choice_prim(
                     slot,
@@ -1049,7 +1055,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_valueCode" => {
                 r.choice_prim_ext(
@@ -1059,9 +1065,9 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
-            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueCoding" => r.choice(slot, Self::Coding),
             "valueString" => {
                 r.choice_prim(
                     slot,
@@ -1071,7 +1077,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1081,7 +1087,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -1092,7 +1098,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -1102,7 +1108,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -1113,7 +1119,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -1123,7 +1129,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -1134,7 +1140,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -1144,7 +1150,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -1155,7 +1161,7 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -1165,11 +1171,11 @@ impl CodeSystemConceptPropertyValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CodeSystemConceptPropertyValue {

@@ -23,6 +23,7 @@ pub struct CodeableConcept {
     pub unknown: Unknown,
 }
 impl Blank for CodeableConcept {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -41,17 +42,17 @@ impl Default for CodeableConcept {
 impl Complex for CodeableConcept {
     const NAME: &'static str = "CodeableConcept";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "coding" => r.list(&mut self.coding)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "coding" => r.list(&mut self.coding),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

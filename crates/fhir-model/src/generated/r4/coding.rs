@@ -29,6 +29,7 @@ pub struct Coding {
     pub unknown: Unknown,
 }
 impl Blank for Coding {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -50,24 +51,24 @@ impl Default for Coding {
 impl Complex for Coding {
     const NAME: &'static str = "Coding";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "system" => r.prim_opt(&mut self.system, Kind::Uri)?,
-            "_system" => r.prim_opt_ext(&mut self.system)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "code" => r.prim_opt(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_opt_ext(&mut self.code)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "userSelected" => r.prim_opt(&mut self.user_selected, Kind::Boolean)?,
-            "_userSelected" => r.prim_opt_ext(&mut self.user_selected)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "system" => r.prim_opt(&mut self.system, Kind::Uri),
+            "_system" => r.prim_opt_ext(&mut self.system),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "code" => r.prim_opt(&mut self.code, Kind::Code),
+            "_code" => r.prim_opt_ext(&mut self.code),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "userSelected" => r.prim_opt(&mut self.user_selected, Kind::Boolean),
+            "_userSelected" => r.prim_opt_ext(&mut self.user_selected),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -77,6 +77,7 @@ pub struct Communication {
     pub unknown: Unknown,
 }
 impl Blank for Communication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -128,57 +129,55 @@ impl Complex for Communication {
     const NAME: &'static str = "Communication";
     const RESOURCE_TYPE: Option<&'static str> = Some("Communication");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Communication")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Communication"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "inResponseTo" => r.list(&mut self.in_response_to)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "category" => r.list(&mut self.category)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "medium" => r.list(&mut self.medium)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "topic" => r.opt(&mut self.topic)?,
-            "about" => r.list(&mut self.about)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "sent" => r.prim_opt(&mut self.sent, Kind::DateTime)?,
-            "_sent" => r.prim_opt_ext(&mut self.sent)?,
-            "received" => r.prim_opt(&mut self.received, Kind::DateTime)?,
-            "_received" => r.prim_opt_ext(&mut self.received)?,
-            "recipient" => r.list(&mut self.recipient)?,
-            "sender" => r.opt(&mut self.sender)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "payload" => r.list(&mut self.payload)?,
-            "note" => r.list(&mut self.note)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "partOf" => r.list(&mut self.part_of),
+            "inResponseTo" => r.list(&mut self.in_response_to),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "category" => r.list(&mut self.category),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "medium" => r.list(&mut self.medium),
+            "subject" => r.opt(&mut self.subject),
+            "topic" => r.opt(&mut self.topic),
+            "about" => r.list(&mut self.about),
+            "encounter" => r.opt(&mut self.encounter),
+            "sent" => r.prim_opt(&mut self.sent, Kind::DateTime),
+            "_sent" => r.prim_opt_ext(&mut self.sent),
+            "received" => r.prim_opt(&mut self.received, Kind::DateTime),
+            "_received" => r.prim_opt_ext(&mut self.received),
+            "recipient" => r.list(&mut self.recipient),
+            "sender" => r.opt(&mut self.sender),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "payload" => r.list(&mut self.payload),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -363,6 +362,7 @@ pub struct CommunicationPayload {
     pub unknown: Unknown,
 }
 impl Blank for CommunicationPayload {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -386,10 +386,10 @@ impl CommunicationPayload {
 impl Complex for CommunicationPayload {
     const NAME: &'static str = "CommunicationPayload";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.content,
@@ -399,8 +399,8 @@ impl Complex for CommunicationPayload {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -465,7 +465,7 @@ impl CommunicationPayloadContent {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "contentString" => {
                 r.choice_prim(
                     slot,
@@ -475,7 +475,7 @@ impl CommunicationPayloadContent {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_contentString" => {
                 r.choice_prim_ext(
@@ -485,13 +485,13 @@ impl CommunicationPayloadContent {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "contentAttachment" => r.choice(slot, Self::Attachment)?,
-            "contentReference" => r.choice(slot, Self::Reference)?,
+            "contentAttachment" => r.choice(slot, Self::Attachment),
+            "contentReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CommunicationPayloadContent {

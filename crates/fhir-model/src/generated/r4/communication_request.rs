@@ -75,6 +75,7 @@ pub struct CommunicationRequest {
     pub unknown: Unknown,
 }
 impl Blank for CommunicationRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -125,44 +126,44 @@ impl Complex for CommunicationRequest {
     const NAME: &'static str = "CommunicationRequest";
     const RESOURCE_TYPE: Option<&'static str> = Some("CommunicationRequest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CommunicationRequest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "replaces" => r.list(&mut self.replaces)?,
-            "groupIdentifier" => r.opt(&mut self.group_identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "category" => r.list(&mut self.category)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean)?,
-            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform)?,
-            "medium" => r.list(&mut self.medium)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "about" => r.list(&mut self.about)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "payload" => r.list(&mut self.payload)?,
-            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime)?,
-            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on)?,
-            "requester" => r.opt(&mut self.requester)?,
-            "recipient" => r.list(&mut self.recipient)?,
-            "sender" => r.opt(&mut self.sender)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CommunicationRequest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "replaces" => r.list(&mut self.replaces),
+            "groupIdentifier" => r.opt(&mut self.group_identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "category" => r.list(&mut self.category),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean),
+            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform),
+            "medium" => r.list(&mut self.medium),
+            "subject" => r.opt(&mut self.subject),
+            "about" => r.list(&mut self.about),
+            "encounter" => r.opt(&mut self.encounter),
+            "payload" => r.list(&mut self.payload),
+            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime),
+            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on),
+            "requester" => r.opt(&mut self.requester),
+            "recipient" => r.list(&mut self.recipient),
+            "sender" => r.opt(&mut self.sender),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "note" => r.list(&mut self.note),
             _ => {
                 if CommunicationRequestOccurrence::read_choice(
                     &mut self.occurrence,
@@ -173,8 +174,8 @@ impl Complex for CommunicationRequest {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -353,7 +354,7 @@ impl CommunicationRequestOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -363,7 +364,7 @@ impl CommunicationRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -373,12 +374,12 @@ impl CommunicationRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CommunicationRequestOccurrence {
@@ -417,6 +418,7 @@ pub struct CommunicationRequestPayload {
     pub unknown: Unknown,
 }
 impl Blank for CommunicationRequestPayload {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -440,10 +442,10 @@ impl CommunicationRequestPayload {
 impl Complex for CommunicationRequestPayload {
     const NAME: &'static str = "CommunicationRequestPayload";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.content,
@@ -453,8 +455,8 @@ impl Complex for CommunicationRequestPayload {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -519,7 +521,7 @@ impl CommunicationRequestPayloadContent {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "contentString" => {
                 r.choice_prim(
                     slot,
@@ -529,7 +531,7 @@ impl CommunicationRequestPayloadContent {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_contentString" => {
                 r.choice_prim_ext(
@@ -539,13 +541,13 @@ impl CommunicationRequestPayloadContent {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "contentAttachment" => r.choice(slot, Self::Attachment)?,
-            "contentReference" => r.choice(slot, Self::Reference)?,
+            "contentAttachment" => r.choice(slot, Self::Attachment),
+            "contentReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CommunicationRequestPayloadContent {

@@ -61,6 +61,7 @@ pub struct Composition {
     pub unknown: Unknown,
 }
 impl Blank for Composition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -113,43 +114,43 @@ impl Complex for Composition {
     const NAME: &'static str = "Composition";
     const RESOURCE_TYPE: Option<&'static str> = Some("Composition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Composition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.req(&mut self.r#type)?,
-            "category" => r.list(&mut self.category)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "date" => r.prim_req(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_req_ext(&mut self.date)?,
-            "author" => r.list(&mut self.author)?,
-            "title" => r.prim_req(&mut self.title, Kind::String)?,
-            "_title" => r.prim_req_ext(&mut self.title)?,
-            "confidentiality" => r.prim_opt(&mut self.confidentiality, Kind::Code)?,
-            "_confidentiality" => r.prim_opt_ext(&mut self.confidentiality)?,
-            "attester" => r.list(&mut self.attester)?,
-            "custodian" => r.opt(&mut self.custodian)?,
-            "relatesTo" => r.list(&mut self.relates_to)?,
-            "event" => r.list(&mut self.event)?,
-            "section" => r.list(&mut self.section)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Composition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.req(&mut self.r#type),
+            "category" => r.list(&mut self.category),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "date" => r.prim_req(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_req_ext(&mut self.date),
+            "author" => r.list(&mut self.author),
+            "title" => r.prim_req(&mut self.title, Kind::String),
+            "_title" => r.prim_req_ext(&mut self.title),
+            "confidentiality" => r.prim_opt(&mut self.confidentiality, Kind::Code),
+            "_confidentiality" => r.prim_opt_ext(&mut self.confidentiality),
+            "attester" => r.list(&mut self.attester),
+            "custodian" => r.opt(&mut self.custodian),
+            "relatesTo" => r.list(&mut self.relates_to),
+            "event" => r.list(&mut self.event),
+            "section" => r.list(&mut self.section),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -311,6 +312,7 @@ pub struct CompositionAttester {
     pub unknown: Unknown,
 }
 impl Blank for CompositionAttester {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -336,20 +338,20 @@ impl CompositionAttester {
 impl Complex for CompositionAttester {
     const NAME: &'static str = "CompositionAttester";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "time" => r.prim_opt(&mut self.time, Kind::DateTime)?,
-            "_time" => r.prim_opt_ext(&mut self.time)?,
-            "party" => r.opt(&mut self.party)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "time" => r.prim_opt(&mut self.time, Kind::DateTime),
+            "_time" => r.prim_opt_ext(&mut self.time),
+            "party" => r.opt(&mut self.party),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -421,6 +423,7 @@ pub struct CompositionRelatesTo {
     pub unknown: Unknown,
 }
 impl Blank for CompositionRelatesTo {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -449,12 +452,12 @@ impl CompositionRelatesTo {
 impl Complex for CompositionRelatesTo {
     const NAME: &'static str = "CompositionRelatesTo";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.target,
@@ -464,8 +467,8 @@ impl Complex for CompositionRelatesTo {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -535,12 +538,12 @@ impl CompositionRelatesToTarget {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "targetIdentifier" => r.choice(slot, Self::Identifier)?,
-            "targetReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "targetIdentifier" => r.choice(slot, Self::Identifier),
+            "targetReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CompositionRelatesToTarget {
@@ -581,6 +584,7 @@ pub struct CompositionEvent {
     pub unknown: Unknown,
 }
 impl Blank for CompositionEvent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -601,18 +605,18 @@ impl Default for CompositionEvent {
 impl Complex for CompositionEvent {
     const NAME: &'static str = "CompositionEvent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.list(&mut self.code)?,
-            "period" => r.opt(&mut self.period)?,
-            "detail" => r.list(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.list(&mut self.code),
+            "period" => r.opt(&mut self.period),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -694,6 +698,7 @@ pub struct CompositionSection {
     pub unknown: Unknown,
 }
 impl Blank for CompositionSection {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -721,27 +726,27 @@ impl Default for CompositionSection {
 impl Complex for CompositionSection {
     const NAME: &'static str = "CompositionSection";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "code" => r.opt(&mut self.code)?,
-            "author" => r.list(&mut self.author)?,
-            "focus" => r.opt(&mut self.focus)?,
-            "text" => r.opt(&mut self.text)?,
-            "mode" => r.prim_opt(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_opt_ext(&mut self.mode)?,
-            "orderedBy" => r.opt(&mut self.ordered_by)?,
-            "entry" => r.list(&mut self.entry)?,
-            "emptyReason" => r.opt(&mut self.empty_reason)?,
-            "section" => r.list(&mut self.section)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "code" => r.opt(&mut self.code),
+            "author" => r.list(&mut self.author),
+            "focus" => r.opt(&mut self.focus),
+            "text" => r.opt(&mut self.text),
+            "mode" => r.prim_opt(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_opt_ext(&mut self.mode),
+            "orderedBy" => r.opt(&mut self.ordered_by),
+            "entry" => r.list(&mut self.entry),
+            "emptyReason" => r.opt(&mut self.empty_reason),
+            "section" => r.list(&mut self.section),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -67,6 +67,7 @@ pub struct ConceptMap {
     pub unknown: Unknown,
 }
 impl Blank for ConceptMap {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -113,46 +114,46 @@ impl Complex for ConceptMap {
     const NAME: &'static str = "ConceptMap";
     const RESOURCE_TYPE: Option<&'static str> = Some("ConceptMap");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ConceptMap")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "group" => r.list(&mut self.group)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ConceptMap"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.opt(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "group" => r.list(&mut self.group),
             _ => {
                 if ConceptMapSource::read_choice(&mut self.source, key, r)? {
                     return Ok(true);
@@ -162,8 +163,8 @@ impl Complex for ConceptMap {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -323,7 +324,7 @@ impl ConceptMapSource {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "sourceUri" => {
                 r.choice_prim(
                     slot,
@@ -333,7 +334,7 @@ impl ConceptMapSource {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_sourceUri" => {
                 r.choice_prim_ext(
@@ -343,7 +344,7 @@ impl ConceptMapSource {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "sourceCanonical" => {
                 r.choice_prim(
@@ -354,7 +355,7 @@ impl ConceptMapSource {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_sourceCanonical" => {
                 r.choice_prim_ext(
@@ -364,11 +365,11 @@ impl ConceptMapSource {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ConceptMapSource {
@@ -406,7 +407,7 @@ impl ConceptMapTarget {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "targetUri" => {
                 r.choice_prim(
                     slot,
@@ -416,7 +417,7 @@ impl ConceptMapTarget {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_targetUri" => {
                 r.choice_prim_ext(
@@ -426,7 +427,7 @@ impl ConceptMapTarget {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "targetCanonical" => {
                 r.choice_prim(
@@ -437,7 +438,7 @@ impl ConceptMapTarget {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_targetCanonical" => {
                 r.choice_prim_ext(
@@ -447,11 +448,11 @@ impl ConceptMapTarget {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ConceptMapTarget {
@@ -498,6 +499,7 @@ pub struct ConceptMapGroup {
     pub unknown: Unknown,
 }
 impl Blank for ConceptMapGroup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -516,25 +518,25 @@ impl Blank for ConceptMapGroup {
 impl Complex for ConceptMapGroup {
     const NAME: &'static str = "ConceptMapGroup";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "source" => r.prim_opt(&mut self.source, Kind::Uri)?,
-            "_source" => r.prim_opt_ext(&mut self.source)?,
-            "sourceVersion" => r.prim_opt(&mut self.source_version, Kind::String)?,
-            "_sourceVersion" => r.prim_opt_ext(&mut self.source_version)?,
-            "target" => r.prim_opt(&mut self.target, Kind::Uri)?,
-            "_target" => r.prim_opt_ext(&mut self.target)?,
-            "targetVersion" => r.prim_opt(&mut self.target_version, Kind::String)?,
-            "_targetVersion" => r.prim_opt_ext(&mut self.target_version)?,
-            "element" => r.list(&mut self.element)?,
-            "unmapped" => r.opt(&mut self.unmapped)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "source" => r.prim_opt(&mut self.source, Kind::Uri),
+            "_source" => r.prim_opt_ext(&mut self.source),
+            "sourceVersion" => r.prim_opt(&mut self.source_version, Kind::String),
+            "_sourceVersion" => r.prim_opt_ext(&mut self.source_version),
+            "target" => r.prim_opt(&mut self.target, Kind::Uri),
+            "_target" => r.prim_opt_ext(&mut self.target),
+            "targetVersion" => r.prim_opt(&mut self.target_version, Kind::String),
+            "_targetVersion" => r.prim_opt_ext(&mut self.target_version),
+            "element" => r.list(&mut self.element),
+            "unmapped" => r.opt(&mut self.unmapped),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -622,6 +624,7 @@ pub struct ConceptMapGroupElement {
     pub unknown: Unknown,
 }
 impl Blank for ConceptMapGroupElement {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -642,20 +645,20 @@ impl Default for ConceptMapGroupElement {
 impl Complex for ConceptMapGroupElement {
     const NAME: &'static str = "ConceptMapGroupElement";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_opt(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_opt_ext(&mut self.code)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "target" => r.list(&mut self.target)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_opt(&mut self.code, Kind::Code),
+            "_code" => r.prim_opt_ext(&mut self.code),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "target" => r.list(&mut self.target),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -730,6 +733,7 @@ pub struct ConceptMapGroupElementTarget {
     pub unknown: Unknown,
 }
 impl Blank for ConceptMapGroupElementTarget {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -758,25 +762,25 @@ impl ConceptMapGroupElementTarget {
 impl Complex for ConceptMapGroupElementTarget {
     const NAME: &'static str = "ConceptMapGroupElementTarget";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_opt(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_opt_ext(&mut self.code)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "equivalence" => r.prim_req(&mut self.equivalence, Kind::Code)?,
-            "_equivalence" => r.prim_req_ext(&mut self.equivalence)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "dependsOn" => r.list(&mut self.depends_on)?,
-            "product" => r.list(&mut self.product)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_opt(&mut self.code, Kind::Code),
+            "_code" => r.prim_opt_ext(&mut self.code),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "equivalence" => r.prim_req(&mut self.equivalence, Kind::Code),
+            "_equivalence" => r.prim_req_ext(&mut self.equivalence),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "dependsOn" => r.list(&mut self.depends_on),
+            "product" => r.list(&mut self.product),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -866,6 +870,7 @@ pub struct ConceptMapGroupElementTargetDependsOn {
     pub unknown: Unknown,
 }
 impl Blank for ConceptMapGroupElementTargetDependsOn {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -893,23 +898,23 @@ impl ConceptMapGroupElementTargetDependsOn {
 impl Complex for ConceptMapGroupElementTargetDependsOn {
     const NAME: &'static str = "ConceptMapGroupElementTargetDependsOn";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "property" => r.prim_req(&mut self.property, Kind::Uri)?,
-            "_property" => r.prim_req_ext(&mut self.property)?,
-            "system" => r.prim_opt(&mut self.system, Kind::Canonical)?,
-            "_system" => r.prim_opt_ext(&mut self.system)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "property" => r.prim_req(&mut self.property, Kind::Uri),
+            "_property" => r.prim_req_ext(&mut self.property),
+            "system" => r.prim_opt(&mut self.system, Kind::Canonical),
+            "_system" => r.prim_opt_ext(&mut self.system),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -993,6 +998,7 @@ pub struct ConceptMapGroupUnmapped {
     pub unknown: Unknown,
 }
 impl Blank for ConceptMapGroupUnmapped {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1019,23 +1025,23 @@ impl ConceptMapGroupUnmapped {
 impl Complex for ConceptMapGroupUnmapped {
     const NAME: &'static str = "ConceptMapGroupUnmapped";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "code" => r.prim_opt(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_opt_ext(&mut self.code)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Canonical)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "code" => r.prim_opt(&mut self.code, Kind::Code),
+            "_code" => r.prim_opt_ext(&mut self.code),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "url" => r.prim_opt(&mut self.url, Kind::Canonical),
+            "_url" => r.prim_opt_ext(&mut self.url),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -65,6 +65,7 @@ pub struct Condition {
     pub unknown: Unknown,
 }
 impl Blank for Condition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -110,35 +111,35 @@ impl Complex for Condition {
     const NAME: &'static str = "Condition";
     const RESOURCE_TYPE: Option<&'static str> = Some("Condition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Condition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "clinicalStatus" => r.opt(&mut self.clinical_status)?,
-            "verificationStatus" => r.opt(&mut self.verification_status)?,
-            "category" => r.list(&mut self.category)?,
-            "severity" => r.opt(&mut self.severity)?,
-            "code" => r.opt(&mut self.code)?,
-            "bodySite" => r.list(&mut self.body_site)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "recordedDate" => r.prim_opt(&mut self.recorded_date, Kind::DateTime)?,
-            "_recordedDate" => r.prim_opt_ext(&mut self.recorded_date)?,
-            "recorder" => r.opt(&mut self.recorder)?,
-            "asserter" => r.opt(&mut self.asserter)?,
-            "stage" => r.list(&mut self.stage)?,
-            "evidence" => r.list(&mut self.evidence)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Condition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "clinicalStatus" => r.opt(&mut self.clinical_status),
+            "verificationStatus" => r.opt(&mut self.verification_status),
+            "category" => r.list(&mut self.category),
+            "severity" => r.opt(&mut self.severity),
+            "code" => r.opt(&mut self.code),
+            "bodySite" => r.list(&mut self.body_site),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "recordedDate" => r.prim_opt(&mut self.recorded_date, Kind::DateTime),
+            "_recordedDate" => r.prim_opt_ext(&mut self.recorded_date),
+            "recorder" => r.opt(&mut self.recorder),
+            "asserter" => r.opt(&mut self.asserter),
+            "stage" => r.list(&mut self.stage),
+            "evidence" => r.list(&mut self.evidence),
+            "note" => r.list(&mut self.note),
             _ => {
                 if ConditionOnset::read_choice(&mut self.onset, key, r)? {
                     return Ok(true);
@@ -148,8 +149,8 @@ impl Complex for Condition {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -311,7 +312,7 @@ impl ConditionOnset {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "onsetDateTime" => {
                 r.choice_prim(
                     slot,
@@ -321,7 +322,7 @@ impl ConditionOnset {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_onsetDateTime" => {
                 r.choice_prim_ext(
@@ -331,11 +332,11 @@ impl ConditionOnset {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "onsetAge" => r.choice(slot, Self::Age)?,
-            "onsetPeriod" => r.choice(slot, Self::Period)?,
-            "onsetRange" => r.choice(slot, Self::Range)?,
+            "onsetAge" => r.choice(slot, Self::Age),
+            "onsetPeriod" => r.choice(slot, Self::Period),
+            "onsetRange" => r.choice(slot, Self::Range),
             "onsetString" => {
                 r.choice_prim(
                     slot,
@@ -345,7 +346,7 @@ impl ConditionOnset {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_onsetString" => {
                 r.choice_prim_ext(
@@ -355,11 +356,11 @@ impl ConditionOnset {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ConditionOnset {
@@ -409,7 +410,7 @@ impl ConditionAbatement {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "abatementDateTime" => {
                 r.choice_prim(
                     slot,
@@ -419,7 +420,7 @@ impl ConditionAbatement {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_abatementDateTime" => {
                 r.choice_prim_ext(
@@ -429,11 +430,11 @@ impl ConditionAbatement {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "abatementAge" => r.choice(slot, Self::Age)?,
-            "abatementPeriod" => r.choice(slot, Self::Period)?,
-            "abatementRange" => r.choice(slot, Self::Range)?,
+            "abatementAge" => r.choice(slot, Self::Age),
+            "abatementPeriod" => r.choice(slot, Self::Period),
+            "abatementRange" => r.choice(slot, Self::Range),
             "abatementString" => {
                 r.choice_prim(
                     slot,
@@ -443,7 +444,7 @@ impl ConditionAbatement {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_abatementString" => {
                 r.choice_prim_ext(
@@ -453,11 +454,11 @@ impl ConditionAbatement {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ConditionAbatement {
@@ -504,6 +505,7 @@ pub struct ConditionStage {
     pub unknown: Unknown,
 }
 impl Blank for ConditionStage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -524,18 +526,18 @@ impl Default for ConditionStage {
 impl Complex for ConditionStage {
     const NAME: &'static str = "ConditionStage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "summary" => r.opt(&mut self.summary)?,
-            "assessment" => r.list(&mut self.assessment)?,
-            "type" => r.opt(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "summary" => r.opt(&mut self.summary),
+            "assessment" => r.list(&mut self.assessment),
+            "type" => r.opt(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -602,6 +604,7 @@ pub struct ConditionEvidence {
     pub unknown: Unknown,
 }
 impl Blank for ConditionEvidence {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -621,17 +624,17 @@ impl Default for ConditionEvidence {
 impl Complex for ConditionEvidence {
     const NAME: &'static str = "ConditionEvidence";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.list(&mut self.code)?,
-            "detail" => r.list(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.list(&mut self.code),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

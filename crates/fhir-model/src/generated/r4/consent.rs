@@ -57,6 +57,7 @@ pub struct Consent {
     pub unknown: Unknown,
 }
 impl Blank for Consent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -103,41 +104,41 @@ impl Complex for Consent {
     const NAME: &'static str = "Consent";
     const RESOURCE_TYPE: Option<&'static str> = Some("Consent");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Consent")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "scope" => r.req(&mut self.scope)?,
-            "category" => r.list(&mut self.category)?,
-            "patient" => r.opt(&mut self.patient)?,
-            "dateTime" => r.prim_opt(&mut self.date_time, Kind::DateTime)?,
-            "_dateTime" => r.prim_opt_ext(&mut self.date_time)?,
-            "performer" => r.list(&mut self.performer)?,
-            "organization" => r.list(&mut self.organization)?,
-            "policy" => r.list(&mut self.policy)?,
-            "policyRule" => r.opt(&mut self.policy_rule)?,
-            "verification" => r.list(&mut self.verification)?,
-            "provision" => r.opt(&mut self.provision)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Consent"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "scope" => r.req(&mut self.scope),
+            "category" => r.list(&mut self.category),
+            "patient" => r.opt(&mut self.patient),
+            "dateTime" => r.prim_opt(&mut self.date_time, Kind::DateTime),
+            "_dateTime" => r.prim_opt_ext(&mut self.date_time),
+            "performer" => r.list(&mut self.performer),
+            "organization" => r.list(&mut self.organization),
+            "policy" => r.list(&mut self.policy),
+            "policyRule" => r.opt(&mut self.policy_rule),
+            "verification" => r.list(&mut self.verification),
+            "provision" => r.opt(&mut self.provision),
             _ => {
                 if ConsentSource::read_choice(&mut self.source, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -282,12 +283,12 @@ impl ConsentSource {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "sourceAttachment" => r.choice(slot, Self::Attachment)?,
-            "sourceReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "sourceAttachment" => r.choice(slot, Self::Attachment),
+            "sourceReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ConsentSource {
@@ -326,6 +327,7 @@ pub struct ConsentPolicy {
     pub unknown: Unknown,
 }
 impl Blank for ConsentPolicy {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -345,19 +347,19 @@ impl Default for ConsentPolicy {
 impl Complex for ConsentPolicy {
     const NAME: &'static str = "ConsentPolicy";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "authority" => r.prim_opt(&mut self.authority, Kind::Uri)?,
-            "_authority" => r.prim_opt_ext(&mut self.authority)?,
-            "uri" => r.prim_opt(&mut self.uri, Kind::Uri)?,
-            "_uri" => r.prim_opt_ext(&mut self.uri)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "authority" => r.prim_opt(&mut self.authority, Kind::Uri),
+            "_authority" => r.prim_opt_ext(&mut self.authority),
+            "uri" => r.prim_opt(&mut self.uri, Kind::Uri),
+            "_uri" => r.prim_opt_ext(&mut self.uri),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -421,6 +423,7 @@ pub struct ConsentVerification {
     pub unknown: Unknown,
 }
 impl Blank for ConsentVerification {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -446,22 +449,20 @@ impl ConsentVerification {
 impl Complex for ConsentVerification {
     const NAME: &'static str = "ConsentVerification";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "verified" => r.prim_req(&mut self.verified, Kind::Boolean)?,
-            "_verified" => r.prim_req_ext(&mut self.verified)?,
-            "verifiedWith" => r.opt(&mut self.verified_with)?,
-            "verificationDate" => {
-                r.prim_opt(&mut self.verification_date, Kind::DateTime)?
-            }
-            "_verificationDate" => r.prim_opt_ext(&mut self.verification_date)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "verified" => r.prim_req(&mut self.verified, Kind::Boolean),
+            "_verified" => r.prim_req_ext(&mut self.verified),
+            "verifiedWith" => r.opt(&mut self.verified_with),
+            "verificationDate" => r.prim_opt(&mut self.verification_date, Kind::DateTime),
+            "_verificationDate" => r.prim_opt_ext(&mut self.verification_date),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -552,6 +553,7 @@ pub struct ConsentProvision {
     pub unknown: Unknown,
 }
 impl Blank for ConsentProvision {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -580,27 +582,27 @@ impl Default for ConsentProvision {
 impl Complex for ConsentProvision {
     const NAME: &'static str = "ConsentProvision";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "period" => r.opt(&mut self.period)?,
-            "actor" => r.list(&mut self.actor)?,
-            "action" => r.list(&mut self.action)?,
-            "securityLabel" => r.list(&mut self.security_label)?,
-            "purpose" => r.list(&mut self.purpose)?,
-            "class" => r.list(&mut self.class)?,
-            "code" => r.list(&mut self.code)?,
-            "dataPeriod" => r.opt(&mut self.data_period)?,
-            "data" => r.list(&mut self.data)?,
-            "provision" => r.list(&mut self.provision)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "period" => r.opt(&mut self.period),
+            "actor" => r.list(&mut self.actor),
+            "action" => r.list(&mut self.action),
+            "securityLabel" => r.list(&mut self.security_label),
+            "purpose" => r.list(&mut self.purpose),
+            "class" => r.list(&mut self.class),
+            "code" => r.list(&mut self.code),
+            "dataPeriod" => r.opt(&mut self.data_period),
+            "data" => r.list(&mut self.data),
+            "provision" => r.list(&mut self.provision),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -702,6 +704,7 @@ pub struct ConsentProvisionActor {
     pub unknown: Unknown,
 }
 impl Blank for ConsentProvisionActor {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -730,17 +733,17 @@ impl ConsentProvisionActor {
 impl Complex for ConsentProvisionActor {
     const NAME: &'static str = "ConsentProvisionActor";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "role" => r.req(&mut self.role)?,
-            "reference" => r.req(&mut self.reference)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "role" => r.req(&mut self.role),
+            "reference" => r.req(&mut self.reference),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -811,6 +814,7 @@ pub struct ConsentProvisionData {
     pub unknown: Unknown,
 }
 impl Blank for ConsentProvisionData {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -839,18 +843,18 @@ impl ConsentProvisionData {
 impl Complex for ConsentProvisionData {
     const NAME: &'static str = "ConsentProvisionData";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "meaning" => r.prim_req(&mut self.meaning, Kind::Code)?,
-            "_meaning" => r.prim_req_ext(&mut self.meaning)?,
-            "reference" => r.req(&mut self.reference)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "meaning" => r.prim_req(&mut self.meaning, Kind::Code),
+            "_meaning" => r.prim_req_ext(&mut self.meaning),
+            "reference" => r.req(&mut self.reference),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

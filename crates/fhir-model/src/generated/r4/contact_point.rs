@@ -29,6 +29,7 @@ pub struct ContactPoint {
     pub unknown: Unknown,
 }
 impl Blank for ContactPoint {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -50,23 +51,23 @@ impl Default for ContactPoint {
 impl Complex for ContactPoint {
     const NAME: &'static str = "ContactPoint";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "system" => r.prim_opt(&mut self.system, Kind::Code)?,
-            "_system" => r.prim_opt_ext(&mut self.system)?,
-            "value" => r.prim_opt(&mut self.value, Kind::String)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
-            "use" => r.prim_opt(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_opt_ext(&mut self.r#use)?,
-            "rank" => r.prim_opt(&mut self.rank, Kind::PositiveInt)?,
-            "_rank" => r.prim_opt_ext(&mut self.rank)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "system" => r.prim_opt(&mut self.system, Kind::Code),
+            "_system" => r.prim_opt_ext(&mut self.system),
+            "value" => r.prim_opt(&mut self.value, Kind::String),
+            "_value" => r.prim_opt_ext(&mut self.value),
+            "use" => r.prim_opt(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_opt_ext(&mut self.r#use),
+            "rank" => r.prim_opt(&mut self.rank, Kind::PositiveInt),
+            "_rank" => r.prim_opt_ext(&mut self.rank),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -97,6 +97,7 @@ pub struct Contract {
     pub unknown: Unknown,
 }
 impl Blank for Contract {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -153,59 +154,59 @@ impl Complex for Contract {
     const NAME: &'static str = "Contract";
     const RESOURCE_TYPE: Option<&'static str> = Some("Contract");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Contract")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "legalState" => r.opt(&mut self.legal_state)?,
-            "instantiatesCanonical" => r.opt(&mut self.instantiates_canonical)?,
-            "instantiatesUri" => r.prim_opt(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_opt_ext(&mut self.instantiates_uri)?,
-            "contentDerivative" => r.opt(&mut self.content_derivative)?,
-            "issued" => r.prim_opt(&mut self.issued, Kind::DateTime)?,
-            "_issued" => r.prim_opt_ext(&mut self.issued)?,
-            "applies" => r.opt(&mut self.applies)?,
-            "expirationType" => r.opt(&mut self.expiration_type)?,
-            "subject" => r.list(&mut self.subject)?,
-            "authority" => r.list(&mut self.authority)?,
-            "domain" => r.list(&mut self.domain)?,
-            "site" => r.list(&mut self.site)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String)?,
-            "_subtitle" => r.prim_opt_ext(&mut self.subtitle)?,
-            "alias" => r.prim_list(&mut self.alias, Kind::String)?,
-            "_alias" => r.prim_list_ext(&mut self.alias)?,
-            "author" => r.opt(&mut self.author)?,
-            "scope" => r.opt(&mut self.scope)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "subType" => r.list(&mut self.sub_type)?,
-            "contentDefinition" => r.opt(&mut self.content_definition)?,
-            "term" => r.list(&mut self.term)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "relevantHistory" => r.list(&mut self.relevant_history)?,
-            "signer" => r.list(&mut self.signer)?,
-            "friendly" => r.list(&mut self.friendly)?,
-            "legal" => r.list(&mut self.legal)?,
-            "rule" => r.list(&mut self.rule)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Contract"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "legalState" => r.opt(&mut self.legal_state),
+            "instantiatesCanonical" => r.opt(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_opt(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_opt_ext(&mut self.instantiates_uri),
+            "contentDerivative" => r.opt(&mut self.content_derivative),
+            "issued" => r.prim_opt(&mut self.issued, Kind::DateTime),
+            "_issued" => r.prim_opt_ext(&mut self.issued),
+            "applies" => r.opt(&mut self.applies),
+            "expirationType" => r.opt(&mut self.expiration_type),
+            "subject" => r.list(&mut self.subject),
+            "authority" => r.list(&mut self.authority),
+            "domain" => r.list(&mut self.domain),
+            "site" => r.list(&mut self.site),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String),
+            "_subtitle" => r.prim_opt_ext(&mut self.subtitle),
+            "alias" => r.prim_list(&mut self.alias, Kind::String),
+            "_alias" => r.prim_list_ext(&mut self.alias),
+            "author" => r.opt(&mut self.author),
+            "scope" => r.opt(&mut self.scope),
+            "type" => r.opt(&mut self.r#type),
+            "subType" => r.list(&mut self.sub_type),
+            "contentDefinition" => r.opt(&mut self.content_definition),
+            "term" => r.list(&mut self.term),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "relevantHistory" => r.list(&mut self.relevant_history),
+            "signer" => r.list(&mut self.signer),
+            "friendly" => r.list(&mut self.friendly),
+            "legal" => r.list(&mut self.legal),
+            "rule" => r.list(&mut self.rule),
             _ => {
                 if ContractTopic::read_choice(&mut self.topic, key, r)? {
                     return Ok(true);
@@ -219,8 +220,8 @@ impl Complex for Contract {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -440,12 +441,12 @@ impl ContractTopic {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "topicCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "topicReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "topicCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "topicReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractTopic {
@@ -483,12 +484,12 @@ impl ContractLegallyBinding {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "legallyBindingAttachment" => r.choice(slot, Self::Attachment)?,
-            "legallyBindingReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "legallyBindingAttachment" => r.choice(slot, Self::Attachment),
+            "legallyBindingReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractLegallyBinding {
@@ -535,6 +536,7 @@ pub struct ContractContentDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ContractContentDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -567,24 +569,24 @@ impl ContractContentDefinition {
 impl Complex for ContractContentDefinition {
     const NAME: &'static str = "ContractContentDefinition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "subType" => r.opt(&mut self.sub_type)?,
-            "publisher" => r.opt(&mut self.publisher)?,
-            "publicationDate" => r.prim_opt(&mut self.publication_date, Kind::DateTime)?,
-            "_publicationDate" => r.prim_opt_ext(&mut self.publication_date)?,
-            "publicationStatus" => r.prim_req(&mut self.publication_status, Kind::Code)?,
-            "_publicationStatus" => r.prim_req_ext(&mut self.publication_status)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "subType" => r.opt(&mut self.sub_type),
+            "publisher" => r.opt(&mut self.publisher),
+            "publicationDate" => r.prim_opt(&mut self.publication_date, Kind::DateTime),
+            "_publicationDate" => r.prim_opt_ext(&mut self.publication_date),
+            "publicationStatus" => r.prim_req(&mut self.publication_status, Kind::Code),
+            "_publicationStatus" => r.prim_req_ext(&mut self.publication_status),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -693,6 +695,7 @@ pub struct ContractTerm {
     pub unknown: Unknown,
 }
 impl Blank for ContractTerm {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -727,31 +730,31 @@ impl ContractTerm {
 impl Complex for ContractTerm {
     const NAME: &'static str = "ContractTerm";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "issued" => r.prim_opt(&mut self.issued, Kind::DateTime)?,
-            "_issued" => r.prim_opt_ext(&mut self.issued)?,
-            "applies" => r.opt(&mut self.applies)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "subType" => r.opt(&mut self.sub_type)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "securityLabel" => r.list(&mut self.security_label)?,
-            "offer" => r.req(&mut self.offer)?,
-            "asset" => r.list(&mut self.asset)?,
-            "action" => r.list(&mut self.action)?,
-            "group" => r.list(&mut self.group)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "issued" => r.prim_opt(&mut self.issued, Kind::DateTime),
+            "_issued" => r.prim_opt_ext(&mut self.issued),
+            "applies" => r.opt(&mut self.applies),
+            "type" => r.opt(&mut self.r#type),
+            "subType" => r.opt(&mut self.sub_type),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "securityLabel" => r.list(&mut self.security_label),
+            "offer" => r.req(&mut self.offer),
+            "asset" => r.list(&mut self.asset),
+            "action" => r.list(&mut self.action),
+            "group" => r.list(&mut self.group),
             _ => {
                 if ContractTermTopic::read_choice(&mut self.topic, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -862,12 +865,12 @@ impl ContractTermTopic {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "topicCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "topicReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "topicCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "topicReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractTermTopic {
@@ -910,6 +913,7 @@ pub struct ContractTermSecurityLabel {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermSecurityLabel {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -936,20 +940,20 @@ impl ContractTermSecurityLabel {
 impl Complex for ContractTermSecurityLabel {
     const NAME: &'static str = "ContractTermSecurityLabel";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "number" => r.prim_list(&mut self.number, Kind::UnsignedInt)?,
-            "_number" => r.prim_list_ext(&mut self.number)?,
-            "classification" => r.req(&mut self.classification)?,
-            "category" => r.list(&mut self.category)?,
-            "control" => r.list(&mut self.control)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "number" => r.prim_list(&mut self.number, Kind::UnsignedInt),
+            "_number" => r.prim_list_ext(&mut self.number),
+            "classification" => r.req(&mut self.classification),
+            "category" => r.list(&mut self.category),
+            "control" => r.list(&mut self.control),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1042,6 +1046,7 @@ pub struct ContractTermOffer {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermOffer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1069,30 +1074,30 @@ impl Default for ContractTermOffer {
 impl Complex for ContractTermOffer {
     const NAME: &'static str = "ContractTermOffer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "party" => r.list(&mut self.party)?,
-            "topic" => r.opt(&mut self.topic)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "decision" => r.opt(&mut self.decision)?,
-            "decisionMode" => r.list(&mut self.decision_mode)?,
-            "answer" => r.list(&mut self.answer)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "linkId" => r.prim_list(&mut self.link_id, Kind::String)?,
-            "_linkId" => r.prim_list_ext(&mut self.link_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "party" => r.list(&mut self.party),
+            "topic" => r.opt(&mut self.topic),
+            "type" => r.opt(&mut self.r#type),
+            "decision" => r.opt(&mut self.decision),
+            "decisionMode" => r.list(&mut self.decision_mode),
+            "answer" => r.list(&mut self.answer),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "linkId" => r.prim_list(&mut self.link_id, Kind::String),
+            "_linkId" => r.prim_list_ext(&mut self.link_id),
             "securityLabelNumber" => {
-                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)?
+                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)
             }
-            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number)?,
+            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1193,6 +1198,7 @@ pub struct ContractTermOfferParty {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermOfferParty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1218,17 +1224,17 @@ impl ContractTermOfferParty {
 impl Complex for ContractTermOfferParty {
     const NAME: &'static str = "ContractTermOfferParty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "reference" => r.list(&mut self.reference)?,
-            "role" => r.req(&mut self.role)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "reference" => r.list(&mut self.reference),
+            "role" => r.req(&mut self.role),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1297,6 +1303,7 @@ pub struct ContractTermOfferAnswer {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermOfferAnswer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1320,10 +1327,10 @@ impl ContractTermOfferAnswer {
 impl Complex for ContractTermOfferAnswer {
     const NAME: &'static str = "ContractTermOfferAnswer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -1333,8 +1340,8 @@ impl Complex for ContractTermOfferAnswer {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1417,7 +1424,7 @@ impl ContractTermOfferAnswerValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -1427,7 +1434,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -1437,7 +1444,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -1448,7 +1455,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -1458,7 +1465,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -1469,7 +1476,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -1479,7 +1486,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -1490,7 +1497,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -1500,7 +1507,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -1511,7 +1518,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -1521,7 +1528,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -1532,7 +1539,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -1542,7 +1549,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -1553,7 +1560,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1563,7 +1570,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -1574,7 +1581,7 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -1584,15 +1591,15 @@ impl ContractTermOfferAnswerValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractTermOfferAnswerValue {
@@ -1677,6 +1684,7 @@ pub struct ContractTermAsset {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermAsset {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1709,36 +1717,36 @@ impl Default for ContractTermAsset {
 impl Complex for ContractTermAsset {
     const NAME: &'static str = "ContractTermAsset";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "scope" => r.opt(&mut self.scope)?,
-            "type" => r.list(&mut self.r#type)?,
-            "typeReference" => r.list(&mut self.type_reference)?,
-            "subtype" => r.list(&mut self.subtype)?,
-            "relationship" => r.opt(&mut self.relationship)?,
-            "context" => r.list(&mut self.context)?,
-            "condition" => r.prim_opt(&mut self.condition, Kind::String)?,
-            "_condition" => r.prim_opt_ext(&mut self.condition)?,
-            "periodType" => r.list(&mut self.period_type)?,
-            "period" => r.list(&mut self.period)?,
-            "usePeriod" => r.list(&mut self.use_period)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "linkId" => r.prim_list(&mut self.link_id, Kind::String)?,
-            "_linkId" => r.prim_list_ext(&mut self.link_id)?,
-            "answer" => r.list(&mut self.answer)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "scope" => r.opt(&mut self.scope),
+            "type" => r.list(&mut self.r#type),
+            "typeReference" => r.list(&mut self.type_reference),
+            "subtype" => r.list(&mut self.subtype),
+            "relationship" => r.opt(&mut self.relationship),
+            "context" => r.list(&mut self.context),
+            "condition" => r.prim_opt(&mut self.condition, Kind::String),
+            "_condition" => r.prim_opt_ext(&mut self.condition),
+            "periodType" => r.list(&mut self.period_type),
+            "period" => r.list(&mut self.period),
+            "usePeriod" => r.list(&mut self.use_period),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "linkId" => r.prim_list(&mut self.link_id, Kind::String),
+            "_linkId" => r.prim_list_ext(&mut self.link_id),
+            "answer" => r.list(&mut self.answer),
             "securityLabelNumber" => {
-                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)?
+                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)
             }
-            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number)?,
-            "valuedItem" => r.list(&mut self.valued_item)?,
+            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number),
+            "valuedItem" => r.list(&mut self.valued_item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1865,6 +1873,7 @@ pub struct ContractTermAssetContext {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermAssetContext {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1885,19 +1894,19 @@ impl Default for ContractTermAssetContext {
 impl Complex for ContractTermAssetContext {
     const NAME: &'static str = "ContractTermAssetContext";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "reference" => r.opt(&mut self.reference)?,
-            "code" => r.list(&mut self.code)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "reference" => r.opt(&mut self.reference),
+            "code" => r.list(&mut self.code),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1987,6 +1996,7 @@ pub struct ContractTermAssetValuedItem {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermAssetValuedItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2018,32 +2028,32 @@ impl Default for ContractTermAssetValuedItem {
 impl Complex for ContractTermAssetValuedItem {
     const NAME: &'static str = "ContractTermAssetValuedItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "effectiveTime" => r.prim_opt(&mut self.effective_time, Kind::DateTime)?,
-            "_effectiveTime" => r.prim_opt_ext(&mut self.effective_time)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "points" => r.prim_opt(&mut self.points, Kind::Decimal)?,
-            "_points" => r.prim_opt_ext(&mut self.points)?,
-            "net" => r.opt(&mut self.net)?,
-            "payment" => r.prim_opt(&mut self.payment, Kind::String)?,
-            "_payment" => r.prim_opt_ext(&mut self.payment)?,
-            "paymentDate" => r.prim_opt(&mut self.payment_date, Kind::DateTime)?,
-            "_paymentDate" => r.prim_opt_ext(&mut self.payment_date)?,
-            "responsible" => r.opt(&mut self.responsible)?,
-            "recipient" => r.opt(&mut self.recipient)?,
-            "linkId" => r.prim_list(&mut self.link_id, Kind::String)?,
-            "_linkId" => r.prim_list_ext(&mut self.link_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "effectiveTime" => r.prim_opt(&mut self.effective_time, Kind::DateTime),
+            "_effectiveTime" => r.prim_opt_ext(&mut self.effective_time),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "points" => r.prim_opt(&mut self.points, Kind::Decimal),
+            "_points" => r.prim_opt_ext(&mut self.points),
+            "net" => r.opt(&mut self.net),
+            "payment" => r.prim_opt(&mut self.payment, Kind::String),
+            "_payment" => r.prim_opt_ext(&mut self.payment),
+            "paymentDate" => r.prim_opt(&mut self.payment_date, Kind::DateTime),
+            "_paymentDate" => r.prim_opt_ext(&mut self.payment_date),
+            "responsible" => r.opt(&mut self.responsible),
+            "recipient" => r.opt(&mut self.recipient),
+            "linkId" => r.prim_list(&mut self.link_id, Kind::String),
+            "_linkId" => r.prim_list_ext(&mut self.link_id),
             "securityLabelNumber" => {
-                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)?
+                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)
             }
-            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number)?,
+            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number),
             _ => {
                 if ContractTermAssetValuedItemEntity::read_choice(
                     &mut self.entity,
@@ -2054,8 +2064,8 @@ impl Complex for ContractTermAssetValuedItem {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2174,12 +2184,12 @@ impl ContractTermAssetValuedItemEntity {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "entityCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "entityReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "entityCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "entityReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractTermAssetValuedItemEntity {
@@ -2256,6 +2266,7 @@ pub struct ContractTermAction {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2305,40 +2316,40 @@ impl ContractTermAction {
 impl Complex for ContractTermAction {
     const NAME: &'static str = "ContractTermAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean)?,
-            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform)?,
-            "type" => r.req(&mut self.r#type)?,
-            "subject" => r.list(&mut self.subject)?,
-            "intent" => r.req(&mut self.intent)?,
-            "linkId" => r.prim_list(&mut self.link_id, Kind::String)?,
-            "_linkId" => r.prim_list_ext(&mut self.link_id)?,
-            "status" => r.req(&mut self.status)?,
-            "context" => r.opt(&mut self.context)?,
-            "contextLinkId" => r.prim_list(&mut self.context_link_id, Kind::String)?,
-            "_contextLinkId" => r.prim_list_ext(&mut self.context_link_id)?,
-            "requester" => r.list(&mut self.requester)?,
-            "requesterLinkId" => r.prim_list(&mut self.requester_link_id, Kind::String)?,
-            "_requesterLinkId" => r.prim_list_ext(&mut self.requester_link_id)?,
-            "performerType" => r.list(&mut self.performer_type)?,
-            "performerRole" => r.opt(&mut self.performer_role)?,
-            "performer" => r.opt(&mut self.performer)?,
-            "performerLinkId" => r.prim_list(&mut self.performer_link_id, Kind::String)?,
-            "_performerLinkId" => r.prim_list_ext(&mut self.performer_link_id)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "reason" => r.prim_list(&mut self.reason, Kind::String)?,
-            "_reason" => r.prim_list_ext(&mut self.reason)?,
-            "reasonLinkId" => r.prim_list(&mut self.reason_link_id, Kind::String)?,
-            "_reasonLinkId" => r.prim_list_ext(&mut self.reason_link_id)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean),
+            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform),
+            "type" => r.req(&mut self.r#type),
+            "subject" => r.list(&mut self.subject),
+            "intent" => r.req(&mut self.intent),
+            "linkId" => r.prim_list(&mut self.link_id, Kind::String),
+            "_linkId" => r.prim_list_ext(&mut self.link_id),
+            "status" => r.req(&mut self.status),
+            "context" => r.opt(&mut self.context),
+            "contextLinkId" => r.prim_list(&mut self.context_link_id, Kind::String),
+            "_contextLinkId" => r.prim_list_ext(&mut self.context_link_id),
+            "requester" => r.list(&mut self.requester),
+            "requesterLinkId" => r.prim_list(&mut self.requester_link_id, Kind::String),
+            "_requesterLinkId" => r.prim_list_ext(&mut self.requester_link_id),
+            "performerType" => r.list(&mut self.performer_type),
+            "performerRole" => r.opt(&mut self.performer_role),
+            "performer" => r.opt(&mut self.performer),
+            "performerLinkId" => r.prim_list(&mut self.performer_link_id, Kind::String),
+            "_performerLinkId" => r.prim_list_ext(&mut self.performer_link_id),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "reason" => r.prim_list(&mut self.reason, Kind::String),
+            "_reason" => r.prim_list_ext(&mut self.reason),
+            "reasonLinkId" => r.prim_list(&mut self.reason_link_id, Kind::String),
+            "_reasonLinkId" => r.prim_list_ext(&mut self.reason_link_id),
+            "note" => r.list(&mut self.note),
             "securityLabelNumber" => {
-                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)?
+                r.prim_list(&mut self.security_label_number, Kind::UnsignedInt)
             }
-            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number)?,
+            "_securityLabelNumber" => r.prim_list_ext(&mut self.security_label_number),
             _ => {
                 if ContractTermActionOccurrence::read_choice(
                     &mut self.occurrence,
@@ -2349,8 +2360,8 @@ impl Complex for ContractTermAction {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2515,7 +2526,7 @@ impl ContractTermActionOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -2525,7 +2536,7 @@ impl ContractTermActionOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -2535,13 +2546,13 @@ impl ContractTermActionOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
-            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
+            "occurrenceTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractTermActionOccurrence {
@@ -2584,6 +2595,7 @@ pub struct ContractTermActionSubject {
     pub unknown: Unknown,
 }
 impl Blank for ContractTermActionSubject {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2598,17 +2610,17 @@ impl Blank for ContractTermActionSubject {
 impl Complex for ContractTermActionSubject {
     const NAME: &'static str = "ContractTermActionSubject";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "reference" => r.list(&mut self.reference)?,
-            "role" => r.opt(&mut self.role)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "reference" => r.list(&mut self.reference),
+            "role" => r.opt(&mut self.role),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2678,6 +2690,7 @@ pub struct ContractSigner {
     pub unknown: Unknown,
 }
 impl Blank for ContractSigner {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2705,18 +2718,18 @@ impl ContractSigner {
 impl Complex for ContractSigner {
     const NAME: &'static str = "ContractSigner";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "party" => r.req(&mut self.party)?,
-            "signature" => r.list(&mut self.signature)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "party" => r.req(&mut self.party),
+            "signature" => r.list(&mut self.signature),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2793,6 +2806,7 @@ pub struct ContractFriendly {
     pub unknown: Unknown,
 }
 impl Blank for ContractFriendly {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2816,10 +2830,10 @@ impl ContractFriendly {
 impl Complex for ContractFriendly {
     const NAME: &'static str = "ContractFriendly";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.content,
@@ -2829,8 +2843,8 @@ impl Complex for ContractFriendly {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2893,12 +2907,12 @@ impl ContractFriendlyContent {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "contentAttachment" => r.choice(slot, Self::Attachment)?,
-            "contentReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "contentAttachment" => r.choice(slot, Self::Attachment),
+            "contentReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractFriendlyContent {
@@ -2935,6 +2949,7 @@ pub struct ContractLegal {
     pub unknown: Unknown,
 }
 impl Blank for ContractLegal {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2958,10 +2973,10 @@ impl ContractLegal {
 impl Complex for ContractLegal {
     const NAME: &'static str = "ContractLegal";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.content,
@@ -2971,8 +2986,8 @@ impl Complex for ContractLegal {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3035,12 +3050,12 @@ impl ContractLegalContent {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "contentAttachment" => r.choice(slot, Self::Attachment)?,
-            "contentReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "contentAttachment" => r.choice(slot, Self::Attachment),
+            "contentReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractLegalContent {
@@ -3077,6 +3092,7 @@ pub struct ContractRule {
     pub unknown: Unknown,
 }
 impl Blank for ContractRule {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3100,10 +3116,10 @@ impl ContractRule {
 impl Complex for ContractRule {
     const NAME: &'static str = "ContractRule";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.content,
@@ -3113,8 +3129,8 @@ impl Complex for ContractRule {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3177,12 +3193,12 @@ impl ContractRuleContent {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "contentAttachment" => r.choice(slot, Self::Attachment)?,
-            "contentReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "contentAttachment" => r.choice(slot, Self::Attachment),
+            "contentReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ContractRuleContent {

@@ -25,6 +25,7 @@ pub struct Contributor {
     pub unknown: Unknown,
 }
 impl Blank for Contributor {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -53,19 +54,19 @@ impl Contributor {
 impl Complex for Contributor {
     const NAME: &'static str = "Contributor";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "contact" => r.list(&mut self.contact)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "contact" => r.list(&mut self.contact),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -65,6 +65,7 @@ pub struct Coverage {
     pub unknown: Unknown,
 }
 impl Blank for Coverage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -115,47 +116,47 @@ impl Complex for Coverage {
     const NAME: &'static str = "Coverage";
     const RESOURCE_TYPE: Option<&'static str> = Some("Coverage");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Coverage")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "policyHolder" => r.opt(&mut self.policy_holder)?,
-            "subscriber" => r.opt(&mut self.subscriber)?,
-            "subscriberId" => r.prim_opt(&mut self.subscriber_id, Kind::String)?,
-            "_subscriberId" => r.prim_opt_ext(&mut self.subscriber_id)?,
-            "beneficiary" => r.req(&mut self.beneficiary)?,
-            "dependent" => r.prim_opt(&mut self.dependent, Kind::String)?,
-            "_dependent" => r.prim_opt_ext(&mut self.dependent)?,
-            "relationship" => r.opt(&mut self.relationship)?,
-            "period" => r.opt(&mut self.period)?,
-            "payor" => r.list(&mut self.payor)?,
-            "class" => r.list(&mut self.class)?,
-            "order" => r.prim_opt(&mut self.order, Kind::PositiveInt)?,
-            "_order" => r.prim_opt_ext(&mut self.order)?,
-            "network" => r.prim_opt(&mut self.network, Kind::String)?,
-            "_network" => r.prim_opt_ext(&mut self.network)?,
-            "costToBeneficiary" => r.list(&mut self.cost_to_beneficiary)?,
-            "subrogation" => r.prim_opt(&mut self.subrogation, Kind::Boolean)?,
-            "_subrogation" => r.prim_opt_ext(&mut self.subrogation)?,
-            "contract" => r.list(&mut self.contract)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Coverage"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.opt(&mut self.r#type),
+            "policyHolder" => r.opt(&mut self.policy_holder),
+            "subscriber" => r.opt(&mut self.subscriber),
+            "subscriberId" => r.prim_opt(&mut self.subscriber_id, Kind::String),
+            "_subscriberId" => r.prim_opt_ext(&mut self.subscriber_id),
+            "beneficiary" => r.req(&mut self.beneficiary),
+            "dependent" => r.prim_opt(&mut self.dependent, Kind::String),
+            "_dependent" => r.prim_opt_ext(&mut self.dependent),
+            "relationship" => r.opt(&mut self.relationship),
+            "period" => r.opt(&mut self.period),
+            "payor" => r.list(&mut self.payor),
+            "class" => r.list(&mut self.class),
+            "order" => r.prim_opt(&mut self.order, Kind::PositiveInt),
+            "_order" => r.prim_opt_ext(&mut self.order),
+            "network" => r.prim_opt(&mut self.network, Kind::String),
+            "_network" => r.prim_opt_ext(&mut self.network),
+            "costToBeneficiary" => r.list(&mut self.cost_to_beneficiary),
+            "subrogation" => r.prim_opt(&mut self.subrogation, Kind::Boolean),
+            "_subrogation" => r.prim_opt_ext(&mut self.subrogation),
+            "contract" => r.list(&mut self.contract),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -320,6 +321,7 @@ pub struct CoverageClass {
     pub unknown: Unknown,
 }
 impl Blank for CoverageClass {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -349,20 +351,20 @@ impl CoverageClass {
 impl Complex for CoverageClass {
     const NAME: &'static str = "CoverageClass";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -439,6 +441,7 @@ pub struct CoverageCostToBeneficiary {
     pub unknown: Unknown,
 }
 impl Blank for CoverageCostToBeneficiary {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -464,12 +467,12 @@ impl CoverageCostToBeneficiary {
 impl Complex for CoverageCostToBeneficiary {
     const NAME: &'static str = "CoverageCostToBeneficiary";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "exception" => r.list(&mut self.exception)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "exception" => r.list(&mut self.exception),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -479,8 +482,8 @@ impl Complex for CoverageCostToBeneficiary {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -552,12 +555,12 @@ impl CoverageCostToBeneficiaryValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueMoney" => r.choice(slot, Self::Money)?,
+        let read = match key {
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueMoney" => r.choice(slot, Self::Money),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CoverageCostToBeneficiaryValue {
@@ -596,6 +599,7 @@ pub struct CoverageCostToBeneficiaryException {
     pub unknown: Unknown,
 }
 impl Blank for CoverageCostToBeneficiaryException {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -620,17 +624,17 @@ impl CoverageCostToBeneficiaryException {
 impl Complex for CoverageCostToBeneficiaryException {
     const NAME: &'static str = "CoverageCostToBeneficiaryException";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -59,6 +59,7 @@ pub struct CoverageEligibilityRequest {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -110,35 +111,35 @@ impl Complex for CoverageEligibilityRequest {
     const NAME: &'static str = "CoverageEligibilityRequest";
     const RESOURCE_TYPE: Option<&'static str> = Some("CoverageEligibilityRequest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CoverageEligibilityRequest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "priority" => r.opt(&mut self.priority)?,
-            "purpose" => r.prim_list(&mut self.purpose, Kind::Code)?,
-            "_purpose" => r.prim_list_ext(&mut self.purpose)?,
-            "patient" => r.req(&mut self.patient)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "enterer" => r.opt(&mut self.enterer)?,
-            "provider" => r.opt(&mut self.provider)?,
-            "insurer" => r.req(&mut self.insurer)?,
-            "facility" => r.opt(&mut self.facility)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CoverageEligibilityRequest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "priority" => r.opt(&mut self.priority),
+            "purpose" => r.prim_list(&mut self.purpose, Kind::Code),
+            "_purpose" => r.prim_list_ext(&mut self.purpose),
+            "patient" => r.req(&mut self.patient),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "enterer" => r.opt(&mut self.enterer),
+            "provider" => r.opt(&mut self.provider),
+            "insurer" => r.req(&mut self.insurer),
+            "facility" => r.opt(&mut self.facility),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "insurance" => r.list(&mut self.insurance),
+            "item" => r.list(&mut self.item),
             _ => {
                 if CoverageEligibilityRequestServiced::read_choice(
                     &mut self.serviced,
@@ -149,8 +150,8 @@ impl Complex for CoverageEligibilityRequest {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -305,7 +306,7 @@ impl CoverageEligibilityRequestServiced {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "servicedDate" => {
                 r.choice_prim(
                     slot,
@@ -315,7 +316,7 @@ impl CoverageEligibilityRequestServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_servicedDate" => {
                 r.choice_prim_ext(
@@ -325,12 +326,12 @@ impl CoverageEligibilityRequestServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            "servicedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CoverageEligibilityRequestServiced {
@@ -371,6 +372,7 @@ pub struct CoverageEligibilityRequestSupportingInfo {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityRequestSupportingInfo {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -400,20 +402,20 @@ impl CoverageEligibilityRequestSupportingInfo {
 impl Complex for CoverageEligibilityRequestSupportingInfo {
     const NAME: &'static str = "CoverageEligibilityRequestSupportingInfo";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "information" => r.req(&mut self.information)?,
-            "appliesToAll" => r.prim_opt(&mut self.applies_to_all, Kind::Boolean)?,
-            "_appliesToAll" => r.prim_opt_ext(&mut self.applies_to_all)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "information" => r.req(&mut self.information),
+            "appliesToAll" => r.prim_opt(&mut self.applies_to_all, Kind::Boolean),
+            "_appliesToAll" => r.prim_opt_ext(&mut self.applies_to_all),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -491,6 +493,7 @@ pub struct CoverageEligibilityRequestInsurance {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityRequestInsurance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -516,22 +519,22 @@ impl CoverageEligibilityRequestInsurance {
 impl Complex for CoverageEligibilityRequestInsurance {
     const NAME: &'static str = "CoverageEligibilityRequestInsurance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "focal" => r.prim_opt(&mut self.focal, Kind::Boolean)?,
-            "_focal" => r.prim_opt_ext(&mut self.focal)?,
-            "coverage" => r.req(&mut self.coverage)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "focal" => r.prim_opt(&mut self.focal, Kind::Boolean),
+            "_focal" => r.prim_opt_ext(&mut self.focal),
+            "coverage" => r.req(&mut self.coverage),
             "businessArrangement" => {
-                r.prim_opt(&mut self.business_arrangement, Kind::String)?
+                r.prim_opt(&mut self.business_arrangement, Kind::String)
             }
-            "_businessArrangement" => r.prim_opt_ext(&mut self.business_arrangement)?,
+            "_businessArrangement" => r.prim_opt_ext(&mut self.business_arrangement),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -624,6 +627,7 @@ pub struct CoverageEligibilityRequestItem {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityRequestItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -651,30 +655,30 @@ impl Default for CoverageEligibilityRequestItem {
 impl Complex for CoverageEligibilityRequestItem {
     const NAME: &'static str = "CoverageEligibilityRequestItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             "supportingInfoSequence" => {
-                r.prim_list(&mut self.supporting_info_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.supporting_info_sequence, Kind::PositiveInt)
             }
             "_supportingInfoSequence" => {
-                r.prim_list_ext(&mut self.supporting_info_sequence)?
+                r.prim_list_ext(&mut self.supporting_info_sequence)
             }
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.opt(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "provider" => r.opt(&mut self.provider)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "facility" => r.opt(&mut self.facility)?,
-            "diagnosis" => r.list(&mut self.diagnosis)?,
-            "detail" => r.list(&mut self.detail)?,
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.opt(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "provider" => r.opt(&mut self.provider),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "facility" => r.opt(&mut self.facility),
+            "diagnosis" => r.list(&mut self.diagnosis),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -775,6 +779,7 @@ pub struct CoverageEligibilityRequestItemDiagnosis {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityRequestItemDiagnosis {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -793,10 +798,10 @@ impl Default for CoverageEligibilityRequestItemDiagnosis {
 impl Complex for CoverageEligibilityRequestItemDiagnosis {
     const NAME: &'static str = "CoverageEligibilityRequestItemDiagnosis";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if CoverageEligibilityRequestItemDiagnosisDiagnosis::read_choice(
                     &mut self.diagnosis,
@@ -807,8 +812,8 @@ impl Complex for CoverageEligibilityRequestItemDiagnosis {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -865,12 +870,12 @@ impl CoverageEligibilityRequestItemDiagnosisDiagnosis {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "diagnosisReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "diagnosisReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CoverageEligibilityRequestItemDiagnosisDiagnosis {

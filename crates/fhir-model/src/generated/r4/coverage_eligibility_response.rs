@@ -61,6 +61,7 @@ pub struct CoverageEligibilityResponse {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -117,39 +118,39 @@ impl Complex for CoverageEligibilityResponse {
     const NAME: &'static str = "CoverageEligibilityResponse";
     const RESOURCE_TYPE: Option<&'static str> = Some("CoverageEligibilityResponse");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("CoverageEligibilityResponse")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "purpose" => r.prim_list(&mut self.purpose, Kind::Code)?,
-            "_purpose" => r.prim_list_ext(&mut self.purpose)?,
-            "patient" => r.req(&mut self.patient)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "requestor" => r.opt(&mut self.requestor)?,
-            "request" => r.req(&mut self.request)?,
-            "outcome" => r.prim_req(&mut self.outcome, Kind::Code)?,
-            "_outcome" => r.prim_req_ext(&mut self.outcome)?,
-            "disposition" => r.prim_opt(&mut self.disposition, Kind::String)?,
-            "_disposition" => r.prim_opt_ext(&mut self.disposition)?,
-            "insurer" => r.req(&mut self.insurer)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "preAuthRef" => r.prim_opt(&mut self.pre_auth_ref, Kind::String)?,
-            "_preAuthRef" => r.prim_opt_ext(&mut self.pre_auth_ref)?,
-            "form" => r.opt(&mut self.form)?,
-            "error" => r.list(&mut self.error)?,
+        let read = match key {
+            "resourceType" => r.resource_type("CoverageEligibilityResponse"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "purpose" => r.prim_list(&mut self.purpose, Kind::Code),
+            "_purpose" => r.prim_list_ext(&mut self.purpose),
+            "patient" => r.req(&mut self.patient),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "requestor" => r.opt(&mut self.requestor),
+            "request" => r.req(&mut self.request),
+            "outcome" => r.prim_req(&mut self.outcome, Kind::Code),
+            "_outcome" => r.prim_req_ext(&mut self.outcome),
+            "disposition" => r.prim_opt(&mut self.disposition, Kind::String),
+            "_disposition" => r.prim_opt_ext(&mut self.disposition),
+            "insurer" => r.req(&mut self.insurer),
+            "insurance" => r.list(&mut self.insurance),
+            "preAuthRef" => r.prim_opt(&mut self.pre_auth_ref, Kind::String),
+            "_preAuthRef" => r.prim_opt_ext(&mut self.pre_auth_ref),
+            "form" => r.opt(&mut self.form),
+            "error" => r.list(&mut self.error),
             _ => {
                 if CoverageEligibilityResponseServiced::read_choice(
                     &mut self.serviced,
@@ -160,8 +161,8 @@ impl Complex for CoverageEligibilityResponse {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -326,7 +327,7 @@ impl CoverageEligibilityResponseServiced {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "servicedDate" => {
                 r.choice_prim(
                     slot,
@@ -336,7 +337,7 @@ impl CoverageEligibilityResponseServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_servicedDate" => {
                 r.choice_prim_ext(
@@ -346,12 +347,12 @@ impl CoverageEligibilityResponseServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            "servicedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CoverageEligibilityResponseServiced {
@@ -394,6 +395,7 @@ pub struct CoverageEligibilityResponseInsurance {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityResponseInsurance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -420,20 +422,20 @@ impl CoverageEligibilityResponseInsurance {
 impl Complex for CoverageEligibilityResponseInsurance {
     const NAME: &'static str = "CoverageEligibilityResponseInsurance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "coverage" => r.req(&mut self.coverage)?,
-            "inforce" => r.prim_opt(&mut self.inforce, Kind::Boolean)?,
-            "_inforce" => r.prim_opt_ext(&mut self.inforce)?,
-            "benefitPeriod" => r.opt(&mut self.benefit_period)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "coverage" => r.req(&mut self.coverage),
+            "inforce" => r.prim_opt(&mut self.inforce, Kind::Boolean),
+            "_inforce" => r.prim_opt_ext(&mut self.inforce),
+            "benefitPeriod" => r.opt(&mut self.benefit_period),
+            "item" => r.list(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -534,6 +536,7 @@ pub struct CoverageEligibilityResponseInsuranceItem {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityResponseInsuranceItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -565,36 +568,36 @@ impl Default for CoverageEligibilityResponseInsuranceItem {
 impl Complex for CoverageEligibilityResponseInsuranceItem {
     const NAME: &'static str = "CoverageEligibilityResponseInsuranceItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.opt(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "provider" => r.opt(&mut self.provider)?,
-            "excluded" => r.prim_opt(&mut self.excluded, Kind::Boolean)?,
-            "_excluded" => r.prim_opt_ext(&mut self.excluded)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "network" => r.opt(&mut self.network)?,
-            "unit" => r.opt(&mut self.unit)?,
-            "term" => r.opt(&mut self.term)?,
-            "benefit" => r.list(&mut self.benefit)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.opt(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "provider" => r.opt(&mut self.provider),
+            "excluded" => r.prim_opt(&mut self.excluded, Kind::Boolean),
+            "_excluded" => r.prim_opt_ext(&mut self.excluded),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "network" => r.opt(&mut self.network),
+            "unit" => r.opt(&mut self.unit),
+            "term" => r.opt(&mut self.term),
+            "benefit" => r.list(&mut self.benefit),
             "authorizationRequired" => {
-                r.prim_opt(&mut self.authorization_required, Kind::Boolean)?
+                r.prim_opt(&mut self.authorization_required, Kind::Boolean)
             }
-            "_authorizationRequired" => r.prim_opt_ext(&mut self.authorization_required)?,
-            "authorizationSupporting" => r.list(&mut self.authorization_supporting)?,
-            "authorizationUrl" => r.prim_opt(&mut self.authorization_url, Kind::Uri)?,
-            "_authorizationUrl" => r.prim_opt_ext(&mut self.authorization_url)?,
+            "_authorizationRequired" => r.prim_opt_ext(&mut self.authorization_required),
+            "authorizationSupporting" => r.list(&mut self.authorization_supporting),
+            "authorizationUrl" => r.prim_opt(&mut self.authorization_url, Kind::Uri),
+            "_authorizationUrl" => r.prim_opt_ext(&mut self.authorization_url),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -716,6 +719,7 @@ pub struct CoverageEligibilityResponseInsuranceItemBenefit {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityResponseInsuranceItemBenefit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -741,11 +745,11 @@ impl CoverageEligibilityResponseInsuranceItemBenefit {
 impl Complex for CoverageEligibilityResponseInsuranceItemBenefit {
     const NAME: &'static str = "CoverageEligibilityResponseInsuranceItemBenefit";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
             _ => {
                 if CoverageEligibilityResponseInsuranceItemBenefitAllowed::read_choice(
                     &mut self.allowed,
@@ -763,8 +767,8 @@ impl Complex for CoverageEligibilityResponseInsuranceItemBenefit {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -837,7 +841,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "allowedUnsignedInt" => {
                 r.choice_prim(
                     slot,
@@ -847,7 +851,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_allowedUnsignedInt" => {
                 r.choice_prim_ext(
@@ -857,7 +861,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "allowedString" => {
                 r.choice_prim(
@@ -868,7 +872,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_allowedString" => {
                 r.choice_prim_ext(
@@ -878,12 +882,12 @@ impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "allowedMoney" => r.choice(slot, Self::Money)?,
+            "allowedMoney" => r.choice(slot, Self::Money),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
@@ -927,7 +931,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "usedUnsignedInt" => {
                 r.choice_prim(
                     slot,
@@ -937,7 +941,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_usedUnsignedInt" => {
                 r.choice_prim_ext(
@@ -947,7 +951,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "usedString" => {
                 r.choice_prim(
@@ -958,7 +962,7 @@ impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_usedString" => {
                 r.choice_prim_ext(
@@ -968,12 +972,12 @@ impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "usedMoney" => r.choice(slot, Self::Money)?,
+            "usedMoney" => r.choice(slot, Self::Money),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for CoverageEligibilityResponseInsuranceItemBenefitUsed {
@@ -1012,6 +1016,7 @@ pub struct CoverageEligibilityResponseError {
     pub unknown: Unknown,
 }
 impl Blank for CoverageEligibilityResponseError {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1035,16 +1040,16 @@ impl CoverageEligibilityResponseError {
 impl Complex for CoverageEligibilityResponseError {
     const NAME: &'static str = "CoverageEligibilityResponseError";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -35,6 +35,7 @@ pub struct DataRequirement {
     pub unknown: Unknown,
 }
 impl Blank for DataRequirement {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -64,28 +65,28 @@ impl DataRequirement {
 impl Complex for DataRequirement {
     const NAME: &'static str = "DataRequirement";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "profile" => r.prim_list(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_list_ext(&mut self.profile)?,
-            "mustSupport" => r.prim_list(&mut self.must_support, Kind::String)?,
-            "_mustSupport" => r.prim_list_ext(&mut self.must_support)?,
-            "codeFilter" => r.list(&mut self.code_filter)?,
-            "dateFilter" => r.list(&mut self.date_filter)?,
-            "limit" => r.prim_opt(&mut self.limit, Kind::PositiveInt)?,
-            "_limit" => r.prim_opt_ext(&mut self.limit)?,
-            "sort" => r.list(&mut self.sort)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "profile" => r.prim_list(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_list_ext(&mut self.profile),
+            "mustSupport" => r.prim_list(&mut self.must_support, Kind::String),
+            "_mustSupport" => r.prim_list_ext(&mut self.must_support),
+            "codeFilter" => r.list(&mut self.code_filter),
+            "dateFilter" => r.list(&mut self.date_filter),
+            "limit" => r.prim_opt(&mut self.limit, Kind::PositiveInt),
+            "_limit" => r.prim_opt_ext(&mut self.limit),
+            "sort" => r.list(&mut self.sort),
             _ => {
                 if DataRequirementSubject::read_choice(&mut self.subject, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -174,12 +175,12 @@ impl DataRequirementSubject {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "subjectReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "subjectReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DataRequirementSubject {
@@ -220,6 +221,7 @@ pub struct DataRequirementCodeFilter {
     pub unknown: Unknown,
 }
 impl Blank for DataRequirementCodeFilter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -240,21 +242,21 @@ impl Default for DataRequirementCodeFilter {
 impl Complex for DataRequirementCodeFilter {
     const NAME: &'static str = "DataRequirementCodeFilter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "path" => r.prim_opt(&mut self.path, Kind::String)?,
-            "_path" => r.prim_opt_ext(&mut self.path)?,
-            "searchParam" => r.prim_opt(&mut self.search_param, Kind::String)?,
-            "_searchParam" => r.prim_opt_ext(&mut self.search_param)?,
-            "valueSet" => r.prim_opt(&mut self.value_set, Kind::Canonical)?,
-            "_valueSet" => r.prim_opt_ext(&mut self.value_set)?,
-            "code" => r.list(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "path" => r.prim_opt(&mut self.path, Kind::String),
+            "_path" => r.prim_opt_ext(&mut self.path),
+            "searchParam" => r.prim_opt(&mut self.search_param, Kind::String),
+            "_searchParam" => r.prim_opt_ext(&mut self.search_param),
+            "valueSet" => r.prim_opt(&mut self.value_set, Kind::Canonical),
+            "_valueSet" => r.prim_opt_ext(&mut self.value_set),
+            "code" => r.list(&mut self.code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -320,6 +322,7 @@ pub struct DataRequirementDateFilter {
     pub unknown: Unknown,
 }
 impl Blank for DataRequirementDateFilter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -339,13 +342,13 @@ impl Default for DataRequirementDateFilter {
 impl Complex for DataRequirementDateFilter {
     const NAME: &'static str = "DataRequirementDateFilter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "path" => r.prim_opt(&mut self.path, Kind::String)?,
-            "_path" => r.prim_opt_ext(&mut self.path)?,
-            "searchParam" => r.prim_opt(&mut self.search_param, Kind::String)?,
-            "_searchParam" => r.prim_opt_ext(&mut self.search_param)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "path" => r.prim_opt(&mut self.path, Kind::String),
+            "_path" => r.prim_opt_ext(&mut self.path),
+            "searchParam" => r.prim_opt(&mut self.search_param, Kind::String),
+            "_searchParam" => r.prim_opt_ext(&mut self.search_param),
             _ => {
                 if DataRequirementDateFilterValue::read_choice(
                     &mut self.value,
@@ -356,8 +359,8 @@ impl Complex for DataRequirementDateFilter {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -420,7 +423,7 @@ impl DataRequirementDateFilterValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueDateTime" => {
                 r.choice_prim(
                     slot,
@@ -430,7 +433,7 @@ impl DataRequirementDateFilterValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -440,13 +443,13 @@ impl DataRequirementDateFilterValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "valuePeriod" => r.choice(slot, Self::Period)?,
-            "valueDuration" => r.choice(slot, Self::Duration)?,
+            "valuePeriod" => r.choice(slot, Self::Period),
+            "valueDuration" => r.choice(slot, Self::Duration),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DataRequirementDateFilterValue {
@@ -485,6 +488,7 @@ pub struct DataRequirementSort {
     pub unknown: Unknown,
 }
 impl Blank for DataRequirementSort {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -512,18 +516,18 @@ impl DataRequirementSort {
 impl Complex for DataRequirementSort {
     const NAME: &'static str = "DataRequirementSort";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "path" => r.prim_req(&mut self.path, Kind::String)?,
-            "_path" => r.prim_req_ext(&mut self.path)?,
-            "direction" => r.prim_req(&mut self.direction, Kind::Code)?,
-            "_direction" => r.prim_req_ext(&mut self.direction)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "path" => r.prim_req(&mut self.path, Kind::String),
+            "_path" => r.prim_req_ext(&mut self.path),
+            "direction" => r.prim_req(&mut self.direction, Kind::Code),
+            "_direction" => r.prim_req_ext(&mut self.direction),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -55,6 +55,7 @@ pub struct DetectedIssue {
     pub unknown: Unknown,
 }
 impl Blank for DetectedIssue {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -95,42 +96,42 @@ impl Complex for DetectedIssue {
     const NAME: &'static str = "DetectedIssue";
     const RESOURCE_TYPE: Option<&'static str> = Some("DetectedIssue");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DetectedIssue")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "code" => r.opt(&mut self.code)?,
-            "severity" => r.prim_opt(&mut self.severity, Kind::Code)?,
-            "_severity" => r.prim_opt_ext(&mut self.severity)?,
-            "patient" => r.opt(&mut self.patient)?,
-            "author" => r.opt(&mut self.author)?,
-            "implicated" => r.list(&mut self.implicated)?,
-            "evidence" => r.list(&mut self.evidence)?,
-            "detail" => r.prim_opt(&mut self.detail, Kind::String)?,
-            "_detail" => r.prim_opt_ext(&mut self.detail)?,
-            "reference" => r.prim_opt(&mut self.reference, Kind::Uri)?,
-            "_reference" => r.prim_opt_ext(&mut self.reference)?,
-            "mitigation" => r.list(&mut self.mitigation)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DetectedIssue"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "code" => r.opt(&mut self.code),
+            "severity" => r.prim_opt(&mut self.severity, Kind::Code),
+            "_severity" => r.prim_opt_ext(&mut self.severity),
+            "patient" => r.opt(&mut self.patient),
+            "author" => r.opt(&mut self.author),
+            "implicated" => r.list(&mut self.implicated),
+            "evidence" => r.list(&mut self.evidence),
+            "detail" => r.prim_opt(&mut self.detail, Kind::String),
+            "_detail" => r.prim_opt_ext(&mut self.detail),
+            "reference" => r.prim_opt(&mut self.reference, Kind::Uri),
+            "_reference" => r.prim_opt_ext(&mut self.reference),
+            "mitigation" => r.list(&mut self.mitigation),
             _ => {
                 if DetectedIssueIdentified::read_choice(&mut self.identified, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -264,7 +265,7 @@ impl DetectedIssueIdentified {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "identifiedDateTime" => {
                 r.choice_prim(
                     slot,
@@ -274,7 +275,7 @@ impl DetectedIssueIdentified {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_identifiedDateTime" => {
                 r.choice_prim_ext(
@@ -284,12 +285,12 @@ impl DetectedIssueIdentified {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "identifiedPeriod" => r.choice(slot, Self::Period)?,
+            "identifiedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DetectedIssueIdentified {
@@ -330,6 +331,7 @@ pub struct DetectedIssueEvidence {
     pub unknown: Unknown,
 }
 impl Blank for DetectedIssueEvidence {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -349,17 +351,17 @@ impl Default for DetectedIssueEvidence {
 impl Complex for DetectedIssueEvidence {
     const NAME: &'static str = "DetectedIssueEvidence";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.list(&mut self.code)?,
-            "detail" => r.list(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.list(&mut self.code),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -423,6 +425,7 @@ pub struct DetectedIssueMitigation {
     pub unknown: Unknown,
 }
 impl Blank for DetectedIssueMitigation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -448,19 +451,19 @@ impl DetectedIssueMitigation {
 impl Complex for DetectedIssueMitigation {
     const NAME: &'static str = "DetectedIssueMitigation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "action" => r.req(&mut self.action)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "author" => r.opt(&mut self.author)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "action" => r.req(&mut self.action),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "author" => r.opt(&mut self.author),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -83,6 +83,7 @@ pub struct Device {
     pub unknown: Unknown,
 }
 impl Blank for Device {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -132,62 +133,62 @@ impl Complex for Device {
     const NAME: &'static str = "Device";
     const RESOURCE_TYPE: Option<&'static str> = Some("Device");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Device")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "definition" => r.opt(&mut self.definition)?,
-            "udiCarrier" => r.list(&mut self.udi_carrier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "statusReason" => r.list(&mut self.status_reason)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Device"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "definition" => r.opt(&mut self.definition),
+            "udiCarrier" => r.list(&mut self.udi_carrier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "statusReason" => r.list(&mut self.status_reason),
             "distinctIdentifier" => {
-                r.prim_opt(&mut self.distinct_identifier, Kind::String)?
+                r.prim_opt(&mut self.distinct_identifier, Kind::String)
             }
-            "_distinctIdentifier" => r.prim_opt_ext(&mut self.distinct_identifier)?,
-            "manufacturer" => r.prim_opt(&mut self.manufacturer, Kind::String)?,
-            "_manufacturer" => r.prim_opt_ext(&mut self.manufacturer)?,
-            "manufactureDate" => r.prim_opt(&mut self.manufacture_date, Kind::DateTime)?,
-            "_manufactureDate" => r.prim_opt_ext(&mut self.manufacture_date)?,
-            "expirationDate" => r.prim_opt(&mut self.expiration_date, Kind::DateTime)?,
-            "_expirationDate" => r.prim_opt_ext(&mut self.expiration_date)?,
-            "lotNumber" => r.prim_opt(&mut self.lot_number, Kind::String)?,
-            "_lotNumber" => r.prim_opt_ext(&mut self.lot_number)?,
-            "serialNumber" => r.prim_opt(&mut self.serial_number, Kind::String)?,
-            "_serialNumber" => r.prim_opt_ext(&mut self.serial_number)?,
-            "deviceName" => r.list(&mut self.device_name)?,
-            "modelNumber" => r.prim_opt(&mut self.model_number, Kind::String)?,
-            "_modelNumber" => r.prim_opt_ext(&mut self.model_number)?,
-            "partNumber" => r.prim_opt(&mut self.part_number, Kind::String)?,
-            "_partNumber" => r.prim_opt_ext(&mut self.part_number)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "specialization" => r.list(&mut self.specialization)?,
-            "version" => r.list(&mut self.version)?,
-            "property" => r.list(&mut self.property)?,
-            "patient" => r.opt(&mut self.patient)?,
-            "owner" => r.opt(&mut self.owner)?,
-            "contact" => r.list(&mut self.contact)?,
-            "location" => r.opt(&mut self.location)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "note" => r.list(&mut self.note)?,
-            "safety" => r.list(&mut self.safety)?,
-            "parent" => r.opt(&mut self.parent)?,
+            "_distinctIdentifier" => r.prim_opt_ext(&mut self.distinct_identifier),
+            "manufacturer" => r.prim_opt(&mut self.manufacturer, Kind::String),
+            "_manufacturer" => r.prim_opt_ext(&mut self.manufacturer),
+            "manufactureDate" => r.prim_opt(&mut self.manufacture_date, Kind::DateTime),
+            "_manufactureDate" => r.prim_opt_ext(&mut self.manufacture_date),
+            "expirationDate" => r.prim_opt(&mut self.expiration_date, Kind::DateTime),
+            "_expirationDate" => r.prim_opt_ext(&mut self.expiration_date),
+            "lotNumber" => r.prim_opt(&mut self.lot_number, Kind::String),
+            "_lotNumber" => r.prim_opt_ext(&mut self.lot_number),
+            "serialNumber" => r.prim_opt(&mut self.serial_number, Kind::String),
+            "_serialNumber" => r.prim_opt_ext(&mut self.serial_number),
+            "deviceName" => r.list(&mut self.device_name),
+            "modelNumber" => r.prim_opt(&mut self.model_number, Kind::String),
+            "_modelNumber" => r.prim_opt_ext(&mut self.model_number),
+            "partNumber" => r.prim_opt(&mut self.part_number, Kind::String),
+            "_partNumber" => r.prim_opt_ext(&mut self.part_number),
+            "type" => r.opt(&mut self.r#type),
+            "specialization" => r.list(&mut self.specialization),
+            "version" => r.list(&mut self.version),
+            "property" => r.list(&mut self.property),
+            "patient" => r.opt(&mut self.patient),
+            "owner" => r.opt(&mut self.owner),
+            "contact" => r.list(&mut self.contact),
+            "location" => r.opt(&mut self.location),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "note" => r.list(&mut self.note),
+            "safety" => r.list(&mut self.safety),
+            "parent" => r.opt(&mut self.parent),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -390,6 +391,7 @@ pub struct DeviceUdiCarrier {
     pub unknown: Unknown,
 }
 impl Blank for DeviceUdiCarrier {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -413,27 +415,27 @@ impl Default for DeviceUdiCarrier {
 impl Complex for DeviceUdiCarrier {
     const NAME: &'static str = "DeviceUdiCarrier";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "deviceIdentifier" => r.prim_opt(&mut self.device_identifier, Kind::String)?,
-            "_deviceIdentifier" => r.prim_opt_ext(&mut self.device_identifier)?,
-            "issuer" => r.prim_opt(&mut self.issuer, Kind::Uri)?,
-            "_issuer" => r.prim_opt_ext(&mut self.issuer)?,
-            "jurisdiction" => r.prim_opt(&mut self.jurisdiction, Kind::Uri)?,
-            "_jurisdiction" => r.prim_opt_ext(&mut self.jurisdiction)?,
-            "carrierAIDC" => r.prim_opt(&mut self.carrier_aidc, Kind::Base64Binary)?,
-            "_carrierAIDC" => r.prim_opt_ext(&mut self.carrier_aidc)?,
-            "carrierHRF" => r.prim_opt(&mut self.carrier_hrf, Kind::String)?,
-            "_carrierHRF" => r.prim_opt_ext(&mut self.carrier_hrf)?,
-            "entryType" => r.prim_opt(&mut self.entry_type, Kind::Code)?,
-            "_entryType" => r.prim_opt_ext(&mut self.entry_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "deviceIdentifier" => r.prim_opt(&mut self.device_identifier, Kind::String),
+            "_deviceIdentifier" => r.prim_opt_ext(&mut self.device_identifier),
+            "issuer" => r.prim_opt(&mut self.issuer, Kind::Uri),
+            "_issuer" => r.prim_opt_ext(&mut self.issuer),
+            "jurisdiction" => r.prim_opt(&mut self.jurisdiction, Kind::Uri),
+            "_jurisdiction" => r.prim_opt_ext(&mut self.jurisdiction),
+            "carrierAIDC" => r.prim_opt(&mut self.carrier_aidc, Kind::Base64Binary),
+            "_carrierAIDC" => r.prim_opt_ext(&mut self.carrier_aidc),
+            "carrierHRF" => r.prim_opt(&mut self.carrier_hrf, Kind::String),
+            "_carrierHRF" => r.prim_opt_ext(&mut self.carrier_hrf),
+            "entryType" => r.prim_opt(&mut self.entry_type, Kind::Code),
+            "_entryType" => r.prim_opt_ext(&mut self.entry_type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -513,6 +515,7 @@ pub struct DeviceDeviceName {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDeviceName {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -541,19 +544,19 @@ impl DeviceDeviceName {
 impl Complex for DeviceDeviceName {
     const NAME: &'static str = "DeviceDeviceName";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -624,6 +627,7 @@ pub struct DeviceSpecialization {
     pub unknown: Unknown,
 }
 impl Blank for DeviceSpecialization {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -648,18 +652,18 @@ impl DeviceSpecialization {
 impl Complex for DeviceSpecialization {
     const NAME: &'static str = "DeviceSpecialization";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "systemType" => r.req(&mut self.system_type)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "systemType" => r.req(&mut self.system_type),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -729,6 +733,7 @@ pub struct DeviceVersion {
     pub unknown: Unknown,
 }
 impl Blank for DeviceVersion {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -754,19 +759,19 @@ impl DeviceVersion {
 impl Complex for DeviceVersion {
     const NAME: &'static str = "DeviceVersion";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "component" => r.opt(&mut self.component)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "component" => r.opt(&mut self.component),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -841,6 +846,7 @@ pub struct DeviceProperty {
     pub unknown: Unknown,
 }
 impl Blank for DeviceProperty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -866,18 +872,18 @@ impl DeviceProperty {
 impl Complex for DeviceProperty {
     const NAME: &'static str = "DeviceProperty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "valueQuantity" => r.list(&mut self.value_quantity)?,
-            "valueCode" => r.list(&mut self.value_code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "valueQuantity" => r.list(&mut self.value_quantity),
+            "valueCode" => r.list(&mut self.value_code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -75,6 +75,7 @@ pub struct DeviceDefinition {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -120,44 +121,44 @@ impl Complex for DeviceDefinition {
     const NAME: &'static str = "DeviceDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("DeviceDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DeviceDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "udiDeviceIdentifier" => r.list(&mut self.udi_device_identifier)?,
-            "deviceName" => r.list(&mut self.device_name)?,
-            "modelNumber" => r.prim_opt(&mut self.model_number, Kind::String)?,
-            "_modelNumber" => r.prim_opt_ext(&mut self.model_number)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "specialization" => r.list(&mut self.specialization)?,
-            "version" => r.prim_list(&mut self.version, Kind::String)?,
-            "_version" => r.prim_list_ext(&mut self.version)?,
-            "safety" => r.list(&mut self.safety)?,
-            "shelfLifeStorage" => r.list(&mut self.shelf_life_storage)?,
-            "physicalCharacteristics" => r.opt(&mut self.physical_characteristics)?,
-            "languageCode" => r.list(&mut self.language_code)?,
-            "capability" => r.list(&mut self.capability)?,
-            "property" => r.list(&mut self.property)?,
-            "owner" => r.opt(&mut self.owner)?,
-            "contact" => r.list(&mut self.contact)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "onlineInformation" => r.prim_opt(&mut self.online_information, Kind::Uri)?,
-            "_onlineInformation" => r.prim_opt_ext(&mut self.online_information)?,
-            "note" => r.list(&mut self.note)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "parentDevice" => r.opt(&mut self.parent_device)?,
-            "material" => r.list(&mut self.material)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DeviceDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "udiDeviceIdentifier" => r.list(&mut self.udi_device_identifier),
+            "deviceName" => r.list(&mut self.device_name),
+            "modelNumber" => r.prim_opt(&mut self.model_number, Kind::String),
+            "_modelNumber" => r.prim_opt_ext(&mut self.model_number),
+            "type" => r.opt(&mut self.r#type),
+            "specialization" => r.list(&mut self.specialization),
+            "version" => r.prim_list(&mut self.version, Kind::String),
+            "_version" => r.prim_list_ext(&mut self.version),
+            "safety" => r.list(&mut self.safety),
+            "shelfLifeStorage" => r.list(&mut self.shelf_life_storage),
+            "physicalCharacteristics" => r.opt(&mut self.physical_characteristics),
+            "languageCode" => r.list(&mut self.language_code),
+            "capability" => r.list(&mut self.capability),
+            "property" => r.list(&mut self.property),
+            "owner" => r.opt(&mut self.owner),
+            "contact" => r.list(&mut self.contact),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "onlineInformation" => r.prim_opt(&mut self.online_information, Kind::Uri),
+            "_onlineInformation" => r.prim_opt_ext(&mut self.online_information),
+            "note" => r.list(&mut self.note),
+            "quantity" => r.opt(&mut self.quantity),
+            "parentDevice" => r.opt(&mut self.parent_device),
+            "material" => r.list(&mut self.material),
             _ => {
                 if DeviceDefinitionManufacturer::read_choice(
                     &mut self.manufacturer,
@@ -168,8 +169,8 @@ impl Complex for DeviceDefinition {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -342,7 +343,7 @@ impl DeviceDefinitionManufacturer {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "manufacturerString" => {
                 r.choice_prim(
                     slot,
@@ -352,7 +353,7 @@ impl DeviceDefinitionManufacturer {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_manufacturerString" => {
                 r.choice_prim_ext(
@@ -362,12 +363,12 @@ impl DeviceDefinitionManufacturer {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "manufacturerReference" => r.choice(slot, Self::Reference)?,
+            "manufacturerReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DeviceDefinitionManufacturer {
@@ -408,6 +409,7 @@ pub struct DeviceDefinitionUdiDeviceIdentifier {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDefinitionUdiDeviceIdentifier {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -439,21 +441,21 @@ impl DeviceDefinitionUdiDeviceIdentifier {
 impl Complex for DeviceDefinitionUdiDeviceIdentifier {
     const NAME: &'static str = "DeviceDefinitionUdiDeviceIdentifier";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "deviceIdentifier" => r.prim_req(&mut self.device_identifier, Kind::String)?,
-            "_deviceIdentifier" => r.prim_req_ext(&mut self.device_identifier)?,
-            "issuer" => r.prim_req(&mut self.issuer, Kind::Uri)?,
-            "_issuer" => r.prim_req_ext(&mut self.issuer)?,
-            "jurisdiction" => r.prim_req(&mut self.jurisdiction, Kind::Uri)?,
-            "_jurisdiction" => r.prim_req_ext(&mut self.jurisdiction)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "deviceIdentifier" => r.prim_req(&mut self.device_identifier, Kind::String),
+            "_deviceIdentifier" => r.prim_req_ext(&mut self.device_identifier),
+            "issuer" => r.prim_req(&mut self.issuer, Kind::Uri),
+            "_issuer" => r.prim_req_ext(&mut self.issuer),
+            "jurisdiction" => r.prim_req(&mut self.jurisdiction, Kind::Uri),
+            "_jurisdiction" => r.prim_req_ext(&mut self.jurisdiction),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -532,6 +534,7 @@ pub struct DeviceDefinitionDeviceName {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDefinitionDeviceName {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -560,19 +563,19 @@ impl DeviceDefinitionDeviceName {
 impl Complex for DeviceDefinitionDeviceName {
     const NAME: &'static str = "DeviceDefinitionDeviceName";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -643,6 +646,7 @@ pub struct DeviceDefinitionSpecialization {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDefinitionSpecialization {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -667,19 +671,19 @@ impl DeviceDefinitionSpecialization {
 impl Complex for DeviceDefinitionSpecialization {
     const NAME: &'static str = "DeviceDefinitionSpecialization";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "systemType" => r.prim_req(&mut self.system_type, Kind::String)?,
-            "_systemType" => r.prim_req_ext(&mut self.system_type)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "systemType" => r.prim_req(&mut self.system_type, Kind::String),
+            "_systemType" => r.prim_req_ext(&mut self.system_type),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -747,6 +751,7 @@ pub struct DeviceDefinitionCapability {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDefinitionCapability {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -771,17 +776,17 @@ impl DeviceDefinitionCapability {
 impl Complex for DeviceDefinitionCapability {
     const NAME: &'static str = "DeviceDefinitionCapability";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "description" => r.list(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "description" => r.list(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -851,6 +856,7 @@ pub struct DeviceDefinitionProperty {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDefinitionProperty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -876,18 +882,18 @@ impl DeviceDefinitionProperty {
 impl Complex for DeviceDefinitionProperty {
     const NAME: &'static str = "DeviceDefinitionProperty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "valueQuantity" => r.list(&mut self.value_quantity)?,
-            "valueCode" => r.list(&mut self.value_code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "valueQuantity" => r.list(&mut self.value_quantity),
+            "valueCode" => r.list(&mut self.value_code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -962,6 +968,7 @@ pub struct DeviceDefinitionMaterial {
     pub unknown: Unknown,
 }
 impl Blank for DeviceDefinitionMaterial {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -987,22 +994,22 @@ impl DeviceDefinitionMaterial {
 impl Complex for DeviceDefinitionMaterial {
     const NAME: &'static str = "DeviceDefinitionMaterial";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "substance" => r.req(&mut self.substance)?,
-            "alternate" => r.prim_opt(&mut self.alternate, Kind::Boolean)?,
-            "_alternate" => r.prim_opt_ext(&mut self.alternate)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "substance" => r.req(&mut self.substance),
+            "alternate" => r.prim_opt(&mut self.alternate, Kind::Boolean),
+            "_alternate" => r.prim_opt_ext(&mut self.alternate),
             "allergenicIndicator" => {
-                r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean)?
+                r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean)
             }
-            "_allergenicIndicator" => r.prim_opt_ext(&mut self.allergenic_indicator)?,
+            "_allergenicIndicator" => r.prim_opt_ext(&mut self.allergenic_indicator),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

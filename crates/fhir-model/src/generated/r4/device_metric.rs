@@ -51,6 +51,7 @@ pub struct DeviceMetric {
     pub unknown: Unknown,
 }
 impl Blank for DeviceMetric {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -93,37 +94,37 @@ impl Complex for DeviceMetric {
     const NAME: &'static str = "DeviceMetric";
     const RESOURCE_TYPE: Option<&'static str> = Some("DeviceMetric");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DeviceMetric")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "type" => r.req(&mut self.r#type)?,
-            "unit" => r.opt(&mut self.unit)?,
-            "source" => r.opt(&mut self.source)?,
-            "parent" => r.opt(&mut self.parent)?,
-            "operationalStatus" => r.prim_opt(&mut self.operational_status, Kind::Code)?,
-            "_operationalStatus" => r.prim_opt_ext(&mut self.operational_status)?,
-            "color" => r.prim_opt(&mut self.color, Kind::Code)?,
-            "_color" => r.prim_opt_ext(&mut self.color)?,
-            "category" => r.prim_req(&mut self.category, Kind::Code)?,
-            "_category" => r.prim_req_ext(&mut self.category)?,
-            "measurementPeriod" => r.opt(&mut self.measurement_period)?,
-            "calibration" => r.list(&mut self.calibration)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DeviceMetric"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "type" => r.req(&mut self.r#type),
+            "unit" => r.opt(&mut self.unit),
+            "source" => r.opt(&mut self.source),
+            "parent" => r.opt(&mut self.parent),
+            "operationalStatus" => r.prim_opt(&mut self.operational_status, Kind::Code),
+            "_operationalStatus" => r.prim_opt_ext(&mut self.operational_status),
+            "color" => r.prim_opt(&mut self.color, Kind::Code),
+            "_color" => r.prim_opt_ext(&mut self.color),
+            "category" => r.prim_req(&mut self.category, Kind::Code),
+            "_category" => r.prim_req_ext(&mut self.category),
+            "measurementPeriod" => r.opt(&mut self.measurement_period),
+            "calibration" => r.list(&mut self.calibration),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -254,6 +255,7 @@ pub struct DeviceMetricCalibration {
     pub unknown: Unknown,
 }
 impl Blank for DeviceMetricCalibration {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -274,21 +276,21 @@ impl Default for DeviceMetricCalibration {
 impl Complex for DeviceMetricCalibration {
     const NAME: &'static str = "DeviceMetricCalibration";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "state" => r.prim_opt(&mut self.state, Kind::Code)?,
-            "_state" => r.prim_opt_ext(&mut self.state)?,
-            "time" => r.prim_opt(&mut self.time, Kind::Instant)?,
-            "_time" => r.prim_opt_ext(&mut self.time)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "state" => r.prim_opt(&mut self.state, Kind::Code),
+            "_state" => r.prim_opt_ext(&mut self.state),
+            "time" => r.prim_opt(&mut self.time, Kind::Instant),
+            "_time" => r.prim_opt_ext(&mut self.time),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -79,6 +79,7 @@ pub struct DeviceRequest {
     pub unknown: Unknown,
 }
 impl Blank for DeviceRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -137,51 +138,49 @@ impl Complex for DeviceRequest {
     const NAME: &'static str = "DeviceRequest";
     const RESOURCE_TYPE: Option<&'static str> = Some("DeviceRequest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DeviceRequest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DeviceRequest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "priorRequest" => r.list(&mut self.prior_request)?,
-            "groupIdentifier" => r.opt(&mut self.group_identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "intent" => r.prim_req(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_req_ext(&mut self.intent)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "parameter" => r.list(&mut self.parameter)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime)?,
-            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on)?,
-            "requester" => r.opt(&mut self.requester)?,
-            "performerType" => r.opt(&mut self.performer_type)?,
-            "performer" => r.opt(&mut self.performer)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "note" => r.list(&mut self.note)?,
-            "relevantHistory" => r.list(&mut self.relevant_history)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "priorRequest" => r.list(&mut self.prior_request),
+            "groupIdentifier" => r.opt(&mut self.group_identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "intent" => r.prim_req(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_req_ext(&mut self.intent),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "parameter" => r.list(&mut self.parameter),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime),
+            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on),
+            "requester" => r.opt(&mut self.requester),
+            "performerType" => r.opt(&mut self.performer_type),
+            "performer" => r.opt(&mut self.performer),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "insurance" => r.list(&mut self.insurance),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "note" => r.list(&mut self.note),
+            "relevantHistory" => r.list(&mut self.relevant_history),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.code,
@@ -194,8 +193,8 @@ impl Complex for DeviceRequest {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -393,12 +392,12 @@ impl DeviceRequestCode {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "codeReference" => r.choice(slot, Self::Reference)?,
-            "codeCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "codeReference" => r.choice(slot, Self::Reference),
+            "codeCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DeviceRequestCode {
@@ -438,7 +437,7 @@ impl DeviceRequestOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -448,7 +447,7 @@ impl DeviceRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -458,13 +457,13 @@ impl DeviceRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
-            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
+            "occurrenceTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DeviceRequestOccurrence {
@@ -507,6 +506,7 @@ pub struct DeviceRequestParameter {
     pub unknown: Unknown,
 }
 impl Blank for DeviceRequestParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -526,19 +526,19 @@ impl Default for DeviceRequestParameter {
 impl Complex for DeviceRequestParameter {
     const NAME: &'static str = "DeviceRequestParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
             _ => {
                 if DeviceRequestParameterValue::read_choice(&mut self.value, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -603,10 +603,10 @@ impl DeviceRequestParameterValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -616,7 +616,7 @@ impl DeviceRequestParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -626,11 +626,11 @@ impl DeviceRequestParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DeviceRequestParameterValue {

@@ -57,6 +57,7 @@ pub struct DeviceUseStatement {
     pub unknown: Unknown,
 }
 impl Blank for DeviceUseStatement {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -104,41 +105,41 @@ impl Complex for DeviceUseStatement {
     const NAME: &'static str = "DeviceUseStatement";
     const RESOURCE_TYPE: Option<&'static str> = Some("DeviceUseStatement");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DeviceUseStatement")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "subject" => r.req(&mut self.subject)?,
-            "derivedFrom" => r.list(&mut self.derived_from)?,
-            "recordedOn" => r.prim_opt(&mut self.recorded_on, Kind::DateTime)?,
-            "_recordedOn" => r.prim_opt_ext(&mut self.recorded_on)?,
-            "source" => r.opt(&mut self.source)?,
-            "device" => r.req(&mut self.device)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DeviceUseStatement"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "subject" => r.req(&mut self.subject),
+            "derivedFrom" => r.list(&mut self.derived_from),
+            "recordedOn" => r.prim_opt(&mut self.recorded_on, Kind::DateTime),
+            "_recordedOn" => r.prim_opt_ext(&mut self.recorded_on),
+            "source" => r.opt(&mut self.source),
+            "device" => r.req(&mut self.device),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "bodySite" => r.opt(&mut self.body_site),
+            "note" => r.list(&mut self.note),
             _ => {
                 if DeviceUseStatementTiming::read_choice(&mut self.timing, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -285,9 +286,9 @@ impl DeviceUseStatementTiming {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "timingTiming" => r.choice(slot, Self::Timing)?,
-            "timingPeriod" => r.choice(slot, Self::Period)?,
+        let read = match key {
+            "timingTiming" => r.choice(slot, Self::Timing),
+            "timingPeriod" => r.choice(slot, Self::Period),
             "timingDateTime" => {
                 r.choice_prim(
                     slot,
@@ -297,7 +298,7 @@ impl DeviceUseStatementTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timingDateTime" => {
                 r.choice_prim_ext(
@@ -307,11 +308,11 @@ impl DeviceUseStatementTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DeviceUseStatementTiming {

@@ -67,6 +67,7 @@ pub struct DiagnosticReport {
     pub unknown: Unknown,
 }
 impl Blank for DiagnosticReport {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -117,47 +118,47 @@ impl Complex for DiagnosticReport {
     const NAME: &'static str = "DiagnosticReport";
     const RESOURCE_TYPE: Option<&'static str> = Some("DiagnosticReport");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DiagnosticReport")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "category" => r.list(&mut self.category)?,
-            "code" => r.req(&mut self.code)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "issued" => r.prim_opt(&mut self.issued, Kind::Instant)?,
-            "_issued" => r.prim_opt_ext(&mut self.issued)?,
-            "performer" => r.list(&mut self.performer)?,
-            "resultsInterpreter" => r.list(&mut self.results_interpreter)?,
-            "specimen" => r.list(&mut self.specimen)?,
-            "result" => r.list(&mut self.result)?,
-            "imagingStudy" => r.list(&mut self.imaging_study)?,
-            "media" => r.list(&mut self.media)?,
-            "conclusion" => r.prim_opt(&mut self.conclusion, Kind::String)?,
-            "_conclusion" => r.prim_opt_ext(&mut self.conclusion)?,
-            "conclusionCode" => r.list(&mut self.conclusion_code)?,
-            "presentedForm" => r.list(&mut self.presented_form)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DiagnosticReport"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "category" => r.list(&mut self.category),
+            "code" => r.req(&mut self.code),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "issued" => r.prim_opt(&mut self.issued, Kind::Instant),
+            "_issued" => r.prim_opt_ext(&mut self.issued),
+            "performer" => r.list(&mut self.performer),
+            "resultsInterpreter" => r.list(&mut self.results_interpreter),
+            "specimen" => r.list(&mut self.specimen),
+            "result" => r.list(&mut self.result),
+            "imagingStudy" => r.list(&mut self.imaging_study),
+            "media" => r.list(&mut self.media),
+            "conclusion" => r.prim_opt(&mut self.conclusion, Kind::String),
+            "_conclusion" => r.prim_opt_ext(&mut self.conclusion),
+            "conclusionCode" => r.list(&mut self.conclusion_code),
+            "presentedForm" => r.list(&mut self.presented_form),
             _ => {
                 if DiagnosticReportEffective::read_choice(&mut self.effective, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -321,7 +322,7 @@ impl DiagnosticReportEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "effectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -331,7 +332,7 @@ impl DiagnosticReportEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_effectiveDateTime" => {
                 r.choice_prim_ext(
@@ -341,12 +342,12 @@ impl DiagnosticReportEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            "effectivePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DiagnosticReportEffective {
@@ -385,6 +386,7 @@ pub struct DiagnosticReportMedia {
     pub unknown: Unknown,
 }
 impl Blank for DiagnosticReportMedia {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -409,18 +411,18 @@ impl DiagnosticReportMedia {
 impl Complex for DiagnosticReportMedia {
     const NAME: &'static str = "DiagnosticReportMedia";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "link" => r.req(&mut self.link)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "link" => r.req(&mut self.link),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -55,6 +55,7 @@ pub struct DocumentManifest {
     pub unknown: Unknown,
 }
 impl Blank for DocumentManifest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -96,40 +97,40 @@ impl Complex for DocumentManifest {
     const NAME: &'static str = "DocumentManifest";
     const RESOURCE_TYPE: Option<&'static str> = Some("DocumentManifest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DocumentManifest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "masterIdentifier" => r.opt(&mut self.master_identifier)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "created" => r.prim_opt(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_opt_ext(&mut self.created)?,
-            "author" => r.list(&mut self.author)?,
-            "recipient" => r.list(&mut self.recipient)?,
-            "source" => r.prim_opt(&mut self.source, Kind::Uri)?,
-            "_source" => r.prim_opt_ext(&mut self.source)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "content" => r.list(&mut self.content)?,
-            "related" => r.list(&mut self.related)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DocumentManifest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "masterIdentifier" => r.opt(&mut self.master_identifier),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.opt(&mut self.r#type),
+            "subject" => r.opt(&mut self.subject),
+            "created" => r.prim_opt(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_opt_ext(&mut self.created),
+            "author" => r.list(&mut self.author),
+            "recipient" => r.list(&mut self.recipient),
+            "source" => r.prim_opt(&mut self.source, Kind::Uri),
+            "_source" => r.prim_opt_ext(&mut self.source),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "content" => r.list(&mut self.content),
+            "related" => r.list(&mut self.related),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -267,6 +268,7 @@ pub struct DocumentManifestRelated {
     pub unknown: Unknown,
 }
 impl Blank for DocumentManifestRelated {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -286,17 +288,17 @@ impl Default for DocumentManifestRelated {
 impl Complex for DocumentManifestRelated {
     const NAME: &'static str = "DocumentManifestRelated";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "ref" => r.opt(&mut self.r#ref)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "ref" => r.opt(&mut self.r#ref),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

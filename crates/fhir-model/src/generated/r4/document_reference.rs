@@ -63,6 +63,7 @@ pub struct DocumentReference {
     pub unknown: Unknown,
 }
 impl Blank for DocumentReference {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -108,44 +109,44 @@ impl Complex for DocumentReference {
     const NAME: &'static str = "DocumentReference";
     const RESOURCE_TYPE: Option<&'static str> = Some("DocumentReference");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("DocumentReference")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "masterIdentifier" => r.opt(&mut self.master_identifier)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "docStatus" => r.prim_opt(&mut self.doc_status, Kind::Code)?,
-            "_docStatus" => r.prim_opt_ext(&mut self.doc_status)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "category" => r.list(&mut self.category)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "date" => r.prim_opt(&mut self.date, Kind::Instant)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "author" => r.list(&mut self.author)?,
-            "authenticator" => r.opt(&mut self.authenticator)?,
-            "custodian" => r.opt(&mut self.custodian)?,
-            "relatesTo" => r.list(&mut self.relates_to)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "securityLabel" => r.list(&mut self.security_label)?,
-            "content" => r.list(&mut self.content)?,
-            "context" => r.opt(&mut self.context)?,
+        let read = match key {
+            "resourceType" => r.resource_type("DocumentReference"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "masterIdentifier" => r.opt(&mut self.master_identifier),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "docStatus" => r.prim_opt(&mut self.doc_status, Kind::Code),
+            "_docStatus" => r.prim_opt_ext(&mut self.doc_status),
+            "type" => r.opt(&mut self.r#type),
+            "category" => r.list(&mut self.category),
+            "subject" => r.opt(&mut self.subject),
+            "date" => r.prim_opt(&mut self.date, Kind::Instant),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "author" => r.list(&mut self.author),
+            "authenticator" => r.opt(&mut self.authenticator),
+            "custodian" => r.opt(&mut self.custodian),
+            "relatesTo" => r.list(&mut self.relates_to),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "securityLabel" => r.list(&mut self.security_label),
+            "content" => r.list(&mut self.content),
+            "context" => r.opt(&mut self.context),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -301,6 +302,7 @@ pub struct DocumentReferenceRelatesTo {
     pub unknown: Unknown,
 }
 impl Blank for DocumentReferenceRelatesTo {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -329,18 +331,18 @@ impl DocumentReferenceRelatesTo {
 impl Complex for DocumentReferenceRelatesTo {
     const NAME: &'static str = "DocumentReferenceRelatesTo";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "target" => r.req(&mut self.target)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "target" => r.req(&mut self.target),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -411,6 +413,7 @@ pub struct DocumentReferenceContent {
     pub unknown: Unknown,
 }
 impl Blank for DocumentReferenceContent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -435,17 +438,17 @@ impl DocumentReferenceContent {
 impl Complex for DocumentReferenceContent {
     const NAME: &'static str = "DocumentReferenceContent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "attachment" => r.req(&mut self.attachment)?,
-            "format" => r.opt(&mut self.format)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "attachment" => r.req(&mut self.attachment),
+            "format" => r.opt(&mut self.format),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -523,6 +526,7 @@ pub struct DocumentReferenceContext {
     pub unknown: Unknown,
 }
 impl Blank for DocumentReferenceContext {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -547,22 +551,22 @@ impl Default for DocumentReferenceContext {
 impl Complex for DocumentReferenceContext {
     const NAME: &'static str = "DocumentReferenceContext";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "encounter" => r.list(&mut self.encounter)?,
-            "event" => r.list(&mut self.event)?,
-            "period" => r.opt(&mut self.period)?,
-            "facilityType" => r.opt(&mut self.facility_type)?,
-            "practiceSetting" => r.opt(&mut self.practice_setting)?,
-            "sourcePatientInfo" => r.opt(&mut self.source_patient_info)?,
-            "related" => r.list(&mut self.related)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "encounter" => r.list(&mut self.encounter),
+            "event" => r.list(&mut self.event),
+            "period" => r.opt(&mut self.period),
+            "facilityType" => r.opt(&mut self.facility_type),
+            "practiceSetting" => r.opt(&mut self.practice_setting),
+            "sourcePatientInfo" => r.opt(&mut self.source_patient_info),
+            "related" => r.list(&mut self.related),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

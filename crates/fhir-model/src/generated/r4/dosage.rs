@@ -47,6 +47,7 @@ pub struct Dosage {
     pub unknown: Unknown,
 }
 impl Blank for Dosage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -77,35 +78,35 @@ impl Default for Dosage {
 impl Complex for Dosage {
     const NAME: &'static str = "Dosage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_opt(&mut self.sequence, Kind::Integer)?,
-            "_sequence" => r.prim_opt_ext(&mut self.sequence)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "additionalInstruction" => r.list(&mut self.additional_instruction)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_opt(&mut self.sequence, Kind::Integer),
+            "_sequence" => r.prim_opt_ext(&mut self.sequence),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "additionalInstruction" => r.list(&mut self.additional_instruction),
             "patientInstruction" => {
-                r.prim_opt(&mut self.patient_instruction, Kind::String)?
+                r.prim_opt(&mut self.patient_instruction, Kind::String)
             }
-            "_patientInstruction" => r.prim_opt_ext(&mut self.patient_instruction)?,
-            "timing" => r.opt(&mut self.timing)?,
-            "site" => r.opt(&mut self.site)?,
-            "route" => r.opt(&mut self.route)?,
-            "method" => r.opt(&mut self.method)?,
-            "doseAndRate" => r.list(&mut self.dose_and_rate)?,
-            "maxDosePerPeriod" => r.opt(&mut self.max_dose_per_period)?,
-            "maxDosePerAdministration" => r.opt(&mut self.max_dose_per_administration)?,
-            "maxDosePerLifetime" => r.opt(&mut self.max_dose_per_lifetime)?,
+            "_patientInstruction" => r.prim_opt_ext(&mut self.patient_instruction),
+            "timing" => r.opt(&mut self.timing),
+            "site" => r.opt(&mut self.site),
+            "route" => r.opt(&mut self.route),
+            "method" => r.opt(&mut self.method),
+            "doseAndRate" => r.list(&mut self.dose_and_rate),
+            "maxDosePerPeriod" => r.opt(&mut self.max_dose_per_period),
+            "maxDosePerAdministration" => r.opt(&mut self.max_dose_per_administration),
+            "maxDosePerLifetime" => r.opt(&mut self.max_dose_per_lifetime),
             _ => {
                 if DosageAsNeeded::read_choice(&mut self.as_needed, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -220,7 +221,7 @@ impl DosageAsNeeded {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "asNeededBoolean" => {
                 r.choice_prim(
                     slot,
@@ -230,7 +231,7 @@ impl DosageAsNeeded {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_asNeededBoolean" => {
                 r.choice_prim_ext(
@@ -240,12 +241,12 @@ impl DosageAsNeeded {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
-            "asNeededCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "asNeededCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DosageAsNeeded {
@@ -284,6 +285,7 @@ pub struct DosageDoseAndRate {
     pub unknown: Unknown,
 }
 impl Blank for DosageDoseAndRate {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -303,10 +305,10 @@ impl Default for DosageDoseAndRate {
 impl Complex for DosageDoseAndRate {
     const NAME: &'static str = "DosageDoseAndRate";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "type" => r.opt(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "type" => r.opt(&mut self.r#type),
             _ => {
                 if DosageDoseAndRateDose::read_choice(&mut self.dose, key, r)? {
                     return Ok(true);
@@ -316,8 +318,8 @@ impl Complex for DosageDoseAndRate {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -377,12 +379,12 @@ impl DosageDoseAndRateDose {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "doseRange" => r.choice(slot, Self::Range)?,
-            "doseQuantity" => r.choice(slot, Self::Quantity)?,
+        let read = match key {
+            "doseRange" => r.choice(slot, Self::Range),
+            "doseQuantity" => r.choice(slot, Self::Quantity),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DosageDoseAndRateDose {
@@ -422,13 +424,13 @@ impl DosageDoseAndRateRate {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "rateRatio" => r.choice(slot, Self::Ratio)?,
-            "rateRange" => r.choice(slot, Self::Range)?,
-            "rateQuantity" => r.choice(slot, Self::Quantity)?,
+        let read = match key {
+            "rateRatio" => r.choice(slot, Self::Ratio),
+            "rateRange" => r.choice(slot, Self::Range),
+            "rateQuantity" => r.choice(slot, Self::Quantity),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for DosageDoseAndRateRate {

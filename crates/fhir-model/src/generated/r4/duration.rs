@@ -29,6 +29,7 @@ pub struct Duration {
     pub unknown: Unknown,
 }
 impl Blank for Duration {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -50,24 +51,24 @@ impl Default for Duration {
 impl Complex for Duration {
     const NAME: &'static str = "Duration";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "value" => r.prim_opt(&mut self.value, Kind::Decimal)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
-            "comparator" => r.prim_opt(&mut self.comparator, Kind::Code)?,
-            "_comparator" => r.prim_opt_ext(&mut self.comparator)?,
-            "unit" => r.prim_opt(&mut self.unit, Kind::String)?,
-            "_unit" => r.prim_opt_ext(&mut self.unit)?,
-            "system" => r.prim_opt(&mut self.system, Kind::Uri)?,
-            "_system" => r.prim_opt_ext(&mut self.system)?,
-            "code" => r.prim_opt(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_opt_ext(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "value" => r.prim_opt(&mut self.value, Kind::Decimal),
+            "_value" => r.prim_opt_ext(&mut self.value),
+            "comparator" => r.prim_opt(&mut self.comparator, Kind::Code),
+            "_comparator" => r.prim_opt_ext(&mut self.comparator),
+            "unit" => r.prim_opt(&mut self.unit, Kind::String),
+            "_unit" => r.prim_opt_ext(&mut self.unit),
+            "system" => r.prim_opt(&mut self.system, Kind::Uri),
+            "_system" => r.prim_opt_ext(&mut self.system),
+            "code" => r.prim_opt(&mut self.code, Kind::Code),
+            "_code" => r.prim_opt_ext(&mut self.code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

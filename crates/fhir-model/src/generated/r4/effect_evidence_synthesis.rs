@@ -97,6 +97,7 @@ pub struct EffectEvidenceSynthesis {
     pub unknown: Unknown,
 }
 impl Blank for EffectEvidenceSynthesis {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -168,68 +169,68 @@ impl Complex for EffectEvidenceSynthesis {
     const NAME: &'static str = "EffectEvidenceSynthesis";
     const RESOURCE_TYPE: Option<&'static str> = Some("EffectEvidenceSynthesis");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("EffectEvidenceSynthesis")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "note" => r.list(&mut self.note)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "topic" => r.list(&mut self.topic)?,
-            "author" => r.list(&mut self.author)?,
-            "editor" => r.list(&mut self.editor)?,
-            "reviewer" => r.list(&mut self.reviewer)?,
-            "endorser" => r.list(&mut self.endorser)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "synthesisType" => r.opt(&mut self.synthesis_type)?,
-            "studyType" => r.opt(&mut self.study_type)?,
-            "population" => r.req(&mut self.population)?,
-            "exposure" => r.req(&mut self.exposure)?,
-            "exposureAlternative" => r.req(&mut self.exposure_alternative)?,
-            "outcome" => r.req(&mut self.outcome)?,
-            "sampleSize" => r.opt(&mut self.sample_size)?,
-            "resultsByExposure" => r.list(&mut self.results_by_exposure)?,
-            "effectEstimate" => r.list(&mut self.effect_estimate)?,
-            "certainty" => r.list(&mut self.certainty)?,
+        let read = match key {
+            "resourceType" => r.resource_type("EffectEvidenceSynthesis"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "note" => r.list(&mut self.note),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "topic" => r.list(&mut self.topic),
+            "author" => r.list(&mut self.author),
+            "editor" => r.list(&mut self.editor),
+            "reviewer" => r.list(&mut self.reviewer),
+            "endorser" => r.list(&mut self.endorser),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "synthesisType" => r.opt(&mut self.synthesis_type),
+            "studyType" => r.opt(&mut self.study_type),
+            "population" => r.req(&mut self.population),
+            "exposure" => r.req(&mut self.exposure),
+            "exposureAlternative" => r.req(&mut self.exposure_alternative),
+            "outcome" => r.req(&mut self.outcome),
+            "sampleSize" => r.opt(&mut self.sample_size),
+            "resultsByExposure" => r.list(&mut self.results_by_exposure),
+            "effectEstimate" => r.list(&mut self.effect_estimate),
+            "certainty" => r.list(&mut self.certainty),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -472,6 +473,7 @@ pub struct EffectEvidenceSynthesisSampleSize {
     pub unknown: Unknown,
 }
 impl Blank for EffectEvidenceSynthesisSampleSize {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -492,23 +494,23 @@ impl Default for EffectEvidenceSynthesisSampleSize {
 impl Complex for EffectEvidenceSynthesisSampleSize {
     const NAME: &'static str = "EffectEvidenceSynthesisSampleSize";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "numberOfStudies" => r.prim_opt(&mut self.number_of_studies, Kind::Integer)?,
-            "_numberOfStudies" => r.prim_opt_ext(&mut self.number_of_studies)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "numberOfStudies" => r.prim_opt(&mut self.number_of_studies, Kind::Integer),
+            "_numberOfStudies" => r.prim_opt_ext(&mut self.number_of_studies),
             "numberOfParticipants" => {
-                r.prim_opt(&mut self.number_of_participants, Kind::Integer)?
+                r.prim_opt(&mut self.number_of_participants, Kind::Integer)
             }
-            "_numberOfParticipants" => r.prim_opt_ext(&mut self.number_of_participants)?,
+            "_numberOfParticipants" => r.prim_opt_ext(&mut self.number_of_participants),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -583,6 +585,7 @@ pub struct EffectEvidenceSynthesisResultsByExposure {
     pub unknown: Unknown,
 }
 impl Blank for EffectEvidenceSynthesisResultsByExposure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -609,21 +612,21 @@ impl EffectEvidenceSynthesisResultsByExposure {
 impl Complex for EffectEvidenceSynthesisResultsByExposure {
     const NAME: &'static str = "EffectEvidenceSynthesisResultsByExposure";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "exposureState" => r.prim_opt(&mut self.exposure_state, Kind::Code)?,
-            "_exposureState" => r.prim_opt_ext(&mut self.exposure_state)?,
-            "variantState" => r.opt(&mut self.variant_state)?,
-            "riskEvidenceSynthesis" => r.req(&mut self.risk_evidence_synthesis)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "exposureState" => r.prim_opt(&mut self.exposure_state, Kind::Code),
+            "_exposureState" => r.prim_opt_ext(&mut self.exposure_state),
+            "variantState" => r.opt(&mut self.variant_state),
+            "riskEvidenceSynthesis" => r.req(&mut self.risk_evidence_synthesis),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -709,6 +712,7 @@ pub struct EffectEvidenceSynthesisEffectEstimate {
     pub unknown: Unknown,
 }
 impl Blank for EffectEvidenceSynthesisEffectEstimate {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -732,23 +736,23 @@ impl Default for EffectEvidenceSynthesisEffectEstimate {
 impl Complex for EffectEvidenceSynthesisEffectEstimate {
     const NAME: &'static str = "EffectEvidenceSynthesisEffectEstimate";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "variantState" => r.opt(&mut self.variant_state)?,
-            "value" => r.prim_opt(&mut self.value, Kind::Decimal)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
-            "unitOfMeasure" => r.opt(&mut self.unit_of_measure)?,
-            "precisionEstimate" => r.list(&mut self.precision_estimate)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "type" => r.opt(&mut self.r#type),
+            "variantState" => r.opt(&mut self.variant_state),
+            "value" => r.prim_opt(&mut self.value, Kind::Decimal),
+            "_value" => r.prim_opt_ext(&mut self.value),
+            "unitOfMeasure" => r.opt(&mut self.unit_of_measure),
+            "precisionEstimate" => r.list(&mut self.precision_estimate),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -832,6 +836,7 @@ pub struct EffectEvidenceSynthesisEffectEstimatePrecisionEstimate {
     pub unknown: Unknown,
 }
 impl Blank for EffectEvidenceSynthesisEffectEstimatePrecisionEstimate {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -853,22 +858,22 @@ impl Default for EffectEvidenceSynthesisEffectEstimatePrecisionEstimate {
 impl Complex for EffectEvidenceSynthesisEffectEstimatePrecisionEstimate {
     const NAME: &'static str = "EffectEvidenceSynthesisEffectEstimatePrecisionEstimate";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "level" => r.prim_opt(&mut self.level, Kind::Decimal)?,
-            "_level" => r.prim_opt_ext(&mut self.level)?,
-            "from" => r.prim_opt(&mut self.from, Kind::Decimal)?,
-            "_from" => r.prim_opt_ext(&mut self.from)?,
-            "to" => r.prim_opt(&mut self.to, Kind::Decimal)?,
-            "_to" => r.prim_opt_ext(&mut self.to)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "level" => r.prim_opt(&mut self.level, Kind::Decimal),
+            "_level" => r.prim_opt_ext(&mut self.level),
+            "from" => r.prim_opt(&mut self.from, Kind::Decimal),
+            "_from" => r.prim_opt_ext(&mut self.from),
+            "to" => r.prim_opt(&mut self.to, Kind::Decimal),
+            "_to" => r.prim_opt_ext(&mut self.to),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -944,6 +949,7 @@ pub struct EffectEvidenceSynthesisCertainty {
     pub unknown: Unknown,
 }
 impl Blank for EffectEvidenceSynthesisCertainty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -964,18 +970,18 @@ impl Default for EffectEvidenceSynthesisCertainty {
 impl Complex for EffectEvidenceSynthesisCertainty {
     const NAME: &'static str = "EffectEvidenceSynthesisCertainty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "rating" => r.list(&mut self.rating)?,
-            "note" => r.list(&mut self.note)?,
-            "certaintySubcomponent" => r.list(&mut self.certainty_subcomponent)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "rating" => r.list(&mut self.rating),
+            "note" => r.list(&mut self.note),
+            "certaintySubcomponent" => r.list(&mut self.certainty_subcomponent),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1044,6 +1050,7 @@ pub struct EffectEvidenceSynthesisCertaintyCertaintySubcomponent {
     pub unknown: Unknown,
 }
 impl Blank for EffectEvidenceSynthesisCertaintyCertaintySubcomponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1064,18 +1071,18 @@ impl Default for EffectEvidenceSynthesisCertaintyCertaintySubcomponent {
 impl Complex for EffectEvidenceSynthesisCertaintyCertaintySubcomponent {
     const NAME: &'static str = "EffectEvidenceSynthesisCertaintyCertaintySubcomponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "rating" => r.list(&mut self.rating)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "rating" => r.list(&mut self.rating),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

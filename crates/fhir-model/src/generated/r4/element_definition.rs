@@ -89,6 +89,7 @@ pub struct ElementDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -145,64 +146,64 @@ impl ElementDefinition {
 impl Complex for ElementDefinition {
     const NAME: &'static str = "ElementDefinition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "path" => r.prim_req(&mut self.path, Kind::String)?,
-            "_path" => r.prim_req_ext(&mut self.path)?,
-            "representation" => r.prim_list(&mut self.representation, Kind::Code)?,
-            "_representation" => r.prim_list_ext(&mut self.representation)?,
-            "sliceName" => r.prim_opt(&mut self.slice_name, Kind::String)?,
-            "_sliceName" => r.prim_opt_ext(&mut self.slice_name)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "path" => r.prim_req(&mut self.path, Kind::String),
+            "_path" => r.prim_req_ext(&mut self.path),
+            "representation" => r.prim_list(&mut self.representation, Kind::Code),
+            "_representation" => r.prim_list_ext(&mut self.representation),
+            "sliceName" => r.prim_opt(&mut self.slice_name, Kind::String),
+            "_sliceName" => r.prim_opt_ext(&mut self.slice_name),
             "sliceIsConstraining" => {
-                r.prim_opt(&mut self.slice_is_constraining, Kind::Boolean)?
+                r.prim_opt(&mut self.slice_is_constraining, Kind::Boolean)
             }
-            "_sliceIsConstraining" => r.prim_opt_ext(&mut self.slice_is_constraining)?,
-            "label" => r.prim_opt(&mut self.label, Kind::String)?,
-            "_label" => r.prim_opt_ext(&mut self.label)?,
-            "code" => r.list(&mut self.code)?,
-            "slicing" => r.opt(&mut self.slicing)?,
-            "short" => r.prim_opt(&mut self.short, Kind::String)?,
-            "_short" => r.prim_opt_ext(&mut self.short)?,
-            "definition" => r.prim_opt(&mut self.definition, Kind::Markdown)?,
-            "_definition" => r.prim_opt_ext(&mut self.definition)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::Markdown)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "requirements" => r.prim_opt(&mut self.requirements, Kind::Markdown)?,
-            "_requirements" => r.prim_opt_ext(&mut self.requirements)?,
-            "alias" => r.prim_list(&mut self.alias, Kind::String)?,
-            "_alias" => r.prim_list_ext(&mut self.alias)?,
-            "min" => r.prim_opt(&mut self.min, Kind::UnsignedInt)?,
-            "_min" => r.prim_opt_ext(&mut self.min)?,
-            "max" => r.prim_opt(&mut self.max, Kind::String)?,
-            "_max" => r.prim_opt_ext(&mut self.max)?,
-            "base" => r.opt(&mut self.base)?,
-            "contentReference" => r.prim_opt(&mut self.content_reference, Kind::Uri)?,
-            "_contentReference" => r.prim_opt_ext(&mut self.content_reference)?,
-            "type" => r.list(&mut self.r#type)?,
+            "_sliceIsConstraining" => r.prim_opt_ext(&mut self.slice_is_constraining),
+            "label" => r.prim_opt(&mut self.label, Kind::String),
+            "_label" => r.prim_opt_ext(&mut self.label),
+            "code" => r.list(&mut self.code),
+            "slicing" => r.opt(&mut self.slicing),
+            "short" => r.prim_opt(&mut self.short, Kind::String),
+            "_short" => r.prim_opt_ext(&mut self.short),
+            "definition" => r.prim_opt(&mut self.definition, Kind::Markdown),
+            "_definition" => r.prim_opt_ext(&mut self.definition),
+            "comment" => r.prim_opt(&mut self.comment, Kind::Markdown),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "requirements" => r.prim_opt(&mut self.requirements, Kind::Markdown),
+            "_requirements" => r.prim_opt_ext(&mut self.requirements),
+            "alias" => r.prim_list(&mut self.alias, Kind::String),
+            "_alias" => r.prim_list_ext(&mut self.alias),
+            "min" => r.prim_opt(&mut self.min, Kind::UnsignedInt),
+            "_min" => r.prim_opt_ext(&mut self.min),
+            "max" => r.prim_opt(&mut self.max, Kind::String),
+            "_max" => r.prim_opt_ext(&mut self.max),
+            "base" => r.opt(&mut self.base),
+            "contentReference" => r.prim_opt(&mut self.content_reference, Kind::Uri),
+            "_contentReference" => r.prim_opt_ext(&mut self.content_reference),
+            "type" => r.list(&mut self.r#type),
             "meaningWhenMissing" => {
-                r.prim_opt(&mut self.meaning_when_missing, Kind::Markdown)?
+                r.prim_opt(&mut self.meaning_when_missing, Kind::Markdown)
             }
-            "_meaningWhenMissing" => r.prim_opt_ext(&mut self.meaning_when_missing)?,
-            "orderMeaning" => r.prim_opt(&mut self.order_meaning, Kind::String)?,
-            "_orderMeaning" => r.prim_opt_ext(&mut self.order_meaning)?,
-            "example" => r.list(&mut self.example)?,
-            "maxLength" => r.prim_opt(&mut self.max_length, Kind::Integer)?,
-            "_maxLength" => r.prim_opt_ext(&mut self.max_length)?,
-            "condition" => r.prim_list(&mut self.condition, Kind::Id)?,
-            "_condition" => r.prim_list_ext(&mut self.condition)?,
-            "constraint" => r.list(&mut self.constraint)?,
-            "mustSupport" => r.prim_opt(&mut self.must_support, Kind::Boolean)?,
-            "_mustSupport" => r.prim_opt_ext(&mut self.must_support)?,
-            "isModifier" => r.prim_opt(&mut self.is_modifier, Kind::Boolean)?,
-            "_isModifier" => r.prim_opt_ext(&mut self.is_modifier)?,
-            "isModifierReason" => r.prim_opt(&mut self.is_modifier_reason, Kind::String)?,
-            "_isModifierReason" => r.prim_opt_ext(&mut self.is_modifier_reason)?,
-            "isSummary" => r.prim_opt(&mut self.is_summary, Kind::Boolean)?,
-            "_isSummary" => r.prim_opt_ext(&mut self.is_summary)?,
-            "binding" => r.opt(&mut self.binding)?,
-            "mapping" => r.list(&mut self.mapping)?,
+            "_meaningWhenMissing" => r.prim_opt_ext(&mut self.meaning_when_missing),
+            "orderMeaning" => r.prim_opt(&mut self.order_meaning, Kind::String),
+            "_orderMeaning" => r.prim_opt_ext(&mut self.order_meaning),
+            "example" => r.list(&mut self.example),
+            "maxLength" => r.prim_opt(&mut self.max_length, Kind::Integer),
+            "_maxLength" => r.prim_opt_ext(&mut self.max_length),
+            "condition" => r.prim_list(&mut self.condition, Kind::Id),
+            "_condition" => r.prim_list_ext(&mut self.condition),
+            "constraint" => r.list(&mut self.constraint),
+            "mustSupport" => r.prim_opt(&mut self.must_support, Kind::Boolean),
+            "_mustSupport" => r.prim_opt_ext(&mut self.must_support),
+            "isModifier" => r.prim_opt(&mut self.is_modifier, Kind::Boolean),
+            "_isModifier" => r.prim_opt_ext(&mut self.is_modifier),
+            "isModifierReason" => r.prim_opt(&mut self.is_modifier_reason, Kind::String),
+            "_isModifierReason" => r.prim_opt_ext(&mut self.is_modifier_reason),
+            "isSummary" => r.prim_opt(&mut self.is_summary, Kind::Boolean),
+            "_isSummary" => r.prim_opt_ext(&mut self.is_summary),
+            "binding" => r.opt(&mut self.binding),
+            "mapping" => r.list(&mut self.mapping),
             _ => {
                 if ElementDefinitionDefaultValue::read_choice(
                     &mut self.default_value,
@@ -225,8 +226,8 @@ impl Complex for ElementDefinition {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -540,7 +541,7 @@ impl ElementDefinitionDefaultValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "defaultValueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -550,7 +551,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_defaultValueBase64Binary" => {
                 r.choice_prim_ext(
@@ -560,7 +561,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "defaultValueBoolean" => {
                 r.choice_prim(
@@ -571,7 +572,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_defaultValueBoolean" => {
                 r.choice_prim_ext(
@@ -581,7 +582,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "defaultValueCanonical" => {
                 r.choice_prim(
@@ -592,7 +593,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_defaultValueCanonical" => {
                 r.choice_prim_ext(
@@ -602,7 +603,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "defaultValueCode" => {
                 r.choice_prim(
@@ -613,7 +614,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_defaultValueCode" => {
                 r.choice_prim_ext(
@@ -623,7 +624,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "defaultValueDate" => {
                 r.choice_prim(
@@ -634,7 +635,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_defaultValueDate" => {
                 r.choice_prim_ext(
@@ -644,7 +645,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "defaultValueDateTime" => {
                 r.choice_prim(
@@ -655,7 +656,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_defaultValueDateTime" => {
                 r.choice_prim_ext(
@@ -665,7 +666,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "defaultValueDecimal" => {
                 r.choice_prim(
@@ -676,7 +677,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_defaultValueDecimal" => {
                 r.choice_prim_ext(
@@ -686,7 +687,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "defaultValueId" => {
                 r.choice_prim(
@@ -697,7 +698,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_defaultValueId" => {
                 r.choice_prim_ext(
@@ -707,7 +708,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "defaultValueInstant" => {
                 r.choice_prim(
@@ -718,7 +719,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_defaultValueInstant" => {
                 r.choice_prim_ext(
@@ -728,7 +729,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "defaultValueInteger" => {
                 r.choice_prim(
@@ -739,7 +740,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_defaultValueInteger" => {
                 r.choice_prim_ext(
@@ -749,7 +750,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "defaultValueMarkdown" => {
                 r.choice_prim(
@@ -760,7 +761,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_defaultValueMarkdown" => {
                 r.choice_prim_ext(
@@ -770,7 +771,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "defaultValueOid" => {
                 r.choice_prim(
@@ -781,7 +782,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_defaultValueOid" => {
                 r.choice_prim_ext(
@@ -791,7 +792,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "defaultValuePositiveInt" => {
                 r.choice_prim(
@@ -802,7 +803,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_defaultValuePositiveInt" => {
                 r.choice_prim_ext(
@@ -812,7 +813,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "defaultValueString" => {
                 r.choice_prim(
@@ -823,7 +824,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_defaultValueString" => {
                 r.choice_prim_ext(
@@ -833,7 +834,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "defaultValueTime" => {
                 r.choice_prim(
@@ -844,7 +845,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_defaultValueTime" => {
                 r.choice_prim_ext(
@@ -854,7 +855,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "defaultValueUnsignedInt" => {
                 r.choice_prim(
@@ -865,7 +866,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_defaultValueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -875,7 +876,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "defaultValueUri" => {
                 r.choice_prim(
@@ -886,7 +887,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_defaultValueUri" => {
                 r.choice_prim_ext(
@@ -896,7 +897,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "defaultValueUrl" => {
                 r.choice_prim(
@@ -907,7 +908,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_defaultValueUrl" => {
                 r.choice_prim_ext(
@@ -917,7 +918,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "defaultValueUuid" => {
                 r.choice_prim(
@@ -928,7 +929,7 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_defaultValueUuid" => {
                 r.choice_prim_ext(
@@ -938,44 +939,44 @@ impl ElementDefinitionDefaultValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "defaultValueAddress" => r.choice(slot, Self::Address)?,
-            "defaultValueAge" => r.choice(slot, Self::Age)?,
-            "defaultValueAnnotation" => r.choice(slot, Self::Annotation)?,
-            "defaultValueAttachment" => r.choice(slot, Self::Attachment)?,
-            "defaultValueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "defaultValueCoding" => r.choice(slot, Self::Coding)?,
-            "defaultValueContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "defaultValueCount" => r.choice(slot, Self::Count)?,
-            "defaultValueDistance" => r.choice(slot, Self::Distance)?,
-            "defaultValueDuration" => r.choice(slot, Self::Duration)?,
-            "defaultValueHumanName" => r.choice(slot, Self::HumanName)?,
-            "defaultValueIdentifier" => r.choice(slot, Self::Identifier)?,
-            "defaultValueMoney" => r.choice(slot, Self::Money)?,
-            "defaultValuePeriod" => r.choice(slot, Self::Period)?,
-            "defaultValueQuantity" => r.choice(slot, Self::Quantity)?,
-            "defaultValueRange" => r.choice(slot, Self::Range)?,
-            "defaultValueRatio" => r.choice(slot, Self::Ratio)?,
-            "defaultValueReference" => r.choice(slot, Self::Reference)?,
-            "defaultValueSampledData" => r.choice(slot, Self::SampledData)?,
-            "defaultValueSignature" => r.choice(slot, Self::Signature)?,
-            "defaultValueTiming" => r.choice(slot, Self::Timing)?,
-            "defaultValueContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "defaultValueContributor" => r.choice(slot, Self::Contributor)?,
-            "defaultValueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "defaultValueExpression" => r.choice(slot, Self::Expression)?,
+            "defaultValueAddress" => r.choice(slot, Self::Address),
+            "defaultValueAge" => r.choice(slot, Self::Age),
+            "defaultValueAnnotation" => r.choice(slot, Self::Annotation),
+            "defaultValueAttachment" => r.choice(slot, Self::Attachment),
+            "defaultValueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "defaultValueCoding" => r.choice(slot, Self::Coding),
+            "defaultValueContactPoint" => r.choice(slot, Self::ContactPoint),
+            "defaultValueCount" => r.choice(slot, Self::Count),
+            "defaultValueDistance" => r.choice(slot, Self::Distance),
+            "defaultValueDuration" => r.choice(slot, Self::Duration),
+            "defaultValueHumanName" => r.choice(slot, Self::HumanName),
+            "defaultValueIdentifier" => r.choice(slot, Self::Identifier),
+            "defaultValueMoney" => r.choice(slot, Self::Money),
+            "defaultValuePeriod" => r.choice(slot, Self::Period),
+            "defaultValueQuantity" => r.choice(slot, Self::Quantity),
+            "defaultValueRange" => r.choice(slot, Self::Range),
+            "defaultValueRatio" => r.choice(slot, Self::Ratio),
+            "defaultValueReference" => r.choice(slot, Self::Reference),
+            "defaultValueSampledData" => r.choice(slot, Self::SampledData),
+            "defaultValueSignature" => r.choice(slot, Self::Signature),
+            "defaultValueTiming" => r.choice(slot, Self::Timing),
+            "defaultValueContactDetail" => r.choice(slot, Self::ContactDetail),
+            "defaultValueContributor" => r.choice(slot, Self::Contributor),
+            "defaultValueDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "defaultValueExpression" => r.choice(slot, Self::Expression),
             "defaultValueParameterDefinition" => {
-                r.choice(slot, Self::ParameterDefinition)?
+                r.choice(slot, Self::ParameterDefinition)
             }
-            "defaultValueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "defaultValueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "defaultValueUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "defaultValueDosage" => r.choice(slot, Self::Dosage)?,
-            "defaultValueMeta" => r.choice(slot, Self::Meta)?,
+            "defaultValueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "defaultValueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "defaultValueUsageContext" => r.choice(slot, Self::UsageContext),
+            "defaultValueDosage" => r.choice(slot, Self::Dosage),
+            "defaultValueMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ElementDefinitionDefaultValue {
@@ -1225,7 +1226,7 @@ impl ElementDefinitionFixed {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "fixedBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -1235,7 +1236,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_fixedBase64Binary" => {
                 r.choice_prim_ext(
@@ -1245,7 +1246,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "fixedBoolean" => {
                 r.choice_prim(
@@ -1256,7 +1257,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_fixedBoolean" => {
                 r.choice_prim_ext(
@@ -1266,7 +1267,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "fixedCanonical" => {
                 r.choice_prim(
@@ -1277,7 +1278,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_fixedCanonical" => {
                 r.choice_prim_ext(
@@ -1287,7 +1288,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "fixedCode" => {
                 r.choice_prim(
@@ -1298,7 +1299,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_fixedCode" => {
                 r.choice_prim_ext(
@@ -1308,7 +1309,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "fixedDate" => {
                 r.choice_prim(
@@ -1319,7 +1320,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_fixedDate" => {
                 r.choice_prim_ext(
@@ -1329,7 +1330,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "fixedDateTime" => {
                 r.choice_prim(
@@ -1340,7 +1341,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_fixedDateTime" => {
                 r.choice_prim_ext(
@@ -1350,7 +1351,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "fixedDecimal" => {
                 r.choice_prim(
@@ -1361,7 +1362,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_fixedDecimal" => {
                 r.choice_prim_ext(
@@ -1371,7 +1372,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "fixedId" => {
                 r.choice_prim(
@@ -1382,7 +1383,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_fixedId" => {
                 r.choice_prim_ext(
@@ -1392,7 +1393,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "fixedInstant" => {
                 r.choice_prim(
@@ -1403,7 +1404,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_fixedInstant" => {
                 r.choice_prim_ext(
@@ -1413,7 +1414,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "fixedInteger" => {
                 r.choice_prim(
@@ -1424,7 +1425,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_fixedInteger" => {
                 r.choice_prim_ext(
@@ -1434,7 +1435,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "fixedMarkdown" => {
                 r.choice_prim(
@@ -1445,7 +1446,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_fixedMarkdown" => {
                 r.choice_prim_ext(
@@ -1455,7 +1456,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "fixedOid" => {
                 r.choice_prim(
@@ -1466,7 +1467,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_fixedOid" => {
                 r.choice_prim_ext(
@@ -1476,7 +1477,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "fixedPositiveInt" => {
                 r.choice_prim(
@@ -1487,7 +1488,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_fixedPositiveInt" => {
                 r.choice_prim_ext(
@@ -1497,7 +1498,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "fixedString" => {
                 r.choice_prim(
@@ -1508,7 +1509,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_fixedString" => {
                 r.choice_prim_ext(
@@ -1518,7 +1519,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "fixedTime" => {
                 r.choice_prim(
@@ -1529,7 +1530,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_fixedTime" => {
                 r.choice_prim_ext(
@@ -1539,7 +1540,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "fixedUnsignedInt" => {
                 r.choice_prim(
@@ -1550,7 +1551,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_fixedUnsignedInt" => {
                 r.choice_prim_ext(
@@ -1560,7 +1561,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "fixedUri" => {
                 r.choice_prim(
@@ -1571,7 +1572,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_fixedUri" => {
                 r.choice_prim_ext(
@@ -1581,7 +1582,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "fixedUrl" => {
                 r.choice_prim(
@@ -1592,7 +1593,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_fixedUrl" => {
                 r.choice_prim_ext(
@@ -1602,7 +1603,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "fixedUuid" => {
                 r.choice_prim(
@@ -1613,7 +1614,7 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_fixedUuid" => {
                 r.choice_prim_ext(
@@ -1623,42 +1624,42 @@ impl ElementDefinitionFixed {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "fixedAddress" => r.choice(slot, Self::Address)?,
-            "fixedAge" => r.choice(slot, Self::Age)?,
-            "fixedAnnotation" => r.choice(slot, Self::Annotation)?,
-            "fixedAttachment" => r.choice(slot, Self::Attachment)?,
-            "fixedCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "fixedCoding" => r.choice(slot, Self::Coding)?,
-            "fixedContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "fixedCount" => r.choice(slot, Self::Count)?,
-            "fixedDistance" => r.choice(slot, Self::Distance)?,
-            "fixedDuration" => r.choice(slot, Self::Duration)?,
-            "fixedHumanName" => r.choice(slot, Self::HumanName)?,
-            "fixedIdentifier" => r.choice(slot, Self::Identifier)?,
-            "fixedMoney" => r.choice(slot, Self::Money)?,
-            "fixedPeriod" => r.choice(slot, Self::Period)?,
-            "fixedQuantity" => r.choice(slot, Self::Quantity)?,
-            "fixedRange" => r.choice(slot, Self::Range)?,
-            "fixedRatio" => r.choice(slot, Self::Ratio)?,
-            "fixedReference" => r.choice(slot, Self::Reference)?,
-            "fixedSampledData" => r.choice(slot, Self::SampledData)?,
-            "fixedSignature" => r.choice(slot, Self::Signature)?,
-            "fixedTiming" => r.choice(slot, Self::Timing)?,
-            "fixedContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "fixedContributor" => r.choice(slot, Self::Contributor)?,
-            "fixedDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "fixedExpression" => r.choice(slot, Self::Expression)?,
-            "fixedParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
-            "fixedRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "fixedTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "fixedUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "fixedDosage" => r.choice(slot, Self::Dosage)?,
-            "fixedMeta" => r.choice(slot, Self::Meta)?,
+            "fixedAddress" => r.choice(slot, Self::Address),
+            "fixedAge" => r.choice(slot, Self::Age),
+            "fixedAnnotation" => r.choice(slot, Self::Annotation),
+            "fixedAttachment" => r.choice(slot, Self::Attachment),
+            "fixedCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "fixedCoding" => r.choice(slot, Self::Coding),
+            "fixedContactPoint" => r.choice(slot, Self::ContactPoint),
+            "fixedCount" => r.choice(slot, Self::Count),
+            "fixedDistance" => r.choice(slot, Self::Distance),
+            "fixedDuration" => r.choice(slot, Self::Duration),
+            "fixedHumanName" => r.choice(slot, Self::HumanName),
+            "fixedIdentifier" => r.choice(slot, Self::Identifier),
+            "fixedMoney" => r.choice(slot, Self::Money),
+            "fixedPeriod" => r.choice(slot, Self::Period),
+            "fixedQuantity" => r.choice(slot, Self::Quantity),
+            "fixedRange" => r.choice(slot, Self::Range),
+            "fixedRatio" => r.choice(slot, Self::Ratio),
+            "fixedReference" => r.choice(slot, Self::Reference),
+            "fixedSampledData" => r.choice(slot, Self::SampledData),
+            "fixedSignature" => r.choice(slot, Self::Signature),
+            "fixedTiming" => r.choice(slot, Self::Timing),
+            "fixedContactDetail" => r.choice(slot, Self::ContactDetail),
+            "fixedContributor" => r.choice(slot, Self::Contributor),
+            "fixedDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "fixedExpression" => r.choice(slot, Self::Expression),
+            "fixedParameterDefinition" => r.choice(slot, Self::ParameterDefinition),
+            "fixedRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "fixedTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "fixedUsageContext" => r.choice(slot, Self::UsageContext),
+            "fixedDosage" => r.choice(slot, Self::Dosage),
+            "fixedMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ElementDefinitionFixed {
@@ -1894,7 +1895,7 @@ impl ElementDefinitionPattern {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "patternBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -1904,7 +1905,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_patternBase64Binary" => {
                 r.choice_prim_ext(
@@ -1914,7 +1915,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "patternBoolean" => {
                 r.choice_prim(
@@ -1925,7 +1926,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_patternBoolean" => {
                 r.choice_prim_ext(
@@ -1935,7 +1936,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "patternCanonical" => {
                 r.choice_prim(
@@ -1946,7 +1947,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_patternCanonical" => {
                 r.choice_prim_ext(
@@ -1956,7 +1957,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "patternCode" => {
                 r.choice_prim(
@@ -1967,7 +1968,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_patternCode" => {
                 r.choice_prim_ext(
@@ -1977,7 +1978,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "patternDate" => {
                 r.choice_prim(
@@ -1988,7 +1989,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_patternDate" => {
                 r.choice_prim_ext(
@@ -1998,7 +1999,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "patternDateTime" => {
                 r.choice_prim(
@@ -2009,7 +2010,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_patternDateTime" => {
                 r.choice_prim_ext(
@@ -2019,7 +2020,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "patternDecimal" => {
                 r.choice_prim(
@@ -2030,7 +2031,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_patternDecimal" => {
                 r.choice_prim_ext(
@@ -2040,7 +2041,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "patternId" => {
                 r.choice_prim(
@@ -2051,7 +2052,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_patternId" => {
                 r.choice_prim_ext(
@@ -2061,7 +2062,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "patternInstant" => {
                 r.choice_prim(
@@ -2072,7 +2073,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_patternInstant" => {
                 r.choice_prim_ext(
@@ -2082,7 +2083,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "patternInteger" => {
                 r.choice_prim(
@@ -2093,7 +2094,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_patternInteger" => {
                 r.choice_prim_ext(
@@ -2103,7 +2104,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "patternMarkdown" => {
                 r.choice_prim(
@@ -2114,7 +2115,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_patternMarkdown" => {
                 r.choice_prim_ext(
@@ -2124,7 +2125,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "patternOid" => {
                 r.choice_prim(
@@ -2135,7 +2136,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_patternOid" => {
                 r.choice_prim_ext(
@@ -2145,7 +2146,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "patternPositiveInt" => {
                 r.choice_prim(
@@ -2156,7 +2157,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_patternPositiveInt" => {
                 r.choice_prim_ext(
@@ -2166,7 +2167,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "patternString" => {
                 r.choice_prim(
@@ -2177,7 +2178,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_patternString" => {
                 r.choice_prim_ext(
@@ -2187,7 +2188,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "patternTime" => {
                 r.choice_prim(
@@ -2198,7 +2199,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_patternTime" => {
                 r.choice_prim_ext(
@@ -2208,7 +2209,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "patternUnsignedInt" => {
                 r.choice_prim(
@@ -2219,7 +2220,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_patternUnsignedInt" => {
                 r.choice_prim_ext(
@@ -2229,7 +2230,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "patternUri" => {
                 r.choice_prim(
@@ -2240,7 +2241,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_patternUri" => {
                 r.choice_prim_ext(
@@ -2250,7 +2251,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "patternUrl" => {
                 r.choice_prim(
@@ -2261,7 +2262,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_patternUrl" => {
                 r.choice_prim_ext(
@@ -2271,7 +2272,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "patternUuid" => {
                 r.choice_prim(
@@ -2282,7 +2283,7 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_patternUuid" => {
                 r.choice_prim_ext(
@@ -2292,42 +2293,42 @@ impl ElementDefinitionPattern {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "patternAddress" => r.choice(slot, Self::Address)?,
-            "patternAge" => r.choice(slot, Self::Age)?,
-            "patternAnnotation" => r.choice(slot, Self::Annotation)?,
-            "patternAttachment" => r.choice(slot, Self::Attachment)?,
-            "patternCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "patternCoding" => r.choice(slot, Self::Coding)?,
-            "patternContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "patternCount" => r.choice(slot, Self::Count)?,
-            "patternDistance" => r.choice(slot, Self::Distance)?,
-            "patternDuration" => r.choice(slot, Self::Duration)?,
-            "patternHumanName" => r.choice(slot, Self::HumanName)?,
-            "patternIdentifier" => r.choice(slot, Self::Identifier)?,
-            "patternMoney" => r.choice(slot, Self::Money)?,
-            "patternPeriod" => r.choice(slot, Self::Period)?,
-            "patternQuantity" => r.choice(slot, Self::Quantity)?,
-            "patternRange" => r.choice(slot, Self::Range)?,
-            "patternRatio" => r.choice(slot, Self::Ratio)?,
-            "patternReference" => r.choice(slot, Self::Reference)?,
-            "patternSampledData" => r.choice(slot, Self::SampledData)?,
-            "patternSignature" => r.choice(slot, Self::Signature)?,
-            "patternTiming" => r.choice(slot, Self::Timing)?,
-            "patternContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "patternContributor" => r.choice(slot, Self::Contributor)?,
-            "patternDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "patternExpression" => r.choice(slot, Self::Expression)?,
-            "patternParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
-            "patternRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "patternTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "patternUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "patternDosage" => r.choice(slot, Self::Dosage)?,
-            "patternMeta" => r.choice(slot, Self::Meta)?,
+            "patternAddress" => r.choice(slot, Self::Address),
+            "patternAge" => r.choice(slot, Self::Age),
+            "patternAnnotation" => r.choice(slot, Self::Annotation),
+            "patternAttachment" => r.choice(slot, Self::Attachment),
+            "patternCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "patternCoding" => r.choice(slot, Self::Coding),
+            "patternContactPoint" => r.choice(slot, Self::ContactPoint),
+            "patternCount" => r.choice(slot, Self::Count),
+            "patternDistance" => r.choice(slot, Self::Distance),
+            "patternDuration" => r.choice(slot, Self::Duration),
+            "patternHumanName" => r.choice(slot, Self::HumanName),
+            "patternIdentifier" => r.choice(slot, Self::Identifier),
+            "patternMoney" => r.choice(slot, Self::Money),
+            "patternPeriod" => r.choice(slot, Self::Period),
+            "patternQuantity" => r.choice(slot, Self::Quantity),
+            "patternRange" => r.choice(slot, Self::Range),
+            "patternRatio" => r.choice(slot, Self::Ratio),
+            "patternReference" => r.choice(slot, Self::Reference),
+            "patternSampledData" => r.choice(slot, Self::SampledData),
+            "patternSignature" => r.choice(slot, Self::Signature),
+            "patternTiming" => r.choice(slot, Self::Timing),
+            "patternContactDetail" => r.choice(slot, Self::ContactDetail),
+            "patternContributor" => r.choice(slot, Self::Contributor),
+            "patternDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "patternExpression" => r.choice(slot, Self::Expression),
+            "patternParameterDefinition" => r.choice(slot, Self::ParameterDefinition),
+            "patternRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "patternTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "patternUsageContext" => r.choice(slot, Self::UsageContext),
+            "patternDosage" => r.choice(slot, Self::Dosage),
+            "patternMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ElementDefinitionPattern {
@@ -2481,7 +2482,7 @@ impl ElementDefinitionMinValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "minValueDate" => {
                 r.choice_prim(
                     slot,
@@ -2491,7 +2492,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_minValueDate" => {
                 r.choice_prim_ext(
@@ -2501,7 +2502,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "minValueDateTime" => {
                 r.choice_prim(
@@ -2512,7 +2513,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_minValueDateTime" => {
                 r.choice_prim_ext(
@@ -2522,7 +2523,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "minValueInstant" => {
                 r.choice_prim(
@@ -2533,7 +2534,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_minValueInstant" => {
                 r.choice_prim_ext(
@@ -2543,7 +2544,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "minValueTime" => {
                 r.choice_prim(
@@ -2554,7 +2555,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_minValueTime" => {
                 r.choice_prim_ext(
@@ -2564,7 +2565,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "minValueDecimal" => {
                 r.choice_prim(
@@ -2575,7 +2576,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_minValueDecimal" => {
                 r.choice_prim_ext(
@@ -2585,7 +2586,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "minValueInteger" => {
                 r.choice_prim(
@@ -2596,7 +2597,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_minValueInteger" => {
                 r.choice_prim_ext(
@@ -2606,7 +2607,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "minValuePositiveInt" => {
                 r.choice_prim(
@@ -2617,7 +2618,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_minValuePositiveInt" => {
                 r.choice_prim_ext(
@@ -2627,7 +2628,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "minValueUnsignedInt" => {
                 r.choice_prim(
@@ -2638,7 +2639,7 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_minValueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -2648,12 +2649,12 @@ impl ElementDefinitionMinValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
-            "minValueQuantity" => r.choice(slot, Self::Quantity)?,
+            "minValueQuantity" => r.choice(slot, Self::Quantity),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ElementDefinitionMinValue {
@@ -2723,7 +2724,7 @@ impl ElementDefinitionMaxValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "maxValueDate" => {
                 r.choice_prim(
                     slot,
@@ -2733,7 +2734,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_maxValueDate" => {
                 r.choice_prim_ext(
@@ -2743,7 +2744,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "maxValueDateTime" => {
                 r.choice_prim(
@@ -2754,7 +2755,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_maxValueDateTime" => {
                 r.choice_prim_ext(
@@ -2764,7 +2765,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "maxValueInstant" => {
                 r.choice_prim(
@@ -2775,7 +2776,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_maxValueInstant" => {
                 r.choice_prim_ext(
@@ -2785,7 +2786,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "maxValueTime" => {
                 r.choice_prim(
@@ -2796,7 +2797,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_maxValueTime" => {
                 r.choice_prim_ext(
@@ -2806,7 +2807,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "maxValueDecimal" => {
                 r.choice_prim(
@@ -2817,7 +2818,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_maxValueDecimal" => {
                 r.choice_prim_ext(
@@ -2827,7 +2828,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "maxValueInteger" => {
                 r.choice_prim(
@@ -2838,7 +2839,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_maxValueInteger" => {
                 r.choice_prim_ext(
@@ -2848,7 +2849,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "maxValuePositiveInt" => {
                 r.choice_prim(
@@ -2859,7 +2860,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_maxValuePositiveInt" => {
                 r.choice_prim_ext(
@@ -2869,7 +2870,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "maxValueUnsignedInt" => {
                 r.choice_prim(
@@ -2880,7 +2881,7 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_maxValueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -2890,12 +2891,12 @@ impl ElementDefinitionMaxValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
-            "maxValueQuantity" => r.choice(slot, Self::Quantity)?,
+            "maxValueQuantity" => r.choice(slot, Self::Quantity),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ElementDefinitionMaxValue {
@@ -2954,6 +2955,7 @@ pub struct ElementDefinitionSlicing {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionSlicing {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2979,21 +2981,21 @@ impl ElementDefinitionSlicing {
 impl Complex for ElementDefinitionSlicing {
     const NAME: &'static str = "ElementDefinitionSlicing";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "discriminator" => r.list(&mut self.discriminator)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "ordered" => r.prim_opt(&mut self.ordered, Kind::Boolean)?,
-            "_ordered" => r.prim_opt_ext(&mut self.ordered)?,
-            "rules" => r.prim_req(&mut self.rules, Kind::Code)?,
-            "_rules" => r.prim_req_ext(&mut self.rules)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "discriminator" => r.list(&mut self.discriminator),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "ordered" => r.prim_opt(&mut self.ordered, Kind::Boolean),
+            "_ordered" => r.prim_opt_ext(&mut self.ordered),
+            "rules" => r.prim_req(&mut self.rules, Kind::Code),
+            "_rules" => r.prim_req_ext(&mut self.rules),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3063,6 +3065,7 @@ pub struct ElementDefinitionSlicingDiscriminator {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionSlicingDiscriminator {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3090,18 +3093,18 @@ impl ElementDefinitionSlicingDiscriminator {
 impl Complex for ElementDefinitionSlicingDiscriminator {
     const NAME: &'static str = "ElementDefinitionSlicingDiscriminator";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "path" => r.prim_req(&mut self.path, Kind::String)?,
-            "_path" => r.prim_req_ext(&mut self.path)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "path" => r.prim_req(&mut self.path, Kind::String),
+            "_path" => r.prim_req_ext(&mut self.path),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3167,6 +3170,7 @@ pub struct ElementDefinitionBase {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionBase {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3197,20 +3201,20 @@ impl ElementDefinitionBase {
 impl Complex for ElementDefinitionBase {
     const NAME: &'static str = "ElementDefinitionBase";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "path" => r.prim_req(&mut self.path, Kind::String)?,
-            "_path" => r.prim_req_ext(&mut self.path)?,
-            "min" => r.prim_req(&mut self.min, Kind::UnsignedInt)?,
-            "_min" => r.prim_req_ext(&mut self.min)?,
-            "max" => r.prim_req(&mut self.max, Kind::String)?,
-            "_max" => r.prim_req_ext(&mut self.max)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "path" => r.prim_req(&mut self.path, Kind::String),
+            "_path" => r.prim_req_ext(&mut self.path),
+            "min" => r.prim_req(&mut self.min, Kind::UnsignedInt),
+            "_min" => r.prim_req_ext(&mut self.min),
+            "max" => r.prim_req(&mut self.max, Kind::String),
+            "_max" => r.prim_req_ext(&mut self.max),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3287,6 +3291,7 @@ pub struct ElementDefinitionType {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionType {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3313,24 +3318,24 @@ impl ElementDefinitionType {
 impl Complex for ElementDefinitionType {
     const NAME: &'static str = "ElementDefinitionType";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Uri)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "profile" => r.prim_list(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_list_ext(&mut self.profile)?,
-            "targetProfile" => r.prim_list(&mut self.target_profile, Kind::Canonical)?,
-            "_targetProfile" => r.prim_list_ext(&mut self.target_profile)?,
-            "aggregation" => r.prim_list(&mut self.aggregation, Kind::Code)?,
-            "_aggregation" => r.prim_list_ext(&mut self.aggregation)?,
-            "versioning" => r.prim_opt(&mut self.versioning, Kind::Code)?,
-            "_versioning" => r.prim_opt_ext(&mut self.versioning)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "code" => r.prim_req(&mut self.code, Kind::Uri),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "profile" => r.prim_list(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_list_ext(&mut self.profile),
+            "targetProfile" => r.prim_list(&mut self.target_profile, Kind::Canonical),
+            "_targetProfile" => r.prim_list_ext(&mut self.target_profile),
+            "aggregation" => r.prim_list(&mut self.aggregation, Kind::Code),
+            "_aggregation" => r.prim_list_ext(&mut self.aggregation),
+            "versioning" => r.prim_opt(&mut self.versioning, Kind::Code),
+            "_versioning" => r.prim_opt_ext(&mut self.versioning),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3405,6 +3410,7 @@ pub struct ElementDefinitionExample {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionExample {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3432,11 +3438,11 @@ impl ElementDefinitionExample {
 impl Complex for ElementDefinitionExample {
     const NAME: &'static str = "ElementDefinitionExample";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "label" => r.prim_req(&mut self.label, Kind::String)?,
-            "_label" => r.prim_req_ext(&mut self.label)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "label" => r.prim_req(&mut self.label, Kind::String),
+            "_label" => r.prim_req_ext(&mut self.label),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -3446,8 +3452,8 @@ impl Complex for ElementDefinitionExample {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3608,7 +3614,7 @@ impl ElementDefinitionExampleValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -3618,7 +3624,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_valueBase64Binary" => {
                 r.choice_prim_ext(
@@ -3628,7 +3634,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -3639,7 +3645,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -3649,7 +3655,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueCanonical" => {
                 r.choice_prim(
@@ -3660,7 +3666,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_valueCanonical" => {
                 r.choice_prim_ext(
@@ -3670,7 +3676,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "valueCode" => {
                 r.choice_prim(
@@ -3681,7 +3687,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_valueCode" => {
                 r.choice_prim_ext(
@@ -3691,7 +3697,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -3702,7 +3708,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -3712,7 +3718,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -3723,7 +3729,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -3733,7 +3739,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -3744,7 +3750,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -3754,7 +3760,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueId" => {
                 r.choice_prim(
@@ -3765,7 +3771,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_valueId" => {
                 r.choice_prim_ext(
@@ -3775,7 +3781,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "valueInstant" => {
                 r.choice_prim(
@@ -3786,7 +3792,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_valueInstant" => {
                 r.choice_prim_ext(
@@ -3796,7 +3802,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -3807,7 +3813,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -3817,7 +3823,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueMarkdown" => {
                 r.choice_prim(
@@ -3828,7 +3834,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_valueMarkdown" => {
                 r.choice_prim_ext(
@@ -3838,7 +3844,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "valueOid" => {
                 r.choice_prim(
@@ -3849,7 +3855,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_valueOid" => {
                 r.choice_prim_ext(
@@ -3859,7 +3865,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "valuePositiveInt" => {
                 r.choice_prim(
@@ -3870,7 +3876,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_valuePositiveInt" => {
                 r.choice_prim_ext(
@@ -3880,7 +3886,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -3891,7 +3897,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -3901,7 +3907,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -3912,7 +3918,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -3922,7 +3928,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueUnsignedInt" => {
                 r.choice_prim(
@@ -3933,7 +3939,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_valueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -3943,7 +3949,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -3954,7 +3960,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -3964,7 +3970,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "valueUrl" => {
                 r.choice_prim(
@@ -3975,7 +3981,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_valueUrl" => {
                 r.choice_prim_ext(
@@ -3985,7 +3991,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "valueUuid" => {
                 r.choice_prim(
@@ -3996,7 +4002,7 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_valueUuid" => {
                 r.choice_prim_ext(
@@ -4006,42 +4012,42 @@ impl ElementDefinitionExampleValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "valueAddress" => r.choice(slot, Self::Address)?,
-            "valueAge" => r.choice(slot, Self::Age)?,
-            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "valueCount" => r.choice(slot, Self::Count)?,
-            "valueDistance" => r.choice(slot, Self::Distance)?,
-            "valueDuration" => r.choice(slot, Self::Duration)?,
-            "valueHumanName" => r.choice(slot, Self::HumanName)?,
-            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
-            "valueMoney" => r.choice(slot, Self::Money)?,
-            "valuePeriod" => r.choice(slot, Self::Period)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueRatio" => r.choice(slot, Self::Ratio)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
-            "valueSampledData" => r.choice(slot, Self::SampledData)?,
-            "valueSignature" => r.choice(slot, Self::Signature)?,
-            "valueTiming" => r.choice(slot, Self::Timing)?,
-            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "valueContributor" => r.choice(slot, Self::Contributor)?,
-            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "valueExpression" => r.choice(slot, Self::Expression)?,
-            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
-            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "valueDosage" => r.choice(slot, Self::Dosage)?,
-            "valueMeta" => r.choice(slot, Self::Meta)?,
+            "valueAddress" => r.choice(slot, Self::Address),
+            "valueAge" => r.choice(slot, Self::Age),
+            "valueAnnotation" => r.choice(slot, Self::Annotation),
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint),
+            "valueCount" => r.choice(slot, Self::Count),
+            "valueDistance" => r.choice(slot, Self::Distance),
+            "valueDuration" => r.choice(slot, Self::Duration),
+            "valueHumanName" => r.choice(slot, Self::HumanName),
+            "valueIdentifier" => r.choice(slot, Self::Identifier),
+            "valueMoney" => r.choice(slot, Self::Money),
+            "valuePeriod" => r.choice(slot, Self::Period),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueRatio" => r.choice(slot, Self::Ratio),
+            "valueReference" => r.choice(slot, Self::Reference),
+            "valueSampledData" => r.choice(slot, Self::SampledData),
+            "valueSignature" => r.choice(slot, Self::Signature),
+            "valueTiming" => r.choice(slot, Self::Timing),
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail),
+            "valueContributor" => r.choice(slot, Self::Contributor),
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "valueExpression" => r.choice(slot, Self::Expression),
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition),
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "valueUsageContext" => r.choice(slot, Self::UsageContext),
+            "valueDosage" => r.choice(slot, Self::Dosage),
+            "valueMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ElementDefinitionExampleValue {
@@ -4190,6 +4196,7 @@ pub struct ElementDefinitionConstraint {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionConstraint {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -4224,28 +4231,28 @@ impl ElementDefinitionConstraint {
 impl Complex for ElementDefinitionConstraint {
     const NAME: &'static str = "ElementDefinitionConstraint";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "key" => r.prim_req(&mut self.key, Kind::Id)?,
-            "_key" => r.prim_req_ext(&mut self.key)?,
-            "requirements" => r.prim_opt(&mut self.requirements, Kind::String)?,
-            "_requirements" => r.prim_opt_ext(&mut self.requirements)?,
-            "severity" => r.prim_req(&mut self.severity, Kind::Code)?,
-            "_severity" => r.prim_req_ext(&mut self.severity)?,
-            "human" => r.prim_req(&mut self.human, Kind::String)?,
-            "_human" => r.prim_req_ext(&mut self.human)?,
-            "expression" => r.prim_opt(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_opt_ext(&mut self.expression)?,
-            "xpath" => r.prim_opt(&mut self.xpath, Kind::String)?,
-            "_xpath" => r.prim_opt_ext(&mut self.xpath)?,
-            "source" => r.prim_opt(&mut self.source, Kind::Canonical)?,
-            "_source" => r.prim_opt_ext(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "key" => r.prim_req(&mut self.key, Kind::Id),
+            "_key" => r.prim_req_ext(&mut self.key),
+            "requirements" => r.prim_opt(&mut self.requirements, Kind::String),
+            "_requirements" => r.prim_opt_ext(&mut self.requirements),
+            "severity" => r.prim_req(&mut self.severity, Kind::Code),
+            "_severity" => r.prim_req_ext(&mut self.severity),
+            "human" => r.prim_req(&mut self.human, Kind::String),
+            "_human" => r.prim_req_ext(&mut self.human),
+            "expression" => r.prim_opt(&mut self.expression, Kind::String),
+            "_expression" => r.prim_opt_ext(&mut self.expression),
+            "xpath" => r.prim_opt(&mut self.xpath, Kind::String),
+            "_xpath" => r.prim_opt_ext(&mut self.xpath),
+            "source" => r.prim_opt(&mut self.source, Kind::Canonical),
+            "_source" => r.prim_opt_ext(&mut self.source),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -4336,6 +4343,7 @@ pub struct ElementDefinitionBinding {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionBinding {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -4360,20 +4368,20 @@ impl ElementDefinitionBinding {
 impl Complex for ElementDefinitionBinding {
     const NAME: &'static str = "ElementDefinitionBinding";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "strength" => r.prim_req(&mut self.strength, Kind::Code)?,
-            "_strength" => r.prim_req_ext(&mut self.strength)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "valueSet" => r.prim_opt(&mut self.value_set, Kind::Canonical)?,
-            "_valueSet" => r.prim_opt_ext(&mut self.value_set)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "strength" => r.prim_req(&mut self.strength, Kind::Code),
+            "_strength" => r.prim_req_ext(&mut self.strength),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "valueSet" => r.prim_opt(&mut self.value_set, Kind::Canonical),
+            "_valueSet" => r.prim_opt_ext(&mut self.value_set),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -4443,6 +4451,7 @@ pub struct ElementDefinitionMapping {
     pub unknown: Unknown,
 }
 impl Blank for ElementDefinitionMapping {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -4469,22 +4478,22 @@ impl ElementDefinitionMapping {
 impl Complex for ElementDefinitionMapping {
     const NAME: &'static str = "ElementDefinitionMapping";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "identity" => r.prim_req(&mut self.identity, Kind::Id)?,
-            "_identity" => r.prim_req_ext(&mut self.identity)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "map" => r.prim_req(&mut self.map, Kind::String)?,
-            "_map" => r.prim_req_ext(&mut self.map)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "identity" => r.prim_req(&mut self.identity, Kind::Id),
+            "_identity" => r.prim_req_ext(&mut self.identity),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "map" => r.prim_req(&mut self.map, Kind::String),
+            "_map" => r.prim_req_ext(&mut self.map),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

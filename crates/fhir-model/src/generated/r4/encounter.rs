@@ -77,6 +77,7 @@ pub struct Encounter {
     pub unknown: Unknown,
 }
 impl Blank for Encounter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -132,48 +133,48 @@ impl Complex for Encounter {
     const NAME: &'static str = "Encounter";
     const RESOURCE_TYPE: Option<&'static str> = Some("Encounter");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Encounter")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusHistory" => r.list(&mut self.status_history)?,
-            "class" => r.req(&mut self.class)?,
-            "classHistory" => r.list(&mut self.class_history)?,
-            "type" => r.list(&mut self.r#type)?,
-            "serviceType" => r.opt(&mut self.service_type)?,
-            "priority" => r.opt(&mut self.priority)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "episodeOfCare" => r.list(&mut self.episode_of_care)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "participant" => r.list(&mut self.participant)?,
-            "appointment" => r.list(&mut self.appointment)?,
-            "period" => r.opt(&mut self.period)?,
-            "length" => r.opt(&mut self.length)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "diagnosis" => r.list(&mut self.diagnosis)?,
-            "account" => r.list(&mut self.account)?,
-            "hospitalization" => r.opt(&mut self.hospitalization)?,
-            "location" => r.list(&mut self.location)?,
-            "serviceProvider" => r.opt(&mut self.service_provider)?,
-            "partOf" => r.opt(&mut self.part_of)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Encounter"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusHistory" => r.list(&mut self.status_history),
+            "class" => r.req(&mut self.class),
+            "classHistory" => r.list(&mut self.class_history),
+            "type" => r.list(&mut self.r#type),
+            "serviceType" => r.opt(&mut self.service_type),
+            "priority" => r.opt(&mut self.priority),
+            "subject" => r.opt(&mut self.subject),
+            "episodeOfCare" => r.list(&mut self.episode_of_care),
+            "basedOn" => r.list(&mut self.based_on),
+            "participant" => r.list(&mut self.participant),
+            "appointment" => r.list(&mut self.appointment),
+            "period" => r.opt(&mut self.period),
+            "length" => r.opt(&mut self.length),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "diagnosis" => r.list(&mut self.diagnosis),
+            "account" => r.list(&mut self.account),
+            "hospitalization" => r.opt(&mut self.hospitalization),
+            "location" => r.list(&mut self.location),
+            "serviceProvider" => r.opt(&mut self.service_provider),
+            "partOf" => r.opt(&mut self.part_of),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -361,6 +362,7 @@ pub struct EncounterStatusHistory {
     pub unknown: Unknown,
 }
 impl Blank for EncounterStatusHistory {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -389,18 +391,18 @@ impl EncounterStatusHistory {
 impl Complex for EncounterStatusHistory {
     const NAME: &'static str = "EncounterStatusHistory";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "period" => r.req(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "period" => r.req(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -471,6 +473,7 @@ pub struct EncounterClassHistory {
     pub unknown: Unknown,
 }
 impl Blank for EncounterClassHistory {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -496,17 +499,17 @@ impl EncounterClassHistory {
 impl Complex for EncounterClassHistory {
     const NAME: &'static str = "EncounterClassHistory";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "class" => r.req(&mut self.class)?,
-            "period" => r.req(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "class" => r.req(&mut self.class),
+            "period" => r.req(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -579,6 +582,7 @@ pub struct EncounterParticipant {
     pub unknown: Unknown,
 }
 impl Blank for EncounterParticipant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -599,18 +603,18 @@ impl Default for EncounterParticipant {
 impl Complex for EncounterParticipant {
     const NAME: &'static str = "EncounterParticipant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.list(&mut self.r#type)?,
-            "period" => r.opt(&mut self.period)?,
-            "individual" => r.opt(&mut self.individual)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.list(&mut self.r#type),
+            "period" => r.opt(&mut self.period),
+            "individual" => r.opt(&mut self.individual),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -679,6 +683,7 @@ pub struct EncounterDiagnosis {
     pub unknown: Unknown,
 }
 impl Blank for EncounterDiagnosis {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -704,19 +709,19 @@ impl EncounterDiagnosis {
 impl Complex for EncounterDiagnosis {
     const NAME: &'static str = "EncounterDiagnosis";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "condition" => r.req(&mut self.condition)?,
-            "use" => r.opt(&mut self.r#use)?,
-            "rank" => r.prim_opt(&mut self.rank, Kind::PositiveInt)?,
-            "_rank" => r.prim_opt_ext(&mut self.rank)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "condition" => r.req(&mut self.condition),
+            "use" => r.opt(&mut self.r#use),
+            "rank" => r.prim_opt(&mut self.rank, Kind::PositiveInt),
+            "_rank" => r.prim_opt_ext(&mut self.rank),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -802,6 +807,7 @@ pub struct EncounterHospitalization {
     pub unknown: Unknown,
 }
 impl Blank for EncounterHospitalization {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -828,24 +834,24 @@ impl Default for EncounterHospitalization {
 impl Complex for EncounterHospitalization {
     const NAME: &'static str = "EncounterHospitalization";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "preAdmissionIdentifier" => r.opt(&mut self.pre_admission_identifier)?,
-            "origin" => r.opt(&mut self.origin)?,
-            "admitSource" => r.opt(&mut self.admit_source)?,
-            "reAdmission" => r.opt(&mut self.re_admission)?,
-            "dietPreference" => r.list(&mut self.diet_preference)?,
-            "specialCourtesy" => r.list(&mut self.special_courtesy)?,
-            "specialArrangement" => r.list(&mut self.special_arrangement)?,
-            "destination" => r.opt(&mut self.destination)?,
-            "dischargeDisposition" => r.opt(&mut self.discharge_disposition)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "preAdmissionIdentifier" => r.opt(&mut self.pre_admission_identifier),
+            "origin" => r.opt(&mut self.origin),
+            "admitSource" => r.opt(&mut self.admit_source),
+            "reAdmission" => r.opt(&mut self.re_admission),
+            "dietPreference" => r.list(&mut self.diet_preference),
+            "specialCourtesy" => r.list(&mut self.special_courtesy),
+            "specialArrangement" => r.list(&mut self.special_arrangement),
+            "destination" => r.opt(&mut self.destination),
+            "dischargeDisposition" => r.opt(&mut self.discharge_disposition),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -943,6 +949,7 @@ pub struct EncounterLocation {
     pub unknown: Unknown,
 }
 impl Blank for EncounterLocation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -969,20 +976,20 @@ impl EncounterLocation {
 impl Complex for EncounterLocation {
     const NAME: &'static str = "EncounterLocation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "location" => r.req(&mut self.location)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "physicalType" => r.opt(&mut self.physical_type)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "location" => r.req(&mut self.location),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "physicalType" => r.opt(&mut self.physical_type),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

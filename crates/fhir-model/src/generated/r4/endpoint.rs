@@ -53,6 +53,7 @@ pub struct Endpoint {
     pub unknown: Unknown,
 }
 impl Blank for Endpoint {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -99,40 +100,40 @@ impl Complex for Endpoint {
     const NAME: &'static str = "Endpoint";
     const RESOURCE_TYPE: Option<&'static str> = Some("Endpoint");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Endpoint")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "connectionType" => r.req(&mut self.connection_type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "managingOrganization" => r.opt(&mut self.managing_organization)?,
-            "contact" => r.list(&mut self.contact)?,
-            "period" => r.opt(&mut self.period)?,
-            "payloadType" => r.list(&mut self.payload_type)?,
-            "payloadMimeType" => r.prim_list(&mut self.payload_mime_type, Kind::Code)?,
-            "_payloadMimeType" => r.prim_list_ext(&mut self.payload_mime_type)?,
-            "address" => r.prim_req(&mut self.address, Kind::Url)?,
-            "_address" => r.prim_req_ext(&mut self.address)?,
-            "header" => r.prim_list(&mut self.header, Kind::String)?,
-            "_header" => r.prim_list_ext(&mut self.header)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Endpoint"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "connectionType" => r.req(&mut self.connection_type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "managingOrganization" => r.opt(&mut self.managing_organization),
+            "contact" => r.list(&mut self.contact),
+            "period" => r.opt(&mut self.period),
+            "payloadType" => r.list(&mut self.payload_type),
+            "payloadMimeType" => r.prim_list(&mut self.payload_mime_type, Kind::Code),
+            "_payloadMimeType" => r.prim_list_ext(&mut self.payload_mime_type),
+            "address" => r.prim_req(&mut self.address, Kind::Url),
+            "_address" => r.prim_req_ext(&mut self.address),
+            "header" => r.prim_list(&mut self.header, Kind::String),
+            "_header" => r.prim_list_ext(&mut self.header),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

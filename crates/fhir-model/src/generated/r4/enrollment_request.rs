@@ -45,6 +45,7 @@ pub struct EnrollmentRequest {
     pub unknown: Unknown,
 }
 impl Blank for EnrollmentRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -75,33 +76,33 @@ impl Complex for EnrollmentRequest {
     const NAME: &'static str = "EnrollmentRequest";
     const RESOURCE_TYPE: Option<&'static str> = Some("EnrollmentRequest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("EnrollmentRequest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "created" => r.prim_opt(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_opt_ext(&mut self.created)?,
-            "insurer" => r.opt(&mut self.insurer)?,
-            "provider" => r.opt(&mut self.provider)?,
-            "candidate" => r.opt(&mut self.candidate)?,
-            "coverage" => r.opt(&mut self.coverage)?,
+        let read = match key {
+            "resourceType" => r.resource_type("EnrollmentRequest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "created" => r.prim_opt(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_opt_ext(&mut self.created),
+            "insurer" => r.opt(&mut self.insurer),
+            "provider" => r.opt(&mut self.provider),
+            "candidate" => r.opt(&mut self.candidate),
+            "coverage" => r.opt(&mut self.coverage),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

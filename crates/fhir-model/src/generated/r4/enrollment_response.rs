@@ -47,6 +47,7 @@ pub struct EnrollmentResponse {
     pub unknown: Unknown,
 }
 impl Blank for EnrollmentResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -78,36 +79,36 @@ impl Complex for EnrollmentResponse {
     const NAME: &'static str = "EnrollmentResponse";
     const RESOURCE_TYPE: Option<&'static str> = Some("EnrollmentResponse");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("EnrollmentResponse")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "request" => r.opt(&mut self.request)?,
-            "outcome" => r.prim_opt(&mut self.outcome, Kind::Code)?,
-            "_outcome" => r.prim_opt_ext(&mut self.outcome)?,
-            "disposition" => r.prim_opt(&mut self.disposition, Kind::String)?,
-            "_disposition" => r.prim_opt_ext(&mut self.disposition)?,
-            "created" => r.prim_opt(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_opt_ext(&mut self.created)?,
-            "organization" => r.opt(&mut self.organization)?,
-            "requestProvider" => r.opt(&mut self.request_provider)?,
+        let read = match key {
+            "resourceType" => r.resource_type("EnrollmentResponse"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "request" => r.opt(&mut self.request),
+            "outcome" => r.prim_opt(&mut self.outcome, Kind::Code),
+            "_outcome" => r.prim_opt_ext(&mut self.outcome),
+            "disposition" => r.prim_opt(&mut self.disposition, Kind::String),
+            "_disposition" => r.prim_opt_ext(&mut self.disposition),
+            "created" => r.prim_opt(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_opt_ext(&mut self.created),
+            "organization" => r.opt(&mut self.organization),
+            "requestProvider" => r.opt(&mut self.request_provider),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

@@ -55,6 +55,7 @@ pub struct EpisodeOfCare {
     pub unknown: Unknown,
 }
 impl Blank for EpisodeOfCare {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -99,37 +100,37 @@ impl Complex for EpisodeOfCare {
     const NAME: &'static str = "EpisodeOfCare";
     const RESOURCE_TYPE: Option<&'static str> = Some("EpisodeOfCare");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("EpisodeOfCare")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusHistory" => r.list(&mut self.status_history)?,
-            "type" => r.list(&mut self.r#type)?,
-            "diagnosis" => r.list(&mut self.diagnosis)?,
-            "patient" => r.req(&mut self.patient)?,
-            "managingOrganization" => r.opt(&mut self.managing_organization)?,
-            "period" => r.opt(&mut self.period)?,
-            "referralRequest" => r.list(&mut self.referral_request)?,
-            "careManager" => r.opt(&mut self.care_manager)?,
-            "team" => r.list(&mut self.team)?,
-            "account" => r.list(&mut self.account)?,
+        let read = match key {
+            "resourceType" => r.resource_type("EpisodeOfCare"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusHistory" => r.list(&mut self.status_history),
+            "type" => r.list(&mut self.r#type),
+            "diagnosis" => r.list(&mut self.diagnosis),
+            "patient" => r.req(&mut self.patient),
+            "managingOrganization" => r.opt(&mut self.managing_organization),
+            "period" => r.opt(&mut self.period),
+            "referralRequest" => r.list(&mut self.referral_request),
+            "careManager" => r.opt(&mut self.care_manager),
+            "team" => r.list(&mut self.team),
+            "account" => r.list(&mut self.account),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -267,6 +268,7 @@ pub struct EpisodeOfCareStatusHistory {
     pub unknown: Unknown,
 }
 impl Blank for EpisodeOfCareStatusHistory {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -295,18 +297,18 @@ impl EpisodeOfCareStatusHistory {
 impl Complex for EpisodeOfCareStatusHistory {
     const NAME: &'static str = "EpisodeOfCareStatusHistory";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "period" => r.req(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "period" => r.req(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -379,6 +381,7 @@ pub struct EpisodeOfCareDiagnosis {
     pub unknown: Unknown,
 }
 impl Blank for EpisodeOfCareDiagnosis {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -404,19 +407,19 @@ impl EpisodeOfCareDiagnosis {
 impl Complex for EpisodeOfCareDiagnosis {
     const NAME: &'static str = "EpisodeOfCareDiagnosis";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "condition" => r.req(&mut self.condition)?,
-            "role" => r.opt(&mut self.role)?,
-            "rank" => r.prim_opt(&mut self.rank, Kind::PositiveInt)?,
-            "_rank" => r.prim_opt_ext(&mut self.rank)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "condition" => r.req(&mut self.condition),
+            "role" => r.opt(&mut self.role),
+            "rank" => r.prim_opt(&mut self.rank, Kind::PositiveInt),
+            "_rank" => r.prim_opt_ext(&mut self.rank),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

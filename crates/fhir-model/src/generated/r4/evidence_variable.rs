@@ -85,6 +85,7 @@ pub struct EvidenceVariable {
     pub unknown: Unknown,
 }
 impl Blank for EvidenceVariable {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -141,65 +142,65 @@ impl Complex for EvidenceVariable {
     const NAME: &'static str = "EvidenceVariable";
     const RESOURCE_TYPE: Option<&'static str> = Some("EvidenceVariable");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("EvidenceVariable")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "shortTitle" => r.prim_opt(&mut self.short_title, Kind::String)?,
-            "_shortTitle" => r.prim_opt_ext(&mut self.short_title)?,
-            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String)?,
-            "_subtitle" => r.prim_opt_ext(&mut self.subtitle)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "note" => r.list(&mut self.note)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "topic" => r.list(&mut self.topic)?,
-            "author" => r.list(&mut self.author)?,
-            "editor" => r.list(&mut self.editor)?,
-            "reviewer" => r.list(&mut self.reviewer)?,
-            "endorser" => r.list(&mut self.endorser)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "characteristic" => r.list(&mut self.characteristic)?,
+        let read = match key {
+            "resourceType" => r.resource_type("EvidenceVariable"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "shortTitle" => r.prim_opt(&mut self.short_title, Kind::String),
+            "_shortTitle" => r.prim_opt_ext(&mut self.short_title),
+            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String),
+            "_subtitle" => r.prim_opt_ext(&mut self.subtitle),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "note" => r.list(&mut self.note),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "topic" => r.list(&mut self.topic),
+            "author" => r.list(&mut self.author),
+            "editor" => r.list(&mut self.editor),
+            "reviewer" => r.list(&mut self.reviewer),
+            "endorser" => r.list(&mut self.endorser),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "characteristic" => r.list(&mut self.characteristic),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -415,6 +416,7 @@ pub struct EvidenceVariableCharacteristic {
     pub unknown: Unknown,
 }
 impl Blank for EvidenceVariableCharacteristic {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -444,18 +446,18 @@ impl EvidenceVariableCharacteristic {
 impl Complex for EvidenceVariableCharacteristic {
     const NAME: &'static str = "EvidenceVariableCharacteristic";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "usageContext" => r.list(&mut self.usage_context)?,
-            "exclude" => r.prim_opt(&mut self.exclude, Kind::Boolean)?,
-            "_exclude" => r.prim_opt_ext(&mut self.exclude)?,
-            "timeFromStart" => r.opt(&mut self.time_from_start)?,
-            "groupMeasure" => r.prim_opt(&mut self.group_measure, Kind::Code)?,
-            "_groupMeasure" => r.prim_opt_ext(&mut self.group_measure)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "usageContext" => r.list(&mut self.usage_context),
+            "exclude" => r.prim_opt(&mut self.exclude, Kind::Boolean),
+            "_exclude" => r.prim_opt_ext(&mut self.exclude),
+            "timeFromStart" => r.opt(&mut self.time_from_start),
+            "groupMeasure" => r.prim_opt(&mut self.group_measure, Kind::Code),
+            "_groupMeasure" => r.prim_opt_ext(&mut self.group_measure),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.definition,
@@ -476,8 +478,8 @@ impl Complex for EvidenceVariableCharacteristic {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -575,8 +577,8 @@ impl EvidenceVariableCharacteristicDefinition {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "definitionReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "definitionReference" => r.choice(slot, Self::Reference),
             "definitionCanonical" => {
                 r.choice_prim(
                     slot,
@@ -586,7 +588,7 @@ impl EvidenceVariableCharacteristicDefinition {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_definitionCanonical" => {
                 r.choice_prim_ext(
@@ -596,15 +598,15 @@ impl EvidenceVariableCharacteristicDefinition {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
-            "definitionCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "definitionExpression" => r.choice(slot, Self::Expression)?,
-            "definitionDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "definitionTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "definitionCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "definitionExpression" => r.choice(slot, Self::Expression),
+            "definitionDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "definitionTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for EvidenceVariableCharacteristicDefinition {
@@ -656,7 +658,7 @@ impl EvidenceVariableCharacteristicParticipantEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "participantEffectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -666,7 +668,7 @@ impl EvidenceVariableCharacteristicParticipantEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_participantEffectiveDateTime" => {
                 r.choice_prim_ext(
@@ -676,14 +678,14 @@ impl EvidenceVariableCharacteristicParticipantEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "participantEffectivePeriod" => r.choice(slot, Self::Period)?,
-            "participantEffectiveDuration" => r.choice(slot, Self::Duration)?,
-            "participantEffectiveTiming" => r.choice(slot, Self::Timing)?,
+            "participantEffectivePeriod" => r.choice(slot, Self::Period),
+            "participantEffectiveDuration" => r.choice(slot, Self::Duration),
+            "participantEffectiveTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for EvidenceVariableCharacteristicParticipantEffective {

@@ -65,6 +65,7 @@ pub struct ExampleScenario {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenario {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -110,51 +111,51 @@ impl Complex for ExampleScenario {
     const NAME: &'static str = "ExampleScenario";
     const RESOURCE_TYPE: Option<&'static str> = Some("ExampleScenario");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ExampleScenario")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "actor" => r.list(&mut self.actor)?,
-            "instance" => r.list(&mut self.instance)?,
-            "process" => r.list(&mut self.process)?,
-            "workflow" => r.prim_list(&mut self.workflow, Kind::Canonical)?,
-            "_workflow" => r.prim_list_ext(&mut self.workflow)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ExampleScenario"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "actor" => r.list(&mut self.actor),
+            "instance" => r.list(&mut self.instance),
+            "process" => r.list(&mut self.process),
+            "workflow" => r.prim_list(&mut self.workflow, Kind::Canonical),
+            "_workflow" => r.prim_list_ext(&mut self.workflow),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -316,6 +317,7 @@ pub struct ExampleScenarioActor {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioActor {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -346,23 +348,23 @@ impl ExampleScenarioActor {
 impl Complex for ExampleScenarioActor {
     const NAME: &'static str = "ExampleScenarioActor";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "actorId" => r.prim_req(&mut self.actor_id, Kind::String)?,
-            "_actorId" => r.prim_req_ext(&mut self.actor_id)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "actorId" => r.prim_req(&mut self.actor_id, Kind::String),
+            "_actorId" => r.prim_req_ext(&mut self.actor_id),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -450,6 +452,7 @@ pub struct ExampleScenarioInstance {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioInstance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -482,25 +485,25 @@ impl ExampleScenarioInstance {
 impl Complex for ExampleScenarioInstance {
     const NAME: &'static str = "ExampleScenarioInstance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "resourceId" => r.prim_req(&mut self.resource_id, Kind::String)?,
-            "_resourceId" => r.prim_req_ext(&mut self.resource_id)?,
-            "resourceType" => r.prim_req(&mut self.resource_type, Kind::Code)?,
-            "_resourceType" => r.prim_req_ext(&mut self.resource_type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "version" => r.list(&mut self.version)?,
-            "containedInstance" => r.list(&mut self.contained_instance)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "resourceId" => r.prim_req(&mut self.resource_id, Kind::String),
+            "_resourceId" => r.prim_req_ext(&mut self.resource_id),
+            "resourceType" => r.prim_req(&mut self.resource_type, Kind::Code),
+            "_resourceType" => r.prim_req_ext(&mut self.resource_type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "version" => r.list(&mut self.version),
+            "containedInstance" => r.list(&mut self.contained_instance),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -589,6 +592,7 @@ pub struct ExampleScenarioInstanceVersion {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioInstanceVersion {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -617,19 +621,19 @@ impl ExampleScenarioInstanceVersion {
 impl Complex for ExampleScenarioInstanceVersion {
     const NAME: &'static str = "ExampleScenarioInstanceVersion";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "versionId" => r.prim_req(&mut self.version_id, Kind::String)?,
-            "_versionId" => r.prim_req_ext(&mut self.version_id)?,
-            "description" => r.prim_req(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_req_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "versionId" => r.prim_req(&mut self.version_id, Kind::String),
+            "_versionId" => r.prim_req_ext(&mut self.version_id),
+            "description" => r.prim_req(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_req_ext(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -700,6 +704,7 @@ pub struct ExampleScenarioInstanceContainedInstance {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioInstanceContainedInstance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -724,19 +729,19 @@ impl ExampleScenarioInstanceContainedInstance {
 impl Complex for ExampleScenarioInstanceContainedInstance {
     const NAME: &'static str = "ExampleScenarioInstanceContainedInstance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "resourceId" => r.prim_req(&mut self.resource_id, Kind::String)?,
-            "_resourceId" => r.prim_req_ext(&mut self.resource_id)?,
-            "versionId" => r.prim_opt(&mut self.version_id, Kind::String)?,
-            "_versionId" => r.prim_opt_ext(&mut self.version_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "resourceId" => r.prim_req(&mut self.resource_id, Kind::String),
+            "_resourceId" => r.prim_req_ext(&mut self.resource_id),
+            "versionId" => r.prim_opt(&mut self.version_id, Kind::String),
+            "_versionId" => r.prim_opt_ext(&mut self.version_id),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -810,6 +815,7 @@ pub struct ExampleScenarioProcess {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioProcess {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -837,24 +843,24 @@ impl ExampleScenarioProcess {
 impl Complex for ExampleScenarioProcess {
     const NAME: &'static str = "ExampleScenarioProcess";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "title" => r.prim_req(&mut self.title, Kind::String)?,
-            "_title" => r.prim_req_ext(&mut self.title)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "preConditions" => r.prim_opt(&mut self.pre_conditions, Kind::Markdown)?,
-            "_preConditions" => r.prim_opt_ext(&mut self.pre_conditions)?,
-            "postConditions" => r.prim_opt(&mut self.post_conditions, Kind::Markdown)?,
-            "_postConditions" => r.prim_opt_ext(&mut self.post_conditions)?,
-            "step" => r.list(&mut self.step)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "title" => r.prim_req(&mut self.title, Kind::String),
+            "_title" => r.prim_req_ext(&mut self.title),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "preConditions" => r.prim_opt(&mut self.pre_conditions, Kind::Markdown),
+            "_preConditions" => r.prim_opt_ext(&mut self.pre_conditions),
+            "postConditions" => r.prim_opt(&mut self.post_conditions, Kind::Markdown),
+            "_postConditions" => r.prim_opt_ext(&mut self.post_conditions),
+            "step" => r.list(&mut self.step),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -940,6 +946,7 @@ pub struct ExampleScenarioProcessStep {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioProcessStep {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -961,20 +968,20 @@ impl Default for ExampleScenarioProcessStep {
 impl Complex for ExampleScenarioProcessStep {
     const NAME: &'static str = "ExampleScenarioProcessStep";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "process" => r.list(&mut self.process)?,
-            "pause" => r.prim_opt(&mut self.pause, Kind::Boolean)?,
-            "_pause" => r.prim_opt_ext(&mut self.pause)?,
-            "operation" => r.opt(&mut self.operation)?,
-            "alternative" => r.list(&mut self.alternative)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "process" => r.list(&mut self.process),
+            "pause" => r.prim_opt(&mut self.pause, Kind::Boolean),
+            "_pause" => r.prim_opt_ext(&mut self.pause),
+            "operation" => r.opt(&mut self.operation),
+            "alternative" => r.list(&mut self.alternative),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1061,6 +1068,7 @@ pub struct ExampleScenarioProcessStepOperation {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioProcessStepOperation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1093,33 +1101,33 @@ impl ExampleScenarioProcessStepOperation {
 impl Complex for ExampleScenarioProcessStepOperation {
     const NAME: &'static str = "ExampleScenarioProcessStepOperation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "number" => r.prim_req(&mut self.number, Kind::String)?,
-            "_number" => r.prim_req_ext(&mut self.number)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::String)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "initiator" => r.prim_opt(&mut self.initiator, Kind::String)?,
-            "_initiator" => r.prim_opt_ext(&mut self.initiator)?,
-            "receiver" => r.prim_opt(&mut self.receiver, Kind::String)?,
-            "_receiver" => r.prim_opt_ext(&mut self.receiver)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "initiatorActive" => r.prim_opt(&mut self.initiator_active, Kind::Boolean)?,
-            "_initiatorActive" => r.prim_opt_ext(&mut self.initiator_active)?,
-            "receiverActive" => r.prim_opt(&mut self.receiver_active, Kind::Boolean)?,
-            "_receiverActive" => r.prim_opt_ext(&mut self.receiver_active)?,
-            "request" => r.opt(&mut self.request)?,
-            "response" => r.opt(&mut self.response)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "number" => r.prim_req(&mut self.number, Kind::String),
+            "_number" => r.prim_req_ext(&mut self.number),
+            "type" => r.prim_opt(&mut self.r#type, Kind::String),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "initiator" => r.prim_opt(&mut self.initiator, Kind::String),
+            "_initiator" => r.prim_opt_ext(&mut self.initiator),
+            "receiver" => r.prim_opt(&mut self.receiver, Kind::String),
+            "_receiver" => r.prim_opt_ext(&mut self.receiver),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "initiatorActive" => r.prim_opt(&mut self.initiator_active, Kind::Boolean),
+            "_initiatorActive" => r.prim_opt_ext(&mut self.initiator_active),
+            "receiverActive" => r.prim_opt(&mut self.receiver_active, Kind::Boolean),
+            "_receiverActive" => r.prim_opt_ext(&mut self.receiver_active),
+            "request" => r.opt(&mut self.request),
+            "response" => r.opt(&mut self.response),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1225,6 +1233,7 @@ pub struct ExampleScenarioProcessStepAlternative {
     pub unknown: Unknown,
 }
 impl Blank for ExampleScenarioProcessStepAlternative {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1250,20 +1259,20 @@ impl ExampleScenarioProcessStepAlternative {
 impl Complex for ExampleScenarioProcessStepAlternative {
     const NAME: &'static str = "ExampleScenarioProcessStepAlternative";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "title" => r.prim_req(&mut self.title, Kind::String)?,
-            "_title" => r.prim_req_ext(&mut self.title)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "step" => r.list(&mut self.step)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "title" => r.prim_req(&mut self.title, Kind::String),
+            "_title" => r.prim_req_ext(&mut self.title),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "step" => r.list(&mut self.step),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -117,6 +117,7 @@ pub struct ExplanationOfBenefit {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -205,74 +206,74 @@ impl Complex for ExplanationOfBenefit {
     const NAME: &'static str = "ExplanationOfBenefit";
     const RESOURCE_TYPE: Option<&'static str> = Some("ExplanationOfBenefit");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ExplanationOfBenefit")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.req(&mut self.r#type)?,
-            "subType" => r.opt(&mut self.sub_type)?,
-            "use" => r.prim_req(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_req_ext(&mut self.r#use)?,
-            "patient" => r.req(&mut self.patient)?,
-            "billablePeriod" => r.opt(&mut self.billable_period)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "enterer" => r.opt(&mut self.enterer)?,
-            "insurer" => r.req(&mut self.insurer)?,
-            "provider" => r.req(&mut self.provider)?,
-            "priority" => r.opt(&mut self.priority)?,
-            "fundsReserveRequested" => r.opt(&mut self.funds_reserve_requested)?,
-            "fundsReserve" => r.opt(&mut self.funds_reserve)?,
-            "related" => r.list(&mut self.related)?,
-            "prescription" => r.opt(&mut self.prescription)?,
-            "originalPrescription" => r.opt(&mut self.original_prescription)?,
-            "payee" => r.opt(&mut self.payee)?,
-            "referral" => r.opt(&mut self.referral)?,
-            "facility" => r.opt(&mut self.facility)?,
-            "claim" => r.opt(&mut self.claim)?,
-            "claimResponse" => r.opt(&mut self.claim_response)?,
-            "outcome" => r.prim_req(&mut self.outcome, Kind::Code)?,
-            "_outcome" => r.prim_req_ext(&mut self.outcome)?,
-            "disposition" => r.prim_opt(&mut self.disposition, Kind::String)?,
-            "_disposition" => r.prim_opt_ext(&mut self.disposition)?,
-            "preAuthRef" => r.prim_list(&mut self.pre_auth_ref, Kind::String)?,
-            "_preAuthRef" => r.prim_list_ext(&mut self.pre_auth_ref)?,
-            "preAuthRefPeriod" => r.list(&mut self.pre_auth_ref_period)?,
-            "careTeam" => r.list(&mut self.care_team)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "diagnosis" => r.list(&mut self.diagnosis)?,
-            "procedure" => r.list(&mut self.procedure)?,
-            "precedence" => r.prim_opt(&mut self.precedence, Kind::PositiveInt)?,
-            "_precedence" => r.prim_opt_ext(&mut self.precedence)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "accident" => r.opt(&mut self.accident)?,
-            "item" => r.list(&mut self.item)?,
-            "addItem" => r.list(&mut self.add_item)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "total" => r.list(&mut self.total)?,
-            "payment" => r.opt(&mut self.payment)?,
-            "formCode" => r.opt(&mut self.form_code)?,
-            "form" => r.opt(&mut self.form)?,
-            "processNote" => r.list(&mut self.process_note)?,
-            "benefitPeriod" => r.opt(&mut self.benefit_period)?,
-            "benefitBalance" => r.list(&mut self.benefit_balance)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ExplanationOfBenefit"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.req(&mut self.r#type),
+            "subType" => r.opt(&mut self.sub_type),
+            "use" => r.prim_req(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_req_ext(&mut self.r#use),
+            "patient" => r.req(&mut self.patient),
+            "billablePeriod" => r.opt(&mut self.billable_period),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "enterer" => r.opt(&mut self.enterer),
+            "insurer" => r.req(&mut self.insurer),
+            "provider" => r.req(&mut self.provider),
+            "priority" => r.opt(&mut self.priority),
+            "fundsReserveRequested" => r.opt(&mut self.funds_reserve_requested),
+            "fundsReserve" => r.opt(&mut self.funds_reserve),
+            "related" => r.list(&mut self.related),
+            "prescription" => r.opt(&mut self.prescription),
+            "originalPrescription" => r.opt(&mut self.original_prescription),
+            "payee" => r.opt(&mut self.payee),
+            "referral" => r.opt(&mut self.referral),
+            "facility" => r.opt(&mut self.facility),
+            "claim" => r.opt(&mut self.claim),
+            "claimResponse" => r.opt(&mut self.claim_response),
+            "outcome" => r.prim_req(&mut self.outcome, Kind::Code),
+            "_outcome" => r.prim_req_ext(&mut self.outcome),
+            "disposition" => r.prim_opt(&mut self.disposition, Kind::String),
+            "_disposition" => r.prim_opt_ext(&mut self.disposition),
+            "preAuthRef" => r.prim_list(&mut self.pre_auth_ref, Kind::String),
+            "_preAuthRef" => r.prim_list_ext(&mut self.pre_auth_ref),
+            "preAuthRefPeriod" => r.list(&mut self.pre_auth_ref_period),
+            "careTeam" => r.list(&mut self.care_team),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "diagnosis" => r.list(&mut self.diagnosis),
+            "procedure" => r.list(&mut self.procedure),
+            "precedence" => r.prim_opt(&mut self.precedence, Kind::PositiveInt),
+            "_precedence" => r.prim_opt_ext(&mut self.precedence),
+            "insurance" => r.list(&mut self.insurance),
+            "accident" => r.opt(&mut self.accident),
+            "item" => r.list(&mut self.item),
+            "addItem" => r.list(&mut self.add_item),
+            "adjudication" => r.list(&mut self.adjudication),
+            "total" => r.list(&mut self.total),
+            "payment" => r.opt(&mut self.payment),
+            "formCode" => r.opt(&mut self.form_code),
+            "form" => r.opt(&mut self.form),
+            "processNote" => r.list(&mut self.process_note),
+            "benefitPeriod" => r.opt(&mut self.benefit_period),
+            "benefitBalance" => r.list(&mut self.benefit_balance),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -572,6 +573,7 @@ pub struct ExplanationOfBenefitRelated {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitRelated {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -592,18 +594,18 @@ impl Default for ExplanationOfBenefitRelated {
 impl Complex for ExplanationOfBenefitRelated {
     const NAME: &'static str = "ExplanationOfBenefitRelated";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "claim" => r.opt(&mut self.claim)?,
-            "relationship" => r.opt(&mut self.relationship)?,
-            "reference" => r.opt(&mut self.reference)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "claim" => r.opt(&mut self.claim),
+            "relationship" => r.opt(&mut self.relationship),
+            "reference" => r.opt(&mut self.reference),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -670,6 +672,7 @@ pub struct ExplanationOfBenefitPayee {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitPayee {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -689,17 +692,17 @@ impl Default for ExplanationOfBenefitPayee {
 impl Complex for ExplanationOfBenefitPayee {
     const NAME: &'static str = "ExplanationOfBenefitPayee";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "party" => r.opt(&mut self.party)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "party" => r.opt(&mut self.party),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -767,6 +770,7 @@ pub struct ExplanationOfBenefitCareTeam {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitCareTeam {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -798,22 +802,22 @@ impl ExplanationOfBenefitCareTeam {
 impl Complex for ExplanationOfBenefitCareTeam {
     const NAME: &'static str = "ExplanationOfBenefitCareTeam";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "provider" => r.req(&mut self.provider)?,
-            "responsible" => r.prim_opt(&mut self.responsible, Kind::Boolean)?,
-            "_responsible" => r.prim_opt_ext(&mut self.responsible)?,
-            "role" => r.opt(&mut self.role)?,
-            "qualification" => r.opt(&mut self.qualification)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "provider" => r.req(&mut self.provider),
+            "responsible" => r.prim_opt(&mut self.responsible, Kind::Boolean),
+            "_responsible" => r.prim_opt_ext(&mut self.responsible),
+            "role" => r.opt(&mut self.role),
+            "qualification" => r.opt(&mut self.qualification),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -906,6 +910,7 @@ pub struct ExplanationOfBenefitSupportingInfo {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitSupportingInfo {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -938,15 +943,15 @@ impl ExplanationOfBenefitSupportingInfo {
 impl Complex for ExplanationOfBenefitSupportingInfo {
     const NAME: &'static str = "ExplanationOfBenefitSupportingInfo";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "category" => r.req(&mut self.category)?,
-            "code" => r.opt(&mut self.code)?,
-            "reason" => r.opt(&mut self.reason)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "category" => r.req(&mut self.category),
+            "code" => r.opt(&mut self.code),
+            "reason" => r.opt(&mut self.reason),
             _ => {
                 if ExplanationOfBenefitSupportingInfoTiming::read_choice(
                     &mut self.timing,
@@ -964,8 +969,8 @@ impl Complex for ExplanationOfBenefitSupportingInfo {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1053,7 +1058,7 @@ impl ExplanationOfBenefitSupportingInfoTiming {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "timingDate" => {
                 r.choice_prim(
                     slot,
@@ -1063,7 +1068,7 @@ impl ExplanationOfBenefitSupportingInfoTiming {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_timingDate" => {
                 r.choice_prim_ext(
@@ -1073,12 +1078,12 @@ impl ExplanationOfBenefitSupportingInfoTiming {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "timingPeriod" => r.choice(slot, Self::Period)?,
+            "timingPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitSupportingInfoTiming {
@@ -1122,7 +1127,7 @@ impl ExplanationOfBenefitSupportingInfoValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -1132,7 +1137,7 @@ impl ExplanationOfBenefitSupportingInfoValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -1142,7 +1147,7 @@ impl ExplanationOfBenefitSupportingInfoValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -1153,7 +1158,7 @@ impl ExplanationOfBenefitSupportingInfoValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1163,14 +1168,14 @@ impl ExplanationOfBenefitSupportingInfoValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitSupportingInfoValue {
@@ -1221,6 +1226,7 @@ pub struct ExplanationOfBenefitDiagnosis {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitDiagnosis {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1252,15 +1258,15 @@ impl ExplanationOfBenefitDiagnosis {
 impl Complex for ExplanationOfBenefitDiagnosis {
     const NAME: &'static str = "ExplanationOfBenefitDiagnosis";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "type" => r.list(&mut self.r#type)?,
-            "onAdmission" => r.opt(&mut self.on_admission)?,
-            "packageCode" => r.opt(&mut self.package_code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "type" => r.list(&mut self.r#type),
+            "onAdmission" => r.opt(&mut self.on_admission),
+            "packageCode" => r.opt(&mut self.package_code),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.diagnosis,
@@ -1274,8 +1280,8 @@ impl Complex for ExplanationOfBenefitDiagnosis {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1359,12 +1365,12 @@ impl ExplanationOfBenefitDiagnosisDiagnosis {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "diagnosisReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "diagnosisReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitDiagnosisDiagnosis {
@@ -1409,6 +1415,7 @@ pub struct ExplanationOfBenefitProcedure {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitProcedure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1440,16 +1447,16 @@ impl ExplanationOfBenefitProcedure {
 impl Complex for ExplanationOfBenefitProcedure {
     const NAME: &'static str = "ExplanationOfBenefitProcedure";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "type" => r.list(&mut self.r#type)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "udi" => r.list(&mut self.udi)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "type" => r.list(&mut self.r#type),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "udi" => r.list(&mut self.udi),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.procedure,
@@ -1463,8 +1470,8 @@ impl Complex for ExplanationOfBenefitProcedure {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1548,12 +1555,12 @@ impl ExplanationOfBenefitProcedureProcedure {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "procedureCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "procedureReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "procedureCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "procedureReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitProcedureProcedure {
@@ -1594,6 +1601,7 @@ pub struct ExplanationOfBenefitInsurance {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitInsurance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1620,20 +1628,20 @@ impl ExplanationOfBenefitInsurance {
 impl Complex for ExplanationOfBenefitInsurance {
     const NAME: &'static str = "ExplanationOfBenefitInsurance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "focal" => r.prim_req(&mut self.focal, Kind::Boolean)?,
-            "_focal" => r.prim_req_ext(&mut self.focal)?,
-            "coverage" => r.req(&mut self.coverage)?,
-            "preAuthRef" => r.prim_list(&mut self.pre_auth_ref, Kind::String)?,
-            "_preAuthRef" => r.prim_list_ext(&mut self.pre_auth_ref)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "focal" => r.prim_req(&mut self.focal, Kind::Boolean),
+            "_focal" => r.prim_req_ext(&mut self.focal),
+            "coverage" => r.req(&mut self.coverage),
+            "preAuthRef" => r.prim_list(&mut self.pre_auth_ref, Kind::String),
+            "_preAuthRef" => r.prim_list_ext(&mut self.pre_auth_ref),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1711,6 +1719,7 @@ pub struct ExplanationOfBenefitAccident {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitAccident {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1731,13 +1740,13 @@ impl Default for ExplanationOfBenefitAccident {
 impl Complex for ExplanationOfBenefitAccident {
     const NAME: &'static str = "ExplanationOfBenefitAccident";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "date" => r.prim_opt(&mut self.date, Kind::Date)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "type" => r.opt(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "date" => r.prim_opt(&mut self.date, Kind::Date),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "type" => r.opt(&mut self.r#type),
             _ => {
                 if ExplanationOfBenefitAccidentLocation::read_choice(
                     &mut self.location,
@@ -1748,8 +1757,8 @@ impl Complex for ExplanationOfBenefitAccident {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1815,12 +1824,12 @@ impl ExplanationOfBenefitAccidentLocation {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "locationAddress" => r.choice(slot, Self::Address)?,
-            "locationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "locationAddress" => r.choice(slot, Self::Address),
+            "locationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitAccidentLocation {
@@ -1901,6 +1910,7 @@ pub struct ExplanationOfBenefitItem {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1950,46 +1960,46 @@ impl ExplanationOfBenefitItem {
 impl Complex for ExplanationOfBenefitItem {
     const NAME: &'static str = "ExplanationOfBenefitItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
             "careTeamSequence" => {
-                r.prim_list(&mut self.care_team_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.care_team_sequence, Kind::PositiveInt)
             }
-            "_careTeamSequence" => r.prim_list_ext(&mut self.care_team_sequence)?,
+            "_careTeamSequence" => r.prim_list_ext(&mut self.care_team_sequence),
             "diagnosisSequence" => {
-                r.prim_list(&mut self.diagnosis_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.diagnosis_sequence, Kind::PositiveInt)
             }
-            "_diagnosisSequence" => r.prim_list_ext(&mut self.diagnosis_sequence)?,
+            "_diagnosisSequence" => r.prim_list_ext(&mut self.diagnosis_sequence),
             "procedureSequence" => {
-                r.prim_list(&mut self.procedure_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.procedure_sequence, Kind::PositiveInt)
             }
-            "_procedureSequence" => r.prim_list_ext(&mut self.procedure_sequence)?,
+            "_procedureSequence" => r.prim_list_ext(&mut self.procedure_sequence),
             "informationSequence" => {
-                r.prim_list(&mut self.information_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.information_sequence, Kind::PositiveInt)
             }
-            "_informationSequence" => r.prim_list_ext(&mut self.information_sequence)?,
-            "revenue" => r.opt(&mut self.revenue)?,
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "udi" => r.list(&mut self.udi)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "subSite" => r.list(&mut self.sub_site)?,
-            "encounter" => r.list(&mut self.encounter)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "detail" => r.list(&mut self.detail)?,
+            "_informationSequence" => r.prim_list_ext(&mut self.information_sequence),
+            "revenue" => r.opt(&mut self.revenue),
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "udi" => r.list(&mut self.udi),
+            "bodySite" => r.opt(&mut self.body_site),
+            "subSite" => r.list(&mut self.sub_site),
+            "encounter" => r.list(&mut self.encounter),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 if ExplanationOfBenefitItemServiced::read_choice(
                     &mut self.serviced,
@@ -2007,8 +2017,8 @@ impl Complex for ExplanationOfBenefitItem {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2176,7 +2186,7 @@ impl ExplanationOfBenefitItemServiced {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "servicedDate" => {
                 r.choice_prim(
                     slot,
@@ -2186,7 +2196,7 @@ impl ExplanationOfBenefitItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_servicedDate" => {
                 r.choice_prim_ext(
@@ -2196,12 +2206,12 @@ impl ExplanationOfBenefitItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            "servicedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitItemServiced {
@@ -2241,13 +2251,13 @@ impl ExplanationOfBenefitItemLocation {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "locationAddress" => r.choice(slot, Self::Address)?,
-            "locationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "locationAddress" => r.choice(slot, Self::Address),
+            "locationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitItemLocation {
@@ -2292,6 +2302,7 @@ pub struct ExplanationOfBenefitItemAdjudication {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitItemAdjudication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2318,20 +2329,20 @@ impl ExplanationOfBenefitItemAdjudication {
 impl Complex for ExplanationOfBenefitItemAdjudication {
     const NAME: &'static str = "ExplanationOfBenefitItemAdjudication";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.req(&mut self.category)?,
-            "reason" => r.opt(&mut self.reason)?,
-            "amount" => r.opt(&mut self.amount)?,
-            "value" => r.prim_opt(&mut self.value, Kind::Decimal)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.req(&mut self.category),
+            "reason" => r.opt(&mut self.reason),
+            "amount" => r.opt(&mut self.amount),
+            "value" => r.prim_opt(&mut self.value, Kind::Decimal),
+            "_value" => r.prim_opt_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2432,6 +2443,7 @@ pub struct ExplanationOfBenefitItemDetail {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitItemDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2472,32 +2484,32 @@ impl ExplanationOfBenefitItemDetail {
 impl Complex for ExplanationOfBenefitItemDetail {
     const NAME: &'static str = "ExplanationOfBenefitItemDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "revenue" => r.opt(&mut self.revenue)?,
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "udi" => r.list(&mut self.udi)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "subDetail" => r.list(&mut self.sub_detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "revenue" => r.opt(&mut self.revenue),
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "udi" => r.list(&mut self.udi),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "subDetail" => r.list(&mut self.sub_detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2644,6 +2656,7 @@ pub struct ExplanationOfBenefitItemDetailSubDetail {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitItemDetailSubDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2683,31 +2696,31 @@ impl ExplanationOfBenefitItemDetailSubDetail {
 impl Complex for ExplanationOfBenefitItemDetailSubDetail {
     const NAME: &'static str = "ExplanationOfBenefitItemDetailSubDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_req_ext(&mut self.sequence)?,
-            "revenue" => r.opt(&mut self.revenue)?,
-            "category" => r.opt(&mut self.category)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "udi" => r.list(&mut self.udi)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_req(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_req_ext(&mut self.sequence),
+            "revenue" => r.opt(&mut self.revenue),
+            "category" => r.opt(&mut self.category),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "udi" => r.list(&mut self.udi),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2859,6 +2872,7 @@ pub struct ExplanationOfBenefitAddItem {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitAddItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2899,35 +2913,33 @@ impl ExplanationOfBenefitAddItem {
 impl Complex for ExplanationOfBenefitAddItem {
     const NAME: &'static str = "ExplanationOfBenefitAddItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "itemSequence" => r.prim_list(&mut self.item_sequence, Kind::PositiveInt)?,
-            "_itemSequence" => r.prim_list_ext(&mut self.item_sequence)?,
-            "detailSequence" => {
-                r.prim_list(&mut self.detail_sequence, Kind::PositiveInt)?
-            }
-            "_detailSequence" => r.prim_list_ext(&mut self.detail_sequence)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "itemSequence" => r.prim_list(&mut self.item_sequence, Kind::PositiveInt),
+            "_itemSequence" => r.prim_list_ext(&mut self.item_sequence),
+            "detailSequence" => r.prim_list(&mut self.detail_sequence, Kind::PositiveInt),
+            "_detailSequence" => r.prim_list_ext(&mut self.detail_sequence),
             "subDetailSequence" => {
-                r.prim_list(&mut self.sub_detail_sequence, Kind::PositiveInt)?
+                r.prim_list(&mut self.sub_detail_sequence, Kind::PositiveInt)
             }
-            "_subDetailSequence" => r.prim_list_ext(&mut self.sub_detail_sequence)?,
-            "provider" => r.list(&mut self.provider)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "programCode" => r.list(&mut self.program_code)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "subSite" => r.list(&mut self.sub_site)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "detail" => r.list(&mut self.detail)?,
+            "_subDetailSequence" => r.prim_list_ext(&mut self.sub_detail_sequence),
+            "provider" => r.list(&mut self.provider),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "programCode" => r.list(&mut self.program_code),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "bodySite" => r.opt(&mut self.body_site),
+            "subSite" => r.list(&mut self.sub_site),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "detail" => r.list(&mut self.detail),
             _ => {
                 if ExplanationOfBenefitAddItemServiced::read_choice(
                     &mut self.serviced,
@@ -2945,8 +2957,8 @@ impl Complex for ExplanationOfBenefitAddItem {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3089,7 +3101,7 @@ impl ExplanationOfBenefitAddItemServiced {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "servicedDate" => {
                 r.choice_prim(
                     slot,
@@ -3099,7 +3111,7 @@ impl ExplanationOfBenefitAddItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_servicedDate" => {
                 r.choice_prim_ext(
@@ -3109,12 +3121,12 @@ impl ExplanationOfBenefitAddItemServiced {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            "servicedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitAddItemServiced {
@@ -3154,13 +3166,13 @@ impl ExplanationOfBenefitAddItemLocation {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "locationAddress" => r.choice(slot, Self::Address)?,
-            "locationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "locationAddress" => r.choice(slot, Self::Address),
+            "locationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitAddItemLocation {
@@ -3215,6 +3227,7 @@ pub struct ExplanationOfBenefitAddItemDetail {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitAddItemDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3246,26 +3259,26 @@ impl ExplanationOfBenefitAddItemDetail {
 impl Complex for ExplanationOfBenefitAddItemDetail {
     const NAME: &'static str = "ExplanationOfBenefitAddItemDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
-            "subDetail" => r.list(&mut self.sub_detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
+            "subDetail" => r.list(&mut self.sub_detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3377,6 +3390,7 @@ pub struct ExplanationOfBenefitAddItemDetailSubDetail {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitAddItemDetailSubDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3407,25 +3421,25 @@ impl ExplanationOfBenefitAddItemDetailSubDetail {
 impl Complex for ExplanationOfBenefitAddItemDetailSubDetail {
     const NAME: &'static str = "ExplanationOfBenefitAddItemDetailSubDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "productOrService" => r.req(&mut self.product_or_service)?,
-            "modifier" => r.list(&mut self.modifier)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "unitPrice" => r.opt(&mut self.unit_price)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "net" => r.opt(&mut self.net)?,
-            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt)?,
-            "_noteNumber" => r.prim_list_ext(&mut self.note_number)?,
-            "adjudication" => r.list(&mut self.adjudication)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "productOrService" => r.req(&mut self.product_or_service),
+            "modifier" => r.list(&mut self.modifier),
+            "quantity" => r.opt(&mut self.quantity),
+            "unitPrice" => r.opt(&mut self.unit_price),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "net" => r.opt(&mut self.net),
+            "noteNumber" => r.prim_list(&mut self.note_number, Kind::PositiveInt),
+            "_noteNumber" => r.prim_list_ext(&mut self.note_number),
+            "adjudication" => r.list(&mut self.adjudication),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3520,6 +3534,7 @@ pub struct ExplanationOfBenefitTotal {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitTotal {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3545,17 +3560,17 @@ impl ExplanationOfBenefitTotal {
 impl Complex for ExplanationOfBenefitTotal {
     const NAME: &'static str = "ExplanationOfBenefitTotal";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.req(&mut self.category)?,
-            "amount" => r.req(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.req(&mut self.category),
+            "amount" => r.req(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3634,6 +3649,7 @@ pub struct ExplanationOfBenefitPayment {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitPayment {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3657,22 +3673,22 @@ impl Default for ExplanationOfBenefitPayment {
 impl Complex for ExplanationOfBenefitPayment {
     const NAME: &'static str = "ExplanationOfBenefitPayment";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "adjustment" => r.opt(&mut self.adjustment)?,
-            "adjustmentReason" => r.opt(&mut self.adjustment_reason)?,
-            "date" => r.prim_opt(&mut self.date, Kind::Date)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "amount" => r.opt(&mut self.amount)?,
-            "identifier" => r.opt(&mut self.identifier)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "adjustment" => r.opt(&mut self.adjustment),
+            "adjustmentReason" => r.opt(&mut self.adjustment_reason),
+            "date" => r.prim_opt(&mut self.date, Kind::Date),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "amount" => r.opt(&mut self.amount),
+            "identifier" => r.opt(&mut self.identifier),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3756,6 +3772,7 @@ pub struct ExplanationOfBenefitProcessNote {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitProcessNote {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3777,22 +3794,22 @@ impl Default for ExplanationOfBenefitProcessNote {
 impl Complex for ExplanationOfBenefitProcessNote {
     const NAME: &'static str = "ExplanationOfBenefitProcessNote";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "number" => r.prim_opt(&mut self.number, Kind::PositiveInt)?,
-            "_number" => r.prim_opt_ext(&mut self.number)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "language" => r.opt(&mut self.language)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "number" => r.prim_opt(&mut self.number, Kind::PositiveInt),
+            "_number" => r.prim_opt_ext(&mut self.number),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "language" => r.opt(&mut self.language),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -3875,6 +3892,7 @@ pub struct ExplanationOfBenefitBenefitBalance {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitBenefitBalance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -3905,26 +3923,26 @@ impl ExplanationOfBenefitBenefitBalance {
 impl Complex for ExplanationOfBenefitBenefitBalance {
     const NAME: &'static str = "ExplanationOfBenefitBenefitBalance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.req(&mut self.category)?,
-            "excluded" => r.prim_opt(&mut self.excluded, Kind::Boolean)?,
-            "_excluded" => r.prim_opt_ext(&mut self.excluded)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "network" => r.opt(&mut self.network)?,
-            "unit" => r.opt(&mut self.unit)?,
-            "term" => r.opt(&mut self.term)?,
-            "financial" => r.list(&mut self.financial)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.req(&mut self.category),
+            "excluded" => r.prim_opt(&mut self.excluded, Kind::Boolean),
+            "_excluded" => r.prim_opt_ext(&mut self.excluded),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "network" => r.opt(&mut self.network),
+            "unit" => r.opt(&mut self.unit),
+            "term" => r.opt(&mut self.term),
+            "financial" => r.list(&mut self.financial),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -4021,6 +4039,7 @@ pub struct ExplanationOfBenefitBenefitBalanceFinancial {
     pub unknown: Unknown,
 }
 impl Blank for ExplanationOfBenefitBenefitBalanceFinancial {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -4046,11 +4065,11 @@ impl ExplanationOfBenefitBenefitBalanceFinancial {
 impl Complex for ExplanationOfBenefitBenefitBalanceFinancial {
     const NAME: &'static str = "ExplanationOfBenefitBenefitBalanceFinancial";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
             _ => {
                 if ExplanationOfBenefitBenefitBalanceFinancialAllowed::read_choice(
                     &mut self.allowed,
@@ -4068,8 +4087,8 @@ impl Complex for ExplanationOfBenefitBenefitBalanceFinancial {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -4142,7 +4161,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "allowedUnsignedInt" => {
                 r.choice_prim(
                     slot,
@@ -4152,7 +4171,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_allowedUnsignedInt" => {
                 r.choice_prim_ext(
@@ -4162,7 +4181,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "allowedString" => {
                 r.choice_prim(
@@ -4173,7 +4192,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_allowedString" => {
                 r.choice_prim_ext(
@@ -4183,12 +4202,12 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "allowedMoney" => r.choice(slot, Self::Money)?,
+            "allowedMoney" => r.choice(slot, Self::Money),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
@@ -4230,7 +4249,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialUsed {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "usedUnsignedInt" => {
                 r.choice_prim(
                     slot,
@@ -4240,7 +4259,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialUsed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_usedUnsignedInt" => {
                 r.choice_prim_ext(
@@ -4250,12 +4269,12 @@ impl ExplanationOfBenefitBenefitBalanceFinancialUsed {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
-            "usedMoney" => r.choice(slot, Self::Money)?,
+            "usedMoney" => r.choice(slot, Self::Money),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExplanationOfBenefitBenefitBalanceFinancialUsed {

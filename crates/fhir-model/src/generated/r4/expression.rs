@@ -29,6 +29,7 @@ pub struct Expression {
     pub unknown: Unknown,
 }
 impl Blank for Expression {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -55,24 +56,24 @@ impl Expression {
 impl Complex for Expression {
     const NAME: &'static str = "Expression";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "name" => r.prim_opt(&mut self.name, Kind::Id)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "language" => r.prim_req(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_req_ext(&mut self.language)?,
-            "expression" => r.prim_opt(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_opt_ext(&mut self.expression)?,
-            "reference" => r.prim_opt(&mut self.reference, Kind::Uri)?,
-            "_reference" => r.prim_opt_ext(&mut self.reference)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "name" => r.prim_opt(&mut self.name, Kind::Id),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "language" => r.prim_req(&mut self.language, Kind::Code),
+            "_language" => r.prim_req_ext(&mut self.language),
+            "expression" => r.prim_opt(&mut self.expression, Kind::String),
+            "_expression" => r.prim_opt_ext(&mut self.expression),
+            "reference" => r.prim_opt(&mut self.reference, Kind::Uri),
+            "_reference" => r.prim_opt_ext(&mut self.reference),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -23,6 +23,7 @@ pub struct Extension {
     pub unknown: Unknown,
 }
 impl Blank for Extension {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -46,18 +47,18 @@ impl Extension {
 impl Complex for Extension {
     const NAME: &'static str = "Extension";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "url" => r.attr_req(&mut self.url)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "url" => r.attr_req(&mut self.url),
             _ => {
                 if ExtensionValue::read_choice(&mut self.value, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -215,7 +216,7 @@ impl ExtensionValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -225,7 +226,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_valueBase64Binary" => {
                 r.choice_prim_ext(
@@ -235,7 +236,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -246,7 +247,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -256,7 +257,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueCanonical" => {
                 r.choice_prim(
@@ -267,7 +268,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_valueCanonical" => {
                 r.choice_prim_ext(
@@ -277,7 +278,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "valueCode" => {
                 r.choice_prim(
@@ -288,7 +289,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_valueCode" => {
                 r.choice_prim_ext(
@@ -298,7 +299,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -309,7 +310,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -319,7 +320,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -330,7 +331,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -340,7 +341,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -351,7 +352,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -361,7 +362,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueId" => {
                 r.choice_prim(
@@ -372,7 +373,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_valueId" => {
                 r.choice_prim_ext(
@@ -382,7 +383,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "valueInstant" => {
                 r.choice_prim(
@@ -393,7 +394,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_valueInstant" => {
                 r.choice_prim_ext(
@@ -403,7 +404,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -414,7 +415,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -424,7 +425,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueMarkdown" => {
                 r.choice_prim(
@@ -435,7 +436,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_valueMarkdown" => {
                 r.choice_prim_ext(
@@ -445,7 +446,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "valueOid" => {
                 r.choice_prim(
@@ -456,7 +457,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_valueOid" => {
                 r.choice_prim_ext(
@@ -466,7 +467,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "valuePositiveInt" => {
                 r.choice_prim(
@@ -477,7 +478,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_valuePositiveInt" => {
                 r.choice_prim_ext(
@@ -487,7 +488,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -498,7 +499,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -508,7 +509,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -519,7 +520,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -529,7 +530,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueUnsignedInt" => {
                 r.choice_prim(
@@ -540,7 +541,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_valueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -550,7 +551,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -561,7 +562,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -571,7 +572,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "valueUrl" => {
                 r.choice_prim(
@@ -582,7 +583,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_valueUrl" => {
                 r.choice_prim_ext(
@@ -592,7 +593,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "valueUuid" => {
                 r.choice_prim(
@@ -603,7 +604,7 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_valueUuid" => {
                 r.choice_prim_ext(
@@ -613,42 +614,42 @@ impl ExtensionValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "valueAddress" => r.choice(slot, Self::Address)?,
-            "valueAge" => r.choice(slot, Self::Age)?,
-            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "valueCount" => r.choice(slot, Self::Count)?,
-            "valueDistance" => r.choice(slot, Self::Distance)?,
-            "valueDuration" => r.choice(slot, Self::Duration)?,
-            "valueHumanName" => r.choice(slot, Self::HumanName)?,
-            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
-            "valueMoney" => r.choice(slot, Self::Money)?,
-            "valuePeriod" => r.choice(slot, Self::Period)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueRatio" => r.choice(slot, Self::Ratio)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
-            "valueSampledData" => r.choice(slot, Self::SampledData)?,
-            "valueSignature" => r.choice(slot, Self::Signature)?,
-            "valueTiming" => r.choice(slot, Self::Timing)?,
-            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "valueContributor" => r.choice(slot, Self::Contributor)?,
-            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "valueExpression" => r.choice(slot, Self::Expression)?,
-            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
-            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "valueDosage" => r.choice(slot, Self::Dosage)?,
-            "valueMeta" => r.choice(slot, Self::Meta)?,
+            "valueAddress" => r.choice(slot, Self::Address),
+            "valueAge" => r.choice(slot, Self::Age),
+            "valueAnnotation" => r.choice(slot, Self::Annotation),
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint),
+            "valueCount" => r.choice(slot, Self::Count),
+            "valueDistance" => r.choice(slot, Self::Distance),
+            "valueDuration" => r.choice(slot, Self::Duration),
+            "valueHumanName" => r.choice(slot, Self::HumanName),
+            "valueIdentifier" => r.choice(slot, Self::Identifier),
+            "valueMoney" => r.choice(slot, Self::Money),
+            "valuePeriod" => r.choice(slot, Self::Period),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueRatio" => r.choice(slot, Self::Ratio),
+            "valueReference" => r.choice(slot, Self::Reference),
+            "valueSampledData" => r.choice(slot, Self::SampledData),
+            "valueSignature" => r.choice(slot, Self::Signature),
+            "valueTiming" => r.choice(slot, Self::Timing),
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail),
+            "valueContributor" => r.choice(slot, Self::Contributor),
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "valueExpression" => r.choice(slot, Self::Expression),
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition),
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "valueUsageContext" => r.choice(slot, Self::UsageContext),
+            "valueDosage" => r.choice(slot, Self::Dosage),
+            "valueMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ExtensionValue {

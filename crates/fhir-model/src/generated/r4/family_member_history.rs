@@ -67,6 +67,7 @@ pub struct FamilyMemberHistory {
     pub unknown: Unknown,
 }
 impl Blank for FamilyMemberHistory {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -119,44 +120,42 @@ impl Complex for FamilyMemberHistory {
     const NAME: &'static str = "FamilyMemberHistory";
     const RESOURCE_TYPE: Option<&'static str> = Some("FamilyMemberHistory");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("FamilyMemberHistory")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("FamilyMemberHistory"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "dataAbsentReason" => r.opt(&mut self.data_absent_reason)?,
-            "patient" => r.req(&mut self.patient)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "relationship" => r.req(&mut self.relationship)?,
-            "sex" => r.opt(&mut self.sex)?,
-            "estimatedAge" => r.prim_opt(&mut self.estimated_age, Kind::Boolean)?,
-            "_estimatedAge" => r.prim_opt_ext(&mut self.estimated_age)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "note" => r.list(&mut self.note)?,
-            "condition" => r.list(&mut self.condition)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "dataAbsentReason" => r.opt(&mut self.data_absent_reason),
+            "patient" => r.req(&mut self.patient),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "relationship" => r.req(&mut self.relationship),
+            "sex" => r.opt(&mut self.sex),
+            "estimatedAge" => r.prim_opt(&mut self.estimated_age, Kind::Boolean),
+            "_estimatedAge" => r.prim_opt_ext(&mut self.estimated_age),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "note" => r.list(&mut self.note),
+            "condition" => r.list(&mut self.condition),
             _ => {
                 if FamilyMemberHistoryBorn::read_choice(&mut self.born, key, r)? {
                     return Ok(true);
@@ -173,8 +172,8 @@ impl Complex for FamilyMemberHistory {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -347,8 +346,8 @@ impl FamilyMemberHistoryBorn {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "bornPeriod" => r.choice(slot, Self::Period)?,
+        let read = match key {
+            "bornPeriod" => r.choice(slot, Self::Period),
             "bornDate" => {
                 r.choice_prim(
                     slot,
@@ -358,7 +357,7 @@ impl FamilyMemberHistoryBorn {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_bornDate" => {
                 r.choice_prim_ext(
@@ -368,7 +367,7 @@ impl FamilyMemberHistoryBorn {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "bornString" => {
                 r.choice_prim(
@@ -379,7 +378,7 @@ impl FamilyMemberHistoryBorn {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_bornString" => {
                 r.choice_prim_ext(
@@ -389,11 +388,11 @@ impl FamilyMemberHistoryBorn {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for FamilyMemberHistoryBorn {
@@ -435,9 +434,9 @@ impl FamilyMemberHistoryAge {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "ageAge" => r.choice(slot, Self::Age)?,
-            "ageRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "ageAge" => r.choice(slot, Self::Age),
+            "ageRange" => r.choice(slot, Self::Range),
             "ageString" => {
                 r.choice_prim(
                     slot,
@@ -447,7 +446,7 @@ impl FamilyMemberHistoryAge {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_ageString" => {
                 r.choice_prim_ext(
@@ -457,11 +456,11 @@ impl FamilyMemberHistoryAge {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for FamilyMemberHistoryAge {
@@ -507,7 +506,7 @@ impl FamilyMemberHistoryDeceased {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "deceasedBoolean" => {
                 r.choice_prim(
                     slot,
@@ -517,7 +516,7 @@ impl FamilyMemberHistoryDeceased {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_deceasedBoolean" => {
                 r.choice_prim_ext(
@@ -527,10 +526,10 @@ impl FamilyMemberHistoryDeceased {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
-            "deceasedAge" => r.choice(slot, Self::Age)?,
-            "deceasedRange" => r.choice(slot, Self::Range)?,
+            "deceasedAge" => r.choice(slot, Self::Age),
+            "deceasedRange" => r.choice(slot, Self::Range),
             "deceasedDate" => {
                 r.choice_prim(
                     slot,
@@ -540,7 +539,7 @@ impl FamilyMemberHistoryDeceased {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_deceasedDate" => {
                 r.choice_prim_ext(
@@ -550,7 +549,7 @@ impl FamilyMemberHistoryDeceased {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "deceasedString" => {
                 r.choice_prim(
@@ -561,7 +560,7 @@ impl FamilyMemberHistoryDeceased {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_deceasedString" => {
                 r.choice_prim_ext(
@@ -571,11 +570,11 @@ impl FamilyMemberHistoryDeceased {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for FamilyMemberHistoryDeceased {
@@ -626,6 +625,7 @@ pub struct FamilyMemberHistoryCondition {
     pub unknown: Unknown,
 }
 impl Blank for FamilyMemberHistoryCondition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -653,17 +653,17 @@ impl FamilyMemberHistoryCondition {
 impl Complex for FamilyMemberHistoryCondition {
     const NAME: &'static str = "FamilyMemberHistoryCondition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "outcome" => r.opt(&mut self.outcome)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "outcome" => r.opt(&mut self.outcome),
             "contributedToDeath" => {
-                r.prim_opt(&mut self.contributed_to_death, Kind::Boolean)?
+                r.prim_opt(&mut self.contributed_to_death, Kind::Boolean)
             }
-            "_contributedToDeath" => r.prim_opt_ext(&mut self.contributed_to_death)?,
-            "note" => r.list(&mut self.note)?,
+            "_contributedToDeath" => r.prim_opt_ext(&mut self.contributed_to_death),
+            "note" => r.list(&mut self.note),
             _ => {
                 if FamilyMemberHistoryConditionOnset::read_choice(
                     &mut self.onset,
@@ -674,8 +674,8 @@ impl Complex for FamilyMemberHistoryCondition {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -763,10 +763,10 @@ impl FamilyMemberHistoryConditionOnset {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "onsetAge" => r.choice(slot, Self::Age)?,
-            "onsetRange" => r.choice(slot, Self::Range)?,
-            "onsetPeriod" => r.choice(slot, Self::Period)?,
+        let read = match key {
+            "onsetAge" => r.choice(slot, Self::Age),
+            "onsetRange" => r.choice(slot, Self::Range),
+            "onsetPeriod" => r.choice(slot, Self::Period),
             "onsetString" => {
                 r.choice_prim(
                     slot,
@@ -776,7 +776,7 @@ impl FamilyMemberHistoryConditionOnset {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_onsetString" => {
                 r.choice_prim_ext(
@@ -786,11 +786,11 @@ impl FamilyMemberHistoryConditionOnset {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for FamilyMemberHistoryConditionOnset {

@@ -63,6 +63,7 @@ pub struct Goal {
     pub unknown: Unknown,
 }
 impl Blank for Goal {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -113,45 +114,45 @@ impl Complex for Goal {
     const NAME: &'static str = "Goal";
     const RESOURCE_TYPE: Option<&'static str> = Some("Goal");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Goal")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "lifecycleStatus" => r.prim_req(&mut self.lifecycle_status, Kind::Code)?,
-            "_lifecycleStatus" => r.prim_req_ext(&mut self.lifecycle_status)?,
-            "achievementStatus" => r.opt(&mut self.achievement_status)?,
-            "category" => r.list(&mut self.category)?,
-            "priority" => r.opt(&mut self.priority)?,
-            "description" => r.req(&mut self.description)?,
-            "subject" => r.req(&mut self.subject)?,
-            "target" => r.list(&mut self.target)?,
-            "statusDate" => r.prim_opt(&mut self.status_date, Kind::Date)?,
-            "_statusDate" => r.prim_opt_ext(&mut self.status_date)?,
-            "statusReason" => r.prim_opt(&mut self.status_reason, Kind::String)?,
-            "_statusReason" => r.prim_opt_ext(&mut self.status_reason)?,
-            "expressedBy" => r.opt(&mut self.expressed_by)?,
-            "addresses" => r.list(&mut self.addresses)?,
-            "note" => r.list(&mut self.note)?,
-            "outcomeCode" => r.list(&mut self.outcome_code)?,
-            "outcomeReference" => r.list(&mut self.outcome_reference)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Goal"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "lifecycleStatus" => r.prim_req(&mut self.lifecycle_status, Kind::Code),
+            "_lifecycleStatus" => r.prim_req_ext(&mut self.lifecycle_status),
+            "achievementStatus" => r.opt(&mut self.achievement_status),
+            "category" => r.list(&mut self.category),
+            "priority" => r.opt(&mut self.priority),
+            "description" => r.req(&mut self.description),
+            "subject" => r.req(&mut self.subject),
+            "target" => r.list(&mut self.target),
+            "statusDate" => r.prim_opt(&mut self.status_date, Kind::Date),
+            "_statusDate" => r.prim_opt_ext(&mut self.status_date),
+            "statusReason" => r.prim_opt(&mut self.status_reason, Kind::String),
+            "_statusReason" => r.prim_opt_ext(&mut self.status_reason),
+            "expressedBy" => r.opt(&mut self.expressed_by),
+            "addresses" => r.list(&mut self.addresses),
+            "note" => r.list(&mut self.note),
+            "outcomeCode" => r.list(&mut self.outcome_code),
+            "outcomeReference" => r.list(&mut self.outcome_reference),
             _ => {
                 if GoalStart::read_choice(&mut self.start, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -309,7 +310,7 @@ impl GoalStart {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "startDate" => {
                 r.choice_prim(
                     slot,
@@ -319,7 +320,7 @@ impl GoalStart {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_startDate" => {
                 r.choice_prim_ext(
@@ -329,12 +330,12 @@ impl GoalStart {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "startCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "startCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for GoalStart {
@@ -375,6 +376,7 @@ pub struct GoalTarget {
     pub unknown: Unknown,
 }
 impl Blank for GoalTarget {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -395,11 +397,11 @@ impl Default for GoalTarget {
 impl Complex for GoalTarget {
     const NAME: &'static str = "GoalTarget";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "measure" => r.opt(&mut self.measure)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "measure" => r.opt(&mut self.measure),
             _ => {
                 if GoalTargetDetail::read_choice(&mut self.detail, key, r)? {
                     return Ok(true);
@@ -409,8 +411,8 @@ impl Complex for GoalTarget {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -485,10 +487,10 @@ impl GoalTargetDetail {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "detailQuantity" => r.choice(slot, Self::Quantity)?,
-            "detailRange" => r.choice(slot, Self::Range)?,
-            "detailCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "detailQuantity" => r.choice(slot, Self::Quantity),
+            "detailRange" => r.choice(slot, Self::Range),
+            "detailCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             "detailString" => {
                 r.choice_prim(
                     slot,
@@ -498,7 +500,7 @@ impl GoalTargetDetail {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_detailString" => {
                 r.choice_prim_ext(
@@ -508,7 +510,7 @@ impl GoalTargetDetail {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "detailBoolean" => {
                 r.choice_prim(
@@ -519,7 +521,7 @@ impl GoalTargetDetail {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_detailBoolean" => {
                 r.choice_prim_ext(
@@ -529,7 +531,7 @@ impl GoalTargetDetail {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "detailInteger" => {
                 r.choice_prim(
@@ -540,7 +542,7 @@ impl GoalTargetDetail {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_detailInteger" => {
                 r.choice_prim_ext(
@@ -550,12 +552,12 @@ impl GoalTargetDetail {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
-            "detailRatio" => r.choice(slot, Self::Ratio)?,
+            "detailRatio" => r.choice(slot, Self::Ratio),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for GoalTargetDetail {
@@ -603,7 +605,7 @@ impl GoalTargetDue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "dueDate" => {
                 r.choice_prim(
                     slot,
@@ -613,7 +615,7 @@ impl GoalTargetDue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_dueDate" => {
                 r.choice_prim_ext(
@@ -623,12 +625,12 @@ impl GoalTargetDue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
-            "dueDuration" => r.choice(slot, Self::Duration)?,
+            "dueDuration" => r.choice(slot, Self::Duration),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for GoalTargetDue {

@@ -61,6 +61,7 @@ pub struct GraphDefinition {
     pub unknown: Unknown,
 }
 impl Blank for GraphDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -110,50 +111,50 @@ impl Complex for GraphDefinition {
     const NAME: &'static str = "GraphDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("GraphDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("GraphDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "start" => r.prim_req(&mut self.start, Kind::Code)?,
-            "_start" => r.prim_req_ext(&mut self.start)?,
-            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_opt_ext(&mut self.profile)?,
-            "link" => r.list(&mut self.link)?,
+        let read = match key {
+            "resourceType" => r.resource_type("GraphDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "start" => r.prim_req(&mut self.start, Kind::Code),
+            "_start" => r.prim_req_ext(&mut self.start),
+            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_opt_ext(&mut self.profile),
+            "link" => r.list(&mut self.link),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -315,6 +316,7 @@ pub struct GraphDefinitionLink {
     pub unknown: Unknown,
 }
 impl Blank for GraphDefinitionLink {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -338,26 +340,26 @@ impl Default for GraphDefinitionLink {
 impl Complex for GraphDefinitionLink {
     const NAME: &'static str = "GraphDefinitionLink";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "path" => r.prim_opt(&mut self.path, Kind::String)?,
-            "_path" => r.prim_opt_ext(&mut self.path)?,
-            "sliceName" => r.prim_opt(&mut self.slice_name, Kind::String)?,
-            "_sliceName" => r.prim_opt_ext(&mut self.slice_name)?,
-            "min" => r.prim_opt(&mut self.min, Kind::Integer)?,
-            "_min" => r.prim_opt_ext(&mut self.min)?,
-            "max" => r.prim_opt(&mut self.max, Kind::String)?,
-            "_max" => r.prim_opt_ext(&mut self.max)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "target" => r.list(&mut self.target)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "path" => r.prim_opt(&mut self.path, Kind::String),
+            "_path" => r.prim_opt_ext(&mut self.path),
+            "sliceName" => r.prim_opt(&mut self.slice_name, Kind::String),
+            "_sliceName" => r.prim_opt_ext(&mut self.slice_name),
+            "min" => r.prim_opt(&mut self.min, Kind::Integer),
+            "_min" => r.prim_opt_ext(&mut self.min),
+            "max" => r.prim_opt(&mut self.max, Kind::String),
+            "_max" => r.prim_opt_ext(&mut self.max),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "target" => r.list(&mut self.target),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -443,6 +445,7 @@ pub struct GraphDefinitionLinkTarget {
     pub unknown: Unknown,
 }
 impl Blank for GraphDefinitionLinkTarget {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -470,23 +473,23 @@ impl GraphDefinitionLinkTarget {
 impl Complex for GraphDefinitionLinkTarget {
     const NAME: &'static str = "GraphDefinitionLinkTarget";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "params" => r.prim_opt(&mut self.params, Kind::String)?,
-            "_params" => r.prim_opt_ext(&mut self.params)?,
-            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_opt_ext(&mut self.profile)?,
-            "compartment" => r.list(&mut self.compartment)?,
-            "link" => r.list(&mut self.link)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "params" => r.prim_opt(&mut self.params, Kind::String),
+            "_params" => r.prim_opt_ext(&mut self.params),
+            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_opt_ext(&mut self.profile),
+            "compartment" => r.list(&mut self.compartment),
+            "link" => r.list(&mut self.link),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -574,6 +577,7 @@ pub struct GraphDefinitionLinkTargetCompartment {
     pub unknown: Unknown,
 }
 impl Blank for GraphDefinitionLinkTargetCompartment {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -607,25 +611,25 @@ impl GraphDefinitionLinkTargetCompartment {
 impl Complex for GraphDefinitionLinkTargetCompartment {
     const NAME: &'static str = "GraphDefinitionLinkTargetCompartment";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "use" => r.prim_req(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_req_ext(&mut self.r#use)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "rule" => r.prim_req(&mut self.rule, Kind::Code)?,
-            "_rule" => r.prim_req_ext(&mut self.rule)?,
-            "expression" => r.prim_opt(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_opt_ext(&mut self.expression)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "use" => r.prim_req(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_req_ext(&mut self.r#use),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "rule" => r.prim_req(&mut self.rule, Kind::Code),
+            "_rule" => r.prim_req_ext(&mut self.rule),
+            "expression" => r.prim_opt(&mut self.expression, Kind::String),
+            "_expression" => r.prim_opt_ext(&mut self.expression),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

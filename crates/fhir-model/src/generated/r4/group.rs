@@ -51,6 +51,7 @@ pub struct Group {
     pub unknown: Unknown,
 }
 impl Blank for Group {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -93,39 +94,39 @@ impl Complex for Group {
     const NAME: &'static str = "Group";
     const RESOURCE_TYPE: Option<&'static str> = Some("Group");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Group")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "actual" => r.prim_req(&mut self.actual, Kind::Boolean)?,
-            "_actual" => r.prim_req_ext(&mut self.actual)?,
-            "code" => r.opt(&mut self.code)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "quantity" => r.prim_opt(&mut self.quantity, Kind::UnsignedInt)?,
-            "_quantity" => r.prim_opt_ext(&mut self.quantity)?,
-            "managingEntity" => r.opt(&mut self.managing_entity)?,
-            "characteristic" => r.list(&mut self.characteristic)?,
-            "member" => r.list(&mut self.member)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Group"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "actual" => r.prim_req(&mut self.actual, Kind::Boolean),
+            "_actual" => r.prim_req_ext(&mut self.actual),
+            "code" => r.opt(&mut self.code),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "quantity" => r.prim_opt(&mut self.quantity, Kind::UnsignedInt),
+            "_quantity" => r.prim_opt_ext(&mut self.quantity),
+            "managingEntity" => r.opt(&mut self.managing_entity),
+            "characteristic" => r.list(&mut self.characteristic),
+            "member" => r.list(&mut self.member),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -257,6 +258,7 @@ pub struct GroupCharacteristic {
     pub unknown: Unknown,
 }
 impl Blank for GroupCharacteristic {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -289,14 +291,14 @@ impl GroupCharacteristic {
 impl Complex for GroupCharacteristic {
     const NAME: &'static str = "GroupCharacteristic";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "exclude" => r.prim_req(&mut self.exclude, Kind::Boolean)?,
-            "_exclude" => r.prim_req_ext(&mut self.exclude)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "exclude" => r.prim_req(&mut self.exclude, Kind::Boolean),
+            "_exclude" => r.prim_req_ext(&mut self.exclude),
+            "period" => r.opt(&mut self.period),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -306,8 +308,8 @@ impl Complex for GroupCharacteristic {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -395,8 +397,8 @@ impl GroupCharacteristicValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -406,7 +408,7 @@ impl GroupCharacteristicValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -416,14 +418,14 @@ impl GroupCharacteristicValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for GroupCharacteristicValue {
@@ -470,6 +472,7 @@ pub struct GroupMember {
     pub unknown: Unknown,
 }
 impl Blank for GroupMember {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -495,19 +498,19 @@ impl GroupMember {
 impl Complex for GroupMember {
     const NAME: &'static str = "GroupMember";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "entity" => r.req(&mut self.entity)?,
-            "period" => r.opt(&mut self.period)?,
-            "inactive" => r.prim_opt(&mut self.inactive, Kind::Boolean)?,
-            "_inactive" => r.prim_opt_ext(&mut self.inactive)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "entity" => r.req(&mut self.entity),
+            "period" => r.opt(&mut self.period),
+            "inactive" => r.prim_opt(&mut self.inactive, Kind::Boolean),
+            "_inactive" => r.prim_opt_ext(&mut self.inactive),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -61,6 +61,7 @@ pub struct GuidanceResponse {
     pub unknown: Unknown,
 }
 impl Blank for GuidanceResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -108,37 +109,37 @@ impl Complex for GuidanceResponse {
     const NAME: &'static str = "GuidanceResponse";
     const RESOURCE_TYPE: Option<&'static str> = Some("GuidanceResponse");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("GuidanceResponse")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "requestIdentifier" => r.opt(&mut self.request_identifier)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
+        let read = match key {
+            "resourceType" => r.resource_type("GuidanceResponse"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "requestIdentifier" => r.opt(&mut self.request_identifier),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
             "occurrenceDateTime" => {
-                r.prim_opt(&mut self.occurrence_date_time, Kind::DateTime)?
+                r.prim_opt(&mut self.occurrence_date_time, Kind::DateTime)
             }
-            "_occurrenceDateTime" => r.prim_opt_ext(&mut self.occurrence_date_time)?,
-            "performer" => r.opt(&mut self.performer)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "note" => r.list(&mut self.note)?,
-            "evaluationMessage" => r.list(&mut self.evaluation_message)?,
-            "outputParameters" => r.opt(&mut self.output_parameters)?,
-            "result" => r.opt(&mut self.result)?,
-            "dataRequirement" => r.list(&mut self.data_requirement)?,
+            "_occurrenceDateTime" => r.prim_opt_ext(&mut self.occurrence_date_time),
+            "performer" => r.opt(&mut self.performer),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "note" => r.list(&mut self.note),
+            "evaluationMessage" => r.list(&mut self.evaluation_message),
+            "outputParameters" => r.opt(&mut self.output_parameters),
+            "result" => r.opt(&mut self.result),
+            "dataRequirement" => r.list(&mut self.data_requirement),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.module,
@@ -148,8 +149,8 @@ impl Complex for GuidanceResponse {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -306,7 +307,7 @@ impl GuidanceResponseModule {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "moduleUri" => {
                 r.choice_prim(
                     slot,
@@ -316,7 +317,7 @@ impl GuidanceResponseModule {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_moduleUri" => {
                 r.choice_prim_ext(
@@ -326,7 +327,7 @@ impl GuidanceResponseModule {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "moduleCanonical" => {
                 r.choice_prim(
@@ -337,7 +338,7 @@ impl GuidanceResponseModule {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_moduleCanonical" => {
                 r.choice_prim_ext(
@@ -347,12 +348,12 @@ impl GuidanceResponseModule {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
-            "moduleCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "moduleCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for GuidanceResponseModule {

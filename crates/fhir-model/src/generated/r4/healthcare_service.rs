@@ -79,6 +79,7 @@ pub struct HealthcareService {
     pub unknown: Unknown,
 }
 impl Blank for HealthcareService {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -126,60 +127,60 @@ impl Complex for HealthcareService {
     const NAME: &'static str = "HealthcareService";
     const RESOURCE_TYPE: Option<&'static str> = Some("HealthcareService");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("HealthcareService")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "providedBy" => r.opt(&mut self.provided_by)?,
-            "category" => r.list(&mut self.category)?,
-            "type" => r.list(&mut self.r#type)?,
-            "specialty" => r.list(&mut self.specialty)?,
-            "location" => r.list(&mut self.location)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "extraDetails" => r.prim_opt(&mut self.extra_details, Kind::Markdown)?,
-            "_extraDetails" => r.prim_opt_ext(&mut self.extra_details)?,
-            "photo" => r.opt(&mut self.photo)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "coverageArea" => r.list(&mut self.coverage_area)?,
-            "serviceProvisionCode" => r.list(&mut self.service_provision_code)?,
-            "eligibility" => r.list(&mut self.eligibility)?,
-            "program" => r.list(&mut self.program)?,
-            "characteristic" => r.list(&mut self.characteristic)?,
-            "communication" => r.list(&mut self.communication)?,
-            "referralMethod" => r.list(&mut self.referral_method)?,
+        let read = match key {
+            "resourceType" => r.resource_type("HealthcareService"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "providedBy" => r.opt(&mut self.provided_by),
+            "category" => r.list(&mut self.category),
+            "type" => r.list(&mut self.r#type),
+            "specialty" => r.list(&mut self.specialty),
+            "location" => r.list(&mut self.location),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "extraDetails" => r.prim_opt(&mut self.extra_details, Kind::Markdown),
+            "_extraDetails" => r.prim_opt_ext(&mut self.extra_details),
+            "photo" => r.opt(&mut self.photo),
+            "telecom" => r.list(&mut self.telecom),
+            "coverageArea" => r.list(&mut self.coverage_area),
+            "serviceProvisionCode" => r.list(&mut self.service_provision_code),
+            "eligibility" => r.list(&mut self.eligibility),
+            "program" => r.list(&mut self.program),
+            "characteristic" => r.list(&mut self.characteristic),
+            "communication" => r.list(&mut self.communication),
+            "referralMethod" => r.list(&mut self.referral_method),
             "appointmentRequired" => {
-                r.prim_opt(&mut self.appointment_required, Kind::Boolean)?
+                r.prim_opt(&mut self.appointment_required, Kind::Boolean)
             }
-            "_appointmentRequired" => r.prim_opt_ext(&mut self.appointment_required)?,
-            "availableTime" => r.list(&mut self.available_time)?,
-            "notAvailable" => r.list(&mut self.not_available)?,
+            "_appointmentRequired" => r.prim_opt_ext(&mut self.appointment_required),
+            "availableTime" => r.list(&mut self.available_time),
+            "notAvailable" => r.list(&mut self.not_available),
             "availabilityExceptions" => {
-                r.prim_opt(&mut self.availability_exceptions, Kind::String)?
+                r.prim_opt(&mut self.availability_exceptions, Kind::String)
             }
             "_availabilityExceptions" => {
-                r.prim_opt_ext(&mut self.availability_exceptions)?
+                r.prim_opt_ext(&mut self.availability_exceptions)
             }
-            "endpoint" => r.list(&mut self.endpoint)?,
+            "endpoint" => r.list(&mut self.endpoint),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -370,6 +371,7 @@ pub struct HealthcareServiceEligibility {
     pub unknown: Unknown,
 }
 impl Blank for HealthcareServiceEligibility {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -389,18 +391,18 @@ impl Default for HealthcareServiceEligibility {
 impl Complex for HealthcareServiceEligibility {
     const NAME: &'static str = "HealthcareServiceEligibility";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::Markdown)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "comment" => r.prim_opt(&mut self.comment, Kind::Markdown),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -466,6 +468,7 @@ pub struct HealthcareServiceAvailableTime {
     pub unknown: Unknown,
 }
 impl Blank for HealthcareServiceAvailableTime {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -487,25 +490,25 @@ impl Default for HealthcareServiceAvailableTime {
 impl Complex for HealthcareServiceAvailableTime {
     const NAME: &'static str = "HealthcareServiceAvailableTime";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "daysOfWeek" => r.prim_list(&mut self.days_of_week, Kind::Code)?,
-            "_daysOfWeek" => r.prim_list_ext(&mut self.days_of_week)?,
-            "allDay" => r.prim_opt(&mut self.all_day, Kind::Boolean)?,
-            "_allDay" => r.prim_opt_ext(&mut self.all_day)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "daysOfWeek" => r.prim_list(&mut self.days_of_week, Kind::Code),
+            "_daysOfWeek" => r.prim_list_ext(&mut self.days_of_week),
+            "allDay" => r.prim_opt(&mut self.all_day, Kind::Boolean),
+            "_allDay" => r.prim_opt_ext(&mut self.all_day),
             "availableStartTime" => {
-                r.prim_opt(&mut self.available_start_time, Kind::Time)?
+                r.prim_opt(&mut self.available_start_time, Kind::Time)
             }
-            "_availableStartTime" => r.prim_opt_ext(&mut self.available_start_time)?,
-            "availableEndTime" => r.prim_opt(&mut self.available_end_time, Kind::Time)?,
-            "_availableEndTime" => r.prim_opt_ext(&mut self.available_end_time)?,
+            "_availableStartTime" => r.prim_opt_ext(&mut self.available_start_time),
+            "availableEndTime" => r.prim_opt(&mut self.available_end_time, Kind::Time),
+            "_availableEndTime" => r.prim_opt_ext(&mut self.available_end_time),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -580,6 +583,7 @@ pub struct HealthcareServiceNotAvailable {
     pub unknown: Unknown,
 }
 impl Blank for HealthcareServiceNotAvailable {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -604,18 +608,18 @@ impl HealthcareServiceNotAvailable {
 impl Complex for HealthcareServiceNotAvailable {
     const NAME: &'static str = "HealthcareServiceNotAvailable";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_req(&mut self.description, Kind::String)?,
-            "_description" => r.prim_req_ext(&mut self.description)?,
-            "during" => r.opt(&mut self.during)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_req(&mut self.description, Kind::String),
+            "_description" => r.prim_req_ext(&mut self.description),
+            "during" => r.opt(&mut self.during),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -33,6 +33,7 @@ pub struct HumanName {
     pub unknown: Unknown,
 }
 impl Blank for HumanName {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -56,27 +57,27 @@ impl Default for HumanName {
 impl Complex for HumanName {
     const NAME: &'static str = "HumanName";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "use" => r.prim_opt(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_opt_ext(&mut self.r#use)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "family" => r.prim_opt(&mut self.family, Kind::String)?,
-            "_family" => r.prim_opt_ext(&mut self.family)?,
-            "given" => r.prim_list(&mut self.given, Kind::String)?,
-            "_given" => r.prim_list_ext(&mut self.given)?,
-            "prefix" => r.prim_list(&mut self.prefix, Kind::String)?,
-            "_prefix" => r.prim_list_ext(&mut self.prefix)?,
-            "suffix" => r.prim_list(&mut self.suffix, Kind::String)?,
-            "_suffix" => r.prim_list_ext(&mut self.suffix)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "use" => r.prim_opt(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_opt_ext(&mut self.r#use),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "family" => r.prim_opt(&mut self.family, Kind::String),
+            "_family" => r.prim_opt_ext(&mut self.family),
+            "given" => r.prim_list(&mut self.given, Kind::String),
+            "_given" => r.prim_list_ext(&mut self.given),
+            "prefix" => r.prim_list(&mut self.prefix, Kind::String),
+            "_prefix" => r.prim_list_ext(&mut self.prefix),
+            "suffix" => r.prim_list(&mut self.suffix, Kind::String),
+            "_suffix" => r.prim_list_ext(&mut self.suffix),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

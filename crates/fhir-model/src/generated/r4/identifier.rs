@@ -31,6 +31,7 @@ pub struct Identifier {
     pub unknown: Unknown,
 }
 impl Blank for Identifier {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -53,23 +54,23 @@ impl Default for Identifier {
 impl Complex for Identifier {
     const NAME: &'static str = "Identifier";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "use" => r.prim_opt(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_opt_ext(&mut self.r#use)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "system" => r.prim_opt(&mut self.system, Kind::Uri)?,
-            "_system" => r.prim_opt_ext(&mut self.system)?,
-            "value" => r.prim_opt(&mut self.value, Kind::String)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
-            "period" => r.opt(&mut self.period)?,
-            "assigner" => r.opt(&mut self.assigner)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "use" => r.prim_opt(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_opt_ext(&mut self.r#use),
+            "type" => r.opt(&mut self.r#type),
+            "system" => r.prim_opt(&mut self.system, Kind::Uri),
+            "_system" => r.prim_opt_ext(&mut self.system),
+            "value" => r.prim_opt(&mut self.value, Kind::String),
+            "_value" => r.prim_opt_ext(&mut self.value),
+            "period" => r.opt(&mut self.period),
+            "assigner" => r.opt(&mut self.assigner),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

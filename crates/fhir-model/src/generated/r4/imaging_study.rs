@@ -71,6 +71,7 @@ pub struct ImagingStudy {
     pub unknown: Unknown,
 }
 impl Blank for ImagingStudy {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -123,53 +124,51 @@ impl Complex for ImagingStudy {
     const NAME: &'static str = "ImagingStudy";
     const RESOURCE_TYPE: Option<&'static str> = Some("ImagingStudy");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ImagingStudy")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "modality" => r.list(&mut self.modality)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "started" => r.prim_opt(&mut self.started, Kind::DateTime)?,
-            "_started" => r.prim_opt_ext(&mut self.started)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "referrer" => r.opt(&mut self.referrer)?,
-            "interpreter" => r.list(&mut self.interpreter)?,
-            "endpoint" => r.list(&mut self.endpoint)?,
-            "numberOfSeries" => {
-                r.prim_opt(&mut self.number_of_series, Kind::UnsignedInt)?
-            }
-            "_numberOfSeries" => r.prim_opt_ext(&mut self.number_of_series)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ImagingStudy"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "modality" => r.list(&mut self.modality),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "started" => r.prim_opt(&mut self.started, Kind::DateTime),
+            "_started" => r.prim_opt_ext(&mut self.started),
+            "basedOn" => r.list(&mut self.based_on),
+            "referrer" => r.opt(&mut self.referrer),
+            "interpreter" => r.list(&mut self.interpreter),
+            "endpoint" => r.list(&mut self.endpoint),
+            "numberOfSeries" => r.prim_opt(&mut self.number_of_series, Kind::UnsignedInt),
+            "_numberOfSeries" => r.prim_opt_ext(&mut self.number_of_series),
             "numberOfInstances" => {
-                r.prim_opt(&mut self.number_of_instances, Kind::UnsignedInt)?
+                r.prim_opt(&mut self.number_of_instances, Kind::UnsignedInt)
             }
-            "_numberOfInstances" => r.prim_opt_ext(&mut self.number_of_instances)?,
-            "procedureReference" => r.opt(&mut self.procedure_reference)?,
-            "procedureCode" => r.list(&mut self.procedure_code)?,
-            "location" => r.opt(&mut self.location)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "note" => r.list(&mut self.note)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "series" => r.list(&mut self.series)?,
+            "_numberOfInstances" => r.prim_opt_ext(&mut self.number_of_instances),
+            "procedureReference" => r.opt(&mut self.procedure_reference),
+            "procedureCode" => r.list(&mut self.procedure_code),
+            "location" => r.opt(&mut self.location),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "note" => r.list(&mut self.note),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "series" => r.list(&mut self.series),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -363,6 +362,7 @@ pub struct ImagingStudySeries {
     pub unknown: Unknown,
 }
 impl Blank for ImagingStudySeries {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -398,34 +398,34 @@ impl ImagingStudySeries {
 impl Complex for ImagingStudySeries {
     const NAME: &'static str = "ImagingStudySeries";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "uid" => r.prim_req(&mut self.uid, Kind::Id)?,
-            "_uid" => r.prim_req_ext(&mut self.uid)?,
-            "number" => r.prim_opt(&mut self.number, Kind::UnsignedInt)?,
-            "_number" => r.prim_opt_ext(&mut self.number)?,
-            "modality" => r.req(&mut self.modality)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "uid" => r.prim_req(&mut self.uid, Kind::Id),
+            "_uid" => r.prim_req_ext(&mut self.uid),
+            "number" => r.prim_opt(&mut self.number, Kind::UnsignedInt),
+            "_number" => r.prim_opt_ext(&mut self.number),
+            "modality" => r.req(&mut self.modality),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
             "numberOfInstances" => {
-                r.prim_opt(&mut self.number_of_instances, Kind::UnsignedInt)?
+                r.prim_opt(&mut self.number_of_instances, Kind::UnsignedInt)
             }
-            "_numberOfInstances" => r.prim_opt_ext(&mut self.number_of_instances)?,
-            "endpoint" => r.list(&mut self.endpoint)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "laterality" => r.opt(&mut self.laterality)?,
-            "specimen" => r.list(&mut self.specimen)?,
-            "started" => r.prim_opt(&mut self.started, Kind::DateTime)?,
-            "_started" => r.prim_opt_ext(&mut self.started)?,
-            "performer" => r.list(&mut self.performer)?,
-            "instance" => r.list(&mut self.instance)?,
+            "_numberOfInstances" => r.prim_opt_ext(&mut self.number_of_instances),
+            "endpoint" => r.list(&mut self.endpoint),
+            "bodySite" => r.opt(&mut self.body_site),
+            "laterality" => r.opt(&mut self.laterality),
+            "specimen" => r.list(&mut self.specimen),
+            "started" => r.prim_opt(&mut self.started, Kind::DateTime),
+            "_started" => r.prim_opt_ext(&mut self.started),
+            "performer" => r.list(&mut self.performer),
+            "instance" => r.list(&mut self.instance),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -541,6 +541,7 @@ pub struct ImagingStudySeriesPerformer {
     pub unknown: Unknown,
 }
 impl Blank for ImagingStudySeriesPerformer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -565,17 +566,17 @@ impl ImagingStudySeriesPerformer {
 impl Complex for ImagingStudySeriesPerformer {
     const NAME: &'static str = "ImagingStudySeriesPerformer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "function" => r.opt(&mut self.function)?,
-            "actor" => r.req(&mut self.actor)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "function" => r.opt(&mut self.function),
+            "actor" => r.req(&mut self.actor),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -647,6 +648,7 @@ pub struct ImagingStudySeriesInstance {
     pub unknown: Unknown,
 }
 impl Blank for ImagingStudySeriesInstance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -674,22 +676,22 @@ impl ImagingStudySeriesInstance {
 impl Complex for ImagingStudySeriesInstance {
     const NAME: &'static str = "ImagingStudySeriesInstance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "uid" => r.prim_req(&mut self.uid, Kind::Id)?,
-            "_uid" => r.prim_req_ext(&mut self.uid)?,
-            "sopClass" => r.req(&mut self.sop_class)?,
-            "number" => r.prim_opt(&mut self.number, Kind::UnsignedInt)?,
-            "_number" => r.prim_opt_ext(&mut self.number)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "uid" => r.prim_req(&mut self.uid, Kind::Id),
+            "_uid" => r.prim_req_ext(&mut self.uid),
+            "sopClass" => r.req(&mut self.sop_class),
+            "number" => r.prim_opt(&mut self.number, Kind::UnsignedInt),
+            "_number" => r.prim_opt_ext(&mut self.number),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

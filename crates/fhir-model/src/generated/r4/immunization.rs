@@ -87,6 +87,7 @@ pub struct Immunization {
     pub unknown: Unknown,
 }
 impl Blank for Immunization {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -151,52 +152,52 @@ impl Complex for Immunization {
     const NAME: &'static str = "Immunization";
     const RESOURCE_TYPE: Option<&'static str> = Some("Immunization");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Immunization")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "vaccineCode" => r.req(&mut self.vaccine_code)?,
-            "patient" => r.req(&mut self.patient)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "recorded" => r.prim_opt(&mut self.recorded, Kind::DateTime)?,
-            "_recorded" => r.prim_opt_ext(&mut self.recorded)?,
-            "primarySource" => r.prim_opt(&mut self.primary_source, Kind::Boolean)?,
-            "_primarySource" => r.prim_opt_ext(&mut self.primary_source)?,
-            "reportOrigin" => r.opt(&mut self.report_origin)?,
-            "location" => r.opt(&mut self.location)?,
-            "manufacturer" => r.opt(&mut self.manufacturer)?,
-            "lotNumber" => r.prim_opt(&mut self.lot_number, Kind::String)?,
-            "_lotNumber" => r.prim_opt_ext(&mut self.lot_number)?,
-            "expirationDate" => r.prim_opt(&mut self.expiration_date, Kind::Date)?,
-            "_expirationDate" => r.prim_opt_ext(&mut self.expiration_date)?,
-            "site" => r.opt(&mut self.site)?,
-            "route" => r.opt(&mut self.route)?,
-            "doseQuantity" => r.opt(&mut self.dose_quantity)?,
-            "performer" => r.list(&mut self.performer)?,
-            "note" => r.list(&mut self.note)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "isSubpotent" => r.prim_opt(&mut self.is_subpotent, Kind::Boolean)?,
-            "_isSubpotent" => r.prim_opt_ext(&mut self.is_subpotent)?,
-            "subpotentReason" => r.list(&mut self.subpotent_reason)?,
-            "education" => r.list(&mut self.education)?,
-            "programEligibility" => r.list(&mut self.program_eligibility)?,
-            "fundingSource" => r.opt(&mut self.funding_source)?,
-            "reaction" => r.list(&mut self.reaction)?,
-            "protocolApplied" => r.list(&mut self.protocol_applied)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Immunization"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "vaccineCode" => r.req(&mut self.vaccine_code),
+            "patient" => r.req(&mut self.patient),
+            "encounter" => r.opt(&mut self.encounter),
+            "recorded" => r.prim_opt(&mut self.recorded, Kind::DateTime),
+            "_recorded" => r.prim_opt_ext(&mut self.recorded),
+            "primarySource" => r.prim_opt(&mut self.primary_source, Kind::Boolean),
+            "_primarySource" => r.prim_opt_ext(&mut self.primary_source),
+            "reportOrigin" => r.opt(&mut self.report_origin),
+            "location" => r.opt(&mut self.location),
+            "manufacturer" => r.opt(&mut self.manufacturer),
+            "lotNumber" => r.prim_opt(&mut self.lot_number, Kind::String),
+            "_lotNumber" => r.prim_opt_ext(&mut self.lot_number),
+            "expirationDate" => r.prim_opt(&mut self.expiration_date, Kind::Date),
+            "_expirationDate" => r.prim_opt_ext(&mut self.expiration_date),
+            "site" => r.opt(&mut self.site),
+            "route" => r.opt(&mut self.route),
+            "doseQuantity" => r.opt(&mut self.dose_quantity),
+            "performer" => r.list(&mut self.performer),
+            "note" => r.list(&mut self.note),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "isSubpotent" => r.prim_opt(&mut self.is_subpotent, Kind::Boolean),
+            "_isSubpotent" => r.prim_opt_ext(&mut self.is_subpotent),
+            "subpotentReason" => r.list(&mut self.subpotent_reason),
+            "education" => r.list(&mut self.education),
+            "programEligibility" => r.list(&mut self.program_eligibility),
+            "fundingSource" => r.opt(&mut self.funding_source),
+            "reaction" => r.list(&mut self.reaction),
+            "protocolApplied" => r.list(&mut self.protocol_applied),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.occurrence,
@@ -206,8 +207,8 @@ impl Complex for Immunization {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -422,7 +423,7 @@ impl ImmunizationOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -432,7 +433,7 @@ impl ImmunizationOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -442,7 +443,7 @@ impl ImmunizationOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "occurrenceString" => {
                 r.choice_prim(
@@ -453,7 +454,7 @@ impl ImmunizationOccurrence {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_occurrenceString" => {
                 r.choice_prim_ext(
@@ -463,11 +464,11 @@ impl ImmunizationOccurrence {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImmunizationOccurrence {
@@ -508,6 +509,7 @@ pub struct ImmunizationPerformer {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationPerformer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -532,17 +534,17 @@ impl ImmunizationPerformer {
 impl Complex for ImmunizationPerformer {
     const NAME: &'static str = "ImmunizationPerformer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "function" => r.opt(&mut self.function)?,
-            "actor" => r.req(&mut self.actor)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "function" => r.opt(&mut self.function),
+            "actor" => r.req(&mut self.actor),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -614,6 +616,7 @@ pub struct ImmunizationEducation {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationEducation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -635,25 +638,23 @@ impl Default for ImmunizationEducation {
 impl Complex for ImmunizationEducation {
     const NAME: &'static str = "ImmunizationEducation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "documentType" => r.prim_opt(&mut self.document_type, Kind::String)?,
-            "_documentType" => r.prim_opt_ext(&mut self.document_type)?,
-            "reference" => r.prim_opt(&mut self.reference, Kind::Uri)?,
-            "_reference" => r.prim_opt_ext(&mut self.reference)?,
-            "publicationDate" => r.prim_opt(&mut self.publication_date, Kind::DateTime)?,
-            "_publicationDate" => r.prim_opt_ext(&mut self.publication_date)?,
-            "presentationDate" => {
-                r.prim_opt(&mut self.presentation_date, Kind::DateTime)?
-            }
-            "_presentationDate" => r.prim_opt_ext(&mut self.presentation_date)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "documentType" => r.prim_opt(&mut self.document_type, Kind::String),
+            "_documentType" => r.prim_opt_ext(&mut self.document_type),
+            "reference" => r.prim_opt(&mut self.reference, Kind::Uri),
+            "_reference" => r.prim_opt_ext(&mut self.reference),
+            "publicationDate" => r.prim_opt(&mut self.publication_date, Kind::DateTime),
+            "_publicationDate" => r.prim_opt_ext(&mut self.publication_date),
+            "presentationDate" => r.prim_opt(&mut self.presentation_date, Kind::DateTime),
+            "_presentationDate" => r.prim_opt_ext(&mut self.presentation_date),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -726,6 +727,7 @@ pub struct ImmunizationReaction {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationReaction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -746,20 +748,20 @@ impl Default for ImmunizationReaction {
 impl Complex for ImmunizationReaction {
     const NAME: &'static str = "ImmunizationReaction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "detail" => r.opt(&mut self.detail)?,
-            "reported" => r.prim_opt(&mut self.reported, Kind::Boolean)?,
-            "_reported" => r.prim_opt_ext(&mut self.reported)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "detail" => r.opt(&mut self.detail),
+            "reported" => r.prim_opt(&mut self.reported, Kind::Boolean),
+            "_reported" => r.prim_opt_ext(&mut self.reported),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -832,6 +834,7 @@ pub struct ImmunizationProtocolApplied {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationProtocolApplied {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -859,14 +862,14 @@ impl ImmunizationProtocolApplied {
 impl Complex for ImmunizationProtocolApplied {
     const NAME: &'static str = "ImmunizationProtocolApplied";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "series" => r.prim_opt(&mut self.series, Kind::String)?,
-            "_series" => r.prim_opt_ext(&mut self.series)?,
-            "authority" => r.opt(&mut self.authority)?,
-            "targetDisease" => r.list(&mut self.target_disease)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "series" => r.prim_opt(&mut self.series, Kind::String),
+            "_series" => r.prim_opt_ext(&mut self.series),
+            "authority" => r.opt(&mut self.authority),
+            "targetDisease" => r.list(&mut self.target_disease),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.dose_number,
@@ -887,8 +890,8 @@ impl Complex for ImmunizationProtocolApplied {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -969,7 +972,7 @@ impl ImmunizationProtocolAppliedDoseNumber {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "doseNumberPositiveInt" => {
                 r.choice_prim(
                     slot,
@@ -979,7 +982,7 @@ impl ImmunizationProtocolAppliedDoseNumber {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_doseNumberPositiveInt" => {
                 r.choice_prim_ext(
@@ -989,7 +992,7 @@ impl ImmunizationProtocolAppliedDoseNumber {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "doseNumberString" => {
                 r.choice_prim(
@@ -1000,7 +1003,7 @@ impl ImmunizationProtocolAppliedDoseNumber {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_doseNumberString" => {
                 r.choice_prim_ext(
@@ -1010,11 +1013,11 @@ impl ImmunizationProtocolAppliedDoseNumber {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImmunizationProtocolAppliedDoseNumber {
@@ -1054,7 +1057,7 @@ impl ImmunizationProtocolAppliedSeriesDoses {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "seriesDosesPositiveInt" => {
                 r.choice_prim(
                     slot,
@@ -1064,7 +1067,7 @@ impl ImmunizationProtocolAppliedSeriesDoses {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_seriesDosesPositiveInt" => {
                 r.choice_prim_ext(
@@ -1074,7 +1077,7 @@ impl ImmunizationProtocolAppliedSeriesDoses {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "seriesDosesString" => {
                 r.choice_prim(
@@ -1085,7 +1088,7 @@ impl ImmunizationProtocolAppliedSeriesDoses {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_seriesDosesString" => {
                 r.choice_prim_ext(
@@ -1095,11 +1098,11 @@ impl ImmunizationProtocolAppliedSeriesDoses {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImmunizationProtocolAppliedSeriesDoses {

@@ -57,6 +57,7 @@ pub struct ImmunizationEvaluation {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationEvaluation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -108,34 +109,34 @@ impl Complex for ImmunizationEvaluation {
     const NAME: &'static str = "ImmunizationEvaluation";
     const RESOURCE_TYPE: Option<&'static str> = Some("ImmunizationEvaluation");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ImmunizationEvaluation")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "patient" => r.req(&mut self.patient)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "authority" => r.opt(&mut self.authority)?,
-            "targetDisease" => r.req(&mut self.target_disease)?,
-            "immunizationEvent" => r.req(&mut self.immunization_event)?,
-            "doseStatus" => r.req(&mut self.dose_status)?,
-            "doseStatusReason" => r.list(&mut self.dose_status_reason)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "series" => r.prim_opt(&mut self.series, Kind::String)?,
-            "_series" => r.prim_opt_ext(&mut self.series)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ImmunizationEvaluation"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "patient" => r.req(&mut self.patient),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "authority" => r.opt(&mut self.authority),
+            "targetDisease" => r.req(&mut self.target_disease),
+            "immunizationEvent" => r.req(&mut self.immunization_event),
+            "doseStatus" => r.req(&mut self.dose_status),
+            "doseStatusReason" => r.list(&mut self.dose_status_reason),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "series" => r.prim_opt(&mut self.series, Kind::String),
+            "_series" => r.prim_opt_ext(&mut self.series),
             _ => {
                 if ImmunizationEvaluationDoseNumber::read_choice(
                     &mut self.dose_number,
@@ -153,8 +154,8 @@ impl Complex for ImmunizationEvaluation {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -306,7 +307,7 @@ impl ImmunizationEvaluationDoseNumber {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "doseNumberPositiveInt" => {
                 r.choice_prim(
                     slot,
@@ -316,7 +317,7 @@ impl ImmunizationEvaluationDoseNumber {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_doseNumberPositiveInt" => {
                 r.choice_prim_ext(
@@ -326,7 +327,7 @@ impl ImmunizationEvaluationDoseNumber {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "doseNumberString" => {
                 r.choice_prim(
@@ -337,7 +338,7 @@ impl ImmunizationEvaluationDoseNumber {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_doseNumberString" => {
                 r.choice_prim_ext(
@@ -347,11 +348,11 @@ impl ImmunizationEvaluationDoseNumber {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImmunizationEvaluationDoseNumber {
@@ -391,7 +392,7 @@ impl ImmunizationEvaluationSeriesDoses {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "seriesDosesPositiveInt" => {
                 r.choice_prim(
                     slot,
@@ -401,7 +402,7 @@ impl ImmunizationEvaluationSeriesDoses {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_seriesDosesPositiveInt" => {
                 r.choice_prim_ext(
@@ -411,7 +412,7 @@ impl ImmunizationEvaluationSeriesDoses {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "seriesDosesString" => {
                 r.choice_prim(
@@ -422,7 +423,7 @@ impl ImmunizationEvaluationSeriesDoses {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_seriesDosesString" => {
                 r.choice_prim_ext(
@@ -432,11 +433,11 @@ impl ImmunizationEvaluationSeriesDoses {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImmunizationEvaluationSeriesDoses {

@@ -41,6 +41,7 @@ pub struct ImmunizationRecommendation {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationRecommendation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -76,30 +77,30 @@ impl Complex for ImmunizationRecommendation {
     const NAME: &'static str = "ImmunizationRecommendation";
     const RESOURCE_TYPE: Option<&'static str> = Some("ImmunizationRecommendation");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ImmunizationRecommendation")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "patient" => r.req(&mut self.patient)?,
-            "date" => r.prim_req(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_req_ext(&mut self.date)?,
-            "authority" => r.opt(&mut self.authority)?,
-            "recommendation" => r.list(&mut self.recommendation)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ImmunizationRecommendation"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "patient" => r.req(&mut self.patient),
+            "date" => r.prim_req(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_req_ext(&mut self.date),
+            "authority" => r.opt(&mut self.authority),
+            "recommendation" => r.list(&mut self.recommendation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -229,6 +230,7 @@ pub struct ImmunizationRecommendationRecommendation {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationRecommendationRecommendation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -263,25 +265,25 @@ impl ImmunizationRecommendationRecommendation {
 impl Complex for ImmunizationRecommendationRecommendation {
     const NAME: &'static str = "ImmunizationRecommendationRecommendation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "vaccineCode" => r.list(&mut self.vaccine_code)?,
-            "targetDisease" => r.opt(&mut self.target_disease)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "vaccineCode" => r.list(&mut self.vaccine_code),
+            "targetDisease" => r.opt(&mut self.target_disease),
             "contraindicatedVaccineCode" => {
-                r.list(&mut self.contraindicated_vaccine_code)?
+                r.list(&mut self.contraindicated_vaccine_code)
             }
-            "forecastStatus" => r.req(&mut self.forecast_status)?,
-            "forecastReason" => r.list(&mut self.forecast_reason)?,
-            "dateCriterion" => r.list(&mut self.date_criterion)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "series" => r.prim_opt(&mut self.series, Kind::String)?,
-            "_series" => r.prim_opt_ext(&mut self.series)?,
-            "supportingImmunization" => r.list(&mut self.supporting_immunization)?,
+            "forecastStatus" => r.req(&mut self.forecast_status),
+            "forecastReason" => r.list(&mut self.forecast_reason),
+            "dateCriterion" => r.list(&mut self.date_criterion),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "series" => r.prim_opt(&mut self.series, Kind::String),
+            "_series" => r.prim_opt_ext(&mut self.series),
+            "supportingImmunization" => r.list(&mut self.supporting_immunization),
             "supportingPatientInformation" => {
-                r.list(&mut self.supporting_patient_information)?
+                r.list(&mut self.supporting_patient_information)
             }
             _ => {
                 if ImmunizationRecommendationRecommendationDoseNumber::read_choice(
@@ -300,8 +302,8 @@ impl Complex for ImmunizationRecommendationRecommendation {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -418,7 +420,7 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "doseNumberPositiveInt" => {
                 r.choice_prim(
                     slot,
@@ -428,7 +430,7 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_doseNumberPositiveInt" => {
                 r.choice_prim_ext(
@@ -438,7 +440,7 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "doseNumberString" => {
                 r.choice_prim(
@@ -449,7 +451,7 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_doseNumberString" => {
                 r.choice_prim_ext(
@@ -459,11 +461,11 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImmunizationRecommendationRecommendationDoseNumber {
@@ -503,7 +505,7 @@ impl ImmunizationRecommendationRecommendationSeriesDoses {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "seriesDosesPositiveInt" => {
                 r.choice_prim(
                     slot,
@@ -513,7 +515,7 @@ impl ImmunizationRecommendationRecommendationSeriesDoses {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_seriesDosesPositiveInt" => {
                 r.choice_prim_ext(
@@ -523,7 +525,7 @@ impl ImmunizationRecommendationRecommendationSeriesDoses {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "seriesDosesString" => {
                 r.choice_prim(
@@ -534,7 +536,7 @@ impl ImmunizationRecommendationRecommendationSeriesDoses {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_seriesDosesString" => {
                 r.choice_prim_ext(
@@ -544,11 +546,11 @@ impl ImmunizationRecommendationRecommendationSeriesDoses {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImmunizationRecommendationRecommendationSeriesDoses {
@@ -589,6 +591,7 @@ pub struct ImmunizationRecommendationRecommendationDateCriterion {
     pub unknown: Unknown,
 }
 impl Blank for ImmunizationRecommendationRecommendationDateCriterion {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -617,18 +620,18 @@ impl ImmunizationRecommendationRecommendationDateCriterion {
 impl Complex for ImmunizationRecommendationRecommendationDateCriterion {
     const NAME: &'static str = "ImmunizationRecommendationRecommendationDateCriterion";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "value" => r.prim_req(&mut self.value, Kind::DateTime)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "value" => r.prim_req(&mut self.value, Kind::DateTime),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -71,6 +71,7 @@ pub struct ImplementationGuide {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuide {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -128,57 +129,57 @@ impl Complex for ImplementationGuide {
     const NAME: &'static str = "ImplementationGuide";
     const RESOURCE_TYPE: Option<&'static str> = Some("ImplementationGuide");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ImplementationGuide")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "packageId" => r.prim_req(&mut self.package_id, Kind::Id)?,
-            "_packageId" => r.prim_req_ext(&mut self.package_id)?,
-            "license" => r.prim_opt(&mut self.license, Kind::Code)?,
-            "_license" => r.prim_opt_ext(&mut self.license)?,
-            "fhirVersion" => r.prim_list(&mut self.fhir_version, Kind::Code)?,
-            "_fhirVersion" => r.prim_list_ext(&mut self.fhir_version)?,
-            "dependsOn" => r.list(&mut self.depends_on)?,
-            "global" => r.list(&mut self.global)?,
-            "definition" => r.opt(&mut self.definition)?,
-            "manifest" => r.opt(&mut self.manifest)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ImplementationGuide"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "packageId" => r.prim_req(&mut self.package_id, Kind::Id),
+            "_packageId" => r.prim_req_ext(&mut self.package_id),
+            "license" => r.prim_opt(&mut self.license, Kind::Code),
+            "_license" => r.prim_opt_ext(&mut self.license),
+            "fhirVersion" => r.prim_list(&mut self.fhir_version, Kind::Code),
+            "_fhirVersion" => r.prim_list_ext(&mut self.fhir_version),
+            "dependsOn" => r.list(&mut self.depends_on),
+            "global" => r.list(&mut self.global),
+            "definition" => r.opt(&mut self.definition),
+            "manifest" => r.opt(&mut self.manifest),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -362,6 +363,7 @@ pub struct ImplementationGuideDependsOn {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideDependsOn {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -387,21 +389,21 @@ impl ImplementationGuideDependsOn {
 impl Complex for ImplementationGuideDependsOn {
     const NAME: &'static str = "ImplementationGuideDependsOn";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "uri" => r.prim_req(&mut self.uri, Kind::Canonical)?,
-            "_uri" => r.prim_req_ext(&mut self.uri)?,
-            "packageId" => r.prim_opt(&mut self.package_id, Kind::Id)?,
-            "_packageId" => r.prim_opt_ext(&mut self.package_id)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "uri" => r.prim_req(&mut self.uri, Kind::Canonical),
+            "_uri" => r.prim_req_ext(&mut self.uri),
+            "packageId" => r.prim_opt(&mut self.package_id, Kind::Id),
+            "_packageId" => r.prim_opt_ext(&mut self.package_id),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -474,6 +476,7 @@ pub struct ImplementationGuideGlobal {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideGlobal {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -502,19 +505,19 @@ impl ImplementationGuideGlobal {
 impl Complex for ImplementationGuideGlobal {
     const NAME: &'static str = "ImplementationGuideGlobal";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "profile" => r.prim_req(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_req_ext(&mut self.profile)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "profile" => r.prim_req(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_req_ext(&mut self.profile),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -591,6 +594,7 @@ pub struct ImplementationGuideDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -608,20 +612,20 @@ impl Blank for ImplementationGuideDefinition {
 impl Complex for ImplementationGuideDefinition {
     const NAME: &'static str = "ImplementationGuideDefinition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "grouping" => r.list(&mut self.grouping)?,
-            "resource" => r.list(&mut self.resource)?,
-            "page" => r.opt(&mut self.page)?,
-            "parameter" => r.list(&mut self.parameter)?,
-            "template" => r.list(&mut self.template)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "grouping" => r.list(&mut self.grouping),
+            "resource" => r.list(&mut self.resource),
+            "page" => r.opt(&mut self.page),
+            "parameter" => r.list(&mut self.parameter),
+            "template" => r.list(&mut self.template),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -703,6 +707,7 @@ pub struct ImplementationGuideDefinitionGrouping {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideDefinitionGrouping {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -727,19 +732,19 @@ impl ImplementationGuideDefinitionGrouping {
 impl Complex for ImplementationGuideDefinitionGrouping {
     const NAME: &'static str = "ImplementationGuideDefinitionGrouping";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -815,6 +820,7 @@ pub struct ImplementationGuideDefinitionResource {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideDefinitionResource {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -843,19 +849,19 @@ impl ImplementationGuideDefinitionResource {
 impl Complex for ImplementationGuideDefinitionResource {
     const NAME: &'static str = "ImplementationGuideDefinitionResource";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "reference" => r.req(&mut self.reference)?,
-            "fhirVersion" => r.prim_list(&mut self.fhir_version, Kind::Code)?,
-            "_fhirVersion" => r.prim_list_ext(&mut self.fhir_version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "groupingId" => r.prim_opt(&mut self.grouping_id, Kind::Id)?,
-            "_groupingId" => r.prim_opt_ext(&mut self.grouping_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "reference" => r.req(&mut self.reference),
+            "fhirVersion" => r.prim_list(&mut self.fhir_version, Kind::Code),
+            "_fhirVersion" => r.prim_list_ext(&mut self.fhir_version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "groupingId" => r.prim_opt(&mut self.grouping_id, Kind::Id),
+            "_groupingId" => r.prim_opt_ext(&mut self.grouping_id),
             _ => {
                 if ImplementationGuideDefinitionResourceExample::read_choice(
                     &mut self.example,
@@ -866,8 +872,8 @@ impl Complex for ImplementationGuideDefinitionResource {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -952,7 +958,7 @@ impl ImplementationGuideDefinitionResourceExample {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "exampleBoolean" => {
                 r.choice_prim(
                     slot,
@@ -962,7 +968,7 @@ impl ImplementationGuideDefinitionResourceExample {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_exampleBoolean" => {
                 r.choice_prim_ext(
@@ -972,7 +978,7 @@ impl ImplementationGuideDefinitionResourceExample {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "exampleCanonical" => {
                 r.choice_prim(
@@ -983,7 +989,7 @@ impl ImplementationGuideDefinitionResourceExample {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_exampleCanonical" => {
                 r.choice_prim_ext(
@@ -993,11 +999,11 @@ impl ImplementationGuideDefinitionResourceExample {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImplementationGuideDefinitionResourceExample {
@@ -1040,6 +1046,7 @@ pub struct ImplementationGuideDefinitionPage {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideDefinitionPage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1072,15 +1079,15 @@ impl ImplementationGuideDefinitionPage {
 impl Complex for ImplementationGuideDefinitionPage {
     const NAME: &'static str = "ImplementationGuideDefinitionPage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "title" => r.prim_req(&mut self.title, Kind::String)?,
-            "_title" => r.prim_req_ext(&mut self.title)?,
-            "generation" => r.prim_req(&mut self.generation, Kind::Code)?,
-            "_generation" => r.prim_req_ext(&mut self.generation)?,
-            "page" => r.list(&mut self.page)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "title" => r.prim_req(&mut self.title, Kind::String),
+            "_title" => r.prim_req_ext(&mut self.title),
+            "generation" => r.prim_req(&mut self.generation, Kind::Code),
+            "_generation" => r.prim_req_ext(&mut self.generation),
+            "page" => r.list(&mut self.page),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.name,
@@ -1094,8 +1101,8 @@ impl Complex for ImplementationGuideDefinitionPage {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1177,7 +1184,7 @@ impl ImplementationGuideDefinitionPageName {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "nameUrl" => {
                 r.choice_prim(
                     slot,
@@ -1187,7 +1194,7 @@ impl ImplementationGuideDefinitionPageName {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_nameUrl" => {
                 r.choice_prim_ext(
@@ -1197,12 +1204,12 @@ impl ImplementationGuideDefinitionPageName {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
-            "nameReference" => r.choice(slot, Self::Reference)?,
+            "nameReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImplementationGuideDefinitionPageName {
@@ -1241,6 +1248,7 @@ pub struct ImplementationGuideDefinitionParameter {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideDefinitionParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1269,19 +1277,19 @@ impl ImplementationGuideDefinitionParameter {
 impl Complex for ImplementationGuideDefinitionParameter {
     const NAME: &'static str = "ImplementationGuideDefinitionParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1354,6 +1362,7 @@ pub struct ImplementationGuideDefinitionTemplate {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideDefinitionTemplate {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1380,21 +1389,21 @@ impl ImplementationGuideDefinitionTemplate {
 impl Complex for ImplementationGuideDefinitionTemplate {
     const NAME: &'static str = "ImplementationGuideDefinitionTemplate";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "source" => r.prim_req(&mut self.source, Kind::String)?,
-            "_source" => r.prim_req_ext(&mut self.source)?,
-            "scope" => r.prim_opt(&mut self.scope, Kind::String)?,
-            "_scope" => r.prim_opt_ext(&mut self.scope)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "source" => r.prim_req(&mut self.source, Kind::String),
+            "_source" => r.prim_req_ext(&mut self.source),
+            "scope" => r.prim_opt(&mut self.scope, Kind::String),
+            "_scope" => r.prim_opt_ext(&mut self.scope),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1475,6 +1484,7 @@ pub struct ImplementationGuideManifest {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideManifest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1492,23 +1502,23 @@ impl Blank for ImplementationGuideManifest {
 impl Complex for ImplementationGuideManifest {
     const NAME: &'static str = "ImplementationGuideManifest";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "rendering" => r.prim_opt(&mut self.rendering, Kind::Url)?,
-            "_rendering" => r.prim_opt_ext(&mut self.rendering)?,
-            "resource" => r.list(&mut self.resource)?,
-            "page" => r.list(&mut self.page)?,
-            "image" => r.prim_list(&mut self.image, Kind::String)?,
-            "_image" => r.prim_list_ext(&mut self.image)?,
-            "other" => r.prim_list(&mut self.other, Kind::String)?,
-            "_other" => r.prim_list_ext(&mut self.other)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "rendering" => r.prim_opt(&mut self.rendering, Kind::Url),
+            "_rendering" => r.prim_opt_ext(&mut self.rendering),
+            "resource" => r.list(&mut self.resource),
+            "page" => r.list(&mut self.page),
+            "image" => r.prim_list(&mut self.image, Kind::String),
+            "_image" => r.prim_list_ext(&mut self.image),
+            "other" => r.prim_list(&mut self.other, Kind::String),
+            "_other" => r.prim_list_ext(&mut self.other),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1591,6 +1601,7 @@ pub struct ImplementationGuideManifestResource {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideManifestResource {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1616,13 +1627,13 @@ impl ImplementationGuideManifestResource {
 impl Complex for ImplementationGuideManifestResource {
     const NAME: &'static str = "ImplementationGuideManifestResource";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "reference" => r.req(&mut self.reference)?,
-            "relativePath" => r.prim_opt(&mut self.relative_path, Kind::Url)?,
-            "_relativePath" => r.prim_opt_ext(&mut self.relative_path)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "reference" => r.req(&mut self.reference),
+            "relativePath" => r.prim_opt(&mut self.relative_path, Kind::Url),
+            "_relativePath" => r.prim_opt_ext(&mut self.relative_path),
             _ => {
                 if ImplementationGuideManifestResourceExample::read_choice(
                     &mut self.example,
@@ -1633,8 +1644,8 @@ impl Complex for ImplementationGuideManifestResource {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1706,7 +1717,7 @@ impl ImplementationGuideManifestResourceExample {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "exampleBoolean" => {
                 r.choice_prim(
                     slot,
@@ -1716,7 +1727,7 @@ impl ImplementationGuideManifestResourceExample {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_exampleBoolean" => {
                 r.choice_prim_ext(
@@ -1726,7 +1737,7 @@ impl ImplementationGuideManifestResourceExample {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "exampleCanonical" => {
                 r.choice_prim(
@@ -1737,7 +1748,7 @@ impl ImplementationGuideManifestResourceExample {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_exampleCanonical" => {
                 r.choice_prim_ext(
@@ -1747,11 +1758,11 @@ impl ImplementationGuideManifestResourceExample {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ImplementationGuideManifestResourceExample {
@@ -1792,6 +1803,7 @@ pub struct ImplementationGuideManifestPage {
     pub unknown: Unknown,
 }
 impl Blank for ImplementationGuideManifestPage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1817,21 +1829,21 @@ impl ImplementationGuideManifestPage {
 impl Complex for ImplementationGuideManifestPage {
     const NAME: &'static str = "ImplementationGuideManifestPage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "anchor" => r.prim_list(&mut self.anchor, Kind::String)?,
-            "_anchor" => r.prim_list_ext(&mut self.anchor)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "anchor" => r.prim_list(&mut self.anchor, Kind::String),
+            "_anchor" => r.prim_list_ext(&mut self.anchor),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

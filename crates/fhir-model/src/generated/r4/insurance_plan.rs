@@ -59,6 +59,7 @@ pub struct InsurancePlan {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlan {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -96,41 +97,41 @@ impl Complex for InsurancePlan {
     const NAME: &'static str = "InsurancePlan";
     const RESOURCE_TYPE: Option<&'static str> = Some("InsurancePlan");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("InsurancePlan")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "type" => r.list(&mut self.r#type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "alias" => r.prim_list(&mut self.alias, Kind::String)?,
-            "_alias" => r.prim_list_ext(&mut self.alias)?,
-            "period" => r.opt(&mut self.period)?,
-            "ownedBy" => r.opt(&mut self.owned_by)?,
-            "administeredBy" => r.opt(&mut self.administered_by)?,
-            "coverageArea" => r.list(&mut self.coverage_area)?,
-            "contact" => r.list(&mut self.contact)?,
-            "endpoint" => r.list(&mut self.endpoint)?,
-            "network" => r.list(&mut self.network)?,
-            "coverage" => r.list(&mut self.coverage)?,
-            "plan" => r.list(&mut self.plan)?,
+        let read = match key {
+            "resourceType" => r.resource_type("InsurancePlan"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "type" => r.list(&mut self.r#type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "alias" => r.prim_list(&mut self.alias, Kind::String),
+            "_alias" => r.prim_list_ext(&mut self.alias),
+            "period" => r.opt(&mut self.period),
+            "ownedBy" => r.opt(&mut self.owned_by),
+            "administeredBy" => r.opt(&mut self.administered_by),
+            "coverageArea" => r.list(&mut self.coverage_area),
+            "contact" => r.list(&mut self.contact),
+            "endpoint" => r.list(&mut self.endpoint),
+            "network" => r.list(&mut self.network),
+            "coverage" => r.list(&mut self.coverage),
+            "plan" => r.list(&mut self.plan),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -271,6 +272,7 @@ pub struct InsurancePlanContact {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanContact {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -292,19 +294,19 @@ impl Default for InsurancePlanContact {
 impl Complex for InsurancePlanContact {
     const NAME: &'static str = "InsurancePlanContact";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "purpose" => r.opt(&mut self.purpose)?,
-            "name" => r.opt(&mut self.name)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "address" => r.opt(&mut self.address)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "purpose" => r.opt(&mut self.purpose),
+            "name" => r.opt(&mut self.name),
+            "telecom" => r.list(&mut self.telecom),
+            "address" => r.opt(&mut self.address),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -377,6 +379,7 @@ pub struct InsurancePlanCoverage {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanCoverage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -403,18 +406,18 @@ impl InsurancePlanCoverage {
 impl Complex for InsurancePlanCoverage {
     const NAME: &'static str = "InsurancePlanCoverage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "network" => r.list(&mut self.network)?,
-            "benefit" => r.list(&mut self.benefit)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "network" => r.list(&mut self.network),
+            "benefit" => r.list(&mut self.benefit),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -492,6 +495,7 @@ pub struct InsurancePlanCoverageBenefit {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanCoverageBenefit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -517,19 +521,19 @@ impl InsurancePlanCoverageBenefit {
 impl Complex for InsurancePlanCoverageBenefit {
     const NAME: &'static str = "InsurancePlanCoverageBenefit";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "requirement" => r.prim_opt(&mut self.requirement, Kind::String)?,
-            "_requirement" => r.prim_opt_ext(&mut self.requirement)?,
-            "limit" => r.list(&mut self.limit)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "requirement" => r.prim_opt(&mut self.requirement, Kind::String),
+            "_requirement" => r.prim_opt_ext(&mut self.requirement),
+            "limit" => r.list(&mut self.limit),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -602,6 +606,7 @@ pub struct InsurancePlanCoverageBenefitLimit {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanCoverageBenefitLimit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -621,17 +626,17 @@ impl Default for InsurancePlanCoverageBenefitLimit {
 impl Complex for InsurancePlanCoverageBenefitLimit {
     const NAME: &'static str = "InsurancePlanCoverageBenefitLimit";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "value" => r.opt(&mut self.value)?,
-            "code" => r.opt(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "value" => r.opt(&mut self.value),
+            "code" => r.opt(&mut self.code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -701,6 +706,7 @@ pub struct InsurancePlanPlan {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanPlan {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -724,21 +730,21 @@ impl Default for InsurancePlanPlan {
 impl Complex for InsurancePlanPlan {
     const NAME: &'static str = "InsurancePlanPlan";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "coverageArea" => r.list(&mut self.coverage_area)?,
-            "network" => r.list(&mut self.network)?,
-            "generalCost" => r.list(&mut self.general_cost)?,
-            "specificCost" => r.list(&mut self.specific_cost)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "type" => r.opt(&mut self.r#type),
+            "coverageArea" => r.list(&mut self.coverage_area),
+            "network" => r.list(&mut self.network),
+            "generalCost" => r.list(&mut self.general_cost),
+            "specificCost" => r.list(&mut self.specific_cost),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -822,6 +828,7 @@ pub struct InsurancePlanPlanGeneralCost {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanPlanGeneralCost {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -843,21 +850,21 @@ impl Default for InsurancePlanPlanGeneralCost {
 impl Complex for InsurancePlanPlanGeneralCost {
     const NAME: &'static str = "InsurancePlanPlanGeneralCost";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "groupSize" => r.prim_opt(&mut self.group_size, Kind::PositiveInt)?,
-            "_groupSize" => r.prim_opt_ext(&mut self.group_size)?,
-            "cost" => r.opt(&mut self.cost)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "groupSize" => r.prim_opt(&mut self.group_size, Kind::PositiveInt),
+            "_groupSize" => r.prim_opt_ext(&mut self.group_size),
+            "cost" => r.opt(&mut self.cost),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -928,6 +935,7 @@ pub struct InsurancePlanPlanSpecificCost {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanPlanSpecificCost {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -952,17 +960,17 @@ impl InsurancePlanPlanSpecificCost {
 impl Complex for InsurancePlanPlanSpecificCost {
     const NAME: &'static str = "InsurancePlanPlanSpecificCost";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.req(&mut self.category)?,
-            "benefit" => r.list(&mut self.benefit)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.req(&mut self.category),
+            "benefit" => r.list(&mut self.benefit),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1030,6 +1038,7 @@ pub struct InsurancePlanPlanSpecificCostBenefit {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanPlanSpecificCostBenefit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1054,17 +1063,17 @@ impl InsurancePlanPlanSpecificCostBenefit {
 impl Complex for InsurancePlanPlanSpecificCostBenefit {
     const NAME: &'static str = "InsurancePlanPlanSpecificCostBenefit";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "cost" => r.list(&mut self.cost)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "cost" => r.list(&mut self.cost),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1136,6 +1145,7 @@ pub struct InsurancePlanPlanSpecificCostBenefitCost {
     pub unknown: Unknown,
 }
 impl Blank for InsurancePlanPlanSpecificCostBenefitCost {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1162,19 +1172,19 @@ impl InsurancePlanPlanSpecificCostBenefitCost {
 impl Complex for InsurancePlanPlanSpecificCostBenefitCost {
     const NAME: &'static str = "InsurancePlanPlanSpecificCostBenefitCost";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "applicability" => r.opt(&mut self.applicability)?,
-            "qualifiers" => r.list(&mut self.qualifiers)?,
-            "value" => r.opt(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "applicability" => r.opt(&mut self.applicability),
+            "qualifiers" => r.list(&mut self.qualifiers),
+            "value" => r.opt(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -63,6 +63,7 @@ pub struct Invoice {
     pub unknown: Unknown,
 }
 impl Blank for Invoice {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -107,44 +108,44 @@ impl Complex for Invoice {
     const NAME: &'static str = "Invoice";
     const RESOURCE_TYPE: Option<&'static str> = Some("Invoice");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Invoice")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "cancelledReason" => r.prim_opt(&mut self.cancelled_reason, Kind::String)?,
-            "_cancelledReason" => r.prim_opt_ext(&mut self.cancelled_reason)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "recipient" => r.opt(&mut self.recipient)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "participant" => r.list(&mut self.participant)?,
-            "issuer" => r.opt(&mut self.issuer)?,
-            "account" => r.opt(&mut self.account)?,
-            "lineItem" => r.list(&mut self.line_item)?,
-            "totalPriceComponent" => r.list(&mut self.total_price_component)?,
-            "totalNet" => r.opt(&mut self.total_net)?,
-            "totalGross" => r.opt(&mut self.total_gross)?,
-            "paymentTerms" => r.prim_opt(&mut self.payment_terms, Kind::Markdown)?,
-            "_paymentTerms" => r.prim_opt_ext(&mut self.payment_terms)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Invoice"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "cancelledReason" => r.prim_opt(&mut self.cancelled_reason, Kind::String),
+            "_cancelledReason" => r.prim_opt_ext(&mut self.cancelled_reason),
+            "type" => r.opt(&mut self.r#type),
+            "subject" => r.opt(&mut self.subject),
+            "recipient" => r.opt(&mut self.recipient),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "participant" => r.list(&mut self.participant),
+            "issuer" => r.opt(&mut self.issuer),
+            "account" => r.opt(&mut self.account),
+            "lineItem" => r.list(&mut self.line_item),
+            "totalPriceComponent" => r.list(&mut self.total_price_component),
+            "totalNet" => r.opt(&mut self.total_net),
+            "totalGross" => r.opt(&mut self.total_gross),
+            "paymentTerms" => r.prim_opt(&mut self.payment_terms, Kind::Markdown),
+            "_paymentTerms" => r.prim_opt_ext(&mut self.payment_terms),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -297,6 +298,7 @@ pub struct InvoiceParticipant {
     pub unknown: Unknown,
 }
 impl Blank for InvoiceParticipant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -321,17 +323,17 @@ impl InvoiceParticipant {
 impl Complex for InvoiceParticipant {
     const NAME: &'static str = "InvoiceParticipant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "role" => r.opt(&mut self.role)?,
-            "actor" => r.req(&mut self.actor)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "role" => r.opt(&mut self.role),
+            "actor" => r.req(&mut self.actor),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -401,6 +403,7 @@ pub struct InvoiceLineItem {
     pub unknown: Unknown,
 }
 impl Blank for InvoiceLineItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -426,13 +429,13 @@ impl InvoiceLineItem {
 impl Complex for InvoiceLineItem {
     const NAME: &'static str = "InvoiceLineItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequence" => r.prim_opt(&mut self.sequence, Kind::PositiveInt)?,
-            "_sequence" => r.prim_opt_ext(&mut self.sequence)?,
-            "priceComponent" => r.list(&mut self.price_component)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequence" => r.prim_opt(&mut self.sequence, Kind::PositiveInt),
+            "_sequence" => r.prim_opt_ext(&mut self.sequence),
+            "priceComponent" => r.list(&mut self.price_component),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.charge_item,
@@ -442,8 +445,8 @@ impl Complex for InvoiceLineItem {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -515,12 +518,12 @@ impl InvoiceLineItemChargeItem {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "chargeItemReference" => r.choice(slot, Self::Reference)?,
-            "chargeItemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "chargeItemReference" => r.choice(slot, Self::Reference),
+            "chargeItemCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for InvoiceLineItemChargeItem {
@@ -563,6 +566,7 @@ pub struct InvoiceLineItemPriceComponent {
     pub unknown: Unknown,
 }
 impl Blank for InvoiceLineItemPriceComponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -589,21 +593,21 @@ impl InvoiceLineItemPriceComponent {
 impl Complex for InvoiceLineItemPriceComponent {
     const NAME: &'static str = "InvoiceLineItemPriceComponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "code" => r.opt(&mut self.code)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "amount" => r.opt(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "code" => r.opt(&mut self.code),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "amount" => r.opt(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -37,6 +37,7 @@ pub struct Linkage {
     pub unknown: Unknown,
 }
 impl Blank for Linkage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -58,28 +59,28 @@ impl Complex for Linkage {
     const NAME: &'static str = "Linkage";
     const RESOURCE_TYPE: Option<&'static str> = Some("Linkage");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Linkage")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "author" => r.opt(&mut self.author)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Linkage"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "author" => r.opt(&mut self.author),
+            "item" => r.list(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -173,6 +174,7 @@ pub struct LinkageItem {
     pub unknown: Unknown,
 }
 impl Blank for LinkageItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -201,18 +203,18 @@ impl LinkageItem {
 impl Complex for LinkageItem {
     const NAME: &'static str = "LinkageItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "resource" => r.req(&mut self.resource)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "resource" => r.req(&mut self.resource),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

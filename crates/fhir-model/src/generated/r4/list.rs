@@ -57,6 +57,7 @@ pub struct List {
     pub unknown: Unknown,
 }
 impl Blank for List {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -102,41 +103,41 @@ impl Complex for List {
     const NAME: &'static str = "List";
     const RESOURCE_TYPE: Option<&'static str> = Some("List");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("List")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "code" => r.opt(&mut self.code)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "source" => r.opt(&mut self.source)?,
-            "orderedBy" => r.opt(&mut self.ordered_by)?,
-            "note" => r.list(&mut self.note)?,
-            "entry" => r.list(&mut self.entry)?,
-            "emptyReason" => r.opt(&mut self.empty_reason)?,
+        let read = match key {
+            "resourceType" => r.resource_type("List"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "code" => r.opt(&mut self.code),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "source" => r.opt(&mut self.source),
+            "orderedBy" => r.opt(&mut self.ordered_by),
+            "note" => r.list(&mut self.note),
+            "entry" => r.list(&mut self.entry),
+            "emptyReason" => r.opt(&mut self.empty_reason),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -281,6 +282,7 @@ pub struct ListEntry {
     pub unknown: Unknown,
 }
 impl Blank for ListEntry {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -307,21 +309,21 @@ impl ListEntry {
 impl Complex for ListEntry {
     const NAME: &'static str = "ListEntry";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "flag" => r.opt(&mut self.flag)?,
-            "deleted" => r.prim_opt(&mut self.deleted, Kind::Boolean)?,
-            "_deleted" => r.prim_opt_ext(&mut self.deleted)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "item" => r.req(&mut self.item)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "flag" => r.opt(&mut self.flag),
+            "deleted" => r.prim_opt(&mut self.deleted, Kind::Boolean),
+            "_deleted" => r.prim_opt_ext(&mut self.deleted),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "item" => r.req(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -65,6 +65,7 @@ pub struct Location {
     pub unknown: Unknown,
 }
 impl Blank for Location {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -105,51 +106,51 @@ impl Complex for Location {
     const NAME: &'static str = "Location";
     const RESOURCE_TYPE: Option<&'static str> = Some("Location");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Location")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "operationalStatus" => r.opt(&mut self.operational_status)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "alias" => r.prim_list(&mut self.alias, Kind::String)?,
-            "_alias" => r.prim_list_ext(&mut self.alias)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "mode" => r.prim_opt(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_opt_ext(&mut self.mode)?,
-            "type" => r.list(&mut self.r#type)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "address" => r.opt(&mut self.address)?,
-            "physicalType" => r.opt(&mut self.physical_type)?,
-            "position" => r.opt(&mut self.position)?,
-            "managingOrganization" => r.opt(&mut self.managing_organization)?,
-            "partOf" => r.opt(&mut self.part_of)?,
-            "hoursOfOperation" => r.list(&mut self.hours_of_operation)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Location"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "operationalStatus" => r.opt(&mut self.operational_status),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "alias" => r.prim_list(&mut self.alias, Kind::String),
+            "_alias" => r.prim_list_ext(&mut self.alias),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "mode" => r.prim_opt(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_opt_ext(&mut self.mode),
+            "type" => r.list(&mut self.r#type),
+            "telecom" => r.list(&mut self.telecom),
+            "address" => r.opt(&mut self.address),
+            "physicalType" => r.opt(&mut self.physical_type),
+            "position" => r.opt(&mut self.position),
+            "managingOrganization" => r.opt(&mut self.managing_organization),
+            "partOf" => r.opt(&mut self.part_of),
+            "hoursOfOperation" => r.list(&mut self.hours_of_operation),
             "availabilityExceptions" => {
-                r.prim_opt(&mut self.availability_exceptions, Kind::String)?
+                r.prim_opt(&mut self.availability_exceptions, Kind::String)
             }
             "_availabilityExceptions" => {
-                r.prim_opt_ext(&mut self.availability_exceptions)?
+                r.prim_opt_ext(&mut self.availability_exceptions)
             }
-            "endpoint" => r.list(&mut self.endpoint)?,
+            "endpoint" => r.list(&mut self.endpoint),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -306,6 +307,7 @@ pub struct LocationPosition {
     pub unknown: Unknown,
 }
 impl Blank for LocationPosition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -335,21 +337,21 @@ impl LocationPosition {
 impl Complex for LocationPosition {
     const NAME: &'static str = "LocationPosition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "longitude" => r.prim_req(&mut self.longitude, Kind::Decimal)?,
-            "_longitude" => r.prim_req_ext(&mut self.longitude)?,
-            "latitude" => r.prim_req(&mut self.latitude, Kind::Decimal)?,
-            "_latitude" => r.prim_req_ext(&mut self.latitude)?,
-            "altitude" => r.prim_opt(&mut self.altitude, Kind::Decimal)?,
-            "_altitude" => r.prim_opt_ext(&mut self.altitude)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "longitude" => r.prim_req(&mut self.longitude, Kind::Decimal),
+            "_longitude" => r.prim_req_ext(&mut self.longitude),
+            "latitude" => r.prim_req(&mut self.latitude, Kind::Decimal),
+            "_latitude" => r.prim_req_ext(&mut self.latitude),
+            "altitude" => r.prim_opt(&mut self.altitude, Kind::Decimal),
+            "_altitude" => r.prim_opt_ext(&mut self.altitude),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -429,6 +431,7 @@ pub struct LocationHoursOfOperation {
     pub unknown: Unknown,
 }
 impl Blank for LocationHoursOfOperation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -450,23 +453,23 @@ impl Default for LocationHoursOfOperation {
 impl Complex for LocationHoursOfOperation {
     const NAME: &'static str = "LocationHoursOfOperation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "daysOfWeek" => r.prim_list(&mut self.days_of_week, Kind::Code)?,
-            "_daysOfWeek" => r.prim_list_ext(&mut self.days_of_week)?,
-            "allDay" => r.prim_opt(&mut self.all_day, Kind::Boolean)?,
-            "_allDay" => r.prim_opt_ext(&mut self.all_day)?,
-            "openingTime" => r.prim_opt(&mut self.opening_time, Kind::Time)?,
-            "_openingTime" => r.prim_opt_ext(&mut self.opening_time)?,
-            "closingTime" => r.prim_opt(&mut self.closing_time, Kind::Time)?,
-            "_closingTime" => r.prim_opt_ext(&mut self.closing_time)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "daysOfWeek" => r.prim_list(&mut self.days_of_week, Kind::Code),
+            "_daysOfWeek" => r.prim_list_ext(&mut self.days_of_week),
+            "allDay" => r.prim_opt(&mut self.all_day, Kind::Boolean),
+            "_allDay" => r.prim_opt_ext(&mut self.all_day),
+            "openingTime" => r.prim_opt(&mut self.opening_time, Kind::Time),
+            "_openingTime" => r.prim_opt_ext(&mut self.opening_time),
+            "closingTime" => r.prim_opt(&mut self.closing_time, Kind::Time),
+            "_closingTime" => r.prim_opt_ext(&mut self.closing_time),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -31,6 +31,7 @@ pub struct MarketingStatus {
     pub unknown: Unknown,
 }
 impl Blank for MarketingStatus {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -64,21 +65,21 @@ impl MarketingStatus {
 impl Complex for MarketingStatus {
     const NAME: &'static str = "MarketingStatus";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "country" => r.req(&mut self.country)?,
-            "jurisdiction" => r.opt(&mut self.jurisdiction)?,
-            "status" => r.req(&mut self.status)?,
-            "dateRange" => r.req(&mut self.date_range)?,
-            "restoreDate" => r.prim_opt(&mut self.restore_date, Kind::DateTime)?,
-            "_restoreDate" => r.prim_opt_ext(&mut self.restore_date)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "country" => r.req(&mut self.country),
+            "jurisdiction" => r.opt(&mut self.jurisdiction),
+            "status" => r.req(&mut self.status),
+            "dateRange" => r.req(&mut self.date_range),
+            "restoreDate" => r.prim_opt(&mut self.restore_date, Kind::DateTime),
+            "_restoreDate" => r.prim_opt_ext(&mut self.restore_date),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

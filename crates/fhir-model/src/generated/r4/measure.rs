@@ -113,6 +113,7 @@ pub struct Measure {
     pub unknown: Unknown,
 }
 impl Blank for Measure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -182,94 +183,94 @@ impl Complex for Measure {
     const NAME: &'static str = "Measure";
     const RESOURCE_TYPE: Option<&'static str> = Some("Measure");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Measure")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String)?,
-            "_subtitle" => r.prim_opt_ext(&mut self.subtitle)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "usage" => r.prim_opt(&mut self.usage, Kind::String)?,
-            "_usage" => r.prim_opt_ext(&mut self.usage)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "topic" => r.list(&mut self.topic)?,
-            "author" => r.list(&mut self.author)?,
-            "editor" => r.list(&mut self.editor)?,
-            "reviewer" => r.list(&mut self.reviewer)?,
-            "endorser" => r.list(&mut self.endorser)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "library" => r.prim_list(&mut self.library, Kind::Canonical)?,
-            "_library" => r.prim_list_ext(&mut self.library)?,
-            "disclaimer" => r.prim_opt(&mut self.disclaimer, Kind::Markdown)?,
-            "_disclaimer" => r.prim_opt_ext(&mut self.disclaimer)?,
-            "scoring" => r.opt(&mut self.scoring)?,
-            "compositeScoring" => r.opt(&mut self.composite_scoring)?,
-            "type" => r.list(&mut self.r#type)?,
-            "riskAdjustment" => r.prim_opt(&mut self.risk_adjustment, Kind::String)?,
-            "_riskAdjustment" => r.prim_opt_ext(&mut self.risk_adjustment)?,
-            "rateAggregation" => r.prim_opt(&mut self.rate_aggregation, Kind::String)?,
-            "_rateAggregation" => r.prim_opt_ext(&mut self.rate_aggregation)?,
-            "rationale" => r.prim_opt(&mut self.rationale, Kind::Markdown)?,
-            "_rationale" => r.prim_opt_ext(&mut self.rationale)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Measure"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String),
+            "_subtitle" => r.prim_opt_ext(&mut self.subtitle),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "usage" => r.prim_opt(&mut self.usage, Kind::String),
+            "_usage" => r.prim_opt_ext(&mut self.usage),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "topic" => r.list(&mut self.topic),
+            "author" => r.list(&mut self.author),
+            "editor" => r.list(&mut self.editor),
+            "reviewer" => r.list(&mut self.reviewer),
+            "endorser" => r.list(&mut self.endorser),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "library" => r.prim_list(&mut self.library, Kind::Canonical),
+            "_library" => r.prim_list_ext(&mut self.library),
+            "disclaimer" => r.prim_opt(&mut self.disclaimer, Kind::Markdown),
+            "_disclaimer" => r.prim_opt_ext(&mut self.disclaimer),
+            "scoring" => r.opt(&mut self.scoring),
+            "compositeScoring" => r.opt(&mut self.composite_scoring),
+            "type" => r.list(&mut self.r#type),
+            "riskAdjustment" => r.prim_opt(&mut self.risk_adjustment, Kind::String),
+            "_riskAdjustment" => r.prim_opt_ext(&mut self.risk_adjustment),
+            "rateAggregation" => r.prim_opt(&mut self.rate_aggregation, Kind::String),
+            "_rateAggregation" => r.prim_opt_ext(&mut self.rate_aggregation),
+            "rationale" => r.prim_opt(&mut self.rationale, Kind::Markdown),
+            "_rationale" => r.prim_opt_ext(&mut self.rationale),
             "clinicalRecommendationStatement" => {
-                r.prim_opt(&mut self.clinical_recommendation_statement, Kind::Markdown)?
+                r.prim_opt(&mut self.clinical_recommendation_statement, Kind::Markdown)
             }
             "_clinicalRecommendationStatement" => {
-                r.prim_opt_ext(&mut self.clinical_recommendation_statement)?
+                r.prim_opt_ext(&mut self.clinical_recommendation_statement)
             }
-            "improvementNotation" => r.opt(&mut self.improvement_notation)?,
-            "definition" => r.prim_list(&mut self.definition, Kind::Markdown)?,
-            "_definition" => r.prim_list_ext(&mut self.definition)?,
-            "guidance" => r.prim_opt(&mut self.guidance, Kind::Markdown)?,
-            "_guidance" => r.prim_opt_ext(&mut self.guidance)?,
-            "group" => r.list(&mut self.group)?,
-            "supplementalData" => r.list(&mut self.supplemental_data)?,
+            "improvementNotation" => r.opt(&mut self.improvement_notation),
+            "definition" => r.prim_list(&mut self.definition, Kind::Markdown),
+            "_definition" => r.prim_list_ext(&mut self.definition),
+            "guidance" => r.prim_opt(&mut self.guidance, Kind::Markdown),
+            "_guidance" => r.prim_opt_ext(&mut self.guidance),
+            "group" => r.list(&mut self.group),
+            "supplementalData" => r.list(&mut self.supplemental_data),
             _ => {
                 if MeasureSubject::read_choice(&mut self.subject, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -537,12 +538,12 @@ impl MeasureSubject {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "subjectReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "subjectReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MeasureSubject {
@@ -585,6 +586,7 @@ pub struct MeasureGroup {
     pub unknown: Unknown,
 }
 impl Blank for MeasureGroup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -606,20 +608,20 @@ impl Default for MeasureGroup {
 impl Complex for MeasureGroup {
     const NAME: &'static str = "MeasureGroup";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "population" => r.list(&mut self.population)?,
-            "stratifier" => r.list(&mut self.stratifier)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "population" => r.list(&mut self.population),
+            "stratifier" => r.list(&mut self.stratifier),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -692,6 +694,7 @@ pub struct MeasureGroupPopulation {
     pub unknown: Unknown,
 }
 impl Blank for MeasureGroupPopulation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -717,19 +720,19 @@ impl MeasureGroupPopulation {
 impl Complex for MeasureGroupPopulation {
     const NAME: &'static str = "MeasureGroupPopulation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "criteria" => r.req(&mut self.criteria)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "criteria" => r.req(&mut self.criteria),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -806,6 +809,7 @@ pub struct MeasureGroupStratifier {
     pub unknown: Unknown,
 }
 impl Blank for MeasureGroupStratifier {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -827,20 +831,20 @@ impl Default for MeasureGroupStratifier {
 impl Complex for MeasureGroupStratifier {
     const NAME: &'static str = "MeasureGroupStratifier";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "criteria" => r.opt(&mut self.criteria)?,
-            "component" => r.list(&mut self.component)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "criteria" => r.opt(&mut self.criteria),
+            "component" => r.list(&mut self.component),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -913,6 +917,7 @@ pub struct MeasureGroupStratifierComponent {
     pub unknown: Unknown,
 }
 impl Blank for MeasureGroupStratifierComponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -938,19 +943,19 @@ impl MeasureGroupStratifierComponent {
 impl Complex for MeasureGroupStratifierComponent {
     const NAME: &'static str = "MeasureGroupStratifierComponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "criteria" => r.req(&mut self.criteria)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "criteria" => r.req(&mut self.criteria),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1027,6 +1032,7 @@ pub struct MeasureSupplementalData {
     pub unknown: Unknown,
 }
 impl Blank for MeasureSupplementalData {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1053,20 +1059,20 @@ impl MeasureSupplementalData {
 impl Complex for MeasureSupplementalData {
     const NAME: &'static str = "MeasureSupplementalData";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "usage" => r.list(&mut self.usage)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "criteria" => r.req(&mut self.criteria)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "usage" => r.list(&mut self.usage),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "criteria" => r.req(&mut self.criteria),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -53,6 +53,7 @@ pub struct MeasureReport {
     pub unknown: Unknown,
 }
 impl Blank for MeasureReport {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -100,39 +101,39 @@ impl Complex for MeasureReport {
     const NAME: &'static str = "MeasureReport";
     const RESOURCE_TYPE: Option<&'static str> = Some("MeasureReport");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MeasureReport")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "measure" => r.prim_req(&mut self.measure, Kind::Canonical)?,
-            "_measure" => r.prim_req_ext(&mut self.measure)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "reporter" => r.opt(&mut self.reporter)?,
-            "period" => r.req(&mut self.period)?,
-            "improvementNotation" => r.opt(&mut self.improvement_notation)?,
-            "group" => r.list(&mut self.group)?,
-            "evaluatedResource" => r.list(&mut self.evaluated_resource)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MeasureReport"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "measure" => r.prim_req(&mut self.measure, Kind::Canonical),
+            "_measure" => r.prim_req_ext(&mut self.measure),
+            "subject" => r.opt(&mut self.subject),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "reporter" => r.opt(&mut self.reporter),
+            "period" => r.req(&mut self.period),
+            "improvementNotation" => r.opt(&mut self.improvement_notation),
+            "group" => r.list(&mut self.group),
+            "evaluatedResource" => r.list(&mut self.evaluated_resource),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -275,6 +276,7 @@ pub struct MeasureReportGroup {
     pub unknown: Unknown,
 }
 impl Blank for MeasureReportGroup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -296,19 +298,19 @@ impl Default for MeasureReportGroup {
 impl Complex for MeasureReportGroup {
     const NAME: &'static str = "MeasureReportGroup";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "population" => r.list(&mut self.population)?,
-            "measureScore" => r.opt(&mut self.measure_score)?,
-            "stratifier" => r.list(&mut self.stratifier)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "population" => r.list(&mut self.population),
+            "measureScore" => r.opt(&mut self.measure_score),
+            "stratifier" => r.list(&mut self.stratifier),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -381,6 +383,7 @@ pub struct MeasureReportGroupPopulation {
     pub unknown: Unknown,
 }
 impl Blank for MeasureReportGroupPopulation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -401,19 +404,19 @@ impl Default for MeasureReportGroupPopulation {
 impl Complex for MeasureReportGroupPopulation {
     const NAME: &'static str = "MeasureReportGroupPopulation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "count" => r.prim_opt(&mut self.count, Kind::Integer)?,
-            "_count" => r.prim_opt_ext(&mut self.count)?,
-            "subjectResults" => r.opt(&mut self.subject_results)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "count" => r.prim_opt(&mut self.count, Kind::Integer),
+            "_count" => r.prim_opt_ext(&mut self.count),
+            "subjectResults" => r.opt(&mut self.subject_results),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -480,6 +483,7 @@ pub struct MeasureReportGroupStratifier {
     pub unknown: Unknown,
 }
 impl Blank for MeasureReportGroupStratifier {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -499,17 +503,17 @@ impl Default for MeasureReportGroupStratifier {
 impl Complex for MeasureReportGroupStratifier {
     const NAME: &'static str = "MeasureReportGroupStratifier";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.list(&mut self.code)?,
-            "stratum" => r.list(&mut self.stratum)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.list(&mut self.code),
+            "stratum" => r.list(&mut self.stratum),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -575,6 +579,7 @@ pub struct MeasureReportGroupStratifierStratum {
     pub unknown: Unknown,
 }
 impl Blank for MeasureReportGroupStratifierStratum {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -596,19 +601,19 @@ impl Default for MeasureReportGroupStratifierStratum {
 impl Complex for MeasureReportGroupStratifierStratum {
     const NAME: &'static str = "MeasureReportGroupStratifierStratum";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "value" => r.opt(&mut self.value)?,
-            "component" => r.list(&mut self.component)?,
-            "population" => r.list(&mut self.population)?,
-            "measureScore" => r.opt(&mut self.measure_score)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "value" => r.opt(&mut self.value),
+            "component" => r.list(&mut self.component),
+            "population" => r.list(&mut self.population),
+            "measureScore" => r.opt(&mut self.measure_score),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -679,6 +684,7 @@ pub struct MeasureReportGroupStratifierStratumComponent {
     pub unknown: Unknown,
 }
 impl Blank for MeasureReportGroupStratifierStratumComponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -707,17 +713,17 @@ impl MeasureReportGroupStratifierStratumComponent {
 impl Complex for MeasureReportGroupStratifierStratumComponent {
     const NAME: &'static str = "MeasureReportGroupStratifierStratumComponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "value" => r.req(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "value" => r.req(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -790,6 +796,7 @@ pub struct MeasureReportGroupStratifierStratumPopulation {
     pub unknown: Unknown,
 }
 impl Blank for MeasureReportGroupStratifierStratumPopulation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -810,19 +817,19 @@ impl Default for MeasureReportGroupStratifierStratumPopulation {
 impl Complex for MeasureReportGroupStratifierStratumPopulation {
     const NAME: &'static str = "MeasureReportGroupStratifierStratumPopulation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "count" => r.prim_opt(&mut self.count, Kind::Integer)?,
-            "_count" => r.prim_opt_ext(&mut self.count)?,
-            "subjectResults" => r.opt(&mut self.subject_results)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "count" => r.prim_opt(&mut self.count, Kind::Integer),
+            "_count" => r.prim_opt_ext(&mut self.count),
+            "subjectResults" => r.opt(&mut self.subject_results),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

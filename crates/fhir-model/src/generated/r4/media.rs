@@ -75,6 +75,7 @@ pub struct Media {
     pub unknown: Unknown,
 }
 impl Blank for Media {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -129,55 +130,55 @@ impl Complex for Media {
     const NAME: &'static str = "Media";
     const RESOURCE_TYPE: Option<&'static str> = Some("Media");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Media")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "modality" => r.opt(&mut self.modality)?,
-            "view" => r.opt(&mut self.view)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "issued" => r.prim_opt(&mut self.issued, Kind::Instant)?,
-            "_issued" => r.prim_opt_ext(&mut self.issued)?,
-            "operator" => r.opt(&mut self.operator)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "deviceName" => r.prim_opt(&mut self.device_name, Kind::String)?,
-            "_deviceName" => r.prim_opt_ext(&mut self.device_name)?,
-            "device" => r.opt(&mut self.device)?,
-            "height" => r.prim_opt(&mut self.height, Kind::PositiveInt)?,
-            "_height" => r.prim_opt_ext(&mut self.height)?,
-            "width" => r.prim_opt(&mut self.width, Kind::PositiveInt)?,
-            "_width" => r.prim_opt_ext(&mut self.width)?,
-            "frames" => r.prim_opt(&mut self.frames, Kind::PositiveInt)?,
-            "_frames" => r.prim_opt_ext(&mut self.frames)?,
-            "duration" => r.prim_opt(&mut self.duration, Kind::Decimal)?,
-            "_duration" => r.prim_opt_ext(&mut self.duration)?,
-            "content" => r.req(&mut self.content)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Media"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "type" => r.opt(&mut self.r#type),
+            "modality" => r.opt(&mut self.modality),
+            "view" => r.opt(&mut self.view),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "issued" => r.prim_opt(&mut self.issued, Kind::Instant),
+            "_issued" => r.prim_opt_ext(&mut self.issued),
+            "operator" => r.opt(&mut self.operator),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "bodySite" => r.opt(&mut self.body_site),
+            "deviceName" => r.prim_opt(&mut self.device_name, Kind::String),
+            "_deviceName" => r.prim_opt_ext(&mut self.device_name),
+            "device" => r.opt(&mut self.device),
+            "height" => r.prim_opt(&mut self.height, Kind::PositiveInt),
+            "_height" => r.prim_opt_ext(&mut self.height),
+            "width" => r.prim_opt(&mut self.width, Kind::PositiveInt),
+            "_width" => r.prim_opt_ext(&mut self.width),
+            "frames" => r.prim_opt(&mut self.frames, Kind::PositiveInt),
+            "_frames" => r.prim_opt_ext(&mut self.frames),
+            "duration" => r.prim_opt(&mut self.duration, Kind::Decimal),
+            "_duration" => r.prim_opt_ext(&mut self.duration),
+            "content" => r.req(&mut self.content),
+            "note" => r.list(&mut self.note),
             _ => {
                 if MediaCreated::read_choice(&mut self.created, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -357,7 +358,7 @@ impl MediaCreated {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "createdDateTime" => {
                 r.choice_prim(
                     slot,
@@ -367,7 +368,7 @@ impl MediaCreated {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_createdDateTime" => {
                 r.choice_prim_ext(
@@ -377,12 +378,12 @@ impl MediaCreated {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "createdPeriod" => r.choice(slot, Self::Period)?,
+            "createdPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MediaCreated {

@@ -47,6 +47,7 @@ pub struct Medication {
     pub unknown: Unknown,
 }
 impl Blank for Medication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -78,33 +79,33 @@ impl Complex for Medication {
     const NAME: &'static str = "Medication";
     const RESOURCE_TYPE: Option<&'static str> = Some("Medication");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Medication")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "code" => r.opt(&mut self.code)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "manufacturer" => r.opt(&mut self.manufacturer)?,
-            "form" => r.opt(&mut self.form)?,
-            "amount" => r.opt(&mut self.amount)?,
-            "ingredient" => r.list(&mut self.ingredient)?,
-            "batch" => r.opt(&mut self.batch)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Medication"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "code" => r.opt(&mut self.code),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "manufacturer" => r.opt(&mut self.manufacturer),
+            "form" => r.opt(&mut self.form),
+            "amount" => r.opt(&mut self.amount),
+            "ingredient" => r.list(&mut self.ingredient),
+            "batch" => r.opt(&mut self.batch),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -217,6 +218,7 @@ pub struct MedicationIngredient {
     pub unknown: Unknown,
 }
 impl Blank for MedicationIngredient {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -242,13 +244,13 @@ impl MedicationIngredient {
 impl Complex for MedicationIngredient {
     const NAME: &'static str = "MedicationIngredient";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "isActive" => r.prim_opt(&mut self.is_active, Kind::Boolean)?,
-            "_isActive" => r.prim_opt_ext(&mut self.is_active)?,
-            "strength" => r.opt(&mut self.strength)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "isActive" => r.prim_opt(&mut self.is_active, Kind::Boolean),
+            "_isActive" => r.prim_opt_ext(&mut self.is_active),
+            "strength" => r.opt(&mut self.strength),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.item,
@@ -258,8 +260,8 @@ impl Complex for MedicationIngredient {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -331,12 +333,12 @@ impl MedicationIngredientItem {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "itemReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "itemReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationIngredientItem {
@@ -375,6 +377,7 @@ pub struct MedicationBatch {
     pub unknown: Unknown,
 }
 impl Blank for MedicationBatch {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -394,19 +397,19 @@ impl Default for MedicationBatch {
 impl Complex for MedicationBatch {
     const NAME: &'static str = "MedicationBatch";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "lotNumber" => r.prim_opt(&mut self.lot_number, Kind::String)?,
-            "_lotNumber" => r.prim_opt_ext(&mut self.lot_number)?,
-            "expirationDate" => r.prim_opt(&mut self.expiration_date, Kind::DateTime)?,
-            "_expirationDate" => r.prim_opt_ext(&mut self.expiration_date)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "lotNumber" => r.prim_opt(&mut self.lot_number, Kind::String),
+            "_lotNumber" => r.prim_opt_ext(&mut self.lot_number),
+            "expirationDate" => r.prim_opt(&mut self.expiration_date, Kind::DateTime),
+            "_expirationDate" => r.prim_opt_ext(&mut self.expiration_date),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

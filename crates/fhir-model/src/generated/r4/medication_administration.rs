@@ -69,6 +69,7 @@ pub struct MedicationAdministration {
     pub unknown: Unknown,
 }
 impl Blank for MedicationAdministration {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -124,38 +125,38 @@ impl Complex for MedicationAdministration {
     const NAME: &'static str = "MedicationAdministration";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicationAdministration");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicationAdministration")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "instantiates" => r.prim_list(&mut self.instantiates, Kind::Uri)?,
-            "_instantiates" => r.prim_list_ext(&mut self.instantiates)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.list(&mut self.status_reason)?,
-            "category" => r.opt(&mut self.category)?,
-            "subject" => r.req(&mut self.subject)?,
-            "context" => r.opt(&mut self.context)?,
-            "supportingInformation" => r.list(&mut self.supporting_information)?,
-            "performer" => r.list(&mut self.performer)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "request" => r.opt(&mut self.request)?,
-            "device" => r.list(&mut self.device)?,
-            "note" => r.list(&mut self.note)?,
-            "dosage" => r.opt(&mut self.dosage)?,
-            "eventHistory" => r.list(&mut self.event_history)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicationAdministration"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "instantiates" => r.prim_list(&mut self.instantiates, Kind::Uri),
+            "_instantiates" => r.prim_list_ext(&mut self.instantiates),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.list(&mut self.status_reason),
+            "category" => r.opt(&mut self.category),
+            "subject" => r.req(&mut self.subject),
+            "context" => r.opt(&mut self.context),
+            "supportingInformation" => r.list(&mut self.supporting_information),
+            "performer" => r.list(&mut self.performer),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "request" => r.opt(&mut self.request),
+            "device" => r.list(&mut self.device),
+            "note" => r.list(&mut self.note),
+            "dosage" => r.opt(&mut self.dosage),
+            "eventHistory" => r.list(&mut self.event_history),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.medication,
@@ -171,8 +172,8 @@ impl Complex for MedicationAdministration {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -347,12 +348,12 @@ impl MedicationAdministrationMedication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "medicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "medicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationAdministrationMedication {
@@ -390,7 +391,7 @@ impl MedicationAdministrationEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "effectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -400,7 +401,7 @@ impl MedicationAdministrationEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_effectiveDateTime" => {
                 r.choice_prim_ext(
@@ -410,12 +411,12 @@ impl MedicationAdministrationEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            "effectivePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationAdministrationEffective {
@@ -454,6 +455,7 @@ pub struct MedicationAdministrationPerformer {
     pub unknown: Unknown,
 }
 impl Blank for MedicationAdministrationPerformer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -478,17 +480,17 @@ impl MedicationAdministrationPerformer {
 impl Complex for MedicationAdministrationPerformer {
     const NAME: &'static str = "MedicationAdministrationPerformer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "function" => r.opt(&mut self.function)?,
-            "actor" => r.req(&mut self.actor)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "function" => r.opt(&mut self.function),
+            "actor" => r.req(&mut self.actor),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -564,6 +566,7 @@ pub struct MedicationAdministrationDosage {
     pub unknown: Unknown,
 }
 impl Blank for MedicationAdministrationDosage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -587,16 +590,16 @@ impl Default for MedicationAdministrationDosage {
 impl Complex for MedicationAdministrationDosage {
     const NAME: &'static str = "MedicationAdministrationDosage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "site" => r.opt(&mut self.site)?,
-            "route" => r.opt(&mut self.route)?,
-            "method" => r.opt(&mut self.method)?,
-            "dose" => r.opt(&mut self.dose)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "site" => r.opt(&mut self.site),
+            "route" => r.opt(&mut self.route),
+            "method" => r.opt(&mut self.method),
+            "dose" => r.opt(&mut self.dose),
             _ => {
                 if MedicationAdministrationDosageRate::read_choice(
                     &mut self.rate,
@@ -607,8 +610,8 @@ impl Complex for MedicationAdministrationDosage {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -686,12 +689,12 @@ impl MedicationAdministrationDosageRate {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "rateRatio" => r.choice(slot, Self::Ratio)?,
-            "rateQuantity" => r.choice(slot, Self::Quantity)?,
+        let read = match key {
+            "rateRatio" => r.choice(slot, Self::Ratio),
+            "rateQuantity" => r.choice(slot, Self::Quantity),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationAdministrationDosageRate {

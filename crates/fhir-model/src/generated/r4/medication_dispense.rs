@@ -79,6 +79,7 @@ pub struct MedicationDispense {
     pub unknown: Unknown,
 }
 impl Blank for MedicationDispense {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -135,44 +136,44 @@ impl Complex for MedicationDispense {
     const NAME: &'static str = "MedicationDispense";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicationDispense");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicationDispense")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "category" => r.opt(&mut self.category)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "context" => r.opt(&mut self.context)?,
-            "supportingInformation" => r.list(&mut self.supporting_information)?,
-            "performer" => r.list(&mut self.performer)?,
-            "location" => r.opt(&mut self.location)?,
-            "authorizingPrescription" => r.list(&mut self.authorizing_prescription)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "daysSupply" => r.opt(&mut self.days_supply)?,
-            "whenPrepared" => r.prim_opt(&mut self.when_prepared, Kind::DateTime)?,
-            "_whenPrepared" => r.prim_opt_ext(&mut self.when_prepared)?,
-            "whenHandedOver" => r.prim_opt(&mut self.when_handed_over, Kind::DateTime)?,
-            "_whenHandedOver" => r.prim_opt_ext(&mut self.when_handed_over)?,
-            "destination" => r.opt(&mut self.destination)?,
-            "receiver" => r.list(&mut self.receiver)?,
-            "note" => r.list(&mut self.note)?,
-            "dosageInstruction" => r.list(&mut self.dosage_instruction)?,
-            "substitution" => r.opt(&mut self.substitution)?,
-            "detectedIssue" => r.list(&mut self.detected_issue)?,
-            "eventHistory" => r.list(&mut self.event_history)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicationDispense"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "category" => r.opt(&mut self.category),
+            "subject" => r.opt(&mut self.subject),
+            "context" => r.opt(&mut self.context),
+            "supportingInformation" => r.list(&mut self.supporting_information),
+            "performer" => r.list(&mut self.performer),
+            "location" => r.opt(&mut self.location),
+            "authorizingPrescription" => r.list(&mut self.authorizing_prescription),
+            "type" => r.opt(&mut self.r#type),
+            "quantity" => r.opt(&mut self.quantity),
+            "daysSupply" => r.opt(&mut self.days_supply),
+            "whenPrepared" => r.prim_opt(&mut self.when_prepared, Kind::DateTime),
+            "_whenPrepared" => r.prim_opt_ext(&mut self.when_prepared),
+            "whenHandedOver" => r.prim_opt(&mut self.when_handed_over, Kind::DateTime),
+            "_whenHandedOver" => r.prim_opt_ext(&mut self.when_handed_over),
+            "destination" => r.opt(&mut self.destination),
+            "receiver" => r.list(&mut self.receiver),
+            "note" => r.list(&mut self.note),
+            "dosageInstruction" => r.list(&mut self.dosage_instruction),
+            "substitution" => r.opt(&mut self.substitution),
+            "detectedIssue" => r.list(&mut self.detected_issue),
+            "eventHistory" => r.list(&mut self.event_history),
             _ => {
                 if MedicationDispenseStatusReason::read_choice(
                     &mut self.status_reason,
@@ -189,8 +190,8 @@ impl Complex for MedicationDispense {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -381,12 +382,12 @@ impl MedicationDispenseStatusReason {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "statusReasonCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "statusReasonReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "statusReasonCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "statusReasonReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationDispenseStatusReason {
@@ -424,12 +425,12 @@ impl MedicationDispenseMedication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "medicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "medicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationDispenseMedication {
@@ -468,6 +469,7 @@ pub struct MedicationDispensePerformer {
     pub unknown: Unknown,
 }
 impl Blank for MedicationDispensePerformer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -492,17 +494,17 @@ impl MedicationDispensePerformer {
 impl Complex for MedicationDispensePerformer {
     const NAME: &'static str = "MedicationDispensePerformer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "function" => r.opt(&mut self.function)?,
-            "actor" => r.req(&mut self.actor)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "function" => r.opt(&mut self.function),
+            "actor" => r.req(&mut self.actor),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -574,6 +576,7 @@ pub struct MedicationDispenseSubstitution {
     pub unknown: Unknown,
 }
 impl Blank for MedicationDispenseSubstitution {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -600,20 +603,20 @@ impl MedicationDispenseSubstitution {
 impl Complex for MedicationDispenseSubstitution {
     const NAME: &'static str = "MedicationDispenseSubstitution";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "wasSubstituted" => r.prim_req(&mut self.was_substituted, Kind::Boolean)?,
-            "_wasSubstituted" => r.prim_req_ext(&mut self.was_substituted)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "reason" => r.list(&mut self.reason)?,
-            "responsibleParty" => r.list(&mut self.responsible_party)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "wasSubstituted" => r.prim_req(&mut self.was_substituted, Kind::Boolean),
+            "_wasSubstituted" => r.prim_req_ext(&mut self.was_substituted),
+            "type" => r.opt(&mut self.r#type),
+            "reason" => r.list(&mut self.reason),
+            "responsibleParty" => r.list(&mut self.responsible_party),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

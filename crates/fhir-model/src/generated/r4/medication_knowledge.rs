@@ -75,6 +75,7 @@ pub struct MedicationKnowledge {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledge {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -120,55 +121,55 @@ impl Complex for MedicationKnowledge {
     const NAME: &'static str = "MedicationKnowledge";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicationKnowledge");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicationKnowledge")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "manufacturer" => r.opt(&mut self.manufacturer)?,
-            "doseForm" => r.opt(&mut self.dose_form)?,
-            "amount" => r.opt(&mut self.amount)?,
-            "synonym" => r.prim_list(&mut self.synonym, Kind::String)?,
-            "_synonym" => r.prim_list_ext(&mut self.synonym)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicationKnowledge"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "manufacturer" => r.opt(&mut self.manufacturer),
+            "doseForm" => r.opt(&mut self.dose_form),
+            "amount" => r.opt(&mut self.amount),
+            "synonym" => r.prim_list(&mut self.synonym, Kind::String),
+            "_synonym" => r.prim_list_ext(&mut self.synonym),
             "relatedMedicationKnowledge" => {
-                r.list(&mut self.related_medication_knowledge)?
+                r.list(&mut self.related_medication_knowledge)
             }
-            "associatedMedication" => r.list(&mut self.associated_medication)?,
-            "productType" => r.list(&mut self.product_type)?,
-            "monograph" => r.list(&mut self.monograph)?,
-            "ingredient" => r.list(&mut self.ingredient)?,
+            "associatedMedication" => r.list(&mut self.associated_medication),
+            "productType" => r.list(&mut self.product_type),
+            "monograph" => r.list(&mut self.monograph),
+            "ingredient" => r.list(&mut self.ingredient),
             "preparationInstruction" => {
-                r.prim_opt(&mut self.preparation_instruction, Kind::Markdown)?
+                r.prim_opt(&mut self.preparation_instruction, Kind::Markdown)
             }
             "_preparationInstruction" => {
-                r.prim_opt_ext(&mut self.preparation_instruction)?
+                r.prim_opt_ext(&mut self.preparation_instruction)
             }
-            "intendedRoute" => r.list(&mut self.intended_route)?,
-            "cost" => r.list(&mut self.cost)?,
-            "monitoringProgram" => r.list(&mut self.monitoring_program)?,
-            "administrationGuidelines" => r.list(&mut self.administration_guidelines)?,
-            "medicineClassification" => r.list(&mut self.medicine_classification)?,
-            "packaging" => r.opt(&mut self.packaging)?,
-            "drugCharacteristic" => r.list(&mut self.drug_characteristic)?,
-            "contraindication" => r.list(&mut self.contraindication)?,
-            "regulatory" => r.list(&mut self.regulatory)?,
-            "kinetics" => r.list(&mut self.kinetics)?,
+            "intendedRoute" => r.list(&mut self.intended_route),
+            "cost" => r.list(&mut self.cost),
+            "monitoringProgram" => r.list(&mut self.monitoring_program),
+            "administrationGuidelines" => r.list(&mut self.administration_guidelines),
+            "medicineClassification" => r.list(&mut self.medicine_classification),
+            "packaging" => r.opt(&mut self.packaging),
+            "drugCharacteristic" => r.list(&mut self.drug_characteristic),
+            "contraindication" => r.list(&mut self.contraindication),
+            "regulatory" => r.list(&mut self.regulatory),
+            "kinetics" => r.list(&mut self.kinetics),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -347,6 +348,7 @@ pub struct MedicationKnowledgeRelatedMedicationKnowledge {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeRelatedMedicationKnowledge {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -372,17 +374,17 @@ impl MedicationKnowledgeRelatedMedicationKnowledge {
 impl Complex for MedicationKnowledgeRelatedMedicationKnowledge {
     const NAME: &'static str = "MedicationKnowledgeRelatedMedicationKnowledge";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "reference" => r.list(&mut self.reference)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "reference" => r.list(&mut self.reference),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -453,6 +455,7 @@ pub struct MedicationKnowledgeMonograph {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeMonograph {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -472,17 +475,17 @@ impl Default for MedicationKnowledgeMonograph {
 impl Complex for MedicationKnowledgeMonograph {
     const NAME: &'static str = "MedicationKnowledgeMonograph";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "source" => r.opt(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "source" => r.opt(&mut self.source),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -546,6 +549,7 @@ pub struct MedicationKnowledgeIngredient {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeIngredient {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -571,13 +575,13 @@ impl MedicationKnowledgeIngredient {
 impl Complex for MedicationKnowledgeIngredient {
     const NAME: &'static str = "MedicationKnowledgeIngredient";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "isActive" => r.prim_opt(&mut self.is_active, Kind::Boolean)?,
-            "_isActive" => r.prim_opt_ext(&mut self.is_active)?,
-            "strength" => r.opt(&mut self.strength)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "isActive" => r.prim_opt(&mut self.is_active, Kind::Boolean),
+            "_isActive" => r.prim_opt_ext(&mut self.is_active),
+            "strength" => r.opt(&mut self.strength),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.item,
@@ -587,8 +591,8 @@ impl Complex for MedicationKnowledgeIngredient {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -660,12 +664,12 @@ impl MedicationKnowledgeIngredientItem {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "itemReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "itemReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationKnowledgeIngredientItem {
@@ -706,6 +710,7 @@ pub struct MedicationKnowledgeCost {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeCost {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -732,19 +737,19 @@ impl MedicationKnowledgeCost {
 impl Complex for MedicationKnowledgeCost {
     const NAME: &'static str = "MedicationKnowledgeCost";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "source" => r.prim_opt(&mut self.source, Kind::String)?,
-            "_source" => r.prim_opt_ext(&mut self.source)?,
-            "cost" => r.req(&mut self.cost)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "source" => r.prim_opt(&mut self.source, Kind::String),
+            "_source" => r.prim_opt_ext(&mut self.source),
+            "cost" => r.req(&mut self.cost),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -820,6 +825,7 @@ pub struct MedicationKnowledgeMonitoringProgram {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeMonitoringProgram {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -839,18 +845,18 @@ impl Default for MedicationKnowledgeMonitoringProgram {
 impl Complex for MedicationKnowledgeMonitoringProgram {
     const NAME: &'static str = "MedicationKnowledgeMonitoringProgram";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -916,6 +922,7 @@ pub struct MedicationKnowledgeAdministrationGuidelines {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeAdministrationGuidelines {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -936,12 +943,12 @@ impl Default for MedicationKnowledgeAdministrationGuidelines {
 impl Complex for MedicationKnowledgeAdministrationGuidelines {
     const NAME: &'static str = "MedicationKnowledgeAdministrationGuidelines";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "dosage" => r.list(&mut self.dosage)?,
-            "patientCharacteristics" => r.list(&mut self.patient_characteristics)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "dosage" => r.list(&mut self.dosage),
+            "patientCharacteristics" => r.list(&mut self.patient_characteristics),
             _ => {
                 if MedicationKnowledgeAdministrationGuidelinesIndication::read_choice(
                     &mut self.indication,
@@ -952,8 +959,8 @@ impl Complex for MedicationKnowledgeAdministrationGuidelines {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1019,12 +1026,12 @@ impl MedicationKnowledgeAdministrationGuidelinesIndication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "indicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "indicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "indicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "indicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationKnowledgeAdministrationGuidelinesIndication {
@@ -1063,6 +1070,7 @@ pub struct MedicationKnowledgeAdministrationGuidelinesDosage {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeAdministrationGuidelinesDosage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1088,17 +1096,17 @@ impl MedicationKnowledgeAdministrationGuidelinesDosage {
 impl Complex for MedicationKnowledgeAdministrationGuidelinesDosage {
     const NAME: &'static str = "MedicationKnowledgeAdministrationGuidelinesDosage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "dosage" => r.list(&mut self.dosage)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "dosage" => r.list(&mut self.dosage),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1169,6 +1177,7 @@ pub struct MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1197,12 +1206,12 @@ impl MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics {
 impl Complex for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics {
     const NAME: &'static str = "MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "value" => r.prim_list(&mut self.value, Kind::String)?,
-            "_value" => r.prim_list_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "value" => r.prim_list(&mut self.value, Kind::String),
+            "_value" => r.prim_list_ext(&mut self.value),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.characteristic,
@@ -1216,8 +1225,8 @@ impl Complex for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristi
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1289,12 +1298,12 @@ impl MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteri
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "characteristicCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "characteristicQuantity" => r.choice(slot, Self::Quantity)?,
+        let read = match key {
+            "characteristicCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "characteristicQuantity" => r.choice(slot, Self::Quantity),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank
@@ -1335,6 +1344,7 @@ pub struct MedicationKnowledgeMedicineClassification {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeMedicineClassification {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1359,17 +1369,17 @@ impl MedicationKnowledgeMedicineClassification {
 impl Complex for MedicationKnowledgeMedicineClassification {
     const NAME: &'static str = "MedicationKnowledgeMedicineClassification";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "classification" => r.list(&mut self.classification)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "classification" => r.list(&mut self.classification),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1437,6 +1447,7 @@ pub struct MedicationKnowledgePackaging {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgePackaging {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1456,17 +1467,17 @@ impl Default for MedicationKnowledgePackaging {
 impl Complex for MedicationKnowledgePackaging {
     const NAME: &'static str = "MedicationKnowledgePackaging";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "quantity" => r.opt(&mut self.quantity)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "quantity" => r.opt(&mut self.quantity),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1528,6 +1539,7 @@ pub struct MedicationKnowledgeDrugCharacteristic {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeDrugCharacteristic {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1547,11 +1559,11 @@ impl Default for MedicationKnowledgeDrugCharacteristic {
 impl Complex for MedicationKnowledgeDrugCharacteristic {
     const NAME: &'static str = "MedicationKnowledgeDrugCharacteristic";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
             _ => {
                 if MedicationKnowledgeDrugCharacteristicValue::read_choice(
                     &mut self.value,
@@ -1562,8 +1574,8 @@ impl Complex for MedicationKnowledgeDrugCharacteristic {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1628,8 +1640,8 @@ impl MedicationKnowledgeDrugCharacteristicValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             "valueString" => {
                 r.choice_prim(
                     slot,
@@ -1639,7 +1651,7 @@ impl MedicationKnowledgeDrugCharacteristicValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1649,9 +1661,9 @@ impl MedicationKnowledgeDrugCharacteristicValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity),
             "valueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -1661,7 +1673,7 @@ impl MedicationKnowledgeDrugCharacteristicValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_valueBase64Binary" => {
                 r.choice_prim_ext(
@@ -1671,11 +1683,11 @@ impl MedicationKnowledgeDrugCharacteristicValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationKnowledgeDrugCharacteristicValue {
@@ -1724,6 +1736,7 @@ pub struct MedicationKnowledgeRegulatory {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeRegulatory {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1750,19 +1763,19 @@ impl MedicationKnowledgeRegulatory {
 impl Complex for MedicationKnowledgeRegulatory {
     const NAME: &'static str = "MedicationKnowledgeRegulatory";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "regulatoryAuthority" => r.req(&mut self.regulatory_authority)?,
-            "substitution" => r.list(&mut self.substitution)?,
-            "schedule" => r.list(&mut self.schedule)?,
-            "maxDispense" => r.opt(&mut self.max_dispense)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "regulatoryAuthority" => r.req(&mut self.regulatory_authority),
+            "substitution" => r.list(&mut self.substitution),
+            "schedule" => r.list(&mut self.schedule),
+            "maxDispense" => r.opt(&mut self.max_dispense),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1840,6 +1853,7 @@ pub struct MedicationKnowledgeRegulatorySubstitution {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeRegulatorySubstitution {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1868,18 +1882,18 @@ impl MedicationKnowledgeRegulatorySubstitution {
 impl Complex for MedicationKnowledgeRegulatorySubstitution {
     const NAME: &'static str = "MedicationKnowledgeRegulatorySubstitution";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
-            "allowed" => r.prim_req(&mut self.allowed, Kind::Boolean)?,
-            "_allowed" => r.prim_req_ext(&mut self.allowed)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
+            "allowed" => r.prim_req(&mut self.allowed, Kind::Boolean),
+            "_allowed" => r.prim_req_ext(&mut self.allowed),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1948,6 +1962,7 @@ pub struct MedicationKnowledgeRegulatorySchedule {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeRegulatorySchedule {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1971,16 +1986,16 @@ impl MedicationKnowledgeRegulatorySchedule {
 impl Complex for MedicationKnowledgeRegulatorySchedule {
     const NAME: &'static str = "MedicationKnowledgeRegulatorySchedule";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "schedule" => r.req(&mut self.schedule)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "schedule" => r.req(&mut self.schedule),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2044,6 +2059,7 @@ pub struct MedicationKnowledgeRegulatoryMaxDispense {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeRegulatoryMaxDispense {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2068,17 +2084,17 @@ impl MedicationKnowledgeRegulatoryMaxDispense {
 impl Complex for MedicationKnowledgeRegulatoryMaxDispense {
     const NAME: &'static str = "MedicationKnowledgeRegulatoryMaxDispense";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "quantity" => r.req(&mut self.quantity)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "quantity" => r.req(&mut self.quantity),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2148,6 +2164,7 @@ pub struct MedicationKnowledgeKinetics {
     pub unknown: Unknown,
 }
 impl Blank for MedicationKnowledgeKinetics {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2168,18 +2185,18 @@ impl Default for MedicationKnowledgeKinetics {
 impl Complex for MedicationKnowledgeKinetics {
     const NAME: &'static str = "MedicationKnowledgeKinetics";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "areaUnderCurve" => r.list(&mut self.area_under_curve)?,
-            "lethalDose50" => r.list(&mut self.lethal_dose50)?,
-            "halfLifePeriod" => r.opt(&mut self.half_life_period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "areaUnderCurve" => r.list(&mut self.area_under_curve),
+            "lethalDose50" => r.list(&mut self.lethal_dose50),
+            "halfLifePeriod" => r.opt(&mut self.half_life_period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

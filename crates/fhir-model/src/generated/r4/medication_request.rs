@@ -95,6 +95,7 @@ pub struct MedicationRequest {
     pub unknown: Unknown,
 }
 impl Blank for MedicationRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -163,60 +164,58 @@ impl Complex for MedicationRequest {
     const NAME: &'static str = "MedicationRequest";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicationRequest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicationRequest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "intent" => r.prim_req(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_req_ext(&mut self.intent)?,
-            "category" => r.list(&mut self.category)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean)?,
-            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "supportingInformation" => r.list(&mut self.supporting_information)?,
-            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime)?,
-            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on)?,
-            "requester" => r.opt(&mut self.requester)?,
-            "performer" => r.opt(&mut self.performer)?,
-            "performerType" => r.opt(&mut self.performer_type)?,
-            "recorder" => r.opt(&mut self.recorder)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicationRequest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "intent" => r.prim_req(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_req_ext(&mut self.intent),
+            "category" => r.list(&mut self.category),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean),
+            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "supportingInformation" => r.list(&mut self.supporting_information),
+            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime),
+            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on),
+            "requester" => r.opt(&mut self.requester),
+            "performer" => r.opt(&mut self.performer),
+            "performerType" => r.opt(&mut self.performer_type),
+            "recorder" => r.opt(&mut self.recorder),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "groupIdentifier" => r.opt(&mut self.group_identifier)?,
-            "courseOfTherapyType" => r.opt(&mut self.course_of_therapy_type)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "note" => r.list(&mut self.note)?,
-            "dosageInstruction" => r.list(&mut self.dosage_instruction)?,
-            "dispenseRequest" => r.opt(&mut self.dispense_request)?,
-            "substitution" => r.opt(&mut self.substitution)?,
-            "priorPrescription" => r.opt(&mut self.prior_prescription)?,
-            "detectedIssue" => r.list(&mut self.detected_issue)?,
-            "eventHistory" => r.list(&mut self.event_history)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "groupIdentifier" => r.opt(&mut self.group_identifier),
+            "courseOfTherapyType" => r.opt(&mut self.course_of_therapy_type),
+            "insurance" => r.list(&mut self.insurance),
+            "note" => r.list(&mut self.note),
+            "dosageInstruction" => r.list(&mut self.dosage_instruction),
+            "dispenseRequest" => r.opt(&mut self.dispense_request),
+            "substitution" => r.opt(&mut self.substitution),
+            "priorPrescription" => r.opt(&mut self.prior_prescription),
+            "detectedIssue" => r.list(&mut self.detected_issue),
+            "eventHistory" => r.list(&mut self.event_history),
             _ => {
                 if MedicationRequestReported::read_choice(&mut self.reported, key, r)? {
                     return Ok(true);
@@ -229,8 +228,8 @@ impl Complex for MedicationRequest {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -467,7 +466,7 @@ impl MedicationRequestReported {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "reportedBoolean" => {
                 r.choice_prim(
                     slot,
@@ -477,7 +476,7 @@ impl MedicationRequestReported {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_reportedBoolean" => {
                 r.choice_prim_ext(
@@ -487,12 +486,12 @@ impl MedicationRequestReported {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
-            "reportedReference" => r.choice(slot, Self::Reference)?,
+            "reportedReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationRequestReported {
@@ -530,12 +529,12 @@ impl MedicationRequestMedication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "medicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "medicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationRequestMedication {
@@ -584,6 +583,7 @@ pub struct MedicationRequestDispenseRequest {
     pub unknown: Unknown,
 }
 impl Blank for MedicationRequestDispenseRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -608,27 +608,27 @@ impl Default for MedicationRequestDispenseRequest {
 impl Complex for MedicationRequestDispenseRequest {
     const NAME: &'static str = "MedicationRequestDispenseRequest";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "initialFill" => r.opt(&mut self.initial_fill)?,
-            "dispenseInterval" => r.opt(&mut self.dispense_interval)?,
-            "validityPeriod" => r.opt(&mut self.validity_period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "initialFill" => r.opt(&mut self.initial_fill),
+            "dispenseInterval" => r.opt(&mut self.dispense_interval),
+            "validityPeriod" => r.opt(&mut self.validity_period),
             "numberOfRepeatsAllowed" => {
-                r.prim_opt(&mut self.number_of_repeats_allowed, Kind::UnsignedInt)?
+                r.prim_opt(&mut self.number_of_repeats_allowed, Kind::UnsignedInt)
             }
             "_numberOfRepeatsAllowed" => {
-                r.prim_opt_ext(&mut self.number_of_repeats_allowed)?
+                r.prim_opt_ext(&mut self.number_of_repeats_allowed)
             }
-            "quantity" => r.opt(&mut self.quantity)?,
-            "expectedSupplyDuration" => r.opt(&mut self.expected_supply_duration)?,
-            "performer" => r.opt(&mut self.performer)?,
+            "quantity" => r.opt(&mut self.quantity),
+            "expectedSupplyDuration" => r.opt(&mut self.expected_supply_duration),
+            "performer" => r.opt(&mut self.performer),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -717,6 +717,7 @@ pub struct MedicationRequestDispenseRequestInitialFill {
     pub unknown: Unknown,
 }
 impl Blank for MedicationRequestDispenseRequestInitialFill {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -736,17 +737,17 @@ impl Default for MedicationRequestDispenseRequestInitialFill {
 impl Complex for MedicationRequestDispenseRequestInitialFill {
     const NAME: &'static str = "MedicationRequestDispenseRequestInitialFill";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "duration" => r.opt(&mut self.duration)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "quantity" => r.opt(&mut self.quantity),
+            "duration" => r.opt(&mut self.duration),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -808,6 +809,7 @@ pub struct MedicationRequestSubstitution {
     pub unknown: Unknown,
 }
 impl Blank for MedicationRequestSubstitution {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -832,11 +834,11 @@ impl MedicationRequestSubstitution {
 impl Complex for MedicationRequestSubstitution {
     const NAME: &'static str = "MedicationRequestSubstitution";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "reason" => r.opt(&mut self.reason)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "reason" => r.opt(&mut self.reason),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.allowed,
@@ -850,8 +852,8 @@ impl Complex for MedicationRequestSubstitution {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -918,7 +920,7 @@ impl MedicationRequestSubstitutionAllowed {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "allowedBoolean" => {
                 r.choice_prim(
                     slot,
@@ -928,7 +930,7 @@ impl MedicationRequestSubstitutionAllowed {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_allowedBoolean" => {
                 r.choice_prim_ext(
@@ -938,12 +940,12 @@ impl MedicationRequestSubstitutionAllowed {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
-            "allowedCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "allowedCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationRequestSubstitutionAllowed {

@@ -65,6 +65,7 @@ pub struct MedicationStatement {
     pub unknown: Unknown,
 }
 impl Blank for MedicationStatement {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -116,36 +117,36 @@ impl Complex for MedicationStatement {
     const NAME: &'static str = "MedicationStatement";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicationStatement");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicationStatement")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.list(&mut self.status_reason)?,
-            "category" => r.opt(&mut self.category)?,
-            "subject" => r.req(&mut self.subject)?,
-            "context" => r.opt(&mut self.context)?,
-            "dateAsserted" => r.prim_opt(&mut self.date_asserted, Kind::DateTime)?,
-            "_dateAsserted" => r.prim_opt_ext(&mut self.date_asserted)?,
-            "informationSource" => r.opt(&mut self.information_source)?,
-            "derivedFrom" => r.list(&mut self.derived_from)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "note" => r.list(&mut self.note)?,
-            "dosage" => r.list(&mut self.dosage)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicationStatement"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.list(&mut self.status_reason),
+            "category" => r.opt(&mut self.category),
+            "subject" => r.req(&mut self.subject),
+            "context" => r.opt(&mut self.context),
+            "dateAsserted" => r.prim_opt(&mut self.date_asserted, Kind::DateTime),
+            "_dateAsserted" => r.prim_opt_ext(&mut self.date_asserted),
+            "informationSource" => r.opt(&mut self.information_source),
+            "derivedFrom" => r.list(&mut self.derived_from),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "note" => r.list(&mut self.note),
+            "dosage" => r.list(&mut self.dosage),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.medication,
@@ -162,8 +163,8 @@ impl Complex for MedicationStatement {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -325,12 +326,12 @@ impl MedicationStatementMedication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "medicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "medicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationStatementMedication {
@@ -368,7 +369,7 @@ impl MedicationStatementEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "effectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -378,7 +379,7 @@ impl MedicationStatementEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_effectiveDateTime" => {
                 r.choice_prim_ext(
@@ -388,12 +389,12 @@ impl MedicationStatementEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            "effectivePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicationStatementEffective {

@@ -73,6 +73,7 @@ pub struct MedicinalProduct {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProduct {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -111,51 +112,51 @@ impl Complex for MedicinalProduct {
     const NAME: &'static str = "MedicinalProduct";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProduct");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProduct")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "domain" => r.opt(&mut self.domain)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProduct"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "type" => r.opt(&mut self.r#type),
+            "domain" => r.opt(&mut self.domain),
             "combinedPharmaceuticalDoseForm" => {
-                r.opt(&mut self.combined_pharmaceutical_dose_form)?
+                r.opt(&mut self.combined_pharmaceutical_dose_form)
             }
-            "legalStatusOfSupply" => r.opt(&mut self.legal_status_of_supply)?,
+            "legalStatusOfSupply" => r.opt(&mut self.legal_status_of_supply),
             "additionalMonitoringIndicator" => {
-                r.opt(&mut self.additional_monitoring_indicator)?
+                r.opt(&mut self.additional_monitoring_indicator)
             }
-            "specialMeasures" => r.prim_list(&mut self.special_measures, Kind::String)?,
-            "_specialMeasures" => r.prim_list_ext(&mut self.special_measures)?,
-            "paediatricUseIndicator" => r.opt(&mut self.paediatric_use_indicator)?,
-            "productClassification" => r.list(&mut self.product_classification)?,
-            "marketingStatus" => r.list(&mut self.marketing_status)?,
-            "pharmaceuticalProduct" => r.list(&mut self.pharmaceutical_product)?,
-            "packagedMedicinalProduct" => r.list(&mut self.packaged_medicinal_product)?,
-            "attachedDocument" => r.list(&mut self.attached_document)?,
-            "masterFile" => r.list(&mut self.master_file)?,
-            "contact" => r.list(&mut self.contact)?,
-            "clinicalTrial" => r.list(&mut self.clinical_trial)?,
-            "name" => r.list(&mut self.name)?,
-            "crossReference" => r.list(&mut self.cross_reference)?,
+            "specialMeasures" => r.prim_list(&mut self.special_measures, Kind::String),
+            "_specialMeasures" => r.prim_list_ext(&mut self.special_measures),
+            "paediatricUseIndicator" => r.opt(&mut self.paediatric_use_indicator),
+            "productClassification" => r.list(&mut self.product_classification),
+            "marketingStatus" => r.list(&mut self.marketing_status),
+            "pharmaceuticalProduct" => r.list(&mut self.pharmaceutical_product),
+            "packagedMedicinalProduct" => r.list(&mut self.packaged_medicinal_product),
+            "attachedDocument" => r.list(&mut self.attached_document),
+            "masterFile" => r.list(&mut self.master_file),
+            "contact" => r.list(&mut self.contact),
+            "clinicalTrial" => r.list(&mut self.clinical_trial),
+            "name" => r.list(&mut self.name),
+            "crossReference" => r.list(&mut self.cross_reference),
             "manufacturingBusinessOperation" => {
-                r.list(&mut self.manufacturing_business_operation)?
+                r.list(&mut self.manufacturing_business_operation)
             }
-            "specialDesignation" => r.list(&mut self.special_designation)?,
+            "specialDesignation" => r.list(&mut self.special_designation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -335,6 +336,7 @@ pub struct MedicinalProductName {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductName {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -360,19 +362,19 @@ impl MedicinalProductName {
 impl Complex for MedicinalProductName {
     const NAME: &'static str = "MedicinalProductName";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "productName" => r.prim_req(&mut self.product_name, Kind::String)?,
-            "_productName" => r.prim_req_ext(&mut self.product_name)?,
-            "namePart" => r.list(&mut self.name_part)?,
-            "countryLanguage" => r.list(&mut self.country_language)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "productName" => r.prim_req(&mut self.product_name, Kind::String),
+            "_productName" => r.prim_req_ext(&mut self.product_name),
+            "namePart" => r.list(&mut self.name_part),
+            "countryLanguage" => r.list(&mut self.country_language),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -445,6 +447,7 @@ pub struct MedicinalProductNameNamePart {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductNameNamePart {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -470,18 +473,18 @@ impl MedicinalProductNameNamePart {
 impl Complex for MedicinalProductNameNamePart {
     const NAME: &'static str = "MedicinalProductNameNamePart";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "part" => r.prim_req(&mut self.part, Kind::String)?,
-            "_part" => r.prim_req_ext(&mut self.part)?,
-            "type" => r.req(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "part" => r.prim_req(&mut self.part, Kind::String),
+            "_part" => r.prim_req_ext(&mut self.part),
+            "type" => r.req(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -554,6 +557,7 @@ pub struct MedicinalProductNameCountryLanguage {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductNameCountryLanguage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -583,18 +587,18 @@ impl MedicinalProductNameCountryLanguage {
 impl Complex for MedicinalProductNameCountryLanguage {
     const NAME: &'static str = "MedicinalProductNameCountryLanguage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "country" => r.req(&mut self.country)?,
-            "jurisdiction" => r.opt(&mut self.jurisdiction)?,
-            "language" => r.req(&mut self.language)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "country" => r.req(&mut self.country),
+            "jurisdiction" => r.opt(&mut self.jurisdiction),
+            "language" => r.req(&mut self.language),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -678,6 +682,7 @@ pub struct MedicinalProductManufacturingBusinessOperation {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductManufacturingBusinessOperation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -701,24 +706,24 @@ impl Default for MedicinalProductManufacturingBusinessOperation {
 impl Complex for MedicinalProductManufacturingBusinessOperation {
     const NAME: &'static str = "MedicinalProductManufacturingBusinessOperation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "operationType" => r.opt(&mut self.operation_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "operationType" => r.opt(&mut self.operation_type),
             "authorisationReferenceNumber" => {
-                r.opt(&mut self.authorisation_reference_number)?
+                r.opt(&mut self.authorisation_reference_number)
             }
-            "effectiveDate" => r.prim_opt(&mut self.effective_date, Kind::DateTime)?,
-            "_effectiveDate" => r.prim_opt_ext(&mut self.effective_date)?,
-            "confidentialityIndicator" => r.opt(&mut self.confidentiality_indicator)?,
-            "manufacturer" => r.list(&mut self.manufacturer)?,
-            "regulator" => r.opt(&mut self.regulator)?,
+            "effectiveDate" => r.prim_opt(&mut self.effective_date, Kind::DateTime),
+            "_effectiveDate" => r.prim_opt_ext(&mut self.effective_date),
+            "confidentialityIndicator" => r.opt(&mut self.confidentiality_indicator),
+            "manufacturer" => r.list(&mut self.manufacturer),
+            "regulator" => r.opt(&mut self.regulator),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -809,6 +814,7 @@ pub struct MedicinalProductSpecialDesignation {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductSpecialDesignation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -833,17 +839,17 @@ impl Default for MedicinalProductSpecialDesignation {
 impl Complex for MedicinalProductSpecialDesignation {
     const NAME: &'static str = "MedicinalProductSpecialDesignation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "intendedUse" => r.opt(&mut self.intended_use)?,
-            "status" => r.opt(&mut self.status)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "species" => r.opt(&mut self.species)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "type" => r.opt(&mut self.r#type),
+            "intendedUse" => r.opt(&mut self.intended_use),
+            "status" => r.opt(&mut self.status),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "species" => r.opt(&mut self.species),
             _ => {
                 if MedicinalProductSpecialDesignationIndication::read_choice(
                     &mut self.indication,
@@ -854,8 +860,8 @@ impl Complex for MedicinalProductSpecialDesignation {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -938,12 +944,12 @@ impl MedicinalProductSpecialDesignationIndication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "indicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "indicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "indicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "indicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicinalProductSpecialDesignationIndication {

@@ -65,6 +65,7 @@ pub struct MedicinalProductAuthorization {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductAuthorization {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -104,54 +105,54 @@ impl Complex for MedicinalProductAuthorization {
     const NAME: &'static str = "MedicinalProductAuthorization";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductAuthorization");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductAuthorization")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "country" => r.list(&mut self.country)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "status" => r.opt(&mut self.status)?,
-            "statusDate" => r.prim_opt(&mut self.status_date, Kind::DateTime)?,
-            "_statusDate" => r.prim_opt_ext(&mut self.status_date)?,
-            "restoreDate" => r.prim_opt(&mut self.restore_date, Kind::DateTime)?,
-            "_restoreDate" => r.prim_opt_ext(&mut self.restore_date)?,
-            "validityPeriod" => r.opt(&mut self.validity_period)?,
-            "dataExclusivityPeriod" => r.opt(&mut self.data_exclusivity_period)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductAuthorization"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "subject" => r.opt(&mut self.subject),
+            "country" => r.list(&mut self.country),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "status" => r.opt(&mut self.status),
+            "statusDate" => r.prim_opt(&mut self.status_date, Kind::DateTime),
+            "_statusDate" => r.prim_opt_ext(&mut self.status_date),
+            "restoreDate" => r.prim_opt(&mut self.restore_date, Kind::DateTime),
+            "_restoreDate" => r.prim_opt_ext(&mut self.restore_date),
+            "validityPeriod" => r.opt(&mut self.validity_period),
+            "dataExclusivityPeriod" => r.opt(&mut self.data_exclusivity_period),
             "dateOfFirstAuthorization" => {
-                r.prim_opt(&mut self.date_of_first_authorization, Kind::DateTime)?
+                r.prim_opt(&mut self.date_of_first_authorization, Kind::DateTime)
             }
             "_dateOfFirstAuthorization" => {
-                r.prim_opt_ext(&mut self.date_of_first_authorization)?
+                r.prim_opt_ext(&mut self.date_of_first_authorization)
             }
             "internationalBirthDate" => {
-                r.prim_opt(&mut self.international_birth_date, Kind::DateTime)?
+                r.prim_opt(&mut self.international_birth_date, Kind::DateTime)
             }
             "_internationalBirthDate" => {
-                r.prim_opt_ext(&mut self.international_birth_date)?
+                r.prim_opt_ext(&mut self.international_birth_date)
             }
-            "legalBasis" => r.opt(&mut self.legal_basis)?,
+            "legalBasis" => r.opt(&mut self.legal_basis),
             "jurisdictionalAuthorization" => {
-                r.list(&mut self.jurisdictional_authorization)?
+                r.list(&mut self.jurisdictional_authorization)
             }
-            "holder" => r.opt(&mut self.holder)?,
-            "regulator" => r.opt(&mut self.regulator)?,
-            "procedure" => r.opt(&mut self.procedure)?,
+            "holder" => r.opt(&mut self.holder),
+            "regulator" => r.opt(&mut self.regulator),
+            "procedure" => r.opt(&mut self.procedure),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -313,6 +314,7 @@ pub struct MedicinalProductAuthorizationJurisdictionalAuthorization {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductAuthorizationJurisdictionalAuthorization {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -335,20 +337,20 @@ impl Default for MedicinalProductAuthorizationJurisdictionalAuthorization {
 impl Complex for MedicinalProductAuthorizationJurisdictionalAuthorization {
     const NAME: &'static str = "MedicinalProductAuthorizationJurisdictionalAuthorization";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "country" => r.opt(&mut self.country)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "legalStatusOfSupply" => r.opt(&mut self.legal_status_of_supply)?,
-            "validityPeriod" => r.opt(&mut self.validity_period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "country" => r.opt(&mut self.country),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "legalStatusOfSupply" => r.opt(&mut self.legal_status_of_supply),
+            "validityPeriod" => r.opt(&mut self.validity_period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -429,6 +431,7 @@ pub struct MedicinalProductAuthorizationProcedure {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductAuthorizationProcedure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -455,13 +458,13 @@ impl MedicinalProductAuthorizationProcedure {
 impl Complex for MedicinalProductAuthorizationProcedure {
     const NAME: &'static str = "MedicinalProductAuthorizationProcedure";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "type" => r.req(&mut self.r#type)?,
-            "application" => r.list(&mut self.application)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "type" => r.req(&mut self.r#type),
+            "application" => r.list(&mut self.application),
             _ => {
                 if MedicinalProductAuthorizationProcedureDate::read_choice(
                     &mut self.date,
@@ -472,8 +475,8 @@ impl Complex for MedicinalProductAuthorizationProcedure {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -549,8 +552,8 @@ impl MedicinalProductAuthorizationProcedureDate {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "datePeriod" => r.choice(slot, Self::Period)?,
+        let read = match key {
+            "datePeriod" => r.choice(slot, Self::Period),
             "dateDateTime" => {
                 r.choice_prim(
                     slot,
@@ -560,7 +563,7 @@ impl MedicinalProductAuthorizationProcedureDate {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_dateDateTime" => {
                 r.choice_prim_ext(
@@ -570,11 +573,11 @@ impl MedicinalProductAuthorizationProcedureDate {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicinalProductAuthorizationProcedureDate {

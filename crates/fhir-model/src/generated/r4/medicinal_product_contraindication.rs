@@ -45,6 +45,7 @@ pub struct MedicinalProductContraindication {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductContraindication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -75,31 +76,31 @@ impl Complex for MedicinalProductContraindication {
     const NAME: &'static str = "MedicinalProductContraindication";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductContraindication");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductContraindication")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "subject" => r.list(&mut self.subject)?,
-            "disease" => r.opt(&mut self.disease)?,
-            "diseaseStatus" => r.opt(&mut self.disease_status)?,
-            "comorbidity" => r.list(&mut self.comorbidity)?,
-            "therapeuticIndication" => r.list(&mut self.therapeutic_indication)?,
-            "otherTherapy" => r.list(&mut self.other_therapy)?,
-            "population" => r.list(&mut self.population)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductContraindication"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "subject" => r.list(&mut self.subject),
+            "disease" => r.opt(&mut self.disease),
+            "diseaseStatus" => r.opt(&mut self.disease_status),
+            "comorbidity" => r.list(&mut self.comorbidity),
+            "therapeuticIndication" => r.list(&mut self.therapeutic_indication),
+            "otherTherapy" => r.list(&mut self.other_therapy),
+            "population" => r.list(&mut self.population),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -206,6 +207,7 @@ pub struct MedicinalProductContraindicationOtherTherapy {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductContraindicationOtherTherapy {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -234,11 +236,11 @@ impl MedicinalProductContraindicationOtherTherapy {
 impl Complex for MedicinalProductContraindicationOtherTherapy {
     const NAME: &'static str = "MedicinalProductContraindicationOtherTherapy";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "therapyRelationshipType" => r.req(&mut self.therapy_relationship_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "therapyRelationshipType" => r.req(&mut self.therapy_relationship_type),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.medication,
@@ -252,8 +254,8 @@ impl Complex for MedicinalProductContraindicationOtherTherapy {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -324,12 +326,12 @@ impl MedicinalProductContraindicationOtherTherapyMedication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "medicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "medicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicinalProductContraindicationOtherTherapyMedication {

@@ -49,6 +49,7 @@ pub struct MedicinalProductIndication {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductIndication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -81,33 +82,33 @@ impl Complex for MedicinalProductIndication {
     const NAME: &'static str = "MedicinalProductIndication";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductIndication");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductIndication")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "subject" => r.list(&mut self.subject)?,
-            "diseaseSymptomProcedure" => r.opt(&mut self.disease_symptom_procedure)?,
-            "diseaseStatus" => r.opt(&mut self.disease_status)?,
-            "comorbidity" => r.list(&mut self.comorbidity)?,
-            "intendedEffect" => r.opt(&mut self.intended_effect)?,
-            "duration" => r.opt(&mut self.duration)?,
-            "otherTherapy" => r.list(&mut self.other_therapy)?,
-            "undesirableEffect" => r.list(&mut self.undesirable_effect)?,
-            "population" => r.list(&mut self.population)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductIndication"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "subject" => r.list(&mut self.subject),
+            "diseaseSymptomProcedure" => r.opt(&mut self.disease_symptom_procedure),
+            "diseaseStatus" => r.opt(&mut self.disease_status),
+            "comorbidity" => r.list(&mut self.comorbidity),
+            "intendedEffect" => r.opt(&mut self.intended_effect),
+            "duration" => r.opt(&mut self.duration),
+            "otherTherapy" => r.list(&mut self.other_therapy),
+            "undesirableEffect" => r.list(&mut self.undesirable_effect),
+            "population" => r.list(&mut self.population),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -223,6 +224,7 @@ pub struct MedicinalProductIndicationOtherTherapy {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductIndicationOtherTherapy {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -251,11 +253,11 @@ impl MedicinalProductIndicationOtherTherapy {
 impl Complex for MedicinalProductIndicationOtherTherapy {
     const NAME: &'static str = "MedicinalProductIndicationOtherTherapy";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "therapyRelationshipType" => r.req(&mut self.therapy_relationship_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "therapyRelationshipType" => r.req(&mut self.therapy_relationship_type),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.medication,
@@ -269,8 +271,8 @@ impl Complex for MedicinalProductIndicationOtherTherapy {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -341,12 +343,12 @@ impl MedicinalProductIndicationOtherTherapyMedication {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "medicationReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "medicationReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicinalProductIndicationOtherTherapyMedication {

@@ -43,6 +43,7 @@ pub struct MedicinalProductIngredient {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductIngredient {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -77,33 +78,33 @@ impl Complex for MedicinalProductIngredient {
     const NAME: &'static str = "MedicinalProductIngredient";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductIngredient");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductIngredient")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "role" => r.req(&mut self.role)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductIngredient"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "role" => r.req(&mut self.role),
             "allergenicIndicator" => {
-                r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean)?
+                r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean)
             }
-            "_allergenicIndicator" => r.prim_opt_ext(&mut self.allergenic_indicator)?,
-            "manufacturer" => r.list(&mut self.manufacturer)?,
-            "specifiedSubstance" => r.list(&mut self.specified_substance)?,
-            "substance" => r.opt(&mut self.substance)?,
+            "_allergenicIndicator" => r.prim_opt_ext(&mut self.allergenic_indicator),
+            "manufacturer" => r.list(&mut self.manufacturer),
+            "specifiedSubstance" => r.list(&mut self.specified_substance),
+            "substance" => r.opt(&mut self.substance),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -219,6 +220,7 @@ pub struct MedicinalProductIngredientSpecifiedSubstance {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductIngredientSpecifiedSubstance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -249,19 +251,19 @@ impl MedicinalProductIngredientSpecifiedSubstance {
 impl Complex for MedicinalProductIngredientSpecifiedSubstance {
     const NAME: &'static str = "MedicinalProductIngredientSpecifiedSubstance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "group" => r.req(&mut self.group)?,
-            "confidentiality" => r.opt(&mut self.confidentiality)?,
-            "strength" => r.list(&mut self.strength)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "group" => r.req(&mut self.group),
+            "confidentiality" => r.opt(&mut self.confidentiality),
+            "strength" => r.list(&mut self.strength),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -353,6 +355,7 @@ pub struct MedicinalProductIngredientSpecifiedSubstanceStrength {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductIngredientSpecifiedSubstanceStrength {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -382,23 +385,23 @@ impl MedicinalProductIngredientSpecifiedSubstanceStrength {
 impl Complex for MedicinalProductIngredientSpecifiedSubstanceStrength {
     const NAME: &'static str = "MedicinalProductIngredientSpecifiedSubstanceStrength";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "presentation" => r.req(&mut self.presentation)?,
-            "presentationLowLimit" => r.opt(&mut self.presentation_low_limit)?,
-            "concentration" => r.opt(&mut self.concentration)?,
-            "concentrationLowLimit" => r.opt(&mut self.concentration_low_limit)?,
-            "measurementPoint" => r.prim_opt(&mut self.measurement_point, Kind::String)?,
-            "_measurementPoint" => r.prim_opt_ext(&mut self.measurement_point)?,
-            "country" => r.list(&mut self.country)?,
-            "referenceStrength" => r.list(&mut self.reference_strength)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "presentation" => r.req(&mut self.presentation),
+            "presentationLowLimit" => r.opt(&mut self.presentation_low_limit),
+            "concentration" => r.opt(&mut self.concentration),
+            "concentrationLowLimit" => r.opt(&mut self.concentration_low_limit),
+            "measurementPoint" => r.prim_opt(&mut self.measurement_point, Kind::String),
+            "_measurementPoint" => r.prim_opt_ext(&mut self.measurement_point),
+            "country" => r.list(&mut self.country),
+            "referenceStrength" => r.list(&mut self.reference_strength),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -497,6 +500,7 @@ pub struct MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -524,21 +528,21 @@ impl MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength {
 impl Complex for MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength {
     const NAME: &'static str = "MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "substance" => r.opt(&mut self.substance)?,
-            "strength" => r.req(&mut self.strength)?,
-            "strengthLowLimit" => r.opt(&mut self.strength_low_limit)?,
-            "measurementPoint" => r.prim_opt(&mut self.measurement_point, Kind::String)?,
-            "_measurementPoint" => r.prim_opt_ext(&mut self.measurement_point)?,
-            "country" => r.list(&mut self.country)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "substance" => r.opt(&mut self.substance),
+            "strength" => r.req(&mut self.strength),
+            "strengthLowLimit" => r.opt(&mut self.strength_low_limit),
+            "measurementPoint" => r.prim_opt(&mut self.measurement_point, Kind::String),
+            "_measurementPoint" => r.prim_opt_ext(&mut self.measurement_point),
+            "country" => r.list(&mut self.country),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -624,6 +628,7 @@ pub struct MedicinalProductIngredientSubstance {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductIngredientSubstance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -648,17 +653,17 @@ impl MedicinalProductIngredientSubstance {
 impl Complex for MedicinalProductIngredientSubstance {
     const NAME: &'static str = "MedicinalProductIngredientSubstance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "strength" => r.list(&mut self.strength)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "strength" => r.list(&mut self.strength),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

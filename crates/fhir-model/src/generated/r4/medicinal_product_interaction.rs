@@ -45,6 +45,7 @@ pub struct MedicinalProductInteraction {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductInteraction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -75,32 +76,32 @@ impl Complex for MedicinalProductInteraction {
     const NAME: &'static str = "MedicinalProductInteraction";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductInteraction");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductInteraction")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "subject" => r.list(&mut self.subject)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "interactant" => r.list(&mut self.interactant)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "effect" => r.opt(&mut self.effect)?,
-            "incidence" => r.opt(&mut self.incidence)?,
-            "management" => r.opt(&mut self.management)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductInteraction"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "subject" => r.list(&mut self.subject),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "interactant" => r.list(&mut self.interactant),
+            "type" => r.opt(&mut self.r#type),
+            "effect" => r.opt(&mut self.effect),
+            "incidence" => r.opt(&mut self.incidence),
+            "management" => r.opt(&mut self.management),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -204,6 +205,7 @@ pub struct MedicinalProductInteractionInteractant {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductInteractionInteractant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -227,10 +229,10 @@ impl MedicinalProductInteractionInteractant {
 impl Complex for MedicinalProductInteractionInteractant {
     const NAME: &'static str = "MedicinalProductInteractionInteractant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.item,
@@ -244,8 +246,8 @@ impl Complex for MedicinalProductInteractionInteractant {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -308,12 +310,12 @@ impl MedicinalProductInteractionInteractantItem {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "itemReference" => r.choice(slot, Self::Reference)?,
-            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "itemReference" => r.choice(slot, Self::Reference),
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MedicinalProductInteractionInteractantItem {

@@ -45,6 +45,7 @@ pub struct MedicinalProductManufactured {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductManufactured {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -84,31 +85,31 @@ impl Complex for MedicinalProductManufactured {
     const NAME: &'static str = "MedicinalProductManufactured";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductManufactured");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductManufactured")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "manufacturedDoseForm" => r.req(&mut self.manufactured_dose_form)?,
-            "unitOfPresentation" => r.opt(&mut self.unit_of_presentation)?,
-            "quantity" => r.req(&mut self.quantity)?,
-            "manufacturer" => r.list(&mut self.manufacturer)?,
-            "ingredient" => r.list(&mut self.ingredient)?,
-            "physicalCharacteristics" => r.opt(&mut self.physical_characteristics)?,
-            "otherCharacteristics" => r.list(&mut self.other_characteristics)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductManufactured"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "manufacturedDoseForm" => r.req(&mut self.manufactured_dose_form),
+            "unitOfPresentation" => r.opt(&mut self.unit_of_presentation),
+            "quantity" => r.req(&mut self.quantity),
+            "manufacturer" => r.list(&mut self.manufacturer),
+            "ingredient" => r.list(&mut self.ingredient),
+            "physicalCharacteristics" => r.opt(&mut self.physical_characteristics),
+            "otherCharacteristics" => r.list(&mut self.other_characteristics),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

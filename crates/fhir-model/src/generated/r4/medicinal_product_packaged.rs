@@ -49,6 +49,7 @@ pub struct MedicinalProductPackaged {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductPackaged {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -76,34 +77,34 @@ impl Complex for MedicinalProductPackaged {
     const NAME: &'static str = "MedicinalProductPackaged";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductPackaged");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductPackaged")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "subject" => r.list(&mut self.subject)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "legalStatusOfSupply" => r.opt(&mut self.legal_status_of_supply)?,
-            "marketingStatus" => r.list(&mut self.marketing_status)?,
-            "marketingAuthorization" => r.opt(&mut self.marketing_authorization)?,
-            "manufacturer" => r.list(&mut self.manufacturer)?,
-            "batchIdentifier" => r.list(&mut self.batch_identifier)?,
-            "packageItem" => r.list(&mut self.package_item)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductPackaged"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "subject" => r.list(&mut self.subject),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "legalStatusOfSupply" => r.opt(&mut self.legal_status_of_supply),
+            "marketingStatus" => r.list(&mut self.marketing_status),
+            "marketingAuthorization" => r.opt(&mut self.marketing_authorization),
+            "manufacturer" => r.list(&mut self.manufacturer),
+            "batchIdentifier" => r.list(&mut self.batch_identifier),
+            "packageItem" => r.list(&mut self.package_item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -225,6 +226,7 @@ pub struct MedicinalProductPackagedBatchIdentifier {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductPackagedBatchIdentifier {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -249,17 +251,17 @@ impl MedicinalProductPackagedBatchIdentifier {
 impl Complex for MedicinalProductPackagedBatchIdentifier {
     const NAME: &'static str = "MedicinalProductPackagedBatchIdentifier";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "outerPackaging" => r.req(&mut self.outer_packaging)?,
-            "immediatePackaging" => r.opt(&mut self.immediate_packaging)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "outerPackaging" => r.req(&mut self.outer_packaging),
+            "immediatePackaging" => r.opt(&mut self.immediate_packaging),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -348,6 +350,7 @@ pub struct MedicinalProductPackagedPackageItem {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductPackagedPackageItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -386,27 +389,27 @@ impl MedicinalProductPackagedPackageItem {
 impl Complex for MedicinalProductPackagedPackageItem {
     const NAME: &'static str = "MedicinalProductPackagedPackageItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "type" => r.req(&mut self.r#type)?,
-            "quantity" => r.req(&mut self.quantity)?,
-            "material" => r.list(&mut self.material)?,
-            "alternateMaterial" => r.list(&mut self.alternate_material)?,
-            "device" => r.list(&mut self.device)?,
-            "manufacturedItem" => r.list(&mut self.manufactured_item)?,
-            "packageItem" => r.list(&mut self.package_item)?,
-            "physicalCharacteristics" => r.opt(&mut self.physical_characteristics)?,
-            "otherCharacteristics" => r.list(&mut self.other_characteristics)?,
-            "shelfLifeStorage" => r.list(&mut self.shelf_life_storage)?,
-            "manufacturer" => r.list(&mut self.manufacturer)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "type" => r.req(&mut self.r#type),
+            "quantity" => r.req(&mut self.quantity),
+            "material" => r.list(&mut self.material),
+            "alternateMaterial" => r.list(&mut self.alternate_material),
+            "device" => r.list(&mut self.device),
+            "manufacturedItem" => r.list(&mut self.manufactured_item),
+            "packageItem" => r.list(&mut self.package_item),
+            "physicalCharacteristics" => r.opt(&mut self.physical_characteristics),
+            "otherCharacteristics" => r.list(&mut self.other_characteristics),
+            "shelfLifeStorage" => r.list(&mut self.shelf_life_storage),
+            "manufacturer" => r.list(&mut self.manufacturer),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -47,6 +47,7 @@ pub struct MedicinalProductPharmaceutical {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductPharmaceutical {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -83,31 +84,31 @@ impl Complex for MedicinalProductPharmaceutical {
     const NAME: &'static str = "MedicinalProductPharmaceutical";
     const RESOURCE_TYPE: Option<&'static str> = Some("MedicinalProductPharmaceutical");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductPharmaceutical")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "administrableDoseForm" => r.req(&mut self.administrable_dose_form)?,
-            "unitOfPresentation" => r.opt(&mut self.unit_of_presentation)?,
-            "ingredient" => r.list(&mut self.ingredient)?,
-            "device" => r.list(&mut self.device)?,
-            "characteristics" => r.list(&mut self.characteristics)?,
-            "routeOfAdministration" => r.list(&mut self.route_of_administration)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductPharmaceutical"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "administrableDoseForm" => r.req(&mut self.administrable_dose_form),
+            "unitOfPresentation" => r.opt(&mut self.unit_of_presentation),
+            "ingredient" => r.list(&mut self.ingredient),
+            "device" => r.list(&mut self.device),
+            "characteristics" => r.list(&mut self.characteristics),
+            "routeOfAdministration" => r.list(&mut self.route_of_administration),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -223,6 +224,7 @@ pub struct MedicinalProductPharmaceuticalCharacteristics {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductPharmaceuticalCharacteristics {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -247,17 +249,17 @@ impl MedicinalProductPharmaceuticalCharacteristics {
 impl Complex for MedicinalProductPharmaceuticalCharacteristics {
     const NAME: &'static str = "MedicinalProductPharmaceuticalCharacteristics";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "status" => r.opt(&mut self.status)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "status" => r.opt(&mut self.status),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -337,6 +339,7 @@ pub struct MedicinalProductPharmaceuticalRouteOfAdministration {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductPharmaceuticalRouteOfAdministration {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -366,24 +369,22 @@ impl MedicinalProductPharmaceuticalRouteOfAdministration {
 impl Complex for MedicinalProductPharmaceuticalRouteOfAdministration {
     const NAME: &'static str = "MedicinalProductPharmaceuticalRouteOfAdministration";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "firstDose" => r.opt(&mut self.first_dose)?,
-            "maxSingleDose" => r.opt(&mut self.max_single_dose)?,
-            "maxDosePerDay" => r.opt(&mut self.max_dose_per_day)?,
-            "maxDosePerTreatmentPeriod" => {
-                r.opt(&mut self.max_dose_per_treatment_period)?
-            }
-            "maxTreatmentPeriod" => r.opt(&mut self.max_treatment_period)?,
-            "targetSpecies" => r.list(&mut self.target_species)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "firstDose" => r.opt(&mut self.first_dose),
+            "maxSingleDose" => r.opt(&mut self.max_single_dose),
+            "maxDosePerDay" => r.opt(&mut self.max_dose_per_day),
+            "maxDosePerTreatmentPeriod" => r.opt(&mut self.max_dose_per_treatment_period),
+            "maxTreatmentPeriod" => r.opt(&mut self.max_treatment_period),
+            "targetSpecies" => r.list(&mut self.target_species),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -478,6 +479,7 @@ pub struct MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -502,17 +504,17 @@ impl MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies {
 impl Complex for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies {
     const NAME: &'static str = "MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "withdrawalPeriod" => r.list(&mut self.withdrawal_period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "withdrawalPeriod" => r.list(&mut self.withdrawal_period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -587,6 +589,7 @@ pub struct MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithd
 }
 impl Blank
 for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithdrawalPeriod {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -614,21 +617,21 @@ impl Complex
 for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithdrawalPeriod {
     const NAME: &'static str = "MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithdrawalPeriod";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "tissue" => r.req(&mut self.tissue)?,
-            "value" => r.req(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "tissue" => r.req(&mut self.tissue),
+            "value" => r.req(&mut self.value),
             "supportingInformation" => {
-                r.prim_opt(&mut self.supporting_information, Kind::String)?
+                r.prim_opt(&mut self.supporting_information, Kind::String)
             }
-            "_supportingInformation" => r.prim_opt_ext(&mut self.supporting_information)?,
+            "_supportingInformation" => r.prim_opt_ext(&mut self.supporting_information),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

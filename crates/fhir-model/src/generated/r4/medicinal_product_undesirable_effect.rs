@@ -41,6 +41,7 @@ pub struct MedicinalProductUndesirableEffect {
     pub unknown: Unknown,
 }
 impl Blank for MedicinalProductUndesirableEffect {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -71,29 +72,29 @@ impl Complex for MedicinalProductUndesirableEffect {
         "MedicinalProductUndesirableEffect",
     );
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MedicinalProductUndesirableEffect")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "subject" => r.list(&mut self.subject)?,
-            "symptomConditionEffect" => r.opt(&mut self.symptom_condition_effect)?,
-            "classification" => r.opt(&mut self.classification)?,
-            "frequencyOfOccurrence" => r.opt(&mut self.frequency_of_occurrence)?,
-            "population" => r.list(&mut self.population)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MedicinalProductUndesirableEffect"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "subject" => r.list(&mut self.subject),
+            "symptomConditionEffect" => r.opt(&mut self.symptom_condition_effect),
+            "classification" => r.opt(&mut self.classification),
+            "frequencyOfOccurrence" => r.opt(&mut self.frequency_of_occurrence),
+            "population" => r.list(&mut self.population),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

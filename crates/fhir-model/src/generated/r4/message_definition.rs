@@ -79,6 +79,7 @@ pub struct MessageDefinition {
     pub unknown: Unknown,
 }
 impl Blank for MessageDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -137,59 +138,59 @@ impl Complex for MessageDefinition {
     const NAME: &'static str = "MessageDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("MessageDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MessageDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "replaces" => r.prim_list(&mut self.replaces, Kind::Canonical)?,
-            "_replaces" => r.prim_list_ext(&mut self.replaces)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_req(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_req_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "base" => r.prim_opt(&mut self.base, Kind::Canonical)?,
-            "_base" => r.prim_opt_ext(&mut self.base)?,
-            "parent" => r.prim_list(&mut self.parent, Kind::Canonical)?,
-            "_parent" => r.prim_list_ext(&mut self.parent)?,
-            "category" => r.prim_opt(&mut self.category, Kind::Code)?,
-            "_category" => r.prim_opt_ext(&mut self.category)?,
-            "focus" => r.list(&mut self.focus)?,
-            "responseRequired" => r.prim_opt(&mut self.response_required, Kind::Code)?,
-            "_responseRequired" => r.prim_opt_ext(&mut self.response_required)?,
-            "allowedResponse" => r.list(&mut self.allowed_response)?,
-            "graph" => r.prim_list(&mut self.graph, Kind::Canonical)?,
-            "_graph" => r.prim_list_ext(&mut self.graph)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MessageDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "replaces" => r.prim_list(&mut self.replaces, Kind::Canonical),
+            "_replaces" => r.prim_list_ext(&mut self.replaces),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_req(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_req_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "base" => r.prim_opt(&mut self.base, Kind::Canonical),
+            "_base" => r.prim_opt_ext(&mut self.base),
+            "parent" => r.prim_list(&mut self.parent, Kind::Canonical),
+            "_parent" => r.prim_list_ext(&mut self.parent),
+            "category" => r.prim_opt(&mut self.category, Kind::Code),
+            "_category" => r.prim_opt_ext(&mut self.category),
+            "focus" => r.list(&mut self.focus),
+            "responseRequired" => r.prim_opt(&mut self.response_required, Kind::Code),
+            "_responseRequired" => r.prim_opt_ext(&mut self.response_required),
+            "allowedResponse" => r.list(&mut self.allowed_response),
+            "graph" => r.prim_list(&mut self.graph, Kind::Canonical),
+            "_graph" => r.prim_list_ext(&mut self.graph),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.event,
@@ -199,8 +200,8 @@ impl Complex for MessageDefinition {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -393,8 +394,8 @@ impl MessageDefinitionEvent {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "eventCoding" => r.choice(slot, Self::Coding)?,
+        let read = match key {
+            "eventCoding" => r.choice(slot, Self::Coding),
             "eventUri" => {
                 r.choice_prim(
                     slot,
@@ -404,7 +405,7 @@ impl MessageDefinitionEvent {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_eventUri" => {
                 r.choice_prim_ext(
@@ -414,11 +415,11 @@ impl MessageDefinitionEvent {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MessageDefinitionEvent {
@@ -461,6 +462,7 @@ pub struct MessageDefinitionFocus {
     pub unknown: Unknown,
 }
 impl Blank for MessageDefinitionFocus {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -491,23 +493,23 @@ impl MessageDefinitionFocus {
 impl Complex for MessageDefinitionFocus {
     const NAME: &'static str = "MessageDefinitionFocus";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_opt_ext(&mut self.profile)?,
-            "min" => r.prim_req(&mut self.min, Kind::UnsignedInt)?,
-            "_min" => r.prim_req_ext(&mut self.min)?,
-            "max" => r.prim_opt(&mut self.max, Kind::String)?,
-            "_max" => r.prim_opt_ext(&mut self.max)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_opt_ext(&mut self.profile),
+            "min" => r.prim_req(&mut self.min, Kind::UnsignedInt),
+            "_min" => r.prim_req_ext(&mut self.min),
+            "max" => r.prim_opt(&mut self.max, Kind::String),
+            "_max" => r.prim_opt_ext(&mut self.max),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -587,6 +589,7 @@ pub struct MessageDefinitionAllowedResponse {
     pub unknown: Unknown,
 }
 impl Blank for MessageDefinitionAllowedResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -611,19 +614,19 @@ impl MessageDefinitionAllowedResponse {
 impl Complex for MessageDefinitionAllowedResponse {
     const NAME: &'static str = "MessageDefinitionAllowedResponse";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "message" => r.prim_req(&mut self.message, Kind::Canonical)?,
-            "_message" => r.prim_req_ext(&mut self.message)?,
-            "situation" => r.prim_opt(&mut self.situation, Kind::Markdown)?,
-            "_situation" => r.prim_opt_ext(&mut self.situation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "message" => r.prim_req(&mut self.message, Kind::Canonical),
+            "_message" => r.prim_req_ext(&mut self.message),
+            "situation" => r.prim_opt(&mut self.situation, Kind::Markdown),
+            "_situation" => r.prim_opt_ext(&mut self.situation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -53,6 +53,7 @@ pub struct MessageHeader {
     pub unknown: Unknown,
 }
 impl Blank for MessageHeader {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -96,30 +97,30 @@ impl Complex for MessageHeader {
     const NAME: &'static str = "MessageHeader";
     const RESOURCE_TYPE: Option<&'static str> = Some("MessageHeader");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MessageHeader")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "destination" => r.list(&mut self.destination)?,
-            "sender" => r.opt(&mut self.sender)?,
-            "enterer" => r.opt(&mut self.enterer)?,
-            "author" => r.opt(&mut self.author)?,
-            "source" => r.req(&mut self.source)?,
-            "responsible" => r.opt(&mut self.responsible)?,
-            "reason" => r.opt(&mut self.reason)?,
-            "response" => r.opt(&mut self.response)?,
-            "focus" => r.list(&mut self.focus)?,
-            "definition" => r.prim_opt(&mut self.definition, Kind::Canonical)?,
-            "_definition" => r.prim_opt_ext(&mut self.definition)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MessageHeader"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "destination" => r.list(&mut self.destination),
+            "sender" => r.opt(&mut self.sender),
+            "enterer" => r.opt(&mut self.enterer),
+            "author" => r.opt(&mut self.author),
+            "source" => r.req(&mut self.source),
+            "responsible" => r.opt(&mut self.responsible),
+            "reason" => r.opt(&mut self.reason),
+            "response" => r.opt(&mut self.response),
+            "focus" => r.list(&mut self.focus),
+            "definition" => r.prim_opt(&mut self.definition, Kind::Canonical),
+            "_definition" => r.prim_opt_ext(&mut self.definition),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.event,
@@ -129,8 +130,8 @@ impl Complex for MessageHeader {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -262,8 +263,8 @@ impl MessageHeaderEvent {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "eventCoding" => r.choice(slot, Self::Coding)?,
+        let read = match key {
+            "eventCoding" => r.choice(slot, Self::Coding),
             "eventUri" => {
                 r.choice_prim(
                     slot,
@@ -273,7 +274,7 @@ impl MessageHeaderEvent {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_eventUri" => {
                 r.choice_prim_ext(
@@ -283,11 +284,11 @@ impl MessageHeaderEvent {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for MessageHeaderEvent {
@@ -330,6 +331,7 @@ pub struct MessageHeaderDestination {
     pub unknown: Unknown,
 }
 impl Blank for MessageHeaderDestination {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -356,21 +358,21 @@ impl MessageHeaderDestination {
 impl Complex for MessageHeaderDestination {
     const NAME: &'static str = "MessageHeaderDestination";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "target" => r.opt(&mut self.target)?,
-            "endpoint" => r.prim_req(&mut self.endpoint, Kind::Url)?,
-            "_endpoint" => r.prim_req_ext(&mut self.endpoint)?,
-            "receiver" => r.opt(&mut self.receiver)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "target" => r.opt(&mut self.target),
+            "endpoint" => r.prim_req(&mut self.endpoint, Kind::Url),
+            "_endpoint" => r.prim_req_ext(&mut self.endpoint),
+            "receiver" => r.opt(&mut self.receiver),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -453,6 +455,7 @@ pub struct MessageHeaderSource {
     pub unknown: Unknown,
 }
 impl Blank for MessageHeaderSource {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -480,24 +483,24 @@ impl MessageHeaderSource {
 impl Complex for MessageHeaderSource {
     const NAME: &'static str = "MessageHeaderSource";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "software" => r.prim_opt(&mut self.software, Kind::String)?,
-            "_software" => r.prim_opt_ext(&mut self.software)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "contact" => r.opt(&mut self.contact)?,
-            "endpoint" => r.prim_req(&mut self.endpoint, Kind::Url)?,
-            "_endpoint" => r.prim_req_ext(&mut self.endpoint)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "software" => r.prim_opt(&mut self.software, Kind::String),
+            "_software" => r.prim_opt_ext(&mut self.software),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "contact" => r.opt(&mut self.contact),
+            "endpoint" => r.prim_req(&mut self.endpoint, Kind::Url),
+            "_endpoint" => r.prim_req_ext(&mut self.endpoint),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -581,6 +584,7 @@ pub struct MessageHeaderResponse {
     pub unknown: Unknown,
 }
 impl Blank for MessageHeaderResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -610,20 +614,20 @@ impl MessageHeaderResponse {
 impl Complex for MessageHeaderResponse {
     const NAME: &'static str = "MessageHeaderResponse";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.prim_req(&mut self.identifier, Kind::Id)?,
-            "_identifier" => r.prim_req_ext(&mut self.identifier)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "details" => r.opt(&mut self.details)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.prim_req(&mut self.identifier, Kind::Id),
+            "_identifier" => r.prim_req_ext(&mut self.identifier),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "details" => r.opt(&mut self.details),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

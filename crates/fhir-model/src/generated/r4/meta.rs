@@ -31,6 +31,7 @@ pub struct Meta {
     pub unknown: Unknown,
 }
 impl Blank for Meta {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -53,24 +54,24 @@ impl Default for Meta {
 impl Complex for Meta {
     const NAME: &'static str = "Meta";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "versionId" => r.prim_opt(&mut self.version_id, Kind::Id)?,
-            "_versionId" => r.prim_opt_ext(&mut self.version_id)?,
-            "lastUpdated" => r.prim_opt(&mut self.last_updated, Kind::Instant)?,
-            "_lastUpdated" => r.prim_opt_ext(&mut self.last_updated)?,
-            "source" => r.prim_opt(&mut self.source, Kind::Uri)?,
-            "_source" => r.prim_opt_ext(&mut self.source)?,
-            "profile" => r.prim_list(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_list_ext(&mut self.profile)?,
-            "security" => r.list(&mut self.security)?,
-            "tag" => r.list(&mut self.tag)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "versionId" => r.prim_opt(&mut self.version_id, Kind::Id),
+            "_versionId" => r.prim_opt_ext(&mut self.version_id),
+            "lastUpdated" => r.prim_opt(&mut self.last_updated, Kind::Instant),
+            "_lastUpdated" => r.prim_opt_ext(&mut self.last_updated),
+            "source" => r.prim_opt(&mut self.source, Kind::Uri),
+            "_source" => r.prim_opt_ext(&mut self.source),
+            "profile" => r.prim_list(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_list_ext(&mut self.profile),
+            "security" => r.list(&mut self.security),
+            "tag" => r.list(&mut self.tag),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

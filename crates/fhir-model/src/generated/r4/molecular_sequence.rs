@@ -63,6 +63,7 @@ pub struct MolecularSequence {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequence {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -107,44 +108,44 @@ impl Complex for MolecularSequence {
     const NAME: &'static str = "MolecularSequence";
     const RESOURCE_TYPE: Option<&'static str> = Some("MolecularSequence");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("MolecularSequence")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "coordinateSystem" => r.prim_req(&mut self.coordinate_system, Kind::Integer)?,
-            "_coordinateSystem" => r.prim_req_ext(&mut self.coordinate_system)?,
-            "patient" => r.opt(&mut self.patient)?,
-            "specimen" => r.opt(&mut self.specimen)?,
-            "device" => r.opt(&mut self.device)?,
-            "performer" => r.opt(&mut self.performer)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "referenceSeq" => r.opt(&mut self.reference_seq)?,
-            "variant" => r.list(&mut self.variant)?,
-            "observedSeq" => r.prim_opt(&mut self.observed_seq, Kind::String)?,
-            "_observedSeq" => r.prim_opt_ext(&mut self.observed_seq)?,
-            "quality" => r.list(&mut self.quality)?,
-            "readCoverage" => r.prim_opt(&mut self.read_coverage, Kind::Integer)?,
-            "_readCoverage" => r.prim_opt_ext(&mut self.read_coverage)?,
-            "repository" => r.list(&mut self.repository)?,
-            "pointer" => r.list(&mut self.pointer)?,
-            "structureVariant" => r.list(&mut self.structure_variant)?,
+        let read = match key {
+            "resourceType" => r.resource_type("MolecularSequence"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "coordinateSystem" => r.prim_req(&mut self.coordinate_system, Kind::Integer),
+            "_coordinateSystem" => r.prim_req_ext(&mut self.coordinate_system),
+            "patient" => r.opt(&mut self.patient),
+            "specimen" => r.opt(&mut self.specimen),
+            "device" => r.opt(&mut self.device),
+            "performer" => r.opt(&mut self.performer),
+            "quantity" => r.opt(&mut self.quantity),
+            "referenceSeq" => r.opt(&mut self.reference_seq),
+            "variant" => r.list(&mut self.variant),
+            "observedSeq" => r.prim_opt(&mut self.observed_seq, Kind::String),
+            "_observedSeq" => r.prim_opt_ext(&mut self.observed_seq),
+            "quality" => r.list(&mut self.quality),
+            "readCoverage" => r.prim_opt(&mut self.read_coverage, Kind::Integer),
+            "_readCoverage" => r.prim_opt_ext(&mut self.read_coverage),
+            "repository" => r.list(&mut self.repository),
+            "pointer" => r.list(&mut self.pointer),
+            "structureVariant" => r.list(&mut self.structure_variant),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -311,6 +312,7 @@ pub struct MolecularSequenceReferenceSeq {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceReferenceSeq {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -337,32 +339,32 @@ impl Default for MolecularSequenceReferenceSeq {
 impl Complex for MolecularSequenceReferenceSeq {
     const NAME: &'static str = "MolecularSequenceReferenceSeq";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "chromosome" => r.opt(&mut self.chromosome)?,
-            "genomeBuild" => r.prim_opt(&mut self.genome_build, Kind::String)?,
-            "_genomeBuild" => r.prim_opt_ext(&mut self.genome_build)?,
-            "orientation" => r.prim_opt(&mut self.orientation, Kind::Code)?,
-            "_orientation" => r.prim_opt_ext(&mut self.orientation)?,
-            "referenceSeqId" => r.opt(&mut self.reference_seq_id)?,
-            "referenceSeqPointer" => r.opt(&mut self.reference_seq_pointer)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "chromosome" => r.opt(&mut self.chromosome),
+            "genomeBuild" => r.prim_opt(&mut self.genome_build, Kind::String),
+            "_genomeBuild" => r.prim_opt_ext(&mut self.genome_build),
+            "orientation" => r.prim_opt(&mut self.orientation, Kind::Code),
+            "_orientation" => r.prim_opt_ext(&mut self.orientation),
+            "referenceSeqId" => r.opt(&mut self.reference_seq_id),
+            "referenceSeqPointer" => r.opt(&mut self.reference_seq_pointer),
             "referenceSeqString" => {
-                r.prim_opt(&mut self.reference_seq_string, Kind::String)?
+                r.prim_opt(&mut self.reference_seq_string, Kind::String)
             }
-            "_referenceSeqString" => r.prim_opt_ext(&mut self.reference_seq_string)?,
-            "strand" => r.prim_opt(&mut self.strand, Kind::Code)?,
-            "_strand" => r.prim_opt_ext(&mut self.strand)?,
-            "windowStart" => r.prim_opt(&mut self.window_start, Kind::Integer)?,
-            "_windowStart" => r.prim_opt_ext(&mut self.window_start)?,
-            "windowEnd" => r.prim_opt(&mut self.window_end, Kind::Integer)?,
-            "_windowEnd" => r.prim_opt_ext(&mut self.window_end)?,
+            "_referenceSeqString" => r.prim_opt_ext(&mut self.reference_seq_string),
+            "strand" => r.prim_opt(&mut self.strand, Kind::Code),
+            "_strand" => r.prim_opt_ext(&mut self.strand),
+            "windowStart" => r.prim_opt(&mut self.window_start, Kind::Integer),
+            "_windowStart" => r.prim_opt_ext(&mut self.window_start),
+            "windowEnd" => r.prim_opt(&mut self.window_end, Kind::Integer),
+            "_windowEnd" => r.prim_opt_ext(&mut self.window_end),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -468,6 +470,7 @@ pub struct MolecularSequenceVariant {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceVariant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -491,26 +494,26 @@ impl Default for MolecularSequenceVariant {
 impl Complex for MolecularSequenceVariant {
     const NAME: &'static str = "MolecularSequenceVariant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "start" => r.prim_opt(&mut self.start, Kind::Integer)?,
-            "_start" => r.prim_opt_ext(&mut self.start)?,
-            "end" => r.prim_opt(&mut self.end, Kind::Integer)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
-            "observedAllele" => r.prim_opt(&mut self.observed_allele, Kind::String)?,
-            "_observedAllele" => r.prim_opt_ext(&mut self.observed_allele)?,
-            "referenceAllele" => r.prim_opt(&mut self.reference_allele, Kind::String)?,
-            "_referenceAllele" => r.prim_opt_ext(&mut self.reference_allele)?,
-            "cigar" => r.prim_opt(&mut self.cigar, Kind::String)?,
-            "_cigar" => r.prim_opt_ext(&mut self.cigar)?,
-            "variantPointer" => r.opt(&mut self.variant_pointer)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "start" => r.prim_opt(&mut self.start, Kind::Integer),
+            "_start" => r.prim_opt_ext(&mut self.start),
+            "end" => r.prim_opt(&mut self.end, Kind::Integer),
+            "_end" => r.prim_opt_ext(&mut self.end),
+            "observedAllele" => r.prim_opt(&mut self.observed_allele, Kind::String),
+            "_observedAllele" => r.prim_opt_ext(&mut self.observed_allele),
+            "referenceAllele" => r.prim_opt(&mut self.reference_allele, Kind::String),
+            "_referenceAllele" => r.prim_opt_ext(&mut self.reference_allele),
+            "cigar" => r.prim_opt(&mut self.cigar, Kind::String),
+            "_cigar" => r.prim_opt_ext(&mut self.cigar),
+            "variantPointer" => r.opt(&mut self.variant_pointer),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -616,6 +619,7 @@ pub struct MolecularSequenceQuality {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceQuality {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -653,41 +657,41 @@ impl MolecularSequenceQuality {
 impl Complex for MolecularSequenceQuality {
     const NAME: &'static str = "MolecularSequenceQuality";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "standardSequence" => r.opt(&mut self.standard_sequence)?,
-            "start" => r.prim_opt(&mut self.start, Kind::Integer)?,
-            "_start" => r.prim_opt_ext(&mut self.start)?,
-            "end" => r.prim_opt(&mut self.end, Kind::Integer)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
-            "score" => r.opt(&mut self.score)?,
-            "method" => r.opt(&mut self.method)?,
-            "truthTP" => r.prim_opt(&mut self.truth_tp, Kind::Decimal)?,
-            "_truthTP" => r.prim_opt_ext(&mut self.truth_tp)?,
-            "queryTP" => r.prim_opt(&mut self.query_tp, Kind::Decimal)?,
-            "_queryTP" => r.prim_opt_ext(&mut self.query_tp)?,
-            "truthFN" => r.prim_opt(&mut self.truth_fn, Kind::Decimal)?,
-            "_truthFN" => r.prim_opt_ext(&mut self.truth_fn)?,
-            "queryFP" => r.prim_opt(&mut self.query_fp, Kind::Decimal)?,
-            "_queryFP" => r.prim_opt_ext(&mut self.query_fp)?,
-            "gtFP" => r.prim_opt(&mut self.gt_fp, Kind::Decimal)?,
-            "_gtFP" => r.prim_opt_ext(&mut self.gt_fp)?,
-            "precision" => r.prim_opt(&mut self.precision, Kind::Decimal)?,
-            "_precision" => r.prim_opt_ext(&mut self.precision)?,
-            "recall" => r.prim_opt(&mut self.recall, Kind::Decimal)?,
-            "_recall" => r.prim_opt_ext(&mut self.recall)?,
-            "fScore" => r.prim_opt(&mut self.f_score, Kind::Decimal)?,
-            "_fScore" => r.prim_opt_ext(&mut self.f_score)?,
-            "roc" => r.opt(&mut self.roc)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "standardSequence" => r.opt(&mut self.standard_sequence),
+            "start" => r.prim_opt(&mut self.start, Kind::Integer),
+            "_start" => r.prim_opt_ext(&mut self.start),
+            "end" => r.prim_opt(&mut self.end, Kind::Integer),
+            "_end" => r.prim_opt_ext(&mut self.end),
+            "score" => r.opt(&mut self.score),
+            "method" => r.opt(&mut self.method),
+            "truthTP" => r.prim_opt(&mut self.truth_tp, Kind::Decimal),
+            "_truthTP" => r.prim_opt_ext(&mut self.truth_tp),
+            "queryTP" => r.prim_opt(&mut self.query_tp, Kind::Decimal),
+            "_queryTP" => r.prim_opt_ext(&mut self.query_tp),
+            "truthFN" => r.prim_opt(&mut self.truth_fn, Kind::Decimal),
+            "_truthFN" => r.prim_opt_ext(&mut self.truth_fn),
+            "queryFP" => r.prim_opt(&mut self.query_fp, Kind::Decimal),
+            "_queryFP" => r.prim_opt_ext(&mut self.query_fp),
+            "gtFP" => r.prim_opt(&mut self.gt_fp, Kind::Decimal),
+            "_gtFP" => r.prim_opt_ext(&mut self.gt_fp),
+            "precision" => r.prim_opt(&mut self.precision, Kind::Decimal),
+            "_precision" => r.prim_opt_ext(&mut self.precision),
+            "recall" => r.prim_opt(&mut self.recall, Kind::Decimal),
+            "_recall" => r.prim_opt_ext(&mut self.recall),
+            "fScore" => r.prim_opt(&mut self.f_score, Kind::Decimal),
+            "_fScore" => r.prim_opt_ext(&mut self.f_score),
+            "roc" => r.opt(&mut self.roc),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -822,6 +826,7 @@ pub struct MolecularSequenceQualityRoc {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceQualityRoc {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -846,29 +851,29 @@ impl Default for MolecularSequenceQualityRoc {
 impl Complex for MolecularSequenceQualityRoc {
     const NAME: &'static str = "MolecularSequenceQualityRoc";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "score" => r.prim_list(&mut self.score, Kind::Integer)?,
-            "_score" => r.prim_list_ext(&mut self.score)?,
-            "numTP" => r.prim_list(&mut self.num_tp, Kind::Integer)?,
-            "_numTP" => r.prim_list_ext(&mut self.num_tp)?,
-            "numFP" => r.prim_list(&mut self.num_fp, Kind::Integer)?,
-            "_numFP" => r.prim_list_ext(&mut self.num_fp)?,
-            "numFN" => r.prim_list(&mut self.num_fn, Kind::Integer)?,
-            "_numFN" => r.prim_list_ext(&mut self.num_fn)?,
-            "precision" => r.prim_list(&mut self.precision, Kind::Decimal)?,
-            "_precision" => r.prim_list_ext(&mut self.precision)?,
-            "sensitivity" => r.prim_list(&mut self.sensitivity, Kind::Decimal)?,
-            "_sensitivity" => r.prim_list_ext(&mut self.sensitivity)?,
-            "fMeasure" => r.prim_list(&mut self.f_measure, Kind::Decimal)?,
-            "_fMeasure" => r.prim_list_ext(&mut self.f_measure)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "score" => r.prim_list(&mut self.score, Kind::Integer),
+            "_score" => r.prim_list_ext(&mut self.score),
+            "numTP" => r.prim_list(&mut self.num_tp, Kind::Integer),
+            "_numTP" => r.prim_list_ext(&mut self.num_tp),
+            "numFP" => r.prim_list(&mut self.num_fp, Kind::Integer),
+            "_numFP" => r.prim_list_ext(&mut self.num_fp),
+            "numFN" => r.prim_list(&mut self.num_fn, Kind::Integer),
+            "_numFN" => r.prim_list_ext(&mut self.num_fn),
+            "precision" => r.prim_list(&mut self.precision, Kind::Decimal),
+            "_precision" => r.prim_list_ext(&mut self.precision),
+            "sensitivity" => r.prim_list(&mut self.sensitivity, Kind::Decimal),
+            "_sensitivity" => r.prim_list_ext(&mut self.sensitivity),
+            "fMeasure" => r.prim_list(&mut self.f_measure, Kind::Decimal),
+            "_fMeasure" => r.prim_list_ext(&mut self.f_measure),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -960,6 +965,7 @@ pub struct MolecularSequenceRepository {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceRepository {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -988,27 +994,27 @@ impl MolecularSequenceRepository {
 impl Complex for MolecularSequenceRepository {
     const NAME: &'static str = "MolecularSequenceRepository";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "datasetId" => r.prim_opt(&mut self.dataset_id, Kind::String)?,
-            "_datasetId" => r.prim_opt_ext(&mut self.dataset_id)?,
-            "variantsetId" => r.prim_opt(&mut self.variantset_id, Kind::String)?,
-            "_variantsetId" => r.prim_opt_ext(&mut self.variantset_id)?,
-            "readsetId" => r.prim_opt(&mut self.readset_id, Kind::String)?,
-            "_readsetId" => r.prim_opt_ext(&mut self.readset_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "datasetId" => r.prim_opt(&mut self.dataset_id, Kind::String),
+            "_datasetId" => r.prim_opt_ext(&mut self.dataset_id),
+            "variantsetId" => r.prim_opt(&mut self.variantset_id, Kind::String),
+            "_variantsetId" => r.prim_opt_ext(&mut self.variantset_id),
+            "readsetId" => r.prim_opt(&mut self.readset_id, Kind::String),
+            "_readsetId" => r.prim_opt_ext(&mut self.readset_id),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1100,6 +1106,7 @@ pub struct MolecularSequenceStructureVariant {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceStructureVariant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1122,22 +1129,22 @@ impl Default for MolecularSequenceStructureVariant {
 impl Complex for MolecularSequenceStructureVariant {
     const NAME: &'static str = "MolecularSequenceStructureVariant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "variantType" => r.opt(&mut self.variant_type)?,
-            "exact" => r.prim_opt(&mut self.exact, Kind::Boolean)?,
-            "_exact" => r.prim_opt_ext(&mut self.exact)?,
-            "length" => r.prim_opt(&mut self.length, Kind::Integer)?,
-            "_length" => r.prim_opt_ext(&mut self.length)?,
-            "outer" => r.opt(&mut self.outer)?,
-            "inner" => r.opt(&mut self.inner)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "variantType" => r.opt(&mut self.variant_type),
+            "exact" => r.prim_opt(&mut self.exact, Kind::Boolean),
+            "_exact" => r.prim_opt_ext(&mut self.exact),
+            "length" => r.prim_opt(&mut self.length, Kind::Integer),
+            "_length" => r.prim_opt_ext(&mut self.length),
+            "outer" => r.opt(&mut self.outer),
+            "inner" => r.opt(&mut self.inner),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1212,6 +1219,7 @@ pub struct MolecularSequenceStructureVariantOuter {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceStructureVariantOuter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1231,19 +1239,19 @@ impl Default for MolecularSequenceStructureVariantOuter {
 impl Complex for MolecularSequenceStructureVariantOuter {
     const NAME: &'static str = "MolecularSequenceStructureVariantOuter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "start" => r.prim_opt(&mut self.start, Kind::Integer)?,
-            "_start" => r.prim_opt_ext(&mut self.start)?,
-            "end" => r.prim_opt(&mut self.end, Kind::Integer)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "start" => r.prim_opt(&mut self.start, Kind::Integer),
+            "_start" => r.prim_opt_ext(&mut self.start),
+            "end" => r.prim_opt(&mut self.end, Kind::Integer),
+            "_end" => r.prim_opt_ext(&mut self.end),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1305,6 +1313,7 @@ pub struct MolecularSequenceStructureVariantInner {
     pub unknown: Unknown,
 }
 impl Blank for MolecularSequenceStructureVariantInner {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1324,19 +1333,19 @@ impl Default for MolecularSequenceStructureVariantInner {
 impl Complex for MolecularSequenceStructureVariantInner {
     const NAME: &'static str = "MolecularSequenceStructureVariantInner";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "start" => r.prim_opt(&mut self.start, Kind::Integer)?,
-            "_start" => r.prim_opt_ext(&mut self.start)?,
-            "end" => r.prim_opt(&mut self.end, Kind::Integer)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "start" => r.prim_opt(&mut self.start, Kind::Integer),
+            "_start" => r.prim_opt_ext(&mut self.start),
+            "end" => r.prim_opt(&mut self.end, Kind::Integer),
+            "_end" => r.prim_opt_ext(&mut self.end),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

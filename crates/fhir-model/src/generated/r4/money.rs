@@ -23,6 +23,7 @@ pub struct Money {
     pub unknown: Unknown,
 }
 impl Blank for Money {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -41,18 +42,18 @@ impl Default for Money {
 impl Complex for Money {
     const NAME: &'static str = "Money";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "value" => r.prim_opt(&mut self.value, Kind::Decimal)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
-            "currency" => r.prim_opt(&mut self.currency, Kind::Code)?,
-            "_currency" => r.prim_opt_ext(&mut self.currency)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "value" => r.prim_opt(&mut self.value, Kind::Decimal),
+            "_value" => r.prim_opt_ext(&mut self.value),
+            "currency" => r.prim_opt(&mut self.currency, Kind::Code),
+            "_currency" => r.prim_opt_ext(&mut self.currency),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

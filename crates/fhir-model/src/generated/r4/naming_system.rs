@@ -57,6 +57,7 @@ pub struct NamingSystem {
     pub unknown: Unknown,
 }
 impl Blank for NamingSystem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -107,45 +108,45 @@ impl Complex for NamingSystem {
     const NAME: &'static str = "NamingSystem";
     const RESOURCE_TYPE: Option<&'static str> = Some("NamingSystem");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("NamingSystem")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "kind" => r.prim_req(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_req_ext(&mut self.kind)?,
-            "date" => r.prim_req(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_req_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "responsible" => r.prim_opt(&mut self.responsible, Kind::String)?,
-            "_responsible" => r.prim_opt_ext(&mut self.responsible)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "usage" => r.prim_opt(&mut self.usage, Kind::String)?,
-            "_usage" => r.prim_opt_ext(&mut self.usage)?,
-            "uniqueId" => r.list(&mut self.unique_id)?,
+        let read = match key {
+            "resourceType" => r.resource_type("NamingSystem"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "kind" => r.prim_req(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_req_ext(&mut self.kind),
+            "date" => r.prim_req(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_req_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "responsible" => r.prim_opt(&mut self.responsible, Kind::String),
+            "_responsible" => r.prim_opt_ext(&mut self.responsible),
+            "type" => r.opt(&mut self.r#type),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "usage" => r.prim_opt(&mut self.usage, Kind::String),
+            "_usage" => r.prim_opt_ext(&mut self.usage),
+            "uniqueId" => r.list(&mut self.unique_id),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -302,6 +303,7 @@ pub struct NamingSystemUniqueId {
     pub unknown: Unknown,
 }
 impl Blank for NamingSystemUniqueId {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -333,24 +335,24 @@ impl NamingSystemUniqueId {
 impl Complex for NamingSystemUniqueId {
     const NAME: &'static str = "NamingSystemUniqueId";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
-            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean)?,
-            "_preferred" => r.prim_opt_ext(&mut self.preferred)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
+            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean),
+            "_preferred" => r.prim_opt_ext(&mut self.preferred),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

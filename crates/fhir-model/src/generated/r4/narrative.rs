@@ -23,6 +23,7 @@ pub struct Narrative {
     pub unknown: Unknown,
 }
 impl Blank for Narrative {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -50,18 +51,18 @@ impl Narrative {
 impl Complex for Narrative {
     const NAME: &'static str = "Narrative";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "div" => r.prim_req(&mut self.div, Kind::Xhtml)?,
-            "_div" => r.prim_req_ext(&mut self.div)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "div" => r.prim_req(&mut self.div, Kind::Xhtml),
+            "_div" => r.prim_req_ext(&mut self.div),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -65,6 +65,7 @@ pub struct NutritionOrder {
     pub unknown: Unknown,
 }
 impl Blank for NutritionOrder {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -118,51 +119,49 @@ impl Complex for NutritionOrder {
     const NAME: &'static str = "NutritionOrder";
     const RESOURCE_TYPE: Option<&'static str> = Some("NutritionOrder");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("NutritionOrder")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("NutritionOrder"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "instantiates" => r.prim_list(&mut self.instantiates, Kind::Uri)?,
-            "_instantiates" => r.prim_list_ext(&mut self.instantiates)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "intent" => r.prim_req(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_req_ext(&mut self.intent)?,
-            "patient" => r.req(&mut self.patient)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "dateTime" => r.prim_req(&mut self.date_time, Kind::DateTime)?,
-            "_dateTime" => r.prim_req_ext(&mut self.date_time)?,
-            "orderer" => r.opt(&mut self.orderer)?,
-            "allergyIntolerance" => r.list(&mut self.allergy_intolerance)?,
-            "foodPreferenceModifier" => r.list(&mut self.food_preference_modifier)?,
-            "excludeFoodModifier" => r.list(&mut self.exclude_food_modifier)?,
-            "oralDiet" => r.opt(&mut self.oral_diet)?,
-            "supplement" => r.list(&mut self.supplement)?,
-            "enteralFormula" => r.opt(&mut self.enteral_formula)?,
-            "note" => r.list(&mut self.note)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "instantiates" => r.prim_list(&mut self.instantiates, Kind::Uri),
+            "_instantiates" => r.prim_list_ext(&mut self.instantiates),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "intent" => r.prim_req(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_req_ext(&mut self.intent),
+            "patient" => r.req(&mut self.patient),
+            "encounter" => r.opt(&mut self.encounter),
+            "dateTime" => r.prim_req(&mut self.date_time, Kind::DateTime),
+            "_dateTime" => r.prim_req_ext(&mut self.date_time),
+            "orderer" => r.opt(&mut self.orderer),
+            "allergyIntolerance" => r.list(&mut self.allergy_intolerance),
+            "foodPreferenceModifier" => r.list(&mut self.food_preference_modifier),
+            "excludeFoodModifier" => r.list(&mut self.exclude_food_modifier),
+            "oralDiet" => r.opt(&mut self.oral_diet),
+            "supplement" => r.list(&mut self.supplement),
+            "enteralFormula" => r.opt(&mut self.enteral_formula),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -341,6 +340,7 @@ pub struct NutritionOrderOralDiet {
     pub unknown: Unknown,
 }
 impl Blank for NutritionOrderOralDiet {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -364,22 +364,22 @@ impl Default for NutritionOrderOralDiet {
 impl Complex for NutritionOrderOralDiet {
     const NAME: &'static str = "NutritionOrderOralDiet";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.list(&mut self.r#type)?,
-            "schedule" => r.list(&mut self.schedule)?,
-            "nutrient" => r.list(&mut self.nutrient)?,
-            "texture" => r.list(&mut self.texture)?,
-            "fluidConsistencyType" => r.list(&mut self.fluid_consistency_type)?,
-            "instruction" => r.prim_opt(&mut self.instruction, Kind::String)?,
-            "_instruction" => r.prim_opt_ext(&mut self.instruction)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.list(&mut self.r#type),
+            "schedule" => r.list(&mut self.schedule),
+            "nutrient" => r.list(&mut self.nutrient),
+            "texture" => r.list(&mut self.texture),
+            "fluidConsistencyType" => r.list(&mut self.fluid_consistency_type),
+            "instruction" => r.prim_opt(&mut self.instruction, Kind::String),
+            "_instruction" => r.prim_opt_ext(&mut self.instruction),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -459,6 +459,7 @@ pub struct NutritionOrderOralDietNutrient {
     pub unknown: Unknown,
 }
 impl Blank for NutritionOrderOralDietNutrient {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -478,17 +479,17 @@ impl Default for NutritionOrderOralDietNutrient {
 impl Complex for NutritionOrderOralDietNutrient {
     const NAME: &'static str = "NutritionOrderOralDietNutrient";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "modifier" => r.opt(&mut self.modifier)?,
-            "amount" => r.opt(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "modifier" => r.opt(&mut self.modifier),
+            "amount" => r.opt(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -550,6 +551,7 @@ pub struct NutritionOrderOralDietTexture {
     pub unknown: Unknown,
 }
 impl Blank for NutritionOrderOralDietTexture {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -569,17 +571,17 @@ impl Default for NutritionOrderOralDietTexture {
 impl Complex for NutritionOrderOralDietTexture {
     const NAME: &'static str = "NutritionOrderOralDietTexture";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "modifier" => r.opt(&mut self.modifier)?,
-            "foodType" => r.opt(&mut self.food_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "modifier" => r.opt(&mut self.modifier),
+            "foodType" => r.opt(&mut self.food_type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -647,6 +649,7 @@ pub struct NutritionOrderSupplement {
     pub unknown: Unknown,
 }
 impl Blank for NutritionOrderSupplement {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -669,22 +672,22 @@ impl Default for NutritionOrderSupplement {
 impl Complex for NutritionOrderSupplement {
     const NAME: &'static str = "NutritionOrderSupplement";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "productName" => r.prim_opt(&mut self.product_name, Kind::String)?,
-            "_productName" => r.prim_opt_ext(&mut self.product_name)?,
-            "schedule" => r.list(&mut self.schedule)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "instruction" => r.prim_opt(&mut self.instruction, Kind::String)?,
-            "_instruction" => r.prim_opt_ext(&mut self.instruction)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "productName" => r.prim_opt(&mut self.product_name, Kind::String),
+            "_productName" => r.prim_opt_ext(&mut self.product_name),
+            "schedule" => r.list(&mut self.schedule),
+            "quantity" => r.opt(&mut self.quantity),
+            "instruction" => r.prim_opt(&mut self.instruction, Kind::String),
+            "_instruction" => r.prim_opt_ext(&mut self.instruction),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -774,6 +777,7 @@ pub struct NutritionOrderEnteralFormula {
     pub unknown: Unknown,
 }
 impl Blank for NutritionOrderEnteralFormula {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -800,37 +804,37 @@ impl Default for NutritionOrderEnteralFormula {
 impl Complex for NutritionOrderEnteralFormula {
     const NAME: &'static str = "NutritionOrderEnteralFormula";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "baseFormulaType" => r.opt(&mut self.base_formula_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "baseFormulaType" => r.opt(&mut self.base_formula_type),
             "baseFormulaProductName" => {
-                r.prim_opt(&mut self.base_formula_product_name, Kind::String)?
+                r.prim_opt(&mut self.base_formula_product_name, Kind::String)
             }
             "_baseFormulaProductName" => {
-                r.prim_opt_ext(&mut self.base_formula_product_name)?
+                r.prim_opt_ext(&mut self.base_formula_product_name)
             }
-            "additiveType" => r.opt(&mut self.additive_type)?,
+            "additiveType" => r.opt(&mut self.additive_type),
             "additiveProductName" => {
-                r.prim_opt(&mut self.additive_product_name, Kind::String)?
+                r.prim_opt(&mut self.additive_product_name, Kind::String)
             }
-            "_additiveProductName" => r.prim_opt_ext(&mut self.additive_product_name)?,
-            "caloricDensity" => r.opt(&mut self.caloric_density)?,
-            "routeofAdministration" => r.opt(&mut self.routeof_administration)?,
-            "administration" => r.list(&mut self.administration)?,
-            "maxVolumeToDeliver" => r.opt(&mut self.max_volume_to_deliver)?,
+            "_additiveProductName" => r.prim_opt_ext(&mut self.additive_product_name),
+            "caloricDensity" => r.opt(&mut self.caloric_density),
+            "routeofAdministration" => r.opt(&mut self.routeof_administration),
+            "administration" => r.list(&mut self.administration),
+            "maxVolumeToDeliver" => r.opt(&mut self.max_volume_to_deliver),
             "administrationInstruction" => {
-                r.prim_opt(&mut self.administration_instruction, Kind::String)?
+                r.prim_opt(&mut self.administration_instruction, Kind::String)
             }
             "_administrationInstruction" => {
-                r.prim_opt_ext(&mut self.administration_instruction)?
+                r.prim_opt_ext(&mut self.administration_instruction)
             }
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -938,6 +942,7 @@ pub struct NutritionOrderEnteralFormulaAdministration {
     pub unknown: Unknown,
 }
 impl Blank for NutritionOrderEnteralFormulaAdministration {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -958,12 +963,12 @@ impl Default for NutritionOrderEnteralFormulaAdministration {
 impl Complex for NutritionOrderEnteralFormulaAdministration {
     const NAME: &'static str = "NutritionOrderEnteralFormulaAdministration";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "schedule" => r.opt(&mut self.schedule)?,
-            "quantity" => r.opt(&mut self.quantity)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "schedule" => r.opt(&mut self.schedule),
+            "quantity" => r.opt(&mut self.quantity),
             _ => {
                 if NutritionOrderEnteralFormulaAdministrationRate::read_choice(
                     &mut self.rate,
@@ -974,8 +979,8 @@ impl Complex for NutritionOrderEnteralFormulaAdministration {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1040,12 +1045,12 @@ impl NutritionOrderEnteralFormulaAdministrationRate {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "rateQuantity" => r.choice(slot, Self::Quantity)?,
-            "rateRatio" => r.choice(slot, Self::Ratio)?,
+        let read = match key {
+            "rateQuantity" => r.choice(slot, Self::Quantity),
+            "rateRatio" => r.choice(slot, Self::Ratio),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for NutritionOrderEnteralFormulaAdministrationRate {

@@ -79,6 +79,7 @@ pub struct Observation {
     pub unknown: Unknown,
 }
 impl Blank for Observation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -135,43 +136,43 @@ impl Complex for Observation {
     const NAME: &'static str = "Observation";
     const RESOURCE_TYPE: Option<&'static str> = Some("Observation");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Observation")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "category" => r.list(&mut self.category)?,
-            "code" => r.req(&mut self.code)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "focus" => r.list(&mut self.focus)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "issued" => r.prim_opt(&mut self.issued, Kind::Instant)?,
-            "_issued" => r.prim_opt_ext(&mut self.issued)?,
-            "performer" => r.list(&mut self.performer)?,
-            "dataAbsentReason" => r.opt(&mut self.data_absent_reason)?,
-            "interpretation" => r.list(&mut self.interpretation)?,
-            "note" => r.list(&mut self.note)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
-            "method" => r.opt(&mut self.method)?,
-            "specimen" => r.opt(&mut self.specimen)?,
-            "device" => r.opt(&mut self.device)?,
-            "referenceRange" => r.list(&mut self.reference_range)?,
-            "hasMember" => r.list(&mut self.has_member)?,
-            "derivedFrom" => r.list(&mut self.derived_from)?,
-            "component" => r.list(&mut self.component)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Observation"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "category" => r.list(&mut self.category),
+            "code" => r.req(&mut self.code),
+            "subject" => r.opt(&mut self.subject),
+            "focus" => r.list(&mut self.focus),
+            "encounter" => r.opt(&mut self.encounter),
+            "issued" => r.prim_opt(&mut self.issued, Kind::Instant),
+            "_issued" => r.prim_opt_ext(&mut self.issued),
+            "performer" => r.list(&mut self.performer),
+            "dataAbsentReason" => r.opt(&mut self.data_absent_reason),
+            "interpretation" => r.list(&mut self.interpretation),
+            "note" => r.list(&mut self.note),
+            "bodySite" => r.opt(&mut self.body_site),
+            "method" => r.opt(&mut self.method),
+            "specimen" => r.opt(&mut self.specimen),
+            "device" => r.opt(&mut self.device),
+            "referenceRange" => r.list(&mut self.reference_range),
+            "hasMember" => r.list(&mut self.has_member),
+            "derivedFrom" => r.list(&mut self.derived_from),
+            "component" => r.list(&mut self.component),
             _ => {
                 if ObservationEffective::read_choice(&mut self.effective, key, r)? {
                     return Ok(true);
@@ -181,8 +182,8 @@ impl Complex for Observation {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -377,7 +378,7 @@ impl ObservationEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "effectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -387,7 +388,7 @@ impl ObservationEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_effectiveDateTime" => {
                 r.choice_prim_ext(
@@ -397,10 +398,10 @@ impl ObservationEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "effectivePeriod" => r.choice(slot, Self::Period)?,
-            "effectiveTiming" => r.choice(slot, Self::Timing)?,
+            "effectivePeriod" => r.choice(slot, Self::Period),
+            "effectiveTiming" => r.choice(slot, Self::Timing),
             "effectiveInstant" => {
                 r.choice_prim(
                     slot,
@@ -410,7 +411,7 @@ impl ObservationEffective {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_effectiveInstant" => {
                 r.choice_prim_ext(
@@ -420,11 +421,11 @@ impl ObservationEffective {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ObservationEffective {
@@ -484,9 +485,9 @@ impl ObservationValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             "valueString" => {
                 r.choice_prim(
                     slot,
@@ -496,7 +497,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -506,7 +507,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -517,7 +518,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -527,7 +528,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -538,7 +539,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -548,11 +549,11 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueRatio" => r.choice(slot, Self::Ratio)?,
-            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueRatio" => r.choice(slot, Self::Ratio),
+            "valueSampledData" => r.choice(slot, Self::SampledData),
             "valueTime" => {
                 r.choice_prim(
                     slot,
@@ -562,7 +563,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -572,7 +573,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -583,7 +584,7 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -593,12 +594,12 @@ impl ObservationValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valuePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ObservationValue {
@@ -663,6 +664,7 @@ pub struct ObservationReferenceRange {
     pub unknown: Unknown,
 }
 impl Blank for ObservationReferenceRange {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -686,22 +688,22 @@ impl Default for ObservationReferenceRange {
 impl Complex for ObservationReferenceRange {
     const NAME: &'static str = "ObservationReferenceRange";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "low" => r.opt(&mut self.low)?,
-            "high" => r.opt(&mut self.high)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "appliesTo" => r.list(&mut self.applies_to)?,
-            "age" => r.opt(&mut self.age)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "low" => r.opt(&mut self.low),
+            "high" => r.opt(&mut self.high),
+            "type" => r.opt(&mut self.r#type),
+            "appliesTo" => r.list(&mut self.applies_to),
+            "age" => r.opt(&mut self.age),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -786,6 +788,7 @@ pub struct ObservationComponent {
     pub unknown: Unknown,
 }
 impl Blank for ObservationComponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -813,22 +816,22 @@ impl ObservationComponent {
 impl Complex for ObservationComponent {
     const NAME: &'static str = "ObservationComponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.req(&mut self.code)?,
-            "dataAbsentReason" => r.opt(&mut self.data_absent_reason)?,
-            "interpretation" => r.list(&mut self.interpretation)?,
-            "referenceRange" => r.list(&mut self.reference_range)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.req(&mut self.code),
+            "dataAbsentReason" => r.opt(&mut self.data_absent_reason),
+            "interpretation" => r.list(&mut self.interpretation),
+            "referenceRange" => r.list(&mut self.reference_range),
             _ => {
                 if ObservationComponentValue::read_choice(&mut self.value, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -927,9 +930,9 @@ impl ObservationComponentValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             "valueString" => {
                 r.choice_prim(
                     slot,
@@ -939,7 +942,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -949,7 +952,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -960,7 +963,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -970,7 +973,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -981,7 +984,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -991,11 +994,11 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueRatio" => r.choice(slot, Self::Ratio)?,
-            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueRatio" => r.choice(slot, Self::Ratio),
+            "valueSampledData" => r.choice(slot, Self::SampledData),
             "valueTime" => {
                 r.choice_prim(
                     slot,
@@ -1005,7 +1008,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -1015,7 +1018,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -1026,7 +1029,7 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -1036,12 +1039,12 @@ impl ObservationComponentValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valuePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ObservationComponentValue {

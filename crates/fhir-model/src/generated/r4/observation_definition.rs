@@ -57,6 +57,7 @@ pub struct ObservationDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ObservationDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -98,48 +99,46 @@ impl Complex for ObservationDefinition {
     const NAME: &'static str = "ObservationDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("ObservationDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ObservationDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.list(&mut self.category)?,
-            "code" => r.req(&mut self.code)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "permittedDataType" => {
-                r.prim_list(&mut self.permitted_data_type, Kind::Code)?
-            }
-            "_permittedDataType" => r.prim_list_ext(&mut self.permitted_data_type)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ObservationDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.list(&mut self.category),
+            "code" => r.req(&mut self.code),
+            "identifier" => r.list(&mut self.identifier),
+            "permittedDataType" => r.prim_list(&mut self.permitted_data_type, Kind::Code),
+            "_permittedDataType" => r.prim_list_ext(&mut self.permitted_data_type),
             "multipleResultsAllowed" => {
-                r.prim_opt(&mut self.multiple_results_allowed, Kind::Boolean)?
+                r.prim_opt(&mut self.multiple_results_allowed, Kind::Boolean)
             }
             "_multipleResultsAllowed" => {
-                r.prim_opt_ext(&mut self.multiple_results_allowed)?
+                r.prim_opt_ext(&mut self.multiple_results_allowed)
             }
-            "method" => r.opt(&mut self.method)?,
+            "method" => r.opt(&mut self.method),
             "preferredReportName" => {
-                r.prim_opt(&mut self.preferred_report_name, Kind::String)?
+                r.prim_opt(&mut self.preferred_report_name, Kind::String)
             }
-            "_preferredReportName" => r.prim_opt_ext(&mut self.preferred_report_name)?,
-            "quantitativeDetails" => r.opt(&mut self.quantitative_details)?,
-            "qualifiedInterval" => r.list(&mut self.qualified_interval)?,
-            "validCodedValueSet" => r.opt(&mut self.valid_coded_value_set)?,
-            "normalCodedValueSet" => r.opt(&mut self.normal_coded_value_set)?,
-            "abnormalCodedValueSet" => r.opt(&mut self.abnormal_coded_value_set)?,
-            "criticalCodedValueSet" => r.opt(&mut self.critical_coded_value_set)?,
+            "_preferredReportName" => r.prim_opt_ext(&mut self.preferred_report_name),
+            "quantitativeDetails" => r.opt(&mut self.quantitative_details),
+            "qualifiedInterval" => r.list(&mut self.qualified_interval),
+            "validCodedValueSet" => r.opt(&mut self.valid_coded_value_set),
+            "normalCodedValueSet" => r.opt(&mut self.normal_coded_value_set),
+            "abnormalCodedValueSet" => r.opt(&mut self.abnormal_coded_value_set),
+            "criticalCodedValueSet" => r.opt(&mut self.critical_coded_value_set),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -297,6 +296,7 @@ pub struct ObservationDefinitionQuantitativeDetails {
     pub unknown: Unknown,
 }
 impl Blank for ObservationDefinitionQuantitativeDetails {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -318,21 +318,21 @@ impl Default for ObservationDefinitionQuantitativeDetails {
 impl Complex for ObservationDefinitionQuantitativeDetails {
     const NAME: &'static str = "ObservationDefinitionQuantitativeDetails";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "customaryUnit" => r.opt(&mut self.customary_unit)?,
-            "unit" => r.opt(&mut self.unit)?,
-            "conversionFactor" => r.prim_opt(&mut self.conversion_factor, Kind::Decimal)?,
-            "_conversionFactor" => r.prim_opt_ext(&mut self.conversion_factor)?,
-            "decimalPrecision" => r.prim_opt(&mut self.decimal_precision, Kind::Integer)?,
-            "_decimalPrecision" => r.prim_opt_ext(&mut self.decimal_precision)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "customaryUnit" => r.opt(&mut self.customary_unit),
+            "unit" => r.opt(&mut self.unit),
+            "conversionFactor" => r.prim_opt(&mut self.conversion_factor, Kind::Decimal),
+            "_conversionFactor" => r.prim_opt_ext(&mut self.conversion_factor),
+            "decimalPrecision" => r.prim_opt(&mut self.decimal_precision, Kind::Integer),
+            "_decimalPrecision" => r.prim_opt_ext(&mut self.decimal_precision),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -415,6 +415,7 @@ pub struct ObservationDefinitionQualifiedInterval {
     pub unknown: Unknown,
 }
 impl Blank for ObservationDefinitionQualifiedInterval {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -440,26 +441,26 @@ impl Default for ObservationDefinitionQualifiedInterval {
 impl Complex for ObservationDefinitionQualifiedInterval {
     const NAME: &'static str = "ObservationDefinitionQualifiedInterval";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.prim_opt(&mut self.category, Kind::Code)?,
-            "_category" => r.prim_opt_ext(&mut self.category)?,
-            "range" => r.opt(&mut self.range)?,
-            "context" => r.opt(&mut self.context)?,
-            "appliesTo" => r.list(&mut self.applies_to)?,
-            "gender" => r.prim_opt(&mut self.gender, Kind::Code)?,
-            "_gender" => r.prim_opt_ext(&mut self.gender)?,
-            "age" => r.opt(&mut self.age)?,
-            "gestationalAge" => r.opt(&mut self.gestational_age)?,
-            "condition" => r.prim_opt(&mut self.condition, Kind::String)?,
-            "_condition" => r.prim_opt_ext(&mut self.condition)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.prim_opt(&mut self.category, Kind::Code),
+            "_category" => r.prim_opt_ext(&mut self.category),
+            "range" => r.opt(&mut self.range),
+            "context" => r.opt(&mut self.context),
+            "appliesTo" => r.list(&mut self.applies_to),
+            "gender" => r.prim_opt(&mut self.gender, Kind::Code),
+            "_gender" => r.prim_opt_ext(&mut self.gender),
+            "age" => r.opt(&mut self.age),
+            "gestationalAge" => r.opt(&mut self.gestational_age),
+            "condition" => r.prim_opt(&mut self.condition, Kind::String),
+            "_condition" => r.prim_opt_ext(&mut self.condition),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -83,6 +83,7 @@ pub struct OperationDefinition {
     pub unknown: Unknown,
 }
 impl Blank for OperationDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -151,71 +152,71 @@ impl Complex for OperationDefinition {
     const NAME: &'static str = "OperationDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("OperationDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("OperationDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "kind" => r.prim_req(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_req_ext(&mut self.kind)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "affectsState" => r.prim_opt(&mut self.affects_state, Kind::Boolean)?,
-            "_affectsState" => r.prim_opt_ext(&mut self.affects_state)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::Markdown)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "base" => r.prim_opt(&mut self.base, Kind::Canonical)?,
-            "_base" => r.prim_opt_ext(&mut self.base)?,
-            "resource" => r.prim_list(&mut self.resource, Kind::Code)?,
-            "_resource" => r.prim_list_ext(&mut self.resource)?,
-            "system" => r.prim_req(&mut self.system, Kind::Boolean)?,
-            "_system" => r.prim_req_ext(&mut self.system)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Boolean)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "instance" => r.prim_req(&mut self.instance, Kind::Boolean)?,
-            "_instance" => r.prim_req_ext(&mut self.instance)?,
-            "inputProfile" => r.prim_opt(&mut self.input_profile, Kind::Canonical)?,
-            "_inputProfile" => r.prim_opt_ext(&mut self.input_profile)?,
-            "outputProfile" => r.prim_opt(&mut self.output_profile, Kind::Canonical)?,
-            "_outputProfile" => r.prim_opt_ext(&mut self.output_profile)?,
-            "parameter" => r.list(&mut self.parameter)?,
-            "overload" => r.list(&mut self.overload)?,
+        let read = match key {
+            "resourceType" => r.resource_type("OperationDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "kind" => r.prim_req(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_req_ext(&mut self.kind),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "affectsState" => r.prim_opt(&mut self.affects_state, Kind::Boolean),
+            "_affectsState" => r.prim_opt_ext(&mut self.affects_state),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "comment" => r.prim_opt(&mut self.comment, Kind::Markdown),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "base" => r.prim_opt(&mut self.base, Kind::Canonical),
+            "_base" => r.prim_opt_ext(&mut self.base),
+            "resource" => r.prim_list(&mut self.resource, Kind::Code),
+            "_resource" => r.prim_list_ext(&mut self.resource),
+            "system" => r.prim_req(&mut self.system, Kind::Boolean),
+            "_system" => r.prim_req_ext(&mut self.system),
+            "type" => r.prim_req(&mut self.r#type, Kind::Boolean),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "instance" => r.prim_req(&mut self.instance, Kind::Boolean),
+            "_instance" => r.prim_req_ext(&mut self.instance),
+            "inputProfile" => r.prim_opt(&mut self.input_profile, Kind::Canonical),
+            "_inputProfile" => r.prim_opt_ext(&mut self.input_profile),
+            "outputProfile" => r.prim_opt(&mut self.output_profile, Kind::Canonical),
+            "_outputProfile" => r.prim_opt_ext(&mut self.output_profile),
+            "parameter" => r.list(&mut self.parameter),
+            "overload" => r.list(&mut self.overload),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -448,6 +449,7 @@ pub struct OperationDefinitionParameter {
     pub unknown: Unknown,
 }
 impl Blank for OperationDefinitionParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -489,34 +491,34 @@ impl OperationDefinitionParameter {
 impl Complex for OperationDefinitionParameter {
     const NAME: &'static str = "OperationDefinitionParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::Code)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "use" => r.prim_req(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_req_ext(&mut self.r#use)?,
-            "min" => r.prim_req(&mut self.min, Kind::Integer)?,
-            "_min" => r.prim_req_ext(&mut self.min)?,
-            "max" => r.prim_req(&mut self.max, Kind::String)?,
-            "_max" => r.prim_req_ext(&mut self.max)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::String)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "targetProfile" => r.prim_list(&mut self.target_profile, Kind::Canonical)?,
-            "_targetProfile" => r.prim_list_ext(&mut self.target_profile)?,
-            "searchType" => r.prim_opt(&mut self.search_type, Kind::Code)?,
-            "_searchType" => r.prim_opt_ext(&mut self.search_type)?,
-            "binding" => r.opt(&mut self.binding)?,
-            "referencedFrom" => r.list(&mut self.referenced_from)?,
-            "part" => r.list(&mut self.part)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::Code),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "use" => r.prim_req(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_req_ext(&mut self.r#use),
+            "min" => r.prim_req(&mut self.min, Kind::Integer),
+            "_min" => r.prim_req_ext(&mut self.min),
+            "max" => r.prim_req(&mut self.max, Kind::String),
+            "_max" => r.prim_req_ext(&mut self.max),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::String),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "targetProfile" => r.prim_list(&mut self.target_profile, Kind::Canonical),
+            "_targetProfile" => r.prim_list_ext(&mut self.target_profile),
+            "searchType" => r.prim_opt(&mut self.search_type, Kind::Code),
+            "_searchType" => r.prim_opt_ext(&mut self.search_type),
+            "binding" => r.opt(&mut self.binding),
+            "referencedFrom" => r.list(&mut self.referenced_from),
+            "part" => r.list(&mut self.part),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -633,6 +635,7 @@ pub struct OperationDefinitionParameterBinding {
     pub unknown: Unknown,
 }
 impl Blank for OperationDefinitionParameterBinding {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -661,19 +664,19 @@ impl OperationDefinitionParameterBinding {
 impl Complex for OperationDefinitionParameterBinding {
     const NAME: &'static str = "OperationDefinitionParameterBinding";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "strength" => r.prim_req(&mut self.strength, Kind::Code)?,
-            "_strength" => r.prim_req_ext(&mut self.strength)?,
-            "valueSet" => r.prim_req(&mut self.value_set, Kind::Canonical)?,
-            "_valueSet" => r.prim_req_ext(&mut self.value_set)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "strength" => r.prim_req(&mut self.strength, Kind::Code),
+            "_strength" => r.prim_req_ext(&mut self.strength),
+            "valueSet" => r.prim_req(&mut self.value_set, Kind::Canonical),
+            "_valueSet" => r.prim_req_ext(&mut self.value_set),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -744,6 +747,7 @@ pub struct OperationDefinitionParameterReferencedFrom {
     pub unknown: Unknown,
 }
 impl Blank for OperationDefinitionParameterReferencedFrom {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -768,19 +772,19 @@ impl OperationDefinitionParameterReferencedFrom {
 impl Complex for OperationDefinitionParameterReferencedFrom {
     const NAME: &'static str = "OperationDefinitionParameterReferencedFrom";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "source" => r.prim_req(&mut self.source, Kind::String)?,
-            "_source" => r.prim_req_ext(&mut self.source)?,
-            "sourceId" => r.prim_opt(&mut self.source_id, Kind::String)?,
-            "_sourceId" => r.prim_opt_ext(&mut self.source_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "source" => r.prim_req(&mut self.source, Kind::String),
+            "_source" => r.prim_req_ext(&mut self.source),
+            "sourceId" => r.prim_opt(&mut self.source_id, Kind::String),
+            "_sourceId" => r.prim_opt_ext(&mut self.source_id),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -848,6 +852,7 @@ pub struct OperationDefinitionOverload {
     pub unknown: Unknown,
 }
 impl Blank for OperationDefinitionOverload {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -867,19 +872,19 @@ impl Default for OperationDefinitionOverload {
 impl Complex for OperationDefinitionOverload {
     const NAME: &'static str = "OperationDefinitionOverload";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "parameterName" => r.prim_list(&mut self.parameter_name, Kind::String)?,
-            "_parameterName" => r.prim_list_ext(&mut self.parameter_name)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "parameterName" => r.prim_list(&mut self.parameter_name, Kind::String),
+            "_parameterName" => r.prim_list_ext(&mut self.parameter_name),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -33,6 +33,7 @@ pub struct OperationOutcome {
     pub unknown: Unknown,
 }
 impl Blank for OperationOutcome {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -52,25 +53,25 @@ impl Complex for OperationOutcome {
     const NAME: &'static str = "OperationOutcome";
     const RESOURCE_TYPE: Option<&'static str> = Some("OperationOutcome");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("OperationOutcome")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "issue" => r.list(&mut self.issue)?,
+        let read = match key {
+            "resourceType" => r.resource_type("OperationOutcome"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "issue" => r.list(&mut self.issue),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -164,6 +165,7 @@ pub struct OperationOutcomeIssue {
     pub unknown: Unknown,
 }
 impl Blank for OperationOutcomeIssue {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -196,26 +198,26 @@ impl OperationOutcomeIssue {
 impl Complex for OperationOutcomeIssue {
     const NAME: &'static str = "OperationOutcomeIssue";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "severity" => r.prim_req(&mut self.severity, Kind::Code)?,
-            "_severity" => r.prim_req_ext(&mut self.severity)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "details" => r.opt(&mut self.details)?,
-            "diagnostics" => r.prim_opt(&mut self.diagnostics, Kind::String)?,
-            "_diagnostics" => r.prim_opt_ext(&mut self.diagnostics)?,
-            "location" => r.prim_list(&mut self.location, Kind::String)?,
-            "_location" => r.prim_list_ext(&mut self.location)?,
-            "expression" => r.prim_list(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_list_ext(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "severity" => r.prim_req(&mut self.severity, Kind::Code),
+            "_severity" => r.prim_req_ext(&mut self.severity),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "details" => r.opt(&mut self.details),
+            "diagnostics" => r.prim_opt(&mut self.diagnostics, Kind::String),
+            "_diagnostics" => r.prim_opt_ext(&mut self.diagnostics),
+            "location" => r.prim_list(&mut self.location, Kind::String),
+            "_location" => r.prim_list_ext(&mut self.location),
+            "expression" => r.prim_list(&mut self.expression, Kind::String),
+            "_expression" => r.prim_list_ext(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -51,6 +51,7 @@ pub struct Organization {
     pub unknown: Unknown,
 }
 impl Blank for Organization {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -84,37 +85,37 @@ impl Complex for Organization {
     const NAME: &'static str = "Organization";
     const RESOURCE_TYPE: Option<&'static str> = Some("Organization");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Organization")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "type" => r.list(&mut self.r#type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "alias" => r.prim_list(&mut self.alias, Kind::String)?,
-            "_alias" => r.prim_list_ext(&mut self.alias)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "address" => r.list(&mut self.address)?,
-            "partOf" => r.opt(&mut self.part_of)?,
-            "contact" => r.list(&mut self.contact)?,
-            "endpoint" => r.list(&mut self.endpoint)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Organization"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "type" => r.list(&mut self.r#type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "alias" => r.prim_list(&mut self.alias, Kind::String),
+            "_alias" => r.prim_list_ext(&mut self.alias),
+            "telecom" => r.list(&mut self.telecom),
+            "address" => r.list(&mut self.address),
+            "partOf" => r.opt(&mut self.part_of),
+            "contact" => r.list(&mut self.contact),
+            "endpoint" => r.list(&mut self.endpoint),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -238,6 +239,7 @@ pub struct OrganizationContact {
     pub unknown: Unknown,
 }
 impl Blank for OrganizationContact {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -259,19 +261,19 @@ impl Default for OrganizationContact {
 impl Complex for OrganizationContact {
     const NAME: &'static str = "OrganizationContact";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "purpose" => r.opt(&mut self.purpose)?,
-            "name" => r.opt(&mut self.name)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "address" => r.opt(&mut self.address)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "purpose" => r.opt(&mut self.purpose),
+            "name" => r.opt(&mut self.name),
+            "telecom" => r.list(&mut self.telecom),
+            "address" => r.opt(&mut self.address),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

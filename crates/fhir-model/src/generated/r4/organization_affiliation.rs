@@ -55,6 +55,7 @@ pub struct OrganizationAffiliation {
     pub unknown: Unknown,
 }
 impl Blank for OrganizationAffiliation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -90,37 +91,37 @@ impl Complex for OrganizationAffiliation {
     const NAME: &'static str = "OrganizationAffiliation";
     const RESOURCE_TYPE: Option<&'static str> = Some("OrganizationAffiliation");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("OrganizationAffiliation")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "period" => r.opt(&mut self.period)?,
-            "organization" => r.opt(&mut self.organization)?,
-            "participatingOrganization" => r.opt(&mut self.participating_organization)?,
-            "network" => r.list(&mut self.network)?,
-            "code" => r.list(&mut self.code)?,
-            "specialty" => r.list(&mut self.specialty)?,
-            "location" => r.list(&mut self.location)?,
-            "healthcareService" => r.list(&mut self.healthcare_service)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "endpoint" => r.list(&mut self.endpoint)?,
+        let read = match key {
+            "resourceType" => r.resource_type("OrganizationAffiliation"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "period" => r.opt(&mut self.period),
+            "organization" => r.opt(&mut self.organization),
+            "participatingOrganization" => r.opt(&mut self.participating_organization),
+            "network" => r.list(&mut self.network),
+            "code" => r.list(&mut self.code),
+            "specialty" => r.list(&mut self.specialty),
+            "location" => r.list(&mut self.location),
+            "healthcareService" => r.list(&mut self.healthcare_service),
+            "telecom" => r.list(&mut self.telecom),
+            "endpoint" => r.list(&mut self.endpoint),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

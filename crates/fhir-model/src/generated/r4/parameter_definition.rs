@@ -33,6 +33,7 @@ pub struct ParameterDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ParameterDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -65,28 +66,28 @@ impl ParameterDefinition {
 impl Complex for ParameterDefinition {
     const NAME: &'static str = "ParameterDefinition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "name" => r.prim_opt(&mut self.name, Kind::Code)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "use" => r.prim_req(&mut self.r#use, Kind::Code)?,
-            "_use" => r.prim_req_ext(&mut self.r#use)?,
-            "min" => r.prim_opt(&mut self.min, Kind::Integer)?,
-            "_min" => r.prim_opt_ext(&mut self.min)?,
-            "max" => r.prim_opt(&mut self.max, Kind::String)?,
-            "_max" => r.prim_opt_ext(&mut self.max)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::String)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical)?,
-            "_profile" => r.prim_opt_ext(&mut self.profile)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "name" => r.prim_opt(&mut self.name, Kind::Code),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "use" => r.prim_req(&mut self.r#use, Kind::Code),
+            "_use" => r.prim_req_ext(&mut self.r#use),
+            "min" => r.prim_opt(&mut self.min, Kind::Integer),
+            "_min" => r.prim_opt_ext(&mut self.min),
+            "max" => r.prim_opt(&mut self.max, Kind::String),
+            "_max" => r.prim_opt_ext(&mut self.max),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::String),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "profile" => r.prim_opt(&mut self.profile, Kind::Canonical),
+            "_profile" => r.prim_opt_ext(&mut self.profile),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -25,6 +25,7 @@ pub struct Parameters {
     pub unknown: Unknown,
 }
 impl Blank for Parameters {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -45,21 +46,21 @@ impl Complex for Parameters {
     const NAME: &'static str = "Parameters";
     const RESOURCE_TYPE: Option<&'static str> = Some("Parameters");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Parameters")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "parameter" => r.list(&mut self.parameter)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Parameters"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "parameter" => r.list(&mut self.parameter),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -125,6 +126,7 @@ pub struct ParametersParameter {
     pub unknown: Unknown,
 }
 impl Blank for ParametersParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -151,22 +153,22 @@ impl ParametersParameter {
 impl Complex for ParametersParameter {
     const NAME: &'static str = "ParametersParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "resource" => r.opt_resource(&mut self.resource)?,
-            "part" => r.list(&mut self.part)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "resource" => r.opt_resource(&mut self.resource),
+            "part" => r.list(&mut self.part),
             _ => {
                 if ParametersParameterValue::read_choice(&mut self.value, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -338,7 +340,7 @@ impl ParametersParameterValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -348,7 +350,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_valueBase64Binary" => {
                 r.choice_prim_ext(
@@ -358,7 +360,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -369,7 +371,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -379,7 +381,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueCanonical" => {
                 r.choice_prim(
@@ -390,7 +392,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_valueCanonical" => {
                 r.choice_prim_ext(
@@ -400,7 +402,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "valueCode" => {
                 r.choice_prim(
@@ -411,7 +413,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_valueCode" => {
                 r.choice_prim_ext(
@@ -421,7 +423,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -432,7 +434,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -442,7 +444,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -453,7 +455,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -463,7 +465,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -474,7 +476,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -484,7 +486,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueId" => {
                 r.choice_prim(
@@ -495,7 +497,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_valueId" => {
                 r.choice_prim_ext(
@@ -505,7 +507,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "valueInstant" => {
                 r.choice_prim(
@@ -516,7 +518,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_valueInstant" => {
                 r.choice_prim_ext(
@@ -526,7 +528,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -537,7 +539,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -547,7 +549,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueMarkdown" => {
                 r.choice_prim(
@@ -558,7 +560,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_valueMarkdown" => {
                 r.choice_prim_ext(
@@ -568,7 +570,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "valueOid" => {
                 r.choice_prim(
@@ -579,7 +581,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_valueOid" => {
                 r.choice_prim_ext(
@@ -589,7 +591,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "valuePositiveInt" => {
                 r.choice_prim(
@@ -600,7 +602,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_valuePositiveInt" => {
                 r.choice_prim_ext(
@@ -610,7 +612,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -621,7 +623,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -631,7 +633,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -642,7 +644,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -652,7 +654,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueUnsignedInt" => {
                 r.choice_prim(
@@ -663,7 +665,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_valueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -673,7 +675,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -684,7 +686,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -694,7 +696,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "valueUrl" => {
                 r.choice_prim(
@@ -705,7 +707,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_valueUrl" => {
                 r.choice_prim_ext(
@@ -715,7 +717,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "valueUuid" => {
                 r.choice_prim(
@@ -726,7 +728,7 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_valueUuid" => {
                 r.choice_prim_ext(
@@ -736,42 +738,42 @@ impl ParametersParameterValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "valueAddress" => r.choice(slot, Self::Address)?,
-            "valueAge" => r.choice(slot, Self::Age)?,
-            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "valueCount" => r.choice(slot, Self::Count)?,
-            "valueDistance" => r.choice(slot, Self::Distance)?,
-            "valueDuration" => r.choice(slot, Self::Duration)?,
-            "valueHumanName" => r.choice(slot, Self::HumanName)?,
-            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
-            "valueMoney" => r.choice(slot, Self::Money)?,
-            "valuePeriod" => r.choice(slot, Self::Period)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueRatio" => r.choice(slot, Self::Ratio)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
-            "valueSampledData" => r.choice(slot, Self::SampledData)?,
-            "valueSignature" => r.choice(slot, Self::Signature)?,
-            "valueTiming" => r.choice(slot, Self::Timing)?,
-            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "valueContributor" => r.choice(slot, Self::Contributor)?,
-            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "valueExpression" => r.choice(slot, Self::Expression)?,
-            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
-            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "valueDosage" => r.choice(slot, Self::Dosage)?,
-            "valueMeta" => r.choice(slot, Self::Meta)?,
+            "valueAddress" => r.choice(slot, Self::Address),
+            "valueAge" => r.choice(slot, Self::Age),
+            "valueAnnotation" => r.choice(slot, Self::Annotation),
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint),
+            "valueCount" => r.choice(slot, Self::Count),
+            "valueDistance" => r.choice(slot, Self::Distance),
+            "valueDuration" => r.choice(slot, Self::Duration),
+            "valueHumanName" => r.choice(slot, Self::HumanName),
+            "valueIdentifier" => r.choice(slot, Self::Identifier),
+            "valueMoney" => r.choice(slot, Self::Money),
+            "valuePeriod" => r.choice(slot, Self::Period),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueRatio" => r.choice(slot, Self::Ratio),
+            "valueReference" => r.choice(slot, Self::Reference),
+            "valueSampledData" => r.choice(slot, Self::SampledData),
+            "valueSignature" => r.choice(slot, Self::Signature),
+            "valueTiming" => r.choice(slot, Self::Timing),
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail),
+            "valueContributor" => r.choice(slot, Self::Contributor),
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "valueExpression" => r.choice(slot, Self::Expression),
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition),
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "valueUsageContext" => r.choice(slot, Self::UsageContext),
+            "valueDosage" => r.choice(slot, Self::Dosage),
+            "valueMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ParametersParameterValue {

@@ -63,6 +63,7 @@ pub struct Patient {
     pub unknown: Unknown,
 }
 impl Blank for Patient {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -102,36 +103,36 @@ impl Complex for Patient {
     const NAME: &'static str = "Patient";
     const RESOURCE_TYPE: Option<&'static str> = Some("Patient");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Patient")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "name" => r.list(&mut self.name)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "gender" => r.prim_opt(&mut self.gender, Kind::Code)?,
-            "_gender" => r.prim_opt_ext(&mut self.gender)?,
-            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date)?,
-            "_birthDate" => r.prim_opt_ext(&mut self.birth_date)?,
-            "address" => r.list(&mut self.address)?,
-            "maritalStatus" => r.opt(&mut self.marital_status)?,
-            "photo" => r.list(&mut self.photo)?,
-            "contact" => r.list(&mut self.contact)?,
-            "communication" => r.list(&mut self.communication)?,
-            "generalPractitioner" => r.list(&mut self.general_practitioner)?,
-            "managingOrganization" => r.opt(&mut self.managing_organization)?,
-            "link" => r.list(&mut self.link)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Patient"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "name" => r.list(&mut self.name),
+            "telecom" => r.list(&mut self.telecom),
+            "gender" => r.prim_opt(&mut self.gender, Kind::Code),
+            "_gender" => r.prim_opt_ext(&mut self.gender),
+            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date),
+            "_birthDate" => r.prim_opt_ext(&mut self.birth_date),
+            "address" => r.list(&mut self.address),
+            "maritalStatus" => r.opt(&mut self.marital_status),
+            "photo" => r.list(&mut self.photo),
+            "contact" => r.list(&mut self.contact),
+            "communication" => r.list(&mut self.communication),
+            "generalPractitioner" => r.list(&mut self.general_practitioner),
+            "managingOrganization" => r.opt(&mut self.managing_organization),
+            "link" => r.list(&mut self.link),
             _ => {
                 if PatientDeceased::read_choice(&mut self.deceased, key, r)? {
                     return Ok(true);
@@ -141,8 +142,8 @@ impl Complex for Patient {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -288,7 +289,7 @@ impl PatientDeceased {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "deceasedBoolean" => {
                 r.choice_prim(
                     slot,
@@ -298,7 +299,7 @@ impl PatientDeceased {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_deceasedBoolean" => {
                 r.choice_prim_ext(
@@ -308,7 +309,7 @@ impl PatientDeceased {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "deceasedDateTime" => {
                 r.choice_prim(
@@ -319,7 +320,7 @@ impl PatientDeceased {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_deceasedDateTime" => {
                 r.choice_prim_ext(
@@ -329,11 +330,11 @@ impl PatientDeceased {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PatientDeceased {
@@ -371,7 +372,7 @@ impl PatientMultipleBirth {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "multipleBirthBoolean" => {
                 r.choice_prim(
                     slot,
@@ -381,7 +382,7 @@ impl PatientMultipleBirth {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_multipleBirthBoolean" => {
                 r.choice_prim_ext(
@@ -391,7 +392,7 @@ impl PatientMultipleBirth {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "multipleBirthInteger" => {
                 r.choice_prim(
@@ -402,7 +403,7 @@ impl PatientMultipleBirth {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_multipleBirthInteger" => {
                 r.choice_prim_ext(
@@ -412,11 +413,11 @@ impl PatientMultipleBirth {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PatientMultipleBirth {
@@ -469,6 +470,7 @@ pub struct PatientContact {
     pub unknown: Unknown,
 }
 impl Blank for PatientContact {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -493,23 +495,23 @@ impl Default for PatientContact {
 impl Complex for PatientContact {
     const NAME: &'static str = "PatientContact";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "relationship" => r.list(&mut self.relationship)?,
-            "name" => r.opt(&mut self.name)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "address" => r.opt(&mut self.address)?,
-            "gender" => r.prim_opt(&mut self.gender, Kind::Code)?,
-            "_gender" => r.prim_opt_ext(&mut self.gender)?,
-            "organization" => r.opt(&mut self.organization)?,
-            "period" => r.opt(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "relationship" => r.list(&mut self.relationship),
+            "name" => r.opt(&mut self.name),
+            "telecom" => r.list(&mut self.telecom),
+            "address" => r.opt(&mut self.address),
+            "gender" => r.prim_opt(&mut self.gender, Kind::Code),
+            "_gender" => r.prim_opt_ext(&mut self.gender),
+            "organization" => r.opt(&mut self.organization),
+            "period" => r.opt(&mut self.period),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -593,6 +595,7 @@ pub struct PatientCommunication {
     pub unknown: Unknown,
 }
 impl Blank for PatientCommunication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -617,18 +620,18 @@ impl PatientCommunication {
 impl Complex for PatientCommunication {
     const NAME: &'static str = "PatientCommunication";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "language" => r.req(&mut self.language)?,
-            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean)?,
-            "_preferred" => r.prim_opt_ext(&mut self.preferred)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "language" => r.req(&mut self.language),
+            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean),
+            "_preferred" => r.prim_opt_ext(&mut self.preferred),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -696,6 +699,7 @@ pub struct PatientLink {
     pub unknown: Unknown,
 }
 impl Blank for PatientLink {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -724,18 +728,18 @@ impl PatientLink {
 impl Complex for PatientLink {
     const NAME: &'static str = "PatientLink";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "other" => r.req(&mut self.other)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "other" => r.req(&mut self.other),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

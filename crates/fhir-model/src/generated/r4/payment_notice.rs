@@ -55,6 +55,7 @@ pub struct PaymentNotice {
     pub unknown: Unknown,
 }
 impl Blank for PaymentNotice {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -105,39 +106,39 @@ impl Complex for PaymentNotice {
     const NAME: &'static str = "PaymentNotice";
     const RESOURCE_TYPE: Option<&'static str> = Some("PaymentNotice");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("PaymentNotice")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "request" => r.opt(&mut self.request)?,
-            "response" => r.opt(&mut self.response)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "provider" => r.opt(&mut self.provider)?,
-            "payment" => r.req(&mut self.payment)?,
-            "paymentDate" => r.prim_opt(&mut self.payment_date, Kind::Date)?,
-            "_paymentDate" => r.prim_opt_ext(&mut self.payment_date)?,
-            "payee" => r.opt(&mut self.payee)?,
-            "recipient" => r.req(&mut self.recipient)?,
-            "amount" => r.req(&mut self.amount)?,
-            "paymentStatus" => r.opt(&mut self.payment_status)?,
+        let read = match key {
+            "resourceType" => r.resource_type("PaymentNotice"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "request" => r.opt(&mut self.request),
+            "response" => r.opt(&mut self.response),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "provider" => r.opt(&mut self.provider),
+            "payment" => r.req(&mut self.payment),
+            "paymentDate" => r.prim_opt(&mut self.payment_date, Kind::Date),
+            "_paymentDate" => r.prim_opt_ext(&mut self.payment_date),
+            "payee" => r.opt(&mut self.payee),
+            "recipient" => r.req(&mut self.recipient),
+            "amount" => r.req(&mut self.amount),
+            "paymentStatus" => r.opt(&mut self.payment_status),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

@@ -61,6 +61,7 @@ pub struct PaymentReconciliation {
     pub unknown: Unknown,
 }
 impl Blank for PaymentReconciliation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -112,44 +113,44 @@ impl Complex for PaymentReconciliation {
     const NAME: &'static str = "PaymentReconciliation";
     const RESOURCE_TYPE: Option<&'static str> = Some("PaymentReconciliation");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("PaymentReconciliation")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "period" => r.opt(&mut self.period)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "paymentIssuer" => r.opt(&mut self.payment_issuer)?,
-            "request" => r.opt(&mut self.request)?,
-            "requestor" => r.opt(&mut self.requestor)?,
-            "outcome" => r.prim_opt(&mut self.outcome, Kind::Code)?,
-            "_outcome" => r.prim_opt_ext(&mut self.outcome)?,
-            "disposition" => r.prim_opt(&mut self.disposition, Kind::String)?,
-            "_disposition" => r.prim_opt_ext(&mut self.disposition)?,
-            "paymentDate" => r.prim_req(&mut self.payment_date, Kind::Date)?,
-            "_paymentDate" => r.prim_req_ext(&mut self.payment_date)?,
-            "paymentAmount" => r.req(&mut self.payment_amount)?,
-            "paymentIdentifier" => r.opt(&mut self.payment_identifier)?,
-            "detail" => r.list(&mut self.detail)?,
-            "formCode" => r.opt(&mut self.form_code)?,
-            "processNote" => r.list(&mut self.process_note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("PaymentReconciliation"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "period" => r.opt(&mut self.period),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "paymentIssuer" => r.opt(&mut self.payment_issuer),
+            "request" => r.opt(&mut self.request),
+            "requestor" => r.opt(&mut self.requestor),
+            "outcome" => r.prim_opt(&mut self.outcome, Kind::Code),
+            "_outcome" => r.prim_opt_ext(&mut self.outcome),
+            "disposition" => r.prim_opt(&mut self.disposition, Kind::String),
+            "_disposition" => r.prim_opt_ext(&mut self.disposition),
+            "paymentDate" => r.prim_req(&mut self.payment_date, Kind::Date),
+            "_paymentDate" => r.prim_req_ext(&mut self.payment_date),
+            "paymentAmount" => r.req(&mut self.payment_amount),
+            "paymentIdentifier" => r.opt(&mut self.payment_identifier),
+            "detail" => r.list(&mut self.detail),
+            "formCode" => r.opt(&mut self.form_code),
+            "processNote" => r.list(&mut self.process_note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -323,6 +324,7 @@ pub struct PaymentReconciliationDetail {
     pub unknown: Unknown,
 }
 impl Blank for PaymentReconciliationDetail {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -355,26 +357,26 @@ impl PaymentReconciliationDetail {
 impl Complex for PaymentReconciliationDetail {
     const NAME: &'static str = "PaymentReconciliationDetail";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "predecessor" => r.opt(&mut self.predecessor)?,
-            "type" => r.req(&mut self.r#type)?,
-            "request" => r.opt(&mut self.request)?,
-            "submitter" => r.opt(&mut self.submitter)?,
-            "response" => r.opt(&mut self.response)?,
-            "date" => r.prim_opt(&mut self.date, Kind::Date)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "responsible" => r.opt(&mut self.responsible)?,
-            "payee" => r.opt(&mut self.payee)?,
-            "amount" => r.opt(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "predecessor" => r.opt(&mut self.predecessor),
+            "type" => r.req(&mut self.r#type),
+            "request" => r.opt(&mut self.request),
+            "submitter" => r.opt(&mut self.submitter),
+            "response" => r.opt(&mut self.response),
+            "date" => r.prim_opt(&mut self.date, Kind::Date),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "responsible" => r.opt(&mut self.responsible),
+            "payee" => r.opt(&mut self.payee),
+            "amount" => r.opt(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -478,6 +480,7 @@ pub struct PaymentReconciliationProcessNote {
     pub unknown: Unknown,
 }
 impl Blank for PaymentReconciliationProcessNote {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -497,19 +500,19 @@ impl Default for PaymentReconciliationProcessNote {
 impl Complex for PaymentReconciliationProcessNote {
     const NAME: &'static str = "PaymentReconciliationProcessNote";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -23,6 +23,7 @@ pub struct Period {
     pub unknown: Unknown,
 }
 impl Blank for Period {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -41,18 +42,18 @@ impl Default for Period {
 impl Complex for Period {
     const NAME: &'static str = "Period";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "start" => r.prim_opt(&mut self.start, Kind::DateTime)?,
-            "_start" => r.prim_opt_ext(&mut self.start)?,
-            "end" => r.prim_opt(&mut self.end, Kind::DateTime)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "start" => r.prim_opt(&mut self.start, Kind::DateTime),
+            "_start" => r.prim_opt_ext(&mut self.start),
+            "end" => r.prim_opt(&mut self.end, Kind::DateTime),
+            "_end" => r.prim_opt_ext(&mut self.end),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

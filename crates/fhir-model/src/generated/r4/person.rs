@@ -51,6 +51,7 @@ pub struct Person {
     pub unknown: Unknown,
 }
 impl Blank for Person {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -84,37 +85,37 @@ impl Complex for Person {
     const NAME: &'static str = "Person";
     const RESOURCE_TYPE: Option<&'static str> = Some("Person");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Person")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "name" => r.list(&mut self.name)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "gender" => r.prim_opt(&mut self.gender, Kind::Code)?,
-            "_gender" => r.prim_opt_ext(&mut self.gender)?,
-            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date)?,
-            "_birthDate" => r.prim_opt_ext(&mut self.birth_date)?,
-            "address" => r.list(&mut self.address)?,
-            "photo" => r.opt(&mut self.photo)?,
-            "managingOrganization" => r.opt(&mut self.managing_organization)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "link" => r.list(&mut self.link)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Person"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "name" => r.list(&mut self.name),
+            "telecom" => r.list(&mut self.telecom),
+            "gender" => r.prim_opt(&mut self.gender, Kind::Code),
+            "_gender" => r.prim_opt_ext(&mut self.gender),
+            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date),
+            "_birthDate" => r.prim_opt_ext(&mut self.birth_date),
+            "address" => r.list(&mut self.address),
+            "photo" => r.opt(&mut self.photo),
+            "managingOrganization" => r.opt(&mut self.managing_organization),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "link" => r.list(&mut self.link),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -233,6 +234,7 @@ pub struct PersonLink {
     pub unknown: Unknown,
 }
 impl Blank for PersonLink {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -257,18 +259,18 @@ impl PersonLink {
 impl Complex for PersonLink {
     const NAME: &'static str = "PersonLink";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "target" => r.req(&mut self.target)?,
-            "assurance" => r.prim_opt(&mut self.assurance, Kind::Code)?,
-            "_assurance" => r.prim_opt_ext(&mut self.assurance)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "target" => r.req(&mut self.target),
+            "assurance" => r.prim_opt(&mut self.assurance, Kind::Code),
+            "_assurance" => r.prim_opt_ext(&mut self.assurance),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -93,6 +93,7 @@ pub struct PlanDefinition {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -152,73 +153,73 @@ impl Complex for PlanDefinition {
     const NAME: &'static str = "PlanDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("PlanDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("PlanDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String)?,
-            "_subtitle" => r.prim_opt_ext(&mut self.subtitle)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "usage" => r.prim_opt(&mut self.usage, Kind::String)?,
-            "_usage" => r.prim_opt_ext(&mut self.usage)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "topic" => r.list(&mut self.topic)?,
-            "author" => r.list(&mut self.author)?,
-            "editor" => r.list(&mut self.editor)?,
-            "reviewer" => r.list(&mut self.reviewer)?,
-            "endorser" => r.list(&mut self.endorser)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "library" => r.prim_list(&mut self.library, Kind::Canonical)?,
-            "_library" => r.prim_list_ext(&mut self.library)?,
-            "goal" => r.list(&mut self.goal)?,
-            "action" => r.list(&mut self.action)?,
+        let read = match key {
+            "resourceType" => r.resource_type("PlanDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String),
+            "_subtitle" => r.prim_opt_ext(&mut self.subtitle),
+            "type" => r.opt(&mut self.r#type),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "usage" => r.prim_opt(&mut self.usage, Kind::String),
+            "_usage" => r.prim_opt_ext(&mut self.usage),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "topic" => r.list(&mut self.topic),
+            "author" => r.list(&mut self.author),
+            "editor" => r.list(&mut self.editor),
+            "reviewer" => r.list(&mut self.reviewer),
+            "endorser" => r.list(&mut self.endorser),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "library" => r.prim_list(&mut self.library, Kind::Canonical),
+            "_library" => r.prim_list_ext(&mut self.library),
+            "goal" => r.list(&mut self.goal),
+            "action" => r.list(&mut self.action),
             _ => {
                 if PlanDefinitionSubject::read_choice(&mut self.subject, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -436,12 +437,12 @@ impl PlanDefinitionSubject {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "subjectReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "subjectReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PlanDefinitionSubject {
@@ -490,6 +491,7 @@ pub struct PlanDefinitionGoal {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinitionGoal {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -519,22 +521,22 @@ impl PlanDefinitionGoal {
 impl Complex for PlanDefinitionGoal {
     const NAME: &'static str = "PlanDefinitionGoal";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.opt(&mut self.category)?,
-            "description" => r.req(&mut self.description)?,
-            "priority" => r.opt(&mut self.priority)?,
-            "start" => r.opt(&mut self.start)?,
-            "addresses" => r.list(&mut self.addresses)?,
-            "documentation" => r.list(&mut self.documentation)?,
-            "target" => r.list(&mut self.target)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.opt(&mut self.category),
+            "description" => r.req(&mut self.description),
+            "priority" => r.opt(&mut self.priority),
+            "start" => r.opt(&mut self.start),
+            "addresses" => r.list(&mut self.addresses),
+            "documentation" => r.list(&mut self.documentation),
+            "target" => r.list(&mut self.target),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -627,6 +629,7 @@ pub struct PlanDefinitionGoalTarget {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinitionGoalTarget {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -647,12 +650,12 @@ impl Default for PlanDefinitionGoalTarget {
 impl Complex for PlanDefinitionGoalTarget {
     const NAME: &'static str = "PlanDefinitionGoalTarget";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "measure" => r.opt(&mut self.measure)?,
-            "due" => r.opt(&mut self.due)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "measure" => r.opt(&mut self.measure),
+            "due" => r.opt(&mut self.due),
             _ => {
                 if PlanDefinitionGoalTargetDetail::read_choice(
                     &mut self.detail,
@@ -663,8 +666,8 @@ impl Complex for PlanDefinitionGoalTarget {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -731,13 +734,13 @@ impl PlanDefinitionGoalTargetDetail {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "detailQuantity" => r.choice(slot, Self::Quantity)?,
-            "detailRange" => r.choice(slot, Self::Range)?,
-            "detailCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "detailQuantity" => r.choice(slot, Self::Quantity),
+            "detailRange" => r.choice(slot, Self::Range),
+            "detailCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PlanDefinitionGoalTargetDetail {
@@ -828,6 +831,7 @@ pub struct PlanDefinitionAction {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinitionAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -872,48 +876,48 @@ impl Default for PlanDefinitionAction {
 impl Complex for PlanDefinitionAction {
     const NAME: &'static str = "PlanDefinitionAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "prefix" => r.prim_opt(&mut self.prefix, Kind::String)?,
-            "_prefix" => r.prim_opt_ext(&mut self.prefix)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "textEquivalent" => r.prim_opt(&mut self.text_equivalent, Kind::String)?,
-            "_textEquivalent" => r.prim_opt_ext(&mut self.text_equivalent)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "code" => r.list(&mut self.code)?,
-            "reason" => r.list(&mut self.reason)?,
-            "documentation" => r.list(&mut self.documentation)?,
-            "goalId" => r.prim_list(&mut self.goal_id, Kind::Id)?,
-            "_goalId" => r.prim_list_ext(&mut self.goal_id)?,
-            "trigger" => r.list(&mut self.trigger)?,
-            "condition" => r.list(&mut self.condition)?,
-            "input" => r.list(&mut self.input)?,
-            "output" => r.list(&mut self.output)?,
-            "relatedAction" => r.list(&mut self.related_action)?,
-            "participant" => r.list(&mut self.participant)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "groupingBehavior" => r.prim_opt(&mut self.grouping_behavior, Kind::Code)?,
-            "_groupingBehavior" => r.prim_opt_ext(&mut self.grouping_behavior)?,
-            "selectionBehavior" => r.prim_opt(&mut self.selection_behavior, Kind::Code)?,
-            "_selectionBehavior" => r.prim_opt_ext(&mut self.selection_behavior)?,
-            "requiredBehavior" => r.prim_opt(&mut self.required_behavior, Kind::Code)?,
-            "_requiredBehavior" => r.prim_opt_ext(&mut self.required_behavior)?,
-            "precheckBehavior" => r.prim_opt(&mut self.precheck_behavior, Kind::Code)?,
-            "_precheckBehavior" => r.prim_opt_ext(&mut self.precheck_behavior)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "prefix" => r.prim_opt(&mut self.prefix, Kind::String),
+            "_prefix" => r.prim_opt_ext(&mut self.prefix),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "textEquivalent" => r.prim_opt(&mut self.text_equivalent, Kind::String),
+            "_textEquivalent" => r.prim_opt_ext(&mut self.text_equivalent),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "code" => r.list(&mut self.code),
+            "reason" => r.list(&mut self.reason),
+            "documentation" => r.list(&mut self.documentation),
+            "goalId" => r.prim_list(&mut self.goal_id, Kind::Id),
+            "_goalId" => r.prim_list_ext(&mut self.goal_id),
+            "trigger" => r.list(&mut self.trigger),
+            "condition" => r.list(&mut self.condition),
+            "input" => r.list(&mut self.input),
+            "output" => r.list(&mut self.output),
+            "relatedAction" => r.list(&mut self.related_action),
+            "participant" => r.list(&mut self.participant),
+            "type" => r.opt(&mut self.r#type),
+            "groupingBehavior" => r.prim_opt(&mut self.grouping_behavior, Kind::Code),
+            "_groupingBehavior" => r.prim_opt_ext(&mut self.grouping_behavior),
+            "selectionBehavior" => r.prim_opt(&mut self.selection_behavior, Kind::Code),
+            "_selectionBehavior" => r.prim_opt_ext(&mut self.selection_behavior),
+            "requiredBehavior" => r.prim_opt(&mut self.required_behavior, Kind::Code),
+            "_requiredBehavior" => r.prim_opt_ext(&mut self.required_behavior),
+            "precheckBehavior" => r.prim_opt(&mut self.precheck_behavior, Kind::Code),
+            "_precheckBehavior" => r.prim_opt_ext(&mut self.precheck_behavior),
             "cardinalityBehavior" => {
-                r.prim_opt(&mut self.cardinality_behavior, Kind::Code)?
+                r.prim_opt(&mut self.cardinality_behavior, Kind::Code)
             }
-            "_cardinalityBehavior" => r.prim_opt_ext(&mut self.cardinality_behavior)?,
-            "transform" => r.prim_opt(&mut self.transform, Kind::Canonical)?,
-            "_transform" => r.prim_opt_ext(&mut self.transform)?,
-            "dynamicValue" => r.list(&mut self.dynamic_value)?,
-            "action" => r.list(&mut self.action)?,
+            "_cardinalityBehavior" => r.prim_opt_ext(&mut self.cardinality_behavior),
+            "transform" => r.prim_opt(&mut self.transform, Kind::Canonical),
+            "_transform" => r.prim_opt_ext(&mut self.transform),
+            "dynamicValue" => r.list(&mut self.dynamic_value),
+            "action" => r.list(&mut self.action),
             _ => {
                 if PlanDefinitionActionSubject::read_choice(&mut self.subject, key, r)? {
                     return Ok(true);
@@ -930,8 +934,8 @@ impl Complex for PlanDefinitionAction {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1109,12 +1113,12 @@ impl PlanDefinitionActionSubject {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "subjectReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "subjectReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PlanDefinitionActionSubject {
@@ -1160,7 +1164,7 @@ impl PlanDefinitionActionTiming {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "timingDateTime" => {
                 r.choice_prim(
                     slot,
@@ -1170,7 +1174,7 @@ impl PlanDefinitionActionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timingDateTime" => {
                 r.choice_prim_ext(
@@ -1180,16 +1184,16 @@ impl PlanDefinitionActionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "timingAge" => r.choice(slot, Self::Age)?,
-            "timingPeriod" => r.choice(slot, Self::Period)?,
-            "timingDuration" => r.choice(slot, Self::Duration)?,
-            "timingRange" => r.choice(slot, Self::Range)?,
-            "timingTiming" => r.choice(slot, Self::Timing)?,
+            "timingAge" => r.choice(slot, Self::Age),
+            "timingPeriod" => r.choice(slot, Self::Period),
+            "timingDuration" => r.choice(slot, Self::Duration),
+            "timingRange" => r.choice(slot, Self::Range),
+            "timingTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PlanDefinitionActionTiming {
@@ -1235,7 +1239,7 @@ impl PlanDefinitionActionDefinition {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "definitionCanonical" => {
                 r.choice_prim(
                     slot,
@@ -1245,7 +1249,7 @@ impl PlanDefinitionActionDefinition {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_definitionCanonical" => {
                 r.choice_prim_ext(
@@ -1255,7 +1259,7 @@ impl PlanDefinitionActionDefinition {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "definitionUri" => {
                 r.choice_prim(
@@ -1266,7 +1270,7 @@ impl PlanDefinitionActionDefinition {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_definitionUri" => {
                 r.choice_prim_ext(
@@ -1276,11 +1280,11 @@ impl PlanDefinitionActionDefinition {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PlanDefinitionActionDefinition {
@@ -1321,6 +1325,7 @@ pub struct PlanDefinitionActionCondition {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinitionActionCondition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1345,18 +1350,18 @@ impl PlanDefinitionActionCondition {
 impl Complex for PlanDefinitionActionCondition {
     const NAME: &'static str = "PlanDefinitionActionCondition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "kind" => r.prim_req(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_req_ext(&mut self.kind)?,
-            "expression" => r.opt(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "kind" => r.prim_req(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_req_ext(&mut self.kind),
+            "expression" => r.opt(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1426,6 +1431,7 @@ pub struct PlanDefinitionActionRelatedAction {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinitionActionRelatedAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1455,14 +1461,14 @@ impl PlanDefinitionActionRelatedAction {
 impl Complex for PlanDefinitionActionRelatedAction {
     const NAME: &'static str = "PlanDefinitionActionRelatedAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "actionId" => r.prim_req(&mut self.action_id, Kind::Id)?,
-            "_actionId" => r.prim_req_ext(&mut self.action_id)?,
-            "relationship" => r.prim_req(&mut self.relationship, Kind::Code)?,
-            "_relationship" => r.prim_req_ext(&mut self.relationship)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "actionId" => r.prim_req(&mut self.action_id, Kind::Id),
+            "_actionId" => r.prim_req_ext(&mut self.action_id),
+            "relationship" => r.prim_req(&mut self.relationship, Kind::Code),
+            "_relationship" => r.prim_req_ext(&mut self.relationship),
             _ => {
                 if PlanDefinitionActionRelatedActionOffset::read_choice(
                     &mut self.offset,
@@ -1473,8 +1479,8 @@ impl Complex for PlanDefinitionActionRelatedAction {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1549,12 +1555,12 @@ impl PlanDefinitionActionRelatedActionOffset {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "offsetDuration" => r.choice(slot, Self::Duration)?,
-            "offsetRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "offsetDuration" => r.choice(slot, Self::Duration),
+            "offsetRange" => r.choice(slot, Self::Range),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PlanDefinitionActionRelatedActionOffset {
@@ -1593,6 +1599,7 @@ pub struct PlanDefinitionActionParticipant {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinitionActionParticipant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1617,18 +1624,18 @@ impl PlanDefinitionActionParticipant {
 impl Complex for PlanDefinitionActionParticipant {
     const NAME: &'static str = "PlanDefinitionActionParticipant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "role" => r.opt(&mut self.role)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "role" => r.opt(&mut self.role),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1696,6 +1703,7 @@ pub struct PlanDefinitionActionDynamicValue {
     pub unknown: Unknown,
 }
 impl Blank for PlanDefinitionActionDynamicValue {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1715,18 +1723,18 @@ impl Default for PlanDefinitionActionDynamicValue {
 impl Complex for PlanDefinitionActionDynamicValue {
     const NAME: &'static str = "PlanDefinitionActionDynamicValue";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "path" => r.prim_opt(&mut self.path, Kind::String)?,
-            "_path" => r.prim_opt_ext(&mut self.path)?,
-            "expression" => r.opt(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "path" => r.prim_opt(&mut self.path, Kind::String),
+            "_path" => r.prim_opt_ext(&mut self.path),
+            "expression" => r.opt(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

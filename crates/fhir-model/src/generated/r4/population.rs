@@ -29,6 +29,7 @@ pub struct Population {
     pub unknown: Unknown,
 }
 impl Blank for Population {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -50,21 +51,21 @@ impl Default for Population {
 impl Complex for Population {
     const NAME: &'static str = "Population";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "gender" => r.opt(&mut self.gender)?,
-            "race" => r.opt(&mut self.race)?,
-            "physiologicalCondition" => r.opt(&mut self.physiological_condition)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "gender" => r.opt(&mut self.gender),
+            "race" => r.opt(&mut self.race),
+            "physiologicalCondition" => r.opt(&mut self.physiological_condition),
             _ => {
                 if PopulationAge::read_choice(&mut self.age, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -134,12 +135,12 @@ impl PopulationAge {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "ageRange" => r.choice(slot, Self::Range)?,
-            "ageCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "ageRange" => r.choice(slot, Self::Range),
+            "ageCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for PopulationAge {

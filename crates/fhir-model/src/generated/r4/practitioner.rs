@@ -51,6 +51,7 @@ pub struct Practitioner {
     pub unknown: Unknown,
 }
 impl Blank for Practitioner {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -84,37 +85,37 @@ impl Complex for Practitioner {
     const NAME: &'static str = "Practitioner";
     const RESOURCE_TYPE: Option<&'static str> = Some("Practitioner");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Practitioner")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "name" => r.list(&mut self.name)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "address" => r.list(&mut self.address)?,
-            "gender" => r.prim_opt(&mut self.gender, Kind::Code)?,
-            "_gender" => r.prim_opt_ext(&mut self.gender)?,
-            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date)?,
-            "_birthDate" => r.prim_opt_ext(&mut self.birth_date)?,
-            "photo" => r.list(&mut self.photo)?,
-            "qualification" => r.list(&mut self.qualification)?,
-            "communication" => r.list(&mut self.communication)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Practitioner"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "name" => r.list(&mut self.name),
+            "telecom" => r.list(&mut self.telecom),
+            "address" => r.list(&mut self.address),
+            "gender" => r.prim_opt(&mut self.gender, Kind::Code),
+            "_gender" => r.prim_opt_ext(&mut self.gender),
+            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date),
+            "_birthDate" => r.prim_opt_ext(&mut self.birth_date),
+            "photo" => r.list(&mut self.photo),
+            "qualification" => r.list(&mut self.qualification),
+            "communication" => r.list(&mut self.communication),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -238,6 +239,7 @@ pub struct PractitionerQualification {
     pub unknown: Unknown,
 }
 impl Blank for PractitionerQualification {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -264,19 +266,19 @@ impl PractitionerQualification {
 impl Complex for PractitionerQualification {
     const NAME: &'static str = "PractitionerQualification";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "code" => r.req(&mut self.code)?,
-            "period" => r.opt(&mut self.period)?,
-            "issuer" => r.opt(&mut self.issuer)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "code" => r.req(&mut self.code),
+            "period" => r.opt(&mut self.period),
+            "issuer" => r.opt(&mut self.issuer),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

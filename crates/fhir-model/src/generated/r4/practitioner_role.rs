@@ -59,6 +59,7 @@ pub struct PractitionerRole {
     pub unknown: Unknown,
 }
 impl Blank for PractitionerRole {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -96,44 +97,44 @@ impl Complex for PractitionerRole {
     const NAME: &'static str = "PractitionerRole";
     const RESOURCE_TYPE: Option<&'static str> = Some("PractitionerRole");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("PractitionerRole")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "period" => r.opt(&mut self.period)?,
-            "practitioner" => r.opt(&mut self.practitioner)?,
-            "organization" => r.opt(&mut self.organization)?,
-            "code" => r.list(&mut self.code)?,
-            "specialty" => r.list(&mut self.specialty)?,
-            "location" => r.list(&mut self.location)?,
-            "healthcareService" => r.list(&mut self.healthcare_service)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "availableTime" => r.list(&mut self.available_time)?,
-            "notAvailable" => r.list(&mut self.not_available)?,
+        let read = match key {
+            "resourceType" => r.resource_type("PractitionerRole"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "period" => r.opt(&mut self.period),
+            "practitioner" => r.opt(&mut self.practitioner),
+            "organization" => r.opt(&mut self.organization),
+            "code" => r.list(&mut self.code),
+            "specialty" => r.list(&mut self.specialty),
+            "location" => r.list(&mut self.location),
+            "healthcareService" => r.list(&mut self.healthcare_service),
+            "telecom" => r.list(&mut self.telecom),
+            "availableTime" => r.list(&mut self.available_time),
+            "notAvailable" => r.list(&mut self.not_available),
             "availabilityExceptions" => {
-                r.prim_opt(&mut self.availability_exceptions, Kind::String)?
+                r.prim_opt(&mut self.availability_exceptions, Kind::String)
             }
             "_availabilityExceptions" => {
-                r.prim_opt_ext(&mut self.availability_exceptions)?
+                r.prim_opt_ext(&mut self.availability_exceptions)
             }
-            "endpoint" => r.list(&mut self.endpoint)?,
+            "endpoint" => r.list(&mut self.endpoint),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -279,6 +280,7 @@ pub struct PractitionerRoleAvailableTime {
     pub unknown: Unknown,
 }
 impl Blank for PractitionerRoleAvailableTime {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -300,25 +302,25 @@ impl Default for PractitionerRoleAvailableTime {
 impl Complex for PractitionerRoleAvailableTime {
     const NAME: &'static str = "PractitionerRoleAvailableTime";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "daysOfWeek" => r.prim_list(&mut self.days_of_week, Kind::Code)?,
-            "_daysOfWeek" => r.prim_list_ext(&mut self.days_of_week)?,
-            "allDay" => r.prim_opt(&mut self.all_day, Kind::Boolean)?,
-            "_allDay" => r.prim_opt_ext(&mut self.all_day)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "daysOfWeek" => r.prim_list(&mut self.days_of_week, Kind::Code),
+            "_daysOfWeek" => r.prim_list_ext(&mut self.days_of_week),
+            "allDay" => r.prim_opt(&mut self.all_day, Kind::Boolean),
+            "_allDay" => r.prim_opt_ext(&mut self.all_day),
             "availableStartTime" => {
-                r.prim_opt(&mut self.available_start_time, Kind::Time)?
+                r.prim_opt(&mut self.available_start_time, Kind::Time)
             }
-            "_availableStartTime" => r.prim_opt_ext(&mut self.available_start_time)?,
-            "availableEndTime" => r.prim_opt(&mut self.available_end_time, Kind::Time)?,
-            "_availableEndTime" => r.prim_opt_ext(&mut self.available_end_time)?,
+            "_availableStartTime" => r.prim_opt_ext(&mut self.available_start_time),
+            "availableEndTime" => r.prim_opt(&mut self.available_end_time, Kind::Time),
+            "_availableEndTime" => r.prim_opt_ext(&mut self.available_end_time),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -393,6 +395,7 @@ pub struct PractitionerRoleNotAvailable {
     pub unknown: Unknown,
 }
 impl Blank for PractitionerRoleNotAvailable {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -417,18 +420,18 @@ impl PractitionerRoleNotAvailable {
 impl Complex for PractitionerRoleNotAvailable {
     const NAME: &'static str = "PractitionerRoleNotAvailable";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_req(&mut self.description, Kind::String)?,
-            "_description" => r.prim_req_ext(&mut self.description)?,
-            "during" => r.opt(&mut self.during)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_req(&mut self.description, Kind::String),
+            "_description" => r.prim_req_ext(&mut self.description),
+            "during" => r.opt(&mut self.during),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -87,6 +87,7 @@ pub struct Procedure {
     pub unknown: Unknown,
 }
 impl Blank for Procedure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -147,61 +148,59 @@ impl Complex for Procedure {
     const NAME: &'static str = "Procedure";
     const RESOURCE_TYPE: Option<&'static str> = Some("Procedure");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Procedure")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Procedure"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "category" => r.opt(&mut self.category)?,
-            "code" => r.opt(&mut self.code)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "recorder" => r.opt(&mut self.recorder)?,
-            "asserter" => r.opt(&mut self.asserter)?,
-            "performer" => r.list(&mut self.performer)?,
-            "location" => r.opt(&mut self.location)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "bodySite" => r.list(&mut self.body_site)?,
-            "outcome" => r.opt(&mut self.outcome)?,
-            "report" => r.list(&mut self.report)?,
-            "complication" => r.list(&mut self.complication)?,
-            "complicationDetail" => r.list(&mut self.complication_detail)?,
-            "followUp" => r.list(&mut self.follow_up)?,
-            "note" => r.list(&mut self.note)?,
-            "focalDevice" => r.list(&mut self.focal_device)?,
-            "usedReference" => r.list(&mut self.used_reference)?,
-            "usedCode" => r.list(&mut self.used_code)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "category" => r.opt(&mut self.category),
+            "code" => r.opt(&mut self.code),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "recorder" => r.opt(&mut self.recorder),
+            "asserter" => r.opt(&mut self.asserter),
+            "performer" => r.list(&mut self.performer),
+            "location" => r.opt(&mut self.location),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "bodySite" => r.list(&mut self.body_site),
+            "outcome" => r.opt(&mut self.outcome),
+            "report" => r.list(&mut self.report),
+            "complication" => r.list(&mut self.complication),
+            "complicationDetail" => r.list(&mut self.complication_detail),
+            "followUp" => r.list(&mut self.follow_up),
+            "note" => r.list(&mut self.note),
+            "focalDevice" => r.list(&mut self.focal_device),
+            "usedReference" => r.list(&mut self.used_reference),
+            "usedCode" => r.list(&mut self.used_code),
             _ => {
                 if ProcedurePerformed::read_choice(&mut self.performed, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -420,7 +419,7 @@ impl ProcedurePerformed {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "performedDateTime" => {
                 r.choice_prim(
                     slot,
@@ -430,7 +429,7 @@ impl ProcedurePerformed {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_performedDateTime" => {
                 r.choice_prim_ext(
@@ -440,9 +439,9 @@ impl ProcedurePerformed {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "performedPeriod" => r.choice(slot, Self::Period)?,
+            "performedPeriod" => r.choice(slot, Self::Period),
             "performedString" => {
                 r.choice_prim(
                     slot,
@@ -452,7 +451,7 @@ impl ProcedurePerformed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_performedString" => {
                 r.choice_prim_ext(
@@ -462,13 +461,13 @@ impl ProcedurePerformed {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "performedAge" => r.choice(slot, Self::Age)?,
-            "performedRange" => r.choice(slot, Self::Range)?,
+            "performedAge" => r.choice(slot, Self::Age),
+            "performedRange" => r.choice(slot, Self::Range),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ProcedurePerformed {
@@ -515,6 +514,7 @@ pub struct ProcedurePerformer {
     pub unknown: Unknown,
 }
 impl Blank for ProcedurePerformer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -540,18 +540,18 @@ impl ProcedurePerformer {
 impl Complex for ProcedurePerformer {
     const NAME: &'static str = "ProcedurePerformer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "function" => r.opt(&mut self.function)?,
-            "actor" => r.req(&mut self.actor)?,
-            "onBehalfOf" => r.opt(&mut self.on_behalf_of)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "function" => r.opt(&mut self.function),
+            "actor" => r.req(&mut self.actor),
+            "onBehalfOf" => r.opt(&mut self.on_behalf_of),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -624,6 +624,7 @@ pub struct ProcedureFocalDevice {
     pub unknown: Unknown,
 }
 impl Blank for ProcedureFocalDevice {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -648,17 +649,17 @@ impl ProcedureFocalDevice {
 impl Complex for ProcedureFocalDevice {
     const NAME: &'static str = "ProcedureFocalDevice";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "action" => r.opt(&mut self.action)?,
-            "manipulated" => r.req(&mut self.manipulated)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "action" => r.opt(&mut self.action),
+            "manipulated" => r.req(&mut self.manipulated),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -43,6 +43,7 @@ pub struct ProdCharacteristic {
     pub unknown: Unknown,
 }
 impl Blank for ProdCharacteristic {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -71,29 +72,29 @@ impl Default for ProdCharacteristic {
 impl Complex for ProdCharacteristic {
     const NAME: &'static str = "ProdCharacteristic";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "height" => r.opt(&mut self.height)?,
-            "width" => r.opt(&mut self.width)?,
-            "depth" => r.opt(&mut self.depth)?,
-            "weight" => r.opt(&mut self.weight)?,
-            "nominalVolume" => r.opt(&mut self.nominal_volume)?,
-            "externalDiameter" => r.opt(&mut self.external_diameter)?,
-            "shape" => r.prim_opt(&mut self.shape, Kind::String)?,
-            "_shape" => r.prim_opt_ext(&mut self.shape)?,
-            "color" => r.prim_list(&mut self.color, Kind::String)?,
-            "_color" => r.prim_list_ext(&mut self.color)?,
-            "imprint" => r.prim_list(&mut self.imprint, Kind::String)?,
-            "_imprint" => r.prim_list_ext(&mut self.imprint)?,
-            "image" => r.list(&mut self.image)?,
-            "scoring" => r.opt(&mut self.scoring)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "height" => r.opt(&mut self.height),
+            "width" => r.opt(&mut self.width),
+            "depth" => r.opt(&mut self.depth),
+            "weight" => r.opt(&mut self.weight),
+            "nominalVolume" => r.opt(&mut self.nominal_volume),
+            "externalDiameter" => r.opt(&mut self.external_diameter),
+            "shape" => r.prim_opt(&mut self.shape, Kind::String),
+            "_shape" => r.prim_opt_ext(&mut self.shape),
+            "color" => r.prim_list(&mut self.color, Kind::String),
+            "_color" => r.prim_list_ext(&mut self.color),
+            "imprint" => r.prim_list(&mut self.imprint, Kind::String),
+            "_imprint" => r.prim_list_ext(&mut self.imprint),
+            "image" => r.list(&mut self.image),
+            "scoring" => r.opt(&mut self.scoring),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

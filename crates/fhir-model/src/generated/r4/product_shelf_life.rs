@@ -29,6 +29,7 @@ pub struct ProductShelfLife {
     pub unknown: Unknown,
 }
 impl Blank for ProductShelfLife {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -56,21 +57,21 @@ impl ProductShelfLife {
 impl Complex for ProductShelfLife {
     const NAME: &'static str = "ProductShelfLife";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "type" => r.req(&mut self.r#type)?,
-            "period" => r.req(&mut self.period)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "type" => r.req(&mut self.r#type),
+            "period" => r.req(&mut self.period),
             "specialPrecautionsForStorage" => {
-                r.list(&mut self.special_precautions_for_storage)?
+                r.list(&mut self.special_precautions_for_storage)
             }
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -51,6 +51,7 @@ pub struct Provenance {
     pub unknown: Unknown,
 }
 impl Blank for Provenance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -90,38 +91,38 @@ impl Complex for Provenance {
     const NAME: &'static str = "Provenance";
     const RESOURCE_TYPE: Option<&'static str> = Some("Provenance");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Provenance")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "target" => r.list(&mut self.target)?,
-            "recorded" => r.prim_req(&mut self.recorded, Kind::Instant)?,
-            "_recorded" => r.prim_req_ext(&mut self.recorded)?,
-            "policy" => r.prim_list(&mut self.policy, Kind::Uri)?,
-            "_policy" => r.prim_list_ext(&mut self.policy)?,
-            "location" => r.opt(&mut self.location)?,
-            "reason" => r.list(&mut self.reason)?,
-            "activity" => r.opt(&mut self.activity)?,
-            "agent" => r.list(&mut self.agent)?,
-            "entity" => r.list(&mut self.entity)?,
-            "signature" => r.list(&mut self.signature)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Provenance"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "target" => r.list(&mut self.target),
+            "recorded" => r.prim_req(&mut self.recorded, Kind::Instant),
+            "_recorded" => r.prim_req_ext(&mut self.recorded),
+            "policy" => r.prim_list(&mut self.policy, Kind::Uri),
+            "_policy" => r.prim_list_ext(&mut self.policy),
+            "location" => r.opt(&mut self.location),
+            "reason" => r.list(&mut self.reason),
+            "activity" => r.opt(&mut self.activity),
+            "agent" => r.list(&mut self.agent),
+            "entity" => r.list(&mut self.entity),
+            "signature" => r.list(&mut self.signature),
             _ => {
                 if ProvenanceOccurred::read_choice(&mut self.occurred, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -252,8 +253,8 @@ impl ProvenanceOccurred {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "occurredPeriod" => r.choice(slot, Self::Period)?,
+        let read = match key {
+            "occurredPeriod" => r.choice(slot, Self::Period),
             "occurredDateTime" => {
                 r.choice_prim(
                     slot,
@@ -263,7 +264,7 @@ impl ProvenanceOccurred {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurredDateTime" => {
                 r.choice_prim_ext(
@@ -273,11 +274,11 @@ impl ProvenanceOccurred {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ProvenanceOccurred {
@@ -320,6 +321,7 @@ pub struct ProvenanceAgent {
     pub unknown: Unknown,
 }
 impl Blank for ProvenanceAgent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -346,19 +348,19 @@ impl ProvenanceAgent {
 impl Complex for ProvenanceAgent {
     const NAME: &'static str = "ProvenanceAgent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "role" => r.list(&mut self.role)?,
-            "who" => r.req(&mut self.who)?,
-            "onBehalfOf" => r.opt(&mut self.on_behalf_of)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "role" => r.list(&mut self.role),
+            "who" => r.req(&mut self.who),
+            "onBehalfOf" => r.opt(&mut self.on_behalf_of),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -437,6 +439,7 @@ pub struct ProvenanceEntity {
     pub unknown: Unknown,
 }
 impl Blank for ProvenanceEntity {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -466,19 +469,19 @@ impl ProvenanceEntity {
 impl Complex for ProvenanceEntity {
     const NAME: &'static str = "ProvenanceEntity";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "role" => r.prim_req(&mut self.role, Kind::Code)?,
-            "_role" => r.prim_req_ext(&mut self.role)?,
-            "what" => r.req(&mut self.what)?,
-            "agent" => r.list(&mut self.agent)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "role" => r.prim_req(&mut self.role, Kind::Code),
+            "_role" => r.prim_req_ext(&mut self.role),
+            "what" => r.req(&mut self.what),
+            "agent" => r.list(&mut self.agent),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

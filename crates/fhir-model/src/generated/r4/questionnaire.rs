@@ -75,6 +75,7 @@ pub struct Questionnaire {
     pub unknown: Unknown,
 }
 impl Blank for Questionnaire {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -125,61 +126,61 @@ impl Complex for Questionnaire {
     const NAME: &'static str = "Questionnaire";
     const RESOURCE_TYPE: Option<&'static str> = Some("Questionnaire");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Questionnaire")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "derivedFrom" => r.prim_list(&mut self.derived_from, Kind::Canonical)?,
-            "_derivedFrom" => r.prim_list_ext(&mut self.derived_from)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "subjectType" => r.prim_list(&mut self.subject_type, Kind::Code)?,
-            "_subjectType" => r.prim_list_ext(&mut self.subject_type)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "code" => r.list(&mut self.code)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Questionnaire"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "derivedFrom" => r.prim_list(&mut self.derived_from, Kind::Canonical),
+            "_derivedFrom" => r.prim_list_ext(&mut self.derived_from),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "subjectType" => r.prim_list(&mut self.subject_type, Kind::Code),
+            "_subjectType" => r.prim_list_ext(&mut self.subject_type),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "code" => r.list(&mut self.code),
+            "item" => r.list(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -386,6 +387,7 @@ pub struct QuestionnaireItem {
     pub unknown: Unknown,
 }
 impl Blank for QuestionnaireItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -428,42 +430,42 @@ impl QuestionnaireItem {
 impl Complex for QuestionnaireItem {
     const NAME: &'static str = "QuestionnaireItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "linkId" => r.prim_req(&mut self.link_id, Kind::String)?,
-            "_linkId" => r.prim_req_ext(&mut self.link_id)?,
-            "definition" => r.prim_opt(&mut self.definition, Kind::Uri)?,
-            "_definition" => r.prim_opt_ext(&mut self.definition)?,
-            "code" => r.list(&mut self.code)?,
-            "prefix" => r.prim_opt(&mut self.prefix, Kind::String)?,
-            "_prefix" => r.prim_opt_ext(&mut self.prefix)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "enableWhen" => r.list(&mut self.enable_when)?,
-            "enableBehavior" => r.prim_opt(&mut self.enable_behavior, Kind::Code)?,
-            "_enableBehavior" => r.prim_opt_ext(&mut self.enable_behavior)?,
-            "required" => r.prim_opt(&mut self.required, Kind::Boolean)?,
-            "_required" => r.prim_opt_ext(&mut self.required)?,
-            "repeats" => r.prim_opt(&mut self.repeats, Kind::Boolean)?,
-            "_repeats" => r.prim_opt_ext(&mut self.repeats)?,
-            "readOnly" => r.prim_opt(&mut self.read_only, Kind::Boolean)?,
-            "_readOnly" => r.prim_opt_ext(&mut self.read_only)?,
-            "maxLength" => r.prim_opt(&mut self.max_length, Kind::Integer)?,
-            "_maxLength" => r.prim_opt_ext(&mut self.max_length)?,
-            "answerValueSet" => r.prim_opt(&mut self.answer_value_set, Kind::Canonical)?,
-            "_answerValueSet" => r.prim_opt_ext(&mut self.answer_value_set)?,
-            "answerOption" => r.list(&mut self.answer_option)?,
-            "initial" => r.list(&mut self.initial)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "linkId" => r.prim_req(&mut self.link_id, Kind::String),
+            "_linkId" => r.prim_req_ext(&mut self.link_id),
+            "definition" => r.prim_opt(&mut self.definition, Kind::Uri),
+            "_definition" => r.prim_opt_ext(&mut self.definition),
+            "code" => r.list(&mut self.code),
+            "prefix" => r.prim_opt(&mut self.prefix, Kind::String),
+            "_prefix" => r.prim_opt_ext(&mut self.prefix),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "enableWhen" => r.list(&mut self.enable_when),
+            "enableBehavior" => r.prim_opt(&mut self.enable_behavior, Kind::Code),
+            "_enableBehavior" => r.prim_opt_ext(&mut self.enable_behavior),
+            "required" => r.prim_opt(&mut self.required, Kind::Boolean),
+            "_required" => r.prim_opt_ext(&mut self.required),
+            "repeats" => r.prim_opt(&mut self.repeats, Kind::Boolean),
+            "_repeats" => r.prim_opt_ext(&mut self.repeats),
+            "readOnly" => r.prim_opt(&mut self.read_only, Kind::Boolean),
+            "_readOnly" => r.prim_opt_ext(&mut self.read_only),
+            "maxLength" => r.prim_opt(&mut self.max_length, Kind::Integer),
+            "_maxLength" => r.prim_opt_ext(&mut self.max_length),
+            "answerValueSet" => r.prim_opt(&mut self.answer_value_set, Kind::Canonical),
+            "_answerValueSet" => r.prim_opt_ext(&mut self.answer_value_set),
+            "answerOption" => r.list(&mut self.answer_option),
+            "initial" => r.list(&mut self.initial),
+            "item" => r.list(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -598,6 +600,7 @@ pub struct QuestionnaireItemEnableWhen {
     pub unknown: Unknown,
 }
 impl Blank for QuestionnaireItemEnableWhen {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -629,14 +632,14 @@ impl QuestionnaireItemEnableWhen {
 impl Complex for QuestionnaireItemEnableWhen {
     const NAME: &'static str = "QuestionnaireItemEnableWhen";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "question" => r.prim_req(&mut self.question, Kind::String)?,
-            "_question" => r.prim_req_ext(&mut self.question)?,
-            "operator" => r.prim_req(&mut self.operator, Kind::Code)?,
-            "_operator" => r.prim_req_ext(&mut self.operator)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "question" => r.prim_req(&mut self.question, Kind::String),
+            "_question" => r.prim_req_ext(&mut self.question),
+            "operator" => r.prim_req(&mut self.operator, Kind::Code),
+            "_operator" => r.prim_req_ext(&mut self.operator),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.answer,
@@ -646,8 +649,8 @@ impl Complex for QuestionnaireItemEnableWhen {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -741,7 +744,7 @@ impl QuestionnaireItemEnableWhenAnswer {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "answerBoolean" => {
                 r.choice_prim(
                     slot,
@@ -751,7 +754,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_answerBoolean" => {
                 r.choice_prim_ext(
@@ -761,7 +764,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "answerDecimal" => {
                 r.choice_prim(
@@ -772,7 +775,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_answerDecimal" => {
                 r.choice_prim_ext(
@@ -782,7 +785,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "answerInteger" => {
                 r.choice_prim(
@@ -793,7 +796,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_answerInteger" => {
                 r.choice_prim_ext(
@@ -803,7 +806,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "answerDate" => {
                 r.choice_prim(
@@ -814,7 +817,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_answerDate" => {
                 r.choice_prim_ext(
@@ -824,7 +827,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "answerDateTime" => {
                 r.choice_prim(
@@ -835,7 +838,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_answerDateTime" => {
                 r.choice_prim_ext(
@@ -845,7 +848,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "answerTime" => {
                 r.choice_prim(
@@ -856,7 +859,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_answerTime" => {
                 r.choice_prim_ext(
@@ -866,7 +869,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "answerString" => {
                 r.choice_prim(
@@ -877,7 +880,7 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_answerString" => {
                 r.choice_prim_ext(
@@ -887,14 +890,14 @@ impl QuestionnaireItemEnableWhenAnswer {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "answerCoding" => r.choice(slot, Self::Coding)?,
-            "answerQuantity" => r.choice(slot, Self::Quantity)?,
-            "answerReference" => r.choice(slot, Self::Reference)?,
+            "answerCoding" => r.choice(slot, Self::Coding),
+            "answerQuantity" => r.choice(slot, Self::Quantity),
+            "answerReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for QuestionnaireItemEnableWhenAnswer {
@@ -949,6 +952,7 @@ pub struct QuestionnaireItemAnswerOption {
     pub unknown: Unknown,
 }
 impl Blank for QuestionnaireItemAnswerOption {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -973,12 +977,12 @@ impl QuestionnaireItemAnswerOption {
 impl Complex for QuestionnaireItemAnswerOption {
     const NAME: &'static str = "QuestionnaireItemAnswerOption";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "initialSelected" => r.prim_opt(&mut self.initial_selected, Kind::Boolean)?,
-            "_initialSelected" => r.prim_opt_ext(&mut self.initial_selected)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "initialSelected" => r.prim_opt(&mut self.initial_selected, Kind::Boolean),
+            "_initialSelected" => r.prim_opt_ext(&mut self.initial_selected),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -988,8 +992,8 @@ impl Complex for QuestionnaireItemAnswerOption {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1064,7 +1068,7 @@ impl QuestionnaireItemAnswerOptionValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueInteger" => {
                 r.choice_prim(
                     slot,
@@ -1074,7 +1078,7 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -1084,7 +1088,7 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -1095,7 +1099,7 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -1105,7 +1109,7 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -1116,7 +1120,7 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -1126,7 +1130,7 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -1137,7 +1141,7 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1147,13 +1151,13 @@ impl QuestionnaireItemAnswerOptionValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for QuestionnaireItemAnswerOptionValue {
@@ -1198,6 +1202,7 @@ pub struct QuestionnaireItemInitial {
     pub unknown: Unknown,
 }
 impl Blank for QuestionnaireItemInitial {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1221,10 +1226,10 @@ impl QuestionnaireItemInitial {
 impl Complex for QuestionnaireItemInitial {
     const NAME: &'static str = "QuestionnaireItemInitial";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -1234,8 +1239,8 @@ impl Complex for QuestionnaireItemInitial {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1318,7 +1323,7 @@ impl QuestionnaireItemInitialValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -1328,7 +1333,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -1338,7 +1343,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -1349,7 +1354,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -1359,7 +1364,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -1370,7 +1375,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -1380,7 +1385,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -1391,7 +1396,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -1401,7 +1406,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -1412,7 +1417,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -1422,7 +1427,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -1433,7 +1438,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -1443,7 +1448,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -1454,7 +1459,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1464,7 +1469,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -1475,7 +1480,7 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -1485,15 +1490,15 @@ impl QuestionnaireItemInitialValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for QuestionnaireItemInitialValue {

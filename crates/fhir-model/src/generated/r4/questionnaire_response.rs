@@ -53,6 +53,7 @@ pub struct QuestionnaireResponse {
     pub unknown: Unknown,
 }
 impl Blank for QuestionnaireResponse {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -92,38 +93,38 @@ impl Complex for QuestionnaireResponse {
     const NAME: &'static str = "QuestionnaireResponse";
     const RESOURCE_TYPE: Option<&'static str> = Some("QuestionnaireResponse");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("QuestionnaireResponse")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "questionnaire" => r.prim_opt(&mut self.questionnaire, Kind::Canonical)?,
-            "_questionnaire" => r.prim_opt_ext(&mut self.questionnaire)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "authored" => r.prim_opt(&mut self.authored, Kind::DateTime)?,
-            "_authored" => r.prim_opt_ext(&mut self.authored)?,
-            "author" => r.opt(&mut self.author)?,
-            "source" => r.opt(&mut self.source)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "resourceType" => r.resource_type("QuestionnaireResponse"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "partOf" => r.list(&mut self.part_of),
+            "questionnaire" => r.prim_opt(&mut self.questionnaire, Kind::Canonical),
+            "_questionnaire" => r.prim_opt_ext(&mut self.questionnaire),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "authored" => r.prim_opt(&mut self.authored, Kind::DateTime),
+            "_authored" => r.prim_opt_ext(&mut self.authored),
+            "author" => r.opt(&mut self.author),
+            "source" => r.opt(&mut self.source),
+            "item" => r.list(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -259,6 +260,7 @@ pub struct QuestionnaireResponseItem {
     pub unknown: Unknown,
 }
 impl Blank for QuestionnaireResponseItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -286,23 +288,23 @@ impl QuestionnaireResponseItem {
 impl Complex for QuestionnaireResponseItem {
     const NAME: &'static str = "QuestionnaireResponseItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "linkId" => r.prim_req(&mut self.link_id, Kind::String)?,
-            "_linkId" => r.prim_req_ext(&mut self.link_id)?,
-            "definition" => r.prim_opt(&mut self.definition, Kind::Uri)?,
-            "_definition" => r.prim_opt_ext(&mut self.definition)?,
-            "text" => r.prim_opt(&mut self.text, Kind::String)?,
-            "_text" => r.prim_opt_ext(&mut self.text)?,
-            "answer" => r.list(&mut self.answer)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "linkId" => r.prim_req(&mut self.link_id, Kind::String),
+            "_linkId" => r.prim_req_ext(&mut self.link_id),
+            "definition" => r.prim_opt(&mut self.definition, Kind::Uri),
+            "_definition" => r.prim_opt_ext(&mut self.definition),
+            "text" => r.prim_opt(&mut self.text, Kind::String),
+            "_text" => r.prim_opt_ext(&mut self.text),
+            "answer" => r.list(&mut self.answer),
+            "item" => r.list(&mut self.item),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -383,6 +385,7 @@ pub struct QuestionnaireResponseItemAnswer {
     pub unknown: Unknown,
 }
 impl Blank for QuestionnaireResponseItemAnswer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -402,11 +405,11 @@ impl Default for QuestionnaireResponseItemAnswer {
 impl Complex for QuestionnaireResponseItemAnswer {
     const NAME: &'static str = "QuestionnaireResponseItemAnswer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "item" => r.list(&mut self.item)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "item" => r.list(&mut self.item),
             _ => {
                 if QuestionnaireResponseItemAnswerValue::read_choice(
                     &mut self.value,
@@ -417,8 +420,8 @@ impl Complex for QuestionnaireResponseItemAnswer {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -499,7 +502,7 @@ impl QuestionnaireResponseItemAnswerValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -509,7 +512,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -519,7 +522,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -530,7 +533,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -540,7 +543,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -551,7 +554,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -561,7 +564,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -572,7 +575,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -582,7 +585,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -593,7 +596,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -603,7 +606,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -614,7 +617,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -624,7 +627,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -635,7 +638,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -645,7 +648,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -656,7 +659,7 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -666,15 +669,15 @@ impl QuestionnaireResponseItemAnswerValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for QuestionnaireResponseItemAnswerValue {

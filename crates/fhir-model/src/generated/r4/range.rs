@@ -23,6 +23,7 @@ pub struct Range {
     pub unknown: Unknown,
 }
 impl Blank for Range {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -41,16 +42,16 @@ impl Default for Range {
 impl Complex for Range {
     const NAME: &'static str = "Range";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "low" => r.opt(&mut self.low)?,
-            "high" => r.opt(&mut self.high)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "low" => r.opt(&mut self.low),
+            "high" => r.opt(&mut self.high),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

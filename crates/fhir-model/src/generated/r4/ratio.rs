@@ -23,6 +23,7 @@ pub struct Ratio {
     pub unknown: Unknown,
 }
 impl Blank for Ratio {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -41,16 +42,16 @@ impl Default for Ratio {
 impl Complex for Ratio {
     const NAME: &'static str = "Ratio";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "numerator" => r.opt(&mut self.numerator)?,
-            "denominator" => r.opt(&mut self.denominator)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "numerator" => r.opt(&mut self.numerator),
+            "denominator" => r.opt(&mut self.denominator),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -27,6 +27,7 @@ pub struct Reference {
     pub unknown: Unknown,
 }
 impl Blank for Reference {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -47,21 +48,21 @@ impl Default for Reference {
 impl Complex for Reference {
     const NAME: &'static str = "Reference";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "reference" => r.prim_opt(&mut self.reference, Kind::String)?,
-            "_reference" => r.prim_opt_ext(&mut self.reference)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::Uri)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "reference" => r.prim_opt(&mut self.reference, Kind::String),
+            "_reference" => r.prim_opt_ext(&mut self.reference),
+            "type" => r.prim_opt(&mut self.r#type, Kind::Uri),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "identifier" => r.opt(&mut self.identifier),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -33,6 +33,7 @@ pub struct RelatedArtifact {
     pub unknown: Unknown,
 }
 impl Blank for RelatedArtifact {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -61,27 +62,27 @@ impl RelatedArtifact {
 impl Complex for RelatedArtifact {
     const NAME: &'static str = "RelatedArtifact";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "label" => r.prim_opt(&mut self.label, Kind::String)?,
-            "_label" => r.prim_opt_ext(&mut self.label)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "citation" => r.prim_opt(&mut self.citation, Kind::Markdown)?,
-            "_citation" => r.prim_opt_ext(&mut self.citation)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Url)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "document" => r.opt(&mut self.document)?,
-            "resource" => r.prim_opt(&mut self.resource, Kind::Canonical)?,
-            "_resource" => r.prim_opt_ext(&mut self.resource)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "label" => r.prim_opt(&mut self.label, Kind::String),
+            "_label" => r.prim_opt_ext(&mut self.label),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "citation" => r.prim_opt(&mut self.citation, Kind::Markdown),
+            "_citation" => r.prim_opt_ext(&mut self.citation),
+            "url" => r.prim_opt(&mut self.url, Kind::Url),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "document" => r.opt(&mut self.document),
+            "resource" => r.prim_opt(&mut self.resource, Kind::Canonical),
+            "_resource" => r.prim_opt_ext(&mut self.resource),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -55,6 +55,7 @@ pub struct RelatedPerson {
     pub unknown: Unknown,
 }
 impl Blank for RelatedPerson {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -95,39 +96,39 @@ impl Complex for RelatedPerson {
     const NAME: &'static str = "RelatedPerson";
     const RESOURCE_TYPE: Option<&'static str> = Some("RelatedPerson");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("RelatedPerson")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "active" => r.prim_opt(&mut self.active, Kind::Boolean)?,
-            "_active" => r.prim_opt_ext(&mut self.active)?,
-            "patient" => r.req(&mut self.patient)?,
-            "relationship" => r.list(&mut self.relationship)?,
-            "name" => r.list(&mut self.name)?,
-            "telecom" => r.list(&mut self.telecom)?,
-            "gender" => r.prim_opt(&mut self.gender, Kind::Code)?,
-            "_gender" => r.prim_opt_ext(&mut self.gender)?,
-            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date)?,
-            "_birthDate" => r.prim_opt_ext(&mut self.birth_date)?,
-            "address" => r.list(&mut self.address)?,
-            "photo" => r.list(&mut self.photo)?,
-            "period" => r.opt(&mut self.period)?,
-            "communication" => r.list(&mut self.communication)?,
+        let read = match key {
+            "resourceType" => r.resource_type("RelatedPerson"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "active" => r.prim_opt(&mut self.active, Kind::Boolean),
+            "_active" => r.prim_opt_ext(&mut self.active),
+            "patient" => r.req(&mut self.patient),
+            "relationship" => r.list(&mut self.relationship),
+            "name" => r.list(&mut self.name),
+            "telecom" => r.list(&mut self.telecom),
+            "gender" => r.prim_opt(&mut self.gender, Kind::Code),
+            "_gender" => r.prim_opt_ext(&mut self.gender),
+            "birthDate" => r.prim_opt(&mut self.birth_date, Kind::Date),
+            "_birthDate" => r.prim_opt_ext(&mut self.birth_date),
+            "address" => r.list(&mut self.address),
+            "photo" => r.list(&mut self.photo),
+            "period" => r.opt(&mut self.period),
+            "communication" => r.list(&mut self.communication),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -262,6 +263,7 @@ pub struct RelatedPersonCommunication {
     pub unknown: Unknown,
 }
 impl Blank for RelatedPersonCommunication {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -286,18 +288,18 @@ impl RelatedPersonCommunication {
 impl Complex for RelatedPersonCommunication {
     const NAME: &'static str = "RelatedPersonCommunication";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "language" => r.req(&mut self.language)?,
-            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean)?,
-            "_preferred" => r.prim_opt_ext(&mut self.preferred)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "language" => r.req(&mut self.language),
+            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean),
+            "_preferred" => r.prim_opt_ext(&mut self.preferred),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -67,6 +67,7 @@ pub struct RequestGroup {
     pub unknown: Unknown,
 }
 impl Blank for RequestGroup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -117,52 +118,50 @@ impl Complex for RequestGroup {
     const NAME: &'static str = "RequestGroup";
     const RESOURCE_TYPE: Option<&'static str> = Some("RequestGroup");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("RequestGroup")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("RequestGroup"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "replaces" => r.list(&mut self.replaces)?,
-            "groupIdentifier" => r.opt(&mut self.group_identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "intent" => r.prim_req(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_req_ext(&mut self.intent)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "code" => r.opt(&mut self.code)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime)?,
-            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on)?,
-            "author" => r.opt(&mut self.author)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "note" => r.list(&mut self.note)?,
-            "action" => r.list(&mut self.action)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "replaces" => r.list(&mut self.replaces),
+            "groupIdentifier" => r.opt(&mut self.group_identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "intent" => r.prim_req(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_req_ext(&mut self.intent),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "code" => r.opt(&mut self.code),
+            "subject" => r.opt(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime),
+            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on),
+            "author" => r.opt(&mut self.author),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "note" => r.list(&mut self.note),
+            "action" => r.list(&mut self.action),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -364,6 +363,7 @@ pub struct RequestGroupAction {
     pub unknown: Unknown,
 }
 impl Blank for RequestGroupAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -400,48 +400,48 @@ impl Default for RequestGroupAction {
 impl Complex for RequestGroupAction {
     const NAME: &'static str = "RequestGroupAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "prefix" => r.prim_opt(&mut self.prefix, Kind::String)?,
-            "_prefix" => r.prim_opt_ext(&mut self.prefix)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "textEquivalent" => r.prim_opt(&mut self.text_equivalent, Kind::String)?,
-            "_textEquivalent" => r.prim_opt_ext(&mut self.text_equivalent)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "code" => r.list(&mut self.code)?,
-            "documentation" => r.list(&mut self.documentation)?,
-            "condition" => r.list(&mut self.condition)?,
-            "relatedAction" => r.list(&mut self.related_action)?,
-            "participant" => r.list(&mut self.participant)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "groupingBehavior" => r.prim_opt(&mut self.grouping_behavior, Kind::Code)?,
-            "_groupingBehavior" => r.prim_opt_ext(&mut self.grouping_behavior)?,
-            "selectionBehavior" => r.prim_opt(&mut self.selection_behavior, Kind::Code)?,
-            "_selectionBehavior" => r.prim_opt_ext(&mut self.selection_behavior)?,
-            "requiredBehavior" => r.prim_opt(&mut self.required_behavior, Kind::Code)?,
-            "_requiredBehavior" => r.prim_opt_ext(&mut self.required_behavior)?,
-            "precheckBehavior" => r.prim_opt(&mut self.precheck_behavior, Kind::Code)?,
-            "_precheckBehavior" => r.prim_opt_ext(&mut self.precheck_behavior)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "prefix" => r.prim_opt(&mut self.prefix, Kind::String),
+            "_prefix" => r.prim_opt_ext(&mut self.prefix),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "textEquivalent" => r.prim_opt(&mut self.text_equivalent, Kind::String),
+            "_textEquivalent" => r.prim_opt_ext(&mut self.text_equivalent),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "code" => r.list(&mut self.code),
+            "documentation" => r.list(&mut self.documentation),
+            "condition" => r.list(&mut self.condition),
+            "relatedAction" => r.list(&mut self.related_action),
+            "participant" => r.list(&mut self.participant),
+            "type" => r.opt(&mut self.r#type),
+            "groupingBehavior" => r.prim_opt(&mut self.grouping_behavior, Kind::Code),
+            "_groupingBehavior" => r.prim_opt_ext(&mut self.grouping_behavior),
+            "selectionBehavior" => r.prim_opt(&mut self.selection_behavior, Kind::Code),
+            "_selectionBehavior" => r.prim_opt_ext(&mut self.selection_behavior),
+            "requiredBehavior" => r.prim_opt(&mut self.required_behavior, Kind::Code),
+            "_requiredBehavior" => r.prim_opt_ext(&mut self.required_behavior),
+            "precheckBehavior" => r.prim_opt(&mut self.precheck_behavior, Kind::Code),
+            "_precheckBehavior" => r.prim_opt_ext(&mut self.precheck_behavior),
             "cardinalityBehavior" => {
-                r.prim_opt(&mut self.cardinality_behavior, Kind::Code)?
+                r.prim_opt(&mut self.cardinality_behavior, Kind::Code)
             }
-            "_cardinalityBehavior" => r.prim_opt_ext(&mut self.cardinality_behavior)?,
-            "resource" => r.opt(&mut self.resource)?,
-            "action" => r.list(&mut self.action)?,
+            "_cardinalityBehavior" => r.prim_opt_ext(&mut self.cardinality_behavior),
+            "resource" => r.opt(&mut self.resource),
+            "action" => r.list(&mut self.action),
             _ => {
                 if RequestGroupActionTiming::read_choice(&mut self.timing, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -591,7 +591,7 @@ impl RequestGroupActionTiming {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "timingDateTime" => {
                 r.choice_prim(
                     slot,
@@ -601,7 +601,7 @@ impl RequestGroupActionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timingDateTime" => {
                 r.choice_prim_ext(
@@ -611,16 +611,16 @@ impl RequestGroupActionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "timingAge" => r.choice(slot, Self::Age)?,
-            "timingPeriod" => r.choice(slot, Self::Period)?,
-            "timingDuration" => r.choice(slot, Self::Duration)?,
-            "timingRange" => r.choice(slot, Self::Range)?,
-            "timingTiming" => r.choice(slot, Self::Timing)?,
+            "timingAge" => r.choice(slot, Self::Age),
+            "timingPeriod" => r.choice(slot, Self::Period),
+            "timingDuration" => r.choice(slot, Self::Duration),
+            "timingRange" => r.choice(slot, Self::Range),
+            "timingTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for RequestGroupActionTiming {
@@ -667,6 +667,7 @@ pub struct RequestGroupActionCondition {
     pub unknown: Unknown,
 }
 impl Blank for RequestGroupActionCondition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -691,18 +692,18 @@ impl RequestGroupActionCondition {
 impl Complex for RequestGroupActionCondition {
     const NAME: &'static str = "RequestGroupActionCondition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "kind" => r.prim_req(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_req_ext(&mut self.kind)?,
-            "expression" => r.opt(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "kind" => r.prim_req(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_req_ext(&mut self.kind),
+            "expression" => r.opt(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -772,6 +773,7 @@ pub struct RequestGroupActionRelatedAction {
     pub unknown: Unknown,
 }
 impl Blank for RequestGroupActionRelatedAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -801,14 +803,14 @@ impl RequestGroupActionRelatedAction {
 impl Complex for RequestGroupActionRelatedAction {
     const NAME: &'static str = "RequestGroupActionRelatedAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "actionId" => r.prim_req(&mut self.action_id, Kind::Id)?,
-            "_actionId" => r.prim_req_ext(&mut self.action_id)?,
-            "relationship" => r.prim_req(&mut self.relationship, Kind::Code)?,
-            "_relationship" => r.prim_req_ext(&mut self.relationship)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "actionId" => r.prim_req(&mut self.action_id, Kind::Id),
+            "_actionId" => r.prim_req_ext(&mut self.action_id),
+            "relationship" => r.prim_req(&mut self.relationship, Kind::Code),
+            "_relationship" => r.prim_req_ext(&mut self.relationship),
             _ => {
                 if RequestGroupActionRelatedActionOffset::read_choice(
                     &mut self.offset,
@@ -819,8 +821,8 @@ impl Complex for RequestGroupActionRelatedAction {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -895,12 +897,12 @@ impl RequestGroupActionRelatedActionOffset {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "offsetDuration" => r.choice(slot, Self::Duration)?,
-            "offsetRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "offsetDuration" => r.choice(slot, Self::Duration),
+            "offsetRange" => r.choice(slot, Self::Range),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for RequestGroupActionRelatedActionOffset {

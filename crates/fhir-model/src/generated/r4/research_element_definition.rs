@@ -97,6 +97,7 @@ pub struct ResearchElementDefinition {
     pub unknown: Unknown,
 }
 impl Blank for ResearchElementDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -163,71 +164,71 @@ impl Complex for ResearchElementDefinition {
     const NAME: &'static str = "ResearchElementDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("ResearchElementDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ResearchElementDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "shortTitle" => r.prim_opt(&mut self.short_title, Kind::String)?,
-            "_shortTitle" => r.prim_opt_ext(&mut self.short_title)?,
-            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String)?,
-            "_subtitle" => r.prim_opt_ext(&mut self.subtitle)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "comment" => r.prim_list(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_list_ext(&mut self.comment)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "usage" => r.prim_opt(&mut self.usage, Kind::String)?,
-            "_usage" => r.prim_opt_ext(&mut self.usage)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "topic" => r.list(&mut self.topic)?,
-            "author" => r.list(&mut self.author)?,
-            "editor" => r.list(&mut self.editor)?,
-            "reviewer" => r.list(&mut self.reviewer)?,
-            "endorser" => r.list(&mut self.endorser)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "library" => r.prim_list(&mut self.library, Kind::Canonical)?,
-            "_library" => r.prim_list_ext(&mut self.library)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "variableType" => r.prim_opt(&mut self.variable_type, Kind::Code)?,
-            "_variableType" => r.prim_opt_ext(&mut self.variable_type)?,
-            "characteristic" => r.list(&mut self.characteristic)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ResearchElementDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "shortTitle" => r.prim_opt(&mut self.short_title, Kind::String),
+            "_shortTitle" => r.prim_opt_ext(&mut self.short_title),
+            "subtitle" => r.prim_opt(&mut self.subtitle, Kind::String),
+            "_subtitle" => r.prim_opt_ext(&mut self.subtitle),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "comment" => r.prim_list(&mut self.comment, Kind::String),
+            "_comment" => r.prim_list_ext(&mut self.comment),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "usage" => r.prim_opt(&mut self.usage, Kind::String),
+            "_usage" => r.prim_opt_ext(&mut self.usage),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "topic" => r.list(&mut self.topic),
+            "author" => r.list(&mut self.author),
+            "editor" => r.list(&mut self.editor),
+            "reviewer" => r.list(&mut self.reviewer),
+            "endorser" => r.list(&mut self.endorser),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "library" => r.prim_list(&mut self.library, Kind::Canonical),
+            "_library" => r.prim_list_ext(&mut self.library),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "variableType" => r.prim_opt(&mut self.variable_type, Kind::Code),
+            "_variableType" => r.prim_opt_ext(&mut self.variable_type),
+            "characteristic" => r.list(&mut self.characteristic),
             _ => {
                 if ResearchElementDefinitionSubject::read_choice(
                     &mut self.subject,
@@ -238,8 +239,8 @@ impl Complex for ResearchElementDefinition {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -472,12 +473,12 @@ impl ResearchElementDefinitionSubject {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "subjectReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "subjectReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ResearchElementDefinitionSubject {
@@ -538,6 +539,7 @@ pub struct ResearchElementDefinitionCharacteristic {
     pub unknown: Unknown,
 }
 impl Blank for ResearchElementDefinitionCharacteristic {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -574,43 +576,43 @@ impl ResearchElementDefinitionCharacteristic {
 impl Complex for ResearchElementDefinitionCharacteristic {
     const NAME: &'static str = "ResearchElementDefinitionCharacteristic";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "usageContext" => r.list(&mut self.usage_context)?,
-            "exclude" => r.prim_opt(&mut self.exclude, Kind::Boolean)?,
-            "_exclude" => r.prim_opt_ext(&mut self.exclude)?,
-            "unitOfMeasure" => r.opt(&mut self.unit_of_measure)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "usageContext" => r.list(&mut self.usage_context),
+            "exclude" => r.prim_opt(&mut self.exclude, Kind::Boolean),
+            "_exclude" => r.prim_opt_ext(&mut self.exclude),
+            "unitOfMeasure" => r.opt(&mut self.unit_of_measure),
             "studyEffectiveDescription" => {
-                r.prim_opt(&mut self.study_effective_description, Kind::String)?
+                r.prim_opt(&mut self.study_effective_description, Kind::String)
             }
             "_studyEffectiveDescription" => {
-                r.prim_opt_ext(&mut self.study_effective_description)?
+                r.prim_opt_ext(&mut self.study_effective_description)
             }
             "studyEffectiveTimeFromStart" => {
-                r.opt(&mut self.study_effective_time_from_start)?
+                r.opt(&mut self.study_effective_time_from_start)
             }
             "studyEffectiveGroupMeasure" => {
-                r.prim_opt(&mut self.study_effective_group_measure, Kind::Code)?
+                r.prim_opt(&mut self.study_effective_group_measure, Kind::Code)
             }
             "_studyEffectiveGroupMeasure" => {
-                r.prim_opt_ext(&mut self.study_effective_group_measure)?
+                r.prim_opt_ext(&mut self.study_effective_group_measure)
             }
             "participantEffectiveDescription" => {
-                r.prim_opt(&mut self.participant_effective_description, Kind::String)?
+                r.prim_opt(&mut self.participant_effective_description, Kind::String)
             }
             "_participantEffectiveDescription" => {
-                r.prim_opt_ext(&mut self.participant_effective_description)?
+                r.prim_opt_ext(&mut self.participant_effective_description)
             }
             "participantEffectiveTimeFromStart" => {
-                r.opt(&mut self.participant_effective_time_from_start)?
+                r.opt(&mut self.participant_effective_time_from_start)
             }
             "participantEffectiveGroupMeasure" => {
-                r.prim_opt(&mut self.participant_effective_group_measure, Kind::Code)?
+                r.prim_opt(&mut self.participant_effective_group_measure, Kind::Code)
             }
             "_participantEffectiveGroupMeasure" => {
-                r.prim_opt_ext(&mut self.participant_effective_group_measure)?
+                r.prim_opt_ext(&mut self.participant_effective_group_measure)
             }
             _ => {
                 if crate::codec::required_choice(
@@ -639,8 +641,8 @@ impl Complex for ResearchElementDefinitionCharacteristic {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -780,8 +782,8 @@ impl ResearchElementDefinitionCharacteristicDefinition {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "definitionCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "definitionCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             "definitionCanonical" => {
                 r.choice_prim(
                     slot,
@@ -791,7 +793,7 @@ impl ResearchElementDefinitionCharacteristicDefinition {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_definitionCanonical" => {
                 r.choice_prim_ext(
@@ -801,13 +803,13 @@ impl ResearchElementDefinitionCharacteristicDefinition {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
-            "definitionExpression" => r.choice(slot, Self::Expression)?,
-            "definitionDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "definitionExpression" => r.choice(slot, Self::Expression),
+            "definitionDataRequirement" => r.choice(slot, Self::DataRequirement),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ResearchElementDefinitionCharacteristicDefinition {
@@ -855,7 +857,7 @@ impl ResearchElementDefinitionCharacteristicStudyEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "studyEffectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -865,7 +867,7 @@ impl ResearchElementDefinitionCharacteristicStudyEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_studyEffectiveDateTime" => {
                 r.choice_prim_ext(
@@ -875,14 +877,14 @@ impl ResearchElementDefinitionCharacteristicStudyEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "studyEffectivePeriod" => r.choice(slot, Self::Period)?,
-            "studyEffectiveDuration" => r.choice(slot, Self::Duration)?,
-            "studyEffectiveTiming" => r.choice(slot, Self::Timing)?,
+            "studyEffectivePeriod" => r.choice(slot, Self::Period),
+            "studyEffectiveDuration" => r.choice(slot, Self::Duration),
+            "studyEffectiveTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ResearchElementDefinitionCharacteristicStudyEffective {
@@ -930,7 +932,7 @@ impl ResearchElementDefinitionCharacteristicParticipantEffective {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "participantEffectiveDateTime" => {
                 r.choice_prim(
                     slot,
@@ -940,7 +942,7 @@ impl ResearchElementDefinitionCharacteristicParticipantEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_participantEffectiveDateTime" => {
                 r.choice_prim_ext(
@@ -950,14 +952,14 @@ impl ResearchElementDefinitionCharacteristicParticipantEffective {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "participantEffectivePeriod" => r.choice(slot, Self::Period)?,
-            "participantEffectiveDuration" => r.choice(slot, Self::Duration)?,
-            "participantEffectiveTiming" => r.choice(slot, Self::Timing)?,
+            "participantEffectivePeriod" => r.choice(slot, Self::Period),
+            "participantEffectiveDuration" => r.choice(slot, Self::Duration),
+            "participantEffectiveTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ResearchElementDefinitionCharacteristicParticipantEffective {

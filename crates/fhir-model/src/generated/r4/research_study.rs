@@ -79,6 +79,7 @@ pub struct ResearchStudy {
     pub unknown: Unknown,
 }
 impl Blank for ResearchStudy {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -131,51 +132,51 @@ impl Complex for ResearchStudy {
     const NAME: &'static str = "ResearchStudy";
     const RESOURCE_TYPE: Option<&'static str> = Some("ResearchStudy");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ResearchStudy")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "protocol" => r.list(&mut self.protocol)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "primaryPurposeType" => r.opt(&mut self.primary_purpose_type)?,
-            "phase" => r.opt(&mut self.phase)?,
-            "category" => r.list(&mut self.category)?,
-            "focus" => r.list(&mut self.focus)?,
-            "condition" => r.list(&mut self.condition)?,
-            "contact" => r.list(&mut self.contact)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "keyword" => r.list(&mut self.keyword)?,
-            "location" => r.list(&mut self.location)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "enrollment" => r.list(&mut self.enrollment)?,
-            "period" => r.opt(&mut self.period)?,
-            "sponsor" => r.opt(&mut self.sponsor)?,
-            "principalInvestigator" => r.opt(&mut self.principal_investigator)?,
-            "site" => r.list(&mut self.site)?,
-            "reasonStopped" => r.opt(&mut self.reason_stopped)?,
-            "note" => r.list(&mut self.note)?,
-            "arm" => r.list(&mut self.arm)?,
-            "objective" => r.list(&mut self.objective)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ResearchStudy"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "protocol" => r.list(&mut self.protocol),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "primaryPurposeType" => r.opt(&mut self.primary_purpose_type),
+            "phase" => r.opt(&mut self.phase),
+            "category" => r.list(&mut self.category),
+            "focus" => r.list(&mut self.focus),
+            "condition" => r.list(&mut self.condition),
+            "contact" => r.list(&mut self.contact),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "keyword" => r.list(&mut self.keyword),
+            "location" => r.list(&mut self.location),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "enrollment" => r.list(&mut self.enrollment),
+            "period" => r.opt(&mut self.period),
+            "sponsor" => r.opt(&mut self.sponsor),
+            "principalInvestigator" => r.opt(&mut self.principal_investigator),
+            "site" => r.list(&mut self.site),
+            "reasonStopped" => r.opt(&mut self.reason_stopped),
+            "note" => r.list(&mut self.note),
+            "arm" => r.list(&mut self.arm),
+            "objective" => r.list(&mut self.objective),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -366,6 +367,7 @@ pub struct ResearchStudyArm {
     pub unknown: Unknown,
 }
 impl Blank for ResearchStudyArm {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -391,20 +393,20 @@ impl ResearchStudyArm {
 impl Complex for ResearchStudyArm {
     const NAME: &'static str = "ResearchStudyArm";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "type" => r.opt(&mut self.r#type),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -477,6 +479,7 @@ pub struct ResearchStudyObjective {
     pub unknown: Unknown,
 }
 impl Blank for ResearchStudyObjective {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -496,18 +499,18 @@ impl Default for ResearchStudyObjective {
 impl Complex for ResearchStudyObjective {
     const NAME: &'static str = "ResearchStudyObjective";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "type" => r.opt(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "type" => r.opt(&mut self.r#type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -47,6 +47,7 @@ pub struct ResearchSubject {
     pub unknown: Unknown,
 }
 impl Blank for ResearchSubject {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -89,35 +90,35 @@ impl Complex for ResearchSubject {
     const NAME: &'static str = "ResearchSubject";
     const RESOURCE_TYPE: Option<&'static str> = Some("ResearchSubject");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ResearchSubject")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "period" => r.opt(&mut self.period)?,
-            "study" => r.req(&mut self.study)?,
-            "individual" => r.req(&mut self.individual)?,
-            "assignedArm" => r.prim_opt(&mut self.assigned_arm, Kind::String)?,
-            "_assignedArm" => r.prim_opt_ext(&mut self.assigned_arm)?,
-            "actualArm" => r.prim_opt(&mut self.actual_arm, Kind::String)?,
-            "_actualArm" => r.prim_opt_ext(&mut self.actual_arm)?,
-            "consent" => r.opt(&mut self.consent)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ResearchSubject"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "period" => r.opt(&mut self.period),
+            "study" => r.req(&mut self.study),
+            "individual" => r.req(&mut self.individual),
+            "assignedArm" => r.prim_opt(&mut self.assigned_arm, Kind::String),
+            "_assignedArm" => r.prim_opt_ext(&mut self.assigned_arm),
+            "actualArm" => r.prim_opt(&mut self.actual_arm, Kind::String),
+            "_actualArm" => r.prim_opt_ext(&mut self.actual_arm),
+            "consent" => r.opt(&mut self.consent),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

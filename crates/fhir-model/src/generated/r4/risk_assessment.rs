@@ -65,6 +65,7 @@ pub struct RiskAssessment {
     pub unknown: Unknown,
 }
 impl Blank for RiskAssessment {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -114,45 +115,45 @@ impl Complex for RiskAssessment {
     const NAME: &'static str = "RiskAssessment";
     const RESOURCE_TYPE: Option<&'static str> = Some("RiskAssessment");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("RiskAssessment")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.opt(&mut self.based_on)?,
-            "parent" => r.opt(&mut self.parent)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "method" => r.opt(&mut self.method)?,
-            "code" => r.opt(&mut self.code)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "condition" => r.opt(&mut self.condition)?,
-            "performer" => r.opt(&mut self.performer)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "basis" => r.list(&mut self.basis)?,
-            "prediction" => r.list(&mut self.prediction)?,
-            "mitigation" => r.prim_opt(&mut self.mitigation, Kind::String)?,
-            "_mitigation" => r.prim_opt_ext(&mut self.mitigation)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("RiskAssessment"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.opt(&mut self.based_on),
+            "parent" => r.opt(&mut self.parent),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "method" => r.opt(&mut self.method),
+            "code" => r.opt(&mut self.code),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "condition" => r.opt(&mut self.condition),
+            "performer" => r.opt(&mut self.performer),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "basis" => r.list(&mut self.basis),
+            "prediction" => r.list(&mut self.prediction),
+            "mitigation" => r.prim_opt(&mut self.mitigation, Kind::String),
+            "_mitigation" => r.prim_opt_ext(&mut self.mitigation),
+            "note" => r.list(&mut self.note),
             _ => {
                 if RiskAssessmentOccurrence::read_choice(&mut self.occurrence, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -311,7 +312,7 @@ impl RiskAssessmentOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -321,7 +322,7 @@ impl RiskAssessmentOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -331,12 +332,12 @@ impl RiskAssessmentOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for RiskAssessmentOccurrence {
@@ -385,6 +386,7 @@ pub struct RiskAssessmentPrediction {
     pub unknown: Unknown,
 }
 impl Blank for RiskAssessmentPrediction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -408,16 +410,16 @@ impl Default for RiskAssessmentPrediction {
 impl Complex for RiskAssessmentPrediction {
     const NAME: &'static str = "RiskAssessmentPrediction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "outcome" => r.opt(&mut self.outcome)?,
-            "qualitativeRisk" => r.opt(&mut self.qualitative_risk)?,
-            "relativeRisk" => r.prim_opt(&mut self.relative_risk, Kind::Decimal)?,
-            "_relativeRisk" => r.prim_opt_ext(&mut self.relative_risk)?,
-            "rationale" => r.prim_opt(&mut self.rationale, Kind::String)?,
-            "_rationale" => r.prim_opt_ext(&mut self.rationale)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "outcome" => r.opt(&mut self.outcome),
+            "qualitativeRisk" => r.opt(&mut self.qualitative_risk),
+            "relativeRisk" => r.prim_opt(&mut self.relative_risk, Kind::Decimal),
+            "_relativeRisk" => r.prim_opt_ext(&mut self.relative_risk),
+            "rationale" => r.prim_opt(&mut self.rationale, Kind::String),
+            "_rationale" => r.prim_opt_ext(&mut self.rationale),
             _ => {
                 if RiskAssessmentPredictionProbability::read_choice(
                     &mut self.probability,
@@ -431,8 +433,8 @@ impl Complex for RiskAssessmentPrediction {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -511,7 +513,7 @@ impl RiskAssessmentPredictionProbability {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "probabilityDecimal" => {
                 r.choice_prim(
                     slot,
@@ -521,7 +523,7 @@ impl RiskAssessmentPredictionProbability {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_probabilityDecimal" => {
                 r.choice_prim_ext(
@@ -531,12 +533,12 @@ impl RiskAssessmentPredictionProbability {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
-            "probabilityRange" => r.choice(slot, Self::Range)?,
+            "probabilityRange" => r.choice(slot, Self::Range),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for RiskAssessmentPredictionProbability {
@@ -576,12 +578,12 @@ impl RiskAssessmentPredictionWhen {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "whenPeriod" => r.choice(slot, Self::Period)?,
-            "whenRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "whenPeriod" => r.choice(slot, Self::Period),
+            "whenRange" => r.choice(slot, Self::Range),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for RiskAssessmentPredictionWhen {

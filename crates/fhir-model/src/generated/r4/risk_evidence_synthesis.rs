@@ -93,6 +93,7 @@ pub struct RiskEvidenceSynthesis {
     pub unknown: Unknown,
 }
 impl Blank for RiskEvidenceSynthesis {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -158,66 +159,66 @@ impl Complex for RiskEvidenceSynthesis {
     const NAME: &'static str = "RiskEvidenceSynthesis";
     const RESOURCE_TYPE: Option<&'static str> = Some("RiskEvidenceSynthesis");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("RiskEvidenceSynthesis")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "note" => r.list(&mut self.note)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date)?,
-            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date)?,
-            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date)?,
-            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date)?,
-            "effectivePeriod" => r.opt(&mut self.effective_period)?,
-            "topic" => r.list(&mut self.topic)?,
-            "author" => r.list(&mut self.author)?,
-            "editor" => r.list(&mut self.editor)?,
-            "reviewer" => r.list(&mut self.reviewer)?,
-            "endorser" => r.list(&mut self.endorser)?,
-            "relatedArtifact" => r.list(&mut self.related_artifact)?,
-            "synthesisType" => r.opt(&mut self.synthesis_type)?,
-            "studyType" => r.opt(&mut self.study_type)?,
-            "population" => r.req(&mut self.population)?,
-            "exposure" => r.opt(&mut self.exposure)?,
-            "outcome" => r.req(&mut self.outcome)?,
-            "sampleSize" => r.opt(&mut self.sample_size)?,
-            "riskEstimate" => r.opt(&mut self.risk_estimate)?,
-            "certainty" => r.list(&mut self.certainty)?,
+        let read = match key {
+            "resourceType" => r.resource_type("RiskEvidenceSynthesis"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "note" => r.list(&mut self.note),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "approvalDate" => r.prim_opt(&mut self.approval_date, Kind::Date),
+            "_approvalDate" => r.prim_opt_ext(&mut self.approval_date),
+            "lastReviewDate" => r.prim_opt(&mut self.last_review_date, Kind::Date),
+            "_lastReviewDate" => r.prim_opt_ext(&mut self.last_review_date),
+            "effectivePeriod" => r.opt(&mut self.effective_period),
+            "topic" => r.list(&mut self.topic),
+            "author" => r.list(&mut self.author),
+            "editor" => r.list(&mut self.editor),
+            "reviewer" => r.list(&mut self.reviewer),
+            "endorser" => r.list(&mut self.endorser),
+            "relatedArtifact" => r.list(&mut self.related_artifact),
+            "synthesisType" => r.opt(&mut self.synthesis_type),
+            "studyType" => r.opt(&mut self.study_type),
+            "population" => r.req(&mut self.population),
+            "exposure" => r.opt(&mut self.exposure),
+            "outcome" => r.req(&mut self.outcome),
+            "sampleSize" => r.opt(&mut self.sample_size),
+            "riskEstimate" => r.opt(&mut self.risk_estimate),
+            "certainty" => r.list(&mut self.certainty),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -444,6 +445,7 @@ pub struct RiskEvidenceSynthesisSampleSize {
     pub unknown: Unknown,
 }
 impl Blank for RiskEvidenceSynthesisSampleSize {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -464,23 +466,23 @@ impl Default for RiskEvidenceSynthesisSampleSize {
 impl Complex for RiskEvidenceSynthesisSampleSize {
     const NAME: &'static str = "RiskEvidenceSynthesisSampleSize";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "numberOfStudies" => r.prim_opt(&mut self.number_of_studies, Kind::Integer)?,
-            "_numberOfStudies" => r.prim_opt_ext(&mut self.number_of_studies)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "numberOfStudies" => r.prim_opt(&mut self.number_of_studies, Kind::Integer),
+            "_numberOfStudies" => r.prim_opt_ext(&mut self.number_of_studies),
             "numberOfParticipants" => {
-                r.prim_opt(&mut self.number_of_participants, Kind::Integer)?
+                r.prim_opt(&mut self.number_of_participants, Kind::Integer)
             }
-            "_numberOfParticipants" => r.prim_opt_ext(&mut self.number_of_participants)?,
+            "_numberOfParticipants" => r.prim_opt_ext(&mut self.number_of_participants),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -561,6 +563,7 @@ pub struct RiskEvidenceSynthesisRiskEstimate {
     pub unknown: Unknown,
 }
 impl Blank for RiskEvidenceSynthesisRiskEstimate {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -585,26 +588,26 @@ impl Default for RiskEvidenceSynthesisRiskEstimate {
 impl Complex for RiskEvidenceSynthesisRiskEstimate {
     const NAME: &'static str = "RiskEvidenceSynthesisRiskEstimate";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "value" => r.prim_opt(&mut self.value, Kind::Decimal)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
-            "unitOfMeasure" => r.opt(&mut self.unit_of_measure)?,
-            "denominatorCount" => r.prim_opt(&mut self.denominator_count, Kind::Integer)?,
-            "_denominatorCount" => r.prim_opt_ext(&mut self.denominator_count)?,
-            "numeratorCount" => r.prim_opt(&mut self.numerator_count, Kind::Integer)?,
-            "_numeratorCount" => r.prim_opt_ext(&mut self.numerator_count)?,
-            "precisionEstimate" => r.list(&mut self.precision_estimate)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "type" => r.opt(&mut self.r#type),
+            "value" => r.prim_opt(&mut self.value, Kind::Decimal),
+            "_value" => r.prim_opt_ext(&mut self.value),
+            "unitOfMeasure" => r.opt(&mut self.unit_of_measure),
+            "denominatorCount" => r.prim_opt(&mut self.denominator_count, Kind::Integer),
+            "_denominatorCount" => r.prim_opt_ext(&mut self.denominator_count),
+            "numeratorCount" => r.prim_opt(&mut self.numerator_count, Kind::Integer),
+            "_numeratorCount" => r.prim_opt_ext(&mut self.numerator_count),
+            "precisionEstimate" => r.list(&mut self.precision_estimate),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -693,6 +696,7 @@ pub struct RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
     pub unknown: Unknown,
 }
 impl Blank for RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -714,22 +718,22 @@ impl Default for RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
 impl Complex for RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
     const NAME: &'static str = "RiskEvidenceSynthesisRiskEstimatePrecisionEstimate";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "level" => r.prim_opt(&mut self.level, Kind::Decimal)?,
-            "_level" => r.prim_opt_ext(&mut self.level)?,
-            "from" => r.prim_opt(&mut self.from, Kind::Decimal)?,
-            "_from" => r.prim_opt_ext(&mut self.from)?,
-            "to" => r.prim_opt(&mut self.to, Kind::Decimal)?,
-            "_to" => r.prim_opt_ext(&mut self.to)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "level" => r.prim_opt(&mut self.level, Kind::Decimal),
+            "_level" => r.prim_opt_ext(&mut self.level),
+            "from" => r.prim_opt(&mut self.from, Kind::Decimal),
+            "_from" => r.prim_opt_ext(&mut self.from),
+            "to" => r.prim_opt(&mut self.to, Kind::Decimal),
+            "_to" => r.prim_opt_ext(&mut self.to),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -802,6 +806,7 @@ pub struct RiskEvidenceSynthesisCertainty {
     pub unknown: Unknown,
 }
 impl Blank for RiskEvidenceSynthesisCertainty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -822,18 +827,18 @@ impl Default for RiskEvidenceSynthesisCertainty {
 impl Complex for RiskEvidenceSynthesisCertainty {
     const NAME: &'static str = "RiskEvidenceSynthesisCertainty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "rating" => r.list(&mut self.rating)?,
-            "note" => r.list(&mut self.note)?,
-            "certaintySubcomponent" => r.list(&mut self.certainty_subcomponent)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "rating" => r.list(&mut self.rating),
+            "note" => r.list(&mut self.note),
+            "certaintySubcomponent" => r.list(&mut self.certainty_subcomponent),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -902,6 +907,7 @@ pub struct RiskEvidenceSynthesisCertaintyCertaintySubcomponent {
     pub unknown: Unknown,
 }
 impl Blank for RiskEvidenceSynthesisCertaintyCertaintySubcomponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -922,18 +928,18 @@ impl Default for RiskEvidenceSynthesisCertaintyCertaintySubcomponent {
 impl Complex for RiskEvidenceSynthesisCertaintyCertaintySubcomponent {
     const NAME: &'static str = "RiskEvidenceSynthesisCertaintyCertaintySubcomponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "rating" => r.list(&mut self.rating)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "rating" => r.list(&mut self.rating),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

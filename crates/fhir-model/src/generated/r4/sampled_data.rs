@@ -33,6 +33,7 @@ pub struct SampledData {
     pub unknown: Unknown,
 }
 impl Blank for SampledData {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -67,27 +68,27 @@ impl SampledData {
 impl Complex for SampledData {
     const NAME: &'static str = "SampledData";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "origin" => r.req(&mut self.origin)?,
-            "period" => r.prim_req(&mut self.period, Kind::Decimal)?,
-            "_period" => r.prim_req_ext(&mut self.period)?,
-            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal)?,
-            "_factor" => r.prim_opt_ext(&mut self.factor)?,
-            "lowerLimit" => r.prim_opt(&mut self.lower_limit, Kind::Decimal)?,
-            "_lowerLimit" => r.prim_opt_ext(&mut self.lower_limit)?,
-            "upperLimit" => r.prim_opt(&mut self.upper_limit, Kind::Decimal)?,
-            "_upperLimit" => r.prim_opt_ext(&mut self.upper_limit)?,
-            "dimensions" => r.prim_req(&mut self.dimensions, Kind::PositiveInt)?,
-            "_dimensions" => r.prim_req_ext(&mut self.dimensions)?,
-            "data" => r.prim_opt(&mut self.data, Kind::String)?,
-            "_data" => r.prim_opt_ext(&mut self.data)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "origin" => r.req(&mut self.origin),
+            "period" => r.prim_req(&mut self.period, Kind::Decimal),
+            "_period" => r.prim_req_ext(&mut self.period),
+            "factor" => r.prim_opt(&mut self.factor, Kind::Decimal),
+            "_factor" => r.prim_opt_ext(&mut self.factor),
+            "lowerLimit" => r.prim_opt(&mut self.lower_limit, Kind::Decimal),
+            "_lowerLimit" => r.prim_opt_ext(&mut self.lower_limit),
+            "upperLimit" => r.prim_opt(&mut self.upper_limit, Kind::Decimal),
+            "_upperLimit" => r.prim_opt_ext(&mut self.upper_limit),
+            "dimensions" => r.prim_req(&mut self.dimensions, Kind::PositiveInt),
+            "_dimensions" => r.prim_req_ext(&mut self.dimensions),
+            "data" => r.prim_opt(&mut self.data, Kind::String),
+            "_data" => r.prim_opt_ext(&mut self.data),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -83,6 +83,7 @@ pub struct SearchParameter {
     pub unknown: Unknown,
 }
 impl Blank for SearchParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -150,72 +151,72 @@ impl Complex for SearchParameter {
     const NAME: &'static str = "SearchParameter";
     const RESOURCE_TYPE: Option<&'static str> = Some("SearchParameter");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SearchParameter")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "derivedFrom" => r.prim_opt(&mut self.derived_from, Kind::Canonical)?,
-            "_derivedFrom" => r.prim_opt_ext(&mut self.derived_from)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_req(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_req_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "base" => r.prim_list(&mut self.base, Kind::Code)?,
-            "_base" => r.prim_list_ext(&mut self.base)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "expression" => r.prim_opt(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_opt_ext(&mut self.expression)?,
-            "xpath" => r.prim_opt(&mut self.xpath, Kind::String)?,
-            "_xpath" => r.prim_opt_ext(&mut self.xpath)?,
-            "xpathUsage" => r.prim_opt(&mut self.xpath_usage, Kind::Code)?,
-            "_xpathUsage" => r.prim_opt_ext(&mut self.xpath_usage)?,
-            "target" => r.prim_list(&mut self.target, Kind::Code)?,
-            "_target" => r.prim_list_ext(&mut self.target)?,
-            "multipleOr" => r.prim_opt(&mut self.multiple_or, Kind::Boolean)?,
-            "_multipleOr" => r.prim_opt_ext(&mut self.multiple_or)?,
-            "multipleAnd" => r.prim_opt(&mut self.multiple_and, Kind::Boolean)?,
-            "_multipleAnd" => r.prim_opt_ext(&mut self.multiple_and)?,
-            "comparator" => r.prim_list(&mut self.comparator, Kind::Code)?,
-            "_comparator" => r.prim_list_ext(&mut self.comparator)?,
-            "modifier" => r.prim_list(&mut self.modifier, Kind::Code)?,
-            "_modifier" => r.prim_list_ext(&mut self.modifier)?,
-            "chain" => r.prim_list(&mut self.chain, Kind::String)?,
-            "_chain" => r.prim_list_ext(&mut self.chain)?,
-            "component" => r.list(&mut self.component)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SearchParameter"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "derivedFrom" => r.prim_opt(&mut self.derived_from, Kind::Canonical),
+            "_derivedFrom" => r.prim_opt_ext(&mut self.derived_from),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_req(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_req_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "base" => r.prim_list(&mut self.base, Kind::Code),
+            "_base" => r.prim_list_ext(&mut self.base),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "expression" => r.prim_opt(&mut self.expression, Kind::String),
+            "_expression" => r.prim_opt_ext(&mut self.expression),
+            "xpath" => r.prim_opt(&mut self.xpath, Kind::String),
+            "_xpath" => r.prim_opt_ext(&mut self.xpath),
+            "xpathUsage" => r.prim_opt(&mut self.xpath_usage, Kind::Code),
+            "_xpathUsage" => r.prim_opt_ext(&mut self.xpath_usage),
+            "target" => r.prim_list(&mut self.target, Kind::Code),
+            "_target" => r.prim_list_ext(&mut self.target),
+            "multipleOr" => r.prim_opt(&mut self.multiple_or, Kind::Boolean),
+            "_multipleOr" => r.prim_opt_ext(&mut self.multiple_or),
+            "multipleAnd" => r.prim_opt(&mut self.multiple_and, Kind::Boolean),
+            "_multipleAnd" => r.prim_opt_ext(&mut self.multiple_and),
+            "comparator" => r.prim_list(&mut self.comparator, Kind::Code),
+            "_comparator" => r.prim_list_ext(&mut self.comparator),
+            "modifier" => r.prim_list(&mut self.modifier, Kind::Code),
+            "_modifier" => r.prim_list_ext(&mut self.modifier),
+            "chain" => r.prim_list(&mut self.chain, Kind::String),
+            "_chain" => r.prim_list_ext(&mut self.chain),
+            "component" => r.list(&mut self.component),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -431,6 +432,7 @@ pub struct SearchParameterComponent {
     pub unknown: Unknown,
 }
 impl Blank for SearchParameterComponent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -459,19 +461,19 @@ impl SearchParameterComponent {
 impl Complex for SearchParameterComponent {
     const NAME: &'static str = "SearchParameterComponent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "definition" => r.prim_req(&mut self.definition, Kind::Canonical)?,
-            "_definition" => r.prim_req_ext(&mut self.definition)?,
-            "expression" => r.prim_req(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_req_ext(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "definition" => r.prim_req(&mut self.definition, Kind::Canonical),
+            "_definition" => r.prim_req_ext(&mut self.definition),
+            "expression" => r.prim_req(&mut self.expression, Kind::String),
+            "_expression" => r.prim_req_ext(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

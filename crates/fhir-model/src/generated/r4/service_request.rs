@@ -97,6 +97,7 @@ pub struct ServiceRequest {
     pub unknown: Unknown,
 }
 impl Blank for ServiceRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -164,63 +165,61 @@ impl Complex for ServiceRequest {
     const NAME: &'static str = "ServiceRequest";
     const RESOURCE_TYPE: Option<&'static str> = Some("ServiceRequest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ServiceRequest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ServiceRequest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_list(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => {
-                r.prim_list_ext(&mut self.instantiates_canonical)?
-            }
-            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "replaces" => r.list(&mut self.replaces)?,
-            "requisition" => r.opt(&mut self.requisition)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "intent" => r.prim_req(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_req_ext(&mut self.intent)?,
-            "category" => r.list(&mut self.category)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean)?,
-            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform)?,
-            "code" => r.opt(&mut self.code)?,
-            "orderDetail" => r.list(&mut self.order_detail)?,
-            "subject" => r.req(&mut self.subject)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime)?,
-            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on)?,
-            "requester" => r.opt(&mut self.requester)?,
-            "performerType" => r.opt(&mut self.performer_type)?,
-            "performer" => r.list(&mut self.performer)?,
-            "locationCode" => r.list(&mut self.location_code)?,
-            "locationReference" => r.list(&mut self.location_reference)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "supportingInfo" => r.list(&mut self.supporting_info)?,
-            "specimen" => r.list(&mut self.specimen)?,
-            "bodySite" => r.list(&mut self.body_site)?,
-            "note" => r.list(&mut self.note)?,
+            "_instantiatesCanonical" => r.prim_list_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_list(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_list_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "replaces" => r.list(&mut self.replaces),
+            "requisition" => r.opt(&mut self.requisition),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "intent" => r.prim_req(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_req_ext(&mut self.intent),
+            "category" => r.list(&mut self.category),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "doNotPerform" => r.prim_opt(&mut self.do_not_perform, Kind::Boolean),
+            "_doNotPerform" => r.prim_opt_ext(&mut self.do_not_perform),
+            "code" => r.opt(&mut self.code),
+            "orderDetail" => r.list(&mut self.order_detail),
+            "subject" => r.req(&mut self.subject),
+            "encounter" => r.opt(&mut self.encounter),
+            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime),
+            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on),
+            "requester" => r.opt(&mut self.requester),
+            "performerType" => r.opt(&mut self.performer_type),
+            "performer" => r.list(&mut self.performer),
+            "locationCode" => r.list(&mut self.location_code),
+            "locationReference" => r.list(&mut self.location_reference),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "insurance" => r.list(&mut self.insurance),
+            "supportingInfo" => r.list(&mut self.supporting_info),
+            "specimen" => r.list(&mut self.specimen),
+            "bodySite" => r.list(&mut self.body_site),
+            "note" => r.list(&mut self.note),
             "patientInstruction" => {
-                r.prim_opt(&mut self.patient_instruction, Kind::String)?
+                r.prim_opt(&mut self.patient_instruction, Kind::String)
             }
-            "_patientInstruction" => r.prim_opt_ext(&mut self.patient_instruction)?,
-            "relevantHistory" => r.list(&mut self.relevant_history)?,
+            "_patientInstruction" => r.prim_opt_ext(&mut self.patient_instruction),
+            "relevantHistory" => r.list(&mut self.relevant_history),
             _ => {
                 if ServiceRequestQuantity::read_choice(&mut self.quantity, key, r)? {
                     return Ok(true);
@@ -233,8 +232,8 @@ impl Complex for ServiceRequest {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -479,13 +478,13 @@ impl ServiceRequestQuantity {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "quantityQuantity" => r.choice(slot, Self::Quantity)?,
-            "quantityRatio" => r.choice(slot, Self::Ratio)?,
-            "quantityRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "quantityQuantity" => r.choice(slot, Self::Quantity),
+            "quantityRatio" => r.choice(slot, Self::Ratio),
+            "quantityRange" => r.choice(slot, Self::Range),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ServiceRequestQuantity {
@@ -527,7 +526,7 @@ impl ServiceRequestOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -537,7 +536,7 @@ impl ServiceRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -547,13 +546,13 @@ impl ServiceRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
-            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
+            "occurrenceTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ServiceRequestOccurrence {
@@ -595,7 +594,7 @@ impl ServiceRequestAsNeeded {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "asNeededBoolean" => {
                 r.choice_prim(
                     slot,
@@ -605,7 +604,7 @@ impl ServiceRequestAsNeeded {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_asNeededBoolean" => {
                 r.choice_prim_ext(
@@ -615,12 +614,12 @@ impl ServiceRequestAsNeeded {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
-            "asNeededCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "asNeededCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ServiceRequestAsNeeded {

@@ -33,6 +33,7 @@ pub struct Signature {
     pub unknown: Unknown,
 }
 impl Blank for Signature {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -63,25 +64,25 @@ impl Signature {
 impl Complex for Signature {
     const NAME: &'static str = "Signature";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "type" => r.list(&mut self.r#type)?,
-            "when" => r.prim_req(&mut self.when, Kind::Instant)?,
-            "_when" => r.prim_req_ext(&mut self.when)?,
-            "who" => r.req(&mut self.who)?,
-            "onBehalfOf" => r.opt(&mut self.on_behalf_of)?,
-            "targetFormat" => r.prim_opt(&mut self.target_format, Kind::Code)?,
-            "_targetFormat" => r.prim_opt_ext(&mut self.target_format)?,
-            "sigFormat" => r.prim_opt(&mut self.sig_format, Kind::Code)?,
-            "_sigFormat" => r.prim_opt_ext(&mut self.sig_format)?,
-            "data" => r.prim_opt(&mut self.data, Kind::Base64Binary)?,
-            "_data" => r.prim_opt_ext(&mut self.data)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "type" => r.list(&mut self.r#type),
+            "when" => r.prim_req(&mut self.when, Kind::Instant),
+            "_when" => r.prim_req_ext(&mut self.when),
+            "who" => r.req(&mut self.who),
+            "onBehalfOf" => r.opt(&mut self.on_behalf_of),
+            "targetFormat" => r.prim_opt(&mut self.target_format, Kind::Code),
+            "_targetFormat" => r.prim_opt_ext(&mut self.target_format),
+            "sigFormat" => r.prim_opt(&mut self.sig_format, Kind::Code),
+            "_sigFormat" => r.prim_opt_ext(&mut self.sig_format),
+            "data" => r.prim_opt(&mut self.data, Kind::Base64Binary),
+            "_data" => r.prim_opt_ext(&mut self.data),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -53,6 +53,7 @@ pub struct Slot {
     pub unknown: Unknown,
 }
 impl Blank for Slot {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -100,40 +101,40 @@ impl Complex for Slot {
     const NAME: &'static str = "Slot";
     const RESOURCE_TYPE: Option<&'static str> = Some("Slot");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Slot")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "serviceCategory" => r.list(&mut self.service_category)?,
-            "serviceType" => r.list(&mut self.service_type)?,
-            "specialty" => r.list(&mut self.specialty)?,
-            "appointmentType" => r.opt(&mut self.appointment_type)?,
-            "schedule" => r.req(&mut self.schedule)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "start" => r.prim_req(&mut self.start, Kind::Instant)?,
-            "_start" => r.prim_req_ext(&mut self.start)?,
-            "end" => r.prim_req(&mut self.end, Kind::Instant)?,
-            "_end" => r.prim_req_ext(&mut self.end)?,
-            "overbooked" => r.prim_opt(&mut self.overbooked, Kind::Boolean)?,
-            "_overbooked" => r.prim_opt_ext(&mut self.overbooked)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Slot"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "serviceCategory" => r.list(&mut self.service_category),
+            "serviceType" => r.list(&mut self.service_type),
+            "specialty" => r.list(&mut self.specialty),
+            "appointmentType" => r.opt(&mut self.appointment_type),
+            "schedule" => r.req(&mut self.schedule),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "start" => r.prim_req(&mut self.start, Kind::Instant),
+            "_start" => r.prim_req_ext(&mut self.start),
+            "end" => r.prim_req(&mut self.end, Kind::Instant),
+            "_end" => r.prim_req_ext(&mut self.end),
+            "overbooked" => r.prim_opt(&mut self.overbooked, Kind::Boolean),
+            "_overbooked" => r.prim_opt_ext(&mut self.overbooked),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);

@@ -57,6 +57,7 @@ pub struct Specimen {
     pub unknown: Unknown,
 }
 impl Blank for Specimen {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -93,39 +94,39 @@ impl Complex for Specimen {
     const NAME: &'static str = "Specimen";
     const RESOURCE_TYPE: Option<&'static str> = Some("Specimen");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Specimen")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "accessionIdentifier" => r.opt(&mut self.accession_identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "subject" => r.opt(&mut self.subject)?,
-            "receivedTime" => r.prim_opt(&mut self.received_time, Kind::DateTime)?,
-            "_receivedTime" => r.prim_opt_ext(&mut self.received_time)?,
-            "parent" => r.list(&mut self.parent)?,
-            "request" => r.list(&mut self.request)?,
-            "collection" => r.opt(&mut self.collection)?,
-            "processing" => r.list(&mut self.processing)?,
-            "container" => r.list(&mut self.container)?,
-            "condition" => r.list(&mut self.condition)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Specimen"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "accessionIdentifier" => r.opt(&mut self.accession_identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "type" => r.opt(&mut self.r#type),
+            "subject" => r.opt(&mut self.subject),
+            "receivedTime" => r.prim_opt(&mut self.received_time, Kind::DateTime),
+            "_receivedTime" => r.prim_opt_ext(&mut self.received_time),
+            "parent" => r.list(&mut self.parent),
+            "request" => r.list(&mut self.request),
+            "collection" => r.opt(&mut self.collection),
+            "processing" => r.list(&mut self.processing),
+            "container" => r.list(&mut self.container),
+            "condition" => r.list(&mut self.condition),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -269,6 +270,7 @@ pub struct SpecimenCollection {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenCollection {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -293,15 +295,15 @@ impl Default for SpecimenCollection {
 impl Complex for SpecimenCollection {
     const NAME: &'static str = "SpecimenCollection";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "collector" => r.opt(&mut self.collector)?,
-            "duration" => r.opt(&mut self.duration)?,
-            "quantity" => r.opt(&mut self.quantity)?,
-            "method" => r.opt(&mut self.method)?,
-            "bodySite" => r.opt(&mut self.body_site)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "collector" => r.opt(&mut self.collector),
+            "duration" => r.opt(&mut self.duration),
+            "quantity" => r.opt(&mut self.quantity),
+            "method" => r.opt(&mut self.method),
+            "bodySite" => r.opt(&mut self.body_site),
             _ => {
                 if SpecimenCollectionCollected::read_choice(
                     &mut self.collected,
@@ -319,8 +321,8 @@ impl Complex for SpecimenCollection {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -404,7 +406,7 @@ impl SpecimenCollectionCollected {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "collectedDateTime" => {
                 r.choice_prim(
                     slot,
@@ -414,7 +416,7 @@ impl SpecimenCollectionCollected {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_collectedDateTime" => {
                 r.choice_prim_ext(
@@ -424,12 +426,12 @@ impl SpecimenCollectionCollected {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "collectedPeriod" => r.choice(slot, Self::Period)?,
+            "collectedPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SpecimenCollectionCollected {
@@ -467,12 +469,12 @@ impl SpecimenCollectionFastingStatus {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "fastingStatusCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "fastingStatusDuration" => r.choice(slot, Self::Duration)?,
+        let read = match key {
+            "fastingStatusCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "fastingStatusDuration" => r.choice(slot, Self::Duration),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SpecimenCollectionFastingStatus {
@@ -515,6 +517,7 @@ pub struct SpecimenProcessing {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenProcessing {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -536,22 +539,22 @@ impl Default for SpecimenProcessing {
 impl Complex for SpecimenProcessing {
     const NAME: &'static str = "SpecimenProcessing";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "procedure" => r.opt(&mut self.procedure)?,
-            "additive" => r.list(&mut self.additive)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "procedure" => r.opt(&mut self.procedure),
+            "additive" => r.list(&mut self.additive),
             _ => {
                 if SpecimenProcessingTime::read_choice(&mut self.time, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -621,7 +624,7 @@ impl SpecimenProcessingTime {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "timeDateTime" => {
                 r.choice_prim(
                     slot,
@@ -631,7 +634,7 @@ impl SpecimenProcessingTime {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timeDateTime" => {
                 r.choice_prim_ext(
@@ -641,12 +644,12 @@ impl SpecimenProcessingTime {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "timePeriod" => r.choice(slot, Self::Period)?,
+            "timePeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SpecimenProcessingTime {
@@ -693,6 +696,7 @@ pub struct SpecimenContainer {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenContainer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -716,24 +720,24 @@ impl Default for SpecimenContainer {
 impl Complex for SpecimenContainer {
     const NAME: &'static str = "SpecimenContainer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "capacity" => r.opt(&mut self.capacity)?,
-            "specimenQuantity" => r.opt(&mut self.specimen_quantity)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "type" => r.opt(&mut self.r#type),
+            "capacity" => r.opt(&mut self.capacity),
+            "specimenQuantity" => r.opt(&mut self.specimen_quantity),
             _ => {
                 if SpecimenContainerAdditive::read_choice(&mut self.additive, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -812,12 +816,12 @@ impl SpecimenContainerAdditive {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "additiveCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "additiveReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "additiveCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "additiveReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SpecimenContainerAdditive {

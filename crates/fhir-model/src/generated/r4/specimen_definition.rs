@@ -43,6 +43,7 @@ pub struct SpecimenDefinition {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -72,31 +73,31 @@ impl Complex for SpecimenDefinition {
     const NAME: &'static str = "SpecimenDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("SpecimenDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SpecimenDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "typeCollected" => r.opt(&mut self.type_collected)?,
-            "patientPreparation" => r.list(&mut self.patient_preparation)?,
-            "timeAspect" => r.prim_opt(&mut self.time_aspect, Kind::String)?,
-            "_timeAspect" => r.prim_opt_ext(&mut self.time_aspect)?,
-            "collection" => r.list(&mut self.collection)?,
-            "typeTested" => r.list(&mut self.type_tested)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SpecimenDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "typeCollected" => r.opt(&mut self.type_collected),
+            "patientPreparation" => r.list(&mut self.patient_preparation),
+            "timeAspect" => r.prim_opt(&mut self.time_aspect, Kind::String),
+            "_timeAspect" => r.prim_opt_ext(&mut self.time_aspect),
+            "collection" => r.list(&mut self.collection),
+            "typeTested" => r.list(&mut self.type_tested),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -210,6 +211,7 @@ pub struct SpecimenDefinitionTypeTested {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenDefinitionTypeTested {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -240,26 +242,26 @@ impl SpecimenDefinitionTypeTested {
 impl Complex for SpecimenDefinitionTypeTested {
     const NAME: &'static str = "SpecimenDefinitionTypeTested";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "isDerived" => r.prim_opt(&mut self.is_derived, Kind::Boolean)?,
-            "_isDerived" => r.prim_opt_ext(&mut self.is_derived)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "preference" => r.prim_req(&mut self.preference, Kind::Code)?,
-            "_preference" => r.prim_req_ext(&mut self.preference)?,
-            "container" => r.opt(&mut self.container)?,
-            "requirement" => r.prim_opt(&mut self.requirement, Kind::String)?,
-            "_requirement" => r.prim_opt_ext(&mut self.requirement)?,
-            "retentionTime" => r.opt(&mut self.retention_time)?,
-            "rejectionCriterion" => r.list(&mut self.rejection_criterion)?,
-            "handling" => r.list(&mut self.handling)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "isDerived" => r.prim_opt(&mut self.is_derived, Kind::Boolean),
+            "_isDerived" => r.prim_opt_ext(&mut self.is_derived),
+            "type" => r.opt(&mut self.r#type),
+            "preference" => r.prim_req(&mut self.preference, Kind::Code),
+            "_preference" => r.prim_req_ext(&mut self.preference),
+            "container" => r.opt(&mut self.container),
+            "requirement" => r.prim_opt(&mut self.requirement, Kind::String),
+            "_requirement" => r.prim_opt_ext(&mut self.requirement),
+            "retentionTime" => r.opt(&mut self.retention_time),
+            "rejectionCriterion" => r.list(&mut self.rejection_criterion),
+            "handling" => r.list(&mut self.handling),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -366,6 +368,7 @@ pub struct SpecimenDefinitionTypeTestedContainer {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenDefinitionTypeTestedContainer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -391,19 +394,19 @@ impl Default for SpecimenDefinitionTypeTestedContainer {
 impl Complex for SpecimenDefinitionTypeTestedContainer {
     const NAME: &'static str = "SpecimenDefinitionTypeTestedContainer";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "material" => r.opt(&mut self.material)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "cap" => r.opt(&mut self.cap)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "capacity" => r.opt(&mut self.capacity)?,
-            "additive" => r.list(&mut self.additive)?,
-            "preparation" => r.prim_opt(&mut self.preparation, Kind::String)?,
-            "_preparation" => r.prim_opt_ext(&mut self.preparation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "material" => r.opt(&mut self.material),
+            "type" => r.opt(&mut self.r#type),
+            "cap" => r.opt(&mut self.cap),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "capacity" => r.opt(&mut self.capacity),
+            "additive" => r.list(&mut self.additive),
+            "preparation" => r.prim_opt(&mut self.preparation, Kind::String),
+            "_preparation" => r.prim_opt_ext(&mut self.preparation),
             _ => {
                 if SpecimenDefinitionTypeTestedContainerMinimumVolume::read_choice(
                     &mut self.minimum_volume,
@@ -414,8 +417,8 @@ impl Complex for SpecimenDefinitionTypeTestedContainer {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -503,8 +506,8 @@ impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "minimumVolumeQuantity" => r.choice(slot, Self::Quantity)?,
+        let read = match key {
+            "minimumVolumeQuantity" => r.choice(slot, Self::Quantity),
             "minimumVolumeString" => {
                 r.choice_prim(
                     slot,
@@ -514,7 +517,7 @@ impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_minimumVolumeString" => {
                 r.choice_prim_ext(
@@ -524,11 +527,11 @@ impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SpecimenDefinitionTypeTestedContainerMinimumVolume {
@@ -567,6 +570,7 @@ pub struct SpecimenDefinitionTypeTestedContainerAdditive {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenDefinitionTypeTestedContainerAdditive {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -592,10 +596,10 @@ impl SpecimenDefinitionTypeTestedContainerAdditive {
 impl Complex for SpecimenDefinitionTypeTestedContainerAdditive {
     const NAME: &'static str = "SpecimenDefinitionTypeTestedContainerAdditive";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.additive,
@@ -609,8 +613,8 @@ impl Complex for SpecimenDefinitionTypeTestedContainerAdditive {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -673,12 +677,12 @@ impl SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "additiveCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "additiveReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "additiveCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "additiveReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
@@ -721,6 +725,7 @@ pub struct SpecimenDefinitionTypeTestedHandling {
     pub unknown: Unknown,
 }
 impl Blank for SpecimenDefinitionTypeTestedHandling {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -742,20 +747,20 @@ impl Default for SpecimenDefinitionTypeTestedHandling {
 impl Complex for SpecimenDefinitionTypeTestedHandling {
     const NAME: &'static str = "SpecimenDefinitionTypeTestedHandling";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "temperatureQualifier" => r.opt(&mut self.temperature_qualifier)?,
-            "temperatureRange" => r.opt(&mut self.temperature_range)?,
-            "maxDuration" => r.opt(&mut self.max_duration)?,
-            "instruction" => r.prim_opt(&mut self.instruction, Kind::String)?,
-            "_instruction" => r.prim_opt_ext(&mut self.instruction)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "temperatureQualifier" => r.opt(&mut self.temperature_qualifier),
+            "temperatureRange" => r.opt(&mut self.temperature_range),
+            "maxDuration" => r.opt(&mut self.max_duration),
+            "instruction" => r.prim_opt(&mut self.instruction, Kind::String),
+            "_instruction" => r.prim_opt_ext(&mut self.instruction),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -85,6 +85,7 @@ pub struct StructureDefinition {
     pub unknown: Unknown,
 }
 impl Blank for StructureDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -152,69 +153,69 @@ impl Complex for StructureDefinition {
     const NAME: &'static str = "StructureDefinition";
     const RESOURCE_TYPE: Option<&'static str> = Some("StructureDefinition");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("StructureDefinition")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "keyword" => r.list(&mut self.keyword)?,
-            "fhirVersion" => r.prim_opt(&mut self.fhir_version, Kind::Code)?,
-            "_fhirVersion" => r.prim_opt_ext(&mut self.fhir_version)?,
-            "mapping" => r.list(&mut self.mapping)?,
-            "kind" => r.prim_req(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_req_ext(&mut self.kind)?,
-            "abstract" => r.prim_req(&mut self.r#abstract, Kind::Boolean)?,
-            "_abstract" => r.prim_req_ext(&mut self.r#abstract)?,
-            "context" => r.list(&mut self.context)?,
-            "contextInvariant" => r.prim_list(&mut self.context_invariant, Kind::String)?,
-            "_contextInvariant" => r.prim_list_ext(&mut self.context_invariant)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Uri)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "baseDefinition" => r.prim_opt(&mut self.base_definition, Kind::Canonical)?,
-            "_baseDefinition" => r.prim_opt_ext(&mut self.base_definition)?,
-            "derivation" => r.prim_opt(&mut self.derivation, Kind::Code)?,
-            "_derivation" => r.prim_opt_ext(&mut self.derivation)?,
-            "snapshot" => r.opt(&mut self.snapshot)?,
-            "differential" => r.opt(&mut self.differential)?,
+        let read = match key {
+            "resourceType" => r.resource_type("StructureDefinition"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "keyword" => r.list(&mut self.keyword),
+            "fhirVersion" => r.prim_opt(&mut self.fhir_version, Kind::Code),
+            "_fhirVersion" => r.prim_opt_ext(&mut self.fhir_version),
+            "mapping" => r.list(&mut self.mapping),
+            "kind" => r.prim_req(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_req_ext(&mut self.kind),
+            "abstract" => r.prim_req(&mut self.r#abstract, Kind::Boolean),
+            "_abstract" => r.prim_req_ext(&mut self.r#abstract),
+            "context" => r.list(&mut self.context),
+            "contextInvariant" => r.prim_list(&mut self.context_invariant, Kind::String),
+            "_contextInvariant" => r.prim_list_ext(&mut self.context_invariant),
+            "type" => r.prim_req(&mut self.r#type, Kind::Uri),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "baseDefinition" => r.prim_opt(&mut self.base_definition, Kind::Canonical),
+            "_baseDefinition" => r.prim_opt_ext(&mut self.base_definition),
+            "derivation" => r.prim_opt(&mut self.derivation, Kind::Code),
+            "_derivation" => r.prim_opt_ext(&mut self.derivation),
+            "snapshot" => r.opt(&mut self.snapshot),
+            "differential" => r.opt(&mut self.differential),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -435,6 +436,7 @@ pub struct StructureDefinitionMapping {
     pub unknown: Unknown,
 }
 impl Blank for StructureDefinitionMapping {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -461,23 +463,23 @@ impl StructureDefinitionMapping {
 impl Complex for StructureDefinitionMapping {
     const NAME: &'static str = "StructureDefinitionMapping";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identity" => r.prim_req(&mut self.identity, Kind::Id)?,
-            "_identity" => r.prim_req_ext(&mut self.identity)?,
-            "uri" => r.prim_opt(&mut self.uri, Kind::Uri)?,
-            "_uri" => r.prim_opt_ext(&mut self.uri)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identity" => r.prim_req(&mut self.identity, Kind::Id),
+            "_identity" => r.prim_req_ext(&mut self.identity),
+            "uri" => r.prim_opt(&mut self.uri, Kind::Uri),
+            "_uri" => r.prim_opt_ext(&mut self.uri),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -554,6 +556,7 @@ pub struct StructureDefinitionContext {
     pub unknown: Unknown,
 }
 impl Blank for StructureDefinitionContext {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -582,19 +585,19 @@ impl StructureDefinitionContext {
 impl Complex for StructureDefinitionContext {
     const NAME: &'static str = "StructureDefinitionContext";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "expression" => r.prim_req(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_req_ext(&mut self.expression)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "expression" => r.prim_req(&mut self.expression, Kind::String),
+            "_expression" => r.prim_req_ext(&mut self.expression),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -663,6 +666,7 @@ pub struct StructureDefinitionSnapshot {
     pub unknown: Unknown,
 }
 impl Blank for StructureDefinitionSnapshot {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -676,16 +680,16 @@ impl Blank for StructureDefinitionSnapshot {
 impl Complex for StructureDefinitionSnapshot {
     const NAME: &'static str = "StructureDefinitionSnapshot";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "element" => r.list(&mut self.element)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "element" => r.list(&mut self.element),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -747,6 +751,7 @@ pub struct StructureDefinitionDifferential {
     pub unknown: Unknown,
 }
 impl Blank for StructureDefinitionDifferential {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -760,16 +765,16 @@ impl Blank for StructureDefinitionDifferential {
 impl Complex for StructureDefinitionDifferential {
     const NAME: &'static str = "StructureDefinitionDifferential";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "element" => r.list(&mut self.element)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "element" => r.list(&mut self.element),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -67,6 +67,7 @@ pub struct StructureMap {
     pub unknown: Unknown,
 }
 impl Blank for StructureMap {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -120,54 +121,54 @@ impl Complex for StructureMap {
     const NAME: &'static str = "StructureMap";
     const RESOURCE_TYPE: Option<&'static str> = Some("StructureMap");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("StructureMap")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "structure" => r.list(&mut self.structure)?,
-            "import" => r.prim_list(&mut self.import, Kind::Canonical)?,
-            "_import" => r.prim_list_ext(&mut self.import)?,
-            "group" => r.list(&mut self.group)?,
+        let read = match key {
+            "resourceType" => r.resource_type("StructureMap"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "structure" => r.list(&mut self.structure),
+            "import" => r.prim_list(&mut self.import, Kind::Canonical),
+            "_import" => r.prim_list_ext(&mut self.import),
+            "group" => r.list(&mut self.group),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -341,6 +342,7 @@ pub struct StructureMapStructure {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapStructure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -371,23 +373,23 @@ impl StructureMapStructure {
 impl Complex for StructureMapStructure {
     const NAME: &'static str = "StructureMapStructure";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Canonical)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "alias" => r.prim_opt(&mut self.alias, Kind::String)?,
-            "_alias" => r.prim_opt_ext(&mut self.alias)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::String)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Canonical),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "alias" => r.prim_opt(&mut self.alias, Kind::String),
+            "_alias" => r.prim_opt_ext(&mut self.alias),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::String),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -475,6 +477,7 @@ pub struct StructureMapGroup {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapGroup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -508,25 +511,25 @@ impl StructureMapGroup {
 impl Complex for StructureMapGroup {
     const NAME: &'static str = "StructureMapGroup";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::Id)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "extends" => r.prim_opt(&mut self.extends, Kind::Id)?,
-            "_extends" => r.prim_opt_ext(&mut self.extends)?,
-            "typeMode" => r.prim_req(&mut self.type_mode, Kind::Code)?,
-            "_typeMode" => r.prim_req_ext(&mut self.type_mode)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::String)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
-            "input" => r.list(&mut self.input)?,
-            "rule" => r.list(&mut self.rule)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::Id),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "extends" => r.prim_opt(&mut self.extends, Kind::Id),
+            "_extends" => r.prim_opt_ext(&mut self.extends),
+            "typeMode" => r.prim_req(&mut self.type_mode, Kind::Code),
+            "_typeMode" => r.prim_req_ext(&mut self.type_mode),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::String),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
+            "input" => r.list(&mut self.input),
+            "rule" => r.list(&mut self.rule),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -625,6 +628,7 @@ pub struct StructureMapGroupInput {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapGroupInput {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -655,23 +659,23 @@ impl StructureMapGroupInput {
 impl Complex for StructureMapGroupInput {
     const NAME: &'static str = "StructureMapGroupInput";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::Id)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::String)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "mode" => r.prim_req(&mut self.mode, Kind::Code)?,
-            "_mode" => r.prim_req_ext(&mut self.mode)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::String)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::Id),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "type" => r.prim_opt(&mut self.r#type, Kind::String),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "mode" => r.prim_req(&mut self.mode, Kind::Code),
+            "_mode" => r.prim_req_ext(&mut self.mode),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::String),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -759,6 +763,7 @@ pub struct StructureMapGroupRule {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapGroupRule {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -788,23 +793,23 @@ impl StructureMapGroupRule {
 impl Complex for StructureMapGroupRule {
     const NAME: &'static str = "StructureMapGroupRule";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::Id)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "source" => r.list(&mut self.source)?,
-            "target" => r.list(&mut self.target)?,
-            "rule" => r.list(&mut self.rule)?,
-            "dependent" => r.list(&mut self.dependent)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::String)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::Id),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "source" => r.list(&mut self.source),
+            "target" => r.list(&mut self.target),
+            "rule" => r.list(&mut self.rule),
+            "dependent" => r.list(&mut self.dependent),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::String),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -911,6 +916,7 @@ pub struct StructureMapGroupRuleSource {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapGroupRuleSource {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -944,30 +950,30 @@ impl StructureMapGroupRuleSource {
 impl Complex for StructureMapGroupRuleSource {
     const NAME: &'static str = "StructureMapGroupRuleSource";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "context" => r.prim_req(&mut self.context, Kind::Id)?,
-            "_context" => r.prim_req_ext(&mut self.context)?,
-            "min" => r.prim_opt(&mut self.min, Kind::Integer)?,
-            "_min" => r.prim_opt_ext(&mut self.min)?,
-            "max" => r.prim_opt(&mut self.max, Kind::String)?,
-            "_max" => r.prim_opt_ext(&mut self.max)?,
-            "type" => r.prim_opt(&mut self.r#type, Kind::String)?,
-            "_type" => r.prim_opt_ext(&mut self.r#type)?,
-            "element" => r.prim_opt(&mut self.element, Kind::String)?,
-            "_element" => r.prim_opt_ext(&mut self.element)?,
-            "listMode" => r.prim_opt(&mut self.list_mode, Kind::Code)?,
-            "_listMode" => r.prim_opt_ext(&mut self.list_mode)?,
-            "variable" => r.prim_opt(&mut self.variable, Kind::Id)?,
-            "_variable" => r.prim_opt_ext(&mut self.variable)?,
-            "condition" => r.prim_opt(&mut self.condition, Kind::String)?,
-            "_condition" => r.prim_opt_ext(&mut self.condition)?,
-            "check" => r.prim_opt(&mut self.check, Kind::String)?,
-            "_check" => r.prim_opt_ext(&mut self.check)?,
-            "logMessage" => r.prim_opt(&mut self.log_message, Kind::String)?,
-            "_logMessage" => r.prim_opt_ext(&mut self.log_message)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "context" => r.prim_req(&mut self.context, Kind::Id),
+            "_context" => r.prim_req_ext(&mut self.context),
+            "min" => r.prim_opt(&mut self.min, Kind::Integer),
+            "_min" => r.prim_opt_ext(&mut self.min),
+            "max" => r.prim_opt(&mut self.max, Kind::String),
+            "_max" => r.prim_opt_ext(&mut self.max),
+            "type" => r.prim_opt(&mut self.r#type, Kind::String),
+            "_type" => r.prim_opt_ext(&mut self.r#type),
+            "element" => r.prim_opt(&mut self.element, Kind::String),
+            "_element" => r.prim_opt_ext(&mut self.element),
+            "listMode" => r.prim_opt(&mut self.list_mode, Kind::Code),
+            "_listMode" => r.prim_opt_ext(&mut self.list_mode),
+            "variable" => r.prim_opt(&mut self.variable, Kind::Id),
+            "_variable" => r.prim_opt_ext(&mut self.variable),
+            "condition" => r.prim_opt(&mut self.condition, Kind::String),
+            "_condition" => r.prim_opt_ext(&mut self.condition),
+            "check" => r.prim_opt(&mut self.check, Kind::String),
+            "_check" => r.prim_opt_ext(&mut self.check),
+            "logMessage" => r.prim_opt(&mut self.log_message, Kind::String),
+            "_logMessage" => r.prim_opt_ext(&mut self.log_message),
             _ => {
                 if StructureMapGroupRuleSourceDefaultValue::read_choice(
                     &mut self.default_value,
@@ -978,8 +984,8 @@ impl Complex for StructureMapGroupRuleSource {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1182,7 +1188,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "defaultValueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -1192,7 +1198,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_defaultValueBase64Binary" => {
                 r.choice_prim_ext(
@@ -1202,7 +1208,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "defaultValueBoolean" => {
                 r.choice_prim(
@@ -1213,7 +1219,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_defaultValueBoolean" => {
                 r.choice_prim_ext(
@@ -1223,7 +1229,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "defaultValueCanonical" => {
                 r.choice_prim(
@@ -1234,7 +1240,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_defaultValueCanonical" => {
                 r.choice_prim_ext(
@@ -1244,7 +1250,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "defaultValueCode" => {
                 r.choice_prim(
@@ -1255,7 +1261,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_defaultValueCode" => {
                 r.choice_prim_ext(
@@ -1265,7 +1271,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "defaultValueDate" => {
                 r.choice_prim(
@@ -1276,7 +1282,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_defaultValueDate" => {
                 r.choice_prim_ext(
@@ -1286,7 +1292,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "defaultValueDateTime" => {
                 r.choice_prim(
@@ -1297,7 +1303,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_defaultValueDateTime" => {
                 r.choice_prim_ext(
@@ -1307,7 +1313,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "defaultValueDecimal" => {
                 r.choice_prim(
@@ -1318,7 +1324,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_defaultValueDecimal" => {
                 r.choice_prim_ext(
@@ -1328,7 +1334,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "defaultValueId" => {
                 r.choice_prim(
@@ -1339,7 +1345,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_defaultValueId" => {
                 r.choice_prim_ext(
@@ -1349,7 +1355,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "defaultValueInstant" => {
                 r.choice_prim(
@@ -1360,7 +1366,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_defaultValueInstant" => {
                 r.choice_prim_ext(
@@ -1370,7 +1376,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "defaultValueInteger" => {
                 r.choice_prim(
@@ -1381,7 +1387,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_defaultValueInteger" => {
                 r.choice_prim_ext(
@@ -1391,7 +1397,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "defaultValueMarkdown" => {
                 r.choice_prim(
@@ -1402,7 +1408,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_defaultValueMarkdown" => {
                 r.choice_prim_ext(
@@ -1412,7 +1418,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "defaultValueOid" => {
                 r.choice_prim(
@@ -1423,7 +1429,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_defaultValueOid" => {
                 r.choice_prim_ext(
@@ -1433,7 +1439,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "defaultValuePositiveInt" => {
                 r.choice_prim(
@@ -1444,7 +1450,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_defaultValuePositiveInt" => {
                 r.choice_prim_ext(
@@ -1454,7 +1460,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "defaultValueString" => {
                 r.choice_prim(
@@ -1465,7 +1471,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_defaultValueString" => {
                 r.choice_prim_ext(
@@ -1475,7 +1481,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "defaultValueTime" => {
                 r.choice_prim(
@@ -1486,7 +1492,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_defaultValueTime" => {
                 r.choice_prim_ext(
@@ -1496,7 +1502,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "defaultValueUnsignedInt" => {
                 r.choice_prim(
@@ -1507,7 +1513,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_defaultValueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -1517,7 +1523,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "defaultValueUri" => {
                 r.choice_prim(
@@ -1528,7 +1534,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_defaultValueUri" => {
                 r.choice_prim_ext(
@@ -1538,7 +1544,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "defaultValueUrl" => {
                 r.choice_prim(
@@ -1549,7 +1555,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_defaultValueUrl" => {
                 r.choice_prim_ext(
@@ -1559,7 +1565,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "defaultValueUuid" => {
                 r.choice_prim(
@@ -1570,7 +1576,7 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_defaultValueUuid" => {
                 r.choice_prim_ext(
@@ -1580,44 +1586,44 @@ impl StructureMapGroupRuleSourceDefaultValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "defaultValueAddress" => r.choice(slot, Self::Address)?,
-            "defaultValueAge" => r.choice(slot, Self::Age)?,
-            "defaultValueAnnotation" => r.choice(slot, Self::Annotation)?,
-            "defaultValueAttachment" => r.choice(slot, Self::Attachment)?,
-            "defaultValueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "defaultValueCoding" => r.choice(slot, Self::Coding)?,
-            "defaultValueContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "defaultValueCount" => r.choice(slot, Self::Count)?,
-            "defaultValueDistance" => r.choice(slot, Self::Distance)?,
-            "defaultValueDuration" => r.choice(slot, Self::Duration)?,
-            "defaultValueHumanName" => r.choice(slot, Self::HumanName)?,
-            "defaultValueIdentifier" => r.choice(slot, Self::Identifier)?,
-            "defaultValueMoney" => r.choice(slot, Self::Money)?,
-            "defaultValuePeriod" => r.choice(slot, Self::Period)?,
-            "defaultValueQuantity" => r.choice(slot, Self::Quantity)?,
-            "defaultValueRange" => r.choice(slot, Self::Range)?,
-            "defaultValueRatio" => r.choice(slot, Self::Ratio)?,
-            "defaultValueReference" => r.choice(slot, Self::Reference)?,
-            "defaultValueSampledData" => r.choice(slot, Self::SampledData)?,
-            "defaultValueSignature" => r.choice(slot, Self::Signature)?,
-            "defaultValueTiming" => r.choice(slot, Self::Timing)?,
-            "defaultValueContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "defaultValueContributor" => r.choice(slot, Self::Contributor)?,
-            "defaultValueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "defaultValueExpression" => r.choice(slot, Self::Expression)?,
+            "defaultValueAddress" => r.choice(slot, Self::Address),
+            "defaultValueAge" => r.choice(slot, Self::Age),
+            "defaultValueAnnotation" => r.choice(slot, Self::Annotation),
+            "defaultValueAttachment" => r.choice(slot, Self::Attachment),
+            "defaultValueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "defaultValueCoding" => r.choice(slot, Self::Coding),
+            "defaultValueContactPoint" => r.choice(slot, Self::ContactPoint),
+            "defaultValueCount" => r.choice(slot, Self::Count),
+            "defaultValueDistance" => r.choice(slot, Self::Distance),
+            "defaultValueDuration" => r.choice(slot, Self::Duration),
+            "defaultValueHumanName" => r.choice(slot, Self::HumanName),
+            "defaultValueIdentifier" => r.choice(slot, Self::Identifier),
+            "defaultValueMoney" => r.choice(slot, Self::Money),
+            "defaultValuePeriod" => r.choice(slot, Self::Period),
+            "defaultValueQuantity" => r.choice(slot, Self::Quantity),
+            "defaultValueRange" => r.choice(slot, Self::Range),
+            "defaultValueRatio" => r.choice(slot, Self::Ratio),
+            "defaultValueReference" => r.choice(slot, Self::Reference),
+            "defaultValueSampledData" => r.choice(slot, Self::SampledData),
+            "defaultValueSignature" => r.choice(slot, Self::Signature),
+            "defaultValueTiming" => r.choice(slot, Self::Timing),
+            "defaultValueContactDetail" => r.choice(slot, Self::ContactDetail),
+            "defaultValueContributor" => r.choice(slot, Self::Contributor),
+            "defaultValueDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "defaultValueExpression" => r.choice(slot, Self::Expression),
             "defaultValueParameterDefinition" => {
-                r.choice(slot, Self::ParameterDefinition)?
+                r.choice(slot, Self::ParameterDefinition)
             }
-            "defaultValueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "defaultValueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "defaultValueUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "defaultValueDosage" => r.choice(slot, Self::Dosage)?,
-            "defaultValueMeta" => r.choice(slot, Self::Meta)?,
+            "defaultValueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "defaultValueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "defaultValueUsageContext" => r.choice(slot, Self::UsageContext),
+            "defaultValueDosage" => r.choice(slot, Self::Dosage),
+            "defaultValueMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for StructureMapGroupRuleSourceDefaultValue {
@@ -1784,6 +1790,7 @@ pub struct StructureMapGroupRuleTarget {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapGroupRuleTarget {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1809,30 +1816,30 @@ impl Default for StructureMapGroupRuleTarget {
 impl Complex for StructureMapGroupRuleTarget {
     const NAME: &'static str = "StructureMapGroupRuleTarget";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "context" => r.prim_opt(&mut self.context, Kind::Id)?,
-            "_context" => r.prim_opt_ext(&mut self.context)?,
-            "contextType" => r.prim_opt(&mut self.context_type, Kind::Code)?,
-            "_contextType" => r.prim_opt_ext(&mut self.context_type)?,
-            "element" => r.prim_opt(&mut self.element, Kind::String)?,
-            "_element" => r.prim_opt_ext(&mut self.element)?,
-            "variable" => r.prim_opt(&mut self.variable, Kind::Id)?,
-            "_variable" => r.prim_opt_ext(&mut self.variable)?,
-            "listMode" => r.prim_list(&mut self.list_mode, Kind::Code)?,
-            "_listMode" => r.prim_list_ext(&mut self.list_mode)?,
-            "listRuleId" => r.prim_opt(&mut self.list_rule_id, Kind::Id)?,
-            "_listRuleId" => r.prim_opt_ext(&mut self.list_rule_id)?,
-            "transform" => r.prim_opt(&mut self.transform, Kind::Code)?,
-            "_transform" => r.prim_opt_ext(&mut self.transform)?,
-            "parameter" => r.list(&mut self.parameter)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "context" => r.prim_opt(&mut self.context, Kind::Id),
+            "_context" => r.prim_opt_ext(&mut self.context),
+            "contextType" => r.prim_opt(&mut self.context_type, Kind::Code),
+            "_contextType" => r.prim_opt_ext(&mut self.context_type),
+            "element" => r.prim_opt(&mut self.element, Kind::String),
+            "_element" => r.prim_opt_ext(&mut self.element),
+            "variable" => r.prim_opt(&mut self.variable, Kind::Id),
+            "_variable" => r.prim_opt_ext(&mut self.variable),
+            "listMode" => r.prim_list(&mut self.list_mode, Kind::Code),
+            "_listMode" => r.prim_list_ext(&mut self.list_mode),
+            "listRuleId" => r.prim_opt(&mut self.list_rule_id, Kind::Id),
+            "_listRuleId" => r.prim_opt_ext(&mut self.list_rule_id),
+            "transform" => r.prim_opt(&mut self.transform, Kind::Code),
+            "_transform" => r.prim_opt_ext(&mut self.transform),
+            "parameter" => r.list(&mut self.parameter),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1919,6 +1926,7 @@ pub struct StructureMapGroupRuleTargetParameter {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapGroupRuleTargetParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1942,10 +1950,10 @@ impl StructureMapGroupRuleTargetParameter {
 impl Complex for StructureMapGroupRuleTargetParameter {
     const NAME: &'static str = "StructureMapGroupRuleTargetParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -1959,8 +1967,8 @@ impl Complex for StructureMapGroupRuleTargetParameter {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2029,7 +2037,7 @@ impl StructureMapGroupRuleTargetParameterValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueId" => {
                 r.choice_prim(
                     slot,
@@ -2039,7 +2047,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_valueId" => {
                 r.choice_prim_ext(
@@ -2049,7 +2057,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -2060,7 +2068,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -2070,7 +2078,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -2081,7 +2089,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -2091,7 +2099,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -2102,7 +2110,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -2112,7 +2120,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -2123,7 +2131,7 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -2133,11 +2141,11 @@ impl StructureMapGroupRuleTargetParameterValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for StructureMapGroupRuleTargetParameterValue {
@@ -2182,6 +2190,7 @@ pub struct StructureMapGroupRuleDependent {
     pub unknown: Unknown,
 }
 impl Blank for StructureMapGroupRuleDependent {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2207,19 +2216,19 @@ impl StructureMapGroupRuleDependent {
 impl Complex for StructureMapGroupRuleDependent {
     const NAME: &'static str = "StructureMapGroupRuleDependent";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::Id)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "variable" => r.prim_list(&mut self.variable, Kind::String)?,
-            "_variable" => r.prim_list_ext(&mut self.variable)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::Id),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "variable" => r.prim_list(&mut self.variable, Kind::String),
+            "_variable" => r.prim_list_ext(&mut self.variable),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -45,6 +45,7 @@ pub struct Subscription {
     pub unknown: Unknown,
 }
 impl Blank for Subscription {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -88,36 +89,36 @@ impl Complex for Subscription {
     const NAME: &'static str = "Subscription";
     const RESOURCE_TYPE: Option<&'static str> = Some("Subscription");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Subscription")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "contact" => r.list(&mut self.contact)?,
-            "end" => r.prim_opt(&mut self.end, Kind::Instant)?,
-            "_end" => r.prim_opt_ext(&mut self.end)?,
-            "reason" => r.prim_req(&mut self.reason, Kind::String)?,
-            "_reason" => r.prim_req_ext(&mut self.reason)?,
-            "criteria" => r.prim_req(&mut self.criteria, Kind::String)?,
-            "_criteria" => r.prim_req_ext(&mut self.criteria)?,
-            "error" => r.prim_opt(&mut self.error, Kind::String)?,
-            "_error" => r.prim_opt_ext(&mut self.error)?,
-            "channel" => r.req(&mut self.channel)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Subscription"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "contact" => r.list(&mut self.contact),
+            "end" => r.prim_opt(&mut self.end, Kind::Instant),
+            "_end" => r.prim_opt_ext(&mut self.end),
+            "reason" => r.prim_req(&mut self.reason, Kind::String),
+            "_reason" => r.prim_req_ext(&mut self.reason),
+            "criteria" => r.prim_req(&mut self.criteria, Kind::String),
+            "_criteria" => r.prim_req_ext(&mut self.criteria),
+            "error" => r.prim_opt(&mut self.error, Kind::String),
+            "_error" => r.prim_opt_ext(&mut self.error),
+            "channel" => r.req(&mut self.channel),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -242,6 +243,7 @@ pub struct SubscriptionChannel {
     pub unknown: Unknown,
 }
 impl Blank for SubscriptionChannel {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -268,23 +270,23 @@ impl SubscriptionChannel {
 impl Complex for SubscriptionChannel {
     const NAME: &'static str = "SubscriptionChannel";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "endpoint" => r.prim_opt(&mut self.endpoint, Kind::Url)?,
-            "_endpoint" => r.prim_opt_ext(&mut self.endpoint)?,
-            "payload" => r.prim_opt(&mut self.payload, Kind::Code)?,
-            "_payload" => r.prim_opt_ext(&mut self.payload)?,
-            "header" => r.prim_list(&mut self.header, Kind::String)?,
-            "_header" => r.prim_list_ext(&mut self.header)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "endpoint" => r.prim_opt(&mut self.endpoint, Kind::Url),
+            "_endpoint" => r.prim_opt_ext(&mut self.endpoint),
+            "payload" => r.prim_opt(&mut self.payload, Kind::Code),
+            "_payload" => r.prim_opt_ext(&mut self.payload),
+            "header" => r.prim_list(&mut self.header, Kind::String),
+            "_header" => r.prim_list_ext(&mut self.header),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -45,6 +45,7 @@ pub struct Substance {
     pub unknown: Unknown,
 }
 impl Blank for Substance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -80,33 +81,33 @@ impl Complex for Substance {
     const NAME: &'static str = "Substance";
     const RESOURCE_TYPE: Option<&'static str> = Some("Substance");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Substance")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "category" => r.list(&mut self.category)?,
-            "code" => r.req(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "instance" => r.list(&mut self.instance)?,
-            "ingredient" => r.list(&mut self.ingredient)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Substance"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "category" => r.list(&mut self.category),
+            "code" => r.req(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "instance" => r.list(&mut self.instance),
+            "ingredient" => r.list(&mut self.ingredient),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -221,6 +222,7 @@ pub struct SubstanceInstance {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceInstance {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -241,19 +243,19 @@ impl Default for SubstanceInstance {
 impl Complex for SubstanceInstance {
     const NAME: &'static str = "SubstanceInstance";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "expiry" => r.prim_opt(&mut self.expiry, Kind::DateTime)?,
-            "_expiry" => r.prim_opt_ext(&mut self.expiry)?,
-            "quantity" => r.opt(&mut self.quantity)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "expiry" => r.prim_opt(&mut self.expiry, Kind::DateTime),
+            "_expiry" => r.prim_opt_ext(&mut self.expiry),
+            "quantity" => r.opt(&mut self.quantity),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -320,6 +322,7 @@ pub struct SubstanceIngredient {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceIngredient {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -344,11 +347,11 @@ impl SubstanceIngredient {
 impl Complex for SubstanceIngredient {
     const NAME: &'static str = "SubstanceIngredient";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "quantity" => r.opt(&mut self.quantity)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "quantity" => r.opt(&mut self.quantity),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.substance,
@@ -358,8 +361,8 @@ impl Complex for SubstanceIngredient {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -426,12 +429,12 @@ impl SubstanceIngredientSubstance {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "substanceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "substanceReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "substanceCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "substanceReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceIngredientSubstance {

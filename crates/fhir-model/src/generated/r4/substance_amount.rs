@@ -29,6 +29,7 @@ pub struct SubstanceAmount {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceAmount {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -50,22 +51,22 @@ impl Default for SubstanceAmount {
 impl Complex for SubstanceAmount {
     const NAME: &'static str = "SubstanceAmount";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "amountType" => r.opt(&mut self.amount_type)?,
-            "amountText" => r.prim_opt(&mut self.amount_text, Kind::String)?,
-            "_amountText" => r.prim_opt_ext(&mut self.amount_text)?,
-            "referenceRange" => r.opt(&mut self.reference_range)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "amountType" => r.opt(&mut self.amount_type),
+            "amountText" => r.prim_opt(&mut self.amount_text, Kind::String),
+            "_amountText" => r.prim_opt_ext(&mut self.amount_text),
+            "referenceRange" => r.opt(&mut self.reference_range),
             _ => {
                 if SubstanceAmountAmount::read_choice(&mut self.amount, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -137,9 +138,9 @@ impl SubstanceAmountAmount {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "amountQuantity" => r.choice(slot, Self::Quantity)?,
-            "amountRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "amountQuantity" => r.choice(slot, Self::Quantity),
+            "amountRange" => r.choice(slot, Self::Range),
             "amountString" => {
                 r.choice_prim(
                     slot,
@@ -149,7 +150,7 @@ impl SubstanceAmountAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_amountString" => {
                 r.choice_prim_ext(
@@ -159,11 +160,11 @@ impl SubstanceAmountAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceAmountAmount {
@@ -202,6 +203,7 @@ pub struct SubstanceAmountReferenceRange {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceAmountReferenceRange {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -220,16 +222,16 @@ impl Default for SubstanceAmountReferenceRange {
 impl Complex for SubstanceAmountReferenceRange {
     const NAME: &'static str = "SubstanceAmountReferenceRange";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "lowLimit" => r.opt(&mut self.low_limit)?,
-            "highLimit" => r.opt(&mut self.high_limit)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "lowLimit" => r.opt(&mut self.low_limit),
+            "highLimit" => r.opt(&mut self.high_limit),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

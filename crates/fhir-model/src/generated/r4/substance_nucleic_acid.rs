@@ -41,6 +41,7 @@ pub struct SubstanceNucleicAcid {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceNucleicAcid {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -69,35 +70,33 @@ impl Complex for SubstanceNucleicAcid {
     const NAME: &'static str = "SubstanceNucleicAcid";
     const RESOURCE_TYPE: Option<&'static str> = Some("SubstanceNucleicAcid");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SubstanceNucleicAcid")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequenceType" => r.opt(&mut self.sequence_type)?,
-            "numberOfSubunits" => {
-                r.prim_opt(&mut self.number_of_subunits, Kind::Integer)?
-            }
-            "_numberOfSubunits" => r.prim_opt_ext(&mut self.number_of_subunits)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SubstanceNucleicAcid"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequenceType" => r.opt(&mut self.sequence_type),
+            "numberOfSubunits" => r.prim_opt(&mut self.number_of_subunits, Kind::Integer),
+            "_numberOfSubunits" => r.prim_opt_ext(&mut self.number_of_subunits),
             "areaOfHybridisation" => {
-                r.prim_opt(&mut self.area_of_hybridisation, Kind::String)?
+                r.prim_opt(&mut self.area_of_hybridisation, Kind::String)
             }
-            "_areaOfHybridisation" => r.prim_opt_ext(&mut self.area_of_hybridisation)?,
-            "oligoNucleotideType" => r.opt(&mut self.oligo_nucleotide_type)?,
-            "subunit" => r.list(&mut self.subunit)?,
+            "_areaOfHybridisation" => r.prim_opt_ext(&mut self.area_of_hybridisation),
+            "oligoNucleotideType" => r.opt(&mut self.oligo_nucleotide_type),
+            "subunit" => r.list(&mut self.subunit),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -211,6 +210,7 @@ pub struct SubstanceNucleicAcidSubunit {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceNucleicAcidSubunit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -236,26 +236,26 @@ impl Default for SubstanceNucleicAcidSubunit {
 impl Complex for SubstanceNucleicAcidSubunit {
     const NAME: &'static str = "SubstanceNucleicAcidSubunit";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "subunit" => r.prim_opt(&mut self.subunit, Kind::Integer)?,
-            "_subunit" => r.prim_opt_ext(&mut self.subunit)?,
-            "sequence" => r.prim_opt(&mut self.sequence, Kind::String)?,
-            "_sequence" => r.prim_opt_ext(&mut self.sequence)?,
-            "length" => r.prim_opt(&mut self.length, Kind::Integer)?,
-            "_length" => r.prim_opt_ext(&mut self.length)?,
-            "sequenceAttachment" => r.opt(&mut self.sequence_attachment)?,
-            "fivePrime" => r.opt(&mut self.five_prime)?,
-            "threePrime" => r.opt(&mut self.three_prime)?,
-            "linkage" => r.list(&mut self.linkage)?,
-            "sugar" => r.list(&mut self.sugar)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "subunit" => r.prim_opt(&mut self.subunit, Kind::Integer),
+            "_subunit" => r.prim_opt_ext(&mut self.subunit),
+            "sequence" => r.prim_opt(&mut self.sequence, Kind::String),
+            "_sequence" => r.prim_opt_ext(&mut self.sequence),
+            "length" => r.prim_opt(&mut self.length, Kind::Integer),
+            "_length" => r.prim_opt_ext(&mut self.length),
+            "sequenceAttachment" => r.opt(&mut self.sequence_attachment),
+            "fivePrime" => r.opt(&mut self.five_prime),
+            "threePrime" => r.opt(&mut self.three_prime),
+            "linkage" => r.list(&mut self.linkage),
+            "sugar" => r.list(&mut self.sugar),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -348,6 +348,7 @@ pub struct SubstanceNucleicAcidSubunitLinkage {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceNucleicAcidSubunitLinkage {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -369,22 +370,22 @@ impl Default for SubstanceNucleicAcidSubunitLinkage {
 impl Complex for SubstanceNucleicAcidSubunitLinkage {
     const NAME: &'static str = "SubstanceNucleicAcidSubunitLinkage";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "connectivity" => r.prim_opt(&mut self.connectivity, Kind::String)?,
-            "_connectivity" => r.prim_opt_ext(&mut self.connectivity)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "residueSite" => r.prim_opt(&mut self.residue_site, Kind::String)?,
-            "_residueSite" => r.prim_opt_ext(&mut self.residue_site)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "connectivity" => r.prim_opt(&mut self.connectivity, Kind::String),
+            "_connectivity" => r.prim_opt_ext(&mut self.connectivity),
+            "identifier" => r.opt(&mut self.identifier),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "residueSite" => r.prim_opt(&mut self.residue_site, Kind::String),
+            "_residueSite" => r.prim_opt_ext(&mut self.residue_site),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -457,6 +458,7 @@ pub struct SubstanceNucleicAcidSubunitSugar {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceNucleicAcidSubunitSugar {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -477,20 +479,20 @@ impl Default for SubstanceNucleicAcidSubunitSugar {
 impl Complex for SubstanceNucleicAcidSubunitSugar {
     const NAME: &'static str = "SubstanceNucleicAcidSubunitSugar";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "residueSite" => r.prim_opt(&mut self.residue_site, Kind::String)?,
-            "_residueSite" => r.prim_opt_ext(&mut self.residue_site)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "residueSite" => r.prim_opt(&mut self.residue_site, Kind::String),
+            "_residueSite" => r.prim_opt_ext(&mut self.residue_site),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

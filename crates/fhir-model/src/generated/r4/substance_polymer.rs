@@ -43,6 +43,7 @@ pub struct SubstancePolymer {
     pub unknown: Unknown,
 }
 impl Blank for SubstancePolymer {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -72,31 +73,31 @@ impl Complex for SubstancePolymer {
     const NAME: &'static str = "SubstancePolymer";
     const RESOURCE_TYPE: Option<&'static str> = Some("SubstancePolymer");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SubstancePolymer")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "class" => r.opt(&mut self.class)?,
-            "geometry" => r.opt(&mut self.geometry)?,
-            "copolymerConnectivity" => r.list(&mut self.copolymer_connectivity)?,
-            "modification" => r.prim_list(&mut self.modification, Kind::String)?,
-            "_modification" => r.prim_list_ext(&mut self.modification)?,
-            "monomerSet" => r.list(&mut self.monomer_set)?,
-            "repeat" => r.list(&mut self.repeat)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SubstancePolymer"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "class" => r.opt(&mut self.class),
+            "geometry" => r.opt(&mut self.geometry),
+            "copolymerConnectivity" => r.list(&mut self.copolymer_connectivity),
+            "modification" => r.prim_list(&mut self.modification, Kind::String),
+            "_modification" => r.prim_list_ext(&mut self.modification),
+            "monomerSet" => r.list(&mut self.monomer_set),
+            "repeat" => r.list(&mut self.repeat),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -198,6 +199,7 @@ pub struct SubstancePolymerMonomerSet {
     pub unknown: Unknown,
 }
 impl Blank for SubstancePolymerMonomerSet {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -217,17 +219,17 @@ impl Default for SubstancePolymerMonomerSet {
 impl Complex for SubstancePolymerMonomerSet {
     const NAME: &'static str = "SubstancePolymerMonomerSet";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "ratioType" => r.opt(&mut self.ratio_type)?,
-            "startingMaterial" => r.list(&mut self.starting_material)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "ratioType" => r.opt(&mut self.ratio_type),
+            "startingMaterial" => r.list(&mut self.starting_material),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -293,6 +295,7 @@ pub struct SubstancePolymerMonomerSetStartingMaterial {
     pub unknown: Unknown,
 }
 impl Blank for SubstancePolymerMonomerSetStartingMaterial {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -314,20 +317,20 @@ impl Default for SubstancePolymerMonomerSetStartingMaterial {
 impl Complex for SubstancePolymerMonomerSetStartingMaterial {
     const NAME: &'static str = "SubstancePolymerMonomerSetStartingMaterial";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "material" => r.opt(&mut self.material)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "isDefining" => r.prim_opt(&mut self.is_defining, Kind::Boolean)?,
-            "_isDefining" => r.prim_opt_ext(&mut self.is_defining)?,
-            "amount" => r.opt(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "material" => r.opt(&mut self.material),
+            "type" => r.opt(&mut self.r#type),
+            "isDefining" => r.prim_opt(&mut self.is_defining, Kind::Boolean),
+            "_isDefining" => r.prim_opt_ext(&mut self.is_defining),
+            "amount" => r.opt(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -402,6 +405,7 @@ pub struct SubstancePolymerRepeat {
     pub unknown: Unknown,
 }
 impl Blank for SubstancePolymerRepeat {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -423,25 +427,25 @@ impl Default for SubstancePolymerRepeat {
 impl Complex for SubstancePolymerRepeat {
     const NAME: &'static str = "SubstancePolymerRepeat";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "numberOfUnits" => r.prim_opt(&mut self.number_of_units, Kind::Integer)?,
-            "_numberOfUnits" => r.prim_opt_ext(&mut self.number_of_units)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "numberOfUnits" => r.prim_opt(&mut self.number_of_units, Kind::Integer),
+            "_numberOfUnits" => r.prim_opt_ext(&mut self.number_of_units),
             "averageMolecularFormula" => {
-                r.prim_opt(&mut self.average_molecular_formula, Kind::String)?
+                r.prim_opt(&mut self.average_molecular_formula, Kind::String)
             }
             "_averageMolecularFormula" => {
-                r.prim_opt_ext(&mut self.average_molecular_formula)?
+                r.prim_opt_ext(&mut self.average_molecular_formula)
             }
-            "repeatUnitAmountType" => r.opt(&mut self.repeat_unit_amount_type)?,
-            "repeatUnit" => r.list(&mut self.repeat_unit)?,
+            "repeatUnitAmountType" => r.opt(&mut self.repeat_unit_amount_type),
+            "repeatUnit" => r.list(&mut self.repeat_unit),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -527,6 +531,7 @@ pub struct SubstancePolymerRepeatRepeatUnit {
     pub unknown: Unknown,
 }
 impl Blank for SubstancePolymerRepeatRepeatUnit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -549,23 +554,23 @@ impl Default for SubstancePolymerRepeatRepeatUnit {
 impl Complex for SubstancePolymerRepeatRepeatUnit {
     const NAME: &'static str = "SubstancePolymerRepeatRepeatUnit";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             "orientationOfPolymerisation" => {
-                r.opt(&mut self.orientation_of_polymerisation)?
+                r.opt(&mut self.orientation_of_polymerisation)
             }
-            "repeatUnit" => r.prim_opt(&mut self.repeat_unit, Kind::String)?,
-            "_repeatUnit" => r.prim_opt_ext(&mut self.repeat_unit)?,
-            "amount" => r.opt(&mut self.amount)?,
-            "degreeOfPolymerisation" => r.list(&mut self.degree_of_polymerisation)?,
-            "structuralRepresentation" => r.list(&mut self.structural_representation)?,
+            "repeatUnit" => r.prim_opt(&mut self.repeat_unit, Kind::String),
+            "_repeatUnit" => r.prim_opt_ext(&mut self.repeat_unit),
+            "amount" => r.opt(&mut self.amount),
+            "degreeOfPolymerisation" => r.list(&mut self.degree_of_polymerisation),
+            "structuralRepresentation" => r.list(&mut self.structural_representation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -641,6 +646,7 @@ pub struct SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
     pub unknown: Unknown,
 }
 impl Blank for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -660,17 +666,17 @@ impl Default for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
 impl Complex for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
     const NAME: &'static str = "SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "degree" => r.opt(&mut self.degree)?,
-            "amount" => r.opt(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "degree" => r.opt(&mut self.degree),
+            "amount" => r.opt(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -735,6 +741,7 @@ pub struct SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
     pub unknown: Unknown,
 }
 impl Blank for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -755,19 +762,19 @@ impl Default for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
 impl Complex for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
     const NAME: &'static str = "SubstancePolymerRepeatRepeatUnitStructuralRepresentation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "representation" => r.prim_opt(&mut self.representation, Kind::String)?,
-            "_representation" => r.prim_opt_ext(&mut self.representation)?,
-            "attachment" => r.opt(&mut self.attachment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "representation" => r.prim_opt(&mut self.representation, Kind::String),
+            "_representation" => r.prim_opt_ext(&mut self.representation),
+            "attachment" => r.opt(&mut self.attachment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

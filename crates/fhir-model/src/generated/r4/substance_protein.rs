@@ -39,6 +39,7 @@ pub struct SubstanceProtein {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceProtein {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -66,32 +67,30 @@ impl Complex for SubstanceProtein {
     const NAME: &'static str = "SubstanceProtein";
     const RESOURCE_TYPE: Option<&'static str> = Some("SubstanceProtein");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SubstanceProtein")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sequenceType" => r.opt(&mut self.sequence_type)?,
-            "numberOfSubunits" => {
-                r.prim_opt(&mut self.number_of_subunits, Kind::Integer)?
-            }
-            "_numberOfSubunits" => r.prim_opt_ext(&mut self.number_of_subunits)?,
-            "disulfideLinkage" => r.prim_list(&mut self.disulfide_linkage, Kind::String)?,
-            "_disulfideLinkage" => r.prim_list_ext(&mut self.disulfide_linkage)?,
-            "subunit" => r.list(&mut self.subunit)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SubstanceProtein"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sequenceType" => r.opt(&mut self.sequence_type),
+            "numberOfSubunits" => r.prim_opt(&mut self.number_of_subunits, Kind::Integer),
+            "_numberOfSubunits" => r.prim_opt_ext(&mut self.number_of_subunits),
+            "disulfideLinkage" => r.prim_list(&mut self.disulfide_linkage, Kind::String),
+            "_disulfideLinkage" => r.prim_list_ext(&mut self.disulfide_linkage),
+            "subunit" => r.list(&mut self.subunit),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -196,6 +195,7 @@ pub struct SubstanceProteinSubunit {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceProteinSubunit {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -221,36 +221,32 @@ impl Default for SubstanceProteinSubunit {
 impl Complex for SubstanceProteinSubunit {
     const NAME: &'static str = "SubstanceProteinSubunit";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "subunit" => r.prim_opt(&mut self.subunit, Kind::Integer)?,
-            "_subunit" => r.prim_opt_ext(&mut self.subunit)?,
-            "sequence" => r.prim_opt(&mut self.sequence, Kind::String)?,
-            "_sequence" => r.prim_opt_ext(&mut self.sequence)?,
-            "length" => r.prim_opt(&mut self.length, Kind::Integer)?,
-            "_length" => r.prim_opt_ext(&mut self.length)?,
-            "sequenceAttachment" => r.opt(&mut self.sequence_attachment)?,
-            "nTerminalModificationId" => r.opt(&mut self.n_terminal_modification_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "subunit" => r.prim_opt(&mut self.subunit, Kind::Integer),
+            "_subunit" => r.prim_opt_ext(&mut self.subunit),
+            "sequence" => r.prim_opt(&mut self.sequence, Kind::String),
+            "_sequence" => r.prim_opt_ext(&mut self.sequence),
+            "length" => r.prim_opt(&mut self.length, Kind::Integer),
+            "_length" => r.prim_opt_ext(&mut self.length),
+            "sequenceAttachment" => r.opt(&mut self.sequence_attachment),
+            "nTerminalModificationId" => r.opt(&mut self.n_terminal_modification_id),
             "nTerminalModification" => {
-                r.prim_opt(&mut self.n_terminal_modification, Kind::String)?
+                r.prim_opt(&mut self.n_terminal_modification, Kind::String)
             }
-            "_nTerminalModification" => {
-                r.prim_opt_ext(&mut self.n_terminal_modification)?
-            }
-            "cTerminalModificationId" => r.opt(&mut self.c_terminal_modification_id)?,
+            "_nTerminalModification" => r.prim_opt_ext(&mut self.n_terminal_modification),
+            "cTerminalModificationId" => r.opt(&mut self.c_terminal_modification_id),
             "cTerminalModification" => {
-                r.prim_opt(&mut self.c_terminal_modification, Kind::String)?
+                r.prim_opt(&mut self.c_terminal_modification, Kind::String)
             }
-            "_cTerminalModification" => {
-                r.prim_opt_ext(&mut self.c_terminal_modification)?
-            }
+            "_cTerminalModification" => r.prim_opt_ext(&mut self.c_terminal_modification),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -41,6 +41,7 @@ pub struct SubstanceReferenceInformation {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceReferenceInformation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -69,30 +70,30 @@ impl Complex for SubstanceReferenceInformation {
     const NAME: &'static str = "SubstanceReferenceInformation";
     const RESOURCE_TYPE: Option<&'static str> = Some("SubstanceReferenceInformation");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SubstanceReferenceInformation")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "gene" => r.list(&mut self.gene)?,
-            "geneElement" => r.list(&mut self.gene_element)?,
-            "classification" => r.list(&mut self.classification)?,
-            "target" => r.list(&mut self.target)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SubstanceReferenceInformation"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "gene" => r.list(&mut self.gene),
+            "geneElement" => r.list(&mut self.gene_element),
+            "classification" => r.list(&mut self.classification),
+            "target" => r.list(&mut self.target),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -192,6 +193,7 @@ pub struct SubstanceReferenceInformationGene {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceReferenceInformationGene {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -212,18 +214,18 @@ impl Default for SubstanceReferenceInformationGene {
 impl Complex for SubstanceReferenceInformationGene {
     const NAME: &'static str = "SubstanceReferenceInformationGene";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "geneSequenceOrigin" => r.opt(&mut self.gene_sequence_origin)?,
-            "gene" => r.opt(&mut self.gene)?,
-            "source" => r.list(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "geneSequenceOrigin" => r.opt(&mut self.gene_sequence_origin),
+            "gene" => r.opt(&mut self.gene),
+            "source" => r.list(&mut self.source),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -291,6 +293,7 @@ pub struct SubstanceReferenceInformationGeneElement {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceReferenceInformationGeneElement {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -311,18 +314,18 @@ impl Default for SubstanceReferenceInformationGeneElement {
 impl Complex for SubstanceReferenceInformationGeneElement {
     const NAME: &'static str = "SubstanceReferenceInformationGeneElement";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "element" => r.opt(&mut self.element)?,
-            "source" => r.list(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "element" => r.opt(&mut self.element),
+            "source" => r.list(&mut self.source),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -393,6 +396,7 @@ pub struct SubstanceReferenceInformationClassification {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceReferenceInformationClassification {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -414,19 +418,19 @@ impl Default for SubstanceReferenceInformationClassification {
 impl Complex for SubstanceReferenceInformationClassification {
     const NAME: &'static str = "SubstanceReferenceInformationClassification";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "domain" => r.opt(&mut self.domain)?,
-            "classification" => r.opt(&mut self.classification)?,
-            "subtype" => r.list(&mut self.subtype)?,
-            "source" => r.list(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "domain" => r.opt(&mut self.domain),
+            "classification" => r.opt(&mut self.classification),
+            "subtype" => r.list(&mut self.subtype),
+            "source" => r.list(&mut self.source),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -509,6 +513,7 @@ pub struct SubstanceReferenceInformationTarget {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceReferenceInformationTarget {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -534,17 +539,17 @@ impl Default for SubstanceReferenceInformationTarget {
 impl Complex for SubstanceReferenceInformationTarget {
     const NAME: &'static str = "SubstanceReferenceInformationTarget";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "target" => r.opt(&mut self.target)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "interaction" => r.opt(&mut self.interaction)?,
-            "organism" => r.opt(&mut self.organism)?,
-            "organismType" => r.opt(&mut self.organism_type)?,
-            "amountType" => r.opt(&mut self.amount_type)?,
-            "source" => r.list(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "target" => r.opt(&mut self.target),
+            "type" => r.opt(&mut self.r#type),
+            "interaction" => r.opt(&mut self.interaction),
+            "organism" => r.opt(&mut self.organism),
+            "organismType" => r.opt(&mut self.organism_type),
+            "amountType" => r.opt(&mut self.amount_type),
+            "source" => r.list(&mut self.source),
             _ => {
                 if SubstanceReferenceInformationTargetAmount::read_choice(
                     &mut self.amount,
@@ -555,8 +560,8 @@ impl Complex for SubstanceReferenceInformationTarget {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -646,9 +651,9 @@ impl SubstanceReferenceInformationTargetAmount {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "amountQuantity" => r.choice(slot, Self::Quantity)?,
-            "amountRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "amountQuantity" => r.choice(slot, Self::Quantity),
+            "amountRange" => r.choice(slot, Self::Range),
             "amountString" => {
                 r.choice_prim(
                     slot,
@@ -658,7 +663,7 @@ impl SubstanceReferenceInformationTargetAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_amountString" => {
                 r.choice_prim_ext(
@@ -668,11 +673,11 @@ impl SubstanceReferenceInformationTargetAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceReferenceInformationTargetAmount {

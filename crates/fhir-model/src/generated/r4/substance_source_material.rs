@@ -57,6 +57,7 @@ pub struct SubstanceSourceMaterial {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSourceMaterial {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -93,44 +94,44 @@ impl Complex for SubstanceSourceMaterial {
     const NAME: &'static str = "SubstanceSourceMaterial";
     const RESOURCE_TYPE: Option<&'static str> = Some("SubstanceSourceMaterial");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SubstanceSourceMaterial")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "sourceMaterialClass" => r.opt(&mut self.source_material_class)?,
-            "sourceMaterialType" => r.opt(&mut self.source_material_type)?,
-            "sourceMaterialState" => r.opt(&mut self.source_material_state)?,
-            "organismId" => r.opt(&mut self.organism_id)?,
-            "organismName" => r.prim_opt(&mut self.organism_name, Kind::String)?,
-            "_organismName" => r.prim_opt_ext(&mut self.organism_name)?,
-            "parentSubstanceId" => r.list(&mut self.parent_substance_id)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SubstanceSourceMaterial"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "sourceMaterialClass" => r.opt(&mut self.source_material_class),
+            "sourceMaterialType" => r.opt(&mut self.source_material_type),
+            "sourceMaterialState" => r.opt(&mut self.source_material_state),
+            "organismId" => r.opt(&mut self.organism_id),
+            "organismName" => r.prim_opt(&mut self.organism_name, Kind::String),
+            "_organismName" => r.prim_opt_ext(&mut self.organism_name),
+            "parentSubstanceId" => r.list(&mut self.parent_substance_id),
             "parentSubstanceName" => {
-                r.prim_list(&mut self.parent_substance_name, Kind::String)?
+                r.prim_list(&mut self.parent_substance_name, Kind::String)
             }
-            "_parentSubstanceName" => r.prim_list_ext(&mut self.parent_substance_name)?,
-            "countryOfOrigin" => r.list(&mut self.country_of_origin)?,
+            "_parentSubstanceName" => r.prim_list_ext(&mut self.parent_substance_name),
+            "countryOfOrigin" => r.list(&mut self.country_of_origin),
             "geographicalLocation" => {
-                r.prim_list(&mut self.geographical_location, Kind::String)?
+                r.prim_list(&mut self.geographical_location, Kind::String)
             }
-            "_geographicalLocation" => r.prim_list_ext(&mut self.geographical_location)?,
-            "developmentStage" => r.opt(&mut self.development_stage)?,
-            "fractionDescription" => r.list(&mut self.fraction_description)?,
-            "organism" => r.opt(&mut self.organism)?,
-            "partDescription" => r.list(&mut self.part_description)?,
+            "_geographicalLocation" => r.prim_list_ext(&mut self.geographical_location),
+            "developmentStage" => r.opt(&mut self.development_stage),
+            "fractionDescription" => r.list(&mut self.fraction_description),
+            "organism" => r.opt(&mut self.organism),
+            "partDescription" => r.list(&mut self.part_description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -272,6 +273,7 @@ pub struct SubstanceSourceMaterialFractionDescription {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSourceMaterialFractionDescription {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -291,18 +293,18 @@ impl Default for SubstanceSourceMaterialFractionDescription {
 impl Complex for SubstanceSourceMaterialFractionDescription {
     const NAME: &'static str = "SubstanceSourceMaterialFractionDescription";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "fraction" => r.prim_opt(&mut self.fraction, Kind::String)?,
-            "_fraction" => r.prim_opt_ext(&mut self.fraction)?,
-            "materialType" => r.opt(&mut self.material_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "fraction" => r.prim_opt(&mut self.fraction, Kind::String),
+            "_fraction" => r.prim_opt_ext(&mut self.fraction),
+            "materialType" => r.opt(&mut self.material_type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -376,6 +378,7 @@ pub struct SubstanceSourceMaterialOrganism {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSourceMaterialOrganism {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -401,28 +404,28 @@ impl Default for SubstanceSourceMaterialOrganism {
 impl Complex for SubstanceSourceMaterialOrganism {
     const NAME: &'static str = "SubstanceSourceMaterialOrganism";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "family" => r.opt(&mut self.family)?,
-            "genus" => r.opt(&mut self.genus)?,
-            "species" => r.opt(&mut self.species)?,
-            "intraspecificType" => r.opt(&mut self.intraspecific_type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "family" => r.opt(&mut self.family),
+            "genus" => r.opt(&mut self.genus),
+            "species" => r.opt(&mut self.species),
+            "intraspecificType" => r.opt(&mut self.intraspecific_type),
             "intraspecificDescription" => {
-                r.prim_opt(&mut self.intraspecific_description, Kind::String)?
+                r.prim_opt(&mut self.intraspecific_description, Kind::String)
             }
             "_intraspecificDescription" => {
-                r.prim_opt_ext(&mut self.intraspecific_description)?
+                r.prim_opt_ext(&mut self.intraspecific_description)
             }
-            "author" => r.list(&mut self.author)?,
-            "hybrid" => r.opt(&mut self.hybrid)?,
-            "organismGeneral" => r.opt(&mut self.organism_general)?,
+            "author" => r.list(&mut self.author),
+            "hybrid" => r.opt(&mut self.hybrid),
+            "organismGeneral" => r.opt(&mut self.organism_general),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -516,6 +519,7 @@ pub struct SubstanceSourceMaterialOrganismAuthor {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSourceMaterialOrganismAuthor {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -535,20 +539,18 @@ impl Default for SubstanceSourceMaterialOrganismAuthor {
 impl Complex for SubstanceSourceMaterialOrganismAuthor {
     const NAME: &'static str = "SubstanceSourceMaterialOrganismAuthor";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "authorType" => r.opt(&mut self.author_type)?,
-            "authorDescription" => {
-                r.prim_opt(&mut self.author_description, Kind::String)?
-            }
-            "_authorDescription" => r.prim_opt_ext(&mut self.author_description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "authorType" => r.opt(&mut self.author_type),
+            "authorDescription" => r.prim_opt(&mut self.author_description, Kind::String),
+            "_authorDescription" => r.prim_opt_ext(&mut self.author_description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -616,6 +618,7 @@ pub struct SubstanceSourceMaterialOrganismHybrid {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSourceMaterialOrganismHybrid {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -638,32 +641,32 @@ impl Default for SubstanceSourceMaterialOrganismHybrid {
 impl Complex for SubstanceSourceMaterialOrganismHybrid {
     const NAME: &'static str = "SubstanceSourceMaterialOrganismHybrid";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
             "maternalOrganismId" => {
-                r.prim_opt(&mut self.maternal_organism_id, Kind::String)?
+                r.prim_opt(&mut self.maternal_organism_id, Kind::String)
             }
-            "_maternalOrganismId" => r.prim_opt_ext(&mut self.maternal_organism_id)?,
+            "_maternalOrganismId" => r.prim_opt_ext(&mut self.maternal_organism_id),
             "maternalOrganismName" => {
-                r.prim_opt(&mut self.maternal_organism_name, Kind::String)?
+                r.prim_opt(&mut self.maternal_organism_name, Kind::String)
             }
-            "_maternalOrganismName" => r.prim_opt_ext(&mut self.maternal_organism_name)?,
+            "_maternalOrganismName" => r.prim_opt_ext(&mut self.maternal_organism_name),
             "paternalOrganismId" => {
-                r.prim_opt(&mut self.paternal_organism_id, Kind::String)?
+                r.prim_opt(&mut self.paternal_organism_id, Kind::String)
             }
-            "_paternalOrganismId" => r.prim_opt_ext(&mut self.paternal_organism_id)?,
+            "_paternalOrganismId" => r.prim_opt_ext(&mut self.paternal_organism_id),
             "paternalOrganismName" => {
-                r.prim_opt(&mut self.paternal_organism_name, Kind::String)?
+                r.prim_opt(&mut self.paternal_organism_name, Kind::String)
             }
-            "_paternalOrganismName" => r.prim_opt_ext(&mut self.paternal_organism_name)?,
-            "hybridType" => r.opt(&mut self.hybrid_type)?,
+            "_paternalOrganismName" => r.prim_opt_ext(&mut self.paternal_organism_name),
+            "hybridType" => r.opt(&mut self.hybrid_type),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -760,6 +763,7 @@ pub struct SubstanceSourceMaterialOrganismOrganismGeneral {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSourceMaterialOrganismOrganismGeneral {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -781,19 +785,19 @@ impl Default for SubstanceSourceMaterialOrganismOrganismGeneral {
 impl Complex for SubstanceSourceMaterialOrganismOrganismGeneral {
     const NAME: &'static str = "SubstanceSourceMaterialOrganismOrganismGeneral";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "kingdom" => r.opt(&mut self.kingdom)?,
-            "phylum" => r.opt(&mut self.phylum)?,
-            "class" => r.opt(&mut self.class)?,
-            "order" => r.opt(&mut self.order)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "kingdom" => r.opt(&mut self.kingdom),
+            "phylum" => r.opt(&mut self.phylum),
+            "class" => r.opt(&mut self.class),
+            "order" => r.opt(&mut self.order),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -864,6 +868,7 @@ pub struct SubstanceSourceMaterialPartDescription {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSourceMaterialPartDescription {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -883,17 +888,17 @@ impl Default for SubstanceSourceMaterialPartDescription {
 impl Complex for SubstanceSourceMaterialPartDescription {
     const NAME: &'static str = "SubstanceSourceMaterialPartDescription";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "part" => r.opt(&mut self.part)?,
-            "partLocation" => r.opt(&mut self.part_location)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "part" => r.opt(&mut self.part),
+            "partLocation" => r.opt(&mut self.part_location),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

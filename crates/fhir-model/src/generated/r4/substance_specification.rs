@@ -69,6 +69,7 @@ pub struct SubstanceSpecification {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecification {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -111,45 +112,45 @@ impl Complex for SubstanceSpecification {
     const NAME: &'static str = "SubstanceSpecification";
     const RESOURCE_TYPE: Option<&'static str> = Some("SubstanceSpecification");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SubstanceSpecification")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "status" => r.opt(&mut self.status)?,
-            "domain" => r.opt(&mut self.domain)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "source" => r.list(&mut self.source)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "moiety" => r.list(&mut self.moiety)?,
-            "property" => r.list(&mut self.property)?,
-            "referenceInformation" => r.opt(&mut self.reference_information)?,
-            "structure" => r.opt(&mut self.structure)?,
-            "code" => r.list(&mut self.code)?,
-            "name" => r.list(&mut self.name)?,
-            "molecularWeight" => r.list(&mut self.molecular_weight)?,
-            "relationship" => r.list(&mut self.relationship)?,
-            "nucleicAcid" => r.opt(&mut self.nucleic_acid)?,
-            "polymer" => r.opt(&mut self.polymer)?,
-            "protein" => r.opt(&mut self.protein)?,
-            "sourceMaterial" => r.opt(&mut self.source_material)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SubstanceSpecification"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "type" => r.opt(&mut self.r#type),
+            "status" => r.opt(&mut self.status),
+            "domain" => r.opt(&mut self.domain),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "source" => r.list(&mut self.source),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "moiety" => r.list(&mut self.moiety),
+            "property" => r.list(&mut self.property),
+            "referenceInformation" => r.opt(&mut self.reference_information),
+            "structure" => r.opt(&mut self.structure),
+            "code" => r.list(&mut self.code),
+            "name" => r.list(&mut self.name),
+            "molecularWeight" => r.list(&mut self.molecular_weight),
+            "relationship" => r.list(&mut self.relationship),
+            "nucleicAcid" => r.opt(&mut self.nucleic_acid),
+            "polymer" => r.opt(&mut self.polymer),
+            "protein" => r.opt(&mut self.protein),
+            "sourceMaterial" => r.opt(&mut self.source_material),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -319,6 +320,7 @@ pub struct SubstanceSpecificationMoiety {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationMoiety {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -343,18 +345,18 @@ impl Default for SubstanceSpecificationMoiety {
 impl Complex for SubstanceSpecificationMoiety {
     const NAME: &'static str = "SubstanceSpecificationMoiety";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "role" => r.opt(&mut self.role)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "stereochemistry" => r.opt(&mut self.stereochemistry)?,
-            "opticalActivity" => r.opt(&mut self.optical_activity)?,
-            "molecularFormula" => r.prim_opt(&mut self.molecular_formula, Kind::String)?,
-            "_molecularFormula" => r.prim_opt_ext(&mut self.molecular_formula)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "role" => r.opt(&mut self.role),
+            "identifier" => r.opt(&mut self.identifier),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "stereochemistry" => r.opt(&mut self.stereochemistry),
+            "opticalActivity" => r.opt(&mut self.optical_activity),
+            "molecularFormula" => r.prim_opt(&mut self.molecular_formula, Kind::String),
+            "_molecularFormula" => r.prim_opt_ext(&mut self.molecular_formula),
             _ => {
                 if SubstanceSpecificationMoietyAmount::read_choice(
                     &mut self.amount,
@@ -365,8 +367,8 @@ impl Complex for SubstanceSpecificationMoiety {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -450,8 +452,8 @@ impl SubstanceSpecificationMoietyAmount {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+        let read = match key {
+            "amountQuantity" => r.choice(slot, Self::Quantity),
             "amountString" => {
                 r.choice_prim(
                     slot,
@@ -461,7 +463,7 @@ impl SubstanceSpecificationMoietyAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_amountString" => {
                 r.choice_prim_ext(
@@ -471,11 +473,11 @@ impl SubstanceSpecificationMoietyAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceSpecificationMoietyAmount {
@@ -520,6 +522,7 @@ pub struct SubstanceSpecificationProperty {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationProperty {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -542,14 +545,14 @@ impl Default for SubstanceSpecificationProperty {
 impl Complex for SubstanceSpecificationProperty {
     const NAME: &'static str = "SubstanceSpecificationProperty";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "category" => r.opt(&mut self.category)?,
-            "code" => r.opt(&mut self.code)?,
-            "parameters" => r.prim_opt(&mut self.parameters, Kind::String)?,
-            "_parameters" => r.prim_opt_ext(&mut self.parameters)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "category" => r.opt(&mut self.category),
+            "code" => r.opt(&mut self.code),
+            "parameters" => r.prim_opt(&mut self.parameters, Kind::String),
+            "_parameters" => r.prim_opt_ext(&mut self.parameters),
             _ => {
                 if SubstanceSpecificationPropertyDefiningSubstance::read_choice(
                     &mut self.defining_substance,
@@ -567,8 +570,8 @@ impl Complex for SubstanceSpecificationProperty {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -643,12 +646,12 @@ impl SubstanceSpecificationPropertyDefiningSubstance {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "definingSubstanceReference" => r.choice(slot, Self::Reference)?,
-            "definingSubstanceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "definingSubstanceReference" => r.choice(slot, Self::Reference),
+            "definingSubstanceCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceSpecificationPropertyDefiningSubstance {
@@ -686,8 +689,8 @@ impl SubstanceSpecificationPropertyAmount {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+        let read = match key {
+            "amountQuantity" => r.choice(slot, Self::Quantity),
             "amountString" => {
                 r.choice_prim(
                     slot,
@@ -697,7 +700,7 @@ impl SubstanceSpecificationPropertyAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_amountString" => {
                 r.choice_prim_ext(
@@ -707,11 +710,11 @@ impl SubstanceSpecificationPropertyAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceSpecificationPropertyAmount {
@@ -762,6 +765,7 @@ pub struct SubstanceSpecificationStructure {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationStructure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -787,29 +791,29 @@ impl Default for SubstanceSpecificationStructure {
 impl Complex for SubstanceSpecificationStructure {
     const NAME: &'static str = "SubstanceSpecificationStructure";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "stereochemistry" => r.opt(&mut self.stereochemistry)?,
-            "opticalActivity" => r.opt(&mut self.optical_activity)?,
-            "molecularFormula" => r.prim_opt(&mut self.molecular_formula, Kind::String)?,
-            "_molecularFormula" => r.prim_opt_ext(&mut self.molecular_formula)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "stereochemistry" => r.opt(&mut self.stereochemistry),
+            "opticalActivity" => r.opt(&mut self.optical_activity),
+            "molecularFormula" => r.prim_opt(&mut self.molecular_formula, Kind::String),
+            "_molecularFormula" => r.prim_opt_ext(&mut self.molecular_formula),
             "molecularFormulaByMoiety" => {
-                r.prim_opt(&mut self.molecular_formula_by_moiety, Kind::String)?
+                r.prim_opt(&mut self.molecular_formula_by_moiety, Kind::String)
             }
             "_molecularFormulaByMoiety" => {
-                r.prim_opt_ext(&mut self.molecular_formula_by_moiety)?
+                r.prim_opt_ext(&mut self.molecular_formula_by_moiety)
             }
-            "isotope" => r.list(&mut self.isotope)?,
-            "molecularWeight" => r.opt(&mut self.molecular_weight)?,
-            "source" => r.list(&mut self.source)?,
-            "representation" => r.list(&mut self.representation)?,
+            "isotope" => r.list(&mut self.isotope),
+            "molecularWeight" => r.opt(&mut self.molecular_weight),
+            "source" => r.list(&mut self.source),
+            "representation" => r.list(&mut self.representation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -908,6 +912,7 @@ pub struct SubstanceSpecificationStructureIsotope {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationStructureIsotope {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -930,20 +935,20 @@ impl Default for SubstanceSpecificationStructureIsotope {
 impl Complex for SubstanceSpecificationStructureIsotope {
     const NAME: &'static str = "SubstanceSpecificationStructureIsotope";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "name" => r.opt(&mut self.name)?,
-            "substitution" => r.opt(&mut self.substitution)?,
-            "halfLife" => r.opt(&mut self.half_life)?,
-            "molecularWeight" => r.opt(&mut self.molecular_weight)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "name" => r.opt(&mut self.name),
+            "substitution" => r.opt(&mut self.substitution),
+            "halfLife" => r.opt(&mut self.half_life),
+            "molecularWeight" => r.opt(&mut self.molecular_weight),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1021,6 +1026,7 @@ pub struct SubstanceSpecificationStructureIsotopeMolecularWeight {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationStructureIsotopeMolecularWeight {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1041,18 +1047,18 @@ impl Default for SubstanceSpecificationStructureIsotopeMolecularWeight {
 impl Complex for SubstanceSpecificationStructureIsotopeMolecularWeight {
     const NAME: &'static str = "SubstanceSpecificationStructureIsotopeMolecularWeight";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "method" => r.opt(&mut self.method)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "amount" => r.opt(&mut self.amount)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "method" => r.opt(&mut self.method),
+            "type" => r.opt(&mut self.r#type),
+            "amount" => r.opt(&mut self.amount),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1121,6 +1127,7 @@ pub struct SubstanceSpecificationStructureRepresentation {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationStructureRepresentation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1141,19 +1148,19 @@ impl Default for SubstanceSpecificationStructureRepresentation {
 impl Complex for SubstanceSpecificationStructureRepresentation {
     const NAME: &'static str = "SubstanceSpecificationStructureRepresentation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "representation" => r.prim_opt(&mut self.representation, Kind::String)?,
-            "_representation" => r.prim_opt_ext(&mut self.representation)?,
-            "attachment" => r.opt(&mut self.attachment)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "representation" => r.prim_opt(&mut self.representation, Kind::String),
+            "_representation" => r.prim_opt_ext(&mut self.representation),
+            "attachment" => r.opt(&mut self.attachment),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1226,6 +1233,7 @@ pub struct SubstanceSpecificationCode {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationCode {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1248,22 +1256,22 @@ impl Default for SubstanceSpecificationCode {
 impl Complex for SubstanceSpecificationCode {
     const NAME: &'static str = "SubstanceSpecificationCode";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
-            "status" => r.opt(&mut self.status)?,
-            "statusDate" => r.prim_opt(&mut self.status_date, Kind::DateTime)?,
-            "_statusDate" => r.prim_opt_ext(&mut self.status_date)?,
-            "comment" => r.prim_opt(&mut self.comment, Kind::String)?,
-            "_comment" => r.prim_opt_ext(&mut self.comment)?,
-            "source" => r.list(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
+            "status" => r.opt(&mut self.status),
+            "statusDate" => r.prim_opt(&mut self.status_date, Kind::DateTime),
+            "_statusDate" => r.prim_opt_ext(&mut self.status_date),
+            "comment" => r.prim_opt(&mut self.comment, Kind::String),
+            "_comment" => r.prim_opt_ext(&mut self.comment),
+            "source" => r.list(&mut self.source),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1357,6 +1365,7 @@ pub struct SubstanceSpecificationName {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationName {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1390,28 +1399,28 @@ impl SubstanceSpecificationName {
 impl Complex for SubstanceSpecificationName {
     const NAME: &'static str = "SubstanceSpecificationName";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "status" => r.opt(&mut self.status)?,
-            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean)?,
-            "_preferred" => r.prim_opt_ext(&mut self.preferred)?,
-            "language" => r.list(&mut self.language)?,
-            "domain" => r.list(&mut self.domain)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "synonym" => r.list(&mut self.synonym)?,
-            "translation" => r.list(&mut self.translation)?,
-            "official" => r.list(&mut self.official)?,
-            "source" => r.list(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "type" => r.opt(&mut self.r#type),
+            "status" => r.opt(&mut self.status),
+            "preferred" => r.prim_opt(&mut self.preferred, Kind::Boolean),
+            "_preferred" => r.prim_opt_ext(&mut self.preferred),
+            "language" => r.list(&mut self.language),
+            "domain" => r.list(&mut self.domain),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "synonym" => r.list(&mut self.synonym),
+            "translation" => r.list(&mut self.translation),
+            "official" => r.list(&mut self.official),
+            "source" => r.list(&mut self.source),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1521,6 +1530,7 @@ pub struct SubstanceSpecificationNameOfficial {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationNameOfficial {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1541,19 +1551,19 @@ impl Default for SubstanceSpecificationNameOfficial {
 impl Complex for SubstanceSpecificationNameOfficial {
     const NAME: &'static str = "SubstanceSpecificationNameOfficial";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "authority" => r.opt(&mut self.authority)?,
-            "status" => r.opt(&mut self.status)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "authority" => r.opt(&mut self.authority),
+            "status" => r.opt(&mut self.status),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1629,6 +1639,7 @@ pub struct SubstanceSpecificationRelationship {
     pub unknown: Unknown,
 }
 impl Blank for SubstanceSpecificationRelationship {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1653,16 +1664,16 @@ impl Default for SubstanceSpecificationRelationship {
 impl Complex for SubstanceSpecificationRelationship {
     const NAME: &'static str = "SubstanceSpecificationRelationship";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "relationship" => r.opt(&mut self.relationship)?,
-            "isDefining" => r.prim_opt(&mut self.is_defining, Kind::Boolean)?,
-            "_isDefining" => r.prim_opt_ext(&mut self.is_defining)?,
-            "amountRatioLowLimit" => r.opt(&mut self.amount_ratio_low_limit)?,
-            "amountType" => r.opt(&mut self.amount_type)?,
-            "source" => r.list(&mut self.source)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "relationship" => r.opt(&mut self.relationship),
+            "isDefining" => r.prim_opt(&mut self.is_defining, Kind::Boolean),
+            "_isDefining" => r.prim_opt_ext(&mut self.is_defining),
+            "amountRatioLowLimit" => r.opt(&mut self.amount_ratio_low_limit),
+            "amountType" => r.opt(&mut self.amount_type),
+            "source" => r.list(&mut self.source),
             _ => {
                 if SubstanceSpecificationRelationshipSubstance::read_choice(
                     &mut self.substance,
@@ -1680,8 +1691,8 @@ impl Complex for SubstanceSpecificationRelationship {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1765,12 +1776,12 @@ impl SubstanceSpecificationRelationshipSubstance {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "substanceReference" => r.choice(slot, Self::Reference)?,
-            "substanceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+        let read = match key {
+            "substanceReference" => r.choice(slot, Self::Reference),
+            "substanceCodeableConcept" => r.choice(slot, Self::CodeableConcept),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceSpecificationRelationshipSubstance {
@@ -1812,10 +1823,10 @@ impl SubstanceSpecificationRelationshipAmount {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "amountQuantity" => r.choice(slot, Self::Quantity)?,
-            "amountRange" => r.choice(slot, Self::Range)?,
-            "amountRatio" => r.choice(slot, Self::Ratio)?,
+        let read = match key {
+            "amountQuantity" => r.choice(slot, Self::Quantity),
+            "amountRange" => r.choice(slot, Self::Range),
+            "amountRatio" => r.choice(slot, Self::Ratio),
             "amountString" => {
                 r.choice_prim(
                     slot,
@@ -1825,7 +1836,7 @@ impl SubstanceSpecificationRelationshipAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_amountString" => {
                 r.choice_prim_ext(
@@ -1835,11 +1846,11 @@ impl SubstanceSpecificationRelationshipAmount {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SubstanceSpecificationRelationshipAmount {

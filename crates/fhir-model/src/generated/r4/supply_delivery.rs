@@ -53,6 +53,7 @@ pub struct SupplyDelivery {
     pub unknown: Unknown,
 }
 impl Blank for SupplyDelivery {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -87,38 +88,38 @@ impl Complex for SupplyDelivery {
     const NAME: &'static str = "SupplyDelivery";
     const RESOURCE_TYPE: Option<&'static str> = Some("SupplyDelivery");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SupplyDelivery")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "patient" => r.opt(&mut self.patient)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "suppliedItem" => r.opt(&mut self.supplied_item)?,
-            "supplier" => r.opt(&mut self.supplier)?,
-            "destination" => r.opt(&mut self.destination)?,
-            "receiver" => r.list(&mut self.receiver)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SupplyDelivery"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "basedOn" => r.list(&mut self.based_on),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "patient" => r.opt(&mut self.patient),
+            "type" => r.opt(&mut self.r#type),
+            "suppliedItem" => r.opt(&mut self.supplied_item),
+            "supplier" => r.opt(&mut self.supplier),
+            "destination" => r.opt(&mut self.destination),
+            "receiver" => r.list(&mut self.receiver),
             _ => {
                 if SupplyDeliveryOccurrence::read_choice(&mut self.occurrence, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -243,7 +244,7 @@ impl SupplyDeliveryOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -253,7 +254,7 @@ impl SupplyDeliveryOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -263,13 +264,13 @@ impl SupplyDeliveryOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
-            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
+            "occurrenceTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SupplyDeliveryOccurrence {
@@ -312,6 +313,7 @@ pub struct SupplyDeliverySuppliedItem {
     pub unknown: Unknown,
 }
 impl Blank for SupplyDeliverySuppliedItem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -331,19 +333,19 @@ impl Default for SupplyDeliverySuppliedItem {
 impl Complex for SupplyDeliverySuppliedItem {
     const NAME: &'static str = "SupplyDeliverySuppliedItem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "quantity" => r.opt(&mut self.quantity)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "quantity" => r.opt(&mut self.quantity),
             _ => {
                 if SupplyDeliverySuppliedItemItem::read_choice(&mut self.item, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -404,12 +406,12 @@ impl SupplyDeliverySuppliedItemItem {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "itemReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "itemReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SupplyDeliverySuppliedItemItem {

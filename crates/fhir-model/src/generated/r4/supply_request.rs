@@ -61,6 +61,7 @@ pub struct SupplyRequest {
     pub unknown: Unknown,
 }
 impl Blank for SupplyRequest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -108,35 +109,35 @@ impl Complex for SupplyRequest {
     const NAME: &'static str = "SupplyRequest";
     const RESOURCE_TYPE: Option<&'static str> = Some("SupplyRequest");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("SupplyRequest")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_opt(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_opt_ext(&mut self.status)?,
-            "category" => r.opt(&mut self.category)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "quantity" => r.req(&mut self.quantity)?,
-            "parameter" => r.list(&mut self.parameter)?,
-            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime)?,
-            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on)?,
-            "requester" => r.opt(&mut self.requester)?,
-            "supplier" => r.list(&mut self.supplier)?,
-            "reasonCode" => r.list(&mut self.reason_code)?,
-            "reasonReference" => r.list(&mut self.reason_reference)?,
-            "deliverFrom" => r.opt(&mut self.deliver_from)?,
-            "deliverTo" => r.opt(&mut self.deliver_to)?,
+        let read = match key {
+            "resourceType" => r.resource_type("SupplyRequest"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_opt(&mut self.status, Kind::Code),
+            "_status" => r.prim_opt_ext(&mut self.status),
+            "category" => r.opt(&mut self.category),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "quantity" => r.req(&mut self.quantity),
+            "parameter" => r.list(&mut self.parameter),
+            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime),
+            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on),
+            "requester" => r.opt(&mut self.requester),
+            "supplier" => r.list(&mut self.supplier),
+            "reasonCode" => r.list(&mut self.reason_code),
+            "reasonReference" => r.list(&mut self.reason_reference),
+            "deliverFrom" => r.opt(&mut self.deliver_from),
+            "deliverTo" => r.opt(&mut self.deliver_to),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.item,
@@ -149,8 +150,8 @@ impl Complex for SupplyRequest {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -301,12 +302,12 @@ impl SupplyRequestItem {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "itemReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "itemReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SupplyRequestItem {
@@ -346,7 +347,7 @@ impl SupplyRequestOccurrence {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "occurrenceDateTime" => {
                 r.choice_prim(
                     slot,
@@ -356,7 +357,7 @@ impl SupplyRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_occurrenceDateTime" => {
                 r.choice_prim_ext(
@@ -366,13 +367,13 @@ impl SupplyRequestOccurrence {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
-            "occurrencePeriod" => r.choice(slot, Self::Period)?,
-            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period),
+            "occurrenceTiming" => r.choice(slot, Self::Timing),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SupplyRequestOccurrence {
@@ -415,6 +416,7 @@ pub struct SupplyRequestParameter {
     pub unknown: Unknown,
 }
 impl Blank for SupplyRequestParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -434,19 +436,19 @@ impl Default for SupplyRequestParameter {
 impl Complex for SupplyRequestParameter {
     const NAME: &'static str = "SupplyRequestParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.opt(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.opt(&mut self.code),
             _ => {
                 if SupplyRequestParameterValue::read_choice(&mut self.value, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -511,10 +513,10 @@ impl SupplyRequestParameterValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
+        let read = match key {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
             "valueBoolean" => {
                 r.choice_prim(
                     slot,
@@ -524,7 +526,7 @@ impl SupplyRequestParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -534,11 +536,11 @@ impl SupplyRequestParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for SupplyRequestParameterValue {

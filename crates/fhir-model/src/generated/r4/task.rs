@@ -93,6 +93,7 @@ pub struct Task {
     pub unknown: Unknown,
 }
 impl Blank for Task {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -156,65 +157,65 @@ impl Complex for Task {
     const NAME: &'static str = "Task";
     const RESOURCE_TYPE: Option<&'static str> = Some("Task");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("Task")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
+        let read = match key {
+            "resourceType" => r.resource_type("Task"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
             "instantiatesCanonical" => {
-                r.prim_opt(&mut self.instantiates_canonical, Kind::Canonical)?
+                r.prim_opt(&mut self.instantiates_canonical, Kind::Canonical)
             }
-            "_instantiatesCanonical" => r.prim_opt_ext(&mut self.instantiates_canonical)?,
-            "instantiatesUri" => r.prim_opt(&mut self.instantiates_uri, Kind::Uri)?,
-            "_instantiatesUri" => r.prim_opt_ext(&mut self.instantiates_uri)?,
-            "basedOn" => r.list(&mut self.based_on)?,
-            "groupIdentifier" => r.opt(&mut self.group_identifier)?,
-            "partOf" => r.list(&mut self.part_of)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusReason" => r.opt(&mut self.status_reason)?,
-            "businessStatus" => r.opt(&mut self.business_status)?,
-            "intent" => r.prim_req(&mut self.intent, Kind::Code)?,
-            "_intent" => r.prim_req_ext(&mut self.intent)?,
-            "priority" => r.prim_opt(&mut self.priority, Kind::Code)?,
-            "_priority" => r.prim_opt_ext(&mut self.priority)?,
-            "code" => r.opt(&mut self.code)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "focus" => r.opt(&mut self.focus)?,
-            "for" => r.opt(&mut self.r#for)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "executionPeriod" => r.opt(&mut self.execution_period)?,
-            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime)?,
-            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on)?,
-            "lastModified" => r.prim_opt(&mut self.last_modified, Kind::DateTime)?,
-            "_lastModified" => r.prim_opt_ext(&mut self.last_modified)?,
-            "requester" => r.opt(&mut self.requester)?,
-            "performerType" => r.list(&mut self.performer_type)?,
-            "owner" => r.opt(&mut self.owner)?,
-            "location" => r.opt(&mut self.location)?,
-            "reasonCode" => r.opt(&mut self.reason_code)?,
-            "reasonReference" => r.opt(&mut self.reason_reference)?,
-            "insurance" => r.list(&mut self.insurance)?,
-            "note" => r.list(&mut self.note)?,
-            "relevantHistory" => r.list(&mut self.relevant_history)?,
-            "restriction" => r.opt(&mut self.restriction)?,
-            "input" => r.list(&mut self.input)?,
-            "output" => r.list(&mut self.output)?,
+            "_instantiatesCanonical" => r.prim_opt_ext(&mut self.instantiates_canonical),
+            "instantiatesUri" => r.prim_opt(&mut self.instantiates_uri, Kind::Uri),
+            "_instantiatesUri" => r.prim_opt_ext(&mut self.instantiates_uri),
+            "basedOn" => r.list(&mut self.based_on),
+            "groupIdentifier" => r.opt(&mut self.group_identifier),
+            "partOf" => r.list(&mut self.part_of),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusReason" => r.opt(&mut self.status_reason),
+            "businessStatus" => r.opt(&mut self.business_status),
+            "intent" => r.prim_req(&mut self.intent, Kind::Code),
+            "_intent" => r.prim_req_ext(&mut self.intent),
+            "priority" => r.prim_opt(&mut self.priority, Kind::Code),
+            "_priority" => r.prim_opt_ext(&mut self.priority),
+            "code" => r.opt(&mut self.code),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "focus" => r.opt(&mut self.focus),
+            "for" => r.opt(&mut self.r#for),
+            "encounter" => r.opt(&mut self.encounter),
+            "executionPeriod" => r.opt(&mut self.execution_period),
+            "authoredOn" => r.prim_opt(&mut self.authored_on, Kind::DateTime),
+            "_authoredOn" => r.prim_opt_ext(&mut self.authored_on),
+            "lastModified" => r.prim_opt(&mut self.last_modified, Kind::DateTime),
+            "_lastModified" => r.prim_opt_ext(&mut self.last_modified),
+            "requester" => r.opt(&mut self.requester),
+            "performerType" => r.list(&mut self.performer_type),
+            "owner" => r.opt(&mut self.owner),
+            "location" => r.opt(&mut self.location),
+            "reasonCode" => r.opt(&mut self.reason_code),
+            "reasonReference" => r.opt(&mut self.reason_reference),
+            "insurance" => r.list(&mut self.insurance),
+            "note" => r.list(&mut self.note),
+            "relevantHistory" => r.list(&mut self.relevant_history),
+            "restriction" => r.opt(&mut self.restriction),
+            "input" => r.list(&mut self.input),
+            "output" => r.list(&mut self.output),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -442,6 +443,7 @@ pub struct TaskRestriction {
     pub unknown: Unknown,
 }
 impl Blank for TaskRestriction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -462,19 +464,19 @@ impl Default for TaskRestriction {
 impl Complex for TaskRestriction {
     const NAME: &'static str = "TaskRestriction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "repetitions" => r.prim_opt(&mut self.repetitions, Kind::PositiveInt)?,
-            "_repetitions" => r.prim_opt_ext(&mut self.repetitions)?,
-            "period" => r.opt(&mut self.period)?,
-            "recipient" => r.list(&mut self.recipient)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "repetitions" => r.prim_opt(&mut self.repetitions, Kind::PositiveInt),
+            "_repetitions" => r.prim_opt_ext(&mut self.repetitions),
+            "period" => r.opt(&mut self.period),
+            "recipient" => r.list(&mut self.recipient),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -541,6 +543,7 @@ pub struct TaskInput {
     pub unknown: Unknown,
 }
 impl Blank for TaskInput {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -569,11 +572,11 @@ impl TaskInput {
 impl Complex for TaskInput {
     const NAME: &'static str = "TaskInput";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -583,8 +586,8 @@ impl Complex for TaskInput {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -750,7 +753,7 @@ impl TaskInputValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -760,7 +763,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_valueBase64Binary" => {
                 r.choice_prim_ext(
@@ -770,7 +773,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -781,7 +784,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -791,7 +794,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueCanonical" => {
                 r.choice_prim(
@@ -802,7 +805,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_valueCanonical" => {
                 r.choice_prim_ext(
@@ -812,7 +815,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "valueCode" => {
                 r.choice_prim(
@@ -823,7 +826,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_valueCode" => {
                 r.choice_prim_ext(
@@ -833,7 +836,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -844,7 +847,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -854,7 +857,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -865,7 +868,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -875,7 +878,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -886,7 +889,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -896,7 +899,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueId" => {
                 r.choice_prim(
@@ -907,7 +910,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_valueId" => {
                 r.choice_prim_ext(
@@ -917,7 +920,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "valueInstant" => {
                 r.choice_prim(
@@ -928,7 +931,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_valueInstant" => {
                 r.choice_prim_ext(
@@ -938,7 +941,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -949,7 +952,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -959,7 +962,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueMarkdown" => {
                 r.choice_prim(
@@ -970,7 +973,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_valueMarkdown" => {
                 r.choice_prim_ext(
@@ -980,7 +983,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "valueOid" => {
                 r.choice_prim(
@@ -991,7 +994,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_valueOid" => {
                 r.choice_prim_ext(
@@ -1001,7 +1004,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "valuePositiveInt" => {
                 r.choice_prim(
@@ -1012,7 +1015,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_valuePositiveInt" => {
                 r.choice_prim_ext(
@@ -1022,7 +1025,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -1033,7 +1036,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1043,7 +1046,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -1054,7 +1057,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -1064,7 +1067,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueUnsignedInt" => {
                 r.choice_prim(
@@ -1075,7 +1078,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_valueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -1085,7 +1088,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -1096,7 +1099,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -1106,7 +1109,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "valueUrl" => {
                 r.choice_prim(
@@ -1117,7 +1120,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_valueUrl" => {
                 r.choice_prim_ext(
@@ -1127,7 +1130,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "valueUuid" => {
                 r.choice_prim(
@@ -1138,7 +1141,7 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_valueUuid" => {
                 r.choice_prim_ext(
@@ -1148,42 +1151,42 @@ impl TaskInputValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "valueAddress" => r.choice(slot, Self::Address)?,
-            "valueAge" => r.choice(slot, Self::Age)?,
-            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "valueCount" => r.choice(slot, Self::Count)?,
-            "valueDistance" => r.choice(slot, Self::Distance)?,
-            "valueDuration" => r.choice(slot, Self::Duration)?,
-            "valueHumanName" => r.choice(slot, Self::HumanName)?,
-            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
-            "valueMoney" => r.choice(slot, Self::Money)?,
-            "valuePeriod" => r.choice(slot, Self::Period)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueRatio" => r.choice(slot, Self::Ratio)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
-            "valueSampledData" => r.choice(slot, Self::SampledData)?,
-            "valueSignature" => r.choice(slot, Self::Signature)?,
-            "valueTiming" => r.choice(slot, Self::Timing)?,
-            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "valueContributor" => r.choice(slot, Self::Contributor)?,
-            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "valueExpression" => r.choice(slot, Self::Expression)?,
-            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
-            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "valueDosage" => r.choice(slot, Self::Dosage)?,
-            "valueMeta" => r.choice(slot, Self::Meta)?,
+            "valueAddress" => r.choice(slot, Self::Address),
+            "valueAge" => r.choice(slot, Self::Age),
+            "valueAnnotation" => r.choice(slot, Self::Annotation),
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint),
+            "valueCount" => r.choice(slot, Self::Count),
+            "valueDistance" => r.choice(slot, Self::Distance),
+            "valueDuration" => r.choice(slot, Self::Duration),
+            "valueHumanName" => r.choice(slot, Self::HumanName),
+            "valueIdentifier" => r.choice(slot, Self::Identifier),
+            "valueMoney" => r.choice(slot, Self::Money),
+            "valuePeriod" => r.choice(slot, Self::Period),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueRatio" => r.choice(slot, Self::Ratio),
+            "valueReference" => r.choice(slot, Self::Reference),
+            "valueSampledData" => r.choice(slot, Self::SampledData),
+            "valueSignature" => r.choice(slot, Self::Signature),
+            "valueTiming" => r.choice(slot, Self::Timing),
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail),
+            "valueContributor" => r.choice(slot, Self::Contributor),
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "valueExpression" => r.choice(slot, Self::Expression),
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition),
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "valueUsageContext" => r.choice(slot, Self::UsageContext),
+            "valueDosage" => r.choice(slot, Self::Dosage),
+            "valueMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for TaskInputValue {
@@ -1324,6 +1327,7 @@ pub struct TaskOutput {
     pub unknown: Unknown,
 }
 impl Blank for TaskOutput {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1352,11 +1356,11 @@ impl TaskOutput {
 impl Complex for TaskOutput {
     const NAME: &'static str = "TaskOutput";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.req(&mut self.r#type)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.req(&mut self.r#type),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -1366,8 +1370,8 @@ impl Complex for TaskOutput {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1533,7 +1537,7 @@ impl TaskOutputValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueBase64Binary" => {
                 r.choice_prim(
                     slot,
@@ -1543,7 +1547,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "_valueBase64Binary" => {
                 r.choice_prim_ext(
@@ -1553,7 +1557,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Base64Binary,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -1564,7 +1568,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -1574,7 +1578,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueCanonical" => {
                 r.choice_prim(
@@ -1585,7 +1589,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "_valueCanonical" => {
                 r.choice_prim_ext(
@@ -1595,7 +1599,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Canonical,
-                )?
+                )
             }
             "valueCode" => {
                 r.choice_prim(
@@ -1606,7 +1610,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_valueCode" => {
                 r.choice_prim_ext(
@@ -1616,7 +1620,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "valueDate" => {
                 r.choice_prim(
@@ -1627,7 +1631,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_valueDate" => {
                 r.choice_prim_ext(
@@ -1637,7 +1641,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -1648,7 +1652,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -1658,7 +1662,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -1669,7 +1673,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -1679,7 +1683,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueId" => {
                 r.choice_prim(
@@ -1690,7 +1694,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "_valueId" => {
                 r.choice_prim_ext(
@@ -1700,7 +1704,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Id,
-                )?
+                )
             }
             "valueInstant" => {
                 r.choice_prim(
@@ -1711,7 +1715,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "_valueInstant" => {
                 r.choice_prim_ext(
@@ -1721,7 +1725,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Instant,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -1732,7 +1736,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -1742,7 +1746,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueMarkdown" => {
                 r.choice_prim(
@@ -1753,7 +1757,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "_valueMarkdown" => {
                 r.choice_prim_ext(
@@ -1763,7 +1767,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Markdown,
-                )?
+                )
             }
             "valueOid" => {
                 r.choice_prim(
@@ -1774,7 +1778,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "_valueOid" => {
                 r.choice_prim_ext(
@@ -1784,7 +1788,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Oid,
-                )?
+                )
             }
             "valuePositiveInt" => {
                 r.choice_prim(
@@ -1795,7 +1799,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "_valuePositiveInt" => {
                 r.choice_prim_ext(
@@ -1805,7 +1809,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::PositiveInt,
-                )?
+                )
             }
             "valueString" => {
                 r.choice_prim(
@@ -1816,7 +1820,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1826,7 +1830,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueTime" => {
                 r.choice_prim(
@@ -1837,7 +1841,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "_valueTime" => {
                 r.choice_prim_ext(
@@ -1847,7 +1851,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Time,
-                )?
+                )
             }
             "valueUnsignedInt" => {
                 r.choice_prim(
@@ -1858,7 +1862,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "_valueUnsignedInt" => {
                 r.choice_prim_ext(
@@ -1868,7 +1872,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::UnsignedInt,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -1879,7 +1883,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -1889,7 +1893,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "valueUrl" => {
                 r.choice_prim(
@@ -1900,7 +1904,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "_valueUrl" => {
                 r.choice_prim_ext(
@@ -1910,7 +1914,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Url,
-                )?
+                )
             }
             "valueUuid" => {
                 r.choice_prim(
@@ -1921,7 +1925,7 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
             "_valueUuid" => {
                 r.choice_prim_ext(
@@ -1931,42 +1935,42 @@ impl TaskOutputValue {
                         _ => None,
                     },
                     Self::Uuid,
-                )?
+                )
             }
-            "valueAddress" => r.choice(slot, Self::Address)?,
-            "valueAge" => r.choice(slot, Self::Age)?,
-            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
-            "valueAttachment" => r.choice(slot, Self::Attachment)?,
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueCoding" => r.choice(slot, Self::Coding)?,
-            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
-            "valueCount" => r.choice(slot, Self::Count)?,
-            "valueDistance" => r.choice(slot, Self::Distance)?,
-            "valueDuration" => r.choice(slot, Self::Duration)?,
-            "valueHumanName" => r.choice(slot, Self::HumanName)?,
-            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
-            "valueMoney" => r.choice(slot, Self::Money)?,
-            "valuePeriod" => r.choice(slot, Self::Period)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueRatio" => r.choice(slot, Self::Ratio)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
-            "valueSampledData" => r.choice(slot, Self::SampledData)?,
-            "valueSignature" => r.choice(slot, Self::Signature)?,
-            "valueTiming" => r.choice(slot, Self::Timing)?,
-            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
-            "valueContributor" => r.choice(slot, Self::Contributor)?,
-            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
-            "valueExpression" => r.choice(slot, Self::Expression)?,
-            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
-            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
-            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
-            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
-            "valueDosage" => r.choice(slot, Self::Dosage)?,
-            "valueMeta" => r.choice(slot, Self::Meta)?,
+            "valueAddress" => r.choice(slot, Self::Address),
+            "valueAge" => r.choice(slot, Self::Age),
+            "valueAnnotation" => r.choice(slot, Self::Annotation),
+            "valueAttachment" => r.choice(slot, Self::Attachment),
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueCoding" => r.choice(slot, Self::Coding),
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint),
+            "valueCount" => r.choice(slot, Self::Count),
+            "valueDistance" => r.choice(slot, Self::Distance),
+            "valueDuration" => r.choice(slot, Self::Duration),
+            "valueHumanName" => r.choice(slot, Self::HumanName),
+            "valueIdentifier" => r.choice(slot, Self::Identifier),
+            "valueMoney" => r.choice(slot, Self::Money),
+            "valuePeriod" => r.choice(slot, Self::Period),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueRatio" => r.choice(slot, Self::Ratio),
+            "valueReference" => r.choice(slot, Self::Reference),
+            "valueSampledData" => r.choice(slot, Self::SampledData),
+            "valueSignature" => r.choice(slot, Self::Signature),
+            "valueTiming" => r.choice(slot, Self::Timing),
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail),
+            "valueContributor" => r.choice(slot, Self::Contributor),
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement),
+            "valueExpression" => r.choice(slot, Self::Expression),
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition),
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact),
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition),
+            "valueUsageContext" => r.choice(slot, Self::UsageContext),
+            "valueDosage" => r.choice(slot, Self::Dosage),
+            "valueMeta" => r.choice(slot, Self::Meta),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for TaskOutputValue {

@@ -79,6 +79,7 @@ pub struct TerminologyCapabilities {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilities {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -137,62 +138,62 @@ impl Complex for TerminologyCapabilities {
     const NAME: &'static str = "TerminologyCapabilities";
     const RESOURCE_TYPE: Option<&'static str> = Some("TerminologyCapabilities");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("TerminologyCapabilities")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_req(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_req_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "kind" => r.prim_req(&mut self.kind, Kind::Code)?,
-            "_kind" => r.prim_req_ext(&mut self.kind)?,
-            "software" => r.opt(&mut self.software)?,
-            "implementation" => r.opt(&mut self.implementation)?,
-            "lockedDate" => r.prim_opt(&mut self.locked_date, Kind::Boolean)?,
-            "_lockedDate" => r.prim_opt_ext(&mut self.locked_date)?,
-            "codeSystem" => r.list(&mut self.code_system)?,
-            "expansion" => r.opt(&mut self.expansion)?,
-            "codeSearch" => r.prim_opt(&mut self.code_search, Kind::Code)?,
-            "_codeSearch" => r.prim_opt_ext(&mut self.code_search)?,
-            "validateCode" => r.opt(&mut self.validate_code)?,
-            "translation" => r.opt(&mut self.translation)?,
-            "closure" => r.opt(&mut self.closure)?,
+        let read = match key {
+            "resourceType" => r.resource_type("TerminologyCapabilities"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_req(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_req_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "kind" => r.prim_req(&mut self.kind, Kind::Code),
+            "_kind" => r.prim_req_ext(&mut self.kind),
+            "software" => r.opt(&mut self.software),
+            "implementation" => r.opt(&mut self.implementation),
+            "lockedDate" => r.prim_opt(&mut self.locked_date, Kind::Boolean),
+            "_lockedDate" => r.prim_opt_ext(&mut self.locked_date),
+            "codeSystem" => r.list(&mut self.code_system),
+            "expansion" => r.opt(&mut self.expansion),
+            "codeSearch" => r.prim_opt(&mut self.code_search, Kind::Code),
+            "_codeSearch" => r.prim_opt_ext(&mut self.code_search),
+            "validateCode" => r.opt(&mut self.validate_code),
+            "translation" => r.opt(&mut self.translation),
+            "closure" => r.opt(&mut self.closure),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -386,6 +387,7 @@ pub struct TerminologyCapabilitiesSoftware {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesSoftware {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -410,19 +412,19 @@ impl TerminologyCapabilitiesSoftware {
 impl Complex for TerminologyCapabilitiesSoftware {
     const NAME: &'static str = "TerminologyCapabilitiesSoftware";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -490,6 +492,7 @@ pub struct TerminologyCapabilitiesImplementation {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesImplementation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -514,19 +517,19 @@ impl TerminologyCapabilitiesImplementation {
 impl Complex for TerminologyCapabilitiesImplementation {
     const NAME: &'static str = "TerminologyCapabilitiesImplementation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "description" => r.prim_req(&mut self.description, Kind::String)?,
-            "_description" => r.prim_req_ext(&mut self.description)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Url)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "description" => r.prim_req(&mut self.description, Kind::String),
+            "_description" => r.prim_req_ext(&mut self.description),
+            "url" => r.prim_opt(&mut self.url, Kind::Url),
+            "_url" => r.prim_opt_ext(&mut self.url),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -596,6 +599,7 @@ pub struct TerminologyCapabilitiesCodeSystem {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesCodeSystem {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -616,20 +620,20 @@ impl Default for TerminologyCapabilitiesCodeSystem {
 impl Complex for TerminologyCapabilitiesCodeSystem {
     const NAME: &'static str = "TerminologyCapabilitiesCodeSystem";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "uri" => r.prim_opt(&mut self.uri, Kind::Canonical)?,
-            "_uri" => r.prim_opt_ext(&mut self.uri)?,
-            "version" => r.list(&mut self.version)?,
-            "subsumption" => r.prim_opt(&mut self.subsumption, Kind::Boolean)?,
-            "_subsumption" => r.prim_opt_ext(&mut self.subsumption)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "uri" => r.prim_opt(&mut self.uri, Kind::Canonical),
+            "_uri" => r.prim_opt_ext(&mut self.uri),
+            "version" => r.list(&mut self.version),
+            "subsumption" => r.prim_opt(&mut self.subsumption, Kind::Boolean),
+            "_subsumption" => r.prim_opt_ext(&mut self.subsumption),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -704,6 +708,7 @@ pub struct TerminologyCapabilitiesCodeSystemVersion {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesCodeSystemVersion {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -727,26 +732,26 @@ impl Default for TerminologyCapabilitiesCodeSystemVersion {
 impl Complex for TerminologyCapabilitiesCodeSystemVersion {
     const NAME: &'static str = "TerminologyCapabilitiesCodeSystemVersion";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_opt(&mut self.code, Kind::String)?,
-            "_code" => r.prim_opt_ext(&mut self.code)?,
-            "isDefault" => r.prim_opt(&mut self.is_default, Kind::Boolean)?,
-            "_isDefault" => r.prim_opt_ext(&mut self.is_default)?,
-            "compositional" => r.prim_opt(&mut self.compositional, Kind::Boolean)?,
-            "_compositional" => r.prim_opt_ext(&mut self.compositional)?,
-            "language" => r.prim_list(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_list_ext(&mut self.language)?,
-            "filter" => r.list(&mut self.filter)?,
-            "property" => r.prim_list(&mut self.property, Kind::Code)?,
-            "_property" => r.prim_list_ext(&mut self.property)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_opt(&mut self.code, Kind::String),
+            "_code" => r.prim_opt_ext(&mut self.code),
+            "isDefault" => r.prim_opt(&mut self.is_default, Kind::Boolean),
+            "_isDefault" => r.prim_opt_ext(&mut self.is_default),
+            "compositional" => r.prim_opt(&mut self.compositional, Kind::Boolean),
+            "_compositional" => r.prim_opt_ext(&mut self.compositional),
+            "language" => r.prim_list(&mut self.language, Kind::Code),
+            "_language" => r.prim_list_ext(&mut self.language),
+            "filter" => r.list(&mut self.filter),
+            "property" => r.prim_list(&mut self.property, Kind::Code),
+            "_property" => r.prim_list_ext(&mut self.property),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -826,6 +831,7 @@ pub struct TerminologyCapabilitiesCodeSystemVersionFilter {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesCodeSystemVersionFilter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -851,19 +857,19 @@ impl TerminologyCapabilitiesCodeSystemVersionFilter {
 impl Complex for TerminologyCapabilitiesCodeSystemVersionFilter {
     const NAME: &'static str = "TerminologyCapabilitiesCodeSystemVersionFilter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "op" => r.prim_list(&mut self.op, Kind::Code)?,
-            "_op" => r.prim_list_ext(&mut self.op)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "op" => r.prim_list(&mut self.op, Kind::Code),
+            "_op" => r.prim_list_ext(&mut self.op),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -940,6 +946,7 @@ pub struct TerminologyCapabilitiesExpansion {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesExpansion {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -962,24 +969,24 @@ impl Default for TerminologyCapabilitiesExpansion {
 impl Complex for TerminologyCapabilitiesExpansion {
     const NAME: &'static str = "TerminologyCapabilitiesExpansion";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "hierarchical" => r.prim_opt(&mut self.hierarchical, Kind::Boolean)?,
-            "_hierarchical" => r.prim_opt_ext(&mut self.hierarchical)?,
-            "paging" => r.prim_opt(&mut self.paging, Kind::Boolean)?,
-            "_paging" => r.prim_opt_ext(&mut self.paging)?,
-            "incomplete" => r.prim_opt(&mut self.incomplete, Kind::Boolean)?,
-            "_incomplete" => r.prim_opt_ext(&mut self.incomplete)?,
-            "parameter" => r.list(&mut self.parameter)?,
-            "textFilter" => r.prim_opt(&mut self.text_filter, Kind::Markdown)?,
-            "_textFilter" => r.prim_opt_ext(&mut self.text_filter)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "hierarchical" => r.prim_opt(&mut self.hierarchical, Kind::Boolean),
+            "_hierarchical" => r.prim_opt_ext(&mut self.hierarchical),
+            "paging" => r.prim_opt(&mut self.paging, Kind::Boolean),
+            "_paging" => r.prim_opt_ext(&mut self.paging),
+            "incomplete" => r.prim_opt(&mut self.incomplete, Kind::Boolean),
+            "_incomplete" => r.prim_opt_ext(&mut self.incomplete),
+            "parameter" => r.list(&mut self.parameter),
+            "textFilter" => r.prim_opt(&mut self.text_filter, Kind::Markdown),
+            "_textFilter" => r.prim_opt_ext(&mut self.text_filter),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1055,6 +1062,7 @@ pub struct TerminologyCapabilitiesExpansionParameter {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesExpansionParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1079,19 +1087,19 @@ impl TerminologyCapabilitiesExpansionParameter {
 impl Complex for TerminologyCapabilitiesExpansionParameter {
     const NAME: &'static str = "TerminologyCapabilitiesExpansionParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::Code)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "documentation" => r.prim_opt(&mut self.documentation, Kind::String)?,
-            "_documentation" => r.prim_opt_ext(&mut self.documentation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::Code),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "documentation" => r.prim_opt(&mut self.documentation, Kind::String),
+            "_documentation" => r.prim_opt_ext(&mut self.documentation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1157,6 +1165,7 @@ pub struct TerminologyCapabilitiesValidateCode {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesValidateCode {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1180,17 +1189,17 @@ impl TerminologyCapabilitiesValidateCode {
 impl Complex for TerminologyCapabilitiesValidateCode {
     const NAME: &'static str = "TerminologyCapabilitiesValidateCode";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "translations" => r.prim_req(&mut self.translations, Kind::Boolean)?,
-            "_translations" => r.prim_req_ext(&mut self.translations)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "translations" => r.prim_req(&mut self.translations, Kind::Boolean),
+            "_translations" => r.prim_req_ext(&mut self.translations),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1252,6 +1261,7 @@ pub struct TerminologyCapabilitiesTranslation {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesTranslation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1275,17 +1285,17 @@ impl TerminologyCapabilitiesTranslation {
 impl Complex for TerminologyCapabilitiesTranslation {
     const NAME: &'static str = "TerminologyCapabilitiesTranslation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "needsMap" => r.prim_req(&mut self.needs_map, Kind::Boolean)?,
-            "_needsMap" => r.prim_req_ext(&mut self.needs_map)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "needsMap" => r.prim_req(&mut self.needs_map, Kind::Boolean),
+            "_needsMap" => r.prim_req_ext(&mut self.needs_map),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1347,6 +1357,7 @@ pub struct TerminologyCapabilitiesClosure {
     pub unknown: Unknown,
 }
 impl Blank for TerminologyCapabilitiesClosure {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1365,17 +1376,17 @@ impl Default for TerminologyCapabilitiesClosure {
 impl Complex for TerminologyCapabilitiesClosure {
     const NAME: &'static str = "TerminologyCapabilitiesClosure";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "translation" => r.prim_opt(&mut self.translation, Kind::Boolean)?,
-            "_translation" => r.prim_opt_ext(&mut self.translation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "translation" => r.prim_opt(&mut self.translation, Kind::Boolean),
+            "_translation" => r.prim_opt_ext(&mut self.translation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -55,6 +55,7 @@ pub struct TestReport {
     pub unknown: Unknown,
 }
 impl Blank for TestReport {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -101,42 +102,42 @@ impl Complex for TestReport {
     const NAME: &'static str = "TestReport";
     const RESOURCE_TYPE: Option<&'static str> = Some("TestReport");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("TestReport")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "testScript" => r.req(&mut self.test_script)?,
-            "result" => r.prim_req(&mut self.result, Kind::Code)?,
-            "_result" => r.prim_req_ext(&mut self.result)?,
-            "score" => r.prim_opt(&mut self.score, Kind::Decimal)?,
-            "_score" => r.prim_opt_ext(&mut self.score)?,
-            "tester" => r.prim_opt(&mut self.tester, Kind::String)?,
-            "_tester" => r.prim_opt_ext(&mut self.tester)?,
-            "issued" => r.prim_opt(&mut self.issued, Kind::DateTime)?,
-            "_issued" => r.prim_opt_ext(&mut self.issued)?,
-            "participant" => r.list(&mut self.participant)?,
-            "setup" => r.opt(&mut self.setup)?,
-            "test" => r.list(&mut self.test)?,
-            "teardown" => r.opt(&mut self.teardown)?,
+        let read = match key {
+            "resourceType" => r.resource_type("TestReport"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.opt(&mut self.identifier),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "testScript" => r.req(&mut self.test_script),
+            "result" => r.prim_req(&mut self.result, Kind::Code),
+            "_result" => r.prim_req_ext(&mut self.result),
+            "score" => r.prim_opt(&mut self.score, Kind::Decimal),
+            "_score" => r.prim_opt_ext(&mut self.score),
+            "tester" => r.prim_opt(&mut self.tester, Kind::String),
+            "_tester" => r.prim_opt_ext(&mut self.tester),
+            "issued" => r.prim_opt(&mut self.issued, Kind::DateTime),
+            "_issued" => r.prim_opt_ext(&mut self.issued),
+            "participant" => r.list(&mut self.participant),
+            "setup" => r.opt(&mut self.setup),
+            "test" => r.list(&mut self.test),
+            "teardown" => r.opt(&mut self.teardown),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -278,6 +279,7 @@ pub struct TestReportParticipant {
     pub unknown: Unknown,
 }
 impl Blank for TestReportParticipant {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -307,21 +309,21 @@ impl TestReportParticipant {
 impl Complex for TestReportParticipant {
     const NAME: &'static str = "TestReportParticipant";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "uri" => r.prim_req(&mut self.uri, Kind::Uri)?,
-            "_uri" => r.prim_req_ext(&mut self.uri)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "uri" => r.prim_req(&mut self.uri, Kind::Uri),
+            "_uri" => r.prim_req_ext(&mut self.uri),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -394,6 +396,7 @@ pub struct TestReportSetup {
     pub unknown: Unknown,
 }
 impl Blank for TestReportSetup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -407,16 +410,16 @@ impl Blank for TestReportSetup {
 impl Complex for TestReportSetup {
     const NAME: &'static str = "TestReportSetup";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "action" => r.list(&mut self.action)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "action" => r.list(&mut self.action),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -480,6 +483,7 @@ pub struct TestReportSetupAction {
     pub unknown: Unknown,
 }
 impl Blank for TestReportSetupAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -499,17 +503,17 @@ impl Default for TestReportSetupAction {
 impl Complex for TestReportSetupAction {
     const NAME: &'static str = "TestReportSetupAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "operation" => r.opt(&mut self.operation)?,
-            "assert" => r.opt(&mut self.assert)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "operation" => r.opt(&mut self.operation),
+            "assert" => r.opt(&mut self.assert),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -573,6 +577,7 @@ pub struct TestReportSetupActionOperation {
     pub unknown: Unknown,
 }
 impl Blank for TestReportSetupActionOperation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -598,21 +603,21 @@ impl TestReportSetupActionOperation {
 impl Complex for TestReportSetupActionOperation {
     const NAME: &'static str = "TestReportSetupActionOperation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "result" => r.prim_req(&mut self.result, Kind::Code)?,
-            "_result" => r.prim_req_ext(&mut self.result)?,
-            "message" => r.prim_opt(&mut self.message, Kind::Markdown)?,
-            "_message" => r.prim_opt_ext(&mut self.message)?,
-            "detail" => r.prim_opt(&mut self.detail, Kind::Uri)?,
-            "_detail" => r.prim_opt_ext(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "result" => r.prim_req(&mut self.result, Kind::Code),
+            "_result" => r.prim_req_ext(&mut self.result),
+            "message" => r.prim_opt(&mut self.message, Kind::Markdown),
+            "_message" => r.prim_opt_ext(&mut self.message),
+            "detail" => r.prim_opt(&mut self.detail, Kind::Uri),
+            "_detail" => r.prim_opt_ext(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -686,6 +691,7 @@ pub struct TestReportSetupActionAssert {
     pub unknown: Unknown,
 }
 impl Blank for TestReportSetupActionAssert {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -711,21 +717,21 @@ impl TestReportSetupActionAssert {
 impl Complex for TestReportSetupActionAssert {
     const NAME: &'static str = "TestReportSetupActionAssert";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "result" => r.prim_req(&mut self.result, Kind::Code)?,
-            "_result" => r.prim_req_ext(&mut self.result)?,
-            "message" => r.prim_opt(&mut self.message, Kind::Markdown)?,
-            "_message" => r.prim_opt_ext(&mut self.message)?,
-            "detail" => r.prim_opt(&mut self.detail, Kind::String)?,
-            "_detail" => r.prim_opt_ext(&mut self.detail)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "result" => r.prim_req(&mut self.result, Kind::Code),
+            "_result" => r.prim_req_ext(&mut self.result),
+            "message" => r.prim_opt(&mut self.message, Kind::Markdown),
+            "_message" => r.prim_opt_ext(&mut self.message),
+            "detail" => r.prim_opt(&mut self.detail, Kind::String),
+            "_detail" => r.prim_opt_ext(&mut self.detail),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -799,6 +805,7 @@ pub struct TestReportTest {
     pub unknown: Unknown,
 }
 impl Blank for TestReportTest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -814,20 +821,20 @@ impl Blank for TestReportTest {
 impl Complex for TestReportTest {
     const NAME: &'static str = "TestReportTest";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "action" => r.list(&mut self.action)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "action" => r.list(&mut self.action),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -900,6 +907,7 @@ pub struct TestReportTestAction {
     pub unknown: Unknown,
 }
 impl Blank for TestReportTestAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -919,17 +927,17 @@ impl Default for TestReportTestAction {
 impl Complex for TestReportTestAction {
     const NAME: &'static str = "TestReportTestAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "operation" => r.opt(&mut self.operation)?,
-            "assert" => r.opt(&mut self.assert)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "operation" => r.opt(&mut self.operation),
+            "assert" => r.opt(&mut self.assert),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -989,6 +997,7 @@ pub struct TestReportTeardown {
     pub unknown: Unknown,
 }
 impl Blank for TestReportTeardown {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1002,16 +1011,16 @@ impl Blank for TestReportTeardown {
 impl Complex for TestReportTeardown {
     const NAME: &'static str = "TestReportTeardown";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "action" => r.list(&mut self.action)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "action" => r.list(&mut self.action),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1073,6 +1082,7 @@ pub struct TestReportTeardownAction {
     pub unknown: Unknown,
 }
 impl Blank for TestReportTeardownAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1096,16 +1106,16 @@ impl TestReportTeardownAction {
 impl Complex for TestReportTeardownAction {
     const NAME: &'static str = "TestReportTeardownAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "operation" => r.req(&mut self.operation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "operation" => r.req(&mut self.operation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

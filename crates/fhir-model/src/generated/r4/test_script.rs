@@ -79,6 +79,7 @@ pub struct TestScript {
     pub unknown: Unknown,
 }
 impl Blank for TestScript {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -137,59 +138,59 @@ impl Complex for TestScript {
     const NAME: &'static str = "TestScript";
     const RESOURCE_TYPE: Option<&'static str> = Some("TestScript");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("TestScript")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "identifier" => r.opt(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "origin" => r.list(&mut self.origin)?,
-            "destination" => r.list(&mut self.destination)?,
-            "metadata" => r.opt(&mut self.metadata)?,
-            "fixture" => r.list(&mut self.fixture)?,
-            "profile" => r.list(&mut self.profile)?,
-            "variable" => r.list(&mut self.variable)?,
-            "setup" => r.opt(&mut self.setup)?,
-            "test" => r.list(&mut self.test)?,
-            "teardown" => r.opt(&mut self.teardown)?,
+        let read = match key {
+            "resourceType" => r.resource_type("TestScript"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "identifier" => r.opt(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "origin" => r.list(&mut self.origin),
+            "destination" => r.list(&mut self.destination),
+            "metadata" => r.opt(&mut self.metadata),
+            "fixture" => r.list(&mut self.fixture),
+            "profile" => r.list(&mut self.profile),
+            "variable" => r.list(&mut self.variable),
+            "setup" => r.opt(&mut self.setup),
+            "test" => r.list(&mut self.test),
+            "teardown" => r.opt(&mut self.teardown),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -383,6 +384,7 @@ pub struct TestScriptOrigin {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptOrigin {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -408,18 +410,18 @@ impl TestScriptOrigin {
 impl Complex for TestScriptOrigin {
     const NAME: &'static str = "TestScriptOrigin";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "index" => r.prim_req(&mut self.index, Kind::Integer)?,
-            "_index" => r.prim_req_ext(&mut self.index)?,
-            "profile" => r.req(&mut self.profile)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "index" => r.prim_req(&mut self.index, Kind::Integer),
+            "_index" => r.prim_req_ext(&mut self.index),
+            "profile" => r.req(&mut self.profile),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -490,6 +492,7 @@ pub struct TestScriptDestination {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptDestination {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -515,18 +518,18 @@ impl TestScriptDestination {
 impl Complex for TestScriptDestination {
     const NAME: &'static str = "TestScriptDestination";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "index" => r.prim_req(&mut self.index, Kind::Integer)?,
-            "_index" => r.prim_req_ext(&mut self.index)?,
-            "profile" => r.req(&mut self.profile)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "index" => r.prim_req(&mut self.index, Kind::Integer),
+            "_index" => r.prim_req_ext(&mut self.index),
+            "profile" => r.req(&mut self.profile),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -597,6 +600,7 @@ pub struct TestScriptMetadata {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptMetadata {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -611,17 +615,17 @@ impl Blank for TestScriptMetadata {
 impl Complex for TestScriptMetadata {
     const NAME: &'static str = "TestScriptMetadata";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "link" => r.list(&mut self.link)?,
-            "capability" => r.list(&mut self.capability)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "link" => r.list(&mut self.link),
+            "capability" => r.list(&mut self.capability),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -689,6 +693,7 @@ pub struct TestScriptMetadataLink {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptMetadataLink {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -713,19 +718,19 @@ impl TestScriptMetadataLink {
 impl Complex for TestScriptMetadataLink {
     const NAME: &'static str = "TestScriptMetadataLink";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_req(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_req_ext(&mut self.url)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_req(&mut self.url, Kind::Uri),
+            "_url" => r.prim_req_ext(&mut self.url),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -803,6 +808,7 @@ pub struct TestScriptMetadataCapability {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptMetadataCapability {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -838,29 +844,29 @@ impl TestScriptMetadataCapability {
 impl Complex for TestScriptMetadataCapability {
     const NAME: &'static str = "TestScriptMetadataCapability";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "required" => r.prim_req(&mut self.required, Kind::Boolean)?,
-            "_required" => r.prim_req_ext(&mut self.required)?,
-            "validated" => r.prim_req(&mut self.validated, Kind::Boolean)?,
-            "_validated" => r.prim_req_ext(&mut self.validated)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "origin" => r.prim_list(&mut self.origin, Kind::Integer)?,
-            "_origin" => r.prim_list_ext(&mut self.origin)?,
-            "destination" => r.prim_opt(&mut self.destination, Kind::Integer)?,
-            "_destination" => r.prim_opt_ext(&mut self.destination)?,
-            "link" => r.prim_list(&mut self.link, Kind::Uri)?,
-            "_link" => r.prim_list_ext(&mut self.link)?,
-            "capabilities" => r.prim_req(&mut self.capabilities, Kind::Canonical)?,
-            "_capabilities" => r.prim_req_ext(&mut self.capabilities)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "required" => r.prim_req(&mut self.required, Kind::Boolean),
+            "_required" => r.prim_req_ext(&mut self.required),
+            "validated" => r.prim_req(&mut self.validated, Kind::Boolean),
+            "_validated" => r.prim_req_ext(&mut self.validated),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "origin" => r.prim_list(&mut self.origin, Kind::Integer),
+            "_origin" => r.prim_list_ext(&mut self.origin),
+            "destination" => r.prim_opt(&mut self.destination, Kind::Integer),
+            "_destination" => r.prim_opt_ext(&mut self.destination),
+            "link" => r.prim_list(&mut self.link, Kind::Uri),
+            "_link" => r.prim_list_ext(&mut self.link),
+            "capabilities" => r.prim_req(&mut self.capabilities, Kind::Canonical),
+            "_capabilities" => r.prim_req_ext(&mut self.capabilities),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -959,6 +965,7 @@ pub struct TestScriptFixture {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptFixture {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -988,20 +995,20 @@ impl TestScriptFixture {
 impl Complex for TestScriptFixture {
     const NAME: &'static str = "TestScriptFixture";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "autocreate" => r.prim_req(&mut self.autocreate, Kind::Boolean)?,
-            "_autocreate" => r.prim_req_ext(&mut self.autocreate)?,
-            "autodelete" => r.prim_req(&mut self.autodelete, Kind::Boolean)?,
-            "_autodelete" => r.prim_req_ext(&mut self.autodelete)?,
-            "resource" => r.opt(&mut self.resource)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "autocreate" => r.prim_req(&mut self.autocreate, Kind::Boolean),
+            "_autocreate" => r.prim_req_ext(&mut self.autocreate),
+            "autodelete" => r.prim_req(&mut self.autodelete, Kind::Boolean),
+            "_autodelete" => r.prim_req_ext(&mut self.autodelete),
+            "resource" => r.opt(&mut self.resource),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1089,6 +1096,7 @@ pub struct TestScriptVariable {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptVariable {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1119,31 +1127,31 @@ impl TestScriptVariable {
 impl Complex for TestScriptVariable {
     const NAME: &'static str = "TestScriptVariable";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
-            "defaultValue" => r.prim_opt(&mut self.default_value, Kind::String)?,
-            "_defaultValue" => r.prim_opt_ext(&mut self.default_value)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "expression" => r.prim_opt(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_opt_ext(&mut self.expression)?,
-            "headerField" => r.prim_opt(&mut self.header_field, Kind::String)?,
-            "_headerField" => r.prim_opt_ext(&mut self.header_field)?,
-            "hint" => r.prim_opt(&mut self.hint, Kind::String)?,
-            "_hint" => r.prim_opt_ext(&mut self.hint)?,
-            "path" => r.prim_opt(&mut self.path, Kind::String)?,
-            "_path" => r.prim_opt_ext(&mut self.path)?,
-            "sourceId" => r.prim_opt(&mut self.source_id, Kind::Id)?,
-            "_sourceId" => r.prim_opt_ext(&mut self.source_id)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
+            "defaultValue" => r.prim_opt(&mut self.default_value, Kind::String),
+            "_defaultValue" => r.prim_opt_ext(&mut self.default_value),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "expression" => r.prim_opt(&mut self.expression, Kind::String),
+            "_expression" => r.prim_opt_ext(&mut self.expression),
+            "headerField" => r.prim_opt(&mut self.header_field, Kind::String),
+            "_headerField" => r.prim_opt_ext(&mut self.header_field),
+            "hint" => r.prim_opt(&mut self.hint, Kind::String),
+            "_hint" => r.prim_opt_ext(&mut self.hint),
+            "path" => r.prim_opt(&mut self.path, Kind::String),
+            "_path" => r.prim_opt_ext(&mut self.path),
+            "sourceId" => r.prim_opt(&mut self.source_id, Kind::Id),
+            "_sourceId" => r.prim_opt_ext(&mut self.source_id),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1236,6 +1244,7 @@ pub struct TestScriptSetup {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptSetup {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1249,16 +1258,16 @@ impl Blank for TestScriptSetup {
 impl Complex for TestScriptSetup {
     const NAME: &'static str = "TestScriptSetup";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "action" => r.list(&mut self.action)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "action" => r.list(&mut self.action),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1322,6 +1331,7 @@ pub struct TestScriptSetupAction {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptSetupAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1341,17 +1351,17 @@ impl Default for TestScriptSetupAction {
 impl Complex for TestScriptSetupAction {
     const NAME: &'static str = "TestScriptSetupAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "operation" => r.opt(&mut self.operation)?,
-            "assert" => r.opt(&mut self.assert)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "operation" => r.opt(&mut self.operation),
+            "assert" => r.opt(&mut self.assert),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1443,6 +1453,7 @@ pub struct TestScriptSetupActionOperation {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptSetupActionOperation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1482,49 +1493,47 @@ impl TestScriptSetupActionOperation {
 impl Complex for TestScriptSetupActionOperation {
     const NAME: &'static str = "TestScriptSetupActionOperation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "type" => r.opt(&mut self.r#type)?,
-            "resource" => r.prim_opt(&mut self.resource, Kind::Code)?,
-            "_resource" => r.prim_opt_ext(&mut self.resource)?,
-            "label" => r.prim_opt(&mut self.label, Kind::String)?,
-            "_label" => r.prim_opt_ext(&mut self.label)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "accept" => r.prim_opt(&mut self.accept, Kind::Code)?,
-            "_accept" => r.prim_opt_ext(&mut self.accept)?,
-            "contentType" => r.prim_opt(&mut self.content_type, Kind::Code)?,
-            "_contentType" => r.prim_opt_ext(&mut self.content_type)?,
-            "destination" => r.prim_opt(&mut self.destination, Kind::Integer)?,
-            "_destination" => r.prim_opt_ext(&mut self.destination)?,
-            "encodeRequestUrl" => {
-                r.prim_req(&mut self.encode_request_url, Kind::Boolean)?
-            }
-            "_encodeRequestUrl" => r.prim_req_ext(&mut self.encode_request_url)?,
-            "method" => r.prim_opt(&mut self.method, Kind::Code)?,
-            "_method" => r.prim_opt_ext(&mut self.method)?,
-            "origin" => r.prim_opt(&mut self.origin, Kind::Integer)?,
-            "_origin" => r.prim_opt_ext(&mut self.origin)?,
-            "params" => r.prim_opt(&mut self.params, Kind::String)?,
-            "_params" => r.prim_opt_ext(&mut self.params)?,
-            "requestHeader" => r.list(&mut self.request_header)?,
-            "requestId" => r.prim_opt(&mut self.request_id, Kind::Id)?,
-            "_requestId" => r.prim_opt_ext(&mut self.request_id)?,
-            "responseId" => r.prim_opt(&mut self.response_id, Kind::Id)?,
-            "_responseId" => r.prim_opt_ext(&mut self.response_id)?,
-            "sourceId" => r.prim_opt(&mut self.source_id, Kind::Id)?,
-            "_sourceId" => r.prim_opt_ext(&mut self.source_id)?,
-            "targetId" => r.prim_opt(&mut self.target_id, Kind::Id)?,
-            "_targetId" => r.prim_opt_ext(&mut self.target_id)?,
-            "url" => r.prim_opt(&mut self.url, Kind::String)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "type" => r.opt(&mut self.r#type),
+            "resource" => r.prim_opt(&mut self.resource, Kind::Code),
+            "_resource" => r.prim_opt_ext(&mut self.resource),
+            "label" => r.prim_opt(&mut self.label, Kind::String),
+            "_label" => r.prim_opt_ext(&mut self.label),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "accept" => r.prim_opt(&mut self.accept, Kind::Code),
+            "_accept" => r.prim_opt_ext(&mut self.accept),
+            "contentType" => r.prim_opt(&mut self.content_type, Kind::Code),
+            "_contentType" => r.prim_opt_ext(&mut self.content_type),
+            "destination" => r.prim_opt(&mut self.destination, Kind::Integer),
+            "_destination" => r.prim_opt_ext(&mut self.destination),
+            "encodeRequestUrl" => r.prim_req(&mut self.encode_request_url, Kind::Boolean),
+            "_encodeRequestUrl" => r.prim_req_ext(&mut self.encode_request_url),
+            "method" => r.prim_opt(&mut self.method, Kind::Code),
+            "_method" => r.prim_opt_ext(&mut self.method),
+            "origin" => r.prim_opt(&mut self.origin, Kind::Integer),
+            "_origin" => r.prim_opt_ext(&mut self.origin),
+            "params" => r.prim_opt(&mut self.params, Kind::String),
+            "_params" => r.prim_opt_ext(&mut self.params),
+            "requestHeader" => r.list(&mut self.request_header),
+            "requestId" => r.prim_opt(&mut self.request_id, Kind::Id),
+            "_requestId" => r.prim_opt_ext(&mut self.request_id),
+            "responseId" => r.prim_opt(&mut self.response_id, Kind::Id),
+            "_responseId" => r.prim_opt_ext(&mut self.response_id),
+            "sourceId" => r.prim_opt(&mut self.source_id, Kind::Id),
+            "_sourceId" => r.prim_opt_ext(&mut self.source_id),
+            "targetId" => r.prim_opt(&mut self.target_id, Kind::Id),
+            "_targetId" => r.prim_opt_ext(&mut self.target_id),
+            "url" => r.prim_opt(&mut self.url, Kind::String),
+            "_url" => r.prim_opt_ext(&mut self.url),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1659,6 +1668,7 @@ pub struct TestScriptSetupActionOperationRequestHeader {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptSetupActionOperationRequestHeader {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1684,19 +1694,19 @@ impl TestScriptSetupActionOperationRequestHeader {
 impl Complex for TestScriptSetupActionOperationRequestHeader {
     const NAME: &'static str = "TestScriptSetupActionOperationRequestHeader";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "field" => r.prim_req(&mut self.field, Kind::String)?,
-            "_field" => r.prim_req_ext(&mut self.field)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "field" => r.prim_req(&mut self.field, Kind::String),
+            "_field" => r.prim_req_ext(&mut self.field),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1807,6 +1817,7 @@ pub struct TestScriptSetupActionAssert {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptSetupActionAssert {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1851,67 +1862,67 @@ impl TestScriptSetupActionAssert {
 impl Complex for TestScriptSetupActionAssert {
     const NAME: &'static str = "TestScriptSetupActionAssert";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "label" => r.prim_opt(&mut self.label, Kind::String)?,
-            "_label" => r.prim_opt_ext(&mut self.label)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "direction" => r.prim_opt(&mut self.direction, Kind::Code)?,
-            "_direction" => r.prim_opt_ext(&mut self.direction)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "label" => r.prim_opt(&mut self.label, Kind::String),
+            "_label" => r.prim_opt_ext(&mut self.label),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "direction" => r.prim_opt(&mut self.direction, Kind::Code),
+            "_direction" => r.prim_opt_ext(&mut self.direction),
             "compareToSourceId" => {
-                r.prim_opt(&mut self.compare_to_source_id, Kind::String)?
+                r.prim_opt(&mut self.compare_to_source_id, Kind::String)
             }
-            "_compareToSourceId" => r.prim_opt_ext(&mut self.compare_to_source_id)?,
+            "_compareToSourceId" => r.prim_opt_ext(&mut self.compare_to_source_id),
             "compareToSourceExpression" => {
-                r.prim_opt(&mut self.compare_to_source_expression, Kind::String)?
+                r.prim_opt(&mut self.compare_to_source_expression, Kind::String)
             }
             "_compareToSourceExpression" => {
-                r.prim_opt_ext(&mut self.compare_to_source_expression)?
+                r.prim_opt_ext(&mut self.compare_to_source_expression)
             }
             "compareToSourcePath" => {
-                r.prim_opt(&mut self.compare_to_source_path, Kind::String)?
+                r.prim_opt(&mut self.compare_to_source_path, Kind::String)
             }
-            "_compareToSourcePath" => r.prim_opt_ext(&mut self.compare_to_source_path)?,
-            "contentType" => r.prim_opt(&mut self.content_type, Kind::Code)?,
-            "_contentType" => r.prim_opt_ext(&mut self.content_type)?,
-            "expression" => r.prim_opt(&mut self.expression, Kind::String)?,
-            "_expression" => r.prim_opt_ext(&mut self.expression)?,
-            "headerField" => r.prim_opt(&mut self.header_field, Kind::String)?,
-            "_headerField" => r.prim_opt_ext(&mut self.header_field)?,
-            "minimumId" => r.prim_opt(&mut self.minimum_id, Kind::String)?,
-            "_minimumId" => r.prim_opt_ext(&mut self.minimum_id)?,
-            "navigationLinks" => r.prim_opt(&mut self.navigation_links, Kind::Boolean)?,
-            "_navigationLinks" => r.prim_opt_ext(&mut self.navigation_links)?,
-            "operator" => r.prim_opt(&mut self.operator, Kind::Code)?,
-            "_operator" => r.prim_opt_ext(&mut self.operator)?,
-            "path" => r.prim_opt(&mut self.path, Kind::String)?,
-            "_path" => r.prim_opt_ext(&mut self.path)?,
-            "requestMethod" => r.prim_opt(&mut self.request_method, Kind::Code)?,
-            "_requestMethod" => r.prim_opt_ext(&mut self.request_method)?,
-            "requestURL" => r.prim_opt(&mut self.request_url, Kind::String)?,
-            "_requestURL" => r.prim_opt_ext(&mut self.request_url)?,
-            "resource" => r.prim_opt(&mut self.resource, Kind::Code)?,
-            "_resource" => r.prim_opt_ext(&mut self.resource)?,
-            "response" => r.prim_opt(&mut self.response, Kind::Code)?,
-            "_response" => r.prim_opt_ext(&mut self.response)?,
-            "responseCode" => r.prim_opt(&mut self.response_code, Kind::String)?,
-            "_responseCode" => r.prim_opt_ext(&mut self.response_code)?,
-            "sourceId" => r.prim_opt(&mut self.source_id, Kind::Id)?,
-            "_sourceId" => r.prim_opt_ext(&mut self.source_id)?,
-            "validateProfileId" => r.prim_opt(&mut self.validate_profile_id, Kind::Id)?,
-            "_validateProfileId" => r.prim_opt_ext(&mut self.validate_profile_id)?,
-            "value" => r.prim_opt(&mut self.value, Kind::String)?,
-            "_value" => r.prim_opt_ext(&mut self.value)?,
-            "warningOnly" => r.prim_req(&mut self.warning_only, Kind::Boolean)?,
-            "_warningOnly" => r.prim_req_ext(&mut self.warning_only)?,
+            "_compareToSourcePath" => r.prim_opt_ext(&mut self.compare_to_source_path),
+            "contentType" => r.prim_opt(&mut self.content_type, Kind::Code),
+            "_contentType" => r.prim_opt_ext(&mut self.content_type),
+            "expression" => r.prim_opt(&mut self.expression, Kind::String),
+            "_expression" => r.prim_opt_ext(&mut self.expression),
+            "headerField" => r.prim_opt(&mut self.header_field, Kind::String),
+            "_headerField" => r.prim_opt_ext(&mut self.header_field),
+            "minimumId" => r.prim_opt(&mut self.minimum_id, Kind::String),
+            "_minimumId" => r.prim_opt_ext(&mut self.minimum_id),
+            "navigationLinks" => r.prim_opt(&mut self.navigation_links, Kind::Boolean),
+            "_navigationLinks" => r.prim_opt_ext(&mut self.navigation_links),
+            "operator" => r.prim_opt(&mut self.operator, Kind::Code),
+            "_operator" => r.prim_opt_ext(&mut self.operator),
+            "path" => r.prim_opt(&mut self.path, Kind::String),
+            "_path" => r.prim_opt_ext(&mut self.path),
+            "requestMethod" => r.prim_opt(&mut self.request_method, Kind::Code),
+            "_requestMethod" => r.prim_opt_ext(&mut self.request_method),
+            "requestURL" => r.prim_opt(&mut self.request_url, Kind::String),
+            "_requestURL" => r.prim_opt_ext(&mut self.request_url),
+            "resource" => r.prim_opt(&mut self.resource, Kind::Code),
+            "_resource" => r.prim_opt_ext(&mut self.resource),
+            "response" => r.prim_opt(&mut self.response, Kind::Code),
+            "_response" => r.prim_opt_ext(&mut self.response),
+            "responseCode" => r.prim_opt(&mut self.response_code, Kind::String),
+            "_responseCode" => r.prim_opt_ext(&mut self.response_code),
+            "sourceId" => r.prim_opt(&mut self.source_id, Kind::Id),
+            "_sourceId" => r.prim_opt_ext(&mut self.source_id),
+            "validateProfileId" => r.prim_opt(&mut self.validate_profile_id, Kind::Id),
+            "_validateProfileId" => r.prim_opt_ext(&mut self.validate_profile_id),
+            "value" => r.prim_opt(&mut self.value, Kind::String),
+            "_value" => r.prim_opt_ext(&mut self.value),
+            "warningOnly" => r.prim_req(&mut self.warning_only, Kind::Boolean),
+            "_warningOnly" => r.prim_req_ext(&mut self.warning_only),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2084,6 +2095,7 @@ pub struct TestScriptTest {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptTest {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2099,20 +2111,20 @@ impl Blank for TestScriptTest {
 impl Complex for TestScriptTest {
     const NAME: &'static str = "TestScriptTest";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "description" => r.prim_opt(&mut self.description, Kind::String)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "action" => r.list(&mut self.action)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "description" => r.prim_opt(&mut self.description, Kind::String),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "action" => r.list(&mut self.action),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2185,6 +2197,7 @@ pub struct TestScriptTestAction {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptTestAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2204,17 +2217,17 @@ impl Default for TestScriptTestAction {
 impl Complex for TestScriptTestAction {
     const NAME: &'static str = "TestScriptTestAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "operation" => r.opt(&mut self.operation)?,
-            "assert" => r.opt(&mut self.assert)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "operation" => r.opt(&mut self.operation),
+            "assert" => r.opt(&mut self.assert),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2274,6 +2287,7 @@ pub struct TestScriptTeardown {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptTeardown {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2287,16 +2301,16 @@ impl Blank for TestScriptTeardown {
 impl Complex for TestScriptTeardown {
     const NAME: &'static str = "TestScriptTeardown";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "action" => r.list(&mut self.action)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "action" => r.list(&mut self.action),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -2358,6 +2372,7 @@ pub struct TestScriptTeardownAction {
     pub unknown: Unknown,
 }
 impl Blank for TestScriptTeardownAction {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -2381,16 +2396,16 @@ impl TestScriptTeardownAction {
 impl Complex for TestScriptTeardownAction {
     const NAME: &'static str = "TestScriptTeardownAction";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "operation" => r.req(&mut self.operation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "operation" => r.req(&mut self.operation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -27,6 +27,7 @@ pub struct Timing {
     pub unknown: Unknown,
 }
 impl Blank for Timing {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -47,19 +48,19 @@ impl Default for Timing {
 impl Complex for Timing {
     const NAME: &'static str = "Timing";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "event" => r.prim_list(&mut self.event, Kind::DateTime)?,
-            "_event" => r.prim_list_ext(&mut self.event)?,
-            "repeat" => r.opt(&mut self.repeat)?,
-            "code" => r.opt(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "event" => r.prim_list(&mut self.event, Kind::DateTime),
+            "_event" => r.prim_list_ext(&mut self.event),
+            "repeat" => r.opt(&mut self.repeat),
+            "code" => r.opt(&mut self.code),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -149,6 +150,7 @@ pub struct TimingRepeat {
     pub unknown: Unknown,
 }
 impl Blank for TimingRepeat {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -180,45 +182,45 @@ impl Default for TimingRepeat {
 impl Complex for TimingRepeat {
     const NAME: &'static str = "TimingRepeat";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "count" => r.prim_opt(&mut self.count, Kind::PositiveInt)?,
-            "_count" => r.prim_opt_ext(&mut self.count)?,
-            "countMax" => r.prim_opt(&mut self.count_max, Kind::PositiveInt)?,
-            "_countMax" => r.prim_opt_ext(&mut self.count_max)?,
-            "duration" => r.prim_opt(&mut self.duration, Kind::Decimal)?,
-            "_duration" => r.prim_opt_ext(&mut self.duration)?,
-            "durationMax" => r.prim_opt(&mut self.duration_max, Kind::Decimal)?,
-            "_durationMax" => r.prim_opt_ext(&mut self.duration_max)?,
-            "durationUnit" => r.prim_opt(&mut self.duration_unit, Kind::Code)?,
-            "_durationUnit" => r.prim_opt_ext(&mut self.duration_unit)?,
-            "frequency" => r.prim_opt(&mut self.frequency, Kind::PositiveInt)?,
-            "_frequency" => r.prim_opt_ext(&mut self.frequency)?,
-            "frequencyMax" => r.prim_opt(&mut self.frequency_max, Kind::PositiveInt)?,
-            "_frequencyMax" => r.prim_opt_ext(&mut self.frequency_max)?,
-            "period" => r.prim_opt(&mut self.period, Kind::Decimal)?,
-            "_period" => r.prim_opt_ext(&mut self.period)?,
-            "periodMax" => r.prim_opt(&mut self.period_max, Kind::Decimal)?,
-            "_periodMax" => r.prim_opt_ext(&mut self.period_max)?,
-            "periodUnit" => r.prim_opt(&mut self.period_unit, Kind::Code)?,
-            "_periodUnit" => r.prim_opt_ext(&mut self.period_unit)?,
-            "dayOfWeek" => r.prim_list(&mut self.day_of_week, Kind::Code)?,
-            "_dayOfWeek" => r.prim_list_ext(&mut self.day_of_week)?,
-            "timeOfDay" => r.prim_list(&mut self.time_of_day, Kind::Time)?,
-            "_timeOfDay" => r.prim_list_ext(&mut self.time_of_day)?,
-            "when" => r.prim_list(&mut self.when, Kind::Code)?,
-            "_when" => r.prim_list_ext(&mut self.when)?,
-            "offset" => r.prim_opt(&mut self.offset, Kind::UnsignedInt)?,
-            "_offset" => r.prim_opt_ext(&mut self.offset)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "count" => r.prim_opt(&mut self.count, Kind::PositiveInt),
+            "_count" => r.prim_opt_ext(&mut self.count),
+            "countMax" => r.prim_opt(&mut self.count_max, Kind::PositiveInt),
+            "_countMax" => r.prim_opt_ext(&mut self.count_max),
+            "duration" => r.prim_opt(&mut self.duration, Kind::Decimal),
+            "_duration" => r.prim_opt_ext(&mut self.duration),
+            "durationMax" => r.prim_opt(&mut self.duration_max, Kind::Decimal),
+            "_durationMax" => r.prim_opt_ext(&mut self.duration_max),
+            "durationUnit" => r.prim_opt(&mut self.duration_unit, Kind::Code),
+            "_durationUnit" => r.prim_opt_ext(&mut self.duration_unit),
+            "frequency" => r.prim_opt(&mut self.frequency, Kind::PositiveInt),
+            "_frequency" => r.prim_opt_ext(&mut self.frequency),
+            "frequencyMax" => r.prim_opt(&mut self.frequency_max, Kind::PositiveInt),
+            "_frequencyMax" => r.prim_opt_ext(&mut self.frequency_max),
+            "period" => r.prim_opt(&mut self.period, Kind::Decimal),
+            "_period" => r.prim_opt_ext(&mut self.period),
+            "periodMax" => r.prim_opt(&mut self.period_max, Kind::Decimal),
+            "_periodMax" => r.prim_opt_ext(&mut self.period_max),
+            "periodUnit" => r.prim_opt(&mut self.period_unit, Kind::Code),
+            "_periodUnit" => r.prim_opt_ext(&mut self.period_unit),
+            "dayOfWeek" => r.prim_list(&mut self.day_of_week, Kind::Code),
+            "_dayOfWeek" => r.prim_list_ext(&mut self.day_of_week),
+            "timeOfDay" => r.prim_list(&mut self.time_of_day, Kind::Time),
+            "_timeOfDay" => r.prim_list_ext(&mut self.time_of_day),
+            "when" => r.prim_list(&mut self.when, Kind::Code),
+            "_when" => r.prim_list_ext(&mut self.when),
+            "offset" => r.prim_opt(&mut self.offset, Kind::UnsignedInt),
+            "_offset" => r.prim_opt_ext(&mut self.offset),
             _ => {
                 if TimingRepeatBounds::read_choice(&mut self.bounds, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -334,13 +336,13 @@ impl TimingRepeatBounds {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "boundsDuration" => r.choice(slot, Self::Duration)?,
-            "boundsRange" => r.choice(slot, Self::Range)?,
-            "boundsPeriod" => r.choice(slot, Self::Period)?,
+        let read = match key {
+            "boundsDuration" => r.choice(slot, Self::Duration),
+            "boundsRange" => r.choice(slot, Self::Range),
+            "boundsPeriod" => r.choice(slot, Self::Period),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for TimingRepeatBounds {

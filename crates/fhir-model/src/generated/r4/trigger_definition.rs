@@ -29,6 +29,7 @@ pub struct TriggerDefinition {
     pub unknown: Unknown,
 }
 impl Blank for TriggerDefinition {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -55,23 +56,23 @@ impl TriggerDefinition {
 impl Complex for TriggerDefinition {
     const NAME: &'static str = "TriggerDefinition";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "type" => r.prim_req(&mut self.r#type, Kind::Code)?,
-            "_type" => r.prim_req_ext(&mut self.r#type)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "data" => r.list(&mut self.data)?,
-            "condition" => r.opt(&mut self.condition)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "type" => r.prim_req(&mut self.r#type, Kind::Code),
+            "_type" => r.prim_req_ext(&mut self.r#type),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "data" => r.list(&mut self.data),
+            "condition" => r.opt(&mut self.condition),
             _ => {
                 if TriggerDefinitionTiming::read_choice(&mut self.timing, key, r)? {
                     return Ok(true);
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -150,9 +151,9 @@ impl TriggerDefinitionTiming {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "timingTiming" => r.choice(slot, Self::Timing)?,
-            "timingReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "timingTiming" => r.choice(slot, Self::Timing),
+            "timingReference" => r.choice(slot, Self::Reference),
             "timingDate" => {
                 r.choice_prim(
                     slot,
@@ -162,7 +163,7 @@ impl TriggerDefinitionTiming {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "_timingDate" => {
                 r.choice_prim_ext(
@@ -172,7 +173,7 @@ impl TriggerDefinitionTiming {
                         _ => None,
                     },
                     Self::Date,
-                )?
+                )
             }
             "timingDateTime" => {
                 r.choice_prim(
@@ -183,7 +184,7 @@ impl TriggerDefinitionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_timingDateTime" => {
                 r.choice_prim_ext(
@@ -193,11 +194,11 @@ impl TriggerDefinitionTiming {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for TriggerDefinitionTiming {

@@ -23,6 +23,7 @@ pub struct UsageContext {
     pub unknown: Unknown,
 }
 impl Blank for UsageContext {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -47,10 +48,10 @@ impl UsageContext {
 impl Complex for UsageContext {
     const NAME: &'static str = "UsageContext";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "code" => r.req(&mut self.code)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "code" => r.req(&mut self.code),
             _ => {
                 if crate::codec::required_choice(
                     &mut self.value,
@@ -60,8 +61,8 @@ impl Complex for UsageContext {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -130,14 +131,14 @@ impl UsageContextValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
-            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
-            "valueQuantity" => r.choice(slot, Self::Quantity)?,
-            "valueRange" => r.choice(slot, Self::Range)?,
-            "valueReference" => r.choice(slot, Self::Reference)?,
+        let read = match key {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept),
+            "valueQuantity" => r.choice(slot, Self::Quantity),
+            "valueRange" => r.choice(slot, Self::Range),
+            "valueReference" => r.choice(slot, Self::Reference),
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for UsageContextValue {

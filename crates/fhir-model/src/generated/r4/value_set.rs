@@ -67,6 +67,7 @@ pub struct ValueSet {
     pub unknown: Unknown,
 }
 impl Blank for ValueSet {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -113,54 +114,54 @@ impl Complex for ValueSet {
     const NAME: &'static str = "ValueSet";
     const RESOURCE_TYPE: Option<&'static str> = Some("ValueSet");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("ValueSet")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "url" => r.prim_opt(&mut self.url, Kind::Uri)?,
-            "_url" => r.prim_opt_ext(&mut self.url)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "name" => r.prim_opt(&mut self.name, Kind::String)?,
-            "_name" => r.prim_opt_ext(&mut self.name)?,
-            "title" => r.prim_opt(&mut self.title, Kind::String)?,
-            "_title" => r.prim_opt_ext(&mut self.title)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean)?,
-            "_experimental" => r.prim_opt_ext(&mut self.experimental)?,
-            "date" => r.prim_opt(&mut self.date, Kind::DateTime)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
-            "publisher" => r.prim_opt(&mut self.publisher, Kind::String)?,
-            "_publisher" => r.prim_opt_ext(&mut self.publisher)?,
-            "contact" => r.list(&mut self.contact)?,
-            "description" => r.prim_opt(&mut self.description, Kind::Markdown)?,
-            "_description" => r.prim_opt_ext(&mut self.description)?,
-            "useContext" => r.list(&mut self.use_context)?,
-            "jurisdiction" => r.list(&mut self.jurisdiction)?,
-            "immutable" => r.prim_opt(&mut self.immutable, Kind::Boolean)?,
-            "_immutable" => r.prim_opt_ext(&mut self.immutable)?,
-            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown)?,
-            "_purpose" => r.prim_opt_ext(&mut self.purpose)?,
-            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown)?,
-            "_copyright" => r.prim_opt_ext(&mut self.copyright)?,
-            "compose" => r.opt(&mut self.compose)?,
-            "expansion" => r.opt(&mut self.expansion)?,
+        let read = match key {
+            "resourceType" => r.resource_type("ValueSet"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "url" => r.prim_opt(&mut self.url, Kind::Uri),
+            "_url" => r.prim_opt_ext(&mut self.url),
+            "identifier" => r.list(&mut self.identifier),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "name" => r.prim_opt(&mut self.name, Kind::String),
+            "_name" => r.prim_opt_ext(&mut self.name),
+            "title" => r.prim_opt(&mut self.title, Kind::String),
+            "_title" => r.prim_opt_ext(&mut self.title),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "experimental" => r.prim_opt(&mut self.experimental, Kind::Boolean),
+            "_experimental" => r.prim_opt_ext(&mut self.experimental),
+            "date" => r.prim_opt(&mut self.date, Kind::DateTime),
+            "_date" => r.prim_opt_ext(&mut self.date),
+            "publisher" => r.prim_opt(&mut self.publisher, Kind::String),
+            "_publisher" => r.prim_opt_ext(&mut self.publisher),
+            "contact" => r.list(&mut self.contact),
+            "description" => r.prim_opt(&mut self.description, Kind::Markdown),
+            "_description" => r.prim_opt_ext(&mut self.description),
+            "useContext" => r.list(&mut self.use_context),
+            "jurisdiction" => r.list(&mut self.jurisdiction),
+            "immutable" => r.prim_opt(&mut self.immutable, Kind::Boolean),
+            "_immutable" => r.prim_opt_ext(&mut self.immutable),
+            "purpose" => r.prim_opt(&mut self.purpose, Kind::Markdown),
+            "_purpose" => r.prim_opt_ext(&mut self.purpose),
+            "copyright" => r.prim_opt(&mut self.copyright, Kind::Markdown),
+            "_copyright" => r.prim_opt_ext(&mut self.copyright),
+            "compose" => r.opt(&mut self.compose),
+            "expansion" => r.opt(&mut self.expansion),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -326,6 +327,7 @@ pub struct ValueSetCompose {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetCompose {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -342,21 +344,21 @@ impl Blank for ValueSetCompose {
 impl Complex for ValueSetCompose {
     const NAME: &'static str = "ValueSetCompose";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "lockedDate" => r.prim_opt(&mut self.locked_date, Kind::Date)?,
-            "_lockedDate" => r.prim_opt_ext(&mut self.locked_date)?,
-            "inactive" => r.prim_opt(&mut self.inactive, Kind::Boolean)?,
-            "_inactive" => r.prim_opt_ext(&mut self.inactive)?,
-            "include" => r.list(&mut self.include)?,
-            "exclude" => r.list(&mut self.exclude)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "lockedDate" => r.prim_opt(&mut self.locked_date, Kind::Date),
+            "_lockedDate" => r.prim_opt_ext(&mut self.locked_date),
+            "inactive" => r.prim_opt(&mut self.inactive, Kind::Boolean),
+            "_inactive" => r.prim_opt_ext(&mut self.inactive),
+            "include" => r.list(&mut self.include),
+            "exclude" => r.list(&mut self.exclude),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -439,6 +441,7 @@ pub struct ValueSetComposeInclude {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetComposeInclude {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -461,23 +464,23 @@ impl Default for ValueSetComposeInclude {
 impl Complex for ValueSetComposeInclude {
     const NAME: &'static str = "ValueSetComposeInclude";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "system" => r.prim_opt(&mut self.system, Kind::Uri)?,
-            "_system" => r.prim_opt_ext(&mut self.system)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "concept" => r.list(&mut self.concept)?,
-            "filter" => r.list(&mut self.filter)?,
-            "valueSet" => r.prim_list(&mut self.value_set, Kind::Canonical)?,
-            "_valueSet" => r.prim_list_ext(&mut self.value_set)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "system" => r.prim_opt(&mut self.system, Kind::Uri),
+            "_system" => r.prim_opt_ext(&mut self.system),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "concept" => r.list(&mut self.concept),
+            "filter" => r.list(&mut self.filter),
+            "valueSet" => r.prim_list(&mut self.value_set, Kind::Canonical),
+            "_valueSet" => r.prim_list_ext(&mut self.value_set),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -555,6 +558,7 @@ pub struct ValueSetComposeIncludeConcept {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetComposeIncludeConcept {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -580,20 +584,20 @@ impl ValueSetComposeIncludeConcept {
 impl Complex for ValueSetComposeIncludeConcept {
     const NAME: &'static str = "ValueSetComposeIncludeConcept";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "code" => r.prim_req(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_req_ext(&mut self.code)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "designation" => r.list(&mut self.designation)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "code" => r.prim_req(&mut self.code, Kind::Code),
+            "_code" => r.prim_req_ext(&mut self.code),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "designation" => r.list(&mut self.designation),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -668,6 +672,7 @@ pub struct ValueSetComposeIncludeConceptDesignation {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetComposeIncludeConceptDesignation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -693,20 +698,20 @@ impl ValueSetComposeIncludeConceptDesignation {
 impl Complex for ValueSetComposeIncludeConceptDesignation {
     const NAME: &'static str = "ValueSetComposeIncludeConceptDesignation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "use" => r.opt(&mut self.r#use)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "use" => r.opt(&mut self.r#use),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -780,6 +785,7 @@ pub struct ValueSetComposeIncludeFilter {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetComposeIncludeFilter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -811,21 +817,21 @@ impl ValueSetComposeIncludeFilter {
 impl Complex for ValueSetComposeIncludeFilter {
     const NAME: &'static str = "ValueSetComposeIncludeFilter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "property" => r.prim_req(&mut self.property, Kind::Code)?,
-            "_property" => r.prim_req_ext(&mut self.property)?,
-            "op" => r.prim_req(&mut self.op, Kind::Code)?,
-            "_op" => r.prim_req_ext(&mut self.op)?,
-            "value" => r.prim_req(&mut self.value, Kind::String)?,
-            "_value" => r.prim_req_ext(&mut self.value)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "property" => r.prim_req(&mut self.property, Kind::Code),
+            "_property" => r.prim_req_ext(&mut self.property),
+            "op" => r.prim_req(&mut self.op, Kind::Code),
+            "_op" => r.prim_req_ext(&mut self.op),
+            "value" => r.prim_req(&mut self.value, Kind::String),
+            "_value" => r.prim_req_ext(&mut self.value),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -911,6 +917,7 @@ pub struct ValueSetExpansion {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetExpansion {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -939,25 +946,25 @@ impl ValueSetExpansion {
 impl Complex for ValueSetExpansion {
     const NAME: &'static str = "ValueSetExpansion";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.prim_opt(&mut self.identifier, Kind::Uri)?,
-            "_identifier" => r.prim_opt_ext(&mut self.identifier)?,
-            "timestamp" => r.prim_req(&mut self.timestamp, Kind::DateTime)?,
-            "_timestamp" => r.prim_req_ext(&mut self.timestamp)?,
-            "total" => r.prim_opt(&mut self.total, Kind::Integer)?,
-            "_total" => r.prim_opt_ext(&mut self.total)?,
-            "offset" => r.prim_opt(&mut self.offset, Kind::Integer)?,
-            "_offset" => r.prim_opt_ext(&mut self.offset)?,
-            "parameter" => r.list(&mut self.parameter)?,
-            "contains" => r.list(&mut self.contains)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.prim_opt(&mut self.identifier, Kind::Uri),
+            "_identifier" => r.prim_opt_ext(&mut self.identifier),
+            "timestamp" => r.prim_req(&mut self.timestamp, Kind::DateTime),
+            "_timestamp" => r.prim_req_ext(&mut self.timestamp),
+            "total" => r.prim_opt(&mut self.total, Kind::Integer),
+            "_total" => r.prim_opt_ext(&mut self.total),
+            "offset" => r.prim_opt(&mut self.offset, Kind::Integer),
+            "_offset" => r.prim_opt_ext(&mut self.offset),
+            "parameter" => r.list(&mut self.parameter),
+            "contains" => r.list(&mut self.contains),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1043,6 +1050,7 @@ pub struct ValueSetExpansionParameter {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetExpansionParameter {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1067,12 +1075,12 @@ impl ValueSetExpansionParameter {
 impl Complex for ValueSetExpansionParameter {
     const NAME: &'static str = "ValueSetExpansionParameter";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "name" => r.prim_req(&mut self.name, Kind::String)?,
-            "_name" => r.prim_req_ext(&mut self.name)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "name" => r.prim_req(&mut self.name, Kind::String),
+            "_name" => r.prim_req_ext(&mut self.name),
             _ => {
                 if ValueSetExpansionParameterValue::read_choice(
                     &mut self.value,
@@ -1083,8 +1091,8 @@ impl Complex for ValueSetExpansionParameter {
                 }
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -1161,7 +1169,7 @@ impl ValueSetExpansionParameterValue {
         key: &str,
         r: &mut Reader<'_>,
     ) -> Result<bool, Error> {
-        match key {
+        let read = match key {
             "valueString" => {
                 r.choice_prim(
                     slot,
@@ -1171,7 +1179,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "_valueString" => {
                 r.choice_prim_ext(
@@ -1181,7 +1189,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::String,
-                )?
+                )
             }
             "valueBoolean" => {
                 r.choice_prim(
@@ -1192,7 +1200,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "_valueBoolean" => {
                 r.choice_prim_ext(
@@ -1202,7 +1210,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Boolean,
-                )?
+                )
             }
             "valueInteger" => {
                 r.choice_prim(
@@ -1213,7 +1221,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "_valueInteger" => {
                 r.choice_prim_ext(
@@ -1223,7 +1231,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Integer,
-                )?
+                )
             }
             "valueDecimal" => {
                 r.choice_prim(
@@ -1234,7 +1242,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "_valueDecimal" => {
                 r.choice_prim_ext(
@@ -1244,7 +1252,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Decimal,
-                )?
+                )
             }
             "valueUri" => {
                 r.choice_prim(
@@ -1255,7 +1263,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "_valueUri" => {
                 r.choice_prim_ext(
@@ -1265,7 +1273,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Uri,
-                )?
+                )
             }
             "valueCode" => {
                 r.choice_prim(
@@ -1276,7 +1284,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "_valueCode" => {
                 r.choice_prim_ext(
@@ -1286,7 +1294,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::Code,
-                )?
+                )
             }
             "valueDateTime" => {
                 r.choice_prim(
@@ -1297,7 +1305,7 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             "_valueDateTime" => {
                 r.choice_prim_ext(
@@ -1307,11 +1315,11 @@ impl ValueSetExpansionParameterValue {
                         _ => None,
                     },
                     Self::DateTime,
-                )?
+                )
             }
             _ => return Ok(false),
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
 }
 impl Blank for ValueSetExpansionParameterValue {
@@ -1372,6 +1380,7 @@ pub struct ValueSetExpansionContains {
     pub unknown: Unknown,
 }
 impl Blank for ValueSetExpansionContains {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -1397,29 +1406,29 @@ impl Default for ValueSetExpansionContains {
 impl Complex for ValueSetExpansionContains {
     const NAME: &'static str = "ValueSetExpansionContains";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "system" => r.prim_opt(&mut self.system, Kind::Uri)?,
-            "_system" => r.prim_opt_ext(&mut self.system)?,
-            "abstract" => r.prim_opt(&mut self.r#abstract, Kind::Boolean)?,
-            "_abstract" => r.prim_opt_ext(&mut self.r#abstract)?,
-            "inactive" => r.prim_opt(&mut self.inactive, Kind::Boolean)?,
-            "_inactive" => r.prim_opt_ext(&mut self.inactive)?,
-            "version" => r.prim_opt(&mut self.version, Kind::String)?,
-            "_version" => r.prim_opt_ext(&mut self.version)?,
-            "code" => r.prim_opt(&mut self.code, Kind::Code)?,
-            "_code" => r.prim_opt_ext(&mut self.code)?,
-            "display" => r.prim_opt(&mut self.display, Kind::String)?,
-            "_display" => r.prim_opt_ext(&mut self.display)?,
-            "designation" => r.list(&mut self.designation)?,
-            "contains" => r.list(&mut self.contains)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "system" => r.prim_opt(&mut self.system, Kind::Uri),
+            "_system" => r.prim_opt_ext(&mut self.system),
+            "abstract" => r.prim_opt(&mut self.r#abstract, Kind::Boolean),
+            "_abstract" => r.prim_opt_ext(&mut self.r#abstract),
+            "inactive" => r.prim_opt(&mut self.inactive, Kind::Boolean),
+            "_inactive" => r.prim_opt_ext(&mut self.inactive),
+            "version" => r.prim_opt(&mut self.version, Kind::String),
+            "_version" => r.prim_opt_ext(&mut self.version),
+            "code" => r.prim_opt(&mut self.code, Kind::Code),
+            "_code" => r.prim_opt_ext(&mut self.code),
+            "display" => r.prim_opt(&mut self.display, Kind::String),
+            "_display" => r.prim_opt_ext(&mut self.display),
+            "designation" => r.list(&mut self.designation),
+            "contains" => r.list(&mut self.contains),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

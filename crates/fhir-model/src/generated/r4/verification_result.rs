@@ -59,6 +59,7 @@ pub struct VerificationResult {
     pub unknown: Unknown,
 }
 impl Blank for VerificationResult {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -101,43 +102,43 @@ impl Complex for VerificationResult {
     const NAME: &'static str = "VerificationResult";
     const RESOURCE_TYPE: Option<&'static str> = Some("VerificationResult");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("VerificationResult")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "target" => r.list(&mut self.target)?,
-            "targetLocation" => r.prim_list(&mut self.target_location, Kind::String)?,
-            "_targetLocation" => r.prim_list_ext(&mut self.target_location)?,
-            "need" => r.opt(&mut self.need)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "statusDate" => r.prim_opt(&mut self.status_date, Kind::DateTime)?,
-            "_statusDate" => r.prim_opt_ext(&mut self.status_date)?,
-            "validationType" => r.opt(&mut self.validation_type)?,
-            "validationProcess" => r.list(&mut self.validation_process)?,
-            "frequency" => r.opt(&mut self.frequency)?,
-            "lastPerformed" => r.prim_opt(&mut self.last_performed, Kind::DateTime)?,
-            "_lastPerformed" => r.prim_opt_ext(&mut self.last_performed)?,
-            "nextScheduled" => r.prim_opt(&mut self.next_scheduled, Kind::Date)?,
-            "_nextScheduled" => r.prim_opt_ext(&mut self.next_scheduled)?,
-            "failureAction" => r.opt(&mut self.failure_action)?,
-            "primarySource" => r.list(&mut self.primary_source)?,
-            "attestation" => r.opt(&mut self.attestation)?,
-            "validator" => r.list(&mut self.validator)?,
+        let read = match key {
+            "resourceType" => r.resource_type("VerificationResult"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "target" => r.list(&mut self.target),
+            "targetLocation" => r.prim_list(&mut self.target_location, Kind::String),
+            "_targetLocation" => r.prim_list_ext(&mut self.target_location),
+            "need" => r.opt(&mut self.need),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "statusDate" => r.prim_opt(&mut self.status_date, Kind::DateTime),
+            "_statusDate" => r.prim_opt_ext(&mut self.status_date),
+            "validationType" => r.opt(&mut self.validation_type),
+            "validationProcess" => r.list(&mut self.validation_process),
+            "frequency" => r.opt(&mut self.frequency),
+            "lastPerformed" => r.prim_opt(&mut self.last_performed, Kind::DateTime),
+            "_lastPerformed" => r.prim_opt_ext(&mut self.last_performed),
+            "nextScheduled" => r.prim_opt(&mut self.next_scheduled, Kind::Date),
+            "_nextScheduled" => r.prim_opt_ext(&mut self.next_scheduled),
+            "failureAction" => r.opt(&mut self.failure_action),
+            "primarySource" => r.list(&mut self.primary_source),
+            "attestation" => r.opt(&mut self.attestation),
+            "validator" => r.list(&mut self.validator),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -291,6 +292,7 @@ pub struct VerificationResultPrimarySource {
     pub unknown: Unknown,
 }
 impl Blank for VerificationResultPrimarySource {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -315,23 +317,23 @@ impl Default for VerificationResultPrimarySource {
 impl Complex for VerificationResultPrimarySource {
     const NAME: &'static str = "VerificationResultPrimarySource";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "who" => r.opt(&mut self.who)?,
-            "type" => r.list(&mut self.r#type)?,
-            "communicationMethod" => r.list(&mut self.communication_method)?,
-            "validationStatus" => r.opt(&mut self.validation_status)?,
-            "validationDate" => r.prim_opt(&mut self.validation_date, Kind::DateTime)?,
-            "_validationDate" => r.prim_opt_ext(&mut self.validation_date)?,
-            "canPushUpdates" => r.opt(&mut self.can_push_updates)?,
-            "pushTypeAvailable" => r.list(&mut self.push_type_available)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "who" => r.opt(&mut self.who),
+            "type" => r.list(&mut self.r#type),
+            "communicationMethod" => r.list(&mut self.communication_method),
+            "validationStatus" => r.opt(&mut self.validation_status),
+            "validationDate" => r.prim_opt(&mut self.validation_date, Kind::DateTime),
+            "_validationDate" => r.prim_opt_ext(&mut self.validation_date),
+            "canPushUpdates" => r.opt(&mut self.can_push_updates),
+            "pushTypeAvailable" => r.list(&mut self.push_type_available),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -428,6 +430,7 @@ pub struct VerificationResultAttestation {
     pub unknown: Unknown,
 }
 impl Blank for VerificationResultAttestation {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -453,34 +456,34 @@ impl Default for VerificationResultAttestation {
 impl Complex for VerificationResultAttestation {
     const NAME: &'static str = "VerificationResultAttestation";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "who" => r.opt(&mut self.who)?,
-            "onBehalfOf" => r.opt(&mut self.on_behalf_of)?,
-            "communicationMethod" => r.opt(&mut self.communication_method)?,
-            "date" => r.prim_opt(&mut self.date, Kind::Date)?,
-            "_date" => r.prim_opt_ext(&mut self.date)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "who" => r.opt(&mut self.who),
+            "onBehalfOf" => r.opt(&mut self.on_behalf_of),
+            "communicationMethod" => r.opt(&mut self.communication_method),
+            "date" => r.prim_opt(&mut self.date, Kind::Date),
+            "_date" => r.prim_opt_ext(&mut self.date),
             "sourceIdentityCertificate" => {
-                r.prim_opt(&mut self.source_identity_certificate, Kind::String)?
+                r.prim_opt(&mut self.source_identity_certificate, Kind::String)
             }
             "_sourceIdentityCertificate" => {
-                r.prim_opt_ext(&mut self.source_identity_certificate)?
+                r.prim_opt_ext(&mut self.source_identity_certificate)
             }
             "proxyIdentityCertificate" => {
-                r.prim_opt(&mut self.proxy_identity_certificate, Kind::String)?
+                r.prim_opt(&mut self.proxy_identity_certificate, Kind::String)
             }
             "_proxyIdentityCertificate" => {
-                r.prim_opt_ext(&mut self.proxy_identity_certificate)?
+                r.prim_opt_ext(&mut self.proxy_identity_certificate)
             }
-            "proxySignature" => r.opt(&mut self.proxy_signature)?,
-            "sourceSignature" => r.opt(&mut self.source_signature)?,
+            "proxySignature" => r.opt(&mut self.proxy_signature),
+            "sourceSignature" => r.opt(&mut self.source_signature),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -580,6 +583,7 @@ pub struct VerificationResultValidator {
     pub unknown: Unknown,
 }
 impl Blank for VerificationResultValidator {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -605,21 +609,21 @@ impl VerificationResultValidator {
 impl Complex for VerificationResultValidator {
     const NAME: &'static str = "VerificationResultValidator";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "organization" => r.req(&mut self.organization)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "organization" => r.req(&mut self.organization),
             "identityCertificate" => {
-                r.prim_opt(&mut self.identity_certificate, Kind::String)?
+                r.prim_opt(&mut self.identity_certificate, Kind::String)
             }
-            "_identityCertificate" => r.prim_opt_ext(&mut self.identity_certificate)?,
-            "attestationSignature" => r.opt(&mut self.attestation_signature)?,
+            "_identityCertificate" => r.prim_opt_ext(&mut self.identity_certificate),
+            "attestationSignature" => r.opt(&mut self.attestation_signature),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);

@@ -47,6 +47,7 @@ pub struct VisionPrescription {
     pub unknown: Unknown,
 }
 impl Blank for VisionPrescription {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -94,35 +95,35 @@ impl Complex for VisionPrescription {
     const NAME: &'static str = "VisionPrescription";
     const RESOURCE_TYPE: Option<&'static str> = Some("VisionPrescription");
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "resourceType" => r.resource_type("VisionPrescription")?,
-            "id" => r.prim_opt(&mut self.id, Kind::Id)?,
-            "_id" => r.prim_opt_ext(&mut self.id)?,
-            "meta" => r.opt(&mut self.meta)?,
-            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri)?,
-            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules)?,
-            "language" => r.prim_opt(&mut self.language, Kind::Code)?,
-            "_language" => r.prim_opt_ext(&mut self.language)?,
-            "text" => r.opt(&mut self.text)?,
-            "contained" => r.list_resource(&mut self.contained)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "identifier" => r.list(&mut self.identifier)?,
-            "status" => r.prim_req(&mut self.status, Kind::Code)?,
-            "_status" => r.prim_req_ext(&mut self.status)?,
-            "created" => r.prim_req(&mut self.created, Kind::DateTime)?,
-            "_created" => r.prim_req_ext(&mut self.created)?,
-            "patient" => r.req(&mut self.patient)?,
-            "encounter" => r.opt(&mut self.encounter)?,
-            "dateWritten" => r.prim_req(&mut self.date_written, Kind::DateTime)?,
-            "_dateWritten" => r.prim_req_ext(&mut self.date_written)?,
-            "prescriber" => r.req(&mut self.prescriber)?,
-            "lensSpecification" => r.list(&mut self.lens_specification)?,
+        let read = match key {
+            "resourceType" => r.resource_type("VisionPrescription"),
+            "id" => r.prim_opt(&mut self.id, Kind::Id),
+            "_id" => r.prim_opt_ext(&mut self.id),
+            "meta" => r.opt(&mut self.meta),
+            "implicitRules" => r.prim_opt(&mut self.implicit_rules, Kind::Uri),
+            "_implicitRules" => r.prim_opt_ext(&mut self.implicit_rules),
+            "language" => r.prim_opt(&mut self.language, Kind::Code),
+            "_language" => r.prim_opt_ext(&mut self.language),
+            "text" => r.opt(&mut self.text),
+            "contained" => r.list_resource(&mut self.contained),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "identifier" => r.list(&mut self.identifier),
+            "status" => r.prim_req(&mut self.status, Kind::Code),
+            "_status" => r.prim_req_ext(&mut self.status),
+            "created" => r.prim_req(&mut self.created, Kind::DateTime),
+            "_created" => r.prim_req_ext(&mut self.created),
+            "patient" => r.req(&mut self.patient),
+            "encounter" => r.opt(&mut self.encounter),
+            "dateWritten" => r.prim_req(&mut self.date_written, Kind::DateTime),
+            "_dateWritten" => r.prim_req_ext(&mut self.date_written),
+            "prescriber" => r.req(&mut self.prescriber),
+            "lensSpecification" => r.list(&mut self.lens_specification),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.prim_opt("id", "_id", &self.id);
@@ -278,6 +279,7 @@ pub struct VisionPrescriptionLensSpecification {
     pub unknown: Unknown,
 }
 impl Blank for VisionPrescriptionLensSpecification {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -318,39 +320,39 @@ impl VisionPrescriptionLensSpecification {
 impl Complex for VisionPrescriptionLensSpecification {
     const NAME: &'static str = "VisionPrescriptionLensSpecification";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "product" => r.req(&mut self.product)?,
-            "eye" => r.prim_req(&mut self.eye, Kind::Code)?,
-            "_eye" => r.prim_req_ext(&mut self.eye)?,
-            "sphere" => r.prim_opt(&mut self.sphere, Kind::Decimal)?,
-            "_sphere" => r.prim_opt_ext(&mut self.sphere)?,
-            "cylinder" => r.prim_opt(&mut self.cylinder, Kind::Decimal)?,
-            "_cylinder" => r.prim_opt_ext(&mut self.cylinder)?,
-            "axis" => r.prim_opt(&mut self.axis, Kind::Integer)?,
-            "_axis" => r.prim_opt_ext(&mut self.axis)?,
-            "prism" => r.list(&mut self.prism)?,
-            "add" => r.prim_opt(&mut self.add, Kind::Decimal)?,
-            "_add" => r.prim_opt_ext(&mut self.add)?,
-            "power" => r.prim_opt(&mut self.power, Kind::Decimal)?,
-            "_power" => r.prim_opt_ext(&mut self.power)?,
-            "backCurve" => r.prim_opt(&mut self.back_curve, Kind::Decimal)?,
-            "_backCurve" => r.prim_opt_ext(&mut self.back_curve)?,
-            "diameter" => r.prim_opt(&mut self.diameter, Kind::Decimal)?,
-            "_diameter" => r.prim_opt_ext(&mut self.diameter)?,
-            "duration" => r.opt(&mut self.duration)?,
-            "color" => r.prim_opt(&mut self.color, Kind::String)?,
-            "_color" => r.prim_opt_ext(&mut self.color)?,
-            "brand" => r.prim_opt(&mut self.brand, Kind::String)?,
-            "_brand" => r.prim_opt_ext(&mut self.brand)?,
-            "note" => r.list(&mut self.note)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "product" => r.req(&mut self.product),
+            "eye" => r.prim_req(&mut self.eye, Kind::Code),
+            "_eye" => r.prim_req_ext(&mut self.eye),
+            "sphere" => r.prim_opt(&mut self.sphere, Kind::Decimal),
+            "_sphere" => r.prim_opt_ext(&mut self.sphere),
+            "cylinder" => r.prim_opt(&mut self.cylinder, Kind::Decimal),
+            "_cylinder" => r.prim_opt_ext(&mut self.cylinder),
+            "axis" => r.prim_opt(&mut self.axis, Kind::Integer),
+            "_axis" => r.prim_opt_ext(&mut self.axis),
+            "prism" => r.list(&mut self.prism),
+            "add" => r.prim_opt(&mut self.add, Kind::Decimal),
+            "_add" => r.prim_opt_ext(&mut self.add),
+            "power" => r.prim_opt(&mut self.power, Kind::Decimal),
+            "_power" => r.prim_opt_ext(&mut self.power),
+            "backCurve" => r.prim_opt(&mut self.back_curve, Kind::Decimal),
+            "_backCurve" => r.prim_opt_ext(&mut self.back_curve),
+            "diameter" => r.prim_opt(&mut self.diameter, Kind::Decimal),
+            "_diameter" => r.prim_opt_ext(&mut self.diameter),
+            "duration" => r.opt(&mut self.duration),
+            "color" => r.prim_opt(&mut self.color, Kind::String),
+            "_color" => r.prim_opt_ext(&mut self.color),
+            "brand" => r.prim_opt(&mut self.brand, Kind::String),
+            "_brand" => r.prim_opt_ext(&mut self.brand),
+            "note" => r.list(&mut self.note),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
@@ -473,6 +475,7 @@ pub struct VisionPrescriptionLensSpecificationPrism {
     pub unknown: Unknown,
 }
 impl Blank for VisionPrescriptionLensSpecificationPrism {
+    #[inline(never)]
     fn blank() -> Self {
         Self {
             id: Blank::blank(),
@@ -501,19 +504,19 @@ impl VisionPrescriptionLensSpecificationPrism {
 impl Complex for VisionPrescriptionLensSpecificationPrism {
     const NAME: &'static str = "VisionPrescriptionLensSpecificationPrism";
     fn read_key(&mut self, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-        match key {
-            "id" => r.attr_opt(&mut self.id)?,
-            "extension" => r.list(&mut self.extension)?,
-            "modifierExtension" => r.list(&mut self.modifier_extension)?,
-            "amount" => r.prim_req(&mut self.amount, Kind::Decimal)?,
-            "_amount" => r.prim_req_ext(&mut self.amount)?,
-            "base" => r.prim_req(&mut self.base, Kind::Code)?,
-            "_base" => r.prim_req_ext(&mut self.base)?,
+        let read = match key {
+            "id" => r.attr_opt(&mut self.id),
+            "extension" => r.list(&mut self.extension),
+            "modifierExtension" => r.list(&mut self.modifier_extension),
+            "amount" => r.prim_req(&mut self.amount, Kind::Decimal),
+            "_amount" => r.prim_req_ext(&mut self.amount),
+            "base" => r.prim_req(&mut self.base, Kind::Code),
+            "_base" => r.prim_req_ext(&mut self.base),
             _ => {
                 return Ok(false);
             }
-        }
-        Ok(true)
+        };
+        read.map(|()| true)
     }
     fn write_keys(&self, w: &mut Writer) {
         w.attr_opt("id", &self.id);
