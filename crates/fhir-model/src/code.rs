@@ -73,17 +73,29 @@ impl std::fmt::Display for UnknownCode {
 
 impl std::error::Error for UnknownCode {}
 
-/// A resource type of the model (e.g. `fhir_model::r4::Patient`), named as in `resourceType`.
+/// A resource type of the model (e.g. `fhir_model::r4::Patient`): its `resourceType` and the
+/// elements every resource has, for code that works with any resource type (such as a client's
+/// `read::<Patient>(id)`).
 ///
 /// ```
 /// use fhir_model::TypedResource;
 /// use fhir_model::r4::Patient;
 ///
 /// assert_eq!(Patient::TYPE, "Patient");
+/// let mut p = Patient::default();
+/// p.set_id(Some("example".into()));
+/// assert_eq!(p.id(), Some("example"));
+/// assert_eq!(p.version_id(), None);
 /// ```
-pub trait TypedResource {
+pub trait TypedResource: crate::FhirJson + Clone + std::fmt::Debug + Send + Sync + 'static {
     /// The `resourceType`.
     const TYPE: &'static str;
+    /// The logical id (`id`), if present.
+    fn id(&self) -> Option<&str>;
+    /// Sets or removes the logical id.
+    fn set_id(&mut self, id: Option<String>);
+    /// The version id (`meta.versionId`), if present.
+    fn version_id(&self) -> Option<&str>;
 }
 
 /// Display, FromStr, an inherent `as_str` and the JSON value impl of a generated code enum.

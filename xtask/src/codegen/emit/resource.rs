@@ -45,6 +45,15 @@ pub fn emit_resource(model: &Model) -> TokenStream {
             }
             impl crate::TypedResource for #n {
                 const TYPE: &'static str = <#n as Complex>::NAME;
+                fn id(&self) -> Option<&str> {
+                    self.id.as_ref().and_then(|id| id.value.as_deref())
+                }
+                fn set_id(&mut self, id: Option<String>) {
+                    self.id = id.map(IdType::from);
+                }
+                fn version_id(&self) -> Option<&str> {
+                    self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+                }
             }
         }
     });
@@ -82,6 +91,10 @@ pub fn emit_resource(model: &Model) -> TokenStream {
             /// The logical id, if present.
             pub fn id(&self) -> Option<&str> {
                 self.id_element().and_then(|id| id.value.as_deref())
+            }
+            /// The version id (`meta.versionId`), if present.
+            pub fn version_id(&self) -> Option<&str> {
+                self.meta()?.version_id.as_ref()?.value.as_deref()
             }
             /// The resource's metadata, if present.
             pub fn meta(&self) -> Option<&Meta> {

@@ -762,6 +762,10 @@ impl Resource {
     pub fn id(&self) -> Option<&str> {
         self.id_element().and_then(|id| id.value.as_deref())
     }
+    /// The version id (`meta.versionId`), if present.
+    pub fn version_id(&self) -> Option<&str> {
+        self.meta()?.version_id.as_ref()?.value.as_deref()
+    }
     /// The resource's metadata, if present.
     pub fn meta(&self) -> Option<&Meta> {
         match self {
@@ -1291,6 +1295,15 @@ impl From<Account> for Resource {
 }
 impl crate::TypedResource for Account {
     const TYPE: &'static str = <Account as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ActivityDefinition> for Resource {
     fn from(v: ActivityDefinition) -> Self {
@@ -1299,6 +1312,15 @@ impl From<ActivityDefinition> for Resource {
 }
 impl crate::TypedResource for ActivityDefinition {
     const TYPE: &'static str = <ActivityDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<AdverseEvent> for Resource {
     fn from(v: AdverseEvent) -> Self {
@@ -1307,6 +1329,15 @@ impl From<AdverseEvent> for Resource {
 }
 impl crate::TypedResource for AdverseEvent {
     const TYPE: &'static str = <AdverseEvent as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<AllergyIntolerance> for Resource {
     fn from(v: AllergyIntolerance) -> Self {
@@ -1315,6 +1346,15 @@ impl From<AllergyIntolerance> for Resource {
 }
 impl crate::TypedResource for AllergyIntolerance {
     const TYPE: &'static str = <AllergyIntolerance as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Appointment> for Resource {
     fn from(v: Appointment) -> Self {
@@ -1323,6 +1363,15 @@ impl From<Appointment> for Resource {
 }
 impl crate::TypedResource for Appointment {
     const TYPE: &'static str = <Appointment as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<AppointmentResponse> for Resource {
     fn from(v: AppointmentResponse) -> Self {
@@ -1331,6 +1380,15 @@ impl From<AppointmentResponse> for Resource {
 }
 impl crate::TypedResource for AppointmentResponse {
     const TYPE: &'static str = <AppointmentResponse as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<AuditEvent> for Resource {
     fn from(v: AuditEvent) -> Self {
@@ -1339,6 +1397,15 @@ impl From<AuditEvent> for Resource {
 }
 impl crate::TypedResource for AuditEvent {
     const TYPE: &'static str = <AuditEvent as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Basic> for Resource {
     fn from(v: Basic) -> Self {
@@ -1347,6 +1414,15 @@ impl From<Basic> for Resource {
 }
 impl crate::TypedResource for Basic {
     const TYPE: &'static str = <Basic as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Binary> for Resource {
     fn from(v: Binary) -> Self {
@@ -1355,6 +1431,15 @@ impl From<Binary> for Resource {
 }
 impl crate::TypedResource for Binary {
     const TYPE: &'static str = <Binary as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<BiologicallyDerivedProduct> for Resource {
     fn from(v: BiologicallyDerivedProduct) -> Self {
@@ -1363,6 +1448,15 @@ impl From<BiologicallyDerivedProduct> for Resource {
 }
 impl crate::TypedResource for BiologicallyDerivedProduct {
     const TYPE: &'static str = <BiologicallyDerivedProduct as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<BodyStructure> for Resource {
     fn from(v: BodyStructure) -> Self {
@@ -1371,6 +1465,15 @@ impl From<BodyStructure> for Resource {
 }
 impl crate::TypedResource for BodyStructure {
     const TYPE: &'static str = <BodyStructure as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Bundle> for Resource {
     fn from(v: Bundle) -> Self {
@@ -1379,6 +1482,15 @@ impl From<Bundle> for Resource {
 }
 impl crate::TypedResource for Bundle {
     const TYPE: &'static str = <Bundle as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CapabilityStatement> for Resource {
     fn from(v: CapabilityStatement) -> Self {
@@ -1387,6 +1499,15 @@ impl From<CapabilityStatement> for Resource {
 }
 impl crate::TypedResource for CapabilityStatement {
     const TYPE: &'static str = <CapabilityStatement as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CarePlan> for Resource {
     fn from(v: CarePlan) -> Self {
@@ -1395,6 +1516,15 @@ impl From<CarePlan> for Resource {
 }
 impl crate::TypedResource for CarePlan {
     const TYPE: &'static str = <CarePlan as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CareTeam> for Resource {
     fn from(v: CareTeam) -> Self {
@@ -1403,6 +1533,15 @@ impl From<CareTeam> for Resource {
 }
 impl crate::TypedResource for CareTeam {
     const TYPE: &'static str = <CareTeam as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CatalogEntry> for Resource {
     fn from(v: CatalogEntry) -> Self {
@@ -1411,6 +1550,15 @@ impl From<CatalogEntry> for Resource {
 }
 impl crate::TypedResource for CatalogEntry {
     const TYPE: &'static str = <CatalogEntry as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ChargeItem> for Resource {
     fn from(v: ChargeItem) -> Self {
@@ -1419,6 +1567,15 @@ impl From<ChargeItem> for Resource {
 }
 impl crate::TypedResource for ChargeItem {
     const TYPE: &'static str = <ChargeItem as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ChargeItemDefinition> for Resource {
     fn from(v: ChargeItemDefinition) -> Self {
@@ -1427,6 +1584,15 @@ impl From<ChargeItemDefinition> for Resource {
 }
 impl crate::TypedResource for ChargeItemDefinition {
     const TYPE: &'static str = <ChargeItemDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Claim> for Resource {
     fn from(v: Claim) -> Self {
@@ -1435,6 +1601,15 @@ impl From<Claim> for Resource {
 }
 impl crate::TypedResource for Claim {
     const TYPE: &'static str = <Claim as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ClaimResponse> for Resource {
     fn from(v: ClaimResponse) -> Self {
@@ -1443,6 +1618,15 @@ impl From<ClaimResponse> for Resource {
 }
 impl crate::TypedResource for ClaimResponse {
     const TYPE: &'static str = <ClaimResponse as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ClinicalImpression> for Resource {
     fn from(v: ClinicalImpression) -> Self {
@@ -1451,6 +1635,15 @@ impl From<ClinicalImpression> for Resource {
 }
 impl crate::TypedResource for ClinicalImpression {
     const TYPE: &'static str = <ClinicalImpression as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CodeSystem> for Resource {
     fn from(v: CodeSystem) -> Self {
@@ -1459,6 +1652,15 @@ impl From<CodeSystem> for Resource {
 }
 impl crate::TypedResource for CodeSystem {
     const TYPE: &'static str = <CodeSystem as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Communication> for Resource {
     fn from(v: Communication) -> Self {
@@ -1467,6 +1669,15 @@ impl From<Communication> for Resource {
 }
 impl crate::TypedResource for Communication {
     const TYPE: &'static str = <Communication as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CommunicationRequest> for Resource {
     fn from(v: CommunicationRequest) -> Self {
@@ -1475,6 +1686,15 @@ impl From<CommunicationRequest> for Resource {
 }
 impl crate::TypedResource for CommunicationRequest {
     const TYPE: &'static str = <CommunicationRequest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CompartmentDefinition> for Resource {
     fn from(v: CompartmentDefinition) -> Self {
@@ -1483,6 +1703,15 @@ impl From<CompartmentDefinition> for Resource {
 }
 impl crate::TypedResource for CompartmentDefinition {
     const TYPE: &'static str = <CompartmentDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Composition> for Resource {
     fn from(v: Composition) -> Self {
@@ -1491,6 +1720,15 @@ impl From<Composition> for Resource {
 }
 impl crate::TypedResource for Composition {
     const TYPE: &'static str = <Composition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ConceptMap> for Resource {
     fn from(v: ConceptMap) -> Self {
@@ -1499,6 +1737,15 @@ impl From<ConceptMap> for Resource {
 }
 impl crate::TypedResource for ConceptMap {
     const TYPE: &'static str = <ConceptMap as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Condition> for Resource {
     fn from(v: Condition) -> Self {
@@ -1507,6 +1754,15 @@ impl From<Condition> for Resource {
 }
 impl crate::TypedResource for Condition {
     const TYPE: &'static str = <Condition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Consent> for Resource {
     fn from(v: Consent) -> Self {
@@ -1515,6 +1771,15 @@ impl From<Consent> for Resource {
 }
 impl crate::TypedResource for Consent {
     const TYPE: &'static str = <Consent as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Contract> for Resource {
     fn from(v: Contract) -> Self {
@@ -1523,6 +1788,15 @@ impl From<Contract> for Resource {
 }
 impl crate::TypedResource for Contract {
     const TYPE: &'static str = <Contract as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Coverage> for Resource {
     fn from(v: Coverage) -> Self {
@@ -1531,6 +1805,15 @@ impl From<Coverage> for Resource {
 }
 impl crate::TypedResource for Coverage {
     const TYPE: &'static str = <Coverage as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CoverageEligibilityRequest> for Resource {
     fn from(v: CoverageEligibilityRequest) -> Self {
@@ -1539,6 +1822,15 @@ impl From<CoverageEligibilityRequest> for Resource {
 }
 impl crate::TypedResource for CoverageEligibilityRequest {
     const TYPE: &'static str = <CoverageEligibilityRequest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<CoverageEligibilityResponse> for Resource {
     fn from(v: CoverageEligibilityResponse) -> Self {
@@ -1547,6 +1839,15 @@ impl From<CoverageEligibilityResponse> for Resource {
 }
 impl crate::TypedResource for CoverageEligibilityResponse {
     const TYPE: &'static str = <CoverageEligibilityResponse as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DetectedIssue> for Resource {
     fn from(v: DetectedIssue) -> Self {
@@ -1555,6 +1856,15 @@ impl From<DetectedIssue> for Resource {
 }
 impl crate::TypedResource for DetectedIssue {
     const TYPE: &'static str = <DetectedIssue as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Device> for Resource {
     fn from(v: Device) -> Self {
@@ -1563,6 +1873,15 @@ impl From<Device> for Resource {
 }
 impl crate::TypedResource for Device {
     const TYPE: &'static str = <Device as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DeviceDefinition> for Resource {
     fn from(v: DeviceDefinition) -> Self {
@@ -1571,6 +1890,15 @@ impl From<DeviceDefinition> for Resource {
 }
 impl crate::TypedResource for DeviceDefinition {
     const TYPE: &'static str = <DeviceDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DeviceMetric> for Resource {
     fn from(v: DeviceMetric) -> Self {
@@ -1579,6 +1907,15 @@ impl From<DeviceMetric> for Resource {
 }
 impl crate::TypedResource for DeviceMetric {
     const TYPE: &'static str = <DeviceMetric as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DeviceRequest> for Resource {
     fn from(v: DeviceRequest) -> Self {
@@ -1587,6 +1924,15 @@ impl From<DeviceRequest> for Resource {
 }
 impl crate::TypedResource for DeviceRequest {
     const TYPE: &'static str = <DeviceRequest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DeviceUseStatement> for Resource {
     fn from(v: DeviceUseStatement) -> Self {
@@ -1595,6 +1941,15 @@ impl From<DeviceUseStatement> for Resource {
 }
 impl crate::TypedResource for DeviceUseStatement {
     const TYPE: &'static str = <DeviceUseStatement as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DiagnosticReport> for Resource {
     fn from(v: DiagnosticReport) -> Self {
@@ -1603,6 +1958,15 @@ impl From<DiagnosticReport> for Resource {
 }
 impl crate::TypedResource for DiagnosticReport {
     const TYPE: &'static str = <DiagnosticReport as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DocumentManifest> for Resource {
     fn from(v: DocumentManifest) -> Self {
@@ -1611,6 +1975,15 @@ impl From<DocumentManifest> for Resource {
 }
 impl crate::TypedResource for DocumentManifest {
     const TYPE: &'static str = <DocumentManifest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<DocumentReference> for Resource {
     fn from(v: DocumentReference) -> Self {
@@ -1619,6 +1992,15 @@ impl From<DocumentReference> for Resource {
 }
 impl crate::TypedResource for DocumentReference {
     const TYPE: &'static str = <DocumentReference as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<EffectEvidenceSynthesis> for Resource {
     fn from(v: EffectEvidenceSynthesis) -> Self {
@@ -1627,6 +2009,15 @@ impl From<EffectEvidenceSynthesis> for Resource {
 }
 impl crate::TypedResource for EffectEvidenceSynthesis {
     const TYPE: &'static str = <EffectEvidenceSynthesis as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Encounter> for Resource {
     fn from(v: Encounter) -> Self {
@@ -1635,6 +2026,15 @@ impl From<Encounter> for Resource {
 }
 impl crate::TypedResource for Encounter {
     const TYPE: &'static str = <Encounter as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Endpoint> for Resource {
     fn from(v: Endpoint) -> Self {
@@ -1643,6 +2043,15 @@ impl From<Endpoint> for Resource {
 }
 impl crate::TypedResource for Endpoint {
     const TYPE: &'static str = <Endpoint as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<EnrollmentRequest> for Resource {
     fn from(v: EnrollmentRequest) -> Self {
@@ -1651,6 +2060,15 @@ impl From<EnrollmentRequest> for Resource {
 }
 impl crate::TypedResource for EnrollmentRequest {
     const TYPE: &'static str = <EnrollmentRequest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<EnrollmentResponse> for Resource {
     fn from(v: EnrollmentResponse) -> Self {
@@ -1659,6 +2077,15 @@ impl From<EnrollmentResponse> for Resource {
 }
 impl crate::TypedResource for EnrollmentResponse {
     const TYPE: &'static str = <EnrollmentResponse as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<EpisodeOfCare> for Resource {
     fn from(v: EpisodeOfCare) -> Self {
@@ -1667,6 +2094,15 @@ impl From<EpisodeOfCare> for Resource {
 }
 impl crate::TypedResource for EpisodeOfCare {
     const TYPE: &'static str = <EpisodeOfCare as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<EventDefinition> for Resource {
     fn from(v: EventDefinition) -> Self {
@@ -1675,6 +2111,15 @@ impl From<EventDefinition> for Resource {
 }
 impl crate::TypedResource for EventDefinition {
     const TYPE: &'static str = <EventDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Evidence> for Resource {
     fn from(v: Evidence) -> Self {
@@ -1683,6 +2128,15 @@ impl From<Evidence> for Resource {
 }
 impl crate::TypedResource for Evidence {
     const TYPE: &'static str = <Evidence as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<EvidenceVariable> for Resource {
     fn from(v: EvidenceVariable) -> Self {
@@ -1691,6 +2145,15 @@ impl From<EvidenceVariable> for Resource {
 }
 impl crate::TypedResource for EvidenceVariable {
     const TYPE: &'static str = <EvidenceVariable as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ExampleScenario> for Resource {
     fn from(v: ExampleScenario) -> Self {
@@ -1699,6 +2162,15 @@ impl From<ExampleScenario> for Resource {
 }
 impl crate::TypedResource for ExampleScenario {
     const TYPE: &'static str = <ExampleScenario as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ExplanationOfBenefit> for Resource {
     fn from(v: ExplanationOfBenefit) -> Self {
@@ -1707,6 +2179,15 @@ impl From<ExplanationOfBenefit> for Resource {
 }
 impl crate::TypedResource for ExplanationOfBenefit {
     const TYPE: &'static str = <ExplanationOfBenefit as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<FamilyMemberHistory> for Resource {
     fn from(v: FamilyMemberHistory) -> Self {
@@ -1715,6 +2196,15 @@ impl From<FamilyMemberHistory> for Resource {
 }
 impl crate::TypedResource for FamilyMemberHistory {
     const TYPE: &'static str = <FamilyMemberHistory as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Flag> for Resource {
     fn from(v: Flag) -> Self {
@@ -1723,6 +2213,15 @@ impl From<Flag> for Resource {
 }
 impl crate::TypedResource for Flag {
     const TYPE: &'static str = <Flag as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Goal> for Resource {
     fn from(v: Goal) -> Self {
@@ -1731,6 +2230,15 @@ impl From<Goal> for Resource {
 }
 impl crate::TypedResource for Goal {
     const TYPE: &'static str = <Goal as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<GraphDefinition> for Resource {
     fn from(v: GraphDefinition) -> Self {
@@ -1739,6 +2247,15 @@ impl From<GraphDefinition> for Resource {
 }
 impl crate::TypedResource for GraphDefinition {
     const TYPE: &'static str = <GraphDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Group> for Resource {
     fn from(v: Group) -> Self {
@@ -1747,6 +2264,15 @@ impl From<Group> for Resource {
 }
 impl crate::TypedResource for Group {
     const TYPE: &'static str = <Group as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<GuidanceResponse> for Resource {
     fn from(v: GuidanceResponse) -> Self {
@@ -1755,6 +2281,15 @@ impl From<GuidanceResponse> for Resource {
 }
 impl crate::TypedResource for GuidanceResponse {
     const TYPE: &'static str = <GuidanceResponse as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<HealthcareService> for Resource {
     fn from(v: HealthcareService) -> Self {
@@ -1763,6 +2298,15 @@ impl From<HealthcareService> for Resource {
 }
 impl crate::TypedResource for HealthcareService {
     const TYPE: &'static str = <HealthcareService as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ImagingStudy> for Resource {
     fn from(v: ImagingStudy) -> Self {
@@ -1771,6 +2315,15 @@ impl From<ImagingStudy> for Resource {
 }
 impl crate::TypedResource for ImagingStudy {
     const TYPE: &'static str = <ImagingStudy as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Immunization> for Resource {
     fn from(v: Immunization) -> Self {
@@ -1779,6 +2332,15 @@ impl From<Immunization> for Resource {
 }
 impl crate::TypedResource for Immunization {
     const TYPE: &'static str = <Immunization as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ImmunizationEvaluation> for Resource {
     fn from(v: ImmunizationEvaluation) -> Self {
@@ -1787,6 +2349,15 @@ impl From<ImmunizationEvaluation> for Resource {
 }
 impl crate::TypedResource for ImmunizationEvaluation {
     const TYPE: &'static str = <ImmunizationEvaluation as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ImmunizationRecommendation> for Resource {
     fn from(v: ImmunizationRecommendation) -> Self {
@@ -1795,6 +2366,15 @@ impl From<ImmunizationRecommendation> for Resource {
 }
 impl crate::TypedResource for ImmunizationRecommendation {
     const TYPE: &'static str = <ImmunizationRecommendation as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ImplementationGuide> for Resource {
     fn from(v: ImplementationGuide) -> Self {
@@ -1803,6 +2383,15 @@ impl From<ImplementationGuide> for Resource {
 }
 impl crate::TypedResource for ImplementationGuide {
     const TYPE: &'static str = <ImplementationGuide as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<InsurancePlan> for Resource {
     fn from(v: InsurancePlan) -> Self {
@@ -1811,6 +2400,15 @@ impl From<InsurancePlan> for Resource {
 }
 impl crate::TypedResource for InsurancePlan {
     const TYPE: &'static str = <InsurancePlan as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Invoice> for Resource {
     fn from(v: Invoice) -> Self {
@@ -1819,6 +2417,15 @@ impl From<Invoice> for Resource {
 }
 impl crate::TypedResource for Invoice {
     const TYPE: &'static str = <Invoice as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Library> for Resource {
     fn from(v: Library) -> Self {
@@ -1827,6 +2434,15 @@ impl From<Library> for Resource {
 }
 impl crate::TypedResource for Library {
     const TYPE: &'static str = <Library as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Linkage> for Resource {
     fn from(v: Linkage) -> Self {
@@ -1835,6 +2451,15 @@ impl From<Linkage> for Resource {
 }
 impl crate::TypedResource for Linkage {
     const TYPE: &'static str = <Linkage as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<List> for Resource {
     fn from(v: List) -> Self {
@@ -1843,6 +2468,15 @@ impl From<List> for Resource {
 }
 impl crate::TypedResource for List {
     const TYPE: &'static str = <List as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Location> for Resource {
     fn from(v: Location) -> Self {
@@ -1851,6 +2485,15 @@ impl From<Location> for Resource {
 }
 impl crate::TypedResource for Location {
     const TYPE: &'static str = <Location as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Measure> for Resource {
     fn from(v: Measure) -> Self {
@@ -1859,6 +2502,15 @@ impl From<Measure> for Resource {
 }
 impl crate::TypedResource for Measure {
     const TYPE: &'static str = <Measure as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MeasureReport> for Resource {
     fn from(v: MeasureReport) -> Self {
@@ -1867,6 +2519,15 @@ impl From<MeasureReport> for Resource {
 }
 impl crate::TypedResource for MeasureReport {
     const TYPE: &'static str = <MeasureReport as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Media> for Resource {
     fn from(v: Media) -> Self {
@@ -1875,6 +2536,15 @@ impl From<Media> for Resource {
 }
 impl crate::TypedResource for Media {
     const TYPE: &'static str = <Media as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Medication> for Resource {
     fn from(v: Medication) -> Self {
@@ -1883,6 +2553,15 @@ impl From<Medication> for Resource {
 }
 impl crate::TypedResource for Medication {
     const TYPE: &'static str = <Medication as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicationAdministration> for Resource {
     fn from(v: MedicationAdministration) -> Self {
@@ -1891,6 +2570,15 @@ impl From<MedicationAdministration> for Resource {
 }
 impl crate::TypedResource for MedicationAdministration {
     const TYPE: &'static str = <MedicationAdministration as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicationDispense> for Resource {
     fn from(v: MedicationDispense) -> Self {
@@ -1899,6 +2587,15 @@ impl From<MedicationDispense> for Resource {
 }
 impl crate::TypedResource for MedicationDispense {
     const TYPE: &'static str = <MedicationDispense as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicationKnowledge> for Resource {
     fn from(v: MedicationKnowledge) -> Self {
@@ -1907,6 +2604,15 @@ impl From<MedicationKnowledge> for Resource {
 }
 impl crate::TypedResource for MedicationKnowledge {
     const TYPE: &'static str = <MedicationKnowledge as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicationRequest> for Resource {
     fn from(v: MedicationRequest) -> Self {
@@ -1915,6 +2621,15 @@ impl From<MedicationRequest> for Resource {
 }
 impl crate::TypedResource for MedicationRequest {
     const TYPE: &'static str = <MedicationRequest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicationStatement> for Resource {
     fn from(v: MedicationStatement) -> Self {
@@ -1923,6 +2638,15 @@ impl From<MedicationStatement> for Resource {
 }
 impl crate::TypedResource for MedicationStatement {
     const TYPE: &'static str = <MedicationStatement as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProduct> for Resource {
     fn from(v: MedicinalProduct) -> Self {
@@ -1931,6 +2655,15 @@ impl From<MedicinalProduct> for Resource {
 }
 impl crate::TypedResource for MedicinalProduct {
     const TYPE: &'static str = <MedicinalProduct as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductAuthorization> for Resource {
     fn from(v: MedicinalProductAuthorization) -> Self {
@@ -1939,6 +2672,15 @@ impl From<MedicinalProductAuthorization> for Resource {
 }
 impl crate::TypedResource for MedicinalProductAuthorization {
     const TYPE: &'static str = <MedicinalProductAuthorization as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductContraindication> for Resource {
     fn from(v: MedicinalProductContraindication) -> Self {
@@ -1947,6 +2689,15 @@ impl From<MedicinalProductContraindication> for Resource {
 }
 impl crate::TypedResource for MedicinalProductContraindication {
     const TYPE: &'static str = <MedicinalProductContraindication as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductIndication> for Resource {
     fn from(v: MedicinalProductIndication) -> Self {
@@ -1955,6 +2706,15 @@ impl From<MedicinalProductIndication> for Resource {
 }
 impl crate::TypedResource for MedicinalProductIndication {
     const TYPE: &'static str = <MedicinalProductIndication as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductIngredient> for Resource {
     fn from(v: MedicinalProductIngredient) -> Self {
@@ -1963,6 +2723,15 @@ impl From<MedicinalProductIngredient> for Resource {
 }
 impl crate::TypedResource for MedicinalProductIngredient {
     const TYPE: &'static str = <MedicinalProductIngredient as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductInteraction> for Resource {
     fn from(v: MedicinalProductInteraction) -> Self {
@@ -1971,6 +2740,15 @@ impl From<MedicinalProductInteraction> for Resource {
 }
 impl crate::TypedResource for MedicinalProductInteraction {
     const TYPE: &'static str = <MedicinalProductInteraction as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductManufactured> for Resource {
     fn from(v: MedicinalProductManufactured) -> Self {
@@ -1979,6 +2757,15 @@ impl From<MedicinalProductManufactured> for Resource {
 }
 impl crate::TypedResource for MedicinalProductManufactured {
     const TYPE: &'static str = <MedicinalProductManufactured as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductPackaged> for Resource {
     fn from(v: MedicinalProductPackaged) -> Self {
@@ -1987,6 +2774,15 @@ impl From<MedicinalProductPackaged> for Resource {
 }
 impl crate::TypedResource for MedicinalProductPackaged {
     const TYPE: &'static str = <MedicinalProductPackaged as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductPharmaceutical> for Resource {
     fn from(v: MedicinalProductPharmaceutical) -> Self {
@@ -1995,6 +2791,15 @@ impl From<MedicinalProductPharmaceutical> for Resource {
 }
 impl crate::TypedResource for MedicinalProductPharmaceutical {
     const TYPE: &'static str = <MedicinalProductPharmaceutical as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MedicinalProductUndesirableEffect> for Resource {
     fn from(v: MedicinalProductUndesirableEffect) -> Self {
@@ -2003,6 +2808,15 @@ impl From<MedicinalProductUndesirableEffect> for Resource {
 }
 impl crate::TypedResource for MedicinalProductUndesirableEffect {
     const TYPE: &'static str = <MedicinalProductUndesirableEffect as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MessageDefinition> for Resource {
     fn from(v: MessageDefinition) -> Self {
@@ -2011,6 +2825,15 @@ impl From<MessageDefinition> for Resource {
 }
 impl crate::TypedResource for MessageDefinition {
     const TYPE: &'static str = <MessageDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MessageHeader> for Resource {
     fn from(v: MessageHeader) -> Self {
@@ -2019,6 +2842,15 @@ impl From<MessageHeader> for Resource {
 }
 impl crate::TypedResource for MessageHeader {
     const TYPE: &'static str = <MessageHeader as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<MolecularSequence> for Resource {
     fn from(v: MolecularSequence) -> Self {
@@ -2027,6 +2859,15 @@ impl From<MolecularSequence> for Resource {
 }
 impl crate::TypedResource for MolecularSequence {
     const TYPE: &'static str = <MolecularSequence as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<NamingSystem> for Resource {
     fn from(v: NamingSystem) -> Self {
@@ -2035,6 +2876,15 @@ impl From<NamingSystem> for Resource {
 }
 impl crate::TypedResource for NamingSystem {
     const TYPE: &'static str = <NamingSystem as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<NutritionOrder> for Resource {
     fn from(v: NutritionOrder) -> Self {
@@ -2043,6 +2893,15 @@ impl From<NutritionOrder> for Resource {
 }
 impl crate::TypedResource for NutritionOrder {
     const TYPE: &'static str = <NutritionOrder as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Observation> for Resource {
     fn from(v: Observation) -> Self {
@@ -2051,6 +2910,15 @@ impl From<Observation> for Resource {
 }
 impl crate::TypedResource for Observation {
     const TYPE: &'static str = <Observation as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ObservationDefinition> for Resource {
     fn from(v: ObservationDefinition) -> Self {
@@ -2059,6 +2927,15 @@ impl From<ObservationDefinition> for Resource {
 }
 impl crate::TypedResource for ObservationDefinition {
     const TYPE: &'static str = <ObservationDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<OperationDefinition> for Resource {
     fn from(v: OperationDefinition) -> Self {
@@ -2067,6 +2944,15 @@ impl From<OperationDefinition> for Resource {
 }
 impl crate::TypedResource for OperationDefinition {
     const TYPE: &'static str = <OperationDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<OperationOutcome> for Resource {
     fn from(v: OperationOutcome) -> Self {
@@ -2075,6 +2961,15 @@ impl From<OperationOutcome> for Resource {
 }
 impl crate::TypedResource for OperationOutcome {
     const TYPE: &'static str = <OperationOutcome as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Organization> for Resource {
     fn from(v: Organization) -> Self {
@@ -2083,6 +2978,15 @@ impl From<Organization> for Resource {
 }
 impl crate::TypedResource for Organization {
     const TYPE: &'static str = <Organization as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<OrganizationAffiliation> for Resource {
     fn from(v: OrganizationAffiliation) -> Self {
@@ -2091,6 +2995,15 @@ impl From<OrganizationAffiliation> for Resource {
 }
 impl crate::TypedResource for OrganizationAffiliation {
     const TYPE: &'static str = <OrganizationAffiliation as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Parameters> for Resource {
     fn from(v: Parameters) -> Self {
@@ -2099,6 +3012,15 @@ impl From<Parameters> for Resource {
 }
 impl crate::TypedResource for Parameters {
     const TYPE: &'static str = <Parameters as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Patient> for Resource {
     fn from(v: Patient) -> Self {
@@ -2107,6 +3029,15 @@ impl From<Patient> for Resource {
 }
 impl crate::TypedResource for Patient {
     const TYPE: &'static str = <Patient as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<PaymentNotice> for Resource {
     fn from(v: PaymentNotice) -> Self {
@@ -2115,6 +3046,15 @@ impl From<PaymentNotice> for Resource {
 }
 impl crate::TypedResource for PaymentNotice {
     const TYPE: &'static str = <PaymentNotice as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<PaymentReconciliation> for Resource {
     fn from(v: PaymentReconciliation) -> Self {
@@ -2123,6 +3063,15 @@ impl From<PaymentReconciliation> for Resource {
 }
 impl crate::TypedResource for PaymentReconciliation {
     const TYPE: &'static str = <PaymentReconciliation as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Person> for Resource {
     fn from(v: Person) -> Self {
@@ -2131,6 +3080,15 @@ impl From<Person> for Resource {
 }
 impl crate::TypedResource for Person {
     const TYPE: &'static str = <Person as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<PlanDefinition> for Resource {
     fn from(v: PlanDefinition) -> Self {
@@ -2139,6 +3097,15 @@ impl From<PlanDefinition> for Resource {
 }
 impl crate::TypedResource for PlanDefinition {
     const TYPE: &'static str = <PlanDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Practitioner> for Resource {
     fn from(v: Practitioner) -> Self {
@@ -2147,6 +3114,15 @@ impl From<Practitioner> for Resource {
 }
 impl crate::TypedResource for Practitioner {
     const TYPE: &'static str = <Practitioner as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<PractitionerRole> for Resource {
     fn from(v: PractitionerRole) -> Self {
@@ -2155,6 +3131,15 @@ impl From<PractitionerRole> for Resource {
 }
 impl crate::TypedResource for PractitionerRole {
     const TYPE: &'static str = <PractitionerRole as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Procedure> for Resource {
     fn from(v: Procedure) -> Self {
@@ -2163,6 +3148,15 @@ impl From<Procedure> for Resource {
 }
 impl crate::TypedResource for Procedure {
     const TYPE: &'static str = <Procedure as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Provenance> for Resource {
     fn from(v: Provenance) -> Self {
@@ -2171,6 +3165,15 @@ impl From<Provenance> for Resource {
 }
 impl crate::TypedResource for Provenance {
     const TYPE: &'static str = <Provenance as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Questionnaire> for Resource {
     fn from(v: Questionnaire) -> Self {
@@ -2179,6 +3182,15 @@ impl From<Questionnaire> for Resource {
 }
 impl crate::TypedResource for Questionnaire {
     const TYPE: &'static str = <Questionnaire as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<QuestionnaireResponse> for Resource {
     fn from(v: QuestionnaireResponse) -> Self {
@@ -2187,6 +3199,15 @@ impl From<QuestionnaireResponse> for Resource {
 }
 impl crate::TypedResource for QuestionnaireResponse {
     const TYPE: &'static str = <QuestionnaireResponse as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<RelatedPerson> for Resource {
     fn from(v: RelatedPerson) -> Self {
@@ -2195,6 +3216,15 @@ impl From<RelatedPerson> for Resource {
 }
 impl crate::TypedResource for RelatedPerson {
     const TYPE: &'static str = <RelatedPerson as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<RequestGroup> for Resource {
     fn from(v: RequestGroup) -> Self {
@@ -2203,6 +3233,15 @@ impl From<RequestGroup> for Resource {
 }
 impl crate::TypedResource for RequestGroup {
     const TYPE: &'static str = <RequestGroup as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ResearchDefinition> for Resource {
     fn from(v: ResearchDefinition) -> Self {
@@ -2211,6 +3250,15 @@ impl From<ResearchDefinition> for Resource {
 }
 impl crate::TypedResource for ResearchDefinition {
     const TYPE: &'static str = <ResearchDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ResearchElementDefinition> for Resource {
     fn from(v: ResearchElementDefinition) -> Self {
@@ -2219,6 +3267,15 @@ impl From<ResearchElementDefinition> for Resource {
 }
 impl crate::TypedResource for ResearchElementDefinition {
     const TYPE: &'static str = <ResearchElementDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ResearchStudy> for Resource {
     fn from(v: ResearchStudy) -> Self {
@@ -2227,6 +3284,15 @@ impl From<ResearchStudy> for Resource {
 }
 impl crate::TypedResource for ResearchStudy {
     const TYPE: &'static str = <ResearchStudy as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ResearchSubject> for Resource {
     fn from(v: ResearchSubject) -> Self {
@@ -2235,6 +3301,15 @@ impl From<ResearchSubject> for Resource {
 }
 impl crate::TypedResource for ResearchSubject {
     const TYPE: &'static str = <ResearchSubject as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<RiskAssessment> for Resource {
     fn from(v: RiskAssessment) -> Self {
@@ -2243,6 +3318,15 @@ impl From<RiskAssessment> for Resource {
 }
 impl crate::TypedResource for RiskAssessment {
     const TYPE: &'static str = <RiskAssessment as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<RiskEvidenceSynthesis> for Resource {
     fn from(v: RiskEvidenceSynthesis) -> Self {
@@ -2251,6 +3335,15 @@ impl From<RiskEvidenceSynthesis> for Resource {
 }
 impl crate::TypedResource for RiskEvidenceSynthesis {
     const TYPE: &'static str = <RiskEvidenceSynthesis as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Schedule> for Resource {
     fn from(v: Schedule) -> Self {
@@ -2259,6 +3352,15 @@ impl From<Schedule> for Resource {
 }
 impl crate::TypedResource for Schedule {
     const TYPE: &'static str = <Schedule as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SearchParameter> for Resource {
     fn from(v: SearchParameter) -> Self {
@@ -2267,6 +3369,15 @@ impl From<SearchParameter> for Resource {
 }
 impl crate::TypedResource for SearchParameter {
     const TYPE: &'static str = <SearchParameter as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ServiceRequest> for Resource {
     fn from(v: ServiceRequest) -> Self {
@@ -2275,6 +3386,15 @@ impl From<ServiceRequest> for Resource {
 }
 impl crate::TypedResource for ServiceRequest {
     const TYPE: &'static str = <ServiceRequest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Slot> for Resource {
     fn from(v: Slot) -> Self {
@@ -2283,6 +3403,15 @@ impl From<Slot> for Resource {
 }
 impl crate::TypedResource for Slot {
     const TYPE: &'static str = <Slot as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Specimen> for Resource {
     fn from(v: Specimen) -> Self {
@@ -2291,6 +3420,15 @@ impl From<Specimen> for Resource {
 }
 impl crate::TypedResource for Specimen {
     const TYPE: &'static str = <Specimen as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SpecimenDefinition> for Resource {
     fn from(v: SpecimenDefinition) -> Self {
@@ -2299,6 +3437,15 @@ impl From<SpecimenDefinition> for Resource {
 }
 impl crate::TypedResource for SpecimenDefinition {
     const TYPE: &'static str = <SpecimenDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<StructureDefinition> for Resource {
     fn from(v: StructureDefinition) -> Self {
@@ -2307,6 +3454,15 @@ impl From<StructureDefinition> for Resource {
 }
 impl crate::TypedResource for StructureDefinition {
     const TYPE: &'static str = <StructureDefinition as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<StructureMap> for Resource {
     fn from(v: StructureMap) -> Self {
@@ -2315,6 +3471,15 @@ impl From<StructureMap> for Resource {
 }
 impl crate::TypedResource for StructureMap {
     const TYPE: &'static str = <StructureMap as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Subscription> for Resource {
     fn from(v: Subscription) -> Self {
@@ -2323,6 +3488,15 @@ impl From<Subscription> for Resource {
 }
 impl crate::TypedResource for Subscription {
     const TYPE: &'static str = <Subscription as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Substance> for Resource {
     fn from(v: Substance) -> Self {
@@ -2331,6 +3505,15 @@ impl From<Substance> for Resource {
 }
 impl crate::TypedResource for Substance {
     const TYPE: &'static str = <Substance as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SubstanceNucleicAcid> for Resource {
     fn from(v: SubstanceNucleicAcid) -> Self {
@@ -2339,6 +3522,15 @@ impl From<SubstanceNucleicAcid> for Resource {
 }
 impl crate::TypedResource for SubstanceNucleicAcid {
     const TYPE: &'static str = <SubstanceNucleicAcid as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SubstancePolymer> for Resource {
     fn from(v: SubstancePolymer) -> Self {
@@ -2347,6 +3539,15 @@ impl From<SubstancePolymer> for Resource {
 }
 impl crate::TypedResource for SubstancePolymer {
     const TYPE: &'static str = <SubstancePolymer as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SubstanceProtein> for Resource {
     fn from(v: SubstanceProtein) -> Self {
@@ -2355,6 +3556,15 @@ impl From<SubstanceProtein> for Resource {
 }
 impl crate::TypedResource for SubstanceProtein {
     const TYPE: &'static str = <SubstanceProtein as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SubstanceReferenceInformation> for Resource {
     fn from(v: SubstanceReferenceInformation) -> Self {
@@ -2363,6 +3573,15 @@ impl From<SubstanceReferenceInformation> for Resource {
 }
 impl crate::TypedResource for SubstanceReferenceInformation {
     const TYPE: &'static str = <SubstanceReferenceInformation as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SubstanceSourceMaterial> for Resource {
     fn from(v: SubstanceSourceMaterial) -> Self {
@@ -2371,6 +3590,15 @@ impl From<SubstanceSourceMaterial> for Resource {
 }
 impl crate::TypedResource for SubstanceSourceMaterial {
     const TYPE: &'static str = <SubstanceSourceMaterial as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SubstanceSpecification> for Resource {
     fn from(v: SubstanceSpecification) -> Self {
@@ -2379,6 +3607,15 @@ impl From<SubstanceSpecification> for Resource {
 }
 impl crate::TypedResource for SubstanceSpecification {
     const TYPE: &'static str = <SubstanceSpecification as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SupplyDelivery> for Resource {
     fn from(v: SupplyDelivery) -> Self {
@@ -2387,6 +3624,15 @@ impl From<SupplyDelivery> for Resource {
 }
 impl crate::TypedResource for SupplyDelivery {
     const TYPE: &'static str = <SupplyDelivery as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<SupplyRequest> for Resource {
     fn from(v: SupplyRequest) -> Self {
@@ -2395,6 +3641,15 @@ impl From<SupplyRequest> for Resource {
 }
 impl crate::TypedResource for SupplyRequest {
     const TYPE: &'static str = <SupplyRequest as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<Task> for Resource {
     fn from(v: Task) -> Self {
@@ -2403,6 +3658,15 @@ impl From<Task> for Resource {
 }
 impl crate::TypedResource for Task {
     const TYPE: &'static str = <Task as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<TerminologyCapabilities> for Resource {
     fn from(v: TerminologyCapabilities) -> Self {
@@ -2411,6 +3675,15 @@ impl From<TerminologyCapabilities> for Resource {
 }
 impl crate::TypedResource for TerminologyCapabilities {
     const TYPE: &'static str = <TerminologyCapabilities as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<TestReport> for Resource {
     fn from(v: TestReport) -> Self {
@@ -2419,6 +3692,15 @@ impl From<TestReport> for Resource {
 }
 impl crate::TypedResource for TestReport {
     const TYPE: &'static str = <TestReport as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<TestScript> for Resource {
     fn from(v: TestScript) -> Self {
@@ -2427,6 +3709,15 @@ impl From<TestScript> for Resource {
 }
 impl crate::TypedResource for TestScript {
     const TYPE: &'static str = <TestScript as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<ValueSet> for Resource {
     fn from(v: ValueSet) -> Self {
@@ -2435,6 +3726,15 @@ impl From<ValueSet> for Resource {
 }
 impl crate::TypedResource for ValueSet {
     const TYPE: &'static str = <ValueSet as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<VerificationResult> for Resource {
     fn from(v: VerificationResult) -> Self {
@@ -2443,6 +3743,15 @@ impl From<VerificationResult> for Resource {
 }
 impl crate::TypedResource for VerificationResult {
     const TYPE: &'static str = <VerificationResult as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
 impl From<VisionPrescription> for Resource {
     fn from(v: VisionPrescription) -> Self {
@@ -2451,4 +3760,13 @@ impl From<VisionPrescription> for Resource {
 }
 impl crate::TypedResource for VisionPrescription {
     const TYPE: &'static str = <VisionPrescription as Complex>::NAME;
+    fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(|id| id.value.as_deref())
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        self.id = id.map(IdType::from);
+    }
+    fn version_id(&self) -> Option<&str> {
+        self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
+    }
 }
