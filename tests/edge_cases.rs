@@ -505,3 +505,36 @@ fn typed_construction_and_writing() {
     );
     assert!("Other".parse::<AdministrativeGender>().is_err());
 }
+
+#[test]
+fn r5_reads_strictly_too() {
+    use fhir_model::r5;
+    let json = r#"{"resourceType":"MedicationRequest","status":"active","intent":"order",
+        "medication":{"concept":{"text":"aspirin"}},"subject":{"reference":"Patient/p"}}"#;
+    let r = r5::Resource::from_json_str(json, ParseOptions::strict()).unwrap();
+    let r5::Resource::MedicationRequest(m) = &r else {
+        panic!()
+    };
+    assert_eq!(
+        m.medication
+            .concept
+            .as_ref()
+            .unwrap()
+            .text
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        Some("aspirin")
+    );
+    // R4's shape of the same element is unknown to R5.
+    let r4_shape = r#"{"resourceType":"MedicationRequest","status":"active","intent":"order",
+        "medicationCodeableConcept":{"text":"aspirin"},"subject":{"reference":"Patient/p"}}"#;
+    let e = r5::Resource::from_json_str(r4_shape, ParseOptions::strict()).unwrap_err();
+    assert_eq!(e.path(), "MedicationRequest.medicationCodeableConcept");
+    let kept = r5::Resource::from_json_str(r4_shape, ParseOptions::lenient()).unwrap();
+    let (a, b) = (
+        JsonValue::parse(&kept.to_json_string()).unwrap(),
+        JsonValue::parse(r4_shape).unwrap(),
+    );
+    assert_eq!(first_difference(&b, &a), None);
+}

@@ -15,6 +15,20 @@ fn r4_files() -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The line that contains `needle`, with the doc comment above it.
+fn item(file: &str, needle: &str) -> String {
+    let lines: Vec<&str> = file.lines().collect();
+    let end = lines
+        .iter()
+        .position(|l| l.contains(needle))
+        .expect("the item is generated");
+    let start = lines[..end]
+        .iter()
+        .rposition(|l| !l.starts_with("///"))
+        .map_or(0, |i| i + 1);
+    lines[start..=end].join("\n")
+}
+
 #[test]
 fn generated_r4_code() {
     let files = r4_files();
@@ -22,12 +36,7 @@ fn generated_r4_code() {
     insta::assert_snapshot!("observation", files["observation.rs"]);
     // One primitive: `date`, from the aliases file.
     let primitives = &files["primitives.rs"];
-    let date: String = primitives
-        .split("\n\n")
-        .filter(|item| item.contains("pub type DateType "))
-        .collect();
-    assert!(!date.is_empty());
-    insta::assert_snapshot!("primitive_date", date);
+    insta::assert_snapshot!("primitive_date", item(primitives, "pub type DateType "));
     // The code enum of Patient.gender.
     let codes = &files["codes.rs"];
     let start = codes
@@ -40,4 +49,21 @@ fn generated_r4_code() {
 #[test]
 fn generation_is_deterministic() {
     assert_eq!(r4_files(), r4_files());
+}
+
+/// Definitions that changed between R4 and R5: a new datatype (`CodeableReference`), a resource
+/// whose medication became one (`MedicationRequest`), and R5's `integer64` primitive.
+#[test]
+fn generated_r5_code() {
+    let r5 = VERSIONS.iter().find(|v| v.module == "r5").unwrap();
+    let files: BTreeMap<String, String> = generate(&workspace_root(), r5)
+        .unwrap()
+        .into_iter()
+        .collect();
+    insta::assert_snapshot!("r5_codeable_reference", files["codeable_reference.rs"]);
+    insta::assert_snapshot!("r5_medication_request", files["medication_request.rs"]);
+    insta::assert_snapshot!(
+        "r5_primitive_integer64",
+        item(&files["primitives.rs"], "pub type Integer64Type ")
+    );
 }

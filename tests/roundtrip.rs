@@ -1,25 +1,21 @@
-//! The official R4 examples, every one, read and written back: the test bed of the model.
+//! The official examples, every one, read and written back: the test bed of the model.
 //!
 //! Lenient reading must reproduce every file exactly (as JSON: key order free, number texts
 //! compared as texts). Strict reading must refuse exactly the examples that break the
-//! specification, each with the path of the problem; the list is a reviewed snapshot.
+//! specification, each with the path of the problem; the lists are reviewed snapshots.
 
-use fhir_conformance::{Outcome, package_examples, roundtrip_r4};
+use fhir_conformance::{Outcome, Version, package_examples};
 use fhir_model::ParseOptions;
 
-fn run(options: ParseOptions) -> (usize, Vec<String>) {
-    let examples = package_examples("r4").expect("the pinned R4 package is readable");
-    assert!(
-        examples.len() > 5300,
-        "the package has all its examples: {}",
-        examples.len()
-    );
+/// Round-trips every file of a version's pinned packages; returns the passes and the failures.
+fn run(version: Version, dir: &str, options: ParseOptions) -> (usize, Vec<String>) {
+    let examples = package_examples(dir).expect("the pinned packages are readable");
     let mut passed = 0;
     let mut failures = Vec::new();
     for ex in &examples {
-        match roundtrip_r4(&ex.text, options) {
+        match version.roundtrip(&ex.text, options) {
             Outcome::Passed => passed += 1,
-            // The package's npm metadata is the one file that is not a resource.
+            // Each package's npm metadata is the one file that is not a resource.
             Outcome::NotAResource => assert_eq!(ex.name, "package.json"),
             Outcome::Refused(e) => failures.push(format!("{}: {e}", ex.name)),
             Outcome::Changed(d) => failures.push(format!("{}: changed at {d}", ex.name)),
@@ -30,7 +26,7 @@ fn run(options: ParseOptions) -> (usize, Vec<String>) {
 
 #[test]
 fn every_r4_example_round_trips_leniently() {
-    let (passed, failures) = run(ParseOptions::lenient());
+    let (passed, failures) = run(Version::R4, "r4", ParseOptions::lenient());
     assert_eq!(failures, Vec::<String>::new());
     // 5,305 examples plus ig-r4.json, an ImplementationGuide resource as well.
     assert_eq!(passed, 5306);
@@ -38,7 +34,22 @@ fn every_r4_example_round_trips_leniently() {
 
 #[test]
 fn strict_reading_refuses_exactly_the_examples_that_break_the_specification() {
-    let (passed, failures) = run(ParseOptions::strict());
+    let (passed, failures) = run(Version::R4, "r4", ParseOptions::strict());
     assert_eq!(passed + failures.len(), 5306);
+    insta::assert_snapshot!(failures.join("\n"));
+}
+
+#[test]
+fn every_r5_resource_round_trips_leniently() {
+    let (passed, failures) = run(Version::R5, "r5", ParseOptions::lenient());
+    assert_eq!(failures, Vec::<String>::new());
+    // The core package's 2,968 definitions and the examples package's 2,822 resources.
+    assert_eq!(passed, 2968 + 2822);
+}
+
+#[test]
+fn strict_r5_reading_refuses_exactly_the_resources_that_break_the_specification() {
+    let (passed, failures) = run(Version::R5, "r5", ParseOptions::strict());
+    assert_eq!(passed + failures.len(), 2968 + 2822);
     insta::assert_snapshot!(failures.join("\n"));
 }

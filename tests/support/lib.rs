@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use fhir_model::ParseOptions;
 use fhir_model::json::JsonValue;
+use fhir_model::{FhirJson, ParseOptions};
 
 /// One JSON file to test: a name to report and its text.
 pub struct Example {
@@ -39,8 +39,9 @@ pub fn package_examples(version: &str) -> Result<Vec<Example>, String> {
     let mut out = Vec::new();
     for p in &manifest.packages {
         let package = fhir_package::Package::open_ref(&manifest, p).map_err(|e| e.to_string())?;
+        // Only the package's own folder: R5's core package also holds `openapi/`, `xml/`, ...
         let files = package
-            .read_files(|name| name.ends_with(".json"))
+            .read_files(|name| name.ends_with(".json") && !name.contains('/'))
             .map_err(|e| e.to_string())?;
         for (name, bytes) in files {
             let text = String::from_utf8(bytes).map_err(|e| format!("{name}: {e}"))?;
@@ -102,8 +103,40 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
+/// A FHIR version the round trip can read: the module name and its `Resource` enum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    R4,
+    R5,
+}
+
+impl Version {
+    /// The version named as in `--fhir` and `definitions/` (`r4`, `r5`).
+    pub fn from_name(name: &str) -> Option<Version> {
+        match name {
+            "r4" => Some(Version::R4),
+            "r5" => Some(Version::R5),
+            _ => None,
+        }
+    }
+
+    /// Reads `text` as a resource of this version, writes it back, and compares.
+    pub fn roundtrip(self, text: &str, options: ParseOptions) -> Outcome {
+        match self {
+            Version::R4 => roundtrip::<fhir_model::r4::Resource>(text, options),
+            Version::R5 => roundtrip::<fhir_model::r5::Resource>(text, options),
+        }
+    }
+}
+
 /// Reads `text` as an R4 resource, writes it back, and compares.
 pub fn roundtrip_r4(text: &str, options: ParseOptions) -> Outcome {
+    roundtrip::<fhir_model::r4::Resource>(text, options)
+}
+
+/// Reads `text` as a resource of the version whose `Resource` enum is `R`, writes it back, and
+/// compares.
+pub fn roundtrip<R: FhirJson>(text: &str, options: ParseOptions) -> Outcome {
     let input = match JsonValue::parse(text) {
         Ok(v) => v,
         Err(e) => return Outcome::Refused(e),
@@ -111,7 +144,7 @@ pub fn roundtrip_r4(text: &str, options: ParseOptions) -> Outcome {
     if input.get("resourceType").is_none() {
         return Outcome::NotAResource;
     }
-    let resource = match fhir_model::r4::Resource::from_json_str(text, options) {
+    let resource = match R::from_json_str(text, options) {
         Ok(r) => r,
         Err(e) => return Outcome::Refused(e),
     };

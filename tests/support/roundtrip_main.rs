@@ -1,4 +1,4 @@
-//! `roundtrip [--strict] [--fhir r4] PATH...`: reads every JSON resource under the paths (files,
+//! `roundtrip [--strict] [--fhir r4|r5] PATH...`: reads every JSON resource under the paths (files,
 //! directories, or package `.tgz` archives), writes it back, and compares with the input.
 //!
 //! Prints one line per failure and ends with `N passed, M failed`. Files without `resourceType`
@@ -7,12 +7,13 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use fhir_conformance::{Outcome, collect, roundtrip_r4};
+use fhir_conformance::{Outcome, Version, collect};
 use fhir_model::ParseOptions;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let strict = args.iter().any(|a| a == "--strict");
+    let mut version = Version::R4;
     let mut paths = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -20,14 +21,17 @@ fn main() -> ExitCode {
             "--strict" => {}
             "--fhir" => {
                 i += 1;
-                if args.get(i).map(String::as_str) != Some("r4") {
-                    eprintln!("error: --fhir takes r4");
-                    return ExitCode::from(2);
+                match args.get(i).and_then(|v| Version::from_name(v)) {
+                    Some(v) => version = v,
+                    None => {
+                        eprintln!("error: --fhir takes r4 or r5");
+                        return ExitCode::from(2);
+                    }
                 }
             }
             a if a.starts_with("--") => {
                 eprintln!(
-                    "error: unknown option {a}\nusage: roundtrip [--strict] [--fhir r4] PATH..."
+                    "error: unknown option {a}\nusage: roundtrip [--strict] [--fhir r4|r5] PATH..."
                 );
                 return ExitCode::from(2);
             }
@@ -36,7 +40,7 @@ fn main() -> ExitCode {
         i += 1;
     }
     if paths.is_empty() {
-        eprintln!("usage: roundtrip [--strict] [--fhir r4] PATH...");
+        eprintln!("usage: roundtrip [--strict] [--fhir r4|r5] PATH...");
         return ExitCode::from(2);
     }
     let options = if strict {
@@ -54,7 +58,7 @@ fn main() -> ExitCode {
             }
         };
         for ex in examples {
-            match roundtrip_r4(&ex.text, options) {
+            match version.roundtrip(&ex.text, options) {
                 Outcome::Passed => passed += 1,
                 Outcome::NotAResource => {
                     println!("not a resource (no resourceType), not counted: {}", ex.name)

@@ -15,7 +15,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                                              fetch the pinned packages into definitions/, verify sha256
   roundtrip [--strict] [--fhir VERSION] PATH...
                                              read each JSON resource, write it back, compare
-VERSION is one of: r4";
+VERSION is one of: r4, r5";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

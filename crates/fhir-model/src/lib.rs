@@ -44,3 +44,9 @@ pub use unknown::Unknown;
 #[rustfmt::skip]
 #[path = "generated/r4/mod.rs"]
 pub mod r4;
+
+/// FHIR R5 (5.0.0): every resource, datatype and required code set, generated from the official definitions.
+#[cfg(feature = "r5")]
+#[rustfmt::skip]
+#[path = "generated/r5/mod.rs"]
+pub mod r5;

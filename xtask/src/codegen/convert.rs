@@ -328,6 +328,38 @@ fn attribute_or_id(e: &ElementDefinition) -> FieldType {
     }
 }
 
+/// Names the generated files use from the runtime and the prelude: a code enum of the same name
+/// (R5 has a value set named `Kind`) would shadow them, so it gets `Code` appended.
+const RESERVED: &[&str] = &[
+    "Blank",
+    "Box",
+    "Choice",
+    "CodeEnum",
+    "CodeInfo",
+    "Complex",
+    "Default",
+    "Err",
+    "Error",
+    "ErrorKind",
+    "FhirJson",
+    "From",
+    "Kind",
+    "None",
+    "Ok",
+    "Option",
+    "ParseOptions",
+    "Primitive",
+    "Reader",
+    "Resource",
+    "ResourceValue",
+    "Result",
+    "Some",
+    "String",
+    "Unknown",
+    "Vec",
+    "Writer",
+];
+
 /// The code enums found so far, one per value set.
 #[derive(Default)]
 struct CodeEnums {
@@ -363,6 +395,10 @@ impl CodeEnums {
             .map(upper_first)
             .collect();
         let mut name = base.clone();
+        if RESERVED.contains(&name.as_str()) {
+            name.push_str("Code");
+        }
+        let base = name.clone();
         let mut n = 2;
         while self.defs.iter().any(|d| d.name == name) {
             name = format!("{base}{n}");

@@ -162,13 +162,17 @@ pub fn load(dir: &Path) -> Result<Definitions, String> {
                 if defs.fhir_version.is_empty() {
                     defs.fhir_version = sd.fhir_version.clone().unwrap_or_default();
                 }
-                defs.structures.push(sd);
+                // A later package may carry the same definitions again (R5's examples package
+                // repeats the core's): the first package listed in the manifest wins.
+                if !defs.structures.iter().any(|known| known.url == sd.url) {
+                    defs.structures.push(sd);
+                }
             } else if name.starts_with("ValueSet-") {
                 let vs: ValueSet = serde_json::from_slice(&bytes).map_err(parse_err)?;
-                defs.value_sets.insert(vs.url.clone(), vs);
+                defs.value_sets.entry(vs.url.clone()).or_insert(vs);
             } else {
                 let cs: CodeSystem = serde_json::from_slice(&bytes).map_err(parse_err)?;
-                defs.code_systems.insert(cs.url.clone(), cs);
+                defs.code_systems.entry(cs.url.clone()).or_insert(cs);
             }
         }
     }

@@ -23,7 +23,7 @@ pub struct Version {
     pub module: &'static str,
 }
 
-pub const VERSIONS: &[Version] = &[Version { module: "r4" }];
+pub const VERSIONS: &[Version] = &[Version { module: "r4" }, Version { module: "r5" }];
 
 pub fn definitions_dir(root: &Path, v: &Version) -> PathBuf {
     root.join("definitions").join(v.module)

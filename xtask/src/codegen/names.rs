@@ -91,6 +91,10 @@ pub fn variant_name(code: &str) -> Option<String> {
     if out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, 'V');
     }
+    // `Self` is the one capitalised keyword (R5 has a code `self`).
+    if out == "Self" {
+        out.push_str("Code");
+    }
     Some(out)
 }
 
@@ -191,6 +195,7 @@ mod tests {
         assert_eq!(variant_name("SDTC").as_deref(), Some("Sdtc"));
         assert_eq!(variant_name("1.2").as_deref(), Some("V12"));
         assert_eq!(variant_name("_"), None);
+        assert_eq!(variant_name("self").as_deref(), Some("SelfCode"));
     }
 
     #[test]

@@ -15,6 +15,9 @@ const MAX_DEPTH: u32 = 256;
 
 /// The reader state: the input, the position, and the options in force.
 pub struct Reader<'a> {
+    /// The input, for taking string slices without checking UTF-8 again.
+    text: &'a str,
+    /// The same input as bytes, for scanning.
     src: &'a [u8],
     pos: usize,
     depth: u32,
@@ -56,6 +59,7 @@ impl<'a> Reader<'a> {
     /// A reader at the start of `input`.
     pub fn new(input: &'a str, options: ParseOptions) -> Reader<'a> {
         Reader {
+            text: input,
             src: input.as_bytes(),
             pos: 0,
             depth: 0,
@@ -315,36 +319,32 @@ impl<'a> Reader<'a> {
             }
         }
         self.pos = i;
-        // The bytes are ASCII digits and signs, so this cannot fail; the error keeps it panic-free.
-        std::str::from_utf8(&s[start..i]).map_err(|_| self.syntax("invalid number"))
+        self.slice(start, i)
     }
 
     /// Reads a string token (the reader stands at its `"`), borrowing when it has no escapes.
     fn read_string_raw(&mut self) -> Result<Cow<'a, str>, Error> {
         let s = self.src;
         let start = self.pos + 1;
-        let mut i = start;
         // Fast path: no escapes, borrow from the input.
-        loop {
-            match s.get(i) {
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    return Ok(Cow::Borrowed(self.utf8(start, i)?));
-                }
-                Some(b'\\') => break,
-                Some(&b) if b < 0x20 => {
-                    self.pos = i;
-                    return Err(self.syntax("control character in a string"));
-                }
-                Some(_) => i += 1,
-                None => {
-                    self.pos = i;
-                    return Err(self.syntax(""));
-                }
+        let mut i = find_special(s, start);
+        match s.get(i) {
+            Some(b'"') => {
+                self.pos = i + 1;
+                return Ok(Cow::Borrowed(self.slice(start, i)?));
+            }
+            Some(b'\\') => {}
+            Some(_) => {
+                self.pos = i;
+                return Err(self.syntax("control character in a string"));
+            }
+            None => {
+                self.pos = i;
+                return Err(self.syntax(""));
             }
         }
         let mut out = String::with_capacity(i - start + 16);
-        out.push_str(self.utf8(start, i)?);
+        out.push_str(self.slice(start, i)?);
         loop {
             match s.get(i) {
                 Some(b'"') => {
@@ -382,13 +382,8 @@ impl<'a> Reader<'a> {
                 }
                 Some(_) => {
                     let run = i;
-                    while let Some(&b) = s.get(i) {
-                        if b == b'"' || b == b'\\' || b < 0x20 {
-                            break;
-                        }
-                        i += 1;
-                    }
-                    out.push_str(self.utf8(run, i)?);
+                    i = find_special(s, i);
+                    out.push_str(self.slice(run, i)?);
                 }
                 None => {
                     self.pos = i;
@@ -421,10 +416,17 @@ impl<'a> Reader<'a> {
         char::from_u32(first).map(|c| (c, i + 4)).ok_or_else(bad)
     }
 
-    fn utf8(&self, start: usize, end: usize) -> Result<&'a str, Error> {
-        // The input came in as &str and both ends sit next to ASCII bytes, so this always holds.
-        std::str::from_utf8(&self.src[start..end])
-            .map_err(|_| Error::new(ErrorKind::Syntax("invalid UTF-8".into()), start))
+    /// The input text from byte `start` to `end`.
+    ///
+    /// Callers cut only next to ASCII bytes (quotes, backslashes, digits), which are always
+    /// character boundaries of the `&str` input, so this never fails; `str::get` checks just the
+    /// two boundaries instead of validating the UTF-8 of the whole slice again, as
+    /// `str::from_utf8` did (a fifth of the parse time).
+    #[inline]
+    fn slice(&self, start: usize, end: usize) -> Result<&'a str, Error> {
+        self.text
+            .get(start..end)
+            .ok_or_else(|| Error::new(ErrorKind::Syntax("invalid UTF-8".into()), start))
     }
 
     /// Skips one value of any kind, checking its syntax.
@@ -480,5 +482,113 @@ impl<'a> Reader<'a> {
         }
         self.rewind(start);
         found.ok_or_else(|| self.error(ErrorKind::MissingResourceType))
+    }
+}
+
+/// The position of the first byte at or after `i` that ends a run of plain string content: `"`,
+/// `\\` or a control character (below 0x20); `bytes.len()` if there is none.
+///
+/// The reader uses it to find the end of a string, the writer to find what it must escape: the
+/// same three kinds of byte. It looks at eight bytes at a time (SWAR): for each kind, a byte
+/// matches when subtracting from it borrows into its top bit. A borrow can only spread upwards
+/// from a byte that matched itself, so the lowest flagged byte is always a true match.
+#[inline]
+pub(super) fn find_special(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    const SPACES: u64 = ONES * 0x20;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ QUOTES;
+        let backslash = w ^ BACKSLASHES;
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(SPACES) & !w);
+        let found = found & HIGH;
+        if found != 0 {
+            // Little-endian: the lowest bit is the first byte in memory.
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len().min(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(bytes: &[u8], from: usize) -> usize {
+        (from..bytes.len())
+            .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f))
+            .unwrap_or(bytes.len())
+    }
+
+    #[test]
+    fn find_special_agrees_with_a_byte_loop() {
+        // Every byte value at every offset of a word, after plain, high and borderline bytes.
+        let fillers: [&[u8]; 4] = [
+            b"abcdefghijklmnopq",
+            "é€😀aé€😀".as_bytes(),
+            b"   !!!~~~",
+            b"\x7f\x80\xff#[]",
+        ];
+        for filler in fillers {
+            for len in 0..filler.len() {
+                for b in 0..=255u8 {
+                    let mut bytes = filler[..len].to_vec();
+                    bytes.push(b);
+                    bytes.extend_from_slice(b"xyz\"tail");
+                    for from in 0..bytes.len() {
+                        assert_eq!(
+                            find_special(&bytes, from),
+                            naive(&bytes, from),
+                            "{bytes:?} from {from}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(find_special(b"", 0), 0);
+        assert_eq!(find_special(b"plain text without end", 3), 22);
+    }
+
+    #[test]
+    fn strings_with_escapes_and_non_ascii_read_back() {
+        let text = r#"["plain", "é€😀 long enough to take several words", "a\"b\\c\nd\u00e9\ud83d\ude00", "\u0001x"]"#;
+        let v = JsonValue::parse(text).unwrap();
+        let JsonValue::Array(items) = &v else {
+            panic!()
+        };
+        assert_eq!(items[0].as_str(), Some("plain"));
+        assert_eq!(
+            items[1].as_str(),
+            Some("é€😀 long enough to take several words")
+        );
+        assert_eq!(items[2].as_str(), Some("a\"b\\c\ndé😀"));
+        assert_eq!(items[3].as_str(), Some("\u{1}x"));
+        assert_eq!(
+            v.to_json_string(),
+            r#"["plain","é€😀 long enough to take several words","a\"b\\c\ndé😀","\u0001x"]"#
+        );
+    }
+
+    #[test]
+    fn control_characters_and_unterminated_strings_are_errors() {
+        assert!(JsonValue::parse("\"abc\u{1}def\"").is_err());
+        assert!(JsonValue::parse("\"abcdefghijkl\tmnop\"").is_err());
+        assert!(JsonValue::parse("\"abcdefghijklmnop").is_err());
+        assert!(JsonValue::parse("\"ab\\").is_err());
+        assert!(JsonValue::parse("\"ab\\\"").is_err());
     }
 }

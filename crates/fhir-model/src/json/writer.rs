@@ -1,10 +1,13 @@
 //! A JSON writer into a byte buffer, compact or indented, that the generated code drives.
 
 use super::JsonValue;
+use super::reader::find_special;
 
 /// Writes JSON tokens, keeping track of commas and (when pretty) indentation.
 pub struct Writer {
-    out: Vec<u8>,
+    /// A `String`, not bytes: everything written is `&str` or ASCII, and keeping it a `String`
+    /// all along saves validating the whole output as UTF-8 at the end.
+    out: String,
     pretty: bool,
     depth: usize,
     /// Whether a value was written at the current level, so the next one needs a comma.
@@ -15,7 +18,7 @@ impl Writer {
     /// A writer; `pretty` indents by two spaces per level.
     pub fn new(pretty: bool) -> Writer {
         Writer {
-            out: Vec::with_capacity(4096),
+            out: String::with_capacity(4096),
             pretty,
             depth: 0,
             needs_comma: false,
@@ -24,34 +27,33 @@ impl Writer {
 
     /// The JSON written so far.
     pub fn into_string(self) -> String {
-        // Everything written is either ASCII punctuation or came from `&str`s, escaped as a whole.
-        String::from_utf8(self.out).unwrap_or_default()
+        self.out
     }
 
     /// The bytes written so far.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.out
+        self.out.into_bytes()
     }
 
     fn newline(&mut self) {
         if self.pretty {
-            self.out.push(b'\n');
+            self.out.push('\n');
             for _ in 0..self.depth {
-                self.out.extend_from_slice(b"  ");
+                self.out.push_str("  ");
             }
         }
     }
 
     fn separate(&mut self) {
         if self.needs_comma {
-            self.out.push(b',');
+            self.out.push(',');
         }
         self.newline();
     }
 
     /// Starts an object (after a key, as an array item, or at the top).
     pub fn begin_object(&mut self) {
-        self.out.push(b'{');
+        self.out.push('{');
         self.depth += 1;
         self.needs_comma = false;
     }
@@ -62,13 +64,13 @@ impl Writer {
         if self.needs_comma {
             self.newline();
         }
-        self.out.push(b'}');
+        self.out.push('}');
         self.needs_comma = true;
     }
 
     /// Starts an array.
     pub fn begin_array(&mut self) {
-        self.out.push(b'[');
+        self.out.push('[');
         self.depth += 1;
         self.needs_comma = false;
     }
@@ -79,7 +81,7 @@ impl Writer {
         if self.needs_comma {
             self.newline();
         }
-        self.out.push(b']');
+        self.out.push(']');
         self.needs_comma = true;
     }
 
@@ -87,9 +89,9 @@ impl Writer {
     pub fn key(&mut self, key: &str) {
         self.separate();
         self.string(key);
-        self.out.push(b':');
+        self.out.push(':');
         if self.pretty {
-            self.out.push(b' ');
+            self.out.push(' ');
         }
         self.needs_comma = false;
     }
@@ -101,27 +103,26 @@ impl Writer {
 
     /// Writes `null`.
     pub fn null(&mut self) {
-        self.out.extend_from_slice(b"null");
+        self.out.push_str("null");
         self.needs_comma = true;
     }
 
     /// Writes `true` or `false`.
     pub fn bool(&mut self, v: bool) {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        self.out.push_str(if v { "true" } else { "false" });
         self.needs_comma = true;
     }
 
     /// Writes a number from its text, which the caller guarantees to be a JSON number.
     pub fn number_text(&mut self, text: &str) {
-        self.out.extend_from_slice(text.as_bytes());
+        self.out.push_str(text);
         self.needs_comma = true;
     }
 
     /// Writes an integer.
     pub fn integer(&mut self, v: i64) {
         let mut buf = itoa::Buffer::new();
-        self.out.extend_from_slice(buf.format(v).as_bytes());
+        self.out.push_str(buf.format(v));
         self.needs_comma = true;
     }
 
@@ -134,35 +135,31 @@ impl Writer {
     fn string(&mut self, s: &str) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes = s.as_bytes();
-        self.out.push(b'"');
+        self.out.reserve(bytes.len() + 2);
+        self.out.push('"');
         let mut run = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let escape: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0..=0x1f => b"",
-                _ => continue,
-            };
-            self.out.extend_from_slice(&bytes[run..i]);
-            if escape.is_empty() {
-                self.out.extend_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[usize::from(b >> 4)],
-                    HEX[usize::from(b & 0xf)],
-                ]);
-            } else {
-                self.out.extend_from_slice(escape);
+        // Whole runs without anything to escape are copied at once; most strings are one run.
+        let mut i = find_special(bytes, 0);
+        while let Some(&b) = bytes.get(i) {
+            // `run` and `i` sit next to ASCII bytes, so these are character boundaries.
+            self.out.push_str(&s[run..i]);
+            match b {
+                b'"' => self.out.push_str("\\\""),
+                b'\\' => self.out.push_str("\\\\"),
+                b'\n' => self.out.push_str("\\n"),
+                b'\r' => self.out.push_str("\\r"),
+                b'\t' => self.out.push_str("\\t"),
+                _ => {
+                    self.out.push_str("\\u00");
+                    self.out.push(char::from(HEX[usize::from(b >> 4)]));
+                    self.out.push(char::from(HEX[usize::from(b & 0xf)]));
+                }
             }
             run = i + 1;
+            i = find_special(bytes, run);
         }
-        self.out.extend_from_slice(&bytes[run..]);
-        self.out.push(b'"');
+        self.out.push_str(&s[run..]);
+        self.out.push('"');
     }
 
     /// Writes any [`JsonValue`].
