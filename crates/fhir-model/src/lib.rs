@@ -27,6 +27,7 @@ mod fhir_json;
 pub mod json;
 mod options;
 mod primitive;
+mod raw;
 mod unknown;
 pub mod value;
 
@@ -37,7 +38,13 @@ pub use fhir_json::FhirJson;
 pub use fhir_json::resource_from_str;
 pub use options::ParseOptions;
 pub use primitive::{ElementData, Primitive};
+pub use raw::RawResource;
 pub use unknown::Unknown;
+
+#[cfg(not(any(feature = "r4", feature = "r5")))]
+compile_error!(
+    "fhir-model: enable a FHIR version feature, `r4` or `r5` (with `default-features = false`, name the version as well as the resources)"
+);
 
 /// FHIR R4 (4.0.1): every resource, datatype and required code set, generated from the official definitions.
 #[cfg(feature = "r4")]

@@ -9,6 +9,7 @@
 pub mod convert;
 pub mod cycles;
 pub mod emit;
+pub mod features;
 pub mod ir;
 pub mod load;
 pub mod names;
@@ -33,8 +34,8 @@ pub fn generated_dir(root: &Path, v: &Version) -> PathBuf {
     root.join("crates/fhir-model/src/generated").join(v.module)
 }
 
-/// Generates one version's files in memory: (file name, text).
-pub fn generate(root: &Path, v: &Version) -> Result<Vec<(String, String)>, String> {
+/// Loads and converts one version's definitions; also returns the packages it came from.
+pub fn model(root: &Path, v: &Version) -> Result<(ir::Model, String), String> {
     let dir = definitions_dir(root, v);
     let defs = load::load(&dir)?;
     let manifest = fhir_package::Manifest::load(&dir).map_err(|e| e.to_string())?;
@@ -44,18 +45,36 @@ pub fn generate(root: &Path, v: &Version) -> Result<Vec<(String, String)>, Strin
         .map(|p| p.spec())
         .collect::<Vec<_>>()
         .join(" + ");
-    let model = convert::convert(&defs, v.module)?;
-    emit::emit(&model)
+    Ok((convert::convert(&defs, v.module)?, source))
+}
+
+/// Generates one version's files in memory: (file name, text).
+pub fn generate(root: &Path, v: &Version) -> Result<Vec<(String, String)>, String> {
+    let (model, source) = model(root, v)?;
+    render(&model, &source)
+}
+
+fn render(model: &ir::Model, source: &str) -> Result<Vec<(String, String)>, String> {
+    emit::emit(model)
         .iter()
-        .map(|f| output::render(f, &source).map(|text| (f.name.clone(), text)))
+        .map(|f| output::render(f, source).map(|text| (f.name.clone(), text)))
         .collect()
 }
 
 /// Runs codegen for `versions`; with `check`, compares instead of writing and fails when stale.
+///
+/// The resource features in `crates/fhir-model/Cargo.toml` cover every version, so all versions'
+/// definitions are read for them whichever versions are generated.
 pub fn run(root: &Path, versions: &[&Version], check: bool) -> Result<(), String> {
     let mut stale = Vec::new();
-    for v in versions {
-        let files = generate(root, v)?;
+    let mut all_resources = Vec::new();
+    for v in VERSIONS {
+        let (model, source) = model(root, v)?;
+        all_resources.extend(model.resources().map(|s| s.name.clone()));
+        if !versions.iter().any(|w| w.module == v.module) {
+            continue;
+        }
+        let files = render(&model, &source)?;
         let dir = generated_dir(root, v);
         if check {
             stale.extend(output::check_all(&dir, &files)?.paths);
@@ -66,6 +85,19 @@ pub fn run(root: &Path, versions: &[&Version], check: bool) -> Result<(), String
                 v.module,
                 files.len()
             );
+        }
+    }
+    let manifest = root.join("crates/fhir-model/Cargo.toml");
+    let current =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let updated = features::update_manifest(&current, &all_resources)?;
+    if updated != current {
+        if check {
+            stale.push(manifest.display().to_string());
+        } else {
+            std::fs::write(&manifest, updated)
+                .map_err(|e| format!("{}: {e}", manifest.display()))?;
+            eprintln!("crates/fhir-model/Cargo.toml: resource features updated");
         }
     }
     if !stale.is_empty() {

@@ -5,10 +5,21 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, ident};
+use crate::codegen::features::enum_users;
 use crate::codegen::ir::{CodeEnumDef, Model};
 
 pub fn emit_codes(model: &Model) -> TokenStream {
-    let enums = model.codes.iter().map(emit_code_enum);
+    let enums = model.codes.iter().map(|c| {
+        // An enum only resources use is compiled with one of them.
+        let cfg = match enum_users(model, &c.name) {
+            None => quote! {},
+            Some(features) => {
+                let features = features.iter();
+                quote! { #[cfg(any(#(feature = #features),*))] }
+            }
+        };
+        emit_code_enum(c, &cfg)
+    });
     quote! {
         #[allow(unused_imports)]
         use super::*;
@@ -17,7 +28,7 @@ pub fn emit_codes(model: &Model) -> TokenStream {
     }
 }
 
-fn emit_code_enum(c: &CodeEnumDef) -> TokenStream {
+fn emit_code_enum(c: &CodeEnumDef, cfg: &TokenStream) -> TokenStream {
     let name = ident(&c.name);
     let enum_doc = doc(&c.short);
     let url_doc = doc(&format!(
@@ -55,10 +66,12 @@ fn emit_code_enum(c: &CodeEnumDef) -> TokenStream {
         #enum_doc
         ///
         #url_doc
+        #cfg
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
         pub enum #name {
             #(#variants)*
         }
+        #cfg
         impl CodeEnum for #name {
             const VALUE_SET: &'static str = #vs_name;
             const VALUE_SET_URL: &'static str = #vs_url;
@@ -74,6 +87,7 @@ fn emit_code_enum(c: &CodeEnumDef) -> TokenStream {
                 self as usize
             }
         }
+        #cfg
         crate::code_enum_support!(#name, Coding, CodeableConcept);
     }
 }

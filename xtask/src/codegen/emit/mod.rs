@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use super::features::{feature_name, resource_owner};
 use super::ir::{Card, FieldType, Model, VariantType};
 use super::names::snake_case;
 
@@ -18,6 +19,8 @@ use super::names::snake_case;
 pub struct GeneratedFile {
     pub name: String,
     pub tokens: TokenStream,
+    /// The cargo feature that compiles it, for a resource's file.
+    pub feature: Option<String>,
 }
 
 /// Every file of one version's model.
@@ -50,27 +53,25 @@ pub fn emit(model: &Model) -> Vec<GeneratedFile> {
         .map(|(owner, items)| GeneratedFile {
             name: format!("{}.rs", module_name(owner)),
             tokens: quote! { #use_all #(#items)* },
+            feature: resource_owner(model, owner).map(feature_name),
         })
         .collect();
-    files.push(GeneratedFile {
-        name: "codes.rs".into(),
-        tokens: codes::emit_codes(model),
-    });
-    files.push(GeneratedFile {
-        name: "primitives.rs".into(),
-        tokens: primitives::emit_primitives(model),
-    });
-    files.push(GeneratedFile {
-        name: "resource.rs".into(),
-        tokens: resource::emit_resource(model),
-    });
-    let modules: Vec<String> = files
-        .iter()
-        .map(|f| f.name.trim_end_matches(".rs").to_owned())
-        .collect();
+    for (name, tokens) in [
+        ("codes.rs", codes::emit_codes(model)),
+        ("primitives.rs", primitives::emit_primitives(model)),
+        ("resource.rs", resource::emit_resource(model)),
+    ] {
+        files.push(GeneratedFile {
+            name: name.into(),
+            tokens,
+            feature: None,
+        });
+    }
+    let tokens = emit_mod(model, &files);
     files.push(GeneratedFile {
         name: "mod.rs".into(),
-        tokens: emit_mod(model, &modules),
+        tokens,
+        feature: None,
     });
     files
 }
@@ -80,11 +81,14 @@ pub fn module_name(owner: &str) -> String {
     snake_case(owner)
 }
 
-fn emit_mod(model: &Model, modules: &[String]) -> TokenStream {
-    let mods = modules.iter().map(|m| {
-        let m = ident(m);
+fn emit_mod(model: &Model, files: &[GeneratedFile]) -> TokenStream {
+    let mods = files.iter().map(|f| {
+        let m = ident(f.name.trim_end_matches(".rs"));
+        let cfg = cfg_feature(f.feature.as_deref());
         quote! {
+            #cfg
             mod #m;
+            #cfg
             pub use #m::*;
         }
     });
@@ -94,6 +98,14 @@ fn emit_mod(model: &Model, modules: &[String]) -> TokenStream {
         #(#mods)*
         #doc_version
         pub const FHIR_VERSION: &str = #version;
+    }
+}
+
+/// `#[cfg(feature = "...")]` for a resource's items, nothing for the rest.
+pub fn cfg_feature(feature: Option<&str>) -> TokenStream {
+    match feature {
+        Some(f) => quote! { #[cfg(feature = #f)] },
+        None => quote! {},
     }
 }
 

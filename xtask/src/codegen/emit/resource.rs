@@ -1,48 +1,58 @@
 //! The template for the `Resource` enum: every resource of the version, chosen by `resourceType`.
+//!
+//! Each variant sits behind its resource's cargo feature; a resource whose feature is off is read
+//! into `Resource::Other` as raw JSON, so it still round-trips.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::ident;
+use super::{cfg_feature, ident};
+use crate::codegen::features::feature_name;
 use crate::codegen::ir::Model;
 
 pub fn emit_resource(model: &Model) -> TokenStream {
     let resources: Vec<_> = model.resources().collect();
-    let variants = resources.iter().map(|s| {
+    let cfgs: Vec<TokenStream> = resources
+        .iter()
+        .map(|s| cfg_feature(Some(&feature_name(&s.name))))
+        .collect();
+    let variants = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
         let d = super::doc(&s.short);
-        quote! { #d #n(Box<#n>), }
+        quote! { #d #cfg #n(Box<#n>), }
     });
-    let read_arms = resources.iter().map(|s| {
+    let read_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
         let t = &s.name;
-        quote! { #t => Self::#n(read_boxed(r)?), }
+        quote! { #cfg #t => Self::#n(read_boxed(r)?), }
     });
-    let write_arms = resources.iter().map(|s| {
+    let write_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
-        quote! { Self::#n(v) => write_object(w, &**v), }
+        quote! { #cfg Self::#n(v) => write_object(w, &**v), }
     });
-    let type_arms = resources.iter().map(|s| {
+    let type_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
         let t = &s.name;
-        quote! { Self::#n(_) => #t, }
+        quote! { #cfg Self::#n(_) => #t, }
     });
-    let id_arms = resources.iter().map(|s| {
+    let id_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
-        quote! { Self::#n(v) => v.id.as_ref(), }
+        quote! { #cfg Self::#n(v) => v.id.as_ref(), }
     });
-    let meta_arms = resources.iter().map(|s| {
+    let meta_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
-        quote! { Self::#n(v) => v.meta.as_ref(), }
+        quote! { #cfg Self::#n(v) => v.meta.as_ref(), }
     });
-    let froms = resources.iter().map(|s| {
+    let froms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
         quote! {
+            #cfg
             impl From<#n> for Resource {
                 fn from(v: #n) -> Self {
                     Self::#n(Box::new(v))
                 }
             }
+            #cfg
             impl crate::TypedResource for #n {
                 const TYPE: &'static str = <#n as Complex>::NAME;
                 fn id(&self) -> Option<&str> {
@@ -61,45 +71,62 @@ pub fn emit_resource(model: &Model) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
         use super::*;
+        #[allow(unused_imports)]
         use crate::codec::{read_boxed, write_object, Complex, ResourceValue};
         use crate::error::ErrorKind;
         use crate::json::{Reader, Writer};
-        use crate::{Error, FhirJson, ParseOptions};
+        use crate::{Error, FhirJson, ParseOptions, RawResource};
 
         /// Any resource of this FHIR version, chosen by its `resourceType` when read.
+        ///
+        /// Each typed variant exists when its resource's cargo feature is on (all are, by
+        /// default); a resource whose feature is off is read as [`Resource::Other`].
         #[derive(Clone, PartialEq, Debug)]
+        #[non_exhaustive]
         pub enum Resource {
             #(#variants)*
+            /// A resource of this version whose cargo feature is off in this build, kept as JSON
+            /// (see [`RawResource::to_typed`]).
+            Other(RawResource),
         }
 
-        /// Every resource type of this FHIR version, in alphabetical order.
+        /// Every resource type of this FHIR version, in alphabetical order, whatever the features.
         pub const RESOURCE_TYPES: &[&str] = &[#(#names),*];
 
         impl Resource {
             /// The `resourceType`, e.g. `"Patient"`.
-            pub fn resource_type(&self) -> &'static str {
+            pub fn resource_type(&self) -> &str {
                 match self {
                     #(#type_arms)*
+                    Self::Other(raw) => raw.resource_type(),
                 }
             }
-            /// The logical id element, if present.
+            /// The logical id element, if present (`None` for [`Resource::Other`]; see [`Resource::id`]).
             pub fn id_element(&self) -> Option<&IdType> {
                 match self {
                     #(#id_arms)*
+                    Self::Other(_) => None,
                 }
             }
             /// The logical id, if present.
             pub fn id(&self) -> Option<&str> {
-                self.id_element().and_then(|id| id.value.as_deref())
+                match self {
+                    Self::Other(raw) => raw.id(),
+                    _ => self.id_element().and_then(|id| id.value.as_deref()),
+                }
             }
             /// The version id (`meta.versionId`), if present.
             pub fn version_id(&self) -> Option<&str> {
-                self.meta()?.version_id.as_ref()?.value.as_deref()
+                match self {
+                    Self::Other(raw) => raw.version_id(),
+                    _ => self.meta()?.version_id.as_ref()?.value.as_deref(),
+                }
             }
-            /// The resource's metadata, if present.
+            /// The resource's metadata, if present (`None` for [`Resource::Other`]).
             pub fn meta(&self) -> Option<&Meta> {
                 match self {
                     #(#meta_arms)*
+                    Self::Other(_) => None,
                 }
             }
             /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).
@@ -122,6 +149,8 @@ pub fn emit_resource(model: &Model) -> TokenStream {
                 let resource_type = r.find_resource_type()?;
                 Ok(match &*resource_type {
                     #(#read_arms)*
+                    #[allow(unreachable_patterns)]
+                    other if RESOURCE_TYPES.contains(&other) => Self::Other(RawResource::read(r)?),
                     other => {
                         let kind = ErrorKind::UnknownResourceType(other.to_owned());
                         return Err(r.error_at(kind, at));
@@ -131,6 +160,7 @@ pub fn emit_resource(model: &Model) -> TokenStream {
             fn write_json(&self, w: &mut Writer) {
                 match self {
                     #(#write_arms)*
+                    Self::Other(raw) => raw.write(w),
                 }
             }
         }

@@ -6,6 +6,7 @@ use crate::{CodeEnum, CodeInfo};
 /// AccountStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/account-status` (required binding).
+#[cfg(any(feature = "account"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AccountStatus {
     /// `active`: Active
@@ -19,6 +20,7 @@ pub enum AccountStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "account"))]
 impl CodeEnum for AccountStatus {
     const VALUE_SET: &'static str = "AccountStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/account-status";
@@ -70,10 +72,46 @@ impl CodeEnum for AccountStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "account"))]
 crate::code_enum_support!(AccountStatus, Coding, CodeableConcept);
 /// PublicationStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/publication-status` (required binding).
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "capability-statement",
+        feature = "catalog-entry",
+        feature = "charge-item-definition",
+        feature = "code-system",
+        feature = "compartment-definition",
+        feature = "concept-map",
+        feature = "effect-evidence-synthesis",
+        feature = "event-definition",
+        feature = "evidence",
+        feature = "evidence-variable",
+        feature = "example-scenario",
+        feature = "graph-definition",
+        feature = "implementation-guide",
+        feature = "insurance-plan",
+        feature = "library",
+        feature = "measure",
+        feature = "message-definition",
+        feature = "naming-system",
+        feature = "operation-definition",
+        feature = "plan-definition",
+        feature = "questionnaire",
+        feature = "research-definition",
+        feature = "research-element-definition",
+        feature = "risk-evidence-synthesis",
+        feature = "search-parameter",
+        feature = "structure-definition",
+        feature = "structure-map",
+        feature = "terminology-capabilities",
+        feature = "test-script",
+        feature = "value-set"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PublicationStatus {
     /// `draft`: Draft
@@ -85,6 +123,41 @@ pub enum PublicationStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "capability-statement",
+        feature = "catalog-entry",
+        feature = "charge-item-definition",
+        feature = "code-system",
+        feature = "compartment-definition",
+        feature = "concept-map",
+        feature = "effect-evidence-synthesis",
+        feature = "event-definition",
+        feature = "evidence",
+        feature = "evidence-variable",
+        feature = "example-scenario",
+        feature = "graph-definition",
+        feature = "implementation-guide",
+        feature = "insurance-plan",
+        feature = "library",
+        feature = "measure",
+        feature = "message-definition",
+        feature = "naming-system",
+        feature = "operation-definition",
+        feature = "plan-definition",
+        feature = "questionnaire",
+        feature = "research-definition",
+        feature = "research-element-definition",
+        feature = "risk-evidence-synthesis",
+        feature = "search-parameter",
+        feature = "structure-definition",
+        feature = "structure-map",
+        feature = "terminology-capabilities",
+        feature = "test-script",
+        feature = "value-set"
+    )
+)]
 impl CodeEnum for PublicationStatus {
     const VALUE_SET: &'static str = "PublicationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/publication-status";
@@ -129,10 +202,46 @@ impl CodeEnum for PublicationStatus {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "capability-statement",
+        feature = "catalog-entry",
+        feature = "charge-item-definition",
+        feature = "code-system",
+        feature = "compartment-definition",
+        feature = "concept-map",
+        feature = "effect-evidence-synthesis",
+        feature = "event-definition",
+        feature = "evidence",
+        feature = "evidence-variable",
+        feature = "example-scenario",
+        feature = "graph-definition",
+        feature = "implementation-guide",
+        feature = "insurance-plan",
+        feature = "library",
+        feature = "measure",
+        feature = "message-definition",
+        feature = "naming-system",
+        feature = "operation-definition",
+        feature = "plan-definition",
+        feature = "questionnaire",
+        feature = "research-definition",
+        feature = "research-element-definition",
+        feature = "risk-evidence-synthesis",
+        feature = "search-parameter",
+        feature = "structure-definition",
+        feature = "structure-map",
+        feature = "terminology-capabilities",
+        feature = "test-script",
+        feature = "value-set"
+    )
+)]
 crate::code_enum_support!(PublicationStatus, Coding, CodeableConcept);
 /// RequestResourceType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-resource-types` (required binding).
+#[cfg(any(feature = "activity-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestResourceType {
     /// `Appointment`: Appointment
@@ -166,6 +275,7 @@ pub enum RequestResourceType {
     /// `VisionPrescription`: VisionPrescription
     VisionPrescription,
 }
+#[cfg(any(feature = "activity-definition"))]
 impl CodeEnum for RequestResourceType {
     const VALUE_SET: &'static str = "RequestResourceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-resource-types";
@@ -287,10 +397,20 @@ impl CodeEnum for RequestResourceType {
         self as usize
     }
 }
+#[cfg(any(feature = "activity-definition"))]
 crate::code_enum_support!(RequestResourceType, Coding, CodeableConcept);
 /// RequestIntent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-intent` (required binding).
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-group",
+        feature = "service-request"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestIntent {
     /// `proposal`: Proposal
@@ -312,6 +432,15 @@ pub enum RequestIntent {
     /// `option`: Option
     Option,
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-group",
+        feature = "service-request"
+    )
+)]
 impl CodeEnum for RequestIntent {
     const VALUE_SET: &'static str = "RequestIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-intent";
@@ -391,10 +520,33 @@ impl CodeEnum for RequestIntent {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-group",
+        feature = "service-request"
+    )
+)]
 crate::code_enum_support!(RequestIntent, Coding, CodeableConcept);
 /// Request priority
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-priority` (required binding).
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "medication-request",
+        feature = "plan-definition",
+        feature = "request-group",
+        feature = "service-request",
+        feature = "supply-request",
+        feature = "task"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestPriority {
     /// `routine`: Routine
@@ -406,6 +558,20 @@ pub enum RequestPriority {
     /// `stat`: STAT
     Stat,
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "medication-request",
+        feature = "plan-definition",
+        feature = "request-group",
+        feature = "service-request",
+        feature = "supply-request",
+        feature = "task"
+    )
+)]
 impl CodeEnum for RequestPriority {
     const VALUE_SET: &'static str = "RequestPriority";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-priority";
@@ -445,10 +611,25 @@ impl CodeEnum for RequestPriority {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "medication-request",
+        feature = "plan-definition",
+        feature = "request-group",
+        feature = "service-request",
+        feature = "supply-request",
+        feature = "task"
+    )
+)]
 crate::code_enum_support!(RequestPriority, Coding, CodeableConcept);
 /// ActionParticipantType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-participant-type` (required binding).
+#[cfg(any(feature = "activity-definition", feature = "plan-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionParticipantType {
     /// `patient`: Patient
@@ -460,6 +641,7 @@ pub enum ActionParticipantType {
     /// `device`: Device
     Device,
 }
+#[cfg(any(feature = "activity-definition", feature = "plan-definition"))]
 impl CodeEnum for ActionParticipantType {
     const VALUE_SET: &'static str = "ActionParticipantType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-participant-type";
@@ -504,6 +686,7 @@ impl CodeEnum for ActionParticipantType {
         self as usize
     }
 }
+#[cfg(any(feature = "activity-definition", feature = "plan-definition"))]
 crate::code_enum_support!(ActionParticipantType, Coding, CodeableConcept);
 /// AddressUse
 ///
@@ -622,6 +805,7 @@ crate::code_enum_support!(AddressType, Coding, CodeableConcept);
 /// AdverseEventActuality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/adverse-event-actuality` (required binding).
+#[cfg(any(feature = "adverse-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdverseEventActuality {
     /// `actual`: Adverse Event
@@ -629,6 +813,7 @@ pub enum AdverseEventActuality {
     /// `potential`: Potential Adverse Event
     Potential,
 }
+#[cfg(any(feature = "adverse-event"))]
 impl CodeEnum for AdverseEventActuality {
     const VALUE_SET: &'static str = "AdverseEventActuality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/adverse-event-actuality";
@@ -656,6 +841,7 @@ impl CodeEnum for AdverseEventActuality {
         self as usize
     }
 }
+#[cfg(any(feature = "adverse-event"))]
 crate::code_enum_support!(AdverseEventActuality, Coding, CodeableConcept);
 /// QuantityComparator
 ///
@@ -719,6 +905,7 @@ crate::code_enum_support!(QuantityComparator, Coding, CodeableConcept);
 /// AllergyIntoleranceType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-type` (required binding).
+#[cfg(any(feature = "allergy-intolerance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceType {
     /// `allergy`: Allergy
@@ -726,6 +913,7 @@ pub enum AllergyIntoleranceType {
     /// `intolerance`: Intolerance
     Intolerance,
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 impl CodeEnum for AllergyIntoleranceType {
     const VALUE_SET: &'static str = "AllergyIntoleranceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-type";
@@ -753,10 +941,12 @@ impl CodeEnum for AllergyIntoleranceType {
         self as usize
     }
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 crate::code_enum_support!(AllergyIntoleranceType, Coding, CodeableConcept);
 /// AllergyIntoleranceCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-category` (required binding).
+#[cfg(any(feature = "allergy-intolerance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCategory {
     /// `food`: Food
@@ -768,6 +958,7 @@ pub enum AllergyIntoleranceCategory {
     /// `biologic`: Biologic
     Biologic,
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 impl CodeEnum for AllergyIntoleranceCategory {
     const VALUE_SET: &'static str = "AllergyIntoleranceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-category";
@@ -812,10 +1003,12 @@ impl CodeEnum for AllergyIntoleranceCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 crate::code_enum_support!(AllergyIntoleranceCategory, Coding, CodeableConcept);
 /// AllergyIntoleranceCriticality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality` (required binding).
+#[cfg(any(feature = "allergy-intolerance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCriticality {
     /// `low`: Low Risk
@@ -825,6 +1018,7 @@ pub enum AllergyIntoleranceCriticality {
     /// `unable-to-assess`: Unable to Assess Risk
     UnableToAssess,
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 impl CodeEnum for AllergyIntoleranceCriticality {
     const VALUE_SET: &'static str = "AllergyIntoleranceCriticality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality";
@@ -858,10 +1052,12 @@ impl CodeEnum for AllergyIntoleranceCriticality {
         self as usize
     }
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 crate::code_enum_support!(AllergyIntoleranceCriticality, Coding, CodeableConcept);
 /// AllergyIntoleranceSeverity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reaction-event-severity` (required binding).
+#[cfg(any(feature = "allergy-intolerance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceSeverity {
     /// `mild`: Mild
@@ -871,6 +1067,7 @@ pub enum AllergyIntoleranceSeverity {
     /// `severe`: Severe
     Severe,
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 impl CodeEnum for AllergyIntoleranceSeverity {
     const VALUE_SET: &'static str = "AllergyIntoleranceSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reaction-event-severity";
@@ -904,10 +1101,12 @@ impl CodeEnum for AllergyIntoleranceSeverity {
         self as usize
     }
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 crate::code_enum_support!(AllergyIntoleranceSeverity, Coding, CodeableConcept);
 /// AppointmentStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/appointmentstatus` (required binding).
+#[cfg(any(feature = "appointment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AppointmentStatus {
     /// `proposed`: Proposed
@@ -931,6 +1130,7 @@ pub enum AppointmentStatus {
     /// `waitlist`: Waitlisted
     Waitlist,
 }
+#[cfg(any(feature = "appointment"))]
 impl CodeEnum for AppointmentStatus {
     const VALUE_SET: &'static str = "AppointmentStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/appointmentstatus";
@@ -1017,10 +1217,12 @@ impl CodeEnum for AppointmentStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "appointment"))]
 crate::code_enum_support!(AppointmentStatus, Coding, CodeableConcept);
 /// ParticipantRequired
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/participantrequired` (required binding).
+#[cfg(any(feature = "appointment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ParticipantRequired {
     /// `required`: Required
@@ -1030,6 +1232,7 @@ pub enum ParticipantRequired {
     /// `information-only`: Information Only
     InformationOnly,
 }
+#[cfg(any(feature = "appointment"))]
 impl CodeEnum for ParticipantRequired {
     const VALUE_SET: &'static str = "ParticipantRequired";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/participantrequired";
@@ -1067,10 +1270,12 @@ impl CodeEnum for ParticipantRequired {
         self as usize
     }
 }
+#[cfg(any(feature = "appointment"))]
 crate::code_enum_support!(ParticipantRequired, Coding, CodeableConcept);
 /// ParticipationStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/participationstatus` (required binding).
+#[cfg(any(feature = "appointment", feature = "appointment-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ParticipationStatus {
     /// `accepted`: Accepted
@@ -1082,6 +1287,7 @@ pub enum ParticipationStatus {
     /// `needs-action`: Needs Action
     NeedsAction,
 }
+#[cfg(any(feature = "appointment", feature = "appointment-response"))]
 impl CodeEnum for ParticipationStatus {
     const VALUE_SET: &'static str = "ParticipationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/participationstatus";
@@ -1126,10 +1332,12 @@ impl CodeEnum for ParticipationStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "appointment", feature = "appointment-response"))]
 crate::code_enum_support!(ParticipationStatus, Coding, CodeableConcept);
 /// AuditEventAction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-action` (required binding).
+#[cfg(any(feature = "audit-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventAction {
     /// `C`: Create
@@ -1143,6 +1351,7 @@ pub enum AuditEventAction {
     /// `E`: Execute
     E,
 }
+#[cfg(any(feature = "audit-event"))]
 impl CodeEnum for AuditEventAction {
     const VALUE_SET: &'static str = "AuditEventAction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-action";
@@ -1188,10 +1397,12 @@ impl CodeEnum for AuditEventAction {
         self as usize
     }
 }
+#[cfg(any(feature = "audit-event"))]
 crate::code_enum_support!(AuditEventAction, Coding, CodeableConcept);
 /// AuditEventOutcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-outcome` (required binding).
+#[cfg(any(feature = "audit-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventOutcome {
     /// `0`: Success
@@ -1203,6 +1414,7 @@ pub enum AuditEventOutcome {
     /// `12`: Major failure
     V12,
 }
+#[cfg(any(feature = "audit-event"))]
 impl CodeEnum for AuditEventOutcome {
     const VALUE_SET: &'static str = "AuditEventOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-outcome";
@@ -1242,10 +1454,12 @@ impl CodeEnum for AuditEventOutcome {
         self as usize
     }
 }
+#[cfg(any(feature = "audit-event"))]
 crate::code_enum_support!(AuditEventOutcome, Coding, CodeableConcept);
 /// AuditEventAgentNetworkType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/network-type` (required binding).
+#[cfg(any(feature = "audit-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventAgentNetworkType {
     /// `1`: Machine Name
@@ -1259,6 +1473,7 @@ pub enum AuditEventAgentNetworkType {
     /// `5`: URI
     V5,
 }
+#[cfg(any(feature = "audit-event"))]
 impl CodeEnum for AuditEventAgentNetworkType {
     const VALUE_SET: &'static str = "AuditEventAgentNetworkType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/network-type";
@@ -1304,10 +1519,12 @@ impl CodeEnum for AuditEventAgentNetworkType {
         self as usize
     }
 }
+#[cfg(any(feature = "audit-event"))]
 crate::code_enum_support!(AuditEventAgentNetworkType, Coding, CodeableConcept);
 /// BiologicallyDerivedProductCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/product-category` (required binding).
+#[cfg(any(feature = "biologically-derived-product"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductCategory {
     /// `organ`: Organ
@@ -1321,6 +1538,7 @@ pub enum BiologicallyDerivedProductCategory {
     /// `biologicalAgent`: BiologicalAgent
     BiologicalAgent,
 }
+#[cfg(any(feature = "biologically-derived-product"))]
 impl CodeEnum for BiologicallyDerivedProductCategory {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/product-category";
@@ -1372,10 +1590,12 @@ impl CodeEnum for BiologicallyDerivedProductCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "biologically-derived-product"))]
 crate::code_enum_support!(BiologicallyDerivedProductCategory, Coding, CodeableConcept);
 /// BiologicallyDerivedProductStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/product-status` (required binding).
+#[cfg(any(feature = "biologically-derived-product"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductStatus {
     /// `available`: Available
@@ -1383,6 +1603,7 @@ pub enum BiologicallyDerivedProductStatus {
     /// `unavailable`: Unavailable
     Unavailable,
 }
+#[cfg(any(feature = "biologically-derived-product"))]
 impl CodeEnum for BiologicallyDerivedProductStatus {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/product-status";
@@ -1410,10 +1631,12 @@ impl CodeEnum for BiologicallyDerivedProductStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "biologically-derived-product"))]
 crate::code_enum_support!(BiologicallyDerivedProductStatus, Coding, CodeableConcept);
 /// BiologicallyDerivedProductStorageScale
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/product-storage-scale` (required binding).
+#[cfg(any(feature = "biologically-derived-product"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductStorageScale {
     /// `farenheit`: Fahrenheit
@@ -1423,6 +1646,7 @@ pub enum BiologicallyDerivedProductStorageScale {
     /// `kelvin`: Kelvin
     Kelvin,
 }
+#[cfg(any(feature = "biologically-derived-product"))]
 impl CodeEnum for BiologicallyDerivedProductStorageScale {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductStorageScale";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/product-storage-scale";
@@ -1456,12 +1680,14 @@ impl CodeEnum for BiologicallyDerivedProductStorageScale {
         self as usize
     }
 }
+#[cfg(any(feature = "biologically-derived-product"))]
 crate::code_enum_support!(
     BiologicallyDerivedProductStorageScale, Coding, CodeableConcept
 );
 /// BundleType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/bundle-type` (required binding).
+#[cfg(any(feature = "bundle"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BundleType {
     /// `document`: Document
@@ -1483,6 +1709,7 @@ pub enum BundleType {
     /// `collection`: Collection
     Collection,
 }
+#[cfg(any(feature = "bundle"))]
 impl CodeEnum for BundleType {
     const VALUE_SET: &'static str = "BundleType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/bundle-type";
@@ -1562,10 +1789,12 @@ impl CodeEnum for BundleType {
         self as usize
     }
 }
+#[cfg(any(feature = "bundle"))]
 crate::code_enum_support!(BundleType, Coding, CodeableConcept);
 /// SearchEntryMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-entry-mode` (required binding).
+#[cfg(any(feature = "bundle"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchEntryMode {
     /// `match`: Match
@@ -1575,6 +1804,7 @@ pub enum SearchEntryMode {
     /// `outcome`: Outcome
     Outcome,
 }
+#[cfg(any(feature = "bundle"))]
 impl CodeEnum for SearchEntryMode {
     const VALUE_SET: &'static str = "SearchEntryMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-entry-mode";
@@ -1608,10 +1838,12 @@ impl CodeEnum for SearchEntryMode {
         self as usize
     }
 }
+#[cfg(any(feature = "bundle"))]
 crate::code_enum_support!(SearchEntryMode, Coding, CodeableConcept);
 /// HTTPVerb
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-verb` (required binding).
+#[cfg(any(feature = "bundle"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum HTTPVerb {
     /// `GET`: GET
@@ -1627,6 +1859,7 @@ pub enum HTTPVerb {
     /// `PATCH`: PATCH
     Patch,
 }
+#[cfg(any(feature = "bundle"))]
 impl CodeEnum for HTTPVerb {
     const VALUE_SET: &'static str = "HTTPVerb";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-verb";
@@ -1685,10 +1918,12 @@ impl CodeEnum for HTTPVerb {
         self as usize
     }
 }
+#[cfg(any(feature = "bundle"))]
 crate::code_enum_support!(HTTPVerb, Coding, CodeableConcept);
 /// CapabilityStatementKind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/capability-statement-kind` (required binding).
+#[cfg(any(feature = "capability-statement", feature = "terminology-capabilities"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CapabilityStatementKind {
     /// `instance`: Instance
@@ -1698,6 +1933,7 @@ pub enum CapabilityStatementKind {
     /// `requirements`: Requirements
     Requirements,
 }
+#[cfg(any(feature = "capability-statement", feature = "terminology-capabilities"))]
 impl CodeEnum for CapabilityStatementKind {
     const VALUE_SET: &'static str = "CapabilityStatementKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/capability-statement-kind";
@@ -1731,10 +1967,18 @@ impl CodeEnum for CapabilityStatementKind {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement", feature = "terminology-capabilities"))]
 crate::code_enum_support!(CapabilityStatementKind, Coding, CodeableConcept);
 /// FHIRVersion
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/FHIR-version` (required binding).
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "implementation-guide",
+        feature = "structure-definition"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRVersion {
     /// `0.01`: 0.01
@@ -1782,6 +2026,13 @@ pub enum FHIRVersion {
     /// `4.0.1`: 4.0.1
     V401,
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "implementation-guide",
+        feature = "structure-definition"
+    )
+)]
 impl CodeEnum for FHIRVersion {
     const VALUE_SET: &'static str = "FHIRVersion";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/FHIR-version";
@@ -1952,10 +2203,18 @@ impl CodeEnum for FHIRVersion {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "implementation-guide",
+        feature = "structure-definition"
+    )
+)]
 crate::code_enum_support!(FHIRVersion, Coding, CodeableConcept);
 /// RestfulCapabilityMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/restful-capability-mode` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RestfulCapabilityMode {
     /// `client`: Client
@@ -1963,6 +2222,7 @@ pub enum RestfulCapabilityMode {
     /// `server`: Server
     Server,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for RestfulCapabilityMode {
     const VALUE_SET: &'static str = "RestfulCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/restful-capability-mode";
@@ -1990,10 +2250,24 @@ impl CodeEnum for RestfulCapabilityMode {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(RestfulCapabilityMode, Coding, CodeableConcept);
 /// ResourceType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/resource-types` (required binding).
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "compartment-definition",
+        feature = "example-scenario",
+        feature = "graph-definition",
+        feature = "implementation-guide",
+        feature = "message-definition",
+        feature = "operation-definition",
+        feature = "questionnaire",
+        feature = "search-parameter"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResourceType {
     /// `Account`: Account
@@ -2293,6 +2567,19 @@ pub enum ResourceType {
     /// `VisionPrescription`: VisionPrescription
     VisionPrescription,
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "compartment-definition",
+        feature = "example-scenario",
+        feature = "graph-definition",
+        feature = "implementation-guide",
+        feature = "message-definition",
+        feature = "operation-definition",
+        feature = "questionnaire",
+        feature = "search-parameter"
+    )
+)]
 impl CodeEnum for ResourceType {
     const VALUE_SET: &'static str = "ResourceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/resource-types";
@@ -3351,10 +3638,24 @@ impl CodeEnum for ResourceType {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "compartment-definition",
+        feature = "example-scenario",
+        feature = "graph-definition",
+        feature = "implementation-guide",
+        feature = "message-definition",
+        feature = "operation-definition",
+        feature = "questionnaire",
+        feature = "search-parameter"
+    )
+)]
 crate::code_enum_support!(ResourceType, Coding, CodeableConcept);
 /// ResourceVersionPolicy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/versioning-policy` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResourceVersionPolicy {
     /// `no-version`: No VersionId Support
@@ -3364,6 +3665,7 @@ pub enum ResourceVersionPolicy {
     /// `versioned-update`: VersionId tracked fully
     VersionedUpdate,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ResourceVersionPolicy {
     const VALUE_SET: &'static str = "ResourceVersionPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/versioning-policy";
@@ -3401,10 +3703,12 @@ impl CodeEnum for ResourceVersionPolicy {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ResourceVersionPolicy, Coding, CodeableConcept);
 /// ConditionalReadStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-read-status` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalReadStatus {
     /// `not-supported`: Not Supported
@@ -3416,6 +3720,7 @@ pub enum ConditionalReadStatus {
     /// `full-support`: Full Support
     FullSupport,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ConditionalReadStatus {
     const VALUE_SET: &'static str = "ConditionalReadStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-read-status";
@@ -3460,10 +3765,12 @@ impl CodeEnum for ConditionalReadStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ConditionalReadStatus, Coding, CodeableConcept);
 /// ConditionalDeleteStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-delete-status` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalDeleteStatus {
     /// `not-supported`: Not Supported
@@ -3473,6 +3780,7 @@ pub enum ConditionalDeleteStatus {
     /// `multiple`: Multiple Deletes Supported
     Multiple,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ConditionalDeleteStatus {
     const VALUE_SET: &'static str = "ConditionalDeleteStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-delete-status";
@@ -3506,10 +3814,12 @@ impl CodeEnum for ConditionalDeleteStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ConditionalDeleteStatus, Coding, CodeableConcept);
 /// ReferenceHandlingPolicy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reference-handling-policy` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ReferenceHandlingPolicy {
     /// `literal`: Literal References
@@ -3523,6 +3833,7 @@ pub enum ReferenceHandlingPolicy {
     /// `local`: Local References Only
     Local,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ReferenceHandlingPolicy {
     const VALUE_SET: &'static str = "ReferenceHandlingPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reference-handling-policy";
@@ -3574,10 +3885,12 @@ impl CodeEnum for ReferenceHandlingPolicy {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ReferenceHandlingPolicy, Coding, CodeableConcept);
 /// TypeRestfulInteraction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-restful-interaction` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeRestfulInteraction {
     /// `read`
@@ -3599,6 +3912,7 @@ pub enum TypeRestfulInteraction {
     /// `search-type`
     SearchType,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for TypeRestfulInteraction {
     const VALUE_SET: &'static str = "TypeRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-restful-interaction";
@@ -3678,10 +3992,18 @@ impl CodeEnum for TypeRestfulInteraction {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(TypeRestfulInteraction, Coding, CodeableConcept);
 /// SearchParamType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-param-type` (required binding).
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchParamType {
     /// `number`: Number
@@ -3703,6 +4025,13 @@ pub enum SearchParamType {
     /// `special`: Special
     Special,
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 impl CodeEnum for SearchParamType {
     const VALUE_SET: &'static str = "SearchParamType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-param-type";
@@ -3782,10 +4111,18 @@ impl CodeEnum for SearchParamType {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 crate::code_enum_support!(SearchParamType, Coding, CodeableConcept);
 /// SystemRestfulInteraction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/system-restful-interaction` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SystemRestfulInteraction {
     /// `transaction`
@@ -3797,6 +4134,7 @@ pub enum SystemRestfulInteraction {
     /// `history-system`
     HistorySystem,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for SystemRestfulInteraction {
     const VALUE_SET: &'static str = "SystemRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/system-restful-interaction";
@@ -3841,10 +4179,12 @@ impl CodeEnum for SystemRestfulInteraction {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(SystemRestfulInteraction, Coding, CodeableConcept);
 /// EventCapabilityMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/event-capability-mode` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EventCapabilityMode {
     /// `sender`: Sender
@@ -3852,6 +4192,7 @@ pub enum EventCapabilityMode {
     /// `receiver`: Receiver
     Receiver,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for EventCapabilityMode {
     const VALUE_SET: &'static str = "EventCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/event-capability-mode";
@@ -3879,10 +4220,12 @@ impl CodeEnum for EventCapabilityMode {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(EventCapabilityMode, Coding, CodeableConcept);
 /// DocumentMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-mode` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentMode {
     /// `producer`: Producer
@@ -3890,6 +4233,7 @@ pub enum DocumentMode {
     /// `consumer`: Consumer
     Consumer,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for DocumentMode {
     const VALUE_SET: &'static str = "DocumentMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-mode";
@@ -3917,10 +4261,21 @@ impl CodeEnum for DocumentMode {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(DocumentMode, Coding, CodeableConcept);
 /// RequestStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-status` (required binding).
+#[cfg(
+    any(
+        feature = "care-plan",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-group",
+        feature = "service-request"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestStatus {
     /// `draft`: Draft
@@ -3938,6 +4293,16 @@ pub enum RequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(
+    any(
+        feature = "care-plan",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-group",
+        feature = "service-request"
+    )
+)]
 impl CodeEnum for RequestStatus {
     const VALUE_SET: &'static str = "RequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-status";
@@ -4003,10 +4368,21 @@ impl CodeEnum for RequestStatus {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "care-plan",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-group",
+        feature = "service-request"
+    )
+)]
 crate::code_enum_support!(RequestStatus, Coding, CodeableConcept);
 /// Care Plan Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-intent` (required binding).
+#[cfg(any(feature = "care-plan"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanIntent {
     /// `proposal`
@@ -4018,6 +4394,7 @@ pub enum CarePlanIntent {
     /// `option`
     Option,
 }
+#[cfg(any(feature = "care-plan"))]
 impl CodeEnum for CarePlanIntent {
     const VALUE_SET: &'static str = "CarePlanIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-intent";
@@ -4062,10 +4439,12 @@ impl CodeEnum for CarePlanIntent {
         self as usize
     }
 }
+#[cfg(any(feature = "care-plan"))]
 crate::code_enum_support!(CarePlanIntent, Coding, CodeableConcept);
 /// Care Plan Activity Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-activity-kind` (required binding).
+#[cfg(any(feature = "care-plan"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanActivityKind {
     /// `Appointment`
@@ -4085,6 +4464,7 @@ pub enum CarePlanActivityKind {
     /// `VisionPrescription`
     VisionPrescription,
 }
+#[cfg(any(feature = "care-plan"))]
 impl CodeEnum for CarePlanActivityKind {
     const VALUE_SET: &'static str = "CarePlanActivityKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-activity-kind";
@@ -4157,10 +4537,12 @@ impl CodeEnum for CarePlanActivityKind {
         self as usize
     }
 }
+#[cfg(any(feature = "care-plan"))]
 crate::code_enum_support!(CarePlanActivityKind, Coding, CodeableConcept);
 /// CarePlanActivityStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-activity-status` (required binding).
+#[cfg(any(feature = "care-plan"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanActivityStatus {
     /// `not-started`: Not Started
@@ -4182,6 +4564,7 @@ pub enum CarePlanActivityStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "care-plan"))]
 impl CodeEnum for CarePlanActivityStatus {
     const VALUE_SET: &'static str = "CarePlanActivityStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-activity-status";
@@ -4261,10 +4644,12 @@ impl CodeEnum for CarePlanActivityStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "care-plan"))]
 crate::code_enum_support!(CarePlanActivityStatus, Coding, CodeableConcept);
 /// CareTeamStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-team-status` (required binding).
+#[cfg(any(feature = "care-team"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CareTeamStatus {
     /// `proposed`: Proposed
@@ -4278,6 +4663,7 @@ pub enum CareTeamStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "care-team"))]
 impl CodeEnum for CareTeamStatus {
     const VALUE_SET: &'static str = "CareTeamStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-team-status";
@@ -4329,10 +4715,12 @@ impl CodeEnum for CareTeamStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "care-team"))]
 crate::code_enum_support!(CareTeamStatus, Coding, CodeableConcept);
 /// CatalogEntryRelationType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/relation-type` (required binding).
+#[cfg(any(feature = "catalog-entry"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CatalogEntryRelationType {
     /// `triggers`: Triggers
@@ -4340,6 +4728,7 @@ pub enum CatalogEntryRelationType {
     /// `is-replaced-by`: Replaced By
     IsReplacedBy,
 }
+#[cfg(any(feature = "catalog-entry"))]
 impl CodeEnum for CatalogEntryRelationType {
     const VALUE_SET: &'static str = "CatalogEntryRelationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/relation-type";
@@ -4367,10 +4756,12 @@ impl CodeEnum for CatalogEntryRelationType {
         self as usize
     }
 }
+#[cfg(any(feature = "catalog-entry"))]
 crate::code_enum_support!(CatalogEntryRelationType, Coding, CodeableConcept);
 /// ChargeItemStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/chargeitem-status` (required binding).
+#[cfg(any(feature = "charge-item"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ChargeItemStatus {
     /// `planned`: Planned
@@ -4388,6 +4779,7 @@ pub enum ChargeItemStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "charge-item"))]
 impl CodeEnum for ChargeItemStatus {
     const VALUE_SET: &'static str = "ChargeItemStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/chargeitem-status";
@@ -4453,10 +4845,12 @@ impl CodeEnum for ChargeItemStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "charge-item"))]
 crate::code_enum_support!(ChargeItemStatus, Coding, CodeableConcept);
 /// InvoicePriceComponentType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/invoice-priceComponentType` (required binding).
+#[cfg(any(feature = "charge-item-definition", feature = "invoice"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InvoicePriceComponentType {
     /// `base`: base price
@@ -4472,6 +4866,7 @@ pub enum InvoicePriceComponentType {
     /// `informational`: informational
     Informational,
 }
+#[cfg(any(feature = "charge-item-definition", feature = "invoice"))]
 impl CodeEnum for InvoicePriceComponentType {
     const VALUE_SET: &'static str = "InvoicePriceComponentType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/invoice-priceComponentType";
@@ -4530,10 +4925,25 @@ impl CodeEnum for InvoicePriceComponentType {
         self as usize
     }
 }
+#[cfg(any(feature = "charge-item-definition", feature = "invoice"))]
 crate::code_enum_support!(InvoicePriceComponentType, Coding, CodeableConcept);
 /// Financial Resource Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/fm-status` (required binding).
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "coverage",
+        feature = "coverage-eligibility-request",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-request",
+        feature = "enrollment-response",
+        feature = "payment-notice",
+        feature = "payment-reconciliation",
+        feature = "vision-prescription"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FinancialResourceStatusCodes {
     /// `active`: Active
@@ -4545,6 +4955,20 @@ pub enum FinancialResourceStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "coverage",
+        feature = "coverage-eligibility-request",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-request",
+        feature = "enrollment-response",
+        feature = "payment-notice",
+        feature = "payment-reconciliation",
+        feature = "vision-prescription"
+    )
+)]
 impl CodeEnum for FinancialResourceStatusCodes {
     const VALUE_SET: &'static str = "FinancialResourceStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/fm-status";
@@ -4589,10 +5013,31 @@ impl CodeEnum for FinancialResourceStatusCodes {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "coverage",
+        feature = "coverage-eligibility-request",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-request",
+        feature = "enrollment-response",
+        feature = "payment-notice",
+        feature = "payment-reconciliation",
+        feature = "vision-prescription"
+    )
+)]
 crate::code_enum_support!(FinancialResourceStatusCodes, Coding, CodeableConcept);
 /// Use
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/claim-use` (required binding).
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "explanation-of-benefit"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Use {
     /// `claim`: Claim
@@ -4602,6 +5047,13 @@ pub enum Use {
     /// `predetermination`: Predetermination
     Predetermination,
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "explanation-of-benefit"
+    )
+)]
 impl CodeEnum for Use {
     const VALUE_SET: &'static str = "Use";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/claim-use";
@@ -4639,10 +5091,26 @@ impl CodeEnum for Use {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "explanation-of-benefit"
+    )
+)]
 crate::code_enum_support!(Use, Coding, CodeableConcept);
 /// Claim Processing Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/remittance-outcome` (required binding).
+#[cfg(
+    any(
+        feature = "claim-response",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-response",
+        feature = "explanation-of-benefit",
+        feature = "payment-reconciliation"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ClaimProcessingCodes {
     /// `queued`: Queued
@@ -4654,6 +5122,15 @@ pub enum ClaimProcessingCodes {
     /// `partial`: Partial Processing
     Partial,
 }
+#[cfg(
+    any(
+        feature = "claim-response",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-response",
+        feature = "explanation-of-benefit",
+        feature = "payment-reconciliation"
+    )
+)]
 impl CodeEnum for ClaimProcessingCodes {
     const VALUE_SET: &'static str = "ClaimProcessingCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/remittance-outcome";
@@ -4698,10 +5175,26 @@ impl CodeEnum for ClaimProcessingCodes {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "claim-response",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-response",
+        feature = "explanation-of-benefit",
+        feature = "payment-reconciliation"
+    )
+)]
 crate::code_enum_support!(ClaimProcessingCodes, Coding, CodeableConcept);
 /// NoteType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/note-type` (required binding).
+#[cfg(
+    any(
+        feature = "claim-response",
+        feature = "explanation-of-benefit",
+        feature = "payment-reconciliation"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NoteType {
     /// `display`: Display
@@ -4711,6 +5204,13 @@ pub enum NoteType {
     /// `printoper`: Print (Operator)
     Printoper,
 }
+#[cfg(
+    any(
+        feature = "claim-response",
+        feature = "explanation-of-benefit",
+        feature = "payment-reconciliation"
+    )
+)]
 impl CodeEnum for NoteType {
     const VALUE_SET: &'static str = "NoteType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/note-type";
@@ -4744,10 +5244,18 @@ impl CodeEnum for NoteType {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "claim-response",
+        feature = "explanation-of-benefit",
+        feature = "payment-reconciliation"
+    )
+)]
 crate::code_enum_support!(NoteType, Coding, CodeableConcept);
 /// Clinical Impression Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/clinicalimpression-status` (required binding).
+#[cfg(any(feature = "clinical-impression"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ClinicalImpressionStatus {
     /// `in-progress`
@@ -4757,6 +5265,7 @@ pub enum ClinicalImpressionStatus {
     /// `entered-in-error`
     EnteredInError,
 }
+#[cfg(any(feature = "clinical-impression"))]
 impl CodeEnum for ClinicalImpressionStatus {
     const VALUE_SET: &'static str = "ClinicalImpressionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/clinicalimpression-status";
@@ -4794,10 +5303,12 @@ impl CodeEnum for ClinicalImpressionStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "clinical-impression"))]
 crate::code_enum_support!(ClinicalImpressionStatus, Coding, CodeableConcept);
 /// CodeSystemHierarchyMeaning
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning` (required binding).
+#[cfg(any(feature = "code-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSystemHierarchyMeaning {
     /// `grouped-by`: Grouped By
@@ -4809,6 +5320,7 @@ pub enum CodeSystemHierarchyMeaning {
     /// `classified-with`: Classified With
     ClassifiedWith,
 }
+#[cfg(any(feature = "code-system"))]
 impl CodeEnum for CodeSystemHierarchyMeaning {
     const VALUE_SET: &'static str = "CodeSystemHierarchyMeaning";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning";
@@ -4853,10 +5365,12 @@ impl CodeEnum for CodeSystemHierarchyMeaning {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system"))]
 crate::code_enum_support!(CodeSystemHierarchyMeaning, Coding, CodeableConcept);
 /// CodeSystemContentMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/codesystem-content-mode` (required binding).
+#[cfg(any(feature = "code-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSystemContentMode {
     /// `not-present`: Not Present
@@ -4870,6 +5384,7 @@ pub enum CodeSystemContentMode {
     /// `supplement`: Supplement
     Supplement,
 }
+#[cfg(any(feature = "code-system"))]
 impl CodeEnum for CodeSystemContentMode {
     const VALUE_SET: &'static str = "CodeSystemContentMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/codesystem-content-mode";
@@ -4921,10 +5436,12 @@ impl CodeEnum for CodeSystemContentMode {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system"))]
 crate::code_enum_support!(CodeSystemContentMode, Coding, CodeableConcept);
 /// FilterOperator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/filter-operator` (required binding).
+#[cfg(any(feature = "code-system", feature = "value-set"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FilterOperator {
     /// `=`: Equals
@@ -4946,6 +5463,7 @@ pub enum FilterOperator {
     /// `exists`: Exists
     Exists,
 }
+#[cfg(any(feature = "code-system", feature = "value-set"))]
 impl CodeEnum for FilterOperator {
     const VALUE_SET: &'static str = "FilterOperator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/filter-operator";
@@ -5025,10 +5543,12 @@ impl CodeEnum for FilterOperator {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system", feature = "value-set"))]
 crate::code_enum_support!(FilterOperator, Coding, CodeableConcept);
 /// PropertyType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-property-type` (required binding).
+#[cfg(any(feature = "code-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PropertyType {
     /// `code`: code (internal reference)
@@ -5046,6 +5566,7 @@ pub enum PropertyType {
     /// `decimal`: decimal
     Decimal,
 }
+#[cfg(any(feature = "code-system"))]
 impl CodeEnum for PropertyType {
     const VALUE_SET: &'static str = "PropertyType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-property-type";
@@ -5111,10 +5632,12 @@ impl CodeEnum for PropertyType {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system"))]
 crate::code_enum_support!(PropertyType, Coding, CodeableConcept);
 /// EventStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/event-status` (required binding).
+#[cfg(any(feature = "communication", feature = "media", feature = "procedure"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EventStatus {
     /// `preparation`: Preparation
@@ -5134,6 +5657,7 @@ pub enum EventStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "communication", feature = "media", feature = "procedure"))]
 impl CodeEnum for EventStatus {
     const VALUE_SET: &'static str = "EventStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/event-status";
@@ -5206,10 +5730,12 @@ impl CodeEnum for EventStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "communication", feature = "media", feature = "procedure"))]
 crate::code_enum_support!(EventStatus, Coding, CodeableConcept);
 /// CompartmentType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/compartment-type` (required binding).
+#[cfg(any(feature = "compartment-definition", feature = "graph-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CompartmentType {
     /// `Patient`: Patient
@@ -5223,6 +5749,7 @@ pub enum CompartmentType {
     /// `Device`: Device
     Device,
 }
+#[cfg(any(feature = "compartment-definition", feature = "graph-definition"))]
 impl CodeEnum for CompartmentType {
     const VALUE_SET: &'static str = "CompartmentType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/compartment-type";
@@ -5274,10 +5801,12 @@ impl CodeEnum for CompartmentType {
         self as usize
     }
 }
+#[cfg(any(feature = "compartment-definition", feature = "graph-definition"))]
 crate::code_enum_support!(CompartmentType, Coding, CodeableConcept);
 /// CompositionStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/composition-status` (required binding).
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CompositionStatus {
     /// `preliminary`: Preliminary
@@ -5289,6 +5818,7 @@ pub enum CompositionStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 impl CodeEnum for CompositionStatus {
     const VALUE_SET: &'static str = "CompositionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/composition-status";
@@ -5333,10 +5863,12 @@ impl CodeEnum for CompositionStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 crate::code_enum_support!(CompositionStatus, Coding, CodeableConcept);
 /// V3 Value SetConfidentialityClassification
 ///
 /// Value set `http://terminology.hl7.org/ValueSet/v3-ConfidentialityClassification` (required binding).
+#[cfg(any(feature = "composition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum V3ConfidentialityClassification {
     /// `U`
@@ -5352,6 +5884,7 @@ pub enum V3ConfidentialityClassification {
     /// `V`
     V,
 }
+#[cfg(any(feature = "composition"))]
 impl CodeEnum for V3ConfidentialityClassification {
     const VALUE_SET: &'static str = "v3.ConfidentialityClassification";
     const VALUE_SET_URL: &'static str = "http://terminology.hl7.org/ValueSet/v3-ConfidentialityClassification";
@@ -5403,10 +5936,12 @@ impl CodeEnum for V3ConfidentialityClassification {
         self as usize
     }
 }
+#[cfg(any(feature = "composition"))]
 crate::code_enum_support!(V3ConfidentialityClassification, Coding, CodeableConcept);
 /// CompositionAttestationMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/composition-attestation-mode` (required binding).
+#[cfg(any(feature = "composition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CompositionAttestationMode {
     /// `personal`: Personal
@@ -5418,6 +5953,7 @@ pub enum CompositionAttestationMode {
     /// `official`: Official
     Official,
 }
+#[cfg(any(feature = "composition"))]
 impl CodeEnum for CompositionAttestationMode {
     const VALUE_SET: &'static str = "CompositionAttestationMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/composition-attestation-mode";
@@ -5462,10 +5998,12 @@ impl CodeEnum for CompositionAttestationMode {
         self as usize
     }
 }
+#[cfg(any(feature = "composition"))]
 crate::code_enum_support!(CompositionAttestationMode, Coding, CodeableConcept);
 /// DocumentRelationshipType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-relationship-type` (required binding).
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentRelationshipType {
     /// `replaces`: Replaces
@@ -5477,6 +6015,7 @@ pub enum DocumentRelationshipType {
     /// `appends`: Appends
     Appends,
 }
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 impl CodeEnum for DocumentRelationshipType {
     const VALUE_SET: &'static str = "DocumentRelationshipType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-relationship-type";
@@ -5521,10 +6060,12 @@ impl CodeEnum for DocumentRelationshipType {
         self as usize
     }
 }
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 crate::code_enum_support!(DocumentRelationshipType, Coding, CodeableConcept);
 /// ListMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/list-mode` (required binding).
+#[cfg(any(feature = "composition", feature = "list"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ListMode {
     /// `working`: Working List
@@ -5534,6 +6075,7 @@ pub enum ListMode {
     /// `changes`: Change List
     Changes,
 }
+#[cfg(any(feature = "composition", feature = "list"))]
 impl CodeEnum for ListMode {
     const VALUE_SET: &'static str = "ListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/list-mode";
@@ -5567,10 +6109,12 @@ impl CodeEnum for ListMode {
         self as usize
     }
 }
+#[cfg(any(feature = "composition", feature = "list"))]
 crate::code_enum_support!(ListMode, Coding, CodeableConcept);
 /// ConceptMapEquivalence
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-map-equivalence` (required binding).
+#[cfg(any(feature = "concept-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapEquivalence {
     /// `relatedto`: Related To
@@ -5594,6 +6138,7 @@ pub enum ConceptMapEquivalence {
     /// `disjoint`: Disjoint
     Disjoint,
 }
+#[cfg(any(feature = "concept-map"))]
 impl CodeEnum for ConceptMapEquivalence {
     const VALUE_SET: &'static str = "ConceptMapEquivalence";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-map-equivalence";
@@ -5680,10 +6225,12 @@ impl CodeEnum for ConceptMapEquivalence {
         self as usize
     }
 }
+#[cfg(any(feature = "concept-map"))]
 crate::code_enum_support!(ConceptMapEquivalence, Coding, CodeableConcept);
 /// ConceptMapGroupUnmappedMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode` (required binding).
+#[cfg(any(feature = "concept-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapGroupUnmappedMode {
     /// `provided`: Provided Code
@@ -5693,6 +6240,7 @@ pub enum ConceptMapGroupUnmappedMode {
     /// `other-map`: Other Map
     OtherMap,
 }
+#[cfg(any(feature = "concept-map"))]
 impl CodeEnum for ConceptMapGroupUnmappedMode {
     const VALUE_SET: &'static str = "ConceptMapGroupUnmappedMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode";
@@ -5726,10 +6274,12 @@ impl CodeEnum for ConceptMapGroupUnmappedMode {
         self as usize
     }
 }
+#[cfg(any(feature = "concept-map"))]
 crate::code_enum_support!(ConceptMapGroupUnmappedMode, Coding, CodeableConcept);
 /// ConsentState
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-state-codes` (required binding).
+#[cfg(any(feature = "consent"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentState {
     /// `draft`: Pending
@@ -5745,6 +6295,7 @@ pub enum ConsentState {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "consent"))]
 impl CodeEnum for ConsentState {
     const VALUE_SET: &'static str = "ConsentState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-state-codes";
@@ -5803,10 +6354,12 @@ impl CodeEnum for ConsentState {
         self as usize
     }
 }
+#[cfg(any(feature = "consent"))]
 crate::code_enum_support!(ConsentState, Coding, CodeableConcept);
 /// ConsentProvisionType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-provision-type` (required binding).
+#[cfg(any(feature = "consent"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentProvisionType {
     /// `deny`: Opt Out
@@ -5814,6 +6367,7 @@ pub enum ConsentProvisionType {
     /// `permit`: Opt In
     Permit,
 }
+#[cfg(any(feature = "consent"))]
 impl CodeEnum for ConsentProvisionType {
     const VALUE_SET: &'static str = "ConsentProvisionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-provision-type";
@@ -5841,10 +6395,12 @@ impl CodeEnum for ConsentProvisionType {
         self as usize
     }
 }
+#[cfg(any(feature = "consent"))]
 crate::code_enum_support!(ConsentProvisionType, Coding, CodeableConcept);
 /// ConsentDataMeaning
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-data-meaning` (required binding).
+#[cfg(any(feature = "consent"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentDataMeaning {
     /// `instance`: Instance
@@ -5856,6 +6412,7 @@ pub enum ConsentDataMeaning {
     /// `authoredby`: AuthoredBy
     Authoredby,
 }
+#[cfg(any(feature = "consent"))]
 impl CodeEnum for ConsentDataMeaning {
     const VALUE_SET: &'static str = "ConsentDataMeaning";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-data-meaning";
@@ -5900,6 +6457,7 @@ impl CodeEnum for ConsentDataMeaning {
         self as usize
     }
 }
+#[cfg(any(feature = "consent"))]
 crate::code_enum_support!(ConsentDataMeaning, Coding, CodeableConcept);
 /// ContactPointSystem
 ///
@@ -6058,6 +6616,7 @@ crate::code_enum_support!(ContactPointUse, Coding, CodeableConcept);
 /// Contract Resource Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-status` (required binding).
+#[cfg(any(feature = "contract"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourceStatusCodes {
     /// `amended`: Amended
@@ -6091,6 +6650,7 @@ pub enum ContractResourceStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
+#[cfg(any(feature = "contract"))]
 impl CodeEnum for ContractResourceStatusCodes {
     const VALUE_SET: &'static str = "ContractResourceStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-status";
@@ -6212,10 +6772,12 @@ impl CodeEnum for ContractResourceStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "contract"))]
 crate::code_enum_support!(ContractResourceStatusCodes, Coding, CodeableConcept);
 /// Contract Resource Publication Status codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-publicationstatus` (required binding).
+#[cfg(any(feature = "contract"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourcePublicationStatusCodes {
     /// `amended`: Amended
@@ -6249,6 +6811,7 @@ pub enum ContractResourcePublicationStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
+#[cfg(any(feature = "contract"))]
 impl CodeEnum for ContractResourcePublicationStatusCodes {
     const VALUE_SET: &'static str = "ContractResourcePublicationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-publicationstatus";
@@ -6370,6 +6933,7 @@ impl CodeEnum for ContractResourcePublicationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "contract"))]
 crate::code_enum_support!(
     ContractResourcePublicationStatusCodes, Coding, CodeableConcept
 );
@@ -6435,6 +6999,7 @@ crate::code_enum_support!(ContributorType, Coding, CodeableConcept);
 /// EligibilityRequestPurpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose` (required binding).
+#[cfg(any(feature = "coverage-eligibility-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityRequestPurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -6446,6 +7011,7 @@ pub enum EligibilityRequestPurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
+#[cfg(any(feature = "coverage-eligibility-request"))]
 impl CodeEnum for EligibilityRequestPurpose {
     const VALUE_SET: &'static str = "EligibilityRequestPurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose";
@@ -6490,10 +7056,12 @@ impl CodeEnum for EligibilityRequestPurpose {
         self as usize
     }
 }
+#[cfg(any(feature = "coverage-eligibility-request"))]
 crate::code_enum_support!(EligibilityRequestPurpose, Coding, CodeableConcept);
 /// EligibilityResponsePurpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose` (required binding).
+#[cfg(any(feature = "coverage-eligibility-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityResponsePurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -6505,6 +7073,7 @@ pub enum EligibilityResponsePurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
+#[cfg(any(feature = "coverage-eligibility-response"))]
 impl CodeEnum for EligibilityResponsePurpose {
     const VALUE_SET: &'static str = "EligibilityResponsePurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose";
@@ -6549,6 +7118,7 @@ impl CodeEnum for EligibilityResponsePurpose {
         self as usize
     }
 }
+#[cfg(any(feature = "coverage-eligibility-response"))]
 crate::code_enum_support!(EligibilityResponsePurpose, Coding, CodeableConcept);
 /// FHIRAllTypes
 ///
@@ -8537,6 +9107,9 @@ crate::code_enum_support!(SortDirection, Coding, CodeableConcept);
 /// ObservationStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-status` (required binding).
+#[cfg(
+    any(feature = "detected-issue", feature = "observation", feature = "risk-assessment")
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationStatus {
     /// `registered`: Registered
@@ -8556,6 +9129,9 @@ pub enum ObservationStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(
+    any(feature = "detected-issue", feature = "observation", feature = "risk-assessment")
+)]
 impl CodeEnum for ObservationStatus {
     const VALUE_SET: &'static str = "ObservationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-status";
@@ -8628,10 +9204,14 @@ impl CodeEnum for ObservationStatus {
         self as usize
     }
 }
+#[cfg(
+    any(feature = "detected-issue", feature = "observation", feature = "risk-assessment")
+)]
 crate::code_enum_support!(ObservationStatus, Coding, CodeableConcept);
 /// DetectedIssueSeverity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/detectedissue-severity` (required binding).
+#[cfg(any(feature = "detected-issue"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DetectedIssueSeverity {
     /// `high`: High
@@ -8641,6 +9221,7 @@ pub enum DetectedIssueSeverity {
     /// `low`: Low
     Low,
 }
+#[cfg(any(feature = "detected-issue"))]
 impl CodeEnum for DetectedIssueSeverity {
     const VALUE_SET: &'static str = "DetectedIssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/detectedissue-severity";
@@ -8674,10 +9255,12 @@ impl CodeEnum for DetectedIssueSeverity {
         self as usize
     }
 }
+#[cfg(any(feature = "detected-issue"))]
 crate::code_enum_support!(DetectedIssueSeverity, Coding, CodeableConcept);
 /// FHIRDeviceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-status` (required binding).
+#[cfg(any(feature = "device"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRDeviceStatus {
     /// `active`: Active
@@ -8689,6 +9272,7 @@ pub enum FHIRDeviceStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "device"))]
 impl CodeEnum for FHIRDeviceStatus {
     const VALUE_SET: &'static str = "FHIRDeviceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-status";
@@ -8733,10 +9317,12 @@ impl CodeEnum for FHIRDeviceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "device"))]
 crate::code_enum_support!(FHIRDeviceStatus, Coding, CodeableConcept);
 /// UDIEntryType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/udi-entry-type` (required binding).
+#[cfg(any(feature = "device"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum UDIEntryType {
     /// `barcode`: Barcode
@@ -8752,6 +9338,7 @@ pub enum UDIEntryType {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "device"))]
 impl CodeEnum for UDIEntryType {
     const VALUE_SET: &'static str = "UDIEntryType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/udi-entry-type";
@@ -8810,10 +9397,12 @@ impl CodeEnum for UDIEntryType {
         self as usize
     }
 }
+#[cfg(any(feature = "device"))]
 crate::code_enum_support!(UDIEntryType, Coding, CodeableConcept);
 /// DeviceNameType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-nametype` (required binding).
+#[cfg(any(feature = "device", feature = "device-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceNameType {
     /// `udi-label-name`: UDI Label name
@@ -8829,6 +9418,7 @@ pub enum DeviceNameType {
     /// `other`: other
     Other,
 }
+#[cfg(any(feature = "device", feature = "device-definition"))]
 impl CodeEnum for DeviceNameType {
     const VALUE_SET: &'static str = "DeviceNameType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-nametype";
@@ -8887,10 +9477,12 @@ impl CodeEnum for DeviceNameType {
         self as usize
     }
 }
+#[cfg(any(feature = "device", feature = "device-definition"))]
 crate::code_enum_support!(DeviceNameType, Coding, CodeableConcept);
 /// DeviceMetricOperationalStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-operational-status` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricOperationalStatus {
     /// `on`: On
@@ -8902,6 +9494,7 @@ pub enum DeviceMetricOperationalStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricOperationalStatus {
     const VALUE_SET: &'static str = "DeviceMetricOperationalStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-operational-status";
@@ -8946,10 +9539,12 @@ impl CodeEnum for DeviceMetricOperationalStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricOperationalStatus, Coding, CodeableConcept);
 /// DeviceMetricColor
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-color` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricColor {
     /// `black`: Color Black
@@ -8969,6 +9564,7 @@ pub enum DeviceMetricColor {
     /// `white`: Color White
     White,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricColor {
     const VALUE_SET: &'static str = "DeviceMetricColor";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-color";
@@ -9041,10 +9637,12 @@ impl CodeEnum for DeviceMetricColor {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricColor, Coding, CodeableConcept);
 /// DeviceMetricCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-category` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCategory {
     /// `measurement`: Measurement
@@ -9056,6 +9654,7 @@ pub enum DeviceMetricCategory {
     /// `unspecified`: Unspecified
     Unspecified,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricCategory {
     const VALUE_SET: &'static str = "DeviceMetricCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-category";
@@ -9100,10 +9699,12 @@ impl CodeEnum for DeviceMetricCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricCategory, Coding, CodeableConcept);
 /// DeviceMetricCalibrationType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-type` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationType {
     /// `unspecified`: Unspecified
@@ -9115,6 +9716,7 @@ pub enum DeviceMetricCalibrationType {
     /// `two-point`: Two Point
     TwoPoint,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricCalibrationType {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-type";
@@ -9159,10 +9761,12 @@ impl CodeEnum for DeviceMetricCalibrationType {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricCalibrationType, Coding, CodeableConcept);
 /// DeviceMetricCalibrationState
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-state` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationState {
     /// `not-calibrated`: Not Calibrated
@@ -9174,6 +9778,7 @@ pub enum DeviceMetricCalibrationState {
     /// `unspecified`: Unspecified
     Unspecified,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricCalibrationState {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-state";
@@ -9218,10 +9823,12 @@ impl CodeEnum for DeviceMetricCalibrationState {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricCalibrationState, Coding, CodeableConcept);
 /// DeviceUseStatementStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-statement-status` (required binding).
+#[cfg(any(feature = "device-use-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceUseStatementStatus {
     /// `active`: Active
@@ -9237,6 +9844,7 @@ pub enum DeviceUseStatementStatus {
     /// `on-hold`: On Hold
     OnHold,
 }
+#[cfg(any(feature = "device-use-statement"))]
 impl CodeEnum for DeviceUseStatementStatus {
     const VALUE_SET: &'static str = "DeviceUseStatementStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-statement-status";
@@ -9295,10 +9903,12 @@ impl CodeEnum for DeviceUseStatementStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "device-use-statement"))]
 crate::code_enum_support!(DeviceUseStatementStatus, Coding, CodeableConcept);
 /// DiagnosticReportStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/diagnostic-report-status` (required binding).
+#[cfg(any(feature = "diagnostic-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DiagnosticReportStatus {
     /// `registered`: Registered
@@ -9322,6 +9932,7 @@ pub enum DiagnosticReportStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "diagnostic-report"))]
 impl CodeEnum for DiagnosticReportStatus {
     const VALUE_SET: &'static str = "DiagnosticReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/diagnostic-report-status";
@@ -9408,10 +10019,12 @@ impl CodeEnum for DiagnosticReportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "diagnostic-report"))]
 crate::code_enum_support!(DiagnosticReportStatus, Coding, CodeableConcept);
 /// DocumentReferenceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-reference-status` (required binding).
+#[cfg(any(feature = "document-manifest", feature = "document-reference"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentReferenceStatus {
     /// `current`: Current
@@ -9421,6 +10034,7 @@ pub enum DocumentReferenceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "document-manifest", feature = "document-reference"))]
 impl CodeEnum for DocumentReferenceStatus {
     const VALUE_SET: &'static str = "DocumentReferenceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-reference-status";
@@ -9458,10 +10072,12 @@ impl CodeEnum for DocumentReferenceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "document-manifest", feature = "document-reference"))]
 crate::code_enum_support!(DocumentReferenceStatus, Coding, CodeableConcept);
 /// ExposureState
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/exposure-state` (required binding).
+#[cfg(any(feature = "effect-evidence-synthesis"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExposureState {
     /// `exposure`: Exposure
@@ -9469,6 +10085,7 @@ pub enum ExposureState {
     /// `exposure-alternative`: Exposure Alternative
     ExposureAlternative,
 }
+#[cfg(any(feature = "effect-evidence-synthesis"))]
 impl CodeEnum for ExposureState {
     const VALUE_SET: &'static str = "ExposureState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/exposure-state";
@@ -9496,6 +10113,7 @@ impl CodeEnum for ExposureState {
         self as usize
     }
 }
+#[cfg(any(feature = "effect-evidence-synthesis"))]
 crate::code_enum_support!(ExposureState, Coding, CodeableConcept);
 /// PropertyRepresentation
 ///
@@ -9871,6 +10489,7 @@ crate::code_enum_support!(BindingStrength, Coding, CodeableConcept);
 /// EncounterStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/encounter-status` (required binding).
+#[cfg(any(feature = "encounter"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EncounterStatus {
     /// `planned`: Planned
@@ -9892,6 +10511,7 @@ pub enum EncounterStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "encounter"))]
 impl CodeEnum for EncounterStatus {
     const VALUE_SET: &'static str = "EncounterStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/encounter-status";
@@ -9971,10 +10591,12 @@ impl CodeEnum for EncounterStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "encounter"))]
 crate::code_enum_support!(EncounterStatus, Coding, CodeableConcept);
 /// EncounterLocationStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/encounter-location-status` (required binding).
+#[cfg(any(feature = "encounter"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EncounterLocationStatus {
     /// `planned`: Planned
@@ -9986,6 +10608,7 @@ pub enum EncounterLocationStatus {
     /// `completed`: Completed
     Completed,
 }
+#[cfg(any(feature = "encounter"))]
 impl CodeEnum for EncounterLocationStatus {
     const VALUE_SET: &'static str = "EncounterLocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/encounter-location-status";
@@ -10030,10 +10653,12 @@ impl CodeEnum for EncounterLocationStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "encounter"))]
 crate::code_enum_support!(EncounterLocationStatus, Coding, CodeableConcept);
 /// EndpointStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/endpoint-status` (required binding).
+#[cfg(any(feature = "endpoint"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EndpointStatus {
     /// `active`: Active
@@ -10049,6 +10674,7 @@ pub enum EndpointStatus {
     /// `test`: Test
     Test,
 }
+#[cfg(any(feature = "endpoint"))]
 impl CodeEnum for EndpointStatus {
     const VALUE_SET: &'static str = "EndpointStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/endpoint-status";
@@ -10107,10 +10733,12 @@ impl CodeEnum for EndpointStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "endpoint"))]
 crate::code_enum_support!(EndpointStatus, Coding, CodeableConcept);
 /// EpisodeOfCareStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/episode-of-care-status` (required binding).
+#[cfg(any(feature = "episode-of-care"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EpisodeOfCareStatus {
     /// `planned`: Planned
@@ -10128,6 +10756,7 @@ pub enum EpisodeOfCareStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "episode-of-care"))]
 impl CodeEnum for EpisodeOfCareStatus {
     const VALUE_SET: &'static str = "EpisodeOfCareStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/episode-of-care-status";
@@ -10193,10 +10822,12 @@ impl CodeEnum for EpisodeOfCareStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "episode-of-care"))]
 crate::code_enum_support!(EpisodeOfCareStatus, Coding, CodeableConcept);
 /// EvidenceVariableType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/variable-type` (required binding).
+#[cfg(any(feature = "evidence-variable", feature = "research-element-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EvidenceVariableType {
     /// `dichotomous`: Dichotomous
@@ -10206,6 +10837,7 @@ pub enum EvidenceVariableType {
     /// `descriptive`: Descriptive
     Descriptive,
 }
+#[cfg(any(feature = "evidence-variable", feature = "research-element-definition"))]
 impl CodeEnum for EvidenceVariableType {
     const VALUE_SET: &'static str = "EvidenceVariableType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/variable-type";
@@ -10243,10 +10875,12 @@ impl CodeEnum for EvidenceVariableType {
         self as usize
     }
 }
+#[cfg(any(feature = "evidence-variable", feature = "research-element-definition"))]
 crate::code_enum_support!(EvidenceVariableType, Coding, CodeableConcept);
 /// GroupMeasure
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/group-measure` (required binding).
+#[cfg(any(feature = "evidence-variable", feature = "research-element-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GroupMeasure {
     /// `mean`: Mean
@@ -10262,6 +10896,7 @@ pub enum GroupMeasure {
     /// `median-of-median`: Median of Study Medians
     MedianOfMedian,
 }
+#[cfg(any(feature = "evidence-variable", feature = "research-element-definition"))]
 impl CodeEnum for GroupMeasure {
     const VALUE_SET: &'static str = "GroupMeasure";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/group-measure";
@@ -10320,10 +10955,12 @@ impl CodeEnum for GroupMeasure {
         self as usize
     }
 }
+#[cfg(any(feature = "evidence-variable", feature = "research-element-definition"))]
 crate::code_enum_support!(GroupMeasure, Coding, CodeableConcept);
 /// ExampleScenarioActorType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/examplescenario-actor-type` (required binding).
+#[cfg(any(feature = "example-scenario"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExampleScenarioActorType {
     /// `person`: Person
@@ -10331,6 +10968,7 @@ pub enum ExampleScenarioActorType {
     /// `entity`: System
     Entity,
 }
+#[cfg(any(feature = "example-scenario"))]
 impl CodeEnum for ExampleScenarioActorType {
     const VALUE_SET: &'static str = "ExampleScenarioActorType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/examplescenario-actor-type";
@@ -10358,10 +10996,12 @@ impl CodeEnum for ExampleScenarioActorType {
         self as usize
     }
 }
+#[cfg(any(feature = "example-scenario"))]
 crate::code_enum_support!(ExampleScenarioActorType, Coding, CodeableConcept);
 /// ExplanationOfBenefitStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/explanationofbenefit-status` (required binding).
+#[cfg(any(feature = "explanation-of-benefit"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExplanationOfBenefitStatus {
     /// `active`: Active
@@ -10373,6 +11013,7 @@ pub enum ExplanationOfBenefitStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "explanation-of-benefit"))]
 impl CodeEnum for ExplanationOfBenefitStatus {
     const VALUE_SET: &'static str = "ExplanationOfBenefitStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/explanationofbenefit-status";
@@ -10417,10 +11058,12 @@ impl CodeEnum for ExplanationOfBenefitStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "explanation-of-benefit"))]
 crate::code_enum_support!(ExplanationOfBenefitStatus, Coding, CodeableConcept);
 /// FamilyHistoryStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/history-status` (required binding).
+#[cfg(any(feature = "family-member-history"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FamilyHistoryStatus {
     /// `partial`: Partial
@@ -10432,6 +11075,7 @@ pub enum FamilyHistoryStatus {
     /// `health-unknown`: Health Unknown
     HealthUnknown,
 }
+#[cfg(any(feature = "family-member-history"))]
 impl CodeEnum for FamilyHistoryStatus {
     const VALUE_SET: &'static str = "FamilyHistoryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/history-status";
@@ -10476,10 +11120,12 @@ impl CodeEnum for FamilyHistoryStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "family-member-history"))]
 crate::code_enum_support!(FamilyHistoryStatus, Coding, CodeableConcept);
 /// FlagStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/flag-status` (required binding).
+#[cfg(any(feature = "flag"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FlagStatus {
     /// `active`: Active
@@ -10489,6 +11135,7 @@ pub enum FlagStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "flag"))]
 impl CodeEnum for FlagStatus {
     const VALUE_SET: &'static str = "FlagStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/flag-status";
@@ -10522,10 +11169,12 @@ impl CodeEnum for FlagStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "flag"))]
 crate::code_enum_support!(FlagStatus, Coding, CodeableConcept);
 /// GoalLifecycleStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/goal-status` (required binding).
+#[cfg(any(feature = "goal"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GoalLifecycleStatus {
     /// `proposed`: Proposed
@@ -10547,6 +11196,7 @@ pub enum GoalLifecycleStatus {
     /// `rejected`: Rejected
     Rejected,
 }
+#[cfg(any(feature = "goal"))]
 impl CodeEnum for GoalLifecycleStatus {
     const VALUE_SET: &'static str = "GoalLifecycleStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/goal-status";
@@ -10626,10 +11276,12 @@ impl CodeEnum for GoalLifecycleStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "goal"))]
 crate::code_enum_support!(GoalLifecycleStatus, Coding, CodeableConcept);
 /// GraphCompartmentUse
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-use` (required binding).
+#[cfg(any(feature = "graph-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentUse {
     /// `condition`: Condition
@@ -10637,6 +11289,7 @@ pub enum GraphCompartmentUse {
     /// `requirement`: Requirement
     Requirement,
 }
+#[cfg(any(feature = "graph-definition"))]
 impl CodeEnum for GraphCompartmentUse {
     const VALUE_SET: &'static str = "GraphCompartmentUse";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-use";
@@ -10664,10 +11317,12 @@ impl CodeEnum for GraphCompartmentUse {
         self as usize
     }
 }
+#[cfg(any(feature = "graph-definition"))]
 crate::code_enum_support!(GraphCompartmentUse, Coding, CodeableConcept);
 /// GraphCompartmentRule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-rule` (required binding).
+#[cfg(any(feature = "graph-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentRule {
     /// `identical`: Identical
@@ -10679,6 +11334,7 @@ pub enum GraphCompartmentRule {
     /// `custom`: Custom
     Custom,
 }
+#[cfg(any(feature = "graph-definition"))]
 impl CodeEnum for GraphCompartmentRule {
     const VALUE_SET: &'static str = "GraphCompartmentRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-rule";
@@ -10723,10 +11379,12 @@ impl CodeEnum for GraphCompartmentRule {
         self as usize
     }
 }
+#[cfg(any(feature = "graph-definition"))]
 crate::code_enum_support!(GraphCompartmentRule, Coding, CodeableConcept);
 /// GroupType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/group-type` (required binding).
+#[cfg(any(feature = "group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GroupType {
     /// `person`: Person
@@ -10742,6 +11400,7 @@ pub enum GroupType {
     /// `substance`: Substance
     Substance,
 }
+#[cfg(any(feature = "group"))]
 impl CodeEnum for GroupType {
     const VALUE_SET: &'static str = "GroupType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/group-type";
@@ -10800,10 +11459,12 @@ impl CodeEnum for GroupType {
         self as usize
     }
 }
+#[cfg(any(feature = "group"))]
 crate::code_enum_support!(GroupType, Coding, CodeableConcept);
 /// GuidanceResponseStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guidance-response-status` (required binding).
+#[cfg(any(feature = "guidance-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidanceResponseStatus {
     /// `success`: Success
@@ -10819,6 +11480,7 @@ pub enum GuidanceResponseStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "guidance-response"))]
 impl CodeEnum for GuidanceResponseStatus {
     const VALUE_SET: &'static str = "GuidanceResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guidance-response-status";
@@ -10877,6 +11539,7 @@ impl CodeEnum for GuidanceResponseStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "guidance-response"))]
 crate::code_enum_support!(GuidanceResponseStatus, Coding, CodeableConcept);
 /// DaysOfWeek
 ///
@@ -11121,6 +11784,7 @@ crate::code_enum_support!(IdentifierUse, Coding, CodeableConcept);
 /// ImagingStudyStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingstudy-status` (required binding).
+#[cfg(any(feature = "imaging-study"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingStudyStatus {
     /// `registered`: Registered
@@ -11134,6 +11798,7 @@ pub enum ImagingStudyStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "imaging-study"))]
 impl CodeEnum for ImagingStudyStatus {
     const VALUE_SET: &'static str = "ImagingStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingstudy-status";
@@ -11185,10 +11850,12 @@ impl CodeEnum for ImagingStudyStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "imaging-study"))]
 crate::code_enum_support!(ImagingStudyStatus, Coding, CodeableConcept);
 /// Immunization Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-status` (required binding).
+#[cfg(any(feature = "immunization"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationStatusCodes {
     /// `completed`
@@ -11198,6 +11865,7 @@ pub enum ImmunizationStatusCodes {
     /// `not-done`
     NotDone,
 }
+#[cfg(any(feature = "immunization"))]
 impl CodeEnum for ImmunizationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-status";
@@ -11231,10 +11899,12 @@ impl CodeEnum for ImmunizationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "immunization"))]
 crate::code_enum_support!(ImmunizationStatusCodes, Coding, CodeableConcept);
 /// Immunization Evaluation Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-evaluation-status` (required binding).
+#[cfg(any(feature = "immunization-evaluation"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationEvaluationStatusCodes {
     /// `completed`
@@ -11242,6 +11912,7 @@ pub enum ImmunizationEvaluationStatusCodes {
     /// `entered-in-error`
     EnteredInError,
 }
+#[cfg(any(feature = "immunization-evaluation"))]
 impl CodeEnum for ImmunizationEvaluationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationEvaluationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-evaluation-status";
@@ -11273,10 +11944,12 @@ impl CodeEnum for ImmunizationEvaluationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "immunization-evaluation"))]
 crate::code_enum_support!(ImmunizationEvaluationStatusCodes, Coding, CodeableConcept);
 /// SPDXLicense
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/spdx-license` (required binding).
+#[cfg(any(feature = "implementation-guide"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SPDXLicense {
     /// `not-open-source`: Not open source
@@ -11972,6 +12645,7 @@ pub enum SPDXLicense {
     /// `ZPL-2.1`: Zope Public License 2.1
     Zpl21,
 }
+#[cfg(any(feature = "implementation-guide"))]
 impl CodeEnum for SPDXLicense {
     const VALUE_SET: &'static str = "SPDXLicense";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/spdx-license";
@@ -14436,10 +15110,12 @@ impl CodeEnum for SPDXLicense {
         self as usize
     }
 }
+#[cfg(any(feature = "implementation-guide"))]
 crate::code_enum_support!(SPDXLicense, Coding, CodeableConcept);
 /// GuidePageGeneration
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guide-page-generation` (required binding).
+#[cfg(any(feature = "implementation-guide"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidePageGeneration {
     /// `html`: HTML
@@ -14451,6 +15127,7 @@ pub enum GuidePageGeneration {
     /// `generated`: Generated
     Generated,
 }
+#[cfg(any(feature = "implementation-guide"))]
 impl CodeEnum for GuidePageGeneration {
     const VALUE_SET: &'static str = "GuidePageGeneration";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guide-page-generation";
@@ -14495,10 +15172,12 @@ impl CodeEnum for GuidePageGeneration {
         self as usize
     }
 }
+#[cfg(any(feature = "implementation-guide"))]
 crate::code_enum_support!(GuidePageGeneration, Coding, CodeableConcept);
 /// GuideParameterCode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guide-parameter-code` (required binding).
+#[cfg(any(feature = "implementation-guide"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuideParameterCode {
     /// `apply`: Apply Metadata Value
@@ -14522,6 +15201,7 @@ pub enum GuideParameterCode {
     /// `html-template`: HTML Template
     HtmlTemplate,
 }
+#[cfg(any(feature = "implementation-guide"))]
 impl CodeEnum for GuideParameterCode {
     const VALUE_SET: &'static str = "GuideParameterCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guide-parameter-code";
@@ -14608,10 +15288,12 @@ impl CodeEnum for GuideParameterCode {
         self as usize
     }
 }
+#[cfg(any(feature = "implementation-guide"))]
 crate::code_enum_support!(GuideParameterCode, Coding, CodeableConcept);
 /// InvoiceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/invoice-status` (required binding).
+#[cfg(any(feature = "invoice"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InvoiceStatus {
     /// `draft`: draft
@@ -14625,6 +15307,7 @@ pub enum InvoiceStatus {
     /// `entered-in-error`: entered in error
     EnteredInError,
 }
+#[cfg(any(feature = "invoice"))]
 impl CodeEnum for InvoiceStatus {
     const VALUE_SET: &'static str = "InvoiceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/invoice-status";
@@ -14676,10 +15359,12 @@ impl CodeEnum for InvoiceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "invoice"))]
 crate::code_enum_support!(InvoiceStatus, Coding, CodeableConcept);
 /// LinkageType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/linkage-type` (required binding).
+#[cfg(any(feature = "linkage"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkageType {
     /// `source`: Source of Truth
@@ -14689,6 +15374,7 @@ pub enum LinkageType {
     /// `historical`: Historical/Obsolete Record
     Historical,
 }
+#[cfg(any(feature = "linkage"))]
 impl CodeEnum for LinkageType {
     const VALUE_SET: &'static str = "LinkageType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/linkage-type";
@@ -14722,10 +15408,12 @@ impl CodeEnum for LinkageType {
         self as usize
     }
 }
+#[cfg(any(feature = "linkage"))]
 crate::code_enum_support!(LinkageType, Coding, CodeableConcept);
 /// ListStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/list-status` (required binding).
+#[cfg(any(feature = "list"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ListStatus {
     /// `current`: Current
@@ -14735,6 +15423,7 @@ pub enum ListStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "list"))]
 impl CodeEnum for ListStatus {
     const VALUE_SET: &'static str = "ListStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/list-status";
@@ -14768,10 +15457,12 @@ impl CodeEnum for ListStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "list"))]
 crate::code_enum_support!(ListStatus, Coding, CodeableConcept);
 /// LocationStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-status` (required binding).
+#[cfg(any(feature = "location"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationStatus {
     /// `active`: Active
@@ -14781,6 +15472,7 @@ pub enum LocationStatus {
     /// `inactive`: Inactive
     Inactive,
 }
+#[cfg(any(feature = "location"))]
 impl CodeEnum for LocationStatus {
     const VALUE_SET: &'static str = "LocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-status";
@@ -14814,10 +15506,12 @@ impl CodeEnum for LocationStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "location"))]
 crate::code_enum_support!(LocationStatus, Coding, CodeableConcept);
 /// LocationMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-mode` (required binding).
+#[cfg(any(feature = "location"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationMode {
     /// `instance`: Instance
@@ -14825,6 +15519,7 @@ pub enum LocationMode {
     /// `kind`: Kind
     Kind,
 }
+#[cfg(any(feature = "location"))]
 impl CodeEnum for LocationMode {
     const VALUE_SET: &'static str = "LocationMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-mode";
@@ -14852,10 +15547,12 @@ impl CodeEnum for LocationMode {
         self as usize
     }
 }
+#[cfg(any(feature = "location"))]
 crate::code_enum_support!(LocationMode, Coding, CodeableConcept);
 /// MeasureReportStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-status` (required binding).
+#[cfg(any(feature = "measure-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportStatus {
     /// `complete`: Complete
@@ -14865,6 +15562,7 @@ pub enum MeasureReportStatus {
     /// `error`: Error
     Error,
 }
+#[cfg(any(feature = "measure-report"))]
 impl CodeEnum for MeasureReportStatus {
     const VALUE_SET: &'static str = "MeasureReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-status";
@@ -14898,10 +15596,12 @@ impl CodeEnum for MeasureReportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "measure-report"))]
 crate::code_enum_support!(MeasureReportStatus, Coding, CodeableConcept);
 /// MeasureReportType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-type` (required binding).
+#[cfg(any(feature = "measure-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportType {
     /// `individual`: Individual
@@ -14913,6 +15613,7 @@ pub enum MeasureReportType {
     /// `data-collection`: Data Collection
     DataCollection,
 }
+#[cfg(any(feature = "measure-report"))]
 impl CodeEnum for MeasureReportType {
     const VALUE_SET: &'static str = "MeasureReportType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-type";
@@ -14957,10 +15658,12 @@ impl CodeEnum for MeasureReportType {
         self as usize
     }
 }
+#[cfg(any(feature = "measure-report"))]
 crate::code_enum_support!(MeasureReportType, Coding, CodeableConcept);
 /// Medication  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-status` (required binding).
+#[cfg(any(feature = "medication"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatusCodes {
     /// `active`: Active
@@ -14970,6 +15673,7 @@ pub enum MedicationStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "medication"))]
 impl CodeEnum for MedicationStatusCodes {
     const VALUE_SET: &'static str = "Medication Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-status";
@@ -15003,10 +15707,12 @@ impl CodeEnum for MedicationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication"))]
 crate::code_enum_support!(MedicationStatusCodes, Coding, CodeableConcept);
 /// Medication administration  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-admin-status` (required binding).
+#[cfg(any(feature = "medication-administration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationAdministrationStatusCodes {
     /// `in-progress`: In Progress
@@ -15024,6 +15730,7 @@ pub enum MedicationAdministrationStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "medication-administration"))]
 impl CodeEnum for MedicationAdministrationStatusCodes {
     const VALUE_SET: &'static str = "MedicationAdministration Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-admin-status";
@@ -15103,10 +15810,12 @@ impl CodeEnum for MedicationAdministrationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-administration"))]
 crate::code_enum_support!(MedicationAdministrationStatusCodes, Coding, CodeableConcept);
 /// Medication dispense  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationdispense-status` (required binding).
+#[cfg(any(feature = "medication-dispense"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationDispenseStatusCodes {
     /// `preparation`: Preparation
@@ -15128,6 +15837,7 @@ pub enum MedicationDispenseStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "medication-dispense"))]
 impl CodeEnum for MedicationDispenseStatusCodes {
     const VALUE_SET: &'static str = "MedicationDispense Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationdispense-status";
@@ -15225,10 +15935,12 @@ impl CodeEnum for MedicationDispenseStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-dispense"))]
 crate::code_enum_support!(MedicationDispenseStatusCodes, Coding, CodeableConcept);
 /// Medication knowledge  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationknowledge-status` (required binding).
+#[cfg(any(feature = "medication-knowledge"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationKnowledgeStatusCodes {
     /// `active`: Active
@@ -15238,6 +15950,7 @@ pub enum MedicationKnowledgeStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "medication-knowledge"))]
 impl CodeEnum for MedicationKnowledgeStatusCodes {
     const VALUE_SET: &'static str = "MedicationKnowledge Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationknowledge-status";
@@ -15277,10 +15990,12 @@ impl CodeEnum for MedicationKnowledgeStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-knowledge"))]
 crate::code_enum_support!(MedicationKnowledgeStatusCodes, Coding, CodeableConcept);
 /// Medicationrequest  status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-status` (required binding).
+#[cfg(any(feature = "medication-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationrequestStatus {
     /// `active`: Active
@@ -15300,6 +16015,7 @@ pub enum MedicationrequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "medication-request"))]
 impl CodeEnum for MedicationrequestStatus {
     const VALUE_SET: &'static str = "medicationrequest Status";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-status";
@@ -15372,10 +16088,12 @@ impl CodeEnum for MedicationrequestStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-request"))]
 crate::code_enum_support!(MedicationrequestStatus, Coding, CodeableConcept);
 /// Medication request  intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-intent` (required binding).
+#[cfg(any(feature = "medication-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationRequestIntent {
     /// `proposal`: Proposal
@@ -15395,6 +16113,7 @@ pub enum MedicationRequestIntent {
     /// `option`: Option
     Option,
 }
+#[cfg(any(feature = "medication-request"))]
 impl CodeEnum for MedicationRequestIntent {
     const VALUE_SET: &'static str = "medicationRequest Intent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-intent";
@@ -15467,10 +16186,12 @@ impl CodeEnum for MedicationRequestIntent {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-request"))]
 crate::code_enum_support!(MedicationRequestIntent, Coding, CodeableConcept);
 /// Medication  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-statement-status` (required binding).
+#[cfg(any(feature = "medication-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatusCodes2 {
     /// `active`: Active
@@ -15490,6 +16211,7 @@ pub enum MedicationStatusCodes2 {
     /// `not-taken`: Not Taken
     NotTaken,
 }
+#[cfg(any(feature = "medication-statement"))]
 impl CodeEnum for MedicationStatusCodes2 {
     const VALUE_SET: &'static str = "Medication Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-statement-status";
@@ -15562,10 +16284,12 @@ impl CodeEnum for MedicationStatusCodes2 {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-statement"))]
 crate::code_enum_support!(MedicationStatusCodes2, Coding, CodeableConcept);
 /// MessageSignificanceCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/message-significance-category` (required binding).
+#[cfg(any(feature = "message-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageSignificanceCategory {
     /// `consequence`: Consequence
@@ -15575,6 +16299,7 @@ pub enum MessageSignificanceCategory {
     /// `notification`: Notification
     Notification,
 }
+#[cfg(any(feature = "message-definition"))]
 impl CodeEnum for MessageSignificanceCategory {
     const VALUE_SET: &'static str = "MessageSignificanceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/message-significance-category";
@@ -15612,10 +16337,12 @@ impl CodeEnum for MessageSignificanceCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "message-definition"))]
 crate::code_enum_support!(MessageSignificanceCategory, Coding, CodeableConcept);
 /// messageheader-response-request
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/messageheader-response-request` (required binding).
+#[cfg(any(feature = "message-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageheaderResponseRequest {
     /// `always`: Always
@@ -15627,6 +16354,7 @@ pub enum MessageheaderResponseRequest {
     /// `on-success`: Successful completion only
     OnSuccess,
 }
+#[cfg(any(feature = "message-definition"))]
 impl CodeEnum for MessageheaderResponseRequest {
     const VALUE_SET: &'static str = "messageheader-response-request";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/messageheader-response-request";
@@ -15671,10 +16399,12 @@ impl CodeEnum for MessageheaderResponseRequest {
         self as usize
     }
 }
+#[cfg(any(feature = "message-definition"))]
 crate::code_enum_support!(MessageheaderResponseRequest, Coding, CodeableConcept);
 /// ResponseType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/response-code` (required binding).
+#[cfg(any(feature = "message-header"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResponseType {
     /// `ok`: OK
@@ -15684,6 +16414,7 @@ pub enum ResponseType {
     /// `fatal-error`: Fatal Error
     FatalError,
 }
+#[cfg(any(feature = "message-header"))]
 impl CodeEnum for ResponseType {
     const VALUE_SET: &'static str = "ResponseType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/response-code";
@@ -15717,10 +16448,12 @@ impl CodeEnum for ResponseType {
         self as usize
     }
 }
+#[cfg(any(feature = "message-header"))]
 crate::code_enum_support!(ResponseType, Coding, CodeableConcept);
 /// sequenceType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/sequence-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SequenceType {
     /// `aa`: AA Sequence
@@ -15730,6 +16463,7 @@ pub enum SequenceType {
     /// `rna`: RNA Sequence
     Rna,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for SequenceType {
     const VALUE_SET: &'static str = "sequenceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/sequence-type";
@@ -15763,10 +16497,12 @@ impl CodeEnum for SequenceType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(SequenceType, Coding, CodeableConcept);
 /// orientationType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/orientation-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OrientationType {
     /// `sense`: Sense orientation of referenceSeq
@@ -15774,6 +16510,7 @@ pub enum OrientationType {
     /// `antisense`: Antisense orientation of referenceSeq
     Antisense,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for OrientationType {
     const VALUE_SET: &'static str = "orientationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/orientation-type";
@@ -15801,10 +16538,12 @@ impl CodeEnum for OrientationType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(OrientationType, Coding, CodeableConcept);
 /// strandType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/strand-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StrandType {
     /// `watson`: Watson strand of referenceSeq
@@ -15812,6 +16551,7 @@ pub enum StrandType {
     /// `crick`: Crick strand of referenceSeq
     Crick,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for StrandType {
     const VALUE_SET: &'static str = "strandType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/strand-type";
@@ -15839,10 +16579,12 @@ impl CodeEnum for StrandType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(StrandType, Coding, CodeableConcept);
 /// qualityType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/quality-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QualityType {
     /// `indel`: INDEL Comparison
@@ -15852,6 +16594,7 @@ pub enum QualityType {
     /// `unknown`: UNKNOWN Comparison
     Unknown,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for QualityType {
     const VALUE_SET: &'static str = "qualityType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/quality-type";
@@ -15885,10 +16628,12 @@ impl CodeEnum for QualityType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(QualityType, Coding, CodeableConcept);
 /// repositoryType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/repository-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RepositoryType {
     /// `directlink`: Click and see
@@ -15902,6 +16647,7 @@ pub enum RepositoryType {
     /// `other`: Some other complicated or particular way to get resource from URL.
     Other,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for RepositoryType {
     const VALUE_SET: &'static str = "repositoryType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/repository-type";
@@ -15959,10 +16705,12 @@ impl CodeEnum for RepositoryType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(RepositoryType, Coding, CodeableConcept);
 /// NamingSystemType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-type` (required binding).
+#[cfg(any(feature = "naming-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemType {
     /// `codesystem`: Code System
@@ -15972,6 +16720,7 @@ pub enum NamingSystemType {
     /// `root`: Root
     Root,
 }
+#[cfg(any(feature = "naming-system"))]
 impl CodeEnum for NamingSystemType {
     const VALUE_SET: &'static str = "NamingSystemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-type";
@@ -16005,10 +16754,12 @@ impl CodeEnum for NamingSystemType {
         self as usize
     }
 }
+#[cfg(any(feature = "naming-system"))]
 crate::code_enum_support!(NamingSystemType, Coding, CodeableConcept);
 /// NamingSystemIdentifierType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-identifier-type` (required binding).
+#[cfg(any(feature = "naming-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemIdentifierType {
     /// `oid`: OID
@@ -16020,6 +16771,7 @@ pub enum NamingSystemIdentifierType {
     /// `other`: Other
     Other,
 }
+#[cfg(any(feature = "naming-system"))]
 impl CodeEnum for NamingSystemIdentifierType {
     const VALUE_SET: &'static str = "NamingSystemIdentifierType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-identifier-type";
@@ -16059,6 +16811,7 @@ impl CodeEnum for NamingSystemIdentifierType {
         self as usize
     }
 }
+#[cfg(any(feature = "naming-system"))]
 crate::code_enum_support!(NamingSystemIdentifierType, Coding, CodeableConcept);
 /// NarrativeStatus
 ///
@@ -16122,6 +16875,7 @@ crate::code_enum_support!(NarrativeStatus, Coding, CodeableConcept);
 /// ObservationDataType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permitted-data-type` (required binding).
+#[cfg(any(feature = "observation-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationDataType {
     /// `Quantity`: Quantity
@@ -16147,6 +16901,7 @@ pub enum ObservationDataType {
     /// `Period`: Period
     Period,
 }
+#[cfg(any(feature = "observation-definition"))]
 impl CodeEnum for ObservationDataType {
     const VALUE_SET: &'static str = "ObservationDataType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permitted-data-type";
@@ -16240,10 +16995,12 @@ impl CodeEnum for ObservationDataType {
         self as usize
     }
 }
+#[cfg(any(feature = "observation-definition"))]
 crate::code_enum_support!(ObservationDataType, Coding, CodeableConcept);
 /// ObservationRangeCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-range-category` (required binding).
+#[cfg(any(feature = "observation-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationRangeCategory {
     /// `reference`: reference range
@@ -16253,6 +17010,7 @@ pub enum ObservationRangeCategory {
     /// `absolute`: absolute range
     Absolute,
 }
+#[cfg(any(feature = "observation-definition"))]
 impl CodeEnum for ObservationRangeCategory {
     const VALUE_SET: &'static str = "ObservationRangeCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-range-category";
@@ -16286,10 +17044,20 @@ impl CodeEnum for ObservationRangeCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "observation-definition"))]
 crate::code_enum_support!(ObservationRangeCategory, Coding, CodeableConcept);
 /// AdministrativeGender
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/administrative-gender` (required binding).
+#[cfg(
+    any(
+        feature = "observation-definition",
+        feature = "patient",
+        feature = "person",
+        feature = "practitioner",
+        feature = "related-person"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdministrativeGender {
     /// `male`: Male
@@ -16301,6 +17069,15 @@ pub enum AdministrativeGender {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(
+    any(
+        feature = "observation-definition",
+        feature = "patient",
+        feature = "person",
+        feature = "practitioner",
+        feature = "related-person"
+    )
+)]
 impl CodeEnum for AdministrativeGender {
     const VALUE_SET: &'static str = "AdministrativeGender";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/administrative-gender";
@@ -16340,10 +17117,20 @@ impl CodeEnum for AdministrativeGender {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "observation-definition",
+        feature = "patient",
+        feature = "person",
+        feature = "practitioner",
+        feature = "related-person"
+    )
+)]
 crate::code_enum_support!(AdministrativeGender, Coding, CodeableConcept);
 /// OperationKind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/operation-kind` (required binding).
+#[cfg(any(feature = "operation-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OperationKind {
     /// `operation`: Operation
@@ -16351,6 +17138,7 @@ pub enum OperationKind {
     /// `query`: Query
     Query,
 }
+#[cfg(any(feature = "operation-definition"))]
 impl CodeEnum for OperationKind {
     const VALUE_SET: &'static str = "OperationKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/operation-kind";
@@ -16378,6 +17166,7 @@ impl CodeEnum for OperationKind {
         self as usize
     }
 }
+#[cfg(any(feature = "operation-definition"))]
 crate::code_enum_support!(OperationKind, Coding, CodeableConcept);
 /// OperationParameterUse
 ///
@@ -16420,6 +17209,7 @@ crate::code_enum_support!(OperationParameterUse, Coding, CodeableConcept);
 /// IssueSeverity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-severity` (required binding).
+#[cfg(any(feature = "operation-outcome"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueSeverity {
     /// `fatal`: Fatal
@@ -16431,6 +17221,7 @@ pub enum IssueSeverity {
     /// `information`: Information
     Information,
 }
+#[cfg(any(feature = "operation-outcome"))]
 impl CodeEnum for IssueSeverity {
     const VALUE_SET: &'static str = "IssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-severity";
@@ -16475,10 +17266,12 @@ impl CodeEnum for IssueSeverity {
         self as usize
     }
 }
+#[cfg(any(feature = "operation-outcome"))]
 crate::code_enum_support!(IssueSeverity, Coding, CodeableConcept);
 /// IssueType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-type` (required binding).
+#[cfg(any(feature = "operation-outcome"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueType {
     /// `invalid`: Invalid Content
@@ -16544,6 +17337,7 @@ pub enum IssueType {
     /// `informational`: Informational Note
     Informational,
 }
+#[cfg(any(feature = "operation-outcome"))]
 impl CodeEnum for IssueType {
     const VALUE_SET: &'static str = "IssueType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-type";
@@ -16777,10 +17571,12 @@ impl CodeEnum for IssueType {
         self as usize
     }
 }
+#[cfg(any(feature = "operation-outcome"))]
 crate::code_enum_support!(IssueType, Coding, CodeableConcept);
 /// LinkType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/link-type` (required binding).
+#[cfg(any(feature = "patient"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkType {
     /// `replaced-by`: Replaced-by
@@ -16792,6 +17588,7 @@ pub enum LinkType {
     /// `seealso`: See also
     Seealso,
 }
+#[cfg(any(feature = "patient"))]
 impl CodeEnum for LinkType {
     const VALUE_SET: &'static str = "LinkType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/link-type";
@@ -16836,10 +17633,12 @@ impl CodeEnum for LinkType {
         self as usize
     }
 }
+#[cfg(any(feature = "patient"))]
 crate::code_enum_support!(LinkType, Coding, CodeableConcept);
 /// IdentityAssuranceLevel
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/identity-assuranceLevel` (required binding).
+#[cfg(any(feature = "person"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IdentityAssuranceLevel {
     /// `level1`: Level 1
@@ -16851,6 +17650,7 @@ pub enum IdentityAssuranceLevel {
     /// `level4`: Level 4
     Level4,
 }
+#[cfg(any(feature = "person"))]
 impl CodeEnum for IdentityAssuranceLevel {
     const VALUE_SET: &'static str = "IdentityAssuranceLevel";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/identity-assuranceLevel";
@@ -16895,10 +17695,12 @@ impl CodeEnum for IdentityAssuranceLevel {
         self as usize
     }
 }
+#[cfg(any(feature = "person"))]
 crate::code_enum_support!(IdentityAssuranceLevel, Coding, CodeableConcept);
 /// ActionGroupingBehavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-grouping-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionGroupingBehavior {
     /// `visual-group`: Visual Group
@@ -16908,6 +17710,7 @@ pub enum ActionGroupingBehavior {
     /// `sentence-group`: Sentence Group
     SentenceGroup,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 impl CodeEnum for ActionGroupingBehavior {
     const VALUE_SET: &'static str = "ActionGroupingBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-grouping-behavior";
@@ -16945,10 +17748,12 @@ impl CodeEnum for ActionGroupingBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 crate::code_enum_support!(ActionGroupingBehavior, Coding, CodeableConcept);
 /// ActionSelectionBehavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-selection-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionSelectionBehavior {
     /// `any`: Any
@@ -16964,6 +17769,7 @@ pub enum ActionSelectionBehavior {
     /// `one-or-more`: One Or More
     OneOrMore,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 impl CodeEnum for ActionSelectionBehavior {
     const VALUE_SET: &'static str = "ActionSelectionBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-selection-behavior";
@@ -17022,10 +17828,12 @@ impl CodeEnum for ActionSelectionBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 crate::code_enum_support!(ActionSelectionBehavior, Coding, CodeableConcept);
 /// ActionRequiredBehavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-required-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionRequiredBehavior {
     /// `must`: Must
@@ -17035,6 +17843,7 @@ pub enum ActionRequiredBehavior {
     /// `must-unless-documented`: Must Unless Documented
     MustUnlessDocumented,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 impl CodeEnum for ActionRequiredBehavior {
     const VALUE_SET: &'static str = "ActionRequiredBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-required-behavior";
@@ -17068,10 +17877,12 @@ impl CodeEnum for ActionRequiredBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 crate::code_enum_support!(ActionRequiredBehavior, Coding, CodeableConcept);
 /// ActionPrecheckBehavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-precheck-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionPrecheckBehavior {
     /// `yes`: Yes
@@ -17079,6 +17890,7 @@ pub enum ActionPrecheckBehavior {
     /// `no`: No
     No,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 impl CodeEnum for ActionPrecheckBehavior {
     const VALUE_SET: &'static str = "ActionPrecheckBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-precheck-behavior";
@@ -17106,10 +17918,12 @@ impl CodeEnum for ActionPrecheckBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 crate::code_enum_support!(ActionPrecheckBehavior, Coding, CodeableConcept);
 /// ActionCardinalityBehavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-cardinality-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionCardinalityBehavior {
     /// `single`: Single
@@ -17117,6 +17931,7 @@ pub enum ActionCardinalityBehavior {
     /// `multiple`: Multiple
     Multiple,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 impl CodeEnum for ActionCardinalityBehavior {
     const VALUE_SET: &'static str = "ActionCardinalityBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-cardinality-behavior";
@@ -17144,10 +17959,12 @@ impl CodeEnum for ActionCardinalityBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 crate::code_enum_support!(ActionCardinalityBehavior, Coding, CodeableConcept);
 /// ActionConditionKind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-condition-kind` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionConditionKind {
     /// `applicability`: Applicability
@@ -17157,6 +17974,7 @@ pub enum ActionConditionKind {
     /// `stop`: Stop
     Stop,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 impl CodeEnum for ActionConditionKind {
     const VALUE_SET: &'static str = "ActionConditionKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-condition-kind";
@@ -17190,10 +18008,12 @@ impl CodeEnum for ActionConditionKind {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 crate::code_enum_support!(ActionConditionKind, Coding, CodeableConcept);
 /// ActionRelationshipType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-relationship-type` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionRelationshipType {
     /// `before-start`: Before Start
@@ -17215,6 +18035,7 @@ pub enum ActionRelationshipType {
     /// `after-end`: After End
     AfterEnd,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 impl CodeEnum for ActionRelationshipType {
     const VALUE_SET: &'static str = "ActionRelationshipType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-relationship-type";
@@ -17294,10 +18115,12 @@ impl CodeEnum for ActionRelationshipType {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-group"))]
 crate::code_enum_support!(ActionRelationshipType, Coding, CodeableConcept);
 /// ProvenanceEntityRole
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/provenance-entity-role` (required binding).
+#[cfg(any(feature = "provenance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ProvenanceEntityRole {
     /// `derivation`: Derivation
@@ -17311,6 +18134,7 @@ pub enum ProvenanceEntityRole {
     /// `removal`: Removal
     Removal,
 }
+#[cfg(any(feature = "provenance"))]
 impl CodeEnum for ProvenanceEntityRole {
     const VALUE_SET: &'static str = "ProvenanceEntityRole";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/provenance-entity-role";
@@ -17362,10 +18186,12 @@ impl CodeEnum for ProvenanceEntityRole {
         self as usize
     }
 }
+#[cfg(any(feature = "provenance"))]
 crate::code_enum_support!(ProvenanceEntityRole, Coding, CodeableConcept);
 /// QuestionnaireItemType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/item-type` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemType {
     /// `group`: Group
@@ -17403,6 +18229,7 @@ pub enum QuestionnaireItemType {
     /// `quantity`: Quantity
     Quantity,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for QuestionnaireItemType {
     const VALUE_SET: &'static str = "QuestionnaireItemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/item-type";
@@ -17538,10 +18365,12 @@ impl CodeEnum for QuestionnaireItemType {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(QuestionnaireItemType, Coding, CodeableConcept);
 /// EnableWhenBehavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EnableWhenBehavior {
     /// `all`: All
@@ -17549,6 +18378,7 @@ pub enum EnableWhenBehavior {
     /// `any`: Any
     Any,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for EnableWhenBehavior {
     const VALUE_SET: &'static str = "EnableWhenBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior";
@@ -17576,10 +18406,12 @@ impl CodeEnum for EnableWhenBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(EnableWhenBehavior, Coding, CodeableConcept);
 /// QuestionnaireItemOperator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-operator` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemOperator {
     /// `exists`: Exists
@@ -17597,6 +18429,7 @@ pub enum QuestionnaireItemOperator {
     /// `<=`: Less or Equals
     LessOrEqual,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for QuestionnaireItemOperator {
     const VALUE_SET: &'static str = "QuestionnaireItemOperator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-operator";
@@ -17662,10 +18495,12 @@ impl CodeEnum for QuestionnaireItemOperator {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(QuestionnaireItemOperator, Coding, CodeableConcept);
 /// QuestionnaireResponseStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-answers-status` (required binding).
+#[cfg(any(feature = "questionnaire-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireResponseStatus {
     /// `in-progress`: In Progress
@@ -17679,6 +18514,7 @@ pub enum QuestionnaireResponseStatus {
     /// `stopped`: Stopped
     Stopped,
 }
+#[cfg(any(feature = "questionnaire-response"))]
 impl CodeEnum for QuestionnaireResponseStatus {
     const VALUE_SET: &'static str = "QuestionnaireResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-answers-status";
@@ -17730,6 +18566,7 @@ impl CodeEnum for QuestionnaireResponseStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire-response"))]
 crate::code_enum_support!(QuestionnaireResponseStatus, Coding, CodeableConcept);
 /// RelatedArtifactType
 ///
@@ -17829,6 +18666,7 @@ crate::code_enum_support!(RelatedArtifactType, Coding, CodeableConcept);
 /// ResearchElementType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/research-element-type` (required binding).
+#[cfg(any(feature = "research-element-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResearchElementType {
     /// `population`: Population
@@ -17838,6 +18676,7 @@ pub enum ResearchElementType {
     /// `outcome`: Outcome
     Outcome,
 }
+#[cfg(any(feature = "research-element-definition"))]
 impl CodeEnum for ResearchElementType {
     const VALUE_SET: &'static str = "ResearchElementType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/research-element-type";
@@ -17871,10 +18710,12 @@ impl CodeEnum for ResearchElementType {
         self as usize
     }
 }
+#[cfg(any(feature = "research-element-definition"))]
 crate::code_enum_support!(ResearchElementType, Coding, CodeableConcept);
 /// ResearchStudyStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/research-study-status` (required binding).
+#[cfg(any(feature = "research-study"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResearchStudyStatus {
     /// `active`: Active
@@ -17900,6 +18741,7 @@ pub enum ResearchStudyStatus {
     /// `withdrawn`: Withdrawn
     Withdrawn,
 }
+#[cfg(any(feature = "research-study"))]
 impl CodeEnum for ResearchStudyStatus {
     const VALUE_SET: &'static str = "ResearchStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/research-study-status";
@@ -17997,10 +18839,12 @@ impl CodeEnum for ResearchStudyStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "research-study"))]
 crate::code_enum_support!(ResearchStudyStatus, Coding, CodeableConcept);
 /// ResearchSubjectStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/research-subject-status` (required binding).
+#[cfg(any(feature = "research-subject"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResearchSubjectStatus {
     /// `candidate`: Candidate
@@ -18030,6 +18874,7 @@ pub enum ResearchSubjectStatus {
     /// `withdrawn`: Withdrawn
     Withdrawn,
 }
+#[cfg(any(feature = "research-subject"))]
 impl CodeEnum for ResearchSubjectStatus {
     const VALUE_SET: &'static str = "ResearchSubjectStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/research-subject-status";
@@ -18137,10 +18982,12 @@ impl CodeEnum for ResearchSubjectStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "research-subject"))]
 crate::code_enum_support!(ResearchSubjectStatus, Coding, CodeableConcept);
 /// XPathUsageType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-xpath-usage` (required binding).
+#[cfg(any(feature = "search-parameter"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum XPathUsageType {
     /// `normal`: Normal
@@ -18154,6 +19001,7 @@ pub enum XPathUsageType {
     /// `other`: Other
     Other,
 }
+#[cfg(any(feature = "search-parameter"))]
 impl CodeEnum for XPathUsageType {
     const VALUE_SET: &'static str = "XPathUsageType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-xpath-usage";
@@ -18205,10 +19053,12 @@ impl CodeEnum for XPathUsageType {
         self as usize
     }
 }
+#[cfg(any(feature = "search-parameter"))]
 crate::code_enum_support!(XPathUsageType, Coding, CodeableConcept);
 /// SearchComparator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-comparator` (required binding).
+#[cfg(any(feature = "search-parameter"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchComparator {
     /// `eq`: Equals
@@ -18230,6 +19080,7 @@ pub enum SearchComparator {
     /// `ap`: Approximately
     Ap,
 }
+#[cfg(any(feature = "search-parameter"))]
 impl CodeEnum for SearchComparator {
     const VALUE_SET: &'static str = "SearchComparator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-comparator";
@@ -18309,10 +19160,12 @@ impl CodeEnum for SearchComparator {
         self as usize
     }
 }
+#[cfg(any(feature = "search-parameter"))]
 crate::code_enum_support!(SearchComparator, Coding, CodeableConcept);
 /// SearchModifierCode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-modifier-code` (required binding).
+#[cfg(any(feature = "search-parameter"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchModifierCode {
     /// `missing`: Missing
@@ -18340,6 +19193,7 @@ pub enum SearchModifierCode {
     /// `ofType`: Of Type
     OfType,
 }
+#[cfg(any(feature = "search-parameter"))]
 impl CodeEnum for SearchModifierCode {
     const VALUE_SET: &'static str = "SearchModifierCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-modifier-code";
@@ -18440,10 +19294,12 @@ impl CodeEnum for SearchModifierCode {
         self as usize
     }
 }
+#[cfg(any(feature = "search-parameter"))]
 crate::code_enum_support!(SearchModifierCode, Coding, CodeableConcept);
 /// SlotStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/slotstatus` (required binding).
+#[cfg(any(feature = "slot"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SlotStatus {
     /// `busy`: Busy
@@ -18457,6 +19313,7 @@ pub enum SlotStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
+#[cfg(any(feature = "slot"))]
 impl CodeEnum for SlotStatus {
     const VALUE_SET: &'static str = "SlotStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/slotstatus";
@@ -18508,10 +19365,12 @@ impl CodeEnum for SlotStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "slot"))]
 crate::code_enum_support!(SlotStatus, Coding, CodeableConcept);
 /// SpecimenStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-status` (required binding).
+#[cfg(any(feature = "specimen"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenStatus {
     /// `available`: Available
@@ -18523,6 +19382,7 @@ pub enum SpecimenStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "specimen"))]
 impl CodeEnum for SpecimenStatus {
     const VALUE_SET: &'static str = "SpecimenStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-status";
@@ -18567,10 +19427,12 @@ impl CodeEnum for SpecimenStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "specimen"))]
 crate::code_enum_support!(SpecimenStatus, Coding, CodeableConcept);
 /// SpecimenContainedPreference
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-contained-preference` (required binding).
+#[cfg(any(feature = "specimen-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenContainedPreference {
     /// `preferred`: Preferred
@@ -18578,6 +19440,7 @@ pub enum SpecimenContainedPreference {
     /// `alternate`: Alternate
     Alternate,
 }
+#[cfg(any(feature = "specimen-definition"))]
 impl CodeEnum for SpecimenContainedPreference {
     const VALUE_SET: &'static str = "SpecimenContainedPreference";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-contained-preference";
@@ -18605,10 +19468,12 @@ impl CodeEnum for SpecimenContainedPreference {
         self as usize
     }
 }
+#[cfg(any(feature = "specimen-definition"))]
 crate::code_enum_support!(SpecimenContainedPreference, Coding, CodeableConcept);
 /// StructureDefinitionKind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/structure-definition-kind` (required binding).
+#[cfg(any(feature = "structure-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureDefinitionKind {
     /// `primitive-type`: Primitive Data Type
@@ -18620,6 +19485,7 @@ pub enum StructureDefinitionKind {
     /// `logical`: Logical
     Logical,
 }
+#[cfg(any(feature = "structure-definition"))]
 impl CodeEnum for StructureDefinitionKind {
     const VALUE_SET: &'static str = "StructureDefinitionKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/structure-definition-kind";
@@ -18664,10 +19530,12 @@ impl CodeEnum for StructureDefinitionKind {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-definition"))]
 crate::code_enum_support!(StructureDefinitionKind, Coding, CodeableConcept);
 /// TypeDerivationRule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-derivation-rule` (required binding).
+#[cfg(any(feature = "structure-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeDerivationRule {
     /// `specialization`: Specialization
@@ -18675,6 +19543,7 @@ pub enum TypeDerivationRule {
     /// `constraint`: Constraint
     Constraint,
 }
+#[cfg(any(feature = "structure-definition"))]
 impl CodeEnum for TypeDerivationRule {
     const VALUE_SET: &'static str = "TypeDerivationRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-derivation-rule";
@@ -18702,10 +19571,12 @@ impl CodeEnum for TypeDerivationRule {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-definition"))]
 crate::code_enum_support!(TypeDerivationRule, Coding, CodeableConcept);
 /// ExtensionContextType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/extension-context-type` (required binding).
+#[cfg(any(feature = "structure-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExtensionContextType {
     /// `fhirpath`: FHIRPath
@@ -18715,6 +19586,7 @@ pub enum ExtensionContextType {
     /// `extension`: Extension URL
     Extension,
 }
+#[cfg(any(feature = "structure-definition"))]
 impl CodeEnum for ExtensionContextType {
     const VALUE_SET: &'static str = "ExtensionContextType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/extension-context-type";
@@ -18748,10 +19620,12 @@ impl CodeEnum for ExtensionContextType {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-definition"))]
 crate::code_enum_support!(ExtensionContextType, Coding, CodeableConcept);
 /// StructureMapModelMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-model-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapModelMode {
     /// `source`: Source Structure Definition
@@ -18763,6 +19637,7 @@ pub enum StructureMapModelMode {
     /// `produced`: Produced Structure Definition
     Produced,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapModelMode {
     const VALUE_SET: &'static str = "StructureMapModelMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-model-mode";
@@ -18807,10 +19682,12 @@ impl CodeEnum for StructureMapModelMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapModelMode, Coding, CodeableConcept);
 /// StructureMapGroupTypeMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-group-type-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapGroupTypeMode {
     /// `none`: Not a Default
@@ -18820,6 +19697,7 @@ pub enum StructureMapGroupTypeMode {
     /// `type-and-types`: Default for type + combination
     TypeAndTypes,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapGroupTypeMode {
     const VALUE_SET: &'static str = "StructureMapGroupTypeMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-group-type-mode";
@@ -18853,10 +19731,12 @@ impl CodeEnum for StructureMapGroupTypeMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapGroupTypeMode, Coding, CodeableConcept);
 /// StructureMapInputMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-input-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapInputMode {
     /// `source`: Source Instance
@@ -18864,6 +19744,7 @@ pub enum StructureMapInputMode {
     /// `target`: Target Instance
     Target,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapInputMode {
     const VALUE_SET: &'static str = "StructureMapInputMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-input-mode";
@@ -18891,10 +19772,12 @@ impl CodeEnum for StructureMapInputMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapInputMode, Coding, CodeableConcept);
 /// StructureMapSourceListMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-source-list-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapSourceListMode {
     /// `first`: First
@@ -18908,6 +19791,7 @@ pub enum StructureMapSourceListMode {
     /// `only_one`: Enforce only one
     OnlyOne,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapSourceListMode {
     const VALUE_SET: &'static str = "StructureMapSourceListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-source-list-mode";
@@ -18959,10 +19843,12 @@ impl CodeEnum for StructureMapSourceListMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapSourceListMode, Coding, CodeableConcept);
 /// StructureMapContextType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-context-type` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapContextType {
     /// `type`: Type
@@ -18970,6 +19856,7 @@ pub enum StructureMapContextType {
     /// `variable`: Variable
     Variable,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapContextType {
     const VALUE_SET: &'static str = "StructureMapContextType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-context-type";
@@ -18997,10 +19884,12 @@ impl CodeEnum for StructureMapContextType {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapContextType, Coding, CodeableConcept);
 /// StructureMapTargetListMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-target-list-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTargetListMode {
     /// `first`: First
@@ -19012,6 +19901,7 @@ pub enum StructureMapTargetListMode {
     /// `collate`: Collate
     Collate,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapTargetListMode {
     const VALUE_SET: &'static str = "StructureMapTargetListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-target-list-mode";
@@ -19051,10 +19941,12 @@ impl CodeEnum for StructureMapTargetListMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapTargetListMode, Coding, CodeableConcept);
 /// StructureMapTransform
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-transform` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTransform {
     /// `create`: create
@@ -19092,6 +19984,7 @@ pub enum StructureMapTransform {
     /// `cp`: cp
     Cp,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapTransform {
     const VALUE_SET: &'static str = "StructureMapTransform";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-transform";
@@ -19227,10 +20120,12 @@ impl CodeEnum for StructureMapTransform {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapTransform, Coding, CodeableConcept);
 /// SubscriptionStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-status` (required binding).
+#[cfg(any(feature = "subscription"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionStatus {
     /// `requested`: Requested
@@ -19242,6 +20137,7 @@ pub enum SubscriptionStatus {
     /// `off`: Off
     Off,
 }
+#[cfg(any(feature = "subscription"))]
 impl CodeEnum for SubscriptionStatus {
     const VALUE_SET: &'static str = "SubscriptionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-status";
@@ -19286,10 +20182,12 @@ impl CodeEnum for SubscriptionStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "subscription"))]
 crate::code_enum_support!(SubscriptionStatus, Coding, CodeableConcept);
 /// SubscriptionChannelType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-channel-type` (required binding).
+#[cfg(any(feature = "subscription"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionChannelType {
     /// `rest-hook`: Rest Hook
@@ -19303,6 +20201,7 @@ pub enum SubscriptionChannelType {
     /// `message`: Message
     Message,
 }
+#[cfg(any(feature = "subscription"))]
 impl CodeEnum for SubscriptionChannelType {
     const VALUE_SET: &'static str = "SubscriptionChannelType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-channel-type";
@@ -19354,10 +20253,12 @@ impl CodeEnum for SubscriptionChannelType {
         self as usize
     }
 }
+#[cfg(any(feature = "subscription"))]
 crate::code_enum_support!(SubscriptionChannelType, Coding, CodeableConcept);
 /// FHIRSubstanceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/substance-status` (required binding).
+#[cfg(any(feature = "substance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRSubstanceStatus {
     /// `active`: Active
@@ -19367,6 +20268,7 @@ pub enum FHIRSubstanceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "substance"))]
 impl CodeEnum for FHIRSubstanceStatus {
     const VALUE_SET: &'static str = "FHIRSubstanceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/substance-status";
@@ -19400,10 +20302,12 @@ impl CodeEnum for FHIRSubstanceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "substance"))]
 crate::code_enum_support!(FHIRSubstanceStatus, Coding, CodeableConcept);
 /// SupplyDeliveryStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplydelivery-status` (required binding).
+#[cfg(any(feature = "supply-delivery"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyDeliveryStatus {
     /// `in-progress`: In Progress
@@ -19415,6 +20319,7 @@ pub enum SupplyDeliveryStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "supply-delivery"))]
 impl CodeEnum for SupplyDeliveryStatus {
     const VALUE_SET: &'static str = "SupplyDeliveryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplydelivery-status";
@@ -19459,10 +20364,12 @@ impl CodeEnum for SupplyDeliveryStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "supply-delivery"))]
 crate::code_enum_support!(SupplyDeliveryStatus, Coding, CodeableConcept);
 /// SupplyRequestStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplyrequest-status` (required binding).
+#[cfg(any(feature = "supply-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyRequestStatus {
     /// `draft`: Draft
@@ -19480,6 +20387,7 @@ pub enum SupplyRequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "supply-request"))]
 impl CodeEnum for SupplyRequestStatus {
     const VALUE_SET: &'static str = "SupplyRequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplyrequest-status";
@@ -19545,10 +20453,12 @@ impl CodeEnum for SupplyRequestStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "supply-request"))]
 crate::code_enum_support!(SupplyRequestStatus, Coding, CodeableConcept);
 /// TaskStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-status` (required binding).
+#[cfg(any(feature = "task"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskStatus {
     /// `draft`: Draft
@@ -19576,6 +20486,7 @@ pub enum TaskStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "task"))]
 impl CodeEnum for TaskStatus {
     const VALUE_SET: &'static str = "TaskStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-status";
@@ -19676,10 +20587,12 @@ impl CodeEnum for TaskStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "task"))]
 crate::code_enum_support!(TaskStatus, Coding, CodeableConcept);
 /// TaskIntent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-intent` (required binding).
+#[cfg(any(feature = "task"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskIntent {
     /// `unknown`: Unknown
@@ -19701,6 +20614,7 @@ pub enum TaskIntent {
     /// `option`
     Option,
 }
+#[cfg(any(feature = "task"))]
 impl CodeEnum for TaskIntent {
     const VALUE_SET: &'static str = "TaskIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-intent";
@@ -19780,10 +20694,12 @@ impl CodeEnum for TaskIntent {
         self as usize
     }
 }
+#[cfg(any(feature = "task"))]
 crate::code_enum_support!(TaskIntent, Coding, CodeableConcept);
 /// CodeSearchSupport
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/code-search-support` (required binding).
+#[cfg(any(feature = "terminology-capabilities"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSearchSupport {
     /// `explicit`: Explicit Codes
@@ -19791,6 +20707,7 @@ pub enum CodeSearchSupport {
     /// `all`: Implicit Codes
     All,
 }
+#[cfg(any(feature = "terminology-capabilities"))]
 impl CodeEnum for CodeSearchSupport {
     const VALUE_SET: &'static str = "CodeSearchSupport";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/code-search-support";
@@ -19818,10 +20735,12 @@ impl CodeEnum for CodeSearchSupport {
         self as usize
     }
 }
+#[cfg(any(feature = "terminology-capabilities"))]
 crate::code_enum_support!(CodeSearchSupport, Coding, CodeableConcept);
 /// TestReportStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-status-codes` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportStatus {
     /// `completed`: Completed
@@ -19835,6 +20754,7 @@ pub enum TestReportStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportStatus {
     const VALUE_SET: &'static str = "TestReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-status-codes";
@@ -19886,10 +20806,12 @@ impl CodeEnum for TestReportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportStatus, Coding, CodeableConcept);
 /// TestReportResult
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-result-codes` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportResult {
     /// `pass`: Pass
@@ -19899,6 +20821,7 @@ pub enum TestReportResult {
     /// `pending`: Pending
     Pending,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportResult {
     const VALUE_SET: &'static str = "TestReportResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-result-codes";
@@ -19932,10 +20855,12 @@ impl CodeEnum for TestReportResult {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportResult, Coding, CodeableConcept);
 /// TestReportParticipantType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-participant-type` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportParticipantType {
     /// `test-engine`: Test Engine
@@ -19945,6 +20870,7 @@ pub enum TestReportParticipantType {
     /// `server`: Server
     Server,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportParticipantType {
     const VALUE_SET: &'static str = "TestReportParticipantType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-participant-type";
@@ -19978,10 +20904,12 @@ impl CodeEnum for TestReportParticipantType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportParticipantType, Coding, CodeableConcept);
 /// TestReportActionResult
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-action-result-codes` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportActionResult {
     /// `pass`: Pass
@@ -19995,6 +20923,7 @@ pub enum TestReportActionResult {
     /// `error`: Error
     Error,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportActionResult {
     const VALUE_SET: &'static str = "TestReportActionResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-action-result-codes";
@@ -20046,10 +20975,12 @@ impl CodeEnum for TestReportActionResult {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportActionResult, Coding, CodeableConcept);
 /// FHIRDefinedType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/defined-types` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRDefinedType {
     /// `Address`: Address
@@ -20475,6 +21406,7 @@ pub enum FHIRDefinedType {
     /// `VisionPrescription`: VisionPrescription
     VisionPrescription,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for FHIRDefinedType {
     const VALUE_SET: &'static str = "FHIRDefinedType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/defined-types";
@@ -21974,10 +22906,12 @@ impl CodeEnum for FHIRDefinedType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(FHIRDefinedType, Coding, CodeableConcept);
 /// TestScriptRequestMethodCode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-operations` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestScriptRequestMethodCode {
     /// `delete`: DELETE
@@ -21995,6 +22929,7 @@ pub enum TestScriptRequestMethodCode {
     /// `head`: HEAD
     Head,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for TestScriptRequestMethodCode {
     const VALUE_SET: &'static str = "TestScriptRequestMethodCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-operations";
@@ -22060,10 +22995,12 @@ impl CodeEnum for TestScriptRequestMethodCode {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(TestScriptRequestMethodCode, Coding, CodeableConcept);
 /// AssertionDirectionType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-direction-codes` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionDirectionType {
     /// `response`: response
@@ -22071,6 +23008,7 @@ pub enum AssertionDirectionType {
     /// `request`: request
     Request,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for AssertionDirectionType {
     const VALUE_SET: &'static str = "AssertionDirectionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-direction-codes";
@@ -22098,10 +23036,12 @@ impl CodeEnum for AssertionDirectionType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(AssertionDirectionType, Coding, CodeableConcept);
 /// AssertionOperatorType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-operator-codes` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionOperatorType {
     /// `equals`: equals
@@ -22127,6 +23067,7 @@ pub enum AssertionOperatorType {
     /// `eval`: evaluate
     Eval,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for AssertionOperatorType {
     const VALUE_SET: &'static str = "AssertionOperatorType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-operator-codes";
@@ -22220,10 +23161,12 @@ impl CodeEnum for AssertionOperatorType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(AssertionOperatorType, Coding, CodeableConcept);
 /// AssertionResponseTypes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-response-code-types` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionResponseTypes {
     /// `okay`: okay
@@ -22251,6 +23194,7 @@ pub enum AssertionResponseTypes {
     /// `unprocessable`: unprocessable
     Unprocessable,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for AssertionResponseTypes {
     const VALUE_SET: &'static str = "AssertionResponseTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-response-code-types";
@@ -22351,6 +23295,7 @@ impl CodeEnum for AssertionResponseTypes {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(AssertionResponseTypes, Coding, CodeableConcept);
 /// UnitsOfTime
 ///
@@ -22793,6 +23738,7 @@ crate::code_enum_support!(TriggerType, Coding, CodeableConcept);
 /// Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/verificationresult-status` (required binding).
+#[cfg(any(feature = "verification-result"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Status {
     /// `attested`: Attested
@@ -22808,6 +23754,7 @@ pub enum Status {
     /// `reval-fail`: Re-Validation failed
     RevalFail,
 }
+#[cfg(any(feature = "verification-result"))]
 impl CodeEnum for Status {
     const VALUE_SET: &'static str = "status";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/verificationresult-status";
@@ -22866,10 +23813,12 @@ impl CodeEnum for Status {
         self as usize
     }
 }
+#[cfg(any(feature = "verification-result"))]
 crate::code_enum_support!(Status, Coding, CodeableConcept);
 /// VisionEyes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-eye-codes` (required binding).
+#[cfg(any(feature = "vision-prescription"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionEyes {
     /// `right`: Right Eye
@@ -22877,6 +23826,7 @@ pub enum VisionEyes {
     /// `left`: Left Eye
     Left,
 }
+#[cfg(any(feature = "vision-prescription"))]
 impl CodeEnum for VisionEyes {
     const VALUE_SET: &'static str = "VisionEyes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-eye-codes";
@@ -22904,10 +23854,12 @@ impl CodeEnum for VisionEyes {
         self as usize
     }
 }
+#[cfg(any(feature = "vision-prescription"))]
 crate::code_enum_support!(VisionEyes, Coding, CodeableConcept);
 /// VisionBase
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-base-codes` (required binding).
+#[cfg(any(feature = "vision-prescription"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionBase {
     /// `up`: Up
@@ -22919,6 +23871,7 @@ pub enum VisionBase {
     /// `out`: Out
     Out,
 }
+#[cfg(any(feature = "vision-prescription"))]
 impl CodeEnum for VisionBase {
     const VALUE_SET: &'static str = "VisionBase";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-base-codes";
@@ -22958,4 +23911,5 @@ impl CodeEnum for VisionBase {
         self as usize
     }
 }
+#[cfg(any(feature = "vision-prescription"))]
 crate::code_enum_support!(VisionBase, Coding, CodeableConcept);

@@ -2,307 +2,461 @@
 
 #[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
 use crate::codec::{read_boxed, write_object, Complex, ResourceValue};
 use crate::error::ErrorKind;
 use crate::json::{Reader, Writer};
-use crate::{Error, FhirJson, ParseOptions};
+use crate::{Error, FhirJson, ParseOptions, RawResource};
 /// Any resource of this FHIR version, chosen by its `resourceType` when read.
+///
+/// Each typed variant exists when its resource's cargo feature is on (all are, by
+/// default); a resource whose feature is off is read as [`Resource::Other`].
 #[derive(Clone, PartialEq, Debug)]
+#[non_exhaustive]
 pub enum Resource {
     /// A financial tool for tracking value accrued for a particular purpose.  In the healthcare field, used to track charges for a patient, cost centers, etc.
+    #[cfg(feature = "account")]
     Account(Box<Account>),
     /// This resource allows for the definition of some activity to be performed, independent of a particular patient, practitioner, or other performance context.
+    #[cfg(feature = "activity-definition")]
     ActivityDefinition(Box<ActivityDefinition>),
     /// Actual or  potential/avoided event causing unintended physical injury resulting from or contributed to by medical care, a research study or other healthcare setting factors that requires additional monitoring, treatment, or hospitalization, or that results in death.
+    #[cfg(feature = "adverse-event")]
     AdverseEvent(Box<AdverseEvent>),
     /// Risk of harmful or undesirable, physiological response which is unique to an individual and associated with exposure to a substance.
+    #[cfg(feature = "allergy-intolerance")]
     AllergyIntolerance(Box<AllergyIntolerance>),
     /// A booking of a healthcare event among patient(s), practitioner(s), related person(s) and/or device(s) for a specific date/time. This may result in one or more Encounter(s).
+    #[cfg(feature = "appointment")]
     Appointment(Box<Appointment>),
     /// A reply to an appointment request for a patient and/or practitioner(s), such as a confirmation or rejection.
+    #[cfg(feature = "appointment-response")]
     AppointmentResponse(Box<AppointmentResponse>),
     /// A record of an event made for purposes of maintaining a security log. Typical uses include detection of intrusion attempts and monitoring for inappropriate usage.
+    #[cfg(feature = "audit-event")]
     AuditEvent(Box<AuditEvent>),
     /// Basic is used for handling concepts not yet defined in FHIR, narrative-only resources that don't map to an existing resource, and custom resources not appropriate for inclusion in the FHIR specification.
+    #[cfg(feature = "basic")]
     Basic(Box<Basic>),
     /// A resource that represents the data of a single raw artifact as digital content accessible in its native format.  A Binary resource can contain any content, whether text, image, pdf, zip archive, etc.
+    #[cfg(feature = "binary")]
     Binary(Box<Binary>),
     /// A material substance originating from a biological entity intended to be transplanted or infused
+    #[cfg(feature = "biologically-derived-product")]
     BiologicallyDerivedProduct(Box<BiologicallyDerivedProduct>),
     /// Record details about an anatomical structure.  This resource may be used when a coded concept does not provide the necessary detail needed for the use case.
+    #[cfg(feature = "body-structure")]
     BodyStructure(Box<BodyStructure>),
     /// A container for a collection of resources.
+    #[cfg(feature = "bundle")]
     Bundle(Box<Bundle>),
     /// A Capability Statement documents a set of capabilities (behaviors) of a FHIR Server for a particular version of FHIR that may be used as a statement of actual server functionality or a statement of required or desired server implementation.
+    #[cfg(feature = "capability-statement")]
     CapabilityStatement(Box<CapabilityStatement>),
     /// Describes the intention of how one or more practitioners intend to deliver care for a particular patient, group or community for a period of time, possibly limited to care for a specific condition or set of conditions.
+    #[cfg(feature = "care-plan")]
     CarePlan(Box<CarePlan>),
     /// The Care Team includes all the people and organizations who plan to participate in the coordination and delivery of care for a patient.
+    #[cfg(feature = "care-team")]
     CareTeam(Box<CareTeam>),
     /// Catalog entries are wrappers that contextualize items included in a catalog.
+    #[cfg(feature = "catalog-entry")]
     CatalogEntry(Box<CatalogEntry>),
     /// The resource ChargeItem describes the provision of healthcare provider products for a certain patient, therefore referring not only to the product, but containing in addition details of the provision, like date, time, amounts and participating organizations and persons. Main Usage of the ChargeItem is to enable the billing process and internal cost allocation.
+    #[cfg(feature = "charge-item")]
     ChargeItem(Box<ChargeItem>),
     /// The ChargeItemDefinition resource provides the properties that apply to the (billing) codes necessary to calculate costs and prices. The properties may differ largely depending on type and realm, therefore this resource gives only a rough structure and requires profiling for each type of billing code system.
+    #[cfg(feature = "charge-item-definition")]
     ChargeItemDefinition(Box<ChargeItemDefinition>),
     /// A provider issued list of professional services and products which have been provided, or are to be provided, to a patient which is sent to an insurer for reimbursement.
+    #[cfg(feature = "claim")]
     Claim(Box<Claim>),
     /// This resource provides the adjudication details from the processing of a Claim resource.
+    #[cfg(feature = "claim-response")]
     ClaimResponse(Box<ClaimResponse>),
     /// A record of a clinical assessment performed to determine what problem(s) may affect the patient and before planning the treatments or management strategies that are best to manage a patient's condition. Assessments are often 1:1 with a clinical consultation / encounter,  but this varies greatly depending on the clinical workflow. This resource is called "ClinicalImpression" rather than "ClinicalAssessment" to avoid confusion with the recording of assessment tools such as Apgar score.
+    #[cfg(feature = "clinical-impression")]
     ClinicalImpression(Box<ClinicalImpression>),
     /// The CodeSystem resource is used to declare the existence of and describe a code system or code system supplement and its key properties, and optionally define a part or all of its content.
+    #[cfg(feature = "code-system")]
     CodeSystem(Box<CodeSystem>),
     /// An occurrence of information being transmitted; e.g. an alert that was sent to a responsible provider, a public health agency that was notified about a reportable condition.
+    #[cfg(feature = "communication")]
     Communication(Box<Communication>),
     /// A request to convey information; e.g. the CDS system proposes that an alert be sent to a responsible provider, the CDS system proposes that the public health agency be notified about a reportable condition.
+    #[cfg(feature = "communication-request")]
     CommunicationRequest(Box<CommunicationRequest>),
     /// A compartment definition that defines how resources are accessed on a server.
+    #[cfg(feature = "compartment-definition")]
     CompartmentDefinition(Box<CompartmentDefinition>),
     /// A set of healthcare-related information that is assembled together into a single logical package that provides a single coherent statement of meaning, establishes its own context and that has clinical attestation with regard to who is making the statement. A Composition defines the structure and narrative content necessary for a document. However, a Composition alone does not constitute a document. Rather, the Composition must be the first entry in a Bundle where Bundle.type=document, and any other resources referenced from Composition must be included as subsequent entries in the Bundle (for example Patient, Practitioner, Encounter, etc.).
+    #[cfg(feature = "composition")]
     Composition(Box<Composition>),
     /// A statement of relationships from one set of concepts to one or more other concepts - either concepts in code systems, or data element/data element concepts, or classes in class models.
+    #[cfg(feature = "concept-map")]
     ConceptMap(Box<ConceptMap>),
     /// A clinical condition, problem, diagnosis, or other event, situation, issue, or clinical concept that has risen to a level of concern.
+    #[cfg(feature = "condition")]
     Condition(Box<Condition>),
     /// A record of a healthcare consumer’s  choices, which permits or denies identified recipient(s) or recipient role(s) to perform one or more actions within a given policy context, for specific purposes and periods of time.
+    #[cfg(feature = "consent")]
     Consent(Box<Consent>),
     /// Legally enforceable, formally recorded unilateral or bilateral directive i.e., a policy or agreement.
+    #[cfg(feature = "contract")]
     Contract(Box<Contract>),
     /// Financial instrument which may be used to reimburse or pay for health care products and services. Includes both insurance and self-payment.
+    #[cfg(feature = "coverage")]
     Coverage(Box<Coverage>),
     /// The CoverageEligibilityRequest provides patient and insurance coverage information to an insurer for them to respond, in the form of an CoverageEligibilityResponse, with information regarding whether the stated coverage is valid and in-force and optionally to provide the insurance details of the policy.
+    #[cfg(feature = "coverage-eligibility-request")]
     CoverageEligibilityRequest(Box<CoverageEligibilityRequest>),
     /// This resource provides eligibility and plan details from the processing of an CoverageEligibilityRequest resource.
+    #[cfg(feature = "coverage-eligibility-response")]
     CoverageEligibilityResponse(Box<CoverageEligibilityResponse>),
     /// Indicates an actual or potential clinical issue with or between one or more active or proposed clinical actions for a patient; e.g. Drug-drug interaction, Ineffective treatment frequency, Procedure-condition conflict, etc.
+    #[cfg(feature = "detected-issue")]
     DetectedIssue(Box<DetectedIssue>),
     /// A type of a manufactured item that is used in the provision of healthcare without being substantially changed through that activity. The device may be a medical or non-medical device.
+    #[cfg(feature = "device")]
     Device(Box<Device>),
     /// The characteristics, operational status and capabilities of a medical-related component of a medical device.
+    #[cfg(feature = "device-definition")]
     DeviceDefinition(Box<DeviceDefinition>),
     /// Describes a measurement, calculation or setting capability of a medical device.
+    #[cfg(feature = "device-metric")]
     DeviceMetric(Box<DeviceMetric>),
     /// Represents a request for a patient to employ a medical device. The device may be an implantable device, or an external assistive device, such as a walker.
+    #[cfg(feature = "device-request")]
     DeviceRequest(Box<DeviceRequest>),
     /// A record of a device being used by a patient where the record is the result of a report from the patient or another clinician.
+    #[cfg(feature = "device-use-statement")]
     DeviceUseStatement(Box<DeviceUseStatement>),
     /// The findings and interpretation of diagnostic  tests performed on patients, groups of patients, devices, and locations, and/or specimens derived from these. The report includes clinical context such as requesting and provider information, and some mix of atomic results, images, textual and coded interpretations, and formatted representation of diagnostic reports.
+    #[cfg(feature = "diagnostic-report")]
     DiagnosticReport(Box<DiagnosticReport>),
     /// A collection of documents compiled for a purpose together with metadata that applies to the collection.
+    #[cfg(feature = "document-manifest")]
     DocumentManifest(Box<DocumentManifest>),
     /// A reference to a document of any kind for any purpose. Provides metadata about the document so that the document can be discovered and managed. The scope of a document is any seralized object with a mime-type, so includes formal patient centric documents (CDA), cliical notes, scanned paper, and non-patient specific documents like policy text.
+    #[cfg(feature = "document-reference")]
     DocumentReference(Box<DocumentReference>),
     /// The EffectEvidenceSynthesis resource describes the difference in an outcome between exposures states in a population where the effect estimate is derived from a combination of research studies.
+    #[cfg(feature = "effect-evidence-synthesis")]
     EffectEvidenceSynthesis(Box<EffectEvidenceSynthesis>),
     /// An interaction between a patient and healthcare provider(s) for the purpose of providing healthcare service(s) or assessing the health status of a patient.
+    #[cfg(feature = "encounter")]
     Encounter(Box<Encounter>),
     /// The technical details of an endpoint that can be used for electronic services, such as for web services providing XDS.b or a REST endpoint for another FHIR server. This may include any security context information.
+    #[cfg(feature = "endpoint")]
     Endpoint(Box<Endpoint>),
     /// This resource provides the insurance enrollment details to the insurer regarding a specified coverage.
+    #[cfg(feature = "enrollment-request")]
     EnrollmentRequest(Box<EnrollmentRequest>),
     /// This resource provides enrollment and plan details from the processing of an EnrollmentRequest resource.
+    #[cfg(feature = "enrollment-response")]
     EnrollmentResponse(Box<EnrollmentResponse>),
     /// An association between a patient and an organization / healthcare provider(s) during which time encounters may occur. The managing organization assumes a level of responsibility for the patient during this time.
+    #[cfg(feature = "episode-of-care")]
     EpisodeOfCare(Box<EpisodeOfCare>),
     /// The EventDefinition resource provides a reusable description of when a particular event can occur.
+    #[cfg(feature = "event-definition")]
     EventDefinition(Box<EventDefinition>),
     /// The Evidence resource describes the conditional state (population and any exposures being compared within the population) and outcome (if specified) that the knowledge (evidence, assertion, recommendation) is about.
+    #[cfg(feature = "evidence")]
     Evidence(Box<Evidence>),
     /// The EvidenceVariable resource describes a "PICO" element that knowledge (evidence, assertion, recommendation) is about.
+    #[cfg(feature = "evidence-variable")]
     EvidenceVariable(Box<EvidenceVariable>),
     /// Example of workflow instance.
+    #[cfg(feature = "example-scenario")]
     ExampleScenario(Box<ExampleScenario>),
     /// This resource provides: the claim details; adjudication details from the processing of a Claim; and optionally account balance information, for informing the subscriber of the benefits provided.
+    #[cfg(feature = "explanation-of-benefit")]
     ExplanationOfBenefit(Box<ExplanationOfBenefit>),
     /// Significant health conditions for a person related to the patient relevant in the context of care for the patient.
+    #[cfg(feature = "family-member-history")]
     FamilyMemberHistory(Box<FamilyMemberHistory>),
     /// Prospective warnings of potential issues when providing care to the patient.
+    #[cfg(feature = "flag")]
     Flag(Box<Flag>),
     /// Describes the intended objective(s) for a patient, group or organization care, for example, weight loss, restoring an activity of daily living, obtaining herd immunity via immunization, meeting a process improvement objective, etc.
+    #[cfg(feature = "goal")]
     Goal(Box<Goal>),
     /// A formal computable definition of a graph of resources - that is, a coherent set of resources that form a graph by following references. The Graph Definition resource defines a set and makes rules about the set.
+    #[cfg(feature = "graph-definition")]
     GraphDefinition(Box<GraphDefinition>),
     /// Represents a defined collection of entities that may be discussed or acted upon collectively but which are not expected to act collectively, and are not formally or legally recognized; i.e. a collection of entities that isn't an Organization.
+    #[cfg(feature = "group")]
     Group(Box<Group>),
     /// A guidance response is the formal response to a guidance request, including any output parameters returned by the evaluation, as well as the description of any proposed actions to be taken.
+    #[cfg(feature = "guidance-response")]
     GuidanceResponse(Box<GuidanceResponse>),
     /// The details of a healthcare service available at a location.
+    #[cfg(feature = "healthcare-service")]
     HealthcareService(Box<HealthcareService>),
     /// Representation of the content produced in a DICOM imaging study. A study comprises a set of series, each of which includes a set of Service-Object Pair Instances (SOP Instances - images or other data) acquired or produced in a common context.  A series is of only one modality (e.g. X-ray, CT, MR, ultrasound), but a study may have multiple series of different modalities.
+    #[cfg(feature = "imaging-study")]
     ImagingStudy(Box<ImagingStudy>),
     /// Describes the event of a patient being administered a vaccine or a record of an immunization as reported by a patient, a clinician or another party.
+    #[cfg(feature = "immunization")]
     Immunization(Box<Immunization>),
     /// Describes a comparison of an immunization event against published recommendations to determine if the administration is "valid" in relation to those  recommendations.
+    #[cfg(feature = "immunization-evaluation")]
     ImmunizationEvaluation(Box<ImmunizationEvaluation>),
     /// A patient's point-in-time set of recommendations (i.e. forecasting) according to a published schedule with optional supporting justification.
+    #[cfg(feature = "immunization-recommendation")]
     ImmunizationRecommendation(Box<ImmunizationRecommendation>),
     /// A set of rules of how a particular interoperability or standards problem is solved - typically through the use of FHIR resources. This resource is used to gather all the parts of an implementation guide into a logical whole and to publish a computable definition of all the parts.
+    #[cfg(feature = "implementation-guide")]
     ImplementationGuide(Box<ImplementationGuide>),
     /// Details of a Health Insurance product/plan provided by an organization.
+    #[cfg(feature = "insurance-plan")]
     InsurancePlan(Box<InsurancePlan>),
     /// Invoice containing collected ChargeItems from an Account with calculated individual and total price for Billing purpose.
+    #[cfg(feature = "invoice")]
     Invoice(Box<Invoice>),
     /// The Library resource is a general-purpose container for knowledge asset definitions. It can be used to describe and expose existing knowledge assets such as logic libraries and information model descriptions, as well as to describe a collection of knowledge assets.
+    #[cfg(feature = "library")]
     Library(Box<Library>),
     /// Identifies two or more records (resource instances) that refer to the same real-world "occurrence".
+    #[cfg(feature = "linkage")]
     Linkage(Box<Linkage>),
     /// A list is a curated collection of resources.
+    #[cfg(feature = "list")]
     List(Box<List>),
     /// Details and position information for a physical place where services are provided and resources and participants may be stored, found, contained, or accommodated.
+    #[cfg(feature = "location")]
     Location(Box<Location>),
     /// The Measure resource provides the definition of a quality measure.
+    #[cfg(feature = "measure")]
     Measure(Box<Measure>),
     /// The MeasureReport resource contains the results of the calculation of a measure; and optionally a reference to the resources involved in that calculation.
+    #[cfg(feature = "measure-report")]
     MeasureReport(Box<MeasureReport>),
     /// A photo, video, or audio recording acquired or used in healthcare. The actual content may be inline or provided by direct reference.
+    #[cfg(feature = "media")]
     Media(Box<Media>),
     /// This resource is primarily used for the identification and definition of a medication for the purposes of prescribing, dispensing, and administering a medication as well as for making statements about medication use.
+    #[cfg(feature = "medication")]
     Medication(Box<Medication>),
     /// Describes the event of a patient consuming or otherwise being administered a medication.  This may be as simple as swallowing a tablet or it may be a long running infusion.  Related resources tie this event to the authorizing prescription, and the specific encounter between patient and health care practitioner.
+    #[cfg(feature = "medication-administration")]
     MedicationAdministration(Box<MedicationAdministration>),
     /// Indicates that a medication product is to be or has been dispensed for a named person/patient.  This includes a description of the medication product (supply) provided and the instructions for administering the medication.  The medication dispense is the result of a pharmacy system responding to a medication order.
+    #[cfg(feature = "medication-dispense")]
     MedicationDispense(Box<MedicationDispense>),
     /// Information about a medication that is used to support knowledge.
+    #[cfg(feature = "medication-knowledge")]
     MedicationKnowledge(Box<MedicationKnowledge>),
     /// An order or request for both supply of the medication and the instructions for administration of the medication to a patient. The resource is called "MedicationRequest" rather than "MedicationPrescription" or "MedicationOrder" to generalize the use across inpatient and outpatient settings, including care plans, etc., and to harmonize with workflow patterns.
+    #[cfg(feature = "medication-request")]
     MedicationRequest(Box<MedicationRequest>),
     /// A record of a medication that is being consumed by a patient.   A MedicationStatement may indicate that the patient may be taking the medication now or has taken the medication in the past or will be taking the medication in the future.  The source of this information can be the patient, significant other (such as a family member or spouse), or a clinician.  A common scenario where this information is captured is during the history taking process during a patient visit or stay.   The medication information may come from sources such as the patient's memory, from a prescription bottle,  or from a list of medications the patient, clinician or other party maintains.
+    #[cfg(feature = "medication-statement")]
     MedicationStatement(Box<MedicationStatement>),
     /// Detailed definition of a medicinal product, typically for uses other than direct patient care (e.g. regulatory use).
+    #[cfg(feature = "medicinal-product")]
     MedicinalProduct(Box<MedicinalProduct>),
     /// The regulatory authorization of a medicinal product.
+    #[cfg(feature = "medicinal-product-authorization")]
     MedicinalProductAuthorization(Box<MedicinalProductAuthorization>),
     /// The clinical particulars - indications, contraindications etc. of a medicinal product, including for regulatory purposes.
+    #[cfg(feature = "medicinal-product-contraindication")]
     MedicinalProductContraindication(Box<MedicinalProductContraindication>),
     /// Indication for the Medicinal Product.
+    #[cfg(feature = "medicinal-product-indication")]
     MedicinalProductIndication(Box<MedicinalProductIndication>),
     /// An ingredient of a manufactured item or pharmaceutical product.
+    #[cfg(feature = "medicinal-product-ingredient")]
     MedicinalProductIngredient(Box<MedicinalProductIngredient>),
     /// The interactions of the medicinal product with other medicinal products, or other forms of interactions.
+    #[cfg(feature = "medicinal-product-interaction")]
     MedicinalProductInteraction(Box<MedicinalProductInteraction>),
     /// The manufactured item as contained in the packaged medicinal product.
+    #[cfg(feature = "medicinal-product-manufactured")]
     MedicinalProductManufactured(Box<MedicinalProductManufactured>),
     /// A medicinal product in a container or package.
+    #[cfg(feature = "medicinal-product-packaged")]
     MedicinalProductPackaged(Box<MedicinalProductPackaged>),
     /// A pharmaceutical product described in terms of its composition and dose form.
+    #[cfg(feature = "medicinal-product-pharmaceutical")]
     MedicinalProductPharmaceutical(Box<MedicinalProductPharmaceutical>),
     /// Describe the undesirable effects of the medicinal product.
+    #[cfg(feature = "medicinal-product-undesirable-effect")]
     MedicinalProductUndesirableEffect(Box<MedicinalProductUndesirableEffect>),
     /// Defines the characteristics of a message that can be shared between systems, including the type of event that initiates the message, the content to be transmitted and what response(s), if any, are permitted.
+    #[cfg(feature = "message-definition")]
     MessageDefinition(Box<MessageDefinition>),
     /// The header for a message exchange that is either requesting or responding to an action.  The reference(s) that are the subject of the action as well as other information related to the action are typically transmitted in a bundle in which the MessageHeader resource instance is the first resource in the bundle.
+    #[cfg(feature = "message-header")]
     MessageHeader(Box<MessageHeader>),
     /// Raw data describing a biological sequence.
+    #[cfg(feature = "molecular-sequence")]
     MolecularSequence(Box<MolecularSequence>),
     /// A curated namespace that issues unique symbols within that namespace for the identification of concepts, people, devices, etc.  Represents a "System" used within the Identifier and Coding data types.
+    #[cfg(feature = "naming-system")]
     NamingSystem(Box<NamingSystem>),
     /// A request to supply a diet, formula feeding (enteral) or oral nutritional supplement to a patient/resident.
+    #[cfg(feature = "nutrition-order")]
     NutritionOrder(Box<NutritionOrder>),
     /// Measurements and simple assertions made about a patient, device or other subject.
+    #[cfg(feature = "observation")]
     Observation(Box<Observation>),
     /// Set of definitional characteristics for a kind of observation or measurement produced or consumed by an orderable health care service.
+    #[cfg(feature = "observation-definition")]
     ObservationDefinition(Box<ObservationDefinition>),
     /// A formal computable definition of an operation (on the RESTful interface) or a named query (using the search interaction).
+    #[cfg(feature = "operation-definition")]
     OperationDefinition(Box<OperationDefinition>),
     /// A collection of error, warning, or information messages that result from a system action.
+    #[cfg(feature = "operation-outcome")]
     OperationOutcome(Box<OperationOutcome>),
     /// A formally or informally recognized grouping of people or organizations formed for the purpose of achieving some form of collective action.  Includes companies, institutions, corporations, departments, community groups, healthcare practice groups, payer/insurer, etc.
+    #[cfg(feature = "organization")]
     Organization(Box<Organization>),
     /// Defines an affiliation/assotiation/relationship between 2 distinct oganizations, that is not a part-of relationship/sub-division relationship.
+    #[cfg(feature = "organization-affiliation")]
     OrganizationAffiliation(Box<OrganizationAffiliation>),
     /// This resource is a non-persisted resource used to pass information into and back from an \[operation\](operations.html). It has no other use, and there is no RESTful endpoint associated with it.
+    #[cfg(feature = "parameters")]
     Parameters(Box<Parameters>),
     /// Demographics and other administrative information about an individual or animal receiving care or other health-related services.
+    #[cfg(feature = "patient")]
     Patient(Box<Patient>),
     /// This resource provides the status of the payment for goods and services rendered, and the request and response resource references.
+    #[cfg(feature = "payment-notice")]
     PaymentNotice(Box<PaymentNotice>),
     /// This resource provides the details including amount of a payment and allocates the payment items being paid.
+    #[cfg(feature = "payment-reconciliation")]
     PaymentReconciliation(Box<PaymentReconciliation>),
     /// Demographics and administrative information about a person independent of a specific health-related context.
+    #[cfg(feature = "person")]
     Person(Box<Person>),
     /// This resource allows for the definition of various types of plans as a sharable, consumable, and executable artifact. The resource is general enough to support the description of a broad range of clinical artifacts such as clinical decision support rules, order sets and protocols.
+    #[cfg(feature = "plan-definition")]
     PlanDefinition(Box<PlanDefinition>),
     /// A person who is directly or indirectly involved in the provisioning of healthcare.
+    #[cfg(feature = "practitioner")]
     Practitioner(Box<Practitioner>),
     /// A specific set of Roles/Locations/specialties/services that a practitioner may perform at an organization for a period of time.
+    #[cfg(feature = "practitioner-role")]
     PractitionerRole(Box<PractitionerRole>),
     /// An action that is or was performed on or for a patient. This can be a physical intervention like an operation, or less invasive like long term services, counseling, or hypnotherapy.
+    #[cfg(feature = "procedure")]
     Procedure(Box<Procedure>),
     /// Provenance of a resource is a record that describes entities and processes involved in producing and delivering or otherwise influencing that resource. Provenance provides a critical foundation for assessing authenticity, enabling trust, and allowing reproducibility. Provenance assertions are a form of contextual metadata and can themselves become important records with their own provenance. Provenance statement indicates clinical significance in terms of confidence in authenticity, reliability, and trustworthiness, integrity, and stage in lifecycle (e.g. Document Completion - has the artifact been legally authenticated), all of which may impact security, privacy, and trust policies.
+    #[cfg(feature = "provenance")]
     Provenance(Box<Provenance>),
     /// A structured set of questions intended to guide the collection of answers from end-users. Questionnaires provide detailed control over order, presentation, phraseology and grouping to allow coherent, consistent data collection.
+    #[cfg(feature = "questionnaire")]
     Questionnaire(Box<Questionnaire>),
     /// A structured set of questions and their answers. The questions are ordered and grouped into coherent subsets, corresponding to the structure of the grouping of the questionnaire being responded to.
+    #[cfg(feature = "questionnaire-response")]
     QuestionnaireResponse(Box<QuestionnaireResponse>),
     /// Information about a person that is involved in the care for a patient, but who is not the target of healthcare, nor has a formal responsibility in the care process.
+    #[cfg(feature = "related-person")]
     RelatedPerson(Box<RelatedPerson>),
     /// A group of related requests that can be used to capture intended activities that have inter-dependencies such as "give this medication after that one".
+    #[cfg(feature = "request-group")]
     RequestGroup(Box<RequestGroup>),
     /// The ResearchDefinition resource describes the conditional state (population and any exposures being compared within the population) and outcome (if specified) that the knowledge (evidence, assertion, recommendation) is about.
+    #[cfg(feature = "research-definition")]
     ResearchDefinition(Box<ResearchDefinition>),
     /// The ResearchElementDefinition resource describes a "PICO" element that knowledge (evidence, assertion, recommendation) is about.
+    #[cfg(feature = "research-element-definition")]
     ResearchElementDefinition(Box<ResearchElementDefinition>),
     /// A process where a researcher or organization plans and then executes a series of steps intended to increase the field of healthcare-related knowledge.  This includes studies of safety, efficacy, comparative effectiveness and other information about medications, devices, therapies and other interventional and investigative techniques.  A ResearchStudy involves the gathering of information about human or animal subjects.
+    #[cfg(feature = "research-study")]
     ResearchStudy(Box<ResearchStudy>),
     /// A physical entity which is the primary unit of operational and/or administrative interest in a study.
+    #[cfg(feature = "research-subject")]
     ResearchSubject(Box<ResearchSubject>),
     /// An assessment of the likely outcome(s) for a patient or other subject as well as the likelihood of each outcome.
+    #[cfg(feature = "risk-assessment")]
     RiskAssessment(Box<RiskAssessment>),
     /// The RiskEvidenceSynthesis resource describes the likelihood of an outcome in a population plus exposure state where the risk estimate is derived from a combination of research studies.
+    #[cfg(feature = "risk-evidence-synthesis")]
     RiskEvidenceSynthesis(Box<RiskEvidenceSynthesis>),
     /// A container for slots of time that may be available for booking appointments.
+    #[cfg(feature = "schedule")]
     Schedule(Box<Schedule>),
     /// A search parameter that defines a named search item that can be used to search/filter on a resource.
+    #[cfg(feature = "search-parameter")]
     SearchParameter(Box<SearchParameter>),
     /// A record of a request for service such as diagnostic investigations, treatments, or operations to be performed.
+    #[cfg(feature = "service-request")]
     ServiceRequest(Box<ServiceRequest>),
     /// A slot of time on a schedule that may be available for booking appointments.
+    #[cfg(feature = "slot")]
     Slot(Box<Slot>),
     /// A sample to be used for analysis.
+    #[cfg(feature = "specimen")]
     Specimen(Box<Specimen>),
     /// A kind of specimen with associated set of requirements.
+    #[cfg(feature = "specimen-definition")]
     SpecimenDefinition(Box<SpecimenDefinition>),
     /// A definition of a FHIR structure. This resource is used to describe the underlying resources, data types defined in FHIR, and also for describing extensions and constraints on resources and data types.
+    #[cfg(feature = "structure-definition")]
     StructureDefinition(Box<StructureDefinition>),
     /// A Map of relationships between 2 structures that can be used to transform data.
+    #[cfg(feature = "structure-map")]
     StructureMap(Box<StructureMap>),
     /// The subscription resource is used to define a push-based subscription from a server to another system. Once a subscription is registered with the server, the server checks every resource that is created or updated, and if the resource matches the given criteria, it sends a message on the defined "channel" so that another system can take an appropriate action.
+    #[cfg(feature = "subscription")]
     Subscription(Box<Subscription>),
     /// A homogeneous material with a definite composition.
+    #[cfg(feature = "substance")]
     Substance(Box<Substance>),
     /// Nucleic acids are defined by three distinct elements: the base, sugar and linkage. Individual substance/moiety IDs will be created for each of these elements. The nucleotide sequence will be always entered in the 5’-3’ direction.
+    #[cfg(feature = "substance-nucleic-acid")]
     SubstanceNucleicAcid(Box<SubstanceNucleicAcid>),
     /// Todo.
+    #[cfg(feature = "substance-polymer")]
     SubstancePolymer(Box<SubstancePolymer>),
     /// A SubstanceProtein is defined as a single unit of a linear amino acid sequence, or a combination of subunits that are either covalently linked or have a defined invariant stoichiometric relationship. This includes all synthetic, recombinant and purified SubstanceProteins of defined sequence, whether the use is therapeutic or prophylactic. This set of elements will be used to describe albumins, coagulation factors, cytokines, growth factors, peptide/SubstanceProtein hormones, enzymes, toxins, toxoids, recombinant vaccines, and immunomodulators.
+    #[cfg(feature = "substance-protein")]
     SubstanceProtein(Box<SubstanceProtein>),
     /// Todo.
+    #[cfg(feature = "substance-reference-information")]
     SubstanceReferenceInformation(Box<SubstanceReferenceInformation>),
     /// Source material shall capture information on the taxonomic and anatomical origins as well as the fraction of a material that can result in or can be modified to form a substance. This set of data elements shall be used to define polymer substances isolated from biological matrices. Taxonomic and anatomical origins shall be described using a controlled vocabulary as required. This information is captured for naturally derived polymers ( . starch) and structurally diverse substances. For Organisms belonging to the Kingdom Plantae the Substance level defines the fresh material of a single species or infraspecies, the Herbal Drug and the Herbal preparation. For Herbal preparations, the fraction information will be captured at the Substance information level and additional information for herbal extracts will be captured at the Specified Substance Group 1 information level. See for further explanation the Substance Class: Structurally Diverse and the herbal annex.
+    #[cfg(feature = "substance-source-material")]
     SubstanceSourceMaterial(Box<SubstanceSourceMaterial>),
     /// The detailed description of a substance, typically at a level beyond what is used for prescribing.
+    #[cfg(feature = "substance-specification")]
     SubstanceSpecification(Box<SubstanceSpecification>),
     /// Record of delivery of what is supplied.
+    #[cfg(feature = "supply-delivery")]
     SupplyDelivery(Box<SupplyDelivery>),
     /// A record of a request for a medication, substance or device used in the healthcare setting.
+    #[cfg(feature = "supply-request")]
     SupplyRequest(Box<SupplyRequest>),
     /// A task to be performed.
+    #[cfg(feature = "task")]
     Task(Box<Task>),
     /// A TerminologyCapabilities resource documents a set of capabilities (behaviors) of a FHIR Terminology Server that may be used as a statement of actual server functionality or a statement of required or desired server implementation.
+    #[cfg(feature = "terminology-capabilities")]
     TerminologyCapabilities(Box<TerminologyCapabilities>),
     /// A summary of information based on the results of executing a TestScript.
+    #[cfg(feature = "test-report")]
     TestReport(Box<TestReport>),
     /// A structured set of tests against a FHIR server or client implementation to determine compliance against the FHIR specification.
+    #[cfg(feature = "test-script")]
     TestScript(Box<TestScript>),
     /// A ValueSet resource instance specifies a set of codes drawn from one or more code systems, intended for use in a particular context. Value sets link between \[\[\[CodeSystem\]\]\] definitions and their use in \[coded elements\](terminologies.html).
+    #[cfg(feature = "value-set")]
     ValueSet(Box<ValueSet>),
     /// Describes validation requirements, source(s), status and dates for one or more elements.
+    #[cfg(feature = "verification-result")]
     VerificationResult(Box<VerificationResult>),
     /// An authorization for the provision of glasses and/or contact lenses to a patient.
+    #[cfg(feature = "vision-prescription")]
     VisionPrescription(Box<VisionPrescription>),
+    /// A resource of this version whose cargo feature is off in this build, kept as JSON
+    /// (see [`RawResource::to_typed`]).
+    Other(RawResource),
 }
-/// Every resource type of this FHIR version, in alphabetical order.
+/// Every resource type of this FHIR version, in alphabetical order, whatever the features.
 pub const RESOURCE_TYPES: &[&str] = &[
     "Account",
     "ActivityDefinition",
@@ -453,468 +607,915 @@ pub const RESOURCE_TYPES: &[&str] = &[
 ];
 impl Resource {
     /// The `resourceType`, e.g. `"Patient"`.
-    pub fn resource_type(&self) -> &'static str {
+    pub fn resource_type(&self) -> &str {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(_) => "Account",
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(_) => "ActivityDefinition",
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(_) => "AdverseEvent",
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(_) => "AllergyIntolerance",
+            #[cfg(feature = "appointment")]
             Self::Appointment(_) => "Appointment",
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(_) => "AppointmentResponse",
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(_) => "AuditEvent",
+            #[cfg(feature = "basic")]
             Self::Basic(_) => "Basic",
+            #[cfg(feature = "binary")]
             Self::Binary(_) => "Binary",
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(_) => "BiologicallyDerivedProduct",
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(_) => "BodyStructure",
+            #[cfg(feature = "bundle")]
             Self::Bundle(_) => "Bundle",
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(_) => "CapabilityStatement",
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(_) => "CarePlan",
+            #[cfg(feature = "care-team")]
             Self::CareTeam(_) => "CareTeam",
+            #[cfg(feature = "catalog-entry")]
             Self::CatalogEntry(_) => "CatalogEntry",
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(_) => "ChargeItem",
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(_) => "ChargeItemDefinition",
+            #[cfg(feature = "claim")]
             Self::Claim(_) => "Claim",
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(_) => "ClaimResponse",
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(_) => "ClinicalImpression",
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(_) => "CodeSystem",
+            #[cfg(feature = "communication")]
             Self::Communication(_) => "Communication",
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(_) => "CommunicationRequest",
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(_) => "CompartmentDefinition",
+            #[cfg(feature = "composition")]
             Self::Composition(_) => "Composition",
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(_) => "ConceptMap",
+            #[cfg(feature = "condition")]
             Self::Condition(_) => "Condition",
+            #[cfg(feature = "consent")]
             Self::Consent(_) => "Consent",
+            #[cfg(feature = "contract")]
             Self::Contract(_) => "Contract",
+            #[cfg(feature = "coverage")]
             Self::Coverage(_) => "Coverage",
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(_) => "CoverageEligibilityRequest",
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(_) => "CoverageEligibilityResponse",
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(_) => "DetectedIssue",
+            #[cfg(feature = "device")]
             Self::Device(_) => "Device",
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(_) => "DeviceDefinition",
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(_) => "DeviceMetric",
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(_) => "DeviceRequest",
+            #[cfg(feature = "device-use-statement")]
             Self::DeviceUseStatement(_) => "DeviceUseStatement",
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(_) => "DiagnosticReport",
+            #[cfg(feature = "document-manifest")]
             Self::DocumentManifest(_) => "DocumentManifest",
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(_) => "DocumentReference",
+            #[cfg(feature = "effect-evidence-synthesis")]
             Self::EffectEvidenceSynthesis(_) => "EffectEvidenceSynthesis",
+            #[cfg(feature = "encounter")]
             Self::Encounter(_) => "Encounter",
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(_) => "Endpoint",
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(_) => "EnrollmentRequest",
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(_) => "EnrollmentResponse",
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(_) => "EpisodeOfCare",
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(_) => "EventDefinition",
+            #[cfg(feature = "evidence")]
             Self::Evidence(_) => "Evidence",
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(_) => "EvidenceVariable",
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(_) => "ExampleScenario",
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(_) => "ExplanationOfBenefit",
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(_) => "FamilyMemberHistory",
+            #[cfg(feature = "flag")]
             Self::Flag(_) => "Flag",
+            #[cfg(feature = "goal")]
             Self::Goal(_) => "Goal",
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(_) => "GraphDefinition",
+            #[cfg(feature = "group")]
             Self::Group(_) => "Group",
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(_) => "GuidanceResponse",
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(_) => "HealthcareService",
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(_) => "ImagingStudy",
+            #[cfg(feature = "immunization")]
             Self::Immunization(_) => "Immunization",
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(_) => "ImmunizationEvaluation",
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(_) => "ImmunizationRecommendation",
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(_) => "ImplementationGuide",
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(_) => "InsurancePlan",
+            #[cfg(feature = "invoice")]
             Self::Invoice(_) => "Invoice",
+            #[cfg(feature = "library")]
             Self::Library(_) => "Library",
+            #[cfg(feature = "linkage")]
             Self::Linkage(_) => "Linkage",
+            #[cfg(feature = "list")]
             Self::List(_) => "List",
+            #[cfg(feature = "location")]
             Self::Location(_) => "Location",
+            #[cfg(feature = "measure")]
             Self::Measure(_) => "Measure",
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(_) => "MeasureReport",
+            #[cfg(feature = "media")]
             Self::Media(_) => "Media",
+            #[cfg(feature = "medication")]
             Self::Medication(_) => "Medication",
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(_) => "MedicationAdministration",
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(_) => "MedicationDispense",
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(_) => "MedicationKnowledge",
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(_) => "MedicationRequest",
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(_) => "MedicationStatement",
+            #[cfg(feature = "medicinal-product")]
             Self::MedicinalProduct(_) => "MedicinalProduct",
+            #[cfg(feature = "medicinal-product-authorization")]
             Self::MedicinalProductAuthorization(_) => "MedicinalProductAuthorization",
+            #[cfg(feature = "medicinal-product-contraindication")]
             Self::MedicinalProductContraindication(_) => {
                 "MedicinalProductContraindication"
             }
+            #[cfg(feature = "medicinal-product-indication")]
             Self::MedicinalProductIndication(_) => "MedicinalProductIndication",
+            #[cfg(feature = "medicinal-product-ingredient")]
             Self::MedicinalProductIngredient(_) => "MedicinalProductIngredient",
+            #[cfg(feature = "medicinal-product-interaction")]
             Self::MedicinalProductInteraction(_) => "MedicinalProductInteraction",
+            #[cfg(feature = "medicinal-product-manufactured")]
             Self::MedicinalProductManufactured(_) => "MedicinalProductManufactured",
+            #[cfg(feature = "medicinal-product-packaged")]
             Self::MedicinalProductPackaged(_) => "MedicinalProductPackaged",
+            #[cfg(feature = "medicinal-product-pharmaceutical")]
             Self::MedicinalProductPharmaceutical(_) => "MedicinalProductPharmaceutical",
+            #[cfg(feature = "medicinal-product-undesirable-effect")]
             Self::MedicinalProductUndesirableEffect(_) => {
                 "MedicinalProductUndesirableEffect"
             }
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(_) => "MessageDefinition",
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(_) => "MessageHeader",
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(_) => "MolecularSequence",
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(_) => "NamingSystem",
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(_) => "NutritionOrder",
+            #[cfg(feature = "observation")]
             Self::Observation(_) => "Observation",
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(_) => "ObservationDefinition",
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(_) => "OperationDefinition",
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(_) => "OperationOutcome",
+            #[cfg(feature = "organization")]
             Self::Organization(_) => "Organization",
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(_) => "OrganizationAffiliation",
+            #[cfg(feature = "parameters")]
             Self::Parameters(_) => "Parameters",
+            #[cfg(feature = "patient")]
             Self::Patient(_) => "Patient",
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(_) => "PaymentNotice",
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(_) => "PaymentReconciliation",
+            #[cfg(feature = "person")]
             Self::Person(_) => "Person",
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(_) => "PlanDefinition",
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(_) => "Practitioner",
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(_) => "PractitionerRole",
+            #[cfg(feature = "procedure")]
             Self::Procedure(_) => "Procedure",
+            #[cfg(feature = "provenance")]
             Self::Provenance(_) => "Provenance",
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(_) => "Questionnaire",
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(_) => "QuestionnaireResponse",
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(_) => "RelatedPerson",
+            #[cfg(feature = "request-group")]
             Self::RequestGroup(_) => "RequestGroup",
+            #[cfg(feature = "research-definition")]
             Self::ResearchDefinition(_) => "ResearchDefinition",
+            #[cfg(feature = "research-element-definition")]
             Self::ResearchElementDefinition(_) => "ResearchElementDefinition",
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(_) => "ResearchStudy",
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(_) => "ResearchSubject",
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(_) => "RiskAssessment",
+            #[cfg(feature = "risk-evidence-synthesis")]
             Self::RiskEvidenceSynthesis(_) => "RiskEvidenceSynthesis",
+            #[cfg(feature = "schedule")]
             Self::Schedule(_) => "Schedule",
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(_) => "SearchParameter",
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(_) => "ServiceRequest",
+            #[cfg(feature = "slot")]
             Self::Slot(_) => "Slot",
+            #[cfg(feature = "specimen")]
             Self::Specimen(_) => "Specimen",
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(_) => "SpecimenDefinition",
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(_) => "StructureDefinition",
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(_) => "StructureMap",
+            #[cfg(feature = "subscription")]
             Self::Subscription(_) => "Subscription",
+            #[cfg(feature = "substance")]
             Self::Substance(_) => "Substance",
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(_) => "SubstanceNucleicAcid",
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(_) => "SubstancePolymer",
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(_) => "SubstanceProtein",
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(_) => "SubstanceReferenceInformation",
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(_) => "SubstanceSourceMaterial",
+            #[cfg(feature = "substance-specification")]
             Self::SubstanceSpecification(_) => "SubstanceSpecification",
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(_) => "SupplyDelivery",
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(_) => "SupplyRequest",
+            #[cfg(feature = "task")]
             Self::Task(_) => "Task",
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(_) => "TerminologyCapabilities",
+            #[cfg(feature = "test-report")]
             Self::TestReport(_) => "TestReport",
+            #[cfg(feature = "test-script")]
             Self::TestScript(_) => "TestScript",
+            #[cfg(feature = "value-set")]
             Self::ValueSet(_) => "ValueSet",
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(_) => "VerificationResult",
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(_) => "VisionPrescription",
+            Self::Other(raw) => raw.resource_type(),
         }
     }
-    /// The logical id element, if present.
+    /// The logical id element, if present (`None` for [`Resource::Other`]; see [`Resource::id`]).
     pub fn id_element(&self) -> Option<&IdType> {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(v) => v.id.as_ref(),
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(v) => v.id.as_ref(),
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(v) => v.id.as_ref(),
+            #[cfg(feature = "appointment")]
             Self::Appointment(v) => v.id.as_ref(),
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(v) => v.id.as_ref(),
+            #[cfg(feature = "basic")]
             Self::Basic(v) => v.id.as_ref(),
+            #[cfg(feature = "binary")]
             Self::Binary(v) => v.id.as_ref(),
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(v) => v.id.as_ref(),
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(v) => v.id.as_ref(),
+            #[cfg(feature = "bundle")]
             Self::Bundle(v) => v.id.as_ref(),
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(v) => v.id.as_ref(),
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(v) => v.id.as_ref(),
+            #[cfg(feature = "care-team")]
             Self::CareTeam(v) => v.id.as_ref(),
+            #[cfg(feature = "catalog-entry")]
             Self::CatalogEntry(v) => v.id.as_ref(),
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(v) => v.id.as_ref(),
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "claim")]
             Self::Claim(v) => v.id.as_ref(),
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(v) => v.id.as_ref(),
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(v) => v.id.as_ref(),
+            #[cfg(feature = "communication")]
             Self::Communication(v) => v.id.as_ref(),
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "composition")]
             Self::Composition(v) => v.id.as_ref(),
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(v) => v.id.as_ref(),
+            #[cfg(feature = "condition")]
             Self::Condition(v) => v.id.as_ref(),
+            #[cfg(feature = "consent")]
             Self::Consent(v) => v.id.as_ref(),
+            #[cfg(feature = "contract")]
             Self::Contract(v) => v.id.as_ref(),
+            #[cfg(feature = "coverage")]
             Self::Coverage(v) => v.id.as_ref(),
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(v) => v.id.as_ref(),
+            #[cfg(feature = "device")]
             Self::Device(v) => v.id.as_ref(),
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(v) => v.id.as_ref(),
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "device-use-statement")]
             Self::DeviceUseStatement(v) => v.id.as_ref(),
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(v) => v.id.as_ref(),
+            #[cfg(feature = "document-manifest")]
             Self::DocumentManifest(v) => v.id.as_ref(),
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(v) => v.id.as_ref(),
+            #[cfg(feature = "effect-evidence-synthesis")]
             Self::EffectEvidenceSynthesis(v) => v.id.as_ref(),
+            #[cfg(feature = "encounter")]
             Self::Encounter(v) => v.id.as_ref(),
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(v) => v.id.as_ref(),
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(v) => v.id.as_ref(),
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "evidence")]
             Self::Evidence(v) => v.id.as_ref(),
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(v) => v.id.as_ref(),
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(v) => v.id.as_ref(),
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(v) => v.id.as_ref(),
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(v) => v.id.as_ref(),
+            #[cfg(feature = "flag")]
             Self::Flag(v) => v.id.as_ref(),
+            #[cfg(feature = "goal")]
             Self::Goal(v) => v.id.as_ref(),
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "group")]
             Self::Group(v) => v.id.as_ref(),
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(v) => v.id.as_ref(),
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(v) => v.id.as_ref(),
+            #[cfg(feature = "immunization")]
             Self::Immunization(v) => v.id.as_ref(),
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(v) => v.id.as_ref(),
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(v) => v.id.as_ref(),
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(v) => v.id.as_ref(),
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(v) => v.id.as_ref(),
+            #[cfg(feature = "invoice")]
             Self::Invoice(v) => v.id.as_ref(),
+            #[cfg(feature = "library")]
             Self::Library(v) => v.id.as_ref(),
+            #[cfg(feature = "linkage")]
             Self::Linkage(v) => v.id.as_ref(),
+            #[cfg(feature = "list")]
             Self::List(v) => v.id.as_ref(),
+            #[cfg(feature = "location")]
             Self::Location(v) => v.id.as_ref(),
+            #[cfg(feature = "measure")]
             Self::Measure(v) => v.id.as_ref(),
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(v) => v.id.as_ref(),
+            #[cfg(feature = "media")]
             Self::Media(v) => v.id.as_ref(),
+            #[cfg(feature = "medication")]
             Self::Medication(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product")]
             Self::MedicinalProduct(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-authorization")]
             Self::MedicinalProductAuthorization(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-contraindication")]
             Self::MedicinalProductContraindication(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-indication")]
             Self::MedicinalProductIndication(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-ingredient")]
             Self::MedicinalProductIngredient(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-interaction")]
             Self::MedicinalProductInteraction(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-manufactured")]
             Self::MedicinalProductManufactured(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-packaged")]
             Self::MedicinalProductPackaged(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-pharmaceutical")]
             Self::MedicinalProductPharmaceutical(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-undesirable-effect")]
             Self::MedicinalProductUndesirableEffect(v) => v.id.as_ref(),
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(v) => v.id.as_ref(),
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(v) => v.id.as_ref(),
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(v) => v.id.as_ref(),
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(v) => v.id.as_ref(),
+            #[cfg(feature = "observation")]
             Self::Observation(v) => v.id.as_ref(),
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(v) => v.id.as_ref(),
+            #[cfg(feature = "organization")]
             Self::Organization(v) => v.id.as_ref(),
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(v) => v.id.as_ref(),
+            #[cfg(feature = "parameters")]
             Self::Parameters(v) => v.id.as_ref(),
+            #[cfg(feature = "patient")]
             Self::Patient(v) => v.id.as_ref(),
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(v) => v.id.as_ref(),
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(v) => v.id.as_ref(),
+            #[cfg(feature = "person")]
             Self::Person(v) => v.id.as_ref(),
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(v) => v.id.as_ref(),
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(v) => v.id.as_ref(),
+            #[cfg(feature = "procedure")]
             Self::Procedure(v) => v.id.as_ref(),
+            #[cfg(feature = "provenance")]
             Self::Provenance(v) => v.id.as_ref(),
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(v) => v.id.as_ref(),
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(v) => v.id.as_ref(),
+            #[cfg(feature = "request-group")]
             Self::RequestGroup(v) => v.id.as_ref(),
+            #[cfg(feature = "research-definition")]
             Self::ResearchDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "research-element-definition")]
             Self::ResearchElementDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(v) => v.id.as_ref(),
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(v) => v.id.as_ref(),
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(v) => v.id.as_ref(),
+            #[cfg(feature = "risk-evidence-synthesis")]
             Self::RiskEvidenceSynthesis(v) => v.id.as_ref(),
+            #[cfg(feature = "schedule")]
             Self::Schedule(v) => v.id.as_ref(),
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(v) => v.id.as_ref(),
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "slot")]
             Self::Slot(v) => v.id.as_ref(),
+            #[cfg(feature = "specimen")]
             Self::Specimen(v) => v.id.as_ref(),
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(v) => v.id.as_ref(),
+            #[cfg(feature = "subscription")]
             Self::Subscription(v) => v.id.as_ref(),
+            #[cfg(feature = "substance")]
             Self::Substance(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-specification")]
             Self::SubstanceSpecification(v) => v.id.as_ref(),
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(v) => v.id.as_ref(),
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "task")]
             Self::Task(v) => v.id.as_ref(),
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(v) => v.id.as_ref(),
+            #[cfg(feature = "test-report")]
             Self::TestReport(v) => v.id.as_ref(),
+            #[cfg(feature = "test-script")]
             Self::TestScript(v) => v.id.as_ref(),
+            #[cfg(feature = "value-set")]
             Self::ValueSet(v) => v.id.as_ref(),
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(v) => v.id.as_ref(),
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(v) => v.id.as_ref(),
+            Self::Other(_) => None,
         }
     }
     /// The logical id, if present.
     pub fn id(&self) -> Option<&str> {
-        self.id_element().and_then(|id| id.value.as_deref())
+        match self {
+            Self::Other(raw) => raw.id(),
+            _ => self.id_element().and_then(|id| id.value.as_deref()),
+        }
     }
     /// The version id (`meta.versionId`), if present.
     pub fn version_id(&self) -> Option<&str> {
-        self.meta()?.version_id.as_ref()?.value.as_deref()
+        match self {
+            Self::Other(raw) => raw.version_id(),
+            _ => self.meta()?.version_id.as_ref()?.value.as_deref(),
+        }
     }
-    /// The resource's metadata, if present.
+    /// The resource's metadata, if present (`None` for [`Resource::Other`]).
     pub fn meta(&self) -> Option<&Meta> {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(v) => v.meta.as_ref(),
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(v) => v.meta.as_ref(),
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(v) => v.meta.as_ref(),
+            #[cfg(feature = "appointment")]
             Self::Appointment(v) => v.meta.as_ref(),
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(v) => v.meta.as_ref(),
+            #[cfg(feature = "basic")]
             Self::Basic(v) => v.meta.as_ref(),
+            #[cfg(feature = "binary")]
             Self::Binary(v) => v.meta.as_ref(),
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(v) => v.meta.as_ref(),
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(v) => v.meta.as_ref(),
+            #[cfg(feature = "bundle")]
             Self::Bundle(v) => v.meta.as_ref(),
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(v) => v.meta.as_ref(),
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(v) => v.meta.as_ref(),
+            #[cfg(feature = "care-team")]
             Self::CareTeam(v) => v.meta.as_ref(),
+            #[cfg(feature = "catalog-entry")]
             Self::CatalogEntry(v) => v.meta.as_ref(),
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(v) => v.meta.as_ref(),
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "claim")]
             Self::Claim(v) => v.meta.as_ref(),
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(v) => v.meta.as_ref(),
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(v) => v.meta.as_ref(),
+            #[cfg(feature = "communication")]
             Self::Communication(v) => v.meta.as_ref(),
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "composition")]
             Self::Composition(v) => v.meta.as_ref(),
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(v) => v.meta.as_ref(),
+            #[cfg(feature = "condition")]
             Self::Condition(v) => v.meta.as_ref(),
+            #[cfg(feature = "consent")]
             Self::Consent(v) => v.meta.as_ref(),
+            #[cfg(feature = "contract")]
             Self::Contract(v) => v.meta.as_ref(),
+            #[cfg(feature = "coverage")]
             Self::Coverage(v) => v.meta.as_ref(),
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(v) => v.meta.as_ref(),
+            #[cfg(feature = "device")]
             Self::Device(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-use-statement")]
             Self::DeviceUseStatement(v) => v.meta.as_ref(),
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "document-manifest")]
             Self::DocumentManifest(v) => v.meta.as_ref(),
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(v) => v.meta.as_ref(),
+            #[cfg(feature = "effect-evidence-synthesis")]
             Self::EffectEvidenceSynthesis(v) => v.meta.as_ref(),
+            #[cfg(feature = "encounter")]
             Self::Encounter(v) => v.meta.as_ref(),
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(v) => v.meta.as_ref(),
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(v) => v.meta.as_ref(),
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "evidence")]
             Self::Evidence(v) => v.meta.as_ref(),
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(v) => v.meta.as_ref(),
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(v) => v.meta.as_ref(),
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(v) => v.meta.as_ref(),
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(v) => v.meta.as_ref(),
+            #[cfg(feature = "flag")]
             Self::Flag(v) => v.meta.as_ref(),
+            #[cfg(feature = "goal")]
             Self::Goal(v) => v.meta.as_ref(),
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "group")]
             Self::Group(v) => v.meta.as_ref(),
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(v) => v.meta.as_ref(),
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(v) => v.meta.as_ref(),
+            #[cfg(feature = "immunization")]
             Self::Immunization(v) => v.meta.as_ref(),
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(v) => v.meta.as_ref(),
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(v) => v.meta.as_ref(),
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(v) => v.meta.as_ref(),
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(v) => v.meta.as_ref(),
+            #[cfg(feature = "invoice")]
             Self::Invoice(v) => v.meta.as_ref(),
+            #[cfg(feature = "library")]
             Self::Library(v) => v.meta.as_ref(),
+            #[cfg(feature = "linkage")]
             Self::Linkage(v) => v.meta.as_ref(),
+            #[cfg(feature = "list")]
             Self::List(v) => v.meta.as_ref(),
+            #[cfg(feature = "location")]
             Self::Location(v) => v.meta.as_ref(),
+            #[cfg(feature = "measure")]
             Self::Measure(v) => v.meta.as_ref(),
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "media")]
             Self::Media(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication")]
             Self::Medication(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product")]
             Self::MedicinalProduct(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-authorization")]
             Self::MedicinalProductAuthorization(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-contraindication")]
             Self::MedicinalProductContraindication(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-indication")]
             Self::MedicinalProductIndication(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-ingredient")]
             Self::MedicinalProductIngredient(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-interaction")]
             Self::MedicinalProductInteraction(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-manufactured")]
             Self::MedicinalProductManufactured(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-packaged")]
             Self::MedicinalProductPackaged(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-pharmaceutical")]
             Self::MedicinalProductPharmaceutical(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-undesirable-effect")]
             Self::MedicinalProductUndesirableEffect(v) => v.meta.as_ref(),
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(v) => v.meta.as_ref(),
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(v) => v.meta.as_ref(),
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(v) => v.meta.as_ref(),
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(v) => v.meta.as_ref(),
+            #[cfg(feature = "observation")]
             Self::Observation(v) => v.meta.as_ref(),
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(v) => v.meta.as_ref(),
+            #[cfg(feature = "organization")]
             Self::Organization(v) => v.meta.as_ref(),
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(v) => v.meta.as_ref(),
+            #[cfg(feature = "parameters")]
             Self::Parameters(v) => v.meta.as_ref(),
+            #[cfg(feature = "patient")]
             Self::Patient(v) => v.meta.as_ref(),
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(v) => v.meta.as_ref(),
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(v) => v.meta.as_ref(),
+            #[cfg(feature = "person")]
             Self::Person(v) => v.meta.as_ref(),
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(v) => v.meta.as_ref(),
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(v) => v.meta.as_ref(),
+            #[cfg(feature = "procedure")]
             Self::Procedure(v) => v.meta.as_ref(),
+            #[cfg(feature = "provenance")]
             Self::Provenance(v) => v.meta.as_ref(),
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(v) => v.meta.as_ref(),
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(v) => v.meta.as_ref(),
+            #[cfg(feature = "request-group")]
             Self::RequestGroup(v) => v.meta.as_ref(),
+            #[cfg(feature = "research-definition")]
             Self::ResearchDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "research-element-definition")]
             Self::ResearchElementDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(v) => v.meta.as_ref(),
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(v) => v.meta.as_ref(),
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(v) => v.meta.as_ref(),
+            #[cfg(feature = "risk-evidence-synthesis")]
             Self::RiskEvidenceSynthesis(v) => v.meta.as_ref(),
+            #[cfg(feature = "schedule")]
             Self::Schedule(v) => v.meta.as_ref(),
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(v) => v.meta.as_ref(),
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "slot")]
             Self::Slot(v) => v.meta.as_ref(),
+            #[cfg(feature = "specimen")]
             Self::Specimen(v) => v.meta.as_ref(),
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(v) => v.meta.as_ref(),
+            #[cfg(feature = "subscription")]
             Self::Subscription(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance")]
             Self::Substance(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-specification")]
             Self::SubstanceSpecification(v) => v.meta.as_ref(),
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(v) => v.meta.as_ref(),
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "task")]
             Self::Task(v) => v.meta.as_ref(),
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(v) => v.meta.as_ref(),
+            #[cfg(feature = "test-report")]
             Self::TestReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "test-script")]
             Self::TestScript(v) => v.meta.as_ref(),
+            #[cfg(feature = "value-set")]
             Self::ValueSet(v) => v.meta.as_ref(),
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(v) => v.meta.as_ref(),
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(v) => v.meta.as_ref(),
+            Self::Other(_) => None,
         }
     }
     /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).
@@ -936,192 +1537,342 @@ impl ResourceValue for Resource {
         let resource_type = r.find_resource_type()?;
         Ok(
             match &*resource_type {
+                #[cfg(feature = "account")]
                 "Account" => Self::Account(read_boxed(r)?),
+                #[cfg(feature = "activity-definition")]
                 "ActivityDefinition" => Self::ActivityDefinition(read_boxed(r)?),
+                #[cfg(feature = "adverse-event")]
                 "AdverseEvent" => Self::AdverseEvent(read_boxed(r)?),
+                #[cfg(feature = "allergy-intolerance")]
                 "AllergyIntolerance" => Self::AllergyIntolerance(read_boxed(r)?),
+                #[cfg(feature = "appointment")]
                 "Appointment" => Self::Appointment(read_boxed(r)?),
+                #[cfg(feature = "appointment-response")]
                 "AppointmentResponse" => Self::AppointmentResponse(read_boxed(r)?),
+                #[cfg(feature = "audit-event")]
                 "AuditEvent" => Self::AuditEvent(read_boxed(r)?),
+                #[cfg(feature = "basic")]
                 "Basic" => Self::Basic(read_boxed(r)?),
+                #[cfg(feature = "binary")]
                 "Binary" => Self::Binary(read_boxed(r)?),
+                #[cfg(feature = "biologically-derived-product")]
                 "BiologicallyDerivedProduct" => {
                     Self::BiologicallyDerivedProduct(read_boxed(r)?)
                 }
+                #[cfg(feature = "body-structure")]
                 "BodyStructure" => Self::BodyStructure(read_boxed(r)?),
+                #[cfg(feature = "bundle")]
                 "Bundle" => Self::Bundle(read_boxed(r)?),
+                #[cfg(feature = "capability-statement")]
                 "CapabilityStatement" => Self::CapabilityStatement(read_boxed(r)?),
+                #[cfg(feature = "care-plan")]
                 "CarePlan" => Self::CarePlan(read_boxed(r)?),
+                #[cfg(feature = "care-team")]
                 "CareTeam" => Self::CareTeam(read_boxed(r)?),
+                #[cfg(feature = "catalog-entry")]
                 "CatalogEntry" => Self::CatalogEntry(read_boxed(r)?),
+                #[cfg(feature = "charge-item")]
                 "ChargeItem" => Self::ChargeItem(read_boxed(r)?),
+                #[cfg(feature = "charge-item-definition")]
                 "ChargeItemDefinition" => Self::ChargeItemDefinition(read_boxed(r)?),
+                #[cfg(feature = "claim")]
                 "Claim" => Self::Claim(read_boxed(r)?),
+                #[cfg(feature = "claim-response")]
                 "ClaimResponse" => Self::ClaimResponse(read_boxed(r)?),
+                #[cfg(feature = "clinical-impression")]
                 "ClinicalImpression" => Self::ClinicalImpression(read_boxed(r)?),
+                #[cfg(feature = "code-system")]
                 "CodeSystem" => Self::CodeSystem(read_boxed(r)?),
+                #[cfg(feature = "communication")]
                 "Communication" => Self::Communication(read_boxed(r)?),
+                #[cfg(feature = "communication-request")]
                 "CommunicationRequest" => Self::CommunicationRequest(read_boxed(r)?),
+                #[cfg(feature = "compartment-definition")]
                 "CompartmentDefinition" => Self::CompartmentDefinition(read_boxed(r)?),
+                #[cfg(feature = "composition")]
                 "Composition" => Self::Composition(read_boxed(r)?),
+                #[cfg(feature = "concept-map")]
                 "ConceptMap" => Self::ConceptMap(read_boxed(r)?),
+                #[cfg(feature = "condition")]
                 "Condition" => Self::Condition(read_boxed(r)?),
+                #[cfg(feature = "consent")]
                 "Consent" => Self::Consent(read_boxed(r)?),
+                #[cfg(feature = "contract")]
                 "Contract" => Self::Contract(read_boxed(r)?),
+                #[cfg(feature = "coverage")]
                 "Coverage" => Self::Coverage(read_boxed(r)?),
+                #[cfg(feature = "coverage-eligibility-request")]
                 "CoverageEligibilityRequest" => {
                     Self::CoverageEligibilityRequest(read_boxed(r)?)
                 }
+                #[cfg(feature = "coverage-eligibility-response")]
                 "CoverageEligibilityResponse" => {
                     Self::CoverageEligibilityResponse(read_boxed(r)?)
                 }
+                #[cfg(feature = "detected-issue")]
                 "DetectedIssue" => Self::DetectedIssue(read_boxed(r)?),
+                #[cfg(feature = "device")]
                 "Device" => Self::Device(read_boxed(r)?),
+                #[cfg(feature = "device-definition")]
                 "DeviceDefinition" => Self::DeviceDefinition(read_boxed(r)?),
+                #[cfg(feature = "device-metric")]
                 "DeviceMetric" => Self::DeviceMetric(read_boxed(r)?),
+                #[cfg(feature = "device-request")]
                 "DeviceRequest" => Self::DeviceRequest(read_boxed(r)?),
+                #[cfg(feature = "device-use-statement")]
                 "DeviceUseStatement" => Self::DeviceUseStatement(read_boxed(r)?),
+                #[cfg(feature = "diagnostic-report")]
                 "DiagnosticReport" => Self::DiagnosticReport(read_boxed(r)?),
+                #[cfg(feature = "document-manifest")]
                 "DocumentManifest" => Self::DocumentManifest(read_boxed(r)?),
+                #[cfg(feature = "document-reference")]
                 "DocumentReference" => Self::DocumentReference(read_boxed(r)?),
+                #[cfg(feature = "effect-evidence-synthesis")]
                 "EffectEvidenceSynthesis" => {
                     Self::EffectEvidenceSynthesis(read_boxed(r)?)
                 }
+                #[cfg(feature = "encounter")]
                 "Encounter" => Self::Encounter(read_boxed(r)?),
+                #[cfg(feature = "endpoint")]
                 "Endpoint" => Self::Endpoint(read_boxed(r)?),
+                #[cfg(feature = "enrollment-request")]
                 "EnrollmentRequest" => Self::EnrollmentRequest(read_boxed(r)?),
+                #[cfg(feature = "enrollment-response")]
                 "EnrollmentResponse" => Self::EnrollmentResponse(read_boxed(r)?),
+                #[cfg(feature = "episode-of-care")]
                 "EpisodeOfCare" => Self::EpisodeOfCare(read_boxed(r)?),
+                #[cfg(feature = "event-definition")]
                 "EventDefinition" => Self::EventDefinition(read_boxed(r)?),
+                #[cfg(feature = "evidence")]
                 "Evidence" => Self::Evidence(read_boxed(r)?),
+                #[cfg(feature = "evidence-variable")]
                 "EvidenceVariable" => Self::EvidenceVariable(read_boxed(r)?),
+                #[cfg(feature = "example-scenario")]
                 "ExampleScenario" => Self::ExampleScenario(read_boxed(r)?),
+                #[cfg(feature = "explanation-of-benefit")]
                 "ExplanationOfBenefit" => Self::ExplanationOfBenefit(read_boxed(r)?),
+                #[cfg(feature = "family-member-history")]
                 "FamilyMemberHistory" => Self::FamilyMemberHistory(read_boxed(r)?),
+                #[cfg(feature = "flag")]
                 "Flag" => Self::Flag(read_boxed(r)?),
+                #[cfg(feature = "goal")]
                 "Goal" => Self::Goal(read_boxed(r)?),
+                #[cfg(feature = "graph-definition")]
                 "GraphDefinition" => Self::GraphDefinition(read_boxed(r)?),
+                #[cfg(feature = "group")]
                 "Group" => Self::Group(read_boxed(r)?),
+                #[cfg(feature = "guidance-response")]
                 "GuidanceResponse" => Self::GuidanceResponse(read_boxed(r)?),
+                #[cfg(feature = "healthcare-service")]
                 "HealthcareService" => Self::HealthcareService(read_boxed(r)?),
+                #[cfg(feature = "imaging-study")]
                 "ImagingStudy" => Self::ImagingStudy(read_boxed(r)?),
+                #[cfg(feature = "immunization")]
                 "Immunization" => Self::Immunization(read_boxed(r)?),
+                #[cfg(feature = "immunization-evaluation")]
                 "ImmunizationEvaluation" => Self::ImmunizationEvaluation(read_boxed(r)?),
+                #[cfg(feature = "immunization-recommendation")]
                 "ImmunizationRecommendation" => {
                     Self::ImmunizationRecommendation(read_boxed(r)?)
                 }
+                #[cfg(feature = "implementation-guide")]
                 "ImplementationGuide" => Self::ImplementationGuide(read_boxed(r)?),
+                #[cfg(feature = "insurance-plan")]
                 "InsurancePlan" => Self::InsurancePlan(read_boxed(r)?),
+                #[cfg(feature = "invoice")]
                 "Invoice" => Self::Invoice(read_boxed(r)?),
+                #[cfg(feature = "library")]
                 "Library" => Self::Library(read_boxed(r)?),
+                #[cfg(feature = "linkage")]
                 "Linkage" => Self::Linkage(read_boxed(r)?),
+                #[cfg(feature = "list")]
                 "List" => Self::List(read_boxed(r)?),
+                #[cfg(feature = "location")]
                 "Location" => Self::Location(read_boxed(r)?),
+                #[cfg(feature = "measure")]
                 "Measure" => Self::Measure(read_boxed(r)?),
+                #[cfg(feature = "measure-report")]
                 "MeasureReport" => Self::MeasureReport(read_boxed(r)?),
+                #[cfg(feature = "media")]
                 "Media" => Self::Media(read_boxed(r)?),
+                #[cfg(feature = "medication")]
                 "Medication" => Self::Medication(read_boxed(r)?),
+                #[cfg(feature = "medication-administration")]
                 "MedicationAdministration" => {
                     Self::MedicationAdministration(read_boxed(r)?)
                 }
+                #[cfg(feature = "medication-dispense")]
                 "MedicationDispense" => Self::MedicationDispense(read_boxed(r)?),
+                #[cfg(feature = "medication-knowledge")]
                 "MedicationKnowledge" => Self::MedicationKnowledge(read_boxed(r)?),
+                #[cfg(feature = "medication-request")]
                 "MedicationRequest" => Self::MedicationRequest(read_boxed(r)?),
+                #[cfg(feature = "medication-statement")]
                 "MedicationStatement" => Self::MedicationStatement(read_boxed(r)?),
+                #[cfg(feature = "medicinal-product")]
                 "MedicinalProduct" => Self::MedicinalProduct(read_boxed(r)?),
+                #[cfg(feature = "medicinal-product-authorization")]
                 "MedicinalProductAuthorization" => {
                     Self::MedicinalProductAuthorization(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-contraindication")]
                 "MedicinalProductContraindication" => {
                     Self::MedicinalProductContraindication(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-indication")]
                 "MedicinalProductIndication" => {
                     Self::MedicinalProductIndication(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-ingredient")]
                 "MedicinalProductIngredient" => {
                     Self::MedicinalProductIngredient(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-interaction")]
                 "MedicinalProductInteraction" => {
                     Self::MedicinalProductInteraction(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-manufactured")]
                 "MedicinalProductManufactured" => {
                     Self::MedicinalProductManufactured(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-packaged")]
                 "MedicinalProductPackaged" => {
                     Self::MedicinalProductPackaged(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-pharmaceutical")]
                 "MedicinalProductPharmaceutical" => {
                     Self::MedicinalProductPharmaceutical(read_boxed(r)?)
                 }
+                #[cfg(feature = "medicinal-product-undesirable-effect")]
                 "MedicinalProductUndesirableEffect" => {
                     Self::MedicinalProductUndesirableEffect(read_boxed(r)?)
                 }
+                #[cfg(feature = "message-definition")]
                 "MessageDefinition" => Self::MessageDefinition(read_boxed(r)?),
+                #[cfg(feature = "message-header")]
                 "MessageHeader" => Self::MessageHeader(read_boxed(r)?),
+                #[cfg(feature = "molecular-sequence")]
                 "MolecularSequence" => Self::MolecularSequence(read_boxed(r)?),
+                #[cfg(feature = "naming-system")]
                 "NamingSystem" => Self::NamingSystem(read_boxed(r)?),
+                #[cfg(feature = "nutrition-order")]
                 "NutritionOrder" => Self::NutritionOrder(read_boxed(r)?),
+                #[cfg(feature = "observation")]
                 "Observation" => Self::Observation(read_boxed(r)?),
+                #[cfg(feature = "observation-definition")]
                 "ObservationDefinition" => Self::ObservationDefinition(read_boxed(r)?),
+                #[cfg(feature = "operation-definition")]
                 "OperationDefinition" => Self::OperationDefinition(read_boxed(r)?),
+                #[cfg(feature = "operation-outcome")]
                 "OperationOutcome" => Self::OperationOutcome(read_boxed(r)?),
+                #[cfg(feature = "organization")]
                 "Organization" => Self::Organization(read_boxed(r)?),
+                #[cfg(feature = "organization-affiliation")]
                 "OrganizationAffiliation" => {
                     Self::OrganizationAffiliation(read_boxed(r)?)
                 }
+                #[cfg(feature = "parameters")]
                 "Parameters" => Self::Parameters(read_boxed(r)?),
+                #[cfg(feature = "patient")]
                 "Patient" => Self::Patient(read_boxed(r)?),
+                #[cfg(feature = "payment-notice")]
                 "PaymentNotice" => Self::PaymentNotice(read_boxed(r)?),
+                #[cfg(feature = "payment-reconciliation")]
                 "PaymentReconciliation" => Self::PaymentReconciliation(read_boxed(r)?),
+                #[cfg(feature = "person")]
                 "Person" => Self::Person(read_boxed(r)?),
+                #[cfg(feature = "plan-definition")]
                 "PlanDefinition" => Self::PlanDefinition(read_boxed(r)?),
+                #[cfg(feature = "practitioner")]
                 "Practitioner" => Self::Practitioner(read_boxed(r)?),
+                #[cfg(feature = "practitioner-role")]
                 "PractitionerRole" => Self::PractitionerRole(read_boxed(r)?),
+                #[cfg(feature = "procedure")]
                 "Procedure" => Self::Procedure(read_boxed(r)?),
+                #[cfg(feature = "provenance")]
                 "Provenance" => Self::Provenance(read_boxed(r)?),
+                #[cfg(feature = "questionnaire")]
                 "Questionnaire" => Self::Questionnaire(read_boxed(r)?),
+                #[cfg(feature = "questionnaire-response")]
                 "QuestionnaireResponse" => Self::QuestionnaireResponse(read_boxed(r)?),
+                #[cfg(feature = "related-person")]
                 "RelatedPerson" => Self::RelatedPerson(read_boxed(r)?),
+                #[cfg(feature = "request-group")]
                 "RequestGroup" => Self::RequestGroup(read_boxed(r)?),
+                #[cfg(feature = "research-definition")]
                 "ResearchDefinition" => Self::ResearchDefinition(read_boxed(r)?),
+                #[cfg(feature = "research-element-definition")]
                 "ResearchElementDefinition" => {
                     Self::ResearchElementDefinition(read_boxed(r)?)
                 }
+                #[cfg(feature = "research-study")]
                 "ResearchStudy" => Self::ResearchStudy(read_boxed(r)?),
+                #[cfg(feature = "research-subject")]
                 "ResearchSubject" => Self::ResearchSubject(read_boxed(r)?),
+                #[cfg(feature = "risk-assessment")]
                 "RiskAssessment" => Self::RiskAssessment(read_boxed(r)?),
+                #[cfg(feature = "risk-evidence-synthesis")]
                 "RiskEvidenceSynthesis" => Self::RiskEvidenceSynthesis(read_boxed(r)?),
+                #[cfg(feature = "schedule")]
                 "Schedule" => Self::Schedule(read_boxed(r)?),
+                #[cfg(feature = "search-parameter")]
                 "SearchParameter" => Self::SearchParameter(read_boxed(r)?),
+                #[cfg(feature = "service-request")]
                 "ServiceRequest" => Self::ServiceRequest(read_boxed(r)?),
+                #[cfg(feature = "slot")]
                 "Slot" => Self::Slot(read_boxed(r)?),
+                #[cfg(feature = "specimen")]
                 "Specimen" => Self::Specimen(read_boxed(r)?),
+                #[cfg(feature = "specimen-definition")]
                 "SpecimenDefinition" => Self::SpecimenDefinition(read_boxed(r)?),
+                #[cfg(feature = "structure-definition")]
                 "StructureDefinition" => Self::StructureDefinition(read_boxed(r)?),
+                #[cfg(feature = "structure-map")]
                 "StructureMap" => Self::StructureMap(read_boxed(r)?),
+                #[cfg(feature = "subscription")]
                 "Subscription" => Self::Subscription(read_boxed(r)?),
+                #[cfg(feature = "substance")]
                 "Substance" => Self::Substance(read_boxed(r)?),
+                #[cfg(feature = "substance-nucleic-acid")]
                 "SubstanceNucleicAcid" => Self::SubstanceNucleicAcid(read_boxed(r)?),
+                #[cfg(feature = "substance-polymer")]
                 "SubstancePolymer" => Self::SubstancePolymer(read_boxed(r)?),
+                #[cfg(feature = "substance-protein")]
                 "SubstanceProtein" => Self::SubstanceProtein(read_boxed(r)?),
+                #[cfg(feature = "substance-reference-information")]
                 "SubstanceReferenceInformation" => {
                     Self::SubstanceReferenceInformation(read_boxed(r)?)
                 }
+                #[cfg(feature = "substance-source-material")]
                 "SubstanceSourceMaterial" => {
                     Self::SubstanceSourceMaterial(read_boxed(r)?)
                 }
+                #[cfg(feature = "substance-specification")]
                 "SubstanceSpecification" => Self::SubstanceSpecification(read_boxed(r)?),
+                #[cfg(feature = "supply-delivery")]
                 "SupplyDelivery" => Self::SupplyDelivery(read_boxed(r)?),
+                #[cfg(feature = "supply-request")]
                 "SupplyRequest" => Self::SupplyRequest(read_boxed(r)?),
+                #[cfg(feature = "task")]
                 "Task" => Self::Task(read_boxed(r)?),
+                #[cfg(feature = "terminology-capabilities")]
                 "TerminologyCapabilities" => {
                     Self::TerminologyCapabilities(read_boxed(r)?)
                 }
+                #[cfg(feature = "test-report")]
                 "TestReport" => Self::TestReport(read_boxed(r)?),
+                #[cfg(feature = "test-script")]
                 "TestScript" => Self::TestScript(read_boxed(r)?),
+                #[cfg(feature = "value-set")]
                 "ValueSet" => Self::ValueSet(read_boxed(r)?),
+                #[cfg(feature = "verification-result")]
                 "VerificationResult" => Self::VerificationResult(read_boxed(r)?),
+                #[cfg(feature = "vision-prescription")]
                 "VisionPrescription" => Self::VisionPrescription(read_boxed(r)?),
+                #[allow(unreachable_patterns)]
+                other if RESOURCE_TYPES.contains(&other) => {
+                    Self::Other(RawResource::read(r)?)
+                }
                 other => {
                     let kind = ErrorKind::UnknownResourceType(other.to_owned());
                     return Err(r.error_at(kind, at));
@@ -1131,152 +1882,299 @@ impl ResourceValue for Resource {
     }
     fn write_json(&self, w: &mut Writer) {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(v) => write_object(w, &**v),
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(v) => write_object(w, &**v),
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(v) => write_object(w, &**v),
+            #[cfg(feature = "appointment")]
             Self::Appointment(v) => write_object(w, &**v),
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(v) => write_object(w, &**v),
+            #[cfg(feature = "basic")]
             Self::Basic(v) => write_object(w, &**v),
+            #[cfg(feature = "binary")]
             Self::Binary(v) => write_object(w, &**v),
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(v) => write_object(w, &**v),
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(v) => write_object(w, &**v),
+            #[cfg(feature = "bundle")]
             Self::Bundle(v) => write_object(w, &**v),
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(v) => write_object(w, &**v),
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(v) => write_object(w, &**v),
+            #[cfg(feature = "care-team")]
             Self::CareTeam(v) => write_object(w, &**v),
+            #[cfg(feature = "catalog-entry")]
             Self::CatalogEntry(v) => write_object(w, &**v),
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(v) => write_object(w, &**v),
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "claim")]
             Self::Claim(v) => write_object(w, &**v),
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(v) => write_object(w, &**v),
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(v) => write_object(w, &**v),
+            #[cfg(feature = "communication")]
             Self::Communication(v) => write_object(w, &**v),
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "composition")]
             Self::Composition(v) => write_object(w, &**v),
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(v) => write_object(w, &**v),
+            #[cfg(feature = "condition")]
             Self::Condition(v) => write_object(w, &**v),
+            #[cfg(feature = "consent")]
             Self::Consent(v) => write_object(w, &**v),
+            #[cfg(feature = "contract")]
             Self::Contract(v) => write_object(w, &**v),
+            #[cfg(feature = "coverage")]
             Self::Coverage(v) => write_object(w, &**v),
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(v) => write_object(w, &**v),
+            #[cfg(feature = "device")]
             Self::Device(v) => write_object(w, &**v),
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(v) => write_object(w, &**v),
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "device-use-statement")]
             Self::DeviceUseStatement(v) => write_object(w, &**v),
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(v) => write_object(w, &**v),
+            #[cfg(feature = "document-manifest")]
             Self::DocumentManifest(v) => write_object(w, &**v),
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(v) => write_object(w, &**v),
+            #[cfg(feature = "effect-evidence-synthesis")]
             Self::EffectEvidenceSynthesis(v) => write_object(w, &**v),
+            #[cfg(feature = "encounter")]
             Self::Encounter(v) => write_object(w, &**v),
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(v) => write_object(w, &**v),
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(v) => write_object(w, &**v),
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "evidence")]
             Self::Evidence(v) => write_object(w, &**v),
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(v) => write_object(w, &**v),
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(v) => write_object(w, &**v),
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(v) => write_object(w, &**v),
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(v) => write_object(w, &**v),
+            #[cfg(feature = "flag")]
             Self::Flag(v) => write_object(w, &**v),
+            #[cfg(feature = "goal")]
             Self::Goal(v) => write_object(w, &**v),
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "group")]
             Self::Group(v) => write_object(w, &**v),
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(v) => write_object(w, &**v),
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(v) => write_object(w, &**v),
+            #[cfg(feature = "immunization")]
             Self::Immunization(v) => write_object(w, &**v),
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(v) => write_object(w, &**v),
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(v) => write_object(w, &**v),
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(v) => write_object(w, &**v),
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(v) => write_object(w, &**v),
+            #[cfg(feature = "invoice")]
             Self::Invoice(v) => write_object(w, &**v),
+            #[cfg(feature = "library")]
             Self::Library(v) => write_object(w, &**v),
+            #[cfg(feature = "linkage")]
             Self::Linkage(v) => write_object(w, &**v),
+            #[cfg(feature = "list")]
             Self::List(v) => write_object(w, &**v),
+            #[cfg(feature = "location")]
             Self::Location(v) => write_object(w, &**v),
+            #[cfg(feature = "measure")]
             Self::Measure(v) => write_object(w, &**v),
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(v) => write_object(w, &**v),
+            #[cfg(feature = "media")]
             Self::Media(v) => write_object(w, &**v),
+            #[cfg(feature = "medication")]
             Self::Medication(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product")]
             Self::MedicinalProduct(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-authorization")]
             Self::MedicinalProductAuthorization(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-contraindication")]
             Self::MedicinalProductContraindication(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-indication")]
             Self::MedicinalProductIndication(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-ingredient")]
             Self::MedicinalProductIngredient(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-interaction")]
             Self::MedicinalProductInteraction(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-manufactured")]
             Self::MedicinalProductManufactured(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-packaged")]
             Self::MedicinalProductPackaged(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-pharmaceutical")]
             Self::MedicinalProductPharmaceutical(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-undesirable-effect")]
             Self::MedicinalProductUndesirableEffect(v) => write_object(w, &**v),
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(v) => write_object(w, &**v),
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(v) => write_object(w, &**v),
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(v) => write_object(w, &**v),
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(v) => write_object(w, &**v),
+            #[cfg(feature = "observation")]
             Self::Observation(v) => write_object(w, &**v),
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(v) => write_object(w, &**v),
+            #[cfg(feature = "organization")]
             Self::Organization(v) => write_object(w, &**v),
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(v) => write_object(w, &**v),
+            #[cfg(feature = "parameters")]
             Self::Parameters(v) => write_object(w, &**v),
+            #[cfg(feature = "patient")]
             Self::Patient(v) => write_object(w, &**v),
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(v) => write_object(w, &**v),
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(v) => write_object(w, &**v),
+            #[cfg(feature = "person")]
             Self::Person(v) => write_object(w, &**v),
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(v) => write_object(w, &**v),
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(v) => write_object(w, &**v),
+            #[cfg(feature = "procedure")]
             Self::Procedure(v) => write_object(w, &**v),
+            #[cfg(feature = "provenance")]
             Self::Provenance(v) => write_object(w, &**v),
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(v) => write_object(w, &**v),
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(v) => write_object(w, &**v),
+            #[cfg(feature = "request-group")]
             Self::RequestGroup(v) => write_object(w, &**v),
+            #[cfg(feature = "research-definition")]
             Self::ResearchDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "research-element-definition")]
             Self::ResearchElementDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(v) => write_object(w, &**v),
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(v) => write_object(w, &**v),
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(v) => write_object(w, &**v),
+            #[cfg(feature = "risk-evidence-synthesis")]
             Self::RiskEvidenceSynthesis(v) => write_object(w, &**v),
+            #[cfg(feature = "schedule")]
             Self::Schedule(v) => write_object(w, &**v),
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(v) => write_object(w, &**v),
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "slot")]
             Self::Slot(v) => write_object(w, &**v),
+            #[cfg(feature = "specimen")]
             Self::Specimen(v) => write_object(w, &**v),
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(v) => write_object(w, &**v),
+            #[cfg(feature = "subscription")]
             Self::Subscription(v) => write_object(w, &**v),
+            #[cfg(feature = "substance")]
             Self::Substance(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-specification")]
             Self::SubstanceSpecification(v) => write_object(w, &**v),
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(v) => write_object(w, &**v),
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "task")]
             Self::Task(v) => write_object(w, &**v),
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(v) => write_object(w, &**v),
+            #[cfg(feature = "test-report")]
             Self::TestReport(v) => write_object(w, &**v),
+            #[cfg(feature = "test-script")]
             Self::TestScript(v) => write_object(w, &**v),
+            #[cfg(feature = "value-set")]
             Self::ValueSet(v) => write_object(w, &**v),
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(v) => write_object(w, &**v),
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(v) => write_object(w, &**v),
+            Self::Other(raw) => raw.write(w),
         }
     }
 }
@@ -1288,11 +2186,13 @@ impl FhirJson for Resource {
         self.write_json(w)
     }
 }
+#[cfg(feature = "account")]
 impl From<Account> for Resource {
     fn from(v: Account) -> Self {
         Self::Account(Box::new(v))
     }
 }
+#[cfg(feature = "account")]
 impl crate::TypedResource for Account {
     const TYPE: &'static str = <Account as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1305,11 +2205,13 @@ impl crate::TypedResource for Account {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "activity-definition")]
 impl From<ActivityDefinition> for Resource {
     fn from(v: ActivityDefinition) -> Self {
         Self::ActivityDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "activity-definition")]
 impl crate::TypedResource for ActivityDefinition {
     const TYPE: &'static str = <ActivityDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1322,11 +2224,13 @@ impl crate::TypedResource for ActivityDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "adverse-event")]
 impl From<AdverseEvent> for Resource {
     fn from(v: AdverseEvent) -> Self {
         Self::AdverseEvent(Box::new(v))
     }
 }
+#[cfg(feature = "adverse-event")]
 impl crate::TypedResource for AdverseEvent {
     const TYPE: &'static str = <AdverseEvent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1339,11 +2243,13 @@ impl crate::TypedResource for AdverseEvent {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "allergy-intolerance")]
 impl From<AllergyIntolerance> for Resource {
     fn from(v: AllergyIntolerance) -> Self {
         Self::AllergyIntolerance(Box::new(v))
     }
 }
+#[cfg(feature = "allergy-intolerance")]
 impl crate::TypedResource for AllergyIntolerance {
     const TYPE: &'static str = <AllergyIntolerance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1356,11 +2262,13 @@ impl crate::TypedResource for AllergyIntolerance {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "appointment")]
 impl From<Appointment> for Resource {
     fn from(v: Appointment) -> Self {
         Self::Appointment(Box::new(v))
     }
 }
+#[cfg(feature = "appointment")]
 impl crate::TypedResource for Appointment {
     const TYPE: &'static str = <Appointment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1373,11 +2281,13 @@ impl crate::TypedResource for Appointment {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "appointment-response")]
 impl From<AppointmentResponse> for Resource {
     fn from(v: AppointmentResponse) -> Self {
         Self::AppointmentResponse(Box::new(v))
     }
 }
+#[cfg(feature = "appointment-response")]
 impl crate::TypedResource for AppointmentResponse {
     const TYPE: &'static str = <AppointmentResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1390,11 +2300,13 @@ impl crate::TypedResource for AppointmentResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "audit-event")]
 impl From<AuditEvent> for Resource {
     fn from(v: AuditEvent) -> Self {
         Self::AuditEvent(Box::new(v))
     }
 }
+#[cfg(feature = "audit-event")]
 impl crate::TypedResource for AuditEvent {
     const TYPE: &'static str = <AuditEvent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1407,11 +2319,13 @@ impl crate::TypedResource for AuditEvent {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "basic")]
 impl From<Basic> for Resource {
     fn from(v: Basic) -> Self {
         Self::Basic(Box::new(v))
     }
 }
+#[cfg(feature = "basic")]
 impl crate::TypedResource for Basic {
     const TYPE: &'static str = <Basic as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1424,11 +2338,13 @@ impl crate::TypedResource for Basic {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "binary")]
 impl From<Binary> for Resource {
     fn from(v: Binary) -> Self {
         Self::Binary(Box::new(v))
     }
 }
+#[cfg(feature = "binary")]
 impl crate::TypedResource for Binary {
     const TYPE: &'static str = <Binary as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1441,11 +2357,13 @@ impl crate::TypedResource for Binary {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "biologically-derived-product")]
 impl From<BiologicallyDerivedProduct> for Resource {
     fn from(v: BiologicallyDerivedProduct) -> Self {
         Self::BiologicallyDerivedProduct(Box::new(v))
     }
 }
+#[cfg(feature = "biologically-derived-product")]
 impl crate::TypedResource for BiologicallyDerivedProduct {
     const TYPE: &'static str = <BiologicallyDerivedProduct as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1458,11 +2376,13 @@ impl crate::TypedResource for BiologicallyDerivedProduct {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "body-structure")]
 impl From<BodyStructure> for Resource {
     fn from(v: BodyStructure) -> Self {
         Self::BodyStructure(Box::new(v))
     }
 }
+#[cfg(feature = "body-structure")]
 impl crate::TypedResource for BodyStructure {
     const TYPE: &'static str = <BodyStructure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1475,11 +2395,13 @@ impl crate::TypedResource for BodyStructure {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "bundle")]
 impl From<Bundle> for Resource {
     fn from(v: Bundle) -> Self {
         Self::Bundle(Box::new(v))
     }
 }
+#[cfg(feature = "bundle")]
 impl crate::TypedResource for Bundle {
     const TYPE: &'static str = <Bundle as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1492,11 +2414,13 @@ impl crate::TypedResource for Bundle {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "capability-statement")]
 impl From<CapabilityStatement> for Resource {
     fn from(v: CapabilityStatement) -> Self {
         Self::CapabilityStatement(Box::new(v))
     }
 }
+#[cfg(feature = "capability-statement")]
 impl crate::TypedResource for CapabilityStatement {
     const TYPE: &'static str = <CapabilityStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1509,11 +2433,13 @@ impl crate::TypedResource for CapabilityStatement {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "care-plan")]
 impl From<CarePlan> for Resource {
     fn from(v: CarePlan) -> Self {
         Self::CarePlan(Box::new(v))
     }
 }
+#[cfg(feature = "care-plan")]
 impl crate::TypedResource for CarePlan {
     const TYPE: &'static str = <CarePlan as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1526,11 +2452,13 @@ impl crate::TypedResource for CarePlan {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "care-team")]
 impl From<CareTeam> for Resource {
     fn from(v: CareTeam) -> Self {
         Self::CareTeam(Box::new(v))
     }
 }
+#[cfg(feature = "care-team")]
 impl crate::TypedResource for CareTeam {
     const TYPE: &'static str = <CareTeam as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1543,11 +2471,13 @@ impl crate::TypedResource for CareTeam {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "catalog-entry")]
 impl From<CatalogEntry> for Resource {
     fn from(v: CatalogEntry) -> Self {
         Self::CatalogEntry(Box::new(v))
     }
 }
+#[cfg(feature = "catalog-entry")]
 impl crate::TypedResource for CatalogEntry {
     const TYPE: &'static str = <CatalogEntry as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1560,11 +2490,13 @@ impl crate::TypedResource for CatalogEntry {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "charge-item")]
 impl From<ChargeItem> for Resource {
     fn from(v: ChargeItem) -> Self {
         Self::ChargeItem(Box::new(v))
     }
 }
+#[cfg(feature = "charge-item")]
 impl crate::TypedResource for ChargeItem {
     const TYPE: &'static str = <ChargeItem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1577,11 +2509,13 @@ impl crate::TypedResource for ChargeItem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "charge-item-definition")]
 impl From<ChargeItemDefinition> for Resource {
     fn from(v: ChargeItemDefinition) -> Self {
         Self::ChargeItemDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "charge-item-definition")]
 impl crate::TypedResource for ChargeItemDefinition {
     const TYPE: &'static str = <ChargeItemDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1594,11 +2528,13 @@ impl crate::TypedResource for ChargeItemDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "claim")]
 impl From<Claim> for Resource {
     fn from(v: Claim) -> Self {
         Self::Claim(Box::new(v))
     }
 }
+#[cfg(feature = "claim")]
 impl crate::TypedResource for Claim {
     const TYPE: &'static str = <Claim as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1611,11 +2547,13 @@ impl crate::TypedResource for Claim {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "claim-response")]
 impl From<ClaimResponse> for Resource {
     fn from(v: ClaimResponse) -> Self {
         Self::ClaimResponse(Box::new(v))
     }
 }
+#[cfg(feature = "claim-response")]
 impl crate::TypedResource for ClaimResponse {
     const TYPE: &'static str = <ClaimResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1628,11 +2566,13 @@ impl crate::TypedResource for ClaimResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "clinical-impression")]
 impl From<ClinicalImpression> for Resource {
     fn from(v: ClinicalImpression) -> Self {
         Self::ClinicalImpression(Box::new(v))
     }
 }
+#[cfg(feature = "clinical-impression")]
 impl crate::TypedResource for ClinicalImpression {
     const TYPE: &'static str = <ClinicalImpression as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1645,11 +2585,13 @@ impl crate::TypedResource for ClinicalImpression {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "code-system")]
 impl From<CodeSystem> for Resource {
     fn from(v: CodeSystem) -> Self {
         Self::CodeSystem(Box::new(v))
     }
 }
+#[cfg(feature = "code-system")]
 impl crate::TypedResource for CodeSystem {
     const TYPE: &'static str = <CodeSystem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1662,11 +2604,13 @@ impl crate::TypedResource for CodeSystem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "communication")]
 impl From<Communication> for Resource {
     fn from(v: Communication) -> Self {
         Self::Communication(Box::new(v))
     }
 }
+#[cfg(feature = "communication")]
 impl crate::TypedResource for Communication {
     const TYPE: &'static str = <Communication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1679,11 +2623,13 @@ impl crate::TypedResource for Communication {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "communication-request")]
 impl From<CommunicationRequest> for Resource {
     fn from(v: CommunicationRequest) -> Self {
         Self::CommunicationRequest(Box::new(v))
     }
 }
+#[cfg(feature = "communication-request")]
 impl crate::TypedResource for CommunicationRequest {
     const TYPE: &'static str = <CommunicationRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1696,11 +2642,13 @@ impl crate::TypedResource for CommunicationRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "compartment-definition")]
 impl From<CompartmentDefinition> for Resource {
     fn from(v: CompartmentDefinition) -> Self {
         Self::CompartmentDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "compartment-definition")]
 impl crate::TypedResource for CompartmentDefinition {
     const TYPE: &'static str = <CompartmentDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1713,11 +2661,13 @@ impl crate::TypedResource for CompartmentDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "composition")]
 impl From<Composition> for Resource {
     fn from(v: Composition) -> Self {
         Self::Composition(Box::new(v))
     }
 }
+#[cfg(feature = "composition")]
 impl crate::TypedResource for Composition {
     const TYPE: &'static str = <Composition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1730,11 +2680,13 @@ impl crate::TypedResource for Composition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "concept-map")]
 impl From<ConceptMap> for Resource {
     fn from(v: ConceptMap) -> Self {
         Self::ConceptMap(Box::new(v))
     }
 }
+#[cfg(feature = "concept-map")]
 impl crate::TypedResource for ConceptMap {
     const TYPE: &'static str = <ConceptMap as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1747,11 +2699,13 @@ impl crate::TypedResource for ConceptMap {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "condition")]
 impl From<Condition> for Resource {
     fn from(v: Condition) -> Self {
         Self::Condition(Box::new(v))
     }
 }
+#[cfg(feature = "condition")]
 impl crate::TypedResource for Condition {
     const TYPE: &'static str = <Condition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1764,11 +2718,13 @@ impl crate::TypedResource for Condition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "consent")]
 impl From<Consent> for Resource {
     fn from(v: Consent) -> Self {
         Self::Consent(Box::new(v))
     }
 }
+#[cfg(feature = "consent")]
 impl crate::TypedResource for Consent {
     const TYPE: &'static str = <Consent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1781,11 +2737,13 @@ impl crate::TypedResource for Consent {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "contract")]
 impl From<Contract> for Resource {
     fn from(v: Contract) -> Self {
         Self::Contract(Box::new(v))
     }
 }
+#[cfg(feature = "contract")]
 impl crate::TypedResource for Contract {
     const TYPE: &'static str = <Contract as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1798,11 +2756,13 @@ impl crate::TypedResource for Contract {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "coverage")]
 impl From<Coverage> for Resource {
     fn from(v: Coverage) -> Self {
         Self::Coverage(Box::new(v))
     }
 }
+#[cfg(feature = "coverage")]
 impl crate::TypedResource for Coverage {
     const TYPE: &'static str = <Coverage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1815,11 +2775,13 @@ impl crate::TypedResource for Coverage {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "coverage-eligibility-request")]
 impl From<CoverageEligibilityRequest> for Resource {
     fn from(v: CoverageEligibilityRequest) -> Self {
         Self::CoverageEligibilityRequest(Box::new(v))
     }
 }
+#[cfg(feature = "coverage-eligibility-request")]
 impl crate::TypedResource for CoverageEligibilityRequest {
     const TYPE: &'static str = <CoverageEligibilityRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1832,11 +2794,13 @@ impl crate::TypedResource for CoverageEligibilityRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "coverage-eligibility-response")]
 impl From<CoverageEligibilityResponse> for Resource {
     fn from(v: CoverageEligibilityResponse) -> Self {
         Self::CoverageEligibilityResponse(Box::new(v))
     }
 }
+#[cfg(feature = "coverage-eligibility-response")]
 impl crate::TypedResource for CoverageEligibilityResponse {
     const TYPE: &'static str = <CoverageEligibilityResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1849,11 +2813,13 @@ impl crate::TypedResource for CoverageEligibilityResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "detected-issue")]
 impl From<DetectedIssue> for Resource {
     fn from(v: DetectedIssue) -> Self {
         Self::DetectedIssue(Box::new(v))
     }
 }
+#[cfg(feature = "detected-issue")]
 impl crate::TypedResource for DetectedIssue {
     const TYPE: &'static str = <DetectedIssue as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1866,11 +2832,13 @@ impl crate::TypedResource for DetectedIssue {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device")]
 impl From<Device> for Resource {
     fn from(v: Device) -> Self {
         Self::Device(Box::new(v))
     }
 }
+#[cfg(feature = "device")]
 impl crate::TypedResource for Device {
     const TYPE: &'static str = <Device as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1883,11 +2851,13 @@ impl crate::TypedResource for Device {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-definition")]
 impl From<DeviceDefinition> for Resource {
     fn from(v: DeviceDefinition) -> Self {
         Self::DeviceDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "device-definition")]
 impl crate::TypedResource for DeviceDefinition {
     const TYPE: &'static str = <DeviceDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1900,11 +2870,13 @@ impl crate::TypedResource for DeviceDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-metric")]
 impl From<DeviceMetric> for Resource {
     fn from(v: DeviceMetric) -> Self {
         Self::DeviceMetric(Box::new(v))
     }
 }
+#[cfg(feature = "device-metric")]
 impl crate::TypedResource for DeviceMetric {
     const TYPE: &'static str = <DeviceMetric as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1917,11 +2889,13 @@ impl crate::TypedResource for DeviceMetric {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-request")]
 impl From<DeviceRequest> for Resource {
     fn from(v: DeviceRequest) -> Self {
         Self::DeviceRequest(Box::new(v))
     }
 }
+#[cfg(feature = "device-request")]
 impl crate::TypedResource for DeviceRequest {
     const TYPE: &'static str = <DeviceRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1934,11 +2908,13 @@ impl crate::TypedResource for DeviceRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-use-statement")]
 impl From<DeviceUseStatement> for Resource {
     fn from(v: DeviceUseStatement) -> Self {
         Self::DeviceUseStatement(Box::new(v))
     }
 }
+#[cfg(feature = "device-use-statement")]
 impl crate::TypedResource for DeviceUseStatement {
     const TYPE: &'static str = <DeviceUseStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1951,11 +2927,13 @@ impl crate::TypedResource for DeviceUseStatement {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "diagnostic-report")]
 impl From<DiagnosticReport> for Resource {
     fn from(v: DiagnosticReport) -> Self {
         Self::DiagnosticReport(Box::new(v))
     }
 }
+#[cfg(feature = "diagnostic-report")]
 impl crate::TypedResource for DiagnosticReport {
     const TYPE: &'static str = <DiagnosticReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1968,11 +2946,13 @@ impl crate::TypedResource for DiagnosticReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "document-manifest")]
 impl From<DocumentManifest> for Resource {
     fn from(v: DocumentManifest) -> Self {
         Self::DocumentManifest(Box::new(v))
     }
 }
+#[cfg(feature = "document-manifest")]
 impl crate::TypedResource for DocumentManifest {
     const TYPE: &'static str = <DocumentManifest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1985,11 +2965,13 @@ impl crate::TypedResource for DocumentManifest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "document-reference")]
 impl From<DocumentReference> for Resource {
     fn from(v: DocumentReference) -> Self {
         Self::DocumentReference(Box::new(v))
     }
 }
+#[cfg(feature = "document-reference")]
 impl crate::TypedResource for DocumentReference {
     const TYPE: &'static str = <DocumentReference as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2002,11 +2984,13 @@ impl crate::TypedResource for DocumentReference {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "effect-evidence-synthesis")]
 impl From<EffectEvidenceSynthesis> for Resource {
     fn from(v: EffectEvidenceSynthesis) -> Self {
         Self::EffectEvidenceSynthesis(Box::new(v))
     }
 }
+#[cfg(feature = "effect-evidence-synthesis")]
 impl crate::TypedResource for EffectEvidenceSynthesis {
     const TYPE: &'static str = <EffectEvidenceSynthesis as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2019,11 +3003,13 @@ impl crate::TypedResource for EffectEvidenceSynthesis {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "encounter")]
 impl From<Encounter> for Resource {
     fn from(v: Encounter) -> Self {
         Self::Encounter(Box::new(v))
     }
 }
+#[cfg(feature = "encounter")]
 impl crate::TypedResource for Encounter {
     const TYPE: &'static str = <Encounter as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2036,11 +3022,13 @@ impl crate::TypedResource for Encounter {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "endpoint")]
 impl From<Endpoint> for Resource {
     fn from(v: Endpoint) -> Self {
         Self::Endpoint(Box::new(v))
     }
 }
+#[cfg(feature = "endpoint")]
 impl crate::TypedResource for Endpoint {
     const TYPE: &'static str = <Endpoint as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2053,11 +3041,13 @@ impl crate::TypedResource for Endpoint {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "enrollment-request")]
 impl From<EnrollmentRequest> for Resource {
     fn from(v: EnrollmentRequest) -> Self {
         Self::EnrollmentRequest(Box::new(v))
     }
 }
+#[cfg(feature = "enrollment-request")]
 impl crate::TypedResource for EnrollmentRequest {
     const TYPE: &'static str = <EnrollmentRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2070,11 +3060,13 @@ impl crate::TypedResource for EnrollmentRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "enrollment-response")]
 impl From<EnrollmentResponse> for Resource {
     fn from(v: EnrollmentResponse) -> Self {
         Self::EnrollmentResponse(Box::new(v))
     }
 }
+#[cfg(feature = "enrollment-response")]
 impl crate::TypedResource for EnrollmentResponse {
     const TYPE: &'static str = <EnrollmentResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2087,11 +3079,13 @@ impl crate::TypedResource for EnrollmentResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "episode-of-care")]
 impl From<EpisodeOfCare> for Resource {
     fn from(v: EpisodeOfCare) -> Self {
         Self::EpisodeOfCare(Box::new(v))
     }
 }
+#[cfg(feature = "episode-of-care")]
 impl crate::TypedResource for EpisodeOfCare {
     const TYPE: &'static str = <EpisodeOfCare as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2104,11 +3098,13 @@ impl crate::TypedResource for EpisodeOfCare {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "event-definition")]
 impl From<EventDefinition> for Resource {
     fn from(v: EventDefinition) -> Self {
         Self::EventDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "event-definition")]
 impl crate::TypedResource for EventDefinition {
     const TYPE: &'static str = <EventDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2121,11 +3117,13 @@ impl crate::TypedResource for EventDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "evidence")]
 impl From<Evidence> for Resource {
     fn from(v: Evidence) -> Self {
         Self::Evidence(Box::new(v))
     }
 }
+#[cfg(feature = "evidence")]
 impl crate::TypedResource for Evidence {
     const TYPE: &'static str = <Evidence as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2138,11 +3136,13 @@ impl crate::TypedResource for Evidence {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "evidence-variable")]
 impl From<EvidenceVariable> for Resource {
     fn from(v: EvidenceVariable) -> Self {
         Self::EvidenceVariable(Box::new(v))
     }
 }
+#[cfg(feature = "evidence-variable")]
 impl crate::TypedResource for EvidenceVariable {
     const TYPE: &'static str = <EvidenceVariable as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2155,11 +3155,13 @@ impl crate::TypedResource for EvidenceVariable {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "example-scenario")]
 impl From<ExampleScenario> for Resource {
     fn from(v: ExampleScenario) -> Self {
         Self::ExampleScenario(Box::new(v))
     }
 }
+#[cfg(feature = "example-scenario")]
 impl crate::TypedResource for ExampleScenario {
     const TYPE: &'static str = <ExampleScenario as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2172,11 +3174,13 @@ impl crate::TypedResource for ExampleScenario {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "explanation-of-benefit")]
 impl From<ExplanationOfBenefit> for Resource {
     fn from(v: ExplanationOfBenefit) -> Self {
         Self::ExplanationOfBenefit(Box::new(v))
     }
 }
+#[cfg(feature = "explanation-of-benefit")]
 impl crate::TypedResource for ExplanationOfBenefit {
     const TYPE: &'static str = <ExplanationOfBenefit as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2189,11 +3193,13 @@ impl crate::TypedResource for ExplanationOfBenefit {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "family-member-history")]
 impl From<FamilyMemberHistory> for Resource {
     fn from(v: FamilyMemberHistory) -> Self {
         Self::FamilyMemberHistory(Box::new(v))
     }
 }
+#[cfg(feature = "family-member-history")]
 impl crate::TypedResource for FamilyMemberHistory {
     const TYPE: &'static str = <FamilyMemberHistory as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2206,11 +3212,13 @@ impl crate::TypedResource for FamilyMemberHistory {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "flag")]
 impl From<Flag> for Resource {
     fn from(v: Flag) -> Self {
         Self::Flag(Box::new(v))
     }
 }
+#[cfg(feature = "flag")]
 impl crate::TypedResource for Flag {
     const TYPE: &'static str = <Flag as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2223,11 +3231,13 @@ impl crate::TypedResource for Flag {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "goal")]
 impl From<Goal> for Resource {
     fn from(v: Goal) -> Self {
         Self::Goal(Box::new(v))
     }
 }
+#[cfg(feature = "goal")]
 impl crate::TypedResource for Goal {
     const TYPE: &'static str = <Goal as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2240,11 +3250,13 @@ impl crate::TypedResource for Goal {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "graph-definition")]
 impl From<GraphDefinition> for Resource {
     fn from(v: GraphDefinition) -> Self {
         Self::GraphDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "graph-definition")]
 impl crate::TypedResource for GraphDefinition {
     const TYPE: &'static str = <GraphDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2257,11 +3269,13 @@ impl crate::TypedResource for GraphDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "group")]
 impl From<Group> for Resource {
     fn from(v: Group) -> Self {
         Self::Group(Box::new(v))
     }
 }
+#[cfg(feature = "group")]
 impl crate::TypedResource for Group {
     const TYPE: &'static str = <Group as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2274,11 +3288,13 @@ impl crate::TypedResource for Group {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "guidance-response")]
 impl From<GuidanceResponse> for Resource {
     fn from(v: GuidanceResponse) -> Self {
         Self::GuidanceResponse(Box::new(v))
     }
 }
+#[cfg(feature = "guidance-response")]
 impl crate::TypedResource for GuidanceResponse {
     const TYPE: &'static str = <GuidanceResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2291,11 +3307,13 @@ impl crate::TypedResource for GuidanceResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "healthcare-service")]
 impl From<HealthcareService> for Resource {
     fn from(v: HealthcareService) -> Self {
         Self::HealthcareService(Box::new(v))
     }
 }
+#[cfg(feature = "healthcare-service")]
 impl crate::TypedResource for HealthcareService {
     const TYPE: &'static str = <HealthcareService as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2308,11 +3326,13 @@ impl crate::TypedResource for HealthcareService {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "imaging-study")]
 impl From<ImagingStudy> for Resource {
     fn from(v: ImagingStudy) -> Self {
         Self::ImagingStudy(Box::new(v))
     }
 }
+#[cfg(feature = "imaging-study")]
 impl crate::TypedResource for ImagingStudy {
     const TYPE: &'static str = <ImagingStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2325,11 +3345,13 @@ impl crate::TypedResource for ImagingStudy {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "immunization")]
 impl From<Immunization> for Resource {
     fn from(v: Immunization) -> Self {
         Self::Immunization(Box::new(v))
     }
 }
+#[cfg(feature = "immunization")]
 impl crate::TypedResource for Immunization {
     const TYPE: &'static str = <Immunization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2342,11 +3364,13 @@ impl crate::TypedResource for Immunization {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "immunization-evaluation")]
 impl From<ImmunizationEvaluation> for Resource {
     fn from(v: ImmunizationEvaluation) -> Self {
         Self::ImmunizationEvaluation(Box::new(v))
     }
 }
+#[cfg(feature = "immunization-evaluation")]
 impl crate::TypedResource for ImmunizationEvaluation {
     const TYPE: &'static str = <ImmunizationEvaluation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2359,11 +3383,13 @@ impl crate::TypedResource for ImmunizationEvaluation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "immunization-recommendation")]
 impl From<ImmunizationRecommendation> for Resource {
     fn from(v: ImmunizationRecommendation) -> Self {
         Self::ImmunizationRecommendation(Box::new(v))
     }
 }
+#[cfg(feature = "immunization-recommendation")]
 impl crate::TypedResource for ImmunizationRecommendation {
     const TYPE: &'static str = <ImmunizationRecommendation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2376,11 +3402,13 @@ impl crate::TypedResource for ImmunizationRecommendation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "implementation-guide")]
 impl From<ImplementationGuide> for Resource {
     fn from(v: ImplementationGuide) -> Self {
         Self::ImplementationGuide(Box::new(v))
     }
 }
+#[cfg(feature = "implementation-guide")]
 impl crate::TypedResource for ImplementationGuide {
     const TYPE: &'static str = <ImplementationGuide as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2393,11 +3421,13 @@ impl crate::TypedResource for ImplementationGuide {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "insurance-plan")]
 impl From<InsurancePlan> for Resource {
     fn from(v: InsurancePlan) -> Self {
         Self::InsurancePlan(Box::new(v))
     }
 }
+#[cfg(feature = "insurance-plan")]
 impl crate::TypedResource for InsurancePlan {
     const TYPE: &'static str = <InsurancePlan as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2410,11 +3440,13 @@ impl crate::TypedResource for InsurancePlan {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "invoice")]
 impl From<Invoice> for Resource {
     fn from(v: Invoice) -> Self {
         Self::Invoice(Box::new(v))
     }
 }
+#[cfg(feature = "invoice")]
 impl crate::TypedResource for Invoice {
     const TYPE: &'static str = <Invoice as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2427,11 +3459,13 @@ impl crate::TypedResource for Invoice {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "library")]
 impl From<Library> for Resource {
     fn from(v: Library) -> Self {
         Self::Library(Box::new(v))
     }
 }
+#[cfg(feature = "library")]
 impl crate::TypedResource for Library {
     const TYPE: &'static str = <Library as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2444,11 +3478,13 @@ impl crate::TypedResource for Library {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "linkage")]
 impl From<Linkage> for Resource {
     fn from(v: Linkage) -> Self {
         Self::Linkage(Box::new(v))
     }
 }
+#[cfg(feature = "linkage")]
 impl crate::TypedResource for Linkage {
     const TYPE: &'static str = <Linkage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2461,11 +3497,13 @@ impl crate::TypedResource for Linkage {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "list")]
 impl From<List> for Resource {
     fn from(v: List) -> Self {
         Self::List(Box::new(v))
     }
 }
+#[cfg(feature = "list")]
 impl crate::TypedResource for List {
     const TYPE: &'static str = <List as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2478,11 +3516,13 @@ impl crate::TypedResource for List {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "location")]
 impl From<Location> for Resource {
     fn from(v: Location) -> Self {
         Self::Location(Box::new(v))
     }
 }
+#[cfg(feature = "location")]
 impl crate::TypedResource for Location {
     const TYPE: &'static str = <Location as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2495,11 +3535,13 @@ impl crate::TypedResource for Location {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "measure")]
 impl From<Measure> for Resource {
     fn from(v: Measure) -> Self {
         Self::Measure(Box::new(v))
     }
 }
+#[cfg(feature = "measure")]
 impl crate::TypedResource for Measure {
     const TYPE: &'static str = <Measure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2512,11 +3554,13 @@ impl crate::TypedResource for Measure {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "measure-report")]
 impl From<MeasureReport> for Resource {
     fn from(v: MeasureReport) -> Self {
         Self::MeasureReport(Box::new(v))
     }
 }
+#[cfg(feature = "measure-report")]
 impl crate::TypedResource for MeasureReport {
     const TYPE: &'static str = <MeasureReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2529,11 +3573,13 @@ impl crate::TypedResource for MeasureReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "media")]
 impl From<Media> for Resource {
     fn from(v: Media) -> Self {
         Self::Media(Box::new(v))
     }
 }
+#[cfg(feature = "media")]
 impl crate::TypedResource for Media {
     const TYPE: &'static str = <Media as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2546,11 +3592,13 @@ impl crate::TypedResource for Media {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication")]
 impl From<Medication> for Resource {
     fn from(v: Medication) -> Self {
         Self::Medication(Box::new(v))
     }
 }
+#[cfg(feature = "medication")]
 impl crate::TypedResource for Medication {
     const TYPE: &'static str = <Medication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2563,11 +3611,13 @@ impl crate::TypedResource for Medication {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-administration")]
 impl From<MedicationAdministration> for Resource {
     fn from(v: MedicationAdministration) -> Self {
         Self::MedicationAdministration(Box::new(v))
     }
 }
+#[cfg(feature = "medication-administration")]
 impl crate::TypedResource for MedicationAdministration {
     const TYPE: &'static str = <MedicationAdministration as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2580,11 +3630,13 @@ impl crate::TypedResource for MedicationAdministration {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-dispense")]
 impl From<MedicationDispense> for Resource {
     fn from(v: MedicationDispense) -> Self {
         Self::MedicationDispense(Box::new(v))
     }
 }
+#[cfg(feature = "medication-dispense")]
 impl crate::TypedResource for MedicationDispense {
     const TYPE: &'static str = <MedicationDispense as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2597,11 +3649,13 @@ impl crate::TypedResource for MedicationDispense {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-knowledge")]
 impl From<MedicationKnowledge> for Resource {
     fn from(v: MedicationKnowledge) -> Self {
         Self::MedicationKnowledge(Box::new(v))
     }
 }
+#[cfg(feature = "medication-knowledge")]
 impl crate::TypedResource for MedicationKnowledge {
     const TYPE: &'static str = <MedicationKnowledge as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2614,11 +3668,13 @@ impl crate::TypedResource for MedicationKnowledge {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-request")]
 impl From<MedicationRequest> for Resource {
     fn from(v: MedicationRequest) -> Self {
         Self::MedicationRequest(Box::new(v))
     }
 }
+#[cfg(feature = "medication-request")]
 impl crate::TypedResource for MedicationRequest {
     const TYPE: &'static str = <MedicationRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2631,11 +3687,13 @@ impl crate::TypedResource for MedicationRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-statement")]
 impl From<MedicationStatement> for Resource {
     fn from(v: MedicationStatement) -> Self {
         Self::MedicationStatement(Box::new(v))
     }
 }
+#[cfg(feature = "medication-statement")]
 impl crate::TypedResource for MedicationStatement {
     const TYPE: &'static str = <MedicationStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2648,11 +3706,13 @@ impl crate::TypedResource for MedicationStatement {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product")]
 impl From<MedicinalProduct> for Resource {
     fn from(v: MedicinalProduct) -> Self {
         Self::MedicinalProduct(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product")]
 impl crate::TypedResource for MedicinalProduct {
     const TYPE: &'static str = <MedicinalProduct as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2665,11 +3725,13 @@ impl crate::TypedResource for MedicinalProduct {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-authorization")]
 impl From<MedicinalProductAuthorization> for Resource {
     fn from(v: MedicinalProductAuthorization) -> Self {
         Self::MedicinalProductAuthorization(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-authorization")]
 impl crate::TypedResource for MedicinalProductAuthorization {
     const TYPE: &'static str = <MedicinalProductAuthorization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2682,11 +3744,13 @@ impl crate::TypedResource for MedicinalProductAuthorization {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-contraindication")]
 impl From<MedicinalProductContraindication> for Resource {
     fn from(v: MedicinalProductContraindication) -> Self {
         Self::MedicinalProductContraindication(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-contraindication")]
 impl crate::TypedResource for MedicinalProductContraindication {
     const TYPE: &'static str = <MedicinalProductContraindication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2699,11 +3763,13 @@ impl crate::TypedResource for MedicinalProductContraindication {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-indication")]
 impl From<MedicinalProductIndication> for Resource {
     fn from(v: MedicinalProductIndication) -> Self {
         Self::MedicinalProductIndication(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-indication")]
 impl crate::TypedResource for MedicinalProductIndication {
     const TYPE: &'static str = <MedicinalProductIndication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2716,11 +3782,13 @@ impl crate::TypedResource for MedicinalProductIndication {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-ingredient")]
 impl From<MedicinalProductIngredient> for Resource {
     fn from(v: MedicinalProductIngredient) -> Self {
         Self::MedicinalProductIngredient(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-ingredient")]
 impl crate::TypedResource for MedicinalProductIngredient {
     const TYPE: &'static str = <MedicinalProductIngredient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2733,11 +3801,13 @@ impl crate::TypedResource for MedicinalProductIngredient {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-interaction")]
 impl From<MedicinalProductInteraction> for Resource {
     fn from(v: MedicinalProductInteraction) -> Self {
         Self::MedicinalProductInteraction(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-interaction")]
 impl crate::TypedResource for MedicinalProductInteraction {
     const TYPE: &'static str = <MedicinalProductInteraction as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2750,11 +3820,13 @@ impl crate::TypedResource for MedicinalProductInteraction {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-manufactured")]
 impl From<MedicinalProductManufactured> for Resource {
     fn from(v: MedicinalProductManufactured) -> Self {
         Self::MedicinalProductManufactured(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-manufactured")]
 impl crate::TypedResource for MedicinalProductManufactured {
     const TYPE: &'static str = <MedicinalProductManufactured as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2767,11 +3839,13 @@ impl crate::TypedResource for MedicinalProductManufactured {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-packaged")]
 impl From<MedicinalProductPackaged> for Resource {
     fn from(v: MedicinalProductPackaged) -> Self {
         Self::MedicinalProductPackaged(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-packaged")]
 impl crate::TypedResource for MedicinalProductPackaged {
     const TYPE: &'static str = <MedicinalProductPackaged as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2784,11 +3858,13 @@ impl crate::TypedResource for MedicinalProductPackaged {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-pharmaceutical")]
 impl From<MedicinalProductPharmaceutical> for Resource {
     fn from(v: MedicinalProductPharmaceutical) -> Self {
         Self::MedicinalProductPharmaceutical(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-pharmaceutical")]
 impl crate::TypedResource for MedicinalProductPharmaceutical {
     const TYPE: &'static str = <MedicinalProductPharmaceutical as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2801,11 +3877,13 @@ impl crate::TypedResource for MedicinalProductPharmaceutical {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-undesirable-effect")]
 impl From<MedicinalProductUndesirableEffect> for Resource {
     fn from(v: MedicinalProductUndesirableEffect) -> Self {
         Self::MedicinalProductUndesirableEffect(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-undesirable-effect")]
 impl crate::TypedResource for MedicinalProductUndesirableEffect {
     const TYPE: &'static str = <MedicinalProductUndesirableEffect as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2818,11 +3896,13 @@ impl crate::TypedResource for MedicinalProductUndesirableEffect {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "message-definition")]
 impl From<MessageDefinition> for Resource {
     fn from(v: MessageDefinition) -> Self {
         Self::MessageDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "message-definition")]
 impl crate::TypedResource for MessageDefinition {
     const TYPE: &'static str = <MessageDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2835,11 +3915,13 @@ impl crate::TypedResource for MessageDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "message-header")]
 impl From<MessageHeader> for Resource {
     fn from(v: MessageHeader) -> Self {
         Self::MessageHeader(Box::new(v))
     }
 }
+#[cfg(feature = "message-header")]
 impl crate::TypedResource for MessageHeader {
     const TYPE: &'static str = <MessageHeader as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2852,11 +3934,13 @@ impl crate::TypedResource for MessageHeader {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "molecular-sequence")]
 impl From<MolecularSequence> for Resource {
     fn from(v: MolecularSequence) -> Self {
         Self::MolecularSequence(Box::new(v))
     }
 }
+#[cfg(feature = "molecular-sequence")]
 impl crate::TypedResource for MolecularSequence {
     const TYPE: &'static str = <MolecularSequence as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2869,11 +3953,13 @@ impl crate::TypedResource for MolecularSequence {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "naming-system")]
 impl From<NamingSystem> for Resource {
     fn from(v: NamingSystem) -> Self {
         Self::NamingSystem(Box::new(v))
     }
 }
+#[cfg(feature = "naming-system")]
 impl crate::TypedResource for NamingSystem {
     const TYPE: &'static str = <NamingSystem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2886,11 +3972,13 @@ impl crate::TypedResource for NamingSystem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "nutrition-order")]
 impl From<NutritionOrder> for Resource {
     fn from(v: NutritionOrder) -> Self {
         Self::NutritionOrder(Box::new(v))
     }
 }
+#[cfg(feature = "nutrition-order")]
 impl crate::TypedResource for NutritionOrder {
     const TYPE: &'static str = <NutritionOrder as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2903,11 +3991,13 @@ impl crate::TypedResource for NutritionOrder {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "observation")]
 impl From<Observation> for Resource {
     fn from(v: Observation) -> Self {
         Self::Observation(Box::new(v))
     }
 }
+#[cfg(feature = "observation")]
 impl crate::TypedResource for Observation {
     const TYPE: &'static str = <Observation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2920,11 +4010,13 @@ impl crate::TypedResource for Observation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "observation-definition")]
 impl From<ObservationDefinition> for Resource {
     fn from(v: ObservationDefinition) -> Self {
         Self::ObservationDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "observation-definition")]
 impl crate::TypedResource for ObservationDefinition {
     const TYPE: &'static str = <ObservationDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2937,11 +4029,13 @@ impl crate::TypedResource for ObservationDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "operation-definition")]
 impl From<OperationDefinition> for Resource {
     fn from(v: OperationDefinition) -> Self {
         Self::OperationDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "operation-definition")]
 impl crate::TypedResource for OperationDefinition {
     const TYPE: &'static str = <OperationDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2954,11 +4048,13 @@ impl crate::TypedResource for OperationDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "operation-outcome")]
 impl From<OperationOutcome> for Resource {
     fn from(v: OperationOutcome) -> Self {
         Self::OperationOutcome(Box::new(v))
     }
 }
+#[cfg(feature = "operation-outcome")]
 impl crate::TypedResource for OperationOutcome {
     const TYPE: &'static str = <OperationOutcome as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2971,11 +4067,13 @@ impl crate::TypedResource for OperationOutcome {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "organization")]
 impl From<Organization> for Resource {
     fn from(v: Organization) -> Self {
         Self::Organization(Box::new(v))
     }
 }
+#[cfg(feature = "organization")]
 impl crate::TypedResource for Organization {
     const TYPE: &'static str = <Organization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2988,11 +4086,13 @@ impl crate::TypedResource for Organization {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "organization-affiliation")]
 impl From<OrganizationAffiliation> for Resource {
     fn from(v: OrganizationAffiliation) -> Self {
         Self::OrganizationAffiliation(Box::new(v))
     }
 }
+#[cfg(feature = "organization-affiliation")]
 impl crate::TypedResource for OrganizationAffiliation {
     const TYPE: &'static str = <OrganizationAffiliation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3005,11 +4105,13 @@ impl crate::TypedResource for OrganizationAffiliation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "parameters")]
 impl From<Parameters> for Resource {
     fn from(v: Parameters) -> Self {
         Self::Parameters(Box::new(v))
     }
 }
+#[cfg(feature = "parameters")]
 impl crate::TypedResource for Parameters {
     const TYPE: &'static str = <Parameters as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3022,11 +4124,13 @@ impl crate::TypedResource for Parameters {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "patient")]
 impl From<Patient> for Resource {
     fn from(v: Patient) -> Self {
         Self::Patient(Box::new(v))
     }
 }
+#[cfg(feature = "patient")]
 impl crate::TypedResource for Patient {
     const TYPE: &'static str = <Patient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3039,11 +4143,13 @@ impl crate::TypedResource for Patient {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "payment-notice")]
 impl From<PaymentNotice> for Resource {
     fn from(v: PaymentNotice) -> Self {
         Self::PaymentNotice(Box::new(v))
     }
 }
+#[cfg(feature = "payment-notice")]
 impl crate::TypedResource for PaymentNotice {
     const TYPE: &'static str = <PaymentNotice as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3056,11 +4162,13 @@ impl crate::TypedResource for PaymentNotice {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "payment-reconciliation")]
 impl From<PaymentReconciliation> for Resource {
     fn from(v: PaymentReconciliation) -> Self {
         Self::PaymentReconciliation(Box::new(v))
     }
 }
+#[cfg(feature = "payment-reconciliation")]
 impl crate::TypedResource for PaymentReconciliation {
     const TYPE: &'static str = <PaymentReconciliation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3073,11 +4181,13 @@ impl crate::TypedResource for PaymentReconciliation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "person")]
 impl From<Person> for Resource {
     fn from(v: Person) -> Self {
         Self::Person(Box::new(v))
     }
 }
+#[cfg(feature = "person")]
 impl crate::TypedResource for Person {
     const TYPE: &'static str = <Person as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3090,11 +4200,13 @@ impl crate::TypedResource for Person {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "plan-definition")]
 impl From<PlanDefinition> for Resource {
     fn from(v: PlanDefinition) -> Self {
         Self::PlanDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "plan-definition")]
 impl crate::TypedResource for PlanDefinition {
     const TYPE: &'static str = <PlanDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3107,11 +4219,13 @@ impl crate::TypedResource for PlanDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "practitioner")]
 impl From<Practitioner> for Resource {
     fn from(v: Practitioner) -> Self {
         Self::Practitioner(Box::new(v))
     }
 }
+#[cfg(feature = "practitioner")]
 impl crate::TypedResource for Practitioner {
     const TYPE: &'static str = <Practitioner as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3124,11 +4238,13 @@ impl crate::TypedResource for Practitioner {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "practitioner-role")]
 impl From<PractitionerRole> for Resource {
     fn from(v: PractitionerRole) -> Self {
         Self::PractitionerRole(Box::new(v))
     }
 }
+#[cfg(feature = "practitioner-role")]
 impl crate::TypedResource for PractitionerRole {
     const TYPE: &'static str = <PractitionerRole as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3141,11 +4257,13 @@ impl crate::TypedResource for PractitionerRole {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "procedure")]
 impl From<Procedure> for Resource {
     fn from(v: Procedure) -> Self {
         Self::Procedure(Box::new(v))
     }
 }
+#[cfg(feature = "procedure")]
 impl crate::TypedResource for Procedure {
     const TYPE: &'static str = <Procedure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3158,11 +4276,13 @@ impl crate::TypedResource for Procedure {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "provenance")]
 impl From<Provenance> for Resource {
     fn from(v: Provenance) -> Self {
         Self::Provenance(Box::new(v))
     }
 }
+#[cfg(feature = "provenance")]
 impl crate::TypedResource for Provenance {
     const TYPE: &'static str = <Provenance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3175,11 +4295,13 @@ impl crate::TypedResource for Provenance {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "questionnaire")]
 impl From<Questionnaire> for Resource {
     fn from(v: Questionnaire) -> Self {
         Self::Questionnaire(Box::new(v))
     }
 }
+#[cfg(feature = "questionnaire")]
 impl crate::TypedResource for Questionnaire {
     const TYPE: &'static str = <Questionnaire as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3192,11 +4314,13 @@ impl crate::TypedResource for Questionnaire {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "questionnaire-response")]
 impl From<QuestionnaireResponse> for Resource {
     fn from(v: QuestionnaireResponse) -> Self {
         Self::QuestionnaireResponse(Box::new(v))
     }
 }
+#[cfg(feature = "questionnaire-response")]
 impl crate::TypedResource for QuestionnaireResponse {
     const TYPE: &'static str = <QuestionnaireResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3209,11 +4333,13 @@ impl crate::TypedResource for QuestionnaireResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "related-person")]
 impl From<RelatedPerson> for Resource {
     fn from(v: RelatedPerson) -> Self {
         Self::RelatedPerson(Box::new(v))
     }
 }
+#[cfg(feature = "related-person")]
 impl crate::TypedResource for RelatedPerson {
     const TYPE: &'static str = <RelatedPerson as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3226,11 +4352,13 @@ impl crate::TypedResource for RelatedPerson {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "request-group")]
 impl From<RequestGroup> for Resource {
     fn from(v: RequestGroup) -> Self {
         Self::RequestGroup(Box::new(v))
     }
 }
+#[cfg(feature = "request-group")]
 impl crate::TypedResource for RequestGroup {
     const TYPE: &'static str = <RequestGroup as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3243,11 +4371,13 @@ impl crate::TypedResource for RequestGroup {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "research-definition")]
 impl From<ResearchDefinition> for Resource {
     fn from(v: ResearchDefinition) -> Self {
         Self::ResearchDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "research-definition")]
 impl crate::TypedResource for ResearchDefinition {
     const TYPE: &'static str = <ResearchDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3260,11 +4390,13 @@ impl crate::TypedResource for ResearchDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "research-element-definition")]
 impl From<ResearchElementDefinition> for Resource {
     fn from(v: ResearchElementDefinition) -> Self {
         Self::ResearchElementDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "research-element-definition")]
 impl crate::TypedResource for ResearchElementDefinition {
     const TYPE: &'static str = <ResearchElementDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3277,11 +4409,13 @@ impl crate::TypedResource for ResearchElementDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "research-study")]
 impl From<ResearchStudy> for Resource {
     fn from(v: ResearchStudy) -> Self {
         Self::ResearchStudy(Box::new(v))
     }
 }
+#[cfg(feature = "research-study")]
 impl crate::TypedResource for ResearchStudy {
     const TYPE: &'static str = <ResearchStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3294,11 +4428,13 @@ impl crate::TypedResource for ResearchStudy {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "research-subject")]
 impl From<ResearchSubject> for Resource {
     fn from(v: ResearchSubject) -> Self {
         Self::ResearchSubject(Box::new(v))
     }
 }
+#[cfg(feature = "research-subject")]
 impl crate::TypedResource for ResearchSubject {
     const TYPE: &'static str = <ResearchSubject as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3311,11 +4447,13 @@ impl crate::TypedResource for ResearchSubject {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "risk-assessment")]
 impl From<RiskAssessment> for Resource {
     fn from(v: RiskAssessment) -> Self {
         Self::RiskAssessment(Box::new(v))
     }
 }
+#[cfg(feature = "risk-assessment")]
 impl crate::TypedResource for RiskAssessment {
     const TYPE: &'static str = <RiskAssessment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3328,11 +4466,13 @@ impl crate::TypedResource for RiskAssessment {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "risk-evidence-synthesis")]
 impl From<RiskEvidenceSynthesis> for Resource {
     fn from(v: RiskEvidenceSynthesis) -> Self {
         Self::RiskEvidenceSynthesis(Box::new(v))
     }
 }
+#[cfg(feature = "risk-evidence-synthesis")]
 impl crate::TypedResource for RiskEvidenceSynthesis {
     const TYPE: &'static str = <RiskEvidenceSynthesis as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3345,11 +4485,13 @@ impl crate::TypedResource for RiskEvidenceSynthesis {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "schedule")]
 impl From<Schedule> for Resource {
     fn from(v: Schedule) -> Self {
         Self::Schedule(Box::new(v))
     }
 }
+#[cfg(feature = "schedule")]
 impl crate::TypedResource for Schedule {
     const TYPE: &'static str = <Schedule as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3362,11 +4504,13 @@ impl crate::TypedResource for Schedule {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "search-parameter")]
 impl From<SearchParameter> for Resource {
     fn from(v: SearchParameter) -> Self {
         Self::SearchParameter(Box::new(v))
     }
 }
+#[cfg(feature = "search-parameter")]
 impl crate::TypedResource for SearchParameter {
     const TYPE: &'static str = <SearchParameter as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3379,11 +4523,13 @@ impl crate::TypedResource for SearchParameter {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "service-request")]
 impl From<ServiceRequest> for Resource {
     fn from(v: ServiceRequest) -> Self {
         Self::ServiceRequest(Box::new(v))
     }
 }
+#[cfg(feature = "service-request")]
 impl crate::TypedResource for ServiceRequest {
     const TYPE: &'static str = <ServiceRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3396,11 +4542,13 @@ impl crate::TypedResource for ServiceRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "slot")]
 impl From<Slot> for Resource {
     fn from(v: Slot) -> Self {
         Self::Slot(Box::new(v))
     }
 }
+#[cfg(feature = "slot")]
 impl crate::TypedResource for Slot {
     const TYPE: &'static str = <Slot as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3413,11 +4561,13 @@ impl crate::TypedResource for Slot {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "specimen")]
 impl From<Specimen> for Resource {
     fn from(v: Specimen) -> Self {
         Self::Specimen(Box::new(v))
     }
 }
+#[cfg(feature = "specimen")]
 impl crate::TypedResource for Specimen {
     const TYPE: &'static str = <Specimen as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3430,11 +4580,13 @@ impl crate::TypedResource for Specimen {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "specimen-definition")]
 impl From<SpecimenDefinition> for Resource {
     fn from(v: SpecimenDefinition) -> Self {
         Self::SpecimenDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "specimen-definition")]
 impl crate::TypedResource for SpecimenDefinition {
     const TYPE: &'static str = <SpecimenDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3447,11 +4599,13 @@ impl crate::TypedResource for SpecimenDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "structure-definition")]
 impl From<StructureDefinition> for Resource {
     fn from(v: StructureDefinition) -> Self {
         Self::StructureDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "structure-definition")]
 impl crate::TypedResource for StructureDefinition {
     const TYPE: &'static str = <StructureDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3464,11 +4618,13 @@ impl crate::TypedResource for StructureDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "structure-map")]
 impl From<StructureMap> for Resource {
     fn from(v: StructureMap) -> Self {
         Self::StructureMap(Box::new(v))
     }
 }
+#[cfg(feature = "structure-map")]
 impl crate::TypedResource for StructureMap {
     const TYPE: &'static str = <StructureMap as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3481,11 +4637,13 @@ impl crate::TypedResource for StructureMap {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "subscription")]
 impl From<Subscription> for Resource {
     fn from(v: Subscription) -> Self {
         Self::Subscription(Box::new(v))
     }
 }
+#[cfg(feature = "subscription")]
 impl crate::TypedResource for Subscription {
     const TYPE: &'static str = <Subscription as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3498,11 +4656,13 @@ impl crate::TypedResource for Subscription {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance")]
 impl From<Substance> for Resource {
     fn from(v: Substance) -> Self {
         Self::Substance(Box::new(v))
     }
 }
+#[cfg(feature = "substance")]
 impl crate::TypedResource for Substance {
     const TYPE: &'static str = <Substance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3515,11 +4675,13 @@ impl crate::TypedResource for Substance {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-nucleic-acid")]
 impl From<SubstanceNucleicAcid> for Resource {
     fn from(v: SubstanceNucleicAcid) -> Self {
         Self::SubstanceNucleicAcid(Box::new(v))
     }
 }
+#[cfg(feature = "substance-nucleic-acid")]
 impl crate::TypedResource for SubstanceNucleicAcid {
     const TYPE: &'static str = <SubstanceNucleicAcid as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3532,11 +4694,13 @@ impl crate::TypedResource for SubstanceNucleicAcid {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-polymer")]
 impl From<SubstancePolymer> for Resource {
     fn from(v: SubstancePolymer) -> Self {
         Self::SubstancePolymer(Box::new(v))
     }
 }
+#[cfg(feature = "substance-polymer")]
 impl crate::TypedResource for SubstancePolymer {
     const TYPE: &'static str = <SubstancePolymer as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3549,11 +4713,13 @@ impl crate::TypedResource for SubstancePolymer {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-protein")]
 impl From<SubstanceProtein> for Resource {
     fn from(v: SubstanceProtein) -> Self {
         Self::SubstanceProtein(Box::new(v))
     }
 }
+#[cfg(feature = "substance-protein")]
 impl crate::TypedResource for SubstanceProtein {
     const TYPE: &'static str = <SubstanceProtein as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3566,11 +4732,13 @@ impl crate::TypedResource for SubstanceProtein {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-reference-information")]
 impl From<SubstanceReferenceInformation> for Resource {
     fn from(v: SubstanceReferenceInformation) -> Self {
         Self::SubstanceReferenceInformation(Box::new(v))
     }
 }
+#[cfg(feature = "substance-reference-information")]
 impl crate::TypedResource for SubstanceReferenceInformation {
     const TYPE: &'static str = <SubstanceReferenceInformation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3583,11 +4751,13 @@ impl crate::TypedResource for SubstanceReferenceInformation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-source-material")]
 impl From<SubstanceSourceMaterial> for Resource {
     fn from(v: SubstanceSourceMaterial) -> Self {
         Self::SubstanceSourceMaterial(Box::new(v))
     }
 }
+#[cfg(feature = "substance-source-material")]
 impl crate::TypedResource for SubstanceSourceMaterial {
     const TYPE: &'static str = <SubstanceSourceMaterial as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3600,11 +4770,13 @@ impl crate::TypedResource for SubstanceSourceMaterial {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-specification")]
 impl From<SubstanceSpecification> for Resource {
     fn from(v: SubstanceSpecification) -> Self {
         Self::SubstanceSpecification(Box::new(v))
     }
 }
+#[cfg(feature = "substance-specification")]
 impl crate::TypedResource for SubstanceSpecification {
     const TYPE: &'static str = <SubstanceSpecification as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3617,11 +4789,13 @@ impl crate::TypedResource for SubstanceSpecification {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "supply-delivery")]
 impl From<SupplyDelivery> for Resource {
     fn from(v: SupplyDelivery) -> Self {
         Self::SupplyDelivery(Box::new(v))
     }
 }
+#[cfg(feature = "supply-delivery")]
 impl crate::TypedResource for SupplyDelivery {
     const TYPE: &'static str = <SupplyDelivery as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3634,11 +4808,13 @@ impl crate::TypedResource for SupplyDelivery {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "supply-request")]
 impl From<SupplyRequest> for Resource {
     fn from(v: SupplyRequest) -> Self {
         Self::SupplyRequest(Box::new(v))
     }
 }
+#[cfg(feature = "supply-request")]
 impl crate::TypedResource for SupplyRequest {
     const TYPE: &'static str = <SupplyRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3651,11 +4827,13 @@ impl crate::TypedResource for SupplyRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "task")]
 impl From<Task> for Resource {
     fn from(v: Task) -> Self {
         Self::Task(Box::new(v))
     }
 }
+#[cfg(feature = "task")]
 impl crate::TypedResource for Task {
     const TYPE: &'static str = <Task as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3668,11 +4846,13 @@ impl crate::TypedResource for Task {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "terminology-capabilities")]
 impl From<TerminologyCapabilities> for Resource {
     fn from(v: TerminologyCapabilities) -> Self {
         Self::TerminologyCapabilities(Box::new(v))
     }
 }
+#[cfg(feature = "terminology-capabilities")]
 impl crate::TypedResource for TerminologyCapabilities {
     const TYPE: &'static str = <TerminologyCapabilities as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3685,11 +4865,13 @@ impl crate::TypedResource for TerminologyCapabilities {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "test-report")]
 impl From<TestReport> for Resource {
     fn from(v: TestReport) -> Self {
         Self::TestReport(Box::new(v))
     }
 }
+#[cfg(feature = "test-report")]
 impl crate::TypedResource for TestReport {
     const TYPE: &'static str = <TestReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3702,11 +4884,13 @@ impl crate::TypedResource for TestReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "test-script")]
 impl From<TestScript> for Resource {
     fn from(v: TestScript) -> Self {
         Self::TestScript(Box::new(v))
     }
 }
+#[cfg(feature = "test-script")]
 impl crate::TypedResource for TestScript {
     const TYPE: &'static str = <TestScript as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3719,11 +4903,13 @@ impl crate::TypedResource for TestScript {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "value-set")]
 impl From<ValueSet> for Resource {
     fn from(v: ValueSet) -> Self {
         Self::ValueSet(Box::new(v))
     }
 }
+#[cfg(feature = "value-set")]
 impl crate::TypedResource for ValueSet {
     const TYPE: &'static str = <ValueSet as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3736,11 +4922,13 @@ impl crate::TypedResource for ValueSet {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "verification-result")]
 impl From<VerificationResult> for Resource {
     fn from(v: VerificationResult) -> Self {
         Self::VerificationResult(Box::new(v))
     }
 }
+#[cfg(feature = "verification-result")]
 impl crate::TypedResource for VerificationResult {
     const TYPE: &'static str = <VerificationResult as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3753,11 +4941,13 @@ impl crate::TypedResource for VerificationResult {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "vision-prescription")]
 impl From<VisionPrescription> for Resource {
     fn from(v: VisionPrescription) -> Self {
         Self::VisionPrescription(Box::new(v))
     }
 }
+#[cfg(feature = "vision-prescription")]
 impl crate::TypedResource for VisionPrescription {
     const TYPE: &'static str = <VisionPrescription as Complex>::NAME;
     fn id(&self) -> Option<&str> {

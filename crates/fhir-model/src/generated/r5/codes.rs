@@ -6,6 +6,7 @@ use crate::{CodeEnum, CodeInfo};
 /// Account Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/account-status` (required binding).
+#[cfg(any(feature = "account"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AccountStatus {
     /// `active`: Active
@@ -19,6 +20,7 @@ pub enum AccountStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "account"))]
 impl CodeEnum for AccountStatus {
     const VALUE_SET: &'static str = "AccountStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/account-status";
@@ -70,6 +72,7 @@ impl CodeEnum for AccountStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "account"))]
 crate::code_enum_support!(AccountStatus, Coding, CodeableConcept);
 /// PublicationStatus
 ///
@@ -133,6 +136,7 @@ crate::code_enum_support!(PublicationStatus, Coding, CodeableConcept);
 /// Request Resource Types
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-resource-types` (required binding).
+#[cfg(any(feature = "activity-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestResourceTypes {
     /// `Appointment`
@@ -170,6 +174,7 @@ pub enum RequestResourceTypes {
     /// `VisionPrescription`
     VisionPrescription,
 }
+#[cfg(any(feature = "activity-definition"))]
 impl CodeEnum for RequestResourceTypes {
     const VALUE_SET: &'static str = "RequestResourceTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-resource-types";
@@ -305,10 +310,21 @@ impl CodeEnum for RequestResourceTypes {
         self as usize
     }
 }
+#[cfg(any(feature = "activity-definition"))]
 crate::code_enum_support!(RequestResourceTypes, Coding, CodeableConcept);
 /// RequestIntent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-intent` (required binding).
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-orchestration",
+        feature = "service-request"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestIntent {
     /// `proposal`: Proposal
@@ -330,6 +346,16 @@ pub enum RequestIntent {
     /// `option`: Option
     Option,
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-orchestration",
+        feature = "service-request"
+    )
+)]
 impl CodeEnum for RequestIntent {
     const VALUE_SET: &'static str = "RequestIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-intent";
@@ -409,10 +435,36 @@ impl CodeEnum for RequestIntent {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-orchestration",
+        feature = "service-request"
+    )
+)]
 crate::code_enum_support!(RequestIntent, Coding, CodeableConcept);
 /// RequestPriority
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-priority` (required binding).
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "medication-request",
+        feature = "nutrition-order",
+        feature = "plan-definition",
+        feature = "request-orchestration",
+        feature = "service-request",
+        feature = "supply-request",
+        feature = "task",
+        feature = "transport"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestPriority {
     /// `routine`: Routine
@@ -424,6 +476,22 @@ pub enum RequestPriority {
     /// `stat`: STAT
     Stat,
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "medication-request",
+        feature = "nutrition-order",
+        feature = "plan-definition",
+        feature = "request-orchestration",
+        feature = "service-request",
+        feature = "supply-request",
+        feature = "task",
+        feature = "transport"
+    )
+)]
 impl CodeEnum for RequestPriority {
     const VALUE_SET: &'static str = "RequestPriority";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-priority";
@@ -463,10 +531,33 @@ impl CodeEnum for RequestPriority {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "communication",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "medication-request",
+        feature = "nutrition-order",
+        feature = "plan-definition",
+        feature = "request-orchestration",
+        feature = "service-request",
+        feature = "supply-request",
+        feature = "task",
+        feature = "transport"
+    )
+)]
 crate::code_enum_support!(RequestPriority, Coding, CodeableConcept);
 /// Action Participant Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-participant-type` (required binding).
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "plan-definition",
+        feature = "request-orchestration"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionParticipantType {
     /// `careteam`: CareTeam
@@ -490,6 +581,13 @@ pub enum ActionParticipantType {
     /// `relatedperson`: RelatedPerson
     Relatedperson,
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "plan-definition",
+        feature = "request-orchestration"
+    )
+)]
 impl CodeEnum for ActionParticipantType {
     const VALUE_SET: &'static str = "ActionParticipantType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-participant-type";
@@ -576,10 +674,18 @@ impl CodeEnum for ActionParticipantType {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "activity-definition",
+        feature = "plan-definition",
+        feature = "request-orchestration"
+    )
+)]
 crate::code_enum_support!(ActionParticipantType, Coding, CodeableConcept);
 /// Example Scenario Actor Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/examplescenario-actor-type` (required binding).
+#[cfg(any(feature = "actor-definition", feature = "example-scenario"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExampleScenarioActorType {
     /// `person`: Person
@@ -587,6 +693,7 @@ pub enum ExampleScenarioActorType {
     /// `system`: System
     System,
 }
+#[cfg(any(feature = "actor-definition", feature = "example-scenario"))]
 impl CodeEnum for ExampleScenarioActorType {
     const VALUE_SET: &'static str = "ExampleScenarioActorType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/examplescenario-actor-type";
@@ -614,6 +721,7 @@ impl CodeEnum for ExampleScenarioActorType {
         self as usize
     }
 }
+#[cfg(any(feature = "actor-definition", feature = "example-scenario"))]
 crate::code_enum_support!(ExampleScenarioActorType, Coding, CodeableConcept);
 /// AddressUse
 ///
@@ -732,6 +840,7 @@ crate::code_enum_support!(AddressType, Coding, CodeableConcept);
 /// Adverse Event Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/adverse-event-status` (required binding).
+#[cfg(any(feature = "adverse-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdverseEventStatus {
     /// `in-progress`
@@ -743,6 +852,7 @@ pub enum AdverseEventStatus {
     /// `unknown`
     Unknown,
 }
+#[cfg(any(feature = "adverse-event"))]
 impl CodeEnum for AdverseEventStatus {
     const VALUE_SET: &'static str = "AdverseEventStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/adverse-event-status";
@@ -787,10 +897,12 @@ impl CodeEnum for AdverseEventStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "adverse-event"))]
 crate::code_enum_support!(AdverseEventStatus, Coding, CodeableConcept);
 /// Adverse Event Actuality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/adverse-event-actuality` (required binding).
+#[cfg(any(feature = "adverse-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdverseEventActuality {
     /// `actual`: Adverse Event
@@ -798,6 +910,7 @@ pub enum AdverseEventActuality {
     /// `potential`: Potential Adverse Event
     Potential,
 }
+#[cfg(any(feature = "adverse-event"))]
 impl CodeEnum for AdverseEventActuality {
     const VALUE_SET: &'static str = "AdverseEventActuality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/adverse-event-actuality";
@@ -825,6 +938,7 @@ impl CodeEnum for AdverseEventActuality {
         self as usize
     }
 }
+#[cfg(any(feature = "adverse-event"))]
 crate::code_enum_support!(AdverseEventActuality, Coding, CodeableConcept);
 /// QuantityComparator
 ///
@@ -897,6 +1011,7 @@ crate::code_enum_support!(QuantityComparator, Coding, CodeableConcept);
 /// Allergy Intolerance Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-category` (required binding).
+#[cfg(any(feature = "allergy-intolerance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCategory {
     /// `food`: Food
@@ -908,6 +1023,7 @@ pub enum AllergyIntoleranceCategory {
     /// `biologic`: Biologic
     Biologic,
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 impl CodeEnum for AllergyIntoleranceCategory {
     const VALUE_SET: &'static str = "AllergyIntoleranceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-category";
@@ -952,10 +1068,12 @@ impl CodeEnum for AllergyIntoleranceCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 crate::code_enum_support!(AllergyIntoleranceCategory, Coding, CodeableConcept);
 /// Allergy Intolerance Criticality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality` (required binding).
+#[cfg(any(feature = "allergy-intolerance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCriticality {
     /// `low`: Low Risk
@@ -965,6 +1083,7 @@ pub enum AllergyIntoleranceCriticality {
     /// `unable-to-assess`: Unable to Assess Risk
     UnableToAssess,
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 impl CodeEnum for AllergyIntoleranceCriticality {
     const VALUE_SET: &'static str = "AllergyIntoleranceCriticality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality";
@@ -998,10 +1117,12 @@ impl CodeEnum for AllergyIntoleranceCriticality {
         self as usize
     }
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 crate::code_enum_support!(AllergyIntoleranceCriticality, Coding, CodeableConcept);
 /// Allergy Intolerance Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reaction-event-severity` (required binding).
+#[cfg(any(feature = "allergy-intolerance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceSeverity {
     /// `mild`: Mild
@@ -1011,6 +1132,7 @@ pub enum AllergyIntoleranceSeverity {
     /// `severe`: Severe
     Severe,
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 impl CodeEnum for AllergyIntoleranceSeverity {
     const VALUE_SET: &'static str = "AllergyIntoleranceSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reaction-event-severity";
@@ -1044,10 +1166,12 @@ impl CodeEnum for AllergyIntoleranceSeverity {
         self as usize
     }
 }
+#[cfg(any(feature = "allergy-intolerance"))]
 crate::code_enum_support!(AllergyIntoleranceSeverity, Coding, CodeableConcept);
 /// Appointment Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/appointmentstatus` (required binding).
+#[cfg(any(feature = "appointment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AppointmentStatus {
     /// `proposed`: Proposed
@@ -1071,6 +1195,7 @@ pub enum AppointmentStatus {
     /// `waitlist`: Waitlisted
     Waitlist,
 }
+#[cfg(any(feature = "appointment"))]
 impl CodeEnum for AppointmentStatus {
     const VALUE_SET: &'static str = "AppointmentStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/appointmentstatus";
@@ -1157,10 +1282,12 @@ impl CodeEnum for AppointmentStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "appointment"))]
 crate::code_enum_support!(AppointmentStatus, Coding, CodeableConcept);
 /// Participation Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/participationstatus` (required binding).
+#[cfg(any(feature = "appointment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ParticipationStatus {
     /// `accepted`: Accepted
@@ -1172,6 +1299,7 @@ pub enum ParticipationStatus {
     /// `needs-action`: Needs Action
     NeedsAction,
 }
+#[cfg(any(feature = "appointment"))]
 impl CodeEnum for ParticipationStatus {
     const VALUE_SET: &'static str = "ParticipationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/participationstatus";
@@ -1216,10 +1344,12 @@ impl CodeEnum for ParticipationStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "appointment"))]
 crate::code_enum_support!(ParticipationStatus, Coding, CodeableConcept);
 /// Appointment Response Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/appointmentresponse-status` (required binding).
+#[cfg(any(feature = "appointment-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AppointmentResponseStatus {
     /// `accepted`: Accepted
@@ -1233,6 +1363,7 @@ pub enum AppointmentResponseStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
+#[cfg(any(feature = "appointment-response"))]
 impl CodeEnum for AppointmentResponseStatus {
     const VALUE_SET: &'static str = "AppointmentResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/appointmentresponse-status";
@@ -1284,10 +1415,12 @@ impl CodeEnum for AppointmentResponseStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "appointment-response"))]
 crate::code_enum_support!(AppointmentResponseStatus, Coding, CodeableConcept);
 /// Artifact Assessment Workflow Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/artifactassessment-workflow-status` (required binding).
+#[cfg(any(feature = "artifact-assessment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ArtifactAssessmentWorkflowStatus {
     /// `submitted`: Submitted
@@ -1311,6 +1444,7 @@ pub enum ArtifactAssessmentWorkflowStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "artifact-assessment"))]
 impl CodeEnum for ArtifactAssessmentWorkflowStatus {
     const VALUE_SET: &'static str = "ArtifactAssessmentWorkflowStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/artifactassessment-workflow-status";
@@ -1397,10 +1531,12 @@ impl CodeEnum for ArtifactAssessmentWorkflowStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "artifact-assessment"))]
 crate::code_enum_support!(ArtifactAssessmentWorkflowStatus, Coding, CodeableConcept);
 /// Artifact Assessment Disposition
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/artifactassessment-disposition` (required binding).
+#[cfg(any(feature = "artifact-assessment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ArtifactAssessmentDisposition {
     /// `unresolved`: Unresolved
@@ -1414,6 +1550,7 @@ pub enum ArtifactAssessmentDisposition {
     /// `not-persuasive-with-modification`: Not Persuasive with Modification
     NotPersuasiveWithModification,
 }
+#[cfg(any(feature = "artifact-assessment"))]
 impl CodeEnum for ArtifactAssessmentDisposition {
     const VALUE_SET: &'static str = "ArtifactAssessmentDisposition";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/artifactassessment-disposition";
@@ -1467,10 +1604,12 @@ impl CodeEnum for ArtifactAssessmentDisposition {
         self as usize
     }
 }
+#[cfg(any(feature = "artifact-assessment"))]
 crate::code_enum_support!(ArtifactAssessmentDisposition, Coding, CodeableConcept);
 /// Artifact Assessment Information Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/artifactassessment-information-type` (required binding).
+#[cfg(any(feature = "artifact-assessment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ArtifactAssessmentInformationType {
     /// `comment`: Comment
@@ -1486,6 +1625,7 @@ pub enum ArtifactAssessmentInformationType {
     /// `change-request`: Change Request
     ChangeRequest,
 }
+#[cfg(any(feature = "artifact-assessment"))]
 impl CodeEnum for ArtifactAssessmentInformationType {
     const VALUE_SET: &'static str = "ArtifactAssessmentInformationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/artifactassessment-information-type";
@@ -1544,10 +1684,12 @@ impl CodeEnum for ArtifactAssessmentInformationType {
         self as usize
     }
 }
+#[cfg(any(feature = "artifact-assessment"))]
 crate::code_enum_support!(ArtifactAssessmentInformationType, Coding, CodeableConcept);
 /// Audit Event Action
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-action` (required binding).
+#[cfg(any(feature = "audit-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventAction {
     /// `C`: Create
@@ -1561,6 +1703,7 @@ pub enum AuditEventAction {
     /// `E`: Execute
     E,
 }
+#[cfg(any(feature = "audit-event"))]
 impl CodeEnum for AuditEventAction {
     const VALUE_SET: &'static str = "AuditEventAction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-action";
@@ -1606,10 +1749,12 @@ impl CodeEnum for AuditEventAction {
         self as usize
     }
 }
+#[cfg(any(feature = "audit-event"))]
 crate::code_enum_support!(AuditEventAction, Coding, CodeableConcept);
 /// Audit Event Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-severity` (required binding).
+#[cfg(any(feature = "audit-event"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventSeverity {
     /// `emergency`: Emergency
@@ -1629,6 +1774,7 @@ pub enum AuditEventSeverity {
     /// `debug`: Debug
     Debug,
 }
+#[cfg(any(feature = "audit-event"))]
 impl CodeEnum for AuditEventSeverity {
     const VALUE_SET: &'static str = "AuditEventSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-severity";
@@ -1701,6 +1847,7 @@ impl CodeEnum for AuditEventSeverity {
         self as usize
     }
 }
+#[cfg(any(feature = "audit-event"))]
 crate::code_enum_support!(AuditEventSeverity, Coding, CodeableConcept);
 /// Days Of Week
 ///
@@ -1791,6 +1938,7 @@ crate::code_enum_support!(DaysOfWeek, Coding, CodeableConcept);
 /// BiologicallyDerivedProductDispense Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/biologicallyderivedproductdispense-status` (required binding).
+#[cfg(any(feature = "biologically-derived-product-dispense"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductDispenseCodes {
     /// `preparation`: Preparation
@@ -1810,6 +1958,7 @@ pub enum BiologicallyDerivedProductDispenseCodes {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "biologically-derived-product-dispense"))]
 impl CodeEnum for BiologicallyDerivedProductDispenseCodes {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductDispenseCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/biologicallyderivedproductdispense-status";
@@ -1898,12 +2047,14 @@ impl CodeEnum for BiologicallyDerivedProductDispenseCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "biologically-derived-product-dispense"))]
 crate::code_enum_support!(
     BiologicallyDerivedProductDispenseCodes, Coding, CodeableConcept
 );
 /// Bundle Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/bundle-type` (required binding).
+#[cfg(any(feature = "bundle"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BundleType {
     /// `document`: Document
@@ -1927,6 +2078,7 @@ pub enum BundleType {
     /// `subscription-notification`: Subscription Notification
     SubscriptionNotification,
 }
+#[cfg(any(feature = "bundle"))]
 impl CodeEnum for BundleType {
     const VALUE_SET: &'static str = "BundleType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/bundle-type";
@@ -2013,10 +2165,12 @@ impl CodeEnum for BundleType {
         self as usize
     }
 }
+#[cfg(any(feature = "bundle"))]
 crate::code_enum_support!(BundleType, Coding, CodeableConcept);
 /// Link Relation Types
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/iana-link-relations` (required binding).
+#[cfg(any(feature = "bundle"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkRelationTypes {
     /// `about`: Refers to a resource that is the subject of the link's context.
@@ -2260,6 +2414,7 @@ pub enum LinkRelationTypes {
     /// `working-copy-of`: Points to the versioned resource from which this
     WorkingCopyOf,
 }
+#[cfg(any(feature = "bundle"))]
 impl CodeEnum for LinkRelationTypes {
     const VALUE_SET: &'static str = "LinkRelationTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/iana-link-relations";
@@ -3304,10 +3459,12 @@ impl CodeEnum for LinkRelationTypes {
         self as usize
     }
 }
+#[cfg(any(feature = "bundle"))]
 crate::code_enum_support!(LinkRelationTypes, Coding, CodeableConcept);
 /// Search Entry Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-entry-mode` (required binding).
+#[cfg(any(feature = "bundle"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchEntryMode {
     /// `match`: Match
@@ -3317,6 +3474,7 @@ pub enum SearchEntryMode {
     /// `outcome`: Outcome
     Outcome,
 }
+#[cfg(any(feature = "bundle"))]
 impl CodeEnum for SearchEntryMode {
     const VALUE_SET: &'static str = "SearchEntryMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-entry-mode";
@@ -3350,10 +3508,12 @@ impl CodeEnum for SearchEntryMode {
         self as usize
     }
 }
+#[cfg(any(feature = "bundle"))]
 crate::code_enum_support!(SearchEntryMode, Coding, CodeableConcept);
 /// H T T P Verb
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-verb` (required binding).
+#[cfg(any(feature = "bundle"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum HTTPVerb {
     /// `GET`: GET
@@ -3369,6 +3529,7 @@ pub enum HTTPVerb {
     /// `PATCH`: PATCH
     Patch,
 }
+#[cfg(any(feature = "bundle"))]
 impl CodeEnum for HTTPVerb {
     const VALUE_SET: &'static str = "HTTPVerb";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-verb";
@@ -3427,10 +3588,12 @@ impl CodeEnum for HTTPVerb {
         self as usize
     }
 }
+#[cfg(any(feature = "bundle"))]
 crate::code_enum_support!(HTTPVerb, Coding, CodeableConcept);
 /// Capability Statement Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/capability-statement-kind` (required binding).
+#[cfg(any(feature = "capability-statement", feature = "terminology-capabilities"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CapabilityStatementKind {
     /// `instance`: Instance
@@ -3440,6 +3603,7 @@ pub enum CapabilityStatementKind {
     /// `requirements`: Requirements
     Requirements,
 }
+#[cfg(any(feature = "capability-statement", feature = "terminology-capabilities"))]
 impl CodeEnum for CapabilityStatementKind {
     const VALUE_SET: &'static str = "CapabilityStatementKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/capability-statement-kind";
@@ -3473,10 +3637,18 @@ impl CodeEnum for CapabilityStatementKind {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement", feature = "terminology-capabilities"))]
 crate::code_enum_support!(CapabilityStatementKind, Coding, CodeableConcept);
 /// FHIRVersion
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/FHIR-version` (required binding).
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "implementation-guide",
+        feature = "structure-definition"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRVersion {
     /// `0.01`: 0.01
@@ -3594,6 +3766,13 @@ pub enum FHIRVersion {
     /// `5.0.0-draft-final`: 5.0.0-draft-final
     V500DraftFinal,
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "implementation-guide",
+        feature = "structure-definition"
+    )
+)]
 impl CodeEnum for FHIRVersion {
     const VALUE_SET: &'static str = "FHIRVersion";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/FHIR-version";
@@ -4009,10 +4188,18 @@ impl CodeEnum for FHIRVersion {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "implementation-guide",
+        feature = "structure-definition"
+    )
+)]
 crate::code_enum_support!(FHIRVersion, Coding, CodeableConcept);
 /// Restful Capability Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/restful-capability-mode` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RestfulCapabilityMode {
     /// `client`: Client
@@ -4020,6 +4207,7 @@ pub enum RestfulCapabilityMode {
     /// `server`: Server
     Server,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for RestfulCapabilityMode {
     const VALUE_SET: &'static str = "RestfulCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/restful-capability-mode";
@@ -4047,10 +4235,20 @@ impl CodeEnum for RestfulCapabilityMode {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(RestfulCapabilityMode, Coding, CodeableConcept);
 /// Resource Types
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/resource-types` (required binding).
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "compartment-definition",
+        feature = "implementation-guide",
+        feature = "message-definition",
+        feature = "questionnaire"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResourceType {
     /// `Account`
@@ -4370,6 +4568,15 @@ pub enum ResourceType {
     /// `VisionPrescription`
     VisionPrescription,
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "compartment-definition",
+        feature = "implementation-guide",
+        feature = "message-definition",
+        feature = "questionnaire"
+    )
+)]
 impl CodeEnum for ResourceType {
     const VALUE_SET: &'static str = "ResourceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/resource-types";
@@ -5496,10 +5703,20 @@ impl CodeEnum for ResourceType {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "compartment-definition",
+        feature = "implementation-guide",
+        feature = "message-definition",
+        feature = "questionnaire"
+    )
+)]
 crate::code_enum_support!(ResourceType, Coding, CodeableConcept);
 /// Resource Version Policy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/versioning-policy` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResourceVersionPolicy {
     /// `no-version`: No VersionId Support
@@ -5509,6 +5726,7 @@ pub enum ResourceVersionPolicy {
     /// `versioned-update`: VersionId tracked fully
     VersionedUpdate,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ResourceVersionPolicy {
     const VALUE_SET: &'static str = "ResourceVersionPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/versioning-policy";
@@ -5546,10 +5764,12 @@ impl CodeEnum for ResourceVersionPolicy {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ResourceVersionPolicy, Coding, CodeableConcept);
 /// Conditional Read Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-read-status` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalReadStatus {
     /// `not-supported`: Not Supported
@@ -5561,6 +5781,7 @@ pub enum ConditionalReadStatus {
     /// `full-support`: Full Support
     FullSupport,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ConditionalReadStatus {
     const VALUE_SET: &'static str = "ConditionalReadStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-read-status";
@@ -5605,10 +5826,12 @@ impl CodeEnum for ConditionalReadStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ConditionalReadStatus, Coding, CodeableConcept);
 /// Conditional Delete Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-delete-status` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalDeleteStatus {
     /// `not-supported`: Not Supported
@@ -5618,6 +5841,7 @@ pub enum ConditionalDeleteStatus {
     /// `multiple`: Multiple Deletes Supported
     Multiple,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ConditionalDeleteStatus {
     const VALUE_SET: &'static str = "ConditionalDeleteStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-delete-status";
@@ -5651,10 +5875,12 @@ impl CodeEnum for ConditionalDeleteStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ConditionalDeleteStatus, Coding, CodeableConcept);
 /// Reference Handling Policy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reference-handling-policy` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ReferenceHandlingPolicy {
     /// `literal`: Literal References
@@ -5668,6 +5894,7 @@ pub enum ReferenceHandlingPolicy {
     /// `local`: Local References Only
     Local,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for ReferenceHandlingPolicy {
     const VALUE_SET: &'static str = "ReferenceHandlingPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reference-handling-policy";
@@ -5719,10 +5946,12 @@ impl CodeEnum for ReferenceHandlingPolicy {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(ReferenceHandlingPolicy, Coding, CodeableConcept);
 /// Type Restful Interaction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-restful-interaction` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeRestfulInteraction {
     /// `read`
@@ -5744,6 +5973,7 @@ pub enum TypeRestfulInteraction {
     /// `search-type`
     SearchType,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for TypeRestfulInteraction {
     const VALUE_SET: &'static str = "TypeRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-restful-interaction";
@@ -5823,10 +6053,18 @@ impl CodeEnum for TypeRestfulInteraction {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(TypeRestfulInteraction, Coding, CodeableConcept);
 /// SearchParamType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-param-type` (required binding).
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchParamType {
     /// `number`: Number
@@ -5848,6 +6086,13 @@ pub enum SearchParamType {
     /// `special`: Special
     Special,
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 impl CodeEnum for SearchParamType {
     const VALUE_SET: &'static str = "SearchParamType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-param-type";
@@ -5927,10 +6172,18 @@ impl CodeEnum for SearchParamType {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "capability-statement",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 crate::code_enum_support!(SearchParamType, Coding, CodeableConcept);
 /// System Restful Interaction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/system-restful-interaction` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SystemRestfulInteraction {
     /// `transaction`
@@ -5942,6 +6195,7 @@ pub enum SystemRestfulInteraction {
     /// `history-system`
     HistorySystem,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for SystemRestfulInteraction {
     const VALUE_SET: &'static str = "SystemRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/system-restful-interaction";
@@ -5986,10 +6240,12 @@ impl CodeEnum for SystemRestfulInteraction {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(SystemRestfulInteraction, Coding, CodeableConcept);
 /// Event Capability Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/event-capability-mode` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EventCapabilityMode {
     /// `sender`: Sender
@@ -5997,6 +6253,7 @@ pub enum EventCapabilityMode {
     /// `receiver`: Receiver
     Receiver,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for EventCapabilityMode {
     const VALUE_SET: &'static str = "EventCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/event-capability-mode";
@@ -6024,10 +6281,12 @@ impl CodeEnum for EventCapabilityMode {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(EventCapabilityMode, Coding, CodeableConcept);
 /// Document Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-mode` (required binding).
+#[cfg(any(feature = "capability-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentMode {
     /// `producer`: Producer
@@ -6035,6 +6294,7 @@ pub enum DocumentMode {
     /// `consumer`: Consumer
     Consumer,
 }
+#[cfg(any(feature = "capability-statement"))]
 impl CodeEnum for DocumentMode {
     const VALUE_SET: &'static str = "DocumentMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-mode";
@@ -6062,10 +6322,21 @@ impl CodeEnum for DocumentMode {
         self as usize
     }
 }
+#[cfg(any(feature = "capability-statement"))]
 crate::code_enum_support!(DocumentMode, Coding, CodeableConcept);
 /// RequestStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-status` (required binding).
+#[cfg(
+    any(
+        feature = "care-plan",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-orchestration",
+        feature = "service-request"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestStatus {
     /// `draft`: Draft
@@ -6083,6 +6354,16 @@ pub enum RequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(
+    any(
+        feature = "care-plan",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-orchestration",
+        feature = "service-request"
+    )
+)]
 impl CodeEnum for RequestStatus {
     const VALUE_SET: &'static str = "RequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-status";
@@ -6148,10 +6429,21 @@ impl CodeEnum for RequestStatus {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "care-plan",
+        feature = "communication-request",
+        feature = "device-request",
+        feature = "nutrition-order",
+        feature = "request-orchestration",
+        feature = "service-request"
+    )
+)]
 crate::code_enum_support!(RequestStatus, Coding, CodeableConcept);
 /// Care Plan Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-intent` (required binding).
+#[cfg(any(feature = "care-plan"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanIntent {
     /// `proposal`
@@ -6165,6 +6457,7 @@ pub enum CarePlanIntent {
     /// `directive`
     Directive,
 }
+#[cfg(any(feature = "care-plan"))]
 impl CodeEnum for CarePlanIntent {
     const VALUE_SET: &'static str = "CarePlanIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-intent";
@@ -6216,10 +6509,12 @@ impl CodeEnum for CarePlanIntent {
         self as usize
     }
 }
+#[cfg(any(feature = "care-plan"))]
 crate::code_enum_support!(CarePlanIntent, Coding, CodeableConcept);
 /// Care Team Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-team-status` (required binding).
+#[cfg(any(feature = "care-team"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CareTeamStatus {
     /// `proposed`: Proposed
@@ -6233,6 +6528,7 @@ pub enum CareTeamStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "care-team"))]
 impl CodeEnum for CareTeamStatus {
     const VALUE_SET: &'static str = "CareTeamStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-team-status";
@@ -6284,10 +6580,12 @@ impl CodeEnum for CareTeamStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "care-team"))]
 crate::code_enum_support!(CareTeamStatus, Coding, CodeableConcept);
 /// Charge Item Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/chargeitem-status` (required binding).
+#[cfg(any(feature = "charge-item"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ChargeItemStatus {
     /// `planned`: Planned
@@ -6305,6 +6603,7 @@ pub enum ChargeItemStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "charge-item"))]
 impl CodeEnum for ChargeItemStatus {
     const VALUE_SET: &'static str = "ChargeItemStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/chargeitem-status";
@@ -6370,10 +6669,12 @@ impl CodeEnum for ChargeItemStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "charge-item"))]
 crate::code_enum_support!(ChargeItemStatus, Coding, CodeableConcept);
 /// Related Artifact Type All
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/related-artifact-type-all` (required binding).
+#[cfg(any(feature = "citation"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RelatedArtifactTypeExpanded {
     /// `documentation`: Documentation
@@ -6453,6 +6754,7 @@ pub enum RelatedArtifactTypeExpanded {
     /// `reprint-of`: Reprint Of
     ReprintOf,
 }
+#[cfg(any(feature = "citation"))]
 impl CodeEnum for RelatedArtifactTypeExpanded {
     const VALUE_SET: &'static str = "RelatedArtifactTypeExpanded";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/related-artifact-type-all";
@@ -6735,10 +7037,25 @@ impl CodeEnum for RelatedArtifactTypeExpanded {
         self as usize
     }
 }
+#[cfg(any(feature = "citation"))]
 crate::code_enum_support!(RelatedArtifactTypeExpanded, Coding, CodeableConcept);
 /// Financial Resource Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/fm-status` (required binding).
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "coverage",
+        feature = "coverage-eligibility-request",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-request",
+        feature = "enrollment-response",
+        feature = "payment-notice",
+        feature = "payment-reconciliation",
+        feature = "vision-prescription"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FinancialResourceStatusCodes {
     /// `active`: Active
@@ -6750,6 +7067,20 @@ pub enum FinancialResourceStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "coverage",
+        feature = "coverage-eligibility-request",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-request",
+        feature = "enrollment-response",
+        feature = "payment-notice",
+        feature = "payment-reconciliation",
+        feature = "vision-prescription"
+    )
+)]
 impl CodeEnum for FinancialResourceStatusCodes {
     const VALUE_SET: &'static str = "FinancialResourceStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/fm-status";
@@ -6794,10 +7125,31 @@ impl CodeEnum for FinancialResourceStatusCodes {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "coverage",
+        feature = "coverage-eligibility-request",
+        feature = "coverage-eligibility-response",
+        feature = "enrollment-request",
+        feature = "enrollment-response",
+        feature = "payment-notice",
+        feature = "payment-reconciliation",
+        feature = "vision-prescription"
+    )
+)]
 crate::code_enum_support!(FinancialResourceStatusCodes, Coding, CodeableConcept);
 /// Use
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/claim-use` (required binding).
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "explanation-of-benefit"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Use {
     /// `claim`: Claim
@@ -6807,6 +7159,13 @@ pub enum Use {
     /// `predetermination`: Predetermination
     Predetermination,
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "explanation-of-benefit"
+    )
+)]
 impl CodeEnum for Use {
     const VALUE_SET: &'static str = "Use";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/claim-use";
@@ -6844,10 +7203,18 @@ impl CodeEnum for Use {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "claim",
+        feature = "claim-response",
+        feature = "explanation-of-benefit"
+    )
+)]
 crate::code_enum_support!(Use, Coding, CodeableConcept);
 /// Claim Processing Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/claim-outcome` (required binding).
+#[cfg(any(feature = "claim-response", feature = "explanation-of-benefit"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ClaimProcessingCodes {
     /// `queued`: Queued
@@ -6859,6 +7226,7 @@ pub enum ClaimProcessingCodes {
     /// `partial`: Partial Processing
     Partial,
 }
+#[cfg(any(feature = "claim-response", feature = "explanation-of-benefit"))]
 impl CodeEnum for ClaimProcessingCodes {
     const VALUE_SET: &'static str = "ClaimProcessingCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/claim-outcome";
@@ -6903,10 +7271,19 @@ impl CodeEnum for ClaimProcessingCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "claim-response", feature = "explanation-of-benefit"))]
 crate::code_enum_support!(ClaimProcessingCodes, Coding, CodeableConcept);
 /// EventStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/event-status` (required binding).
+#[cfg(
+    any(
+        feature = "clinical-impression",
+        feature = "communication",
+        feature = "nutrition-intake",
+        feature = "procedure"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EventStatus {
     /// `preparation`: Preparation
@@ -6926,6 +7303,14 @@ pub enum EventStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(
+    any(
+        feature = "clinical-impression",
+        feature = "communication",
+        feature = "nutrition-intake",
+        feature = "procedure"
+    )
+)]
 impl CodeEnum for EventStatus {
     const VALUE_SET: &'static str = "EventStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/event-status";
@@ -6998,10 +7383,19 @@ impl CodeEnum for EventStatus {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "clinical-impression",
+        feature = "communication",
+        feature = "nutrition-intake",
+        feature = "procedure"
+    )
+)]
 crate::code_enum_support!(EventStatus, Coding, CodeableConcept);
 /// Clinical Use Definition Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/clinical-use-definition-type` (required binding).
+#[cfg(any(feature = "clinical-use-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ClinicalUseDefinitionType {
     /// `indication`: Indication
@@ -7015,6 +7409,7 @@ pub enum ClinicalUseDefinitionType {
     /// `warning`: Warning
     Warning,
 }
+#[cfg(any(feature = "clinical-use-definition"))]
 impl CodeEnum for ClinicalUseDefinitionType {
     const VALUE_SET: &'static str = "ClinicalUseDefinitionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/clinical-use-definition-type";
@@ -7066,10 +7461,12 @@ impl CodeEnum for ClinicalUseDefinitionType {
         self as usize
     }
 }
+#[cfg(any(feature = "clinical-use-definition"))]
 crate::code_enum_support!(ClinicalUseDefinitionType, Coding, CodeableConcept);
 /// Code System Hierarchy Meaning
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning` (required binding).
+#[cfg(any(feature = "code-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSystemHierarchyMeaning {
     /// `grouped-by`: Grouped By
@@ -7081,6 +7478,7 @@ pub enum CodeSystemHierarchyMeaning {
     /// `classified-with`: Classified With
     ClassifiedWith,
 }
+#[cfg(any(feature = "code-system"))]
 impl CodeEnum for CodeSystemHierarchyMeaning {
     const VALUE_SET: &'static str = "CodeSystemHierarchyMeaning";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning";
@@ -7125,10 +7523,12 @@ impl CodeEnum for CodeSystemHierarchyMeaning {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system"))]
 crate::code_enum_support!(CodeSystemHierarchyMeaning, Coding, CodeableConcept);
 /// Code System Content Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/codesystem-content-mode` (required binding).
+#[cfg(any(feature = "code-system", feature = "terminology-capabilities"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSystemContentMode {
     /// `not-present`: Not Present
@@ -7142,6 +7542,7 @@ pub enum CodeSystemContentMode {
     /// `supplement`: Supplement
     Supplement,
 }
+#[cfg(any(feature = "code-system", feature = "terminology-capabilities"))]
 impl CodeEnum for CodeSystemContentMode {
     const VALUE_SET: &'static str = "CodeSystemContentMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/codesystem-content-mode";
@@ -7193,10 +7594,12 @@ impl CodeEnum for CodeSystemContentMode {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system", feature = "terminology-capabilities"))]
 crate::code_enum_support!(CodeSystemContentMode, Coding, CodeableConcept);
 /// Filter Operator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/filter-operator` (required binding).
+#[cfg(any(feature = "code-system", feature = "value-set"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FilterOperator {
     /// `=`: Equals
@@ -7222,6 +7625,7 @@ pub enum FilterOperator {
     /// `exists`: Exists
     Exists,
 }
+#[cfg(any(feature = "code-system", feature = "value-set"))]
 impl CodeEnum for FilterOperator {
     const VALUE_SET: &'static str = "FilterOperator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/filter-operator";
@@ -7315,10 +7719,12 @@ impl CodeEnum for FilterOperator {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system", feature = "value-set"))]
 crate::code_enum_support!(FilterOperator, Coding, CodeableConcept);
 /// Property Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-property-type` (required binding).
+#[cfg(any(feature = "code-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PropertyType {
     /// `code`: code (internal reference)
@@ -7336,6 +7742,7 @@ pub enum PropertyType {
     /// `decimal`: decimal
     Decimal,
 }
+#[cfg(any(feature = "code-system"))]
 impl CodeEnum for PropertyType {
     const VALUE_SET: &'static str = "PropertyType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-property-type";
@@ -7401,10 +7808,12 @@ impl CodeEnum for PropertyType {
         self as usize
     }
 }
+#[cfg(any(feature = "code-system"))]
 crate::code_enum_support!(PropertyType, Coding, CodeableConcept);
 /// Compartment Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/compartment-type` (required binding).
+#[cfg(any(feature = "compartment-definition", feature = "graph-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CompartmentType {
     /// `Patient`: Patient
@@ -7420,6 +7829,7 @@ pub enum CompartmentType {
     /// `EpisodeOfCare`: EpisodeOfCare
     EpisodeOfCare,
 }
+#[cfg(any(feature = "compartment-definition", feature = "graph-definition"))]
 impl CodeEnum for CompartmentType {
     const VALUE_SET: &'static str = "CompartmentType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/compartment-type";
@@ -7478,10 +7888,12 @@ impl CodeEnum for CompartmentType {
         self as usize
     }
 }
+#[cfg(any(feature = "compartment-definition", feature = "graph-definition"))]
 crate::code_enum_support!(CompartmentType, Coding, CodeableConcept);
 /// Composition Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/composition-status` (required binding).
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CompositionStatus {
     /// `registered`: Registered
@@ -7507,6 +7919,7 @@ pub enum CompositionStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 impl CodeEnum for CompositionStatus {
     const VALUE_SET: &'static str = "CompositionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/composition-status";
@@ -7600,10 +8013,12 @@ impl CodeEnum for CompositionStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "composition", feature = "document-reference"))]
 crate::code_enum_support!(CompositionStatus, Coding, CodeableConcept);
 /// ConceptMap Property Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-property-type` (required binding).
+#[cfg(any(feature = "concept-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapPropertyType {
     /// `Coding`: Coding (external reference)
@@ -7621,6 +8036,7 @@ pub enum ConceptMapPropertyType {
     /// `code`: code
     Code,
 }
+#[cfg(any(feature = "concept-map"))]
 impl CodeEnum for ConceptMapPropertyType {
     const VALUE_SET: &'static str = "ConceptMapPropertyType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-property-type";
@@ -7686,10 +8102,12 @@ impl CodeEnum for ConceptMapPropertyType {
         self as usize
     }
 }
+#[cfg(any(feature = "concept-map"))]
 crate::code_enum_support!(ConceptMapPropertyType, Coding, CodeableConcept);
 /// ConceptMap Attribute Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-attribute-type` (required binding).
+#[cfg(any(feature = "concept-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapAttributeType {
     /// `code`: code
@@ -7703,6 +8121,7 @@ pub enum ConceptMapAttributeType {
     /// `Quantity`: Quantity
     Quantity,
 }
+#[cfg(any(feature = "concept-map"))]
 impl CodeEnum for ConceptMapAttributeType {
     const VALUE_SET: &'static str = "ConceptMapAttributeType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-attribute-type";
@@ -7754,10 +8173,12 @@ impl CodeEnum for ConceptMapAttributeType {
         self as usize
     }
 }
+#[cfg(any(feature = "concept-map"))]
 crate::code_enum_support!(ConceptMapAttributeType, Coding, CodeableConcept);
 /// ConceptMapRelationship
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-map-relationship` (required binding).
+#[cfg(any(feature = "concept-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapRelationship {
     /// `related-to`: Related To
@@ -7771,6 +8192,7 @@ pub enum ConceptMapRelationship {
     /// `not-related-to`: Not Related To
     NotRelatedTo,
 }
+#[cfg(any(feature = "concept-map"))]
 impl CodeEnum for ConceptMapRelationship {
     const VALUE_SET: &'static str = "ConceptMapRelationship";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-map-relationship";
@@ -7822,10 +8244,12 @@ impl CodeEnum for ConceptMapRelationship {
         self as usize
     }
 }
+#[cfg(any(feature = "concept-map"))]
 crate::code_enum_support!(ConceptMapRelationship, Coding, CodeableConcept);
 /// Concept Map Group Unmapped Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode` (required binding).
+#[cfg(any(feature = "concept-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapGroupUnmappedMode {
     /// `use-source-code`: Use Provided Source Code
@@ -7835,6 +8259,7 @@ pub enum ConceptMapGroupUnmappedMode {
     /// `other-map`: Other Map
     OtherMap,
 }
+#[cfg(any(feature = "concept-map"))]
 impl CodeEnum for ConceptMapGroupUnmappedMode {
     const VALUE_SET: &'static str = "ConceptMapGroupUnmappedMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode";
@@ -7868,10 +8293,12 @@ impl CodeEnum for ConceptMapGroupUnmappedMode {
         self as usize
     }
 }
+#[cfg(any(feature = "concept-map"))]
 crate::code_enum_support!(ConceptMapGroupUnmappedMode, Coding, CodeableConcept);
 /// Condition Precondition Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/condition-precondition-type` (required binding).
+#[cfg(any(feature = "condition-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionPreconditionType {
     /// `sensitive`: Sensitive
@@ -7879,6 +8306,7 @@ pub enum ConditionPreconditionType {
     /// `specific`: Specific
     Specific,
 }
+#[cfg(any(feature = "condition-definition"))]
 impl CodeEnum for ConditionPreconditionType {
     const VALUE_SET: &'static str = "ConditionPreconditionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/condition-precondition-type";
@@ -7906,10 +8334,12 @@ impl CodeEnum for ConditionPreconditionType {
         self as usize
     }
 }
+#[cfg(any(feature = "condition-definition"))]
 crate::code_enum_support!(ConditionPreconditionType, Coding, CodeableConcept);
 /// Condition Questionnaire Purpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/condition-questionnaire-purpose` (required binding).
+#[cfg(any(feature = "condition-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionQuestionnairePurpose {
     /// `preadmit`: Pre-admit
@@ -7919,6 +8349,7 @@ pub enum ConditionQuestionnairePurpose {
     /// `outcome`: Outcome
     Outcome,
 }
+#[cfg(any(feature = "condition-definition"))]
 impl CodeEnum for ConditionQuestionnairePurpose {
     const VALUE_SET: &'static str = "ConditionQuestionnairePurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/condition-questionnaire-purpose";
@@ -7952,10 +8383,12 @@ impl CodeEnum for ConditionQuestionnairePurpose {
         self as usize
     }
 }
+#[cfg(any(feature = "condition-definition"))]
 crate::code_enum_support!(ConditionQuestionnairePurpose, Coding, CodeableConcept);
 /// Consent State
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-state-codes` (required binding).
+#[cfg(any(feature = "consent"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentState {
     /// `draft`: Pending
@@ -7971,6 +8404,7 @@ pub enum ConsentState {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "consent"))]
 impl CodeEnum for ConsentState {
     const VALUE_SET: &'static str = "ConsentState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-state-codes";
@@ -8029,10 +8463,12 @@ impl CodeEnum for ConsentState {
         self as usize
     }
 }
+#[cfg(any(feature = "consent"))]
 crate::code_enum_support!(ConsentState, Coding, CodeableConcept);
 /// Consent Provision Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-provision-type` (required binding).
+#[cfg(any(feature = "consent", feature = "permission"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentProvisionType {
     /// `deny`: Deny
@@ -8040,6 +8476,7 @@ pub enum ConsentProvisionType {
     /// `permit`: Permit
     Permit,
 }
+#[cfg(any(feature = "consent", feature = "permission"))]
 impl CodeEnum for ConsentProvisionType {
     const VALUE_SET: &'static str = "ConsentProvisionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-provision-type";
@@ -8067,10 +8504,12 @@ impl CodeEnum for ConsentProvisionType {
         self as usize
     }
 }
+#[cfg(any(feature = "consent", feature = "permission"))]
 crate::code_enum_support!(ConsentProvisionType, Coding, CodeableConcept);
 /// Consent Data Meaning
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-data-meaning` (required binding).
+#[cfg(any(feature = "consent", feature = "permission"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentDataMeaning {
     /// `instance`: Instance
@@ -8082,6 +8521,7 @@ pub enum ConsentDataMeaning {
     /// `authoredby`: AuthoredBy
     Authoredby,
 }
+#[cfg(any(feature = "consent", feature = "permission"))]
 impl CodeEnum for ConsentDataMeaning {
     const VALUE_SET: &'static str = "ConsentDataMeaning";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-data-meaning";
@@ -8126,6 +8566,7 @@ impl CodeEnum for ConsentDataMeaning {
         self as usize
     }
 }
+#[cfg(any(feature = "consent", feature = "permission"))]
 crate::code_enum_support!(ConsentDataMeaning, Coding, CodeableConcept);
 /// ContactPointSystem
 ///
@@ -8284,6 +8725,7 @@ crate::code_enum_support!(ContactPointUse, Coding, CodeableConcept);
 /// Contract Resource Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-status` (required binding).
+#[cfg(any(feature = "contract"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourceStatusCodes {
     /// `amended`: Amended
@@ -8317,6 +8759,7 @@ pub enum ContractResourceStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
+#[cfg(any(feature = "contract"))]
 impl CodeEnum for ContractResourceStatusCodes {
     const VALUE_SET: &'static str = "ContractResourceStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-status";
@@ -8438,10 +8881,12 @@ impl CodeEnum for ContractResourceStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "contract"))]
 crate::code_enum_support!(ContractResourceStatusCodes, Coding, CodeableConcept);
 /// Contract Resource Publication Status codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-publicationstatus` (required binding).
+#[cfg(any(feature = "contract"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourcePublicationStatusCodes {
     /// `amended`: Amended
@@ -8475,6 +8920,7 @@ pub enum ContractResourcePublicationStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
+#[cfg(any(feature = "contract"))]
 impl CodeEnum for ContractResourcePublicationStatusCodes {
     const VALUE_SET: &'static str = "ContractResourcePublicationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-publicationstatus";
@@ -8596,6 +9042,7 @@ impl CodeEnum for ContractResourcePublicationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "contract"))]
 crate::code_enum_support!(
     ContractResourcePublicationStatusCodes, Coding, CodeableConcept
 );
@@ -8661,6 +9108,7 @@ crate::code_enum_support!(ContributorType, Coding, CodeableConcept);
 /// Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/coverage-kind` (required binding).
+#[cfg(any(feature = "coverage"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum KindCode {
     /// `insurance`: Insurance
@@ -8670,6 +9118,7 @@ pub enum KindCode {
     /// `other`: Other
     Other,
 }
+#[cfg(any(feature = "coverage"))]
 impl CodeEnum for KindCode {
     const VALUE_SET: &'static str = "Kind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/coverage-kind";
@@ -8703,10 +9152,12 @@ impl CodeEnum for KindCode {
         self as usize
     }
 }
+#[cfg(any(feature = "coverage"))]
 crate::code_enum_support!(KindCode, Coding, CodeableConcept);
 /// Eligibility Request Purpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose` (required binding).
+#[cfg(any(feature = "coverage-eligibility-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityRequestPurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -8718,6 +9169,7 @@ pub enum EligibilityRequestPurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
+#[cfg(any(feature = "coverage-eligibility-request"))]
 impl CodeEnum for EligibilityRequestPurpose {
     const VALUE_SET: &'static str = "EligibilityRequestPurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose";
@@ -8762,10 +9214,12 @@ impl CodeEnum for EligibilityRequestPurpose {
         self as usize
     }
 }
+#[cfg(any(feature = "coverage-eligibility-request"))]
 crate::code_enum_support!(EligibilityRequestPurpose, Coding, CodeableConcept);
 /// Eligibility Response Purpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose` (required binding).
+#[cfg(any(feature = "coverage-eligibility-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityResponsePurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -8777,6 +9231,7 @@ pub enum EligibilityResponsePurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
+#[cfg(any(feature = "coverage-eligibility-response"))]
 impl CodeEnum for EligibilityResponsePurpose {
     const VALUE_SET: &'static str = "EligibilityResponsePurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose";
@@ -8821,10 +9276,12 @@ impl CodeEnum for EligibilityResponsePurpose {
         self as usize
     }
 }
+#[cfg(any(feature = "coverage-eligibility-response"))]
 crate::code_enum_support!(EligibilityResponsePurpose, Coding, CodeableConcept);
 /// Eligibility Outcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibility-outcome` (required binding).
+#[cfg(any(feature = "coverage-eligibility-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityOutcome {
     /// `queued`: Queued
@@ -8836,6 +9293,7 @@ pub enum EligibilityOutcome {
     /// `partial`: Partial Processing
     Partial,
 }
+#[cfg(any(feature = "coverage-eligibility-response"))]
 impl CodeEnum for EligibilityOutcome {
     const VALUE_SET: &'static str = "EligibilityOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibility-outcome";
@@ -8880,6 +9338,7 @@ impl CodeEnum for EligibilityOutcome {
         self as usize
     }
 }
+#[cfg(any(feature = "coverage-eligibility-response"))]
 crate::code_enum_support!(EligibilityOutcome, Coding, CodeableConcept);
 /// All FHIR Types
 ///
@@ -11114,6 +11573,7 @@ crate::code_enum_support!(SortDirection, Coding, CodeableConcept);
 /// Detected Issue Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/detectedissue-status` (required binding).
+#[cfg(any(feature = "detected-issue"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DetectedIssueStatus {
     /// `preliminary`: Preliminary
@@ -11125,6 +11585,7 @@ pub enum DetectedIssueStatus {
     /// `mitigated`: Mitigated
     Mitigated,
 }
+#[cfg(any(feature = "detected-issue"))]
 impl CodeEnum for DetectedIssueStatus {
     const VALUE_SET: &'static str = "DetectedIssueStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/detectedissue-status";
@@ -11169,10 +11630,12 @@ impl CodeEnum for DetectedIssueStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "detected-issue"))]
 crate::code_enum_support!(DetectedIssueStatus, Coding, CodeableConcept);
 /// Detected Issue Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/detectedissue-severity` (required binding).
+#[cfg(any(feature = "detected-issue"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DetectedIssueSeverity {
     /// `high`: High
@@ -11182,6 +11645,7 @@ pub enum DetectedIssueSeverity {
     /// `low`: Low
     Low,
 }
+#[cfg(any(feature = "detected-issue"))]
 impl CodeEnum for DetectedIssueSeverity {
     const VALUE_SET: &'static str = "DetectedIssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/detectedissue-severity";
@@ -11215,10 +11679,12 @@ impl CodeEnum for DetectedIssueSeverity {
         self as usize
     }
 }
+#[cfg(any(feature = "detected-issue"))]
 crate::code_enum_support!(DetectedIssueSeverity, Coding, CodeableConcept);
 /// FHIR Device Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-status` (required binding).
+#[cfg(any(feature = "device"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRDeviceStatus {
     /// `active`: Active
@@ -11228,6 +11694,7 @@ pub enum FHIRDeviceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "device"))]
 impl CodeEnum for FHIRDeviceStatus {
     const VALUE_SET: &'static str = "FHIRDeviceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-status";
@@ -11261,10 +11728,12 @@ impl CodeEnum for FHIRDeviceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "device"))]
 crate::code_enum_support!(FHIRDeviceStatus, Coding, CodeableConcept);
 /// UDI Entry Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/udi-entry-type` (required binding).
+#[cfg(any(feature = "device"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum UDIEntryType {
     /// `barcode`: Barcode
@@ -11282,6 +11751,7 @@ pub enum UDIEntryType {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "device"))]
 impl CodeEnum for UDIEntryType {
     const VALUE_SET: &'static str = "UDIEntryType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/udi-entry-type";
@@ -11347,10 +11817,12 @@ impl CodeEnum for UDIEntryType {
         self as usize
     }
 }
+#[cfg(any(feature = "device"))]
 crate::code_enum_support!(UDIEntryType, Coding, CodeableConcept);
 /// Device Name Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-nametype` (required binding).
+#[cfg(any(feature = "device", feature = "device-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceNameType {
     /// `registered-name`: Registered name
@@ -11360,6 +11832,7 @@ pub enum DeviceNameType {
     /// `patient-reported-name`: Patient Reported name
     PatientReportedName,
 }
+#[cfg(any(feature = "device", feature = "device-definition"))]
 impl CodeEnum for DeviceNameType {
     const VALUE_SET: &'static str = "DeviceNameType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-nametype";
@@ -11397,10 +11870,12 @@ impl CodeEnum for DeviceNameType {
         self as usize
     }
 }
+#[cfg(any(feature = "device", feature = "device-definition"))]
 crate::code_enum_support!(DeviceNameType, Coding, CodeableConcept);
 /// Device Production Identifier In UDI
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-productidentifierinudi` (required binding).
+#[cfg(any(feature = "device-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceProductionIdentifierInUDI {
     /// `lot-number`: Lot Number
@@ -11416,6 +11891,7 @@ pub enum DeviceProductionIdentifierInUDI {
     /// `software-version`: Software Version
     SoftwareVersion,
 }
+#[cfg(any(feature = "device-definition"))]
 impl CodeEnum for DeviceProductionIdentifierInUDI {
     const VALUE_SET: &'static str = "DeviceProductionIdentifierInUDI";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-productidentifierinudi";
@@ -11474,10 +11950,12 @@ impl CodeEnum for DeviceProductionIdentifierInUDI {
         self as usize
     }
 }
+#[cfg(any(feature = "device-definition"))]
 crate::code_enum_support!(DeviceProductionIdentifierInUDI, Coding, CodeableConcept);
 /// Device Definition Regulatory Identifier Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/devicedefinition-regulatory-identifier-type` (required binding).
+#[cfg(any(feature = "device-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceDefinitionRegulatoryIdentifierType {
     /// `basic`: Basic
@@ -11487,6 +11965,7 @@ pub enum DeviceDefinitionRegulatoryIdentifierType {
     /// `license`: License
     License,
 }
+#[cfg(any(feature = "device-definition"))]
 impl CodeEnum for DeviceDefinitionRegulatoryIdentifierType {
     const VALUE_SET: &'static str = "DeviceDefinitionRegulatoryIdentifierType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/devicedefinition-regulatory-identifier-type";
@@ -11526,12 +12005,14 @@ impl CodeEnum for DeviceDefinitionRegulatoryIdentifierType {
         self as usize
     }
 }
+#[cfg(any(feature = "device-definition"))]
 crate::code_enum_support!(
     DeviceDefinitionRegulatoryIdentifierType, Coding, CodeableConcept
 );
 /// Device Corrective Action Scope
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-correctiveactionscope` (required binding).
+#[cfg(any(feature = "device-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceCorrectiveActionScope {
     /// `model`: Model
@@ -11541,6 +12022,7 @@ pub enum DeviceCorrectiveActionScope {
     /// `serial-numbers`: Serial Numbers
     SerialNumbers,
 }
+#[cfg(any(feature = "device-definition"))]
 impl CodeEnum for DeviceCorrectiveActionScope {
     const VALUE_SET: &'static str = "DeviceCorrectiveActionScope";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-correctiveactionscope";
@@ -11574,10 +12056,12 @@ impl CodeEnum for DeviceCorrectiveActionScope {
         self as usize
     }
 }
+#[cfg(any(feature = "device-definition"))]
 crate::code_enum_support!(DeviceCorrectiveActionScope, Coding, CodeableConcept);
 /// DeviceDispense Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/devicedispense-status` (required binding).
+#[cfg(any(feature = "device-dispense"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceDispenseStatusCodes {
     /// `preparation`: Preparation
@@ -11599,6 +12083,7 @@ pub enum DeviceDispenseStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "device-dispense"))]
 impl CodeEnum for DeviceDispenseStatusCodes {
     const VALUE_SET: &'static str = "DeviceDispenseStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/devicedispense-status";
@@ -11678,10 +12163,12 @@ impl CodeEnum for DeviceDispenseStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "device-dispense"))]
 crate::code_enum_support!(DeviceDispenseStatusCodes, Coding, CodeableConcept);
 /// Device Metric Operational Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-operational-status` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricOperationalStatus {
     /// `on`: On
@@ -11693,6 +12180,7 @@ pub enum DeviceMetricOperationalStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricOperationalStatus {
     const VALUE_SET: &'static str = "DeviceMetricOperationalStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-operational-status";
@@ -11737,10 +12225,12 @@ impl CodeEnum for DeviceMetricOperationalStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricOperationalStatus, Coding, CodeableConcept);
 /// Device Metric Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-category` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCategory {
     /// `measurement`: Measurement
@@ -11752,6 +12242,7 @@ pub enum DeviceMetricCategory {
     /// `unspecified`: Unspecified
     Unspecified,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricCategory {
     const VALUE_SET: &'static str = "DeviceMetricCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-category";
@@ -11796,10 +12287,12 @@ impl CodeEnum for DeviceMetricCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricCategory, Coding, CodeableConcept);
 /// Device Metric Calibration Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-type` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationType {
     /// `unspecified`: Unspecified
@@ -11811,6 +12304,7 @@ pub enum DeviceMetricCalibrationType {
     /// `two-point`: Two Point
     TwoPoint,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricCalibrationType {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-type";
@@ -11855,10 +12349,12 @@ impl CodeEnum for DeviceMetricCalibrationType {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricCalibrationType, Coding, CodeableConcept);
 /// Device Metric Calibration State
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-state` (required binding).
+#[cfg(any(feature = "device-metric"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationState {
     /// `not-calibrated`: Not Calibrated
@@ -11870,6 +12366,7 @@ pub enum DeviceMetricCalibrationState {
     /// `unspecified`: Unspecified
     Unspecified,
 }
+#[cfg(any(feature = "device-metric"))]
 impl CodeEnum for DeviceMetricCalibrationState {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-state";
@@ -11914,10 +12411,12 @@ impl CodeEnum for DeviceMetricCalibrationState {
         self as usize
     }
 }
+#[cfg(any(feature = "device-metric"))]
 crate::code_enum_support!(DeviceMetricCalibrationState, Coding, CodeableConcept);
 /// Device Usage Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/deviceusage-status` (required binding).
+#[cfg(any(feature = "device-usage"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceUsageStatus {
     /// `active`: Active
@@ -11935,6 +12434,7 @@ pub enum DeviceUsageStatus {
     /// `on-hold`: On Hold
     OnHold,
 }
+#[cfg(any(feature = "device-usage"))]
 impl CodeEnum for DeviceUsageStatus {
     const VALUE_SET: &'static str = "DeviceUsageStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/deviceusage-status";
@@ -12000,10 +12500,12 @@ impl CodeEnum for DeviceUsageStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "device-usage"))]
 crate::code_enum_support!(DeviceUsageStatus, Coding, CodeableConcept);
 /// Diagnostic Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/diagnostic-report-status` (required binding).
+#[cfg(any(feature = "diagnostic-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DiagnosticReportStatus {
     /// `registered`: Registered
@@ -12029,6 +12531,7 @@ pub enum DiagnosticReportStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "diagnostic-report"))]
 impl CodeEnum for DiagnosticReportStatus {
     const VALUE_SET: &'static str = "DiagnosticReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/diagnostic-report-status";
@@ -12122,10 +12625,12 @@ impl CodeEnum for DiagnosticReportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "diagnostic-report"))]
 crate::code_enum_support!(DiagnosticReportStatus, Coding, CodeableConcept);
 /// DocumentReferenceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-reference-status` (required binding).
+#[cfg(any(feature = "document-reference"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentReferenceStatus {
     /// `current`: Current
@@ -12135,6 +12640,7 @@ pub enum DocumentReferenceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "document-reference"))]
 impl CodeEnum for DocumentReferenceStatus {
     const VALUE_SET: &'static str = "DocumentReferenceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-reference-status";
@@ -12172,6 +12678,7 @@ impl CodeEnum for DocumentReferenceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "document-reference"))]
 crate::code_enum_support!(DocumentReferenceStatus, Coding, CodeableConcept);
 /// PropertyRepresentation
 ///
@@ -12669,6 +13176,7 @@ crate::code_enum_support!(AdditionalBindingPurposeVS, Coding, CodeableConcept);
 /// Encounter Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/encounter-status` (required binding).
+#[cfg(any(feature = "encounter", feature = "encounter-history"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EncounterStatus {
     /// `planned`: Planned
@@ -12690,6 +13198,7 @@ pub enum EncounterStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "encounter", feature = "encounter-history"))]
 impl CodeEnum for EncounterStatus {
     const VALUE_SET: &'static str = "EncounterStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/encounter-status";
@@ -12769,10 +13278,12 @@ impl CodeEnum for EncounterStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "encounter", feature = "encounter-history"))]
 crate::code_enum_support!(EncounterStatus, Coding, CodeableConcept);
 /// Encounter Location Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/encounter-location-status` (required binding).
+#[cfg(any(feature = "encounter"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EncounterLocationStatus {
     /// `planned`: Planned
@@ -12784,6 +13295,7 @@ pub enum EncounterLocationStatus {
     /// `completed`: Completed
     Completed,
 }
+#[cfg(any(feature = "encounter"))]
 impl CodeEnum for EncounterLocationStatus {
     const VALUE_SET: &'static str = "EncounterLocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/encounter-location-status";
@@ -12828,10 +13340,12 @@ impl CodeEnum for EncounterLocationStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "encounter"))]
 crate::code_enum_support!(EncounterLocationStatus, Coding, CodeableConcept);
 /// Endpoint Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/endpoint-status` (required binding).
+#[cfg(any(feature = "endpoint"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EndpointStatus {
     /// `active`: Active
@@ -12845,6 +13359,7 @@ pub enum EndpointStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
+#[cfg(any(feature = "endpoint"))]
 impl CodeEnum for EndpointStatus {
     const VALUE_SET: &'static str = "EndpointStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/endpoint-status";
@@ -12896,10 +13411,12 @@ impl CodeEnum for EndpointStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "endpoint"))]
 crate::code_enum_support!(EndpointStatus, Coding, CodeableConcept);
 /// Enrollment Outcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/enrollment-outcome` (required binding).
+#[cfg(any(feature = "enrollment-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EnrollmentOutcome {
     /// `queued`: Queued
@@ -12911,6 +13428,7 @@ pub enum EnrollmentOutcome {
     /// `partial`: Partial Processing
     Partial,
 }
+#[cfg(any(feature = "enrollment-response"))]
 impl CodeEnum for EnrollmentOutcome {
     const VALUE_SET: &'static str = "EnrollmentOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/enrollment-outcome";
@@ -12955,10 +13473,12 @@ impl CodeEnum for EnrollmentOutcome {
         self as usize
     }
 }
+#[cfg(any(feature = "enrollment-response"))]
 crate::code_enum_support!(EnrollmentOutcome, Coding, CodeableConcept);
 /// Episode Of Care Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/episode-of-care-status` (required binding).
+#[cfg(any(feature = "episode-of-care"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EpisodeOfCareStatus {
     /// `planned`: Planned
@@ -12976,6 +13496,7 @@ pub enum EpisodeOfCareStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "episode-of-care"))]
 impl CodeEnum for EpisodeOfCareStatus {
     const VALUE_SET: &'static str = "EpisodeOfCareStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/episode-of-care-status";
@@ -13041,10 +13562,12 @@ impl CodeEnum for EpisodeOfCareStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "episode-of-care"))]
 crate::code_enum_support!(EpisodeOfCareStatus, Coding, CodeableConcept);
 /// Evidence Variable Handling
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/variable-handling` (required binding).
+#[cfg(any(feature = "evidence", feature = "evidence-variable"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EvidenceVariableHandling {
     /// `continuous`: continuous variable
@@ -13056,6 +13579,7 @@ pub enum EvidenceVariableHandling {
     /// `polychotomous`: polychotomous variable
     Polychotomous,
 }
+#[cfg(any(feature = "evidence", feature = "evidence-variable"))]
 impl CodeEnum for EvidenceVariableHandling {
     const VALUE_SET: &'static str = "EvidenceVariableHandling";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/variable-handling";
@@ -13100,10 +13624,12 @@ impl CodeEnum for EvidenceVariableHandling {
         self as usize
     }
 }
+#[cfg(any(feature = "evidence", feature = "evidence-variable"))]
 crate::code_enum_support!(EvidenceVariableHandling, Coding, CodeableConcept);
 /// Report Relationship Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-relation-type` (required binding).
+#[cfg(any(feature = "evidence-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ReportRelationshipType {
     /// `replaces`: Replaces
@@ -13123,6 +13649,7 @@ pub enum ReportRelationshipType {
     /// `transformedWith`: Transformed With
     TransformedWith,
 }
+#[cfg(any(feature = "evidence-report"))]
 impl CodeEnum for ReportRelationshipType {
     const VALUE_SET: &'static str = "ReportRelationshipType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-relation-type";
@@ -13195,10 +13722,12 @@ impl CodeEnum for ReportRelationshipType {
         self as usize
     }
 }
+#[cfg(any(feature = "evidence-report"))]
 crate::code_enum_support!(ReportRelationshipType, Coding, CodeableConcept);
 /// List Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/list-mode` (required binding).
+#[cfg(any(feature = "evidence-report", feature = "list"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ListMode {
     /// `working`: Working List
@@ -13208,6 +13737,7 @@ pub enum ListMode {
     /// `changes`: Change List
     Changes,
 }
+#[cfg(any(feature = "evidence-report", feature = "list"))]
 impl CodeEnum for ListMode {
     const VALUE_SET: &'static str = "ListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/list-mode";
@@ -13241,10 +13771,12 @@ impl CodeEnum for ListMode {
         self as usize
     }
 }
+#[cfg(any(feature = "evidence-report", feature = "list"))]
 crate::code_enum_support!(ListMode, Coding, CodeableConcept);
 /// Characteristic Combination
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/characteristic-combination` (required binding).
+#[cfg(any(feature = "evidence-variable"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CharacteristicCombination {
     /// `all-of`: All of
@@ -13262,6 +13794,7 @@ pub enum CharacteristicCombination {
     /// `dataset`: Dataset
     Dataset,
 }
+#[cfg(any(feature = "evidence-variable"))]
 impl CodeEnum for CharacteristicCombination {
     const VALUE_SET: &'static str = "CharacteristicCombination";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/characteristic-combination";
@@ -13327,10 +13860,12 @@ impl CodeEnum for CharacteristicCombination {
         self as usize
     }
 }
+#[cfg(any(feature = "evidence-variable"))]
 crate::code_enum_support!(CharacteristicCombination, Coding, CodeableConcept);
 /// Explanation Of Benefit Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/explanationofbenefit-status` (required binding).
+#[cfg(any(feature = "explanation-of-benefit"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExplanationOfBenefitStatus {
     /// `active`: Active
@@ -13342,6 +13877,7 @@ pub enum ExplanationOfBenefitStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "explanation-of-benefit"))]
 impl CodeEnum for ExplanationOfBenefitStatus {
     const VALUE_SET: &'static str = "ExplanationOfBenefitStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/explanationofbenefit-status";
@@ -13386,10 +13922,12 @@ impl CodeEnum for ExplanationOfBenefitStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "explanation-of-benefit"))]
 crate::code_enum_support!(ExplanationOfBenefitStatus, Coding, CodeableConcept);
 /// Family History Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/history-status` (required binding).
+#[cfg(any(feature = "family-member-history"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FamilyHistoryStatus {
     /// `partial`: Partial
@@ -13401,6 +13939,7 @@ pub enum FamilyHistoryStatus {
     /// `health-unknown`: Health Unknown
     HealthUnknown,
 }
+#[cfg(any(feature = "family-member-history"))]
 impl CodeEnum for FamilyHistoryStatus {
     const VALUE_SET: &'static str = "FamilyHistoryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/history-status";
@@ -13445,10 +13984,12 @@ impl CodeEnum for FamilyHistoryStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "family-member-history"))]
 crate::code_enum_support!(FamilyHistoryStatus, Coding, CodeableConcept);
 /// Flag Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/flag-status` (required binding).
+#[cfg(any(feature = "flag"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FlagStatus {
     /// `active`: Active
@@ -13458,6 +13999,7 @@ pub enum FlagStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "flag"))]
 impl CodeEnum for FlagStatus {
     const VALUE_SET: &'static str = "FlagStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/flag-status";
@@ -13491,10 +14033,12 @@ impl CodeEnum for FlagStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "flag"))]
 crate::code_enum_support!(FlagStatus, Coding, CodeableConcept);
 /// FormularyItem Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/formularyitem-status` (required binding).
+#[cfg(any(feature = "formulary-item"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FormularyItemStatusCodes {
     /// `active`: Active
@@ -13504,6 +14048,7 @@ pub enum FormularyItemStatusCodes {
     /// `inactive`: Inactive
     Inactive,
 }
+#[cfg(any(feature = "formulary-item"))]
 impl CodeEnum for FormularyItemStatusCodes {
     const VALUE_SET: &'static str = "FormularyItemStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/formularyitem-status";
@@ -13537,10 +14082,12 @@ impl CodeEnum for FormularyItemStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "formulary-item"))]
 crate::code_enum_support!(FormularyItemStatusCodes, Coding, CodeableConcept);
 /// Genomic Study Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/genomicstudy-status` (required binding).
+#[cfg(any(feature = "genomic-study"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GenomicStudyStatus {
     /// `registered`: Registered
@@ -13554,6 +14101,7 @@ pub enum GenomicStudyStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "genomic-study"))]
 impl CodeEnum for GenomicStudyStatus {
     const VALUE_SET: &'static str = "GenomicStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/genomicstudy-status";
@@ -13605,10 +14153,12 @@ impl CodeEnum for GenomicStudyStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "genomic-study"))]
 crate::code_enum_support!(GenomicStudyStatus, Coding, CodeableConcept);
 /// Goal Lifecycle Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/goal-status` (required binding).
+#[cfg(any(feature = "goal"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GoalLifecycleStatus {
     /// `proposed`: Proposed
@@ -13630,6 +14180,7 @@ pub enum GoalLifecycleStatus {
     /// `rejected`: Rejected
     Rejected,
 }
+#[cfg(any(feature = "goal"))]
 impl CodeEnum for GoalLifecycleStatus {
     const VALUE_SET: &'static str = "GoalLifecycleStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/goal-status";
@@ -13709,10 +14260,18 @@ impl CodeEnum for GoalLifecycleStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "goal"))]
 crate::code_enum_support!(GoalLifecycleStatus, Coding, CodeableConcept);
 /// Version Independent Resource Types (All)
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/version-independent-all-resource-types` (required binding).
+#[cfg(
+    any(
+        feature = "graph-definition",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VersionIndependentResourceTypesAll {
     /// `Account`
@@ -14122,6 +14681,13 @@ pub enum VersionIndependentResourceTypesAll {
     /// `SubstanceSpecification`: SubstanceSpecification
     SubstanceSpecification,
 }
+#[cfg(
+    any(
+        feature = "graph-definition",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 impl CodeEnum for VersionIndependentResourceTypesAll {
     const VALUE_SET: &'static str = "VersionIndependentResourceTypesAll";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/version-independent-all-resource-types";
@@ -15569,10 +16135,18 @@ impl CodeEnum for VersionIndependentResourceTypesAll {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "graph-definition",
+        feature = "operation-definition",
+        feature = "search-parameter"
+    )
+)]
 crate::code_enum_support!(VersionIndependentResourceTypesAll, Coding, CodeableConcept);
 /// Graph Compartment Use
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-use` (required binding).
+#[cfg(any(feature = "graph-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentUse {
     /// `where`: Where
@@ -15580,6 +16154,7 @@ pub enum GraphCompartmentUse {
     /// `requires`: requires
     Requires,
 }
+#[cfg(any(feature = "graph-definition"))]
 impl CodeEnum for GraphCompartmentUse {
     const VALUE_SET: &'static str = "GraphCompartmentUse";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-use";
@@ -15607,10 +16182,12 @@ impl CodeEnum for GraphCompartmentUse {
         self as usize
     }
 }
+#[cfg(any(feature = "graph-definition"))]
 crate::code_enum_support!(GraphCompartmentUse, Coding, CodeableConcept);
 /// Graph Compartment Rule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-rule` (required binding).
+#[cfg(any(feature = "graph-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentRule {
     /// `identical`: Identical
@@ -15622,6 +16199,7 @@ pub enum GraphCompartmentRule {
     /// `custom`: Custom
     Custom,
 }
+#[cfg(any(feature = "graph-definition"))]
 impl CodeEnum for GraphCompartmentRule {
     const VALUE_SET: &'static str = "GraphCompartmentRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-rule";
@@ -15666,10 +16244,12 @@ impl CodeEnum for GraphCompartmentRule {
         self as usize
     }
 }
+#[cfg(any(feature = "graph-definition"))]
 crate::code_enum_support!(GraphCompartmentRule, Coding, CodeableConcept);
 /// Group Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/group-type` (required binding).
+#[cfg(any(feature = "group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GroupType {
     /// `person`: Person
@@ -15693,6 +16273,7 @@ pub enum GroupType {
     /// `specimen`: Specimen
     Specimen,
 }
+#[cfg(any(feature = "group"))]
 impl CodeEnum for GroupType {
     const VALUE_SET: &'static str = "GroupType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/group-type";
@@ -15779,10 +16360,12 @@ impl CodeEnum for GroupType {
         self as usize
     }
 }
+#[cfg(any(feature = "group"))]
 crate::code_enum_support!(GroupType, Coding, CodeableConcept);
 /// Group Membership Basis
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/group-membership-basis` (required binding).
+#[cfg(any(feature = "group"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GroupMembershipBasis {
     /// `definitional`: Definitional
@@ -15790,6 +16373,7 @@ pub enum GroupMembershipBasis {
     /// `enumerated`: Enumerated
     Enumerated,
 }
+#[cfg(any(feature = "group"))]
 impl CodeEnum for GroupMembershipBasis {
     const VALUE_SET: &'static str = "GroupMembershipBasis";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/group-membership-basis";
@@ -15817,10 +16401,12 @@ impl CodeEnum for GroupMembershipBasis {
         self as usize
     }
 }
+#[cfg(any(feature = "group"))]
 crate::code_enum_support!(GroupMembershipBasis, Coding, CodeableConcept);
 /// Guidance Response Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guidance-response-status` (required binding).
+#[cfg(any(feature = "guidance-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidanceResponseStatus {
     /// `success`: Success
@@ -15836,6 +16422,7 @@ pub enum GuidanceResponseStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "guidance-response"))]
 impl CodeEnum for GuidanceResponseStatus {
     const VALUE_SET: &'static str = "GuidanceResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guidance-response-status";
@@ -15894,6 +16481,7 @@ impl CodeEnum for GuidanceResponseStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "guidance-response"))]
 crate::code_enum_support!(GuidanceResponseStatus, Coding, CodeableConcept);
 /// NameUse
 ///
@@ -16052,6 +16640,7 @@ crate::code_enum_support!(IdentifierUse, Coding, CodeableConcept);
 /// Imaging Selection Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingselection-status` (required binding).
+#[cfg(any(feature = "imaging-selection"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingSelectionStatus {
     /// `available`: Available
@@ -16061,6 +16650,7 @@ pub enum ImagingSelectionStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "imaging-selection"))]
 impl CodeEnum for ImagingSelectionStatus {
     const VALUE_SET: &'static str = "ImagingSelectionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingselection-status";
@@ -16094,10 +16684,12 @@ impl CodeEnum for ImagingSelectionStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "imaging-selection"))]
 crate::code_enum_support!(ImagingSelectionStatus, Coding, CodeableConcept);
 /// Imaging Selection2 D Graphic Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingselection-2dgraphictype` (required binding).
+#[cfg(any(feature = "imaging-selection"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingSelection2DGraphicType {
     /// `point`: POINT
@@ -16111,6 +16703,7 @@ pub enum ImagingSelection2DGraphicType {
     /// `ellipse`: ELLIPSE
     Ellipse,
 }
+#[cfg(any(feature = "imaging-selection"))]
 impl CodeEnum for ImagingSelection2DGraphicType {
     const VALUE_SET: &'static str = "ImagingSelection2DGraphicType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingselection-2dgraphictype";
@@ -16162,10 +16755,12 @@ impl CodeEnum for ImagingSelection2DGraphicType {
         self as usize
     }
 }
+#[cfg(any(feature = "imaging-selection"))]
 crate::code_enum_support!(ImagingSelection2DGraphicType, Coding, CodeableConcept);
 /// Imaging Selection3 D Graphic Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingselection-3dgraphictype` (required binding).
+#[cfg(any(feature = "imaging-selection"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingSelection3DGraphicType {
     /// `point`: POINT
@@ -16181,6 +16776,7 @@ pub enum ImagingSelection3DGraphicType {
     /// `ellipsoid`: ELLIPSOID
     Ellipsoid,
 }
+#[cfg(any(feature = "imaging-selection"))]
 impl CodeEnum for ImagingSelection3DGraphicType {
     const VALUE_SET: &'static str = "ImagingSelection3DGraphicType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingselection-3dgraphictype";
@@ -16239,10 +16835,12 @@ impl CodeEnum for ImagingSelection3DGraphicType {
         self as usize
     }
 }
+#[cfg(any(feature = "imaging-selection"))]
 crate::code_enum_support!(ImagingSelection3DGraphicType, Coding, CodeableConcept);
 /// Imaging Study Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingstudy-status` (required binding).
+#[cfg(any(feature = "imaging-study"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingStudyStatus {
     /// `registered`: Registered
@@ -16256,6 +16854,7 @@ pub enum ImagingStudyStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "imaging-study"))]
 impl CodeEnum for ImagingStudyStatus {
     const VALUE_SET: &'static str = "ImagingStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingstudy-status";
@@ -16307,10 +16906,12 @@ impl CodeEnum for ImagingStudyStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "imaging-study"))]
 crate::code_enum_support!(ImagingStudyStatus, Coding, CodeableConcept);
 /// Immunization Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-status` (required binding).
+#[cfg(any(feature = "immunization"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationStatusCodes {
     /// `completed`
@@ -16320,6 +16921,7 @@ pub enum ImmunizationStatusCodes {
     /// `not-done`
     NotDone,
 }
+#[cfg(any(feature = "immunization"))]
 impl CodeEnum for ImmunizationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-status";
@@ -16353,10 +16955,12 @@ impl CodeEnum for ImmunizationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "immunization"))]
 crate::code_enum_support!(ImmunizationStatusCodes, Coding, CodeableConcept);
 /// Immunization Evaluation Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-evaluation-status` (required binding).
+#[cfg(any(feature = "immunization-evaluation"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationEvaluationStatusCodes {
     /// `completed`
@@ -16364,6 +16968,7 @@ pub enum ImmunizationEvaluationStatusCodes {
     /// `entered-in-error`
     EnteredInError,
 }
+#[cfg(any(feature = "immunization-evaluation"))]
 impl CodeEnum for ImmunizationEvaluationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationEvaluationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-evaluation-status";
@@ -16391,10 +16996,12 @@ impl CodeEnum for ImmunizationEvaluationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "immunization-evaluation"))]
 crate::code_enum_support!(ImmunizationEvaluationStatusCodes, Coding, CodeableConcept);
 /// S P D X License
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/spdx-license` (required binding).
+#[cfg(any(feature = "implementation-guide"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SPDXLicense {
     /// `not-open-source`: Not open source
@@ -17090,6 +17697,7 @@ pub enum SPDXLicense {
     /// `ZPL-2.1`: Zope Public License 2.1
     Zpl21,
 }
+#[cfg(any(feature = "implementation-guide"))]
 impl CodeEnum for SPDXLicense {
     const VALUE_SET: &'static str = "SPDXLicense";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/spdx-license";
@@ -19554,10 +20162,12 @@ impl CodeEnum for SPDXLicense {
         self as usize
     }
 }
+#[cfg(any(feature = "implementation-guide"))]
 crate::code_enum_support!(SPDXLicense, Coding, CodeableConcept);
 /// Guide Page Generation
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guide-page-generation` (required binding).
+#[cfg(any(feature = "implementation-guide"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidePageGeneration {
     /// `html`: HTML
@@ -19569,6 +20179,7 @@ pub enum GuidePageGeneration {
     /// `generated`: Generated
     Generated,
 }
+#[cfg(any(feature = "implementation-guide"))]
 impl CodeEnum for GuidePageGeneration {
     const VALUE_SET: &'static str = "GuidePageGeneration";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guide-page-generation";
@@ -19613,10 +20224,12 @@ impl CodeEnum for GuidePageGeneration {
         self as usize
     }
 }
+#[cfg(any(feature = "implementation-guide"))]
 crate::code_enum_support!(GuidePageGeneration, Coding, CodeableConcept);
 /// Ingredient Manufacturer Role
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/ingredient-manufacturer-role` (required binding).
+#[cfg(any(feature = "ingredient"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IngredientManufacturerRole {
     /// `allowed`: Manufacturer is specifically allowed for this ingredient
@@ -19626,6 +20239,7 @@ pub enum IngredientManufacturerRole {
     /// `actual`: Manufacturer actually makes this particular ingredient
     Actual,
 }
+#[cfg(any(feature = "ingredient"))]
 impl CodeEnum for IngredientManufacturerRole {
     const VALUE_SET: &'static str = "IngredientManufacturerRole";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/ingredient-manufacturer-role";
@@ -19659,10 +20273,12 @@ impl CodeEnum for IngredientManufacturerRole {
         self as usize
     }
 }
+#[cfg(any(feature = "ingredient"))]
 crate::code_enum_support!(IngredientManufacturerRole, Coding, CodeableConcept);
 /// InventoryItem Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/inventoryitem-status` (required binding).
+#[cfg(any(feature = "inventory-item"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InventoryItemStatusCodes {
     /// `active`: Active
@@ -19674,6 +20290,7 @@ pub enum InventoryItemStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "inventory-item"))]
 impl CodeEnum for InventoryItemStatusCodes {
     const VALUE_SET: &'static str = "InventoryItemStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/inventoryitem-status";
@@ -19718,10 +20335,12 @@ impl CodeEnum for InventoryItemStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "inventory-item"))]
 crate::code_enum_support!(InventoryItemStatusCodes, Coding, CodeableConcept);
 /// Common Languages
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/languages` (required binding).
+#[cfg(any(feature = "inventory-item", feature = "terminology-capabilities"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CommonLanguages {
     /// `ar`: Arabic
@@ -19889,6 +20508,7 @@ pub enum CommonLanguages {
     /// `zh-TW`: Chinese (Taiwan)
     ZhTw,
 }
+#[cfg(any(feature = "inventory-item", feature = "terminology-capabilities"))]
 impl CodeEnum for CommonLanguages {
     const VALUE_SET: &'static str = "CommonLanguages";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/languages";
@@ -20479,10 +21099,12 @@ impl CodeEnum for CommonLanguages {
         self as usize
     }
 }
+#[cfg(any(feature = "inventory-item", feature = "terminology-capabilities"))]
 crate::code_enum_support!(CommonLanguages, Coding, CodeableConcept);
 /// Inventory Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/inventoryreport-status` (required binding).
+#[cfg(any(feature = "inventory-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InventoryReportStatus {
     /// `draft`: Draft
@@ -20494,6 +21116,7 @@ pub enum InventoryReportStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "inventory-report"))]
 impl CodeEnum for InventoryReportStatus {
     const VALUE_SET: &'static str = "InventoryReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/inventoryreport-status";
@@ -20538,10 +21161,12 @@ impl CodeEnum for InventoryReportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "inventory-report"))]
 crate::code_enum_support!(InventoryReportStatus, Coding, CodeableConcept);
 /// Inventory Count Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/inventoryreport-counttype` (required binding).
+#[cfg(any(feature = "inventory-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InventoryCountType {
     /// `snapshot`: Snapshot
@@ -20549,6 +21174,7 @@ pub enum InventoryCountType {
     /// `difference`: Difference
     Difference,
 }
+#[cfg(any(feature = "inventory-report"))]
 impl CodeEnum for InventoryCountType {
     const VALUE_SET: &'static str = "InventoryCountType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/inventoryreport-counttype";
@@ -20576,10 +21202,12 @@ impl CodeEnum for InventoryCountType {
         self as usize
     }
 }
+#[cfg(any(feature = "inventory-report"))]
 crate::code_enum_support!(InventoryCountType, Coding, CodeableConcept);
 /// Invoice Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/invoice-status` (required binding).
+#[cfg(any(feature = "invoice"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InvoiceStatus {
     /// `draft`: draft
@@ -20593,6 +21221,7 @@ pub enum InvoiceStatus {
     /// `entered-in-error`: entered in error
     EnteredInError,
 }
+#[cfg(any(feature = "invoice"))]
 impl CodeEnum for InvoiceStatus {
     const VALUE_SET: &'static str = "InvoiceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/invoice-status";
@@ -20644,10 +21273,12 @@ impl CodeEnum for InvoiceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "invoice"))]
 crate::code_enum_support!(InvoiceStatus, Coding, CodeableConcept);
 /// Linkage Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/linkage-type` (required binding).
+#[cfg(any(feature = "linkage"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkageType {
     /// `source`: Source of Truth
@@ -20657,6 +21288,7 @@ pub enum LinkageType {
     /// `historical`: Historical/Obsolete Record
     Historical,
 }
+#[cfg(any(feature = "linkage"))]
 impl CodeEnum for LinkageType {
     const VALUE_SET: &'static str = "LinkageType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/linkage-type";
@@ -20690,10 +21322,12 @@ impl CodeEnum for LinkageType {
         self as usize
     }
 }
+#[cfg(any(feature = "linkage"))]
 crate::code_enum_support!(LinkageType, Coding, CodeableConcept);
 /// List Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/list-status` (required binding).
+#[cfg(any(feature = "list"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ListStatus {
     /// `current`: Current
@@ -20703,6 +21337,7 @@ pub enum ListStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "list"))]
 impl CodeEnum for ListStatus {
     const VALUE_SET: &'static str = "ListStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/list-status";
@@ -20736,10 +21371,12 @@ impl CodeEnum for ListStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "list"))]
 crate::code_enum_support!(ListStatus, Coding, CodeableConcept);
 /// Location Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-status` (required binding).
+#[cfg(any(feature = "location"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationStatus {
     /// `active`: Active
@@ -20749,6 +21386,7 @@ pub enum LocationStatus {
     /// `inactive`: Inactive
     Inactive,
 }
+#[cfg(any(feature = "location"))]
 impl CodeEnum for LocationStatus {
     const VALUE_SET: &'static str = "LocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-status";
@@ -20782,10 +21420,12 @@ impl CodeEnum for LocationStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "location"))]
 crate::code_enum_support!(LocationStatus, Coding, CodeableConcept);
 /// Location Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-mode` (required binding).
+#[cfg(any(feature = "location"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationMode {
     /// `instance`: Instance
@@ -20793,6 +21433,7 @@ pub enum LocationMode {
     /// `kind`: Kind
     Kind,
 }
+#[cfg(any(feature = "location"))]
 impl CodeEnum for LocationMode {
     const VALUE_SET: &'static str = "LocationMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-mode";
@@ -20820,10 +21461,12 @@ impl CodeEnum for LocationMode {
         self as usize
     }
 }
+#[cfg(any(feature = "location"))]
 crate::code_enum_support!(LocationMode, Coding, CodeableConcept);
 /// Measure Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-status` (required binding).
+#[cfg(any(feature = "measure-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportStatus {
     /// `complete`: Complete
@@ -20833,6 +21476,7 @@ pub enum MeasureReportStatus {
     /// `error`: Error
     Error,
 }
+#[cfg(any(feature = "measure-report"))]
 impl CodeEnum for MeasureReportStatus {
     const VALUE_SET: &'static str = "MeasureReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-status";
@@ -20866,10 +21510,12 @@ impl CodeEnum for MeasureReportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "measure-report"))]
 crate::code_enum_support!(MeasureReportStatus, Coding, CodeableConcept);
 /// Measure Report Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-type` (required binding).
+#[cfg(any(feature = "measure-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportType {
     /// `individual`: Individual
@@ -20881,6 +21527,7 @@ pub enum MeasureReportType {
     /// `data-exchange`: Data Exchange
     DataExchange,
 }
+#[cfg(any(feature = "measure-report"))]
 impl CodeEnum for MeasureReportType {
     const VALUE_SET: &'static str = "MeasureReportType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-type";
@@ -20925,10 +21572,12 @@ impl CodeEnum for MeasureReportType {
         self as usize
     }
 }
+#[cfg(any(feature = "measure-report"))]
 crate::code_enum_support!(MeasureReportType, Coding, CodeableConcept);
 /// Submit Data Update Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/submit-data-update-type` (required binding).
+#[cfg(any(feature = "measure-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubmitDataUpdateType {
     /// `incremental`: Incremental
@@ -20936,6 +21585,7 @@ pub enum SubmitDataUpdateType {
     /// `snapshot`: Snapshot
     Snapshot,
 }
+#[cfg(any(feature = "measure-report"))]
 impl CodeEnum for SubmitDataUpdateType {
     const VALUE_SET: &'static str = "SubmitDataUpdateType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/submit-data-update-type";
@@ -20963,10 +21613,12 @@ impl CodeEnum for SubmitDataUpdateType {
         self as usize
     }
 }
+#[cfg(any(feature = "measure-report"))]
 crate::code_enum_support!(SubmitDataUpdateType, Coding, CodeableConcept);
 /// Medication Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-status` (required binding).
+#[cfg(any(feature = "medication"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatusCodes {
     /// `active`: Active
@@ -20976,6 +21628,7 @@ pub enum MedicationStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "medication"))]
 impl CodeEnum for MedicationStatusCodes {
     const VALUE_SET: &'static str = "MedicationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-status";
@@ -21009,10 +21662,12 @@ impl CodeEnum for MedicationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication"))]
 crate::code_enum_support!(MedicationStatusCodes, Coding, CodeableConcept);
 /// MedicationAdministration Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-admin-status` (required binding).
+#[cfg(any(feature = "medication-administration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationAdministrationStatusCodes {
     /// `in-progress`: In Progress
@@ -21030,6 +21685,7 @@ pub enum MedicationAdministrationStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "medication-administration"))]
 impl CodeEnum for MedicationAdministrationStatusCodes {
     const VALUE_SET: &'static str = "MedicationAdministrationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-admin-status";
@@ -21095,10 +21751,12 @@ impl CodeEnum for MedicationAdministrationStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-administration"))]
 crate::code_enum_support!(MedicationAdministrationStatusCodes, Coding, CodeableConcept);
 /// MedicationDispense Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationdispense-status` (required binding).
+#[cfg(any(feature = "medication-dispense"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationDispenseStatusCodes {
     /// `preparation`: Preparation
@@ -21120,6 +21778,7 @@ pub enum MedicationDispenseStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "medication-dispense"))]
 impl CodeEnum for MedicationDispenseStatusCodes {
     const VALUE_SET: &'static str = "MedicationDispenseStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationdispense-status";
@@ -21199,10 +21858,12 @@ impl CodeEnum for MedicationDispenseStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-dispense"))]
 crate::code_enum_support!(MedicationDispenseStatusCodes, Coding, CodeableConcept);
 /// MedicationKnowledge Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationknowledge-status` (required binding).
+#[cfg(any(feature = "medication-knowledge"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationKnowledgeStatusCodes {
     /// `active`: Active
@@ -21212,6 +21873,7 @@ pub enum MedicationKnowledgeStatusCodes {
     /// `inactive`: Inactive
     Inactive,
 }
+#[cfg(any(feature = "medication-knowledge"))]
 impl CodeEnum for MedicationKnowledgeStatusCodes {
     const VALUE_SET: &'static str = "MedicationKnowledgeStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationknowledge-status";
@@ -21245,10 +21907,12 @@ impl CodeEnum for MedicationKnowledgeStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-knowledge"))]
 crate::code_enum_support!(MedicationKnowledgeStatusCodes, Coding, CodeableConcept);
 /// medicationrequest Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-status` (required binding).
+#[cfg(any(feature = "medication-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationrequestStatus {
     /// `active`: Active
@@ -21270,6 +21934,7 @@ pub enum MedicationrequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "medication-request"))]
 impl CodeEnum for MedicationrequestStatus {
     const VALUE_SET: &'static str = "MedicationrequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-status";
@@ -21349,10 +22014,12 @@ impl CodeEnum for MedicationrequestStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-request"))]
 crate::code_enum_support!(MedicationrequestStatus, Coding, CodeableConcept);
 /// medicationRequest Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-intent` (required binding).
+#[cfg(any(feature = "medication-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationRequestIntent {
     /// `proposal`: Proposal
@@ -21372,6 +22039,7 @@ pub enum MedicationRequestIntent {
     /// `option`: Option
     Option,
 }
+#[cfg(any(feature = "medication-request"))]
 impl CodeEnum for MedicationRequestIntent {
     const VALUE_SET: &'static str = "MedicationRequestIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-intent";
@@ -21444,10 +22112,12 @@ impl CodeEnum for MedicationRequestIntent {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-request"))]
 crate::code_enum_support!(MedicationRequestIntent, Coding, CodeableConcept);
 /// MedicationStatement Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-statement-status` (required binding).
+#[cfg(any(feature = "medication-statement"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatementStatusCodes {
     /// `recorded`: Recorded
@@ -21457,6 +22127,7 @@ pub enum MedicationStatementStatusCodes {
     /// `draft`: Draft
     Draft,
 }
+#[cfg(any(feature = "medication-statement"))]
 impl CodeEnum for MedicationStatementStatusCodes {
     const VALUE_SET: &'static str = "MedicationStatementStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-statement-status";
@@ -21490,10 +22161,12 @@ impl CodeEnum for MedicationStatementStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "medication-statement"))]
 crate::code_enum_support!(MedicationStatementStatusCodes, Coding, CodeableConcept);
 /// Message Significance Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/message-significance-category` (required binding).
+#[cfg(any(feature = "message-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageSignificanceCategory {
     /// `consequence`: Consequence
@@ -21503,6 +22176,7 @@ pub enum MessageSignificanceCategory {
     /// `notification`: Notification
     Notification,
 }
+#[cfg(any(feature = "message-definition"))]
 impl CodeEnum for MessageSignificanceCategory {
     const VALUE_SET: &'static str = "MessageSignificanceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/message-significance-category";
@@ -21540,10 +22214,12 @@ impl CodeEnum for MessageSignificanceCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "message-definition"))]
 crate::code_enum_support!(MessageSignificanceCategory, Coding, CodeableConcept);
 /// messageheader-response-request
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/messageheader-response-request` (required binding).
+#[cfg(any(feature = "message-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageheaderResponseRequest {
     /// `always`: Always
@@ -21555,6 +22231,7 @@ pub enum MessageheaderResponseRequest {
     /// `on-success`: Successful completion only
     OnSuccess,
 }
+#[cfg(any(feature = "message-definition"))]
 impl CodeEnum for MessageheaderResponseRequest {
     const VALUE_SET: &'static str = "MessageheaderResponseRequest";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/messageheader-response-request";
@@ -21599,10 +22276,12 @@ impl CodeEnum for MessageheaderResponseRequest {
         self as usize
     }
 }
+#[cfg(any(feature = "message-definition"))]
 crate::code_enum_support!(MessageheaderResponseRequest, Coding, CodeableConcept);
 /// Response Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/response-code` (required binding).
+#[cfg(any(feature = "message-header"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResponseType {
     /// `ok`: OK
@@ -21612,6 +22291,7 @@ pub enum ResponseType {
     /// `fatal-error`: Fatal Error
     FatalError,
 }
+#[cfg(any(feature = "message-header"))]
 impl CodeEnum for ResponseType {
     const VALUE_SET: &'static str = "ResponseType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/response-code";
@@ -21645,10 +22325,12 @@ impl CodeEnum for ResponseType {
         self as usize
     }
 }
+#[cfg(any(feature = "message-header"))]
 crate::code_enum_support!(ResponseType, Coding, CodeableConcept);
 /// sequence Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/sequence-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SequenceType {
     /// `aa`: AA Sequence
@@ -21658,6 +22340,7 @@ pub enum SequenceType {
     /// `rna`: RNA Sequence
     Rna,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for SequenceType {
     const VALUE_SET: &'static str = "SequenceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/sequence-type";
@@ -21691,10 +22374,12 @@ impl CodeEnum for SequenceType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(SequenceType, Coding, CodeableConcept);
 /// orientation Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/orientation-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OrientationType {
     /// `sense`: Sense orientation of referenceSeq
@@ -21702,6 +22387,7 @@ pub enum OrientationType {
     /// `antisense`: Antisense orientation of referenceSeq
     Antisense,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for OrientationType {
     const VALUE_SET: &'static str = "OrientationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/orientation-type";
@@ -21729,10 +22415,12 @@ impl CodeEnum for OrientationType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(OrientationType, Coding, CodeableConcept);
 /// strand Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/strand-type` (required binding).
+#[cfg(any(feature = "molecular-sequence"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StrandType {
     /// `watson`: Watson strand of starting sequence
@@ -21740,6 +22428,7 @@ pub enum StrandType {
     /// `crick`: Crick strand of starting sequence
     Crick,
 }
+#[cfg(any(feature = "molecular-sequence"))]
 impl CodeEnum for StrandType {
     const VALUE_SET: &'static str = "StrandType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/strand-type";
@@ -21767,6 +22456,7 @@ impl CodeEnum for StrandType {
         self as usize
     }
 }
+#[cfg(any(feature = "molecular-sequence"))]
 crate::code_enum_support!(StrandType, Coding, CodeableConcept);
 /// Price Component Type
 ///
@@ -21848,6 +22538,7 @@ crate::code_enum_support!(PriceComponentType, Coding, CodeableConcept);
 /// Naming System Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-type` (required binding).
+#[cfg(any(feature = "naming-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemType {
     /// `codesystem`: Code System
@@ -21857,6 +22548,7 @@ pub enum NamingSystemType {
     /// `root`: Root
     Root,
 }
+#[cfg(any(feature = "naming-system"))]
 impl CodeEnum for NamingSystemType {
     const VALUE_SET: &'static str = "NamingSystemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-type";
@@ -21890,10 +22582,12 @@ impl CodeEnum for NamingSystemType {
         self as usize
     }
 }
+#[cfg(any(feature = "naming-system"))]
 crate::code_enum_support!(NamingSystemType, Coding, CodeableConcept);
 /// Naming System Identifier Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-identifier-type` (required binding).
+#[cfg(any(feature = "naming-system"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemIdentifierType {
     /// `oid`: OID
@@ -21909,6 +22603,7 @@ pub enum NamingSystemIdentifierType {
     /// `other`: Other
     Other,
 }
+#[cfg(any(feature = "naming-system"))]
 impl CodeEnum for NamingSystemIdentifierType {
     const VALUE_SET: &'static str = "NamingSystemIdentifierType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-identifier-type";
@@ -21967,6 +22662,7 @@ impl CodeEnum for NamingSystemIdentifierType {
         self as usize
     }
 }
+#[cfg(any(feature = "naming-system"))]
 crate::code_enum_support!(NamingSystemIdentifierType, Coding, CodeableConcept);
 /// NarrativeStatus
 ///
@@ -22030,6 +22726,7 @@ crate::code_enum_support!(NarrativeStatus, Coding, CodeableConcept);
 /// Nutrition Product Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/nutritionproduct-status` (required binding).
+#[cfg(any(feature = "nutrition-product"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NutritionProductStatus {
     /// `active`: Active
@@ -22039,6 +22736,7 @@ pub enum NutritionProductStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "nutrition-product"))]
 impl CodeEnum for NutritionProductStatus {
     const VALUE_SET: &'static str = "NutritionProductStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/nutritionproduct-status";
@@ -22072,10 +22770,12 @@ impl CodeEnum for NutritionProductStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "nutrition-product"))]
 crate::code_enum_support!(NutritionProductStatus, Coding, CodeableConcept);
 /// Observation Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-status` (required binding).
+#[cfg(any(feature = "observation", feature = "risk-assessment"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationStatus {
     /// `registered`: Registered
@@ -22095,6 +22795,7 @@ pub enum ObservationStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "observation", feature = "risk-assessment"))]
 impl CodeEnum for ObservationStatus {
     const VALUE_SET: &'static str = "ObservationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-status";
@@ -22167,10 +22868,12 @@ impl CodeEnum for ObservationStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "observation", feature = "risk-assessment"))]
 crate::code_enum_support!(ObservationStatus, Coding, CodeableConcept);
 /// triggered Bytype
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-triggeredbytype` (required binding).
+#[cfg(any(feature = "observation"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TriggeredBytype {
     /// `reflex`: Reflex
@@ -22180,6 +22883,7 @@ pub enum TriggeredBytype {
     /// `re-run`: Re-run (per policy)
     ReRun,
 }
+#[cfg(any(feature = "observation"))]
 impl CodeEnum for TriggeredBytype {
     const VALUE_SET: &'static str = "TriggeredBytype";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-triggeredbytype";
@@ -22213,10 +22917,12 @@ impl CodeEnum for TriggeredBytype {
         self as usize
     }
 }
+#[cfg(any(feature = "observation"))]
 crate::code_enum_support!(TriggeredBytype, Coding, CodeableConcept);
 /// Observation Data Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permitted-data-type` (required binding).
+#[cfg(any(feature = "observation-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationDataType {
     /// `Quantity`: Quantity
@@ -22242,6 +22948,7 @@ pub enum ObservationDataType {
     /// `Period`: Period
     Period,
 }
+#[cfg(any(feature = "observation-definition"))]
 impl CodeEnum for ObservationDataType {
     const VALUE_SET: &'static str = "ObservationDataType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permitted-data-type";
@@ -22335,10 +23042,20 @@ impl CodeEnum for ObservationDataType {
         self as usize
     }
 }
+#[cfg(any(feature = "observation-definition"))]
 crate::code_enum_support!(ObservationDataType, Coding, CodeableConcept);
 /// AdministrativeGender
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/administrative-gender` (required binding).
+#[cfg(
+    any(
+        feature = "observation-definition",
+        feature = "patient",
+        feature = "person",
+        feature = "practitioner",
+        feature = "related-person"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdministrativeGender {
     /// `male`: Male
@@ -22350,6 +23067,15 @@ pub enum AdministrativeGender {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(
+    any(
+        feature = "observation-definition",
+        feature = "patient",
+        feature = "person",
+        feature = "practitioner",
+        feature = "related-person"
+    )
+)]
 impl CodeEnum for AdministrativeGender {
     const VALUE_SET: &'static str = "AdministrativeGender";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/administrative-gender";
@@ -22389,10 +23115,20 @@ impl CodeEnum for AdministrativeGender {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "observation-definition",
+        feature = "patient",
+        feature = "person",
+        feature = "practitioner",
+        feature = "related-person"
+    )
+)]
 crate::code_enum_support!(AdministrativeGender, Coding, CodeableConcept);
 /// Observation Range Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-range-category` (required binding).
+#[cfg(any(feature = "observation-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationRangeCategory {
     /// `reference`: reference range
@@ -22402,6 +23138,7 @@ pub enum ObservationRangeCategory {
     /// `absolute`: absolute range
     Absolute,
 }
+#[cfg(any(feature = "observation-definition"))]
 impl CodeEnum for ObservationRangeCategory {
     const VALUE_SET: &'static str = "ObservationRangeCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-range-category";
@@ -22435,10 +23172,12 @@ impl CodeEnum for ObservationRangeCategory {
         self as usize
     }
 }
+#[cfg(any(feature = "observation-definition"))]
 crate::code_enum_support!(ObservationRangeCategory, Coding, CodeableConcept);
 /// Operation Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/operation-kind` (required binding).
+#[cfg(any(feature = "operation-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OperationKind {
     /// `operation`: Operation
@@ -22446,6 +23185,7 @@ pub enum OperationKind {
     /// `query`: Query
     Query,
 }
+#[cfg(any(feature = "operation-definition"))]
 impl CodeEnum for OperationKind {
     const VALUE_SET: &'static str = "OperationKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/operation-kind";
@@ -22473,6 +23213,7 @@ impl CodeEnum for OperationKind {
         self as usize
     }
 }
+#[cfg(any(feature = "operation-definition"))]
 crate::code_enum_support!(OperationKind, Coding, CodeableConcept);
 /// Operation Parameter Use
 ///
@@ -22515,6 +23256,7 @@ crate::code_enum_support!(OperationParameterUse, Coding, CodeableConcept);
 /// Operation Parameter Scope
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/operation-parameter-scope` (required binding).
+#[cfg(any(feature = "operation-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OperationParameterScope {
     /// `instance`: Instance
@@ -22524,6 +23266,7 @@ pub enum OperationParameterScope {
     /// `system`: System
     System,
 }
+#[cfg(any(feature = "operation-definition"))]
 impl CodeEnum for OperationParameterScope {
     const VALUE_SET: &'static str = "OperationParameterScope";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/operation-parameter-scope";
@@ -22557,10 +23300,12 @@ impl CodeEnum for OperationParameterScope {
         self as usize
     }
 }
+#[cfg(any(feature = "operation-definition"))]
 crate::code_enum_support!(OperationParameterScope, Coding, CodeableConcept);
 /// Issue Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-severity` (required binding).
+#[cfg(any(feature = "operation-outcome"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueSeverity {
     /// `fatal`: Fatal
@@ -22574,6 +23319,7 @@ pub enum IssueSeverity {
     /// `success`: Operation Successful
     Success,
 }
+#[cfg(any(feature = "operation-outcome"))]
 impl CodeEnum for IssueSeverity {
     const VALUE_SET: &'static str = "IssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-severity";
@@ -22625,10 +23371,12 @@ impl CodeEnum for IssueSeverity {
         self as usize
     }
 }
+#[cfg(any(feature = "operation-outcome"))]
 crate::code_enum_support!(IssueSeverity, Coding, CodeableConcept);
 /// Issue Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-type` (required binding).
+#[cfg(any(feature = "operation-outcome"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueType {
     /// `invalid`: Invalid Content
@@ -22698,6 +23446,7 @@ pub enum IssueType {
     /// `success`: Operation Successful
     Success,
 }
+#[cfg(any(feature = "operation-outcome"))]
 impl CodeEnum for IssueType {
     const VALUE_SET: &'static str = "IssueType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-type";
@@ -22945,10 +23694,12 @@ impl CodeEnum for IssueType {
         self as usize
     }
 }
+#[cfg(any(feature = "operation-outcome"))]
 crate::code_enum_support!(IssueType, Coding, CodeableConcept);
 /// Link Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/link-type` (required binding).
+#[cfg(any(feature = "patient"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkType {
     /// `replaced-by`: Replaced-by
@@ -22960,6 +23711,7 @@ pub enum LinkType {
     /// `seealso`: See also
     Seealso,
 }
+#[cfg(any(feature = "patient"))]
 impl CodeEnum for LinkType {
     const VALUE_SET: &'static str = "LinkType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/link-type";
@@ -23004,10 +23756,12 @@ impl CodeEnum for LinkType {
         self as usize
     }
 }
+#[cfg(any(feature = "patient"))]
 crate::code_enum_support!(LinkType, Coding, CodeableConcept);
 /// Payment Outcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/payment-outcome` (required binding).
+#[cfg(any(feature = "payment-reconciliation"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PaymentOutcome {
     /// `queued`: Queued
@@ -23019,6 +23773,7 @@ pub enum PaymentOutcome {
     /// `partial`: Partial Processing
     Partial,
 }
+#[cfg(any(feature = "payment-reconciliation"))]
 impl CodeEnum for PaymentOutcome {
     const VALUE_SET: &'static str = "PaymentOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/payment-outcome";
@@ -23063,10 +23818,12 @@ impl CodeEnum for PaymentOutcome {
         self as usize
     }
 }
+#[cfg(any(feature = "payment-reconciliation"))]
 crate::code_enum_support!(PaymentOutcome, Coding, CodeableConcept);
 /// NoteType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/note-type` (required binding).
+#[cfg(any(feature = "payment-reconciliation"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NoteType {
     /// `display`: Display
@@ -23076,6 +23833,7 @@ pub enum NoteType {
     /// `printoper`: Print (Operator)
     Printoper,
 }
+#[cfg(any(feature = "payment-reconciliation"))]
 impl CodeEnum for NoteType {
     const VALUE_SET: &'static str = "NoteType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/note-type";
@@ -23109,10 +23867,12 @@ impl CodeEnum for NoteType {
         self as usize
     }
 }
+#[cfg(any(feature = "payment-reconciliation"))]
 crate::code_enum_support!(NoteType, Coding, CodeableConcept);
 /// Permission Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permission-status` (required binding).
+#[cfg(any(feature = "permission"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PermissionStatus {
     /// `active`: Active
@@ -23124,6 +23884,7 @@ pub enum PermissionStatus {
     /// `rejected`: Rejected
     Rejected,
 }
+#[cfg(any(feature = "permission"))]
 impl CodeEnum for PermissionStatus {
     const VALUE_SET: &'static str = "PermissionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permission-status";
@@ -23168,10 +23929,12 @@ impl CodeEnum for PermissionStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "permission"))]
 crate::code_enum_support!(PermissionStatus, Coding, CodeableConcept);
 /// Permission Rule Combining
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permission-rule-combining` (required binding).
+#[cfg(any(feature = "permission"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PermissionRuleCombining {
     /// `deny-overrides`: Deny-overrides
@@ -23187,6 +23950,7 @@ pub enum PermissionRuleCombining {
     /// `permit-unless-deny`: Permit-unless-deny
     PermitUnlessDeny,
 }
+#[cfg(any(feature = "permission"))]
 impl CodeEnum for PermissionRuleCombining {
     const VALUE_SET: &'static str = "PermissionRuleCombining";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permission-rule-combining";
@@ -23245,10 +24009,12 @@ impl CodeEnum for PermissionRuleCombining {
         self as usize
     }
 }
+#[cfg(any(feature = "permission"))]
 crate::code_enum_support!(PermissionRuleCombining, Coding, CodeableConcept);
 /// Identity Assurance Level
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/identity-assuranceLevel` (required binding).
+#[cfg(any(feature = "person"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IdentityAssuranceLevel {
     /// `level1`: Level 1
@@ -23260,6 +24026,7 @@ pub enum IdentityAssuranceLevel {
     /// `level4`: Level 4
     Level4,
 }
+#[cfg(any(feature = "person"))]
 impl CodeEnum for IdentityAssuranceLevel {
     const VALUE_SET: &'static str = "IdentityAssuranceLevel";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/identity-assuranceLevel";
@@ -23304,10 +24071,12 @@ impl CodeEnum for IdentityAssuranceLevel {
         self as usize
     }
 }
+#[cfg(any(feature = "person"))]
 crate::code_enum_support!(IdentityAssuranceLevel, Coding, CodeableConcept);
 /// Action Grouping Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-grouping-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionGroupingBehavior {
     /// `visual-group`: Visual Group
@@ -23317,6 +24086,7 @@ pub enum ActionGroupingBehavior {
     /// `sentence-group`: Sentence Group
     SentenceGroup,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 impl CodeEnum for ActionGroupingBehavior {
     const VALUE_SET: &'static str = "ActionGroupingBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-grouping-behavior";
@@ -23354,10 +24124,12 @@ impl CodeEnum for ActionGroupingBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 crate::code_enum_support!(ActionGroupingBehavior, Coding, CodeableConcept);
 /// Action Selection Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-selection-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionSelectionBehavior {
     /// `any`: Any
@@ -23373,6 +24145,7 @@ pub enum ActionSelectionBehavior {
     /// `one-or-more`: One Or More
     OneOrMore,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 impl CodeEnum for ActionSelectionBehavior {
     const VALUE_SET: &'static str = "ActionSelectionBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-selection-behavior";
@@ -23431,10 +24204,12 @@ impl CodeEnum for ActionSelectionBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 crate::code_enum_support!(ActionSelectionBehavior, Coding, CodeableConcept);
 /// Action Required Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-required-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionRequiredBehavior {
     /// `must`: Must
@@ -23444,6 +24219,7 @@ pub enum ActionRequiredBehavior {
     /// `must-unless-documented`: Must Unless Documented
     MustUnlessDocumented,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 impl CodeEnum for ActionRequiredBehavior {
     const VALUE_SET: &'static str = "ActionRequiredBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-required-behavior";
@@ -23477,10 +24253,12 @@ impl CodeEnum for ActionRequiredBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 crate::code_enum_support!(ActionRequiredBehavior, Coding, CodeableConcept);
 /// Action Precheck Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-precheck-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionPrecheckBehavior {
     /// `yes`: Yes
@@ -23488,6 +24266,7 @@ pub enum ActionPrecheckBehavior {
     /// `no`: No
     No,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 impl CodeEnum for ActionPrecheckBehavior {
     const VALUE_SET: &'static str = "ActionPrecheckBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-precheck-behavior";
@@ -23515,10 +24294,12 @@ impl CodeEnum for ActionPrecheckBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 crate::code_enum_support!(ActionPrecheckBehavior, Coding, CodeableConcept);
 /// Action Cardinality Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-cardinality-behavior` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionCardinalityBehavior {
     /// `single`: Single
@@ -23526,6 +24307,7 @@ pub enum ActionCardinalityBehavior {
     /// `multiple`: Multiple
     Multiple,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 impl CodeEnum for ActionCardinalityBehavior {
     const VALUE_SET: &'static str = "ActionCardinalityBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-cardinality-behavior";
@@ -23553,10 +24335,12 @@ impl CodeEnum for ActionCardinalityBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 crate::code_enum_support!(ActionCardinalityBehavior, Coding, CodeableConcept);
 /// Action Condition Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-condition-kind` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionConditionKind {
     /// `applicability`: Applicability
@@ -23566,6 +24350,7 @@ pub enum ActionConditionKind {
     /// `stop`: Stop
     Stop,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 impl CodeEnum for ActionConditionKind {
     const VALUE_SET: &'static str = "ActionConditionKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-condition-kind";
@@ -23599,10 +24384,12 @@ impl CodeEnum for ActionConditionKind {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 crate::code_enum_support!(ActionConditionKind, Coding, CodeableConcept);
 /// Action Relationship Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/action-relationship-type` (required binding).
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ActionRelationshipType {
     /// `before`: Before
@@ -23624,6 +24411,7 @@ pub enum ActionRelationshipType {
     /// `after-end`: After End
     AfterEnd,
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 impl CodeEnum for ActionRelationshipType {
     const VALUE_SET: &'static str = "ActionRelationshipType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/action-relationship-type";
@@ -23703,10 +24491,12 @@ impl CodeEnum for ActionRelationshipType {
         self as usize
     }
 }
+#[cfg(any(feature = "plan-definition", feature = "request-orchestration"))]
 crate::code_enum_support!(ActionRelationshipType, Coding, CodeableConcept);
 /// Provenance Entity Role
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/provenance-entity-role` (required binding).
+#[cfg(any(feature = "provenance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ProvenanceEntityRole {
     /// `revision`: Revision
@@ -23720,6 +24510,7 @@ pub enum ProvenanceEntityRole {
     /// `removal`: Removal
     Removal,
 }
+#[cfg(any(feature = "provenance"))]
 impl CodeEnum for ProvenanceEntityRole {
     const VALUE_SET: &'static str = "ProvenanceEntityRole";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/provenance-entity-role";
@@ -23771,10 +24562,12 @@ impl CodeEnum for ProvenanceEntityRole {
         self as usize
     }
 }
+#[cfg(any(feature = "provenance"))]
 crate::code_enum_support!(ProvenanceEntityRole, Coding, CodeableConcept);
 /// Questionnaire Item Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/item-type` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemType {
     /// `group`: Group
@@ -23810,6 +24603,7 @@ pub enum QuestionnaireItemType {
     /// `quantity`: Quantity
     Quantity,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for QuestionnaireItemType {
     const VALUE_SET: &'static str = "QuestionnaireItemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/item-type";
@@ -23938,10 +24732,12 @@ impl CodeEnum for QuestionnaireItemType {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(QuestionnaireItemType, Coding, CodeableConcept);
 /// Enable When Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EnableWhenBehavior {
     /// `all`: All
@@ -23949,6 +24745,7 @@ pub enum EnableWhenBehavior {
     /// `any`: Any
     Any,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for EnableWhenBehavior {
     const VALUE_SET: &'static str = "EnableWhenBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior";
@@ -23976,10 +24773,12 @@ impl CodeEnum for EnableWhenBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(EnableWhenBehavior, Coding, CodeableConcept);
 /// Questionnaire Item Disabled Display
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-disabled-display` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemDisabledDisplay {
     /// `hidden`: Hidden
@@ -23987,6 +24786,7 @@ pub enum QuestionnaireItemDisabledDisplay {
     /// `protected`: Protected
     Protected,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for QuestionnaireItemDisabledDisplay {
     const VALUE_SET: &'static str = "QuestionnaireItemDisabledDisplay";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-disabled-display";
@@ -24014,10 +24814,12 @@ impl CodeEnum for QuestionnaireItemDisabledDisplay {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(QuestionnaireItemDisabledDisplay, Coding, CodeableConcept);
 /// Questionnaire answer constraints value set
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-answer-constraint` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireAnswerConstraint {
     /// `optionsOnly`: Options only
@@ -24027,6 +24829,7 @@ pub enum QuestionnaireAnswerConstraint {
     /// `optionsOrString`: Options or string
     OptionsOrString,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for QuestionnaireAnswerConstraint {
     const VALUE_SET: &'static str = "QuestionnaireAnswerConstraint";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-answer-constraint";
@@ -24064,10 +24867,12 @@ impl CodeEnum for QuestionnaireAnswerConstraint {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(QuestionnaireAnswerConstraint, Coding, CodeableConcept);
 /// Questionnaire Item Operator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-operator` (required binding).
+#[cfg(any(feature = "questionnaire"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemOperator {
     /// `exists`: Exists
@@ -24085,6 +24890,7 @@ pub enum QuestionnaireItemOperator {
     /// `<=`: Less or Equals
     LessOrEqual,
 }
+#[cfg(any(feature = "questionnaire"))]
 impl CodeEnum for QuestionnaireItemOperator {
     const VALUE_SET: &'static str = "QuestionnaireItemOperator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-operator";
@@ -24150,10 +24956,12 @@ impl CodeEnum for QuestionnaireItemOperator {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire"))]
 crate::code_enum_support!(QuestionnaireItemOperator, Coding, CodeableConcept);
 /// Questionnaire Response Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-answers-status` (required binding).
+#[cfg(any(feature = "questionnaire-response"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireResponseStatus {
     /// `in-progress`: In Progress
@@ -24167,6 +24975,7 @@ pub enum QuestionnaireResponseStatus {
     /// `stopped`: Stopped
     Stopped,
 }
+#[cfg(any(feature = "questionnaire-response"))]
 impl CodeEnum for QuestionnaireResponseStatus {
     const VALUE_SET: &'static str = "QuestionnaireResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-answers-status";
@@ -24218,6 +25027,7 @@ impl CodeEnum for QuestionnaireResponseStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "questionnaire-response"))]
 crate::code_enum_support!(QuestionnaireResponseStatus, Coding, CodeableConcept);
 /// RelatedArtifactType
 ///
@@ -24569,6 +25379,7 @@ crate::code_enum_support!(RelatedArtifactType, Coding, CodeableConcept);
 /// Conformance Expectation
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conformance-expectation` (required binding).
+#[cfg(any(feature = "requirements"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConformanceExpectation {
     /// `SHALL`: SHALL
@@ -24580,6 +25391,7 @@ pub enum ConformanceExpectation {
     /// `SHOULD-NOT`: SHOULD-NOT
     ShouldNot,
 }
+#[cfg(any(feature = "requirements"))]
 impl CodeEnum for ConformanceExpectation {
     const VALUE_SET: &'static str = "ConformanceExpectation";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conformance-expectation";
@@ -24624,10 +25436,12 @@ impl CodeEnum for ConformanceExpectation {
         self as usize
     }
 }
+#[cfg(any(feature = "requirements"))]
 crate::code_enum_support!(ConformanceExpectation, Coding, CodeableConcept);
 /// Search Processing Mode Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-processingmode` (required binding).
+#[cfg(any(feature = "search-parameter"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchProcessingModeType {
     /// `normal`: Normal
@@ -24637,6 +25451,7 @@ pub enum SearchProcessingModeType {
     /// `other`: Other
     Other,
 }
+#[cfg(any(feature = "search-parameter"))]
 impl CodeEnum for SearchProcessingModeType {
     const VALUE_SET: &'static str = "SearchProcessingModeType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-processingmode";
@@ -24670,10 +25485,18 @@ impl CodeEnum for SearchProcessingModeType {
         self as usize
     }
 }
+#[cfg(any(feature = "search-parameter"))]
 crate::code_enum_support!(SearchProcessingModeType, Coding, CodeableConcept);
 /// Search Comparator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-comparator` (required binding).
+#[cfg(
+    any(
+        feature = "search-parameter",
+        feature = "subscription",
+        feature = "subscription-topic"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchComparator {
     /// `eq`: Equals
@@ -24695,6 +25518,13 @@ pub enum SearchComparator {
     /// `ap`: Approximately
     Ap,
 }
+#[cfg(
+    any(
+        feature = "search-parameter",
+        feature = "subscription",
+        feature = "subscription-topic"
+    )
+)]
 impl CodeEnum for SearchComparator {
     const VALUE_SET: &'static str = "SearchComparator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-comparator";
@@ -24774,10 +25604,24 @@ impl CodeEnum for SearchComparator {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "search-parameter",
+        feature = "subscription",
+        feature = "subscription-topic"
+    )
+)]
 crate::code_enum_support!(SearchComparator, Coding, CodeableConcept);
 /// Search Modifier Code
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-modifier-code` (required binding).
+#[cfg(
+    any(
+        feature = "search-parameter",
+        feature = "subscription",
+        feature = "subscription-topic"
+    )
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchModifierCode {
     /// `missing`: Missing
@@ -24811,6 +25655,13 @@ pub enum SearchModifierCode {
     /// `iterate`: Iterate
     Iterate,
 }
+#[cfg(
+    any(
+        feature = "search-parameter",
+        feature = "subscription",
+        feature = "subscription-topic"
+    )
+)]
 impl CodeEnum for SearchModifierCode {
     const VALUE_SET: &'static str = "SearchModifierCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-modifier-code";
@@ -24932,10 +25783,18 @@ impl CodeEnum for SearchModifierCode {
         self as usize
     }
 }
+#[cfg(
+    any(
+        feature = "search-parameter",
+        feature = "subscription",
+        feature = "subscription-topic"
+    )
+)]
 crate::code_enum_support!(SearchModifierCode, Coding, CodeableConcept);
 /// Slot Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/slotstatus` (required binding).
+#[cfg(any(feature = "slot"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SlotStatus {
     /// `busy`: Busy
@@ -24949,6 +25808,7 @@ pub enum SlotStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
+#[cfg(any(feature = "slot"))]
 impl CodeEnum for SlotStatus {
     const VALUE_SET: &'static str = "SlotStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/slotstatus";
@@ -25000,10 +25860,12 @@ impl CodeEnum for SlotStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "slot"))]
 crate::code_enum_support!(SlotStatus, Coding, CodeableConcept);
 /// Specimen Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-status` (required binding).
+#[cfg(any(feature = "specimen"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenStatus {
     /// `available`: Available
@@ -25015,6 +25877,7 @@ pub enum SpecimenStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "specimen"))]
 impl CodeEnum for SpecimenStatus {
     const VALUE_SET: &'static str = "SpecimenStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-status";
@@ -25059,10 +25922,12 @@ impl CodeEnum for SpecimenStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "specimen"))]
 crate::code_enum_support!(SpecimenStatus, Coding, CodeableConcept);
 /// Specimen Combined
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-combined` (required binding).
+#[cfg(any(feature = "specimen"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenCombined {
     /// `grouped`: Grouped
@@ -25070,6 +25935,7 @@ pub enum SpecimenCombined {
     /// `pooled`: Pooled
     Pooled,
 }
+#[cfg(any(feature = "specimen"))]
 impl CodeEnum for SpecimenCombined {
     const VALUE_SET: &'static str = "SpecimenCombined";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-combined";
@@ -25097,10 +25963,12 @@ impl CodeEnum for SpecimenCombined {
         self as usize
     }
 }
+#[cfg(any(feature = "specimen"))]
 crate::code_enum_support!(SpecimenCombined, Coding, CodeableConcept);
 /// Specimen Contained Preference
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-contained-preference` (required binding).
+#[cfg(any(feature = "specimen-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenContainedPreference {
     /// `preferred`: Preferred
@@ -25108,6 +25976,7 @@ pub enum SpecimenContainedPreference {
     /// `alternate`: Alternate
     Alternate,
 }
+#[cfg(any(feature = "specimen-definition"))]
 impl CodeEnum for SpecimenContainedPreference {
     const VALUE_SET: &'static str = "SpecimenContainedPreference";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-contained-preference";
@@ -25135,10 +26004,12 @@ impl CodeEnum for SpecimenContainedPreference {
         self as usize
     }
 }
+#[cfg(any(feature = "specimen-definition"))]
 crate::code_enum_support!(SpecimenContainedPreference, Coding, CodeableConcept);
 /// Structure Definition Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/structure-definition-kind` (required binding).
+#[cfg(any(feature = "structure-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureDefinitionKind {
     /// `primitive-type`: Primitive Data Type
@@ -25150,6 +26021,7 @@ pub enum StructureDefinitionKind {
     /// `logical`: Logical
     Logical,
 }
+#[cfg(any(feature = "structure-definition"))]
 impl CodeEnum for StructureDefinitionKind {
     const VALUE_SET: &'static str = "StructureDefinitionKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/structure-definition-kind";
@@ -25194,10 +26066,12 @@ impl CodeEnum for StructureDefinitionKind {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-definition"))]
 crate::code_enum_support!(StructureDefinitionKind, Coding, CodeableConcept);
 /// Type Derivation Rule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-derivation-rule` (required binding).
+#[cfg(any(feature = "structure-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeDerivationRule {
     /// `specialization`: Specialization
@@ -25205,6 +26079,7 @@ pub enum TypeDerivationRule {
     /// `constraint`: Constraint
     Constraint,
 }
+#[cfg(any(feature = "structure-definition"))]
 impl CodeEnum for TypeDerivationRule {
     const VALUE_SET: &'static str = "TypeDerivationRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-derivation-rule";
@@ -25232,10 +26107,12 @@ impl CodeEnum for TypeDerivationRule {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-definition"))]
 crate::code_enum_support!(TypeDerivationRule, Coding, CodeableConcept);
 /// Extension Context Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/extension-context-type` (required binding).
+#[cfg(any(feature = "structure-definition"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExtensionContextType {
     /// `fhirpath`: FHIRPath
@@ -25245,6 +26122,7 @@ pub enum ExtensionContextType {
     /// `extension`: Extension URL
     Extension,
 }
+#[cfg(any(feature = "structure-definition"))]
 impl CodeEnum for ExtensionContextType {
     const VALUE_SET: &'static str = "ExtensionContextType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/extension-context-type";
@@ -25278,10 +26156,12 @@ impl CodeEnum for ExtensionContextType {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-definition"))]
 crate::code_enum_support!(ExtensionContextType, Coding, CodeableConcept);
 /// Structure Map Model Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-model-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapModelMode {
     /// `source`: Source Structure Definition
@@ -25293,6 +26173,7 @@ pub enum StructureMapModelMode {
     /// `produced`: Produced Structure Definition
     Produced,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapModelMode {
     const VALUE_SET: &'static str = "StructureMapModelMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-model-mode";
@@ -25337,10 +26218,12 @@ impl CodeEnum for StructureMapModelMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapModelMode, Coding, CodeableConcept);
 /// Structure Map Group Type Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-group-type-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapGroupTypeMode {
     /// `types`: Default for Type Combination
@@ -25348,6 +26231,7 @@ pub enum StructureMapGroupTypeMode {
     /// `type-and-types`: Default for type + combination
     TypeAndTypes,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapGroupTypeMode {
     const VALUE_SET: &'static str = "StructureMapGroupTypeMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-group-type-mode";
@@ -25375,10 +26259,12 @@ impl CodeEnum for StructureMapGroupTypeMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapGroupTypeMode, Coding, CodeableConcept);
 /// Structure Map Input Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-input-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapInputMode {
     /// `source`: Source Instance
@@ -25386,6 +26272,7 @@ pub enum StructureMapInputMode {
     /// `target`: Target Instance
     Target,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapInputMode {
     const VALUE_SET: &'static str = "StructureMapInputMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-input-mode";
@@ -25413,10 +26300,12 @@ impl CodeEnum for StructureMapInputMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapInputMode, Coding, CodeableConcept);
 /// Structure Map Source List Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-source-list-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapSourceListMode {
     /// `first`: First
@@ -25430,6 +26319,7 @@ pub enum StructureMapSourceListMode {
     /// `only_one`: Enforce only one
     OnlyOne,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapSourceListMode {
     const VALUE_SET: &'static str = "StructureMapSourceListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-source-list-mode";
@@ -25481,10 +26371,12 @@ impl CodeEnum for StructureMapSourceListMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapSourceListMode, Coding, CodeableConcept);
 /// Structure Map Target List Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-target-list-mode` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTargetListMode {
     /// `first`: First
@@ -25496,6 +26388,7 @@ pub enum StructureMapTargetListMode {
     /// `single`: single
     Single,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapTargetListMode {
     const VALUE_SET: &'static str = "StructureMapTargetListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-target-list-mode";
@@ -25535,10 +26428,12 @@ impl CodeEnum for StructureMapTargetListMode {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapTargetListMode, Coding, CodeableConcept);
 /// Structure Map Transform
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-transform` (required binding).
+#[cfg(any(feature = "structure-map"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTransform {
     /// `create`: create
@@ -25576,6 +26471,7 @@ pub enum StructureMapTransform {
     /// `cp`: cp
     Cp,
 }
+#[cfg(any(feature = "structure-map"))]
 impl CodeEnum for StructureMapTransform {
     const VALUE_SET: &'static str = "StructureMapTransform";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-transform";
@@ -25711,10 +26607,12 @@ impl CodeEnum for StructureMapTransform {
         self as usize
     }
 }
+#[cfg(any(feature = "structure-map"))]
 crate::code_enum_support!(StructureMapTransform, Coding, CodeableConcept);
 /// Subscription Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-status` (required binding).
+#[cfg(any(feature = "subscription", feature = "subscription-status"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionStatusCodes {
     /// `requested`: Requested
@@ -25728,6 +26626,7 @@ pub enum SubscriptionStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "subscription", feature = "subscription-status"))]
 impl CodeEnum for SubscriptionStatusCodes {
     const VALUE_SET: &'static str = "SubscriptionStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-status";
@@ -25779,10 +26678,12 @@ impl CodeEnum for SubscriptionStatusCodes {
         self as usize
     }
 }
+#[cfg(any(feature = "subscription", feature = "subscription-status"))]
 crate::code_enum_support!(SubscriptionStatusCodes, Coding, CodeableConcept);
 /// Subscription Payload Content
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-payload-content` (required binding).
+#[cfg(any(feature = "subscription"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionPayloadContent {
     /// `empty`: Empty
@@ -25792,6 +26693,7 @@ pub enum SubscriptionPayloadContent {
     /// `full-resource`: Full-resource
     FullResource,
 }
+#[cfg(any(feature = "subscription"))]
 impl CodeEnum for SubscriptionPayloadContent {
     const VALUE_SET: &'static str = "SubscriptionPayloadContent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-payload-content";
@@ -25825,10 +26727,12 @@ impl CodeEnum for SubscriptionPayloadContent {
         self as usize
     }
 }
+#[cfg(any(feature = "subscription"))]
 crate::code_enum_support!(SubscriptionPayloadContent, Coding, CodeableConcept);
 /// Subscription Notification Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-notification-type` (required binding).
+#[cfg(any(feature = "subscription-status"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionNotificationType {
     /// `handshake`: Handshake
@@ -25842,6 +26746,7 @@ pub enum SubscriptionNotificationType {
     /// `query-event`: Query Event
     QueryEvent,
 }
+#[cfg(any(feature = "subscription-status"))]
 impl CodeEnum for SubscriptionNotificationType {
     const VALUE_SET: &'static str = "SubscriptionNotificationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-notification-type";
@@ -25893,10 +26798,12 @@ impl CodeEnum for SubscriptionNotificationType {
         self as usize
     }
 }
+#[cfg(any(feature = "subscription-status"))]
 crate::code_enum_support!(SubscriptionNotificationType, Coding, CodeableConcept);
 /// Interaction Trigger
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/interaction-trigger` (required binding).
+#[cfg(any(feature = "subscription-topic"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InteractionTrigger {
     /// `create`
@@ -25906,6 +26813,7 @@ pub enum InteractionTrigger {
     /// `delete`
     Delete,
 }
+#[cfg(any(feature = "subscription-topic"))]
 impl CodeEnum for InteractionTrigger {
     const VALUE_SET: &'static str = "InteractionTrigger";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/interaction-trigger";
@@ -25939,10 +26847,12 @@ impl CodeEnum for InteractionTrigger {
         self as usize
     }
 }
+#[cfg(any(feature = "subscription-topic"))]
 crate::code_enum_support!(InteractionTrigger, Coding, CodeableConcept);
 /// Criteria Not Exists Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscriptiontopic-cr-behavior` (required binding).
+#[cfg(any(feature = "subscription-topic"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CriteriaNotExistsBehavior {
     /// `test-passes`: Test passes
@@ -25950,6 +26860,7 @@ pub enum CriteriaNotExistsBehavior {
     /// `test-fails`: Test fails
     TestFails,
 }
+#[cfg(any(feature = "subscription-topic"))]
 impl CodeEnum for CriteriaNotExistsBehavior {
     const VALUE_SET: &'static str = "CriteriaNotExistsBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscriptiontopic-cr-behavior";
@@ -25977,10 +26888,12 @@ impl CodeEnum for CriteriaNotExistsBehavior {
         self as usize
     }
 }
+#[cfg(any(feature = "subscription-topic"))]
 crate::code_enum_support!(CriteriaNotExistsBehavior, Coding, CodeableConcept);
 /// FHIRSubstanceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/substance-status` (required binding).
+#[cfg(any(feature = "substance"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRSubstanceStatus {
     /// `active`: Active
@@ -25990,6 +26903,7 @@ pub enum FHIRSubstanceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "substance"))]
 impl CodeEnum for FHIRSubstanceStatus {
     const VALUE_SET: &'static str = "FHIRSubstanceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/substance-status";
@@ -26023,10 +26937,12 @@ impl CodeEnum for FHIRSubstanceStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "substance"))]
 crate::code_enum_support!(FHIRSubstanceStatus, Coding, CodeableConcept);
 /// Supply Delivery Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplydelivery-status` (required binding).
+#[cfg(any(feature = "supply-delivery"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyDeliveryStatus {
     /// `in-progress`: In Progress
@@ -26038,6 +26954,7 @@ pub enum SupplyDeliveryStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "supply-delivery"))]
 impl CodeEnum for SupplyDeliveryStatus {
     const VALUE_SET: &'static str = "SupplyDeliveryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplydelivery-status";
@@ -26082,10 +26999,12 @@ impl CodeEnum for SupplyDeliveryStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "supply-delivery"))]
 crate::code_enum_support!(SupplyDeliveryStatus, Coding, CodeableConcept);
 /// Supply Request Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplyrequest-status` (required binding).
+#[cfg(any(feature = "supply-request"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyRequestStatus {
     /// `draft`: Draft
@@ -26103,6 +27022,7 @@ pub enum SupplyRequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
+#[cfg(any(feature = "supply-request"))]
 impl CodeEnum for SupplyRequestStatus {
     const VALUE_SET: &'static str = "SupplyRequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplyrequest-status";
@@ -26168,10 +27088,12 @@ impl CodeEnum for SupplyRequestStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "supply-request"))]
 crate::code_enum_support!(SupplyRequestStatus, Coding, CodeableConcept);
 /// Task Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-status` (required binding).
+#[cfg(any(feature = "task"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskStatus {
     /// `draft`: Draft
@@ -26199,6 +27121,7 @@ pub enum TaskStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "task"))]
 impl CodeEnum for TaskStatus {
     const VALUE_SET: &'static str = "TaskStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-status";
@@ -26299,10 +27222,12 @@ impl CodeEnum for TaskStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "task"))]
 crate::code_enum_support!(TaskStatus, Coding, CodeableConcept);
 /// Task Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-intent` (required binding).
+#[cfg(any(feature = "task"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskIntent {
     /// `unknown`: Unknown
@@ -26324,6 +27249,7 @@ pub enum TaskIntent {
     /// `option`
     Option,
 }
+#[cfg(any(feature = "task"))]
 impl CodeEnum for TaskIntent {
     const VALUE_SET: &'static str = "TaskIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-intent";
@@ -26403,10 +27329,12 @@ impl CodeEnum for TaskIntent {
         self as usize
     }
 }
+#[cfg(any(feature = "task"))]
 crate::code_enum_support!(TaskIntent, Coding, CodeableConcept);
 /// Code Search Support
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/code-search-support` (required binding).
+#[cfg(any(feature = "terminology-capabilities"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSearchSupport {
     /// `in-compose`: In Compose
@@ -26416,6 +27344,7 @@ pub enum CodeSearchSupport {
     /// `in-compose-or-expansion`: In Compose Or Expansion
     InComposeOrExpansion,
 }
+#[cfg(any(feature = "terminology-capabilities"))]
 impl CodeEnum for CodeSearchSupport {
     const VALUE_SET: &'static str = "CodeSearchSupport";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/code-search-support";
@@ -26453,10 +27382,12 @@ impl CodeEnum for CodeSearchSupport {
         self as usize
     }
 }
+#[cfg(any(feature = "terminology-capabilities"))]
 crate::code_enum_support!(CodeSearchSupport, Coding, CodeableConcept);
 /// Test Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-status-codes` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportStatus {
     /// `completed`: Completed
@@ -26470,6 +27401,7 @@ pub enum TestReportStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportStatus {
     const VALUE_SET: &'static str = "TestReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-status-codes";
@@ -26521,10 +27453,12 @@ impl CodeEnum for TestReportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportStatus, Coding, CodeableConcept);
 /// Test Report Result
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-result-codes` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportResult {
     /// `pass`: Pass
@@ -26534,6 +27468,7 @@ pub enum TestReportResult {
     /// `pending`: Pending
     Pending,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportResult {
     const VALUE_SET: &'static str = "TestReportResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-result-codes";
@@ -26567,10 +27502,12 @@ impl CodeEnum for TestReportResult {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportResult, Coding, CodeableConcept);
 /// Test Report Participant Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-participant-type` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportParticipantType {
     /// `test-engine`: Test Engine
@@ -26580,6 +27517,7 @@ pub enum TestReportParticipantType {
     /// `server`: Server
     Server,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportParticipantType {
     const VALUE_SET: &'static str = "TestReportParticipantType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-participant-type";
@@ -26613,10 +27551,12 @@ impl CodeEnum for TestReportParticipantType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportParticipantType, Coding, CodeableConcept);
 /// Test Report Action Result
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-action-result-codes` (required binding).
+#[cfg(any(feature = "test-report"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportActionResult {
     /// `pass`: Pass
@@ -26630,6 +27570,7 @@ pub enum TestReportActionResult {
     /// `error`: Error
     Error,
 }
+#[cfg(any(feature = "test-report"))]
 impl CodeEnum for TestReportActionResult {
     const VALUE_SET: &'static str = "TestReportActionResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-action-result-codes";
@@ -26681,10 +27622,12 @@ impl CodeEnum for TestReportActionResult {
         self as usize
     }
 }
+#[cfg(any(feature = "test-report"))]
 crate::code_enum_support!(TestReportActionResult, Coding, CodeableConcept);
 /// Test Script Request Method Code
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-operations` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestScriptRequestMethodCode {
     /// `delete`: DELETE
@@ -26702,6 +27645,7 @@ pub enum TestScriptRequestMethodCode {
     /// `head`: HEAD
     Head,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for TestScriptRequestMethodCode {
     const VALUE_SET: &'static str = "TestScriptRequestMethodCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-operations";
@@ -26767,10 +27711,12 @@ impl CodeEnum for TestScriptRequestMethodCode {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(TestScriptRequestMethodCode, Coding, CodeableConcept);
 /// Assertion Direction Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-direction-codes` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionDirectionType {
     /// `response`: response
@@ -26778,6 +27724,7 @@ pub enum AssertionDirectionType {
     /// `request`: request
     Request,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for AssertionDirectionType {
     const VALUE_SET: &'static str = "AssertionDirectionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-direction-codes";
@@ -26805,10 +27752,12 @@ impl CodeEnum for AssertionDirectionType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(AssertionDirectionType, Coding, CodeableConcept);
 /// Assertion Manual Completion Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-manual-completion-codes` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionManualCompletionType {
     /// `fail`: Fail
@@ -26820,6 +27769,7 @@ pub enum AssertionManualCompletionType {
     /// `stop`: Stop
     Stop,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for AssertionManualCompletionType {
     const VALUE_SET: &'static str = "AssertionManualCompletionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-manual-completion-codes";
@@ -26859,10 +27809,12 @@ impl CodeEnum for AssertionManualCompletionType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(AssertionManualCompletionType, Coding, CodeableConcept);
 /// Assertion Operator Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-operator-codes` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionOperatorType {
     /// `equals`: equals
@@ -26890,6 +27842,7 @@ pub enum AssertionOperatorType {
     /// `manualEval`: manualEvaluate
     ManualEval,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for AssertionOperatorType {
     const VALUE_SET: &'static str = "AssertionOperatorType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-operator-codes";
@@ -26990,10 +27943,12 @@ impl CodeEnum for AssertionOperatorType {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(AssertionOperatorType, Coding, CodeableConcept);
 /// Assertion Response Types
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-response-code-types` (required binding).
+#[cfg(any(feature = "test-script"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionResponseTypes {
     /// `continue`: Continue
@@ -27085,6 +28040,7 @@ pub enum AssertionResponseTypes {
     /// `httpVersionNotSupported`: HTTP Version Not Supported
     HttpVersionNotSupported,
 }
+#[cfg(any(feature = "test-script"))]
 impl CodeEnum for AssertionResponseTypes {
     const VALUE_SET: &'static str = "AssertionResponseTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-response-code-types";
@@ -27409,6 +28365,7 @@ impl CodeEnum for AssertionResponseTypes {
         self as usize
     }
 }
+#[cfg(any(feature = "test-script"))]
 crate::code_enum_support!(AssertionResponseTypes, Coding, CodeableConcept);
 /// UnitsOfTime
 ///
@@ -27765,6 +28722,7 @@ crate::code_enum_support!(EventTiming, Coding, CodeableConcept);
 /// Transport Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/transport-status` (required binding).
+#[cfg(any(feature = "transport"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TransportStatus {
     /// `in-progress`: In Progress
@@ -27780,6 +28738,7 @@ pub enum TransportStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
+#[cfg(any(feature = "transport"))]
 impl CodeEnum for TransportStatus {
     const VALUE_SET: &'static str = "TransportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/transport-status";
@@ -27838,10 +28797,12 @@ impl CodeEnum for TransportStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "transport"))]
 crate::code_enum_support!(TransportStatus, Coding, CodeableConcept);
 /// Transport Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/transport-intent` (required binding).
+#[cfg(any(feature = "transport"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TransportIntent {
     /// `unknown`: Unknown
@@ -27863,6 +28824,7 @@ pub enum TransportIntent {
     /// `option`
     Option,
 }
+#[cfg(any(feature = "transport"))]
 impl CodeEnum for TransportIntent {
     const VALUE_SET: &'static str = "TransportIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/transport-intent";
@@ -27942,6 +28904,7 @@ impl CodeEnum for TransportIntent {
         self as usize
     }
 }
+#[cfg(any(feature = "transport"))]
 crate::code_enum_support!(TransportIntent, Coding, CodeableConcept);
 /// TriggerType
 ///
@@ -28041,6 +29004,7 @@ crate::code_enum_support!(TriggerType, Coding, CodeableConcept);
 /// Verification Result status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/verificationresult-status` (required binding).
+#[cfg(any(feature = "verification-result"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VerificationResultStatus {
     /// `attested`: Attested
@@ -28058,6 +29022,7 @@ pub enum VerificationResultStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
+#[cfg(any(feature = "verification-result"))]
 impl CodeEnum for VerificationResultStatus {
     const VALUE_SET: &'static str = "VerificationResultStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/verificationresult-status";
@@ -28123,10 +29088,12 @@ impl CodeEnum for VerificationResultStatus {
         self as usize
     }
 }
+#[cfg(any(feature = "verification-result"))]
 crate::code_enum_support!(VerificationResultStatus, Coding, CodeableConcept);
 /// Vision Eyes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-eye-codes` (required binding).
+#[cfg(any(feature = "vision-prescription"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionEyes {
     /// `right`: Right Eye
@@ -28134,6 +29101,7 @@ pub enum VisionEyes {
     /// `left`: Left Eye
     Left,
 }
+#[cfg(any(feature = "vision-prescription"))]
 impl CodeEnum for VisionEyes {
     const VALUE_SET: &'static str = "VisionEyes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-eye-codes";
@@ -28161,10 +29129,12 @@ impl CodeEnum for VisionEyes {
         self as usize
     }
 }
+#[cfg(any(feature = "vision-prescription"))]
 crate::code_enum_support!(VisionEyes, Coding, CodeableConcept);
 /// Vision Base
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-base-codes` (required binding).
+#[cfg(any(feature = "vision-prescription"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionBase {
     /// `up`: Up
@@ -28176,6 +29146,7 @@ pub enum VisionBase {
     /// `out`: Out
     Out,
 }
+#[cfg(any(feature = "vision-prescription"))]
 impl CodeEnum for VisionBase {
     const VALUE_SET: &'static str = "VisionBase";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-base-codes";
@@ -28215,4 +29186,5 @@ impl CodeEnum for VisionBase {
         self as usize
     }
 }
+#[cfg(any(feature = "vision-prescription"))]
 crate::code_enum_support!(VisionBase, Coding, CodeableConcept);

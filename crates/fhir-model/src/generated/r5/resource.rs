@@ -2,331 +2,497 @@
 
 #[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
 use crate::codec::{read_boxed, write_object, Complex, ResourceValue};
 use crate::error::ErrorKind;
 use crate::json::{Reader, Writer};
-use crate::{Error, FhirJson, ParseOptions};
+use crate::{Error, FhirJson, ParseOptions, RawResource};
 /// Any resource of this FHIR version, chosen by its `resourceType` when read.
+///
+/// Each typed variant exists when its resource's cargo feature is on (all are, by
+/// default); a resource whose feature is off is read as [`Resource::Other`].
 #[derive(Clone, PartialEq, Debug)]
+#[non_exhaustive]
 pub enum Resource {
     /// A financial tool for tracking value accrued for a particular purpose.  In the healthcare field, used to track charges for a patient, cost centers, etc.
+    #[cfg(feature = "account")]
     Account(Box<Account>),
     /// This resource allows for the definition of some activity to be performed, independent of a particular patient, practitioner, or other performance context.
+    #[cfg(feature = "activity-definition")]
     ActivityDefinition(Box<ActivityDefinition>),
     /// The ActorDefinition resource is used to describe an actor - a human or an application that plays a role in data exchange, and that may have obligations associated with the role the actor plays.
+    #[cfg(feature = "actor-definition")]
     ActorDefinition(Box<ActorDefinition>),
     /// A medicinal product in the final form which is suitable for administering to a patient (after any mixing of multiple components, dissolution etc. has been performed).
+    #[cfg(feature = "administrable-product-definition")]
     AdministrableProductDefinition(Box<AdministrableProductDefinition>),
     /// An event (i.e. any change to current patient status) that may be related to unintended effects on a patient or research participant. The unintended effects may require additional monitoring, treatment, hospitalization, or may result in death. The AdverseEvent resource also extends to potential or avoided events that could have had such effects. There are two major domains where the AdverseEvent resource is expected to be used. One is in clinical care reported adverse events and the other is in reporting adverse events in clinical  research trial management.  Adverse events can be reported by healthcare providers, patients, caregivers or by medical products manufacturers.  Given the differences between these two concepts, we recommend consulting the domain specific implementation guides when implementing the AdverseEvent Resource. The implementation guides include specific extensions, value sets and constraints.
+    #[cfg(feature = "adverse-event")]
     AdverseEvent(Box<AdverseEvent>),
     /// Risk of harmful or undesirable, physiological response which is unique to an individual and associated with exposure to a substance.
+    #[cfg(feature = "allergy-intolerance")]
     AllergyIntolerance(Box<AllergyIntolerance>),
     /// A booking of a healthcare event among patient(s), practitioner(s), related person(s) and/or device(s) for a specific date/time. This may result in one or more Encounter(s).
+    #[cfg(feature = "appointment")]
     Appointment(Box<Appointment>),
     /// A reply to an appointment request for a patient and/or practitioner(s), such as a confirmation or rejection.
+    #[cfg(feature = "appointment-response")]
     AppointmentResponse(Box<AppointmentResponse>),
     /// This Resource provides one or more comments, classifiers or ratings about a Resource and supports attribution and rights management metadata for the added content.
+    #[cfg(feature = "artifact-assessment")]
     ArtifactAssessment(Box<ArtifactAssessment>),
     /// A record of an event relevant for purposes such as operations, privacy, security, maintenance, and performance analysis.
+    #[cfg(feature = "audit-event")]
     AuditEvent(Box<AuditEvent>),
     /// Basic is used for handling concepts not yet defined in FHIR, narrative-only resources that don't map to an existing resource, and custom resources not appropriate for inclusion in the FHIR specification.
+    #[cfg(feature = "basic")]
     Basic(Box<Basic>),
     /// A resource that represents the data of a single raw artifact as digital content accessible in its native format.  A Binary resource can contain any content, whether text, image, pdf, zip archive, etc.
+    #[cfg(feature = "binary")]
     Binary(Box<Binary>),
     /// A biological material originating from a biological entity intended to be transplanted or infused into another (possibly the same) biological entity.
+    #[cfg(feature = "biologically-derived-product")]
     BiologicallyDerivedProduct(Box<BiologicallyDerivedProduct>),
     /// A record of dispensation of a biologically derived product.
+    #[cfg(feature = "biologically-derived-product-dispense")]
     BiologicallyDerivedProductDispense(Box<BiologicallyDerivedProductDispense>),
     /// Record details about an anatomical structure.  This resource may be used when a coded concept does not provide the necessary detail needed for the use case.
+    #[cfg(feature = "body-structure")]
     BodyStructure(Box<BodyStructure>),
     /// A container for a collection of resources.
+    #[cfg(feature = "bundle")]
     Bundle(Box<Bundle>),
     /// A Capability Statement documents a set of capabilities (behaviors) of a FHIR Server or Client for a particular version of FHIR that may be used as a statement of actual server functionality or a statement of required or desired server implementation.
+    #[cfg(feature = "capability-statement")]
     CapabilityStatement(Box<CapabilityStatement>),
     /// Describes the intention of how one or more practitioners intend to deliver care for a particular patient, group or community for a period of time, possibly limited to care for a specific condition or set of conditions.
+    #[cfg(feature = "care-plan")]
     CarePlan(Box<CarePlan>),
     /// The Care Team includes all the people and organizations who plan to participate in the coordination and delivery of care.
+    #[cfg(feature = "care-team")]
     CareTeam(Box<CareTeam>),
     /// The resource ChargeItem describes the provision of healthcare provider products for a certain patient, therefore referring not only to the product, but containing in addition details of the provision, like date, time, amounts and participating organizations and persons. Main Usage of the ChargeItem is to enable the billing process and internal cost allocation.
+    #[cfg(feature = "charge-item")]
     ChargeItem(Box<ChargeItem>),
     /// The ChargeItemDefinition resource provides the properties that apply to the (billing) codes necessary to calculate costs and prices. The properties may differ largely depending on type and realm, therefore this resource gives only a rough structure and requires profiling for each type of billing code system.
+    #[cfg(feature = "charge-item-definition")]
     ChargeItemDefinition(Box<ChargeItemDefinition>),
     /// The Citation Resource enables reference to any knowledge artifact for purposes of identification and attribution. The Citation Resource supports existing reference structures and developing publication practices such as versioning, expressing complex contributorship roles, and referencing computable resources.
+    #[cfg(feature = "citation")]
     Citation(Box<Citation>),
     /// A provider issued list of professional services and products which have been provided, or are to be provided, to a patient which is sent to an insurer for reimbursement.
+    #[cfg(feature = "claim")]
     Claim(Box<Claim>),
     /// This resource provides the adjudication details from the processing of a Claim resource.
+    #[cfg(feature = "claim-response")]
     ClaimResponse(Box<ClaimResponse>),
     /// A record of a clinical assessment performed to determine what problem(s) may affect the patient and before planning the treatments or management strategies that are best to manage a patient's condition. Assessments are often 1:1 with a clinical consultation / encounter,  but this varies greatly depending on the clinical workflow. This resource is called "ClinicalImpression" rather than "ClinicalAssessment" to avoid confusion with the recording of assessment tools such as Apgar score.
+    #[cfg(feature = "clinical-impression")]
     ClinicalImpression(Box<ClinicalImpression>),
     /// A single issue - either an indication, contraindication, interaction or an undesirable effect for a medicinal product, medication, device or procedure.
+    #[cfg(feature = "clinical-use-definition")]
     ClinicalUseDefinition(Box<ClinicalUseDefinition>),
     /// The CodeSystem resource is used to declare the existence of and describe a code system or code system supplement and its key properties, and optionally define a part or all of its content.
+    #[cfg(feature = "code-system")]
     CodeSystem(Box<CodeSystem>),
     /// A clinical or business level record of information being transmitted or shared; e.g. an alert that was sent to a responsible provider, a public health agency communication to a provider/reporter in response to a case report for a reportable condition.
+    #[cfg(feature = "communication")]
     Communication(Box<Communication>),
     /// A request to convey information; e.g. the CDS system proposes that an alert be sent to a responsible provider, the CDS system proposes that the public health agency be notified about a reportable condition.
+    #[cfg(feature = "communication-request")]
     CommunicationRequest(Box<CommunicationRequest>),
     /// A compartment definition that defines how resources are accessed on a server.
+    #[cfg(feature = "compartment-definition")]
     CompartmentDefinition(Box<CompartmentDefinition>),
     /// A set of healthcare-related information that is assembled together into a single logical package that provides a single coherent statement of meaning, establishes its own context and that has clinical attestation with regard to who is making the statement. A Composition defines the structure and narrative content necessary for a document. However, a Composition alone does not constitute a document. Rather, the Composition must be the first entry in a Bundle where Bundle.type=document, and any other resources referenced from Composition must be included as subsequent entries in the Bundle (for example Patient, Practitioner, Encounter, etc.).
+    #[cfg(feature = "composition")]
     Composition(Box<Composition>),
     /// A statement of relationships from one set of concepts to one or more other concepts - either concepts in code systems, or data element/data element concepts, or classes in class models.
+    #[cfg(feature = "concept-map")]
     ConceptMap(Box<ConceptMap>),
     /// A clinical condition, problem, diagnosis, or other event, situation, issue, or clinical concept that has risen to a level of concern.
+    #[cfg(feature = "condition")]
     Condition(Box<Condition>),
     /// A definition of a condition and information relevant to managing it.
+    #[cfg(feature = "condition-definition")]
     ConditionDefinition(Box<ConditionDefinition>),
     /// A record of a healthcare consumer’s  choices  or choices made on their behalf by a third party, which permits or denies identified recipient(s) or recipient role(s) to perform one or more actions within a given policy context, for specific purposes and periods of time.
+    #[cfg(feature = "consent")]
     Consent(Box<Consent>),
     /// Legally enforceable, formally recorded unilateral or bilateral directive i.e., a policy or agreement.
+    #[cfg(feature = "contract")]
     Contract(Box<Contract>),
     /// Financial instrument which may be used to reimburse or pay for health care products and services. Includes both insurance and self-payment.
+    #[cfg(feature = "coverage")]
     Coverage(Box<Coverage>),
     /// The CoverageEligibilityRequest provides patient and insurance coverage information to an insurer for them to respond, in the form of an CoverageEligibilityResponse, with information regarding whether the stated coverage is valid and in-force and optionally to provide the insurance details of the policy.
+    #[cfg(feature = "coverage-eligibility-request")]
     CoverageEligibilityRequest(Box<CoverageEligibilityRequest>),
     /// This resource provides eligibility and plan details from the processing of an CoverageEligibilityRequest resource.
+    #[cfg(feature = "coverage-eligibility-response")]
     CoverageEligibilityResponse(Box<CoverageEligibilityResponse>),
     /// Indicates an actual or potential clinical issue with or between one or more active or proposed clinical actions for a patient; e.g. Drug-drug interaction, Ineffective treatment frequency, Procedure-condition conflict, gaps in care, etc.
+    #[cfg(feature = "detected-issue")]
     DetectedIssue(Box<DetectedIssue>),
     /// This resource describes the properties (regulated, has real time clock, etc.), adminstrative (manufacturer name, model number, serial number, firmware, etc.), and type (knee replacement, blood pressure cuff, MRI, etc.) of a physical unit (these values do not change much within a given module, for example the serail number, manufacturer name, and model number). An actual unit may consist of several modules in a distinct hierarchy and these are represented by multiple Device resources and bound through the 'parent' element.
+    #[cfg(feature = "device")]
     Device(Box<Device>),
     /// A record of association of a device.
+    #[cfg(feature = "device-association")]
     DeviceAssociation(Box<DeviceAssociation>),
     /// This is a specialized resource that defines the characteristics and capabilities of a device.
+    #[cfg(feature = "device-definition")]
     DeviceDefinition(Box<DeviceDefinition>),
     /// Indicates that a device is to be or has been dispensed for a named person/patient.  This includes a description of the product (supply) provided and the instructions for using the device.
+    #[cfg(feature = "device-dispense")]
     DeviceDispense(Box<DeviceDispense>),
     /// Describes a measurement, calculation or setting capability of a device.  The DeviceMetric resource is derived from the ISO/IEEE 11073-10201 Domain Information Model standard, but is more widely applicable.
+    #[cfg(feature = "device-metric")]
     DeviceMetric(Box<DeviceMetric>),
     /// Represents a request a device to be provided to a specific patient. The device may be an implantable device to be subsequently implanted, or an external assistive device, such as a walker, to be delivered and subsequently be used.
+    #[cfg(feature = "device-request")]
     DeviceRequest(Box<DeviceRequest>),
     /// A record of a device being used by a patient where the record is the result of a report from the patient or a clinician.
+    #[cfg(feature = "device-usage")]
     DeviceUsage(Box<DeviceUsage>),
     /// The findings and interpretation of diagnostic tests performed on patients, groups of patients, products, substances, devices, and locations, and/or specimens derived from these. The report includes clinical context such as requesting provider information, and some mix of atomic results, images, textual and coded interpretations, and formatted representation of diagnostic reports. The report also includes non-clinical context such as batch analysis and stability reporting of products and substances.
+    #[cfg(feature = "diagnostic-report")]
     DiagnosticReport(Box<DiagnosticReport>),
     /// A reference to a document of any kind for any purpose. While the term “document” implies a more narrow focus, for this resource this “document” encompasses \*any\* serialized object with a mime-type, it includes formal patient-centric documents (CDA), clinical notes, scanned paper, non-patient specific documents like policy text, as well as a photo, video, or audio recording acquired or used in healthcare.  The DocumentReference resource provides metadata about the document so that the document can be discovered and managed.  The actual content may be inline base64 encoded data or provided by direct reference.
+    #[cfg(feature = "document-reference")]
     DocumentReference(Box<DocumentReference>),
     /// An interaction between healthcare provider(s), and/or patient(s) for the purpose of providing healthcare service(s) or assessing the health status of patient(s).
+    #[cfg(feature = "encounter")]
     Encounter(Box<Encounter>),
     /// A record of significant events/milestones key data throughout the history of an Encounter
+    #[cfg(feature = "encounter-history")]
     EncounterHistory(Box<EncounterHistory>),
     /// The technical details of an endpoint that can be used for electronic services, such as for web services providing XDS.b, a REST endpoint for another FHIR server, or a s/Mime email address. This may include any security context information.
+    #[cfg(feature = "endpoint")]
     Endpoint(Box<Endpoint>),
     /// This resource provides the insurance enrollment details to the insurer regarding a specified coverage.
+    #[cfg(feature = "enrollment-request")]
     EnrollmentRequest(Box<EnrollmentRequest>),
     /// This resource provides enrollment and plan details from the processing of an EnrollmentRequest resource.
+    #[cfg(feature = "enrollment-response")]
     EnrollmentResponse(Box<EnrollmentResponse>),
     /// An association between a patient and an organization / healthcare provider(s) during which time encounters may occur. The managing organization assumes a level of responsibility for the patient during this time.
+    #[cfg(feature = "episode-of-care")]
     EpisodeOfCare(Box<EpisodeOfCare>),
     /// The EventDefinition resource provides a reusable description of when a particular event can occur.
+    #[cfg(feature = "event-definition")]
     EventDefinition(Box<EventDefinition>),
     /// The Evidence Resource provides a machine-interpretable expression of an evidence concept including the evidence variables (e.g., population, exposures/interventions, comparators, outcomes, measured variables, confounding variables), the statistics, and the certainty of this evidence.
+    #[cfg(feature = "evidence")]
     Evidence(Box<Evidence>),
     /// The EvidenceReport Resource is a specialized container for a collection of resources and codeable concepts, adapted to support compositions of Evidence, EvidenceVariable, and Citation resources and related concepts.
+    #[cfg(feature = "evidence-report")]
     EvidenceReport(Box<EvidenceReport>),
     /// The EvidenceVariable resource describes an element that knowledge (Evidence) is about.
+    #[cfg(feature = "evidence-variable")]
     EvidenceVariable(Box<EvidenceVariable>),
     /// A walkthrough of a workflow showing the interaction between systems and the instances shared, possibly including the evolution of instances over time.
+    #[cfg(feature = "example-scenario")]
     ExampleScenario(Box<ExampleScenario>),
     /// This resource provides: the claim details; adjudication details from the processing of a Claim; and optionally account balance information, for informing the subscriber of the benefits provided.
+    #[cfg(feature = "explanation-of-benefit")]
     ExplanationOfBenefit(Box<ExplanationOfBenefit>),
     /// Significant health conditions for a person related to the patient relevant in the context of care for the patient.
+    #[cfg(feature = "family-member-history")]
     FamilyMemberHistory(Box<FamilyMemberHistory>),
     /// Prospective warnings of potential issues when providing care to the patient.
+    #[cfg(feature = "flag")]
     Flag(Box<Flag>),
     /// This resource describes a product or service that is available through a program and includes the conditions and constraints of availability.  All of the information in this resource is specific to the inclusion of the item in the formulary and is not inherent to the item itself.
+    #[cfg(feature = "formulary-item")]
     FormularyItem(Box<FormularyItem>),
     /// A set of analyses performed to analyze and generate genomic data.
+    #[cfg(feature = "genomic-study")]
     GenomicStudy(Box<GenomicStudy>),
     /// Describes the intended objective(s) for a patient, group or organization care, for example, weight loss, restoring an activity of daily living, obtaining herd immunity via immunization, meeting a process improvement objective, etc.
+    #[cfg(feature = "goal")]
     Goal(Box<Goal>),
     /// A formal computable definition of a graph of resources - that is, a coherent set of resources that form a graph by following references. The Graph Definition resource defines a set and makes rules about the set.
+    #[cfg(feature = "graph-definition")]
     GraphDefinition(Box<GraphDefinition>),
     /// Represents a defined collection of entities that may be discussed or acted upon collectively but which are not expected to act collectively, and are not formally or legally recognized; i.e. a collection of entities that isn't an Organization.
+    #[cfg(feature = "group")]
     Group(Box<Group>),
     /// A guidance response is the formal response to a guidance request, including any output parameters returned by the evaluation, as well as the description of any proposed actions to be taken.
+    #[cfg(feature = "guidance-response")]
     GuidanceResponse(Box<GuidanceResponse>),
     /// The details of a healthcare service available at a location or in a catalog.  In the case where there is a hierarchy of services (for example, Lab -\> Pathology -\> Wound Cultures), this can be represented using a set of linked HealthcareServices.
+    #[cfg(feature = "healthcare-service")]
     HealthcareService(Box<HealthcareService>),
     /// A selection of DICOM SOP instances and/or frames within a single Study and Series. This might include additional specifics such as an image region, an Observation UID or a Segmentation Number, allowing linkage to an Observation Resource or transferring this information along with the ImagingStudy Resource.
+    #[cfg(feature = "imaging-selection")]
     ImagingSelection(Box<ImagingSelection>),
     /// Representation of the content produced in a DICOM imaging study. A study comprises a set of series, each of which includes a set of Service-Object Pair Instances (SOP Instances - images or other data) acquired or produced in a common context.  A series is of only one modality (e.g. X-ray, CT, MR, ultrasound), but a study may have multiple series of different modalities.
+    #[cfg(feature = "imaging-study")]
     ImagingStudy(Box<ImagingStudy>),
     /// Describes the event of a patient being administered a vaccine or a record of an immunization as reported by a patient, a clinician or another party.
+    #[cfg(feature = "immunization")]
     Immunization(Box<Immunization>),
     /// Describes a comparison of an immunization event against published recommendations to determine if the administration is "valid" in relation to those  recommendations.
+    #[cfg(feature = "immunization-evaluation")]
     ImmunizationEvaluation(Box<ImmunizationEvaluation>),
     /// A patient's point-in-time set of recommendations (i.e. forecasting) according to a published schedule with optional supporting justification.
+    #[cfg(feature = "immunization-recommendation")]
     ImmunizationRecommendation(Box<ImmunizationRecommendation>),
     /// A set of rules of how a particular interoperability or standards problem is solved - typically through the use of FHIR resources. This resource is used to gather all the parts of an implementation guide into a logical whole and to publish a computable definition of all the parts.
+    #[cfg(feature = "implementation-guide")]
     ImplementationGuide(Box<ImplementationGuide>),
     /// An ingredient of a manufactured item or pharmaceutical product.
+    #[cfg(feature = "ingredient")]
     Ingredient(Box<Ingredient>),
     /// Details of a Health Insurance product/plan provided by an organization.
+    #[cfg(feature = "insurance-plan")]
     InsurancePlan(Box<InsurancePlan>),
     /// functional description of an inventory item used in inventory and supply-related workflows.
+    #[cfg(feature = "inventory-item")]
     InventoryItem(Box<InventoryItem>),
     /// A report of inventory or stock items.
+    #[cfg(feature = "inventory-report")]
     InventoryReport(Box<InventoryReport>),
     /// Invoice containing collected ChargeItems from an Account with calculated individual and total price for Billing purpose.
+    #[cfg(feature = "invoice")]
     Invoice(Box<Invoice>),
     /// The Library resource is a general-purpose container for knowledge asset definitions. It can be used to describe and expose existing knowledge assets such as logic libraries and information model descriptions, as well as to describe a collection of knowledge assets.
+    #[cfg(feature = "library")]
     Library(Box<Library>),
     /// Identifies two or more records (resource instances) that refer to the same real-world "occurrence".
+    #[cfg(feature = "linkage")]
     Linkage(Box<Linkage>),
     /// A List is a curated collection of resources, for things such as problem lists, allergy lists, facility list, organization list, etc.
+    #[cfg(feature = "list")]
     List(Box<List>),
     /// Details and position information for a place where services are provided and resources and participants may be stored, found, contained, or accommodated.
+    #[cfg(feature = "location")]
     Location(Box<Location>),
     /// The definition and characteristics of a medicinal manufactured item, such as a tablet or capsule, as contained in a packaged medicinal product.
+    #[cfg(feature = "manufactured-item-definition")]
     ManufacturedItemDefinition(Box<ManufacturedItemDefinition>),
     /// The Measure resource provides the definition of a quality measure.
+    #[cfg(feature = "measure")]
     Measure(Box<Measure>),
     /// The MeasureReport resource contains the results of the calculation of a measure; and optionally a reference to the resources involved in that calculation.
+    #[cfg(feature = "measure-report")]
     MeasureReport(Box<MeasureReport>),
     /// This resource is primarily used for the identification and definition of a medication, including ingredients, for the purposes of prescribing, dispensing, and administering a medication as well as for making statements about medication use.
+    #[cfg(feature = "medication")]
     Medication(Box<Medication>),
     /// Describes the event of a patient consuming or otherwise being administered a medication.  This may be as simple as swallowing a tablet or it may be a long running infusion. Related resources tie this event to the authorizing prescription, and the specific encounter between patient and health care practitioner. This event can also be used to record waste using a status of not-done and the appropriate statusReason.
+    #[cfg(feature = "medication-administration")]
     MedicationAdministration(Box<MedicationAdministration>),
     /// Indicates that a medication product is to be or has been dispensed for a named person/patient.  This includes a description of the medication product (supply) provided and the instructions for administering the medication.  The medication dispense is the result of a pharmacy system responding to a medication order.
+    #[cfg(feature = "medication-dispense")]
     MedicationDispense(Box<MedicationDispense>),
     /// Information about a medication that is used to support knowledge.
+    #[cfg(feature = "medication-knowledge")]
     MedicationKnowledge(Box<MedicationKnowledge>),
     /// An order or request for both supply of the medication and the instructions for administration of the medication to a patient. The resource is called "MedicationRequest" rather than "MedicationPrescription" or "MedicationOrder" to generalize the use across inpatient and outpatient settings, including care plans, etc., and to harmonize with workflow patterns.
+    #[cfg(feature = "medication-request")]
     MedicationRequest(Box<MedicationRequest>),
     /// A record of a medication that is being consumed by a patient.   A MedicationStatement may indicate that the patient may be taking the medication now or has taken the medication in the past or will be taking the medication in the future.  The source of this information can be the patient, significant other (such as a family member or spouse), or a clinician.  A common scenario where this information is captured is during the history taking process during a patient visit or stay.   The medication information may come from sources such as the patient's memory, from a prescription bottle,  or from a list of medications the patient, clinician or other party maintains.
+    #[cfg(feature = "medication-statement")]
     MedicationStatement(Box<MedicationStatement>),
     /// Detailed definition of a medicinal product, typically for uses other than direct patient care (e.g. regulatory use, drug catalogs, to support prescribing, adverse events management etc.).
+    #[cfg(feature = "medicinal-product-definition")]
     MedicinalProductDefinition(Box<MedicinalProductDefinition>),
     /// Defines the characteristics of a message that can be shared between systems, including the type of event that initiates the message, the content to be transmitted and what response(s), if any, are permitted.
+    #[cfg(feature = "message-definition")]
     MessageDefinition(Box<MessageDefinition>),
     /// The header for a message exchange that is either requesting or responding to an action.  The reference(s) that are the subject of the action as well as other information related to the action are typically transmitted in a bundle in which the MessageHeader resource instance is the first resource in the bundle.
+    #[cfg(feature = "message-header")]
     MessageHeader(Box<MessageHeader>),
     /// Representation of a molecular sequence.
+    #[cfg(feature = "molecular-sequence")]
     MolecularSequence(Box<MolecularSequence>),
     /// A curated namespace that issues unique symbols within that namespace for the identification of concepts, people, devices, etc.  Represents a "System" used within the Identifier and Coding data types.
+    #[cfg(feature = "naming-system")]
     NamingSystem(Box<NamingSystem>),
     /// A record of food or fluid that is being consumed by a patient.  A NutritionIntake may indicate that the patient may be consuming the food or fluid now or has consumed the food or fluid in the past.  The source of this information can be the patient, significant other (such as a family member or spouse), or a clinician.  A common scenario where this information is captured is during the history taking process during a patient visit or stay or through an app that tracks food or fluids consumed.   The consumption information may come from sources such as the patient's memory, from a nutrition label,  or from a clinician documenting observed intake.
+    #[cfg(feature = "nutrition-intake")]
     NutritionIntake(Box<NutritionIntake>),
     /// A request to supply a diet, formula feeding (enteral) or oral nutritional supplement to a patient/resident.
+    #[cfg(feature = "nutrition-order")]
     NutritionOrder(Box<NutritionOrder>),
     /// A food or supplement that is consumed by patients.
+    #[cfg(feature = "nutrition-product")]
     NutritionProduct(Box<NutritionProduct>),
     /// Measurements and simple assertions made about a patient, device or other subject.
+    #[cfg(feature = "observation")]
     Observation(Box<Observation>),
     /// Set of definitional characteristics for a kind of observation or measurement produced or consumed by an orderable health care service.
+    #[cfg(feature = "observation-definition")]
     ObservationDefinition(Box<ObservationDefinition>),
     /// A formal computable definition of an operation (on the RESTful interface) or a named query (using the search interaction).
+    #[cfg(feature = "operation-definition")]
     OperationDefinition(Box<OperationDefinition>),
     /// A collection of error, warning, or information messages that result from a system action.
+    #[cfg(feature = "operation-outcome")]
     OperationOutcome(Box<OperationOutcome>),
     /// A formally or informally recognized grouping of people or organizations formed for the purpose of achieving some form of collective action.  Includes companies, institutions, corporations, departments, community groups, healthcare practice groups, payer/insurer, etc.
+    #[cfg(feature = "organization")]
     Organization(Box<Organization>),
     /// Defines an affiliation/assotiation/relationship between 2 distinct organizations, that is not a part-of relationship/sub-division relationship.
+    #[cfg(feature = "organization-affiliation")]
     OrganizationAffiliation(Box<OrganizationAffiliation>),
     /// A medically related item or items, in a container or package.
+    #[cfg(feature = "packaged-product-definition")]
     PackagedProductDefinition(Box<PackagedProductDefinition>),
     /// This resource is used to pass information into and back from an operation (whether invoked directly from REST or within a messaging environment).  It is not persisted or allowed to be referenced by other resources except as described in the definition of the Parameters resource.
+    #[cfg(feature = "parameters")]
     Parameters(Box<Parameters>),
     /// Demographics and other administrative information about an individual or animal receiving care or other health-related services.
+    #[cfg(feature = "patient")]
     Patient(Box<Patient>),
     /// This resource provides the status of the payment for goods and services rendered, and the request and response resource references.
+    #[cfg(feature = "payment-notice")]
     PaymentNotice(Box<PaymentNotice>),
     /// This resource provides the details including amount of a payment and allocates the payment items being paid.
+    #[cfg(feature = "payment-reconciliation")]
     PaymentReconciliation(Box<PaymentReconciliation>),
     /// Permission resource holds access rules for a given data and context.
+    #[cfg(feature = "permission")]
     Permission(Box<Permission>),
     /// Demographics and administrative information about a person independent of a specific health-related context.
+    #[cfg(feature = "person")]
     Person(Box<Person>),
     /// This resource allows for the definition of various types of plans as a sharable, consumable, and executable artifact. The resource is general enough to support the description of a broad range of clinical and non-clinical artifacts such as clinical decision support rules, order sets, protocols, and drug quality specifications.
+    #[cfg(feature = "plan-definition")]
     PlanDefinition(Box<PlanDefinition>),
     /// A person who is directly or indirectly involved in the provisioning of healthcare or related services.
+    #[cfg(feature = "practitioner")]
     Practitioner(Box<Practitioner>),
     /// A specific set of Roles/Locations/specialties/services that a practitioner may perform, or has performed at an organization during a period of time.
+    #[cfg(feature = "practitioner-role")]
     PractitionerRole(Box<PractitionerRole>),
     /// An action that is or was performed on or for a patient, practitioner, device, organization, or location. For example, this can be a physical intervention on a patient like an operation, or less invasive like long term services, counseling, or hypnotherapy.  This can be a quality or safety inspection for a location, organization, or device.  This can be an accreditation procedure on a practitioner for licensing.
+    #[cfg(feature = "procedure")]
     Procedure(Box<Procedure>),
     /// Provenance of a resource is a record that describes entities and processes involved in producing and delivering or otherwise influencing that resource. Provenance provides a critical foundation for assessing authenticity, enabling trust, and allowing reproducibility. Provenance assertions are a form of contextual metadata and can themselves become important records with their own provenance. Provenance statement indicates clinical significance in terms of confidence in authenticity, reliability, and trustworthiness, integrity, and stage in lifecycle (e.g. Document Completion - has the artifact been legally authenticated), all of which may impact security, privacy, and trust policies.
+    #[cfg(feature = "provenance")]
     Provenance(Box<Provenance>),
     /// A structured set of questions intended to guide the collection of answers from end-users. Questionnaires provide detailed control over order, presentation, phraseology and grouping to allow coherent, consistent data collection.
+    #[cfg(feature = "questionnaire")]
     Questionnaire(Box<Questionnaire>),
     /// A structured set of questions and their answers. The questions are ordered and grouped into coherent subsets, corresponding to the structure of the grouping of the questionnaire being responded to.
+    #[cfg(feature = "questionnaire-response")]
     QuestionnaireResponse(Box<QuestionnaireResponse>),
     /// Regulatory approval, clearance or licencing related to a regulated product, treatment, facility or activity that is cited in a guidance, regulation, rule or legislative act. An example is Market Authorization relating to a Medicinal Product.
+    #[cfg(feature = "regulated-authorization")]
     RegulatedAuthorization(Box<RegulatedAuthorization>),
     /// Information about a person that is involved in a patient's health or the care for a patient, but who is not the target of healthcare, nor has a formal responsibility in the care process.
+    #[cfg(feature = "related-person")]
     RelatedPerson(Box<RelatedPerson>),
     /// A set of related requests that can be used to capture intended activities that have inter-dependencies such as "give this medication after that one".
+    #[cfg(feature = "request-orchestration")]
     RequestOrchestration(Box<RequestOrchestration>),
     /// The Requirements resource is used to describe an actor - a human or an application that plays a role in data exchange, and that may have obligations associated with the role the actor plays.
+    #[cfg(feature = "requirements")]
     Requirements(Box<Requirements>),
     /// A scientific study of nature that sometimes includes processes involved in health and disease. For example, clinical trials are research studies that involve people. These studies may be related to new ways to screen, prevent, diagnose, and treat disease. They may also study certain outcomes and certain groups of people by looking at data collected in the past or future.
+    #[cfg(feature = "research-study")]
     ResearchStudy(Box<ResearchStudy>),
     /// A ResearchSubject is a participant or object which is the recipient of investigative activities in a research study.
+    #[cfg(feature = "research-subject")]
     ResearchSubject(Box<ResearchSubject>),
     /// An assessment of the likely outcome(s) for a patient or other subject as well as the likelihood of each outcome.
+    #[cfg(feature = "risk-assessment")]
     RiskAssessment(Box<RiskAssessment>),
     /// A container for slots of time that may be available for booking appointments.
+    #[cfg(feature = "schedule")]
     Schedule(Box<Schedule>),
     /// A search parameter that defines a named search item that can be used to search/filter on a resource.
+    #[cfg(feature = "search-parameter")]
     SearchParameter(Box<SearchParameter>),
     /// A record of a request for service such as diagnostic investigations, treatments, or operations to be performed.
+    #[cfg(feature = "service-request")]
     ServiceRequest(Box<ServiceRequest>),
     /// A slot of time on a schedule that may be available for booking appointments.
+    #[cfg(feature = "slot")]
     Slot(Box<Slot>),
     /// A sample to be used for analysis.
+    #[cfg(feature = "specimen")]
     Specimen(Box<Specimen>),
     /// A kind of specimen with associated set of requirements.
+    #[cfg(feature = "specimen-definition")]
     SpecimenDefinition(Box<SpecimenDefinition>),
     /// A definition of a FHIR structure. This resource is used to describe the underlying resources, data types defined in FHIR, and also for describing extensions and constraints on resources and data types.
+    #[cfg(feature = "structure-definition")]
     StructureDefinition(Box<StructureDefinition>),
     /// A Map of relationships between 2 structures that can be used to transform data.
+    #[cfg(feature = "structure-map")]
     StructureMap(Box<StructureMap>),
     /// The subscription resource describes a particular client's request to be notified about a SubscriptionTopic.
+    #[cfg(feature = "subscription")]
     Subscription(Box<Subscription>),
     /// The SubscriptionStatus resource describes the state of a Subscription during notifications. It is not persisted.
+    #[cfg(feature = "subscription-status")]
     SubscriptionStatus(Box<SubscriptionStatus>),
     /// Describes a stream of resource state changes identified by trigger criteria and annotated with labels useful to filter projections from this topic.
+    #[cfg(feature = "subscription-topic")]
     SubscriptionTopic(Box<SubscriptionTopic>),
     /// A homogeneous material with a definite composition.
+    #[cfg(feature = "substance")]
     Substance(Box<Substance>),
     /// The detailed description of a substance, typically at a level beyond what is used for prescribing.
+    #[cfg(feature = "substance-definition")]
     SubstanceDefinition(Box<SubstanceDefinition>),
     /// Nucleic acids are defined by three distinct elements: the base, sugar and linkage. Individual substance/moiety IDs will be created for each of these elements. The nucleotide sequence will be always entered in the 5’-3’ direction.
+    #[cfg(feature = "substance-nucleic-acid")]
     SubstanceNucleicAcid(Box<SubstanceNucleicAcid>),
     /// Properties of a substance specific to it being a polymer.
+    #[cfg(feature = "substance-polymer")]
     SubstancePolymer(Box<SubstancePolymer>),
     /// A SubstanceProtein is defined as a single unit of a linear amino acid sequence, or a combination of subunits that are either covalently linked or have a defined invariant stoichiometric relationship. This includes all synthetic, recombinant and purified SubstanceProteins of defined sequence, whether the use is therapeutic or prophylactic. This set of elements will be used to describe albumins, coagulation factors, cytokines, growth factors, peptide/SubstanceProtein hormones, enzymes, toxins, toxoids, recombinant vaccines, and immunomodulators.
+    #[cfg(feature = "substance-protein")]
     SubstanceProtein(Box<SubstanceProtein>),
     /// Todo.
+    #[cfg(feature = "substance-reference-information")]
     SubstanceReferenceInformation(Box<SubstanceReferenceInformation>),
     /// Source material shall capture information on the taxonomic and anatomical origins as well as the fraction of a material that can result in or can be modified to form a substance. This set of data elements shall be used to define polymer substances isolated from biological matrices. Taxonomic and anatomical origins shall be described using a controlled vocabulary as required. This information is captured for naturally derived polymers ( . starch) and structurally diverse substances. For Organisms belonging to the Kingdom Plantae the Substance level defines the fresh material of a single species or infraspecies, the Herbal Drug and the Herbal preparation. For Herbal preparations, the fraction information will be captured at the Substance information level and additional information for herbal extracts will be captured at the Specified Substance Group 1 information level. See for further explanation the Substance Class: Structurally Diverse and the herbal annex.
+    #[cfg(feature = "substance-source-material")]
     SubstanceSourceMaterial(Box<SubstanceSourceMaterial>),
     /// Record of delivery of what is supplied.
+    #[cfg(feature = "supply-delivery")]
     SupplyDelivery(Box<SupplyDelivery>),
     /// A record of a non-patient specific request for a medication, substance, device, certain types of biologically derived product, and nutrition product used in the healthcare setting.
+    #[cfg(feature = "supply-request")]
     SupplyRequest(Box<SupplyRequest>),
     /// A task to be performed.
+    #[cfg(feature = "task")]
     Task(Box<Task>),
     /// A TerminologyCapabilities resource documents a set of capabilities (behaviors) of a FHIR Terminology Server that may be used as a statement of actual server functionality or a statement of required or desired server implementation.
+    #[cfg(feature = "terminology-capabilities")]
     TerminologyCapabilities(Box<TerminologyCapabilities>),
     /// A plan for executing testing on an artifact or specifications
+    #[cfg(feature = "test-plan")]
     TestPlan(Box<TestPlan>),
     /// A summary of information based on the results of executing a TestScript.
+    #[cfg(feature = "test-report")]
     TestReport(Box<TestReport>),
     /// A structured set of tests against a FHIR server or client implementation to determine compliance against the FHIR specification.
+    #[cfg(feature = "test-script")]
     TestScript(Box<TestScript>),
     /// Record of transport.
+    #[cfg(feature = "transport")]
     Transport(Box<Transport>),
     /// A ValueSet resource instance specifies a set of codes drawn from one or more code systems, intended for use in a particular context. Value sets link between \[\[\[CodeSystem\]\]\] definitions and their use in \[coded elements\](terminologies.html).
+    #[cfg(feature = "value-set")]
     ValueSet(Box<ValueSet>),
     /// Describes validation requirements, source(s), status and dates for one or more elements.
+    #[cfg(feature = "verification-result")]
     VerificationResult(Box<VerificationResult>),
     /// An authorization for the provision of glasses and/or contact lenses to a patient.
+    #[cfg(feature = "vision-prescription")]
     VisionPrescription(Box<VisionPrescription>),
+    /// A resource of this version whose cargo feature is off in this build, kept as JSON
+    /// (see [`RawResource::to_typed`]).
+    Other(RawResource),
 }
-/// Every resource type of this FHIR version, in alphabetical order.
+/// Every resource type of this FHIR version, in alphabetical order, whatever the features.
 pub const RESOURCE_TYPES: &[&str] = &[
     "Account",
     "ActivityDefinition",
@@ -489,502 +655,985 @@ pub const RESOURCE_TYPES: &[&str] = &[
 ];
 impl Resource {
     /// The `resourceType`, e.g. `"Patient"`.
-    pub fn resource_type(&self) -> &'static str {
+    pub fn resource_type(&self) -> &str {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(_) => "Account",
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(_) => "ActivityDefinition",
+            #[cfg(feature = "actor-definition")]
             Self::ActorDefinition(_) => "ActorDefinition",
+            #[cfg(feature = "administrable-product-definition")]
             Self::AdministrableProductDefinition(_) => "AdministrableProductDefinition",
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(_) => "AdverseEvent",
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(_) => "AllergyIntolerance",
+            #[cfg(feature = "appointment")]
             Self::Appointment(_) => "Appointment",
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(_) => "AppointmentResponse",
+            #[cfg(feature = "artifact-assessment")]
             Self::ArtifactAssessment(_) => "ArtifactAssessment",
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(_) => "AuditEvent",
+            #[cfg(feature = "basic")]
             Self::Basic(_) => "Basic",
+            #[cfg(feature = "binary")]
             Self::Binary(_) => "Binary",
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(_) => "BiologicallyDerivedProduct",
+            #[cfg(feature = "biologically-derived-product-dispense")]
             Self::BiologicallyDerivedProductDispense(_) => {
                 "BiologicallyDerivedProductDispense"
             }
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(_) => "BodyStructure",
+            #[cfg(feature = "bundle")]
             Self::Bundle(_) => "Bundle",
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(_) => "CapabilityStatement",
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(_) => "CarePlan",
+            #[cfg(feature = "care-team")]
             Self::CareTeam(_) => "CareTeam",
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(_) => "ChargeItem",
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(_) => "ChargeItemDefinition",
+            #[cfg(feature = "citation")]
             Self::Citation(_) => "Citation",
+            #[cfg(feature = "claim")]
             Self::Claim(_) => "Claim",
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(_) => "ClaimResponse",
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(_) => "ClinicalImpression",
+            #[cfg(feature = "clinical-use-definition")]
             Self::ClinicalUseDefinition(_) => "ClinicalUseDefinition",
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(_) => "CodeSystem",
+            #[cfg(feature = "communication")]
             Self::Communication(_) => "Communication",
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(_) => "CommunicationRequest",
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(_) => "CompartmentDefinition",
+            #[cfg(feature = "composition")]
             Self::Composition(_) => "Composition",
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(_) => "ConceptMap",
+            #[cfg(feature = "condition")]
             Self::Condition(_) => "Condition",
+            #[cfg(feature = "condition-definition")]
             Self::ConditionDefinition(_) => "ConditionDefinition",
+            #[cfg(feature = "consent")]
             Self::Consent(_) => "Consent",
+            #[cfg(feature = "contract")]
             Self::Contract(_) => "Contract",
+            #[cfg(feature = "coverage")]
             Self::Coverage(_) => "Coverage",
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(_) => "CoverageEligibilityRequest",
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(_) => "CoverageEligibilityResponse",
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(_) => "DetectedIssue",
+            #[cfg(feature = "device")]
             Self::Device(_) => "Device",
+            #[cfg(feature = "device-association")]
             Self::DeviceAssociation(_) => "DeviceAssociation",
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(_) => "DeviceDefinition",
+            #[cfg(feature = "device-dispense")]
             Self::DeviceDispense(_) => "DeviceDispense",
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(_) => "DeviceMetric",
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(_) => "DeviceRequest",
+            #[cfg(feature = "device-usage")]
             Self::DeviceUsage(_) => "DeviceUsage",
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(_) => "DiagnosticReport",
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(_) => "DocumentReference",
+            #[cfg(feature = "encounter")]
             Self::Encounter(_) => "Encounter",
+            #[cfg(feature = "encounter-history")]
             Self::EncounterHistory(_) => "EncounterHistory",
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(_) => "Endpoint",
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(_) => "EnrollmentRequest",
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(_) => "EnrollmentResponse",
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(_) => "EpisodeOfCare",
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(_) => "EventDefinition",
+            #[cfg(feature = "evidence")]
             Self::Evidence(_) => "Evidence",
+            #[cfg(feature = "evidence-report")]
             Self::EvidenceReport(_) => "EvidenceReport",
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(_) => "EvidenceVariable",
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(_) => "ExampleScenario",
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(_) => "ExplanationOfBenefit",
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(_) => "FamilyMemberHistory",
+            #[cfg(feature = "flag")]
             Self::Flag(_) => "Flag",
+            #[cfg(feature = "formulary-item")]
             Self::FormularyItem(_) => "FormularyItem",
+            #[cfg(feature = "genomic-study")]
             Self::GenomicStudy(_) => "GenomicStudy",
+            #[cfg(feature = "goal")]
             Self::Goal(_) => "Goal",
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(_) => "GraphDefinition",
+            #[cfg(feature = "group")]
             Self::Group(_) => "Group",
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(_) => "GuidanceResponse",
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(_) => "HealthcareService",
+            #[cfg(feature = "imaging-selection")]
             Self::ImagingSelection(_) => "ImagingSelection",
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(_) => "ImagingStudy",
+            #[cfg(feature = "immunization")]
             Self::Immunization(_) => "Immunization",
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(_) => "ImmunizationEvaluation",
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(_) => "ImmunizationRecommendation",
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(_) => "ImplementationGuide",
+            #[cfg(feature = "ingredient")]
             Self::Ingredient(_) => "Ingredient",
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(_) => "InsurancePlan",
+            #[cfg(feature = "inventory-item")]
             Self::InventoryItem(_) => "InventoryItem",
+            #[cfg(feature = "inventory-report")]
             Self::InventoryReport(_) => "InventoryReport",
+            #[cfg(feature = "invoice")]
             Self::Invoice(_) => "Invoice",
+            #[cfg(feature = "library")]
             Self::Library(_) => "Library",
+            #[cfg(feature = "linkage")]
             Self::Linkage(_) => "Linkage",
+            #[cfg(feature = "list")]
             Self::List(_) => "List",
+            #[cfg(feature = "location")]
             Self::Location(_) => "Location",
+            #[cfg(feature = "manufactured-item-definition")]
             Self::ManufacturedItemDefinition(_) => "ManufacturedItemDefinition",
+            #[cfg(feature = "measure")]
             Self::Measure(_) => "Measure",
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(_) => "MeasureReport",
+            #[cfg(feature = "medication")]
             Self::Medication(_) => "Medication",
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(_) => "MedicationAdministration",
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(_) => "MedicationDispense",
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(_) => "MedicationKnowledge",
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(_) => "MedicationRequest",
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(_) => "MedicationStatement",
+            #[cfg(feature = "medicinal-product-definition")]
             Self::MedicinalProductDefinition(_) => "MedicinalProductDefinition",
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(_) => "MessageDefinition",
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(_) => "MessageHeader",
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(_) => "MolecularSequence",
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(_) => "NamingSystem",
+            #[cfg(feature = "nutrition-intake")]
             Self::NutritionIntake(_) => "NutritionIntake",
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(_) => "NutritionOrder",
+            #[cfg(feature = "nutrition-product")]
             Self::NutritionProduct(_) => "NutritionProduct",
+            #[cfg(feature = "observation")]
             Self::Observation(_) => "Observation",
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(_) => "ObservationDefinition",
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(_) => "OperationDefinition",
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(_) => "OperationOutcome",
+            #[cfg(feature = "organization")]
             Self::Organization(_) => "Organization",
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(_) => "OrganizationAffiliation",
+            #[cfg(feature = "packaged-product-definition")]
             Self::PackagedProductDefinition(_) => "PackagedProductDefinition",
+            #[cfg(feature = "parameters")]
             Self::Parameters(_) => "Parameters",
+            #[cfg(feature = "patient")]
             Self::Patient(_) => "Patient",
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(_) => "PaymentNotice",
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(_) => "PaymentReconciliation",
+            #[cfg(feature = "permission")]
             Self::Permission(_) => "Permission",
+            #[cfg(feature = "person")]
             Self::Person(_) => "Person",
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(_) => "PlanDefinition",
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(_) => "Practitioner",
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(_) => "PractitionerRole",
+            #[cfg(feature = "procedure")]
             Self::Procedure(_) => "Procedure",
+            #[cfg(feature = "provenance")]
             Self::Provenance(_) => "Provenance",
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(_) => "Questionnaire",
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(_) => "QuestionnaireResponse",
+            #[cfg(feature = "regulated-authorization")]
             Self::RegulatedAuthorization(_) => "RegulatedAuthorization",
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(_) => "RelatedPerson",
+            #[cfg(feature = "request-orchestration")]
             Self::RequestOrchestration(_) => "RequestOrchestration",
+            #[cfg(feature = "requirements")]
             Self::Requirements(_) => "Requirements",
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(_) => "ResearchStudy",
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(_) => "ResearchSubject",
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(_) => "RiskAssessment",
+            #[cfg(feature = "schedule")]
             Self::Schedule(_) => "Schedule",
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(_) => "SearchParameter",
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(_) => "ServiceRequest",
+            #[cfg(feature = "slot")]
             Self::Slot(_) => "Slot",
+            #[cfg(feature = "specimen")]
             Self::Specimen(_) => "Specimen",
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(_) => "SpecimenDefinition",
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(_) => "StructureDefinition",
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(_) => "StructureMap",
+            #[cfg(feature = "subscription")]
             Self::Subscription(_) => "Subscription",
+            #[cfg(feature = "subscription-status")]
             Self::SubscriptionStatus(_) => "SubscriptionStatus",
+            #[cfg(feature = "subscription-topic")]
             Self::SubscriptionTopic(_) => "SubscriptionTopic",
+            #[cfg(feature = "substance")]
             Self::Substance(_) => "Substance",
+            #[cfg(feature = "substance-definition")]
             Self::SubstanceDefinition(_) => "SubstanceDefinition",
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(_) => "SubstanceNucleicAcid",
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(_) => "SubstancePolymer",
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(_) => "SubstanceProtein",
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(_) => "SubstanceReferenceInformation",
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(_) => "SubstanceSourceMaterial",
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(_) => "SupplyDelivery",
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(_) => "SupplyRequest",
+            #[cfg(feature = "task")]
             Self::Task(_) => "Task",
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(_) => "TerminologyCapabilities",
+            #[cfg(feature = "test-plan")]
             Self::TestPlan(_) => "TestPlan",
+            #[cfg(feature = "test-report")]
             Self::TestReport(_) => "TestReport",
+            #[cfg(feature = "test-script")]
             Self::TestScript(_) => "TestScript",
+            #[cfg(feature = "transport")]
             Self::Transport(_) => "Transport",
+            #[cfg(feature = "value-set")]
             Self::ValueSet(_) => "ValueSet",
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(_) => "VerificationResult",
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(_) => "VisionPrescription",
+            Self::Other(raw) => raw.resource_type(),
         }
     }
-    /// The logical id element, if present.
+    /// The logical id element, if present (`None` for [`Resource::Other`]; see [`Resource::id`]).
     pub fn id_element(&self) -> Option<&IdType> {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(v) => v.id.as_ref(),
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "actor-definition")]
             Self::ActorDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "administrable-product-definition")]
             Self::AdministrableProductDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(v) => v.id.as_ref(),
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(v) => v.id.as_ref(),
+            #[cfg(feature = "appointment")]
             Self::Appointment(v) => v.id.as_ref(),
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "artifact-assessment")]
             Self::ArtifactAssessment(v) => v.id.as_ref(),
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(v) => v.id.as_ref(),
+            #[cfg(feature = "basic")]
             Self::Basic(v) => v.id.as_ref(),
+            #[cfg(feature = "binary")]
             Self::Binary(v) => v.id.as_ref(),
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(v) => v.id.as_ref(),
+            #[cfg(feature = "biologically-derived-product-dispense")]
             Self::BiologicallyDerivedProductDispense(v) => v.id.as_ref(),
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(v) => v.id.as_ref(),
+            #[cfg(feature = "bundle")]
             Self::Bundle(v) => v.id.as_ref(),
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(v) => v.id.as_ref(),
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(v) => v.id.as_ref(),
+            #[cfg(feature = "care-team")]
             Self::CareTeam(v) => v.id.as_ref(),
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(v) => v.id.as_ref(),
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "citation")]
             Self::Citation(v) => v.id.as_ref(),
+            #[cfg(feature = "claim")]
             Self::Claim(v) => v.id.as_ref(),
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(v) => v.id.as_ref(),
+            #[cfg(feature = "clinical-use-definition")]
             Self::ClinicalUseDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(v) => v.id.as_ref(),
+            #[cfg(feature = "communication")]
             Self::Communication(v) => v.id.as_ref(),
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "composition")]
             Self::Composition(v) => v.id.as_ref(),
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(v) => v.id.as_ref(),
+            #[cfg(feature = "condition")]
             Self::Condition(v) => v.id.as_ref(),
+            #[cfg(feature = "condition-definition")]
             Self::ConditionDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "consent")]
             Self::Consent(v) => v.id.as_ref(),
+            #[cfg(feature = "contract")]
             Self::Contract(v) => v.id.as_ref(),
+            #[cfg(feature = "coverage")]
             Self::Coverage(v) => v.id.as_ref(),
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(v) => v.id.as_ref(),
+            #[cfg(feature = "device")]
             Self::Device(v) => v.id.as_ref(),
+            #[cfg(feature = "device-association")]
             Self::DeviceAssociation(v) => v.id.as_ref(),
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "device-dispense")]
             Self::DeviceDispense(v) => v.id.as_ref(),
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(v) => v.id.as_ref(),
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "device-usage")]
             Self::DeviceUsage(v) => v.id.as_ref(),
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(v) => v.id.as_ref(),
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(v) => v.id.as_ref(),
+            #[cfg(feature = "encounter")]
             Self::Encounter(v) => v.id.as_ref(),
+            #[cfg(feature = "encounter-history")]
             Self::EncounterHistory(v) => v.id.as_ref(),
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(v) => v.id.as_ref(),
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(v) => v.id.as_ref(),
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "evidence")]
             Self::Evidence(v) => v.id.as_ref(),
+            #[cfg(feature = "evidence-report")]
             Self::EvidenceReport(v) => v.id.as_ref(),
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(v) => v.id.as_ref(),
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(v) => v.id.as_ref(),
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(v) => v.id.as_ref(),
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(v) => v.id.as_ref(),
+            #[cfg(feature = "flag")]
             Self::Flag(v) => v.id.as_ref(),
+            #[cfg(feature = "formulary-item")]
             Self::FormularyItem(v) => v.id.as_ref(),
+            #[cfg(feature = "genomic-study")]
             Self::GenomicStudy(v) => v.id.as_ref(),
+            #[cfg(feature = "goal")]
             Self::Goal(v) => v.id.as_ref(),
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "group")]
             Self::Group(v) => v.id.as_ref(),
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(v) => v.id.as_ref(),
+            #[cfg(feature = "imaging-selection")]
             Self::ImagingSelection(v) => v.id.as_ref(),
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(v) => v.id.as_ref(),
+            #[cfg(feature = "immunization")]
             Self::Immunization(v) => v.id.as_ref(),
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(v) => v.id.as_ref(),
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(v) => v.id.as_ref(),
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(v) => v.id.as_ref(),
+            #[cfg(feature = "ingredient")]
             Self::Ingredient(v) => v.id.as_ref(),
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(v) => v.id.as_ref(),
+            #[cfg(feature = "inventory-item")]
             Self::InventoryItem(v) => v.id.as_ref(),
+            #[cfg(feature = "inventory-report")]
             Self::InventoryReport(v) => v.id.as_ref(),
+            #[cfg(feature = "invoice")]
             Self::Invoice(v) => v.id.as_ref(),
+            #[cfg(feature = "library")]
             Self::Library(v) => v.id.as_ref(),
+            #[cfg(feature = "linkage")]
             Self::Linkage(v) => v.id.as_ref(),
+            #[cfg(feature = "list")]
             Self::List(v) => v.id.as_ref(),
+            #[cfg(feature = "location")]
             Self::Location(v) => v.id.as_ref(),
+            #[cfg(feature = "manufactured-item-definition")]
             Self::ManufacturedItemDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "measure")]
             Self::Measure(v) => v.id.as_ref(),
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(v) => v.id.as_ref(),
+            #[cfg(feature = "medication")]
             Self::Medication(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(v) => v.id.as_ref(),
+            #[cfg(feature = "medicinal-product-definition")]
             Self::MedicinalProductDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(v) => v.id.as_ref(),
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(v) => v.id.as_ref(),
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(v) => v.id.as_ref(),
+            #[cfg(feature = "nutrition-intake")]
             Self::NutritionIntake(v) => v.id.as_ref(),
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(v) => v.id.as_ref(),
+            #[cfg(feature = "nutrition-product")]
             Self::NutritionProduct(v) => v.id.as_ref(),
+            #[cfg(feature = "observation")]
             Self::Observation(v) => v.id.as_ref(),
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(v) => v.id.as_ref(),
+            #[cfg(feature = "organization")]
             Self::Organization(v) => v.id.as_ref(),
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(v) => v.id.as_ref(),
+            #[cfg(feature = "packaged-product-definition")]
             Self::PackagedProductDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "parameters")]
             Self::Parameters(v) => v.id.as_ref(),
+            #[cfg(feature = "patient")]
             Self::Patient(v) => v.id.as_ref(),
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(v) => v.id.as_ref(),
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(v) => v.id.as_ref(),
+            #[cfg(feature = "permission")]
             Self::Permission(v) => v.id.as_ref(),
+            #[cfg(feature = "person")]
             Self::Person(v) => v.id.as_ref(),
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(v) => v.id.as_ref(),
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(v) => v.id.as_ref(),
+            #[cfg(feature = "procedure")]
             Self::Procedure(v) => v.id.as_ref(),
+            #[cfg(feature = "provenance")]
             Self::Provenance(v) => v.id.as_ref(),
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(v) => v.id.as_ref(),
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(v) => v.id.as_ref(),
+            #[cfg(feature = "regulated-authorization")]
             Self::RegulatedAuthorization(v) => v.id.as_ref(),
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(v) => v.id.as_ref(),
+            #[cfg(feature = "request-orchestration")]
             Self::RequestOrchestration(v) => v.id.as_ref(),
+            #[cfg(feature = "requirements")]
             Self::Requirements(v) => v.id.as_ref(),
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(v) => v.id.as_ref(),
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(v) => v.id.as_ref(),
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(v) => v.id.as_ref(),
+            #[cfg(feature = "schedule")]
             Self::Schedule(v) => v.id.as_ref(),
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(v) => v.id.as_ref(),
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "slot")]
             Self::Slot(v) => v.id.as_ref(),
+            #[cfg(feature = "specimen")]
             Self::Specimen(v) => v.id.as_ref(),
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(v) => v.id.as_ref(),
+            #[cfg(feature = "subscription")]
             Self::Subscription(v) => v.id.as_ref(),
+            #[cfg(feature = "subscription-status")]
             Self::SubscriptionStatus(v) => v.id.as_ref(),
+            #[cfg(feature = "subscription-topic")]
             Self::SubscriptionTopic(v) => v.id.as_ref(),
+            #[cfg(feature = "substance")]
             Self::Substance(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-definition")]
             Self::SubstanceDefinition(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(v) => v.id.as_ref(),
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(v) => v.id.as_ref(),
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(v) => v.id.as_ref(),
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(v) => v.id.as_ref(),
+            #[cfg(feature = "task")]
             Self::Task(v) => v.id.as_ref(),
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(v) => v.id.as_ref(),
+            #[cfg(feature = "test-plan")]
             Self::TestPlan(v) => v.id.as_ref(),
+            #[cfg(feature = "test-report")]
             Self::TestReport(v) => v.id.as_ref(),
+            #[cfg(feature = "test-script")]
             Self::TestScript(v) => v.id.as_ref(),
+            #[cfg(feature = "transport")]
             Self::Transport(v) => v.id.as_ref(),
+            #[cfg(feature = "value-set")]
             Self::ValueSet(v) => v.id.as_ref(),
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(v) => v.id.as_ref(),
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(v) => v.id.as_ref(),
+            Self::Other(_) => None,
         }
     }
     /// The logical id, if present.
     pub fn id(&self) -> Option<&str> {
-        self.id_element().and_then(|id| id.value.as_deref())
+        match self {
+            Self::Other(raw) => raw.id(),
+            _ => self.id_element().and_then(|id| id.value.as_deref()),
+        }
     }
     /// The version id (`meta.versionId`), if present.
     pub fn version_id(&self) -> Option<&str> {
-        self.meta()?.version_id.as_ref()?.value.as_deref()
+        match self {
+            Self::Other(raw) => raw.version_id(),
+            _ => self.meta()?.version_id.as_ref()?.value.as_deref(),
+        }
     }
-    /// The resource's metadata, if present.
+    /// The resource's metadata, if present (`None` for [`Resource::Other`]).
     pub fn meta(&self) -> Option<&Meta> {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(v) => v.meta.as_ref(),
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "actor-definition")]
             Self::ActorDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "administrable-product-definition")]
             Self::AdministrableProductDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(v) => v.meta.as_ref(),
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(v) => v.meta.as_ref(),
+            #[cfg(feature = "appointment")]
             Self::Appointment(v) => v.meta.as_ref(),
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "artifact-assessment")]
             Self::ArtifactAssessment(v) => v.meta.as_ref(),
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(v) => v.meta.as_ref(),
+            #[cfg(feature = "basic")]
             Self::Basic(v) => v.meta.as_ref(),
+            #[cfg(feature = "binary")]
             Self::Binary(v) => v.meta.as_ref(),
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(v) => v.meta.as_ref(),
+            #[cfg(feature = "biologically-derived-product-dispense")]
             Self::BiologicallyDerivedProductDispense(v) => v.meta.as_ref(),
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(v) => v.meta.as_ref(),
+            #[cfg(feature = "bundle")]
             Self::Bundle(v) => v.meta.as_ref(),
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(v) => v.meta.as_ref(),
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(v) => v.meta.as_ref(),
+            #[cfg(feature = "care-team")]
             Self::CareTeam(v) => v.meta.as_ref(),
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(v) => v.meta.as_ref(),
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "citation")]
             Self::Citation(v) => v.meta.as_ref(),
+            #[cfg(feature = "claim")]
             Self::Claim(v) => v.meta.as_ref(),
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(v) => v.meta.as_ref(),
+            #[cfg(feature = "clinical-use-definition")]
             Self::ClinicalUseDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(v) => v.meta.as_ref(),
+            #[cfg(feature = "communication")]
             Self::Communication(v) => v.meta.as_ref(),
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "composition")]
             Self::Composition(v) => v.meta.as_ref(),
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(v) => v.meta.as_ref(),
+            #[cfg(feature = "condition")]
             Self::Condition(v) => v.meta.as_ref(),
+            #[cfg(feature = "condition-definition")]
             Self::ConditionDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "consent")]
             Self::Consent(v) => v.meta.as_ref(),
+            #[cfg(feature = "contract")]
             Self::Contract(v) => v.meta.as_ref(),
+            #[cfg(feature = "coverage")]
             Self::Coverage(v) => v.meta.as_ref(),
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(v) => v.meta.as_ref(),
+            #[cfg(feature = "device")]
             Self::Device(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-association")]
             Self::DeviceAssociation(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-dispense")]
             Self::DeviceDispense(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "device-usage")]
             Self::DeviceUsage(v) => v.meta.as_ref(),
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(v) => v.meta.as_ref(),
+            #[cfg(feature = "encounter")]
             Self::Encounter(v) => v.meta.as_ref(),
+            #[cfg(feature = "encounter-history")]
             Self::EncounterHistory(v) => v.meta.as_ref(),
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(v) => v.meta.as_ref(),
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(v) => v.meta.as_ref(),
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "evidence")]
             Self::Evidence(v) => v.meta.as_ref(),
+            #[cfg(feature = "evidence-report")]
             Self::EvidenceReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(v) => v.meta.as_ref(),
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(v) => v.meta.as_ref(),
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(v) => v.meta.as_ref(),
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(v) => v.meta.as_ref(),
+            #[cfg(feature = "flag")]
             Self::Flag(v) => v.meta.as_ref(),
+            #[cfg(feature = "formulary-item")]
             Self::FormularyItem(v) => v.meta.as_ref(),
+            #[cfg(feature = "genomic-study")]
             Self::GenomicStudy(v) => v.meta.as_ref(),
+            #[cfg(feature = "goal")]
             Self::Goal(v) => v.meta.as_ref(),
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "group")]
             Self::Group(v) => v.meta.as_ref(),
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(v) => v.meta.as_ref(),
+            #[cfg(feature = "imaging-selection")]
             Self::ImagingSelection(v) => v.meta.as_ref(),
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(v) => v.meta.as_ref(),
+            #[cfg(feature = "immunization")]
             Self::Immunization(v) => v.meta.as_ref(),
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(v) => v.meta.as_ref(),
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(v) => v.meta.as_ref(),
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(v) => v.meta.as_ref(),
+            #[cfg(feature = "ingredient")]
             Self::Ingredient(v) => v.meta.as_ref(),
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(v) => v.meta.as_ref(),
+            #[cfg(feature = "inventory-item")]
             Self::InventoryItem(v) => v.meta.as_ref(),
+            #[cfg(feature = "inventory-report")]
             Self::InventoryReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "invoice")]
             Self::Invoice(v) => v.meta.as_ref(),
+            #[cfg(feature = "library")]
             Self::Library(v) => v.meta.as_ref(),
+            #[cfg(feature = "linkage")]
             Self::Linkage(v) => v.meta.as_ref(),
+            #[cfg(feature = "list")]
             Self::List(v) => v.meta.as_ref(),
+            #[cfg(feature = "location")]
             Self::Location(v) => v.meta.as_ref(),
+            #[cfg(feature = "manufactured-item-definition")]
             Self::ManufacturedItemDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "measure")]
             Self::Measure(v) => v.meta.as_ref(),
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication")]
             Self::Medication(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(v) => v.meta.as_ref(),
+            #[cfg(feature = "medicinal-product-definition")]
             Self::MedicinalProductDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(v) => v.meta.as_ref(),
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(v) => v.meta.as_ref(),
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(v) => v.meta.as_ref(),
+            #[cfg(feature = "nutrition-intake")]
             Self::NutritionIntake(v) => v.meta.as_ref(),
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(v) => v.meta.as_ref(),
+            #[cfg(feature = "nutrition-product")]
             Self::NutritionProduct(v) => v.meta.as_ref(),
+            #[cfg(feature = "observation")]
             Self::Observation(v) => v.meta.as_ref(),
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(v) => v.meta.as_ref(),
+            #[cfg(feature = "organization")]
             Self::Organization(v) => v.meta.as_ref(),
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(v) => v.meta.as_ref(),
+            #[cfg(feature = "packaged-product-definition")]
             Self::PackagedProductDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "parameters")]
             Self::Parameters(v) => v.meta.as_ref(),
+            #[cfg(feature = "patient")]
             Self::Patient(v) => v.meta.as_ref(),
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(v) => v.meta.as_ref(),
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(v) => v.meta.as_ref(),
+            #[cfg(feature = "permission")]
             Self::Permission(v) => v.meta.as_ref(),
+            #[cfg(feature = "person")]
             Self::Person(v) => v.meta.as_ref(),
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(v) => v.meta.as_ref(),
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(v) => v.meta.as_ref(),
+            #[cfg(feature = "procedure")]
             Self::Procedure(v) => v.meta.as_ref(),
+            #[cfg(feature = "provenance")]
             Self::Provenance(v) => v.meta.as_ref(),
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(v) => v.meta.as_ref(),
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(v) => v.meta.as_ref(),
+            #[cfg(feature = "regulated-authorization")]
             Self::RegulatedAuthorization(v) => v.meta.as_ref(),
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(v) => v.meta.as_ref(),
+            #[cfg(feature = "request-orchestration")]
             Self::RequestOrchestration(v) => v.meta.as_ref(),
+            #[cfg(feature = "requirements")]
             Self::Requirements(v) => v.meta.as_ref(),
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(v) => v.meta.as_ref(),
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(v) => v.meta.as_ref(),
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(v) => v.meta.as_ref(),
+            #[cfg(feature = "schedule")]
             Self::Schedule(v) => v.meta.as_ref(),
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(v) => v.meta.as_ref(),
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "slot")]
             Self::Slot(v) => v.meta.as_ref(),
+            #[cfg(feature = "specimen")]
             Self::Specimen(v) => v.meta.as_ref(),
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(v) => v.meta.as_ref(),
+            #[cfg(feature = "subscription")]
             Self::Subscription(v) => v.meta.as_ref(),
+            #[cfg(feature = "subscription-status")]
             Self::SubscriptionStatus(v) => v.meta.as_ref(),
+            #[cfg(feature = "subscription-topic")]
             Self::SubscriptionTopic(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance")]
             Self::Substance(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-definition")]
             Self::SubstanceDefinition(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(v) => v.meta.as_ref(),
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(v) => v.meta.as_ref(),
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(v) => v.meta.as_ref(),
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(v) => v.meta.as_ref(),
+            #[cfg(feature = "task")]
             Self::Task(v) => v.meta.as_ref(),
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(v) => v.meta.as_ref(),
+            #[cfg(feature = "test-plan")]
             Self::TestPlan(v) => v.meta.as_ref(),
+            #[cfg(feature = "test-report")]
             Self::TestReport(v) => v.meta.as_ref(),
+            #[cfg(feature = "test-script")]
             Self::TestScript(v) => v.meta.as_ref(),
+            #[cfg(feature = "transport")]
             Self::Transport(v) => v.meta.as_ref(),
+            #[cfg(feature = "value-set")]
             Self::ValueSet(v) => v.meta.as_ref(),
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(v) => v.meta.as_ref(),
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(v) => v.meta.as_ref(),
+            Self::Other(_) => None,
         }
     }
     /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).
@@ -1006,192 +1655,354 @@ impl ResourceValue for Resource {
         let resource_type = r.find_resource_type()?;
         Ok(
             match &*resource_type {
+                #[cfg(feature = "account")]
                 "Account" => Self::Account(read_boxed(r)?),
+                #[cfg(feature = "activity-definition")]
                 "ActivityDefinition" => Self::ActivityDefinition(read_boxed(r)?),
+                #[cfg(feature = "actor-definition")]
                 "ActorDefinition" => Self::ActorDefinition(read_boxed(r)?),
+                #[cfg(feature = "administrable-product-definition")]
                 "AdministrableProductDefinition" => {
                     Self::AdministrableProductDefinition(read_boxed(r)?)
                 }
+                #[cfg(feature = "adverse-event")]
                 "AdverseEvent" => Self::AdverseEvent(read_boxed(r)?),
+                #[cfg(feature = "allergy-intolerance")]
                 "AllergyIntolerance" => Self::AllergyIntolerance(read_boxed(r)?),
+                #[cfg(feature = "appointment")]
                 "Appointment" => Self::Appointment(read_boxed(r)?),
+                #[cfg(feature = "appointment-response")]
                 "AppointmentResponse" => Self::AppointmentResponse(read_boxed(r)?),
+                #[cfg(feature = "artifact-assessment")]
                 "ArtifactAssessment" => Self::ArtifactAssessment(read_boxed(r)?),
+                #[cfg(feature = "audit-event")]
                 "AuditEvent" => Self::AuditEvent(read_boxed(r)?),
+                #[cfg(feature = "basic")]
                 "Basic" => Self::Basic(read_boxed(r)?),
+                #[cfg(feature = "binary")]
                 "Binary" => Self::Binary(read_boxed(r)?),
+                #[cfg(feature = "biologically-derived-product")]
                 "BiologicallyDerivedProduct" => {
                     Self::BiologicallyDerivedProduct(read_boxed(r)?)
                 }
+                #[cfg(feature = "biologically-derived-product-dispense")]
                 "BiologicallyDerivedProductDispense" => {
                     Self::BiologicallyDerivedProductDispense(read_boxed(r)?)
                 }
+                #[cfg(feature = "body-structure")]
                 "BodyStructure" => Self::BodyStructure(read_boxed(r)?),
+                #[cfg(feature = "bundle")]
                 "Bundle" => Self::Bundle(read_boxed(r)?),
+                #[cfg(feature = "capability-statement")]
                 "CapabilityStatement" => Self::CapabilityStatement(read_boxed(r)?),
+                #[cfg(feature = "care-plan")]
                 "CarePlan" => Self::CarePlan(read_boxed(r)?),
+                #[cfg(feature = "care-team")]
                 "CareTeam" => Self::CareTeam(read_boxed(r)?),
+                #[cfg(feature = "charge-item")]
                 "ChargeItem" => Self::ChargeItem(read_boxed(r)?),
+                #[cfg(feature = "charge-item-definition")]
                 "ChargeItemDefinition" => Self::ChargeItemDefinition(read_boxed(r)?),
+                #[cfg(feature = "citation")]
                 "Citation" => Self::Citation(read_boxed(r)?),
+                #[cfg(feature = "claim")]
                 "Claim" => Self::Claim(read_boxed(r)?),
+                #[cfg(feature = "claim-response")]
                 "ClaimResponse" => Self::ClaimResponse(read_boxed(r)?),
+                #[cfg(feature = "clinical-impression")]
                 "ClinicalImpression" => Self::ClinicalImpression(read_boxed(r)?),
+                #[cfg(feature = "clinical-use-definition")]
                 "ClinicalUseDefinition" => Self::ClinicalUseDefinition(read_boxed(r)?),
+                #[cfg(feature = "code-system")]
                 "CodeSystem" => Self::CodeSystem(read_boxed(r)?),
+                #[cfg(feature = "communication")]
                 "Communication" => Self::Communication(read_boxed(r)?),
+                #[cfg(feature = "communication-request")]
                 "CommunicationRequest" => Self::CommunicationRequest(read_boxed(r)?),
+                #[cfg(feature = "compartment-definition")]
                 "CompartmentDefinition" => Self::CompartmentDefinition(read_boxed(r)?),
+                #[cfg(feature = "composition")]
                 "Composition" => Self::Composition(read_boxed(r)?),
+                #[cfg(feature = "concept-map")]
                 "ConceptMap" => Self::ConceptMap(read_boxed(r)?),
+                #[cfg(feature = "condition")]
                 "Condition" => Self::Condition(read_boxed(r)?),
+                #[cfg(feature = "condition-definition")]
                 "ConditionDefinition" => Self::ConditionDefinition(read_boxed(r)?),
+                #[cfg(feature = "consent")]
                 "Consent" => Self::Consent(read_boxed(r)?),
+                #[cfg(feature = "contract")]
                 "Contract" => Self::Contract(read_boxed(r)?),
+                #[cfg(feature = "coverage")]
                 "Coverage" => Self::Coverage(read_boxed(r)?),
+                #[cfg(feature = "coverage-eligibility-request")]
                 "CoverageEligibilityRequest" => {
                     Self::CoverageEligibilityRequest(read_boxed(r)?)
                 }
+                #[cfg(feature = "coverage-eligibility-response")]
                 "CoverageEligibilityResponse" => {
                     Self::CoverageEligibilityResponse(read_boxed(r)?)
                 }
+                #[cfg(feature = "detected-issue")]
                 "DetectedIssue" => Self::DetectedIssue(read_boxed(r)?),
+                #[cfg(feature = "device")]
                 "Device" => Self::Device(read_boxed(r)?),
+                #[cfg(feature = "device-association")]
                 "DeviceAssociation" => Self::DeviceAssociation(read_boxed(r)?),
+                #[cfg(feature = "device-definition")]
                 "DeviceDefinition" => Self::DeviceDefinition(read_boxed(r)?),
+                #[cfg(feature = "device-dispense")]
                 "DeviceDispense" => Self::DeviceDispense(read_boxed(r)?),
+                #[cfg(feature = "device-metric")]
                 "DeviceMetric" => Self::DeviceMetric(read_boxed(r)?),
+                #[cfg(feature = "device-request")]
                 "DeviceRequest" => Self::DeviceRequest(read_boxed(r)?),
+                #[cfg(feature = "device-usage")]
                 "DeviceUsage" => Self::DeviceUsage(read_boxed(r)?),
+                #[cfg(feature = "diagnostic-report")]
                 "DiagnosticReport" => Self::DiagnosticReport(read_boxed(r)?),
+                #[cfg(feature = "document-reference")]
                 "DocumentReference" => Self::DocumentReference(read_boxed(r)?),
+                #[cfg(feature = "encounter")]
                 "Encounter" => Self::Encounter(read_boxed(r)?),
+                #[cfg(feature = "encounter-history")]
                 "EncounterHistory" => Self::EncounterHistory(read_boxed(r)?),
+                #[cfg(feature = "endpoint")]
                 "Endpoint" => Self::Endpoint(read_boxed(r)?),
+                #[cfg(feature = "enrollment-request")]
                 "EnrollmentRequest" => Self::EnrollmentRequest(read_boxed(r)?),
+                #[cfg(feature = "enrollment-response")]
                 "EnrollmentResponse" => Self::EnrollmentResponse(read_boxed(r)?),
+                #[cfg(feature = "episode-of-care")]
                 "EpisodeOfCare" => Self::EpisodeOfCare(read_boxed(r)?),
+                #[cfg(feature = "event-definition")]
                 "EventDefinition" => Self::EventDefinition(read_boxed(r)?),
+                #[cfg(feature = "evidence")]
                 "Evidence" => Self::Evidence(read_boxed(r)?),
+                #[cfg(feature = "evidence-report")]
                 "EvidenceReport" => Self::EvidenceReport(read_boxed(r)?),
+                #[cfg(feature = "evidence-variable")]
                 "EvidenceVariable" => Self::EvidenceVariable(read_boxed(r)?),
+                #[cfg(feature = "example-scenario")]
                 "ExampleScenario" => Self::ExampleScenario(read_boxed(r)?),
+                #[cfg(feature = "explanation-of-benefit")]
                 "ExplanationOfBenefit" => Self::ExplanationOfBenefit(read_boxed(r)?),
+                #[cfg(feature = "family-member-history")]
                 "FamilyMemberHistory" => Self::FamilyMemberHistory(read_boxed(r)?),
+                #[cfg(feature = "flag")]
                 "Flag" => Self::Flag(read_boxed(r)?),
+                #[cfg(feature = "formulary-item")]
                 "FormularyItem" => Self::FormularyItem(read_boxed(r)?),
+                #[cfg(feature = "genomic-study")]
                 "GenomicStudy" => Self::GenomicStudy(read_boxed(r)?),
+                #[cfg(feature = "goal")]
                 "Goal" => Self::Goal(read_boxed(r)?),
+                #[cfg(feature = "graph-definition")]
                 "GraphDefinition" => Self::GraphDefinition(read_boxed(r)?),
+                #[cfg(feature = "group")]
                 "Group" => Self::Group(read_boxed(r)?),
+                #[cfg(feature = "guidance-response")]
                 "GuidanceResponse" => Self::GuidanceResponse(read_boxed(r)?),
+                #[cfg(feature = "healthcare-service")]
                 "HealthcareService" => Self::HealthcareService(read_boxed(r)?),
+                #[cfg(feature = "imaging-selection")]
                 "ImagingSelection" => Self::ImagingSelection(read_boxed(r)?),
+                #[cfg(feature = "imaging-study")]
                 "ImagingStudy" => Self::ImagingStudy(read_boxed(r)?),
+                #[cfg(feature = "immunization")]
                 "Immunization" => Self::Immunization(read_boxed(r)?),
+                #[cfg(feature = "immunization-evaluation")]
                 "ImmunizationEvaluation" => Self::ImmunizationEvaluation(read_boxed(r)?),
+                #[cfg(feature = "immunization-recommendation")]
                 "ImmunizationRecommendation" => {
                     Self::ImmunizationRecommendation(read_boxed(r)?)
                 }
+                #[cfg(feature = "implementation-guide")]
                 "ImplementationGuide" => Self::ImplementationGuide(read_boxed(r)?),
+                #[cfg(feature = "ingredient")]
                 "Ingredient" => Self::Ingredient(read_boxed(r)?),
+                #[cfg(feature = "insurance-plan")]
                 "InsurancePlan" => Self::InsurancePlan(read_boxed(r)?),
+                #[cfg(feature = "inventory-item")]
                 "InventoryItem" => Self::InventoryItem(read_boxed(r)?),
+                #[cfg(feature = "inventory-report")]
                 "InventoryReport" => Self::InventoryReport(read_boxed(r)?),
+                #[cfg(feature = "invoice")]
                 "Invoice" => Self::Invoice(read_boxed(r)?),
+                #[cfg(feature = "library")]
                 "Library" => Self::Library(read_boxed(r)?),
+                #[cfg(feature = "linkage")]
                 "Linkage" => Self::Linkage(read_boxed(r)?),
+                #[cfg(feature = "list")]
                 "List" => Self::List(read_boxed(r)?),
+                #[cfg(feature = "location")]
                 "Location" => Self::Location(read_boxed(r)?),
+                #[cfg(feature = "manufactured-item-definition")]
                 "ManufacturedItemDefinition" => {
                     Self::ManufacturedItemDefinition(read_boxed(r)?)
                 }
+                #[cfg(feature = "measure")]
                 "Measure" => Self::Measure(read_boxed(r)?),
+                #[cfg(feature = "measure-report")]
                 "MeasureReport" => Self::MeasureReport(read_boxed(r)?),
+                #[cfg(feature = "medication")]
                 "Medication" => Self::Medication(read_boxed(r)?),
+                #[cfg(feature = "medication-administration")]
                 "MedicationAdministration" => {
                     Self::MedicationAdministration(read_boxed(r)?)
                 }
+                #[cfg(feature = "medication-dispense")]
                 "MedicationDispense" => Self::MedicationDispense(read_boxed(r)?),
+                #[cfg(feature = "medication-knowledge")]
                 "MedicationKnowledge" => Self::MedicationKnowledge(read_boxed(r)?),
+                #[cfg(feature = "medication-request")]
                 "MedicationRequest" => Self::MedicationRequest(read_boxed(r)?),
+                #[cfg(feature = "medication-statement")]
                 "MedicationStatement" => Self::MedicationStatement(read_boxed(r)?),
+                #[cfg(feature = "medicinal-product-definition")]
                 "MedicinalProductDefinition" => {
                     Self::MedicinalProductDefinition(read_boxed(r)?)
                 }
+                #[cfg(feature = "message-definition")]
                 "MessageDefinition" => Self::MessageDefinition(read_boxed(r)?),
+                #[cfg(feature = "message-header")]
                 "MessageHeader" => Self::MessageHeader(read_boxed(r)?),
+                #[cfg(feature = "molecular-sequence")]
                 "MolecularSequence" => Self::MolecularSequence(read_boxed(r)?),
+                #[cfg(feature = "naming-system")]
                 "NamingSystem" => Self::NamingSystem(read_boxed(r)?),
+                #[cfg(feature = "nutrition-intake")]
                 "NutritionIntake" => Self::NutritionIntake(read_boxed(r)?),
+                #[cfg(feature = "nutrition-order")]
                 "NutritionOrder" => Self::NutritionOrder(read_boxed(r)?),
+                #[cfg(feature = "nutrition-product")]
                 "NutritionProduct" => Self::NutritionProduct(read_boxed(r)?),
+                #[cfg(feature = "observation")]
                 "Observation" => Self::Observation(read_boxed(r)?),
+                #[cfg(feature = "observation-definition")]
                 "ObservationDefinition" => Self::ObservationDefinition(read_boxed(r)?),
+                #[cfg(feature = "operation-definition")]
                 "OperationDefinition" => Self::OperationDefinition(read_boxed(r)?),
+                #[cfg(feature = "operation-outcome")]
                 "OperationOutcome" => Self::OperationOutcome(read_boxed(r)?),
+                #[cfg(feature = "organization")]
                 "Organization" => Self::Organization(read_boxed(r)?),
+                #[cfg(feature = "organization-affiliation")]
                 "OrganizationAffiliation" => {
                     Self::OrganizationAffiliation(read_boxed(r)?)
                 }
+                #[cfg(feature = "packaged-product-definition")]
                 "PackagedProductDefinition" => {
                     Self::PackagedProductDefinition(read_boxed(r)?)
                 }
+                #[cfg(feature = "parameters")]
                 "Parameters" => Self::Parameters(read_boxed(r)?),
+                #[cfg(feature = "patient")]
                 "Patient" => Self::Patient(read_boxed(r)?),
+                #[cfg(feature = "payment-notice")]
                 "PaymentNotice" => Self::PaymentNotice(read_boxed(r)?),
+                #[cfg(feature = "payment-reconciliation")]
                 "PaymentReconciliation" => Self::PaymentReconciliation(read_boxed(r)?),
+                #[cfg(feature = "permission")]
                 "Permission" => Self::Permission(read_boxed(r)?),
+                #[cfg(feature = "person")]
                 "Person" => Self::Person(read_boxed(r)?),
+                #[cfg(feature = "plan-definition")]
                 "PlanDefinition" => Self::PlanDefinition(read_boxed(r)?),
+                #[cfg(feature = "practitioner")]
                 "Practitioner" => Self::Practitioner(read_boxed(r)?),
+                #[cfg(feature = "practitioner-role")]
                 "PractitionerRole" => Self::PractitionerRole(read_boxed(r)?),
+                #[cfg(feature = "procedure")]
                 "Procedure" => Self::Procedure(read_boxed(r)?),
+                #[cfg(feature = "provenance")]
                 "Provenance" => Self::Provenance(read_boxed(r)?),
+                #[cfg(feature = "questionnaire")]
                 "Questionnaire" => Self::Questionnaire(read_boxed(r)?),
+                #[cfg(feature = "questionnaire-response")]
                 "QuestionnaireResponse" => Self::QuestionnaireResponse(read_boxed(r)?),
+                #[cfg(feature = "regulated-authorization")]
                 "RegulatedAuthorization" => Self::RegulatedAuthorization(read_boxed(r)?),
+                #[cfg(feature = "related-person")]
                 "RelatedPerson" => Self::RelatedPerson(read_boxed(r)?),
+                #[cfg(feature = "request-orchestration")]
                 "RequestOrchestration" => Self::RequestOrchestration(read_boxed(r)?),
+                #[cfg(feature = "requirements")]
                 "Requirements" => Self::Requirements(read_boxed(r)?),
+                #[cfg(feature = "research-study")]
                 "ResearchStudy" => Self::ResearchStudy(read_boxed(r)?),
+                #[cfg(feature = "research-subject")]
                 "ResearchSubject" => Self::ResearchSubject(read_boxed(r)?),
+                #[cfg(feature = "risk-assessment")]
                 "RiskAssessment" => Self::RiskAssessment(read_boxed(r)?),
+                #[cfg(feature = "schedule")]
                 "Schedule" => Self::Schedule(read_boxed(r)?),
+                #[cfg(feature = "search-parameter")]
                 "SearchParameter" => Self::SearchParameter(read_boxed(r)?),
+                #[cfg(feature = "service-request")]
                 "ServiceRequest" => Self::ServiceRequest(read_boxed(r)?),
+                #[cfg(feature = "slot")]
                 "Slot" => Self::Slot(read_boxed(r)?),
+                #[cfg(feature = "specimen")]
                 "Specimen" => Self::Specimen(read_boxed(r)?),
+                #[cfg(feature = "specimen-definition")]
                 "SpecimenDefinition" => Self::SpecimenDefinition(read_boxed(r)?),
+                #[cfg(feature = "structure-definition")]
                 "StructureDefinition" => Self::StructureDefinition(read_boxed(r)?),
+                #[cfg(feature = "structure-map")]
                 "StructureMap" => Self::StructureMap(read_boxed(r)?),
+                #[cfg(feature = "subscription")]
                 "Subscription" => Self::Subscription(read_boxed(r)?),
+                #[cfg(feature = "subscription-status")]
                 "SubscriptionStatus" => Self::SubscriptionStatus(read_boxed(r)?),
+                #[cfg(feature = "subscription-topic")]
                 "SubscriptionTopic" => Self::SubscriptionTopic(read_boxed(r)?),
+                #[cfg(feature = "substance")]
                 "Substance" => Self::Substance(read_boxed(r)?),
+                #[cfg(feature = "substance-definition")]
                 "SubstanceDefinition" => Self::SubstanceDefinition(read_boxed(r)?),
+                #[cfg(feature = "substance-nucleic-acid")]
                 "SubstanceNucleicAcid" => Self::SubstanceNucleicAcid(read_boxed(r)?),
+                #[cfg(feature = "substance-polymer")]
                 "SubstancePolymer" => Self::SubstancePolymer(read_boxed(r)?),
+                #[cfg(feature = "substance-protein")]
                 "SubstanceProtein" => Self::SubstanceProtein(read_boxed(r)?),
+                #[cfg(feature = "substance-reference-information")]
                 "SubstanceReferenceInformation" => {
                     Self::SubstanceReferenceInformation(read_boxed(r)?)
                 }
+                #[cfg(feature = "substance-source-material")]
                 "SubstanceSourceMaterial" => {
                     Self::SubstanceSourceMaterial(read_boxed(r)?)
                 }
+                #[cfg(feature = "supply-delivery")]
                 "SupplyDelivery" => Self::SupplyDelivery(read_boxed(r)?),
+                #[cfg(feature = "supply-request")]
                 "SupplyRequest" => Self::SupplyRequest(read_boxed(r)?),
+                #[cfg(feature = "task")]
                 "Task" => Self::Task(read_boxed(r)?),
+                #[cfg(feature = "terminology-capabilities")]
                 "TerminologyCapabilities" => {
                     Self::TerminologyCapabilities(read_boxed(r)?)
                 }
+                #[cfg(feature = "test-plan")]
                 "TestPlan" => Self::TestPlan(read_boxed(r)?),
+                #[cfg(feature = "test-report")]
                 "TestReport" => Self::TestReport(read_boxed(r)?),
+                #[cfg(feature = "test-script")]
                 "TestScript" => Self::TestScript(read_boxed(r)?),
+                #[cfg(feature = "transport")]
                 "Transport" => Self::Transport(read_boxed(r)?),
+                #[cfg(feature = "value-set")]
                 "ValueSet" => Self::ValueSet(read_boxed(r)?),
+                #[cfg(feature = "verification-result")]
                 "VerificationResult" => Self::VerificationResult(read_boxed(r)?),
+                #[cfg(feature = "vision-prescription")]
                 "VisionPrescription" => Self::VisionPrescription(read_boxed(r)?),
+                #[allow(unreachable_patterns)]
+                other if RESOURCE_TYPES.contains(&other) => {
+                    Self::Other(RawResource::read(r)?)
+                }
                 other => {
                     let kind = ErrorKind::UnknownResourceType(other.to_owned());
                     return Err(r.error_at(kind, at));
@@ -1201,164 +2012,323 @@ impl ResourceValue for Resource {
     }
     fn write_json(&self, w: &mut Writer) {
         match self {
+            #[cfg(feature = "account")]
             Self::Account(v) => write_object(w, &**v),
+            #[cfg(feature = "activity-definition")]
             Self::ActivityDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "actor-definition")]
             Self::ActorDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "administrable-product-definition")]
             Self::AdministrableProductDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "adverse-event")]
             Self::AdverseEvent(v) => write_object(w, &**v),
+            #[cfg(feature = "allergy-intolerance")]
             Self::AllergyIntolerance(v) => write_object(w, &**v),
+            #[cfg(feature = "appointment")]
             Self::Appointment(v) => write_object(w, &**v),
+            #[cfg(feature = "appointment-response")]
             Self::AppointmentResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "artifact-assessment")]
             Self::ArtifactAssessment(v) => write_object(w, &**v),
+            #[cfg(feature = "audit-event")]
             Self::AuditEvent(v) => write_object(w, &**v),
+            #[cfg(feature = "basic")]
             Self::Basic(v) => write_object(w, &**v),
+            #[cfg(feature = "binary")]
             Self::Binary(v) => write_object(w, &**v),
+            #[cfg(feature = "biologically-derived-product")]
             Self::BiologicallyDerivedProduct(v) => write_object(w, &**v),
+            #[cfg(feature = "biologically-derived-product-dispense")]
             Self::BiologicallyDerivedProductDispense(v) => write_object(w, &**v),
+            #[cfg(feature = "body-structure")]
             Self::BodyStructure(v) => write_object(w, &**v),
+            #[cfg(feature = "bundle")]
             Self::Bundle(v) => write_object(w, &**v),
+            #[cfg(feature = "capability-statement")]
             Self::CapabilityStatement(v) => write_object(w, &**v),
+            #[cfg(feature = "care-plan")]
             Self::CarePlan(v) => write_object(w, &**v),
+            #[cfg(feature = "care-team")]
             Self::CareTeam(v) => write_object(w, &**v),
+            #[cfg(feature = "charge-item")]
             Self::ChargeItem(v) => write_object(w, &**v),
+            #[cfg(feature = "charge-item-definition")]
             Self::ChargeItemDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "citation")]
             Self::Citation(v) => write_object(w, &**v),
+            #[cfg(feature = "claim")]
             Self::Claim(v) => write_object(w, &**v),
+            #[cfg(feature = "claim-response")]
             Self::ClaimResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "clinical-impression")]
             Self::ClinicalImpression(v) => write_object(w, &**v),
+            #[cfg(feature = "clinical-use-definition")]
             Self::ClinicalUseDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "code-system")]
             Self::CodeSystem(v) => write_object(w, &**v),
+            #[cfg(feature = "communication")]
             Self::Communication(v) => write_object(w, &**v),
+            #[cfg(feature = "communication-request")]
             Self::CommunicationRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "compartment-definition")]
             Self::CompartmentDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "composition")]
             Self::Composition(v) => write_object(w, &**v),
+            #[cfg(feature = "concept-map")]
             Self::ConceptMap(v) => write_object(w, &**v),
+            #[cfg(feature = "condition")]
             Self::Condition(v) => write_object(w, &**v),
+            #[cfg(feature = "condition-definition")]
             Self::ConditionDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "consent")]
             Self::Consent(v) => write_object(w, &**v),
+            #[cfg(feature = "contract")]
             Self::Contract(v) => write_object(w, &**v),
+            #[cfg(feature = "coverage")]
             Self::Coverage(v) => write_object(w, &**v),
+            #[cfg(feature = "coverage-eligibility-request")]
             Self::CoverageEligibilityRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "coverage-eligibility-response")]
             Self::CoverageEligibilityResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "detected-issue")]
             Self::DetectedIssue(v) => write_object(w, &**v),
+            #[cfg(feature = "device")]
             Self::Device(v) => write_object(w, &**v),
+            #[cfg(feature = "device-association")]
             Self::DeviceAssociation(v) => write_object(w, &**v),
+            #[cfg(feature = "device-definition")]
             Self::DeviceDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "device-dispense")]
             Self::DeviceDispense(v) => write_object(w, &**v),
+            #[cfg(feature = "device-metric")]
             Self::DeviceMetric(v) => write_object(w, &**v),
+            #[cfg(feature = "device-request")]
             Self::DeviceRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "device-usage")]
             Self::DeviceUsage(v) => write_object(w, &**v),
+            #[cfg(feature = "diagnostic-report")]
             Self::DiagnosticReport(v) => write_object(w, &**v),
+            #[cfg(feature = "document-reference")]
             Self::DocumentReference(v) => write_object(w, &**v),
+            #[cfg(feature = "encounter")]
             Self::Encounter(v) => write_object(w, &**v),
+            #[cfg(feature = "encounter-history")]
             Self::EncounterHistory(v) => write_object(w, &**v),
+            #[cfg(feature = "endpoint")]
             Self::Endpoint(v) => write_object(w, &**v),
+            #[cfg(feature = "enrollment-request")]
             Self::EnrollmentRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "enrollment-response")]
             Self::EnrollmentResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "episode-of-care")]
             Self::EpisodeOfCare(v) => write_object(w, &**v),
+            #[cfg(feature = "event-definition")]
             Self::EventDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "evidence")]
             Self::Evidence(v) => write_object(w, &**v),
+            #[cfg(feature = "evidence-report")]
             Self::EvidenceReport(v) => write_object(w, &**v),
+            #[cfg(feature = "evidence-variable")]
             Self::EvidenceVariable(v) => write_object(w, &**v),
+            #[cfg(feature = "example-scenario")]
             Self::ExampleScenario(v) => write_object(w, &**v),
+            #[cfg(feature = "explanation-of-benefit")]
             Self::ExplanationOfBenefit(v) => write_object(w, &**v),
+            #[cfg(feature = "family-member-history")]
             Self::FamilyMemberHistory(v) => write_object(w, &**v),
+            #[cfg(feature = "flag")]
             Self::Flag(v) => write_object(w, &**v),
+            #[cfg(feature = "formulary-item")]
             Self::FormularyItem(v) => write_object(w, &**v),
+            #[cfg(feature = "genomic-study")]
             Self::GenomicStudy(v) => write_object(w, &**v),
+            #[cfg(feature = "goal")]
             Self::Goal(v) => write_object(w, &**v),
+            #[cfg(feature = "graph-definition")]
             Self::GraphDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "group")]
             Self::Group(v) => write_object(w, &**v),
+            #[cfg(feature = "guidance-response")]
             Self::GuidanceResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "healthcare-service")]
             Self::HealthcareService(v) => write_object(w, &**v),
+            #[cfg(feature = "imaging-selection")]
             Self::ImagingSelection(v) => write_object(w, &**v),
+            #[cfg(feature = "imaging-study")]
             Self::ImagingStudy(v) => write_object(w, &**v),
+            #[cfg(feature = "immunization")]
             Self::Immunization(v) => write_object(w, &**v),
+            #[cfg(feature = "immunization-evaluation")]
             Self::ImmunizationEvaluation(v) => write_object(w, &**v),
+            #[cfg(feature = "immunization-recommendation")]
             Self::ImmunizationRecommendation(v) => write_object(w, &**v),
+            #[cfg(feature = "implementation-guide")]
             Self::ImplementationGuide(v) => write_object(w, &**v),
+            #[cfg(feature = "ingredient")]
             Self::Ingredient(v) => write_object(w, &**v),
+            #[cfg(feature = "insurance-plan")]
             Self::InsurancePlan(v) => write_object(w, &**v),
+            #[cfg(feature = "inventory-item")]
             Self::InventoryItem(v) => write_object(w, &**v),
+            #[cfg(feature = "inventory-report")]
             Self::InventoryReport(v) => write_object(w, &**v),
+            #[cfg(feature = "invoice")]
             Self::Invoice(v) => write_object(w, &**v),
+            #[cfg(feature = "library")]
             Self::Library(v) => write_object(w, &**v),
+            #[cfg(feature = "linkage")]
             Self::Linkage(v) => write_object(w, &**v),
+            #[cfg(feature = "list")]
             Self::List(v) => write_object(w, &**v),
+            #[cfg(feature = "location")]
             Self::Location(v) => write_object(w, &**v),
+            #[cfg(feature = "manufactured-item-definition")]
             Self::ManufacturedItemDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "measure")]
             Self::Measure(v) => write_object(w, &**v),
+            #[cfg(feature = "measure-report")]
             Self::MeasureReport(v) => write_object(w, &**v),
+            #[cfg(feature = "medication")]
             Self::Medication(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-administration")]
             Self::MedicationAdministration(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-dispense")]
             Self::MedicationDispense(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-knowledge")]
             Self::MedicationKnowledge(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-request")]
             Self::MedicationRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "medication-statement")]
             Self::MedicationStatement(v) => write_object(w, &**v),
+            #[cfg(feature = "medicinal-product-definition")]
             Self::MedicinalProductDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "message-definition")]
             Self::MessageDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "message-header")]
             Self::MessageHeader(v) => write_object(w, &**v),
+            #[cfg(feature = "molecular-sequence")]
             Self::MolecularSequence(v) => write_object(w, &**v),
+            #[cfg(feature = "naming-system")]
             Self::NamingSystem(v) => write_object(w, &**v),
+            #[cfg(feature = "nutrition-intake")]
             Self::NutritionIntake(v) => write_object(w, &**v),
+            #[cfg(feature = "nutrition-order")]
             Self::NutritionOrder(v) => write_object(w, &**v),
+            #[cfg(feature = "nutrition-product")]
             Self::NutritionProduct(v) => write_object(w, &**v),
+            #[cfg(feature = "observation")]
             Self::Observation(v) => write_object(w, &**v),
+            #[cfg(feature = "observation-definition")]
             Self::ObservationDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "operation-definition")]
             Self::OperationDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "operation-outcome")]
             Self::OperationOutcome(v) => write_object(w, &**v),
+            #[cfg(feature = "organization")]
             Self::Organization(v) => write_object(w, &**v),
+            #[cfg(feature = "organization-affiliation")]
             Self::OrganizationAffiliation(v) => write_object(w, &**v),
+            #[cfg(feature = "packaged-product-definition")]
             Self::PackagedProductDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "parameters")]
             Self::Parameters(v) => write_object(w, &**v),
+            #[cfg(feature = "patient")]
             Self::Patient(v) => write_object(w, &**v),
+            #[cfg(feature = "payment-notice")]
             Self::PaymentNotice(v) => write_object(w, &**v),
+            #[cfg(feature = "payment-reconciliation")]
             Self::PaymentReconciliation(v) => write_object(w, &**v),
+            #[cfg(feature = "permission")]
             Self::Permission(v) => write_object(w, &**v),
+            #[cfg(feature = "person")]
             Self::Person(v) => write_object(w, &**v),
+            #[cfg(feature = "plan-definition")]
             Self::PlanDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "practitioner")]
             Self::Practitioner(v) => write_object(w, &**v),
+            #[cfg(feature = "practitioner-role")]
             Self::PractitionerRole(v) => write_object(w, &**v),
+            #[cfg(feature = "procedure")]
             Self::Procedure(v) => write_object(w, &**v),
+            #[cfg(feature = "provenance")]
             Self::Provenance(v) => write_object(w, &**v),
+            #[cfg(feature = "questionnaire")]
             Self::Questionnaire(v) => write_object(w, &**v),
+            #[cfg(feature = "questionnaire-response")]
             Self::QuestionnaireResponse(v) => write_object(w, &**v),
+            #[cfg(feature = "regulated-authorization")]
             Self::RegulatedAuthorization(v) => write_object(w, &**v),
+            #[cfg(feature = "related-person")]
             Self::RelatedPerson(v) => write_object(w, &**v),
+            #[cfg(feature = "request-orchestration")]
             Self::RequestOrchestration(v) => write_object(w, &**v),
+            #[cfg(feature = "requirements")]
             Self::Requirements(v) => write_object(w, &**v),
+            #[cfg(feature = "research-study")]
             Self::ResearchStudy(v) => write_object(w, &**v),
+            #[cfg(feature = "research-subject")]
             Self::ResearchSubject(v) => write_object(w, &**v),
+            #[cfg(feature = "risk-assessment")]
             Self::RiskAssessment(v) => write_object(w, &**v),
+            #[cfg(feature = "schedule")]
             Self::Schedule(v) => write_object(w, &**v),
+            #[cfg(feature = "search-parameter")]
             Self::SearchParameter(v) => write_object(w, &**v),
+            #[cfg(feature = "service-request")]
             Self::ServiceRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "slot")]
             Self::Slot(v) => write_object(w, &**v),
+            #[cfg(feature = "specimen")]
             Self::Specimen(v) => write_object(w, &**v),
+            #[cfg(feature = "specimen-definition")]
             Self::SpecimenDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "structure-definition")]
             Self::StructureDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "structure-map")]
             Self::StructureMap(v) => write_object(w, &**v),
+            #[cfg(feature = "subscription")]
             Self::Subscription(v) => write_object(w, &**v),
+            #[cfg(feature = "subscription-status")]
             Self::SubscriptionStatus(v) => write_object(w, &**v),
+            #[cfg(feature = "subscription-topic")]
             Self::SubscriptionTopic(v) => write_object(w, &**v),
+            #[cfg(feature = "substance")]
             Self::Substance(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-definition")]
             Self::SubstanceDefinition(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-nucleic-acid")]
             Self::SubstanceNucleicAcid(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-polymer")]
             Self::SubstancePolymer(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-protein")]
             Self::SubstanceProtein(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-reference-information")]
             Self::SubstanceReferenceInformation(v) => write_object(w, &**v),
+            #[cfg(feature = "substance-source-material")]
             Self::SubstanceSourceMaterial(v) => write_object(w, &**v),
+            #[cfg(feature = "supply-delivery")]
             Self::SupplyDelivery(v) => write_object(w, &**v),
+            #[cfg(feature = "supply-request")]
             Self::SupplyRequest(v) => write_object(w, &**v),
+            #[cfg(feature = "task")]
             Self::Task(v) => write_object(w, &**v),
+            #[cfg(feature = "terminology-capabilities")]
             Self::TerminologyCapabilities(v) => write_object(w, &**v),
+            #[cfg(feature = "test-plan")]
             Self::TestPlan(v) => write_object(w, &**v),
+            #[cfg(feature = "test-report")]
             Self::TestReport(v) => write_object(w, &**v),
+            #[cfg(feature = "test-script")]
             Self::TestScript(v) => write_object(w, &**v),
+            #[cfg(feature = "transport")]
             Self::Transport(v) => write_object(w, &**v),
+            #[cfg(feature = "value-set")]
             Self::ValueSet(v) => write_object(w, &**v),
+            #[cfg(feature = "verification-result")]
             Self::VerificationResult(v) => write_object(w, &**v),
+            #[cfg(feature = "vision-prescription")]
             Self::VisionPrescription(v) => write_object(w, &**v),
+            Self::Other(raw) => raw.write(w),
         }
     }
 }
@@ -1370,11 +2340,13 @@ impl FhirJson for Resource {
         self.write_json(w)
     }
 }
+#[cfg(feature = "account")]
 impl From<Account> for Resource {
     fn from(v: Account) -> Self {
         Self::Account(Box::new(v))
     }
 }
+#[cfg(feature = "account")]
 impl crate::TypedResource for Account {
     const TYPE: &'static str = <Account as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1387,11 +2359,13 @@ impl crate::TypedResource for Account {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "activity-definition")]
 impl From<ActivityDefinition> for Resource {
     fn from(v: ActivityDefinition) -> Self {
         Self::ActivityDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "activity-definition")]
 impl crate::TypedResource for ActivityDefinition {
     const TYPE: &'static str = <ActivityDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1404,11 +2378,13 @@ impl crate::TypedResource for ActivityDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "actor-definition")]
 impl From<ActorDefinition> for Resource {
     fn from(v: ActorDefinition) -> Self {
         Self::ActorDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "actor-definition")]
 impl crate::TypedResource for ActorDefinition {
     const TYPE: &'static str = <ActorDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1421,11 +2397,13 @@ impl crate::TypedResource for ActorDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "administrable-product-definition")]
 impl From<AdministrableProductDefinition> for Resource {
     fn from(v: AdministrableProductDefinition) -> Self {
         Self::AdministrableProductDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "administrable-product-definition")]
 impl crate::TypedResource for AdministrableProductDefinition {
     const TYPE: &'static str = <AdministrableProductDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1438,11 +2416,13 @@ impl crate::TypedResource for AdministrableProductDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "adverse-event")]
 impl From<AdverseEvent> for Resource {
     fn from(v: AdverseEvent) -> Self {
         Self::AdverseEvent(Box::new(v))
     }
 }
+#[cfg(feature = "adverse-event")]
 impl crate::TypedResource for AdverseEvent {
     const TYPE: &'static str = <AdverseEvent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1455,11 +2435,13 @@ impl crate::TypedResource for AdverseEvent {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "allergy-intolerance")]
 impl From<AllergyIntolerance> for Resource {
     fn from(v: AllergyIntolerance) -> Self {
         Self::AllergyIntolerance(Box::new(v))
     }
 }
+#[cfg(feature = "allergy-intolerance")]
 impl crate::TypedResource for AllergyIntolerance {
     const TYPE: &'static str = <AllergyIntolerance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1472,11 +2454,13 @@ impl crate::TypedResource for AllergyIntolerance {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "appointment")]
 impl From<Appointment> for Resource {
     fn from(v: Appointment) -> Self {
         Self::Appointment(Box::new(v))
     }
 }
+#[cfg(feature = "appointment")]
 impl crate::TypedResource for Appointment {
     const TYPE: &'static str = <Appointment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1489,11 +2473,13 @@ impl crate::TypedResource for Appointment {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "appointment-response")]
 impl From<AppointmentResponse> for Resource {
     fn from(v: AppointmentResponse) -> Self {
         Self::AppointmentResponse(Box::new(v))
     }
 }
+#[cfg(feature = "appointment-response")]
 impl crate::TypedResource for AppointmentResponse {
     const TYPE: &'static str = <AppointmentResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1506,11 +2492,13 @@ impl crate::TypedResource for AppointmentResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "artifact-assessment")]
 impl From<ArtifactAssessment> for Resource {
     fn from(v: ArtifactAssessment) -> Self {
         Self::ArtifactAssessment(Box::new(v))
     }
 }
+#[cfg(feature = "artifact-assessment")]
 impl crate::TypedResource for ArtifactAssessment {
     const TYPE: &'static str = <ArtifactAssessment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1523,11 +2511,13 @@ impl crate::TypedResource for ArtifactAssessment {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "audit-event")]
 impl From<AuditEvent> for Resource {
     fn from(v: AuditEvent) -> Self {
         Self::AuditEvent(Box::new(v))
     }
 }
+#[cfg(feature = "audit-event")]
 impl crate::TypedResource for AuditEvent {
     const TYPE: &'static str = <AuditEvent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1540,11 +2530,13 @@ impl crate::TypedResource for AuditEvent {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "basic")]
 impl From<Basic> for Resource {
     fn from(v: Basic) -> Self {
         Self::Basic(Box::new(v))
     }
 }
+#[cfg(feature = "basic")]
 impl crate::TypedResource for Basic {
     const TYPE: &'static str = <Basic as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1557,11 +2549,13 @@ impl crate::TypedResource for Basic {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "binary")]
 impl From<Binary> for Resource {
     fn from(v: Binary) -> Self {
         Self::Binary(Box::new(v))
     }
 }
+#[cfg(feature = "binary")]
 impl crate::TypedResource for Binary {
     const TYPE: &'static str = <Binary as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1574,11 +2568,13 @@ impl crate::TypedResource for Binary {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "biologically-derived-product")]
 impl From<BiologicallyDerivedProduct> for Resource {
     fn from(v: BiologicallyDerivedProduct) -> Self {
         Self::BiologicallyDerivedProduct(Box::new(v))
     }
 }
+#[cfg(feature = "biologically-derived-product")]
 impl crate::TypedResource for BiologicallyDerivedProduct {
     const TYPE: &'static str = <BiologicallyDerivedProduct as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1591,11 +2587,13 @@ impl crate::TypedResource for BiologicallyDerivedProduct {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "biologically-derived-product-dispense")]
 impl From<BiologicallyDerivedProductDispense> for Resource {
     fn from(v: BiologicallyDerivedProductDispense) -> Self {
         Self::BiologicallyDerivedProductDispense(Box::new(v))
     }
 }
+#[cfg(feature = "biologically-derived-product-dispense")]
 impl crate::TypedResource for BiologicallyDerivedProductDispense {
     const TYPE: &'static str = <BiologicallyDerivedProductDispense as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1608,11 +2606,13 @@ impl crate::TypedResource for BiologicallyDerivedProductDispense {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "body-structure")]
 impl From<BodyStructure> for Resource {
     fn from(v: BodyStructure) -> Self {
         Self::BodyStructure(Box::new(v))
     }
 }
+#[cfg(feature = "body-structure")]
 impl crate::TypedResource for BodyStructure {
     const TYPE: &'static str = <BodyStructure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1625,11 +2625,13 @@ impl crate::TypedResource for BodyStructure {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "bundle")]
 impl From<Bundle> for Resource {
     fn from(v: Bundle) -> Self {
         Self::Bundle(Box::new(v))
     }
 }
+#[cfg(feature = "bundle")]
 impl crate::TypedResource for Bundle {
     const TYPE: &'static str = <Bundle as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1642,11 +2644,13 @@ impl crate::TypedResource for Bundle {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "capability-statement")]
 impl From<CapabilityStatement> for Resource {
     fn from(v: CapabilityStatement) -> Self {
         Self::CapabilityStatement(Box::new(v))
     }
 }
+#[cfg(feature = "capability-statement")]
 impl crate::TypedResource for CapabilityStatement {
     const TYPE: &'static str = <CapabilityStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1659,11 +2663,13 @@ impl crate::TypedResource for CapabilityStatement {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "care-plan")]
 impl From<CarePlan> for Resource {
     fn from(v: CarePlan) -> Self {
         Self::CarePlan(Box::new(v))
     }
 }
+#[cfg(feature = "care-plan")]
 impl crate::TypedResource for CarePlan {
     const TYPE: &'static str = <CarePlan as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1676,11 +2682,13 @@ impl crate::TypedResource for CarePlan {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "care-team")]
 impl From<CareTeam> for Resource {
     fn from(v: CareTeam) -> Self {
         Self::CareTeam(Box::new(v))
     }
 }
+#[cfg(feature = "care-team")]
 impl crate::TypedResource for CareTeam {
     const TYPE: &'static str = <CareTeam as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1693,11 +2701,13 @@ impl crate::TypedResource for CareTeam {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "charge-item")]
 impl From<ChargeItem> for Resource {
     fn from(v: ChargeItem) -> Self {
         Self::ChargeItem(Box::new(v))
     }
 }
+#[cfg(feature = "charge-item")]
 impl crate::TypedResource for ChargeItem {
     const TYPE: &'static str = <ChargeItem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1710,11 +2720,13 @@ impl crate::TypedResource for ChargeItem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "charge-item-definition")]
 impl From<ChargeItemDefinition> for Resource {
     fn from(v: ChargeItemDefinition) -> Self {
         Self::ChargeItemDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "charge-item-definition")]
 impl crate::TypedResource for ChargeItemDefinition {
     const TYPE: &'static str = <ChargeItemDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1727,11 +2739,13 @@ impl crate::TypedResource for ChargeItemDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "citation")]
 impl From<Citation> for Resource {
     fn from(v: Citation) -> Self {
         Self::Citation(Box::new(v))
     }
 }
+#[cfg(feature = "citation")]
 impl crate::TypedResource for Citation {
     const TYPE: &'static str = <Citation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1744,11 +2758,13 @@ impl crate::TypedResource for Citation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "claim")]
 impl From<Claim> for Resource {
     fn from(v: Claim) -> Self {
         Self::Claim(Box::new(v))
     }
 }
+#[cfg(feature = "claim")]
 impl crate::TypedResource for Claim {
     const TYPE: &'static str = <Claim as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1761,11 +2777,13 @@ impl crate::TypedResource for Claim {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "claim-response")]
 impl From<ClaimResponse> for Resource {
     fn from(v: ClaimResponse) -> Self {
         Self::ClaimResponse(Box::new(v))
     }
 }
+#[cfg(feature = "claim-response")]
 impl crate::TypedResource for ClaimResponse {
     const TYPE: &'static str = <ClaimResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1778,11 +2796,13 @@ impl crate::TypedResource for ClaimResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "clinical-impression")]
 impl From<ClinicalImpression> for Resource {
     fn from(v: ClinicalImpression) -> Self {
         Self::ClinicalImpression(Box::new(v))
     }
 }
+#[cfg(feature = "clinical-impression")]
 impl crate::TypedResource for ClinicalImpression {
     const TYPE: &'static str = <ClinicalImpression as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1795,11 +2815,13 @@ impl crate::TypedResource for ClinicalImpression {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "clinical-use-definition")]
 impl From<ClinicalUseDefinition> for Resource {
     fn from(v: ClinicalUseDefinition) -> Self {
         Self::ClinicalUseDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "clinical-use-definition")]
 impl crate::TypedResource for ClinicalUseDefinition {
     const TYPE: &'static str = <ClinicalUseDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1812,11 +2834,13 @@ impl crate::TypedResource for ClinicalUseDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "code-system")]
 impl From<CodeSystem> for Resource {
     fn from(v: CodeSystem) -> Self {
         Self::CodeSystem(Box::new(v))
     }
 }
+#[cfg(feature = "code-system")]
 impl crate::TypedResource for CodeSystem {
     const TYPE: &'static str = <CodeSystem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1829,11 +2853,13 @@ impl crate::TypedResource for CodeSystem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "communication")]
 impl From<Communication> for Resource {
     fn from(v: Communication) -> Self {
         Self::Communication(Box::new(v))
     }
 }
+#[cfg(feature = "communication")]
 impl crate::TypedResource for Communication {
     const TYPE: &'static str = <Communication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1846,11 +2872,13 @@ impl crate::TypedResource for Communication {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "communication-request")]
 impl From<CommunicationRequest> for Resource {
     fn from(v: CommunicationRequest) -> Self {
         Self::CommunicationRequest(Box::new(v))
     }
 }
+#[cfg(feature = "communication-request")]
 impl crate::TypedResource for CommunicationRequest {
     const TYPE: &'static str = <CommunicationRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1863,11 +2891,13 @@ impl crate::TypedResource for CommunicationRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "compartment-definition")]
 impl From<CompartmentDefinition> for Resource {
     fn from(v: CompartmentDefinition) -> Self {
         Self::CompartmentDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "compartment-definition")]
 impl crate::TypedResource for CompartmentDefinition {
     const TYPE: &'static str = <CompartmentDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1880,11 +2910,13 @@ impl crate::TypedResource for CompartmentDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "composition")]
 impl From<Composition> for Resource {
     fn from(v: Composition) -> Self {
         Self::Composition(Box::new(v))
     }
 }
+#[cfg(feature = "composition")]
 impl crate::TypedResource for Composition {
     const TYPE: &'static str = <Composition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1897,11 +2929,13 @@ impl crate::TypedResource for Composition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "concept-map")]
 impl From<ConceptMap> for Resource {
     fn from(v: ConceptMap) -> Self {
         Self::ConceptMap(Box::new(v))
     }
 }
+#[cfg(feature = "concept-map")]
 impl crate::TypedResource for ConceptMap {
     const TYPE: &'static str = <ConceptMap as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1914,11 +2948,13 @@ impl crate::TypedResource for ConceptMap {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "condition")]
 impl From<Condition> for Resource {
     fn from(v: Condition) -> Self {
         Self::Condition(Box::new(v))
     }
 }
+#[cfg(feature = "condition")]
 impl crate::TypedResource for Condition {
     const TYPE: &'static str = <Condition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1931,11 +2967,13 @@ impl crate::TypedResource for Condition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "condition-definition")]
 impl From<ConditionDefinition> for Resource {
     fn from(v: ConditionDefinition) -> Self {
         Self::ConditionDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "condition-definition")]
 impl crate::TypedResource for ConditionDefinition {
     const TYPE: &'static str = <ConditionDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1948,11 +2986,13 @@ impl crate::TypedResource for ConditionDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "consent")]
 impl From<Consent> for Resource {
     fn from(v: Consent) -> Self {
         Self::Consent(Box::new(v))
     }
 }
+#[cfg(feature = "consent")]
 impl crate::TypedResource for Consent {
     const TYPE: &'static str = <Consent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1965,11 +3005,13 @@ impl crate::TypedResource for Consent {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "contract")]
 impl From<Contract> for Resource {
     fn from(v: Contract) -> Self {
         Self::Contract(Box::new(v))
     }
 }
+#[cfg(feature = "contract")]
 impl crate::TypedResource for Contract {
     const TYPE: &'static str = <Contract as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1982,11 +3024,13 @@ impl crate::TypedResource for Contract {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "coverage")]
 impl From<Coverage> for Resource {
     fn from(v: Coverage) -> Self {
         Self::Coverage(Box::new(v))
     }
 }
+#[cfg(feature = "coverage")]
 impl crate::TypedResource for Coverage {
     const TYPE: &'static str = <Coverage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -1999,11 +3043,13 @@ impl crate::TypedResource for Coverage {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "coverage-eligibility-request")]
 impl From<CoverageEligibilityRequest> for Resource {
     fn from(v: CoverageEligibilityRequest) -> Self {
         Self::CoverageEligibilityRequest(Box::new(v))
     }
 }
+#[cfg(feature = "coverage-eligibility-request")]
 impl crate::TypedResource for CoverageEligibilityRequest {
     const TYPE: &'static str = <CoverageEligibilityRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2016,11 +3062,13 @@ impl crate::TypedResource for CoverageEligibilityRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "coverage-eligibility-response")]
 impl From<CoverageEligibilityResponse> for Resource {
     fn from(v: CoverageEligibilityResponse) -> Self {
         Self::CoverageEligibilityResponse(Box::new(v))
     }
 }
+#[cfg(feature = "coverage-eligibility-response")]
 impl crate::TypedResource for CoverageEligibilityResponse {
     const TYPE: &'static str = <CoverageEligibilityResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2033,11 +3081,13 @@ impl crate::TypedResource for CoverageEligibilityResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "detected-issue")]
 impl From<DetectedIssue> for Resource {
     fn from(v: DetectedIssue) -> Self {
         Self::DetectedIssue(Box::new(v))
     }
 }
+#[cfg(feature = "detected-issue")]
 impl crate::TypedResource for DetectedIssue {
     const TYPE: &'static str = <DetectedIssue as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2050,11 +3100,13 @@ impl crate::TypedResource for DetectedIssue {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device")]
 impl From<Device> for Resource {
     fn from(v: Device) -> Self {
         Self::Device(Box::new(v))
     }
 }
+#[cfg(feature = "device")]
 impl crate::TypedResource for Device {
     const TYPE: &'static str = <Device as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2067,11 +3119,13 @@ impl crate::TypedResource for Device {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-association")]
 impl From<DeviceAssociation> for Resource {
     fn from(v: DeviceAssociation) -> Self {
         Self::DeviceAssociation(Box::new(v))
     }
 }
+#[cfg(feature = "device-association")]
 impl crate::TypedResource for DeviceAssociation {
     const TYPE: &'static str = <DeviceAssociation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2084,11 +3138,13 @@ impl crate::TypedResource for DeviceAssociation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-definition")]
 impl From<DeviceDefinition> for Resource {
     fn from(v: DeviceDefinition) -> Self {
         Self::DeviceDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "device-definition")]
 impl crate::TypedResource for DeviceDefinition {
     const TYPE: &'static str = <DeviceDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2101,11 +3157,13 @@ impl crate::TypedResource for DeviceDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-dispense")]
 impl From<DeviceDispense> for Resource {
     fn from(v: DeviceDispense) -> Self {
         Self::DeviceDispense(Box::new(v))
     }
 }
+#[cfg(feature = "device-dispense")]
 impl crate::TypedResource for DeviceDispense {
     const TYPE: &'static str = <DeviceDispense as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2118,11 +3176,13 @@ impl crate::TypedResource for DeviceDispense {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-metric")]
 impl From<DeviceMetric> for Resource {
     fn from(v: DeviceMetric) -> Self {
         Self::DeviceMetric(Box::new(v))
     }
 }
+#[cfg(feature = "device-metric")]
 impl crate::TypedResource for DeviceMetric {
     const TYPE: &'static str = <DeviceMetric as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2135,11 +3195,13 @@ impl crate::TypedResource for DeviceMetric {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-request")]
 impl From<DeviceRequest> for Resource {
     fn from(v: DeviceRequest) -> Self {
         Self::DeviceRequest(Box::new(v))
     }
 }
+#[cfg(feature = "device-request")]
 impl crate::TypedResource for DeviceRequest {
     const TYPE: &'static str = <DeviceRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2152,11 +3214,13 @@ impl crate::TypedResource for DeviceRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "device-usage")]
 impl From<DeviceUsage> for Resource {
     fn from(v: DeviceUsage) -> Self {
         Self::DeviceUsage(Box::new(v))
     }
 }
+#[cfg(feature = "device-usage")]
 impl crate::TypedResource for DeviceUsage {
     const TYPE: &'static str = <DeviceUsage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2169,11 +3233,13 @@ impl crate::TypedResource for DeviceUsage {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "diagnostic-report")]
 impl From<DiagnosticReport> for Resource {
     fn from(v: DiagnosticReport) -> Self {
         Self::DiagnosticReport(Box::new(v))
     }
 }
+#[cfg(feature = "diagnostic-report")]
 impl crate::TypedResource for DiagnosticReport {
     const TYPE: &'static str = <DiagnosticReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2186,11 +3252,13 @@ impl crate::TypedResource for DiagnosticReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "document-reference")]
 impl From<DocumentReference> for Resource {
     fn from(v: DocumentReference) -> Self {
         Self::DocumentReference(Box::new(v))
     }
 }
+#[cfg(feature = "document-reference")]
 impl crate::TypedResource for DocumentReference {
     const TYPE: &'static str = <DocumentReference as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2203,11 +3271,13 @@ impl crate::TypedResource for DocumentReference {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "encounter")]
 impl From<Encounter> for Resource {
     fn from(v: Encounter) -> Self {
         Self::Encounter(Box::new(v))
     }
 }
+#[cfg(feature = "encounter")]
 impl crate::TypedResource for Encounter {
     const TYPE: &'static str = <Encounter as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2220,11 +3290,13 @@ impl crate::TypedResource for Encounter {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "encounter-history")]
 impl From<EncounterHistory> for Resource {
     fn from(v: EncounterHistory) -> Self {
         Self::EncounterHistory(Box::new(v))
     }
 }
+#[cfg(feature = "encounter-history")]
 impl crate::TypedResource for EncounterHistory {
     const TYPE: &'static str = <EncounterHistory as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2237,11 +3309,13 @@ impl crate::TypedResource for EncounterHistory {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "endpoint")]
 impl From<Endpoint> for Resource {
     fn from(v: Endpoint) -> Self {
         Self::Endpoint(Box::new(v))
     }
 }
+#[cfg(feature = "endpoint")]
 impl crate::TypedResource for Endpoint {
     const TYPE: &'static str = <Endpoint as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2254,11 +3328,13 @@ impl crate::TypedResource for Endpoint {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "enrollment-request")]
 impl From<EnrollmentRequest> for Resource {
     fn from(v: EnrollmentRequest) -> Self {
         Self::EnrollmentRequest(Box::new(v))
     }
 }
+#[cfg(feature = "enrollment-request")]
 impl crate::TypedResource for EnrollmentRequest {
     const TYPE: &'static str = <EnrollmentRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2271,11 +3347,13 @@ impl crate::TypedResource for EnrollmentRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "enrollment-response")]
 impl From<EnrollmentResponse> for Resource {
     fn from(v: EnrollmentResponse) -> Self {
         Self::EnrollmentResponse(Box::new(v))
     }
 }
+#[cfg(feature = "enrollment-response")]
 impl crate::TypedResource for EnrollmentResponse {
     const TYPE: &'static str = <EnrollmentResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2288,11 +3366,13 @@ impl crate::TypedResource for EnrollmentResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "episode-of-care")]
 impl From<EpisodeOfCare> for Resource {
     fn from(v: EpisodeOfCare) -> Self {
         Self::EpisodeOfCare(Box::new(v))
     }
 }
+#[cfg(feature = "episode-of-care")]
 impl crate::TypedResource for EpisodeOfCare {
     const TYPE: &'static str = <EpisodeOfCare as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2305,11 +3385,13 @@ impl crate::TypedResource for EpisodeOfCare {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "event-definition")]
 impl From<EventDefinition> for Resource {
     fn from(v: EventDefinition) -> Self {
         Self::EventDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "event-definition")]
 impl crate::TypedResource for EventDefinition {
     const TYPE: &'static str = <EventDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2322,11 +3404,13 @@ impl crate::TypedResource for EventDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "evidence")]
 impl From<Evidence> for Resource {
     fn from(v: Evidence) -> Self {
         Self::Evidence(Box::new(v))
     }
 }
+#[cfg(feature = "evidence")]
 impl crate::TypedResource for Evidence {
     const TYPE: &'static str = <Evidence as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2339,11 +3423,13 @@ impl crate::TypedResource for Evidence {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "evidence-report")]
 impl From<EvidenceReport> for Resource {
     fn from(v: EvidenceReport) -> Self {
         Self::EvidenceReport(Box::new(v))
     }
 }
+#[cfg(feature = "evidence-report")]
 impl crate::TypedResource for EvidenceReport {
     const TYPE: &'static str = <EvidenceReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2356,11 +3442,13 @@ impl crate::TypedResource for EvidenceReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "evidence-variable")]
 impl From<EvidenceVariable> for Resource {
     fn from(v: EvidenceVariable) -> Self {
         Self::EvidenceVariable(Box::new(v))
     }
 }
+#[cfg(feature = "evidence-variable")]
 impl crate::TypedResource for EvidenceVariable {
     const TYPE: &'static str = <EvidenceVariable as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2373,11 +3461,13 @@ impl crate::TypedResource for EvidenceVariable {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "example-scenario")]
 impl From<ExampleScenario> for Resource {
     fn from(v: ExampleScenario) -> Self {
         Self::ExampleScenario(Box::new(v))
     }
 }
+#[cfg(feature = "example-scenario")]
 impl crate::TypedResource for ExampleScenario {
     const TYPE: &'static str = <ExampleScenario as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2390,11 +3480,13 @@ impl crate::TypedResource for ExampleScenario {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "explanation-of-benefit")]
 impl From<ExplanationOfBenefit> for Resource {
     fn from(v: ExplanationOfBenefit) -> Self {
         Self::ExplanationOfBenefit(Box::new(v))
     }
 }
+#[cfg(feature = "explanation-of-benefit")]
 impl crate::TypedResource for ExplanationOfBenefit {
     const TYPE: &'static str = <ExplanationOfBenefit as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2407,11 +3499,13 @@ impl crate::TypedResource for ExplanationOfBenefit {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "family-member-history")]
 impl From<FamilyMemberHistory> for Resource {
     fn from(v: FamilyMemberHistory) -> Self {
         Self::FamilyMemberHistory(Box::new(v))
     }
 }
+#[cfg(feature = "family-member-history")]
 impl crate::TypedResource for FamilyMemberHistory {
     const TYPE: &'static str = <FamilyMemberHistory as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2424,11 +3518,13 @@ impl crate::TypedResource for FamilyMemberHistory {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "flag")]
 impl From<Flag> for Resource {
     fn from(v: Flag) -> Self {
         Self::Flag(Box::new(v))
     }
 }
+#[cfg(feature = "flag")]
 impl crate::TypedResource for Flag {
     const TYPE: &'static str = <Flag as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2441,11 +3537,13 @@ impl crate::TypedResource for Flag {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "formulary-item")]
 impl From<FormularyItem> for Resource {
     fn from(v: FormularyItem) -> Self {
         Self::FormularyItem(Box::new(v))
     }
 }
+#[cfg(feature = "formulary-item")]
 impl crate::TypedResource for FormularyItem {
     const TYPE: &'static str = <FormularyItem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2458,11 +3556,13 @@ impl crate::TypedResource for FormularyItem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "genomic-study")]
 impl From<GenomicStudy> for Resource {
     fn from(v: GenomicStudy) -> Self {
         Self::GenomicStudy(Box::new(v))
     }
 }
+#[cfg(feature = "genomic-study")]
 impl crate::TypedResource for GenomicStudy {
     const TYPE: &'static str = <GenomicStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2475,11 +3575,13 @@ impl crate::TypedResource for GenomicStudy {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "goal")]
 impl From<Goal> for Resource {
     fn from(v: Goal) -> Self {
         Self::Goal(Box::new(v))
     }
 }
+#[cfg(feature = "goal")]
 impl crate::TypedResource for Goal {
     const TYPE: &'static str = <Goal as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2492,11 +3594,13 @@ impl crate::TypedResource for Goal {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "graph-definition")]
 impl From<GraphDefinition> for Resource {
     fn from(v: GraphDefinition) -> Self {
         Self::GraphDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "graph-definition")]
 impl crate::TypedResource for GraphDefinition {
     const TYPE: &'static str = <GraphDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2509,11 +3613,13 @@ impl crate::TypedResource for GraphDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "group")]
 impl From<Group> for Resource {
     fn from(v: Group) -> Self {
         Self::Group(Box::new(v))
     }
 }
+#[cfg(feature = "group")]
 impl crate::TypedResource for Group {
     const TYPE: &'static str = <Group as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2526,11 +3632,13 @@ impl crate::TypedResource for Group {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "guidance-response")]
 impl From<GuidanceResponse> for Resource {
     fn from(v: GuidanceResponse) -> Self {
         Self::GuidanceResponse(Box::new(v))
     }
 }
+#[cfg(feature = "guidance-response")]
 impl crate::TypedResource for GuidanceResponse {
     const TYPE: &'static str = <GuidanceResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2543,11 +3651,13 @@ impl crate::TypedResource for GuidanceResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "healthcare-service")]
 impl From<HealthcareService> for Resource {
     fn from(v: HealthcareService) -> Self {
         Self::HealthcareService(Box::new(v))
     }
 }
+#[cfg(feature = "healthcare-service")]
 impl crate::TypedResource for HealthcareService {
     const TYPE: &'static str = <HealthcareService as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2560,11 +3670,13 @@ impl crate::TypedResource for HealthcareService {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "imaging-selection")]
 impl From<ImagingSelection> for Resource {
     fn from(v: ImagingSelection) -> Self {
         Self::ImagingSelection(Box::new(v))
     }
 }
+#[cfg(feature = "imaging-selection")]
 impl crate::TypedResource for ImagingSelection {
     const TYPE: &'static str = <ImagingSelection as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2577,11 +3689,13 @@ impl crate::TypedResource for ImagingSelection {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "imaging-study")]
 impl From<ImagingStudy> for Resource {
     fn from(v: ImagingStudy) -> Self {
         Self::ImagingStudy(Box::new(v))
     }
 }
+#[cfg(feature = "imaging-study")]
 impl crate::TypedResource for ImagingStudy {
     const TYPE: &'static str = <ImagingStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2594,11 +3708,13 @@ impl crate::TypedResource for ImagingStudy {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "immunization")]
 impl From<Immunization> for Resource {
     fn from(v: Immunization) -> Self {
         Self::Immunization(Box::new(v))
     }
 }
+#[cfg(feature = "immunization")]
 impl crate::TypedResource for Immunization {
     const TYPE: &'static str = <Immunization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2611,11 +3727,13 @@ impl crate::TypedResource for Immunization {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "immunization-evaluation")]
 impl From<ImmunizationEvaluation> for Resource {
     fn from(v: ImmunizationEvaluation) -> Self {
         Self::ImmunizationEvaluation(Box::new(v))
     }
 }
+#[cfg(feature = "immunization-evaluation")]
 impl crate::TypedResource for ImmunizationEvaluation {
     const TYPE: &'static str = <ImmunizationEvaluation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2628,11 +3746,13 @@ impl crate::TypedResource for ImmunizationEvaluation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "immunization-recommendation")]
 impl From<ImmunizationRecommendation> for Resource {
     fn from(v: ImmunizationRecommendation) -> Self {
         Self::ImmunizationRecommendation(Box::new(v))
     }
 }
+#[cfg(feature = "immunization-recommendation")]
 impl crate::TypedResource for ImmunizationRecommendation {
     const TYPE: &'static str = <ImmunizationRecommendation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2645,11 +3765,13 @@ impl crate::TypedResource for ImmunizationRecommendation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "implementation-guide")]
 impl From<ImplementationGuide> for Resource {
     fn from(v: ImplementationGuide) -> Self {
         Self::ImplementationGuide(Box::new(v))
     }
 }
+#[cfg(feature = "implementation-guide")]
 impl crate::TypedResource for ImplementationGuide {
     const TYPE: &'static str = <ImplementationGuide as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2662,11 +3784,13 @@ impl crate::TypedResource for ImplementationGuide {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "ingredient")]
 impl From<Ingredient> for Resource {
     fn from(v: Ingredient) -> Self {
         Self::Ingredient(Box::new(v))
     }
 }
+#[cfg(feature = "ingredient")]
 impl crate::TypedResource for Ingredient {
     const TYPE: &'static str = <Ingredient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2679,11 +3803,13 @@ impl crate::TypedResource for Ingredient {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "insurance-plan")]
 impl From<InsurancePlan> for Resource {
     fn from(v: InsurancePlan) -> Self {
         Self::InsurancePlan(Box::new(v))
     }
 }
+#[cfg(feature = "insurance-plan")]
 impl crate::TypedResource for InsurancePlan {
     const TYPE: &'static str = <InsurancePlan as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2696,11 +3822,13 @@ impl crate::TypedResource for InsurancePlan {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "inventory-item")]
 impl From<InventoryItem> for Resource {
     fn from(v: InventoryItem) -> Self {
         Self::InventoryItem(Box::new(v))
     }
 }
+#[cfg(feature = "inventory-item")]
 impl crate::TypedResource for InventoryItem {
     const TYPE: &'static str = <InventoryItem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2713,11 +3841,13 @@ impl crate::TypedResource for InventoryItem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "inventory-report")]
 impl From<InventoryReport> for Resource {
     fn from(v: InventoryReport) -> Self {
         Self::InventoryReport(Box::new(v))
     }
 }
+#[cfg(feature = "inventory-report")]
 impl crate::TypedResource for InventoryReport {
     const TYPE: &'static str = <InventoryReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2730,11 +3860,13 @@ impl crate::TypedResource for InventoryReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "invoice")]
 impl From<Invoice> for Resource {
     fn from(v: Invoice) -> Self {
         Self::Invoice(Box::new(v))
     }
 }
+#[cfg(feature = "invoice")]
 impl crate::TypedResource for Invoice {
     const TYPE: &'static str = <Invoice as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2747,11 +3879,13 @@ impl crate::TypedResource for Invoice {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "library")]
 impl From<Library> for Resource {
     fn from(v: Library) -> Self {
         Self::Library(Box::new(v))
     }
 }
+#[cfg(feature = "library")]
 impl crate::TypedResource for Library {
     const TYPE: &'static str = <Library as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2764,11 +3898,13 @@ impl crate::TypedResource for Library {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "linkage")]
 impl From<Linkage> for Resource {
     fn from(v: Linkage) -> Self {
         Self::Linkage(Box::new(v))
     }
 }
+#[cfg(feature = "linkage")]
 impl crate::TypedResource for Linkage {
     const TYPE: &'static str = <Linkage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2781,11 +3917,13 @@ impl crate::TypedResource for Linkage {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "list")]
 impl From<List> for Resource {
     fn from(v: List) -> Self {
         Self::List(Box::new(v))
     }
 }
+#[cfg(feature = "list")]
 impl crate::TypedResource for List {
     const TYPE: &'static str = <List as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2798,11 +3936,13 @@ impl crate::TypedResource for List {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "location")]
 impl From<Location> for Resource {
     fn from(v: Location) -> Self {
         Self::Location(Box::new(v))
     }
 }
+#[cfg(feature = "location")]
 impl crate::TypedResource for Location {
     const TYPE: &'static str = <Location as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2815,11 +3955,13 @@ impl crate::TypedResource for Location {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "manufactured-item-definition")]
 impl From<ManufacturedItemDefinition> for Resource {
     fn from(v: ManufacturedItemDefinition) -> Self {
         Self::ManufacturedItemDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "manufactured-item-definition")]
 impl crate::TypedResource for ManufacturedItemDefinition {
     const TYPE: &'static str = <ManufacturedItemDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2832,11 +3974,13 @@ impl crate::TypedResource for ManufacturedItemDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "measure")]
 impl From<Measure> for Resource {
     fn from(v: Measure) -> Self {
         Self::Measure(Box::new(v))
     }
 }
+#[cfg(feature = "measure")]
 impl crate::TypedResource for Measure {
     const TYPE: &'static str = <Measure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2849,11 +3993,13 @@ impl crate::TypedResource for Measure {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "measure-report")]
 impl From<MeasureReport> for Resource {
     fn from(v: MeasureReport) -> Self {
         Self::MeasureReport(Box::new(v))
     }
 }
+#[cfg(feature = "measure-report")]
 impl crate::TypedResource for MeasureReport {
     const TYPE: &'static str = <MeasureReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2866,11 +4012,13 @@ impl crate::TypedResource for MeasureReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication")]
 impl From<Medication> for Resource {
     fn from(v: Medication) -> Self {
         Self::Medication(Box::new(v))
     }
 }
+#[cfg(feature = "medication")]
 impl crate::TypedResource for Medication {
     const TYPE: &'static str = <Medication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2883,11 +4031,13 @@ impl crate::TypedResource for Medication {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-administration")]
 impl From<MedicationAdministration> for Resource {
     fn from(v: MedicationAdministration) -> Self {
         Self::MedicationAdministration(Box::new(v))
     }
 }
+#[cfg(feature = "medication-administration")]
 impl crate::TypedResource for MedicationAdministration {
     const TYPE: &'static str = <MedicationAdministration as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2900,11 +4050,13 @@ impl crate::TypedResource for MedicationAdministration {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-dispense")]
 impl From<MedicationDispense> for Resource {
     fn from(v: MedicationDispense) -> Self {
         Self::MedicationDispense(Box::new(v))
     }
 }
+#[cfg(feature = "medication-dispense")]
 impl crate::TypedResource for MedicationDispense {
     const TYPE: &'static str = <MedicationDispense as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2917,11 +4069,13 @@ impl crate::TypedResource for MedicationDispense {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-knowledge")]
 impl From<MedicationKnowledge> for Resource {
     fn from(v: MedicationKnowledge) -> Self {
         Self::MedicationKnowledge(Box::new(v))
     }
 }
+#[cfg(feature = "medication-knowledge")]
 impl crate::TypedResource for MedicationKnowledge {
     const TYPE: &'static str = <MedicationKnowledge as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2934,11 +4088,13 @@ impl crate::TypedResource for MedicationKnowledge {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-request")]
 impl From<MedicationRequest> for Resource {
     fn from(v: MedicationRequest) -> Self {
         Self::MedicationRequest(Box::new(v))
     }
 }
+#[cfg(feature = "medication-request")]
 impl crate::TypedResource for MedicationRequest {
     const TYPE: &'static str = <MedicationRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2951,11 +4107,13 @@ impl crate::TypedResource for MedicationRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medication-statement")]
 impl From<MedicationStatement> for Resource {
     fn from(v: MedicationStatement) -> Self {
         Self::MedicationStatement(Box::new(v))
     }
 }
+#[cfg(feature = "medication-statement")]
 impl crate::TypedResource for MedicationStatement {
     const TYPE: &'static str = <MedicationStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2968,11 +4126,13 @@ impl crate::TypedResource for MedicationStatement {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "medicinal-product-definition")]
 impl From<MedicinalProductDefinition> for Resource {
     fn from(v: MedicinalProductDefinition) -> Self {
         Self::MedicinalProductDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "medicinal-product-definition")]
 impl crate::TypedResource for MedicinalProductDefinition {
     const TYPE: &'static str = <MedicinalProductDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -2985,11 +4145,13 @@ impl crate::TypedResource for MedicinalProductDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "message-definition")]
 impl From<MessageDefinition> for Resource {
     fn from(v: MessageDefinition) -> Self {
         Self::MessageDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "message-definition")]
 impl crate::TypedResource for MessageDefinition {
     const TYPE: &'static str = <MessageDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3002,11 +4164,13 @@ impl crate::TypedResource for MessageDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "message-header")]
 impl From<MessageHeader> for Resource {
     fn from(v: MessageHeader) -> Self {
         Self::MessageHeader(Box::new(v))
     }
 }
+#[cfg(feature = "message-header")]
 impl crate::TypedResource for MessageHeader {
     const TYPE: &'static str = <MessageHeader as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3019,11 +4183,13 @@ impl crate::TypedResource for MessageHeader {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "molecular-sequence")]
 impl From<MolecularSequence> for Resource {
     fn from(v: MolecularSequence) -> Self {
         Self::MolecularSequence(Box::new(v))
     }
 }
+#[cfg(feature = "molecular-sequence")]
 impl crate::TypedResource for MolecularSequence {
     const TYPE: &'static str = <MolecularSequence as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3036,11 +4202,13 @@ impl crate::TypedResource for MolecularSequence {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "naming-system")]
 impl From<NamingSystem> for Resource {
     fn from(v: NamingSystem) -> Self {
         Self::NamingSystem(Box::new(v))
     }
 }
+#[cfg(feature = "naming-system")]
 impl crate::TypedResource for NamingSystem {
     const TYPE: &'static str = <NamingSystem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3053,11 +4221,13 @@ impl crate::TypedResource for NamingSystem {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "nutrition-intake")]
 impl From<NutritionIntake> for Resource {
     fn from(v: NutritionIntake) -> Self {
         Self::NutritionIntake(Box::new(v))
     }
 }
+#[cfg(feature = "nutrition-intake")]
 impl crate::TypedResource for NutritionIntake {
     const TYPE: &'static str = <NutritionIntake as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3070,11 +4240,13 @@ impl crate::TypedResource for NutritionIntake {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "nutrition-order")]
 impl From<NutritionOrder> for Resource {
     fn from(v: NutritionOrder) -> Self {
         Self::NutritionOrder(Box::new(v))
     }
 }
+#[cfg(feature = "nutrition-order")]
 impl crate::TypedResource for NutritionOrder {
     const TYPE: &'static str = <NutritionOrder as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3087,11 +4259,13 @@ impl crate::TypedResource for NutritionOrder {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "nutrition-product")]
 impl From<NutritionProduct> for Resource {
     fn from(v: NutritionProduct) -> Self {
         Self::NutritionProduct(Box::new(v))
     }
 }
+#[cfg(feature = "nutrition-product")]
 impl crate::TypedResource for NutritionProduct {
     const TYPE: &'static str = <NutritionProduct as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3104,11 +4278,13 @@ impl crate::TypedResource for NutritionProduct {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "observation")]
 impl From<Observation> for Resource {
     fn from(v: Observation) -> Self {
         Self::Observation(Box::new(v))
     }
 }
+#[cfg(feature = "observation")]
 impl crate::TypedResource for Observation {
     const TYPE: &'static str = <Observation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3121,11 +4297,13 @@ impl crate::TypedResource for Observation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "observation-definition")]
 impl From<ObservationDefinition> for Resource {
     fn from(v: ObservationDefinition) -> Self {
         Self::ObservationDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "observation-definition")]
 impl crate::TypedResource for ObservationDefinition {
     const TYPE: &'static str = <ObservationDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3138,11 +4316,13 @@ impl crate::TypedResource for ObservationDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "operation-definition")]
 impl From<OperationDefinition> for Resource {
     fn from(v: OperationDefinition) -> Self {
         Self::OperationDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "operation-definition")]
 impl crate::TypedResource for OperationDefinition {
     const TYPE: &'static str = <OperationDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3155,11 +4335,13 @@ impl crate::TypedResource for OperationDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "operation-outcome")]
 impl From<OperationOutcome> for Resource {
     fn from(v: OperationOutcome) -> Self {
         Self::OperationOutcome(Box::new(v))
     }
 }
+#[cfg(feature = "operation-outcome")]
 impl crate::TypedResource for OperationOutcome {
     const TYPE: &'static str = <OperationOutcome as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3172,11 +4354,13 @@ impl crate::TypedResource for OperationOutcome {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "organization")]
 impl From<Organization> for Resource {
     fn from(v: Organization) -> Self {
         Self::Organization(Box::new(v))
     }
 }
+#[cfg(feature = "organization")]
 impl crate::TypedResource for Organization {
     const TYPE: &'static str = <Organization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3189,11 +4373,13 @@ impl crate::TypedResource for Organization {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "organization-affiliation")]
 impl From<OrganizationAffiliation> for Resource {
     fn from(v: OrganizationAffiliation) -> Self {
         Self::OrganizationAffiliation(Box::new(v))
     }
 }
+#[cfg(feature = "organization-affiliation")]
 impl crate::TypedResource for OrganizationAffiliation {
     const TYPE: &'static str = <OrganizationAffiliation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3206,11 +4392,13 @@ impl crate::TypedResource for OrganizationAffiliation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "packaged-product-definition")]
 impl From<PackagedProductDefinition> for Resource {
     fn from(v: PackagedProductDefinition) -> Self {
         Self::PackagedProductDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "packaged-product-definition")]
 impl crate::TypedResource for PackagedProductDefinition {
     const TYPE: &'static str = <PackagedProductDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3223,11 +4411,13 @@ impl crate::TypedResource for PackagedProductDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "parameters")]
 impl From<Parameters> for Resource {
     fn from(v: Parameters) -> Self {
         Self::Parameters(Box::new(v))
     }
 }
+#[cfg(feature = "parameters")]
 impl crate::TypedResource for Parameters {
     const TYPE: &'static str = <Parameters as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3240,11 +4430,13 @@ impl crate::TypedResource for Parameters {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "patient")]
 impl From<Patient> for Resource {
     fn from(v: Patient) -> Self {
         Self::Patient(Box::new(v))
     }
 }
+#[cfg(feature = "patient")]
 impl crate::TypedResource for Patient {
     const TYPE: &'static str = <Patient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3257,11 +4449,13 @@ impl crate::TypedResource for Patient {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "payment-notice")]
 impl From<PaymentNotice> for Resource {
     fn from(v: PaymentNotice) -> Self {
         Self::PaymentNotice(Box::new(v))
     }
 }
+#[cfg(feature = "payment-notice")]
 impl crate::TypedResource for PaymentNotice {
     const TYPE: &'static str = <PaymentNotice as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3274,11 +4468,13 @@ impl crate::TypedResource for PaymentNotice {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "payment-reconciliation")]
 impl From<PaymentReconciliation> for Resource {
     fn from(v: PaymentReconciliation) -> Self {
         Self::PaymentReconciliation(Box::new(v))
     }
 }
+#[cfg(feature = "payment-reconciliation")]
 impl crate::TypedResource for PaymentReconciliation {
     const TYPE: &'static str = <PaymentReconciliation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3291,11 +4487,13 @@ impl crate::TypedResource for PaymentReconciliation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "permission")]
 impl From<Permission> for Resource {
     fn from(v: Permission) -> Self {
         Self::Permission(Box::new(v))
     }
 }
+#[cfg(feature = "permission")]
 impl crate::TypedResource for Permission {
     const TYPE: &'static str = <Permission as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3308,11 +4506,13 @@ impl crate::TypedResource for Permission {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "person")]
 impl From<Person> for Resource {
     fn from(v: Person) -> Self {
         Self::Person(Box::new(v))
     }
 }
+#[cfg(feature = "person")]
 impl crate::TypedResource for Person {
     const TYPE: &'static str = <Person as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3325,11 +4525,13 @@ impl crate::TypedResource for Person {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "plan-definition")]
 impl From<PlanDefinition> for Resource {
     fn from(v: PlanDefinition) -> Self {
         Self::PlanDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "plan-definition")]
 impl crate::TypedResource for PlanDefinition {
     const TYPE: &'static str = <PlanDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3342,11 +4544,13 @@ impl crate::TypedResource for PlanDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "practitioner")]
 impl From<Practitioner> for Resource {
     fn from(v: Practitioner) -> Self {
         Self::Practitioner(Box::new(v))
     }
 }
+#[cfg(feature = "practitioner")]
 impl crate::TypedResource for Practitioner {
     const TYPE: &'static str = <Practitioner as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3359,11 +4563,13 @@ impl crate::TypedResource for Practitioner {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "practitioner-role")]
 impl From<PractitionerRole> for Resource {
     fn from(v: PractitionerRole) -> Self {
         Self::PractitionerRole(Box::new(v))
     }
 }
+#[cfg(feature = "practitioner-role")]
 impl crate::TypedResource for PractitionerRole {
     const TYPE: &'static str = <PractitionerRole as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3376,11 +4582,13 @@ impl crate::TypedResource for PractitionerRole {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "procedure")]
 impl From<Procedure> for Resource {
     fn from(v: Procedure) -> Self {
         Self::Procedure(Box::new(v))
     }
 }
+#[cfg(feature = "procedure")]
 impl crate::TypedResource for Procedure {
     const TYPE: &'static str = <Procedure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3393,11 +4601,13 @@ impl crate::TypedResource for Procedure {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "provenance")]
 impl From<Provenance> for Resource {
     fn from(v: Provenance) -> Self {
         Self::Provenance(Box::new(v))
     }
 }
+#[cfg(feature = "provenance")]
 impl crate::TypedResource for Provenance {
     const TYPE: &'static str = <Provenance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3410,11 +4620,13 @@ impl crate::TypedResource for Provenance {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "questionnaire")]
 impl From<Questionnaire> for Resource {
     fn from(v: Questionnaire) -> Self {
         Self::Questionnaire(Box::new(v))
     }
 }
+#[cfg(feature = "questionnaire")]
 impl crate::TypedResource for Questionnaire {
     const TYPE: &'static str = <Questionnaire as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3427,11 +4639,13 @@ impl crate::TypedResource for Questionnaire {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "questionnaire-response")]
 impl From<QuestionnaireResponse> for Resource {
     fn from(v: QuestionnaireResponse) -> Self {
         Self::QuestionnaireResponse(Box::new(v))
     }
 }
+#[cfg(feature = "questionnaire-response")]
 impl crate::TypedResource for QuestionnaireResponse {
     const TYPE: &'static str = <QuestionnaireResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3444,11 +4658,13 @@ impl crate::TypedResource for QuestionnaireResponse {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "regulated-authorization")]
 impl From<RegulatedAuthorization> for Resource {
     fn from(v: RegulatedAuthorization) -> Self {
         Self::RegulatedAuthorization(Box::new(v))
     }
 }
+#[cfg(feature = "regulated-authorization")]
 impl crate::TypedResource for RegulatedAuthorization {
     const TYPE: &'static str = <RegulatedAuthorization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3461,11 +4677,13 @@ impl crate::TypedResource for RegulatedAuthorization {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "related-person")]
 impl From<RelatedPerson> for Resource {
     fn from(v: RelatedPerson) -> Self {
         Self::RelatedPerson(Box::new(v))
     }
 }
+#[cfg(feature = "related-person")]
 impl crate::TypedResource for RelatedPerson {
     const TYPE: &'static str = <RelatedPerson as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3478,11 +4696,13 @@ impl crate::TypedResource for RelatedPerson {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "request-orchestration")]
 impl From<RequestOrchestration> for Resource {
     fn from(v: RequestOrchestration) -> Self {
         Self::RequestOrchestration(Box::new(v))
     }
 }
+#[cfg(feature = "request-orchestration")]
 impl crate::TypedResource for RequestOrchestration {
     const TYPE: &'static str = <RequestOrchestration as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3495,11 +4715,13 @@ impl crate::TypedResource for RequestOrchestration {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "requirements")]
 impl From<Requirements> for Resource {
     fn from(v: Requirements) -> Self {
         Self::Requirements(Box::new(v))
     }
 }
+#[cfg(feature = "requirements")]
 impl crate::TypedResource for Requirements {
     const TYPE: &'static str = <Requirements as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3512,11 +4734,13 @@ impl crate::TypedResource for Requirements {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "research-study")]
 impl From<ResearchStudy> for Resource {
     fn from(v: ResearchStudy) -> Self {
         Self::ResearchStudy(Box::new(v))
     }
 }
+#[cfg(feature = "research-study")]
 impl crate::TypedResource for ResearchStudy {
     const TYPE: &'static str = <ResearchStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3529,11 +4753,13 @@ impl crate::TypedResource for ResearchStudy {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "research-subject")]
 impl From<ResearchSubject> for Resource {
     fn from(v: ResearchSubject) -> Self {
         Self::ResearchSubject(Box::new(v))
     }
 }
+#[cfg(feature = "research-subject")]
 impl crate::TypedResource for ResearchSubject {
     const TYPE: &'static str = <ResearchSubject as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3546,11 +4772,13 @@ impl crate::TypedResource for ResearchSubject {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "risk-assessment")]
 impl From<RiskAssessment> for Resource {
     fn from(v: RiskAssessment) -> Self {
         Self::RiskAssessment(Box::new(v))
     }
 }
+#[cfg(feature = "risk-assessment")]
 impl crate::TypedResource for RiskAssessment {
     const TYPE: &'static str = <RiskAssessment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3563,11 +4791,13 @@ impl crate::TypedResource for RiskAssessment {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "schedule")]
 impl From<Schedule> for Resource {
     fn from(v: Schedule) -> Self {
         Self::Schedule(Box::new(v))
     }
 }
+#[cfg(feature = "schedule")]
 impl crate::TypedResource for Schedule {
     const TYPE: &'static str = <Schedule as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3580,11 +4810,13 @@ impl crate::TypedResource for Schedule {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "search-parameter")]
 impl From<SearchParameter> for Resource {
     fn from(v: SearchParameter) -> Self {
         Self::SearchParameter(Box::new(v))
     }
 }
+#[cfg(feature = "search-parameter")]
 impl crate::TypedResource for SearchParameter {
     const TYPE: &'static str = <SearchParameter as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3597,11 +4829,13 @@ impl crate::TypedResource for SearchParameter {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "service-request")]
 impl From<ServiceRequest> for Resource {
     fn from(v: ServiceRequest) -> Self {
         Self::ServiceRequest(Box::new(v))
     }
 }
+#[cfg(feature = "service-request")]
 impl crate::TypedResource for ServiceRequest {
     const TYPE: &'static str = <ServiceRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3614,11 +4848,13 @@ impl crate::TypedResource for ServiceRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "slot")]
 impl From<Slot> for Resource {
     fn from(v: Slot) -> Self {
         Self::Slot(Box::new(v))
     }
 }
+#[cfg(feature = "slot")]
 impl crate::TypedResource for Slot {
     const TYPE: &'static str = <Slot as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3631,11 +4867,13 @@ impl crate::TypedResource for Slot {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "specimen")]
 impl From<Specimen> for Resource {
     fn from(v: Specimen) -> Self {
         Self::Specimen(Box::new(v))
     }
 }
+#[cfg(feature = "specimen")]
 impl crate::TypedResource for Specimen {
     const TYPE: &'static str = <Specimen as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3648,11 +4886,13 @@ impl crate::TypedResource for Specimen {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "specimen-definition")]
 impl From<SpecimenDefinition> for Resource {
     fn from(v: SpecimenDefinition) -> Self {
         Self::SpecimenDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "specimen-definition")]
 impl crate::TypedResource for SpecimenDefinition {
     const TYPE: &'static str = <SpecimenDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3665,11 +4905,13 @@ impl crate::TypedResource for SpecimenDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "structure-definition")]
 impl From<StructureDefinition> for Resource {
     fn from(v: StructureDefinition) -> Self {
         Self::StructureDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "structure-definition")]
 impl crate::TypedResource for StructureDefinition {
     const TYPE: &'static str = <StructureDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3682,11 +4924,13 @@ impl crate::TypedResource for StructureDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "structure-map")]
 impl From<StructureMap> for Resource {
     fn from(v: StructureMap) -> Self {
         Self::StructureMap(Box::new(v))
     }
 }
+#[cfg(feature = "structure-map")]
 impl crate::TypedResource for StructureMap {
     const TYPE: &'static str = <StructureMap as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3699,11 +4943,13 @@ impl crate::TypedResource for StructureMap {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "subscription")]
 impl From<Subscription> for Resource {
     fn from(v: Subscription) -> Self {
         Self::Subscription(Box::new(v))
     }
 }
+#[cfg(feature = "subscription")]
 impl crate::TypedResource for Subscription {
     const TYPE: &'static str = <Subscription as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3716,11 +4962,13 @@ impl crate::TypedResource for Subscription {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "subscription-status")]
 impl From<SubscriptionStatus> for Resource {
     fn from(v: SubscriptionStatus) -> Self {
         Self::SubscriptionStatus(Box::new(v))
     }
 }
+#[cfg(feature = "subscription-status")]
 impl crate::TypedResource for SubscriptionStatus {
     const TYPE: &'static str = <SubscriptionStatus as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3733,11 +4981,13 @@ impl crate::TypedResource for SubscriptionStatus {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "subscription-topic")]
 impl From<SubscriptionTopic> for Resource {
     fn from(v: SubscriptionTopic) -> Self {
         Self::SubscriptionTopic(Box::new(v))
     }
 }
+#[cfg(feature = "subscription-topic")]
 impl crate::TypedResource for SubscriptionTopic {
     const TYPE: &'static str = <SubscriptionTopic as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3750,11 +5000,13 @@ impl crate::TypedResource for SubscriptionTopic {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance")]
 impl From<Substance> for Resource {
     fn from(v: Substance) -> Self {
         Self::Substance(Box::new(v))
     }
 }
+#[cfg(feature = "substance")]
 impl crate::TypedResource for Substance {
     const TYPE: &'static str = <Substance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3767,11 +5019,13 @@ impl crate::TypedResource for Substance {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-definition")]
 impl From<SubstanceDefinition> for Resource {
     fn from(v: SubstanceDefinition) -> Self {
         Self::SubstanceDefinition(Box::new(v))
     }
 }
+#[cfg(feature = "substance-definition")]
 impl crate::TypedResource for SubstanceDefinition {
     const TYPE: &'static str = <SubstanceDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3784,11 +5038,13 @@ impl crate::TypedResource for SubstanceDefinition {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-nucleic-acid")]
 impl From<SubstanceNucleicAcid> for Resource {
     fn from(v: SubstanceNucleicAcid) -> Self {
         Self::SubstanceNucleicAcid(Box::new(v))
     }
 }
+#[cfg(feature = "substance-nucleic-acid")]
 impl crate::TypedResource for SubstanceNucleicAcid {
     const TYPE: &'static str = <SubstanceNucleicAcid as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3801,11 +5057,13 @@ impl crate::TypedResource for SubstanceNucleicAcid {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-polymer")]
 impl From<SubstancePolymer> for Resource {
     fn from(v: SubstancePolymer) -> Self {
         Self::SubstancePolymer(Box::new(v))
     }
 }
+#[cfg(feature = "substance-polymer")]
 impl crate::TypedResource for SubstancePolymer {
     const TYPE: &'static str = <SubstancePolymer as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3818,11 +5076,13 @@ impl crate::TypedResource for SubstancePolymer {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-protein")]
 impl From<SubstanceProtein> for Resource {
     fn from(v: SubstanceProtein) -> Self {
         Self::SubstanceProtein(Box::new(v))
     }
 }
+#[cfg(feature = "substance-protein")]
 impl crate::TypedResource for SubstanceProtein {
     const TYPE: &'static str = <SubstanceProtein as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3835,11 +5095,13 @@ impl crate::TypedResource for SubstanceProtein {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-reference-information")]
 impl From<SubstanceReferenceInformation> for Resource {
     fn from(v: SubstanceReferenceInformation) -> Self {
         Self::SubstanceReferenceInformation(Box::new(v))
     }
 }
+#[cfg(feature = "substance-reference-information")]
 impl crate::TypedResource for SubstanceReferenceInformation {
     const TYPE: &'static str = <SubstanceReferenceInformation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3852,11 +5114,13 @@ impl crate::TypedResource for SubstanceReferenceInformation {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "substance-source-material")]
 impl From<SubstanceSourceMaterial> for Resource {
     fn from(v: SubstanceSourceMaterial) -> Self {
         Self::SubstanceSourceMaterial(Box::new(v))
     }
 }
+#[cfg(feature = "substance-source-material")]
 impl crate::TypedResource for SubstanceSourceMaterial {
     const TYPE: &'static str = <SubstanceSourceMaterial as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3869,11 +5133,13 @@ impl crate::TypedResource for SubstanceSourceMaterial {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "supply-delivery")]
 impl From<SupplyDelivery> for Resource {
     fn from(v: SupplyDelivery) -> Self {
         Self::SupplyDelivery(Box::new(v))
     }
 }
+#[cfg(feature = "supply-delivery")]
 impl crate::TypedResource for SupplyDelivery {
     const TYPE: &'static str = <SupplyDelivery as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3886,11 +5152,13 @@ impl crate::TypedResource for SupplyDelivery {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "supply-request")]
 impl From<SupplyRequest> for Resource {
     fn from(v: SupplyRequest) -> Self {
         Self::SupplyRequest(Box::new(v))
     }
 }
+#[cfg(feature = "supply-request")]
 impl crate::TypedResource for SupplyRequest {
     const TYPE: &'static str = <SupplyRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3903,11 +5171,13 @@ impl crate::TypedResource for SupplyRequest {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "task")]
 impl From<Task> for Resource {
     fn from(v: Task) -> Self {
         Self::Task(Box::new(v))
     }
 }
+#[cfg(feature = "task")]
 impl crate::TypedResource for Task {
     const TYPE: &'static str = <Task as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3920,11 +5190,13 @@ impl crate::TypedResource for Task {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "terminology-capabilities")]
 impl From<TerminologyCapabilities> for Resource {
     fn from(v: TerminologyCapabilities) -> Self {
         Self::TerminologyCapabilities(Box::new(v))
     }
 }
+#[cfg(feature = "terminology-capabilities")]
 impl crate::TypedResource for TerminologyCapabilities {
     const TYPE: &'static str = <TerminologyCapabilities as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3937,11 +5209,13 @@ impl crate::TypedResource for TerminologyCapabilities {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "test-plan")]
 impl From<TestPlan> for Resource {
     fn from(v: TestPlan) -> Self {
         Self::TestPlan(Box::new(v))
     }
 }
+#[cfg(feature = "test-plan")]
 impl crate::TypedResource for TestPlan {
     const TYPE: &'static str = <TestPlan as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3954,11 +5228,13 @@ impl crate::TypedResource for TestPlan {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "test-report")]
 impl From<TestReport> for Resource {
     fn from(v: TestReport) -> Self {
         Self::TestReport(Box::new(v))
     }
 }
+#[cfg(feature = "test-report")]
 impl crate::TypedResource for TestReport {
     const TYPE: &'static str = <TestReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3971,11 +5247,13 @@ impl crate::TypedResource for TestReport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "test-script")]
 impl From<TestScript> for Resource {
     fn from(v: TestScript) -> Self {
         Self::TestScript(Box::new(v))
     }
 }
+#[cfg(feature = "test-script")]
 impl crate::TypedResource for TestScript {
     const TYPE: &'static str = <TestScript as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3988,11 +5266,13 @@ impl crate::TypedResource for TestScript {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "transport")]
 impl From<Transport> for Resource {
     fn from(v: Transport) -> Self {
         Self::Transport(Box::new(v))
     }
 }
+#[cfg(feature = "transport")]
 impl crate::TypedResource for Transport {
     const TYPE: &'static str = <Transport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4005,11 +5285,13 @@ impl crate::TypedResource for Transport {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "value-set")]
 impl From<ValueSet> for Resource {
     fn from(v: ValueSet) -> Self {
         Self::ValueSet(Box::new(v))
     }
 }
+#[cfg(feature = "value-set")]
 impl crate::TypedResource for ValueSet {
     const TYPE: &'static str = <ValueSet as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4022,11 +5304,13 @@ impl crate::TypedResource for ValueSet {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "verification-result")]
 impl From<VerificationResult> for Resource {
     fn from(v: VerificationResult) -> Self {
         Self::VerificationResult(Box::new(v))
     }
 }
+#[cfg(feature = "verification-result")]
 impl crate::TypedResource for VerificationResult {
     const TYPE: &'static str = <VerificationResult as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4039,11 +5323,13 @@ impl crate::TypedResource for VerificationResult {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "vision-prescription")]
 impl From<VisionPrescription> for Resource {
     fn from(v: VisionPrescription) -> Self {
         Self::VisionPrescription(Box::new(v))
     }
 }
+#[cfg(feature = "vision-prescription")]
 impl crate::TypedResource for VisionPrescription {
     const TYPE: &'static str = <VisionPrescription as Complex>::NAME;
     fn id(&self) -> Option<&str> {
