@@ -2,7 +2,8 @@
 //!
 //! - `codegen [--check] [--fhir r4|all]`: generate the model from the pinned definitions.
 //! - `fetch-definitions [--fhir r4|all] [--update]`: fetch the pinned packages, verify checksums.
-//! - `roundtrip [--strict] [--fhir r4] PATH...`: read and write resources, compare with the input.
+//! - `roundtrip [--strict] [--fhir r4|r5] PATH...`: read and write resources, compare with the input.
+//! - `bench [ARGS...]`: parse and serialize throughput against `serde_json::Value`, peak memory.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -15,6 +16,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                                              fetch the pinned packages into definitions/, verify sha256
   roundtrip [--strict] [--fhir VERSION] PATH...
                                              read each JSON resource, write it back, compare
+  bench [ARGS...]                            typed parse/serialize against serde_json::Value
 VERSION is one of: r4, r5";
 
 fn main() -> ExitCode {
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen_cmd(&args[1..]),
         Some("fetch-definitions") => fetch_cmd(&args[1..]),
         Some("roundtrip") => roundtrip_cmd(&args[1..]),
+        Some("bench") => cargo_run("fhir-bench", None, &args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -102,24 +105,25 @@ fn fetch_cmd(args: &[String]) -> Result<(), String> {
 /// The round trip needs the model, which xtask must not depend on (codegen has to run when the
 /// generated code does not compile): it runs the conformance binary instead.
 fn roundtrip_cmd(args: &[String]) -> Result<(), String> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(root())
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "fhir-conformance",
-            "--bin",
-            "roundtrip",
-            "--",
-        ])
+    cargo_run("fhir-conformance", Some("roundtrip"), args)
+}
+
+/// Runs a workspace binary in release mode with `args`.
+fn cargo_run(package: &str, bin: Option<&str>, args: &[String]) -> Result<(), String> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root())
+        .args(["run", "--quiet", "--release", "-p", package]);
+    if let Some(bin) = bin {
+        cmd.args(["--bin", bin]);
+    }
+    let status = cmd
+        .arg("--")
         .args(args)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err("round trip failed".into())
+        Err(format!("{package} failed"))
     }
 }
