@@ -13,6 +13,10 @@ pub fn emit_codes(model: &Model) -> TokenStream {
         // An enum only resources use is compiled with one of them.
         let cfg = match enum_users(model, &c.name) {
             None => quote! {},
+            Some(features) if features.len() == 1 => {
+                let f = features.iter().next();
+                quote! { #[cfg(feature = #f)] }
+            }
             Some(features) => {
                 let features = features.iter();
                 quote! { #[cfg(any(#(feature = #features),*))] }

@@ -6,7 +6,7 @@ use crate::{CodeEnum, CodeInfo};
 /// AccountStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/account-status` (required binding).
-#[cfg(any(feature = "account"))]
+#[cfg(feature = "account")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AccountStatus {
     /// `active`: Active
@@ -20,7 +20,7 @@ pub enum AccountStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "account"))]
+#[cfg(feature = "account")]
 impl CodeEnum for AccountStatus {
     const VALUE_SET: &'static str = "AccountStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/account-status";
@@ -72,7 +72,7 @@ impl CodeEnum for AccountStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "account"))]
+#[cfg(feature = "account")]
 crate::code_enum_support!(AccountStatus, Coding, CodeableConcept);
 /// PublicationStatus
 ///
@@ -241,7 +241,7 @@ crate::code_enum_support!(PublicationStatus, Coding, CodeableConcept);
 /// RequestResourceType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-resource-types` (required binding).
-#[cfg(any(feature = "activity-definition"))]
+#[cfg(feature = "activity-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestResourceType {
     /// `Appointment`: Appointment
@@ -275,7 +275,7 @@ pub enum RequestResourceType {
     /// `VisionPrescription`: VisionPrescription
     VisionPrescription,
 }
-#[cfg(any(feature = "activity-definition"))]
+#[cfg(feature = "activity-definition")]
 impl CodeEnum for RequestResourceType {
     const VALUE_SET: &'static str = "RequestResourceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-resource-types";
@@ -397,7 +397,7 @@ impl CodeEnum for RequestResourceType {
         self as usize
     }
 }
-#[cfg(any(feature = "activity-definition"))]
+#[cfg(feature = "activity-definition")]
 crate::code_enum_support!(RequestResourceType, Coding, CodeableConcept);
 /// RequestIntent
 ///
@@ -805,7 +805,7 @@ crate::code_enum_support!(AddressType, Coding, CodeableConcept);
 /// AdverseEventActuality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/adverse-event-actuality` (required binding).
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdverseEventActuality {
     /// `actual`: Adverse Event
@@ -813,7 +813,7 @@ pub enum AdverseEventActuality {
     /// `potential`: Potential Adverse Event
     Potential,
 }
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 impl CodeEnum for AdverseEventActuality {
     const VALUE_SET: &'static str = "AdverseEventActuality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/adverse-event-actuality";
@@ -841,7 +841,7 @@ impl CodeEnum for AdverseEventActuality {
         self as usize
     }
 }
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 crate::code_enum_support!(AdverseEventActuality, Coding, CodeableConcept);
 /// QuantityComparator
 ///
@@ -905,7 +905,7 @@ crate::code_enum_support!(QuantityComparator, Coding, CodeableConcept);
 /// AllergyIntoleranceType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-type` (required binding).
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceType {
     /// `allergy`: Allergy
@@ -913,7 +913,7 @@ pub enum AllergyIntoleranceType {
     /// `intolerance`: Intolerance
     Intolerance,
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 impl CodeEnum for AllergyIntoleranceType {
     const VALUE_SET: &'static str = "AllergyIntoleranceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-type";
@@ -941,12 +941,12 @@ impl CodeEnum for AllergyIntoleranceType {
         self as usize
     }
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 crate::code_enum_support!(AllergyIntoleranceType, Coding, CodeableConcept);
 /// AllergyIntoleranceCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-category` (required binding).
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCategory {
     /// `food`: Food
@@ -958,7 +958,7 @@ pub enum AllergyIntoleranceCategory {
     /// `biologic`: Biologic
     Biologic,
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 impl CodeEnum for AllergyIntoleranceCategory {
     const VALUE_SET: &'static str = "AllergyIntoleranceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-category";
@@ -1003,12 +1003,12 @@ impl CodeEnum for AllergyIntoleranceCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 crate::code_enum_support!(AllergyIntoleranceCategory, Coding, CodeableConcept);
 /// AllergyIntoleranceCriticality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality` (required binding).
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCriticality {
     /// `low`: Low Risk
@@ -1018,7 +1018,7 @@ pub enum AllergyIntoleranceCriticality {
     /// `unable-to-assess`: Unable to Assess Risk
     UnableToAssess,
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 impl CodeEnum for AllergyIntoleranceCriticality {
     const VALUE_SET: &'static str = "AllergyIntoleranceCriticality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality";
@@ -1052,12 +1052,12 @@ impl CodeEnum for AllergyIntoleranceCriticality {
         self as usize
     }
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 crate::code_enum_support!(AllergyIntoleranceCriticality, Coding, CodeableConcept);
 /// AllergyIntoleranceSeverity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reaction-event-severity` (required binding).
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceSeverity {
     /// `mild`: Mild
@@ -1067,7 +1067,7 @@ pub enum AllergyIntoleranceSeverity {
     /// `severe`: Severe
     Severe,
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 impl CodeEnum for AllergyIntoleranceSeverity {
     const VALUE_SET: &'static str = "AllergyIntoleranceSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reaction-event-severity";
@@ -1101,12 +1101,12 @@ impl CodeEnum for AllergyIntoleranceSeverity {
         self as usize
     }
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 crate::code_enum_support!(AllergyIntoleranceSeverity, Coding, CodeableConcept);
 /// AppointmentStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/appointmentstatus` (required binding).
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AppointmentStatus {
     /// `proposed`: Proposed
@@ -1130,7 +1130,7 @@ pub enum AppointmentStatus {
     /// `waitlist`: Waitlisted
     Waitlist,
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 impl CodeEnum for AppointmentStatus {
     const VALUE_SET: &'static str = "AppointmentStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/appointmentstatus";
@@ -1217,12 +1217,12 @@ impl CodeEnum for AppointmentStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 crate::code_enum_support!(AppointmentStatus, Coding, CodeableConcept);
 /// ParticipantRequired
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/participantrequired` (required binding).
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ParticipantRequired {
     /// `required`: Required
@@ -1232,7 +1232,7 @@ pub enum ParticipantRequired {
     /// `information-only`: Information Only
     InformationOnly,
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 impl CodeEnum for ParticipantRequired {
     const VALUE_SET: &'static str = "ParticipantRequired";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/participantrequired";
@@ -1270,7 +1270,7 @@ impl CodeEnum for ParticipantRequired {
         self as usize
     }
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 crate::code_enum_support!(ParticipantRequired, Coding, CodeableConcept);
 /// ParticipationStatus
 ///
@@ -1337,7 +1337,7 @@ crate::code_enum_support!(ParticipationStatus, Coding, CodeableConcept);
 /// AuditEventAction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-action` (required binding).
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventAction {
     /// `C`: Create
@@ -1351,7 +1351,7 @@ pub enum AuditEventAction {
     /// `E`: Execute
     E,
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 impl CodeEnum for AuditEventAction {
     const VALUE_SET: &'static str = "AuditEventAction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-action";
@@ -1397,12 +1397,12 @@ impl CodeEnum for AuditEventAction {
         self as usize
     }
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 crate::code_enum_support!(AuditEventAction, Coding, CodeableConcept);
 /// AuditEventOutcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-outcome` (required binding).
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventOutcome {
     /// `0`: Success
@@ -1414,7 +1414,7 @@ pub enum AuditEventOutcome {
     /// `12`: Major failure
     V12,
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 impl CodeEnum for AuditEventOutcome {
     const VALUE_SET: &'static str = "AuditEventOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-outcome";
@@ -1454,12 +1454,12 @@ impl CodeEnum for AuditEventOutcome {
         self as usize
     }
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 crate::code_enum_support!(AuditEventOutcome, Coding, CodeableConcept);
 /// AuditEventAgentNetworkType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/network-type` (required binding).
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventAgentNetworkType {
     /// `1`: Machine Name
@@ -1473,7 +1473,7 @@ pub enum AuditEventAgentNetworkType {
     /// `5`: URI
     V5,
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 impl CodeEnum for AuditEventAgentNetworkType {
     const VALUE_SET: &'static str = "AuditEventAgentNetworkType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/network-type";
@@ -1519,12 +1519,12 @@ impl CodeEnum for AuditEventAgentNetworkType {
         self as usize
     }
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 crate::code_enum_support!(AuditEventAgentNetworkType, Coding, CodeableConcept);
 /// BiologicallyDerivedProductCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/product-category` (required binding).
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductCategory {
     /// `organ`: Organ
@@ -1538,7 +1538,7 @@ pub enum BiologicallyDerivedProductCategory {
     /// `biologicalAgent`: BiologicalAgent
     BiologicalAgent,
 }
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 impl CodeEnum for BiologicallyDerivedProductCategory {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/product-category";
@@ -1590,12 +1590,12 @@ impl CodeEnum for BiologicallyDerivedProductCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 crate::code_enum_support!(BiologicallyDerivedProductCategory, Coding, CodeableConcept);
 /// BiologicallyDerivedProductStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/product-status` (required binding).
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductStatus {
     /// `available`: Available
@@ -1603,7 +1603,7 @@ pub enum BiologicallyDerivedProductStatus {
     /// `unavailable`: Unavailable
     Unavailable,
 }
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 impl CodeEnum for BiologicallyDerivedProductStatus {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/product-status";
@@ -1631,12 +1631,12 @@ impl CodeEnum for BiologicallyDerivedProductStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 crate::code_enum_support!(BiologicallyDerivedProductStatus, Coding, CodeableConcept);
 /// BiologicallyDerivedProductStorageScale
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/product-storage-scale` (required binding).
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductStorageScale {
     /// `farenheit`: Fahrenheit
@@ -1646,7 +1646,7 @@ pub enum BiologicallyDerivedProductStorageScale {
     /// `kelvin`: Kelvin
     Kelvin,
 }
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 impl CodeEnum for BiologicallyDerivedProductStorageScale {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductStorageScale";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/product-storage-scale";
@@ -1680,14 +1680,14 @@ impl CodeEnum for BiologicallyDerivedProductStorageScale {
         self as usize
     }
 }
-#[cfg(any(feature = "biologically-derived-product"))]
+#[cfg(feature = "biologically-derived-product")]
 crate::code_enum_support!(
     BiologicallyDerivedProductStorageScale, Coding, CodeableConcept
 );
 /// BundleType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/bundle-type` (required binding).
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BundleType {
     /// `document`: Document
@@ -1709,7 +1709,7 @@ pub enum BundleType {
     /// `collection`: Collection
     Collection,
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 impl CodeEnum for BundleType {
     const VALUE_SET: &'static str = "BundleType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/bundle-type";
@@ -1789,12 +1789,12 @@ impl CodeEnum for BundleType {
         self as usize
     }
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 crate::code_enum_support!(BundleType, Coding, CodeableConcept);
 /// SearchEntryMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-entry-mode` (required binding).
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchEntryMode {
     /// `match`: Match
@@ -1804,7 +1804,7 @@ pub enum SearchEntryMode {
     /// `outcome`: Outcome
     Outcome,
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 impl CodeEnum for SearchEntryMode {
     const VALUE_SET: &'static str = "SearchEntryMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-entry-mode";
@@ -1838,12 +1838,12 @@ impl CodeEnum for SearchEntryMode {
         self as usize
     }
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 crate::code_enum_support!(SearchEntryMode, Coding, CodeableConcept);
 /// HTTPVerb
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-verb` (required binding).
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum HTTPVerb {
     /// `GET`: GET
@@ -1859,7 +1859,7 @@ pub enum HTTPVerb {
     /// `PATCH`: PATCH
     Patch,
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 impl CodeEnum for HTTPVerb {
     const VALUE_SET: &'static str = "HTTPVerb";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-verb";
@@ -1918,7 +1918,7 @@ impl CodeEnum for HTTPVerb {
         self as usize
     }
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 crate::code_enum_support!(HTTPVerb, Coding, CodeableConcept);
 /// CapabilityStatementKind
 ///
@@ -2214,7 +2214,7 @@ crate::code_enum_support!(FHIRVersion, Coding, CodeableConcept);
 /// RestfulCapabilityMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/restful-capability-mode` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RestfulCapabilityMode {
     /// `client`: Client
@@ -2222,7 +2222,7 @@ pub enum RestfulCapabilityMode {
     /// `server`: Server
     Server,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for RestfulCapabilityMode {
     const VALUE_SET: &'static str = "RestfulCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/restful-capability-mode";
@@ -2250,7 +2250,7 @@ impl CodeEnum for RestfulCapabilityMode {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(RestfulCapabilityMode, Coding, CodeableConcept);
 /// ResourceType
 ///
@@ -3655,7 +3655,7 @@ crate::code_enum_support!(ResourceType, Coding, CodeableConcept);
 /// ResourceVersionPolicy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/versioning-policy` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResourceVersionPolicy {
     /// `no-version`: No VersionId Support
@@ -3665,7 +3665,7 @@ pub enum ResourceVersionPolicy {
     /// `versioned-update`: VersionId tracked fully
     VersionedUpdate,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ResourceVersionPolicy {
     const VALUE_SET: &'static str = "ResourceVersionPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/versioning-policy";
@@ -3703,12 +3703,12 @@ impl CodeEnum for ResourceVersionPolicy {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ResourceVersionPolicy, Coding, CodeableConcept);
 /// ConditionalReadStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-read-status` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalReadStatus {
     /// `not-supported`: Not Supported
@@ -3720,7 +3720,7 @@ pub enum ConditionalReadStatus {
     /// `full-support`: Full Support
     FullSupport,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ConditionalReadStatus {
     const VALUE_SET: &'static str = "ConditionalReadStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-read-status";
@@ -3765,12 +3765,12 @@ impl CodeEnum for ConditionalReadStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ConditionalReadStatus, Coding, CodeableConcept);
 /// ConditionalDeleteStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-delete-status` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalDeleteStatus {
     /// `not-supported`: Not Supported
@@ -3780,7 +3780,7 @@ pub enum ConditionalDeleteStatus {
     /// `multiple`: Multiple Deletes Supported
     Multiple,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ConditionalDeleteStatus {
     const VALUE_SET: &'static str = "ConditionalDeleteStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-delete-status";
@@ -3814,12 +3814,12 @@ impl CodeEnum for ConditionalDeleteStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ConditionalDeleteStatus, Coding, CodeableConcept);
 /// ReferenceHandlingPolicy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reference-handling-policy` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ReferenceHandlingPolicy {
     /// `literal`: Literal References
@@ -3833,7 +3833,7 @@ pub enum ReferenceHandlingPolicy {
     /// `local`: Local References Only
     Local,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ReferenceHandlingPolicy {
     const VALUE_SET: &'static str = "ReferenceHandlingPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reference-handling-policy";
@@ -3885,12 +3885,12 @@ impl CodeEnum for ReferenceHandlingPolicy {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ReferenceHandlingPolicy, Coding, CodeableConcept);
 /// TypeRestfulInteraction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-restful-interaction` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeRestfulInteraction {
     /// `read`
@@ -3912,7 +3912,7 @@ pub enum TypeRestfulInteraction {
     /// `search-type`
     SearchType,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for TypeRestfulInteraction {
     const VALUE_SET: &'static str = "TypeRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-restful-interaction";
@@ -3992,7 +3992,7 @@ impl CodeEnum for TypeRestfulInteraction {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(TypeRestfulInteraction, Coding, CodeableConcept);
 /// SearchParamType
 ///
@@ -4122,7 +4122,7 @@ crate::code_enum_support!(SearchParamType, Coding, CodeableConcept);
 /// SystemRestfulInteraction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/system-restful-interaction` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SystemRestfulInteraction {
     /// `transaction`
@@ -4134,7 +4134,7 @@ pub enum SystemRestfulInteraction {
     /// `history-system`
     HistorySystem,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for SystemRestfulInteraction {
     const VALUE_SET: &'static str = "SystemRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/system-restful-interaction";
@@ -4179,12 +4179,12 @@ impl CodeEnum for SystemRestfulInteraction {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(SystemRestfulInteraction, Coding, CodeableConcept);
 /// EventCapabilityMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/event-capability-mode` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EventCapabilityMode {
     /// `sender`: Sender
@@ -4192,7 +4192,7 @@ pub enum EventCapabilityMode {
     /// `receiver`: Receiver
     Receiver,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for EventCapabilityMode {
     const VALUE_SET: &'static str = "EventCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/event-capability-mode";
@@ -4220,12 +4220,12 @@ impl CodeEnum for EventCapabilityMode {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(EventCapabilityMode, Coding, CodeableConcept);
 /// DocumentMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-mode` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentMode {
     /// `producer`: Producer
@@ -4233,7 +4233,7 @@ pub enum DocumentMode {
     /// `consumer`: Consumer
     Consumer,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for DocumentMode {
     const VALUE_SET: &'static str = "DocumentMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-mode";
@@ -4261,7 +4261,7 @@ impl CodeEnum for DocumentMode {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(DocumentMode, Coding, CodeableConcept);
 /// RequestStatus
 ///
@@ -4382,7 +4382,7 @@ crate::code_enum_support!(RequestStatus, Coding, CodeableConcept);
 /// Care Plan Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-intent` (required binding).
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanIntent {
     /// `proposal`
@@ -4394,7 +4394,7 @@ pub enum CarePlanIntent {
     /// `option`
     Option,
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 impl CodeEnum for CarePlanIntent {
     const VALUE_SET: &'static str = "CarePlanIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-intent";
@@ -4439,12 +4439,12 @@ impl CodeEnum for CarePlanIntent {
         self as usize
     }
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 crate::code_enum_support!(CarePlanIntent, Coding, CodeableConcept);
 /// Care Plan Activity Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-activity-kind` (required binding).
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanActivityKind {
     /// `Appointment`
@@ -4464,7 +4464,7 @@ pub enum CarePlanActivityKind {
     /// `VisionPrescription`
     VisionPrescription,
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 impl CodeEnum for CarePlanActivityKind {
     const VALUE_SET: &'static str = "CarePlanActivityKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-activity-kind";
@@ -4537,12 +4537,12 @@ impl CodeEnum for CarePlanActivityKind {
         self as usize
     }
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 crate::code_enum_support!(CarePlanActivityKind, Coding, CodeableConcept);
 /// CarePlanActivityStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-activity-status` (required binding).
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanActivityStatus {
     /// `not-started`: Not Started
@@ -4564,7 +4564,7 @@ pub enum CarePlanActivityStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 impl CodeEnum for CarePlanActivityStatus {
     const VALUE_SET: &'static str = "CarePlanActivityStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-activity-status";
@@ -4644,12 +4644,12 @@ impl CodeEnum for CarePlanActivityStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 crate::code_enum_support!(CarePlanActivityStatus, Coding, CodeableConcept);
 /// CareTeamStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-team-status` (required binding).
-#[cfg(any(feature = "care-team"))]
+#[cfg(feature = "care-team")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CareTeamStatus {
     /// `proposed`: Proposed
@@ -4663,7 +4663,7 @@ pub enum CareTeamStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "care-team"))]
+#[cfg(feature = "care-team")]
 impl CodeEnum for CareTeamStatus {
     const VALUE_SET: &'static str = "CareTeamStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-team-status";
@@ -4715,12 +4715,12 @@ impl CodeEnum for CareTeamStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "care-team"))]
+#[cfg(feature = "care-team")]
 crate::code_enum_support!(CareTeamStatus, Coding, CodeableConcept);
 /// CatalogEntryRelationType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/relation-type` (required binding).
-#[cfg(any(feature = "catalog-entry"))]
+#[cfg(feature = "catalog-entry")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CatalogEntryRelationType {
     /// `triggers`: Triggers
@@ -4728,7 +4728,7 @@ pub enum CatalogEntryRelationType {
     /// `is-replaced-by`: Replaced By
     IsReplacedBy,
 }
-#[cfg(any(feature = "catalog-entry"))]
+#[cfg(feature = "catalog-entry")]
 impl CodeEnum for CatalogEntryRelationType {
     const VALUE_SET: &'static str = "CatalogEntryRelationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/relation-type";
@@ -4756,12 +4756,12 @@ impl CodeEnum for CatalogEntryRelationType {
         self as usize
     }
 }
-#[cfg(any(feature = "catalog-entry"))]
+#[cfg(feature = "catalog-entry")]
 crate::code_enum_support!(CatalogEntryRelationType, Coding, CodeableConcept);
 /// ChargeItemStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/chargeitem-status` (required binding).
-#[cfg(any(feature = "charge-item"))]
+#[cfg(feature = "charge-item")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ChargeItemStatus {
     /// `planned`: Planned
@@ -4779,7 +4779,7 @@ pub enum ChargeItemStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "charge-item"))]
+#[cfg(feature = "charge-item")]
 impl CodeEnum for ChargeItemStatus {
     const VALUE_SET: &'static str = "ChargeItemStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/chargeitem-status";
@@ -4845,7 +4845,7 @@ impl CodeEnum for ChargeItemStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "charge-item"))]
+#[cfg(feature = "charge-item")]
 crate::code_enum_support!(ChargeItemStatus, Coding, CodeableConcept);
 /// InvoicePriceComponentType
 ///
@@ -5255,7 +5255,7 @@ crate::code_enum_support!(NoteType, Coding, CodeableConcept);
 /// Clinical Impression Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/clinicalimpression-status` (required binding).
-#[cfg(any(feature = "clinical-impression"))]
+#[cfg(feature = "clinical-impression")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ClinicalImpressionStatus {
     /// `in-progress`
@@ -5265,7 +5265,7 @@ pub enum ClinicalImpressionStatus {
     /// `entered-in-error`
     EnteredInError,
 }
-#[cfg(any(feature = "clinical-impression"))]
+#[cfg(feature = "clinical-impression")]
 impl CodeEnum for ClinicalImpressionStatus {
     const VALUE_SET: &'static str = "ClinicalImpressionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/clinicalimpression-status";
@@ -5303,12 +5303,12 @@ impl CodeEnum for ClinicalImpressionStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "clinical-impression"))]
+#[cfg(feature = "clinical-impression")]
 crate::code_enum_support!(ClinicalImpressionStatus, Coding, CodeableConcept);
 /// CodeSystemHierarchyMeaning
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning` (required binding).
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSystemHierarchyMeaning {
     /// `grouped-by`: Grouped By
@@ -5320,7 +5320,7 @@ pub enum CodeSystemHierarchyMeaning {
     /// `classified-with`: Classified With
     ClassifiedWith,
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 impl CodeEnum for CodeSystemHierarchyMeaning {
     const VALUE_SET: &'static str = "CodeSystemHierarchyMeaning";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning";
@@ -5365,12 +5365,12 @@ impl CodeEnum for CodeSystemHierarchyMeaning {
         self as usize
     }
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 crate::code_enum_support!(CodeSystemHierarchyMeaning, Coding, CodeableConcept);
 /// CodeSystemContentMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/codesystem-content-mode` (required binding).
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSystemContentMode {
     /// `not-present`: Not Present
@@ -5384,7 +5384,7 @@ pub enum CodeSystemContentMode {
     /// `supplement`: Supplement
     Supplement,
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 impl CodeEnum for CodeSystemContentMode {
     const VALUE_SET: &'static str = "CodeSystemContentMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/codesystem-content-mode";
@@ -5436,7 +5436,7 @@ impl CodeEnum for CodeSystemContentMode {
         self as usize
     }
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 crate::code_enum_support!(CodeSystemContentMode, Coding, CodeableConcept);
 /// FilterOperator
 ///
@@ -5548,7 +5548,7 @@ crate::code_enum_support!(FilterOperator, Coding, CodeableConcept);
 /// PropertyType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-property-type` (required binding).
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PropertyType {
     /// `code`: code (internal reference)
@@ -5566,7 +5566,7 @@ pub enum PropertyType {
     /// `decimal`: decimal
     Decimal,
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 impl CodeEnum for PropertyType {
     const VALUE_SET: &'static str = "PropertyType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-property-type";
@@ -5632,7 +5632,7 @@ impl CodeEnum for PropertyType {
         self as usize
     }
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 crate::code_enum_support!(PropertyType, Coding, CodeableConcept);
 /// EventStatus
 ///
@@ -5868,7 +5868,7 @@ crate::code_enum_support!(CompositionStatus, Coding, CodeableConcept);
 /// V3 Value SetConfidentialityClassification
 ///
 /// Value set `http://terminology.hl7.org/ValueSet/v3-ConfidentialityClassification` (required binding).
-#[cfg(any(feature = "composition"))]
+#[cfg(feature = "composition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum V3ConfidentialityClassification {
     /// `U`
@@ -5884,7 +5884,7 @@ pub enum V3ConfidentialityClassification {
     /// `V`
     V,
 }
-#[cfg(any(feature = "composition"))]
+#[cfg(feature = "composition")]
 impl CodeEnum for V3ConfidentialityClassification {
     const VALUE_SET: &'static str = "v3.ConfidentialityClassification";
     const VALUE_SET_URL: &'static str = "http://terminology.hl7.org/ValueSet/v3-ConfidentialityClassification";
@@ -5936,12 +5936,12 @@ impl CodeEnum for V3ConfidentialityClassification {
         self as usize
     }
 }
-#[cfg(any(feature = "composition"))]
+#[cfg(feature = "composition")]
 crate::code_enum_support!(V3ConfidentialityClassification, Coding, CodeableConcept);
 /// CompositionAttestationMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/composition-attestation-mode` (required binding).
-#[cfg(any(feature = "composition"))]
+#[cfg(feature = "composition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CompositionAttestationMode {
     /// `personal`: Personal
@@ -5953,7 +5953,7 @@ pub enum CompositionAttestationMode {
     /// `official`: Official
     Official,
 }
-#[cfg(any(feature = "composition"))]
+#[cfg(feature = "composition")]
 impl CodeEnum for CompositionAttestationMode {
     const VALUE_SET: &'static str = "CompositionAttestationMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/composition-attestation-mode";
@@ -5998,7 +5998,7 @@ impl CodeEnum for CompositionAttestationMode {
         self as usize
     }
 }
-#[cfg(any(feature = "composition"))]
+#[cfg(feature = "composition")]
 crate::code_enum_support!(CompositionAttestationMode, Coding, CodeableConcept);
 /// DocumentRelationshipType
 ///
@@ -6114,7 +6114,7 @@ crate::code_enum_support!(ListMode, Coding, CodeableConcept);
 /// ConceptMapEquivalence
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-map-equivalence` (required binding).
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapEquivalence {
     /// `relatedto`: Related To
@@ -6138,7 +6138,7 @@ pub enum ConceptMapEquivalence {
     /// `disjoint`: Disjoint
     Disjoint,
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 impl CodeEnum for ConceptMapEquivalence {
     const VALUE_SET: &'static str = "ConceptMapEquivalence";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-map-equivalence";
@@ -6225,12 +6225,12 @@ impl CodeEnum for ConceptMapEquivalence {
         self as usize
     }
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 crate::code_enum_support!(ConceptMapEquivalence, Coding, CodeableConcept);
 /// ConceptMapGroupUnmappedMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode` (required binding).
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapGroupUnmappedMode {
     /// `provided`: Provided Code
@@ -6240,7 +6240,7 @@ pub enum ConceptMapGroupUnmappedMode {
     /// `other-map`: Other Map
     OtherMap,
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 impl CodeEnum for ConceptMapGroupUnmappedMode {
     const VALUE_SET: &'static str = "ConceptMapGroupUnmappedMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode";
@@ -6274,12 +6274,12 @@ impl CodeEnum for ConceptMapGroupUnmappedMode {
         self as usize
     }
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 crate::code_enum_support!(ConceptMapGroupUnmappedMode, Coding, CodeableConcept);
 /// ConsentState
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-state-codes` (required binding).
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentState {
     /// `draft`: Pending
@@ -6295,7 +6295,7 @@ pub enum ConsentState {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 impl CodeEnum for ConsentState {
     const VALUE_SET: &'static str = "ConsentState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-state-codes";
@@ -6354,12 +6354,12 @@ impl CodeEnum for ConsentState {
         self as usize
     }
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 crate::code_enum_support!(ConsentState, Coding, CodeableConcept);
 /// ConsentProvisionType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-provision-type` (required binding).
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentProvisionType {
     /// `deny`: Opt Out
@@ -6367,7 +6367,7 @@ pub enum ConsentProvisionType {
     /// `permit`: Opt In
     Permit,
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 impl CodeEnum for ConsentProvisionType {
     const VALUE_SET: &'static str = "ConsentProvisionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-provision-type";
@@ -6395,12 +6395,12 @@ impl CodeEnum for ConsentProvisionType {
         self as usize
     }
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 crate::code_enum_support!(ConsentProvisionType, Coding, CodeableConcept);
 /// ConsentDataMeaning
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-data-meaning` (required binding).
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentDataMeaning {
     /// `instance`: Instance
@@ -6412,7 +6412,7 @@ pub enum ConsentDataMeaning {
     /// `authoredby`: AuthoredBy
     Authoredby,
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 impl CodeEnum for ConsentDataMeaning {
     const VALUE_SET: &'static str = "ConsentDataMeaning";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-data-meaning";
@@ -6457,7 +6457,7 @@ impl CodeEnum for ConsentDataMeaning {
         self as usize
     }
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 crate::code_enum_support!(ConsentDataMeaning, Coding, CodeableConcept);
 /// ContactPointSystem
 ///
@@ -6616,7 +6616,7 @@ crate::code_enum_support!(ContactPointUse, Coding, CodeableConcept);
 /// Contract Resource Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-status` (required binding).
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourceStatusCodes {
     /// `amended`: Amended
@@ -6650,7 +6650,7 @@ pub enum ContractResourceStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 impl CodeEnum for ContractResourceStatusCodes {
     const VALUE_SET: &'static str = "ContractResourceStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-status";
@@ -6772,12 +6772,12 @@ impl CodeEnum for ContractResourceStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 crate::code_enum_support!(ContractResourceStatusCodes, Coding, CodeableConcept);
 /// Contract Resource Publication Status codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-publicationstatus` (required binding).
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourcePublicationStatusCodes {
     /// `amended`: Amended
@@ -6811,7 +6811,7 @@ pub enum ContractResourcePublicationStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 impl CodeEnum for ContractResourcePublicationStatusCodes {
     const VALUE_SET: &'static str = "ContractResourcePublicationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-publicationstatus";
@@ -6933,7 +6933,7 @@ impl CodeEnum for ContractResourcePublicationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 crate::code_enum_support!(
     ContractResourcePublicationStatusCodes, Coding, CodeableConcept
 );
@@ -6999,7 +6999,7 @@ crate::code_enum_support!(ContributorType, Coding, CodeableConcept);
 /// EligibilityRequestPurpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose` (required binding).
-#[cfg(any(feature = "coverage-eligibility-request"))]
+#[cfg(feature = "coverage-eligibility-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityRequestPurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -7011,7 +7011,7 @@ pub enum EligibilityRequestPurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
-#[cfg(any(feature = "coverage-eligibility-request"))]
+#[cfg(feature = "coverage-eligibility-request")]
 impl CodeEnum for EligibilityRequestPurpose {
     const VALUE_SET: &'static str = "EligibilityRequestPurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose";
@@ -7056,12 +7056,12 @@ impl CodeEnum for EligibilityRequestPurpose {
         self as usize
     }
 }
-#[cfg(any(feature = "coverage-eligibility-request"))]
+#[cfg(feature = "coverage-eligibility-request")]
 crate::code_enum_support!(EligibilityRequestPurpose, Coding, CodeableConcept);
 /// EligibilityResponsePurpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose` (required binding).
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityResponsePurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -7073,7 +7073,7 @@ pub enum EligibilityResponsePurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 impl CodeEnum for EligibilityResponsePurpose {
     const VALUE_SET: &'static str = "EligibilityResponsePurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose";
@@ -7118,7 +7118,7 @@ impl CodeEnum for EligibilityResponsePurpose {
         self as usize
     }
 }
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 crate::code_enum_support!(EligibilityResponsePurpose, Coding, CodeableConcept);
 /// FHIRAllTypes
 ///
@@ -9211,7 +9211,7 @@ crate::code_enum_support!(ObservationStatus, Coding, CodeableConcept);
 /// DetectedIssueSeverity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/detectedissue-severity` (required binding).
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DetectedIssueSeverity {
     /// `high`: High
@@ -9221,7 +9221,7 @@ pub enum DetectedIssueSeverity {
     /// `low`: Low
     Low,
 }
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 impl CodeEnum for DetectedIssueSeverity {
     const VALUE_SET: &'static str = "DetectedIssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/detectedissue-severity";
@@ -9255,12 +9255,12 @@ impl CodeEnum for DetectedIssueSeverity {
         self as usize
     }
 }
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 crate::code_enum_support!(DetectedIssueSeverity, Coding, CodeableConcept);
 /// FHIRDeviceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-status` (required binding).
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRDeviceStatus {
     /// `active`: Active
@@ -9272,7 +9272,7 @@ pub enum FHIRDeviceStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 impl CodeEnum for FHIRDeviceStatus {
     const VALUE_SET: &'static str = "FHIRDeviceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-status";
@@ -9317,12 +9317,12 @@ impl CodeEnum for FHIRDeviceStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 crate::code_enum_support!(FHIRDeviceStatus, Coding, CodeableConcept);
 /// UDIEntryType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/udi-entry-type` (required binding).
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum UDIEntryType {
     /// `barcode`: Barcode
@@ -9338,7 +9338,7 @@ pub enum UDIEntryType {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 impl CodeEnum for UDIEntryType {
     const VALUE_SET: &'static str = "UDIEntryType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/udi-entry-type";
@@ -9397,7 +9397,7 @@ impl CodeEnum for UDIEntryType {
         self as usize
     }
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 crate::code_enum_support!(UDIEntryType, Coding, CodeableConcept);
 /// DeviceNameType
 ///
@@ -9482,7 +9482,7 @@ crate::code_enum_support!(DeviceNameType, Coding, CodeableConcept);
 /// DeviceMetricOperationalStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-operational-status` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricOperationalStatus {
     /// `on`: On
@@ -9494,7 +9494,7 @@ pub enum DeviceMetricOperationalStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricOperationalStatus {
     const VALUE_SET: &'static str = "DeviceMetricOperationalStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-operational-status";
@@ -9539,12 +9539,12 @@ impl CodeEnum for DeviceMetricOperationalStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricOperationalStatus, Coding, CodeableConcept);
 /// DeviceMetricColor
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-color` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricColor {
     /// `black`: Color Black
@@ -9564,7 +9564,7 @@ pub enum DeviceMetricColor {
     /// `white`: Color White
     White,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricColor {
     const VALUE_SET: &'static str = "DeviceMetricColor";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-color";
@@ -9637,12 +9637,12 @@ impl CodeEnum for DeviceMetricColor {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricColor, Coding, CodeableConcept);
 /// DeviceMetricCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-category` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCategory {
     /// `measurement`: Measurement
@@ -9654,7 +9654,7 @@ pub enum DeviceMetricCategory {
     /// `unspecified`: Unspecified
     Unspecified,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricCategory {
     const VALUE_SET: &'static str = "DeviceMetricCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-category";
@@ -9699,12 +9699,12 @@ impl CodeEnum for DeviceMetricCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricCategory, Coding, CodeableConcept);
 /// DeviceMetricCalibrationType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-type` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationType {
     /// `unspecified`: Unspecified
@@ -9716,7 +9716,7 @@ pub enum DeviceMetricCalibrationType {
     /// `two-point`: Two Point
     TwoPoint,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricCalibrationType {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-type";
@@ -9761,12 +9761,12 @@ impl CodeEnum for DeviceMetricCalibrationType {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricCalibrationType, Coding, CodeableConcept);
 /// DeviceMetricCalibrationState
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-state` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationState {
     /// `not-calibrated`: Not Calibrated
@@ -9778,7 +9778,7 @@ pub enum DeviceMetricCalibrationState {
     /// `unspecified`: Unspecified
     Unspecified,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricCalibrationState {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-state";
@@ -9823,12 +9823,12 @@ impl CodeEnum for DeviceMetricCalibrationState {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricCalibrationState, Coding, CodeableConcept);
 /// DeviceUseStatementStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-statement-status` (required binding).
-#[cfg(any(feature = "device-use-statement"))]
+#[cfg(feature = "device-use-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceUseStatementStatus {
     /// `active`: Active
@@ -9844,7 +9844,7 @@ pub enum DeviceUseStatementStatus {
     /// `on-hold`: On Hold
     OnHold,
 }
-#[cfg(any(feature = "device-use-statement"))]
+#[cfg(feature = "device-use-statement")]
 impl CodeEnum for DeviceUseStatementStatus {
     const VALUE_SET: &'static str = "DeviceUseStatementStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-statement-status";
@@ -9903,12 +9903,12 @@ impl CodeEnum for DeviceUseStatementStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "device-use-statement"))]
+#[cfg(feature = "device-use-statement")]
 crate::code_enum_support!(DeviceUseStatementStatus, Coding, CodeableConcept);
 /// DiagnosticReportStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/diagnostic-report-status` (required binding).
-#[cfg(any(feature = "diagnostic-report"))]
+#[cfg(feature = "diagnostic-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DiagnosticReportStatus {
     /// `registered`: Registered
@@ -9932,7 +9932,7 @@ pub enum DiagnosticReportStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "diagnostic-report"))]
+#[cfg(feature = "diagnostic-report")]
 impl CodeEnum for DiagnosticReportStatus {
     const VALUE_SET: &'static str = "DiagnosticReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/diagnostic-report-status";
@@ -10019,7 +10019,7 @@ impl CodeEnum for DiagnosticReportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "diagnostic-report"))]
+#[cfg(feature = "diagnostic-report")]
 crate::code_enum_support!(DiagnosticReportStatus, Coding, CodeableConcept);
 /// DocumentReferenceStatus
 ///
@@ -10077,7 +10077,7 @@ crate::code_enum_support!(DocumentReferenceStatus, Coding, CodeableConcept);
 /// ExposureState
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/exposure-state` (required binding).
-#[cfg(any(feature = "effect-evidence-synthesis"))]
+#[cfg(feature = "effect-evidence-synthesis")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExposureState {
     /// `exposure`: Exposure
@@ -10085,7 +10085,7 @@ pub enum ExposureState {
     /// `exposure-alternative`: Exposure Alternative
     ExposureAlternative,
 }
-#[cfg(any(feature = "effect-evidence-synthesis"))]
+#[cfg(feature = "effect-evidence-synthesis")]
 impl CodeEnum for ExposureState {
     const VALUE_SET: &'static str = "ExposureState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/exposure-state";
@@ -10113,7 +10113,7 @@ impl CodeEnum for ExposureState {
         self as usize
     }
 }
-#[cfg(any(feature = "effect-evidence-synthesis"))]
+#[cfg(feature = "effect-evidence-synthesis")]
 crate::code_enum_support!(ExposureState, Coding, CodeableConcept);
 /// PropertyRepresentation
 ///
@@ -10489,7 +10489,7 @@ crate::code_enum_support!(BindingStrength, Coding, CodeableConcept);
 /// EncounterStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/encounter-status` (required binding).
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EncounterStatus {
     /// `planned`: Planned
@@ -10511,7 +10511,7 @@ pub enum EncounterStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 impl CodeEnum for EncounterStatus {
     const VALUE_SET: &'static str = "EncounterStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/encounter-status";
@@ -10591,12 +10591,12 @@ impl CodeEnum for EncounterStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 crate::code_enum_support!(EncounterStatus, Coding, CodeableConcept);
 /// EncounterLocationStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/encounter-location-status` (required binding).
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EncounterLocationStatus {
     /// `planned`: Planned
@@ -10608,7 +10608,7 @@ pub enum EncounterLocationStatus {
     /// `completed`: Completed
     Completed,
 }
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 impl CodeEnum for EncounterLocationStatus {
     const VALUE_SET: &'static str = "EncounterLocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/encounter-location-status";
@@ -10653,12 +10653,12 @@ impl CodeEnum for EncounterLocationStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 crate::code_enum_support!(EncounterLocationStatus, Coding, CodeableConcept);
 /// EndpointStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/endpoint-status` (required binding).
-#[cfg(any(feature = "endpoint"))]
+#[cfg(feature = "endpoint")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EndpointStatus {
     /// `active`: Active
@@ -10674,7 +10674,7 @@ pub enum EndpointStatus {
     /// `test`: Test
     Test,
 }
-#[cfg(any(feature = "endpoint"))]
+#[cfg(feature = "endpoint")]
 impl CodeEnum for EndpointStatus {
     const VALUE_SET: &'static str = "EndpointStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/endpoint-status";
@@ -10733,12 +10733,12 @@ impl CodeEnum for EndpointStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "endpoint"))]
+#[cfg(feature = "endpoint")]
 crate::code_enum_support!(EndpointStatus, Coding, CodeableConcept);
 /// EpisodeOfCareStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/episode-of-care-status` (required binding).
-#[cfg(any(feature = "episode-of-care"))]
+#[cfg(feature = "episode-of-care")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EpisodeOfCareStatus {
     /// `planned`: Planned
@@ -10756,7 +10756,7 @@ pub enum EpisodeOfCareStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "episode-of-care"))]
+#[cfg(feature = "episode-of-care")]
 impl CodeEnum for EpisodeOfCareStatus {
     const VALUE_SET: &'static str = "EpisodeOfCareStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/episode-of-care-status";
@@ -10822,7 +10822,7 @@ impl CodeEnum for EpisodeOfCareStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "episode-of-care"))]
+#[cfg(feature = "episode-of-care")]
 crate::code_enum_support!(EpisodeOfCareStatus, Coding, CodeableConcept);
 /// EvidenceVariableType
 ///
@@ -10960,7 +10960,7 @@ crate::code_enum_support!(GroupMeasure, Coding, CodeableConcept);
 /// ExampleScenarioActorType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/examplescenario-actor-type` (required binding).
-#[cfg(any(feature = "example-scenario"))]
+#[cfg(feature = "example-scenario")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExampleScenarioActorType {
     /// `person`: Person
@@ -10968,7 +10968,7 @@ pub enum ExampleScenarioActorType {
     /// `entity`: System
     Entity,
 }
-#[cfg(any(feature = "example-scenario"))]
+#[cfg(feature = "example-scenario")]
 impl CodeEnum for ExampleScenarioActorType {
     const VALUE_SET: &'static str = "ExampleScenarioActorType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/examplescenario-actor-type";
@@ -10996,12 +10996,12 @@ impl CodeEnum for ExampleScenarioActorType {
         self as usize
     }
 }
-#[cfg(any(feature = "example-scenario"))]
+#[cfg(feature = "example-scenario")]
 crate::code_enum_support!(ExampleScenarioActorType, Coding, CodeableConcept);
 /// ExplanationOfBenefitStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/explanationofbenefit-status` (required binding).
-#[cfg(any(feature = "explanation-of-benefit"))]
+#[cfg(feature = "explanation-of-benefit")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExplanationOfBenefitStatus {
     /// `active`: Active
@@ -11013,7 +11013,7 @@ pub enum ExplanationOfBenefitStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "explanation-of-benefit"))]
+#[cfg(feature = "explanation-of-benefit")]
 impl CodeEnum for ExplanationOfBenefitStatus {
     const VALUE_SET: &'static str = "ExplanationOfBenefitStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/explanationofbenefit-status";
@@ -11058,12 +11058,12 @@ impl CodeEnum for ExplanationOfBenefitStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "explanation-of-benefit"))]
+#[cfg(feature = "explanation-of-benefit")]
 crate::code_enum_support!(ExplanationOfBenefitStatus, Coding, CodeableConcept);
 /// FamilyHistoryStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/history-status` (required binding).
-#[cfg(any(feature = "family-member-history"))]
+#[cfg(feature = "family-member-history")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FamilyHistoryStatus {
     /// `partial`: Partial
@@ -11075,7 +11075,7 @@ pub enum FamilyHistoryStatus {
     /// `health-unknown`: Health Unknown
     HealthUnknown,
 }
-#[cfg(any(feature = "family-member-history"))]
+#[cfg(feature = "family-member-history")]
 impl CodeEnum for FamilyHistoryStatus {
     const VALUE_SET: &'static str = "FamilyHistoryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/history-status";
@@ -11120,12 +11120,12 @@ impl CodeEnum for FamilyHistoryStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "family-member-history"))]
+#[cfg(feature = "family-member-history")]
 crate::code_enum_support!(FamilyHistoryStatus, Coding, CodeableConcept);
 /// FlagStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/flag-status` (required binding).
-#[cfg(any(feature = "flag"))]
+#[cfg(feature = "flag")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FlagStatus {
     /// `active`: Active
@@ -11135,7 +11135,7 @@ pub enum FlagStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "flag"))]
+#[cfg(feature = "flag")]
 impl CodeEnum for FlagStatus {
     const VALUE_SET: &'static str = "FlagStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/flag-status";
@@ -11169,12 +11169,12 @@ impl CodeEnum for FlagStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "flag"))]
+#[cfg(feature = "flag")]
 crate::code_enum_support!(FlagStatus, Coding, CodeableConcept);
 /// GoalLifecycleStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/goal-status` (required binding).
-#[cfg(any(feature = "goal"))]
+#[cfg(feature = "goal")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GoalLifecycleStatus {
     /// `proposed`: Proposed
@@ -11196,7 +11196,7 @@ pub enum GoalLifecycleStatus {
     /// `rejected`: Rejected
     Rejected,
 }
-#[cfg(any(feature = "goal"))]
+#[cfg(feature = "goal")]
 impl CodeEnum for GoalLifecycleStatus {
     const VALUE_SET: &'static str = "GoalLifecycleStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/goal-status";
@@ -11276,12 +11276,12 @@ impl CodeEnum for GoalLifecycleStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "goal"))]
+#[cfg(feature = "goal")]
 crate::code_enum_support!(GoalLifecycleStatus, Coding, CodeableConcept);
 /// GraphCompartmentUse
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-use` (required binding).
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentUse {
     /// `condition`: Condition
@@ -11289,7 +11289,7 @@ pub enum GraphCompartmentUse {
     /// `requirement`: Requirement
     Requirement,
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 impl CodeEnum for GraphCompartmentUse {
     const VALUE_SET: &'static str = "GraphCompartmentUse";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-use";
@@ -11317,12 +11317,12 @@ impl CodeEnum for GraphCompartmentUse {
         self as usize
     }
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 crate::code_enum_support!(GraphCompartmentUse, Coding, CodeableConcept);
 /// GraphCompartmentRule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-rule` (required binding).
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentRule {
     /// `identical`: Identical
@@ -11334,7 +11334,7 @@ pub enum GraphCompartmentRule {
     /// `custom`: Custom
     Custom,
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 impl CodeEnum for GraphCompartmentRule {
     const VALUE_SET: &'static str = "GraphCompartmentRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-rule";
@@ -11379,12 +11379,12 @@ impl CodeEnum for GraphCompartmentRule {
         self as usize
     }
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 crate::code_enum_support!(GraphCompartmentRule, Coding, CodeableConcept);
 /// GroupType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/group-type` (required binding).
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GroupType {
     /// `person`: Person
@@ -11400,7 +11400,7 @@ pub enum GroupType {
     /// `substance`: Substance
     Substance,
 }
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 impl CodeEnum for GroupType {
     const VALUE_SET: &'static str = "GroupType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/group-type";
@@ -11459,12 +11459,12 @@ impl CodeEnum for GroupType {
         self as usize
     }
 }
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 crate::code_enum_support!(GroupType, Coding, CodeableConcept);
 /// GuidanceResponseStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guidance-response-status` (required binding).
-#[cfg(any(feature = "guidance-response"))]
+#[cfg(feature = "guidance-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidanceResponseStatus {
     /// `success`: Success
@@ -11480,7 +11480,7 @@ pub enum GuidanceResponseStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "guidance-response"))]
+#[cfg(feature = "guidance-response")]
 impl CodeEnum for GuidanceResponseStatus {
     const VALUE_SET: &'static str = "GuidanceResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guidance-response-status";
@@ -11539,7 +11539,7 @@ impl CodeEnum for GuidanceResponseStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "guidance-response"))]
+#[cfg(feature = "guidance-response")]
 crate::code_enum_support!(GuidanceResponseStatus, Coding, CodeableConcept);
 /// DaysOfWeek
 ///
@@ -11784,7 +11784,7 @@ crate::code_enum_support!(IdentifierUse, Coding, CodeableConcept);
 /// ImagingStudyStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingstudy-status` (required binding).
-#[cfg(any(feature = "imaging-study"))]
+#[cfg(feature = "imaging-study")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingStudyStatus {
     /// `registered`: Registered
@@ -11798,7 +11798,7 @@ pub enum ImagingStudyStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "imaging-study"))]
+#[cfg(feature = "imaging-study")]
 impl CodeEnum for ImagingStudyStatus {
     const VALUE_SET: &'static str = "ImagingStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingstudy-status";
@@ -11850,12 +11850,12 @@ impl CodeEnum for ImagingStudyStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "imaging-study"))]
+#[cfg(feature = "imaging-study")]
 crate::code_enum_support!(ImagingStudyStatus, Coding, CodeableConcept);
 /// Immunization Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-status` (required binding).
-#[cfg(any(feature = "immunization"))]
+#[cfg(feature = "immunization")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationStatusCodes {
     /// `completed`
@@ -11865,7 +11865,7 @@ pub enum ImmunizationStatusCodes {
     /// `not-done`
     NotDone,
 }
-#[cfg(any(feature = "immunization"))]
+#[cfg(feature = "immunization")]
 impl CodeEnum for ImmunizationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-status";
@@ -11899,12 +11899,12 @@ impl CodeEnum for ImmunizationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "immunization"))]
+#[cfg(feature = "immunization")]
 crate::code_enum_support!(ImmunizationStatusCodes, Coding, CodeableConcept);
 /// Immunization Evaluation Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-evaluation-status` (required binding).
-#[cfg(any(feature = "immunization-evaluation"))]
+#[cfg(feature = "immunization-evaluation")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationEvaluationStatusCodes {
     /// `completed`
@@ -11912,7 +11912,7 @@ pub enum ImmunizationEvaluationStatusCodes {
     /// `entered-in-error`
     EnteredInError,
 }
-#[cfg(any(feature = "immunization-evaluation"))]
+#[cfg(feature = "immunization-evaluation")]
 impl CodeEnum for ImmunizationEvaluationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationEvaluationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-evaluation-status";
@@ -11944,12 +11944,12 @@ impl CodeEnum for ImmunizationEvaluationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "immunization-evaluation"))]
+#[cfg(feature = "immunization-evaluation")]
 crate::code_enum_support!(ImmunizationEvaluationStatusCodes, Coding, CodeableConcept);
 /// SPDXLicense
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/spdx-license` (required binding).
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SPDXLicense {
     /// `not-open-source`: Not open source
@@ -12645,7 +12645,7 @@ pub enum SPDXLicense {
     /// `ZPL-2.1`: Zope Public License 2.1
     Zpl21,
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 impl CodeEnum for SPDXLicense {
     const VALUE_SET: &'static str = "SPDXLicense";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/spdx-license";
@@ -15110,12 +15110,12 @@ impl CodeEnum for SPDXLicense {
         self as usize
     }
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 crate::code_enum_support!(SPDXLicense, Coding, CodeableConcept);
 /// GuidePageGeneration
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guide-page-generation` (required binding).
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidePageGeneration {
     /// `html`: HTML
@@ -15127,7 +15127,7 @@ pub enum GuidePageGeneration {
     /// `generated`: Generated
     Generated,
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 impl CodeEnum for GuidePageGeneration {
     const VALUE_SET: &'static str = "GuidePageGeneration";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guide-page-generation";
@@ -15172,12 +15172,12 @@ impl CodeEnum for GuidePageGeneration {
         self as usize
     }
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 crate::code_enum_support!(GuidePageGeneration, Coding, CodeableConcept);
 /// GuideParameterCode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guide-parameter-code` (required binding).
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuideParameterCode {
     /// `apply`: Apply Metadata Value
@@ -15201,7 +15201,7 @@ pub enum GuideParameterCode {
     /// `html-template`: HTML Template
     HtmlTemplate,
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 impl CodeEnum for GuideParameterCode {
     const VALUE_SET: &'static str = "GuideParameterCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guide-parameter-code";
@@ -15288,12 +15288,12 @@ impl CodeEnum for GuideParameterCode {
         self as usize
     }
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 crate::code_enum_support!(GuideParameterCode, Coding, CodeableConcept);
 /// InvoiceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/invoice-status` (required binding).
-#[cfg(any(feature = "invoice"))]
+#[cfg(feature = "invoice")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InvoiceStatus {
     /// `draft`: draft
@@ -15307,7 +15307,7 @@ pub enum InvoiceStatus {
     /// `entered-in-error`: entered in error
     EnteredInError,
 }
-#[cfg(any(feature = "invoice"))]
+#[cfg(feature = "invoice")]
 impl CodeEnum for InvoiceStatus {
     const VALUE_SET: &'static str = "InvoiceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/invoice-status";
@@ -15359,12 +15359,12 @@ impl CodeEnum for InvoiceStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "invoice"))]
+#[cfg(feature = "invoice")]
 crate::code_enum_support!(InvoiceStatus, Coding, CodeableConcept);
 /// LinkageType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/linkage-type` (required binding).
-#[cfg(any(feature = "linkage"))]
+#[cfg(feature = "linkage")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkageType {
     /// `source`: Source of Truth
@@ -15374,7 +15374,7 @@ pub enum LinkageType {
     /// `historical`: Historical/Obsolete Record
     Historical,
 }
-#[cfg(any(feature = "linkage"))]
+#[cfg(feature = "linkage")]
 impl CodeEnum for LinkageType {
     const VALUE_SET: &'static str = "LinkageType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/linkage-type";
@@ -15408,12 +15408,12 @@ impl CodeEnum for LinkageType {
         self as usize
     }
 }
-#[cfg(any(feature = "linkage"))]
+#[cfg(feature = "linkage")]
 crate::code_enum_support!(LinkageType, Coding, CodeableConcept);
 /// ListStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/list-status` (required binding).
-#[cfg(any(feature = "list"))]
+#[cfg(feature = "list")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ListStatus {
     /// `current`: Current
@@ -15423,7 +15423,7 @@ pub enum ListStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "list"))]
+#[cfg(feature = "list")]
 impl CodeEnum for ListStatus {
     const VALUE_SET: &'static str = "ListStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/list-status";
@@ -15457,12 +15457,12 @@ impl CodeEnum for ListStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "list"))]
+#[cfg(feature = "list")]
 crate::code_enum_support!(ListStatus, Coding, CodeableConcept);
 /// LocationStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-status` (required binding).
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationStatus {
     /// `active`: Active
@@ -15472,7 +15472,7 @@ pub enum LocationStatus {
     /// `inactive`: Inactive
     Inactive,
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 impl CodeEnum for LocationStatus {
     const VALUE_SET: &'static str = "LocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-status";
@@ -15506,12 +15506,12 @@ impl CodeEnum for LocationStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 crate::code_enum_support!(LocationStatus, Coding, CodeableConcept);
 /// LocationMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-mode` (required binding).
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationMode {
     /// `instance`: Instance
@@ -15519,7 +15519,7 @@ pub enum LocationMode {
     /// `kind`: Kind
     Kind,
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 impl CodeEnum for LocationMode {
     const VALUE_SET: &'static str = "LocationMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-mode";
@@ -15547,12 +15547,12 @@ impl CodeEnum for LocationMode {
         self as usize
     }
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 crate::code_enum_support!(LocationMode, Coding, CodeableConcept);
 /// MeasureReportStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-status` (required binding).
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportStatus {
     /// `complete`: Complete
@@ -15562,7 +15562,7 @@ pub enum MeasureReportStatus {
     /// `error`: Error
     Error,
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 impl CodeEnum for MeasureReportStatus {
     const VALUE_SET: &'static str = "MeasureReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-status";
@@ -15596,12 +15596,12 @@ impl CodeEnum for MeasureReportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 crate::code_enum_support!(MeasureReportStatus, Coding, CodeableConcept);
 /// MeasureReportType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-type` (required binding).
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportType {
     /// `individual`: Individual
@@ -15613,7 +15613,7 @@ pub enum MeasureReportType {
     /// `data-collection`: Data Collection
     DataCollection,
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 impl CodeEnum for MeasureReportType {
     const VALUE_SET: &'static str = "MeasureReportType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-type";
@@ -15658,12 +15658,12 @@ impl CodeEnum for MeasureReportType {
         self as usize
     }
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 crate::code_enum_support!(MeasureReportType, Coding, CodeableConcept);
 /// Medication  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-status` (required binding).
-#[cfg(any(feature = "medication"))]
+#[cfg(feature = "medication")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatusCodes {
     /// `active`: Active
@@ -15673,7 +15673,7 @@ pub enum MedicationStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "medication"))]
+#[cfg(feature = "medication")]
 impl CodeEnum for MedicationStatusCodes {
     const VALUE_SET: &'static str = "Medication Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-status";
@@ -15707,12 +15707,12 @@ impl CodeEnum for MedicationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication"))]
+#[cfg(feature = "medication")]
 crate::code_enum_support!(MedicationStatusCodes, Coding, CodeableConcept);
 /// Medication administration  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-admin-status` (required binding).
-#[cfg(any(feature = "medication-administration"))]
+#[cfg(feature = "medication-administration")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationAdministrationStatusCodes {
     /// `in-progress`: In Progress
@@ -15730,7 +15730,7 @@ pub enum MedicationAdministrationStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "medication-administration"))]
+#[cfg(feature = "medication-administration")]
 impl CodeEnum for MedicationAdministrationStatusCodes {
     const VALUE_SET: &'static str = "MedicationAdministration Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-admin-status";
@@ -15810,12 +15810,12 @@ impl CodeEnum for MedicationAdministrationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-administration"))]
+#[cfg(feature = "medication-administration")]
 crate::code_enum_support!(MedicationAdministrationStatusCodes, Coding, CodeableConcept);
 /// Medication dispense  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationdispense-status` (required binding).
-#[cfg(any(feature = "medication-dispense"))]
+#[cfg(feature = "medication-dispense")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationDispenseStatusCodes {
     /// `preparation`: Preparation
@@ -15837,7 +15837,7 @@ pub enum MedicationDispenseStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "medication-dispense"))]
+#[cfg(feature = "medication-dispense")]
 impl CodeEnum for MedicationDispenseStatusCodes {
     const VALUE_SET: &'static str = "MedicationDispense Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationdispense-status";
@@ -15935,12 +15935,12 @@ impl CodeEnum for MedicationDispenseStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-dispense"))]
+#[cfg(feature = "medication-dispense")]
 crate::code_enum_support!(MedicationDispenseStatusCodes, Coding, CodeableConcept);
 /// Medication knowledge  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationknowledge-status` (required binding).
-#[cfg(any(feature = "medication-knowledge"))]
+#[cfg(feature = "medication-knowledge")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationKnowledgeStatusCodes {
     /// `active`: Active
@@ -15950,7 +15950,7 @@ pub enum MedicationKnowledgeStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "medication-knowledge"))]
+#[cfg(feature = "medication-knowledge")]
 impl CodeEnum for MedicationKnowledgeStatusCodes {
     const VALUE_SET: &'static str = "MedicationKnowledge Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationknowledge-status";
@@ -15990,12 +15990,12 @@ impl CodeEnum for MedicationKnowledgeStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-knowledge"))]
+#[cfg(feature = "medication-knowledge")]
 crate::code_enum_support!(MedicationKnowledgeStatusCodes, Coding, CodeableConcept);
 /// Medicationrequest  status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-status` (required binding).
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationrequestStatus {
     /// `active`: Active
@@ -16015,7 +16015,7 @@ pub enum MedicationrequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 impl CodeEnum for MedicationrequestStatus {
     const VALUE_SET: &'static str = "medicationrequest Status";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-status";
@@ -16088,12 +16088,12 @@ impl CodeEnum for MedicationrequestStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 crate::code_enum_support!(MedicationrequestStatus, Coding, CodeableConcept);
 /// Medication request  intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-intent` (required binding).
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationRequestIntent {
     /// `proposal`: Proposal
@@ -16113,7 +16113,7 @@ pub enum MedicationRequestIntent {
     /// `option`: Option
     Option,
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 impl CodeEnum for MedicationRequestIntent {
     const VALUE_SET: &'static str = "medicationRequest Intent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-intent";
@@ -16186,12 +16186,12 @@ impl CodeEnum for MedicationRequestIntent {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 crate::code_enum_support!(MedicationRequestIntent, Coding, CodeableConcept);
 /// Medication  status  codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-statement-status` (required binding).
-#[cfg(any(feature = "medication-statement"))]
+#[cfg(feature = "medication-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatusCodes2 {
     /// `active`: Active
@@ -16211,7 +16211,7 @@ pub enum MedicationStatusCodes2 {
     /// `not-taken`: Not Taken
     NotTaken,
 }
-#[cfg(any(feature = "medication-statement"))]
+#[cfg(feature = "medication-statement")]
 impl CodeEnum for MedicationStatusCodes2 {
     const VALUE_SET: &'static str = "Medication Status Codes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-statement-status";
@@ -16284,12 +16284,12 @@ impl CodeEnum for MedicationStatusCodes2 {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-statement"))]
+#[cfg(feature = "medication-statement")]
 crate::code_enum_support!(MedicationStatusCodes2, Coding, CodeableConcept);
 /// MessageSignificanceCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/message-significance-category` (required binding).
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageSignificanceCategory {
     /// `consequence`: Consequence
@@ -16299,7 +16299,7 @@ pub enum MessageSignificanceCategory {
     /// `notification`: Notification
     Notification,
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 impl CodeEnum for MessageSignificanceCategory {
     const VALUE_SET: &'static str = "MessageSignificanceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/message-significance-category";
@@ -16337,12 +16337,12 @@ impl CodeEnum for MessageSignificanceCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 crate::code_enum_support!(MessageSignificanceCategory, Coding, CodeableConcept);
 /// messageheader-response-request
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/messageheader-response-request` (required binding).
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageheaderResponseRequest {
     /// `always`: Always
@@ -16354,7 +16354,7 @@ pub enum MessageheaderResponseRequest {
     /// `on-success`: Successful completion only
     OnSuccess,
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 impl CodeEnum for MessageheaderResponseRequest {
     const VALUE_SET: &'static str = "messageheader-response-request";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/messageheader-response-request";
@@ -16399,12 +16399,12 @@ impl CodeEnum for MessageheaderResponseRequest {
         self as usize
     }
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 crate::code_enum_support!(MessageheaderResponseRequest, Coding, CodeableConcept);
 /// ResponseType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/response-code` (required binding).
-#[cfg(any(feature = "message-header"))]
+#[cfg(feature = "message-header")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResponseType {
     /// `ok`: OK
@@ -16414,7 +16414,7 @@ pub enum ResponseType {
     /// `fatal-error`: Fatal Error
     FatalError,
 }
-#[cfg(any(feature = "message-header"))]
+#[cfg(feature = "message-header")]
 impl CodeEnum for ResponseType {
     const VALUE_SET: &'static str = "ResponseType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/response-code";
@@ -16448,12 +16448,12 @@ impl CodeEnum for ResponseType {
         self as usize
     }
 }
-#[cfg(any(feature = "message-header"))]
+#[cfg(feature = "message-header")]
 crate::code_enum_support!(ResponseType, Coding, CodeableConcept);
 /// sequenceType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/sequence-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SequenceType {
     /// `aa`: AA Sequence
@@ -16463,7 +16463,7 @@ pub enum SequenceType {
     /// `rna`: RNA Sequence
     Rna,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for SequenceType {
     const VALUE_SET: &'static str = "sequenceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/sequence-type";
@@ -16497,12 +16497,12 @@ impl CodeEnum for SequenceType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(SequenceType, Coding, CodeableConcept);
 /// orientationType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/orientation-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OrientationType {
     /// `sense`: Sense orientation of referenceSeq
@@ -16510,7 +16510,7 @@ pub enum OrientationType {
     /// `antisense`: Antisense orientation of referenceSeq
     Antisense,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for OrientationType {
     const VALUE_SET: &'static str = "orientationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/orientation-type";
@@ -16538,12 +16538,12 @@ impl CodeEnum for OrientationType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(OrientationType, Coding, CodeableConcept);
 /// strandType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/strand-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StrandType {
     /// `watson`: Watson strand of referenceSeq
@@ -16551,7 +16551,7 @@ pub enum StrandType {
     /// `crick`: Crick strand of referenceSeq
     Crick,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for StrandType {
     const VALUE_SET: &'static str = "strandType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/strand-type";
@@ -16579,12 +16579,12 @@ impl CodeEnum for StrandType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(StrandType, Coding, CodeableConcept);
 /// qualityType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/quality-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QualityType {
     /// `indel`: INDEL Comparison
@@ -16594,7 +16594,7 @@ pub enum QualityType {
     /// `unknown`: UNKNOWN Comparison
     Unknown,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for QualityType {
     const VALUE_SET: &'static str = "qualityType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/quality-type";
@@ -16628,12 +16628,12 @@ impl CodeEnum for QualityType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(QualityType, Coding, CodeableConcept);
 /// repositoryType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/repository-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RepositoryType {
     /// `directlink`: Click and see
@@ -16647,7 +16647,7 @@ pub enum RepositoryType {
     /// `other`: Some other complicated or particular way to get resource from URL.
     Other,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for RepositoryType {
     const VALUE_SET: &'static str = "repositoryType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/repository-type";
@@ -16705,12 +16705,12 @@ impl CodeEnum for RepositoryType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(RepositoryType, Coding, CodeableConcept);
 /// NamingSystemType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-type` (required binding).
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemType {
     /// `codesystem`: Code System
@@ -16720,7 +16720,7 @@ pub enum NamingSystemType {
     /// `root`: Root
     Root,
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 impl CodeEnum for NamingSystemType {
     const VALUE_SET: &'static str = "NamingSystemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-type";
@@ -16754,12 +16754,12 @@ impl CodeEnum for NamingSystemType {
         self as usize
     }
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 crate::code_enum_support!(NamingSystemType, Coding, CodeableConcept);
 /// NamingSystemIdentifierType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-identifier-type` (required binding).
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemIdentifierType {
     /// `oid`: OID
@@ -16771,7 +16771,7 @@ pub enum NamingSystemIdentifierType {
     /// `other`: Other
     Other,
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 impl CodeEnum for NamingSystemIdentifierType {
     const VALUE_SET: &'static str = "NamingSystemIdentifierType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-identifier-type";
@@ -16811,7 +16811,7 @@ impl CodeEnum for NamingSystemIdentifierType {
         self as usize
     }
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 crate::code_enum_support!(NamingSystemIdentifierType, Coding, CodeableConcept);
 /// NarrativeStatus
 ///
@@ -16875,7 +16875,7 @@ crate::code_enum_support!(NarrativeStatus, Coding, CodeableConcept);
 /// ObservationDataType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permitted-data-type` (required binding).
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationDataType {
     /// `Quantity`: Quantity
@@ -16901,7 +16901,7 @@ pub enum ObservationDataType {
     /// `Period`: Period
     Period,
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 impl CodeEnum for ObservationDataType {
     const VALUE_SET: &'static str = "ObservationDataType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permitted-data-type";
@@ -16995,12 +16995,12 @@ impl CodeEnum for ObservationDataType {
         self as usize
     }
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 crate::code_enum_support!(ObservationDataType, Coding, CodeableConcept);
 /// ObservationRangeCategory
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-range-category` (required binding).
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationRangeCategory {
     /// `reference`: reference range
@@ -17010,7 +17010,7 @@ pub enum ObservationRangeCategory {
     /// `absolute`: absolute range
     Absolute,
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 impl CodeEnum for ObservationRangeCategory {
     const VALUE_SET: &'static str = "ObservationRangeCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-range-category";
@@ -17044,7 +17044,7 @@ impl CodeEnum for ObservationRangeCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 crate::code_enum_support!(ObservationRangeCategory, Coding, CodeableConcept);
 /// AdministrativeGender
 ///
@@ -17130,7 +17130,7 @@ crate::code_enum_support!(AdministrativeGender, Coding, CodeableConcept);
 /// OperationKind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/operation-kind` (required binding).
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OperationKind {
     /// `operation`: Operation
@@ -17138,7 +17138,7 @@ pub enum OperationKind {
     /// `query`: Query
     Query,
 }
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 impl CodeEnum for OperationKind {
     const VALUE_SET: &'static str = "OperationKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/operation-kind";
@@ -17166,7 +17166,7 @@ impl CodeEnum for OperationKind {
         self as usize
     }
 }
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 crate::code_enum_support!(OperationKind, Coding, CodeableConcept);
 /// OperationParameterUse
 ///
@@ -17209,7 +17209,7 @@ crate::code_enum_support!(OperationParameterUse, Coding, CodeableConcept);
 /// IssueSeverity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-severity` (required binding).
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueSeverity {
     /// `fatal`: Fatal
@@ -17221,7 +17221,7 @@ pub enum IssueSeverity {
     /// `information`: Information
     Information,
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 impl CodeEnum for IssueSeverity {
     const VALUE_SET: &'static str = "IssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-severity";
@@ -17266,12 +17266,12 @@ impl CodeEnum for IssueSeverity {
         self as usize
     }
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 crate::code_enum_support!(IssueSeverity, Coding, CodeableConcept);
 /// IssueType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-type` (required binding).
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueType {
     /// `invalid`: Invalid Content
@@ -17337,7 +17337,7 @@ pub enum IssueType {
     /// `informational`: Informational Note
     Informational,
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 impl CodeEnum for IssueType {
     const VALUE_SET: &'static str = "IssueType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-type";
@@ -17571,12 +17571,12 @@ impl CodeEnum for IssueType {
         self as usize
     }
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 crate::code_enum_support!(IssueType, Coding, CodeableConcept);
 /// LinkType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/link-type` (required binding).
-#[cfg(any(feature = "patient"))]
+#[cfg(feature = "patient")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkType {
     /// `replaced-by`: Replaced-by
@@ -17588,7 +17588,7 @@ pub enum LinkType {
     /// `seealso`: See also
     Seealso,
 }
-#[cfg(any(feature = "patient"))]
+#[cfg(feature = "patient")]
 impl CodeEnum for LinkType {
     const VALUE_SET: &'static str = "LinkType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/link-type";
@@ -17633,12 +17633,12 @@ impl CodeEnum for LinkType {
         self as usize
     }
 }
-#[cfg(any(feature = "patient"))]
+#[cfg(feature = "patient")]
 crate::code_enum_support!(LinkType, Coding, CodeableConcept);
 /// IdentityAssuranceLevel
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/identity-assuranceLevel` (required binding).
-#[cfg(any(feature = "person"))]
+#[cfg(feature = "person")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IdentityAssuranceLevel {
     /// `level1`: Level 1
@@ -17650,7 +17650,7 @@ pub enum IdentityAssuranceLevel {
     /// `level4`: Level 4
     Level4,
 }
-#[cfg(any(feature = "person"))]
+#[cfg(feature = "person")]
 impl CodeEnum for IdentityAssuranceLevel {
     const VALUE_SET: &'static str = "IdentityAssuranceLevel";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/identity-assuranceLevel";
@@ -17695,7 +17695,7 @@ impl CodeEnum for IdentityAssuranceLevel {
         self as usize
     }
 }
-#[cfg(any(feature = "person"))]
+#[cfg(feature = "person")]
 crate::code_enum_support!(IdentityAssuranceLevel, Coding, CodeableConcept);
 /// ActionGroupingBehavior
 ///
@@ -18120,7 +18120,7 @@ crate::code_enum_support!(ActionRelationshipType, Coding, CodeableConcept);
 /// ProvenanceEntityRole
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/provenance-entity-role` (required binding).
-#[cfg(any(feature = "provenance"))]
+#[cfg(feature = "provenance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ProvenanceEntityRole {
     /// `derivation`: Derivation
@@ -18134,7 +18134,7 @@ pub enum ProvenanceEntityRole {
     /// `removal`: Removal
     Removal,
 }
-#[cfg(any(feature = "provenance"))]
+#[cfg(feature = "provenance")]
 impl CodeEnum for ProvenanceEntityRole {
     const VALUE_SET: &'static str = "ProvenanceEntityRole";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/provenance-entity-role";
@@ -18186,12 +18186,12 @@ impl CodeEnum for ProvenanceEntityRole {
         self as usize
     }
 }
-#[cfg(any(feature = "provenance"))]
+#[cfg(feature = "provenance")]
 crate::code_enum_support!(ProvenanceEntityRole, Coding, CodeableConcept);
 /// QuestionnaireItemType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/item-type` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemType {
     /// `group`: Group
@@ -18229,7 +18229,7 @@ pub enum QuestionnaireItemType {
     /// `quantity`: Quantity
     Quantity,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for QuestionnaireItemType {
     const VALUE_SET: &'static str = "QuestionnaireItemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/item-type";
@@ -18365,12 +18365,12 @@ impl CodeEnum for QuestionnaireItemType {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(QuestionnaireItemType, Coding, CodeableConcept);
 /// EnableWhenBehavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EnableWhenBehavior {
     /// `all`: All
@@ -18378,7 +18378,7 @@ pub enum EnableWhenBehavior {
     /// `any`: Any
     Any,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for EnableWhenBehavior {
     const VALUE_SET: &'static str = "EnableWhenBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior";
@@ -18406,12 +18406,12 @@ impl CodeEnum for EnableWhenBehavior {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(EnableWhenBehavior, Coding, CodeableConcept);
 /// QuestionnaireItemOperator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-operator` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemOperator {
     /// `exists`: Exists
@@ -18429,7 +18429,7 @@ pub enum QuestionnaireItemOperator {
     /// `<=`: Less or Equals
     LessOrEqual,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for QuestionnaireItemOperator {
     const VALUE_SET: &'static str = "QuestionnaireItemOperator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-operator";
@@ -18495,12 +18495,12 @@ impl CodeEnum for QuestionnaireItemOperator {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(QuestionnaireItemOperator, Coding, CodeableConcept);
 /// QuestionnaireResponseStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-answers-status` (required binding).
-#[cfg(any(feature = "questionnaire-response"))]
+#[cfg(feature = "questionnaire-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireResponseStatus {
     /// `in-progress`: In Progress
@@ -18514,7 +18514,7 @@ pub enum QuestionnaireResponseStatus {
     /// `stopped`: Stopped
     Stopped,
 }
-#[cfg(any(feature = "questionnaire-response"))]
+#[cfg(feature = "questionnaire-response")]
 impl CodeEnum for QuestionnaireResponseStatus {
     const VALUE_SET: &'static str = "QuestionnaireResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-answers-status";
@@ -18566,7 +18566,7 @@ impl CodeEnum for QuestionnaireResponseStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire-response"))]
+#[cfg(feature = "questionnaire-response")]
 crate::code_enum_support!(QuestionnaireResponseStatus, Coding, CodeableConcept);
 /// RelatedArtifactType
 ///
@@ -18666,7 +18666,7 @@ crate::code_enum_support!(RelatedArtifactType, Coding, CodeableConcept);
 /// ResearchElementType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/research-element-type` (required binding).
-#[cfg(any(feature = "research-element-definition"))]
+#[cfg(feature = "research-element-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResearchElementType {
     /// `population`: Population
@@ -18676,7 +18676,7 @@ pub enum ResearchElementType {
     /// `outcome`: Outcome
     Outcome,
 }
-#[cfg(any(feature = "research-element-definition"))]
+#[cfg(feature = "research-element-definition")]
 impl CodeEnum for ResearchElementType {
     const VALUE_SET: &'static str = "ResearchElementType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/research-element-type";
@@ -18710,12 +18710,12 @@ impl CodeEnum for ResearchElementType {
         self as usize
     }
 }
-#[cfg(any(feature = "research-element-definition"))]
+#[cfg(feature = "research-element-definition")]
 crate::code_enum_support!(ResearchElementType, Coding, CodeableConcept);
 /// ResearchStudyStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/research-study-status` (required binding).
-#[cfg(any(feature = "research-study"))]
+#[cfg(feature = "research-study")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResearchStudyStatus {
     /// `active`: Active
@@ -18741,7 +18741,7 @@ pub enum ResearchStudyStatus {
     /// `withdrawn`: Withdrawn
     Withdrawn,
 }
-#[cfg(any(feature = "research-study"))]
+#[cfg(feature = "research-study")]
 impl CodeEnum for ResearchStudyStatus {
     const VALUE_SET: &'static str = "ResearchStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/research-study-status";
@@ -18839,12 +18839,12 @@ impl CodeEnum for ResearchStudyStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "research-study"))]
+#[cfg(feature = "research-study")]
 crate::code_enum_support!(ResearchStudyStatus, Coding, CodeableConcept);
 /// ResearchSubjectStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/research-subject-status` (required binding).
-#[cfg(any(feature = "research-subject"))]
+#[cfg(feature = "research-subject")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResearchSubjectStatus {
     /// `candidate`: Candidate
@@ -18874,7 +18874,7 @@ pub enum ResearchSubjectStatus {
     /// `withdrawn`: Withdrawn
     Withdrawn,
 }
-#[cfg(any(feature = "research-subject"))]
+#[cfg(feature = "research-subject")]
 impl CodeEnum for ResearchSubjectStatus {
     const VALUE_SET: &'static str = "ResearchSubjectStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/research-subject-status";
@@ -18982,12 +18982,12 @@ impl CodeEnum for ResearchSubjectStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "research-subject"))]
+#[cfg(feature = "research-subject")]
 crate::code_enum_support!(ResearchSubjectStatus, Coding, CodeableConcept);
 /// XPathUsageType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-xpath-usage` (required binding).
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum XPathUsageType {
     /// `normal`: Normal
@@ -19001,7 +19001,7 @@ pub enum XPathUsageType {
     /// `other`: Other
     Other,
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 impl CodeEnum for XPathUsageType {
     const VALUE_SET: &'static str = "XPathUsageType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-xpath-usage";
@@ -19053,12 +19053,12 @@ impl CodeEnum for XPathUsageType {
         self as usize
     }
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 crate::code_enum_support!(XPathUsageType, Coding, CodeableConcept);
 /// SearchComparator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-comparator` (required binding).
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchComparator {
     /// `eq`: Equals
@@ -19080,7 +19080,7 @@ pub enum SearchComparator {
     /// `ap`: Approximately
     Ap,
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 impl CodeEnum for SearchComparator {
     const VALUE_SET: &'static str = "SearchComparator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-comparator";
@@ -19160,12 +19160,12 @@ impl CodeEnum for SearchComparator {
         self as usize
     }
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 crate::code_enum_support!(SearchComparator, Coding, CodeableConcept);
 /// SearchModifierCode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-modifier-code` (required binding).
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchModifierCode {
     /// `missing`: Missing
@@ -19193,7 +19193,7 @@ pub enum SearchModifierCode {
     /// `ofType`: Of Type
     OfType,
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 impl CodeEnum for SearchModifierCode {
     const VALUE_SET: &'static str = "SearchModifierCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-modifier-code";
@@ -19294,12 +19294,12 @@ impl CodeEnum for SearchModifierCode {
         self as usize
     }
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 crate::code_enum_support!(SearchModifierCode, Coding, CodeableConcept);
 /// SlotStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/slotstatus` (required binding).
-#[cfg(any(feature = "slot"))]
+#[cfg(feature = "slot")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SlotStatus {
     /// `busy`: Busy
@@ -19313,7 +19313,7 @@ pub enum SlotStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
-#[cfg(any(feature = "slot"))]
+#[cfg(feature = "slot")]
 impl CodeEnum for SlotStatus {
     const VALUE_SET: &'static str = "SlotStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/slotstatus";
@@ -19365,12 +19365,12 @@ impl CodeEnum for SlotStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "slot"))]
+#[cfg(feature = "slot")]
 crate::code_enum_support!(SlotStatus, Coding, CodeableConcept);
 /// SpecimenStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-status` (required binding).
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenStatus {
     /// `available`: Available
@@ -19382,7 +19382,7 @@ pub enum SpecimenStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 impl CodeEnum for SpecimenStatus {
     const VALUE_SET: &'static str = "SpecimenStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-status";
@@ -19427,12 +19427,12 @@ impl CodeEnum for SpecimenStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 crate::code_enum_support!(SpecimenStatus, Coding, CodeableConcept);
 /// SpecimenContainedPreference
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-contained-preference` (required binding).
-#[cfg(any(feature = "specimen-definition"))]
+#[cfg(feature = "specimen-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenContainedPreference {
     /// `preferred`: Preferred
@@ -19440,7 +19440,7 @@ pub enum SpecimenContainedPreference {
     /// `alternate`: Alternate
     Alternate,
 }
-#[cfg(any(feature = "specimen-definition"))]
+#[cfg(feature = "specimen-definition")]
 impl CodeEnum for SpecimenContainedPreference {
     const VALUE_SET: &'static str = "SpecimenContainedPreference";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-contained-preference";
@@ -19468,12 +19468,12 @@ impl CodeEnum for SpecimenContainedPreference {
         self as usize
     }
 }
-#[cfg(any(feature = "specimen-definition"))]
+#[cfg(feature = "specimen-definition")]
 crate::code_enum_support!(SpecimenContainedPreference, Coding, CodeableConcept);
 /// StructureDefinitionKind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/structure-definition-kind` (required binding).
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureDefinitionKind {
     /// `primitive-type`: Primitive Data Type
@@ -19485,7 +19485,7 @@ pub enum StructureDefinitionKind {
     /// `logical`: Logical
     Logical,
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 impl CodeEnum for StructureDefinitionKind {
     const VALUE_SET: &'static str = "StructureDefinitionKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/structure-definition-kind";
@@ -19530,12 +19530,12 @@ impl CodeEnum for StructureDefinitionKind {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 crate::code_enum_support!(StructureDefinitionKind, Coding, CodeableConcept);
 /// TypeDerivationRule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-derivation-rule` (required binding).
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeDerivationRule {
     /// `specialization`: Specialization
@@ -19543,7 +19543,7 @@ pub enum TypeDerivationRule {
     /// `constraint`: Constraint
     Constraint,
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 impl CodeEnum for TypeDerivationRule {
     const VALUE_SET: &'static str = "TypeDerivationRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-derivation-rule";
@@ -19571,12 +19571,12 @@ impl CodeEnum for TypeDerivationRule {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 crate::code_enum_support!(TypeDerivationRule, Coding, CodeableConcept);
 /// ExtensionContextType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/extension-context-type` (required binding).
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExtensionContextType {
     /// `fhirpath`: FHIRPath
@@ -19586,7 +19586,7 @@ pub enum ExtensionContextType {
     /// `extension`: Extension URL
     Extension,
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 impl CodeEnum for ExtensionContextType {
     const VALUE_SET: &'static str = "ExtensionContextType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/extension-context-type";
@@ -19620,12 +19620,12 @@ impl CodeEnum for ExtensionContextType {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 crate::code_enum_support!(ExtensionContextType, Coding, CodeableConcept);
 /// StructureMapModelMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-model-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapModelMode {
     /// `source`: Source Structure Definition
@@ -19637,7 +19637,7 @@ pub enum StructureMapModelMode {
     /// `produced`: Produced Structure Definition
     Produced,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapModelMode {
     const VALUE_SET: &'static str = "StructureMapModelMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-model-mode";
@@ -19682,12 +19682,12 @@ impl CodeEnum for StructureMapModelMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapModelMode, Coding, CodeableConcept);
 /// StructureMapGroupTypeMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-group-type-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapGroupTypeMode {
     /// `none`: Not a Default
@@ -19697,7 +19697,7 @@ pub enum StructureMapGroupTypeMode {
     /// `type-and-types`: Default for type + combination
     TypeAndTypes,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapGroupTypeMode {
     const VALUE_SET: &'static str = "StructureMapGroupTypeMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-group-type-mode";
@@ -19731,12 +19731,12 @@ impl CodeEnum for StructureMapGroupTypeMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapGroupTypeMode, Coding, CodeableConcept);
 /// StructureMapInputMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-input-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapInputMode {
     /// `source`: Source Instance
@@ -19744,7 +19744,7 @@ pub enum StructureMapInputMode {
     /// `target`: Target Instance
     Target,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapInputMode {
     const VALUE_SET: &'static str = "StructureMapInputMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-input-mode";
@@ -19772,12 +19772,12 @@ impl CodeEnum for StructureMapInputMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapInputMode, Coding, CodeableConcept);
 /// StructureMapSourceListMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-source-list-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapSourceListMode {
     /// `first`: First
@@ -19791,7 +19791,7 @@ pub enum StructureMapSourceListMode {
     /// `only_one`: Enforce only one
     OnlyOne,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapSourceListMode {
     const VALUE_SET: &'static str = "StructureMapSourceListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-source-list-mode";
@@ -19843,12 +19843,12 @@ impl CodeEnum for StructureMapSourceListMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapSourceListMode, Coding, CodeableConcept);
 /// StructureMapContextType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-context-type` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapContextType {
     /// `type`: Type
@@ -19856,7 +19856,7 @@ pub enum StructureMapContextType {
     /// `variable`: Variable
     Variable,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapContextType {
     const VALUE_SET: &'static str = "StructureMapContextType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-context-type";
@@ -19884,12 +19884,12 @@ impl CodeEnum for StructureMapContextType {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapContextType, Coding, CodeableConcept);
 /// StructureMapTargetListMode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-target-list-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTargetListMode {
     /// `first`: First
@@ -19901,7 +19901,7 @@ pub enum StructureMapTargetListMode {
     /// `collate`: Collate
     Collate,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapTargetListMode {
     const VALUE_SET: &'static str = "StructureMapTargetListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-target-list-mode";
@@ -19941,12 +19941,12 @@ impl CodeEnum for StructureMapTargetListMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapTargetListMode, Coding, CodeableConcept);
 /// StructureMapTransform
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-transform` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTransform {
     /// `create`: create
@@ -19984,7 +19984,7 @@ pub enum StructureMapTransform {
     /// `cp`: cp
     Cp,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapTransform {
     const VALUE_SET: &'static str = "StructureMapTransform";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-transform";
@@ -20120,12 +20120,12 @@ impl CodeEnum for StructureMapTransform {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapTransform, Coding, CodeableConcept);
 /// SubscriptionStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-status` (required binding).
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionStatus {
     /// `requested`: Requested
@@ -20137,7 +20137,7 @@ pub enum SubscriptionStatus {
     /// `off`: Off
     Off,
 }
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 impl CodeEnum for SubscriptionStatus {
     const VALUE_SET: &'static str = "SubscriptionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-status";
@@ -20182,12 +20182,12 @@ impl CodeEnum for SubscriptionStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 crate::code_enum_support!(SubscriptionStatus, Coding, CodeableConcept);
 /// SubscriptionChannelType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-channel-type` (required binding).
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionChannelType {
     /// `rest-hook`: Rest Hook
@@ -20201,7 +20201,7 @@ pub enum SubscriptionChannelType {
     /// `message`: Message
     Message,
 }
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 impl CodeEnum for SubscriptionChannelType {
     const VALUE_SET: &'static str = "SubscriptionChannelType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-channel-type";
@@ -20253,12 +20253,12 @@ impl CodeEnum for SubscriptionChannelType {
         self as usize
     }
 }
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 crate::code_enum_support!(SubscriptionChannelType, Coding, CodeableConcept);
 /// FHIRSubstanceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/substance-status` (required binding).
-#[cfg(any(feature = "substance"))]
+#[cfg(feature = "substance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRSubstanceStatus {
     /// `active`: Active
@@ -20268,7 +20268,7 @@ pub enum FHIRSubstanceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "substance"))]
+#[cfg(feature = "substance")]
 impl CodeEnum for FHIRSubstanceStatus {
     const VALUE_SET: &'static str = "FHIRSubstanceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/substance-status";
@@ -20302,12 +20302,12 @@ impl CodeEnum for FHIRSubstanceStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "substance"))]
+#[cfg(feature = "substance")]
 crate::code_enum_support!(FHIRSubstanceStatus, Coding, CodeableConcept);
 /// SupplyDeliveryStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplydelivery-status` (required binding).
-#[cfg(any(feature = "supply-delivery"))]
+#[cfg(feature = "supply-delivery")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyDeliveryStatus {
     /// `in-progress`: In Progress
@@ -20319,7 +20319,7 @@ pub enum SupplyDeliveryStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "supply-delivery"))]
+#[cfg(feature = "supply-delivery")]
 impl CodeEnum for SupplyDeliveryStatus {
     const VALUE_SET: &'static str = "SupplyDeliveryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplydelivery-status";
@@ -20364,12 +20364,12 @@ impl CodeEnum for SupplyDeliveryStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "supply-delivery"))]
+#[cfg(feature = "supply-delivery")]
 crate::code_enum_support!(SupplyDeliveryStatus, Coding, CodeableConcept);
 /// SupplyRequestStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplyrequest-status` (required binding).
-#[cfg(any(feature = "supply-request"))]
+#[cfg(feature = "supply-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyRequestStatus {
     /// `draft`: Draft
@@ -20387,7 +20387,7 @@ pub enum SupplyRequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "supply-request"))]
+#[cfg(feature = "supply-request")]
 impl CodeEnum for SupplyRequestStatus {
     const VALUE_SET: &'static str = "SupplyRequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplyrequest-status";
@@ -20453,12 +20453,12 @@ impl CodeEnum for SupplyRequestStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "supply-request"))]
+#[cfg(feature = "supply-request")]
 crate::code_enum_support!(SupplyRequestStatus, Coding, CodeableConcept);
 /// TaskStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-status` (required binding).
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskStatus {
     /// `draft`: Draft
@@ -20486,7 +20486,7 @@ pub enum TaskStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 impl CodeEnum for TaskStatus {
     const VALUE_SET: &'static str = "TaskStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-status";
@@ -20587,12 +20587,12 @@ impl CodeEnum for TaskStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 crate::code_enum_support!(TaskStatus, Coding, CodeableConcept);
 /// TaskIntent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-intent` (required binding).
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskIntent {
     /// `unknown`: Unknown
@@ -20614,7 +20614,7 @@ pub enum TaskIntent {
     /// `option`
     Option,
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 impl CodeEnum for TaskIntent {
     const VALUE_SET: &'static str = "TaskIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-intent";
@@ -20694,12 +20694,12 @@ impl CodeEnum for TaskIntent {
         self as usize
     }
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 crate::code_enum_support!(TaskIntent, Coding, CodeableConcept);
 /// CodeSearchSupport
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/code-search-support` (required binding).
-#[cfg(any(feature = "terminology-capabilities"))]
+#[cfg(feature = "terminology-capabilities")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSearchSupport {
     /// `explicit`: Explicit Codes
@@ -20707,7 +20707,7 @@ pub enum CodeSearchSupport {
     /// `all`: Implicit Codes
     All,
 }
-#[cfg(any(feature = "terminology-capabilities"))]
+#[cfg(feature = "terminology-capabilities")]
 impl CodeEnum for CodeSearchSupport {
     const VALUE_SET: &'static str = "CodeSearchSupport";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/code-search-support";
@@ -20735,12 +20735,12 @@ impl CodeEnum for CodeSearchSupport {
         self as usize
     }
 }
-#[cfg(any(feature = "terminology-capabilities"))]
+#[cfg(feature = "terminology-capabilities")]
 crate::code_enum_support!(CodeSearchSupport, Coding, CodeableConcept);
 /// TestReportStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-status-codes` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportStatus {
     /// `completed`: Completed
@@ -20754,7 +20754,7 @@ pub enum TestReportStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportStatus {
     const VALUE_SET: &'static str = "TestReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-status-codes";
@@ -20806,12 +20806,12 @@ impl CodeEnum for TestReportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportStatus, Coding, CodeableConcept);
 /// TestReportResult
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-result-codes` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportResult {
     /// `pass`: Pass
@@ -20821,7 +20821,7 @@ pub enum TestReportResult {
     /// `pending`: Pending
     Pending,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportResult {
     const VALUE_SET: &'static str = "TestReportResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-result-codes";
@@ -20855,12 +20855,12 @@ impl CodeEnum for TestReportResult {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportResult, Coding, CodeableConcept);
 /// TestReportParticipantType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-participant-type` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportParticipantType {
     /// `test-engine`: Test Engine
@@ -20870,7 +20870,7 @@ pub enum TestReportParticipantType {
     /// `server`: Server
     Server,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportParticipantType {
     const VALUE_SET: &'static str = "TestReportParticipantType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-participant-type";
@@ -20904,12 +20904,12 @@ impl CodeEnum for TestReportParticipantType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportParticipantType, Coding, CodeableConcept);
 /// TestReportActionResult
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-action-result-codes` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportActionResult {
     /// `pass`: Pass
@@ -20923,7 +20923,7 @@ pub enum TestReportActionResult {
     /// `error`: Error
     Error,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportActionResult {
     const VALUE_SET: &'static str = "TestReportActionResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-action-result-codes";
@@ -20975,12 +20975,12 @@ impl CodeEnum for TestReportActionResult {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportActionResult, Coding, CodeableConcept);
 /// FHIRDefinedType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/defined-types` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRDefinedType {
     /// `Address`: Address
@@ -21406,7 +21406,7 @@ pub enum FHIRDefinedType {
     /// `VisionPrescription`: VisionPrescription
     VisionPrescription,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for FHIRDefinedType {
     const VALUE_SET: &'static str = "FHIRDefinedType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/defined-types";
@@ -22906,12 +22906,12 @@ impl CodeEnum for FHIRDefinedType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(FHIRDefinedType, Coding, CodeableConcept);
 /// TestScriptRequestMethodCode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-operations` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestScriptRequestMethodCode {
     /// `delete`: DELETE
@@ -22929,7 +22929,7 @@ pub enum TestScriptRequestMethodCode {
     /// `head`: HEAD
     Head,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for TestScriptRequestMethodCode {
     const VALUE_SET: &'static str = "TestScriptRequestMethodCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-operations";
@@ -22995,12 +22995,12 @@ impl CodeEnum for TestScriptRequestMethodCode {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(TestScriptRequestMethodCode, Coding, CodeableConcept);
 /// AssertionDirectionType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-direction-codes` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionDirectionType {
     /// `response`: response
@@ -23008,7 +23008,7 @@ pub enum AssertionDirectionType {
     /// `request`: request
     Request,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for AssertionDirectionType {
     const VALUE_SET: &'static str = "AssertionDirectionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-direction-codes";
@@ -23036,12 +23036,12 @@ impl CodeEnum for AssertionDirectionType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(AssertionDirectionType, Coding, CodeableConcept);
 /// AssertionOperatorType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-operator-codes` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionOperatorType {
     /// `equals`: equals
@@ -23067,7 +23067,7 @@ pub enum AssertionOperatorType {
     /// `eval`: evaluate
     Eval,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for AssertionOperatorType {
     const VALUE_SET: &'static str = "AssertionOperatorType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-operator-codes";
@@ -23161,12 +23161,12 @@ impl CodeEnum for AssertionOperatorType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(AssertionOperatorType, Coding, CodeableConcept);
 /// AssertionResponseTypes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-response-code-types` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionResponseTypes {
     /// `okay`: okay
@@ -23194,7 +23194,7 @@ pub enum AssertionResponseTypes {
     /// `unprocessable`: unprocessable
     Unprocessable,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for AssertionResponseTypes {
     const VALUE_SET: &'static str = "AssertionResponseTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-response-code-types";
@@ -23295,7 +23295,7 @@ impl CodeEnum for AssertionResponseTypes {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(AssertionResponseTypes, Coding, CodeableConcept);
 /// UnitsOfTime
 ///
@@ -23738,7 +23738,7 @@ crate::code_enum_support!(TriggerType, Coding, CodeableConcept);
 /// Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/verificationresult-status` (required binding).
-#[cfg(any(feature = "verification-result"))]
+#[cfg(feature = "verification-result")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Status {
     /// `attested`: Attested
@@ -23754,7 +23754,7 @@ pub enum Status {
     /// `reval-fail`: Re-Validation failed
     RevalFail,
 }
-#[cfg(any(feature = "verification-result"))]
+#[cfg(feature = "verification-result")]
 impl CodeEnum for Status {
     const VALUE_SET: &'static str = "status";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/verificationresult-status";
@@ -23813,12 +23813,12 @@ impl CodeEnum for Status {
         self as usize
     }
 }
-#[cfg(any(feature = "verification-result"))]
+#[cfg(feature = "verification-result")]
 crate::code_enum_support!(Status, Coding, CodeableConcept);
 /// VisionEyes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-eye-codes` (required binding).
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionEyes {
     /// `right`: Right Eye
@@ -23826,7 +23826,7 @@ pub enum VisionEyes {
     /// `left`: Left Eye
     Left,
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 impl CodeEnum for VisionEyes {
     const VALUE_SET: &'static str = "VisionEyes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-eye-codes";
@@ -23854,12 +23854,12 @@ impl CodeEnum for VisionEyes {
         self as usize
     }
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 crate::code_enum_support!(VisionEyes, Coding, CodeableConcept);
 /// VisionBase
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-base-codes` (required binding).
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionBase {
     /// `up`: Up
@@ -23871,7 +23871,7 @@ pub enum VisionBase {
     /// `out`: Out
     Out,
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 impl CodeEnum for VisionBase {
     const VALUE_SET: &'static str = "VisionBase";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-base-codes";
@@ -23911,5 +23911,5 @@ impl CodeEnum for VisionBase {
         self as usize
     }
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 crate::code_enum_support!(VisionBase, Coding, CodeableConcept);

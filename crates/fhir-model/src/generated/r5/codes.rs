@@ -6,7 +6,7 @@ use crate::{CodeEnum, CodeInfo};
 /// Account Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/account-status` (required binding).
-#[cfg(any(feature = "account"))]
+#[cfg(feature = "account")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AccountStatus {
     /// `active`: Active
@@ -20,7 +20,7 @@ pub enum AccountStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "account"))]
+#[cfg(feature = "account")]
 impl CodeEnum for AccountStatus {
     const VALUE_SET: &'static str = "AccountStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/account-status";
@@ -72,7 +72,7 @@ impl CodeEnum for AccountStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "account"))]
+#[cfg(feature = "account")]
 crate::code_enum_support!(AccountStatus, Coding, CodeableConcept);
 /// PublicationStatus
 ///
@@ -136,7 +136,7 @@ crate::code_enum_support!(PublicationStatus, Coding, CodeableConcept);
 /// Request Resource Types
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/request-resource-types` (required binding).
-#[cfg(any(feature = "activity-definition"))]
+#[cfg(feature = "activity-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RequestResourceTypes {
     /// `Appointment`
@@ -174,7 +174,7 @@ pub enum RequestResourceTypes {
     /// `VisionPrescription`
     VisionPrescription,
 }
-#[cfg(any(feature = "activity-definition"))]
+#[cfg(feature = "activity-definition")]
 impl CodeEnum for RequestResourceTypes {
     const VALUE_SET: &'static str = "RequestResourceTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/request-resource-types";
@@ -310,7 +310,7 @@ impl CodeEnum for RequestResourceTypes {
         self as usize
     }
 }
-#[cfg(any(feature = "activity-definition"))]
+#[cfg(feature = "activity-definition")]
 crate::code_enum_support!(RequestResourceTypes, Coding, CodeableConcept);
 /// RequestIntent
 ///
@@ -840,7 +840,7 @@ crate::code_enum_support!(AddressType, Coding, CodeableConcept);
 /// Adverse Event Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/adverse-event-status` (required binding).
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdverseEventStatus {
     /// `in-progress`
@@ -852,7 +852,7 @@ pub enum AdverseEventStatus {
     /// `unknown`
     Unknown,
 }
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 impl CodeEnum for AdverseEventStatus {
     const VALUE_SET: &'static str = "AdverseEventStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/adverse-event-status";
@@ -897,12 +897,12 @@ impl CodeEnum for AdverseEventStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 crate::code_enum_support!(AdverseEventStatus, Coding, CodeableConcept);
 /// Adverse Event Actuality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/adverse-event-actuality` (required binding).
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AdverseEventActuality {
     /// `actual`: Adverse Event
@@ -910,7 +910,7 @@ pub enum AdverseEventActuality {
     /// `potential`: Potential Adverse Event
     Potential,
 }
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 impl CodeEnum for AdverseEventActuality {
     const VALUE_SET: &'static str = "AdverseEventActuality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/adverse-event-actuality";
@@ -938,7 +938,7 @@ impl CodeEnum for AdverseEventActuality {
         self as usize
     }
 }
-#[cfg(any(feature = "adverse-event"))]
+#[cfg(feature = "adverse-event")]
 crate::code_enum_support!(AdverseEventActuality, Coding, CodeableConcept);
 /// QuantityComparator
 ///
@@ -1011,7 +1011,7 @@ crate::code_enum_support!(QuantityComparator, Coding, CodeableConcept);
 /// Allergy Intolerance Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-category` (required binding).
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCategory {
     /// `food`: Food
@@ -1023,7 +1023,7 @@ pub enum AllergyIntoleranceCategory {
     /// `biologic`: Biologic
     Biologic,
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 impl CodeEnum for AllergyIntoleranceCategory {
     const VALUE_SET: &'static str = "AllergyIntoleranceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-category";
@@ -1068,12 +1068,12 @@ impl CodeEnum for AllergyIntoleranceCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 crate::code_enum_support!(AllergyIntoleranceCategory, Coding, CodeableConcept);
 /// Allergy Intolerance Criticality
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality` (required binding).
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceCriticality {
     /// `low`: Low Risk
@@ -1083,7 +1083,7 @@ pub enum AllergyIntoleranceCriticality {
     /// `unable-to-assess`: Unable to Assess Risk
     UnableToAssess,
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 impl CodeEnum for AllergyIntoleranceCriticality {
     const VALUE_SET: &'static str = "AllergyIntoleranceCriticality";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality";
@@ -1117,12 +1117,12 @@ impl CodeEnum for AllergyIntoleranceCriticality {
         self as usize
     }
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 crate::code_enum_support!(AllergyIntoleranceCriticality, Coding, CodeableConcept);
 /// Allergy Intolerance Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reaction-event-severity` (required binding).
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AllergyIntoleranceSeverity {
     /// `mild`: Mild
@@ -1132,7 +1132,7 @@ pub enum AllergyIntoleranceSeverity {
     /// `severe`: Severe
     Severe,
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 impl CodeEnum for AllergyIntoleranceSeverity {
     const VALUE_SET: &'static str = "AllergyIntoleranceSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reaction-event-severity";
@@ -1166,12 +1166,12 @@ impl CodeEnum for AllergyIntoleranceSeverity {
         self as usize
     }
 }
-#[cfg(any(feature = "allergy-intolerance"))]
+#[cfg(feature = "allergy-intolerance")]
 crate::code_enum_support!(AllergyIntoleranceSeverity, Coding, CodeableConcept);
 /// Appointment Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/appointmentstatus` (required binding).
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AppointmentStatus {
     /// `proposed`: Proposed
@@ -1195,7 +1195,7 @@ pub enum AppointmentStatus {
     /// `waitlist`: Waitlisted
     Waitlist,
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 impl CodeEnum for AppointmentStatus {
     const VALUE_SET: &'static str = "AppointmentStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/appointmentstatus";
@@ -1282,12 +1282,12 @@ impl CodeEnum for AppointmentStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 crate::code_enum_support!(AppointmentStatus, Coding, CodeableConcept);
 /// Participation Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/participationstatus` (required binding).
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ParticipationStatus {
     /// `accepted`: Accepted
@@ -1299,7 +1299,7 @@ pub enum ParticipationStatus {
     /// `needs-action`: Needs Action
     NeedsAction,
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 impl CodeEnum for ParticipationStatus {
     const VALUE_SET: &'static str = "ParticipationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/participationstatus";
@@ -1344,12 +1344,12 @@ impl CodeEnum for ParticipationStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "appointment"))]
+#[cfg(feature = "appointment")]
 crate::code_enum_support!(ParticipationStatus, Coding, CodeableConcept);
 /// Appointment Response Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/appointmentresponse-status` (required binding).
-#[cfg(any(feature = "appointment-response"))]
+#[cfg(feature = "appointment-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AppointmentResponseStatus {
     /// `accepted`: Accepted
@@ -1363,7 +1363,7 @@ pub enum AppointmentResponseStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
-#[cfg(any(feature = "appointment-response"))]
+#[cfg(feature = "appointment-response")]
 impl CodeEnum for AppointmentResponseStatus {
     const VALUE_SET: &'static str = "AppointmentResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/appointmentresponse-status";
@@ -1415,12 +1415,12 @@ impl CodeEnum for AppointmentResponseStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "appointment-response"))]
+#[cfg(feature = "appointment-response")]
 crate::code_enum_support!(AppointmentResponseStatus, Coding, CodeableConcept);
 /// Artifact Assessment Workflow Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/artifactassessment-workflow-status` (required binding).
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ArtifactAssessmentWorkflowStatus {
     /// `submitted`: Submitted
@@ -1444,7 +1444,7 @@ pub enum ArtifactAssessmentWorkflowStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 impl CodeEnum for ArtifactAssessmentWorkflowStatus {
     const VALUE_SET: &'static str = "ArtifactAssessmentWorkflowStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/artifactassessment-workflow-status";
@@ -1531,12 +1531,12 @@ impl CodeEnum for ArtifactAssessmentWorkflowStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 crate::code_enum_support!(ArtifactAssessmentWorkflowStatus, Coding, CodeableConcept);
 /// Artifact Assessment Disposition
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/artifactassessment-disposition` (required binding).
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ArtifactAssessmentDisposition {
     /// `unresolved`: Unresolved
@@ -1550,7 +1550,7 @@ pub enum ArtifactAssessmentDisposition {
     /// `not-persuasive-with-modification`: Not Persuasive with Modification
     NotPersuasiveWithModification,
 }
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 impl CodeEnum for ArtifactAssessmentDisposition {
     const VALUE_SET: &'static str = "ArtifactAssessmentDisposition";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/artifactassessment-disposition";
@@ -1604,12 +1604,12 @@ impl CodeEnum for ArtifactAssessmentDisposition {
         self as usize
     }
 }
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 crate::code_enum_support!(ArtifactAssessmentDisposition, Coding, CodeableConcept);
 /// Artifact Assessment Information Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/artifactassessment-information-type` (required binding).
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ArtifactAssessmentInformationType {
     /// `comment`: Comment
@@ -1625,7 +1625,7 @@ pub enum ArtifactAssessmentInformationType {
     /// `change-request`: Change Request
     ChangeRequest,
 }
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 impl CodeEnum for ArtifactAssessmentInformationType {
     const VALUE_SET: &'static str = "ArtifactAssessmentInformationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/artifactassessment-information-type";
@@ -1684,12 +1684,12 @@ impl CodeEnum for ArtifactAssessmentInformationType {
         self as usize
     }
 }
-#[cfg(any(feature = "artifact-assessment"))]
+#[cfg(feature = "artifact-assessment")]
 crate::code_enum_support!(ArtifactAssessmentInformationType, Coding, CodeableConcept);
 /// Audit Event Action
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-action` (required binding).
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventAction {
     /// `C`: Create
@@ -1703,7 +1703,7 @@ pub enum AuditEventAction {
     /// `E`: Execute
     E,
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 impl CodeEnum for AuditEventAction {
     const VALUE_SET: &'static str = "AuditEventAction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-action";
@@ -1749,12 +1749,12 @@ impl CodeEnum for AuditEventAction {
         self as usize
     }
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 crate::code_enum_support!(AuditEventAction, Coding, CodeableConcept);
 /// Audit Event Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/audit-event-severity` (required binding).
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AuditEventSeverity {
     /// `emergency`: Emergency
@@ -1774,7 +1774,7 @@ pub enum AuditEventSeverity {
     /// `debug`: Debug
     Debug,
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 impl CodeEnum for AuditEventSeverity {
     const VALUE_SET: &'static str = "AuditEventSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/audit-event-severity";
@@ -1847,7 +1847,7 @@ impl CodeEnum for AuditEventSeverity {
         self as usize
     }
 }
-#[cfg(any(feature = "audit-event"))]
+#[cfg(feature = "audit-event")]
 crate::code_enum_support!(AuditEventSeverity, Coding, CodeableConcept);
 /// Days Of Week
 ///
@@ -1938,7 +1938,7 @@ crate::code_enum_support!(DaysOfWeek, Coding, CodeableConcept);
 /// BiologicallyDerivedProductDispense Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/biologicallyderivedproductdispense-status` (required binding).
-#[cfg(any(feature = "biologically-derived-product-dispense"))]
+#[cfg(feature = "biologically-derived-product-dispense")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BiologicallyDerivedProductDispenseCodes {
     /// `preparation`: Preparation
@@ -1958,7 +1958,7 @@ pub enum BiologicallyDerivedProductDispenseCodes {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "biologically-derived-product-dispense"))]
+#[cfg(feature = "biologically-derived-product-dispense")]
 impl CodeEnum for BiologicallyDerivedProductDispenseCodes {
     const VALUE_SET: &'static str = "BiologicallyDerivedProductDispenseCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/biologicallyderivedproductdispense-status";
@@ -2047,14 +2047,14 @@ impl CodeEnum for BiologicallyDerivedProductDispenseCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "biologically-derived-product-dispense"))]
+#[cfg(feature = "biologically-derived-product-dispense")]
 crate::code_enum_support!(
     BiologicallyDerivedProductDispenseCodes, Coding, CodeableConcept
 );
 /// Bundle Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/bundle-type` (required binding).
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum BundleType {
     /// `document`: Document
@@ -2078,7 +2078,7 @@ pub enum BundleType {
     /// `subscription-notification`: Subscription Notification
     SubscriptionNotification,
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 impl CodeEnum for BundleType {
     const VALUE_SET: &'static str = "BundleType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/bundle-type";
@@ -2165,12 +2165,12 @@ impl CodeEnum for BundleType {
         self as usize
     }
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 crate::code_enum_support!(BundleType, Coding, CodeableConcept);
 /// Link Relation Types
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/iana-link-relations` (required binding).
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkRelationTypes {
     /// `about`: Refers to a resource that is the subject of the link's context.
@@ -2414,7 +2414,7 @@ pub enum LinkRelationTypes {
     /// `working-copy-of`: Points to the versioned resource from which this
     WorkingCopyOf,
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 impl CodeEnum for LinkRelationTypes {
     const VALUE_SET: &'static str = "LinkRelationTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/iana-link-relations";
@@ -3459,12 +3459,12 @@ impl CodeEnum for LinkRelationTypes {
         self as usize
     }
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 crate::code_enum_support!(LinkRelationTypes, Coding, CodeableConcept);
 /// Search Entry Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-entry-mode` (required binding).
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchEntryMode {
     /// `match`: Match
@@ -3474,7 +3474,7 @@ pub enum SearchEntryMode {
     /// `outcome`: Outcome
     Outcome,
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 impl CodeEnum for SearchEntryMode {
     const VALUE_SET: &'static str = "SearchEntryMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-entry-mode";
@@ -3508,12 +3508,12 @@ impl CodeEnum for SearchEntryMode {
         self as usize
     }
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 crate::code_enum_support!(SearchEntryMode, Coding, CodeableConcept);
 /// H T T P Verb
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-verb` (required binding).
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum HTTPVerb {
     /// `GET`: GET
@@ -3529,7 +3529,7 @@ pub enum HTTPVerb {
     /// `PATCH`: PATCH
     Patch,
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 impl CodeEnum for HTTPVerb {
     const VALUE_SET: &'static str = "HTTPVerb";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-verb";
@@ -3588,7 +3588,7 @@ impl CodeEnum for HTTPVerb {
         self as usize
     }
 }
-#[cfg(any(feature = "bundle"))]
+#[cfg(feature = "bundle")]
 crate::code_enum_support!(HTTPVerb, Coding, CodeableConcept);
 /// Capability Statement Kind
 ///
@@ -4199,7 +4199,7 @@ crate::code_enum_support!(FHIRVersion, Coding, CodeableConcept);
 /// Restful Capability Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/restful-capability-mode` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RestfulCapabilityMode {
     /// `client`: Client
@@ -4207,7 +4207,7 @@ pub enum RestfulCapabilityMode {
     /// `server`: Server
     Server,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for RestfulCapabilityMode {
     const VALUE_SET: &'static str = "RestfulCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/restful-capability-mode";
@@ -4235,7 +4235,7 @@ impl CodeEnum for RestfulCapabilityMode {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(RestfulCapabilityMode, Coding, CodeableConcept);
 /// Resource Types
 ///
@@ -5716,7 +5716,7 @@ crate::code_enum_support!(ResourceType, Coding, CodeableConcept);
 /// Resource Version Policy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/versioning-policy` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResourceVersionPolicy {
     /// `no-version`: No VersionId Support
@@ -5726,7 +5726,7 @@ pub enum ResourceVersionPolicy {
     /// `versioned-update`: VersionId tracked fully
     VersionedUpdate,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ResourceVersionPolicy {
     const VALUE_SET: &'static str = "ResourceVersionPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/versioning-policy";
@@ -5764,12 +5764,12 @@ impl CodeEnum for ResourceVersionPolicy {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ResourceVersionPolicy, Coding, CodeableConcept);
 /// Conditional Read Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-read-status` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalReadStatus {
     /// `not-supported`: Not Supported
@@ -5781,7 +5781,7 @@ pub enum ConditionalReadStatus {
     /// `full-support`: Full Support
     FullSupport,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ConditionalReadStatus {
     const VALUE_SET: &'static str = "ConditionalReadStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-read-status";
@@ -5826,12 +5826,12 @@ impl CodeEnum for ConditionalReadStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ConditionalReadStatus, Coding, CodeableConcept);
 /// Conditional Delete Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conditional-delete-status` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionalDeleteStatus {
     /// `not-supported`: Not Supported
@@ -5841,7 +5841,7 @@ pub enum ConditionalDeleteStatus {
     /// `multiple`: Multiple Deletes Supported
     Multiple,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ConditionalDeleteStatus {
     const VALUE_SET: &'static str = "ConditionalDeleteStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conditional-delete-status";
@@ -5875,12 +5875,12 @@ impl CodeEnum for ConditionalDeleteStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ConditionalDeleteStatus, Coding, CodeableConcept);
 /// Reference Handling Policy
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/reference-handling-policy` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ReferenceHandlingPolicy {
     /// `literal`: Literal References
@@ -5894,7 +5894,7 @@ pub enum ReferenceHandlingPolicy {
     /// `local`: Local References Only
     Local,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for ReferenceHandlingPolicy {
     const VALUE_SET: &'static str = "ReferenceHandlingPolicy";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/reference-handling-policy";
@@ -5946,12 +5946,12 @@ impl CodeEnum for ReferenceHandlingPolicy {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(ReferenceHandlingPolicy, Coding, CodeableConcept);
 /// Type Restful Interaction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-restful-interaction` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeRestfulInteraction {
     /// `read`
@@ -5973,7 +5973,7 @@ pub enum TypeRestfulInteraction {
     /// `search-type`
     SearchType,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for TypeRestfulInteraction {
     const VALUE_SET: &'static str = "TypeRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-restful-interaction";
@@ -6053,7 +6053,7 @@ impl CodeEnum for TypeRestfulInteraction {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(TypeRestfulInteraction, Coding, CodeableConcept);
 /// SearchParamType
 ///
@@ -6183,7 +6183,7 @@ crate::code_enum_support!(SearchParamType, Coding, CodeableConcept);
 /// System Restful Interaction
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/system-restful-interaction` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SystemRestfulInteraction {
     /// `transaction`
@@ -6195,7 +6195,7 @@ pub enum SystemRestfulInteraction {
     /// `history-system`
     HistorySystem,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for SystemRestfulInteraction {
     const VALUE_SET: &'static str = "SystemRestfulInteraction";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/system-restful-interaction";
@@ -6240,12 +6240,12 @@ impl CodeEnum for SystemRestfulInteraction {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(SystemRestfulInteraction, Coding, CodeableConcept);
 /// Event Capability Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/event-capability-mode` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EventCapabilityMode {
     /// `sender`: Sender
@@ -6253,7 +6253,7 @@ pub enum EventCapabilityMode {
     /// `receiver`: Receiver
     Receiver,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for EventCapabilityMode {
     const VALUE_SET: &'static str = "EventCapabilityMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/event-capability-mode";
@@ -6281,12 +6281,12 @@ impl CodeEnum for EventCapabilityMode {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(EventCapabilityMode, Coding, CodeableConcept);
 /// Document Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-mode` (required binding).
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentMode {
     /// `producer`: Producer
@@ -6294,7 +6294,7 @@ pub enum DocumentMode {
     /// `consumer`: Consumer
     Consumer,
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 impl CodeEnum for DocumentMode {
     const VALUE_SET: &'static str = "DocumentMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-mode";
@@ -6322,7 +6322,7 @@ impl CodeEnum for DocumentMode {
         self as usize
     }
 }
-#[cfg(any(feature = "capability-statement"))]
+#[cfg(feature = "capability-statement")]
 crate::code_enum_support!(DocumentMode, Coding, CodeableConcept);
 /// RequestStatus
 ///
@@ -6443,7 +6443,7 @@ crate::code_enum_support!(RequestStatus, Coding, CodeableConcept);
 /// Care Plan Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-plan-intent` (required binding).
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CarePlanIntent {
     /// `proposal`
@@ -6457,7 +6457,7 @@ pub enum CarePlanIntent {
     /// `directive`
     Directive,
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 impl CodeEnum for CarePlanIntent {
     const VALUE_SET: &'static str = "CarePlanIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-plan-intent";
@@ -6509,12 +6509,12 @@ impl CodeEnum for CarePlanIntent {
         self as usize
     }
 }
-#[cfg(any(feature = "care-plan"))]
+#[cfg(feature = "care-plan")]
 crate::code_enum_support!(CarePlanIntent, Coding, CodeableConcept);
 /// Care Team Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/care-team-status` (required binding).
-#[cfg(any(feature = "care-team"))]
+#[cfg(feature = "care-team")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CareTeamStatus {
     /// `proposed`: Proposed
@@ -6528,7 +6528,7 @@ pub enum CareTeamStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "care-team"))]
+#[cfg(feature = "care-team")]
 impl CodeEnum for CareTeamStatus {
     const VALUE_SET: &'static str = "CareTeamStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/care-team-status";
@@ -6580,12 +6580,12 @@ impl CodeEnum for CareTeamStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "care-team"))]
+#[cfg(feature = "care-team")]
 crate::code_enum_support!(CareTeamStatus, Coding, CodeableConcept);
 /// Charge Item Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/chargeitem-status` (required binding).
-#[cfg(any(feature = "charge-item"))]
+#[cfg(feature = "charge-item")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ChargeItemStatus {
     /// `planned`: Planned
@@ -6603,7 +6603,7 @@ pub enum ChargeItemStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "charge-item"))]
+#[cfg(feature = "charge-item")]
 impl CodeEnum for ChargeItemStatus {
     const VALUE_SET: &'static str = "ChargeItemStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/chargeitem-status";
@@ -6669,12 +6669,12 @@ impl CodeEnum for ChargeItemStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "charge-item"))]
+#[cfg(feature = "charge-item")]
 crate::code_enum_support!(ChargeItemStatus, Coding, CodeableConcept);
 /// Related Artifact Type All
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/related-artifact-type-all` (required binding).
-#[cfg(any(feature = "citation"))]
+#[cfg(feature = "citation")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RelatedArtifactTypeExpanded {
     /// `documentation`: Documentation
@@ -6754,7 +6754,7 @@ pub enum RelatedArtifactTypeExpanded {
     /// `reprint-of`: Reprint Of
     ReprintOf,
 }
-#[cfg(any(feature = "citation"))]
+#[cfg(feature = "citation")]
 impl CodeEnum for RelatedArtifactTypeExpanded {
     const VALUE_SET: &'static str = "RelatedArtifactTypeExpanded";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/related-artifact-type-all";
@@ -7037,7 +7037,7 @@ impl CodeEnum for RelatedArtifactTypeExpanded {
         self as usize
     }
 }
-#[cfg(any(feature = "citation"))]
+#[cfg(feature = "citation")]
 crate::code_enum_support!(RelatedArtifactTypeExpanded, Coding, CodeableConcept);
 /// Financial Resource Status Codes
 ///
@@ -7395,7 +7395,7 @@ crate::code_enum_support!(EventStatus, Coding, CodeableConcept);
 /// Clinical Use Definition Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/clinical-use-definition-type` (required binding).
-#[cfg(any(feature = "clinical-use-definition"))]
+#[cfg(feature = "clinical-use-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ClinicalUseDefinitionType {
     /// `indication`: Indication
@@ -7409,7 +7409,7 @@ pub enum ClinicalUseDefinitionType {
     /// `warning`: Warning
     Warning,
 }
-#[cfg(any(feature = "clinical-use-definition"))]
+#[cfg(feature = "clinical-use-definition")]
 impl CodeEnum for ClinicalUseDefinitionType {
     const VALUE_SET: &'static str = "ClinicalUseDefinitionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/clinical-use-definition-type";
@@ -7461,12 +7461,12 @@ impl CodeEnum for ClinicalUseDefinitionType {
         self as usize
     }
 }
-#[cfg(any(feature = "clinical-use-definition"))]
+#[cfg(feature = "clinical-use-definition")]
 crate::code_enum_support!(ClinicalUseDefinitionType, Coding, CodeableConcept);
 /// Code System Hierarchy Meaning
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning` (required binding).
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSystemHierarchyMeaning {
     /// `grouped-by`: Grouped By
@@ -7478,7 +7478,7 @@ pub enum CodeSystemHierarchyMeaning {
     /// `classified-with`: Classified With
     ClassifiedWith,
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 impl CodeEnum for CodeSystemHierarchyMeaning {
     const VALUE_SET: &'static str = "CodeSystemHierarchyMeaning";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/codesystem-hierarchy-meaning";
@@ -7523,7 +7523,7 @@ impl CodeEnum for CodeSystemHierarchyMeaning {
         self as usize
     }
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 crate::code_enum_support!(CodeSystemHierarchyMeaning, Coding, CodeableConcept);
 /// Code System Content Mode
 ///
@@ -7724,7 +7724,7 @@ crate::code_enum_support!(FilterOperator, Coding, CodeableConcept);
 /// Property Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-property-type` (required binding).
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PropertyType {
     /// `code`: code (internal reference)
@@ -7742,7 +7742,7 @@ pub enum PropertyType {
     /// `decimal`: decimal
     Decimal,
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 impl CodeEnum for PropertyType {
     const VALUE_SET: &'static str = "PropertyType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-property-type";
@@ -7808,7 +7808,7 @@ impl CodeEnum for PropertyType {
         self as usize
     }
 }
-#[cfg(any(feature = "code-system"))]
+#[cfg(feature = "code-system")]
 crate::code_enum_support!(PropertyType, Coding, CodeableConcept);
 /// Compartment Type
 ///
@@ -8018,7 +8018,7 @@ crate::code_enum_support!(CompositionStatus, Coding, CodeableConcept);
 /// ConceptMap Property Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-property-type` (required binding).
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapPropertyType {
     /// `Coding`: Coding (external reference)
@@ -8036,7 +8036,7 @@ pub enum ConceptMapPropertyType {
     /// `code`: code
     Code,
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 impl CodeEnum for ConceptMapPropertyType {
     const VALUE_SET: &'static str = "ConceptMapPropertyType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-property-type";
@@ -8102,12 +8102,12 @@ impl CodeEnum for ConceptMapPropertyType {
         self as usize
     }
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 crate::code_enum_support!(ConceptMapPropertyType, Coding, CodeableConcept);
 /// ConceptMap Attribute Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-attribute-type` (required binding).
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapAttributeType {
     /// `code`: code
@@ -8121,7 +8121,7 @@ pub enum ConceptMapAttributeType {
     /// `Quantity`: Quantity
     Quantity,
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 impl CodeEnum for ConceptMapAttributeType {
     const VALUE_SET: &'static str = "ConceptMapAttributeType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-attribute-type";
@@ -8173,12 +8173,12 @@ impl CodeEnum for ConceptMapAttributeType {
         self as usize
     }
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 crate::code_enum_support!(ConceptMapAttributeType, Coding, CodeableConcept);
 /// ConceptMapRelationship
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/concept-map-relationship` (required binding).
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapRelationship {
     /// `related-to`: Related To
@@ -8192,7 +8192,7 @@ pub enum ConceptMapRelationship {
     /// `not-related-to`: Not Related To
     NotRelatedTo,
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 impl CodeEnum for ConceptMapRelationship {
     const VALUE_SET: &'static str = "ConceptMapRelationship";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/concept-map-relationship";
@@ -8244,12 +8244,12 @@ impl CodeEnum for ConceptMapRelationship {
         self as usize
     }
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 crate::code_enum_support!(ConceptMapRelationship, Coding, CodeableConcept);
 /// Concept Map Group Unmapped Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode` (required binding).
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConceptMapGroupUnmappedMode {
     /// `use-source-code`: Use Provided Source Code
@@ -8259,7 +8259,7 @@ pub enum ConceptMapGroupUnmappedMode {
     /// `other-map`: Other Map
     OtherMap,
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 impl CodeEnum for ConceptMapGroupUnmappedMode {
     const VALUE_SET: &'static str = "ConceptMapGroupUnmappedMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conceptmap-unmapped-mode";
@@ -8293,12 +8293,12 @@ impl CodeEnum for ConceptMapGroupUnmappedMode {
         self as usize
     }
 }
-#[cfg(any(feature = "concept-map"))]
+#[cfg(feature = "concept-map")]
 crate::code_enum_support!(ConceptMapGroupUnmappedMode, Coding, CodeableConcept);
 /// Condition Precondition Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/condition-precondition-type` (required binding).
-#[cfg(any(feature = "condition-definition"))]
+#[cfg(feature = "condition-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionPreconditionType {
     /// `sensitive`: Sensitive
@@ -8306,7 +8306,7 @@ pub enum ConditionPreconditionType {
     /// `specific`: Specific
     Specific,
 }
-#[cfg(any(feature = "condition-definition"))]
+#[cfg(feature = "condition-definition")]
 impl CodeEnum for ConditionPreconditionType {
     const VALUE_SET: &'static str = "ConditionPreconditionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/condition-precondition-type";
@@ -8334,12 +8334,12 @@ impl CodeEnum for ConditionPreconditionType {
         self as usize
     }
 }
-#[cfg(any(feature = "condition-definition"))]
+#[cfg(feature = "condition-definition")]
 crate::code_enum_support!(ConditionPreconditionType, Coding, CodeableConcept);
 /// Condition Questionnaire Purpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/condition-questionnaire-purpose` (required binding).
-#[cfg(any(feature = "condition-definition"))]
+#[cfg(feature = "condition-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConditionQuestionnairePurpose {
     /// `preadmit`: Pre-admit
@@ -8349,7 +8349,7 @@ pub enum ConditionQuestionnairePurpose {
     /// `outcome`: Outcome
     Outcome,
 }
-#[cfg(any(feature = "condition-definition"))]
+#[cfg(feature = "condition-definition")]
 impl CodeEnum for ConditionQuestionnairePurpose {
     const VALUE_SET: &'static str = "ConditionQuestionnairePurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/condition-questionnaire-purpose";
@@ -8383,12 +8383,12 @@ impl CodeEnum for ConditionQuestionnairePurpose {
         self as usize
     }
 }
-#[cfg(any(feature = "condition-definition"))]
+#[cfg(feature = "condition-definition")]
 crate::code_enum_support!(ConditionQuestionnairePurpose, Coding, CodeableConcept);
 /// Consent State
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/consent-state-codes` (required binding).
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConsentState {
     /// `draft`: Pending
@@ -8404,7 +8404,7 @@ pub enum ConsentState {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 impl CodeEnum for ConsentState {
     const VALUE_SET: &'static str = "ConsentState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/consent-state-codes";
@@ -8463,7 +8463,7 @@ impl CodeEnum for ConsentState {
         self as usize
     }
 }
-#[cfg(any(feature = "consent"))]
+#[cfg(feature = "consent")]
 crate::code_enum_support!(ConsentState, Coding, CodeableConcept);
 /// Consent Provision Type
 ///
@@ -8725,7 +8725,7 @@ crate::code_enum_support!(ContactPointUse, Coding, CodeableConcept);
 /// Contract Resource Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-status` (required binding).
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourceStatusCodes {
     /// `amended`: Amended
@@ -8759,7 +8759,7 @@ pub enum ContractResourceStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 impl CodeEnum for ContractResourceStatusCodes {
     const VALUE_SET: &'static str = "ContractResourceStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-status";
@@ -8881,12 +8881,12 @@ impl CodeEnum for ContractResourceStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 crate::code_enum_support!(ContractResourceStatusCodes, Coding, CodeableConcept);
 /// Contract Resource Publication Status codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/contract-publicationstatus` (required binding).
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ContractResourcePublicationStatusCodes {
     /// `amended`: Amended
@@ -8920,7 +8920,7 @@ pub enum ContractResourcePublicationStatusCodes {
     /// `terminated`: Terminated
     Terminated,
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 impl CodeEnum for ContractResourcePublicationStatusCodes {
     const VALUE_SET: &'static str = "ContractResourcePublicationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/contract-publicationstatus";
@@ -9042,7 +9042,7 @@ impl CodeEnum for ContractResourcePublicationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "contract"))]
+#[cfg(feature = "contract")]
 crate::code_enum_support!(
     ContractResourcePublicationStatusCodes, Coding, CodeableConcept
 );
@@ -9108,7 +9108,7 @@ crate::code_enum_support!(ContributorType, Coding, CodeableConcept);
 /// Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/coverage-kind` (required binding).
-#[cfg(any(feature = "coverage"))]
+#[cfg(feature = "coverage")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum KindCode {
     /// `insurance`: Insurance
@@ -9118,7 +9118,7 @@ pub enum KindCode {
     /// `other`: Other
     Other,
 }
-#[cfg(any(feature = "coverage"))]
+#[cfg(feature = "coverage")]
 impl CodeEnum for KindCode {
     const VALUE_SET: &'static str = "Kind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/coverage-kind";
@@ -9152,12 +9152,12 @@ impl CodeEnum for KindCode {
         self as usize
     }
 }
-#[cfg(any(feature = "coverage"))]
+#[cfg(feature = "coverage")]
 crate::code_enum_support!(KindCode, Coding, CodeableConcept);
 /// Eligibility Request Purpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose` (required binding).
-#[cfg(any(feature = "coverage-eligibility-request"))]
+#[cfg(feature = "coverage-eligibility-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityRequestPurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -9169,7 +9169,7 @@ pub enum EligibilityRequestPurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
-#[cfg(any(feature = "coverage-eligibility-request"))]
+#[cfg(feature = "coverage-eligibility-request")]
 impl CodeEnum for EligibilityRequestPurpose {
     const VALUE_SET: &'static str = "EligibilityRequestPurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityrequest-purpose";
@@ -9214,12 +9214,12 @@ impl CodeEnum for EligibilityRequestPurpose {
         self as usize
     }
 }
-#[cfg(any(feature = "coverage-eligibility-request"))]
+#[cfg(feature = "coverage-eligibility-request")]
 crate::code_enum_support!(EligibilityRequestPurpose, Coding, CodeableConcept);
 /// Eligibility Response Purpose
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose` (required binding).
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityResponsePurpose {
     /// `auth-requirements`: Coverage auth-requirements
@@ -9231,7 +9231,7 @@ pub enum EligibilityResponsePurpose {
     /// `validation`: Coverage Validation
     Validation,
 }
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 impl CodeEnum for EligibilityResponsePurpose {
     const VALUE_SET: &'static str = "EligibilityResponsePurpose";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibilityresponse-purpose";
@@ -9276,12 +9276,12 @@ impl CodeEnum for EligibilityResponsePurpose {
         self as usize
     }
 }
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 crate::code_enum_support!(EligibilityResponsePurpose, Coding, CodeableConcept);
 /// Eligibility Outcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/eligibility-outcome` (required binding).
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EligibilityOutcome {
     /// `queued`: Queued
@@ -9293,7 +9293,7 @@ pub enum EligibilityOutcome {
     /// `partial`: Partial Processing
     Partial,
 }
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 impl CodeEnum for EligibilityOutcome {
     const VALUE_SET: &'static str = "EligibilityOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/eligibility-outcome";
@@ -9338,7 +9338,7 @@ impl CodeEnum for EligibilityOutcome {
         self as usize
     }
 }
-#[cfg(any(feature = "coverage-eligibility-response"))]
+#[cfg(feature = "coverage-eligibility-response")]
 crate::code_enum_support!(EligibilityOutcome, Coding, CodeableConcept);
 /// All FHIR Types
 ///
@@ -11573,7 +11573,7 @@ crate::code_enum_support!(SortDirection, Coding, CodeableConcept);
 /// Detected Issue Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/detectedissue-status` (required binding).
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DetectedIssueStatus {
     /// `preliminary`: Preliminary
@@ -11585,7 +11585,7 @@ pub enum DetectedIssueStatus {
     /// `mitigated`: Mitigated
     Mitigated,
 }
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 impl CodeEnum for DetectedIssueStatus {
     const VALUE_SET: &'static str = "DetectedIssueStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/detectedissue-status";
@@ -11630,12 +11630,12 @@ impl CodeEnum for DetectedIssueStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 crate::code_enum_support!(DetectedIssueStatus, Coding, CodeableConcept);
 /// Detected Issue Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/detectedissue-severity` (required binding).
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DetectedIssueSeverity {
     /// `high`: High
@@ -11645,7 +11645,7 @@ pub enum DetectedIssueSeverity {
     /// `low`: Low
     Low,
 }
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 impl CodeEnum for DetectedIssueSeverity {
     const VALUE_SET: &'static str = "DetectedIssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/detectedissue-severity";
@@ -11679,12 +11679,12 @@ impl CodeEnum for DetectedIssueSeverity {
         self as usize
     }
 }
-#[cfg(any(feature = "detected-issue"))]
+#[cfg(feature = "detected-issue")]
 crate::code_enum_support!(DetectedIssueSeverity, Coding, CodeableConcept);
 /// FHIR Device Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-status` (required binding).
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRDeviceStatus {
     /// `active`: Active
@@ -11694,7 +11694,7 @@ pub enum FHIRDeviceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 impl CodeEnum for FHIRDeviceStatus {
     const VALUE_SET: &'static str = "FHIRDeviceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-status";
@@ -11728,12 +11728,12 @@ impl CodeEnum for FHIRDeviceStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 crate::code_enum_support!(FHIRDeviceStatus, Coding, CodeableConcept);
 /// UDI Entry Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/udi-entry-type` (required binding).
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum UDIEntryType {
     /// `barcode`: Barcode
@@ -11751,7 +11751,7 @@ pub enum UDIEntryType {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 impl CodeEnum for UDIEntryType {
     const VALUE_SET: &'static str = "UDIEntryType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/udi-entry-type";
@@ -11817,7 +11817,7 @@ impl CodeEnum for UDIEntryType {
         self as usize
     }
 }
-#[cfg(any(feature = "device"))]
+#[cfg(feature = "device")]
 crate::code_enum_support!(UDIEntryType, Coding, CodeableConcept);
 /// Device Name Type
 ///
@@ -11875,7 +11875,7 @@ crate::code_enum_support!(DeviceNameType, Coding, CodeableConcept);
 /// Device Production Identifier In UDI
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-productidentifierinudi` (required binding).
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceProductionIdentifierInUDI {
     /// `lot-number`: Lot Number
@@ -11891,7 +11891,7 @@ pub enum DeviceProductionIdentifierInUDI {
     /// `software-version`: Software Version
     SoftwareVersion,
 }
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 impl CodeEnum for DeviceProductionIdentifierInUDI {
     const VALUE_SET: &'static str = "DeviceProductionIdentifierInUDI";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-productidentifierinudi";
@@ -11950,12 +11950,12 @@ impl CodeEnum for DeviceProductionIdentifierInUDI {
         self as usize
     }
 }
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 crate::code_enum_support!(DeviceProductionIdentifierInUDI, Coding, CodeableConcept);
 /// Device Definition Regulatory Identifier Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/devicedefinition-regulatory-identifier-type` (required binding).
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceDefinitionRegulatoryIdentifierType {
     /// `basic`: Basic
@@ -11965,7 +11965,7 @@ pub enum DeviceDefinitionRegulatoryIdentifierType {
     /// `license`: License
     License,
 }
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 impl CodeEnum for DeviceDefinitionRegulatoryIdentifierType {
     const VALUE_SET: &'static str = "DeviceDefinitionRegulatoryIdentifierType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/devicedefinition-regulatory-identifier-type";
@@ -12005,14 +12005,14 @@ impl CodeEnum for DeviceDefinitionRegulatoryIdentifierType {
         self as usize
     }
 }
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 crate::code_enum_support!(
     DeviceDefinitionRegulatoryIdentifierType, Coding, CodeableConcept
 );
 /// Device Corrective Action Scope
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/device-correctiveactionscope` (required binding).
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceCorrectiveActionScope {
     /// `model`: Model
@@ -12022,7 +12022,7 @@ pub enum DeviceCorrectiveActionScope {
     /// `serial-numbers`: Serial Numbers
     SerialNumbers,
 }
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 impl CodeEnum for DeviceCorrectiveActionScope {
     const VALUE_SET: &'static str = "DeviceCorrectiveActionScope";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/device-correctiveactionscope";
@@ -12056,12 +12056,12 @@ impl CodeEnum for DeviceCorrectiveActionScope {
         self as usize
     }
 }
-#[cfg(any(feature = "device-definition"))]
+#[cfg(feature = "device-definition")]
 crate::code_enum_support!(DeviceCorrectiveActionScope, Coding, CodeableConcept);
 /// DeviceDispense Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/devicedispense-status` (required binding).
-#[cfg(any(feature = "device-dispense"))]
+#[cfg(feature = "device-dispense")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceDispenseStatusCodes {
     /// `preparation`: Preparation
@@ -12083,7 +12083,7 @@ pub enum DeviceDispenseStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "device-dispense"))]
+#[cfg(feature = "device-dispense")]
 impl CodeEnum for DeviceDispenseStatusCodes {
     const VALUE_SET: &'static str = "DeviceDispenseStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/devicedispense-status";
@@ -12163,12 +12163,12 @@ impl CodeEnum for DeviceDispenseStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "device-dispense"))]
+#[cfg(feature = "device-dispense")]
 crate::code_enum_support!(DeviceDispenseStatusCodes, Coding, CodeableConcept);
 /// Device Metric Operational Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-operational-status` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricOperationalStatus {
     /// `on`: On
@@ -12180,7 +12180,7 @@ pub enum DeviceMetricOperationalStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricOperationalStatus {
     const VALUE_SET: &'static str = "DeviceMetricOperationalStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-operational-status";
@@ -12225,12 +12225,12 @@ impl CodeEnum for DeviceMetricOperationalStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricOperationalStatus, Coding, CodeableConcept);
 /// Device Metric Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-category` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCategory {
     /// `measurement`: Measurement
@@ -12242,7 +12242,7 @@ pub enum DeviceMetricCategory {
     /// `unspecified`: Unspecified
     Unspecified,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricCategory {
     const VALUE_SET: &'static str = "DeviceMetricCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-category";
@@ -12287,12 +12287,12 @@ impl CodeEnum for DeviceMetricCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricCategory, Coding, CodeableConcept);
 /// Device Metric Calibration Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-type` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationType {
     /// `unspecified`: Unspecified
@@ -12304,7 +12304,7 @@ pub enum DeviceMetricCalibrationType {
     /// `two-point`: Two Point
     TwoPoint,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricCalibrationType {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-type";
@@ -12349,12 +12349,12 @@ impl CodeEnum for DeviceMetricCalibrationType {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricCalibrationType, Coding, CodeableConcept);
 /// Device Metric Calibration State
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/metric-calibration-state` (required binding).
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceMetricCalibrationState {
     /// `not-calibrated`: Not Calibrated
@@ -12366,7 +12366,7 @@ pub enum DeviceMetricCalibrationState {
     /// `unspecified`: Unspecified
     Unspecified,
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 impl CodeEnum for DeviceMetricCalibrationState {
     const VALUE_SET: &'static str = "DeviceMetricCalibrationState";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/metric-calibration-state";
@@ -12411,12 +12411,12 @@ impl CodeEnum for DeviceMetricCalibrationState {
         self as usize
     }
 }
-#[cfg(any(feature = "device-metric"))]
+#[cfg(feature = "device-metric")]
 crate::code_enum_support!(DeviceMetricCalibrationState, Coding, CodeableConcept);
 /// Device Usage Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/deviceusage-status` (required binding).
-#[cfg(any(feature = "device-usage"))]
+#[cfg(feature = "device-usage")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DeviceUsageStatus {
     /// `active`: Active
@@ -12434,7 +12434,7 @@ pub enum DeviceUsageStatus {
     /// `on-hold`: On Hold
     OnHold,
 }
-#[cfg(any(feature = "device-usage"))]
+#[cfg(feature = "device-usage")]
 impl CodeEnum for DeviceUsageStatus {
     const VALUE_SET: &'static str = "DeviceUsageStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/deviceusage-status";
@@ -12500,12 +12500,12 @@ impl CodeEnum for DeviceUsageStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "device-usage"))]
+#[cfg(feature = "device-usage")]
 crate::code_enum_support!(DeviceUsageStatus, Coding, CodeableConcept);
 /// Diagnostic Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/diagnostic-report-status` (required binding).
-#[cfg(any(feature = "diagnostic-report"))]
+#[cfg(feature = "diagnostic-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DiagnosticReportStatus {
     /// `registered`: Registered
@@ -12531,7 +12531,7 @@ pub enum DiagnosticReportStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "diagnostic-report"))]
+#[cfg(feature = "diagnostic-report")]
 impl CodeEnum for DiagnosticReportStatus {
     const VALUE_SET: &'static str = "DiagnosticReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/diagnostic-report-status";
@@ -12625,12 +12625,12 @@ impl CodeEnum for DiagnosticReportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "diagnostic-report"))]
+#[cfg(feature = "diagnostic-report")]
 crate::code_enum_support!(DiagnosticReportStatus, Coding, CodeableConcept);
 /// DocumentReferenceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/document-reference-status` (required binding).
-#[cfg(any(feature = "document-reference"))]
+#[cfg(feature = "document-reference")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocumentReferenceStatus {
     /// `current`: Current
@@ -12640,7 +12640,7 @@ pub enum DocumentReferenceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "document-reference"))]
+#[cfg(feature = "document-reference")]
 impl CodeEnum for DocumentReferenceStatus {
     const VALUE_SET: &'static str = "DocumentReferenceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/document-reference-status";
@@ -12678,7 +12678,7 @@ impl CodeEnum for DocumentReferenceStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "document-reference"))]
+#[cfg(feature = "document-reference")]
 crate::code_enum_support!(DocumentReferenceStatus, Coding, CodeableConcept);
 /// PropertyRepresentation
 ///
@@ -13283,7 +13283,7 @@ crate::code_enum_support!(EncounterStatus, Coding, CodeableConcept);
 /// Encounter Location Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/encounter-location-status` (required binding).
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EncounterLocationStatus {
     /// `planned`: Planned
@@ -13295,7 +13295,7 @@ pub enum EncounterLocationStatus {
     /// `completed`: Completed
     Completed,
 }
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 impl CodeEnum for EncounterLocationStatus {
     const VALUE_SET: &'static str = "EncounterLocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/encounter-location-status";
@@ -13340,12 +13340,12 @@ impl CodeEnum for EncounterLocationStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "encounter"))]
+#[cfg(feature = "encounter")]
 crate::code_enum_support!(EncounterLocationStatus, Coding, CodeableConcept);
 /// Endpoint Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/endpoint-status` (required binding).
-#[cfg(any(feature = "endpoint"))]
+#[cfg(feature = "endpoint")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EndpointStatus {
     /// `active`: Active
@@ -13359,7 +13359,7 @@ pub enum EndpointStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
-#[cfg(any(feature = "endpoint"))]
+#[cfg(feature = "endpoint")]
 impl CodeEnum for EndpointStatus {
     const VALUE_SET: &'static str = "EndpointStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/endpoint-status";
@@ -13411,12 +13411,12 @@ impl CodeEnum for EndpointStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "endpoint"))]
+#[cfg(feature = "endpoint")]
 crate::code_enum_support!(EndpointStatus, Coding, CodeableConcept);
 /// Enrollment Outcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/enrollment-outcome` (required binding).
-#[cfg(any(feature = "enrollment-response"))]
+#[cfg(feature = "enrollment-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EnrollmentOutcome {
     /// `queued`: Queued
@@ -13428,7 +13428,7 @@ pub enum EnrollmentOutcome {
     /// `partial`: Partial Processing
     Partial,
 }
-#[cfg(any(feature = "enrollment-response"))]
+#[cfg(feature = "enrollment-response")]
 impl CodeEnum for EnrollmentOutcome {
     const VALUE_SET: &'static str = "EnrollmentOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/enrollment-outcome";
@@ -13473,12 +13473,12 @@ impl CodeEnum for EnrollmentOutcome {
         self as usize
     }
 }
-#[cfg(any(feature = "enrollment-response"))]
+#[cfg(feature = "enrollment-response")]
 crate::code_enum_support!(EnrollmentOutcome, Coding, CodeableConcept);
 /// Episode Of Care Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/episode-of-care-status` (required binding).
-#[cfg(any(feature = "episode-of-care"))]
+#[cfg(feature = "episode-of-care")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EpisodeOfCareStatus {
     /// `planned`: Planned
@@ -13496,7 +13496,7 @@ pub enum EpisodeOfCareStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "episode-of-care"))]
+#[cfg(feature = "episode-of-care")]
 impl CodeEnum for EpisodeOfCareStatus {
     const VALUE_SET: &'static str = "EpisodeOfCareStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/episode-of-care-status";
@@ -13562,7 +13562,7 @@ impl CodeEnum for EpisodeOfCareStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "episode-of-care"))]
+#[cfg(feature = "episode-of-care")]
 crate::code_enum_support!(EpisodeOfCareStatus, Coding, CodeableConcept);
 /// Evidence Variable Handling
 ///
@@ -13629,7 +13629,7 @@ crate::code_enum_support!(EvidenceVariableHandling, Coding, CodeableConcept);
 /// Report Relationship Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-relation-type` (required binding).
-#[cfg(any(feature = "evidence-report"))]
+#[cfg(feature = "evidence-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ReportRelationshipType {
     /// `replaces`: Replaces
@@ -13649,7 +13649,7 @@ pub enum ReportRelationshipType {
     /// `transformedWith`: Transformed With
     TransformedWith,
 }
-#[cfg(any(feature = "evidence-report"))]
+#[cfg(feature = "evidence-report")]
 impl CodeEnum for ReportRelationshipType {
     const VALUE_SET: &'static str = "ReportRelationshipType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-relation-type";
@@ -13722,7 +13722,7 @@ impl CodeEnum for ReportRelationshipType {
         self as usize
     }
 }
-#[cfg(any(feature = "evidence-report"))]
+#[cfg(feature = "evidence-report")]
 crate::code_enum_support!(ReportRelationshipType, Coding, CodeableConcept);
 /// List Mode
 ///
@@ -13776,7 +13776,7 @@ crate::code_enum_support!(ListMode, Coding, CodeableConcept);
 /// Characteristic Combination
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/characteristic-combination` (required binding).
-#[cfg(any(feature = "evidence-variable"))]
+#[cfg(feature = "evidence-variable")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CharacteristicCombination {
     /// `all-of`: All of
@@ -13794,7 +13794,7 @@ pub enum CharacteristicCombination {
     /// `dataset`: Dataset
     Dataset,
 }
-#[cfg(any(feature = "evidence-variable"))]
+#[cfg(feature = "evidence-variable")]
 impl CodeEnum for CharacteristicCombination {
     const VALUE_SET: &'static str = "CharacteristicCombination";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/characteristic-combination";
@@ -13860,12 +13860,12 @@ impl CodeEnum for CharacteristicCombination {
         self as usize
     }
 }
-#[cfg(any(feature = "evidence-variable"))]
+#[cfg(feature = "evidence-variable")]
 crate::code_enum_support!(CharacteristicCombination, Coding, CodeableConcept);
 /// Explanation Of Benefit Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/explanationofbenefit-status` (required binding).
-#[cfg(any(feature = "explanation-of-benefit"))]
+#[cfg(feature = "explanation-of-benefit")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExplanationOfBenefitStatus {
     /// `active`: Active
@@ -13877,7 +13877,7 @@ pub enum ExplanationOfBenefitStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "explanation-of-benefit"))]
+#[cfg(feature = "explanation-of-benefit")]
 impl CodeEnum for ExplanationOfBenefitStatus {
     const VALUE_SET: &'static str = "ExplanationOfBenefitStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/explanationofbenefit-status";
@@ -13922,12 +13922,12 @@ impl CodeEnum for ExplanationOfBenefitStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "explanation-of-benefit"))]
+#[cfg(feature = "explanation-of-benefit")]
 crate::code_enum_support!(ExplanationOfBenefitStatus, Coding, CodeableConcept);
 /// Family History Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/history-status` (required binding).
-#[cfg(any(feature = "family-member-history"))]
+#[cfg(feature = "family-member-history")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FamilyHistoryStatus {
     /// `partial`: Partial
@@ -13939,7 +13939,7 @@ pub enum FamilyHistoryStatus {
     /// `health-unknown`: Health Unknown
     HealthUnknown,
 }
-#[cfg(any(feature = "family-member-history"))]
+#[cfg(feature = "family-member-history")]
 impl CodeEnum for FamilyHistoryStatus {
     const VALUE_SET: &'static str = "FamilyHistoryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/history-status";
@@ -13984,12 +13984,12 @@ impl CodeEnum for FamilyHistoryStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "family-member-history"))]
+#[cfg(feature = "family-member-history")]
 crate::code_enum_support!(FamilyHistoryStatus, Coding, CodeableConcept);
 /// Flag Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/flag-status` (required binding).
-#[cfg(any(feature = "flag"))]
+#[cfg(feature = "flag")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FlagStatus {
     /// `active`: Active
@@ -13999,7 +13999,7 @@ pub enum FlagStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "flag"))]
+#[cfg(feature = "flag")]
 impl CodeEnum for FlagStatus {
     const VALUE_SET: &'static str = "FlagStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/flag-status";
@@ -14033,12 +14033,12 @@ impl CodeEnum for FlagStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "flag"))]
+#[cfg(feature = "flag")]
 crate::code_enum_support!(FlagStatus, Coding, CodeableConcept);
 /// FormularyItem Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/formularyitem-status` (required binding).
-#[cfg(any(feature = "formulary-item"))]
+#[cfg(feature = "formulary-item")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FormularyItemStatusCodes {
     /// `active`: Active
@@ -14048,7 +14048,7 @@ pub enum FormularyItemStatusCodes {
     /// `inactive`: Inactive
     Inactive,
 }
-#[cfg(any(feature = "formulary-item"))]
+#[cfg(feature = "formulary-item")]
 impl CodeEnum for FormularyItemStatusCodes {
     const VALUE_SET: &'static str = "FormularyItemStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/formularyitem-status";
@@ -14082,12 +14082,12 @@ impl CodeEnum for FormularyItemStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "formulary-item"))]
+#[cfg(feature = "formulary-item")]
 crate::code_enum_support!(FormularyItemStatusCodes, Coding, CodeableConcept);
 /// Genomic Study Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/genomicstudy-status` (required binding).
-#[cfg(any(feature = "genomic-study"))]
+#[cfg(feature = "genomic-study")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GenomicStudyStatus {
     /// `registered`: Registered
@@ -14101,7 +14101,7 @@ pub enum GenomicStudyStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "genomic-study"))]
+#[cfg(feature = "genomic-study")]
 impl CodeEnum for GenomicStudyStatus {
     const VALUE_SET: &'static str = "GenomicStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/genomicstudy-status";
@@ -14153,12 +14153,12 @@ impl CodeEnum for GenomicStudyStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "genomic-study"))]
+#[cfg(feature = "genomic-study")]
 crate::code_enum_support!(GenomicStudyStatus, Coding, CodeableConcept);
 /// Goal Lifecycle Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/goal-status` (required binding).
-#[cfg(any(feature = "goal"))]
+#[cfg(feature = "goal")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GoalLifecycleStatus {
     /// `proposed`: Proposed
@@ -14180,7 +14180,7 @@ pub enum GoalLifecycleStatus {
     /// `rejected`: Rejected
     Rejected,
 }
-#[cfg(any(feature = "goal"))]
+#[cfg(feature = "goal")]
 impl CodeEnum for GoalLifecycleStatus {
     const VALUE_SET: &'static str = "GoalLifecycleStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/goal-status";
@@ -14260,7 +14260,7 @@ impl CodeEnum for GoalLifecycleStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "goal"))]
+#[cfg(feature = "goal")]
 crate::code_enum_support!(GoalLifecycleStatus, Coding, CodeableConcept);
 /// Version Independent Resource Types (All)
 ///
@@ -16146,7 +16146,7 @@ crate::code_enum_support!(VersionIndependentResourceTypesAll, Coding, CodeableCo
 /// Graph Compartment Use
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-use` (required binding).
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentUse {
     /// `where`: Where
@@ -16154,7 +16154,7 @@ pub enum GraphCompartmentUse {
     /// `requires`: requires
     Requires,
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 impl CodeEnum for GraphCompartmentUse {
     const VALUE_SET: &'static str = "GraphCompartmentUse";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-use";
@@ -16182,12 +16182,12 @@ impl CodeEnum for GraphCompartmentUse {
         self as usize
     }
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 crate::code_enum_support!(GraphCompartmentUse, Coding, CodeableConcept);
 /// Graph Compartment Rule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/graph-compartment-rule` (required binding).
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GraphCompartmentRule {
     /// `identical`: Identical
@@ -16199,7 +16199,7 @@ pub enum GraphCompartmentRule {
     /// `custom`: Custom
     Custom,
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 impl CodeEnum for GraphCompartmentRule {
     const VALUE_SET: &'static str = "GraphCompartmentRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/graph-compartment-rule";
@@ -16244,12 +16244,12 @@ impl CodeEnum for GraphCompartmentRule {
         self as usize
     }
 }
-#[cfg(any(feature = "graph-definition"))]
+#[cfg(feature = "graph-definition")]
 crate::code_enum_support!(GraphCompartmentRule, Coding, CodeableConcept);
 /// Group Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/group-type` (required binding).
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GroupType {
     /// `person`: Person
@@ -16273,7 +16273,7 @@ pub enum GroupType {
     /// `specimen`: Specimen
     Specimen,
 }
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 impl CodeEnum for GroupType {
     const VALUE_SET: &'static str = "GroupType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/group-type";
@@ -16360,12 +16360,12 @@ impl CodeEnum for GroupType {
         self as usize
     }
 }
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 crate::code_enum_support!(GroupType, Coding, CodeableConcept);
 /// Group Membership Basis
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/group-membership-basis` (required binding).
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GroupMembershipBasis {
     /// `definitional`: Definitional
@@ -16373,7 +16373,7 @@ pub enum GroupMembershipBasis {
     /// `enumerated`: Enumerated
     Enumerated,
 }
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 impl CodeEnum for GroupMembershipBasis {
     const VALUE_SET: &'static str = "GroupMembershipBasis";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/group-membership-basis";
@@ -16401,12 +16401,12 @@ impl CodeEnum for GroupMembershipBasis {
         self as usize
     }
 }
-#[cfg(any(feature = "group"))]
+#[cfg(feature = "group")]
 crate::code_enum_support!(GroupMembershipBasis, Coding, CodeableConcept);
 /// Guidance Response Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guidance-response-status` (required binding).
-#[cfg(any(feature = "guidance-response"))]
+#[cfg(feature = "guidance-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidanceResponseStatus {
     /// `success`: Success
@@ -16422,7 +16422,7 @@ pub enum GuidanceResponseStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "guidance-response"))]
+#[cfg(feature = "guidance-response")]
 impl CodeEnum for GuidanceResponseStatus {
     const VALUE_SET: &'static str = "GuidanceResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guidance-response-status";
@@ -16481,7 +16481,7 @@ impl CodeEnum for GuidanceResponseStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "guidance-response"))]
+#[cfg(feature = "guidance-response")]
 crate::code_enum_support!(GuidanceResponseStatus, Coding, CodeableConcept);
 /// NameUse
 ///
@@ -16640,7 +16640,7 @@ crate::code_enum_support!(IdentifierUse, Coding, CodeableConcept);
 /// Imaging Selection Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingselection-status` (required binding).
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingSelectionStatus {
     /// `available`: Available
@@ -16650,7 +16650,7 @@ pub enum ImagingSelectionStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 impl CodeEnum for ImagingSelectionStatus {
     const VALUE_SET: &'static str = "ImagingSelectionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingselection-status";
@@ -16684,12 +16684,12 @@ impl CodeEnum for ImagingSelectionStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 crate::code_enum_support!(ImagingSelectionStatus, Coding, CodeableConcept);
 /// Imaging Selection2 D Graphic Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingselection-2dgraphictype` (required binding).
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingSelection2DGraphicType {
     /// `point`: POINT
@@ -16703,7 +16703,7 @@ pub enum ImagingSelection2DGraphicType {
     /// `ellipse`: ELLIPSE
     Ellipse,
 }
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 impl CodeEnum for ImagingSelection2DGraphicType {
     const VALUE_SET: &'static str = "ImagingSelection2DGraphicType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingselection-2dgraphictype";
@@ -16755,12 +16755,12 @@ impl CodeEnum for ImagingSelection2DGraphicType {
         self as usize
     }
 }
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 crate::code_enum_support!(ImagingSelection2DGraphicType, Coding, CodeableConcept);
 /// Imaging Selection3 D Graphic Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingselection-3dgraphictype` (required binding).
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingSelection3DGraphicType {
     /// `point`: POINT
@@ -16776,7 +16776,7 @@ pub enum ImagingSelection3DGraphicType {
     /// `ellipsoid`: ELLIPSOID
     Ellipsoid,
 }
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 impl CodeEnum for ImagingSelection3DGraphicType {
     const VALUE_SET: &'static str = "ImagingSelection3DGraphicType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingselection-3dgraphictype";
@@ -16835,12 +16835,12 @@ impl CodeEnum for ImagingSelection3DGraphicType {
         self as usize
     }
 }
-#[cfg(any(feature = "imaging-selection"))]
+#[cfg(feature = "imaging-selection")]
 crate::code_enum_support!(ImagingSelection3DGraphicType, Coding, CodeableConcept);
 /// Imaging Study Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/imagingstudy-status` (required binding).
-#[cfg(any(feature = "imaging-study"))]
+#[cfg(feature = "imaging-study")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImagingStudyStatus {
     /// `registered`: Registered
@@ -16854,7 +16854,7 @@ pub enum ImagingStudyStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "imaging-study"))]
+#[cfg(feature = "imaging-study")]
 impl CodeEnum for ImagingStudyStatus {
     const VALUE_SET: &'static str = "ImagingStudyStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/imagingstudy-status";
@@ -16906,12 +16906,12 @@ impl CodeEnum for ImagingStudyStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "imaging-study"))]
+#[cfg(feature = "imaging-study")]
 crate::code_enum_support!(ImagingStudyStatus, Coding, CodeableConcept);
 /// Immunization Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-status` (required binding).
-#[cfg(any(feature = "immunization"))]
+#[cfg(feature = "immunization")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationStatusCodes {
     /// `completed`
@@ -16921,7 +16921,7 @@ pub enum ImmunizationStatusCodes {
     /// `not-done`
     NotDone,
 }
-#[cfg(any(feature = "immunization"))]
+#[cfg(feature = "immunization")]
 impl CodeEnum for ImmunizationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-status";
@@ -16955,12 +16955,12 @@ impl CodeEnum for ImmunizationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "immunization"))]
+#[cfg(feature = "immunization")]
 crate::code_enum_support!(ImmunizationStatusCodes, Coding, CodeableConcept);
 /// Immunization Evaluation Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/immunization-evaluation-status` (required binding).
-#[cfg(any(feature = "immunization-evaluation"))]
+#[cfg(feature = "immunization-evaluation")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ImmunizationEvaluationStatusCodes {
     /// `completed`
@@ -16968,7 +16968,7 @@ pub enum ImmunizationEvaluationStatusCodes {
     /// `entered-in-error`
     EnteredInError,
 }
-#[cfg(any(feature = "immunization-evaluation"))]
+#[cfg(feature = "immunization-evaluation")]
 impl CodeEnum for ImmunizationEvaluationStatusCodes {
     const VALUE_SET: &'static str = "ImmunizationEvaluationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/immunization-evaluation-status";
@@ -16996,12 +16996,12 @@ impl CodeEnum for ImmunizationEvaluationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "immunization-evaluation"))]
+#[cfg(feature = "immunization-evaluation")]
 crate::code_enum_support!(ImmunizationEvaluationStatusCodes, Coding, CodeableConcept);
 /// S P D X License
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/spdx-license` (required binding).
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SPDXLicense {
     /// `not-open-source`: Not open source
@@ -17697,7 +17697,7 @@ pub enum SPDXLicense {
     /// `ZPL-2.1`: Zope Public License 2.1
     Zpl21,
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 impl CodeEnum for SPDXLicense {
     const VALUE_SET: &'static str = "SPDXLicense";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/spdx-license";
@@ -20162,12 +20162,12 @@ impl CodeEnum for SPDXLicense {
         self as usize
     }
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 crate::code_enum_support!(SPDXLicense, Coding, CodeableConcept);
 /// Guide Page Generation
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/guide-page-generation` (required binding).
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GuidePageGeneration {
     /// `html`: HTML
@@ -20179,7 +20179,7 @@ pub enum GuidePageGeneration {
     /// `generated`: Generated
     Generated,
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 impl CodeEnum for GuidePageGeneration {
     const VALUE_SET: &'static str = "GuidePageGeneration";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/guide-page-generation";
@@ -20224,12 +20224,12 @@ impl CodeEnum for GuidePageGeneration {
         self as usize
     }
 }
-#[cfg(any(feature = "implementation-guide"))]
+#[cfg(feature = "implementation-guide")]
 crate::code_enum_support!(GuidePageGeneration, Coding, CodeableConcept);
 /// Ingredient Manufacturer Role
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/ingredient-manufacturer-role` (required binding).
-#[cfg(any(feature = "ingredient"))]
+#[cfg(feature = "ingredient")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IngredientManufacturerRole {
     /// `allowed`: Manufacturer is specifically allowed for this ingredient
@@ -20239,7 +20239,7 @@ pub enum IngredientManufacturerRole {
     /// `actual`: Manufacturer actually makes this particular ingredient
     Actual,
 }
-#[cfg(any(feature = "ingredient"))]
+#[cfg(feature = "ingredient")]
 impl CodeEnum for IngredientManufacturerRole {
     const VALUE_SET: &'static str = "IngredientManufacturerRole";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/ingredient-manufacturer-role";
@@ -20273,12 +20273,12 @@ impl CodeEnum for IngredientManufacturerRole {
         self as usize
     }
 }
-#[cfg(any(feature = "ingredient"))]
+#[cfg(feature = "ingredient")]
 crate::code_enum_support!(IngredientManufacturerRole, Coding, CodeableConcept);
 /// InventoryItem Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/inventoryitem-status` (required binding).
-#[cfg(any(feature = "inventory-item"))]
+#[cfg(feature = "inventory-item")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InventoryItemStatusCodes {
     /// `active`: Active
@@ -20290,7 +20290,7 @@ pub enum InventoryItemStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "inventory-item"))]
+#[cfg(feature = "inventory-item")]
 impl CodeEnum for InventoryItemStatusCodes {
     const VALUE_SET: &'static str = "InventoryItemStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/inventoryitem-status";
@@ -20335,7 +20335,7 @@ impl CodeEnum for InventoryItemStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "inventory-item"))]
+#[cfg(feature = "inventory-item")]
 crate::code_enum_support!(InventoryItemStatusCodes, Coding, CodeableConcept);
 /// Common Languages
 ///
@@ -21104,7 +21104,7 @@ crate::code_enum_support!(CommonLanguages, Coding, CodeableConcept);
 /// Inventory Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/inventoryreport-status` (required binding).
-#[cfg(any(feature = "inventory-report"))]
+#[cfg(feature = "inventory-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InventoryReportStatus {
     /// `draft`: Draft
@@ -21116,7 +21116,7 @@ pub enum InventoryReportStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "inventory-report"))]
+#[cfg(feature = "inventory-report")]
 impl CodeEnum for InventoryReportStatus {
     const VALUE_SET: &'static str = "InventoryReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/inventoryreport-status";
@@ -21161,12 +21161,12 @@ impl CodeEnum for InventoryReportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "inventory-report"))]
+#[cfg(feature = "inventory-report")]
 crate::code_enum_support!(InventoryReportStatus, Coding, CodeableConcept);
 /// Inventory Count Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/inventoryreport-counttype` (required binding).
-#[cfg(any(feature = "inventory-report"))]
+#[cfg(feature = "inventory-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InventoryCountType {
     /// `snapshot`: Snapshot
@@ -21174,7 +21174,7 @@ pub enum InventoryCountType {
     /// `difference`: Difference
     Difference,
 }
-#[cfg(any(feature = "inventory-report"))]
+#[cfg(feature = "inventory-report")]
 impl CodeEnum for InventoryCountType {
     const VALUE_SET: &'static str = "InventoryCountType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/inventoryreport-counttype";
@@ -21202,12 +21202,12 @@ impl CodeEnum for InventoryCountType {
         self as usize
     }
 }
-#[cfg(any(feature = "inventory-report"))]
+#[cfg(feature = "inventory-report")]
 crate::code_enum_support!(InventoryCountType, Coding, CodeableConcept);
 /// Invoice Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/invoice-status` (required binding).
-#[cfg(any(feature = "invoice"))]
+#[cfg(feature = "invoice")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InvoiceStatus {
     /// `draft`: draft
@@ -21221,7 +21221,7 @@ pub enum InvoiceStatus {
     /// `entered-in-error`: entered in error
     EnteredInError,
 }
-#[cfg(any(feature = "invoice"))]
+#[cfg(feature = "invoice")]
 impl CodeEnum for InvoiceStatus {
     const VALUE_SET: &'static str = "InvoiceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/invoice-status";
@@ -21273,12 +21273,12 @@ impl CodeEnum for InvoiceStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "invoice"))]
+#[cfg(feature = "invoice")]
 crate::code_enum_support!(InvoiceStatus, Coding, CodeableConcept);
 /// Linkage Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/linkage-type` (required binding).
-#[cfg(any(feature = "linkage"))]
+#[cfg(feature = "linkage")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkageType {
     /// `source`: Source of Truth
@@ -21288,7 +21288,7 @@ pub enum LinkageType {
     /// `historical`: Historical/Obsolete Record
     Historical,
 }
-#[cfg(any(feature = "linkage"))]
+#[cfg(feature = "linkage")]
 impl CodeEnum for LinkageType {
     const VALUE_SET: &'static str = "LinkageType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/linkage-type";
@@ -21322,12 +21322,12 @@ impl CodeEnum for LinkageType {
         self as usize
     }
 }
-#[cfg(any(feature = "linkage"))]
+#[cfg(feature = "linkage")]
 crate::code_enum_support!(LinkageType, Coding, CodeableConcept);
 /// List Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/list-status` (required binding).
-#[cfg(any(feature = "list"))]
+#[cfg(feature = "list")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ListStatus {
     /// `current`: Current
@@ -21337,7 +21337,7 @@ pub enum ListStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "list"))]
+#[cfg(feature = "list")]
 impl CodeEnum for ListStatus {
     const VALUE_SET: &'static str = "ListStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/list-status";
@@ -21371,12 +21371,12 @@ impl CodeEnum for ListStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "list"))]
+#[cfg(feature = "list")]
 crate::code_enum_support!(ListStatus, Coding, CodeableConcept);
 /// Location Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-status` (required binding).
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationStatus {
     /// `active`: Active
@@ -21386,7 +21386,7 @@ pub enum LocationStatus {
     /// `inactive`: Inactive
     Inactive,
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 impl CodeEnum for LocationStatus {
     const VALUE_SET: &'static str = "LocationStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-status";
@@ -21420,12 +21420,12 @@ impl CodeEnum for LocationStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 crate::code_enum_support!(LocationStatus, Coding, CodeableConcept);
 /// Location Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/location-mode` (required binding).
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LocationMode {
     /// `instance`: Instance
@@ -21433,7 +21433,7 @@ pub enum LocationMode {
     /// `kind`: Kind
     Kind,
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 impl CodeEnum for LocationMode {
     const VALUE_SET: &'static str = "LocationMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/location-mode";
@@ -21461,12 +21461,12 @@ impl CodeEnum for LocationMode {
         self as usize
     }
 }
-#[cfg(any(feature = "location"))]
+#[cfg(feature = "location")]
 crate::code_enum_support!(LocationMode, Coding, CodeableConcept);
 /// Measure Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-status` (required binding).
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportStatus {
     /// `complete`: Complete
@@ -21476,7 +21476,7 @@ pub enum MeasureReportStatus {
     /// `error`: Error
     Error,
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 impl CodeEnum for MeasureReportStatus {
     const VALUE_SET: &'static str = "MeasureReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-status";
@@ -21510,12 +21510,12 @@ impl CodeEnum for MeasureReportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 crate::code_enum_support!(MeasureReportStatus, Coding, CodeableConcept);
 /// Measure Report Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/measure-report-type` (required binding).
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MeasureReportType {
     /// `individual`: Individual
@@ -21527,7 +21527,7 @@ pub enum MeasureReportType {
     /// `data-exchange`: Data Exchange
     DataExchange,
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 impl CodeEnum for MeasureReportType {
     const VALUE_SET: &'static str = "MeasureReportType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/measure-report-type";
@@ -21572,12 +21572,12 @@ impl CodeEnum for MeasureReportType {
         self as usize
     }
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 crate::code_enum_support!(MeasureReportType, Coding, CodeableConcept);
 /// Submit Data Update Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/submit-data-update-type` (required binding).
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubmitDataUpdateType {
     /// `incremental`: Incremental
@@ -21585,7 +21585,7 @@ pub enum SubmitDataUpdateType {
     /// `snapshot`: Snapshot
     Snapshot,
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 impl CodeEnum for SubmitDataUpdateType {
     const VALUE_SET: &'static str = "SubmitDataUpdateType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/submit-data-update-type";
@@ -21613,12 +21613,12 @@ impl CodeEnum for SubmitDataUpdateType {
         self as usize
     }
 }
-#[cfg(any(feature = "measure-report"))]
+#[cfg(feature = "measure-report")]
 crate::code_enum_support!(SubmitDataUpdateType, Coding, CodeableConcept);
 /// Medication Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-status` (required binding).
-#[cfg(any(feature = "medication"))]
+#[cfg(feature = "medication")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatusCodes {
     /// `active`: Active
@@ -21628,7 +21628,7 @@ pub enum MedicationStatusCodes {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "medication"))]
+#[cfg(feature = "medication")]
 impl CodeEnum for MedicationStatusCodes {
     const VALUE_SET: &'static str = "MedicationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-status";
@@ -21662,12 +21662,12 @@ impl CodeEnum for MedicationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication"))]
+#[cfg(feature = "medication")]
 crate::code_enum_support!(MedicationStatusCodes, Coding, CodeableConcept);
 /// MedicationAdministration Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-admin-status` (required binding).
-#[cfg(any(feature = "medication-administration"))]
+#[cfg(feature = "medication-administration")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationAdministrationStatusCodes {
     /// `in-progress`: In Progress
@@ -21685,7 +21685,7 @@ pub enum MedicationAdministrationStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "medication-administration"))]
+#[cfg(feature = "medication-administration")]
 impl CodeEnum for MedicationAdministrationStatusCodes {
     const VALUE_SET: &'static str = "MedicationAdministrationStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-admin-status";
@@ -21751,12 +21751,12 @@ impl CodeEnum for MedicationAdministrationStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-administration"))]
+#[cfg(feature = "medication-administration")]
 crate::code_enum_support!(MedicationAdministrationStatusCodes, Coding, CodeableConcept);
 /// MedicationDispense Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationdispense-status` (required binding).
-#[cfg(any(feature = "medication-dispense"))]
+#[cfg(feature = "medication-dispense")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationDispenseStatusCodes {
     /// `preparation`: Preparation
@@ -21778,7 +21778,7 @@ pub enum MedicationDispenseStatusCodes {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "medication-dispense"))]
+#[cfg(feature = "medication-dispense")]
 impl CodeEnum for MedicationDispenseStatusCodes {
     const VALUE_SET: &'static str = "MedicationDispenseStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationdispense-status";
@@ -21858,12 +21858,12 @@ impl CodeEnum for MedicationDispenseStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-dispense"))]
+#[cfg(feature = "medication-dispense")]
 crate::code_enum_support!(MedicationDispenseStatusCodes, Coding, CodeableConcept);
 /// MedicationKnowledge Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationknowledge-status` (required binding).
-#[cfg(any(feature = "medication-knowledge"))]
+#[cfg(feature = "medication-knowledge")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationKnowledgeStatusCodes {
     /// `active`: Active
@@ -21873,7 +21873,7 @@ pub enum MedicationKnowledgeStatusCodes {
     /// `inactive`: Inactive
     Inactive,
 }
-#[cfg(any(feature = "medication-knowledge"))]
+#[cfg(feature = "medication-knowledge")]
 impl CodeEnum for MedicationKnowledgeStatusCodes {
     const VALUE_SET: &'static str = "MedicationKnowledgeStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationknowledge-status";
@@ -21907,12 +21907,12 @@ impl CodeEnum for MedicationKnowledgeStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-knowledge"))]
+#[cfg(feature = "medication-knowledge")]
 crate::code_enum_support!(MedicationKnowledgeStatusCodes, Coding, CodeableConcept);
 /// medicationrequest Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-status` (required binding).
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationrequestStatus {
     /// `active`: Active
@@ -21934,7 +21934,7 @@ pub enum MedicationrequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 impl CodeEnum for MedicationrequestStatus {
     const VALUE_SET: &'static str = "MedicationrequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-status";
@@ -22014,12 +22014,12 @@ impl CodeEnum for MedicationrequestStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 crate::code_enum_support!(MedicationrequestStatus, Coding, CodeableConcept);
 /// medicationRequest Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medicationrequest-intent` (required binding).
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationRequestIntent {
     /// `proposal`: Proposal
@@ -22039,7 +22039,7 @@ pub enum MedicationRequestIntent {
     /// `option`: Option
     Option,
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 impl CodeEnum for MedicationRequestIntent {
     const VALUE_SET: &'static str = "MedicationRequestIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medicationrequest-intent";
@@ -22112,12 +22112,12 @@ impl CodeEnum for MedicationRequestIntent {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-request"))]
+#[cfg(feature = "medication-request")]
 crate::code_enum_support!(MedicationRequestIntent, Coding, CodeableConcept);
 /// MedicationStatement Status Codes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/medication-statement-status` (required binding).
-#[cfg(any(feature = "medication-statement"))]
+#[cfg(feature = "medication-statement")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MedicationStatementStatusCodes {
     /// `recorded`: Recorded
@@ -22127,7 +22127,7 @@ pub enum MedicationStatementStatusCodes {
     /// `draft`: Draft
     Draft,
 }
-#[cfg(any(feature = "medication-statement"))]
+#[cfg(feature = "medication-statement")]
 impl CodeEnum for MedicationStatementStatusCodes {
     const VALUE_SET: &'static str = "MedicationStatementStatusCodes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/medication-statement-status";
@@ -22161,12 +22161,12 @@ impl CodeEnum for MedicationStatementStatusCodes {
         self as usize
     }
 }
-#[cfg(any(feature = "medication-statement"))]
+#[cfg(feature = "medication-statement")]
 crate::code_enum_support!(MedicationStatementStatusCodes, Coding, CodeableConcept);
 /// Message Significance Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/message-significance-category` (required binding).
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageSignificanceCategory {
     /// `consequence`: Consequence
@@ -22176,7 +22176,7 @@ pub enum MessageSignificanceCategory {
     /// `notification`: Notification
     Notification,
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 impl CodeEnum for MessageSignificanceCategory {
     const VALUE_SET: &'static str = "MessageSignificanceCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/message-significance-category";
@@ -22214,12 +22214,12 @@ impl CodeEnum for MessageSignificanceCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 crate::code_enum_support!(MessageSignificanceCategory, Coding, CodeableConcept);
 /// messageheader-response-request
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/messageheader-response-request` (required binding).
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MessageheaderResponseRequest {
     /// `always`: Always
@@ -22231,7 +22231,7 @@ pub enum MessageheaderResponseRequest {
     /// `on-success`: Successful completion only
     OnSuccess,
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 impl CodeEnum for MessageheaderResponseRequest {
     const VALUE_SET: &'static str = "MessageheaderResponseRequest";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/messageheader-response-request";
@@ -22276,12 +22276,12 @@ impl CodeEnum for MessageheaderResponseRequest {
         self as usize
     }
 }
-#[cfg(any(feature = "message-definition"))]
+#[cfg(feature = "message-definition")]
 crate::code_enum_support!(MessageheaderResponseRequest, Coding, CodeableConcept);
 /// Response Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/response-code` (required binding).
-#[cfg(any(feature = "message-header"))]
+#[cfg(feature = "message-header")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ResponseType {
     /// `ok`: OK
@@ -22291,7 +22291,7 @@ pub enum ResponseType {
     /// `fatal-error`: Fatal Error
     FatalError,
 }
-#[cfg(any(feature = "message-header"))]
+#[cfg(feature = "message-header")]
 impl CodeEnum for ResponseType {
     const VALUE_SET: &'static str = "ResponseType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/response-code";
@@ -22325,12 +22325,12 @@ impl CodeEnum for ResponseType {
         self as usize
     }
 }
-#[cfg(any(feature = "message-header"))]
+#[cfg(feature = "message-header")]
 crate::code_enum_support!(ResponseType, Coding, CodeableConcept);
 /// sequence Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/sequence-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SequenceType {
     /// `aa`: AA Sequence
@@ -22340,7 +22340,7 @@ pub enum SequenceType {
     /// `rna`: RNA Sequence
     Rna,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for SequenceType {
     const VALUE_SET: &'static str = "SequenceType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/sequence-type";
@@ -22374,12 +22374,12 @@ impl CodeEnum for SequenceType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(SequenceType, Coding, CodeableConcept);
 /// orientation Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/orientation-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OrientationType {
     /// `sense`: Sense orientation of referenceSeq
@@ -22387,7 +22387,7 @@ pub enum OrientationType {
     /// `antisense`: Antisense orientation of referenceSeq
     Antisense,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for OrientationType {
     const VALUE_SET: &'static str = "OrientationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/orientation-type";
@@ -22415,12 +22415,12 @@ impl CodeEnum for OrientationType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(OrientationType, Coding, CodeableConcept);
 /// strand Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/strand-type` (required binding).
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StrandType {
     /// `watson`: Watson strand of starting sequence
@@ -22428,7 +22428,7 @@ pub enum StrandType {
     /// `crick`: Crick strand of starting sequence
     Crick,
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 impl CodeEnum for StrandType {
     const VALUE_SET: &'static str = "StrandType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/strand-type";
@@ -22456,7 +22456,7 @@ impl CodeEnum for StrandType {
         self as usize
     }
 }
-#[cfg(any(feature = "molecular-sequence"))]
+#[cfg(feature = "molecular-sequence")]
 crate::code_enum_support!(StrandType, Coding, CodeableConcept);
 /// Price Component Type
 ///
@@ -22538,7 +22538,7 @@ crate::code_enum_support!(PriceComponentType, Coding, CodeableConcept);
 /// Naming System Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-type` (required binding).
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemType {
     /// `codesystem`: Code System
@@ -22548,7 +22548,7 @@ pub enum NamingSystemType {
     /// `root`: Root
     Root,
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 impl CodeEnum for NamingSystemType {
     const VALUE_SET: &'static str = "NamingSystemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-type";
@@ -22582,12 +22582,12 @@ impl CodeEnum for NamingSystemType {
         self as usize
     }
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 crate::code_enum_support!(NamingSystemType, Coding, CodeableConcept);
 /// Naming System Identifier Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/namingsystem-identifier-type` (required binding).
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NamingSystemIdentifierType {
     /// `oid`: OID
@@ -22603,7 +22603,7 @@ pub enum NamingSystemIdentifierType {
     /// `other`: Other
     Other,
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 impl CodeEnum for NamingSystemIdentifierType {
     const VALUE_SET: &'static str = "NamingSystemIdentifierType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/namingsystem-identifier-type";
@@ -22662,7 +22662,7 @@ impl CodeEnum for NamingSystemIdentifierType {
         self as usize
     }
 }
-#[cfg(any(feature = "naming-system"))]
+#[cfg(feature = "naming-system")]
 crate::code_enum_support!(NamingSystemIdentifierType, Coding, CodeableConcept);
 /// NarrativeStatus
 ///
@@ -22726,7 +22726,7 @@ crate::code_enum_support!(NarrativeStatus, Coding, CodeableConcept);
 /// Nutrition Product Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/nutritionproduct-status` (required binding).
-#[cfg(any(feature = "nutrition-product"))]
+#[cfg(feature = "nutrition-product")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NutritionProductStatus {
     /// `active`: Active
@@ -22736,7 +22736,7 @@ pub enum NutritionProductStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "nutrition-product"))]
+#[cfg(feature = "nutrition-product")]
 impl CodeEnum for NutritionProductStatus {
     const VALUE_SET: &'static str = "NutritionProductStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/nutritionproduct-status";
@@ -22770,7 +22770,7 @@ impl CodeEnum for NutritionProductStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "nutrition-product"))]
+#[cfg(feature = "nutrition-product")]
 crate::code_enum_support!(NutritionProductStatus, Coding, CodeableConcept);
 /// Observation Status
 ///
@@ -22873,7 +22873,7 @@ crate::code_enum_support!(ObservationStatus, Coding, CodeableConcept);
 /// triggered Bytype
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-triggeredbytype` (required binding).
-#[cfg(any(feature = "observation"))]
+#[cfg(feature = "observation")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TriggeredBytype {
     /// `reflex`: Reflex
@@ -22883,7 +22883,7 @@ pub enum TriggeredBytype {
     /// `re-run`: Re-run (per policy)
     ReRun,
 }
-#[cfg(any(feature = "observation"))]
+#[cfg(feature = "observation")]
 impl CodeEnum for TriggeredBytype {
     const VALUE_SET: &'static str = "TriggeredBytype";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-triggeredbytype";
@@ -22917,12 +22917,12 @@ impl CodeEnum for TriggeredBytype {
         self as usize
     }
 }
-#[cfg(any(feature = "observation"))]
+#[cfg(feature = "observation")]
 crate::code_enum_support!(TriggeredBytype, Coding, CodeableConcept);
 /// Observation Data Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permitted-data-type` (required binding).
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationDataType {
     /// `Quantity`: Quantity
@@ -22948,7 +22948,7 @@ pub enum ObservationDataType {
     /// `Period`: Period
     Period,
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 impl CodeEnum for ObservationDataType {
     const VALUE_SET: &'static str = "ObservationDataType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permitted-data-type";
@@ -23042,7 +23042,7 @@ impl CodeEnum for ObservationDataType {
         self as usize
     }
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 crate::code_enum_support!(ObservationDataType, Coding, CodeableConcept);
 /// AdministrativeGender
 ///
@@ -23128,7 +23128,7 @@ crate::code_enum_support!(AdministrativeGender, Coding, CodeableConcept);
 /// Observation Range Category
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/observation-range-category` (required binding).
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ObservationRangeCategory {
     /// `reference`: reference range
@@ -23138,7 +23138,7 @@ pub enum ObservationRangeCategory {
     /// `absolute`: absolute range
     Absolute,
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 impl CodeEnum for ObservationRangeCategory {
     const VALUE_SET: &'static str = "ObservationRangeCategory";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/observation-range-category";
@@ -23172,12 +23172,12 @@ impl CodeEnum for ObservationRangeCategory {
         self as usize
     }
 }
-#[cfg(any(feature = "observation-definition"))]
+#[cfg(feature = "observation-definition")]
 crate::code_enum_support!(ObservationRangeCategory, Coding, CodeableConcept);
 /// Operation Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/operation-kind` (required binding).
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OperationKind {
     /// `operation`: Operation
@@ -23185,7 +23185,7 @@ pub enum OperationKind {
     /// `query`: Query
     Query,
 }
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 impl CodeEnum for OperationKind {
     const VALUE_SET: &'static str = "OperationKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/operation-kind";
@@ -23213,7 +23213,7 @@ impl CodeEnum for OperationKind {
         self as usize
     }
 }
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 crate::code_enum_support!(OperationKind, Coding, CodeableConcept);
 /// Operation Parameter Use
 ///
@@ -23256,7 +23256,7 @@ crate::code_enum_support!(OperationParameterUse, Coding, CodeableConcept);
 /// Operation Parameter Scope
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/operation-parameter-scope` (required binding).
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum OperationParameterScope {
     /// `instance`: Instance
@@ -23266,7 +23266,7 @@ pub enum OperationParameterScope {
     /// `system`: System
     System,
 }
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 impl CodeEnum for OperationParameterScope {
     const VALUE_SET: &'static str = "OperationParameterScope";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/operation-parameter-scope";
@@ -23300,12 +23300,12 @@ impl CodeEnum for OperationParameterScope {
         self as usize
     }
 }
-#[cfg(any(feature = "operation-definition"))]
+#[cfg(feature = "operation-definition")]
 crate::code_enum_support!(OperationParameterScope, Coding, CodeableConcept);
 /// Issue Severity
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-severity` (required binding).
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueSeverity {
     /// `fatal`: Fatal
@@ -23319,7 +23319,7 @@ pub enum IssueSeverity {
     /// `success`: Operation Successful
     Success,
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 impl CodeEnum for IssueSeverity {
     const VALUE_SET: &'static str = "IssueSeverity";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-severity";
@@ -23371,12 +23371,12 @@ impl CodeEnum for IssueSeverity {
         self as usize
     }
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 crate::code_enum_support!(IssueSeverity, Coding, CodeableConcept);
 /// Issue Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/issue-type` (required binding).
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IssueType {
     /// `invalid`: Invalid Content
@@ -23446,7 +23446,7 @@ pub enum IssueType {
     /// `success`: Operation Successful
     Success,
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 impl CodeEnum for IssueType {
     const VALUE_SET: &'static str = "IssueType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/issue-type";
@@ -23694,12 +23694,12 @@ impl CodeEnum for IssueType {
         self as usize
     }
 }
-#[cfg(any(feature = "operation-outcome"))]
+#[cfg(feature = "operation-outcome")]
 crate::code_enum_support!(IssueType, Coding, CodeableConcept);
 /// Link Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/link-type` (required binding).
-#[cfg(any(feature = "patient"))]
+#[cfg(feature = "patient")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum LinkType {
     /// `replaced-by`: Replaced-by
@@ -23711,7 +23711,7 @@ pub enum LinkType {
     /// `seealso`: See also
     Seealso,
 }
-#[cfg(any(feature = "patient"))]
+#[cfg(feature = "patient")]
 impl CodeEnum for LinkType {
     const VALUE_SET: &'static str = "LinkType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/link-type";
@@ -23756,12 +23756,12 @@ impl CodeEnum for LinkType {
         self as usize
     }
 }
-#[cfg(any(feature = "patient"))]
+#[cfg(feature = "patient")]
 crate::code_enum_support!(LinkType, Coding, CodeableConcept);
 /// Payment Outcome
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/payment-outcome` (required binding).
-#[cfg(any(feature = "payment-reconciliation"))]
+#[cfg(feature = "payment-reconciliation")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PaymentOutcome {
     /// `queued`: Queued
@@ -23773,7 +23773,7 @@ pub enum PaymentOutcome {
     /// `partial`: Partial Processing
     Partial,
 }
-#[cfg(any(feature = "payment-reconciliation"))]
+#[cfg(feature = "payment-reconciliation")]
 impl CodeEnum for PaymentOutcome {
     const VALUE_SET: &'static str = "PaymentOutcome";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/payment-outcome";
@@ -23818,12 +23818,12 @@ impl CodeEnum for PaymentOutcome {
         self as usize
     }
 }
-#[cfg(any(feature = "payment-reconciliation"))]
+#[cfg(feature = "payment-reconciliation")]
 crate::code_enum_support!(PaymentOutcome, Coding, CodeableConcept);
 /// NoteType
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/note-type` (required binding).
-#[cfg(any(feature = "payment-reconciliation"))]
+#[cfg(feature = "payment-reconciliation")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum NoteType {
     /// `display`: Display
@@ -23833,7 +23833,7 @@ pub enum NoteType {
     /// `printoper`: Print (Operator)
     Printoper,
 }
-#[cfg(any(feature = "payment-reconciliation"))]
+#[cfg(feature = "payment-reconciliation")]
 impl CodeEnum for NoteType {
     const VALUE_SET: &'static str = "NoteType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/note-type";
@@ -23867,12 +23867,12 @@ impl CodeEnum for NoteType {
         self as usize
     }
 }
-#[cfg(any(feature = "payment-reconciliation"))]
+#[cfg(feature = "payment-reconciliation")]
 crate::code_enum_support!(NoteType, Coding, CodeableConcept);
 /// Permission Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permission-status` (required binding).
-#[cfg(any(feature = "permission"))]
+#[cfg(feature = "permission")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PermissionStatus {
     /// `active`: Active
@@ -23884,7 +23884,7 @@ pub enum PermissionStatus {
     /// `rejected`: Rejected
     Rejected,
 }
-#[cfg(any(feature = "permission"))]
+#[cfg(feature = "permission")]
 impl CodeEnum for PermissionStatus {
     const VALUE_SET: &'static str = "PermissionStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permission-status";
@@ -23929,12 +23929,12 @@ impl CodeEnum for PermissionStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "permission"))]
+#[cfg(feature = "permission")]
 crate::code_enum_support!(PermissionStatus, Coding, CodeableConcept);
 /// Permission Rule Combining
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/permission-rule-combining` (required binding).
-#[cfg(any(feature = "permission"))]
+#[cfg(feature = "permission")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PermissionRuleCombining {
     /// `deny-overrides`: Deny-overrides
@@ -23950,7 +23950,7 @@ pub enum PermissionRuleCombining {
     /// `permit-unless-deny`: Permit-unless-deny
     PermitUnlessDeny,
 }
-#[cfg(any(feature = "permission"))]
+#[cfg(feature = "permission")]
 impl CodeEnum for PermissionRuleCombining {
     const VALUE_SET: &'static str = "PermissionRuleCombining";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/permission-rule-combining";
@@ -24009,12 +24009,12 @@ impl CodeEnum for PermissionRuleCombining {
         self as usize
     }
 }
-#[cfg(any(feature = "permission"))]
+#[cfg(feature = "permission")]
 crate::code_enum_support!(PermissionRuleCombining, Coding, CodeableConcept);
 /// Identity Assurance Level
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/identity-assuranceLevel` (required binding).
-#[cfg(any(feature = "person"))]
+#[cfg(feature = "person")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum IdentityAssuranceLevel {
     /// `level1`: Level 1
@@ -24026,7 +24026,7 @@ pub enum IdentityAssuranceLevel {
     /// `level4`: Level 4
     Level4,
 }
-#[cfg(any(feature = "person"))]
+#[cfg(feature = "person")]
 impl CodeEnum for IdentityAssuranceLevel {
     const VALUE_SET: &'static str = "IdentityAssuranceLevel";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/identity-assuranceLevel";
@@ -24071,7 +24071,7 @@ impl CodeEnum for IdentityAssuranceLevel {
         self as usize
     }
 }
-#[cfg(any(feature = "person"))]
+#[cfg(feature = "person")]
 crate::code_enum_support!(IdentityAssuranceLevel, Coding, CodeableConcept);
 /// Action Grouping Behavior
 ///
@@ -24496,7 +24496,7 @@ crate::code_enum_support!(ActionRelationshipType, Coding, CodeableConcept);
 /// Provenance Entity Role
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/provenance-entity-role` (required binding).
-#[cfg(any(feature = "provenance"))]
+#[cfg(feature = "provenance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ProvenanceEntityRole {
     /// `revision`: Revision
@@ -24510,7 +24510,7 @@ pub enum ProvenanceEntityRole {
     /// `removal`: Removal
     Removal,
 }
-#[cfg(any(feature = "provenance"))]
+#[cfg(feature = "provenance")]
 impl CodeEnum for ProvenanceEntityRole {
     const VALUE_SET: &'static str = "ProvenanceEntityRole";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/provenance-entity-role";
@@ -24562,12 +24562,12 @@ impl CodeEnum for ProvenanceEntityRole {
         self as usize
     }
 }
-#[cfg(any(feature = "provenance"))]
+#[cfg(feature = "provenance")]
 crate::code_enum_support!(ProvenanceEntityRole, Coding, CodeableConcept);
 /// Questionnaire Item Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/item-type` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemType {
     /// `group`: Group
@@ -24603,7 +24603,7 @@ pub enum QuestionnaireItemType {
     /// `quantity`: Quantity
     Quantity,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for QuestionnaireItemType {
     const VALUE_SET: &'static str = "QuestionnaireItemType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/item-type";
@@ -24732,12 +24732,12 @@ impl CodeEnum for QuestionnaireItemType {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(QuestionnaireItemType, Coding, CodeableConcept);
 /// Enable When Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum EnableWhenBehavior {
     /// `all`: All
@@ -24745,7 +24745,7 @@ pub enum EnableWhenBehavior {
     /// `any`: Any
     Any,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for EnableWhenBehavior {
     const VALUE_SET: &'static str = "EnableWhenBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior";
@@ -24773,12 +24773,12 @@ impl CodeEnum for EnableWhenBehavior {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(EnableWhenBehavior, Coding, CodeableConcept);
 /// Questionnaire Item Disabled Display
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-disabled-display` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemDisabledDisplay {
     /// `hidden`: Hidden
@@ -24786,7 +24786,7 @@ pub enum QuestionnaireItemDisabledDisplay {
     /// `protected`: Protected
     Protected,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for QuestionnaireItemDisabledDisplay {
     const VALUE_SET: &'static str = "QuestionnaireItemDisabledDisplay";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-disabled-display";
@@ -24814,12 +24814,12 @@ impl CodeEnum for QuestionnaireItemDisabledDisplay {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(QuestionnaireItemDisabledDisplay, Coding, CodeableConcept);
 /// Questionnaire answer constraints value set
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-answer-constraint` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireAnswerConstraint {
     /// `optionsOnly`: Options only
@@ -24829,7 +24829,7 @@ pub enum QuestionnaireAnswerConstraint {
     /// `optionsOrString`: Options or string
     OptionsOrString,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for QuestionnaireAnswerConstraint {
     const VALUE_SET: &'static str = "QuestionnaireAnswerConstraint";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-answer-constraint";
@@ -24867,12 +24867,12 @@ impl CodeEnum for QuestionnaireAnswerConstraint {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(QuestionnaireAnswerConstraint, Coding, CodeableConcept);
 /// Questionnaire Item Operator
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-enable-operator` (required binding).
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireItemOperator {
     /// `exists`: Exists
@@ -24890,7 +24890,7 @@ pub enum QuestionnaireItemOperator {
     /// `<=`: Less or Equals
     LessOrEqual,
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 impl CodeEnum for QuestionnaireItemOperator {
     const VALUE_SET: &'static str = "QuestionnaireItemOperator";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-operator";
@@ -24956,12 +24956,12 @@ impl CodeEnum for QuestionnaireItemOperator {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire"))]
+#[cfg(feature = "questionnaire")]
 crate::code_enum_support!(QuestionnaireItemOperator, Coding, CodeableConcept);
 /// Questionnaire Response Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/questionnaire-answers-status` (required binding).
-#[cfg(any(feature = "questionnaire-response"))]
+#[cfg(feature = "questionnaire-response")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum QuestionnaireResponseStatus {
     /// `in-progress`: In Progress
@@ -24975,7 +24975,7 @@ pub enum QuestionnaireResponseStatus {
     /// `stopped`: Stopped
     Stopped,
 }
-#[cfg(any(feature = "questionnaire-response"))]
+#[cfg(feature = "questionnaire-response")]
 impl CodeEnum for QuestionnaireResponseStatus {
     const VALUE_SET: &'static str = "QuestionnaireResponseStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-answers-status";
@@ -25027,7 +25027,7 @@ impl CodeEnum for QuestionnaireResponseStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "questionnaire-response"))]
+#[cfg(feature = "questionnaire-response")]
 crate::code_enum_support!(QuestionnaireResponseStatus, Coding, CodeableConcept);
 /// RelatedArtifactType
 ///
@@ -25379,7 +25379,7 @@ crate::code_enum_support!(RelatedArtifactType, Coding, CodeableConcept);
 /// Conformance Expectation
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/conformance-expectation` (required binding).
-#[cfg(any(feature = "requirements"))]
+#[cfg(feature = "requirements")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ConformanceExpectation {
     /// `SHALL`: SHALL
@@ -25391,7 +25391,7 @@ pub enum ConformanceExpectation {
     /// `SHOULD-NOT`: SHOULD-NOT
     ShouldNot,
 }
-#[cfg(any(feature = "requirements"))]
+#[cfg(feature = "requirements")]
 impl CodeEnum for ConformanceExpectation {
     const VALUE_SET: &'static str = "ConformanceExpectation";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/conformance-expectation";
@@ -25436,12 +25436,12 @@ impl CodeEnum for ConformanceExpectation {
         self as usize
     }
 }
-#[cfg(any(feature = "requirements"))]
+#[cfg(feature = "requirements")]
 crate::code_enum_support!(ConformanceExpectation, Coding, CodeableConcept);
 /// Search Processing Mode Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/search-processingmode` (required binding).
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SearchProcessingModeType {
     /// `normal`: Normal
@@ -25451,7 +25451,7 @@ pub enum SearchProcessingModeType {
     /// `other`: Other
     Other,
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 impl CodeEnum for SearchProcessingModeType {
     const VALUE_SET: &'static str = "SearchProcessingModeType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/search-processingmode";
@@ -25485,7 +25485,7 @@ impl CodeEnum for SearchProcessingModeType {
         self as usize
     }
 }
-#[cfg(any(feature = "search-parameter"))]
+#[cfg(feature = "search-parameter")]
 crate::code_enum_support!(SearchProcessingModeType, Coding, CodeableConcept);
 /// Search Comparator
 ///
@@ -25794,7 +25794,7 @@ crate::code_enum_support!(SearchModifierCode, Coding, CodeableConcept);
 /// Slot Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/slotstatus` (required binding).
-#[cfg(any(feature = "slot"))]
+#[cfg(feature = "slot")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SlotStatus {
     /// `busy`: Busy
@@ -25808,7 +25808,7 @@ pub enum SlotStatus {
     /// `entered-in-error`: Entered in error
     EnteredInError,
 }
-#[cfg(any(feature = "slot"))]
+#[cfg(feature = "slot")]
 impl CodeEnum for SlotStatus {
     const VALUE_SET: &'static str = "SlotStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/slotstatus";
@@ -25860,12 +25860,12 @@ impl CodeEnum for SlotStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "slot"))]
+#[cfg(feature = "slot")]
 crate::code_enum_support!(SlotStatus, Coding, CodeableConcept);
 /// Specimen Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-status` (required binding).
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenStatus {
     /// `available`: Available
@@ -25877,7 +25877,7 @@ pub enum SpecimenStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 impl CodeEnum for SpecimenStatus {
     const VALUE_SET: &'static str = "SpecimenStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-status";
@@ -25922,12 +25922,12 @@ impl CodeEnum for SpecimenStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 crate::code_enum_support!(SpecimenStatus, Coding, CodeableConcept);
 /// Specimen Combined
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-combined` (required binding).
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenCombined {
     /// `grouped`: Grouped
@@ -25935,7 +25935,7 @@ pub enum SpecimenCombined {
     /// `pooled`: Pooled
     Pooled,
 }
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 impl CodeEnum for SpecimenCombined {
     const VALUE_SET: &'static str = "SpecimenCombined";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-combined";
@@ -25963,12 +25963,12 @@ impl CodeEnum for SpecimenCombined {
         self as usize
     }
 }
-#[cfg(any(feature = "specimen"))]
+#[cfg(feature = "specimen")]
 crate::code_enum_support!(SpecimenCombined, Coding, CodeableConcept);
 /// Specimen Contained Preference
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/specimen-contained-preference` (required binding).
-#[cfg(any(feature = "specimen-definition"))]
+#[cfg(feature = "specimen-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SpecimenContainedPreference {
     /// `preferred`: Preferred
@@ -25976,7 +25976,7 @@ pub enum SpecimenContainedPreference {
     /// `alternate`: Alternate
     Alternate,
 }
-#[cfg(any(feature = "specimen-definition"))]
+#[cfg(feature = "specimen-definition")]
 impl CodeEnum for SpecimenContainedPreference {
     const VALUE_SET: &'static str = "SpecimenContainedPreference";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/specimen-contained-preference";
@@ -26004,12 +26004,12 @@ impl CodeEnum for SpecimenContainedPreference {
         self as usize
     }
 }
-#[cfg(any(feature = "specimen-definition"))]
+#[cfg(feature = "specimen-definition")]
 crate::code_enum_support!(SpecimenContainedPreference, Coding, CodeableConcept);
 /// Structure Definition Kind
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/structure-definition-kind` (required binding).
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureDefinitionKind {
     /// `primitive-type`: Primitive Data Type
@@ -26021,7 +26021,7 @@ pub enum StructureDefinitionKind {
     /// `logical`: Logical
     Logical,
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 impl CodeEnum for StructureDefinitionKind {
     const VALUE_SET: &'static str = "StructureDefinitionKind";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/structure-definition-kind";
@@ -26066,12 +26066,12 @@ impl CodeEnum for StructureDefinitionKind {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 crate::code_enum_support!(StructureDefinitionKind, Coding, CodeableConcept);
 /// Type Derivation Rule
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/type-derivation-rule` (required binding).
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TypeDerivationRule {
     /// `specialization`: Specialization
@@ -26079,7 +26079,7 @@ pub enum TypeDerivationRule {
     /// `constraint`: Constraint
     Constraint,
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 impl CodeEnum for TypeDerivationRule {
     const VALUE_SET: &'static str = "TypeDerivationRule";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/type-derivation-rule";
@@ -26107,12 +26107,12 @@ impl CodeEnum for TypeDerivationRule {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 crate::code_enum_support!(TypeDerivationRule, Coding, CodeableConcept);
 /// Extension Context Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/extension-context-type` (required binding).
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ExtensionContextType {
     /// `fhirpath`: FHIRPath
@@ -26122,7 +26122,7 @@ pub enum ExtensionContextType {
     /// `extension`: Extension URL
     Extension,
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 impl CodeEnum for ExtensionContextType {
     const VALUE_SET: &'static str = "ExtensionContextType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/extension-context-type";
@@ -26156,12 +26156,12 @@ impl CodeEnum for ExtensionContextType {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-definition"))]
+#[cfg(feature = "structure-definition")]
 crate::code_enum_support!(ExtensionContextType, Coding, CodeableConcept);
 /// Structure Map Model Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-model-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapModelMode {
     /// `source`: Source Structure Definition
@@ -26173,7 +26173,7 @@ pub enum StructureMapModelMode {
     /// `produced`: Produced Structure Definition
     Produced,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapModelMode {
     const VALUE_SET: &'static str = "StructureMapModelMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-model-mode";
@@ -26218,12 +26218,12 @@ impl CodeEnum for StructureMapModelMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapModelMode, Coding, CodeableConcept);
 /// Structure Map Group Type Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-group-type-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapGroupTypeMode {
     /// `types`: Default for Type Combination
@@ -26231,7 +26231,7 @@ pub enum StructureMapGroupTypeMode {
     /// `type-and-types`: Default for type + combination
     TypeAndTypes,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapGroupTypeMode {
     const VALUE_SET: &'static str = "StructureMapGroupTypeMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-group-type-mode";
@@ -26259,12 +26259,12 @@ impl CodeEnum for StructureMapGroupTypeMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapGroupTypeMode, Coding, CodeableConcept);
 /// Structure Map Input Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-input-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapInputMode {
     /// `source`: Source Instance
@@ -26272,7 +26272,7 @@ pub enum StructureMapInputMode {
     /// `target`: Target Instance
     Target,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapInputMode {
     const VALUE_SET: &'static str = "StructureMapInputMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-input-mode";
@@ -26300,12 +26300,12 @@ impl CodeEnum for StructureMapInputMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapInputMode, Coding, CodeableConcept);
 /// Structure Map Source List Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-source-list-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapSourceListMode {
     /// `first`: First
@@ -26319,7 +26319,7 @@ pub enum StructureMapSourceListMode {
     /// `only_one`: Enforce only one
     OnlyOne,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapSourceListMode {
     const VALUE_SET: &'static str = "StructureMapSourceListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-source-list-mode";
@@ -26371,12 +26371,12 @@ impl CodeEnum for StructureMapSourceListMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapSourceListMode, Coding, CodeableConcept);
 /// Structure Map Target List Mode
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-target-list-mode` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTargetListMode {
     /// `first`: First
@@ -26388,7 +26388,7 @@ pub enum StructureMapTargetListMode {
     /// `single`: single
     Single,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapTargetListMode {
     const VALUE_SET: &'static str = "StructureMapTargetListMode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-target-list-mode";
@@ -26428,12 +26428,12 @@ impl CodeEnum for StructureMapTargetListMode {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapTargetListMode, Coding, CodeableConcept);
 /// Structure Map Transform
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/map-transform` (required binding).
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum StructureMapTransform {
     /// `create`: create
@@ -26471,7 +26471,7 @@ pub enum StructureMapTransform {
     /// `cp`: cp
     Cp,
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 impl CodeEnum for StructureMapTransform {
     const VALUE_SET: &'static str = "StructureMapTransform";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/map-transform";
@@ -26607,7 +26607,7 @@ impl CodeEnum for StructureMapTransform {
         self as usize
     }
 }
-#[cfg(any(feature = "structure-map"))]
+#[cfg(feature = "structure-map")]
 crate::code_enum_support!(StructureMapTransform, Coding, CodeableConcept);
 /// Subscription Status
 ///
@@ -26683,7 +26683,7 @@ crate::code_enum_support!(SubscriptionStatusCodes, Coding, CodeableConcept);
 /// Subscription Payload Content
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-payload-content` (required binding).
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionPayloadContent {
     /// `empty`: Empty
@@ -26693,7 +26693,7 @@ pub enum SubscriptionPayloadContent {
     /// `full-resource`: Full-resource
     FullResource,
 }
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 impl CodeEnum for SubscriptionPayloadContent {
     const VALUE_SET: &'static str = "SubscriptionPayloadContent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-payload-content";
@@ -26727,12 +26727,12 @@ impl CodeEnum for SubscriptionPayloadContent {
         self as usize
     }
 }
-#[cfg(any(feature = "subscription"))]
+#[cfg(feature = "subscription")]
 crate::code_enum_support!(SubscriptionPayloadContent, Coding, CodeableConcept);
 /// Subscription Notification Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscription-notification-type` (required binding).
-#[cfg(any(feature = "subscription-status"))]
+#[cfg(feature = "subscription-status")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SubscriptionNotificationType {
     /// `handshake`: Handshake
@@ -26746,7 +26746,7 @@ pub enum SubscriptionNotificationType {
     /// `query-event`: Query Event
     QueryEvent,
 }
-#[cfg(any(feature = "subscription-status"))]
+#[cfg(feature = "subscription-status")]
 impl CodeEnum for SubscriptionNotificationType {
     const VALUE_SET: &'static str = "SubscriptionNotificationType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscription-notification-type";
@@ -26798,12 +26798,12 @@ impl CodeEnum for SubscriptionNotificationType {
         self as usize
     }
 }
-#[cfg(any(feature = "subscription-status"))]
+#[cfg(feature = "subscription-status")]
 crate::code_enum_support!(SubscriptionNotificationType, Coding, CodeableConcept);
 /// Interaction Trigger
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/interaction-trigger` (required binding).
-#[cfg(any(feature = "subscription-topic"))]
+#[cfg(feature = "subscription-topic")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum InteractionTrigger {
     /// `create`
@@ -26813,7 +26813,7 @@ pub enum InteractionTrigger {
     /// `delete`
     Delete,
 }
-#[cfg(any(feature = "subscription-topic"))]
+#[cfg(feature = "subscription-topic")]
 impl CodeEnum for InteractionTrigger {
     const VALUE_SET: &'static str = "InteractionTrigger";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/interaction-trigger";
@@ -26847,12 +26847,12 @@ impl CodeEnum for InteractionTrigger {
         self as usize
     }
 }
-#[cfg(any(feature = "subscription-topic"))]
+#[cfg(feature = "subscription-topic")]
 crate::code_enum_support!(InteractionTrigger, Coding, CodeableConcept);
 /// Criteria Not Exists Behavior
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/subscriptiontopic-cr-behavior` (required binding).
-#[cfg(any(feature = "subscription-topic"))]
+#[cfg(feature = "subscription-topic")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CriteriaNotExistsBehavior {
     /// `test-passes`: Test passes
@@ -26860,7 +26860,7 @@ pub enum CriteriaNotExistsBehavior {
     /// `test-fails`: Test fails
     TestFails,
 }
-#[cfg(any(feature = "subscription-topic"))]
+#[cfg(feature = "subscription-topic")]
 impl CodeEnum for CriteriaNotExistsBehavior {
     const VALUE_SET: &'static str = "CriteriaNotExistsBehavior";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/subscriptiontopic-cr-behavior";
@@ -26888,12 +26888,12 @@ impl CodeEnum for CriteriaNotExistsBehavior {
         self as usize
     }
 }
-#[cfg(any(feature = "subscription-topic"))]
+#[cfg(feature = "subscription-topic")]
 crate::code_enum_support!(CriteriaNotExistsBehavior, Coding, CodeableConcept);
 /// FHIRSubstanceStatus
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/substance-status` (required binding).
-#[cfg(any(feature = "substance"))]
+#[cfg(feature = "substance")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FHIRSubstanceStatus {
     /// `active`: Active
@@ -26903,7 +26903,7 @@ pub enum FHIRSubstanceStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "substance"))]
+#[cfg(feature = "substance")]
 impl CodeEnum for FHIRSubstanceStatus {
     const VALUE_SET: &'static str = "FHIRSubstanceStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/substance-status";
@@ -26937,12 +26937,12 @@ impl CodeEnum for FHIRSubstanceStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "substance"))]
+#[cfg(feature = "substance")]
 crate::code_enum_support!(FHIRSubstanceStatus, Coding, CodeableConcept);
 /// Supply Delivery Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplydelivery-status` (required binding).
-#[cfg(any(feature = "supply-delivery"))]
+#[cfg(feature = "supply-delivery")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyDeliveryStatus {
     /// `in-progress`: In Progress
@@ -26954,7 +26954,7 @@ pub enum SupplyDeliveryStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "supply-delivery"))]
+#[cfg(feature = "supply-delivery")]
 impl CodeEnum for SupplyDeliveryStatus {
     const VALUE_SET: &'static str = "SupplyDeliveryStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplydelivery-status";
@@ -26999,12 +26999,12 @@ impl CodeEnum for SupplyDeliveryStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "supply-delivery"))]
+#[cfg(feature = "supply-delivery")]
 crate::code_enum_support!(SupplyDeliveryStatus, Coding, CodeableConcept);
 /// Supply Request Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/supplyrequest-status` (required binding).
-#[cfg(any(feature = "supply-request"))]
+#[cfg(feature = "supply-request")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SupplyRequestStatus {
     /// `draft`: Draft
@@ -27022,7 +27022,7 @@ pub enum SupplyRequestStatus {
     /// `unknown`: Unknown
     Unknown,
 }
-#[cfg(any(feature = "supply-request"))]
+#[cfg(feature = "supply-request")]
 impl CodeEnum for SupplyRequestStatus {
     const VALUE_SET: &'static str = "SupplyRequestStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/supplyrequest-status";
@@ -27088,12 +27088,12 @@ impl CodeEnum for SupplyRequestStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "supply-request"))]
+#[cfg(feature = "supply-request")]
 crate::code_enum_support!(SupplyRequestStatus, Coding, CodeableConcept);
 /// Task Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-status` (required binding).
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskStatus {
     /// `draft`: Draft
@@ -27121,7 +27121,7 @@ pub enum TaskStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 impl CodeEnum for TaskStatus {
     const VALUE_SET: &'static str = "TaskStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-status";
@@ -27222,12 +27222,12 @@ impl CodeEnum for TaskStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 crate::code_enum_support!(TaskStatus, Coding, CodeableConcept);
 /// Task Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/task-intent` (required binding).
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TaskIntent {
     /// `unknown`: Unknown
@@ -27249,7 +27249,7 @@ pub enum TaskIntent {
     /// `option`
     Option,
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 impl CodeEnum for TaskIntent {
     const VALUE_SET: &'static str = "TaskIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/task-intent";
@@ -27329,12 +27329,12 @@ impl CodeEnum for TaskIntent {
         self as usize
     }
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 crate::code_enum_support!(TaskIntent, Coding, CodeableConcept);
 /// Code Search Support
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/code-search-support` (required binding).
-#[cfg(any(feature = "terminology-capabilities"))]
+#[cfg(feature = "terminology-capabilities")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum CodeSearchSupport {
     /// `in-compose`: In Compose
@@ -27344,7 +27344,7 @@ pub enum CodeSearchSupport {
     /// `in-compose-or-expansion`: In Compose Or Expansion
     InComposeOrExpansion,
 }
-#[cfg(any(feature = "terminology-capabilities"))]
+#[cfg(feature = "terminology-capabilities")]
 impl CodeEnum for CodeSearchSupport {
     const VALUE_SET: &'static str = "CodeSearchSupport";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/code-search-support";
@@ -27382,12 +27382,12 @@ impl CodeEnum for CodeSearchSupport {
         self as usize
     }
 }
-#[cfg(any(feature = "terminology-capabilities"))]
+#[cfg(feature = "terminology-capabilities")]
 crate::code_enum_support!(CodeSearchSupport, Coding, CodeableConcept);
 /// Test Report Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-status-codes` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportStatus {
     /// `completed`: Completed
@@ -27401,7 +27401,7 @@ pub enum TestReportStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportStatus {
     const VALUE_SET: &'static str = "TestReportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-status-codes";
@@ -27453,12 +27453,12 @@ impl CodeEnum for TestReportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportStatus, Coding, CodeableConcept);
 /// Test Report Result
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-result-codes` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportResult {
     /// `pass`: Pass
@@ -27468,7 +27468,7 @@ pub enum TestReportResult {
     /// `pending`: Pending
     Pending,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportResult {
     const VALUE_SET: &'static str = "TestReportResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-result-codes";
@@ -27502,12 +27502,12 @@ impl CodeEnum for TestReportResult {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportResult, Coding, CodeableConcept);
 /// Test Report Participant Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-participant-type` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportParticipantType {
     /// `test-engine`: Test Engine
@@ -27517,7 +27517,7 @@ pub enum TestReportParticipantType {
     /// `server`: Server
     Server,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportParticipantType {
     const VALUE_SET: &'static str = "TestReportParticipantType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-participant-type";
@@ -27551,12 +27551,12 @@ impl CodeEnum for TestReportParticipantType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportParticipantType, Coding, CodeableConcept);
 /// Test Report Action Result
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/report-action-result-codes` (required binding).
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestReportActionResult {
     /// `pass`: Pass
@@ -27570,7 +27570,7 @@ pub enum TestReportActionResult {
     /// `error`: Error
     Error,
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 impl CodeEnum for TestReportActionResult {
     const VALUE_SET: &'static str = "TestReportActionResult";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/report-action-result-codes";
@@ -27622,12 +27622,12 @@ impl CodeEnum for TestReportActionResult {
         self as usize
     }
 }
-#[cfg(any(feature = "test-report"))]
+#[cfg(feature = "test-report")]
 crate::code_enum_support!(TestReportActionResult, Coding, CodeableConcept);
 /// Test Script Request Method Code
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/http-operations` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TestScriptRequestMethodCode {
     /// `delete`: DELETE
@@ -27645,7 +27645,7 @@ pub enum TestScriptRequestMethodCode {
     /// `head`: HEAD
     Head,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for TestScriptRequestMethodCode {
     const VALUE_SET: &'static str = "TestScriptRequestMethodCode";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/http-operations";
@@ -27711,12 +27711,12 @@ impl CodeEnum for TestScriptRequestMethodCode {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(TestScriptRequestMethodCode, Coding, CodeableConcept);
 /// Assertion Direction Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-direction-codes` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionDirectionType {
     /// `response`: response
@@ -27724,7 +27724,7 @@ pub enum AssertionDirectionType {
     /// `request`: request
     Request,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for AssertionDirectionType {
     const VALUE_SET: &'static str = "AssertionDirectionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-direction-codes";
@@ -27752,12 +27752,12 @@ impl CodeEnum for AssertionDirectionType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(AssertionDirectionType, Coding, CodeableConcept);
 /// Assertion Manual Completion Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-manual-completion-codes` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionManualCompletionType {
     /// `fail`: Fail
@@ -27769,7 +27769,7 @@ pub enum AssertionManualCompletionType {
     /// `stop`: Stop
     Stop,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for AssertionManualCompletionType {
     const VALUE_SET: &'static str = "AssertionManualCompletionType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-manual-completion-codes";
@@ -27809,12 +27809,12 @@ impl CodeEnum for AssertionManualCompletionType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(AssertionManualCompletionType, Coding, CodeableConcept);
 /// Assertion Operator Type
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-operator-codes` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionOperatorType {
     /// `equals`: equals
@@ -27842,7 +27842,7 @@ pub enum AssertionOperatorType {
     /// `manualEval`: manualEvaluate
     ManualEval,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for AssertionOperatorType {
     const VALUE_SET: &'static str = "AssertionOperatorType";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-operator-codes";
@@ -27943,12 +27943,12 @@ impl CodeEnum for AssertionOperatorType {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(AssertionOperatorType, Coding, CodeableConcept);
 /// Assertion Response Types
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/assert-response-code-types` (required binding).
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AssertionResponseTypes {
     /// `continue`: Continue
@@ -28040,7 +28040,7 @@ pub enum AssertionResponseTypes {
     /// `httpVersionNotSupported`: HTTP Version Not Supported
     HttpVersionNotSupported,
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 impl CodeEnum for AssertionResponseTypes {
     const VALUE_SET: &'static str = "AssertionResponseTypes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/assert-response-code-types";
@@ -28365,7 +28365,7 @@ impl CodeEnum for AssertionResponseTypes {
         self as usize
     }
 }
-#[cfg(any(feature = "test-script"))]
+#[cfg(feature = "test-script")]
 crate::code_enum_support!(AssertionResponseTypes, Coding, CodeableConcept);
 /// UnitsOfTime
 ///
@@ -28722,7 +28722,7 @@ crate::code_enum_support!(EventTiming, Coding, CodeableConcept);
 /// Transport Status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/transport-status` (required binding).
-#[cfg(any(feature = "transport"))]
+#[cfg(feature = "transport")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TransportStatus {
     /// `in-progress`: In Progress
@@ -28738,7 +28738,7 @@ pub enum TransportStatus {
     /// `entered-in-error`: Entered In Error
     EnteredInError,
 }
-#[cfg(any(feature = "transport"))]
+#[cfg(feature = "transport")]
 impl CodeEnum for TransportStatus {
     const VALUE_SET: &'static str = "TransportStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/transport-status";
@@ -28797,12 +28797,12 @@ impl CodeEnum for TransportStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "transport"))]
+#[cfg(feature = "transport")]
 crate::code_enum_support!(TransportStatus, Coding, CodeableConcept);
 /// Transport Intent
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/transport-intent` (required binding).
-#[cfg(any(feature = "transport"))]
+#[cfg(feature = "transport")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TransportIntent {
     /// `unknown`: Unknown
@@ -28824,7 +28824,7 @@ pub enum TransportIntent {
     /// `option`
     Option,
 }
-#[cfg(any(feature = "transport"))]
+#[cfg(feature = "transport")]
 impl CodeEnum for TransportIntent {
     const VALUE_SET: &'static str = "TransportIntent";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/transport-intent";
@@ -28904,7 +28904,7 @@ impl CodeEnum for TransportIntent {
         self as usize
     }
 }
-#[cfg(any(feature = "transport"))]
+#[cfg(feature = "transport")]
 crate::code_enum_support!(TransportIntent, Coding, CodeableConcept);
 /// TriggerType
 ///
@@ -29004,7 +29004,7 @@ crate::code_enum_support!(TriggerType, Coding, CodeableConcept);
 /// Verification Result status
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/verificationresult-status` (required binding).
-#[cfg(any(feature = "verification-result"))]
+#[cfg(feature = "verification-result")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VerificationResultStatus {
     /// `attested`: Attested
@@ -29022,7 +29022,7 @@ pub enum VerificationResultStatus {
     /// `entered-in-error`: Entered in Error
     EnteredInError,
 }
-#[cfg(any(feature = "verification-result"))]
+#[cfg(feature = "verification-result")]
 impl CodeEnum for VerificationResultStatus {
     const VALUE_SET: &'static str = "VerificationResultStatus";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/verificationresult-status";
@@ -29088,12 +29088,12 @@ impl CodeEnum for VerificationResultStatus {
         self as usize
     }
 }
-#[cfg(any(feature = "verification-result"))]
+#[cfg(feature = "verification-result")]
 crate::code_enum_support!(VerificationResultStatus, Coding, CodeableConcept);
 /// Vision Eyes
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-eye-codes` (required binding).
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionEyes {
     /// `right`: Right Eye
@@ -29101,7 +29101,7 @@ pub enum VisionEyes {
     /// `left`: Left Eye
     Left,
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 impl CodeEnum for VisionEyes {
     const VALUE_SET: &'static str = "VisionEyes";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-eye-codes";
@@ -29129,12 +29129,12 @@ impl CodeEnum for VisionEyes {
         self as usize
     }
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 crate::code_enum_support!(VisionEyes, Coding, CodeableConcept);
 /// Vision Base
 ///
 /// Value set `http://hl7.org/fhir/ValueSet/vision-base-codes` (required binding).
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VisionBase {
     /// `up`: Up
@@ -29146,7 +29146,7 @@ pub enum VisionBase {
     /// `out`: Out
     Out,
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 impl CodeEnum for VisionBase {
     const VALUE_SET: &'static str = "VisionBase";
     const VALUE_SET_URL: &'static str = "http://hl7.org/fhir/ValueSet/vision-base-codes";
@@ -29186,5 +29186,5 @@ impl CodeEnum for VisionBase {
         self as usize
     }
 }
-#[cfg(any(feature = "vision-prescription"))]
+#[cfg(feature = "vision-prescription")]
 crate::code_enum_support!(VisionBase, Coding, CodeableConcept);
