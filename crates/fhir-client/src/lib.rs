@@ -1,1 +1,75 @@
-//! placeholder
+//! A typed async client for the FHIR REST API, returning [`fhir_model`] types.
+//!
+//! One [`Client`] per server base URL: cheap to clone, safe to share between tasks.
+//!
+//! - Read: [`Client::capabilities`], [`Client::read`], [`Client::vread`],
+//!   [`Client::read_versioned`], [`Client::read_if_none_match`], [`Client::read_reference`],
+//!   [`Client::resolve_reference`].
+//! - Search: [`SearchParams`], [`Client::search`] (a typed [`Page`]), [`Client::search_pages`]
+//!   (a `Stream` of pages following `next` links), [`Client::search_type`],
+//!   [`Client::search_system`].
+//! - Write: [`Client::create`], [`Client::update`], [`Client::patch`], [`Client::delete`] and
+//!   their conditional forms, each answering a [`WriteOutcome`] or [`DeleteOutcome`].
+//! - History, batch, transaction, operations: [`Client::history`], [`Client::batch`],
+//!   [`Client::transaction`], [`Client::operation`], [`Client::everything`].
+//! - Errors: one [`Error`], with an [`ErrorKind`], the status, headers, raw body and parsed
+//!   OperationOutcome of HTTP errors.
+//!
+//! On the wire: `Accept: application/fhir+json`, resources sent as
+//! `application/fhir+json; charset=utf-8`, `_format` only when asked for
+//! ([`ClientBuilder::format_param`]); idempotent requests retried on connect errors, 429, 502,
+//! 503 and 504 ([`RetryPolicy`]); credentials sent only to the base URL's origin; one `tracing`
+//! span per attempt (`fhir_request`: method, URL, attempt, status, elapsed), without credentials.
+//! TLS is rustls with the ring provider; [`http_client_builder`] gives the same `reqwest` setup
+//! for a client of your own.
+//!
+//! ```no_run
+//! use fhir_client::Client;
+//! use fhir_model::r4::Patient;
+//!
+//! # async fn run() -> Result<(), fhir_client::Error> {
+//! let client = Client::new("https://r4.smarthealthit.org")?;
+//! let metadata = client.capabilities().await?;
+//! println!("{:?}", metadata.fhir_version.value);
+//! let patient: Patient = client.read("87a339d0-8cae-418e-89c7-8651e6aab3c6").await?;
+//! for name in &patient.name {
+//!     println!("{:?} {:?}", name.given, name.family);
+//! }
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod auth;
+mod bundle;
+mod client;
+mod error;
+mod fhir;
+mod history;
+mod operation;
+mod paging;
+mod patch;
+mod read;
+mod request;
+mod retry;
+mod search;
+mod write;
+
+pub use auth::{BoxFuture, TokenProvider, token_fn};
+pub use bundle::{BundleBuilder, BundleResponse, EntryResponse};
+pub use client::{Client, ClientBuilder, FormatParam, http_client_builder};
+pub use error::{BoxError, Error, ErrorKind};
+pub use history::HistoryParams;
+pub use operation::Operation;
+pub use paging::{Page, Pages};
+pub use patch::{FhirPathPatch, JsonPatch, Patch, PatchBody};
+pub use read::{Conditional, Versioned};
+pub use retry::RetryPolicy;
+pub use search::{Prefix, SearchParams, Summary, Total};
+pub use write::{Create, DeleteOutcome, Return, Update, WriteOutcome};
+
+/// The HTTP client underneath, for [`ClientBuilder::http_client`] and the types in errors.
+///
+/// ```
+/// let status: fhir_client::reqwest::StatusCode = fhir_client::reqwest::StatusCode::GONE;
+/// ```
+pub use reqwest;

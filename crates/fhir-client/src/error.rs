@@ -1,0 +1,534 @@
+//! The one error type of the client.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use crate::fhir::{OperationOutcome, outcome_summary, parse_operation_outcome};
+
+/// A boxed error from elsewhere (a token provider, the transport).
+///
+/// ```
+/// let e: fhir_client::BoxError = "no token today".into();
+/// assert_eq!(e.to_string(), "no token today");
+/// ```
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What went wrong, for matching on.
+///
+/// ```
+/// use fhir_client::ErrorKind;
+///
+/// assert_eq!(ErrorKind::for_status(410), Some(ErrorKind::Gone));
+/// assert_eq!(ErrorKind::for_status(500), Some(ErrorKind::Status));
+/// assert_eq!(ErrorKind::for_status(200), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 404: the resource never existed (or the server will not say).
+    NotFound,
+    /// 410: the resource existed and was deleted.
+    Gone,
+    /// 409: a conflict, e.g. a version conflict or a duplicate.
+    Conflict,
+    /// 412: a precondition failed, e.g. a stale `If-Match` or an ambiguous conditional write.
+    PreconditionFailed,
+    /// 422: the server could not process a well-formed resource (validation failed).
+    Unprocessable,
+    /// 429: too many requests, still after the retries the policy allowed.
+    TooManyRequests,
+    /// Any other unsuccessful HTTP status (400, 401, 403, 5xx, ...).
+    Status,
+    /// The request could not be sent or the response could not be received.
+    Transport,
+    /// The request took longer than the configured timeout.
+    Timeout,
+    /// The response body is not the FHIR JSON expected; see [`Error::decode_error`].
+    Decoding,
+    /// The request could not be made from what was given (a bad URL, a reference the client
+    /// cannot follow, a resource without an id to update, ...).
+    InvalidInput,
+    /// The token provider failed.
+    Auth,
+}
+
+impl ErrorKind {
+    /// The kind of an unsuccessful HTTP status; `None` for 1xx, 2xx and 3xx.
+    ///
+    /// ```
+    /// use fhir_client::ErrorKind;
+    /// assert_eq!(ErrorKind::for_status(404), Some(ErrorKind::NotFound));
+    /// ```
+    pub fn for_status(status: u16) -> Option<ErrorKind> {
+        Some(match status {
+            404 => ErrorKind::NotFound,
+            410 => ErrorKind::Gone,
+            409 => ErrorKind::Conflict,
+            412 => ErrorKind::PreconditionFailed,
+            422 => ErrorKind::Unprocessable,
+            429 => ErrorKind::TooManyRequests,
+            400..=599 => ErrorKind::Status,
+            _ => return None,
+        })
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Gone => "gone (deleted)",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::PreconditionFailed => "precondition failed",
+            ErrorKind::Unprocessable => "unprocessable",
+            ErrorKind::TooManyRequests => "too many requests",
+            ErrorKind::Status => "unsuccessful status",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Decoding => "invalid response body",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Auth => "authentication failed",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// An error of the client: an HTTP status, a transport failure, a timeout, a body that is not
+/// FHIR, or input the client cannot turn into a request.
+///
+/// HTTP errors keep the status, the response headers, the raw body and, when the body is an
+/// OperationOutcome, the parsed outcome. A body that is not FHIR (an HTML page from a gateway,
+/// `application/problem+json`, nothing) is kept as it came.
+///
+/// ```no_run
+/// use fhir_client::{Client, ErrorKind};
+/// use fhir_model::r4::Patient;
+///
+/// # async fn run() -> Result<(), fhir_client::Error> {
+/// let client = Client::new("https://example.org/fhir")?;
+/// match client.read::<Patient>("gone-one").await {
+///     Ok(p) => println!("{:?}", p.id),
+///     Err(e) if e.kind() == ErrorKind::Gone => println!("deleted"),
+///     Err(e) if e.kind() == ErrorKind::NotFound => println!("never existed"),
+///     Err(e) => {
+///         if let Some(outcome) = e.operation_outcome() {
+///             println!("{} issues", outcome.issue.len());
+///         }
+///         return Err(e);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: Option<String>,
+    method: Option<Method>,
+    url: Option<Url>,
+    response: Option<ResponseParts>,
+    decode: Option<fhir_model::Error>,
+    source: Option<BoxError>,
+}
+
+struct ResponseParts {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    outcome: Option<OperationOutcome>,
+}
+
+impl Error {
+    fn new(kind: ErrorKind) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: None,
+                method: None,
+                url: None,
+                response: None,
+                decode: None,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Error {
+        let mut e = Error::new(ErrorKind::InvalidInput);
+        e.inner.message = Some(message.into());
+        e
+    }
+
+    pub(crate) fn auth(source: BoxError) -> Error {
+        let mut e = Error::new(ErrorKind::Auth);
+        e.inner.source = Some(source);
+        e
+    }
+
+    pub(crate) fn transport(method: &Method, url: &Url, source: reqwest::Error) -> Error {
+        let kind = if source.is_timeout() {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Transport
+        };
+        let mut e = Error::new(kind).at(method, url);
+        // reqwest's message names the URL again, as it was; ours is already redacted.
+        e.inner.source = Some(Box::new(source.without_url()));
+        e
+    }
+
+    pub(crate) fn unexpected(method: &Method, url: &Url, message: impl Into<String>) -> Error {
+        let mut e = Error::new(ErrorKind::Transport).at(method, url);
+        e.inner.message = Some(message.into());
+        e
+    }
+
+    /// An error for an unsuccessful status; the body is parsed as an OperationOutcome only when
+    /// it is one.
+    pub(crate) fn from_response(
+        method: &Method,
+        url: &Url,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    ) -> Error {
+        let kind = ErrorKind::for_status(status.as_u16()).unwrap_or(ErrorKind::Status);
+        let outcome = std::str::from_utf8(&body)
+            .ok()
+            .and_then(parse_operation_outcome);
+        let mut e = Error::new(kind).at(method, url);
+        e.inner.response = Some(ResponseParts {
+            status,
+            headers,
+            body,
+            outcome,
+        });
+        e
+    }
+
+    /// A successful response whose body is not what was expected.
+    pub(crate) fn decoding(
+        method: &Method,
+        url: &Url,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        decode: Option<fhir_model::Error>,
+        message: impl Into<String>,
+    ) -> Error {
+        let mut e = Error::new(ErrorKind::Decoding).at(method, url);
+        e.inner.message = Some(message.into());
+        e.inner.decode = decode;
+        e.inner.response = Some(ResponseParts {
+            status,
+            headers,
+            body,
+            outcome: None,
+        });
+        e
+    }
+
+    fn at(mut self, method: &Method, url: &Url) -> Error {
+        self.inner.method = Some(method.clone());
+        self.inner.url = Some(redact_url(url));
+        self
+    }
+
+    /// What went wrong.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if e.kind() == fhir_client::ErrorKind::PreconditionFailed {
+    ///     // someone else updated the resource first: read it again and retry
+    /// }
+    /// # }
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status, when the server answered.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if let Some(status) = e.status() {
+    ///     println!("HTTP {}", status.as_u16());
+    /// }
+    /// # }
+    /// ```
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.response.as_ref().map(|r| r.status)
+    }
+
+    /// The response headers, when the server answered.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// let request_id = e.headers().and_then(|h| h.get("x-request-id"));
+    /// # }
+    /// ```
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.inner.response.as_ref().map(|r| &r.headers)
+    }
+
+    /// The raw response body (possibly empty), when the server answered.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// let size = e.body().map_or(0, |b| b.len());
+    /// # }
+    /// ```
+    pub fn body(&self) -> Option<&[u8]> {
+        self.inner.response.as_ref().map(|r| r.body.as_slice())
+    }
+
+    /// The response body as text, when the server answered with UTF-8 text.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if let Some(text) = e.body_text() {
+    ///     eprintln!("{text}");
+    /// }
+    /// # }
+    /// ```
+    pub fn body_text(&self) -> Option<&str> {
+        self.body().and_then(|b| std::str::from_utf8(b).ok())
+    }
+
+    /// The response's `Content-Type`, when there was one.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if e.content_type() == Some("application/problem+json") { /* ... */ }
+    /// # }
+    /// ```
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers()
+            .and_then(|h| h.get(CONTENT_TYPE))
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The OperationOutcome of the response, when its body is one.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// for issue in e.operation_outcome().map_or(&[][..], |o| &o.issue) {
+    ///     println!("{:?}", issue.diagnostics);
+    /// }
+    /// # }
+    /// ```
+    pub fn operation_outcome(&self) -> Option<&OperationOutcome> {
+        self.inner
+            .response
+            .as_ref()
+            .and_then(|r| r.outcome.as_ref())
+    }
+
+    /// For [`ErrorKind::Decoding`]: the model's error, with the FHIR path, line and column.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if let Some(d) = e.decode_error() {
+    ///     println!("at {} (line {}, column {})", d.path(), d.line(), d.column());
+    /// }
+    /// # }
+    /// ```
+    pub fn decode_error(&self) -> Option<&fhir_model::Error> {
+        self.inner.decode.as_ref()
+    }
+
+    /// The method of the request that failed.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// let retryable = e.method().is_some_and(|m| m == "GET");
+    /// # }
+    /// ```
+    pub fn method(&self) -> Option<&Method> {
+        self.inner.method.as_ref()
+    }
+
+    /// The URL of the request that failed (without any user name or password it had).
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if let Some(url) = e.url() { println!("{url}"); }
+    /// # }
+    /// ```
+    pub fn url(&self) -> Option<&Url> {
+        self.inner.url.as_ref()
+    }
+
+    /// The wait the server asked for with `Retry-After` (seconds or an HTTP date), if any.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if let Some(wait) = e.retry_after() {
+    ///     println!("try again in {wait:?}");
+    /// }
+    /// # }
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers()?.get(RETRY_AFTER)?.to_str().ok()?;
+        crate::retry::parse_retry_after(value, SystemTime::now())
+    }
+}
+
+/// A URL without the user name and password it may carry, for messages and logs.
+pub(crate) fn redact_url(url: &Url) -> Url {
+    let mut url = url.clone();
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+    url
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        if let (Some(method), Some(url)) = (&inner.method, &inner.url) {
+            write!(f, "{method} {url}: ")?;
+        }
+        match &inner.response {
+            Some(r) if inner.kind != ErrorKind::Decoding => {
+                write!(f, "{} ({})", r.status, inner.kind)?;
+                if let Some(summary) = r.outcome.as_ref().and_then(outcome_summary) {
+                    write!(f, ": {summary}")?;
+                } else if !r.body.is_empty() {
+                    let ct = self.content_type().unwrap_or("no content type");
+                    write!(f, " with a {} byte body ({ct})", r.body.len())?;
+                }
+            }
+            _ => f.write_str(inner.kind.describe())?,
+        }
+        if let Some(message) = &inner.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(decode) = &inner.decode {
+            write!(f, ": {decode}")?;
+        }
+        if let Some(source) = &inner.source {
+            write!(f, ": {source}")?;
+            // reqwest's own message is terse ("error sending request"): show the causes too.
+            let mut cause = source.source();
+            while let Some(c) = cause {
+                write!(f, ": {c}")?;
+                cause = c.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &inner.kind);
+        if let Some(m) = &inner.method {
+            d.field("method", m);
+        }
+        if let Some(u) = &inner.url {
+            d.field("url", &u.as_str());
+        }
+        if let Some(r) = &inner.response {
+            d.field("status", &r.status.as_u16());
+            d.field("body_len", &r.body.len());
+            d.field("operation_outcome", &r.outcome.is_some());
+        }
+        if let Some(m) = &inner.message {
+            d.field("message", m);
+        }
+        if let Some(e) = &inner.decode {
+            d.field("decode", e);
+        }
+        if let Some(e) = &inner.source {
+            d.field("source", e);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if let Some(e) = &self.inner.decode {
+            return Some(e);
+        }
+        self.inner
+            .source
+            .as_ref()
+            .map(|e| &**e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("http://user:secret@h.test/fhir/Patient/1").unwrap()
+    }
+
+    #[test]
+    fn status_kinds() {
+        for (s, k) in [
+            (404, ErrorKind::NotFound),
+            (410, ErrorKind::Gone),
+            (409, ErrorKind::Conflict),
+            (412, ErrorKind::PreconditionFailed),
+            (422, ErrorKind::Unprocessable),
+            (429, ErrorKind::TooManyRequests),
+            (400, ErrorKind::Status),
+            (503, ErrorKind::Status),
+        ] {
+            assert_eq!(ErrorKind::for_status(s), Some(k));
+        }
+        assert_eq!(ErrorKind::for_status(304), None);
+    }
+
+    #[test]
+    fn outcome_is_parsed_and_shown() {
+        let body = br#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"Patient/1 is not known"}]}"#;
+        let e = Error::from_response(
+            &Method::GET,
+            &url(),
+            StatusCode::NOT_FOUND,
+            HeaderMap::new(),
+            body.to_vec(),
+        );
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.operation_outcome().is_some());
+        assert_eq!(
+            e.to_string(),
+            "GET http://h.test/fhir/Patient/1: 404 Not Found (not found): error (not-found): Patient/1 is not known"
+        );
+        assert!(!format!("{e:?}").contains("secret"));
+    }
+
+    #[test]
+    fn html_body_is_kept_as_it_is() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, "text/html".parse().unwrap());
+        let e = Error::from_response(
+            &Method::GET,
+            &url(),
+            StatusCode::BAD_GATEWAY,
+            headers,
+            b"<html>bad gateway</html>".to_vec(),
+        );
+        assert_eq!(e.kind(), ErrorKind::Status);
+        assert!(e.operation_outcome().is_none());
+        assert_eq!(e.body_text(), Some("<html>bad gateway</html>"));
+        assert!(e.to_string().ends_with("with a 24 byte body (text/html)"));
+    }
+}

@@ -1,0 +1,361 @@
+//! Reading: the capability statement, read, vread, conditional read and references.
+
+use fhir_model::{FhirJson, ParseOptions, TypedResource};
+use reqwest::header::{ETAG, IF_NONE_MATCH, LAST_MODIFIED};
+use url::Url;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::fhir::{CapabilityStatement, Reference, find_contained, resource_type_of};
+use crate::request::{Request, Response};
+use crate::write::{etag_header_value, parse_etag};
+
+/// A resource with the version headers it came with.
+///
+/// ```no_run
+/// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+/// let read = client.read_versioned::<fhir_model::r4::Patient>("123").await?;
+/// println!("version {:?} (ETag {:?})", read.version, read.etag);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    /// The resource.
+    pub resource: T,
+    /// The `ETag` header as sent (e.g. `W/"3"`), for [`Client::read_if_none_match`].
+    pub etag: Option<String>,
+    /// The version id, from the `ETag` or else from `meta.versionId`.
+    pub version: Option<String>,
+    /// The `Last-Modified` header as sent.
+    pub last_modified: Option<String>,
+}
+
+/// The answer to a conditional read.
+///
+/// ```no_run
+/// use fhir_client::Conditional;
+/// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+/// match client.read_if_none_match::<fhir_model::r4::Patient>("123", "W/\"3\"").await? {
+///     Conditional::NotModified => println!("still version 3"),
+///     Conditional::Modified(new) => println!("now {:?}", new.version),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conditional<T> {
+    /// 304: the version given is still the current one.
+    NotModified,
+    /// The resource changed; here it is.
+    Modified(Versioned<T>),
+}
+
+/// Where a literal reference points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// `#id`: a resource contained in the referring one.
+    Contained(String),
+    /// `Type/id` or `Type/id/_history/version`, relative to the base.
+    Relative {
+        resource_type: String,
+        id: String,
+        version: Option<String>,
+    },
+    /// An absolute URL that is not under the base.
+    Absolute(Url),
+}
+
+/// Classifies a reference (`reference.reference`) against the base URL.
+pub(crate) fn parse_reference(reference: &str, base: &Url) -> Result<Target, String> {
+    if let Some(id) = reference.strip_prefix('#') {
+        return Ok(Target::Contained(id.to_owned()));
+    }
+    if reference.starts_with("urn:") {
+        return Err(format!(
+            "{reference} is a logical URI, resolvable only inside its Bundle"
+        ));
+    }
+    let relative = match Url::parse(reference) {
+        Ok(url) => {
+            if url.scheme() != "http" && url.scheme() != "https" {
+                return Err(format!("{reference} is not an http(s) URL"));
+            }
+            match url.as_str().strip_prefix(base.as_str()) {
+                Some(rest) if url.origin() == base.origin() => rest.to_owned(),
+                _ => return Ok(Target::Absolute(url)),
+            }
+        }
+        Err(_) => reference.trim_start_matches('/').to_owned(),
+    };
+    if relative.contains('?') {
+        return Err(format!(
+            "{reference} is a conditional reference, resolvable only by a server"
+        ));
+    }
+    let parts: Vec<&str> = relative.split('/').collect();
+    match parts.as_slice() {
+        [t, id] if !t.is_empty() && !id.is_empty() => Ok(Target::Relative {
+            resource_type: (*t).to_owned(),
+            id: (*id).to_owned(),
+            version: None,
+        }),
+        [t, id, "_history", v] if !t.is_empty() && !id.is_empty() && !v.is_empty() => {
+            Ok(Target::Relative {
+                resource_type: (*t).to_owned(),
+                id: (*id).to_owned(),
+                version: Some((*v).to_owned()),
+            })
+        }
+        _ => Err(format!("{reference} is not of the form Type/id")),
+    }
+}
+
+fn versioned<T: TypedResource>(response: &Response) -> Result<Versioned<T>, Error> {
+    let resource: T = response.decode()?;
+    let etag = response.header(ETAG).map(str::to_owned);
+    let version = etag
+        .as_deref()
+        .and_then(parse_etag)
+        .or_else(|| resource.version_id().map(str::to_owned));
+    Ok(Versioned {
+        resource,
+        etag,
+        version,
+        last_modified: response.header(LAST_MODIFIED).map(str::to_owned),
+    })
+}
+
+impl Client {
+    /// `GET {base}/metadata`: the server's CapabilityStatement.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), fhir_client::Error> {
+    /// let client = fhir_client::Client::new("https://r4.smarthealthit.org")?;
+    /// let cs = client.capabilities().await?;
+    /// println!("{:?} {:?}", cs.software.as_ref().map(|s| &s.name), cs.fhir_version.value);
+    /// # Ok(()) }
+    /// ```
+    pub async fn capabilities(&self) -> Result<CapabilityStatement, Error> {
+        self.get_as(self.url(&["metadata"], &[])).await
+    }
+
+    /// `GET {base}/{Type}/{id}`: the current version of a resource. A deleted resource is an
+    /// [`ErrorKind::Gone`](crate::ErrorKind::Gone) error, an unknown one
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
+    ///
+    /// ```no_run
+    /// use fhir_model::r4::Patient;
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let patient = client.read::<Patient>("123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn read<T: TypedResource>(&self, id: &str) -> Result<T, Error> {
+        check_id(id)?;
+        self.get_as(self.url(&[T::TYPE, id], &[])).await
+    }
+
+    /// Like [`read`](Self::read), with the `ETag`, version and `Last-Modified` of the answer.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let v = client.read_versioned::<fhir_model::r4::Patient>("123").await?;
+    /// let etag = v.etag.unwrap_or_default();
+    /// # Ok(()) }
+    /// ```
+    pub async fn read_versioned<T: TypedResource>(&self, id: &str) -> Result<Versioned<T>, Error> {
+        check_id(id)?;
+        let response = self
+            .send(Request::get(self.url(&[T::TYPE, id], &[])))
+            .await?;
+        versioned(&response)
+    }
+
+    /// A conditional read: `If-None-Match` with an ETag (`W/"3"`) or a bare version id (`3`,
+    /// sent as `W/"3"`); a 304 answer is [`Conditional::NotModified`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let answer = client.read_if_none_match::<fhir_model::r4::Patient>("123", "3").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn read_if_none_match<T: TypedResource>(
+        &self,
+        id: &str,
+        etag: &str,
+    ) -> Result<Conditional<T>, Error> {
+        check_id(id)?;
+        let request = Request::get(self.url(&[T::TYPE, id], &[]))
+            .header(IF_NONE_MATCH, &etag_header_value(etag));
+        let response = self.send(request).await?;
+        if response.status.as_u16() == 304 {
+            return Ok(Conditional::NotModified);
+        }
+        Ok(Conditional::Modified(versioned(&response)?))
+    }
+
+    /// `GET {base}/{Type}/{id}/_history/{version}`: one version of a resource.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let first = client.vread::<fhir_model::r4::Patient>("123", "1").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn vread<T: TypedResource>(&self, id: &str, version: &str) -> Result<T, Error> {
+        check_id(id)?;
+        check_id(version)?;
+        self.get_as(self.url(&[T::TYPE, id, "_history", version], &[]))
+            .await
+    }
+
+    /// Reads what a [`Reference`] points to: `Type/id` or `Type/id/_history/v` relative to the
+    /// base, or an absolute URL (on the base's origin with credentials; elsewhere without them).
+    /// A contained reference (`#id`) is refused: use [`resolve_reference`](Self::resolve_reference)
+    /// with the resource that contains it.
+    ///
+    /// ```no_run
+    /// use fhir_model::r4::{Observation, Patient};
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let obs = client.read::<Observation>("bp-1").await?;
+    /// if let Some(subject) = &obs.subject {
+    ///     let patient: Patient = client.read_reference(subject).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn read_reference<T: TypedResource>(
+        &self,
+        reference: &Reference,
+    ) -> Result<T, Error> {
+        let text = reference_text(reference)?;
+        match parse_reference(text, self.base_url()).map_err(Error::invalid_input)? {
+            Target::Contained(id) => Err(Error::invalid_input(format!(
+                "#{id} is a contained reference: it can only be resolved from the resource that \
+                 contains it (use resolve_reference with that resource)"
+            ))),
+            Target::Relative {
+                resource_type,
+                id,
+                version,
+            } => {
+                check_type::<T>(&resource_type, text)?;
+                match version {
+                    Some(v) => self.vread(&id, &v).await,
+                    None => self.read(&id).await,
+                }
+            }
+            Target::Absolute(url) => self.get_as(url).await,
+        }
+    }
+
+    /// Like [`read_reference`](Self::read_reference), but a contained reference (`#id`) is
+    /// looked up in `container`, the resource that holds the reference.
+    ///
+    /// ```no_run
+    /// use fhir_model::r4::{MedicationRequest, Medication, MedicationRequestMedication};
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let request = client.read::<MedicationRequest>("rx-1").await?;
+    /// if let MedicationRequestMedication::Reference(r) = &request.medication {
+    ///     let med: Medication = client.resolve_reference(r, &request).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn resolve_reference<T: TypedResource, C: FhirJson>(
+        &self,
+        reference: &Reference,
+        container: &C,
+    ) -> Result<T, Error> {
+        let text = reference_text(reference)?;
+        if let Some(id) = text.strip_prefix('#') {
+            let json = find_contained(&container.to_json_string(), id).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "the containing resource has no contained resource with id {id:?}"
+                ))
+            })?;
+            let found = resource_type_of(&json).unwrap_or_default();
+            check_type::<T>(&found, text)?;
+            return T::from_json_str(&json, ParseOptions::lenient()).map_err(|e| {
+                Error::invalid_input(format!("the contained resource #{id} is not valid: {e}"))
+            });
+        }
+        self.read_reference(reference).await
+    }
+}
+
+fn reference_text(reference: &Reference) -> Result<&str, Error> {
+    reference
+        .reference
+        .as_ref()
+        .and_then(|r| r.as_str())
+        .ok_or_else(|| {
+            Error::invalid_input(
+                "the reference has no literal `reference` (only an identifier or a display)",
+            )
+        })
+}
+
+fn check_type<T: TypedResource>(found: &str, reference: &str) -> Result<(), Error> {
+    if found == T::TYPE {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "{reference} points to a {found}, not a {}",
+            T::TYPE
+        )))
+    }
+}
+
+/// An id or version must be a non-empty single path segment.
+pub(crate) fn check_id(id: &str) -> Result<(), Error> {
+    if id.is_empty() {
+        Err(Error::invalid_input("an empty id"))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://h.test/fhir/").unwrap()
+    }
+
+    fn rel(t: &str, id: &str, v: Option<&str>) -> Target {
+        Target::Relative {
+            resource_type: t.into(),
+            id: id.into(),
+            version: v.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn reference_shapes() {
+        let b = base();
+        assert_eq!(
+            parse_reference("Patient/1", &b).unwrap(),
+            rel("Patient", "1", None)
+        );
+        assert_eq!(
+            parse_reference("Patient/1/_history/2", &b).unwrap(),
+            rel("Patient", "1", Some("2"))
+        );
+        assert_eq!(
+            parse_reference("https://h.test/fhir/Patient/1", &b).unwrap(),
+            rel("Patient", "1", None)
+        );
+        assert_eq!(
+            parse_reference("#med1", &b).unwrap(),
+            Target::Contained("med1".into())
+        );
+        assert_eq!(
+            parse_reference("https://other.test/fhir/Patient/1", &b).unwrap(),
+            Target::Absolute(Url::parse("https://other.test/fhir/Patient/1").unwrap())
+        );
+        assert_eq!(
+            parse_reference("https://h.test/other/Patient/1", &b).unwrap(),
+            Target::Absolute(Url::parse("https://h.test/other/Patient/1").unwrap())
+        );
+        assert!(parse_reference("urn:uuid:1234", &b).is_err());
+        assert!(parse_reference("Patient?identifier=x", &b).is_err());
+        assert!(parse_reference("Patient", &b).is_err());
+    }
+}

@@ -1,0 +1,369 @@
+//! The one place that sends: headers, credentials (for the base's origin only), the tracing span,
+//! redirects, the 401 refresh and the retry loop.
+
+use std::time::{Instant, SystemTime};
+
+use fhir_model::{FhirJson, ParseOptions};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, LOCATION,
+    PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{Method, StatusCode};
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::Credential;
+use crate::client::Client;
+use crate::error::{Error, redact_url};
+use crate::retry::{is_retryable_status, parse_retry_after};
+
+/// What the client asks for.
+pub(crate) const ACCEPT_FHIR: &str = "application/fhir+json";
+/// What the client sends resources as.
+pub(crate) const FHIR_JSON_UTF8: &str = "application/fhir+json; charset=utf-8";
+pub(crate) const JSON_PATCH: &str = "application/json-patch+json";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Headers that carry credentials: only ever sent to the base URL's origin.
+pub(crate) fn is_credential_header(name: &HeaderName) -> bool {
+    name == AUTHORIZATION || name == COOKIE || name == PROXY_AUTHORIZATION
+}
+
+/// One logical request, before credentials, retries and redirects.
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<(Vec<u8>, &'static str)>,
+    /// Whether sending it twice does no harm: only those are retried.
+    pub(crate) idempotent: bool,
+}
+
+impl Request {
+    /// A request; GET, HEAD, PUT and DELETE count as idempotent.
+    pub(crate) fn new(method: Method, url: Url) -> Request {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE
+        );
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent,
+        }
+    }
+
+    pub(crate) fn get(url: Url) -> Request {
+        Request::new(Method::GET, url)
+    }
+
+    /// Adds a header; values the client builds itself are always valid, others are dropped.
+    pub(crate) fn header(mut self, name: HeaderName, value: &str) -> Request {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+
+    pub(crate) fn body(mut self, bytes: Vec<u8>, content_type: &'static str) -> Request {
+        self.body = Some((bytes, content_type));
+        self
+    }
+
+    pub(crate) fn fhir_body(self, json: String) -> Request {
+        self.body(json.into_bytes(), FHIR_JSON_UTF8)
+    }
+
+    pub(crate) fn idempotent(mut self, idempotent: bool) -> Request {
+        self.idempotent = idempotent;
+        self
+    }
+}
+
+/// A response with a 2xx or 304 status, its body read.
+pub(crate) struct Response {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Response {
+    pub(crate) fn header(&self, name: HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Whether the body is empty or white space.
+    pub(crate) fn body_is_empty(&self) -> bool {
+        self.body.iter().all(|b| b.is_ascii_whitespace())
+    }
+
+    /// The body as text, checked to be FHIR JSON by its content type (when it has one).
+    pub(crate) fn fhir_text(&self) -> Result<&str, Error> {
+        if let Some(ct) = self.header(CONTENT_TYPE) {
+            if !is_json_content_type(ct) {
+                return Err(self
+                    .decoding_error(None, format!("expected FHIR JSON, the server sent {ct:?}")));
+            }
+        }
+        std::str::from_utf8(&self.body)
+            .map_err(|_| self.decoding_error(None, "the body is not UTF-8"))
+    }
+
+    /// The body read as `T`, leniently; an empty or malformed body is a decoding error.
+    pub(crate) fn decode<T: FhirJson>(&self) -> Result<T, Error> {
+        if self.body_is_empty() {
+            return Err(self.decoding_error(None, "the body is empty"));
+        }
+        let text = self.fhir_text()?;
+        T::from_json_str(text, ParseOptions::lenient())
+            .map_err(|e| self.decoding_error(Some(e), "the body is not the FHIR JSON expected"))
+    }
+
+    pub(crate) fn decoding_error(
+        &self,
+        decode: Option<fhir_model::Error>,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::decoding(
+            &self.method,
+            &self.url,
+            self.status,
+            self.headers.clone(),
+            self.body.clone(),
+            decode,
+            message,
+        )
+    }
+}
+
+/// `application/fhir+json`, `application/json`, the legacy `application/json+fhir`, and other
+/// JSON types but `application/problem+json`.
+pub(crate) fn is_json_content_type(value: &str) -> bool {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/fhir+json" | "application/json" | "application/json+fhir" | "text/json" => {
+            true
+        }
+        "application/problem+json" => false,
+        other => other.ends_with("+json"),
+    }
+}
+
+impl Client {
+    /// Sends a request: retries, redirects and a token refresh included. A 2xx or 304 is a
+    /// response, anything else an error.
+    pub(crate) async fn send(&self, request: Request) -> Result<Response, Error> {
+        let inner = &*self.inner;
+        let started = Instant::now();
+        let Request {
+            mut method,
+            mut url,
+            headers,
+            mut body,
+            idempotent,
+        } = request;
+        let mut attempt: u32 = 0;
+        let mut retries: u32 = 0;
+        let mut redirects: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let same_origin = url.origin() == inner.base.origin();
+            let credential = if same_origin {
+                inner.auth.credential().await?
+            } else {
+                None
+            };
+
+            let mut all = HeaderMap::new();
+            all.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FHIR));
+            all.insert(USER_AGENT, inner.user_agent.clone());
+            if same_origin {
+                for (name, value) in &inner.default_headers {
+                    all.append(name.clone(), value.clone());
+                }
+            }
+            for (name, value) in &headers {
+                all.insert(name.clone(), value.clone());
+            }
+            let mut builder = inner.http.request(method.clone(), url.clone());
+            if let Some((bytes, content_type)) = &body {
+                all.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                builder = builder.body(bytes.clone());
+            }
+            builder = builder.headers(all);
+            builder = match &credential {
+                Some(Credential::Bearer { token, .. }) => builder.bearer_auth(token.expose()),
+                Some(Credential::Basic { user, password }) => {
+                    builder.basic_auth(user, Some(password.expose()))
+                }
+                None => builder,
+            };
+            if let Some(timeout) = inner.timeout {
+                builder = builder.timeout(timeout);
+            }
+
+            let shown_url = redact_url(&url);
+            let span = tracing::info_span!(
+                "fhir_request",
+                method = %method,
+                url = %shown_url,
+                attempt,
+                status = tracing::field::Empty,
+                elapsed_ms = tracing::field::Empty,
+            );
+            let t0 = Instant::now();
+            let result = async {
+                let response = builder.send().await?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body: Vec<u8> = response.bytes().await?.into();
+                Ok::<_, reqwest::Error>((status, headers, body))
+            }
+            .instrument(span.clone())
+            .await;
+            let elapsed_ms = t0.elapsed().as_millis() as u64;
+            span.record("elapsed_ms", elapsed_ms);
+
+            let (status, response_headers, response_body) = match result {
+                Ok(parts) => parts,
+                Err(e) => {
+                    let connect = e.is_connect();
+                    let error = Error::transport(&method, &url, e);
+                    tracing::debug!(parent: &span, elapsed_ms, error = %error, "FHIR request failed");
+                    if connect && idempotent {
+                        if let Some(wait) =
+                            inner
+                                .retry
+                                .delay(retries, None, started.elapsed(), fastrand::f64())
+                        {
+                            retries += 1;
+                            tracing::info!(parent: &span, wait_ms = wait.as_millis() as u64, "retrying after a connect error");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Err(error);
+                }
+            };
+            let code = status.as_u16();
+            span.record("status", code);
+            tracing::debug!(parent: &span, status = code, elapsed_ms, "FHIR response");
+
+            // 401: one refresh of a provider's token (shared with concurrent requests), one retry.
+            if code == 401 && !refreshed {
+                if let Some(Credential::Bearer {
+                    generation: Some(generation),
+                    ..
+                }) = &credential
+                {
+                    if inner.auth.refreshed(Some(*generation)).await?.is_some() {
+                        refreshed = true;
+                        tracing::info!(parent: &span, "401: token refreshed, sending again");
+                        continue;
+                    }
+                }
+            }
+
+            if matches!(code, 301 | 302 | 303 | 307 | 308) {
+                if let Some(next) = response_headers
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| url.join(l).ok())
+                {
+                    redirects += 1;
+                    if redirects > inner.max_redirects {
+                        return Err(Error::unexpected(&method, &url, "too many redirects"));
+                    }
+                    if code == 303 || (matches!(code, 301 | 302) && method == Method::POST) {
+                        method = Method::GET;
+                        body = None;
+                    }
+                    tracing::debug!(parent: &span, to = %redact_url(&next), "following a redirect");
+                    url = next;
+                    continue;
+                }
+            }
+
+            if is_retryable_status(code) && idempotent {
+                let retry_after = response_headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                if let Some(wait) =
+                    inner
+                        .retry
+                        .delay(retries, retry_after, started.elapsed(), fastrand::f64())
+                {
+                    retries += 1;
+                    tracing::info!(parent: &span, status = code, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+
+            if status.is_success() || code == 304 {
+                return Ok(Response {
+                    method,
+                    url,
+                    status,
+                    headers: response_headers,
+                    body: response_body,
+                });
+            }
+            return Err(Error::from_response(
+                &method,
+                &url,
+                status,
+                response_headers,
+                response_body,
+            ));
+        }
+    }
+
+    /// Sends a GET and reads the body as `T`.
+    pub(crate) async fn get_as<T: FhirJson>(&self, url: Url) -> Result<T, Error> {
+        self.send(Request::get(url)).await?.decode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        for ct in [
+            "application/fhir+json",
+            "application/fhir+json; fhirVersion=4.0",
+            "application/json;charset=UTF-8",
+            "application/json+fhir",
+            "Application/FHIR+JSON",
+        ] {
+            assert!(is_json_content_type(ct), "{ct}");
+        }
+        for ct in [
+            "text/html",
+            "application/problem+json",
+            "application/fhir+xml",
+        ] {
+            assert!(!is_json_content_type(ct), "{ct}");
+        }
+    }
+
+    #[test]
+    fn credential_headers() {
+        assert!(is_credential_header(&AUTHORIZATION));
+        assert!(is_credential_header(&COOKIE));
+        assert!(!is_credential_header(&ACCEPT));
+    }
+}

@@ -1,0 +1,631 @@
+//! Writes: create, update, delete, and the outcome assembled from `Location`, `ETag`,
+//! `Last-Modified` and the body.
+
+use std::future::{Future, IntoFuture};
+
+use fhir_model::{FhirJson, ParseOptions, TypedResource};
+use reqwest::Method;
+use reqwest::header::{CONTENT_LOCATION, ETAG, HeaderName, IF_MATCH, LAST_MODIFIED, LOCATION};
+use url::Url;
+
+use crate::auth::BoxFuture;
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
+use crate::fhir::{OperationOutcome, resource_type_of};
+use crate::read::check_id;
+use crate::request::{Request, Response};
+use crate::search::SearchParams;
+
+pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
+pub(crate) const IF_NONE_EXIST: HeaderName = HeaderName::from_static("if-none-exist");
+
+/// What a write should answer with (`Prefer: return=...`). Servers may ignore it: the outcome
+/// reports what actually came back.
+///
+/// ```
+/// assert_eq!(fhir_client::Return::Minimal.header_value(), "return=minimal");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Return {
+    /// `return=minimal`: no body (id and version come from `Location` and `ETag`).
+    Minimal,
+    /// `return=representation`: the resource as stored.
+    Representation,
+    /// `return=OperationOutcome`: an OperationOutcome about the write.
+    OperationOutcome,
+}
+
+impl Return {
+    /// The `Prefer` header's value.
+    ///
+    /// ```
+    /// assert_eq!(fhir_client::Return::OperationOutcome.header_value(), "return=OperationOutcome");
+    /// ```
+    pub fn header_value(self) -> &'static str {
+        match self {
+            Return::Minimal => "return=minimal",
+            Return::Representation => "return=representation",
+            Return::OperationOutcome => "return=OperationOutcome",
+        }
+    }
+}
+
+/// The outcome of a create, update or patch: what the server said about the resource written,
+/// gathered from the `Location` (absolute, relative, versioned or missing), `ETag` (`W/"1"` or
+/// `"1"`), `Last-Modified` and the body (the resource, an OperationOutcome, or nothing).
+///
+/// ```no_run
+/// use fhir_model::r4::Patient;
+/// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+/// let outcome = client.create(&Patient::default()).await?;
+/// assert!(outcome.created);
+/// println!("Patient/{} version {:?}", outcome.id.unwrap_or_default(), outcome.version);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct WriteOutcome<T> {
+    /// The HTTP status (200, 201, ...).
+    pub status: u16,
+    /// Whether the write created the resource (201).
+    pub created: bool,
+    /// The logical id: from `Location`, else the body, else the id the request named.
+    pub id: Option<String>,
+    /// The version id: from a versioned `Location`, else the `ETag`, else the body's `meta.versionId`.
+    pub version: Option<String>,
+    /// The `Location` (or `Content-Location`), made absolute against the base URL.
+    pub location: Option<Url>,
+    /// The `ETag` header as sent.
+    pub etag: Option<String>,
+    /// The `Last-Modified` header as sent.
+    pub last_modified: Option<String>,
+    /// The resource, when the server sent it back.
+    pub resource: Option<T>,
+    /// The OperationOutcome, when the server sent one.
+    pub operation_outcome: Option<OperationOutcome>,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for WriteOutcome<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteOutcome")
+            .field("status", &self.status)
+            .field("created", &self.created)
+            .field("id", &self.id)
+            .field("version", &self.version)
+            .field("location", &self.location.as_ref().map(Url::as_str))
+            .field("etag", &self.etag)
+            .field("last_modified", &self.last_modified)
+            .field("resource", &self.resource)
+            .field("operation_outcome", &self.operation_outcome)
+            .finish()
+    }
+}
+
+/// The outcome of a delete. A server may answer 200 (perhaps with an OperationOutcome), 204, or,
+/// for a resource that is not there, 404 or 410: all of these mean the resource is gone now and
+/// are outcomes, not errors.
+///
+/// ```no_run
+/// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+/// let outcome = client.delete::<fhir_model::r4::Patient>("123").await?;
+/// if outcome.already_absent() {
+///     println!("there was nothing to delete ({})", outcome.status);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeleteOutcome {
+    /// The HTTP status: 200, 202, 204, 404 or 410.
+    pub status: u16,
+    /// The version id of the deletion, when the server sent an `ETag`.
+    pub version: Option<String>,
+    /// The OperationOutcome, when the server sent one.
+    pub operation_outcome: Option<OperationOutcome>,
+}
+
+impl DeleteOutcome {
+    /// Whether the resource was not there (404 or 410).
+    ///
+    /// ```
+    /// let o = fhir_client::DeleteOutcome { status: 410, version: None, operation_outcome: None };
+    /// assert!(o.already_absent());
+    /// ```
+    pub fn already_absent(&self) -> bool {
+        matches!(self.status, 404 | 410)
+    }
+}
+
+/// Type, id and version named by a `Location` (`.../Patient/1/_history/2`, absolute or relative).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LocationParts {
+    pub resource_type: Option<String>,
+    pub id: Option<String>,
+    pub version: Option<String>,
+}
+
+/// Reads a `Location`: the last `Type/id` of its path, and the version after `_history`.
+pub(crate) fn parse_location(value: &str) -> LocationParts {
+    let value = value.trim();
+    let path = match Url::parse(value) {
+        Ok(url) => url.path().to_owned(),
+        Err(_) => value
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (type_at, id_at, version) = match segments.iter().rposition(|s| *s == "_history") {
+        Some(h) if h >= 2 => (h - 2, h - 1, segments.get(h + 1).map(|v| (*v).to_owned())),
+        Some(_) => return LocationParts::default(),
+        None if segments.len() >= 2 => (segments.len() - 2, segments.len() - 1, None),
+        None => return LocationParts::default(),
+    };
+    let resource_type = segments[type_at];
+    let is_type = resource_type.starts_with(|c: char| c.is_ascii_uppercase());
+    LocationParts {
+        resource_type: is_type.then(|| resource_type.to_owned()),
+        id: Some(segments[id_at].to_owned()),
+        version,
+    }
+}
+
+/// The version in an `ETag`: `W/"3"` and `"3"` both give `3`.
+pub(crate) fn parse_etag(value: &str) -> Option<String> {
+    let v = value.trim();
+    let v = v
+        .strip_prefix("W/")
+        .or_else(|| v.strip_prefix("w/"))
+        .unwrap_or(v);
+    let v = v
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v);
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+/// The value for `If-Match` / `If-None-Match`: an ETag as given (`W/"3"`, `"3"`), or a bare
+/// version id as a weak ETag (`3` → `W/"3"`).
+pub(crate) fn etag_header_value(etag_or_version: &str) -> String {
+    let v = etag_or_version.trim();
+    if v.starts_with("W/\"") || v.starts_with('"') {
+        v.to_owned()
+    } else {
+        format!("W/\"{v}\"")
+    }
+}
+
+/// Assembles the outcome of a successful write.
+pub(crate) fn write_outcome<T: TypedResource>(
+    response: &Response,
+    base: &Url,
+    requested_id: Option<&str>,
+) -> WriteOutcome<T> {
+    let location_text = response
+        .header(LOCATION)
+        .or_else(|| response.header(CONTENT_LOCATION));
+    let parts = location_text.map(parse_location).unwrap_or_default();
+    let location = location_text.and_then(|l| base.join(l).ok());
+    let etag = response.header(ETAG).map(str::to_owned);
+    let (resource, operation_outcome) = body_of::<T>(response);
+    let id = parts
+        .id
+        .or_else(|| resource.as_ref().and_then(|r| r.id().map(str::to_owned)))
+        .or_else(|| requested_id.map(str::to_owned));
+    let version = parts
+        .version
+        .or_else(|| etag.as_deref().and_then(parse_etag))
+        .or_else(|| {
+            resource
+                .as_ref()
+                .and_then(|r| r.version_id().map(str::to_owned))
+        });
+    WriteOutcome {
+        status: response.status.as_u16(),
+        created: response.status.as_u16() == 201,
+        id,
+        version,
+        location,
+        etag,
+        last_modified: response.header(LAST_MODIFIED).map(str::to_owned),
+        resource,
+        operation_outcome,
+    }
+}
+
+/// The resource or OperationOutcome in a write's body. The write has succeeded whatever the body
+/// holds, so a body that cannot be read is logged and left out rather than turned into an error.
+fn body_of<T: TypedResource>(response: &Response) -> (Option<T>, Option<OperationOutcome>) {
+    if response.body_is_empty() {
+        return (None, None);
+    }
+    let text = match response.fhir_text() {
+        Ok(text) => text,
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring the body of a successful write");
+            return (None, None);
+        }
+    };
+    if T::TYPE != "OperationOutcome"
+        && resource_type_of(text).as_deref() == Some("OperationOutcome")
+    {
+        return match OperationOutcome::from_json_str(text, ParseOptions::lenient()) {
+            Ok(o) => (None, Some(o)),
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring the body of a successful write");
+                (None, None)
+            }
+        };
+    }
+    match T::from_json_str(text, ParseOptions::lenient()) {
+        Ok(r) => (Some(r), None),
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring the body of a successful write");
+            (None, None)
+        }
+    }
+}
+
+/// A create, to be awaited; `POST {base}/{Type}`.
+///
+/// The id of the resource is not sent (servers assign it; some refuse a create that has one).
+///
+/// ```no_run
+/// use fhir_client::{Return, SearchParams};
+/// use fhir_model::r4::Patient;
+/// # async fn run(client: fhir_client::Client, patient: Patient) -> Result<(), fhir_client::Error> {
+/// // Plain create.
+/// let created = client.create(&patient).await?;
+/// // Conditional create (If-None-Exist), asking for no body back.
+/// let outcome = client
+///     .create(&patient)
+///     .if_none_exist(SearchParams::new().token("identifier", Some("http://mrn.example"), "42"))
+///     .prefer(Return::Minimal)
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a create does nothing until awaited"]
+pub struct Create<'a, T> {
+    client: &'a Client,
+    resource: &'a T,
+    if_none_exist: Option<SearchParams>,
+    prefer: Option<Return>,
+}
+
+impl<T> std::fmt::Debug for Create<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Create")
+            .field("if_none_exist", &self.if_none_exist)
+            .field("prefer", &self.prefer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, T: TypedResource> Create<'a, T> {
+    /// Conditional create: create only if nothing matches these criteria (`If-None-Exist`).
+    /// Being idempotent, a conditional create is retried like a read.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client, p: fhir_model::r4::Patient) -> Result<(), fhir_client::Error> {
+    /// let o = client.create(&p).if_none_exist(fhir_client::SearchParams::new().string("name", "x")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn if_none_exist(mut self, criteria: SearchParams) -> Self {
+        self.if_none_exist = Some(criteria);
+        self
+    }
+
+    /// `Prefer: return=...`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client, p: fhir_model::r4::Patient) -> Result<(), fhir_client::Error> {
+    /// let o = client.create(&p).prefer(fhir_client::Return::Representation).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn prefer(mut self, prefer: Return) -> Self {
+        self.prefer = Some(prefer);
+        self
+    }
+
+    async fn send(self) -> Result<WriteOutcome<T>, Error> {
+        let client = self.client;
+        let mut resource = self.resource.clone();
+        resource.set_id(None);
+        let mut request = Request::new(Method::POST, client.url(&[T::TYPE], &[]))
+            .fhir_body(resource.to_json_string());
+        if let Some(criteria) = &self.if_none_exist {
+            request = request
+                .header(IF_NONE_EXIST, &criteria.to_query_string())
+                .idempotent(true);
+        }
+        if let Some(prefer) = self.prefer {
+            request = request.header(PREFER, prefer.header_value());
+        }
+        let response = client.send(request).await?;
+        Ok(write_outcome(&response, client.base_url(), None))
+    }
+}
+
+impl<'a, T: TypedResource> IntoFuture for Create<'a, T> {
+    type Output = Result<WriteOutcome<T>, Error>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// An update, to be awaited; `PUT {base}/{Type}/{id}` with the resource's id, or
+/// `PUT {base}/{Type}?criteria` for a conditional update.
+///
+/// ```no_run
+/// use fhir_model::r4::Patient;
+/// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+/// let mut patient = client.read::<Patient>("123").await?;
+/// patient.active = Some(true.into());
+/// // Version-aware: fails with PreconditionFailed if someone else updated it meanwhile.
+/// let outcome = client.update(&patient).version_aware().await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "an update does nothing until awaited"]
+pub struct Update<'a, T> {
+    client: &'a Client,
+    resource: &'a T,
+    if_match: Option<String>,
+    version_aware: bool,
+    criteria: Option<SearchParams>,
+    prefer: Option<Return>,
+}
+
+impl<T> std::fmt::Debug for Update<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Update")
+            .field("if_match", &self.if_match)
+            .field("version_aware", &self.version_aware)
+            .field("criteria", &self.criteria)
+            .field("prefer", &self.prefer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, T: TypedResource> Update<'a, T> {
+    /// `If-Match` with an ETag as the server sent it (`W/"3"`, echoed exactly) or a version id
+    /// (`3`, sent as `W/"3"`). A stale version fails with [`ErrorKind::PreconditionFailed`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client, p: fhir_model::r4::Patient) -> Result<(), fhir_client::Error> {
+    /// let o = client.update(&p).if_match("W/\"3\"").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn if_match(mut self, etag_or_version: &str) -> Self {
+        self.if_match = Some(etag_header_value(etag_or_version));
+        self
+    }
+
+    /// `If-Match` with the resource's own `meta.versionId`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client, p: fhir_model::r4::Patient) -> Result<(), fhir_client::Error> {
+    /// let o = client.update(&p).version_aware().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn version_aware(mut self) -> Self {
+        self.version_aware = true;
+        self
+    }
+
+    /// Conditional update: `PUT {Type}?criteria`, the server finding the resource to update.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client, p: fhir_model::r4::Patient) -> Result<(), fhir_client::Error> {
+    /// let criteria = fhir_client::SearchParams::new().token("identifier", Some("http://mrn.example"), "42");
+    /// let o = client.update(&p).conditional(criteria).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn conditional(mut self, criteria: SearchParams) -> Self {
+        self.criteria = Some(criteria);
+        self
+    }
+
+    /// `Prefer: return=...`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client, p: fhir_model::r4::Patient) -> Result<(), fhir_client::Error> {
+    /// let o = client.update(&p).prefer(fhir_client::Return::Minimal).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn prefer(mut self, prefer: Return) -> Self {
+        self.prefer = Some(prefer);
+        self
+    }
+
+    async fn send(self) -> Result<WriteOutcome<T>, Error> {
+        let client = self.client;
+        let id = self.resource.id();
+        let url = match (&self.criteria, id) {
+            (Some(criteria), _) => client.url(&[T::TYPE], criteria.pairs()),
+            (None, Some(id)) if !id.is_empty() => client.url(&[T::TYPE, id], &[]),
+            (None, _) => {
+                return Err(Error::invalid_input(format!(
+                    "an update needs the {}'s id (or search criteria for a conditional update)",
+                    T::TYPE
+                )));
+            }
+        };
+        let mut request = Request::new(Method::PUT, url).fhir_body(self.resource.to_json_string());
+        let if_match = match (self.if_match, self.version_aware) {
+            (Some(v), _) => Some(v),
+            (None, true) => Some(etag_header_value(self.resource.version_id().ok_or_else(
+                || Error::invalid_input("a version-aware update needs meta.versionId"),
+            )?)),
+            (None, false) => None,
+        };
+        if let Some(v) = &if_match {
+            request = request.header(IF_MATCH, v);
+        }
+        if let Some(prefer) = self.prefer {
+            request = request.header(PREFER, prefer.header_value());
+        }
+        let response = client.send(request).await?;
+        Ok(write_outcome(&response, client.base_url(), id))
+    }
+}
+
+impl<'a, T: TypedResource> IntoFuture for Update<'a, T> {
+    type Output = Result<WriteOutcome<T>, Error>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+impl Client {
+    /// Creates a resource: `POST {base}/{Type}`; await it, or set options first (see [`Create`]).
+    ///
+    /// ```no_run
+    /// use fhir_model::r4::{HumanName, Patient};
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let mut patient = Patient::default();
+    /// patient.name.push(HumanName { family: Some("Chalmers".into()), ..Default::default() });
+    /// let outcome = client.create(&patient).await?;
+    /// println!("created Patient/{:?}", outcome.id);
+    /// # Ok(()) }
+    /// ```
+    pub fn create<'a, T: TypedResource>(&'a self, resource: &'a T) -> Create<'a, T> {
+        Create {
+            client: self,
+            resource,
+            if_none_exist: None,
+            prefer: None,
+        }
+    }
+
+    /// Updates (or creates with a client-chosen id) a resource: `PUT {base}/{Type}/{id}`; await
+    /// it, or set options first (see [`Update`]).
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client, p: fhir_model::r4::Patient) -> Result<(), fhir_client::Error> {
+    /// let outcome = client.update(&p).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update<'a, T: TypedResource>(&'a self, resource: &'a T) -> Update<'a, T> {
+        Update {
+            client: self,
+            resource,
+            if_match: None,
+            version_aware: false,
+            criteria: None,
+            prefer: None,
+        }
+    }
+
+    /// Deletes a resource: `DELETE {base}/{Type}/{id}`. 404 and 410 answers are outcomes
+    /// ([`DeleteOutcome::already_absent`]), not errors.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// client.delete::<fhir_model::r4::Patient>("123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete<T: TypedResource>(&self, id: &str) -> Result<DeleteOutcome, Error> {
+        check_id(id)?;
+        self.delete_at(self.url(&[T::TYPE, id], &[])).await
+    }
+
+    /// Conditional delete: `DELETE {base}/{Type}?criteria`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let criteria = fhir_client::SearchParams::new().token("identifier", Some("http://mrn.example"), "42");
+    /// client.delete_where::<fhir_model::r4::Patient>(criteria).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_where<T: TypedResource>(
+        &self,
+        criteria: SearchParams,
+    ) -> Result<DeleteOutcome, Error> {
+        if criteria.pairs().is_empty() {
+            return Err(Error::invalid_input(
+                "a conditional delete without criteria would delete every resource of the type",
+            ));
+        }
+        self.delete_at(self.url(&[T::TYPE], criteria.pairs())).await
+    }
+
+    async fn delete_at(&self, url: Url) -> Result<DeleteOutcome, Error> {
+        match self.send(Request::new(Method::DELETE, url)).await {
+            Ok(response) => {
+                let (operation_outcome, _) = body_of::<OperationOutcome>(&response);
+                Ok(DeleteOutcome {
+                    status: response.status.as_u16(),
+                    version: response.header(ETAG).and_then(parse_etag),
+                    operation_outcome,
+                })
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
+                Ok(DeleteOutcome {
+                    status: e.status().map_or(404, |s| s.as_u16()),
+                    version: None,
+                    operation_outcome: e.operation_outcome().cloned(),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Makes sure the builders' futures can be spawned.
+#[allow(dead_code)]
+fn assert_send<'a, T: TypedResource>(c: Create<'a, T>, u: Update<'a, T>) {
+    fn is_send<F: Future + Send>(_: F) {}
+    is_send(c.into_future());
+    is_send(u.into_future());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(t: Option<&str>, id: Option<&str>, v: Option<&str>) -> LocationParts {
+        LocationParts {
+            resource_type: t.map(Into::into),
+            id: id.map(Into::into),
+            version: v.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn location_shapes() {
+        assert_eq!(
+            parse_location("https://h.test/fhir/Patient/123"),
+            parts(Some("Patient"), Some("123"), None)
+        );
+        assert_eq!(
+            parse_location("https://h.test/fhir/Patient/123/_history/1"),
+            parts(Some("Patient"), Some("123"), Some("1"))
+        );
+        assert_eq!(
+            parse_location("Patient/123/_history/2"),
+            parts(Some("Patient"), Some("123"), Some("2"))
+        );
+        assert_eq!(
+            parse_location("Patient/123"),
+            parts(Some("Patient"), Some("123"), None)
+        );
+        assert_eq!(
+            parse_location("/fhir/Observation/o-1/_history/7?x=1"),
+            parts(Some("Observation"), Some("o-1"), Some("7"))
+        );
+        assert_eq!(parse_location("123"), LocationParts::default());
+        assert_eq!(parse_location(""), LocationParts::default());
+    }
+
+    #[test]
+    fn etags() {
+        assert_eq!(parse_etag("W/\"1\"").as_deref(), Some("1"));
+        assert_eq!(parse_etag("\"12\"").as_deref(), Some("12"));
+        assert_eq!(parse_etag("3").as_deref(), Some("3"));
+        assert_eq!(parse_etag("W/\"\""), None);
+        assert_eq!(etag_header_value("1"), "W/\"1\"");
+        assert_eq!(etag_header_value("W/\"1\""), "W/\"1\"");
+        assert_eq!(etag_header_value("\"1\""), "\"1\"");
+    }
+}

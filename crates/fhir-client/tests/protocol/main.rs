@@ -1,0 +1,14 @@
+//! Protocol tests against an in-process HTTP mock (wiremock, loopback only): one test or more for
+//! every behaviour the client promises.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod bundle;
+mod errors;
+mod history_ops;
+mod read;
+mod retry;
+mod search;
+mod write;
