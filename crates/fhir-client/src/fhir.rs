@@ -55,14 +55,8 @@ pub(crate) fn outcome_summary(outcome: &OperationOutcome) -> Option<String> {
 }
 
 /// Turns a `Resource` into the typed struct `T`, or gives it back when it is another type.
-///
-/// The model has no generated conversion from its `Resource` enum to a single struct yet, so this
-/// goes through JSON; reading back what the model wrote cannot fail for a value of the right type.
 pub(crate) fn downcast<T: TypedResource>(resource: Resource) -> Result<T, Resource> {
-    if resource.resource_type() != T::TYPE {
-        return Err(resource);
-    }
-    T::from_json_str(&resource.to_json_string(), ParseOptions::lenient()).map_err(|_| resource)
+    resource.downcast::<T>()
 }
 
 /// How a searchset entry is marked (`entry.search.mode`).

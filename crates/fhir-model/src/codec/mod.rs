@@ -326,6 +326,19 @@ fn read_code_index(
     }
 }
 
+/// Moves a boxed `S` out as a `T` when they are the same type (for `Resource::downcast`).
+pub fn downcast_box<S: std::any::Any, T: std::any::Any>(v: Box<S>) -> Result<T, Box<S>> {
+    if std::any::TypeId::of::<S>() != std::any::TypeId::of::<T>() {
+        return Err(v);
+    }
+    let any: Box<dyn std::any::Any> = v;
+    match any.downcast::<T>() {
+        Ok(t) => Ok(*t),
+        // The type ids were equal just above, so the downcast cannot fail.
+        Err(_) => unreachable!("same TypeId, different type"),
+    }
+}
+
 /// Runs `read` on a required choice field as if it were optional: a blank field counts as absent.
 pub fn required_choice<C: Choice>(
     field: &mut C,

@@ -43,6 +43,10 @@ pub fn emit_resource(model: &Model) -> TokenStream {
         let n = ident(&s.name);
         quote! { #cfg Self::#n(v) => v.meta.as_ref(), }
     });
+    let downcast_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
+        let n = ident(&s.name);
+        quote! { #cfg Self::#n(v) => crate::codec::downcast_box(v).map_err(Self::#n), }
+    });
     let froms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
         quote! {
@@ -127,6 +131,18 @@ pub fn emit_resource(model: &Model) -> TokenStream {
                 match self {
                     #(#meta_arms)*
                     Self::Other(_) => None,
+                }
+            }
+            /// The resource as its typed struct `T`, or itself back when it is of another type.
+            ///
+            /// A [`Resource::Other`] of type `T` is read into `T` (leniently).
+            pub fn downcast<T: crate::TypedResource>(self) -> Result<T, Self> {
+                if self.resource_type() != T::TYPE {
+                    return Err(self);
+                }
+                match self {
+                    #(#downcast_arms)*
+                    Self::Other(raw) => raw.to_typed(ParseOptions::lenient()).map_err(|_| Self::Other(raw)),
                 }
             }
             /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).

@@ -1636,6 +1636,582 @@ impl Resource {
             Self::Other(_) => None,
         }
     }
+    /// The resource as its typed struct `T`, or itself back when it is of another type.
+    ///
+    /// A [`Resource::Other`] of type `T` is read into `T` (leniently).
+    pub fn downcast<T: crate::TypedResource>(self) -> Result<T, Self> {
+        if self.resource_type() != T::TYPE {
+            return Err(self);
+        }
+        match self {
+            #[cfg(feature = "account")]
+            Self::Account(v) => crate::codec::downcast_box(v).map_err(Self::Account),
+            #[cfg(feature = "activity-definition")]
+            Self::ActivityDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ActivityDefinition)
+            }
+            #[cfg(feature = "actor-definition")]
+            Self::ActorDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ActorDefinition)
+            }
+            #[cfg(feature = "administrable-product-definition")]
+            Self::AdministrableProductDefinition(v) => {
+                crate::codec::downcast_box(v)
+                    .map_err(Self::AdministrableProductDefinition)
+            }
+            #[cfg(feature = "adverse-event")]
+            Self::AdverseEvent(v) => {
+                crate::codec::downcast_box(v).map_err(Self::AdverseEvent)
+            }
+            #[cfg(feature = "allergy-intolerance")]
+            Self::AllergyIntolerance(v) => {
+                crate::codec::downcast_box(v).map_err(Self::AllergyIntolerance)
+            }
+            #[cfg(feature = "appointment")]
+            Self::Appointment(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Appointment)
+            }
+            #[cfg(feature = "appointment-response")]
+            Self::AppointmentResponse(v) => {
+                crate::codec::downcast_box(v).map_err(Self::AppointmentResponse)
+            }
+            #[cfg(feature = "artifact-assessment")]
+            Self::ArtifactAssessment(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ArtifactAssessment)
+            }
+            #[cfg(feature = "audit-event")]
+            Self::AuditEvent(v) => {
+                crate::codec::downcast_box(v).map_err(Self::AuditEvent)
+            }
+            #[cfg(feature = "basic")]
+            Self::Basic(v) => crate::codec::downcast_box(v).map_err(Self::Basic),
+            #[cfg(feature = "binary")]
+            Self::Binary(v) => crate::codec::downcast_box(v).map_err(Self::Binary),
+            #[cfg(feature = "biologically-derived-product")]
+            Self::BiologicallyDerivedProduct(v) => {
+                crate::codec::downcast_box(v).map_err(Self::BiologicallyDerivedProduct)
+            }
+            #[cfg(feature = "biologically-derived-product-dispense")]
+            Self::BiologicallyDerivedProductDispense(v) => {
+                crate::codec::downcast_box(v)
+                    .map_err(Self::BiologicallyDerivedProductDispense)
+            }
+            #[cfg(feature = "body-structure")]
+            Self::BodyStructure(v) => {
+                crate::codec::downcast_box(v).map_err(Self::BodyStructure)
+            }
+            #[cfg(feature = "bundle")]
+            Self::Bundle(v) => crate::codec::downcast_box(v).map_err(Self::Bundle),
+            #[cfg(feature = "capability-statement")]
+            Self::CapabilityStatement(v) => {
+                crate::codec::downcast_box(v).map_err(Self::CapabilityStatement)
+            }
+            #[cfg(feature = "care-plan")]
+            Self::CarePlan(v) => crate::codec::downcast_box(v).map_err(Self::CarePlan),
+            #[cfg(feature = "care-team")]
+            Self::CareTeam(v) => crate::codec::downcast_box(v).map_err(Self::CareTeam),
+            #[cfg(feature = "charge-item")]
+            Self::ChargeItem(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ChargeItem)
+            }
+            #[cfg(feature = "charge-item-definition")]
+            Self::ChargeItemDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ChargeItemDefinition)
+            }
+            #[cfg(feature = "citation")]
+            Self::Citation(v) => crate::codec::downcast_box(v).map_err(Self::Citation),
+            #[cfg(feature = "claim")]
+            Self::Claim(v) => crate::codec::downcast_box(v).map_err(Self::Claim),
+            #[cfg(feature = "claim-response")]
+            Self::ClaimResponse(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ClaimResponse)
+            }
+            #[cfg(feature = "clinical-impression")]
+            Self::ClinicalImpression(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ClinicalImpression)
+            }
+            #[cfg(feature = "clinical-use-definition")]
+            Self::ClinicalUseDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ClinicalUseDefinition)
+            }
+            #[cfg(feature = "code-system")]
+            Self::CodeSystem(v) => {
+                crate::codec::downcast_box(v).map_err(Self::CodeSystem)
+            }
+            #[cfg(feature = "communication")]
+            Self::Communication(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Communication)
+            }
+            #[cfg(feature = "communication-request")]
+            Self::CommunicationRequest(v) => {
+                crate::codec::downcast_box(v).map_err(Self::CommunicationRequest)
+            }
+            #[cfg(feature = "compartment-definition")]
+            Self::CompartmentDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::CompartmentDefinition)
+            }
+            #[cfg(feature = "composition")]
+            Self::Composition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Composition)
+            }
+            #[cfg(feature = "concept-map")]
+            Self::ConceptMap(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ConceptMap)
+            }
+            #[cfg(feature = "condition")]
+            Self::Condition(v) => crate::codec::downcast_box(v).map_err(Self::Condition),
+            #[cfg(feature = "condition-definition")]
+            Self::ConditionDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ConditionDefinition)
+            }
+            #[cfg(feature = "consent")]
+            Self::Consent(v) => crate::codec::downcast_box(v).map_err(Self::Consent),
+            #[cfg(feature = "contract")]
+            Self::Contract(v) => crate::codec::downcast_box(v).map_err(Self::Contract),
+            #[cfg(feature = "coverage")]
+            Self::Coverage(v) => crate::codec::downcast_box(v).map_err(Self::Coverage),
+            #[cfg(feature = "coverage-eligibility-request")]
+            Self::CoverageEligibilityRequest(v) => {
+                crate::codec::downcast_box(v).map_err(Self::CoverageEligibilityRequest)
+            }
+            #[cfg(feature = "coverage-eligibility-response")]
+            Self::CoverageEligibilityResponse(v) => {
+                crate::codec::downcast_box(v).map_err(Self::CoverageEligibilityResponse)
+            }
+            #[cfg(feature = "detected-issue")]
+            Self::DetectedIssue(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DetectedIssue)
+            }
+            #[cfg(feature = "device")]
+            Self::Device(v) => crate::codec::downcast_box(v).map_err(Self::Device),
+            #[cfg(feature = "device-association")]
+            Self::DeviceAssociation(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DeviceAssociation)
+            }
+            #[cfg(feature = "device-definition")]
+            Self::DeviceDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DeviceDefinition)
+            }
+            #[cfg(feature = "device-dispense")]
+            Self::DeviceDispense(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DeviceDispense)
+            }
+            #[cfg(feature = "device-metric")]
+            Self::DeviceMetric(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DeviceMetric)
+            }
+            #[cfg(feature = "device-request")]
+            Self::DeviceRequest(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DeviceRequest)
+            }
+            #[cfg(feature = "device-usage")]
+            Self::DeviceUsage(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DeviceUsage)
+            }
+            #[cfg(feature = "diagnostic-report")]
+            Self::DiagnosticReport(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DiagnosticReport)
+            }
+            #[cfg(feature = "document-reference")]
+            Self::DocumentReference(v) => {
+                crate::codec::downcast_box(v).map_err(Self::DocumentReference)
+            }
+            #[cfg(feature = "encounter")]
+            Self::Encounter(v) => crate::codec::downcast_box(v).map_err(Self::Encounter),
+            #[cfg(feature = "encounter-history")]
+            Self::EncounterHistory(v) => {
+                crate::codec::downcast_box(v).map_err(Self::EncounterHistory)
+            }
+            #[cfg(feature = "endpoint")]
+            Self::Endpoint(v) => crate::codec::downcast_box(v).map_err(Self::Endpoint),
+            #[cfg(feature = "enrollment-request")]
+            Self::EnrollmentRequest(v) => {
+                crate::codec::downcast_box(v).map_err(Self::EnrollmentRequest)
+            }
+            #[cfg(feature = "enrollment-response")]
+            Self::EnrollmentResponse(v) => {
+                crate::codec::downcast_box(v).map_err(Self::EnrollmentResponse)
+            }
+            #[cfg(feature = "episode-of-care")]
+            Self::EpisodeOfCare(v) => {
+                crate::codec::downcast_box(v).map_err(Self::EpisodeOfCare)
+            }
+            #[cfg(feature = "event-definition")]
+            Self::EventDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::EventDefinition)
+            }
+            #[cfg(feature = "evidence")]
+            Self::Evidence(v) => crate::codec::downcast_box(v).map_err(Self::Evidence),
+            #[cfg(feature = "evidence-report")]
+            Self::EvidenceReport(v) => {
+                crate::codec::downcast_box(v).map_err(Self::EvidenceReport)
+            }
+            #[cfg(feature = "evidence-variable")]
+            Self::EvidenceVariable(v) => {
+                crate::codec::downcast_box(v).map_err(Self::EvidenceVariable)
+            }
+            #[cfg(feature = "example-scenario")]
+            Self::ExampleScenario(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ExampleScenario)
+            }
+            #[cfg(feature = "explanation-of-benefit")]
+            Self::ExplanationOfBenefit(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ExplanationOfBenefit)
+            }
+            #[cfg(feature = "family-member-history")]
+            Self::FamilyMemberHistory(v) => {
+                crate::codec::downcast_box(v).map_err(Self::FamilyMemberHistory)
+            }
+            #[cfg(feature = "flag")]
+            Self::Flag(v) => crate::codec::downcast_box(v).map_err(Self::Flag),
+            #[cfg(feature = "formulary-item")]
+            Self::FormularyItem(v) => {
+                crate::codec::downcast_box(v).map_err(Self::FormularyItem)
+            }
+            #[cfg(feature = "genomic-study")]
+            Self::GenomicStudy(v) => {
+                crate::codec::downcast_box(v).map_err(Self::GenomicStudy)
+            }
+            #[cfg(feature = "goal")]
+            Self::Goal(v) => crate::codec::downcast_box(v).map_err(Self::Goal),
+            #[cfg(feature = "graph-definition")]
+            Self::GraphDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::GraphDefinition)
+            }
+            #[cfg(feature = "group")]
+            Self::Group(v) => crate::codec::downcast_box(v).map_err(Self::Group),
+            #[cfg(feature = "guidance-response")]
+            Self::GuidanceResponse(v) => {
+                crate::codec::downcast_box(v).map_err(Self::GuidanceResponse)
+            }
+            #[cfg(feature = "healthcare-service")]
+            Self::HealthcareService(v) => {
+                crate::codec::downcast_box(v).map_err(Self::HealthcareService)
+            }
+            #[cfg(feature = "imaging-selection")]
+            Self::ImagingSelection(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ImagingSelection)
+            }
+            #[cfg(feature = "imaging-study")]
+            Self::ImagingStudy(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ImagingStudy)
+            }
+            #[cfg(feature = "immunization")]
+            Self::Immunization(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Immunization)
+            }
+            #[cfg(feature = "immunization-evaluation")]
+            Self::ImmunizationEvaluation(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ImmunizationEvaluation)
+            }
+            #[cfg(feature = "immunization-recommendation")]
+            Self::ImmunizationRecommendation(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ImmunizationRecommendation)
+            }
+            #[cfg(feature = "implementation-guide")]
+            Self::ImplementationGuide(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ImplementationGuide)
+            }
+            #[cfg(feature = "ingredient")]
+            Self::Ingredient(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Ingredient)
+            }
+            #[cfg(feature = "insurance-plan")]
+            Self::InsurancePlan(v) => {
+                crate::codec::downcast_box(v).map_err(Self::InsurancePlan)
+            }
+            #[cfg(feature = "inventory-item")]
+            Self::InventoryItem(v) => {
+                crate::codec::downcast_box(v).map_err(Self::InventoryItem)
+            }
+            #[cfg(feature = "inventory-report")]
+            Self::InventoryReport(v) => {
+                crate::codec::downcast_box(v).map_err(Self::InventoryReport)
+            }
+            #[cfg(feature = "invoice")]
+            Self::Invoice(v) => crate::codec::downcast_box(v).map_err(Self::Invoice),
+            #[cfg(feature = "library")]
+            Self::Library(v) => crate::codec::downcast_box(v).map_err(Self::Library),
+            #[cfg(feature = "linkage")]
+            Self::Linkage(v) => crate::codec::downcast_box(v).map_err(Self::Linkage),
+            #[cfg(feature = "list")]
+            Self::List(v) => crate::codec::downcast_box(v).map_err(Self::List),
+            #[cfg(feature = "location")]
+            Self::Location(v) => crate::codec::downcast_box(v).map_err(Self::Location),
+            #[cfg(feature = "manufactured-item-definition")]
+            Self::ManufacturedItemDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ManufacturedItemDefinition)
+            }
+            #[cfg(feature = "measure")]
+            Self::Measure(v) => crate::codec::downcast_box(v).map_err(Self::Measure),
+            #[cfg(feature = "measure-report")]
+            Self::MeasureReport(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MeasureReport)
+            }
+            #[cfg(feature = "medication")]
+            Self::Medication(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Medication)
+            }
+            #[cfg(feature = "medication-administration")]
+            Self::MedicationAdministration(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MedicationAdministration)
+            }
+            #[cfg(feature = "medication-dispense")]
+            Self::MedicationDispense(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MedicationDispense)
+            }
+            #[cfg(feature = "medication-knowledge")]
+            Self::MedicationKnowledge(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MedicationKnowledge)
+            }
+            #[cfg(feature = "medication-request")]
+            Self::MedicationRequest(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MedicationRequest)
+            }
+            #[cfg(feature = "medication-statement")]
+            Self::MedicationStatement(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MedicationStatement)
+            }
+            #[cfg(feature = "medicinal-product-definition")]
+            Self::MedicinalProductDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MedicinalProductDefinition)
+            }
+            #[cfg(feature = "message-definition")]
+            Self::MessageDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MessageDefinition)
+            }
+            #[cfg(feature = "message-header")]
+            Self::MessageHeader(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MessageHeader)
+            }
+            #[cfg(feature = "molecular-sequence")]
+            Self::MolecularSequence(v) => {
+                crate::codec::downcast_box(v).map_err(Self::MolecularSequence)
+            }
+            #[cfg(feature = "naming-system")]
+            Self::NamingSystem(v) => {
+                crate::codec::downcast_box(v).map_err(Self::NamingSystem)
+            }
+            #[cfg(feature = "nutrition-intake")]
+            Self::NutritionIntake(v) => {
+                crate::codec::downcast_box(v).map_err(Self::NutritionIntake)
+            }
+            #[cfg(feature = "nutrition-order")]
+            Self::NutritionOrder(v) => {
+                crate::codec::downcast_box(v).map_err(Self::NutritionOrder)
+            }
+            #[cfg(feature = "nutrition-product")]
+            Self::NutritionProduct(v) => {
+                crate::codec::downcast_box(v).map_err(Self::NutritionProduct)
+            }
+            #[cfg(feature = "observation")]
+            Self::Observation(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Observation)
+            }
+            #[cfg(feature = "observation-definition")]
+            Self::ObservationDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ObservationDefinition)
+            }
+            #[cfg(feature = "operation-definition")]
+            Self::OperationDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::OperationDefinition)
+            }
+            #[cfg(feature = "operation-outcome")]
+            Self::OperationOutcome(v) => {
+                crate::codec::downcast_box(v).map_err(Self::OperationOutcome)
+            }
+            #[cfg(feature = "organization")]
+            Self::Organization(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Organization)
+            }
+            #[cfg(feature = "organization-affiliation")]
+            Self::OrganizationAffiliation(v) => {
+                crate::codec::downcast_box(v).map_err(Self::OrganizationAffiliation)
+            }
+            #[cfg(feature = "packaged-product-definition")]
+            Self::PackagedProductDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::PackagedProductDefinition)
+            }
+            #[cfg(feature = "parameters")]
+            Self::Parameters(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Parameters)
+            }
+            #[cfg(feature = "patient")]
+            Self::Patient(v) => crate::codec::downcast_box(v).map_err(Self::Patient),
+            #[cfg(feature = "payment-notice")]
+            Self::PaymentNotice(v) => {
+                crate::codec::downcast_box(v).map_err(Self::PaymentNotice)
+            }
+            #[cfg(feature = "payment-reconciliation")]
+            Self::PaymentReconciliation(v) => {
+                crate::codec::downcast_box(v).map_err(Self::PaymentReconciliation)
+            }
+            #[cfg(feature = "permission")]
+            Self::Permission(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Permission)
+            }
+            #[cfg(feature = "person")]
+            Self::Person(v) => crate::codec::downcast_box(v).map_err(Self::Person),
+            #[cfg(feature = "plan-definition")]
+            Self::PlanDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::PlanDefinition)
+            }
+            #[cfg(feature = "practitioner")]
+            Self::Practitioner(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Practitioner)
+            }
+            #[cfg(feature = "practitioner-role")]
+            Self::PractitionerRole(v) => {
+                crate::codec::downcast_box(v).map_err(Self::PractitionerRole)
+            }
+            #[cfg(feature = "procedure")]
+            Self::Procedure(v) => crate::codec::downcast_box(v).map_err(Self::Procedure),
+            #[cfg(feature = "provenance")]
+            Self::Provenance(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Provenance)
+            }
+            #[cfg(feature = "questionnaire")]
+            Self::Questionnaire(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Questionnaire)
+            }
+            #[cfg(feature = "questionnaire-response")]
+            Self::QuestionnaireResponse(v) => {
+                crate::codec::downcast_box(v).map_err(Self::QuestionnaireResponse)
+            }
+            #[cfg(feature = "regulated-authorization")]
+            Self::RegulatedAuthorization(v) => {
+                crate::codec::downcast_box(v).map_err(Self::RegulatedAuthorization)
+            }
+            #[cfg(feature = "related-person")]
+            Self::RelatedPerson(v) => {
+                crate::codec::downcast_box(v).map_err(Self::RelatedPerson)
+            }
+            #[cfg(feature = "request-orchestration")]
+            Self::RequestOrchestration(v) => {
+                crate::codec::downcast_box(v).map_err(Self::RequestOrchestration)
+            }
+            #[cfg(feature = "requirements")]
+            Self::Requirements(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Requirements)
+            }
+            #[cfg(feature = "research-study")]
+            Self::ResearchStudy(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ResearchStudy)
+            }
+            #[cfg(feature = "research-subject")]
+            Self::ResearchSubject(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ResearchSubject)
+            }
+            #[cfg(feature = "risk-assessment")]
+            Self::RiskAssessment(v) => {
+                crate::codec::downcast_box(v).map_err(Self::RiskAssessment)
+            }
+            #[cfg(feature = "schedule")]
+            Self::Schedule(v) => crate::codec::downcast_box(v).map_err(Self::Schedule),
+            #[cfg(feature = "search-parameter")]
+            Self::SearchParameter(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SearchParameter)
+            }
+            #[cfg(feature = "service-request")]
+            Self::ServiceRequest(v) => {
+                crate::codec::downcast_box(v).map_err(Self::ServiceRequest)
+            }
+            #[cfg(feature = "slot")]
+            Self::Slot(v) => crate::codec::downcast_box(v).map_err(Self::Slot),
+            #[cfg(feature = "specimen")]
+            Self::Specimen(v) => crate::codec::downcast_box(v).map_err(Self::Specimen),
+            #[cfg(feature = "specimen-definition")]
+            Self::SpecimenDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SpecimenDefinition)
+            }
+            #[cfg(feature = "structure-definition")]
+            Self::StructureDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::StructureDefinition)
+            }
+            #[cfg(feature = "structure-map")]
+            Self::StructureMap(v) => {
+                crate::codec::downcast_box(v).map_err(Self::StructureMap)
+            }
+            #[cfg(feature = "subscription")]
+            Self::Subscription(v) => {
+                crate::codec::downcast_box(v).map_err(Self::Subscription)
+            }
+            #[cfg(feature = "subscription-status")]
+            Self::SubscriptionStatus(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SubscriptionStatus)
+            }
+            #[cfg(feature = "subscription-topic")]
+            Self::SubscriptionTopic(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SubscriptionTopic)
+            }
+            #[cfg(feature = "substance")]
+            Self::Substance(v) => crate::codec::downcast_box(v).map_err(Self::Substance),
+            #[cfg(feature = "substance-definition")]
+            Self::SubstanceDefinition(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SubstanceDefinition)
+            }
+            #[cfg(feature = "substance-nucleic-acid")]
+            Self::SubstanceNucleicAcid(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SubstanceNucleicAcid)
+            }
+            #[cfg(feature = "substance-polymer")]
+            Self::SubstancePolymer(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SubstancePolymer)
+            }
+            #[cfg(feature = "substance-protein")]
+            Self::SubstanceProtein(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SubstanceProtein)
+            }
+            #[cfg(feature = "substance-reference-information")]
+            Self::SubstanceReferenceInformation(v) => {
+                crate::codec::downcast_box(v)
+                    .map_err(Self::SubstanceReferenceInformation)
+            }
+            #[cfg(feature = "substance-source-material")]
+            Self::SubstanceSourceMaterial(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SubstanceSourceMaterial)
+            }
+            #[cfg(feature = "supply-delivery")]
+            Self::SupplyDelivery(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SupplyDelivery)
+            }
+            #[cfg(feature = "supply-request")]
+            Self::SupplyRequest(v) => {
+                crate::codec::downcast_box(v).map_err(Self::SupplyRequest)
+            }
+            #[cfg(feature = "task")]
+            Self::Task(v) => crate::codec::downcast_box(v).map_err(Self::Task),
+            #[cfg(feature = "terminology-capabilities")]
+            Self::TerminologyCapabilities(v) => {
+                crate::codec::downcast_box(v).map_err(Self::TerminologyCapabilities)
+            }
+            #[cfg(feature = "test-plan")]
+            Self::TestPlan(v) => crate::codec::downcast_box(v).map_err(Self::TestPlan),
+            #[cfg(feature = "test-report")]
+            Self::TestReport(v) => {
+                crate::codec::downcast_box(v).map_err(Self::TestReport)
+            }
+            #[cfg(feature = "test-script")]
+            Self::TestScript(v) => {
+                crate::codec::downcast_box(v).map_err(Self::TestScript)
+            }
+            #[cfg(feature = "transport")]
+            Self::Transport(v) => crate::codec::downcast_box(v).map_err(Self::Transport),
+            #[cfg(feature = "value-set")]
+            Self::ValueSet(v) => crate::codec::downcast_box(v).map_err(Self::ValueSet),
+            #[cfg(feature = "verification-result")]
+            Self::VerificationResult(v) => {
+                crate::codec::downcast_box(v).map_err(Self::VerificationResult)
+            }
+            #[cfg(feature = "vision-prescription")]
+            Self::VisionPrescription(v) => {
+                crate::codec::downcast_box(v).map_err(Self::VisionPrescription)
+            }
+            Self::Other(raw) => {
+                raw.to_typed(ParseOptions::lenient()).map_err(|_| Self::Other(raw))
+            }
+        }
+    }
     /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).
     pub fn from_json_str(input: &str, options: ParseOptions) -> Result<Self, Error> {
         crate::resource_from_str(input, options)
