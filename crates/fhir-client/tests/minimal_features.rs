@@ -27,7 +27,9 @@ async fn patient_and_capability_statement_with_two_resources_compiled() {
         .await;
     Mock::given(method("GET"))
         .and(path("/fhir/Patient/p1"))
-        .respond_with(fhir_json(r#"{"resourceType":"Patient","id":"p1","birthDate":"1974-12"}"#))
+        .respond_with(fhir_json(
+            r#"{"resourceType":"Patient","id":"p1","birthDate":"1974-12"}"#,
+        ))
         .mount(&server)
         .await;
     let observation = r#"{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50}}"#;
@@ -44,9 +46,15 @@ async fn patient_and_capability_statement_with_two_resources_compiled() {
     let caps = client.capabilities().await.unwrap();
     assert_eq!(caps.software.unwrap().name.as_str(), Some("mock"));
     let patient: Patient = client.read("p1").await.unwrap();
-    assert_eq!(patient.birth_date.unwrap().value.unwrap().as_str(), "1974-12");
+    assert_eq!(
+        patient.birth_date.unwrap().value.unwrap().as_str(),
+        "1974-12"
+    );
 
-    let page = client.search_type("Observation", SearchParams::new()).await.unwrap();
+    let page = client
+        .search_type("Observation", SearchParams::new())
+        .await
+        .unwrap();
     let Resource::Other(raw) = &page.matches[0] else {
         panic!("Observation is not compiled in this configuration")
     };
