@@ -104,15 +104,46 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Skips white space. The check for none at all is inlined; compact JSON rarely has any.
     #[inline]
     fn skip_ws(&mut self) {
-        while let Some(&b) = self.src.get(self.pos) {
-            if b == b' ' || b == b'\n' || b == b'\r' || b == b'\t' {
-                self.pos += 1;
-            } else {
-                break;
+        match self.src.get(self.pos) {
+            Some(&b) if b > b' ' => {}
+            _ => self.skip_ws_run(),
+        }
+    }
+
+    /// The rest of [`Reader::skip_ws`].
+    #[inline(never)]
+    fn skip_ws_run(&mut self) {
+        let s = self.src;
+        let mut i = self.pos;
+        loop {
+            match s.get(i) {
+                Some(b' ') => {
+                    i += 1;
+                    if s.get(i) != Some(&b' ') {
+                        // One space, as after a colon.
+                        continue;
+                    }
+                    // Indentation comes in runs of spaces: skip them eight at a time.
+                    while let Some(chunk) = s.get(i..i + 8) {
+                        let mut word = [0; 8];
+                        word.copy_from_slice(chunk);
+                        let other = u64::from_le_bytes(word) ^ (ONES * u64::from(b' '));
+                        if other != 0 {
+                            // The first byte that is not a space (little-endian: lowest first).
+                            i += (other.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                        i += 8;
+                    }
+                }
+                Some(b'\n' | b'\r' | b'\t') => i += 1,
+                _ => break,
             }
         }
+        self.pos = i;
     }
 
     /// Checks that nothing but white space follows the document.
@@ -323,17 +354,28 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a string token (the reader stands at its `"`), borrowing when it has no escapes.
+    #[inline]
     fn read_string_raw(&mut self) -> Result<Cow<'a, str>, Error> {
-        let s = self.src;
         let start = self.pos + 1;
-        // Fast path: no escapes, borrow from the input.
-        let mut i = find_special(s, start);
+        // Fast path, inlined: no escapes, borrow from the input.
+        let end = find_special(self.src, start);
+        if self.src.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return self.slice(start, end).map(Cow::Borrowed);
+        }
+        self.read_string_escaped(start, end)
+    }
+
+    /// The rest of [`Reader::read_string_raw`]: `i` is at the first escape (or an error).
+    #[inline(never)]
+    fn read_string_escaped(&mut self, start: usize, mut i: usize) -> Result<Cow<'a, str>, Error> {
+        let s = self.src;
         match s.get(i) {
+            Some(b'\\') => {}
             Some(b'"') => {
                 self.pos = i + 1;
-                return Ok(Cow::Borrowed(self.slice(start, i)?));
+                return self.slice(start, i).map(Cow::Borrowed);
             }
-            Some(b'\\') => {}
             Some(_) => {
                 self.pos = i;
                 return Err(self.syntax("control character in a string"));
@@ -429,9 +471,33 @@ impl<'a> Reader<'a> {
             .ok_or_else(|| Error::new(ErrorKind::Syntax("invalid UTF-8".into()), start))
     }
 
-    /// Skips one value of any kind, checking its syntax.
+    /// Skips one value of any kind, checking its syntax (without building it: strings without
+    /// escapes are not even copied).
     pub fn skip_value(&mut self) -> Result<(), Error> {
-        self.read_raw().map(drop)
+        match self.peek()? {
+            Peek::Object => {
+                self.enter()?;
+                self.pos += 1;
+                let mut first = true;
+                while self.next_key(&mut first)?.is_some() {
+                    self.skip_value()?;
+                }
+                Ok(())
+            }
+            Peek::Array => {
+                self.enter()?;
+                self.pos += 1;
+                let mut first = true;
+                while self.next_item(&mut first)? {
+                    self.skip_value()?;
+                }
+                Ok(())
+            }
+            Peek::String => self.read_string_raw().map(drop),
+            Peek::Number => self.read_number().map(drop),
+            Peek::Bool => self.read_bool().map(drop),
+            Peek::Null => self.literal(b"null"),
+        }
     }
 
     /// Reads one value of any kind as a [`JsonValue`], keeping number texts and key order.
@@ -485,6 +551,9 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A byte of 1 in each of the eight bytes of a word, to spread a byte over a word by multiplying.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
 /// The position of the first byte at or after `i` that ends a run of plain string content: `"`,
 /// `\\` or a control character (below 0x20); `bytes.len()` if there is none.
 ///
@@ -494,7 +563,6 @@ impl<'a> Reader<'a> {
 /// from a byte that matched itself, so the lowest flagged byte is always a true match.
 #[inline]
 pub(super) fn find_special(bytes: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const QUOTES: u64 = ONES * b'"' as u64;
     const BACKSLASHES: u64 = ONES * b'\\' as u64;
@@ -515,14 +583,29 @@ pub(super) fn find_special(bytes: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
+    // Fewer than eight bytes left (the end of a short string, for the writer): one table look-up
+    // per byte instead of three comparisons.
     while let Some(&b) = bytes.get(i) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
+        if SPECIAL[usize::from(b)] {
             return i;
         }
         i += 1;
     }
     bytes.len().min(i)
 }
+
+/// The bytes [`find_special`] looks for, as a table.
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -590,5 +673,36 @@ mod tests {
         assert!(JsonValue::parse("\"abcdefghijklmnop").is_err());
         assert!(JsonValue::parse("\"ab\\").is_err());
         assert!(JsonValue::parse("\"ab\\\"").is_err());
+    }
+
+    #[test]
+    fn white_space_runs_of_any_length_are_skipped() {
+        for n in 0..40 {
+            let pad = " ".repeat(n);
+            let text = format!(
+                "{pad}{{{pad}\"a\"{pad}:{pad}[{pad}1{pad},\n{pad}\t\r{pad}2{pad}]{pad}}}{pad}"
+            );
+            let v = JsonValue::parse(&text).unwrap();
+            assert_eq!(v.to_json_string(), r#"{"a":[1,2]}"#, "padding {n}");
+        }
+        assert!(JsonValue::parse("          \u{b}  1").is_err());
+    }
+
+    #[test]
+    fn the_resource_type_is_found_after_other_members() {
+        let text = r#"{"id": "x", "contact": [{"name": "a\"b", "n": [1.5e3, true, null, {}]}], "resourceType": "Patient", "z": 1}"#;
+        let mut r = Reader::new(text, ParseOptions::default());
+        assert_eq!(r.find_resource_type().unwrap(), "Patient");
+        assert_eq!(r.position(), (0, 0));
+        // Skipping still checks the syntax of what it skips.
+        for bad in [
+            r#"{"id": [1,], "resourceType": "P"}"#,
+            r#"{"id": "\x", "resourceType": "P"}"#,
+            r#"{"id": 01, "resourceType": "P"}"#,
+            r#"{"id": {"a" 1}, "resourceType": "P"}"#,
+        ] {
+            let mut r = Reader::new(bad, ParseOptions::default());
+            assert!(r.find_resource_type().is_err(), "{bad}");
+        }
     }
 }

@@ -188,3 +188,56 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The escaping the writer had before it looked at more than one byte at a time.
+    fn naive(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn strings_are_escaped_as_byte_by_byte() {
+        let plain = "abcdéfgh€ijklmnop😀qrstuvwxyz";
+        for special in (0u8..0x20)
+            .map(char::from)
+            .chain(['"', '\\', '/', '\u{7f}', 'é'])
+        {
+            for at in 0..plain.chars().count() {
+                let mut s: String = plain.chars().take(at).collect();
+                s.push(special);
+                s.extend(plain.chars().skip(at));
+                for text in [s.clone(), s.repeat(3), s.chars().take(at + 1).collect()] {
+                    let mut w = Writer::new(false);
+                    w.str(&text);
+                    assert_eq!(w.into_string(), naive(&text), "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_escaped_too() {
+        let mut w = Writer::new(false);
+        w.begin_object();
+        w.key("a\"b");
+        w.null();
+        w.end_object();
+        assert_eq!(w.into_string(), r#"{"a\"b":null}"#);
+    }
+}
