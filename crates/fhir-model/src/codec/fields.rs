@@ -50,13 +50,10 @@ impl Reader<'_> {
         let result = self.array_items(&mut |r| {
             let mut v = T::blank();
             read_object(r, &mut v)?;
-            field.push(v);
+            push_exact(field, v);
             Ok(())
         });
-        if result.is_err() {
-            field.clear();
-        }
-        result
+        settle(field, result)
     }
 
     /// Walks a non-empty array, reading each item with `item`; errors name the item's index.
@@ -95,13 +92,10 @@ impl Reader<'_> {
             return Err(self.duplicate());
         }
         let result = self.array_items(&mut |r| {
-            field.push(R::read_json(r)?);
+            push_exact(field, R::read_json(r)?);
             Ok(())
         });
-        if result.is_err() {
-            field.clear();
-        }
-        result
+        settle(field, result)
     }
 
     /// A plain string that JSON never splits (`Element.id`, `Extension.url`), optional.
@@ -218,6 +212,7 @@ impl Reader<'_> {
             field.truncate(old_len);
             field.iter_mut().for_each(|p| p.value = None);
         }
+        field.shrink_to_fit();
         result
     }
 
@@ -241,6 +236,7 @@ impl Reader<'_> {
             field.truncate(old_len);
             field.iter_mut().for_each(|p| p.element = None);
         }
+        field.shrink_to_fit();
         result
     }
 
@@ -253,7 +249,7 @@ impl Reader<'_> {
         let mut index = 0;
         self.array_items(&mut |r| {
             if field.len() <= index {
-                field.push(Primitive::default());
+                push_exact(field, Primitive::default());
             }
             item(r, &mut field[index])?;
             index += 1;
@@ -501,4 +497,23 @@ impl Writer {
             field.write_json(self);
         }
     }
+}
+
+/// Pushes without the doubling growth's slack for the first item: most FHIR lists hold one
+/// item, and `Vec`'s default first allocation has room for four large structs.
+fn push_exact<T>(field: &mut Vec<T>, item: T) {
+    if field.capacity() == 0 {
+        field.reserve_exact(1);
+    }
+    field.push(item);
+}
+
+/// Ends the reading of a list: on error nothing half-read is kept; on success the slack of
+/// the growth is given back, since a parsed model is read far more often than it grows.
+fn settle<T>(field: &mut Vec<T>, result: Result<(), Error>) -> Result<(), Error> {
+    if result.is_err() {
+        field.clear();
+    }
+    field.shrink_to_fit();
+    result
 }

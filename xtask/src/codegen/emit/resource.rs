@@ -91,7 +91,7 @@ pub fn emit_resource(model: &Model) -> TokenStream {
             #(#variants)*
             /// A resource of this version whose cargo feature is off in this build, kept as JSON
             /// (see [`RawResource::to_typed`]).
-            Other(RawResource),
+            Other(Box<RawResource>),
         }
 
         /// Every resource type of this FHIR version, in alphabetical order, whatever the features.
@@ -166,7 +166,7 @@ pub fn emit_resource(model: &Model) -> TokenStream {
                 Ok(match &*resource_type {
                     #(#read_arms)*
                     #[allow(unreachable_patterns)]
-                    other if RESOURCE_TYPES.contains(&other) => Self::Other(RawResource::read(r)?),
+                    other if RESOURCE_TYPES.contains(&other) => Self::Other(Box::new(RawResource::read(r)?)),
                     other => {
                         let kind = ErrorKind::UnknownResourceType(other.to_owned());
                         return Err(r.error_at(kind, at));

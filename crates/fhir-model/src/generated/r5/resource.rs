@@ -490,7 +490,7 @@ pub enum Resource {
     VisionPrescription(Box<VisionPrescription>),
     /// A resource of this version whose cargo feature is off in this build, kept as JSON
     /// (see [`RawResource::to_typed`]).
-    Other(RawResource),
+    Other(Box<RawResource>),
 }
 /// Every resource type of this FHIR version, in alphabetical order, whatever the features.
 pub const RESOURCE_TYPES: &[&str] = &[
@@ -2577,7 +2577,7 @@ impl ResourceValue for Resource {
                 "VisionPrescription" => Self::VisionPrescription(read_boxed(r)?),
                 #[allow(unreachable_patterns)]
                 other if RESOURCE_TYPES.contains(&other) => {
-                    Self::Other(RawResource::read(r)?)
+                    Self::Other(Box::new(RawResource::read(r)?))
                 }
                 other => {
                     let kind = ErrorKind::UnknownResourceType(other.to_owned());
