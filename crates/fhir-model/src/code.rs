@@ -98,6 +98,49 @@ pub trait TypedResource: crate::FhirJson + Clone + std::fmt::Debug + Send + Sync
     fn version_id(&self) -> Option<&str>;
 }
 
+/// A resource whose type may be known only at run time: every typed resource struct, and each
+/// version's `Resource` enum. Code that sends or stores resources of any type (a client's
+/// create and update, a command line reading a file) is generic over this trait.
+///
+/// ```
+/// use fhir_model::{AnyResource, FhirJson, ParseOptions};
+/// use fhir_model::r4::{Patient, Resource};
+///
+/// fn describe(r: &impl AnyResource) -> String {
+///     format!("{}/{}", r.resource_type(), r.id().unwrap_or("-"))
+/// }
+/// let mut any = Resource::from_json_str(r#"{"resourceType":"Patient","id":"a"}"#, ParseOptions::strict()).unwrap();
+/// assert_eq!(describe(&any), "Patient/a");
+/// any.set_id(None);
+/// assert_eq!(describe(&any), "Patient/-");
+/// assert_eq!(describe(&Patient::default()), "Patient/-");
+/// ```
+pub trait AnyResource: crate::FhirJson + Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// The `resourceType`, e.g. `"Patient"`.
+    fn resource_type(&self) -> &str;
+    /// The logical id (`id`), if present.
+    fn id(&self) -> Option<&str>;
+    /// Sets or removes the logical id.
+    fn set_id(&mut self, id: Option<String>);
+    /// The version id (`meta.versionId`), if present.
+    fn version_id(&self) -> Option<&str>;
+}
+
+impl<T: TypedResource> AnyResource for T {
+    fn resource_type(&self) -> &str {
+        T::TYPE
+    }
+    fn id(&self) -> Option<&str> {
+        TypedResource::id(self)
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        TypedResource::set_id(self, id)
+    }
+    fn version_id(&self) -> Option<&str> {
+        TypedResource::version_id(self)
+    }
+}
+
 /// Display, FromStr, an inherent `as_str` and the JSON value impl of a generated code enum.
 #[doc(hidden)]
 #[macro_export]

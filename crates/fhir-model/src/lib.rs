@@ -31,7 +31,7 @@ mod raw;
 mod unknown;
 pub mod value;
 
-pub use code::{CodeEnum, CodeInfo, TypedResource, UnknownCode};
+pub use code::{AnyResource, CodeEnum, CodeInfo, TypedResource, UnknownCode};
 pub use error::{Error, ErrorKind};
 pub use fhir_json::FhirJson;
 #[doc(hidden)]

@@ -46,6 +46,37 @@ impl RawResource {
         self.json.get("id")?.as_str()
     }
 
+    /// Sets the logical id (after `resourceType` when it was absent), or removes it.
+    ///
+    /// ```
+    /// let json = fhir_model::json::JsonValue::parse(r#"{"resourceType":"Basic","code":{}}"#).unwrap();
+    /// let mut raw = fhir_model::RawResource::from_json(json).unwrap();
+    /// raw.set_id(Some("b1".into()));
+    /// assert_eq!(raw.json().to_json_string(), r#"{"resourceType":"Basic","id":"b1","code":{}}"#);
+    /// raw.set_id(None);
+    /// assert_eq!(raw.id(), None);
+    /// ```
+    pub fn set_id(&mut self, id: Option<String>) {
+        let JsonValue::Object(members) = &mut self.json else {
+            return;
+        };
+        let at = members.iter().position(|(k, _)| k == "id");
+        match (at, id) {
+            (Some(i), Some(id)) => members[i].1 = JsonValue::String(id),
+            (Some(i), None) => {
+                members.remove(i);
+            }
+            (None, Some(id)) => {
+                let after = members
+                    .iter()
+                    .position(|(k, _)| k == "resourceType")
+                    .map_or(0, |i| i + 1);
+                members.insert(after, ("id".to_owned(), JsonValue::String(id)));
+            }
+            (None, None) => {}
+        }
+    }
+
     /// The version id (`meta.versionId`), if the JSON has one.
     pub fn version_id(&self) -> Option<&str> {
         self.json.get("meta")?.get("versionId")?.as_str()

@@ -39,6 +39,10 @@ pub fn emit_resource(model: &Model) -> TokenStream {
         let n = ident(&s.name);
         quote! { #cfg Self::#n(v) => v.id.as_ref(), }
     });
+    let set_id_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
+        let n = ident(&s.name);
+        quote! { #cfg Self::#n(v) => v.id = id.map(IdType::from), }
+    });
     let meta_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
         quote! { #cfg Self::#n(v) => v.meta.as_ref(), }
@@ -126,6 +130,13 @@ pub fn emit_resource(model: &Model) -> TokenStream {
                     _ => self.meta()?.version_id.as_ref()?.value.as_deref(),
                 }
             }
+            /// Sets or removes the logical id.
+            pub fn set_id(&mut self, id: Option<String>) {
+                match self {
+                    #(#set_id_arms)*
+                    Self::Other(raw) => raw.set_id(id),
+                }
+            }
             /// The resource's metadata, if present (`None` for [`Resource::Other`]).
             pub fn meta(&self) -> Option<&Meta> {
                 match self {
@@ -156,6 +167,21 @@ pub fn emit_resource(model: &Model) -> TokenStream {
             /// Writes JSON indented by two spaces (same as [`FhirJson::to_json_pretty`]).
             pub fn to_json_pretty(&self) -> String {
                 FhirJson::to_json_pretty(self)
+            }
+        }
+
+        impl crate::AnyResource for Resource {
+            fn resource_type(&self) -> &str {
+                Resource::resource_type(self)
+            }
+            fn id(&self) -> Option<&str> {
+                Resource::id(self)
+            }
+            fn set_id(&mut self, id: Option<String>) {
+                Resource::set_id(self, id)
+            }
+            fn version_id(&self) -> Option<&str> {
+                Resource::version_id(self)
             }
         }
 

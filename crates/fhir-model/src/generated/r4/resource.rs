@@ -1220,6 +1220,304 @@ impl Resource {
             _ => self.meta()?.version_id.as_ref()?.value.as_deref(),
         }
     }
+    /// Sets or removes the logical id.
+    pub fn set_id(&mut self, id: Option<String>) {
+        match self {
+            #[cfg(feature = "account")]
+            Self::Account(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "activity-definition")]
+            Self::ActivityDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "adverse-event")]
+            Self::AdverseEvent(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "allergy-intolerance")]
+            Self::AllergyIntolerance(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "appointment")]
+            Self::Appointment(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "appointment-response")]
+            Self::AppointmentResponse(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "audit-event")]
+            Self::AuditEvent(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "basic")]
+            Self::Basic(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "binary")]
+            Self::Binary(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "biologically-derived-product")]
+            Self::BiologicallyDerivedProduct(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "body-structure")]
+            Self::BodyStructure(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "bundle")]
+            Self::Bundle(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "capability-statement")]
+            Self::CapabilityStatement(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "care-plan")]
+            Self::CarePlan(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "care-team")]
+            Self::CareTeam(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "catalog-entry")]
+            Self::CatalogEntry(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "charge-item")]
+            Self::ChargeItem(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "charge-item-definition")]
+            Self::ChargeItemDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "claim")]
+            Self::Claim(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "claim-response")]
+            Self::ClaimResponse(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "clinical-impression")]
+            Self::ClinicalImpression(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "code-system")]
+            Self::CodeSystem(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "communication")]
+            Self::Communication(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "communication-request")]
+            Self::CommunicationRequest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "compartment-definition")]
+            Self::CompartmentDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "composition")]
+            Self::Composition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "concept-map")]
+            Self::ConceptMap(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "condition")]
+            Self::Condition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "consent")]
+            Self::Consent(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "contract")]
+            Self::Contract(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "coverage")]
+            Self::Coverage(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "coverage-eligibility-request")]
+            Self::CoverageEligibilityRequest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "coverage-eligibility-response")]
+            Self::CoverageEligibilityResponse(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "detected-issue")]
+            Self::DetectedIssue(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "device")]
+            Self::Device(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "device-definition")]
+            Self::DeviceDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "device-metric")]
+            Self::DeviceMetric(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "device-request")]
+            Self::DeviceRequest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "device-use-statement")]
+            Self::DeviceUseStatement(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "diagnostic-report")]
+            Self::DiagnosticReport(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "document-manifest")]
+            Self::DocumentManifest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "document-reference")]
+            Self::DocumentReference(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "effect-evidence-synthesis")]
+            Self::EffectEvidenceSynthesis(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "encounter")]
+            Self::Encounter(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "endpoint")]
+            Self::Endpoint(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "enrollment-request")]
+            Self::EnrollmentRequest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "enrollment-response")]
+            Self::EnrollmentResponse(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "episode-of-care")]
+            Self::EpisodeOfCare(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "event-definition")]
+            Self::EventDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "evidence")]
+            Self::Evidence(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "evidence-variable")]
+            Self::EvidenceVariable(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "example-scenario")]
+            Self::ExampleScenario(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "explanation-of-benefit")]
+            Self::ExplanationOfBenefit(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "family-member-history")]
+            Self::FamilyMemberHistory(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "flag")]
+            Self::Flag(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "goal")]
+            Self::Goal(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "graph-definition")]
+            Self::GraphDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "group")]
+            Self::Group(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "guidance-response")]
+            Self::GuidanceResponse(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "healthcare-service")]
+            Self::HealthcareService(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "imaging-study")]
+            Self::ImagingStudy(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "immunization")]
+            Self::Immunization(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "immunization-evaluation")]
+            Self::ImmunizationEvaluation(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "immunization-recommendation")]
+            Self::ImmunizationRecommendation(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "implementation-guide")]
+            Self::ImplementationGuide(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "insurance-plan")]
+            Self::InsurancePlan(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "invoice")]
+            Self::Invoice(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "library")]
+            Self::Library(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "linkage")]
+            Self::Linkage(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "list")]
+            Self::List(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "location")]
+            Self::Location(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "measure")]
+            Self::Measure(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "measure-report")]
+            Self::MeasureReport(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "media")]
+            Self::Media(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medication")]
+            Self::Medication(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medication-administration")]
+            Self::MedicationAdministration(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medication-dispense")]
+            Self::MedicationDispense(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medication-knowledge")]
+            Self::MedicationKnowledge(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medication-request")]
+            Self::MedicationRequest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medication-statement")]
+            Self::MedicationStatement(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product")]
+            Self::MedicinalProduct(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-authorization")]
+            Self::MedicinalProductAuthorization(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-contraindication")]
+            Self::MedicinalProductContraindication(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-indication")]
+            Self::MedicinalProductIndication(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-ingredient")]
+            Self::MedicinalProductIngredient(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-interaction")]
+            Self::MedicinalProductInteraction(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-manufactured")]
+            Self::MedicinalProductManufactured(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-packaged")]
+            Self::MedicinalProductPackaged(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-pharmaceutical")]
+            Self::MedicinalProductPharmaceutical(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "medicinal-product-undesirable-effect")]
+            Self::MedicinalProductUndesirableEffect(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "message-definition")]
+            Self::MessageDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "message-header")]
+            Self::MessageHeader(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "molecular-sequence")]
+            Self::MolecularSequence(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "naming-system")]
+            Self::NamingSystem(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "nutrition-order")]
+            Self::NutritionOrder(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "observation")]
+            Self::Observation(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "observation-definition")]
+            Self::ObservationDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "operation-definition")]
+            Self::OperationDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "operation-outcome")]
+            Self::OperationOutcome(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "organization")]
+            Self::Organization(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "organization-affiliation")]
+            Self::OrganizationAffiliation(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "parameters")]
+            Self::Parameters(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "patient")]
+            Self::Patient(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "payment-notice")]
+            Self::PaymentNotice(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "payment-reconciliation")]
+            Self::PaymentReconciliation(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "person")]
+            Self::Person(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "plan-definition")]
+            Self::PlanDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "practitioner")]
+            Self::Practitioner(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "practitioner-role")]
+            Self::PractitionerRole(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "procedure")]
+            Self::Procedure(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "provenance")]
+            Self::Provenance(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "questionnaire")]
+            Self::Questionnaire(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "questionnaire-response")]
+            Self::QuestionnaireResponse(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "related-person")]
+            Self::RelatedPerson(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "request-group")]
+            Self::RequestGroup(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "research-definition")]
+            Self::ResearchDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "research-element-definition")]
+            Self::ResearchElementDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "research-study")]
+            Self::ResearchStudy(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "research-subject")]
+            Self::ResearchSubject(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "risk-assessment")]
+            Self::RiskAssessment(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "risk-evidence-synthesis")]
+            Self::RiskEvidenceSynthesis(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "schedule")]
+            Self::Schedule(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "search-parameter")]
+            Self::SearchParameter(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "service-request")]
+            Self::ServiceRequest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "slot")]
+            Self::Slot(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "specimen")]
+            Self::Specimen(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "specimen-definition")]
+            Self::SpecimenDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "structure-definition")]
+            Self::StructureDefinition(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "structure-map")]
+            Self::StructureMap(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "subscription")]
+            Self::Subscription(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "substance")]
+            Self::Substance(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "substance-nucleic-acid")]
+            Self::SubstanceNucleicAcid(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "substance-polymer")]
+            Self::SubstancePolymer(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "substance-protein")]
+            Self::SubstanceProtein(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "substance-reference-information")]
+            Self::SubstanceReferenceInformation(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "substance-source-material")]
+            Self::SubstanceSourceMaterial(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "substance-specification")]
+            Self::SubstanceSpecification(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "supply-delivery")]
+            Self::SupplyDelivery(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "supply-request")]
+            Self::SupplyRequest(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "task")]
+            Self::Task(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "terminology-capabilities")]
+            Self::TerminologyCapabilities(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "test-report")]
+            Self::TestReport(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "test-script")]
+            Self::TestScript(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "value-set")]
+            Self::ValueSet(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "verification-result")]
+            Self::VerificationResult(v) => v.id = id.map(IdType::from),
+            #[cfg(feature = "vision-prescription")]
+            Self::VisionPrescription(v) => v.id = id.map(IdType::from),
+            Self::Other(raw) => raw.set_id(id),
+        }
+    }
     /// The resource's metadata, if present (`None` for [`Resource::Other`]).
     pub fn meta(&self) -> Option<&Meta> {
         match self {
@@ -2063,6 +2361,20 @@ impl Resource {
     /// Writes JSON indented by two spaces (same as [`FhirJson::to_json_pretty`]).
     pub fn to_json_pretty(&self) -> String {
         FhirJson::to_json_pretty(self)
+    }
+}
+impl crate::AnyResource for Resource {
+    fn resource_type(&self) -> &str {
+        Resource::resource_type(self)
+    }
+    fn id(&self) -> Option<&str> {
+        Resource::id(self)
+    }
+    fn set_id(&mut self, id: Option<String>) {
+        Resource::set_id(self, id)
+    }
+    fn version_id(&self) -> Option<&str> {
+        Resource::version_id(self)
     }
 }
 impl ResourceValue for Resource {
