@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::error::{BoxError, Error};
+use crate::error::{BoxError, RawError};
 
 /// A boxed, sendable future, as [`TokenProvider::token`] returns.
 ///
@@ -129,7 +129,7 @@ pub(crate) enum Credential {
 
 impl Auth {
     /// The credential for the next request, fetching a first token from a provider if needed.
-    pub(crate) async fn credential(&self) -> Result<Option<Credential>, Error> {
+    pub(crate) async fn credential(&self) -> Result<Option<Credential>, RawError> {
         Ok(match self {
             Auth::None => None,
             Auth::Bearer(token) => Some(Credential::Bearer {
@@ -152,7 +152,10 @@ impl Auth {
 
     /// After a 401 answered to a token of generation `seen`: a refreshed credential, or `None`
     /// when this kind of auth cannot refresh.
-    pub(crate) async fn refreshed(&self, seen: Option<u64>) -> Result<Option<Credential>, Error> {
+    pub(crate) async fn refreshed(
+        &self,
+        seen: Option<u64>,
+    ) -> Result<Option<Credential>, RawError> {
         match (self, seen) {
             (Auth::Provider(p), Some(seen)) => {
                 let (token, generation) = p.refresh(seen).await?;
@@ -181,7 +184,7 @@ impl ProviderAuth {
         }
     }
 
-    async fn current(&self) -> Result<(Secret, u64), Error> {
+    async fn current(&self) -> Result<(Secret, u64), RawError> {
         let mut state = self.state.lock().await;
         if let Some(token) = &state.0 {
             return Ok((token.clone(), state.1));
@@ -189,7 +192,7 @@ impl ProviderAuth {
         self.fetch(&mut state).await
     }
 
-    async fn refresh(&self, seen: u64) -> Result<(Secret, u64), Error> {
+    async fn refresh(&self, seen: u64) -> Result<(Secret, u64), RawError> {
         let mut state = self.state.lock().await;
         if state.1 != seen {
             if let Some(token) = &state.0 {
@@ -200,8 +203,8 @@ impl ProviderAuth {
         self.fetch(&mut state).await
     }
 
-    async fn fetch(&self, state: &mut (Option<Secret>, u64)) -> Result<(Secret, u64), Error> {
-        let token = Secret::new(self.provider.token().await.map_err(Error::auth)?);
+    async fn fetch(&self, state: &mut (Option<Secret>, u64)) -> Result<(Secret, u64), RawError> {
+        let token = Secret::new(self.provider.token().await.map_err(RawError::auth)?);
         state.0 = Some(token.clone());
         state.1 += 1;
         tracing::debug!(generation = state.1, "fetched a bearer token");

@@ -4,15 +4,13 @@ use reqwest::Method;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::fhir::{
-    Bundle, BundleEntry, BundleEntryRequest, HTTPVerb, OperationOutcome, Resource, entry_response,
-    http_verb, new_bundle, set_bundle_type,
-};
 use crate::request::Request;
 use crate::search::SearchParams;
+use crate::version::{FhirVersion, NewEntry, R4};
 use crate::write::{parse_etag, parse_location};
 
-/// One entry of a batch-response or transaction-response.
+/// One entry of a batch-response or transaction-response (`EntryResponse` is
+/// `EntryResponse<R4>`; `V` is the client's FHIR version).
 ///
 /// ```no_run
 /// # async fn run(client: fhir_client::Client, bundle: fhir_model::r4::Bundle) -> Result<(), fhir_client::Error> {
@@ -27,7 +25,7 @@ use crate::write::{parse_etag, parse_location};
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct EntryResponse {
+pub struct EntryResponse<V: FhirVersion = R4> {
     /// The status code read from `response.status` (`"201 Created"` → 201), 0 if there is none.
     pub status: u16,
     /// `response.status` as the server wrote it.
@@ -47,12 +45,12 @@ pub struct EntryResponse {
     /// `entry.fullUrl`.
     pub full_url: Option<String>,
     /// The entry's resource, when the server returned one.
-    pub resource: Option<Resource>,
+    pub resource: Option<V::Resource>,
     /// `response.outcome`, when it is an OperationOutcome.
-    pub outcome: Option<OperationOutcome>,
+    pub outcome: Option<V::OperationOutcome>,
 }
 
-impl EntryResponse {
+impl<V: FhirVersion> EntryResponse<V> {
     /// Whether the status is 2xx.
     ///
     /// ```no_run
@@ -63,50 +61,45 @@ impl EntryResponse {
         (200..300).contains(&self.status)
     }
 
-    fn from_entry(mut entry: BundleEntry) -> EntryResponse {
-        let parts = entry_response(&mut entry);
-        let status_line = parts
-            .as_ref()
-            .and_then(|p| p.status.clone())
-            .unwrap_or_default();
+    fn from_entry(entry: V::BundleEntry) -> EntryResponse<V> {
+        let parts = V::entry_response(entry);
+        let status_line = parts.status.unwrap_or_default();
         let status = status_line
             .split_whitespace()
             .next()
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let (location, etag, last_modified, outcome) = match parts {
-            Some(p) => (p.location, p.etag, p.last_modified, p.outcome),
-            None => (None, None, None, None),
-        };
-        let loc = location.as_deref().map(parse_location).unwrap_or_default();
-        let resource = entry.resource.take();
-        let id = loc
-            .id
-            .or_else(|| resource.as_ref().and_then(|r| r.id().map(str::to_owned)));
+        let loc = parts
+            .location
+            .as_deref()
+            .map(parse_location)
+            .unwrap_or_default();
+        let resource = parts.resource;
+        let id = loc.id.or_else(|| {
+            resource
+                .as_ref()
+                .and_then(|r| V::resource_id(r).map(str::to_owned))
+        });
         let version = loc
             .version
-            .or_else(|| etag.as_deref().and_then(parse_etag))
+            .or_else(|| parts.etag.as_deref().and_then(parse_etag))
             .or_else(|| {
                 resource
                     .as_ref()
-                    .and_then(|r| r.version_id().map(str::to_owned))
+                    .and_then(|r| V::resource_version_id(r).map(str::to_owned))
             });
-        let outcome = match outcome {
-            Some(Resource::OperationOutcome(o)) => Some(*o),
-            _ => None,
-        };
         EntryResponse {
             status,
             status_line,
             resource_type: loc.resource_type,
-            location,
+            location: parts.location,
             id,
             version,
-            etag,
-            last_modified,
-            full_url: entry.full_url.and_then(|u| u.value),
+            etag: parts.etag,
+            last_modified: parts.last_modified,
+            full_url: parts.full_url,
             resource,
-            outcome,
+            outcome: parts.outcome.and_then(|o| V::downcast(o).ok()),
         }
     }
 }
@@ -120,16 +113,17 @@ impl EntryResponse {
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct BundleResponse {
+pub struct BundleResponse<V: FhirVersion = R4> {
     /// The response entries.
-    pub entries: Vec<EntryResponse>,
+    pub entries: Vec<EntryResponse<V>>,
     /// The response Bundle, its entries moved out into `entries`.
-    pub bundle: Bundle,
+    pub bundle: V::Bundle,
 }
 
-impl From<Bundle> for BundleResponse {
-    fn from(mut bundle: Bundle) -> BundleResponse {
-        let entries = std::mem::take(&mut bundle.entry)
+impl<V: FhirVersion> BundleResponse<V> {
+    /// The response of a Bundle (as `From<Bundle>` gives it, for each version's Bundle).
+    pub(crate) fn from_bundle(mut bundle: V::Bundle) -> BundleResponse<V> {
+        let entries = V::take_entries(&mut bundle)
             .into_iter()
             .map(EntryResponse::from_entry)
             .collect();
@@ -138,6 +132,11 @@ impl From<Bundle> for BundleResponse {
 }
 
 /// A batch or transaction Bundle, built entry by entry.
+///
+/// `BundleBuilder` is `BundleBuilder<R4>` (from [`transaction`](BundleBuilder::transaction) and
+/// [`batch`](BundleBuilder::batch)); the builder of another version comes from
+/// [`new_transaction`](BundleBuilder::new_transaction) and [`new_batch`](BundleBuilder::new_batch),
+/// e.g. `BundleBuilder::<R5>::new_transaction()`.
 ///
 /// ```
 /// use fhir_client::{BundleBuilder, SearchParams};
@@ -155,49 +154,78 @@ impl From<Bundle> for BundleResponse {
 /// assert_eq!(bundle.entry.len(), 5);
 /// ```
 #[derive(Debug, Clone)]
-pub struct BundleBuilder {
-    bundle: Bundle,
+pub struct BundleBuilder<V: FhirVersion = R4> {
+    bundle: V::Bundle,
 }
 
 impl BundleBuilder {
-    /// An empty transaction (all entries succeed or none do).
+    /// An empty R4 transaction (all entries succeed or none do).
     ///
     /// ```
     /// let b = fhir_client::BundleBuilder::transaction().build();
     /// ```
     pub fn transaction() -> BundleBuilder {
-        BundleBuilder {
-            bundle: new_bundle(true),
-        }
+        BundleBuilder::new_transaction()
     }
 
-    /// An empty batch (each entry on its own).
+    /// An empty R4 batch (each entry on its own).
     ///
     /// ```
     /// let b = fhir_client::BundleBuilder::batch().build();
     /// ```
     pub fn batch() -> BundleBuilder {
+        BundleBuilder::new_batch()
+    }
+}
+
+impl<V: FhirVersion> BundleBuilder<V> {
+    /// An empty transaction of the version `V`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "r5")] {
+    /// use fhir_client::{BundleBuilder, R5};
+    ///
+    /// let bundle = BundleBuilder::<R5>::new_transaction()
+    ///     .create(fhir_model::r5::Patient::default())
+    ///     .build();
+    /// assert_eq!(bundle.entry.len(), 1);
+    /// # }
+    /// ```
+    pub fn new_transaction() -> Self {
         BundleBuilder {
-            bundle: new_bundle(false),
+            bundle: V::new_bundle(true),
+        }
+    }
+
+    /// An empty batch of the version `V`.
+    ///
+    /// ```
+    /// let b = fhir_client::BundleBuilder::<fhir_client::R4>::new_batch().build();
+    /// ```
+    pub fn new_batch() -> Self {
+        BundleBuilder {
+            bundle: V::new_bundle(false),
         }
     }
 
     fn push(
         mut self,
-        method: HTTPVerb,
+        method: &'static str,
         url: String,
-        resource: Option<Resource>,
+        resource: Option<V::Resource>,
         full_url: Option<&str>,
         if_none_exist: Option<String>,
-    ) -> BundleBuilder {
-        let mut request = BundleEntryRequest::new(method, url);
-        request.if_none_exist = if_none_exist.map(Into::into);
-        self.bundle.entry.push(BundleEntry {
-            full_url: full_url.map(Into::into),
-            resource,
-            request: Some(request),
-            ..Default::default()
-        });
+    ) -> Self {
+        V::push_entry(
+            &mut self.bundle,
+            NewEntry {
+                method,
+                url,
+                resource,
+                full_url: full_url.map(str::to_owned),
+                if_none_exist,
+            },
+        );
         self
     }
 
@@ -206,10 +234,10 @@ impl BundleBuilder {
     /// ```
     /// let b = fhir_client::BundleBuilder::batch().create(fhir_model::r4::Patient::default());
     /// ```
-    pub fn create(self, resource: impl Into<Resource>) -> BundleBuilder {
+    pub fn create(self, resource: impl Into<V::Resource>) -> Self {
         let resource = resource.into();
-        let url = resource.resource_type().to_owned();
-        self.push(http_verb("POST"), url, Some(resource), None, None)
+        let url = V::resource_type(&resource).to_owned();
+        self.push("POST", url, Some(resource), None, None)
     }
 
     /// A create with a `fullUrl` (`urn:uuid:...`) that other entries may reference.
@@ -218,14 +246,10 @@ impl BundleBuilder {
     /// let b = fhir_client::BundleBuilder::transaction()
     ///     .create_with_full_url("urn:uuid:0b2f8f65-3a3c-4c1e-9d9a-1a2b3c4d5e6f", fhir_model::r4::Patient::default());
     /// ```
-    pub fn create_with_full_url(
-        self,
-        full_url: &str,
-        resource: impl Into<Resource>,
-    ) -> BundleBuilder {
+    pub fn create_with_full_url(self, full_url: &str, resource: impl Into<V::Resource>) -> Self {
         let resource = resource.into();
-        let url = resource.resource_type().to_owned();
-        self.push(http_verb("POST"), url, Some(resource), Some(full_url), None)
+        let url = V::resource_type(&resource).to_owned();
+        self.push("POST", url, Some(resource), Some(full_url), None)
     }
 
     /// A conditional create (`POST {Type}` with `ifNoneExist`).
@@ -237,13 +261,13 @@ impl BundleBuilder {
     /// ```
     pub fn conditional_create(
         self,
-        resource: impl Into<Resource>,
+        resource: impl Into<V::Resource>,
         criteria: SearchParams,
-    ) -> BundleBuilder {
+    ) -> Self {
         let resource = resource.into();
-        let url = resource.resource_type().to_owned();
+        let url = V::resource_type(&resource).to_owned();
         let query = criteria.to_query_string();
-        self.push(http_verb("POST"), url, Some(resource), None, Some(query))
+        self.push("POST", url, Some(resource), None, Some(query))
     }
 
     /// An update (`PUT {Type}/{id}`, the resource's own id).
@@ -253,13 +277,13 @@ impl BundleBuilder {
     /// p.id = Some("p1".into());
     /// let b = fhir_client::BundleBuilder::transaction().update(p);
     /// ```
-    pub fn update(self, resource: impl Into<Resource>) -> BundleBuilder {
+    pub fn update(self, resource: impl Into<V::Resource>) -> Self {
         let resource = resource.into();
-        let url = match resource.id() {
-            Some(id) => format!("{}/{id}", resource.resource_type()),
-            None => resource.resource_type().to_owned(),
+        let url = match V::resource_id(&resource) {
+            Some(id) => format!("{}/{id}", V::resource_type(&resource)),
+            None => V::resource_type(&resource).to_owned(),
         };
-        self.push(http_verb("PUT"), url, Some(resource), None, None)
+        self.push("PUT", url, Some(resource), None, None)
     }
 
     /// A conditional update (`PUT {Type}?criteria`).
@@ -271,16 +295,16 @@ impl BundleBuilder {
     /// ```
     pub fn conditional_update(
         self,
-        resource: impl Into<Resource>,
+        resource: impl Into<V::Resource>,
         criteria: SearchParams,
-    ) -> BundleBuilder {
+    ) -> Self {
         let resource = resource.into();
         let url = format!(
             "{}?{}",
-            resource.resource_type(),
+            V::resource_type(&resource),
             criteria.to_query_string()
         );
-        self.push(http_verb("PUT"), url, Some(resource), None, None)
+        self.push("PUT", url, Some(resource), None, None)
     }
 
     /// A delete (`DELETE {Type}/{id}`).
@@ -288,14 +312,8 @@ impl BundleBuilder {
     /// ```
     /// let b = fhir_client::BundleBuilder::batch().delete("Patient", "p1");
     /// ```
-    pub fn delete(self, resource_type: &str, id: &str) -> BundleBuilder {
-        self.push(
-            http_verb("DELETE"),
-            format!("{resource_type}/{id}"),
-            None,
-            None,
-            None,
-        )
+    pub fn delete(self, resource_type: &str, id: &str) -> Self {
+        self.push("DELETE", format!("{resource_type}/{id}"), None, None, None)
     }
 
     /// A read or search (`GET {url}`, relative to the base).
@@ -303,8 +321,8 @@ impl BundleBuilder {
     /// ```
     /// let b = fhir_client::BundleBuilder::batch().read("Patient?name=peter");
     /// ```
-    pub fn read(self, url: &str) -> BundleBuilder {
-        self.push(http_verb("GET"), url.to_owned(), None, None, None)
+    pub fn read(self, url: &str) -> Self {
+        self.push("GET", url.to_owned(), None, None, None)
     }
 
     /// The Bundle.
@@ -313,22 +331,22 @@ impl BundleBuilder {
     /// let bundle = fhir_client::BundleBuilder::batch().read("metadata").build();
     /// assert_eq!(bundle.entry.len(), 1);
     /// ```
-    pub fn build(self) -> Bundle {
+    pub fn build(self) -> V::Bundle {
         self.bundle
     }
 }
 
-impl Client {
+impl<V: FhirVersion> Client<V> {
     async fn post_bundle(
         &self,
-        mut bundle: Bundle,
+        mut bundle: V::Bundle,
         transaction: bool,
-    ) -> Result<BundleResponse, Error> {
-        set_bundle_type(&mut bundle, transaction);
-        let request = Request::new(Method::POST, self.url(&[], &[]))
+    ) -> Result<BundleResponse<V>, Error<V>> {
+        V::set_bundle_type(&mut bundle, transaction);
+        let request = Request::new(Method::POST, self.inner.url(&[], &[]))
             .fhir_body(fhir_model::FhirJson::to_json_string(&bundle));
-        let response: Bundle = self.send(request).await?.decode()?;
-        Ok(BundleResponse::from(response))
+        let response: V::Bundle = self.inner.send(request).await?.decode()?;
+        Ok(BundleResponse::from_bundle(response))
     }
 
     /// Sends a batch (`POST {base}`, Bundle.type set to `batch`): each entry succeeds or fails
@@ -342,7 +360,7 @@ impl Client {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn batch(&self, bundle: Bundle) -> Result<BundleResponse, Error> {
+    pub async fn batch(&self, bundle: V::Bundle) -> Result<BundleResponse<V>, Error<V>> {
         self.post_bundle(bundle, false).await
     }
 
@@ -359,7 +377,7 @@ impl Client {
     /// assert_eq!(response.entries[0].status, 201);
     /// # Ok(()) }
     /// ```
-    pub async fn transaction(&self, bundle: Bundle) -> Result<BundleResponse, Error> {
+    pub async fn transaction(&self, bundle: V::Bundle) -> Result<BundleResponse<V>, Error<V>> {
         self.post_bundle(bundle, true).await
     }
 }
@@ -367,6 +385,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir_model::r4::Bundle;
     use fhir_model::{FhirJson, ParseOptions};
 
     #[test]

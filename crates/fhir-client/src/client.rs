@@ -1,6 +1,7 @@
 //! The client and its builder.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -8,9 +9,10 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use crate::auth::{Auth, ProviderAuth, Secret, TokenProvider};
-use crate::error::Error;
+use crate::error::{Error, RawError};
 use crate::retry::RetryPolicy;
 use crate::search::encode_query;
+use crate::version::{FhirVersion, R4};
 
 /// The `_format` parameter, sent on every request only when asked for: by default the client
 /// negotiates with `Accept: application/fhir+json` alone, because some servers refuse `_format`
@@ -57,6 +59,11 @@ impl FormatParam {
 /// Cheap to clone (clones share one connection pool and one token), and safe to use from many
 /// tasks at once.
 ///
+/// `V` is the FHIR version of the models the client reads and writes: `Client` is `Client<R4>`
+/// (from [`Client::new`] and [`Client::builder`]); an R5 client comes from
+/// [`ClientBuilder::fhir_version`]. Requests and answers use `V`'s types (`V::Bundle`,
+/// `V::OperationOutcome`, ...), and errors are [`Error<V>`](Error).
+///
 /// ```no_run
 /// use fhir_client::Client;
 /// use fhir_model::r4::Patient;
@@ -69,11 +76,22 @@ impl FormatParam {
 /// println!("{:?}", patient.name.first().and_then(|n| n.family.as_ref()));
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct Client {
+pub struct Client<V: FhirVersion = R4> {
     pub(crate) inner: Arc<Inner>,
+    version: PhantomData<fn() -> V>,
 }
 
+impl<V: FhirVersion> Clone for Client<V> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+            version: PhantomData,
+        }
+    }
+}
+
+/// Everything of a client but its FHIR version type: the code that does not depend on the
+/// version (sending, URLs, the version check) works on this, and is compiled once.
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     /// The base URL, its path ending in `/`, so that relative links resolve under it.
@@ -86,27 +104,57 @@ pub(crate) struct Inner {
     pub(crate) format: Option<FormatParam>,
     pub(crate) max_get_url_len: usize,
     pub(crate) max_redirects: u32,
+    /// The client's FHIR version: its name (`R4`), version (`4.0.1`) and `major.minor`.
+    pub(crate) fhir: VersionInfo,
+    /// With [`ClientBuilder::verify_fhir_version`]: the server's version once it was checked.
+    pub(crate) version_check: Option<tokio::sync::OnceCell<String>>,
 }
 
-impl fmt::Debug for Client {
+/// The constants of a [`FhirVersion`], for the code that is not generic over it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VersionInfo {
+    pub(crate) name: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) major_minor: &'static str,
+}
+
+impl VersionInfo {
+    fn of<V: FhirVersion>() -> VersionInfo {
+        VersionInfo {
+            name: V::NAME,
+            version: V::VERSION,
+            major_minor: V::MAJOR_MINOR,
+        }
+    }
+}
+
+impl<V: FhirVersion> fmt::Debug for Client<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
-        let headers: Vec<&str> = i.default_headers.keys().map(|k| k.as_str()).collect();
+        self.inner.fmt(f)
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<&str> = self.default_headers.keys().map(|k| k.as_str()).collect();
         f.debug_struct("Client")
-            .field("base", &i.base.as_str())
-            .field("auth", &i.auth)
-            .field("retry", &i.retry)
-            .field("timeout", &i.timeout)
-            .field("user_agent", &i.user_agent)
+            .field("base", &self.base.as_str())
+            .field("fhir_version", &self.fhir.name)
+            .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
             .field("default_headers", &headers)
-            .field("format", &i.format)
-            .field("max_get_url_len", &i.max_get_url_len)
+            .field("format", &self.format)
+            .field("max_get_url_len", &self.max_get_url_len)
+            .field("verify_fhir_version", &self.version_check.is_some())
             .finish()
     }
 }
 
 impl Client {
-    /// A client with the default settings for a base URL such as `https://example.org/fhir`.
+    /// A client with the default settings for a base URL such as `https://example.org/fhir`,
+    /// with the R4 models (see [`ClientBuilder::fhir_version`] for another version).
     ///
     /// ```
     /// let client = fhir_client::Client::new("https://example.org/fhir").unwrap();
@@ -117,7 +165,8 @@ impl Client {
         ClientBuilder::new(base).build()
     }
 
-    /// A builder for a client with settings of its own.
+    /// A builder for a client with settings of its own (R4 unless
+    /// [`fhir_version`](ClientBuilder::fhir_version) says otherwise).
     ///
     /// ```
     /// use std::time::Duration;
@@ -133,7 +182,9 @@ impl Client {
     pub fn builder(base: impl AsRef<str>) -> ClientBuilder {
         ClientBuilder::new(base)
     }
+}
 
+impl<V: FhirVersion> Client<V> {
     /// The base URL, its path ending in `/`.
     ///
     /// ```
@@ -143,10 +194,12 @@ impl Client {
     pub fn base_url(&self) -> &Url {
         &self.inner.base
     }
+}
 
+impl Inner {
     /// The URL of `{base}/{segments...}?{query}`, each segment escaped, with `_format` when asked for.
     pub(crate) fn url(&self, segments: &[&str], query: &[(String, String)]) -> Url {
-        let mut url = self.inner.base.clone();
+        let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty();
             path.extend(segments);
@@ -155,7 +208,7 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        if let Some(format) = &self.inner.format {
+        if let Some(format) = &self.format {
             if !query.iter().any(|(k, _)| k == "_format") {
                 pairs.push(("_format", format.as_str()));
             }
@@ -170,7 +223,10 @@ impl Client {
 }
 
 /// Settings for a [`Client`]: timeout, user agent, default headers, auth, retries, `_format`,
-/// and optionally a `reqwest::Client` of your own.
+/// the FHIR version and its check, and optionally a `reqwest::Client` of your own.
+///
+/// `ClientBuilder` is `ClientBuilder<R4>`, building a `Client<R4>`;
+/// [`fhir_version`](Self::fhir_version) switches to another version.
 ///
 /// ```
 /// use std::time::Duration;
@@ -184,7 +240,13 @@ impl Client {
 ///     .build()
 ///     .unwrap();
 /// ```
-pub struct ClientBuilder {
+pub struct ClientBuilder<V: FhirVersion = R4> {
+    settings: Settings,
+    version: PhantomData<fn() -> V>,
+}
+
+/// The settings of a builder, whatever its version.
+struct Settings {
     base: String,
     timeout: Option<Duration>,
     connect_timeout: Duration,
@@ -195,16 +257,19 @@ pub struct ClientBuilder {
     format: Option<FormatParam>,
     http: Option<reqwest::Client>,
     max_get_url_len: usize,
-    error: Option<Error>,
+    verify_fhir_version: bool,
+    error: Option<RawError>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<V: FhirVersion> fmt::Debug for ClientBuilder<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
         f.debug_struct("ClientBuilder")
-            .field("base", &self.base)
-            .field("auth", &self.auth)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
+            .field("base", &s.base)
+            .field("fhir_version", &V::NAME)
+            .field("auth", &s.auth)
+            .field("retry", &s.retry)
+            .field("timeout", &s.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -217,18 +282,70 @@ impl ClientBuilder {
     /// ```
     pub fn new(base: impl AsRef<str>) -> ClientBuilder {
         ClientBuilder {
-            base: base.as_ref().to_owned(),
-            timeout: Some(Duration::from_secs(60)),
-            connect_timeout: Duration::from_secs(10),
-            user_agent: None,
-            default_headers: HeaderMap::new(),
-            auth: Auth::None,
-            retry: RetryPolicy::default(),
-            format: None,
-            http: None,
-            max_get_url_len: 2048,
-            error: None,
+            settings: Settings {
+                base: base.as_ref().to_owned(),
+                timeout: Some(Duration::from_secs(60)),
+                connect_timeout: Duration::from_secs(10),
+                user_agent: None,
+                default_headers: HeaderMap::new(),
+                auth: Auth::None,
+                retry: RetryPolicy::default(),
+                format: None,
+                http: None,
+                max_get_url_len: 2048,
+                verify_fhir_version: false,
+                error: None,
+            },
+            version: PhantomData,
         }
+    }
+}
+
+impl<V: FhirVersion> ClientBuilder<V> {
+    /// The FHIR version of the models the client reads and writes (default [`R4`]): the builder
+    /// of a `Client<W>`, all settings kept. Check that the server speaks it with
+    /// [`verify_fhir_version`](Self::verify_fhir_version) or [`Client::check_fhir_version`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "r5")] {
+    /// use fhir_client::{Client, R5};
+    /// use fhir_model::r5::Patient;
+    ///
+    /// let client: Client<R5> = Client::builder("https://example.org/fhir/r5")
+    ///     .fhir_version::<R5>()
+    ///     .verify_fhir_version(true)
+    ///     .build()
+    ///     .unwrap();
+    /// // client.read::<Patient>("123") reads an R5 Patient; errors are `fhir_client::Error<R5>`.
+    /// # }
+    /// ```
+    pub fn fhir_version<W: FhirVersion>(self) -> ClientBuilder<W> {
+        ClientBuilder {
+            settings: self.settings,
+            version: PhantomData,
+        }
+    }
+
+    /// Check, before the first request, that the server implements the client's FHIR version
+    /// (off by default): `GET {base}/metadata`, its CapabilityStatement's `fhirVersion` compared
+    /// with [`FhirVersion::MAJOR_MINOR`], as [`Client::check_fhir_version`] does.
+    ///
+    /// The check is made once: concurrent first requests wait for a single metadata request, and
+    /// once it passed no request checks again ([`Client::capabilities`] serves as the check
+    /// when it comes first). A check that fails is the error of the request that waited for it,
+    /// which is then not sent: [`ErrorKind::FhirVersionMismatch`](crate::ErrorKind::FhirVersionMismatch)
+    /// for a server of another version, or the error of the metadata request (the server
+    /// unreachable, an error status); the next request checks again.
+    ///
+    /// ```
+    /// let client = fhir_client::Client::builder("https://example.org/fhir")
+    ///     .verify_fhir_version(true)
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn verify_fhir_version(mut self, verify: bool) -> Self {
+        self.settings.verify_fhir_version = verify;
+        self
     }
 
     /// The time one attempt may take, from sending to the end of the body (default 60 s).
@@ -237,8 +354,8 @@ impl ClientBuilder {
     /// let b = fhir_client::Client::builder("https://example.org/fhir")
     ///     .timeout(std::time::Duration::from_secs(5));
     /// ```
-    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.timeout = Some(timeout);
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = Some(timeout);
         self
     }
 
@@ -248,8 +365,8 @@ impl ClientBuilder {
     /// let b = fhir_client::Client::builder("https://example.org/fhir")
     ///     .connect_timeout(std::time::Duration::from_secs(2));
     /// ```
-    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.connect_timeout = timeout;
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
         self
     }
 
@@ -258,8 +375,8 @@ impl ClientBuilder {
     /// ```
     /// let b = fhir_client::Client::builder("https://example.org/fhir").user_agent("my-app/2.1");
     /// ```
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> ClientBuilder {
-        self.user_agent = Some(user_agent.into());
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.settings.user_agent = Some(user_agent.into());
         self
     }
 
@@ -270,21 +387,8 @@ impl ClientBuilder {
     /// let b = fhir_client::Client::builder("https://example.org/fhir")
     ///     .default_header("x-api-key", "k");
     /// ```
-    pub fn default_header(mut self, name: &str, value: &str) -> ClientBuilder {
-        match (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            (Ok(name), Ok(mut value)) => {
-                value.set_sensitive(crate::request::is_credential_header(&name));
-                self.default_headers.append(name, value);
-            }
-            _ => {
-                self.error.get_or_insert_with(|| {
-                    Error::invalid_input(format!("invalid default header {name:?}"))
-                });
-            }
-        }
+    pub fn default_header(mut self, name: &str, value: &str) -> Self {
+        self.settings.default_header(name, value);
         self
     }
 
@@ -296,11 +400,11 @@ impl ClientBuilder {
     /// headers.insert("x-tenant", HeaderValue::from_static("north"));
     /// let b = fhir_client::Client::builder("https://example.org/fhir").default_headers(headers);
     /// ```
-    pub fn default_headers(mut self, headers: HeaderMap) -> ClientBuilder {
+    pub fn default_headers(mut self, headers: HeaderMap) -> Self {
         for (name, mut value) in headers {
             if let Some(name) = name {
                 value.set_sensitive(crate::request::is_credential_header(&name));
-                self.default_headers.append(name, value);
+                self.settings.default_headers.append(name, value);
             }
         }
         self
@@ -311,8 +415,8 @@ impl ClientBuilder {
     /// ```
     /// let b = fhir_client::Client::builder("https://example.org/fhir").bearer_token("t0k3n");
     /// ```
-    pub fn bearer_token(mut self, token: impl Into<String>) -> ClientBuilder {
-        self.auth = Auth::Bearer(Secret::new(token));
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.settings.auth = Auth::Bearer(Secret::new(token));
         self
     }
 
@@ -325,8 +429,8 @@ impl ClientBuilder {
     /// let b = fhir_client::Client::builder("https://example.org/fhir")
     ///     .token_provider(token_fn(|| async { Ok::<_, BoxError>("fresh".to_string()) }));
     /// ```
-    pub fn token_provider(mut self, provider: impl TokenProvider) -> ClientBuilder {
-        self.auth = Auth::Provider(ProviderAuth::new(Arc::new(provider)));
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.settings.auth = Auth::Provider(ProviderAuth::new(Arc::new(provider)));
         self
     }
 
@@ -335,12 +439,8 @@ impl ClientBuilder {
     /// ```
     /// let b = fhir_client::Client::builder("https://example.org/fhir").basic_auth("me", "pw");
     /// ```
-    pub fn basic_auth(
-        mut self,
-        user: impl Into<String>,
-        password: impl Into<String>,
-    ) -> ClientBuilder {
-        self.auth = Auth::Basic {
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.settings.auth = Auth::Basic {
             user: user.into(),
             password: Secret::new(password),
         };
@@ -353,8 +453,8 @@ impl ClientBuilder {
     /// let b = fhir_client::Client::builder("https://example.org/fhir")
     ///     .retry(fhir_client::RetryPolicy::none());
     /// ```
-    pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
-        self.retry = policy;
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry = policy;
         self
     }
 
@@ -364,8 +464,8 @@ impl ClientBuilder {
     /// let b = fhir_client::Client::builder("https://example.org/fhir")
     ///     .format_param(fhir_client::FormatParam::Json);
     /// ```
-    pub fn format_param(mut self, format: FormatParam) -> ClientBuilder {
-        self.format = Some(format);
+    pub fn format_param(mut self, format: FormatParam) -> Self {
+        self.settings.format = Some(format);
         self
     }
 
@@ -375,8 +475,8 @@ impl ClientBuilder {
     /// ```
     /// let b = fhir_client::Client::builder("https://example.org/fhir").max_get_url_len(8000);
     /// ```
-    pub fn max_get_url_len(mut self, len: usize) -> ClientBuilder {
-        self.max_get_url_len = len;
+    pub fn max_get_url_len(mut self, len: usize) -> Self {
+        self.settings.max_get_url_len = len;
         self
     }
 
@@ -395,8 +495,8 @@ impl ClientBuilder {
     ///     .build()
     ///     .unwrap();
     /// ```
-    pub fn http_client(mut self, client: reqwest::Client) -> ClientBuilder {
-        self.http = Some(client);
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.settings.http = Some(client);
         self
     }
 
@@ -406,7 +506,34 @@ impl ClientBuilder {
     /// ```
     /// assert!(fhir_client::Client::builder("ftp://example.org").build().is_err());
     /// ```
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<Client<V>, Error<V>> {
+        let inner = self.settings.build(VersionInfo::of::<V>())?;
+        Ok(Client {
+            inner: Arc::new(inner),
+            version: PhantomData,
+        })
+    }
+}
+
+impl Settings {
+    fn default_header(&mut self, name: &str, value: &str) {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(crate::request::is_credential_header(&name));
+                self.default_headers.append(name, value);
+            }
+            _ => {
+                self.error.get_or_insert_with(|| {
+                    RawError::invalid_input(format!("invalid default header {name:?}"))
+                });
+            }
+        }
+    }
+
+    fn build(self, fhir: VersionInfo) -> Result<Inner, RawError> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -415,27 +542,29 @@ impl ClientBuilder {
             .user_agent
             .unwrap_or_else(|| format!("fhir-client/{}", env!("CARGO_PKG_VERSION")));
         let user_agent = HeaderValue::from_str(&user_agent)
-            .map_err(|_| Error::invalid_input("invalid user agent"))?;
+            .map_err(|_| RawError::invalid_input("invalid user agent"))?;
         let http = match self.http {
             Some(http) => http,
             None => http_client_builder()
                 .connect_timeout(self.connect_timeout)
                 .build()
-                .map_err(|e| Error::invalid_input(format!("cannot build the HTTP client: {e}")))?,
+                .map_err(|e| {
+                    RawError::invalid_input(format!("cannot build the HTTP client: {e}"))
+                })?,
         };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base,
-                auth: self.auth,
-                retry: self.retry,
-                timeout: self.timeout,
-                user_agent,
-                default_headers: self.default_headers,
-                format: self.format,
-                max_get_url_len: self.max_get_url_len,
-                max_redirects: 10,
-            }),
+        Ok(Inner {
+            http,
+            base,
+            auth: self.auth,
+            retry: self.retry,
+            timeout: self.timeout,
+            user_agent,
+            default_headers: self.default_headers,
+            format: self.format,
+            max_get_url_len: self.max_get_url_len,
+            max_redirects: 10,
+            fhir,
+            version_check: self.verify_fhir_version.then(tokio::sync::OnceCell::new),
         })
     }
 }
@@ -461,11 +590,11 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
 }
 
 /// The base URL, checked, without fragment, its path ending in `/`.
-fn parse_base(base: &str) -> Result<Url, Error> {
+fn parse_base(base: &str) -> Result<Url, RawError> {
     let mut url = Url::parse(base.trim())
-        .map_err(|e| Error::invalid_input(format!("invalid base URL {base:?}: {e}")))?;
+        .map_err(|e| RawError::invalid_input(format!("invalid base URL {base:?}: {e}")))?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(Error::invalid_input(format!(
+        return Err(RawError::invalid_input(format!(
             "the base URL must be http or https, not {:?}",
             url.scheme()
         )));
@@ -531,12 +660,12 @@ mod tests {
     fn urls_from_segments() {
         let c = Client::new("https://h.test/fhir").unwrap();
         assert_eq!(
-            c.url(&["Patient", "a/b"], &[]).as_str(),
+            c.inner.url(&["Patient", "a/b"], &[]).as_str(),
             "https://h.test/fhir/Patient/a%2Fb"
         );
-        assert_eq!(c.url(&[], &[]).as_str(), "https://h.test/fhir");
+        assert_eq!(c.inner.url(&[], &[]).as_str(), "https://h.test/fhir");
         assert_eq!(
-            c.url(&["Patient", "1", "$everything"], &[]).as_str(),
+            c.inner.url(&["Patient", "1", "$everything"], &[]).as_str(),
             "https://h.test/fhir/Patient/1/$everything"
         );
         let c = Client::builder("https://h.test/")
@@ -544,7 +673,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            c.url(&["metadata"], &[]).as_str(),
+            c.inner.url(&["metadata"], &[]).as_str(),
             "https://h.test/metadata?_format=json"
         );
     }
@@ -560,5 +689,41 @@ mod tests {
         assert!(!d.contains("SECRET"), "{d}");
         let b = Client::builder("https://h.test").basic_auth("u", "pw-SECRET");
         assert!(!format!("{b:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn fhir_version_settings() {
+        let c = Client::new("https://h.test/fhir").unwrap();
+        assert_eq!(c.inner.fhir.version, "4.0.1");
+        assert!(c.inner.version_check.is_none());
+        let d = format!("{c:?}");
+        assert!(d.contains(r#"fhir_version: "R4""#), "{d}");
+        assert!(d.contains("verify_fhir_version: false"), "{d}");
+
+        let c = Client::builder("https://h.test/fhir")
+            .timeout(Duration::from_secs(3))
+            .fhir_version::<R4>()
+            .verify_fhir_version(true)
+            .build()
+            .unwrap();
+        // The settings made before the version switch are kept.
+        assert_eq!(c.inner.timeout, Some(Duration::from_secs(3)));
+        assert!(c.inner.version_check.is_some());
+        #[cfg(feature = "r5")]
+        {
+            let b = Client::builder("https://h.test/fhir")
+                .max_get_url_len(99)
+                .fhir_version::<crate::R5>();
+            assert!(format!("{b:?}").contains(r#"fhir_version: "R5""#));
+            let c = b.build().unwrap();
+            assert_eq!(
+                (
+                    c.inner.fhir.name,
+                    c.inner.fhir.major_minor,
+                    c.inner.max_get_url_len
+                ),
+                ("R5", "5.0", 99)
+            );
+        }
     }
 }

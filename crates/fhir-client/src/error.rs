@@ -7,7 +7,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::fhir::{OperationOutcome, outcome_summary, parse_operation_outcome};
+use crate::version::{FhirVersion, R4, parse_operation_outcome};
 
 /// A boxed error from elsewhere (a token provider, the transport).
 ///
@@ -54,6 +54,10 @@ pub enum ErrorKind {
     InvalidInput,
     /// The token provider failed.
     Auth,
+    /// The server's FHIR version (its CapabilityStatement's `fhirVersion`) is not the version of
+    /// the client's models; see [`Client::check_fhir_version`](crate::Client::check_fhir_version)
+    /// and [`ClientBuilder::verify_fhir_version`](crate::ClientBuilder::verify_fhir_version).
+    FhirVersionMismatch,
 }
 
 impl ErrorKind {
@@ -90,6 +94,7 @@ impl ErrorKind {
             ErrorKind::Decoding => "invalid response body",
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Auth => "authentication failed",
+            ErrorKind::FhirVersionMismatch => "FHIR version mismatch",
         }
     }
 }
@@ -106,6 +111,9 @@ impl fmt::Display for ErrorKind {
 /// HTTP errors keep the status, the response headers, the raw body and, when the body is an
 /// OperationOutcome, the parsed outcome. A body that is not FHIR (an HTML page from a gateway,
 /// `application/problem+json`, nothing) is kept as it came.
+///
+/// `Error` is `Error<R4>`; the errors of a `Client<V>` are `Error<V>`, whose
+/// [`operation_outcome`](Error::operation_outcome) is the OperationOutcome of `V`'s models.
 ///
 /// ```no_run
 /// use fhir_client::{Client, ErrorKind};
@@ -126,7 +134,16 @@ impl fmt::Display for ErrorKind {
 /// }
 /// # Ok(()) }
 /// ```
-pub struct Error {
+pub struct Error<V: FhirVersion = R4> {
+    raw: RawError,
+    /// The response's OperationOutcome, typed as the client's version.
+    outcome: Option<Box<V::OperationOutcome>>,
+}
+
+/// An error without the one part that depends on the FHIR version, the parsed OperationOutcome:
+/// what the code that is not generic over the version (sending, retrying, the builder) returns.
+/// It becomes an [`Error`] with `?` (or `into()`), which parses the outcome from the body.
+pub(crate) struct RawError {
     inner: Box<Inner>,
 }
 
@@ -144,12 +161,11 @@ struct ResponseParts {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
-    outcome: Option<OperationOutcome>,
 }
 
-impl Error {
-    fn new(kind: ErrorKind) -> Error {
-        Error {
+impl RawError {
+    fn new(kind: ErrorKind) -> RawError {
+        RawError {
             inner: Box::new(Inner {
                 kind,
                 message: None,
@@ -162,55 +178,62 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_input(message: impl Into<String>) -> Error {
-        let mut e = Error::new(ErrorKind::InvalidInput);
+    pub(crate) fn invalid_input(message: impl Into<String>) -> RawError {
+        let mut e = RawError::new(ErrorKind::InvalidInput);
         e.inner.message = Some(message.into());
         e
     }
 
-    pub(crate) fn auth(source: BoxError) -> Error {
-        let mut e = Error::new(ErrorKind::Auth);
+    pub(crate) fn auth(source: BoxError) -> RawError {
+        let mut e = RawError::new(ErrorKind::Auth);
         e.inner.source = Some(source);
         e
     }
 
-    pub(crate) fn transport(method: &Method, url: &Url, source: reqwest::Error) -> Error {
+    pub(crate) fn transport(method: &Method, url: &Url, source: reqwest::Error) -> RawError {
         let kind = if source.is_timeout() {
             ErrorKind::Timeout
         } else {
             ErrorKind::Transport
         };
-        let mut e = Error::new(kind).at(method, url);
+        let mut e = RawError::new(kind).at(method, url);
         // reqwest's message names the URL again, as it was; ours is already redacted.
         e.inner.source = Some(Box::new(source.without_url()));
         e
     }
 
-    pub(crate) fn unexpected(method: &Method, url: &Url, message: impl Into<String>) -> Error {
-        let mut e = Error::new(ErrorKind::Transport).at(method, url);
+    pub(crate) fn unexpected(method: &Method, url: &Url, message: impl Into<String>) -> RawError {
+        let mut e = RawError::new(ErrorKind::Transport).at(method, url);
         e.inner.message = Some(message.into());
         e
     }
 
-    /// An error for an unsuccessful status; the body is parsed as an OperationOutcome only when
-    /// it is one.
+    /// A server whose FHIR version is not the client's; the message names both.
+    pub(crate) fn fhir_version_mismatch(
+        method: &Method,
+        url: &Url,
+        message: impl Into<String>,
+    ) -> RawError {
+        let mut e = RawError::new(ErrorKind::FhirVersionMismatch).at(method, url);
+        e.inner.message = Some(message.into());
+        e
+    }
+
+    /// An error for an unsuccessful status; the body is parsed as an OperationOutcome (when it is
+    /// one) as the error becomes an [`Error`].
     pub(crate) fn from_response(
         method: &Method,
         url: &Url,
         status: StatusCode,
         headers: HeaderMap,
         body: Vec<u8>,
-    ) -> Error {
+    ) -> RawError {
         let kind = ErrorKind::for_status(status.as_u16()).unwrap_or(ErrorKind::Status);
-        let outcome = std::str::from_utf8(&body)
-            .ok()
-            .and_then(parse_operation_outcome);
-        let mut e = Error::new(kind).at(method, url);
+        let mut e = RawError::new(kind).at(method, url);
         e.inner.response = Some(ResponseParts {
             status,
             headers,
             body,
-            outcome,
         });
         e
     }
@@ -224,23 +247,146 @@ impl Error {
         body: Vec<u8>,
         decode: Option<fhir_model::Error>,
         message: impl Into<String>,
-    ) -> Error {
-        let mut e = Error::new(ErrorKind::Decoding).at(method, url);
+    ) -> RawError {
+        let mut e = RawError::new(ErrorKind::Decoding).at(method, url);
         e.inner.message = Some(message.into());
         e.inner.decode = decode;
         e.inner.response = Some(ResponseParts {
             status,
             headers,
             body,
-            outcome: None,
         });
         e
     }
 
-    fn at(mut self, method: &Method, url: &Url) -> Error {
+    fn at(mut self, method: &Method, url: &Url) -> RawError {
         self.inner.method = Some(method.clone());
         self.inner.url = Some(redact_url(url));
         self
+    }
+
+    fn headers(&self) -> Option<&HeaderMap> {
+        self.inner.response.as_ref().map(|r| &r.headers)
+    }
+
+    fn body(&self) -> Option<&[u8]> {
+        self.inner.response.as_ref().map(|r| r.body.as_slice())
+    }
+
+    fn content_type(&self) -> Option<&str> {
+        self.headers()
+            .and_then(|h| h.get(CONTENT_TYPE))
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The body to read an OperationOutcome from: that of an unsuccessful status (a body that
+    /// did not decode is not read again).
+    fn outcome_text(&self) -> Option<&str> {
+        if self.inner.kind == ErrorKind::Decoding {
+            return None;
+        }
+        std::str::from_utf8(self.body()?).ok()
+    }
+
+    /// The message, with the summary of the OperationOutcome when there is one.
+    fn fmt_with(&self, f: &mut fmt::Formatter<'_>, outcome: Option<String>) -> fmt::Result {
+        let inner = &*self.inner;
+        if let (Some(method), Some(url)) = (&inner.method, &inner.url) {
+            write!(f, "{method} {url}: ")?;
+        }
+        match &inner.response {
+            Some(r) if inner.kind != ErrorKind::Decoding => {
+                write!(f, "{} ({})", r.status, inner.kind)?;
+                if let Some(summary) = outcome {
+                    write!(f, ": {summary}")?;
+                } else if !r.body.is_empty() {
+                    let ct = self.content_type().unwrap_or("no content type");
+                    write!(f, " with a {} byte body ({ct})", r.body.len())?;
+                }
+            }
+            _ => f.write_str(inner.kind.describe())?,
+        }
+        if let Some(message) = &inner.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(decode) = &inner.decode {
+            write!(f, ": {decode}")?;
+        }
+        if let Some(source) = &inner.source {
+            write!(f, ": {source}")?;
+            // reqwest's own message is terse ("error sending request"): show the causes too.
+            let mut cause = source.source();
+            while let Some(c) = cause {
+                write!(f, ": {c}")?;
+                cause = c.source();
+            }
+        }
+        Ok(())
+    }
+
+    fn debug_with(&self, f: &mut fmt::Formatter<'_>, has_outcome: bool) -> fmt::Result {
+        let inner = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &inner.kind);
+        if let Some(m) = &inner.method {
+            d.field("method", m);
+        }
+        if let Some(u) = &inner.url {
+            d.field("url", &u.as_str());
+        }
+        if let Some(r) = &inner.response {
+            d.field("status", &r.status.as_u16());
+            d.field("body_len", &r.body.len());
+            d.field("operation_outcome", &has_outcome);
+        }
+        if let Some(m) = &inner.message {
+            d.field("message", m);
+        }
+        if let Some(e) = &inner.decode {
+            d.field("decode", e);
+        }
+        if let Some(e) = &inner.source {
+            d.field("source", e);
+        }
+        d.finish()
+    }
+
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if let Some(e) = &self.inner.decode {
+            return Some(e);
+        }
+        self.inner
+            .source
+            .as_ref()
+            .map(|e| &**e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl fmt::Display for RawError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_with(f, None)
+    }
+}
+
+impl fmt::Debug for RawError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.debug_with(f, false)
+    }
+}
+
+impl<V: FhirVersion> From<RawError> for Error<V> {
+    fn from(raw: RawError) -> Error<V> {
+        let outcome = raw
+            .outcome_text()
+            .and_then(parse_operation_outcome::<V::OperationOutcome>)
+            .map(Box::new);
+        Error { raw, outcome }
+    }
+}
+
+impl<V: FhirVersion> Error<V> {
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Error<V> {
+        RawError::invalid_input(message).into()
     }
 
     /// What went wrong.
@@ -253,7 +399,7 @@ impl Error {
     /// # }
     /// ```
     pub fn kind(&self) -> ErrorKind {
-        self.inner.kind
+        self.raw.inner.kind
     }
 
     /// The HTTP status, when the server answered.
@@ -266,7 +412,7 @@ impl Error {
     /// # }
     /// ```
     pub fn status(&self) -> Option<StatusCode> {
-        self.inner.response.as_ref().map(|r| r.status)
+        self.raw.inner.response.as_ref().map(|r| r.status)
     }
 
     /// The response headers, when the server answered.
@@ -277,7 +423,7 @@ impl Error {
     /// # }
     /// ```
     pub fn headers(&self) -> Option<&HeaderMap> {
-        self.inner.response.as_ref().map(|r| &r.headers)
+        self.raw.headers()
     }
 
     /// The raw response body (possibly empty), when the server answered.
@@ -288,7 +434,7 @@ impl Error {
     /// # }
     /// ```
     pub fn body(&self) -> Option<&[u8]> {
-        self.inner.response.as_ref().map(|r| r.body.as_slice())
+        self.raw.body()
     }
 
     /// The response body as text, when the server answered with UTF-8 text.
@@ -312,12 +458,11 @@ impl Error {
     /// # }
     /// ```
     pub fn content_type(&self) -> Option<&str> {
-        self.headers()
-            .and_then(|h| h.get(CONTENT_TYPE))
-            .and_then(|v| v.to_str().ok())
+        self.raw.content_type()
     }
 
-    /// The OperationOutcome of the response, when its body is one.
+    /// The OperationOutcome of the response, when its body is one, typed as the client's FHIR
+    /// version (`fhir_model::r4::OperationOutcome` for a `Client<R4>`).
     ///
     /// ```
     /// # fn check(e: fhir_client::Error) {
@@ -326,11 +471,8 @@ impl Error {
     /// }
     /// # }
     /// ```
-    pub fn operation_outcome(&self) -> Option<&OperationOutcome> {
-        self.inner
-            .response
-            .as_ref()
-            .and_then(|r| r.outcome.as_ref())
+    pub fn operation_outcome(&self) -> Option<&V::OperationOutcome> {
+        self.outcome.as_deref()
     }
 
     /// For [`ErrorKind::Decoding`]: the model's error, with the FHIR path, line and column.
@@ -343,7 +485,7 @@ impl Error {
     /// # }
     /// ```
     pub fn decode_error(&self) -> Option<&fhir_model::Error> {
-        self.inner.decode.as_ref()
+        self.raw.inner.decode.as_ref()
     }
 
     /// The method of the request that failed.
@@ -354,7 +496,7 @@ impl Error {
     /// # }
     /// ```
     pub fn method(&self) -> Option<&Method> {
-        self.inner.method.as_ref()
+        self.raw.inner.method.as_ref()
     }
 
     /// The URL of the request that failed (without any user name or password it had).
@@ -365,7 +507,7 @@ impl Error {
     /// # }
     /// ```
     pub fn url(&self) -> Option<&Url> {
-        self.inner.url.as_ref()
+        self.raw.inner.url.as_ref()
     }
 
     /// The wait the server asked for with `Retry-After` (seconds or an HTTP date), if any.
@@ -393,81 +535,22 @@ pub(crate) fn redact_url(url: &Url) -> Url {
     url
 }
 
-impl fmt::Display for Error {
+impl<V: FhirVersion> fmt::Display for Error<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
-        if let (Some(method), Some(url)) = (&inner.method, &inner.url) {
-            write!(f, "{method} {url}: ")?;
-        }
-        match &inner.response {
-            Some(r) if inner.kind != ErrorKind::Decoding => {
-                write!(f, "{} ({})", r.status, inner.kind)?;
-                if let Some(summary) = r.outcome.as_ref().and_then(outcome_summary) {
-                    write!(f, ": {summary}")?;
-                } else if !r.body.is_empty() {
-                    let ct = self.content_type().unwrap_or("no content type");
-                    write!(f, " with a {} byte body ({ct})", r.body.len())?;
-                }
-            }
-            _ => f.write_str(inner.kind.describe())?,
-        }
-        if let Some(message) = &inner.message {
-            write!(f, ": {message}")?;
-        }
-        if let Some(decode) = &inner.decode {
-            write!(f, ": {decode}")?;
-        }
-        if let Some(source) = &inner.source {
-            write!(f, ": {source}")?;
-            // reqwest's own message is terse ("error sending request"): show the causes too.
-            let mut cause = source.source();
-            while let Some(c) = cause {
-                write!(f, ": {c}")?;
-                cause = c.source();
-            }
-        }
-        Ok(())
+        let summary = self.outcome.as_deref().and_then(V::outcome_summary);
+        self.raw.fmt_with(f, summary)
     }
 }
 
-impl fmt::Debug for Error {
+impl<V: FhirVersion> fmt::Debug for Error<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
-        let mut d = f.debug_struct("Error");
-        d.field("kind", &inner.kind);
-        if let Some(m) = &inner.method {
-            d.field("method", m);
-        }
-        if let Some(u) = &inner.url {
-            d.field("url", &u.as_str());
-        }
-        if let Some(r) = &inner.response {
-            d.field("status", &r.status.as_u16());
-            d.field("body_len", &r.body.len());
-            d.field("operation_outcome", &r.outcome.is_some());
-        }
-        if let Some(m) = &inner.message {
-            d.field("message", m);
-        }
-        if let Some(e) = &inner.decode {
-            d.field("decode", e);
-        }
-        if let Some(e) = &inner.source {
-            d.field("source", e);
-        }
-        d.finish()
+        self.raw.debug_with(f, self.outcome.is_some())
     }
 }
 
-impl std::error::Error for Error {
+impl<V: FhirVersion> std::error::Error for Error<V> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        if let Some(e) = &self.inner.decode {
-            return Some(e);
-        }
-        self.inner
-            .source
-            .as_ref()
-            .map(|e| &**e as &(dyn std::error::Error + 'static))
+        self.raw.source()
     }
 }
 
@@ -499,13 +582,14 @@ mod tests {
     #[test]
     fn outcome_is_parsed_and_shown() {
         let body = br#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"Patient/1 is not known"}]}"#;
-        let e = Error::from_response(
+        let e: Error = RawError::from_response(
             &Method::GET,
             &url(),
             StatusCode::NOT_FOUND,
             HeaderMap::new(),
             body.to_vec(),
-        );
+        )
+        .into();
         assert_eq!(e.kind(), ErrorKind::NotFound);
         assert!(e.operation_outcome().is_some());
         assert_eq!(
@@ -519,13 +603,14 @@ mod tests {
     fn html_body_is_kept_as_it_is() {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, "text/html".parse().unwrap());
-        let e = Error::from_response(
+        let e: Error = RawError::from_response(
             &Method::GET,
             &url(),
             StatusCode::BAD_GATEWAY,
             headers,
             b"<html>bad gateway</html>".to_vec(),
-        );
+        )
+        .into();
         assert_eq!(e.kind(), ErrorKind::Status);
         assert!(e.operation_outcome().is_none());
         assert_eq!(e.body_text(), Some("<html>bad gateway</html>"));

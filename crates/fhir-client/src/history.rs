@@ -4,10 +4,10 @@ use fhir_model::TypedResource;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::fhir::Resource;
 use crate::paging::{Converter, Page};
 use crate::read::check_id;
 use crate::request::Request;
+use crate::version::FhirVersion;
 
 /// The parameters of a history request: `_since`, `_at`, `_count`.
 ///
@@ -79,7 +79,7 @@ impl HistoryParams {
     }
 }
 
-impl Client {
+impl<V: FhirVersion> Client<V> {
     /// The versions of one resource: `GET {base}/{Type}/{id}/_history`. Deletions, which have no
     /// resource, are in [`Page::other_entries`].
     ///
@@ -96,9 +96,9 @@ impl Client {
         &self,
         id: &str,
         params: HistoryParams,
-    ) -> Result<Page<T>, Error> {
+    ) -> Result<Page<T, V>, Error<V>> {
         check_id(id)?;
-        let url = self.url(&[T::TYPE, id, "_history"], params.pairs());
+        let url = self.inner.url(&[T::TYPE, id, "_history"], params.pairs());
         self.fetch_page(Request::get(url), Converter::typed()).await
     }
 
@@ -115,8 +115,8 @@ impl Client {
     pub async fn history_type<T: TypedResource>(
         &self,
         params: HistoryParams,
-    ) -> Result<Page<T>, Error> {
-        let url = self.url(&[T::TYPE, "_history"], params.pairs());
+    ) -> Result<Page<T, V>, Error<V>> {
+        let url = self.inner.url(&[T::TYPE, "_history"], params.pairs());
         self.fetch_page(Request::get(url), Converter::typed()).await
     }
 
@@ -127,8 +127,11 @@ impl Client {
     /// let page = client.history_system(fhir_client::HistoryParams::new().count(10)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn history_system(&self, params: HistoryParams) -> Result<Page<Resource>, Error> {
-        let url = self.url(&["_history"], params.pairs());
+    pub async fn history_system(
+        &self,
+        params: HistoryParams,
+    ) -> Result<Page<V::Resource, V>, Error<V>> {
+        let url = self.inner.url(&["_history"], params.pairs());
         self.fetch_page(Request::get(url), Converter::any()).await
     }
 }

@@ -14,6 +14,12 @@
 //!   [`Client::transaction`], [`Client::operation`], [`Client::everything`].
 //! - Errors: one [`Error`], with an [`ErrorKind`], the status, headers, raw body and parsed
 //!   OperationOutcome of HTTP errors.
+//! - FHIR versions: the client is generic over the version of the models it uses,
+//!   [`FhirVersion`]: [`R4`] by default (`Client` is `Client<R4>`, `Error` is `Error<R4>`,
+//!   `Page<T>` is `Page<T, R4>`, ...), or `R5` with the `r5` feature and
+//!   [`ClientBuilder::fhir_version`]. [`Client::check_fhir_version`] compares the server's
+//!   `fhirVersion` with the models' and [`ClientBuilder::verify_fhir_version`] does it once,
+//!   before the first request.
 //!
 //! On the wire: `Accept: application/fhir+json`, resources sent as
 //! `application/fhir+json; charset=utf-8`, `_format` only when asked for
@@ -37,13 +43,34 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! The same with FHIR R5 (the `r5` feature), the server's version checked before the first
+//! request:
+//!
+//! ```no_run
+//! # #[cfg(feature = "r5")]
+//! # async fn run() -> Result<(), fhir_client::Error<fhir_client::R5>> {
+//! use fhir_client::{Client, R5};
+//! use fhir_model::r5::Patient;
+//!
+//! let client = Client::builder("https://example.org/fhir/r5")
+//!     .fhir_version::<R5>()
+//!     .verify_fhir_version(true)
+//!     .build()?;
+//! let patient: Patient = client.read("example").await?;
+//! println!("{:?}", patient.name.first().and_then(|n| n.family.as_ref()));
+//! # Ok(()) }
+//! ```
+//!
+//! Cargo features: `all-resources` (default) types every resource of the models in use (without
+//! it, add the model's features of the resources you use); `r5` adds FHIR R5 ([`FhirVersion`]
+//! `R5`, the `fhir_model::r5` models) next to R4.
 #![warn(missing_docs)]
 
 mod auth;
 mod bundle;
 mod client;
 mod error;
-mod fhir;
 mod history;
 mod operation;
 mod paging;
@@ -52,6 +79,7 @@ mod read;
 mod request;
 mod retry;
 mod search;
+mod version;
 mod write;
 
 pub use auth::{BoxFuture, TokenProvider, token_fn};
@@ -65,6 +93,9 @@ pub use patch::{FhirPathPatch, JsonPatch, Patch, PatchBody};
 pub use read::{Conditional, Versioned};
 pub use retry::RetryPolicy;
 pub use search::{Prefix, SearchParams, Summary, Total};
+#[cfg(feature = "r5")]
+pub use version::R5;
+pub use version::{FhirVersion, R4};
 pub use write::{Create, DeleteOutcome, Return, Update, WriteOutcome};
 
 /// The HTTP client underneath, for [`ClientBuilder::http_client`] and the types in errors.

@@ -7,17 +7,16 @@ use reqwest::Method;
 
 use crate::auth::BoxFuture;
 use crate::client::Client;
-use crate::error::Error;
-use crate::fhir::{
-    Parameters, ParametersParameter, ParametersParameterValue, Resource, empty_parameters,
-};
+use crate::error::{Error, RawError};
 use crate::paging::{Converter, Page};
 use crate::read::check_id;
 use crate::request::Request;
+use crate::version::{FhirVersion, R4};
 
 /// An operation call, to be awaited: `GET` with its parameters in the query, or `POST` with a
 /// Parameters body (when given one, or asked to). The answer is the resource the operation
-/// returns (a Parameters resource for an operation that answers with no body).
+/// returns (a Parameters resource for an operation that answers with no body), as the client's
+/// version's `Resource`.
 ///
 /// ```no_run
 /// use fhir_model::r4::Resource;
@@ -35,16 +34,16 @@ use crate::request::Request;
 /// ```
 #[must_use = "an operation does nothing until awaited"]
 #[derive(Debug)]
-pub struct Operation<'a> {
-    client: &'a Client,
+pub struct Operation<'a, V: FhirVersion = R4> {
+    client: &'a Client<V>,
     name: String,
     target: Vec<String>,
     params: Vec<(String, String)>,
-    parameters: Option<Parameters>,
+    parameters: Option<V::Parameters>,
     post: bool,
 }
 
-impl<'a> Operation<'a> {
+impl<'a, V: FhirVersion> Operation<'a, V> {
     /// On a resource type: `{base}/{Type}/$name`.
     ///
     /// ```no_run
@@ -82,7 +81,7 @@ impl<'a> Operation<'a> {
         self
     }
 
-    /// The input Parameters resource, sent with POST.
+    /// The input Parameters resource (`V::Parameters`), sent with POST.
     ///
     /// ```no_run
     /// use fhir_model::r4::{Parameters, ParametersParameter, ParametersParameterValue};
@@ -94,7 +93,7 @@ impl<'a> Operation<'a> {
     /// let out = client.operation("$lookup").on_type("CodeSystem").parameters(input).await?;
     /// # Ok(()) }
     /// ```
-    pub fn parameters(mut self, parameters: Parameters) -> Self {
+    pub fn parameters(mut self, parameters: V::Parameters) -> Self {
         self.parameters = Some(parameters);
         self.post = true;
         self
@@ -112,7 +111,7 @@ impl<'a> Operation<'a> {
         self
     }
 
-    fn request(self) -> Result<Request, Error> {
+    fn request(self) -> Result<Request, RawError> {
         let name = if self.name.starts_with('$') {
             self.name.clone()
         } else {
@@ -123,38 +122,37 @@ impl<'a> Operation<'a> {
         }
         let mut segments: Vec<&str> = self.target.iter().map(String::as_str).collect();
         segments.push(&name);
+        let inner = &self.client.inner;
         if !self.post {
-            return Ok(Request::get(self.client.url(&segments, &self.params)));
+            return Ok(Request::get(inner.url(&segments, &self.params)));
         }
         let mut parameters = self.parameters.unwrap_or_default();
-        for (name, value) in self.params {
-            let mut p = ParametersParameter::new(name);
-            p.value = Some(ParametersParameterValue::String(value.into()));
-            parameters.parameter.push(p);
+        for (name, value) in &self.params {
+            V::push_string_parameter(&mut parameters, name, value);
         }
-        Ok(Request::new(Method::POST, self.client.url(&segments, &[]))
+        Ok(Request::new(Method::POST, inner.url(&segments, &[]))
             .fhir_body(parameters.to_json_string()))
     }
 
-    async fn send(self) -> Result<Resource, Error> {
+    async fn send(self) -> Result<V::Resource, Error<V>> {
         let client = self.client;
-        let response = client.send(self.request()?).await?;
+        let response = client.inner.send(self.request()?).await?;
         if response.body_is_empty() {
-            return Ok(empty_parameters());
+            return Ok(V::empty_parameters());
         }
-        response.decode()
+        Ok(response.decode()?)
     }
 }
 
-impl<'a> IntoFuture for Operation<'a> {
-    type Output = Result<Resource, Error>;
+impl<'a, V: FhirVersion> IntoFuture for Operation<'a, V> {
+    type Output = Result<V::Resource, Error<V>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
 }
 
-impl Client {
+impl<V: FhirVersion> Client<V> {
     /// An operation, on the whole system unless narrowed with [`Operation::on_type`] or
     /// [`Operation::on_instance`]; the name may be given with or without its `$`.
     ///
@@ -163,7 +161,7 @@ impl Client {
     /// let versions = client.operation("$versions").await?;
     /// # Ok(()) }
     /// ```
-    pub fn operation(&self, name: &str) -> Operation<'_> {
+    pub fn operation(&self, name: &str) -> Operation<'_, V> {
         Operation {
             client: self,
             name: name.to_owned(),
@@ -183,9 +181,9 @@ impl Client {
     /// println!("{} resources", all.len());
     /// # Ok(()) }
     /// ```
-    pub async fn everything(&self, patient_id: &str) -> Result<Page<Resource>, Error> {
+    pub async fn everything(&self, patient_id: &str) -> Result<Page<V::Resource, V>, Error<V>> {
         check_id(patient_id)?;
-        let url = self.url(&["Patient", patient_id, "$everything"], &[]);
+        let url = self.inner.url(&["Patient", patient_id, "$everything"], &[]);
         self.fetch_page(Request::get(url), Converter::any()).await
     }
 }

@@ -12,37 +12,34 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::fhir::{
-    Bundle, BundleEntry, EntryMode, OperationOutcome, Resource, bundle_links, bundle_total,
-    downcast, entry_mode,
-};
 use crate::request::Request;
+use crate::version::{EntryMode, FhirVersion, R4};
 
-/// How the entries of a page become `T`: a typed resource struct, or `Resource` itself.
-pub(crate) struct Converter<T> {
-    convert: fn(Resource) -> Result<T, Resource>,
+/// How the entries of a page become `T`: a typed resource struct, or `V::Resource` itself.
+pub(crate) struct Converter<T, V: FhirVersion> {
+    convert: fn(V::Resource) -> Result<T, V::Resource>,
     /// The resource type of `T`, when `T` is a struct.
     typed: Option<&'static str>,
 }
 
-impl<T> Clone for Converter<T> {
+impl<T, V: FhirVersion> Clone for Converter<T, V> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T> Copy for Converter<T> {}
+impl<T, V: FhirVersion> Copy for Converter<T, V> {}
 
-impl<T: TypedResource> Converter<T> {
-    pub(crate) fn typed() -> Converter<T> {
+impl<T: TypedResource, V: FhirVersion> Converter<T, V> {
+    pub(crate) fn typed() -> Converter<T, V> {
         Converter {
-            convert: downcast::<T>,
+            convert: V::downcast::<T>,
             typed: Some(T::TYPE),
         }
     }
 }
 
-impl Converter<Resource> {
-    pub(crate) fn any() -> Converter<Resource> {
+impl<V: FhirVersion> Converter<V::Resource, V> {
+    pub(crate) fn any() -> Converter<V::Resource, V> {
         Converter {
             convert: Ok,
             typed: None,
@@ -56,6 +53,9 @@ impl Converter<Resource> {
 /// Entries are sorted by `search.mode` when the server marks them; unmarked entries (as in a
 /// history) are matches when they are of the type searched, included otherwise. Entries without a
 /// resource (the deletions of a history) are kept in `other_entries`.
+///
+/// `V` is the client's FHIR version (`Page<T>` is `Page<T, R4>`): `included` holds `V::Resource`,
+/// `outcomes` `V::OperationOutcome`, and so on.
 ///
 /// ```no_run
 /// use fhir_client::SearchParams;
@@ -75,16 +75,16 @@ impl Converter<Resource> {
 /// println!("total: {:?}, more: {}", page.total, page.next.is_some());
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct Page<T> {
+pub struct Page<T, V: FhirVersion = R4> {
     /// The matches (`search.mode` = `match`), as `T`.
     pub matches: Vec<T>,
     /// Resources included with the matches (`search.mode` = `include`).
-    pub included: Vec<Resource>,
-    /// OperationOutcomes about the search itself (`search.mode` = `outcome`).
-    pub outcomes: Vec<OperationOutcome>,
+    pub included: Vec<V::Resource>,
+    /// OperationOutcomes about the search itself (`search.mode` = `outcome`, and R5's
+    /// `Bundle.issues`).
+    pub outcomes: Vec<V::OperationOutcome>,
     /// Entries without a resource, e.g. the deletions of a history, with their request and response.
-    pub other_entries: Vec<BundleEntry>,
+    pub other_entries: Vec<V::BundleEntry>,
     /// `Bundle.total`: many servers send it only when asked (`_total=accurate`).
     pub total: Option<u32>,
     /// The `next` link, resolved to an absolute URL.
@@ -93,12 +93,30 @@ pub struct Page<T> {
     pub previous: Option<Url>,
     /// The `self` link, resolved.
     pub self_link: Option<Url>,
-    /// The Bundle as received, its entries moved out into the fields above.
-    pub bundle: Bundle,
-    converter: Converter<T>,
+    /// The Bundle as received, its entries (and R5's `Bundle.issues`) moved out into the fields
+    /// above.
+    pub bundle: V::Bundle,
+    converter: Converter<T, V>,
 }
 
-impl<T: fmt::Debug> fmt::Debug for Page<T> {
+impl<T: Clone, V: FhirVersion> Clone for Page<T, V> {
+    fn clone(&self) -> Self {
+        Page {
+            matches: self.matches.clone(),
+            included: self.included.clone(),
+            outcomes: self.outcomes.clone(),
+            other_entries: self.other_entries.clone(),
+            total: self.total,
+            next: self.next.clone(),
+            previous: self.previous.clone(),
+            self_link: self.self_link.clone(),
+            bundle: self.bundle.clone(),
+            converter: self.converter,
+        }
+    }
+}
+
+impl<T: fmt::Debug, V: FhirVersion> fmt::Debug for Page<T, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Page")
             .field("total", &self.total)
@@ -113,62 +131,113 @@ impl<T: fmt::Debug> fmt::Debug for Page<T> {
     }
 }
 
-impl<T> Page<T> {
-    /// Sorts a Bundle's entries into a page; links are resolved against `base` (a path ending in `/`).
-    pub(crate) fn from_bundle(mut bundle: Bundle, base: &Url, converter: Converter<T>) -> Page<T> {
-        let mut page = Page {
-            matches: Vec::new(),
-            included: Vec::new(),
-            outcomes: Vec::new(),
-            other_entries: Vec::new(),
-            total: bundle_total(&bundle),
-            next: None,
-            previous: None,
-            self_link: None,
-            bundle: Bundle::new(bundle.r#type.clone()),
-            converter,
+/// A Bundle sorted into the parts of a page, all but the matches.
+struct Sorted<V: FhirVersion> {
+    included: Vec<V::Resource>,
+    outcomes: Vec<V::OperationOutcome>,
+    other_entries: Vec<V::BundleEntry>,
+    total: Option<u32>,
+    next: Option<Url>,
+    previous: Option<Url>,
+    self_link: Option<Url>,
+    bundle: V::Bundle,
+}
+
+/// Sorts a Bundle's entries (see [`Page`]); each match candidate goes to `matched`, which gives it
+/// back when it is not of the type searched. Generic over the version only, not over the type of
+/// the matches, so that it is compiled once per version.
+fn sort_bundle<V: FhirVersion>(
+    mut bundle: V::Bundle,
+    base: &Url,
+    typed: Option<&'static str>,
+    matched: &mut dyn FnMut(V::Resource) -> Option<V::Resource>,
+) -> Sorted<V> {
+    let mut included = Vec::new();
+    let mut outcomes: Vec<V::OperationOutcome> = V::take_issues(&mut bundle).into_iter().collect();
+    let mut other_entries = Vec::new();
+    let (mut next, mut previous, mut self_link) = (None, None, None);
+    for (relation, url) in V::bundle_links(&bundle) {
+        let slot = match relation.as_str() {
+            "next" => &mut next,
+            "previous" | "prev" => &mut previous,
+            "self" => &mut self_link,
+            _ => continue,
         };
-        for (relation, url) in bundle_links(&bundle) {
-            let slot = match relation.as_str() {
-                "next" => &mut page.next,
-                "previous" | "prev" => &mut page.previous,
-                "self" => &mut page.self_link,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = resolve_link(base, &url);
-            }
+        if slot.is_none() {
+            *slot = resolve_link(base, &url);
         }
-        for mut entry in std::mem::take(&mut bundle.entry) {
-            let mode = entry_mode(&entry);
-            let Some(resource) = entry.resource.take() else {
-                page.other_entries.push(entry);
-                continue;
-            };
-            let is_outcome = resource.resource_type() == "OperationOutcome";
-            if mode == EntryMode::Outcome
-                || (mode == EntryMode::Unmarked
-                    && is_outcome
-                    && converter.typed.is_some_and(|t| t != "OperationOutcome"))
-            {
-                if let Resource::OperationOutcome(o) = resource {
-                    page.outcomes.push(*o);
-                } else {
-                    page.included.push(resource);
-                }
-                continue;
+    }
+    for mut entry in V::take_entries(&mut bundle) {
+        let mode = V::entry_mode(&entry);
+        let Some(resource) = V::take_entry_resource(&mut entry) else {
+            other_entries.push(entry);
+            continue;
+        };
+        let is_outcome = V::resource_type(&resource) == "OperationOutcome";
+        if mode == EntryMode::Outcome
+            || (mode == EntryMode::Unmarked
+                && is_outcome
+                && typed.is_some_and(|t| t != "OperationOutcome"))
+        {
+            match V::downcast::<V::OperationOutcome>(resource) {
+                Ok(o) => outcomes.push(o),
+                Err(other) => included.push(other),
             }
-            if mode == EntryMode::Include {
-                page.included.push(resource);
-                continue;
-            }
-            match (converter.convert)(resource) {
-                Ok(m) => page.matches.push(m),
-                Err(other) => page.included.push(other),
-            }
+            continue;
         }
-        page.bundle = bundle;
-        page
+        if mode == EntryMode::Include {
+            included.push(resource);
+            continue;
+        }
+        if let Some(other) = matched(resource) {
+            included.push(other);
+        }
+    }
+    Sorted {
+        included,
+        outcomes,
+        other_entries,
+        total: V::bundle_total(&bundle),
+        next,
+        previous,
+        self_link,
+        bundle,
+    }
+}
+
+impl<T, V: FhirVersion> Page<T, V> {
+    /// Sorts a Bundle's entries into a page; links are resolved against `base` (a path ending in `/`).
+    pub(crate) fn from_bundle(
+        bundle: V::Bundle,
+        base: &Url,
+        converter: Converter<T, V>,
+    ) -> Page<T, V> {
+        let mut matches = Vec::new();
+        let sorted =
+            sort_bundle::<V>(
+                bundle,
+                base,
+                converter.typed,
+                &mut |resource| match (converter.convert)(resource) {
+                    Ok(m) => {
+                        matches.push(m);
+                        None
+                    }
+                    Err(other) => Some(other),
+                },
+            );
+        Page {
+            matches,
+            included: sorted.included,
+            outcomes: sorted.outcomes,
+            other_entries: sorted.other_entries,
+            total: sorted.total,
+            next: sorted.next,
+            previous: sorted.previous,
+            self_link: sorted.self_link,
+            bundle: sorted.bundle,
+            converter,
+        }
     }
 
     /// Whether there is a next page.
@@ -222,38 +291,40 @@ pub(crate) fn resolve_link(base: &Url, link: &str) -> Option<Url> {
 /// # Ok(()) }
 /// ```
 #[must_use = "streams do nothing unless polled"]
-pub struct Pages<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<Page<T>, Error>> + Send>>,
+pub struct Pages<T, V: FhirVersion = R4> {
+    inner: PageStream<T, V>,
 }
 
-impl<T> fmt::Debug for Pages<T> {
+type PageStream<T, V> = Pin<Box<dyn Stream<Item = Result<Page<T, V>, Error<V>>> + Send>>;
+
+impl<T, V: FhirVersion> fmt::Debug for Pages<T, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Pages")
     }
 }
 
-enum Step<T> {
+enum Step<T, V: FhirVersion> {
     Request(Request),
-    Ready(Box<Page<T>>),
+    Ready(Box<Page<T, V>>),
     Next(Url),
     Done,
 }
 
-impl<T: Send + 'static> Pages<T> {
+impl<T: Send + 'static, V: FhirVersion> Pages<T, V> {
     pub(crate) fn from_request(
-        client: Client,
+        client: Client<V>,
         request: Request,
-        converter: Converter<T>,
-    ) -> Pages<T> {
+        converter: Converter<T, V>,
+    ) -> Pages<T, V> {
         Pages::start(client, Step::Request(request), converter)
     }
 
-    pub(crate) fn from_page(client: Client, page: Page<T>) -> Pages<T> {
+    pub(crate) fn from_page(client: Client<V>, page: Page<T, V>) -> Pages<T, V> {
         let converter = page.converter;
         Pages::start(client, Step::Ready(Box::new(page)), converter)
     }
 
-    fn start(client: Client, first: Step<T>, converter: Converter<T>) -> Pages<T> {
+    fn start(client: Client<V>, first: Step<T, V>, converter: Converter<T, V>) -> Pages<T, V> {
         let state = (client, first, HashSet::<String>::new());
         let stream =
             futures_util::stream::unfold(state, move |(client, step, mut seen)| async move {
@@ -301,7 +372,7 @@ impl<T: Send + 'static> Pages<T> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn items(self) -> Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>> {
+    pub fn items(self) -> Pin<Box<dyn Stream<Item = Result<T, Error<V>>> + Send>> {
         Box::pin(futures_util::stream::unfold(
             (self, VecDeque::new(), false),
             |(mut pages, mut buffer, mut done)| async move {
@@ -335,7 +406,7 @@ impl<T: Send + 'static> Pages<T> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn all_matches(mut self) -> Result<Vec<T>, Error> {
+    pub async fn all_matches(mut self) -> Result<Vec<T>, Error<V>> {
         let mut all = Vec::new();
         while let Some(page) = self.next().await {
             all.extend(page?.matches);
@@ -344,20 +415,20 @@ impl<T: Send + 'static> Pages<T> {
     }
 }
 
-impl<T> Stream for Pages<T> {
-    type Item = Result<Page<T>, Error>;
+impl<T, V: FhirVersion> Stream for Pages<T, V> {
+    type Item = Result<Page<T, V>, Error<V>>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
     }
 }
 
-impl Client {
+impl<V: FhirVersion> Client<V> {
     pub(crate) async fn fetch_page<T>(
         &self,
         request: Request,
-        converter: Converter<T>,
-    ) -> Result<Page<T>, Error> {
-        let bundle: Bundle = self.send(request).await?.decode()?;
+        converter: Converter<T, V>,
+    ) -> Result<Page<T, V>, Error<V>> {
+        let bundle: V::Bundle = self.inner.send(request).await?.decode()?;
         Ok(Page::from_bundle(bundle, self.base_url(), converter))
     }
 
@@ -372,7 +443,7 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn next_page<T>(&self, page: &Page<T>) -> Result<Option<Page<T>>, Error> {
+    pub async fn next_page<T>(&self, page: &Page<T, V>) -> Result<Option<Page<T, V>>, Error<V>> {
         match &page.next {
             Some(url) => self
                 .fetch_page(Request::get(url.clone()), page.converter)
@@ -394,7 +465,7 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn pages<T: Send + 'static>(&self, first: Page<T>) -> Pages<T> {
+    pub fn pages<T: Send + 'static>(&self, first: Page<T, V>) -> Pages<T, V> {
         Pages::from_page(self.clone(), first)
     }
 }
@@ -402,7 +473,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fhir_model::r4::Patient;
+    use fhir_model::r4::{Bundle, Patient, Resource};
     use fhir_model::{FhirJson, ParseOptions};
 
     #[test]

@@ -10,10 +10,10 @@ use reqwest::header::IF_MATCH;
 use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::Error;
-use crate::fhir::{Parameters, ParametersParameter, ParametersParameterValue};
 use crate::read::check_id;
 use crate::request::{JSON_PATCH, Request};
 use crate::search::SearchParams;
+use crate::version::{FhirVersion, R4};
 use crate::write::{PREFER, Return, WriteOutcome, etag_header_value, write_outcome};
 
 /// A JSON Patch document (RFC 6902).
@@ -153,6 +153,10 @@ impl JsonPatch {
 
 /// A FHIRPath Patch: a Parameters resource of `operation` parameters.
 ///
+/// `FhirPathPatch` is `FhirPathPatch<R4>` (from [`new`](FhirPathPatch::new)), its values
+/// `fhir_model::r4::ParametersParameterValue`; the patch of another version starts from
+/// `Default`, e.g. `FhirPathPatch::<R5>::default()`, and takes that version's values.
+///
 /// ```
 /// use fhir_client::FhirPathPatch;
 /// use fhir_model::r4::ParametersParameterValue;
@@ -165,12 +169,12 @@ impl JsonPatch {
 /// assert!(json.contains(r#"{"name":"type","valueCode":"replace"}"#));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FhirPathPatch {
-    parameters: Parameters,
+pub struct FhirPathPatch<V: FhirVersion = R4> {
+    parameters: V::Parameters,
 }
 
 impl FhirPathPatch {
-    /// An empty patch.
+    /// An empty R4 patch.
     ///
     /// ```
     /// let p = fhir_client::FhirPathPatch::new();
@@ -178,32 +182,16 @@ impl FhirPathPatch {
     pub fn new() -> FhirPathPatch {
         FhirPathPatch::default()
     }
+}
 
-    fn part(name: &str, value: ParametersParameterValue) -> ParametersParameter {
-        let mut p = ParametersParameter::new(name);
-        p.value = Some(value);
-        p
-    }
-
+impl<V: FhirVersion> FhirPathPatch<V> {
     fn operation(
         mut self,
         kind: &str,
         path: &str,
-        extra: Vec<(&str, ParametersParameterValue)>,
-    ) -> FhirPathPatch {
-        let mut op = ParametersParameter::new("operation");
-        op.part.push(Self::part(
-            "type",
-            ParametersParameterValue::Code(kind.into()),
-        ));
-        op.part.push(Self::part(
-            "path",
-            ParametersParameterValue::String(path.into()),
-        ));
-        for (name, value) in extra {
-            op.part.push(Self::part(name, value));
-        }
-        self.parameters.parameter.push(op);
+        parts: Vec<(&str, V::ParametersValue)>,
+    ) -> FhirPathPatch<V> {
+        V::push_patch_operation(&mut self.parameters, kind, path, parts);
         self
     }
 
@@ -214,14 +202,11 @@ impl FhirPathPatch {
     /// let p = fhir_client::FhirPathPatch::new()
     ///     .add("Patient", "active", ParametersParameterValue::Boolean(true.into()));
     /// ```
-    pub fn add(self, path: &str, name: &str, value: ParametersParameterValue) -> FhirPathPatch {
+    pub fn add(self, path: &str, name: &str, value: V::ParametersValue) -> FhirPathPatch<V> {
         self.operation(
             "add",
             path,
-            vec![
-                ("name", ParametersParameterValue::String(name.into())),
-                ("value", value),
-            ],
+            vec![("name", V::string_value(name)), ("value", value)],
         )
     }
 
@@ -232,14 +217,11 @@ impl FhirPathPatch {
     /// let p = fhir_client::FhirPathPatch::new()
     ///     .insert("Patient.identifier", ParametersParameterValue::String("x".into()), 0);
     /// ```
-    pub fn insert(self, path: &str, value: ParametersParameterValue, index: i32) -> FhirPathPatch {
+    pub fn insert(self, path: &str, value: V::ParametersValue, index: i32) -> FhirPathPatch<V> {
         self.operation(
             "insert",
             path,
-            vec![
-                ("value", value),
-                ("index", ParametersParameterValue::Integer(index.into())),
-            ],
+            vec![("value", value), ("index", V::integer_value(index))],
         )
     }
 
@@ -248,7 +230,7 @@ impl FhirPathPatch {
     /// ```
     /// let p = fhir_client::FhirPathPatch::new().delete("Patient.birthDate");
     /// ```
-    pub fn delete(self, path: &str) -> FhirPathPatch {
+    pub fn delete(self, path: &str) -> FhirPathPatch<V> {
         self.operation("delete", path, vec![])
     }
 
@@ -259,7 +241,7 @@ impl FhirPathPatch {
     /// let p = fhir_client::FhirPathPatch::new()
     ///     .replace("Patient.active", ParametersParameterValue::Boolean(false.into()));
     /// ```
-    pub fn replace(self, path: &str, value: ParametersParameterValue) -> FhirPathPatch {
+    pub fn replace(self, path: &str, value: V::ParametersValue) -> FhirPathPatch<V> {
         self.operation("replace", path, vec![("value", value)])
     }
 
@@ -268,16 +250,13 @@ impl FhirPathPatch {
     /// ```
     /// let p = fhir_client::FhirPathPatch::new().move_item("Patient.name", 1, 0);
     /// ```
-    pub fn move_item(self, path: &str, source: i32, destination: i32) -> FhirPathPatch {
+    pub fn move_item(self, path: &str, source: i32, destination: i32) -> FhirPathPatch<V> {
         self.operation(
             "move",
             path,
             vec![
-                ("source", ParametersParameterValue::Integer(source.into())),
-                (
-                    "destination",
-                    ParametersParameterValue::Integer(destination.into()),
-                ),
+                ("source", V::integer_value(source)),
+                ("destination", V::integer_value(destination)),
             ],
         )
     }
@@ -288,42 +267,39 @@ impl FhirPathPatch {
     /// let params = fhir_client::FhirPathPatch::new().delete("Patient.birthDate").into_parameters();
     /// assert_eq!(params.parameter.len(), 1);
     /// ```
-    pub fn into_parameters(self) -> Parameters {
+    pub fn into_parameters(self) -> V::Parameters {
         self.parameters
     }
 }
 
-/// The body of a PATCH.
+/// The body of a PATCH (`PatchBody` is `PatchBody<R4>`; `V` is the version of a FHIRPath Patch's
+/// Parameters).
 ///
 /// ```
 /// use fhir_client::{JsonPatch, PatchBody};
 /// let body: PatchBody = JsonPatch::new().remove("/active").into();
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub enum PatchBody {
+pub enum PatchBody<V: FhirVersion = R4> {
     /// JSON Patch, sent as `application/json-patch+json`.
     Json(JsonPatch),
     /// FHIRPath Patch: a Parameters resource, sent as `application/fhir+json`.
-    FhirPath(Box<Parameters>),
+    FhirPath(Box<V::Parameters>),
 }
 
-impl From<JsonPatch> for PatchBody {
-    fn from(p: JsonPatch) -> PatchBody {
+impl<V: FhirVersion> From<JsonPatch> for PatchBody<V> {
+    fn from(p: JsonPatch) -> PatchBody<V> {
         PatchBody::Json(p)
     }
 }
 
-impl From<FhirPathPatch> for PatchBody {
-    fn from(p: FhirPathPatch) -> PatchBody {
+impl<V: FhirVersion> From<FhirPathPatch<V>> for PatchBody<V> {
+    fn from(p: FhirPathPatch<V>) -> PatchBody<V> {
         PatchBody::FhirPath(Box::new(p.into_parameters()))
     }
 }
 
-impl From<Parameters> for PatchBody {
-    fn from(p: Parameters) -> PatchBody {
-        PatchBody::FhirPath(Box::new(p))
-    }
-}
+// `From<Parameters>` is implemented for each version's Parameters in `version.rs`.
 
 /// A patch, to be awaited: `PATCH {base}/{Type}/{id}` or `PATCH {base}/{Type}?criteria`.
 /// Not retried (a patch need not be idempotent).
@@ -341,16 +317,16 @@ impl From<Parameters> for PatchBody {
 /// ```
 #[must_use = "a patch does nothing until awaited"]
 #[derive(Debug)]
-pub struct Patch<'a, T> {
-    client: &'a Client,
+pub struct Patch<'a, T, V: FhirVersion = R4> {
+    client: &'a Client<V>,
     target: Result<Option<String>, SearchParams>,
-    body: PatchBody,
+    body: PatchBody<V>,
     if_match: Option<String>,
     prefer: Option<Return>,
     _type: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<'a, T: TypedResource> Patch<'a, T> {
+impl<'a, T: TypedResource, V: FhirVersion> Patch<'a, T, V> {
     /// `If-Match` with an ETag (echoed exactly) or a version id (sent as `W/"n"`).
     ///
     /// ```no_run
@@ -376,12 +352,12 @@ impl<'a, T: TypedResource> Patch<'a, T> {
         self
     }
 
-    async fn send(self) -> Result<WriteOutcome<T>, Error> {
-        let client = self.client;
+    async fn send(self) -> Result<WriteOutcome<T, V>, Error<V>> {
+        let inner = &self.client.inner;
         let (url, id) = match &self.target {
-            Ok(Some(id)) => (client.url(&[T::TYPE, id], &[]), Some(id.as_str())),
+            Ok(Some(id)) => (inner.url(&[T::TYPE, id], &[]), Some(id.as_str())),
             Ok(None) => return Err(Error::invalid_input("an empty id")),
-            Err(criteria) => (client.url(&[T::TYPE], criteria.pairs()), None),
+            Err(criteria) => (inner.url(&[T::TYPE], criteria.pairs()), None),
         };
         let request = Request::new(Method::PATCH, url);
         let mut request = match &self.body {
@@ -394,20 +370,20 @@ impl<'a, T: TypedResource> Patch<'a, T> {
         if let Some(prefer) = self.prefer {
             request = request.header(PREFER, prefer.header_value());
         }
-        let response = client.send(request).await?;
-        Ok(write_outcome(&response, client.base_url(), id))
+        let response = inner.send(request).await?;
+        Ok(write_outcome(&response, &inner.base, id))
     }
 }
 
-impl<'a, T: TypedResource> IntoFuture for Patch<'a, T> {
-    type Output = Result<WriteOutcome<T>, Error>;
+impl<'a, T: TypedResource, V: FhirVersion> IntoFuture for Patch<'a, T, V> {
+    type Output = Result<WriteOutcome<T, V>, Error<V>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
 }
 
-impl Client {
+impl<V: FhirVersion> Client<V> {
     /// Patches a resource: `PATCH {base}/{Type}/{id}` with a [`JsonPatch`], a [`FhirPathPatch`]
     /// or a Parameters resource.
     ///
@@ -420,7 +396,11 @@ impl Client {
     /// let outcome = client.patch::<Patient>("123", patch).await?;
     /// # Ok(()) }
     /// ```
-    pub fn patch<T: TypedResource>(&self, id: &str, body: impl Into<PatchBody>) -> Patch<'_, T> {
+    pub fn patch<T: TypedResource>(
+        &self,
+        id: &str,
+        body: impl Into<PatchBody<V>>,
+    ) -> Patch<'_, T, V> {
         let target = check_id(id).ok().map(|()| id.to_owned());
         self.new_patch(Ok(target), body.into())
     }
@@ -440,16 +420,16 @@ impl Client {
     pub fn patch_where<T: TypedResource>(
         &self,
         criteria: SearchParams,
-        body: impl Into<PatchBody>,
-    ) -> Patch<'_, T> {
+        body: impl Into<PatchBody<V>>,
+    ) -> Patch<'_, T, V> {
         self.new_patch(Err(criteria), body.into())
     }
 
     fn new_patch<T: TypedResource>(
         &self,
         target: Result<Option<String>, SearchParams>,
-        body: PatchBody,
-    ) -> Patch<'_, T> {
+        body: PatchBody<V>,
+    ) -> Patch<'_, T, V> {
         Patch {
             client: self,
             target,

@@ -1,13 +1,14 @@
 //! Reading: the capability statement, read, vread, conditional read and references.
 
+use fhir_model::json::JsonValue;
 use fhir_model::{FhirJson, ParseOptions, TypedResource};
-use reqwest::header::{ETAG, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED};
 use url::Url;
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::fhir::{CapabilityStatement, Reference, find_contained, resource_type_of};
+use crate::client::{Client, Inner};
+use crate::error::{Error, RawError};
 use crate::request::{Request, Response};
+use crate::version::{FhirVersion, find_contained, major_minor, resource_type_of};
 use crate::write::{etag_header_value, parse_etag};
 
 /// A resource with the version headers it came with.
@@ -109,7 +110,7 @@ pub(crate) fn parse_reference(reference: &str, base: &Url) -> Result<Target, Str
     }
 }
 
-fn versioned<T: TypedResource>(response: &Response) -> Result<Versioned<T>, Error> {
+fn versioned<T: TypedResource>(response: &Response) -> Result<Versioned<T>, RawError> {
     let resource: T = response.decode()?;
     let etag = response.header(ETAG).map(str::to_owned);
     let version = etag
@@ -124,8 +125,8 @@ fn versioned<T: TypedResource>(response: &Response) -> Result<Versioned<T>, Erro
     })
 }
 
-impl Client {
-    /// `GET {base}/metadata`: the server's CapabilityStatement.
+impl<V: FhirVersion> Client<V> {
+    /// `GET {base}/metadata`: the server's CapabilityStatement, typed as the client's version.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), fhir_client::Error> {
@@ -134,8 +135,32 @@ impl Client {
     /// println!("{:?} {:?}", cs.software.as_ref().map(|s| &s.name), cs.fhir_version.value);
     /// # Ok(()) }
     /// ```
-    pub async fn capabilities(&self) -> Result<CapabilityStatement, Error> {
-        self.get_as(self.url(&["metadata"], &[])).await
+    pub async fn capabilities(&self) -> Result<V::CapabilityStatement, Error<V>> {
+        Ok(self.inner.metadata().await?.decode()?)
+    }
+
+    /// Checks that the server implements the client's FHIR version: `GET {base}/metadata`, and
+    /// its CapabilityStatement's `fhirVersion` compared with [`FhirVersion::MAJOR_MINOR`] (`4.0`
+    /// for R4: a `4.0.1` server matches, a `4.3.0` (R4B) or `5.0.0` one does not). Answers the
+    /// server's version; another version is an [`ErrorKind::FhirVersionMismatch`](crate::ErrorKind::FhirVersionMismatch)
+    /// error naming both.
+    ///
+    /// A server that leaves out `fhirVersion` (which the definition requires) is judged by the
+    /// `fhirVersion` parameter of the response's `Content-Type`, if it has one; else the answer
+    /// is an [`ErrorKind::Decoding`](crate::ErrorKind::Decoding) error.
+    ///
+    /// ```no_run
+    /// use fhir_client::ErrorKind;
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// match client.check_fhir_version().await {
+    ///     Ok(version) => println!("the server speaks FHIR {version}"),
+    ///     Err(e) if e.kind() == ErrorKind::FhirVersionMismatch => eprintln!("{e}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn check_fhir_version(&self) -> Result<String, Error<V>> {
+        Ok(self.inner.check_fhir_version().await?)
     }
 
     /// `GET {base}/{Type}/{id}`: the current version of a resource. A deleted resource is an
@@ -148,9 +173,12 @@ impl Client {
     /// let patient = client.read::<Patient>("123").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn read<T: TypedResource>(&self, id: &str) -> Result<T, Error> {
+    pub async fn read<T: TypedResource>(&self, id: &str) -> Result<T, Error<V>> {
         check_id(id)?;
-        self.get_as(self.url(&[T::TYPE, id], &[])).await
+        Ok(self
+            .inner
+            .get_as(self.inner.url(&[T::TYPE, id], &[]))
+            .await?)
     }
 
     /// Like [`read`](Self::read), with the `ETag`, version and `Last-Modified` of the answer.
@@ -161,12 +189,16 @@ impl Client {
     /// let etag = v.etag.unwrap_or_default();
     /// # Ok(()) }
     /// ```
-    pub async fn read_versioned<T: TypedResource>(&self, id: &str) -> Result<Versioned<T>, Error> {
+    pub async fn read_versioned<T: TypedResource>(
+        &self,
+        id: &str,
+    ) -> Result<Versioned<T>, Error<V>> {
         check_id(id)?;
         let response = self
-            .send(Request::get(self.url(&[T::TYPE, id], &[])))
+            .inner
+            .send(Request::get(self.inner.url(&[T::TYPE, id], &[])))
             .await?;
-        versioned(&response)
+        Ok(versioned(&response)?)
     }
 
     /// A conditional read: `If-None-Match` with an ETag (`W/"3"`) or a bare version id (`3`,
@@ -181,11 +213,11 @@ impl Client {
         &self,
         id: &str,
         etag: &str,
-    ) -> Result<Conditional<T>, Error> {
+    ) -> Result<Conditional<T>, Error<V>> {
         check_id(id)?;
-        let request = Request::get(self.url(&[T::TYPE, id], &[]))
+        let request = Request::get(self.inner.url(&[T::TYPE, id], &[]))
             .header(IF_NONE_MATCH, &etag_header_value(etag));
-        let response = self.send(request).await?;
+        let response = self.inner.send(request).await?;
         if response.status.as_u16() == 304 {
             return Ok(Conditional::NotModified);
         }
@@ -199,17 +231,17 @@ impl Client {
     /// let first = client.vread::<fhir_model::r4::Patient>("123", "1").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn vread<T: TypedResource>(&self, id: &str, version: &str) -> Result<T, Error> {
+    pub async fn vread<T: TypedResource>(&self, id: &str, version: &str) -> Result<T, Error<V>> {
         check_id(id)?;
         check_id(version)?;
-        self.get_as(self.url(&[T::TYPE, id, "_history", version], &[]))
-            .await
+        let url = self.inner.url(&[T::TYPE, id, "_history", version], &[]);
+        Ok(self.inner.get_as(url).await?)
     }
 
-    /// Reads what a [`Reference`] points to: `Type/id` or `Type/id/_history/v` relative to the
-    /// base, or an absolute URL (on the base's origin with credentials; elsewhere without them).
-    /// A contained reference (`#id`) is refused: use [`resolve_reference`](Self::resolve_reference)
-    /// with the resource that contains it.
+    /// Reads what a Reference (`V::Reference`) points to: `Type/id` or `Type/id/_history/v`
+    /// relative to the base, or an absolute URL (on the base's origin with credentials;
+    /// elsewhere without them). A contained reference (`#id`) is refused: use
+    /// [`resolve_reference`](Self::resolve_reference) with the resource that contains it.
     ///
     /// ```no_run
     /// use fhir_model::r4::{Observation, Patient};
@@ -222,14 +254,12 @@ impl Client {
     /// ```
     pub async fn read_reference<T: TypedResource>(
         &self,
-        reference: &Reference,
-    ) -> Result<T, Error> {
-        let text = reference_text(reference)?;
-        match parse_reference(text, self.base_url()).map_err(Error::invalid_input)? {
-            Target::Contained(id) => Err(Error::invalid_input(format!(
-                "#{id} is a contained reference: it can only be resolved from the resource that \
-                 contains it (use resolve_reference with that resource)"
-            ))),
+        reference: &V::Reference,
+    ) -> Result<T, Error<V>> {
+        let text = reference_text(V::reference_text(reference))?;
+        let target = parse_reference(text, self.base_url()).map_err(RawError::invalid_input)?;
+        match target {
+            Target::Contained(id) => Err(contained_refused(&id).into()),
             Target::Relative {
                 resource_type,
                 id,
@@ -241,7 +271,7 @@ impl Client {
                     None => self.read(&id).await,
                 }
             }
-            Target::Absolute(url) => self.get_as(url).await,
+            Target::Absolute(url) => Ok(self.inner.get_as(url).await?),
         }
     }
 
@@ -259,43 +289,154 @@ impl Client {
     /// ```
     pub async fn resolve_reference<T: TypedResource, C: FhirJson>(
         &self,
-        reference: &Reference,
+        reference: &V::Reference,
         container: &C,
-    ) -> Result<T, Error> {
-        let text = reference_text(reference)?;
+    ) -> Result<T, Error<V>> {
+        let text = reference_text(V::reference_text(reference))?;
         if let Some(id) = text.strip_prefix('#') {
-            let json = find_contained(&container.to_json_string(), id).ok_or_else(|| {
-                Error::invalid_input(format!(
-                    "the containing resource has no contained resource with id {id:?}"
-                ))
-            })?;
-            let found = resource_type_of(&json).unwrap_or_default();
-            check_type::<T>(&found, text)?;
-            return T::from_json_str(&json, ParseOptions::lenient()).map_err(|e| {
-                Error::invalid_input(format!("the contained resource #{id} is not valid: {e}"))
-            });
+            return Ok(contained::<T>(&container.to_json_string(), id, text)?);
         }
         self.read_reference(reference).await
     }
 }
 
-fn reference_text(reference: &Reference) -> Result<&str, Error> {
-    reference
-        .reference
-        .as_ref()
-        .and_then(|r| r.as_str())
+/// The error of reading a contained reference without its container.
+fn contained_refused(id: &str) -> RawError {
+    RawError::invalid_input(format!(
+        "#{id} is a contained reference: it can only be resolved from the resource that \
+         contains it (use resolve_reference with that resource)"
+    ))
+}
+
+impl Inner {
+    /// `GET {base}/metadata`. When the FHIR version is still to be checked, it is checked from
+    /// this same answer rather than with a second request.
+    async fn metadata(&self) -> Result<Response, RawError> {
+        let response = self.send_unchecked(self.metadata_request()).await?;
+        if let Some(check) = &self.version_check {
+            check
+                .get_or_try_init(|| async { self.fhir_version_of(&response) })
+                .await?;
+        }
+        Ok(response)
+    }
+
+    fn metadata_request(&self) -> Request {
+        Request::get(self.url(&["metadata"], &[]))
+    }
+
+    /// [`Client::check_fhir_version`]; a success also settles the builder's lazy check.
+    async fn check_fhir_version(&self) -> Result<String, RawError> {
+        let response = self.send_unchecked(self.metadata_request()).await?;
+        let version = self.fhir_version_of(&response)?;
+        if let Some(check) = &self.version_check {
+            // Already set (or being set by a request): that check stands.
+            let _ = check.set(version.clone());
+        }
+        Ok(version)
+    }
+
+    /// The lazy check of [`ClientBuilder::verify_fhir_version`](crate::ClientBuilder::verify_fhir_version),
+    /// before a request: one metadata request for all the requests that wait for it; after a
+    /// failure, the next request checks again.
+    pub(crate) async fn verified_fhir_version(&self) -> Result<(), RawError> {
+        if let Some(check) = &self.version_check {
+            check
+                .get_or_try_init(|| async {
+                    let response = self.send_unchecked(self.metadata_request()).await?;
+                    self.fhir_version_of(&response)
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The server's FHIR version from its metadata, checked against the client's.
+    fn fhir_version_of(&self, metadata: &Response) -> Result<String, RawError> {
+        let server = server_fhir_version(metadata)?;
+        if major_minor(&server) == self.fhir.major_minor {
+            return Ok(server);
+        }
+        Err(RawError::fhir_version_mismatch(
+            &metadata.method,
+            &metadata.url,
+            format!(
+                "the server implements FHIR {server}, but the client uses the FHIR {} models ({})",
+                self.fhir.name, self.fhir.version
+            ),
+        ))
+    }
+}
+
+/// The `fhirVersion` of a metadata answer, read from the JSON as it is (a version the client's
+/// models do not know is still a version to report); when the CapabilityStatement has none, the
+/// `fhirVersion` parameter of the `Content-Type` (`application/fhir+json; fhirVersion=4.0`).
+fn server_fhir_version(metadata: &Response) -> Result<String, RawError> {
+    let text = metadata.fhir_text()?;
+    let doc = JsonValue::parse(text).map_err(|e| {
+        metadata.decoding_error(Some(e), "the metadata is not the FHIR JSON expected")
+    })?;
+    let resource_type = doc.get("resourceType").and_then(JsonValue::as_str);
+    if resource_type != Some("CapabilityStatement") {
+        return Err(metadata.decoding_error(
+            None,
+            format!(
+                "expected a CapabilityStatement, the server sent {}",
+                resource_type.unwrap_or("something else")
+            ),
+        ));
+    }
+    if let Some(version) = doc.get("fhirVersion").and_then(JsonValue::as_str) {
+        return Ok(version.trim().to_owned());
+    }
+    metadata
+        .header(CONTENT_TYPE)
+        .and_then(content_type_fhir_version)
         .ok_or_else(|| {
-            Error::invalid_input(
-                "the reference has no literal `reference` (only an identifier or a display)",
+            metadata.decoding_error(
+                None,
+                "the CapabilityStatement has no fhirVersion (nor has its Content-Type)",
             )
         })
 }
 
-fn check_type<T: TypedResource>(found: &str, reference: &str) -> Result<(), Error> {
+/// The `fhirVersion` parameter of a media type, e.g. `4.0` in `application/fhir+json; fhirVersion=4.0`.
+fn content_type_fhir_version(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        let value = value.trim().trim_matches('"').trim();
+        (name.trim().eq_ignore_ascii_case("fhirVersion") && !value.is_empty())
+            .then(|| value.to_owned())
+    })
+}
+
+fn reference_text(text: Option<&str>) -> Result<&str, RawError> {
+    text.ok_or_else(|| {
+        RawError::invalid_input(
+            "the reference has no literal `reference` (only an identifier or a display)",
+        )
+    })
+}
+
+/// The contained resource `#id` of a container (as JSON), as `T`.
+fn contained<T: TypedResource>(container: &str, id: &str, reference: &str) -> Result<T, RawError> {
+    let json = find_contained(container, id).ok_or_else(|| {
+        RawError::invalid_input(format!(
+            "the containing resource has no contained resource with id {id:?}"
+        ))
+    })?;
+    let found = resource_type_of(&json).unwrap_or_default();
+    check_type::<T>(&found, reference)?;
+    T::from_json_str(&json, ParseOptions::lenient()).map_err(|e| {
+        RawError::invalid_input(format!("the contained resource #{id} is not valid: {e}"))
+    })
+}
+
+fn check_type<T: TypedResource>(found: &str, reference: &str) -> Result<(), RawError> {
     if found == T::TYPE {
         Ok(())
     } else {
-        Err(Error::invalid_input(format!(
+        Err(RawError::invalid_input(format!(
             "{reference} points to a {found}, not a {}",
             T::TYPE
         )))
@@ -303,9 +444,9 @@ fn check_type<T: TypedResource>(found: &str, reference: &str) -> Result<(), Erro
 }
 
 /// An id or version must be a non-empty single path segment.
-pub(crate) fn check_id(id: &str) -> Result<(), Error> {
+pub(crate) fn check_id(id: &str) -> Result<(), RawError> {
     if id.is_empty() {
-        Err(Error::invalid_input("an empty id"))
+        Err(RawError::invalid_input("an empty id"))
     } else {
         Ok(())
     }
@@ -357,5 +498,21 @@ mod tests {
         assert!(parse_reference("urn:uuid:1234", &b).is_err());
         assert!(parse_reference("Patient?identifier=x", &b).is_err());
         assert!(parse_reference("Patient", &b).is_err());
+    }
+
+    #[test]
+    fn fhir_version_in_content_type() {
+        let v = |ct: &str| content_type_fhir_version(ct);
+        assert_eq!(
+            v("application/fhir+json; fhirVersion=4.0").as_deref(),
+            Some("4.0")
+        );
+        assert_eq!(
+            v("application/fhir+json;charset=utf-8; fhirversion=\"5.0\"").as_deref(),
+            Some("5.0")
+        );
+        assert_eq!(v("application/fhir+json"), None);
+        assert_eq!(v("application/fhir+json; fhirVersion="), None);
+        assert_eq!(v("application/fhir+json; x=fhirVersion"), None);
     }
 }

@@ -13,8 +13,8 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::Credential;
-use crate::client::Client;
-use crate::error::{Error, redact_url};
+use crate::client::Inner;
+use crate::error::{RawError, redact_url};
 use crate::retry::{is_retryable_status, parse_retry_after};
 
 /// What the client asks for.
@@ -102,7 +102,7 @@ impl Response {
     }
 
     /// The body as text, checked to be FHIR JSON by its content type (when it has one).
-    pub(crate) fn fhir_text(&self) -> Result<&str, Error> {
+    pub(crate) fn fhir_text(&self) -> Result<&str, RawError> {
         if let Some(ct) = self.header(CONTENT_TYPE) {
             if !is_json_content_type(ct) {
                 return Err(self
@@ -114,7 +114,7 @@ impl Response {
     }
 
     /// The body read as `T`, leniently; an empty or malformed body is a decoding error.
-    pub(crate) fn decode<T: FhirJson>(&self) -> Result<T, Error> {
+    pub(crate) fn decode<T: FhirJson>(&self) -> Result<T, RawError> {
         if self.body_is_empty() {
             return Err(self.decoding_error(None, "the body is empty"));
         }
@@ -127,8 +127,8 @@ impl Response {
         &self,
         decode: Option<fhir_model::Error>,
         message: impl Into<String>,
-    ) -> Error {
-        Error::decoding(
+    ) -> RawError {
+        RawError::decoding(
             &self.method,
             &self.url,
             self.status,
@@ -158,11 +158,19 @@ pub(crate) fn is_json_content_type(value: &str) -> bool {
     }
 }
 
-impl Client {
+impl Inner {
     /// Sends a request: retries, redirects and a token refresh included. A 2xx or 304 is a
-    /// response, anything else an error.
-    pub(crate) async fn send(&self, request: Request) -> Result<Response, Error> {
-        let inner = &*self.inner;
+    /// response, anything else an error. With
+    /// [`verify_fhir_version`](crate::ClientBuilder::verify_fhir_version), the server's FHIR
+    /// version is checked first, once.
+    pub(crate) async fn send(&self, request: Request) -> Result<Response, RawError> {
+        self.verified_fhir_version().await?;
+        self.send_unchecked(request).await
+    }
+
+    /// Sends a request without the FHIR version check (see [`send`](Self::send)).
+    pub(crate) async fn send_unchecked(&self, request: Request) -> Result<Response, RawError> {
+        let inner = self;
         let started = Instant::now();
         let Request {
             mut method,
@@ -238,7 +246,7 @@ impl Client {
                 Ok(parts) => parts,
                 Err(e) => {
                     let connect = e.is_connect();
-                    let error = Error::transport(&method, &url, e);
+                    let error = RawError::transport(&method, &url, e);
                     tracing::debug!(parent: &span, elapsed_ms, error = %error, "FHIR request failed");
                     if connect && idempotent {
                         if let Some(wait) =
@@ -282,7 +290,7 @@ impl Client {
                 {
                     redirects += 1;
                     if redirects > inner.max_redirects {
-                        return Err(Error::unexpected(&method, &url, "too many redirects"));
+                        return Err(RawError::unexpected(&method, &url, "too many redirects"));
                     }
                     if code == 303 || (matches!(code, 301 | 302) && method == Method::POST) {
                         method = Method::GET;
@@ -320,7 +328,7 @@ impl Client {
                     body: response_body,
                 });
             }
-            return Err(Error::from_response(
+            return Err(RawError::from_response(
                 &method,
                 &url,
                 status,
@@ -331,7 +339,7 @@ impl Client {
     }
 
     /// Sends a GET and reads the body as `T`.
-    pub(crate) async fn get_as<T: FhirJson>(&self, url: Url) -> Result<T, Error> {
+    pub(crate) async fn get_as<T: FhirJson>(&self, url: Url) -> Result<T, RawError> {
         self.send(Request::get(url)).await?.decode()
     }
 }

@@ -4,11 +4,11 @@ use fhir_model::TypedResource;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 
-use crate::client::Client;
+use crate::client::{Client, Inner};
 use crate::error::Error;
-use crate::fhir::Resource;
 use crate::paging::{Converter, Page, Pages};
 use crate::request::{FORM, Request};
+use crate::version::FhirVersion;
 
 /// A comparison prefix of a date, number or quantity search (`ge2020-01-01`).
 ///
@@ -476,7 +476,7 @@ impl SearchParams {
     }
 }
 
-impl Client {
+impl Inner {
     /// The request of a search: GET `{base}/{type}?params`, or a form POST to
     /// `{base}/{type}/_search` when asked for or when the GET URL would be too long.
     pub(crate) fn search_request(
@@ -486,7 +486,7 @@ impl Client {
     ) -> Request {
         let mut segments: Vec<&str> = resource_type.into_iter().collect();
         let get = self.url(&segments, params.pairs());
-        if !params.is_post() && get.as_str().len() <= self.inner.max_get_url_len {
+        if !params.is_post() && get.as_str().len() <= self.max_get_url_len {
             return Request::get(get);
         }
         segments.push("_search");
@@ -495,7 +495,9 @@ impl Client {
             // A search changes nothing: sending it again is harmless.
             .idempotent(true)
     }
+}
 
+impl<V: FhirVersion> Client<V> {
     /// Searches resources of type `T`: the first page, its matches typed.
     ///
     /// ```no_run
@@ -514,8 +516,11 @@ impl Client {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn search<T: TypedResource>(&self, params: SearchParams) -> Result<Page<T>, Error> {
-        let request = self.search_request(Some(T::TYPE), &params);
+    pub async fn search<T: TypedResource>(
+        &self,
+        params: SearchParams,
+    ) -> Result<Page<T, V>, Error<V>> {
+        let request = self.inner.search_request(Some(T::TYPE), &params);
         self.fetch_page(request, Converter::typed()).await
     }
 
@@ -530,12 +535,12 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn search_pages<T: TypedResource>(&self, params: SearchParams) -> Pages<T> {
-        let request = self.search_request(Some(T::TYPE), &params);
+    pub fn search_pages<T: TypedResource>(&self, params: SearchParams) -> Pages<T, V> {
+        let request = self.inner.search_request(Some(T::TYPE), &params);
         Pages::from_request(self.clone(), request, Converter::typed())
     }
 
-    /// Searches a resource type named at run time; matches come as `Resource`.
+    /// Searches a resource type named at run time; matches come as `Resource` (`V::Resource`).
     ///
     /// ```no_run
     /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
@@ -549,8 +554,8 @@ impl Client {
         &self,
         resource_type: &str,
         params: SearchParams,
-    ) -> Result<Page<Resource>, Error> {
-        let request = self.search_request(Some(resource_type), &params);
+    ) -> Result<Page<V::Resource, V>, Error<V>> {
+        let request = self.inner.search_request(Some(resource_type), &params);
         self.fetch_page(request, Converter::any()).await
     }
 
@@ -561,8 +566,11 @@ impl Client {
     /// let page = client.search_system(fhir_client::SearchParams::new().raw("_type", "Patient,Practitioner")).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn search_system(&self, params: SearchParams) -> Result<Page<Resource>, Error> {
-        let request = self.search_request(None, &params);
+    pub async fn search_system(
+        &self,
+        params: SearchParams,
+    ) -> Result<Page<V::Resource, V>, Error<V>> {
+        let request = self.inner.search_request(None, &params);
         self.fetch_page(request, Converter::any()).await
     }
 }

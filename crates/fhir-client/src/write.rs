@@ -3,7 +3,7 @@
 
 use std::future::{Future, IntoFuture};
 
-use fhir_model::{FhirJson, ParseOptions, TypedResource};
+use fhir_model::{ParseOptions, TypedResource};
 use reqwest::Method;
 use reqwest::header::{CONTENT_LOCATION, ETAG, HeaderName, IF_MATCH, LAST_MODIFIED, LOCATION};
 use url::Url;
@@ -11,10 +11,10 @@ use url::Url;
 use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
-use crate::fhir::{OperationOutcome, resource_type_of};
 use crate::read::check_id;
 use crate::request::{Request, Response};
 use crate::search::SearchParams;
+use crate::version::{FhirVersion, R4, resource_type_of};
 
 pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub(crate) const IF_NONE_EXIST: HeaderName = HeaderName::from_static("if-none-exist");
@@ -53,6 +53,7 @@ impl Return {
 /// The outcome of a create, update or patch: what the server said about the resource written,
 /// gathered from the `Location` (absolute, relative, versioned or missing), `ETag` (`W/"1"` or
 /// `"1"`), `Last-Modified` and the body (the resource, an OperationOutcome, or nothing).
+/// `V` is the client's FHIR version (`WriteOutcome<T>` is `WriteOutcome<T, R4>`).
 ///
 /// ```no_run
 /// use fhir_model::r4::Patient;
@@ -63,7 +64,7 @@ impl Return {
 /// # Ok(()) }
 /// ```
 #[derive(Clone, PartialEq)]
-pub struct WriteOutcome<T> {
+pub struct WriteOutcome<T, V: FhirVersion = R4> {
     /// The HTTP status (200, 201, ...).
     pub status: u16,
     /// Whether the write created the resource (201).
@@ -81,10 +82,10 @@ pub struct WriteOutcome<T> {
     /// The resource, when the server sent it back.
     pub resource: Option<T>,
     /// The OperationOutcome, when the server sent one.
-    pub operation_outcome: Option<OperationOutcome>,
+    pub operation_outcome: Option<V::OperationOutcome>,
 }
 
-impl<T: std::fmt::Debug> std::fmt::Debug for WriteOutcome<T> {
+impl<T: std::fmt::Debug, V: FhirVersion> std::fmt::Debug for WriteOutcome<T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteOutcome")
             .field("status", &self.status)
@@ -102,7 +103,8 @@ impl<T: std::fmt::Debug> std::fmt::Debug for WriteOutcome<T> {
 
 /// The outcome of a delete. A server may answer 200 (perhaps with an OperationOutcome), 204, or,
 /// for a resource that is not there, 404 or 410: all of these mean the resource is gone now and
-/// are outcomes, not errors.
+/// are outcomes, not errors. `V` is the client's FHIR version (`DeleteOutcome` is
+/// `DeleteOutcome<R4>`).
 ///
 /// ```no_run
 /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
@@ -113,20 +115,21 @@ impl<T: std::fmt::Debug> std::fmt::Debug for WriteOutcome<T> {
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct DeleteOutcome {
+pub struct DeleteOutcome<V: FhirVersion = R4> {
     /// The HTTP status: 200, 202, 204, 404 or 410.
     pub status: u16,
     /// The version id of the deletion, when the server sent an `ETag`.
     pub version: Option<String>,
     /// The OperationOutcome, when the server sent one.
-    pub operation_outcome: Option<OperationOutcome>,
+    pub operation_outcome: Option<V::OperationOutcome>,
 }
 
-impl DeleteOutcome {
+impl<V: FhirVersion> DeleteOutcome<V> {
     /// Whether the resource was not there (404 or 410).
     ///
     /// ```
-    /// let o = fhir_client::DeleteOutcome { status: 410, version: None, operation_outcome: None };
+    /// let o: fhir_client::DeleteOutcome =
+    ///     fhir_client::DeleteOutcome { status: 410, version: None, operation_outcome: None };
     /// assert!(o.already_absent());
     /// ```
     pub fn already_absent(&self) -> bool {
@@ -195,18 +198,18 @@ pub(crate) fn etag_header_value(etag_or_version: &str) -> String {
 }
 
 /// Assembles the outcome of a successful write.
-pub(crate) fn write_outcome<T: TypedResource>(
+pub(crate) fn write_outcome<T: TypedResource, V: FhirVersion>(
     response: &Response,
     base: &Url,
     requested_id: Option<&str>,
-) -> WriteOutcome<T> {
+) -> WriteOutcome<T, V> {
     let location_text = response
         .header(LOCATION)
         .or_else(|| response.header(CONTENT_LOCATION));
     let parts = location_text.map(parse_location).unwrap_or_default();
     let location = location_text.and_then(|l| base.join(l).ok());
     let etag = response.header(ETAG).map(str::to_owned);
-    let (resource, operation_outcome) = body_of::<T>(response);
+    let (resource, operation_outcome) = body_of::<T, V::OperationOutcome>(response);
     let id = parts
         .id
         .or_else(|| resource.as_ref().and_then(|r| r.id().map(str::to_owned)))
@@ -234,7 +237,8 @@ pub(crate) fn write_outcome<T: TypedResource>(
 
 /// The resource or OperationOutcome in a write's body. The write has succeeded whatever the body
 /// holds, so a body that cannot be read is logged and left out rather than turned into an error.
-fn body_of<T: TypedResource>(response: &Response) -> (Option<T>, Option<OperationOutcome>) {
+/// `O` is the OperationOutcome of the client's version.
+fn body_of<T: TypedResource, O: TypedResource>(response: &Response) -> (Option<T>, Option<O>) {
     if response.body_is_empty() {
         return (None, None);
     }
@@ -248,7 +252,7 @@ fn body_of<T: TypedResource>(response: &Response) -> (Option<T>, Option<Operatio
     if T::TYPE != "OperationOutcome"
         && resource_type_of(text).as_deref() == Some("OperationOutcome")
     {
-        return match OperationOutcome::from_json_str(text, ParseOptions::lenient()) {
+        return match O::from_json_str(text, ParseOptions::lenient()) {
             Ok(o) => (None, Some(o)),
             Err(e) => {
                 tracing::warn!(error = %e, "ignoring the body of a successful write");
@@ -284,14 +288,14 @@ fn body_of<T: TypedResource>(response: &Response) -> (Option<T>, Option<Operatio
 /// # Ok(()) }
 /// ```
 #[must_use = "a create does nothing until awaited"]
-pub struct Create<'a, T> {
-    client: &'a Client,
+pub struct Create<'a, T, V: FhirVersion = R4> {
+    client: &'a Client<V>,
     resource: &'a T,
     if_none_exist: Option<SearchParams>,
     prefer: Option<Return>,
 }
 
-impl<T> std::fmt::Debug for Create<'_, T> {
+impl<T, V: FhirVersion> std::fmt::Debug for Create<'_, T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Create")
             .field("if_none_exist", &self.if_none_exist)
@@ -300,7 +304,7 @@ impl<T> std::fmt::Debug for Create<'_, T> {
     }
 }
 
-impl<'a, T: TypedResource> Create<'a, T> {
+impl<'a, T: TypedResource, V: FhirVersion> Create<'a, T, V> {
     /// Conditional create: create only if nothing matches these criteria (`If-None-Exist`).
     /// Being idempotent, a conditional create is retried like a read.
     ///
@@ -326,11 +330,11 @@ impl<'a, T: TypedResource> Create<'a, T> {
         self
     }
 
-    async fn send(self) -> Result<WriteOutcome<T>, Error> {
-        let client = self.client;
+    async fn send(self) -> Result<WriteOutcome<T, V>, Error<V>> {
+        let inner = &self.client.inner;
         let mut resource = self.resource.clone();
         resource.set_id(None);
-        let mut request = Request::new(Method::POST, client.url(&[T::TYPE], &[]))
+        let mut request = Request::new(Method::POST, inner.url(&[T::TYPE], &[]))
             .fhir_body(resource.to_json_string());
         if let Some(criteria) = &self.if_none_exist {
             request = request
@@ -340,13 +344,13 @@ impl<'a, T: TypedResource> Create<'a, T> {
         if let Some(prefer) = self.prefer {
             request = request.header(PREFER, prefer.header_value());
         }
-        let response = client.send(request).await?;
-        Ok(write_outcome(&response, client.base_url(), None))
+        let response = inner.send(request).await?;
+        Ok(write_outcome(&response, &inner.base, None))
     }
 }
 
-impl<'a, T: TypedResource> IntoFuture for Create<'a, T> {
-    type Output = Result<WriteOutcome<T>, Error>;
+impl<'a, T: TypedResource, V: FhirVersion> IntoFuture for Create<'a, T, V> {
+    type Output = Result<WriteOutcome<T, V>, Error<V>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -366,8 +370,8 @@ impl<'a, T: TypedResource> IntoFuture for Create<'a, T> {
 /// # Ok(()) }
 /// ```
 #[must_use = "an update does nothing until awaited"]
-pub struct Update<'a, T> {
-    client: &'a Client,
+pub struct Update<'a, T, V: FhirVersion = R4> {
+    client: &'a Client<V>,
     resource: &'a T,
     if_match: Option<String>,
     version_aware: bool,
@@ -375,7 +379,7 @@ pub struct Update<'a, T> {
     prefer: Option<Return>,
 }
 
-impl<T> std::fmt::Debug for Update<'_, T> {
+impl<T, V: FhirVersion> std::fmt::Debug for Update<'_, T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Update")
             .field("if_match", &self.if_match)
@@ -386,7 +390,7 @@ impl<T> std::fmt::Debug for Update<'_, T> {
     }
 }
 
-impl<'a, T: TypedResource> Update<'a, T> {
+impl<'a, T: TypedResource, V: FhirVersion> Update<'a, T, V> {
     /// `If-Match` with an ETag as the server sent it (`W/"3"`, echoed exactly) or a version id
     /// (`3`, sent as `W/"3"`). A stale version fails with [`ErrorKind::PreconditionFailed`].
     ///
@@ -437,12 +441,12 @@ impl<'a, T: TypedResource> Update<'a, T> {
         self
     }
 
-    async fn send(self) -> Result<WriteOutcome<T>, Error> {
-        let client = self.client;
+    async fn send(self) -> Result<WriteOutcome<T, V>, Error<V>> {
+        let inner = &self.client.inner;
         let id = self.resource.id();
         let url = match (&self.criteria, id) {
-            (Some(criteria), _) => client.url(&[T::TYPE], criteria.pairs()),
-            (None, Some(id)) if !id.is_empty() => client.url(&[T::TYPE, id], &[]),
+            (Some(criteria), _) => inner.url(&[T::TYPE], criteria.pairs()),
+            (None, Some(id)) if !id.is_empty() => inner.url(&[T::TYPE, id], &[]),
             (None, _) => {
                 return Err(Error::invalid_input(format!(
                     "an update needs the {}'s id (or search criteria for a conditional update)",
@@ -464,20 +468,20 @@ impl<'a, T: TypedResource> Update<'a, T> {
         if let Some(prefer) = self.prefer {
             request = request.header(PREFER, prefer.header_value());
         }
-        let response = client.send(request).await?;
-        Ok(write_outcome(&response, client.base_url(), id))
+        let response = inner.send(request).await?;
+        Ok(write_outcome(&response, &inner.base, id))
     }
 }
 
-impl<'a, T: TypedResource> IntoFuture for Update<'a, T> {
-    type Output = Result<WriteOutcome<T>, Error>;
+impl<'a, T: TypedResource, V: FhirVersion> IntoFuture for Update<'a, T, V> {
+    type Output = Result<WriteOutcome<T, V>, Error<V>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
 }
 
-impl Client {
+impl<V: FhirVersion> Client<V> {
     /// Creates a resource: `POST {base}/{Type}`; await it, or set options first (see [`Create`]).
     ///
     /// ```no_run
@@ -489,7 +493,7 @@ impl Client {
     /// println!("created Patient/{:?}", outcome.id);
     /// # Ok(()) }
     /// ```
-    pub fn create<'a, T: TypedResource>(&'a self, resource: &'a T) -> Create<'a, T> {
+    pub fn create<'a, T: TypedResource>(&'a self, resource: &'a T) -> Create<'a, T, V> {
         Create {
             client: self,
             resource,
@@ -506,7 +510,7 @@ impl Client {
     /// let outcome = client.update(&p).await?;
     /// # Ok(()) }
     /// ```
-    pub fn update<'a, T: TypedResource>(&'a self, resource: &'a T) -> Update<'a, T> {
+    pub fn update<'a, T: TypedResource>(&'a self, resource: &'a T) -> Update<'a, T, V> {
         Update {
             client: self,
             resource,
@@ -525,9 +529,9 @@ impl Client {
     /// client.delete::<fhir_model::r4::Patient>("123").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn delete<T: TypedResource>(&self, id: &str) -> Result<DeleteOutcome, Error> {
+    pub async fn delete<T: TypedResource>(&self, id: &str) -> Result<DeleteOutcome<V>, Error<V>> {
         check_id(id)?;
-        self.delete_at(self.url(&[T::TYPE, id], &[])).await
+        self.delete_at(self.inner.url(&[T::TYPE, id], &[])).await
     }
 
     /// Conditional delete: `DELETE {base}/{Type}?criteria`.
@@ -541,40 +545,43 @@ impl Client {
     pub async fn delete_where<T: TypedResource>(
         &self,
         criteria: SearchParams,
-    ) -> Result<DeleteOutcome, Error> {
+    ) -> Result<DeleteOutcome<V>, Error<V>> {
         if criteria.pairs().is_empty() {
             return Err(Error::invalid_input(
                 "a conditional delete without criteria would delete every resource of the type",
             ));
         }
-        self.delete_at(self.url(&[T::TYPE], criteria.pairs())).await
+        self.delete_at(self.inner.url(&[T::TYPE], criteria.pairs()))
+            .await
     }
 
-    async fn delete_at(&self, url: Url) -> Result<DeleteOutcome, Error> {
-        match self.send(Request::new(Method::DELETE, url)).await {
+    async fn delete_at(&self, url: Url) -> Result<DeleteOutcome<V>, Error<V>> {
+        let e: Error<V> = match self.inner.send(Request::new(Method::DELETE, url)).await {
             Ok(response) => {
-                let (operation_outcome, _) = body_of::<OperationOutcome>(&response);
-                Ok(DeleteOutcome {
+                let (operation_outcome, _) =
+                    body_of::<V::OperationOutcome, V::OperationOutcome>(&response);
+                return Ok(DeleteOutcome {
                     status: response.status.as_u16(),
                     version: response.header(ETAG).and_then(parse_etag),
                     operation_outcome,
-                })
+                });
             }
-            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
-                Ok(DeleteOutcome {
-                    status: e.status().map_or(404, |s| s.as_u16()),
-                    version: None,
-                    operation_outcome: e.operation_outcome().cloned(),
-                })
-            }
-            Err(e) => Err(e),
+            Err(e) => e.into(),
+        };
+        if !matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) {
+            return Err(e);
         }
+        Ok(DeleteOutcome {
+            status: e.status().map_or(404, |s| s.as_u16()),
+            version: None,
+            operation_outcome: e.operation_outcome().cloned(),
+        })
     }
 }
 
 /// Makes sure the builders' futures can be spawned.
 #[allow(dead_code)]
-fn assert_send<'a, T: TypedResource>(c: Create<'a, T>, u: Update<'a, T>) {
+fn assert_send<'a, T: TypedResource, V: FhirVersion>(c: Create<'a, T, V>, u: Update<'a, T, V>) {
     fn is_send<F: Future + Send>(_: F) {}
     is_send(c.into_future());
     is_send(u.into_future());

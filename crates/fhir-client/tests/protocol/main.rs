@@ -11,4 +11,5 @@ mod history_ops;
 mod read;
 mod retry;
 mod search;
+mod version;
 mod write;
