@@ -2,3 +2,4 @@
 //! can snapshot what the generator produces.
 
 pub mod codegen;
+pub mod interop;

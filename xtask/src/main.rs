@@ -4,6 +4,7 @@
 //! - `fetch-definitions [--fhir r4|all] [--update]`: fetch the pinned packages, verify checksums.
 //! - `roundtrip [--strict] [--fhir r4|r5] PATH...`: read and write resources, compare with the input.
 //! - `bench [ARGS...]`: parse and serialize throughput against `serde_json::Value`, peak memory.
+//! - `interop [TEST ARGS...]`: the client and the `fhir` command against a real FHIR server.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -17,6 +18,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   roundtrip [--strict] [--fhir VERSION] PATH...
                                              read each JSON resource, write it back, compare
   bench [ARGS...]                            typed parse/serialize against serde_json::Value
+  interop [TEST ARGS...]                     start a real FHIR server (installed when missing)
+                                             and run the client and CLI scenarios against it
 VERSION is one of: r4, r5";
 
 fn main() -> ExitCode {
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
         Some("fetch-definitions") => fetch_cmd(&args[1..]),
         Some("roundtrip") => roundtrip_cmd(&args[1..]),
         Some("bench") => cargo_run("fhir-bench", None, &args[1..]),
+        Some("interop") => xtask::interop::run(&root(), &args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {

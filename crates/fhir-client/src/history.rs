@@ -5,7 +5,7 @@ use fhir_model::TypedResource;
 use crate::client::Client;
 use crate::error::Error;
 use crate::paging::{Converter, Page};
-use crate::read::check_id;
+use crate::read::{check_id, check_resource_type};
 use crate::request::Request;
 use crate::version::FhirVersion;
 
@@ -118,6 +118,37 @@ impl<V: FhirVersion> Client<V> {
     ) -> Result<Page<T, V>, Error<V>> {
         let url = self.inner.url(&[T::TYPE, "_history"], params.pairs());
         self.fetch_page(Request::get(url), Converter::typed()).await
+    }
+
+    /// The history of a resource or a type known only at run time:
+    /// `GET {base}/{resource_type}/{id}/_history`, or `GET {base}/{resource_type}/_history`
+    /// without an id.
+    ///
+    /// ```no_run
+    /// use fhir_client::HistoryParams;
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let versions = client.history_any("Patient", Some("123"), HistoryParams::new()).await?;
+    /// for v in &versions.matches {
+    ///     println!("{:?}", v.version_id());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn history_any(
+        &self,
+        resource_type: &str,
+        id: Option<&str>,
+        params: HistoryParams,
+    ) -> Result<Page<V::Resource, V>, Error<V>> {
+        check_resource_type(resource_type)?;
+        let url = match id {
+            Some(id) => {
+                check_id(id)?;
+                self.inner
+                    .url(&[resource_type, id, "_history"], params.pairs())
+            }
+            None => self.inner.url(&[resource_type, "_history"], params.pairs()),
+        };
+        self.fetch_page(Request::get(url), Converter::any()).await
     }
 
     /// The history of the whole server: `GET {base}/_history`.

@@ -1,7 +1,7 @@
 //! Reading: the capability statement, read, vread, conditional read and references.
 
 use fhir_model::json::JsonValue;
-use fhir_model::{FhirJson, ParseOptions, TypedResource};
+use fhir_model::{AnyResource, FhirJson, ParseOptions, TypedResource};
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED};
 use url::Url;
 
@@ -110,7 +110,7 @@ pub(crate) fn parse_reference(reference: &str, base: &Url) -> Result<Target, Str
     }
 }
 
-fn versioned<T: TypedResource>(response: &Response) -> Result<Versioned<T>, RawError> {
+fn versioned<T: AnyResource>(response: &Response) -> Result<Versioned<T>, RawError> {
     let resource: T = response.decode()?;
     let etag = response.header(ETAG).map(str::to_owned);
     let version = etag
@@ -199,6 +199,52 @@ impl<V: FhirVersion> Client<V> {
             .send(Request::get(self.inner.url(&[T::TYPE, id], &[])))
             .await?;
         Ok(versioned(&response)?)
+    }
+
+    /// Reads a resource whose type is known only at run time (a command line's argument, a
+    /// reference's text): `GET {base}/{resource_type}/{id}`, as the version's `Resource` enum,
+    /// with the `ETag`, version and `Last-Modified` of the answer.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let read = client.read_any("Patient", "123").await?;
+    /// println!("{} version {:?}", read.resource.resource_type(), read.version);
+    /// # Ok(()) }
+    /// ```
+    pub async fn read_any(
+        &self,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Versioned<V::Resource>, Error<V>> {
+        check_resource_type(resource_type)?;
+        check_id(id)?;
+        let url = self.inner.url(&[resource_type, id], &[]);
+        let response = self.inner.send(Request::get(url)).await?;
+        Ok(expect_type(versioned(&response)?, resource_type)?)
+    }
+
+    /// One version of a resource whose type is known only at run time:
+    /// `GET {base}/{resource_type}/{id}/_history/{version}`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let first = client.vread_any("Patient", "123", "1").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn vread_any(
+        &self,
+        resource_type: &str,
+        id: &str,
+        version: &str,
+    ) -> Result<Versioned<V::Resource>, Error<V>> {
+        check_resource_type(resource_type)?;
+        check_id(id)?;
+        check_id(version)?;
+        let url = self
+            .inner
+            .url(&[resource_type, id, "_history", version], &[]);
+        let response = self.inner.send(Request::get(url)).await?;
+        Ok(expect_type(versioned(&response)?, resource_type)?)
     }
 
     /// A conditional read: `If-None-Match` with an ETag (`W/"3"`) or a bare version id (`3`,
@@ -444,6 +490,35 @@ fn check_type<T: TypedResource>(found: &str, reference: &str) -> Result<(), RawE
 }
 
 /// An id or version must be a non-empty single path segment.
+/// A resource type name as the REST API spells it: a capital letter, then letters and digits.
+/// Checked so that a name from outside cannot change the request's path.
+pub(crate) fn check_resource_type(name: &str) -> Result<(), RawError> {
+    let ok = name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(RawError::invalid_input(format!(
+            "`{name}` is not a resource type name"
+        )))
+    }
+}
+
+/// A by-name read answered with the type asked for, or an error saying what came instead.
+fn expect_type<T: AnyResource>(
+    read: Versioned<T>,
+    resource_type: &str,
+) -> Result<Versioned<T>, RawError> {
+    if read.resource.resource_type() == resource_type {
+        Ok(read)
+    } else {
+        Err(RawError::invalid_input(format!(
+            "asked for a {resource_type}, the server answered with a {}",
+            read.resource.resource_type()
+        )))
+    }
+}
+
 pub(crate) fn check_id(id: &str) -> Result<(), RawError> {
     if id.is_empty() {
         Err(RawError::invalid_input("an empty id"))

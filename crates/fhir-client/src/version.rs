@@ -12,7 +12,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use fhir_model::json::{JsonValue, Reader};
-use fhir_model::{FhirJson, ParseOptions, TypedResource};
+use fhir_model::{AnyResource, FhirJson, ParseOptions, TypedResource};
 
 mod sealed {
     /// Only this crate's versions implement [`FhirVersion`](super::FhirVersion).
@@ -57,7 +57,7 @@ pub trait FhirVersion:
     const MAJOR_MINOR: &'static str;
 
     /// The `Resource` enum of the version: any resource.
-    type Resource: FhirJson + Clone + Debug + PartialEq + Send + Sync + 'static;
+    type Resource: AnyResource + PartialEq;
     /// `Bundle`: searchsets, histories, batches and transactions.
     type Bundle: TypedResource + PartialEq;
     /// `Bundle.entry`.

@@ -3,7 +3,7 @@
 
 use std::future::{Future, IntoFuture};
 
-use fhir_model::{ParseOptions, TypedResource};
+use fhir_model::{AnyResource, FhirJson, ParseOptions, TypedResource};
 use reqwest::Method;
 use reqwest::header::{CONTENT_LOCATION, ETAG, HeaderName, IF_MATCH, LAST_MODIFIED, LOCATION};
 use url::Url;
@@ -11,7 +11,7 @@ use url::Url;
 use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
-use crate::read::check_id;
+use crate::read::{check_id, check_resource_type};
 use crate::request::{Request, Response};
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, R4, resource_type_of};
@@ -198,9 +198,10 @@ pub(crate) fn etag_header_value(etag_or_version: &str) -> String {
 }
 
 /// Assembles the outcome of a successful write.
-pub(crate) fn write_outcome<T: TypedResource, V: FhirVersion>(
+pub(crate) fn write_outcome<T: AnyResource, V: FhirVersion>(
     response: &Response,
     base: &Url,
+    sent_type: &str,
     requested_id: Option<&str>,
 ) -> WriteOutcome<T, V> {
     let location_text = response
@@ -209,7 +210,7 @@ pub(crate) fn write_outcome<T: TypedResource, V: FhirVersion>(
     let parts = location_text.map(parse_location).unwrap_or_default();
     let location = location_text.and_then(|l| base.join(l).ok());
     let etag = response.header(ETAG).map(str::to_owned);
-    let (resource, operation_outcome) = body_of::<T, V::OperationOutcome>(response);
+    let (resource, operation_outcome) = body_of::<T, V::OperationOutcome>(response, sent_type);
     let id = parts
         .id
         .or_else(|| resource.as_ref().and_then(|r| r.id().map(str::to_owned)))
@@ -237,8 +238,11 @@ pub(crate) fn write_outcome<T: TypedResource, V: FhirVersion>(
 
 /// The resource or OperationOutcome in a write's body. The write has succeeded whatever the body
 /// holds, so a body that cannot be read is logged and left out rather than turned into an error.
-/// `O` is the OperationOutcome of the client's version.
-fn body_of<T: TypedResource, O: TypedResource>(response: &Response) -> (Option<T>, Option<O>) {
+/// `O` is the OperationOutcome of the client's version; `sent_type` the type that was written.
+fn body_of<T: FhirJson, O: TypedResource>(
+    response: &Response,
+    sent_type: &str,
+) -> (Option<T>, Option<O>) {
     if response.body_is_empty() {
         return (None, None);
     }
@@ -249,7 +253,7 @@ fn body_of<T: TypedResource, O: TypedResource>(response: &Response) -> (Option<T
             return (None, None);
         }
     };
-    if T::TYPE != "OperationOutcome"
+    if sent_type != "OperationOutcome"
         && resource_type_of(text).as_deref() == Some("OperationOutcome")
     {
         return match O::from_json_str(text, ParseOptions::lenient()) {
@@ -304,7 +308,7 @@ impl<T, V: FhirVersion> std::fmt::Debug for Create<'_, T, V> {
     }
 }
 
-impl<'a, T: TypedResource, V: FhirVersion> Create<'a, T, V> {
+impl<'a, T: AnyResource, V: FhirVersion> Create<'a, T, V> {
     /// Conditional create: create only if nothing matches these criteria (`If-None-Exist`).
     /// Being idempotent, a conditional create is retried like a read.
     ///
@@ -334,7 +338,8 @@ impl<'a, T: TypedResource, V: FhirVersion> Create<'a, T, V> {
         let inner = &self.client.inner;
         let mut resource = self.resource.clone();
         resource.set_id(None);
-        let mut request = Request::new(Method::POST, inner.url(&[T::TYPE], &[]))
+        let resource_type = resource.resource_type();
+        let mut request = Request::new(Method::POST, inner.url(&[resource_type], &[]))
             .fhir_body(resource.to_json_string());
         if let Some(criteria) = &self.if_none_exist {
             request = request
@@ -345,11 +350,11 @@ impl<'a, T: TypedResource, V: FhirVersion> Create<'a, T, V> {
             request = request.header(PREFER, prefer.header_value());
         }
         let response = inner.send(request).await?;
-        Ok(write_outcome(&response, &inner.base, None))
+        Ok(write_outcome(&response, &inner.base, resource_type, None))
     }
 }
 
-impl<'a, T: TypedResource, V: FhirVersion> IntoFuture for Create<'a, T, V> {
+impl<'a, T: AnyResource, V: FhirVersion> IntoFuture for Create<'a, T, V> {
     type Output = Result<WriteOutcome<T, V>, Error<V>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
@@ -390,7 +395,7 @@ impl<T, V: FhirVersion> std::fmt::Debug for Update<'_, T, V> {
     }
 }
 
-impl<'a, T: TypedResource, V: FhirVersion> Update<'a, T, V> {
+impl<'a, T: AnyResource, V: FhirVersion> Update<'a, T, V> {
     /// `If-Match` with an ETag as the server sent it (`W/"3"`, echoed exactly) or a version id
     /// (`3`, sent as `W/"3"`). A stale version fails with [`ErrorKind::PreconditionFailed`].
     ///
@@ -444,13 +449,14 @@ impl<'a, T: TypedResource, V: FhirVersion> Update<'a, T, V> {
     async fn send(self) -> Result<WriteOutcome<T, V>, Error<V>> {
         let inner = &self.client.inner;
         let id = self.resource.id();
+        let resource_type = self.resource.resource_type();
         let url = match (&self.criteria, id) {
-            (Some(criteria), _) => inner.url(&[T::TYPE], criteria.pairs()),
-            (None, Some(id)) if !id.is_empty() => inner.url(&[T::TYPE, id], &[]),
+            (Some(criteria), _) => inner.url(&[resource_type], criteria.pairs()),
+            (None, Some(id)) if !id.is_empty() => inner.url(&[resource_type, id], &[]),
             (None, _) => {
                 return Err(Error::invalid_input(format!(
                     "an update needs the {}'s id (or search criteria for a conditional update)",
-                    T::TYPE
+                    resource_type
                 )));
             }
         };
@@ -469,11 +475,11 @@ impl<'a, T: TypedResource, V: FhirVersion> Update<'a, T, V> {
             request = request.header(PREFER, prefer.header_value());
         }
         let response = inner.send(request).await?;
-        Ok(write_outcome(&response, &inner.base, id))
+        Ok(write_outcome(&response, &inner.base, resource_type, id))
     }
 }
 
-impl<'a, T: TypedResource, V: FhirVersion> IntoFuture for Update<'a, T, V> {
+impl<'a, T: AnyResource, V: FhirVersion> IntoFuture for Update<'a, T, V> {
     type Output = Result<WriteOutcome<T, V>, Error<V>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
@@ -493,7 +499,7 @@ impl<V: FhirVersion> Client<V> {
     /// println!("created Patient/{:?}", outcome.id);
     /// # Ok(()) }
     /// ```
-    pub fn create<'a, T: TypedResource>(&'a self, resource: &'a T) -> Create<'a, T, V> {
+    pub fn create<'a, T: AnyResource>(&'a self, resource: &'a T) -> Create<'a, T, V> {
         Create {
             client: self,
             resource,
@@ -510,7 +516,7 @@ impl<V: FhirVersion> Client<V> {
     /// let outcome = client.update(&p).await?;
     /// # Ok(()) }
     /// ```
-    pub fn update<'a, T: TypedResource>(&'a self, resource: &'a T) -> Update<'a, T, V> {
+    pub fn update<'a, T: AnyResource>(&'a self, resource: &'a T) -> Update<'a, T, V> {
         Update {
             client: self,
             resource,
@@ -532,6 +538,26 @@ impl<V: FhirVersion> Client<V> {
     pub async fn delete<T: TypedResource>(&self, id: &str) -> Result<DeleteOutcome<V>, Error<V>> {
         check_id(id)?;
         self.delete_at(self.inner.url(&[T::TYPE, id], &[])).await
+    }
+
+    /// Deletes a resource whose type is known only at run time (a command line's argument, a
+    /// reference's text): `DELETE {base}/{resource_type}/{id}`, otherwise as [`delete`](Self::delete).
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let outcome = client.delete_any("Patient", "123").await?;
+    /// println!("HTTP {}", outcome.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_any(
+        &self,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<DeleteOutcome<V>, Error<V>> {
+        check_resource_type(resource_type)?;
+        check_id(id)?;
+        self.delete_at(self.inner.url(&[resource_type, id], &[]))
+            .await
     }
 
     /// Conditional delete: `DELETE {base}/{Type}?criteria`.
@@ -558,8 +584,10 @@ impl<V: FhirVersion> Client<V> {
     async fn delete_at(&self, url: Url) -> Result<DeleteOutcome<V>, Error<V>> {
         let e: Error<V> = match self.inner.send(Request::new(Method::DELETE, url)).await {
             Ok(response) => {
-                let (operation_outcome, _) =
-                    body_of::<V::OperationOutcome, V::OperationOutcome>(&response);
+                let (operation_outcome, _) = body_of::<V::OperationOutcome, V::OperationOutcome>(
+                    &response,
+                    "OperationOutcome",
+                );
                 return Ok(DeleteOutcome {
                     status: response.status.as_u16(),
                     version: response.header(ETAG).and_then(parse_etag),
@@ -581,7 +609,7 @@ impl<V: FhirVersion> Client<V> {
 
 /// Makes sure the builders' futures can be spawned.
 #[allow(dead_code)]
-fn assert_send<'a, T: TypedResource, V: FhirVersion>(c: Create<'a, T, V>, u: Update<'a, T, V>) {
+fn assert_send<'a, T: AnyResource, V: FhirVersion>(c: Create<'a, T, V>, u: Update<'a, T, V>) {
     fn is_send<F: Future + Send>(_: F) {}
     is_send(c.into_future());
     is_send(u.into_future());

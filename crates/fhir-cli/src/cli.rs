@@ -1,0 +1,204 @@
+//! The command line: what `fhir --help` shows.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The public R4 server of the SMART on FHIR project, where the project's guide starts.
+pub const DEFAULT_BASE: &str = "https://r4.smarthealthit.org";
+
+/// Talk to a FHIR server: read, search, write and inspect resources.
+#[derive(Debug, Parser)]
+#[command(name = "fhir", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options that every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The server's base URL.
+    #[arg(long, global = true, env = "FHIR_BASE_URL", default_value = DEFAULT_BASE)]
+    pub base: String,
+    /// A bearer token sent with every request to the base URL's origin.
+    #[arg(long, global = true, env = "FHIR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// How to print results [default: json for one resource, table for lists].
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Give up on a request after this many seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+}
+
+impl Global {
+    /// The timeout as a duration.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout)
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(s),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Indented JSON: the resource, or a Bundle for a list.
+    Json,
+    /// One compact JSON resource per line.
+    Ndjson,
+    /// A table for people (a summary for one resource).
+    Table,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summarize the server's CapabilityStatement (GET /metadata).
+    Metadata {
+        /// Print the CapabilityStatement itself.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the current version of a resource: `fhir read Patient/123`.
+    Read {
+        /// `Type/id`.
+        reference: String,
+    },
+    /// Read one version of a resource: `fhir vread Patient/123/_history/2`.
+    Vread {
+        /// `Type/id/_history/version` (or `Type/id` with `--version`).
+        reference: String,
+        /// The version id, when the reference has none.
+        #[arg(long = "version-id", value_name = "VERSION")]
+        version_id: Option<String>,
+    },
+    /// List the versions of a resource (`Type/id`), of a type (`Type`) or of the server (nothing).
+    History {
+        /// `Type/id`, `Type`, or nothing for the whole server.
+        target: Option<String>,
+        #[command(flatten)]
+        paging: Paging,
+        /// Only versions since this instant (`_since`).
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Search a resource type: `fhir search Patient name=Smith birthdate=ge1970`.
+    Search {
+        /// The resource type.
+        resource_type: String,
+        /// Search parameters as `name=value` (a modifier goes with the name: `name:exact=Eve`).
+        #[arg(value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        #[command(flatten)]
+        paging: Paging,
+        /// Print one compact JSON resource per line (same as `--format ndjson`).
+        #[arg(long)]
+        ndjson: bool,
+    },
+    /// Create the resource in FILE (`-` for standard input); the server assigns the id.
+    Create {
+        /// A JSON resource.
+        file: PathBuf,
+        /// Send it even if it breaks FHIR's rules (it is still sent exactly as written).
+        #[arg(long)]
+        lenient: bool,
+    },
+    /// Update (or create with its id) the resource in FILE (`-` for standard input).
+    Update {
+        /// A JSON resource with an id.
+        file: PathBuf,
+        /// Only if the server's current version is this one (an ETag or a version id).
+        #[arg(long)]
+        if_match: Option<String>,
+        /// Send it even if it breaks FHIR's rules (it is still sent exactly as written).
+        #[arg(long)]
+        lenient: bool,
+    },
+    /// Delete a resource: `fhir delete Patient/123`.
+    Delete {
+        /// `Type/id`.
+        reference: String,
+    },
+    /// Send the transaction Bundle in FILE (`-` for standard input); all or nothing.
+    Transaction {
+        /// A JSON Bundle of type `transaction`.
+        file: PathBuf,
+        /// Send it even if it breaks FHIR's rules (it is still sent exactly as written).
+        #[arg(long)]
+        lenient: bool,
+    },
+}
+
+/// Paging options of the commands that list.
+#[derive(Debug, Args)]
+pub struct Paging {
+    /// Ask the server for this many entries per page (`_count`).
+    #[arg(long)]
+    pub count: Option<u32>,
+    /// Follow `next` links and print every page, not only the first.
+    #[arg(long)]
+    pub all: bool,
+    /// Stop after this many matches in all (with `--all`).
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn search_takes_parameters_after_the_type() {
+        let cli = Cli::try_parse_from([
+            "fhir",
+            "search",
+            "Patient",
+            "name=Smith",
+            "birthdate=ge1970",
+            "--count",
+            "50",
+            "--all",
+        ])
+        .unwrap();
+        let Command::Search {
+            resource_type,
+            params,
+            paging,
+            ndjson,
+        } = cli.command
+        else {
+            panic!("not a search");
+        };
+        assert_eq!(resource_type, "Patient");
+        assert_eq!(params, ["name=Smith", "birthdate=ge1970"]);
+        assert_eq!(paging.count, Some(50));
+        assert!(paging.all && !ndjson);
+    }
+
+    #[test]
+    fn base_defaults_to_the_public_server_and_timeout_must_be_positive() {
+        let cli = Cli::try_parse_from(["fhir", "metadata"]).unwrap();
+        if std::env::var_os("FHIR_BASE_URL").is_none() {
+            assert_eq!(cli.global.base, DEFAULT_BASE);
+        }
+        let err = Cli::try_parse_from(["fhir", "--timeout", "0", "metadata"]).unwrap_err();
+        assert!(err.to_string().contains("not a positive number"));
+        assert!(Cli::try_parse_from(["fhir", "read"]).is_err());
+    }
+}

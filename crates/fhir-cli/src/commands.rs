@@ -1,0 +1,338 @@
+//! What each command does: one request (or a series of pages) through the client, then the
+//! result printed in the chosen format.
+
+use std::io::Write;
+
+use fhir_client::{Client, HistoryParams, Page, SearchParams};
+use fhir_model::FhirJson;
+use fhir_model::json::JsonValue;
+use fhir_model::r4::Resource;
+
+use crate::cli::{Command, Format, Paging};
+use crate::failure::{Failure, outcome_issues};
+use crate::progress::Progress;
+use crate::table::Table;
+use crate::target::{Target, check_type};
+use crate::{input, metadata, summary};
+
+/// Runs one command against `client`, printing to `out`.
+pub async fn run(
+    client: &Client,
+    command: Command,
+    format: Option<Format>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    match command {
+        Command::Metadata { json } => {
+            let cs = client.capabilities().await?;
+            let text = cs.to_json_string();
+            match (json, format) {
+                (true, _) | (false, Some(Format::Json)) => {
+                    writeln!(out, "{}", cs.to_json_pretty())?
+                }
+                (false, Some(Format::Ndjson)) => writeln!(out, "{text}")?,
+                (false, _) => write!(out, "{}", metadata::summary(&text))?,
+            }
+        }
+        Command::Read { reference } => {
+            let (resource_type, id) = Target::instance(&reference)?;
+            let read = client.read_any(&resource_type, &id).await?;
+            print_one(out, &read.resource, format)?;
+        }
+        Command::Vread {
+            reference,
+            version_id,
+        } => {
+            let target = Target::parse(&reference)?;
+            let (Some(id), Some(version)) = (target.id, target.version.or(version_id)) else {
+                return Err(Failure::Usage(format!(
+                    "`{reference}`: give Type/id/_history/version (or Type/id with --version-id)"
+                )));
+            };
+            let read = client
+                .vread_any(&target.resource_type, &id, &version)
+                .await?;
+            print_one(out, &read.resource, format)?;
+        }
+        Command::History {
+            target,
+            paging,
+            since,
+        } => {
+            let mut params = HistoryParams::new();
+            if let Some(count) = paging.count {
+                params = params.count(count);
+            }
+            if let Some(since) = &since {
+                params = params.since(since);
+            }
+            let first = match target.as_deref().map(Target::parse).transpose()? {
+                None => client.history_system(params).await?,
+                Some(t) => {
+                    if t.version.is_some() {
+                        return Err(Failure::Usage(
+                            "history takes Type/id, Type or nothing".into(),
+                        ));
+                    }
+                    client
+                        .history_any(&t.resource_type, t.id.as_deref(), params)
+                        .await?
+                }
+            };
+            print_pages(
+                client,
+                first,
+                &paging,
+                format.unwrap_or(Format::Table),
+                "history",
+                out,
+            )
+            .await?;
+        }
+        Command::Search {
+            resource_type,
+            params,
+            paging,
+            ndjson,
+        } => {
+            check_type(&resource_type)?;
+            let mut search = SearchParams::new();
+            for pair in &params {
+                let Some((name, value)) = pair.split_once('=').filter(|(n, _)| !n.is_empty())
+                else {
+                    return Err(Failure::Usage(format!(
+                        "search parameter `{pair}` is not name=value"
+                    )));
+                };
+                search = search.raw(name, value);
+            }
+            if let Some(count) = paging.count {
+                search = search.count(count);
+            }
+            let format = if ndjson {
+                Format::Ndjson
+            } else {
+                format.unwrap_or(Format::Table)
+            };
+            let first = client.search_type(&resource_type, search).await?;
+            print_pages(client, first, &paging, format, "searchset", out).await?;
+        }
+        Command::Create { file, lenient } => {
+            let resource = input::resource(&file, lenient)?;
+            let outcome = client.create(&resource).await?;
+            let label = written_label(&resource, outcome.id.as_deref(), outcome.version.as_deref());
+            print_written(out, "created", &label, outcome.resource.as_ref(), format)?;
+        }
+        Command::Update {
+            file,
+            if_match,
+            lenient,
+        } => {
+            let resource = input::resource(&file, lenient)?;
+            if resource.id().is_none() {
+                return Err(Failure::Usage(format!(
+                    "{}: an update needs the resource's id",
+                    file.display()
+                )));
+            }
+            let mut update = client.update(&resource);
+            if let Some(etag) = &if_match {
+                update = update.if_match(etag);
+            }
+            let outcome = update.await?;
+            let verb = if outcome.created {
+                "created"
+            } else {
+                "updated"
+            };
+            let label = written_label(&resource, outcome.id.as_deref(), outcome.version.as_deref());
+            print_written(out, verb, &label, outcome.resource.as_ref(), format)?;
+        }
+        Command::Delete { reference } => {
+            let (resource_type, id) = Target::instance(&reference)?;
+            let outcome = client.delete_any(&resource_type, &id).await?;
+            if outcome.already_absent() {
+                writeln!(
+                    out,
+                    "{resource_type}/{id} was not there (HTTP {})",
+                    outcome.status
+                )?;
+            } else {
+                writeln!(out, "deleted {resource_type}/{id}")?;
+            }
+            if let Some(oo) = &outcome.operation_outcome {
+                for issue in outcome_issues(&oo.to_json_string()) {
+                    writeln!(out, "  {issue}")?;
+                }
+            }
+        }
+        Command::Transaction { file, lenient } => {
+            let bundle = input::transaction_bundle(&file, lenient)?;
+            let response = client.transaction(bundle).await?;
+            match format {
+                Some(Format::Json) => writeln!(out, "{}", response.bundle.to_json_pretty())?,
+                Some(Format::Ndjson) => writeln!(out, "{}", response.bundle.to_json_string())?,
+                _ => {
+                    let mut table =
+                        Table::new(&["entry", "status", "location", "outcome"]).wrap(3, 60);
+                    for (i, entry) in response.entries.iter().enumerate() {
+                        let outcome = entry
+                            .outcome
+                            .as_ref()
+                            .map(|o| outcome_issues(&o.to_json_string()).join("\n"))
+                            .unwrap_or_default();
+                        table.row(vec![
+                            i.to_string(),
+                            entry.status_line.clone(),
+                            entry.location.clone().unwrap_or_default(),
+                            outcome,
+                        ]);
+                    }
+                    write!(out, "{}", table.render())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `Patient/123 (version 2)` from what the server said, falling back on the resource's own id.
+fn written_label(resource: &Resource, id: Option<&str>, version: Option<&str>) -> String {
+    let id = id.or(resource.id()).unwrap_or("?");
+    match version {
+        Some(v) => format!("{}/{id} (version {v})", resource.resource_type()),
+        None => format!("{}/{id}", resource.resource_type()),
+    }
+}
+
+/// After a create or update: the resource the server sent back as JSON when asked for JSON,
+/// otherwise a line saying what happened.
+fn print_written(
+    out: &mut dyn Write,
+    verb: &str,
+    label: &str,
+    returned: Option<&Resource>,
+    format: Option<Format>,
+) -> Result<(), Failure> {
+    match (format, returned) {
+        (Some(Format::Json), Some(r)) => writeln!(out, "{}", r.to_json_pretty())?,
+        (Some(Format::Ndjson), Some(r)) => writeln!(out, "{}", r.to_json_string())?,
+        _ => writeln!(out, "{verb} {label}")?,
+    }
+    Ok(())
+}
+
+/// One resource: pretty JSON by default.
+fn print_one(
+    out: &mut dyn Write,
+    resource: &Resource,
+    format: Option<Format>,
+) -> Result<(), Failure> {
+    match format.unwrap_or(Format::Json) {
+        Format::Json => writeln!(out, "{}", resource.to_json_pretty())?,
+        Format::Ndjson => writeln!(out, "{}", resource.to_json_string())?,
+        Format::Table => {
+            let mut table = Table::new(&summary::HEADERS).wrap(3, 80);
+            table.row(summary::row(&resource.to_json_string()));
+            write!(out, "{}", table.render())?;
+        }
+    }
+    Ok(())
+}
+
+/// The first page, and with `--all` the pages after it: NDJSON is written as pages arrive;
+/// a table or a JSON Bundle once all are in.
+async fn print_pages(
+    client: &Client,
+    first: Page<Resource>,
+    paging: &Paging,
+    format: Format,
+    bundle_type: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let limit = paging.limit.unwrap_or(usize::MAX);
+    let total = first.total;
+    let mut progress = Progress::for_stderr();
+    let mut rows: Vec<String> = Vec::new();
+    let mut absent: Vec<String> = Vec::new();
+    let mut pages = 0;
+    let mut seen = 0;
+    let mut more = false;
+    let mut page = Some(first);
+    while let Some(current) = page.take() {
+        pages += 1;
+        for resource in current.matches.iter().chain(&current.included) {
+            if seen == limit {
+                break;
+            }
+            seen += 1;
+            let json = resource.to_json_string();
+            if format == Format::Ndjson {
+                writeln!(out, "{json}")?;
+            } else {
+                rows.push(json);
+            }
+        }
+        for entry in &current.other_entries {
+            let url = entry
+                .request
+                .as_ref()
+                .and_then(|r| r.url.as_str())
+                .unwrap_or("?");
+            let method = entry
+                .request
+                .as_ref()
+                .and_then(|r| r.method.value)
+                .map_or("?", |m| m.as_str());
+            absent.push(format!("{method} {url}"));
+        }
+        progress.update(pages, seen, total);
+        more = current.has_next();
+        if paging.all && seen < limit && current.has_next() {
+            page = client.next_page(&current).await?;
+        }
+    }
+    progress.finish();
+    match format {
+        Format::Ndjson => {}
+        Format::Json => {
+            let entries: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{{\"resource\":{r}}}"))
+                .collect();
+            let bundle = format!(
+                "{{\"resourceType\":\"Bundle\",\"type\":\"{bundle_type}\",\"total\":{},\"entry\":[{}]}}",
+                rows.len(),
+                entries.join(",")
+            );
+            let pretty = JsonValue::parse(&bundle)
+                .map(|b| b.to_json_pretty())
+                .unwrap_or(bundle);
+            writeln!(out, "{pretty}")?;
+        }
+        Format::Table => {
+            let mut table = Table::new(&summary::HEADERS).wrap(3, 80);
+            for json in &rows {
+                table.row(summary::row(json));
+            }
+            for request in &absent {
+                table.row(vec![
+                    request.clone(),
+                    String::new(),
+                    String::new(),
+                    "(no resource: deleted)".into(),
+                ]);
+            }
+            write!(out, "{}", table.render())?;
+            let of_total = total.map(|t| format!(" of {t}")).unwrap_or_default();
+            let more = match (more, paging.all) {
+                (true, false) => "; more with --all",
+                (true, true) => "; stopped at --limit",
+                _ => "",
+            };
+            let page_word = if pages == 1 { "page" } else { "pages" };
+            writeln!(out, "{seen} resources{of_total}, {pages} {page_word}{more}")?;
+        }
+    }
+    Ok(())
+}

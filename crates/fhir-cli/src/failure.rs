@@ -1,0 +1,189 @@
+//! What went wrong, how it is printed, and the exit code it gives.
+
+use std::fmt::Write as _;
+use std::io;
+
+use fhir_client::ErrorKind;
+use fhir_model::FhirJson;
+use fhir_model::json::JsonValue;
+
+/// Exit code of a success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when the server refused the request (a 4xx or 5xx answer) or answered nonsense.
+pub const EXIT_REFUSED: u8 = 1;
+/// Exit code of a usage error or bad input (clap uses it for its own usage errors too).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the server could not be reached or did not answer in time.
+pub const EXIT_NETWORK: u8 = 3;
+
+/// A command's failure.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments or bad input files, found before anything was sent.
+    Usage(String),
+    /// The request failed: the server refused it, or it never got an answer.
+    Client(Box<fhir_client::Error>),
+    /// Printing the result failed (other than a closed pipe, which ends quietly).
+    Output(io::Error),
+}
+
+impl From<fhir_client::Error> for Failure {
+    fn from(e: fhir_client::Error) -> Failure {
+        Failure::Client(Box::new(e))
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        Failure::Output(e)
+    }
+}
+
+impl Failure {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => EXIT_USAGE,
+            Failure::Output(_) => EXIT_REFUSED,
+            Failure::Client(e) => match e.kind() {
+                ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
+                ErrorKind::InvalidInput => EXIT_USAGE,
+                _ => EXIT_REFUSED,
+            },
+        }
+    }
+
+    /// The message for standard error, ending in a newline.
+    pub fn render(&self) -> String {
+        match self {
+            Failure::Usage(message) => format!("error: {message}\n"),
+            Failure::Output(e) => format!("error: cannot write the output: {e}\n"),
+            Failure::Client(e) => render_client_error(e),
+        }
+    }
+}
+
+/// The error's own line, then every issue of the server's OperationOutcome, or the start of a
+/// body that is not one (a gateway's HTML page, `application/problem+json`).
+fn render_client_error(e: &fhir_client::Error) -> String {
+    let mut out = format!("error: {e}\n");
+    if let Some(outcome) = e.operation_outcome() {
+        let issues = outcome_issues(&outcome.to_json_string());
+        if !issues.is_empty() {
+            out.push_str("OperationOutcome:\n");
+            for issue in issues {
+                let _ = writeln!(out, "  {issue}");
+            }
+        }
+    } else if let Some(text) = e.body_text().map(str::trim).filter(|t| !t.is_empty()) {
+        let ct = e.content_type().unwrap_or("no content type");
+        let _ = writeln!(out, "response body ({ct}):");
+        for line in text.lines().take(12) {
+            let _ = writeln!(out, "  {}", clip(line, 160));
+        }
+        if text.lines().count() > 12 {
+            out.push_str("  ...\n");
+        }
+    }
+    if e.kind() == ErrorKind::Transport || e.kind() == ErrorKind::Timeout {
+        out.push_str("hint: check the base URL (--base or FHIR_BASE_URL) and the network\n");
+    }
+    out
+}
+
+/// One readable line per `OperationOutcome.issue`: severity, code, the text, where.
+pub fn outcome_issues(outcome_json: &str) -> Vec<String> {
+    let Ok(doc) = JsonValue::parse(outcome_json) else {
+        return Vec::new();
+    };
+    let Some(JsonValue::Array(issues)) = doc.get("issue") else {
+        return Vec::new();
+    };
+    issues
+        .iter()
+        .map(|issue| {
+            let text = |key: &str| issue.get(key).and_then(JsonValue::as_str);
+            let severity = text("severity").unwrap_or("issue");
+            let code = text("code").unwrap_or("unknown");
+            let mut line = format!("{severity} ({code})");
+            let details = issue.get("details").and_then(|d| {
+                d.get("text").and_then(JsonValue::as_str).or_else(|| {
+                    first_of(d.get("coding")).and_then(|c| {
+                        c.get("display")
+                            .or_else(|| c.get("code"))
+                            .and_then(JsonValue::as_str)
+                    })
+                })
+            });
+            for part in [details, text("diagnostics")].into_iter().flatten() {
+                let _ = write!(line, ": {}", part.trim());
+            }
+            let at: Vec<&str> = ["expression", "location"]
+                .iter()
+                .filter_map(|k| issue.get(k))
+                .find_map(|v| match v {
+                    JsonValue::Array(items) => {
+                        Some(items.iter().filter_map(JsonValue::as_str).collect())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_default();
+            if !at.is_empty() {
+                let _ = write!(line, " [at {}]", at.join(", "));
+            }
+            line
+        })
+        .collect()
+}
+
+fn first_of(value: Option<&JsonValue>) -> Option<&JsonValue> {
+    match value? {
+        JsonValue::Array(items) => items.first(),
+        _ => None,
+    }
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issues_read_as_lines() {
+        let oo = r#"{"resourceType":"OperationOutcome","issue":[
+            {"severity":"error","code":"not-found","diagnostics":"Resource Patient/x is not known"},
+            {"severity":"warning","code":"invalid","details":{"text":"Bad date"},"expression":["Patient.birthDate"]},
+            {"severity":"information","code":"informational","details":{"coding":[{"code":"MSG_CREATED"}]}}]}"#;
+        assert_eq!(
+            outcome_issues(oo),
+            [
+                "error (not-found): Resource Patient/x is not known",
+                "warning (invalid): Bad date [at Patient.birthDate]",
+                "information (informational): MSG_CREATED",
+            ]
+        );
+        assert!(outcome_issues("not json").is_empty());
+    }
+
+    #[test]
+    fn usage_failures_exit_with_two() {
+        let f = Failure::Usage("bad".into());
+        assert_eq!(f.exit_code(), EXIT_USAGE);
+        assert_eq!(f.render(), "error: bad\n");
+    }
+
+    #[test]
+    fn clip_counts_characters() {
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("äöü", 3), "äöü");
+    }
+}

@@ -1,0 +1,120 @@
+//! Resource files given on the command line: read, parsed and checked before anything is sent.
+
+use std::io::Read;
+use std::path::Path;
+
+use fhir_model::r4::{Bundle, BundleType, Resource};
+use fhir_model::{FhirJson, ParseOptions};
+
+use crate::failure::Failure;
+
+/// The text of `path`, or of standard input for `-`.
+pub fn read_text(path: &Path) -> Result<(String, String), Failure> {
+    let name = path.display().to_string();
+    let mut bytes = Vec::new();
+    let read = if name == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes))
+    };
+    read.map_err(|e| Failure::Usage(format!("cannot read {}: {e}", label(&name))))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Failure::Usage(format!("{} is not UTF-8 text: {e}", label(&name))))?;
+    Ok((label(&name), text))
+}
+
+fn label(name: &str) -> String {
+    if name == "-" {
+        "standard input".into()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A resource of any type from a file, checked against the R4 definitions: strictly (unknown
+/// elements, codes outside required value sets, missing required elements are refused), or
+/// leniently (only JSON that is not a resource at all is refused; the rest is sent as written).
+pub fn resource(path: &Path, lenient: bool) -> Result<Resource, Failure> {
+    let (name, text) = read_text(path)?;
+    parse::<Resource>(&name, &text, lenient)
+}
+
+/// A Bundle from a file, which must be a `transaction`.
+pub fn transaction_bundle(path: &Path, lenient: bool) -> Result<Bundle, Failure> {
+    let (name, text) = read_text(path)?;
+    let resource = parse::<Resource>(&name, &text, lenient)?;
+    let found = resource.resource_type().to_owned();
+    let bundle = resource
+        .downcast::<Bundle>()
+        .map_err(|_| Failure::Usage(format!("{name}: a transaction is a Bundle, not a {found}")))?;
+    match bundle.r#type.value {
+        Some(BundleType::Transaction) => Ok(bundle),
+        other => Err(Failure::Usage(format!(
+            "{name}: Bundle.type is {}, a transaction needs `transaction`",
+            other.map_or("missing".into(), |t| format!("`{}`", t.as_str()))
+        ))),
+    }
+}
+
+/// Parses `text`, naming the file, the FHIR path, line and column of a problem.
+pub fn parse<T: FhirJson>(name: &str, text: &str, lenient: bool) -> Result<T, Failure> {
+    let options = if lenient {
+        ParseOptions::lenient()
+    } else {
+        ParseOptions::strict()
+    };
+    T::from_json_str(text, options).map_err(|e| {
+        let hint = if lenient {
+            ""
+        } else {
+            " (--lenient sends it as written)"
+        };
+        Failure::Usage(format!("{name}: {e}{hint}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(f: Failure) -> String {
+        match f {
+            Failure::Usage(m) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn problems_name_the_path_line_and_column() {
+        let text = "{\"resourceType\":\"Patient\",\n \"name\":[{\"given\":[\"A\", 7]}]}";
+        let m = message(parse::<Resource>("p.json", text, false).unwrap_err());
+        assert!(m.starts_with("p.json: Patient.name[0].given[1]: "), "{m}");
+        assert!(m.contains("line 2"), "{m}");
+        let unknown = r#"{"resourceType":"Patient","nickname":"Al"}"#;
+        assert!(parse::<Resource>("p.json", unknown, false).is_err());
+        assert!(parse::<Resource>("p.json", unknown, true).is_ok());
+    }
+
+    #[test]
+    fn a_transaction_must_be_one() {
+        let dir = std::env::temp_dir().join(format!("fhir-cli-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let batch = dir.join("batch.json");
+        std::fs::write(&batch, r#"{"resourceType":"Bundle","type":"batch"}"#).unwrap();
+        let m = message(transaction_bundle(&batch, false).unwrap_err());
+        assert!(
+            m.ends_with("Bundle.type is `batch`, a transaction needs `transaction`"),
+            "{m}"
+        );
+        let patient = dir.join("patient.json");
+        std::fs::write(&patient, r#"{"resourceType":"Patient"}"#).unwrap();
+        let m = message(transaction_bundle(&patient, false).unwrap_err());
+        assert!(
+            m.ends_with("a transaction is a Bundle, not a Patient"),
+            "{m}"
+        );
+        let m = message(resource(&dir.join("missing.json"), false).unwrap_err());
+        assert!(m.starts_with("cannot read "), "{m}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,68 @@
+//! `fhir`: a FHIR server from the terminal.
+//!
+//! ```text
+//! fhir metadata                                   # what the server supports
+//! fhir read Patient/123                           # one resource, as JSON
+//! fhir search Patient name=Smith --count 50 --all # every match, as a table
+//! fhir create patient.json                        # checked, then sent
+//! ```
+//!
+//! Exit codes: 0 success, 1 the server refused (4xx/5xx), 2 usage or bad input, 3 network or
+//! timeout.
+
+mod cli;
+mod commands;
+mod failure;
+mod input;
+mod metadata;
+mod progress;
+mod summary;
+mod table;
+mod target;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::failure::{EXIT_OK, Failure};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = run(cli);
+    ExitCode::from(match outcome {
+        Ok(()) => EXIT_OK,
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(failure) => {
+            let _ = std::io::stderr().write_all(failure.render().as_bytes());
+            failure.exit_code()
+        }
+    })
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let mut builder = fhir_client::Client::builder(&cli.global.base)
+        .timeout(cli.global.timeout())
+        .user_agent(concat!("fhir-cli/", env!("CARGO_PKG_VERSION")));
+    if let Some(token) = &cli.global.token {
+        builder = builder.bearer_token(token);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| Failure::Usage(format!("--base `{}`: {e}", cli.global.base)))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = runtime.block_on(commands::run(
+        &client,
+        cli.command,
+        cli.global.format,
+        &mut out,
+    ));
+    out.flush()?;
+    result
+}
