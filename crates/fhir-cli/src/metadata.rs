@@ -58,15 +58,40 @@ pub fn summary(capability_json: &str) -> String {
             head.push(("System operations", names.join(", ")));
         }
     }
-    let label_width = head.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-    let mut out = String::new();
-    for (label, value) in &head {
-        out.push_str(&format!("{label:<label_width$}  {value}\n"));
-    }
     let resources = match rest.and_then(|r| r.get("resource")) {
         Some(JsonValue::Array(resources)) => resources.as_slice(),
         _ => &[],
     };
+    // Sorted: easier to scan, and the same whatever order the server keeps them in.
+    let params: Vec<Vec<String>> = resources
+        .iter()
+        .map(|r| {
+            let mut names = codes(r.get("searchParam"), "name");
+            names.sort();
+            names
+        })
+        .collect();
+    // Parameters every type has (`_id`, `_lastUpdated`, ...) are said once, not on every row.
+    let common: Vec<String> = match params.first() {
+        Some(first) if params.len() > 1 => first
+            .iter()
+            .filter(|p| params.iter().all(|ps| ps.contains(p)))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !common.is_empty() {
+        head.push(("Search, every type", common.join(" ")));
+    }
+    let label_width = head
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (label, value) in &head {
+        out.push_str(&format!("{label:<label_width$}  {value}\n"));
+    }
     let noun = if resources.len() == 1 {
         "type"
     } else {
@@ -79,7 +104,7 @@ pub fn summary(capability_json: &str) -> String {
     let mut table = Table::new(&["type", "interactions", "search parameters"])
         .wrap(1, 34)
         .wrap(2, 60);
-    for resource in resources {
+    for (resource, params) in resources.iter().zip(&params) {
         table.row(vec![
             s(Some(resource), "type").unwrap_or("?").to_owned(),
             codes(resource.get("interaction"), "code")
@@ -87,7 +112,12 @@ pub fn summary(capability_json: &str) -> String {
                 .map(|c| short_interaction(c))
                 .collect::<Vec<_>>()
                 .join(" "),
-            codes(resource.get("searchParam"), "name").join(" "),
+            params
+                .iter()
+                .filter(|p| !common.contains(p))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
         ]);
     }
     out.push_str(&table.render());
@@ -177,7 +207,7 @@ mod tests {
         assert!(text.contains("FHIR version         4.0.1\n"), "{text}");
         assert!(text.contains("System operations    $export\n"), "{text}");
         assert!(
-            text.contains("\n1 resource type\nTYPE     INTERACTIONS  SEARCH PARAMETERS\nPatient  read search   name birthdate\n"),
+            text.contains("\n1 resource type\nTYPE     INTERACTIONS  SEARCH PARAMETERS\nPatient  read search   birthdate name\n"),
             "{text}"
         );
     }

@@ -10,7 +10,7 @@ use fhir_model::r4::{
 };
 use fhir_model::{AnyResource, FhirJson, ParseOptions};
 
-use support::{base, client, example, fhir, fhir_at, redact, unique};
+use support::{base, client, example, fhir, fhir_at, redact, redact_table, unique};
 
 #[tokio::test]
 async fn metadata_is_typed() {
@@ -39,7 +39,7 @@ fn cli_metadata_summary() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("FHIR version"), "{}", run.stdout);
     assert!(run.stdout.contains("\nPatient "), "{}", run.stdout);
-    insta::assert_snapshot!("metadata", redact(&run.stdout, &[]));
+    insta::assert_snapshot!("metadata", redact_table(&run.stdout, &[]));
     let json = fhir(&["metadata", "--json"]);
     let cs =
         fhir_model::r4::CapabilityStatement::from_json_str(&json.stdout, ParseOptions::lenient())
@@ -362,7 +362,7 @@ fn cli_search_pages_and_ndjson() {
     );
     let mut replacements: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), "[id]")).collect();
     replacements.push((&family, "[family]"));
-    insta::assert_snapshot!("search_page", redact(&page.stdout, &replacements));
+    insta::assert_snapshot!("search_page", redact_table(&page.stdout, &replacements));
 
     let limited = fhir(&[
         "search", "Patient", &criterion, "--count", "5", "--all", "--limit", "7", "--format",

@@ -86,15 +86,42 @@ pub fn fhir_at(base: &str, args: &[&str]) -> Run {
 
 /// Replaces what changes between runs: the base URL, the given ids and names, and instants.
 pub fn redact(text: &str, replacements: &[(&str, &str)]) -> String {
-    let mut text = text.replace(&base(), "[base]");
-    for (from, to) in replacements {
-        text = text.replace(from, to);
+    redact_with(text, replacements, false)
+}
+
+/// Like [`redact`], each replacement padded with spaces to the width of what it replaces, so
+/// that the columns of a table stay aligned.
+pub fn redact_table(text: &str, replacements: &[(&str, &str)]) -> String {
+    redact_with(text, replacements, true)
+}
+
+fn redact_with(text: &str, replacements: &[(&str, &str)], pad: bool) -> String {
+    let base = base();
+    let mut all: Vec<(&str, &str)> = vec![(base.as_str(), "[base]")];
+    all.extend_from_slice(replacements);
+    let mut text = text.to_owned();
+    for (from, to) in all {
+        text = text.replace(from, &padded(to, from.chars().count(), pad));
     }
-    redact_instants(&text)
+    let text = redact_instants(&text, pad);
+    if !pad {
+        return text;
+    }
+    text.lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect()
+}
+
+fn padded(replacement: &str, width: usize, pad: bool) -> String {
+    let mut out = replacement.to_owned();
+    while pad && out.chars().count() < width {
+        out.push(' ');
+    }
+    out
 }
 
 /// `2026-11-26T14:03:07.123456+00:00` and the like become `[instant]`.
-fn redact_instants(text: &str) -> String {
+fn redact_instants(text: &str, pad: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -115,7 +142,7 @@ fn redact_instants(text: &str) -> String {
             {
                 end += 1;
             }
-            out.push_str("[instant]");
+            out.push_str(&padded("[instant]", end - i, pad));
             i = end;
         } else {
             let ch = text[i..].chars().next().unwrap();
@@ -129,7 +156,11 @@ fn redact_instants(text: &str) -> String {
 #[test]
 fn instants_are_redacted() {
     assert_eq!(
-        redact_instants("at 2026-11-26T14:03:07.12+00:00, 1974-12-25 stays"),
+        redact_instants("at 2026-11-26T14:03:07.12+00:00, 1974-12-25 stays", false),
         "at [instant], 1974-12-25 stays"
+    );
+    assert_eq!(
+        redact_instants("2026-11-26T14:03:07Z|", true),
+        "[instant]           |"
     );
 }
