@@ -331,7 +331,11 @@ async fn print_pages(
                 _ => "",
             };
             let page_word = if pages == 1 { "page" } else { "pages" };
-            writeln!(out, "{seen} resources{of_total}, {pages} {page_word}{more}")?;
+            let resource_word = if seen == 1 { "resource" } else { "resources" };
+            writeln!(
+                out,
+                "{seen} {resource_word}{of_total}, {pages} {page_word}{more}"
+            )?;
         }
     }
     Ok(())

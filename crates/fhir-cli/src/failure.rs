@@ -69,7 +69,9 @@ fn render_client_error(e: &fhir_client::Error) -> String {
     let mut out = format!("error: {e}\n");
     if let Some(outcome) = e.operation_outcome() {
         let issues = outcome_issues(&outcome.to_json_string());
-        if !issues.is_empty() {
+        // The error's own line already carries a lone issue's text; list them when it does not.
+        let said = issues.len() == 1 && out.contains(&issues[0]);
+        if !issues.is_empty() && !said {
             out.push_str("OperationOutcome:\n");
             for issue in issues {
                 let _ = writeln!(out, "  {issue}");
