@@ -364,6 +364,30 @@ fn cli_search_pages_and_ndjson() {
     replacements.push((&family, "[family]"));
     insta::assert_snapshot!("search_page", redact_table(&page.stdout, &replacements));
 
+    // Under a terminal (a pseudo-terminal from util-linux's `script`), the pages' progress
+    // shows on standard error, each update redrawing the line.
+    let command = format!(
+        "{} --base {} search Patient {criterion} --count 5 --all",
+        env!("CARGO_BIN_EXE_fhir"),
+        base()
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs the command under a terminal");
+    let screen = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{screen}");
+    for step in [
+        "5 resources, 1 page",
+        "10 resources, 2 pages",
+        "12 resources, 3 pages",
+    ] {
+        assert!(
+            screen.contains(&format!("\r{step}\x1b[K")),
+            "no progress {step:?} in {screen:?}"
+        );
+    }
+
     let limited = fhir(&[
         "search", "Patient", &criterion, "--count", "5", "--all", "--limit", "7", "--format",
         "json",
