@@ -104,10 +104,66 @@ pub(crate) struct Inner {
     pub(crate) format: Option<FormatParam>,
     pub(crate) max_get_url_len: usize,
     pub(crate) max_redirects: u32,
+    /// The largest response body read, in bytes, after decompression.
+    pub(crate) max_body_bytes: u64,
+    /// The limits and the cross-origin rule of paging.
+    pub(crate) paging: PagingSettings,
     /// The client's FHIR version: its name (`R4`), version (`4.0.1`) and `major.minor`.
     pub(crate) fhir: VersionInfo,
     /// With [`ClientBuilder::verify_fhir_version`]: the server's version once it was checked.
     pub(crate) version_check: Option<tokio::sync::OnceCell<String>>,
+}
+
+/// A function told of each `next` link followed to another origin: (the base URL, the link).
+pub type CrossOriginNotice = Arc<dyn Fn(&Url, &Url) + Send + Sync>;
+
+/// How the page streams ([`Pages`](crate::Pages)) follow `next` links.
+#[derive(Clone)]
+pub(crate) struct PagingSettings {
+    pub(crate) max_pages: u64,
+    pub(crate) max_empty_pages: u64,
+    pub(crate) follow_cross_origin: bool,
+    pub(crate) on_cross_origin: Option<CrossOriginNotice>,
+}
+
+impl Default for PagingSettings {
+    fn default() -> Self {
+        PagingSettings {
+            max_pages: DEFAULT_MAX_PAGES,
+            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
+            follow_cross_origin: false,
+            on_cross_origin: None,
+        }
+    }
+}
+
+/// The default of [`ClientBuilder::max_body_bytes`]: 512 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
+/// The default of [`ClientBuilder::max_pages`]: 10,000 pages.
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
+/// The default of [`ClientBuilder::max_empty_pages`]: 100 empty pages in a row.
+pub const DEFAULT_MAX_EMPTY_PAGES: u64 = 100;
+
+/// A byte count as a person reads it: `512 MiB`, `1.5 KiB`, `300 bytes`.
+pub(crate) fn show_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut value = n as f64;
+    let mut unit = "";
+    for u in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    if value.fract() == 0.0 {
+        format!("{value} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
 }
 
 /// The constants of a [`FhirVersion`], for the code that is not generic over it.
@@ -257,6 +313,8 @@ struct Settings {
     format: Option<FormatParam>,
     http: Option<reqwest::Client>,
     max_get_url_len: usize,
+    max_body_bytes: u64,
+    paging: PagingSettings,
     verify_fhir_version: bool,
     error: Option<RawError>,
 }
@@ -293,6 +351,8 @@ impl ClientBuilder {
                 format: None,
                 http: None,
                 max_get_url_len: 2048,
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                paging: PagingSettings::default(),
                 verify_fhir_version: false,
                 error: None,
             },
@@ -480,6 +540,78 @@ impl<V: FhirVersion> ClientBuilder<V> {
         self
     }
 
+    /// The largest response body the client reads, in bytes, counted after decompression
+    /// (default [`DEFAULT_MAX_BODY_BYTES`], 512 MiB). The body is read in chunks and reading
+    /// stops at the limit, so a huge, endless or highly compressed body never takes more memory
+    /// than this; the request fails with [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge),
+    /// naming the limit and the URL.
+    ///
+    /// ```
+    /// let b = fhir_client::Client::builder("https://example.org/fhir")
+    ///     .max_body_bytes(64 * 1024 * 1024);
+    /// ```
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.settings.max_body_bytes = limit;
+        self
+    }
+
+    /// The most pages a page stream ([`Pages`](crate::Pages)) fetches, the first included
+    /// (default [`DEFAULT_MAX_PAGES`], 10,000): one more `next` link is an
+    /// [`ErrorKind::Paging`](crate::ErrorKind::Paging) error naming the cap.
+    ///
+    /// ```
+    /// let b = fhir_client::Client::builder("https://example.org/fhir").max_pages(500);
+    /// ```
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.settings.paging.max_pages = pages;
+        self
+    }
+
+    /// The most consecutive empty pages (no entries) that still have a `next` link a page stream
+    /// follows (default [`DEFAULT_MAX_EMPTY_PAGES`], 100): one more is an
+    /// [`ErrorKind::Paging`](crate::ErrorKind::Paging) error naming the cap. A server that pages
+    /// on nothing forever would otherwise keep a client busy for good.
+    ///
+    /// ```
+    /// let b = fhir_client::Client::builder("https://example.org/fhir").max_empty_pages(10);
+    /// ```
+    pub fn max_empty_pages(mut self, pages: u64) -> Self {
+        self.settings.paging.max_empty_pages = pages;
+        self
+    }
+
+    /// Whether page streams follow a `next` link to another origin than the base URL's (default
+    /// `false`: such a link is an [`ErrorKind::Paging`](crate::ErrorKind::Paging) error naming
+    /// both origins, since its entries would come from a server that was never asked). When
+    /// followed, the request goes without credentials, a `tracing` warning is logged, and the
+    /// function of [`on_cross_origin_next`](Self::on_cross_origin_next) is called.
+    ///
+    /// ```
+    /// let b = fhir_client::Client::builder("https://example.org/fhir")
+    ///     .follow_cross_origin_next(true)
+    ///     .on_cross_origin_next(|base, next| eprintln!("warning: {next} is not on {base}"));
+    /// ```
+    pub fn follow_cross_origin_next(mut self, follow: bool) -> Self {
+        self.settings.paging.follow_cross_origin = follow;
+        self
+    }
+
+    /// A function called with (the base URL, the link) for each `next` link to another origin
+    /// that a page stream follows (see [`follow_cross_origin_next`](Self::follow_cross_origin_next)),
+    /// e.g. to show a warning to a person. The link has no user name or password.
+    ///
+    /// ```
+    /// let b = fhir_client::Client::builder("https://example.org/fhir")
+    ///     .on_cross_origin_next(|_, next| eprintln!("following {next}"));
+    /// ```
+    pub fn on_cross_origin_next(
+        mut self,
+        notice: impl Fn(&Url, &Url) + Send + Sync + 'static,
+    ) -> Self {
+        self.settings.paging.on_cross_origin = Some(Arc::new(notice));
+        self
+    }
+
     /// Use a `reqwest::Client` of your own (proxies, certificates, ...), best made from
     /// [`http_client_builder`]: its TLS is set up (rustls with the ring provider) and it leaves
     /// redirects to this client, which follows them with its credential rule. The timeout and user
@@ -563,6 +695,8 @@ impl Settings {
             format: self.format,
             max_get_url_len: self.max_get_url_len,
             max_redirects: 10,
+            max_body_bytes: self.max_body_bytes,
+            paging: self.paging,
             fhir,
             version_check: self.verify_fhir_version.then(tokio::sync::OnceCell::new),
         })
@@ -638,6 +772,14 @@ fn tls_config() -> rustls::ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_for_people() {
+        assert_eq!(show_bytes(300), "300 bytes");
+        assert_eq!(show_bytes(10 * 1024 * 1024), "10 MiB");
+        assert_eq!(show_bytes(DEFAULT_MAX_BODY_BYTES), "512 MiB");
+        assert_eq!(show_bytes(1536), "1.5 KiB");
+    }
 
     #[test]
     fn base_gets_a_trailing_slash() {

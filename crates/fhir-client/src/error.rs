@@ -58,6 +58,23 @@ pub enum ErrorKind {
     /// the client's models; see [`Client::check_fhir_version`](crate::Client::check_fhir_version)
     /// and [`ClientBuilder::verify_fhir_version`](crate::ClientBuilder::verify_fhir_version).
     FhirVersionMismatch,
+    /// A successful answer holding a resource of another type than the one asked for (a Patient
+    /// for a read of an Observation, an OperationOutcome where a Bundle was expected); see
+    /// [`Error::resource`] and [`Error::operation_outcome`].
+    UnexpectedResource,
+    /// The response body is larger than [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)
+    /// allows (counted after decompression); reading stopped at the limit.
+    BodyTooLarge,
+    /// The compressed (gzip) response body could not be decompressed.
+    Decompression,
+    /// More redirects than the client follows, or a redirect it refuses to follow: a 301, 302 or
+    /// 303 answer to a request that is not a GET or HEAD (following it would silently turn the
+    /// write into a GET elsewhere), or a 307 or 308 to another origin.
+    Redirect,
+    /// Paging went wrong: a `next` link to a page already seen, more pages than the cap, too many
+    /// empty pages in a row, or a `next` link to another origin (refused unless
+    /// [`ClientBuilder::follow_cross_origin_next`](crate::ClientBuilder::follow_cross_origin_next)).
+    Paging,
 }
 
 impl ErrorKind {
@@ -95,6 +112,11 @@ impl ErrorKind {
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Auth => "authentication failed",
             ErrorKind::FhirVersionMismatch => "FHIR version mismatch",
+            ErrorKind::UnexpectedResource => "unexpected resource type",
+            ErrorKind::BodyTooLarge => "response body too large",
+            ErrorKind::Decompression => "corrupt compressed body",
+            ErrorKind::Redirect => "redirect not followed",
+            ErrorKind::Paging => "paging stopped",
         }
     }
 }
@@ -138,6 +160,8 @@ pub struct Error<V: FhirVersion = R4> {
     raw: RawError,
     /// The response's OperationOutcome, typed as the client's version.
     outcome: Option<Box<V::OperationOutcome>>,
+    /// For [`ErrorKind::UnexpectedResource`]: the resource that came instead.
+    resource: Option<Box<V::Resource>>,
 }
 
 /// An error without the one part that depends on the FHIR version, the parsed OperationOutcome:
@@ -193,6 +217,9 @@ impl RawError {
     pub(crate) fn transport(method: &Method, url: &Url, source: reqwest::Error) -> RawError {
         let kind = if source.is_timeout() {
             ErrorKind::Timeout
+        } else if source.is_decode() {
+            // reqwest reports a body that fails to decompress as a decode error.
+            ErrorKind::Decompression
         } else {
             ErrorKind::Transport
         };
@@ -202,9 +229,45 @@ impl RawError {
         e
     }
 
-    pub(crate) fn unexpected(method: &Method, url: &Url, message: impl Into<String>) -> RawError {
-        let mut e = RawError::new(ErrorKind::Transport).at(method, url);
+    /// An error of `kind` about a request, with a message.
+    pub(crate) fn at_url(
+        kind: ErrorKind,
+        method: &Method,
+        url: &Url,
+        message: impl Into<String>,
+    ) -> RawError {
+        let mut e = RawError::new(kind).at(method, url);
         e.inner.message = Some(message.into());
+        e
+    }
+
+    /// The same error, with `message` added to what it says.
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> RawError {
+        let message = message.into();
+        self.inner.message = Some(match self.inner.message.take() {
+            Some(old) => format!("{old}: {message}"),
+            None => message,
+        });
+        self
+    }
+
+    /// A successful answer of another resource type than `expected`; the resource itself is
+    /// parsed from the body as the error becomes an [`Error`].
+    pub(crate) fn unexpected_resource(
+        method: &Method,
+        url: &Url,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        message: impl Into<String>,
+    ) -> RawError {
+        let mut e = RawError::new(ErrorKind::UnexpectedResource).at(method, url);
+        e.inner.message = Some(message.into());
+        e.inner.response = Some(ResponseParts {
+            status,
+            headers,
+            body,
+        });
         e
     }
 
@@ -380,7 +443,24 @@ impl<V: FhirVersion> From<RawError> for Error<V> {
             .outcome_text()
             .and_then(parse_operation_outcome::<V::OperationOutcome>)
             .map(Box::new);
-        Error { raw, outcome }
+        let resource = if raw.inner.kind == ErrorKind::UnexpectedResource {
+            raw.outcome_text()
+                .and_then(|text| {
+                    <V::Resource as fhir_model::FhirJson>::from_json_str(
+                        text,
+                        fhir_model::ParseOptions::lenient(),
+                    )
+                    .ok()
+                })
+                .map(Box::new)
+        } else {
+            None
+        };
+        Error {
+            raw,
+            outcome,
+            resource,
+        }
     }
 }
 
@@ -473,6 +553,22 @@ impl<V: FhirVersion> Error<V> {
     /// ```
     pub fn operation_outcome(&self) -> Option<&V::OperationOutcome> {
         self.outcome.as_deref()
+    }
+
+    /// For [`ErrorKind::UnexpectedResource`]: the resource the server sent instead of the one
+    /// asked for, as the version's `Resource` enum (an OperationOutcome is also available typed,
+    /// from [`operation_outcome`](Self::operation_outcome)).
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// use fhir_model::AnyResource;
+    /// if let Some(r) = e.resource() {
+    ///     println!("the server sent a {}", r.resource_type());
+    /// }
+    /// # }
+    /// ```
+    pub fn resource(&self) -> Option<&V::Resource> {
+        self.resource.as_deref()
     }
 
     /// For [`ErrorKind::Decoding`]: the model's error, with the FHIR path, line and column.

@@ -84,7 +84,10 @@ mod write;
 
 pub use auth::{BoxFuture, TokenProvider, token_fn};
 pub use bundle::{BundleBuilder, BundleResponse, EntryResponse};
-pub use client::{Client, ClientBuilder, FormatParam, http_client_builder};
+pub use client::{
+    Client, ClientBuilder, CrossOriginNotice, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EMPTY_PAGES,
+    DEFAULT_MAX_PAGES, FormatParam, http_client_builder,
+};
 pub use error::{BoxError, Error, ErrorKind};
 pub use history::HistoryParams;
 pub use operation::Operation;

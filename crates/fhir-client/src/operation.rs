@@ -140,7 +140,8 @@ impl<'a, V: FhirVersion> Operation<'a, V> {
         if response.body_is_empty() {
             return Ok(V::empty_parameters());
         }
-        Ok(response.decode()?)
+        // Any resource type is an answer here: `$validate` answers an OperationOutcome.
+        Ok(response.decode_as(None)?)
     }
 }
 

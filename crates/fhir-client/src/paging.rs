@@ -8,10 +8,11 @@ use std::task::{Context, Poll};
 use fhir_model::TypedResource;
 use futures_core::Stream;
 use futures_util::StreamExt;
+use reqwest::Method;
 use url::Url;
 
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, RawError, redact_url};
 use crate::request::Request;
 use crate::version::{EntryMode, FhirVersion, R4};
 
@@ -206,6 +207,14 @@ fn sort_bundle<V: FhirVersion>(
 }
 
 impl<T, V: FhirVersion> Page<T, V> {
+    /// Whether the page holds no entry at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.matches.is_empty()
+            && self.included.is_empty()
+            && self.outcomes.is_empty()
+            && self.other_entries.is_empty()
+    }
+
     /// Sorts a Bundle's entries into a page; links are resolved against `base` (a path ending in `/`).
     pub(crate) fn from_bundle(
         bundle: V::Bundle,
@@ -310,6 +319,64 @@ enum Step<T, V: FhirVersion> {
     Done,
 }
 
+/// The state of a page stream: where it is, and what it has seen so far.
+struct Walk<T, V: FhirVersion> {
+    client: Client<V>,
+    step: Step<T, V>,
+    /// The URLs of the pages fetched (their `next` and `self` links).
+    seen: HashSet<String>,
+    /// Pages fetched so far.
+    pages: u64,
+    /// Empty pages in a row, up to the last one fetched.
+    empty_run: u64,
+}
+
+impl<T, V: FhirVersion> Walk<T, V> {
+    /// Whether the stream may follow `next`: a page not seen yet, within the caps, and on the
+    /// base URL's origin unless the client follows other origins.
+    fn check_next(&mut self, next: &Url) -> Result<(), RawError> {
+        let paging = &self.client.inner.paging;
+        let refuse = |why: String| RawError::at_url(ErrorKind::Paging, &Method::GET, next, why);
+        if self.seen.contains(next.as_str()) {
+            return Err(refuse(format!(
+                "the next link {} repeats a page already fetched: the server pages in a loop",
+                redact_url(next)
+            )));
+        }
+        if self.pages >= paging.max_pages {
+            return Err(refuse(format!(
+                "more than {} pages (the cap of ClientBuilder::max_pages)",
+                paging.max_pages
+            )));
+        }
+        if self.empty_run >= paging.max_empty_pages {
+            return Err(refuse(format!(
+                "{} empty pages in a row still link to a next page (the cap of \
+                 ClientBuilder::max_empty_pages)",
+                self.empty_run
+            )));
+        }
+        let base = &self.client.inner.base;
+        if next.origin() != base.origin() {
+            if !paging.follow_cross_origin {
+                return Err(refuse(format!(
+                    "the next link goes to another origin ({}) than the base URL's ({}); \
+                     not followed (see ClientBuilder::follow_cross_origin_next)",
+                    next.origin().ascii_serialization(),
+                    base.origin().ascii_serialization()
+                )));
+            }
+            let shown = redact_url(next);
+            tracing::warn!(url = %shown, base = %base, "following a next link to another origin, without credentials");
+            if let Some(notice) = &paging.on_cross_origin {
+                notice(base, &shown);
+            }
+        }
+        self.seen.insert(next.as_str().to_owned());
+        Ok(())
+    }
+}
+
 impl<T: Send + 'static, V: FhirVersion> Pages<T, V> {
     pub(crate) fn from_request(
         client: Client<V>,
@@ -325,35 +392,39 @@ impl<T: Send + 'static, V: FhirVersion> Pages<T, V> {
     }
 
     fn start(client: Client<V>, first: Step<T, V>, converter: Converter<T, V>) -> Pages<T, V> {
-        let state = (client, first, HashSet::<String>::new());
-        let stream =
-            futures_util::stream::unfold(state, move |(client, step, mut seen)| async move {
-                let page = match step {
-                    Step::Done => return None,
-                    Step::Ready(page) => Ok(*page),
-                    Step::Request(request) => client.fetch_page(request, converter).await,
-                    Step::Next(url) => {
-                        if !seen.insert(url.as_str().to_owned()) {
-                            tracing::warn!(url = %url, "a next link repeats: paging stops");
-                            return None;
-                        }
-                        client.fetch_page(Request::get(url), converter).await
-                    }
-                };
-                let next = match &page {
-                    Ok(page) => match &page.next {
-                        Some(url) => Step::Next(url.clone()),
-                        None => Step::Done,
-                    },
-                    Err(_) => Step::Done,
-                };
-                if let Ok(page) = &page {
-                    if let Some(url) = &page.self_link {
-                        seen.insert(url.as_str().to_owned());
-                    }
+        let state = Walk {
+            client,
+            step: first,
+            seen: HashSet::new(),
+            pages: 0,
+            empty_run: 0,
+        };
+        let stream = futures_util::stream::unfold(state, move |mut walk| async move {
+            let page = match std::mem::replace(&mut walk.step, Step::Done) {
+                Step::Done => return None,
+                Step::Ready(page) => Ok(*page),
+                Step::Request(request) => walk.client.fetch_page(request, converter).await,
+                Step::Next(url) => match walk.check_next(&url) {
+                    Ok(()) => walk.client.fetch_page(Request::get(url), converter).await,
+                    Err(e) => Err(e.into()),
+                },
+            };
+            if let Ok(page) = &page {
+                walk.pages += 1;
+                if page.is_empty() {
+                    walk.empty_run += 1;
+                } else {
+                    walk.empty_run = 0;
                 }
-                Some((page, (client, next, seen)))
-            });
+                if let Some(url) = &page.self_link {
+                    walk.seen.insert(url.as_str().to_owned());
+                }
+                if let Some(url) = &page.next {
+                    walk.step = Step::Next(url.clone());
+                }
+            }
+            Some((page, walk))
+        });
         Pages {
             inner: Box::pin(stream),
         }

@@ -371,7 +371,7 @@ impl<'a, T: TypedResource, V: FhirVersion> Patch<'a, T, V> {
             request = request.header(PREFER, prefer.header_value());
         }
         let response = inner.send(request).await?;
-        Ok(write_outcome(&response, &inner.base, T::TYPE, id))
+        Ok(write_outcome(&response, &inner.base, T::TYPE, id)?)
     }
 }
 

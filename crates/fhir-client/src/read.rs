@@ -110,8 +110,12 @@ pub(crate) fn parse_reference(reference: &str, base: &Url) -> Result<Target, Str
     }
 }
 
-fn versioned<T: AnyResource>(response: &Response) -> Result<Versioned<T>, RawError> {
-    let resource: T = response.decode()?;
+/// The answer as `T`, which must be of the resource type `expected`.
+fn versioned<T: AnyResource>(
+    response: &Response,
+    expected: &str,
+) -> Result<Versioned<T>, RawError> {
+    let resource: T = response.decode_as(Some(expected))?;
     let etag = response.header(ETAG).map(str::to_owned);
     let version = etag
         .as_deref()
@@ -198,7 +202,7 @@ impl<V: FhirVersion> Client<V> {
             .inner
             .send(Request::get(self.inner.url(&[T::TYPE, id], &[])))
             .await?;
-        Ok(versioned(&response)?)
+        Ok(versioned(&response, T::TYPE)?)
     }
 
     /// Reads a resource whose type is known only at run time (a command line's argument, a
@@ -220,7 +224,7 @@ impl<V: FhirVersion> Client<V> {
         check_id(id)?;
         let url = self.inner.url(&[resource_type, id], &[]);
         let response = self.inner.send(Request::get(url)).await?;
-        Ok(expect_type(versioned(&response)?, resource_type)?)
+        Ok(versioned(&response, resource_type)?)
     }
 
     /// One version of a resource whose type is known only at run time:
@@ -244,7 +248,7 @@ impl<V: FhirVersion> Client<V> {
             .inner
             .url(&[resource_type, id, "_history", version], &[]);
         let response = self.inner.send(Request::get(url)).await?;
-        Ok(expect_type(versioned(&response)?, resource_type)?)
+        Ok(versioned(&response, resource_type)?)
     }
 
     /// A conditional read: `If-None-Match` with an ETag (`W/"3"`) or a bare version id (`3`,
@@ -267,7 +271,7 @@ impl<V: FhirVersion> Client<V> {
         if response.status.as_u16() == 304 {
             return Ok(Conditional::NotModified);
         }
-        Ok(Conditional::Modified(versioned(&response)?))
+        Ok(Conditional::Modified(versioned(&response, T::TYPE)?))
     }
 
     /// `GET {base}/{Type}/{id}/_history/{version}`: one version of a resource.
@@ -504,21 +508,7 @@ pub(crate) fn check_resource_type(name: &str) -> Result<(), RawError> {
     }
 }
 
-/// A by-name read answered with the type asked for, or an error saying what came instead.
-fn expect_type<T: AnyResource>(
-    read: Versioned<T>,
-    resource_type: &str,
-) -> Result<Versioned<T>, RawError> {
-    if read.resource.resource_type() == resource_type {
-        Ok(read)
-    } else {
-        Err(RawError::invalid_input(format!(
-            "asked for a {resource_type}, the server answered with a {}",
-            read.resource.resource_type()
-        )))
-    }
-}
-
+/// An id or version must not be empty.
 pub(crate) fn check_id(id: &str) -> Result<(), RawError> {
     if id.is_empty() {
         Err(RawError::invalid_input("an empty id"))

@@ -3,7 +3,7 @@
 
 use std::time::{Instant, SystemTime};
 
-use fhir_model::{FhirJson, ParseOptions};
+use fhir_model::{FhirJson, ParseOptions, TypedResource};
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, LOCATION,
     PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
@@ -15,7 +15,8 @@ use url::Url;
 use crate::auth::Credential;
 use crate::client::Inner;
 use crate::error::{RawError, redact_url};
-use crate::retry::{is_retryable_status, parse_retry_after};
+use crate::retry::{Decision, is_retryable_status, parse_retry_after};
+use crate::version::resource_type_of;
 
 /// What the client asks for.
 pub(crate) const ACCEPT_FHIR: &str = "application/fhir+json";
@@ -113,14 +114,41 @@ impl Response {
             .map_err(|_| self.decoding_error(None, "the body is not UTF-8"))
     }
 
-    /// The body read as `T`, leniently; an empty or malformed body is a decoding error.
-    pub(crate) fn decode<T: FhirJson>(&self) -> Result<T, RawError> {
+    /// The body read as the typed resource `T`, leniently; an empty or malformed body is a
+    /// decoding error, a resource of another type an [`ErrorKind::UnexpectedResource`](crate::ErrorKind::UnexpectedResource) error.
+    pub(crate) fn decode<T: TypedResource>(&self) -> Result<T, RawError> {
+        self.decode_as(Some(T::TYPE))
+    }
+
+    /// The body read as `T`; when `expected` names a resource type, a body of another
+    /// `resourceType` is an [`ErrorKind::UnexpectedResource`](crate::ErrorKind::UnexpectedResource) error. The type is checked before
+    /// `T` is parsed: lenient parsing must never turn one resource type into another.
+    pub(crate) fn decode_as<T: FhirJson>(&self, expected: Option<&str>) -> Result<T, RawError> {
         if self.body_is_empty() {
             return Err(self.decoding_error(None, "the body is empty"));
         }
         let text = self.fhir_text()?;
+        if let Some(expected) = expected {
+            if let Some(found) = resource_type_of(text) {
+                if found != expected {
+                    return Err(self.unexpected_resource(expected, &found));
+                }
+            }
+        }
         T::from_json_str(text, ParseOptions::lenient())
             .map_err(|e| self.decoding_error(Some(e), "the body is not the FHIR JSON expected"))
+    }
+
+    /// The error for a body holding a `found` where a `expected` was asked for.
+    pub(crate) fn unexpected_resource(&self, expected: &str, found: &str) -> RawError {
+        RawError::unexpected_resource(
+            &self.method,
+            &self.url,
+            self.status,
+            self.headers.clone(),
+            self.body.clone(),
+            format!("expected a {expected}, the server sent a {found}"),
+        )
     }
 
     pub(crate) fn decoding_error(
@@ -138,6 +166,12 @@ impl Response {
             message,
         )
     }
+}
+
+/// What is left of the retry budget for a retry: `None` before the first retry (the first
+/// attempt, its redirects and its token refresh are bounded by the client's timeout alone).
+fn budget_left(inner: &Inner, started: Instant, retries: u32) -> Option<std::time::Duration> {
+    (retries > 0).then(|| inner.retry.get_budget().saturating_sub(started.elapsed()))
 }
 
 /// `application/fhir+json`, `application/json`, the legacy `application/json+fhir`, and other
@@ -173,16 +207,18 @@ impl Inner {
         let inner = self;
         let started = Instant::now();
         let Request {
-            mut method,
+            method,
             mut url,
             headers,
-            mut body,
+            body,
             idempotent,
         } = request;
         let mut attempt: u32 = 0;
         let mut retries: u32 = 0;
         let mut redirects: u32 = 0;
         let mut refreshed = false;
+        // The error of the attempt before a retry: what a retry cut short by the budget returns.
+        let mut last_error: Option<RawError> = None;
         loop {
             attempt += 1;
             let same_origin = url.origin() == inner.base.origin();
@@ -230,20 +266,58 @@ impl Inner {
                 elapsed_ms = tracing::field::Empty,
             );
             let t0 = Instant::now();
-            let result = async {
-                let response = builder.send().await?;
+            let max_body = inner.max_body_bytes;
+            let attempt_result = async {
+                let mut response = builder.send().await?;
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body: Vec<u8> = response.bytes().await?.into();
-                Ok::<_, reqwest::Error>((status, headers, body))
+                let mut body: Vec<u8> = Vec::new();
+                // Read in chunks, counting the bytes after decompression, so that neither a huge
+                // nor an endless nor a highly compressed body is ever held past the limit.
+                while let Some(chunk) = response.chunk().await? {
+                    if body.len() as u64 + chunk.len() as u64 > max_body {
+                        return Ok(Err(status));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok::<_, reqwest::Error>(Ok((status, headers, body)))
             }
-            .instrument(span.clone())
-            .await;
+            .instrument(span.clone());
+            // Once a retry was made, the retry budget bounds the whole call, requests included.
+            let result = match budget_left(inner, started, retries) {
+                Some(left) => match tokio::time::timeout(left, attempt_result).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        let why = format!(
+                            "the retry budget of {:?} ran out during attempt {attempt}",
+                            inner.retry.get_budget()
+                        );
+                        return Err(match last_error.take() {
+                            Some(e) => e.with_message(why),
+                            None => RawError::at_url(crate::ErrorKind::Timeout, &method, &url, why),
+                        });
+                    }
+                },
+                None => attempt_result.await,
+            };
             let elapsed_ms = t0.elapsed().as_millis() as u64;
             span.record("elapsed_ms", elapsed_ms);
 
             let (status, response_headers, response_body) = match result {
-                Ok(parts) => parts,
+                Ok(Ok(parts)) => parts,
+                Ok(Err(status)) => {
+                    span.record("status", status.as_u16());
+                    return Err(RawError::at_url(
+                        crate::ErrorKind::BodyTooLarge,
+                        &method,
+                        &url,
+                        format!(
+                            "the {status} answer's body is larger than the limit of {} \
+                             (ClientBuilder::max_body_bytes); reading stopped there",
+                            crate::client::show_bytes(max_body)
+                        ),
+                    ));
+                }
                 Err(e) => {
                     let connect = e.is_connect();
                     let error = RawError::transport(&method, &url, e);
@@ -257,6 +331,7 @@ impl Inner {
                             retries += 1;
                             tracing::info!(parent: &span, wait_ms = wait.as_millis() as u64, "retrying after a connect error");
                             tokio::time::sleep(wait).await;
+                            last_error = Some(error);
                             continue;
                         }
                     }
@@ -288,13 +363,33 @@ impl Inner {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|l| url.join(l).ok())
                 {
+                    let refuse = |why: String| {
+                        RawError::at_url(crate::ErrorKind::Redirect, &method, &url, why)
+                    };
                     redirects += 1;
                     if redirects > inner.max_redirects {
-                        return Err(RawError::unexpected(&method, &url, "too many redirects"));
+                        return Err(refuse(format!(
+                            "too many redirects (more than {}), the last to {}",
+                            inner.max_redirects,
+                            redact_url(&next)
+                        )));
                     }
-                    if code == 303 || (matches!(code, 301 | 302) && method == Method::POST) {
-                        method = Method::GET;
-                        body = None;
+                    let reads = method == Method::GET || method == Method::HEAD;
+                    if matches!(code, 301 | 302 | 303) && !reads {
+                        // Following would re-send the write as a GET elsewhere, and report that
+                        // GET's answer as the write's.
+                        return Err(refuse(format!(
+                            "the server answered {code} to the {method}, redirecting to {}; \
+                             a {method} is not re-sent as a GET",
+                            redact_url(&next)
+                        )));
+                    }
+                    if matches!(code, 307 | 308) && !reads && next.origin() != url.origin() {
+                        return Err(refuse(format!(
+                            "the server answered {code} to the {method}, redirecting to another \
+                             origin ({}); the request and its body are not sent there",
+                            redact_url(&next)
+                        )));
                     }
                     tracing::debug!(parent: &span, to = %redact_url(&next), "following a redirect");
                     url = next;
@@ -307,15 +402,37 @@ impl Inner {
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                if let Some(wait) =
-                    inner
-                        .retry
-                        .delay(retries, retry_after, started.elapsed(), fastrand::f64())
+                match inner
+                    .retry
+                    .decide(retries, retry_after, started.elapsed(), fastrand::f64())
                 {
-                    retries += 1;
-                    tracing::info!(parent: &span, status = code, wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
-                    continue;
+                    Decision::Wait(wait) => {
+                        retries += 1;
+                        tracing::info!(parent: &span, status = code, wait_ms = wait.as_millis() as u64, "retrying");
+                        tokio::time::sleep(wait).await;
+                        last_error = Some(RawError::from_response(
+                            &method,
+                            &url,
+                            status,
+                            response_headers,
+                            response_body,
+                        ));
+                        continue;
+                    }
+                    Decision::BeyondBudget { asked, left } => {
+                        return Err(RawError::from_response(
+                            &method,
+                            &url,
+                            status,
+                            response_headers,
+                            response_body,
+                        )
+                        .with_message(format!(
+                            "not retried: the server asked to wait {asked:?} (Retry-After), \
+                             more than the {left:?} left of the retry budget"
+                        )));
+                    }
+                    Decision::GiveUp => {}
                 }
             }
 
@@ -339,7 +456,7 @@ impl Inner {
     }
 
     /// Sends a GET and reads the body as `T`.
-    pub(crate) async fn get_as<T: FhirJson>(&self, url: Url) -> Result<T, RawError> {
+    pub(crate) async fn get_as<T: TypedResource>(&self, url: Url) -> Result<T, RawError> {
         self.send(Request::get(url)).await?.decode()
     }
 }

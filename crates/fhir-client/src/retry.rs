@@ -91,8 +91,12 @@ impl RetryPolicy {
         self
     }
 
-    /// The total time a request may take with its retries and waits: a wait that would end past
-    /// it is not taken, and the last error is returned instead.
+    /// The total time a call may take once it retries: its requests and the waits between them
+    /// (default 30 s). A wait that would end past it is not taken, and a retry still under way
+    /// when it runs out is cut short; the last error is returned instead, saying so. When the
+    /// server's `Retry-After` asks for more than is left, the client stops at once, and the
+    /// error names the wait the server asked for. The first attempt is bounded by the client's
+    /// [`timeout`](crate::ClientBuilder::timeout) alone.
     ///
     /// ```
     /// let p = fhir_client::RetryPolicy::default().budget(std::time::Duration::from_secs(5));
@@ -100,6 +104,36 @@ impl RetryPolicy {
     pub fn budget(mut self, d: Duration) -> Self {
         self.budget = d;
         self
+    }
+
+    /// The configured budget.
+    ///
+    /// ```
+    /// assert_eq!(fhir_client::RetryPolicy::default().get_budget().as_secs(), 30);
+    /// ```
+    pub fn get_budget(&self) -> std::time::Duration {
+        self.budget
+    }
+
+    /// What to do after an answer worth retrying: wait, give up (retries used up), or stop
+    /// because the server asked for a wait longer than what is left of the budget.
+    pub(crate) fn decide(
+        &self,
+        retry: u32,
+        retry_after: Option<Duration>,
+        elapsed: Duration,
+        random: f64,
+    ) -> Decision {
+        if let (Some(asked), true) = (retry_after, retry < self.max_retries) {
+            let left = self.budget.saturating_sub(elapsed);
+            if asked > left {
+                return Decision::BeyondBudget { asked, left };
+            }
+        }
+        match self.delay(retry, retry_after, elapsed, random) {
+            Some(wait) => Decision::Wait(wait),
+            None => Decision::GiveUp,
+        }
     }
 
     /// The configured number of retries.
@@ -134,6 +168,22 @@ impl RetryPolicy {
         }
         Some(wait)
     }
+}
+
+/// What [`RetryPolicy::decide`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Wait this long, then send again.
+    Wait(Duration),
+    /// No retry left (or the backoff would end past the budget).
+    GiveUp,
+    /// The server asked (`Retry-After`) for a wait longer than what is left of the budget.
+    BeyondBudget {
+        /// The wait asked for.
+        asked: Duration,
+        /// What was left of the budget.
+        left: Duration,
+    },
 }
 
 /// Exponential backoff with "equal jitter": half the nominal wait, plus up to the other half.

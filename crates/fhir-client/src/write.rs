@@ -3,14 +3,14 @@
 
 use std::future::{Future, IntoFuture};
 
-use fhir_model::{AnyResource, FhirJson, ParseOptions, TypedResource};
+use fhir_model::{AnyResource, FhirJson, TypedResource};
 use reqwest::Method;
 use reqwest::header::{CONTENT_LOCATION, ETAG, HeaderName, IF_MATCH, LAST_MODIFIED, LOCATION};
 use url::Url;
 
 use crate::auth::BoxFuture;
 use crate::client::Client;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, RawError};
 use crate::read::{check_id, check_resource_type};
 use crate::request::{Request, Response};
 use crate::search::SearchParams;
@@ -197,24 +197,38 @@ pub(crate) fn etag_header_value(etag_or_version: &str) -> String {
     }
 }
 
-/// Assembles the outcome of a successful write.
+/// Assembles the outcome of a successful write. A body that is not FHIR JSON is a decoding
+/// error and a resource of another type than the one written an unexpected-resource error:
+/// a 2xx answer the client cannot read is not proof that the write happened as asked. A write
+/// whose answer names no id (no `Location`, no resource with an id, and no id in the request)
+/// is an error too: a server that lost the id, or a proxy that answered instead of it.
 pub(crate) fn write_outcome<T: AnyResource, V: FhirVersion>(
     response: &Response,
     base: &Url,
     sent_type: &str,
     requested_id: Option<&str>,
-) -> WriteOutcome<T, V> {
+) -> Result<WriteOutcome<T, V>, RawError> {
     let location_text = response
         .header(LOCATION)
         .or_else(|| response.header(CONTENT_LOCATION));
     let parts = location_text.map(parse_location).unwrap_or_default();
     let location = location_text.and_then(|l| base.join(l).ok());
     let etag = response.header(ETAG).map(str::to_owned);
-    let (resource, operation_outcome) = body_of::<T, V::OperationOutcome>(response, sent_type);
+    let (resource, operation_outcome) = body_of::<T, V::OperationOutcome>(response, sent_type)?;
     let id = parts
         .id
         .or_else(|| resource.as_ref().and_then(|r| r.id().map(str::to_owned)))
         .or_else(|| requested_id.map(str::to_owned));
+    if id.is_none() {
+        return Err(response.decoding_error(
+            None,
+            format!(
+                "the server answered {} but named no id for the {sent_type} \
+                 (no Location header, no resource with an id in the body)",
+                response.status
+            ),
+        ));
+    }
     let version = parts
         .version
         .or_else(|| etag.as_deref().and_then(parse_etag))
@@ -223,7 +237,7 @@ pub(crate) fn write_outcome<T: AnyResource, V: FhirVersion>(
                 .as_ref()
                 .and_then(|r| r.version_id().map(str::to_owned))
         });
-    WriteOutcome {
+    Ok(WriteOutcome {
         status: response.status.as_u16(),
         created: response.status.as_u16() == 201,
         id,
@@ -233,44 +247,23 @@ pub(crate) fn write_outcome<T: AnyResource, V: FhirVersion>(
         last_modified: response.header(LAST_MODIFIED).map(str::to_owned),
         resource,
         operation_outcome,
-    }
+    })
 }
 
-/// The resource or OperationOutcome in a write's body. The write has succeeded whatever the body
-/// holds, so a body that cannot be read is logged and left out rather than turned into an error.
-/// `O` is the OperationOutcome of the client's version; `sent_type` the type that was written.
+/// The resource or OperationOutcome in a write's body (none when the body is empty). `O` is the
+/// OperationOutcome of the client's version; `sent_type` the type that was written.
 fn body_of<T: FhirJson, O: TypedResource>(
     response: &Response,
     sent_type: &str,
-) -> (Option<T>, Option<O>) {
+) -> Result<(Option<T>, Option<O>), RawError> {
     if response.body_is_empty() {
-        return (None, None);
+        return Ok((None, None));
     }
-    let text = match response.fhir_text() {
-        Ok(text) => text,
-        Err(e) => {
-            tracing::warn!(error = %e, "ignoring the body of a successful write");
-            return (None, None);
-        }
-    };
-    if sent_type != "OperationOutcome"
-        && resource_type_of(text).as_deref() == Some("OperationOutcome")
-    {
-        return match O::from_json_str(text, ParseOptions::lenient()) {
-            Ok(o) => (None, Some(o)),
-            Err(e) => {
-                tracing::warn!(error = %e, "ignoring the body of a successful write");
-                (None, None)
-            }
-        };
+    let found = response.fhir_text().map(resource_type_of)?;
+    if sent_type != "OperationOutcome" && found.as_deref() == Some("OperationOutcome") {
+        return Ok((None, Some(response.decode::<O>()?)));
     }
-    match T::from_json_str(text, ParseOptions::lenient()) {
-        Ok(r) => (Some(r), None),
-        Err(e) => {
-            tracing::warn!(error = %e, "ignoring the body of a successful write");
-            (None, None)
-        }
-    }
+    Ok((Some(response.decode_as::<T>(Some(sent_type))?), None))
 }
 
 /// A create, to be awaited; `POST {base}/{Type}`.
@@ -350,7 +343,7 @@ impl<'a, T: AnyResource, V: FhirVersion> Create<'a, T, V> {
             request = request.header(PREFER, prefer.header_value());
         }
         let response = inner.send(request).await?;
-        Ok(write_outcome(&response, &inner.base, resource_type, None))
+        Ok(write_outcome(&response, &inner.base, resource_type, None)?)
     }
 }
 
@@ -475,7 +468,7 @@ impl<'a, T: AnyResource, V: FhirVersion> Update<'a, T, V> {
             request = request.header(PREFER, prefer.header_value());
         }
         let response = inner.send(request).await?;
-        Ok(write_outcome(&response, &inner.base, resource_type, id))
+        Ok(write_outcome(&response, &inner.base, resource_type, id)?)
     }
 }
 
@@ -584,10 +577,16 @@ impl<V: FhirVersion> Client<V> {
     async fn delete_at(&self, url: Url) -> Result<DeleteOutcome<V>, Error<V>> {
         let e: Error<V> = match self.inner.send(Request::new(Method::DELETE, url)).await {
             Ok(response) => {
+                // The resource is gone whatever the body says: one that cannot be read is
+                // left out rather than turned into an error.
                 let (operation_outcome, _) = body_of::<V::OperationOutcome, V::OperationOutcome>(
                     &response,
                     "OperationOutcome",
-                );
+                )
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "ignoring the body of a successful delete");
+                    (None, None)
+                });
                 return Ok(DeleteOutcome {
                     status: response.status.as_u16(),
                     version: response.header(ETAG).and_then(parse_etag),

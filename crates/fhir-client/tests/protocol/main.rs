@@ -5,11 +5,14 @@
 mod common;
 
 mod auth;
+mod body_limit;
 mod bundle;
 mod errors;
+mod faults;
 mod history_ops;
 mod read;
 mod retry;
 mod search;
 mod version;
 mod write;
+mod wrong_type;

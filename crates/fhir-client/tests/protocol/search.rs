@@ -1,6 +1,6 @@
 //! Search: typed parameters, GET and POST, typed pages, and every shape of `next` link.
 
-use fhir_client::{Prefix, SearchParams, Summary, Total};
+use fhir_client::{ErrorKind, Prefix, SearchParams, Summary, Total};
 use fhir_model::r4::{Patient, Resource};
 use futures_util::StreamExt;
 use wiremock::matchers::{body_string, header, method, path, query_param, query_param_is_missing};
@@ -237,9 +237,13 @@ async fn next_link_to_another_origin_carries_no_token() {
         .expect(1)
         .mount(&cdn)
         .await;
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = notices.clone();
     let c = builder(&server)
         .bearer_token(TOKEN)
         .default_header("x-tenant", "north")
+        .follow_cross_origin_next(true)
+        .on_cross_origin_next(move |_, next| seen.lock().unwrap().push(next.to_string()))
         .build()
         .unwrap();
     let all = c
@@ -248,6 +252,10 @@ async fn next_link_to_another_origin_carries_no_token() {
         .await
         .unwrap();
     assert_eq!(all.len(), 2);
+    assert_eq!(
+        *notices.lock().unwrap(),
+        [format!("{}/pages/Patient?cursor=opaque", cdn.uri())]
+    );
     let req = &requests(&cdn).await[0];
     assert!(req.headers.get("authorization").is_none());
     assert!(req.headers.get("x-tenant").is_none());
@@ -255,7 +263,7 @@ async fn next_link_to_another_origin_carries_no_token() {
 }
 
 #[tokio::test]
-async fn paging_stops_when_a_next_link_repeats() {
+async fn paging_fails_when_a_next_link_repeats() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/fhir/Patient"))
@@ -273,7 +281,12 @@ async fn paging_stops_when_a_next_link_repeats() {
         .search_pages::<Patient>(SearchParams::new())
         .collect()
         .await;
-    assert_eq!(pages.len(), 2);
+    assert_eq!(pages.len(), 3);
+    assert!(pages[0].is_ok() && pages[1].is_ok());
+    let e = pages[2].as_ref().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Paging);
+    assert!(e.to_string().contains("_getpages=loop"), "{e}");
+    assert!(e.to_string().contains("repeats"), "{e}");
 }
 
 #[tokio::test]
