@@ -33,6 +33,14 @@ pub struct Global {
     /// Give up on a request after this many seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60.0, value_parser = parse_seconds)]
     pub timeout: f64,
+    /// The largest response body read, after decompression: bytes, or with a unit (`64MiB`,
+    /// `1GiB`, `500kB`).
+    #[arg(long = "max-body", global = true, value_name = "SIZE", default_value = "512MiB", value_parser = parse_size)]
+    pub max_body: u64,
+    /// Follow `next` links to another server than the base URL's (without credentials), with a
+    /// warning on standard error for each such page; refused by default.
+    #[arg(long = "allow-cross-origin", global = true)]
+    pub allow_cross_origin: bool,
 }
 
 impl Global {
@@ -46,6 +54,32 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(s),
         _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+/// A size in bytes: a plain number, or one with a unit, binary (`KiB`, `MiB`, `GiB`, `TiB`)
+/// or decimal (`kB`, `MB`, `GB`, `TB`); `K`, `M`, `G`, `T` alone are binary.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || format!("`{text}` is not a size (e.g. 1048576, 64MiB, 1GiB)");
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| bad())?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return Err(bad()),
+    };
+    match number.checked_mul(factor) {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err(bad()),
     }
 }
 
@@ -161,6 +195,19 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_with_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("2 G"), Ok(2 << 30));
+        assert_eq!(parse_size("500kB"), Ok(500_000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("1.5GiB").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
     }
 
     #[test]

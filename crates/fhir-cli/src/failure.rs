@@ -48,6 +48,13 @@ impl Failure {
             Failure::Client(e) => match e.kind() {
                 ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
                 ErrorKind::InvalidInput => EXIT_USAGE,
+                // The server answered, but not with what was asked for: its fault.
+                ErrorKind::UnexpectedResource
+                | ErrorKind::BodyTooLarge
+                | ErrorKind::Decompression
+                | ErrorKind::Redirect
+                | ErrorKind::Paging
+                | ErrorKind::Decoding => EXIT_REFUSED,
                 _ => EXIT_REFUSED,
             },
         }
@@ -87,10 +94,44 @@ fn render_client_error(e: &fhir_client::Error) -> String {
             out.push_str("  ...\n");
         }
     }
-    if e.kind() == ErrorKind::Transport || e.kind() == ErrorKind::Timeout {
-        out.push_str("hint: check the base URL (--base or FHIR_BASE_URL) and the network\n");
+    let hint = match e.kind() {
+        ErrorKind::Transport | ErrorKind::Timeout => {
+            "check the base URL (--base or FHIR_BASE_URL) and the network"
+        }
+        ErrorKind::UnexpectedResource => {
+            "the server answered with another resource type than the one asked for"
+        }
+        ErrorKind::BodyTooLarge => "the server's answer is larger than --max-body allows",
+        ErrorKind::Decompression => "the server sent a compressed (gzip) body that is corrupt",
+        ErrorKind::Redirect => "the server's redirects were not followed (see the message)",
+        ErrorKind::Paging => {
+            "the server's paging misbehaves (see the message; --allow-cross-origin follows \
+             links to other servers)"
+        }
+        _ => "",
+    };
+    if !hint.is_empty() {
+        let _ = writeln!(out, "hint: {hint}");
     }
     out
+}
+
+/// A URL as the command line shows it: without a user name or password, nor a query string
+/// (which may carry search terms or keys). Works on text that is not a valid URL too.
+pub fn shown_url(text: &str) -> String {
+    let text = text.trim();
+    let text = text.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match text.find("://") {
+        Some(i) => text.split_at(i + 3),
+        None => ("", text),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = match authority.rfind('@') {
+        Some(i) => &authority[i + 1..],
+        None => authority,
+    };
+    format!("{scheme}{host}{path}")
 }
 
 /// One readable line per `OperationOutcome.issue`: severity, code, the text, where.
@@ -181,6 +222,17 @@ mod tests {
         let f = Failure::Usage("bad".into());
         assert_eq!(f.exit_code(), EXIT_USAGE);
         assert_eq!(f.render(), "error: bad\n");
+    }
+
+    #[test]
+    fn shown_urls_lose_userinfo_and_query() {
+        assert_eq!(
+            shown_url("ftp://alice:PWSECRET@host/fhir?key=k"),
+            "ftp://host/fhir"
+        );
+        assert_eq!(shown_url("https://h.test/fhir"), "https://h.test/fhir");
+        assert_eq!(shown_url("not a url:pw@x"), "x");
+        assert_eq!(shown_url("http://u@h:8080"), "http://h:8080");
     }
 
     #[test]

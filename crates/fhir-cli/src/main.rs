@@ -44,13 +44,27 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     let mut builder = fhir_client::Client::builder(&cli.global.base)
         .timeout(cli.global.timeout())
-        .user_agent(concat!("fhir-cli/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("fhir-cli/", env!("CARGO_PKG_VERSION")))
+        .max_body_bytes(cli.global.max_body);
+    if cli.global.allow_cross_origin {
+        builder = builder
+            .follow_cross_origin_next(true)
+            .on_cross_origin_next(|base, next| {
+                eprintln!(
+                    "warning: following a next link to another server ({}), without credentials: \
+                     these entries do not come from {}",
+                    failure::shown_url(next.as_str()),
+                    failure::shown_url(base.as_str())
+                );
+            });
+    }
     if let Some(token) = &cli.global.token {
         builder = builder.bearer_token(token);
     }
-    let client = builder
-        .build()
-        .map_err(|e| Failure::Usage(format!("--base `{}`: {e}", cli.global.base)))?;
+    let client = builder.build().map_err(|e| {
+        let base = failure::shown_url(&cli.global.base);
+        Failure::Usage(format!("--base `{base}`: {e}"))
+    })?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

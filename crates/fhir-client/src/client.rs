@@ -580,7 +580,7 @@ impl<V: FhirVersion> ClientBuilder<V> {
         self
     }
 
-    /// Whether page streams follow a `next` link to another origin than the base URL's (default
+    /// Whether page streams and [`Client::next_page`] follow a `next` link to another origin than the base URL's (default
     /// `false`: such a link is an [`ErrorKind::Paging`](crate::ErrorKind::Paging) error naming
     /// both origins, since its entries would come from a server that was never asked). When
     /// followed, the request goes without credentials, a `tracing` warning is logged, and the
@@ -726,7 +726,8 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
 /// The base URL, checked, without fragment, its path ending in `/`.
 fn parse_base(base: &str) -> Result<Url, RawError> {
     let mut url = Url::parse(base.trim())
-        .map_err(|e| RawError::invalid_input(format!("invalid base URL {base:?}: {e}")))?;
+        // The text is not echoed: it may carry a password the URL parser could not take apart.
+        .map_err(|e| RawError::invalid_input(format!("invalid base URL: {e}")))?;
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(RawError::invalid_input(format!(
             "the base URL must be http or https, not {:?}",

@@ -356,25 +356,39 @@ impl<T, V: FhirVersion> Walk<T, V> {
                 self.empty_run
             )));
         }
-        let base = &self.client.inner.base;
-        if next.origin() != base.origin() {
-            if !paging.follow_cross_origin {
-                return Err(refuse(format!(
-                    "the next link goes to another origin ({}) than the base URL's ({}); \
-                     not followed (see ClientBuilder::follow_cross_origin_next)",
-                    next.origin().ascii_serialization(),
-                    base.origin().ascii_serialization()
-                )));
-            }
-            let shown = redact_url(next);
-            tracing::warn!(url = %shown, base = %base, "following a next link to another origin, without credentials");
-            if let Some(notice) = &paging.on_cross_origin {
-                notice(base, &shown);
-            }
-        }
+        check_origin(&self.client.inner, next)?;
         self.seen.insert(next.as_str().to_owned());
         Ok(())
     }
+}
+
+/// A `next` link to another origin than the base URL's is refused unless the client follows
+/// such links; when it does, it warns and tells the client's notice function.
+fn check_origin(inner: &crate::client::Inner, next: &Url) -> Result<(), RawError> {
+    let base = &inner.base;
+    if next.origin() == base.origin() {
+        return Ok(());
+    }
+    let paging = &inner.paging;
+    if !paging.follow_cross_origin {
+        return Err(RawError::at_url(
+            ErrorKind::Paging,
+            &Method::GET,
+            next,
+            format!(
+                "the next link goes to another origin ({}) than the base URL's ({}); \
+                 not followed (see ClientBuilder::follow_cross_origin_next)",
+                next.origin().ascii_serialization(),
+                base.origin().ascii_serialization()
+            ),
+        ));
+    }
+    let shown = redact_url(next);
+    tracing::warn!(url = %shown, base = %base, "following a next link to another origin, without credentials");
+    if let Some(notice) = &paging.on_cross_origin {
+        notice(base, &shown);
+    }
+    Ok(())
 }
 
 impl<T: Send + 'static, V: FhirVersion> Pages<T, V> {
@@ -504,7 +518,10 @@ impl<V: FhirVersion> Client<V> {
     }
 
     /// The page after this one (`None` on the last page). The `next` link is followed as the
-    /// server wrote it; credentials go with it only if it is on the base URL's origin.
+    /// server wrote it, if it is on the base URL's origin; a link to another origin is an
+    /// [`ErrorKind::Paging`] error unless
+    /// [`ClientBuilder::follow_cross_origin_next`](crate::ClientBuilder::follow_cross_origin_next)
+    /// allows it, and is then followed without credentials.
     ///
     /// ```no_run
     /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
@@ -515,6 +532,9 @@ impl<V: FhirVersion> Client<V> {
     /// # Ok(()) }
     /// ```
     pub async fn next_page<T>(&self, page: &Page<T, V>) -> Result<Option<Page<T, V>>, Error<V>> {
+        if let Some(url) = &page.next {
+            check_origin(&self.inner, url)?;
+        }
         match &page.next {
             Some(url) => self
                 .fetch_page(Request::get(url.clone()), page.converter)

@@ -375,7 +375,7 @@ impl Inner {
                         )));
                     }
                     let reads = method == Method::GET || method == Method::HEAD;
-                    if matches!(code, 301 | 302 | 303) && !reads {
+                    if (301..=303).contains(&code) && !reads {
                         // Following would re-send the write as a GET elsewhere, and report that
                         // GET's answer as the write's.
                         return Err(refuse(format!(
