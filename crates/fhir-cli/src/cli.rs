@@ -33,6 +33,10 @@ pub struct Global {
     /// Give up on a request after this many seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60.0, value_parser = parse_seconds)]
     pub timeout: f64,
+    /// Log to standard error: `-v` info, `-vv` debug, `-vvv` trace (`RUST_LOG` when not given);
+    /// credentials and query values are masked.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 impl Global {
@@ -151,6 +155,9 @@ pub struct Paging {
     /// Stop after this many matches in all (with `--all`).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Fail (exit 1) rather than fetch more than this many pages (with `--all`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_pages: Option<u32>,
 }
 
 #[cfg(test)]
