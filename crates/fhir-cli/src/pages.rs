@@ -84,7 +84,6 @@ pub async fn print(
                 next.as_deref().unwrap_or("?")
             )));
         }
-        next = None;
     }
     progress.finish();
     if paging.all && seen < limit {
