@@ -7,6 +7,7 @@ use std::io::Write;
 
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::prelude::*;
 
 /// Installs the subscriber: `verbosity` counts the `-v` flags; without any, `RUST_LOG` (its
@@ -29,7 +30,9 @@ pub fn init(verbosity: u8) {
     };
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(RedactedStderr)
-        .with_target(true);
+        .with_target(true)
+        // One line per finished request at `-v`: the client's request span, with its status.
+        .with_span_events(FmtSpan::CLOSE);
     // A subscriber set twice (impossible here) would only lose the second one.
     let _ = tracing_subscriber::registry()
         .with(layer.with_filter(targets))
@@ -120,10 +123,9 @@ fn strip_userinfo(text: &str) -> String {
 /// Masks the value of every `name=value` pair after a `?` that starts a query.
 fn mask_query_values(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
     let mut in_query = false;
     let mut in_value = false;
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         if in_value {
             if c == '&' || c == '#' || ends_token(c) {
                 in_value = false;
