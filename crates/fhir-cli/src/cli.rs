@@ -41,6 +41,10 @@ pub struct Global {
     /// warning on standard error for each such page; refused by default.
     #[arg(long = "allow-cross-origin", global = true)]
     pub allow_cross_origin: bool,
+    /// Log to standard error: `-v` info, `-vv` debug, `-vvv` trace (`RUST_LOG` when not given);
+    /// credentials and query values are masked.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 impl Global {
@@ -185,6 +189,9 @@ pub struct Paging {
     /// Stop after this many matches in all (with `--all`).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Fail (exit 1) rather than fetch more than this many pages (with `--all`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_pages: Option<u32>,
 }
 
 #[cfg(test)]

@@ -3,17 +3,16 @@
 
 use std::io::Write;
 
-use fhir_client::{Client, HistoryParams, Page, SearchParams};
+use fhir_client::{Client, HistoryParams, SearchParams};
 use fhir_model::FhirJson;
-use fhir_model::json::JsonValue;
 use fhir_model::r4::Resource;
 
-use crate::cli::{Command, Format, Paging};
+use crate::cli::{Command, Format};
 use crate::failure::{Failure, outcome_issues};
-use crate::progress::Progress;
+use crate::refused::refused;
 use crate::table::Table;
 use crate::target::{Target, check_type};
-use crate::{input, metadata, summary};
+use crate::{input, metadata, pages, response, summary};
 
 /// Runs one command against `client`, printing to `out`.
 pub async fn run(
@@ -79,7 +78,7 @@ pub async fn run(
                         .await?
                 }
             };
-            print_pages(
+            pages::print(
                 client,
                 first,
                 &paging,
@@ -115,7 +114,7 @@ pub async fn run(
                 format.unwrap_or(Format::Table)
             };
             let first = client.search_type(&resource_type, search).await?;
-            print_pages(client, first, &paging, format, "searchset", out).await?;
+            pages::print(client, first, &paging, format, "searchset", out).await?;
         }
         Command::Create { file, lenient } => {
             let resource = input::resource(&file, lenient)?;
@@ -169,9 +168,20 @@ pub async fn run(
         Command::Transaction { file, lenient } => {
             let bundle = input::transaction_bundle(&file, lenient)?;
             let response = client.transaction(bundle).await?;
+            let found = response.bundle.r#type.value.map(|t| t.as_str());
+            if found != Some("transaction-response") {
+                return Err(refused(format!(
+                    "the server answered a Bundle of type {}, not `transaction-response`",
+                    found.map_or("(none)".into(), |t| format!("`{t}`"))
+                )));
+            }
             match format {
-                Some(Format::Json) => writeln!(out, "{}", response.bundle.to_json_pretty())?,
-                Some(Format::Ndjson) => writeln!(out, "{}", response.bundle.to_json_string())?,
+                Some(Format::Json) => {
+                    writeln!(out, "{}", response::whole(&response).to_json_pretty())?
+                }
+                Some(Format::Ndjson) => {
+                    writeln!(out, "{}", response::whole(&response).to_json_string())?
+                }
                 _ => {
                     let mut table =
                         Table::new(&["entry", "status", "location", "outcome"]).wrap(3, 60);
@@ -235,107 +245,6 @@ fn print_one(
             let mut table = Table::new(&summary::HEADERS).wrap(3, 80);
             table.row(summary::row(&resource.to_json_string()));
             write!(out, "{}", table.render())?;
-        }
-    }
-    Ok(())
-}
-
-/// The first page, and with `--all` the pages after it: NDJSON is written as pages arrive;
-/// a table or a JSON Bundle once all are in.
-async fn print_pages(
-    client: &Client,
-    first: Page<Resource>,
-    paging: &Paging,
-    format: Format,
-    bundle_type: &str,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
-    let limit = paging.limit.unwrap_or(usize::MAX);
-    let total = first.total;
-    let mut progress = Progress::for_stderr();
-    let mut rows: Vec<String> = Vec::new();
-    let mut absent: Vec<String> = Vec::new();
-    let mut pages = 0;
-    let mut seen = 0;
-    let mut more = false;
-    let mut page = Some(first);
-    while let Some(current) = page.take() {
-        pages += 1;
-        for resource in current.matches.iter().chain(&current.included) {
-            if seen == limit {
-                break;
-            }
-            seen += 1;
-            let json = resource.to_json_string();
-            if format == Format::Ndjson {
-                writeln!(out, "{json}")?;
-            } else {
-                rows.push(json);
-            }
-        }
-        for entry in &current.other_entries {
-            let url = entry
-                .request
-                .as_ref()
-                .and_then(|r| r.url.as_str())
-                .unwrap_or("?");
-            let method = entry
-                .request
-                .as_ref()
-                .and_then(|r| r.method.value)
-                .map_or("?", |m| m.as_str());
-            absent.push(format!("{method} {url}"));
-        }
-        progress.update(pages, seen, total);
-        more = current.has_next();
-        if paging.all && seen < limit && current.has_next() {
-            page = client.next_page(&current).await?;
-        }
-    }
-    progress.finish();
-    match format {
-        Format::Ndjson => {}
-        Format::Json => {
-            let entries: Vec<String> = rows
-                .iter()
-                .map(|r| format!("{{\"resource\":{r}}}"))
-                .collect();
-            let bundle = format!(
-                "{{\"resourceType\":\"Bundle\",\"type\":\"{bundle_type}\",\"total\":{},\"entry\":[{}]}}",
-                rows.len(),
-                entries.join(",")
-            );
-            let pretty = JsonValue::parse(&bundle)
-                .map(|b| b.to_json_pretty())
-                .unwrap_or(bundle);
-            writeln!(out, "{pretty}")?;
-        }
-        Format::Table => {
-            let mut table = Table::new(&summary::HEADERS).wrap(3, 80);
-            for json in &rows {
-                table.row(summary::row(json));
-            }
-            for request in &absent {
-                table.row(vec![
-                    request.clone(),
-                    String::new(),
-                    String::new(),
-                    "(no resource: deleted)".into(),
-                ]);
-            }
-            write!(out, "{}", table.render())?;
-            let of_total = total.map(|t| format!(" of {t}")).unwrap_or_default();
-            let more = match (more, paging.all) {
-                (true, false) => "; more with --all",
-                (true, true) => "; stopped at --limit",
-                _ => "",
-            };
-            let page_word = if pages == 1 { "page" } else { "pages" };
-            let resource_word = if seen == 1 { "resource" } else { "resources" };
-            writeln!(
-                out,
-                "{seen} {resource_word}{of_total}, {pages} {page_word}{more}"
-            )?;
         }
     }
     Ok(())
