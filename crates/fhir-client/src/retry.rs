@@ -276,6 +276,27 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_after_past_the_budget_is_reported() {
+        let p = RetryPolicy::default().budget(Duration::from_millis(1500));
+        assert_eq!(
+            p.decide(0, Some(Duration::from_secs(2)), Duration::ZERO, 0.0),
+            Decision::BeyondBudget {
+                asked: Duration::from_secs(2),
+                left: Duration::from_millis(1500)
+            }
+        );
+        assert_eq!(
+            p.decide(0, Some(Duration::from_secs(1)), Duration::ZERO, 0.0),
+            Decision::Wait(Duration::from_secs(1))
+        );
+        // With no retry left, the wait asked for does not matter.
+        assert_eq!(
+            RetryPolicy::none().decide(0, Some(Duration::from_secs(99)), Duration::ZERO, 0.0),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
     fn retryable_statuses() {
         for s in [429, 502, 503, 504] {
             assert!(is_retryable_status(s));
