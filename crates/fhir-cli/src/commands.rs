@@ -9,7 +9,6 @@ use fhir_model::r4::Resource;
 
 use crate::cli::{Command, Format};
 use crate::failure::{Failure, outcome_issues};
-use crate::refused::refused;
 use crate::table::Table;
 use crate::target::{Target, check_type};
 use crate::{input, metadata, pages, response, summary};
@@ -117,9 +116,15 @@ pub async fn run(
             pages::print(client, first, &paging, format, "searchset", out).await?;
         }
         Command::Create { file, lenient } => {
-            let resource = input::resource(&file, lenient)?;
-            let outcome = client.create(&resource).await?;
-            let label = written_label(&resource, outcome.id.as_deref(), outcome.version.as_deref());
+            let checked = input::resource(&file, lenient)?;
+            let outcome = client
+                .create_json(&checked.resource_type, checked.text.into_bytes())
+                .await?;
+            let label = written_label(
+                &checked.resource_type,
+                outcome.id.as_deref(),
+                outcome.version.as_deref(),
+            );
             print_written(out, "created", &label, outcome.resource.as_ref(), format)?;
         }
         Command::Update {
@@ -127,14 +132,14 @@ pub async fn run(
             if_match,
             lenient,
         } => {
-            let resource = input::resource(&file, lenient)?;
-            if resource.id().is_none() {
+            let checked = input::resource(&file, lenient)?;
+            let Some(id) = checked.id else {
                 return Err(Failure::Usage(format!(
                     "{}: an update needs the resource's id",
                     file.display()
                 )));
-            }
-            let mut update = client.update(&resource);
+            };
+            let mut update = client.update_json(&checked.resource_type, checked.text.into_bytes());
             if let Some(etag) = &if_match {
                 update = update.if_match(etag);
             }
@@ -144,7 +149,11 @@ pub async fn run(
             } else {
                 "updated"
             };
-            let label = written_label(&resource, outcome.id.as_deref(), outcome.version.as_deref());
+            let label = written_label(
+                &checked.resource_type,
+                outcome.id.as_deref().or(Some(&id)),
+                outcome.version.as_deref(),
+            );
             print_written(out, verb, &label, outcome.resource.as_ref(), format)?;
         }
         Command::Delete { reference } => {
@@ -166,14 +175,18 @@ pub async fn run(
             }
         }
         Command::Transaction { file, lenient } => {
-            let bundle = input::transaction_bundle(&file, lenient)?;
-            let response = client.transaction(bundle).await?;
+            let checked = input::transaction_bundle(&file, lenient)?;
+            let response = client.transaction_json(checked.text.into_bytes()).await?;
             let found = response.bundle.r#type.value.map(|t| t.as_str());
             if found != Some("transaction-response") {
-                return Err(refused(format!(
-                    "the server answered a Bundle of type {}, not `transaction-response`",
-                    found.map_or("(none)".into(), |t| format!("`{t}`"))
-                )));
+                return Err(Failure::answer(
+                    "POST",
+                    client.base_url(),
+                    format!(
+                        "the server answered a Bundle of type {}, not `transaction-response`",
+                        found.map_or("(none)".into(), |t| format!("`{t}`"))
+                    ),
+                ));
             }
             match format {
                 Some(Format::Json) => {
@@ -206,12 +219,12 @@ pub async fn run(
     Ok(())
 }
 
-/// `Patient/123 (version 2)` from what the server said, falling back on the resource's own id.
-fn written_label(resource: &Resource, id: Option<&str>, version: Option<&str>) -> String {
-    let id = id.or(resource.id()).unwrap_or("?");
+/// `Patient/123 (version 2)` from what the server said (or the file's id, for an update).
+fn written_label(resource_type: &str, id: Option<&str>, version: Option<&str>) -> String {
+    let id = id.unwrap_or("?");
     match version {
-        Some(v) => format!("{}/{id} (version {v})", resource.resource_type()),
-        None => format!("{}/{id}", resource.resource_type()),
+        Some(v) => format!("{resource_type}/{id} (version {v})"),
+        None => format!("{resource_type}/{id}"),
     }
 }
 

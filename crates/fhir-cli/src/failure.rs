@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use fhir_client::ErrorKind;
+use fhir_client::reqwest::Url;
 use fhir_model::FhirJson;
 use fhir_model::json::JsonValue;
 
@@ -23,6 +24,17 @@ pub enum Failure {
     Usage(String),
     /// The request failed: the server refused it, or it never got an answer.
     Client(Box<fhir_client::Error>),
+    /// The request succeeded but the answer is not one the command can accept: a Bundle of the
+    /// wrong type, paging that loops, does not advance or goes past `--max-pages`. The server's
+    /// fault (exit 1), as a refusal is.
+    Answer {
+        /// The method of the request answered (`GET`, `POST`).
+        method: &'static str,
+        /// The URL answered, without user name and password.
+        url: String,
+        /// What is wrong with the answer.
+        message: String,
+    },
     /// Printing the result failed (other than a closed pipe, which ends quietly).
     Output(io::Error),
 }
@@ -40,11 +52,25 @@ impl From<io::Error> for Failure {
 }
 
 impl Failure {
+    /// An unacceptable answer to `method url` (see [`Failure::Answer`]).
+    pub fn answer(method: &'static str, url: &Url, message: impl Into<String>) -> Failure {
+        let mut url = url.clone();
+        if !url.username().is_empty() || url.password().is_some() {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+        Failure::Answer {
+            method,
+            url: url.to_string(),
+            message: message.into(),
+        }
+    }
+
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
-            Failure::Output(_) => EXIT_REFUSED,
+            Failure::Answer { .. } | Failure::Output(_) => EXIT_REFUSED,
             Failure::Client(e) => match e.kind() {
                 ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
                 ErrorKind::InvalidInput => EXIT_USAGE,
@@ -64,6 +90,11 @@ impl Failure {
     pub fn render(&self) -> String {
         match self {
             Failure::Usage(message) => format!("error: {message}\n"),
+            Failure::Answer {
+                method,
+                url,
+                message,
+            } => format!("error: {method} {url}: {message}\n"),
             Failure::Output(e) => format!("error: cannot write the output: {e}\n"),
             Failure::Client(e) => render_client_error(e),
         }
@@ -222,6 +253,17 @@ mod tests {
         let f = Failure::Usage("bad".into());
         assert_eq!(f.exit_code(), EXIT_USAGE);
         assert_eq!(f.render(), "error: bad\n");
+    }
+
+    #[test]
+    fn unacceptable_answers_exit_with_one_and_name_the_url() {
+        let url = Url::parse("https://alice:PWSECRET@h.test/fhir/Patient?page=2").unwrap();
+        let f = Failure::answer("GET", &url, "paging loops");
+        assert_eq!(f.exit_code(), EXIT_REFUSED);
+        assert_eq!(
+            f.render(),
+            "error: GET https://h.test/fhir/Patient?page=2: paging loops\n"
+        );
     }
 
     #[test]

@@ -31,24 +31,59 @@ fn label(name: &str) -> String {
     }
 }
 
-/// A resource of any type from a file, checked against the R4 definitions: strictly (unknown
-/// elements, codes outside required value sets, missing required elements are refused), or
-/// leniently (only JSON that is not a resource at all is refused; the rest is sent as written).
-pub fn resource(path: &Path, lenient: bool) -> Result<Resource, Failure> {
-    let (name, text) = read_text(path)?;
-    parse::<Resource>(&name, &text, lenient)
+/// A file's resource, checked and let go: its text, to be sent as written, and what the
+/// command needs to know of it.
+#[derive(Debug)]
+pub struct Checked {
+    /// The `resourceType`.
+    pub resource_type: String,
+    /// The `id`, if any.
+    pub id: Option<String>,
+    /// The text, proved by the check to be the resource.
+    pub text: String,
 }
 
-/// A Bundle from a file, which must be a `transaction`.
-pub fn transaction_bundle(path: &Path, lenient: bool) -> Result<Bundle, Failure> {
+/// A resource of any type from a file, checked against the R4 definitions: strictly (unknown
+/// elements, codes outside required value sets, missing required elements are refused), or
+/// leniently (only JSON that is not a resource at all is refused). The parsed model is dropped
+/// once checked: it takes many times the size of the text, which is what gets sent.
+pub fn resource(path: &Path, lenient: bool) -> Result<Checked, Failure> {
+    let (name, text) = read_text(path)?;
+    let (resource_type, id) = {
+        let resource = parse::<Resource>(&name, &text, lenient)?;
+        (
+            resource.resource_type().to_owned(),
+            resource.id().map(str::to_owned),
+        )
+    };
+    Ok(Checked {
+        resource_type,
+        id,
+        text,
+    })
+}
+
+/// A Bundle from a file, which must be a `transaction`; checked as [`resource`] is.
+pub fn transaction_bundle(path: &Path, lenient: bool) -> Result<Checked, Failure> {
     let (name, text) = read_text(path)?;
     let resource = parse::<Resource>(&name, &text, lenient)?;
     let found = resource.resource_type().to_owned();
     let bundle = resource
         .downcast::<Bundle>()
         .map_err(|_| Failure::Usage(format!("{name}: a transaction is a Bundle, not a {found}")))?;
-    match bundle.r#type.value {
-        Some(BundleType::Transaction) => Ok(bundle),
+    let kind = bundle.r#type.value;
+    let id = bundle
+        .id
+        .as_ref()
+        .and_then(|i| i.as_str())
+        .map(str::to_owned);
+    drop(bundle);
+    match kind {
+        Some(BundleType::Transaction) => Ok(Checked {
+            resource_type: found,
+            id,
+            text,
+        }),
         other => Err(Failure::Usage(format!(
             "{name}: Bundle.type is {}, a transaction needs `transaction`",
             other.map_or("missing".into(), |t| format!("`{}`", t.as_str()))

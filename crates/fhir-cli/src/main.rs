@@ -18,7 +18,6 @@ mod logging;
 mod metadata;
 mod pages;
 mod progress;
-mod refused;
 mod response;
 mod summary;
 mod table;
@@ -30,7 +29,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::Cli;
-use crate::failure::{EXIT_OK, EXIT_REFUSED, Failure};
+use crate::failure::{EXIT_OK, Failure};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,11 +38,6 @@ fn main() -> ExitCode {
     ExitCode::from(match outcome {
         Ok(()) => EXIT_OK,
         Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(failure) if refused::message(&failure).is_some() => {
-            let message = refused::message(&failure).unwrap_or_default();
-            let _ = writeln!(std::io::stderr(), "error: {message}");
-            EXIT_REFUSED
-        }
         Err(failure) => {
             let _ = std::io::stderr().write_all(failure.render().as_bytes());
             failure.exit_code()

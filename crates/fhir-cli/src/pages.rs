@@ -3,16 +3,16 @@
 
 use std::io::Write;
 
-use fhir_client::{Client, Page};
+use fhir_client::reqwest::Url;
+use fhir_client::{Client, Page, ResourceAt};
 use fhir_model::FhirJson;
 use fhir_model::json::JsonValue;
-use fhir_model::r4::{Bundle, Resource};
+use fhir_model::r4::{Bundle, BundleEntry, Resource};
 use futures_util::StreamExt;
 
 use crate::cli::{Format, Paging};
 use crate::failure::Failure;
 use crate::progress::Progress;
-use crate::refused::refused;
 use crate::summary;
 use crate::table::Table;
 
@@ -30,7 +30,7 @@ pub async fn print(
     bundle_type: &str,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    check_type(&first.bundle, bundle_type)?;
+    check_type(&first.bundle, bundle_type, first.url.as_ref(), client)?;
     let limit = paging.limit.unwrap_or(usize::MAX);
     let max_pages = paging.max_pages.map_or(usize::MAX, |n| n as usize);
     let total = first.total;
@@ -38,61 +38,63 @@ pub async fn print(
     let mut progress = Progress::for_stderr();
     let mut stream = client.pages(first);
     let (mut pages, mut seen, mut empty_run) = (0, 0, 0);
-    let mut next: Option<String> = None;
+    let mut next: Option<Url> = None;
     while let Some(page) = stream.next().await {
         let page = page?;
         if pages > 0 {
-            check_type(&page.bundle, bundle_type)?;
+            check_type(&page.bundle, bundle_type, page.url.as_ref(), client)?;
         }
         pages += 1;
-        next = page.next.as_ref().map(|u| u.to_string());
-        let entries = page.matches.len() + page.included.len() + page.other_entries.len();
-        empty_run = if entries == 0 { empty_run + 1 } else { 0 };
-        for resource in page.matches.into_iter().chain(page.included) {
-            if seen == limit {
+        next = page.next.clone();
+        empty_run = if page.entries.is_empty() {
+            empty_run + 1
+        } else {
+            0
+        };
+        for (entry, counted) in in_order(page) {
+            if counted && seen == limit {
                 break;
             }
-            seen += 1;
-            sink.resource(&resource)?;
-        }
-        for entry in &page.other_entries {
-            let request = entry.request.as_ref();
-            let url = request.and_then(|r| r.url.as_str()).unwrap_or("?");
-            let method = request
-                .and_then(|r| r.method.value)
-                .map_or("?", |m| m.as_str());
-            sink.absent(&format!("{method} {url}"));
+            seen += usize::from(counted);
+            sink.entry(entry, counted)?;
         }
         progress.update(pages, seen, total);
         if !paging.all || seen >= limit || next.is_none() {
             break;
         }
+        let Some(url) = &next else { break };
         if pages >= max_pages {
             progress.finish();
             sink.finish(total, seen, pages, Some("stopped at --max-pages"))?;
-            return Err(refused(format!(
-                "stopped after {pages} pages (--max-pages); more at {}",
-                next.as_deref().unwrap_or("?")
-            )));
+            return Err(Failure::answer(
+                "GET",
+                url,
+                format!("not fetched: {pages} pages were fetched already (--max-pages)"),
+            ));
         }
         if empty_run >= MAX_EMPTY_PAGES {
             progress.finish();
             sink.finish(total, seen, pages, Some("stopped"))?;
-            return Err(refused(format!(
-                "{empty_run} empty pages in a row: the server's paging does not advance; \
-                 stopped before {}",
-                next.as_deref().unwrap_or("?")
-            )));
+            return Err(Failure::answer(
+                "GET",
+                url,
+                format!(
+                    "not fetched: {empty_run} empty pages in a row, the server's paging does \
+                     not advance"
+                ),
+            ));
         }
     }
     progress.finish();
     if paging.all && seen < limit {
-        if let Some(url) = next {
+        if let Some(url) = &next {
             // The stream ended on a page that still links onward: the link repeats one seen.
             sink.finish(total, seen, pages, Some("stopped"))?;
-            return Err(refused(format!(
-                "paging loops: the next link {url} leads back to a page already fetched"
-            )));
+            return Err(Failure::answer(
+                "GET",
+                url,
+                "paging loops: this next link leads back to a page already fetched",
+            ));
         }
     }
     let more = match (next.is_some(), paging.all) {
@@ -103,16 +105,58 @@ pub async fn print(
     sink.finish(total, seen, pages, more)
 }
 
+/// A page's entries in the server's order, each with its resource back in place, and whether
+/// it counts as a resource printed (a match or an included resource; not an OperationOutcome
+/// about the search, nor a history's deletion).
+fn in_order(page: Page<Resource>) -> impl Iterator<Item = (BundleEntry, bool)> {
+    let Page {
+        matches,
+        included,
+        outcomes,
+        entries,
+        resource_at,
+        ..
+    } = page;
+    let mut matches: Vec<Option<Resource>> = matches.into_iter().map(Some).collect();
+    let mut included: Vec<Option<Resource>> = included.into_iter().map(Some).collect();
+    let mut outcomes: Vec<Option<Resource>> = outcomes
+        .into_iter()
+        .map(|o| Some(Resource::OperationOutcome(Box::new(o))))
+        .collect();
+    entries
+        .into_iter()
+        .zip(resource_at)
+        .map(move |(mut entry, at)| {
+            let (resource, counted) = match at {
+                ResourceAt::Match(i) => (matches.get_mut(i).and_then(Option::take), true),
+                ResourceAt::Included(i) => (included.get_mut(i).and_then(Option::take), true),
+                ResourceAt::Outcome(i) => (outcomes.get_mut(i).and_then(Option::take), false),
+                _ => (None, false),
+            };
+            entry.resource = resource;
+            (entry, counted)
+        })
+}
+
 /// Fails unless `bundle` is of type `expected` (`searchset`, `history`).
-fn check_type(bundle: &Bundle, expected: &str) -> Result<(), Failure> {
+fn check_type(
+    bundle: &Bundle,
+    expected: &str,
+    url: Option<&Url>,
+    client: &Client,
+) -> Result<(), Failure> {
     let found = bundle.r#type.value.map(|t| t.as_str());
     if found == Some(expected) {
         return Ok(());
     }
-    Err(refused(format!(
-        "the server answered a Bundle of type {}, not `{expected}`",
-        found.map_or("(none)".into(), |t| format!("`{t}`"))
-    )))
+    Err(Failure::answer(
+        "GET",
+        url.unwrap_or(client.base_url()),
+        format!(
+            "the server answered a Bundle of type {}, not `{expected}`",
+            found.map_or("(none)".into(), |t| format!("`{t}`"))
+        ),
+    ))
 }
 
 /// Where the resources of the pages go, in each format.
@@ -143,10 +187,33 @@ impl<'o> Sink<'o> {
         })
     }
 
-    fn resource(&mut self, resource: &Resource) -> Result<(), Failure> {
+    /// One entry: in JSON the whole entry as the server sent it (`fullUrl`, `resource`,
+    /// `search`, `request`, `response`); otherwise its resource when it `counts` (a match or
+    /// included one), and in a table a line for an entry without one (a history's deletion).
+    fn entry(&mut self, entry: BundleEntry, counts: bool) -> Result<(), Failure> {
         match self {
-            Sink::Ndjson(out) => writeln!(out, "{}", resource.to_json_string())?,
-            Sink::Table { table, .. } => table.row(summary::row(&resource.to_json_string())),
+            Sink::Ndjson(out) => {
+                if let Some(resource) = entry.resource.as_ref().filter(|_| counts) {
+                    writeln!(out, "{}", resource.to_json_string())?;
+                }
+            }
+            Sink::Table { table, .. } => match &entry.resource {
+                Some(resource) if counts => table.row(summary::row(&resource.to_json_string())),
+                Some(_) => {}
+                None => {
+                    let request = entry.request.as_ref();
+                    let url = request.and_then(|r| r.url.as_str()).unwrap_or("?");
+                    let method = request
+                        .and_then(|r| r.method.value)
+                        .map_or("?", |m| m.as_str());
+                    table.row(vec![
+                        format!("{method} {url}"),
+                        String::new(),
+                        String::new(),
+                        "(no resource: deleted)".into(),
+                    ]);
+                }
+            },
             Sink::Json { out, open } => {
                 if *open {
                     out.write_all(b",\n")?;
@@ -154,30 +221,18 @@ impl<'o> Sink<'o> {
                     out.write_all(b",\n  \"entry\": [\n")?;
                     *open = true;
                 }
-                let pretty = resource.to_json_pretty();
-                out.write_all(b"    {\n      \"resource\": ")?;
+                let pretty = entry.to_json_pretty();
+                drop(entry);
                 for (i, line) in pretty.lines().enumerate() {
                     if i > 0 {
-                        out.write_all(b"\n      ")?;
+                        out.write_all(b"\n")?;
                     }
+                    out.write_all(b"    ")?;
                     out.write_all(line.as_bytes())?;
                 }
-                out.write_all(b"\n    }")?;
             }
         }
         Ok(())
-    }
-
-    /// An entry without a resource (a deletion in a history).
-    fn absent(&mut self, request: &str) {
-        if let Sink::Table { table, .. } = self {
-            table.row(vec![
-                request.to_owned(),
-                String::new(),
-                String::new(),
-                "(no resource: deleted)".into(),
-            ]);
-        }
     }
 
     fn finish(
@@ -249,10 +304,14 @@ mod tests {
             ParseOptions::lenient(),
         )
         .unwrap();
-        let failure = check_type(&bundle, "history").unwrap_err();
+        let client = Client::new("https://h.test/fhir").unwrap();
+        let url = Url::parse("https://h.test/fhir/Patient/_history").unwrap();
+        let failure = check_type(&bundle, "history", Some(&url), &client).unwrap_err();
+        assert_eq!(failure.exit_code(), crate::failure::EXIT_REFUSED);
         assert_eq!(
-            crate::refused::message(&failure).unwrap(),
-            "the server answered a Bundle of type `searchset`, not `history`"
+            failure.render(),
+            "error: GET https://h.test/fhir/Patient/_history: the server answered a Bundle of \
+             type `searchset`, not `history`\n"
         );
     }
 }

@@ -259,6 +259,12 @@ async fn a_history_must_be_a_history_and_a_search_a_searchset() {
             "{}",
             stderr(&o)
         );
+        // The request answered, as the client's own errors name it.
+        let answered = match target {
+            None => format!("error: GET {}/_history: ", server.uri()),
+            Some(t) => format!("error: GET {}/{t}/_history: ", server.uri()),
+        };
+        assert!(stderr(&o).starts_with(&answered), "{}", stderr(&o));
     }
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -309,6 +315,32 @@ async fn logs_show_no_token_and_no_query_value() {
     .await;
     assert!(stderr(&env).contains("FHIR response"), "{}", stderr(&env));
     assert!(!stderr(&env).contains("Zebulon"));
+}
+
+#[tokio::test]
+async fn a_json_history_keeps_each_entrys_request_and_response() {
+    let server = MockServer::start().await;
+    let history = r#"{"resourceType":"Bundle","type":"history","total":3,"entry":[
+      {"fullUrl":"http://h.test/Patient/p1","resource":{"resourceType":"Patient","id":"p1","meta":{"versionId":"3"}},"request":{"method":"PUT","url":"Patient/p1"},"response":{"status":"200 OK","etag":"W/\"3\"","lastModified":"2024-01-03T00:00:00Z"}},
+      {"fullUrl":"http://h.test/Patient/p1","request":{"method":"DELETE","url":"Patient/p1"},"response":{"status":"204 No Content","etag":"W/\"2\""}},
+      {"fullUrl":"http://h.test/Patient/p1","resource":{"resourceType":"Patient","id":"p1","meta":{"versionId":"1"}},"request":{"method":"POST","url":"Patient"},"response":{"status":"201 Created","location":"Patient/p1/_history/1"}}]}"#;
+    Mock::given(method("GET"))
+        .and(path("/Patient/p1/_history"))
+        .respond_with(fhir_json(history.to_owned()))
+        .mount(&server)
+        .await;
+    let o = fhir(
+        &server.uri(),
+        &["history", "Patient/p1", "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = JsonValue::parse(&stdout(&o)).unwrap();
+    let sent = JsonValue::parse(history).unwrap();
+    // Every entry as the server sent it, in its order, deletion included.
+    assert_eq!(printed.get("entry"), sent.get("entry"), "{printed}");
+    assert_eq!(printed, sent);
 }
 
 /// The peak resident memory of the largest child process waited for so far, in bytes.

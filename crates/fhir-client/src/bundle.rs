@@ -4,6 +4,7 @@ use reqwest::Method;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::json_body;
 use crate::request::Request;
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, NewEntry, R4};
@@ -343,10 +344,83 @@ impl<V: FhirVersion> Client<V> {
         transaction: bool,
     ) -> Result<BundleResponse<V>, Error<V>> {
         V::set_bundle_type(&mut bundle, transaction);
-        let request = Request::new(Method::POST, self.inner.url(&[], &[]))
-            .fhir_body(fhir_model::FhirJson::to_json_string(&bundle));
+        let json = fhir_model::FhirJson::to_json_string(&bundle);
+        // The Bundle sent is not needed while the server works on it.
+        drop(bundle);
+        self.post_bundle_text(json.into_bytes()).await
+    }
+
+    async fn post_bundle_text(&self, json: Vec<u8>) -> Result<BundleResponse<V>, Error<V>> {
+        let request = Request::new(Method::POST, self.inner.url(&[], &[])).fhir_body(json);
         let response: V::Bundle = self.inner.send(request).await?.decode()?;
         Ok(BundleResponse::from_bundle(response))
+    }
+
+    /// Checks that `json` is a Bundle of type `kind` before it is sent as written.
+    async fn post_bundle_json(
+        &self,
+        json: Vec<u8>,
+        kind: &str,
+    ) -> Result<BundleResponse<V>, Error<V>> {
+        let top = json_body::scan(&json)?;
+        if top.resource_type.as_deref() != Some("Bundle")
+            || top.bundle_type.as_deref() != Some(kind)
+        {
+            return Err(Error::invalid_input(format!(
+                "the JSON to send is {}, not a Bundle of type `{kind}`",
+                match (&top.resource_type, &top.bundle_type) {
+                    (Some(t), _) if t != "Bundle" => format!("a {t}"),
+                    (Some(_), Some(found)) => format!("a Bundle of type `{found}`"),
+                    (Some(_), None) => "a Bundle without a type".to_owned(),
+                    (None, _) => "without a resourceType".to_owned(),
+                }
+            )));
+        }
+        self.post_bundle_text(json).await
+    }
+
+    /// Sends a batch from JSON the caller has already checked, as written without a second
+    /// parse (`POST {base}`); otherwise as [`batch`](Self::batch). Only the top-level
+    /// `resourceType` and `type` are read off the text: it must be a Bundle of type `batch`, or
+    /// the call fails with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) and
+    /// nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let json = br#"{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient/1"}}]}"#;
+    /// let response = client.batch_json(json.to_vec()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn batch_json(
+        &self,
+        json: impl Into<Vec<u8>>,
+    ) -> Result<BundleResponse<V>, Error<V>> {
+        self.post_bundle_json(json.into(), "batch").await
+    }
+
+    /// Sends a transaction from JSON the caller has already checked, as written without a
+    /// second parse (`POST {base}`); otherwise as [`transaction`](Self::transaction). A large
+    /// transaction takes many times its size once parsed: a caller can check the text, drop the
+    /// model, and send the text. Only the top-level `resourceType` and `type` are read off it:
+    /// it must be a Bundle of type `transaction`, or the call fails with
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) and nothing is sent.
+    ///
+    /// ```no_run
+    /// use fhir_model::r4::Bundle;
+    /// use fhir_model::{FhirJson, ParseOptions};
+    /// # async fn run(client: fhir_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let text = std::fs::read_to_string("transaction.json")?;
+    /// // The check: a strict parse, its model dropped at once.
+    /// drop(Bundle::from_json_str(&text, ParseOptions::strict())?);
+    /// let response = client.transaction_json(text).await?;
+    /// println!("{} entries answered", response.entries.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction_json(
+        &self,
+        json: impl Into<Vec<u8>>,
+    ) -> Result<BundleResponse<V>, Error<V>> {
+        self.post_bundle_json(json.into(), "transaction").await
     }
 
     /// Sends a batch (`POST {base}`, Bundle.type set to `batch`): each entry succeeds or fails

@@ -9,7 +9,9 @@
 //!   (a `Stream` of pages following `next` links), [`Client::search_type`],
 //!   [`Client::search_system`].
 //! - Write: [`Client::create`], [`Client::update`], [`Client::patch`], [`Client::delete`] and
-//!   their conditional forms, each answering a [`WriteOutcome`] or [`DeleteOutcome`].
+//!   their conditional forms, each answering a [`WriteOutcome`] or [`DeleteOutcome`];
+//!   [`Client::create_json`], [`Client::update_json`], [`Client::transaction_json`] and
+//!   [`Client::batch_json`] send JSON already checked as written, without a second parse.
 //! - History, batch, transaction, operations: [`Client::history`], [`Client::batch`],
 //!   [`Client::transaction`], [`Client::operation`], [`Client::everything`].
 //! - Errors: one [`Error`], with an [`ErrorKind`], the status, headers, raw body and parsed
@@ -72,6 +74,7 @@ mod bundle;
 mod client;
 mod error;
 mod history;
+mod json_body;
 mod operation;
 mod paging;
 mod patch;
@@ -91,7 +94,7 @@ pub use client::{
 pub use error::{BoxError, Error, ErrorKind};
 pub use history::HistoryParams;
 pub use operation::Operation;
-pub use paging::{Page, Pages};
+pub use paging::{Page, Pages, ResourceAt};
 pub use patch::{FhirPathPatch, JsonPatch, Patch, PatchBody};
 pub use read::{Conditional, Versioned};
 pub use retry::RetryPolicy;

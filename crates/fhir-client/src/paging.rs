@@ -86,6 +86,14 @@ pub struct Page<T, V: FhirVersion = R4> {
     pub outcomes: Vec<V::OperationOutcome>,
     /// Entries without a resource, e.g. the deletions of a history, with their request and response.
     pub other_entries: Vec<V::BundleEntry>,
+    /// Every entry of the Bundle, in the server's order, its resource moved out into `matches`,
+    /// `included` or `outcomes`: what is left is the entry's `fullUrl`, `search`, `request` and
+    /// `response` (a history's method, URL and status, a search's mode and score).
+    /// [`resource_at`](Page::resource_at) says where each entry's resource went;
+    /// [`matches_with_entries`](Page::matches_with_entries) pairs them up.
+    pub entries: Vec<V::BundleEntry>,
+    /// Where the resource of each of [`entries`](Page::entries) went, index by index.
+    pub resource_at: Vec<ResourceAt>,
     /// `Bundle.total`: many servers send it only when asked (`_total=accurate`).
     pub total: Option<u32>,
     /// The `next` link, resolved to an absolute URL.
@@ -94,6 +102,9 @@ pub struct Page<T, V: FhirVersion = R4> {
     pub previous: Option<Url>,
     /// The `self` link, resolved.
     pub self_link: Option<Url>,
+    /// The URL the page was fetched from (after redirects); `None` for a page sorted from a
+    /// Bundle at hand.
+    pub url: Option<Url>,
     /// The Bundle as received, its entries (and R5's `Bundle.issues`) moved out into the fields
     /// above.
     pub bundle: V::Bundle,
@@ -107,10 +118,13 @@ impl<T: Clone, V: FhirVersion> Clone for Page<T, V> {
             included: self.included.clone(),
             outcomes: self.outcomes.clone(),
             other_entries: self.other_entries.clone(),
+            entries: self.entries.clone(),
+            resource_at: self.resource_at.clone(),
             total: self.total,
             next: self.next.clone(),
             previous: self.previous.clone(),
             self_link: self.self_link.clone(),
+            url: self.url.clone(),
             bundle: self.bundle.clone(),
             converter: self.converter,
         }
@@ -125,6 +139,7 @@ impl<T: fmt::Debug, V: FhirVersion> fmt::Debug for Page<T, V> {
             .field("included", &self.included)
             .field("outcomes", &self.outcomes)
             .field("other_entries", &self.other_entries)
+            .field("resource_at", &self.resource_at)
             .field("next", &self.next.as_ref().map(Url::as_str))
             .field("previous", &self.previous.as_ref().map(Url::as_str))
             .field("self_link", &self.self_link.as_ref().map(Url::as_str))
@@ -132,11 +147,39 @@ impl<T: fmt::Debug, V: FhirVersion> fmt::Debug for Page<T, V> {
     }
 }
 
+/// Where the resource of an entry of a [`Page`] went (see [`Page::entries`]).
+///
+/// ```no_run
+/// use fhir_client::ResourceAt;
+/// # let page: fhir_client::Page<fhir_model::r4::Patient> = unimplemented!();
+/// for (entry, at) in page.entries.iter().zip(&page.resource_at) {
+///     let method = entry.request.as_ref().and_then(|r| r.method.value).map(|m| m.as_str());
+///     match at {
+///         ResourceAt::Match(i) => println!("{method:?} {:?}", page.matches[*i].id),
+///         ResourceAt::None => println!("{method:?} without a resource (a deletion)"),
+///         _ => {}
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceAt {
+    /// In [`Page::matches`], at this index.
+    Match(usize),
+    /// In [`Page::included`], at this index.
+    Included(usize),
+    /// In [`Page::outcomes`], at this index.
+    Outcome(usize),
+    /// Nowhere: the entry has none (it is in [`Page::other_entries`] as well).
+    None,
+}
+
 /// A Bundle sorted into the parts of a page, all but the matches.
 struct Sorted<V: FhirVersion> {
     included: Vec<V::Resource>,
     outcomes: Vec<V::OperationOutcome>,
     other_entries: Vec<V::BundleEntry>,
+    entries: Vec<V::BundleEntry>,
+    resource_at: Vec<ResourceAt>,
     total: Option<u32>,
     next: Option<Url>,
     previous: Option<Url>,
@@ -144,14 +187,15 @@ struct Sorted<V: FhirVersion> {
     bundle: V::Bundle,
 }
 
-/// Sorts a Bundle's entries (see [`Page`]); each match candidate goes to `matched`, which gives it
-/// back when it is not of the type searched. Generic over the version only, not over the type of
-/// the matches, so that it is compiled once per version.
+/// Sorts a Bundle's entries (see [`Page`]); each match candidate goes to `matched`, which answers
+/// its index among the matches, or gives it back when it is not of the type searched. Generic
+/// over the version only, not over the type of the matches, so that it is compiled once per
+/// version.
 fn sort_bundle<V: FhirVersion>(
     mut bundle: V::Bundle,
     base: &Url,
     typed: Option<&'static str>,
-    matched: &mut dyn FnMut(V::Resource) -> Option<V::Resource>,
+    matched: &mut dyn FnMut(V::Resource) -> Result<usize, V::Resource>,
 ) -> Sorted<V> {
     let mut included = Vec::new();
     let mut outcomes: Vec<V::OperationOutcome> = V::take_issues(&mut bundle).into_iter().collect();
@@ -168,36 +212,50 @@ fn sort_bundle<V: FhirVersion>(
             *slot = resolve_link(base, &url);
         }
     }
-    for mut entry in V::take_entries(&mut bundle) {
-        let mode = V::entry_mode(&entry);
-        let Some(resource) = V::take_entry_resource(&mut entry) else {
-            other_entries.push(entry);
+    // The entries stay where the parse put them, less their resources: keeping them costs no
+    // allocation, and a page's peak memory is its parse.
+    let mut entries = V::take_entries(&mut bundle);
+    let mut resource_at = Vec::with_capacity(entries.len());
+    for entry in &mut entries {
+        let mode = V::entry_mode(entry);
+        let Some(resource) = V::take_entry_resource(entry) else {
+            other_entries.push(entry.clone());
+            resource_at.push(ResourceAt::None);
             continue;
         };
+        let mut include = |other: V::Resource| {
+            included.push(other);
+            ResourceAt::Included(included.len() - 1)
+        };
         let is_outcome = V::resource_type(&resource) == "OperationOutcome";
-        if mode == EntryMode::Outcome
+        let at = if mode == EntryMode::Outcome
             || (mode == EntryMode::Unmarked
                 && is_outcome
                 && typed.is_some_and(|t| t != "OperationOutcome"))
         {
             match V::downcast::<V::OperationOutcome>(resource) {
-                Ok(o) => outcomes.push(o),
-                Err(other) => included.push(other),
+                Ok(o) => {
+                    outcomes.push(o);
+                    ResourceAt::Outcome(outcomes.len() - 1)
+                }
+                Err(other) => include(other),
             }
-            continue;
-        }
-        if mode == EntryMode::Include {
-            included.push(resource);
-            continue;
-        }
-        if let Some(other) = matched(resource) {
-            included.push(other);
-        }
+        } else if mode == EntryMode::Include {
+            include(resource)
+        } else {
+            match matched(resource) {
+                Ok(i) => ResourceAt::Match(i),
+                Err(other) => include(other),
+            }
+        };
+        resource_at.push(at);
     }
     Sorted {
         included,
         outcomes,
         other_entries,
+        entries,
+        resource_at,
         total: V::bundle_total(&bundle),
         next,
         previous,
@@ -215,10 +273,12 @@ impl<T, V: FhirVersion> Page<T, V> {
             && self.other_entries.is_empty()
     }
 
-    /// Sorts a Bundle's entries into a page; links are resolved against `base` (a path ending in `/`).
+    /// Sorts a Bundle's entries into a page; links are resolved against `base` (a path ending in
+    /// `/`); `url` is where the Bundle came from.
     pub(crate) fn from_bundle(
         bundle: V::Bundle,
         base: &Url,
+        url: Option<Url>,
         converter: Converter<T, V>,
     ) -> Page<T, V> {
         let mut matches = Vec::new();
@@ -230,9 +290,9 @@ impl<T, V: FhirVersion> Page<T, V> {
                 &mut |resource| match (converter.convert)(resource) {
                     Ok(m) => {
                         matches.push(m);
-                        None
+                        Ok(matches.len() - 1)
                     }
-                    Err(other) => Some(other),
+                    Err(other) => Err(other),
                 },
             );
         Page {
@@ -240,6 +300,9 @@ impl<T, V: FhirVersion> Page<T, V> {
             included: sorted.included,
             outcomes: sorted.outcomes,
             other_entries: sorted.other_entries,
+            entries: sorted.entries,
+            resource_at: sorted.resource_at,
+            url,
             total: sorted.total,
             next: sorted.next,
             previous: sorted.previous,
@@ -261,6 +324,28 @@ impl<T, V: FhirVersion> Page<T, V> {
     /// ```
     pub fn has_next(&self) -> bool {
         self.next.is_some()
+    }
+
+    /// Each match with the rest of its entry (`fullUrl`, `search`, `request`, `response`), in
+    /// the server's order.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let page = client.history::<fhir_model::r4::Patient>("123", Default::default()).await?;
+    /// for (patient, entry) in page.matches_with_entries() {
+    ///     let status = entry.response.as_ref().and_then(|r| r.status.as_str());
+    ///     println!("{:?}: {status:?}", patient.meta.as_ref().and_then(|m| m.version_id.as_ref()));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn matches_with_entries(&self) -> impl Iterator<Item = (&T, &V::BundleEntry)> {
+        self.entries
+            .iter()
+            .zip(&self.resource_at)
+            .filter_map(|(entry, at)| match at {
+                ResourceAt::Match(i) => self.matches.get(*i).map(|m| (m, entry)),
+                _ => None,
+            })
     }
 }
 
@@ -513,8 +598,18 @@ impl<V: FhirVersion> Client<V> {
         request: Request,
         converter: Converter<T, V>,
     ) -> Result<Page<T, V>, Error<V>> {
-        let bundle: V::Bundle = self.inner.send(request).await?.decode()?;
-        Ok(Page::from_bundle(bundle, self.base_url(), converter))
+        let (bundle, url) = {
+            let response = self.inner.send(request).await?;
+            let bundle: V::Bundle = response.decode()?;
+            // The body's text goes before the page is sorted, not after.
+            (bundle, response.url)
+        };
+        Ok(Page::from_bundle(
+            bundle,
+            self.base_url(),
+            Some(url),
+            converter,
+        ))
     }
 
     /// The page after this one (`None` on the last page). The `next` link is followed as the
@@ -619,7 +714,8 @@ mod tests {
           ]}"#;
         let bundle = Bundle::from_json_str(json, ParseOptions::lenient()).unwrap();
         let base = Url::parse("https://h.test/fhir/").unwrap();
-        let page: Page<Patient> = Page::from_bundle(bundle.clone(), &base, Converter::typed());
+        let page: Page<Patient> =
+            Page::from_bundle(bundle.clone(), &base, None, Converter::typed());
         let ids: Vec<_> = page
             .matches
             .iter()
@@ -634,6 +730,25 @@ mod tests {
         assert_eq!(included, ["o", "c", "p"]);
         assert_eq!(page.outcomes.len(), 1);
         assert_eq!(page.other_entries.len(), 1);
+        assert_eq!(
+            page.resource_at,
+            [
+                ResourceAt::Match(0),
+                ResourceAt::Included(0),
+                ResourceAt::Match(1),
+                ResourceAt::Included(1),
+                ResourceAt::Outcome(0),
+                ResourceAt::Included(2),
+                ResourceAt::None,
+            ]
+        );
+        assert_eq!(page.entries.len(), 7);
+        assert!(page.entries.iter().all(|e| e.resource.is_none()));
+        let modes: Vec<_> = page
+            .matches_with_entries()
+            .map(|(p, e)| (p.id.clone().unwrap().value.unwrap(), e.search.is_some()))
+            .collect();
+        assert_eq!(modes, [("a".to_owned(), true), ("b".to_owned(), false)]);
         assert_eq!(page.total, None);
         assert_eq!(
             page.next.unwrap().as_str(),
@@ -641,7 +756,7 @@ mod tests {
         );
         assert!(page.bundle.entry.is_empty());
 
-        let any: Page<Resource> = Page::from_bundle(bundle, &base, Converter::any());
+        let any: Page<Resource> = Page::from_bundle(bundle, &base, None, Converter::any());
         assert_eq!(any.matches.len(), 3);
     }
 }

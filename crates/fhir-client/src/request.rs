@@ -3,6 +3,8 @@
 
 use std::time::{Instant, SystemTime};
 
+use bytes::Bytes;
+
 use fhir_model::{FhirJson, ParseOptions, TypedResource};
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, LOCATION,
@@ -35,7 +37,8 @@ pub(crate) struct Request {
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<(Vec<u8>, &'static str)>,
+    /// Shared bytes: each attempt sends the same buffer, never a copy of it.
+    pub(crate) body: Option<(Bytes, &'static str)>,
     /// Whether sending it twice does no harm: only those are retried.
     pub(crate) idempotent: bool,
 }
@@ -68,13 +71,13 @@ impl Request {
         self
     }
 
-    pub(crate) fn body(mut self, bytes: Vec<u8>, content_type: &'static str) -> Request {
-        self.body = Some((bytes, content_type));
+    pub(crate) fn body(mut self, bytes: impl Into<Bytes>, content_type: &'static str) -> Request {
+        self.body = Some((bytes.into(), content_type));
         self
     }
 
-    pub(crate) fn fhir_body(self, json: String) -> Request {
-        self.body(json.into_bytes(), FHIR_JSON_UTF8)
+    pub(crate) fn fhir_body(self, json: impl Into<Bytes>) -> Request {
+        self.body(json, FHIR_JSON_UTF8)
     }
 
     pub(crate) fn idempotent(mut self, idempotent: bool) -> Request {

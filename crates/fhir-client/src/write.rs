@@ -11,6 +11,7 @@ use url::Url;
 use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError};
+use crate::json_body::{self, TopLevel};
 use crate::read::{check_id, check_resource_type};
 use crate::request::{Request, Response};
 use crate::search::SearchParams;
@@ -287,7 +288,7 @@ fn body_of<T: FhirJson, O: TypedResource>(
 #[must_use = "a create does nothing until awaited"]
 pub struct Create<'a, T, V: FhirVersion = R4> {
     client: &'a Client<V>,
-    resource: &'a T,
+    body: Body<'a, T>,
     if_none_exist: Option<SearchParams>,
     prefer: Option<Return>,
 }
@@ -329,11 +330,17 @@ impl<'a, T: AnyResource, V: FhirVersion> Create<'a, T, V> {
 
     async fn send(self) -> Result<WriteOutcome<T, V>, Error<V>> {
         let inner = &self.client.inner;
-        let mut resource = self.resource.clone();
-        resource.set_id(None);
-        let resource_type = resource.resource_type();
-        let mut request = Request::new(Method::POST, inner.url(&[resource_type], &[]))
-            .fhir_body(resource.to_json_string());
+        let Prepared {
+            resource_type,
+            top,
+            mut json,
+        } = self.body.prepare()?;
+        // A create sends no id (the server assigns one): cut out of the text rather than
+        // cleared on a clone, which would double the memory a large resource takes.
+        top.remove_id(&mut json);
+        let resource_type = resource_type.as_str();
+        let mut request =
+            Request::new(Method::POST, inner.url(&[resource_type], &[])).fhir_body(json);
         if let Some(criteria) = &self.if_none_exist {
             request = request
                 .header(IF_NONE_EXIST, &criteria.to_query_string())
@@ -370,7 +377,7 @@ impl<'a, T: AnyResource, V: FhirVersion> IntoFuture for Create<'a, T, V> {
 #[must_use = "an update does nothing until awaited"]
 pub struct Update<'a, T, V: FhirVersion = R4> {
     client: &'a Client<V>,
-    resource: &'a T,
+    body: Body<'a, T>,
     if_match: Option<String>,
     version_aware: bool,
     criteria: Option<SearchParams>,
@@ -441,8 +448,12 @@ impl<'a, T: AnyResource, V: FhirVersion> Update<'a, T, V> {
 
     async fn send(self) -> Result<WriteOutcome<T, V>, Error<V>> {
         let inner = &self.client.inner;
-        let id = self.resource.id();
-        let resource_type = self.resource.resource_type();
+        let Prepared {
+            resource_type,
+            top,
+            json,
+        } = self.body.prepare()?;
+        let (resource_type, id) = (resource_type.as_str(), top.id.as_deref());
         let url = match (&self.criteria, id) {
             (Some(criteria), _) => inner.url(&[resource_type], criteria.pairs()),
             (None, Some(id)) if !id.is_empty() => inner.url(&[resource_type, id], &[]),
@@ -453,10 +464,10 @@ impl<'a, T: AnyResource, V: FhirVersion> Update<'a, T, V> {
                 )));
             }
         };
-        let mut request = Request::new(Method::PUT, url).fhir_body(self.resource.to_json_string());
+        let mut request = Request::new(Method::PUT, url).fhir_body(json);
         let if_match = match (self.if_match, self.version_aware) {
             (Some(v), _) => Some(v),
-            (None, true) => Some(etag_header_value(self.resource.version_id().ok_or_else(
+            (None, true) => Some(etag_header_value(top.version_id.as_deref().ok_or_else(
                 || Error::invalid_input("a version-aware update needs meta.versionId"),
             )?)),
             (None, false) => None,
@@ -495,7 +506,49 @@ impl<V: FhirVersion> Client<V> {
     pub fn create<'a, T: AnyResource>(&'a self, resource: &'a T) -> Create<'a, T, V> {
         Create {
             client: self,
-            resource,
+            body: Body::Typed(resource),
+            if_none_exist: None,
+            prefer: None,
+        }
+    }
+
+    /// Creates a resource from JSON the caller has already checked (parsed strictly, say),
+    /// sent as written without a second parse: `POST {base}/{resource_type}`. The options and
+    /// the outcome are those of [`create`](Self::create), the resource the server may send back
+    /// read as the version's `Resource`.
+    ///
+    /// The point is memory: a large resource (a Bundle of a million entries) takes many times its
+    /// size once parsed, so a caller can check the text, drop the model, and send the text. The
+    /// client reads only the top-level `resourceType` (it must be `resource_type`) and `id` off
+    /// the text; the `id` and `_id` members are cut out, as [`create`](Self::create) sends no id
+    /// either. Text that is not one JSON object of that type is an
+    /// [`ErrorKind::InvalidInput`] error, and nothing is sent.
+    ///
+    /// ```no_run
+    /// use fhir_model::r4::Resource;
+    /// use fhir_model::{FhirJson, ParseOptions};
+    /// # async fn run(client: fhir_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let text = std::fs::read_to_string("bundle.json")?;
+    /// let resource_type = {
+    ///     // The check: a strict parse, its model dropped at the end of the block.
+    ///     let resource = Resource::from_json_str(&text, ParseOptions::strict())?;
+    ///     resource.resource_type().to_owned()
+    /// };
+    /// let outcome = client.create_json(&resource_type, text).await?;
+    /// println!("created {resource_type}/{}", outcome.id.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub fn create_json(
+        &self,
+        resource_type: &str,
+        json: impl Into<Vec<u8>>,
+    ) -> Create<'_, V::Resource, V> {
+        Create {
+            client: self,
+            body: Body::Json {
+                resource_type: resource_type.to_owned(),
+                json: json.into(),
+            },
             if_none_exist: None,
             prefer: None,
         }
@@ -512,7 +565,42 @@ impl<V: FhirVersion> Client<V> {
     pub fn update<'a, T: AnyResource>(&'a self, resource: &'a T) -> Update<'a, T, V> {
         Update {
             client: self,
-            resource,
+            body: Body::Typed(resource),
+            if_match: None,
+            version_aware: false,
+            criteria: None,
+            prefer: None,
+        }
+    }
+
+    /// Updates a resource from JSON the caller has already checked, sent as written without a
+    /// second parse: `PUT {base}/{resource_type}/{id}`, the id being the text's own top-level
+    /// `id` (or `PUT {base}/{resource_type}?criteria` with [`Update::conditional`]). The options
+    /// and the outcome are those of [`update`](Self::update);
+    /// [`version_aware`](Update::version_aware) takes the text's `meta.versionId`.
+    ///
+    /// As with [`create_json`](Self::create_json), only the top-level `resourceType` (which must
+    /// be `resource_type`), `id` and `meta.versionId` are read off the text; text that is not one
+    /// JSON object of that type is an [`ErrorKind::InvalidInput`] error, and nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fhir_client::Client) -> Result<(), fhir_client::Error> {
+    /// let json = br#"{"resourceType":"Patient","id":"123","active":true}"#;
+    /// let outcome = client.update_json("Patient", json.to_vec()).if_match("W/\"2\"").await?;
+    /// println!("now version {:?}", outcome.version);
+    /// # Ok(()) }
+    /// ```
+    pub fn update_json(
+        &self,
+        resource_type: &str,
+        json: impl Into<Vec<u8>>,
+    ) -> Update<'_, V::Resource, V> {
+        Update {
+            client: self,
+            body: Body::Json {
+                resource_type: resource_type.to_owned(),
+                json: json.into(),
+            },
             if_match: None,
             version_aware: false,
             criteria: None,
@@ -602,6 +690,56 @@ impl<V: FhirVersion> Client<V> {
             status: e.status().map_or(404, |s| s.as_u16()),
             version: None,
             operation_outcome: e.operation_outcome().cloned(),
+        })
+    }
+}
+
+/// What a create or update sends: a resource to serialize, or JSON to send as written.
+enum Body<'a, T> {
+    Typed(&'a T),
+    Json {
+        resource_type: String,
+        json: Vec<u8>,
+    },
+}
+
+/// A body ready to send, with the members the request needs read off it.
+struct Prepared {
+    resource_type: String,
+    top: TopLevel,
+    json: Vec<u8>,
+}
+
+impl<T: AnyResource> Body<'_, T> {
+    fn prepare(self) -> Result<Prepared, RawError> {
+        let (resource_type, json) = match self {
+            // Serialized from a borrow: the resource itself is never copied.
+            Body::Typed(resource) => (
+                resource.resource_type().to_owned(),
+                resource.to_json_string().into_bytes(),
+            ),
+            Body::Json {
+                resource_type,
+                json,
+            } => {
+                check_resource_type(&resource_type)?;
+                (resource_type, json)
+            }
+        };
+        let top = json_body::scan(&json)?;
+        match top.resource_type.as_deref() {
+            Some(found) if found == resource_type => {}
+            found => {
+                return Err(RawError::invalid_input(format!(
+                    "the JSON to send is {}, not a {resource_type}",
+                    found.map_or("without a resourceType".to_owned(), |t| format!("a {t}"))
+                )));
+            }
+        }
+        Ok(Prepared {
+            resource_type,
+            top,
+            json,
         })
     }
 }

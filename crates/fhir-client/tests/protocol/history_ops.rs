@@ -148,3 +148,67 @@ async fn everything_is_a_page_to_follow() {
     let types: Vec<_> = all.iter().map(|r| r.resource_type()).collect();
     assert_eq!(types, ["Patient", "Observation", "Encounter"]);
 }
+
+#[tokio::test]
+async fn a_history_keeps_each_entrys_request_and_response_with_its_resource() {
+    let server = server().await;
+    let bundle = format!(
+        r#"{{"resourceType":"Bundle","type":"history","entry":[
+          {{"fullUrl":"http://h.test/Patient/1","resource":{},"request":{{"method":"PUT","url":"Patient/1"}},"response":{{"status":"200 OK","etag":"W/\"2\""}}}},
+          {{"request":{{"method":"DELETE","url":"Patient/2"}},"response":{{"status":"204"}}}},
+          {{"fullUrl":"http://h.test/Patient/1","resource":{},"request":{{"method":"POST","url":"Patient"}},"response":{{"status":"201 Created","location":"Patient/1/_history/1"}}}}]}}"#,
+        patient("1"),
+        patient("1")
+    );
+    Mock::given(method("GET"))
+        .and(path("/fhir/Patient/_history"))
+        .respond_with(fhir(200, &bundle))
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .history_type::<Patient>(HistoryParams::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        page.resource_at,
+        [
+            fhir_client::ResourceAt::Match(0),
+            fhir_client::ResourceAt::None,
+            fhir_client::ResourceAt::Match(1),
+        ]
+    );
+    let seen: Vec<_> = page
+        .matches_with_entries()
+        .map(|(patient, entry)| {
+            let request = entry.request.as_ref().unwrap();
+            let response = entry.response.as_ref().unwrap();
+            (
+                patient.id.as_ref().and_then(|i| i.as_str()).unwrap(),
+                request.method.value.unwrap().as_str(),
+                response.status.as_str().unwrap(),
+                entry.full_url.as_ref().and_then(|u| u.as_str()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("1", "PUT", "200 OK", "http://h.test/Patient/1"),
+            ("1", "POST", "201 Created", "http://h.test/Patient/1"),
+        ]
+    );
+    assert_eq!(
+        page.entries[2]
+            .response
+            .as_ref()
+            .unwrap()
+            .location
+            .as_ref()
+            .and_then(|l| l.as_str()),
+        Some("Patient/1/_history/1")
+    );
+    assert_eq!(
+        page.url.as_ref().map(|u| u.path()),
+        Some("/fhir/Patient/_history")
+    );
+}

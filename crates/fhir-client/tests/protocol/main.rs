@@ -10,6 +10,7 @@ mod bundle;
 mod errors;
 mod faults;
 mod history_ops;
+mod json_body;
 mod read;
 mod retry;
 mod search;
