@@ -15,6 +15,12 @@ pub use tree::{canonical, is_valid_json, max_nesting};
 /// success implies lenient success with the same output, the output is valid JSON and reads back
 /// to itself, and the typed entry point `Patient::from_json_str` only takes Patients.
 pub fn check_parse(input: &str) -> Result<(), String> {
+    let lenient = check_parse_resource(input)?;
+    check_patient(input, lenient.as_ref())
+}
+
+/// The part of [`check_parse`] about the `Resource` enum; returns what lenient reading read.
+pub fn check_parse_resource(input: &str) -> Result<Option<Resource>, String> {
     let lenient = Resource::from_json_str(input, ParseOptions::lenient());
     let strict = Resource::from_json_str(input, ParseOptions::strict());
     if let Ok(strict) = &strict {
@@ -34,7 +40,7 @@ pub fn check_parse(input: &str) -> Result<(), String> {
     if let Ok(resource) = &lenient {
         check_output(&resource.to_json_string())?;
     }
-    check_patient(input, lenient.as_ref().ok())
+    Ok(lenient.ok())
 }
 
 /// The written text is valid JSON, reads back leniently, and writes the same text again.
@@ -53,9 +59,10 @@ fn check_output(out: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `Patient::from_json_str` succeeds only on a document whose `resourceType` is `Patient`, and
+/// The part of [`check_parse`] about the typed entry point, given what the `Resource` enum read
+/// leniently: `Patient::from_json_str` succeeds only on a document whose `resourceType` is `Patient`, and
 /// then writes what the `Resource` enum writes.
-fn check_patient(input: &str, resource: Option<&Resource>) -> Result<(), String> {
+pub fn check_patient(input: &str, resource: Option<&Resource>) -> Result<(), String> {
     for options in [ParseOptions::lenient(), ParseOptions::strict()] {
         let Ok(patient) = Patient::from_json_str(input, options) else {
             continue;
@@ -63,7 +70,11 @@ fn check_patient(input: &str, resource: Option<&Resource>) -> Result<(), String>
         let Some(Resource::Patient(from_enum)) = resource else {
             return Err(format!(
                 "Patient::from_json_str ({}) accepts a document the Resource enum does not read as a Patient",
-                if options.is_strict() { "strict" } else { "lenient" }
+                if options.is_strict() {
+                    "strict"
+                } else {
+                    "lenient"
+                }
             ));
         };
         let (p, e) = (patient.to_json_string(), from_enum.to_json_string());
@@ -121,8 +132,8 @@ pub fn check_lossless(input: &str) -> Result<Result<(), Skip>, String> {
         Err(e) => return Err(format!("lenient reading fails on a valid resource: {e}")),
     };
     let out = resource.to_json_string();
-    let out_tree = JsonValue::parse(&out)
-        .map_err(|e| format!("the output is not JSON: {e}\noutput {out}"))?;
+    let out_tree =
+        JsonValue::parse(&out).map_err(|e| format!("the output is not JSON: {e}\noutput {out}"))?;
     let (want, got) = (canonical(&tree), canonical(&out_tree));
     if want != got {
         return Err(format!(

@@ -60,7 +60,10 @@ mod tests {
 
     #[test]
     fn key_order_is_free() {
-        assert!(same(r#"{"a":1,"b":{"c":2,"d":3}}"#, r#"{"b":{"d":3,"c":2},"a":1}"#));
+        assert!(same(
+            r#"{"a":1,"b":{"c":2,"d":3}}"#,
+            r#"{"b":{"d":3,"c":2},"a":1}"#
+        ));
     }
 
     #[test]
@@ -89,12 +92,16 @@ mod tests {
         assert!(!is_valid_json(r#"{"a":"\ud800"}"#));
         assert!(!is_valid_json(r#"{"a":1} x"#));
         assert!(!is_valid_json(r#"{"a":01}"#));
-        assert!(is_valid_json(&format!("{}{}", "[".repeat(200), "]".repeat(200))));
+        assert!(is_valid_json(&format!(
+            "{}{}",
+            "[".repeat(200),
+            "]".repeat(200)
+        )));
     }
 
     #[test]
     fn nesting_bound() {
-        assert_eq!(max_nesting(r#"{"a":[[1],{"b":[]}]}"#), 3);
+        assert_eq!(max_nesting(r#"{"a":[[1],{"b":[]}]}"#), 4);
         assert_eq!(max_nesting("]]]"), 0);
     }
 }
