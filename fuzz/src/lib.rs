@@ -142,3 +142,37 @@ pub fn check_lossless(input: &str) -> Result<Result<(), Skip>, String> {
     }
     Ok(Ok(()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lossless_scope() {
+        let deep = format!("{}{}", "[".repeat(400), "]".repeat(400));
+        assert_eq!(check_lossless(&deep), Ok(Err(Skip::TooDeep)));
+        let surrogate = r#"{"resourceType":"Patient","id":"\ud800"}"#;
+        assert_eq!(check_lossless(surrogate), Ok(Err(Skip::NotJson)));
+        assert_eq!(check_lossless("[1]"), Ok(Err(Skip::NotAResource)));
+        let unknown_type = r#"{"resourceType":"Nonsense"}"#;
+        assert_eq!(check_lossless(unknown_type), Ok(Err(Skip::NotAResource)));
+    }
+
+    #[test]
+    fn lossless_holds_for_kept_data() {
+        // Unknown properties, number text and a resource read as raw JSON are all written back.
+        let input = r#"{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50},"zz":[1e2]}"#;
+        assert_eq!(check_lossless(input), Ok(Ok(())));
+        assert_eq!(
+            check_lossless(r#"{"resourceType":"Basic","x":1.0}"#),
+            Ok(Ok(()))
+        );
+    }
+
+    #[test]
+    fn parse_accepts_broken_input_without_panicking() {
+        for input in ["", "{", "nul", r#"{"resourceType":1}"#, "[]"] {
+            assert_eq!(check_parse_resource(input).map(|r| r.is_some()), Ok(false));
+        }
+    }
+}
