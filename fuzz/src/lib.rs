@@ -9,7 +9,7 @@ use fhir_model::json::JsonValue;
 use fhir_model::r4::{Patient, Resource};
 use fhir_model::{ErrorKind, FhirJson, ParseOptions};
 
-pub use tree::{canonical, is_valid_json, max_nesting};
+pub use tree::{canonical, has_ambiguous_resource_type, is_valid_json, max_nesting};
 
 /// Target `parse`: reading any text never panics (libFuzzer sees a panic as a crash), strict
 /// success implies lenient success with the same output, the output is valid JSON and reads back
@@ -97,6 +97,9 @@ pub enum Skip {
     /// Valid JSON but not a resource: not an object, or its first `resourceType` is not a string
     /// naming an R4 resource type.
     NotAResource,
+    /// An object with a `resourceType` that is not a string, or with two that differ (see
+    /// [`has_ambiguous_resource_type`]): refused by design, not kept.
+    AmbiguousResourceType,
 }
 
 /// The deepest input target `lossless` reads, counted in brackets; the model's own limit is 256.
@@ -125,6 +128,9 @@ pub fn check_lossless(input: &str) -> Result<Result<(), Skip>, String> {
     );
     if !is_resource {
         return Ok(Err(Skip::NotAResource));
+    }
+    if has_ambiguous_resource_type(&tree) {
+        return Ok(Err(Skip::AmbiguousResourceType));
     }
     let resource = match Resource::from_json_str(input, ParseOptions::lenient()) {
         Ok(r) => r,
@@ -156,6 +162,14 @@ mod tests {
         assert_eq!(check_lossless("[1]"), Ok(Err(Skip::NotAResource)));
         let unknown_type = r#"{"resourceType":"Nonsense"}"#;
         assert_eq!(check_lossless(unknown_type), Ok(Err(Skip::NotAResource)));
+        let two_types = r#"{"resourceType":"Patient","contained":[{"resourceType":"Basic","resourceType":"Patient"}]}"#;
+        assert_eq!(
+            check_lossless(two_types),
+            Ok(Err(Skip::AmbiguousResourceType))
+        );
+        // The same type twice is not ambiguous, and is kept.
+        let same_twice = r#"{"resourceType":"Patient","resourceType":"Patient"}"#;
+        assert_eq!(check_lossless(same_twice), Ok(Ok(())));
     }
 
     #[test]

@@ -34,6 +34,25 @@ pub fn is_valid_json(text: &str) -> bool {
     ok && de.end().is_ok()
 }
 
+/// Whether some object of the tree holds a `resourceType` that is not a string, or two that
+/// differ. Lenient reading refuses such an object when it reads it as a resource rather than
+/// keep it: which type it is cannot be told, and guessing is how type confusion starts.
+pub fn has_ambiguous_resource_type(v: &JsonValue) -> bool {
+    match v {
+        JsonValue::Array(items) => items.iter().any(has_ambiguous_resource_type),
+        JsonValue::Object(members) => {
+            let mut types = members.iter().filter(|(k, _)| k == "resourceType");
+            let ambiguous = match types.next() {
+                Some((_, first @ JsonValue::String(_))) => types.any(|(_, t)| t != first),
+                Some(_) => true,
+                None => false,
+            };
+            ambiguous || members.iter().any(|(_, v)| has_ambiguous_resource_type(v))
+        }
+        _ => false,
+    }
+}
+
 /// An upper bound of the nesting depth of `text`: brackets are counted inside strings too.
 pub fn max_nesting(text: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);

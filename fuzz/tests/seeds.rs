@@ -35,10 +35,8 @@ fn every_seed_passes_parse_through_the_resource_enum() {
     }
 }
 
-/// The whole of target `parse`, with the typed entry point; the seeds of other resource types
-/// hit the model's known bug at once.
+/// The whole of target `parse`, with the typed entry point.
 #[test]
-#[ignore = "the model's Patient::from_json_str accepts other resource types; runs once that is fixed"]
 fn every_seed_passes_parse() {
     for (name, text) in seeds() {
         if let Err(what) = fhir_fuzz::check_parse(&text) {

@@ -105,10 +105,12 @@ fn read_fields(
     if first {
         return Err(r.error_at(ErrorKind::EmptyObject, start));
     }
+    // Lenient too: writing puts `resourceType` back, so accepting a document without one would
+    // add to it, and a typed entry point must not take an object of unknown type for its own.
+    if resource_type.is_some() && !seen_type {
+        return Err(r.error_at(ErrorKind::MissingResourceType, start));
+    }
     if r.strict() {
-        if resource_type.is_some() && !seen_type {
-            return Err(r.error_at(ErrorKind::MissingResourceType, start));
-        }
         if let Some(name) = out.missing_required() {
             return Err(r.error_at(ErrorKind::MissingRequired, start).in_field(name));
         }
