@@ -87,16 +87,31 @@ pub enum ErrorKind {
     },
     /// Objects and arrays nested deeper than the reader allows.
     TooDeep,
+    /// Bytes that are not UTF-8 (JSON text must be UTF-8); the position is the first bad byte.
+    InvalidUtf8,
+    /// The two arrays of a repeating primitive (`given` and `_given`) differ in length.
+    MisalignedList {
+        /// The length of the array read first.
+        first: usize,
+        /// The length of the array read second.
+        second: usize,
+    },
 }
 
 impl ErrorKind {
     /// Whether lenient reading can keep the offending property as raw JSON and go on.
     ///
-    /// Everything but broken JSON is recoverable: the property is kept verbatim, so nothing is lost.
+    /// Everything but broken JSON is recoverable: the property is kept verbatim, so nothing is
+    /// lost. A resource of another type than the one being read is not: lenient reading keeps
+    /// unknown elements, never a different resource.
     pub fn is_recoverable(&self) -> bool {
         !matches!(
             self,
-            ErrorKind::Syntax(_) | ErrorKind::UnexpectedEnd | ErrorKind::TooDeep
+            ErrorKind::Syntax(_)
+                | ErrorKind::UnexpectedEnd
+                | ErrorKind::TooDeep
+                | ErrorKind::InvalidUtf8
+                | ErrorKind::WrongResourceType { .. }
         )
     }
 }
@@ -129,6 +144,11 @@ impl fmt::Display for ErrorKind {
                 write!(f, "expected resourceType \"{expected}\", found \"{found}\"")
             }
             ErrorKind::TooDeep => f.write_str("nested too deeply"),
+            ErrorKind::InvalidUtf8 => f.write_str("invalid UTF-8"),
+            ErrorKind::MisalignedList { first, second } => write!(
+                f,
+                "the value and `_` arrays of a repeating primitive differ in length ({first} and {second} items)"
+            ),
         }
     }
 }
@@ -156,6 +176,13 @@ impl Error {
     /// Adds the list index the error happened at, as the error travels outwards.
     pub(crate) fn at_index(mut self, index: usize) -> Error {
         self.inner.path_rev.push(Segment::Index(index));
+        self
+    }
+
+    /// The same error with another kind and offset, keeping the path.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind, offset: usize) -> Error {
+        self.inner.kind = kind;
+        self.inner.offset = offset;
         self
     }
 

@@ -2,7 +2,7 @@
 
 use crate::codec::{Complex, ResourceValue, read_object, write_object};
 use crate::json::{Reader, Writer};
-use crate::{Error, ParseOptions};
+use crate::{Error, ErrorKind, ParseOptions};
 
 /// Reading and writing FHIR JSON, for every resource, datatype and the `Resource` enum.
 ///
@@ -18,6 +18,29 @@ use crate::{Error, ParseOptions};
 pub trait FhirJson: Sized {
     /// Reads one value from JSON text.
     fn from_json_str(input: &str, options: ParseOptions) -> Result<Self, Error>;
+    /// Reads one value from JSON bytes, which must be UTF-8 (as an HTTP body or a file is).
+    ///
+    /// The bytes are checked once; invalid UTF-8 is an [`ErrorKind::InvalidUtf8`](crate::ErrorKind::InvalidUtf8)
+    /// naming the line, the column and, where the bytes before it say, the FHIR path.
+    ///
+    /// ```
+    /// use fhir_model::{ErrorKind, FhirJson, ParseOptions};
+    /// use fhir_model::r4::Patient;
+    ///
+    /// let p = Patient::from_json_slice(br#"{"resourceType":"Patient","id":"a"}"#, ParseOptions::default()).unwrap();
+    /// assert_eq!(p.id.unwrap().as_str(), Some("a"));
+    /// let err = Patient::from_json_slice(b"{\"resourceType\":\"Patient\",\n \"id\":\"\xff\"}", ParseOptions::default()).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::InvalidUtf8);
+    /// assert_eq!((err.path().as_str(), err.line(), err.column()), ("Patient.id", 2, 8));
+    /// ```
+    fn from_json_slice(input: &[u8], options: ParseOptions) -> Result<Self, Error> {
+        match std::str::from_utf8(input) {
+            Ok(text) => Self::from_json_str(text, options),
+            Err(e) => Err(utf8_error(input, e.valid_up_to(), |text| {
+                Self::from_json_str(text, options).err()
+            })),
+        }
+    }
     /// Writes compact JSON.
     fn to_json_string(&self) -> String {
         let mut w = Writer::new(false);
@@ -71,12 +94,45 @@ impl<T: Complex> FhirJson for T {
     }
 }
 
+/// The root of error paths when the resource type is not known.
+const UNKNOWN_ROOT: &str = "$";
+
 /// Reads any resource of a version's `Resource` enum from a whole document.
 pub fn resource_from_str<R: ResourceValue>(input: &str, options: ParseOptions) -> Result<R, Error> {
     // The resource type is looked up first only to name the root of error paths.
     let root = Reader::new(input, options)
         .find_resource_type()
         .ok()
+        .filter(|t| R::is_resource_type(t))
         .map(|t| t.into_owned());
-    read_document(input, options, root.as_deref(), R::read_json)
+    read_document(
+        input,
+        options,
+        Some(root.as_deref().unwrap_or(UNKNOWN_ROOT)),
+        R::read_json,
+    )
+}
+
+/// [`resource_from_str`] for bytes, which must be UTF-8 (see [`FhirJson::from_json_slice`]).
+pub fn resource_from_slice<R: ResourceValue>(
+    input: &[u8],
+    options: ParseOptions,
+) -> Result<R, Error> {
+    match std::str::from_utf8(input) {
+        Ok(text) => resource_from_str(text, options),
+        Err(e) => Err(utf8_error(input, e.valid_up_to(), |text| {
+            resource_from_str::<R>(text, options).err()
+        })),
+    }
+}
+
+/// The error for bytes that are valid UTF-8 up to `valid`: reading the valid part, which then
+/// ends early, tells the FHIR path of the element the bad byte is in.
+fn utf8_error(input: &[u8], valid: usize, read: impl FnOnce(&str) -> Option<Error>) -> Error {
+    let prefix = std::str::from_utf8(&input[..valid]).unwrap_or_default();
+    let e = match read(prefix) {
+        Some(e) if e.offset() >= valid => e,
+        _ => Error::new(ErrorKind::InvalidUtf8, valid).in_field(UNKNOWN_ROOT),
+    };
+    e.with_kind(ErrorKind::InvalidUtf8, valid).locate(input)
 }

@@ -35,7 +35,7 @@ pub use code::{AnyResource, CodeEnum, CodeInfo, TypedResource, UnknownCode};
 pub use error::{Error, ErrorKind};
 pub use fhir_json::FhirJson;
 #[doc(hidden)]
-pub use fhir_json::resource_from_str;
+pub use fhir_json::{resource_from_slice, resource_from_str};
 pub use options::ParseOptions;
 pub use primitive::{ElementData, Primitive};
 pub use raw::RawResource;

@@ -9,11 +9,46 @@ use crate::json::JsonValue;
 /// `null`, a malformed date, a code outside a required value set, ...). Writing puts them back,
 /// so a read and write round trip keeps every property. Strict reading refuses them instead.
 ///
+/// Two kinds of entry:
+///
+/// - a whole property (`key` and its value), written after the typed fields;
+/// - one item of a list that is otherwise typed, tagged with its index in the input array
+///   (see [`Unknown::items`]). One bad item does not turn a whole list into JSON: the other items
+///   stay typed, and writing puts the kept item back at its index. In a list of complex
+///   elements or resources the typed list holds only the good items; in a primitive list
+///   (`given`, `_given`) the item keeps its slot, with that half absent, so that the value and
+///   `_` arrays stay aligned.
+///
+/// When a property repeats and an earlier occurrence was kept here, the later ones are kept
+/// here too, in order, so that a reader that takes the last occurrence sees the same value
+/// after a round trip.
+///
 /// It takes one pointer of space when empty, which is almost always.
+///
+/// ```
+/// use fhir_model::{FhirJson, ParseOptions};
+/// use fhir_model::r4::Patient;
+///
+/// let json = r#"{"resourceType":"Patient","name":[{"family":"A"},{},{"family":"B"}]}"#;
+/// let patient = Patient::from_json_str(json, ParseOptions::default()).unwrap();
+/// assert_eq!(patient.name.len(), 2); // the empty object is not a HumanName
+/// let (key, index, value) = patient.unknown.items().next().unwrap();
+/// assert_eq!((key, index, value.to_json_string().as_str()), ("name", 1, "{}"));
+/// assert_eq!(patient.to_json_string(), json);
+/// ```
 #[derive(Clone, PartialEq, Default)]
 // Boxed so that every element pays one pointer, not a whole `Vec`, for what is almost always empty.
 #[allow(clippy::box_collection)]
-pub struct Unknown(Option<Box<Vec<(String, JsonValue)>>>);
+pub struct Unknown(Option<Box<Vec<Entry>>>);
+
+/// One kept property, or one kept item of a list property.
+#[derive(Clone, PartialEq)]
+struct Entry {
+    key: String,
+    /// The index in the input array, for an item of an otherwise typed list.
+    item: Option<usize>,
+    value: JsonValue,
+}
 
 impl Unknown {
     /// Whether there is nothing unknown.
@@ -21,33 +56,87 @@ impl Unknown {
         self.0.as_ref().is_none_or(|v| v.is_empty())
     }
 
-    /// The kept properties, in input order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &JsonValue)> {
-        self.0
-            .iter()
-            .flat_map(|v| v.iter().map(|(k, v)| (k.as_str(), v)))
+    fn entries(&self) -> &[Entry] {
+        self.0.as_deref().map_or(&[], |v| v.as_slice())
     }
 
-    /// The first kept property named `key`.
+    /// The kept whole properties, in input order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &JsonValue)> {
+        self.entries()
+            .iter()
+            .filter(|e| e.item.is_none())
+            .map(|e| (e.key.as_str(), &e.value))
+    }
+
+    /// The kept items of typed lists: the list's JSON name, the item's index in the input
+    /// array, and the item, in input order.
+    pub fn items(&self) -> impl Iterator<Item = (&str, usize, &JsonValue)> {
+        self.entries()
+            .iter()
+            .filter_map(|e| Some((e.key.as_str(), e.item?, &e.value)))
+    }
+
+    /// Whether any item of a typed list is kept (which writing must put back in place).
+    pub(crate) fn has_items(&self) -> bool {
+        self.entries().iter().any(|e| e.item.is_some())
+    }
+
+    /// Whether a whole property or a list item named `key` is kept.
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.entries().iter().any(|e| e.key == key)
+    }
+
+    /// The first kept whole property named `key`.
     pub fn get(&self, key: &str) -> Option<&JsonValue> {
         self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
-    /// Keeps a property.
+    /// Keeps a whole property.
     pub fn push(&mut self, key: String, value: JsonValue) {
-        self.0
-            .get_or_insert_with(Default::default)
-            .push((key, value));
+        self.push_entry(Entry {
+            key,
+            item: None,
+            value,
+        });
     }
 
-    /// Removes every kept property and returns them.
+    /// Keeps item `index` of the list property `key`, to be written back at that index.
+    pub fn push_item(&mut self, key: String, index: usize, value: JsonValue) {
+        self.push_entry(Entry {
+            key,
+            item: Some(index),
+            value,
+        });
+    }
+
+    fn push_entry(&mut self, entry: Entry) {
+        self.0.get_or_insert_with(Default::default).push(entry);
+    }
+
+    /// Removes every kept whole property and returns them; kept list items stay.
     pub fn take(&mut self) -> Vec<(String, JsonValue)> {
-        self.0.take().map(|b| *b).unwrap_or_default()
+        let Some(entries) = self.0.as_mut() else {
+            return Vec::new();
+        };
+        let (whole, items): (Vec<Entry>, Vec<Entry>) =
+            entries.drain(..).partition(|e| e.item.is_none());
+        **entries = items;
+        if entries.is_empty() {
+            self.0 = None;
+        }
+        whole.into_iter().map(|e| (e.key, e.value)).collect()
     }
 }
 
 impl std::fmt::Debug for Unknown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        let mut m = f.debug_map();
+        for e in self.entries() {
+            match e.item {
+                None => m.entry(&e.key, &e.value),
+                Some(i) => m.entry(&format_args!("{}[{i}]", e.key), &e.value),
+            };
+        }
+        m.finish()
     }
 }

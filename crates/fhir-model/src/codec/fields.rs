@@ -58,21 +58,42 @@ impl Reader<'_> {
 
     /// Walks a non-empty array, reading each item with `item`; errors name the item's index.
     /// Not generic, so that the array loop is compiled once.
+    ///
+    /// In lenient mode an item that does not fit is kept as JSON with its index (see
+    /// [`crate::Unknown`]) and the others are still read; only when no item fits does the
+    /// array fail as a whole (and is then kept whole). `item` must leave nothing of a failed
+    /// item behind but, for primitive lists, its empty slot.
     fn array_items(
         &mut self,
         item: &mut dyn FnMut(&mut Self) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         self.begin_array("array")?;
+        let mark = self.kept_mark();
         let mut first = true;
         let mut index = 0;
+        let mut first_error = None;
         while self.next_item(&mut first)? {
-            item(self).map_err(|e| e.at_index(index))?;
+            let at = self.position();
+            match item(self) {
+                Ok(()) => {}
+                Err(e) if !self.strict() && e.kind().is_recoverable() => {
+                    self.rewind(at);
+                    let raw = self.read_raw()?;
+                    self.keep_item(index, raw);
+                    first_error.get_or_insert(e.at_index(index));
+                }
+                Err(e) => return Err(e.at_index(index)),
+            }
             index += 1;
         }
         if index == 0 {
             return Err(self.error(ErrorKind::EmptyArray));
         }
-        Ok(())
+        if let Some(e) = first_error.filter(|_| self.kept_mark() - mark == index) {
+            self.drop_kept_items(mark);
+            return Err(e);
+        }
+        Ok(index)
     }
 
     /// An optional element holding any resource (e.g. `Bundle.entry.resource`).
@@ -198,13 +219,26 @@ impl Reader<'_> {
         field: &mut Vec<Primitive<T, E>>,
         kind: Kind,
     ) -> Result<(), Error> {
-        if field.iter().any(|p| p.value.is_some()) {
+        // Slots without any element half come from an earlier value array (of nulls only).
+        let values_read = !field.is_empty() && !field.iter().any(|p| p.element.is_some());
+        if values_read || field.iter().any(|p| p.value.is_some()) {
             return Err(self.duplicate());
         }
+        let at = self.position().0;
         let old_len = field.len();
         let result = self.prim_items(field, |r, p| {
             if !r.take_null()? {
                 p.value = Some(T::read(r, kind)?);
+            }
+            Ok(())
+        });
+        let result = result.and_then(|len| {
+            self.check_twin(at, old_len, len)?;
+            // Nulls only, next to a `_given`: the writer would leave the array out, so lenient
+            // reading keeps it as written instead.
+            let nulls_only = !field.iter().any(|p| p.value.is_some());
+            if nulls_only && old_len > 0 && !self.strict() {
+                return Err(self.error_at(ErrorKind::Null, at));
             }
             Ok(())
         });
@@ -225,10 +259,22 @@ impl Reader<'_> {
         if field.iter().any(|p| p.element.is_some()) {
             return Err(self.duplicate());
         }
+        let at = self.position().0;
         let old_len = field.len();
         let result = self.prim_items(field, |r, p| {
             if !r.take_null()? {
                 p.element = Some(read_boxed(r)?);
+            }
+            Ok(())
+        });
+        let result = result.and_then(|len| {
+            self.check_twin(at, old_len, len)?;
+            // Nulls only: nothing to keep the place of, and the writer would turn it into
+            // `given` nulls; next to `given` nulls only, the writer would drop the `given`.
+            let nulls_only = !field.iter().any(|p| p.element.is_some());
+            let values = field.iter().any(|p| p.value.is_some());
+            if nulls_only || (old_len > 0 && !values && !self.strict()) {
+                return Err(self.error_at(ErrorKind::Null, at));
             }
             Ok(())
         });
@@ -240,20 +286,34 @@ impl Reader<'_> {
         result
     }
 
-    /// Walks an array, handing each item's slot (created when the other half did not) to `item`.
+    /// The second array of a repeating primitive must have as many items as the first.
+    fn check_twin(&self, at: usize, old_len: usize, len: usize) -> Result<(), Error> {
+        if old_len > 0 && len != old_len {
+            let kind = ErrorKind::MisalignedList {
+                first: old_len,
+                second: len,
+            };
+            return Err(self.error_at(kind, at));
+        }
+        Ok(())
+    }
+
+    /// Walks an array, handing each item's slot (created when the other half did not) to
+    /// `item`; the number of items.
     fn prim_items<T, E>(
         &mut self,
         field: &mut Vec<Primitive<T, E>>,
         mut item: impl FnMut(&mut Self, &mut Primitive<T, E>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         let mut index = 0;
         self.array_items(&mut |r| {
             if field.len() <= index {
                 push_exact(field, Primitive::default());
             }
-            item(r, &mut field[index])?;
+            // Counted before reading: a failed item keeps its slot, as the other half's
+            // item at this index belongs to it.
             index += 1;
-            Ok(())
+            item(r, &mut field[index - 1])
         })
     }
 
@@ -356,6 +416,9 @@ impl Writer {
     /// A repeating complex element.
     #[inline(never)]
     pub fn list<T: Complex>(&mut self, key: &str, field: &[T]) {
+        if self.has_kept_items() {
+            return self.list_with_kept(key, field.len(), &mut |w, i| write_object(w, &field[i]));
+        }
         if field.is_empty() {
             return;
         }
@@ -380,6 +443,9 @@ impl Writer {
     /// Repeating resources.
     #[inline(never)]
     pub fn list_resource<R: ResourceValue>(&mut self, key: &str, field: &[R]) {
+        if self.has_kept_items() {
+            return self.list_with_kept(key, field.len(), &mut |w, i| field[i].write_json(w));
+        }
         if field.is_empty() {
             return;
         }
@@ -388,6 +454,41 @@ impl Writer {
         for v in field {
             self.item();
             v.write_json(self);
+        }
+        self.end_array();
+    }
+
+    /// A list of `len` typed items with, at their input indices, the items kept as JSON.
+    /// Not generic, so that this rare path is compiled once.
+    fn list_with_kept(
+        &mut self,
+        key: &str,
+        len: usize,
+        write_typed: &mut dyn FnMut(&mut Self, usize),
+    ) {
+        let kept = self.kept_items_of(key);
+        if len == 0 && kept.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.begin_array();
+        let mut kept = kept.into_iter().peekable();
+        let mut typed = 0;
+        for at in 0..len + kept.len() {
+            self.item();
+            match kept.next_if(|(index, _)| *index == at) {
+                Some((_, raw)) => self.raw_value(&raw),
+                None if typed < len => {
+                    write_typed(self, typed);
+                    typed += 1;
+                }
+                // Indices past the typed items (not produced by reading): in their order.
+                None => {
+                    if let Some((_, raw)) = kept.next() {
+                        self.raw_value(&raw);
+                    }
+                }
+            }
         }
         self.end_array();
     }
@@ -452,18 +553,25 @@ impl Writer {
         if field.is_empty() {
             return;
         }
+        let (kept_values, kept_elements) = if self.has_kept_items() {
+            (self.kept_items_of(key), self.kept_items_of(ext_key))
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let has_element = |p: &Primitive<T, E>| p.element.as_deref().is_some_and(|e| !e.is_empty());
-        let any_value = field.iter().any(|p| p.value.is_some());
-        let any_element = field.iter().any(has_element);
+        let any_value = field.iter().any(|p| p.value.is_some()) || !kept_values.is_empty();
+        let any_element = field.iter().any(has_element) || !kept_elements.is_empty();
         // Items with neither half (read from bare `null`s) still need the value array to exist.
         if any_value || !any_element {
             self.key(key);
             self.begin_array();
-            for p in field {
+            let mut kept = kept_values.into_iter().peekable();
+            for (at, p) in field.iter().enumerate() {
                 self.item();
-                match &p.value {
-                    Some(v) => v.write(self),
-                    None => self.null(),
+                match (kept.next_if(|(i, _)| *i == at), &p.value) {
+                    (Some((_, raw)), _) => self.raw_value(&raw),
+                    (None, Some(v)) => v.write(self),
+                    (None, None) => self.null(),
                 }
             }
             self.end_array();
@@ -471,11 +579,16 @@ impl Writer {
         if any_element {
             self.key(ext_key);
             self.begin_array();
-            for p in field {
+            let mut kept = kept_elements.into_iter().peekable();
+            for (at, p) in field.iter().enumerate() {
                 self.item();
-                match p.element.as_deref().filter(|e| !e.is_empty()) {
-                    Some(e) => write_object(self, e),
-                    None => self.null(),
+                match (
+                    kept.next_if(|(i, _)| *i == at),
+                    p.element.as_deref().filter(|e| !e.is_empty()),
+                ) {
+                    (Some((_, raw)), _) => self.raw_value(&raw),
+                    (None, Some(e)) => write_object(self, e),
+                    (None, None) => self.null(),
                 }
             }
             self.end_array();
@@ -510,10 +623,10 @@ fn push_exact<T>(field: &mut Vec<T>, item: T) {
 
 /// Ends the reading of a list: on error nothing half-read is kept; on success the slack of
 /// the growth is given back, since a parsed model is read far more often than it grows.
-fn settle<T>(field: &mut Vec<T>, result: Result<(), Error>) -> Result<(), Error> {
+fn settle<T>(field: &mut Vec<T>, result: Result<usize, Error>) -> Result<(), Error> {
     if result.is_err() {
         field.clear();
     }
     field.shrink_to_fit();
-    result
+    result.map(drop)
 }

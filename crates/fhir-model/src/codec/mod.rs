@@ -155,6 +155,8 @@ pub trait Choice: Blank {
 pub trait ResourceValue: Sized {
     /// Reads a resource object, dispatching on its `resourceType`.
     fn read_json(r: &mut Reader<'_>) -> Result<Self, Error>;
+    /// Whether `resource_type` is a resource type of this version (to name error paths).
+    fn is_resource_type(resource_type: &str) -> bool;
     /// Writes the resource as a JSON object.
     fn write_json(&self, w: &mut Writer);
 }

@@ -13,7 +13,7 @@ use crate::json::{Reader, Writer};
 /// leave their field as it was when they fail, which makes that rewind safe.
 #[inline]
 pub fn read_object<T: Complex>(r: &mut Reader<'_>, out: &mut T) -> Result<(), Error> {
-    read_fields(r, out, T::NAME)
+    read_fields(r, out, T::NAME, T::RESOURCE_TYPE)
 }
 
 /// The object-safe part of [`Complex`] that the object loop needs.
@@ -38,14 +38,54 @@ impl<T: Complex> Fields for T {
     }
 }
 
-fn read_fields(r: &mut Reader<'_>, out: &mut dyn Fields, name: &'static str) -> Result<(), Error> {
+fn read_fields(
+    r: &mut Reader<'_>,
+    out: &mut dyn Fields,
+    name: &'static str,
+    resource_type: Option<&'static str>,
+) -> Result<(), Error> {
     let start = r.position().0;
     r.begin_object(name)?;
     let mut first = true;
+    let mut seen_type = false;
     while let Some(key) = r.next_key(&mut first)? {
         let at = r.position();
-        match out.read_key(&key, r) {
-            Ok(true) => {}
+        if let Some(expected) = resource_type.filter(|_| key == "resourceType") {
+            // Never kept as unknown: an object of another resource type is not this resource.
+            r.resource_type(expected).map_err(|e| e.in_field(&key))?;
+            if seen_type {
+                if r.strict() {
+                    return Err(r.error_at(ErrorKind::Duplicate, at.0).in_field(&key));
+                }
+                r.rewind(at);
+                let raw = r.read_raw()?;
+                out.unknown_mut().push(key.into_owned(), raw);
+            }
+            seen_type = true;
+            continue;
+        }
+        // A property that repeats after an occurrence kept as unknown is kept too, so that the
+        // occurrences are written back in their order (a reader may take the last one).
+        let repeats_kept = {
+            let unknown = out.unknown_mut();
+            !unknown.is_empty() && unknown.contains_key(&key)
+        };
+        let mark = r.kept_mark();
+        let result = if repeats_kept {
+            Ok(false)
+        } else {
+            out.read_key(&key, r)
+        };
+        match result {
+            Ok(true) => {
+                if r.kept_mark() > mark {
+                    let kept: Vec<_> = r.take_kept_items(mark).collect();
+                    let unknown = out.unknown_mut();
+                    for (index, item) in kept {
+                        unknown.push_item(key.to_string(), index, item);
+                    }
+                }
+            }
             Ok(false) => {
                 if r.strict() {
                     return Err(r.error(ErrorKind::UnknownElement).in_field(&key));
@@ -54,6 +94,7 @@ fn read_fields(r: &mut Reader<'_>, out: &mut dyn Fields, name: &'static str) -> 
                 out.unknown_mut().push(key.into_owned(), raw);
             }
             Err(e) if !r.strict() && e.kind().is_recoverable() => {
+                r.drop_kept_items(mark);
                 r.rewind(at);
                 let raw = r.read_raw()?;
                 out.unknown_mut().push(key.into_owned(), raw);
@@ -63,6 +104,11 @@ fn read_fields(r: &mut Reader<'_>, out: &mut dyn Fields, name: &'static str) -> 
     }
     if first {
         return Err(r.error_at(ErrorKind::EmptyObject, start));
+    }
+    // Lenient too: writing puts `resourceType` back, so accepting a document without one would
+    // add to it, and a typed entry point must not take an object of unknown type for its own.
+    if resource_type.is_some() && !seen_type {
+        return Err(r.error_at(ErrorKind::MissingResourceType, start));
     }
     if r.strict() {
         if let Some(name) = out.missing_required() {
@@ -107,7 +153,15 @@ fn write_fields(w: &mut Writer, v: &dyn WriteFields, resource_type: Option<&str>
         w.key("resourceType");
         w.str(rt);
     }
+    // The items of this object's lists kept as JSON, for the list writers to put back in
+    // place; the lists of nested objects see their own (usually none).
+    let outer = w.take_kept_items();
+    let unknown = v.unknown();
+    if unknown.has_items() {
+        w.set_kept_items(unknown);
+    }
     v.write_keys(w);
+    w.restore_kept_items(outer);
     for (k, raw) in v.unknown().iter() {
         w.key(k);
         w.raw_value(raw);

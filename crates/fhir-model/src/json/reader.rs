@@ -5,6 +5,7 @@
 //! value and keep it verbatim when it does not fit the model.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use super::JsonValue;
 use crate::ParseOptions;
@@ -22,6 +23,15 @@ pub struct Reader<'a> {
     pos: usize,
     depth: u32,
     strict: bool,
+    /// Items of lists that lenient reading kept as JSON, with their index, waiting for the
+    /// object loop to move them into the element's `Unknown` under the list's key.
+    kept_items: Vec<(usize, JsonValue)>,
+    /// The `resourceType` of objects that a look-ahead already went through, by the offset of
+    /// their `{`: a resource nested in the part a look-ahead skips is then not scanned again
+    /// when it is read, which keeps the look-ahead linear in the input at any nesting depth.
+    types_ahead: HashMap<usize, Cow<'a, str>>,
+    /// Bytes gone through by look-aheads for `resourceType`.
+    look_ahead_bytes: u64,
 }
 
 /// The kind of the next JSON value, from its first byte.
@@ -64,7 +74,42 @@ impl<'a> Reader<'a> {
             pos: 0,
             depth: 0,
             strict: options.strict,
+            kept_items: Vec::new(),
+            types_ahead: HashMap::new(),
+            look_ahead_bytes: 0,
         }
+    }
+
+    /// How many bytes the look-aheads for `resourceType` went through so far: a measure of
+    /// the work they do, independent of the machine (for tests of their cost).
+    #[doc(hidden)]
+    pub fn look_ahead_bytes(&self) -> u64 {
+        self.look_ahead_bytes
+    }
+
+    /// How many list items are kept so far (a mark for [`Reader::take_kept_items`]).
+    #[inline]
+    pub(crate) fn kept_mark(&self) -> usize {
+        self.kept_items.len()
+    }
+
+    /// Keeps item `index` of the list being read as JSON.
+    pub(crate) fn keep_item(&mut self, index: usize, value: JsonValue) {
+        self.kept_items.push((index, value));
+    }
+
+    /// Drops the items kept since `mark` (their list failed as a whole).
+    #[inline]
+    pub(crate) fn drop_kept_items(&mut self, mark: usize) {
+        self.kept_items.truncate(mark);
+    }
+
+    /// The items kept since `mark`, in input order.
+    pub(crate) fn take_kept_items(
+        &mut self,
+        mark: usize,
+    ) -> std::vec::Drain<'_, (usize, JsonValue)> {
+        self.kept_items.drain(mark..)
     }
 
     /// Whether strict mode is on: unknown elements, missing required ones and invalid values are errors.
@@ -533,21 +578,70 @@ impl<'a> Reader<'a> {
 
     /// Looks ahead through the object that starts here for its `resourceType`, then comes back.
     ///
-    /// `resourceType` need not be the first key; only the members before it are skipped.
+    /// `resourceType` need not be the first key; only the members before it are skipped. The
+    /// types of resources nested in what is skipped are noted on the way, so that no byte is
+    /// looked ahead through twice, however deeply resources nest.
     pub fn find_resource_type(&mut self) -> Result<Cow<'a, str>, Error> {
         let start = self.position();
+        self.peek()?;
+        let open = self.pos;
+        if let Some(found) = self.types_ahead.get(&open) {
+            return Ok(found.clone());
+        }
         self.begin_object("a resource (JSON object)")?;
         let mut first = true;
         let mut found = None;
+        let mut skipped = false;
         while let Some(key) = self.next_key(&mut first)? {
             if key == "resourceType" {
-                found = Some(self.read_str()?);
+                found = Some(self.read_str().map_err(|e| e.in_field("resourceType"))?);
                 break;
             }
-            self.skip_value()?;
+            skipped = true;
+            self.skip_noting_types()?;
         }
+        self.look_ahead_bytes += (self.pos - open) as u64;
         self.rewind(start);
-        found.ok_or_else(|| self.error(ErrorKind::MissingResourceType))
+        let found = found.ok_or_else(|| self.error(ErrorKind::MissingResourceType))?;
+        if skipped {
+            self.note_type(open, found.clone());
+        }
+        Ok(found)
+    }
+
+    fn note_type(&mut self, open: usize, resource_type: Cow<'a, str>) {
+        self.types_ahead.insert(open, resource_type);
+    }
+
+    /// [`Reader::skip_value`] for look-aheads: also notes the `resourceType` of every object.
+    fn skip_noting_types(&mut self) -> Result<(), Error> {
+        match self.peek()? {
+            Peek::Object => {
+                let open = self.pos;
+                self.enter()?;
+                self.pos += 1;
+                let mut first = true;
+                while let Some(key) = self.next_key(&mut first)? {
+                    if key == "resourceType" && self.peek()? == Peek::String {
+                        let found = self.read_string_raw()?;
+                        self.note_type(open, found);
+                    } else {
+                        self.skip_noting_types()?;
+                    }
+                }
+                Ok(())
+            }
+            Peek::Array => {
+                self.enter()?;
+                self.pos += 1;
+                let mut first = true;
+                while self.next_item(&mut first)? {
+                    self.skip_noting_types()?;
+                }
+                Ok(())
+            }
+            _ => self.skip_value(),
+        }
     }
 }
 

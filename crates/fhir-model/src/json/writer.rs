@@ -12,7 +12,13 @@ pub struct Writer {
     depth: usize,
     /// Whether a value was written at the current level, so the next one needs a comma.
     needs_comma: bool,
+    /// The list items kept as JSON by lenient reading (key, index, item) of the object whose
+    /// fields are being written; `None`, the common case, costs the list writers one test.
+    kept: Option<Box<KeptItems>>,
 }
+
+/// List items kept as JSON: the list's key, the item's index in the input, the item.
+pub(crate) type KeptItems = Vec<(String, usize, JsonValue)>;
 
 impl Writer {
     /// A writer; `pretty` indents by two spaces per level.
@@ -22,7 +28,46 @@ impl Writer {
             pretty,
             depth: 0,
             needs_comma: false,
+            kept: None,
         }
+    }
+
+    /// Takes the kept items of the object being written, for [`Writer::restore_kept_items`].
+    #[inline]
+    pub(crate) fn take_kept_items(&mut self) -> Option<Box<KeptItems>> {
+        self.kept.take()
+    }
+
+    /// Makes the kept items of `unknown` those of the object being written (a rare, slow path:
+    /// they are copied, since the writer does not borrow the model).
+    pub(crate) fn set_kept_items(&mut self, unknown: &crate::Unknown) {
+        let items = unknown
+            .items()
+            .map(|(k, i, v)| (k.to_owned(), i, v.clone()))
+            .collect();
+        self.kept = Some(Box::new(items));
+    }
+
+    /// Puts back what [`Writer::take_kept_items`] took.
+    #[inline]
+    pub(crate) fn restore_kept_items(&mut self, kept: Option<Box<KeptItems>>) {
+        self.kept = kept;
+    }
+
+    /// Whether the object being written has kept list items.
+    #[inline]
+    pub(crate) fn has_kept_items(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// The kept items of list `key`, as (index, item), in input order.
+    pub(crate) fn kept_items_of(&self, key: &str) -> Vec<(usize, JsonValue)> {
+        self.kept
+            .iter()
+            .flat_map(|k| k.iter())
+            .filter(|(k, _, _)| k == key)
+            .map(|(_, i, v)| (*i, v.clone()))
+            .collect()
     }
 
     /// The JSON written so far.

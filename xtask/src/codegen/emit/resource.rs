@@ -160,6 +160,11 @@ pub fn emit_resource(model: &Model) -> TokenStream {
             pub fn from_json_str(input: &str, options: ParseOptions) -> Result<Self, Error> {
                 crate::resource_from_str(input, options)
             }
+            /// Reads any resource from JSON bytes, which must be UTF-8 (same as
+            /// [`FhirJson::from_json_slice`]).
+            pub fn from_json_slice(input: &[u8], options: ParseOptions) -> Result<Self, Error> {
+                crate::resource_from_slice(input, options)
+            }
             /// Writes compact JSON (same as [`FhirJson::to_json_string`]).
             pub fn to_json_string(&self) -> String {
                 FhirJson::to_json_string(self)
@@ -199,6 +204,9 @@ pub fn emit_resource(model: &Model) -> TokenStream {
                     }
                 })
             }
+            fn is_resource_type(resource_type: &str) -> bool {
+                RESOURCE_TYPES.contains(&resource_type)
+            }
             fn write_json(&self, w: &mut Writer) {
                 match self {
                     #(#write_arms)*
@@ -210,6 +218,9 @@ pub fn emit_resource(model: &Model) -> TokenStream {
         impl FhirJson for Resource {
             fn from_json_str(input: &str, options: ParseOptions) -> Result<Self, Error> {
                 crate::resource_from_str(input, options)
+            }
+            fn from_json_slice(input: &[u8], options: ParseOptions) -> Result<Self, Error> {
+                crate::resource_from_slice(input, options)
             }
             fn write_to(&self, w: &mut Writer) {
                 self.write_json(w)
