@@ -53,7 +53,7 @@ fn resources_without_their_feature_are_kept_as_json() {
         Resource::from_json_str(r#"{"resourceType":"Foo"}"#, ParseOptions::strict()).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Foo: unknown resourceType \"Foo\" at line 1 column 1"
+        "$: unknown resourceType \"Foo\" at line 1 column 1"
     );
 }
 
