@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 /// The server release the suite is written against.
 pub const HFS_VERSION: &str = "0.2.7";
 
+/// The server's cargo features beyond its defaults: `xml` makes it serve `application/fhir+xml`
+/// as well as JSON. They are part of the cache key, so a build with other features is never reused.
+pub const HFS_FEATURES: &str = "xml";
+
 /// Where the server binary is kept between runs: `$HFS_BIN` if set, else the user's cache.
 pub fn server_binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("HFS_BIN") {
@@ -27,9 +31,10 @@ fn install_root() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
-    cache
-        .join("fhir-interop")
-        .join(format!("helios-hfs-{HFS_VERSION}"))
+    cache.join("fhir-interop").join(format!(
+        "helios-hfs-{HFS_VERSION}-{}",
+        HFS_FEATURES.replace(',', "-")
+    ))
 }
 
 /// Builds and installs the server when it is not there yet.
@@ -45,7 +50,7 @@ pub fn ensure_server() -> Result<PathBuf, String> {
         ));
     }
     eprintln!(
-        "interop: installing helios-hfs {HFS_VERSION} into {} (a long build, done once)",
+        "interop: installing helios-hfs {HFS_VERSION} (features: {HFS_FEATURES}) into {} (a long build, done once)",
         install_root().display()
     );
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -55,6 +60,8 @@ pub fn ensure_server() -> Result<PathBuf, String> {
             "--version",
             HFS_VERSION,
             "--locked",
+            "--features",
+            HFS_FEATURES,
             "--root",
         ])
         .arg(install_root())
