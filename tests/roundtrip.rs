@@ -53,3 +53,34 @@ fn strict_r5_reading_refuses_exactly_the_resources_that_break_the_specification(
     assert_eq!(passed + failures.len(), 2968 + 2822);
     insta::assert_snapshot!(failures.join("\n"));
 }
+
+/// Every file of a version's pinned packages through XML and back (see
+/// `fhir_conformance::xml::json_through_xml`).
+fn run_xml(version: Version, dir: &str, options: ParseOptions) -> (usize, Vec<String>) {
+    let examples = package_examples(dir).expect("the pinned packages are readable");
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for ex in &examples {
+        match version.json_through_xml(&ex.text, options) {
+            Outcome::Passed => passed += 1,
+            Outcome::NotAResource => assert_eq!(ex.name, "package.json"),
+            Outcome::Refused(e) => failures.push(format!("{}: {e}", ex.name)),
+            Outcome::Changed(d) => failures.push(format!("{}: changed at {d}", ex.name)),
+        }
+    }
+    (passed, failures)
+}
+
+#[test]
+fn every_r4_example_round_trips_through_xml() {
+    let (passed, failures) = run_xml(Version::R4, "r4", ParseOptions::lenient());
+    assert_eq!(failures, Vec::<String>::new());
+    assert_eq!(passed, 5306);
+}
+
+#[test]
+fn every_r5_resource_round_trips_through_xml() {
+    let (passed, failures) = run_xml(Version::R5, "r5", ParseOptions::lenient());
+    assert_eq!(failures, Vec::<String>::new());
+    assert_eq!(passed, 2968 + 2822);
+}

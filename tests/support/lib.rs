@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use fhir_model::json::JsonValue;
 use fhir_model::{FhirJson, ParseOptions};
 
+pub mod xml;
+
 /// One JSON file to test: a name to report and its text.
 pub struct Example {
     pub name: String,
@@ -51,7 +53,8 @@ pub fn package_examples(version: &str) -> Result<Vec<Example>, String> {
     Ok(out)
 }
 
-/// Every `.json` file under `path` (a file, a directory, or a package `.tgz`), sorted by name.
+/// Every `.json` and `.xml` file under `path` (a file, a directory, or a package `.tgz`, whose
+/// `.json` files are taken), sorted by name.
 pub fn collect(path: &Path) -> Result<Vec<Example>, String> {
     if path.extension().is_some_and(|e| e == "tgz") {
         // A package named on the command line has no pinned hash: it is checked against its own.
@@ -95,7 +98,7 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         let p = entry.map_err(|e| e.to_string())?.path();
         if p.is_dir() {
             walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "json") {
+        } else if p.extension().is_some_and(|e| e == "json" || e == "xml") {
             out.push(p);
         }
     }
@@ -116,6 +119,22 @@ impl Version {
             "r4" => Some(Version::R4),
             "r5" => Some(Version::R5),
             _ => None,
+        }
+    }
+
+    /// JSON `text` as a resource of this version, through XML and back (see [`xml::json_through_xml`]).
+    pub fn json_through_xml(self, text: &str, options: ParseOptions) -> Outcome {
+        match self {
+            Version::R4 => xml::json_through_xml::<fhir_model::r4::Resource>(text, options),
+            Version::R5 => xml::json_through_xml::<fhir_model::r5::Resource>(text, options),
+        }
+    }
+
+    /// XML `text` as a resource of this version, written back as XML and compared canonically.
+    pub fn xml_through_model(self, text: &str, options: ParseOptions) -> Outcome {
+        match self {
+            Version::R4 => xml::xml_through_model::<fhir_model::r4::Resource>(text, options),
+            Version::R5 => xml::xml_through_model::<fhir_model::r5::Resource>(text, options),
         }
     }
 

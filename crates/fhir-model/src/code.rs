@@ -195,5 +195,18 @@ macro_rules! code_enum_support {
                 w.str(self.as_str())
             }
         }
+        #[cfg(feature = "xml")]
+        impl $crate::codec::xml::XmlValue for $name {
+            fn parse_xml(
+                text: ::std::borrow::Cow<'_, str>,
+                _: $crate::codec::Kind,
+                _: bool,
+            ) -> Result<Self, $crate::ErrorKind> {
+                $crate::codec::xml::parse_code(text)
+            }
+            fn xml_text(&self) -> ::std::borrow::Cow<'_, str> {
+                ::std::borrow::Cow::Borrowed(self.as_str())
+            }
+        }
     };
 }

@@ -1,10 +1,10 @@
-//! The one error type of JSON reading: what went wrong, at which FHIR path, at which line and column.
+//! The one error type of reading FHIR JSON and XML: what went wrong, at which FHIR path, at which line and column.
 
 use std::fmt;
 
 use crate::value::InvalidValue;
 
-/// An error while reading FHIR JSON.
+/// An error while reading FHIR JSON or XML.
 ///
 /// It names the FHIR path of the offending element (for example `Patient.contact[0].name.given[1]`)
 /// and the line and column (1-based) in the input where it starts.
@@ -96,6 +96,35 @@ pub enum ErrorKind {
         /// The length of the array read second.
         second: usize,
     },
+    /// The input is not well-formed XML.
+    XmlSyntax(String),
+    /// A document type declaration: refused, so that no entity is ever declared or fetched.
+    DoctypeNotAllowed,
+    /// An entity reference other than XML's five (`&lt;` `&gt;` `&amp;` `&apos;` `&quot;`) and
+    /// character references.
+    UndefinedEntity(String),
+    /// Text or CDATA where FHIR XML has only elements (FHIR elements carry data in attributes).
+    MisplacedText,
+    /// Something other than white space, comments or processing instructions after the root.
+    TrailingContent,
+    /// An element outside the FHIR namespace where a FHIR element is expected (or, for the
+    /// narrative, a `div` outside the XHTML namespace).
+    WrongNamespace {
+        /// The namespace expected.
+        expected: &'static str,
+        /// The namespace found (empty when none is declared).
+        found: String,
+    },
+    /// An element before one that comes earlier in the definition (strict XML reading only:
+    /// XML, unlike JSON, is ordered).
+    OutOfOrder,
+    /// An XML attribute the definitions do not know (reported in strict mode only).
+    UnknownAttribute,
+    /// An XML element with no attributes and no children: FHIR elements must have content.
+    EmptyElement,
+    /// A resource type of this FHIR version whose cargo feature is off in this build (XML
+    /// reading types every resource; JSON keeps such a resource as raw JSON instead).
+    ResourceNotCompiled(String),
 }
 
 impl ErrorKind {
@@ -112,6 +141,10 @@ impl ErrorKind {
                 | ErrorKind::TooDeep
                 | ErrorKind::InvalidUtf8
                 | ErrorKind::WrongResourceType { .. }
+                | ErrorKind::XmlSyntax(_)
+                | ErrorKind::DoctypeNotAllowed
+                | ErrorKind::UndefinedEntity(_)
+                | ErrorKind::TrailingContent
         )
     }
 }
@@ -148,6 +181,28 @@ impl fmt::Display for ErrorKind {
             ErrorKind::MisalignedList { first, second } => write!(
                 f,
                 "the value and `_` arrays of a repeating primitive differ in length ({first} and {second} items)"
+            ),
+            ErrorKind::XmlSyntax(msg) => write!(f, "invalid XML: {msg}"),
+            ErrorKind::DoctypeNotAllowed => {
+                f.write_str("a document type declaration (DTD) is not allowed in FHIR XML")
+            }
+            ErrorKind::UndefinedEntity(name) => write!(
+                f,
+                "entity &{name}; is not allowed (only &lt; &gt; &amp; &apos; &quot; and character references)"
+            ),
+            ErrorKind::MisplacedText => f.write_str("text where FHIR XML allows only elements"),
+            ErrorKind::TrailingContent => f.write_str("content after the root element"),
+            ErrorKind::WrongNamespace { expected, found } => {
+                write!(f, "expected namespace \"{expected}\", found \"{found}\"")
+            }
+            ErrorKind::OutOfOrder => f.write_str("element out of the order of the definition"),
+            ErrorKind::UnknownAttribute => f.write_str("unknown attribute"),
+            ErrorKind::EmptyElement => f.write_str(
+                "element without attributes or children (FHIR elements must have content)",
+            ),
+            ErrorKind::ResourceNotCompiled(t) => write!(
+                f,
+                "resource type \"{t}\" is not compiled into this build (enable its cargo feature)"
             ),
         }
     }

@@ -24,22 +24,31 @@ mod code;
 pub mod codec;
 mod error;
 mod fhir_json;
+#[cfg(feature = "xml")]
+mod fhir_xml;
 pub mod json;
 mod options;
 mod primitive;
 mod raw;
 mod unknown;
 pub mod value;
+#[cfg(feature = "xml")]
+pub mod xml;
 
 pub use code::{AnyResource, CodeEnum, CodeInfo, TypedResource, UnknownCode};
 pub use error::{Error, ErrorKind};
 pub use fhir_json::FhirJson;
 #[doc(hidden)]
 pub use fhir_json::{resource_from_slice, resource_from_str};
+#[cfg(feature = "xml")]
+pub use fhir_xml::FhirXml;
+#[cfg(feature = "xml")]
+#[doc(hidden)]
+pub use fhir_xml::resource_from_xml_str;
 pub use options::ParseOptions;
 pub use primitive::{ElementData, Primitive};
 pub use raw::RawResource;
-pub use unknown::Unknown;
+pub use unknown::{Unknown, XmlKept};
 
 #[cfg(not(any(feature = "r4", feature = "r5")))]
 compile_error!(

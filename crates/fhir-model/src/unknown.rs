@@ -47,7 +47,37 @@ struct Entry {
     key: String,
     /// The index in the input array, for an item of an otherwise typed list.
     item: Option<usize>,
-    value: JsonValue,
+    value: Kept,
+}
+
+/// What was kept, in the format it was read from: each is written back only in its own format.
+#[derive(Clone, PartialEq)]
+enum Kept {
+    Json(JsonValue),
+    /// An XML element, as written (start tag to end tag).
+    XmlElement(String),
+    /// The value of an XML attribute, as written (escaped, without quotes).
+    XmlAttribute(String),
+}
+
+/// Something lenient XML reading kept: an element or an attribute the model has no field for,
+/// exactly as the input wrote it (see [`Unknown::xml`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XmlKept<'a> {
+    /// An element: its name and its text from start tag to end tag.
+    Element {
+        /// The element's name as written (with its prefix, if any).
+        name: &'a str,
+        /// The element as written, e.g. `<foo value="1"/>`.
+        xml: &'a str,
+    },
+    /// An attribute: its name and its value as written (escaped, without the quotes).
+    Attribute {
+        /// The attribute's name as written, e.g. `xmlns:xsi`.
+        name: &'a str,
+        /// The value as written, e.g. `a &amp; b`.
+        value: &'a str,
+    },
 }
 
 impl Unknown {
@@ -60,30 +90,74 @@ impl Unknown {
         self.0.as_deref().map_or(&[], |v| v.as_slice())
     }
 
-    /// The kept whole properties, in input order.
+    /// The kept whole JSON properties, in input order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &JsonValue)> {
-        self.entries()
-            .iter()
-            .filter(|e| e.item.is_none())
-            .map(|e| (e.key.as_str(), &e.value))
+        self.entries().iter().filter_map(|e| match &e.value {
+            Kept::Json(v) if e.item.is_none() => Some((e.key.as_str(), v)),
+            _ => None,
+        })
     }
 
-    /// The kept items of typed lists: the list's JSON name, the item's index in the input
+    /// The kept items of typed JSON lists: the list's JSON name, the item's index in the input
     /// array, and the item, in input order.
     pub fn items(&self) -> impl Iterator<Item = (&str, usize, &JsonValue)> {
+        self.entries().iter().filter_map(|e| match &e.value {
+            Kept::Json(v) => Some((e.key.as_str(), e.item?, v)),
+            _ => None,
+        })
+    }
+
+    /// What lenient XML reading kept: elements and attributes the model has no field for, or
+    /// whose content did not fit, in input order. Writing XML puts the attributes back on the
+    /// element and the elements after its typed children.
+    ///
+    /// ```
+    /// # #[cfg(feature = "xml")] {
+    /// use fhir_model::{FhirXml, ParseOptions, XmlKept};
+    /// use fhir_model::r4::Patient;
+    ///
+    /// let xml = r#"<Patient xmlns="http://hl7.org/fhir"><active value="true"/><nickname value="Bob"/></Patient>"#;
+    /// let patient = Patient::from_xml_str(xml, ParseOptions::lenient()).unwrap();
+    /// let kept: Vec<_> = patient.unknown.xml().collect();
+    /// assert_eq!(kept, [XmlKept::Element { name: "nickname", xml: r#"<nickname value="Bob"/>"# }]);
+    /// assert_eq!(patient.to_xml_string(), xml);
+    /// # }
+    /// ```
+    pub fn xml(&self) -> impl Iterator<Item = XmlKept<'_>> {
+        self.entries().iter().filter_map(|e| match &e.value {
+            Kept::XmlElement(xml) => Some(XmlKept::Element {
+                name: e.key.as_str(),
+                xml: xml.as_str(),
+            }),
+            Kept::XmlAttribute(value) => Some(XmlKept::Attribute {
+                name: e.key.as_str(),
+                value: value.as_str(),
+            }),
+            Kept::Json(_) => None,
+        })
+    }
+
+    /// How many kept entries are of the other format than `xml` says (they cannot be written
+    /// in it, so a writer of that format leaves them out and counts them).
+    pub(crate) fn count_foreign(&self, xml: bool) -> usize {
         self.entries()
             .iter()
-            .filter_map(|e| Some((e.key.as_str(), e.item?, &e.value)))
+            .filter(|e| matches!(e.value, Kept::Json(_)) == xml)
+            .count()
     }
 
     /// Whether any item of a typed list is kept (which writing must put back in place).
     pub(crate) fn has_items(&self) -> bool {
-        self.entries().iter().any(|e| e.item.is_some())
+        self.entries()
+            .iter()
+            .any(|e| e.item.is_some() && matches!(e.value, Kept::Json(_)))
     }
 
-    /// Whether a whole property or a list item named `key` is kept.
+    /// Whether a whole JSON property or a list item named `key` is kept.
     pub(crate) fn contains_key(&self, key: &str) -> bool {
-        self.entries().iter().any(|e| e.key == key)
+        self.entries()
+            .iter()
+            .any(|e| e.key == key && matches!(e.value, Kept::Json(_)))
     }
 
     /// The first kept whole property named `key`.
@@ -96,7 +170,7 @@ impl Unknown {
         self.push_entry(Entry {
             key,
             item: None,
-            value,
+            value: Kept::Json(value),
         });
     }
 
@@ -105,7 +179,25 @@ impl Unknown {
         self.push_entry(Entry {
             key,
             item: Some(index),
-            value,
+            value: Kept::Json(value),
+        });
+    }
+
+    /// Keeps an XML element, `xml` being its text as written, from start tag to end tag.
+    pub fn push_xml_element(&mut self, name: String, xml: String) {
+        self.push_entry(Entry {
+            key: name,
+            item: None,
+            value: Kept::XmlElement(xml),
+        });
+    }
+
+    /// Keeps an XML attribute, `value` being its value as written (escaped, without quotes).
+    pub fn push_xml_attribute(&mut self, name: String, value: String) {
+        self.push_entry(Entry {
+            key: name,
+            item: None,
+            value: Kept::XmlAttribute(value),
         });
     }
 
@@ -113,18 +205,26 @@ impl Unknown {
         self.0.get_or_insert_with(Default::default).push(entry);
     }
 
-    /// Removes every kept whole property and returns them; kept list items stay.
+    /// Removes every kept whole JSON property and returns them; kept list items and what XML
+    /// reading kept stay.
     pub fn take(&mut self) -> Vec<(String, JsonValue)> {
         let Some(entries) = self.0.as_mut() else {
             return Vec::new();
         };
-        let (whole, items): (Vec<Entry>, Vec<Entry>) =
-            entries.drain(..).partition(|e| e.item.is_none());
-        **entries = items;
+        let (whole, rest): (Vec<Entry>, Vec<Entry>) = entries
+            .drain(..)
+            .partition(|e| e.item.is_none() && matches!(e.value, Kept::Json(_)));
+        **entries = rest;
         if entries.is_empty() {
             self.0 = None;
         }
-        whole.into_iter().map(|e| (e.key, e.value)).collect()
+        whole
+            .into_iter()
+            .filter_map(|e| match e.value {
+                Kept::Json(v) => Some((e.key, v)),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -132,9 +232,11 @@ impl std::fmt::Debug for Unknown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut m = f.debug_map();
         for e in self.entries() {
-            match e.item {
-                None => m.entry(&e.key, &e.value),
-                Some(i) => m.entry(&format_args!("{}[{i}]", e.key), &e.value),
+            match (&e.value, e.item) {
+                (Kept::Json(v), None) => m.entry(&e.key, v),
+                (Kept::Json(v), Some(i)) => m.entry(&format_args!("{}[{i}]", e.key), v),
+                (Kept::XmlElement(xml), _) => m.entry(&format_args!("<{}>", e.key), xml),
+                (Kept::XmlAttribute(value), _) => m.entry(&format_args!("@{}", e.key), value),
             };
         }
         m.finish()

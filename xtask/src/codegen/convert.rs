@@ -358,6 +358,10 @@ const RESERVED: &[&str] = &[
     "Unknown",
     "Vec",
     "Writer",
+    "XmlChoice",
+    "XmlComplex",
+    "XmlReader",
+    "XmlWriter",
 ];
 
 /// The code enums found so far, one per value set.

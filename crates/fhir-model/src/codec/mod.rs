@@ -9,6 +9,8 @@
 
 pub mod fields;
 mod object;
+#[cfg(feature = "xml")]
+pub mod xml;
 
 pub use object::{read_boxed, read_object, write_object};
 
@@ -197,6 +199,20 @@ pub trait PrimitiveValue: Sized {
     fn write(&self, w: &mut Writer);
 }
 
+/// The strict-mode check of a string-valued primitive of kind `kind`.
+pub(crate) fn check_text(kind: Kind, s: &str) -> Result<(), value::InvalidValue> {
+    match kind {
+        Kind::Id => value::check_id(s),
+        Kind::Oid => value::check_oid(s),
+        Kind::Uuid => value::check_uuid(s),
+        Kind::Code => value::check_code(s),
+        Kind::Base64Binary => value::check_base64(s),
+        Kind::Uri | Kind::Url | Kind::Canonical => value::check_uri(s),
+        Kind::Xhtml => Ok(()),
+        _ => value::check_string(s),
+    }
+}
+
 fn invalid(r: &Reader<'_>, e: value::InvalidValue, at: usize) -> Error {
     r.error_at(ErrorKind::InvalidValue(e), at)
 }
@@ -206,17 +222,7 @@ impl PrimitiveValue for String {
         let at = r.position().0;
         let s = r.read_str()?;
         if r.strict() {
-            let check = match kind {
-                Kind::Id => value::check_id(&s),
-                Kind::Oid => value::check_oid(&s),
-                Kind::Uuid => value::check_uuid(&s),
-                Kind::Code => value::check_code(&s),
-                Kind::Base64Binary => value::check_base64(&s),
-                Kind::Uri | Kind::Url | Kind::Canonical => value::check_uri(&s),
-                Kind::Xhtml => Ok(()),
-                _ => value::check_string(&s),
-            };
-            check.map_err(|e| invalid(r, e, at))?;
+            check_text(kind, &s).map_err(|e| invalid(r, e, at))?;
         }
         Ok(s.into_owned())
     }

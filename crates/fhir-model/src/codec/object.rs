@@ -162,9 +162,13 @@ fn write_fields(w: &mut Writer, v: &dyn WriteFields, resource_type: Option<&str>
     }
     v.write_keys(w);
     w.restore_kept_items(outer);
-    for (k, raw) in v.unknown().iter() {
-        w.key(k);
-        w.raw_value(raw);
+    let unknown = v.unknown();
+    if !unknown.is_empty() {
+        for (k, raw) in unknown.iter() {
+            w.key(k);
+            w.raw_value(raw);
+        }
+        w.skip(unknown.count_foreign(false));
     }
     w.end_object();
 }

@@ -15,6 +15,8 @@ pub struct Writer {
     /// The list items kept as JSON by lenient reading (key, index, item) of the object whose
     /// fields are being written; `None`, the common case, costs the list writers one test.
     kept: Option<Box<KeptItems>>,
+    /// Kept entries of the other format (XML) met while writing, which JSON cannot hold.
+    skipped: usize,
 }
 
 /// List items kept as JSON: the list's key, the item's index in the input, the item.
@@ -29,6 +31,7 @@ impl Writer {
             depth: 0,
             needs_comma: false,
             kept: None,
+            skipped: 0,
         }
     }
 
@@ -68,6 +71,16 @@ impl Writer {
             .filter(|(k, _, _)| k == key)
             .map(|(_, i, v)| (*i, v.clone()))
             .collect()
+    }
+
+    /// How many elements and attributes kept from lenient XML reading were left out, having
+    /// no JSON form.
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    pub(crate) fn skip(&mut self, n: usize) {
+        self.skipped += n;
     }
 
     /// The JSON written so far.

@@ -45,6 +45,7 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
         .find(|v| matches!(v.ty, VariantType::Primitive { .. }))
         .unwrap_or(&c.variants[0]);
     let bv = ident(&blank_variant.rust_name);
+    let xml_impl = super::xml::choice_impl(model, c);
     quote! {
         #enum_doc
         #[derive(Clone, PartialEq, Debug)]
@@ -79,5 +80,6 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
                 }
             }
         }
+        #xml_impl
     }
 }

@@ -5,6 +5,7 @@ mod codes;
 mod primitives;
 mod resource;
 mod structs;
+mod xml;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,7 @@ pub fn emit(model: &Model) -> Vec<GeneratedFile> {
             items.push(choices::emit_choice(model, c));
         }
     }
+    let xml_imports = xml::imports();
     let use_all = quote! {
         #[allow(unused_imports)]
         use super::*;
@@ -47,6 +49,7 @@ pub fn emit(model: &Model) -> Vec<GeneratedFile> {
         use crate::json::{Reader, Writer};
         #[allow(unused_imports)]
         use crate::{Error, Unknown};
+        #xml_imports
     };
     let mut files: Vec<GeneratedFile> = by_owner
         .into_iter()

@@ -76,6 +76,7 @@ pub fn emit_resource(model: &Model) -> TokenStream {
         }
     });
     let names = resources.iter().map(|s| &s.name);
+    let xml_impl = super::xml::resource_impl(model);
     quote! {
         #[allow(unused_imports)]
         use super::*;
@@ -228,5 +229,7 @@ pub fn emit_resource(model: &Model) -> TokenStream {
         }
 
         #(#froms)*
+
+        #xml_impl
     }
 }

@@ -1,4 +1,4 @@
-//! The template for a struct: the type, its constructor, and its JSON and `Debug` impls.
+//! The template for a struct: the type, its constructor, and its JSON, XML and `Debug` impls.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -22,6 +22,7 @@ pub fn emit_struct(model: &Model, s: &StructDef) -> TokenStream {
     let constructor = constructor(model, s);
     let complex_impl = complex_impl(model, s);
     let debug_impl = debug_impl(s);
+    let xml_impl = super::xml::struct_impl(model, s);
     quote! {
         #struct_doc
         #[derive(Clone, PartialEq)]
@@ -40,6 +41,7 @@ pub fn emit_struct(model: &Model, s: &StructDef) -> TokenStream {
         }
         #constructor
         #complex_impl
+        #xml_impl
         #debug_impl
     }
 }

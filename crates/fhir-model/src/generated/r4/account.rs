@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A financial tool for tracking value accrued for a particular purpose.  In the healthcare field, used to track charges for a patient, cost centers, etc.
 #[derive(Clone, PartialEq)]
 pub struct Account {
@@ -171,6 +177,61 @@ impl Complex for Account {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Account {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.opt(&mut self.r#type)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "subject" => (12u32, r.list(&mut self.subject)),
+            "servicePeriod" => (13u32, r.opt(&mut self.service_period)),
+            "coverage" => (14u32, r.list(&mut self.coverage)),
+            "owner" => (15u32, r.opt(&mut self.owner)),
+            "description" => (16u32, r.prim_opt(&mut self.description, Kind::String)),
+            "guarantor" => (17u32, r.list(&mut self.guarantor)),
+            "partOf" => (18u32, r.opt(&mut self.part_of)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("type", &self.r#type);
+        w.prim_opt("name", &self.name);
+        w.list("subject", &self.subject);
+        w.opt("servicePeriod", &self.service_period);
+        w.list("coverage", &self.coverage);
+        w.opt("owner", &self.owner);
+        w.prim_opt("description", &self.description);
+        w.list("guarantor", &self.guarantor);
+        w.opt("partOf", &self.part_of);
+    }
+}
 impl std::fmt::Debug for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Account");
@@ -317,6 +378,47 @@ impl Complex for AccountCoverage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountCoverage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "coverage" => (3u32, r.req(&mut self.coverage)),
+            "priority" => (4u32, r.prim_opt(&mut self.priority, Kind::PositiveInt)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("coverage", &self.coverage);
+        w.prim_opt("priority", &self.priority);
+    }
+}
 impl std::fmt::Debug for AccountCoverage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AccountCoverage");
@@ -424,6 +526,49 @@ impl Complex for AccountGuarantor {
             return Some("party");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountGuarantor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "party" => (3u32, r.req(&mut self.party)),
+            "onHold" => (4u32, r.prim_opt(&mut self.on_hold, Kind::Boolean)),
+            "period" => (5u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("party", &self.party);
+        w.prim_opt("onHold", &self.on_hold);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for AccountGuarantor {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource allows for the definition of some activity to be performed, independent of a particular patient, practitioner, or other performance context.
 #[derive(Clone, PartialEq)]
 pub struct ActivityDefinition {
@@ -390,6 +396,157 @@ impl Complex for ActivityDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ActivityDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "subtitle" => (13u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "usage" => (24u32, r.prim_opt(&mut self.usage, Kind::String)),
+            "copyright" => (25u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "approvalDate" => (26u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (27u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (28u32, r.opt(&mut self.effective_period)),
+            "topic" => (29u32, r.list(&mut self.topic)),
+            "author" => (30u32, r.list(&mut self.author)),
+            "editor" => (31u32, r.list(&mut self.editor)),
+            "reviewer" => (32u32, r.list(&mut self.reviewer)),
+            "endorser" => (33u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (34u32, r.list(&mut self.related_artifact)),
+            "library" => (35u32, r.prim_list(&mut self.library, Kind::Canonical)),
+            "kind" => (36u32, r.prim_opt(&mut self.kind, Kind::Code)),
+            "profile" => (37u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            "code" => (38u32, r.opt(&mut self.code)),
+            "intent" => (39u32, r.prim_opt(&mut self.intent, Kind::Code)),
+            "priority" => (40u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "doNotPerform" => {
+                (41u32, r.prim_opt(&mut self.do_not_perform, Kind::Boolean))
+            }
+            "location" => (43u32, r.opt(&mut self.location)),
+            "participant" => (44u32, r.list(&mut self.participant)),
+            "quantity" => (46u32, r.opt(&mut self.quantity)),
+            "dosage" => (47u32, r.list(&mut self.dosage)),
+            "bodySite" => (48u32, r.list(&mut self.body_site)),
+            "specimenRequirement" => (49u32, r.list(&mut self.specimen_requirement)),
+            "observationRequirement" => {
+                (50u32, r.list(&mut self.observation_requirement))
+            }
+            "observationResultRequirement" => {
+                (51u32, r.list(&mut self.observation_result_requirement))
+            }
+            "transform" => (52u32, r.prim_opt(&mut self.transform, Kind::Canonical)),
+            "dynamicValue" => (53u32, r.list(&mut self.dynamic_value)),
+            _ => {
+                if <ActivityDefinitionSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(16u32));
+                }
+                if <ActivityDefinitionTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(42u32));
+                }
+                if <ActivityDefinitionProduct as XmlChoice>::read_xml(
+                    &mut self.product,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(45u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.choice_opt(&self.subject);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("usage", &self.usage);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_list("library", &self.library);
+        w.prim_opt("kind", &self.kind);
+        w.prim_opt("profile", &self.profile);
+        w.opt("code", &self.code);
+        w.prim_opt("intent", &self.intent);
+        w.prim_opt("priority", &self.priority);
+        w.prim_opt("doNotPerform", &self.do_not_perform);
+        w.choice_opt(&self.timing);
+        w.opt("location", &self.location);
+        w.list("participant", &self.participant);
+        w.choice_opt(&self.product);
+        w.opt("quantity", &self.quantity);
+        w.list("dosage", &self.dosage);
+        w.list("bodySite", &self.body_site);
+        w.list("specimenRequirement", &self.specimen_requirement);
+        w.list("observationRequirement", &self.observation_requirement);
+        w.list("observationResultRequirement", &self.observation_result_requirement);
+        w.prim_opt("transform", &self.transform);
+        w.list("dynamicValue", &self.dynamic_value);
+    }
+}
 impl std::fmt::Debug for ActivityDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ActivityDefinition");
@@ -607,6 +764,27 @@ impl Choice for ActivityDefinitionSubject {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+        }
+    }
+}
 /// When activity is to occur
 #[derive(Clone, PartialEq, Debug)]
 pub enum ActivityDefinitionTiming {
@@ -690,6 +868,35 @@ impl Choice for ActivityDefinitionTiming {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            "timingDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "timingAge" => r.choice(slot, Self::Age)?,
+            "timingPeriod" => r.choice(slot, Self::Period)?,
+            "timingRange" => r.choice(slot, Self::Range)?,
+            "timingDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Timing(v) => w.req("timingTiming", v),
+            Self::DateTime(p) => w.prim_req("timingDateTime", p),
+            Self::Age(v) => w.req("timingAge", v),
+            Self::Period(v) => w.req("timingPeriod", v),
+            Self::Range(v) => w.req("timingRange", v),
+            Self::Duration(v) => w.req("timingDuration", v),
+        }
+    }
+}
 /// What's administered/supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum ActivityDefinitionProduct {
@@ -727,6 +934,27 @@ impl Choice for ActivityDefinitionProduct {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("productReference", v),
+            Self::CodeableConcept(v) => w.req("productCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionProduct {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "productReference" => r.choice(slot, Self::Reference)?,
+            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("productReference", v),
             Self::CodeableConcept(v) => w.req("productCodeableConcept", v),
@@ -811,6 +1039,47 @@ impl Complex for ActivityDefinitionParticipant {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ActivityDefinitionParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "role" => (4u32, r.opt(&mut self.role)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.opt("role", &self.role);
     }
 }
 impl std::fmt::Debug for ActivityDefinitionParticipant {
@@ -919,6 +1188,47 @@ impl Complex for ActivityDefinitionDynamicValue {
             return Some("expression");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ActivityDefinitionDynamicValue {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "path" => (3u32, r.prim_req(&mut self.path, Kind::String)),
+            "expression" => (4u32, r.req(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("path", &self.path);
+        w.req("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for ActivityDefinitionDynamicValue {

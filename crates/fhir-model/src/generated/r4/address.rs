@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for Address Type: An address expressed using postal conventions (as opposed to GPS or other location definition formats).  This data type may be used to convey addresses for use in delivering mail as well as for visiting locations which might not be valid for mail delivery.  There are a variety of postal address formats defined around the world.
 #[derive(Clone, PartialEq)]
 pub struct Address {
@@ -120,6 +126,61 @@ impl Complex for Address {
             && self.city.is_none() && self.district.is_none() && self.state.is_none()
             && self.postal_code.is_none() && self.country.is_none()
             && self.period.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Address {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "use" => (2u32, r.prim_opt(&mut self.r#use, Kind::Code)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "text" => (4u32, r.prim_opt(&mut self.text, Kind::String)),
+            "line" => (5u32, r.prim_list(&mut self.line, Kind::String)),
+            "city" => (6u32, r.prim_opt(&mut self.city, Kind::String)),
+            "district" => (7u32, r.prim_opt(&mut self.district, Kind::String)),
+            "state" => (8u32, r.prim_opt(&mut self.state, Kind::String)),
+            "postalCode" => (9u32, r.prim_opt(&mut self.postal_code, Kind::String)),
+            "country" => (10u32, r.prim_opt(&mut self.country, Kind::String)),
+            "period" => (11u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("use", &self.r#use);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("text", &self.text);
+        w.prim_list("line", &self.line);
+        w.prim_opt("city", &self.city);
+        w.prim_opt("district", &self.district);
+        w.prim_opt("state", &self.state);
+        w.prim_opt("postalCode", &self.postal_code);
+        w.prim_opt("country", &self.country);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for Address {

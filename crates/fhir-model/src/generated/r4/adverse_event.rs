@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Actual or  potential/avoided event causing unintended physical injury resulting from or contributed to by medical care, a research study or other healthcare setting factors that requires additional monitoring, treatment, or hospitalization, or that results in death.
 #[derive(Clone, PartialEq)]
 pub struct AdverseEvent {
@@ -229,6 +235,81 @@ impl Complex for AdverseEvent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEvent {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            "actuality" => (9u32, r.prim_req(&mut self.actuality, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "event" => (11u32, r.opt(&mut self.event)),
+            "subject" => (12u32, r.req(&mut self.subject)),
+            "encounter" => (13u32, r.opt(&mut self.encounter)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "detected" => (15u32, r.prim_opt(&mut self.detected, Kind::DateTime)),
+            "recordedDate" => {
+                (16u32, r.prim_opt(&mut self.recorded_date, Kind::DateTime))
+            }
+            "resultingCondition" => (17u32, r.list(&mut self.resulting_condition)),
+            "location" => (18u32, r.opt(&mut self.location)),
+            "seriousness" => (19u32, r.opt(&mut self.seriousness)),
+            "severity" => (20u32, r.opt(&mut self.severity)),
+            "outcome" => (21u32, r.opt(&mut self.outcome)),
+            "recorder" => (22u32, r.opt(&mut self.recorder)),
+            "contributor" => (23u32, r.list(&mut self.contributor)),
+            "suspectEntity" => (24u32, r.list(&mut self.suspect_entity)),
+            "subjectMedicalHistory" => (25u32, r.list(&mut self.subject_medical_history)),
+            "referenceDocument" => (26u32, r.list(&mut self.reference_document)),
+            "study" => (27u32, r.list(&mut self.study)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.prim_req("actuality", &self.actuality);
+        w.list("category", &self.category);
+        w.opt("event", &self.event);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("detected", &self.detected);
+        w.prim_opt("recordedDate", &self.recorded_date);
+        w.list("resultingCondition", &self.resulting_condition);
+        w.opt("location", &self.location);
+        w.opt("seriousness", &self.seriousness);
+        w.opt("severity", &self.severity);
+        w.opt("outcome", &self.outcome);
+        w.opt("recorder", &self.recorder);
+        w.list("contributor", &self.contributor);
+        w.list("suspectEntity", &self.suspect_entity);
+        w.list("subjectMedicalHistory", &self.subject_medical_history);
+        w.list("referenceDocument", &self.reference_document);
+        w.list("study", &self.study);
+    }
+}
 impl std::fmt::Debug for AdverseEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEvent");
@@ -401,6 +482,47 @@ impl Complex for AdverseEventSuspectEntity {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventSuspectEntity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "instance" => (3u32, r.req(&mut self.instance)),
+            "causality" => (4u32, r.list(&mut self.causality)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("instance", &self.instance);
+        w.list("causality", &self.causality);
+    }
+}
 impl std::fmt::Debug for AdverseEventSuspectEntity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEventSuspectEntity");
@@ -509,6 +631,53 @@ impl Complex for AdverseEventSuspectEntityCausality {
             && self.modifier_extension.is_empty() && self.assessment.is_none()
             && self.product_relatedness.is_none() && self.author.is_none()
             && self.method.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventSuspectEntityCausality {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "assessment" => (3u32, r.opt(&mut self.assessment)),
+            "productRelatedness" => {
+                (4u32, r.prim_opt(&mut self.product_relatedness, Kind::String))
+            }
+            "author" => (5u32, r.opt(&mut self.author)),
+            "method" => (6u32, r.opt(&mut self.method)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("assessment", &self.assessment);
+        w.prim_opt("productRelatedness", &self.product_relatedness);
+        w.opt("author", &self.author);
+        w.opt("method", &self.method);
     }
 }
 impl std::fmt::Debug for AdverseEventSuspectEntityCausality {

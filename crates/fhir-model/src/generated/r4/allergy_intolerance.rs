@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Risk of harmful or undesirable, physiological response which is unique to an individual and associated with exposure to a substance.
 #[derive(Clone, PartialEq)]
 pub struct AllergyIntolerance {
@@ -203,6 +209,81 @@ impl Complex for AllergyIntolerance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AllergyIntolerance {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "clinicalStatus" => (9u32, r.opt(&mut self.clinical_status)),
+            "verificationStatus" => (10u32, r.opt(&mut self.verification_status)),
+            "type" => (11u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "category" => (12u32, r.prim_list(&mut self.category, Kind::Code)),
+            "criticality" => (13u32, r.prim_opt(&mut self.criticality, Kind::Code)),
+            "code" => (14u32, r.opt(&mut self.code)),
+            "patient" => (15u32, r.req(&mut self.patient)),
+            "encounter" => (16u32, r.opt(&mut self.encounter)),
+            "recordedDate" => {
+                (18u32, r.prim_opt(&mut self.recorded_date, Kind::DateTime))
+            }
+            "recorder" => (19u32, r.opt(&mut self.recorder)),
+            "asserter" => (20u32, r.opt(&mut self.asserter)),
+            "lastOccurrence" => {
+                (21u32, r.prim_opt(&mut self.last_occurrence, Kind::DateTime))
+            }
+            "note" => (22u32, r.list(&mut self.note)),
+            "reaction" => (23u32, r.list(&mut self.reaction)),
+            _ => {
+                if <AllergyIntoleranceOnset as XmlChoice>::read_xml(
+                    &mut self.onset,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(17u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("clinicalStatus", &self.clinical_status);
+        w.opt("verificationStatus", &self.verification_status);
+        w.prim_opt("type", &self.r#type);
+        w.prim_list("category", &self.category);
+        w.prim_opt("criticality", &self.criticality);
+        w.opt("code", &self.code);
+        w.req("patient", &self.patient);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.onset);
+        w.prim_opt("recordedDate", &self.recorded_date);
+        w.opt("recorder", &self.recorder);
+        w.opt("asserter", &self.asserter);
+        w.prim_opt("lastOccurrence", &self.last_occurrence);
+        w.list("note", &self.note);
+        w.list("reaction", &self.reaction);
+    }
+}
 impl std::fmt::Debug for AllergyIntolerance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AllergyIntolerance");
@@ -382,6 +463,33 @@ impl Choice for AllergyIntoleranceOnset {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for AllergyIntoleranceOnset {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "onsetDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "onsetAge" => r.choice(slot, Self::Age)?,
+            "onsetPeriod" => r.choice(slot, Self::Period)?,
+            "onsetRange" => r.choice(slot, Self::Range)?,
+            "onsetString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("onsetDateTime", p),
+            Self::Age(v) => w.req("onsetAge", v),
+            Self::Period(v) => w.req("onsetPeriod", v),
+            Self::Range(v) => w.req("onsetRange", v),
+            Self::String(p) => w.prim_req("onsetString", p),
+        }
+    }
+}
 /// Adverse Reaction Events linked to exposure to substance
 #[derive(Clone, PartialEq)]
 pub struct AllergyIntoleranceReaction {
@@ -480,6 +588,57 @@ impl Complex for AllergyIntoleranceReaction {
             return Some("manifestation");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AllergyIntoleranceReaction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "substance" => (3u32, r.opt(&mut self.substance)),
+            "manifestation" => (4u32, r.list(&mut self.manifestation)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            "onset" => (6u32, r.prim_opt(&mut self.onset, Kind::DateTime)),
+            "severity" => (7u32, r.prim_opt(&mut self.severity, Kind::Code)),
+            "exposureRoute" => (8u32, r.opt(&mut self.exposure_route)),
+            "note" => (9u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("substance", &self.substance);
+        w.list("manifestation", &self.manifestation);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("onset", &self.onset);
+        w.prim_opt("severity", &self.severity);
+        w.opt("exposureRoute", &self.exposure_route);
+        w.list("note", &self.note);
     }
 }
 impl std::fmt::Debug for AllergyIntoleranceReaction {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for Annotation Type: A  text note which also  contains information about who made the statement and when.
 #[derive(Clone, PartialEq)]
 pub struct Annotation {
@@ -88,6 +94,53 @@ impl Complex for Annotation {
             return Some("text");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Annotation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "time" => (3u32, r.prim_opt(&mut self.time, Kind::DateTime)),
+            "text" => (4u32, r.prim_req(&mut self.text, Kind::Markdown)),
+            _ => {
+                if <AnnotationAuthor as XmlChoice>::read_xml(
+                    &mut self.author,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(2u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.choice_opt(&self.author);
+        w.prim_opt("time", &self.time);
+        w.prim_req("text", &self.text);
     }
 }
 impl std::fmt::Debug for Annotation {
@@ -174,6 +227,27 @@ impl Choice for AnnotationAuthor {
         match self {
             Self::Reference(v) => w.req("authorReference", v),
             Self::String(p) => w.prim_req("authorString", "_authorString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AnnotationAuthor {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "authorReference" => r.choice(slot, Self::Reference)?,
+            "authorString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("authorReference", v),
+            Self::String(p) => w.prim_req("authorString", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A booking of a healthcare event among patient(s), practitioner(s), related person(s) and/or device(s) for a specific date/time. This may result in one or more Encounter(s).
 #[derive(Clone, PartialEq)]
 pub struct Appointment {
@@ -250,6 +256,87 @@ impl Complex for Appointment {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Appointment {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "cancelationReason" => (10u32, r.opt(&mut self.cancelation_reason)),
+            "serviceCategory" => (11u32, r.list(&mut self.service_category)),
+            "serviceType" => (12u32, r.list(&mut self.service_type)),
+            "specialty" => (13u32, r.list(&mut self.specialty)),
+            "appointmentType" => (14u32, r.opt(&mut self.appointment_type)),
+            "reasonCode" => (15u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (16u32, r.list(&mut self.reason_reference)),
+            "priority" => (17u32, r.prim_opt(&mut self.priority, Kind::UnsignedInt)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::String)),
+            "supportingInformation" => (19u32, r.list(&mut self.supporting_information)),
+            "start" => (20u32, r.prim_opt(&mut self.start, Kind::Instant)),
+            "end" => (21u32, r.prim_opt(&mut self.end, Kind::Instant)),
+            "minutesDuration" => {
+                (22u32, r.prim_opt(&mut self.minutes_duration, Kind::PositiveInt))
+            }
+            "slot" => (23u32, r.list(&mut self.slot)),
+            "created" => (24u32, r.prim_opt(&mut self.created, Kind::DateTime)),
+            "comment" => (25u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "patientInstruction" => {
+                (26u32, r.prim_opt(&mut self.patient_instruction, Kind::String))
+            }
+            "basedOn" => (27u32, r.list(&mut self.based_on)),
+            "participant" => (28u32, r.list(&mut self.participant)),
+            "requestedPeriod" => (29u32, r.list(&mut self.requested_period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("cancelationReason", &self.cancelation_reason);
+        w.list("serviceCategory", &self.service_category);
+        w.list("serviceType", &self.service_type);
+        w.list("specialty", &self.specialty);
+        w.opt("appointmentType", &self.appointment_type);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.prim_opt("priority", &self.priority);
+        w.prim_opt("description", &self.description);
+        w.list("supportingInformation", &self.supporting_information);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
+        w.prim_opt("minutesDuration", &self.minutes_duration);
+        w.list("slot", &self.slot);
+        w.prim_opt("created", &self.created);
+        w.prim_opt("comment", &self.comment);
+        w.prim_opt("patientInstruction", &self.patient_instruction);
+        w.list("basedOn", &self.based_on);
+        w.list("participant", &self.participant);
+        w.list("requestedPeriod", &self.requested_period);
+    }
+}
 impl std::fmt::Debug for Appointment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Appointment");
@@ -444,6 +531,53 @@ impl Complex for AppointmentParticipant {
             return Some("status");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AppointmentParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "actor" => (4u32, r.opt(&mut self.actor)),
+            "required" => (5u32, r.prim_opt(&mut self.required, Kind::Code)),
+            "status" => (6u32, r.prim_req(&mut self.status, Kind::Code)),
+            "period" => (7u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.opt("actor", &self.actor);
+        w.prim_opt("required", &self.required);
+        w.prim_req("status", &self.status);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for AppointmentParticipant {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A reply to an appointment request for a patient and/or practitioner(s), such as a confirmation or rejection.
 #[derive(Clone, PartialEq)]
 pub struct AppointmentResponse {
@@ -161,6 +167,57 @@ impl Complex for AppointmentResponse {
             return Some("participantStatus");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AppointmentResponse {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "appointment" => (9u32, r.req(&mut self.appointment)),
+            "start" => (10u32, r.prim_opt(&mut self.start, Kind::Instant)),
+            "end" => (11u32, r.prim_opt(&mut self.end, Kind::Instant)),
+            "participantType" => (12u32, r.list(&mut self.participant_type)),
+            "actor" => (13u32, r.opt(&mut self.actor)),
+            "participantStatus" => {
+                (14u32, r.prim_req(&mut self.participant_status, Kind::Code))
+            }
+            "comment" => (15u32, r.prim_opt(&mut self.comment, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("appointment", &self.appointment);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
+        w.list("participantType", &self.participant_type);
+        w.opt("actor", &self.actor);
+        w.prim_req("participantStatus", &self.participant_status);
+        w.prim_opt("comment", &self.comment);
     }
 }
 impl std::fmt::Debug for AppointmentResponse {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for Attachment Type: For referring to data content defined in other formats.
 #[derive(Clone, PartialEq)]
 pub struct Attachment {
@@ -108,6 +114,57 @@ impl Complex for Attachment {
             && self.language.is_none() && self.data.is_none() && self.url.is_none()
             && self.size.is_none() && self.hash.is_none() && self.title.is_none()
             && self.creation.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Attachment {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "contentType" => (2u32, r.prim_opt(&mut self.content_type, Kind::Code)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "data" => (4u32, r.prim_opt(&mut self.data, Kind::Base64Binary)),
+            "url" => (5u32, r.prim_opt(&mut self.url, Kind::Url)),
+            "size" => (6u32, r.prim_opt(&mut self.size, Kind::UnsignedInt)),
+            "hash" => (7u32, r.prim_opt(&mut self.hash, Kind::Base64Binary)),
+            "title" => (8u32, r.prim_opt(&mut self.title, Kind::String)),
+            "creation" => (9u32, r.prim_opt(&mut self.creation, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("contentType", &self.content_type);
+        w.prim_opt("language", &self.language);
+        w.prim_opt("data", &self.data);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("size", &self.size);
+        w.prim_opt("hash", &self.hash);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("creation", &self.creation);
     }
 }
 impl std::fmt::Debug for Attachment {

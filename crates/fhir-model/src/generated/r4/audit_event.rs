@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of an event made for purposes of maintaining a security log. Typical uses include detection of intrusion attempts and monitoring for inappropriate usage.
 #[derive(Clone, PartialEq)]
 pub struct AuditEvent {
@@ -186,6 +192,61 @@ impl Complex for AuditEvent {
             return Some("source");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEvent {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "type" => (8u32, r.req(&mut self.r#type)),
+            "subtype" => (9u32, r.list(&mut self.subtype)),
+            "action" => (10u32, r.prim_opt(&mut self.action, Kind::Code)),
+            "period" => (11u32, r.opt(&mut self.period)),
+            "recorded" => (12u32, r.prim_req(&mut self.recorded, Kind::Instant)),
+            "outcome" => (13u32, r.prim_opt(&mut self.outcome, Kind::Code)),
+            "outcomeDesc" => (14u32, r.prim_opt(&mut self.outcome_desc, Kind::String)),
+            "purposeOfEvent" => (15u32, r.list(&mut self.purpose_of_event)),
+            "agent" => (16u32, r.list(&mut self.agent)),
+            "source" => (17u32, r.req(&mut self.source)),
+            "entity" => (18u32, r.list(&mut self.entity)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("subtype", &self.subtype);
+        w.prim_opt("action", &self.action);
+        w.opt("period", &self.period);
+        w.prim_req("recorded", &self.recorded);
+        w.prim_opt("outcome", &self.outcome);
+        w.prim_opt("outcomeDesc", &self.outcome_desc);
+        w.list("purposeOfEvent", &self.purpose_of_event);
+        w.list("agent", &self.agent);
+        w.req("source", &self.source);
+        w.list("entity", &self.entity);
     }
 }
 impl std::fmt::Debug for AuditEvent {
@@ -386,6 +447,65 @@ impl Complex for AuditEventAgent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventAgent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "role" => (4u32, r.list(&mut self.role)),
+            "who" => (5u32, r.opt(&mut self.who)),
+            "altId" => (6u32, r.prim_opt(&mut self.alt_id, Kind::String)),
+            "name" => (7u32, r.prim_opt(&mut self.name, Kind::String)),
+            "requestor" => (8u32, r.prim_req(&mut self.requestor, Kind::Boolean)),
+            "location" => (9u32, r.opt(&mut self.location)),
+            "policy" => (10u32, r.prim_list(&mut self.policy, Kind::Uri)),
+            "media" => (11u32, r.opt(&mut self.media)),
+            "network" => (12u32, r.opt(&mut self.network)),
+            "purposeOfUse" => (13u32, r.list(&mut self.purpose_of_use)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("role", &self.role);
+        w.opt("who", &self.who);
+        w.prim_opt("altId", &self.alt_id);
+        w.prim_opt("name", &self.name);
+        w.prim_req("requestor", &self.requestor);
+        w.opt("location", &self.location);
+        w.prim_list("policy", &self.policy);
+        w.opt("media", &self.media);
+        w.opt("network", &self.network);
+        w.list("purposeOfUse", &self.purpose_of_use);
+    }
+}
 impl std::fmt::Debug for AuditEventAgent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AuditEventAgent");
@@ -507,6 +627,47 @@ impl Complex for AuditEventAgentNetwork {
             && self.r#type.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventAgentNetwork {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "address" => (3u32, r.prim_opt(&mut self.address, Kind::String)),
+            "type" => (4u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("address", &self.address);
+        w.prim_opt("type", &self.r#type);
+    }
+}
 impl std::fmt::Debug for AuditEventAgentNetwork {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AuditEventAgentNetwork");
@@ -615,6 +776,49 @@ impl Complex for AuditEventSource {
             return Some("observer");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventSource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "site" => (3u32, r.prim_opt(&mut self.site, Kind::String)),
+            "observer" => (4u32, r.req(&mut self.observer)),
+            "type" => (5u32, r.list(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("site", &self.site);
+        w.req("observer", &self.observer);
+        w.list("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for AuditEventSource {
@@ -751,6 +955,61 @@ impl Complex for AuditEventEntity {
             && self.security_label.is_empty() && self.name.is_none()
             && self.description.is_none() && self.query.is_none()
             && self.detail.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventEntity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "what" => (3u32, r.opt(&mut self.what)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "role" => (5u32, r.opt(&mut self.role)),
+            "lifecycle" => (6u32, r.opt(&mut self.lifecycle)),
+            "securityLabel" => (7u32, r.list(&mut self.security_label)),
+            "name" => (8u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (9u32, r.prim_opt(&mut self.description, Kind::String)),
+            "query" => (10u32, r.prim_opt(&mut self.query, Kind::Base64Binary)),
+            "detail" => (11u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("what", &self.what);
+        w.opt("type", &self.r#type);
+        w.opt("role", &self.role);
+        w.opt("lifecycle", &self.lifecycle);
+        w.list("securityLabel", &self.security_label);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("query", &self.query);
+        w.list("detail", &self.detail);
     }
 }
 impl std::fmt::Debug for AuditEventEntity {
@@ -890,6 +1149,49 @@ impl Complex for AuditEventEntityDetail {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventEntityDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::String)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.choice_req(&self.value);
+    }
+}
 impl std::fmt::Debug for AuditEventEntityDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AuditEventEntityDetail");
@@ -996,6 +1298,29 @@ impl Choice for AuditEventEntityDetailValue {
             Self::Base64Binary(p) => {
                 w.prim_req("valueBase64Binary", "_valueBase64Binary", p)
             }
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AuditEventEntityDetailValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A material substance originating from a biological entity intended to be transplanted or infused
 #[derive(Clone, PartialEq)]
 pub struct BiologicallyDerivedProduct {
@@ -161,6 +167,63 @@ impl Complex for BiologicallyDerivedProduct {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProduct {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "productCategory" => {
+                (9u32, r.prim_opt(&mut self.product_category, Kind::Code))
+            }
+            "productCode" => (10u32, r.opt(&mut self.product_code)),
+            "status" => (11u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "request" => (12u32, r.list(&mut self.request)),
+            "quantity" => (13u32, r.prim_opt(&mut self.quantity, Kind::Integer)),
+            "parent" => (14u32, r.list(&mut self.parent)),
+            "collection" => (15u32, r.opt(&mut self.collection)),
+            "processing" => (16u32, r.list(&mut self.processing)),
+            "manipulation" => (17u32, r.opt(&mut self.manipulation)),
+            "storage" => (18u32, r.list(&mut self.storage)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("productCategory", &self.product_category);
+        w.opt("productCode", &self.product_code);
+        w.prim_opt("status", &self.status);
+        w.list("request", &self.request);
+        w.prim_opt("quantity", &self.quantity);
+        w.list("parent", &self.parent);
+        w.opt("collection", &self.collection);
+        w.list("processing", &self.processing);
+        w.opt("manipulation", &self.manipulation);
+        w.list("storage", &self.storage);
+    }
+}
 impl std::fmt::Debug for BiologicallyDerivedProduct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BiologicallyDerivedProduct");
@@ -307,6 +370,55 @@ impl Complex for BiologicallyDerivedProductCollection {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductCollection {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "collector" => (3u32, r.opt(&mut self.collector)),
+            "source" => (4u32, r.opt(&mut self.source)),
+            _ => {
+                if <BiologicallyDerivedProductCollectionCollected as XmlChoice>::read_xml(
+                    &mut self.collected,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("collector", &self.collector);
+        w.opt("source", &self.source);
+        w.choice_opt(&self.collected);
+    }
+}
 impl std::fmt::Debug for BiologicallyDerivedProductCollection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BiologicallyDerivedProductCollection");
@@ -397,6 +509,27 @@ impl Choice for BiologicallyDerivedProductCollectionCollected {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for BiologicallyDerivedProductCollectionCollected {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "collectedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "collectedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("collectedDateTime", p),
+            Self::Period(v) => w.req("collectedPeriod", v),
+        }
+    }
+}
 /// Any processing of the product during collection
 #[derive(Clone, PartialEq)]
 pub struct BiologicallyDerivedProductProcessing {
@@ -481,6 +614,57 @@ impl Complex for BiologicallyDerivedProductProcessing {
             && self.modifier_extension.is_empty() && self.description.is_none()
             && self.procedure.is_none() && self.additive.is_none() && self.time.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductProcessing {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "procedure" => (4u32, r.opt(&mut self.procedure)),
+            "additive" => (5u32, r.opt(&mut self.additive)),
+            _ => {
+                if <BiologicallyDerivedProductProcessingTime as XmlChoice>::read_xml(
+                    &mut self.time,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.opt("procedure", &self.procedure);
+        w.opt("additive", &self.additive);
+        w.choice_opt(&self.time);
     }
 }
 impl std::fmt::Debug for BiologicallyDerivedProductProcessing {
@@ -576,6 +760,27 @@ impl Choice for BiologicallyDerivedProductProcessingTime {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for BiologicallyDerivedProductProcessingTime {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timeDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "timePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("timeDateTime", p),
+            Self::Period(v) => w.req("timePeriod", v),
+        }
+    }
+}
 /// Any manipulation of product post-collection
 #[derive(Clone, PartialEq)]
 pub struct BiologicallyDerivedProductManipulation {
@@ -649,6 +854,53 @@ impl Complex for BiologicallyDerivedProductManipulation {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.description.is_none()
             && self.time.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductManipulation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                if <BiologicallyDerivedProductManipulationTime as XmlChoice>::read_xml(
+                    &mut self.time,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.choice_opt(&self.time);
     }
 }
 impl std::fmt::Debug for BiologicallyDerivedProductManipulation {
@@ -738,6 +990,27 @@ impl Choice for BiologicallyDerivedProductManipulationTime {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for BiologicallyDerivedProductManipulationTime {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timeDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "timePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("timeDateTime", p),
+            Self::Period(v) => w.req("timePeriod", v),
+        }
+    }
+}
 /// Product storage
 #[derive(Clone, PartialEq)]
 pub struct BiologicallyDerivedProductStorage {
@@ -818,6 +1091,51 @@ impl Complex for BiologicallyDerivedProductStorage {
             && self.modifier_extension.is_empty() && self.description.is_none()
             && self.temperature.is_none() && self.scale.is_none()
             && self.duration.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductStorage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "temperature" => (4u32, r.prim_opt(&mut self.temperature, Kind::Decimal)),
+            "scale" => (5u32, r.prim_opt(&mut self.scale, Kind::Code)),
+            "duration" => (6u32, r.opt(&mut self.duration)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("temperature", &self.temperature);
+        w.prim_opt("scale", &self.scale);
+        w.opt("duration", &self.duration);
     }
 }
 impl std::fmt::Debug for BiologicallyDerivedProductStorage {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Record details about an anatomical structure.  This resource may be used when a coded concept does not provide the necessary detail needed for the use case.
 #[derive(Clone, PartialEq)]
 pub struct BodyStructure {
@@ -152,6 +158,55 @@ impl Complex for BodyStructure {
             return Some("patient");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BodyStructure {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "morphology" => (10u32, r.opt(&mut self.morphology)),
+            "location" => (11u32, r.opt(&mut self.location)),
+            "locationQualifier" => (12u32, r.list(&mut self.location_qualifier)),
+            "description" => (13u32, r.prim_opt(&mut self.description, Kind::String)),
+            "image" => (14u32, r.list(&mut self.image)),
+            "patient" => (15u32, r.req(&mut self.patient)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.opt("morphology", &self.morphology);
+        w.opt("location", &self.location);
+        w.list("locationQualifier", &self.location_qualifier);
+        w.prim_opt("description", &self.description);
+        w.list("image", &self.image);
+        w.req("patient", &self.patient);
     }
 }
 impl std::fmt::Debug for BodyStructure {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A container for a collection of resources.
 #[derive(Clone, PartialEq)]
 pub struct Bundle {
@@ -125,6 +131,45 @@ impl Complex for Bundle {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Bundle {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "identifier" => (4u32, r.opt(&mut self.identifier)),
+            "type" => (5u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "timestamp" => (6u32, r.prim_opt(&mut self.timestamp, Kind::Instant)),
+            "total" => (7u32, r.prim_opt(&mut self.total, Kind::UnsignedInt)),
+            "link" => (8u32, r.list(&mut self.link)),
+            "entry" => (9u32, r.list(&mut self.entry)),
+            "signature" => (10u32, r.opt(&mut self.signature)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("identifier", &self.identifier);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("timestamp", &self.timestamp);
+        w.prim_opt("total", &self.total);
+        w.list("link", &self.link);
+        w.list("entry", &self.entry);
+        w.opt("signature", &self.signature);
     }
 }
 impl std::fmt::Debug for Bundle {
@@ -254,6 +299,47 @@ impl Complex for BundleLink {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BundleLink {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "relation" => (3u32, r.prim_req(&mut self.relation, Kind::String)),
+            "url" => (4u32, r.prim_req(&mut self.url, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("relation", &self.relation);
+        w.prim_req("url", &self.url);
+    }
+}
 impl std::fmt::Debug for BundleLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BundleLink");
@@ -369,6 +455,55 @@ impl Complex for BundleEntry {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BundleEntry {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "link" => (3u32, r.list(&mut self.link)),
+            "fullUrl" => (4u32, r.prim_opt(&mut self.full_url, Kind::Uri)),
+            "resource" => (5u32, r.opt_resource(&mut self.resource)),
+            "search" => (6u32, r.opt(&mut self.search)),
+            "request" => (7u32, r.opt(&mut self.request)),
+            "response" => (8u32, r.opt(&mut self.response)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("link", &self.link);
+        w.prim_opt("fullUrl", &self.full_url);
+        w.opt_resource("resource", &self.resource);
+        w.opt("search", &self.search);
+        w.opt("request", &self.request);
+        w.opt("response", &self.response);
+    }
+}
 impl std::fmt::Debug for BundleEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BundleEntry");
@@ -473,6 +608,47 @@ impl Complex for BundleEntrySearch {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.mode.is_none()
             && self.score.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BundleEntrySearch {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.prim_opt(&mut self.mode, Kind::Code)),
+            "score" => (4u32, r.prim_opt(&mut self.score, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("mode", &self.mode);
+        w.prim_opt("score", &self.score);
     }
 }
 impl std::fmt::Debug for BundleEntrySearch {
@@ -610,6 +786,57 @@ impl Complex for BundleEntryRequest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BundleEntryRequest {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "method" => (3u32, r.prim_req(&mut self.method, Kind::Code)),
+            "url" => (4u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "ifNoneMatch" => (5u32, r.prim_opt(&mut self.if_none_match, Kind::String)),
+            "ifModifiedSince" => {
+                (6u32, r.prim_opt(&mut self.if_modified_since, Kind::Instant))
+            }
+            "ifMatch" => (7u32, r.prim_opt(&mut self.if_match, Kind::String)),
+            "ifNoneExist" => (8u32, r.prim_opt(&mut self.if_none_exist, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("method", &self.method);
+        w.prim_req("url", &self.url);
+        w.prim_opt("ifNoneMatch", &self.if_none_match);
+        w.prim_opt("ifModifiedSince", &self.if_modified_since);
+        w.prim_opt("ifMatch", &self.if_match);
+        w.prim_opt("ifNoneExist", &self.if_none_exist);
+    }
+}
 impl std::fmt::Debug for BundleEntryRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BundleEntryRequest");
@@ -744,6 +971,53 @@ impl Complex for BundleEntryResponse {
             return Some("status");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BundleEntryResponse {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "status" => (3u32, r.prim_req(&mut self.status, Kind::String)),
+            "location" => (4u32, r.prim_opt(&mut self.location, Kind::Uri)),
+            "etag" => (5u32, r.prim_opt(&mut self.etag, Kind::String)),
+            "lastModified" => (6u32, r.prim_opt(&mut self.last_modified, Kind::Instant)),
+            "outcome" => (7u32, r.opt_resource(&mut self.outcome)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("status", &self.status);
+        w.prim_opt("location", &self.location);
+        w.prim_opt("etag", &self.etag);
+        w.prim_opt("lastModified", &self.last_modified);
+        w.opt_resource("outcome", &self.outcome);
     }
 }
 impl std::fmt::Debug for BundleEntryResponse {

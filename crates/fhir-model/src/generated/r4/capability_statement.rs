@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A Capability Statement documents a set of capabilities (behaviors) of a FHIR Server for a particular version of FHIR that may be used as a statement of actual server functionality or a statement of required or desired server implementation.
 #[derive(Clone, PartialEq)]
 pub struct CapabilityStatement {
@@ -295,6 +301,95 @@ impl Complex for CapabilityStatement {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatement {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (10u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (11u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (13u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (14u32, r.prim_req(&mut self.date, Kind::DateTime)),
+            "publisher" => (15u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (16u32, r.list(&mut self.contact)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (18u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (19u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (20u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (21u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "kind" => (22u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "instantiates" => {
+                (23u32, r.prim_list(&mut self.instantiates, Kind::Canonical))
+            }
+            "imports" => (24u32, r.prim_list(&mut self.imports, Kind::Canonical)),
+            "software" => (25u32, r.opt(&mut self.software)),
+            "implementation" => (26u32, r.opt(&mut self.implementation)),
+            "fhirVersion" => (27u32, r.prim_req(&mut self.fhir_version, Kind::Code)),
+            "format" => (28u32, r.prim_list(&mut self.format, Kind::Code)),
+            "patchFormat" => (29u32, r.prim_list(&mut self.patch_format, Kind::Code)),
+            "implementationGuide" => {
+                (30u32, r.prim_list(&mut self.implementation_guide, Kind::Canonical))
+            }
+            "rest" => (31u32, r.list(&mut self.rest)),
+            "messaging" => (32u32, r.list(&mut self.messaging)),
+            "document" => (33u32, r.list(&mut self.document)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_req("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_req("kind", &self.kind);
+        w.prim_list("instantiates", &self.instantiates);
+        w.prim_list("imports", &self.imports);
+        w.opt("software", &self.software);
+        w.opt("implementation", &self.implementation);
+        w.prim_req("fhirVersion", &self.fhir_version);
+        w.prim_list("format", &self.format);
+        w.prim_list("patchFormat", &self.patch_format);
+        w.prim_list("implementationGuide", &self.implementation_guide);
+        w.list("rest", &self.rest);
+        w.list("messaging", &self.messaging);
+        w.list("document", &self.document);
+    }
+}
 impl std::fmt::Debug for CapabilityStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatement");
@@ -494,6 +589,49 @@ impl Complex for CapabilityStatementSoftware {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementSoftware {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "version" => (4u32, r.prim_opt(&mut self.version, Kind::String)),
+            "releaseDate" => (5u32, r.prim_opt(&mut self.release_date, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("releaseDate", &self.release_date);
+    }
+}
 impl std::fmt::Debug for CapabilityStatementSoftware {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatementSoftware");
@@ -605,6 +743,49 @@ impl Complex for CapabilityStatementImplementation {
             return Some("description");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementImplementation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_req(&mut self.description, Kind::String)),
+            "url" => (4u32, r.prim_opt(&mut self.url, Kind::Url)),
+            "custodian" => (5u32, r.opt(&mut self.custodian)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("description", &self.description);
+        w.prim_opt("url", &self.url);
+        w.opt("custodian", &self.custodian);
     }
 }
 impl std::fmt::Debug for CapabilityStatementImplementation {
@@ -749,6 +930,61 @@ impl Complex for CapabilityStatementRest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementRest {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "documentation" => {
+                (4u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            "security" => (5u32, r.opt(&mut self.security)),
+            "resource" => (6u32, r.list(&mut self.resource)),
+            "interaction" => (7u32, r.list(&mut self.interaction)),
+            "searchParam" => (8u32, r.list(&mut self.search_param)),
+            "operation" => (9u32, r.list(&mut self.operation)),
+            "compartment" => (10u32, r.prim_list(&mut self.compartment, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("documentation", &self.documentation);
+        w.opt("security", &self.security);
+        w.list("resource", &self.resource);
+        w.list("interaction", &self.interaction);
+        w.list("searchParam", &self.search_param);
+        w.list("operation", &self.operation);
+        w.prim_list("compartment", &self.compartment);
+    }
+}
 impl std::fmt::Debug for CapabilityStatementRest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatementRest");
@@ -865,6 +1101,49 @@ impl Complex for CapabilityStatementRestSecurity {
             && self.modifier_extension.is_empty() && self.cors.is_none()
             && self.service.is_empty() && self.description.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementRestSecurity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "cors" => (3u32, r.prim_opt(&mut self.cors, Kind::Boolean)),
+            "service" => (4u32, r.list(&mut self.service)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("cors", &self.cors);
+        w.list("service", &self.service);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for CapabilityStatementRestSecurity {
@@ -1076,6 +1355,95 @@ impl Complex for CapabilityStatementRestResource {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementRestResource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "profile" => (4u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            "supportedProfile" => {
+                (5u32, r.prim_list(&mut self.supported_profile, Kind::Canonical))
+            }
+            "documentation" => {
+                (6u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            "interaction" => (7u32, r.list(&mut self.interaction)),
+            "versioning" => (8u32, r.prim_opt(&mut self.versioning, Kind::Code)),
+            "readHistory" => (9u32, r.prim_opt(&mut self.read_history, Kind::Boolean)),
+            "updateCreate" => (10u32, r.prim_opt(&mut self.update_create, Kind::Boolean)),
+            "conditionalCreate" => {
+                (11u32, r.prim_opt(&mut self.conditional_create, Kind::Boolean))
+            }
+            "conditionalRead" => {
+                (12u32, r.prim_opt(&mut self.conditional_read, Kind::Code))
+            }
+            "conditionalUpdate" => {
+                (13u32, r.prim_opt(&mut self.conditional_update, Kind::Boolean))
+            }
+            "conditionalDelete" => {
+                (14u32, r.prim_opt(&mut self.conditional_delete, Kind::Code))
+            }
+            "referencePolicy" => {
+                (15u32, r.prim_list(&mut self.reference_policy, Kind::Code))
+            }
+            "searchInclude" => {
+                (16u32, r.prim_list(&mut self.search_include, Kind::String))
+            }
+            "searchRevInclude" => {
+                (17u32, r.prim_list(&mut self.search_rev_include, Kind::String))
+            }
+            "searchParam" => (18u32, r.list(&mut self.search_param)),
+            "operation" => (19u32, r.list(&mut self.operation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("profile", &self.profile);
+        w.prim_list("supportedProfile", &self.supported_profile);
+        w.prim_opt("documentation", &self.documentation);
+        w.list("interaction", &self.interaction);
+        w.prim_opt("versioning", &self.versioning);
+        w.prim_opt("readHistory", &self.read_history);
+        w.prim_opt("updateCreate", &self.update_create);
+        w.prim_opt("conditionalCreate", &self.conditional_create);
+        w.prim_opt("conditionalRead", &self.conditional_read);
+        w.prim_opt("conditionalUpdate", &self.conditional_update);
+        w.prim_opt("conditionalDelete", &self.conditional_delete);
+        w.prim_list("referencePolicy", &self.reference_policy);
+        w.prim_list("searchInclude", &self.search_include);
+        w.prim_list("searchRevInclude", &self.search_rev_include);
+        w.list("searchParam", &self.search_param);
+        w.list("operation", &self.operation);
+    }
+}
 impl std::fmt::Debug for CapabilityStatementRestResource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatementRestResource");
@@ -1226,6 +1594,49 @@ impl Complex for CapabilityStatementRestResourceInteraction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementRestResourceInteraction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "documentation" => {
+                (4u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for CapabilityStatementRestResourceInteraction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatementRestResourceInteraction");
@@ -1349,6 +1760,53 @@ impl Complex for CapabilityStatementRestResourceSearchParam {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementRestResourceSearchParam {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "definition" => (4u32, r.prim_opt(&mut self.definition, Kind::Canonical)),
+            "type" => (5u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "documentation" => {
+                (6u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("definition", &self.definition);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("documentation", &self.documentation);
     }
 }
 impl std::fmt::Debug for CapabilityStatementRestResourceSearchParam {
@@ -1476,6 +1934,51 @@ impl Complex for CapabilityStatementRestResourceOperation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementRestResourceOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "definition" => (4u32, r.prim_req(&mut self.definition, Kind::Canonical)),
+            "documentation" => {
+                (5u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("definition", &self.definition);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for CapabilityStatementRestResourceOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatementRestResourceOperation");
@@ -1584,6 +2087,49 @@ impl Complex for CapabilityStatementRestInteraction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementRestInteraction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "documentation" => {
+                (4u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for CapabilityStatementRestInteraction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatementRestInteraction");
@@ -1687,6 +2233,55 @@ impl Complex for CapabilityStatementMessaging {
             && self.modifier_extension.is_empty() && self.endpoint.is_empty()
             && self.reliable_cache.is_none() && self.documentation.is_none()
             && self.supported_message.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementMessaging {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "endpoint" => (3u32, r.list(&mut self.endpoint)),
+            "reliableCache" => {
+                (4u32, r.prim_opt(&mut self.reliable_cache, Kind::UnsignedInt))
+            }
+            "documentation" => {
+                (5u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            "supportedMessage" => (6u32, r.list(&mut self.supported_message)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("endpoint", &self.endpoint);
+        w.prim_opt("reliableCache", &self.reliable_cache);
+        w.prim_opt("documentation", &self.documentation);
+        w.list("supportedMessage", &self.supported_message);
     }
 }
 impl std::fmt::Debug for CapabilityStatementMessaging {
@@ -1803,6 +2398,47 @@ impl Complex for CapabilityStatementMessagingEndpoint {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementMessagingEndpoint {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "protocol" => (3u32, r.req(&mut self.protocol)),
+            "address" => (4u32, r.prim_req(&mut self.address, Kind::Url)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("protocol", &self.protocol);
+        w.prim_req("address", &self.address);
+    }
+}
 impl std::fmt::Debug for CapabilityStatementMessagingEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CapabilityStatementMessagingEndpoint");
@@ -1913,6 +2549,47 @@ impl Complex for CapabilityStatementMessagingSupportedMessage {
             return Some("definition");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementMessagingSupportedMessage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "definition" => (4u32, r.prim_req(&mut self.definition, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("mode", &self.mode);
+        w.prim_req("definition", &self.definition);
     }
 }
 impl std::fmt::Debug for CapabilityStatementMessagingSupportedMessage {
@@ -2032,6 +2709,51 @@ impl Complex for CapabilityStatementDocument {
             return Some("profile");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CapabilityStatementDocument {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "documentation" => {
+                (4u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            "profile" => (5u32, r.prim_req(&mut self.profile, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("documentation", &self.documentation);
+        w.prim_req("profile", &self.profile);
     }
 }
 impl std::fmt::Debug for CapabilityStatementDocument {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes the intention of how one or more practitioners intend to deliver care for a particular patient, group or community for a period of time, possibly limited to care for a specific condition or set of conditions.
 #[derive(Clone, PartialEq)]
 pub struct CarePlan {
@@ -259,6 +265,89 @@ impl Complex for CarePlan {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CarePlan {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "replaces" => (12u32, r.list(&mut self.replaces)),
+            "partOf" => (13u32, r.list(&mut self.part_of)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "intent" => (15u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "category" => (16u32, r.list(&mut self.category)),
+            "title" => (17u32, r.prim_opt(&mut self.title, Kind::String)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::String)),
+            "subject" => (19u32, r.req(&mut self.subject)),
+            "encounter" => (20u32, r.opt(&mut self.encounter)),
+            "period" => (21u32, r.opt(&mut self.period)),
+            "created" => (22u32, r.prim_opt(&mut self.created, Kind::DateTime)),
+            "author" => (23u32, r.opt(&mut self.author)),
+            "contributor" => (24u32, r.list(&mut self.contributor)),
+            "careTeam" => (25u32, r.list(&mut self.care_team)),
+            "addresses" => (26u32, r.list(&mut self.addresses)),
+            "supportingInfo" => (27u32, r.list(&mut self.supporting_info)),
+            "goal" => (28u32, r.list(&mut self.goal)),
+            "activity" => (29u32, r.list(&mut self.activity)),
+            "note" => (30u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("replaces", &self.replaces);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.list("category", &self.category);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.opt("period", &self.period);
+        w.prim_opt("created", &self.created);
+        w.opt("author", &self.author);
+        w.list("contributor", &self.contributor);
+        w.list("careTeam", &self.care_team);
+        w.list("addresses", &self.addresses);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("goal", &self.goal);
+        w.list("activity", &self.activity);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for CarePlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CarePlan");
@@ -445,6 +534,55 @@ impl Complex for CarePlanActivity {
             && self.outcome_reference.is_empty() && self.progress.is_empty()
             && self.reference.is_none() && self.detail.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CarePlanActivity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "outcomeCodeableConcept" => {
+                (3u32, r.list(&mut self.outcome_codeable_concept))
+            }
+            "outcomeReference" => (4u32, r.list(&mut self.outcome_reference)),
+            "progress" => (5u32, r.list(&mut self.progress)),
+            "reference" => (6u32, r.opt(&mut self.reference)),
+            "detail" => (7u32, r.opt(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("outcomeCodeableConcept", &self.outcome_codeable_concept);
+        w.list("outcomeReference", &self.outcome_reference);
+        w.list("progress", &self.progress);
+        w.opt("reference", &self.reference);
+        w.opt("detail", &self.detail);
     }
 }
 impl std::fmt::Debug for CarePlanActivity {
@@ -666,6 +804,95 @@ impl Complex for CarePlanActivityDetail {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CarePlanActivityDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "kind" => (3u32, r.prim_opt(&mut self.kind, Kind::Code)),
+            "instantiatesCanonical" => {
+                (4u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (5u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "code" => (6u32, r.opt(&mut self.code)),
+            "reasonCode" => (7u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (8u32, r.list(&mut self.reason_reference)),
+            "goal" => (9u32, r.list(&mut self.goal)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (11u32, r.opt(&mut self.status_reason)),
+            "doNotPerform" => {
+                (12u32, r.prim_opt(&mut self.do_not_perform, Kind::Boolean))
+            }
+            "location" => (14u32, r.opt(&mut self.location)),
+            "performer" => (15u32, r.list(&mut self.performer)),
+            "dailyAmount" => (17u32, r.opt(&mut self.daily_amount)),
+            "quantity" => (18u32, r.opt(&mut self.quantity)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                if <CarePlanActivityDetailScheduled as XmlChoice>::read_xml(
+                    &mut self.scheduled,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                if <CarePlanActivityDetailProduct as XmlChoice>::read_xml(
+                    &mut self.product,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(16u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("kind", &self.kind);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.opt("code", &self.code);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("goal", &self.goal);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.prim_opt("doNotPerform", &self.do_not_perform);
+        w.choice_opt(&self.scheduled);
+        w.opt("location", &self.location);
+        w.list("performer", &self.performer);
+        w.choice_opt(&self.product);
+        w.opt("dailyAmount", &self.daily_amount);
+        w.opt("quantity", &self.quantity);
+        w.prim_opt("description", &self.description);
+    }
+}
 impl std::fmt::Debug for CarePlanActivityDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CarePlanActivityDetail");
@@ -803,6 +1030,29 @@ impl Choice for CarePlanActivityDetailScheduled {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CarePlanActivityDetailScheduled {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "scheduledTiming" => r.choice(slot, Self::Timing)?,
+            "scheduledPeriod" => r.choice(slot, Self::Period)?,
+            "scheduledString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Timing(v) => w.req("scheduledTiming", v),
+            Self::Period(v) => w.req("scheduledPeriod", v),
+            Self::String(p) => w.prim_req("scheduledString", p),
+        }
+    }
+}
 /// What is to be administered/supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum CarePlanActivityDetailProduct {
@@ -840,6 +1090,27 @@ impl Choice for CarePlanActivityDetailProduct {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("productCodeableConcept", v),
+            Self::Reference(v) => w.req("productReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CarePlanActivityDetailProduct {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "productReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("productCodeableConcept", v),
             Self::Reference(v) => w.req("productReference", v),

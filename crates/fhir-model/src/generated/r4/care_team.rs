@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The Care Team includes all the people and organizations who plan to participate in the coordination and delivery of care for a patient.
 #[derive(Clone, PartialEq)]
 pub struct CareTeam {
@@ -170,6 +176,65 @@ impl Complex for CareTeam {
             && self.note.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CareTeam {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "encounter" => (13u32, r.opt(&mut self.encounter)),
+            "period" => (14u32, r.opt(&mut self.period)),
+            "participant" => (15u32, r.list(&mut self.participant)),
+            "reasonCode" => (16u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (17u32, r.list(&mut self.reason_reference)),
+            "managingOrganization" => (18u32, r.list(&mut self.managing_organization)),
+            "telecom" => (19u32, r.list(&mut self.telecom)),
+            "note" => (20u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.list("category", &self.category);
+        w.prim_opt("name", &self.name);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.opt("period", &self.period);
+        w.list("participant", &self.participant);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("managingOrganization", &self.managing_organization);
+        w.list("telecom", &self.telecom);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for CareTeam {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CareTeam");
@@ -319,6 +384,51 @@ impl Complex for CareTeamParticipant {
             && self.modifier_extension.is_empty() && self.role.is_empty()
             && self.member.is_none() && self.on_behalf_of.is_none()
             && self.period.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CareTeamParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.list(&mut self.role)),
+            "member" => (4u32, r.opt(&mut self.member)),
+            "onBehalfOf" => (5u32, r.opt(&mut self.on_behalf_of)),
+            "period" => (6u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("role", &self.role);
+        w.opt("member", &self.member);
+        w.opt("onBehalfOf", &self.on_behalf_of);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for CareTeamParticipant {

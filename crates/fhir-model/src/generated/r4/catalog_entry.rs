@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Catalog entries are wrappers that contextualize items included in a catalog.
 #[derive(Clone, PartialEq)]
 pub struct CatalogEntry {
@@ -192,6 +198,69 @@ impl Complex for CatalogEntry {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CatalogEntry {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.opt(&mut self.r#type)),
+            "orderable" => (10u32, r.prim_req(&mut self.orderable, Kind::Boolean)),
+            "referencedItem" => (11u32, r.req(&mut self.referenced_item)),
+            "additionalIdentifier" => (12u32, r.list(&mut self.additional_identifier)),
+            "classification" => (13u32, r.list(&mut self.classification)),
+            "status" => (14u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "validityPeriod" => (15u32, r.opt(&mut self.validity_period)),
+            "validTo" => (16u32, r.prim_opt(&mut self.valid_to, Kind::DateTime)),
+            "lastUpdated" => (17u32, r.prim_opt(&mut self.last_updated, Kind::DateTime)),
+            "additionalCharacteristic" => {
+                (18u32, r.list(&mut self.additional_characteristic))
+            }
+            "additionalClassification" => {
+                (19u32, r.list(&mut self.additional_classification))
+            }
+            "relatedEntry" => (20u32, r.list(&mut self.related_entry)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.prim_req("orderable", &self.orderable);
+        w.req("referencedItem", &self.referenced_item);
+        w.list("additionalIdentifier", &self.additional_identifier);
+        w.list("classification", &self.classification);
+        w.prim_opt("status", &self.status);
+        w.opt("validityPeriod", &self.validity_period);
+        w.prim_opt("validTo", &self.valid_to);
+        w.prim_opt("lastUpdated", &self.last_updated);
+        w.list("additionalCharacteristic", &self.additional_characteristic);
+        w.list("additionalClassification", &self.additional_classification);
+        w.list("relatedEntry", &self.related_entry);
+    }
+}
 impl std::fmt::Debug for CatalogEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CatalogEntry");
@@ -349,6 +418,47 @@ impl Complex for CatalogEntryRelatedEntry {
             return Some("item");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CatalogEntryRelatedEntry {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "relationtype" => (3u32, r.prim_req(&mut self.relationtype, Kind::Code)),
+            "item" => (4u32, r.req(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("relationtype", &self.relationtype);
+        w.req("item", &self.item);
     }
 }
 impl std::fmt::Debug for CatalogEntryRelatedEntry {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A provider issued list of professional services and products which have been provided, or are to be provided, to a patient which is sent to an insurer for reimbursement.
 #[derive(Clone, PartialEq)]
 pub struct Claim {
@@ -295,6 +301,93 @@ impl Complex for Claim {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Claim {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.req(&mut self.r#type)),
+            "subType" => (11u32, r.opt(&mut self.sub_type)),
+            "use" => (12u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "patient" => (13u32, r.req(&mut self.patient)),
+            "billablePeriod" => (14u32, r.opt(&mut self.billable_period)),
+            "created" => (15u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "enterer" => (16u32, r.opt(&mut self.enterer)),
+            "insurer" => (17u32, r.opt(&mut self.insurer)),
+            "provider" => (18u32, r.req(&mut self.provider)),
+            "priority" => (19u32, r.req(&mut self.priority)),
+            "fundsReserve" => (20u32, r.opt(&mut self.funds_reserve)),
+            "related" => (21u32, r.list(&mut self.related)),
+            "prescription" => (22u32, r.opt(&mut self.prescription)),
+            "originalPrescription" => (23u32, r.opt(&mut self.original_prescription)),
+            "payee" => (24u32, r.opt(&mut self.payee)),
+            "referral" => (25u32, r.opt(&mut self.referral)),
+            "facility" => (26u32, r.opt(&mut self.facility)),
+            "careTeam" => (27u32, r.list(&mut self.care_team)),
+            "supportingInfo" => (28u32, r.list(&mut self.supporting_info)),
+            "diagnosis" => (29u32, r.list(&mut self.diagnosis)),
+            "procedure" => (30u32, r.list(&mut self.procedure)),
+            "insurance" => (31u32, r.list(&mut self.insurance)),
+            "accident" => (32u32, r.opt(&mut self.accident)),
+            "item" => (33u32, r.list(&mut self.item)),
+            "total" => (34u32, r.opt(&mut self.total)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("type", &self.r#type);
+        w.opt("subType", &self.sub_type);
+        w.prim_req("use", &self.r#use);
+        w.req("patient", &self.patient);
+        w.opt("billablePeriod", &self.billable_period);
+        w.prim_req("created", &self.created);
+        w.opt("enterer", &self.enterer);
+        w.opt("insurer", &self.insurer);
+        w.req("provider", &self.provider);
+        w.req("priority", &self.priority);
+        w.opt("fundsReserve", &self.funds_reserve);
+        w.list("related", &self.related);
+        w.opt("prescription", &self.prescription);
+        w.opt("originalPrescription", &self.original_prescription);
+        w.opt("payee", &self.payee);
+        w.opt("referral", &self.referral);
+        w.opt("facility", &self.facility);
+        w.list("careTeam", &self.care_team);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("diagnosis", &self.diagnosis);
+        w.list("procedure", &self.procedure);
+        w.list("insurance", &self.insurance);
+        w.opt("accident", &self.accident);
+        w.list("item", &self.item);
+        w.opt("total", &self.total);
+    }
+}
 impl std::fmt::Debug for Claim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Claim");
@@ -483,6 +576,49 @@ impl Complex for ClaimRelated {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimRelated {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "claim" => (3u32, r.opt(&mut self.claim)),
+            "relationship" => (4u32, r.opt(&mut self.relationship)),
+            "reference" => (5u32, r.opt(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("claim", &self.claim);
+        w.opt("relationship", &self.relationship);
+        w.opt("reference", &self.reference);
+    }
+}
 impl std::fmt::Debug for ClaimRelated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimRelated");
@@ -587,6 +723,47 @@ impl Complex for ClaimPayee {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimPayee {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "party" => (4u32, r.opt(&mut self.party)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.opt("party", &self.party);
     }
 }
 impl std::fmt::Debug for ClaimPayee {
@@ -716,6 +893,53 @@ impl Complex for ClaimCareTeam {
             return Some("provider");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimCareTeam {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "provider" => (4u32, r.req(&mut self.provider)),
+            "responsible" => (5u32, r.prim_opt(&mut self.responsible, Kind::Boolean)),
+            "role" => (6u32, r.opt(&mut self.role)),
+            "qualification" => (7u32, r.opt(&mut self.qualification)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.req("provider", &self.provider);
+        w.prim_opt("responsible", &self.responsible);
+        w.opt("role", &self.role);
+        w.opt("qualification", &self.qualification);
     }
 }
 impl std::fmt::Debug for ClaimCareTeam {
@@ -864,6 +1088,67 @@ impl Complex for ClaimSupportingInfo {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimSupportingInfo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "category" => (4u32, r.req(&mut self.category)),
+            "code" => (5u32, r.opt(&mut self.code)),
+            "reason" => (8u32, r.opt(&mut self.reason)),
+            _ => {
+                if <ClaimSupportingInfoTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                if <ClaimSupportingInfoValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.req("category", &self.category);
+        w.opt("code", &self.code);
+        w.choice_opt(&self.timing);
+        w.choice_opt(&self.value);
+        w.opt("reason", &self.reason);
+    }
+}
 impl std::fmt::Debug for ClaimSupportingInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimSupportingInfo");
@@ -963,6 +1248,27 @@ impl Choice for ClaimSupportingInfoTiming {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimSupportingInfoTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "timingPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("timingDate", p),
+            Self::Period(v) => w.req("timingPeriod", v),
+        }
+    }
+}
 /// Data to be provided
 #[derive(Clone, PartialEq, Debug)]
 pub enum ClaimSupportingInfoValue {
@@ -1055,6 +1361,33 @@ impl Choice for ClaimSupportingInfoValue {
         match self {
             Self::Boolean(p) => w.prim_req("valueBoolean", "_valueBoolean", p),
             Self::String(p) => w.prim_req("valueString", "_valueString", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimSupportingInfoValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::String(p) => w.prim_req("valueString", p),
             Self::Quantity(v) => w.req("valueQuantity", v),
             Self::Attachment(v) => w.req("valueAttachment", v),
             Self::Reference(v) => w.req("valueReference", v),
@@ -1170,6 +1503,55 @@ impl Complex for ClaimDiagnosis {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimDiagnosis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "type" => (5u32, r.list(&mut self.r#type)),
+            "onAdmission" => (6u32, r.opt(&mut self.on_admission)),
+            "packageCode" => (7u32, r.opt(&mut self.package_code)),
+            _ => {
+                if r.choice_req(&mut self.diagnosis, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.choice_req(&self.diagnosis);
+        w.list("type", &self.r#type);
+        w.opt("onAdmission", &self.on_admission);
+        w.opt("packageCode", &self.package_code);
+    }
+}
 impl std::fmt::Debug for ClaimDiagnosis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimDiagnosis");
@@ -1240,6 +1622,27 @@ impl Choice for ClaimDiagnosisDiagnosis {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("diagnosisCodeableConcept", v),
+            Self::Reference(v) => w.req("diagnosisReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimDiagnosisDiagnosis {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "diagnosisReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("diagnosisCodeableConcept", v),
             Self::Reference(v) => w.req("diagnosisReference", v),
@@ -1356,6 +1759,55 @@ impl Complex for ClaimProcedure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimProcedure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "type" => (4u32, r.list(&mut self.r#type)),
+            "date" => (5u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "udi" => (7u32, r.list(&mut self.udi)),
+            _ => {
+                if r.choice_req(&mut self.procedure, name)? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.list("type", &self.r#type);
+        w.prim_opt("date", &self.date);
+        w.choice_req(&self.procedure);
+        w.list("udi", &self.udi);
+    }
+}
 impl std::fmt::Debug for ClaimProcedure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimProcedure");
@@ -1426,6 +1878,27 @@ impl Choice for ClaimProcedureProcedure {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("procedureCodeableConcept", v),
+            Self::Reference(v) => w.req("procedureReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimProcedureProcedure {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "procedureCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "procedureReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("procedureCodeableConcept", v),
             Self::Reference(v) => w.req("procedureReference", v),
@@ -1561,6 +2034,59 @@ impl Complex for ClaimInsurance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimInsurance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "focal" => (4u32, r.prim_req(&mut self.focal, Kind::Boolean)),
+            "identifier" => (5u32, r.opt(&mut self.identifier)),
+            "coverage" => (6u32, r.req(&mut self.coverage)),
+            "businessArrangement" => {
+                (7u32, r.prim_opt(&mut self.business_arrangement, Kind::String))
+            }
+            "preAuthRef" => (8u32, r.prim_list(&mut self.pre_auth_ref, Kind::String)),
+            "claimResponse" => (9u32, r.opt(&mut self.claim_response)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.prim_req("focal", &self.focal);
+        w.opt("identifier", &self.identifier);
+        w.req("coverage", &self.coverage);
+        w.prim_opt("businessArrangement", &self.business_arrangement);
+        w.prim_list("preAuthRef", &self.pre_auth_ref);
+        w.opt("claimResponse", &self.claim_response);
+    }
+}
 impl std::fmt::Debug for ClaimInsurance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimInsurance");
@@ -1688,6 +2214,55 @@ impl Complex for ClaimAccident {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimAccident {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "date" => (3u32, r.prim_req(&mut self.date, Kind::Date)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            _ => {
+                if <ClaimAccidentLocation as XmlChoice>::read_xml(
+                    &mut self.location,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("date", &self.date);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.location);
+    }
+}
 impl std::fmt::Debug for ClaimAccident {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimAccident");
@@ -1752,6 +2327,27 @@ impl Choice for ClaimAccidentLocation {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Address(v) => w.req("locationAddress", v),
+            Self::Reference(v) => w.req("locationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimAccidentLocation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "locationAddress" => r.choice(slot, Self::Address)?,
+            "locationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Address(v) => w.req("locationAddress", v),
             Self::Reference(v) => w.req("locationReference", v),
@@ -1970,6 +2566,105 @@ impl Complex for ClaimItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "careTeamSequence" => {
+                (4u32, r.prim_list(&mut self.care_team_sequence, Kind::PositiveInt))
+            }
+            "diagnosisSequence" => {
+                (5u32, r.prim_list(&mut self.diagnosis_sequence, Kind::PositiveInt))
+            }
+            "procedureSequence" => {
+                (6u32, r.prim_list(&mut self.procedure_sequence, Kind::PositiveInt))
+            }
+            "informationSequence" => {
+                (7u32, r.prim_list(&mut self.information_sequence, Kind::PositiveInt))
+            }
+            "revenue" => (8u32, r.opt(&mut self.revenue)),
+            "category" => (9u32, r.opt(&mut self.category)),
+            "productOrService" => (10u32, r.req(&mut self.product_or_service)),
+            "modifier" => (11u32, r.list(&mut self.modifier)),
+            "programCode" => (12u32, r.list(&mut self.program_code)),
+            "quantity" => (15u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (16u32, r.opt(&mut self.unit_price)),
+            "factor" => (17u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (18u32, r.opt(&mut self.net)),
+            "udi" => (19u32, r.list(&mut self.udi)),
+            "bodySite" => (20u32, r.opt(&mut self.body_site)),
+            "subSite" => (21u32, r.list(&mut self.sub_site)),
+            "encounter" => (22u32, r.list(&mut self.encounter)),
+            "detail" => (23u32, r.list(&mut self.detail)),
+            _ => {
+                if <ClaimItemServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                if <ClaimItemLocation as XmlChoice>::read_xml(
+                    &mut self.location,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(14u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.prim_list("careTeamSequence", &self.care_team_sequence);
+        w.prim_list("diagnosisSequence", &self.diagnosis_sequence);
+        w.prim_list("procedureSequence", &self.procedure_sequence);
+        w.prim_list("informationSequence", &self.information_sequence);
+        w.opt("revenue", &self.revenue);
+        w.opt("category", &self.category);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.choice_opt(&self.serviced);
+        w.choice_opt(&self.location);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.list("udi", &self.udi);
+        w.opt("bodySite", &self.body_site);
+        w.list("subSite", &self.sub_site);
+        w.list("encounter", &self.encounter);
+        w.list("detail", &self.detail);
+    }
+}
 impl std::fmt::Debug for ClaimItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimItem");
@@ -2114,6 +2809,27 @@ impl Choice for ClaimItemServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimItemServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Place of service or where product was supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum ClaimItemLocation {
@@ -2155,6 +2871,29 @@ impl Choice for ClaimItemLocation {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
+            Self::Address(v) => w.req("locationAddress", v),
+            Self::Reference(v) => w.req("locationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimItemLocation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "locationAddress" => r.choice(slot, Self::Address)?,
+            "locationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
             Self::Address(v) => w.req("locationAddress", v),
@@ -2303,6 +3042,67 @@ impl Complex for ClaimItemDetail {
             return Some("productOrService");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimItemDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "revenue" => (4u32, r.opt(&mut self.revenue)),
+            "category" => (5u32, r.opt(&mut self.category)),
+            "productOrService" => (6u32, r.req(&mut self.product_or_service)),
+            "modifier" => (7u32, r.list(&mut self.modifier)),
+            "programCode" => (8u32, r.list(&mut self.program_code)),
+            "quantity" => (9u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (10u32, r.opt(&mut self.unit_price)),
+            "factor" => (11u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (12u32, r.opt(&mut self.net)),
+            "udi" => (13u32, r.list(&mut self.udi)),
+            "subDetail" => (14u32, r.list(&mut self.sub_detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.opt("revenue", &self.revenue);
+        w.opt("category", &self.category);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.list("udi", &self.udi);
+        w.list("subDetail", &self.sub_detail);
     }
 }
 impl std::fmt::Debug for ClaimItemDetail {
@@ -2494,6 +3294,65 @@ impl Complex for ClaimItemDetailSubDetail {
             return Some("productOrService");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimItemDetailSubDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "revenue" => (4u32, r.opt(&mut self.revenue)),
+            "category" => (5u32, r.opt(&mut self.category)),
+            "productOrService" => (6u32, r.req(&mut self.product_or_service)),
+            "modifier" => (7u32, r.list(&mut self.modifier)),
+            "programCode" => (8u32, r.list(&mut self.program_code)),
+            "quantity" => (9u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (10u32, r.opt(&mut self.unit_price)),
+            "factor" => (11u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (12u32, r.opt(&mut self.net)),
+            "udi" => (13u32, r.list(&mut self.udi)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.opt("revenue", &self.revenue);
+        w.opt("category", &self.category);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.list("udi", &self.udi);
     }
 }
 impl std::fmt::Debug for ClaimItemDetailSubDetail {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides the adjudication details from the processing of a Claim resource.
 #[derive(Clone, PartialEq)]
 pub struct ClaimResponse {
@@ -295,6 +301,93 @@ impl Complex for ClaimResponse {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponse {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.req(&mut self.r#type)),
+            "subType" => (11u32, r.opt(&mut self.sub_type)),
+            "use" => (12u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "patient" => (13u32, r.req(&mut self.patient)),
+            "created" => (14u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "insurer" => (15u32, r.req(&mut self.insurer)),
+            "requestor" => (16u32, r.opt(&mut self.requestor)),
+            "request" => (17u32, r.opt(&mut self.request)),
+            "outcome" => (18u32, r.prim_req(&mut self.outcome, Kind::Code)),
+            "disposition" => (19u32, r.prim_opt(&mut self.disposition, Kind::String)),
+            "preAuthRef" => (20u32, r.prim_opt(&mut self.pre_auth_ref, Kind::String)),
+            "preAuthPeriod" => (21u32, r.opt(&mut self.pre_auth_period)),
+            "payeeType" => (22u32, r.opt(&mut self.payee_type)),
+            "item" => (23u32, r.list(&mut self.item)),
+            "addItem" => (24u32, r.list(&mut self.add_item)),
+            "adjudication" => (25u32, r.list(&mut self.adjudication)),
+            "total" => (26u32, r.list(&mut self.total)),
+            "payment" => (27u32, r.opt(&mut self.payment)),
+            "fundsReserve" => (28u32, r.opt(&mut self.funds_reserve)),
+            "formCode" => (29u32, r.opt(&mut self.form_code)),
+            "form" => (30u32, r.opt(&mut self.form)),
+            "processNote" => (31u32, r.list(&mut self.process_note)),
+            "communicationRequest" => (32u32, r.list(&mut self.communication_request)),
+            "insurance" => (33u32, r.list(&mut self.insurance)),
+            "error" => (34u32, r.list(&mut self.error)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("type", &self.r#type);
+        w.opt("subType", &self.sub_type);
+        w.prim_req("use", &self.r#use);
+        w.req("patient", &self.patient);
+        w.prim_req("created", &self.created);
+        w.req("insurer", &self.insurer);
+        w.opt("requestor", &self.requestor);
+        w.opt("request", &self.request);
+        w.prim_req("outcome", &self.outcome);
+        w.prim_opt("disposition", &self.disposition);
+        w.prim_opt("preAuthRef", &self.pre_auth_ref);
+        w.opt("preAuthPeriod", &self.pre_auth_period);
+        w.opt("payeeType", &self.payee_type);
+        w.list("item", &self.item);
+        w.list("addItem", &self.add_item);
+        w.list("adjudication", &self.adjudication);
+        w.list("total", &self.total);
+        w.opt("payment", &self.payment);
+        w.opt("fundsReserve", &self.funds_reserve);
+        w.opt("formCode", &self.form_code);
+        w.opt("form", &self.form);
+        w.list("processNote", &self.process_note);
+        w.list("communicationRequest", &self.communication_request);
+        w.list("insurance", &self.insurance);
+        w.list("error", &self.error);
+    }
+}
 impl std::fmt::Debug for ClaimResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponse");
@@ -505,6 +598,53 @@ impl Complex for ClaimResponseItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "itemSequence" => {
+                (3u32, r.prim_req(&mut self.item_sequence, Kind::PositiveInt))
+            }
+            "noteNumber" => (4u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "adjudication" => (5u32, r.list(&mut self.adjudication)),
+            "detail" => (6u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("itemSequence", &self.item_sequence);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("detail", &self.detail);
+    }
+}
 impl std::fmt::Debug for ClaimResponseItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseItem");
@@ -624,6 +764,51 @@ impl Complex for ClaimResponseItemAdjudication {
             return Some("category");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItemAdjudication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "reason" => (4u32, r.opt(&mut self.reason)),
+            "amount" => (5u32, r.opt(&mut self.amount)),
+            "value" => (6u32, r.prim_opt(&mut self.value, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.opt("reason", &self.reason);
+        w.opt("amount", &self.amount);
+        w.prim_opt("value", &self.value);
     }
 }
 impl std::fmt::Debug for ClaimResponseItemAdjudication {
@@ -752,6 +937,53 @@ impl Complex for ClaimResponseItemDetail {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItemDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "detailSequence" => {
+                (3u32, r.prim_req(&mut self.detail_sequence, Kind::PositiveInt))
+            }
+            "noteNumber" => (4u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "adjudication" => (5u32, r.list(&mut self.adjudication)),
+            "subDetail" => (6u32, r.list(&mut self.sub_detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("detailSequence", &self.detail_sequence);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("subDetail", &self.sub_detail);
+    }
+}
 impl std::fmt::Debug for ClaimResponseItemDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseItemDetail");
@@ -869,6 +1101,51 @@ impl Complex for ClaimResponseItemDetailSubDetail {
             return Some("subDetailSequence");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItemDetailSubDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "subDetailSequence" => {
+                (3u32, r.prim_req(&mut self.sub_detail_sequence, Kind::PositiveInt))
+            }
+            "noteNumber" => (4u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "adjudication" => (5u32, r.list(&mut self.adjudication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("subDetailSequence", &self.sub_detail_sequence);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
     }
 }
 impl std::fmt::Debug for ClaimResponseItemDetailSubDetail {
@@ -1088,6 +1365,99 @@ impl Complex for ClaimResponseAddItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseAddItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "itemSequence" => {
+                (3u32, r.prim_list(&mut self.item_sequence, Kind::PositiveInt))
+            }
+            "detailSequence" => {
+                (4u32, r.prim_list(&mut self.detail_sequence, Kind::PositiveInt))
+            }
+            "subdetailSequence" => {
+                (5u32, r.prim_list(&mut self.subdetail_sequence, Kind::PositiveInt))
+            }
+            "provider" => (6u32, r.list(&mut self.provider)),
+            "productOrService" => (7u32, r.req(&mut self.product_or_service)),
+            "modifier" => (8u32, r.list(&mut self.modifier)),
+            "programCode" => (9u32, r.list(&mut self.program_code)),
+            "quantity" => (12u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (13u32, r.opt(&mut self.unit_price)),
+            "factor" => (14u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (15u32, r.opt(&mut self.net)),
+            "bodySite" => (16u32, r.opt(&mut self.body_site)),
+            "subSite" => (17u32, r.list(&mut self.sub_site)),
+            "noteNumber" => {
+                (18u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "adjudication" => (19u32, r.list(&mut self.adjudication)),
+            "detail" => (20u32, r.list(&mut self.detail)),
+            _ => {
+                if <ClaimResponseAddItemServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(10u32));
+                }
+                if <ClaimResponseAddItemLocation as XmlChoice>::read_xml(
+                    &mut self.location,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("itemSequence", &self.item_sequence);
+        w.prim_list("detailSequence", &self.detail_sequence);
+        w.prim_list("subdetailSequence", &self.subdetail_sequence);
+        w.list("provider", &self.provider);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.choice_opt(&self.serviced);
+        w.choice_opt(&self.location);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.opt("bodySite", &self.body_site);
+        w.list("subSite", &self.sub_site);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("detail", &self.detail);
+    }
+}
 impl std::fmt::Debug for ClaimResponseAddItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseAddItem");
@@ -1223,6 +1593,27 @@ impl Choice for ClaimResponseAddItemServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimResponseAddItemServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Place of service or where product was supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum ClaimResponseAddItemLocation {
@@ -1264,6 +1655,29 @@ impl Choice for ClaimResponseAddItemLocation {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
+            Self::Address(v) => w.req("locationAddress", v),
+            Self::Reference(v) => w.req("locationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimResponseAddItemLocation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "locationAddress" => r.choice(slot, Self::Address)?,
+            "locationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
             Self::Address(v) => w.req("locationAddress", v),
@@ -1393,6 +1807,61 @@ impl Complex for ClaimResponseAddItemDetail {
             return Some("adjudication");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseAddItemDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "productOrService" => (3u32, r.req(&mut self.product_or_service)),
+            "modifier" => (4u32, r.list(&mut self.modifier)),
+            "quantity" => (5u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (6u32, r.opt(&mut self.unit_price)),
+            "factor" => (7u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (8u32, r.opt(&mut self.net)),
+            "noteNumber" => (9u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "adjudication" => (10u32, r.list(&mut self.adjudication)),
+            "subDetail" => (11u32, r.list(&mut self.sub_detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("subDetail", &self.sub_detail);
     }
 }
 impl std::fmt::Debug for ClaimResponseAddItemDetail {
@@ -1558,6 +2027,59 @@ impl Complex for ClaimResponseAddItemDetailSubDetail {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseAddItemDetailSubDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "productOrService" => (3u32, r.req(&mut self.product_or_service)),
+            "modifier" => (4u32, r.list(&mut self.modifier)),
+            "quantity" => (5u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (6u32, r.opt(&mut self.unit_price)),
+            "factor" => (7u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (8u32, r.opt(&mut self.net)),
+            "noteNumber" => (9u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "adjudication" => (10u32, r.list(&mut self.adjudication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+    }
+}
 impl std::fmt::Debug for ClaimResponseAddItemDetailSubDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseAddItemDetailSubDetail");
@@ -1681,6 +2203,47 @@ impl Complex for ClaimResponseTotal {
             return Some("amount");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseTotal {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "amount" => (4u32, r.req(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.req("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for ClaimResponseTotal {
@@ -1813,6 +2376,55 @@ impl Complex for ClaimResponsePayment {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponsePayment {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "adjustment" => (4u32, r.opt(&mut self.adjustment)),
+            "adjustmentReason" => (5u32, r.opt(&mut self.adjustment_reason)),
+            "date" => (6u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "amount" => (7u32, r.req(&mut self.amount)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.opt("adjustment", &self.adjustment);
+        w.opt("adjustmentReason", &self.adjustment_reason);
+        w.prim_opt("date", &self.date);
+        w.req("amount", &self.amount);
+        w.opt("identifier", &self.identifier);
+    }
+}
 impl std::fmt::Debug for ClaimResponsePayment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponsePayment");
@@ -1940,6 +2552,51 @@ impl Complex for ClaimResponseProcessNote {
             return Some("text");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseProcessNote {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "number" => (3u32, r.prim_opt(&mut self.number, Kind::PositiveInt)),
+            "type" => (4u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "text" => (5u32, r.prim_req(&mut self.text, Kind::String)),
+            "language" => (6u32, r.opt(&mut self.language)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("number", &self.number);
+        w.prim_opt("type", &self.r#type);
+        w.prim_req("text", &self.text);
+        w.opt("language", &self.language);
     }
 }
 impl std::fmt::Debug for ClaimResponseProcessNote {
@@ -2089,6 +2746,55 @@ impl Complex for ClaimResponseInsurance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseInsurance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "focal" => (4u32, r.prim_req(&mut self.focal, Kind::Boolean)),
+            "coverage" => (5u32, r.req(&mut self.coverage)),
+            "businessArrangement" => {
+                (6u32, r.prim_opt(&mut self.business_arrangement, Kind::String))
+            }
+            "claimResponse" => (7u32, r.opt(&mut self.claim_response)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.prim_req("focal", &self.focal);
+        w.req("coverage", &self.coverage);
+        w.prim_opt("businessArrangement", &self.business_arrangement);
+        w.opt("claimResponse", &self.claim_response);
+    }
+}
 impl std::fmt::Debug for ClaimResponseInsurance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseInsurance");
@@ -2215,6 +2921,57 @@ impl Complex for ClaimResponseError {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseError {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "itemSequence" => {
+                (3u32, r.prim_opt(&mut self.item_sequence, Kind::PositiveInt))
+            }
+            "detailSequence" => {
+                (4u32, r.prim_opt(&mut self.detail_sequence, Kind::PositiveInt))
+            }
+            "subDetailSequence" => {
+                (5u32, r.prim_opt(&mut self.sub_detail_sequence, Kind::PositiveInt))
+            }
+            "code" => (6u32, r.req(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("itemSequence", &self.item_sequence);
+        w.prim_opt("detailSequence", &self.detail_sequence);
+        w.prim_opt("subDetailSequence", &self.sub_detail_sequence);
+        w.req("code", &self.code);
     }
 }
 impl std::fmt::Debug for ClaimResponseError {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The CodeSystem resource is used to declare the existence of and describe a code system or code system supplement and its key properties, and optionally define a part or all of its content.
 #[derive(Clone, PartialEq)]
 pub struct CodeSystem {
@@ -276,6 +282,99 @@ impl Complex for CodeSystem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CodeSystem {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (14u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (16u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (21u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (22u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "caseSensitive" => {
+                (23u32, r.prim_opt(&mut self.case_sensitive, Kind::Boolean))
+            }
+            "valueSet" => (24u32, r.prim_opt(&mut self.value_set, Kind::Canonical)),
+            "hierarchyMeaning" => {
+                (25u32, r.prim_opt(&mut self.hierarchy_meaning, Kind::Code))
+            }
+            "compositional" => {
+                (26u32, r.prim_opt(&mut self.compositional, Kind::Boolean))
+            }
+            "versionNeeded" => {
+                (27u32, r.prim_opt(&mut self.version_needed, Kind::Boolean))
+            }
+            "content" => (28u32, r.prim_req(&mut self.content, Kind::Code)),
+            "supplements" => (29u32, r.prim_opt(&mut self.supplements, Kind::Canonical)),
+            "count" => (30u32, r.prim_opt(&mut self.count, Kind::UnsignedInt)),
+            "filter" => (31u32, r.list(&mut self.filter)),
+            "property" => (32u32, r.list(&mut self.property)),
+            "concept" => (33u32, r.list(&mut self.concept)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("caseSensitive", &self.case_sensitive);
+        w.prim_opt("valueSet", &self.value_set);
+        w.prim_opt("hierarchyMeaning", &self.hierarchy_meaning);
+        w.prim_opt("compositional", &self.compositional);
+        w.prim_opt("versionNeeded", &self.version_needed);
+        w.prim_req("content", &self.content);
+        w.prim_opt("supplements", &self.supplements);
+        w.prim_opt("count", &self.count);
+        w.list("filter", &self.filter);
+        w.list("property", &self.property);
+        w.list("concept", &self.concept);
+    }
+}
 impl std::fmt::Debug for CodeSystem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CodeSystem");
@@ -489,6 +588,51 @@ impl Complex for CodeSystemFilter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CodeSystemFilter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            "operator" => (5u32, r.prim_list(&mut self.operator, Kind::Code)),
+            "value" => (6u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("description", &self.description);
+        w.prim_list("operator", &self.operator);
+        w.prim_req("value", &self.value);
+    }
+}
 impl std::fmt::Debug for CodeSystemFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CodeSystemFilter");
@@ -618,6 +762,51 @@ impl Complex for CodeSystemProperty {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CodeSystemProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "uri" => (4u32, r.prim_opt(&mut self.uri, Kind::Uri)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            "type" => (6u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("uri", &self.uri);
+        w.prim_opt("description", &self.description);
+        w.prim_req("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for CodeSystemProperty {
@@ -754,6 +943,55 @@ impl Complex for CodeSystemConcept {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CodeSystemConcept {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "display" => (4u32, r.prim_opt(&mut self.display, Kind::String)),
+            "definition" => (5u32, r.prim_opt(&mut self.definition, Kind::String)),
+            "designation" => (6u32, r.list(&mut self.designation)),
+            "property" => (7u32, r.list(&mut self.property)),
+            "concept" => (8u32, r.list(&mut self.concept)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("definition", &self.definition);
+        w.list("designation", &self.designation);
+        w.list("property", &self.property);
+        w.list("concept", &self.concept);
+    }
+}
 impl std::fmt::Debug for CodeSystemConcept {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CodeSystemConcept");
@@ -876,6 +1114,49 @@ impl Complex for CodeSystemConceptDesignation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CodeSystemConceptDesignation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "use" => (4u32, r.opt(&mut self.r#use)),
+            "value" => (5u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("language", &self.language);
+        w.opt("use", &self.r#use);
+        w.prim_req("value", &self.value);
+    }
+}
 impl std::fmt::Debug for CodeSystemConceptDesignation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CodeSystemConceptDesignation");
@@ -993,6 +1274,49 @@ impl Complex for CodeSystemConceptProperty {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CodeSystemConceptProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for CodeSystemConceptProperty {
@@ -1204,6 +1528,37 @@ impl Choice for CodeSystemConceptPropertyValue {
             Self::Boolean(p) => w.prim_req("valueBoolean", "_valueBoolean", p),
             Self::DateTime(p) => w.prim_req("valueDateTime", "_valueDateTime", p),
             Self::Decimal(p) => w.prim_req("valueDecimal", "_valueDecimal", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CodeSystemConceptPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An occurrence of information being transmitted; e.g. an alert that was sent to a responsible provider, a public health agency that was notified about a reportable condition.
 #[derive(Clone, PartialEq)]
 pub struct Communication {
@@ -245,6 +251,89 @@ impl Complex for Communication {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Communication {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "partOf" => (12u32, r.list(&mut self.part_of)),
+            "inResponseTo" => (13u32, r.list(&mut self.in_response_to)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (15u32, r.opt(&mut self.status_reason)),
+            "category" => (16u32, r.list(&mut self.category)),
+            "priority" => (17u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "medium" => (18u32, r.list(&mut self.medium)),
+            "subject" => (19u32, r.opt(&mut self.subject)),
+            "topic" => (20u32, r.opt(&mut self.topic)),
+            "about" => (21u32, r.list(&mut self.about)),
+            "encounter" => (22u32, r.opt(&mut self.encounter)),
+            "sent" => (23u32, r.prim_opt(&mut self.sent, Kind::DateTime)),
+            "received" => (24u32, r.prim_opt(&mut self.received, Kind::DateTime)),
+            "recipient" => (25u32, r.list(&mut self.recipient)),
+            "sender" => (26u32, r.opt(&mut self.sender)),
+            "reasonCode" => (27u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (28u32, r.list(&mut self.reason_reference)),
+            "payload" => (29u32, r.list(&mut self.payload)),
+            "note" => (30u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.list("inResponseTo", &self.in_response_to);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.list("category", &self.category);
+        w.prim_opt("priority", &self.priority);
+        w.list("medium", &self.medium);
+        w.opt("subject", &self.subject);
+        w.opt("topic", &self.topic);
+        w.list("about", &self.about);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("sent", &self.sent);
+        w.prim_opt("received", &self.received);
+        w.list("recipient", &self.recipient);
+        w.opt("sender", &self.sender);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("payload", &self.payload);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for Communication {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Communication");
@@ -426,6 +515,47 @@ impl Complex for CommunicationPayload {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CommunicationPayload {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.content, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.content);
+    }
+}
 impl std::fmt::Debug for CommunicationPayload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CommunicationPayload");
@@ -510,6 +640,29 @@ impl Choice for CommunicationPayloadContent {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::String(p) => w.prim_req("contentString", "_contentString", p),
+            Self::Attachment(v) => w.req("contentAttachment", v),
+            Self::Reference(v) => w.req("contentReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CommunicationPayloadContent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "contentString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "contentAttachment" => r.choice(slot, Self::Attachment)?,
+            "contentReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("contentString", p),
             Self::Attachment(v) => w.req("contentAttachment", v),
             Self::Reference(v) => w.req("contentReference", v),
         }

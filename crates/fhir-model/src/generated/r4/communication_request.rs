@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A request to convey information; e.g. the CDS system proposes that an alert be sent to a responsible provider, the CDS system proposes that the public health agency be notified about a reportable condition.
 #[derive(Clone, PartialEq)]
 pub struct CommunicationRequest {
@@ -239,6 +245,91 @@ impl Complex for CommunicationRequest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CommunicationRequest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "replaces" => (10u32, r.list(&mut self.replaces)),
+            "groupIdentifier" => (11u32, r.opt(&mut self.group_identifier)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (13u32, r.opt(&mut self.status_reason)),
+            "category" => (14u32, r.list(&mut self.category)),
+            "priority" => (15u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "doNotPerform" => {
+                (16u32, r.prim_opt(&mut self.do_not_perform, Kind::Boolean))
+            }
+            "medium" => (17u32, r.list(&mut self.medium)),
+            "subject" => (18u32, r.opt(&mut self.subject)),
+            "about" => (19u32, r.list(&mut self.about)),
+            "encounter" => (20u32, r.opt(&mut self.encounter)),
+            "payload" => (21u32, r.list(&mut self.payload)),
+            "authoredOn" => (23u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "requester" => (24u32, r.opt(&mut self.requester)),
+            "recipient" => (25u32, r.list(&mut self.recipient)),
+            "sender" => (26u32, r.opt(&mut self.sender)),
+            "reasonCode" => (27u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (28u32, r.list(&mut self.reason_reference)),
+            "note" => (29u32, r.list(&mut self.note)),
+            _ => {
+                if <CommunicationRequestOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(22u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("replaces", &self.replaces);
+        w.opt("groupIdentifier", &self.group_identifier);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.list("category", &self.category);
+        w.prim_opt("priority", &self.priority);
+        w.prim_opt("doNotPerform", &self.do_not_perform);
+        w.list("medium", &self.medium);
+        w.opt("subject", &self.subject);
+        w.list("about", &self.about);
+        w.opt("encounter", &self.encounter);
+        w.list("payload", &self.payload);
+        w.choice_opt(&self.occurrence);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.opt("requester", &self.requester);
+        w.list("recipient", &self.recipient);
+        w.opt("sender", &self.sender);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for CommunicationRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CommunicationRequest");
@@ -403,6 +494,27 @@ impl Choice for CommunicationRequestOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CommunicationRequestOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+        }
+    }
+}
 /// Message payload
 #[derive(Clone, PartialEq)]
 pub struct CommunicationRequestPayload {
@@ -480,6 +592,47 @@ impl Complex for CommunicationRequestPayload {
             return Some("content[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CommunicationRequestPayload {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.content, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.content);
     }
 }
 impl std::fmt::Debug for CommunicationRequestPayload {
@@ -566,6 +719,29 @@ impl Choice for CommunicationRequestPayloadContent {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::String(p) => w.prim_req("contentString", "_contentString", p),
+            Self::Attachment(v) => w.req("contentAttachment", v),
+            Self::Reference(v) => w.req("contentReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CommunicationRequestPayloadContent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "contentString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "contentAttachment" => r.choice(slot, Self::Attachment)?,
+            "contentReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("contentString", p),
             Self::Attachment(v) => w.req("contentAttachment", v),
             Self::Reference(v) => w.req("contentReference", v),
         }

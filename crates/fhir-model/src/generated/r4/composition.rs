@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A set of healthcare-related information that is assembled together into a single logical package that provides a single coherent statement of meaning, establishes its own context and that has clinical attestation with regard to who is making the statement. A Composition defines the structure and narrative content necessary for a document. However, a Composition alone does not constitute a document. Rather, the Composition must be the first entry in a Bundle where Bundle.type=document, and any other resources referenced from Composition must be included as subsequent entries in the Bundle (for example Patient, Practitioner, Encounter, etc.).
 #[derive(Clone, PartialEq)]
 pub struct Composition {
@@ -215,6 +221,71 @@ impl Complex for Composition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Composition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.req(&mut self.r#type)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "encounter" => (13u32, r.opt(&mut self.encounter)),
+            "date" => (14u32, r.prim_req(&mut self.date, Kind::DateTime)),
+            "author" => (15u32, r.list(&mut self.author)),
+            "title" => (16u32, r.prim_req(&mut self.title, Kind::String)),
+            "confidentiality" => {
+                (17u32, r.prim_opt(&mut self.confidentiality, Kind::Code))
+            }
+            "attester" => (18u32, r.list(&mut self.attester)),
+            "custodian" => (19u32, r.opt(&mut self.custodian)),
+            "relatesTo" => (20u32, r.list(&mut self.relates_to)),
+            "event" => (21u32, r.list(&mut self.event)),
+            "section" => (22u32, r.list(&mut self.section)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("type", &self.r#type);
+        w.list("category", &self.category);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_req("date", &self.date);
+        w.list("author", &self.author);
+        w.prim_req("title", &self.title);
+        w.prim_opt("confidentiality", &self.confidentiality);
+        w.list("attester", &self.attester);
+        w.opt("custodian", &self.custodian);
+        w.list("relatesTo", &self.relates_to);
+        w.list("event", &self.event);
+        w.list("section", &self.section);
+    }
+}
 impl std::fmt::Debug for Composition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Composition");
@@ -379,6 +450,49 @@ impl Complex for CompositionAttester {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CompositionAttester {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "time" => (4u32, r.prim_opt(&mut self.time, Kind::DateTime)),
+            "party" => (5u32, r.opt(&mut self.party)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("time", &self.time);
+        w.opt("party", &self.party);
+    }
+}
 impl std::fmt::Debug for CompositionAttester {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CompositionAttester");
@@ -498,6 +612,49 @@ impl Complex for CompositionRelatesTo {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CompositionRelatesTo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            _ => {
+                if r.choice_req(&mut self.target, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.choice_req(&self.target);
+    }
+}
 impl std::fmt::Debug for CompositionRelatesTo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CompositionRelatesTo");
@@ -559,6 +716,27 @@ impl Choice for CompositionRelatesToTarget {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Identifier(v) => w.req("targetIdentifier", v),
+            Self::Reference(v) => w.req("targetReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CompositionRelatesToTarget {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "targetIdentifier" => r.choice(slot, Self::Identifier)?,
+            "targetReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Identifier(v) => w.req("targetIdentifier", v),
             Self::Reference(v) => w.req("targetReference", v),
@@ -636,6 +814,49 @@ impl Complex for CompositionEvent {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_empty()
             && self.period.is_none() && self.detail.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CompositionEvent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.list(&mut self.code)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            "detail" => (5u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("code", &self.code);
+        w.opt("period", &self.period);
+        w.list("detail", &self.detail);
     }
 }
 impl std::fmt::Debug for CompositionEvent {
@@ -776,6 +997,63 @@ impl Complex for CompositionSection {
             && self.text.is_none() && self.mode.is_none() && self.ordered_by.is_none()
             && self.entry.is_empty() && self.empty_reason.is_none()
             && self.section.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CompositionSection {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_opt(&mut self.title, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "author" => (5u32, r.list(&mut self.author)),
+            "focus" => (6u32, r.opt(&mut self.focus)),
+            "text" => (7u32, r.opt(&mut self.text)),
+            "mode" => (8u32, r.prim_opt(&mut self.mode, Kind::Code)),
+            "orderedBy" => (9u32, r.opt(&mut self.ordered_by)),
+            "entry" => (10u32, r.list(&mut self.entry)),
+            "emptyReason" => (11u32, r.opt(&mut self.empty_reason)),
+            "section" => (12u32, r.list(&mut self.section)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("title", &self.title);
+        w.opt("code", &self.code);
+        w.list("author", &self.author);
+        w.opt("focus", &self.focus);
+        w.opt("text", &self.text);
+        w.prim_opt("mode", &self.mode);
+        w.opt("orderedBy", &self.ordered_by);
+        w.list("entry", &self.entry);
+        w.opt("emptyReason", &self.empty_reason);
+        w.list("section", &self.section);
     }
 }
 impl std::fmt::Debug for CompositionSection {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A statement of relationships from one set of concepts to one or more other concepts - either concepts in code systems, or data element/data element concepts, or classes in class models.
 #[derive(Clone, PartialEq)]
 pub struct ConceptMap {
@@ -221,6 +227,87 @@ impl Complex for ConceptMap {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMap {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.opt(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (14u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (16u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (21u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (22u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "group" => (25u32, r.list(&mut self.group)),
+            _ => {
+                if <ConceptMapSource as XmlChoice>::read_xml(
+                    &mut self.source,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(23u32));
+                }
+                if <ConceptMapTarget as XmlChoice>::read_xml(
+                    &mut self.target,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(24u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.choice_opt(&self.source);
+        w.choice_opt(&self.target);
+        w.list("group", &self.group);
+    }
+}
 impl std::fmt::Debug for ConceptMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConceptMap");
@@ -391,6 +478,27 @@ impl Choice for ConceptMapSource {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConceptMapSource {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "sourceUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "sourceCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Uri(p) => w.prim_req("sourceUri", p),
+            Self::Canonical(p) => w.prim_req("sourceCanonical", p),
+        }
+    }
+}
 /// The target value set which provides context for the mappings
 #[derive(Clone, PartialEq, Debug)]
 pub enum ConceptMapTarget {
@@ -471,6 +579,27 @@ impl Choice for ConceptMapTarget {
         match self {
             Self::Uri(p) => w.prim_req("targetUri", "_targetUri", p),
             Self::Canonical(p) => w.prim_req("targetCanonical", "_targetCanonical", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ConceptMapTarget {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "targetUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "targetCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Uri(p) => w.prim_req("targetUri", p),
+            Self::Canonical(p) => w.prim_req("targetCanonical", p),
         }
     }
 }
@@ -567,6 +696,55 @@ impl Complex for ConceptMapGroup {
             return Some("element");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "source" => (3u32, r.prim_opt(&mut self.source, Kind::Uri)),
+            "sourceVersion" => (4u32, r.prim_opt(&mut self.source_version, Kind::String)),
+            "target" => (5u32, r.prim_opt(&mut self.target, Kind::Uri)),
+            "targetVersion" => (6u32, r.prim_opt(&mut self.target_version, Kind::String)),
+            "element" => (7u32, r.list(&mut self.element)),
+            "unmapped" => (8u32, r.opt(&mut self.unmapped)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("source", &self.source);
+        w.prim_opt("sourceVersion", &self.source_version);
+        w.prim_opt("target", &self.target);
+        w.prim_opt("targetVersion", &self.target_version);
+        w.list("element", &self.element);
+        w.opt("unmapped", &self.unmapped);
     }
 }
 impl std::fmt::Debug for ConceptMapGroup {
@@ -679,6 +857,49 @@ impl Complex for ConceptMapGroupElement {
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.display.is_none() && self.target.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupElement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (4u32, r.prim_opt(&mut self.display, Kind::String)),
+            "target" => (5u32, r.list(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.list("target", &self.target);
     }
 }
 impl std::fmt::Debug for ConceptMapGroupElement {
@@ -811,6 +1032,55 @@ impl Complex for ConceptMapGroupElementTarget {
             return Some("equivalence");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupElementTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (4u32, r.prim_opt(&mut self.display, Kind::String)),
+            "equivalence" => (5u32, r.prim_req(&mut self.equivalence, Kind::Code)),
+            "comment" => (6u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "dependsOn" => (7u32, r.list(&mut self.depends_on)),
+            "product" => (8u32, r.list(&mut self.product)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.prim_req("equivalence", &self.equivalence);
+        w.prim_opt("comment", &self.comment);
+        w.list("dependsOn", &self.depends_on);
+        w.list("product", &self.product);
     }
 }
 impl std::fmt::Debug for ConceptMapGroupElementTarget {
@@ -947,6 +1217,51 @@ impl Complex for ConceptMapGroupElementTargetDependsOn {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupElementTargetDependsOn {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "property" => (3u32, r.prim_req(&mut self.property, Kind::Uri)),
+            "system" => (4u32, r.prim_opt(&mut self.system, Kind::Canonical)),
+            "value" => (5u32, r.prim_req(&mut self.value, Kind::String)),
+            "display" => (6u32, r.prim_opt(&mut self.display, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("property", &self.property);
+        w.prim_opt("system", &self.system);
+        w.prim_req("value", &self.value);
+        w.prim_opt("display", &self.display);
+    }
+}
 impl std::fmt::Debug for ConceptMapGroupElementTargetDependsOn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConceptMapGroupElementTargetDependsOn");
@@ -1069,6 +1384,51 @@ impl Complex for ConceptMapGroupUnmapped {
             return Some("mode");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupUnmapped {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "code" => (4u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (5u32, r.prim_opt(&mut self.display, Kind::String)),
+            "url" => (6u32, r.prim_opt(&mut self.url, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("url", &self.url);
     }
 }
 impl std::fmt::Debug for ConceptMapGroupUnmapped {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A clinical condition, problem, diagnosis, or other event, situation, issue, or clinical concept that has risen to a level of concern.
 #[derive(Clone, PartialEq)]
 pub struct Condition {
@@ -206,6 +212,83 @@ impl Complex for Condition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Condition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "clinicalStatus" => (9u32, r.opt(&mut self.clinical_status)),
+            "verificationStatus" => (10u32, r.opt(&mut self.verification_status)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "severity" => (12u32, r.opt(&mut self.severity)),
+            "code" => (13u32, r.opt(&mut self.code)),
+            "bodySite" => (14u32, r.list(&mut self.body_site)),
+            "subject" => (15u32, r.req(&mut self.subject)),
+            "encounter" => (16u32, r.opt(&mut self.encounter)),
+            "recordedDate" => {
+                (19u32, r.prim_opt(&mut self.recorded_date, Kind::DateTime))
+            }
+            "recorder" => (20u32, r.opt(&mut self.recorder)),
+            "asserter" => (21u32, r.opt(&mut self.asserter)),
+            "stage" => (22u32, r.list(&mut self.stage)),
+            "evidence" => (23u32, r.list(&mut self.evidence)),
+            "note" => (24u32, r.list(&mut self.note)),
+            _ => {
+                if <ConditionOnset as XmlChoice>::read_xml(&mut self.onset, name, r)? {
+                    return Ok(Some(17u32));
+                }
+                if <ConditionAbatement as XmlChoice>::read_xml(
+                    &mut self.abatement,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(18u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("clinicalStatus", &self.clinical_status);
+        w.opt("verificationStatus", &self.verification_status);
+        w.list("category", &self.category);
+        w.opt("severity", &self.severity);
+        w.opt("code", &self.code);
+        w.list("bodySite", &self.body_site);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.onset);
+        w.choice_opt(&self.abatement);
+        w.prim_opt("recordedDate", &self.recorded_date);
+        w.opt("recorder", &self.recorder);
+        w.opt("asserter", &self.asserter);
+        w.list("stage", &self.stage);
+        w.list("evidence", &self.evidence);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for Condition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Condition");
@@ -388,6 +471,33 @@ impl Choice for ConditionOnset {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConditionOnset {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "onsetDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "onsetAge" => r.choice(slot, Self::Age)?,
+            "onsetPeriod" => r.choice(slot, Self::Period)?,
+            "onsetRange" => r.choice(slot, Self::Range)?,
+            "onsetString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("onsetDateTime", p),
+            Self::Age(v) => w.req("onsetAge", v),
+            Self::Period(v) => w.req("onsetPeriod", v),
+            Self::Range(v) => w.req("onsetRange", v),
+            Self::String(p) => w.prim_req("onsetString", p),
+        }
+    }
+}
 /// When in resolution/remission
 #[derive(Clone, PartialEq, Debug)]
 pub enum ConditionAbatement {
@@ -486,6 +596,33 @@ impl Choice for ConditionAbatement {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConditionAbatement {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "abatementDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "abatementAge" => r.choice(slot, Self::Age)?,
+            "abatementPeriod" => r.choice(slot, Self::Period)?,
+            "abatementRange" => r.choice(slot, Self::Range)?,
+            "abatementString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("abatementDateTime", p),
+            Self::Age(v) => w.req("abatementAge", v),
+            Self::Period(v) => w.req("abatementPeriod", v),
+            Self::Range(v) => w.req("abatementRange", v),
+            Self::String(p) => w.prim_req("abatementString", p),
+        }
+    }
+}
 /// Stage/grade, usually assessed formally
 #[derive(Clone, PartialEq)]
 pub struct ConditionStage {
@@ -558,6 +695,49 @@ impl Complex for ConditionStage {
             && self.modifier_extension.is_empty() && self.summary.is_none()
             && self.assessment.is_empty() && self.r#type.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionStage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "summary" => (3u32, r.opt(&mut self.summary)),
+            "assessment" => (4u32, r.list(&mut self.assessment)),
+            "type" => (5u32, r.opt(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("summary", &self.summary);
+        w.list("assessment", &self.assessment);
+        w.opt("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for ConditionStage {
@@ -653,6 +833,47 @@ impl Complex for ConditionEvidence {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_empty()
             && self.detail.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionEvidence {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.list(&mut self.code)),
+            "detail" => (4u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("code", &self.code);
+        w.list("detail", &self.detail);
     }
 }
 impl std::fmt::Debug for ConditionEvidence {

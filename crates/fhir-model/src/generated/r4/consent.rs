@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a healthcare consumer’s  choices, which permits or denies identified recipient(s) or recipient role(s) to perform one or more actions within a given policy context, for specific purposes and periods of time.
 #[derive(Clone, PartialEq)]
 pub struct Consent {
@@ -195,6 +201,67 @@ impl Complex for Consent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Consent {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "scope" => (10u32, r.req(&mut self.scope)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "patient" => (12u32, r.opt(&mut self.patient)),
+            "dateTime" => (13u32, r.prim_opt(&mut self.date_time, Kind::DateTime)),
+            "performer" => (14u32, r.list(&mut self.performer)),
+            "organization" => (15u32, r.list(&mut self.organization)),
+            "policy" => (17u32, r.list(&mut self.policy)),
+            "policyRule" => (18u32, r.opt(&mut self.policy_rule)),
+            "verification" => (19u32, r.list(&mut self.verification)),
+            "provision" => (20u32, r.opt(&mut self.provision)),
+            _ => {
+                if <ConsentSource as XmlChoice>::read_xml(&mut self.source, name, r)? {
+                    return Ok(Some(16u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("scope", &self.scope);
+        w.list("category", &self.category);
+        w.opt("patient", &self.patient);
+        w.prim_opt("dateTime", &self.date_time);
+        w.list("performer", &self.performer);
+        w.list("organization", &self.organization);
+        w.choice_opt(&self.source);
+        w.list("policy", &self.policy);
+        w.opt("policyRule", &self.policy_rule);
+        w.list("verification", &self.verification);
+        w.opt("provision", &self.provision);
+    }
+}
 impl std::fmt::Debug for Consent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Consent");
@@ -310,6 +377,27 @@ impl Choice for ConsentSource {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConsentSource {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "sourceAttachment" => r.choice(slot, Self::Attachment)?,
+            "sourceReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Attachment(v) => w.req("sourceAttachment", v),
+            Self::Reference(v) => w.req("sourceReference", v),
+        }
+    }
+}
 /// Policies covered by this consent
 #[derive(Clone, PartialEq)]
 pub struct ConsentPolicy {
@@ -378,6 +466,47 @@ impl Complex for ConsentPolicy {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.authority.is_none()
             && self.uri.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentPolicy {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "authority" => (3u32, r.prim_opt(&mut self.authority, Kind::Uri)),
+            "uri" => (4u32, r.prim_opt(&mut self.uri, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("authority", &self.authority);
+        w.prim_opt("uri", &self.uri);
     }
 }
 impl std::fmt::Debug for ConsentPolicy {
@@ -489,6 +618,51 @@ impl Complex for ConsentVerification {
             return Some("verified");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentVerification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "verified" => (3u32, r.prim_req(&mut self.verified, Kind::Boolean)),
+            "verifiedWith" => (4u32, r.opt(&mut self.verified_with)),
+            "verificationDate" => {
+                (5u32, r.prim_opt(&mut self.verification_date, Kind::DateTime))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("verified", &self.verified);
+        w.opt("verifiedWith", &self.verified_with);
+        w.prim_opt("verificationDate", &self.verification_date);
     }
 }
 impl std::fmt::Debug for ConsentVerification {
@@ -636,6 +810,65 @@ impl Complex for ConsentProvision {
             && self.provision.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentProvision {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            "actor" => (5u32, r.list(&mut self.actor)),
+            "action" => (6u32, r.list(&mut self.action)),
+            "securityLabel" => (7u32, r.list(&mut self.security_label)),
+            "purpose" => (8u32, r.list(&mut self.purpose)),
+            "class" => (9u32, r.list(&mut self.class)),
+            "code" => (10u32, r.list(&mut self.code)),
+            "dataPeriod" => (11u32, r.opt(&mut self.data_period)),
+            "data" => (12u32, r.list(&mut self.data)),
+            "provision" => (13u32, r.list(&mut self.provision)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.opt("period", &self.period);
+        w.list("actor", &self.actor);
+        w.list("action", &self.action);
+        w.list("securityLabel", &self.security_label);
+        w.list("purpose", &self.purpose);
+        w.list("class", &self.class);
+        w.list("code", &self.code);
+        w.opt("dataPeriod", &self.data_period);
+        w.list("data", &self.data);
+        w.list("provision", &self.provision);
+    }
+}
 impl std::fmt::Debug for ConsentProvision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConsentProvision");
@@ -773,6 +1006,47 @@ impl Complex for ConsentProvisionActor {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentProvisionActor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.req(&mut self.role)),
+            "reference" => (4u32, r.req(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("role", &self.role);
+        w.req("reference", &self.reference);
+    }
+}
 impl std::fmt::Debug for ConsentProvisionActor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConsentProvisionActor");
@@ -882,6 +1156,47 @@ impl Complex for ConsentProvisionData {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentProvisionData {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "meaning" => (3u32, r.prim_req(&mut self.meaning, Kind::Code)),
+            "reference" => (4u32, r.req(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("meaning", &self.meaning);
+        w.req("reference", &self.reference);
     }
 }
 impl std::fmt::Debug for ConsentProvisionData {

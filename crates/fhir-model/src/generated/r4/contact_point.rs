@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for ContactPoint Type: Details for all kinds of technology mediated contact points for a person or organization, including telephone, email, etc.
 #[derive(Clone, PartialEq)]
 pub struct ContactPoint {
@@ -88,6 +94,51 @@ impl Complex for ContactPoint {
         self.id.is_none() && self.extension.is_empty() && self.system.is_none()
             && self.value.is_none() && self.r#use.is_none() && self.rank.is_none()
             && self.period.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ContactPoint {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "system" => (2u32, r.prim_opt(&mut self.system, Kind::Code)),
+            "value" => (3u32, r.prim_opt(&mut self.value, Kind::String)),
+            "use" => (4u32, r.prim_opt(&mut self.r#use, Kind::Code)),
+            "rank" => (5u32, r.prim_opt(&mut self.rank, Kind::PositiveInt)),
+            "period" => (6u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("value", &self.value);
+        w.prim_opt("use", &self.r#use);
+        w.prim_opt("rank", &self.rank);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for ContactPoint {

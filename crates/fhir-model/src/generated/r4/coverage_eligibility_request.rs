@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The CoverageEligibilityRequest provides patient and insurance coverage information to an insurer for them to respond, in the form of an CoverageEligibilityResponse, with information regarding whether the stated coverage is valid and in-force and optionally to provide the insurance details of the policy.
 #[derive(Clone, PartialEq)]
 pub struct CoverageEligibilityRequest {
@@ -215,6 +221,73 @@ impl Complex for CoverageEligibilityRequest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityRequest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "priority" => (10u32, r.opt(&mut self.priority)),
+            "purpose" => (11u32, r.prim_list(&mut self.purpose, Kind::Code)),
+            "patient" => (12u32, r.req(&mut self.patient)),
+            "created" => (14u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "enterer" => (15u32, r.opt(&mut self.enterer)),
+            "provider" => (16u32, r.opt(&mut self.provider)),
+            "insurer" => (17u32, r.req(&mut self.insurer)),
+            "facility" => (18u32, r.opt(&mut self.facility)),
+            "supportingInfo" => (19u32, r.list(&mut self.supporting_info)),
+            "insurance" => (20u32, r.list(&mut self.insurance)),
+            "item" => (21u32, r.list(&mut self.item)),
+            _ => {
+                if <CoverageEligibilityRequestServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("priority", &self.priority);
+        w.prim_list("purpose", &self.purpose);
+        w.req("patient", &self.patient);
+        w.choice_opt(&self.serviced);
+        w.prim_req("created", &self.created);
+        w.opt("enterer", &self.enterer);
+        w.opt("provider", &self.provider);
+        w.req("insurer", &self.insurer);
+        w.opt("facility", &self.facility);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("insurance", &self.insurance);
+        w.list("item", &self.item);
+    }
+}
 impl std::fmt::Debug for CoverageEligibilityRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoverageEligibilityRequest");
@@ -353,6 +426,27 @@ impl Choice for CoverageEligibilityRequestServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CoverageEligibilityRequestServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Supporting information
 #[derive(Clone, PartialEq)]
 pub struct CoverageEligibilityRequestSupportingInfo {
@@ -445,6 +539,49 @@ impl Complex for CoverageEligibilityRequestSupportingInfo {
             return Some("information");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityRequestSupportingInfo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "information" => (4u32, r.req(&mut self.information)),
+            "appliesToAll" => (5u32, r.prim_opt(&mut self.applies_to_all, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.req("information", &self.information);
+        w.prim_opt("appliesToAll", &self.applies_to_all);
     }
 }
 impl std::fmt::Debug for CoverageEligibilityRequestSupportingInfo {
@@ -565,6 +702,51 @@ impl Complex for CoverageEligibilityRequestInsurance {
             return Some("coverage");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityRequestInsurance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "focal" => (3u32, r.prim_opt(&mut self.focal, Kind::Boolean)),
+            "coverage" => (4u32, r.req(&mut self.coverage)),
+            "businessArrangement" => {
+                (5u32, r.prim_opt(&mut self.business_arrangement, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("focal", &self.focal);
+        w.req("coverage", &self.coverage);
+        w.prim_opt("businessArrangement", &self.business_arrangement);
     }
 }
 impl std::fmt::Debug for CoverageEligibilityRequestInsurance {
@@ -716,6 +898,68 @@ impl Complex for CoverageEligibilityRequestItem {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityRequestItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "supportingInfoSequence" => {
+                (
+                    3u32,
+                    r.prim_list(&mut self.supporting_info_sequence, Kind::PositiveInt),
+                )
+            }
+            "category" => (4u32, r.opt(&mut self.category)),
+            "productOrService" => (5u32, r.opt(&mut self.product_or_service)),
+            "modifier" => (6u32, r.list(&mut self.modifier)),
+            "provider" => (7u32, r.opt(&mut self.provider)),
+            "quantity" => (8u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (9u32, r.opt(&mut self.unit_price)),
+            "facility" => (10u32, r.opt(&mut self.facility)),
+            "diagnosis" => (11u32, r.list(&mut self.diagnosis)),
+            "detail" => (12u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("supportingInfoSequence", &self.supporting_info_sequence);
+        w.opt("category", &self.category);
+        w.opt("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.opt("provider", &self.provider);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.opt("facility", &self.facility);
+        w.list("diagnosis", &self.diagnosis);
+        w.list("detail", &self.detail);
+    }
+}
 impl std::fmt::Debug for CoverageEligibilityRequestItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoverageEligibilityRequestItem");
@@ -833,6 +1077,51 @@ impl Complex for CoverageEligibilityRequestItemDiagnosis {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityRequestItemDiagnosis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if <CoverageEligibilityRequestItemDiagnosisDiagnosis as XmlChoice>::read_xml(
+                    &mut self.diagnosis,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.diagnosis);
+    }
+}
 impl std::fmt::Debug for CoverageEligibilityRequestItemDiagnosis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoverageEligibilityRequestItemDiagnosis");
@@ -891,6 +1180,27 @@ impl Choice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("diagnosisCodeableConcept", v),
+            Self::Reference(v) => w.req("diagnosisReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "diagnosisReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("diagnosisCodeableConcept", v),
             Self::Reference(v) => w.req("diagnosisReference", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides eligibility and plan details from the processing of an CoverageEligibilityRequest resource.
 #[derive(Clone, PartialEq)]
 pub struct CoverageEligibilityResponse {
@@ -233,6 +239,75 @@ impl Complex for CoverageEligibilityResponse {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityResponse {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "purpose" => (10u32, r.prim_list(&mut self.purpose, Kind::Code)),
+            "patient" => (11u32, r.req(&mut self.patient)),
+            "created" => (13u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "requestor" => (14u32, r.opt(&mut self.requestor)),
+            "request" => (15u32, r.req(&mut self.request)),
+            "outcome" => (16u32, r.prim_req(&mut self.outcome, Kind::Code)),
+            "disposition" => (17u32, r.prim_opt(&mut self.disposition, Kind::String)),
+            "insurer" => (18u32, r.req(&mut self.insurer)),
+            "insurance" => (19u32, r.list(&mut self.insurance)),
+            "preAuthRef" => (20u32, r.prim_opt(&mut self.pre_auth_ref, Kind::String)),
+            "form" => (21u32, r.opt(&mut self.form)),
+            "error" => (22u32, r.list(&mut self.error)),
+            _ => {
+                if <CoverageEligibilityResponseServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(12u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_list("purpose", &self.purpose);
+        w.req("patient", &self.patient);
+        w.choice_opt(&self.serviced);
+        w.prim_req("created", &self.created);
+        w.opt("requestor", &self.requestor);
+        w.req("request", &self.request);
+        w.prim_req("outcome", &self.outcome);
+        w.prim_opt("disposition", &self.disposition);
+        w.req("insurer", &self.insurer);
+        w.list("insurance", &self.insurance);
+        w.prim_opt("preAuthRef", &self.pre_auth_ref);
+        w.opt("form", &self.form);
+        w.list("error", &self.error);
+    }
+}
 impl std::fmt::Debug for CoverageEligibilityResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoverageEligibilityResponse");
@@ -374,6 +449,27 @@ impl Choice for CoverageEligibilityResponseServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CoverageEligibilityResponseServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Patient insurance information
 #[derive(Clone, PartialEq)]
 pub struct CoverageEligibilityResponseInsurance {
@@ -463,6 +559,51 @@ impl Complex for CoverageEligibilityResponseInsurance {
             return Some("coverage");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityResponseInsurance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "coverage" => (3u32, r.req(&mut self.coverage)),
+            "inforce" => (4u32, r.prim_opt(&mut self.inforce, Kind::Boolean)),
+            "benefitPeriod" => (5u32, r.opt(&mut self.benefit_period)),
+            "item" => (6u32, r.list(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("coverage", &self.coverage);
+        w.prim_opt("inforce", &self.inforce);
+        w.opt("benefitPeriod", &self.benefit_period);
+        w.list("item", &self.item);
     }
 }
 impl std::fmt::Debug for CoverageEligibilityResponseInsurance {
@@ -640,6 +781,77 @@ impl Complex for CoverageEligibilityResponseInsuranceItem {
             && self.authorization_url.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityResponseInsuranceItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "productOrService" => (4u32, r.opt(&mut self.product_or_service)),
+            "modifier" => (5u32, r.list(&mut self.modifier)),
+            "provider" => (6u32, r.opt(&mut self.provider)),
+            "excluded" => (7u32, r.prim_opt(&mut self.excluded, Kind::Boolean)),
+            "name" => (8u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (9u32, r.prim_opt(&mut self.description, Kind::String)),
+            "network" => (10u32, r.opt(&mut self.network)),
+            "unit" => (11u32, r.opt(&mut self.unit)),
+            "term" => (12u32, r.opt(&mut self.term)),
+            "benefit" => (13u32, r.list(&mut self.benefit)),
+            "authorizationRequired" => {
+                (14u32, r.prim_opt(&mut self.authorization_required, Kind::Boolean))
+            }
+            "authorizationSupporting" => {
+                (15u32, r.list(&mut self.authorization_supporting))
+            }
+            "authorizationUrl" => {
+                (16u32, r.prim_opt(&mut self.authorization_url, Kind::Uri))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.opt("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.opt("provider", &self.provider);
+        w.prim_opt("excluded", &self.excluded);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.opt("network", &self.network);
+        w.opt("unit", &self.unit);
+        w.opt("term", &self.term);
+        w.list("benefit", &self.benefit);
+        w.prim_opt("authorizationRequired", &self.authorization_required);
+        w.list("authorizationSupporting", &self.authorization_supporting);
+        w.prim_opt("authorizationUrl", &self.authorization_url);
+    }
+}
 impl std::fmt::Debug for CoverageEligibilityResponseInsuranceItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoverageEligibilityResponseInsuranceItem");
@@ -796,6 +1008,61 @@ impl Complex for CoverageEligibilityResponseInsuranceItemBenefit {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityResponseInsuranceItemBenefit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if <CoverageEligibilityResponseInsuranceItemBenefitAllowed as XmlChoice>::read_xml(
+                    &mut self.allowed,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                if <CoverageEligibilityResponseInsuranceItemBenefitUsed as XmlChoice>::read_xml(
+                    &mut self.used,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.allowed);
+        w.choice_opt(&self.used);
+    }
+}
 impl std::fmt::Debug for CoverageEligibilityResponseInsuranceItemBenefit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoverageEligibilityResponseInsuranceItemBenefit");
@@ -913,6 +1180,31 @@ impl Choice for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "allowedUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "allowedString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "allowedMoney" => r.choice(slot, Self::Money)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::UnsignedInt(p) => w.prim_req("allowedUnsignedInt", p),
+            Self::String(p) => w.prim_req("allowedString", p),
+            Self::Money(v) => w.req("allowedMoney", v),
+        }
+    }
+}
 /// Benefits used
 #[derive(Clone, PartialEq, Debug)]
 pub enum CoverageEligibilityResponseInsuranceItemBenefitUsed {
@@ -1001,6 +1293,31 @@ impl Choice for CoverageEligibilityResponseInsuranceItemBenefitUsed {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CoverageEligibilityResponseInsuranceItemBenefitUsed {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "usedUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "usedString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "usedMoney" => r.choice(slot, Self::Money)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::UnsignedInt(p) => w.prim_req("usedUnsignedInt", p),
+            Self::String(p) => w.prim_req("usedString", p),
+            Self::Money(v) => w.req("usedMoney", v),
+        }
+    }
+}
 /// Processing errors
 #[derive(Clone, PartialEq)]
 pub struct CoverageEligibilityResponseError {
@@ -1073,6 +1390,45 @@ impl Complex for CoverageEligibilityResponseError {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageEligibilityResponseError {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
     }
 }
 impl std::fmt::Debug for CoverageEligibilityResponseError {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Indicates an actual or potential clinical issue with or between one or more active or proposed clinical actions for a patient; e.g. Drug-drug interaction, Ineffective treatment frequency, Procedure-condition conflict, etc.
 #[derive(Clone, PartialEq)]
 pub struct DetectedIssue {
@@ -180,6 +186,69 @@ impl Complex for DetectedIssue {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DetectedIssue {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "code" => (10u32, r.opt(&mut self.code)),
+            "severity" => (11u32, r.prim_opt(&mut self.severity, Kind::Code)),
+            "patient" => (12u32, r.opt(&mut self.patient)),
+            "author" => (14u32, r.opt(&mut self.author)),
+            "implicated" => (15u32, r.list(&mut self.implicated)),
+            "evidence" => (16u32, r.list(&mut self.evidence)),
+            "detail" => (17u32, r.prim_opt(&mut self.detail, Kind::String)),
+            "reference" => (18u32, r.prim_opt(&mut self.reference, Kind::Uri)),
+            "mitigation" => (19u32, r.list(&mut self.mitigation)),
+            _ => {
+                if <DetectedIssueIdentified as XmlChoice>::read_xml(
+                    &mut self.identified,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("code", &self.code);
+        w.prim_opt("severity", &self.severity);
+        w.opt("patient", &self.patient);
+        w.choice_opt(&self.identified);
+        w.opt("author", &self.author);
+        w.list("implicated", &self.implicated);
+        w.list("evidence", &self.evidence);
+        w.prim_opt("detail", &self.detail);
+        w.prim_opt("reference", &self.reference);
+        w.list("mitigation", &self.mitigation);
+    }
+}
 impl std::fmt::Debug for DetectedIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DetectedIssue");
@@ -314,6 +383,27 @@ impl Choice for DetectedIssueIdentified {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DetectedIssueIdentified {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "identifiedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "identifiedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("identifiedDateTime", p),
+            Self::Period(v) => w.req("identifiedPeriod", v),
+        }
+    }
+}
 /// Supporting evidence
 #[derive(Clone, PartialEq)]
 pub struct DetectedIssueEvidence {
@@ -380,6 +470,47 @@ impl Complex for DetectedIssueEvidence {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_empty()
             && self.detail.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DetectedIssueEvidence {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.list(&mut self.code)),
+            "detail" => (4u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("code", &self.code);
+        w.list("detail", &self.detail);
     }
 }
 impl std::fmt::Debug for DetectedIssueEvidence {
@@ -489,6 +620,49 @@ impl Complex for DetectedIssueMitigation {
             return Some("action");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DetectedIssueMitigation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "action" => (3u32, r.req(&mut self.action)),
+            "date" => (4u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "author" => (5u32, r.opt(&mut self.author)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("action", &self.action);
+        w.prim_opt("date", &self.date);
+        w.opt("author", &self.author);
     }
 }
 impl std::fmt::Debug for DetectedIssueMitigation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A type of a manufactured item that is used in the provision of healthcare without being substantially changed through that activity. The device may be a medical or non-medical device.
 #[derive(Clone, PartialEq)]
 pub struct Device {
@@ -255,6 +261,97 @@ impl Complex for Device {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Device {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "definition" => (9u32, r.opt(&mut self.definition)),
+            "udiCarrier" => (10u32, r.list(&mut self.udi_carrier)),
+            "status" => (11u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "statusReason" => (12u32, r.list(&mut self.status_reason)),
+            "distinctIdentifier" => {
+                (13u32, r.prim_opt(&mut self.distinct_identifier, Kind::String))
+            }
+            "manufacturer" => (14u32, r.prim_opt(&mut self.manufacturer, Kind::String)),
+            "manufactureDate" => {
+                (15u32, r.prim_opt(&mut self.manufacture_date, Kind::DateTime))
+            }
+            "expirationDate" => {
+                (16u32, r.prim_opt(&mut self.expiration_date, Kind::DateTime))
+            }
+            "lotNumber" => (17u32, r.prim_opt(&mut self.lot_number, Kind::String)),
+            "serialNumber" => (18u32, r.prim_opt(&mut self.serial_number, Kind::String)),
+            "deviceName" => (19u32, r.list(&mut self.device_name)),
+            "modelNumber" => (20u32, r.prim_opt(&mut self.model_number, Kind::String)),
+            "partNumber" => (21u32, r.prim_opt(&mut self.part_number, Kind::String)),
+            "type" => (22u32, r.opt(&mut self.r#type)),
+            "specialization" => (23u32, r.list(&mut self.specialization)),
+            "version" => (24u32, r.list(&mut self.version)),
+            "property" => (25u32, r.list(&mut self.property)),
+            "patient" => (26u32, r.opt(&mut self.patient)),
+            "owner" => (27u32, r.opt(&mut self.owner)),
+            "contact" => (28u32, r.list(&mut self.contact)),
+            "location" => (29u32, r.opt(&mut self.location)),
+            "url" => (30u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "note" => (31u32, r.list(&mut self.note)),
+            "safety" => (32u32, r.list(&mut self.safety)),
+            "parent" => (33u32, r.opt(&mut self.parent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("definition", &self.definition);
+        w.list("udiCarrier", &self.udi_carrier);
+        w.prim_opt("status", &self.status);
+        w.list("statusReason", &self.status_reason);
+        w.prim_opt("distinctIdentifier", &self.distinct_identifier);
+        w.prim_opt("manufacturer", &self.manufacturer);
+        w.prim_opt("manufactureDate", &self.manufacture_date);
+        w.prim_opt("expirationDate", &self.expiration_date);
+        w.prim_opt("lotNumber", &self.lot_number);
+        w.prim_opt("serialNumber", &self.serial_number);
+        w.list("deviceName", &self.device_name);
+        w.prim_opt("modelNumber", &self.model_number);
+        w.prim_opt("partNumber", &self.part_number);
+        w.opt("type", &self.r#type);
+        w.list("specialization", &self.specialization);
+        w.list("version", &self.version);
+        w.list("property", &self.property);
+        w.opt("patient", &self.patient);
+        w.opt("owner", &self.owner);
+        w.list("contact", &self.contact);
+        w.opt("location", &self.location);
+        w.prim_opt("url", &self.url);
+        w.list("note", &self.note);
+        w.list("safety", &self.safety);
+        w.opt("parent", &self.parent);
+    }
+}
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Device");
@@ -462,6 +559,59 @@ impl Complex for DeviceUdiCarrier {
             && self.entry_type.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceUdiCarrier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "deviceIdentifier" => {
+                (3u32, r.prim_opt(&mut self.device_identifier, Kind::String))
+            }
+            "issuer" => (4u32, r.prim_opt(&mut self.issuer, Kind::Uri)),
+            "jurisdiction" => (5u32, r.prim_opt(&mut self.jurisdiction, Kind::Uri)),
+            "carrierAIDC" => {
+                (6u32, r.prim_opt(&mut self.carrier_aidc, Kind::Base64Binary))
+            }
+            "carrierHRF" => (7u32, r.prim_opt(&mut self.carrier_hrf, Kind::String)),
+            "entryType" => (8u32, r.prim_opt(&mut self.entry_type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("deviceIdentifier", &self.device_identifier);
+        w.prim_opt("issuer", &self.issuer);
+        w.prim_opt("jurisdiction", &self.jurisdiction);
+        w.prim_opt("carrierAIDC", &self.carrier_aidc);
+        w.prim_opt("carrierHRF", &self.carrier_hrf);
+        w.prim_opt("entryType", &self.entry_type);
+    }
+}
 impl std::fmt::Debug for DeviceUdiCarrier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceUdiCarrier");
@@ -586,6 +736,47 @@ impl Complex for DeviceDeviceName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDeviceName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("type", &self.r#type);
+    }
+}
 impl std::fmt::Debug for DeviceDeviceName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDeviceName");
@@ -688,6 +879,47 @@ impl Complex for DeviceSpecialization {
             return Some("systemType");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceSpecialization {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "systemType" => (3u32, r.req(&mut self.system_type)),
+            "version" => (4u32, r.prim_opt(&mut self.version, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("systemType", &self.system_type);
+        w.prim_opt("version", &self.version);
     }
 }
 impl std::fmt::Debug for DeviceSpecialization {
@@ -800,6 +1032,49 @@ impl Complex for DeviceVersion {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceVersion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "component" => (4u32, r.opt(&mut self.component)),
+            "value" => (5u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("component", &self.component);
+        w.prim_req("value", &self.value);
+    }
+}
 impl std::fmt::Debug for DeviceVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceVersion");
@@ -910,6 +1185,49 @@ impl Complex for DeviceProperty {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "valueQuantity" => (4u32, r.list(&mut self.value_quantity)),
+            "valueCode" => (5u32, r.list(&mut self.value_code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("valueQuantity", &self.value_quantity);
+        w.list("valueCode", &self.value_code);
     }
 }
 impl std::fmt::Debug for DeviceProperty {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The characteristics, operational status and capabilities of a medical-related component of a medical device.
 #[derive(Clone, PartialEq)]
 pub struct DeviceDefinition {
@@ -228,6 +234,93 @@ impl Complex for DeviceDefinition {
             && self.material.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "udiDeviceIdentifier" => (9u32, r.list(&mut self.udi_device_identifier)),
+            "deviceName" => (11u32, r.list(&mut self.device_name)),
+            "modelNumber" => (12u32, r.prim_opt(&mut self.model_number, Kind::String)),
+            "type" => (13u32, r.opt(&mut self.r#type)),
+            "specialization" => (14u32, r.list(&mut self.specialization)),
+            "version" => (15u32, r.prim_list(&mut self.version, Kind::String)),
+            "safety" => (16u32, r.list(&mut self.safety)),
+            "shelfLifeStorage" => (17u32, r.list(&mut self.shelf_life_storage)),
+            "physicalCharacteristics" => {
+                (18u32, r.opt(&mut self.physical_characteristics))
+            }
+            "languageCode" => (19u32, r.list(&mut self.language_code)),
+            "capability" => (20u32, r.list(&mut self.capability)),
+            "property" => (21u32, r.list(&mut self.property)),
+            "owner" => (22u32, r.opt(&mut self.owner)),
+            "contact" => (23u32, r.list(&mut self.contact)),
+            "url" => (24u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "onlineInformation" => {
+                (25u32, r.prim_opt(&mut self.online_information, Kind::Uri))
+            }
+            "note" => (26u32, r.list(&mut self.note)),
+            "quantity" => (27u32, r.opt(&mut self.quantity)),
+            "parentDevice" => (28u32, r.opt(&mut self.parent_device)),
+            "material" => (29u32, r.list(&mut self.material)),
+            _ => {
+                if <DeviceDefinitionManufacturer as XmlChoice>::read_xml(
+                    &mut self.manufacturer,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(10u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("udiDeviceIdentifier", &self.udi_device_identifier);
+        w.choice_opt(&self.manufacturer);
+        w.list("deviceName", &self.device_name);
+        w.prim_opt("modelNumber", &self.model_number);
+        w.opt("type", &self.r#type);
+        w.list("specialization", &self.specialization);
+        w.prim_list("version", &self.version);
+        w.list("safety", &self.safety);
+        w.list("shelfLifeStorage", &self.shelf_life_storage);
+        w.opt("physicalCharacteristics", &self.physical_characteristics);
+        w.list("languageCode", &self.language_code);
+        w.list("capability", &self.capability);
+        w.list("property", &self.property);
+        w.opt("owner", &self.owner);
+        w.list("contact", &self.contact);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("onlineInformation", &self.online_information);
+        w.list("note", &self.note);
+        w.opt("quantity", &self.quantity);
+        w.opt("parentDevice", &self.parent_device);
+        w.list("material", &self.material);
+    }
+}
 impl std::fmt::Debug for DeviceDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinition");
@@ -390,6 +483,27 @@ impl Choice for DeviceDefinitionManufacturer {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DeviceDefinitionManufacturer {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "manufacturerString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "manufacturerReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("manufacturerString", p),
+            Self::Reference(v) => w.req("manufacturerReference", v),
+        }
+    }
+}
 /// Unique Device Identifier (UDI) Barcode string
 #[derive(Clone, PartialEq)]
 pub struct DeviceDefinitionUdiDeviceIdentifier {
@@ -488,6 +602,51 @@ impl Complex for DeviceDefinitionUdiDeviceIdentifier {
             return Some("jurisdiction");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionUdiDeviceIdentifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "deviceIdentifier" => {
+                (3u32, r.prim_req(&mut self.device_identifier, Kind::String))
+            }
+            "issuer" => (4u32, r.prim_req(&mut self.issuer, Kind::Uri)),
+            "jurisdiction" => (5u32, r.prim_req(&mut self.jurisdiction, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("deviceIdentifier", &self.device_identifier);
+        w.prim_req("issuer", &self.issuer);
+        w.prim_req("jurisdiction", &self.jurisdiction);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionUdiDeviceIdentifier {
@@ -605,6 +764,47 @@ impl Complex for DeviceDefinitionDeviceName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionDeviceName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("type", &self.r#type);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionDeviceName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionDeviceName");
@@ -710,6 +910,47 @@ impl Complex for DeviceDefinitionSpecialization {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionSpecialization {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "systemType" => (3u32, r.prim_req(&mut self.system_type, Kind::String)),
+            "version" => (4u32, r.prim_opt(&mut self.version, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("systemType", &self.system_type);
+        w.prim_opt("version", &self.version);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionSpecialization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionSpecialization");
@@ -811,6 +1052,47 @@ impl Complex for DeviceDefinitionCapability {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionCapability {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "description" => (4u32, r.list(&mut self.description)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("description", &self.description);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionCapability {
@@ -920,6 +1202,49 @@ impl Complex for DeviceDefinitionProperty {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "valueQuantity" => (4u32, r.list(&mut self.value_quantity)),
+            "valueCode" => (5u32, r.list(&mut self.value_code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("valueQuantity", &self.value_quantity);
+        w.list("valueCode", &self.value_code);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionProperty {
@@ -1040,6 +1365,51 @@ impl Complex for DeviceDefinitionMaterial {
             return Some("substance");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionMaterial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "substance" => (3u32, r.req(&mut self.substance)),
+            "alternate" => (4u32, r.prim_opt(&mut self.alternate, Kind::Boolean)),
+            "allergenicIndicator" => {
+                (5u32, r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("substance", &self.substance);
+        w.prim_opt("alternate", &self.alternate);
+        w.prim_opt("allergenicIndicator", &self.allergenic_indicator);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionMaterial {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes a measurement, calculation or setting capability of a medical device.
 #[derive(Clone, PartialEq)]
 pub struct DeviceMetric {
@@ -173,6 +179,61 @@ impl Complex for DeviceMetric {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceMetric {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.req(&mut self.r#type)),
+            "unit" => (10u32, r.opt(&mut self.unit)),
+            "source" => (11u32, r.opt(&mut self.source)),
+            "parent" => (12u32, r.opt(&mut self.parent)),
+            "operationalStatus" => {
+                (13u32, r.prim_opt(&mut self.operational_status, Kind::Code))
+            }
+            "color" => (14u32, r.prim_opt(&mut self.color, Kind::Code)),
+            "category" => (15u32, r.prim_req(&mut self.category, Kind::Code)),
+            "measurementPeriod" => (16u32, r.opt(&mut self.measurement_period)),
+            "calibration" => (17u32, r.list(&mut self.calibration)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("type", &self.r#type);
+        w.opt("unit", &self.unit);
+        w.opt("source", &self.source);
+        w.opt("parent", &self.parent);
+        w.prim_opt("operationalStatus", &self.operational_status);
+        w.prim_opt("color", &self.color);
+        w.prim_req("category", &self.category);
+        w.opt("measurementPeriod", &self.measurement_period);
+        w.list("calibration", &self.calibration);
+    }
+}
 impl std::fmt::Debug for DeviceMetric {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceMetric");
@@ -310,6 +371,49 @@ impl Complex for DeviceMetricCalibration {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.state.is_none() && self.time.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceMetricCalibration {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "state" => (4u32, r.prim_opt(&mut self.state, Kind::Code)),
+            "time" => (5u32, r.prim_opt(&mut self.time, Kind::Instant)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("state", &self.state);
+        w.prim_opt("time", &self.time);
     }
 }
 impl std::fmt::Debug for DeviceMetricCalibration {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Represents a request for a patient to employ a medical device. The device may be an implantable device, or an external assistive device, such as a walker.
 #[derive(Clone, PartialEq)]
 pub struct DeviceRequest {
@@ -271,6 +277,99 @@ impl Complex for DeviceRequest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceRequest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "priorRequest" => (12u32, r.list(&mut self.prior_request)),
+            "groupIdentifier" => (13u32, r.opt(&mut self.group_identifier)),
+            "status" => (14u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "intent" => (15u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "priority" => (16u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "parameter" => (18u32, r.list(&mut self.parameter)),
+            "subject" => (19u32, r.req(&mut self.subject)),
+            "encounter" => (20u32, r.opt(&mut self.encounter)),
+            "authoredOn" => (22u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "requester" => (23u32, r.opt(&mut self.requester)),
+            "performerType" => (24u32, r.opt(&mut self.performer_type)),
+            "performer" => (25u32, r.opt(&mut self.performer)),
+            "reasonCode" => (26u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (27u32, r.list(&mut self.reason_reference)),
+            "insurance" => (28u32, r.list(&mut self.insurance)),
+            "supportingInfo" => (29u32, r.list(&mut self.supporting_info)),
+            "note" => (30u32, r.list(&mut self.note)),
+            "relevantHistory" => (31u32, r.list(&mut self.relevant_history)),
+            _ => {
+                if r.choice_req(&mut self.code, name)? {
+                    return Ok(Some(17u32));
+                }
+                if <DeviceRequestOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(21u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("priorRequest", &self.prior_request);
+        w.opt("groupIdentifier", &self.group_identifier);
+        w.prim_opt("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.prim_opt("priority", &self.priority);
+        w.choice_req(&self.code);
+        w.list("parameter", &self.parameter);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.occurrence);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.opt("requester", &self.requester);
+        w.opt("performerType", &self.performer_type);
+        w.opt("performer", &self.performer);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("insurance", &self.insurance);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("note", &self.note);
+        w.list("relevantHistory", &self.relevant_history);
+    }
+}
 impl std::fmt::Debug for DeviceRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceRequest");
@@ -419,6 +518,27 @@ impl Choice for DeviceRequestCode {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DeviceRequestCode {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "codeReference" => r.choice(slot, Self::Reference)?,
+            "codeCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("codeReference", v),
+            Self::CodeableConcept(v) => w.req("codeCodeableConcept", v),
+        }
+    }
+}
 /// Desired time or schedule for use
 #[derive(Clone, PartialEq, Debug)]
 pub enum DeviceRequestOccurrence {
@@ -484,6 +604,29 @@ impl Choice for DeviceRequestOccurrence {
             Self::DateTime(p) => {
                 w.prim_req("occurrenceDateTime", "_occurrenceDateTime", p)
             }
+            Self::Period(v) => w.req("occurrencePeriod", v),
+            Self::Timing(v) => w.req("occurrenceTiming", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for DeviceRequestOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
             Self::Period(v) => w.req("occurrencePeriod", v),
             Self::Timing(v) => w.req("occurrenceTiming", v),
         }
@@ -557,6 +700,53 @@ impl Complex for DeviceRequestParameter {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.value.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceRequestParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            _ => {
+                if <DeviceRequestParameterValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for DeviceRequestParameter {
@@ -653,6 +843,31 @@ impl Choice for DeviceRequestParameterValue {
             Self::Quantity(v) => w.req("valueQuantity", v),
             Self::Range(v) => w.req("valueRange", v),
             Self::Boolean(p) => w.prim_req("valueBoolean", "_valueBoolean", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for DeviceRequestParameterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
         }
     }
 }

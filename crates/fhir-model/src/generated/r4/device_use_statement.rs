@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a device being used by a patient where the record is the result of a report from the patient or another clinician.
 #[derive(Clone, PartialEq)]
 pub struct DeviceUseStatement {
@@ -196,6 +202,71 @@ impl Complex for DeviceUseStatement {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceUseStatement {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "subject" => (11u32, r.req(&mut self.subject)),
+            "derivedFrom" => (12u32, r.list(&mut self.derived_from)),
+            "recordedOn" => (14u32, r.prim_opt(&mut self.recorded_on, Kind::DateTime)),
+            "source" => (15u32, r.opt(&mut self.source)),
+            "device" => (16u32, r.req(&mut self.device)),
+            "reasonCode" => (17u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (18u32, r.list(&mut self.reason_reference)),
+            "bodySite" => (19u32, r.opt(&mut self.body_site)),
+            "note" => (20u32, r.list(&mut self.note)),
+            _ => {
+                if <DeviceUseStatementTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.prim_req("status", &self.status);
+        w.req("subject", &self.subject);
+        w.list("derivedFrom", &self.derived_from);
+        w.choice_opt(&self.timing);
+        w.prim_opt("recordedOn", &self.recorded_on);
+        w.opt("source", &self.source);
+        w.req("device", &self.device);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.opt("bodySite", &self.body_site);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for DeviceUseStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceUseStatement");
@@ -333,6 +404,29 @@ impl Choice for DeviceUseStatementTiming {
             Self::Timing(v) => w.req("timingTiming", v),
             Self::Period(v) => w.req("timingPeriod", v),
             Self::DateTime(p) => w.prim_req("timingDateTime", "_timingDateTime", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for DeviceUseStatementTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            "timingPeriod" => r.choice(slot, Self::Period)?,
+            "timingDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Timing(v) => w.req("timingTiming", v),
+            Self::Period(v) => w.req("timingPeriod", v),
+            Self::DateTime(p) => w.prim_req("timingDateTime", p),
         }
     }
 }

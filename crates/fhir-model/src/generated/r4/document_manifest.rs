@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A collection of documents compiled for a purpose together with metadata that applies to the collection.
 #[derive(Clone, PartialEq)]
 pub struct DocumentManifest {
@@ -182,6 +188,63 @@ impl Complex for DocumentManifest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentManifest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "masterIdentifier" => (8u32, r.opt(&mut self.master_identifier)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (11u32, r.opt(&mut self.r#type)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "created" => (13u32, r.prim_opt(&mut self.created, Kind::DateTime)),
+            "author" => (14u32, r.list(&mut self.author)),
+            "recipient" => (15u32, r.list(&mut self.recipient)),
+            "source" => (16u32, r.prim_opt(&mut self.source, Kind::Uri)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::String)),
+            "content" => (18u32, r.list(&mut self.content)),
+            "related" => (19u32, r.list(&mut self.related)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("masterIdentifier", &self.master_identifier);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("type", &self.r#type);
+        w.opt("subject", &self.subject);
+        w.prim_opt("created", &self.created);
+        w.list("author", &self.author);
+        w.list("recipient", &self.recipient);
+        w.prim_opt("source", &self.source);
+        w.prim_opt("description", &self.description);
+        w.list("content", &self.content);
+        w.list("related", &self.related);
+    }
+}
 impl std::fmt::Debug for DocumentManifest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DocumentManifest");
@@ -317,6 +380,47 @@ impl Complex for DocumentManifestRelated {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.identifier.is_none()
             && self.r#ref.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentManifestRelated {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "ref" => (4u32, r.opt(&mut self.r#ref)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("ref", &self.r#ref);
     }
 }
 impl std::fmt::Debug for DocumentManifestRelated {

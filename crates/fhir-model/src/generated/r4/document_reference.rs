@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A reference to a document of any kind for any purpose. Provides metadata about the document so that the document can be discovered and managed. The scope of a document is any seralized object with a mime-type, so includes formal patient centric documents (CDA), cliical notes, scanned paper, and non-patient specific documents like policy text.
 #[derive(Clone, PartialEq)]
 pub struct DocumentReference {
@@ -204,6 +210,71 @@ impl Complex for DocumentReference {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReference {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "masterIdentifier" => (8u32, r.opt(&mut self.master_identifier)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "docStatus" => (11u32, r.prim_opt(&mut self.doc_status, Kind::Code)),
+            "type" => (12u32, r.opt(&mut self.r#type)),
+            "category" => (13u32, r.list(&mut self.category)),
+            "subject" => (14u32, r.opt(&mut self.subject)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::Instant)),
+            "author" => (16u32, r.list(&mut self.author)),
+            "authenticator" => (17u32, r.opt(&mut self.authenticator)),
+            "custodian" => (18u32, r.opt(&mut self.custodian)),
+            "relatesTo" => (19u32, r.list(&mut self.relates_to)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::String)),
+            "securityLabel" => (21u32, r.list(&mut self.security_label)),
+            "content" => (22u32, r.list(&mut self.content)),
+            "context" => (23u32, r.opt(&mut self.context)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("masterIdentifier", &self.master_identifier);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_opt("docStatus", &self.doc_status);
+        w.opt("type", &self.r#type);
+        w.list("category", &self.category);
+        w.opt("subject", &self.subject);
+        w.prim_opt("date", &self.date);
+        w.list("author", &self.author);
+        w.opt("authenticator", &self.authenticator);
+        w.opt("custodian", &self.custodian);
+        w.list("relatesTo", &self.relates_to);
+        w.prim_opt("description", &self.description);
+        w.list("securityLabel", &self.security_label);
+        w.list("content", &self.content);
+        w.opt("context", &self.context);
+    }
+}
 impl std::fmt::Debug for DocumentReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DocumentReference");
@@ -372,6 +443,47 @@ impl Complex for DocumentReferenceRelatesTo {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReferenceRelatesTo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "target" => (4u32, r.req(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.req("target", &self.target);
+    }
+}
 impl std::fmt::Debug for DocumentReferenceRelatesTo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DocumentReferenceRelatesTo");
@@ -473,6 +585,47 @@ impl Complex for DocumentReferenceContent {
             return Some("attachment");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReferenceContent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "attachment" => (3u32, r.req(&mut self.attachment)),
+            "format" => (4u32, r.opt(&mut self.format)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("attachment", &self.attachment);
+        w.opt("format", &self.format);
     }
 }
 impl std::fmt::Debug for DocumentReferenceContent {
@@ -593,6 +746,57 @@ impl Complex for DocumentReferenceContext {
             && self.facility_type.is_none() && self.practice_setting.is_none()
             && self.source_patient_info.is_none() && self.related.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReferenceContext {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "encounter" => (3u32, r.list(&mut self.encounter)),
+            "event" => (4u32, r.list(&mut self.event)),
+            "period" => (5u32, r.opt(&mut self.period)),
+            "facilityType" => (6u32, r.opt(&mut self.facility_type)),
+            "practiceSetting" => (7u32, r.opt(&mut self.practice_setting)),
+            "sourcePatientInfo" => (8u32, r.opt(&mut self.source_patient_info)),
+            "related" => (9u32, r.list(&mut self.related)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("encounter", &self.encounter);
+        w.list("event", &self.event);
+        w.opt("period", &self.period);
+        w.opt("facilityType", &self.facility_type);
+        w.opt("practiceSetting", &self.practice_setting);
+        w.opt("sourcePatientInfo", &self.source_patient_info);
+        w.list("related", &self.related);
     }
 }
 impl std::fmt::Debug for DocumentReferenceContext {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The EffectEvidenceSynthesis resource describes the difference in an outcome between exposures states in a population where the effect estimate is derived from a combination of research studies.
 #[derive(Clone, PartialEq)]
 pub struct EffectEvidenceSynthesis {
@@ -322,6 +328,107 @@ impl Complex for EffectEvidenceSynthesis {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EffectEvidenceSynthesis {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (15u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (16u32, r.list(&mut self.contact)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (18u32, r.list(&mut self.note)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "copyright" => (21u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "approvalDate" => (22u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (23u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (24u32, r.opt(&mut self.effective_period)),
+            "topic" => (25u32, r.list(&mut self.topic)),
+            "author" => (26u32, r.list(&mut self.author)),
+            "editor" => (27u32, r.list(&mut self.editor)),
+            "reviewer" => (28u32, r.list(&mut self.reviewer)),
+            "endorser" => (29u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (30u32, r.list(&mut self.related_artifact)),
+            "synthesisType" => (31u32, r.opt(&mut self.synthesis_type)),
+            "studyType" => (32u32, r.opt(&mut self.study_type)),
+            "population" => (33u32, r.req(&mut self.population)),
+            "exposure" => (34u32, r.req(&mut self.exposure)),
+            "exposureAlternative" => (35u32, r.req(&mut self.exposure_alternative)),
+            "outcome" => (36u32, r.req(&mut self.outcome)),
+            "sampleSize" => (37u32, r.opt(&mut self.sample_size)),
+            "resultsByExposure" => (38u32, r.list(&mut self.results_by_exposure)),
+            "effectEstimate" => (39u32, r.list(&mut self.effect_estimate)),
+            "certainty" => (40u32, r.list(&mut self.certainty)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.opt("synthesisType", &self.synthesis_type);
+        w.opt("studyType", &self.study_type);
+        w.req("population", &self.population);
+        w.req("exposure", &self.exposure);
+        w.req("exposureAlternative", &self.exposure_alternative);
+        w.req("outcome", &self.outcome);
+        w.opt("sampleSize", &self.sample_size);
+        w.list("resultsByExposure", &self.results_by_exposure);
+        w.list("effectEstimate", &self.effect_estimate);
+        w.list("certainty", &self.certainty);
+    }
+}
 impl std::fmt::Debug for EffectEvidenceSynthesis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EffectEvidenceSynthesis");
@@ -537,6 +644,53 @@ impl Complex for EffectEvidenceSynthesisSampleSize {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EffectEvidenceSynthesisSampleSize {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "numberOfStudies" => {
+                (4u32, r.prim_opt(&mut self.number_of_studies, Kind::Integer))
+            }
+            "numberOfParticipants" => {
+                (5u32, r.prim_opt(&mut self.number_of_participants, Kind::Integer))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("numberOfStudies", &self.number_of_studies);
+        w.prim_opt("numberOfParticipants", &self.number_of_participants);
+    }
+}
 impl std::fmt::Debug for EffectEvidenceSynthesisSampleSize {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EffectEvidenceSynthesisSampleSize");
@@ -655,6 +809,51 @@ impl Complex for EffectEvidenceSynthesisResultsByExposure {
             return Some("riskEvidenceSynthesis");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EffectEvidenceSynthesisResultsByExposure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "exposureState" => (4u32, r.prim_opt(&mut self.exposure_state, Kind::Code)),
+            "variantState" => (5u32, r.opt(&mut self.variant_state)),
+            "riskEvidenceSynthesis" => (6u32, r.req(&mut self.risk_evidence_synthesis)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("exposureState", &self.exposure_state);
+        w.opt("variantState", &self.variant_state);
+        w.req("riskEvidenceSynthesis", &self.risk_evidence_synthesis);
     }
 }
 impl std::fmt::Debug for EffectEvidenceSynthesisResultsByExposure {
@@ -779,6 +978,55 @@ impl Complex for EffectEvidenceSynthesisEffectEstimate {
             && self.precision_estimate.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EffectEvidenceSynthesisEffectEstimate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "variantState" => (5u32, r.opt(&mut self.variant_state)),
+            "value" => (6u32, r.prim_opt(&mut self.value, Kind::Decimal)),
+            "unitOfMeasure" => (7u32, r.opt(&mut self.unit_of_measure)),
+            "precisionEstimate" => (8u32, r.list(&mut self.precision_estimate)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.opt("type", &self.r#type);
+        w.opt("variantState", &self.variant_state);
+        w.prim_opt("value", &self.value);
+        w.opt("unitOfMeasure", &self.unit_of_measure);
+        w.list("precisionEstimate", &self.precision_estimate);
+    }
+}
 impl std::fmt::Debug for EffectEvidenceSynthesisEffectEstimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EffectEvidenceSynthesisEffectEstimate");
@@ -897,6 +1145,51 @@ impl Complex for EffectEvidenceSynthesisEffectEstimatePrecisionEstimate {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EffectEvidenceSynthesisEffectEstimatePrecisionEstimate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "level" => (4u32, r.prim_opt(&mut self.level, Kind::Decimal)),
+            "from" => (5u32, r.prim_opt(&mut self.from, Kind::Decimal)),
+            "to" => (6u32, r.prim_opt(&mut self.to, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("level", &self.level);
+        w.prim_opt("from", &self.from);
+        w.prim_opt("to", &self.to);
+    }
+}
 impl std::fmt::Debug for EffectEvidenceSynthesisEffectEstimatePrecisionEstimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -1004,6 +1297,49 @@ impl Complex for EffectEvidenceSynthesisCertainty {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EffectEvidenceSynthesisCertainty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "rating" => (3u32, r.list(&mut self.rating)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "certaintySubcomponent" => (5u32, r.list(&mut self.certainty_subcomponent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("rating", &self.rating);
+        w.list("note", &self.note);
+        w.list("certaintySubcomponent", &self.certainty_subcomponent);
+    }
+}
 impl std::fmt::Debug for EffectEvidenceSynthesisCertainty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EffectEvidenceSynthesisCertainty");
@@ -1102,6 +1438,49 @@ impl Complex for EffectEvidenceSynthesisCertaintyCertaintySubcomponent {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.rating.is_empty() && self.note.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EffectEvidenceSynthesisCertaintyCertaintySubcomponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "rating" => (4u32, r.list(&mut self.rating)),
+            "note" => (5u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("rating", &self.rating);
+        w.list("note", &self.note);
     }
 }
 impl std::fmt::Debug for EffectEvidenceSynthesisCertaintyCertaintySubcomponent {

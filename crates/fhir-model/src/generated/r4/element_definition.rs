@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for ElementDefinition Type: Captures constraints on each element within the resource, profile, or extension.
 #[derive(Clone, PartialEq)]
 pub struct ElementDefinition {
@@ -307,6 +313,149 @@ impl Complex for ElementDefinition {
             return Some("path");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "path" => (3u32, r.prim_req(&mut self.path, Kind::String)),
+            "representation" => (4u32, r.prim_list(&mut self.representation, Kind::Code)),
+            "sliceName" => (5u32, r.prim_opt(&mut self.slice_name, Kind::String)),
+            "sliceIsConstraining" => {
+                (6u32, r.prim_opt(&mut self.slice_is_constraining, Kind::Boolean))
+            }
+            "label" => (7u32, r.prim_opt(&mut self.label, Kind::String)),
+            "code" => (8u32, r.list(&mut self.code)),
+            "slicing" => (9u32, r.opt(&mut self.slicing)),
+            "short" => (10u32, r.prim_opt(&mut self.short, Kind::String)),
+            "definition" => (11u32, r.prim_opt(&mut self.definition, Kind::Markdown)),
+            "comment" => (12u32, r.prim_opt(&mut self.comment, Kind::Markdown)),
+            "requirements" => (13u32, r.prim_opt(&mut self.requirements, Kind::Markdown)),
+            "alias" => (14u32, r.prim_list(&mut self.alias, Kind::String)),
+            "min" => (15u32, r.prim_opt(&mut self.min, Kind::UnsignedInt)),
+            "max" => (16u32, r.prim_opt(&mut self.max, Kind::String)),
+            "base" => (17u32, r.opt(&mut self.base)),
+            "contentReference" => {
+                (18u32, r.prim_opt(&mut self.content_reference, Kind::Uri))
+            }
+            "type" => (19u32, r.list(&mut self.r#type)),
+            "meaningWhenMissing" => {
+                (21u32, r.prim_opt(&mut self.meaning_when_missing, Kind::Markdown))
+            }
+            "orderMeaning" => (22u32, r.prim_opt(&mut self.order_meaning, Kind::String)),
+            "example" => (25u32, r.list(&mut self.example)),
+            "maxLength" => (28u32, r.prim_opt(&mut self.max_length, Kind::Integer)),
+            "condition" => (29u32, r.prim_list(&mut self.condition, Kind::Id)),
+            "constraint" => (30u32, r.list(&mut self.constraint)),
+            "mustSupport" => (31u32, r.prim_opt(&mut self.must_support, Kind::Boolean)),
+            "isModifier" => (32u32, r.prim_opt(&mut self.is_modifier, Kind::Boolean)),
+            "isModifierReason" => {
+                (33u32, r.prim_opt(&mut self.is_modifier_reason, Kind::String))
+            }
+            "isSummary" => (34u32, r.prim_opt(&mut self.is_summary, Kind::Boolean)),
+            "binding" => (35u32, r.opt(&mut self.binding)),
+            "mapping" => (36u32, r.list(&mut self.mapping)),
+            _ => {
+                if <ElementDefinitionDefaultValue as XmlChoice>::read_xml(
+                    &mut self.default_value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(20u32));
+                }
+                if <ElementDefinitionFixed as XmlChoice>::read_xml(
+                    &mut self.fixed,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(23u32));
+                }
+                if <ElementDefinitionPattern as XmlChoice>::read_xml(
+                    &mut self.pattern,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(24u32));
+                }
+                if <ElementDefinitionMinValue as XmlChoice>::read_xml(
+                    &mut self.min_value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(26u32));
+                }
+                if <ElementDefinitionMaxValue as XmlChoice>::read_xml(
+                    &mut self.max_value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(27u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("path", &self.path);
+        w.prim_list("representation", &self.representation);
+        w.prim_opt("sliceName", &self.slice_name);
+        w.prim_opt("sliceIsConstraining", &self.slice_is_constraining);
+        w.prim_opt("label", &self.label);
+        w.list("code", &self.code);
+        w.opt("slicing", &self.slicing);
+        w.prim_opt("short", &self.short);
+        w.prim_opt("definition", &self.definition);
+        w.prim_opt("comment", &self.comment);
+        w.prim_opt("requirements", &self.requirements);
+        w.prim_list("alias", &self.alias);
+        w.prim_opt("min", &self.min);
+        w.prim_opt("max", &self.max);
+        w.opt("base", &self.base);
+        w.prim_opt("contentReference", &self.content_reference);
+        w.list("type", &self.r#type);
+        w.choice_opt(&self.default_value);
+        w.prim_opt("meaningWhenMissing", &self.meaning_when_missing);
+        w.prim_opt("orderMeaning", &self.order_meaning);
+        w.choice_opt(&self.fixed);
+        w.choice_opt(&self.pattern);
+        w.list("example", &self.example);
+        w.choice_opt(&self.min_value);
+        w.choice_opt(&self.max_value);
+        w.prim_opt("maxLength", &self.max_length);
+        w.prim_list("condition", &self.condition);
+        w.list("constraint", &self.constraint);
+        w.prim_opt("mustSupport", &self.must_support);
+        w.prim_opt("isModifier", &self.is_modifier);
+        w.prim_opt("isModifierReason", &self.is_modifier_reason);
+        w.prim_opt("isSummary", &self.is_summary);
+        w.opt("binding", &self.binding);
+        w.list("mapping", &self.mapping);
     }
 }
 impl std::fmt::Debug for ElementDefinition {
@@ -1114,6 +1263,137 @@ impl Choice for ElementDefinitionDefaultValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ElementDefinitionDefaultValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "defaultValueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "defaultValueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "defaultValueCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "defaultValueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "defaultValueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "defaultValueDateTime" => {
+                r.choice_prim(slot, Kind::DateTime, Self::DateTime)?
+            }
+            "defaultValueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "defaultValueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "defaultValueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "defaultValueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "defaultValueMarkdown" => {
+                r.choice_prim(slot, Kind::Markdown, Self::Markdown)?
+            }
+            "defaultValueOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "defaultValuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "defaultValueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "defaultValueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "defaultValueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "defaultValueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "defaultValueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "defaultValueUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "defaultValueAddress" => r.choice(slot, Self::Address)?,
+            "defaultValueAge" => r.choice(slot, Self::Age)?,
+            "defaultValueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "defaultValueAttachment" => r.choice(slot, Self::Attachment)?,
+            "defaultValueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "defaultValueCoding" => r.choice(slot, Self::Coding)?,
+            "defaultValueContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "defaultValueCount" => r.choice(slot, Self::Count)?,
+            "defaultValueDistance" => r.choice(slot, Self::Distance)?,
+            "defaultValueDuration" => r.choice(slot, Self::Duration)?,
+            "defaultValueHumanName" => r.choice(slot, Self::HumanName)?,
+            "defaultValueIdentifier" => r.choice(slot, Self::Identifier)?,
+            "defaultValueMoney" => r.choice(slot, Self::Money)?,
+            "defaultValuePeriod" => r.choice(slot, Self::Period)?,
+            "defaultValueQuantity" => r.choice(slot, Self::Quantity)?,
+            "defaultValueRange" => r.choice(slot, Self::Range)?,
+            "defaultValueRatio" => r.choice(slot, Self::Ratio)?,
+            "defaultValueReference" => r.choice(slot, Self::Reference)?,
+            "defaultValueSampledData" => r.choice(slot, Self::SampledData)?,
+            "defaultValueSignature" => r.choice(slot, Self::Signature)?,
+            "defaultValueTiming" => r.choice(slot, Self::Timing)?,
+            "defaultValueContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "defaultValueContributor" => r.choice(slot, Self::Contributor)?,
+            "defaultValueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "defaultValueExpression" => r.choice(slot, Self::Expression)?,
+            "defaultValueParameterDefinition" => {
+                r.choice(slot, Self::ParameterDefinition)?
+            }
+            "defaultValueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "defaultValueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "defaultValueUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "defaultValueDosage" => r.choice(slot, Self::Dosage)?,
+            "defaultValueMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("defaultValueBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("defaultValueBoolean", p),
+            Self::Canonical(p) => w.prim_req("defaultValueCanonical", p),
+            Self::Code(p) => w.prim_req("defaultValueCode", p),
+            Self::Date(p) => w.prim_req("defaultValueDate", p),
+            Self::DateTime(p) => w.prim_req("defaultValueDateTime", p),
+            Self::Decimal(p) => w.prim_req("defaultValueDecimal", p),
+            Self::Id(p) => w.prim_req("defaultValueId", p),
+            Self::Instant(p) => w.prim_req("defaultValueInstant", p),
+            Self::Integer(p) => w.prim_req("defaultValueInteger", p),
+            Self::Markdown(p) => w.prim_req("defaultValueMarkdown", p),
+            Self::Oid(p) => w.prim_req("defaultValueOid", p),
+            Self::PositiveInt(p) => w.prim_req("defaultValuePositiveInt", p),
+            Self::String(p) => w.prim_req("defaultValueString", p),
+            Self::Time(p) => w.prim_req("defaultValueTime", p),
+            Self::UnsignedInt(p) => w.prim_req("defaultValueUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("defaultValueUri", p),
+            Self::Url(p) => w.prim_req("defaultValueUrl", p),
+            Self::Uuid(p) => w.prim_req("defaultValueUuid", p),
+            Self::Address(v) => w.req("defaultValueAddress", v),
+            Self::Age(v) => w.req("defaultValueAge", v),
+            Self::Annotation(v) => w.req("defaultValueAnnotation", v),
+            Self::Attachment(v) => w.req("defaultValueAttachment", v),
+            Self::CodeableConcept(v) => w.req("defaultValueCodeableConcept", v),
+            Self::Coding(v) => w.req("defaultValueCoding", v),
+            Self::ContactPoint(v) => w.req("defaultValueContactPoint", v),
+            Self::Count(v) => w.req("defaultValueCount", v),
+            Self::Distance(v) => w.req("defaultValueDistance", v),
+            Self::Duration(v) => w.req("defaultValueDuration", v),
+            Self::HumanName(v) => w.req("defaultValueHumanName", v),
+            Self::Identifier(v) => w.req("defaultValueIdentifier", v),
+            Self::Money(v) => w.req("defaultValueMoney", v),
+            Self::Period(v) => w.req("defaultValuePeriod", v),
+            Self::Quantity(v) => w.req("defaultValueQuantity", v),
+            Self::Range(v) => w.req("defaultValueRange", v),
+            Self::Ratio(v) => w.req("defaultValueRatio", v),
+            Self::Reference(v) => w.req("defaultValueReference", v),
+            Self::SampledData(v) => w.req("defaultValueSampledData", v),
+            Self::Signature(v) => w.req("defaultValueSignature", v),
+            Self::Timing(v) => w.req("defaultValueTiming", v),
+            Self::ContactDetail(v) => w.req("defaultValueContactDetail", v),
+            Self::Contributor(v) => w.req("defaultValueContributor", v),
+            Self::DataRequirement(v) => w.req("defaultValueDataRequirement", v),
+            Self::Expression(v) => w.req("defaultValueExpression", v),
+            Self::ParameterDefinition(v) => w.req("defaultValueParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("defaultValueRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("defaultValueTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("defaultValueUsageContext", v),
+            Self::Dosage(v) => w.req("defaultValueDosage", v),
+            Self::Meta(v) => w.req("defaultValueMeta", v),
+        }
+    }
+}
 /// Value must be exactly this
 #[derive(Clone, PartialEq, Debug)]
 pub enum ElementDefinitionFixed {
@@ -1749,6 +2029,129 @@ impl Choice for ElementDefinitionFixed {
             Self::Uri(p) => w.prim_req("fixedUri", "_fixedUri", p),
             Self::Url(p) => w.prim_req("fixedUrl", "_fixedUrl", p),
             Self::Uuid(p) => w.prim_req("fixedUuid", "_fixedUuid", p),
+            Self::Address(v) => w.req("fixedAddress", v),
+            Self::Age(v) => w.req("fixedAge", v),
+            Self::Annotation(v) => w.req("fixedAnnotation", v),
+            Self::Attachment(v) => w.req("fixedAttachment", v),
+            Self::CodeableConcept(v) => w.req("fixedCodeableConcept", v),
+            Self::Coding(v) => w.req("fixedCoding", v),
+            Self::ContactPoint(v) => w.req("fixedContactPoint", v),
+            Self::Count(v) => w.req("fixedCount", v),
+            Self::Distance(v) => w.req("fixedDistance", v),
+            Self::Duration(v) => w.req("fixedDuration", v),
+            Self::HumanName(v) => w.req("fixedHumanName", v),
+            Self::Identifier(v) => w.req("fixedIdentifier", v),
+            Self::Money(v) => w.req("fixedMoney", v),
+            Self::Period(v) => w.req("fixedPeriod", v),
+            Self::Quantity(v) => w.req("fixedQuantity", v),
+            Self::Range(v) => w.req("fixedRange", v),
+            Self::Ratio(v) => w.req("fixedRatio", v),
+            Self::Reference(v) => w.req("fixedReference", v),
+            Self::SampledData(v) => w.req("fixedSampledData", v),
+            Self::Signature(v) => w.req("fixedSignature", v),
+            Self::Timing(v) => w.req("fixedTiming", v),
+            Self::ContactDetail(v) => w.req("fixedContactDetail", v),
+            Self::Contributor(v) => w.req("fixedContributor", v),
+            Self::DataRequirement(v) => w.req("fixedDataRequirement", v),
+            Self::Expression(v) => w.req("fixedExpression", v),
+            Self::ParameterDefinition(v) => w.req("fixedParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("fixedRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("fixedTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("fixedUsageContext", v),
+            Self::Dosage(v) => w.req("fixedDosage", v),
+            Self::Meta(v) => w.req("fixedMeta", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ElementDefinitionFixed {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "fixedBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "fixedBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "fixedCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "fixedCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "fixedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "fixedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "fixedDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "fixedId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "fixedInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "fixedInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "fixedMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "fixedOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "fixedPositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "fixedString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "fixedTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "fixedUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "fixedUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "fixedUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "fixedUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "fixedAddress" => r.choice(slot, Self::Address)?,
+            "fixedAge" => r.choice(slot, Self::Age)?,
+            "fixedAnnotation" => r.choice(slot, Self::Annotation)?,
+            "fixedAttachment" => r.choice(slot, Self::Attachment)?,
+            "fixedCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "fixedCoding" => r.choice(slot, Self::Coding)?,
+            "fixedContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "fixedCount" => r.choice(slot, Self::Count)?,
+            "fixedDistance" => r.choice(slot, Self::Distance)?,
+            "fixedDuration" => r.choice(slot, Self::Duration)?,
+            "fixedHumanName" => r.choice(slot, Self::HumanName)?,
+            "fixedIdentifier" => r.choice(slot, Self::Identifier)?,
+            "fixedMoney" => r.choice(slot, Self::Money)?,
+            "fixedPeriod" => r.choice(slot, Self::Period)?,
+            "fixedQuantity" => r.choice(slot, Self::Quantity)?,
+            "fixedRange" => r.choice(slot, Self::Range)?,
+            "fixedRatio" => r.choice(slot, Self::Ratio)?,
+            "fixedReference" => r.choice(slot, Self::Reference)?,
+            "fixedSampledData" => r.choice(slot, Self::SampledData)?,
+            "fixedSignature" => r.choice(slot, Self::Signature)?,
+            "fixedTiming" => r.choice(slot, Self::Timing)?,
+            "fixedContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "fixedContributor" => r.choice(slot, Self::Contributor)?,
+            "fixedDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "fixedExpression" => r.choice(slot, Self::Expression)?,
+            "fixedParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
+            "fixedRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "fixedTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "fixedUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "fixedDosage" => r.choice(slot, Self::Dosage)?,
+            "fixedMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("fixedBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("fixedBoolean", p),
+            Self::Canonical(p) => w.prim_req("fixedCanonical", p),
+            Self::Code(p) => w.prim_req("fixedCode", p),
+            Self::Date(p) => w.prim_req("fixedDate", p),
+            Self::DateTime(p) => w.prim_req("fixedDateTime", p),
+            Self::Decimal(p) => w.prim_req("fixedDecimal", p),
+            Self::Id(p) => w.prim_req("fixedId", p),
+            Self::Instant(p) => w.prim_req("fixedInstant", p),
+            Self::Integer(p) => w.prim_req("fixedInteger", p),
+            Self::Markdown(p) => w.prim_req("fixedMarkdown", p),
+            Self::Oid(p) => w.prim_req("fixedOid", p),
+            Self::PositiveInt(p) => w.prim_req("fixedPositiveInt", p),
+            Self::String(p) => w.prim_req("fixedString", p),
+            Self::Time(p) => w.prim_req("fixedTime", p),
+            Self::UnsignedInt(p) => w.prim_req("fixedUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("fixedUri", p),
+            Self::Url(p) => w.prim_req("fixedUrl", p),
+            Self::Uuid(p) => w.prim_req("fixedUuid", p),
             Self::Address(v) => w.req("fixedAddress", v),
             Self::Age(v) => w.req("fixedAge", v),
             Self::Annotation(v) => w.req("fixedAnnotation", v),
@@ -2452,6 +2855,129 @@ impl Choice for ElementDefinitionPattern {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ElementDefinitionPattern {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "patternBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "patternBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "patternCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "patternCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "patternDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "patternDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "patternDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "patternId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "patternInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "patternInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "patternMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "patternOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "patternPositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "patternString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "patternTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "patternUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "patternUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "patternUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "patternUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "patternAddress" => r.choice(slot, Self::Address)?,
+            "patternAge" => r.choice(slot, Self::Age)?,
+            "patternAnnotation" => r.choice(slot, Self::Annotation)?,
+            "patternAttachment" => r.choice(slot, Self::Attachment)?,
+            "patternCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "patternCoding" => r.choice(slot, Self::Coding)?,
+            "patternContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "patternCount" => r.choice(slot, Self::Count)?,
+            "patternDistance" => r.choice(slot, Self::Distance)?,
+            "patternDuration" => r.choice(slot, Self::Duration)?,
+            "patternHumanName" => r.choice(slot, Self::HumanName)?,
+            "patternIdentifier" => r.choice(slot, Self::Identifier)?,
+            "patternMoney" => r.choice(slot, Self::Money)?,
+            "patternPeriod" => r.choice(slot, Self::Period)?,
+            "patternQuantity" => r.choice(slot, Self::Quantity)?,
+            "patternRange" => r.choice(slot, Self::Range)?,
+            "patternRatio" => r.choice(slot, Self::Ratio)?,
+            "patternReference" => r.choice(slot, Self::Reference)?,
+            "patternSampledData" => r.choice(slot, Self::SampledData)?,
+            "patternSignature" => r.choice(slot, Self::Signature)?,
+            "patternTiming" => r.choice(slot, Self::Timing)?,
+            "patternContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "patternContributor" => r.choice(slot, Self::Contributor)?,
+            "patternDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "patternExpression" => r.choice(slot, Self::Expression)?,
+            "patternParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
+            "patternRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "patternTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "patternUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "patternDosage" => r.choice(slot, Self::Dosage)?,
+            "patternMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("patternBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("patternBoolean", p),
+            Self::Canonical(p) => w.prim_req("patternCanonical", p),
+            Self::Code(p) => w.prim_req("patternCode", p),
+            Self::Date(p) => w.prim_req("patternDate", p),
+            Self::DateTime(p) => w.prim_req("patternDateTime", p),
+            Self::Decimal(p) => w.prim_req("patternDecimal", p),
+            Self::Id(p) => w.prim_req("patternId", p),
+            Self::Instant(p) => w.prim_req("patternInstant", p),
+            Self::Integer(p) => w.prim_req("patternInteger", p),
+            Self::Markdown(p) => w.prim_req("patternMarkdown", p),
+            Self::Oid(p) => w.prim_req("patternOid", p),
+            Self::PositiveInt(p) => w.prim_req("patternPositiveInt", p),
+            Self::String(p) => w.prim_req("patternString", p),
+            Self::Time(p) => w.prim_req("patternTime", p),
+            Self::UnsignedInt(p) => w.prim_req("patternUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("patternUri", p),
+            Self::Url(p) => w.prim_req("patternUrl", p),
+            Self::Uuid(p) => w.prim_req("patternUuid", p),
+            Self::Address(v) => w.req("patternAddress", v),
+            Self::Age(v) => w.req("patternAge", v),
+            Self::Annotation(v) => w.req("patternAnnotation", v),
+            Self::Attachment(v) => w.req("patternAttachment", v),
+            Self::CodeableConcept(v) => w.req("patternCodeableConcept", v),
+            Self::Coding(v) => w.req("patternCoding", v),
+            Self::ContactPoint(v) => w.req("patternContactPoint", v),
+            Self::Count(v) => w.req("patternCount", v),
+            Self::Distance(v) => w.req("patternDistance", v),
+            Self::Duration(v) => w.req("patternDuration", v),
+            Self::HumanName(v) => w.req("patternHumanName", v),
+            Self::Identifier(v) => w.req("patternIdentifier", v),
+            Self::Money(v) => w.req("patternMoney", v),
+            Self::Period(v) => w.req("patternPeriod", v),
+            Self::Quantity(v) => w.req("patternQuantity", v),
+            Self::Range(v) => w.req("patternRange", v),
+            Self::Ratio(v) => w.req("patternRatio", v),
+            Self::Reference(v) => w.req("patternReference", v),
+            Self::SampledData(v) => w.req("patternSampledData", v),
+            Self::Signature(v) => w.req("patternSignature", v),
+            Self::Timing(v) => w.req("patternTiming", v),
+            Self::ContactDetail(v) => w.req("patternContactDetail", v),
+            Self::Contributor(v) => w.req("patternContributor", v),
+            Self::DataRequirement(v) => w.req("patternDataRequirement", v),
+            Self::Expression(v) => w.req("patternExpression", v),
+            Self::ParameterDefinition(v) => w.req("patternParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("patternRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("patternTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("patternUsageContext", v),
+            Self::Dosage(v) => w.req("patternDosage", v),
+            Self::Meta(v) => w.req("patternMeta", v),
+        }
+    }
+}
 /// Minimum Allowed Value (for some types)
 #[derive(Clone, PartialEq, Debug)]
 pub enum ElementDefinitionMinValue {
@@ -2690,6 +3216,45 @@ impl Choice for ElementDefinitionMinValue {
             Self::UnsignedInt(p) => {
                 w.prim_req("minValueUnsignedInt", "_minValueUnsignedInt", p)
             }
+            Self::Quantity(v) => w.req("minValueQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ElementDefinitionMinValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "minValueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "minValueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "minValueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "minValueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "minValueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "minValueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "minValuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "minValueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "minValueQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("minValueDate", p),
+            Self::DateTime(p) => w.prim_req("minValueDateTime", p),
+            Self::Instant(p) => w.prim_req("minValueInstant", p),
+            Self::Time(p) => w.prim_req("minValueTime", p),
+            Self::Decimal(p) => w.prim_req("minValueDecimal", p),
+            Self::Integer(p) => w.prim_req("minValueInteger", p),
+            Self::PositiveInt(p) => w.prim_req("minValuePositiveInt", p),
+            Self::UnsignedInt(p) => w.prim_req("minValueUnsignedInt", p),
             Self::Quantity(v) => w.req("minValueQuantity", v),
         }
     }
@@ -2936,6 +3501,45 @@ impl Choice for ElementDefinitionMaxValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ElementDefinitionMaxValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "maxValueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "maxValueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "maxValueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "maxValueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "maxValueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "maxValueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "maxValuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "maxValueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "maxValueQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("maxValueDate", p),
+            Self::DateTime(p) => w.prim_req("maxValueDateTime", p),
+            Self::Instant(p) => w.prim_req("maxValueInstant", p),
+            Self::Time(p) => w.prim_req("maxValueTime", p),
+            Self::Decimal(p) => w.prim_req("maxValueDecimal", p),
+            Self::Integer(p) => w.prim_req("maxValueInteger", p),
+            Self::PositiveInt(p) => w.prim_req("maxValuePositiveInt", p),
+            Self::UnsignedInt(p) => w.prim_req("maxValueUnsignedInt", p),
+            Self::Quantity(v) => w.req("maxValueQuantity", v),
+        }
+    }
+}
 /// This element is sliced - slices follow
 #[derive(Clone, PartialEq)]
 pub struct ElementDefinitionSlicing {
@@ -3021,6 +3625,49 @@ impl Complex for ElementDefinitionSlicing {
             return Some("rules");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionSlicing {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "discriminator" => (2u32, r.list(&mut self.discriminator)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "ordered" => (4u32, r.prim_opt(&mut self.ordered, Kind::Boolean)),
+            "rules" => (5u32, r.prim_req(&mut self.rules, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("discriminator", &self.discriminator);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("ordered", &self.ordered);
+        w.prim_req("rules", &self.rules);
     }
 }
 impl std::fmt::Debug for ElementDefinitionSlicing {
@@ -3130,6 +3777,45 @@ impl Complex for ElementDefinitionSlicingDiscriminator {
             return Some("path");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionSlicingDiscriminator {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "type" => (2u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "path" => (3u32, r.prim_req(&mut self.path, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("path", &self.path);
     }
 }
 impl std::fmt::Debug for ElementDefinitionSlicingDiscriminator {
@@ -3244,6 +3930,47 @@ impl Complex for ElementDefinitionBase {
             return Some("max");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionBase {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "path" => (2u32, r.prim_req(&mut self.path, Kind::String)),
+            "min" => (3u32, r.prim_req(&mut self.min, Kind::UnsignedInt)),
+            "max" => (4u32, r.prim_req(&mut self.max, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("path", &self.path);
+        w.prim_req("min", &self.min);
+        w.prim_req("max", &self.max);
     }
 }
 impl std::fmt::Debug for ElementDefinitionBase {
@@ -3365,6 +4092,53 @@ impl Complex for ElementDefinitionType {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionType {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "code" => (2u32, r.prim_req(&mut self.code, Kind::Uri)),
+            "profile" => (3u32, r.prim_list(&mut self.profile, Kind::Canonical)),
+            "targetProfile" => {
+                (4u32, r.prim_list(&mut self.target_profile, Kind::Canonical))
+            }
+            "aggregation" => (5u32, r.prim_list(&mut self.aggregation, Kind::Code)),
+            "versioning" => (6u32, r.prim_opt(&mut self.versioning, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("code", &self.code);
+        w.prim_list("profile", &self.profile);
+        w.prim_list("targetProfile", &self.target_profile);
+        w.prim_list("aggregation", &self.aggregation);
+        w.prim_opt("versioning", &self.versioning);
+    }
+}
 impl std::fmt::Debug for ElementDefinitionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ElementDefinitionType");
@@ -3479,6 +4253,47 @@ impl Complex for ElementDefinitionExample {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionExample {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "label" => (2u32, r.prim_req(&mut self.label, Kind::String)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("label", &self.label);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for ElementDefinitionExample {
@@ -4171,6 +4986,129 @@ impl Choice for ElementDefinitionExampleValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ElementDefinitionExampleValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "valueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "valuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "valueUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "valueAddress" => r.choice(slot, Self::Address)?,
+            "valueAge" => r.choice(slot, Self::Age)?,
+            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "valueCount" => r.choice(slot, Self::Count)?,
+            "valueDistance" => r.choice(slot, Self::Distance)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            "valueHumanName" => r.choice(slot, Self::HumanName)?,
+            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
+            "valueMoney" => r.choice(slot, Self::Money)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueSignature" => r.choice(slot, Self::Signature)?,
+            "valueTiming" => r.choice(slot, Self::Timing)?,
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "valueContributor" => r.choice(slot, Self::Contributor)?,
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "valueExpression" => r.choice(slot, Self::Expression)?,
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "valueDosage" => r.choice(slot, Self::Dosage)?,
+            "valueMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Canonical(p) => w.prim_req("valueCanonical", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Id(p) => w.prim_req("valueId", p),
+            Self::Instant(p) => w.prim_req("valueInstant", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Oid(p) => w.prim_req("valueOid", p),
+            Self::PositiveInt(p) => w.prim_req("valuePositiveInt", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::UnsignedInt(p) => w.prim_req("valueUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Url(p) => w.prim_req("valueUrl", p),
+            Self::Uuid(p) => w.prim_req("valueUuid", p),
+            Self::Address(v) => w.req("valueAddress", v),
+            Self::Age(v) => w.req("valueAge", v),
+            Self::Annotation(v) => w.req("valueAnnotation", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::ContactPoint(v) => w.req("valueContactPoint", v),
+            Self::Count(v) => w.req("valueCount", v),
+            Self::Distance(v) => w.req("valueDistance", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+            Self::HumanName(v) => w.req("valueHumanName", v),
+            Self::Identifier(v) => w.req("valueIdentifier", v),
+            Self::Money(v) => w.req("valueMoney", v),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::Reference(v) => w.req("valueReference", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Signature(v) => w.req("valueSignature", v),
+            Self::Timing(v) => w.req("valueTiming", v),
+            Self::ContactDetail(v) => w.req("valueContactDetail", v),
+            Self::Contributor(v) => w.req("valueContributor", v),
+            Self::DataRequirement(v) => w.req("valueDataRequirement", v),
+            Self::Expression(v) => w.req("valueExpression", v),
+            Self::ParameterDefinition(v) => w.req("valueParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("valueRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("valueTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("valueUsageContext", v),
+            Self::Dosage(v) => w.req("valueDosage", v),
+            Self::Meta(v) => w.req("valueMeta", v),
+        }
+    }
+}
 /// Condition that must evaluate to true
 #[derive(Clone, PartialEq)]
 pub struct ElementDefinitionConstraint {
@@ -4288,6 +5226,55 @@ impl Complex for ElementDefinitionConstraint {
             return Some("human");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionConstraint {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "key" => (2u32, r.prim_req(&mut self.key, Kind::Id)),
+            "requirements" => (3u32, r.prim_opt(&mut self.requirements, Kind::String)),
+            "severity" => (4u32, r.prim_req(&mut self.severity, Kind::Code)),
+            "human" => (5u32, r.prim_req(&mut self.human, Kind::String)),
+            "expression" => (6u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "xpath" => (7u32, r.prim_opt(&mut self.xpath, Kind::String)),
+            "source" => (8u32, r.prim_opt(&mut self.source, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("key", &self.key);
+        w.prim_opt("requirements", &self.requirements);
+        w.prim_req("severity", &self.severity);
+        w.prim_req("human", &self.human);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("xpath", &self.xpath);
+        w.prim_opt("source", &self.source);
     }
 }
 impl std::fmt::Debug for ElementDefinitionConstraint {
@@ -4408,6 +5395,47 @@ impl Complex for ElementDefinitionBinding {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionBinding {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "strength" => (2u32, r.prim_req(&mut self.strength, Kind::Code)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "valueSet" => (4u32, r.prim_opt(&mut self.value_set, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("strength", &self.strength);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("valueSet", &self.value_set);
+    }
+}
 impl std::fmt::Debug for ElementDefinitionBinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ElementDefinitionBinding");
@@ -4522,6 +5550,49 @@ impl Complex for ElementDefinitionMapping {
             return Some("map");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ElementDefinitionMapping {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "identity" => (2u32, r.prim_req(&mut self.identity, Kind::Id)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "map" => (4u32, r.prim_req(&mut self.map, Kind::String)),
+            "comment" => (5u32, r.prim_opt(&mut self.comment, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("identity", &self.identity);
+        w.prim_opt("language", &self.language);
+        w.prim_req("map", &self.map);
+        w.prim_opt("comment", &self.comment);
     }
 }
 impl std::fmt::Debug for ElementDefinitionMapping {

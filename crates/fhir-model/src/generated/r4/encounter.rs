@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An interaction between a patient and healthcare provider(s) for the purpose of providing healthcare service(s) or assessing the health status of a patient.
 #[derive(Clone, PartialEq)]
 pub struct Encounter {
@@ -243,6 +249,85 @@ impl Complex for Encounter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Encounter {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusHistory" => (10u32, r.list(&mut self.status_history)),
+            "class" => (11u32, r.req(&mut self.class)),
+            "classHistory" => (12u32, r.list(&mut self.class_history)),
+            "type" => (13u32, r.list(&mut self.r#type)),
+            "serviceType" => (14u32, r.opt(&mut self.service_type)),
+            "priority" => (15u32, r.opt(&mut self.priority)),
+            "subject" => (16u32, r.opt(&mut self.subject)),
+            "episodeOfCare" => (17u32, r.list(&mut self.episode_of_care)),
+            "basedOn" => (18u32, r.list(&mut self.based_on)),
+            "participant" => (19u32, r.list(&mut self.participant)),
+            "appointment" => (20u32, r.list(&mut self.appointment)),
+            "period" => (21u32, r.opt(&mut self.period)),
+            "length" => (22u32, r.opt(&mut self.length)),
+            "reasonCode" => (23u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (24u32, r.list(&mut self.reason_reference)),
+            "diagnosis" => (25u32, r.list(&mut self.diagnosis)),
+            "account" => (26u32, r.list(&mut self.account)),
+            "hospitalization" => (27u32, r.opt(&mut self.hospitalization)),
+            "location" => (28u32, r.list(&mut self.location)),
+            "serviceProvider" => (29u32, r.opt(&mut self.service_provider)),
+            "partOf" => (30u32, r.opt(&mut self.part_of)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("statusHistory", &self.status_history);
+        w.req("class", &self.class);
+        w.list("classHistory", &self.class_history);
+        w.list("type", &self.r#type);
+        w.opt("serviceType", &self.service_type);
+        w.opt("priority", &self.priority);
+        w.opt("subject", &self.subject);
+        w.list("episodeOfCare", &self.episode_of_care);
+        w.list("basedOn", &self.based_on);
+        w.list("participant", &self.participant);
+        w.list("appointment", &self.appointment);
+        w.opt("period", &self.period);
+        w.opt("length", &self.length);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("diagnosis", &self.diagnosis);
+        w.list("account", &self.account);
+        w.opt("hospitalization", &self.hospitalization);
+        w.list("location", &self.location);
+        w.opt("serviceProvider", &self.service_provider);
+        w.opt("partOf", &self.part_of);
+    }
+}
 impl std::fmt::Debug for Encounter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Encounter");
@@ -432,6 +517,47 @@ impl Complex for EncounterStatusHistory {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterStatusHistory {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "status" => (3u32, r.prim_req(&mut self.status, Kind::Code)),
+            "period" => (4u32, r.req(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("status", &self.status);
+        w.req("period", &self.period);
+    }
+}
 impl std::fmt::Debug for EncounterStatusHistory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EncounterStatusHistory");
@@ -539,6 +665,47 @@ impl Complex for EncounterClassHistory {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterClassHistory {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "class" => (3u32, r.req(&mut self.class)),
+            "period" => (4u32, r.req(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("class", &self.class);
+        w.req("period", &self.period);
+    }
+}
 impl std::fmt::Debug for EncounterClassHistory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EncounterClassHistory");
@@ -635,6 +802,49 @@ impl Complex for EncounterParticipant {
             && self.modifier_extension.is_empty() && self.r#type.is_empty()
             && self.period.is_none() && self.individual.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            "individual" => (5u32, r.opt(&mut self.individual)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.opt("period", &self.period);
+        w.opt("individual", &self.individual);
     }
 }
 impl std::fmt::Debug for EncounterParticipant {
@@ -747,6 +957,49 @@ impl Complex for EncounterDiagnosis {
             return Some("condition");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterDiagnosis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "condition" => (3u32, r.req(&mut self.condition)),
+            "use" => (4u32, r.opt(&mut self.r#use)),
+            "rank" => (5u32, r.prim_opt(&mut self.rank, Kind::PositiveInt)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("condition", &self.condition);
+        w.opt("use", &self.r#use);
+        w.prim_opt("rank", &self.rank);
     }
 }
 impl std::fmt::Debug for EncounterDiagnosis {
@@ -883,6 +1136,61 @@ impl Complex for EncounterHospitalization {
             && self.discharge_disposition.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterHospitalization {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "preAdmissionIdentifier" => (3u32, r.opt(&mut self.pre_admission_identifier)),
+            "origin" => (4u32, r.opt(&mut self.origin)),
+            "admitSource" => (5u32, r.opt(&mut self.admit_source)),
+            "reAdmission" => (6u32, r.opt(&mut self.re_admission)),
+            "dietPreference" => (7u32, r.list(&mut self.diet_preference)),
+            "specialCourtesy" => (8u32, r.list(&mut self.special_courtesy)),
+            "specialArrangement" => (9u32, r.list(&mut self.special_arrangement)),
+            "destination" => (10u32, r.opt(&mut self.destination)),
+            "dischargeDisposition" => (11u32, r.opt(&mut self.discharge_disposition)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("preAdmissionIdentifier", &self.pre_admission_identifier);
+        w.opt("origin", &self.origin);
+        w.opt("admitSource", &self.admit_source);
+        w.opt("reAdmission", &self.re_admission);
+        w.list("dietPreference", &self.diet_preference);
+        w.list("specialCourtesy", &self.special_courtesy);
+        w.list("specialArrangement", &self.special_arrangement);
+        w.opt("destination", &self.destination);
+        w.opt("dischargeDisposition", &self.discharge_disposition);
+    }
+}
 impl std::fmt::Debug for EncounterHospitalization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EncounterHospitalization");
@@ -1017,6 +1325,51 @@ impl Complex for EncounterLocation {
             return Some("location");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterLocation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "location" => (3u32, r.req(&mut self.location)),
+            "status" => (4u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "physicalType" => (5u32, r.opt(&mut self.physical_type)),
+            "period" => (6u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("location", &self.location);
+        w.prim_opt("status", &self.status);
+        w.opt("physicalType", &self.physical_type);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for EncounterLocation {

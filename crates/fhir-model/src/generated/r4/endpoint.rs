@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The technical details of an endpoint that can be used for electronic services, such as for web services providing XDS.b or a REST endpoint for another FHIR server. This may include any security context information.
 #[derive(Clone, PartialEq)]
 pub struct Endpoint {
@@ -188,6 +194,63 @@ impl Complex for Endpoint {
             return Some("address");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Endpoint {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "connectionType" => (10u32, r.req(&mut self.connection_type)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "managingOrganization" => (12u32, r.opt(&mut self.managing_organization)),
+            "contact" => (13u32, r.list(&mut self.contact)),
+            "period" => (14u32, r.opt(&mut self.period)),
+            "payloadType" => (15u32, r.list(&mut self.payload_type)),
+            "payloadMimeType" => {
+                (16u32, r.prim_list(&mut self.payload_mime_type, Kind::Code))
+            }
+            "address" => (17u32, r.prim_req(&mut self.address, Kind::Url)),
+            "header" => (18u32, r.prim_list(&mut self.header, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("connectionType", &self.connection_type);
+        w.prim_opt("name", &self.name);
+        w.opt("managingOrganization", &self.managing_organization);
+        w.list("contact", &self.contact);
+        w.opt("period", &self.period);
+        w.list("payloadType", &self.payload_type);
+        w.prim_list("payloadMimeType", &self.payload_mime_type);
+        w.prim_req("address", &self.address);
+        w.prim_list("header", &self.header);
     }
 }
 impl std::fmt::Debug for Endpoint {

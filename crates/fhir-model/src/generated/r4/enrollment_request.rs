@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides the insurance enrollment details to the insurer regarding a specified coverage.
 #[derive(Clone, PartialEq)]
 pub struct EnrollmentRequest {
@@ -135,6 +141,53 @@ impl Complex for EnrollmentRequest {
             && self.status.is_none() && self.created.is_none() && self.insurer.is_none()
             && self.provider.is_none() && self.candidate.is_none()
             && self.coverage.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EnrollmentRequest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "created" => (10u32, r.prim_opt(&mut self.created, Kind::DateTime)),
+            "insurer" => (11u32, r.opt(&mut self.insurer)),
+            "provider" => (12u32, r.opt(&mut self.provider)),
+            "candidate" => (13u32, r.opt(&mut self.candidate)),
+            "coverage" => (14u32, r.opt(&mut self.coverage)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.prim_opt("created", &self.created);
+        w.opt("insurer", &self.insurer);
+        w.opt("provider", &self.provider);
+        w.opt("candidate", &self.candidate);
+        w.opt("coverage", &self.coverage);
     }
 }
 impl std::fmt::Debug for EnrollmentRequest {

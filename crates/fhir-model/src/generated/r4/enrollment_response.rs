@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides enrollment and plan details from the processing of an EnrollmentRequest resource.
 #[derive(Clone, PartialEq)]
 pub struct EnrollmentResponse {
@@ -143,6 +149,55 @@ impl Complex for EnrollmentResponse {
             && self.disposition.is_none() && self.created.is_none()
             && self.organization.is_none() && self.request_provider.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EnrollmentResponse {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "request" => (10u32, r.opt(&mut self.request)),
+            "outcome" => (11u32, r.prim_opt(&mut self.outcome, Kind::Code)),
+            "disposition" => (12u32, r.prim_opt(&mut self.disposition, Kind::String)),
+            "created" => (13u32, r.prim_opt(&mut self.created, Kind::DateTime)),
+            "organization" => (14u32, r.opt(&mut self.organization)),
+            "requestProvider" => (15u32, r.opt(&mut self.request_provider)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.opt("request", &self.request);
+        w.prim_opt("outcome", &self.outcome);
+        w.prim_opt("disposition", &self.disposition);
+        w.prim_opt("created", &self.created);
+        w.opt("organization", &self.organization);
+        w.opt("requestProvider", &self.request_provider);
     }
 }
 impl std::fmt::Debug for EnrollmentResponse {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An association between a patient and an organization / healthcare provider(s) during which time encounters may occur. The managing organization assumes a level of responsibility for the patient during this time.
 #[derive(Clone, PartialEq)]
 pub struct EpisodeOfCare {
@@ -182,6 +188,63 @@ impl Complex for EpisodeOfCare {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EpisodeOfCare {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusHistory" => (10u32, r.list(&mut self.status_history)),
+            "type" => (11u32, r.list(&mut self.r#type)),
+            "diagnosis" => (12u32, r.list(&mut self.diagnosis)),
+            "patient" => (13u32, r.req(&mut self.patient)),
+            "managingOrganization" => (14u32, r.opt(&mut self.managing_organization)),
+            "period" => (15u32, r.opt(&mut self.period)),
+            "referralRequest" => (16u32, r.list(&mut self.referral_request)),
+            "careManager" => (17u32, r.opt(&mut self.care_manager)),
+            "team" => (18u32, r.list(&mut self.team)),
+            "account" => (19u32, r.list(&mut self.account)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("statusHistory", &self.status_history);
+        w.list("type", &self.r#type);
+        w.list("diagnosis", &self.diagnosis);
+        w.req("patient", &self.patient);
+        w.opt("managingOrganization", &self.managing_organization);
+        w.opt("period", &self.period);
+        w.list("referralRequest", &self.referral_request);
+        w.opt("careManager", &self.care_manager);
+        w.list("team", &self.team);
+        w.list("account", &self.account);
+    }
+}
 impl std::fmt::Debug for EpisodeOfCare {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EpisodeOfCare");
@@ -338,6 +401,47 @@ impl Complex for EpisodeOfCareStatusHistory {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EpisodeOfCareStatusHistory {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "status" => (3u32, r.prim_req(&mut self.status, Kind::Code)),
+            "period" => (4u32, r.req(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("status", &self.status);
+        w.req("period", &self.period);
+    }
+}
 impl std::fmt::Debug for EpisodeOfCareStatusHistory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EpisodeOfCareStatusHistory");
@@ -445,6 +549,49 @@ impl Complex for EpisodeOfCareDiagnosis {
             return Some("condition");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EpisodeOfCareDiagnosis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "condition" => (3u32, r.req(&mut self.condition)),
+            "role" => (4u32, r.opt(&mut self.role)),
+            "rank" => (5u32, r.prim_opt(&mut self.rank, Kind::PositiveInt)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("condition", &self.condition);
+        w.opt("role", &self.role);
+        w.prim_opt("rank", &self.rank);
     }
 }
 impl std::fmt::Debug for EpisodeOfCareDiagnosis {

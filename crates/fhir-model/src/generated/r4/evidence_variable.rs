@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The EvidenceVariable resource describes a "PICO" element that knowledge (evidence, assertion, recommendation) is about.
 #[derive(Clone, PartialEq)]
 pub struct EvidenceVariable {
@@ -273,6 +279,95 @@ impl Complex for EvidenceVariable {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariable {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "shortTitle" => (13u32, r.prim_opt(&mut self.short_title, Kind::String)),
+            "subtitle" => (14u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (20u32, r.list(&mut self.note)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "approvalDate" => (24u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (25u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (26u32, r.opt(&mut self.effective_period)),
+            "topic" => (27u32, r.list(&mut self.topic)),
+            "author" => (28u32, r.list(&mut self.author)),
+            "editor" => (29u32, r.list(&mut self.editor)),
+            "reviewer" => (30u32, r.list(&mut self.reviewer)),
+            "endorser" => (31u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (32u32, r.list(&mut self.related_artifact)),
+            "type" => (33u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "characteristic" => (34u32, r.list(&mut self.characteristic)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("shortTitle", &self.short_title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.prim_req("status", &self.status);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_opt("type", &self.r#type);
+        w.list("characteristic", &self.characteristic);
+    }
+}
 impl std::fmt::Debug for EvidenceVariable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceVariable");
@@ -514,6 +609,65 @@ impl Complex for EvidenceVariableCharacteristic {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariableCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "usageContext" => (5u32, r.list(&mut self.usage_context)),
+            "exclude" => (6u32, r.prim_opt(&mut self.exclude, Kind::Boolean)),
+            "timeFromStart" => (8u32, r.opt(&mut self.time_from_start)),
+            "groupMeasure" => (9u32, r.prim_opt(&mut self.group_measure, Kind::Code)),
+            _ => {
+                if r.choice_req(&mut self.definition, name)? {
+                    return Ok(Some(4u32));
+                }
+                if <EvidenceVariableCharacteristicParticipantEffective as XmlChoice>::read_xml(
+                    &mut self.participant_effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.choice_req(&self.definition);
+        w.list("usageContext", &self.usage_context);
+        w.prim_opt("exclude", &self.exclude);
+        w.choice_opt(&self.participant_effective);
+        w.opt("timeFromStart", &self.time_from_start);
+        w.prim_opt("groupMeasure", &self.group_measure);
+    }
+}
 impl std::fmt::Debug for EvidenceVariableCharacteristic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceVariableCharacteristic");
@@ -638,6 +792,37 @@ impl Choice for EvidenceVariableCharacteristicDefinition {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableCharacteristicDefinition {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "definitionReference" => r.choice(slot, Self::Reference)?,
+            "definitionCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "definitionCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "definitionExpression" => r.choice(slot, Self::Expression)?,
+            "definitionDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "definitionTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("definitionReference", v),
+            Self::Canonical(p) => w.prim_req("definitionCanonical", p),
+            Self::CodeableConcept(v) => w.req("definitionCodeableConcept", v),
+            Self::Expression(v) => w.req("definitionExpression", v),
+            Self::DataRequirement(v) => w.req("definitionDataRequirement", v),
+            Self::TriggerDefinition(v) => w.req("definitionTriggerDefinition", v),
+        }
+    }
+}
 /// What time period do participants cover
 #[derive(Clone, PartialEq, Debug)]
 pub enum EvidenceVariableCharacteristicParticipantEffective {
@@ -711,6 +896,33 @@ impl Choice for EvidenceVariableCharacteristicParticipantEffective {
                     p,
                 )
             }
+            Self::Period(v) => w.req("participantEffectivePeriod", v),
+            Self::Duration(v) => w.req("participantEffectiveDuration", v),
+            Self::Timing(v) => w.req("participantEffectiveTiming", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableCharacteristicParticipantEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "participantEffectiveDateTime" => {
+                r.choice_prim(slot, Kind::DateTime, Self::DateTime)?
+            }
+            "participantEffectivePeriod" => r.choice(slot, Self::Period)?,
+            "participantEffectiveDuration" => r.choice(slot, Self::Duration)?,
+            "participantEffectiveTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("participantEffectiveDateTime", p),
             Self::Period(v) => w.req("participantEffectivePeriod", v),
             Self::Duration(v) => w.req("participantEffectiveDuration", v),
             Self::Timing(v) => w.req("participantEffectiveTiming", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Example of workflow instance.
 #[derive(Clone, PartialEq)]
 pub struct ExampleScenario {
@@ -212,6 +218,73 @@ impl Complex for ExampleScenario {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenario {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (13u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (15u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (16u32, r.list(&mut self.contact)),
+            "useContext" => (17u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (18u32, r.list(&mut self.jurisdiction)),
+            "copyright" => (19u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "purpose" => (20u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "actor" => (21u32, r.list(&mut self.actor)),
+            "instance" => (22u32, r.list(&mut self.instance)),
+            "process" => (23u32, r.list(&mut self.process)),
+            "workflow" => (24u32, r.prim_list(&mut self.workflow, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("purpose", &self.purpose);
+        w.list("actor", &self.actor);
+        w.list("instance", &self.instance);
+        w.list("process", &self.process);
+        w.prim_list("workflow", &self.workflow);
+    }
+}
 impl std::fmt::Debug for ExampleScenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenario");
@@ -397,6 +470,51 @@ impl Complex for ExampleScenarioActor {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioActor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "actorId" => (3u32, r.prim_req(&mut self.actor_id, Kind::String)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("actorId", &self.actor_id);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioActor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioActor");
@@ -539,6 +657,55 @@ impl Complex for ExampleScenarioInstance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "resourceId" => (3u32, r.prim_req(&mut self.resource_id, Kind::String)),
+            "resourceType" => (4u32, r.prim_req(&mut self.resource_type, Kind::Code)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "version" => (7u32, r.list(&mut self.version)),
+            "containedInstance" => (8u32, r.list(&mut self.contained_instance)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("resourceId", &self.resource_id);
+        w.prim_req("resourceType", &self.resource_type);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.list("version", &self.version);
+        w.list("containedInstance", &self.contained_instance);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioInstance");
@@ -663,6 +830,47 @@ impl Complex for ExampleScenarioInstanceVersion {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioInstanceVersion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "versionId" => (3u32, r.prim_req(&mut self.version_id, Kind::String)),
+            "description" => (4u32, r.prim_req(&mut self.description, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("versionId", &self.version_id);
+        w.prim_req("description", &self.description);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioInstanceVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioInstanceVersion");
@@ -766,6 +974,47 @@ impl Complex for ExampleScenarioInstanceContainedInstance {
             return Some("resourceId");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioInstanceContainedInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "resourceId" => (3u32, r.prim_req(&mut self.resource_id, Kind::String)),
+            "versionId" => (4u32, r.prim_opt(&mut self.version_id, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("resourceId", &self.resource_id);
+        w.prim_opt("versionId", &self.version_id);
     }
 }
 impl std::fmt::Debug for ExampleScenarioInstanceContainedInstance {
@@ -892,6 +1141,57 @@ impl Complex for ExampleScenarioProcess {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcess {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_req(&mut self.title, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "preConditions" => {
+                (5u32, r.prim_opt(&mut self.pre_conditions, Kind::Markdown))
+            }
+            "postConditions" => {
+                (6u32, r.prim_opt(&mut self.post_conditions, Kind::Markdown))
+            }
+            "step" => (7u32, r.list(&mut self.step)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("preConditions", &self.pre_conditions);
+        w.prim_opt("postConditions", &self.post_conditions);
+        w.list("step", &self.step);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioProcess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioProcess");
@@ -1003,6 +1303,51 @@ impl Complex for ExampleScenarioProcessStep {
             && self.modifier_extension.is_empty() && self.process.is_empty()
             && self.pause.is_none() && self.operation.is_none()
             && self.alternative.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcessStep {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "process" => (3u32, r.list(&mut self.process)),
+            "pause" => (4u32, r.prim_opt(&mut self.pause, Kind::Boolean)),
+            "operation" => (5u32, r.opt(&mut self.operation)),
+            "alternative" => (6u32, r.list(&mut self.alternative)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("process", &self.process);
+        w.prim_opt("pause", &self.pause);
+        w.opt("operation", &self.operation);
+        w.list("alternative", &self.alternative);
     }
 }
 impl std::fmt::Debug for ExampleScenarioProcessStep {
@@ -1166,6 +1511,67 @@ impl Complex for ExampleScenarioProcessStepOperation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcessStepOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "number" => (3u32, r.prim_req(&mut self.number, Kind::String)),
+            "type" => (4u32, r.prim_opt(&mut self.r#type, Kind::String)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "initiator" => (6u32, r.prim_opt(&mut self.initiator, Kind::String)),
+            "receiver" => (7u32, r.prim_opt(&mut self.receiver, Kind::String)),
+            "description" => (8u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "initiatorActive" => {
+                (9u32, r.prim_opt(&mut self.initiator_active, Kind::Boolean))
+            }
+            "receiverActive" => {
+                (10u32, r.prim_opt(&mut self.receiver_active, Kind::Boolean))
+            }
+            "request" => (11u32, r.opt(&mut self.request)),
+            "response" => (12u32, r.opt(&mut self.response)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("number", &self.number);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("initiator", &self.initiator);
+        w.prim_opt("receiver", &self.receiver);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("initiatorActive", &self.initiator_active);
+        w.prim_opt("receiverActive", &self.receiver_active);
+        w.opt("request", &self.request);
+        w.opt("response", &self.response);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioProcessStepOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioProcessStepOperation");
@@ -1299,6 +1705,49 @@ impl Complex for ExampleScenarioProcessStepAlternative {
             return Some("title");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcessStepAlternative {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_req(&mut self.title, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "step" => (5u32, r.list(&mut self.step)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.list("step", &self.step);
     }
 }
 impl std::fmt::Debug for ExampleScenarioProcessStepAlternative {

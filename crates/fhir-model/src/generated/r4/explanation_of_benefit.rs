@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides: the claim details; adjudication details from the processing of a Claim; and optionally account balance information, for informing the subscriber of the benefits provided.
 #[derive(Clone, PartialEq)]
 pub struct ExplanationOfBenefit {
@@ -392,6 +398,125 @@ impl Complex for ExplanationOfBenefit {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefit {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.req(&mut self.r#type)),
+            "subType" => (11u32, r.opt(&mut self.sub_type)),
+            "use" => (12u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "patient" => (13u32, r.req(&mut self.patient)),
+            "billablePeriod" => (14u32, r.opt(&mut self.billable_period)),
+            "created" => (15u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "enterer" => (16u32, r.opt(&mut self.enterer)),
+            "insurer" => (17u32, r.req(&mut self.insurer)),
+            "provider" => (18u32, r.req(&mut self.provider)),
+            "priority" => (19u32, r.opt(&mut self.priority)),
+            "fundsReserveRequested" => (20u32, r.opt(&mut self.funds_reserve_requested)),
+            "fundsReserve" => (21u32, r.opt(&mut self.funds_reserve)),
+            "related" => (22u32, r.list(&mut self.related)),
+            "prescription" => (23u32, r.opt(&mut self.prescription)),
+            "originalPrescription" => (24u32, r.opt(&mut self.original_prescription)),
+            "payee" => (25u32, r.opt(&mut self.payee)),
+            "referral" => (26u32, r.opt(&mut self.referral)),
+            "facility" => (27u32, r.opt(&mut self.facility)),
+            "claim" => (28u32, r.opt(&mut self.claim)),
+            "claimResponse" => (29u32, r.opt(&mut self.claim_response)),
+            "outcome" => (30u32, r.prim_req(&mut self.outcome, Kind::Code)),
+            "disposition" => (31u32, r.prim_opt(&mut self.disposition, Kind::String)),
+            "preAuthRef" => (32u32, r.prim_list(&mut self.pre_auth_ref, Kind::String)),
+            "preAuthRefPeriod" => (33u32, r.list(&mut self.pre_auth_ref_period)),
+            "careTeam" => (34u32, r.list(&mut self.care_team)),
+            "supportingInfo" => (35u32, r.list(&mut self.supporting_info)),
+            "diagnosis" => (36u32, r.list(&mut self.diagnosis)),
+            "procedure" => (37u32, r.list(&mut self.procedure)),
+            "precedence" => (38u32, r.prim_opt(&mut self.precedence, Kind::PositiveInt)),
+            "insurance" => (39u32, r.list(&mut self.insurance)),
+            "accident" => (40u32, r.opt(&mut self.accident)),
+            "item" => (41u32, r.list(&mut self.item)),
+            "addItem" => (42u32, r.list(&mut self.add_item)),
+            "adjudication" => (43u32, r.list(&mut self.adjudication)),
+            "total" => (44u32, r.list(&mut self.total)),
+            "payment" => (45u32, r.opt(&mut self.payment)),
+            "formCode" => (46u32, r.opt(&mut self.form_code)),
+            "form" => (47u32, r.opt(&mut self.form)),
+            "processNote" => (48u32, r.list(&mut self.process_note)),
+            "benefitPeriod" => (49u32, r.opt(&mut self.benefit_period)),
+            "benefitBalance" => (50u32, r.list(&mut self.benefit_balance)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("type", &self.r#type);
+        w.opt("subType", &self.sub_type);
+        w.prim_req("use", &self.r#use);
+        w.req("patient", &self.patient);
+        w.opt("billablePeriod", &self.billable_period);
+        w.prim_req("created", &self.created);
+        w.opt("enterer", &self.enterer);
+        w.req("insurer", &self.insurer);
+        w.req("provider", &self.provider);
+        w.opt("priority", &self.priority);
+        w.opt("fundsReserveRequested", &self.funds_reserve_requested);
+        w.opt("fundsReserve", &self.funds_reserve);
+        w.list("related", &self.related);
+        w.opt("prescription", &self.prescription);
+        w.opt("originalPrescription", &self.original_prescription);
+        w.opt("payee", &self.payee);
+        w.opt("referral", &self.referral);
+        w.opt("facility", &self.facility);
+        w.opt("claim", &self.claim);
+        w.opt("claimResponse", &self.claim_response);
+        w.prim_req("outcome", &self.outcome);
+        w.prim_opt("disposition", &self.disposition);
+        w.prim_list("preAuthRef", &self.pre_auth_ref);
+        w.list("preAuthRefPeriod", &self.pre_auth_ref_period);
+        w.list("careTeam", &self.care_team);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("diagnosis", &self.diagnosis);
+        w.list("procedure", &self.procedure);
+        w.prim_opt("precedence", &self.precedence);
+        w.list("insurance", &self.insurance);
+        w.opt("accident", &self.accident);
+        w.list("item", &self.item);
+        w.list("addItem", &self.add_item);
+        w.list("adjudication", &self.adjudication);
+        w.list("total", &self.total);
+        w.opt("payment", &self.payment);
+        w.opt("formCode", &self.form_code);
+        w.opt("form", &self.form);
+        w.list("processNote", &self.process_note);
+        w.opt("benefitPeriod", &self.benefit_period);
+        w.list("benefitBalance", &self.benefit_balance);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefit");
@@ -628,6 +753,49 @@ impl Complex for ExplanationOfBenefitRelated {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitRelated {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "claim" => (3u32, r.opt(&mut self.claim)),
+            "relationship" => (4u32, r.opt(&mut self.relationship)),
+            "reference" => (5u32, r.opt(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("claim", &self.claim);
+        w.opt("relationship", &self.relationship);
+        w.opt("reference", &self.reference);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitRelated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitRelated");
@@ -721,6 +889,47 @@ impl Complex for ExplanationOfBenefitPayee {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.party.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitPayee {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "party" => (4u32, r.opt(&mut self.party)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("party", &self.party);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitPayee {
@@ -850,6 +1059,53 @@ impl Complex for ExplanationOfBenefitCareTeam {
             return Some("provider");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitCareTeam {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "provider" => (4u32, r.req(&mut self.provider)),
+            "responsible" => (5u32, r.prim_opt(&mut self.responsible, Kind::Boolean)),
+            "role" => (6u32, r.opt(&mut self.role)),
+            "qualification" => (7u32, r.opt(&mut self.qualification)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.req("provider", &self.provider);
+        w.prim_opt("responsible", &self.responsible);
+        w.opt("role", &self.role);
+        w.opt("qualification", &self.qualification);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitCareTeam {
@@ -1006,6 +1262,67 @@ impl Complex for ExplanationOfBenefitSupportingInfo {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitSupportingInfo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "category" => (4u32, r.req(&mut self.category)),
+            "code" => (5u32, r.opt(&mut self.code)),
+            "reason" => (8u32, r.opt(&mut self.reason)),
+            _ => {
+                if <ExplanationOfBenefitSupportingInfoTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                if <ExplanationOfBenefitSupportingInfoValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.req("category", &self.category);
+        w.opt("code", &self.code);
+        w.choice_opt(&self.timing);
+        w.choice_opt(&self.value);
+        w.opt("reason", &self.reason);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitSupportingInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitSupportingInfo");
@@ -1105,6 +1422,27 @@ impl Choice for ExplanationOfBenefitSupportingInfoTiming {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitSupportingInfoTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "timingPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("timingDate", p),
+            Self::Period(v) => w.req("timingPeriod", v),
+        }
+    }
+}
 /// Data to be provided
 #[derive(Clone, PartialEq, Debug)]
 pub enum ExplanationOfBenefitSupportingInfoValue {
@@ -1197,6 +1535,33 @@ impl Choice for ExplanationOfBenefitSupportingInfoValue {
         match self {
             Self::Boolean(p) => w.prim_req("valueBoolean", "_valueBoolean", p),
             Self::String(p) => w.prim_req("valueString", "_valueString", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitSupportingInfoValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::String(p) => w.prim_req("valueString", p),
             Self::Quantity(v) => w.req("valueQuantity", v),
             Self::Attachment(v) => w.req("valueAttachment", v),
             Self::Reference(v) => w.req("valueReference", v),
@@ -1316,6 +1681,55 @@ impl Complex for ExplanationOfBenefitDiagnosis {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitDiagnosis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "type" => (5u32, r.list(&mut self.r#type)),
+            "onAdmission" => (6u32, r.opt(&mut self.on_admission)),
+            "packageCode" => (7u32, r.opt(&mut self.package_code)),
+            _ => {
+                if r.choice_req(&mut self.diagnosis, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.choice_req(&self.diagnosis);
+        w.list("type", &self.r#type);
+        w.opt("onAdmission", &self.on_admission);
+        w.opt("packageCode", &self.package_code);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitDiagnosis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitDiagnosis");
@@ -1386,6 +1800,27 @@ impl Choice for ExplanationOfBenefitDiagnosisDiagnosis {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("diagnosisCodeableConcept", v),
+            Self::Reference(v) => w.req("diagnosisReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitDiagnosisDiagnosis {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "diagnosisCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "diagnosisReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("diagnosisCodeableConcept", v),
             Self::Reference(v) => w.req("diagnosisReference", v),
@@ -1506,6 +1941,55 @@ impl Complex for ExplanationOfBenefitProcedure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitProcedure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "type" => (4u32, r.list(&mut self.r#type)),
+            "date" => (5u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "udi" => (7u32, r.list(&mut self.udi)),
+            _ => {
+                if r.choice_req(&mut self.procedure, name)? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.list("type", &self.r#type);
+        w.prim_opt("date", &self.date);
+        w.choice_req(&self.procedure);
+        w.list("udi", &self.udi);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitProcedure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitProcedure");
@@ -1576,6 +2060,27 @@ impl Choice for ExplanationOfBenefitProcedureProcedure {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("procedureCodeableConcept", v),
+            Self::Reference(v) => w.req("procedureReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitProcedureProcedure {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "procedureCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "procedureReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("procedureCodeableConcept", v),
             Self::Reference(v) => w.req("procedureReference", v),
@@ -1671,6 +2176,49 @@ impl Complex for ExplanationOfBenefitInsurance {
             return Some("coverage");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitInsurance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "focal" => (3u32, r.prim_req(&mut self.focal, Kind::Boolean)),
+            "coverage" => (4u32, r.req(&mut self.coverage)),
+            "preAuthRef" => (5u32, r.prim_list(&mut self.pre_auth_ref, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("focal", &self.focal);
+        w.req("coverage", &self.coverage);
+        w.prim_list("preAuthRef", &self.pre_auth_ref);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitInsurance {
@@ -1781,6 +2329,55 @@ impl Complex for ExplanationOfBenefitAccident {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitAccident {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "date" => (3u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            _ => {
+                if <ExplanationOfBenefitAccidentLocation as XmlChoice>::read_xml(
+                    &mut self.location,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("date", &self.date);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.location);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitAccident {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitAccident");
@@ -1845,6 +2442,27 @@ impl Choice for ExplanationOfBenefitAccidentLocation {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Address(v) => w.req("locationAddress", v),
+            Self::Reference(v) => w.req("locationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitAccidentLocation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "locationAddress" => r.choice(slot, Self::Address)?,
+            "locationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Address(v) => w.req("locationAddress", v),
             Self::Reference(v) => w.req("locationReference", v),
@@ -2083,6 +2701,111 @@ impl Complex for ExplanationOfBenefitItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "careTeamSequence" => {
+                (4u32, r.prim_list(&mut self.care_team_sequence, Kind::PositiveInt))
+            }
+            "diagnosisSequence" => {
+                (5u32, r.prim_list(&mut self.diagnosis_sequence, Kind::PositiveInt))
+            }
+            "procedureSequence" => {
+                (6u32, r.prim_list(&mut self.procedure_sequence, Kind::PositiveInt))
+            }
+            "informationSequence" => {
+                (7u32, r.prim_list(&mut self.information_sequence, Kind::PositiveInt))
+            }
+            "revenue" => (8u32, r.opt(&mut self.revenue)),
+            "category" => (9u32, r.opt(&mut self.category)),
+            "productOrService" => (10u32, r.req(&mut self.product_or_service)),
+            "modifier" => (11u32, r.list(&mut self.modifier)),
+            "programCode" => (12u32, r.list(&mut self.program_code)),
+            "quantity" => (15u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (16u32, r.opt(&mut self.unit_price)),
+            "factor" => (17u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (18u32, r.opt(&mut self.net)),
+            "udi" => (19u32, r.list(&mut self.udi)),
+            "bodySite" => (20u32, r.opt(&mut self.body_site)),
+            "subSite" => (21u32, r.list(&mut self.sub_site)),
+            "encounter" => (22u32, r.list(&mut self.encounter)),
+            "noteNumber" => {
+                (23u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "adjudication" => (24u32, r.list(&mut self.adjudication)),
+            "detail" => (25u32, r.list(&mut self.detail)),
+            _ => {
+                if <ExplanationOfBenefitItemServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                if <ExplanationOfBenefitItemLocation as XmlChoice>::read_xml(
+                    &mut self.location,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(14u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.prim_list("careTeamSequence", &self.care_team_sequence);
+        w.prim_list("diagnosisSequence", &self.diagnosis_sequence);
+        w.prim_list("procedureSequence", &self.procedure_sequence);
+        w.prim_list("informationSequence", &self.information_sequence);
+        w.opt("revenue", &self.revenue);
+        w.opt("category", &self.category);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.choice_opt(&self.serviced);
+        w.choice_opt(&self.location);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.list("udi", &self.udi);
+        w.opt("bodySite", &self.body_site);
+        w.list("subSite", &self.sub_site);
+        w.list("encounter", &self.encounter);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("detail", &self.detail);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitItem");
@@ -2233,6 +2956,27 @@ impl Choice for ExplanationOfBenefitItemServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitItemServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Place of service or where product was supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum ExplanationOfBenefitItemLocation {
@@ -2274,6 +3018,29 @@ impl Choice for ExplanationOfBenefitItemLocation {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
+            Self::Address(v) => w.req("locationAddress", v),
+            Self::Reference(v) => w.req("locationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitItemLocation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "locationAddress" => r.choice(slot, Self::Address)?,
+            "locationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
             Self::Address(v) => w.req("locationAddress", v),
@@ -2370,6 +3137,51 @@ impl Complex for ExplanationOfBenefitItemAdjudication {
             return Some("category");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitItemAdjudication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "reason" => (4u32, r.opt(&mut self.reason)),
+            "amount" => (5u32, r.opt(&mut self.amount)),
+            "value" => (6u32, r.prim_opt(&mut self.value, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.opt("reason", &self.reason);
+        w.opt("amount", &self.amount);
+        w.prim_opt("value", &self.value);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitItemAdjudication {
@@ -2555,6 +3367,73 @@ impl Complex for ExplanationOfBenefitItemDetail {
             return Some("productOrService");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitItemDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "revenue" => (4u32, r.opt(&mut self.revenue)),
+            "category" => (5u32, r.opt(&mut self.category)),
+            "productOrService" => (6u32, r.req(&mut self.product_or_service)),
+            "modifier" => (7u32, r.list(&mut self.modifier)),
+            "programCode" => (8u32, r.list(&mut self.program_code)),
+            "quantity" => (9u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (10u32, r.opt(&mut self.unit_price)),
+            "factor" => (11u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (12u32, r.opt(&mut self.net)),
+            "udi" => (13u32, r.list(&mut self.udi)),
+            "noteNumber" => {
+                (14u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "adjudication" => (15u32, r.list(&mut self.adjudication)),
+            "subDetail" => (16u32, r.list(&mut self.sub_detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.opt("revenue", &self.revenue);
+        w.opt("category", &self.category);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.list("udi", &self.udi);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("subDetail", &self.sub_detail);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitItemDetail {
@@ -2764,6 +3643,71 @@ impl Complex for ExplanationOfBenefitItemDetailSubDetail {
             return Some("productOrService");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitItemDetailSubDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "revenue" => (4u32, r.opt(&mut self.revenue)),
+            "category" => (5u32, r.opt(&mut self.category)),
+            "productOrService" => (6u32, r.req(&mut self.product_or_service)),
+            "modifier" => (7u32, r.list(&mut self.modifier)),
+            "programCode" => (8u32, r.list(&mut self.program_code)),
+            "quantity" => (9u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (10u32, r.opt(&mut self.unit_price)),
+            "factor" => (11u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (12u32, r.opt(&mut self.net)),
+            "udi" => (13u32, r.list(&mut self.udi)),
+            "noteNumber" => {
+                (14u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "adjudication" => (15u32, r.list(&mut self.adjudication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.opt("revenue", &self.revenue);
+        w.opt("category", &self.category);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.list("udi", &self.udi);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitItemDetailSubDetail {
@@ -3013,6 +3957,99 @@ impl Complex for ExplanationOfBenefitAddItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitAddItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "itemSequence" => {
+                (3u32, r.prim_list(&mut self.item_sequence, Kind::PositiveInt))
+            }
+            "detailSequence" => {
+                (4u32, r.prim_list(&mut self.detail_sequence, Kind::PositiveInt))
+            }
+            "subDetailSequence" => {
+                (5u32, r.prim_list(&mut self.sub_detail_sequence, Kind::PositiveInt))
+            }
+            "provider" => (6u32, r.list(&mut self.provider)),
+            "productOrService" => (7u32, r.req(&mut self.product_or_service)),
+            "modifier" => (8u32, r.list(&mut self.modifier)),
+            "programCode" => (9u32, r.list(&mut self.program_code)),
+            "quantity" => (12u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (13u32, r.opt(&mut self.unit_price)),
+            "factor" => (14u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (15u32, r.opt(&mut self.net)),
+            "bodySite" => (16u32, r.opt(&mut self.body_site)),
+            "subSite" => (17u32, r.list(&mut self.sub_site)),
+            "noteNumber" => {
+                (18u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "adjudication" => (19u32, r.list(&mut self.adjudication)),
+            "detail" => (20u32, r.list(&mut self.detail)),
+            _ => {
+                if <ExplanationOfBenefitAddItemServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(10u32));
+                }
+                if <ExplanationOfBenefitAddItemLocation as XmlChoice>::read_xml(
+                    &mut self.location,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("itemSequence", &self.item_sequence);
+        w.prim_list("detailSequence", &self.detail_sequence);
+        w.prim_list("subDetailSequence", &self.sub_detail_sequence);
+        w.list("provider", &self.provider);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.choice_opt(&self.serviced);
+        w.choice_opt(&self.location);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.opt("bodySite", &self.body_site);
+        w.list("subSite", &self.sub_site);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("detail", &self.detail);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitAddItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitAddItem");
@@ -3148,6 +4185,27 @@ impl Choice for ExplanationOfBenefitAddItemServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitAddItemServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Place of service or where product was supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum ExplanationOfBenefitAddItemLocation {
@@ -3189,6 +4247,29 @@ impl Choice for ExplanationOfBenefitAddItemLocation {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
+            Self::Address(v) => w.req("locationAddress", v),
+            Self::Reference(v) => w.req("locationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitAddItemLocation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "locationAddress" => r.choice(slot, Self::Address)?,
+            "locationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
             Self::Address(v) => w.req("locationAddress", v),
@@ -3314,6 +4395,61 @@ impl Complex for ExplanationOfBenefitAddItemDetail {
             return Some("productOrService");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitAddItemDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "productOrService" => (3u32, r.req(&mut self.product_or_service)),
+            "modifier" => (4u32, r.list(&mut self.modifier)),
+            "quantity" => (5u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (6u32, r.opt(&mut self.unit_price)),
+            "factor" => (7u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (8u32, r.opt(&mut self.net)),
+            "noteNumber" => (9u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "adjudication" => (10u32, r.list(&mut self.adjudication)),
+            "subDetail" => (11u32, r.list(&mut self.sub_detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+        w.list("subDetail", &self.sub_detail);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitAddItemDetail {
@@ -3475,6 +4611,59 @@ impl Complex for ExplanationOfBenefitAddItemDetailSubDetail {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitAddItemDetailSubDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "productOrService" => (3u32, r.req(&mut self.product_or_service)),
+            "modifier" => (4u32, r.list(&mut self.modifier)),
+            "quantity" => (5u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (6u32, r.opt(&mut self.unit_price)),
+            "factor" => (7u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "net" => (8u32, r.opt(&mut self.net)),
+            "noteNumber" => (9u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "adjudication" => (10u32, r.list(&mut self.adjudication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("productOrService", &self.product_or_service);
+        w.list("modifier", &self.modifier);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("net", &self.net);
+        w.prim_list("noteNumber", &self.note_number);
+        w.list("adjudication", &self.adjudication);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitAddItemDetailSubDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitAddItemDetailSubDetail");
@@ -3600,6 +4789,47 @@ impl Complex for ExplanationOfBenefitTotal {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitTotal {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "amount" => (4u32, r.req(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.req("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitTotal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitTotal");
@@ -3713,6 +4943,55 @@ impl Complex for ExplanationOfBenefitPayment {
             && self.adjustment.is_none() && self.adjustment_reason.is_none()
             && self.date.is_none() && self.amount.is_none() && self.identifier.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitPayment {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "adjustment" => (4u32, r.opt(&mut self.adjustment)),
+            "adjustmentReason" => (5u32, r.opt(&mut self.adjustment_reason)),
+            "date" => (6u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "amount" => (7u32, r.opt(&mut self.amount)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("adjustment", &self.adjustment);
+        w.opt("adjustmentReason", &self.adjustment_reason);
+        w.prim_opt("date", &self.date);
+        w.opt("amount", &self.amount);
+        w.opt("identifier", &self.identifier);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitPayment {
@@ -3831,6 +5110,51 @@ impl Complex for ExplanationOfBenefitProcessNote {
             && self.modifier_extension.is_empty() && self.number.is_none()
             && self.r#type.is_none() && self.text.is_none() && self.language.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitProcessNote {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "number" => (3u32, r.prim_opt(&mut self.number, Kind::PositiveInt)),
+            "type" => (4u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "text" => (5u32, r.prim_opt(&mut self.text, Kind::String)),
+            "language" => (6u32, r.opt(&mut self.language)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("number", &self.number);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("text", &self.text);
+        w.opt("language", &self.language);
     }
 }
 impl std::fmt::Debug for ExplanationOfBenefitProcessNote {
@@ -3978,6 +5302,59 @@ impl Complex for ExplanationOfBenefitBenefitBalance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitBenefitBalance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "excluded" => (4u32, r.prim_opt(&mut self.excluded, Kind::Boolean)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::String)),
+            "network" => (7u32, r.opt(&mut self.network)),
+            "unit" => (8u32, r.opt(&mut self.unit)),
+            "term" => (9u32, r.opt(&mut self.term)),
+            "financial" => (10u32, r.list(&mut self.financial)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.prim_opt("excluded", &self.excluded);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.opt("network", &self.network);
+        w.opt("unit", &self.unit);
+        w.opt("term", &self.term);
+        w.list("financial", &self.financial);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitBenefitBalance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitBenefitBalance");
@@ -4116,6 +5493,61 @@ impl Complex for ExplanationOfBenefitBenefitBalanceFinancial {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExplanationOfBenefitBenefitBalanceFinancial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if <ExplanationOfBenefitBenefitBalanceFinancialAllowed as XmlChoice>::read_xml(
+                    &mut self.allowed,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                if <ExplanationOfBenefitBenefitBalanceFinancialUsed as XmlChoice>::read_xml(
+                    &mut self.used,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.allowed);
+        w.choice_opt(&self.used);
+    }
+}
 impl std::fmt::Debug for ExplanationOfBenefitBenefitBalanceFinancial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExplanationOfBenefitBenefitBalanceFinancial");
@@ -4233,6 +5665,31 @@ impl Choice for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "allowedUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "allowedString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "allowedMoney" => r.choice(slot, Self::Money)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::UnsignedInt(p) => w.prim_req("allowedUnsignedInt", p),
+            Self::String(p) => w.prim_req("allowedString", p),
+            Self::Money(v) => w.req("allowedMoney", v),
+        }
+    }
+}
 /// Benefits used
 #[derive(Clone, PartialEq, Debug)]
 pub enum ExplanationOfBenefitBenefitBalanceFinancialUsed {
@@ -4292,6 +5749,29 @@ impl Choice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::UnsignedInt(p) => w.prim_req("usedUnsignedInt", "_usedUnsignedInt", p),
+            Self::Money(v) => w.req("usedMoney", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "usedUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "usedMoney" => r.choice(slot, Self::Money)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::UnsignedInt(p) => w.prim_req("usedUnsignedInt", p),
             Self::Money(v) => w.req("usedMoney", v),
         }
     }

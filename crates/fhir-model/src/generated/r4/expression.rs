@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for Expression Type: A expression that is evaluated in a specified context and returns a value. The context of use of the expression must specify the context in which the expression is evaluated, and how the result of the expression is used.
 #[derive(Clone, PartialEq)]
 pub struct Expression {
@@ -101,6 +107,51 @@ impl Complex for Expression {
             return Some("language");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Expression {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "description" => (2u32, r.prim_opt(&mut self.description, Kind::String)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::Id)),
+            "language" => (4u32, r.prim_req(&mut self.language, Kind::Code)),
+            "expression" => (5u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "reference" => (6u32, r.prim_opt(&mut self.reference, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("name", &self.name);
+        w.prim_req("language", &self.language);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("reference", &self.reference);
     }
 }
 impl std::fmt::Debug for Expression {

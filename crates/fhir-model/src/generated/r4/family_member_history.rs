@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Significant health conditions for a person related to the patient relevant in the context of care for the patient.
 #[derive(Clone, PartialEq)]
 pub struct FamilyMemberHistory {
@@ -241,6 +247,97 @@ impl Complex for FamilyMemberHistory {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for FamilyMemberHistory {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "dataAbsentReason" => (12u32, r.opt(&mut self.data_absent_reason)),
+            "patient" => (13u32, r.req(&mut self.patient)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "name" => (15u32, r.prim_opt(&mut self.name, Kind::String)),
+            "relationship" => (16u32, r.req(&mut self.relationship)),
+            "sex" => (17u32, r.opt(&mut self.sex)),
+            "estimatedAge" => (20u32, r.prim_opt(&mut self.estimated_age, Kind::Boolean)),
+            "reasonCode" => (22u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (23u32, r.list(&mut self.reason_reference)),
+            "note" => (24u32, r.list(&mut self.note)),
+            "condition" => (25u32, r.list(&mut self.condition)),
+            _ => {
+                if <FamilyMemberHistoryBorn as XmlChoice>::read_xml(
+                    &mut self.born,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(18u32));
+                }
+                if <FamilyMemberHistoryAge as XmlChoice>::read_xml(
+                    &mut self.age,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(19u32));
+                }
+                if <FamilyMemberHistoryDeceased as XmlChoice>::read_xml(
+                    &mut self.deceased,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(21u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.prim_req("status", &self.status);
+        w.opt("dataAbsentReason", &self.data_absent_reason);
+        w.req("patient", &self.patient);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("name", &self.name);
+        w.req("relationship", &self.relationship);
+        w.opt("sex", &self.sex);
+        w.choice_opt(&self.born);
+        w.choice_opt(&self.age);
+        w.prim_opt("estimatedAge", &self.estimated_age);
+        w.choice_opt(&self.deceased);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("note", &self.note);
+        w.list("condition", &self.condition);
+    }
+}
 impl std::fmt::Debug for FamilyMemberHistory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("FamilyMemberHistory");
@@ -416,6 +513,29 @@ impl Choice for FamilyMemberHistoryBorn {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for FamilyMemberHistoryBorn {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "bornPeriod" => r.choice(slot, Self::Period)?,
+            "bornDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "bornString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Period(v) => w.req("bornPeriod", v),
+            Self::Date(p) => w.prim_req("bornDate", p),
+            Self::String(p) => w.prim_req("bornString", p),
+        }
+    }
+}
 /// (approximate) age
 #[derive(Clone, PartialEq, Debug)]
 pub enum FamilyMemberHistoryAge {
@@ -481,6 +601,29 @@ impl Choice for FamilyMemberHistoryAge {
             Self::Age(v) => w.req("ageAge", v),
             Self::Range(v) => w.req("ageRange", v),
             Self::String(p) => w.prim_req("ageString", "_ageString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for FamilyMemberHistoryAge {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "ageAge" => r.choice(slot, Self::Age)?,
+            "ageRange" => r.choice(slot, Self::Range)?,
+            "ageString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Age(v) => w.req("ageAge", v),
+            Self::Range(v) => w.req("ageRange", v),
+            Self::String(p) => w.prim_req("ageString", p),
         }
     }
 }
@@ -602,6 +745,33 @@ impl Choice for FamilyMemberHistoryDeceased {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for FamilyMemberHistoryDeceased {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "deceasedBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "deceasedAge" => r.choice(slot, Self::Age)?,
+            "deceasedRange" => r.choice(slot, Self::Range)?,
+            "deceasedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "deceasedString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("deceasedBoolean", p),
+            Self::Age(v) => w.req("deceasedAge", v),
+            Self::Range(v) => w.req("deceasedRange", v),
+            Self::Date(p) => w.prim_req("deceasedDate", p),
+            Self::String(p) => w.prim_req("deceasedString", p),
+        }
+    }
+}
 /// Condition that the related person had
 #[derive(Clone, PartialEq)]
 pub struct FamilyMemberHistoryCondition {
@@ -710,6 +880,61 @@ impl Complex for FamilyMemberHistoryCondition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for FamilyMemberHistoryCondition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "outcome" => (4u32, r.opt(&mut self.outcome)),
+            "contributedToDeath" => {
+                (5u32, r.prim_opt(&mut self.contributed_to_death, Kind::Boolean))
+            }
+            "note" => (7u32, r.list(&mut self.note)),
+            _ => {
+                if <FamilyMemberHistoryConditionOnset as XmlChoice>::read_xml(
+                    &mut self.onset,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.opt("outcome", &self.outcome);
+        w.prim_opt("contributedToDeath", &self.contributed_to_death);
+        w.choice_opt(&self.onset);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for FamilyMemberHistoryCondition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("FamilyMemberHistoryCondition");
@@ -813,6 +1038,31 @@ impl Choice for FamilyMemberHistoryConditionOnset {
             Self::Range(v) => w.req("onsetRange", v),
             Self::Period(v) => w.req("onsetPeriod", v),
             Self::String(p) => w.prim_req("onsetString", "_onsetString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for FamilyMemberHistoryConditionOnset {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "onsetAge" => r.choice(slot, Self::Age)?,
+            "onsetRange" => r.choice(slot, Self::Range)?,
+            "onsetPeriod" => r.choice(slot, Self::Period)?,
+            "onsetString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Age(v) => w.req("onsetAge", v),
+            Self::Range(v) => w.req("onsetRange", v),
+            Self::Period(v) => w.req("onsetPeriod", v),
+            Self::String(p) => w.prim_req("onsetString", p),
         }
     }
 }

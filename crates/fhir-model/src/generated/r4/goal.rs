@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes the intended objective(s) for a patient, group or organization care, for example, weight loss, restoring an activity of daily living, obtaining herd immunity via immunization, meeting a process improvement objective, etc.
 #[derive(Clone, PartialEq)]
 pub struct Goal {
@@ -213,6 +219,75 @@ impl Complex for Goal {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Goal {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "lifecycleStatus" => {
+                (9u32, r.prim_req(&mut self.lifecycle_status, Kind::Code))
+            }
+            "achievementStatus" => (10u32, r.opt(&mut self.achievement_status)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "priority" => (12u32, r.opt(&mut self.priority)),
+            "description" => (13u32, r.req(&mut self.description)),
+            "subject" => (14u32, r.req(&mut self.subject)),
+            "target" => (16u32, r.list(&mut self.target)),
+            "statusDate" => (17u32, r.prim_opt(&mut self.status_date, Kind::Date)),
+            "statusReason" => (18u32, r.prim_opt(&mut self.status_reason, Kind::String)),
+            "expressedBy" => (19u32, r.opt(&mut self.expressed_by)),
+            "addresses" => (20u32, r.list(&mut self.addresses)),
+            "note" => (21u32, r.list(&mut self.note)),
+            "outcomeCode" => (22u32, r.list(&mut self.outcome_code)),
+            "outcomeReference" => (23u32, r.list(&mut self.outcome_reference)),
+            _ => {
+                if <GoalStart as XmlChoice>::read_xml(&mut self.start, name, r)? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("lifecycleStatus", &self.lifecycle_status);
+        w.opt("achievementStatus", &self.achievement_status);
+        w.list("category", &self.category);
+        w.opt("priority", &self.priority);
+        w.req("description", &self.description);
+        w.req("subject", &self.subject);
+        w.choice_opt(&self.start);
+        w.list("target", &self.target);
+        w.prim_opt("statusDate", &self.status_date);
+        w.prim_opt("statusReason", &self.status_reason);
+        w.opt("expressedBy", &self.expressed_by);
+        w.list("addresses", &self.addresses);
+        w.list("note", &self.note);
+        w.list("outcomeCode", &self.outcome_code);
+        w.list("outcomeReference", &self.outcome_reference);
+    }
+}
 impl std::fmt::Debug for Goal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Goal");
@@ -357,6 +432,27 @@ impl Choice for GoalStart {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for GoalStart {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "startDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "startCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("startDate", p),
+            Self::CodeableConcept(v) => w.req("startCodeableConcept", v),
+        }
+    }
+}
 /// Target outcome for the goal
 #[derive(Clone, PartialEq)]
 pub struct GoalTarget {
@@ -432,6 +528,57 @@ impl Complex for GoalTarget {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.measure.is_none()
             && self.detail.is_none() && self.due.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GoalTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "measure" => (3u32, r.opt(&mut self.measure)),
+            _ => {
+                if <GoalTargetDetail as XmlChoice>::read_xml(
+                    &mut self.detail,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                if <GoalTargetDue as XmlChoice>::read_xml(&mut self.due, name, r)? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("measure", &self.measure);
+        w.choice_opt(&self.detail);
+        w.choice_opt(&self.due);
     }
 }
 impl std::fmt::Debug for GoalTarget {
@@ -589,6 +736,37 @@ impl Choice for GoalTargetDetail {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for GoalTargetDetail {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "detailQuantity" => r.choice(slot, Self::Quantity)?,
+            "detailRange" => r.choice(slot, Self::Range)?,
+            "detailCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "detailString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "detailBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "detailInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "detailRatio" => r.choice(slot, Self::Ratio)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("detailQuantity", v),
+            Self::Range(v) => w.req("detailRange", v),
+            Self::CodeableConcept(v) => w.req("detailCodeableConcept", v),
+            Self::String(p) => w.prim_req("detailString", p),
+            Self::Boolean(p) => w.prim_req("detailBoolean", p),
+            Self::Integer(p) => w.prim_req("detailInteger", p),
+            Self::Ratio(v) => w.req("detailRatio", v),
+        }
+    }
+}
 /// Reach goal on or before
 #[derive(Clone, PartialEq, Debug)]
 pub enum GoalTargetDue {
@@ -648,6 +826,27 @@ impl Choice for GoalTargetDue {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::Date(p) => w.prim_req("dueDate", "_dueDate", p),
+            Self::Duration(v) => w.req("dueDuration", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for GoalTargetDue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "dueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "dueDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("dueDate", p),
             Self::Duration(v) => w.req("dueDuration", v),
         }
     }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A formal computable definition of a graph of resources - that is, a coherent set of resources that form a graph by following references. The Graph Definition resource defines a set and makes rules about the set.
 #[derive(Clone, PartialEq)]
 pub struct GraphDefinition {
@@ -213,6 +219,69 @@ impl Complex for GraphDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (10u32, r.prim_req(&mut self.name, Kind::String)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (12u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (13u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (14u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (15u32, r.list(&mut self.contact)),
+            "description" => (16u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (17u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (18u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (19u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "start" => (20u32, r.prim_req(&mut self.start, Kind::Code)),
+            "profile" => (21u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            "link" => (22u32, r.list(&mut self.link)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.prim_req("name", &self.name);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_req("start", &self.start);
+        w.prim_opt("profile", &self.profile);
+        w.list("link", &self.link);
+    }
+}
 impl std::fmt::Debug for GraphDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GraphDefinition");
@@ -386,6 +455,55 @@ impl Complex for GraphDefinitionLink {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinitionLink {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "path" => (3u32, r.prim_opt(&mut self.path, Kind::String)),
+            "sliceName" => (4u32, r.prim_opt(&mut self.slice_name, Kind::String)),
+            "min" => (5u32, r.prim_opt(&mut self.min, Kind::Integer)),
+            "max" => (6u32, r.prim_opt(&mut self.max, Kind::String)),
+            "description" => (7u32, r.prim_opt(&mut self.description, Kind::String)),
+            "target" => (8u32, r.list(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("path", &self.path);
+        w.prim_opt("sliceName", &self.slice_name);
+        w.prim_opt("min", &self.min);
+        w.prim_opt("max", &self.max);
+        w.prim_opt("description", &self.description);
+        w.list("target", &self.target);
+    }
+}
 impl std::fmt::Debug for GraphDefinitionLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GraphDefinitionLink");
@@ -519,6 +637,53 @@ impl Complex for GraphDefinitionLinkTarget {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinitionLinkTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "params" => (4u32, r.prim_opt(&mut self.params, Kind::String)),
+            "profile" => (5u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            "compartment" => (6u32, r.list(&mut self.compartment)),
+            "link" => (7u32, r.list(&mut self.link)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("params", &self.params);
+        w.prim_opt("profile", &self.profile);
+        w.list("compartment", &self.compartment);
+        w.list("link", &self.link);
     }
 }
 impl std::fmt::Debug for GraphDefinitionLinkTarget {
@@ -664,6 +829,53 @@ impl Complex for GraphDefinitionLinkTargetCompartment {
             return Some("rule");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinitionLinkTargetCompartment {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "use" => (3u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "code" => (4u32, r.prim_req(&mut self.code, Kind::Code)),
+            "rule" => (5u32, r.prim_req(&mut self.rule, Kind::Code)),
+            "expression" => (6u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "description" => (7u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("use", &self.r#use);
+        w.prim_req("code", &self.code);
+        w.prim_req("rule", &self.rule);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for GraphDefinitionLinkTargetCompartment {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes the event of a patient being administered a vaccine or a record of an immunization as reported by a patient, a clinician or another party.
 #[derive(Clone, PartialEq)]
 pub struct Immunization {
@@ -290,6 +296,101 @@ impl Complex for Immunization {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Immunization {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (10u32, r.opt(&mut self.status_reason)),
+            "vaccineCode" => (11u32, r.req(&mut self.vaccine_code)),
+            "patient" => (12u32, r.req(&mut self.patient)),
+            "encounter" => (13u32, r.opt(&mut self.encounter)),
+            "recorded" => (15u32, r.prim_opt(&mut self.recorded, Kind::DateTime)),
+            "primarySource" => {
+                (16u32, r.prim_opt(&mut self.primary_source, Kind::Boolean))
+            }
+            "reportOrigin" => (17u32, r.opt(&mut self.report_origin)),
+            "location" => (18u32, r.opt(&mut self.location)),
+            "manufacturer" => (19u32, r.opt(&mut self.manufacturer)),
+            "lotNumber" => (20u32, r.prim_opt(&mut self.lot_number, Kind::String)),
+            "expirationDate" => {
+                (21u32, r.prim_opt(&mut self.expiration_date, Kind::Date))
+            }
+            "site" => (22u32, r.opt(&mut self.site)),
+            "route" => (23u32, r.opt(&mut self.route)),
+            "doseQuantity" => (24u32, r.opt(&mut self.dose_quantity)),
+            "performer" => (25u32, r.list(&mut self.performer)),
+            "note" => (26u32, r.list(&mut self.note)),
+            "reasonCode" => (27u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (28u32, r.list(&mut self.reason_reference)),
+            "isSubpotent" => (29u32, r.prim_opt(&mut self.is_subpotent, Kind::Boolean)),
+            "subpotentReason" => (30u32, r.list(&mut self.subpotent_reason)),
+            "education" => (31u32, r.list(&mut self.education)),
+            "programEligibility" => (32u32, r.list(&mut self.program_eligibility)),
+            "fundingSource" => (33u32, r.opt(&mut self.funding_source)),
+            "reaction" => (34u32, r.list(&mut self.reaction)),
+            "protocolApplied" => (35u32, r.list(&mut self.protocol_applied)),
+            _ => {
+                if r.choice_req(&mut self.occurrence, name)? {
+                    return Ok(Some(14u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.req("vaccineCode", &self.vaccine_code);
+        w.req("patient", &self.patient);
+        w.opt("encounter", &self.encounter);
+        w.choice_req(&self.occurrence);
+        w.prim_opt("recorded", &self.recorded);
+        w.prim_opt("primarySource", &self.primary_source);
+        w.opt("reportOrigin", &self.report_origin);
+        w.opt("location", &self.location);
+        w.opt("manufacturer", &self.manufacturer);
+        w.prim_opt("lotNumber", &self.lot_number);
+        w.prim_opt("expirationDate", &self.expiration_date);
+        w.opt("site", &self.site);
+        w.opt("route", &self.route);
+        w.opt("doseQuantity", &self.dose_quantity);
+        w.list("performer", &self.performer);
+        w.list("note", &self.note);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.prim_opt("isSubpotent", &self.is_subpotent);
+        w.list("subpotentReason", &self.subpotent_reason);
+        w.list("education", &self.education);
+        w.list("programEligibility", &self.program_eligibility);
+        w.opt("fundingSource", &self.funding_source);
+        w.list("reaction", &self.reaction);
+        w.list("protocolApplied", &self.protocol_applied);
+    }
+}
 impl std::fmt::Debug for Immunization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Immunization");
@@ -492,6 +593,27 @@ impl Choice for ImmunizationOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ImmunizationOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrenceString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::String(p) => w.prim_req("occurrenceString", p),
+        }
+    }
+}
 /// Who performed event
 #[derive(Clone, PartialEq)]
 pub struct ImmunizationPerformer {
@@ -569,6 +691,47 @@ impl Complex for ImmunizationPerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationPerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for ImmunizationPerformer {
@@ -678,6 +841,55 @@ impl Complex for ImmunizationEducation {
             && self.presentation_date.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationEducation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "documentType" => (3u32, r.prim_opt(&mut self.document_type, Kind::String)),
+            "reference" => (4u32, r.prim_opt(&mut self.reference, Kind::Uri)),
+            "publicationDate" => {
+                (5u32, r.prim_opt(&mut self.publication_date, Kind::DateTime))
+            }
+            "presentationDate" => {
+                (6u32, r.prim_opt(&mut self.presentation_date, Kind::DateTime))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("documentType", &self.document_type);
+        w.prim_opt("reference", &self.reference);
+        w.prim_opt("publicationDate", &self.publication_date);
+        w.prim_opt("presentationDate", &self.presentation_date);
+    }
+}
 impl std::fmt::Debug for ImmunizationEducation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImmunizationEducation");
@@ -782,6 +994,49 @@ impl Complex for ImmunizationReaction {
             && self.modifier_extension.is_empty() && self.date.is_none()
             && self.detail.is_none() && self.reported.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationReaction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "date" => (3u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "detail" => (4u32, r.opt(&mut self.detail)),
+            "reported" => (5u32, r.prim_opt(&mut self.reported, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("date", &self.date);
+        w.opt("detail", &self.detail);
+        w.prim_opt("reported", &self.reported);
     }
 }
 impl std::fmt::Debug for ImmunizationReaction {
@@ -923,6 +1178,61 @@ impl Complex for ImmunizationProtocolApplied {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationProtocolApplied {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "series" => (3u32, r.prim_opt(&mut self.series, Kind::String)),
+            "authority" => (4u32, r.opt(&mut self.authority)),
+            "targetDisease" => (5u32, r.list(&mut self.target_disease)),
+            _ => {
+                if r.choice_req(&mut self.dose_number, name)? {
+                    return Ok(Some(6u32));
+                }
+                if <ImmunizationProtocolAppliedSeriesDoses as XmlChoice>::read_xml(
+                    &mut self.series_doses,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("series", &self.series);
+        w.opt("authority", &self.authority);
+        w.list("targetDisease", &self.target_disease);
+        w.choice_req(&self.dose_number);
+        w.choice_opt(&self.series_doses);
+    }
+}
 impl std::fmt::Debug for ImmunizationProtocolApplied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImmunizationProtocolApplied");
@@ -1041,6 +1351,29 @@ impl Choice for ImmunizationProtocolAppliedDoseNumber {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ImmunizationProtocolAppliedDoseNumber {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "doseNumberPositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "doseNumberString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::PositiveInt(p) => w.prim_req("doseNumberPositiveInt", p),
+            Self::String(p) => w.prim_req("doseNumberString", p),
+        }
+    }
+}
 /// Recommended number of doses for immunity
 #[derive(Clone, PartialEq, Debug)]
 pub enum ImmunizationProtocolAppliedSeriesDoses {
@@ -1123,6 +1456,29 @@ impl Choice for ImmunizationProtocolAppliedSeriesDoses {
                 w.prim_req("seriesDosesPositiveInt", "_seriesDosesPositiveInt", p)
             }
             Self::String(p) => w.prim_req("seriesDosesString", "_seriesDosesString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ImmunizationProtocolAppliedSeriesDoses {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "seriesDosesPositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "seriesDosesString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::PositiveInt(p) => w.prim_req("seriesDosesPositiveInt", p),
+            Self::String(p) => w.prim_req("seriesDosesString", p),
         }
     }
 }

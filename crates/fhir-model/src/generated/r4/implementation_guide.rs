@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A set of rules of how a particular interoperability or standards problem is solved - typically through the use of FHIR resources. This resource is used to gather all the parts of an implementation guide into a logical whole and to publish a computable definition of all the parts.
 #[derive(Clone, PartialEq)]
 pub struct ImplementationGuide {
@@ -251,6 +257,79 @@ impl Complex for ImplementationGuide {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuide {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (10u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (11u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (13u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (15u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (16u32, r.list(&mut self.contact)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (18u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (19u32, r.list(&mut self.jurisdiction)),
+            "copyright" => (20u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "packageId" => (21u32, r.prim_req(&mut self.package_id, Kind::Id)),
+            "license" => (22u32, r.prim_opt(&mut self.license, Kind::Code)),
+            "fhirVersion" => (23u32, r.prim_list(&mut self.fhir_version, Kind::Code)),
+            "dependsOn" => (24u32, r.list(&mut self.depends_on)),
+            "global" => (25u32, r.list(&mut self.global)),
+            "definition" => (26u32, r.opt(&mut self.definition)),
+            "manifest" => (27u32, r.opt(&mut self.manifest)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_req("packageId", &self.package_id);
+        w.prim_opt("license", &self.license);
+        w.prim_list("fhirVersion", &self.fhir_version);
+        w.list("dependsOn", &self.depends_on);
+        w.list("global", &self.global);
+        w.opt("definition", &self.definition);
+        w.opt("manifest", &self.manifest);
+    }
+}
 impl std::fmt::Debug for ImplementationGuide {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuide");
@@ -432,6 +511,49 @@ impl Complex for ImplementationGuideDependsOn {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDependsOn {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "uri" => (3u32, r.prim_req(&mut self.uri, Kind::Canonical)),
+            "packageId" => (4u32, r.prim_opt(&mut self.package_id, Kind::Id)),
+            "version" => (5u32, r.prim_opt(&mut self.version, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("uri", &self.uri);
+        w.prim_opt("packageId", &self.package_id);
+        w.prim_opt("version", &self.version);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideDependsOn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideDependsOn");
@@ -547,6 +669,47 @@ impl Complex for ImplementationGuideGlobal {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideGlobal {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "profile" => (4u32, r.prim_req(&mut self.profile, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("profile", &self.profile);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideGlobal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideGlobal");
@@ -655,6 +818,53 @@ impl Complex for ImplementationGuideDefinition {
             return Some("resource");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "grouping" => (3u32, r.list(&mut self.grouping)),
+            "resource" => (4u32, r.list(&mut self.resource)),
+            "page" => (5u32, r.opt(&mut self.page)),
+            "parameter" => (6u32, r.list(&mut self.parameter)),
+            "template" => (7u32, r.list(&mut self.template)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("grouping", &self.grouping);
+        w.list("resource", &self.resource);
+        w.opt("page", &self.page);
+        w.list("parameter", &self.parameter);
+        w.list("template", &self.template);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDefinition {
@@ -769,6 +979,47 @@ impl Complex for ImplementationGuideDefinitionGrouping {
             return Some("name");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionGrouping {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDefinitionGrouping {
@@ -906,6 +1157,61 @@ impl Complex for ImplementationGuideDefinitionResource {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionResource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.req(&mut self.reference)),
+            "fhirVersion" => (4u32, r.prim_list(&mut self.fhir_version, Kind::Code)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::String)),
+            "groupingId" => (8u32, r.prim_opt(&mut self.grouping_id, Kind::Id)),
+            _ => {
+                if <ImplementationGuideDefinitionResourceExample as XmlChoice>::read_xml(
+                    &mut self.example,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("reference", &self.reference);
+        w.prim_list("fhirVersion", &self.fhir_version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.choice_opt(&self.example);
+        w.prim_opt("groupingId", &self.grouping_id);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideDefinitionResource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideDefinitionResource");
@@ -1025,6 +1331,27 @@ impl Choice for ImplementationGuideDefinitionResourceExample {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ImplementationGuideDefinitionResourceExample {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "exampleBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "exampleCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("exampleBoolean", p),
+            Self::Canonical(p) => w.prim_req("exampleCanonical", p),
+        }
+    }
+}
 /// Page/Section in the Guide
 #[derive(Clone, PartialEq)]
 pub struct ImplementationGuideDefinitionPage {
@@ -1138,6 +1465,53 @@ impl Complex for ImplementationGuideDefinitionPage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionPage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (4u32, r.prim_req(&mut self.title, Kind::String)),
+            "generation" => (5u32, r.prim_req(&mut self.generation, Kind::Code)),
+            "page" => (6u32, r.list(&mut self.page)),
+            _ => {
+                if r.choice_req(&mut self.name, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.name);
+        w.prim_req("title", &self.title);
+        w.prim_req("generation", &self.generation);
+        w.list("page", &self.page);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideDefinitionPage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideDefinitionPage");
@@ -1231,6 +1605,27 @@ impl Choice for ImplementationGuideDefinitionPageName {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ImplementationGuideDefinitionPageName {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "nameUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "nameReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Url(p) => w.prim_req("nameUrl", p),
+            Self::Reference(v) => w.req("nameReference", v),
+        }
+    }
+}
 /// Defines how IG is built by tools
 #[derive(Clone, PartialEq)]
 pub struct ImplementationGuideDefinitionParameter {
@@ -1317,6 +1712,47 @@ impl Complex for ImplementationGuideDefinitionParameter {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "value" => (4u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDefinitionParameter {
@@ -1434,6 +1870,49 @@ impl Complex for ImplementationGuideDefinitionTemplate {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionTemplate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "source" => (4u32, r.prim_req(&mut self.source, Kind::String)),
+            "scope" => (5u32, r.prim_opt(&mut self.scope, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_req("source", &self.source);
+        w.prim_opt("scope", &self.scope);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideDefinitionTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideDefinitionTemplate");
@@ -1547,6 +2026,53 @@ impl Complex for ImplementationGuideManifest {
             return Some("resource");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideManifest {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "rendering" => (3u32, r.prim_opt(&mut self.rendering, Kind::Url)),
+            "resource" => (4u32, r.list(&mut self.resource)),
+            "page" => (5u32, r.list(&mut self.page)),
+            "image" => (6u32, r.prim_list(&mut self.image, Kind::String)),
+            "other" => (7u32, r.prim_list(&mut self.other, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("rendering", &self.rendering);
+        w.list("resource", &self.resource);
+        w.list("page", &self.page);
+        w.prim_list("image", &self.image);
+        w.prim_list("other", &self.other);
     }
 }
 impl std::fmt::Debug for ImplementationGuideManifest {
@@ -1674,6 +2200,55 @@ impl Complex for ImplementationGuideManifestResource {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideManifestResource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.req(&mut self.reference)),
+            "relativePath" => (5u32, r.prim_opt(&mut self.relative_path, Kind::Url)),
+            _ => {
+                if <ImplementationGuideManifestResourceExample as XmlChoice>::read_xml(
+                    &mut self.example,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("reference", &self.reference);
+        w.choice_opt(&self.example);
+        w.prim_opt("relativePath", &self.relative_path);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideManifestResource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideManifestResource");
@@ -1784,6 +2359,27 @@ impl Choice for ImplementationGuideManifestResourceExample {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ImplementationGuideManifestResourceExample {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "exampleBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "exampleCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("exampleBoolean", p),
+            Self::Canonical(p) => w.prim_req("exampleCanonical", p),
+        }
+    }
+}
 /// HTML page within the parent IG
 #[derive(Clone, PartialEq)]
 pub struct ImplementationGuideManifestPage {
@@ -1869,6 +2465,49 @@ impl Complex for ImplementationGuideManifestPage {
             return Some("name");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideManifestPage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (4u32, r.prim_opt(&mut self.title, Kind::String)),
+            "anchor" => (5u32, r.prim_list(&mut self.anchor, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("anchor", &self.anchor);
     }
 }
 impl std::fmt::Debug for ImplementationGuideManifestPage {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Details of a Health Insurance product/plan provided by an organization.
 #[derive(Clone, PartialEq)]
 pub struct InsurancePlan {
@@ -176,6 +182,67 @@ impl Complex for InsurancePlan {
             && self.plan.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlan {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.list(&mut self.r#type)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "alias" => (12u32, r.prim_list(&mut self.alias, Kind::String)),
+            "period" => (13u32, r.opt(&mut self.period)),
+            "ownedBy" => (14u32, r.opt(&mut self.owned_by)),
+            "administeredBy" => (15u32, r.opt(&mut self.administered_by)),
+            "coverageArea" => (16u32, r.list(&mut self.coverage_area)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "endpoint" => (18u32, r.list(&mut self.endpoint)),
+            "network" => (19u32, r.list(&mut self.network)),
+            "coverage" => (20u32, r.list(&mut self.coverage)),
+            "plan" => (21u32, r.list(&mut self.plan)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.list("type", &self.r#type);
+        w.prim_opt("name", &self.name);
+        w.prim_list("alias", &self.alias);
+        w.opt("period", &self.period);
+        w.opt("ownedBy", &self.owned_by);
+        w.opt("administeredBy", &self.administered_by);
+        w.list("coverageArea", &self.coverage_area);
+        w.list("contact", &self.contact);
+        w.list("endpoint", &self.endpoint);
+        w.list("network", &self.network);
+        w.list("coverage", &self.coverage);
+        w.list("plan", &self.plan);
+    }
+}
 impl std::fmt::Debug for InsurancePlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InsurancePlan");
@@ -330,6 +397,51 @@ impl Complex for InsurancePlanContact {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanContact {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "purpose" => (3u32, r.opt(&mut self.purpose)),
+            "name" => (4u32, r.opt(&mut self.name)),
+            "telecom" => (5u32, r.list(&mut self.telecom)),
+            "address" => (6u32, r.opt(&mut self.address)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("purpose", &self.purpose);
+        w.opt("name", &self.name);
+        w.list("telecom", &self.telecom);
+        w.opt("address", &self.address);
+    }
+}
 impl std::fmt::Debug for InsurancePlanContact {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InsurancePlanContact");
@@ -449,6 +561,49 @@ impl Complex for InsurancePlanCoverage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanCoverage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "network" => (4u32, r.list(&mut self.network)),
+            "benefit" => (5u32, r.list(&mut self.benefit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("network", &self.network);
+        w.list("benefit", &self.benefit);
+    }
+}
 impl std::fmt::Debug for InsurancePlanCoverage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InsurancePlanCoverage");
@@ -562,6 +717,49 @@ impl Complex for InsurancePlanCoverageBenefit {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanCoverageBenefit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "requirement" => (4u32, r.prim_opt(&mut self.requirement, Kind::String)),
+            "limit" => (5u32, r.list(&mut self.limit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.prim_opt("requirement", &self.requirement);
+        w.list("limit", &self.limit);
+    }
+}
 impl std::fmt::Debug for InsurancePlanCoverageBenefit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InsurancePlanCoverageBenefit");
@@ -655,6 +853,47 @@ impl Complex for InsurancePlanCoverageBenefitLimit {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.value.is_none()
             && self.code.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanCoverageBenefitLimit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "value" => (3u32, r.opt(&mut self.value)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("value", &self.value);
+        w.opt("code", &self.code);
     }
 }
 impl std::fmt::Debug for InsurancePlanCoverageBenefitLimit {
@@ -769,6 +1008,55 @@ impl Complex for InsurancePlanPlan {
             && self.r#type.is_none() && self.coverage_area.is_empty()
             && self.network.is_empty() && self.general_cost.is_empty()
             && self.specific_cost.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanPlan {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "coverageArea" => (5u32, r.list(&mut self.coverage_area)),
+            "network" => (6u32, r.list(&mut self.network)),
+            "generalCost" => (7u32, r.list(&mut self.general_cost)),
+            "specificCost" => (8u32, r.list(&mut self.specific_cost)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.list("coverageArea", &self.coverage_area);
+        w.list("network", &self.network);
+        w.list("generalCost", &self.general_cost);
+        w.list("specificCost", &self.specific_cost);
     }
 }
 impl std::fmt::Debug for InsurancePlanPlan {
@@ -888,6 +1176,51 @@ impl Complex for InsurancePlanPlanGeneralCost {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanPlanGeneralCost {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "groupSize" => (4u32, r.prim_opt(&mut self.group_size, Kind::PositiveInt)),
+            "cost" => (5u32, r.opt(&mut self.cost)),
+            "comment" => (6u32, r.prim_opt(&mut self.comment, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("groupSize", &self.group_size);
+        w.opt("cost", &self.cost);
+        w.prim_opt("comment", &self.comment);
+    }
+}
 impl std::fmt::Debug for InsurancePlanPlanGeneralCost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InsurancePlanPlanGeneralCost");
@@ -997,6 +1330,47 @@ impl Complex for InsurancePlanPlanSpecificCost {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanPlanSpecificCost {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "benefit" => (4u32, r.list(&mut self.benefit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.list("benefit", &self.benefit);
+    }
+}
 impl std::fmt::Debug for InsurancePlanPlanSpecificCost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InsurancePlanPlanSpecificCost");
@@ -1098,6 +1472,47 @@ impl Complex for InsurancePlanPlanSpecificCostBenefit {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanPlanSpecificCostBenefit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "cost" => (4u32, r.list(&mut self.cost)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("cost", &self.cost);
     }
 }
 impl std::fmt::Debug for InsurancePlanPlanSpecificCostBenefit {
@@ -1212,6 +1627,51 @@ impl Complex for InsurancePlanPlanSpecificCostBenefitCost {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InsurancePlanPlanSpecificCostBenefitCost {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "applicability" => (4u32, r.opt(&mut self.applicability)),
+            "qualifiers" => (5u32, r.list(&mut self.qualifiers)),
+            "value" => (6u32, r.opt(&mut self.value)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.opt("applicability", &self.applicability);
+        w.list("qualifiers", &self.qualifiers);
+        w.opt("value", &self.value);
     }
 }
 impl std::fmt::Debug for InsurancePlanPlanSpecificCostBenefitCost {

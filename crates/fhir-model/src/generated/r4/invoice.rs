@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Invoice containing collected ChargeItems from an Account with calculated individual and total price for Billing purpose.
 #[derive(Clone, PartialEq)]
 pub struct Invoice {
@@ -200,6 +206,75 @@ impl Complex for Invoice {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Invoice {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "cancelledReason" => {
+                (10u32, r.prim_opt(&mut self.cancelled_reason, Kind::String))
+            }
+            "type" => (11u32, r.opt(&mut self.r#type)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "recipient" => (13u32, r.opt(&mut self.recipient)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "participant" => (15u32, r.list(&mut self.participant)),
+            "issuer" => (16u32, r.opt(&mut self.issuer)),
+            "account" => (17u32, r.opt(&mut self.account)),
+            "lineItem" => (18u32, r.list(&mut self.line_item)),
+            "totalPriceComponent" => (19u32, r.list(&mut self.total_price_component)),
+            "totalNet" => (20u32, r.opt(&mut self.total_net)),
+            "totalGross" => (21u32, r.opt(&mut self.total_gross)),
+            "paymentTerms" => {
+                (22u32, r.prim_opt(&mut self.payment_terms, Kind::Markdown))
+            }
+            "note" => (23u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_opt("cancelledReason", &self.cancelled_reason);
+        w.opt("type", &self.r#type);
+        w.opt("subject", &self.subject);
+        w.opt("recipient", &self.recipient);
+        w.prim_opt("date", &self.date);
+        w.list("participant", &self.participant);
+        w.opt("issuer", &self.issuer);
+        w.opt("account", &self.account);
+        w.list("lineItem", &self.line_item);
+        w.list("totalPriceComponent", &self.total_price_component);
+        w.opt("totalNet", &self.total_net);
+        w.opt("totalGross", &self.total_gross);
+        w.prim_opt("paymentTerms", &self.payment_terms);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for Invoice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Invoice");
@@ -360,6 +435,47 @@ impl Complex for InvoiceParticipant {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InvoiceParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.opt(&mut self.role)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("role", &self.role);
+        w.req("actor", &self.actor);
+    }
+}
 impl std::fmt::Debug for InvoiceParticipant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InvoiceParticipant");
@@ -475,6 +591,51 @@ impl Complex for InvoiceLineItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InvoiceLineItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_opt(&mut self.sequence, Kind::PositiveInt)),
+            "priceComponent" => (5u32, r.list(&mut self.price_component)),
+            _ => {
+                if r.choice_req(&mut self.charge_item, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("sequence", &self.sequence);
+        w.choice_req(&self.charge_item);
+        w.list("priceComponent", &self.price_component);
+    }
+}
 impl std::fmt::Debug for InvoiceLineItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InvoiceLineItem");
@@ -539,6 +700,27 @@ impl Choice for InvoiceLineItemChargeItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("chargeItemReference", v),
+            Self::CodeableConcept(v) => w.req("chargeItemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for InvoiceLineItemChargeItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "chargeItemReference" => r.choice(slot, Self::Reference)?,
+            "chargeItemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("chargeItemReference", v),
             Self::CodeableConcept(v) => w.req("chargeItemCodeableConcept", v),
@@ -635,6 +817,51 @@ impl Complex for InvoiceLineItemPriceComponent {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InvoiceLineItemPriceComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "factor" => (5u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "amount" => (6u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.opt("code", &self.code);
+        w.prim_opt("factor", &self.factor);
+        w.opt("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for InvoiceLineItemPriceComponent {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Details and position information for a physical place where services are provided and resources and participants may be stored, found, contained, or accommodated.
 #[derive(Clone, PartialEq)]
 pub struct Location {
@@ -204,6 +210,75 @@ impl Complex for Location {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Location {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "operationalStatus" => (10u32, r.opt(&mut self.operational_status)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "alias" => (12u32, r.prim_list(&mut self.alias, Kind::String)),
+            "description" => (13u32, r.prim_opt(&mut self.description, Kind::String)),
+            "mode" => (14u32, r.prim_opt(&mut self.mode, Kind::Code)),
+            "type" => (15u32, r.list(&mut self.r#type)),
+            "telecom" => (16u32, r.list(&mut self.telecom)),
+            "address" => (17u32, r.opt(&mut self.address)),
+            "physicalType" => (18u32, r.opt(&mut self.physical_type)),
+            "position" => (19u32, r.opt(&mut self.position)),
+            "managingOrganization" => (20u32, r.opt(&mut self.managing_organization)),
+            "partOf" => (21u32, r.opt(&mut self.part_of)),
+            "hoursOfOperation" => (22u32, r.list(&mut self.hours_of_operation)),
+            "availabilityExceptions" => {
+                (23u32, r.prim_opt(&mut self.availability_exceptions, Kind::String))
+            }
+            "endpoint" => (24u32, r.list(&mut self.endpoint)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.opt("operationalStatus", &self.operational_status);
+        w.prim_opt("name", &self.name);
+        w.prim_list("alias", &self.alias);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("mode", &self.mode);
+        w.list("type", &self.r#type);
+        w.list("telecom", &self.telecom);
+        w.opt("address", &self.address);
+        w.opt("physicalType", &self.physical_type);
+        w.opt("position", &self.position);
+        w.opt("managingOrganization", &self.managing_organization);
+        w.opt("partOf", &self.part_of);
+        w.list("hoursOfOperation", &self.hours_of_operation);
+        w.prim_opt("availabilityExceptions", &self.availability_exceptions);
+        w.list("endpoint", &self.endpoint);
+    }
+}
 impl std::fmt::Debug for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Location");
@@ -383,6 +458,49 @@ impl Complex for LocationPosition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for LocationPosition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "longitude" => (3u32, r.prim_req(&mut self.longitude, Kind::Decimal)),
+            "latitude" => (4u32, r.prim_req(&mut self.latitude, Kind::Decimal)),
+            "altitude" => (5u32, r.prim_opt(&mut self.altitude, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("longitude", &self.longitude);
+        w.prim_req("latitude", &self.latitude);
+        w.prim_opt("altitude", &self.altitude);
+    }
+}
 impl std::fmt::Debug for LocationPosition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("LocationPosition");
@@ -491,6 +609,51 @@ impl Complex for LocationHoursOfOperation {
             && self.modifier_extension.is_empty() && self.days_of_week.is_empty()
             && self.all_day.is_none() && self.opening_time.is_none()
             && self.closing_time.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for LocationHoursOfOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "daysOfWeek" => (3u32, r.prim_list(&mut self.days_of_week, Kind::Code)),
+            "allDay" => (4u32, r.prim_opt(&mut self.all_day, Kind::Boolean)),
+            "openingTime" => (5u32, r.prim_opt(&mut self.opening_time, Kind::Time)),
+            "closingTime" => (6u32, r.prim_opt(&mut self.closing_time, Kind::Time)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("daysOfWeek", &self.days_of_week);
+        w.prim_opt("allDay", &self.all_day);
+        w.prim_opt("openingTime", &self.opening_time);
+        w.prim_opt("closingTime", &self.closing_time);
     }
 }
 impl std::fmt::Debug for LocationHoursOfOperation {

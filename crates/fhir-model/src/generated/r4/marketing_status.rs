@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for MarketingStatus Type: The marketing status describes the date when a medicinal product is actually put on the market or the date as of which it is no longer available.
 #[derive(Clone, PartialEq)]
 pub struct MarketingStatus {
@@ -115,6 +121,53 @@ impl Complex for MarketingStatus {
             return Some("dateRange");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MarketingStatus {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "country" => (3u32, r.req(&mut self.country)),
+            "jurisdiction" => (4u32, r.opt(&mut self.jurisdiction)),
+            "status" => (5u32, r.req(&mut self.status)),
+            "dateRange" => (6u32, r.req(&mut self.date_range)),
+            "restoreDate" => (7u32, r.prim_opt(&mut self.restore_date, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("country", &self.country);
+        w.opt("jurisdiction", &self.jurisdiction);
+        w.req("status", &self.status);
+        w.req("dateRange", &self.date_range);
+        w.prim_opt("restoreDate", &self.restore_date);
     }
 }
 impl std::fmt::Debug for MarketingStatus {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The MeasureReport resource contains the results of the calculation of a measure; and optionally a reference to the resources involved in that calculation.
 #[derive(Clone, PartialEq)]
 pub struct MeasureReport {
@@ -189,6 +195,61 @@ impl Complex for MeasureReport {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReport {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "measure" => (11u32, r.prim_req(&mut self.measure, Kind::Canonical)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "date" => (13u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "reporter" => (14u32, r.opt(&mut self.reporter)),
+            "period" => (15u32, r.req(&mut self.period)),
+            "improvementNotation" => (16u32, r.opt(&mut self.improvement_notation)),
+            "group" => (17u32, r.list(&mut self.group)),
+            "evaluatedResource" => (18u32, r.list(&mut self.evaluated_resource)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("measure", &self.measure);
+        w.opt("subject", &self.subject);
+        w.prim_opt("date", &self.date);
+        w.opt("reporter", &self.reporter);
+        w.req("period", &self.period);
+        w.opt("improvementNotation", &self.improvement_notation);
+        w.list("group", &self.group);
+        w.list("evaluatedResource", &self.evaluated_resource);
+    }
+}
 impl std::fmt::Debug for MeasureReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReport");
@@ -334,6 +395,51 @@ impl Complex for MeasureReportGroup {
             && self.stratifier.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "population" => (4u32, r.list(&mut self.population)),
+            "measureScore" => (5u32, r.opt(&mut self.measure_score)),
+            "stratifier" => (6u32, r.list(&mut self.stratifier)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.list("population", &self.population);
+        w.opt("measureScore", &self.measure_score);
+        w.list("stratifier", &self.stratifier);
+    }
+}
 impl std::fmt::Debug for MeasureReportGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReportGroup");
@@ -439,6 +545,49 @@ impl Complex for MeasureReportGroupPopulation {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupPopulation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "count" => (4u32, r.prim_opt(&mut self.count, Kind::Integer)),
+            "subjectResults" => (5u32, r.opt(&mut self.subject_results)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.prim_opt("count", &self.count);
+        w.opt("subjectResults", &self.subject_results);
+    }
+}
 impl std::fmt::Debug for MeasureReportGroupPopulation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReportGroupPopulation");
@@ -532,6 +681,47 @@ impl Complex for MeasureReportGroupStratifier {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_empty()
             && self.stratum.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.list(&mut self.code)),
+            "stratum" => (4u32, r.list(&mut self.stratum)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("code", &self.code);
+        w.list("stratum", &self.stratum);
     }
 }
 impl std::fmt::Debug for MeasureReportGroupStratifier {
@@ -635,6 +825,51 @@ impl Complex for MeasureReportGroupStratifierStratum {
             && self.modifier_extension.is_empty() && self.value.is_none()
             && self.component.is_empty() && self.population.is_empty()
             && self.measure_score.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifierStratum {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "value" => (3u32, r.opt(&mut self.value)),
+            "component" => (4u32, r.list(&mut self.component)),
+            "population" => (5u32, r.list(&mut self.population)),
+            "measureScore" => (6u32, r.opt(&mut self.measure_score)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("value", &self.value);
+        w.list("component", &self.component);
+        w.list("population", &self.population);
+        w.opt("measureScore", &self.measure_score);
     }
 }
 impl std::fmt::Debug for MeasureReportGroupStratifierStratum {
@@ -753,6 +988,47 @@ impl Complex for MeasureReportGroupStratifierStratumComponent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifierStratumComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "value" => (4u32, r.req(&mut self.value)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.req("value", &self.value);
+    }
+}
 impl std::fmt::Debug for MeasureReportGroupStratifierStratumComponent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReportGroupStratifierStratumComponent");
@@ -850,6 +1126,49 @@ impl Complex for MeasureReportGroupStratifierStratumPopulation {
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.count.is_none() && self.subject_results.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifierStratumPopulation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "count" => (4u32, r.prim_opt(&mut self.count, Kind::Integer)),
+            "subjectResults" => (5u32, r.opt(&mut self.subject_results)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.prim_opt("count", &self.count);
+        w.opt("subjectResults", &self.subject_results);
     }
 }
 impl std::fmt::Debug for MeasureReportGroupStratifierStratumPopulation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A photo, video, or audio recording acquired or used in healthcare. The actual content may be inline or provided by direct reference.
 #[derive(Clone, PartialEq)]
 pub struct Media {
@@ -243,6 +249,85 @@ impl Complex for Media {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Media {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (12u32, r.opt(&mut self.r#type)),
+            "modality" => (13u32, r.opt(&mut self.modality)),
+            "view" => (14u32, r.opt(&mut self.view)),
+            "subject" => (15u32, r.opt(&mut self.subject)),
+            "encounter" => (16u32, r.opt(&mut self.encounter)),
+            "issued" => (18u32, r.prim_opt(&mut self.issued, Kind::Instant)),
+            "operator" => (19u32, r.opt(&mut self.operator)),
+            "reasonCode" => (20u32, r.list(&mut self.reason_code)),
+            "bodySite" => (21u32, r.opt(&mut self.body_site)),
+            "deviceName" => (22u32, r.prim_opt(&mut self.device_name, Kind::String)),
+            "device" => (23u32, r.opt(&mut self.device)),
+            "height" => (24u32, r.prim_opt(&mut self.height, Kind::PositiveInt)),
+            "width" => (25u32, r.prim_opt(&mut self.width, Kind::PositiveInt)),
+            "frames" => (26u32, r.prim_opt(&mut self.frames, Kind::PositiveInt)),
+            "duration" => (27u32, r.prim_opt(&mut self.duration, Kind::Decimal)),
+            "content" => (28u32, r.req(&mut self.content)),
+            "note" => (29u32, r.list(&mut self.note)),
+            _ => {
+                if <MediaCreated as XmlChoice>::read_xml(&mut self.created, name, r)? {
+                    return Ok(Some(17u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.opt("type", &self.r#type);
+        w.opt("modality", &self.modality);
+        w.opt("view", &self.view);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.created);
+        w.prim_opt("issued", &self.issued);
+        w.opt("operator", &self.operator);
+        w.list("reasonCode", &self.reason_code);
+        w.opt("bodySite", &self.body_site);
+        w.prim_opt("deviceName", &self.device_name);
+        w.opt("device", &self.device);
+        w.prim_opt("height", &self.height);
+        w.prim_opt("width", &self.width);
+        w.prim_opt("frames", &self.frames);
+        w.prim_opt("duration", &self.duration);
+        w.req("content", &self.content);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for Media {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Media");
@@ -401,6 +486,27 @@ impl Choice for MediaCreated {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::DateTime(p) => w.prim_req("createdDateTime", "_createdDateTime", p),
+            Self::Period(v) => w.req("createdPeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MediaCreated {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "createdDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "createdPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("createdDateTime", p),
             Self::Period(v) => w.req("createdPeriod", v),
         }
     }

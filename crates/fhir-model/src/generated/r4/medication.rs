@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource is primarily used for the identification and definition of a medication for the purposes of prescribing, dispensing, and administering a medication as well as for making statements about medication use.
 #[derive(Clone, PartialEq)]
 pub struct Medication {
@@ -140,6 +146,55 @@ impl Complex for Medication {
             && self.manufacturer.is_none() && self.form.is_none()
             && self.amount.is_none() && self.ingredient.is_empty()
             && self.batch.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Medication {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "code" => (9u32, r.opt(&mut self.code)),
+            "status" => (10u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "manufacturer" => (11u32, r.opt(&mut self.manufacturer)),
+            "form" => (12u32, r.opt(&mut self.form)),
+            "amount" => (13u32, r.opt(&mut self.amount)),
+            "ingredient" => (14u32, r.list(&mut self.ingredient)),
+            "batch" => (15u32, r.opt(&mut self.batch)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("code", &self.code);
+        w.prim_opt("status", &self.status);
+        w.opt("manufacturer", &self.manufacturer);
+        w.opt("form", &self.form);
+        w.opt("amount", &self.amount);
+        w.list("ingredient", &self.ingredient);
+        w.opt("batch", &self.batch);
     }
 }
 impl std::fmt::Debug for Medication {
@@ -290,6 +345,51 @@ impl Complex for MedicationIngredient {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationIngredient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "isActive" => (4u32, r.prim_opt(&mut self.is_active, Kind::Boolean)),
+            "strength" => (5u32, r.opt(&mut self.strength)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+        w.prim_opt("isActive", &self.is_active);
+        w.opt("strength", &self.strength);
+    }
+}
 impl std::fmt::Debug for MedicationIngredient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationIngredient");
@@ -354,6 +454,27 @@ impl Choice for MedicationIngredientItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+            Self::Reference(v) => w.req("itemReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationIngredientItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
             Self::Reference(v) => w.req("itemReference", v),
@@ -428,6 +549,49 @@ impl Complex for MedicationBatch {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.lot_number.is_none()
             && self.expiration_date.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationBatch {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "lotNumber" => (3u32, r.prim_opt(&mut self.lot_number, Kind::String)),
+            "expirationDate" => {
+                (4u32, r.prim_opt(&mut self.expiration_date, Kind::DateTime))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("lotNumber", &self.lot_number);
+        w.prim_opt("expirationDate", &self.expiration_date);
     }
 }
 impl std::fmt::Debug for MedicationBatch {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes the event of a patient consuming or otherwise being administered a medication.  This may be as simple as swallowing a tablet or it may be a long running infusion.  Related resources tie this event to the authorizing prescription, and the specific encounter between patient and health care practitioner.
 #[derive(Clone, PartialEq)]
 pub struct MedicationAdministration {
@@ -242,6 +248,81 @@ impl Complex for MedicationAdministration {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationAdministration {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiates" => (9u32, r.prim_list(&mut self.instantiates, Kind::Uri)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (12u32, r.list(&mut self.status_reason)),
+            "category" => (13u32, r.opt(&mut self.category)),
+            "subject" => (15u32, r.req(&mut self.subject)),
+            "context" => (16u32, r.opt(&mut self.context)),
+            "supportingInformation" => (17u32, r.list(&mut self.supporting_information)),
+            "performer" => (19u32, r.list(&mut self.performer)),
+            "reasonCode" => (20u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (21u32, r.list(&mut self.reason_reference)),
+            "request" => (22u32, r.opt(&mut self.request)),
+            "device" => (23u32, r.list(&mut self.device)),
+            "note" => (24u32, r.list(&mut self.note)),
+            "dosage" => (25u32, r.opt(&mut self.dosage)),
+            "eventHistory" => (26u32, r.list(&mut self.event_history)),
+            _ => {
+                if r.choice_req(&mut self.medication, name)? {
+                    return Ok(Some(14u32));
+                }
+                if r.choice_req(&mut self.effective, name)? {
+                    return Ok(Some(18u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiates", &self.instantiates);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.list("statusReason", &self.status_reason);
+        w.opt("category", &self.category);
+        w.choice_req(&self.medication);
+        w.req("subject", &self.subject);
+        w.opt("context", &self.context);
+        w.list("supportingInformation", &self.supporting_information);
+        w.choice_req(&self.effective);
+        w.list("performer", &self.performer);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.opt("request", &self.request);
+        w.list("device", &self.device);
+        w.list("note", &self.note);
+        w.opt("dosage", &self.dosage);
+        w.list("eventHistory", &self.event_history);
+    }
+}
 impl std::fmt::Debug for MedicationAdministration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationAdministration");
@@ -375,6 +456,27 @@ impl Choice for MedicationAdministrationMedication {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationAdministrationMedication {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "medicationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
+            Self::Reference(v) => w.req("medicationReference", v),
+        }
+    }
+}
 /// Start and end time of administration
 #[derive(Clone, PartialEq, Debug)]
 pub enum MedicationAdministrationEffective {
@@ -434,6 +536,27 @@ impl Choice for MedicationAdministrationEffective {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::DateTime(p) => w.prim_req("effectiveDateTime", "_effectiveDateTime", p),
+            Self::Period(v) => w.req("effectivePeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationAdministrationEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "effectiveDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("effectiveDateTime", p),
             Self::Period(v) => w.req("effectivePeriod", v),
         }
     }
@@ -515,6 +638,47 @@ impl Complex for MedicationAdministrationPerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationAdministrationPerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for MedicationAdministrationPerformer {
@@ -637,6 +801,61 @@ impl Complex for MedicationAdministrationDosage {
             && self.dose.is_none() && self.rate.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationAdministrationDosage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "text" => (3u32, r.prim_opt(&mut self.text, Kind::String)),
+            "site" => (4u32, r.opt(&mut self.site)),
+            "route" => (5u32, r.opt(&mut self.route)),
+            "method" => (6u32, r.opt(&mut self.method)),
+            "dose" => (7u32, r.opt(&mut self.dose)),
+            _ => {
+                if <MedicationAdministrationDosageRate as XmlChoice>::read_xml(
+                    &mut self.rate,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("text", &self.text);
+        w.opt("site", &self.site);
+        w.opt("route", &self.route);
+        w.opt("method", &self.method);
+        w.opt("dose", &self.dose);
+        w.choice_opt(&self.rate);
+    }
+}
 impl std::fmt::Debug for MedicationAdministrationDosage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationAdministrationDosage");
@@ -710,6 +929,27 @@ impl Choice for MedicationAdministrationDosageRate {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Ratio(v) => w.req("rateRatio", v),
+            Self::Quantity(v) => w.req("rateQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationAdministrationDosageRate {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "rateRatio" => r.choice(slot, Self::Ratio)?,
+            "rateQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Ratio(v) => w.req("rateRatio", v),
             Self::Quantity(v) => w.req("rateQuantity", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Indicates that a medication product is to be or has been dispensed for a named person/patient.  This includes a description of the medication product (supply) provided and the instructions for administering the medication.  The medication dispense is the result of a pharmacy system responding to a medication order.
 #[derive(Clone, PartialEq)]
 pub struct MedicationDispense {
@@ -261,6 +267,101 @@ impl Complex for MedicationDispense {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationDispense {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "partOf" => (9u32, r.list(&mut self.part_of)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (12u32, r.opt(&mut self.category)),
+            "subject" => (14u32, r.opt(&mut self.subject)),
+            "context" => (15u32, r.opt(&mut self.context)),
+            "supportingInformation" => (16u32, r.list(&mut self.supporting_information)),
+            "performer" => (17u32, r.list(&mut self.performer)),
+            "location" => (18u32, r.opt(&mut self.location)),
+            "authorizingPrescription" => {
+                (19u32, r.list(&mut self.authorizing_prescription))
+            }
+            "type" => (20u32, r.opt(&mut self.r#type)),
+            "quantity" => (21u32, r.opt(&mut self.quantity)),
+            "daysSupply" => (22u32, r.opt(&mut self.days_supply)),
+            "whenPrepared" => {
+                (23u32, r.prim_opt(&mut self.when_prepared, Kind::DateTime))
+            }
+            "whenHandedOver" => {
+                (24u32, r.prim_opt(&mut self.when_handed_over, Kind::DateTime))
+            }
+            "destination" => (25u32, r.opt(&mut self.destination)),
+            "receiver" => (26u32, r.list(&mut self.receiver)),
+            "note" => (27u32, r.list(&mut self.note)),
+            "dosageInstruction" => (28u32, r.list(&mut self.dosage_instruction)),
+            "substitution" => (29u32, r.opt(&mut self.substitution)),
+            "detectedIssue" => (30u32, r.list(&mut self.detected_issue)),
+            "eventHistory" => (31u32, r.list(&mut self.event_history)),
+            _ => {
+                if <MedicationDispenseStatusReason as XmlChoice>::read_xml(
+                    &mut self.status_reason,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if r.choice_req(&mut self.medication, name)? {
+                    return Ok(Some(13u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.choice_opt(&self.status_reason);
+        w.opt("category", &self.category);
+        w.choice_req(&self.medication);
+        w.opt("subject", &self.subject);
+        w.opt("context", &self.context);
+        w.list("supportingInformation", &self.supporting_information);
+        w.list("performer", &self.performer);
+        w.opt("location", &self.location);
+        w.list("authorizingPrescription", &self.authorizing_prescription);
+        w.opt("type", &self.r#type);
+        w.opt("quantity", &self.quantity);
+        w.opt("daysSupply", &self.days_supply);
+        w.prim_opt("whenPrepared", &self.when_prepared);
+        w.prim_opt("whenHandedOver", &self.when_handed_over);
+        w.opt("destination", &self.destination);
+        w.list("receiver", &self.receiver);
+        w.list("note", &self.note);
+        w.list("dosageInstruction", &self.dosage_instruction);
+        w.opt("substitution", &self.substitution);
+        w.list("detectedIssue", &self.detected_issue);
+        w.list("eventHistory", &self.event_history);
+    }
+}
 impl std::fmt::Debug for MedicationDispense {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationDispense");
@@ -409,6 +510,27 @@ impl Choice for MedicationDispenseStatusReason {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationDispenseStatusReason {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "statusReasonCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "statusReasonReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("statusReasonCodeableConcept", v),
+            Self::Reference(v) => w.req("statusReasonReference", v),
+        }
+    }
+}
 /// What medication was supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum MedicationDispenseMedication {
@@ -446,6 +568,27 @@ impl Choice for MedicationDispenseMedication {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
+            Self::Reference(v) => w.req("medicationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationDispenseMedication {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "medicationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
             Self::Reference(v) => w.req("medicationReference", v),
@@ -529,6 +672,47 @@ impl Complex for MedicationDispensePerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationDispensePerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for MedicationDispensePerformer {
@@ -644,6 +828,53 @@ impl Complex for MedicationDispenseSubstitution {
             return Some("wasSubstituted");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationDispenseSubstitution {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "wasSubstituted" => {
+                (3u32, r.prim_req(&mut self.was_substituted, Kind::Boolean))
+            }
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "reason" => (5u32, r.list(&mut self.reason)),
+            "responsibleParty" => (6u32, r.list(&mut self.responsible_party)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("wasSubstituted", &self.was_substituted);
+        w.opt("type", &self.r#type);
+        w.list("reason", &self.reason);
+        w.list("responsibleParty", &self.responsible_party);
     }
 }
 impl std::fmt::Debug for MedicationDispenseSubstitution {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Information about a medication that is used to support knowledge.
 #[derive(Clone, PartialEq)]
 pub struct MedicationKnowledge {
@@ -232,6 +238,91 @@ impl Complex for MedicationKnowledge {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledge {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "code" => (8u32, r.opt(&mut self.code)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "manufacturer" => (10u32, r.opt(&mut self.manufacturer)),
+            "doseForm" => (11u32, r.opt(&mut self.dose_form)),
+            "amount" => (12u32, r.opt(&mut self.amount)),
+            "synonym" => (13u32, r.prim_list(&mut self.synonym, Kind::String)),
+            "relatedMedicationKnowledge" => {
+                (14u32, r.list(&mut self.related_medication_knowledge))
+            }
+            "associatedMedication" => (15u32, r.list(&mut self.associated_medication)),
+            "productType" => (16u32, r.list(&mut self.product_type)),
+            "monograph" => (17u32, r.list(&mut self.monograph)),
+            "ingredient" => (18u32, r.list(&mut self.ingredient)),
+            "preparationInstruction" => {
+                (19u32, r.prim_opt(&mut self.preparation_instruction, Kind::Markdown))
+            }
+            "intendedRoute" => (20u32, r.list(&mut self.intended_route)),
+            "cost" => (21u32, r.list(&mut self.cost)),
+            "monitoringProgram" => (22u32, r.list(&mut self.monitoring_program)),
+            "administrationGuidelines" => {
+                (23u32, r.list(&mut self.administration_guidelines))
+            }
+            "medicineClassification" => {
+                (24u32, r.list(&mut self.medicine_classification))
+            }
+            "packaging" => (25u32, r.opt(&mut self.packaging)),
+            "drugCharacteristic" => (26u32, r.list(&mut self.drug_characteristic)),
+            "contraindication" => (27u32, r.list(&mut self.contraindication)),
+            "regulatory" => (28u32, r.list(&mut self.regulatory)),
+            "kinetics" => (29u32, r.list(&mut self.kinetics)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.prim_opt("status", &self.status);
+        w.opt("manufacturer", &self.manufacturer);
+        w.opt("doseForm", &self.dose_form);
+        w.opt("amount", &self.amount);
+        w.prim_list("synonym", &self.synonym);
+        w.list("relatedMedicationKnowledge", &self.related_medication_knowledge);
+        w.list("associatedMedication", &self.associated_medication);
+        w.list("productType", &self.product_type);
+        w.list("monograph", &self.monograph);
+        w.list("ingredient", &self.ingredient);
+        w.prim_opt("preparationInstruction", &self.preparation_instruction);
+        w.list("intendedRoute", &self.intended_route);
+        w.list("cost", &self.cost);
+        w.list("monitoringProgram", &self.monitoring_program);
+        w.list("administrationGuidelines", &self.administration_guidelines);
+        w.list("medicineClassification", &self.medicine_classification);
+        w.opt("packaging", &self.packaging);
+        w.list("drugCharacteristic", &self.drug_characteristic);
+        w.list("contraindication", &self.contraindication);
+        w.list("regulatory", &self.regulatory);
+        w.list("kinetics", &self.kinetics);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledge");
@@ -414,6 +505,47 @@ impl Complex for MedicationKnowledgeRelatedMedicationKnowledge {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRelatedMedicationKnowledge {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "reference" => (4u32, r.list(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("reference", &self.reference);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeRelatedMedicationKnowledge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeRelatedMedicationKnowledge");
@@ -504,6 +636,47 @@ impl Complex for MedicationKnowledgeMonograph {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.source.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeMonograph {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "source" => (4u32, r.opt(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("source", &self.source);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeMonograph {
@@ -621,6 +794,51 @@ impl Complex for MedicationKnowledgeIngredient {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeIngredient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "isActive" => (4u32, r.prim_opt(&mut self.is_active, Kind::Boolean)),
+            "strength" => (5u32, r.opt(&mut self.strength)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+        w.prim_opt("isActive", &self.is_active);
+        w.opt("strength", &self.strength);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeIngredient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeIngredient");
@@ -685,6 +903,27 @@ impl Choice for MedicationKnowledgeIngredientItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+            Self::Reference(v) => w.req("itemReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeIngredientItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
             Self::Reference(v) => w.req("itemReference", v),
@@ -781,6 +1020,49 @@ impl Complex for MedicationKnowledgeCost {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeCost {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "source" => (4u32, r.prim_opt(&mut self.source, Kind::String)),
+            "cost" => (5u32, r.req(&mut self.cost)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.prim_opt("source", &self.source);
+        w.req("cost", &self.cost);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeCost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeCost");
@@ -875,6 +1157,47 @@ impl Complex for MedicationKnowledgeMonitoringProgram {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.name.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeMonitoringProgram {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "name" => (4u32, r.prim_opt(&mut self.name, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("name", &self.name);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeMonitoringProgram {
@@ -983,6 +1306,55 @@ impl Complex for MedicationKnowledgeAdministrationGuidelines {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeAdministrationGuidelines {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "dosage" => (3u32, r.list(&mut self.dosage)),
+            "patientCharacteristics" => (5u32, r.list(&mut self.patient_characteristics)),
+            _ => {
+                if <MedicationKnowledgeAdministrationGuidelinesIndication as XmlChoice>::read_xml(
+                    &mut self.indication,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("dosage", &self.dosage);
+        w.choice_opt(&self.indication);
+        w.list("patientCharacteristics", &self.patient_characteristics);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeAdministrationGuidelines {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeAdministrationGuidelines");
@@ -1047,6 +1419,27 @@ impl Choice for MedicationKnowledgeAdministrationGuidelinesIndication {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("indicationCodeableConcept", v),
+            Self::Reference(v) => w.req("indicationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeAdministrationGuidelinesIndication {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "indicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "indicationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("indicationCodeableConcept", v),
             Self::Reference(v) => w.req("indicationReference", v),
@@ -1134,6 +1527,47 @@ impl Complex for MedicationKnowledgeAdministrationGuidelinesDosage {
             return Some("dosage");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeAdministrationGuidelinesDosage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "dosage" => (4u32, r.list(&mut self.dosage)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("dosage", &self.dosage);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeAdministrationGuidelinesDosage {
@@ -1254,6 +1688,49 @@ impl Complex for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristi
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "value" => (4u32, r.prim_list(&mut self.value, Kind::String)),
+            _ => {
+                if r.choice_req(&mut self.characteristic, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.characteristic);
+        w.prim_list("value", &self.value);
+    }
+}
 impl std::fmt::Debug
 for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1321,6 +1798,28 @@ for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteris
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("characteristicCodeableConcept", v),
+            Self::Quantity(v) => w.req("characteristicQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice
+for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "characteristicCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "characteristicQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("characteristicCodeableConcept", v),
             Self::Quantity(v) => w.req("characteristicQuantity", v),
@@ -1404,6 +1903,47 @@ impl Complex for MedicationKnowledgeMedicineClassification {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeMedicineClassification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "classification" => (4u32, r.list(&mut self.classification)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("classification", &self.classification);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeMedicineClassification {
@@ -1496,6 +2036,47 @@ impl Complex for MedicationKnowledgePackaging {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.quantity.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgePackaging {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "quantity" => (4u32, r.opt(&mut self.quantity)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("quantity", &self.quantity);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgePackaging {
@@ -1594,6 +2175,53 @@ impl Complex for MedicationKnowledgeDrugCharacteristic {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.value.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeDrugCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            _ => {
+                if <MedicationKnowledgeDrugCharacteristicValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeDrugCharacteristic {
@@ -1715,6 +2343,33 @@ impl Choice for MedicationKnowledgeDrugCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeDrugCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
+        }
+    }
+}
 /// Regulatory information about a medication
 #[derive(Clone, PartialEq)]
 pub struct MedicationKnowledgeRegulatory {
@@ -1804,6 +2459,51 @@ impl Complex for MedicationKnowledgeRegulatory {
             return Some("regulatoryAuthority");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRegulatory {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "regulatoryAuthority" => (3u32, r.req(&mut self.regulatory_authority)),
+            "substitution" => (4u32, r.list(&mut self.substitution)),
+            "schedule" => (5u32, r.list(&mut self.schedule)),
+            "maxDispense" => (6u32, r.opt(&mut self.max_dispense)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("regulatoryAuthority", &self.regulatory_authority);
+        w.list("substitution", &self.substitution);
+        w.list("schedule", &self.schedule);
+        w.opt("maxDispense", &self.max_dispense);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeRegulatory {
@@ -1923,6 +2623,47 @@ impl Complex for MedicationKnowledgeRegulatorySubstitution {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRegulatorySubstitution {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "allowed" => (4u32, r.prim_req(&mut self.allowed, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.prim_req("allowed", &self.allowed);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeRegulatorySubstitution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeRegulatorySubstitution");
@@ -2019,6 +2760,45 @@ impl Complex for MedicationKnowledgeRegulatorySchedule {
             return Some("schedule");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRegulatorySchedule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "schedule" => (3u32, r.req(&mut self.schedule)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("schedule", &self.schedule);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeRegulatorySchedule {
@@ -2121,6 +2901,47 @@ impl Complex for MedicationKnowledgeRegulatoryMaxDispense {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRegulatoryMaxDispense {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "quantity" => (3u32, r.req(&mut self.quantity)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("quantity", &self.quantity);
+        w.opt("period", &self.period);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeRegulatoryMaxDispense {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeRegulatoryMaxDispense");
@@ -2217,6 +3038,49 @@ impl Complex for MedicationKnowledgeKinetics {
             && self.modifier_extension.is_empty() && self.area_under_curve.is_empty()
             && self.lethal_dose50.is_empty() && self.half_life_period.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeKinetics {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "areaUnderCurve" => (3u32, r.list(&mut self.area_under_curve)),
+            "lethalDose50" => (4u32, r.list(&mut self.lethal_dose50)),
+            "halfLifePeriod" => (5u32, r.opt(&mut self.half_life_period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("areaUnderCurve", &self.area_under_curve);
+        w.list("lethalDose50", &self.lethal_dose50);
+        w.opt("halfLifePeriod", &self.half_life_period);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeKinetics {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An order or request for both supply of the medication and the instructions for administration of the medication to a patient. The resource is called "MedicationRequest" rather than "MedicationPrescription" or "MedicationOrder" to generalize the use across inpatient and outpatient settings, including care plans, etc., and to harmonize with workflow patterns.
 #[derive(Clone, PartialEq)]
 pub struct MedicationRequest {
@@ -321,6 +327,117 @@ impl Complex for MedicationRequest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationRequest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (10u32, r.opt(&mut self.status_reason)),
+            "intent" => (11u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "category" => (12u32, r.list(&mut self.category)),
+            "priority" => (13u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "doNotPerform" => {
+                (14u32, r.prim_opt(&mut self.do_not_perform, Kind::Boolean))
+            }
+            "subject" => (17u32, r.req(&mut self.subject)),
+            "encounter" => (18u32, r.opt(&mut self.encounter)),
+            "supportingInformation" => (19u32, r.list(&mut self.supporting_information)),
+            "authoredOn" => (20u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "requester" => (21u32, r.opt(&mut self.requester)),
+            "performer" => (22u32, r.opt(&mut self.performer)),
+            "performerType" => (23u32, r.opt(&mut self.performer_type)),
+            "recorder" => (24u32, r.opt(&mut self.recorder)),
+            "reasonCode" => (25u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (26u32, r.list(&mut self.reason_reference)),
+            "instantiatesCanonical" => {
+                (27u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (28u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (29u32, r.list(&mut self.based_on)),
+            "groupIdentifier" => (30u32, r.opt(&mut self.group_identifier)),
+            "courseOfTherapyType" => (31u32, r.opt(&mut self.course_of_therapy_type)),
+            "insurance" => (32u32, r.list(&mut self.insurance)),
+            "note" => (33u32, r.list(&mut self.note)),
+            "dosageInstruction" => (34u32, r.list(&mut self.dosage_instruction)),
+            "dispenseRequest" => (35u32, r.opt(&mut self.dispense_request)),
+            "substitution" => (36u32, r.opt(&mut self.substitution)),
+            "priorPrescription" => (37u32, r.opt(&mut self.prior_prescription)),
+            "detectedIssue" => (38u32, r.list(&mut self.detected_issue)),
+            "eventHistory" => (39u32, r.list(&mut self.event_history)),
+            _ => {
+                if <MedicationRequestReported as XmlChoice>::read_xml(
+                    &mut self.reported,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                if r.choice_req(&mut self.medication, name)? {
+                    return Ok(Some(16u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.prim_req("intent", &self.intent);
+        w.list("category", &self.category);
+        w.prim_opt("priority", &self.priority);
+        w.prim_opt("doNotPerform", &self.do_not_perform);
+        w.choice_opt(&self.reported);
+        w.choice_req(&self.medication);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.list("supportingInformation", &self.supporting_information);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.opt("requester", &self.requester);
+        w.opt("performer", &self.performer);
+        w.opt("performerType", &self.performer_type);
+        w.opt("recorder", &self.recorder);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.opt("groupIdentifier", &self.group_identifier);
+        w.opt("courseOfTherapyType", &self.course_of_therapy_type);
+        w.list("insurance", &self.insurance);
+        w.list("note", &self.note);
+        w.list("dosageInstruction", &self.dosage_instruction);
+        w.opt("dispenseRequest", &self.dispense_request);
+        w.opt("substitution", &self.substitution);
+        w.opt("priorPrescription", &self.prior_prescription);
+        w.list("detectedIssue", &self.detected_issue);
+        w.list("eventHistory", &self.event_history);
+    }
+}
 impl std::fmt::Debug for MedicationRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationRequest");
@@ -513,6 +630,27 @@ impl Choice for MedicationRequestReported {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationRequestReported {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "reportedBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "reportedReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("reportedBoolean", p),
+            Self::Reference(v) => w.req("reportedReference", v),
+        }
+    }
+}
 /// Medication to be taken
 #[derive(Clone, PartialEq, Debug)]
 pub enum MedicationRequestMedication {
@@ -550,6 +688,27 @@ impl Choice for MedicationRequestMedication {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
+            Self::Reference(v) => w.req("medicationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationRequestMedication {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "medicationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
             Self::Reference(v) => w.req("medicationReference", v),
@@ -661,6 +820,62 @@ impl Complex for MedicationRequestDispenseRequest {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationRequestDispenseRequest {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "initialFill" => (3u32, r.opt(&mut self.initial_fill)),
+            "dispenseInterval" => (4u32, r.opt(&mut self.dispense_interval)),
+            "validityPeriod" => (5u32, r.opt(&mut self.validity_period)),
+            "numberOfRepeatsAllowed" => {
+                (
+                    6u32,
+                    r.prim_opt(&mut self.number_of_repeats_allowed, Kind::UnsignedInt),
+                )
+            }
+            "quantity" => (7u32, r.opt(&mut self.quantity)),
+            "expectedSupplyDuration" => (8u32, r.opt(&mut self.expected_supply_duration)),
+            "performer" => (9u32, r.opt(&mut self.performer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("initialFill", &self.initial_fill);
+        w.opt("dispenseInterval", &self.dispense_interval);
+        w.opt("validityPeriod", &self.validity_period);
+        w.prim_opt("numberOfRepeatsAllowed", &self.number_of_repeats_allowed);
+        w.opt("quantity", &self.quantity);
+        w.opt("expectedSupplyDuration", &self.expected_supply_duration);
+        w.opt("performer", &self.performer);
+    }
+}
 impl std::fmt::Debug for MedicationRequestDispenseRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationRequestDispenseRequest");
@@ -766,6 +981,47 @@ impl Complex for MedicationRequestDispenseRequestInitialFill {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.quantity.is_none()
             && self.duration.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationRequestDispenseRequestInitialFill {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "quantity" => (3u32, r.opt(&mut self.quantity)),
+            "duration" => (4u32, r.opt(&mut self.duration)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("quantity", &self.quantity);
+        w.opt("duration", &self.duration);
     }
 }
 impl std::fmt::Debug for MedicationRequestDispenseRequestInitialFill {
@@ -880,6 +1136,49 @@ impl Complex for MedicationRequestSubstitution {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationRequestSubstitution {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reason" => (4u32, r.opt(&mut self.reason)),
+            _ => {
+                if r.choice_req(&mut self.allowed, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.allowed);
+        w.opt("reason", &self.reason);
+    }
+}
 impl std::fmt::Debug for MedicationRequestSubstitution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationRequestSubstitution");
@@ -963,6 +1262,27 @@ impl Choice for MedicationRequestSubstitutionAllowed {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::Boolean(p) => w.prim_req("allowedBoolean", "_allowedBoolean", p),
+            Self::CodeableConcept(v) => w.req("allowedCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationRequestSubstitutionAllowed {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "allowedBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "allowedCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("allowedBoolean", p),
             Self::CodeableConcept(v) => w.req("allowedCodeableConcept", v),
         }
     }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a medication that is being consumed by a patient.   A MedicationStatement may indicate that the patient may be taking the medication now or has taken the medication in the past or will be taking the medication in the future.  The source of this information can be the patient, significant other (such as a family member or spouse), or a clinician.  A common scenario where this information is captured is during the history taking process during a patient visit or stay.   The medication information may come from sources such as the patient's memory, from a prescription bottle,  or from a list of medications the patient, clinician or other party maintains.
 #[derive(Clone, PartialEq)]
 pub struct MedicationStatement {
@@ -226,6 +232,83 @@ impl Complex for MedicationStatement {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationStatement {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (12u32, r.list(&mut self.status_reason)),
+            "category" => (13u32, r.opt(&mut self.category)),
+            "subject" => (15u32, r.req(&mut self.subject)),
+            "context" => (16u32, r.opt(&mut self.context)),
+            "dateAsserted" => {
+                (18u32, r.prim_opt(&mut self.date_asserted, Kind::DateTime))
+            }
+            "informationSource" => (19u32, r.opt(&mut self.information_source)),
+            "derivedFrom" => (20u32, r.list(&mut self.derived_from)),
+            "reasonCode" => (21u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (22u32, r.list(&mut self.reason_reference)),
+            "note" => (23u32, r.list(&mut self.note)),
+            "dosage" => (24u32, r.list(&mut self.dosage)),
+            _ => {
+                if r.choice_req(&mut self.medication, name)? {
+                    return Ok(Some(14u32));
+                }
+                if <MedicationStatementEffective as XmlChoice>::read_xml(
+                    &mut self.effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(17u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.list("statusReason", &self.status_reason);
+        w.opt("category", &self.category);
+        w.choice_req(&self.medication);
+        w.req("subject", &self.subject);
+        w.opt("context", &self.context);
+        w.choice_opt(&self.effective);
+        w.prim_opt("dateAsserted", &self.date_asserted);
+        w.opt("informationSource", &self.information_source);
+        w.list("derivedFrom", &self.derived_from);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("note", &self.note);
+        w.list("dosage", &self.dosage);
+    }
+}
 impl std::fmt::Debug for MedicationStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationStatement");
@@ -353,6 +436,27 @@ impl Choice for MedicationStatementMedication {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationStatementMedication {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "medicationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
+            Self::Reference(v) => w.req("medicationReference", v),
+        }
+    }
+}
 /// The date/time or interval when the medication is/was/will be taken
 #[derive(Clone, PartialEq, Debug)]
 pub enum MedicationStatementEffective {
@@ -412,6 +516,27 @@ impl Choice for MedicationStatementEffective {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::DateTime(p) => w.prim_req("effectiveDateTime", "_effectiveDateTime", p),
+            Self::Period(v) => w.req("effectivePeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationStatementEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "effectiveDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("effectiveDateTime", p),
             Self::Period(v) => w.req("effectivePeriod", v),
         }
     }

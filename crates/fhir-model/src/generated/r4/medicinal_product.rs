@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Detailed definition of a medicinal product, typically for uses other than direct patient care (e.g. regulatory use).
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProduct {
@@ -221,6 +227,91 @@ impl Complex for MedicinalProduct {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProduct {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.opt(&mut self.r#type)),
+            "domain" => (10u32, r.opt(&mut self.domain)),
+            "combinedPharmaceuticalDoseForm" => {
+                (11u32, r.opt(&mut self.combined_pharmaceutical_dose_form))
+            }
+            "legalStatusOfSupply" => (12u32, r.opt(&mut self.legal_status_of_supply)),
+            "additionalMonitoringIndicator" => {
+                (13u32, r.opt(&mut self.additional_monitoring_indicator))
+            }
+            "specialMeasures" => {
+                (14u32, r.prim_list(&mut self.special_measures, Kind::String))
+            }
+            "paediatricUseIndicator" => {
+                (15u32, r.opt(&mut self.paediatric_use_indicator))
+            }
+            "productClassification" => (16u32, r.list(&mut self.product_classification)),
+            "marketingStatus" => (17u32, r.list(&mut self.marketing_status)),
+            "pharmaceuticalProduct" => (18u32, r.list(&mut self.pharmaceutical_product)),
+            "packagedMedicinalProduct" => {
+                (19u32, r.list(&mut self.packaged_medicinal_product))
+            }
+            "attachedDocument" => (20u32, r.list(&mut self.attached_document)),
+            "masterFile" => (21u32, r.list(&mut self.master_file)),
+            "contact" => (22u32, r.list(&mut self.contact)),
+            "clinicalTrial" => (23u32, r.list(&mut self.clinical_trial)),
+            "name" => (24u32, r.list(&mut self.name)),
+            "crossReference" => (25u32, r.list(&mut self.cross_reference)),
+            "manufacturingBusinessOperation" => {
+                (26u32, r.list(&mut self.manufacturing_business_operation))
+            }
+            "specialDesignation" => (27u32, r.list(&mut self.special_designation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.opt("domain", &self.domain);
+        w.opt("combinedPharmaceuticalDoseForm", &self.combined_pharmaceutical_dose_form);
+        w.opt("legalStatusOfSupply", &self.legal_status_of_supply);
+        w.opt("additionalMonitoringIndicator", &self.additional_monitoring_indicator);
+        w.prim_list("specialMeasures", &self.special_measures);
+        w.opt("paediatricUseIndicator", &self.paediatric_use_indicator);
+        w.list("productClassification", &self.product_classification);
+        w.list("marketingStatus", &self.marketing_status);
+        w.list("pharmaceuticalProduct", &self.pharmaceutical_product);
+        w.list("packagedMedicinalProduct", &self.packaged_medicinal_product);
+        w.list("attachedDocument", &self.attached_document);
+        w.list("masterFile", &self.master_file);
+        w.list("contact", &self.contact);
+        w.list("clinicalTrial", &self.clinical_trial);
+        w.list("name", &self.name);
+        w.list("crossReference", &self.cross_reference);
+        w.list("manufacturingBusinessOperation", &self.manufacturing_business_operation);
+        w.list("specialDesignation", &self.special_designation);
+    }
+}
 impl std::fmt::Debug for MedicinalProduct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProduct");
@@ -403,6 +494,49 @@ impl Complex for MedicinalProductName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "productName" => (3u32, r.prim_req(&mut self.product_name, Kind::String)),
+            "namePart" => (4u32, r.list(&mut self.name_part)),
+            "countryLanguage" => (5u32, r.list(&mut self.country_language)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("productName", &self.product_name);
+        w.list("namePart", &self.name_part);
+        w.list("countryLanguage", &self.country_language);
+    }
+}
 impl std::fmt::Debug for MedicinalProductName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductName");
@@ -512,6 +646,47 @@ impl Complex for MedicinalProductNameNamePart {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductNameNamePart {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "part" => (3u32, r.prim_req(&mut self.part, Kind::String)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("part", &self.part);
+        w.req("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for MedicinalProductNameNamePart {
@@ -628,6 +803,49 @@ impl Complex for MedicinalProductNameCountryLanguage {
             return Some("language");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductNameCountryLanguage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "country" => (3u32, r.req(&mut self.country)),
+            "jurisdiction" => (4u32, r.opt(&mut self.jurisdiction)),
+            "language" => (5u32, r.req(&mut self.language)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("country", &self.country);
+        w.opt("jurisdiction", &self.jurisdiction);
+        w.req("language", &self.language);
     }
 }
 impl std::fmt::Debug for MedicinalProductNameCountryLanguage {
@@ -749,6 +967,61 @@ impl Complex for MedicinalProductManufacturingBusinessOperation {
             && self.effective_date.is_none() && self.confidentiality_indicator.is_none()
             && self.manufacturer.is_empty() && self.regulator.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductManufacturingBusinessOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "operationType" => (3u32, r.opt(&mut self.operation_type)),
+            "authorisationReferenceNumber" => {
+                (4u32, r.opt(&mut self.authorisation_reference_number))
+            }
+            "effectiveDate" => {
+                (5u32, r.prim_opt(&mut self.effective_date, Kind::DateTime))
+            }
+            "confidentialityIndicator" => {
+                (6u32, r.opt(&mut self.confidentiality_indicator))
+            }
+            "manufacturer" => (7u32, r.list(&mut self.manufacturer)),
+            "regulator" => (8u32, r.opt(&mut self.regulator)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("operationType", &self.operation_type);
+        w.opt("authorisationReferenceNumber", &self.authorisation_reference_number);
+        w.prim_opt("effectiveDate", &self.effective_date);
+        w.opt("confidentialityIndicator", &self.confidentiality_indicator);
+        w.list("manufacturer", &self.manufacturer);
+        w.opt("regulator", &self.regulator);
     }
 }
 impl std::fmt::Debug for MedicinalProductManufacturingBusinessOperation {
@@ -889,6 +1162,63 @@ impl Complex for MedicinalProductSpecialDesignation {
             && self.species.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductSpecialDesignation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "intendedUse" => (5u32, r.opt(&mut self.intended_use)),
+            "status" => (7u32, r.opt(&mut self.status)),
+            "date" => (8u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "species" => (9u32, r.opt(&mut self.species)),
+            _ => {
+                if <MedicinalProductSpecialDesignationIndication as XmlChoice>::read_xml(
+                    &mut self.indication,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.opt("intendedUse", &self.intended_use);
+        w.choice_opt(&self.indication);
+        w.opt("status", &self.status);
+        w.prim_opt("date", &self.date);
+        w.opt("species", &self.species);
+    }
+}
 impl std::fmt::Debug for MedicinalProductSpecialDesignation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductSpecialDesignation");
@@ -965,6 +1295,27 @@ impl Choice for MedicinalProductSpecialDesignationIndication {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("indicationCodeableConcept", v),
+            Self::Reference(v) => w.req("indicationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicinalProductSpecialDesignationIndication {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "indicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "indicationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("indicationCodeableConcept", v),
             Self::Reference(v) => w.req("indicationReference", v),

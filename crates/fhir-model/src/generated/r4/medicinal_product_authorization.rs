@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The regulatory authorization of a medicinal product.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductAuthorization {
@@ -210,6 +216,80 @@ impl Complex for MedicinalProductAuthorization {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductAuthorization {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "subject" => (9u32, r.opt(&mut self.subject)),
+            "country" => (10u32, r.list(&mut self.country)),
+            "jurisdiction" => (11u32, r.list(&mut self.jurisdiction)),
+            "status" => (12u32, r.opt(&mut self.status)),
+            "statusDate" => (13u32, r.prim_opt(&mut self.status_date, Kind::DateTime)),
+            "restoreDate" => (14u32, r.prim_opt(&mut self.restore_date, Kind::DateTime)),
+            "validityPeriod" => (15u32, r.opt(&mut self.validity_period)),
+            "dataExclusivityPeriod" => (16u32, r.opt(&mut self.data_exclusivity_period)),
+            "dateOfFirstAuthorization" => {
+                (
+                    17u32,
+                    r.prim_opt(&mut self.date_of_first_authorization, Kind::DateTime),
+                )
+            }
+            "internationalBirthDate" => {
+                (18u32, r.prim_opt(&mut self.international_birth_date, Kind::DateTime))
+            }
+            "legalBasis" => (19u32, r.opt(&mut self.legal_basis)),
+            "jurisdictionalAuthorization" => {
+                (20u32, r.list(&mut self.jurisdictional_authorization))
+            }
+            "holder" => (21u32, r.opt(&mut self.holder)),
+            "regulator" => (22u32, r.opt(&mut self.regulator)),
+            "procedure" => (23u32, r.opt(&mut self.procedure)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("subject", &self.subject);
+        w.list("country", &self.country);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.opt("status", &self.status);
+        w.prim_opt("statusDate", &self.status_date);
+        w.prim_opt("restoreDate", &self.restore_date);
+        w.opt("validityPeriod", &self.validity_period);
+        w.opt("dataExclusivityPeriod", &self.data_exclusivity_period);
+        w.prim_opt("dateOfFirstAuthorization", &self.date_of_first_authorization);
+        w.prim_opt("internationalBirthDate", &self.international_birth_date);
+        w.opt("legalBasis", &self.legal_basis);
+        w.list("jurisdictionalAuthorization", &self.jurisdictional_authorization);
+        w.opt("holder", &self.holder);
+        w.opt("regulator", &self.regulator);
+        w.opt("procedure", &self.procedure);
+    }
+}
 impl std::fmt::Debug for MedicinalProductAuthorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductAuthorization");
@@ -376,6 +456,53 @@ impl Complex for MedicinalProductAuthorizationJurisdictionalAuthorization {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductAuthorizationJurisdictionalAuthorization {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "country" => (4u32, r.opt(&mut self.country)),
+            "jurisdiction" => (5u32, r.list(&mut self.jurisdiction)),
+            "legalStatusOfSupply" => (6u32, r.opt(&mut self.legal_status_of_supply)),
+            "validityPeriod" => (7u32, r.opt(&mut self.validity_period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("country", &self.country);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.opt("legalStatusOfSupply", &self.legal_status_of_supply);
+        w.opt("validityPeriod", &self.validity_period);
+    }
+}
 impl std::fmt::Debug for MedicinalProductAuthorizationJurisdictionalAuthorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -506,6 +633,57 @@ impl Complex for MedicinalProductAuthorizationProcedure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductAuthorizationProcedure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            "application" => (6u32, r.list(&mut self.application)),
+            _ => {
+                if <MedicinalProductAuthorizationProcedureDate as XmlChoice>::read_xml(
+                    &mut self.date,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.date);
+        w.list("application", &self.application);
+    }
+}
 impl std::fmt::Debug for MedicinalProductAuthorizationProcedure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductAuthorizationProcedure");
@@ -596,6 +774,27 @@ impl Choice for MedicinalProductAuthorizationProcedureDate {
         match self {
             Self::Period(v) => w.req("datePeriod", v),
             Self::DateTime(p) => w.prim_req("dateDateTime", "_dateDateTime", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicinalProductAuthorizationProcedureDate {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "datePeriod" => r.choice(slot, Self::Period)?,
+            "dateDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Period(v) => w.req("datePeriod", v),
+            Self::DateTime(p) => w.prim_req("dateDateTime", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The clinical particulars - indications, contraindications etc. of a medicinal product, including for regulatory purposes.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductContraindication {
@@ -134,6 +140,53 @@ impl Complex for MedicinalProductContraindication {
             && self.comorbidity.is_empty() && self.therapeutic_indication.is_empty()
             && self.other_therapy.is_empty() && self.population.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductContraindication {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "subject" => (8u32, r.list(&mut self.subject)),
+            "disease" => (9u32, r.opt(&mut self.disease)),
+            "diseaseStatus" => (10u32, r.opt(&mut self.disease_status)),
+            "comorbidity" => (11u32, r.list(&mut self.comorbidity)),
+            "therapeuticIndication" => (12u32, r.list(&mut self.therapeutic_indication)),
+            "otherTherapy" => (13u32, r.list(&mut self.other_therapy)),
+            "population" => (14u32, r.list(&mut self.population)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("subject", &self.subject);
+        w.opt("disease", &self.disease);
+        w.opt("diseaseStatus", &self.disease_status);
+        w.list("comorbidity", &self.comorbidity);
+        w.list("therapeuticIndication", &self.therapeutic_indication);
+        w.list("otherTherapy", &self.other_therapy);
+        w.list("population", &self.population);
     }
 }
 impl std::fmt::Debug for MedicinalProductContraindication {
@@ -286,6 +339,51 @@ impl Complex for MedicinalProductContraindicationOtherTherapy {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductContraindicationOtherTherapy {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "therapyRelationshipType" => {
+                (3u32, r.req(&mut self.therapy_relationship_type))
+            }
+            _ => {
+                if r.choice_req(&mut self.medication, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("therapyRelationshipType", &self.therapy_relationship_type);
+        w.choice_req(&self.medication);
+    }
+}
 impl std::fmt::Debug for MedicinalProductContraindicationOtherTherapy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductContraindicationOtherTherapy");
@@ -347,6 +445,27 @@ impl Choice for MedicinalProductContraindicationOtherTherapyMedication {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
+            Self::Reference(v) => w.req("medicationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicinalProductContraindicationOtherTherapyMedication {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "medicationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "medicationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("medicationCodeableConcept", v),
             Self::Reference(v) => w.req("medicationReference", v),

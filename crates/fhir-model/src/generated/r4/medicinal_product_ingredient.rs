@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An ingredient of a manufactured item or pharmaceutical product.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductIngredient {
@@ -146,6 +152,53 @@ impl Complex for MedicinalProductIngredient {
             return Some("role");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductIngredient {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            "role" => (9u32, r.req(&mut self.role)),
+            "allergenicIndicator" => {
+                (10u32, r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean))
+            }
+            "manufacturer" => (11u32, r.list(&mut self.manufacturer)),
+            "specifiedSubstance" => (12u32, r.list(&mut self.specified_substance)),
+            "substance" => (13u32, r.opt(&mut self.substance)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.req("role", &self.role);
+        w.prim_opt("allergenicIndicator", &self.allergenic_indicator);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("specifiedSubstance", &self.specified_substance);
+        w.opt("substance", &self.substance);
     }
 }
 impl std::fmt::Debug for MedicinalProductIngredient {
@@ -296,6 +349,51 @@ impl Complex for MedicinalProductIngredientSpecifiedSubstance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductIngredientSpecifiedSubstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "group" => (4u32, r.req(&mut self.group)),
+            "confidentiality" => (5u32, r.opt(&mut self.confidentiality)),
+            "strength" => (6u32, r.list(&mut self.strength)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.req("group", &self.group);
+        w.opt("confidentiality", &self.confidentiality);
+        w.list("strength", &self.strength);
+    }
+}
 impl std::fmt::Debug for MedicinalProductIngredientSpecifiedSubstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductIngredientSpecifiedSubstance");
@@ -437,6 +535,59 @@ impl Complex for MedicinalProductIngredientSpecifiedSubstanceStrength {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductIngredientSpecifiedSubstanceStrength {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "presentation" => (3u32, r.req(&mut self.presentation)),
+            "presentationLowLimit" => (4u32, r.opt(&mut self.presentation_low_limit)),
+            "concentration" => (5u32, r.opt(&mut self.concentration)),
+            "concentrationLowLimit" => (6u32, r.opt(&mut self.concentration_low_limit)),
+            "measurementPoint" => {
+                (7u32, r.prim_opt(&mut self.measurement_point, Kind::String))
+            }
+            "country" => (8u32, r.list(&mut self.country)),
+            "referenceStrength" => (9u32, r.list(&mut self.reference_strength)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("presentation", &self.presentation);
+        w.opt("presentationLowLimit", &self.presentation_low_limit);
+        w.opt("concentration", &self.concentration);
+        w.opt("concentrationLowLimit", &self.concentration_low_limit);
+        w.prim_opt("measurementPoint", &self.measurement_point);
+        w.list("country", &self.country);
+        w.list("referenceStrength", &self.reference_strength);
+    }
+}
 impl std::fmt::Debug for MedicinalProductIngredientSpecifiedSubstanceStrength {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -574,6 +725,56 @@ impl Complex for MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceSt
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex
+for MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "substance" => (3u32, r.opt(&mut self.substance)),
+            "strength" => (4u32, r.req(&mut self.strength)),
+            "strengthLowLimit" => (5u32, r.opt(&mut self.strength_low_limit)),
+            "measurementPoint" => {
+                (6u32, r.prim_opt(&mut self.measurement_point, Kind::String))
+            }
+            "country" => (7u32, r.list(&mut self.country)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("substance", &self.substance);
+        w.req("strength", &self.strength);
+        w.opt("strengthLowLimit", &self.strength_low_limit);
+        w.prim_opt("measurementPoint", &self.measurement_point);
+        w.list("country", &self.country);
+    }
+}
 impl std::fmt::Debug
 for MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -688,6 +889,47 @@ impl Complex for MedicinalProductIngredientSubstance {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductIngredientSubstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "strength" => (4u32, r.list(&mut self.strength)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.list("strength", &self.strength);
     }
 }
 impl std::fmt::Debug for MedicinalProductIngredientSubstance {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The interactions of the medicinal product with other medicinal products, or other forms of interactions.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductInteraction {
@@ -134,6 +140,53 @@ impl Complex for MedicinalProductInteraction {
             && self.description.is_none() && self.interactant.is_empty()
             && self.r#type.is_none() && self.effect.is_none() && self.incidence.is_none()
             && self.management.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductInteraction {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "subject" => (8u32, r.list(&mut self.subject)),
+            "description" => (9u32, r.prim_opt(&mut self.description, Kind::String)),
+            "interactant" => (10u32, r.list(&mut self.interactant)),
+            "type" => (11u32, r.opt(&mut self.r#type)),
+            "effect" => (12u32, r.opt(&mut self.effect)),
+            "incidence" => (13u32, r.opt(&mut self.incidence)),
+            "management" => (14u32, r.opt(&mut self.management)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("subject", &self.subject);
+        w.prim_opt("description", &self.description);
+        w.list("interactant", &self.interactant);
+        w.opt("type", &self.r#type);
+        w.opt("effect", &self.effect);
+        w.opt("incidence", &self.incidence);
+        w.opt("management", &self.management);
     }
 }
 impl std::fmt::Debug for MedicinalProductInteraction {
@@ -273,6 +326,47 @@ impl Complex for MedicinalProductInteractionInteractant {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductInteractionInteractant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+    }
+}
 impl std::fmt::Debug for MedicinalProductInteractionInteractant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductInteractionInteractant");
@@ -331,6 +425,27 @@ impl Choice for MedicinalProductInteractionInteractantItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("itemReference", v),
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicinalProductInteractionInteractantItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("itemReference", v),
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The manufactured item as contained in the packaged medicinal product.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductManufactured {
@@ -153,6 +159,55 @@ impl Complex for MedicinalProductManufactured {
             return Some("quantity");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductManufactured {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "manufacturedDoseForm" => (8u32, r.req(&mut self.manufactured_dose_form)),
+            "unitOfPresentation" => (9u32, r.opt(&mut self.unit_of_presentation)),
+            "quantity" => (10u32, r.req(&mut self.quantity)),
+            "manufacturer" => (11u32, r.list(&mut self.manufacturer)),
+            "ingredient" => (12u32, r.list(&mut self.ingredient)),
+            "physicalCharacteristics" => {
+                (13u32, r.opt(&mut self.physical_characteristics))
+            }
+            "otherCharacteristics" => (14u32, r.list(&mut self.other_characteristics)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("manufacturedDoseForm", &self.manufactured_dose_form);
+        w.opt("unitOfPresentation", &self.unit_of_presentation);
+        w.req("quantity", &self.quantity);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("ingredient", &self.ingredient);
+        w.opt("physicalCharacteristics", &self.physical_characteristics);
+        w.list("otherCharacteristics", &self.other_characteristics);
     }
 }
 impl std::fmt::Debug for MedicinalProductManufactured {

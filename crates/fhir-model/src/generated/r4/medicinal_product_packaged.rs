@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A medicinal product in a container or package.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductPackaged {
@@ -149,6 +155,57 @@ impl Complex for MedicinalProductPackaged {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductPackaged {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "subject" => (9u32, r.list(&mut self.subject)),
+            "description" => (10u32, r.prim_opt(&mut self.description, Kind::String)),
+            "legalStatusOfSupply" => (11u32, r.opt(&mut self.legal_status_of_supply)),
+            "marketingStatus" => (12u32, r.list(&mut self.marketing_status)),
+            "marketingAuthorization" => (13u32, r.opt(&mut self.marketing_authorization)),
+            "manufacturer" => (14u32, r.list(&mut self.manufacturer)),
+            "batchIdentifier" => (15u32, r.list(&mut self.batch_identifier)),
+            "packageItem" => (16u32, r.list(&mut self.package_item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("subject", &self.subject);
+        w.prim_opt("description", &self.description);
+        w.opt("legalStatusOfSupply", &self.legal_status_of_supply);
+        w.list("marketingStatus", &self.marketing_status);
+        w.opt("marketingAuthorization", &self.marketing_authorization);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("batchIdentifier", &self.batch_identifier);
+        w.list("packageItem", &self.package_item);
+    }
+}
 impl std::fmt::Debug for MedicinalProductPackaged {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductPackaged");
@@ -287,6 +344,47 @@ impl Complex for MedicinalProductPackagedBatchIdentifier {
             return Some("outerPackaging");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductPackagedBatchIdentifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "outerPackaging" => (3u32, r.req(&mut self.outer_packaging)),
+            "immediatePackaging" => (4u32, r.opt(&mut self.immediate_packaging)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("outerPackaging", &self.outer_packaging);
+        w.opt("immediatePackaging", &self.immediate_packaging);
     }
 }
 impl std::fmt::Debug for MedicinalProductPackagedBatchIdentifier {
@@ -453,6 +551,69 @@ impl Complex for MedicinalProductPackagedPackageItem {
             return Some("quantity");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductPackagedPackageItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            "quantity" => (5u32, r.req(&mut self.quantity)),
+            "material" => (6u32, r.list(&mut self.material)),
+            "alternateMaterial" => (7u32, r.list(&mut self.alternate_material)),
+            "device" => (8u32, r.list(&mut self.device)),
+            "manufacturedItem" => (9u32, r.list(&mut self.manufactured_item)),
+            "packageItem" => (10u32, r.list(&mut self.package_item)),
+            "physicalCharacteristics" => {
+                (11u32, r.opt(&mut self.physical_characteristics))
+            }
+            "otherCharacteristics" => (12u32, r.list(&mut self.other_characteristics)),
+            "shelfLifeStorage" => (13u32, r.list(&mut self.shelf_life_storage)),
+            "manufacturer" => (14u32, r.list(&mut self.manufacturer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("type", &self.r#type);
+        w.req("quantity", &self.quantity);
+        w.list("material", &self.material);
+        w.list("alternateMaterial", &self.alternate_material);
+        w.list("device", &self.device);
+        w.list("manufacturedItem", &self.manufactured_item);
+        w.list("packageItem", &self.package_item);
+        w.opt("physicalCharacteristics", &self.physical_characteristics);
+        w.list("otherCharacteristics", &self.other_characteristics);
+        w.list("shelfLifeStorage", &self.shelf_life_storage);
+        w.list("manufacturer", &self.manufacturer);
     }
 }
 impl std::fmt::Debug for MedicinalProductPackagedPackageItem {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A pharmaceutical product described in terms of its composition and dose form.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductPharmaceutical {
@@ -153,6 +159,53 @@ impl Complex for MedicinalProductPharmaceutical {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductPharmaceutical {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "administrableDoseForm" => (9u32, r.req(&mut self.administrable_dose_form)),
+            "unitOfPresentation" => (10u32, r.opt(&mut self.unit_of_presentation)),
+            "ingredient" => (11u32, r.list(&mut self.ingredient)),
+            "device" => (12u32, r.list(&mut self.device)),
+            "characteristics" => (13u32, r.list(&mut self.characteristics)),
+            "routeOfAdministration" => (14u32, r.list(&mut self.route_of_administration)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("administrableDoseForm", &self.administrable_dose_form);
+        w.opt("unitOfPresentation", &self.unit_of_presentation);
+        w.list("ingredient", &self.ingredient);
+        w.list("device", &self.device);
+        w.list("characteristics", &self.characteristics);
+        w.list("routeOfAdministration", &self.route_of_administration);
+    }
+}
 impl std::fmt::Debug for MedicinalProductPharmaceutical {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductPharmaceutical");
@@ -284,6 +337,47 @@ impl Complex for MedicinalProductPharmaceuticalCharacteristics {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductPharmaceuticalCharacteristics {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "status" => (4u32, r.opt(&mut self.status)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.opt("status", &self.status);
     }
 }
 impl std::fmt::Debug for MedicinalProductPharmaceuticalCharacteristics {
@@ -420,6 +514,59 @@ impl Complex for MedicinalProductPharmaceuticalRouteOfAdministration {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductPharmaceuticalRouteOfAdministration {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "firstDose" => (4u32, r.opt(&mut self.first_dose)),
+            "maxSingleDose" => (5u32, r.opt(&mut self.max_single_dose)),
+            "maxDosePerDay" => (6u32, r.opt(&mut self.max_dose_per_day)),
+            "maxDosePerTreatmentPeriod" => {
+                (7u32, r.opt(&mut self.max_dose_per_treatment_period))
+            }
+            "maxTreatmentPeriod" => (8u32, r.opt(&mut self.max_treatment_period)),
+            "targetSpecies" => (9u32, r.list(&mut self.target_species)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.opt("firstDose", &self.first_dose);
+        w.opt("maxSingleDose", &self.max_single_dose);
+        w.opt("maxDosePerDay", &self.max_dose_per_day);
+        w.opt("maxDosePerTreatmentPeriod", &self.max_dose_per_treatment_period);
+        w.opt("maxTreatmentPeriod", &self.max_treatment_period);
+        w.list("targetSpecies", &self.target_species);
+    }
+}
 impl std::fmt::Debug for MedicinalProductPharmaceuticalRouteOfAdministration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -539,6 +686,47 @@ impl Complex for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecie
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "withdrawalPeriod" => (4u32, r.list(&mut self.withdrawal_period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.list("withdrawalPeriod", &self.withdrawal_period);
     }
 }
 impl std::fmt::Debug
@@ -665,6 +853,52 @@ for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithdrawalPe
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex
+for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithdrawalPeriod {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "tissue" => (3u32, r.req(&mut self.tissue)),
+            "value" => (4u32, r.req(&mut self.value)),
+            "supportingInformation" => {
+                (5u32, r.prim_opt(&mut self.supporting_information, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("tissue", &self.tissue);
+        w.req("value", &self.value);
+        w.prim_opt("supportingInformation", &self.supporting_information);
     }
 }
 impl std::fmt::Debug

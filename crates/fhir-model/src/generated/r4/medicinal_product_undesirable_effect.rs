@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describe the undesirable effects of the medicinal product.
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductUndesirableEffect {
@@ -125,6 +131,49 @@ impl Complex for MedicinalProductUndesirableEffect {
             && self.symptom_condition_effect.is_none() && self.classification.is_none()
             && self.frequency_of_occurrence.is_none() && self.population.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductUndesirableEffect {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "subject" => (8u32, r.list(&mut self.subject)),
+            "symptomConditionEffect" => (9u32, r.opt(&mut self.symptom_condition_effect)),
+            "classification" => (10u32, r.opt(&mut self.classification)),
+            "frequencyOfOccurrence" => (11u32, r.opt(&mut self.frequency_of_occurrence)),
+            "population" => (12u32, r.list(&mut self.population)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("subject", &self.subject);
+        w.opt("symptomConditionEffect", &self.symptom_condition_effect);
+        w.opt("classification", &self.classification);
+        w.opt("frequencyOfOccurrence", &self.frequency_of_occurrence);
+        w.list("population", &self.population);
     }
 }
 impl std::fmt::Debug for MedicinalProductUndesirableEffect {

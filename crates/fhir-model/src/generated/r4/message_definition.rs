@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Defines the characteristics of a message that can be shared between systems, including the type of event that initiates the message, the content to be transmitted and what response(s), if any, are permitted.
 #[derive(Clone, PartialEq)]
 pub struct MessageDefinition {
@@ -273,6 +279,91 @@ impl Complex for MessageDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "replaces" => (13u32, r.prim_list(&mut self.replaces, Kind::Canonical)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_req(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "base" => (24u32, r.prim_opt(&mut self.base, Kind::Canonical)),
+            "parent" => (25u32, r.prim_list(&mut self.parent, Kind::Canonical)),
+            "category" => (27u32, r.prim_opt(&mut self.category, Kind::Code)),
+            "focus" => (28u32, r.list(&mut self.focus)),
+            "responseRequired" => {
+                (29u32, r.prim_opt(&mut self.response_required, Kind::Code))
+            }
+            "allowedResponse" => (30u32, r.list(&mut self.allowed_response)),
+            "graph" => (31u32, r.prim_list(&mut self.graph, Kind::Canonical)),
+            _ => {
+                if r.choice_req(&mut self.event, name)? {
+                    return Ok(Some(26u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("replaces", &self.replaces);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_req("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("base", &self.base);
+        w.prim_list("parent", &self.parent);
+        w.choice_req(&self.event);
+        w.prim_opt("category", &self.category);
+        w.list("focus", &self.focus);
+        w.prim_opt("responseRequired", &self.response_required);
+        w.list("allowedResponse", &self.allowed_response);
+        w.prim_list("graph", &self.graph);
+    }
+}
 impl std::fmt::Debug for MessageDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MessageDefinition");
@@ -441,6 +532,27 @@ impl Choice for MessageDefinitionEvent {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MessageDefinitionEvent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "eventCoding" => r.choice(slot, Self::Coding)?,
+            "eventUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Coding(v) => w.req("eventCoding", v),
+            Self::Uri(p) => w.prim_req("eventUri", p),
+        }
+    }
+}
 /// Resource(s) that are the subject of the event
 #[derive(Clone, PartialEq)]
 pub struct MessageDefinitionFocus {
@@ -540,6 +652,51 @@ impl Complex for MessageDefinitionFocus {
             return Some("min");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageDefinitionFocus {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "profile" => (4u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            "min" => (5u32, r.prim_req(&mut self.min, Kind::UnsignedInt)),
+            "max" => (6u32, r.prim_opt(&mut self.max, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("profile", &self.profile);
+        w.prim_req("min", &self.min);
+        w.prim_opt("max", &self.max);
     }
 }
 impl std::fmt::Debug for MessageDefinitionFocus {
@@ -651,6 +808,47 @@ impl Complex for MessageDefinitionAllowedResponse {
             return Some("message");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageDefinitionAllowedResponse {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "message" => (3u32, r.prim_req(&mut self.message, Kind::Canonical)),
+            "situation" => (4u32, r.prim_opt(&mut self.situation, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("message", &self.message);
+        w.prim_opt("situation", &self.situation);
     }
 }
 impl std::fmt::Debug for MessageDefinitionAllowedResponse {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The header for a message exchange that is either requesting or responding to an action.  The reference(s) that are the subject of the action as well as other information related to the action are typically transmitted in a bundle in which the MessageHeader resource instance is the first resource in the bundle.
 #[derive(Clone, PartialEq)]
 pub struct MessageHeader {
@@ -181,6 +187,63 @@ impl Complex for MessageHeader {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageHeader {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "destination" => (9u32, r.list(&mut self.destination)),
+            "sender" => (10u32, r.opt(&mut self.sender)),
+            "enterer" => (11u32, r.opt(&mut self.enterer)),
+            "author" => (12u32, r.opt(&mut self.author)),
+            "source" => (13u32, r.req(&mut self.source)),
+            "responsible" => (14u32, r.opt(&mut self.responsible)),
+            "reason" => (15u32, r.opt(&mut self.reason)),
+            "response" => (16u32, r.opt(&mut self.response)),
+            "focus" => (17u32, r.list(&mut self.focus)),
+            "definition" => (18u32, r.prim_opt(&mut self.definition, Kind::Canonical)),
+            _ => {
+                if r.choice_req(&mut self.event, name)? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.event);
+        w.list("destination", &self.destination);
+        w.opt("sender", &self.sender);
+        w.opt("enterer", &self.enterer);
+        w.opt("author", &self.author);
+        w.req("source", &self.source);
+        w.opt("responsible", &self.responsible);
+        w.opt("reason", &self.reason);
+        w.opt("response", &self.response);
+        w.list("focus", &self.focus);
+        w.prim_opt("definition", &self.definition);
+    }
+}
 impl std::fmt::Debug for MessageHeader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MessageHeader");
@@ -310,6 +373,27 @@ impl Choice for MessageHeaderEvent {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MessageHeaderEvent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "eventCoding" => r.choice(slot, Self::Coding)?,
+            "eventUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Coding(v) => w.req("eventCoding", v),
+            Self::Uri(p) => w.prim_req("eventUri", p),
+        }
+    }
+}
 /// Message destination application(s)
 #[derive(Clone, PartialEq)]
 pub struct MessageHeaderDestination {
@@ -400,6 +484,51 @@ impl Complex for MessageHeaderDestination {
             return Some("endpoint");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageHeaderDestination {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "target" => (4u32, r.opt(&mut self.target)),
+            "endpoint" => (5u32, r.prim_req(&mut self.endpoint, Kind::Url)),
+            "receiver" => (6u32, r.opt(&mut self.receiver)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.opt("target", &self.target);
+        w.prim_req("endpoint", &self.endpoint);
+        w.opt("receiver", &self.receiver);
     }
 }
 impl std::fmt::Debug for MessageHeaderDestination {
@@ -532,6 +661,53 @@ impl Complex for MessageHeaderSource {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageHeaderSource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "software" => (4u32, r.prim_opt(&mut self.software, Kind::String)),
+            "version" => (5u32, r.prim_opt(&mut self.version, Kind::String)),
+            "contact" => (6u32, r.opt(&mut self.contact)),
+            "endpoint" => (7u32, r.prim_req(&mut self.endpoint, Kind::Url)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("software", &self.software);
+        w.prim_opt("version", &self.version);
+        w.opt("contact", &self.contact);
+        w.prim_req("endpoint", &self.endpoint);
+    }
+}
 impl std::fmt::Debug for MessageHeaderSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MessageHeaderSource");
@@ -656,6 +832,49 @@ impl Complex for MessageHeaderResponse {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageHeaderResponse {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.prim_req(&mut self.identifier, Kind::Id)),
+            "code" => (4u32, r.prim_req(&mut self.code, Kind::Code)),
+            "details" => (5u32, r.opt(&mut self.details)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("identifier", &self.identifier);
+        w.prim_req("code", &self.code);
+        w.opt("details", &self.details);
     }
 }
 impl std::fmt::Debug for MessageHeaderResponse {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for Meta Type: The metadata about a resource. This is content in the resource that is maintained by the infrastructure. Changes to the content might not always be associated with version changes to the resource.
 #[derive(Clone, PartialEq)]
 pub struct Meta {
@@ -94,6 +100,53 @@ impl Complex for Meta {
             && self.last_updated.is_none() && self.source.is_none()
             && self.profile.is_empty() && self.security.is_empty() && self.tag.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Meta {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "versionId" => (2u32, r.prim_opt(&mut self.version_id, Kind::Id)),
+            "lastUpdated" => (3u32, r.prim_opt(&mut self.last_updated, Kind::Instant)),
+            "source" => (4u32, r.prim_opt(&mut self.source, Kind::Uri)),
+            "profile" => (5u32, r.prim_list(&mut self.profile, Kind::Canonical)),
+            "security" => (6u32, r.list(&mut self.security)),
+            "tag" => (7u32, r.list(&mut self.tag)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("versionId", &self.version_id);
+        w.prim_opt("lastUpdated", &self.last_updated);
+        w.prim_opt("source", &self.source);
+        w.prim_list("profile", &self.profile);
+        w.list("security", &self.security);
+        w.list("tag", &self.tag);
     }
 }
 impl std::fmt::Debug for Meta {

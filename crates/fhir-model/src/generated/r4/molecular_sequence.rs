@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Raw data describing a biological sequence.
 #[derive(Clone, PartialEq)]
 pub struct MolecularSequence {
@@ -198,6 +204,73 @@ impl Complex for MolecularSequence {
             return Some("coordinateSystem");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequence {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "coordinateSystem" => {
+                (10u32, r.prim_req(&mut self.coordinate_system, Kind::Integer))
+            }
+            "patient" => (11u32, r.opt(&mut self.patient)),
+            "specimen" => (12u32, r.opt(&mut self.specimen)),
+            "device" => (13u32, r.opt(&mut self.device)),
+            "performer" => (14u32, r.opt(&mut self.performer)),
+            "quantity" => (15u32, r.opt(&mut self.quantity)),
+            "referenceSeq" => (16u32, r.opt(&mut self.reference_seq)),
+            "variant" => (17u32, r.list(&mut self.variant)),
+            "observedSeq" => (18u32, r.prim_opt(&mut self.observed_seq, Kind::String)),
+            "quality" => (19u32, r.list(&mut self.quality)),
+            "readCoverage" => (20u32, r.prim_opt(&mut self.read_coverage, Kind::Integer)),
+            "repository" => (21u32, r.list(&mut self.repository)),
+            "pointer" => (22u32, r.list(&mut self.pointer)),
+            "structureVariant" => (23u32, r.list(&mut self.structure_variant)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("type", &self.r#type);
+        w.prim_req("coordinateSystem", &self.coordinate_system);
+        w.opt("patient", &self.patient);
+        w.opt("specimen", &self.specimen);
+        w.opt("device", &self.device);
+        w.opt("performer", &self.performer);
+        w.opt("quantity", &self.quantity);
+        w.opt("referenceSeq", &self.reference_seq);
+        w.list("variant", &self.variant);
+        w.prim_opt("observedSeq", &self.observed_seq);
+        w.list("quality", &self.quality);
+        w.prim_opt("readCoverage", &self.read_coverage);
+        w.list("repository", &self.repository);
+        w.list("pointer", &self.pointer);
+        w.list("structureVariant", &self.structure_variant);
     }
 }
 impl std::fmt::Debug for MolecularSequence {
@@ -400,6 +473,63 @@ impl Complex for MolecularSequenceReferenceSeq {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceReferenceSeq {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "chromosome" => (3u32, r.opt(&mut self.chromosome)),
+            "genomeBuild" => (4u32, r.prim_opt(&mut self.genome_build, Kind::String)),
+            "orientation" => (5u32, r.prim_opt(&mut self.orientation, Kind::Code)),
+            "referenceSeqId" => (6u32, r.opt(&mut self.reference_seq_id)),
+            "referenceSeqPointer" => (7u32, r.opt(&mut self.reference_seq_pointer)),
+            "referenceSeqString" => {
+                (8u32, r.prim_opt(&mut self.reference_seq_string, Kind::String))
+            }
+            "strand" => (9u32, r.prim_opt(&mut self.strand, Kind::Code)),
+            "windowStart" => (10u32, r.prim_opt(&mut self.window_start, Kind::Integer)),
+            "windowEnd" => (11u32, r.prim_opt(&mut self.window_end, Kind::Integer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("chromosome", &self.chromosome);
+        w.prim_opt("genomeBuild", &self.genome_build);
+        w.prim_opt("orientation", &self.orientation);
+        w.opt("referenceSeqId", &self.reference_seq_id);
+        w.opt("referenceSeqPointer", &self.reference_seq_pointer);
+        w.prim_opt("referenceSeqString", &self.reference_seq_string);
+        w.prim_opt("strand", &self.strand);
+        w.prim_opt("windowStart", &self.window_start);
+        w.prim_opt("windowEnd", &self.window_end);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceReferenceSeq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceReferenceSeq");
@@ -538,6 +668,59 @@ impl Complex for MolecularSequenceVariant {
             && self.end.is_none() && self.observed_allele.is_none()
             && self.reference_allele.is_none() && self.cigar.is_none()
             && self.variant_pointer.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceVariant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "start" => (3u32, r.prim_opt(&mut self.start, Kind::Integer)),
+            "end" => (4u32, r.prim_opt(&mut self.end, Kind::Integer)),
+            "observedAllele" => {
+                (5u32, r.prim_opt(&mut self.observed_allele, Kind::String))
+            }
+            "referenceAllele" => {
+                (6u32, r.prim_opt(&mut self.reference_allele, Kind::String))
+            }
+            "cigar" => (7u32, r.prim_opt(&mut self.cigar, Kind::String)),
+            "variantPointer" => (8u32, r.opt(&mut self.variant_pointer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
+        w.prim_opt("observedAllele", &self.observed_allele);
+        w.prim_opt("referenceAllele", &self.reference_allele);
+        w.prim_opt("cigar", &self.cigar);
+        w.opt("variantPointer", &self.variant_pointer);
     }
 }
 impl std::fmt::Debug for MolecularSequenceVariant {
@@ -736,6 +919,73 @@ impl Complex for MolecularSequenceQuality {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceQuality {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "standardSequence" => (4u32, r.opt(&mut self.standard_sequence)),
+            "start" => (5u32, r.prim_opt(&mut self.start, Kind::Integer)),
+            "end" => (6u32, r.prim_opt(&mut self.end, Kind::Integer)),
+            "score" => (7u32, r.opt(&mut self.score)),
+            "method" => (8u32, r.opt(&mut self.method)),
+            "truthTP" => (9u32, r.prim_opt(&mut self.truth_tp, Kind::Decimal)),
+            "queryTP" => (10u32, r.prim_opt(&mut self.query_tp, Kind::Decimal)),
+            "truthFN" => (11u32, r.prim_opt(&mut self.truth_fn, Kind::Decimal)),
+            "queryFP" => (12u32, r.prim_opt(&mut self.query_fp, Kind::Decimal)),
+            "gtFP" => (13u32, r.prim_opt(&mut self.gt_fp, Kind::Decimal)),
+            "precision" => (14u32, r.prim_opt(&mut self.precision, Kind::Decimal)),
+            "recall" => (15u32, r.prim_opt(&mut self.recall, Kind::Decimal)),
+            "fScore" => (16u32, r.prim_opt(&mut self.f_score, Kind::Decimal)),
+            "roc" => (17u32, r.opt(&mut self.roc)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.opt("standardSequence", &self.standard_sequence);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
+        w.opt("score", &self.score);
+        w.opt("method", &self.method);
+        w.prim_opt("truthTP", &self.truth_tp);
+        w.prim_opt("queryTP", &self.query_tp);
+        w.prim_opt("truthFN", &self.truth_fn);
+        w.prim_opt("queryFP", &self.query_fp);
+        w.prim_opt("gtFP", &self.gt_fp);
+        w.prim_opt("precision", &self.precision);
+        w.prim_opt("recall", &self.recall);
+        w.prim_opt("fScore", &self.f_score);
+        w.opt("roc", &self.roc);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceQuality {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceQuality");
@@ -901,6 +1151,57 @@ impl Complex for MolecularSequenceQualityRoc {
             && self.f_measure.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceQualityRoc {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "score" => (3u32, r.prim_list(&mut self.score, Kind::Integer)),
+            "numTP" => (4u32, r.prim_list(&mut self.num_tp, Kind::Integer)),
+            "numFP" => (5u32, r.prim_list(&mut self.num_fp, Kind::Integer)),
+            "numFN" => (6u32, r.prim_list(&mut self.num_fn, Kind::Integer)),
+            "precision" => (7u32, r.prim_list(&mut self.precision, Kind::Decimal)),
+            "sensitivity" => (8u32, r.prim_list(&mut self.sensitivity, Kind::Decimal)),
+            "fMeasure" => (9u32, r.prim_list(&mut self.f_measure, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("score", &self.score);
+        w.prim_list("numTP", &self.num_tp);
+        w.prim_list("numFP", &self.num_fp);
+        w.prim_list("numFN", &self.num_fn);
+        w.prim_list("precision", &self.precision);
+        w.prim_list("sensitivity", &self.sensitivity);
+        w.prim_list("fMeasure", &self.f_measure);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceQualityRoc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceQualityRoc");
@@ -1047,6 +1348,55 @@ impl Complex for MolecularSequenceRepository {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceRepository {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "url" => (4u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "datasetId" => (6u32, r.prim_opt(&mut self.dataset_id, Kind::String)),
+            "variantsetId" => (7u32, r.prim_opt(&mut self.variantset_id, Kind::String)),
+            "readsetId" => (8u32, r.prim_opt(&mut self.readset_id, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("datasetId", &self.dataset_id);
+        w.prim_opt("variantsetId", &self.variantset_id);
+        w.prim_opt("readsetId", &self.readset_id);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceRepository {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceRepository");
@@ -1169,6 +1519,53 @@ impl Complex for MolecularSequenceStructureVariant {
             && self.inner.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceStructureVariant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "variantType" => (3u32, r.opt(&mut self.variant_type)),
+            "exact" => (4u32, r.prim_opt(&mut self.exact, Kind::Boolean)),
+            "length" => (5u32, r.prim_opt(&mut self.length, Kind::Integer)),
+            "outer" => (6u32, r.opt(&mut self.outer)),
+            "inner" => (7u32, r.opt(&mut self.inner)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("variantType", &self.variant_type);
+        w.prim_opt("exact", &self.exact);
+        w.prim_opt("length", &self.length);
+        w.opt("outer", &self.outer);
+        w.opt("inner", &self.inner);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceStructureVariant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceStructureVariant");
@@ -1272,6 +1669,47 @@ impl Complex for MolecularSequenceStructureVariantOuter {
             && self.end.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceStructureVariantOuter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "start" => (3u32, r.prim_opt(&mut self.start, Kind::Integer)),
+            "end" => (4u32, r.prim_opt(&mut self.end, Kind::Integer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceStructureVariantOuter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceStructureVariantOuter");
@@ -1364,6 +1802,47 @@ impl Complex for MolecularSequenceStructureVariantInner {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.start.is_none()
             && self.end.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceStructureVariantInner {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "start" => (3u32, r.prim_opt(&mut self.start, Kind::Integer)),
+            "end" => (4u32, r.prim_opt(&mut self.end, Kind::Integer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
     }
 }
 impl std::fmt::Debug for MolecularSequenceStructureVariantInner {

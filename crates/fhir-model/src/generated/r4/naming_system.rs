@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A curated namespace that issues unique symbols within that namespace for the identification of concepts, people, devices, etc.  Represents a "System" used within the Identifier and Coding data types.
 #[derive(Clone, PartialEq)]
 pub struct NamingSystem {
@@ -208,6 +214,65 @@ impl Complex for NamingSystem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NamingSystem {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "name" => (8u32, r.prim_req(&mut self.name, Kind::String)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "kind" => (10u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "date" => (11u32, r.prim_req(&mut self.date, Kind::DateTime)),
+            "publisher" => (12u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (13u32, r.list(&mut self.contact)),
+            "responsible" => (14u32, r.prim_opt(&mut self.responsible, Kind::String)),
+            "type" => (15u32, r.opt(&mut self.r#type)),
+            "description" => (16u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (17u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (18u32, r.list(&mut self.jurisdiction)),
+            "usage" => (19u32, r.prim_opt(&mut self.usage, Kind::String)),
+            "uniqueId" => (20u32, r.list(&mut self.unique_id)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("status", &self.status);
+        w.prim_req("kind", &self.kind);
+        w.prim_req("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("responsible", &self.responsible);
+        w.opt("type", &self.r#type);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("usage", &self.usage);
+        w.list("uniqueId", &self.unique_id);
+    }
+}
 impl std::fmt::Debug for NamingSystem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NamingSystem");
@@ -384,6 +449,53 @@ impl Complex for NamingSystemUniqueId {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NamingSystemUniqueId {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "value" => (4u32, r.prim_req(&mut self.value, Kind::String)),
+            "preferred" => (5u32, r.prim_opt(&mut self.preferred, Kind::Boolean)),
+            "comment" => (6u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "period" => (7u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("value", &self.value);
+        w.prim_opt("preferred", &self.preferred);
+        w.prim_opt("comment", &self.comment);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for NamingSystemUniqueId {

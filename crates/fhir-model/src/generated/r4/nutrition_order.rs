@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A request to supply a diet, formula feeding (enteral) or oral nutritional supplement to a patient/resident.
 #[derive(Clone, PartialEq)]
 pub struct NutritionOrder {
@@ -231,6 +237,79 @@ impl Complex for NutritionOrder {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrder {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "instantiates" => (11u32, r.prim_list(&mut self.instantiates, Kind::Uri)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "intent" => (13u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "patient" => (14u32, r.req(&mut self.patient)),
+            "encounter" => (15u32, r.opt(&mut self.encounter)),
+            "dateTime" => (16u32, r.prim_req(&mut self.date_time, Kind::DateTime)),
+            "orderer" => (17u32, r.opt(&mut self.orderer)),
+            "allergyIntolerance" => (18u32, r.list(&mut self.allergy_intolerance)),
+            "foodPreferenceModifier" => {
+                (19u32, r.list(&mut self.food_preference_modifier))
+            }
+            "excludeFoodModifier" => (20u32, r.list(&mut self.exclude_food_modifier)),
+            "oralDiet" => (21u32, r.opt(&mut self.oral_diet)),
+            "supplement" => (22u32, r.list(&mut self.supplement)),
+            "enteralFormula" => (23u32, r.opt(&mut self.enteral_formula)),
+            "note" => (24u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.prim_list("instantiates", &self.instantiates);
+        w.prim_req("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.req("patient", &self.patient);
+        w.opt("encounter", &self.encounter);
+        w.prim_req("dateTime", &self.date_time);
+        w.opt("orderer", &self.orderer);
+        w.list("allergyIntolerance", &self.allergy_intolerance);
+        w.list("foodPreferenceModifier", &self.food_preference_modifier);
+        w.list("excludeFoodModifier", &self.exclude_food_modifier);
+        w.opt("oralDiet", &self.oral_diet);
+        w.list("supplement", &self.supplement);
+        w.opt("enteralFormula", &self.enteral_formula);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for NutritionOrder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrder");
@@ -406,6 +485,55 @@ impl Complex for NutritionOrderOralDiet {
             && self.instruction.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderOralDiet {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "schedule" => (4u32, r.list(&mut self.schedule)),
+            "nutrient" => (5u32, r.list(&mut self.nutrient)),
+            "texture" => (6u32, r.list(&mut self.texture)),
+            "fluidConsistencyType" => (7u32, r.list(&mut self.fluid_consistency_type)),
+            "instruction" => (8u32, r.prim_opt(&mut self.instruction, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.list("schedule", &self.schedule);
+        w.list("nutrient", &self.nutrient);
+        w.list("texture", &self.texture);
+        w.list("fluidConsistencyType", &self.fluid_consistency_type);
+        w.prim_opt("instruction", &self.instruction);
+    }
+}
 impl std::fmt::Debug for NutritionOrderOralDiet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderOralDiet");
@@ -510,6 +638,47 @@ impl Complex for NutritionOrderOralDietNutrient {
             && self.amount.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderOralDietNutrient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "modifier" => (3u32, r.opt(&mut self.modifier)),
+            "amount" => (4u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("modifier", &self.modifier);
+        w.opt("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for NutritionOrderOralDietNutrient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderOralDietNutrient");
@@ -600,6 +769,47 @@ impl Complex for NutritionOrderOralDietTexture {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.modifier.is_none()
             && self.food_type.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderOralDietTexture {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "modifier" => (3u32, r.opt(&mut self.modifier)),
+            "foodType" => (4u32, r.opt(&mut self.food_type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("modifier", &self.modifier);
+        w.opt("foodType", &self.food_type);
     }
 }
 impl std::fmt::Debug for NutritionOrderOralDietTexture {
@@ -711,6 +921,53 @@ impl Complex for NutritionOrderSupplement {
             && self.product_name.is_none() && self.schedule.is_empty()
             && self.quantity.is_none() && self.instruction.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderSupplement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "productName" => (4u32, r.prim_opt(&mut self.product_name, Kind::String)),
+            "schedule" => (5u32, r.list(&mut self.schedule)),
+            "quantity" => (6u32, r.opt(&mut self.quantity)),
+            "instruction" => (7u32, r.prim_opt(&mut self.instruction, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("productName", &self.product_name);
+        w.list("schedule", &self.schedule);
+        w.opt("quantity", &self.quantity);
+        w.prim_opt("instruction", &self.instruction);
     }
 }
 impl std::fmt::Debug for NutritionOrderSupplement {
@@ -878,6 +1135,67 @@ impl Complex for NutritionOrderEnteralFormula {
             && self.administration_instruction.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderEnteralFormula {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "baseFormulaType" => (3u32, r.opt(&mut self.base_formula_type)),
+            "baseFormulaProductName" => {
+                (4u32, r.prim_opt(&mut self.base_formula_product_name, Kind::String))
+            }
+            "additiveType" => (5u32, r.opt(&mut self.additive_type)),
+            "additiveProductName" => {
+                (6u32, r.prim_opt(&mut self.additive_product_name, Kind::String))
+            }
+            "caloricDensity" => (7u32, r.opt(&mut self.caloric_density)),
+            "routeofAdministration" => (8u32, r.opt(&mut self.routeof_administration)),
+            "administration" => (9u32, r.list(&mut self.administration)),
+            "maxVolumeToDeliver" => (10u32, r.opt(&mut self.max_volume_to_deliver)),
+            "administrationInstruction" => {
+                (11u32, r.prim_opt(&mut self.administration_instruction, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("baseFormulaType", &self.base_formula_type);
+        w.prim_opt("baseFormulaProductName", &self.base_formula_product_name);
+        w.opt("additiveType", &self.additive_type);
+        w.prim_opt("additiveProductName", &self.additive_product_name);
+        w.opt("caloricDensity", &self.caloric_density);
+        w.opt("routeofAdministration", &self.routeof_administration);
+        w.list("administration", &self.administration);
+        w.opt("maxVolumeToDeliver", &self.max_volume_to_deliver);
+        w.prim_opt("administrationInstruction", &self.administration_instruction);
+    }
+}
 impl std::fmt::Debug for NutritionOrderEnteralFormula {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderEnteralFormula");
@@ -1002,6 +1320,55 @@ impl Complex for NutritionOrderEnteralFormulaAdministration {
             && self.quantity.is_none() && self.rate.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderEnteralFormulaAdministration {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "schedule" => (3u32, r.opt(&mut self.schedule)),
+            "quantity" => (4u32, r.opt(&mut self.quantity)),
+            _ => {
+                if <NutritionOrderEnteralFormulaAdministrationRate as XmlChoice>::read_xml(
+                    &mut self.rate,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("schedule", &self.schedule);
+        w.opt("quantity", &self.quantity);
+        w.choice_opt(&self.rate);
+    }
+}
 impl std::fmt::Debug for NutritionOrderEnteralFormulaAdministration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderEnteralFormulaAdministration");
@@ -1066,6 +1433,27 @@ impl Choice for NutritionOrderEnteralFormulaAdministrationRate {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Quantity(v) => w.req("rateQuantity", v),
+            Self::Ratio(v) => w.req("rateRatio", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for NutritionOrderEnteralFormulaAdministrationRate {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "rateQuantity" => r.choice(slot, Self::Quantity)?,
+            "rateRatio" => r.choice(slot, Self::Ratio)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Quantity(v) => w.req("rateQuantity", v),
             Self::Ratio(v) => w.req("rateRatio", v),

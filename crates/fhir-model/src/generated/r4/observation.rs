@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Measurements and simple assertions made about a patient, device or other subject.
 #[derive(Clone, PartialEq)]
 pub struct Observation {
@@ -253,6 +259,95 @@ impl Complex for Observation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Observation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (12u32, r.list(&mut self.category)),
+            "code" => (13u32, r.req(&mut self.code)),
+            "subject" => (14u32, r.opt(&mut self.subject)),
+            "focus" => (15u32, r.list(&mut self.focus)),
+            "encounter" => (16u32, r.opt(&mut self.encounter)),
+            "issued" => (18u32, r.prim_opt(&mut self.issued, Kind::Instant)),
+            "performer" => (19u32, r.list(&mut self.performer)),
+            "dataAbsentReason" => (21u32, r.opt(&mut self.data_absent_reason)),
+            "interpretation" => (22u32, r.list(&mut self.interpretation)),
+            "note" => (23u32, r.list(&mut self.note)),
+            "bodySite" => (24u32, r.opt(&mut self.body_site)),
+            "method" => (25u32, r.opt(&mut self.method)),
+            "specimen" => (26u32, r.opt(&mut self.specimen)),
+            "device" => (27u32, r.opt(&mut self.device)),
+            "referenceRange" => (28u32, r.list(&mut self.reference_range)),
+            "hasMember" => (29u32, r.list(&mut self.has_member)),
+            "derivedFrom" => (30u32, r.list(&mut self.derived_from)),
+            "component" => (31u32, r.list(&mut self.component)),
+            _ => {
+                if <ObservationEffective as XmlChoice>::read_xml(
+                    &mut self.effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(17u32));
+                }
+                if <ObservationValue as XmlChoice>::read_xml(&mut self.value, name, r)? {
+                    return Ok(Some(20u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.opt("subject", &self.subject);
+        w.list("focus", &self.focus);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.effective);
+        w.prim_opt("issued", &self.issued);
+        w.list("performer", &self.performer);
+        w.choice_opt(&self.value);
+        w.opt("dataAbsentReason", &self.data_absent_reason);
+        w.list("interpretation", &self.interpretation);
+        w.list("note", &self.note);
+        w.opt("bodySite", &self.body_site);
+        w.opt("method", &self.method);
+        w.opt("specimen", &self.specimen);
+        w.opt("device", &self.device);
+        w.list("referenceRange", &self.reference_range);
+        w.list("hasMember", &self.has_member);
+        w.list("derivedFrom", &self.derived_from);
+        w.list("component", &self.component);
+    }
+}
 impl std::fmt::Debug for Observation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Observation");
@@ -451,6 +546,31 @@ impl Choice for ObservationEffective {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "effectiveDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            "effectiveTiming" => r.choice(slot, Self::Timing)?,
+            "effectiveInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("effectiveDateTime", p),
+            Self::Period(v) => w.req("effectivePeriod", v),
+            Self::Timing(v) => w.req("effectiveTiming", v),
+            Self::Instant(p) => w.prim_req("effectiveInstant", p),
+        }
+    }
+}
 /// Actual result
 #[derive(Clone, PartialEq, Debug)]
 pub enum ObservationValue {
@@ -639,6 +759,45 @@ impl Choice for ObservationValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Period(v) => w.req("valuePeriod", v),
+        }
+    }
+}
 /// Provides guide for interpretation
 #[derive(Clone, PartialEq)]
 pub struct ObservationReferenceRange {
@@ -727,6 +886,55 @@ impl Complex for ObservationReferenceRange {
             && self.modifier_extension.is_empty() && self.low.is_none()
             && self.high.is_none() && self.r#type.is_none() && self.applies_to.is_empty()
             && self.age.is_none() && self.text.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationReferenceRange {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "low" => (3u32, r.opt(&mut self.low)),
+            "high" => (4u32, r.opt(&mut self.high)),
+            "type" => (5u32, r.opt(&mut self.r#type)),
+            "appliesTo" => (6u32, r.list(&mut self.applies_to)),
+            "age" => (7u32, r.opt(&mut self.age)),
+            "text" => (8u32, r.prim_opt(&mut self.text, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("low", &self.low);
+        w.opt("high", &self.high);
+        w.opt("type", &self.r#type);
+        w.list("appliesTo", &self.applies_to);
+        w.opt("age", &self.age);
+        w.prim_opt("text", &self.text);
     }
 }
 impl std::fmt::Debug for ObservationReferenceRange {
@@ -861,6 +1069,59 @@ impl Complex for ObservationComponent {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "dataAbsentReason" => (5u32, r.opt(&mut self.data_absent_reason)),
+            "interpretation" => (6u32, r.list(&mut self.interpretation)),
+            "referenceRange" => (7u32, r.list(&mut self.reference_range)),
+            _ => {
+                if <ObservationComponentValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.choice_opt(&self.value);
+        w.opt("dataAbsentReason", &self.data_absent_reason);
+        w.list("interpretation", &self.interpretation);
+        w.list("referenceRange", &self.reference_range);
     }
 }
 impl std::fmt::Debug for ObservationComponent {
@@ -1080,6 +1341,45 @@ impl Choice for ObservationComponentValue {
             Self::SampledData(v) => w.req("valueSampledData", v),
             Self::Time(p) => w.prim_req("valueTime", "_valueTime", p),
             Self::DateTime(p) => w.prim_req("valueDateTime", "_valueDateTime", p),
+            Self::Period(v) => w.req("valuePeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationComponentValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
             Self::Period(v) => w.req("valuePeriod", v),
         }
     }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Set of definitional characteristics for a kind of observation or measurement produced or consumed by an orderable health care service.
 #[derive(Clone, PartialEq)]
 pub struct ObservationDefinition {
@@ -203,6 +209,71 @@ impl Complex for ObservationDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "category" => (8u32, r.list(&mut self.category)),
+            "code" => (9u32, r.req(&mut self.code)),
+            "identifier" => (10u32, r.list(&mut self.identifier)),
+            "permittedDataType" => {
+                (11u32, r.prim_list(&mut self.permitted_data_type, Kind::Code))
+            }
+            "multipleResultsAllowed" => {
+                (12u32, r.prim_opt(&mut self.multiple_results_allowed, Kind::Boolean))
+            }
+            "method" => (13u32, r.opt(&mut self.method)),
+            "preferredReportName" => {
+                (14u32, r.prim_opt(&mut self.preferred_report_name, Kind::String))
+            }
+            "quantitativeDetails" => (15u32, r.opt(&mut self.quantitative_details)),
+            "qualifiedInterval" => (16u32, r.list(&mut self.qualified_interval)),
+            "validCodedValueSet" => (17u32, r.opt(&mut self.valid_coded_value_set)),
+            "normalCodedValueSet" => (18u32, r.opt(&mut self.normal_coded_value_set)),
+            "abnormalCodedValueSet" => (19u32, r.opt(&mut self.abnormal_coded_value_set)),
+            "criticalCodedValueSet" => (20u32, r.opt(&mut self.critical_coded_value_set)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.list("identifier", &self.identifier);
+        w.prim_list("permittedDataType", &self.permitted_data_type);
+        w.prim_opt("multipleResultsAllowed", &self.multiple_results_allowed);
+        w.opt("method", &self.method);
+        w.prim_opt("preferredReportName", &self.preferred_report_name);
+        w.opt("quantitativeDetails", &self.quantitative_details);
+        w.list("qualifiedInterval", &self.qualified_interval);
+        w.opt("validCodedValueSet", &self.valid_coded_value_set);
+        w.opt("normalCodedValueSet", &self.normal_coded_value_set);
+        w.opt("abnormalCodedValueSet", &self.abnormal_coded_value_set);
+        w.opt("criticalCodedValueSet", &self.critical_coded_value_set);
+    }
+}
 impl std::fmt::Debug for ObservationDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ObservationDefinition");
@@ -356,6 +427,55 @@ impl Complex for ObservationDefinitionQuantitativeDetails {
             && self.decimal_precision.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationDefinitionQuantitativeDetails {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "customaryUnit" => (3u32, r.opt(&mut self.customary_unit)),
+            "unit" => (4u32, r.opt(&mut self.unit)),
+            "conversionFactor" => {
+                (5u32, r.prim_opt(&mut self.conversion_factor, Kind::Decimal))
+            }
+            "decimalPrecision" => {
+                (6u32, r.prim_opt(&mut self.decimal_precision, Kind::Integer))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("customaryUnit", &self.customary_unit);
+        w.opt("unit", &self.unit);
+        w.prim_opt("conversionFactor", &self.conversion_factor);
+        w.prim_opt("decimalPrecision", &self.decimal_precision);
+    }
+}
 impl std::fmt::Debug for ObservationDefinitionQuantitativeDetails {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ObservationDefinitionQuantitativeDetails");
@@ -488,6 +608,59 @@ impl Complex for ObservationDefinitionQualifiedInterval {
             && self.applies_to.is_empty() && self.gender.is_none() && self.age.is_none()
             && self.gestational_age.is_none() && self.condition.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationDefinitionQualifiedInterval {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.prim_opt(&mut self.category, Kind::Code)),
+            "range" => (4u32, r.opt(&mut self.range)),
+            "context" => (5u32, r.opt(&mut self.context)),
+            "appliesTo" => (6u32, r.list(&mut self.applies_to)),
+            "gender" => (7u32, r.prim_opt(&mut self.gender, Kind::Code)),
+            "age" => (8u32, r.opt(&mut self.age)),
+            "gestationalAge" => (9u32, r.opt(&mut self.gestational_age)),
+            "condition" => (10u32, r.prim_opt(&mut self.condition, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("category", &self.category);
+        w.opt("range", &self.range);
+        w.opt("context", &self.context);
+        w.list("appliesTo", &self.applies_to);
+        w.prim_opt("gender", &self.gender);
+        w.opt("age", &self.age);
+        w.opt("gestationalAge", &self.gestational_age);
+        w.prim_opt("condition", &self.condition);
     }
 }
 impl std::fmt::Debug for ObservationDefinitionQualifiedInterval {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A formal computable definition of an operation (on the RESTful interface) or a named query (using the search interaction).
 #[derive(Clone, PartialEq)]
 pub struct OperationDefinition {
@@ -303,6 +309,95 @@ impl Complex for OperationDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (10u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (11u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "kind" => (13u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "experimental" => (14u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (16u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (21u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "affectsState" => (22u32, r.prim_opt(&mut self.affects_state, Kind::Boolean)),
+            "code" => (23u32, r.prim_req(&mut self.code, Kind::Code)),
+            "comment" => (24u32, r.prim_opt(&mut self.comment, Kind::Markdown)),
+            "base" => (25u32, r.prim_opt(&mut self.base, Kind::Canonical)),
+            "resource" => (26u32, r.prim_list(&mut self.resource, Kind::Code)),
+            "system" => (27u32, r.prim_req(&mut self.system, Kind::Boolean)),
+            "type" => (28u32, r.prim_req(&mut self.r#type, Kind::Boolean)),
+            "instance" => (29u32, r.prim_req(&mut self.instance, Kind::Boolean)),
+            "inputProfile" => {
+                (30u32, r.prim_opt(&mut self.input_profile, Kind::Canonical))
+            }
+            "outputProfile" => {
+                (31u32, r.prim_opt(&mut self.output_profile, Kind::Canonical))
+            }
+            "parameter" => (32u32, r.list(&mut self.parameter)),
+            "overload" => (33u32, r.list(&mut self.overload)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_req("kind", &self.kind);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("affectsState", &self.affects_state);
+        w.prim_req("code", &self.code);
+        w.prim_opt("comment", &self.comment);
+        w.prim_opt("base", &self.base);
+        w.prim_list("resource", &self.resource);
+        w.prim_req("system", &self.system);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("instance", &self.instance);
+        w.prim_opt("inputProfile", &self.input_profile);
+        w.prim_opt("outputProfile", &self.output_profile);
+        w.list("parameter", &self.parameter);
+        w.list("overload", &self.overload);
+    }
+}
 impl std::fmt::Debug for OperationDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinition");
@@ -567,6 +662,67 @@ impl Complex for OperationDefinitionParameter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Code)),
+            "use" => (4u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "min" => (5u32, r.prim_req(&mut self.min, Kind::Integer)),
+            "max" => (6u32, r.prim_req(&mut self.max, Kind::String)),
+            "documentation" => (7u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            "type" => (8u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "targetProfile" => {
+                (9u32, r.prim_list(&mut self.target_profile, Kind::Canonical))
+            }
+            "searchType" => (10u32, r.prim_opt(&mut self.search_type, Kind::Code)),
+            "binding" => (11u32, r.opt(&mut self.binding)),
+            "referencedFrom" => (12u32, r.list(&mut self.referenced_from)),
+            "part" => (13u32, r.list(&mut self.part)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("use", &self.r#use);
+        w.prim_req("min", &self.min);
+        w.prim_req("max", &self.max);
+        w.prim_opt("documentation", &self.documentation);
+        w.prim_opt("type", &self.r#type);
+        w.prim_list("targetProfile", &self.target_profile);
+        w.prim_opt("searchType", &self.search_type);
+        w.opt("binding", &self.binding);
+        w.list("referencedFrom", &self.referenced_from);
+        w.list("part", &self.part);
+    }
+}
 impl std::fmt::Debug for OperationDefinitionParameter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinitionParameter");
@@ -706,6 +862,47 @@ impl Complex for OperationDefinitionParameterBinding {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionParameterBinding {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "strength" => (3u32, r.prim_req(&mut self.strength, Kind::Code)),
+            "valueSet" => (4u32, r.prim_req(&mut self.value_set, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("strength", &self.strength);
+        w.prim_req("valueSet", &self.value_set);
+    }
+}
 impl std::fmt::Debug for OperationDefinitionParameterBinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinitionParameterBinding");
@@ -811,6 +1008,47 @@ impl Complex for OperationDefinitionParameterReferencedFrom {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionParameterReferencedFrom {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "source" => (3u32, r.prim_req(&mut self.source, Kind::String)),
+            "sourceId" => (4u32, r.prim_opt(&mut self.source_id, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("source", &self.source);
+        w.prim_opt("sourceId", &self.source_id);
+    }
+}
 impl std::fmt::Debug for OperationDefinitionParameterReferencedFrom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinitionParameterReferencedFrom");
@@ -903,6 +1141,49 @@ impl Complex for OperationDefinitionOverload {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.parameter_name.is_empty()
             && self.comment.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionOverload {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "parameterName" => {
+                (3u32, r.prim_list(&mut self.parameter_name, Kind::String))
+            }
+            "comment" => (4u32, r.prim_opt(&mut self.comment, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("parameterName", &self.parameter_name);
+        w.prim_opt("comment", &self.comment);
     }
 }
 impl std::fmt::Debug for OperationDefinitionOverload {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Defines an affiliation/assotiation/relationship between 2 distinct oganizations, that is not a part-of relationship/sub-division relationship.
 #[derive(Clone, PartialEq)]
 pub struct OrganizationAffiliation {
@@ -162,6 +168,65 @@ impl Complex for OrganizationAffiliation {
             && self.specialty.is_empty() && self.location.is_empty()
             && self.healthcare_service.is_empty() && self.telecom.is_empty()
             && self.endpoint.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for OrganizationAffiliation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "period" => (10u32, r.opt(&mut self.period)),
+            "organization" => (11u32, r.opt(&mut self.organization)),
+            "participatingOrganization" => {
+                (12u32, r.opt(&mut self.participating_organization))
+            }
+            "network" => (13u32, r.list(&mut self.network)),
+            "code" => (14u32, r.list(&mut self.code)),
+            "specialty" => (15u32, r.list(&mut self.specialty)),
+            "location" => (16u32, r.list(&mut self.location)),
+            "healthcareService" => (17u32, r.list(&mut self.healthcare_service)),
+            "telecom" => (18u32, r.list(&mut self.telecom)),
+            "endpoint" => (19u32, r.list(&mut self.endpoint)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.opt("period", &self.period);
+        w.opt("organization", &self.organization);
+        w.opt("participatingOrganization", &self.participating_organization);
+        w.list("network", &self.network);
+        w.list("code", &self.code);
+        w.list("specialty", &self.specialty);
+        w.list("location", &self.location);
+        w.list("healthcareService", &self.healthcare_service);
+        w.list("telecom", &self.telecom);
+        w.list("endpoint", &self.endpoint);
     }
 }
 impl std::fmt::Debug for OrganizationAffiliation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource is a non-persisted resource used to pass information into and back from an \[operation\](operations.html). It has no other use, and there is no RESTful endpoint associated with it.
 #[derive(Clone, PartialEq)]
 pub struct Parameters {
@@ -79,6 +85,33 @@ impl Complex for Parameters {
         self.id.is_none() && self.meta.is_none() && self.implicit_rules.is_none()
             && self.language.is_none() && self.parameter.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Parameters {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "parameter" => (4u32, r.list(&mut self.parameter)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.list("parameter", &self.parameter);
     }
 }
 impl std::fmt::Debug for Parameters {
@@ -196,6 +229,57 @@ impl Complex for ParametersParameter {
             return Some("name");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ParametersParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "resource" => (5u32, r.opt_resource(&mut self.resource)),
+            "part" => (6u32, r.list(&mut self.part)),
+            _ => {
+                if <ParametersParameterValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.choice_opt(&self.value);
+        w.opt_resource("resource", &self.resource);
+        w.list("part", &self.part);
     }
 }
 impl std::fmt::Debug for ParametersParameter {
@@ -863,6 +947,129 @@ impl Choice for ParametersParameterValue {
             Self::Uri(p) => w.prim_req("valueUri", "_valueUri", p),
             Self::Url(p) => w.prim_req("valueUrl", "_valueUrl", p),
             Self::Uuid(p) => w.prim_req("valueUuid", "_valueUuid", p),
+            Self::Address(v) => w.req("valueAddress", v),
+            Self::Age(v) => w.req("valueAge", v),
+            Self::Annotation(v) => w.req("valueAnnotation", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::ContactPoint(v) => w.req("valueContactPoint", v),
+            Self::Count(v) => w.req("valueCount", v),
+            Self::Distance(v) => w.req("valueDistance", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+            Self::HumanName(v) => w.req("valueHumanName", v),
+            Self::Identifier(v) => w.req("valueIdentifier", v),
+            Self::Money(v) => w.req("valueMoney", v),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::Reference(v) => w.req("valueReference", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Signature(v) => w.req("valueSignature", v),
+            Self::Timing(v) => w.req("valueTiming", v),
+            Self::ContactDetail(v) => w.req("valueContactDetail", v),
+            Self::Contributor(v) => w.req("valueContributor", v),
+            Self::DataRequirement(v) => w.req("valueDataRequirement", v),
+            Self::Expression(v) => w.req("valueExpression", v),
+            Self::ParameterDefinition(v) => w.req("valueParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("valueRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("valueTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("valueUsageContext", v),
+            Self::Dosage(v) => w.req("valueDosage", v),
+            Self::Meta(v) => w.req("valueMeta", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ParametersParameterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "valueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "valuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "valueUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "valueAddress" => r.choice(slot, Self::Address)?,
+            "valueAge" => r.choice(slot, Self::Age)?,
+            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "valueCount" => r.choice(slot, Self::Count)?,
+            "valueDistance" => r.choice(slot, Self::Distance)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            "valueHumanName" => r.choice(slot, Self::HumanName)?,
+            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
+            "valueMoney" => r.choice(slot, Self::Money)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueSignature" => r.choice(slot, Self::Signature)?,
+            "valueTiming" => r.choice(slot, Self::Timing)?,
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "valueContributor" => r.choice(slot, Self::Contributor)?,
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "valueExpression" => r.choice(slot, Self::Expression)?,
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "valueDosage" => r.choice(slot, Self::Dosage)?,
+            "valueMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Canonical(p) => w.prim_req("valueCanonical", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Id(p) => w.prim_req("valueId", p),
+            Self::Instant(p) => w.prim_req("valueInstant", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Oid(p) => w.prim_req("valueOid", p),
+            Self::PositiveInt(p) => w.prim_req("valuePositiveInt", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::UnsignedInt(p) => w.prim_req("valueUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Url(p) => w.prim_req("valueUrl", p),
+            Self::Uuid(p) => w.prim_req("valueUuid", p),
             Self::Address(v) => w.req("valueAddress", v),
             Self::Age(v) => w.req("valueAge", v),
             Self::Annotation(v) => w.req("valueAnnotation", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides the details including amount of a payment and allocates the payment items being paid.
 #[derive(Clone, PartialEq)]
 pub struct PaymentReconciliation {
@@ -213,6 +219,69 @@ impl Complex for PaymentReconciliation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PaymentReconciliation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "period" => (10u32, r.opt(&mut self.period)),
+            "created" => (11u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "paymentIssuer" => (12u32, r.opt(&mut self.payment_issuer)),
+            "request" => (13u32, r.opt(&mut self.request)),
+            "requestor" => (14u32, r.opt(&mut self.requestor)),
+            "outcome" => (15u32, r.prim_opt(&mut self.outcome, Kind::Code)),
+            "disposition" => (16u32, r.prim_opt(&mut self.disposition, Kind::String)),
+            "paymentDate" => (17u32, r.prim_req(&mut self.payment_date, Kind::Date)),
+            "paymentAmount" => (18u32, r.req(&mut self.payment_amount)),
+            "paymentIdentifier" => (19u32, r.opt(&mut self.payment_identifier)),
+            "detail" => (20u32, r.list(&mut self.detail)),
+            "formCode" => (21u32, r.opt(&mut self.form_code)),
+            "processNote" => (22u32, r.list(&mut self.process_note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("period", &self.period);
+        w.prim_req("created", &self.created);
+        w.opt("paymentIssuer", &self.payment_issuer);
+        w.opt("request", &self.request);
+        w.opt("requestor", &self.requestor);
+        w.prim_opt("outcome", &self.outcome);
+        w.prim_opt("disposition", &self.disposition);
+        w.prim_req("paymentDate", &self.payment_date);
+        w.req("paymentAmount", &self.payment_amount);
+        w.opt("paymentIdentifier", &self.payment_identifier);
+        w.list("detail", &self.detail);
+        w.opt("formCode", &self.form_code);
+        w.list("processNote", &self.process_note);
+    }
+}
 impl std::fmt::Debug for PaymentReconciliation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PaymentReconciliation");
@@ -415,6 +484,63 @@ impl Complex for PaymentReconciliationDetail {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PaymentReconciliationDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "predecessor" => (4u32, r.opt(&mut self.predecessor)),
+            "type" => (5u32, r.req(&mut self.r#type)),
+            "request" => (6u32, r.opt(&mut self.request)),
+            "submitter" => (7u32, r.opt(&mut self.submitter)),
+            "response" => (8u32, r.opt(&mut self.response)),
+            "date" => (9u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "responsible" => (10u32, r.opt(&mut self.responsible)),
+            "payee" => (11u32, r.opt(&mut self.payee)),
+            "amount" => (12u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("predecessor", &self.predecessor);
+        w.req("type", &self.r#type);
+        w.opt("request", &self.request);
+        w.opt("submitter", &self.submitter);
+        w.opt("response", &self.response);
+        w.prim_opt("date", &self.date);
+        w.opt("responsible", &self.responsible);
+        w.opt("payee", &self.payee);
+        w.opt("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for PaymentReconciliationDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PaymentReconciliationDetail");
@@ -531,6 +657,47 @@ impl Complex for PaymentReconciliationProcessNote {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.text.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PaymentReconciliationProcessNote {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "text" => (4u32, r.prim_opt(&mut self.text, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("text", &self.text);
     }
 }
 impl std::fmt::Debug for PaymentReconciliationProcessNote {

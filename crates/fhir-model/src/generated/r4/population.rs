@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for Population Type: A populatioof people with some set of grouping criteria.
 #[derive(Clone, PartialEq)]
 pub struct Population {
@@ -89,6 +95,53 @@ impl Complex for Population {
             && self.physiological_condition.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Population {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "gender" => (4u32, r.opt(&mut self.gender)),
+            "race" => (5u32, r.opt(&mut self.race)),
+            "physiologicalCondition" => (6u32, r.opt(&mut self.physiological_condition)),
+            _ => {
+                if <PopulationAge as XmlChoice>::read_xml(&mut self.age, name, r)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.age);
+        w.opt("gender", &self.gender);
+        w.opt("race", &self.race);
+        w.opt("physiologicalCondition", &self.physiological_condition);
+    }
+}
 impl std::fmt::Debug for Population {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Population");
@@ -156,6 +209,27 @@ impl Choice for PopulationAge {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Range(v) => w.req("ageRange", v),
+            Self::CodeableConcept(v) => w.req("ageCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for PopulationAge {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "ageRange" => r.choice(slot, Self::Range)?,
+            "ageCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Range(v) => w.req("ageRange", v),
             Self::CodeableConcept(v) => w.req("ageCodeableConcept", v),

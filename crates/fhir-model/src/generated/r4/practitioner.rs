@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A person who is directly or indirectly involved in the provisioning of healthcare.
 #[derive(Clone, PartialEq)]
 pub struct Practitioner {
@@ -153,6 +159,59 @@ impl Complex for Practitioner {
             && self.birth_date.is_none() && self.photo.is_empty()
             && self.qualification.is_empty() && self.communication.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Practitioner {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "name" => (10u32, r.list(&mut self.name)),
+            "telecom" => (11u32, r.list(&mut self.telecom)),
+            "address" => (12u32, r.list(&mut self.address)),
+            "gender" => (13u32, r.prim_opt(&mut self.gender, Kind::Code)),
+            "birthDate" => (14u32, r.prim_opt(&mut self.birth_date, Kind::Date)),
+            "photo" => (15u32, r.list(&mut self.photo)),
+            "qualification" => (16u32, r.list(&mut self.qualification)),
+            "communication" => (17u32, r.list(&mut self.communication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.list("name", &self.name);
+        w.list("telecom", &self.telecom);
+        w.list("address", &self.address);
+        w.prim_opt("gender", &self.gender);
+        w.prim_opt("birthDate", &self.birth_date);
+        w.list("photo", &self.photo);
+        w.list("qualification", &self.qualification);
+        w.list("communication", &self.communication);
     }
 }
 impl std::fmt::Debug for Practitioner {
@@ -306,6 +365,51 @@ impl Complex for PractitionerQualification {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PractitionerQualification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "code" => (4u32, r.req(&mut self.code)),
+            "period" => (5u32, r.opt(&mut self.period)),
+            "issuer" => (6u32, r.opt(&mut self.issuer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("code", &self.code);
+        w.opt("period", &self.period);
+        w.opt("issuer", &self.issuer);
     }
 }
 impl std::fmt::Debug for PractitionerQualification {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A specific set of Roles/Locations/specialties/services that a practitioner may perform at an organization for a period of time.
 #[derive(Clone, PartialEq)]
 pub struct PractitionerRole {
@@ -184,6 +190,69 @@ impl Complex for PractitionerRole {
             && self.endpoint.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PractitionerRole {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "period" => (10u32, r.opt(&mut self.period)),
+            "practitioner" => (11u32, r.opt(&mut self.practitioner)),
+            "organization" => (12u32, r.opt(&mut self.organization)),
+            "code" => (13u32, r.list(&mut self.code)),
+            "specialty" => (14u32, r.list(&mut self.specialty)),
+            "location" => (15u32, r.list(&mut self.location)),
+            "healthcareService" => (16u32, r.list(&mut self.healthcare_service)),
+            "telecom" => (17u32, r.list(&mut self.telecom)),
+            "availableTime" => (18u32, r.list(&mut self.available_time)),
+            "notAvailable" => (19u32, r.list(&mut self.not_available)),
+            "availabilityExceptions" => {
+                (20u32, r.prim_opt(&mut self.availability_exceptions, Kind::String))
+            }
+            "endpoint" => (21u32, r.list(&mut self.endpoint)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.opt("period", &self.period);
+        w.opt("practitioner", &self.practitioner);
+        w.opt("organization", &self.organization);
+        w.list("code", &self.code);
+        w.list("specialty", &self.specialty);
+        w.list("location", &self.location);
+        w.list("healthcareService", &self.healthcare_service);
+        w.list("telecom", &self.telecom);
+        w.list("availableTime", &self.available_time);
+        w.list("notAvailable", &self.not_available);
+        w.prim_opt("availabilityExceptions", &self.availability_exceptions);
+        w.list("endpoint", &self.endpoint);
+    }
+}
 impl std::fmt::Debug for PractitionerRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PractitionerRole");
@@ -348,6 +417,55 @@ impl Complex for PractitionerRoleAvailableTime {
             && self.available_end_time.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PractitionerRoleAvailableTime {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "daysOfWeek" => (3u32, r.prim_list(&mut self.days_of_week, Kind::Code)),
+            "allDay" => (4u32, r.prim_opt(&mut self.all_day, Kind::Boolean)),
+            "availableStartTime" => {
+                (5u32, r.prim_opt(&mut self.available_start_time, Kind::Time))
+            }
+            "availableEndTime" => {
+                (6u32, r.prim_opt(&mut self.available_end_time, Kind::Time))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("daysOfWeek", &self.days_of_week);
+        w.prim_opt("allDay", &self.all_day);
+        w.prim_opt("availableStartTime", &self.available_start_time);
+        w.prim_opt("availableEndTime", &self.available_end_time);
+    }
+}
 impl std::fmt::Debug for PractitionerRoleAvailableTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PractitionerRoleAvailableTime");
@@ -456,6 +574,47 @@ impl Complex for PractitionerRoleNotAvailable {
             return Some("description");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PractitionerRoleNotAvailable {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_req(&mut self.description, Kind::String)),
+            "during" => (4u32, r.opt(&mut self.during)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("description", &self.description);
+        w.opt("during", &self.during);
     }
 }
 impl std::fmt::Debug for PractitionerRoleNotAvailable {

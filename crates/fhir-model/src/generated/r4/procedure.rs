@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An action that is or was performed on or for a patient. This can be a physical intervention like an operation, or less invasive like long term services, counseling, or hypnotherapy.
 #[derive(Clone, PartialEq)]
 pub struct Procedure {
@@ -280,6 +286,105 @@ impl Complex for Procedure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Procedure {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "partOf" => (12u32, r.list(&mut self.part_of)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (14u32, r.opt(&mut self.status_reason)),
+            "category" => (15u32, r.opt(&mut self.category)),
+            "code" => (16u32, r.opt(&mut self.code)),
+            "subject" => (17u32, r.req(&mut self.subject)),
+            "encounter" => (18u32, r.opt(&mut self.encounter)),
+            "recorder" => (20u32, r.opt(&mut self.recorder)),
+            "asserter" => (21u32, r.opt(&mut self.asserter)),
+            "performer" => (22u32, r.list(&mut self.performer)),
+            "location" => (23u32, r.opt(&mut self.location)),
+            "reasonCode" => (24u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (25u32, r.list(&mut self.reason_reference)),
+            "bodySite" => (26u32, r.list(&mut self.body_site)),
+            "outcome" => (27u32, r.opt(&mut self.outcome)),
+            "report" => (28u32, r.list(&mut self.report)),
+            "complication" => (29u32, r.list(&mut self.complication)),
+            "complicationDetail" => (30u32, r.list(&mut self.complication_detail)),
+            "followUp" => (31u32, r.list(&mut self.follow_up)),
+            "note" => (32u32, r.list(&mut self.note)),
+            "focalDevice" => (33u32, r.list(&mut self.focal_device)),
+            "usedReference" => (34u32, r.list(&mut self.used_reference)),
+            "usedCode" => (35u32, r.list(&mut self.used_code)),
+            _ => {
+                if <ProcedurePerformed as XmlChoice>::read_xml(
+                    &mut self.performed,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(19u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.opt("category", &self.category);
+        w.opt("code", &self.code);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.performed);
+        w.opt("recorder", &self.recorder);
+        w.opt("asserter", &self.asserter);
+        w.list("performer", &self.performer);
+        w.opt("location", &self.location);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("bodySite", &self.body_site);
+        w.opt("outcome", &self.outcome);
+        w.list("report", &self.report);
+        w.list("complication", &self.complication);
+        w.list("complicationDetail", &self.complication_detail);
+        w.list("followUp", &self.follow_up);
+        w.list("note", &self.note);
+        w.list("focalDevice", &self.focal_device);
+        w.list("usedReference", &self.used_reference);
+        w.list("usedCode", &self.used_code);
+    }
+}
 impl std::fmt::Debug for Procedure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Procedure");
@@ -495,6 +600,33 @@ impl Choice for ProcedurePerformed {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ProcedurePerformed {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "performedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "performedPeriod" => r.choice(slot, Self::Period)?,
+            "performedString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "performedAge" => r.choice(slot, Self::Age)?,
+            "performedRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("performedDateTime", p),
+            Self::Period(v) => w.req("performedPeriod", v),
+            Self::String(p) => w.prim_req("performedString", p),
+            Self::Age(v) => w.req("performedAge", v),
+            Self::Range(v) => w.req("performedRange", v),
+        }
+    }
+}
 /// The people who performed the procedure
 #[derive(Clone, PartialEq)]
 pub struct ProcedurePerformer {
@@ -578,6 +710,49 @@ impl Complex for ProcedurePerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ProcedurePerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            "onBehalfOf" => (5u32, r.opt(&mut self.on_behalf_of)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
+        w.opt("onBehalfOf", &self.on_behalf_of);
     }
 }
 impl std::fmt::Debug for ProcedurePerformer {
@@ -684,6 +859,47 @@ impl Complex for ProcedureFocalDevice {
             return Some("manipulated");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ProcedureFocalDevice {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "action" => (3u32, r.opt(&mut self.action)),
+            "manipulated" => (4u32, r.req(&mut self.manipulated)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("action", &self.action);
+        w.req("manipulated", &self.manipulated);
     }
 }
 impl std::fmt::Debug for ProcedureFocalDevice {

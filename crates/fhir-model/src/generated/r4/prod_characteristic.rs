@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for ProdCharacteristic Type: The marketing status describes the date when a medicinal product is actually put on the market or the date as of which it is no longer available.
 #[derive(Clone, PartialEq)]
 pub struct ProdCharacteristic {
@@ -125,6 +131,65 @@ impl Complex for ProdCharacteristic {
             && self.nominal_volume.is_none() && self.external_diameter.is_none()
             && self.shape.is_none() && self.color.is_empty() && self.imprint.is_empty()
             && self.image.is_empty() && self.scoring.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ProdCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "height" => (3u32, r.opt(&mut self.height)),
+            "width" => (4u32, r.opt(&mut self.width)),
+            "depth" => (5u32, r.opt(&mut self.depth)),
+            "weight" => (6u32, r.opt(&mut self.weight)),
+            "nominalVolume" => (7u32, r.opt(&mut self.nominal_volume)),
+            "externalDiameter" => (8u32, r.opt(&mut self.external_diameter)),
+            "shape" => (9u32, r.prim_opt(&mut self.shape, Kind::String)),
+            "color" => (10u32, r.prim_list(&mut self.color, Kind::String)),
+            "imprint" => (11u32, r.prim_list(&mut self.imprint, Kind::String)),
+            "image" => (12u32, r.list(&mut self.image)),
+            "scoring" => (13u32, r.opt(&mut self.scoring)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("height", &self.height);
+        w.opt("width", &self.width);
+        w.opt("depth", &self.depth);
+        w.opt("weight", &self.weight);
+        w.opt("nominalVolume", &self.nominal_volume);
+        w.opt("externalDiameter", &self.external_diameter);
+        w.prim_opt("shape", &self.shape);
+        w.prim_list("color", &self.color);
+        w.prim_list("imprint", &self.imprint);
+        w.list("image", &self.image);
+        w.opt("scoring", &self.scoring);
     }
 }
 impl std::fmt::Debug for ProdCharacteristic {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for ProductShelfLife Type: The shelf-life and storage information for a medicinal product item or container can be described using this class.
 #[derive(Clone, PartialEq)]
 pub struct ProductShelfLife {
@@ -102,6 +108,53 @@ impl Complex for ProductShelfLife {
             return Some("period");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ProductShelfLife {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            "period" => (5u32, r.req(&mut self.period)),
+            "specialPrecautionsForStorage" => {
+                (6u32, r.list(&mut self.special_precautions_for_storage))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.req("type", &self.r#type);
+        w.req("period", &self.period);
+        w.list("specialPrecautionsForStorage", &self.special_precautions_for_storage);
     }
 }
 impl std::fmt::Debug for ProductShelfLife {

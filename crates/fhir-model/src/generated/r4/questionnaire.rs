@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A structured set of questions intended to guide the collection of answers from end-users. Questionnaires provide detailed control over order, presentation, phraseology and grouping to allow coherent, consistent data collection.
 #[derive(Clone, PartialEq)]
 pub struct Questionnaire {
@@ -241,6 +247,87 @@ impl Complex for Questionnaire {
             return Some("status");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Questionnaire {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "derivedFrom" => {
+                (13u32, r.prim_list(&mut self.derived_from, Kind::Canonical))
+            }
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "subjectType" => (16u32, r.prim_list(&mut self.subject_type, Kind::Code)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (24u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "approvalDate" => (25u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (26u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (27u32, r.opt(&mut self.effective_period)),
+            "code" => (28u32, r.list(&mut self.code)),
+            "item" => (29u32, r.list(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("derivedFrom", &self.derived_from);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_list("subjectType", &self.subject_type);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("code", &self.code);
+        w.list("item", &self.item);
     }
 }
 impl std::fmt::Debug for Questionnaire {
@@ -515,6 +602,79 @@ impl Complex for QuestionnaireItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for QuestionnaireItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_req(&mut self.link_id, Kind::String)),
+            "definition" => (4u32, r.prim_opt(&mut self.definition, Kind::Uri)),
+            "code" => (5u32, r.list(&mut self.code)),
+            "prefix" => (6u32, r.prim_opt(&mut self.prefix, Kind::String)),
+            "text" => (7u32, r.prim_opt(&mut self.text, Kind::String)),
+            "type" => (8u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "enableWhen" => (9u32, r.list(&mut self.enable_when)),
+            "enableBehavior" => {
+                (10u32, r.prim_opt(&mut self.enable_behavior, Kind::Code))
+            }
+            "required" => (11u32, r.prim_opt(&mut self.required, Kind::Boolean)),
+            "repeats" => (12u32, r.prim_opt(&mut self.repeats, Kind::Boolean)),
+            "readOnly" => (13u32, r.prim_opt(&mut self.read_only, Kind::Boolean)),
+            "maxLength" => (14u32, r.prim_opt(&mut self.max_length, Kind::Integer)),
+            "answerValueSet" => {
+                (15u32, r.prim_opt(&mut self.answer_value_set, Kind::Canonical))
+            }
+            "answerOption" => (16u32, r.list(&mut self.answer_option)),
+            "initial" => (17u32, r.list(&mut self.initial)),
+            "item" => (18u32, r.list(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("linkId", &self.link_id);
+        w.prim_opt("definition", &self.definition);
+        w.list("code", &self.code);
+        w.prim_opt("prefix", &self.prefix);
+        w.prim_opt("text", &self.text);
+        w.prim_req("type", &self.r#type);
+        w.list("enableWhen", &self.enable_when);
+        w.prim_opt("enableBehavior", &self.enable_behavior);
+        w.prim_opt("required", &self.required);
+        w.prim_opt("repeats", &self.repeats);
+        w.prim_opt("readOnly", &self.read_only);
+        w.prim_opt("maxLength", &self.max_length);
+        w.prim_opt("answerValueSet", &self.answer_value_set);
+        w.list("answerOption", &self.answer_option);
+        w.list("initial", &self.initial);
+        w.list("item", &self.item);
+    }
+}
 impl std::fmt::Debug for QuestionnaireItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("QuestionnaireItem");
@@ -683,6 +843,51 @@ impl Complex for QuestionnaireItemEnableWhen {
             return Some("answer[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for QuestionnaireItemEnableWhen {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "question" => (3u32, r.prim_req(&mut self.question, Kind::String)),
+            "operator" => (4u32, r.prim_req(&mut self.operator, Kind::Code)),
+            _ => {
+                if r.choice_req(&mut self.answer, name)? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("question", &self.question);
+        w.prim_req("operator", &self.operator);
+        w.choice_req(&self.answer);
     }
 }
 impl std::fmt::Debug for QuestionnaireItemEnableWhen {
@@ -935,6 +1140,43 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for QuestionnaireItemEnableWhenAnswer {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "answerBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "answerDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "answerInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "answerDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "answerDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "answerTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "answerString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "answerCoding" => r.choice(slot, Self::Coding)?,
+            "answerQuantity" => r.choice(slot, Self::Quantity)?,
+            "answerReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("answerBoolean", p),
+            Self::Decimal(p) => w.prim_req("answerDecimal", p),
+            Self::Integer(p) => w.prim_req("answerInteger", p),
+            Self::Date(p) => w.prim_req("answerDate", p),
+            Self::DateTime(p) => w.prim_req("answerDateTime", p),
+            Self::Time(p) => w.prim_req("answerTime", p),
+            Self::String(p) => w.prim_req("answerString", p),
+            Self::Coding(v) => w.req("answerCoding", v),
+            Self::Quantity(v) => w.req("answerQuantity", v),
+            Self::Reference(v) => w.req("answerReference", v),
+        }
+    }
+}
 /// Permitted answer
 #[derive(Clone, PartialEq)]
 pub struct QuestionnaireItemAnswerOption {
@@ -1018,6 +1260,51 @@ impl Complex for QuestionnaireItemAnswerOption {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for QuestionnaireItemAnswerOption {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "initialSelected" => {
+                (4u32, r.prim_opt(&mut self.initial_selected, Kind::Boolean))
+            }
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.value);
+        w.prim_opt("initialSelected", &self.initial_selected);
     }
 }
 impl std::fmt::Debug for QuestionnaireItemAnswerOption {
@@ -1187,6 +1474,35 @@ impl Choice for QuestionnaireItemAnswerOptionValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for QuestionnaireItemAnswerOptionValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// Initial value(s) when item is first rendered
 #[derive(Clone, PartialEq)]
 pub struct QuestionnaireItemInitial {
@@ -1264,6 +1580,47 @@ impl Complex for QuestionnaireItemInitial {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for QuestionnaireItemInitial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for QuestionnaireItemInitial {
@@ -1533,6 +1890,47 @@ impl Choice for QuestionnaireItemInitialValue {
             Self::Time(p) => w.prim_req("valueTime", "_valueTime", p),
             Self::String(p) => w.prim_req("valueString", "_valueString", p),
             Self::Uri(p) => w.prim_req("valueUri", "_valueUri", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for QuestionnaireItemInitialValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
             Self::Attachment(v) => w.req("valueAttachment", v),
             Self::Coding(v) => w.req("valueCoding", v),
             Self::Quantity(v) => w.req("valueQuantity", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for Reference Type: A reference from one resource to another.
 #[derive(Clone, PartialEq)]
 pub struct Reference {
@@ -82,6 +88,49 @@ impl Complex for Reference {
         self.id.is_none() && self.extension.is_empty() && self.reference.is_none()
             && self.r#type.is_none() && self.identifier.is_none()
             && self.display.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Reference {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "reference" => (2u32, r.prim_opt(&mut self.reference, Kind::String)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Uri)),
+            "identifier" => (4u32, r.opt(&mut self.identifier)),
+            "display" => (5u32, r.prim_opt(&mut self.display, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("reference", &self.reference);
+        w.prim_opt("type", &self.r#type);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("display", &self.display);
     }
 }
 impl std::fmt::Debug for Reference {

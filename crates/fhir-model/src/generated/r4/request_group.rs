@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A group of related requests that can be used to capture intended activities that have inter-dependencies such as "give this medication after that one".
 #[derive(Clone, PartialEq)]
 pub struct RequestGroup {
@@ -223,6 +229,79 @@ impl Complex for RequestGroup {
             return Some("intent");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestGroup {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "replaces" => (12u32, r.list(&mut self.replaces)),
+            "groupIdentifier" => (13u32, r.opt(&mut self.group_identifier)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "intent" => (15u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "priority" => (16u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "code" => (17u32, r.opt(&mut self.code)),
+            "subject" => (18u32, r.opt(&mut self.subject)),
+            "encounter" => (19u32, r.opt(&mut self.encounter)),
+            "authoredOn" => (20u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "author" => (21u32, r.opt(&mut self.author)),
+            "reasonCode" => (22u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (23u32, r.list(&mut self.reason_reference)),
+            "note" => (24u32, r.list(&mut self.note)),
+            "action" => (25u32, r.list(&mut self.action)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("replaces", &self.replaces);
+        w.opt("groupIdentifier", &self.group_identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.prim_opt("priority", &self.priority);
+        w.opt("code", &self.code);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.opt("author", &self.author);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("note", &self.note);
+        w.list("action", &self.action);
     }
 }
 impl std::fmt::Debug for RequestGroup {
@@ -492,6 +571,99 @@ impl Complex for RequestGroupAction {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestGroupAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "prefix" => (3u32, r.prim_opt(&mut self.prefix, Kind::String)),
+            "title" => (4u32, r.prim_opt(&mut self.title, Kind::String)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            "textEquivalent" => {
+                (6u32, r.prim_opt(&mut self.text_equivalent, Kind::String))
+            }
+            "priority" => (7u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "code" => (8u32, r.list(&mut self.code)),
+            "documentation" => (9u32, r.list(&mut self.documentation)),
+            "condition" => (10u32, r.list(&mut self.condition)),
+            "relatedAction" => (11u32, r.list(&mut self.related_action)),
+            "participant" => (13u32, r.list(&mut self.participant)),
+            "type" => (14u32, r.opt(&mut self.r#type)),
+            "groupingBehavior" => {
+                (15u32, r.prim_opt(&mut self.grouping_behavior, Kind::Code))
+            }
+            "selectionBehavior" => {
+                (16u32, r.prim_opt(&mut self.selection_behavior, Kind::Code))
+            }
+            "requiredBehavior" => {
+                (17u32, r.prim_opt(&mut self.required_behavior, Kind::Code))
+            }
+            "precheckBehavior" => {
+                (18u32, r.prim_opt(&mut self.precheck_behavior, Kind::Code))
+            }
+            "cardinalityBehavior" => {
+                (19u32, r.prim_opt(&mut self.cardinality_behavior, Kind::Code))
+            }
+            "resource" => (20u32, r.opt(&mut self.resource)),
+            "action" => (21u32, r.list(&mut self.action)),
+            _ => {
+                if <RequestGroupActionTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(12u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("prefix", &self.prefix);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("textEquivalent", &self.text_equivalent);
+        w.prim_opt("priority", &self.priority);
+        w.list("code", &self.code);
+        w.list("documentation", &self.documentation);
+        w.list("condition", &self.condition);
+        w.list("relatedAction", &self.related_action);
+        w.choice_opt(&self.timing);
+        w.list("participant", &self.participant);
+        w.opt("type", &self.r#type);
+        w.prim_opt("groupingBehavior", &self.grouping_behavior);
+        w.prim_opt("selectionBehavior", &self.selection_behavior);
+        w.prim_opt("requiredBehavior", &self.required_behavior);
+        w.prim_opt("precheckBehavior", &self.precheck_behavior);
+        w.prim_opt("cardinalityBehavior", &self.cardinality_behavior);
+        w.opt("resource", &self.resource);
+        w.list("action", &self.action);
+    }
+}
 impl std::fmt::Debug for RequestGroupAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RequestGroupAction");
@@ -650,6 +822,35 @@ impl Choice for RequestGroupActionTiming {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for RequestGroupActionTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "timingAge" => r.choice(slot, Self::Age)?,
+            "timingPeriod" => r.choice(slot, Self::Period)?,
+            "timingDuration" => r.choice(slot, Self::Duration)?,
+            "timingRange" => r.choice(slot, Self::Range)?,
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("timingDateTime", p),
+            Self::Age(v) => w.req("timingAge", v),
+            Self::Period(v) => w.req("timingPeriod", v),
+            Self::Duration(v) => w.req("timingDuration", v),
+            Self::Range(v) => w.req("timingRange", v),
+            Self::Timing(v) => w.req("timingTiming", v),
+        }
+    }
+}
 /// Whether or not the action is applicable
 #[derive(Clone, PartialEq)]
 pub struct RequestGroupActionCondition {
@@ -728,6 +929,47 @@ impl Complex for RequestGroupActionCondition {
             return Some("kind");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestGroupActionCondition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "kind" => (3u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "expression" => (4u32, r.opt(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("kind", &self.kind);
+        w.opt("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for RequestGroupActionCondition {
@@ -854,6 +1096,55 @@ impl Complex for RequestGroupActionRelatedAction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestGroupActionRelatedAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "actionId" => (3u32, r.prim_req(&mut self.action_id, Kind::Id)),
+            "relationship" => (4u32, r.prim_req(&mut self.relationship, Kind::Code)),
+            _ => {
+                if <RequestGroupActionRelatedActionOffset as XmlChoice>::read_xml(
+                    &mut self.offset,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("actionId", &self.action_id);
+        w.prim_req("relationship", &self.relationship);
+        w.choice_opt(&self.offset);
+    }
+}
 impl std::fmt::Debug for RequestGroupActionRelatedAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RequestGroupActionRelatedAction");
@@ -918,6 +1209,27 @@ impl Choice for RequestGroupActionRelatedActionOffset {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Duration(v) => w.req("offsetDuration", v),
+            Self::Range(v) => w.req("offsetRange", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for RequestGroupActionRelatedActionOffset {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "offsetDuration" => r.choice(slot, Self::Duration)?,
+            "offsetRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Duration(v) => w.req("offsetDuration", v),
             Self::Range(v) => w.req("offsetRange", v),

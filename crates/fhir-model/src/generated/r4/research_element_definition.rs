@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The ResearchElementDefinition resource describes a "PICO" element that knowledge (evidence, assertion, recommendation) is about.
 #[derive(Clone, PartialEq)]
 pub struct ResearchElementDefinition {
@@ -325,6 +331,113 @@ impl Complex for ResearchElementDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchElementDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "shortTitle" => (13u32, r.prim_opt(&mut self.short_title, Kind::String)),
+            "subtitle" => (14u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (18u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (19u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (20u32, r.list(&mut self.contact)),
+            "description" => (21u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "comment" => (22u32, r.prim_list(&mut self.comment, Kind::String)),
+            "useContext" => (23u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (24u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (25u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "usage" => (26u32, r.prim_opt(&mut self.usage, Kind::String)),
+            "copyright" => (27u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "approvalDate" => (28u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (29u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (30u32, r.opt(&mut self.effective_period)),
+            "topic" => (31u32, r.list(&mut self.topic)),
+            "author" => (32u32, r.list(&mut self.author)),
+            "editor" => (33u32, r.list(&mut self.editor)),
+            "reviewer" => (34u32, r.list(&mut self.reviewer)),
+            "endorser" => (35u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (36u32, r.list(&mut self.related_artifact)),
+            "library" => (37u32, r.prim_list(&mut self.library, Kind::Canonical)),
+            "type" => (38u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "variableType" => (39u32, r.prim_opt(&mut self.variable_type, Kind::Code)),
+            "characteristic" => (40u32, r.list(&mut self.characteristic)),
+            _ => {
+                if <ResearchElementDefinitionSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(17u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("shortTitle", &self.short_title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.choice_opt(&self.subject);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.prim_list("comment", &self.comment);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("usage", &self.usage);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_list("library", &self.library);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("variableType", &self.variable_type);
+        w.list("characteristic", &self.characteristic);
+    }
+}
 impl std::fmt::Debug for ResearchElementDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchElementDefinition");
@@ -494,6 +607,27 @@ impl Choice for ResearchElementDefinitionSubject {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ResearchElementDefinitionSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
             Self::Reference(v) => w.req("subjectReference", v),
@@ -708,6 +842,108 @@ impl Complex for ResearchElementDefinitionCharacteristic {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchElementDefinitionCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "usageContext" => (4u32, r.list(&mut self.usage_context)),
+            "exclude" => (5u32, r.prim_opt(&mut self.exclude, Kind::Boolean)),
+            "unitOfMeasure" => (6u32, r.opt(&mut self.unit_of_measure)),
+            "studyEffectiveDescription" => {
+                (7u32, r.prim_opt(&mut self.study_effective_description, Kind::String))
+            }
+            "studyEffectiveTimeFromStart" => {
+                (9u32, r.opt(&mut self.study_effective_time_from_start))
+            }
+            "studyEffectiveGroupMeasure" => {
+                (10u32, r.prim_opt(&mut self.study_effective_group_measure, Kind::Code))
+            }
+            "participantEffectiveDescription" => {
+                (
+                    11u32,
+                    r.prim_opt(&mut self.participant_effective_description, Kind::String),
+                )
+            }
+            "participantEffectiveTimeFromStart" => {
+                (13u32, r.opt(&mut self.participant_effective_time_from_start))
+            }
+            "participantEffectiveGroupMeasure" => {
+                (
+                    14u32,
+                    r.prim_opt(&mut self.participant_effective_group_measure, Kind::Code),
+                )
+            }
+            _ => {
+                if r.choice_req(&mut self.definition, name)? {
+                    return Ok(Some(3u32));
+                }
+                if <ResearchElementDefinitionCharacteristicStudyEffective as XmlChoice>::read_xml(
+                    &mut self.study_effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                if <ResearchElementDefinitionCharacteristicParticipantEffective as XmlChoice>::read_xml(
+                    &mut self.participant_effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(12u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.definition);
+        w.list("usageContext", &self.usage_context);
+        w.prim_opt("exclude", &self.exclude);
+        w.opt("unitOfMeasure", &self.unit_of_measure);
+        w.prim_opt("studyEffectiveDescription", &self.study_effective_description);
+        w.choice_opt(&self.study_effective);
+        w.opt("studyEffectiveTimeFromStart", &self.study_effective_time_from_start);
+        w.prim_opt("studyEffectiveGroupMeasure", &self.study_effective_group_measure);
+        w.prim_opt(
+            "participantEffectiveDescription",
+            &self.participant_effective_description,
+        );
+        w.choice_opt(&self.participant_effective);
+        w.opt(
+            "participantEffectiveTimeFromStart",
+            &self.participant_effective_time_from_start,
+        );
+        w.prim_opt(
+            "participantEffectiveGroupMeasure",
+            &self.participant_effective_group_measure,
+        );
+    }
+}
 impl std::fmt::Debug for ResearchElementDefinitionCharacteristic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchElementDefinitionCharacteristic");
@@ -837,6 +1073,33 @@ impl Choice for ResearchElementDefinitionCharacteristicDefinition {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ResearchElementDefinitionCharacteristicDefinition {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "definitionCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "definitionCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "definitionExpression" => r.choice(slot, Self::Expression)?,
+            "definitionDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("definitionCodeableConcept", v),
+            Self::Canonical(p) => w.prim_req("definitionCanonical", p),
+            Self::Expression(v) => w.req("definitionExpression", v),
+            Self::DataRequirement(v) => w.req("definitionDataRequirement", v),
+        }
+    }
+}
 /// What time period does the study cover
 #[derive(Clone, PartialEq, Debug)]
 pub enum ResearchElementDefinitionCharacteristicStudyEffective {
@@ -906,6 +1169,33 @@ impl Choice for ResearchElementDefinitionCharacteristicStudyEffective {
             Self::DateTime(p) => {
                 w.prim_req("studyEffectiveDateTime", "_studyEffectiveDateTime", p)
             }
+            Self::Period(v) => w.req("studyEffectivePeriod", v),
+            Self::Duration(v) => w.req("studyEffectiveDuration", v),
+            Self::Timing(v) => w.req("studyEffectiveTiming", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ResearchElementDefinitionCharacteristicStudyEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "studyEffectiveDateTime" => {
+                r.choice_prim(slot, Kind::DateTime, Self::DateTime)?
+            }
+            "studyEffectivePeriod" => r.choice(slot, Self::Period)?,
+            "studyEffectiveDuration" => r.choice(slot, Self::Duration)?,
+            "studyEffectiveTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("studyEffectiveDateTime", p),
             Self::Period(v) => w.req("studyEffectivePeriod", v),
             Self::Duration(v) => w.req("studyEffectiveDuration", v),
             Self::Timing(v) => w.req("studyEffectiveTiming", v),
@@ -985,6 +1275,33 @@ impl Choice for ResearchElementDefinitionCharacteristicParticipantEffective {
                     p,
                 )
             }
+            Self::Period(v) => w.req("participantEffectivePeriod", v),
+            Self::Duration(v) => w.req("participantEffectiveDuration", v),
+            Self::Timing(v) => w.req("participantEffectiveTiming", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ResearchElementDefinitionCharacteristicParticipantEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "participantEffectiveDateTime" => {
+                r.choice_prim(slot, Kind::DateTime, Self::DateTime)?
+            }
+            "participantEffectivePeriod" => r.choice(slot, Self::Period)?,
+            "participantEffectiveDuration" => r.choice(slot, Self::Duration)?,
+            "participantEffectiveTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("participantEffectiveDateTime", p),
             Self::Period(v) => w.req("participantEffectivePeriod", v),
             Self::Duration(v) => w.req("participantEffectiveDuration", v),
             Self::Timing(v) => w.req("participantEffectiveTiming", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A process where a researcher or organization plans and then executes a series of steps intended to increase the field of healthcare-related knowledge.  This includes studies of safety, efficacy, comparative effectiveness and other information about medications, devices, therapies and other interventional and investigative techniques.  A ResearchStudy involves the gathering of information about human or animal subjects.
 #[derive(Clone, PartialEq)]
 pub struct ResearchStudy {
@@ -243,6 +249,87 @@ impl Complex for ResearchStudy {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudy {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "title" => (9u32, r.prim_opt(&mut self.title, Kind::String)),
+            "protocol" => (10u32, r.list(&mut self.protocol)),
+            "partOf" => (11u32, r.list(&mut self.part_of)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "primaryPurposeType" => (13u32, r.opt(&mut self.primary_purpose_type)),
+            "phase" => (14u32, r.opt(&mut self.phase)),
+            "category" => (15u32, r.list(&mut self.category)),
+            "focus" => (16u32, r.list(&mut self.focus)),
+            "condition" => (17u32, r.list(&mut self.condition)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "relatedArtifact" => (19u32, r.list(&mut self.related_artifact)),
+            "keyword" => (20u32, r.list(&mut self.keyword)),
+            "location" => (21u32, r.list(&mut self.location)),
+            "description" => (22u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "enrollment" => (23u32, r.list(&mut self.enrollment)),
+            "period" => (24u32, r.opt(&mut self.period)),
+            "sponsor" => (25u32, r.opt(&mut self.sponsor)),
+            "principalInvestigator" => (26u32, r.opt(&mut self.principal_investigator)),
+            "site" => (27u32, r.list(&mut self.site)),
+            "reasonStopped" => (28u32, r.opt(&mut self.reason_stopped)),
+            "note" => (29u32, r.list(&mut self.note)),
+            "arm" => (30u32, r.list(&mut self.arm)),
+            "objective" => (31u32, r.list(&mut self.objective)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("title", &self.title);
+        w.list("protocol", &self.protocol);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.opt("primaryPurposeType", &self.primary_purpose_type);
+        w.opt("phase", &self.phase);
+        w.list("category", &self.category);
+        w.list("focus", &self.focus);
+        w.list("condition", &self.condition);
+        w.list("contact", &self.contact);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.list("keyword", &self.keyword);
+        w.list("location", &self.location);
+        w.prim_opt("description", &self.description);
+        w.list("enrollment", &self.enrollment);
+        w.opt("period", &self.period);
+        w.opt("sponsor", &self.sponsor);
+        w.opt("principalInvestigator", &self.principal_investigator);
+        w.list("site", &self.site);
+        w.opt("reasonStopped", &self.reason_stopped);
+        w.list("note", &self.note);
+        w.list("arm", &self.arm);
+        w.list("objective", &self.objective);
+    }
+}
 impl std::fmt::Debug for ResearchStudy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudy");
@@ -435,6 +522,49 @@ impl Complex for ResearchStudyArm {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyArm {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.opt("type", &self.r#type);
+        w.prim_opt("description", &self.description);
+    }
+}
 impl std::fmt::Debug for ResearchStudyArm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudyArm");
@@ -529,6 +659,47 @@ impl Complex for ResearchStudyObjective {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.name.is_none()
             && self.r#type.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyObjective {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.opt("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for ResearchStudyObjective {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A physical entity which is the primary unit of operational and/or administrative interest in a study.
 #[derive(Clone, PartialEq)]
 pub struct ResearchSubject {
@@ -165,6 +171,55 @@ impl Complex for ResearchSubject {
             return Some("individual");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchSubject {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "period" => (10u32, r.opt(&mut self.period)),
+            "study" => (11u32, r.req(&mut self.study)),
+            "individual" => (12u32, r.req(&mut self.individual)),
+            "assignedArm" => (13u32, r.prim_opt(&mut self.assigned_arm, Kind::String)),
+            "actualArm" => (14u32, r.prim_opt(&mut self.actual_arm, Kind::String)),
+            "consent" => (15u32, r.opt(&mut self.consent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("period", &self.period);
+        w.req("study", &self.study);
+        w.req("individual", &self.individual);
+        w.prim_opt("assignedArm", &self.assigned_arm);
+        w.prim_opt("actualArm", &self.actual_arm);
+        w.opt("consent", &self.consent);
     }
 }
 impl std::fmt::Debug for ResearchSubject {

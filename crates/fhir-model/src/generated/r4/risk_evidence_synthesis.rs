@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The RiskEvidenceSynthesis resource describes the likelihood of an outcome in a population plus exposure state where the risk estimate is derived from a combination of research studies.
 #[derive(Clone, PartialEq)]
 pub struct RiskEvidenceSynthesis {
@@ -300,6 +306,103 @@ impl Complex for RiskEvidenceSynthesis {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskEvidenceSynthesis {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (15u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (16u32, r.list(&mut self.contact)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (18u32, r.list(&mut self.note)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "copyright" => (21u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "approvalDate" => (22u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (23u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (24u32, r.opt(&mut self.effective_period)),
+            "topic" => (25u32, r.list(&mut self.topic)),
+            "author" => (26u32, r.list(&mut self.author)),
+            "editor" => (27u32, r.list(&mut self.editor)),
+            "reviewer" => (28u32, r.list(&mut self.reviewer)),
+            "endorser" => (29u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (30u32, r.list(&mut self.related_artifact)),
+            "synthesisType" => (31u32, r.opt(&mut self.synthesis_type)),
+            "studyType" => (32u32, r.opt(&mut self.study_type)),
+            "population" => (33u32, r.req(&mut self.population)),
+            "exposure" => (34u32, r.opt(&mut self.exposure)),
+            "outcome" => (35u32, r.req(&mut self.outcome)),
+            "sampleSize" => (36u32, r.opt(&mut self.sample_size)),
+            "riskEstimate" => (37u32, r.opt(&mut self.risk_estimate)),
+            "certainty" => (38u32, r.list(&mut self.certainty)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.opt("synthesisType", &self.synthesis_type);
+        w.opt("studyType", &self.study_type);
+        w.req("population", &self.population);
+        w.opt("exposure", &self.exposure);
+        w.req("outcome", &self.outcome);
+        w.opt("sampleSize", &self.sample_size);
+        w.opt("riskEstimate", &self.risk_estimate);
+        w.list("certainty", &self.certainty);
+    }
+}
 impl std::fmt::Debug for RiskEvidenceSynthesis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RiskEvidenceSynthesis");
@@ -509,6 +612,53 @@ impl Complex for RiskEvidenceSynthesisSampleSize {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskEvidenceSynthesisSampleSize {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "numberOfStudies" => {
+                (4u32, r.prim_opt(&mut self.number_of_studies, Kind::Integer))
+            }
+            "numberOfParticipants" => {
+                (5u32, r.prim_opt(&mut self.number_of_participants, Kind::Integer))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("numberOfStudies", &self.number_of_studies);
+        w.prim_opt("numberOfParticipants", &self.number_of_participants);
+    }
+}
 impl std::fmt::Debug for RiskEvidenceSynthesisSampleSize {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RiskEvidenceSynthesisSampleSize");
@@ -636,6 +786,61 @@ impl Complex for RiskEvidenceSynthesisRiskEstimate {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskEvidenceSynthesisRiskEstimate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "value" => (5u32, r.prim_opt(&mut self.value, Kind::Decimal)),
+            "unitOfMeasure" => (6u32, r.opt(&mut self.unit_of_measure)),
+            "denominatorCount" => {
+                (7u32, r.prim_opt(&mut self.denominator_count, Kind::Integer))
+            }
+            "numeratorCount" => {
+                (8u32, r.prim_opt(&mut self.numerator_count, Kind::Integer))
+            }
+            "precisionEstimate" => (9u32, r.list(&mut self.precision_estimate)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.opt("type", &self.r#type);
+        w.prim_opt("value", &self.value);
+        w.opt("unitOfMeasure", &self.unit_of_measure);
+        w.prim_opt("denominatorCount", &self.denominator_count);
+        w.prim_opt("numeratorCount", &self.numerator_count);
+        w.list("precisionEstimate", &self.precision_estimate);
+    }
+}
 impl std::fmt::Debug for RiskEvidenceSynthesisRiskEstimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RiskEvidenceSynthesisRiskEstimate");
@@ -757,6 +962,51 @@ impl Complex for RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "level" => (4u32, r.prim_opt(&mut self.level, Kind::Decimal)),
+            "from" => (5u32, r.prim_opt(&mut self.from, Kind::Decimal)),
+            "to" => (6u32, r.prim_opt(&mut self.to, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("level", &self.level);
+        w.prim_opt("from", &self.from);
+        w.prim_opt("to", &self.to);
+    }
+}
 impl std::fmt::Debug for RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RiskEvidenceSynthesisRiskEstimatePrecisionEstimate");
@@ -861,6 +1111,49 @@ impl Complex for RiskEvidenceSynthesisCertainty {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskEvidenceSynthesisCertainty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "rating" => (3u32, r.list(&mut self.rating)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "certaintySubcomponent" => (5u32, r.list(&mut self.certainty_subcomponent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("rating", &self.rating);
+        w.list("note", &self.note);
+        w.list("certaintySubcomponent", &self.certainty_subcomponent);
+    }
+}
 impl std::fmt::Debug for RiskEvidenceSynthesisCertainty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RiskEvidenceSynthesisCertainty");
@@ -959,6 +1252,49 @@ impl Complex for RiskEvidenceSynthesisCertaintyCertaintySubcomponent {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.rating.is_empty() && self.note.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskEvidenceSynthesisCertaintyCertaintySubcomponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "rating" => (4u32, r.list(&mut self.rating)),
+            "note" => (5u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("rating", &self.rating);
+        w.list("note", &self.note);
     }
 }
 impl std::fmt::Debug for RiskEvidenceSynthesisCertaintyCertaintySubcomponent {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A search parameter that defines a named search item that can be used to search/filter on a resource.
 #[derive(Clone, PartialEq)]
 pub struct SearchParameter {
@@ -304,6 +310,91 @@ impl Complex for SearchParameter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SearchParameter {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (10u32, r.prim_req(&mut self.name, Kind::String)),
+            "derivedFrom" => (11u32, r.prim_opt(&mut self.derived_from, Kind::Canonical)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (13u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (15u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (16u32, r.list(&mut self.contact)),
+            "description" => (17u32, r.prim_req(&mut self.description, Kind::Markdown)),
+            "useContext" => (18u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (19u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (20u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "code" => (21u32, r.prim_req(&mut self.code, Kind::Code)),
+            "base" => (22u32, r.prim_list(&mut self.base, Kind::Code)),
+            "type" => (23u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "expression" => (24u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "xpath" => (25u32, r.prim_opt(&mut self.xpath, Kind::String)),
+            "xpathUsage" => (26u32, r.prim_opt(&mut self.xpath_usage, Kind::Code)),
+            "target" => (27u32, r.prim_list(&mut self.target, Kind::Code)),
+            "multipleOr" => (28u32, r.prim_opt(&mut self.multiple_or, Kind::Boolean)),
+            "multipleAnd" => (29u32, r.prim_opt(&mut self.multiple_and, Kind::Boolean)),
+            "comparator" => (30u32, r.prim_list(&mut self.comparator, Kind::Code)),
+            "modifier" => (31u32, r.prim_list(&mut self.modifier, Kind::Code)),
+            "chain" => (32u32, r.prim_list(&mut self.chain, Kind::String)),
+            "component" => (33u32, r.list(&mut self.component)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.prim_req("name", &self.name);
+        w.prim_opt("derivedFrom", &self.derived_from);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_req("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_req("code", &self.code);
+        w.prim_list("base", &self.base);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("xpath", &self.xpath);
+        w.prim_opt("xpathUsage", &self.xpath_usage);
+        w.prim_list("target", &self.target);
+        w.prim_opt("multipleOr", &self.multiple_or);
+        w.prim_opt("multipleAnd", &self.multiple_and);
+        w.prim_list("comparator", &self.comparator);
+        w.prim_list("modifier", &self.modifier);
+        w.prim_list("chain", &self.chain);
+        w.list("component", &self.component);
+    }
+}
 impl std::fmt::Debug for SearchParameter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SearchParameter");
@@ -501,6 +592,47 @@ impl Complex for SearchParameterComponent {
             return Some("expression");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SearchParameterComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "definition" => (3u32, r.prim_req(&mut self.definition, Kind::Canonical)),
+            "expression" => (4u32, r.prim_req(&mut self.expression, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("definition", &self.definition);
+        w.prim_req("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for SearchParameterComponent {

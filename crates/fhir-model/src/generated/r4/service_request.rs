@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a request for service such as diagnostic investigations, treatments, or operations to be performed.
 #[derive(Clone, PartialEq)]
 pub struct ServiceRequest {
@@ -328,6 +334,131 @@ impl Complex for ServiceRequest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ServiceRequest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "replaces" => (12u32, r.list(&mut self.replaces)),
+            "requisition" => (13u32, r.opt(&mut self.requisition)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "intent" => (15u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "category" => (16u32, r.list(&mut self.category)),
+            "priority" => (17u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "doNotPerform" => {
+                (18u32, r.prim_opt(&mut self.do_not_perform, Kind::Boolean))
+            }
+            "code" => (19u32, r.opt(&mut self.code)),
+            "orderDetail" => (20u32, r.list(&mut self.order_detail)),
+            "subject" => (22u32, r.req(&mut self.subject)),
+            "encounter" => (23u32, r.opt(&mut self.encounter)),
+            "authoredOn" => (26u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "requester" => (27u32, r.opt(&mut self.requester)),
+            "performerType" => (28u32, r.opt(&mut self.performer_type)),
+            "performer" => (29u32, r.list(&mut self.performer)),
+            "locationCode" => (30u32, r.list(&mut self.location_code)),
+            "locationReference" => (31u32, r.list(&mut self.location_reference)),
+            "reasonCode" => (32u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (33u32, r.list(&mut self.reason_reference)),
+            "insurance" => (34u32, r.list(&mut self.insurance)),
+            "supportingInfo" => (35u32, r.list(&mut self.supporting_info)),
+            "specimen" => (36u32, r.list(&mut self.specimen)),
+            "bodySite" => (37u32, r.list(&mut self.body_site)),
+            "note" => (38u32, r.list(&mut self.note)),
+            "patientInstruction" => {
+                (39u32, r.prim_opt(&mut self.patient_instruction, Kind::String))
+            }
+            "relevantHistory" => (40u32, r.list(&mut self.relevant_history)),
+            _ => {
+                if <ServiceRequestQuantity as XmlChoice>::read_xml(
+                    &mut self.quantity,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(21u32));
+                }
+                if <ServiceRequestOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(24u32));
+                }
+                if <ServiceRequestAsNeeded as XmlChoice>::read_xml(
+                    &mut self.as_needed,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(25u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("replaces", &self.replaces);
+        w.opt("requisition", &self.requisition);
+        w.prim_req("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.list("category", &self.category);
+        w.prim_opt("priority", &self.priority);
+        w.prim_opt("doNotPerform", &self.do_not_perform);
+        w.opt("code", &self.code);
+        w.list("orderDetail", &self.order_detail);
+        w.choice_opt(&self.quantity);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.occurrence);
+        w.choice_opt(&self.as_needed);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.opt("requester", &self.requester);
+        w.opt("performerType", &self.performer_type);
+        w.list("performer", &self.performer);
+        w.list("locationCode", &self.location_code);
+        w.list("locationReference", &self.location_reference);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.list("insurance", &self.insurance);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("specimen", &self.specimen);
+        w.list("bodySite", &self.body_site);
+        w.list("note", &self.note);
+        w.prim_opt("patientInstruction", &self.patient_instruction);
+        w.list("relevantHistory", &self.relevant_history);
+    }
+}
 impl std::fmt::Debug for ServiceRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServiceRequest");
@@ -508,6 +639,29 @@ impl Choice for ServiceRequestQuantity {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ServiceRequestQuantity {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "quantityQuantity" => r.choice(slot, Self::Quantity)?,
+            "quantityRatio" => r.choice(slot, Self::Ratio)?,
+            "quantityRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("quantityQuantity", v),
+            Self::Ratio(v) => w.req("quantityRatio", v),
+            Self::Range(v) => w.req("quantityRange", v),
+        }
+    }
+}
 /// When service should occur
 #[derive(Clone, PartialEq, Debug)]
 pub enum ServiceRequestOccurrence {
@@ -578,6 +732,29 @@ impl Choice for ServiceRequestOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ServiceRequestOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+            Self::Timing(v) => w.req("occurrenceTiming", v),
+        }
+    }
+}
 /// Preconditions for service
 #[derive(Clone, PartialEq, Debug)]
 pub enum ServiceRequestAsNeeded {
@@ -637,6 +814,27 @@ impl Choice for ServiceRequestAsNeeded {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::Boolean(p) => w.prim_req("asNeededBoolean", "_asNeededBoolean", p),
+            Self::CodeableConcept(v) => w.req("asNeededCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ServiceRequestAsNeeded {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "asNeededBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "asNeededCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("asNeededBoolean", p),
             Self::CodeableConcept(v) => w.req("asNeededCodeableConcept", v),
         }
     }

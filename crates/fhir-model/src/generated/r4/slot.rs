@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A slot of time on a schedule that may be available for booking appointments.
 #[derive(Clone, PartialEq)]
 pub struct Slot {
@@ -188,6 +194,61 @@ impl Complex for Slot {
             return Some("end");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Slot {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "serviceCategory" => (9u32, r.list(&mut self.service_category)),
+            "serviceType" => (10u32, r.list(&mut self.service_type)),
+            "specialty" => (11u32, r.list(&mut self.specialty)),
+            "appointmentType" => (12u32, r.opt(&mut self.appointment_type)),
+            "schedule" => (13u32, r.req(&mut self.schedule)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "start" => (15u32, r.prim_req(&mut self.start, Kind::Instant)),
+            "end" => (16u32, r.prim_req(&mut self.end, Kind::Instant)),
+            "overbooked" => (17u32, r.prim_opt(&mut self.overbooked, Kind::Boolean)),
+            "comment" => (18u32, r.prim_opt(&mut self.comment, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("serviceCategory", &self.service_category);
+        w.list("serviceType", &self.service_type);
+        w.list("specialty", &self.specialty);
+        w.opt("appointmentType", &self.appointment_type);
+        w.req("schedule", &self.schedule);
+        w.prim_req("status", &self.status);
+        w.prim_req("start", &self.start);
+        w.prim_req("end", &self.end);
+        w.prim_opt("overbooked", &self.overbooked);
+        w.prim_opt("comment", &self.comment);
     }
 }
 impl std::fmt::Debug for Slot {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A sample to be used for analysis.
 #[derive(Clone, PartialEq)]
 pub struct Specimen {
@@ -169,6 +175,67 @@ impl Complex for Specimen {
             && self.processing.is_empty() && self.container.is_empty()
             && self.condition.is_empty() && self.note.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Specimen {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "accessionIdentifier" => (9u32, r.opt(&mut self.accession_identifier)),
+            "status" => (10u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "type" => (11u32, r.opt(&mut self.r#type)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "receivedTime" => {
+                (13u32, r.prim_opt(&mut self.received_time, Kind::DateTime))
+            }
+            "parent" => (14u32, r.list(&mut self.parent)),
+            "request" => (15u32, r.list(&mut self.request)),
+            "collection" => (16u32, r.opt(&mut self.collection)),
+            "processing" => (17u32, r.list(&mut self.processing)),
+            "container" => (18u32, r.list(&mut self.container)),
+            "condition" => (19u32, r.list(&mut self.condition)),
+            "note" => (20u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("accessionIdentifier", &self.accession_identifier);
+        w.prim_opt("status", &self.status);
+        w.opt("type", &self.r#type);
+        w.opt("subject", &self.subject);
+        w.prim_opt("receivedTime", &self.received_time);
+        w.list("parent", &self.parent);
+        w.list("request", &self.request);
+        w.opt("collection", &self.collection);
+        w.list("processing", &self.processing);
+        w.list("container", &self.container);
+        w.list("condition", &self.condition);
+        w.list("note", &self.note);
     }
 }
 impl std::fmt::Debug for Specimen {
@@ -351,6 +418,69 @@ impl Complex for SpecimenCollection {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenCollection {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "collector" => (3u32, r.opt(&mut self.collector)),
+            "duration" => (5u32, r.opt(&mut self.duration)),
+            "quantity" => (6u32, r.opt(&mut self.quantity)),
+            "method" => (7u32, r.opt(&mut self.method)),
+            "bodySite" => (8u32, r.opt(&mut self.body_site)),
+            _ => {
+                if <SpecimenCollectionCollected as XmlChoice>::read_xml(
+                    &mut self.collected,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                if <SpecimenCollectionFastingStatus as XmlChoice>::read_xml(
+                    &mut self.fasting_status,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(9u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("collector", &self.collector);
+        w.choice_opt(&self.collected);
+        w.opt("duration", &self.duration);
+        w.opt("quantity", &self.quantity);
+        w.opt("method", &self.method);
+        w.opt("bodySite", &self.body_site);
+        w.choice_opt(&self.fasting_status);
+    }
+}
 impl std::fmt::Debug for SpecimenCollection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenCollection");
@@ -453,6 +583,27 @@ impl Choice for SpecimenCollectionCollected {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenCollectionCollected {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "collectedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "collectedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("collectedDateTime", p),
+            Self::Period(v) => w.req("collectedPeriod", v),
+        }
+    }
+}
 /// Whether or how long patient abstained from food and/or drink
 #[derive(Clone, PartialEq, Debug)]
 pub enum SpecimenCollectionFastingStatus {
@@ -490,6 +641,27 @@ impl Choice for SpecimenCollectionFastingStatus {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("fastingStatusCodeableConcept", v),
+            Self::Duration(v) => w.req("fastingStatusDuration", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenCollectionFastingStatus {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "fastingStatusCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "fastingStatusDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("fastingStatusCodeableConcept", v),
             Self::Duration(v) => w.req("fastingStatusDuration", v),
@@ -576,6 +748,57 @@ impl Complex for SpecimenProcessing {
             && self.modifier_extension.is_empty() && self.description.is_none()
             && self.procedure.is_none() && self.additive.is_empty()
             && self.time.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenProcessing {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "procedure" => (4u32, r.opt(&mut self.procedure)),
+            "additive" => (5u32, r.list(&mut self.additive)),
+            _ => {
+                if <SpecimenProcessingTime as XmlChoice>::read_xml(
+                    &mut self.time,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.opt("procedure", &self.procedure);
+        w.list("additive", &self.additive);
+        w.choice_opt(&self.time);
     }
 }
 impl std::fmt::Debug for SpecimenProcessing {
@@ -667,6 +890,27 @@ impl Choice for SpecimenProcessingTime {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::DateTime(p) => w.prim_req("timeDateTime", "_timeDateTime", p),
+            Self::Period(v) => w.req("timePeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenProcessingTime {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timeDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "timePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("timeDateTime", p),
             Self::Period(v) => w.req("timePeriod", v),
         }
     }
@@ -764,6 +1008,61 @@ impl Complex for SpecimenContainer {
             && self.additive.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenContainer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            "type" => (5u32, r.opt(&mut self.r#type)),
+            "capacity" => (6u32, r.opt(&mut self.capacity)),
+            "specimenQuantity" => (7u32, r.opt(&mut self.specimen_quantity)),
+            _ => {
+                if <SpecimenContainerAdditive as XmlChoice>::read_xml(
+                    &mut self.additive,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("description", &self.description);
+        w.opt("type", &self.r#type);
+        w.opt("capacity", &self.capacity);
+        w.opt("specimenQuantity", &self.specimen_quantity);
+        w.choice_opt(&self.additive);
+    }
+}
 impl std::fmt::Debug for SpecimenContainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenContainer");
@@ -837,6 +1136,27 @@ impl Choice for SpecimenContainerAdditive {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("additiveCodeableConcept", v),
+            Self::Reference(v) => w.req("additiveReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenContainerAdditive {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "additiveCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "additiveReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("additiveCodeableConcept", v),
             Self::Reference(v) => w.req("additiveReference", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A kind of specimen with associated set of requirements.
 #[derive(Clone, PartialEq)]
 pub struct SpecimenDefinition {
@@ -129,6 +135,51 @@ impl Complex for SpecimenDefinition {
             && self.type_collected.is_none() && self.patient_preparation.is_empty()
             && self.time_aspect.is_none() && self.collection.is_empty()
             && self.type_tested.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            "typeCollected" => (9u32, r.opt(&mut self.type_collected)),
+            "patientPreparation" => (10u32, r.list(&mut self.patient_preparation)),
+            "timeAspect" => (11u32, r.prim_opt(&mut self.time_aspect, Kind::String)),
+            "collection" => (12u32, r.list(&mut self.collection)),
+            "typeTested" => (13u32, r.list(&mut self.type_tested)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("typeCollected", &self.type_collected);
+        w.list("patientPreparation", &self.patient_preparation);
+        w.prim_opt("timeAspect", &self.time_aspect);
+        w.list("collection", &self.collection);
+        w.list("typeTested", &self.type_tested);
     }
 }
 impl std::fmt::Debug for SpecimenDefinition {
@@ -297,6 +348,59 @@ impl Complex for SpecimenDefinitionTypeTested {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTested {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "isDerived" => (3u32, r.prim_opt(&mut self.is_derived, Kind::Boolean)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "preference" => (5u32, r.prim_req(&mut self.preference, Kind::Code)),
+            "container" => (6u32, r.opt(&mut self.container)),
+            "requirement" => (7u32, r.prim_opt(&mut self.requirement, Kind::String)),
+            "retentionTime" => (8u32, r.opt(&mut self.retention_time)),
+            "rejectionCriterion" => (9u32, r.list(&mut self.rejection_criterion)),
+            "handling" => (10u32, r.list(&mut self.handling)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("isDerived", &self.is_derived);
+        w.opt("type", &self.r#type);
+        w.prim_req("preference", &self.preference);
+        w.opt("container", &self.container);
+        w.prim_opt("requirement", &self.requirement);
+        w.opt("retentionTime", &self.retention_time);
+        w.list("rejectionCriterion", &self.rejection_criterion);
+        w.list("handling", &self.handling);
+    }
+}
 impl std::fmt::Debug for SpecimenDefinitionTypeTested {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenDefinitionTypeTested");
@@ -448,6 +552,65 @@ impl Complex for SpecimenDefinitionTypeTestedContainer {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTestedContainer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "material" => (3u32, r.opt(&mut self.material)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "cap" => (5u32, r.opt(&mut self.cap)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::String)),
+            "capacity" => (7u32, r.opt(&mut self.capacity)),
+            "additive" => (9u32, r.list(&mut self.additive)),
+            "preparation" => (10u32, r.prim_opt(&mut self.preparation, Kind::String)),
+            _ => {
+                if <SpecimenDefinitionTypeTestedContainerMinimumVolume as XmlChoice>::read_xml(
+                    &mut self.minimum_volume,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("material", &self.material);
+        w.opt("type", &self.r#type);
+        w.opt("cap", &self.cap);
+        w.prim_opt("description", &self.description);
+        w.opt("capacity", &self.capacity);
+        w.choice_opt(&self.minimum_volume);
+        w.list("additive", &self.additive);
+        w.prim_opt("preparation", &self.preparation);
+    }
+}
 impl std::fmt::Debug for SpecimenDefinitionTypeTestedContainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenDefinitionTypeTestedContainer");
@@ -555,6 +718,27 @@ impl Choice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "minimumVolumeQuantity" => r.choice(slot, Self::Quantity)?,
+            "minimumVolumeString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("minimumVolumeQuantity", v),
+            Self::String(p) => w.prim_req("minimumVolumeString", p),
+        }
+    }
+}
 /// Additive associated with container
 #[derive(Clone, PartialEq)]
 pub struct SpecimenDefinitionTypeTestedContainerAdditive {
@@ -640,6 +824,47 @@ impl Complex for SpecimenDefinitionTypeTestedContainerAdditive {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTestedContainerAdditive {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.additive, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.additive);
+    }
+}
 impl std::fmt::Debug for SpecimenDefinitionTypeTestedContainerAdditive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenDefinitionTypeTestedContainerAdditive");
@@ -698,6 +923,27 @@ impl Choice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("additiveCodeableConcept", v),
+            Self::Reference(v) => w.req("additiveReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "additiveCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "additiveReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("additiveCodeableConcept", v),
             Self::Reference(v) => w.req("additiveReference", v),
@@ -782,6 +1028,51 @@ impl Complex for SpecimenDefinitionTypeTestedHandling {
             && self.modifier_extension.is_empty() && self.temperature_qualifier.is_none()
             && self.temperature_range.is_none() && self.max_duration.is_none()
             && self.instruction.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTestedHandling {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "temperatureQualifier" => (3u32, r.opt(&mut self.temperature_qualifier)),
+            "temperatureRange" => (4u32, r.opt(&mut self.temperature_range)),
+            "maxDuration" => (5u32, r.opt(&mut self.max_duration)),
+            "instruction" => (6u32, r.prim_opt(&mut self.instruction, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("temperatureQualifier", &self.temperature_qualifier);
+        w.opt("temperatureRange", &self.temperature_range);
+        w.opt("maxDuration", &self.max_duration);
+        w.prim_opt("instruction", &self.instruction);
     }
 }
 impl std::fmt::Debug for SpecimenDefinitionTypeTestedHandling {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A definition of a FHIR structure. This resource is used to describe the underlying resources, data types defined in FHIR, and also for describing extensions and constraints on resources and data types.
 #[derive(Clone, PartialEq)]
 pub struct StructureDefinition {
@@ -301,6 +307,97 @@ impl Complex for StructureDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (14u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (16u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (21u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (22u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "keyword" => (23u32, r.list(&mut self.keyword)),
+            "fhirVersion" => (24u32, r.prim_opt(&mut self.fhir_version, Kind::Code)),
+            "mapping" => (25u32, r.list(&mut self.mapping)),
+            "kind" => (26u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "abstract" => (27u32, r.prim_req(&mut self.r#abstract, Kind::Boolean)),
+            "context" => (28u32, r.list(&mut self.context)),
+            "contextInvariant" => {
+                (29u32, r.prim_list(&mut self.context_invariant, Kind::String))
+            }
+            "type" => (30u32, r.prim_req(&mut self.r#type, Kind::Uri)),
+            "baseDefinition" => {
+                (31u32, r.prim_opt(&mut self.base_definition, Kind::Canonical))
+            }
+            "derivation" => (32u32, r.prim_opt(&mut self.derivation, Kind::Code)),
+            "snapshot" => (33u32, r.opt(&mut self.snapshot)),
+            "differential" => (34u32, r.opt(&mut self.differential)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.list("keyword", &self.keyword);
+        w.prim_opt("fhirVersion", &self.fhir_version);
+        w.list("mapping", &self.mapping);
+        w.prim_req("kind", &self.kind);
+        w.prim_req("abstract", &self.r#abstract);
+        w.list("context", &self.context);
+        w.prim_list("contextInvariant", &self.context_invariant);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("baseDefinition", &self.base_definition);
+        w.prim_opt("derivation", &self.derivation);
+        w.opt("snapshot", &self.snapshot);
+        w.opt("differential", &self.differential);
+    }
+}
 impl std::fmt::Debug for StructureDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureDefinition");
@@ -509,6 +606,51 @@ impl Complex for StructureDefinitionMapping {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureDefinitionMapping {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identity" => (3u32, r.prim_req(&mut self.identity, Kind::Id)),
+            "uri" => (4u32, r.prim_opt(&mut self.uri, Kind::Uri)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "comment" => (6u32, r.prim_opt(&mut self.comment, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("identity", &self.identity);
+        w.prim_opt("uri", &self.uri);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("comment", &self.comment);
+    }
+}
 impl std::fmt::Debug for StructureDefinitionMapping {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureDefinitionMapping");
@@ -627,6 +769,47 @@ impl Complex for StructureDefinitionContext {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureDefinitionContext {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "expression" => (4u32, r.prim_req(&mut self.expression, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("expression", &self.expression);
+    }
+}
 impl std::fmt::Debug for StructureDefinitionContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureDefinitionContext");
@@ -715,6 +898,45 @@ impl Complex for StructureDefinitionSnapshot {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureDefinitionSnapshot {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "element" => (3u32, r.list(&mut self.element)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("element", &self.element);
+    }
+}
 impl std::fmt::Debug for StructureDefinitionSnapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureDefinitionSnapshot");
@@ -798,6 +1020,45 @@ impl Complex for StructureDefinitionDifferential {
             return Some("element");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureDefinitionDifferential {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "element" => (3u32, r.list(&mut self.element)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("element", &self.element);
     }
 }
 impl std::fmt::Debug for StructureDefinitionDifferential {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A Map of relationships between 2 structures that can be used to transform data.
 #[derive(Clone, PartialEq)]
 pub struct StructureMap {
@@ -234,6 +240,75 @@ impl Complex for StructureMap {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMap {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (14u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (16u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (21u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (22u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "structure" => (23u32, r.list(&mut self.structure)),
+            "import" => (24u32, r.prim_list(&mut self.import, Kind::Canonical)),
+            "group" => (25u32, r.list(&mut self.group)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.list("structure", &self.structure);
+        w.prim_list("import", &self.import);
+        w.list("group", &self.group);
+    }
+}
 impl std::fmt::Debug for StructureMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMap");
@@ -422,6 +497,51 @@ impl Complex for StructureMapStructure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapStructure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "url" => (3u32, r.prim_req(&mut self.url, Kind::Canonical)),
+            "mode" => (4u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "alias" => (5u32, r.prim_opt(&mut self.alias, Kind::String)),
+            "documentation" => (6u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("alias", &self.alias);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for StructureMapStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMapStructure");
@@ -571,6 +691,55 @@ impl Complex for StructureMapGroup {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Id)),
+            "extends" => (4u32, r.prim_opt(&mut self.extends, Kind::Id)),
+            "typeMode" => (5u32, r.prim_req(&mut self.type_mode, Kind::Code)),
+            "documentation" => (6u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            "input" => (7u32, r.list(&mut self.input)),
+            "rule" => (8u32, r.list(&mut self.rule)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("extends", &self.extends);
+        w.prim_req("typeMode", &self.type_mode);
+        w.prim_opt("documentation", &self.documentation);
+        w.list("input", &self.input);
+        w.list("rule", &self.rule);
+    }
+}
 impl std::fmt::Debug for StructureMapGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMapGroup");
@@ -708,6 +877,51 @@ impl Complex for StructureMapGroupInput {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupInput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Id)),
+            "type" => (4u32, r.prim_opt(&mut self.r#type, Kind::String)),
+            "mode" => (5u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "documentation" => (6u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("type", &self.r#type);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for StructureMapGroupInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMapGroupInput");
@@ -843,6 +1057,55 @@ impl Complex for StructureMapGroupRule {
             return Some("source");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Id)),
+            "source" => (4u32, r.list(&mut self.source)),
+            "target" => (5u32, r.list(&mut self.target)),
+            "rule" => (6u32, r.list(&mut self.rule)),
+            "dependent" => (7u32, r.list(&mut self.dependent)),
+            "documentation" => (8u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.list("source", &self.source);
+        w.list("target", &self.target);
+        w.list("rule", &self.rule);
+        w.list("dependent", &self.dependent);
+        w.prim_opt("documentation", &self.documentation);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRule {
@@ -1023,6 +1286,71 @@ impl Complex for StructureMapGroupRuleSource {
             return Some("context");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleSource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "context" => (3u32, r.prim_req(&mut self.context, Kind::Id)),
+            "min" => (4u32, r.prim_opt(&mut self.min, Kind::Integer)),
+            "max" => (5u32, r.prim_opt(&mut self.max, Kind::String)),
+            "type" => (6u32, r.prim_opt(&mut self.r#type, Kind::String)),
+            "element" => (8u32, r.prim_opt(&mut self.element, Kind::String)),
+            "listMode" => (9u32, r.prim_opt(&mut self.list_mode, Kind::Code)),
+            "variable" => (10u32, r.prim_opt(&mut self.variable, Kind::Id)),
+            "condition" => (11u32, r.prim_opt(&mut self.condition, Kind::String)),
+            "check" => (12u32, r.prim_opt(&mut self.check, Kind::String)),
+            "logMessage" => (13u32, r.prim_opt(&mut self.log_message, Kind::String)),
+            _ => {
+                if <StructureMapGroupRuleSourceDefaultValue as XmlChoice>::read_xml(
+                    &mut self.default_value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("context", &self.context);
+        w.prim_opt("min", &self.min);
+        w.prim_opt("max", &self.max);
+        w.prim_opt("type", &self.r#type);
+        w.choice_opt(&self.default_value);
+        w.prim_opt("element", &self.element);
+        w.prim_opt("listMode", &self.list_mode);
+        w.prim_opt("variable", &self.variable);
+        w.prim_opt("condition", &self.condition);
+        w.prim_opt("check", &self.check);
+        w.prim_opt("logMessage", &self.log_message);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRuleSource {
@@ -1761,6 +2089,137 @@ impl Choice for StructureMapGroupRuleSourceDefaultValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for StructureMapGroupRuleSourceDefaultValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "defaultValueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "defaultValueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "defaultValueCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "defaultValueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "defaultValueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "defaultValueDateTime" => {
+                r.choice_prim(slot, Kind::DateTime, Self::DateTime)?
+            }
+            "defaultValueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "defaultValueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "defaultValueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "defaultValueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "defaultValueMarkdown" => {
+                r.choice_prim(slot, Kind::Markdown, Self::Markdown)?
+            }
+            "defaultValueOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "defaultValuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "defaultValueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "defaultValueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "defaultValueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "defaultValueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "defaultValueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "defaultValueUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "defaultValueAddress" => r.choice(slot, Self::Address)?,
+            "defaultValueAge" => r.choice(slot, Self::Age)?,
+            "defaultValueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "defaultValueAttachment" => r.choice(slot, Self::Attachment)?,
+            "defaultValueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "defaultValueCoding" => r.choice(slot, Self::Coding)?,
+            "defaultValueContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "defaultValueCount" => r.choice(slot, Self::Count)?,
+            "defaultValueDistance" => r.choice(slot, Self::Distance)?,
+            "defaultValueDuration" => r.choice(slot, Self::Duration)?,
+            "defaultValueHumanName" => r.choice(slot, Self::HumanName)?,
+            "defaultValueIdentifier" => r.choice(slot, Self::Identifier)?,
+            "defaultValueMoney" => r.choice(slot, Self::Money)?,
+            "defaultValuePeriod" => r.choice(slot, Self::Period)?,
+            "defaultValueQuantity" => r.choice(slot, Self::Quantity)?,
+            "defaultValueRange" => r.choice(slot, Self::Range)?,
+            "defaultValueRatio" => r.choice(slot, Self::Ratio)?,
+            "defaultValueReference" => r.choice(slot, Self::Reference)?,
+            "defaultValueSampledData" => r.choice(slot, Self::SampledData)?,
+            "defaultValueSignature" => r.choice(slot, Self::Signature)?,
+            "defaultValueTiming" => r.choice(slot, Self::Timing)?,
+            "defaultValueContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "defaultValueContributor" => r.choice(slot, Self::Contributor)?,
+            "defaultValueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "defaultValueExpression" => r.choice(slot, Self::Expression)?,
+            "defaultValueParameterDefinition" => {
+                r.choice(slot, Self::ParameterDefinition)?
+            }
+            "defaultValueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "defaultValueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "defaultValueUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "defaultValueDosage" => r.choice(slot, Self::Dosage)?,
+            "defaultValueMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("defaultValueBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("defaultValueBoolean", p),
+            Self::Canonical(p) => w.prim_req("defaultValueCanonical", p),
+            Self::Code(p) => w.prim_req("defaultValueCode", p),
+            Self::Date(p) => w.prim_req("defaultValueDate", p),
+            Self::DateTime(p) => w.prim_req("defaultValueDateTime", p),
+            Self::Decimal(p) => w.prim_req("defaultValueDecimal", p),
+            Self::Id(p) => w.prim_req("defaultValueId", p),
+            Self::Instant(p) => w.prim_req("defaultValueInstant", p),
+            Self::Integer(p) => w.prim_req("defaultValueInteger", p),
+            Self::Markdown(p) => w.prim_req("defaultValueMarkdown", p),
+            Self::Oid(p) => w.prim_req("defaultValueOid", p),
+            Self::PositiveInt(p) => w.prim_req("defaultValuePositiveInt", p),
+            Self::String(p) => w.prim_req("defaultValueString", p),
+            Self::Time(p) => w.prim_req("defaultValueTime", p),
+            Self::UnsignedInt(p) => w.prim_req("defaultValueUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("defaultValueUri", p),
+            Self::Url(p) => w.prim_req("defaultValueUrl", p),
+            Self::Uuid(p) => w.prim_req("defaultValueUuid", p),
+            Self::Address(v) => w.req("defaultValueAddress", v),
+            Self::Age(v) => w.req("defaultValueAge", v),
+            Self::Annotation(v) => w.req("defaultValueAnnotation", v),
+            Self::Attachment(v) => w.req("defaultValueAttachment", v),
+            Self::CodeableConcept(v) => w.req("defaultValueCodeableConcept", v),
+            Self::Coding(v) => w.req("defaultValueCoding", v),
+            Self::ContactPoint(v) => w.req("defaultValueContactPoint", v),
+            Self::Count(v) => w.req("defaultValueCount", v),
+            Self::Distance(v) => w.req("defaultValueDistance", v),
+            Self::Duration(v) => w.req("defaultValueDuration", v),
+            Self::HumanName(v) => w.req("defaultValueHumanName", v),
+            Self::Identifier(v) => w.req("defaultValueIdentifier", v),
+            Self::Money(v) => w.req("defaultValueMoney", v),
+            Self::Period(v) => w.req("defaultValuePeriod", v),
+            Self::Quantity(v) => w.req("defaultValueQuantity", v),
+            Self::Range(v) => w.req("defaultValueRange", v),
+            Self::Ratio(v) => w.req("defaultValueRatio", v),
+            Self::Reference(v) => w.req("defaultValueReference", v),
+            Self::SampledData(v) => w.req("defaultValueSampledData", v),
+            Self::Signature(v) => w.req("defaultValueSignature", v),
+            Self::Timing(v) => w.req("defaultValueTiming", v),
+            Self::ContactDetail(v) => w.req("defaultValueContactDetail", v),
+            Self::Contributor(v) => w.req("defaultValueContributor", v),
+            Self::DataRequirement(v) => w.req("defaultValueDataRequirement", v),
+            Self::Expression(v) => w.req("defaultValueExpression", v),
+            Self::ParameterDefinition(v) => w.req("defaultValueParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("defaultValueRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("defaultValueTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("defaultValueUsageContext", v),
+            Self::Dosage(v) => w.req("defaultValueDosage", v),
+            Self::Meta(v) => w.req("defaultValueMeta", v),
+        }
+    }
+}
 /// Content to create because of this mapping rule
 #[derive(Clone, PartialEq)]
 pub struct StructureMapGroupRuleTarget {
@@ -1867,6 +2326,59 @@ impl Complex for StructureMapGroupRuleTarget {
             && self.variable.is_none() && self.list_mode.is_empty()
             && self.list_rule_id.is_none() && self.transform.is_none()
             && self.parameter.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "context" => (3u32, r.prim_opt(&mut self.context, Kind::Id)),
+            "contextType" => (4u32, r.prim_opt(&mut self.context_type, Kind::Code)),
+            "element" => (5u32, r.prim_opt(&mut self.element, Kind::String)),
+            "variable" => (6u32, r.prim_opt(&mut self.variable, Kind::Id)),
+            "listMode" => (7u32, r.prim_list(&mut self.list_mode, Kind::Code)),
+            "listRuleId" => (8u32, r.prim_opt(&mut self.list_rule_id, Kind::Id)),
+            "transform" => (9u32, r.prim_opt(&mut self.transform, Kind::Code)),
+            "parameter" => (10u32, r.list(&mut self.parameter)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("context", &self.context);
+        w.prim_opt("contextType", &self.context_type);
+        w.prim_opt("element", &self.element);
+        w.prim_opt("variable", &self.variable);
+        w.prim_list("listMode", &self.list_mode);
+        w.prim_opt("listRuleId", &self.list_rule_id);
+        w.prim_opt("transform", &self.transform);
+        w.list("parameter", &self.parameter);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRuleTarget {
@@ -1992,6 +2504,47 @@ impl Complex for StructureMapGroupRuleTargetParameter {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleTargetParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRuleTargetParameter {
@@ -2173,6 +2726,33 @@ impl Choice for StructureMapGroupRuleTargetParameterValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for StructureMapGroupRuleTargetParameterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Id(p) => w.prim_req("valueId", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+        }
+    }
+}
 /// Which other rules to apply in the context of this rule
 #[derive(Clone, PartialEq)]
 pub struct StructureMapGroupRuleDependent {
@@ -2256,6 +2836,47 @@ impl Complex for StructureMapGroupRuleDependent {
             return Some("variable");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleDependent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Id)),
+            "variable" => (4u32, r.prim_list(&mut self.variable, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_list("variable", &self.variable);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRuleDependent {

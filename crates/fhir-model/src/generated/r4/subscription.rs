@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The subscription resource is used to define a push-based subscription from a server to another system. Once a subscription is registered with the server, the server checks every resource that is created or updated, and if the resource matches the given criteria, it sends a message on the defined "channel" so that another system can take an appropriate action.
 #[derive(Clone, PartialEq)]
 pub struct Subscription {
@@ -168,6 +174,53 @@ impl Complex for Subscription {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Subscription {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "status" => (8u32, r.prim_req(&mut self.status, Kind::Code)),
+            "contact" => (9u32, r.list(&mut self.contact)),
+            "end" => (10u32, r.prim_opt(&mut self.end, Kind::Instant)),
+            "reason" => (11u32, r.prim_req(&mut self.reason, Kind::String)),
+            "criteria" => (12u32, r.prim_req(&mut self.criteria, Kind::String)),
+            "error" => (13u32, r.prim_opt(&mut self.error, Kind::String)),
+            "channel" => (14u32, r.req(&mut self.channel)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("status", &self.status);
+        w.list("contact", &self.contact);
+        w.prim_opt("end", &self.end);
+        w.prim_req("reason", &self.reason);
+        w.prim_req("criteria", &self.criteria);
+        w.prim_opt("error", &self.error);
+        w.req("channel", &self.channel);
+    }
+}
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Subscription");
@@ -314,6 +367,51 @@ impl Complex for SubscriptionChannel {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionChannel {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "endpoint" => (4u32, r.prim_opt(&mut self.endpoint, Kind::Url)),
+            "payload" => (5u32, r.prim_opt(&mut self.payload, Kind::Code)),
+            "header" => (6u32, r.prim_list(&mut self.header, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("endpoint", &self.endpoint);
+        w.prim_opt("payload", &self.payload);
+        w.prim_list("header", &self.header);
     }
 }
 impl std::fmt::Debug for SubscriptionChannel {

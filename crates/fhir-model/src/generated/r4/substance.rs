@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A homogeneous material with a definite composition.
 #[derive(Clone, PartialEq)]
 pub struct Substance {
@@ -149,6 +155,53 @@ impl Complex for Substance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Substance {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "code" => (11u32, r.req(&mut self.code)),
+            "description" => (12u32, r.prim_opt(&mut self.description, Kind::String)),
+            "instance" => (13u32, r.list(&mut self.instance)),
+            "ingredient" => (14u32, r.list(&mut self.ingredient)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.prim_opt("description", &self.description);
+        w.list("instance", &self.instance);
+        w.list("ingredient", &self.ingredient);
+    }
+}
 impl std::fmt::Debug for Substance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Substance");
@@ -278,6 +331,49 @@ impl Complex for SubstanceInstance {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "expiry" => (4u32, r.prim_opt(&mut self.expiry, Kind::DateTime)),
+            "quantity" => (5u32, r.opt(&mut self.quantity)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("expiry", &self.expiry);
+        w.opt("quantity", &self.quantity);
+    }
+}
 impl std::fmt::Debug for SubstanceInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceInstance");
@@ -389,6 +485,49 @@ impl Complex for SubstanceIngredient {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceIngredient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "quantity" => (3u32, r.opt(&mut self.quantity)),
+            _ => {
+                if r.choice_req(&mut self.substance, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("quantity", &self.quantity);
+        w.choice_req(&self.substance);
+    }
+}
 impl std::fmt::Debug for SubstanceIngredient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceIngredient");
@@ -450,6 +589,27 @@ impl Choice for SubstanceIngredientSubstance {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("substanceCodeableConcept", v),
+            Self::Reference(v) => w.req("substanceReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceIngredientSubstance {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "substanceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "substanceReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("substanceCodeableConcept", v),
             Self::Reference(v) => w.req("substanceReference", v),

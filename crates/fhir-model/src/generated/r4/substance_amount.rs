@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Base StructureDefinition for SubstanceAmount Type: Chemical substances are a single substance type whose primary defining element is the molecular structure. Chemical substances shall be defined on the basis of their complete covalent molecular structure; the presence of a salt (counter-ion) and/or solvates (water, alcohols) is also captured. Purity, grade, physical form or particle size are not taken into account in the definition of a chemical substance or in the assignment of a Substance ID.
 #[derive(Clone, PartialEq)]
 pub struct SubstanceAmount {
@@ -88,6 +94,57 @@ impl Complex for SubstanceAmount {
             && self.modifier_extension.is_empty() && self.amount.is_none()
             && self.amount_type.is_none() && self.amount_text.is_none()
             && self.reference_range.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceAmount {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "amountType" => (4u32, r.opt(&mut self.amount_type)),
+            "amountText" => (5u32, r.prim_opt(&mut self.amount_text, Kind::String)),
+            "referenceRange" => (6u32, r.opt(&mut self.reference_range)),
+            _ => {
+                if <SubstanceAmountAmount as XmlChoice>::read_xml(
+                    &mut self.amount,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.amount);
+        w.opt("amountType", &self.amount_type);
+        w.prim_opt("amountText", &self.amount_text);
+        w.opt("referenceRange", &self.reference_range);
     }
 }
 impl std::fmt::Debug for SubstanceAmount {
@@ -188,6 +245,29 @@ impl Choice for SubstanceAmountAmount {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceAmountAmount {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+            "amountRange" => r.choice(slot, Self::Range)?,
+            "amountString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("amountQuantity", v),
+            Self::Range(v) => w.req("amountRange", v),
+            Self::String(p) => w.prim_req("amountString", p),
+        }
+    }
+}
 /// Reference range of possible or expected values
 #[derive(Clone, PartialEq)]
 pub struct SubstanceAmountReferenceRange {
@@ -248,6 +328,45 @@ impl Complex for SubstanceAmountReferenceRange {
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.extension.is_empty() && self.low_limit.is_none()
             && self.high_limit.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceAmountReferenceRange {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "lowLimit" => (2u32, r.opt(&mut self.low_limit)),
+            "highLimit" => (3u32, r.opt(&mut self.high_limit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.opt("lowLimit", &self.low_limit);
+        w.opt("highLimit", &self.high_limit);
     }
 }
 impl std::fmt::Debug for SubstanceAmountReferenceRange {

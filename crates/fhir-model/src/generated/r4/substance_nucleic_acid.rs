@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Nucleic acids are defined by three distinct elements: the base, sugar and linkage. Individual substance/moiety IDs will be created for each of these elements. The nucleotide sequence will be always entered in the 5’-3’ direction.
 #[derive(Clone, PartialEq)]
 pub struct SubstanceNucleicAcid {
@@ -131,6 +137,53 @@ impl Complex for SubstanceNucleicAcid {
             && self.number_of_subunits.is_none() && self.area_of_hybridisation.is_none()
             && self.oligo_nucleotide_type.is_none() && self.subunit.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceNucleicAcid {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "sequenceType" => (8u32, r.opt(&mut self.sequence_type)),
+            "numberOfSubunits" => {
+                (9u32, r.prim_opt(&mut self.number_of_subunits, Kind::Integer))
+            }
+            "areaOfHybridisation" => {
+                (10u32, r.prim_opt(&mut self.area_of_hybridisation, Kind::String))
+            }
+            "oligoNucleotideType" => (11u32, r.opt(&mut self.oligo_nucleotide_type)),
+            "subunit" => (12u32, r.list(&mut self.subunit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("sequenceType", &self.sequence_type);
+        w.prim_opt("numberOfSubunits", &self.number_of_subunits);
+        w.prim_opt("areaOfHybridisation", &self.area_of_hybridisation);
+        w.opt("oligoNucleotideType", &self.oligo_nucleotide_type);
+        w.list("subunit", &self.subunit);
     }
 }
 impl std::fmt::Debug for SubstanceNucleicAcid {
@@ -285,6 +338,59 @@ impl Complex for SubstanceNucleicAcidSubunit {
             && self.sugar.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceNucleicAcidSubunit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "subunit" => (3u32, r.prim_opt(&mut self.subunit, Kind::Integer)),
+            "sequence" => (4u32, r.prim_opt(&mut self.sequence, Kind::String)),
+            "length" => (5u32, r.prim_opt(&mut self.length, Kind::Integer)),
+            "sequenceAttachment" => (6u32, r.opt(&mut self.sequence_attachment)),
+            "fivePrime" => (7u32, r.opt(&mut self.five_prime)),
+            "threePrime" => (8u32, r.opt(&mut self.three_prime)),
+            "linkage" => (9u32, r.list(&mut self.linkage)),
+            "sugar" => (10u32, r.list(&mut self.sugar)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("subunit", &self.subunit);
+        w.prim_opt("sequence", &self.sequence);
+        w.prim_opt("length", &self.length);
+        w.opt("sequenceAttachment", &self.sequence_attachment);
+        w.opt("fivePrime", &self.five_prime);
+        w.opt("threePrime", &self.three_prime);
+        w.list("linkage", &self.linkage);
+        w.list("sugar", &self.sugar);
+    }
+}
 impl std::fmt::Debug for SubstanceNucleicAcidSubunit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceNucleicAcidSubunit");
@@ -409,6 +515,51 @@ impl Complex for SubstanceNucleicAcidSubunitLinkage {
             && self.residue_site.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceNucleicAcidSubunitLinkage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "connectivity" => (3u32, r.prim_opt(&mut self.connectivity, Kind::String)),
+            "identifier" => (4u32, r.opt(&mut self.identifier)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "residueSite" => (6u32, r.prim_opt(&mut self.residue_site, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("connectivity", &self.connectivity);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("residueSite", &self.residue_site);
+    }
+}
 impl std::fmt::Debug for SubstanceNucleicAcidSubunitLinkage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceNucleicAcidSubunitLinkage");
@@ -513,6 +664,49 @@ impl Complex for SubstanceNucleicAcidSubunitSugar {
             && self.modifier_extension.is_empty() && self.identifier.is_none()
             && self.name.is_none() && self.residue_site.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceNucleicAcidSubunitSugar {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "name" => (4u32, r.prim_opt(&mut self.name, Kind::String)),
+            "residueSite" => (5u32, r.prim_opt(&mut self.residue_site, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("residueSite", &self.residue_site);
     }
 }
 impl std::fmt::Debug for SubstanceNucleicAcidSubunitSugar {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Todo.
 #[derive(Clone, PartialEq)]
 pub struct SubstancePolymer {
@@ -131,6 +137,51 @@ impl Complex for SubstancePolymer {
             && self.repeat.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymer {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "class" => (8u32, r.opt(&mut self.class)),
+            "geometry" => (9u32, r.opt(&mut self.geometry)),
+            "copolymerConnectivity" => (10u32, r.list(&mut self.copolymer_connectivity)),
+            "modification" => (11u32, r.prim_list(&mut self.modification, Kind::String)),
+            "monomerSet" => (12u32, r.list(&mut self.monomer_set)),
+            "repeat" => (13u32, r.list(&mut self.repeat)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("class", &self.class);
+        w.opt("geometry", &self.geometry);
+        w.list("copolymerConnectivity", &self.copolymer_connectivity);
+        w.prim_list("modification", &self.modification);
+        w.list("monomerSet", &self.monomer_set);
+        w.list("repeat", &self.repeat);
+    }
+}
 impl std::fmt::Debug for SubstancePolymer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstancePolymer");
@@ -250,6 +301,47 @@ impl Complex for SubstancePolymerMonomerSet {
             && self.starting_material.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerMonomerSet {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "ratioType" => (3u32, r.opt(&mut self.ratio_type)),
+            "startingMaterial" => (4u32, r.list(&mut self.starting_material)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("ratioType", &self.ratio_type);
+        w.list("startingMaterial", &self.starting_material);
+    }
+}
 impl std::fmt::Debug for SubstancePolymerMonomerSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstancePolymerMonomerSet");
@@ -352,6 +444,51 @@ impl Complex for SubstancePolymerMonomerSetStartingMaterial {
             && self.modifier_extension.is_empty() && self.material.is_none()
             && self.r#type.is_none() && self.is_defining.is_none()
             && self.amount.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerMonomerSetStartingMaterial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "material" => (3u32, r.opt(&mut self.material)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "isDefining" => (5u32, r.prim_opt(&mut self.is_defining, Kind::Boolean)),
+            "amount" => (6u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("material", &self.material);
+        w.opt("type", &self.r#type);
+        w.prim_opt("isDefining", &self.is_defining);
+        w.opt("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for SubstancePolymerMonomerSetStartingMaterial {
@@ -472,6 +609,55 @@ impl Complex for SubstancePolymerRepeat {
             && self.average_molecular_formula.is_none()
             && self.repeat_unit_amount_type.is_none() && self.repeat_unit.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeat {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "numberOfUnits" => {
+                (3u32, r.prim_opt(&mut self.number_of_units, Kind::Integer))
+            }
+            "averageMolecularFormula" => {
+                (4u32, r.prim_opt(&mut self.average_molecular_formula, Kind::String))
+            }
+            "repeatUnitAmountType" => (5u32, r.opt(&mut self.repeat_unit_amount_type)),
+            "repeatUnit" => (6u32, r.list(&mut self.repeat_unit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("numberOfUnits", &self.number_of_units);
+        w.prim_opt("averageMolecularFormula", &self.average_molecular_formula);
+        w.opt("repeatUnitAmountType", &self.repeat_unit_amount_type);
+        w.list("repeatUnit", &self.repeat_unit);
     }
 }
 impl std::fmt::Debug for SubstancePolymerRepeat {
@@ -596,6 +782,59 @@ impl Complex for SubstancePolymerRepeatRepeatUnit {
             && self.structural_representation.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeatRepeatUnit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "orientationOfPolymerisation" => {
+                (3u32, r.opt(&mut self.orientation_of_polymerisation))
+            }
+            "repeatUnit" => (4u32, r.prim_opt(&mut self.repeat_unit, Kind::String)),
+            "amount" => (5u32, r.opt(&mut self.amount)),
+            "degreeOfPolymerisation" => {
+                (6u32, r.list(&mut self.degree_of_polymerisation))
+            }
+            "structuralRepresentation" => {
+                (7u32, r.list(&mut self.structural_representation))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("orientationOfPolymerisation", &self.orientation_of_polymerisation);
+        w.prim_opt("repeatUnit", &self.repeat_unit);
+        w.opt("amount", &self.amount);
+        w.list("degreeOfPolymerisation", &self.degree_of_polymerisation);
+        w.list("structuralRepresentation", &self.structural_representation);
+    }
+}
 impl std::fmt::Debug for SubstancePolymerRepeatRepeatUnit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstancePolymerRepeatRepeatUnit");
@@ -697,6 +936,47 @@ impl Complex for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
             && self.amount.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "degree" => (3u32, r.opt(&mut self.degree)),
+            "amount" => (4u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("degree", &self.degree);
+        w.opt("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -795,6 +1075,51 @@ impl Complex for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.representation.is_none() && self.attachment.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "representation" => {
+                (4u32, r.prim_opt(&mut self.representation, Kind::String))
+            }
+            "attachment" => (5u32, r.opt(&mut self.attachment)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("representation", &self.representation);
+        w.opt("attachment", &self.attachment);
     }
 }
 impl std::fmt::Debug for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A SubstanceProtein is defined as a single unit of a linear amino acid sequence, or a combination of subunits that are either covalently linked or have a defined invariant stoichiometric relationship. This includes all synthetic, recombinant and purified SubstanceProteins of defined sequence, whether the use is therapeutic or prophylactic. This set of elements will be used to describe albumins, coagulation factors, cytokines, growth factors, peptide/SubstanceProtein hormones, enzymes, toxins, toxoids, recombinant vaccines, and immunomodulators.
 #[derive(Clone, PartialEq)]
 pub struct SubstanceProtein {
@@ -119,6 +125,51 @@ impl Complex for SubstanceProtein {
             && self.modifier_extension.is_empty() && self.sequence_type.is_none()
             && self.number_of_subunits.is_none() && self.disulfide_linkage.is_empty()
             && self.subunit.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceProtein {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "sequenceType" => (8u32, r.opt(&mut self.sequence_type)),
+            "numberOfSubunits" => {
+                (9u32, r.prim_opt(&mut self.number_of_subunits, Kind::Integer))
+            }
+            "disulfideLinkage" => {
+                (10u32, r.prim_list(&mut self.disulfide_linkage, Kind::String))
+            }
+            "subunit" => (11u32, r.list(&mut self.subunit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("sequenceType", &self.sequence_type);
+        w.prim_opt("numberOfSubunits", &self.number_of_subunits);
+        w.prim_list("disulfideLinkage", &self.disulfide_linkage);
+        w.list("subunit", &self.subunit);
     }
 }
 impl std::fmt::Debug for SubstanceProtein {
@@ -284,6 +335,67 @@ impl Complex for SubstanceProteinSubunit {
             && self.n_terminal_modification.is_none()
             && self.c_terminal_modification_id.is_none()
             && self.c_terminal_modification.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceProteinSubunit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "subunit" => (3u32, r.prim_opt(&mut self.subunit, Kind::Integer)),
+            "sequence" => (4u32, r.prim_opt(&mut self.sequence, Kind::String)),
+            "length" => (5u32, r.prim_opt(&mut self.length, Kind::Integer)),
+            "sequenceAttachment" => (6u32, r.opt(&mut self.sequence_attachment)),
+            "nTerminalModificationId" => {
+                (7u32, r.opt(&mut self.n_terminal_modification_id))
+            }
+            "nTerminalModification" => {
+                (8u32, r.prim_opt(&mut self.n_terminal_modification, Kind::String))
+            }
+            "cTerminalModificationId" => {
+                (9u32, r.opt(&mut self.c_terminal_modification_id))
+            }
+            "cTerminalModification" => {
+                (10u32, r.prim_opt(&mut self.c_terminal_modification, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("subunit", &self.subunit);
+        w.prim_opt("sequence", &self.sequence);
+        w.prim_opt("length", &self.length);
+        w.opt("sequenceAttachment", &self.sequence_attachment);
+        w.opt("nTerminalModificationId", &self.n_terminal_modification_id);
+        w.prim_opt("nTerminalModification", &self.n_terminal_modification);
+        w.opt("cTerminalModificationId", &self.c_terminal_modification_id);
+        w.prim_opt("cTerminalModification", &self.c_terminal_modification);
     }
 }
 impl std::fmt::Debug for SubstanceProteinSubunit {

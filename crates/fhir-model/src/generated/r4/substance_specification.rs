@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The detailed description of a substance, typically at a level beyond what is used for prescribing.
 #[derive(Clone, PartialEq)]
 pub struct SubstanceSpecification {
@@ -201,6 +207,77 @@ impl Complex for SubstanceSpecification {
             && self.nucleic_acid.is_none() && self.polymer.is_none()
             && self.protein.is_none() && self.source_material.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecification {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            "type" => (9u32, r.opt(&mut self.r#type)),
+            "status" => (10u32, r.opt(&mut self.status)),
+            "domain" => (11u32, r.opt(&mut self.domain)),
+            "description" => (12u32, r.prim_opt(&mut self.description, Kind::String)),
+            "source" => (13u32, r.list(&mut self.source)),
+            "comment" => (14u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "moiety" => (15u32, r.list(&mut self.moiety)),
+            "property" => (16u32, r.list(&mut self.property)),
+            "referenceInformation" => (17u32, r.opt(&mut self.reference_information)),
+            "structure" => (18u32, r.opt(&mut self.structure)),
+            "code" => (19u32, r.list(&mut self.code)),
+            "name" => (20u32, r.list(&mut self.name)),
+            "molecularWeight" => (21u32, r.list(&mut self.molecular_weight)),
+            "relationship" => (22u32, r.list(&mut self.relationship)),
+            "nucleicAcid" => (23u32, r.opt(&mut self.nucleic_acid)),
+            "polymer" => (24u32, r.opt(&mut self.polymer)),
+            "protein" => (25u32, r.opt(&mut self.protein)),
+            "sourceMaterial" => (26u32, r.opt(&mut self.source_material)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.opt("status", &self.status);
+        w.opt("domain", &self.domain);
+        w.prim_opt("description", &self.description);
+        w.list("source", &self.source);
+        w.prim_opt("comment", &self.comment);
+        w.list("moiety", &self.moiety);
+        w.list("property", &self.property);
+        w.opt("referenceInformation", &self.reference_information);
+        w.opt("structure", &self.structure);
+        w.list("code", &self.code);
+        w.list("name", &self.name);
+        w.list("molecularWeight", &self.molecular_weight);
+        w.list("relationship", &self.relationship);
+        w.opt("nucleicAcid", &self.nucleic_acid);
+        w.opt("polymer", &self.polymer);
+        w.opt("protein", &self.protein);
+        w.opt("sourceMaterial", &self.source_material);
     }
 }
 impl std::fmt::Debug for SubstanceSpecification {
@@ -397,6 +474,65 @@ impl Complex for SubstanceSpecificationMoiety {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationMoiety {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.opt(&mut self.role)),
+            "identifier" => (4u32, r.opt(&mut self.identifier)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "stereochemistry" => (6u32, r.opt(&mut self.stereochemistry)),
+            "opticalActivity" => (7u32, r.opt(&mut self.optical_activity)),
+            "molecularFormula" => {
+                (8u32, r.prim_opt(&mut self.molecular_formula, Kind::String))
+            }
+            _ => {
+                if <SubstanceSpecificationMoietyAmount as XmlChoice>::read_xml(
+                    &mut self.amount,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(9u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("role", &self.role);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("name", &self.name);
+        w.opt("stereochemistry", &self.stereochemistry);
+        w.opt("opticalActivity", &self.optical_activity);
+        w.prim_opt("molecularFormula", &self.molecular_formula);
+        w.choice_opt(&self.amount);
+    }
+}
 impl std::fmt::Debug for SubstanceSpecificationMoiety {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSpecificationMoiety");
@@ -499,6 +635,27 @@ impl Choice for SubstanceSpecificationMoietyAmount {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceSpecificationMoietyAmount {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+            "amountString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("amountQuantity", v),
+            Self::String(p) => w.prim_req("amountString", p),
+        }
+    }
+}
 /// General specifications for this substance, including how it is related to other substances
 #[derive(Clone, PartialEq)]
 pub struct SubstanceSpecificationProperty {
@@ -597,6 +754,65 @@ impl Complex for SubstanceSpecificationProperty {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "parameters" => (5u32, r.prim_opt(&mut self.parameters, Kind::String)),
+            _ => {
+                if <SubstanceSpecificationPropertyDefiningSubstance as XmlChoice>::read_xml(
+                    &mut self.defining_substance,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                if <SubstanceSpecificationPropertyAmount as XmlChoice>::read_xml(
+                    &mut self.amount,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.opt("code", &self.code);
+        w.prim_opt("parameters", &self.parameters);
+        w.choice_opt(&self.defining_substance);
+        w.choice_opt(&self.amount);
+    }
+}
 impl std::fmt::Debug for SubstanceSpecificationProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSpecificationProperty");
@@ -673,6 +889,27 @@ impl Choice for SubstanceSpecificationPropertyDefiningSubstance {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceSpecificationPropertyDefiningSubstance {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "definingSubstanceReference" => r.choice(slot, Self::Reference)?,
+            "definingSubstanceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("definingSubstanceReference", v),
+            Self::CodeableConcept(v) => w.req("definingSubstanceCodeableConcept", v),
+        }
+    }
+}
 /// Quantitative value for this property
 #[derive(Clone, PartialEq, Debug)]
 pub enum SubstanceSpecificationPropertyAmount {
@@ -733,6 +970,27 @@ impl Choice for SubstanceSpecificationPropertyAmount {
         match self {
             Self::Quantity(v) => w.req("amountQuantity", v),
             Self::String(p) => w.prim_req("amountString", "_amountString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceSpecificationPropertyAmount {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+            "amountString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("amountQuantity", v),
+            Self::String(p) => w.prim_req("amountString", p),
         }
     }
 }
@@ -845,6 +1103,63 @@ impl Complex for SubstanceSpecificationStructure {
             && self.molecular_formula_by_moiety.is_none() && self.isotope.is_empty()
             && self.molecular_weight.is_none() && self.source.is_empty()
             && self.representation.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationStructure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "stereochemistry" => (3u32, r.opt(&mut self.stereochemistry)),
+            "opticalActivity" => (4u32, r.opt(&mut self.optical_activity)),
+            "molecularFormula" => {
+                (5u32, r.prim_opt(&mut self.molecular_formula, Kind::String))
+            }
+            "molecularFormulaByMoiety" => {
+                (6u32, r.prim_opt(&mut self.molecular_formula_by_moiety, Kind::String))
+            }
+            "isotope" => (7u32, r.list(&mut self.isotope)),
+            "molecularWeight" => (8u32, r.opt(&mut self.molecular_weight)),
+            "source" => (9u32, r.list(&mut self.source)),
+            "representation" => (10u32, r.list(&mut self.representation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("stereochemistry", &self.stereochemistry);
+        w.opt("opticalActivity", &self.optical_activity);
+        w.prim_opt("molecularFormula", &self.molecular_formula);
+        w.prim_opt("molecularFormulaByMoiety", &self.molecular_formula_by_moiety);
+        w.list("isotope", &self.isotope);
+        w.opt("molecularWeight", &self.molecular_weight);
+        w.list("source", &self.source);
+        w.list("representation", &self.representation);
     }
 }
 impl std::fmt::Debug for SubstanceSpecificationStructure {
@@ -974,6 +1289,53 @@ impl Complex for SubstanceSpecificationStructureIsotope {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationStructureIsotope {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "name" => (4u32, r.opt(&mut self.name)),
+            "substitution" => (5u32, r.opt(&mut self.substitution)),
+            "halfLife" => (6u32, r.opt(&mut self.half_life)),
+            "molecularWeight" => (7u32, r.opt(&mut self.molecular_weight)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("name", &self.name);
+        w.opt("substitution", &self.substitution);
+        w.opt("halfLife", &self.half_life);
+        w.opt("molecularWeight", &self.molecular_weight);
+    }
+}
 impl std::fmt::Debug for SubstanceSpecificationStructureIsotope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSpecificationStructureIsotope");
@@ -1080,6 +1442,49 @@ impl Complex for SubstanceSpecificationStructureIsotopeMolecularWeight {
             && self.r#type.is_none() && self.amount.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationStructureIsotopeMolecularWeight {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "method" => (3u32, r.opt(&mut self.method)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "amount" => (5u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("method", &self.method);
+        w.opt("type", &self.r#type);
+        w.opt("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for SubstanceSpecificationStructureIsotopeMolecularWeight {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -1181,6 +1586,51 @@ impl Complex for SubstanceSpecificationStructureRepresentation {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.representation.is_none() && self.attachment.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationStructureRepresentation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "representation" => {
+                (4u32, r.prim_opt(&mut self.representation, Kind::String))
+            }
+            "attachment" => (5u32, r.opt(&mut self.attachment)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("representation", &self.representation);
+        w.opt("attachment", &self.attachment);
     }
 }
 impl std::fmt::Debug for SubstanceSpecificationStructureRepresentation {
@@ -1295,6 +1745,53 @@ impl Complex for SubstanceSpecificationCode {
             && self.status.is_none() && self.status_date.is_none()
             && self.comment.is_none() && self.source.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationCode {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "status" => (4u32, r.opt(&mut self.status)),
+            "statusDate" => (5u32, r.prim_opt(&mut self.status_date, Kind::DateTime)),
+            "comment" => (6u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "source" => (7u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.opt("status", &self.status);
+        w.prim_opt("statusDate", &self.status_date);
+        w.prim_opt("comment", &self.comment);
+        w.list("source", &self.source);
     }
 }
 impl std::fmt::Debug for SubstanceSpecificationCode {
@@ -1460,6 +1957,65 @@ impl Complex for SubstanceSpecificationName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "status" => (5u32, r.opt(&mut self.status)),
+            "preferred" => (6u32, r.prim_opt(&mut self.preferred, Kind::Boolean)),
+            "language" => (7u32, r.list(&mut self.language)),
+            "domain" => (8u32, r.list(&mut self.domain)),
+            "jurisdiction" => (9u32, r.list(&mut self.jurisdiction)),
+            "synonym" => (10u32, r.list(&mut self.synonym)),
+            "translation" => (11u32, r.list(&mut self.translation)),
+            "official" => (12u32, r.list(&mut self.official)),
+            "source" => (13u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.opt("type", &self.r#type);
+        w.opt("status", &self.status);
+        w.prim_opt("preferred", &self.preferred);
+        w.list("language", &self.language);
+        w.list("domain", &self.domain);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.list("synonym", &self.synonym);
+        w.list("translation", &self.translation);
+        w.list("official", &self.official);
+        w.list("source", &self.source);
+    }
+}
 impl std::fmt::Debug for SubstanceSpecificationName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSpecificationName");
@@ -1583,6 +2139,49 @@ impl Complex for SubstanceSpecificationNameOfficial {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.authority.is_none()
             && self.status.is_none() && self.date.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationNameOfficial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "authority" => (3u32, r.opt(&mut self.authority)),
+            "status" => (4u32, r.opt(&mut self.status)),
+            "date" => (5u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("authority", &self.authority);
+        w.opt("status", &self.status);
+        w.prim_opt("date", &self.date);
     }
 }
 impl std::fmt::Debug for SubstanceSpecificationNameOfficial {
@@ -1721,6 +2320,69 @@ impl Complex for SubstanceSpecificationRelationship {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSpecificationRelationship {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "relationship" => (4u32, r.opt(&mut self.relationship)),
+            "isDefining" => (5u32, r.prim_opt(&mut self.is_defining, Kind::Boolean)),
+            "amountRatioLowLimit" => (7u32, r.opt(&mut self.amount_ratio_low_limit)),
+            "amountType" => (8u32, r.opt(&mut self.amount_type)),
+            "source" => (9u32, r.list(&mut self.source)),
+            _ => {
+                if <SubstanceSpecificationRelationshipSubstance as XmlChoice>::read_xml(
+                    &mut self.substance,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                if <SubstanceSpecificationRelationshipAmount as XmlChoice>::read_xml(
+                    &mut self.amount,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.substance);
+        w.opt("relationship", &self.relationship);
+        w.prim_opt("isDefining", &self.is_defining);
+        w.choice_opt(&self.amount);
+        w.opt("amountRatioLowLimit", &self.amount_ratio_low_limit);
+        w.opt("amountType", &self.amount_type);
+        w.list("source", &self.source);
+    }
+}
 impl std::fmt::Debug for SubstanceSpecificationRelationship {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSpecificationRelationship");
@@ -1803,6 +2465,27 @@ impl Choice for SubstanceSpecificationRelationshipSubstance {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceSpecificationRelationshipSubstance {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "substanceReference" => r.choice(slot, Self::Reference)?,
+            "substanceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("substanceReference", v),
+            Self::CodeableConcept(v) => w.req("substanceCodeableConcept", v),
+        }
+    }
+}
 /// A numeric factor for the relationship, for instance to express that the salt of a substance has some percentage of the active substance in relation to some other
 #[derive(Clone, PartialEq, Debug)]
 pub enum SubstanceSpecificationRelationshipAmount {
@@ -1873,6 +2556,31 @@ impl Choice for SubstanceSpecificationRelationshipAmount {
             Self::Range(v) => w.req("amountRange", v),
             Self::Ratio(v) => w.req("amountRatio", v),
             Self::String(p) => w.prim_req("amountString", "_amountString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceSpecificationRelationshipAmount {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+            "amountRange" => r.choice(slot, Self::Range)?,
+            "amountRatio" => r.choice(slot, Self::Ratio)?,
+            "amountString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("amountQuantity", v),
+            Self::Range(v) => w.req("amountRange", v),
+            Self::Ratio(v) => w.req("amountRatio", v),
+            Self::String(p) => w.prim_req("amountString", p),
         }
     }
 }

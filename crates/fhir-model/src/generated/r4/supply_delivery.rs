@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Record of delivery of what is supplied.
 #[derive(Clone, PartialEq)]
 pub struct SupplyDelivery {
@@ -160,6 +166,67 @@ impl Complex for SupplyDelivery {
             && self.receiver.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SupplyDelivery {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "patient" => (12u32, r.opt(&mut self.patient)),
+            "type" => (13u32, r.opt(&mut self.r#type)),
+            "suppliedItem" => (14u32, r.opt(&mut self.supplied_item)),
+            "supplier" => (16u32, r.opt(&mut self.supplier)),
+            "destination" => (17u32, r.opt(&mut self.destination)),
+            "receiver" => (18u32, r.list(&mut self.receiver)),
+            _ => {
+                if <SupplyDeliveryOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_opt("status", &self.status);
+        w.opt("patient", &self.patient);
+        w.opt("type", &self.r#type);
+        w.opt("suppliedItem", &self.supplied_item);
+        w.choice_opt(&self.occurrence);
+        w.opt("supplier", &self.supplier);
+        w.opt("destination", &self.destination);
+        w.list("receiver", &self.receiver);
+    }
+}
 impl std::fmt::Debug for SupplyDelivery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SupplyDelivery");
@@ -296,6 +363,29 @@ impl Choice for SupplyDeliveryOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SupplyDeliveryOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+            Self::Timing(v) => w.req("occurrenceTiming", v),
+        }
+    }
+}
 /// The item that is delivered or supplied
 #[derive(Clone, PartialEq)]
 pub struct SupplyDeliverySuppliedItem {
@@ -366,6 +456,53 @@ impl Complex for SupplyDeliverySuppliedItem {
             && self.item.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SupplyDeliverySuppliedItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "quantity" => (3u32, r.opt(&mut self.quantity)),
+            _ => {
+                if <SupplyDeliverySuppliedItemItem as XmlChoice>::read_xml(
+                    &mut self.item,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("quantity", &self.quantity);
+        w.choice_opt(&self.item);
+    }
+}
 impl std::fmt::Debug for SupplyDeliverySuppliedItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SupplyDeliverySuppliedItem");
@@ -427,6 +564,27 @@ impl Choice for SupplyDeliverySuppliedItemItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+            Self::Reference(v) => w.req("itemReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SupplyDeliverySuppliedItemItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
             Self::Reference(v) => w.req("itemReference", v),

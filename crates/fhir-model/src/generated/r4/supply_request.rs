@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a request for a medication, substance or device used in the healthcare setting.
 #[derive(Clone, PartialEq)]
 pub struct SupplyRequest {
@@ -208,6 +214,77 @@ impl Complex for SupplyRequest {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SupplyRequest {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.opt(&mut self.category)),
+            "priority" => (11u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "quantity" => (13u32, r.req(&mut self.quantity)),
+            "parameter" => (14u32, r.list(&mut self.parameter)),
+            "authoredOn" => (16u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "requester" => (17u32, r.opt(&mut self.requester)),
+            "supplier" => (18u32, r.list(&mut self.supplier)),
+            "reasonCode" => (19u32, r.list(&mut self.reason_code)),
+            "reasonReference" => (20u32, r.list(&mut self.reason_reference)),
+            "deliverFrom" => (21u32, r.opt(&mut self.deliver_from)),
+            "deliverTo" => (22u32, r.opt(&mut self.deliver_to)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(12u32));
+                }
+                if <SupplyRequestOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.opt("category", &self.category);
+        w.prim_opt("priority", &self.priority);
+        w.choice_req(&self.item);
+        w.req("quantity", &self.quantity);
+        w.list("parameter", &self.parameter);
+        w.choice_opt(&self.occurrence);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.opt("requester", &self.requester);
+        w.list("supplier", &self.supplier);
+        w.list("reasonCode", &self.reason_code);
+        w.list("reasonReference", &self.reason_reference);
+        w.opt("deliverFrom", &self.deliver_from);
+        w.opt("deliverTo", &self.deliver_to);
+    }
+}
 impl std::fmt::Debug for SupplyRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SupplyRequest");
@@ -329,6 +406,27 @@ impl Choice for SupplyRequestItem {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SupplyRequestItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+            Self::Reference(v) => w.req("itemReference", v),
+        }
+    }
+}
 /// When the request should be fulfilled
 #[derive(Clone, PartialEq, Debug)]
 pub enum SupplyRequestOccurrence {
@@ -394,6 +492,29 @@ impl Choice for SupplyRequestOccurrence {
             Self::DateTime(p) => {
                 w.prim_req("occurrenceDateTime", "_occurrenceDateTime", p)
             }
+            Self::Period(v) => w.req("occurrencePeriod", v),
+            Self::Timing(v) => w.req("occurrenceTiming", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SupplyRequestOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
             Self::Period(v) => w.req("occurrencePeriod", v),
             Self::Timing(v) => w.req("occurrenceTiming", v),
         }
@@ -467,6 +588,53 @@ impl Complex for SupplyRequestParameter {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.value.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SupplyRequestParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            _ => {
+                if <SupplyRequestParameterValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for SupplyRequestParameter {
@@ -563,6 +731,31 @@ impl Choice for SupplyRequestParameterValue {
             Self::Quantity(v) => w.req("valueQuantity", v),
             Self::Range(v) => w.req("valueRange", v),
             Self::Boolean(p) => w.prim_req("valueBoolean", "_valueBoolean", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SupplyRequestParameterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A TerminologyCapabilities resource documents a set of capabilities (behaviors) of a FHIR Terminology Server that may be used as a statement of actual server functionality or a statement of required or desired server implementation.
 #[derive(Clone, PartialEq)]
 pub struct TerminologyCapabilities {
@@ -265,6 +271,87 @@ impl Complex for TerminologyCapabilities {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilities {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (10u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (11u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (13u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (14u32, r.prim_req(&mut self.date, Kind::DateTime)),
+            "publisher" => (15u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (16u32, r.list(&mut self.contact)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (18u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (19u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (20u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (21u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "kind" => (22u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "software" => (23u32, r.opt(&mut self.software)),
+            "implementation" => (24u32, r.opt(&mut self.implementation)),
+            "lockedDate" => (25u32, r.prim_opt(&mut self.locked_date, Kind::Boolean)),
+            "codeSystem" => (26u32, r.list(&mut self.code_system)),
+            "expansion" => (27u32, r.opt(&mut self.expansion)),
+            "codeSearch" => (28u32, r.prim_opt(&mut self.code_search, Kind::Code)),
+            "validateCode" => (29u32, r.opt(&mut self.validate_code)),
+            "translation" => (30u32, r.opt(&mut self.translation)),
+            "closure" => (31u32, r.opt(&mut self.closure)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_req("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_req("kind", &self.kind);
+        w.opt("software", &self.software);
+        w.opt("implementation", &self.implementation);
+        w.prim_opt("lockedDate", &self.locked_date);
+        w.list("codeSystem", &self.code_system);
+        w.opt("expansion", &self.expansion);
+        w.prim_opt("codeSearch", &self.code_search);
+        w.opt("validateCode", &self.validate_code);
+        w.opt("translation", &self.translation);
+        w.opt("closure", &self.closure);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilities");
@@ -451,6 +538,47 @@ impl Complex for TerminologyCapabilitiesSoftware {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesSoftware {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "version" => (4u32, r.prim_opt(&mut self.version, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("version", &self.version);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilitiesSoftware {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilitiesSoftware");
@@ -556,6 +684,47 @@ impl Complex for TerminologyCapabilitiesImplementation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesImplementation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_req(&mut self.description, Kind::String)),
+            "url" => (4u32, r.prim_opt(&mut self.url, Kind::Url)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("description", &self.description);
+        w.prim_opt("url", &self.url);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilitiesImplementation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilitiesImplementation");
@@ -654,6 +823,49 @@ impl Complex for TerminologyCapabilitiesCodeSystem {
             && self.modifier_extension.is_empty() && self.uri.is_none()
             && self.version.is_empty() && self.subsumption.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesCodeSystem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "uri" => (3u32, r.prim_opt(&mut self.uri, Kind::Canonical)),
+            "version" => (4u32, r.list(&mut self.version)),
+            "subsumption" => (5u32, r.prim_opt(&mut self.subsumption, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("uri", &self.uri);
+        w.list("version", &self.version);
+        w.prim_opt("subsumption", &self.subsumption);
     }
 }
 impl std::fmt::Debug for TerminologyCapabilitiesCodeSystem {
@@ -778,6 +990,55 @@ impl Complex for TerminologyCapabilitiesCodeSystemVersion {
             && self.property.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesCodeSystemVersion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_opt(&mut self.code, Kind::String)),
+            "isDefault" => (4u32, r.prim_opt(&mut self.is_default, Kind::Boolean)),
+            "compositional" => (5u32, r.prim_opt(&mut self.compositional, Kind::Boolean)),
+            "language" => (6u32, r.prim_list(&mut self.language, Kind::Code)),
+            "filter" => (7u32, r.list(&mut self.filter)),
+            "property" => (8u32, r.prim_list(&mut self.property, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("isDefault", &self.is_default);
+        w.prim_opt("compositional", &self.compositional);
+        w.prim_list("language", &self.language);
+        w.list("filter", &self.filter);
+        w.prim_list("property", &self.property);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilitiesCodeSystemVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilitiesCodeSystemVersion");
@@ -899,6 +1160,47 @@ impl Complex for TerminologyCapabilitiesCodeSystemVersionFilter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesCodeSystemVersionFilter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "op" => (4u32, r.prim_list(&mut self.op, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_list("op", &self.op);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilitiesCodeSystemVersionFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilitiesCodeSystemVersionFilter");
@@ -1010,6 +1312,53 @@ impl Complex for TerminologyCapabilitiesExpansion {
             && self.paging.is_none() && self.incomplete.is_none()
             && self.parameter.is_empty() && self.text_filter.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesExpansion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "hierarchical" => (3u32, r.prim_opt(&mut self.hierarchical, Kind::Boolean)),
+            "paging" => (4u32, r.prim_opt(&mut self.paging, Kind::Boolean)),
+            "incomplete" => (5u32, r.prim_opt(&mut self.incomplete, Kind::Boolean)),
+            "parameter" => (6u32, r.list(&mut self.parameter)),
+            "textFilter" => (7u32, r.prim_opt(&mut self.text_filter, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("hierarchical", &self.hierarchical);
+        w.prim_opt("paging", &self.paging);
+        w.prim_opt("incomplete", &self.incomplete);
+        w.list("parameter", &self.parameter);
+        w.prim_opt("textFilter", &self.text_filter);
     }
 }
 impl std::fmt::Debug for TerminologyCapabilitiesExpansion {
@@ -1126,6 +1475,47 @@ impl Complex for TerminologyCapabilitiesExpansionParameter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesExpansionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Code)),
+            "documentation" => (4u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilitiesExpansionParameter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilitiesExpansionParameter");
@@ -1225,6 +1615,45 @@ impl Complex for TerminologyCapabilitiesValidateCode {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesValidateCode {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "translations" => (3u32, r.prim_req(&mut self.translations, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("translations", &self.translations);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilitiesValidateCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilitiesValidateCode");
@@ -1321,6 +1750,45 @@ impl Complex for TerminologyCapabilitiesTranslation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesTranslation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "needsMap" => (3u32, r.prim_req(&mut self.needs_map, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("needsMap", &self.needs_map);
+    }
+}
 impl std::fmt::Debug for TerminologyCapabilitiesTranslation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TerminologyCapabilitiesTranslation");
@@ -1404,6 +1872,45 @@ impl Complex for TerminologyCapabilitiesClosure {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.translation.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TerminologyCapabilitiesClosure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "translation" => (3u32, r.prim_opt(&mut self.translation, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("translation", &self.translation);
     }
 }
 impl std::fmt::Debug for TerminologyCapabilitiesClosure {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A ValueSet resource instance specifies a set of codes drawn from one or more code systems, intended for use in a particular context. Value sets link between \[\[\[CodeSystem\]\]\] definitions and their use in \[coded elements\](terminologies.html).
 #[derive(Clone, PartialEq)]
 pub struct ValueSet {
@@ -219,6 +225,75 @@ impl Complex for ValueSet {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSet {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (14u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (16u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (20u32, r.list(&mut self.jurisdiction)),
+            "immutable" => (21u32, r.prim_opt(&mut self.immutable, Kind::Boolean)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "compose" => (24u32, r.opt(&mut self.compose)),
+            "expansion" => (25u32, r.opt(&mut self.expansion)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("immutable", &self.immutable);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.opt("compose", &self.compose);
+        w.opt("expansion", &self.expansion);
+    }
+}
 impl std::fmt::Debug for ValueSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSet");
@@ -388,6 +463,51 @@ impl Complex for ValueSetCompose {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetCompose {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "lockedDate" => (3u32, r.prim_opt(&mut self.locked_date, Kind::Date)),
+            "inactive" => (4u32, r.prim_opt(&mut self.inactive, Kind::Boolean)),
+            "include" => (5u32, r.list(&mut self.include)),
+            "exclude" => (6u32, r.list(&mut self.exclude)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("lockedDate", &self.locked_date);
+        w.prim_opt("inactive", &self.inactive);
+        w.list("include", &self.include);
+        w.list("exclude", &self.exclude);
+    }
+}
 impl std::fmt::Debug for ValueSetCompose {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSetCompose");
@@ -504,6 +624,53 @@ impl Complex for ValueSetComposeInclude {
             && self.version.is_none() && self.concept.is_empty()
             && self.filter.is_empty() && self.value_set.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeInclude {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "system" => (3u32, r.prim_opt(&mut self.system, Kind::Uri)),
+            "version" => (4u32, r.prim_opt(&mut self.version, Kind::String)),
+            "concept" => (5u32, r.list(&mut self.concept)),
+            "filter" => (6u32, r.list(&mut self.filter)),
+            "valueSet" => (7u32, r.prim_list(&mut self.value_set, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("version", &self.version);
+        w.list("concept", &self.concept);
+        w.list("filter", &self.filter);
+        w.prim_list("valueSet", &self.value_set);
     }
 }
 impl std::fmt::Debug for ValueSetComposeInclude {
@@ -626,6 +793,49 @@ impl Complex for ValueSetComposeIncludeConcept {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeIncludeConcept {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "display" => (4u32, r.prim_opt(&mut self.display, Kind::String)),
+            "designation" => (5u32, r.list(&mut self.designation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.list("designation", &self.designation);
+    }
+}
 impl std::fmt::Debug for ValueSetComposeIncludeConcept {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSetComposeIncludeConcept");
@@ -737,6 +947,49 @@ impl Complex for ValueSetComposeIncludeConceptDesignation {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeIncludeConceptDesignation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "use" => (4u32, r.opt(&mut self.r#use)),
+            "value" => (5u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("language", &self.language);
+        w.opt("use", &self.r#use);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for ValueSetComposeIncludeConceptDesignation {
@@ -863,6 +1116,49 @@ impl Complex for ValueSetComposeIncludeFilter {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeIncludeFilter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "property" => (3u32, r.prim_req(&mut self.property, Kind::Code)),
+            "op" => (4u32, r.prim_req(&mut self.op, Kind::Code)),
+            "value" => (5u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("property", &self.property);
+        w.prim_req("op", &self.op);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for ValueSetComposeIncludeFilter {
@@ -997,6 +1293,55 @@ impl Complex for ValueSetExpansion {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.prim_opt(&mut self.identifier, Kind::Uri)),
+            "timestamp" => (4u32, r.prim_req(&mut self.timestamp, Kind::DateTime)),
+            "total" => (5u32, r.prim_opt(&mut self.total, Kind::Integer)),
+            "offset" => (6u32, r.prim_opt(&mut self.offset, Kind::Integer)),
+            "parameter" => (7u32, r.list(&mut self.parameter)),
+            "contains" => (8u32, r.list(&mut self.contains)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("identifier", &self.identifier);
+        w.prim_req("timestamp", &self.timestamp);
+        w.prim_opt("total", &self.total);
+        w.prim_opt("offset", &self.offset);
+        w.list("parameter", &self.parameter);
+        w.list("contains", &self.contains);
+    }
+}
 impl std::fmt::Debug for ValueSetExpansion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSetExpansion");
@@ -1117,6 +1462,53 @@ impl Complex for ValueSetExpansionParameter {
             return Some("name");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            _ => {
+                if <ValueSetExpansionParameterValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for ValueSetExpansionParameter {
@@ -1351,6 +1743,37 @@ impl Choice for ValueSetExpansionParameterValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ValueSetExpansionParameterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+        }
+    }
+}
 /// Codes in the value set
 #[derive(Clone, PartialEq)]
 pub struct ValueSetExpansionContains {
@@ -1456,6 +1879,59 @@ impl Complex for ValueSetExpansionContains {
             && self.version.is_none() && self.code.is_none() && self.display.is_none()
             && self.designation.is_empty() && self.contains.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansionContains {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "system" => (3u32, r.prim_opt(&mut self.system, Kind::Uri)),
+            "abstract" => (4u32, r.prim_opt(&mut self.r#abstract, Kind::Boolean)),
+            "inactive" => (5u32, r.prim_opt(&mut self.inactive, Kind::Boolean)),
+            "version" => (6u32, r.prim_opt(&mut self.version, Kind::String)),
+            "code" => (7u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (8u32, r.prim_opt(&mut self.display, Kind::String)),
+            "designation" => (9u32, r.list(&mut self.designation)),
+            "contains" => (10u32, r.list(&mut self.contains)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("abstract", &self.r#abstract);
+        w.prim_opt("inactive", &self.inactive);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.list("designation", &self.designation);
+        w.list("contains", &self.contains);
     }
 }
 impl std::fmt::Debug for ValueSetExpansionContains {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes validation requirements, source(s), status and dates for one or more elements.
 #[derive(Clone, PartialEq)]
 pub struct VerificationResult {
@@ -190,6 +196,71 @@ impl Complex for VerificationResult {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for VerificationResult {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "target" => (8u32, r.list(&mut self.target)),
+            "targetLocation" => {
+                (9u32, r.prim_list(&mut self.target_location, Kind::String))
+            }
+            "need" => (10u32, r.opt(&mut self.need)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusDate" => (12u32, r.prim_opt(&mut self.status_date, Kind::DateTime)),
+            "validationType" => (13u32, r.opt(&mut self.validation_type)),
+            "validationProcess" => (14u32, r.list(&mut self.validation_process)),
+            "frequency" => (15u32, r.opt(&mut self.frequency)),
+            "lastPerformed" => {
+                (16u32, r.prim_opt(&mut self.last_performed, Kind::DateTime))
+            }
+            "nextScheduled" => (17u32, r.prim_opt(&mut self.next_scheduled, Kind::Date)),
+            "failureAction" => (18u32, r.opt(&mut self.failure_action)),
+            "primarySource" => (19u32, r.list(&mut self.primary_source)),
+            "attestation" => (20u32, r.opt(&mut self.attestation)),
+            "validator" => (21u32, r.list(&mut self.validator)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("target", &self.target);
+        w.prim_list("targetLocation", &self.target_location);
+        w.opt("need", &self.need);
+        w.prim_req("status", &self.status);
+        w.prim_opt("statusDate", &self.status_date);
+        w.opt("validationType", &self.validation_type);
+        w.list("validationProcess", &self.validation_process);
+        w.opt("frequency", &self.frequency);
+        w.prim_opt("lastPerformed", &self.last_performed);
+        w.prim_opt("nextScheduled", &self.next_scheduled);
+        w.opt("failureAction", &self.failure_action);
+        w.list("primarySource", &self.primary_source);
+        w.opt("attestation", &self.attestation);
+        w.list("validator", &self.validator);
+    }
+}
 impl std::fmt::Debug for VerificationResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("VerificationResult");
@@ -362,6 +433,59 @@ impl Complex for VerificationResultPrimarySource {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for VerificationResultPrimarySource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "who" => (3u32, r.opt(&mut self.who)),
+            "type" => (4u32, r.list(&mut self.r#type)),
+            "communicationMethod" => (5u32, r.list(&mut self.communication_method)),
+            "validationStatus" => (6u32, r.opt(&mut self.validation_status)),
+            "validationDate" => {
+                (7u32, r.prim_opt(&mut self.validation_date, Kind::DateTime))
+            }
+            "canPushUpdates" => (8u32, r.opt(&mut self.can_push_updates)),
+            "pushTypeAvailable" => (9u32, r.list(&mut self.push_type_available)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("who", &self.who);
+        w.list("type", &self.r#type);
+        w.list("communicationMethod", &self.communication_method);
+        w.opt("validationStatus", &self.validation_status);
+        w.prim_opt("validationDate", &self.validation_date);
+        w.opt("canPushUpdates", &self.can_push_updates);
+        w.list("pushTypeAvailable", &self.push_type_available);
+    }
+}
 impl std::fmt::Debug for VerificationResultPrimarySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("VerificationResultPrimarySource");
@@ -522,6 +646,63 @@ impl Complex for VerificationResultAttestation {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for VerificationResultAttestation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "who" => (3u32, r.opt(&mut self.who)),
+            "onBehalfOf" => (4u32, r.opt(&mut self.on_behalf_of)),
+            "communicationMethod" => (5u32, r.opt(&mut self.communication_method)),
+            "date" => (6u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "sourceIdentityCertificate" => {
+                (7u32, r.prim_opt(&mut self.source_identity_certificate, Kind::String))
+            }
+            "proxyIdentityCertificate" => {
+                (8u32, r.prim_opt(&mut self.proxy_identity_certificate, Kind::String))
+            }
+            "proxySignature" => (9u32, r.opt(&mut self.proxy_signature)),
+            "sourceSignature" => (10u32, r.opt(&mut self.source_signature)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("who", &self.who);
+        w.opt("onBehalfOf", &self.on_behalf_of);
+        w.opt("communicationMethod", &self.communication_method);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("sourceIdentityCertificate", &self.source_identity_certificate);
+        w.prim_opt("proxyIdentityCertificate", &self.proxy_identity_certificate);
+        w.opt("proxySignature", &self.proxy_signature);
+        w.opt("sourceSignature", &self.source_signature);
+    }
+}
 impl std::fmt::Debug for VerificationResultAttestation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("VerificationResultAttestation");
@@ -655,6 +836,51 @@ impl Complex for VerificationResultValidator {
             return Some("organization");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for VerificationResultValidator {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "organization" => (3u32, r.req(&mut self.organization)),
+            "identityCertificate" => {
+                (4u32, r.prim_opt(&mut self.identity_certificate, Kind::String))
+            }
+            "attestationSignature" => (5u32, r.opt(&mut self.attestation_signature)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("organization", &self.organization);
+        w.prim_opt("identityCertificate", &self.identity_certificate);
+        w.opt("attestationSignature", &self.attestation_signature);
     }
 }
 impl std::fmt::Debug for VerificationResultValidator {

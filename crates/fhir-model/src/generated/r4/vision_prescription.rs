@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An authorization for the provision of glasses and/or contact lenses to a patient.
 #[derive(Clone, PartialEq)]
 pub struct VisionPrescription {
@@ -179,6 +185,55 @@ impl Complex for VisionPrescription {
             return Some("lensSpecification");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for VisionPrescription {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "created" => (10u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "patient" => (11u32, r.req(&mut self.patient)),
+            "encounter" => (12u32, r.opt(&mut self.encounter)),
+            "dateWritten" => (13u32, r.prim_req(&mut self.date_written, Kind::DateTime)),
+            "prescriber" => (14u32, r.req(&mut self.prescriber)),
+            "lensSpecification" => (15u32, r.list(&mut self.lens_specification)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("created", &self.created);
+        w.req("patient", &self.patient);
+        w.opt("encounter", &self.encounter);
+        w.prim_req("dateWritten", &self.date_written);
+        w.req("prescriber", &self.prescriber);
+        w.list("lensSpecification", &self.lens_specification);
     }
 }
 impl std::fmt::Debug for VisionPrescription {
@@ -398,6 +453,71 @@ impl Complex for VisionPrescriptionLensSpecification {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for VisionPrescriptionLensSpecification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "product" => (3u32, r.req(&mut self.product)),
+            "eye" => (4u32, r.prim_req(&mut self.eye, Kind::Code)),
+            "sphere" => (5u32, r.prim_opt(&mut self.sphere, Kind::Decimal)),
+            "cylinder" => (6u32, r.prim_opt(&mut self.cylinder, Kind::Decimal)),
+            "axis" => (7u32, r.prim_opt(&mut self.axis, Kind::Integer)),
+            "prism" => (8u32, r.list(&mut self.prism)),
+            "add" => (9u32, r.prim_opt(&mut self.add, Kind::Decimal)),
+            "power" => (10u32, r.prim_opt(&mut self.power, Kind::Decimal)),
+            "backCurve" => (11u32, r.prim_opt(&mut self.back_curve, Kind::Decimal)),
+            "diameter" => (12u32, r.prim_opt(&mut self.diameter, Kind::Decimal)),
+            "duration" => (13u32, r.opt(&mut self.duration)),
+            "color" => (14u32, r.prim_opt(&mut self.color, Kind::String)),
+            "brand" => (15u32, r.prim_opt(&mut self.brand, Kind::String)),
+            "note" => (16u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("product", &self.product);
+        w.prim_req("eye", &self.eye);
+        w.prim_opt("sphere", &self.sphere);
+        w.prim_opt("cylinder", &self.cylinder);
+        w.prim_opt("axis", &self.axis);
+        w.list("prism", &self.prism);
+        w.prim_opt("add", &self.add);
+        w.prim_opt("power", &self.power);
+        w.prim_opt("backCurve", &self.back_curve);
+        w.prim_opt("diameter", &self.diameter);
+        w.opt("duration", &self.duration);
+        w.prim_opt("color", &self.color);
+        w.prim_opt("brand", &self.brand);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for VisionPrescriptionLensSpecification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("VisionPrescriptionLensSpecification");
@@ -544,6 +664,47 @@ impl Complex for VisionPrescriptionLensSpecificationPrism {
             return Some("base");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for VisionPrescriptionLensSpecificationPrism {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "amount" => (3u32, r.prim_req(&mut self.amount, Kind::Decimal)),
+            "base" => (4u32, r.prim_req(&mut self.base, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("amount", &self.amount);
+        w.prim_req("base", &self.base);
     }
 }
 impl std::fmt::Debug for VisionPrescriptionLensSpecificationPrism {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A financial tool for tracking value accrued for a particular purpose.  In the healthcare field, used to track charges for a patient, cost centers, etc.
 #[derive(Clone, PartialEq)]
 pub struct Account {
@@ -205,6 +211,73 @@ impl Complex for Account {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Account {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "billingStatus" => (10u32, r.opt(&mut self.billing_status)),
+            "type" => (11u32, r.opt(&mut self.r#type)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "subject" => (13u32, r.list(&mut self.subject)),
+            "servicePeriod" => (14u32, r.opt(&mut self.service_period)),
+            "coverage" => (15u32, r.list(&mut self.coverage)),
+            "owner" => (16u32, r.opt(&mut self.owner)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "guarantor" => (18u32, r.list(&mut self.guarantor)),
+            "diagnosis" => (19u32, r.list(&mut self.diagnosis)),
+            "procedure" => (20u32, r.list(&mut self.procedure)),
+            "relatedAccount" => (21u32, r.list(&mut self.related_account)),
+            "currency" => (22u32, r.opt(&mut self.currency)),
+            "balance" => (23u32, r.list(&mut self.balance)),
+            "calculatedAt" => (24u32, r.prim_opt(&mut self.calculated_at, Kind::Instant)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("billingStatus", &self.billing_status);
+        w.opt("type", &self.r#type);
+        w.prim_opt("name", &self.name);
+        w.list("subject", &self.subject);
+        w.opt("servicePeriod", &self.service_period);
+        w.list("coverage", &self.coverage);
+        w.opt("owner", &self.owner);
+        w.prim_opt("description", &self.description);
+        w.list("guarantor", &self.guarantor);
+        w.list("diagnosis", &self.diagnosis);
+        w.list("procedure", &self.procedure);
+        w.list("relatedAccount", &self.related_account);
+        w.opt("currency", &self.currency);
+        w.list("balance", &self.balance);
+        w.prim_opt("calculatedAt", &self.calculated_at);
+    }
+}
 impl std::fmt::Debug for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Account");
@@ -369,6 +442,47 @@ impl Complex for AccountCoverage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountCoverage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "coverage" => (3u32, r.req(&mut self.coverage)),
+            "priority" => (4u32, r.prim_opt(&mut self.priority, Kind::PositiveInt)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("coverage", &self.coverage);
+        w.prim_opt("priority", &self.priority);
+    }
+}
 impl std::fmt::Debug for AccountCoverage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AccountCoverage");
@@ -476,6 +590,49 @@ impl Complex for AccountGuarantor {
             return Some("party");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountGuarantor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "party" => (3u32, r.req(&mut self.party)),
+            "onHold" => (4u32, r.prim_opt(&mut self.on_hold, Kind::Boolean)),
+            "period" => (5u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("party", &self.party);
+        w.prim_opt("onHold", &self.on_hold);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for AccountGuarantor {
@@ -607,6 +764,57 @@ impl Complex for AccountDiagnosis {
             return Some("condition");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountDiagnosis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_opt(&mut self.sequence, Kind::PositiveInt)),
+            "condition" => (4u32, r.req(&mut self.condition)),
+            "dateOfDiagnosis" => {
+                (5u32, r.prim_opt(&mut self.date_of_diagnosis, Kind::DateTime))
+            }
+            "type" => (6u32, r.list(&mut self.r#type)),
+            "onAdmission" => (7u32, r.prim_opt(&mut self.on_admission, Kind::Boolean)),
+            "packageCode" => (8u32, r.list(&mut self.package_code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("sequence", &self.sequence);
+        w.req("condition", &self.condition);
+        w.prim_opt("dateOfDiagnosis", &self.date_of_diagnosis);
+        w.list("type", &self.r#type);
+        w.prim_opt("onAdmission", &self.on_admission);
+        w.list("packageCode", &self.package_code);
     }
 }
 impl std::fmt::Debug for AccountDiagnosis {
@@ -748,6 +956,57 @@ impl Complex for AccountProcedure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountProcedure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_opt(&mut self.sequence, Kind::PositiveInt)),
+            "code" => (4u32, r.req(&mut self.code)),
+            "dateOfService" => {
+                (5u32, r.prim_opt(&mut self.date_of_service, Kind::DateTime))
+            }
+            "type" => (6u32, r.list(&mut self.r#type)),
+            "packageCode" => (7u32, r.list(&mut self.package_code)),
+            "device" => (8u32, r.list(&mut self.device)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("sequence", &self.sequence);
+        w.req("code", &self.code);
+        w.prim_opt("dateOfService", &self.date_of_service);
+        w.list("type", &self.r#type);
+        w.list("packageCode", &self.package_code);
+        w.list("device", &self.device);
+    }
+}
 impl std::fmt::Debug for AccountProcedure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AccountProcedure");
@@ -863,6 +1122,47 @@ impl Complex for AccountRelatedAccount {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountRelatedAccount {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "relationship" => (3u32, r.opt(&mut self.relationship)),
+            "account" => (4u32, r.req(&mut self.account)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("relationship", &self.relationship);
+        w.req("account", &self.account);
+    }
+}
 impl std::fmt::Debug for AccountRelatedAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AccountRelatedAccount");
@@ -976,6 +1276,51 @@ impl Complex for AccountBalance {
             return Some("amount");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AccountBalance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "aggregate" => (3u32, r.opt(&mut self.aggregate)),
+            "term" => (4u32, r.opt(&mut self.term)),
+            "estimate" => (5u32, r.prim_opt(&mut self.estimate, Kind::Boolean)),
+            "amount" => (6u32, r.req(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("aggregate", &self.aggregate);
+        w.opt("term", &self.term);
+        w.prim_opt("estimate", &self.estimate);
+        w.req("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for AccountBalance {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource allows for the definition of some activity to be performed, independent of a particular patient, practitioner, or other performance context.
 #[derive(Clone, PartialEq)]
 pub struct ActivityDefinition {
@@ -442,6 +448,189 @@ impl Complex for ActivityDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ActivityDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "subtitle" => (14u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (18u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (19u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (20u32, r.list(&mut self.contact)),
+            "description" => (21u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (22u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (23u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (24u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "usage" => (25u32, r.prim_opt(&mut self.usage, Kind::Markdown)),
+            "copyright" => (26u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (27u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (28u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (29u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (30u32, r.opt(&mut self.effective_period)),
+            "topic" => (31u32, r.list(&mut self.topic)),
+            "author" => (32u32, r.list(&mut self.author)),
+            "editor" => (33u32, r.list(&mut self.editor)),
+            "reviewer" => (34u32, r.list(&mut self.reviewer)),
+            "endorser" => (35u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (36u32, r.list(&mut self.related_artifact)),
+            "library" => (37u32, r.prim_list(&mut self.library, Kind::Canonical)),
+            "kind" => (38u32, r.prim_opt(&mut self.kind, Kind::Code)),
+            "profile" => (39u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            "code" => (40u32, r.opt(&mut self.code)),
+            "intent" => (41u32, r.prim_opt(&mut self.intent, Kind::Code)),
+            "priority" => (42u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "doNotPerform" => {
+                (43u32, r.prim_opt(&mut self.do_not_perform, Kind::Boolean))
+            }
+            "location" => (46u32, r.opt(&mut self.location)),
+            "participant" => (47u32, r.list(&mut self.participant)),
+            "quantity" => (49u32, r.opt(&mut self.quantity)),
+            "dosage" => (50u32, r.list(&mut self.dosage)),
+            "bodySite" => (51u32, r.list(&mut self.body_site)),
+            "specimenRequirement" => {
+                (52u32, r.prim_list(&mut self.specimen_requirement, Kind::Canonical))
+            }
+            "observationRequirement" => {
+                (53u32, r.prim_list(&mut self.observation_requirement, Kind::Canonical))
+            }
+            "observationResultRequirement" => {
+                (
+                    54u32,
+                    r
+                        .prim_list(
+                            &mut self.observation_result_requirement,
+                            Kind::Canonical,
+                        ),
+                )
+            }
+            "transform" => (55u32, r.prim_opt(&mut self.transform, Kind::Canonical)),
+            "dynamicValue" => (56u32, r.list(&mut self.dynamic_value)),
+            _ => {
+                if <ActivityDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if <ActivityDefinitionSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(17u32));
+                }
+                if <ActivityDefinitionTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(44u32));
+                }
+                if <ActivityDefinitionAsNeeded as XmlChoice>::read_xml(
+                    &mut self.as_needed,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(45u32));
+                }
+                if <ActivityDefinitionProduct as XmlChoice>::read_xml(
+                    &mut self.product,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(48u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.choice_opt(&self.subject);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("usage", &self.usage);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_list("library", &self.library);
+        w.prim_opt("kind", &self.kind);
+        w.prim_opt("profile", &self.profile);
+        w.opt("code", &self.code);
+        w.prim_opt("intent", &self.intent);
+        w.prim_opt("priority", &self.priority);
+        w.prim_opt("doNotPerform", &self.do_not_perform);
+        w.choice_opt(&self.timing);
+        w.choice_opt(&self.as_needed);
+        w.opt("location", &self.location);
+        w.list("participant", &self.participant);
+        w.choice_opt(&self.product);
+        w.opt("quantity", &self.quantity);
+        w.list("dosage", &self.dosage);
+        w.list("bodySite", &self.body_site);
+        w.prim_list("specimenRequirement", &self.specimen_requirement);
+        w.prim_list("observationRequirement", &self.observation_requirement);
+        w.prim_list(
+            "observationResultRequirement",
+            &self.observation_result_requirement,
+        );
+        w.prim_opt("transform", &self.transform);
+        w.list("dynamicValue", &self.dynamic_value);
+    }
+}
 impl std::fmt::Debug for ActivityDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ActivityDefinition");
@@ -690,6 +879,27 @@ impl Choice for ActivityDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Type of individual the activity definition is intended for
 #[derive(Clone, PartialEq, Debug)]
 pub enum ActivityDefinitionSubject {
@@ -758,6 +968,29 @@ impl Choice for ActivityDefinitionSubject {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            "subjectCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+            Self::Canonical(p) => w.prim_req("subjectCanonical", p),
+        }
+    }
+}
 /// When activity is to occur
 #[derive(Clone, PartialEq, Debug)]
 pub enum ActivityDefinitionTiming {
@@ -803,6 +1036,31 @@ impl Choice for ActivityDefinitionTiming {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Timing(v) => w.req("timingTiming", v),
+            Self::Age(v) => w.req("timingAge", v),
+            Self::Range(v) => w.req("timingRange", v),
+            Self::Duration(v) => w.req("timingDuration", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            "timingAge" => r.choice(slot, Self::Age)?,
+            "timingRange" => r.choice(slot, Self::Range)?,
+            "timingDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Timing(v) => w.req("timingTiming", v),
             Self::Age(v) => w.req("timingAge", v),
@@ -874,6 +1132,27 @@ impl Choice for ActivityDefinitionAsNeeded {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionAsNeeded {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "asNeededBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "asNeededCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("asNeededBoolean", p),
+            Self::CodeableConcept(v) => w.req("asNeededCodeableConcept", v),
+        }
+    }
+}
 /// What's administered/supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum ActivityDefinitionProduct {
@@ -911,6 +1190,27 @@ impl Choice for ActivityDefinitionProduct {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("productReference", v),
+            Self::CodeableConcept(v) => w.req("productCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ActivityDefinitionProduct {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "productReference" => r.choice(slot, Self::Reference)?,
+            "productCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("productReference", v),
             Self::CodeableConcept(v) => w.req("productCodeableConcept", v),
@@ -1001,6 +1301,55 @@ impl Complex for ActivityDefinitionParticipant {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.type_canonical.is_none() && self.type_reference.is_none()
             && self.role.is_none() && self.function.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ActivityDefinitionParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "typeCanonical" => {
+                (4u32, r.prim_opt(&mut self.type_canonical, Kind::Canonical))
+            }
+            "typeReference" => (5u32, r.opt(&mut self.type_reference)),
+            "role" => (6u32, r.opt(&mut self.role)),
+            "function" => (7u32, r.opt(&mut self.function)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("typeCanonical", &self.type_canonical);
+        w.opt("typeReference", &self.type_reference);
+        w.opt("role", &self.role);
+        w.opt("function", &self.function);
     }
 }
 impl std::fmt::Debug for ActivityDefinitionParticipant {
@@ -1118,6 +1467,47 @@ impl Complex for ActivityDefinitionDynamicValue {
             return Some("expression");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ActivityDefinitionDynamicValue {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "path" => (3u32, r.prim_req(&mut self.path, Kind::String)),
+            "expression" => (4u32, r.req(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("path", &self.path);
+        w.req("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for ActivityDefinitionDynamicValue {

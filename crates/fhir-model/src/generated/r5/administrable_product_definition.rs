@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A medicinal product in the final form which is suitable for administering to a patient (after any mixing of multiple components, dissolution etc. has been performed).
 #[derive(Clone, PartialEq)]
 pub struct AdministrableProductDefinition {
@@ -177,6 +183,61 @@ impl Complex for AdministrableProductDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdministrableProductDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "formOf" => (10u32, r.list(&mut self.form_of)),
+            "administrableDoseForm" => (11u32, r.opt(&mut self.administrable_dose_form)),
+            "unitOfPresentation" => (12u32, r.opt(&mut self.unit_of_presentation)),
+            "producedFrom" => (13u32, r.list(&mut self.produced_from)),
+            "ingredient" => (14u32, r.list(&mut self.ingredient)),
+            "device" => (15u32, r.opt(&mut self.device)),
+            "description" => (16u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "property" => (17u32, r.list(&mut self.property)),
+            "routeOfAdministration" => (18u32, r.list(&mut self.route_of_administration)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("formOf", &self.form_of);
+        w.opt("administrableDoseForm", &self.administrable_dose_form);
+        w.opt("unitOfPresentation", &self.unit_of_presentation);
+        w.list("producedFrom", &self.produced_from);
+        w.list("ingredient", &self.ingredient);
+        w.opt("device", &self.device);
+        w.prim_opt("description", &self.description);
+        w.list("property", &self.property);
+        w.list("routeOfAdministration", &self.route_of_administration);
+    }
+}
 impl std::fmt::Debug for AdministrableProductDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdministrableProductDefinition");
@@ -331,6 +392,55 @@ impl Complex for AdministrableProductDefinitionProperty {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AdministrableProductDefinitionProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "status" => (5u32, r.opt(&mut self.status)),
+            _ => {
+                if <AdministrableProductDefinitionPropertyValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.value);
+        w.opt("status", &self.status);
     }
 }
 impl std::fmt::Debug for AdministrableProductDefinitionProperty {
@@ -488,6 +598,37 @@ impl Choice for AdministrableProductDefinitionPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for AdministrableProductDefinitionPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// The path by which the product is taken into or makes contact with the body
 #[derive(Clone, PartialEq)]
 pub struct AdministrableProductDefinitionRouteOfAdministration {
@@ -596,6 +737,59 @@ impl Complex for AdministrableProductDefinitionRouteOfAdministration {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AdministrableProductDefinitionRouteOfAdministration {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "firstDose" => (4u32, r.opt(&mut self.first_dose)),
+            "maxSingleDose" => (5u32, r.opt(&mut self.max_single_dose)),
+            "maxDosePerDay" => (6u32, r.opt(&mut self.max_dose_per_day)),
+            "maxDosePerTreatmentPeriod" => {
+                (7u32, r.opt(&mut self.max_dose_per_treatment_period))
+            }
+            "maxTreatmentPeriod" => (8u32, r.opt(&mut self.max_treatment_period)),
+            "targetSpecies" => (9u32, r.list(&mut self.target_species)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.opt("firstDose", &self.first_dose);
+        w.opt("maxSingleDose", &self.max_single_dose);
+        w.opt("maxDosePerDay", &self.max_dose_per_day);
+        w.opt("maxDosePerTreatmentPeriod", &self.max_dose_per_treatment_period);
+        w.opt("maxTreatmentPeriod", &self.max_treatment_period);
+        w.list("targetSpecies", &self.target_species);
     }
 }
 impl std::fmt::Debug for AdministrableProductDefinitionRouteOfAdministration {
@@ -717,6 +911,47 @@ impl Complex for AdministrableProductDefinitionRouteOfAdministrationTargetSpecie
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AdministrableProductDefinitionRouteOfAdministrationTargetSpecies {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "withdrawalPeriod" => (4u32, r.list(&mut self.withdrawal_period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.list("withdrawalPeriod", &self.withdrawal_period);
     }
 }
 impl std::fmt::Debug
@@ -843,6 +1078,52 @@ for AdministrableProductDefinitionRouteOfAdministrationTargetSpeciesWithdrawalPe
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex
+for AdministrableProductDefinitionRouteOfAdministrationTargetSpeciesWithdrawalPeriod {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "tissue" => (3u32, r.req(&mut self.tissue)),
+            "value" => (4u32, r.req(&mut self.value)),
+            "supportingInformation" => {
+                (5u32, r.prim_opt(&mut self.supporting_information, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("tissue", &self.tissue);
+        w.req("value", &self.value);
+        w.prim_opt("supportingInformation", &self.supporting_information);
     }
 }
 impl std::fmt::Debug

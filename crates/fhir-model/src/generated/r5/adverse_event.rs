@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An event (i.e. any change to current patient status) that may be related to unintended effects on a patient or research participant. The unintended effects may require additional monitoring, treatment, hospitalization, or may result in death. The AdverseEvent resource also extends to potential or avoided events that could have had such effects. There are two major domains where the AdverseEvent resource is expected to be used. One is in clinical care reported adverse events and the other is in reporting adverse events in clinical  research trial management.  Adverse events can be reported by healthcare providers, patients, caregivers or by medical products manufacturers.  Given the differences between these two concepts, we recommend consulting the domain specific implementation guides when implementing the AdverseEvent Resource. The implementation guides include specific extensions, value sets and constraints.
 #[derive(Clone, PartialEq)]
 pub struct AdverseEvent {
@@ -268,6 +274,97 @@ impl Complex for AdverseEvent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEvent {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "actuality" => (10u32, r.prim_req(&mut self.actuality, Kind::Code)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "code" => (12u32, r.opt(&mut self.code)),
+            "subject" => (13u32, r.req(&mut self.subject)),
+            "encounter" => (14u32, r.opt(&mut self.encounter)),
+            "detected" => (16u32, r.prim_opt(&mut self.detected, Kind::DateTime)),
+            "recordedDate" => {
+                (17u32, r.prim_opt(&mut self.recorded_date, Kind::DateTime))
+            }
+            "resultingEffect" => (18u32, r.list(&mut self.resulting_effect)),
+            "location" => (19u32, r.opt(&mut self.location)),
+            "seriousness" => (20u32, r.opt(&mut self.seriousness)),
+            "outcome" => (21u32, r.list(&mut self.outcome)),
+            "recorder" => (22u32, r.opt(&mut self.recorder)),
+            "participant" => (23u32, r.list(&mut self.participant)),
+            "study" => (24u32, r.list(&mut self.study)),
+            "expectedInResearchStudy" => {
+                (25u32, r.prim_opt(&mut self.expected_in_research_study, Kind::Boolean))
+            }
+            "suspectEntity" => (26u32, r.list(&mut self.suspect_entity)),
+            "contributingFactor" => (27u32, r.list(&mut self.contributing_factor)),
+            "preventiveAction" => (28u32, r.list(&mut self.preventive_action)),
+            "mitigatingAction" => (29u32, r.list(&mut self.mitigating_action)),
+            "supportingInfo" => (30u32, r.list(&mut self.supporting_info)),
+            "note" => (31u32, r.list(&mut self.note)),
+            _ => {
+                if <AdverseEventOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("actuality", &self.actuality);
+        w.list("category", &self.category);
+        w.opt("code", &self.code);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.occurrence);
+        w.prim_opt("detected", &self.detected);
+        w.prim_opt("recordedDate", &self.recorded_date);
+        w.list("resultingEffect", &self.resulting_effect);
+        w.opt("location", &self.location);
+        w.opt("seriousness", &self.seriousness);
+        w.list("outcome", &self.outcome);
+        w.opt("recorder", &self.recorder);
+        w.list("participant", &self.participant);
+        w.list("study", &self.study);
+        w.prim_opt("expectedInResearchStudy", &self.expected_in_research_study);
+        w.list("suspectEntity", &self.suspect_entity);
+        w.list("contributingFactor", &self.contributing_factor);
+        w.list("preventiveAction", &self.preventive_action);
+        w.list("mitigatingAction", &self.mitigating_action);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for AdverseEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEvent");
@@ -443,6 +540,29 @@ impl Choice for AdverseEventOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for AdverseEventOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+            Self::Timing(v) => w.req("occurrenceTiming", v),
+        }
+    }
+}
 /// Who was involved in the adverse event or the potential adverse event and what they did
 #[derive(Clone, PartialEq)]
 pub struct AdverseEventParticipant {
@@ -520,6 +640,47 @@ impl Complex for AdverseEventParticipant {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for AdverseEventParticipant {
@@ -630,6 +791,49 @@ impl Complex for AdverseEventSuspectEntity {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventSuspectEntity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "causality" => (4u32, r.opt(&mut self.causality)),
+            _ => {
+                if r.choice_req(&mut self.instance, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.instance);
+        w.opt("causality", &self.causality);
+    }
+}
 impl std::fmt::Debug for AdverseEventSuspectEntity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEventSuspectEntity");
@@ -691,6 +895,27 @@ impl Choice for AdverseEventSuspectEntityInstance {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("instanceCodeableConcept", v),
+            Self::Reference(v) => w.req("instanceReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AdverseEventSuspectEntityInstance {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "instanceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "instanceReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("instanceCodeableConcept", v),
             Self::Reference(v) => w.req("instanceReference", v),
@@ -769,6 +994,49 @@ impl Complex for AdverseEventSuspectEntityCausality {
             && self.modifier_extension.is_empty() && self.assessment_method.is_none()
             && self.entity_relatedness.is_none() && self.author.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventSuspectEntityCausality {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "assessmentMethod" => (3u32, r.opt(&mut self.assessment_method)),
+            "entityRelatedness" => (4u32, r.opt(&mut self.entity_relatedness)),
+            "author" => (5u32, r.opt(&mut self.author)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("assessmentMethod", &self.assessment_method);
+        w.opt("entityRelatedness", &self.entity_relatedness);
+        w.opt("author", &self.author);
     }
 }
 impl std::fmt::Debug for AdverseEventSuspectEntityCausality {
@@ -877,6 +1145,47 @@ impl Complex for AdverseEventContributingFactor {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventContributingFactor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+    }
+}
 impl std::fmt::Debug for AdverseEventContributingFactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEventContributingFactor");
@@ -935,6 +1244,27 @@ impl Choice for AdverseEventContributingFactorItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("itemReference", v),
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AdverseEventContributingFactorItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("itemReference", v),
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
@@ -1020,6 +1350,47 @@ impl Complex for AdverseEventPreventiveAction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventPreventiveAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+    }
+}
 impl std::fmt::Debug for AdverseEventPreventiveAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEventPreventiveAction");
@@ -1078,6 +1449,27 @@ impl Choice for AdverseEventPreventiveActionItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("itemReference", v),
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AdverseEventPreventiveActionItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("itemReference", v),
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
@@ -1163,6 +1555,47 @@ impl Complex for AdverseEventMitigatingAction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventMitigatingAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+    }
+}
 impl std::fmt::Debug for AdverseEventMitigatingAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEventMitigatingAction");
@@ -1221,6 +1654,27 @@ impl Choice for AdverseEventMitigatingActionItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("itemReference", v),
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AdverseEventMitigatingActionItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("itemReference", v),
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
@@ -1306,6 +1760,47 @@ impl Complex for AdverseEventSupportingInfo {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AdverseEventSupportingInfo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+    }
+}
 impl std::fmt::Debug for AdverseEventSupportingInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AdverseEventSupportingInfo");
@@ -1364,6 +1859,27 @@ impl Choice for AdverseEventSupportingInfoItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("itemReference", v),
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AdverseEventSupportingInfoItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("itemReference", v),
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A booking of a healthcare event among patient(s), practitioner(s), related person(s) and/or device(s) for a specific date/time. This may result in one or more Encounter(s).
 #[derive(Clone, PartialEq)]
 pub struct Appointment {
@@ -302,6 +308,111 @@ impl Complex for Appointment {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Appointment {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "cancellationReason" => (10u32, r.opt(&mut self.cancellation_reason)),
+            "class" => (11u32, r.list(&mut self.class)),
+            "serviceCategory" => (12u32, r.list(&mut self.service_category)),
+            "serviceType" => (13u32, r.list(&mut self.service_type)),
+            "specialty" => (14u32, r.list(&mut self.specialty)),
+            "appointmentType" => (15u32, r.opt(&mut self.appointment_type)),
+            "reason" => (16u32, r.list(&mut self.reason)),
+            "priority" => (17u32, r.opt(&mut self.priority)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::String)),
+            "replaces" => (19u32, r.list(&mut self.replaces)),
+            "virtualService" => (20u32, r.list(&mut self.virtual_service)),
+            "supportingInformation" => (21u32, r.list(&mut self.supporting_information)),
+            "previousAppointment" => (22u32, r.opt(&mut self.previous_appointment)),
+            "originatingAppointment" => (23u32, r.opt(&mut self.originating_appointment)),
+            "start" => (24u32, r.prim_opt(&mut self.start, Kind::Instant)),
+            "end" => (25u32, r.prim_opt(&mut self.end, Kind::Instant)),
+            "minutesDuration" => {
+                (26u32, r.prim_opt(&mut self.minutes_duration, Kind::PositiveInt))
+            }
+            "requestedPeriod" => (27u32, r.list(&mut self.requested_period)),
+            "slot" => (28u32, r.list(&mut self.slot)),
+            "account" => (29u32, r.list(&mut self.account)),
+            "created" => (30u32, r.prim_opt(&mut self.created, Kind::DateTime)),
+            "cancellationDate" => {
+                (31u32, r.prim_opt(&mut self.cancellation_date, Kind::DateTime))
+            }
+            "note" => (32u32, r.list(&mut self.note)),
+            "patientInstruction" => (33u32, r.list(&mut self.patient_instruction)),
+            "basedOn" => (34u32, r.list(&mut self.based_on)),
+            "subject" => (35u32, r.opt(&mut self.subject)),
+            "participant" => (36u32, r.list(&mut self.participant)),
+            "recurrenceId" => {
+                (37u32, r.prim_opt(&mut self.recurrence_id, Kind::PositiveInt))
+            }
+            "occurrenceChanged" => {
+                (38u32, r.prim_opt(&mut self.occurrence_changed, Kind::Boolean))
+            }
+            "recurrenceTemplate" => (39u32, r.list(&mut self.recurrence_template)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("cancellationReason", &self.cancellation_reason);
+        w.list("class", &self.class);
+        w.list("serviceCategory", &self.service_category);
+        w.list("serviceType", &self.service_type);
+        w.list("specialty", &self.specialty);
+        w.opt("appointmentType", &self.appointment_type);
+        w.list("reason", &self.reason);
+        w.opt("priority", &self.priority);
+        w.prim_opt("description", &self.description);
+        w.list("replaces", &self.replaces);
+        w.list("virtualService", &self.virtual_service);
+        w.list("supportingInformation", &self.supporting_information);
+        w.opt("previousAppointment", &self.previous_appointment);
+        w.opt("originatingAppointment", &self.originating_appointment);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
+        w.prim_opt("minutesDuration", &self.minutes_duration);
+        w.list("requestedPeriod", &self.requested_period);
+        w.list("slot", &self.slot);
+        w.list("account", &self.account);
+        w.prim_opt("created", &self.created);
+        w.prim_opt("cancellationDate", &self.cancellation_date);
+        w.list("note", &self.note);
+        w.list("patientInstruction", &self.patient_instruction);
+        w.list("basedOn", &self.based_on);
+        w.opt("subject", &self.subject);
+        w.list("participant", &self.participant);
+        w.prim_opt("recurrenceId", &self.recurrence_id);
+        w.prim_opt("occurrenceChanged", &self.occurrence_changed);
+        w.list("recurrenceTemplate", &self.recurrence_template);
+    }
+}
 impl std::fmt::Debug for Appointment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Appointment");
@@ -528,6 +639,53 @@ impl Complex for AppointmentParticipant {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AppointmentParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            "actor" => (5u32, r.opt(&mut self.actor)),
+            "required" => (6u32, r.prim_opt(&mut self.required, Kind::Boolean)),
+            "status" => (7u32, r.prim_req(&mut self.status, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.opt("period", &self.period);
+        w.opt("actor", &self.actor);
+        w.prim_opt("required", &self.required);
+        w.prim_req("status", &self.status);
+    }
+}
 impl std::fmt::Debug for AppointmentParticipant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AppointmentParticipant");
@@ -706,6 +864,74 @@ impl Complex for AppointmentRecurrenceTemplate {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AppointmentRecurrenceTemplate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "timezone" => (3u32, r.opt(&mut self.timezone)),
+            "recurrenceType" => (4u32, r.req(&mut self.recurrence_type)),
+            "lastOccurrenceDate" => {
+                (5u32, r.prim_opt(&mut self.last_occurrence_date, Kind::Date))
+            }
+            "occurrenceCount" => {
+                (6u32, r.prim_opt(&mut self.occurrence_count, Kind::PositiveInt))
+            }
+            "occurrenceDate" => {
+                (7u32, r.prim_list(&mut self.occurrence_date, Kind::Date))
+            }
+            "weeklyTemplate" => (8u32, r.opt(&mut self.weekly_template)),
+            "monthlyTemplate" => (9u32, r.opt(&mut self.monthly_template)),
+            "yearlyTemplate" => (10u32, r.opt(&mut self.yearly_template)),
+            "excludingDate" => (11u32, r.prim_list(&mut self.excluding_date, Kind::Date)),
+            "excludingRecurrenceId" => {
+                (
+                    12u32,
+                    r.prim_list(&mut self.excluding_recurrence_id, Kind::PositiveInt),
+                )
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("timezone", &self.timezone);
+        w.req("recurrenceType", &self.recurrence_type);
+        w.prim_opt("lastOccurrenceDate", &self.last_occurrence_date);
+        w.prim_opt("occurrenceCount", &self.occurrence_count);
+        w.prim_list("occurrenceDate", &self.occurrence_date);
+        w.opt("weeklyTemplate", &self.weekly_template);
+        w.opt("monthlyTemplate", &self.monthly_template);
+        w.opt("yearlyTemplate", &self.yearly_template);
+        w.prim_list("excludingDate", &self.excluding_date);
+        w.prim_list("excludingRecurrenceId", &self.excluding_recurrence_id);
+    }
+}
 impl std::fmt::Debug for AppointmentRecurrenceTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AppointmentRecurrenceTemplate");
@@ -863,6 +1089,61 @@ impl Complex for AppointmentRecurrenceTemplateWeeklyTemplate {
             && self.week_interval.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AppointmentRecurrenceTemplateWeeklyTemplate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "monday" => (3u32, r.prim_opt(&mut self.monday, Kind::Boolean)),
+            "tuesday" => (4u32, r.prim_opt(&mut self.tuesday, Kind::Boolean)),
+            "wednesday" => (5u32, r.prim_opt(&mut self.wednesday, Kind::Boolean)),
+            "thursday" => (6u32, r.prim_opt(&mut self.thursday, Kind::Boolean)),
+            "friday" => (7u32, r.prim_opt(&mut self.friday, Kind::Boolean)),
+            "saturday" => (8u32, r.prim_opt(&mut self.saturday, Kind::Boolean)),
+            "sunday" => (9u32, r.prim_opt(&mut self.sunday, Kind::Boolean)),
+            "weekInterval" => {
+                (10u32, r.prim_opt(&mut self.week_interval, Kind::PositiveInt))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("monday", &self.monday);
+        w.prim_opt("tuesday", &self.tuesday);
+        w.prim_opt("wednesday", &self.wednesday);
+        w.prim_opt("thursday", &self.thursday);
+        w.prim_opt("friday", &self.friday);
+        w.prim_opt("saturday", &self.saturday);
+        w.prim_opt("sunday", &self.sunday);
+        w.prim_opt("weekInterval", &self.week_interval);
+    }
+}
 impl std::fmt::Debug for AppointmentRecurrenceTemplateWeeklyTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AppointmentRecurrenceTemplateWeeklyTemplate");
@@ -997,6 +1278,53 @@ impl Complex for AppointmentRecurrenceTemplateMonthlyTemplate {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AppointmentRecurrenceTemplateMonthlyTemplate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "dayOfMonth" => (3u32, r.prim_opt(&mut self.day_of_month, Kind::PositiveInt)),
+            "nthWeekOfMonth" => (4u32, r.opt(&mut self.nth_week_of_month)),
+            "dayOfWeek" => (5u32, r.opt(&mut self.day_of_week)),
+            "monthInterval" => {
+                (6u32, r.prim_req(&mut self.month_interval, Kind::PositiveInt))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("dayOfMonth", &self.day_of_month);
+        w.opt("nthWeekOfMonth", &self.nth_week_of_month);
+        w.opt("dayOfWeek", &self.day_of_week);
+        w.prim_req("monthInterval", &self.month_interval);
+    }
+}
 impl std::fmt::Debug for AppointmentRecurrenceTemplateMonthlyTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AppointmentRecurrenceTemplateMonthlyTemplate");
@@ -1100,6 +1428,47 @@ impl Complex for AppointmentRecurrenceTemplateYearlyTemplate {
             return Some("yearInterval");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AppointmentRecurrenceTemplateYearlyTemplate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "yearInterval" => {
+                (3u32, r.prim_req(&mut self.year_interval, Kind::PositiveInt))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("yearInterval", &self.year_interval);
     }
 }
 impl std::fmt::Debug for AppointmentRecurrenceTemplateYearlyTemplate {

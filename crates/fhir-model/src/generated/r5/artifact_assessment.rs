@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This Resource provides one or more comments, classifiers or ratings about a Resource and supports attribution and rights management metadata for the added content.
 #[derive(Clone, PartialEq)]
 pub struct ArtifactAssessment {
@@ -182,6 +188,73 @@ impl Complex for ArtifactAssessment {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ArtifactAssessment {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "title" => (9u32, r.prim_opt(&mut self.title, Kind::String)),
+            "date" => (11u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "copyright" => (12u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "approvalDate" => (13u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (14u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "content" => (16u32, r.list(&mut self.content)),
+            "workflowStatus" => {
+                (17u32, r.prim_opt(&mut self.workflow_status, Kind::Code))
+            }
+            "disposition" => (18u32, r.prim_opt(&mut self.disposition, Kind::Code)),
+            _ => {
+                if <ArtifactAssessmentCiteAs as XmlChoice>::read_xml(
+                    &mut self.cite_as,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(10u32));
+                }
+                if r.choice_req(&mut self.artifact, name)? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("title", &self.title);
+        w.choice_opt(&self.cite_as);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.choice_req(&self.artifact);
+        w.list("content", &self.content);
+        w.prim_opt("workflowStatus", &self.workflow_status);
+        w.prim_opt("disposition", &self.disposition);
+    }
+}
 impl std::fmt::Debug for ArtifactAssessment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ArtifactAssessment");
@@ -311,6 +384,27 @@ impl Choice for ArtifactAssessmentCiteAs {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ArtifactAssessmentCiteAs {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "citeAsReference" => r.choice(slot, Self::Reference)?,
+            "citeAsMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("citeAsReference", v),
+            Self::Markdown(p) => w.prim_req("citeAsMarkdown", p),
+        }
+    }
+}
 /// The artifact assessed, commented upon or rated
 #[derive(Clone, PartialEq, Debug)]
 pub enum ArtifactAssessmentArtifact {
@@ -398,6 +492,29 @@ impl Choice for ArtifactAssessmentArtifact {
                 w.prim_req("artifactCanonical", "_artifactCanonical", p)
             }
             Self::Uri(p) => w.prim_req("artifactUri", "_artifactUri", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ArtifactAssessmentArtifact {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "artifactReference" => r.choice(slot, Self::Reference)?,
+            "artifactCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "artifactUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("artifactReference", v),
+            Self::Canonical(p) => w.prim_req("artifactCanonical", p),
+            Self::Uri(p) => w.prim_req("artifactUri", p),
         }
     }
 }
@@ -515,6 +632,65 @@ impl Complex for ArtifactAssessmentContent {
             && self.author.is_none() && self.path.is_empty()
             && self.related_artifact.is_empty() && self.free_to_share.is_none()
             && self.component.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ArtifactAssessmentContent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "informationType" => {
+                (3u32, r.prim_opt(&mut self.information_type, Kind::Code))
+            }
+            "summary" => (4u32, r.prim_opt(&mut self.summary, Kind::Markdown)),
+            "type" => (5u32, r.opt(&mut self.r#type)),
+            "classifier" => (6u32, r.list(&mut self.classifier)),
+            "quantity" => (7u32, r.opt(&mut self.quantity)),
+            "author" => (8u32, r.opt(&mut self.author)),
+            "path" => (9u32, r.prim_list(&mut self.path, Kind::Uri)),
+            "relatedArtifact" => (10u32, r.list(&mut self.related_artifact)),
+            "freeToShare" => (11u32, r.prim_opt(&mut self.free_to_share, Kind::Boolean)),
+            "component" => (12u32, r.list(&mut self.component)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("informationType", &self.information_type);
+        w.prim_opt("summary", &self.summary);
+        w.opt("type", &self.r#type);
+        w.list("classifier", &self.classifier);
+        w.opt("quantity", &self.quantity);
+        w.opt("author", &self.author);
+        w.prim_list("path", &self.path);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_opt("freeToShare", &self.free_to_share);
+        w.list("component", &self.component);
     }
 }
 impl std::fmt::Debug for ArtifactAssessmentContent {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of an event relevant for purposes such as operations, privacy, security, maintenance, and performance analysis.
 #[derive(Clone, PartialEq)]
 pub struct AuditEvent {
@@ -206,6 +212,73 @@ impl Complex for AuditEvent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEvent {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "category" => (8u32, r.list(&mut self.category)),
+            "code" => (9u32, r.req(&mut self.code)),
+            "action" => (10u32, r.prim_opt(&mut self.action, Kind::Code)),
+            "severity" => (11u32, r.prim_opt(&mut self.severity, Kind::Code)),
+            "recorded" => (13u32, r.prim_req(&mut self.recorded, Kind::Instant)),
+            "outcome" => (14u32, r.opt(&mut self.outcome)),
+            "authorization" => (15u32, r.list(&mut self.authorization)),
+            "basedOn" => (16u32, r.list(&mut self.based_on)),
+            "patient" => (17u32, r.opt(&mut self.patient)),
+            "encounter" => (18u32, r.opt(&mut self.encounter)),
+            "agent" => (19u32, r.list(&mut self.agent)),
+            "source" => (20u32, r.req(&mut self.source)),
+            "entity" => (21u32, r.list(&mut self.entity)),
+            _ => {
+                if <AuditEventOccurred as XmlChoice>::read_xml(
+                    &mut self.occurred,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(12u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.prim_opt("action", &self.action);
+        w.prim_opt("severity", &self.severity);
+        w.choice_opt(&self.occurred);
+        w.prim_req("recorded", &self.recorded);
+        w.opt("outcome", &self.outcome);
+        w.list("authorization", &self.authorization);
+        w.list("basedOn", &self.based_on);
+        w.opt("patient", &self.patient);
+        w.opt("encounter", &self.encounter);
+        w.list("agent", &self.agent);
+        w.req("source", &self.source);
+        w.list("entity", &self.entity);
+    }
+}
 impl std::fmt::Debug for AuditEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AuditEvent");
@@ -344,6 +417,27 @@ impl Choice for AuditEventOccurred {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for AuditEventOccurred {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurredPeriod" => r.choice(slot, Self::Period)?,
+            "occurredDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Period(v) => w.req("occurredPeriod", v),
+            Self::DateTime(p) => w.prim_req("occurredDateTime", p),
+        }
+    }
+}
 /// Whether the event succeeded or failed
 #[derive(Clone, PartialEq)]
 pub struct AuditEventOutcome {
@@ -421,6 +515,47 @@ impl Complex for AuditEventOutcome {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventOutcome {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "detail" => (4u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.list("detail", &self.detail);
     }
 }
 impl std::fmt::Debug for AuditEventOutcome {
@@ -563,6 +698,65 @@ impl Complex for AuditEventAgent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventAgent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "role" => (4u32, r.list(&mut self.role)),
+            "who" => (5u32, r.req(&mut self.who)),
+            "requestor" => (6u32, r.prim_opt(&mut self.requestor, Kind::Boolean)),
+            "location" => (7u32, r.opt(&mut self.location)),
+            "policy" => (8u32, r.prim_list(&mut self.policy, Kind::Uri)),
+            "authorization" => (10u32, r.list(&mut self.authorization)),
+            _ => {
+                if <AuditEventAgentNetwork as XmlChoice>::read_xml(
+                    &mut self.network,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(9u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("role", &self.role);
+        w.req("who", &self.who);
+        w.prim_opt("requestor", &self.requestor);
+        w.opt("location", &self.location);
+        w.prim_list("policy", &self.policy);
+        w.choice_opt(&self.network);
+        w.list("authorization", &self.authorization);
+    }
+}
 impl std::fmt::Debug for AuditEventAgent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AuditEventAgent");
@@ -693,6 +887,29 @@ impl Choice for AuditEventAgentNetwork {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for AuditEventAgentNetwork {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "networkReference" => r.choice(slot, Self::Reference)?,
+            "networkUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "networkString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("networkReference", v),
+            Self::Uri(p) => w.prim_req("networkUri", p),
+            Self::String(p) => w.prim_req("networkString", p),
+        }
+    }
+}
 /// Audit Event Reporter
 #[derive(Clone, PartialEq)]
 pub struct AuditEventSource {
@@ -776,6 +993,49 @@ impl Complex for AuditEventSource {
             return Some("observer");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventSource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "site" => (3u32, r.opt(&mut self.site)),
+            "observer" => (4u32, r.req(&mut self.observer)),
+            "type" => (5u32, r.list(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("site", &self.site);
+        w.req("observer", &self.observer);
+        w.list("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for AuditEventSource {
@@ -894,6 +1154,55 @@ impl Complex for AuditEventEntity {
             && self.role.is_none() && self.security_label.is_empty()
             && self.query.is_none() && self.detail.is_empty() && self.agent.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventEntity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "what" => (3u32, r.opt(&mut self.what)),
+            "role" => (4u32, r.opt(&mut self.role)),
+            "securityLabel" => (5u32, r.list(&mut self.security_label)),
+            "query" => (6u32, r.prim_opt(&mut self.query, Kind::Base64Binary)),
+            "detail" => (7u32, r.list(&mut self.detail)),
+            "agent" => (8u32, r.list(&mut self.agent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("what", &self.what);
+        w.opt("role", &self.role);
+        w.list("securityLabel", &self.security_label);
+        w.prim_opt("query", &self.query);
+        w.list("detail", &self.detail);
+        w.list("agent", &self.agent);
     }
 }
 impl std::fmt::Debug for AuditEventEntity {
@@ -1021,6 +1330,49 @@ impl Complex for AuditEventEntityDetail {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AuditEventEntityDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for AuditEventEntityDetail {
@@ -1254,6 +1606,47 @@ impl Choice for AuditEventEntityDetailValue {
             Self::Base64Binary(p) => {
                 w.prim_req("valueBase64Binary", "_valueBase64Binary", p)
             }
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for AuditEventEntityDetailValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Availability Type: Availability data for an {item}.
 #[derive(Clone, PartialEq)]
 pub struct Availability {
@@ -68,6 +74,45 @@ impl Complex for Availability {
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.extension.is_empty() && self.available_time.is_empty()
             && self.not_available_time.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Availability {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "availableTime" => (2u32, r.list(&mut self.available_time)),
+            "notAvailableTime" => (3u32, r.list(&mut self.not_available_time)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("availableTime", &self.available_time);
+        w.list("notAvailableTime", &self.not_available_time);
     }
 }
 impl std::fmt::Debug for Availability {
@@ -174,6 +219,53 @@ impl Complex for AvailabilityAvailableTime {
             && self.available_end_time.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for AvailabilityAvailableTime {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "daysOfWeek" => (2u32, r.prim_list(&mut self.days_of_week, Kind::Code)),
+            "allDay" => (3u32, r.prim_opt(&mut self.all_day, Kind::Boolean)),
+            "availableStartTime" => {
+                (4u32, r.prim_opt(&mut self.available_start_time, Kind::Time))
+            }
+            "availableEndTime" => {
+                (5u32, r.prim_opt(&mut self.available_end_time, Kind::Time))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_list("daysOfWeek", &self.days_of_week);
+        w.prim_opt("allDay", &self.all_day);
+        w.prim_opt("availableStartTime", &self.available_start_time);
+        w.prim_opt("availableEndTime", &self.available_end_time);
+    }
+}
 impl std::fmt::Debug for AvailabilityAvailableTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AvailabilityAvailableTime");
@@ -262,6 +354,45 @@ impl Complex for AvailabilityNotAvailableTime {
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.extension.is_empty() && self.description.is_none()
             && self.during.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for AvailabilityNotAvailableTime {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "description" => (2u32, r.prim_opt(&mut self.description, Kind::String)),
+            "during" => (3u32, r.opt(&mut self.during)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("description", &self.description);
+        w.opt("during", &self.during);
     }
 }
 impl std::fmt::Debug for AvailabilityNotAvailableTime {

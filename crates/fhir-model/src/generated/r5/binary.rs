@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A resource that represents the data of a single raw artifact as digital content accessible in its native format.  A Binary resource can contain any content, whether text, image, pdf, zip archive, etc.
 #[derive(Clone, PartialEq)]
 pub struct Binary {
@@ -103,6 +109,37 @@ impl Complex for Binary {
             return Some("contentType");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Binary {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "contentType" => (4u32, r.prim_req(&mut self.content_type, Kind::Code)),
+            "securityContext" => (5u32, r.opt(&mut self.security_context)),
+            "data" => (6u32, r.prim_opt(&mut self.data, Kind::Base64Binary)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.prim_req("contentType", &self.content_type);
+        w.opt("securityContext", &self.security_context);
+        w.prim_opt("data", &self.data);
     }
 }
 impl std::fmt::Debug for Binary {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A biological material originating from a biological entity intended to be transplanted or infused into another (possibly the same) biological entity.
 #[derive(Clone, PartialEq)]
 pub struct BiologicallyDerivedProduct {
@@ -171,6 +177,69 @@ impl Complex for BiologicallyDerivedProduct {
             && self.property.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProduct {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "productCategory" => (8u32, r.opt(&mut self.product_category)),
+            "productCode" => (9u32, r.opt(&mut self.product_code)),
+            "parent" => (10u32, r.list(&mut self.parent)),
+            "request" => (11u32, r.list(&mut self.request)),
+            "identifier" => (12u32, r.list(&mut self.identifier)),
+            "biologicalSourceEvent" => (13u32, r.opt(&mut self.biological_source_event)),
+            "processingFacility" => (14u32, r.list(&mut self.processing_facility)),
+            "division" => (15u32, r.prim_opt(&mut self.division, Kind::String)),
+            "productStatus" => (16u32, r.opt(&mut self.product_status)),
+            "expirationDate" => {
+                (17u32, r.prim_opt(&mut self.expiration_date, Kind::DateTime))
+            }
+            "collection" => (18u32, r.opt(&mut self.collection)),
+            "storageTempRequirements" => {
+                (19u32, r.opt(&mut self.storage_temp_requirements))
+            }
+            "property" => (20u32, r.list(&mut self.property)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("productCategory", &self.product_category);
+        w.opt("productCode", &self.product_code);
+        w.list("parent", &self.parent);
+        w.list("request", &self.request);
+        w.list("identifier", &self.identifier);
+        w.opt("biologicalSourceEvent", &self.biological_source_event);
+        w.list("processingFacility", &self.processing_facility);
+        w.prim_opt("division", &self.division);
+        w.opt("productStatus", &self.product_status);
+        w.prim_opt("expirationDate", &self.expiration_date);
+        w.opt("collection", &self.collection);
+        w.opt("storageTempRequirements", &self.storage_temp_requirements);
+        w.list("property", &self.property);
+    }
+}
 impl std::fmt::Debug for BiologicallyDerivedProduct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BiologicallyDerivedProduct");
@@ -323,6 +392,55 @@ impl Complex for BiologicallyDerivedProductCollection {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductCollection {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "collector" => (3u32, r.opt(&mut self.collector)),
+            "source" => (4u32, r.opt(&mut self.source)),
+            _ => {
+                if <BiologicallyDerivedProductCollectionCollected as XmlChoice>::read_xml(
+                    &mut self.collected,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("collector", &self.collector);
+        w.opt("source", &self.source);
+        w.choice_opt(&self.collected);
+    }
+}
 impl std::fmt::Debug for BiologicallyDerivedProductCollection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BiologicallyDerivedProductCollection");
@@ -409,6 +527,27 @@ impl Choice for BiologicallyDerivedProductCollectionCollected {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::DateTime(p) => w.prim_req("collectedDateTime", "_collectedDateTime", p),
+            Self::Period(v) => w.req("collectedPeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for BiologicallyDerivedProductCollectionCollected {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "collectedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "collectedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("collectedDateTime", p),
             Self::Period(v) => w.req("collectedPeriod", v),
         }
     }
@@ -506,6 +645,49 @@ impl Complex for BiologicallyDerivedProductProperty {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for BiologicallyDerivedProductProperty {
@@ -666,6 +848,41 @@ impl Choice for BiologicallyDerivedProductPropertyValue {
             Self::Range(v) => w.req("valueRange", v),
             Self::Ratio(v) => w.req("valueRatio", v),
             Self::String(p) => w.prim_req("valueString", "_valueString", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for BiologicallyDerivedProductPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::String(p) => w.prim_req("valueString", p),
             Self::Attachment(v) => w.req("valueAttachment", v),
         }
     }

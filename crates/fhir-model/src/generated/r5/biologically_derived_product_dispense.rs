@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of dispensation of a biologically derived product.
 #[derive(Clone, PartialEq)]
 pub struct BiologicallyDerivedProductDispense {
@@ -214,6 +220,79 @@ impl Complex for BiologicallyDerivedProductDispense {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductDispense {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "originRelationshipType" => {
+                (12u32, r.opt(&mut self.origin_relationship_type))
+            }
+            "product" => (13u32, r.req(&mut self.product)),
+            "patient" => (14u32, r.req(&mut self.patient)),
+            "matchStatus" => (15u32, r.opt(&mut self.match_status)),
+            "performer" => (16u32, r.list(&mut self.performer)),
+            "location" => (17u32, r.opt(&mut self.location)),
+            "quantity" => (18u32, r.opt(&mut self.quantity)),
+            "preparedDate" => {
+                (19u32, r.prim_opt(&mut self.prepared_date, Kind::DateTime))
+            }
+            "whenHandedOver" => {
+                (20u32, r.prim_opt(&mut self.when_handed_over, Kind::DateTime))
+            }
+            "destination" => (21u32, r.opt(&mut self.destination)),
+            "note" => (22u32, r.list(&mut self.note)),
+            "usageInstruction" => {
+                (23u32, r.prim_opt(&mut self.usage_instruction, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.opt("originRelationshipType", &self.origin_relationship_type);
+        w.req("product", &self.product);
+        w.req("patient", &self.patient);
+        w.opt("matchStatus", &self.match_status);
+        w.list("performer", &self.performer);
+        w.opt("location", &self.location);
+        w.opt("quantity", &self.quantity);
+        w.prim_opt("preparedDate", &self.prepared_date);
+        w.prim_opt("whenHandedOver", &self.when_handed_over);
+        w.opt("destination", &self.destination);
+        w.list("note", &self.note);
+        w.prim_opt("usageInstruction", &self.usage_instruction);
+    }
+}
 impl std::fmt::Debug for BiologicallyDerivedProductDispense {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BiologicallyDerivedProductDispense");
@@ -372,6 +451,47 @@ impl Complex for BiologicallyDerivedProductDispensePerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BiologicallyDerivedProductDispensePerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for BiologicallyDerivedProductDispensePerformer {

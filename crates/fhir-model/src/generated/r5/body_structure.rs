@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Record details about an anatomical structure.  This resource may be used when a coded concept does not provide the necessary detail needed for the use case.
 #[derive(Clone, PartialEq)]
 pub struct BodyStructure {
@@ -156,6 +162,55 @@ impl Complex for BodyStructure {
             return Some("patient");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for BodyStructure {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "morphology" => (10u32, r.opt(&mut self.morphology)),
+            "includedStructure" => (11u32, r.list(&mut self.included_structure)),
+            "excludedStructure" => (12u32, r.list(&mut self.excluded_structure)),
+            "description" => (13u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "image" => (14u32, r.list(&mut self.image)),
+            "patient" => (15u32, r.req(&mut self.patient)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.opt("morphology", &self.morphology);
+        w.list("includedStructure", &self.included_structure);
+        w.list("excludedStructure", &self.excluded_structure);
+        w.prim_opt("description", &self.description);
+        w.list("image", &self.image);
+        w.req("patient", &self.patient);
     }
 }
 impl std::fmt::Debug for BodyStructure {
@@ -313,6 +368,55 @@ impl Complex for BodyStructureIncludedStructure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BodyStructureIncludedStructure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "structure" => (3u32, r.req(&mut self.structure)),
+            "laterality" => (4u32, r.opt(&mut self.laterality)),
+            "bodyLandmarkOrientation" => {
+                (5u32, r.list(&mut self.body_landmark_orientation))
+            }
+            "spatialReference" => (6u32, r.list(&mut self.spatial_reference)),
+            "qualifier" => (7u32, r.list(&mut self.qualifier)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("structure", &self.structure);
+        w.opt("laterality", &self.laterality);
+        w.list("bodyLandmarkOrientation", &self.body_landmark_orientation);
+        w.list("spatialReference", &self.spatial_reference);
+        w.list("qualifier", &self.qualifier);
+    }
+}
 impl std::fmt::Debug for BodyStructureIncludedStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BodyStructureIncludedStructure");
@@ -428,6 +532,51 @@ impl Complex for BodyStructureIncludedStructureBodyLandmarkOrientation {
             && self.surface_orientation.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for BodyStructureIncludedStructureBodyLandmarkOrientation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "landmarkDescription" => (3u32, r.list(&mut self.landmark_description)),
+            "clockFacePosition" => (4u32, r.list(&mut self.clock_face_position)),
+            "distanceFromLandmark" => (5u32, r.list(&mut self.distance_from_landmark)),
+            "surfaceOrientation" => (6u32, r.list(&mut self.surface_orientation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("landmarkDescription", &self.landmark_description);
+        w.list("clockFacePosition", &self.clock_face_position);
+        w.list("distanceFromLandmark", &self.distance_from_landmark);
+        w.list("surfaceOrientation", &self.surface_orientation);
+    }
+}
 impl std::fmt::Debug for BodyStructureIncludedStructureBodyLandmarkOrientation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -528,6 +677,48 @@ for BodyStructureIncludedStructureBodyLandmarkOrientationDistanceFromLandmark {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.device.is_empty()
             && self.value.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex
+for BodyStructureIncludedStructureBodyLandmarkOrientationDistanceFromLandmark {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "device" => (3u32, r.list(&mut self.device)),
+            "value" => (4u32, r.list(&mut self.value)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("device", &self.device);
+        w.list("value", &self.value);
     }
 }
 impl std::fmt::Debug

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes the intention of how one or more practitioners intend to deliver care for a particular patient, group or community for a period of time, possibly limited to care for a specific condition or set of conditions.
 #[derive(Clone, PartialEq)]
 pub struct CarePlan {
@@ -259,6 +265,89 @@ impl Complex for CarePlan {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CarePlan {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "replaces" => (12u32, r.list(&mut self.replaces)),
+            "partOf" => (13u32, r.list(&mut self.part_of)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "intent" => (15u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "category" => (16u32, r.list(&mut self.category)),
+            "title" => (17u32, r.prim_opt(&mut self.title, Kind::String)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::String)),
+            "subject" => (19u32, r.req(&mut self.subject)),
+            "encounter" => (20u32, r.opt(&mut self.encounter)),
+            "period" => (21u32, r.opt(&mut self.period)),
+            "created" => (22u32, r.prim_opt(&mut self.created, Kind::DateTime)),
+            "custodian" => (23u32, r.opt(&mut self.custodian)),
+            "contributor" => (24u32, r.list(&mut self.contributor)),
+            "careTeam" => (25u32, r.list(&mut self.care_team)),
+            "addresses" => (26u32, r.list(&mut self.addresses)),
+            "supportingInfo" => (27u32, r.list(&mut self.supporting_info)),
+            "goal" => (28u32, r.list(&mut self.goal)),
+            "activity" => (29u32, r.list(&mut self.activity)),
+            "note" => (30u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("replaces", &self.replaces);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.list("category", &self.category);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.opt("period", &self.period);
+        w.prim_opt("created", &self.created);
+        w.opt("custodian", &self.custodian);
+        w.list("contributor", &self.contributor);
+        w.list("careTeam", &self.care_team);
+        w.list("addresses", &self.addresses);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("goal", &self.goal);
+        w.list("activity", &self.activity);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for CarePlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CarePlan");
@@ -433,6 +522,51 @@ impl Complex for CarePlanActivity {
             && self.modifier_extension.is_empty() && self.performed_activity.is_empty()
             && self.progress.is_empty() && self.planned_activity_reference.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CarePlanActivity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "performedActivity" => (3u32, r.list(&mut self.performed_activity)),
+            "progress" => (4u32, r.list(&mut self.progress)),
+            "plannedActivityReference" => {
+                (5u32, r.opt(&mut self.planned_activity_reference))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("performedActivity", &self.performed_activity);
+        w.list("progress", &self.progress);
+        w.opt("plannedActivityReference", &self.planned_activity_reference);
     }
 }
 impl std::fmt::Debug for CarePlanActivity {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The Care Team includes all the people and organizations who plan to participate in the coordination and delivery of care.
 #[derive(Clone, PartialEq)]
 pub struct CareTeam {
@@ -157,6 +163,61 @@ impl Complex for CareTeam {
             && self.participant.is_empty() && self.reason.is_empty()
             && self.managing_organization.is_empty() && self.telecom.is_empty()
             && self.note.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CareTeam {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "period" => (13u32, r.opt(&mut self.period)),
+            "participant" => (14u32, r.list(&mut self.participant)),
+            "reason" => (15u32, r.list(&mut self.reason)),
+            "managingOrganization" => (16u32, r.list(&mut self.managing_organization)),
+            "telecom" => (17u32, r.list(&mut self.telecom)),
+            "note" => (18u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("status", &self.status);
+        w.list("category", &self.category);
+        w.prim_opt("name", &self.name);
+        w.opt("subject", &self.subject);
+        w.opt("period", &self.period);
+        w.list("participant", &self.participant);
+        w.list("reason", &self.reason);
+        w.list("managingOrganization", &self.managing_organization);
+        w.list("telecom", &self.telecom);
+        w.list("note", &self.note);
     }
 }
 impl std::fmt::Debug for CareTeam {
@@ -310,6 +371,57 @@ impl Complex for CareTeamParticipant {
             && self.coverage.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CareTeamParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.opt(&mut self.role)),
+            "member" => (4u32, r.opt(&mut self.member)),
+            "onBehalfOf" => (5u32, r.opt(&mut self.on_behalf_of)),
+            _ => {
+                if <CareTeamParticipantCoverage as XmlChoice>::read_xml(
+                    &mut self.coverage,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("role", &self.role);
+        w.opt("member", &self.member);
+        w.opt("onBehalfOf", &self.on_behalf_of);
+        w.choice_opt(&self.coverage);
+    }
+}
 impl std::fmt::Debug for CareTeamParticipant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CareTeamParticipant");
@@ -377,6 +489,27 @@ impl Choice for CareTeamParticipantCoverage {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Period(v) => w.req("coveragePeriod", v),
+            Self::Timing(v) => w.req("coverageTiming", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CareTeamParticipantCoverage {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "coveragePeriod" => r.choice(slot, Self::Period)?,
+            "coverageTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Period(v) => w.req("coveragePeriod", v),
             Self::Timing(v) => w.req("coverageTiming", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The resource ChargeItem describes the provision of healthcare provider products for a certain patient, therefore referring not only to the product, but containing in addition details of the provision, like date, time, amounts and participating organizations and persons. Main Usage of the ChargeItem is to enable the billing process and internal cost allocation.
 #[derive(Clone, PartialEq)]
 pub struct ChargeItem {
@@ -275,6 +281,99 @@ impl Complex for ChargeItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ChargeItem {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "definitionUri" => (9u32, r.prim_list(&mut self.definition_uri, Kind::Uri)),
+            "definitionCanonical" => {
+                (10u32, r.prim_list(&mut self.definition_canonical, Kind::Canonical))
+            }
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "partOf" => (12u32, r.list(&mut self.part_of)),
+            "code" => (13u32, r.req(&mut self.code)),
+            "subject" => (14u32, r.req(&mut self.subject)),
+            "encounter" => (15u32, r.opt(&mut self.encounter)),
+            "performer" => (17u32, r.list(&mut self.performer)),
+            "performingOrganization" => (18u32, r.opt(&mut self.performing_organization)),
+            "requestingOrganization" => (19u32, r.opt(&mut self.requesting_organization)),
+            "costCenter" => (20u32, r.opt(&mut self.cost_center)),
+            "quantity" => (21u32, r.opt(&mut self.quantity)),
+            "bodysite" => (22u32, r.list(&mut self.bodysite)),
+            "unitPriceComponent" => (23u32, r.opt(&mut self.unit_price_component)),
+            "totalPriceComponent" => (24u32, r.opt(&mut self.total_price_component)),
+            "overrideReason" => (25u32, r.opt(&mut self.override_reason)),
+            "enterer" => (26u32, r.opt(&mut self.enterer)),
+            "enteredDate" => (27u32, r.prim_opt(&mut self.entered_date, Kind::DateTime)),
+            "reason" => (28u32, r.list(&mut self.reason)),
+            "service" => (29u32, r.list(&mut self.service)),
+            "product" => (30u32, r.list(&mut self.product)),
+            "account" => (31u32, r.list(&mut self.account)),
+            "note" => (32u32, r.list(&mut self.note)),
+            "supportingInformation" => (33u32, r.list(&mut self.supporting_information)),
+            _ => {
+                if <ChargeItemOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(16u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("definitionUri", &self.definition_uri);
+        w.prim_list("definitionCanonical", &self.definition_canonical);
+        w.prim_req("status", &self.status);
+        w.list("partOf", &self.part_of);
+        w.req("code", &self.code);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.occurrence);
+        w.list("performer", &self.performer);
+        w.opt("performingOrganization", &self.performing_organization);
+        w.opt("requestingOrganization", &self.requesting_organization);
+        w.opt("costCenter", &self.cost_center);
+        w.opt("quantity", &self.quantity);
+        w.list("bodysite", &self.bodysite);
+        w.opt("unitPriceComponent", &self.unit_price_component);
+        w.opt("totalPriceComponent", &self.total_price_component);
+        w.opt("overrideReason", &self.override_reason);
+        w.opt("enterer", &self.enterer);
+        w.prim_opt("enteredDate", &self.entered_date);
+        w.list("reason", &self.reason);
+        w.list("service", &self.service);
+        w.list("product", &self.product);
+        w.list("account", &self.account);
+        w.list("note", &self.note);
+        w.list("supportingInformation", &self.supporting_information);
+    }
+}
 impl std::fmt::Debug for ChargeItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ChargeItem");
@@ -456,6 +555,29 @@ impl Choice for ChargeItemOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ChargeItemOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+            Self::Timing(v) => w.req("occurrenceTiming", v),
+        }
+    }
+}
 /// Who performed charged service
 #[derive(Clone, PartialEq)]
 pub struct ChargeItemPerformer {
@@ -533,6 +655,47 @@ impl Complex for ChargeItemPerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ChargeItemPerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for ChargeItemPerformer {

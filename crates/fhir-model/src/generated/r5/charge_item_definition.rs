@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The ChargeItemDefinition resource provides the properties that apply to the (billing) codes necessary to calculate costs and prices. The properties may differ largely depending on type and realm, therefore this resource gives only a rough structure and requires profiling for each type of billing code system.
 #[derive(Clone, PartialEq)]
 pub struct ChargeItemDefinition {
@@ -274,6 +280,103 @@ impl Complex for ChargeItemDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ChargeItemDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "derivedFromUri" => {
+                (14u32, r.prim_list(&mut self.derived_from_uri, Kind::Uri))
+            }
+            "partOf" => (15u32, r.prim_list(&mut self.part_of, Kind::Canonical)),
+            "replaces" => (16u32, r.prim_list(&mut self.replaces, Kind::Canonical)),
+            "status" => (17u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (18u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (19u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (20u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (21u32, r.list(&mut self.contact)),
+            "description" => (22u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (23u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (24u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (25u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (26u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (27u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (28u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (29u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "code" => (30u32, r.opt(&mut self.code)),
+            "instance" => (31u32, r.list(&mut self.instance)),
+            "applicability" => (32u32, r.list(&mut self.applicability)),
+            "propertyGroup" => (33u32, r.list(&mut self.property_group)),
+            _ => {
+                if <ChargeItemDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("derivedFromUri", &self.derived_from_uri);
+        w.prim_list("partOf", &self.part_of);
+        w.prim_list("replaces", &self.replaces);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("code", &self.code);
+        w.list("instance", &self.instance);
+        w.list("applicability", &self.applicability);
+        w.list("propertyGroup", &self.property_group);
+    }
+}
 impl std::fmt::Debug for ChargeItemDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ChargeItemDefinition");
@@ -450,6 +553,27 @@ impl Choice for ChargeItemDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ChargeItemDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Whether or not the billing code is applicable
 #[derive(Clone, PartialEq)]
 pub struct ChargeItemDefinitionApplicability {
@@ -522,6 +646,49 @@ impl Complex for ChargeItemDefinitionApplicability {
             && self.modifier_extension.is_empty() && self.condition.is_none()
             && self.effective_period.is_none() && self.related_artifact.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ChargeItemDefinitionApplicability {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "condition" => (3u32, r.opt(&mut self.condition)),
+            "effectivePeriod" => (4u32, r.opt(&mut self.effective_period)),
+            "relatedArtifact" => (5u32, r.opt(&mut self.related_artifact)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("condition", &self.condition);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.opt("relatedArtifact", &self.related_artifact);
     }
 }
 impl std::fmt::Debug for ChargeItemDefinitionApplicability {
@@ -617,6 +784,47 @@ impl Complex for ChargeItemDefinitionPropertyGroup {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.applicability.is_empty()
             && self.price_component.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ChargeItemDefinitionPropertyGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "applicability" => (3u32, r.list(&mut self.applicability)),
+            "priceComponent" => (4u32, r.list(&mut self.price_component)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("applicability", &self.applicability);
+        w.list("priceComponent", &self.price_component);
     }
 }
 impl std::fmt::Debug for ChargeItemDefinitionPropertyGroup {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The Citation Resource enables reference to any knowledge artifact for purposes of identification and attribution. The Citation Resource supports existing reference structures and developing publication practices such as versioning, expressing complex contributorship roles, and referencing computable resources.
 #[derive(Clone, PartialEq)]
 pub struct Citation {
@@ -299,6 +305,111 @@ impl Complex for Citation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Citation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (25u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (26u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (27u32, r.opt(&mut self.effective_period)),
+            "author" => (28u32, r.list(&mut self.author)),
+            "editor" => (29u32, r.list(&mut self.editor)),
+            "reviewer" => (30u32, r.list(&mut self.reviewer)),
+            "endorser" => (31u32, r.list(&mut self.endorser)),
+            "summary" => (32u32, r.list(&mut self.summary)),
+            "classification" => (33u32, r.list(&mut self.classification)),
+            "note" => (34u32, r.list(&mut self.note)),
+            "currentState" => (35u32, r.list(&mut self.current_state)),
+            "statusDate" => (36u32, r.list(&mut self.status_date)),
+            "relatedArtifact" => (37u32, r.list(&mut self.related_artifact)),
+            "citedArtifact" => (38u32, r.opt(&mut self.cited_artifact)),
+            _ => {
+                if <CitationVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("summary", &self.summary);
+        w.list("classification", &self.classification);
+        w.list("note", &self.note);
+        w.list("currentState", &self.current_state);
+        w.list("statusDate", &self.status_date);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.opt("citedArtifact", &self.cited_artifact);
+    }
+}
 impl std::fmt::Debug for Citation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Citation");
@@ -490,6 +601,27 @@ impl Choice for CitationVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CitationVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// A human-readable display of key concepts to represent the citation
 #[derive(Clone, PartialEq)]
 pub struct CitationSummary {
@@ -568,6 +700,47 @@ impl Complex for CitationSummary {
             return Some("text");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationSummary {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "style" => (3u32, r.opt(&mut self.style)),
+            "text" => (4u32, r.prim_req(&mut self.text, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("style", &self.style);
+        w.prim_req("text", &self.text);
     }
 }
 impl std::fmt::Debug for CitationSummary {
@@ -660,6 +833,47 @@ impl Complex for CitationClassification {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.classifier.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationClassification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "classifier" => (4u32, r.list(&mut self.classifier)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("classifier", &self.classifier);
     }
 }
 impl std::fmt::Debug for CitationClassification {
@@ -774,6 +988,49 @@ impl Complex for CitationStatusDate {
             return Some("period");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationStatusDate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "activity" => (3u32, r.req(&mut self.activity)),
+            "actual" => (4u32, r.prim_opt(&mut self.actual, Kind::Boolean)),
+            "period" => (5u32, r.req(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("activity", &self.activity);
+        w.prim_opt("actual", &self.actual);
+        w.req("period", &self.period);
     }
 }
 impl std::fmt::Debug for CitationStatusDate {
@@ -944,6 +1201,73 @@ impl Complex for CitationCitedArtifact {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifact {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "relatedIdentifier" => (4u32, r.list(&mut self.related_identifier)),
+            "dateAccessed" => (5u32, r.prim_opt(&mut self.date_accessed, Kind::DateTime)),
+            "version" => (6u32, r.opt(&mut self.version)),
+            "currentState" => (7u32, r.list(&mut self.current_state)),
+            "statusDate" => (8u32, r.list(&mut self.status_date)),
+            "title" => (9u32, r.list(&mut self.title)),
+            "abstract" => (10u32, r.list(&mut self.r#abstract)),
+            "part" => (11u32, r.opt(&mut self.part)),
+            "relatesTo" => (12u32, r.list(&mut self.relates_to)),
+            "publicationForm" => (13u32, r.list(&mut self.publication_form)),
+            "webLocation" => (14u32, r.list(&mut self.web_location)),
+            "classification" => (15u32, r.list(&mut self.classification)),
+            "contributorship" => (16u32, r.opt(&mut self.contributorship)),
+            "note" => (17u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("relatedIdentifier", &self.related_identifier);
+        w.prim_opt("dateAccessed", &self.date_accessed);
+        w.opt("version", &self.version);
+        w.list("currentState", &self.current_state);
+        w.list("statusDate", &self.status_date);
+        w.list("title", &self.title);
+        w.list("abstract", &self.r#abstract);
+        w.opt("part", &self.part);
+        w.list("relatesTo", &self.relates_to);
+        w.list("publicationForm", &self.publication_form);
+        w.list("webLocation", &self.web_location);
+        w.list("classification", &self.classification);
+        w.opt("contributorship", &self.contributorship);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifact {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifact");
@@ -1087,6 +1411,47 @@ impl Complex for CitationCitedArtifactVersion {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactVersion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "value" => (3u32, r.prim_req(&mut self.value, Kind::String)),
+            "baseCitation" => (4u32, r.opt(&mut self.base_citation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("value", &self.value);
+        w.opt("baseCitation", &self.base_citation);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifactVersion");
@@ -1201,6 +1566,49 @@ impl Complex for CitationCitedArtifactStatusDate {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactStatusDate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "activity" => (3u32, r.req(&mut self.activity)),
+            "actual" => (4u32, r.prim_opt(&mut self.actual, Kind::Boolean)),
+            "period" => (5u32, r.req(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("activity", &self.activity);
+        w.prim_opt("actual", &self.actual);
+        w.req("period", &self.period);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactStatusDate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifactStatusDate");
@@ -1311,6 +1719,49 @@ impl Complex for CitationCitedArtifactTitle {
             return Some("text");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactTitle {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "language" => (4u32, r.opt(&mut self.language)),
+            "text" => (5u32, r.prim_req(&mut self.text, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.opt("language", &self.language);
+        w.prim_req("text", &self.text);
     }
 }
 impl std::fmt::Debug for CitationCitedArtifactTitle {
@@ -1432,6 +1883,51 @@ impl Complex for CitationCitedArtifactAbstract {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactAbstract {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "language" => (4u32, r.opt(&mut self.language)),
+            "text" => (5u32, r.prim_req(&mut self.text, Kind::Markdown)),
+            "copyright" => (6u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("language", &self.language);
+        w.prim_req("text", &self.text);
+        w.prim_opt("copyright", &self.copyright);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactAbstract {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifactAbstract");
@@ -1535,6 +2031,49 @@ impl Complex for CitationCitedArtifactPart {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.value.is_none() && self.base_citation.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactPart {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "value" => (4u32, r.prim_opt(&mut self.value, Kind::String)),
+            "baseCitation" => (5u32, r.opt(&mut self.base_citation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("value", &self.value);
+        w.opt("baseCitation", &self.base_citation);
     }
 }
 impl std::fmt::Debug for CitationCitedArtifactPart {
@@ -1679,6 +2218,59 @@ impl Complex for CitationCitedArtifactRelatesTo {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactRelatesTo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "classifier" => (4u32, r.list(&mut self.classifier)),
+            "label" => (5u32, r.prim_opt(&mut self.label, Kind::String)),
+            "display" => (6u32, r.prim_opt(&mut self.display, Kind::String)),
+            "citation" => (7u32, r.prim_opt(&mut self.citation, Kind::Markdown)),
+            "document" => (8u32, r.opt(&mut self.document)),
+            "resource" => (9u32, r.prim_opt(&mut self.resource, Kind::Canonical)),
+            "resourceReference" => (10u32, r.opt(&mut self.resource_reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.list("classifier", &self.classifier);
+        w.prim_opt("label", &self.label);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("citation", &self.citation);
+        w.opt("document", &self.document);
+        w.prim_opt("resource", &self.resource);
+        w.opt("resourceReference", &self.resource_reference);
     }
 }
 impl std::fmt::Debug for CitationCitedArtifactRelatesTo {
@@ -1890,6 +2482,81 @@ impl Complex for CitationCitedArtifactPublicationForm {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactPublicationForm {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "publishedIn" => (3u32, r.opt(&mut self.published_in)),
+            "citedMedium" => (4u32, r.opt(&mut self.cited_medium)),
+            "volume" => (5u32, r.prim_opt(&mut self.volume, Kind::String)),
+            "issue" => (6u32, r.prim_opt(&mut self.issue, Kind::String)),
+            "articleDate" => (7u32, r.prim_opt(&mut self.article_date, Kind::DateTime)),
+            "publicationDateText" => {
+                (8u32, r.prim_opt(&mut self.publication_date_text, Kind::String))
+            }
+            "publicationDateSeason" => {
+                (9u32, r.prim_opt(&mut self.publication_date_season, Kind::String))
+            }
+            "lastRevisionDate" => {
+                (10u32, r.prim_opt(&mut self.last_revision_date, Kind::DateTime))
+            }
+            "language" => (11u32, r.list(&mut self.language)),
+            "accessionNumber" => {
+                (12u32, r.prim_opt(&mut self.accession_number, Kind::String))
+            }
+            "pageString" => (13u32, r.prim_opt(&mut self.page_string, Kind::String)),
+            "firstPage" => (14u32, r.prim_opt(&mut self.first_page, Kind::String)),
+            "lastPage" => (15u32, r.prim_opt(&mut self.last_page, Kind::String)),
+            "pageCount" => (16u32, r.prim_opt(&mut self.page_count, Kind::String)),
+            "copyright" => (17u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("publishedIn", &self.published_in);
+        w.opt("citedMedium", &self.cited_medium);
+        w.prim_opt("volume", &self.volume);
+        w.prim_opt("issue", &self.issue);
+        w.prim_opt("articleDate", &self.article_date);
+        w.prim_opt("publicationDateText", &self.publication_date_text);
+        w.prim_opt("publicationDateSeason", &self.publication_date_season);
+        w.prim_opt("lastRevisionDate", &self.last_revision_date);
+        w.list("language", &self.language);
+        w.prim_opt("accessionNumber", &self.accession_number);
+        w.prim_opt("pageString", &self.page_string);
+        w.prim_opt("firstPage", &self.first_page);
+        w.prim_opt("lastPage", &self.last_page);
+        w.prim_opt("pageCount", &self.page_count);
+        w.prim_opt("copyright", &self.copyright);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactPublicationForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifactPublicationForm");
@@ -2040,6 +2707,55 @@ impl Complex for CitationCitedArtifactPublicationFormPublishedIn {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactPublicationFormPublishedIn {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "identifier" => (4u32, r.list(&mut self.identifier)),
+            "title" => (5u32, r.prim_opt(&mut self.title, Kind::String)),
+            "publisher" => (6u32, r.opt(&mut self.publisher)),
+            "publisherLocation" => {
+                (7u32, r.prim_opt(&mut self.publisher_location, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("title", &self.title);
+        w.opt("publisher", &self.publisher);
+        w.prim_opt("publisherLocation", &self.publisher_location);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactPublicationFormPublishedIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifactPublicationFormPublishedIn");
@@ -2142,6 +2858,47 @@ impl Complex for CitationCitedArtifactWebLocation {
             && self.url.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactWebLocation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "classifier" => (3u32, r.list(&mut self.classifier)),
+            "url" => (4u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("classifier", &self.classifier);
+        w.prim_opt("url", &self.url);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactWebLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifactWebLocation");
@@ -2238,6 +2995,49 @@ impl Complex for CitationCitedArtifactClassification {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.classifier.is_empty() && self.artifact_assessment.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactClassification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "classifier" => (4u32, r.list(&mut self.classifier)),
+            "artifactAssessment" => (5u32, r.list(&mut self.artifact_assessment)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("classifier", &self.classifier);
+        w.list("artifactAssessment", &self.artifact_assessment);
     }
 }
 impl std::fmt::Debug for CitationCitedArtifactClassification {
@@ -2340,6 +3140,49 @@ impl Complex for CitationCitedArtifactContributorship {
             && self.modifier_extension.is_empty() && self.complete.is_none()
             && self.entry.is_empty() && self.summary.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactContributorship {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "complete" => (3u32, r.prim_opt(&mut self.complete, Kind::Boolean)),
+            "entry" => (4u32, r.list(&mut self.entry)),
+            "summary" => (5u32, r.list(&mut self.summary)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("complete", &self.complete);
+        w.list("entry", &self.entry);
+        w.list("summary", &self.summary);
     }
 }
 impl std::fmt::Debug for CitationCitedArtifactContributorship {
@@ -2493,6 +3336,65 @@ impl Complex for CitationCitedArtifactContributorshipEntry {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactContributorshipEntry {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "contributor" => (3u32, r.req(&mut self.contributor)),
+            "forenameInitials" => {
+                (4u32, r.prim_opt(&mut self.forename_initials, Kind::String))
+            }
+            "affiliation" => (5u32, r.list(&mut self.affiliation)),
+            "contributionType" => (6u32, r.list(&mut self.contribution_type)),
+            "role" => (7u32, r.opt(&mut self.role)),
+            "contributionInstance" => (8u32, r.list(&mut self.contribution_instance)),
+            "correspondingContact" => {
+                (9u32, r.prim_opt(&mut self.corresponding_contact, Kind::Boolean))
+            }
+            "rankingOrder" => {
+                (10u32, r.prim_opt(&mut self.ranking_order, Kind::PositiveInt))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("contributor", &self.contributor);
+        w.prim_opt("forenameInitials", &self.forename_initials);
+        w.list("affiliation", &self.affiliation);
+        w.list("contributionType", &self.contribution_type);
+        w.opt("role", &self.role);
+        w.list("contributionInstance", &self.contribution_instance);
+        w.prim_opt("correspondingContact", &self.corresponding_contact);
+        w.prim_opt("rankingOrder", &self.ranking_order);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactContributorshipEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CitationCitedArtifactContributorshipEntry");
@@ -2615,6 +3517,47 @@ impl Complex for CitationCitedArtifactContributorshipEntryContributionInstance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactContributorshipEntryContributionInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "time" => (4u32, r.prim_opt(&mut self.time, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.prim_opt("time", &self.time);
+    }
+}
 impl std::fmt::Debug for CitationCitedArtifactContributorshipEntryContributionInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -2731,6 +3674,51 @@ impl Complex for CitationCitedArtifactContributorshipSummary {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CitationCitedArtifactContributorshipSummary {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "style" => (4u32, r.opt(&mut self.style)),
+            "source" => (5u32, r.opt(&mut self.source)),
+            "value" => (6u32, r.prim_req(&mut self.value, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("style", &self.style);
+        w.opt("source", &self.source);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for CitationCitedArtifactContributorshipSummary {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides the adjudication details from the processing of a Claim resource.
 #[derive(Clone, PartialEq)]
 pub struct ClaimResponse {
@@ -317,6 +323,103 @@ impl Complex for ClaimResponse {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponse {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "traceNumber" => (9u32, r.list(&mut self.trace_number)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (11u32, r.req(&mut self.r#type)),
+            "subType" => (12u32, r.opt(&mut self.sub_type)),
+            "use" => (13u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "patient" => (14u32, r.req(&mut self.patient)),
+            "created" => (15u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "insurer" => (16u32, r.opt(&mut self.insurer)),
+            "requestor" => (17u32, r.opt(&mut self.requestor)),
+            "request" => (18u32, r.opt(&mut self.request)),
+            "outcome" => (19u32, r.prim_req(&mut self.outcome, Kind::Code)),
+            "decision" => (20u32, r.opt(&mut self.decision)),
+            "disposition" => (21u32, r.prim_opt(&mut self.disposition, Kind::String)),
+            "preAuthRef" => (22u32, r.prim_opt(&mut self.pre_auth_ref, Kind::String)),
+            "preAuthPeriod" => (23u32, r.opt(&mut self.pre_auth_period)),
+            "event" => (24u32, r.list(&mut self.event)),
+            "payeeType" => (25u32, r.opt(&mut self.payee_type)),
+            "encounter" => (26u32, r.list(&mut self.encounter)),
+            "diagnosisRelatedGroup" => (27u32, r.opt(&mut self.diagnosis_related_group)),
+            "item" => (28u32, r.list(&mut self.item)),
+            "addItem" => (29u32, r.list(&mut self.add_item)),
+            "adjudication" => (30u32, r.list(&mut self.adjudication)),
+            "total" => (31u32, r.list(&mut self.total)),
+            "payment" => (32u32, r.opt(&mut self.payment)),
+            "fundsReserve" => (33u32, r.opt(&mut self.funds_reserve)),
+            "formCode" => (34u32, r.opt(&mut self.form_code)),
+            "form" => (35u32, r.opt(&mut self.form)),
+            "processNote" => (36u32, r.list(&mut self.process_note)),
+            "communicationRequest" => (37u32, r.list(&mut self.communication_request)),
+            "insurance" => (38u32, r.list(&mut self.insurance)),
+            "error" => (39u32, r.list(&mut self.error)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("traceNumber", &self.trace_number);
+        w.prim_req("status", &self.status);
+        w.req("type", &self.r#type);
+        w.opt("subType", &self.sub_type);
+        w.prim_req("use", &self.r#use);
+        w.req("patient", &self.patient);
+        w.prim_req("created", &self.created);
+        w.opt("insurer", &self.insurer);
+        w.opt("requestor", &self.requestor);
+        w.opt("request", &self.request);
+        w.prim_req("outcome", &self.outcome);
+        w.opt("decision", &self.decision);
+        w.prim_opt("disposition", &self.disposition);
+        w.prim_opt("preAuthRef", &self.pre_auth_ref);
+        w.opt("preAuthPeriod", &self.pre_auth_period);
+        w.list("event", &self.event);
+        w.opt("payeeType", &self.payee_type);
+        w.list("encounter", &self.encounter);
+        w.opt("diagnosisRelatedGroup", &self.diagnosis_related_group);
+        w.list("item", &self.item);
+        w.list("addItem", &self.add_item);
+        w.list("adjudication", &self.adjudication);
+        w.list("total", &self.total);
+        w.opt("payment", &self.payment);
+        w.opt("fundsReserve", &self.funds_reserve);
+        w.opt("formCode", &self.form_code);
+        w.opt("form", &self.form);
+        w.list("processNote", &self.process_note);
+        w.list("communicationRequest", &self.communication_request);
+        w.list("insurance", &self.insurance);
+        w.list("error", &self.error);
+    }
+}
 impl std::fmt::Debug for ClaimResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponse");
@@ -537,6 +640,49 @@ impl Complex for ClaimResponseEvent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseEvent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.when, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.when);
+    }
+}
 impl std::fmt::Debug for ClaimResponseEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseEvent");
@@ -620,6 +766,27 @@ impl Choice for ClaimResponseEventWhen {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::DateTime(p) => w.prim_req("whenDateTime", "_whenDateTime", p),
+            Self::Period(v) => w.req("whenPeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimResponseEventWhen {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "whenDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "whenPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("whenDateTime", p),
             Self::Period(v) => w.req("whenPeriod", v),
         }
     }
@@ -725,6 +892,57 @@ impl Complex for ClaimResponseItem {
             return Some("itemSequence");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "itemSequence" => {
+                (3u32, r.prim_req(&mut self.item_sequence, Kind::PositiveInt))
+            }
+            "traceNumber" => (4u32, r.list(&mut self.trace_number)),
+            "noteNumber" => (5u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "reviewOutcome" => (6u32, r.opt(&mut self.review_outcome)),
+            "adjudication" => (7u32, r.list(&mut self.adjudication)),
+            "detail" => (8u32, r.list(&mut self.detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("itemSequence", &self.item_sequence);
+        w.list("traceNumber", &self.trace_number);
+        w.prim_list("noteNumber", &self.note_number);
+        w.opt("reviewOutcome", &self.review_outcome);
+        w.list("adjudication", &self.adjudication);
+        w.list("detail", &self.detail);
     }
 }
 impl std::fmt::Debug for ClaimResponseItem {
@@ -841,6 +1059,51 @@ impl Complex for ClaimResponseItemReviewOutcome {
             && self.modifier_extension.is_empty() && self.decision.is_none()
             && self.reason.is_empty() && self.pre_auth_ref.is_none()
             && self.pre_auth_period.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItemReviewOutcome {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "decision" => (3u32, r.opt(&mut self.decision)),
+            "reason" => (4u32, r.list(&mut self.reason)),
+            "preAuthRef" => (5u32, r.prim_opt(&mut self.pre_auth_ref, Kind::String)),
+            "preAuthPeriod" => (6u32, r.opt(&mut self.pre_auth_period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("decision", &self.decision);
+        w.list("reason", &self.reason);
+        w.prim_opt("preAuthRef", &self.pre_auth_ref);
+        w.opt("preAuthPeriod", &self.pre_auth_period);
     }
 }
 impl std::fmt::Debug for ClaimResponseItemReviewOutcome {
@@ -961,6 +1224,51 @@ impl Complex for ClaimResponseItemAdjudication {
             return Some("category");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItemAdjudication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "reason" => (4u32, r.opt(&mut self.reason)),
+            "amount" => (5u32, r.opt(&mut self.amount)),
+            "quantity" => (6u32, r.opt(&mut self.quantity)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.opt("reason", &self.reason);
+        w.opt("amount", &self.amount);
+        w.opt("quantity", &self.quantity);
     }
 }
 impl std::fmt::Debug for ClaimResponseItemAdjudication {
@@ -1094,6 +1402,57 @@ impl Complex for ClaimResponseItemDetail {
             return Some("detailSequence");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItemDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "detailSequence" => {
+                (3u32, r.prim_req(&mut self.detail_sequence, Kind::PositiveInt))
+            }
+            "traceNumber" => (4u32, r.list(&mut self.trace_number)),
+            "noteNumber" => (5u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "reviewOutcome" => (6u32, r.opt(&mut self.review_outcome)),
+            "adjudication" => (7u32, r.list(&mut self.adjudication)),
+            "subDetail" => (8u32, r.list(&mut self.sub_detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("detailSequence", &self.detail_sequence);
+        w.list("traceNumber", &self.trace_number);
+        w.prim_list("noteNumber", &self.note_number);
+        w.opt("reviewOutcome", &self.review_outcome);
+        w.list("adjudication", &self.adjudication);
+        w.list("subDetail", &self.sub_detail);
     }
 }
 impl std::fmt::Debug for ClaimResponseItemDetail {
@@ -1230,6 +1589,55 @@ impl Complex for ClaimResponseItemDetailSubDetail {
             return Some("subDetailSequence");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseItemDetailSubDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "subDetailSequence" => {
+                (3u32, r.prim_req(&mut self.sub_detail_sequence, Kind::PositiveInt))
+            }
+            "traceNumber" => (4u32, r.list(&mut self.trace_number)),
+            "noteNumber" => (5u32, r.prim_list(&mut self.note_number, Kind::PositiveInt)),
+            "reviewOutcome" => (6u32, r.opt(&mut self.review_outcome)),
+            "adjudication" => (7u32, r.list(&mut self.adjudication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("subDetailSequence", &self.sub_detail_sequence);
+        w.list("traceNumber", &self.trace_number);
+        w.prim_list("noteNumber", &self.note_number);
+        w.opt("reviewOutcome", &self.review_outcome);
+        w.list("adjudication", &self.adjudication);
     }
 }
 impl std::fmt::Debug for ClaimResponseItemDetailSubDetail {
@@ -1467,6 +1875,109 @@ impl Complex for ClaimResponseAddItem {
             && self.detail.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseAddItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "itemSequence" => {
+                (3u32, r.prim_list(&mut self.item_sequence, Kind::PositiveInt))
+            }
+            "detailSequence" => {
+                (4u32, r.prim_list(&mut self.detail_sequence, Kind::PositiveInt))
+            }
+            "subdetailSequence" => {
+                (5u32, r.prim_list(&mut self.subdetail_sequence, Kind::PositiveInt))
+            }
+            "traceNumber" => (6u32, r.list(&mut self.trace_number)),
+            "provider" => (7u32, r.list(&mut self.provider)),
+            "revenue" => (8u32, r.opt(&mut self.revenue)),
+            "productOrService" => (9u32, r.opt(&mut self.product_or_service)),
+            "productOrServiceEnd" => (10u32, r.opt(&mut self.product_or_service_end)),
+            "request" => (11u32, r.list(&mut self.request)),
+            "modifier" => (12u32, r.list(&mut self.modifier)),
+            "programCode" => (13u32, r.list(&mut self.program_code)),
+            "quantity" => (16u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (17u32, r.opt(&mut self.unit_price)),
+            "factor" => (18u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "tax" => (19u32, r.opt(&mut self.tax)),
+            "net" => (20u32, r.opt(&mut self.net)),
+            "bodySite" => (21u32, r.list(&mut self.body_site)),
+            "noteNumber" => {
+                (22u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "reviewOutcome" => (23u32, r.opt(&mut self.review_outcome)),
+            "adjudication" => (24u32, r.list(&mut self.adjudication)),
+            "detail" => (25u32, r.list(&mut self.detail)),
+            _ => {
+                if <ClaimResponseAddItemServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(14u32));
+                }
+                if <ClaimResponseAddItemLocation as XmlChoice>::read_xml(
+                    &mut self.location,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("itemSequence", &self.item_sequence);
+        w.prim_list("detailSequence", &self.detail_sequence);
+        w.prim_list("subdetailSequence", &self.subdetail_sequence);
+        w.list("traceNumber", &self.trace_number);
+        w.list("provider", &self.provider);
+        w.opt("revenue", &self.revenue);
+        w.opt("productOrService", &self.product_or_service);
+        w.opt("productOrServiceEnd", &self.product_or_service_end);
+        w.list("request", &self.request);
+        w.list("modifier", &self.modifier);
+        w.list("programCode", &self.program_code);
+        w.choice_opt(&self.serviced);
+        w.choice_opt(&self.location);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("tax", &self.tax);
+        w.opt("net", &self.net);
+        w.list("bodySite", &self.body_site);
+        w.prim_list("noteNumber", &self.note_number);
+        w.opt("reviewOutcome", &self.review_outcome);
+        w.list("adjudication", &self.adjudication);
+        w.list("detail", &self.detail);
+    }
+}
 impl std::fmt::Debug for ClaimResponseAddItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseAddItem");
@@ -1617,6 +2128,27 @@ impl Choice for ClaimResponseAddItemServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimResponseAddItemServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Place of service or where product was supplied
 #[derive(Clone, PartialEq, Debug)]
 pub enum ClaimResponseAddItemLocation {
@@ -1658,6 +2190,29 @@ impl Choice for ClaimResponseAddItemLocation {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
+            Self::Address(v) => w.req("locationAddress", v),
+            Self::Reference(v) => w.req("locationReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClaimResponseAddItemLocation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "locationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "locationAddress" => r.choice(slot, Self::Address)?,
+            "locationReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("locationCodeableConcept", v),
             Self::Address(v) => w.req("locationAddress", v),
@@ -1732,6 +2287,47 @@ impl Complex for ClaimResponseAddItemBodySite {
             return Some("site");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseAddItemBodySite {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "site" => (3u32, r.list(&mut self.site)),
+            "subSite" => (4u32, r.list(&mut self.sub_site)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("site", &self.site);
+        w.list("subSite", &self.sub_site);
     }
 }
 impl std::fmt::Debug for ClaimResponseAddItemBodySite {
@@ -1892,6 +2488,73 @@ impl Complex for ClaimResponseAddItemDetail {
             && self.note_number.is_empty() && self.review_outcome.is_none()
             && self.adjudication.is_empty() && self.sub_detail.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseAddItemDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "traceNumber" => (3u32, r.list(&mut self.trace_number)),
+            "revenue" => (4u32, r.opt(&mut self.revenue)),
+            "productOrService" => (5u32, r.opt(&mut self.product_or_service)),
+            "productOrServiceEnd" => (6u32, r.opt(&mut self.product_or_service_end)),
+            "modifier" => (7u32, r.list(&mut self.modifier)),
+            "quantity" => (8u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (9u32, r.opt(&mut self.unit_price)),
+            "factor" => (10u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "tax" => (11u32, r.opt(&mut self.tax)),
+            "net" => (12u32, r.opt(&mut self.net)),
+            "noteNumber" => {
+                (13u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "reviewOutcome" => (14u32, r.opt(&mut self.review_outcome)),
+            "adjudication" => (15u32, r.list(&mut self.adjudication)),
+            "subDetail" => (16u32, r.list(&mut self.sub_detail)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("traceNumber", &self.trace_number);
+        w.opt("revenue", &self.revenue);
+        w.opt("productOrService", &self.product_or_service);
+        w.opt("productOrServiceEnd", &self.product_or_service_end);
+        w.list("modifier", &self.modifier);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("tax", &self.tax);
+        w.opt("net", &self.net);
+        w.prim_list("noteNumber", &self.note_number);
+        w.opt("reviewOutcome", &self.review_outcome);
+        w.list("adjudication", &self.adjudication);
+        w.list("subDetail", &self.sub_detail);
     }
 }
 impl std::fmt::Debug for ClaimResponseAddItemDetail {
@@ -2084,6 +2747,71 @@ impl Complex for ClaimResponseAddItemDetailSubDetail {
             && self.adjudication.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseAddItemDetailSubDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "traceNumber" => (3u32, r.list(&mut self.trace_number)),
+            "revenue" => (4u32, r.opt(&mut self.revenue)),
+            "productOrService" => (5u32, r.opt(&mut self.product_or_service)),
+            "productOrServiceEnd" => (6u32, r.opt(&mut self.product_or_service_end)),
+            "modifier" => (7u32, r.list(&mut self.modifier)),
+            "quantity" => (8u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (9u32, r.opt(&mut self.unit_price)),
+            "factor" => (10u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "tax" => (11u32, r.opt(&mut self.tax)),
+            "net" => (12u32, r.opt(&mut self.net)),
+            "noteNumber" => {
+                (13u32, r.prim_list(&mut self.note_number, Kind::PositiveInt))
+            }
+            "reviewOutcome" => (14u32, r.opt(&mut self.review_outcome)),
+            "adjudication" => (15u32, r.list(&mut self.adjudication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("traceNumber", &self.trace_number);
+        w.opt("revenue", &self.revenue);
+        w.opt("productOrService", &self.product_or_service);
+        w.opt("productOrServiceEnd", &self.product_or_service_end);
+        w.list("modifier", &self.modifier);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.opt("tax", &self.tax);
+        w.opt("net", &self.net);
+        w.prim_list("noteNumber", &self.note_number);
+        w.opt("reviewOutcome", &self.review_outcome);
+        w.list("adjudication", &self.adjudication);
+    }
+}
 impl std::fmt::Debug for ClaimResponseAddItemDetailSubDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseAddItemDetailSubDetail");
@@ -2224,6 +2952,47 @@ impl Complex for ClaimResponseTotal {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseTotal {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.req(&mut self.category)),
+            "amount" => (4u32, r.req(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("category", &self.category);
+        w.req("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for ClaimResponseTotal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseTotal");
@@ -2354,6 +3123,55 @@ impl Complex for ClaimResponsePayment {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponsePayment {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "adjustment" => (4u32, r.opt(&mut self.adjustment)),
+            "adjustmentReason" => (5u32, r.opt(&mut self.adjustment_reason)),
+            "date" => (6u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "amount" => (7u32, r.req(&mut self.amount)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.opt("adjustment", &self.adjustment);
+        w.opt("adjustmentReason", &self.adjustment_reason);
+        w.prim_opt("date", &self.date);
+        w.req("amount", &self.amount);
+        w.opt("identifier", &self.identifier);
+    }
+}
 impl std::fmt::Debug for ClaimResponsePayment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponsePayment");
@@ -2480,6 +3298,51 @@ impl Complex for ClaimResponseProcessNote {
             return Some("text");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseProcessNote {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "number" => (3u32, r.prim_opt(&mut self.number, Kind::PositiveInt)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "text" => (5u32, r.prim_req(&mut self.text, Kind::String)),
+            "language" => (6u32, r.opt(&mut self.language)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("number", &self.number);
+        w.opt("type", &self.r#type);
+        w.prim_req("text", &self.text);
+        w.opt("language", &self.language);
     }
 }
 impl std::fmt::Debug for ClaimResponseProcessNote {
@@ -2629,6 +3492,55 @@ impl Complex for ClaimResponseInsurance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseInsurance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_req(&mut self.sequence, Kind::PositiveInt)),
+            "focal" => (4u32, r.prim_req(&mut self.focal, Kind::Boolean)),
+            "coverage" => (5u32, r.req(&mut self.coverage)),
+            "businessArrangement" => {
+                (6u32, r.prim_opt(&mut self.business_arrangement, Kind::String))
+            }
+            "claimResponse" => (7u32, r.opt(&mut self.claim_response)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("sequence", &self.sequence);
+        w.prim_req("focal", &self.focal);
+        w.req("coverage", &self.coverage);
+        w.prim_opt("businessArrangement", &self.business_arrangement);
+        w.opt("claimResponse", &self.claim_response);
+    }
+}
 impl std::fmt::Debug for ClaimResponseInsurance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClaimResponseInsurance");
@@ -2762,6 +3674,59 @@ impl Complex for ClaimResponseError {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClaimResponseError {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "itemSequence" => {
+                (3u32, r.prim_opt(&mut self.item_sequence, Kind::PositiveInt))
+            }
+            "detailSequence" => {
+                (4u32, r.prim_opt(&mut self.detail_sequence, Kind::PositiveInt))
+            }
+            "subDetailSequence" => {
+                (5u32, r.prim_opt(&mut self.sub_detail_sequence, Kind::PositiveInt))
+            }
+            "code" => (6u32, r.req(&mut self.code)),
+            "expression" => (7u32, r.prim_list(&mut self.expression, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("itemSequence", &self.item_sequence);
+        w.prim_opt("detailSequence", &self.detail_sequence);
+        w.prim_opt("subDetailSequence", &self.sub_detail_sequence);
+        w.req("code", &self.code);
+        w.prim_list("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for ClaimResponseError {

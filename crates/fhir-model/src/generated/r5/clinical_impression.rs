@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a clinical assessment performed to determine what problem(s) may affect the patient and before planning the treatments or management strategies that are best to manage a patient's condition. Assessments are often 1:1 with a clinical consultation / encounter,  but this varies greatly depending on the clinical workflow. This resource is called "ClinicalImpression" rather than "ClinicalAssessment" to avoid confusion with the recording of assessment tools such as Apgar score.
 #[derive(Clone, PartialEq)]
 pub struct ClinicalImpression {
@@ -230,6 +236,85 @@ impl Complex for ClinicalImpression {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalImpression {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (10u32, r.opt(&mut self.status_reason)),
+            "description" => (11u32, r.prim_opt(&mut self.description, Kind::String)),
+            "subject" => (12u32, r.req(&mut self.subject)),
+            "encounter" => (13u32, r.opt(&mut self.encounter)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "performer" => (16u32, r.opt(&mut self.performer)),
+            "previous" => (17u32, r.opt(&mut self.previous)),
+            "problem" => (18u32, r.list(&mut self.problem)),
+            "changePattern" => (19u32, r.opt(&mut self.change_pattern)),
+            "protocol" => (20u32, r.prim_list(&mut self.protocol, Kind::Uri)),
+            "summary" => (21u32, r.prim_opt(&mut self.summary, Kind::String)),
+            "finding" => (22u32, r.list(&mut self.finding)),
+            "prognosisCodeableConcept" => {
+                (23u32, r.list(&mut self.prognosis_codeable_concept))
+            }
+            "prognosisReference" => (24u32, r.list(&mut self.prognosis_reference)),
+            "supportingInfo" => (25u32, r.list(&mut self.supporting_info)),
+            "note" => (26u32, r.list(&mut self.note)),
+            _ => {
+                if <ClinicalImpressionEffective as XmlChoice>::read_xml(
+                    &mut self.effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(14u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.prim_opt("description", &self.description);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.effective);
+        w.prim_opt("date", &self.date);
+        w.opt("performer", &self.performer);
+        w.opt("previous", &self.previous);
+        w.list("problem", &self.problem);
+        w.opt("changePattern", &self.change_pattern);
+        w.prim_list("protocol", &self.protocol);
+        w.prim_opt("summary", &self.summary);
+        w.list("finding", &self.finding);
+        w.list("prognosisCodeableConcept", &self.prognosis_codeable_concept);
+        w.list("prognosisReference", &self.prognosis_reference);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for ClinicalImpression {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClinicalImpression");
@@ -383,6 +468,27 @@ impl Choice for ClinicalImpressionEffective {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ClinicalImpressionEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "effectiveDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("effectiveDateTime", p),
+            Self::Period(v) => w.req("effectivePeriod", v),
+        }
+    }
+}
 /// Possible or likely findings and diagnoses
 #[derive(Clone, PartialEq)]
 pub struct ClinicalImpressionFinding {
@@ -450,6 +556,47 @@ impl Complex for ClinicalImpressionFinding {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.item.is_none()
             && self.basis.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalImpressionFinding {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "item" => (3u32, r.opt(&mut self.item)),
+            "basis" => (4u32, r.prim_opt(&mut self.basis, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("item", &self.item);
+        w.prim_opt("basis", &self.basis);
     }
 }
 impl std::fmt::Debug for ClinicalImpressionFinding {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A single issue - either an indication, contraindication, interaction or an undesirable effect for a medicinal product, medication, device or procedure.
 #[derive(Clone, PartialEq)]
 pub struct ClinicalUseDefinition {
@@ -176,6 +182,63 @@ impl Complex for ClinicalUseDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "subject" => (11u32, r.list(&mut self.subject)),
+            "status" => (12u32, r.opt(&mut self.status)),
+            "contraindication" => (13u32, r.opt(&mut self.contraindication)),
+            "indication" => (14u32, r.opt(&mut self.indication)),
+            "interaction" => (15u32, r.opt(&mut self.interaction)),
+            "population" => (16u32, r.list(&mut self.population)),
+            "library" => (17u32, r.prim_list(&mut self.library, Kind::Canonical)),
+            "undesirableEffect" => (18u32, r.opt(&mut self.undesirable_effect)),
+            "warning" => (19u32, r.opt(&mut self.warning)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("type", &self.r#type);
+        w.list("category", &self.category);
+        w.list("subject", &self.subject);
+        w.opt("status", &self.status);
+        w.opt("contraindication", &self.contraindication);
+        w.opt("indication", &self.indication);
+        w.opt("interaction", &self.interaction);
+        w.list("population", &self.population);
+        w.prim_list("library", &self.library);
+        w.opt("undesirableEffect", &self.undesirable_effect);
+        w.opt("warning", &self.warning);
+    }
+}
 impl std::fmt::Debug for ClinicalUseDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClinicalUseDefinition");
@@ -336,6 +399,57 @@ impl Complex for ClinicalUseDefinitionContraindication {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinitionContraindication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "diseaseSymptomProcedure" => {
+                (3u32, r.opt(&mut self.disease_symptom_procedure))
+            }
+            "diseaseStatus" => (4u32, r.opt(&mut self.disease_status)),
+            "comorbidity" => (5u32, r.list(&mut self.comorbidity)),
+            "indication" => (6u32, r.list(&mut self.indication)),
+            "applicability" => (7u32, r.opt(&mut self.applicability)),
+            "otherTherapy" => (8u32, r.list(&mut self.other_therapy)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("diseaseSymptomProcedure", &self.disease_symptom_procedure);
+        w.opt("diseaseStatus", &self.disease_status);
+        w.list("comorbidity", &self.comorbidity);
+        w.list("indication", &self.indication);
+        w.opt("applicability", &self.applicability);
+        w.list("otherTherapy", &self.other_therapy);
+    }
+}
 impl std::fmt::Debug for ClinicalUseDefinitionContraindication {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClinicalUseDefinitionContraindication");
@@ -457,6 +571,47 @@ impl Complex for ClinicalUseDefinitionContraindicationOtherTherapy {
             return Some("treatment");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinitionContraindicationOtherTherapy {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "relationshipType" => (3u32, r.req(&mut self.relationship_type)),
+            "treatment" => (4u32, r.req(&mut self.treatment)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("relationshipType", &self.relationship_type);
+        w.req("treatment", &self.treatment);
     }
 }
 impl std::fmt::Debug for ClinicalUseDefinitionContraindicationOtherTherapy {
@@ -591,6 +746,67 @@ impl Complex for ClinicalUseDefinitionIndication {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinitionIndication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "diseaseSymptomProcedure" => {
+                (3u32, r.opt(&mut self.disease_symptom_procedure))
+            }
+            "diseaseStatus" => (4u32, r.opt(&mut self.disease_status)),
+            "comorbidity" => (5u32, r.list(&mut self.comorbidity)),
+            "intendedEffect" => (6u32, r.opt(&mut self.intended_effect)),
+            "undesirableEffect" => (8u32, r.list(&mut self.undesirable_effect)),
+            "applicability" => (9u32, r.opt(&mut self.applicability)),
+            "otherTherapy" => (10u32, r.list(&mut self.other_therapy)),
+            _ => {
+                if <ClinicalUseDefinitionIndicationDuration as XmlChoice>::read_xml(
+                    &mut self.duration,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("diseaseSymptomProcedure", &self.disease_symptom_procedure);
+        w.opt("diseaseStatus", &self.disease_status);
+        w.list("comorbidity", &self.comorbidity);
+        w.opt("intendedEffect", &self.intended_effect);
+        w.choice_opt(&self.duration);
+        w.list("undesirableEffect", &self.undesirable_effect);
+        w.opt("applicability", &self.applicability);
+        w.list("otherTherapy", &self.other_therapy);
+    }
+}
 impl std::fmt::Debug for ClinicalUseDefinitionIndication {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClinicalUseDefinitionIndication");
@@ -696,6 +912,27 @@ impl Choice for ClinicalUseDefinitionIndicationDuration {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ClinicalUseDefinitionIndicationDuration {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "durationRange" => r.choice(slot, Self::Range)?,
+            "durationString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Range(v) => w.req("durationRange", v),
+            Self::String(p) => w.prim_req("durationString", p),
+        }
+    }
+}
 /// Specifics for when this is an interaction
 #[derive(Clone, PartialEq)]
 pub struct ClinicalUseDefinitionInteraction {
@@ -778,6 +1015,53 @@ impl Complex for ClinicalUseDefinitionInteraction {
             && self.modifier_extension.is_empty() && self.interactant.is_empty()
             && self.r#type.is_none() && self.effect.is_none() && self.incidence.is_none()
             && self.management.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinitionInteraction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "interactant" => (3u32, r.list(&mut self.interactant)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "effect" => (5u32, r.opt(&mut self.effect)),
+            "incidence" => (6u32, r.opt(&mut self.incidence)),
+            "management" => (7u32, r.list(&mut self.management)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("interactant", &self.interactant);
+        w.opt("type", &self.r#type);
+        w.opt("effect", &self.effect);
+        w.opt("incidence", &self.incidence);
+        w.list("management", &self.management);
     }
 }
 impl std::fmt::Debug for ClinicalUseDefinitionInteraction {
@@ -898,6 +1182,47 @@ impl Complex for ClinicalUseDefinitionInteractionInteractant {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinitionInteractionInteractant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.item, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.item);
+    }
+}
 impl std::fmt::Debug for ClinicalUseDefinitionInteractionInteractant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ClinicalUseDefinitionInteractionInteractant");
@@ -956,6 +1281,27 @@ impl Choice for ClinicalUseDefinitionInteractionInteractantItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("itemReference", v),
+            Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ClinicalUseDefinitionInteractionInteractantItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "itemReference" => r.choice(slot, Self::Reference)?,
+            "itemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("itemReference", v),
             Self::CodeableConcept(v) => w.req("itemCodeableConcept", v),
@@ -1034,6 +1380,49 @@ impl Complex for ClinicalUseDefinitionUndesirableEffect {
             && self.modifier_extension.is_empty()
             && self.symptom_condition_effect.is_none() && self.classification.is_none()
             && self.frequency_of_occurrence.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinitionUndesirableEffect {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "symptomConditionEffect" => (3u32, r.opt(&mut self.symptom_condition_effect)),
+            "classification" => (4u32, r.opt(&mut self.classification)),
+            "frequencyOfOccurrence" => (5u32, r.opt(&mut self.frequency_of_occurrence)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("symptomConditionEffect", &self.symptom_condition_effect);
+        w.opt("classification", &self.classification);
+        w.opt("frequencyOfOccurrence", &self.frequency_of_occurrence);
     }
 }
 impl std::fmt::Debug for ClinicalUseDefinitionUndesirableEffect {
@@ -1130,6 +1519,47 @@ impl Complex for ClinicalUseDefinitionWarning {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.description.is_none()
             && self.code.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ClinicalUseDefinitionWarning {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.opt("code", &self.code);
     }
 }
 impl std::fmt::Debug for ClinicalUseDefinitionWarning {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Coding Type: A reference to a code defined by a terminology system.
 #[derive(Clone, PartialEq)]
 pub struct Coding {
@@ -89,6 +95,51 @@ impl Complex for Coding {
         self.id.is_none() && self.extension.is_empty() && self.system.is_none()
             && self.version.is_none() && self.code.is_none() && self.display.is_none()
             && self.user_selected.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Coding {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "system" => (2u32, r.prim_opt(&mut self.system, Kind::Uri)),
+            "version" => (3u32, r.prim_opt(&mut self.version, Kind::String)),
+            "code" => (4u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (5u32, r.prim_opt(&mut self.display, Kind::String)),
+            "userSelected" => (6u32, r.prim_opt(&mut self.user_selected, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("userSelected", &self.user_selected);
     }
 }
 impl std::fmt::Debug for Coding {

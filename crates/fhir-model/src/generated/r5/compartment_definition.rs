@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A compartment definition that defines how resources are accessed on a server.
 #[derive(Clone, PartialEq)]
 pub struct CompartmentDefinition {
@@ -235,6 +241,77 @@ impl Complex for CompartmentDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CompartmentDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (14u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (16u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "description" => (18u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (19u32, r.list(&mut self.use_context)),
+            "purpose" => (20u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "code" => (21u32, r.prim_req(&mut self.code, Kind::Code)),
+            "search" => (22u32, r.prim_req(&mut self.search, Kind::Boolean)),
+            "resource" => (23u32, r.list(&mut self.resource)),
+            _ => {
+                if <CompartmentDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(10u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_req("code", &self.code);
+        w.prim_req("search", &self.search);
+        w.list("resource", &self.resource);
+    }
+}
 impl std::fmt::Debug for CompartmentDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CompartmentDefinition");
@@ -381,6 +458,27 @@ impl Choice for CompartmentDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for CompartmentDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// How a resource is related to the compartment
 #[derive(Clone, PartialEq)]
 pub struct CompartmentDefinitionResource {
@@ -480,6 +578,53 @@ impl Complex for CompartmentDefinitionResource {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CompartmentDefinitionResource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "param" => (4u32, r.prim_list(&mut self.param, Kind::String)),
+            "documentation" => (5u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            "startParam" => (6u32, r.prim_opt(&mut self.start_param, Kind::Uri)),
+            "endParam" => (7u32, r.prim_opt(&mut self.end_param, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_list("param", &self.param);
+        w.prim_opt("documentation", &self.documentation);
+        w.prim_opt("startParam", &self.start_param);
+        w.prim_opt("endParam", &self.end_param);
     }
 }
 impl std::fmt::Debug for CompartmentDefinitionResource {

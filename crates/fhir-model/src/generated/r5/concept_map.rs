@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A statement of relationships from one set of concepts to one or more other concepts - either concepts in code systems, or data element/data element concepts, or classes in class models.
 #[derive(Clone, PartialEq)]
 pub struct ConceptMap {
@@ -303,6 +309,123 @@ impl Complex for ConceptMap {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMap {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (25u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (26u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (27u32, r.opt(&mut self.effective_period)),
+            "topic" => (28u32, r.list(&mut self.topic)),
+            "author" => (29u32, r.list(&mut self.author)),
+            "editor" => (30u32, r.list(&mut self.editor)),
+            "reviewer" => (31u32, r.list(&mut self.reviewer)),
+            "endorser" => (32u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (33u32, r.list(&mut self.related_artifact)),
+            "property" => (34u32, r.list(&mut self.property)),
+            "additionalAttribute" => (35u32, r.list(&mut self.additional_attribute)),
+            "group" => (38u32, r.list(&mut self.group)),
+            _ => {
+                if <ConceptMapVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if <ConceptMapSourceScope as XmlChoice>::read_xml(
+                    &mut self.source_scope,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(36u32));
+                }
+                if <ConceptMapTargetScope as XmlChoice>::read_xml(
+                    &mut self.target_scope,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(37u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.list("property", &self.property);
+        w.list("additionalAttribute", &self.additional_attribute);
+        w.choice_opt(&self.source_scope);
+        w.choice_opt(&self.target_scope);
+        w.list("group", &self.group);
+    }
+}
 impl std::fmt::Debug for ConceptMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConceptMap");
@@ -494,6 +617,27 @@ impl Choice for ConceptMapVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConceptMapVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// The source value set that contains the concepts that are being mapped
 #[derive(Clone, PartialEq, Debug)]
 pub enum ConceptMapSourceScope {
@@ -579,6 +723,29 @@ impl Choice for ConceptMapSourceScope {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConceptMapSourceScope {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "sourceScopeUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "sourceScopeCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Uri(p) => w.prim_req("sourceScopeUri", p),
+            Self::Canonical(p) => w.prim_req("sourceScopeCanonical", p),
+        }
+    }
+}
 /// The target value set which provides context for the mappings
 #[derive(Clone, PartialEq, Debug)]
 pub enum ConceptMapTargetScope {
@@ -661,6 +828,29 @@ impl Choice for ConceptMapTargetScope {
             Self::Canonical(p) => {
                 w.prim_req("targetScopeCanonical", "_targetScopeCanonical", p)
             }
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ConceptMapTargetScope {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "targetScopeUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "targetScopeCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Uri(p) => w.prim_req("targetScopeUri", p),
+            Self::Canonical(p) => w.prim_req("targetScopeCanonical", p),
         }
     }
 }
@@ -769,6 +959,53 @@ impl Complex for ConceptMapProperty {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "uri" => (4u32, r.prim_opt(&mut self.uri, Kind::Uri)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            "type" => (6u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "system" => (7u32, r.prim_opt(&mut self.system, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("uri", &self.uri);
+        w.prim_opt("description", &self.description);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("system", &self.system);
     }
 }
 impl std::fmt::Debug for ConceptMapProperty {
@@ -905,6 +1142,51 @@ impl Complex for ConceptMapAdditionalAttribute {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapAdditionalAttribute {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "uri" => (4u32, r.prim_opt(&mut self.uri, Kind::Uri)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            "type" => (6u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("uri", &self.uri);
+        w.prim_opt("description", &self.description);
+        w.prim_req("type", &self.r#type);
+    }
+}
 impl std::fmt::Debug for ConceptMapAdditionalAttribute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConceptMapAdditionalAttribute");
@@ -1015,6 +1297,51 @@ impl Complex for ConceptMapGroup {
             return Some("element");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "source" => (3u32, r.prim_opt(&mut self.source, Kind::Canonical)),
+            "target" => (4u32, r.prim_opt(&mut self.target, Kind::Canonical)),
+            "element" => (5u32, r.list(&mut self.element)),
+            "unmapped" => (6u32, r.opt(&mut self.unmapped)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("source", &self.source);
+        w.prim_opt("target", &self.target);
+        w.list("element", &self.element);
+        w.opt("unmapped", &self.unmapped);
     }
 }
 impl std::fmt::Debug for ConceptMapGroup {
@@ -1133,6 +1460,53 @@ impl Complex for ConceptMapGroupElement {
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.display.is_none() && self.value_set.is_none()
             && self.no_map.is_none() && self.target.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupElement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (4u32, r.prim_opt(&mut self.display, Kind::String)),
+            "valueSet" => (5u32, r.prim_opt(&mut self.value_set, Kind::Canonical)),
+            "noMap" => (6u32, r.prim_opt(&mut self.no_map, Kind::Boolean)),
+            "target" => (7u32, r.list(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("valueSet", &self.value_set);
+        w.prim_opt("noMap", &self.no_map);
+        w.list("target", &self.target);
     }
 }
 impl std::fmt::Debug for ConceptMapGroupElement {
@@ -1285,6 +1659,59 @@ impl Complex for ConceptMapGroupElementTarget {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupElementTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (4u32, r.prim_opt(&mut self.display, Kind::String)),
+            "valueSet" => (5u32, r.prim_opt(&mut self.value_set, Kind::Canonical)),
+            "relationship" => (6u32, r.prim_req(&mut self.relationship, Kind::Code)),
+            "comment" => (7u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "property" => (8u32, r.list(&mut self.property)),
+            "dependsOn" => (9u32, r.list(&mut self.depends_on)),
+            "product" => (10u32, r.list(&mut self.product)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("valueSet", &self.value_set);
+        w.prim_req("relationship", &self.relationship);
+        w.prim_opt("comment", &self.comment);
+        w.list("property", &self.property);
+        w.list("dependsOn", &self.depends_on);
+        w.list("product", &self.product);
+    }
+}
 impl std::fmt::Debug for ConceptMapGroupElementTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConceptMapGroupElementTarget");
@@ -1421,6 +1848,49 @@ impl Complex for ConceptMapGroupElementTargetProperty {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupElementTargetProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for ConceptMapGroupElementTargetProperty {
@@ -1635,6 +2105,37 @@ impl Choice for ConceptMapGroupElementTargetPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConceptMapGroupElementTargetPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+        }
+    }
+}
 /// Other properties required for this mapping
 #[derive(Clone, PartialEq)]
 pub struct ConceptMapGroupElementTargetDependsOn {
@@ -1726,6 +2227,55 @@ impl Complex for ConceptMapGroupElementTargetDependsOn {
             return Some("attribute");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupElementTargetDependsOn {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "attribute" => (3u32, r.prim_req(&mut self.attribute, Kind::Code)),
+            "valueSet" => (5u32, r.prim_opt(&mut self.value_set, Kind::Canonical)),
+            _ => {
+                if <ConceptMapGroupElementTargetDependsOnValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("attribute", &self.attribute);
+        w.choice_opt(&self.value);
+        w.prim_opt("valueSet", &self.value_set);
     }
 }
 impl std::fmt::Debug for ConceptMapGroupElementTargetDependsOn {
@@ -1873,6 +2423,33 @@ impl Choice for ConceptMapGroupElementTargetDependsOnValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConceptMapGroupElementTargetDependsOnValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+        }
+    }
+}
 /// What to do when there is no mapping target for the source concept and ConceptMap.group.element.noMap is not true
 #[derive(Clone, PartialEq)]
 pub struct ConceptMapGroupUnmapped {
@@ -1978,6 +2555,55 @@ impl Complex for ConceptMapGroupUnmapped {
             return Some("mode");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConceptMapGroupUnmapped {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "code" => (4u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (5u32, r.prim_opt(&mut self.display, Kind::String)),
+            "valueSet" => (6u32, r.prim_opt(&mut self.value_set, Kind::Canonical)),
+            "relationship" => (7u32, r.prim_opt(&mut self.relationship, Kind::Code)),
+            "otherMap" => (8u32, r.prim_opt(&mut self.other_map, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("valueSet", &self.value_set);
+        w.prim_opt("relationship", &self.relationship);
+        w.prim_opt("otherMap", &self.other_map);
     }
 }
 impl std::fmt::Debug for ConceptMapGroupUnmapped {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A definition of a condition and information relevant to managing it.
 #[derive(Clone, PartialEq)]
 pub struct ConditionDefinition {
@@ -294,6 +300,103 @@ impl Complex for ConditionDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "subtitle" => (14u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "code" => (23u32, r.req(&mut self.code)),
+            "severity" => (24u32, r.opt(&mut self.severity)),
+            "bodySite" => (25u32, r.opt(&mut self.body_site)),
+            "stage" => (26u32, r.opt(&mut self.stage)),
+            "hasSeverity" => (27u32, r.prim_opt(&mut self.has_severity, Kind::Boolean)),
+            "hasBodySite" => (28u32, r.prim_opt(&mut self.has_body_site, Kind::Boolean)),
+            "hasStage" => (29u32, r.prim_opt(&mut self.has_stage, Kind::Boolean)),
+            "definition" => (30u32, r.prim_list(&mut self.definition, Kind::Uri)),
+            "observation" => (31u32, r.list(&mut self.observation)),
+            "medication" => (32u32, r.list(&mut self.medication)),
+            "precondition" => (33u32, r.list(&mut self.precondition)),
+            "team" => (34u32, r.list(&mut self.team)),
+            "questionnaire" => (35u32, r.list(&mut self.questionnaire)),
+            "plan" => (36u32, r.list(&mut self.plan)),
+            _ => {
+                if <ConditionDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.req("code", &self.code);
+        w.opt("severity", &self.severity);
+        w.opt("bodySite", &self.body_site);
+        w.opt("stage", &self.stage);
+        w.prim_opt("hasSeverity", &self.has_severity);
+        w.prim_opt("hasBodySite", &self.has_body_site);
+        w.prim_opt("hasStage", &self.has_stage);
+        w.prim_list("definition", &self.definition);
+        w.list("observation", &self.observation);
+        w.list("medication", &self.medication);
+        w.list("precondition", &self.precondition);
+        w.list("team", &self.team);
+        w.list("questionnaire", &self.questionnaire);
+        w.list("plan", &self.plan);
+    }
+}
 impl std::fmt::Debug for ConditionDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConditionDefinition");
@@ -479,6 +582,27 @@ impl Choice for ConditionDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ConditionDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Observations particularly relevant to this condition
 #[derive(Clone, PartialEq)]
 pub struct ConditionDefinitionObservation {
@@ -545,6 +669,47 @@ impl Complex for ConditionDefinitionObservation {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.category.is_none()
             && self.code.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionDefinitionObservation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.opt("code", &self.code);
     }
 }
 impl std::fmt::Debug for ConditionDefinitionObservation {
@@ -637,6 +802,47 @@ impl Complex for ConditionDefinitionMedication {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.category.is_none()
             && self.code.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionDefinitionMedication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.opt("code", &self.code);
     }
 }
 impl std::fmt::Debug for ConditionDefinitionMedication {
@@ -762,6 +968,55 @@ impl Complex for ConditionDefinitionPrecondition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionDefinitionPrecondition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "code" => (4u32, r.req(&mut self.code)),
+            _ => {
+                if <ConditionDefinitionPreconditionValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.req("code", &self.code);
+        w.choice_opt(&self.value);
+    }
+}
 impl std::fmt::Debug for ConditionDefinitionPrecondition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConditionDefinitionPrecondition");
@@ -826,6 +1081,27 @@ impl Choice for ConditionDefinitionPreconditionValue {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ConditionDefinitionPreconditionValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
             Self::Quantity(v) => w.req("valueQuantity", v),
@@ -917,6 +1193,47 @@ impl Complex for ConditionDefinitionQuestionnaire {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionDefinitionQuestionnaire {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "purpose" => (3u32, r.prim_req(&mut self.purpose, Kind::Code)),
+            "reference" => (4u32, r.req(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("purpose", &self.purpose);
+        w.req("reference", &self.reference);
     }
 }
 impl std::fmt::Debug for ConditionDefinitionQuestionnaire {
@@ -1020,6 +1337,47 @@ impl Complex for ConditionDefinitionPlan {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConditionDefinitionPlan {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.opt(&mut self.role)),
+            "reference" => (4u32, r.req(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("role", &self.role);
+        w.req("reference", &self.reference);
     }
 }
 impl std::fmt::Debug for ConditionDefinitionPlan {

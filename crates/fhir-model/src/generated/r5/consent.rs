@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a healthcare consumer’s  choices  or choices made on their behalf by a third party, which permits or denies identified recipient(s) or recipient role(s) to perform one or more actions within a given policy context, for specific purposes and periods of time.
 #[derive(Clone, PartialEq)]
 pub struct Consent {
@@ -210,6 +216,75 @@ impl Complex for Consent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Consent {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "subject" => (11u32, r.opt(&mut self.subject)),
+            "date" => (12u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "period" => (13u32, r.opt(&mut self.period)),
+            "grantor" => (14u32, r.list(&mut self.grantor)),
+            "grantee" => (15u32, r.list(&mut self.grantee)),
+            "manager" => (16u32, r.list(&mut self.manager)),
+            "controller" => (17u32, r.list(&mut self.controller)),
+            "sourceAttachment" => (18u32, r.list(&mut self.source_attachment)),
+            "sourceReference" => (19u32, r.list(&mut self.source_reference)),
+            "regulatoryBasis" => (20u32, r.list(&mut self.regulatory_basis)),
+            "policyBasis" => (21u32, r.opt(&mut self.policy_basis)),
+            "policyText" => (22u32, r.list(&mut self.policy_text)),
+            "verification" => (23u32, r.list(&mut self.verification)),
+            "decision" => (24u32, r.prim_opt(&mut self.decision, Kind::Code)),
+            "provision" => (25u32, r.list(&mut self.provision)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.opt("subject", &self.subject);
+        w.prim_opt("date", &self.date);
+        w.opt("period", &self.period);
+        w.list("grantor", &self.grantor);
+        w.list("grantee", &self.grantee);
+        w.list("manager", &self.manager);
+        w.list("controller", &self.controller);
+        w.list("sourceAttachment", &self.source_attachment);
+        w.list("sourceReference", &self.source_reference);
+        w.list("regulatoryBasis", &self.regulatory_basis);
+        w.opt("policyBasis", &self.policy_basis);
+        w.list("policyText", &self.policy_text);
+        w.list("verification", &self.verification);
+        w.prim_opt("decision", &self.decision);
+        w.list("provision", &self.provision);
+    }
+}
 impl std::fmt::Debug for Consent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Consent");
@@ -366,6 +441,47 @@ impl Complex for ConsentPolicyBasis {
             && self.url.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentPolicyBasis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.opt(&mut self.reference)),
+            "url" => (4u32, r.prim_opt(&mut self.url, Kind::Url)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("reference", &self.reference);
+        w.prim_opt("url", &self.url);
+    }
+}
 impl std::fmt::Debug for ConsentPolicyBasis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConsentPolicyBasis");
@@ -488,6 +604,55 @@ impl Complex for ConsentVerification {
             return Some("verified");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentVerification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "verified" => (3u32, r.prim_req(&mut self.verified, Kind::Boolean)),
+            "verificationType" => (4u32, r.opt(&mut self.verification_type)),
+            "verifiedBy" => (5u32, r.opt(&mut self.verified_by)),
+            "verifiedWith" => (6u32, r.opt(&mut self.verified_with)),
+            "verificationDate" => {
+                (7u32, r.prim_list(&mut self.verification_date, Kind::DateTime))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("verified", &self.verified);
+        w.opt("verificationType", &self.verification_type);
+        w.opt("verifiedBy", &self.verified_by);
+        w.opt("verifiedWith", &self.verified_with);
+        w.prim_list("verificationDate", &self.verification_date);
     }
 }
 impl std::fmt::Debug for ConsentVerification {
@@ -646,6 +811,67 @@ impl Complex for ConsentProvision {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentProvision {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "period" => (3u32, r.opt(&mut self.period)),
+            "actor" => (4u32, r.list(&mut self.actor)),
+            "action" => (5u32, r.list(&mut self.action)),
+            "securityLabel" => (6u32, r.list(&mut self.security_label)),
+            "purpose" => (7u32, r.list(&mut self.purpose)),
+            "documentType" => (8u32, r.list(&mut self.document_type)),
+            "resourceType" => (9u32, r.list(&mut self.resource_type)),
+            "code" => (10u32, r.list(&mut self.code)),
+            "dataPeriod" => (11u32, r.opt(&mut self.data_period)),
+            "data" => (12u32, r.list(&mut self.data)),
+            "expression" => (13u32, r.opt(&mut self.expression)),
+            "provision" => (14u32, r.list(&mut self.provision)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("period", &self.period);
+        w.list("actor", &self.actor);
+        w.list("action", &self.action);
+        w.list("securityLabel", &self.security_label);
+        w.list("purpose", &self.purpose);
+        w.list("documentType", &self.document_type);
+        w.list("resourceType", &self.resource_type);
+        w.list("code", &self.code);
+        w.opt("dataPeriod", &self.data_period);
+        w.list("data", &self.data);
+        w.opt("expression", &self.expression);
+        w.list("provision", &self.provision);
+    }
+}
 impl std::fmt::Debug for ConsentProvision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConsentProvision");
@@ -768,6 +994,47 @@ impl Complex for ConsentProvisionActor {
             && self.reference.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentProvisionActor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.opt(&mut self.role)),
+            "reference" => (4u32, r.opt(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("role", &self.role);
+        w.opt("reference", &self.reference);
+    }
+}
 impl std::fmt::Debug for ConsentProvisionActor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ConsentProvisionActor");
@@ -877,6 +1144,47 @@ impl Complex for ConsentProvisionData {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ConsentProvisionData {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "meaning" => (3u32, r.prim_req(&mut self.meaning, Kind::Code)),
+            "reference" => (4u32, r.req(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("meaning", &self.meaning);
+        w.req("reference", &self.reference);
     }
 }
 impl std::fmt::Debug for ConsentProvisionData {

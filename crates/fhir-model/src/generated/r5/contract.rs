@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Legally enforceable, formally recorded unilateral or bilateral directive i.e., a policy or agreement.
 #[derive(Clone, PartialEq)]
 pub struct Contract {
@@ -293,6 +299,115 @@ impl Complex for Contract {
             && self.legally_binding.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Contract {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "url" => (9u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "status" => (11u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "legalState" => (12u32, r.opt(&mut self.legal_state)),
+            "instantiatesCanonical" => (13u32, r.opt(&mut self.instantiates_canonical)),
+            "instantiatesUri" => {
+                (14u32, r.prim_opt(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "contentDerivative" => (15u32, r.opt(&mut self.content_derivative)),
+            "issued" => (16u32, r.prim_opt(&mut self.issued, Kind::DateTime)),
+            "applies" => (17u32, r.opt(&mut self.applies)),
+            "expirationType" => (18u32, r.opt(&mut self.expiration_type)),
+            "subject" => (19u32, r.list(&mut self.subject)),
+            "authority" => (20u32, r.list(&mut self.authority)),
+            "domain" => (21u32, r.list(&mut self.domain)),
+            "site" => (22u32, r.list(&mut self.site)),
+            "name" => (23u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (24u32, r.prim_opt(&mut self.title, Kind::String)),
+            "subtitle" => (25u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "alias" => (26u32, r.prim_list(&mut self.alias, Kind::String)),
+            "author" => (27u32, r.opt(&mut self.author)),
+            "scope" => (28u32, r.opt(&mut self.scope)),
+            "type" => (30u32, r.opt(&mut self.r#type)),
+            "subType" => (31u32, r.list(&mut self.sub_type)),
+            "contentDefinition" => (32u32, r.opt(&mut self.content_definition)),
+            "term" => (33u32, r.list(&mut self.term)),
+            "supportingInfo" => (34u32, r.list(&mut self.supporting_info)),
+            "relevantHistory" => (35u32, r.list(&mut self.relevant_history)),
+            "signer" => (36u32, r.list(&mut self.signer)),
+            "friendly" => (37u32, r.list(&mut self.friendly)),
+            "legal" => (38u32, r.list(&mut self.legal)),
+            "rule" => (39u32, r.list(&mut self.rule)),
+            _ => {
+                if <ContractTopic as XmlChoice>::read_xml(&mut self.topic, name, r)? {
+                    return Ok(Some(29u32));
+                }
+                if <ContractLegallyBinding as XmlChoice>::read_xml(
+                    &mut self.legally_binding,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(40u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("url", &self.url);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("status", &self.status);
+        w.opt("legalState", &self.legal_state);
+        w.opt("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_opt("instantiatesUri", &self.instantiates_uri);
+        w.opt("contentDerivative", &self.content_derivative);
+        w.prim_opt("issued", &self.issued);
+        w.opt("applies", &self.applies);
+        w.opt("expirationType", &self.expiration_type);
+        w.list("subject", &self.subject);
+        w.list("authority", &self.authority);
+        w.list("domain", &self.domain);
+        w.list("site", &self.site);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.prim_list("alias", &self.alias);
+        w.opt("author", &self.author);
+        w.opt("scope", &self.scope);
+        w.choice_opt(&self.topic);
+        w.opt("type", &self.r#type);
+        w.list("subType", &self.sub_type);
+        w.opt("contentDefinition", &self.content_definition);
+        w.list("term", &self.term);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("relevantHistory", &self.relevant_history);
+        w.list("signer", &self.signer);
+        w.list("friendly", &self.friendly);
+        w.list("legal", &self.legal);
+        w.list("rule", &self.rule);
+        w.choice_opt(&self.legally_binding);
+    }
+}
 impl std::fmt::Debug for Contract {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Contract");
@@ -468,6 +583,27 @@ impl Choice for ContractTopic {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractTopic {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "topicCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "topicReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("topicCodeableConcept", v),
+            Self::Reference(v) => w.req("topicReference", v),
+        }
+    }
+}
 /// Binding Contract
 #[derive(Clone, PartialEq, Debug)]
 pub enum ContractLegallyBinding {
@@ -505,6 +641,27 @@ impl Choice for ContractLegallyBinding {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Attachment(v) => w.req("legallyBindingAttachment", v),
+            Self::Reference(v) => w.req("legallyBindingReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractLegallyBinding {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "legallyBindingAttachment" => r.choice(slot, Self::Attachment)?,
+            "legallyBindingReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Attachment(v) => w.req("legallyBindingAttachment", v),
             Self::Reference(v) => w.req("legallyBindingReference", v),
@@ -620,6 +777,59 @@ impl Complex for ContractContentDefinition {
             return Some("publicationStatus");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractContentDefinition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "subType" => (4u32, r.opt(&mut self.sub_type)),
+            "publisher" => (5u32, r.opt(&mut self.publisher)),
+            "publicationDate" => {
+                (6u32, r.prim_opt(&mut self.publication_date, Kind::DateTime))
+            }
+            "publicationStatus" => {
+                (7u32, r.prim_req(&mut self.publication_status, Kind::Code))
+            }
+            "copyright" => (8u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.opt("subType", &self.sub_type);
+        w.opt("publisher", &self.publisher);
+        w.prim_opt("publicationDate", &self.publication_date);
+        w.prim_req("publicationStatus", &self.publication_status);
+        w.prim_opt("copyright", &self.copyright);
     }
 }
 impl std::fmt::Debug for ContractContentDefinition {
@@ -795,6 +1005,73 @@ impl Complex for ContractTerm {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTerm {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "issued" => (4u32, r.prim_opt(&mut self.issued, Kind::DateTime)),
+            "applies" => (5u32, r.opt(&mut self.applies)),
+            "type" => (7u32, r.opt(&mut self.r#type)),
+            "subType" => (8u32, r.opt(&mut self.sub_type)),
+            "text" => (9u32, r.prim_opt(&mut self.text, Kind::String)),
+            "securityLabel" => (10u32, r.list(&mut self.security_label)),
+            "offer" => (11u32, r.req(&mut self.offer)),
+            "asset" => (12u32, r.list(&mut self.asset)),
+            "action" => (13u32, r.list(&mut self.action)),
+            "group" => (14u32, r.list(&mut self.group)),
+            _ => {
+                if <ContractTermTopic as XmlChoice>::read_xml(
+                    &mut self.topic,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("issued", &self.issued);
+        w.opt("applies", &self.applies);
+        w.choice_opt(&self.topic);
+        w.opt("type", &self.r#type);
+        w.opt("subType", &self.sub_type);
+        w.prim_opt("text", &self.text);
+        w.list("securityLabel", &self.security_label);
+        w.req("offer", &self.offer);
+        w.list("asset", &self.asset);
+        w.list("action", &self.action);
+        w.list("group", &self.group);
+    }
+}
 impl std::fmt::Debug for ContractTerm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractTerm");
@@ -892,6 +1169,27 @@ impl Choice for ContractTermTopic {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractTermTopic {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "topicCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "topicReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("topicCodeableConcept", v),
+            Self::Reference(v) => w.req("topicReference", v),
+        }
+    }
+}
 /// Protection for the Term
 #[derive(Clone, PartialEq)]
 pub struct ContractTermSecurityLabel {
@@ -981,6 +1279,51 @@ impl Complex for ContractTermSecurityLabel {
             return Some("classification");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermSecurityLabel {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "number" => (3u32, r.prim_list(&mut self.number, Kind::UnsignedInt)),
+            "classification" => (4u32, r.req(&mut self.classification)),
+            "category" => (5u32, r.list(&mut self.category)),
+            "control" => (6u32, r.list(&mut self.control)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("number", &self.number);
+        w.req("classification", &self.classification);
+        w.list("category", &self.category);
+        w.list("control", &self.control);
     }
 }
 impl std::fmt::Debug for ContractTermSecurityLabel {
@@ -1133,6 +1476,65 @@ impl Complex for ContractTermOffer {
             && self.security_label_number.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermOffer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "party" => (4u32, r.list(&mut self.party)),
+            "topic" => (5u32, r.opt(&mut self.topic)),
+            "type" => (6u32, r.opt(&mut self.r#type)),
+            "decision" => (7u32, r.opt(&mut self.decision)),
+            "decisionMode" => (8u32, r.list(&mut self.decision_mode)),
+            "answer" => (9u32, r.list(&mut self.answer)),
+            "text" => (10u32, r.prim_opt(&mut self.text, Kind::String)),
+            "linkId" => (11u32, r.prim_list(&mut self.link_id, Kind::String)),
+            "securityLabelNumber" => {
+                (12u32, r.prim_list(&mut self.security_label_number, Kind::UnsignedInt))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("party", &self.party);
+        w.opt("topic", &self.topic);
+        w.opt("type", &self.r#type);
+        w.opt("decision", &self.decision);
+        w.list("decisionMode", &self.decision_mode);
+        w.list("answer", &self.answer);
+        w.prim_opt("text", &self.text);
+        w.prim_list("linkId", &self.link_id);
+        w.prim_list("securityLabelNumber", &self.security_label_number);
+    }
+}
 impl std::fmt::Debug for ContractTermOffer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractTermOffer");
@@ -1264,6 +1666,47 @@ impl Complex for ContractTermOfferParty {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermOfferParty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.list(&mut self.reference)),
+            "role" => (4u32, r.req(&mut self.role)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("reference", &self.reference);
+        w.req("role", &self.role);
+    }
+}
 impl std::fmt::Debug for ContractTermOfferParty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractTermOfferParty");
@@ -1365,6 +1808,47 @@ impl Complex for ContractTermOfferAnswer {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermOfferAnswer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for ContractTermOfferAnswer {
@@ -1641,6 +2125,47 @@ impl Choice for ContractTermOfferAnswerValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractTermOfferAnswerValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// Contract Term Asset List
 #[derive(Clone, PartialEq)]
 pub struct ContractTermAsset {
@@ -1791,6 +2316,75 @@ impl Complex for ContractTermAsset {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermAsset {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "scope" => (3u32, r.opt(&mut self.scope)),
+            "type" => (4u32, r.list(&mut self.r#type)),
+            "typeReference" => (5u32, r.list(&mut self.type_reference)),
+            "subtype" => (6u32, r.list(&mut self.subtype)),
+            "relationship" => (7u32, r.opt(&mut self.relationship)),
+            "context" => (8u32, r.list(&mut self.context)),
+            "condition" => (9u32, r.prim_opt(&mut self.condition, Kind::String)),
+            "periodType" => (10u32, r.list(&mut self.period_type)),
+            "period" => (11u32, r.list(&mut self.period)),
+            "usePeriod" => (12u32, r.list(&mut self.use_period)),
+            "text" => (13u32, r.prim_opt(&mut self.text, Kind::String)),
+            "linkId" => (14u32, r.prim_list(&mut self.link_id, Kind::String)),
+            "answer" => (15u32, r.list(&mut self.answer)),
+            "securityLabelNumber" => {
+                (16u32, r.prim_list(&mut self.security_label_number, Kind::UnsignedInt))
+            }
+            "valuedItem" => (17u32, r.list(&mut self.valued_item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("scope", &self.scope);
+        w.list("type", &self.r#type);
+        w.list("typeReference", &self.type_reference);
+        w.list("subtype", &self.subtype);
+        w.opt("relationship", &self.relationship);
+        w.list("context", &self.context);
+        w.prim_opt("condition", &self.condition);
+        w.list("periodType", &self.period_type);
+        w.list("period", &self.period);
+        w.list("usePeriod", &self.use_period);
+        w.prim_opt("text", &self.text);
+        w.prim_list("linkId", &self.link_id);
+        w.list("answer", &self.answer);
+        w.prim_list("securityLabelNumber", &self.security_label_number);
+        w.list("valuedItem", &self.valued_item);
+    }
+}
 impl std::fmt::Debug for ContractTermAsset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractTermAsset");
@@ -1926,6 +2520,49 @@ impl Complex for ContractTermAssetContext {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.reference.is_none()
             && self.code.is_empty() && self.text.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermAssetContext {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.opt(&mut self.reference)),
+            "code" => (4u32, r.list(&mut self.code)),
+            "text" => (5u32, r.prim_opt(&mut self.text, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("reference", &self.reference);
+        w.list("code", &self.code);
+        w.prim_opt("text", &self.text);
     }
 }
 impl std::fmt::Debug for ContractTermAssetContext {
@@ -2108,6 +2745,81 @@ impl Complex for ContractTermAssetValuedItem {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermAssetValuedItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (4u32, r.opt(&mut self.identifier)),
+            "effectiveTime" => {
+                (5u32, r.prim_opt(&mut self.effective_time, Kind::DateTime))
+            }
+            "quantity" => (6u32, r.opt(&mut self.quantity)),
+            "unitPrice" => (7u32, r.opt(&mut self.unit_price)),
+            "factor" => (8u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "points" => (9u32, r.prim_opt(&mut self.points, Kind::Decimal)),
+            "net" => (10u32, r.opt(&mut self.net)),
+            "payment" => (11u32, r.prim_opt(&mut self.payment, Kind::String)),
+            "paymentDate" => (12u32, r.prim_opt(&mut self.payment_date, Kind::DateTime)),
+            "responsible" => (13u32, r.opt(&mut self.responsible)),
+            "recipient" => (14u32, r.opt(&mut self.recipient)),
+            "linkId" => (15u32, r.prim_list(&mut self.link_id, Kind::String)),
+            "securityLabelNumber" => {
+                (16u32, r.prim_list(&mut self.security_label_number, Kind::UnsignedInt))
+            }
+            _ => {
+                if <ContractTermAssetValuedItemEntity as XmlChoice>::read_xml(
+                    &mut self.entity,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.entity);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("effectiveTime", &self.effective_time);
+        w.opt("quantity", &self.quantity);
+        w.opt("unitPrice", &self.unit_price);
+        w.prim_opt("factor", &self.factor);
+        w.prim_opt("points", &self.points);
+        w.opt("net", &self.net);
+        w.prim_opt("payment", &self.payment);
+        w.prim_opt("paymentDate", &self.payment_date);
+        w.opt("responsible", &self.responsible);
+        w.opt("recipient", &self.recipient);
+        w.prim_list("linkId", &self.link_id);
+        w.prim_list("securityLabelNumber", &self.security_label_number);
+    }
+}
 impl std::fmt::Debug for ContractTermAssetValuedItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractTermAssetValuedItem");
@@ -2205,6 +2917,27 @@ impl Choice for ContractTermAssetValuedItemEntity {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("entityCodeableConcept", v),
+            Self::Reference(v) => w.req("entityReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractTermAssetValuedItemEntity {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "entityCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "entityReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("entityCodeableConcept", v),
             Self::Reference(v) => w.req("entityReference", v),
@@ -2415,6 +3148,97 @@ impl Complex for ContractTermAction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "doNotPerform" => (3u32, r.prim_opt(&mut self.do_not_perform, Kind::Boolean)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            "subject" => (5u32, r.list(&mut self.subject)),
+            "intent" => (6u32, r.req(&mut self.intent)),
+            "linkId" => (7u32, r.prim_list(&mut self.link_id, Kind::String)),
+            "status" => (8u32, r.req(&mut self.status)),
+            "context" => (9u32, r.opt(&mut self.context)),
+            "contextLinkId" => {
+                (10u32, r.prim_list(&mut self.context_link_id, Kind::String))
+            }
+            "requester" => (12u32, r.list(&mut self.requester)),
+            "requesterLinkId" => {
+                (13u32, r.prim_list(&mut self.requester_link_id, Kind::String))
+            }
+            "performerType" => (14u32, r.list(&mut self.performer_type)),
+            "performerRole" => (15u32, r.opt(&mut self.performer_role)),
+            "performer" => (16u32, r.opt(&mut self.performer)),
+            "performerLinkId" => {
+                (17u32, r.prim_list(&mut self.performer_link_id, Kind::String))
+            }
+            "reason" => (18u32, r.list(&mut self.reason)),
+            "reasonLinkId" => {
+                (19u32, r.prim_list(&mut self.reason_link_id, Kind::String))
+            }
+            "note" => (20u32, r.list(&mut self.note)),
+            "securityLabelNumber" => {
+                (21u32, r.prim_list(&mut self.security_label_number, Kind::UnsignedInt))
+            }
+            _ => {
+                if <ContractTermActionOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("doNotPerform", &self.do_not_perform);
+        w.req("type", &self.r#type);
+        w.list("subject", &self.subject);
+        w.req("intent", &self.intent);
+        w.prim_list("linkId", &self.link_id);
+        w.req("status", &self.status);
+        w.opt("context", &self.context);
+        w.prim_list("contextLinkId", &self.context_link_id);
+        w.choice_opt(&self.occurrence);
+        w.list("requester", &self.requester);
+        w.prim_list("requesterLinkId", &self.requester_link_id);
+        w.list("performerType", &self.performer_type);
+        w.opt("performerRole", &self.performer_role);
+        w.opt("performer", &self.performer);
+        w.prim_list("performerLinkId", &self.performer_link_id);
+        w.list("reason", &self.reason);
+        w.prim_list("reasonLinkId", &self.reason_link_id);
+        w.list("note", &self.note);
+        w.prim_list("securityLabelNumber", &self.security_label_number);
+    }
+}
 impl std::fmt::Debug for ContractTermAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractTermAction");
@@ -2560,6 +3384,29 @@ impl Choice for ContractTermActionOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractTermActionOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            "occurrenceTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+            Self::Timing(v) => w.req("occurrenceTiming", v),
+        }
+    }
+}
 /// Entity of the action
 #[derive(Clone, PartialEq)]
 pub struct ContractTermActionSubject {
@@ -2627,6 +3474,47 @@ impl Complex for ContractTermActionSubject {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractTermActionSubject {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.list(&mut self.reference)),
+            "role" => (4u32, r.opt(&mut self.role)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("reference", &self.reference);
+        w.opt("role", &self.role);
     }
 }
 impl std::fmt::Debug for ContractTermActionSubject {
@@ -2746,6 +3634,49 @@ impl Complex for ContractSigner {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractSigner {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "party" => (4u32, r.req(&mut self.party)),
+            "signature" => (5u32, r.list(&mut self.signature)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.req("party", &self.party);
+        w.list("signature", &self.signature);
+    }
+}
 impl std::fmt::Debug for ContractSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractSigner");
@@ -2852,6 +3783,47 @@ impl Complex for ContractFriendly {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractFriendly {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.content, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.content);
+    }
+}
 impl std::fmt::Debug for ContractFriendly {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractFriendly");
@@ -2910,6 +3882,27 @@ impl Choice for ContractFriendlyContent {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Attachment(v) => w.req("contentAttachment", v),
+            Self::Reference(v) => w.req("contentReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractFriendlyContent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "contentAttachment" => r.choice(slot, Self::Attachment)?,
+            "contentReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Attachment(v) => w.req("contentAttachment", v),
             Self::Reference(v) => w.req("contentReference", v),
@@ -2995,6 +3988,47 @@ impl Complex for ContractLegal {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractLegal {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.content, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.content);
+    }
+}
 impl std::fmt::Debug for ContractLegal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractLegal");
@@ -3053,6 +4087,27 @@ impl Choice for ContractLegalContent {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Attachment(v) => w.req("contentAttachment", v),
+            Self::Reference(v) => w.req("contentReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractLegalContent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "contentAttachment" => r.choice(slot, Self::Attachment)?,
+            "contentReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Attachment(v) => w.req("contentAttachment", v),
             Self::Reference(v) => w.req("contentReference", v),
@@ -3138,6 +4193,47 @@ impl Complex for ContractRule {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ContractRule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.content, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.content);
+    }
+}
 impl std::fmt::Debug for ContractRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ContractRule");
@@ -3196,6 +4292,27 @@ impl Choice for ContractRuleContent {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Attachment(v) => w.req("contentAttachment", v),
+            Self::Reference(v) => w.req("contentReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ContractRuleContent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "contentAttachment" => r.choice(slot, Self::Attachment)?,
+            "contentReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Attachment(v) => w.req("contentAttachment", v),
             Self::Reference(v) => w.req("contentReference", v),

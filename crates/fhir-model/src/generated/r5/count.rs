@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Count Type: A measured amount (or an amount that can potentially be measured). Note that measured amounts include amounts that are not precisely quantified, including amounts involving arbitrary units and floating currencies.
 #[derive(Clone, PartialEq)]
 pub struct Count {
@@ -89,6 +95,51 @@ impl Complex for Count {
         self.id.is_none() && self.extension.is_empty() && self.value.is_none()
             && self.comparator.is_none() && self.unit.is_none() && self.system.is_none()
             && self.code.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Count {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "value" => (2u32, r.prim_opt(&mut self.value, Kind::Decimal)),
+            "comparator" => (3u32, r.prim_opt(&mut self.comparator, Kind::Code)),
+            "unit" => (4u32, r.prim_opt(&mut self.unit, Kind::String)),
+            "system" => (5u32, r.prim_opt(&mut self.system, Kind::Uri)),
+            "code" => (6u32, r.prim_opt(&mut self.code, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("value", &self.value);
+        w.prim_opt("comparator", &self.comparator);
+        w.prim_opt("unit", &self.unit);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("code", &self.code);
     }
 }
 impl std::fmt::Debug for Count {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Financial instrument which may be used to reimburse or pay for health care products and services. Includes both insurance and self-payment.
 #[derive(Clone, PartialEq)]
 pub struct Coverage {
@@ -236,6 +242,79 @@ impl Complex for Coverage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Coverage {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "kind" => (10u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "paymentBy" => (11u32, r.list(&mut self.payment_by)),
+            "type" => (12u32, r.opt(&mut self.r#type)),
+            "policyHolder" => (13u32, r.opt(&mut self.policy_holder)),
+            "subscriber" => (14u32, r.opt(&mut self.subscriber)),
+            "subscriberId" => (15u32, r.list(&mut self.subscriber_id)),
+            "beneficiary" => (16u32, r.req(&mut self.beneficiary)),
+            "dependent" => (17u32, r.prim_opt(&mut self.dependent, Kind::String)),
+            "relationship" => (18u32, r.opt(&mut self.relationship)),
+            "period" => (19u32, r.opt(&mut self.period)),
+            "insurer" => (20u32, r.opt(&mut self.insurer)),
+            "class" => (21u32, r.list(&mut self.class)),
+            "order" => (22u32, r.prim_opt(&mut self.order, Kind::PositiveInt)),
+            "network" => (23u32, r.prim_opt(&mut self.network, Kind::String)),
+            "costToBeneficiary" => (24u32, r.list(&mut self.cost_to_beneficiary)),
+            "subrogation" => (25u32, r.prim_opt(&mut self.subrogation, Kind::Boolean)),
+            "contract" => (26u32, r.list(&mut self.contract)),
+            "insurancePlan" => (27u32, r.opt(&mut self.insurance_plan)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("kind", &self.kind);
+        w.list("paymentBy", &self.payment_by);
+        w.opt("type", &self.r#type);
+        w.opt("policyHolder", &self.policy_holder);
+        w.opt("subscriber", &self.subscriber);
+        w.list("subscriberId", &self.subscriber_id);
+        w.req("beneficiary", &self.beneficiary);
+        w.prim_opt("dependent", &self.dependent);
+        w.opt("relationship", &self.relationship);
+        w.opt("period", &self.period);
+        w.opt("insurer", &self.insurer);
+        w.list("class", &self.class);
+        w.prim_opt("order", &self.order);
+        w.prim_opt("network", &self.network);
+        w.list("costToBeneficiary", &self.cost_to_beneficiary);
+        w.prim_opt("subrogation", &self.subrogation);
+        w.list("contract", &self.contract);
+        w.opt("insurancePlan", &self.insurance_plan);
+    }
+}
 impl std::fmt::Debug for Coverage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Coverage");
@@ -409,6 +488,49 @@ impl Complex for CoveragePaymentBy {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoveragePaymentBy {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "party" => (3u32, r.req(&mut self.party)),
+            "responsibility" => {
+                (4u32, r.prim_opt(&mut self.responsibility, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("party", &self.party);
+        w.prim_opt("responsibility", &self.responsibility);
+    }
+}
 impl std::fmt::Debug for CoveragePaymentBy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoveragePaymentBy");
@@ -524,6 +646,49 @@ impl Complex for CoverageClass {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageClass {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "value" => (4u32, r.req(&mut self.value)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.req("value", &self.value);
+        w.prim_opt("name", &self.name);
     }
 }
 impl std::fmt::Debug for CoverageClass {
@@ -654,6 +819,63 @@ impl Complex for CoverageCostToBeneficiary {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageCostToBeneficiary {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "category" => (4u32, r.opt(&mut self.category)),
+            "network" => (5u32, r.opt(&mut self.network)),
+            "unit" => (6u32, r.opt(&mut self.unit)),
+            "term" => (7u32, r.opt(&mut self.term)),
+            "exception" => (9u32, r.list(&mut self.exception)),
+            _ => {
+                if <CoverageCostToBeneficiaryValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("category", &self.category);
+        w.opt("network", &self.network);
+        w.opt("unit", &self.unit);
+        w.opt("term", &self.term);
+        w.choice_opt(&self.value);
+        w.list("exception", &self.exception);
+    }
+}
 impl std::fmt::Debug for CoverageCostToBeneficiary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CoverageCostToBeneficiary");
@@ -730,6 +952,27 @@ impl Choice for CoverageCostToBeneficiaryValue {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Money(v) => w.req("valueMoney", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for CoverageCostToBeneficiaryValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueMoney" => r.choice(slot, Self::Money)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Quantity(v) => w.req("valueQuantity", v),
             Self::Money(v) => w.req("valueMoney", v),
@@ -813,6 +1056,47 @@ impl Complex for CoverageCostToBeneficiaryException {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for CoverageCostToBeneficiaryException {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for CoverageCostToBeneficiaryException {

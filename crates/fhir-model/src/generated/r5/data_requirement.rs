@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// DataRequirement Type: Describes a required data item for evaluation in terms of the type of data, and optional code or date-based filters of the data.
 #[derive(Clone, PartialEq)]
 pub struct DataRequirement {
@@ -125,6 +131,65 @@ impl Complex for DataRequirement {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DataRequirement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "type" => (2u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "profile" => (3u32, r.prim_list(&mut self.profile, Kind::Canonical)),
+            "mustSupport" => (5u32, r.prim_list(&mut self.must_support, Kind::String)),
+            "codeFilter" => (6u32, r.list(&mut self.code_filter)),
+            "dateFilter" => (7u32, r.list(&mut self.date_filter)),
+            "valueFilter" => (8u32, r.list(&mut self.value_filter)),
+            "limit" => (9u32, r.prim_opt(&mut self.limit, Kind::PositiveInt)),
+            "sort" => (10u32, r.list(&mut self.sort)),
+            _ => {
+                if <DataRequirementSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_list("profile", &self.profile);
+        w.choice_opt(&self.subject);
+        w.prim_list("mustSupport", &self.must_support);
+        w.list("codeFilter", &self.code_filter);
+        w.list("dateFilter", &self.date_filter);
+        w.list("valueFilter", &self.value_filter);
+        w.prim_opt("limit", &self.limit);
+        w.list("sort", &self.sort);
+    }
+}
 impl std::fmt::Debug for DataRequirement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DataRequirement");
@@ -210,6 +275,27 @@ impl Choice for DataRequirementSubject {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DataRequirementSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+        }
+    }
+}
 /// What codes are expected
 #[derive(Clone, PartialEq)]
 pub struct DataRequirementCodeFilter {
@@ -284,6 +370,49 @@ impl Complex for DataRequirementCodeFilter {
         self.id.is_none() && self.extension.is_empty() && self.path.is_none()
             && self.search_param.is_none() && self.value_set.is_none()
             && self.code.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DataRequirementCodeFilter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "path" => (2u32, r.prim_opt(&mut self.path, Kind::String)),
+            "searchParam" => (3u32, r.prim_opt(&mut self.search_param, Kind::String)),
+            "valueSet" => (4u32, r.prim_opt(&mut self.value_set, Kind::Canonical)),
+            "code" => (5u32, r.list(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("path", &self.path);
+        w.prim_opt("searchParam", &self.search_param);
+        w.prim_opt("valueSet", &self.value_set);
+        w.list("code", &self.code);
     }
 }
 impl std::fmt::Debug for DataRequirementCodeFilter {
@@ -389,6 +518,53 @@ impl Complex for DataRequirementDateFilter {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DataRequirementDateFilter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "path" => (2u32, r.prim_opt(&mut self.path, Kind::String)),
+            "searchParam" => (3u32, r.prim_opt(&mut self.search_param, Kind::String)),
+            _ => {
+                if <DataRequirementDateFilterValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("path", &self.path);
+        w.prim_opt("searchParam", &self.search_param);
+        w.choice_opt(&self.value);
+    }
+}
 impl std::fmt::Debug for DataRequirementDateFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DataRequirementDateFilter");
@@ -481,6 +657,29 @@ impl Choice for DataRequirementDateFilterValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DataRequirementDateFilterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+        }
+    }
+}
 /// What values are expected
 #[derive(Clone, PartialEq)]
 pub struct DataRequirementValueFilter {
@@ -561,6 +760,55 @@ impl Complex for DataRequirementValueFilter {
         self.id.is_none() && self.extension.is_empty() && self.path.is_none()
             && self.search_param.is_none() && self.comparator.is_none()
             && self.value.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DataRequirementValueFilter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "path" => (2u32, r.prim_opt(&mut self.path, Kind::String)),
+            "searchParam" => (3u32, r.prim_opt(&mut self.search_param, Kind::String)),
+            "comparator" => (4u32, r.prim_opt(&mut self.comparator, Kind::Code)),
+            _ => {
+                if <DataRequirementValueFilterValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("path", &self.path);
+        w.prim_opt("searchParam", &self.search_param);
+        w.prim_opt("comparator", &self.comparator);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for DataRequirementValueFilter {
@@ -658,6 +906,29 @@ impl Choice for DataRequirementValueFilterValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DataRequirementValueFilterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+        }
+    }
+}
 /// Order of the results
 #[derive(Clone, PartialEq)]
 pub struct DataRequirementSort {
@@ -738,6 +1009,45 @@ impl Complex for DataRequirementSort {
             return Some("direction");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DataRequirementSort {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "path" => (2u32, r.prim_req(&mut self.path, Kind::String)),
+            "direction" => (3u32, r.prim_req(&mut self.direction, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("path", &self.path);
+        w.prim_req("direction", &self.direction);
     }
 }
 impl std::fmt::Debug for DataRequirementSort {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource describes the properties (regulated, has real time clock, etc.), adminstrative (manufacturer name, model number, serial number, firmware, etc.), and type (knee replacement, blood pressure cuff, MRI, etc.) of a physical unit (these values do not change much within a given module, for example the serail number, manufacturer name, and model number). An actual unit may consist of several modules in a distinct hierarchy and these are represented by multiple Device resources and bound through the 'parent' element.
 #[derive(Clone, PartialEq)]
 pub struct Device {
@@ -282,6 +288,107 @@ impl Complex for Device {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Device {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "displayName" => (9u32, r.prim_opt(&mut self.display_name, Kind::String)),
+            "definition" => (10u32, r.opt(&mut self.definition)),
+            "udiCarrier" => (11u32, r.list(&mut self.udi_carrier)),
+            "status" => (12u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "availabilityStatus" => (13u32, r.opt(&mut self.availability_status)),
+            "biologicalSourceEvent" => (14u32, r.opt(&mut self.biological_source_event)),
+            "manufacturer" => (15u32, r.prim_opt(&mut self.manufacturer, Kind::String)),
+            "manufactureDate" => {
+                (16u32, r.prim_opt(&mut self.manufacture_date, Kind::DateTime))
+            }
+            "expirationDate" => {
+                (17u32, r.prim_opt(&mut self.expiration_date, Kind::DateTime))
+            }
+            "lotNumber" => (18u32, r.prim_opt(&mut self.lot_number, Kind::String)),
+            "serialNumber" => (19u32, r.prim_opt(&mut self.serial_number, Kind::String)),
+            "name" => (20u32, r.list(&mut self.name)),
+            "modelNumber" => (21u32, r.prim_opt(&mut self.model_number, Kind::String)),
+            "partNumber" => (22u32, r.prim_opt(&mut self.part_number, Kind::String)),
+            "category" => (23u32, r.list(&mut self.category)),
+            "type" => (24u32, r.list(&mut self.r#type)),
+            "version" => (25u32, r.list(&mut self.version)),
+            "conformsTo" => (26u32, r.list(&mut self.conforms_to)),
+            "property" => (27u32, r.list(&mut self.property)),
+            "mode" => (28u32, r.opt(&mut self.mode)),
+            "cycle" => (29u32, r.opt(&mut self.cycle)),
+            "duration" => (30u32, r.opt(&mut self.duration)),
+            "owner" => (31u32, r.opt(&mut self.owner)),
+            "contact" => (32u32, r.list(&mut self.contact)),
+            "location" => (33u32, r.opt(&mut self.location)),
+            "url" => (34u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "endpoint" => (35u32, r.list(&mut self.endpoint)),
+            "gateway" => (36u32, r.list(&mut self.gateway)),
+            "note" => (37u32, r.list(&mut self.note)),
+            "safety" => (38u32, r.list(&mut self.safety)),
+            "parent" => (39u32, r.opt(&mut self.parent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("displayName", &self.display_name);
+        w.opt("definition", &self.definition);
+        w.list("udiCarrier", &self.udi_carrier);
+        w.prim_opt("status", &self.status);
+        w.opt("availabilityStatus", &self.availability_status);
+        w.opt("biologicalSourceEvent", &self.biological_source_event);
+        w.prim_opt("manufacturer", &self.manufacturer);
+        w.prim_opt("manufactureDate", &self.manufacture_date);
+        w.prim_opt("expirationDate", &self.expiration_date);
+        w.prim_opt("lotNumber", &self.lot_number);
+        w.prim_opt("serialNumber", &self.serial_number);
+        w.list("name", &self.name);
+        w.prim_opt("modelNumber", &self.model_number);
+        w.prim_opt("partNumber", &self.part_number);
+        w.list("category", &self.category);
+        w.list("type", &self.r#type);
+        w.list("version", &self.version);
+        w.list("conformsTo", &self.conforms_to);
+        w.list("property", &self.property);
+        w.opt("mode", &self.mode);
+        w.opt("cycle", &self.cycle);
+        w.opt("duration", &self.duration);
+        w.opt("owner", &self.owner);
+        w.list("contact", &self.contact);
+        w.opt("location", &self.location);
+        w.prim_opt("url", &self.url);
+        w.list("endpoint", &self.endpoint);
+        w.list("gateway", &self.gateway);
+        w.list("note", &self.note);
+        w.list("safety", &self.safety);
+        w.opt("parent", &self.parent);
+    }
+}
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Device");
@@ -525,6 +632,59 @@ impl Complex for DeviceUdiCarrier {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceUdiCarrier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "deviceIdentifier" => {
+                (3u32, r.prim_req(&mut self.device_identifier, Kind::String))
+            }
+            "issuer" => (4u32, r.prim_req(&mut self.issuer, Kind::Uri)),
+            "jurisdiction" => (5u32, r.prim_opt(&mut self.jurisdiction, Kind::Uri)),
+            "carrierAIDC" => {
+                (6u32, r.prim_opt(&mut self.carrier_aidc, Kind::Base64Binary))
+            }
+            "carrierHRF" => (7u32, r.prim_opt(&mut self.carrier_hrf, Kind::String)),
+            "entryType" => (8u32, r.prim_opt(&mut self.entry_type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("deviceIdentifier", &self.device_identifier);
+        w.prim_req("issuer", &self.issuer);
+        w.prim_opt("jurisdiction", &self.jurisdiction);
+        w.prim_opt("carrierAIDC", &self.carrier_aidc);
+        w.prim_opt("carrierHRF", &self.carrier_hrf);
+        w.prim_opt("entryType", &self.entry_type);
+    }
+}
 impl std::fmt::Debug for DeviceUdiCarrier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceUdiCarrier");
@@ -656,6 +816,49 @@ impl Complex for DeviceName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "value" => (3u32, r.prim_req(&mut self.value, Kind::String)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "display" => (5u32, r.prim_opt(&mut self.display, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("value", &self.value);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("display", &self.display);
+    }
+}
 impl std::fmt::Debug for DeviceName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceName");
@@ -775,6 +978,51 @@ impl Complex for DeviceVersion {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceVersion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "component" => (4u32, r.opt(&mut self.component)),
+            "installDate" => (5u32, r.prim_opt(&mut self.install_date, Kind::DateTime)),
+            "value" => (6u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("component", &self.component);
+        w.prim_opt("installDate", &self.install_date);
+        w.prim_req("value", &self.value);
+    }
+}
 impl std::fmt::Debug for DeviceVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceVersion");
@@ -889,6 +1137,49 @@ impl Complex for DeviceConformsTo {
             return Some("specification");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceConformsTo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "specification" => (4u32, r.req(&mut self.specification)),
+            "version" => (5u32, r.prim_opt(&mut self.version, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.req("specification", &self.specification);
+        w.prim_opt("version", &self.version);
     }
 }
 impl std::fmt::Debug for DeviceConformsTo {
@@ -1007,6 +1298,49 @@ impl Complex for DeviceProperty {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for DeviceProperty {
@@ -1156,6 +1490,37 @@ impl Choice for DevicePropertyValue {
             Self::String(p) => w.prim_req("valueString", "_valueString", p),
             Self::Boolean(p) => w.prim_req("valueBoolean", "_valueBoolean", p),
             Self::Integer(p) => w.prim_req("valueInteger", "_valueInteger", p),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for DevicePropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
             Self::Range(v) => w.req("valueRange", v),
             Self::Attachment(v) => w.req("valueAttachment", v),
         }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of association of a device.
 #[derive(Clone, PartialEq)]
 pub struct DeviceAssociation {
@@ -165,6 +171,57 @@ impl Complex for DeviceAssociation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceAssociation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "device" => (9u32, r.req(&mut self.device)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "status" => (11u32, r.req(&mut self.status)),
+            "statusReason" => (12u32, r.list(&mut self.status_reason)),
+            "subject" => (13u32, r.opt(&mut self.subject)),
+            "bodyStructure" => (14u32, r.opt(&mut self.body_structure)),
+            "period" => (15u32, r.opt(&mut self.period)),
+            "operation" => (16u32, r.list(&mut self.operation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("device", &self.device);
+        w.list("category", &self.category);
+        w.req("status", &self.status);
+        w.list("statusReason", &self.status_reason);
+        w.opt("subject", &self.subject);
+        w.opt("bodyStructure", &self.body_structure);
+        w.opt("period", &self.period);
+        w.list("operation", &self.operation);
+    }
+}
 impl std::fmt::Debug for DeviceAssociation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceAssociation");
@@ -308,6 +365,49 @@ impl Complex for DeviceAssociationOperation {
             return Some("status");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceAssociationOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "status" => (3u32, r.req(&mut self.status)),
+            "operator" => (4u32, r.list(&mut self.operator)),
+            "period" => (5u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("status", &self.status);
+        w.list("operator", &self.operator);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for DeviceAssociationOperation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This is a specialized resource that defines the characteristics and capabilities of a device.
 #[derive(Clone, PartialEq)]
 pub struct DeviceDefinition {
@@ -252,6 +258,93 @@ impl Complex for DeviceDefinition {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "description" => (8u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "udiDeviceIdentifier" => (10u32, r.list(&mut self.udi_device_identifier)),
+            "regulatoryIdentifier" => (11u32, r.list(&mut self.regulatory_identifier)),
+            "partNumber" => (12u32, r.prim_opt(&mut self.part_number, Kind::String)),
+            "manufacturer" => (13u32, r.opt(&mut self.manufacturer)),
+            "deviceName" => (14u32, r.list(&mut self.device_name)),
+            "modelNumber" => (15u32, r.prim_opt(&mut self.model_number, Kind::String)),
+            "classification" => (16u32, r.list(&mut self.classification)),
+            "conformsTo" => (17u32, r.list(&mut self.conforms_to)),
+            "hasPart" => (18u32, r.list(&mut self.has_part)),
+            "packaging" => (19u32, r.list(&mut self.packaging)),
+            "version" => (20u32, r.list(&mut self.version)),
+            "safety" => (21u32, r.list(&mut self.safety)),
+            "shelfLifeStorage" => (22u32, r.list(&mut self.shelf_life_storage)),
+            "languageCode" => (23u32, r.list(&mut self.language_code)),
+            "property" => (24u32, r.list(&mut self.property)),
+            "owner" => (25u32, r.opt(&mut self.owner)),
+            "contact" => (26u32, r.list(&mut self.contact)),
+            "link" => (27u32, r.list(&mut self.link)),
+            "note" => (28u32, r.list(&mut self.note)),
+            "material" => (29u32, r.list(&mut self.material)),
+            "productionIdentifierInUDI" => {
+                (30u32, r.prim_list(&mut self.production_identifier_in_udi, Kind::Code))
+            }
+            "guideline" => (31u32, r.opt(&mut self.guideline)),
+            "correctiveAction" => (32u32, r.opt(&mut self.corrective_action)),
+            "chargeItem" => (33u32, r.list(&mut self.charge_item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.list("identifier", &self.identifier);
+        w.list("udiDeviceIdentifier", &self.udi_device_identifier);
+        w.list("regulatoryIdentifier", &self.regulatory_identifier);
+        w.prim_opt("partNumber", &self.part_number);
+        w.opt("manufacturer", &self.manufacturer);
+        w.list("deviceName", &self.device_name);
+        w.prim_opt("modelNumber", &self.model_number);
+        w.list("classification", &self.classification);
+        w.list("conformsTo", &self.conforms_to);
+        w.list("hasPart", &self.has_part);
+        w.list("packaging", &self.packaging);
+        w.list("version", &self.version);
+        w.list("safety", &self.safety);
+        w.list("shelfLifeStorage", &self.shelf_life_storage);
+        w.list("languageCode", &self.language_code);
+        w.list("property", &self.property);
+        w.opt("owner", &self.owner);
+        w.list("contact", &self.contact);
+        w.list("link", &self.link);
+        w.list("note", &self.note);
+        w.list("material", &self.material);
+        w.prim_list("productionIdentifierInUDI", &self.production_identifier_in_udi);
+        w.opt("guideline", &self.guideline);
+        w.opt("correctiveAction", &self.corrective_action);
+        w.list("chargeItem", &self.charge_item);
+    }
+}
 impl std::fmt::Debug for DeviceDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinition");
@@ -468,6 +561,53 @@ impl Complex for DeviceDefinitionUdiDeviceIdentifier {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionUdiDeviceIdentifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "deviceIdentifier" => {
+                (3u32, r.prim_req(&mut self.device_identifier, Kind::String))
+            }
+            "issuer" => (4u32, r.prim_req(&mut self.issuer, Kind::Uri)),
+            "jurisdiction" => (5u32, r.prim_req(&mut self.jurisdiction, Kind::Uri)),
+            "marketDistribution" => (6u32, r.list(&mut self.market_distribution)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("deviceIdentifier", &self.device_identifier);
+        w.prim_req("issuer", &self.issuer);
+        w.prim_req("jurisdiction", &self.jurisdiction);
+        w.list("marketDistribution", &self.market_distribution);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionUdiDeviceIdentifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionUdiDeviceIdentifier");
@@ -584,6 +724,49 @@ impl Complex for DeviceDefinitionUdiDeviceIdentifierMarketDistribution {
             return Some("subJurisdiction");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionUdiDeviceIdentifierMarketDistribution {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "marketPeriod" => (3u32, r.req(&mut self.market_period)),
+            "subJurisdiction" => {
+                (4u32, r.prim_req(&mut self.sub_jurisdiction, Kind::Uri))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("marketPeriod", &self.market_period);
+        w.prim_req("subJurisdiction", &self.sub_jurisdiction);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionUdiDeviceIdentifierMarketDistribution {
@@ -722,6 +905,53 @@ impl Complex for DeviceDefinitionRegulatoryIdentifier {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionRegulatoryIdentifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "deviceIdentifier" => {
+                (4u32, r.prim_req(&mut self.device_identifier, Kind::String))
+            }
+            "issuer" => (5u32, r.prim_req(&mut self.issuer, Kind::Uri)),
+            "jurisdiction" => (6u32, r.prim_req(&mut self.jurisdiction, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("deviceIdentifier", &self.device_identifier);
+        w.prim_req("issuer", &self.issuer);
+        w.prim_req("jurisdiction", &self.jurisdiction);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionRegulatoryIdentifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionRegulatoryIdentifier");
@@ -840,6 +1070,47 @@ impl Complex for DeviceDefinitionDeviceName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionDeviceName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("type", &self.r#type);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionDeviceName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionDeviceName");
@@ -941,6 +1212,47 @@ impl Complex for DeviceDefinitionClassification {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionClassification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "justification" => (4u32, r.list(&mut self.justification)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("justification", &self.justification);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionClassification {
@@ -1058,6 +1370,51 @@ impl Complex for DeviceDefinitionConformsTo {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionConformsTo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "specification" => (4u32, r.req(&mut self.specification)),
+            "version" => (5u32, r.prim_list(&mut self.version, Kind::String)),
+            "source" => (6u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.req("specification", &self.specification);
+        w.prim_list("version", &self.version);
+        w.list("source", &self.source);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionConformsTo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionConformsTo");
@@ -1166,6 +1523,47 @@ impl Complex for DeviceDefinitionHasPart {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionHasPart {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.req(&mut self.reference)),
+            "count" => (4u32, r.prim_opt(&mut self.count, Kind::Integer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("reference", &self.reference);
+        w.prim_opt("count", &self.count);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionHasPart {
@@ -1283,6 +1681,55 @@ impl Complex for DeviceDefinitionPackaging {
             && self.packaging.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionPackaging {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "count" => (5u32, r.prim_opt(&mut self.count, Kind::Integer)),
+            "distributor" => (6u32, r.list(&mut self.distributor)),
+            "udiDeviceIdentifier" => (7u32, r.list(&mut self.udi_device_identifier)),
+            "packaging" => (8u32, r.list(&mut self.packaging)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.prim_opt("count", &self.count);
+        w.list("distributor", &self.distributor);
+        w.list("udiDeviceIdentifier", &self.udi_device_identifier);
+        w.list("packaging", &self.packaging);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionPackaging {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionPackaging");
@@ -1386,6 +1833,47 @@ impl Complex for DeviceDefinitionPackagingDistributor {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.name.is_none()
             && self.organization_reference.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionPackagingDistributor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "organizationReference" => (4u32, r.list(&mut self.organization_reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.list("organizationReference", &self.organization_reference);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionPackagingDistributor {
@@ -1496,6 +1984,49 @@ impl Complex for DeviceDefinitionVersion {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionVersion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "component" => (4u32, r.opt(&mut self.component)),
+            "value" => (5u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("component", &self.component);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionVersion {
@@ -1614,6 +2145,49 @@ impl Complex for DeviceDefinitionProperty {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionProperty {
@@ -1768,6 +2342,37 @@ impl Choice for DeviceDefinitionPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DeviceDefinitionPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+        }
+    }
+}
 /// An associated device, attached to, used with, communicating with or linking a previous or new device model to the focal device
 #[derive(Clone, PartialEq)]
 pub struct DeviceDefinitionLink {
@@ -1852,6 +2457,47 @@ impl Complex for DeviceDefinitionLink {
             return Some("relatedDevice");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionLink {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "relation" => (3u32, r.req(&mut self.relation)),
+            "relatedDevice" => (4u32, r.req(&mut self.related_device)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("relation", &self.relation);
+        w.req("relatedDevice", &self.related_device);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionLink {
@@ -1969,6 +2615,51 @@ impl Complex for DeviceDefinitionMaterial {
             return Some("substance");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionMaterial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "substance" => (3u32, r.req(&mut self.substance)),
+            "alternate" => (4u32, r.prim_opt(&mut self.alternate, Kind::Boolean)),
+            "allergenicIndicator" => {
+                (5u32, r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("substance", &self.substance);
+        w.prim_opt("alternate", &self.alternate);
+        w.prim_opt("allergenicIndicator", &self.allergenic_indicator);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionMaterial {
@@ -2094,6 +2785,59 @@ impl Complex for DeviceDefinitionGuideline {
             && self.indication.is_empty() && self.contraindication.is_empty()
             && self.warning.is_empty() && self.intended_use.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionGuideline {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "useContext" => (3u32, r.list(&mut self.use_context)),
+            "usageInstruction" => {
+                (4u32, r.prim_opt(&mut self.usage_instruction, Kind::Markdown))
+            }
+            "relatedArtifact" => (5u32, r.list(&mut self.related_artifact)),
+            "indication" => (6u32, r.list(&mut self.indication)),
+            "contraindication" => (7u32, r.list(&mut self.contraindication)),
+            "warning" => (8u32, r.list(&mut self.warning)),
+            "intendedUse" => (9u32, r.prim_opt(&mut self.intended_use, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("useContext", &self.use_context);
+        w.prim_opt("usageInstruction", &self.usage_instruction);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.list("indication", &self.indication);
+        w.list("contraindication", &self.contraindication);
+        w.list("warning", &self.warning);
+        w.prim_opt("intendedUse", &self.intended_use);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionGuideline {
@@ -2226,6 +2970,49 @@ impl Complex for DeviceDefinitionCorrectiveAction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionCorrectiveAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "recall" => (3u32, r.prim_req(&mut self.recall, Kind::Boolean)),
+            "scope" => (4u32, r.prim_opt(&mut self.scope, Kind::Code)),
+            "period" => (5u32, r.req(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("recall", &self.recall);
+        w.prim_opt("scope", &self.scope);
+        w.req("period", &self.period);
+    }
+}
 impl std::fmt::Debug for DeviceDefinitionCorrectiveAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDefinitionCorrectiveAction");
@@ -2349,6 +3136,51 @@ impl Complex for DeviceDefinitionChargeItem {
             return Some("count");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDefinitionChargeItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "chargeItemCode" => (3u32, r.req(&mut self.charge_item_code)),
+            "count" => (4u32, r.req(&mut self.count)),
+            "effectivePeriod" => (5u32, r.opt(&mut self.effective_period)),
+            "useContext" => (6u32, r.list(&mut self.use_context)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("chargeItemCode", &self.charge_item_code);
+        w.req("count", &self.count);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("useContext", &self.use_context);
     }
 }
 impl std::fmt::Debug for DeviceDefinitionChargeItem {

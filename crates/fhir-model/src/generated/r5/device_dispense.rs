@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Indicates that a device is to be or has been dispensed for a named person/patient.  This includes a description of the product (supply) provided and the instructions for using the device.
 #[derive(Clone, PartialEq)]
 pub struct DeviceDispense {
@@ -240,6 +246,87 @@ impl Complex for DeviceDispense {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDispense {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (12u32, r.opt(&mut self.status_reason)),
+            "category" => (13u32, r.list(&mut self.category)),
+            "device" => (14u32, r.req(&mut self.device)),
+            "subject" => (15u32, r.req(&mut self.subject)),
+            "receiver" => (16u32, r.opt(&mut self.receiver)),
+            "encounter" => (17u32, r.opt(&mut self.encounter)),
+            "supportingInformation" => (18u32, r.list(&mut self.supporting_information)),
+            "performer" => (19u32, r.list(&mut self.performer)),
+            "location" => (20u32, r.opt(&mut self.location)),
+            "type" => (21u32, r.opt(&mut self.r#type)),
+            "quantity" => (22u32, r.opt(&mut self.quantity)),
+            "preparedDate" => {
+                (23u32, r.prim_opt(&mut self.prepared_date, Kind::DateTime))
+            }
+            "whenHandedOver" => {
+                (24u32, r.prim_opt(&mut self.when_handed_over, Kind::DateTime))
+            }
+            "destination" => (25u32, r.opt(&mut self.destination)),
+            "note" => (26u32, r.list(&mut self.note)),
+            "usageInstruction" => {
+                (27u32, r.prim_opt(&mut self.usage_instruction, Kind::Markdown))
+            }
+            "eventHistory" => (28u32, r.list(&mut self.event_history)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.list("category", &self.category);
+        w.req("device", &self.device);
+        w.req("subject", &self.subject);
+        w.opt("receiver", &self.receiver);
+        w.opt("encounter", &self.encounter);
+        w.list("supportingInformation", &self.supporting_information);
+        w.list("performer", &self.performer);
+        w.opt("location", &self.location);
+        w.opt("type", &self.r#type);
+        w.opt("quantity", &self.quantity);
+        w.prim_opt("preparedDate", &self.prepared_date);
+        w.prim_opt("whenHandedOver", &self.when_handed_over);
+        w.opt("destination", &self.destination);
+        w.list("note", &self.note);
+        w.prim_opt("usageInstruction", &self.usage_instruction);
+        w.list("eventHistory", &self.event_history);
+    }
+}
 impl std::fmt::Debug for DeviceDispense {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceDispense");
@@ -413,6 +500,47 @@ impl Complex for DeviceDispensePerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceDispensePerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for DeviceDispensePerformer {

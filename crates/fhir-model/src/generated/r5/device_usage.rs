@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a device being used by a patient where the record is the result of a report from the patient or a clinician.
 #[derive(Clone, PartialEq)]
 pub struct DeviceUsage {
@@ -218,6 +224,81 @@ impl Complex for DeviceUsage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceUsage {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "patient" => (12u32, r.req(&mut self.patient)),
+            "derivedFrom" => (13u32, r.list(&mut self.derived_from)),
+            "context" => (14u32, r.opt(&mut self.context)),
+            "dateAsserted" => {
+                (16u32, r.prim_opt(&mut self.date_asserted, Kind::DateTime))
+            }
+            "usageStatus" => (17u32, r.opt(&mut self.usage_status)),
+            "usageReason" => (18u32, r.list(&mut self.usage_reason)),
+            "adherence" => (19u32, r.opt(&mut self.adherence)),
+            "informationSource" => (20u32, r.opt(&mut self.information_source)),
+            "device" => (21u32, r.req(&mut self.device)),
+            "reason" => (22u32, r.list(&mut self.reason)),
+            "bodySite" => (23u32, r.opt(&mut self.body_site)),
+            "note" => (24u32, r.list(&mut self.note)),
+            _ => {
+                if <DeviceUsageTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.req("patient", &self.patient);
+        w.list("derivedFrom", &self.derived_from);
+        w.opt("context", &self.context);
+        w.choice_opt(&self.timing);
+        w.prim_opt("dateAsserted", &self.date_asserted);
+        w.opt("usageStatus", &self.usage_status);
+        w.list("usageReason", &self.usage_reason);
+        w.opt("adherence", &self.adherence);
+        w.opt("informationSource", &self.information_source);
+        w.req("device", &self.device);
+        w.list("reason", &self.reason);
+        w.opt("bodySite", &self.body_site);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for DeviceUsage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DeviceUsage");
@@ -370,6 +451,29 @@ impl Choice for DeviceUsageTiming {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DeviceUsageTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            "timingPeriod" => r.choice(slot, Self::Period)?,
+            "timingDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Timing(v) => w.req("timingTiming", v),
+            Self::Period(v) => w.req("timingPeriod", v),
+            Self::DateTime(p) => w.prim_req("timingDateTime", p),
+        }
+    }
+}
 /// How device is being used
 #[derive(Clone, PartialEq)]
 pub struct DeviceUsageAdherence {
@@ -451,6 +555,47 @@ impl Complex for DeviceUsageAdherence {
             return Some("reason");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DeviceUsageAdherence {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "reason" => (4u32, r.list(&mut self.reason)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.list("reason", &self.reason);
     }
 }
 impl std::fmt::Debug for DeviceUsageAdherence {

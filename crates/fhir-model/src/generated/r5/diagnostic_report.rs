@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The findings and interpretation of diagnostic tests performed on patients, groups of patients, products, substances, devices, and locations, and/or specimens derived from these. The report includes clinical context such as requesting provider information, and some mix of atomic results, images, textual and coded interpretations, and formatted representation of diagnostic reports. The report also includes non-clinical context such as batch analysis and stability reporting of products and substances.
 #[derive(Clone, PartialEq)]
 pub struct DiagnosticReport {
@@ -235,6 +241,87 @@ impl Complex for DiagnosticReport {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DiagnosticReport {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "code" => (12u32, r.req(&mut self.code)),
+            "subject" => (13u32, r.opt(&mut self.subject)),
+            "encounter" => (14u32, r.opt(&mut self.encounter)),
+            "issued" => (16u32, r.prim_opt(&mut self.issued, Kind::Instant)),
+            "performer" => (17u32, r.list(&mut self.performer)),
+            "resultsInterpreter" => (18u32, r.list(&mut self.results_interpreter)),
+            "specimen" => (19u32, r.list(&mut self.specimen)),
+            "result" => (20u32, r.list(&mut self.result)),
+            "note" => (21u32, r.list(&mut self.note)),
+            "study" => (22u32, r.list(&mut self.study)),
+            "supportingInfo" => (23u32, r.list(&mut self.supporting_info)),
+            "media" => (24u32, r.list(&mut self.media)),
+            "composition" => (25u32, r.opt(&mut self.composition)),
+            "conclusion" => (26u32, r.prim_opt(&mut self.conclusion, Kind::Markdown)),
+            "conclusionCode" => (27u32, r.list(&mut self.conclusion_code)),
+            "presentedForm" => (28u32, r.list(&mut self.presented_form)),
+            _ => {
+                if <DiagnosticReportEffective as XmlChoice>::read_xml(
+                    &mut self.effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.effective);
+        w.prim_opt("issued", &self.issued);
+        w.list("performer", &self.performer);
+        w.list("resultsInterpreter", &self.results_interpreter);
+        w.list("specimen", &self.specimen);
+        w.list("result", &self.result);
+        w.list("note", &self.note);
+        w.list("study", &self.study);
+        w.list("supportingInfo", &self.supporting_info);
+        w.list("media", &self.media);
+        w.opt("composition", &self.composition);
+        w.prim_opt("conclusion", &self.conclusion);
+        w.list("conclusionCode", &self.conclusion_code);
+        w.list("presentedForm", &self.presented_form);
+    }
+}
 impl std::fmt::Debug for DiagnosticReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DiagnosticReport");
@@ -394,6 +481,27 @@ impl Choice for DiagnosticReportEffective {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DiagnosticReportEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "effectiveDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("effectiveDateTime", p),
+            Self::Period(v) => w.req("effectivePeriod", v),
+        }
+    }
+}
 /// Additional information supporting the diagnostic report
 #[derive(Clone, PartialEq)]
 pub struct DiagnosticReportSupportingInfo {
@@ -478,6 +586,47 @@ impl Complex for DiagnosticReportSupportingInfo {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DiagnosticReportSupportingInfo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "reference" => (4u32, r.req(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.req("reference", &self.reference);
     }
 }
 impl std::fmt::Debug for DiagnosticReportSupportingInfo {
@@ -582,6 +731,47 @@ impl Complex for DiagnosticReportMedia {
             return Some("link");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DiagnosticReportMedia {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "comment" => (3u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "link" => (4u32, r.req(&mut self.link)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("comment", &self.comment);
+        w.req("link", &self.link);
     }
 }
 impl std::fmt::Debug for DiagnosticReportMedia {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A reference to a document of any kind for any purpose. While the term “document” implies a more narrow focus, for this resource this “document” encompasses \*any\* serialized object with a mime-type, it includes formal patient-centric documents (CDA), clinical notes, scanned paper, non-patient specific documents like policy text, as well as a photo, video, or audio recording acquired or used in healthcare.  The DocumentReference resource provides metadata about the document so that the document can be discovered and managed.  The actual content may be inline base64 encoded data or provided by direct reference.
 #[derive(Clone, PartialEq)]
 pub struct DocumentReference {
@@ -243,6 +249,85 @@ impl Complex for DocumentReference {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReference {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "basedOn" => (10u32, r.list(&mut self.based_on)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "docStatus" => (12u32, r.prim_opt(&mut self.doc_status, Kind::Code)),
+            "modality" => (13u32, r.list(&mut self.modality)),
+            "type" => (14u32, r.opt(&mut self.r#type)),
+            "category" => (15u32, r.list(&mut self.category)),
+            "subject" => (16u32, r.opt(&mut self.subject)),
+            "context" => (17u32, r.list(&mut self.context)),
+            "event" => (18u32, r.list(&mut self.event)),
+            "bodySite" => (19u32, r.list(&mut self.body_site)),
+            "facilityType" => (20u32, r.opt(&mut self.facility_type)),
+            "practiceSetting" => (21u32, r.opt(&mut self.practice_setting)),
+            "period" => (22u32, r.opt(&mut self.period)),
+            "date" => (23u32, r.prim_opt(&mut self.date, Kind::Instant)),
+            "author" => (24u32, r.list(&mut self.author)),
+            "attester" => (25u32, r.list(&mut self.attester)),
+            "custodian" => (26u32, r.opt(&mut self.custodian)),
+            "relatesTo" => (27u32, r.list(&mut self.relates_to)),
+            "description" => (28u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "securityLabel" => (29u32, r.list(&mut self.security_label)),
+            "content" => (30u32, r.list(&mut self.content)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.list("basedOn", &self.based_on);
+        w.prim_req("status", &self.status);
+        w.prim_opt("docStatus", &self.doc_status);
+        w.list("modality", &self.modality);
+        w.opt("type", &self.r#type);
+        w.list("category", &self.category);
+        w.opt("subject", &self.subject);
+        w.list("context", &self.context);
+        w.list("event", &self.event);
+        w.list("bodySite", &self.body_site);
+        w.opt("facilityType", &self.facility_type);
+        w.opt("practiceSetting", &self.practice_setting);
+        w.opt("period", &self.period);
+        w.prim_opt("date", &self.date);
+        w.list("author", &self.author);
+        w.list("attester", &self.attester);
+        w.opt("custodian", &self.custodian);
+        w.list("relatesTo", &self.relates_to);
+        w.prim_opt("description", &self.description);
+        w.list("securityLabel", &self.security_label);
+        w.list("content", &self.content);
+    }
+}
 impl std::fmt::Debug for DocumentReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DocumentReference");
@@ -430,6 +515,49 @@ impl Complex for DocumentReferenceAttester {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReferenceAttester {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "mode" => (3u32, r.req(&mut self.mode)),
+            "time" => (4u32, r.prim_opt(&mut self.time, Kind::DateTime)),
+            "party" => (5u32, r.opt(&mut self.party)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("mode", &self.mode);
+        w.prim_opt("time", &self.time);
+        w.opt("party", &self.party);
+    }
+}
 impl std::fmt::Debug for DocumentReferenceAttester {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DocumentReferenceAttester");
@@ -540,6 +668,47 @@ impl Complex for DocumentReferenceRelatesTo {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReferenceRelatesTo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "target" => (4u32, r.req(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.req("target", &self.target);
+    }
+}
 impl std::fmt::Debug for DocumentReferenceRelatesTo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DocumentReferenceRelatesTo");
@@ -641,6 +810,47 @@ impl Complex for DocumentReferenceContent {
             return Some("attachment");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReferenceContent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "attachment" => (3u32, r.req(&mut self.attachment)),
+            "profile" => (4u32, r.list(&mut self.profile)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("attachment", &self.attachment);
+        w.list("profile", &self.profile);
     }
 }
 impl std::fmt::Debug for DocumentReferenceContent {
@@ -750,6 +960,47 @@ impl Complex for DocumentReferenceContentProfile {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DocumentReferenceContentProfile {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.value);
+    }
+}
 impl std::fmt::Debug for DocumentReferenceContentProfile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DocumentReferenceContentProfile");
@@ -856,6 +1107,29 @@ impl Choice for DocumentReferenceContentProfileValue {
             Self::Coding(v) => w.req("valueCoding", v),
             Self::Uri(p) => w.prim_req("valueUri", "_valueUri", p),
             Self::Canonical(p) => w.prim_req("valueCanonical", "_valueCanonical", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for DocumentReferenceContentProfileValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Canonical(p) => w.prim_req("valueCanonical", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Dosage Type: Indicates how the medication is/was taken or should be taken by the patient.
 #[derive(Clone, PartialEq)]
 pub struct Dosage {
@@ -152,6 +158,75 @@ impl Complex for Dosage {
             && self.max_dose_per_lifetime.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Dosage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_opt(&mut self.sequence, Kind::Integer)),
+            "text" => (4u32, r.prim_opt(&mut self.text, Kind::String)),
+            "additionalInstruction" => (5u32, r.list(&mut self.additional_instruction)),
+            "patientInstruction" => {
+                (6u32, r.prim_opt(&mut self.patient_instruction, Kind::String))
+            }
+            "timing" => (7u32, r.opt(&mut self.timing)),
+            "asNeeded" => (8u32, r.prim_opt(&mut self.as_needed, Kind::Boolean)),
+            "asNeededFor" => (9u32, r.list(&mut self.as_needed_for)),
+            "site" => (10u32, r.opt(&mut self.site)),
+            "route" => (11u32, r.opt(&mut self.route)),
+            "method" => (12u32, r.opt(&mut self.method)),
+            "doseAndRate" => (13u32, r.list(&mut self.dose_and_rate)),
+            "maxDosePerPeriod" => (14u32, r.list(&mut self.max_dose_per_period)),
+            "maxDosePerAdministration" => {
+                (15u32, r.opt(&mut self.max_dose_per_administration))
+            }
+            "maxDosePerLifetime" => (16u32, r.opt(&mut self.max_dose_per_lifetime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("sequence", &self.sequence);
+        w.prim_opt("text", &self.text);
+        w.list("additionalInstruction", &self.additional_instruction);
+        w.prim_opt("patientInstruction", &self.patient_instruction);
+        w.opt("timing", &self.timing);
+        w.prim_opt("asNeeded", &self.as_needed);
+        w.list("asNeededFor", &self.as_needed_for);
+        w.opt("site", &self.site);
+        w.opt("route", &self.route);
+        w.opt("method", &self.method);
+        w.list("doseAndRate", &self.dose_and_rate);
+        w.list("maxDosePerPeriod", &self.max_dose_per_period);
+        w.opt("maxDosePerAdministration", &self.max_dose_per_administration);
+        w.opt("maxDosePerLifetime", &self.max_dose_per_lifetime);
+    }
+}
 impl std::fmt::Debug for Dosage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Dosage");
@@ -283,6 +358,59 @@ impl Complex for DosageDoseAndRate {
             && self.dose.is_none() && self.rate.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for DosageDoseAndRate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "type" => (2u32, r.opt(&mut self.r#type)),
+            _ => {
+                if <DosageDoseAndRateDose as XmlChoice>::read_xml(
+                    &mut self.dose,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                if <DosageDoseAndRateRate as XmlChoice>::read_xml(
+                    &mut self.rate,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.dose);
+        w.choice_opt(&self.rate);
+    }
+}
 impl std::fmt::Debug for DosageDoseAndRate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("DosageDoseAndRate");
@@ -350,6 +478,27 @@ impl Choice for DosageDoseAndRateDose {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for DosageDoseAndRateDose {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "doseRange" => r.choice(slot, Self::Range)?,
+            "doseQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Range(v) => w.req("doseRange", v),
+            Self::Quantity(v) => w.req("doseQuantity", v),
+        }
+    }
+}
 /// Amount of medication per unit of time
 #[derive(Clone, PartialEq, Debug)]
 pub enum DosageDoseAndRateRate {
@@ -391,6 +540,29 @@ impl Choice for DosageDoseAndRateRate {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Ratio(v) => w.req("rateRatio", v),
+            Self::Range(v) => w.req("rateRange", v),
+            Self::Quantity(v) => w.req("rateQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for DosageDoseAndRateRate {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "rateRatio" => r.choice(slot, Self::Ratio)?,
+            "rateRange" => r.choice(slot, Self::Range)?,
+            "rateQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Ratio(v) => w.req("rateRatio", v),
             Self::Range(v) => w.req("rateRange", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An interaction between healthcare provider(s), and/or patient(s) for the purpose of providing healthcare service(s) or assessing the health status of patient(s).
 #[derive(Clone, PartialEq)]
 pub struct Encounter {
@@ -267,6 +273,99 @@ impl Complex for Encounter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Encounter {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "class" => (10u32, r.list(&mut self.class)),
+            "priority" => (11u32, r.opt(&mut self.priority)),
+            "type" => (12u32, r.list(&mut self.r#type)),
+            "serviceType" => (13u32, r.list(&mut self.service_type)),
+            "subject" => (14u32, r.opt(&mut self.subject)),
+            "subjectStatus" => (15u32, r.opt(&mut self.subject_status)),
+            "episodeOfCare" => (16u32, r.list(&mut self.episode_of_care)),
+            "basedOn" => (17u32, r.list(&mut self.based_on)),
+            "careTeam" => (18u32, r.list(&mut self.care_team)),
+            "partOf" => (19u32, r.opt(&mut self.part_of)),
+            "serviceProvider" => (20u32, r.opt(&mut self.service_provider)),
+            "participant" => (21u32, r.list(&mut self.participant)),
+            "appointment" => (22u32, r.list(&mut self.appointment)),
+            "virtualService" => (23u32, r.list(&mut self.virtual_service)),
+            "actualPeriod" => (24u32, r.opt(&mut self.actual_period)),
+            "plannedStartDate" => {
+                (25u32, r.prim_opt(&mut self.planned_start_date, Kind::DateTime))
+            }
+            "plannedEndDate" => {
+                (26u32, r.prim_opt(&mut self.planned_end_date, Kind::DateTime))
+            }
+            "length" => (27u32, r.opt(&mut self.length)),
+            "reason" => (28u32, r.list(&mut self.reason)),
+            "diagnosis" => (29u32, r.list(&mut self.diagnosis)),
+            "account" => (30u32, r.list(&mut self.account)),
+            "dietPreference" => (31u32, r.list(&mut self.diet_preference)),
+            "specialArrangement" => (32u32, r.list(&mut self.special_arrangement)),
+            "specialCourtesy" => (33u32, r.list(&mut self.special_courtesy)),
+            "admission" => (34u32, r.opt(&mut self.admission)),
+            "location" => (35u32, r.list(&mut self.location)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("class", &self.class);
+        w.opt("priority", &self.priority);
+        w.list("type", &self.r#type);
+        w.list("serviceType", &self.service_type);
+        w.opt("subject", &self.subject);
+        w.opt("subjectStatus", &self.subject_status);
+        w.list("episodeOfCare", &self.episode_of_care);
+        w.list("basedOn", &self.based_on);
+        w.list("careTeam", &self.care_team);
+        w.opt("partOf", &self.part_of);
+        w.opt("serviceProvider", &self.service_provider);
+        w.list("participant", &self.participant);
+        w.list("appointment", &self.appointment);
+        w.list("virtualService", &self.virtual_service);
+        w.opt("actualPeriod", &self.actual_period);
+        w.prim_opt("plannedStartDate", &self.planned_start_date);
+        w.prim_opt("plannedEndDate", &self.planned_end_date);
+        w.opt("length", &self.length);
+        w.list("reason", &self.reason);
+        w.list("diagnosis", &self.diagnosis);
+        w.list("account", &self.account);
+        w.list("dietPreference", &self.diet_preference);
+        w.list("specialArrangement", &self.special_arrangement);
+        w.list("specialCourtesy", &self.special_courtesy);
+        w.opt("admission", &self.admission);
+        w.list("location", &self.location);
+    }
+}
 impl std::fmt::Debug for Encounter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Encounter");
@@ -457,6 +556,49 @@ impl Complex for EncounterParticipant {
             && self.period.is_none() && self.actor.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            "actor" => (5u32, r.opt(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.opt("period", &self.period);
+        w.opt("actor", &self.actor);
+    }
+}
 impl std::fmt::Debug for EncounterParticipant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EncounterParticipant");
@@ -552,6 +694,47 @@ impl Complex for EncounterReason {
             && self.value.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterReason {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "use" => (3u32, r.list(&mut self.r#use)),
+            "value" => (4u32, r.list(&mut self.value)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("use", &self.r#use);
+        w.list("value", &self.value);
+    }
+}
 impl std::fmt::Debug for EncounterReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EncounterReason");
@@ -642,6 +825,47 @@ impl Complex for EncounterDiagnosis {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.condition.is_empty()
             && self.r#use.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterDiagnosis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "condition" => (3u32, r.list(&mut self.condition)),
+            "use" => (4u32, r.list(&mut self.r#use)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("condition", &self.condition);
+        w.list("use", &self.r#use);
     }
 }
 impl std::fmt::Debug for EncounterDiagnosis {
@@ -757,6 +981,55 @@ impl Complex for EncounterAdmission {
             && self.admit_source.is_none() && self.re_admission.is_none()
             && self.destination.is_none() && self.discharge_disposition.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterAdmission {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "preAdmissionIdentifier" => (3u32, r.opt(&mut self.pre_admission_identifier)),
+            "origin" => (4u32, r.opt(&mut self.origin)),
+            "admitSource" => (5u32, r.opt(&mut self.admit_source)),
+            "reAdmission" => (6u32, r.opt(&mut self.re_admission)),
+            "destination" => (7u32, r.opt(&mut self.destination)),
+            "dischargeDisposition" => (8u32, r.opt(&mut self.discharge_disposition)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("preAdmissionIdentifier", &self.pre_admission_identifier);
+        w.opt("origin", &self.origin);
+        w.opt("admitSource", &self.admit_source);
+        w.opt("reAdmission", &self.re_admission);
+        w.opt("destination", &self.destination);
+        w.opt("dischargeDisposition", &self.discharge_disposition);
     }
 }
 impl std::fmt::Debug for EncounterAdmission {
@@ -884,6 +1157,51 @@ impl Complex for EncounterLocation {
             return Some("location");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterLocation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "location" => (3u32, r.req(&mut self.location)),
+            "status" => (4u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "form" => (5u32, r.opt(&mut self.form)),
+            "period" => (6u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("location", &self.location);
+        w.prim_opt("status", &self.status);
+        w.opt("form", &self.form);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for EncounterLocation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of significant events/milestones key data throughout the history of an Encounter
 #[derive(Clone, PartialEq)]
 pub struct EncounterHistory {
@@ -192,6 +198,69 @@ impl Complex for EncounterHistory {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterHistory {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "encounter" => (8u32, r.opt(&mut self.encounter)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "class" => (11u32, r.req(&mut self.class)),
+            "type" => (12u32, r.list(&mut self.r#type)),
+            "serviceType" => (13u32, r.list(&mut self.service_type)),
+            "subject" => (14u32, r.opt(&mut self.subject)),
+            "subjectStatus" => (15u32, r.opt(&mut self.subject_status)),
+            "actualPeriod" => (16u32, r.opt(&mut self.actual_period)),
+            "plannedStartDate" => {
+                (17u32, r.prim_opt(&mut self.planned_start_date, Kind::DateTime))
+            }
+            "plannedEndDate" => {
+                (18u32, r.prim_opt(&mut self.planned_end_date, Kind::DateTime))
+            }
+            "length" => (19u32, r.opt(&mut self.length)),
+            "location" => (20u32, r.list(&mut self.location)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("encounter", &self.encounter);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("class", &self.class);
+        w.list("type", &self.r#type);
+        w.list("serviceType", &self.service_type);
+        w.opt("subject", &self.subject);
+        w.opt("subjectStatus", &self.subject_status);
+        w.opt("actualPeriod", &self.actual_period);
+        w.prim_opt("plannedStartDate", &self.planned_start_date);
+        w.prim_opt("plannedEndDate", &self.planned_end_date);
+        w.opt("length", &self.length);
+        w.list("location", &self.location);
+    }
+}
 impl std::fmt::Debug for EncounterHistory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EncounterHistory");
@@ -341,6 +410,47 @@ impl Complex for EncounterHistoryLocation {
             return Some("location");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EncounterHistoryLocation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "location" => (3u32, r.req(&mut self.location)),
+            "form" => (4u32, r.opt(&mut self.form)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("location", &self.location);
+        w.opt("form", &self.form);
     }
 }
 impl std::fmt::Debug for EncounterHistoryLocation {

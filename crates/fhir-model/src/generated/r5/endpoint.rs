@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The technical details of an endpoint that can be used for electronic services, such as for web services providing XDS.b, a REST endpoint for another FHIR server, or a s/Mime email address. This may include any security context information.
 #[derive(Clone, PartialEq)]
 pub struct Endpoint {
@@ -190,6 +196,63 @@ impl Complex for Endpoint {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Endpoint {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "connectionType" => (10u32, r.list(&mut self.connection_type)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (12u32, r.prim_opt(&mut self.description, Kind::String)),
+            "environmentType" => (13u32, r.list(&mut self.environment_type)),
+            "managingOrganization" => (14u32, r.opt(&mut self.managing_organization)),
+            "contact" => (15u32, r.list(&mut self.contact)),
+            "period" => (16u32, r.opt(&mut self.period)),
+            "payload" => (17u32, r.list(&mut self.payload)),
+            "address" => (18u32, r.prim_req(&mut self.address, Kind::Url)),
+            "header" => (19u32, r.prim_list(&mut self.header, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("connectionType", &self.connection_type);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.list("environmentType", &self.environment_type);
+        w.opt("managingOrganization", &self.managing_organization);
+        w.list("contact", &self.contact);
+        w.opt("period", &self.period);
+        w.list("payload", &self.payload);
+        w.prim_req("address", &self.address);
+        w.prim_list("header", &self.header);
+    }
+}
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Endpoint");
@@ -326,6 +389,47 @@ impl Complex for EndpointPayload {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_empty()
             && self.mime_type.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EndpointPayload {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "mimeType" => (4u32, r.prim_list(&mut self.mime_type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.prim_list("mimeType", &self.mime_type);
     }
 }
 impl std::fmt::Debug for EndpointPayload {

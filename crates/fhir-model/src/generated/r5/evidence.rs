@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The Evidence Resource provides a machine-interpretable expression of an evidence concept including the evidence variables (e.g., population, exposures/interventions, comparators, outcomes, measured variables, confounding variables), the statistics, and the certainty of this evidence.
 #[derive(Clone, PartialEq)]
 pub struct Evidence {
@@ -305,6 +311,113 @@ impl Complex for Evidence {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Evidence {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "approvalDate" => (18u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (19u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "publisher" => (20u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (21u32, r.list(&mut self.contact)),
+            "author" => (22u32, r.list(&mut self.author)),
+            "editor" => (23u32, r.list(&mut self.editor)),
+            "reviewer" => (24u32, r.list(&mut self.reviewer)),
+            "endorser" => (25u32, r.list(&mut self.endorser)),
+            "useContext" => (26u32, r.list(&mut self.use_context)),
+            "purpose" => (27u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (28u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (29u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "relatedArtifact" => (30u32, r.list(&mut self.related_artifact)),
+            "description" => (31u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "assertion" => (32u32, r.prim_opt(&mut self.assertion, Kind::Markdown)),
+            "note" => (33u32, r.list(&mut self.note)),
+            "variableDefinition" => (34u32, r.list(&mut self.variable_definition)),
+            "synthesisType" => (35u32, r.opt(&mut self.synthesis_type)),
+            "studyDesign" => (36u32, r.list(&mut self.study_design)),
+            "statistic" => (37u32, r.list(&mut self.statistic)),
+            "certainty" => (38u32, r.list(&mut self.certainty)),
+            _ => {
+                if <EvidenceVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if <EvidenceCiteAs as XmlChoice>::read_xml(&mut self.cite_as, name, r)? {
+                    return Ok(Some(14u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.choice_opt(&self.cite_as);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("useContext", &self.use_context);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("assertion", &self.assertion);
+        w.list("note", &self.note);
+        w.list("variableDefinition", &self.variable_definition);
+        w.opt("synthesisType", &self.synthesis_type);
+        w.list("studyDesign", &self.study_design);
+        w.list("statistic", &self.statistic);
+        w.list("certainty", &self.certainty);
+    }
+}
 impl std::fmt::Debug for Evidence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Evidence");
@@ -496,6 +609,27 @@ impl Choice for EvidenceVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Citation for this evidence
 #[derive(Clone, PartialEq, Debug)]
 pub enum EvidenceCiteAs {
@@ -556,6 +690,27 @@ impl Choice for EvidenceCiteAs {
         match self {
             Self::Reference(v) => w.req("citeAsReference", v),
             Self::Markdown(p) => w.prim_req("citeAsMarkdown", "_citeAsMarkdown", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceCiteAs {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "citeAsReference" => r.choice(slot, Self::Reference)?,
+            "citeAsMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("citeAsReference", v),
+            Self::Markdown(p) => w.prim_req("citeAsMarkdown", p),
         }
     }
 }
@@ -659,6 +814,55 @@ impl Complex for EvidenceVariableDefinition {
             return Some("variableRole");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariableDefinition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "variableRole" => (5u32, r.req(&mut self.variable_role)),
+            "observed" => (6u32, r.opt(&mut self.observed)),
+            "intended" => (7u32, r.opt(&mut self.intended)),
+            "directnessMatch" => (8u32, r.opt(&mut self.directness_match)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.req("variableRole", &self.variable_role);
+        w.opt("observed", &self.observed);
+        w.opt("intended", &self.intended);
+        w.opt("directnessMatch", &self.directness_match);
     }
 }
 impl std::fmt::Debug for EvidenceVariableDefinition {
@@ -812,6 +1016,67 @@ impl Complex for EvidenceStatistic {
             && self.model_characteristic.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceStatistic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "statisticType" => (5u32, r.opt(&mut self.statistic_type)),
+            "category" => (6u32, r.opt(&mut self.category)),
+            "quantity" => (7u32, r.opt(&mut self.quantity)),
+            "numberOfEvents" => {
+                (8u32, r.prim_opt(&mut self.number_of_events, Kind::UnsignedInt))
+            }
+            "numberAffected" => {
+                (9u32, r.prim_opt(&mut self.number_affected, Kind::UnsignedInt))
+            }
+            "sampleSize" => (10u32, r.opt(&mut self.sample_size)),
+            "attributeEstimate" => (11u32, r.list(&mut self.attribute_estimate)),
+            "modelCharacteristic" => (12u32, r.list(&mut self.model_characteristic)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.opt("statisticType", &self.statistic_type);
+        w.opt("category", &self.category);
+        w.opt("quantity", &self.quantity);
+        w.prim_opt("numberOfEvents", &self.number_of_events);
+        w.prim_opt("numberAffected", &self.number_affected);
+        w.opt("sampleSize", &self.sample_size);
+        w.list("attributeEstimate", &self.attribute_estimate);
+        w.list("modelCharacteristic", &self.model_characteristic);
+    }
+}
 impl std::fmt::Debug for EvidenceStatistic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceStatistic");
@@ -957,6 +1222,59 @@ impl Complex for EvidenceStatisticSampleSize {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceStatisticSampleSize {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "numberOfStudies" => {
+                (5u32, r.prim_opt(&mut self.number_of_studies, Kind::UnsignedInt))
+            }
+            "numberOfParticipants" => {
+                (6u32, r.prim_opt(&mut self.number_of_participants, Kind::UnsignedInt))
+            }
+            "knownDataCount" => {
+                (7u32, r.prim_opt(&mut self.known_data_count, Kind::UnsignedInt))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.prim_opt("numberOfStudies", &self.number_of_studies);
+        w.prim_opt("numberOfParticipants", &self.number_of_participants);
+        w.prim_opt("knownDataCount", &self.known_data_count);
+    }
+}
 impl std::fmt::Debug for EvidenceStatisticSampleSize {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceStatisticSampleSize");
@@ -1085,6 +1403,57 @@ impl Complex for EvidenceStatisticAttributeEstimate {
             && self.note.is_empty() && self.r#type.is_none() && self.quantity.is_none()
             && self.level.is_none() && self.range.is_none()
             && self.attribute_estimate.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceStatisticAttributeEstimate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "type" => (5u32, r.opt(&mut self.r#type)),
+            "quantity" => (6u32, r.opt(&mut self.quantity)),
+            "level" => (7u32, r.prim_opt(&mut self.level, Kind::Decimal)),
+            "range" => (8u32, r.opt(&mut self.range)),
+            "attributeEstimate" => (9u32, r.list(&mut self.attribute_estimate)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.opt("type", &self.r#type);
+        w.opt("quantity", &self.quantity);
+        w.prim_opt("level", &self.level);
+        w.opt("range", &self.range);
+        w.list("attributeEstimate", &self.attribute_estimate);
     }
 }
 impl std::fmt::Debug for EvidenceStatisticAttributeEstimate {
@@ -1216,6 +1585,51 @@ impl Complex for EvidenceStatisticModelCharacteristic {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceStatisticModelCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "value" => (4u32, r.opt(&mut self.value)),
+            "variable" => (5u32, r.list(&mut self.variable)),
+            "attributeEstimate" => (6u32, r.list(&mut self.attribute_estimate)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.opt("value", &self.value);
+        w.list("variable", &self.variable);
+        w.list("attributeEstimate", &self.attribute_estimate);
+    }
+}
 impl std::fmt::Debug for EvidenceStatisticModelCharacteristic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceStatisticModelCharacteristic");
@@ -1343,6 +1757,53 @@ impl Complex for EvidenceStatisticModelCharacteristicVariable {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceStatisticModelCharacteristicVariable {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "variableDefinition" => (3u32, r.req(&mut self.variable_definition)),
+            "handling" => (4u32, r.prim_opt(&mut self.handling, Kind::Code)),
+            "valueCategory" => (5u32, r.list(&mut self.value_category)),
+            "valueQuantity" => (6u32, r.list(&mut self.value_quantity)),
+            "valueRange" => (7u32, r.list(&mut self.value_range)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("variableDefinition", &self.variable_definition);
+        w.prim_opt("handling", &self.handling);
+        w.list("valueCategory", &self.value_category);
+        w.list("valueQuantity", &self.value_quantity);
+        w.list("valueRange", &self.value_range);
+    }
+}
 impl std::fmt::Debug for EvidenceStatisticModelCharacteristicVariable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceStatisticModelCharacteristicVariable");
@@ -1466,6 +1927,55 @@ impl Complex for EvidenceCertainty {
             && self.note.is_empty() && self.r#type.is_none() && self.rating.is_none()
             && self.rater.is_none() && self.subcomponent.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceCertainty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "type" => (5u32, r.opt(&mut self.r#type)),
+            "rating" => (6u32, r.opt(&mut self.rating)),
+            "rater" => (7u32, r.prim_opt(&mut self.rater, Kind::String)),
+            "subcomponent" => (8u32, r.list(&mut self.subcomponent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.opt("type", &self.r#type);
+        w.opt("rating", &self.rating);
+        w.prim_opt("rater", &self.rater);
+        w.list("subcomponent", &self.subcomponent);
     }
 }
 impl std::fmt::Debug for EvidenceCertainty {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The EvidenceReport Resource is a specialized container for a collection of resources and codeable concepts, adapted to support compositions of Evidence, EvidenceVariable, and Citation resources and related concepts.
 #[derive(Clone, PartialEq)]
 pub struct EvidenceReport {
@@ -219,6 +225,81 @@ impl Complex for EvidenceReport {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceReport {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "useContext" => (10u32, r.list(&mut self.use_context)),
+            "identifier" => (11u32, r.list(&mut self.identifier)),
+            "relatedIdentifier" => (12u32, r.list(&mut self.related_identifier)),
+            "type" => (14u32, r.opt(&mut self.r#type)),
+            "note" => (15u32, r.list(&mut self.note)),
+            "relatedArtifact" => (16u32, r.list(&mut self.related_artifact)),
+            "subject" => (17u32, r.req(&mut self.subject)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "author" => (20u32, r.list(&mut self.author)),
+            "editor" => (21u32, r.list(&mut self.editor)),
+            "reviewer" => (22u32, r.list(&mut self.reviewer)),
+            "endorser" => (23u32, r.list(&mut self.endorser)),
+            "relatesTo" => (24u32, r.list(&mut self.relates_to)),
+            "section" => (25u32, r.list(&mut self.section)),
+            _ => {
+                if <EvidenceReportCiteAs as XmlChoice>::read_xml(
+                    &mut self.cite_as,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.prim_req("status", &self.status);
+        w.list("useContext", &self.use_context);
+        w.list("identifier", &self.identifier);
+        w.list("relatedIdentifier", &self.related_identifier);
+        w.choice_opt(&self.cite_as);
+        w.opt("type", &self.r#type);
+        w.list("note", &self.note);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.req("subject", &self.subject);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatesTo", &self.relates_to);
+        w.list("section", &self.section);
+    }
+}
 impl std::fmt::Debug for EvidenceReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceReport");
@@ -369,6 +450,27 @@ impl Choice for EvidenceReportCiteAs {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceReportCiteAs {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "citeAsReference" => r.choice(slot, Self::Reference)?,
+            "citeAsMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("citeAsReference", v),
+            Self::Markdown(p) => w.prim_req("citeAsMarkdown", p),
+        }
+    }
+}
 /// Focus of the report
 #[derive(Clone, PartialEq)]
 pub struct EvidenceReportSubject {
@@ -435,6 +537,47 @@ impl Complex for EvidenceReportSubject {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.characteristic.is_empty()
             && self.note.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceReportSubject {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "characteristic" => (3u32, r.list(&mut self.characteristic)),
+            "note" => (4u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("characteristic", &self.characteristic);
+        w.list("note", &self.note);
     }
 }
 impl std::fmt::Debug for EvidenceReportSubject {
@@ -568,6 +711,53 @@ impl Complex for EvidenceReportSubjectCharacteristic {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceReportSubjectCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "exclude" => (5u32, r.prim_opt(&mut self.exclude, Kind::Boolean)),
+            "period" => (6u32, r.opt(&mut self.period)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.choice_req(&self.value);
+        w.prim_opt("exclude", &self.exclude);
+        w.opt("period", &self.period);
+    }
+}
 impl std::fmt::Debug for EvidenceReportSubjectCharacteristic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceReportSubjectCharacteristic");
@@ -676,6 +866,33 @@ impl Choice for EvidenceReportSubjectCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceReportSubjectCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("valueReference", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+        }
+    }
+}
 /// Relationships to other compositions/documents
 #[derive(Clone, PartialEq)]
 pub struct EvidenceReportRelatesTo {
@@ -761,6 +978,47 @@ impl Complex for EvidenceReportRelatesTo {
             return Some("target");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceReportRelatesTo {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "target" => (4u32, r.req(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.req("target", &self.target);
     }
 }
 impl std::fmt::Debug for EvidenceReportRelatesTo {
@@ -866,6 +1124,51 @@ impl Complex for EvidenceReportRelatesToTarget {
             && self.modifier_extension.is_empty() && self.url.is_none()
             && self.identifier.is_none() && self.display.is_none()
             && self.resource.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceReportRelatesToTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "url" => (3u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (4u32, r.opt(&mut self.identifier)),
+            "display" => (5u32, r.prim_opt(&mut self.display, Kind::Markdown)),
+            "resource" => (6u32, r.opt(&mut self.resource)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("display", &self.display);
+        w.opt("resource", &self.resource);
     }
 }
 impl std::fmt::Debug for EvidenceReportRelatesToTarget {
@@ -1021,6 +1324,67 @@ impl Complex for EvidenceReportSection {
             && self.entry_reference.is_empty() && self.entry_quantity.is_empty()
             && self.empty_reason.is_none() && self.section.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceReportSection {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_opt(&mut self.title, Kind::String)),
+            "focus" => (4u32, r.opt(&mut self.focus)),
+            "focusReference" => (5u32, r.opt(&mut self.focus_reference)),
+            "author" => (6u32, r.list(&mut self.author)),
+            "text" => (7u32, r.opt(&mut self.text)),
+            "mode" => (8u32, r.prim_opt(&mut self.mode, Kind::Code)),
+            "orderedBy" => (9u32, r.opt(&mut self.ordered_by)),
+            "entryClassifier" => (10u32, r.list(&mut self.entry_classifier)),
+            "entryReference" => (11u32, r.list(&mut self.entry_reference)),
+            "entryQuantity" => (12u32, r.list(&mut self.entry_quantity)),
+            "emptyReason" => (13u32, r.opt(&mut self.empty_reason)),
+            "section" => (14u32, r.list(&mut self.section)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("title", &self.title);
+        w.opt("focus", &self.focus);
+        w.opt("focusReference", &self.focus_reference);
+        w.list("author", &self.author);
+        w.opt("text", &self.text);
+        w.prim_opt("mode", &self.mode);
+        w.opt("orderedBy", &self.ordered_by);
+        w.list("entryClassifier", &self.entry_classifier);
+        w.list("entryReference", &self.entry_reference);
+        w.list("entryQuantity", &self.entry_quantity);
+        w.opt("emptyReason", &self.empty_reason);
+        w.list("section", &self.section);
     }
 }
 impl std::fmt::Debug for EvidenceReportSection {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The EvidenceVariable resource describes an element that knowledge (Evidence) is about.
 #[derive(Clone, PartialEq)]
 pub struct EvidenceVariable {
@@ -296,6 +302,109 @@ impl Complex for EvidenceVariable {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariable {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "shortTitle" => (14u32, r.prim_opt(&mut self.short_title, Kind::String)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (21u32, r.list(&mut self.note)),
+            "useContext" => (22u32, r.list(&mut self.use_context)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (24u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (25u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (26u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (27u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (28u32, r.opt(&mut self.effective_period)),
+            "author" => (29u32, r.list(&mut self.author)),
+            "editor" => (30u32, r.list(&mut self.editor)),
+            "reviewer" => (31u32, r.list(&mut self.reviewer)),
+            "endorser" => (32u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (33u32, r.list(&mut self.related_artifact)),
+            "actual" => (34u32, r.prim_opt(&mut self.actual, Kind::Boolean)),
+            "characteristic" => (35u32, r.list(&mut self.characteristic)),
+            "handling" => (36u32, r.prim_opt(&mut self.handling, Kind::Code)),
+            "category" => (37u32, r.list(&mut self.category)),
+            _ => {
+                if <EvidenceVariableVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("shortTitle", &self.short_title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.list("useContext", &self.use_context);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_opt("actual", &self.actual);
+        w.list("characteristic", &self.characteristic);
+        w.prim_opt("handling", &self.handling);
+        w.list("category", &self.category);
+    }
+}
 impl std::fmt::Debug for EvidenceVariable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceVariable");
@@ -484,6 +593,27 @@ impl Choice for EvidenceVariableVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// A defining factor of the EvidenceVariable
 #[derive(Clone, PartialEq)]
 pub struct EvidenceVariableCharacteristic {
@@ -647,6 +777,91 @@ impl Complex for EvidenceVariableCharacteristic {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariableCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::Id)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (5u32, r.list(&mut self.note)),
+            "exclude" => (6u32, r.prim_opt(&mut self.exclude, Kind::Boolean)),
+            "definitionReference" => (7u32, r.opt(&mut self.definition_reference)),
+            "definitionCanonical" => {
+                (8u32, r.prim_opt(&mut self.definition_canonical, Kind::Canonical))
+            }
+            "definitionCodeableConcept" => {
+                (9u32, r.opt(&mut self.definition_codeable_concept))
+            }
+            "definitionExpression" => (10u32, r.opt(&mut self.definition_expression)),
+            "definitionId" => (11u32, r.prim_opt(&mut self.definition_id, Kind::Id)),
+            "definitionByTypeAndValue" => {
+                (12u32, r.opt(&mut self.definition_by_type_and_value))
+            }
+            "definitionByCombination" => {
+                (13u32, r.opt(&mut self.definition_by_combination))
+            }
+            "timeFromEvent" => (16u32, r.list(&mut self.time_from_event)),
+            _ => {
+                if <EvidenceVariableCharacteristicInstances as XmlChoice>::read_xml(
+                    &mut self.instances,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(14u32));
+                }
+                if <EvidenceVariableCharacteristicDuration as XmlChoice>::read_xml(
+                    &mut self.duration,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.prim_opt("exclude", &self.exclude);
+        w.opt("definitionReference", &self.definition_reference);
+        w.prim_opt("definitionCanonical", &self.definition_canonical);
+        w.opt("definitionCodeableConcept", &self.definition_codeable_concept);
+        w.opt("definitionExpression", &self.definition_expression);
+        w.prim_opt("definitionId", &self.definition_id);
+        w.opt("definitionByTypeAndValue", &self.definition_by_type_and_value);
+        w.opt("definitionByCombination", &self.definition_by_combination);
+        w.choice_opt(&self.instances);
+        w.choice_opt(&self.duration);
+        w.list("timeFromEvent", &self.time_from_event);
+    }
+}
 impl std::fmt::Debug for EvidenceVariableCharacteristic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceVariableCharacteristic");
@@ -750,6 +965,27 @@ impl Choice for EvidenceVariableCharacteristicInstances {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableCharacteristicInstances {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "instancesQuantity" => r.choice(slot, Self::Quantity)?,
+            "instancesRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("instancesQuantity", v),
+            Self::Range(v) => w.req("instancesRange", v),
+        }
+    }
+}
 /// Length of time in which the characteristic is met
 #[derive(Clone, PartialEq, Debug)]
 pub enum EvidenceVariableCharacteristicDuration {
@@ -787,6 +1023,27 @@ impl Choice for EvidenceVariableCharacteristicDuration {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Quantity(v) => w.req("durationQuantity", v),
+            Self::Range(v) => w.req("durationRange", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableCharacteristicDuration {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "durationQuantity" => r.choice(slot, Self::Quantity)?,
+            "durationRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Quantity(v) => w.req("durationQuantity", v),
             Self::Range(v) => w.req("durationRange", v),
@@ -903,6 +1160,55 @@ impl Complex for EvidenceVariableCharacteristicDefinitionByTypeAndValue {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariableCharacteristicDefinitionByTypeAndValue {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "method" => (4u32, r.list(&mut self.method)),
+            "device" => (5u32, r.opt(&mut self.device)),
+            "offset" => (7u32, r.opt(&mut self.offset)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("method", &self.method);
+        w.opt("device", &self.device);
+        w.choice_req(&self.value);
+        w.opt("offset", &self.offset);
     }
 }
 impl std::fmt::Debug for EvidenceVariableCharacteristicDefinitionByTypeAndValue {
@@ -1042,6 +1348,35 @@ impl Choice for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Reference(v) => w.req("valueReference", v),
+            Self::Id(p) => w.prim_req("valueId", p),
+        }
+    }
+}
 /// Used to specify how two or more characteristics are combined
 #[derive(Clone, PartialEq)]
 pub struct EvidenceVariableCharacteristicDefinitionByCombination {
@@ -1131,6 +1466,49 @@ impl Complex for EvidenceVariableCharacteristicDefinitionByCombination {
             return Some("characteristic");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariableCharacteristicDefinitionByCombination {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "threshold" => (4u32, r.prim_opt(&mut self.threshold, Kind::PositiveInt)),
+            "characteristic" => (5u32, r.list(&mut self.characteristic)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("threshold", &self.threshold);
+        w.list("characteristic", &self.characteristic);
     }
 }
 impl std::fmt::Debug for EvidenceVariableCharacteristicDefinitionByCombination {
@@ -1250,6 +1628,59 @@ impl Complex for EvidenceVariableCharacteristicTimeFromEvent {
             && self.modifier_extension.is_empty() && self.description.is_none()
             && self.note.is_empty() && self.event.is_none() && self.quantity.is_none()
             && self.range.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariableCharacteristicTimeFromEvent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "quantity" => (6u32, r.opt(&mut self.quantity)),
+            "range" => (7u32, r.opt(&mut self.range)),
+            _ => {
+                if <EvidenceVariableCharacteristicTimeFromEventEvent as XmlChoice>::read_xml(
+                    &mut self.event,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.list("note", &self.note);
+        w.choice_opt(&self.event);
+        w.opt("quantity", &self.quantity);
+        w.opt("range", &self.range);
     }
 }
 impl std::fmt::Debug for EvidenceVariableCharacteristicTimeFromEvent {
@@ -1378,6 +1809,31 @@ impl Choice for EvidenceVariableCharacteristicTimeFromEventEvent {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableCharacteristicTimeFromEventEvent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "eventCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "eventReference" => r.choice(slot, Self::Reference)?,
+            "eventDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "eventId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("eventCodeableConcept", v),
+            Self::Reference(v) => w.req("eventReference", v),
+            Self::DateTime(p) => w.prim_req("eventDateTime", p),
+            Self::Id(p) => w.prim_req("eventId", p),
+        }
+    }
+}
 /// A grouping for ordinal or polychotomous variables
 #[derive(Clone, PartialEq)]
 pub struct EvidenceVariableCategory {
@@ -1449,6 +1905,53 @@ impl Complex for EvidenceVariableCategory {
             && self.value.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for EvidenceVariableCategory {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            _ => {
+                if <EvidenceVariableCategoryValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.choice_opt(&self.value);
+    }
+}
 impl std::fmt::Debug for EvidenceVariableCategory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EvidenceVariableCategory");
@@ -1514,6 +2017,29 @@ impl Choice for EvidenceVariableCategoryValue {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for EvidenceVariableCategoryValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
             Self::Quantity(v) => w.req("valueQuantity", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A walkthrough of a workflow showing the interaction between systems and the instances shared, possibly including the evolution of instances over time.
 #[derive(Clone, PartialEq)]
 pub struct ExampleScenario {
@@ -236,6 +242,87 @@ impl Complex for ExampleScenario {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenario {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "actor" => (25u32, r.list(&mut self.actor)),
+            "instance" => (26u32, r.list(&mut self.instance)),
+            "process" => (27u32, r.list(&mut self.process)),
+            _ => {
+                if <ExampleScenarioVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.list("actor", &self.actor);
+        w.list("instance", &self.instance);
+        w.list("process", &self.process);
+    }
+}
 impl std::fmt::Debug for ExampleScenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenario");
@@ -394,6 +481,27 @@ impl Choice for ExampleScenarioVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ExampleScenarioVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Individual involved in exchange
 #[derive(Clone, PartialEq)]
 pub struct ExampleScenarioActor {
@@ -498,6 +606,51 @@ impl Complex for ExampleScenarioActor {
             return Some("title");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioActor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "key" => (3u32, r.prim_req(&mut self.key, Kind::String)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "title" => (5u32, r.prim_req(&mut self.title, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("key", &self.key);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("title", &self.title);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for ExampleScenarioActor {
@@ -670,6 +823,69 @@ impl Complex for ExampleScenarioInstance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "key" => (3u32, r.prim_req(&mut self.key, Kind::String)),
+            "structureType" => (4u32, r.req(&mut self.structure_type)),
+            "structureVersion" => {
+                (5u32, r.prim_opt(&mut self.structure_version, Kind::String))
+            }
+            "title" => (7u32, r.prim_req(&mut self.title, Kind::String)),
+            "description" => (8u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "content" => (9u32, r.opt(&mut self.content)),
+            "version" => (10u32, r.list(&mut self.version)),
+            "containedInstance" => (11u32, r.list(&mut self.contained_instance)),
+            _ => {
+                if <ExampleScenarioInstanceStructureProfile as XmlChoice>::read_xml(
+                    &mut self.structure_profile,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("key", &self.key);
+        w.req("structureType", &self.structure_type);
+        w.prim_opt("structureVersion", &self.structure_version);
+        w.choice_opt(&self.structure_profile);
+        w.prim_req("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.opt("content", &self.content);
+        w.list("version", &self.version);
+        w.list("containedInstance", &self.contained_instance);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioInstance");
@@ -800,6 +1016,29 @@ impl Choice for ExampleScenarioInstanceStructureProfile {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ExampleScenarioInstanceStructureProfile {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "structureProfileCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "structureProfileUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Canonical(p) => w.prim_req("structureProfileCanonical", p),
+            Self::Uri(p) => w.prim_req("structureProfileUri", p),
+        }
+    }
+}
 /// Snapshot of instance that changes
 #[derive(Clone, PartialEq)]
 pub struct ExampleScenarioInstanceVersion {
@@ -895,6 +1134,51 @@ impl Complex for ExampleScenarioInstanceVersion {
             return Some("title");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioInstanceVersion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "key" => (3u32, r.prim_req(&mut self.key, Kind::String)),
+            "title" => (4u32, r.prim_req(&mut self.title, Kind::String)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "content" => (6u32, r.opt(&mut self.content)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("key", &self.key);
+        w.prim_req("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.opt("content", &self.content);
     }
 }
 impl std::fmt::Debug for ExampleScenarioInstanceVersion {
@@ -1006,6 +1290,51 @@ impl Complex for ExampleScenarioInstanceContainedInstance {
             return Some("instanceReference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioInstanceContainedInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "instanceReference" => {
+                (3u32, r.prim_req(&mut self.instance_reference, Kind::String))
+            }
+            "versionReference" => {
+                (4u32, r.prim_opt(&mut self.version_reference, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("instanceReference", &self.instance_reference);
+        w.prim_opt("versionReference", &self.version_reference);
     }
 }
 impl std::fmt::Debug for ExampleScenarioInstanceContainedInstance {
@@ -1132,6 +1461,57 @@ impl Complex for ExampleScenarioProcess {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcess {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_req(&mut self.title, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "preConditions" => {
+                (5u32, r.prim_opt(&mut self.pre_conditions, Kind::Markdown))
+            }
+            "postConditions" => {
+                (6u32, r.prim_opt(&mut self.post_conditions, Kind::Markdown))
+            }
+            "step" => (7u32, r.list(&mut self.step)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("preConditions", &self.pre_conditions);
+        w.prim_opt("postConditions", &self.post_conditions);
+        w.list("step", &self.step);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioProcess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioProcess");
@@ -1256,6 +1636,55 @@ impl Complex for ExampleScenarioProcessStep {
             && self.process.is_none() && self.workflow.is_none()
             && self.operation.is_none() && self.alternative.is_empty()
             && self.pause.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcessStep {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "number" => (3u32, r.prim_opt(&mut self.number, Kind::String)),
+            "process" => (4u32, r.opt(&mut self.process)),
+            "workflow" => (5u32, r.prim_opt(&mut self.workflow, Kind::Canonical)),
+            "operation" => (6u32, r.opt(&mut self.operation)),
+            "alternative" => (7u32, r.list(&mut self.alternative)),
+            "pause" => (8u32, r.prim_opt(&mut self.pause, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("number", &self.number);
+        w.opt("process", &self.process);
+        w.prim_opt("workflow", &self.workflow);
+        w.opt("operation", &self.operation);
+        w.list("alternative", &self.alternative);
+        w.prim_opt("pause", &self.pause);
     }
 }
 impl std::fmt::Debug for ExampleScenarioProcessStep {
@@ -1418,6 +1847,65 @@ impl Complex for ExampleScenarioProcessStepOperation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcessStepOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "title" => (4u32, r.prim_req(&mut self.title, Kind::String)),
+            "initiator" => (5u32, r.prim_opt(&mut self.initiator, Kind::String)),
+            "receiver" => (6u32, r.prim_opt(&mut self.receiver, Kind::String)),
+            "description" => (7u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "initiatorActive" => {
+                (8u32, r.prim_opt(&mut self.initiator_active, Kind::Boolean))
+            }
+            "receiverActive" => {
+                (9u32, r.prim_opt(&mut self.receiver_active, Kind::Boolean))
+            }
+            "request" => (10u32, r.opt(&mut self.request)),
+            "response" => (11u32, r.opt(&mut self.response)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_req("title", &self.title);
+        w.prim_opt("initiator", &self.initiator);
+        w.prim_opt("receiver", &self.receiver);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("initiatorActive", &self.initiator_active);
+        w.prim_opt("receiverActive", &self.receiver_active);
+        w.opt("request", &self.request);
+        w.opt("response", &self.response);
+    }
+}
 impl std::fmt::Debug for ExampleScenarioProcessStepOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ExampleScenarioProcessStepOperation");
@@ -1548,6 +2036,49 @@ impl Complex for ExampleScenarioProcessStepAlternative {
             return Some("title");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExampleScenarioProcessStepAlternative {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_req(&mut self.title, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "step" => (5u32, r.list(&mut self.step)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.list("step", &self.step);
     }
 }
 impl std::fmt::Debug for ExampleScenarioProcessStepAlternative {

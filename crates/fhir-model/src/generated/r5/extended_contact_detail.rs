@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// ExtendedContactDetail Type: Specifies contact information for a specific purpose over a period of time, might be handled/monitored by a specific named person or organization.
 #[derive(Clone, PartialEq)]
 pub struct ExtendedContactDetail {
@@ -90,6 +96,53 @@ impl Complex for ExtendedContactDetail {
             && self.name.is_empty() && self.telecom.is_empty() && self.address.is_none()
             && self.organization.is_none() && self.period.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ExtendedContactDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "purpose" => (2u32, r.opt(&mut self.purpose)),
+            "name" => (3u32, r.list(&mut self.name)),
+            "telecom" => (4u32, r.list(&mut self.telecom)),
+            "address" => (5u32, r.opt(&mut self.address)),
+            "organization" => (6u32, r.opt(&mut self.organization)),
+            "period" => (7u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.opt("purpose", &self.purpose);
+        w.list("name", &self.name);
+        w.list("telecom", &self.telecom);
+        w.opt("address", &self.address);
+        w.opt("organization", &self.organization);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for ExtendedContactDetail {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Extension Type: Optional Extension Element - found in all resources.
 #[derive(Clone, PartialEq)]
 pub struct Extension {
@@ -81,6 +87,47 @@ impl Complex for Extension {
             return Some("url");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Extension {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            "url" => r.attr_req(&mut self.url, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+        w.attr_req("url", &self.url);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            _ => {
+                if <ExtensionValue as XmlChoice>::read_xml(&mut self.value, name, r)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for Extension {
@@ -776,6 +823,137 @@ impl Choice for ExtensionValue {
             Self::Uri(p) => w.prim_req("valueUri", "_valueUri", p),
             Self::Url(p) => w.prim_req("valueUrl", "_valueUrl", p),
             Self::Uuid(p) => w.prim_req("valueUuid", "_valueUuid", p),
+            Self::Address(v) => w.req("valueAddress", v),
+            Self::Age(v) => w.req("valueAge", v),
+            Self::Annotation(v) => w.req("valueAnnotation", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::CodeableReference(v) => w.req("valueCodeableReference", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::ContactPoint(v) => w.req("valueContactPoint", v),
+            Self::Count(v) => w.req("valueCount", v),
+            Self::Distance(v) => w.req("valueDistance", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+            Self::HumanName(v) => w.req("valueHumanName", v),
+            Self::Identifier(v) => w.req("valueIdentifier", v),
+            Self::Money(v) => w.req("valueMoney", v),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::RatioRange(v) => w.req("valueRatioRange", v),
+            Self::Reference(v) => w.req("valueReference", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Signature(v) => w.req("valueSignature", v),
+            Self::Timing(v) => w.req("valueTiming", v),
+            Self::ContactDetail(v) => w.req("valueContactDetail", v),
+            Self::DataRequirement(v) => w.req("valueDataRequirement", v),
+            Self::Expression(v) => w.req("valueExpression", v),
+            Self::ParameterDefinition(v) => w.req("valueParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("valueRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("valueTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("valueUsageContext", v),
+            Self::Availability(v) => w.req("valueAvailability", v),
+            Self::ExtendedContactDetail(v) => w.req("valueExtendedContactDetail", v),
+            Self::Dosage(v) => w.req("valueDosage", v),
+            Self::Meta(v) => w.req("valueMeta", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ExtensionValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "valueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueInteger64" => r.choice_prim(slot, Kind::Integer64, Self::Integer64)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "valuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "valueUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "valueAddress" => r.choice(slot, Self::Address)?,
+            "valueAge" => r.choice(slot, Self::Age)?,
+            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueCodeableReference" => r.choice(slot, Self::CodeableReference)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "valueCount" => r.choice(slot, Self::Count)?,
+            "valueDistance" => r.choice(slot, Self::Distance)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            "valueHumanName" => r.choice(slot, Self::HumanName)?,
+            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
+            "valueMoney" => r.choice(slot, Self::Money)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueRatioRange" => r.choice(slot, Self::RatioRange)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueSignature" => r.choice(slot, Self::Signature)?,
+            "valueTiming" => r.choice(slot, Self::Timing)?,
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "valueExpression" => r.choice(slot, Self::Expression)?,
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "valueAvailability" => r.choice(slot, Self::Availability)?,
+            "valueExtendedContactDetail" => r.choice(slot, Self::ExtendedContactDetail)?,
+            "valueDosage" => r.choice(slot, Self::Dosage)?,
+            "valueMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Canonical(p) => w.prim_req("valueCanonical", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Id(p) => w.prim_req("valueId", p),
+            Self::Instant(p) => w.prim_req("valueInstant", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Integer64(p) => w.prim_req("valueInteger64", p),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Oid(p) => w.prim_req("valueOid", p),
+            Self::PositiveInt(p) => w.prim_req("valuePositiveInt", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::UnsignedInt(p) => w.prim_req("valueUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Url(p) => w.prim_req("valueUrl", p),
+            Self::Uuid(p) => w.prim_req("valueUuid", p),
             Self::Address(v) => w.req("valueAddress", v),
             Self::Age(v) => w.req("valueAge", v),
             Self::Annotation(v) => w.req("valueAnnotation", v),

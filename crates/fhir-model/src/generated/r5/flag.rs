@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Prospective warnings of potential issues when providing care to the patient.
 #[derive(Clone, PartialEq)]
 pub struct Flag {
@@ -163,6 +169,55 @@ impl Complex for Flag {
             return Some("subject");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Flag {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "code" => (11u32, r.req(&mut self.code)),
+            "subject" => (12u32, r.req(&mut self.subject)),
+            "period" => (13u32, r.opt(&mut self.period)),
+            "encounter" => (14u32, r.opt(&mut self.encounter)),
+            "author" => (15u32, r.opt(&mut self.author)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.req("subject", &self.subject);
+        w.opt("period", &self.period);
+        w.opt("encounter", &self.encounter);
+        w.opt("author", &self.author);
     }
 }
 impl std::fmt::Debug for Flag {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A set of analyses performed to analyze and generate genomic data.
 #[derive(Clone, PartialEq)]
 pub struct GenomicStudy {
@@ -207,6 +213,73 @@ impl Complex for GenomicStudy {
             return Some("subject");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GenomicStudy {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.list(&mut self.r#type)),
+            "subject" => (11u32, r.req(&mut self.subject)),
+            "encounter" => (12u32, r.opt(&mut self.encounter)),
+            "startDate" => (13u32, r.prim_opt(&mut self.start_date, Kind::DateTime)),
+            "basedOn" => (14u32, r.list(&mut self.based_on)),
+            "referrer" => (15u32, r.opt(&mut self.referrer)),
+            "interpreter" => (16u32, r.list(&mut self.interpreter)),
+            "reason" => (17u32, r.list(&mut self.reason)),
+            "instantiatesCanonical" => {
+                (18u32, r.prim_opt(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (19u32, r.prim_opt(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "note" => (20u32, r.list(&mut self.note)),
+            "description" => (21u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "analysis" => (22u32, r.list(&mut self.analysis)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("type", &self.r#type);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("startDate", &self.start_date);
+        w.list("basedOn", &self.based_on);
+        w.opt("referrer", &self.referrer);
+        w.list("interpreter", &self.interpreter);
+        w.list("reason", &self.reason);
+        w.prim_opt("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_opt("instantiatesUri", &self.instantiates_uri);
+        w.list("note", &self.note);
+        w.prim_opt("description", &self.description);
+        w.list("analysis", &self.analysis);
     }
 }
 impl std::fmt::Debug for GenomicStudy {
@@ -453,6 +526,83 @@ impl Complex for GenomicStudyAnalysis {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GenomicStudyAnalysis {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "methodType" => (4u32, r.list(&mut self.method_type)),
+            "changeType" => (5u32, r.list(&mut self.change_type)),
+            "genomeBuild" => (6u32, r.opt(&mut self.genome_build)),
+            "instantiatesCanonical" => {
+                (7u32, r.prim_opt(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (8u32, r.prim_opt(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "title" => (9u32, r.prim_opt(&mut self.title, Kind::String)),
+            "focus" => (10u32, r.list(&mut self.focus)),
+            "specimen" => (11u32, r.list(&mut self.specimen)),
+            "date" => (12u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "note" => (13u32, r.list(&mut self.note)),
+            "protocolPerformed" => (14u32, r.opt(&mut self.protocol_performed)),
+            "regionsStudied" => (15u32, r.list(&mut self.regions_studied)),
+            "regionsCalled" => (16u32, r.list(&mut self.regions_called)),
+            "input" => (17u32, r.list(&mut self.input)),
+            "output" => (18u32, r.list(&mut self.output)),
+            "performer" => (19u32, r.list(&mut self.performer)),
+            "device" => (20u32, r.list(&mut self.device)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("methodType", &self.method_type);
+        w.list("changeType", &self.change_type);
+        w.opt("genomeBuild", &self.genome_build);
+        w.prim_opt("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_opt("instantiatesUri", &self.instantiates_uri);
+        w.prim_opt("title", &self.title);
+        w.list("focus", &self.focus);
+        w.list("specimen", &self.specimen);
+        w.prim_opt("date", &self.date);
+        w.list("note", &self.note);
+        w.opt("protocolPerformed", &self.protocol_performed);
+        w.list("regionsStudied", &self.regions_studied);
+        w.list("regionsCalled", &self.regions_called);
+        w.list("input", &self.input);
+        w.list("output", &self.output);
+        w.list("performer", &self.performer);
+        w.list("device", &self.device);
+    }
+}
 impl std::fmt::Debug for GenomicStudyAnalysis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GenomicStudyAnalysis");
@@ -605,6 +755,55 @@ impl Complex for GenomicStudyAnalysisInput {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GenomicStudyAnalysisInput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "file" => (3u32, r.opt(&mut self.file)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            _ => {
+                if <GenomicStudyAnalysisInputGeneratedBy as XmlChoice>::read_xml(
+                    &mut self.generated_by,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("file", &self.file);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.generated_by);
+    }
+}
 impl std::fmt::Debug for GenomicStudyAnalysisInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GenomicStudyAnalysisInput");
@@ -669,6 +868,27 @@ impl Choice for GenomicStudyAnalysisInputGeneratedBy {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Identifier(v) => w.req("generatedByIdentifier", v),
+            Self::Reference(v) => w.req("generatedByReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for GenomicStudyAnalysisInputGeneratedBy {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "generatedByIdentifier" => r.choice(slot, Self::Identifier)?,
+            "generatedByReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Identifier(v) => w.req("generatedByIdentifier", v),
             Self::Reference(v) => w.req("generatedByReference", v),
@@ -741,6 +961,47 @@ impl Complex for GenomicStudyAnalysisOutput {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.file.is_none()
             && self.r#type.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GenomicStudyAnalysisOutput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "file" => (3u32, r.opt(&mut self.file)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("file", &self.file);
+        w.opt("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for GenomicStudyAnalysisOutput {
@@ -835,6 +1096,47 @@ impl Complex for GenomicStudyAnalysisPerformer {
             && self.role.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GenomicStudyAnalysisPerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "actor" => (3u32, r.opt(&mut self.actor)),
+            "role" => (4u32, r.opt(&mut self.role)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("actor", &self.actor);
+        w.opt("role", &self.role);
+    }
+}
 impl std::fmt::Debug for GenomicStudyAnalysisPerformer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GenomicStudyAnalysisPerformer");
@@ -925,6 +1227,47 @@ impl Complex for GenomicStudyAnalysisDevice {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.device.is_none()
             && self.function.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GenomicStudyAnalysisDevice {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "device" => (3u32, r.opt(&mut self.device)),
+            "function" => (4u32, r.opt(&mut self.function)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("device", &self.device);
+        w.opt("function", &self.function);
     }
 }
 impl std::fmt::Debug for GenomicStudyAnalysisDevice {

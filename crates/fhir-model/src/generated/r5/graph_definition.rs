@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A formal computable definition of a graph of resources - that is, a coherent set of resources that form a graph by following references. The Graph Definition resource defines a set and makes rules about the set.
 #[derive(Clone, PartialEq)]
 pub struct GraphDefinition {
@@ -244,6 +250,87 @@ impl Complex for GraphDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "start" => (25u32, r.prim_opt(&mut self.start, Kind::Id)),
+            "node" => (26u32, r.list(&mut self.node)),
+            "link" => (27u32, r.list(&mut self.link)),
+            _ => {
+                if <GraphDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("start", &self.start);
+        w.list("node", &self.node);
+        w.list("link", &self.link);
+    }
+}
 impl std::fmt::Debug for GraphDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GraphDefinition");
@@ -402,6 +489,27 @@ impl Choice for GraphDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for GraphDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Potential target for the link
 #[derive(Clone, PartialEq)]
 pub struct GraphDefinitionNode {
@@ -501,6 +609,51 @@ impl Complex for GraphDefinitionNode {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinitionNode {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "nodeId" => (3u32, r.prim_req(&mut self.node_id, Kind::Id)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            "type" => (5u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "profile" => (6u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("nodeId", &self.node_id);
+        w.prim_opt("description", &self.description);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("profile", &self.profile);
     }
 }
 impl std::fmt::Debug for GraphDefinitionNode {
@@ -662,6 +815,61 @@ impl Complex for GraphDefinitionLink {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinitionLink {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::String)),
+            "min" => (4u32, r.prim_opt(&mut self.min, Kind::Integer)),
+            "max" => (5u32, r.prim_opt(&mut self.max, Kind::String)),
+            "sourceId" => (6u32, r.prim_req(&mut self.source_id, Kind::Id)),
+            "path" => (7u32, r.prim_opt(&mut self.path, Kind::String)),
+            "sliceName" => (8u32, r.prim_opt(&mut self.slice_name, Kind::String)),
+            "targetId" => (9u32, r.prim_req(&mut self.target_id, Kind::Id)),
+            "params" => (10u32, r.prim_opt(&mut self.params, Kind::String)),
+            "compartment" => (11u32, r.list(&mut self.compartment)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("min", &self.min);
+        w.prim_opt("max", &self.max);
+        w.prim_req("sourceId", &self.source_id);
+        w.prim_opt("path", &self.path);
+        w.prim_opt("sliceName", &self.slice_name);
+        w.prim_req("targetId", &self.target_id);
+        w.prim_opt("params", &self.params);
+        w.list("compartment", &self.compartment);
+    }
+}
 impl std::fmt::Debug for GraphDefinitionLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GraphDefinitionLink");
@@ -817,6 +1025,53 @@ impl Complex for GraphDefinitionLinkCompartment {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GraphDefinitionLinkCompartment {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "use" => (3u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "rule" => (4u32, r.prim_req(&mut self.rule, Kind::Code)),
+            "code" => (5u32, r.prim_req(&mut self.code, Kind::Code)),
+            "expression" => (6u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "description" => (7u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("use", &self.r#use);
+        w.prim_req("rule", &self.rule);
+        w.prim_req("code", &self.code);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for GraphDefinitionLinkCompartment {

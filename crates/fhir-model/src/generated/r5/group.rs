@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Represents a defined collection of entities that may be discussed or acted upon collectively but which are not expected to act collectively, and are not formally or legally recognized; i.e. a collection of entities that isn't an Organization.
 #[derive(Clone, PartialEq)]
 pub struct Group {
@@ -179,6 +185,61 @@ impl Complex for Group {
             return Some("membership");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Group {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "type" => (10u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "membership" => (11u32, r.prim_req(&mut self.membership, Kind::Code)),
+            "code" => (12u32, r.opt(&mut self.code)),
+            "name" => (13u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (14u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "quantity" => (15u32, r.prim_opt(&mut self.quantity, Kind::UnsignedInt)),
+            "managingEntity" => (16u32, r.opt(&mut self.managing_entity)),
+            "characteristic" => (17u32, r.list(&mut self.characteristic)),
+            "member" => (18u32, r.list(&mut self.member)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("membership", &self.membership);
+        w.opt("code", &self.code);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("quantity", &self.quantity);
+        w.opt("managingEntity", &self.managing_entity);
+        w.list("characteristic", &self.characteristic);
+        w.list("member", &self.member);
     }
 }
 impl std::fmt::Debug for Group {
@@ -355,6 +416,53 @@ impl Complex for GroupCharacteristic {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GroupCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "exclude" => (5u32, r.prim_req(&mut self.exclude, Kind::Boolean)),
+            "period" => (6u32, r.opt(&mut self.period)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.choice_req(&self.value);
+        w.prim_req("exclude", &self.exclude);
+        w.opt("period", &self.period);
+    }
+}
 impl std::fmt::Debug for GroupCharacteristic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GroupCharacteristic");
@@ -463,6 +571,33 @@ impl Choice for GroupCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for GroupCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// Who or what is in group
 #[derive(Clone, PartialEq)]
 pub struct GroupMember {
@@ -547,6 +682,49 @@ impl Complex for GroupMember {
             return Some("entity");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for GroupMember {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "entity" => (3u32, r.req(&mut self.entity)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            "inactive" => (5u32, r.prim_opt(&mut self.inactive, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("entity", &self.entity);
+        w.opt("period", &self.period);
+        w.prim_opt("inactive", &self.inactive);
     }
 }
 impl std::fmt::Debug for GroupMember {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A guidance response is the formal response to a guidance request, including any output parameters returned by the evaluation, as well as the description of any proposed actions to be taken.
 #[derive(Clone, PartialEq)]
 pub struct GuidanceResponse {
@@ -205,6 +211,71 @@ impl Complex for GuidanceResponse {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for GuidanceResponse {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "requestIdentifier" => (8u32, r.opt(&mut self.request_identifier)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "encounter" => (13u32, r.opt(&mut self.encounter)),
+            "occurrenceDateTime" => {
+                (14u32, r.prim_opt(&mut self.occurrence_date_time, Kind::DateTime))
+            }
+            "performer" => (15u32, r.opt(&mut self.performer)),
+            "reason" => (16u32, r.list(&mut self.reason)),
+            "note" => (17u32, r.list(&mut self.note)),
+            "evaluationMessage" => (18u32, r.opt(&mut self.evaluation_message)),
+            "outputParameters" => (19u32, r.opt(&mut self.output_parameters)),
+            "result" => (20u32, r.list(&mut self.result)),
+            "dataRequirement" => (21u32, r.list(&mut self.data_requirement)),
+            _ => {
+                if r.choice_req(&mut self.module, name)? {
+                    return Ok(Some(10u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("requestIdentifier", &self.request_identifier);
+        w.list("identifier", &self.identifier);
+        w.choice_req(&self.module);
+        w.prim_req("status", &self.status);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("occurrenceDateTime", &self.occurrence_date_time);
+        w.opt("performer", &self.performer);
+        w.list("reason", &self.reason);
+        w.list("note", &self.note);
+        w.opt("evaluationMessage", &self.evaluation_message);
+        w.opt("outputParameters", &self.output_parameters);
+        w.list("result", &self.result);
+        w.list("dataRequirement", &self.data_requirement);
+    }
+}
 impl std::fmt::Debug for GuidanceResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("GuidanceResponse");
@@ -364,6 +435,29 @@ impl Choice for GuidanceResponseModule {
         match self {
             Self::Uri(p) => w.prim_req("moduleUri", "_moduleUri", p),
             Self::Canonical(p) => w.prim_req("moduleCanonical", "_moduleCanonical", p),
+            Self::CodeableConcept(v) => w.req("moduleCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for GuidanceResponseModule {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "moduleUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "moduleCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "moduleCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Uri(p) => w.prim_req("moduleUri", p),
+            Self::Canonical(p) => w.prim_req("moduleCanonical", p),
             Self::CodeableConcept(v) => w.req("moduleCodeableConcept", v),
         }
     }

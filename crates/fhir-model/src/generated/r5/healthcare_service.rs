@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The details of a healthcare service available at a location or in a catalog.  In the case where there is a hierarchy of services (for example, Lab -\> Pathology -\> Wound Cultures), this can be represented using a set of linked HealthcareServices.
 #[derive(Clone, PartialEq)]
 pub struct HealthcareService {
@@ -234,6 +240,89 @@ impl Complex for HealthcareService {
             && self.endpoint.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for HealthcareService {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "providedBy" => (10u32, r.opt(&mut self.provided_by)),
+            "offeredIn" => (11u32, r.list(&mut self.offered_in)),
+            "category" => (12u32, r.list(&mut self.category)),
+            "type" => (13u32, r.list(&mut self.r#type)),
+            "specialty" => (14u32, r.list(&mut self.specialty)),
+            "location" => (15u32, r.list(&mut self.location)),
+            "name" => (16u32, r.prim_opt(&mut self.name, Kind::String)),
+            "comment" => (17u32, r.prim_opt(&mut self.comment, Kind::Markdown)),
+            "extraDetails" => {
+                (18u32, r.prim_opt(&mut self.extra_details, Kind::Markdown))
+            }
+            "photo" => (19u32, r.opt(&mut self.photo)),
+            "contact" => (20u32, r.list(&mut self.contact)),
+            "coverageArea" => (21u32, r.list(&mut self.coverage_area)),
+            "serviceProvisionCode" => (22u32, r.list(&mut self.service_provision_code)),
+            "eligibility" => (23u32, r.list(&mut self.eligibility)),
+            "program" => (24u32, r.list(&mut self.program)),
+            "characteristic" => (25u32, r.list(&mut self.characteristic)),
+            "communication" => (26u32, r.list(&mut self.communication)),
+            "referralMethod" => (27u32, r.list(&mut self.referral_method)),
+            "appointmentRequired" => {
+                (28u32, r.prim_opt(&mut self.appointment_required, Kind::Boolean))
+            }
+            "availability" => (29u32, r.list(&mut self.availability)),
+            "endpoint" => (30u32, r.list(&mut self.endpoint)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.opt("providedBy", &self.provided_by);
+        w.list("offeredIn", &self.offered_in);
+        w.list("category", &self.category);
+        w.list("type", &self.r#type);
+        w.list("specialty", &self.specialty);
+        w.list("location", &self.location);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("comment", &self.comment);
+        w.prim_opt("extraDetails", &self.extra_details);
+        w.opt("photo", &self.photo);
+        w.list("contact", &self.contact);
+        w.list("coverageArea", &self.coverage_area);
+        w.list("serviceProvisionCode", &self.service_provision_code);
+        w.list("eligibility", &self.eligibility);
+        w.list("program", &self.program);
+        w.list("characteristic", &self.characteristic);
+        w.list("communication", &self.communication);
+        w.list("referralMethod", &self.referral_method);
+        w.prim_opt("appointmentRequired", &self.appointment_required);
+        w.list("availability", &self.availability);
+        w.list("endpoint", &self.endpoint);
+    }
+}
 impl std::fmt::Debug for HealthcareService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("HealthcareService");
@@ -403,6 +492,47 @@ impl Complex for HealthcareServiceEligibility {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.comment.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for HealthcareServiceEligibility {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "comment" => (4u32, r.prim_opt(&mut self.comment, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.prim_opt("comment", &self.comment);
     }
 }
 impl std::fmt::Debug for HealthcareServiceEligibility {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// HumanName Type: A name, normally of a human, that can be used for other living entities (e.g. animals but not organizations) that have been assigned names by a human and may need the use of name parts or the need for usage information.
 #[derive(Clone, PartialEq)]
 pub struct HumanName {
@@ -101,6 +107,55 @@ impl Complex for HumanName {
             && self.text.is_none() && self.family.is_none() && self.given.is_empty()
             && self.prefix.is_empty() && self.suffix.is_empty() && self.period.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for HumanName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "use" => (2u32, r.prim_opt(&mut self.r#use, Kind::Code)),
+            "text" => (3u32, r.prim_opt(&mut self.text, Kind::String)),
+            "family" => (4u32, r.prim_opt(&mut self.family, Kind::String)),
+            "given" => (5u32, r.prim_list(&mut self.given, Kind::String)),
+            "prefix" => (6u32, r.prim_list(&mut self.prefix, Kind::String)),
+            "suffix" => (7u32, r.prim_list(&mut self.suffix, Kind::String)),
+            "period" => (8u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("use", &self.r#use);
+        w.prim_opt("text", &self.text);
+        w.prim_opt("family", &self.family);
+        w.prim_list("given", &self.given);
+        w.prim_list("prefix", &self.prefix);
+        w.prim_list("suffix", &self.suffix);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for HumanName {

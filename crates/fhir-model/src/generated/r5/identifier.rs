@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Identifier Type: An identifier - identifies some entity uniquely and unambiguously. Typically this is used for business identifiers.
 #[derive(Clone, PartialEq)]
 pub struct Identifier {
@@ -93,6 +99,53 @@ impl Complex for Identifier {
             && self.r#type.is_none() && self.system.is_none() && self.value.is_none()
             && self.period.is_none() && self.assigner.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Identifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "use" => (2u32, r.prim_opt(&mut self.r#use, Kind::Code)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "system" => (4u32, r.prim_opt(&mut self.system, Kind::Uri)),
+            "value" => (5u32, r.prim_opt(&mut self.value, Kind::String)),
+            "period" => (6u32, r.opt(&mut self.period)),
+            "assigner" => (7u32, r.opt(&mut self.assigner)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("use", &self.r#use);
+        w.opt("type", &self.r#type);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("value", &self.value);
+        w.opt("period", &self.period);
+        w.opt("assigner", &self.assigner);
     }
 }
 impl std::fmt::Debug for Identifier {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A selection of DICOM SOP instances and/or frames within a single Study and Series. This might include additional specifics such as an image region, an Observation UID or a Segmentation Number, allowing linkage to an Observation Resource or transferring this information along with the ImagingStudy Resource.
 #[derive(Clone, PartialEq)]
 pub struct ImagingSelection {
@@ -220,6 +226,77 @@ impl Complex for ImagingSelection {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingSelection {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "subject" => (10u32, r.opt(&mut self.subject)),
+            "issued" => (11u32, r.prim_opt(&mut self.issued, Kind::Instant)),
+            "performer" => (12u32, r.list(&mut self.performer)),
+            "basedOn" => (13u32, r.list(&mut self.based_on)),
+            "category" => (14u32, r.list(&mut self.category)),
+            "code" => (15u32, r.req(&mut self.code)),
+            "studyUid" => (16u32, r.prim_opt(&mut self.study_uid, Kind::Id)),
+            "derivedFrom" => (17u32, r.list(&mut self.derived_from)),
+            "endpoint" => (18u32, r.list(&mut self.endpoint)),
+            "seriesUid" => (19u32, r.prim_opt(&mut self.series_uid, Kind::Id)),
+            "seriesNumber" => {
+                (20u32, r.prim_opt(&mut self.series_number, Kind::UnsignedInt))
+            }
+            "frameOfReferenceUid" => {
+                (21u32, r.prim_opt(&mut self.frame_of_reference_uid, Kind::Id))
+            }
+            "bodySite" => (22u32, r.opt(&mut self.body_site)),
+            "focus" => (23u32, r.list(&mut self.focus)),
+            "instance" => (24u32, r.list(&mut self.instance)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("subject", &self.subject);
+        w.prim_opt("issued", &self.issued);
+        w.list("performer", &self.performer);
+        w.list("basedOn", &self.based_on);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.prim_opt("studyUid", &self.study_uid);
+        w.list("derivedFrom", &self.derived_from);
+        w.list("endpoint", &self.endpoint);
+        w.prim_opt("seriesUid", &self.series_uid);
+        w.prim_opt("seriesNumber", &self.series_number);
+        w.prim_opt("frameOfReferenceUid", &self.frame_of_reference_uid);
+        w.opt("bodySite", &self.body_site);
+        w.list("focus", &self.focus);
+        w.list("instance", &self.instance);
+    }
+}
 impl std::fmt::Debug for ImagingSelection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImagingSelection");
@@ -372,6 +449,47 @@ impl Complex for ImagingSelectionPerformer {
             && self.actor.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingSelectionPerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.opt(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.opt("actor", &self.actor);
+    }
+}
 impl std::fmt::Debug for ImagingSelectionPerformer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImagingSelectionPerformer");
@@ -500,6 +618,55 @@ impl Complex for ImagingSelectionInstance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingSelectionInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "uid" => (3u32, r.prim_req(&mut self.uid, Kind::Id)),
+            "number" => (4u32, r.prim_opt(&mut self.number, Kind::UnsignedInt)),
+            "sopClass" => (5u32, r.opt(&mut self.sop_class)),
+            "subset" => (6u32, r.prim_list(&mut self.subset, Kind::String)),
+            "imageRegion2D" => (7u32, r.list(&mut self.image_region2_d)),
+            "imageRegion3D" => (8u32, r.list(&mut self.image_region3_d)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("uid", &self.uid);
+        w.prim_opt("number", &self.number);
+        w.opt("sopClass", &self.sop_class);
+        w.prim_list("subset", &self.subset);
+        w.list("imageRegion2D", &self.image_region2_d);
+        w.list("imageRegion3D", &self.image_region3_d);
+    }
+}
 impl std::fmt::Debug for ImagingSelectionInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImagingSelectionInstance");
@@ -621,6 +788,47 @@ impl Complex for ImagingSelectionInstanceImageRegion2D {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingSelectionInstanceImageRegion2D {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "regionType" => (3u32, r.prim_req(&mut self.region_type, Kind::Code)),
+            "coordinate" => (4u32, r.prim_list(&mut self.coordinate, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("regionType", &self.region_type);
+        w.prim_list("coordinate", &self.coordinate);
+    }
+}
 impl std::fmt::Debug for ImagingSelectionInstanceImageRegion2D {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImagingSelectionInstanceImageRegion2D");
@@ -728,6 +936,47 @@ impl Complex for ImagingSelectionInstanceImageRegion3D {
             return Some("coordinate");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingSelectionInstanceImageRegion3D {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "regionType" => (3u32, r.prim_req(&mut self.region_type, Kind::Code)),
+            "coordinate" => (4u32, r.prim_list(&mut self.coordinate, Kind::Decimal)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("regionType", &self.region_type);
+        w.prim_list("coordinate", &self.coordinate);
     }
 }
 impl std::fmt::Debug for ImagingSelectionInstanceImageRegion3D {

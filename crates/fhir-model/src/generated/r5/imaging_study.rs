@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Representation of the content produced in a DICOM imaging study. A study comprises a set of series, each of which includes a set of Service-Object Pair Instances (SOP Instances - images or other data) acquired or produced in a common context.  A series is of only one modality (e.g. X-ray, CT, MR, ultrasound), but a study may have multiple series of different modalities.
 #[derive(Clone, PartialEq)]
 pub struct ImagingStudy {
@@ -219,6 +225,79 @@ impl Complex for ImagingStudy {
             return Some("subject");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingStudy {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "modality" => (10u32, r.list(&mut self.modality)),
+            "subject" => (11u32, r.req(&mut self.subject)),
+            "encounter" => (12u32, r.opt(&mut self.encounter)),
+            "started" => (13u32, r.prim_opt(&mut self.started, Kind::DateTime)),
+            "basedOn" => (14u32, r.list(&mut self.based_on)),
+            "partOf" => (15u32, r.list(&mut self.part_of)),
+            "referrer" => (16u32, r.opt(&mut self.referrer)),
+            "endpoint" => (17u32, r.list(&mut self.endpoint)),
+            "numberOfSeries" => {
+                (18u32, r.prim_opt(&mut self.number_of_series, Kind::UnsignedInt))
+            }
+            "numberOfInstances" => {
+                (19u32, r.prim_opt(&mut self.number_of_instances, Kind::UnsignedInt))
+            }
+            "procedure" => (20u32, r.list(&mut self.procedure)),
+            "location" => (21u32, r.opt(&mut self.location)),
+            "reason" => (22u32, r.list(&mut self.reason)),
+            "note" => (23u32, r.list(&mut self.note)),
+            "description" => (24u32, r.prim_opt(&mut self.description, Kind::String)),
+            "series" => (25u32, r.list(&mut self.series)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("modality", &self.modality);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("started", &self.started);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.opt("referrer", &self.referrer);
+        w.list("endpoint", &self.endpoint);
+        w.prim_opt("numberOfSeries", &self.number_of_series);
+        w.prim_opt("numberOfInstances", &self.number_of_instances);
+        w.list("procedure", &self.procedure);
+        w.opt("location", &self.location);
+        w.list("reason", &self.reason);
+        w.list("note", &self.note);
+        w.prim_opt("description", &self.description);
+        w.list("series", &self.series);
     }
 }
 impl std::fmt::Debug for ImagingStudy {
@@ -453,6 +532,69 @@ impl Complex for ImagingStudySeries {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingStudySeries {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "uid" => (3u32, r.prim_req(&mut self.uid, Kind::Id)),
+            "number" => (4u32, r.prim_opt(&mut self.number, Kind::UnsignedInt)),
+            "modality" => (5u32, r.req(&mut self.modality)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::String)),
+            "numberOfInstances" => {
+                (7u32, r.prim_opt(&mut self.number_of_instances, Kind::UnsignedInt))
+            }
+            "endpoint" => (8u32, r.list(&mut self.endpoint)),
+            "bodySite" => (9u32, r.opt(&mut self.body_site)),
+            "laterality" => (10u32, r.opt(&mut self.laterality)),
+            "specimen" => (11u32, r.list(&mut self.specimen)),
+            "started" => (12u32, r.prim_opt(&mut self.started, Kind::DateTime)),
+            "performer" => (13u32, r.list(&mut self.performer)),
+            "instance" => (14u32, r.list(&mut self.instance)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("uid", &self.uid);
+        w.prim_opt("number", &self.number);
+        w.req("modality", &self.modality);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("numberOfInstances", &self.number_of_instances);
+        w.list("endpoint", &self.endpoint);
+        w.opt("bodySite", &self.body_site);
+        w.opt("laterality", &self.laterality);
+        w.list("specimen", &self.specimen);
+        w.prim_opt("started", &self.started);
+        w.list("performer", &self.performer);
+        w.list("instance", &self.instance);
+    }
+}
 impl std::fmt::Debug for ImagingStudySeries {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImagingStudySeries");
@@ -586,6 +728,47 @@ impl Complex for ImagingStudySeriesPerformer {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingStudySeriesPerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
+    }
+}
 impl std::fmt::Debug for ImagingStudySeriesPerformer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImagingStudySeriesPerformer");
@@ -705,6 +888,51 @@ impl Complex for ImagingStudySeriesInstance {
             return Some("sopClass");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImagingStudySeriesInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "uid" => (3u32, r.prim_req(&mut self.uid, Kind::Id)),
+            "sopClass" => (4u32, r.req(&mut self.sop_class)),
+            "number" => (5u32, r.prim_opt(&mut self.number, Kind::UnsignedInt)),
+            "title" => (6u32, r.prim_opt(&mut self.title, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("uid", &self.uid);
+        w.req("sopClass", &self.sop_class);
+        w.prim_opt("number", &self.number);
+        w.prim_opt("title", &self.title);
     }
 }
 impl std::fmt::Debug for ImagingStudySeriesInstance {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes a comparison of an immunization event against published recommendations to determine if the administration is "valid" in relation to those  recommendations.
 #[derive(Clone, PartialEq)]
 pub struct ImmunizationEvaluation {
@@ -207,6 +213,65 @@ impl Complex for ImmunizationEvaluation {
             return Some("doseStatus");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationEvaluation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "patient" => (10u32, r.req(&mut self.patient)),
+            "date" => (11u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "authority" => (12u32, r.opt(&mut self.authority)),
+            "targetDisease" => (13u32, r.req(&mut self.target_disease)),
+            "immunizationEvent" => (14u32, r.req(&mut self.immunization_event)),
+            "doseStatus" => (15u32, r.req(&mut self.dose_status)),
+            "doseStatusReason" => (16u32, r.list(&mut self.dose_status_reason)),
+            "description" => (17u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "series" => (18u32, r.prim_opt(&mut self.series, Kind::String)),
+            "doseNumber" => (19u32, r.prim_opt(&mut self.dose_number, Kind::String)),
+            "seriesDoses" => (20u32, r.prim_opt(&mut self.series_doses, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.req("patient", &self.patient);
+        w.prim_opt("date", &self.date);
+        w.opt("authority", &self.authority);
+        w.req("targetDisease", &self.target_disease);
+        w.req("immunizationEvent", &self.immunization_event);
+        w.req("doseStatus", &self.dose_status);
+        w.list("doseStatusReason", &self.dose_status_reason);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("series", &self.series);
+        w.prim_opt("doseNumber", &self.dose_number);
+        w.prim_opt("seriesDoses", &self.series_doses);
     }
 }
 impl std::fmt::Debug for ImmunizationEvaluation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A patient's point-in-time set of recommendations (i.e. forecasting) according to a published schedule with optional supporting justification.
 #[derive(Clone, PartialEq)]
 pub struct ImmunizationRecommendation {
@@ -143,6 +149,49 @@ impl Complex for ImmunizationRecommendation {
             return Some("recommendation");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationRecommendation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "patient" => (9u32, r.req(&mut self.patient)),
+            "date" => (10u32, r.prim_req(&mut self.date, Kind::DateTime)),
+            "authority" => (11u32, r.opt(&mut self.authority)),
+            "recommendation" => (12u32, r.list(&mut self.recommendation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("patient", &self.patient);
+        w.prim_req("date", &self.date);
+        w.opt("authority", &self.authority);
+        w.list("recommendation", &self.recommendation);
     }
 }
 impl std::fmt::Debug for ImmunizationRecommendation {
@@ -337,6 +386,73 @@ impl Complex for ImmunizationRecommendationRecommendation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationRecommendationRecommendation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "vaccineCode" => (3u32, r.list(&mut self.vaccine_code)),
+            "targetDisease" => (4u32, r.list(&mut self.target_disease)),
+            "contraindicatedVaccineCode" => {
+                (5u32, r.list(&mut self.contraindicated_vaccine_code))
+            }
+            "forecastStatus" => (6u32, r.req(&mut self.forecast_status)),
+            "forecastReason" => (7u32, r.list(&mut self.forecast_reason)),
+            "dateCriterion" => (8u32, r.list(&mut self.date_criterion)),
+            "description" => (9u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "series" => (10u32, r.prim_opt(&mut self.series, Kind::String)),
+            "doseNumber" => (11u32, r.prim_opt(&mut self.dose_number, Kind::String)),
+            "seriesDoses" => (12u32, r.prim_opt(&mut self.series_doses, Kind::String)),
+            "supportingImmunization" => {
+                (13u32, r.list(&mut self.supporting_immunization))
+            }
+            "supportingPatientInformation" => {
+                (14u32, r.list(&mut self.supporting_patient_information))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("vaccineCode", &self.vaccine_code);
+        w.list("targetDisease", &self.target_disease);
+        w.list("contraindicatedVaccineCode", &self.contraindicated_vaccine_code);
+        w.req("forecastStatus", &self.forecast_status);
+        w.list("forecastReason", &self.forecast_reason);
+        w.list("dateCriterion", &self.date_criterion);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("series", &self.series);
+        w.prim_opt("doseNumber", &self.dose_number);
+        w.prim_opt("seriesDoses", &self.series_doses);
+        w.list("supportingImmunization", &self.supporting_immunization);
+        w.list("supportingPatientInformation", &self.supporting_patient_information);
+    }
+}
 impl std::fmt::Debug for ImmunizationRecommendationRecommendation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImmunizationRecommendationRecommendation");
@@ -479,6 +595,47 @@ impl Complex for ImmunizationRecommendationRecommendationDateCriterion {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImmunizationRecommendationRecommendationDateCriterion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "value" => (4u32, r.prim_req(&mut self.value, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for ImmunizationRecommendationRecommendationDateCriterion {

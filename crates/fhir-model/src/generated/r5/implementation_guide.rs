@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A set of rules of how a particular interoperability or standards problem is solved - typically through the use of FHIR resources. This resource is used to gather all the parts of an implementation guide into a logical whole and to publish a computable definition of all the parts.
 #[derive(Clone, PartialEq)]
 pub struct ImplementationGuide {
@@ -282,6 +288,95 @@ impl Complex for ImplementationGuide {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuide {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "packageId" => (25u32, r.prim_req(&mut self.package_id, Kind::Id)),
+            "license" => (26u32, r.prim_opt(&mut self.license, Kind::Code)),
+            "fhirVersion" => (27u32, r.prim_list(&mut self.fhir_version, Kind::Code)),
+            "dependsOn" => (28u32, r.list(&mut self.depends_on)),
+            "global" => (29u32, r.list(&mut self.global)),
+            "definition" => (30u32, r.opt(&mut self.definition)),
+            "manifest" => (31u32, r.opt(&mut self.manifest)),
+            _ => {
+                if <ImplementationGuideVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_req("packageId", &self.package_id);
+        w.prim_opt("license", &self.license);
+        w.prim_list("fhirVersion", &self.fhir_version);
+        w.list("dependsOn", &self.depends_on);
+        w.list("global", &self.global);
+        w.opt("definition", &self.definition);
+        w.opt("manifest", &self.manifest);
+    }
+}
 impl std::fmt::Debug for ImplementationGuide {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuide");
@@ -452,6 +547,27 @@ impl Choice for ImplementationGuideVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ImplementationGuideVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Another Implementation guide this depends on
 #[derive(Clone, PartialEq)]
 pub struct ImplementationGuideDependsOn {
@@ -544,6 +660,51 @@ impl Complex for ImplementationGuideDependsOn {
             return Some("uri");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDependsOn {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "uri" => (3u32, r.prim_req(&mut self.uri, Kind::Canonical)),
+            "packageId" => (4u32, r.prim_opt(&mut self.package_id, Kind::Id)),
+            "version" => (5u32, r.prim_opt(&mut self.version, Kind::String)),
+            "reason" => (6u32, r.prim_opt(&mut self.reason, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("uri", &self.uri);
+        w.prim_opt("packageId", &self.package_id);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("reason", &self.reason);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDependsOn {
@@ -664,6 +825,47 @@ impl Complex for ImplementationGuideGlobal {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideGlobal {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "profile" => (4u32, r.prim_req(&mut self.profile, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("profile", &self.profile);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideGlobal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideGlobal");
@@ -771,6 +973,53 @@ impl Complex for ImplementationGuideDefinition {
             && self.resource.is_empty() && self.page.is_none()
             && self.parameter.is_empty() && self.template.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "grouping" => (3u32, r.list(&mut self.grouping)),
+            "resource" => (4u32, r.list(&mut self.resource)),
+            "page" => (5u32, r.opt(&mut self.page)),
+            "parameter" => (6u32, r.list(&mut self.parameter)),
+            "template" => (7u32, r.list(&mut self.template)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("grouping", &self.grouping);
+        w.list("resource", &self.resource);
+        w.opt("page", &self.page);
+        w.list("parameter", &self.parameter);
+        w.list("template", &self.template);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDefinition {
@@ -885,6 +1134,47 @@ impl Complex for ImplementationGuideDefinitionGrouping {
             return Some("name");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionGrouping {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDefinitionGrouping {
@@ -1022,6 +1312,57 @@ impl Complex for ImplementationGuideDefinitionResource {
             return Some("reference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionResource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.req(&mut self.reference)),
+            "fhirVersion" => (4u32, r.prim_list(&mut self.fhir_version, Kind::Code)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "isExample" => (7u32, r.prim_opt(&mut self.is_example, Kind::Boolean)),
+            "profile" => (8u32, r.prim_list(&mut self.profile, Kind::Canonical)),
+            "groupingId" => (9u32, r.prim_opt(&mut self.grouping_id, Kind::Id)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("reference", &self.reference);
+        w.prim_list("fhirVersion", &self.fhir_version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("isExample", &self.is_example);
+        w.prim_list("profile", &self.profile);
+        w.prim_opt("groupingId", &self.grouping_id);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDefinitionResource {
@@ -1180,6 +1521,59 @@ impl Complex for ImplementationGuideDefinitionPage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionPage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (4u32, r.prim_req(&mut self.name, Kind::Url)),
+            "title" => (5u32, r.prim_req(&mut self.title, Kind::String)),
+            "generation" => (6u32, r.prim_req(&mut self.generation, Kind::Code)),
+            "page" => (7u32, r.list(&mut self.page)),
+            _ => {
+                if <ImplementationGuideDefinitionPageSource as XmlChoice>::read_xml(
+                    &mut self.source,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.source);
+        w.prim_req("name", &self.name);
+        w.prim_req("title", &self.title);
+        w.prim_req("generation", &self.generation);
+        w.list("page", &self.page);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideDefinitionPage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideDefinitionPage");
@@ -1321,6 +1715,29 @@ impl Choice for ImplementationGuideDefinitionPageSource {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ImplementationGuideDefinitionPageSource {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "sourceUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "sourceString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "sourceMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Url(p) => w.prim_req("sourceUrl", p),
+            Self::String(p) => w.prim_req("sourceString", p),
+            Self::Markdown(p) => w.prim_req("sourceMarkdown", p),
+        }
+    }
+}
 /// Defines how IG is built by tools
 #[derive(Clone, PartialEq)]
 pub struct ImplementationGuideDefinitionParameter {
@@ -1403,6 +1820,47 @@ impl Complex for ImplementationGuideDefinitionParameter {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "value" => (4u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for ImplementationGuideDefinitionParameter {
@@ -1520,6 +1978,49 @@ impl Complex for ImplementationGuideDefinitionTemplate {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideDefinitionTemplate {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "source" => (4u32, r.prim_req(&mut self.source, Kind::String)),
+            "scope" => (5u32, r.prim_opt(&mut self.scope, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_req("source", &self.source);
+        w.prim_opt("scope", &self.scope);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideDefinitionTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideDefinitionTemplate");
@@ -1633,6 +2134,53 @@ impl Complex for ImplementationGuideManifest {
             return Some("resource");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideManifest {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "rendering" => (3u32, r.prim_opt(&mut self.rendering, Kind::Url)),
+            "resource" => (4u32, r.list(&mut self.resource)),
+            "page" => (5u32, r.list(&mut self.page)),
+            "image" => (6u32, r.prim_list(&mut self.image, Kind::String)),
+            "other" => (7u32, r.prim_list(&mut self.other, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("rendering", &self.rendering);
+        w.list("resource", &self.resource);
+        w.list("page", &self.page);
+        w.prim_list("image", &self.image);
+        w.prim_list("other", &self.other);
     }
 }
 impl std::fmt::Debug for ImplementationGuideManifest {
@@ -1761,6 +2309,51 @@ impl Complex for ImplementationGuideManifestResource {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideManifestResource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.req(&mut self.reference)),
+            "isExample" => (4u32, r.prim_opt(&mut self.is_example, Kind::Boolean)),
+            "profile" => (5u32, r.prim_list(&mut self.profile, Kind::Canonical)),
+            "relativePath" => (6u32, r.prim_opt(&mut self.relative_path, Kind::Url)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("reference", &self.reference);
+        w.prim_opt("isExample", &self.is_example);
+        w.prim_list("profile", &self.profile);
+        w.prim_opt("relativePath", &self.relative_path);
+    }
+}
 impl std::fmt::Debug for ImplementationGuideManifestResource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ImplementationGuideManifestResource");
@@ -1876,6 +2469,49 @@ impl Complex for ImplementationGuideManifestPage {
             return Some("name");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ImplementationGuideManifestPage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (4u32, r.prim_opt(&mut self.title, Kind::String)),
+            "anchor" => (5u32, r.prim_list(&mut self.anchor, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("anchor", &self.anchor);
     }
 }
 impl std::fmt::Debug for ImplementationGuideManifestPage {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An ingredient of a manufactured item or pharmaceutical product.
 #[derive(Clone, PartialEq)]
 pub struct Ingredient {
@@ -184,6 +190,61 @@ impl Complex for Ingredient {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Ingredient {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "for" => (10u32, r.list(&mut self.r#for)),
+            "role" => (11u32, r.req(&mut self.role)),
+            "function" => (12u32, r.list(&mut self.function)),
+            "group" => (13u32, r.opt(&mut self.group)),
+            "allergenicIndicator" => {
+                (14u32, r.prim_opt(&mut self.allergenic_indicator, Kind::Boolean))
+            }
+            "comment" => (15u32, r.prim_opt(&mut self.comment, Kind::Markdown)),
+            "manufacturer" => (16u32, r.list(&mut self.manufacturer)),
+            "substance" => (17u32, r.req(&mut self.substance)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("for", &self.r#for);
+        w.req("role", &self.role);
+        w.list("function", &self.function);
+        w.opt("group", &self.group);
+        w.prim_opt("allergenicIndicator", &self.allergenic_indicator);
+        w.prim_opt("comment", &self.comment);
+        w.list("manufacturer", &self.manufacturer);
+        w.req("substance", &self.substance);
+    }
+}
 impl std::fmt::Debug for Ingredient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Ingredient");
@@ -327,6 +388,47 @@ impl Complex for IngredientManufacturer {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for IngredientManufacturer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.prim_opt(&mut self.role, Kind::Code)),
+            "manufacturer" => (4u32, r.req(&mut self.manufacturer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("role", &self.role);
+        w.req("manufacturer", &self.manufacturer);
+    }
+}
 impl std::fmt::Debug for IngredientManufacturer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("IngredientManufacturer");
@@ -428,6 +530,47 @@ impl Complex for IngredientSubstance {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for IngredientSubstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "strength" => (4u32, r.list(&mut self.strength)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.list("strength", &self.strength);
     }
 }
 impl std::fmt::Debug for IngredientSubstance {
@@ -570,6 +713,77 @@ impl Complex for IngredientSubstanceStrength {
             && self.reference_strength.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for IngredientSubstanceStrength {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "textPresentation" => {
+                (4u32, r.prim_opt(&mut self.text_presentation, Kind::String))
+            }
+            "textConcentration" => {
+                (6u32, r.prim_opt(&mut self.text_concentration, Kind::String))
+            }
+            "basis" => (7u32, r.opt(&mut self.basis)),
+            "measurementPoint" => {
+                (8u32, r.prim_opt(&mut self.measurement_point, Kind::String))
+            }
+            "country" => (9u32, r.list(&mut self.country)),
+            "referenceStrength" => (10u32, r.list(&mut self.reference_strength)),
+            _ => {
+                if <IngredientSubstanceStrengthPresentation as XmlChoice>::read_xml(
+                    &mut self.presentation,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                if <IngredientSubstanceStrengthConcentration as XmlChoice>::read_xml(
+                    &mut self.concentration,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.presentation);
+        w.prim_opt("textPresentation", &self.text_presentation);
+        w.choice_opt(&self.concentration);
+        w.prim_opt("textConcentration", &self.text_concentration);
+        w.opt("basis", &self.basis);
+        w.prim_opt("measurementPoint", &self.measurement_point);
+        w.list("country", &self.country);
+        w.list("referenceStrength", &self.reference_strength);
+    }
+}
 impl std::fmt::Debug for IngredientSubstanceStrength {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("IngredientSubstanceStrength");
@@ -665,6 +879,31 @@ impl Choice for IngredientSubstanceStrengthPresentation {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for IngredientSubstanceStrengthPresentation {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "presentationRatio" => r.choice(slot, Self::Ratio)?,
+            "presentationRatioRange" => r.choice(slot, Self::RatioRange)?,
+            "presentationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "presentationQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Ratio(v) => w.req("presentationRatio", v),
+            Self::RatioRange(v) => w.req("presentationRatioRange", v),
+            Self::CodeableConcept(v) => w.req("presentationCodeableConcept", v),
+            Self::Quantity(v) => w.req("presentationQuantity", v),
+        }
+    }
+}
 /// The strength per unitary volume (or mass)
 #[derive(Clone, PartialEq, Debug)]
 pub enum IngredientSubstanceStrengthConcentration {
@@ -710,6 +949,31 @@ impl Choice for IngredientSubstanceStrengthConcentration {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Ratio(v) => w.req("concentrationRatio", v),
+            Self::RatioRange(v) => w.req("concentrationRatioRange", v),
+            Self::CodeableConcept(v) => w.req("concentrationCodeableConcept", v),
+            Self::Quantity(v) => w.req("concentrationQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for IngredientSubstanceStrengthConcentration {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "concentrationRatio" => r.choice(slot, Self::Ratio)?,
+            "concentrationRatioRange" => r.choice(slot, Self::RatioRange)?,
+            "concentrationCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "concentrationQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Ratio(v) => w.req("concentrationRatio", v),
             Self::RatioRange(v) => w.req("concentrationRatioRange", v),
@@ -825,6 +1089,55 @@ impl Complex for IngredientSubstanceStrengthReferenceStrength {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for IngredientSubstanceStrengthReferenceStrength {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "substance" => (3u32, r.req(&mut self.substance)),
+            "measurementPoint" => {
+                (5u32, r.prim_opt(&mut self.measurement_point, Kind::String))
+            }
+            "country" => (6u32, r.list(&mut self.country)),
+            _ => {
+                if r.choice_req(&mut self.strength, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("substance", &self.substance);
+        w.choice_req(&self.strength);
+        w.prim_opt("measurementPoint", &self.measurement_point);
+        w.list("country", &self.country);
+    }
+}
 impl std::fmt::Debug for IngredientSubstanceStrengthReferenceStrength {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("IngredientSubstanceStrengthReferenceStrength");
@@ -896,6 +1209,29 @@ impl Choice for IngredientSubstanceStrengthReferenceStrengthStrength {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Ratio(v) => w.req("strengthRatio", v),
+            Self::RatioRange(v) => w.req("strengthRatioRange", v),
+            Self::Quantity(v) => w.req("strengthQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for IngredientSubstanceStrengthReferenceStrengthStrength {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "strengthRatio" => r.choice(slot, Self::Ratio)?,
+            "strengthRatioRange" => r.choice(slot, Self::RatioRange)?,
+            "strengthQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Ratio(v) => w.req("strengthRatio", v),
             Self::RatioRange(v) => w.req("strengthRatioRange", v),

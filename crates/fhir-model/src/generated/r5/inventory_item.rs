@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// functional description of an inventory item used in inventory and supply-related workflows.
 #[derive(Clone, PartialEq)]
 pub struct InventoryItem {
@@ -186,6 +192,69 @@ impl Complex for InventoryItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryItem {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "code" => (11u32, r.list(&mut self.code)),
+            "name" => (12u32, r.list(&mut self.name)),
+            "responsibleOrganization" => {
+                (13u32, r.list(&mut self.responsible_organization))
+            }
+            "description" => (14u32, r.opt(&mut self.description)),
+            "inventoryStatus" => (15u32, r.list(&mut self.inventory_status)),
+            "baseUnit" => (16u32, r.opt(&mut self.base_unit)),
+            "netContent" => (17u32, r.opt(&mut self.net_content)),
+            "association" => (18u32, r.list(&mut self.association)),
+            "characteristic" => (19u32, r.list(&mut self.characteristic)),
+            "instance" => (20u32, r.opt(&mut self.instance)),
+            "productReference" => (21u32, r.opt(&mut self.product_reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.list("code", &self.code);
+        w.list("name", &self.name);
+        w.list("responsibleOrganization", &self.responsible_organization);
+        w.opt("description", &self.description);
+        w.list("inventoryStatus", &self.inventory_status);
+        w.opt("baseUnit", &self.base_unit);
+        w.opt("netContent", &self.net_content);
+        w.list("association", &self.association);
+        w.list("characteristic", &self.characteristic);
+        w.opt("instance", &self.instance);
+        w.opt("productReference", &self.product_reference);
+    }
+}
 impl std::fmt::Debug for InventoryItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InventoryItem");
@@ -360,6 +429,49 @@ impl Complex for InventoryItemName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryItemName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "nameType" => (3u32, r.req(&mut self.name_type)),
+            "language" => (4u32, r.prim_req(&mut self.language, Kind::Code)),
+            "name" => (5u32, r.prim_req(&mut self.name, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("nameType", &self.name_type);
+        w.prim_req("language", &self.language);
+        w.prim_req("name", &self.name);
+    }
+}
 impl std::fmt::Debug for InventoryItemName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InventoryItemName");
@@ -473,6 +585,47 @@ impl Complex for InventoryItemResponsibleOrganization {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryItemResponsibleOrganization {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.req(&mut self.role)),
+            "organization" => (4u32, r.req(&mut self.organization)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("role", &self.role);
+        w.req("organization", &self.organization);
+    }
+}
 impl std::fmt::Debug for InventoryItemResponsibleOrganization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InventoryItemResponsibleOrganization");
@@ -565,6 +718,47 @@ impl Complex for InventoryItemDescription {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.language.is_none()
             && self.description.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryItemDescription {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("language", &self.language);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for InventoryItemDescription {
@@ -689,6 +883,49 @@ impl Complex for InventoryItemAssociation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryItemAssociation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "associationType" => (3u32, r.req(&mut self.association_type)),
+            "relatedItem" => (4u32, r.req(&mut self.related_item)),
+            "quantity" => (5u32, r.req(&mut self.quantity)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("associationType", &self.association_type);
+        w.req("relatedItem", &self.related_item);
+        w.req("quantity", &self.quantity);
+    }
+}
 impl std::fmt::Debug for InventoryItemAssociation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InventoryItemAssociation");
@@ -806,6 +1043,49 @@ impl Complex for InventoryItemCharacteristic {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryItemCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "characteristicType" => (3u32, r.req(&mut self.characteristic_type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("characteristicType", &self.characteristic_type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for InventoryItemCharacteristic {
@@ -1050,6 +1330,49 @@ impl Choice for InventoryItemCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for InventoryItemCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "valueAddress" => r.choice(slot, Self::Address)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Url(p) => w.prim_req("valueUrl", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::Annotation(v) => w.req("valueAnnotation", v),
+            Self::Address(v) => w.req("valueAddress", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+        }
+    }
+}
 /// Instances or occurrences of the product
 #[derive(Clone, PartialEq)]
 pub struct InventoryItemInstance {
@@ -1135,6 +1458,53 @@ impl Complex for InventoryItemInstance {
             && self.lot_number.is_none() && self.expiry.is_none()
             && self.subject.is_none() && self.location.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryItemInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "lotNumber" => (4u32, r.prim_opt(&mut self.lot_number, Kind::String)),
+            "expiry" => (5u32, r.prim_opt(&mut self.expiry, Kind::DateTime)),
+            "subject" => (6u32, r.opt(&mut self.subject)),
+            "location" => (7u32, r.opt(&mut self.location)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("lotNumber", &self.lot_number);
+        w.prim_opt("expiry", &self.expiry);
+        w.opt("subject", &self.subject);
+        w.opt("location", &self.location);
     }
 }
 impl std::fmt::Debug for InventoryItemInstance {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A report of inventory or stock items.
 #[derive(Clone, PartialEq)]
 pub struct InventoryReport {
@@ -180,6 +186,61 @@ impl Complex for InventoryReport {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryReport {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "countType" => (10u32, r.prim_req(&mut self.count_type, Kind::Code)),
+            "operationType" => (11u32, r.opt(&mut self.operation_type)),
+            "operationTypeReason" => (12u32, r.opt(&mut self.operation_type_reason)),
+            "reportedDateTime" => {
+                (13u32, r.prim_req(&mut self.reported_date_time, Kind::DateTime))
+            }
+            "reporter" => (14u32, r.opt(&mut self.reporter)),
+            "reportingPeriod" => (15u32, r.opt(&mut self.reporting_period)),
+            "inventoryListing" => (16u32, r.list(&mut self.inventory_listing)),
+            "note" => (17u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("countType", &self.count_type);
+        w.opt("operationType", &self.operation_type);
+        w.opt("operationTypeReason", &self.operation_type_reason);
+        w.prim_req("reportedDateTime", &self.reported_date_time);
+        w.opt("reporter", &self.reporter);
+        w.opt("reportingPeriod", &self.reporting_period);
+        w.list("inventoryListing", &self.inventory_listing);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for InventoryReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InventoryReport");
@@ -325,6 +386,53 @@ impl Complex for InventoryReportInventoryListing {
             && self.item.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryReportInventoryListing {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "location" => (3u32, r.opt(&mut self.location)),
+            "itemStatus" => (4u32, r.opt(&mut self.item_status)),
+            "countingDateTime" => {
+                (5u32, r.prim_opt(&mut self.counting_date_time, Kind::DateTime))
+            }
+            "item" => (6u32, r.list(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("location", &self.location);
+        w.opt("itemStatus", &self.item_status);
+        w.prim_opt("countingDateTime", &self.counting_date_time);
+        w.list("item", &self.item);
+    }
+}
 impl std::fmt::Debug for InventoryReportInventoryListing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InventoryReportInventoryListing");
@@ -445,6 +553,49 @@ impl Complex for InventoryReportInventoryListingItem {
             return Some("item");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InventoryReportInventoryListingItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "quantity" => (4u32, r.req(&mut self.quantity)),
+            "item" => (5u32, r.req(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.req("quantity", &self.quantity);
+        w.req("item", &self.item);
     }
 }
 impl std::fmt::Debug for InventoryReportInventoryListingItem {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Invoice containing collected ChargeItems from an Account with calculated individual and total price for Billing purpose.
 #[derive(Clone, PartialEq)]
 pub struct Invoice {
@@ -214,6 +220,81 @@ impl Complex for Invoice {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Invoice {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "cancelledReason" => {
+                (10u32, r.prim_opt(&mut self.cancelled_reason, Kind::String))
+            }
+            "type" => (11u32, r.opt(&mut self.r#type)),
+            "subject" => (12u32, r.opt(&mut self.subject)),
+            "recipient" => (13u32, r.opt(&mut self.recipient)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "creation" => (15u32, r.prim_opt(&mut self.creation, Kind::DateTime)),
+            "participant" => (17u32, r.list(&mut self.participant)),
+            "issuer" => (18u32, r.opt(&mut self.issuer)),
+            "account" => (19u32, r.opt(&mut self.account)),
+            "lineItem" => (20u32, r.list(&mut self.line_item)),
+            "totalPriceComponent" => (21u32, r.list(&mut self.total_price_component)),
+            "totalNet" => (22u32, r.opt(&mut self.total_net)),
+            "totalGross" => (23u32, r.opt(&mut self.total_gross)),
+            "paymentTerms" => {
+                (24u32, r.prim_opt(&mut self.payment_terms, Kind::Markdown))
+            }
+            "note" => (25u32, r.list(&mut self.note)),
+            _ => {
+                if <InvoicePeriod as XmlChoice>::read_xml(&mut self.period, name, r)? {
+                    return Ok(Some(16u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_opt("cancelledReason", &self.cancelled_reason);
+        w.opt("type", &self.r#type);
+        w.opt("subject", &self.subject);
+        w.opt("recipient", &self.recipient);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("creation", &self.creation);
+        w.choice_opt(&self.period);
+        w.list("participant", &self.participant);
+        w.opt("issuer", &self.issuer);
+        w.opt("account", &self.account);
+        w.list("lineItem", &self.line_item);
+        w.list("totalPriceComponent", &self.total_price_component);
+        w.opt("totalNet", &self.total_net);
+        w.opt("totalGross", &self.total_gross);
+        w.prim_opt("paymentTerms", &self.payment_terms);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for Invoice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Invoice");
@@ -364,6 +445,27 @@ impl Choice for InvoicePeriod {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for InvoicePeriod {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "periodDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "periodPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("periodDate", p),
+            Self::Period(v) => w.req("periodPeriod", v),
+        }
+    }
+}
 /// Participant in creation of this Invoice
 #[derive(Clone, PartialEq)]
 pub struct InvoiceParticipant {
@@ -441,6 +543,47 @@ impl Complex for InvoiceParticipant {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for InvoiceParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.opt(&mut self.role)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("role", &self.role);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for InvoiceParticipant {
@@ -565,6 +708,59 @@ impl Complex for InvoiceLineItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for InvoiceLineItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "sequence" => (3u32, r.prim_opt(&mut self.sequence, Kind::PositiveInt)),
+            "priceComponent" => (6u32, r.list(&mut self.price_component)),
+            _ => {
+                if <InvoiceLineItemServiced as XmlChoice>::read_xml(
+                    &mut self.serviced,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                if r.choice_req(&mut self.charge_item, name)? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("sequence", &self.sequence);
+        w.choice_opt(&self.serviced);
+        w.choice_req(&self.charge_item);
+        w.list("priceComponent", &self.price_component);
+    }
+}
 impl std::fmt::Debug for InvoiceLineItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("InvoiceLineItem");
@@ -658,6 +854,27 @@ impl Choice for InvoiceLineItemServiced {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for InvoiceLineItemServiced {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "servicedDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "servicedPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Date(p) => w.prim_req("servicedDate", p),
+            Self::Period(v) => w.req("servicedPeriod", v),
+        }
+    }
+}
 /// Reference to ChargeItem containing details of this line item or an inline billing code
 #[derive(Clone, PartialEq, Debug)]
 pub enum InvoiceLineItemChargeItem {
@@ -695,6 +912,27 @@ impl Choice for InvoiceLineItemChargeItem {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Reference(v) => w.req("chargeItemReference", v),
+            Self::CodeableConcept(v) => w.req("chargeItemCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for InvoiceLineItemChargeItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "chargeItemReference" => r.choice(slot, Self::Reference)?,
+            "chargeItemCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Reference(v) => w.req("chargeItemReference", v),
             Self::CodeableConcept(v) => w.req("chargeItemCodeableConcept", v),

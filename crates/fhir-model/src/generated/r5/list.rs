@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A List is a curated collection of resources, for things such as problem lists, allergy lists, facility list, organization list, etc.
 #[derive(Clone, PartialEq)]
 pub struct List {
@@ -189,6 +195,65 @@ impl Complex for List {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for List {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "mode" => (10u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "title" => (11u32, r.prim_opt(&mut self.title, Kind::String)),
+            "code" => (12u32, r.opt(&mut self.code)),
+            "subject" => (13u32, r.list(&mut self.subject)),
+            "encounter" => (14u32, r.opt(&mut self.encounter)),
+            "date" => (15u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "source" => (16u32, r.opt(&mut self.source)),
+            "orderedBy" => (17u32, r.opt(&mut self.ordered_by)),
+            "note" => (18u32, r.list(&mut self.note)),
+            "entry" => (19u32, r.list(&mut self.entry)),
+            "emptyReason" => (20u32, r.opt(&mut self.empty_reason)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("title", &self.title);
+        w.opt("code", &self.code);
+        w.list("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("date", &self.date);
+        w.opt("source", &self.source);
+        w.opt("orderedBy", &self.ordered_by);
+        w.list("note", &self.note);
+        w.list("entry", &self.entry);
+        w.opt("emptyReason", &self.empty_reason);
+    }
+}
 impl std::fmt::Debug for List {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("List");
@@ -351,6 +416,51 @@ impl Complex for ListEntry {
             return Some("item");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ListEntry {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "flag" => (3u32, r.opt(&mut self.flag)),
+            "deleted" => (4u32, r.prim_opt(&mut self.deleted, Kind::Boolean)),
+            "date" => (5u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "item" => (6u32, r.req(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("flag", &self.flag);
+        w.prim_opt("deleted", &self.deleted);
+        w.prim_opt("date", &self.date);
+        w.req("item", &self.item);
     }
 }
 impl std::fmt::Debug for ListEntry {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The definition and characteristics of a medicinal manufactured item, such as a tablet or capsule, as contained in a packaged medicinal product.
 #[derive(Clone, PartialEq)]
 pub struct ManufacturedItemDefinition {
@@ -173,6 +179,59 @@ impl Complex for ManufacturedItemDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ManufacturedItemDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "name" => (10u32, r.prim_opt(&mut self.name, Kind::String)),
+            "manufacturedDoseForm" => (11u32, r.req(&mut self.manufactured_dose_form)),
+            "unitOfPresentation" => (12u32, r.opt(&mut self.unit_of_presentation)),
+            "manufacturer" => (13u32, r.list(&mut self.manufacturer)),
+            "marketingStatus" => (14u32, r.list(&mut self.marketing_status)),
+            "ingredient" => (15u32, r.list(&mut self.ingredient)),
+            "property" => (16u32, r.list(&mut self.property)),
+            "component" => (17u32, r.list(&mut self.component)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_opt("name", &self.name);
+        w.req("manufacturedDoseForm", &self.manufactured_dose_form);
+        w.opt("unitOfPresentation", &self.unit_of_presentation);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("marketingStatus", &self.marketing_status);
+        w.list("ingredient", &self.ingredient);
+        w.list("property", &self.property);
+        w.list("component", &self.component);
+    }
+}
 impl std::fmt::Debug for ManufacturedItemDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ManufacturedItemDefinition");
@@ -319,6 +378,53 @@ impl Complex for ManufacturedItemDefinitionProperty {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ManufacturedItemDefinitionProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if <ManufacturedItemDefinitionPropertyValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for ManufacturedItemDefinitionProperty {
@@ -473,6 +579,37 @@ impl Choice for ManufacturedItemDefinitionPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ManufacturedItemDefinitionPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// Physical parts of the manufactured item, that it is intrisically made from. This is distinct from the ingredients that are part of its chemical makeup
 #[derive(Clone, PartialEq)]
 pub struct ManufacturedItemDefinitionComponent {
@@ -572,6 +709,55 @@ impl Complex for ManufacturedItemDefinitionComponent {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ManufacturedItemDefinitionComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "function" => (4u32, r.list(&mut self.function)),
+            "amount" => (5u32, r.list(&mut self.amount)),
+            "constituent" => (6u32, r.list(&mut self.constituent)),
+            "property" => (7u32, r.list(&mut self.property)),
+            "component" => (8u32, r.list(&mut self.component)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("function", &self.function);
+        w.list("amount", &self.amount);
+        w.list("constituent", &self.constituent);
+        w.list("property", &self.property);
+        w.list("component", &self.component);
     }
 }
 impl std::fmt::Debug for ManufacturedItemDefinitionComponent {
@@ -687,6 +873,51 @@ impl Complex for ManufacturedItemDefinitionComponentConstituent {
             && self.modifier_extension.is_empty() && self.amount.is_empty()
             && self.location.is_empty() && self.function.is_empty()
             && self.has_ingredient.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ManufacturedItemDefinitionComponentConstituent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "amount" => (3u32, r.list(&mut self.amount)),
+            "location" => (4u32, r.list(&mut self.location)),
+            "function" => (5u32, r.list(&mut self.function)),
+            "hasIngredient" => (6u32, r.list(&mut self.has_ingredient)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("amount", &self.amount);
+        w.list("location", &self.location);
+        w.list("function", &self.function);
+        w.list("hasIngredient", &self.has_ingredient);
     }
 }
 impl std::fmt::Debug for ManufacturedItemDefinitionComponentConstituent {

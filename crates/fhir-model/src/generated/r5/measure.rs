@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The Measure resource provides the definition of a quality measure.
 #[derive(Clone, PartialEq)]
 pub struct Measure {
@@ -394,6 +400,157 @@ impl Complex for Measure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Measure {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "subtitle" => (14u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "basis" => (18u32, r.prim_opt(&mut self.basis, Kind::Code)),
+            "date" => (19u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (20u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (21u32, r.list(&mut self.contact)),
+            "description" => (22u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (23u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (24u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (25u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "usage" => (26u32, r.prim_opt(&mut self.usage, Kind::Markdown)),
+            "copyright" => (27u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (28u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (29u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (30u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (31u32, r.opt(&mut self.effective_period)),
+            "topic" => (32u32, r.list(&mut self.topic)),
+            "author" => (33u32, r.list(&mut self.author)),
+            "editor" => (34u32, r.list(&mut self.editor)),
+            "reviewer" => (35u32, r.list(&mut self.reviewer)),
+            "endorser" => (36u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (37u32, r.list(&mut self.related_artifact)),
+            "library" => (38u32, r.prim_list(&mut self.library, Kind::Canonical)),
+            "disclaimer" => (39u32, r.prim_opt(&mut self.disclaimer, Kind::Markdown)),
+            "scoring" => (40u32, r.opt(&mut self.scoring)),
+            "scoringUnit" => (41u32, r.opt(&mut self.scoring_unit)),
+            "compositeScoring" => (42u32, r.opt(&mut self.composite_scoring)),
+            "type" => (43u32, r.list(&mut self.r#type)),
+            "riskAdjustment" => {
+                (44u32, r.prim_opt(&mut self.risk_adjustment, Kind::Markdown))
+            }
+            "rateAggregation" => {
+                (45u32, r.prim_opt(&mut self.rate_aggregation, Kind::Markdown))
+            }
+            "rationale" => (46u32, r.prim_opt(&mut self.rationale, Kind::Markdown)),
+            "clinicalRecommendationStatement" => {
+                (
+                    47u32,
+                    r
+                        .prim_opt(
+                            &mut self.clinical_recommendation_statement,
+                            Kind::Markdown,
+                        ),
+                )
+            }
+            "improvementNotation" => (48u32, r.opt(&mut self.improvement_notation)),
+            "term" => (49u32, r.list(&mut self.term)),
+            "guidance" => (50u32, r.prim_opt(&mut self.guidance, Kind::Markdown)),
+            "group" => (51u32, r.list(&mut self.group)),
+            "supplementalData" => (52u32, r.list(&mut self.supplemental_data)),
+            _ => {
+                if <MeasureVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if <MeasureSubject as XmlChoice>::read_xml(&mut self.subject, name, r)? {
+                    return Ok(Some(17u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.choice_opt(&self.subject);
+        w.prim_opt("basis", &self.basis);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("usage", &self.usage);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_list("library", &self.library);
+        w.prim_opt("disclaimer", &self.disclaimer);
+        w.opt("scoring", &self.scoring);
+        w.opt("scoringUnit", &self.scoring_unit);
+        w.opt("compositeScoring", &self.composite_scoring);
+        w.list("type", &self.r#type);
+        w.prim_opt("riskAdjustment", &self.risk_adjustment);
+        w.prim_opt("rateAggregation", &self.rate_aggregation);
+        w.prim_opt("rationale", &self.rationale);
+        w.prim_opt(
+            "clinicalRecommendationStatement",
+            &self.clinical_recommendation_statement,
+        );
+        w.opt("improvementNotation", &self.improvement_notation);
+        w.list("term", &self.term);
+        w.prim_opt("guidance", &self.guidance);
+        w.list("group", &self.group);
+        w.list("supplementalData", &self.supplemental_data);
+    }
+}
 impl std::fmt::Debug for Measure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Measure");
@@ -627,6 +784,27 @@ impl Choice for MeasureVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MeasureVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// E.g. Patient, Practitioner, RelatedPerson, Organization, Location, Device
 #[derive(Clone, PartialEq, Debug)]
 pub enum MeasureSubject {
@@ -664,6 +842,27 @@ impl Choice for MeasureSubject {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MeasureSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
             Self::Reference(v) => w.req("subjectReference", v),
@@ -737,6 +936,47 @@ impl Complex for MeasureTerm {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.definition.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureTerm {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "definition" => (4u32, r.prim_opt(&mut self.definition, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.prim_opt("definition", &self.definition);
     }
 }
 impl std::fmt::Debug for MeasureTerm {
@@ -898,6 +1138,77 @@ impl Complex for MeasureGroup {
             && self.stratifier.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "type" => (6u32, r.list(&mut self.r#type)),
+            "basis" => (8u32, r.prim_opt(&mut self.basis, Kind::Code)),
+            "scoring" => (9u32, r.opt(&mut self.scoring)),
+            "scoringUnit" => (10u32, r.opt(&mut self.scoring_unit)),
+            "rateAggregation" => {
+                (11u32, r.prim_opt(&mut self.rate_aggregation, Kind::Markdown))
+            }
+            "improvementNotation" => (12u32, r.opt(&mut self.improvement_notation)),
+            "library" => (13u32, r.prim_list(&mut self.library, Kind::Canonical)),
+            "population" => (14u32, r.list(&mut self.population)),
+            "stratifier" => (15u32, r.list(&mut self.stratifier)),
+            _ => {
+                if <MeasureGroupSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.prim_opt("description", &self.description);
+        w.list("type", &self.r#type);
+        w.choice_opt(&self.subject);
+        w.prim_opt("basis", &self.basis);
+        w.opt("scoring", &self.scoring);
+        w.opt("scoringUnit", &self.scoring_unit);
+        w.prim_opt("rateAggregation", &self.rate_aggregation);
+        w.opt("improvementNotation", &self.improvement_notation);
+        w.prim_list("library", &self.library);
+        w.list("population", &self.population);
+        w.list("stratifier", &self.stratifier);
+    }
+}
 impl std::fmt::Debug for MeasureGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureGroup");
@@ -992,6 +1303,27 @@ impl Choice for MeasureGroupSubject {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MeasureGroupSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
             Self::Reference(v) => w.req("subjectReference", v),
@@ -1097,6 +1429,59 @@ impl Complex for MeasureGroupPopulation {
             && self.criteria.is_none() && self.group_definition.is_none()
             && self.input_population_id.is_none() && self.aggregate_method.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureGroupPopulation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "criteria" => (6u32, r.opt(&mut self.criteria)),
+            "groupDefinition" => (7u32, r.opt(&mut self.group_definition)),
+            "inputPopulationId" => {
+                (8u32, r.prim_opt(&mut self.input_population_id, Kind::String))
+            }
+            "aggregateMethod" => (9u32, r.opt(&mut self.aggregate_method)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.prim_opt("description", &self.description);
+        w.opt("criteria", &self.criteria);
+        w.opt("groupDefinition", &self.group_definition);
+        w.prim_opt("inputPopulationId", &self.input_population_id);
+        w.opt("aggregateMethod", &self.aggregate_method);
     }
 }
 impl std::fmt::Debug for MeasureGroupPopulation {
@@ -1230,6 +1615,55 @@ impl Complex for MeasureGroupStratifier {
             && self.component.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureGroupStratifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "criteria" => (6u32, r.opt(&mut self.criteria)),
+            "groupDefinition" => (7u32, r.opt(&mut self.group_definition)),
+            "component" => (8u32, r.list(&mut self.component)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.prim_opt("description", &self.description);
+        w.opt("criteria", &self.criteria);
+        w.opt("groupDefinition", &self.group_definition);
+        w.list("component", &self.component);
+    }
+}
 impl std::fmt::Debug for MeasureGroupStratifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureGroupStratifier");
@@ -1351,6 +1785,53 @@ impl Complex for MeasureGroupStratifierComponent {
             && self.code.is_none() && self.description.is_none()
             && self.criteria.is_none() && self.group_definition.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureGroupStratifierComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "criteria" => (6u32, r.opt(&mut self.criteria)),
+            "groupDefinition" => (7u32, r.opt(&mut self.group_definition)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.prim_opt("description", &self.description);
+        w.opt("criteria", &self.criteria);
+        w.opt("groupDefinition", &self.group_definition);
     }
 }
 impl std::fmt::Debug for MeasureGroupStratifierComponent {
@@ -1481,6 +1962,53 @@ impl Complex for MeasureSupplementalData {
             return Some("criteria");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureSupplementalData {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "usage" => (5u32, r.list(&mut self.usage)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "criteria" => (7u32, r.req(&mut self.criteria)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.list("usage", &self.usage);
+        w.prim_opt("description", &self.description);
+        w.req("criteria", &self.criteria);
     }
 }
 impl std::fmt::Debug for MeasureSupplementalData {

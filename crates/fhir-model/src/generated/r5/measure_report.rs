@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The MeasureReport resource contains the results of the calculation of a measure; and optionally a reference to the resources involved in that calculation.
 #[derive(Clone, PartialEq)]
 pub struct MeasureReport {
@@ -218,6 +224,75 @@ impl Complex for MeasureReport {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReport {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "type" => (10u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "dataUpdateType" => {
+                (11u32, r.prim_opt(&mut self.data_update_type, Kind::Code))
+            }
+            "measure" => (12u32, r.prim_opt(&mut self.measure, Kind::Canonical)),
+            "subject" => (13u32, r.opt(&mut self.subject)),
+            "date" => (14u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "reporter" => (15u32, r.opt(&mut self.reporter)),
+            "reportingVendor" => (16u32, r.opt(&mut self.reporting_vendor)),
+            "location" => (17u32, r.opt(&mut self.location)),
+            "period" => (18u32, r.req(&mut self.period)),
+            "inputParameters" => (19u32, r.opt(&mut self.input_parameters)),
+            "scoring" => (20u32, r.opt(&mut self.scoring)),
+            "improvementNotation" => (21u32, r.opt(&mut self.improvement_notation)),
+            "group" => (22u32, r.list(&mut self.group)),
+            "supplementalData" => (23u32, r.list(&mut self.supplemental_data)),
+            "evaluatedResource" => (24u32, r.list(&mut self.evaluated_resource)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("dataUpdateType", &self.data_update_type);
+        w.prim_opt("measure", &self.measure);
+        w.opt("subject", &self.subject);
+        w.prim_opt("date", &self.date);
+        w.opt("reporter", &self.reporter);
+        w.opt("reportingVendor", &self.reporting_vendor);
+        w.opt("location", &self.location);
+        w.req("period", &self.period);
+        w.opt("inputParameters", &self.input_parameters);
+        w.opt("scoring", &self.scoring);
+        w.opt("improvementNotation", &self.improvement_notation);
+        w.list("group", &self.group);
+        w.list("supplementalData", &self.supplemental_data);
+        w.list("evaluatedResource", &self.evaluated_resource);
+    }
+}
 impl std::fmt::Debug for MeasureReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReport");
@@ -399,6 +474,61 @@ impl Complex for MeasureReportGroup {
             && self.stratifier.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "subject" => (5u32, r.opt(&mut self.subject)),
+            "population" => (6u32, r.list(&mut self.population)),
+            "stratifier" => (8u32, r.list(&mut self.stratifier)),
+            _ => {
+                if <MeasureReportGroupMeasureScore as XmlChoice>::read_xml(
+                    &mut self.measure_score,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.opt("subject", &self.subject);
+        w.list("population", &self.population);
+        w.choice_opt(&self.measure_score);
+        w.list("stratifier", &self.stratifier);
+    }
+}
 impl std::fmt::Debug for MeasureReportGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReportGroup");
@@ -520,6 +650,37 @@ impl Choice for MeasureReportGroupMeasureScore {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MeasureReportGroupMeasureScore {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "measureScoreQuantity" => r.choice(slot, Self::Quantity)?,
+            "measureScoreDateTime" => {
+                r.choice_prim(slot, Kind::DateTime, Self::DateTime)?
+            }
+            "measureScoreCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "measureScorePeriod" => r.choice(slot, Self::Period)?,
+            "measureScoreRange" => r.choice(slot, Self::Range)?,
+            "measureScoreDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("measureScoreQuantity", v),
+            Self::DateTime(p) => w.prim_req("measureScoreDateTime", p),
+            Self::CodeableConcept(v) => w.req("measureScoreCodeableConcept", v),
+            Self::Period(v) => w.req("measureScorePeriod", v),
+            Self::Range(v) => w.req("measureScoreRange", v),
+            Self::Duration(v) => w.req("measureScoreDuration", v),
+        }
+    }
+}
 /// The populations in the group
 #[derive(Clone, PartialEq)]
 pub struct MeasureReportGroupPopulation {
@@ -610,6 +771,55 @@ impl Complex for MeasureReportGroupPopulation {
             && self.code.is_none() && self.count.is_none()
             && self.subject_results.is_none() && self.subject_report.is_empty()
             && self.subjects.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupPopulation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "count" => (5u32, r.prim_opt(&mut self.count, Kind::Integer)),
+            "subjectResults" => (6u32, r.opt(&mut self.subject_results)),
+            "subjectReport" => (7u32, r.list(&mut self.subject_report)),
+            "subjects" => (8u32, r.opt(&mut self.subjects)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.prim_opt("count", &self.count);
+        w.opt("subjectResults", &self.subject_results);
+        w.list("subjectReport", &self.subject_report);
+        w.opt("subjects", &self.subjects);
     }
 }
 impl std::fmt::Debug for MeasureReportGroupPopulation {
@@ -720,6 +930,49 @@ impl Complex for MeasureReportGroupStratifier {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.link_id.is_none()
             && self.code.is_none() && self.stratum.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifier {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "stratum" => (5u32, r.list(&mut self.stratum)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.list("stratum", &self.stratum);
     }
 }
 impl std::fmt::Debug for MeasureReportGroupStratifier {
@@ -840,6 +1093,63 @@ impl Complex for MeasureReportGroupStratifierStratum {
             && self.measure_score.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifierStratum {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "component" => (4u32, r.list(&mut self.component)),
+            "population" => (5u32, r.list(&mut self.population)),
+            _ => {
+                if <MeasureReportGroupStratifierStratumValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                if <MeasureReportGroupStratifierStratumMeasureScore as XmlChoice>::read_xml(
+                    &mut self.measure_score,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.value);
+        w.list("component", &self.component);
+        w.list("population", &self.population);
+        w.choice_opt(&self.measure_score);
+    }
+}
 impl std::fmt::Debug for MeasureReportGroupStratifierStratum {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReportGroupStratifierStratum");
@@ -948,6 +1258,33 @@ impl Choice for MeasureReportGroupStratifierStratumValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MeasureReportGroupStratifierStratumValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// What score this stratum achieved
 #[derive(Clone, PartialEq, Debug)]
 pub enum MeasureReportGroupStratifierStratumMeasureScore {
@@ -1026,6 +1363,37 @@ impl Choice for MeasureReportGroupStratifierStratumMeasureScore {
             Self::DateTime(p) => {
                 w.prim_req("measureScoreDateTime", "_measureScoreDateTime", p)
             }
+            Self::CodeableConcept(v) => w.req("measureScoreCodeableConcept", v),
+            Self::Period(v) => w.req("measureScorePeriod", v),
+            Self::Range(v) => w.req("measureScoreRange", v),
+            Self::Duration(v) => w.req("measureScoreDuration", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MeasureReportGroupStratifierStratumMeasureScore {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "measureScoreQuantity" => r.choice(slot, Self::Quantity)?,
+            "measureScoreDateTime" => {
+                r.choice_prim(slot, Kind::DateTime, Self::DateTime)?
+            }
+            "measureScoreCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "measureScorePeriod" => r.choice(slot, Self::Period)?,
+            "measureScoreRange" => r.choice(slot, Self::Range)?,
+            "measureScoreDuration" => r.choice(slot, Self::Duration)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("measureScoreQuantity", v),
+            Self::DateTime(p) => w.prim_req("measureScoreDateTime", p),
             Self::CodeableConcept(v) => w.req("measureScoreCodeableConcept", v),
             Self::Period(v) => w.req("measureScorePeriod", v),
             Self::Range(v) => w.req("measureScoreRange", v),
@@ -1135,6 +1503,51 @@ impl Complex for MeasureReportGroupStratifierStratumComponent {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifierStratumComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.req(&mut self.code)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.req("code", &self.code);
+        w.choice_req(&self.value);
+    }
+}
 impl std::fmt::Debug for MeasureReportGroupStratifierStratumComponent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MeasureReportGroupStratifierStratumComponent");
@@ -1240,6 +1653,33 @@ impl Choice for MeasureReportGroupStratifierStratumComponentValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MeasureReportGroupStratifierStratumComponentValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// Population results in this stratum
 #[derive(Clone, PartialEq)]
 pub struct MeasureReportGroupStratifierStratumPopulation {
@@ -1330,6 +1770,55 @@ impl Complex for MeasureReportGroupStratifierStratumPopulation {
             && self.code.is_none() && self.count.is_none()
             && self.subject_results.is_none() && self.subject_report.is_empty()
             && self.subjects.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MeasureReportGroupStratifierStratumPopulation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "count" => (5u32, r.prim_opt(&mut self.count, Kind::Integer)),
+            "subjectResults" => (6u32, r.opt(&mut self.subject_results)),
+            "subjectReport" => (7u32, r.list(&mut self.subject_report)),
+            "subjects" => (8u32, r.opt(&mut self.subjects)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.opt("code", &self.code);
+        w.prim_opt("count", &self.count);
+        w.opt("subjectResults", &self.subject_results);
+        w.list("subjectReport", &self.subject_report);
+        w.opt("subjects", &self.subjects);
     }
 }
 impl std::fmt::Debug for MeasureReportGroupStratifierStratumPopulation {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource is primarily used for the identification and definition of a medication, including ingredients, for the purposes of prescribing, dispensing, and administering a medication as well as for making statements about medication use.
 #[derive(Clone, PartialEq)]
 pub struct Medication {
@@ -148,6 +154,59 @@ impl Complex for Medication {
             && self.total_volume.is_none() && self.ingredient.is_empty()
             && self.batch.is_none() && self.definition.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Medication {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "code" => (9u32, r.opt(&mut self.code)),
+            "status" => (10u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "marketingAuthorizationHolder" => {
+                (11u32, r.opt(&mut self.marketing_authorization_holder))
+            }
+            "doseForm" => (12u32, r.opt(&mut self.dose_form)),
+            "totalVolume" => (13u32, r.opt(&mut self.total_volume)),
+            "ingredient" => (14u32, r.list(&mut self.ingredient)),
+            "batch" => (15u32, r.opt(&mut self.batch)),
+            "definition" => (16u32, r.opt(&mut self.definition)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("code", &self.code);
+        w.prim_opt("status", &self.status);
+        w.opt("marketingAuthorizationHolder", &self.marketing_authorization_holder);
+        w.opt("doseForm", &self.dose_form);
+        w.opt("totalVolume", &self.total_volume);
+        w.list("ingredient", &self.ingredient);
+        w.opt("batch", &self.batch);
+        w.opt("definition", &self.definition);
     }
 }
 impl std::fmt::Debug for Medication {
@@ -302,6 +361,55 @@ impl Complex for MedicationIngredient {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationIngredient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "item" => (3u32, r.req(&mut self.item)),
+            "isActive" => (4u32, r.prim_opt(&mut self.is_active, Kind::Boolean)),
+            _ => {
+                if <MedicationIngredientStrength as XmlChoice>::read_xml(
+                    &mut self.strength,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("item", &self.item);
+        w.prim_opt("isActive", &self.is_active);
+        w.choice_opt(&self.strength);
+    }
+}
 impl std::fmt::Debug for MedicationIngredient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationIngredient");
@@ -377,6 +485,29 @@ impl Choice for MedicationIngredientStrength {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationIngredientStrength {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "strengthRatio" => r.choice(slot, Self::Ratio)?,
+            "strengthCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "strengthQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Ratio(v) => w.req("strengthRatio", v),
+            Self::CodeableConcept(v) => w.req("strengthCodeableConcept", v),
+            Self::Quantity(v) => w.req("strengthQuantity", v),
+        }
+    }
+}
 /// Details about packaged medications
 #[derive(Clone, PartialEq)]
 pub struct MedicationBatch {
@@ -445,6 +576,49 @@ impl Complex for MedicationBatch {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.lot_number.is_none()
             && self.expiration_date.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationBatch {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "lotNumber" => (3u32, r.prim_opt(&mut self.lot_number, Kind::String)),
+            "expirationDate" => {
+                (4u32, r.prim_opt(&mut self.expiration_date, Kind::DateTime))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("lotNumber", &self.lot_number);
+        w.prim_opt("expirationDate", &self.expiration_date);
     }
 }
 impl std::fmt::Debug for MedicationBatch {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Indicates that a medication product is to be or has been dispensed for a named person/patient.  This includes a description of the medication product (supply) provided and the instructions for administering the medication.  The medication dispense is the result of a pharmacy system responding to a medication order.
 #[derive(Clone, PartialEq)]
 pub struct MedicationDispense {
@@ -283,6 +289,106 @@ impl Complex for MedicationDispense {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationDispense {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "notPerformedReason" => (12u32, r.opt(&mut self.not_performed_reason)),
+            "statusChanged" => {
+                (13u32, r.prim_opt(&mut self.status_changed, Kind::DateTime))
+            }
+            "category" => (14u32, r.list(&mut self.category)),
+            "medication" => (15u32, r.req(&mut self.medication)),
+            "subject" => (16u32, r.req(&mut self.subject)),
+            "encounter" => (17u32, r.opt(&mut self.encounter)),
+            "supportingInformation" => (18u32, r.list(&mut self.supporting_information)),
+            "performer" => (19u32, r.list(&mut self.performer)),
+            "location" => (20u32, r.opt(&mut self.location)),
+            "authorizingPrescription" => {
+                (21u32, r.list(&mut self.authorizing_prescription))
+            }
+            "type" => (22u32, r.opt(&mut self.r#type)),
+            "quantity" => (23u32, r.opt(&mut self.quantity)),
+            "daysSupply" => (24u32, r.opt(&mut self.days_supply)),
+            "recorded" => (25u32, r.prim_opt(&mut self.recorded, Kind::DateTime)),
+            "whenPrepared" => {
+                (26u32, r.prim_opt(&mut self.when_prepared, Kind::DateTime))
+            }
+            "whenHandedOver" => {
+                (27u32, r.prim_opt(&mut self.when_handed_over, Kind::DateTime))
+            }
+            "destination" => (28u32, r.opt(&mut self.destination)),
+            "receiver" => (29u32, r.list(&mut self.receiver)),
+            "note" => (30u32, r.list(&mut self.note)),
+            "renderedDosageInstruction" => {
+                (
+                    31u32,
+                    r.prim_opt(&mut self.rendered_dosage_instruction, Kind::Markdown),
+                )
+            }
+            "dosageInstruction" => (32u32, r.list(&mut self.dosage_instruction)),
+            "substitution" => (33u32, r.opt(&mut self.substitution)),
+            "eventHistory" => (34u32, r.list(&mut self.event_history)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.opt("notPerformedReason", &self.not_performed_reason);
+        w.prim_opt("statusChanged", &self.status_changed);
+        w.list("category", &self.category);
+        w.req("medication", &self.medication);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.list("supportingInformation", &self.supporting_information);
+        w.list("performer", &self.performer);
+        w.opt("location", &self.location);
+        w.list("authorizingPrescription", &self.authorizing_prescription);
+        w.opt("type", &self.r#type);
+        w.opt("quantity", &self.quantity);
+        w.opt("daysSupply", &self.days_supply);
+        w.prim_opt("recorded", &self.recorded);
+        w.prim_opt("whenPrepared", &self.when_prepared);
+        w.prim_opt("whenHandedOver", &self.when_handed_over);
+        w.opt("destination", &self.destination);
+        w.list("receiver", &self.receiver);
+        w.list("note", &self.note);
+        w.prim_opt("renderedDosageInstruction", &self.rendered_dosage_instruction);
+        w.list("dosageInstruction", &self.dosage_instruction);
+        w.opt("substitution", &self.substitution);
+        w.list("eventHistory", &self.event_history);
+    }
+}
 impl std::fmt::Debug for MedicationDispense {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationDispense");
@@ -476,6 +582,47 @@ impl Complex for MedicationDispensePerformer {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationDispensePerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
+    }
+}
 impl std::fmt::Debug for MedicationDispensePerformer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationDispensePerformer");
@@ -589,6 +736,53 @@ impl Complex for MedicationDispenseSubstitution {
             return Some("wasSubstituted");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationDispenseSubstitution {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "wasSubstituted" => {
+                (3u32, r.prim_req(&mut self.was_substituted, Kind::Boolean))
+            }
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "reason" => (5u32, r.list(&mut self.reason)),
+            "responsibleParty" => (6u32, r.opt(&mut self.responsible_party)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("wasSubstituted", &self.was_substituted);
+        w.opt("type", &self.r#type);
+        w.list("reason", &self.reason);
+        w.opt("responsibleParty", &self.responsible_party);
     }
 }
 impl std::fmt::Debug for MedicationDispenseSubstitution {

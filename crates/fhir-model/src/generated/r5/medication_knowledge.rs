@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Information about a medication that is used to support knowledge.
 #[derive(Clone, PartialEq)]
 pub struct MedicationKnowledge {
@@ -221,6 +227,85 @@ impl Complex for MedicationKnowledge {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledge {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "code" => (9u32, r.opt(&mut self.code)),
+            "status" => (10u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "author" => (11u32, r.opt(&mut self.author)),
+            "intendedJurisdiction" => (12u32, r.list(&mut self.intended_jurisdiction)),
+            "name" => (13u32, r.prim_list(&mut self.name, Kind::String)),
+            "relatedMedicationKnowledge" => {
+                (14u32, r.list(&mut self.related_medication_knowledge))
+            }
+            "associatedMedication" => (15u32, r.list(&mut self.associated_medication)),
+            "productType" => (16u32, r.list(&mut self.product_type)),
+            "monograph" => (17u32, r.list(&mut self.monograph)),
+            "preparationInstruction" => {
+                (18u32, r.prim_opt(&mut self.preparation_instruction, Kind::Markdown))
+            }
+            "cost" => (19u32, r.list(&mut self.cost)),
+            "monitoringProgram" => (20u32, r.list(&mut self.monitoring_program)),
+            "indicationGuideline" => (21u32, r.list(&mut self.indication_guideline)),
+            "medicineClassification" => {
+                (22u32, r.list(&mut self.medicine_classification))
+            }
+            "packaging" => (23u32, r.list(&mut self.packaging)),
+            "clinicalUseIssue" => (24u32, r.list(&mut self.clinical_use_issue)),
+            "storageGuideline" => (25u32, r.list(&mut self.storage_guideline)),
+            "regulatory" => (26u32, r.list(&mut self.regulatory)),
+            "definitional" => (27u32, r.opt(&mut self.definitional)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("code", &self.code);
+        w.prim_opt("status", &self.status);
+        w.opt("author", &self.author);
+        w.list("intendedJurisdiction", &self.intended_jurisdiction);
+        w.prim_list("name", &self.name);
+        w.list("relatedMedicationKnowledge", &self.related_medication_knowledge);
+        w.list("associatedMedication", &self.associated_medication);
+        w.list("productType", &self.product_type);
+        w.list("monograph", &self.monograph);
+        w.prim_opt("preparationInstruction", &self.preparation_instruction);
+        w.list("cost", &self.cost);
+        w.list("monitoringProgram", &self.monitoring_program);
+        w.list("indicationGuideline", &self.indication_guideline);
+        w.list("medicineClassification", &self.medicine_classification);
+        w.list("packaging", &self.packaging);
+        w.list("clinicalUseIssue", &self.clinical_use_issue);
+        w.list("storageGuideline", &self.storage_guideline);
+        w.list("regulatory", &self.regulatory);
+        w.opt("definitional", &self.definitional);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledge");
@@ -397,6 +482,47 @@ impl Complex for MedicationKnowledgeRelatedMedicationKnowledge {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRelatedMedicationKnowledge {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "reference" => (4u32, r.list(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("reference", &self.reference);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeRelatedMedicationKnowledge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeRelatedMedicationKnowledge");
@@ -487,6 +613,47 @@ impl Complex for MedicationKnowledgeMonograph {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.source.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeMonograph {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "source" => (4u32, r.opt(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("source", &self.source);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeMonograph {
@@ -616,6 +783,53 @@ impl Complex for MedicationKnowledgeCost {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeCost {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "effectiveDate" => (3u32, r.list(&mut self.effective_date)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            "source" => (5u32, r.prim_opt(&mut self.source, Kind::String)),
+            _ => {
+                if r.choice_req(&mut self.cost, name)? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("effectiveDate", &self.effective_date);
+        w.req("type", &self.r#type);
+        w.prim_opt("source", &self.source);
+        w.choice_req(&self.cost);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeCost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeCost");
@@ -689,6 +903,27 @@ impl Choice for MedicationKnowledgeCostCost {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeCostCost {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "costMoney" => r.choice(slot, Self::Money)?,
+            "costCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Money(v) => w.req("costMoney", v),
+            Self::CodeableConcept(v) => w.req("costCodeableConcept", v),
+        }
+    }
+}
 /// Program under which a medication is reviewed
 #[derive(Clone, PartialEq)]
 pub struct MedicationKnowledgeMonitoringProgram {
@@ -756,6 +991,47 @@ impl Complex for MedicationKnowledgeMonitoringProgram {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.name.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeMonitoringProgram {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "name" => (4u32, r.prim_opt(&mut self.name, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("name", &self.name);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeMonitoringProgram {
@@ -848,6 +1124,47 @@ impl Complex for MedicationKnowledgeIndicationGuideline {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.indication.is_empty()
             && self.dosing_guideline.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeIndicationGuideline {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "indication" => (3u32, r.list(&mut self.indication)),
+            "dosingGuideline" => (4u32, r.list(&mut self.dosing_guideline)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("indication", &self.indication);
+        w.list("dosingGuideline", &self.dosing_guideline);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeIndicationGuideline {
@@ -953,6 +1270,53 @@ impl Complex for MedicationKnowledgeIndicationGuidelineDosingGuideline {
             && self.modifier_extension.is_empty() && self.treatment_intent.is_none()
             && self.dosage.is_empty() && self.administration_treatment.is_none()
             && self.patient_characteristic.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeIndicationGuidelineDosingGuideline {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "treatmentIntent" => (3u32, r.opt(&mut self.treatment_intent)),
+            "dosage" => (4u32, r.list(&mut self.dosage)),
+            "administrationTreatment" => {
+                (5u32, r.opt(&mut self.administration_treatment))
+            }
+            "patientCharacteristic" => (6u32, r.list(&mut self.patient_characteristic)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("treatmentIntent", &self.treatment_intent);
+        w.list("dosage", &self.dosage);
+        w.opt("administrationTreatment", &self.administration_treatment);
+        w.list("patientCharacteristic", &self.patient_characteristic);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeIndicationGuidelineDosingGuideline {
@@ -1069,6 +1433,47 @@ impl Complex for MedicationKnowledgeIndicationGuidelineDosingGuidelineDosage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeIndicationGuidelineDosingGuidelineDosage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "dosage" => (4u32, r.list(&mut self.dosage)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.list("dosage", &self.dosage);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeIndicationGuidelineDosingGuidelineDosage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -1183,6 +1588,54 @@ for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristic {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex
+for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if <MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.value);
+    }
+}
 impl std::fmt::Debug
 for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1254,6 +1707,30 @@ for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicVa
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice
+for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
             Self::Quantity(v) => w.req("valueQuantity", v),
@@ -1350,6 +1827,55 @@ impl Complex for MedicationKnowledgeMedicineClassification {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeMedicineClassification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "classification" => (5u32, r.list(&mut self.classification)),
+            _ => {
+                if <MedicationKnowledgeMedicineClassificationSource as XmlChoice>::read_xml(
+                    &mut self.source,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.source);
+        w.list("classification", &self.classification);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeMedicineClassification {
@@ -1462,6 +1988,27 @@ impl Choice for MedicationKnowledgeMedicineClassificationSource {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeMedicineClassificationSource {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "sourceString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "sourceUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("sourceString", p),
+            Self::Uri(p) => w.prim_req("sourceUri", p),
+        }
+    }
+}
 /// Details about packaged medications
 #[derive(Clone, PartialEq)]
 pub struct MedicationKnowledgePackaging {
@@ -1528,6 +2075,47 @@ impl Complex for MedicationKnowledgePackaging {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.cost.is_empty()
             && self.packaged_product.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgePackaging {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "cost" => (3u32, r.list(&mut self.cost)),
+            "packagedProduct" => (4u32, r.opt(&mut self.packaged_product)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("cost", &self.cost);
+        w.opt("packagedProduct", &self.packaged_product);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgePackaging {
@@ -1634,6 +2222,51 @@ impl Complex for MedicationKnowledgeStorageGuideline {
             && self.modifier_extension.is_empty() && self.reference.is_none()
             && self.note.is_empty() && self.stability_duration.is_none()
             && self.environmental_setting.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeStorageGuideline {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "reference" => (3u32, r.prim_opt(&mut self.reference, Kind::Uri)),
+            "note" => (4u32, r.list(&mut self.note)),
+            "stabilityDuration" => (5u32, r.opt(&mut self.stability_duration)),
+            "environmentalSetting" => (6u32, r.list(&mut self.environmental_setting)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("reference", &self.reference);
+        w.list("note", &self.note);
+        w.opt("stabilityDuration", &self.stability_duration);
+        w.list("environmentalSetting", &self.environmental_setting);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeStorageGuideline {
@@ -1761,6 +2394,49 @@ impl Complex for MedicationKnowledgeStorageGuidelineEnvironmentalSetting {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeStorageGuidelineEnvironmentalSetting {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeStorageGuidelineEnvironmentalSetting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -1827,6 +2503,29 @@ impl Choice for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Quantity(v) => w.req("valueQuantity", v),
             Self::Range(v) => w.req("valueRange", v),
@@ -1923,6 +2622,51 @@ impl Complex for MedicationKnowledgeRegulatory {
             return Some("regulatoryAuthority");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRegulatory {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "regulatoryAuthority" => (3u32, r.req(&mut self.regulatory_authority)),
+            "substitution" => (4u32, r.list(&mut self.substitution)),
+            "schedule" => (5u32, r.list(&mut self.schedule)),
+            "maxDispense" => (6u32, r.opt(&mut self.max_dispense)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("regulatoryAuthority", &self.regulatory_authority);
+        w.list("substitution", &self.substitution);
+        w.list("schedule", &self.schedule);
+        w.opt("maxDispense", &self.max_dispense);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeRegulatory {
@@ -2042,6 +2786,47 @@ impl Complex for MedicationKnowledgeRegulatorySubstitution {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRegulatorySubstitution {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "allowed" => (4u32, r.prim_req(&mut self.allowed, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.prim_req("allowed", &self.allowed);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeRegulatorySubstitution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeRegulatorySubstitution");
@@ -2143,6 +2928,47 @@ impl Complex for MedicationKnowledgeRegulatoryMaxDispense {
             return Some("quantity");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeRegulatoryMaxDispense {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "quantity" => (3u32, r.req(&mut self.quantity)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("quantity", &self.quantity);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeRegulatoryMaxDispense {
@@ -2252,6 +3078,53 @@ impl Complex for MedicationKnowledgeDefinitional {
             && self.dose_form.is_none() && self.intended_route.is_empty()
             && self.ingredient.is_empty() && self.drug_characteristic.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeDefinitional {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "definition" => (3u32, r.list(&mut self.definition)),
+            "doseForm" => (4u32, r.opt(&mut self.dose_form)),
+            "intendedRoute" => (5u32, r.list(&mut self.intended_route)),
+            "ingredient" => (6u32, r.list(&mut self.ingredient)),
+            "drugCharacteristic" => (7u32, r.list(&mut self.drug_characteristic)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("definition", &self.definition);
+        w.opt("doseForm", &self.dose_form);
+        w.list("intendedRoute", &self.intended_route);
+        w.list("ingredient", &self.ingredient);
+        w.list("drugCharacteristic", &self.drug_characteristic);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeDefinitional {
@@ -2378,6 +3251,55 @@ impl Complex for MedicationKnowledgeDefinitionalIngredient {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeDefinitionalIngredient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "item" => (3u32, r.req(&mut self.item)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            _ => {
+                if <MedicationKnowledgeDefinitionalIngredientStrength as XmlChoice>::read_xml(
+                    &mut self.strength,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("item", &self.item);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.strength);
+    }
+}
 impl std::fmt::Debug for MedicationKnowledgeDefinitionalIngredient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationKnowledgeDefinitionalIngredient");
@@ -2446,6 +3368,29 @@ impl Choice for MedicationKnowledgeDefinitionalIngredientStrength {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Ratio(v) => w.req("strengthRatio", v),
+            Self::CodeableConcept(v) => w.req("strengthCodeableConcept", v),
+            Self::Quantity(v) => w.req("strengthQuantity", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeDefinitionalIngredientStrength {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "strengthRatio" => r.choice(slot, Self::Ratio)?,
+            "strengthCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "strengthQuantity" => r.choice(slot, Self::Quantity)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Ratio(v) => w.req("strengthRatio", v),
             Self::CodeableConcept(v) => w.req("strengthCodeableConcept", v),
@@ -2525,6 +3470,53 @@ impl Complex for MedicationKnowledgeDefinitionalDrugCharacteristic {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.value.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationKnowledgeDefinitionalDrugCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            _ => {
+                if <MedicationKnowledgeDefinitionalDrugCharacteristicValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for MedicationKnowledgeDefinitionalDrugCharacteristic {
@@ -2647,6 +3639,35 @@ impl Choice for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
             Self::Base64Binary(p) => {
                 w.prim_req("valueBase64Binary", "_valueBase64Binary", p)
             }
+            Self::Attachment(v) => w.req("valueAttachment", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
             Self::Attachment(v) => w.req("valueAttachment", v),
         }
     }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of a medication that is being consumed by a patient.   A MedicationStatement may indicate that the patient may be taking the medication now or has taken the medication in the past or will be taking the medication in the future.  The source of this information can be the patient, significant other (such as a family member or spouse), or a clinician.  A common scenario where this information is captured is during the history taking process during a patient visit or stay.   The medication information may come from sources such as the patient's memory, from a prescription bottle,  or from a list of medications the patient, clinician or other party maintains.
 #[derive(Clone, PartialEq)]
 pub struct MedicationStatement {
@@ -233,6 +239,88 @@ impl Complex for MedicationStatement {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationStatement {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "partOf" => (9u32, r.list(&mut self.part_of)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (11u32, r.list(&mut self.category)),
+            "medication" => (12u32, r.req(&mut self.medication)),
+            "subject" => (13u32, r.req(&mut self.subject)),
+            "encounter" => (14u32, r.opt(&mut self.encounter)),
+            "dateAsserted" => {
+                (16u32, r.prim_opt(&mut self.date_asserted, Kind::DateTime))
+            }
+            "informationSource" => (17u32, r.list(&mut self.information_source)),
+            "derivedFrom" => (18u32, r.list(&mut self.derived_from)),
+            "reason" => (19u32, r.list(&mut self.reason)),
+            "note" => (20u32, r.list(&mut self.note)),
+            "relatedClinicalInformation" => {
+                (21u32, r.list(&mut self.related_clinical_information))
+            }
+            "renderedDosageInstruction" => {
+                (
+                    22u32,
+                    r.prim_opt(&mut self.rendered_dosage_instruction, Kind::Markdown),
+                )
+            }
+            "dosage" => (23u32, r.list(&mut self.dosage)),
+            "adherence" => (24u32, r.opt(&mut self.adherence)),
+            _ => {
+                if <MedicationStatementEffective as XmlChoice>::read_xml(
+                    &mut self.effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(15u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.req("medication", &self.medication);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.effective);
+        w.prim_opt("dateAsserted", &self.date_asserted);
+        w.list("informationSource", &self.information_source);
+        w.list("derivedFrom", &self.derived_from);
+        w.list("reason", &self.reason);
+        w.list("note", &self.note);
+        w.list("relatedClinicalInformation", &self.related_clinical_information);
+        w.prim_opt("renderedDosageInstruction", &self.rendered_dosage_instruction);
+        w.list("dosage", &self.dosage);
+        w.opt("adherence", &self.adherence);
+    }
+}
 impl std::fmt::Debug for MedicationStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicationStatement");
@@ -385,6 +473,29 @@ impl Choice for MedicationStatementEffective {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicationStatementEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "effectiveDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            "effectiveTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("effectiveDateTime", p),
+            Self::Period(v) => w.req("effectivePeriod", v),
+            Self::Timing(v) => w.req("effectiveTiming", v),
+        }
+    }
+}
 /// Indicates whether the medication is or is not being consumed or administered
 #[derive(Clone, PartialEq)]
 pub struct MedicationStatementAdherence {
@@ -462,6 +573,47 @@ impl Complex for MedicationStatementAdherence {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicationStatementAdherence {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "reason" => (4u32, r.opt(&mut self.reason)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.opt("reason", &self.reason);
     }
 }
 impl std::fmt::Debug for MedicationStatementAdherence {

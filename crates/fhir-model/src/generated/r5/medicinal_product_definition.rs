@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Detailed definition of a medicinal product, typically for uses other than direct patient care (e.g. regulatory use, drug catalogs, to support prescribing, adverse events management etc.).
 #[derive(Clone, PartialEq)]
 pub struct MedicinalProductDefinition {
@@ -266,6 +272,103 @@ impl Complex for MedicinalProductDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.opt(&mut self.r#type)),
+            "domain" => (10u32, r.opt(&mut self.domain)),
+            "version" => (11u32, r.prim_opt(&mut self.version, Kind::String)),
+            "status" => (12u32, r.opt(&mut self.status)),
+            "statusDate" => (13u32, r.prim_opt(&mut self.status_date, Kind::DateTime)),
+            "description" => (14u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "combinedPharmaceuticalDoseForm" => {
+                (15u32, r.opt(&mut self.combined_pharmaceutical_dose_form))
+            }
+            "route" => (16u32, r.list(&mut self.route)),
+            "indication" => (17u32, r.prim_opt(&mut self.indication, Kind::Markdown)),
+            "legalStatusOfSupply" => (18u32, r.opt(&mut self.legal_status_of_supply)),
+            "additionalMonitoringIndicator" => {
+                (19u32, r.opt(&mut self.additional_monitoring_indicator))
+            }
+            "specialMeasures" => (20u32, r.list(&mut self.special_measures)),
+            "pediatricUseIndicator" => (21u32, r.opt(&mut self.pediatric_use_indicator)),
+            "classification" => (22u32, r.list(&mut self.classification)),
+            "marketingStatus" => (23u32, r.list(&mut self.marketing_status)),
+            "packagedMedicinalProduct" => {
+                (24u32, r.list(&mut self.packaged_medicinal_product))
+            }
+            "comprisedOf" => (25u32, r.list(&mut self.comprised_of)),
+            "ingredient" => (26u32, r.list(&mut self.ingredient)),
+            "impurity" => (27u32, r.list(&mut self.impurity)),
+            "attachedDocument" => (28u32, r.list(&mut self.attached_document)),
+            "masterFile" => (29u32, r.list(&mut self.master_file)),
+            "contact" => (30u32, r.list(&mut self.contact)),
+            "clinicalTrial" => (31u32, r.list(&mut self.clinical_trial)),
+            "code" => (32u32, r.list(&mut self.code)),
+            "name" => (33u32, r.list(&mut self.name)),
+            "crossReference" => (34u32, r.list(&mut self.cross_reference)),
+            "operation" => (35u32, r.list(&mut self.operation)),
+            "characteristic" => (36u32, r.list(&mut self.characteristic)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.opt("domain", &self.domain);
+        w.prim_opt("version", &self.version);
+        w.opt("status", &self.status);
+        w.prim_opt("statusDate", &self.status_date);
+        w.prim_opt("description", &self.description);
+        w.opt("combinedPharmaceuticalDoseForm", &self.combined_pharmaceutical_dose_form);
+        w.list("route", &self.route);
+        w.prim_opt("indication", &self.indication);
+        w.opt("legalStatusOfSupply", &self.legal_status_of_supply);
+        w.opt("additionalMonitoringIndicator", &self.additional_monitoring_indicator);
+        w.list("specialMeasures", &self.special_measures);
+        w.opt("pediatricUseIndicator", &self.pediatric_use_indicator);
+        w.list("classification", &self.classification);
+        w.list("marketingStatus", &self.marketing_status);
+        w.list("packagedMedicinalProduct", &self.packaged_medicinal_product);
+        w.list("comprisedOf", &self.comprised_of);
+        w.list("ingredient", &self.ingredient);
+        w.list("impurity", &self.impurity);
+        w.list("attachedDocument", &self.attached_document);
+        w.list("masterFile", &self.master_file);
+        w.list("contact", &self.contact);
+        w.list("clinicalTrial", &self.clinical_trial);
+        w.list("code", &self.code);
+        w.list("name", &self.name);
+        w.list("crossReference", &self.cross_reference);
+        w.list("operation", &self.operation);
+        w.list("characteristic", &self.characteristic);
+    }
+}
 impl std::fmt::Debug for MedicinalProductDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductDefinition");
@@ -465,6 +568,47 @@ impl Complex for MedicinalProductDefinitionContact {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinitionContact {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "contact" => (4u32, r.req(&mut self.contact)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.req("contact", &self.contact);
+    }
+}
 impl std::fmt::Debug for MedicinalProductDefinitionContact {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductDefinitionContact");
@@ -580,6 +724,51 @@ impl Complex for MedicinalProductDefinitionName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinitionName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "productName" => (3u32, r.prim_req(&mut self.product_name, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "part" => (5u32, r.list(&mut self.part)),
+            "usage" => (6u32, r.list(&mut self.usage)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("productName", &self.product_name);
+        w.opt("type", &self.r#type);
+        w.list("part", &self.part);
+        w.list("usage", &self.usage);
+    }
+}
 impl std::fmt::Debug for MedicinalProductDefinitionName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductDefinitionName");
@@ -692,6 +881,47 @@ impl Complex for MedicinalProductDefinitionNamePart {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinitionNamePart {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "part" => (3u32, r.prim_req(&mut self.part, Kind::String)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("part", &self.part);
+        w.req("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for MedicinalProductDefinitionNamePart {
@@ -810,6 +1040,49 @@ impl Complex for MedicinalProductDefinitionNameUsage {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinitionNameUsage {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "country" => (3u32, r.req(&mut self.country)),
+            "jurisdiction" => (4u32, r.opt(&mut self.jurisdiction)),
+            "language" => (5u32, r.req(&mut self.language)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("country", &self.country);
+        w.opt("jurisdiction", &self.jurisdiction);
+        w.req("language", &self.language);
+    }
+}
 impl std::fmt::Debug for MedicinalProductDefinitionNameUsage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductDefinitionNameUsage");
@@ -916,6 +1189,47 @@ impl Complex for MedicinalProductDefinitionCrossReference {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinitionCrossReference {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "product" => (3u32, r.req(&mut self.product)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("product", &self.product);
+        w.opt("type", &self.r#type);
+    }
+}
 impl std::fmt::Debug for MedicinalProductDefinitionCrossReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MedicinalProductDefinitionCrossReference");
@@ -1017,6 +1331,53 @@ impl Complex for MedicinalProductDefinitionOperation {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.effective_date.is_none() && self.organization.is_empty()
             && self.confidentiality_indicator.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinitionOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "effectiveDate" => (4u32, r.opt(&mut self.effective_date)),
+            "organization" => (5u32, r.list(&mut self.organization)),
+            "confidentialityIndicator" => {
+                (6u32, r.opt(&mut self.confidentiality_indicator))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("effectiveDate", &self.effective_date);
+        w.list("organization", &self.organization);
+        w.opt("confidentialityIndicator", &self.confidentiality_indicator);
     }
 }
 impl std::fmt::Debug for MedicinalProductDefinitionOperation {
@@ -1132,6 +1493,53 @@ impl Complex for MedicinalProductDefinitionCharacteristic {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MedicinalProductDefinitionCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if <MedicinalProductDefinitionCharacteristicValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for MedicinalProductDefinitionCharacteristic {
@@ -1302,6 +1710,37 @@ impl Choice for MedicinalProductDefinitionCharacteristicValue {
             Self::Integer(p) => w.prim_req("valueInteger", "_valueInteger", p),
             Self::Date(p) => w.prim_req("valueDate", "_valueDate", p),
             Self::Boolean(p) => w.prim_req("valueBoolean", "_valueBoolean", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MedicinalProductDefinitionCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
             Self::Attachment(v) => w.req("valueAttachment", v),
         }
     }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Defines the characteristics of a message that can be shared between systems, including the type of event that initiates the message, the content to be transmitted and what response(s), if any, are permitted.
 #[derive(Clone, PartialEq)]
 pub struct MessageDefinition {
@@ -292,6 +298,103 @@ impl Complex for MessageDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "replaces" => (14u32, r.prim_list(&mut self.replaces, Kind::Canonical)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_req(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (24u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (25u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "base" => (26u32, r.prim_opt(&mut self.base, Kind::Canonical)),
+            "parent" => (27u32, r.prim_list(&mut self.parent, Kind::Canonical)),
+            "category" => (29u32, r.prim_opt(&mut self.category, Kind::Code)),
+            "focus" => (30u32, r.list(&mut self.focus)),
+            "responseRequired" => {
+                (31u32, r.prim_opt(&mut self.response_required, Kind::Code))
+            }
+            "allowedResponse" => (32u32, r.list(&mut self.allowed_response)),
+            "graph" => (33u32, r.prim_opt(&mut self.graph, Kind::Canonical)),
+            _ => {
+                if <MessageDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if r.choice_req(&mut self.event, name)? {
+                    return Ok(Some(28u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("replaces", &self.replaces);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_req("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("base", &self.base);
+        w.prim_list("parent", &self.parent);
+        w.choice_req(&self.event);
+        w.prim_opt("category", &self.category);
+        w.list("focus", &self.focus);
+        w.prim_opt("responseRequired", &self.response_required);
+        w.list("allowedResponse", &self.allowed_response);
+        w.prim_opt("graph", &self.graph);
+    }
+}
 impl std::fmt::Debug for MessageDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MessageDefinition");
@@ -468,6 +571,27 @@ impl Choice for MessageDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MessageDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Event code  or link to the EventDefinition
 #[derive(Clone, PartialEq, Debug)]
 pub enum MessageDefinitionEvent {
@@ -528,6 +652,27 @@ impl Choice for MessageDefinitionEvent {
         match self {
             Self::Coding(v) => w.req("eventCoding", v),
             Self::Uri(p) => w.prim_req("eventUri", "_eventUri", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for MessageDefinitionEvent {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "eventCoding" => r.choice(slot, Self::Coding)?,
+            "eventUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Coding(v) => w.req("eventCoding", v),
+            Self::Uri(p) => w.prim_req("eventUri", p),
         }
     }
 }
@@ -630,6 +775,51 @@ impl Complex for MessageDefinitionFocus {
             return Some("min");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageDefinitionFocus {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "profile" => (4u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            "min" => (5u32, r.prim_req(&mut self.min, Kind::UnsignedInt)),
+            "max" => (6u32, r.prim_opt(&mut self.max, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("profile", &self.profile);
+        w.prim_req("min", &self.min);
+        w.prim_opt("max", &self.max);
     }
 }
 impl std::fmt::Debug for MessageDefinitionFocus {
@@ -741,6 +931,47 @@ impl Complex for MessageDefinitionAllowedResponse {
             return Some("message");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MessageDefinitionAllowedResponse {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "message" => (3u32, r.prim_req(&mut self.message, Kind::Canonical)),
+            "situation" => (4u32, r.prim_opt(&mut self.situation, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("message", &self.message);
+        w.prim_opt("situation", &self.situation);
     }
 }
 impl std::fmt::Debug for MessageDefinitionAllowedResponse {

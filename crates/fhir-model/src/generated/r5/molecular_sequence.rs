@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Representation of a molecular sequence.
 #[derive(Clone, PartialEq)]
 pub struct MolecularSequence {
@@ -152,6 +158,59 @@ impl Complex for MolecularSequence {
             && self.performer.is_none() && self.literal.is_none()
             && self.formatted.is_empty() && self.relative.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequence {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "subject" => (10u32, r.opt(&mut self.subject)),
+            "focus" => (11u32, r.list(&mut self.focus)),
+            "specimen" => (12u32, r.opt(&mut self.specimen)),
+            "device" => (13u32, r.opt(&mut self.device)),
+            "performer" => (14u32, r.opt(&mut self.performer)),
+            "literal" => (15u32, r.prim_opt(&mut self.literal, Kind::String)),
+            "formatted" => (16u32, r.list(&mut self.formatted)),
+            "relative" => (17u32, r.list(&mut self.relative)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("type", &self.r#type);
+        w.opt("subject", &self.subject);
+        w.list("focus", &self.focus);
+        w.opt("specimen", &self.specimen);
+        w.opt("device", &self.device);
+        w.opt("performer", &self.performer);
+        w.prim_opt("literal", &self.literal);
+        w.list("formatted", &self.formatted);
+        w.list("relative", &self.relative);
     }
 }
 impl std::fmt::Debug for MolecularSequence {
@@ -315,6 +374,55 @@ impl Complex for MolecularSequenceRelative {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceRelative {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "coordinateSystem" => (3u32, r.req(&mut self.coordinate_system)),
+            "ordinalPosition" => {
+                (4u32, r.prim_opt(&mut self.ordinal_position, Kind::Integer))
+            }
+            "sequenceRange" => (5u32, r.opt(&mut self.sequence_range)),
+            "startingSequence" => (6u32, r.opt(&mut self.starting_sequence)),
+            "edit" => (7u32, r.list(&mut self.edit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("coordinateSystem", &self.coordinate_system);
+        w.prim_opt("ordinalPosition", &self.ordinal_position);
+        w.opt("sequenceRange", &self.sequence_range);
+        w.opt("startingSequence", &self.starting_sequence);
+        w.list("edit", &self.edit);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceRelative {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceRelative");
@@ -454,6 +562,63 @@ impl Complex for MolecularSequenceRelativeStartingSequence {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceRelativeStartingSequence {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "genomeAssembly" => (3u32, r.opt(&mut self.genome_assembly)),
+            "chromosome" => (4u32, r.opt(&mut self.chromosome)),
+            "windowStart" => (6u32, r.prim_opt(&mut self.window_start, Kind::Integer)),
+            "windowEnd" => (7u32, r.prim_opt(&mut self.window_end, Kind::Integer)),
+            "orientation" => (8u32, r.prim_opt(&mut self.orientation, Kind::Code)),
+            "strand" => (9u32, r.prim_opt(&mut self.strand, Kind::Code)),
+            _ => {
+                if <MolecularSequenceRelativeStartingSequenceSequence as XmlChoice>::read_xml(
+                    &mut self.sequence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("genomeAssembly", &self.genome_assembly);
+        w.opt("chromosome", &self.chromosome);
+        w.choice_opt(&self.sequence);
+        w.prim_opt("windowStart", &self.window_start);
+        w.prim_opt("windowEnd", &self.window_end);
+        w.prim_opt("orientation", &self.orientation);
+        w.prim_opt("strand", &self.strand);
+    }
+}
 impl std::fmt::Debug for MolecularSequenceRelativeStartingSequence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MolecularSequenceRelativeStartingSequence");
@@ -561,6 +726,29 @@ impl Choice for MolecularSequenceRelativeStartingSequenceSequence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for MolecularSequenceRelativeStartingSequenceSequence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "sequenceCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "sequenceString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "sequenceReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("sequenceCodeableConcept", v),
+            Self::String(p) => w.prim_req("sequenceString", p),
+            Self::Reference(v) => w.req("sequenceReference", v),
+        }
+    }
+}
 /// Changes in sequence from the starting sequence
 #[derive(Clone, PartialEq)]
 pub struct MolecularSequenceRelativeEdit {
@@ -648,6 +836,55 @@ impl Complex for MolecularSequenceRelativeEdit {
             && self.modifier_extension.is_empty() && self.start.is_none()
             && self.end.is_none() && self.replacement_sequence.is_none()
             && self.replaced_sequence.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MolecularSequenceRelativeEdit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "start" => (3u32, r.prim_opt(&mut self.start, Kind::Integer)),
+            "end" => (4u32, r.prim_opt(&mut self.end, Kind::Integer)),
+            "replacementSequence" => {
+                (5u32, r.prim_opt(&mut self.replacement_sequence, Kind::String))
+            }
+            "replacedSequence" => {
+                (6u32, r.prim_opt(&mut self.replaced_sequence, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("start", &self.start);
+        w.prim_opt("end", &self.end);
+        w.prim_opt("replacementSequence", &self.replacement_sequence);
+        w.prim_opt("replacedSequence", &self.replaced_sequence);
     }
 }
 impl std::fmt::Debug for MolecularSequenceRelativeEdit {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// MonetaryComponent Type: Availability data for an {item}.
 #[derive(Clone, PartialEq)]
 pub struct MonetaryComponent {
@@ -92,6 +98,49 @@ impl Complex for MonetaryComponent {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for MonetaryComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "type" => (2u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "factor" => (4u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "amount" => (5u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("type", &self.r#type);
+        w.opt("code", &self.code);
+        w.prim_opt("factor", &self.factor);
+        w.opt("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for MonetaryComponent {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A record of food or fluid that is being consumed by a patient.  A NutritionIntake may indicate that the patient may be consuming the food or fluid now or has consumed the food or fluid in the past.  The source of this information can be the patient, significant other (such as a family member or spouse), or a clinician.  A common scenario where this information is captured is during the history taking process during a patient visit or stay or through an app that tracks food or fluids consumed.   The consumption information may come from sources such as the patient's memory, from a nutrition label,  or from a clinician documenting observed intake.
 #[derive(Clone, PartialEq)]
 pub struct NutritionIntake {
@@ -247,6 +253,95 @@ impl Complex for NutritionIntake {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionIntake {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "partOf" => (12u32, r.list(&mut self.part_of)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "statusReason" => (14u32, r.list(&mut self.status_reason)),
+            "code" => (15u32, r.opt(&mut self.code)),
+            "subject" => (16u32, r.req(&mut self.subject)),
+            "encounter" => (17u32, r.opt(&mut self.encounter)),
+            "recorded" => (19u32, r.prim_opt(&mut self.recorded, Kind::DateTime)),
+            "consumedItem" => (21u32, r.list(&mut self.consumed_item)),
+            "ingredientLabel" => (22u32, r.list(&mut self.ingredient_label)),
+            "performer" => (23u32, r.list(&mut self.performer)),
+            "location" => (24u32, r.opt(&mut self.location)),
+            "derivedFrom" => (25u32, r.list(&mut self.derived_from)),
+            "reason" => (26u32, r.list(&mut self.reason)),
+            "note" => (27u32, r.list(&mut self.note)),
+            _ => {
+                if <NutritionIntakeOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(18u32));
+                }
+                if <NutritionIntakeReported as XmlChoice>::read_xml(
+                    &mut self.reported,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(20u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.list("statusReason", &self.status_reason);
+        w.opt("code", &self.code);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.occurrence);
+        w.prim_opt("recorded", &self.recorded);
+        w.choice_opt(&self.reported);
+        w.list("consumedItem", &self.consumed_item);
+        w.list("ingredientLabel", &self.ingredient_label);
+        w.list("performer", &self.performer);
+        w.opt("location", &self.location);
+        w.list("derivedFrom", &self.derived_from);
+        w.list("reason", &self.reason);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for NutritionIntake {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionIntake");
@@ -405,6 +500,27 @@ impl Choice for NutritionIntakeOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for NutritionIntakeOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+        }
+    }
+}
 /// Person or organization that provided the information about the consumption of this food or fluid
 #[derive(Clone, PartialEq, Debug)]
 pub enum NutritionIntakeReported {
@@ -464,6 +580,27 @@ impl Choice for NutritionIntakeReported {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::Boolean(p) => w.prim_req("reportedBoolean", "_reportedBoolean", p),
+            Self::Reference(v) => w.req("reportedReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for NutritionIntakeReported {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "reportedBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "reportedReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("reportedBoolean", p),
             Self::Reference(v) => w.req("reportedReference", v),
         }
     }
@@ -581,6 +718,57 @@ impl Complex for NutritionIntakeConsumedItem {
             return Some("nutritionProduct");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionIntakeConsumedItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            "nutritionProduct" => (4u32, r.req(&mut self.nutrition_product)),
+            "schedule" => (5u32, r.opt(&mut self.schedule)),
+            "amount" => (6u32, r.opt(&mut self.amount)),
+            "rate" => (7u32, r.opt(&mut self.rate)),
+            "notConsumed" => (8u32, r.prim_opt(&mut self.not_consumed, Kind::Boolean)),
+            "notConsumedReason" => (9u32, r.opt(&mut self.not_consumed_reason)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.req("nutritionProduct", &self.nutrition_product);
+        w.opt("schedule", &self.schedule);
+        w.opt("amount", &self.amount);
+        w.opt("rate", &self.rate);
+        w.prim_opt("notConsumed", &self.not_consumed);
+        w.opt("notConsumedReason", &self.not_consumed_reason);
     }
 }
 impl std::fmt::Debug for NutritionIntakeConsumedItem {
@@ -708,6 +896,47 @@ impl Complex for NutritionIntakeIngredientLabel {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionIntakeIngredientLabel {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "nutrient" => (3u32, r.req(&mut self.nutrient)),
+            "amount" => (4u32, r.req(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("nutrient", &self.nutrient);
+        w.req("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for NutritionIntakeIngredientLabel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionIntakeIngredientLabel");
@@ -809,6 +1038,47 @@ impl Complex for NutritionIntakePerformer {
             return Some("actor");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionIntakePerformer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "function" => (3u32, r.opt(&mut self.function)),
+            "actor" => (4u32, r.req(&mut self.actor)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("function", &self.function);
+        w.req("actor", &self.actor);
     }
 }
 impl std::fmt::Debug for NutritionIntakePerformer {

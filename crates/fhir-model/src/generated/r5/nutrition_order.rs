@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A request to supply a diet, formula feeding (enteral) or oral nutritional supplement to a patient/resident.
 #[derive(Clone, PartialEq)]
 pub struct NutritionOrder {
@@ -273,6 +279,93 @@ impl Complex for NutritionOrder {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrder {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "instantiates" => (11u32, r.prim_list(&mut self.instantiates, Kind::Uri)),
+            "basedOn" => (12u32, r.list(&mut self.based_on)),
+            "groupIdentifier" => (13u32, r.opt(&mut self.group_identifier)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "intent" => (15u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "priority" => (16u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "subject" => (17u32, r.req(&mut self.subject)),
+            "encounter" => (18u32, r.opt(&mut self.encounter)),
+            "supportingInformation" => (19u32, r.list(&mut self.supporting_information)),
+            "dateTime" => (20u32, r.prim_req(&mut self.date_time, Kind::DateTime)),
+            "orderer" => (21u32, r.opt(&mut self.orderer)),
+            "performer" => (22u32, r.list(&mut self.performer)),
+            "allergyIntolerance" => (23u32, r.list(&mut self.allergy_intolerance)),
+            "foodPreferenceModifier" => {
+                (24u32, r.list(&mut self.food_preference_modifier))
+            }
+            "excludeFoodModifier" => (25u32, r.list(&mut self.exclude_food_modifier)),
+            "outsideFoodAllowed" => {
+                (26u32, r.prim_opt(&mut self.outside_food_allowed, Kind::Boolean))
+            }
+            "oralDiet" => (27u32, r.opt(&mut self.oral_diet)),
+            "supplement" => (28u32, r.list(&mut self.supplement)),
+            "enteralFormula" => (29u32, r.opt(&mut self.enteral_formula)),
+            "note" => (30u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.prim_list("instantiates", &self.instantiates);
+        w.list("basedOn", &self.based_on);
+        w.opt("groupIdentifier", &self.group_identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.prim_opt("priority", &self.priority);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.list("supportingInformation", &self.supporting_information);
+        w.prim_req("dateTime", &self.date_time);
+        w.opt("orderer", &self.orderer);
+        w.list("performer", &self.performer);
+        w.list("allergyIntolerance", &self.allergy_intolerance);
+        w.list("foodPreferenceModifier", &self.food_preference_modifier);
+        w.list("excludeFoodModifier", &self.exclude_food_modifier);
+        w.prim_opt("outsideFoodAllowed", &self.outside_food_allowed);
+        w.opt("oralDiet", &self.oral_diet);
+        w.list("supplement", &self.supplement);
+        w.opt("enteralFormula", &self.enteral_formula);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for NutritionOrder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrder");
@@ -466,6 +559,55 @@ impl Complex for NutritionOrderOralDiet {
             && self.instruction.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderOralDiet {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.list(&mut self.r#type)),
+            "schedule" => (4u32, r.opt(&mut self.schedule)),
+            "nutrient" => (5u32, r.list(&mut self.nutrient)),
+            "texture" => (6u32, r.list(&mut self.texture)),
+            "fluidConsistencyType" => (7u32, r.list(&mut self.fluid_consistency_type)),
+            "instruction" => (8u32, r.prim_opt(&mut self.instruction, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("type", &self.r#type);
+        w.opt("schedule", &self.schedule);
+        w.list("nutrient", &self.nutrient);
+        w.list("texture", &self.texture);
+        w.list("fluidConsistencyType", &self.fluid_consistency_type);
+        w.prim_opt("instruction", &self.instruction);
+    }
+}
 impl std::fmt::Debug for NutritionOrderOralDiet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderOralDiet");
@@ -577,6 +719,49 @@ impl Complex for NutritionOrderOralDietSchedule {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderOralDietSchedule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "timing" => (3u32, r.list(&mut self.timing)),
+            "asNeeded" => (4u32, r.prim_opt(&mut self.as_needed, Kind::Boolean)),
+            "asNeededFor" => (5u32, r.opt(&mut self.as_needed_for)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("timing", &self.timing);
+        w.prim_opt("asNeeded", &self.as_needed);
+        w.opt("asNeededFor", &self.as_needed_for);
+    }
+}
 impl std::fmt::Debug for NutritionOrderOralDietSchedule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderOralDietSchedule");
@@ -672,6 +857,47 @@ impl Complex for NutritionOrderOralDietNutrient {
             && self.amount.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderOralDietNutrient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "modifier" => (3u32, r.opt(&mut self.modifier)),
+            "amount" => (4u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("modifier", &self.modifier);
+        w.opt("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for NutritionOrderOralDietNutrient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderOralDietNutrient");
@@ -762,6 +988,47 @@ impl Complex for NutritionOrderOralDietTexture {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.modifier.is_none()
             && self.food_type.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderOralDietTexture {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "modifier" => (3u32, r.opt(&mut self.modifier)),
+            "foodType" => (4u32, r.opt(&mut self.food_type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("modifier", &self.modifier);
+        w.opt("foodType", &self.food_type);
     }
 }
 impl std::fmt::Debug for NutritionOrderOralDietTexture {
@@ -875,6 +1142,53 @@ impl Complex for NutritionOrderSupplement {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderSupplement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "productName" => (4u32, r.prim_opt(&mut self.product_name, Kind::String)),
+            "schedule" => (5u32, r.opt(&mut self.schedule)),
+            "quantity" => (6u32, r.opt(&mut self.quantity)),
+            "instruction" => (7u32, r.prim_opt(&mut self.instruction, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("productName", &self.product_name);
+        w.opt("schedule", &self.schedule);
+        w.opt("quantity", &self.quantity);
+        w.prim_opt("instruction", &self.instruction);
+    }
+}
 impl std::fmt::Debug for NutritionOrderSupplement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderSupplement");
@@ -981,6 +1295,49 @@ impl Complex for NutritionOrderSupplementSchedule {
             && self.modifier_extension.is_empty() && self.timing.is_empty()
             && self.as_needed.is_none() && self.as_needed_for.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderSupplementSchedule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "timing" => (3u32, r.list(&mut self.timing)),
+            "asNeeded" => (4u32, r.prim_opt(&mut self.as_needed, Kind::Boolean)),
+            "asNeededFor" => (5u32, r.opt(&mut self.as_needed_for)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("timing", &self.timing);
+        w.prim_opt("asNeeded", &self.as_needed);
+        w.opt("asNeededFor", &self.as_needed_for);
     }
 }
 impl std::fmt::Debug for NutritionOrderSupplementSchedule {
@@ -1135,6 +1492,65 @@ impl Complex for NutritionOrderEnteralFormula {
             && self.administration_instruction.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderEnteralFormula {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "baseFormulaType" => (3u32, r.opt(&mut self.base_formula_type)),
+            "baseFormulaProductName" => {
+                (4u32, r.prim_opt(&mut self.base_formula_product_name, Kind::String))
+            }
+            "deliveryDevice" => (5u32, r.list(&mut self.delivery_device)),
+            "additive" => (6u32, r.list(&mut self.additive)),
+            "caloricDensity" => (7u32, r.opt(&mut self.caloric_density)),
+            "routeOfAdministration" => (8u32, r.opt(&mut self.route_of_administration)),
+            "administration" => (9u32, r.list(&mut self.administration)),
+            "maxVolumeToDeliver" => (10u32, r.opt(&mut self.max_volume_to_deliver)),
+            "administrationInstruction" => {
+                (11u32, r.prim_opt(&mut self.administration_instruction, Kind::Markdown))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("baseFormulaType", &self.base_formula_type);
+        w.prim_opt("baseFormulaProductName", &self.base_formula_product_name);
+        w.list("deliveryDevice", &self.delivery_device);
+        w.list("additive", &self.additive);
+        w.opt("caloricDensity", &self.caloric_density);
+        w.opt("routeOfAdministration", &self.route_of_administration);
+        w.list("administration", &self.administration);
+        w.opt("maxVolumeToDeliver", &self.max_volume_to_deliver);
+        w.prim_opt("administrationInstruction", &self.administration_instruction);
+    }
+}
 impl std::fmt::Debug for NutritionOrderEnteralFormula {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderEnteralFormula");
@@ -1255,6 +1671,49 @@ impl Complex for NutritionOrderEnteralFormulaAdditive {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderEnteralFormulaAdditive {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "productName" => (4u32, r.prim_opt(&mut self.product_name, Kind::String)),
+            "quantity" => (5u32, r.opt(&mut self.quantity)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("productName", &self.product_name);
+        w.opt("quantity", &self.quantity);
+    }
+}
 impl std::fmt::Debug for NutritionOrderEnteralFormulaAdditive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderEnteralFormulaAdditive");
@@ -1361,6 +1820,55 @@ impl Complex for NutritionOrderEnteralFormulaAdministration {
             && self.quantity.is_none() && self.rate.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderEnteralFormulaAdministration {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "schedule" => (3u32, r.opt(&mut self.schedule)),
+            "quantity" => (4u32, r.opt(&mut self.quantity)),
+            _ => {
+                if <NutritionOrderEnteralFormulaAdministrationRate as XmlChoice>::read_xml(
+                    &mut self.rate,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(5u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("schedule", &self.schedule);
+        w.opt("quantity", &self.quantity);
+        w.choice_opt(&self.rate);
+    }
+}
 impl std::fmt::Debug for NutritionOrderEnteralFormulaAdministration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionOrderEnteralFormulaAdministration");
@@ -1425,6 +1933,27 @@ impl Choice for NutritionOrderEnteralFormulaAdministrationRate {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Quantity(v) => w.req("rateQuantity", v),
+            Self::Ratio(v) => w.req("rateRatio", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for NutritionOrderEnteralFormulaAdministrationRate {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "rateQuantity" => r.choice(slot, Self::Quantity)?,
+            "rateRatio" => r.choice(slot, Self::Ratio)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Quantity(v) => w.req("rateQuantity", v),
             Self::Ratio(v) => w.req("rateRatio", v),
@@ -1504,6 +2033,49 @@ impl Complex for NutritionOrderEnteralFormulaAdministrationSchedule {
             && self.modifier_extension.is_empty() && self.timing.is_empty()
             && self.as_needed.is_none() && self.as_needed_for.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionOrderEnteralFormulaAdministrationSchedule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "timing" => (3u32, r.list(&mut self.timing)),
+            "asNeeded" => (4u32, r.prim_opt(&mut self.as_needed, Kind::Boolean)),
+            "asNeededFor" => (5u32, r.opt(&mut self.as_needed_for)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("timing", &self.timing);
+        w.prim_opt("asNeeded", &self.as_needed);
+        w.opt("asNeededFor", &self.as_needed_for);
     }
 }
 impl std::fmt::Debug for NutritionOrderEnteralFormulaAdministrationSchedule {

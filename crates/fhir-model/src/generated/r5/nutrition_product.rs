@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A food or supplement that is consumed by patients.
 #[derive(Clone, PartialEq)]
 pub struct NutritionProduct {
@@ -164,6 +170,59 @@ impl Complex for NutritionProduct {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionProduct {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "code" => (8u32, r.opt(&mut self.code)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (10u32, r.list(&mut self.category)),
+            "manufacturer" => (11u32, r.list(&mut self.manufacturer)),
+            "nutrient" => (12u32, r.list(&mut self.nutrient)),
+            "ingredient" => (13u32, r.list(&mut self.ingredient)),
+            "knownAllergen" => (14u32, r.list(&mut self.known_allergen)),
+            "characteristic" => (15u32, r.list(&mut self.characteristic)),
+            "instance" => (16u32, r.list(&mut self.instance)),
+            "note" => (17u32, r.list(&mut self.note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("nutrient", &self.nutrient);
+        w.list("ingredient", &self.ingredient);
+        w.list("knownAllergen", &self.known_allergen);
+        w.list("characteristic", &self.characteristic);
+        w.list("instance", &self.instance);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for NutritionProduct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionProduct");
@@ -295,6 +354,47 @@ impl Complex for NutritionProductNutrient {
             && self.amount.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionProductNutrient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "item" => (3u32, r.opt(&mut self.item)),
+            "amount" => (4u32, r.list(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("item", &self.item);
+        w.list("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for NutritionProductNutrient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NutritionProductNutrient");
@@ -396,6 +496,47 @@ impl Complex for NutritionProductIngredient {
             return Some("item");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionProductIngredient {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "item" => (3u32, r.req(&mut self.item)),
+            "amount" => (4u32, r.list(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("item", &self.item);
+        w.list("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for NutritionProductIngredient {
@@ -511,6 +652,49 @@ impl Complex for NutritionProductCharacteristic {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionProductCharacteristic {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for NutritionProductCharacteristic {
@@ -662,6 +846,37 @@ impl Choice for NutritionProductCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for NutritionProductCharacteristicValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+        }
+    }
+}
 /// One or several physical instances or occurrences of the nutrition product
 #[derive(Clone, PartialEq)]
 pub struct NutritionProductInstance {
@@ -760,6 +975,57 @@ impl Complex for NutritionProductInstance {
             && self.lot_number.is_none() && self.expiry.is_none()
             && self.use_by.is_none() && self.biological_source_event.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for NutritionProductInstance {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "quantity" => (3u32, r.opt(&mut self.quantity)),
+            "identifier" => (4u32, r.list(&mut self.identifier)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "lotNumber" => (6u32, r.prim_opt(&mut self.lot_number, Kind::String)),
+            "expiry" => (7u32, r.prim_opt(&mut self.expiry, Kind::DateTime)),
+            "useBy" => (8u32, r.prim_opt(&mut self.use_by, Kind::DateTime)),
+            "biologicalSourceEvent" => (9u32, r.opt(&mut self.biological_source_event)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("quantity", &self.quantity);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("lotNumber", &self.lot_number);
+        w.prim_opt("expiry", &self.expiry);
+        w.prim_opt("useBy", &self.use_by);
+        w.opt("biologicalSourceEvent", &self.biological_source_event);
     }
 }
 impl std::fmt::Debug for NutritionProductInstance {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Measurements and simple assertions made about a patient, device or other subject.
 #[derive(Clone, PartialEq)]
 pub struct Observation {
@@ -276,6 +282,107 @@ impl Complex for Observation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Observation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (10u32, r.list(&mut self.based_on)),
+            "triggeredBy" => (11u32, r.list(&mut self.triggered_by)),
+            "partOf" => (12u32, r.list(&mut self.part_of)),
+            "status" => (13u32, r.prim_req(&mut self.status, Kind::Code)),
+            "category" => (14u32, r.list(&mut self.category)),
+            "code" => (15u32, r.req(&mut self.code)),
+            "subject" => (16u32, r.opt(&mut self.subject)),
+            "focus" => (17u32, r.list(&mut self.focus)),
+            "encounter" => (18u32, r.opt(&mut self.encounter)),
+            "issued" => (20u32, r.prim_opt(&mut self.issued, Kind::Instant)),
+            "performer" => (21u32, r.list(&mut self.performer)),
+            "dataAbsentReason" => (23u32, r.opt(&mut self.data_absent_reason)),
+            "interpretation" => (24u32, r.list(&mut self.interpretation)),
+            "note" => (25u32, r.list(&mut self.note)),
+            "bodySite" => (26u32, r.opt(&mut self.body_site)),
+            "bodyStructure" => (27u32, r.opt(&mut self.body_structure)),
+            "method" => (28u32, r.opt(&mut self.method)),
+            "specimen" => (29u32, r.opt(&mut self.specimen)),
+            "device" => (30u32, r.opt(&mut self.device)),
+            "referenceRange" => (31u32, r.list(&mut self.reference_range)),
+            "hasMember" => (32u32, r.list(&mut self.has_member)),
+            "derivedFrom" => (33u32, r.list(&mut self.derived_from)),
+            "component" => (34u32, r.list(&mut self.component)),
+            _ => {
+                if <ObservationInstantiates as XmlChoice>::read_xml(
+                    &mut self.instantiates,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(9u32));
+                }
+                if <ObservationEffective as XmlChoice>::read_xml(
+                    &mut self.effective,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(19u32));
+                }
+                if <ObservationValue as XmlChoice>::read_xml(&mut self.value, name, r)? {
+                    return Ok(Some(22u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.choice_opt(&self.instantiates);
+        w.list("basedOn", &self.based_on);
+        w.list("triggeredBy", &self.triggered_by);
+        w.list("partOf", &self.part_of);
+        w.prim_req("status", &self.status);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.opt("subject", &self.subject);
+        w.list("focus", &self.focus);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.effective);
+        w.prim_opt("issued", &self.issued);
+        w.list("performer", &self.performer);
+        w.choice_opt(&self.value);
+        w.opt("dataAbsentReason", &self.data_absent_reason);
+        w.list("interpretation", &self.interpretation);
+        w.list("note", &self.note);
+        w.opt("bodySite", &self.body_site);
+        w.opt("bodyStructure", &self.body_structure);
+        w.opt("method", &self.method);
+        w.opt("specimen", &self.specimen);
+        w.opt("device", &self.device);
+        w.list("referenceRange", &self.reference_range);
+        w.list("hasMember", &self.has_member);
+        w.list("derivedFrom", &self.derived_from);
+        w.list("component", &self.component);
+    }
+}
 impl std::fmt::Debug for Observation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Observation");
@@ -455,6 +562,29 @@ impl Choice for ObservationInstantiates {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationInstantiates {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "instantiatesCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "instantiatesReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Canonical(p) => w.prim_req("instantiatesCanonical", p),
+            Self::Reference(v) => w.req("instantiatesReference", v),
+        }
+    }
+}
 /// Clinically relevant time/time-period for observation
 #[derive(Clone, PartialEq, Debug)]
 pub enum ObservationEffective {
@@ -545,6 +675,31 @@ impl Choice for ObservationEffective {
             Self::Period(v) => w.req("effectivePeriod", v),
             Self::Timing(v) => w.req("effectiveTiming", v),
             Self::Instant(p) => w.prim_req("effectiveInstant", "_effectiveInstant", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationEffective {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "effectiveDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "effectivePeriod" => r.choice(slot, Self::Period)?,
+            "effectiveTiming" => r.choice(slot, Self::Timing)?,
+            "effectiveInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("effectiveDateTime", p),
+            Self::Period(v) => w.req("effectivePeriod", v),
+            Self::Timing(v) => w.req("effectiveTiming", v),
+            Self::Instant(p) => w.prim_req("effectiveInstant", p),
         }
     }
 }
@@ -746,6 +901,49 @@ impl Choice for ObservationValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
 /// Triggering observation(s)
 #[derive(Clone, PartialEq)]
 pub struct ObservationTriggeredBy {
@@ -837,6 +1035,49 @@ impl Complex for ObservationTriggeredBy {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationTriggeredBy {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "observation" => (3u32, r.req(&mut self.observation)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "reason" => (5u32, r.prim_opt(&mut self.reason, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("observation", &self.observation);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("reason", &self.reason);
     }
 }
 impl std::fmt::Debug for ObservationTriggeredBy {
@@ -960,6 +1201,57 @@ impl Complex for ObservationReferenceRange {
             && self.high.is_none() && self.normal_value.is_none()
             && self.r#type.is_none() && self.applies_to.is_empty() && self.age.is_none()
             && self.text.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationReferenceRange {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "low" => (3u32, r.opt(&mut self.low)),
+            "high" => (4u32, r.opt(&mut self.high)),
+            "normalValue" => (5u32, r.opt(&mut self.normal_value)),
+            "type" => (6u32, r.opt(&mut self.r#type)),
+            "appliesTo" => (7u32, r.list(&mut self.applies_to)),
+            "age" => (8u32, r.opt(&mut self.age)),
+            "text" => (9u32, r.prim_opt(&mut self.text, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("low", &self.low);
+        w.opt("high", &self.high);
+        w.opt("normalValue", &self.normal_value);
+        w.opt("type", &self.r#type);
+        w.list("appliesTo", &self.applies_to);
+        w.opt("age", &self.age);
+        w.prim_opt("text", &self.text);
     }
 }
 impl std::fmt::Debug for ObservationReferenceRange {
@@ -1097,6 +1389,59 @@ impl Complex for ObservationComponent {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "dataAbsentReason" => (5u32, r.opt(&mut self.data_absent_reason)),
+            "interpretation" => (6u32, r.list(&mut self.interpretation)),
+            "referenceRange" => (7u32, r.list(&mut self.reference_range)),
+            _ => {
+                if <ObservationComponentValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.choice_opt(&self.value);
+        w.opt("dataAbsentReason", &self.data_absent_reason);
+        w.list("interpretation", &self.interpretation);
+        w.list("referenceRange", &self.reference_range);
     }
 }
 impl std::fmt::Debug for ObservationComponent {
@@ -1324,6 +1669,49 @@ impl Choice for ObservationComponentValue {
             Self::SampledData(v) => w.req("valueSampledData", v),
             Self::Time(p) => w.prim_req("valueTime", "_valueTime", p),
             Self::DateTime(p) => w.prim_req("valueDateTime", "_valueDateTime", p),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationComponentValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
             Self::Period(v) => w.req("valuePeriod", v),
             Self::Attachment(v) => w.req("valueAttachment", v),
             Self::Reference(v) => w.req("valueReference", v),

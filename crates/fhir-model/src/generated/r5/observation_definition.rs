@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Set of definitional characteristics for a kind of observation or measurement produced or consumed by an orderable health care service.
 #[derive(Clone, PartialEq)]
 pub struct ObservationDefinition {
@@ -368,6 +374,133 @@ impl Complex for ObservationDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.opt(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (25u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (26u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (27u32, r.opt(&mut self.effective_period)),
+            "derivedFromCanonical" => {
+                (28u32, r.prim_list(&mut self.derived_from_canonical, Kind::Canonical))
+            }
+            "derivedFromUri" => {
+                (29u32, r.prim_list(&mut self.derived_from_uri, Kind::Uri))
+            }
+            "subject" => (30u32, r.list(&mut self.subject)),
+            "performerType" => (31u32, r.opt(&mut self.performer_type)),
+            "category" => (32u32, r.list(&mut self.category)),
+            "code" => (33u32, r.req(&mut self.code)),
+            "permittedDataType" => {
+                (34u32, r.prim_list(&mut self.permitted_data_type, Kind::Code))
+            }
+            "multipleResultsAllowed" => {
+                (35u32, r.prim_opt(&mut self.multiple_results_allowed, Kind::Boolean))
+            }
+            "bodySite" => (36u32, r.opt(&mut self.body_site)),
+            "method" => (37u32, r.opt(&mut self.method)),
+            "specimen" => (38u32, r.list(&mut self.specimen)),
+            "device" => (39u32, r.list(&mut self.device)),
+            "preferredReportName" => {
+                (40u32, r.prim_opt(&mut self.preferred_report_name, Kind::String))
+            }
+            "permittedUnit" => (41u32, r.list(&mut self.permitted_unit)),
+            "qualifiedValue" => (42u32, r.list(&mut self.qualified_value)),
+            "hasMember" => (43u32, r.list(&mut self.has_member)),
+            "component" => (44u32, r.list(&mut self.component)),
+            _ => {
+                if <ObservationDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.prim_list("derivedFromCanonical", &self.derived_from_canonical);
+        w.prim_list("derivedFromUri", &self.derived_from_uri);
+        w.list("subject", &self.subject);
+        w.opt("performerType", &self.performer_type);
+        w.list("category", &self.category);
+        w.req("code", &self.code);
+        w.prim_list("permittedDataType", &self.permitted_data_type);
+        w.prim_opt("multipleResultsAllowed", &self.multiple_results_allowed);
+        w.opt("bodySite", &self.body_site);
+        w.opt("method", &self.method);
+        w.list("specimen", &self.specimen);
+        w.list("device", &self.device);
+        w.prim_opt("preferredReportName", &self.preferred_report_name);
+        w.list("permittedUnit", &self.permitted_unit);
+        w.list("qualifiedValue", &self.qualified_value);
+        w.list("hasMember", &self.has_member);
+        w.list("component", &self.component);
+    }
+}
 impl std::fmt::Debug for ObservationDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ObservationDefinition");
@@ -577,6 +710,27 @@ impl Choice for ObservationDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ObservationDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Set of qualified values for observation results
 #[derive(Clone, PartialEq)]
 pub struct ObservationDefinitionQualifiedValue {
@@ -736,6 +890,75 @@ impl Complex for ObservationDefinitionQualifiedValue {
             && self.critical_coded_value_set.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationDefinitionQualifiedValue {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "context" => (3u32, r.opt(&mut self.context)),
+            "appliesTo" => (4u32, r.list(&mut self.applies_to)),
+            "gender" => (5u32, r.prim_opt(&mut self.gender, Kind::Code)),
+            "age" => (6u32, r.opt(&mut self.age)),
+            "gestationalAge" => (7u32, r.opt(&mut self.gestational_age)),
+            "condition" => (8u32, r.prim_opt(&mut self.condition, Kind::String)),
+            "rangeCategory" => (9u32, r.prim_opt(&mut self.range_category, Kind::Code)),
+            "range" => (10u32, r.opt(&mut self.range)),
+            "validCodedValueSet" => {
+                (11u32, r.prim_opt(&mut self.valid_coded_value_set, Kind::Canonical))
+            }
+            "normalCodedValueSet" => {
+                (12u32, r.prim_opt(&mut self.normal_coded_value_set, Kind::Canonical))
+            }
+            "abnormalCodedValueSet" => {
+                (13u32, r.prim_opt(&mut self.abnormal_coded_value_set, Kind::Canonical))
+            }
+            "criticalCodedValueSet" => {
+                (14u32, r.prim_opt(&mut self.critical_coded_value_set, Kind::Canonical))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("context", &self.context);
+        w.list("appliesTo", &self.applies_to);
+        w.prim_opt("gender", &self.gender);
+        w.opt("age", &self.age);
+        w.opt("gestationalAge", &self.gestational_age);
+        w.prim_opt("condition", &self.condition);
+        w.prim_opt("rangeCategory", &self.range_category);
+        w.opt("range", &self.range);
+        w.prim_opt("validCodedValueSet", &self.valid_coded_value_set);
+        w.prim_opt("normalCodedValueSet", &self.normal_coded_value_set);
+        w.prim_opt("abnormalCodedValueSet", &self.abnormal_coded_value_set);
+        w.prim_opt("criticalCodedValueSet", &self.critical_coded_value_set);
+    }
+}
 impl std::fmt::Debug for ObservationDefinitionQualifiedValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ObservationDefinitionQualifiedValue");
@@ -883,6 +1106,53 @@ impl Complex for ObservationDefinitionComponent {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ObservationDefinitionComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.req(&mut self.code)),
+            "permittedDataType" => {
+                (4u32, r.prim_list(&mut self.permitted_data_type, Kind::Code))
+            }
+            "permittedUnit" => (5u32, r.list(&mut self.permitted_unit)),
+            "qualifiedValue" => (6u32, r.list(&mut self.qualified_value)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("code", &self.code);
+        w.prim_list("permittedDataType", &self.permitted_data_type);
+        w.list("permittedUnit", &self.permitted_unit);
+        w.list("qualifiedValue", &self.qualified_value);
     }
 }
 impl std::fmt::Debug for ObservationDefinitionComponent {

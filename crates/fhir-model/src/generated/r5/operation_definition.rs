@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A formal computable definition of an operation (on the RESTful interface) or a named query (using the search interaction).
 #[derive(Clone, PartialEq)]
 pub struct OperationDefinition {
@@ -333,6 +339,111 @@ impl Complex for OperationDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "kind" => (15u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (24u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (25u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "affectsState" => (26u32, r.prim_opt(&mut self.affects_state, Kind::Boolean)),
+            "code" => (27u32, r.prim_req(&mut self.code, Kind::Code)),
+            "comment" => (28u32, r.prim_opt(&mut self.comment, Kind::Markdown)),
+            "base" => (29u32, r.prim_opt(&mut self.base, Kind::Canonical)),
+            "resource" => (30u32, r.prim_list(&mut self.resource, Kind::Code)),
+            "system" => (31u32, r.prim_req(&mut self.system, Kind::Boolean)),
+            "type" => (32u32, r.prim_req(&mut self.r#type, Kind::Boolean)),
+            "instance" => (33u32, r.prim_req(&mut self.instance, Kind::Boolean)),
+            "inputProfile" => {
+                (34u32, r.prim_opt(&mut self.input_profile, Kind::Canonical))
+            }
+            "outputProfile" => {
+                (35u32, r.prim_opt(&mut self.output_profile, Kind::Canonical))
+            }
+            "parameter" => (36u32, r.list(&mut self.parameter)),
+            "overload" => (37u32, r.list(&mut self.overload)),
+            _ => {
+                if <OperationDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_req("kind", &self.kind);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("affectsState", &self.affects_state);
+        w.prim_req("code", &self.code);
+        w.prim_opt("comment", &self.comment);
+        w.prim_opt("base", &self.base);
+        w.prim_list("resource", &self.resource);
+        w.prim_req("system", &self.system);
+        w.prim_req("type", &self.r#type);
+        w.prim_req("instance", &self.instance);
+        w.prim_opt("inputProfile", &self.input_profile);
+        w.prim_opt("outputProfile", &self.output_profile);
+        w.list("parameter", &self.parameter);
+        w.list("overload", &self.overload);
+    }
+}
 impl std::fmt::Debug for OperationDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinition");
@@ -521,6 +632,27 @@ impl Choice for OperationDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for OperationDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Parameters for the operation/query
 #[derive(Clone, PartialEq)]
 pub struct OperationDefinitionParameter {
@@ -687,6 +819,73 @@ impl Complex for OperationDefinitionParameter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Code)),
+            "use" => (4u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "scope" => (5u32, r.prim_list(&mut self.scope, Kind::Code)),
+            "min" => (6u32, r.prim_req(&mut self.min, Kind::Integer)),
+            "max" => (7u32, r.prim_req(&mut self.max, Kind::String)),
+            "documentation" => {
+                (8u32, r.prim_opt(&mut self.documentation, Kind::Markdown))
+            }
+            "type" => (9u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "allowedType" => (10u32, r.prim_list(&mut self.allowed_type, Kind::Code)),
+            "targetProfile" => {
+                (11u32, r.prim_list(&mut self.target_profile, Kind::Canonical))
+            }
+            "searchType" => (12u32, r.prim_opt(&mut self.search_type, Kind::Code)),
+            "binding" => (13u32, r.opt(&mut self.binding)),
+            "referencedFrom" => (14u32, r.list(&mut self.referenced_from)),
+            "part" => (15u32, r.list(&mut self.part)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("use", &self.r#use);
+        w.prim_list("scope", &self.scope);
+        w.prim_req("min", &self.min);
+        w.prim_req("max", &self.max);
+        w.prim_opt("documentation", &self.documentation);
+        w.prim_opt("type", &self.r#type);
+        w.prim_list("allowedType", &self.allowed_type);
+        w.prim_list("targetProfile", &self.target_profile);
+        w.prim_opt("searchType", &self.search_type);
+        w.opt("binding", &self.binding);
+        w.list("referencedFrom", &self.referenced_from);
+        w.list("part", &self.part);
+    }
+}
 impl std::fmt::Debug for OperationDefinitionParameter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinitionParameter");
@@ -832,6 +1031,47 @@ impl Complex for OperationDefinitionParameterBinding {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionParameterBinding {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "strength" => (3u32, r.prim_req(&mut self.strength, Kind::Code)),
+            "valueSet" => (4u32, r.prim_req(&mut self.value_set, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("strength", &self.strength);
+        w.prim_req("valueSet", &self.value_set);
+    }
+}
 impl std::fmt::Debug for OperationDefinitionParameterBinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinitionParameterBinding");
@@ -937,6 +1177,47 @@ impl Complex for OperationDefinitionParameterReferencedFrom {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionParameterReferencedFrom {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "source" => (3u32, r.prim_req(&mut self.source, Kind::String)),
+            "sourceId" => (4u32, r.prim_opt(&mut self.source_id, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("source", &self.source);
+        w.prim_opt("sourceId", &self.source_id);
+    }
+}
 impl std::fmt::Debug for OperationDefinitionParameterReferencedFrom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OperationDefinitionParameterReferencedFrom");
@@ -1029,6 +1310,49 @@ impl Complex for OperationDefinitionOverload {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.parameter_name.is_empty()
             && self.comment.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationDefinitionOverload {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "parameterName" => {
+                (3u32, r.prim_list(&mut self.parameter_name, Kind::String))
+            }
+            "comment" => (4u32, r.prim_opt(&mut self.comment, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("parameterName", &self.parameter_name);
+        w.prim_opt("comment", &self.comment);
     }
 }
 impl std::fmt::Debug for OperationDefinitionOverload {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A collection of error, warning, or information messages that result from a system action.
 #[derive(Clone, PartialEq)]
 pub struct OperationOutcome {
@@ -102,6 +108,41 @@ impl Complex for OperationOutcome {
             return Some("issue");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationOutcome {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "issue" => (8u32, r.list(&mut self.issue)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("issue", &self.issue);
     }
 }
 impl std::fmt::Debug for OperationOutcome {
@@ -251,6 +292,55 @@ impl Complex for OperationOutcomeIssue {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for OperationOutcomeIssue {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "severity" => (3u32, r.prim_req(&mut self.severity, Kind::Code)),
+            "code" => (4u32, r.prim_req(&mut self.code, Kind::Code)),
+            "details" => (5u32, r.opt(&mut self.details)),
+            "diagnostics" => (6u32, r.prim_opt(&mut self.diagnostics, Kind::String)),
+            "location" => (7u32, r.prim_list(&mut self.location, Kind::String)),
+            "expression" => (8u32, r.prim_list(&mut self.expression, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("severity", &self.severity);
+        w.prim_req("code", &self.code);
+        w.opt("details", &self.details);
+        w.prim_opt("diagnostics", &self.diagnostics);
+        w.prim_list("location", &self.location);
+        w.prim_list("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for OperationOutcomeIssue {

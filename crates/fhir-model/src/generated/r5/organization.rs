@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A formally or informally recognized grouping of people or organizations formed for the purpose of achieving some form of collective action.  Includes companies, institutions, corporations, departments, community groups, healthcare practice groups, payer/insurer, etc.
 #[derive(Clone, PartialEq)]
 pub struct Organization {
@@ -154,6 +160,59 @@ impl Complex for Organization {
             && self.contact.is_empty() && self.part_of.is_none()
             && self.endpoint.is_empty() && self.qualification.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Organization {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "type" => (10u32, r.list(&mut self.r#type)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "alias" => (12u32, r.prim_list(&mut self.alias, Kind::String)),
+            "description" => (13u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "contact" => (14u32, r.list(&mut self.contact)),
+            "partOf" => (15u32, r.opt(&mut self.part_of)),
+            "endpoint" => (16u32, r.list(&mut self.endpoint)),
+            "qualification" => (17u32, r.list(&mut self.qualification)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.list("type", &self.r#type);
+        w.prim_opt("name", &self.name);
+        w.prim_list("alias", &self.alias);
+        w.prim_opt("description", &self.description);
+        w.list("contact", &self.contact);
+        w.opt("partOf", &self.part_of);
+        w.list("endpoint", &self.endpoint);
+        w.list("qualification", &self.qualification);
     }
 }
 impl std::fmt::Debug for Organization {
@@ -307,6 +366,51 @@ impl Complex for OrganizationQualification {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for OrganizationQualification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "code" => (4u32, r.req(&mut self.code)),
+            "period" => (5u32, r.opt(&mut self.period)),
+            "issuer" => (6u32, r.opt(&mut self.issuer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("code", &self.code);
+        w.opt("period", &self.period);
+        w.opt("issuer", &self.issuer);
     }
 }
 impl std::fmt::Debug for OrganizationQualification {

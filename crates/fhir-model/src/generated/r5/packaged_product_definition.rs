@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A medically related item or items, in a container or package.
 #[derive(Clone, PartialEq)]
 pub struct PackagedProductDefinition {
@@ -190,6 +196,71 @@ impl Complex for PackagedProductDefinition {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PackagedProductDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "name" => (9u32, r.prim_opt(&mut self.name, Kind::String)),
+            "type" => (10u32, r.opt(&mut self.r#type)),
+            "packageFor" => (11u32, r.list(&mut self.package_for)),
+            "status" => (12u32, r.opt(&mut self.status)),
+            "statusDate" => (13u32, r.prim_opt(&mut self.status_date, Kind::DateTime)),
+            "containedItemQuantity" => (14u32, r.list(&mut self.contained_item_quantity)),
+            "description" => (15u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "legalStatusOfSupply" => (16u32, r.list(&mut self.legal_status_of_supply)),
+            "marketingStatus" => (17u32, r.list(&mut self.marketing_status)),
+            "copackagedIndicator" => {
+                (18u32, r.prim_opt(&mut self.copackaged_indicator, Kind::Boolean))
+            }
+            "manufacturer" => (19u32, r.list(&mut self.manufacturer)),
+            "attachedDocument" => (20u32, r.list(&mut self.attached_document)),
+            "packaging" => (21u32, r.opt(&mut self.packaging)),
+            "characteristic" => (22u32, r.list(&mut self.characteristic)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("name", &self.name);
+        w.opt("type", &self.r#type);
+        w.list("packageFor", &self.package_for);
+        w.opt("status", &self.status);
+        w.prim_opt("statusDate", &self.status_date);
+        w.list("containedItemQuantity", &self.contained_item_quantity);
+        w.prim_opt("description", &self.description);
+        w.list("legalStatusOfSupply", &self.legal_status_of_supply);
+        w.list("marketingStatus", &self.marketing_status);
+        w.prim_opt("copackagedIndicator", &self.copackaged_indicator);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("attachedDocument", &self.attached_document);
+        w.opt("packaging", &self.packaging);
+        w.list("characteristic", &self.characteristic);
+    }
+}
 impl std::fmt::Debug for PackagedProductDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PackagedProductDefinition");
@@ -336,6 +407,47 @@ impl Complex for PackagedProductDefinitionLegalStatusOfSupply {
             && self.jurisdiction.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PackagedProductDefinitionLegalStatusOfSupply {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "jurisdiction" => (4u32, r.opt(&mut self.jurisdiction)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.opt("jurisdiction", &self.jurisdiction);
+    }
+}
 impl std::fmt::Debug for PackagedProductDefinitionLegalStatusOfSupply {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PackagedProductDefinitionLegalStatusOfSupply");
@@ -480,6 +592,67 @@ impl Complex for PackagedProductDefinitionPackaging {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PackagedProductDefinitionPackaging {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.list(&mut self.identifier)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "componentPart" => {
+                (5u32, r.prim_opt(&mut self.component_part, Kind::Boolean))
+            }
+            "quantity" => (6u32, r.prim_opt(&mut self.quantity, Kind::Integer)),
+            "material" => (7u32, r.list(&mut self.material)),
+            "alternateMaterial" => (8u32, r.list(&mut self.alternate_material)),
+            "shelfLifeStorage" => (9u32, r.list(&mut self.shelf_life_storage)),
+            "manufacturer" => (10u32, r.list(&mut self.manufacturer)),
+            "property" => (11u32, r.list(&mut self.property)),
+            "containedItem" => (12u32, r.list(&mut self.contained_item)),
+            "packaging" => (13u32, r.list(&mut self.packaging)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.prim_opt("componentPart", &self.component_part);
+        w.prim_opt("quantity", &self.quantity);
+        w.list("material", &self.material);
+        w.list("alternateMaterial", &self.alternate_material);
+        w.list("shelfLifeStorage", &self.shelf_life_storage);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("property", &self.property);
+        w.list("containedItem", &self.contained_item);
+        w.list("packaging", &self.packaging);
+    }
+}
 impl std::fmt::Debug for PackagedProductDefinitionPackaging {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PackagedProductDefinitionPackaging");
@@ -616,6 +789,53 @@ impl Complex for PackagedProductDefinitionPackagingProperty {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PackagedProductDefinitionPackagingProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if <PackagedProductDefinitionPackagingPropertyValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.value);
+    }
+}
 impl std::fmt::Debug for PackagedProductDefinitionPackagingProperty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PackagedProductDefinitionPackagingProperty");
@@ -738,6 +958,33 @@ impl Choice for PackagedProductDefinitionPackagingPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PackagedProductDefinitionPackagingPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+        }
+    }
+}
 /// The item(s) within the packaging
 #[derive(Clone, PartialEq)]
 pub struct PackagedProductDefinitionPackagingContainedItem {
@@ -815,6 +1062,47 @@ impl Complex for PackagedProductDefinitionPackagingContainedItem {
             return Some("item");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PackagedProductDefinitionPackagingContainedItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "item" => (3u32, r.req(&mut self.item)),
+            "amount" => (4u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("item", &self.item);
+        w.opt("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for PackagedProductDefinitionPackagingContainedItem {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// ParameterDefinition Type: The parameters to the module. This collection specifies both the input and output parameters. Input parameters are provided by the caller as part of the $evaluate operation. Output parameters are included in the GuidanceResponse.
 #[derive(Clone, PartialEq)]
 pub struct ParameterDefinition {
@@ -120,6 +126,55 @@ impl Complex for ParameterDefinition {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ParameterDefinition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "name" => (2u32, r.prim_opt(&mut self.name, Kind::Code)),
+            "use" => (3u32, r.prim_req(&mut self.r#use, Kind::Code)),
+            "min" => (4u32, r.prim_opt(&mut self.min, Kind::Integer)),
+            "max" => (5u32, r.prim_opt(&mut self.max, Kind::String)),
+            "documentation" => (6u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            "type" => (7u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "profile" => (8u32, r.prim_opt(&mut self.profile, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_opt("name", &self.name);
+        w.prim_req("use", &self.r#use);
+        w.prim_opt("min", &self.min);
+        w.prim_opt("max", &self.max);
+        w.prim_opt("documentation", &self.documentation);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("profile", &self.profile);
     }
 }
 impl std::fmt::Debug for ParameterDefinition {

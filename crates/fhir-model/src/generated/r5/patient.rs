@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Demographics and other administrative information about an individual or animal receiving care or other health-related services.
 #[derive(Clone, PartialEq)]
 pub struct Patient {
@@ -192,6 +198,83 @@ impl Complex for Patient {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Patient {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "name" => (10u32, r.list(&mut self.name)),
+            "telecom" => (11u32, r.list(&mut self.telecom)),
+            "gender" => (12u32, r.prim_opt(&mut self.gender, Kind::Code)),
+            "birthDate" => (13u32, r.prim_opt(&mut self.birth_date, Kind::Date)),
+            "address" => (15u32, r.list(&mut self.address)),
+            "maritalStatus" => (16u32, r.opt(&mut self.marital_status)),
+            "photo" => (18u32, r.list(&mut self.photo)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "communication" => (20u32, r.list(&mut self.communication)),
+            "generalPractitioner" => (21u32, r.list(&mut self.general_practitioner)),
+            "managingOrganization" => (22u32, r.opt(&mut self.managing_organization)),
+            "link" => (23u32, r.list(&mut self.link)),
+            _ => {
+                if <PatientDeceased as XmlChoice>::read_xml(
+                    &mut self.deceased,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(14u32));
+                }
+                if <PatientMultipleBirth as XmlChoice>::read_xml(
+                    &mut self.multiple_birth,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(17u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.list("name", &self.name);
+        w.list("telecom", &self.telecom);
+        w.prim_opt("gender", &self.gender);
+        w.prim_opt("birthDate", &self.birth_date);
+        w.choice_opt(&self.deceased);
+        w.list("address", &self.address);
+        w.opt("maritalStatus", &self.marital_status);
+        w.choice_opt(&self.multiple_birth);
+        w.list("photo", &self.photo);
+        w.list("contact", &self.contact);
+        w.list("communication", &self.communication);
+        w.list("generalPractitioner", &self.general_practitioner);
+        w.opt("managingOrganization", &self.managing_organization);
+        w.list("link", &self.link);
+    }
+}
 impl std::fmt::Debug for Patient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Patient");
@@ -356,6 +439,27 @@ impl Choice for PatientDeceased {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PatientDeceased {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "deceasedBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "deceasedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("deceasedBoolean", p),
+            Self::DateTime(p) => w.prim_req("deceasedDateTime", p),
+        }
+    }
+}
 /// Whether patient is part of a multiple birth
 #[derive(Clone, PartialEq, Debug)]
 pub enum PatientMultipleBirth {
@@ -440,6 +544,27 @@ impl Choice for PatientMultipleBirth {
             Self::Integer(p) => {
                 w.prim_req("multipleBirthInteger", "_multipleBirthInteger", p)
             }
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for PatientMultipleBirth {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "multipleBirthBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "multipleBirthInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("multipleBirthBoolean", p),
+            Self::Integer(p) => w.prim_req("multipleBirthInteger", p),
         }
     }
 }
@@ -537,6 +662,57 @@ impl Complex for PatientContact {
             && self.name.is_none() && self.telecom.is_empty() && self.address.is_none()
             && self.gender.is_none() && self.organization.is_none()
             && self.period.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PatientContact {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "relationship" => (3u32, r.list(&mut self.relationship)),
+            "name" => (4u32, r.opt(&mut self.name)),
+            "telecom" => (5u32, r.list(&mut self.telecom)),
+            "address" => (6u32, r.opt(&mut self.address)),
+            "gender" => (7u32, r.prim_opt(&mut self.gender, Kind::Code)),
+            "organization" => (8u32, r.opt(&mut self.organization)),
+            "period" => (9u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("relationship", &self.relationship);
+        w.opt("name", &self.name);
+        w.list("telecom", &self.telecom);
+        w.opt("address", &self.address);
+        w.prim_opt("gender", &self.gender);
+        w.opt("organization", &self.organization);
+        w.opt("period", &self.period);
     }
 }
 impl std::fmt::Debug for PatientContact {
@@ -658,6 +834,47 @@ impl Complex for PatientCommunication {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PatientCommunication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "language" => (3u32, r.req(&mut self.language)),
+            "preferred" => (4u32, r.prim_opt(&mut self.preferred, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("language", &self.language);
+        w.prim_opt("preferred", &self.preferred);
+    }
+}
 impl std::fmt::Debug for PatientCommunication {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PatientCommunication");
@@ -767,6 +984,47 @@ impl Complex for PatientLink {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PatientLink {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "other" => (3u32, r.req(&mut self.other)),
+            "type" => (4u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("other", &self.other);
+        w.prim_req("type", &self.r#type);
     }
 }
 impl std::fmt::Debug for PatientLink {

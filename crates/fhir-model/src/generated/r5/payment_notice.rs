@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides the status of the payment for goods and services rendered, and the request and response resource references.
 #[derive(Clone, PartialEq)]
 pub struct PaymentNotice {
@@ -192,6 +198,63 @@ impl Complex for PaymentNotice {
             return Some("amount");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PaymentNotice {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "request" => (10u32, r.opt(&mut self.request)),
+            "response" => (11u32, r.opt(&mut self.response)),
+            "created" => (12u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "reporter" => (13u32, r.opt(&mut self.reporter)),
+            "payment" => (14u32, r.opt(&mut self.payment)),
+            "paymentDate" => (15u32, r.prim_opt(&mut self.payment_date, Kind::Date)),
+            "payee" => (16u32, r.opt(&mut self.payee)),
+            "recipient" => (17u32, r.req(&mut self.recipient)),
+            "amount" => (18u32, r.req(&mut self.amount)),
+            "paymentStatus" => (19u32, r.opt(&mut self.payment_status)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.opt("request", &self.request);
+        w.opt("response", &self.response);
+        w.prim_req("created", &self.created);
+        w.opt("reporter", &self.reporter);
+        w.opt("payment", &self.payment);
+        w.prim_opt("paymentDate", &self.payment_date);
+        w.opt("payee", &self.payee);
+        w.req("recipient", &self.recipient);
+        w.req("amount", &self.amount);
+        w.opt("paymentStatus", &self.payment_status);
     }
 }
 impl std::fmt::Debug for PaymentNotice {

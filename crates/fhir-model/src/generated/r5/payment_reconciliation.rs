@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource provides the details including amount of a payment and allocates the payment items being paid.
 #[derive(Clone, PartialEq)]
 pub struct PaymentReconciliation {
@@ -300,6 +306,103 @@ impl Complex for PaymentReconciliation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PaymentReconciliation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "type" => (9u32, r.req(&mut self.r#type)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "kind" => (11u32, r.opt(&mut self.kind)),
+            "period" => (12u32, r.opt(&mut self.period)),
+            "created" => (13u32, r.prim_req(&mut self.created, Kind::DateTime)),
+            "enterer" => (14u32, r.opt(&mut self.enterer)),
+            "issuerType" => (15u32, r.opt(&mut self.issuer_type)),
+            "paymentIssuer" => (16u32, r.opt(&mut self.payment_issuer)),
+            "request" => (17u32, r.opt(&mut self.request)),
+            "requestor" => (18u32, r.opt(&mut self.requestor)),
+            "outcome" => (19u32, r.prim_opt(&mut self.outcome, Kind::Code)),
+            "disposition" => (20u32, r.prim_opt(&mut self.disposition, Kind::String)),
+            "date" => (21u32, r.prim_req(&mut self.date, Kind::Date)),
+            "location" => (22u32, r.opt(&mut self.location)),
+            "method" => (23u32, r.opt(&mut self.method)),
+            "cardBrand" => (24u32, r.prim_opt(&mut self.card_brand, Kind::String)),
+            "accountNumber" => {
+                (25u32, r.prim_opt(&mut self.account_number, Kind::String))
+            }
+            "expirationDate" => {
+                (26u32, r.prim_opt(&mut self.expiration_date, Kind::Date))
+            }
+            "processor" => (27u32, r.prim_opt(&mut self.processor, Kind::String)),
+            "referenceNumber" => {
+                (28u32, r.prim_opt(&mut self.reference_number, Kind::String))
+            }
+            "authorization" => (29u32, r.prim_opt(&mut self.authorization, Kind::String)),
+            "tenderedAmount" => (30u32, r.opt(&mut self.tendered_amount)),
+            "returnedAmount" => (31u32, r.opt(&mut self.returned_amount)),
+            "amount" => (32u32, r.req(&mut self.amount)),
+            "paymentIdentifier" => (33u32, r.opt(&mut self.payment_identifier)),
+            "allocation" => (34u32, r.list(&mut self.allocation)),
+            "formCode" => (35u32, r.opt(&mut self.form_code)),
+            "processNote" => (36u32, r.list(&mut self.process_note)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.req("type", &self.r#type);
+        w.prim_req("status", &self.status);
+        w.opt("kind", &self.kind);
+        w.opt("period", &self.period);
+        w.prim_req("created", &self.created);
+        w.opt("enterer", &self.enterer);
+        w.opt("issuerType", &self.issuer_type);
+        w.opt("paymentIssuer", &self.payment_issuer);
+        w.opt("request", &self.request);
+        w.opt("requestor", &self.requestor);
+        w.prim_opt("outcome", &self.outcome);
+        w.prim_opt("disposition", &self.disposition);
+        w.prim_req("date", &self.date);
+        w.opt("location", &self.location);
+        w.opt("method", &self.method);
+        w.prim_opt("cardBrand", &self.card_brand);
+        w.prim_opt("accountNumber", &self.account_number);
+        w.prim_opt("expirationDate", &self.expiration_date);
+        w.prim_opt("processor", &self.processor);
+        w.prim_opt("referenceNumber", &self.reference_number);
+        w.prim_opt("authorization", &self.authorization);
+        w.opt("tenderedAmount", &self.tendered_amount);
+        w.opt("returnedAmount", &self.returned_amount);
+        w.req("amount", &self.amount);
+        w.opt("paymentIdentifier", &self.payment_identifier);
+        w.list("allocation", &self.allocation);
+        w.opt("formCode", &self.form_code);
+        w.list("processNote", &self.process_note);
+    }
+}
 impl std::fmt::Debug for PaymentReconciliation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PaymentReconciliation");
@@ -555,6 +658,75 @@ impl Complex for PaymentReconciliationAllocation {
             && self.amount.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PaymentReconciliationAllocation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "predecessor" => (4u32, r.opt(&mut self.predecessor)),
+            "target" => (5u32, r.opt(&mut self.target)),
+            "encounter" => (7u32, r.opt(&mut self.encounter)),
+            "account" => (8u32, r.opt(&mut self.account)),
+            "type" => (9u32, r.opt(&mut self.r#type)),
+            "submitter" => (10u32, r.opt(&mut self.submitter)),
+            "response" => (11u32, r.opt(&mut self.response)),
+            "date" => (12u32, r.prim_opt(&mut self.date, Kind::Date)),
+            "responsible" => (13u32, r.opt(&mut self.responsible)),
+            "payee" => (14u32, r.opt(&mut self.payee)),
+            "amount" => (15u32, r.opt(&mut self.amount)),
+            _ => {
+                if <PaymentReconciliationAllocationTargetItem as XmlChoice>::read_xml(
+                    &mut self.target_item,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("predecessor", &self.predecessor);
+        w.opt("target", &self.target);
+        w.choice_opt(&self.target_item);
+        w.opt("encounter", &self.encounter);
+        w.opt("account", &self.account);
+        w.opt("type", &self.r#type);
+        w.opt("submitter", &self.submitter);
+        w.opt("response", &self.response);
+        w.prim_opt("date", &self.date);
+        w.opt("responsible", &self.responsible);
+        w.opt("payee", &self.payee);
+        w.opt("amount", &self.amount);
+    }
+}
 impl std::fmt::Debug for PaymentReconciliationAllocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PaymentReconciliationAllocation");
@@ -702,6 +874,31 @@ impl Choice for PaymentReconciliationAllocationTargetItem {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PaymentReconciliationAllocationTargetItem {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "targetItemString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "targetItemIdentifier" => r.choice(slot, Self::Identifier)?,
+            "targetItemPositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("targetItemString", p),
+            Self::Identifier(v) => w.req("targetItemIdentifier", v),
+            Self::PositiveInt(p) => w.prim_req("targetItemPositiveInt", p),
+        }
+    }
+}
 /// Note concerning processing
 #[derive(Clone, PartialEq)]
 pub struct PaymentReconciliationProcessNote {
@@ -770,6 +967,47 @@ impl Complex for PaymentReconciliationProcessNote {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.text.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PaymentReconciliationProcessNote {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "text" => (4u32, r.prim_opt(&mut self.text, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("text", &self.text);
     }
 }
 impl std::fmt::Debug for PaymentReconciliationProcessNote {

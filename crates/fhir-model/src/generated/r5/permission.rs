@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Permission resource holds access rules for a given data and context.
 #[derive(Clone, PartialEq)]
 pub struct Permission {
@@ -156,6 +162,53 @@ impl Complex for Permission {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Permission {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "status" => (8u32, r.prim_req(&mut self.status, Kind::Code)),
+            "asserter" => (9u32, r.opt(&mut self.asserter)),
+            "date" => (10u32, r.prim_list(&mut self.date, Kind::DateTime)),
+            "validity" => (11u32, r.opt(&mut self.validity)),
+            "justification" => (12u32, r.opt(&mut self.justification)),
+            "combining" => (13u32, r.prim_req(&mut self.combining, Kind::Code)),
+            "rule" => (14u32, r.list(&mut self.rule)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("status", &self.status);
+        w.opt("asserter", &self.asserter);
+        w.prim_list("date", &self.date);
+        w.opt("validity", &self.validity);
+        w.opt("justification", &self.justification);
+        w.prim_req("combining", &self.combining);
+        w.list("rule", &self.rule);
+    }
+}
 impl std::fmt::Debug for Permission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Permission");
@@ -278,6 +331,47 @@ impl Complex for PermissionJustification {
             && self.evidence.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PermissionJustification {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "basis" => (3u32, r.list(&mut self.basis)),
+            "evidence" => (4u32, r.list(&mut self.evidence)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("basis", &self.basis);
+        w.list("evidence", &self.evidence);
+    }
+}
 impl std::fmt::Debug for PermissionJustification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PermissionJustification");
@@ -380,6 +474,51 @@ impl Complex for PermissionRule {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.data.is_empty() && self.activity.is_empty() && self.limit.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PermissionRule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "data" => (4u32, r.list(&mut self.data)),
+            "activity" => (5u32, r.list(&mut self.activity)),
+            "limit" => (6u32, r.list(&mut self.limit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.list("data", &self.data);
+        w.list("activity", &self.activity);
+        w.list("limit", &self.limit);
     }
 }
 impl std::fmt::Debug for PermissionRule {
@@ -489,6 +628,51 @@ impl Complex for PermissionRuleData {
             && self.modifier_extension.is_empty() && self.resource.is_empty()
             && self.security.is_empty() && self.period.is_empty()
             && self.expression.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PermissionRuleData {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "resource" => (3u32, r.list(&mut self.resource)),
+            "security" => (4u32, r.list(&mut self.security)),
+            "period" => (5u32, r.list(&mut self.period)),
+            "expression" => (6u32, r.opt(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("resource", &self.resource);
+        w.list("security", &self.security);
+        w.list("period", &self.period);
+        w.opt("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for PermissionRuleData {
@@ -608,6 +792,47 @@ impl Complex for PermissionRuleDataResource {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PermissionRuleDataResource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "meaning" => (3u32, r.prim_req(&mut self.meaning, Kind::Code)),
+            "reference" => (4u32, r.req(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("meaning", &self.meaning);
+        w.req("reference", &self.reference);
+    }
+}
 impl std::fmt::Debug for PermissionRuleDataResource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PermissionRuleDataResource");
@@ -704,6 +929,49 @@ impl Complex for PermissionRuleActivity {
             && self.modifier_extension.is_empty() && self.actor.is_empty()
             && self.action.is_empty() && self.purpose.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PermissionRuleActivity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "actor" => (3u32, r.list(&mut self.actor)),
+            "action" => (4u32, r.list(&mut self.action)),
+            "purpose" => (5u32, r.list(&mut self.purpose)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("actor", &self.actor);
+        w.list("action", &self.action);
+        w.list("purpose", &self.purpose);
     }
 }
 impl std::fmt::Debug for PermissionRuleActivity {

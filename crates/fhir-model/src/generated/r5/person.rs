@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Demographics and administrative information about a person independent of a specific health-related context.
 #[derive(Clone, PartialEq)]
 pub struct Person {
@@ -173,6 +179,71 @@ impl Complex for Person {
             && self.link.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Person {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "name" => (10u32, r.list(&mut self.name)),
+            "telecom" => (11u32, r.list(&mut self.telecom)),
+            "gender" => (12u32, r.prim_opt(&mut self.gender, Kind::Code)),
+            "birthDate" => (13u32, r.prim_opt(&mut self.birth_date, Kind::Date)),
+            "address" => (15u32, r.list(&mut self.address)),
+            "maritalStatus" => (16u32, r.opt(&mut self.marital_status)),
+            "photo" => (17u32, r.list(&mut self.photo)),
+            "communication" => (18u32, r.list(&mut self.communication)),
+            "managingOrganization" => (19u32, r.opt(&mut self.managing_organization)),
+            "link" => (20u32, r.list(&mut self.link)),
+            _ => {
+                if <PersonDeceased as XmlChoice>::read_xml(
+                    &mut self.deceased,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(14u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.list("name", &self.name);
+        w.list("telecom", &self.telecom);
+        w.prim_opt("gender", &self.gender);
+        w.prim_opt("birthDate", &self.birth_date);
+        w.choice_opt(&self.deceased);
+        w.list("address", &self.address);
+        w.opt("maritalStatus", &self.marital_status);
+        w.list("photo", &self.photo);
+        w.list("communication", &self.communication);
+        w.opt("managingOrganization", &self.managing_organization);
+        w.list("link", &self.link);
+    }
+}
 impl std::fmt::Debug for Person {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Person");
@@ -328,6 +399,27 @@ impl Choice for PersonDeceased {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PersonDeceased {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "deceasedBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "deceasedDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("deceasedBoolean", p),
+            Self::DateTime(p) => w.prim_req("deceasedDateTime", p),
+        }
+    }
+}
 /// A language which may be used to communicate with the person about his or her health
 #[derive(Clone, PartialEq)]
 pub struct PersonCommunication {
@@ -406,6 +498,47 @@ impl Complex for PersonCommunication {
             return Some("language");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PersonCommunication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "language" => (3u32, r.req(&mut self.language)),
+            "preferred" => (4u32, r.prim_opt(&mut self.preferred, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("language", &self.language);
+        w.prim_opt("preferred", &self.preferred);
     }
 }
 impl std::fmt::Debug for PersonCommunication {
@@ -510,6 +643,47 @@ impl Complex for PersonLink {
             return Some("target");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PersonLink {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "target" => (3u32, r.req(&mut self.target)),
+            "assurance" => (4u32, r.prim_opt(&mut self.assurance, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("target", &self.target);
+        w.prim_opt("assurance", &self.assurance);
     }
 }
 impl std::fmt::Debug for PersonLink {

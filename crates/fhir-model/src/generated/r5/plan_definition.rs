@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// This resource allows for the definition of various types of plans as a sharable, consumable, and executable artifact. The resource is general enough to support the description of a broad range of clinical and non-clinical artifacts such as clinical decision support rules, order sets, protocols, and drug quality specifications.
 #[derive(Clone, PartialEq)]
 pub struct PlanDefinition {
@@ -325,6 +331,131 @@ impl Complex for PlanDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "subtitle" => (14u32, r.prim_opt(&mut self.subtitle, Kind::String)),
+            "type" => (15u32, r.opt(&mut self.r#type)),
+            "status" => (16u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (17u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (19u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (20u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (21u32, r.list(&mut self.contact)),
+            "description" => (22u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (23u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (24u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (25u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "usage" => (26u32, r.prim_opt(&mut self.usage, Kind::Markdown)),
+            "copyright" => (27u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (28u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (29u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (30u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (31u32, r.opt(&mut self.effective_period)),
+            "topic" => (32u32, r.list(&mut self.topic)),
+            "author" => (33u32, r.list(&mut self.author)),
+            "editor" => (34u32, r.list(&mut self.editor)),
+            "reviewer" => (35u32, r.list(&mut self.reviewer)),
+            "endorser" => (36u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (37u32, r.list(&mut self.related_artifact)),
+            "library" => (38u32, r.prim_list(&mut self.library, Kind::Canonical)),
+            "goal" => (39u32, r.list(&mut self.goal)),
+            "actor" => (40u32, r.list(&mut self.actor)),
+            "action" => (41u32, r.list(&mut self.action)),
+            _ => {
+                if <PlanDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if <PlanDefinitionSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(18u32));
+                }
+                if <PlanDefinitionAsNeeded as XmlChoice>::read_xml(
+                    &mut self.as_needed,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(42u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("subtitle", &self.subtitle);
+        w.opt("type", &self.r#type);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.choice_opt(&self.subject);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("usage", &self.usage);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_list("library", &self.library);
+        w.list("goal", &self.goal);
+        w.list("actor", &self.actor);
+        w.list("action", &self.action);
+        w.choice_opt(&self.as_needed);
+    }
+}
 impl std::fmt::Debug for PlanDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PlanDefinition");
@@ -528,6 +659,27 @@ impl Choice for PlanDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Type of individual the plan definition is focused on
 #[derive(Clone, PartialEq, Debug)]
 pub enum PlanDefinitionSubject {
@@ -596,6 +748,29 @@ impl Choice for PlanDefinitionSubject {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            "subjectCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+            Self::Canonical(p) => w.prim_req("subjectCanonical", p),
+        }
+    }
+}
 /// Preconditions for service
 #[derive(Clone, PartialEq, Debug)]
 pub enum PlanDefinitionAsNeeded {
@@ -655,6 +830,27 @@ impl Choice for PlanDefinitionAsNeeded {
     fn write_json(&self, w: &mut Writer) {
         match self {
             Self::Boolean(p) => w.prim_req("asNeededBoolean", "_asNeededBoolean", p),
+            Self::CodeableConcept(v) => w.req("asNeededCodeableConcept", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionAsNeeded {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "asNeededBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "asNeededCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("asNeededBoolean", p),
             Self::CodeableConcept(v) => w.req("asNeededCodeableConcept", v),
         }
     }
@@ -764,6 +960,57 @@ impl Complex for PlanDefinitionGoal {
             return Some("description");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionGoal {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "category" => (3u32, r.opt(&mut self.category)),
+            "description" => (4u32, r.req(&mut self.description)),
+            "priority" => (5u32, r.opt(&mut self.priority)),
+            "start" => (6u32, r.opt(&mut self.start)),
+            "addresses" => (7u32, r.list(&mut self.addresses)),
+            "documentation" => (8u32, r.list(&mut self.documentation)),
+            "target" => (9u32, r.list(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("category", &self.category);
+        w.req("description", &self.description);
+        w.opt("priority", &self.priority);
+        w.opt("start", &self.start);
+        w.list("addresses", &self.addresses);
+        w.list("documentation", &self.documentation);
+        w.list("target", &self.target);
     }
 }
 impl std::fmt::Debug for PlanDefinitionGoal {
@@ -882,6 +1129,55 @@ impl Complex for PlanDefinitionGoalTarget {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.measure.is_none()
             && self.detail.is_none() && self.due.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionGoalTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "measure" => (3u32, r.opt(&mut self.measure)),
+            "due" => (5u32, r.opt(&mut self.due)),
+            _ => {
+                if <PlanDefinitionGoalTargetDetail as XmlChoice>::read_xml(
+                    &mut self.detail,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("measure", &self.measure);
+        w.choice_opt(&self.detail);
+        w.opt("due", &self.due);
     }
 }
 impl std::fmt::Debug for PlanDefinitionGoalTarget {
@@ -1039,6 +1335,37 @@ impl Choice for PlanDefinitionGoalTargetDetail {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionGoalTargetDetail {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "detailQuantity" => r.choice(slot, Self::Quantity)?,
+            "detailRange" => r.choice(slot, Self::Range)?,
+            "detailCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "detailString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "detailBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "detailInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "detailRatio" => r.choice(slot, Self::Ratio)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("detailQuantity", v),
+            Self::Range(v) => w.req("detailRange", v),
+            Self::CodeableConcept(v) => w.req("detailCodeableConcept", v),
+            Self::String(p) => w.prim_req("detailString", p),
+            Self::Boolean(p) => w.prim_req("detailBoolean", p),
+            Self::Integer(p) => w.prim_req("detailInteger", p),
+            Self::Ratio(v) => w.req("detailRatio", v),
+        }
+    }
+}
 /// Actors within the plan
 #[derive(Clone, PartialEq)]
 pub struct PlanDefinitionActor {
@@ -1114,6 +1441,49 @@ impl Complex for PlanDefinitionActor {
             return Some("option");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_opt(&mut self.title, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "option" => (5u32, r.list(&mut self.option)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.list("option", &self.option);
     }
 }
 impl std::fmt::Debug for PlanDefinitionActor {
@@ -1222,6 +1592,53 @@ impl Complex for PlanDefinitionActorOption {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.type_canonical.is_none() && self.type_reference.is_none()
             && self.role.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActorOption {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "typeCanonical" => {
+                (4u32, r.prim_opt(&mut self.type_canonical, Kind::Canonical))
+            }
+            "typeReference" => (5u32, r.opt(&mut self.type_reference)),
+            "role" => (6u32, r.opt(&mut self.role)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("typeCanonical", &self.type_canonical);
+        w.opt("typeReference", &self.type_reference);
+        w.opt("role", &self.role);
     }
 }
 impl std::fmt::Debug for PlanDefinitionActorOption {
@@ -1499,6 +1916,131 @@ impl Complex for PlanDefinitionAction {
             && self.action.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "prefix" => (4u32, r.prim_opt(&mut self.prefix, Kind::String)),
+            "title" => (5u32, r.prim_opt(&mut self.title, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "textEquivalent" => {
+                (7u32, r.prim_opt(&mut self.text_equivalent, Kind::Markdown))
+            }
+            "priority" => (8u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "code" => (9u32, r.opt(&mut self.code)),
+            "reason" => (10u32, r.list(&mut self.reason)),
+            "documentation" => (11u32, r.list(&mut self.documentation)),
+            "goalId" => (12u32, r.prim_list(&mut self.goal_id, Kind::Id)),
+            "trigger" => (14u32, r.list(&mut self.trigger)),
+            "condition" => (15u32, r.list(&mut self.condition)),
+            "input" => (16u32, r.list(&mut self.input)),
+            "output" => (17u32, r.list(&mut self.output)),
+            "relatedAction" => (18u32, r.list(&mut self.related_action)),
+            "location" => (20u32, r.opt(&mut self.location)),
+            "participant" => (21u32, r.list(&mut self.participant)),
+            "type" => (22u32, r.opt(&mut self.r#type)),
+            "groupingBehavior" => {
+                (23u32, r.prim_opt(&mut self.grouping_behavior, Kind::Code))
+            }
+            "selectionBehavior" => {
+                (24u32, r.prim_opt(&mut self.selection_behavior, Kind::Code))
+            }
+            "requiredBehavior" => {
+                (25u32, r.prim_opt(&mut self.required_behavior, Kind::Code))
+            }
+            "precheckBehavior" => {
+                (26u32, r.prim_opt(&mut self.precheck_behavior, Kind::Code))
+            }
+            "cardinalityBehavior" => {
+                (27u32, r.prim_opt(&mut self.cardinality_behavior, Kind::Code))
+            }
+            "transform" => (29u32, r.prim_opt(&mut self.transform, Kind::Canonical)),
+            "dynamicValue" => (30u32, r.list(&mut self.dynamic_value)),
+            "action" => (31u32, r.list(&mut self.action)),
+            _ => {
+                if <PlanDefinitionActionSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(13u32));
+                }
+                if <PlanDefinitionActionTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(19u32));
+                }
+                if <PlanDefinitionActionDefinition as XmlChoice>::read_xml(
+                    &mut self.definition,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(28u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.prim_opt("prefix", &self.prefix);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("textEquivalent", &self.text_equivalent);
+        w.prim_opt("priority", &self.priority);
+        w.opt("code", &self.code);
+        w.list("reason", &self.reason);
+        w.list("documentation", &self.documentation);
+        w.prim_list("goalId", &self.goal_id);
+        w.choice_opt(&self.subject);
+        w.list("trigger", &self.trigger);
+        w.list("condition", &self.condition);
+        w.list("input", &self.input);
+        w.list("output", &self.output);
+        w.list("relatedAction", &self.related_action);
+        w.choice_opt(&self.timing);
+        w.opt("location", &self.location);
+        w.list("participant", &self.participant);
+        w.opt("type", &self.r#type);
+        w.prim_opt("groupingBehavior", &self.grouping_behavior);
+        w.prim_opt("selectionBehavior", &self.selection_behavior);
+        w.prim_opt("requiredBehavior", &self.required_behavior);
+        w.prim_opt("precheckBehavior", &self.precheck_behavior);
+        w.prim_opt("cardinalityBehavior", &self.cardinality_behavior);
+        w.choice_opt(&self.definition);
+        w.prim_opt("transform", &self.transform);
+        w.list("dynamicValue", &self.dynamic_value);
+        w.list("action", &self.action);
+    }
+}
 impl std::fmt::Debug for PlanDefinitionAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PlanDefinitionAction");
@@ -1672,6 +2214,29 @@ impl Choice for PlanDefinitionActionSubject {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionActionSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            "subjectCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+            Self::Canonical(p) => w.prim_req("subjectCanonical", p),
+        }
+    }
+}
 /// When the action should take place
 #[derive(Clone, PartialEq, Debug)]
 pub enum PlanDefinitionActionTiming {
@@ -1717,6 +2282,31 @@ impl Choice for PlanDefinitionActionTiming {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Age(v) => w.req("timingAge", v),
+            Self::Duration(v) => w.req("timingDuration", v),
+            Self::Range(v) => w.req("timingRange", v),
+            Self::Timing(v) => w.req("timingTiming", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionActionTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingAge" => r.choice(slot, Self::Age)?,
+            "timingDuration" => r.choice(slot, Self::Duration)?,
+            "timingRange" => r.choice(slot, Self::Range)?,
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Age(v) => w.req("timingAge", v),
             Self::Duration(v) => w.req("timingDuration", v),
@@ -1810,6 +2400,29 @@ impl Choice for PlanDefinitionActionDefinition {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionActionDefinition {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "definitionCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "definitionUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Canonical(p) => w.prim_req("definitionCanonical", p),
+            Self::Uri(p) => w.prim_req("definitionUri", p),
+        }
+    }
+}
 /// Whether or not the action is applicable
 #[derive(Clone, PartialEq)]
 pub struct PlanDefinitionActionCondition {
@@ -1888,6 +2501,47 @@ impl Complex for PlanDefinitionActionCondition {
             return Some("kind");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActionCondition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "kind" => (3u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "expression" => (4u32, r.opt(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("kind", &self.kind);
+        w.opt("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for PlanDefinitionActionCondition {
@@ -1988,6 +2642,49 @@ impl Complex for PlanDefinitionActionInput {
             && self.modifier_extension.is_empty() && self.title.is_none()
             && self.requirement.is_none() && self.related_data.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActionInput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_opt(&mut self.title, Kind::String)),
+            "requirement" => (4u32, r.opt(&mut self.requirement)),
+            "relatedData" => (5u32, r.prim_opt(&mut self.related_data, Kind::Id)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("title", &self.title);
+        w.opt("requirement", &self.requirement);
+        w.prim_opt("relatedData", &self.related_data);
     }
 }
 impl std::fmt::Debug for PlanDefinitionActionInput {
@@ -2091,6 +2788,49 @@ impl Complex for PlanDefinitionActionOutput {
             && self.modifier_extension.is_empty() && self.title.is_none()
             && self.requirement.is_none() && self.related_data.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActionOutput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_opt(&mut self.title, Kind::String)),
+            "requirement" => (4u32, r.opt(&mut self.requirement)),
+            "relatedData" => (5u32, r.prim_opt(&mut self.related_data, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("title", &self.title);
+        w.opt("requirement", &self.requirement);
+        w.prim_opt("relatedData", &self.related_data);
     }
 }
 impl std::fmt::Debug for PlanDefinitionActionOutput {
@@ -2226,6 +2966,59 @@ impl Complex for PlanDefinitionActionRelatedAction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActionRelatedAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "targetId" => (3u32, r.prim_req(&mut self.target_id, Kind::Id)),
+            "relationship" => (4u32, r.prim_req(&mut self.relationship, Kind::Code)),
+            "endRelationship" => {
+                (5u32, r.prim_opt(&mut self.end_relationship, Kind::Code))
+            }
+            _ => {
+                if <PlanDefinitionActionRelatedActionOffset as XmlChoice>::read_xml(
+                    &mut self.offset,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("targetId", &self.target_id);
+        w.prim_req("relationship", &self.relationship);
+        w.prim_opt("endRelationship", &self.end_relationship);
+        w.choice_opt(&self.offset);
+    }
+}
 impl std::fmt::Debug for PlanDefinitionActionRelatedAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PlanDefinitionActionRelatedAction");
@@ -2293,6 +3086,27 @@ impl Choice for PlanDefinitionActionRelatedActionOffset {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Duration(v) => w.req("offsetDuration", v),
+            Self::Range(v) => w.req("offsetRange", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for PlanDefinitionActionRelatedActionOffset {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "offsetDuration" => r.choice(slot, Self::Duration)?,
+            "offsetRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Duration(v) => w.req("offsetDuration", v),
             Self::Range(v) => w.req("offsetRange", v),
@@ -2390,6 +3204,57 @@ impl Complex for PlanDefinitionActionParticipant {
             && self.r#type.is_none() && self.type_canonical.is_none()
             && self.type_reference.is_none() && self.role.is_none()
             && self.function.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActionParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "actorId" => (3u32, r.prim_opt(&mut self.actor_id, Kind::String)),
+            "type" => (4u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "typeCanonical" => {
+                (5u32, r.prim_opt(&mut self.type_canonical, Kind::Canonical))
+            }
+            "typeReference" => (6u32, r.opt(&mut self.type_reference)),
+            "role" => (7u32, r.opt(&mut self.role)),
+            "function" => (8u32, r.opt(&mut self.function)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("actorId", &self.actor_id);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("typeCanonical", &self.type_canonical);
+        w.opt("typeReference", &self.type_reference);
+        w.opt("role", &self.role);
+        w.opt("function", &self.function);
     }
 }
 impl std::fmt::Debug for PlanDefinitionActionParticipant {
@@ -2495,6 +3360,47 @@ impl Complex for PlanDefinitionActionDynamicValue {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.path.is_none()
             && self.expression.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PlanDefinitionActionDynamicValue {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "path" => (3u32, r.prim_opt(&mut self.path, Kind::String)),
+            "expression" => (4u32, r.opt(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("path", &self.path);
+        w.opt("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for PlanDefinitionActionDynamicValue {

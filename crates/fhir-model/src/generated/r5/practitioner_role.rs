@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A specific set of Roles/Locations/specialties/services that a practitioner may perform, or has performed at an organization during a period of time.
 #[derive(Clone, PartialEq)]
 pub struct PractitionerRole {
@@ -173,6 +179,67 @@ impl Complex for PractitionerRole {
             && self.contact.is_empty() && self.characteristic.is_empty()
             && self.communication.is_empty() && self.availability.is_empty()
             && self.endpoint.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for PractitionerRole {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "period" => (10u32, r.opt(&mut self.period)),
+            "practitioner" => (11u32, r.opt(&mut self.practitioner)),
+            "organization" => (12u32, r.opt(&mut self.organization)),
+            "code" => (13u32, r.list(&mut self.code)),
+            "specialty" => (14u32, r.list(&mut self.specialty)),
+            "location" => (15u32, r.list(&mut self.location)),
+            "healthcareService" => (16u32, r.list(&mut self.healthcare_service)),
+            "contact" => (17u32, r.list(&mut self.contact)),
+            "characteristic" => (18u32, r.list(&mut self.characteristic)),
+            "communication" => (19u32, r.list(&mut self.communication)),
+            "availability" => (20u32, r.list(&mut self.availability)),
+            "endpoint" => (21u32, r.list(&mut self.endpoint)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.opt("period", &self.period);
+        w.opt("practitioner", &self.practitioner);
+        w.opt("organization", &self.organization);
+        w.list("code", &self.code);
+        w.list("specialty", &self.specialty);
+        w.list("location", &self.location);
+        w.list("healthcareService", &self.healthcare_service);
+        w.list("contact", &self.contact);
+        w.list("characteristic", &self.characteristic);
+        w.list("communication", &self.communication);
+        w.list("availability", &self.availability);
+        w.list("endpoint", &self.endpoint);
     }
 }
 impl std::fmt::Debug for PractitionerRole {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// ProductShelfLife Type: The shelf-life and storage information for a medicinal product item or container can be described using this class.
 #[derive(Clone, PartialEq)]
 pub struct ProductShelfLife {
@@ -84,6 +90,57 @@ impl Complex for ProductShelfLife {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.period.is_none() && self.special_precautions_for_storage.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ProductShelfLife {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "specialPrecautionsForStorage" => {
+                (5u32, r.list(&mut self.special_precautions_for_storage))
+            }
+            _ => {
+                if <ProductShelfLifePeriod as XmlChoice>::read_xml(
+                    &mut self.period,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.choice_opt(&self.period);
+        w.list("specialPrecautionsForStorage", &self.special_precautions_for_storage);
     }
 }
 impl std::fmt::Debug for ProductShelfLife {
@@ -176,6 +233,27 @@ impl Choice for ProductShelfLifePeriod {
         match self {
             Self::Duration(v) => w.req("periodDuration", v),
             Self::String(p) => w.prim_req("periodString", "_periodString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for ProductShelfLifePeriod {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "periodDuration" => r.choice(slot, Self::Duration)?,
+            "periodString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Duration(v) => w.req("periodDuration", v),
+            Self::String(p) => w.prim_req("periodString", p),
         }
     }
 }

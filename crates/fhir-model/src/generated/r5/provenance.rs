@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Provenance of a resource is a record that describes entities and processes involved in producing and delivering or otherwise influencing that resource. Provenance provides a critical foundation for assessing authenticity, enabling trust, and allowing reproducibility. Provenance assertions are a form of contextual metadata and can themselves become important records with their own provenance. Provenance statement indicates clinical significance in terms of confidence in authenticity, reliability, and trustworthiness, integrity, and stage in lifecycle (e.g. Document Completion - has the artifact been legally authenticated), all of which may impact security, privacy, and trust policies.
 #[derive(Clone, PartialEq)]
 pub struct Provenance {
@@ -177,6 +183,71 @@ impl Complex for Provenance {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Provenance {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "target" => (8u32, r.list(&mut self.target)),
+            "recorded" => (10u32, r.prim_opt(&mut self.recorded, Kind::Instant)),
+            "policy" => (11u32, r.prim_list(&mut self.policy, Kind::Uri)),
+            "location" => (12u32, r.opt(&mut self.location)),
+            "authorization" => (13u32, r.list(&mut self.authorization)),
+            "activity" => (14u32, r.opt(&mut self.activity)),
+            "basedOn" => (15u32, r.list(&mut self.based_on)),
+            "patient" => (16u32, r.opt(&mut self.patient)),
+            "encounter" => (17u32, r.opt(&mut self.encounter)),
+            "agent" => (18u32, r.list(&mut self.agent)),
+            "entity" => (19u32, r.list(&mut self.entity)),
+            "signature" => (20u32, r.list(&mut self.signature)),
+            _ => {
+                if <ProvenanceOccurred as XmlChoice>::read_xml(
+                    &mut self.occurred,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(9u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("target", &self.target);
+        w.choice_opt(&self.occurred);
+        w.prim_opt("recorded", &self.recorded);
+        w.prim_list("policy", &self.policy);
+        w.opt("location", &self.location);
+        w.list("authorization", &self.authorization);
+        w.opt("activity", &self.activity);
+        w.list("basedOn", &self.based_on);
+        w.opt("patient", &self.patient);
+        w.opt("encounter", &self.encounter);
+        w.list("agent", &self.agent);
+        w.list("entity", &self.entity);
+        w.list("signature", &self.signature);
+    }
+}
 impl std::fmt::Debug for Provenance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Provenance");
@@ -312,6 +383,27 @@ impl Choice for ProvenanceOccurred {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ProvenanceOccurred {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurredPeriod" => r.choice(slot, Self::Period)?,
+            "occurredDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Period(v) => w.req("occurredPeriod", v),
+            Self::DateTime(p) => w.prim_req("occurredDateTime", p),
+        }
+    }
+}
 /// Actor involved
 #[derive(Clone, PartialEq)]
 pub struct ProvenanceAgent {
@@ -400,6 +492,51 @@ impl Complex for ProvenanceAgent {
             return Some("who");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ProvenanceAgent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "role" => (4u32, r.list(&mut self.role)),
+            "who" => (5u32, r.req(&mut self.who)),
+            "onBehalfOf" => (6u32, r.opt(&mut self.on_behalf_of)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.list("role", &self.role);
+        w.req("who", &self.who);
+        w.opt("onBehalfOf", &self.on_behalf_of);
     }
 }
 impl std::fmt::Debug for ProvenanceAgent {
@@ -523,6 +660,49 @@ impl Complex for ProvenanceEntity {
             return Some("what");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ProvenanceEntity {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.prim_req(&mut self.role, Kind::Code)),
+            "what" => (4u32, r.req(&mut self.what)),
+            "agent" => (5u32, r.list(&mut self.agent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("role", &self.role);
+        w.req("what", &self.what);
+        w.list("agent", &self.agent);
     }
 }
 impl std::fmt::Debug for ProvenanceEntity {

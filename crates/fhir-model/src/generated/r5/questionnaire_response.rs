@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A structured set of questions and their answers. The questions are ordered and grouped into coherent subsets, corresponding to the structure of the grouping of the questionnaire being responded to.
 #[derive(Clone, PartialEq)]
 pub struct QuestionnaireResponse {
@@ -178,6 +184,63 @@ impl Complex for QuestionnaireResponse {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for QuestionnaireResponse {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.list(&mut self.based_on)),
+            "partOf" => (10u32, r.list(&mut self.part_of)),
+            "questionnaire" => {
+                (11u32, r.prim_req(&mut self.questionnaire, Kind::Canonical))
+            }
+            "status" => (12u32, r.prim_req(&mut self.status, Kind::Code)),
+            "subject" => (13u32, r.opt(&mut self.subject)),
+            "encounter" => (14u32, r.opt(&mut self.encounter)),
+            "authored" => (15u32, r.prim_opt(&mut self.authored, Kind::DateTime)),
+            "author" => (16u32, r.opt(&mut self.author)),
+            "source" => (17u32, r.opt(&mut self.source)),
+            "item" => (18u32, r.list(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("basedOn", &self.based_on);
+        w.list("partOf", &self.part_of);
+        w.prim_req("questionnaire", &self.questionnaire);
+        w.prim_req("status", &self.status);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("authored", &self.authored);
+        w.opt("author", &self.author);
+        w.opt("source", &self.source);
+        w.list("item", &self.item);
+    }
+}
 impl std::fmt::Debug for QuestionnaireResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("QuestionnaireResponse");
@@ -342,6 +405,53 @@ impl Complex for QuestionnaireResponseItem {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for QuestionnaireResponseItem {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_req(&mut self.link_id, Kind::String)),
+            "definition" => (4u32, r.prim_opt(&mut self.definition, Kind::Uri)),
+            "text" => (5u32, r.prim_opt(&mut self.text, Kind::String)),
+            "answer" => (6u32, r.list(&mut self.answer)),
+            "item" => (7u32, r.list(&mut self.item)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("linkId", &self.link_id);
+        w.prim_opt("definition", &self.definition);
+        w.prim_opt("text", &self.text);
+        w.list("answer", &self.answer);
+        w.list("item", &self.item);
+    }
+}
 impl std::fmt::Debug for QuestionnaireResponseItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("QuestionnaireResponseItem");
@@ -461,6 +571,49 @@ impl Complex for QuestionnaireResponseItemAnswer {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for QuestionnaireResponseItemAnswer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "item" => (4u32, r.list(&mut self.item)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.value);
+        w.list("item", &self.item);
     }
 }
 impl std::fmt::Debug for QuestionnaireResponseItemAnswer {
@@ -733,6 +886,47 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
             Self::Time(p) => w.prim_req("valueTime", "_valueTime", p),
             Self::String(p) => w.prim_req("valueString", "_valueString", p),
             Self::Uri(p) => w.prim_req("valueUri", "_valueUri", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Reference(v) => w.req("valueReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for QuestionnaireResponseItemAnswerValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
             Self::Attachment(v) => w.req("valueAttachment", v),
             Self::Coding(v) => w.req("valueCoding", v),
             Self::Quantity(v) => w.req("valueQuantity", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// RatioRange Type: A range of ratios expressed as a low and high numerator and a denominator.
 #[derive(Clone, PartialEq)]
 pub struct RatioRange {
@@ -74,6 +80,47 @@ impl Complex for RatioRange {
         self.id.is_none() && self.extension.is_empty() && self.low_numerator.is_none()
             && self.high_numerator.is_none() && self.denominator.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RatioRange {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "lowNumerator" => (2u32, r.opt(&mut self.low_numerator)),
+            "highNumerator" => (3u32, r.opt(&mut self.high_numerator)),
+            "denominator" => (4u32, r.opt(&mut self.denominator)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.opt("lowNumerator", &self.low_numerator);
+        w.opt("highNumerator", &self.high_numerator);
+        w.opt("denominator", &self.denominator);
     }
 }
 impl std::fmt::Debug for RatioRange {

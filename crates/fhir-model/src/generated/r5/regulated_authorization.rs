@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Regulatory approval, clearance or licencing related to a regulated product, treatment, facility or activity that is cited in a guidance, regulation, rule or legislative act. An example is Market Authorization relating to a Medicinal Product.
 #[derive(Clone, PartialEq)]
 pub struct RegulatedAuthorization {
@@ -182,6 +188,69 @@ impl Complex for RegulatedAuthorization {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RegulatedAuthorization {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "subject" => (9u32, r.list(&mut self.subject)),
+            "type" => (10u32, r.opt(&mut self.r#type)),
+            "description" => (11u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "region" => (12u32, r.list(&mut self.region)),
+            "status" => (13u32, r.opt(&mut self.status)),
+            "statusDate" => (14u32, r.prim_opt(&mut self.status_date, Kind::DateTime)),
+            "validityPeriod" => (15u32, r.opt(&mut self.validity_period)),
+            "indication" => (16u32, r.list(&mut self.indication)),
+            "intendedUse" => (17u32, r.opt(&mut self.intended_use)),
+            "basis" => (18u32, r.list(&mut self.basis)),
+            "holder" => (19u32, r.opt(&mut self.holder)),
+            "regulator" => (20u32, r.opt(&mut self.regulator)),
+            "attachedDocument" => (21u32, r.list(&mut self.attached_document)),
+            "case" => (22u32, r.opt(&mut self.case)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.list("subject", &self.subject);
+        w.opt("type", &self.r#type);
+        w.prim_opt("description", &self.description);
+        w.list("region", &self.region);
+        w.opt("status", &self.status);
+        w.prim_opt("statusDate", &self.status_date);
+        w.opt("validityPeriod", &self.validity_period);
+        w.list("indication", &self.indication);
+        w.opt("intendedUse", &self.intended_use);
+        w.list("basis", &self.basis);
+        w.opt("holder", &self.holder);
+        w.opt("regulator", &self.regulator);
+        w.list("attachedDocument", &self.attached_document);
+        w.opt("case", &self.case);
+    }
+}
 impl std::fmt::Debug for RegulatedAuthorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RegulatedAuthorization");
@@ -346,6 +415,59 @@ impl Complex for RegulatedAuthorizationCase {
             && self.application.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RegulatedAuthorizationCase {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.opt(&mut self.identifier)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "status" => (5u32, r.opt(&mut self.status)),
+            "application" => (7u32, r.list(&mut self.application)),
+            _ => {
+                if <RegulatedAuthorizationCaseDate as XmlChoice>::read_xml(
+                    &mut self.date,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("type", &self.r#type);
+        w.opt("status", &self.status);
+        w.choice_opt(&self.date);
+        w.list("application", &self.application);
+    }
+}
 impl std::fmt::Debug for RegulatedAuthorizationCase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RegulatedAuthorizationCase");
@@ -439,6 +561,27 @@ impl Choice for RegulatedAuthorizationCaseDate {
         match self {
             Self::Period(v) => w.req("datePeriod", v),
             Self::DateTime(p) => w.prim_req("dateDateTime", "_dateDateTime", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for RegulatedAuthorizationCaseDate {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "datePeriod" => r.choice(slot, Self::Period)?,
+            "dateDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Period(v) => w.req("datePeriod", v),
+            Self::DateTime(p) => w.prim_req("dateDateTime", p),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// RelatedArtifact Type: Related artifacts such as additional documentation, justification, or bibliographic references.
 #[derive(Clone, PartialEq)]
 pub struct RelatedArtifact {
@@ -130,6 +136,65 @@ impl Complex for RelatedArtifact {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RelatedArtifact {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "type" => (2u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "classifier" => (3u32, r.list(&mut self.classifier)),
+            "label" => (4u32, r.prim_opt(&mut self.label, Kind::String)),
+            "display" => (5u32, r.prim_opt(&mut self.display, Kind::String)),
+            "citation" => (6u32, r.prim_opt(&mut self.citation, Kind::Markdown)),
+            "document" => (7u32, r.opt(&mut self.document)),
+            "resource" => (8u32, r.prim_opt(&mut self.resource, Kind::Canonical)),
+            "resourceReference" => (9u32, r.opt(&mut self.resource_reference)),
+            "publicationStatus" => {
+                (10u32, r.prim_opt(&mut self.publication_status, Kind::Code))
+            }
+            "publicationDate" => {
+                (11u32, r.prim_opt(&mut self.publication_date, Kind::Date))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("type", &self.r#type);
+        w.list("classifier", &self.classifier);
+        w.prim_opt("label", &self.label);
+        w.prim_opt("display", &self.display);
+        w.prim_opt("citation", &self.citation);
+        w.opt("document", &self.document);
+        w.prim_opt("resource", &self.resource);
+        w.opt("resourceReference", &self.resource_reference);
+        w.prim_opt("publicationStatus", &self.publication_status);
+        w.prim_opt("publicationDate", &self.publication_date);
     }
 }
 impl std::fmt::Debug for RelatedArtifact {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Information about a person that is involved in a patient's health or the care for a patient, but who is not the target of healthcare, nor has a formal responsibility in the care process.
 #[derive(Clone, PartialEq)]
 pub struct RelatedPerson {
@@ -177,6 +183,63 @@ impl Complex for RelatedPerson {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RelatedPerson {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "active" => (9u32, r.prim_opt(&mut self.active, Kind::Boolean)),
+            "patient" => (10u32, r.req(&mut self.patient)),
+            "relationship" => (11u32, r.list(&mut self.relationship)),
+            "name" => (12u32, r.list(&mut self.name)),
+            "telecom" => (13u32, r.list(&mut self.telecom)),
+            "gender" => (14u32, r.prim_opt(&mut self.gender, Kind::Code)),
+            "birthDate" => (15u32, r.prim_opt(&mut self.birth_date, Kind::Date)),
+            "address" => (16u32, r.list(&mut self.address)),
+            "photo" => (17u32, r.list(&mut self.photo)),
+            "period" => (18u32, r.opt(&mut self.period)),
+            "communication" => (19u32, r.list(&mut self.communication)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("active", &self.active);
+        w.req("patient", &self.patient);
+        w.list("relationship", &self.relationship);
+        w.list("name", &self.name);
+        w.list("telecom", &self.telecom);
+        w.prim_opt("gender", &self.gender);
+        w.prim_opt("birthDate", &self.birth_date);
+        w.list("address", &self.address);
+        w.list("photo", &self.photo);
+        w.opt("period", &self.period);
+        w.list("communication", &self.communication);
+    }
+}
 impl std::fmt::Debug for RelatedPerson {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RelatedPerson");
@@ -324,6 +387,47 @@ impl Complex for RelatedPersonCommunication {
             return Some("language");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RelatedPersonCommunication {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "language" => (3u32, r.req(&mut self.language)),
+            "preferred" => (4u32, r.prim_opt(&mut self.preferred, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("language", &self.language);
+        w.prim_opt("preferred", &self.preferred);
     }
 }
 impl std::fmt::Debug for RelatedPersonCommunication {

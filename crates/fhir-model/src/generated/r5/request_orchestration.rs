@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A set of related requests that can be used to capture intended activities that have inter-dependencies such as "give this medication after that one".
 #[derive(Clone, PartialEq)]
 pub struct RequestOrchestration {
@@ -223,6 +229,79 @@ impl Complex for RequestOrchestration {
             return Some("intent");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestration {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_list(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_list(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "replaces" => (12u32, r.list(&mut self.replaces)),
+            "groupIdentifier" => (13u32, r.opt(&mut self.group_identifier)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "intent" => (15u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "priority" => (16u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "code" => (17u32, r.opt(&mut self.code)),
+            "subject" => (18u32, r.opt(&mut self.subject)),
+            "encounter" => (19u32, r.opt(&mut self.encounter)),
+            "authoredOn" => (20u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "author" => (21u32, r.opt(&mut self.author)),
+            "reason" => (22u32, r.list(&mut self.reason)),
+            "goal" => (23u32, r.list(&mut self.goal)),
+            "note" => (24u32, r.list(&mut self.note)),
+            "action" => (25u32, r.list(&mut self.action)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_list("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_list("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.list("replaces", &self.replaces);
+        w.opt("groupIdentifier", &self.group_identifier);
+        w.prim_req("status", &self.status);
+        w.prim_req("intent", &self.intent);
+        w.prim_opt("priority", &self.priority);
+        w.opt("code", &self.code);
+        w.opt("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.opt("author", &self.author);
+        w.list("reason", &self.reason);
+        w.list("goal", &self.goal);
+        w.list("note", &self.note);
+        w.list("action", &self.action);
     }
 }
 impl std::fmt::Debug for RequestOrchestration {
@@ -548,6 +627,121 @@ impl Complex for RequestOrchestrationAction {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestrationAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::String)),
+            "prefix" => (4u32, r.prim_opt(&mut self.prefix, Kind::String)),
+            "title" => (5u32, r.prim_opt(&mut self.title, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "textEquivalent" => {
+                (7u32, r.prim_opt(&mut self.text_equivalent, Kind::Markdown))
+            }
+            "priority" => (8u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "code" => (9u32, r.list(&mut self.code)),
+            "documentation" => (10u32, r.list(&mut self.documentation)),
+            "goal" => (11u32, r.list(&mut self.goal)),
+            "condition" => (12u32, r.list(&mut self.condition)),
+            "input" => (13u32, r.list(&mut self.input)),
+            "output" => (14u32, r.list(&mut self.output)),
+            "relatedAction" => (15u32, r.list(&mut self.related_action)),
+            "location" => (17u32, r.opt(&mut self.location)),
+            "participant" => (18u32, r.list(&mut self.participant)),
+            "type" => (19u32, r.opt(&mut self.r#type)),
+            "groupingBehavior" => {
+                (20u32, r.prim_opt(&mut self.grouping_behavior, Kind::Code))
+            }
+            "selectionBehavior" => {
+                (21u32, r.prim_opt(&mut self.selection_behavior, Kind::Code))
+            }
+            "requiredBehavior" => {
+                (22u32, r.prim_opt(&mut self.required_behavior, Kind::Code))
+            }
+            "precheckBehavior" => {
+                (23u32, r.prim_opt(&mut self.precheck_behavior, Kind::Code))
+            }
+            "cardinalityBehavior" => {
+                (24u32, r.prim_opt(&mut self.cardinality_behavior, Kind::Code))
+            }
+            "resource" => (25u32, r.opt(&mut self.resource)),
+            "transform" => (27u32, r.prim_opt(&mut self.transform, Kind::Canonical)),
+            "dynamicValue" => (28u32, r.list(&mut self.dynamic_value)),
+            "action" => (29u32, r.list(&mut self.action)),
+            _ => {
+                if <RequestOrchestrationActionTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(16u32));
+                }
+                if <RequestOrchestrationActionDefinition as XmlChoice>::read_xml(
+                    &mut self.definition,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(26u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.prim_opt("prefix", &self.prefix);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("textEquivalent", &self.text_equivalent);
+        w.prim_opt("priority", &self.priority);
+        w.list("code", &self.code);
+        w.list("documentation", &self.documentation);
+        w.list("goal", &self.goal);
+        w.list("condition", &self.condition);
+        w.list("input", &self.input);
+        w.list("output", &self.output);
+        w.list("relatedAction", &self.related_action);
+        w.choice_opt(&self.timing);
+        w.opt("location", &self.location);
+        w.list("participant", &self.participant);
+        w.opt("type", &self.r#type);
+        w.prim_opt("groupingBehavior", &self.grouping_behavior);
+        w.prim_opt("selectionBehavior", &self.selection_behavior);
+        w.prim_opt("requiredBehavior", &self.required_behavior);
+        w.prim_opt("precheckBehavior", &self.precheck_behavior);
+        w.prim_opt("cardinalityBehavior", &self.cardinality_behavior);
+        w.opt("resource", &self.resource);
+        w.choice_opt(&self.definition);
+        w.prim_opt("transform", &self.transform);
+        w.list("dynamicValue", &self.dynamic_value);
+        w.list("action", &self.action);
+    }
+}
 impl std::fmt::Debug for RequestOrchestrationAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RequestOrchestrationAction");
@@ -730,6 +924,35 @@ impl Choice for RequestOrchestrationActionTiming {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for RequestOrchestrationActionTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "timingAge" => r.choice(slot, Self::Age)?,
+            "timingPeriod" => r.choice(slot, Self::Period)?,
+            "timingDuration" => r.choice(slot, Self::Duration)?,
+            "timingRange" => r.choice(slot, Self::Range)?,
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("timingDateTime", p),
+            Self::Age(v) => w.req("timingAge", v),
+            Self::Period(v) => w.req("timingPeriod", v),
+            Self::Duration(v) => w.req("timingDuration", v),
+            Self::Range(v) => w.req("timingRange", v),
+            Self::Timing(v) => w.req("timingTiming", v),
+        }
+    }
+}
 /// Description of the activity to be performed
 #[derive(Clone, PartialEq, Debug)]
 pub enum RequestOrchestrationActionDefinition {
@@ -815,6 +1038,29 @@ impl Choice for RequestOrchestrationActionDefinition {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for RequestOrchestrationActionDefinition {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "definitionCanonical" => {
+                r.choice_prim(slot, Kind::Canonical, Self::Canonical)?
+            }
+            "definitionUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Canonical(p) => w.prim_req("definitionCanonical", p),
+            Self::Uri(p) => w.prim_req("definitionUri", p),
+        }
+    }
+}
 /// Whether or not the action is applicable
 #[derive(Clone, PartialEq)]
 pub struct RequestOrchestrationActionCondition {
@@ -893,6 +1139,47 @@ impl Complex for RequestOrchestrationActionCondition {
             return Some("kind");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestrationActionCondition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "kind" => (3u32, r.prim_req(&mut self.kind, Kind::Code)),
+            "expression" => (4u32, r.opt(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("kind", &self.kind);
+        w.opt("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for RequestOrchestrationActionCondition {
@@ -993,6 +1280,49 @@ impl Complex for RequestOrchestrationActionInput {
             && self.modifier_extension.is_empty() && self.title.is_none()
             && self.requirement.is_none() && self.related_data.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestrationActionInput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_opt(&mut self.title, Kind::String)),
+            "requirement" => (4u32, r.opt(&mut self.requirement)),
+            "relatedData" => (5u32, r.prim_opt(&mut self.related_data, Kind::Id)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("title", &self.title);
+        w.opt("requirement", &self.requirement);
+        w.prim_opt("relatedData", &self.related_data);
     }
 }
 impl std::fmt::Debug for RequestOrchestrationActionInput {
@@ -1096,6 +1426,49 @@ impl Complex for RequestOrchestrationActionOutput {
             && self.modifier_extension.is_empty() && self.title.is_none()
             && self.requirement.is_none() && self.related_data.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestrationActionOutput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "title" => (3u32, r.prim_opt(&mut self.title, Kind::String)),
+            "requirement" => (4u32, r.opt(&mut self.requirement)),
+            "relatedData" => (5u32, r.prim_opt(&mut self.related_data, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("title", &self.title);
+        w.opt("requirement", &self.requirement);
+        w.prim_opt("relatedData", &self.related_data);
     }
 }
 impl std::fmt::Debug for RequestOrchestrationActionOutput {
@@ -1231,6 +1604,59 @@ impl Complex for RequestOrchestrationActionRelatedAction {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestrationActionRelatedAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "targetId" => (3u32, r.prim_req(&mut self.target_id, Kind::Id)),
+            "relationship" => (4u32, r.prim_req(&mut self.relationship, Kind::Code)),
+            "endRelationship" => {
+                (5u32, r.prim_opt(&mut self.end_relationship, Kind::Code))
+            }
+            _ => {
+                if <RequestOrchestrationActionRelatedActionOffset as XmlChoice>::read_xml(
+                    &mut self.offset,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("targetId", &self.target_id);
+        w.prim_req("relationship", &self.relationship);
+        w.prim_opt("endRelationship", &self.end_relationship);
+        w.choice_opt(&self.offset);
+    }
+}
 impl std::fmt::Debug for RequestOrchestrationActionRelatedAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RequestOrchestrationActionRelatedAction");
@@ -1298,6 +1724,27 @@ impl Choice for RequestOrchestrationActionRelatedActionOffset {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Duration(v) => w.req("offsetDuration", v),
+            Self::Range(v) => w.req("offsetRange", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for RequestOrchestrationActionRelatedActionOffset {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "offsetDuration" => r.choice(slot, Self::Duration)?,
+            "offsetRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Duration(v) => w.req("offsetDuration", v),
             Self::Range(v) => w.req("offsetRange", v),
@@ -1402,6 +1849,63 @@ impl Complex for RequestOrchestrationActionParticipant {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestrationActionParticipant {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.prim_opt(&mut self.r#type, Kind::Code)),
+            "typeCanonical" => {
+                (4u32, r.prim_opt(&mut self.type_canonical, Kind::Canonical))
+            }
+            "typeReference" => (5u32, r.opt(&mut self.type_reference)),
+            "role" => (6u32, r.opt(&mut self.role)),
+            "function" => (7u32, r.opt(&mut self.function)),
+            _ => {
+                if <RequestOrchestrationActionParticipantActor as XmlChoice>::read_xml(
+                    &mut self.actor,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("typeCanonical", &self.type_canonical);
+        w.opt("typeReference", &self.type_reference);
+        w.opt("role", &self.role);
+        w.opt("function", &self.function);
+        w.choice_opt(&self.actor);
+    }
+}
 impl std::fmt::Debug for RequestOrchestrationActionParticipant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RequestOrchestrationActionParticipant");
@@ -1501,6 +2005,27 @@ impl Choice for RequestOrchestrationActionParticipantActor {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for RequestOrchestrationActionParticipantActor {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "actorCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "actorReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Canonical(p) => w.prim_req("actorCanonical", p),
+            Self::Reference(v) => w.req("actorReference", v),
+        }
+    }
+}
 /// Dynamic aspects of the definition
 #[derive(Clone, PartialEq)]
 pub struct RequestOrchestrationActionDynamicValue {
@@ -1568,6 +2093,47 @@ impl Complex for RequestOrchestrationActionDynamicValue {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.path.is_none()
             && self.expression.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequestOrchestrationActionDynamicValue {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "path" => (3u32, r.prim_opt(&mut self.path, Kind::String)),
+            "expression" => (4u32, r.opt(&mut self.expression)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("path", &self.path);
+        w.opt("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for RequestOrchestrationActionDynamicValue {

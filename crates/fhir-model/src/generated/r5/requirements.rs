@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The Requirements resource is used to describe an actor - a human or an application that plays a role in data exchange, and that may have obligations associated with the role the actor plays.
 #[derive(Clone, PartialEq)]
 pub struct Requirements {
@@ -245,6 +251,91 @@ impl Complex for Requirements {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Requirements {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "derivedFrom" => {
+                (25u32, r.prim_list(&mut self.derived_from, Kind::Canonical))
+            }
+            "reference" => (26u32, r.prim_list(&mut self.reference, Kind::Url)),
+            "actor" => (27u32, r.prim_list(&mut self.actor, Kind::Canonical)),
+            "statement" => (28u32, r.list(&mut self.statement)),
+            _ => {
+                if <RequirementsVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_list("derivedFrom", &self.derived_from);
+        w.prim_list("reference", &self.reference);
+        w.prim_list("actor", &self.actor);
+        w.list("statement", &self.statement);
+    }
+}
 impl std::fmt::Debug for Requirements {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Requirements");
@@ -406,6 +497,27 @@ impl Choice for RequirementsVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for RequirementsVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Actual statement as markdown
 #[derive(Clone, PartialEq)]
 pub struct RequirementsStatement {
@@ -540,6 +652,65 @@ impl Complex for RequirementsStatement {
             return Some("requirement");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RequirementsStatement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "key" => (3u32, r.prim_req(&mut self.key, Kind::Id)),
+            "label" => (4u32, r.prim_opt(&mut self.label, Kind::String)),
+            "conformance" => (5u32, r.prim_list(&mut self.conformance, Kind::Code)),
+            "conditionality" => {
+                (6u32, r.prim_opt(&mut self.conditionality, Kind::Boolean))
+            }
+            "requirement" => (7u32, r.prim_req(&mut self.requirement, Kind::Markdown)),
+            "derivedFrom" => (8u32, r.prim_opt(&mut self.derived_from, Kind::String)),
+            "parent" => (9u32, r.prim_opt(&mut self.parent, Kind::String)),
+            "satisfiedBy" => (10u32, r.prim_list(&mut self.satisfied_by, Kind::Url)),
+            "reference" => (11u32, r.prim_list(&mut self.reference, Kind::Url)),
+            "source" => (12u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("key", &self.key);
+        w.prim_opt("label", &self.label);
+        w.prim_list("conformance", &self.conformance);
+        w.prim_opt("conditionality", &self.conditionality);
+        w.prim_req("requirement", &self.requirement);
+        w.prim_opt("derivedFrom", &self.derived_from);
+        w.prim_opt("parent", &self.parent);
+        w.prim_list("satisfiedBy", &self.satisfied_by);
+        w.prim_list("reference", &self.reference);
+        w.list("source", &self.source);
     }
 }
 impl std::fmt::Debug for RequirementsStatement {

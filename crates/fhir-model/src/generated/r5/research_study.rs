@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A scientific study of nature that sometimes includes processes involved in health and disease. For example, clinical trials are research studies that involve people. These studies may be related to new ways to screen, prevent, diagnose, and treat disease. They may also study certain outcomes and certain groups of people by looking at data collected in the past or future.
 #[derive(Clone, PartialEq)]
 pub struct ResearchStudy {
@@ -297,6 +303,105 @@ impl Complex for ResearchStudy {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudy {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (11u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (12u32, r.prim_opt(&mut self.title, Kind::String)),
+            "label" => (13u32, r.list(&mut self.label)),
+            "protocol" => (14u32, r.list(&mut self.protocol)),
+            "partOf" => (15u32, r.list(&mut self.part_of)),
+            "relatedArtifact" => (16u32, r.list(&mut self.related_artifact)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "status" => (18u32, r.prim_req(&mut self.status, Kind::Code)),
+            "primaryPurposeType" => (19u32, r.opt(&mut self.primary_purpose_type)),
+            "phase" => (20u32, r.opt(&mut self.phase)),
+            "studyDesign" => (21u32, r.list(&mut self.study_design)),
+            "focus" => (22u32, r.list(&mut self.focus)),
+            "condition" => (23u32, r.list(&mut self.condition)),
+            "keyword" => (24u32, r.list(&mut self.keyword)),
+            "region" => (25u32, r.list(&mut self.region)),
+            "descriptionSummary" => {
+                (26u32, r.prim_opt(&mut self.description_summary, Kind::Markdown))
+            }
+            "description" => (27u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "period" => (28u32, r.opt(&mut self.period)),
+            "site" => (29u32, r.list(&mut self.site)),
+            "note" => (30u32, r.list(&mut self.note)),
+            "classifier" => (31u32, r.list(&mut self.classifier)),
+            "associatedParty" => (32u32, r.list(&mut self.associated_party)),
+            "progressStatus" => (33u32, r.list(&mut self.progress_status)),
+            "whyStopped" => (34u32, r.opt(&mut self.why_stopped)),
+            "recruitment" => (35u32, r.opt(&mut self.recruitment)),
+            "comparisonGroup" => (36u32, r.list(&mut self.comparison_group)),
+            "objective" => (37u32, r.list(&mut self.objective)),
+            "outcomeMeasure" => (38u32, r.list(&mut self.outcome_measure)),
+            "result" => (39u32, r.list(&mut self.result)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.list("label", &self.label);
+        w.list("protocol", &self.protocol);
+        w.list("partOf", &self.part_of);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.prim_opt("date", &self.date);
+        w.prim_req("status", &self.status);
+        w.opt("primaryPurposeType", &self.primary_purpose_type);
+        w.opt("phase", &self.phase);
+        w.list("studyDesign", &self.study_design);
+        w.list("focus", &self.focus);
+        w.list("condition", &self.condition);
+        w.list("keyword", &self.keyword);
+        w.list("region", &self.region);
+        w.prim_opt("descriptionSummary", &self.description_summary);
+        w.prim_opt("description", &self.description);
+        w.opt("period", &self.period);
+        w.list("site", &self.site);
+        w.list("note", &self.note);
+        w.list("classifier", &self.classifier);
+        w.list("associatedParty", &self.associated_party);
+        w.list("progressStatus", &self.progress_status);
+        w.opt("whyStopped", &self.why_stopped);
+        w.opt("recruitment", &self.recruitment);
+        w.list("comparisonGroup", &self.comparison_group);
+        w.list("objective", &self.objective);
+        w.list("outcomeMeasure", &self.outcome_measure);
+        w.list("result", &self.result);
+    }
+}
 impl std::fmt::Debug for ResearchStudy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudy");
@@ -495,6 +600,47 @@ impl Complex for ResearchStudyLabel {
             && self.value.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyLabel {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "value" => (4u32, r.prim_opt(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("value", &self.value);
+    }
+}
 impl std::fmt::Debug for ResearchStudyLabel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudyLabel");
@@ -616,6 +762,53 @@ impl Complex for ResearchStudyAssociatedParty {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyAssociatedParty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "role" => (4u32, r.req(&mut self.role)),
+            "period" => (5u32, r.list(&mut self.period)),
+            "classifier" => (6u32, r.list(&mut self.classifier)),
+            "party" => (7u32, r.opt(&mut self.party)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.req("role", &self.role);
+        w.list("period", &self.period);
+        w.list("classifier", &self.classifier);
+        w.opt("party", &self.party);
+    }
+}
 impl std::fmt::Debug for ResearchStudyAssociatedParty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudyAssociatedParty");
@@ -734,6 +927,49 @@ impl Complex for ResearchStudyProgressStatus {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyProgressStatus {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "state" => (3u32, r.req(&mut self.state)),
+            "actual" => (4u32, r.prim_opt(&mut self.actual, Kind::Boolean)),
+            "period" => (5u32, r.opt(&mut self.period)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("state", &self.state);
+        w.prim_opt("actual", &self.actual);
+        w.opt("period", &self.period);
+    }
+}
 impl std::fmt::Debug for ResearchStudyProgressStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudyProgressStatus");
@@ -840,6 +1076,55 @@ impl Complex for ResearchStudyRecruitment {
             && self.modifier_extension.is_empty() && self.target_number.is_none()
             && self.actual_number.is_none() && self.eligibility.is_none()
             && self.actual_group.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyRecruitment {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "targetNumber" => {
+                (3u32, r.prim_opt(&mut self.target_number, Kind::UnsignedInt))
+            }
+            "actualNumber" => {
+                (4u32, r.prim_opt(&mut self.actual_number, Kind::UnsignedInt))
+            }
+            "eligibility" => (5u32, r.opt(&mut self.eligibility)),
+            "actualGroup" => (6u32, r.opt(&mut self.actual_group)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("targetNumber", &self.target_number);
+        w.prim_opt("actualNumber", &self.actual_number);
+        w.opt("eligibility", &self.eligibility);
+        w.opt("actualGroup", &self.actual_group);
     }
 }
 impl std::fmt::Debug for ResearchStudyRecruitment {
@@ -976,6 +1261,55 @@ impl Complex for ResearchStudyComparisonGroup {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyComparisonGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "linkId" => (3u32, r.prim_opt(&mut self.link_id, Kind::Id)),
+            "name" => (4u32, r.prim_req(&mut self.name, Kind::String)),
+            "type" => (5u32, r.opt(&mut self.r#type)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "intendedExposure" => (7u32, r.list(&mut self.intended_exposure)),
+            "observedGroup" => (8u32, r.opt(&mut self.observed_group)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("linkId", &self.link_id);
+        w.prim_req("name", &self.name);
+        w.opt("type", &self.r#type);
+        w.prim_opt("description", &self.description);
+        w.list("intendedExposure", &self.intended_exposure);
+        w.opt("observedGroup", &self.observed_group);
+    }
+}
 impl std::fmt::Debug for ResearchStudyComparisonGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudyComparisonGroup");
@@ -1088,6 +1422,49 @@ impl Complex for ResearchStudyObjective {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyObjective {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.opt("type", &self.r#type);
+        w.prim_opt("description", &self.description);
+    }
+}
 impl std::fmt::Debug for ResearchStudyObjective {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchStudyObjective");
@@ -1194,6 +1571,51 @@ impl Complex for ResearchStudyOutcomeMeasure {
             && self.modifier_extension.is_empty() && self.name.is_none()
             && self.r#type.is_empty() && self.description.is_none()
             && self.reference.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchStudyOutcomeMeasure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "type" => (4u32, r.list(&mut self.r#type)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "reference" => (6u32, r.opt(&mut self.reference)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.list("type", &self.r#type);
+        w.prim_opt("description", &self.description);
+        w.opt("reference", &self.reference);
     }
 }
 impl std::fmt::Debug for ResearchStudyOutcomeMeasure {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A ResearchSubject is a participant or object which is the recipient of investigative activities in a research study.
 #[derive(Clone, PartialEq)]
 pub struct ResearchSubject {
@@ -188,6 +194,61 @@ impl Complex for ResearchSubject {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchSubject {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "status" => (9u32, r.prim_req(&mut self.status, Kind::Code)),
+            "progress" => (10u32, r.list(&mut self.progress)),
+            "period" => (11u32, r.opt(&mut self.period)),
+            "study" => (12u32, r.req(&mut self.study)),
+            "subject" => (13u32, r.req(&mut self.subject)),
+            "assignedComparisonGroup" => {
+                (14u32, r.prim_opt(&mut self.assigned_comparison_group, Kind::Id))
+            }
+            "actualComparisonGroup" => {
+                (15u32, r.prim_opt(&mut self.actual_comparison_group, Kind::Id))
+            }
+            "consent" => (16u32, r.list(&mut self.consent)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_req("status", &self.status);
+        w.list("progress", &self.progress);
+        w.opt("period", &self.period);
+        w.req("study", &self.study);
+        w.req("subject", &self.subject);
+        w.prim_opt("assignedComparisonGroup", &self.assigned_comparison_group);
+        w.prim_opt("actualComparisonGroup", &self.actual_comparison_group);
+        w.list("consent", &self.consent);
+    }
+}
 impl std::fmt::Debug for ResearchSubject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ResearchSubject");
@@ -338,6 +399,55 @@ impl Complex for ResearchSubjectProgress {
             && self.subject_state.is_none() && self.milestone.is_none()
             && self.reason.is_none() && self.start_date.is_none()
             && self.end_date.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ResearchSubjectProgress {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "subjectState" => (4u32, r.opt(&mut self.subject_state)),
+            "milestone" => (5u32, r.opt(&mut self.milestone)),
+            "reason" => (6u32, r.opt(&mut self.reason)),
+            "startDate" => (7u32, r.prim_opt(&mut self.start_date, Kind::DateTime)),
+            "endDate" => (8u32, r.prim_opt(&mut self.end_date, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("subjectState", &self.subject_state);
+        w.opt("milestone", &self.milestone);
+        w.opt("reason", &self.reason);
+        w.prim_opt("startDate", &self.start_date);
+        w.prim_opt("endDate", &self.end_date);
     }
 }
 impl std::fmt::Debug for ResearchSubjectProgress {

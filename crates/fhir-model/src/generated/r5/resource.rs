@@ -6265,3 +6265,1214 @@ impl crate::TypedResource for VisionPrescription {
         self.meta.as_ref()?.version_id.as_ref()?.value.as_deref()
     }
 }
+#[cfg(feature = "xml")]
+impl crate::codec::xml::XmlResource for Resource {
+    fn read_xml(r: &mut crate::xml::Reader<'_>) -> Result<Self, Error> {
+        let Some(start) = r.pending() else {
+            unreachable!("a resource is read from a pending start tag");
+        };
+        let (written, at) = (start.name(r.input()), start.at);
+        let name = r.local_fhir_name(written).unwrap_or(written);
+        Ok(
+            match name {
+                #[cfg(feature = "account")]
+                "Account" => Self::Account(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "activity-definition")]
+                "ActivityDefinition" => {
+                    Self::ActivityDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "actor-definition")]
+                "ActorDefinition" => {
+                    Self::ActorDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "administrable-product-definition")]
+                "AdministrableProductDefinition" => {
+                    Self::AdministrableProductDefinition(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "adverse-event")]
+                "AdverseEvent" => {
+                    Self::AdverseEvent(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "allergy-intolerance")]
+                "AllergyIntolerance" => {
+                    Self::AllergyIntolerance(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "appointment")]
+                "Appointment" => {
+                    Self::Appointment(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "appointment-response")]
+                "AppointmentResponse" => {
+                    Self::AppointmentResponse(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "artifact-assessment")]
+                "ArtifactAssessment" => {
+                    Self::ArtifactAssessment(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "audit-event")]
+                "AuditEvent" => {
+                    Self::AuditEvent(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "basic")]
+                "Basic" => Self::Basic(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "binary")]
+                "Binary" => Self::Binary(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "biologically-derived-product")]
+                "BiologicallyDerivedProduct" => {
+                    Self::BiologicallyDerivedProduct(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "biologically-derived-product-dispense")]
+                "BiologicallyDerivedProductDispense" => {
+                    Self::BiologicallyDerivedProductDispense(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "body-structure")]
+                "BodyStructure" => {
+                    Self::BodyStructure(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "bundle")]
+                "Bundle" => Self::Bundle(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "capability-statement")]
+                "CapabilityStatement" => {
+                    Self::CapabilityStatement(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "care-plan")]
+                "CarePlan" => Self::CarePlan(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "care-team")]
+                "CareTeam" => Self::CareTeam(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "charge-item")]
+                "ChargeItem" => {
+                    Self::ChargeItem(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "charge-item-definition")]
+                "ChargeItemDefinition" => {
+                    Self::ChargeItemDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "citation")]
+                "Citation" => Self::Citation(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "claim")]
+                "Claim" => Self::Claim(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "claim-response")]
+                "ClaimResponse" => {
+                    Self::ClaimResponse(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "clinical-impression")]
+                "ClinicalImpression" => {
+                    Self::ClinicalImpression(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "clinical-use-definition")]
+                "ClinicalUseDefinition" => {
+                    Self::ClinicalUseDefinition(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "code-system")]
+                "CodeSystem" => {
+                    Self::CodeSystem(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "communication")]
+                "Communication" => {
+                    Self::Communication(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "communication-request")]
+                "CommunicationRequest" => {
+                    Self::CommunicationRequest(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "compartment-definition")]
+                "CompartmentDefinition" => {
+                    Self::CompartmentDefinition(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "composition")]
+                "Composition" => {
+                    Self::Composition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "concept-map")]
+                "ConceptMap" => {
+                    Self::ConceptMap(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "condition")]
+                "Condition" => Self::Condition(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "condition-definition")]
+                "ConditionDefinition" => {
+                    Self::ConditionDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "consent")]
+                "Consent" => Self::Consent(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "contract")]
+                "Contract" => Self::Contract(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "coverage")]
+                "Coverage" => Self::Coverage(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "coverage-eligibility-request")]
+                "CoverageEligibilityRequest" => {
+                    Self::CoverageEligibilityRequest(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "coverage-eligibility-response")]
+                "CoverageEligibilityResponse" => {
+                    Self::CoverageEligibilityResponse(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "detected-issue")]
+                "DetectedIssue" => {
+                    Self::DetectedIssue(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "device")]
+                "Device" => Self::Device(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "device-association")]
+                "DeviceAssociation" => {
+                    Self::DeviceAssociation(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "device-definition")]
+                "DeviceDefinition" => {
+                    Self::DeviceDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "device-dispense")]
+                "DeviceDispense" => {
+                    Self::DeviceDispense(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "device-metric")]
+                "DeviceMetric" => {
+                    Self::DeviceMetric(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "device-request")]
+                "DeviceRequest" => {
+                    Self::DeviceRequest(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "device-usage")]
+                "DeviceUsage" => {
+                    Self::DeviceUsage(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "diagnostic-report")]
+                "DiagnosticReport" => {
+                    Self::DiagnosticReport(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "document-reference")]
+                "DocumentReference" => {
+                    Self::DocumentReference(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "encounter")]
+                "Encounter" => Self::Encounter(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "encounter-history")]
+                "EncounterHistory" => {
+                    Self::EncounterHistory(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "endpoint")]
+                "Endpoint" => Self::Endpoint(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "enrollment-request")]
+                "EnrollmentRequest" => {
+                    Self::EnrollmentRequest(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "enrollment-response")]
+                "EnrollmentResponse" => {
+                    Self::EnrollmentResponse(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "episode-of-care")]
+                "EpisodeOfCare" => {
+                    Self::EpisodeOfCare(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "event-definition")]
+                "EventDefinition" => {
+                    Self::EventDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "evidence")]
+                "Evidence" => Self::Evidence(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "evidence-report")]
+                "EvidenceReport" => {
+                    Self::EvidenceReport(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "evidence-variable")]
+                "EvidenceVariable" => {
+                    Self::EvidenceVariable(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "example-scenario")]
+                "ExampleScenario" => {
+                    Self::ExampleScenario(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "explanation-of-benefit")]
+                "ExplanationOfBenefit" => {
+                    Self::ExplanationOfBenefit(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "family-member-history")]
+                "FamilyMemberHistory" => {
+                    Self::FamilyMemberHistory(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "flag")]
+                "Flag" => Self::Flag(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "formulary-item")]
+                "FormularyItem" => {
+                    Self::FormularyItem(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "genomic-study")]
+                "GenomicStudy" => {
+                    Self::GenomicStudy(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "goal")]
+                "Goal" => Self::Goal(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "graph-definition")]
+                "GraphDefinition" => {
+                    Self::GraphDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "group")]
+                "Group" => Self::Group(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "guidance-response")]
+                "GuidanceResponse" => {
+                    Self::GuidanceResponse(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "healthcare-service")]
+                "HealthcareService" => {
+                    Self::HealthcareService(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "imaging-selection")]
+                "ImagingSelection" => {
+                    Self::ImagingSelection(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "imaging-study")]
+                "ImagingStudy" => {
+                    Self::ImagingStudy(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "immunization")]
+                "Immunization" => {
+                    Self::Immunization(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "immunization-evaluation")]
+                "ImmunizationEvaluation" => {
+                    Self::ImmunizationEvaluation(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "immunization-recommendation")]
+                "ImmunizationRecommendation" => {
+                    Self::ImmunizationRecommendation(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "implementation-guide")]
+                "ImplementationGuide" => {
+                    Self::ImplementationGuide(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "ingredient")]
+                "Ingredient" => {
+                    Self::Ingredient(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "insurance-plan")]
+                "InsurancePlan" => {
+                    Self::InsurancePlan(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "inventory-item")]
+                "InventoryItem" => {
+                    Self::InventoryItem(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "inventory-report")]
+                "InventoryReport" => {
+                    Self::InventoryReport(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "invoice")]
+                "Invoice" => Self::Invoice(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "library")]
+                "Library" => Self::Library(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "linkage")]
+                "Linkage" => Self::Linkage(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "list")]
+                "List" => Self::List(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "location")]
+                "Location" => Self::Location(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "manufactured-item-definition")]
+                "ManufacturedItemDefinition" => {
+                    Self::ManufacturedItemDefinition(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "measure")]
+                "Measure" => Self::Measure(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "measure-report")]
+                "MeasureReport" => {
+                    Self::MeasureReport(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "medication")]
+                "Medication" => {
+                    Self::Medication(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "medication-administration")]
+                "MedicationAdministration" => {
+                    Self::MedicationAdministration(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "medication-dispense")]
+                "MedicationDispense" => {
+                    Self::MedicationDispense(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "medication-knowledge")]
+                "MedicationKnowledge" => {
+                    Self::MedicationKnowledge(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "medication-request")]
+                "MedicationRequest" => {
+                    Self::MedicationRequest(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "medication-statement")]
+                "MedicationStatement" => {
+                    Self::MedicationStatement(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "medicinal-product-definition")]
+                "MedicinalProductDefinition" => {
+                    Self::MedicinalProductDefinition(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "message-definition")]
+                "MessageDefinition" => {
+                    Self::MessageDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "message-header")]
+                "MessageHeader" => {
+                    Self::MessageHeader(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "molecular-sequence")]
+                "MolecularSequence" => {
+                    Self::MolecularSequence(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "naming-system")]
+                "NamingSystem" => {
+                    Self::NamingSystem(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "nutrition-intake")]
+                "NutritionIntake" => {
+                    Self::NutritionIntake(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "nutrition-order")]
+                "NutritionOrder" => {
+                    Self::NutritionOrder(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "nutrition-product")]
+                "NutritionProduct" => {
+                    Self::NutritionProduct(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "observation")]
+                "Observation" => {
+                    Self::Observation(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "observation-definition")]
+                "ObservationDefinition" => {
+                    Self::ObservationDefinition(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "operation-definition")]
+                "OperationDefinition" => {
+                    Self::OperationDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "operation-outcome")]
+                "OperationOutcome" => {
+                    Self::OperationOutcome(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "organization")]
+                "Organization" => {
+                    Self::Organization(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "organization-affiliation")]
+                "OrganizationAffiliation" => {
+                    Self::OrganizationAffiliation(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "packaged-product-definition")]
+                "PackagedProductDefinition" => {
+                    Self::PackagedProductDefinition(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "parameters")]
+                "Parameters" => {
+                    Self::Parameters(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "patient")]
+                "Patient" => Self::Patient(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "payment-notice")]
+                "PaymentNotice" => {
+                    Self::PaymentNotice(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "payment-reconciliation")]
+                "PaymentReconciliation" => {
+                    Self::PaymentReconciliation(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "permission")]
+                "Permission" => {
+                    Self::Permission(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "person")]
+                "Person" => Self::Person(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "plan-definition")]
+                "PlanDefinition" => {
+                    Self::PlanDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "practitioner")]
+                "Practitioner" => {
+                    Self::Practitioner(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "practitioner-role")]
+                "PractitionerRole" => {
+                    Self::PractitionerRole(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "procedure")]
+                "Procedure" => Self::Procedure(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "provenance")]
+                "Provenance" => {
+                    Self::Provenance(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "questionnaire")]
+                "Questionnaire" => {
+                    Self::Questionnaire(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "questionnaire-response")]
+                "QuestionnaireResponse" => {
+                    Self::QuestionnaireResponse(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "regulated-authorization")]
+                "RegulatedAuthorization" => {
+                    Self::RegulatedAuthorization(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "related-person")]
+                "RelatedPerson" => {
+                    Self::RelatedPerson(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "request-orchestration")]
+                "RequestOrchestration" => {
+                    Self::RequestOrchestration(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "requirements")]
+                "Requirements" => {
+                    Self::Requirements(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "research-study")]
+                "ResearchStudy" => {
+                    Self::ResearchStudy(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "research-subject")]
+                "ResearchSubject" => {
+                    Self::ResearchSubject(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "risk-assessment")]
+                "RiskAssessment" => {
+                    Self::RiskAssessment(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "schedule")]
+                "Schedule" => Self::Schedule(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "search-parameter")]
+                "SearchParameter" => {
+                    Self::SearchParameter(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "service-request")]
+                "ServiceRequest" => {
+                    Self::ServiceRequest(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "slot")]
+                "Slot" => Self::Slot(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "specimen")]
+                "Specimen" => Self::Specimen(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "specimen-definition")]
+                "SpecimenDefinition" => {
+                    Self::SpecimenDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "structure-definition")]
+                "StructureDefinition" => {
+                    Self::StructureDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "structure-map")]
+                "StructureMap" => {
+                    Self::StructureMap(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "subscription")]
+                "Subscription" => {
+                    Self::Subscription(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "subscription-status")]
+                "SubscriptionStatus" => {
+                    Self::SubscriptionStatus(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "subscription-topic")]
+                "SubscriptionTopic" => {
+                    Self::SubscriptionTopic(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "substance")]
+                "Substance" => Self::Substance(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "substance-definition")]
+                "SubstanceDefinition" => {
+                    Self::SubstanceDefinition(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "substance-nucleic-acid")]
+                "SubstanceNucleicAcid" => {
+                    Self::SubstanceNucleicAcid(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "substance-polymer")]
+                "SubstancePolymer" => {
+                    Self::SubstancePolymer(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "substance-protein")]
+                "SubstanceProtein" => {
+                    Self::SubstanceProtein(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "substance-reference-information")]
+                "SubstanceReferenceInformation" => {
+                    Self::SubstanceReferenceInformation(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "substance-source-material")]
+                "SubstanceSourceMaterial" => {
+                    Self::SubstanceSourceMaterial(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "supply-delivery")]
+                "SupplyDelivery" => {
+                    Self::SupplyDelivery(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "supply-request")]
+                "SupplyRequest" => {
+                    Self::SupplyRequest(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "task")]
+                "Task" => Self::Task(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "terminology-capabilities")]
+                "TerminologyCapabilities" => {
+                    Self::TerminologyCapabilities(
+                        crate::codec::xml::read_element_boxed(r)?,
+                    )
+                }
+                #[cfg(feature = "test-plan")]
+                "TestPlan" => Self::TestPlan(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "test-report")]
+                "TestReport" => {
+                    Self::TestReport(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "test-script")]
+                "TestScript" => {
+                    Self::TestScript(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "transport")]
+                "Transport" => Self::Transport(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "value-set")]
+                "ValueSet" => Self::ValueSet(crate::codec::xml::read_element_boxed(r)?),
+                #[cfg(feature = "verification-result")]
+                "VerificationResult" => {
+                    Self::VerificationResult(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[cfg(feature = "vision-prescription")]
+                "VisionPrescription" => {
+                    Self::VisionPrescription(crate::codec::xml::read_element_boxed(r)?)
+                }
+                #[allow(unreachable_patterns)]
+                other if RESOURCE_TYPES.contains(&other) => {
+                    let kind = ErrorKind::ResourceNotCompiled(other.to_owned());
+                    return Err(r.error_at(kind, at));
+                }
+                other => {
+                    let kind = ErrorKind::UnknownResourceType(other.to_owned());
+                    return Err(r.error_at(kind, at));
+                }
+            },
+        )
+    }
+    fn write_xml(&self, w: &mut crate::xml::Writer) {
+        match self {
+            #[cfg(feature = "account")]
+            Self::Account(v) => crate::codec::xml::write_element(w, "Account", &**v),
+            #[cfg(feature = "activity-definition")]
+            Self::ActivityDefinition(v) => {
+                crate::codec::xml::write_element(w, "ActivityDefinition", &**v)
+            }
+            #[cfg(feature = "actor-definition")]
+            Self::ActorDefinition(v) => {
+                crate::codec::xml::write_element(w, "ActorDefinition", &**v)
+            }
+            #[cfg(feature = "administrable-product-definition")]
+            Self::AdministrableProductDefinition(v) => {
+                crate::codec::xml::write_element(
+                    w,
+                    "AdministrableProductDefinition",
+                    &**v,
+                )
+            }
+            #[cfg(feature = "adverse-event")]
+            Self::AdverseEvent(v) => {
+                crate::codec::xml::write_element(w, "AdverseEvent", &**v)
+            }
+            #[cfg(feature = "allergy-intolerance")]
+            Self::AllergyIntolerance(v) => {
+                crate::codec::xml::write_element(w, "AllergyIntolerance", &**v)
+            }
+            #[cfg(feature = "appointment")]
+            Self::Appointment(v) => {
+                crate::codec::xml::write_element(w, "Appointment", &**v)
+            }
+            #[cfg(feature = "appointment-response")]
+            Self::AppointmentResponse(v) => {
+                crate::codec::xml::write_element(w, "AppointmentResponse", &**v)
+            }
+            #[cfg(feature = "artifact-assessment")]
+            Self::ArtifactAssessment(v) => {
+                crate::codec::xml::write_element(w, "ArtifactAssessment", &**v)
+            }
+            #[cfg(feature = "audit-event")]
+            Self::AuditEvent(v) => {
+                crate::codec::xml::write_element(w, "AuditEvent", &**v)
+            }
+            #[cfg(feature = "basic")]
+            Self::Basic(v) => crate::codec::xml::write_element(w, "Basic", &**v),
+            #[cfg(feature = "binary")]
+            Self::Binary(v) => crate::codec::xml::write_element(w, "Binary", &**v),
+            #[cfg(feature = "biologically-derived-product")]
+            Self::BiologicallyDerivedProduct(v) => {
+                crate::codec::xml::write_element(w, "BiologicallyDerivedProduct", &**v)
+            }
+            #[cfg(feature = "biologically-derived-product-dispense")]
+            Self::BiologicallyDerivedProductDispense(v) => {
+                crate::codec::xml::write_element(
+                    w,
+                    "BiologicallyDerivedProductDispense",
+                    &**v,
+                )
+            }
+            #[cfg(feature = "body-structure")]
+            Self::BodyStructure(v) => {
+                crate::codec::xml::write_element(w, "BodyStructure", &**v)
+            }
+            #[cfg(feature = "bundle")]
+            Self::Bundle(v) => crate::codec::xml::write_element(w, "Bundle", &**v),
+            #[cfg(feature = "capability-statement")]
+            Self::CapabilityStatement(v) => {
+                crate::codec::xml::write_element(w, "CapabilityStatement", &**v)
+            }
+            #[cfg(feature = "care-plan")]
+            Self::CarePlan(v) => crate::codec::xml::write_element(w, "CarePlan", &**v),
+            #[cfg(feature = "care-team")]
+            Self::CareTeam(v) => crate::codec::xml::write_element(w, "CareTeam", &**v),
+            #[cfg(feature = "charge-item")]
+            Self::ChargeItem(v) => {
+                crate::codec::xml::write_element(w, "ChargeItem", &**v)
+            }
+            #[cfg(feature = "charge-item-definition")]
+            Self::ChargeItemDefinition(v) => {
+                crate::codec::xml::write_element(w, "ChargeItemDefinition", &**v)
+            }
+            #[cfg(feature = "citation")]
+            Self::Citation(v) => crate::codec::xml::write_element(w, "Citation", &**v),
+            #[cfg(feature = "claim")]
+            Self::Claim(v) => crate::codec::xml::write_element(w, "Claim", &**v),
+            #[cfg(feature = "claim-response")]
+            Self::ClaimResponse(v) => {
+                crate::codec::xml::write_element(w, "ClaimResponse", &**v)
+            }
+            #[cfg(feature = "clinical-impression")]
+            Self::ClinicalImpression(v) => {
+                crate::codec::xml::write_element(w, "ClinicalImpression", &**v)
+            }
+            #[cfg(feature = "clinical-use-definition")]
+            Self::ClinicalUseDefinition(v) => {
+                crate::codec::xml::write_element(w, "ClinicalUseDefinition", &**v)
+            }
+            #[cfg(feature = "code-system")]
+            Self::CodeSystem(v) => {
+                crate::codec::xml::write_element(w, "CodeSystem", &**v)
+            }
+            #[cfg(feature = "communication")]
+            Self::Communication(v) => {
+                crate::codec::xml::write_element(w, "Communication", &**v)
+            }
+            #[cfg(feature = "communication-request")]
+            Self::CommunicationRequest(v) => {
+                crate::codec::xml::write_element(w, "CommunicationRequest", &**v)
+            }
+            #[cfg(feature = "compartment-definition")]
+            Self::CompartmentDefinition(v) => {
+                crate::codec::xml::write_element(w, "CompartmentDefinition", &**v)
+            }
+            #[cfg(feature = "composition")]
+            Self::Composition(v) => {
+                crate::codec::xml::write_element(w, "Composition", &**v)
+            }
+            #[cfg(feature = "concept-map")]
+            Self::ConceptMap(v) => {
+                crate::codec::xml::write_element(w, "ConceptMap", &**v)
+            }
+            #[cfg(feature = "condition")]
+            Self::Condition(v) => crate::codec::xml::write_element(w, "Condition", &**v),
+            #[cfg(feature = "condition-definition")]
+            Self::ConditionDefinition(v) => {
+                crate::codec::xml::write_element(w, "ConditionDefinition", &**v)
+            }
+            #[cfg(feature = "consent")]
+            Self::Consent(v) => crate::codec::xml::write_element(w, "Consent", &**v),
+            #[cfg(feature = "contract")]
+            Self::Contract(v) => crate::codec::xml::write_element(w, "Contract", &**v),
+            #[cfg(feature = "coverage")]
+            Self::Coverage(v) => crate::codec::xml::write_element(w, "Coverage", &**v),
+            #[cfg(feature = "coverage-eligibility-request")]
+            Self::CoverageEligibilityRequest(v) => {
+                crate::codec::xml::write_element(w, "CoverageEligibilityRequest", &**v)
+            }
+            #[cfg(feature = "coverage-eligibility-response")]
+            Self::CoverageEligibilityResponse(v) => {
+                crate::codec::xml::write_element(w, "CoverageEligibilityResponse", &**v)
+            }
+            #[cfg(feature = "detected-issue")]
+            Self::DetectedIssue(v) => {
+                crate::codec::xml::write_element(w, "DetectedIssue", &**v)
+            }
+            #[cfg(feature = "device")]
+            Self::Device(v) => crate::codec::xml::write_element(w, "Device", &**v),
+            #[cfg(feature = "device-association")]
+            Self::DeviceAssociation(v) => {
+                crate::codec::xml::write_element(w, "DeviceAssociation", &**v)
+            }
+            #[cfg(feature = "device-definition")]
+            Self::DeviceDefinition(v) => {
+                crate::codec::xml::write_element(w, "DeviceDefinition", &**v)
+            }
+            #[cfg(feature = "device-dispense")]
+            Self::DeviceDispense(v) => {
+                crate::codec::xml::write_element(w, "DeviceDispense", &**v)
+            }
+            #[cfg(feature = "device-metric")]
+            Self::DeviceMetric(v) => {
+                crate::codec::xml::write_element(w, "DeviceMetric", &**v)
+            }
+            #[cfg(feature = "device-request")]
+            Self::DeviceRequest(v) => {
+                crate::codec::xml::write_element(w, "DeviceRequest", &**v)
+            }
+            #[cfg(feature = "device-usage")]
+            Self::DeviceUsage(v) => {
+                crate::codec::xml::write_element(w, "DeviceUsage", &**v)
+            }
+            #[cfg(feature = "diagnostic-report")]
+            Self::DiagnosticReport(v) => {
+                crate::codec::xml::write_element(w, "DiagnosticReport", &**v)
+            }
+            #[cfg(feature = "document-reference")]
+            Self::DocumentReference(v) => {
+                crate::codec::xml::write_element(w, "DocumentReference", &**v)
+            }
+            #[cfg(feature = "encounter")]
+            Self::Encounter(v) => crate::codec::xml::write_element(w, "Encounter", &**v),
+            #[cfg(feature = "encounter-history")]
+            Self::EncounterHistory(v) => {
+                crate::codec::xml::write_element(w, "EncounterHistory", &**v)
+            }
+            #[cfg(feature = "endpoint")]
+            Self::Endpoint(v) => crate::codec::xml::write_element(w, "Endpoint", &**v),
+            #[cfg(feature = "enrollment-request")]
+            Self::EnrollmentRequest(v) => {
+                crate::codec::xml::write_element(w, "EnrollmentRequest", &**v)
+            }
+            #[cfg(feature = "enrollment-response")]
+            Self::EnrollmentResponse(v) => {
+                crate::codec::xml::write_element(w, "EnrollmentResponse", &**v)
+            }
+            #[cfg(feature = "episode-of-care")]
+            Self::EpisodeOfCare(v) => {
+                crate::codec::xml::write_element(w, "EpisodeOfCare", &**v)
+            }
+            #[cfg(feature = "event-definition")]
+            Self::EventDefinition(v) => {
+                crate::codec::xml::write_element(w, "EventDefinition", &**v)
+            }
+            #[cfg(feature = "evidence")]
+            Self::Evidence(v) => crate::codec::xml::write_element(w, "Evidence", &**v),
+            #[cfg(feature = "evidence-report")]
+            Self::EvidenceReport(v) => {
+                crate::codec::xml::write_element(w, "EvidenceReport", &**v)
+            }
+            #[cfg(feature = "evidence-variable")]
+            Self::EvidenceVariable(v) => {
+                crate::codec::xml::write_element(w, "EvidenceVariable", &**v)
+            }
+            #[cfg(feature = "example-scenario")]
+            Self::ExampleScenario(v) => {
+                crate::codec::xml::write_element(w, "ExampleScenario", &**v)
+            }
+            #[cfg(feature = "explanation-of-benefit")]
+            Self::ExplanationOfBenefit(v) => {
+                crate::codec::xml::write_element(w, "ExplanationOfBenefit", &**v)
+            }
+            #[cfg(feature = "family-member-history")]
+            Self::FamilyMemberHistory(v) => {
+                crate::codec::xml::write_element(w, "FamilyMemberHistory", &**v)
+            }
+            #[cfg(feature = "flag")]
+            Self::Flag(v) => crate::codec::xml::write_element(w, "Flag", &**v),
+            #[cfg(feature = "formulary-item")]
+            Self::FormularyItem(v) => {
+                crate::codec::xml::write_element(w, "FormularyItem", &**v)
+            }
+            #[cfg(feature = "genomic-study")]
+            Self::GenomicStudy(v) => {
+                crate::codec::xml::write_element(w, "GenomicStudy", &**v)
+            }
+            #[cfg(feature = "goal")]
+            Self::Goal(v) => crate::codec::xml::write_element(w, "Goal", &**v),
+            #[cfg(feature = "graph-definition")]
+            Self::GraphDefinition(v) => {
+                crate::codec::xml::write_element(w, "GraphDefinition", &**v)
+            }
+            #[cfg(feature = "group")]
+            Self::Group(v) => crate::codec::xml::write_element(w, "Group", &**v),
+            #[cfg(feature = "guidance-response")]
+            Self::GuidanceResponse(v) => {
+                crate::codec::xml::write_element(w, "GuidanceResponse", &**v)
+            }
+            #[cfg(feature = "healthcare-service")]
+            Self::HealthcareService(v) => {
+                crate::codec::xml::write_element(w, "HealthcareService", &**v)
+            }
+            #[cfg(feature = "imaging-selection")]
+            Self::ImagingSelection(v) => {
+                crate::codec::xml::write_element(w, "ImagingSelection", &**v)
+            }
+            #[cfg(feature = "imaging-study")]
+            Self::ImagingStudy(v) => {
+                crate::codec::xml::write_element(w, "ImagingStudy", &**v)
+            }
+            #[cfg(feature = "immunization")]
+            Self::Immunization(v) => {
+                crate::codec::xml::write_element(w, "Immunization", &**v)
+            }
+            #[cfg(feature = "immunization-evaluation")]
+            Self::ImmunizationEvaluation(v) => {
+                crate::codec::xml::write_element(w, "ImmunizationEvaluation", &**v)
+            }
+            #[cfg(feature = "immunization-recommendation")]
+            Self::ImmunizationRecommendation(v) => {
+                crate::codec::xml::write_element(w, "ImmunizationRecommendation", &**v)
+            }
+            #[cfg(feature = "implementation-guide")]
+            Self::ImplementationGuide(v) => {
+                crate::codec::xml::write_element(w, "ImplementationGuide", &**v)
+            }
+            #[cfg(feature = "ingredient")]
+            Self::Ingredient(v) => {
+                crate::codec::xml::write_element(w, "Ingredient", &**v)
+            }
+            #[cfg(feature = "insurance-plan")]
+            Self::InsurancePlan(v) => {
+                crate::codec::xml::write_element(w, "InsurancePlan", &**v)
+            }
+            #[cfg(feature = "inventory-item")]
+            Self::InventoryItem(v) => {
+                crate::codec::xml::write_element(w, "InventoryItem", &**v)
+            }
+            #[cfg(feature = "inventory-report")]
+            Self::InventoryReport(v) => {
+                crate::codec::xml::write_element(w, "InventoryReport", &**v)
+            }
+            #[cfg(feature = "invoice")]
+            Self::Invoice(v) => crate::codec::xml::write_element(w, "Invoice", &**v),
+            #[cfg(feature = "library")]
+            Self::Library(v) => crate::codec::xml::write_element(w, "Library", &**v),
+            #[cfg(feature = "linkage")]
+            Self::Linkage(v) => crate::codec::xml::write_element(w, "Linkage", &**v),
+            #[cfg(feature = "list")]
+            Self::List(v) => crate::codec::xml::write_element(w, "List", &**v),
+            #[cfg(feature = "location")]
+            Self::Location(v) => crate::codec::xml::write_element(w, "Location", &**v),
+            #[cfg(feature = "manufactured-item-definition")]
+            Self::ManufacturedItemDefinition(v) => {
+                crate::codec::xml::write_element(w, "ManufacturedItemDefinition", &**v)
+            }
+            #[cfg(feature = "measure")]
+            Self::Measure(v) => crate::codec::xml::write_element(w, "Measure", &**v),
+            #[cfg(feature = "measure-report")]
+            Self::MeasureReport(v) => {
+                crate::codec::xml::write_element(w, "MeasureReport", &**v)
+            }
+            #[cfg(feature = "medication")]
+            Self::Medication(v) => {
+                crate::codec::xml::write_element(w, "Medication", &**v)
+            }
+            #[cfg(feature = "medication-administration")]
+            Self::MedicationAdministration(v) => {
+                crate::codec::xml::write_element(w, "MedicationAdministration", &**v)
+            }
+            #[cfg(feature = "medication-dispense")]
+            Self::MedicationDispense(v) => {
+                crate::codec::xml::write_element(w, "MedicationDispense", &**v)
+            }
+            #[cfg(feature = "medication-knowledge")]
+            Self::MedicationKnowledge(v) => {
+                crate::codec::xml::write_element(w, "MedicationKnowledge", &**v)
+            }
+            #[cfg(feature = "medication-request")]
+            Self::MedicationRequest(v) => {
+                crate::codec::xml::write_element(w, "MedicationRequest", &**v)
+            }
+            #[cfg(feature = "medication-statement")]
+            Self::MedicationStatement(v) => {
+                crate::codec::xml::write_element(w, "MedicationStatement", &**v)
+            }
+            #[cfg(feature = "medicinal-product-definition")]
+            Self::MedicinalProductDefinition(v) => {
+                crate::codec::xml::write_element(w, "MedicinalProductDefinition", &**v)
+            }
+            #[cfg(feature = "message-definition")]
+            Self::MessageDefinition(v) => {
+                crate::codec::xml::write_element(w, "MessageDefinition", &**v)
+            }
+            #[cfg(feature = "message-header")]
+            Self::MessageHeader(v) => {
+                crate::codec::xml::write_element(w, "MessageHeader", &**v)
+            }
+            #[cfg(feature = "molecular-sequence")]
+            Self::MolecularSequence(v) => {
+                crate::codec::xml::write_element(w, "MolecularSequence", &**v)
+            }
+            #[cfg(feature = "naming-system")]
+            Self::NamingSystem(v) => {
+                crate::codec::xml::write_element(w, "NamingSystem", &**v)
+            }
+            #[cfg(feature = "nutrition-intake")]
+            Self::NutritionIntake(v) => {
+                crate::codec::xml::write_element(w, "NutritionIntake", &**v)
+            }
+            #[cfg(feature = "nutrition-order")]
+            Self::NutritionOrder(v) => {
+                crate::codec::xml::write_element(w, "NutritionOrder", &**v)
+            }
+            #[cfg(feature = "nutrition-product")]
+            Self::NutritionProduct(v) => {
+                crate::codec::xml::write_element(w, "NutritionProduct", &**v)
+            }
+            #[cfg(feature = "observation")]
+            Self::Observation(v) => {
+                crate::codec::xml::write_element(w, "Observation", &**v)
+            }
+            #[cfg(feature = "observation-definition")]
+            Self::ObservationDefinition(v) => {
+                crate::codec::xml::write_element(w, "ObservationDefinition", &**v)
+            }
+            #[cfg(feature = "operation-definition")]
+            Self::OperationDefinition(v) => {
+                crate::codec::xml::write_element(w, "OperationDefinition", &**v)
+            }
+            #[cfg(feature = "operation-outcome")]
+            Self::OperationOutcome(v) => {
+                crate::codec::xml::write_element(w, "OperationOutcome", &**v)
+            }
+            #[cfg(feature = "organization")]
+            Self::Organization(v) => {
+                crate::codec::xml::write_element(w, "Organization", &**v)
+            }
+            #[cfg(feature = "organization-affiliation")]
+            Self::OrganizationAffiliation(v) => {
+                crate::codec::xml::write_element(w, "OrganizationAffiliation", &**v)
+            }
+            #[cfg(feature = "packaged-product-definition")]
+            Self::PackagedProductDefinition(v) => {
+                crate::codec::xml::write_element(w, "PackagedProductDefinition", &**v)
+            }
+            #[cfg(feature = "parameters")]
+            Self::Parameters(v) => {
+                crate::codec::xml::write_element(w, "Parameters", &**v)
+            }
+            #[cfg(feature = "patient")]
+            Self::Patient(v) => crate::codec::xml::write_element(w, "Patient", &**v),
+            #[cfg(feature = "payment-notice")]
+            Self::PaymentNotice(v) => {
+                crate::codec::xml::write_element(w, "PaymentNotice", &**v)
+            }
+            #[cfg(feature = "payment-reconciliation")]
+            Self::PaymentReconciliation(v) => {
+                crate::codec::xml::write_element(w, "PaymentReconciliation", &**v)
+            }
+            #[cfg(feature = "permission")]
+            Self::Permission(v) => {
+                crate::codec::xml::write_element(w, "Permission", &**v)
+            }
+            #[cfg(feature = "person")]
+            Self::Person(v) => crate::codec::xml::write_element(w, "Person", &**v),
+            #[cfg(feature = "plan-definition")]
+            Self::PlanDefinition(v) => {
+                crate::codec::xml::write_element(w, "PlanDefinition", &**v)
+            }
+            #[cfg(feature = "practitioner")]
+            Self::Practitioner(v) => {
+                crate::codec::xml::write_element(w, "Practitioner", &**v)
+            }
+            #[cfg(feature = "practitioner-role")]
+            Self::PractitionerRole(v) => {
+                crate::codec::xml::write_element(w, "PractitionerRole", &**v)
+            }
+            #[cfg(feature = "procedure")]
+            Self::Procedure(v) => crate::codec::xml::write_element(w, "Procedure", &**v),
+            #[cfg(feature = "provenance")]
+            Self::Provenance(v) => {
+                crate::codec::xml::write_element(w, "Provenance", &**v)
+            }
+            #[cfg(feature = "questionnaire")]
+            Self::Questionnaire(v) => {
+                crate::codec::xml::write_element(w, "Questionnaire", &**v)
+            }
+            #[cfg(feature = "questionnaire-response")]
+            Self::QuestionnaireResponse(v) => {
+                crate::codec::xml::write_element(w, "QuestionnaireResponse", &**v)
+            }
+            #[cfg(feature = "regulated-authorization")]
+            Self::RegulatedAuthorization(v) => {
+                crate::codec::xml::write_element(w, "RegulatedAuthorization", &**v)
+            }
+            #[cfg(feature = "related-person")]
+            Self::RelatedPerson(v) => {
+                crate::codec::xml::write_element(w, "RelatedPerson", &**v)
+            }
+            #[cfg(feature = "request-orchestration")]
+            Self::RequestOrchestration(v) => {
+                crate::codec::xml::write_element(w, "RequestOrchestration", &**v)
+            }
+            #[cfg(feature = "requirements")]
+            Self::Requirements(v) => {
+                crate::codec::xml::write_element(w, "Requirements", &**v)
+            }
+            #[cfg(feature = "research-study")]
+            Self::ResearchStudy(v) => {
+                crate::codec::xml::write_element(w, "ResearchStudy", &**v)
+            }
+            #[cfg(feature = "research-subject")]
+            Self::ResearchSubject(v) => {
+                crate::codec::xml::write_element(w, "ResearchSubject", &**v)
+            }
+            #[cfg(feature = "risk-assessment")]
+            Self::RiskAssessment(v) => {
+                crate::codec::xml::write_element(w, "RiskAssessment", &**v)
+            }
+            #[cfg(feature = "schedule")]
+            Self::Schedule(v) => crate::codec::xml::write_element(w, "Schedule", &**v),
+            #[cfg(feature = "search-parameter")]
+            Self::SearchParameter(v) => {
+                crate::codec::xml::write_element(w, "SearchParameter", &**v)
+            }
+            #[cfg(feature = "service-request")]
+            Self::ServiceRequest(v) => {
+                crate::codec::xml::write_element(w, "ServiceRequest", &**v)
+            }
+            #[cfg(feature = "slot")]
+            Self::Slot(v) => crate::codec::xml::write_element(w, "Slot", &**v),
+            #[cfg(feature = "specimen")]
+            Self::Specimen(v) => crate::codec::xml::write_element(w, "Specimen", &**v),
+            #[cfg(feature = "specimen-definition")]
+            Self::SpecimenDefinition(v) => {
+                crate::codec::xml::write_element(w, "SpecimenDefinition", &**v)
+            }
+            #[cfg(feature = "structure-definition")]
+            Self::StructureDefinition(v) => {
+                crate::codec::xml::write_element(w, "StructureDefinition", &**v)
+            }
+            #[cfg(feature = "structure-map")]
+            Self::StructureMap(v) => {
+                crate::codec::xml::write_element(w, "StructureMap", &**v)
+            }
+            #[cfg(feature = "subscription")]
+            Self::Subscription(v) => {
+                crate::codec::xml::write_element(w, "Subscription", &**v)
+            }
+            #[cfg(feature = "subscription-status")]
+            Self::SubscriptionStatus(v) => {
+                crate::codec::xml::write_element(w, "SubscriptionStatus", &**v)
+            }
+            #[cfg(feature = "subscription-topic")]
+            Self::SubscriptionTopic(v) => {
+                crate::codec::xml::write_element(w, "SubscriptionTopic", &**v)
+            }
+            #[cfg(feature = "substance")]
+            Self::Substance(v) => crate::codec::xml::write_element(w, "Substance", &**v),
+            #[cfg(feature = "substance-definition")]
+            Self::SubstanceDefinition(v) => {
+                crate::codec::xml::write_element(w, "SubstanceDefinition", &**v)
+            }
+            #[cfg(feature = "substance-nucleic-acid")]
+            Self::SubstanceNucleicAcid(v) => {
+                crate::codec::xml::write_element(w, "SubstanceNucleicAcid", &**v)
+            }
+            #[cfg(feature = "substance-polymer")]
+            Self::SubstancePolymer(v) => {
+                crate::codec::xml::write_element(w, "SubstancePolymer", &**v)
+            }
+            #[cfg(feature = "substance-protein")]
+            Self::SubstanceProtein(v) => {
+                crate::codec::xml::write_element(w, "SubstanceProtein", &**v)
+            }
+            #[cfg(feature = "substance-reference-information")]
+            Self::SubstanceReferenceInformation(v) => {
+                crate::codec::xml::write_element(
+                    w,
+                    "SubstanceReferenceInformation",
+                    &**v,
+                )
+            }
+            #[cfg(feature = "substance-source-material")]
+            Self::SubstanceSourceMaterial(v) => {
+                crate::codec::xml::write_element(w, "SubstanceSourceMaterial", &**v)
+            }
+            #[cfg(feature = "supply-delivery")]
+            Self::SupplyDelivery(v) => {
+                crate::codec::xml::write_element(w, "SupplyDelivery", &**v)
+            }
+            #[cfg(feature = "supply-request")]
+            Self::SupplyRequest(v) => {
+                crate::codec::xml::write_element(w, "SupplyRequest", &**v)
+            }
+            #[cfg(feature = "task")]
+            Self::Task(v) => crate::codec::xml::write_element(w, "Task", &**v),
+            #[cfg(feature = "terminology-capabilities")]
+            Self::TerminologyCapabilities(v) => {
+                crate::codec::xml::write_element(w, "TerminologyCapabilities", &**v)
+            }
+            #[cfg(feature = "test-plan")]
+            Self::TestPlan(v) => crate::codec::xml::write_element(w, "TestPlan", &**v),
+            #[cfg(feature = "test-report")]
+            Self::TestReport(v) => {
+                crate::codec::xml::write_element(w, "TestReport", &**v)
+            }
+            #[cfg(feature = "test-script")]
+            Self::TestScript(v) => {
+                crate::codec::xml::write_element(w, "TestScript", &**v)
+            }
+            #[cfg(feature = "transport")]
+            Self::Transport(v) => crate::codec::xml::write_element(w, "Transport", &**v),
+            #[cfg(feature = "value-set")]
+            Self::ValueSet(v) => crate::codec::xml::write_element(w, "ValueSet", &**v),
+            #[cfg(feature = "verification-result")]
+            Self::VerificationResult(v) => {
+                crate::codec::xml::write_element(w, "VerificationResult", &**v)
+            }
+            #[cfg(feature = "vision-prescription")]
+            Self::VisionPrescription(v) => {
+                crate::codec::xml::write_element(w, "VisionPrescription", &**v)
+            }
+            Self::Other(_) => w.skip(1),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl crate::FhirXml for Resource {
+    fn from_xml_str(input: &str, options: ParseOptions) -> Result<Self, Error> {
+        crate::resource_from_xml_str(input, options)
+    }
+    fn write_xml_to(&self, w: &mut crate::xml::Writer) {
+        crate::codec::xml::XmlResource::write_xml(self, w)
+    }
+}

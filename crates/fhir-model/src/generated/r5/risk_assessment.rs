@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// An assessment of the likely outcome(s) for a patient or other subject as well as the likelihood of each outcome.
 #[derive(Clone, PartialEq)]
 pub struct RiskAssessment {
@@ -207,6 +213,77 @@ impl Complex for RiskAssessment {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskAssessment {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "basedOn" => (9u32, r.opt(&mut self.based_on)),
+            "parent" => (10u32, r.opt(&mut self.parent)),
+            "status" => (11u32, r.prim_req(&mut self.status, Kind::Code)),
+            "method" => (12u32, r.opt(&mut self.method)),
+            "code" => (13u32, r.opt(&mut self.code)),
+            "subject" => (14u32, r.req(&mut self.subject)),
+            "encounter" => (15u32, r.opt(&mut self.encounter)),
+            "condition" => (17u32, r.opt(&mut self.condition)),
+            "performer" => (18u32, r.opt(&mut self.performer)),
+            "reason" => (19u32, r.list(&mut self.reason)),
+            "basis" => (20u32, r.list(&mut self.basis)),
+            "prediction" => (21u32, r.list(&mut self.prediction)),
+            "mitigation" => (22u32, r.prim_opt(&mut self.mitigation, Kind::String)),
+            "note" => (23u32, r.list(&mut self.note)),
+            _ => {
+                if <RiskAssessmentOccurrence as XmlChoice>::read_xml(
+                    &mut self.occurrence,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(16u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.opt("basedOn", &self.based_on);
+        w.opt("parent", &self.parent);
+        w.prim_req("status", &self.status);
+        w.opt("method", &self.method);
+        w.opt("code", &self.code);
+        w.req("subject", &self.subject);
+        w.opt("encounter", &self.encounter);
+        w.choice_opt(&self.occurrence);
+        w.opt("condition", &self.condition);
+        w.opt("performer", &self.performer);
+        w.list("reason", &self.reason);
+        w.list("basis", &self.basis);
+        w.list("prediction", &self.prediction);
+        w.prim_opt("mitigation", &self.mitigation);
+        w.list("note", &self.note);
+    }
+}
 impl std::fmt::Debug for RiskAssessment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RiskAssessment");
@@ -353,6 +430,27 @@ impl Choice for RiskAssessmentOccurrence {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for RiskAssessmentOccurrence {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "occurrenceDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "occurrencePeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::DateTime(p) => w.prim_req("occurrenceDateTime", p),
+            Self::Period(v) => w.req("occurrencePeriod", v),
+        }
+    }
+}
 /// Outcome predicted
 #[derive(Clone, PartialEq)]
 pub struct RiskAssessmentPrediction {
@@ -451,6 +549,67 @@ impl Complex for RiskAssessmentPrediction {
             && self.probability.is_none() && self.qualitative_risk.is_none()
             && self.relative_risk.is_none() && self.when.is_none()
             && self.rationale.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for RiskAssessmentPrediction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "outcome" => (3u32, r.opt(&mut self.outcome)),
+            "qualitativeRisk" => (5u32, r.opt(&mut self.qualitative_risk)),
+            "relativeRisk" => (6u32, r.prim_opt(&mut self.relative_risk, Kind::Decimal)),
+            "rationale" => (8u32, r.prim_opt(&mut self.rationale, Kind::String)),
+            _ => {
+                if <RiskAssessmentPredictionProbability as XmlChoice>::read_xml(
+                    &mut self.probability,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                if <RiskAssessmentPredictionWhen as XmlChoice>::read_xml(
+                    &mut self.when,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(7u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("outcome", &self.outcome);
+        w.choice_opt(&self.probability);
+        w.opt("qualitativeRisk", &self.qualitative_risk);
+        w.prim_opt("relativeRisk", &self.relative_risk);
+        w.choice_opt(&self.when);
+        w.prim_opt("rationale", &self.rationale);
     }
 }
 impl std::fmt::Debug for RiskAssessmentPrediction {
@@ -554,6 +713,27 @@ impl Choice for RiskAssessmentPredictionProbability {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for RiskAssessmentPredictionProbability {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "probabilityDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "probabilityRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Decimal(p) => w.prim_req("probabilityDecimal", p),
+            Self::Range(v) => w.req("probabilityRange", v),
+        }
+    }
+}
 /// Timeframe or age range
 #[derive(Clone, PartialEq, Debug)]
 pub enum RiskAssessmentPredictionWhen {
@@ -591,6 +771,27 @@ impl Choice for RiskAssessmentPredictionWhen {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Period(v) => w.req("whenPeriod", v),
+            Self::Range(v) => w.req("whenRange", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for RiskAssessmentPredictionWhen {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "whenPeriod" => r.choice(slot, Self::Period)?,
+            "whenRange" => r.choice(slot, Self::Range)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Period(v) => w.req("whenPeriod", v),
             Self::Range(v) => w.req("whenRange", v),

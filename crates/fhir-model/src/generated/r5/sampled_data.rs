@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// SampledData Type: A series of measurements taken by a device, with upper and lower limits. There may be more than one dimension in the data.
 #[derive(Clone, PartialEq)]
 pub struct SampledData {
@@ -144,6 +150,61 @@ impl Complex for SampledData {
             return Some("dimensions");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SampledData {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "origin" => (2u32, r.req(&mut self.origin)),
+            "interval" => (3u32, r.prim_opt(&mut self.interval, Kind::Decimal)),
+            "intervalUnit" => (4u32, r.prim_req(&mut self.interval_unit, Kind::Code)),
+            "factor" => (5u32, r.prim_opt(&mut self.factor, Kind::Decimal)),
+            "lowerLimit" => (6u32, r.prim_opt(&mut self.lower_limit, Kind::Decimal)),
+            "upperLimit" => (7u32, r.prim_opt(&mut self.upper_limit, Kind::Decimal)),
+            "dimensions" => (8u32, r.prim_req(&mut self.dimensions, Kind::PositiveInt)),
+            "codeMap" => (9u32, r.prim_opt(&mut self.code_map, Kind::Canonical)),
+            "offsets" => (10u32, r.prim_opt(&mut self.offsets, Kind::String)),
+            "data" => (11u32, r.prim_opt(&mut self.data, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.req("origin", &self.origin);
+        w.prim_opt("interval", &self.interval);
+        w.prim_req("intervalUnit", &self.interval_unit);
+        w.prim_opt("factor", &self.factor);
+        w.prim_opt("lowerLimit", &self.lower_limit);
+        w.prim_opt("upperLimit", &self.upper_limit);
+        w.prim_req("dimensions", &self.dimensions);
+        w.prim_opt("codeMap", &self.code_map);
+        w.prim_opt("offsets", &self.offsets);
+        w.prim_opt("data", &self.data);
     }
 }
 impl std::fmt::Debug for SampledData {

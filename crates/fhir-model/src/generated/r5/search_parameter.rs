@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A search parameter that defines a named search item that can be used to search/filter on a resource.
 #[derive(Clone, PartialEq)]
 pub struct SearchParameter {
@@ -340,6 +346,111 @@ impl Complex for SearchParameter {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SearchParameter {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "derivedFrom" => (14u32, r.prim_opt(&mut self.derived_from, Kind::Canonical)),
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_req(&mut self.description, Kind::Markdown)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (24u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (25u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "code" => (26u32, r.prim_req(&mut self.code, Kind::Code)),
+            "base" => (27u32, r.prim_list(&mut self.base, Kind::Code)),
+            "type" => (28u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "expression" => (29u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "processingMode" => {
+                (30u32, r.prim_opt(&mut self.processing_mode, Kind::Code))
+            }
+            "constraint" => (31u32, r.prim_opt(&mut self.constraint, Kind::String)),
+            "target" => (32u32, r.prim_list(&mut self.target, Kind::Code)),
+            "multipleOr" => (33u32, r.prim_opt(&mut self.multiple_or, Kind::Boolean)),
+            "multipleAnd" => (34u32, r.prim_opt(&mut self.multiple_and, Kind::Boolean)),
+            "comparator" => (35u32, r.prim_list(&mut self.comparator, Kind::Code)),
+            "modifier" => (36u32, r.prim_list(&mut self.modifier, Kind::Code)),
+            "chain" => (37u32, r.prim_list(&mut self.chain, Kind::String)),
+            "component" => (38u32, r.list(&mut self.component)),
+            _ => {
+                if <SearchParameterVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_opt("derivedFrom", &self.derived_from);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_req("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_req("code", &self.code);
+        w.prim_list("base", &self.base);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("processingMode", &self.processing_mode);
+        w.prim_opt("constraint", &self.constraint);
+        w.prim_list("target", &self.target);
+        w.prim_opt("multipleOr", &self.multiple_or);
+        w.prim_opt("multipleAnd", &self.multiple_and);
+        w.prim_list("comparator", &self.comparator);
+        w.prim_list("modifier", &self.modifier);
+        w.prim_list("chain", &self.chain);
+        w.list("component", &self.component);
+    }
+}
 impl std::fmt::Debug for SearchParameter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SearchParameter");
@@ -531,6 +642,27 @@ impl Choice for SearchParameterVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SearchParameterVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// For Composite resources to define the parts
 #[derive(Clone, PartialEq)]
 pub struct SearchParameterComponent {
@@ -617,6 +749,47 @@ impl Complex for SearchParameterComponent {
             return Some("expression");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SearchParameterComponent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "definition" => (3u32, r.prim_req(&mut self.definition, Kind::Canonical)),
+            "expression" => (4u32, r.prim_req(&mut self.expression, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("definition", &self.definition);
+        w.prim_req("expression", &self.expression);
     }
 }
 impl std::fmt::Debug for SearchParameterComponent {

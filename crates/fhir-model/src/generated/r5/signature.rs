@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Signature Type: A signature along with supporting context. The signature may be a digital signature that is cryptographic in nature, or some other signature acceptable to the domain. This other signature may be as simple as a graphical image representing a hand-written signature, or a signature ceremony Different signature approaches have different utilities.
 #[derive(Clone, PartialEq)]
 pub struct Signature {
@@ -99,6 +105,55 @@ impl Complex for Signature {
             && self.when.is_none() && self.who.is_none() && self.on_behalf_of.is_none()
             && self.target_format.is_none() && self.sig_format.is_none()
             && self.data.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Signature {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "type" => (2u32, r.list(&mut self.r#type)),
+            "when" => (3u32, r.prim_opt(&mut self.when, Kind::Instant)),
+            "who" => (4u32, r.opt(&mut self.who)),
+            "onBehalfOf" => (5u32, r.opt(&mut self.on_behalf_of)),
+            "targetFormat" => (6u32, r.prim_opt(&mut self.target_format, Kind::Code)),
+            "sigFormat" => (7u32, r.prim_opt(&mut self.sig_format, Kind::Code)),
+            "data" => (8u32, r.prim_opt(&mut self.data, Kind::Base64Binary)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("type", &self.r#type);
+        w.prim_opt("when", &self.when);
+        w.opt("who", &self.who);
+        w.opt("onBehalfOf", &self.on_behalf_of);
+        w.prim_opt("targetFormat", &self.target_format);
+        w.prim_opt("sigFormat", &self.sig_format);
+        w.prim_opt("data", &self.data);
     }
 }
 impl std::fmt::Debug for Signature {

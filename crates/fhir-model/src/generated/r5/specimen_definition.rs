@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A kind of specimen with associated set of requirements.
 #[derive(Clone, PartialEq)]
 pub struct SpecimenDefinition {
@@ -293,6 +299,115 @@ impl Complex for SpecimenDefinition {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.opt(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "derivedFromCanonical" => {
+                (14u32, r.prim_list(&mut self.derived_from_canonical, Kind::Canonical))
+            }
+            "derivedFromUri" => {
+                (15u32, r.prim_list(&mut self.derived_from_uri, Kind::Uri))
+            }
+            "status" => (16u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (17u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (19u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (20u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (21u32, r.list(&mut self.contact)),
+            "description" => (22u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (23u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (24u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (25u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (26u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (27u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (28u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (29u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (30u32, r.opt(&mut self.effective_period)),
+            "typeCollected" => (31u32, r.opt(&mut self.type_collected)),
+            "patientPreparation" => (32u32, r.list(&mut self.patient_preparation)),
+            "timeAspect" => (33u32, r.prim_opt(&mut self.time_aspect, Kind::String)),
+            "collection" => (34u32, r.list(&mut self.collection)),
+            "typeTested" => (35u32, r.list(&mut self.type_tested)),
+            _ => {
+                if <SpecimenDefinitionVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                if <SpecimenDefinitionSubject as XmlChoice>::read_xml(
+                    &mut self.subject,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(18u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("derivedFromCanonical", &self.derived_from_canonical);
+        w.prim_list("derivedFromUri", &self.derived_from_uri);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.choice_opt(&self.subject);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.opt("typeCollected", &self.type_collected);
+        w.list("patientPreparation", &self.patient_preparation);
+        w.prim_opt("timeAspect", &self.time_aspect);
+        w.list("collection", &self.collection);
+        w.list("typeTested", &self.type_tested);
+    }
+}
 impl std::fmt::Debug for SpecimenDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenDefinition");
@@ -475,6 +590,27 @@ impl Choice for SpecimenDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenDefinitionVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Type of subject for specimen collection
 #[derive(Clone, PartialEq, Debug)]
 pub enum SpecimenDefinitionSubject {
@@ -512,6 +648,27 @@ impl Choice for SpecimenDefinitionSubject {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
+            Self::Reference(v) => w.req("subjectReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenDefinitionSubject {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "subjectCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "subjectReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("subjectCodeableConcept", v),
             Self::Reference(v) => w.req("subjectReference", v),
@@ -643,6 +800,63 @@ impl Complex for SpecimenDefinitionTypeTested {
             return Some("preference");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTested {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "isDerived" => (3u32, r.prim_opt(&mut self.is_derived, Kind::Boolean)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "preference" => (5u32, r.prim_req(&mut self.preference, Kind::Code)),
+            "container" => (6u32, r.opt(&mut self.container)),
+            "requirement" => (7u32, r.prim_opt(&mut self.requirement, Kind::Markdown)),
+            "retentionTime" => (8u32, r.opt(&mut self.retention_time)),
+            "singleUse" => (9u32, r.prim_opt(&mut self.single_use, Kind::Boolean)),
+            "rejectionCriterion" => (10u32, r.list(&mut self.rejection_criterion)),
+            "handling" => (11u32, r.list(&mut self.handling)),
+            "testingDestination" => (12u32, r.list(&mut self.testing_destination)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("isDerived", &self.is_derived);
+        w.opt("type", &self.r#type);
+        w.prim_req("preference", &self.preference);
+        w.opt("container", &self.container);
+        w.prim_opt("requirement", &self.requirement);
+        w.opt("retentionTime", &self.retention_time);
+        w.prim_opt("singleUse", &self.single_use);
+        w.list("rejectionCriterion", &self.rejection_criterion);
+        w.list("handling", &self.handling);
+        w.list("testingDestination", &self.testing_destination);
     }
 }
 impl std::fmt::Debug for SpecimenDefinitionTypeTested {
@@ -802,6 +1016,65 @@ impl Complex for SpecimenDefinitionTypeTestedContainer {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTestedContainer {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "material" => (3u32, r.opt(&mut self.material)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "cap" => (5u32, r.opt(&mut self.cap)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "capacity" => (7u32, r.opt(&mut self.capacity)),
+            "additive" => (9u32, r.list(&mut self.additive)),
+            "preparation" => (10u32, r.prim_opt(&mut self.preparation, Kind::Markdown)),
+            _ => {
+                if <SpecimenDefinitionTypeTestedContainerMinimumVolume as XmlChoice>::read_xml(
+                    &mut self.minimum_volume,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("material", &self.material);
+        w.opt("type", &self.r#type);
+        w.opt("cap", &self.cap);
+        w.prim_opt("description", &self.description);
+        w.opt("capacity", &self.capacity);
+        w.choice_opt(&self.minimum_volume);
+        w.list("additive", &self.additive);
+        w.prim_opt("preparation", &self.preparation);
+    }
+}
 impl std::fmt::Debug for SpecimenDefinitionTypeTestedContainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenDefinitionTypeTestedContainer");
@@ -909,6 +1182,27 @@ impl Choice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "minimumVolumeQuantity" => r.choice(slot, Self::Quantity)?,
+            "minimumVolumeString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("minimumVolumeQuantity", v),
+            Self::String(p) => w.prim_req("minimumVolumeString", p),
+        }
+    }
+}
 /// Additive associated with container
 #[derive(Clone, PartialEq)]
 pub struct SpecimenDefinitionTypeTestedContainerAdditive {
@@ -994,6 +1288,47 @@ impl Complex for SpecimenDefinitionTypeTestedContainerAdditive {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTestedContainerAdditive {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.additive, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.additive);
+    }
+}
 impl std::fmt::Debug for SpecimenDefinitionTypeTestedContainerAdditive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SpecimenDefinitionTypeTestedContainerAdditive");
@@ -1052,6 +1387,27 @@ impl Choice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::CodeableConcept(v) => w.req("additiveCodeableConcept", v),
+            Self::Reference(v) => w.req("additiveReference", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "additiveCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "additiveReference" => r.choice(slot, Self::Reference)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::CodeableConcept(v) => w.req("additiveCodeableConcept", v),
             Self::Reference(v) => w.req("additiveReference", v),
@@ -1136,6 +1492,51 @@ impl Complex for SpecimenDefinitionTypeTestedHandling {
             && self.modifier_extension.is_empty() && self.temperature_qualifier.is_none()
             && self.temperature_range.is_none() && self.max_duration.is_none()
             && self.instruction.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SpecimenDefinitionTypeTestedHandling {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "temperatureQualifier" => (3u32, r.opt(&mut self.temperature_qualifier)),
+            "temperatureRange" => (4u32, r.opt(&mut self.temperature_range)),
+            "maxDuration" => (5u32, r.opt(&mut self.max_duration)),
+            "instruction" => (6u32, r.prim_opt(&mut self.instruction, Kind::Markdown)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("temperatureQualifier", &self.temperature_qualifier);
+        w.opt("temperatureRange", &self.temperature_range);
+        w.opt("maxDuration", &self.max_duration);
+        w.prim_opt("instruction", &self.instruction);
     }
 }
 impl std::fmt::Debug for SpecimenDefinitionTypeTestedHandling {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A Map of relationships between 2 structures that can be used to transform data.
 #[derive(Clone, PartialEq)]
 pub struct StructureMap {
@@ -259,6 +265,89 @@ impl Complex for StructureMap {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMap {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "structure" => (25u32, r.list(&mut self.structure)),
+            "import" => (26u32, r.prim_list(&mut self.import, Kind::Canonical)),
+            "const" => (27u32, r.list(&mut self.r#const)),
+            "group" => (28u32, r.list(&mut self.group)),
+            _ => {
+                if <StructureMapVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.list("structure", &self.structure);
+        w.prim_list("import", &self.import);
+        w.list("const", &self.r#const);
+        w.list("group", &self.group);
+    }
+}
 impl std::fmt::Debug for StructureMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMap");
@@ -420,6 +509,27 @@ impl Choice for StructureMapVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for StructureMapVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Structure Definition used by this map
 #[derive(Clone, PartialEq)]
 pub struct StructureMapStructure {
@@ -521,6 +631,51 @@ impl Complex for StructureMapStructure {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapStructure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "url" => (3u32, r.prim_req(&mut self.url, Kind::Canonical)),
+            "mode" => (4u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "alias" => (5u32, r.prim_opt(&mut self.alias, Kind::String)),
+            "documentation" => (6u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("alias", &self.alias);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for StructureMapStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMapStructure");
@@ -619,6 +774,47 @@ impl Complex for StructureMapConst {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.name.is_none()
             && self.value.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapConst {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::Id)),
+            "value" => (4u32, r.prim_opt(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("value", &self.value);
     }
 }
 impl std::fmt::Debug for StructureMapConst {
@@ -752,6 +948,55 @@ impl Complex for StructureMapGroup {
             return Some("input");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Id)),
+            "extends" => (4u32, r.prim_opt(&mut self.extends, Kind::Id)),
+            "typeMode" => (5u32, r.prim_opt(&mut self.type_mode, Kind::Code)),
+            "documentation" => (6u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            "input" => (7u32, r.list(&mut self.input)),
+            "rule" => (8u32, r.list(&mut self.rule)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("extends", &self.extends);
+        w.prim_opt("typeMode", &self.type_mode);
+        w.prim_opt("documentation", &self.documentation);
+        w.list("input", &self.input);
+        w.list("rule", &self.rule);
     }
 }
 impl std::fmt::Debug for StructureMapGroup {
@@ -891,6 +1136,51 @@ impl Complex for StructureMapGroupInput {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupInput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Id)),
+            "type" => (4u32, r.prim_opt(&mut self.r#type, Kind::String)),
+            "mode" => (5u32, r.prim_req(&mut self.mode, Kind::Code)),
+            "documentation" => (6u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("type", &self.r#type);
+        w.prim_req("mode", &self.mode);
+        w.prim_opt("documentation", &self.documentation);
+    }
+}
 impl std::fmt::Debug for StructureMapGroupInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMapGroupInput");
@@ -1012,6 +1302,55 @@ impl Complex for StructureMapGroupRule {
             return Some("source");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRule {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::Id)),
+            "source" => (4u32, r.list(&mut self.source)),
+            "target" => (5u32, r.list(&mut self.target)),
+            "rule" => (6u32, r.list(&mut self.rule)),
+            "dependent" => (7u32, r.list(&mut self.dependent)),
+            "documentation" => (8u32, r.prim_opt(&mut self.documentation, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.list("source", &self.source);
+        w.list("target", &self.target);
+        w.list("rule", &self.rule);
+        w.list("dependent", &self.dependent);
+        w.prim_opt("documentation", &self.documentation);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRule {
@@ -1189,6 +1528,65 @@ impl Complex for StructureMapGroupRuleSource {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleSource {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "context" => (3u32, r.prim_req(&mut self.context, Kind::Id)),
+            "min" => (4u32, r.prim_opt(&mut self.min, Kind::Integer)),
+            "max" => (5u32, r.prim_opt(&mut self.max, Kind::String)),
+            "type" => (6u32, r.prim_opt(&mut self.r#type, Kind::String)),
+            "defaultValue" => (7u32, r.prim_opt(&mut self.default_value, Kind::String)),
+            "element" => (8u32, r.prim_opt(&mut self.element, Kind::String)),
+            "listMode" => (9u32, r.prim_opt(&mut self.list_mode, Kind::Code)),
+            "variable" => (10u32, r.prim_opt(&mut self.variable, Kind::Id)),
+            "condition" => (11u32, r.prim_opt(&mut self.condition, Kind::String)),
+            "check" => (12u32, r.prim_opt(&mut self.check, Kind::String)),
+            "logMessage" => (13u32, r.prim_opt(&mut self.log_message, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("context", &self.context);
+        w.prim_opt("min", &self.min);
+        w.prim_opt("max", &self.max);
+        w.prim_opt("type", &self.r#type);
+        w.prim_opt("defaultValue", &self.default_value);
+        w.prim_opt("element", &self.element);
+        w.prim_opt("listMode", &self.list_mode);
+        w.prim_opt("variable", &self.variable);
+        w.prim_opt("condition", &self.condition);
+        w.prim_opt("check", &self.check);
+        w.prim_opt("logMessage", &self.log_message);
+    }
+}
 impl std::fmt::Debug for StructureMapGroupRuleSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMapGroupRuleSource");
@@ -1342,6 +1740,57 @@ impl Complex for StructureMapGroupRuleTarget {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "context" => (3u32, r.prim_opt(&mut self.context, Kind::String)),
+            "element" => (4u32, r.prim_opt(&mut self.element, Kind::String)),
+            "variable" => (5u32, r.prim_opt(&mut self.variable, Kind::Id)),
+            "listMode" => (6u32, r.prim_list(&mut self.list_mode, Kind::Code)),
+            "listRuleId" => (7u32, r.prim_opt(&mut self.list_rule_id, Kind::Id)),
+            "transform" => (8u32, r.prim_opt(&mut self.transform, Kind::Code)),
+            "parameter" => (9u32, r.list(&mut self.parameter)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("context", &self.context);
+        w.prim_opt("element", &self.element);
+        w.prim_opt("variable", &self.variable);
+        w.prim_list("listMode", &self.list_mode);
+        w.prim_opt("listRuleId", &self.list_rule_id);
+        w.prim_opt("transform", &self.transform);
+        w.list("parameter", &self.parameter);
+    }
+}
 impl std::fmt::Debug for StructureMapGroupRuleTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("StructureMapGroupRuleTarget");
@@ -1462,6 +1911,47 @@ impl Complex for StructureMapGroupRuleTargetParameter {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleTargetParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRuleTargetParameter {
@@ -1718,6 +2208,39 @@ impl Choice for StructureMapGroupRuleTargetParameterValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for StructureMapGroupRuleTargetParameterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Id(p) => w.prim_req("valueId", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+        }
+    }
+}
 /// Which other rules to apply in the context of this rule
 #[derive(Clone, PartialEq)]
 pub struct StructureMapGroupRuleDependent {
@@ -1800,6 +2323,47 @@ impl Complex for StructureMapGroupRuleDependent {
             return Some("parameter");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for StructureMapGroupRuleDependent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::Id)),
+            "parameter" => (4u32, r.list(&mut self.parameter)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.list("parameter", &self.parameter);
     }
 }
 impl std::fmt::Debug for StructureMapGroupRuleDependent {

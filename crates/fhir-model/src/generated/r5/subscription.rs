@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The subscription resource describes a particular client's request to be notified about a SubscriptionTopic.
 #[derive(Clone, PartialEq)]
 pub struct Subscription {
@@ -226,6 +232,75 @@ impl Complex for Subscription {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Subscription {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "name" => (9u32, r.prim_opt(&mut self.name, Kind::String)),
+            "status" => (10u32, r.prim_req(&mut self.status, Kind::Code)),
+            "topic" => (11u32, r.prim_req(&mut self.topic, Kind::Canonical)),
+            "contact" => (12u32, r.list(&mut self.contact)),
+            "end" => (13u32, r.prim_opt(&mut self.end, Kind::Instant)),
+            "managingEntity" => (14u32, r.opt(&mut self.managing_entity)),
+            "reason" => (15u32, r.prim_opt(&mut self.reason, Kind::String)),
+            "filterBy" => (16u32, r.list(&mut self.filter_by)),
+            "channelType" => (17u32, r.req(&mut self.channel_type)),
+            "endpoint" => (18u32, r.prim_opt(&mut self.endpoint, Kind::Url)),
+            "parameter" => (19u32, r.list(&mut self.parameter)),
+            "heartbeatPeriod" => {
+                (20u32, r.prim_opt(&mut self.heartbeat_period, Kind::UnsignedInt))
+            }
+            "timeout" => (21u32, r.prim_opt(&mut self.timeout, Kind::UnsignedInt)),
+            "contentType" => (22u32, r.prim_opt(&mut self.content_type, Kind::Code)),
+            "content" => (23u32, r.prim_opt(&mut self.content, Kind::Code)),
+            "maxCount" => (24u32, r.prim_opt(&mut self.max_count, Kind::PositiveInt)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("name", &self.name);
+        w.prim_req("status", &self.status);
+        w.prim_req("topic", &self.topic);
+        w.list("contact", &self.contact);
+        w.prim_opt("end", &self.end);
+        w.opt("managingEntity", &self.managing_entity);
+        w.prim_opt("reason", &self.reason);
+        w.list("filterBy", &self.filter_by);
+        w.req("channelType", &self.channel_type);
+        w.prim_opt("endpoint", &self.endpoint);
+        w.list("parameter", &self.parameter);
+        w.prim_opt("heartbeatPeriod", &self.heartbeat_period);
+        w.prim_opt("timeout", &self.timeout);
+        w.prim_opt("contentType", &self.content_type);
+        w.prim_opt("content", &self.content);
+        w.prim_opt("maxCount", &self.max_count);
+    }
+}
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Subscription");
@@ -418,6 +493,55 @@ impl Complex for SubscriptionFilterBy {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionFilterBy {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "resourceType" => (3u32, r.prim_opt(&mut self.resource_type, Kind::Uri)),
+            "filterParameter" => {
+                (4u32, r.prim_req(&mut self.filter_parameter, Kind::String))
+            }
+            "comparator" => (5u32, r.prim_opt(&mut self.comparator, Kind::Code)),
+            "modifier" => (6u32, r.prim_opt(&mut self.modifier, Kind::Code)),
+            "value" => (7u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("resourceType", &self.resource_type);
+        w.prim_req("filterParameter", &self.filter_parameter);
+        w.prim_opt("comparator", &self.comparator);
+        w.prim_opt("modifier", &self.modifier);
+        w.prim_req("value", &self.value);
+    }
+}
 impl std::fmt::Debug for SubscriptionFilterBy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubscriptionFilterBy");
@@ -534,6 +658,47 @@ impl Complex for SubscriptionParameter {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "value" => (4u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for SubscriptionParameter {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The SubscriptionStatus resource describes the state of a Subscription during notifications. It is not persisted.
 #[derive(Clone, PartialEq)]
 pub struct SubscriptionStatus {
@@ -166,6 +172,65 @@ impl Complex for SubscriptionStatus {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionStatus {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "status" => (8u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "type" => (9u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "eventsSinceSubscriptionStart" => {
+                (
+                    10u32,
+                    r
+                        .prim_opt(
+                            &mut self.events_since_subscription_start,
+                            Kind::Integer64,
+                        ),
+                )
+            }
+            "notificationEvent" => (11u32, r.list(&mut self.notification_event)),
+            "subscription" => (12u32, r.req(&mut self.subscription)),
+            "topic" => (13u32, r.prim_opt(&mut self.topic, Kind::Canonical)),
+            "error" => (14u32, r.list(&mut self.error)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("status", &self.status);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt(
+            "eventsSinceSubscriptionStart",
+            &self.events_since_subscription_start,
+        );
+        w.list("notificationEvent", &self.notification_event);
+        w.req("subscription", &self.subscription);
+        w.prim_opt("topic", &self.topic);
+        w.list("error", &self.error);
+    }
+}
 impl std::fmt::Debug for SubscriptionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubscriptionStatus");
@@ -310,6 +375,51 @@ impl Complex for SubscriptionStatusNotificationEvent {
             return Some("eventNumber");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionStatusNotificationEvent {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "eventNumber" => (3u32, r.prim_req(&mut self.event_number, Kind::Integer64)),
+            "timestamp" => (4u32, r.prim_opt(&mut self.timestamp, Kind::Instant)),
+            "focus" => (5u32, r.opt(&mut self.focus)),
+            "additionalContext" => (6u32, r.list(&mut self.additional_context)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("eventNumber", &self.event_number);
+        w.prim_opt("timestamp", &self.timestamp);
+        w.opt("focus", &self.focus);
+        w.list("additionalContext", &self.additional_context);
     }
 }
 impl std::fmt::Debug for SubscriptionStatusNotificationEvent {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Describes a stream of resource state changes identified by trigger criteria and annotated with labels useful to filter projections from this topic.
 #[derive(Clone, PartialEq)]
 pub struct SubscriptionTopic {
@@ -273,6 +279,101 @@ impl Complex for SubscriptionTopic {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionTopic {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "derivedFrom" => {
+                (14u32, r.prim_list(&mut self.derived_from, Kind::Canonical))
+            }
+            "status" => (15u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (16u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (17u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (18u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (19u32, r.list(&mut self.contact)),
+            "description" => (20u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (21u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (22u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (24u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (25u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (26u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (27u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (28u32, r.opt(&mut self.effective_period)),
+            "resourceTrigger" => (29u32, r.list(&mut self.resource_trigger)),
+            "eventTrigger" => (30u32, r.list(&mut self.event_trigger)),
+            "canFilterBy" => (31u32, r.list(&mut self.can_filter_by)),
+            "notificationShape" => (32u32, r.list(&mut self.notification_shape)),
+            _ => {
+                if <SubscriptionTopicVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_list("derivedFrom", &self.derived_from);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("resourceTrigger", &self.resource_trigger);
+        w.list("eventTrigger", &self.event_trigger);
+        w.list("canFilterBy", &self.can_filter_by);
+        w.list("notificationShape", &self.notification_shape);
+    }
+}
 impl std::fmt::Debug for SubscriptionTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubscriptionTopic");
@@ -446,6 +547,27 @@ impl Choice for SubscriptionTopicVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubscriptionTopicVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Definition of a resource-based trigger for the subscription topic
 #[derive(Clone, PartialEq)]
 pub struct SubscriptionTopicResourceTrigger {
@@ -550,6 +672,57 @@ impl Complex for SubscriptionTopicResourceTrigger {
             return Some("resource");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionTopicResourceTrigger {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "resource" => (4u32, r.prim_req(&mut self.resource, Kind::Uri)),
+            "supportedInteraction" => {
+                (5u32, r.prim_list(&mut self.supported_interaction, Kind::Code))
+            }
+            "queryCriteria" => (6u32, r.opt(&mut self.query_criteria)),
+            "fhirPathCriteria" => {
+                (7u32, r.prim_opt(&mut self.fhir_path_criteria, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.prim_req("resource", &self.resource);
+        w.prim_list("supportedInteraction", &self.supported_interaction);
+        w.opt("queryCriteria", &self.query_criteria);
+        w.prim_opt("fhirPathCriteria", &self.fhir_path_criteria);
     }
 }
 impl std::fmt::Debug for SubscriptionTopicResourceTrigger {
@@ -675,6 +848,57 @@ impl Complex for SubscriptionTopicResourceTriggerQueryCriteria {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionTopicResourceTriggerQueryCriteria {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "previous" => (3u32, r.prim_opt(&mut self.previous, Kind::String)),
+            "resultForCreate" => {
+                (4u32, r.prim_opt(&mut self.result_for_create, Kind::Code))
+            }
+            "current" => (5u32, r.prim_opt(&mut self.current, Kind::String)),
+            "resultForDelete" => {
+                (6u32, r.prim_opt(&mut self.result_for_delete, Kind::Code))
+            }
+            "requireBoth" => (7u32, r.prim_opt(&mut self.require_both, Kind::Boolean)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("previous", &self.previous);
+        w.prim_opt("resultForCreate", &self.result_for_create);
+        w.prim_opt("current", &self.current);
+        w.prim_opt("resultForDelete", &self.result_for_delete);
+        w.prim_opt("requireBoth", &self.require_both);
+    }
+}
 impl std::fmt::Debug for SubscriptionTopicResourceTriggerQueryCriteria {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubscriptionTopicResourceTriggerQueryCriteria");
@@ -797,6 +1021,49 @@ impl Complex for SubscriptionTopicEventTrigger {
             return Some("resource");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionTopicEventTrigger {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "event" => (4u32, r.req(&mut self.event)),
+            "resource" => (5u32, r.prim_req(&mut self.resource, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.req("event", &self.event);
+        w.prim_req("resource", &self.resource);
     }
 }
 impl std::fmt::Debug for SubscriptionTopicEventTrigger {
@@ -933,6 +1200,59 @@ impl Complex for SubscriptionTopicCanFilterBy {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionTopicCanFilterBy {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "description" => (3u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "resource" => (4u32, r.prim_opt(&mut self.resource, Kind::Uri)),
+            "filterParameter" => {
+                (5u32, r.prim_req(&mut self.filter_parameter, Kind::String))
+            }
+            "filterDefinition" => {
+                (6u32, r.prim_opt(&mut self.filter_definition, Kind::Uri))
+            }
+            "comparator" => (7u32, r.prim_list(&mut self.comparator, Kind::Code)),
+            "modifier" => (8u32, r.prim_list(&mut self.modifier, Kind::Code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("resource", &self.resource);
+        w.prim_req("filterParameter", &self.filter_parameter);
+        w.prim_opt("filterDefinition", &self.filter_definition);
+        w.prim_list("comparator", &self.comparator);
+        w.prim_list("modifier", &self.modifier);
+    }
+}
 impl std::fmt::Debug for SubscriptionTopicCanFilterBy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubscriptionTopicCanFilterBy");
@@ -1055,6 +1375,49 @@ impl Complex for SubscriptionTopicNotificationShape {
             return Some("resource");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubscriptionTopicNotificationShape {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "resource" => (3u32, r.prim_req(&mut self.resource, Kind::Uri)),
+            "include" => (4u32, r.prim_list(&mut self.include, Kind::String)),
+            "revInclude" => (5u32, r.prim_list(&mut self.rev_include, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("resource", &self.resource);
+        w.prim_list("include", &self.include);
+        w.prim_list("revInclude", &self.rev_include);
     }
 }
 impl std::fmt::Debug for SubscriptionTopicNotificationShape {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// The detailed description of a substance, typically at a level beyond what is used for prescribing.
 #[derive(Clone, PartialEq)]
 pub struct SubstanceDefinition {
@@ -231,6 +237,87 @@ impl Complex for SubstanceDefinition {
             && self.source_material.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinition {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "version" => (9u32, r.prim_opt(&mut self.version, Kind::String)),
+            "status" => (10u32, r.opt(&mut self.status)),
+            "classification" => (11u32, r.list(&mut self.classification)),
+            "domain" => (12u32, r.opt(&mut self.domain)),
+            "grade" => (13u32, r.list(&mut self.grade)),
+            "description" => (14u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "informationSource" => (15u32, r.list(&mut self.information_source)),
+            "note" => (16u32, r.list(&mut self.note)),
+            "manufacturer" => (17u32, r.list(&mut self.manufacturer)),
+            "supplier" => (18u32, r.list(&mut self.supplier)),
+            "moiety" => (19u32, r.list(&mut self.moiety)),
+            "characterization" => (20u32, r.list(&mut self.characterization)),
+            "property" => (21u32, r.list(&mut self.property)),
+            "referenceInformation" => (22u32, r.opt(&mut self.reference_information)),
+            "molecularWeight" => (23u32, r.list(&mut self.molecular_weight)),
+            "structure" => (24u32, r.opt(&mut self.structure)),
+            "code" => (25u32, r.list(&mut self.code)),
+            "name" => (26u32, r.list(&mut self.name)),
+            "relationship" => (27u32, r.list(&mut self.relationship)),
+            "nucleicAcid" => (28u32, r.opt(&mut self.nucleic_acid)),
+            "polymer" => (29u32, r.opt(&mut self.polymer)),
+            "protein" => (30u32, r.opt(&mut self.protein)),
+            "sourceMaterial" => (31u32, r.opt(&mut self.source_material)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.opt("status", &self.status);
+        w.list("classification", &self.classification);
+        w.opt("domain", &self.domain);
+        w.list("grade", &self.grade);
+        w.prim_opt("description", &self.description);
+        w.list("informationSource", &self.information_source);
+        w.list("note", &self.note);
+        w.list("manufacturer", &self.manufacturer);
+        w.list("supplier", &self.supplier);
+        w.list("moiety", &self.moiety);
+        w.list("characterization", &self.characterization);
+        w.list("property", &self.property);
+        w.opt("referenceInformation", &self.reference_information);
+        w.list("molecularWeight", &self.molecular_weight);
+        w.opt("structure", &self.structure);
+        w.list("code", &self.code);
+        w.list("name", &self.name);
+        w.list("relationship", &self.relationship);
+        w.opt("nucleicAcid", &self.nucleic_acid);
+        w.opt("polymer", &self.polymer);
+        w.opt("protein", &self.protein);
+        w.opt("sourceMaterial", &self.source_material);
+    }
+}
 impl std::fmt::Debug for SubstanceDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceDefinition");
@@ -445,6 +532,67 @@ impl Complex for SubstanceDefinitionMoiety {
             && self.measurement_type.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionMoiety {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "role" => (3u32, r.opt(&mut self.role)),
+            "identifier" => (4u32, r.opt(&mut self.identifier)),
+            "name" => (5u32, r.prim_opt(&mut self.name, Kind::String)),
+            "stereochemistry" => (6u32, r.opt(&mut self.stereochemistry)),
+            "opticalActivity" => (7u32, r.opt(&mut self.optical_activity)),
+            "molecularFormula" => {
+                (8u32, r.prim_opt(&mut self.molecular_formula, Kind::String))
+            }
+            "measurementType" => (10u32, r.opt(&mut self.measurement_type)),
+            _ => {
+                if <SubstanceDefinitionMoietyAmount as XmlChoice>::read_xml(
+                    &mut self.amount,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(9u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("role", &self.role);
+        w.opt("identifier", &self.identifier);
+        w.prim_opt("name", &self.name);
+        w.opt("stereochemistry", &self.stereochemistry);
+        w.opt("opticalActivity", &self.optical_activity);
+        w.prim_opt("molecularFormula", &self.molecular_formula);
+        w.choice_opt(&self.amount);
+        w.opt("measurementType", &self.measurement_type);
+    }
+}
 impl std::fmt::Debug for SubstanceDefinitionMoiety {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceDefinitionMoiety");
@@ -550,6 +698,27 @@ impl Choice for SubstanceDefinitionMoietyAmount {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceDefinitionMoietyAmount {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+            "amountString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("amountQuantity", v),
+            Self::String(p) => w.prim_req("amountString", p),
+        }
+    }
+}
 /// General specifications for this substance
 #[derive(Clone, PartialEq)]
 pub struct SubstanceDefinitionCharacterization {
@@ -628,6 +797,51 @@ impl Complex for SubstanceDefinitionCharacterization {
             && self.modifier_extension.is_empty() && self.technique.is_none()
             && self.form.is_none() && self.description.is_none() && self.file.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionCharacterization {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "technique" => (3u32, r.opt(&mut self.technique)),
+            "form" => (4u32, r.opt(&mut self.form)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "file" => (6u32, r.list(&mut self.file)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("technique", &self.technique);
+        w.opt("form", &self.form);
+        w.prim_opt("description", &self.description);
+        w.list("file", &self.file);
     }
 }
 impl std::fmt::Debug for SubstanceDefinitionCharacterization {
@@ -743,6 +957,53 @@ impl Complex for SubstanceDefinitionProperty {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if <SubstanceDefinitionPropertyValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for SubstanceDefinitionProperty {
@@ -867,6 +1128,33 @@ impl Choice for SubstanceDefinitionPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceDefinitionPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+        }
+    }
+}
 /// The average mass of a molecule of a compound
 #[derive(Clone, PartialEq)]
 pub struct SubstanceDefinitionMolecularWeight {
@@ -950,6 +1238,49 @@ impl Complex for SubstanceDefinitionMolecularWeight {
             return Some("amount");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionMolecularWeight {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "method" => (3u32, r.opt(&mut self.method)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "amount" => (5u32, r.req(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("method", &self.method);
+        w.opt("type", &self.r#type);
+        w.req("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for SubstanceDefinitionMolecularWeight {
@@ -1091,6 +1422,63 @@ impl Complex for SubstanceDefinitionStructure {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionStructure {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "stereochemistry" => (3u32, r.opt(&mut self.stereochemistry)),
+            "opticalActivity" => (4u32, r.opt(&mut self.optical_activity)),
+            "molecularFormula" => {
+                (5u32, r.prim_opt(&mut self.molecular_formula, Kind::String))
+            }
+            "molecularFormulaByMoiety" => {
+                (6u32, r.prim_opt(&mut self.molecular_formula_by_moiety, Kind::String))
+            }
+            "molecularWeight" => (7u32, r.opt(&mut self.molecular_weight)),
+            "technique" => (8u32, r.list(&mut self.technique)),
+            "sourceDocument" => (9u32, r.list(&mut self.source_document)),
+            "representation" => (10u32, r.list(&mut self.representation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("stereochemistry", &self.stereochemistry);
+        w.opt("opticalActivity", &self.optical_activity);
+        w.prim_opt("molecularFormula", &self.molecular_formula);
+        w.prim_opt("molecularFormulaByMoiety", &self.molecular_formula_by_moiety);
+        w.opt("molecularWeight", &self.molecular_weight);
+        w.list("technique", &self.technique);
+        w.list("sourceDocument", &self.source_document);
+        w.list("representation", &self.representation);
+    }
+}
 impl std::fmt::Debug for SubstanceDefinitionStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceDefinitionStructure");
@@ -1213,6 +1601,53 @@ impl Complex for SubstanceDefinitionStructureRepresentation {
             && self.document.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionStructureRepresentation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "representation" => {
+                (4u32, r.prim_opt(&mut self.representation, Kind::String))
+            }
+            "format" => (5u32, r.opt(&mut self.format)),
+            "document" => (6u32, r.opt(&mut self.document)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("representation", &self.representation);
+        w.opt("format", &self.format);
+        w.opt("document", &self.document);
+    }
+}
 impl std::fmt::Debug for SubstanceDefinitionStructureRepresentation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceDefinitionStructureRepresentation");
@@ -1326,6 +1761,53 @@ impl Complex for SubstanceDefinitionCode {
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.status.is_none() && self.status_date.is_none()
             && self.note.is_empty() && self.source.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionCode {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "status" => (4u32, r.opt(&mut self.status)),
+            "statusDate" => (5u32, r.prim_opt(&mut self.status_date, Kind::DateTime)),
+            "note" => (6u32, r.list(&mut self.note)),
+            "source" => (7u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.opt("status", &self.status);
+        w.prim_opt("statusDate", &self.status_date);
+        w.list("note", &self.note);
+        w.list("source", &self.source);
     }
 }
 impl std::fmt::Debug for SubstanceDefinitionCode {
@@ -1491,6 +1973,65 @@ impl Complex for SubstanceDefinitionName {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionName {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "status" => (5u32, r.opt(&mut self.status)),
+            "preferred" => (6u32, r.prim_opt(&mut self.preferred, Kind::Boolean)),
+            "language" => (7u32, r.list(&mut self.language)),
+            "domain" => (8u32, r.list(&mut self.domain)),
+            "jurisdiction" => (9u32, r.list(&mut self.jurisdiction)),
+            "synonym" => (10u32, r.list(&mut self.synonym)),
+            "translation" => (11u32, r.list(&mut self.translation)),
+            "official" => (12u32, r.list(&mut self.official)),
+            "source" => (13u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.opt("type", &self.r#type);
+        w.opt("status", &self.status);
+        w.prim_opt("preferred", &self.preferred);
+        w.list("language", &self.language);
+        w.list("domain", &self.domain);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.list("synonym", &self.synonym);
+        w.list("translation", &self.translation);
+        w.list("official", &self.official);
+        w.list("source", &self.source);
+    }
+}
 impl std::fmt::Debug for SubstanceDefinitionName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceDefinitionName");
@@ -1614,6 +2155,49 @@ impl Complex for SubstanceDefinitionNameOfficial {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.authority.is_none()
             && self.status.is_none() && self.date.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionNameOfficial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "authority" => (3u32, r.opt(&mut self.authority)),
+            "status" => (4u32, r.opt(&mut self.status)),
+            "date" => (5u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("authority", &self.authority);
+        w.opt("status", &self.status);
+        w.prim_opt("date", &self.date);
     }
 }
 impl std::fmt::Debug for SubstanceDefinitionNameOfficial {
@@ -1763,6 +2347,69 @@ impl Complex for SubstanceDefinitionRelationship {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionRelationship {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (4u32, r.req(&mut self.r#type)),
+            "isDefining" => (5u32, r.prim_opt(&mut self.is_defining, Kind::Boolean)),
+            "ratioHighLimitAmount" => (7u32, r.opt(&mut self.ratio_high_limit_amount)),
+            "comparator" => (8u32, r.opt(&mut self.comparator)),
+            "source" => (9u32, r.list(&mut self.source)),
+            _ => {
+                if <SubstanceDefinitionRelationshipSubstanceDefinition as XmlChoice>::read_xml(
+                    &mut self.substance_definition,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                if <SubstanceDefinitionRelationshipAmount as XmlChoice>::read_xml(
+                    &mut self.amount,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.substance_definition);
+        w.req("type", &self.r#type);
+        w.prim_opt("isDefining", &self.is_defining);
+        w.choice_opt(&self.amount);
+        w.opt("ratioHighLimitAmount", &self.ratio_high_limit_amount);
+        w.opt("comparator", &self.comparator);
+        w.list("source", &self.source);
+    }
+}
 impl std::fmt::Debug for SubstanceDefinitionRelationship {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceDefinitionRelationship");
@@ -1845,6 +2492,29 @@ impl Choice for SubstanceDefinitionRelationshipSubstanceDefinition {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceDefinitionRelationshipSubstanceDefinition {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "substanceDefinitionReference" => r.choice(slot, Self::Reference)?,
+            "substanceDefinitionCodeableConcept" => {
+                r.choice(slot, Self::CodeableConcept)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Reference(v) => w.req("substanceDefinitionReference", v),
+            Self::CodeableConcept(v) => w.req("substanceDefinitionCodeableConcept", v),
+        }
+    }
+}
 /// A numeric factor for the relationship, e.g. that a substance salt has some percentage of active substance in relation to some other
 #[derive(Clone, PartialEq, Debug)]
 pub enum SubstanceDefinitionRelationshipAmount {
@@ -1910,6 +2580,29 @@ impl Choice for SubstanceDefinitionRelationshipAmount {
             Self::Quantity(v) => w.req("amountQuantity", v),
             Self::Ratio(v) => w.req("amountRatio", v),
             Self::String(p) => w.prim_req("amountString", "_amountString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceDefinitionRelationshipAmount {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+            "amountRatio" => r.choice(slot, Self::Ratio)?,
+            "amountString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("amountQuantity", v),
+            Self::Ratio(v) => w.req("amountRatio", v),
+            Self::String(p) => w.prim_req("amountString", p),
         }
     }
 }
@@ -1995,6 +2688,53 @@ impl Complex for SubstanceDefinitionSourceMaterial {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.genus.is_none() && self.species.is_none() && self.part.is_none()
             && self.country_of_origin.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceDefinitionSourceMaterial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "genus" => (4u32, r.opt(&mut self.genus)),
+            "species" => (5u32, r.opt(&mut self.species)),
+            "part" => (6u32, r.opt(&mut self.part)),
+            "countryOfOrigin" => (7u32, r.list(&mut self.country_of_origin)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("genus", &self.genus);
+        w.opt("species", &self.species);
+        w.opt("part", &self.part);
+        w.list("countryOfOrigin", &self.country_of_origin);
     }
 }
 impl std::fmt::Debug for SubstanceDefinitionSourceMaterial {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Properties of a substance specific to it being a polymer.
 #[derive(Clone, PartialEq)]
 pub struct SubstancePolymer {
@@ -137,6 +143,53 @@ impl Complex for SubstancePolymer {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymer {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.opt(&mut self.identifier)),
+            "class" => (9u32, r.opt(&mut self.class)),
+            "geometry" => (10u32, r.opt(&mut self.geometry)),
+            "copolymerConnectivity" => (11u32, r.list(&mut self.copolymer_connectivity)),
+            "modification" => (12u32, r.prim_opt(&mut self.modification, Kind::String)),
+            "monomerSet" => (13u32, r.list(&mut self.monomer_set)),
+            "repeat" => (14u32, r.list(&mut self.repeat)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("identifier", &self.identifier);
+        w.opt("class", &self.class);
+        w.opt("geometry", &self.geometry);
+        w.list("copolymerConnectivity", &self.copolymer_connectivity);
+        w.prim_opt("modification", &self.modification);
+        w.list("monomerSet", &self.monomer_set);
+        w.list("repeat", &self.repeat);
+    }
+}
 impl std::fmt::Debug for SubstancePolymer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstancePolymer");
@@ -259,6 +312,47 @@ impl Complex for SubstancePolymerMonomerSet {
             && self.starting_material.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerMonomerSet {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "ratioType" => (3u32, r.opt(&mut self.ratio_type)),
+            "startingMaterial" => (4u32, r.list(&mut self.starting_material)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("ratioType", &self.ratio_type);
+        w.list("startingMaterial", &self.starting_material);
+    }
+}
 impl std::fmt::Debug for SubstancePolymerMonomerSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstancePolymerMonomerSet");
@@ -361,6 +455,51 @@ impl Complex for SubstancePolymerMonomerSetStartingMaterial {
             && self.modifier_extension.is_empty() && self.code.is_none()
             && self.category.is_none() && self.is_defining.is_none()
             && self.amount.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerMonomerSetStartingMaterial {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.opt(&mut self.code)),
+            "category" => (4u32, r.opt(&mut self.category)),
+            "isDefining" => (5u32, r.prim_opt(&mut self.is_defining, Kind::Boolean)),
+            "amount" => (6u32, r.opt(&mut self.amount)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("code", &self.code);
+        w.opt("category", &self.category);
+        w.prim_opt("isDefining", &self.is_defining);
+        w.opt("amount", &self.amount);
     }
 }
 impl std::fmt::Debug for SubstancePolymerMonomerSetStartingMaterial {
@@ -475,6 +614,51 @@ impl Complex for SubstancePolymerRepeat {
             && self.average_molecular_formula.is_none()
             && self.repeat_unit_amount_type.is_none() && self.repeat_unit.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeat {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "averageMolecularFormula" => {
+                (3u32, r.prim_opt(&mut self.average_molecular_formula, Kind::String))
+            }
+            "repeatUnitAmountType" => (4u32, r.opt(&mut self.repeat_unit_amount_type)),
+            "repeatUnit" => (5u32, r.list(&mut self.repeat_unit)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("averageMolecularFormula", &self.average_molecular_formula);
+        w.opt("repeatUnitAmountType", &self.repeat_unit_amount_type);
+        w.list("repeatUnit", &self.repeat_unit);
     }
 }
 impl std::fmt::Debug for SubstancePolymerRepeat {
@@ -595,6 +779,57 @@ impl Complex for SubstancePolymerRepeatRepeatUnit {
             && self.structural_representation.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeatRepeatUnit {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "unit" => (3u32, r.prim_opt(&mut self.unit, Kind::String)),
+            "orientation" => (4u32, r.opt(&mut self.orientation)),
+            "amount" => (5u32, r.prim_opt(&mut self.amount, Kind::Integer)),
+            "degreeOfPolymerisation" => {
+                (6u32, r.list(&mut self.degree_of_polymerisation))
+            }
+            "structuralRepresentation" => {
+                (7u32, r.list(&mut self.structural_representation))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("unit", &self.unit);
+        w.opt("orientation", &self.orientation);
+        w.prim_opt("amount", &self.amount);
+        w.list("degreeOfPolymerisation", &self.degree_of_polymerisation);
+        w.list("structuralRepresentation", &self.structural_representation);
+    }
+}
 impl std::fmt::Debug for SubstancePolymerRepeatRepeatUnit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstancePolymerRepeatRepeatUnit");
@@ -710,6 +945,51 @@ impl Complex for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "average" => (4u32, r.prim_opt(&mut self.average, Kind::Integer)),
+            "low" => (5u32, r.prim_opt(&mut self.low, Kind::Integer)),
+            "high" => (6u32, r.prim_opt(&mut self.high, Kind::Integer)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("average", &self.average);
+        w.prim_opt("low", &self.low);
+        w.prim_opt("high", &self.high);
+    }
+}
 impl std::fmt::Debug for SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f
@@ -819,6 +1099,53 @@ impl Complex for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.representation.is_none() && self.format.is_none()
             && self.attachment.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "representation" => {
+                (4u32, r.prim_opt(&mut self.representation, Kind::String))
+            }
+            "format" => (5u32, r.opt(&mut self.format)),
+            "attachment" => (6u32, r.opt(&mut self.attachment)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("representation", &self.representation);
+        w.opt("format", &self.format);
+        w.opt("attachment", &self.attachment);
     }
 }
 impl std::fmt::Debug for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {

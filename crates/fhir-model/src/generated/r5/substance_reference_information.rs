@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Todo.
 #[derive(Clone, PartialEq)]
 pub struct SubstanceReferenceInformation {
@@ -118,6 +124,47 @@ impl Complex for SubstanceReferenceInformation {
             && self.modifier_extension.is_empty() && self.comment.is_none()
             && self.gene.is_empty() && self.gene_element.is_empty()
             && self.target.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceReferenceInformation {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "comment" => (8u32, r.prim_opt(&mut self.comment, Kind::String)),
+            "gene" => (9u32, r.list(&mut self.gene)),
+            "geneElement" => (10u32, r.list(&mut self.gene_element)),
+            "target" => (11u32, r.list(&mut self.target)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("comment", &self.comment);
+        w.list("gene", &self.gene);
+        w.list("geneElement", &self.gene_element);
+        w.list("target", &self.target);
     }
 }
 impl std::fmt::Debug for SubstanceReferenceInformation {
@@ -238,6 +285,49 @@ impl Complex for SubstanceReferenceInformationGene {
             && self.gene.is_none() && self.source.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceReferenceInformationGene {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "geneSequenceOrigin" => (3u32, r.opt(&mut self.gene_sequence_origin)),
+            "gene" => (4u32, r.opt(&mut self.gene)),
+            "source" => (5u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("geneSequenceOrigin", &self.gene_sequence_origin);
+        w.opt("gene", &self.gene);
+        w.list("source", &self.source);
+    }
+}
 impl std::fmt::Debug for SubstanceReferenceInformationGene {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceReferenceInformationGene");
@@ -337,6 +427,49 @@ impl Complex for SubstanceReferenceInformationGeneElement {
             && self.modifier_extension.is_empty() && self.r#type.is_none()
             && self.element.is_none() && self.source.is_empty()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceReferenceInformationGeneElement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "element" => (4u32, r.opt(&mut self.element)),
+            "source" => (5u32, r.list(&mut self.source)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.opt("element", &self.element);
+        w.list("source", &self.source);
     }
 }
 impl std::fmt::Debug for SubstanceReferenceInformationGeneElement {
@@ -473,6 +606,65 @@ impl Complex for SubstanceReferenceInformationTarget {
             && self.source.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceReferenceInformationTarget {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "target" => (3u32, r.opt(&mut self.target)),
+            "type" => (4u32, r.opt(&mut self.r#type)),
+            "interaction" => (5u32, r.opt(&mut self.interaction)),
+            "organism" => (6u32, r.opt(&mut self.organism)),
+            "organismType" => (7u32, r.opt(&mut self.organism_type)),
+            "amountType" => (9u32, r.opt(&mut self.amount_type)),
+            "source" => (10u32, r.list(&mut self.source)),
+            _ => {
+                if <SubstanceReferenceInformationTargetAmount as XmlChoice>::read_xml(
+                    &mut self.amount,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(8u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("target", &self.target);
+        w.opt("type", &self.r#type);
+        w.opt("interaction", &self.interaction);
+        w.opt("organism", &self.organism);
+        w.opt("organismType", &self.organism_type);
+        w.choice_opt(&self.amount);
+        w.opt("amountType", &self.amount_type);
+        w.list("source", &self.source);
+    }
+}
 impl std::fmt::Debug for SubstanceReferenceInformationTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceReferenceInformationTarget");
@@ -580,6 +772,29 @@ impl Choice for SubstanceReferenceInformationTargetAmount {
             Self::Quantity(v) => w.req("amountQuantity", v),
             Self::Range(v) => w.req("amountRange", v),
             Self::String(p) => w.prim_req("amountString", "_amountString", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for SubstanceReferenceInformationTargetAmount {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "amountQuantity" => r.choice(slot, Self::Quantity)?,
+            "amountRange" => r.choice(slot, Self::Range)?,
+            "amountString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Quantity(v) => w.req("amountQuantity", v),
+            Self::Range(v) => w.req("amountRange", v),
+            Self::String(p) => w.prim_req("amountString", p),
         }
     }
 }

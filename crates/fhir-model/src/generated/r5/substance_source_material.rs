@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Source material shall capture information on the taxonomic and anatomical origins as well as the fraction of a material that can result in or can be modified to form a substance. This set of data elements shall be used to define polymer substances isolated from biological matrices. Taxonomic and anatomical origins shall be described using a controlled vocabulary as required. This information is captured for naturally derived polymers ( . starch) and structurally diverse substances. For Organisms belonging to the Kingdom Plantae the Substance level defines the fresh material of a single species or infraspecies, the Herbal Drug and the Herbal preparation. For Herbal preparations, the fraction information will be captured at the Substance information level and additional information for herbal extracts will be captured at the Specified Substance Group 1 information level. See for further explanation the Substance Class: Structurally Diverse and the herbal annex.
 #[derive(Clone, PartialEq)]
 pub struct SubstanceSourceMaterial {
@@ -184,6 +190,69 @@ impl Complex for SubstanceSourceMaterial {
             && self.part_description.is_empty() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSourceMaterial {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "sourceMaterialClass" => (8u32, r.opt(&mut self.source_material_class)),
+            "sourceMaterialType" => (9u32, r.opt(&mut self.source_material_type)),
+            "sourceMaterialState" => (10u32, r.opt(&mut self.source_material_state)),
+            "organismId" => (11u32, r.opt(&mut self.organism_id)),
+            "organismName" => (12u32, r.prim_opt(&mut self.organism_name, Kind::String)),
+            "parentSubstanceId" => (13u32, r.list(&mut self.parent_substance_id)),
+            "parentSubstanceName" => {
+                (14u32, r.prim_list(&mut self.parent_substance_name, Kind::String))
+            }
+            "countryOfOrigin" => (15u32, r.list(&mut self.country_of_origin)),
+            "geographicalLocation" => {
+                (16u32, r.prim_list(&mut self.geographical_location, Kind::String))
+            }
+            "developmentStage" => (17u32, r.opt(&mut self.development_stage)),
+            "fractionDescription" => (18u32, r.list(&mut self.fraction_description)),
+            "organism" => (19u32, r.opt(&mut self.organism)),
+            "partDescription" => (20u32, r.list(&mut self.part_description)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("sourceMaterialClass", &self.source_material_class);
+        w.opt("sourceMaterialType", &self.source_material_type);
+        w.opt("sourceMaterialState", &self.source_material_state);
+        w.opt("organismId", &self.organism_id);
+        w.prim_opt("organismName", &self.organism_name);
+        w.list("parentSubstanceId", &self.parent_substance_id);
+        w.prim_list("parentSubstanceName", &self.parent_substance_name);
+        w.list("countryOfOrigin", &self.country_of_origin);
+        w.prim_list("geographicalLocation", &self.geographical_location);
+        w.opt("developmentStage", &self.development_stage);
+        w.list("fractionDescription", &self.fraction_description);
+        w.opt("organism", &self.organism);
+        w.list("partDescription", &self.part_description);
+    }
+}
 impl std::fmt::Debug for SubstanceSourceMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSourceMaterial");
@@ -325,6 +394,47 @@ impl Complex for SubstanceSourceMaterialFractionDescription {
             && self.material_type.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSourceMaterialFractionDescription {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "fraction" => (3u32, r.prim_opt(&mut self.fraction, Kind::String)),
+            "materialType" => (4u32, r.opt(&mut self.material_type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("fraction", &self.fraction);
+        w.opt("materialType", &self.material_type);
+    }
+}
 impl std::fmt::Debug for SubstanceSourceMaterialFractionDescription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSourceMaterialFractionDescription");
@@ -460,6 +570,61 @@ impl Complex for SubstanceSourceMaterialOrganism {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSourceMaterialOrganism {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "family" => (3u32, r.opt(&mut self.family)),
+            "genus" => (4u32, r.opt(&mut self.genus)),
+            "species" => (5u32, r.opt(&mut self.species)),
+            "intraspecificType" => (6u32, r.opt(&mut self.intraspecific_type)),
+            "intraspecificDescription" => {
+                (7u32, r.prim_opt(&mut self.intraspecific_description, Kind::String))
+            }
+            "author" => (8u32, r.list(&mut self.author)),
+            "hybrid" => (9u32, r.opt(&mut self.hybrid)),
+            "organismGeneral" => (10u32, r.opt(&mut self.organism_general)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("family", &self.family);
+        w.opt("genus", &self.genus);
+        w.opt("species", &self.species);
+        w.opt("intraspecificType", &self.intraspecific_type);
+        w.prim_opt("intraspecificDescription", &self.intraspecific_description);
+        w.list("author", &self.author);
+        w.opt("hybrid", &self.hybrid);
+        w.opt("organismGeneral", &self.organism_general);
+    }
+}
 impl std::fmt::Debug for SubstanceSourceMaterialOrganism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSourceMaterialOrganism");
@@ -569,6 +734,49 @@ impl Complex for SubstanceSourceMaterialOrganismAuthor {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.author_type.is_none()
             && self.author_description.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSourceMaterialOrganismAuthor {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "authorType" => (3u32, r.opt(&mut self.author_type)),
+            "authorDescription" => {
+                (4u32, r.prim_opt(&mut self.author_description, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("authorType", &self.author_type);
+        w.prim_opt("authorDescription", &self.author_description);
     }
 }
 impl std::fmt::Debug for SubstanceSourceMaterialOrganismAuthor {
@@ -709,6 +917,61 @@ impl Complex for SubstanceSourceMaterialOrganismHybrid {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSourceMaterialOrganismHybrid {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "maternalOrganismId" => {
+                (3u32, r.prim_opt(&mut self.maternal_organism_id, Kind::String))
+            }
+            "maternalOrganismName" => {
+                (4u32, r.prim_opt(&mut self.maternal_organism_name, Kind::String))
+            }
+            "paternalOrganismId" => {
+                (5u32, r.prim_opt(&mut self.paternal_organism_id, Kind::String))
+            }
+            "paternalOrganismName" => {
+                (6u32, r.prim_opt(&mut self.paternal_organism_name, Kind::String))
+            }
+            "hybridType" => (7u32, r.opt(&mut self.hybrid_type)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("maternalOrganismId", &self.maternal_organism_id);
+        w.prim_opt("maternalOrganismName", &self.maternal_organism_name);
+        w.prim_opt("paternalOrganismId", &self.paternal_organism_id);
+        w.prim_opt("paternalOrganismName", &self.paternal_organism_name);
+        w.opt("hybridType", &self.hybrid_type);
+    }
+}
 impl std::fmt::Debug for SubstanceSourceMaterialOrganismHybrid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSourceMaterialOrganismHybrid");
@@ -821,6 +1084,51 @@ impl Complex for SubstanceSourceMaterialOrganismOrganismGeneral {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSourceMaterialOrganismOrganismGeneral {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "kingdom" => (3u32, r.opt(&mut self.kingdom)),
+            "phylum" => (4u32, r.opt(&mut self.phylum)),
+            "class" => (5u32, r.opt(&mut self.class)),
+            "order" => (6u32, r.opt(&mut self.order)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("kingdom", &self.kingdom);
+        w.opt("phylum", &self.phylum);
+        w.opt("class", &self.class);
+        w.opt("order", &self.order);
+    }
+}
 impl std::fmt::Debug for SubstanceSourceMaterialOrganismOrganismGeneral {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("SubstanceSourceMaterialOrganismOrganismGeneral");
@@ -917,6 +1225,47 @@ impl Complex for SubstanceSourceMaterialPartDescription {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.part.is_none()
             && self.part_location.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for SubstanceSourceMaterialPartDescription {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "part" => (3u32, r.opt(&mut self.part)),
+            "partLocation" => (4u32, r.opt(&mut self.part_location)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("part", &self.part);
+        w.opt("partLocation", &self.part_location);
     }
 }
 impl std::fmt::Debug for SubstanceSourceMaterialPartDescription {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A structured set of tests against a FHIR server or client implementation to determine compliance against the FHIR specification.
 #[derive(Clone, PartialEq)]
 pub struct TestScript {
@@ -282,6 +288,101 @@ impl Complex for TestScript {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScript {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_req(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "purpose" => (22u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (23u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (24u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "origin" => (25u32, r.list(&mut self.origin)),
+            "destination" => (26u32, r.list(&mut self.destination)),
+            "metadata" => (27u32, r.opt(&mut self.metadata)),
+            "scope" => (28u32, r.list(&mut self.scope)),
+            "fixture" => (29u32, r.list(&mut self.fixture)),
+            "profile" => (30u32, r.prim_list(&mut self.profile, Kind::Canonical)),
+            "variable" => (31u32, r.list(&mut self.variable)),
+            "setup" => (32u32, r.opt(&mut self.setup)),
+            "test" => (33u32, r.list(&mut self.test)),
+            "teardown" => (34u32, r.opt(&mut self.teardown)),
+            _ => {
+                if <TestScriptVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_req("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.list("origin", &self.origin);
+        w.list("destination", &self.destination);
+        w.opt("metadata", &self.metadata);
+        w.list("scope", &self.scope);
+        w.list("fixture", &self.fixture);
+        w.prim_list("profile", &self.profile);
+        w.list("variable", &self.variable);
+        w.opt("setup", &self.setup);
+        w.list("test", &self.test);
+        w.opt("teardown", &self.teardown);
+    }
+}
 impl std::fmt::Debug for TestScript {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScript");
@@ -461,6 +562,27 @@ impl Choice for TestScriptVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for TestScriptVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// An abstract server representing a client or sender in a message exchange
 #[derive(Clone, PartialEq)]
 pub struct TestScriptOrigin {
@@ -550,6 +672,49 @@ impl Complex for TestScriptOrigin {
             return Some("profile");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptOrigin {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "index" => (3u32, r.prim_req(&mut self.index, Kind::Integer)),
+            "profile" => (4u32, r.req(&mut self.profile)),
+            "url" => (5u32, r.prim_opt(&mut self.url, Kind::Url)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("index", &self.index);
+        w.req("profile", &self.profile);
+        w.prim_opt("url", &self.url);
     }
 }
 impl std::fmt::Debug for TestScriptOrigin {
@@ -670,6 +835,49 @@ impl Complex for TestScriptDestination {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptDestination {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "index" => (3u32, r.prim_req(&mut self.index, Kind::Integer)),
+            "profile" => (4u32, r.req(&mut self.profile)),
+            "url" => (5u32, r.prim_opt(&mut self.url, Kind::Url)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("index", &self.index);
+        w.req("profile", &self.profile);
+        w.prim_opt("url", &self.url);
+    }
+}
 impl std::fmt::Debug for TestScriptDestination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptDestination");
@@ -764,6 +972,47 @@ impl Complex for TestScriptMetadata {
             return Some("capability");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptMetadata {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "link" => (3u32, r.list(&mut self.link)),
+            "capability" => (4u32, r.list(&mut self.capability)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("link", &self.link);
+        w.list("capability", &self.capability);
     }
 }
 impl std::fmt::Debug for TestScriptMetadata {
@@ -869,6 +1118,47 @@ impl Complex for TestScriptMetadataLink {
             return Some("url");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptMetadataLink {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "url" => (3u32, r.prim_req(&mut self.url, Kind::Uri)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("url", &self.url);
+        w.prim_opt("description", &self.description);
     }
 }
 impl std::fmt::Debug for TestScriptMetadataLink {
@@ -1021,6 +1311,57 @@ impl Complex for TestScriptMetadataCapability {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptMetadataCapability {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "required" => (3u32, r.prim_req(&mut self.required, Kind::Boolean)),
+            "validated" => (4u32, r.prim_req(&mut self.validated, Kind::Boolean)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            "origin" => (6u32, r.prim_list(&mut self.origin, Kind::Integer)),
+            "destination" => (7u32, r.prim_opt(&mut self.destination, Kind::Integer)),
+            "link" => (8u32, r.prim_list(&mut self.link, Kind::Uri)),
+            "capabilities" => (9u32, r.prim_req(&mut self.capabilities, Kind::Canonical)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("required", &self.required);
+        w.prim_req("validated", &self.validated);
+        w.prim_opt("description", &self.description);
+        w.prim_list("origin", &self.origin);
+        w.prim_opt("destination", &self.destination);
+        w.prim_list("link", &self.link);
+        w.prim_req("capabilities", &self.capabilities);
+    }
+}
 impl std::fmt::Debug for TestScriptMetadataCapability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptMetadataCapability");
@@ -1146,6 +1487,49 @@ impl Complex for TestScriptScope {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptScope {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "artifact" => (3u32, r.prim_req(&mut self.artifact, Kind::Canonical)),
+            "conformance" => (4u32, r.opt(&mut self.conformance)),
+            "phase" => (5u32, r.opt(&mut self.phase)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("artifact", &self.artifact);
+        w.opt("conformance", &self.conformance);
+        w.opt("phase", &self.phase);
+    }
+}
 impl std::fmt::Debug for TestScriptScope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptScope");
@@ -1265,6 +1649,49 @@ impl Complex for TestScriptFixture {
             return Some("autodelete");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptFixture {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "autocreate" => (3u32, r.prim_req(&mut self.autocreate, Kind::Boolean)),
+            "autodelete" => (4u32, r.prim_req(&mut self.autodelete, Kind::Boolean)),
+            "resource" => (5u32, r.opt(&mut self.resource)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("autocreate", &self.autocreate);
+        w.prim_req("autodelete", &self.autodelete);
+        w.opt("resource", &self.resource);
     }
 }
 impl std::fmt::Debug for TestScriptFixture {
@@ -1414,6 +1841,59 @@ impl Complex for TestScriptVariable {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptVariable {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            "defaultValue" => (4u32, r.prim_opt(&mut self.default_value, Kind::String)),
+            "description" => (5u32, r.prim_opt(&mut self.description, Kind::String)),
+            "expression" => (6u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "headerField" => (7u32, r.prim_opt(&mut self.header_field, Kind::String)),
+            "hint" => (8u32, r.prim_opt(&mut self.hint, Kind::String)),
+            "path" => (9u32, r.prim_opt(&mut self.path, Kind::String)),
+            "sourceId" => (10u32, r.prim_opt(&mut self.source_id, Kind::Id)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.prim_opt("defaultValue", &self.default_value);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("headerField", &self.header_field);
+        w.prim_opt("hint", &self.hint);
+        w.prim_opt("path", &self.path);
+        w.prim_opt("sourceId", &self.source_id);
+    }
+}
 impl std::fmt::Debug for TestScriptVariable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptVariable");
@@ -1520,6 +2000,45 @@ impl Complex for TestScriptSetup {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptSetup {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "action" => (3u32, r.list(&mut self.action)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("action", &self.action);
+    }
+}
 impl std::fmt::Debug for TestScriptSetup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptSetup");
@@ -1607,6 +2126,47 @@ impl Complex for TestScriptSetupAction {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.operation.is_none()
             && self.assert.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptSetupAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "operation" => (3u32, r.opt(&mut self.operation)),
+            "assert" => (4u32, r.opt(&mut self.assert)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("operation", &self.operation);
+        w.opt("assert", &self.assert);
     }
 }
 impl std::fmt::Debug for TestScriptSetupAction {
@@ -1809,6 +2369,79 @@ impl Complex for TestScriptSetupActionOperation {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptSetupActionOperation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.opt(&mut self.r#type)),
+            "resource" => (4u32, r.prim_opt(&mut self.resource, Kind::Uri)),
+            "label" => (5u32, r.prim_opt(&mut self.label, Kind::String)),
+            "description" => (6u32, r.prim_opt(&mut self.description, Kind::String)),
+            "accept" => (7u32, r.prim_opt(&mut self.accept, Kind::Code)),
+            "contentType" => (8u32, r.prim_opt(&mut self.content_type, Kind::Code)),
+            "destination" => (9u32, r.prim_opt(&mut self.destination, Kind::Integer)),
+            "encodeRequestUrl" => {
+                (10u32, r.prim_req(&mut self.encode_request_url, Kind::Boolean))
+            }
+            "method" => (11u32, r.prim_opt(&mut self.method, Kind::Code)),
+            "origin" => (12u32, r.prim_opt(&mut self.origin, Kind::Integer)),
+            "params" => (13u32, r.prim_opt(&mut self.params, Kind::String)),
+            "requestHeader" => (14u32, r.list(&mut self.request_header)),
+            "requestId" => (15u32, r.prim_opt(&mut self.request_id, Kind::Id)),
+            "responseId" => (16u32, r.prim_opt(&mut self.response_id, Kind::Id)),
+            "sourceId" => (17u32, r.prim_opt(&mut self.source_id, Kind::Id)),
+            "targetId" => (18u32, r.prim_opt(&mut self.target_id, Kind::Id)),
+            "url" => (19u32, r.prim_opt(&mut self.url, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("type", &self.r#type);
+        w.prim_opt("resource", &self.resource);
+        w.prim_opt("label", &self.label);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("accept", &self.accept);
+        w.prim_opt("contentType", &self.content_type);
+        w.prim_opt("destination", &self.destination);
+        w.prim_req("encodeRequestUrl", &self.encode_request_url);
+        w.prim_opt("method", &self.method);
+        w.prim_opt("origin", &self.origin);
+        w.prim_opt("params", &self.params);
+        w.list("requestHeader", &self.request_header);
+        w.prim_opt("requestId", &self.request_id);
+        w.prim_opt("responseId", &self.response_id);
+        w.prim_opt("sourceId", &self.source_id);
+        w.prim_opt("targetId", &self.target_id);
+        w.prim_opt("url", &self.url);
+    }
+}
 impl std::fmt::Debug for TestScriptSetupActionOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptSetupActionOperation");
@@ -1961,6 +2594,47 @@ impl Complex for TestScriptSetupActionOperationRequestHeader {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptSetupActionOperationRequestHeader {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "field" => (3u32, r.prim_req(&mut self.field, Kind::String)),
+            "value" => (4u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("field", &self.field);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for TestScriptSetupActionOperationRequestHeader {
@@ -2253,6 +2927,107 @@ impl Complex for TestScriptSetupActionAssert {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptSetupActionAssert {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "label" => (3u32, r.prim_opt(&mut self.label, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            "direction" => (5u32, r.prim_opt(&mut self.direction, Kind::Code)),
+            "compareToSourceId" => {
+                (6u32, r.prim_opt(&mut self.compare_to_source_id, Kind::String))
+            }
+            "compareToSourceExpression" => {
+                (7u32, r.prim_opt(&mut self.compare_to_source_expression, Kind::String))
+            }
+            "compareToSourcePath" => {
+                (8u32, r.prim_opt(&mut self.compare_to_source_path, Kind::String))
+            }
+            "contentType" => (9u32, r.prim_opt(&mut self.content_type, Kind::Code)),
+            "defaultManualCompletion" => {
+                (10u32, r.prim_opt(&mut self.default_manual_completion, Kind::Code))
+            }
+            "expression" => (11u32, r.prim_opt(&mut self.expression, Kind::String)),
+            "headerField" => (12u32, r.prim_opt(&mut self.header_field, Kind::String)),
+            "minimumId" => (13u32, r.prim_opt(&mut self.minimum_id, Kind::String)),
+            "navigationLinks" => {
+                (14u32, r.prim_opt(&mut self.navigation_links, Kind::Boolean))
+            }
+            "operator" => (15u32, r.prim_opt(&mut self.operator, Kind::Code)),
+            "path" => (16u32, r.prim_opt(&mut self.path, Kind::String)),
+            "requestMethod" => (17u32, r.prim_opt(&mut self.request_method, Kind::Code)),
+            "requestURL" => (18u32, r.prim_opt(&mut self.request_url, Kind::String)),
+            "resource" => (19u32, r.prim_opt(&mut self.resource, Kind::Uri)),
+            "response" => (20u32, r.prim_opt(&mut self.response, Kind::Code)),
+            "responseCode" => (21u32, r.prim_opt(&mut self.response_code, Kind::String)),
+            "sourceId" => (22u32, r.prim_opt(&mut self.source_id, Kind::Id)),
+            "stopTestOnFail" => {
+                (23u32, r.prim_req(&mut self.stop_test_on_fail, Kind::Boolean))
+            }
+            "validateProfileId" => {
+                (24u32, r.prim_opt(&mut self.validate_profile_id, Kind::Id))
+            }
+            "value" => (25u32, r.prim_opt(&mut self.value, Kind::String)),
+            "warningOnly" => (26u32, r.prim_req(&mut self.warning_only, Kind::Boolean)),
+            "requirement" => (27u32, r.list(&mut self.requirement)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("label", &self.label);
+        w.prim_opt("description", &self.description);
+        w.prim_opt("direction", &self.direction);
+        w.prim_opt("compareToSourceId", &self.compare_to_source_id);
+        w.prim_opt("compareToSourceExpression", &self.compare_to_source_expression);
+        w.prim_opt("compareToSourcePath", &self.compare_to_source_path);
+        w.prim_opt("contentType", &self.content_type);
+        w.prim_opt("defaultManualCompletion", &self.default_manual_completion);
+        w.prim_opt("expression", &self.expression);
+        w.prim_opt("headerField", &self.header_field);
+        w.prim_opt("minimumId", &self.minimum_id);
+        w.prim_opt("navigationLinks", &self.navigation_links);
+        w.prim_opt("operator", &self.operator);
+        w.prim_opt("path", &self.path);
+        w.prim_opt("requestMethod", &self.request_method);
+        w.prim_opt("requestURL", &self.request_url);
+        w.prim_opt("resource", &self.resource);
+        w.prim_opt("response", &self.response);
+        w.prim_opt("responseCode", &self.response_code);
+        w.prim_opt("sourceId", &self.source_id);
+        w.prim_req("stopTestOnFail", &self.stop_test_on_fail);
+        w.prim_opt("validateProfileId", &self.validate_profile_id);
+        w.prim_opt("value", &self.value);
+        w.prim_req("warningOnly", &self.warning_only);
+        w.list("requirement", &self.requirement);
+    }
+}
 impl std::fmt::Debug for TestScriptSetupActionAssert {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptSetupActionAssert");
@@ -2415,6 +3190,51 @@ impl Complex for TestScriptSetupActionAssertRequirement {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptSetupActionAssertRequirement {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            _ => {
+                if <TestScriptSetupActionAssertRequirementLink as XmlChoice>::read_xml(
+                    &mut self.link,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.choice_opt(&self.link);
+    }
+}
 impl std::fmt::Debug for TestScriptSetupActionAssertRequirement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptSetupActionAssertRequirement");
@@ -2519,6 +3339,27 @@ impl Choice for TestScriptSetupActionAssertRequirementLink {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for TestScriptSetupActionAssertRequirementLink {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "linkUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "linkCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Uri(p) => w.prim_req("linkUri", p),
+            Self::Canonical(p) => w.prim_req("linkCanonical", p),
+        }
+    }
+}
 /// A test in this script
 #[derive(Clone, PartialEq)]
 pub struct TestScriptTest {
@@ -2594,6 +3435,49 @@ impl Complex for TestScriptTest {
             return Some("action");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptTest {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "description" => (4u32, r.prim_opt(&mut self.description, Kind::String)),
+            "action" => (5u32, r.list(&mut self.action)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("description", &self.description);
+        w.list("action", &self.action);
     }
 }
 impl std::fmt::Debug for TestScriptTest {
@@ -2691,6 +3575,47 @@ impl Complex for TestScriptTestAction {
             && self.assert.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptTestAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "operation" => (3u32, r.opt(&mut self.operation)),
+            "assert" => (4u32, r.opt(&mut self.assert)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.opt("operation", &self.operation);
+        w.opt("assert", &self.assert);
+    }
+}
 impl std::fmt::Debug for TestScriptTestAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TestScriptTestAction");
@@ -2777,6 +3702,45 @@ impl Complex for TestScriptTeardown {
             return Some("action");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptTeardown {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "action" => (3u32, r.list(&mut self.action)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("action", &self.action);
     }
 }
 impl std::fmt::Debug for TestScriptTeardown {
@@ -2872,6 +3836,45 @@ impl Complex for TestScriptTeardownAction {
             return Some("operation");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TestScriptTeardownAction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "operation" => (3u32, r.req(&mut self.operation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("operation", &self.operation);
     }
 }
 impl std::fmt::Debug for TestScriptTeardownAction {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Timing Type: Specifies an event that may occur multiple times. Timing schedules are used to record when things are planned, expected or requested to occur. The most common usage is in dosage instructions for medications. They are also used when planning care of various kinds, and may be used for reporting the schedule to which past regular activities were carried out.
 #[derive(Clone, PartialEq)]
 pub struct Timing {
@@ -80,6 +86,49 @@ impl Complex for Timing {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.event.is_empty()
             && self.repeat.is_none() && self.code.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for Timing {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "event" => (3u32, r.prim_list(&mut self.event, Kind::DateTime)),
+            "repeat" => (4u32, r.opt(&mut self.repeat)),
+            "code" => (5u32, r.opt(&mut self.code)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_list("event", &self.event);
+        w.opt("repeat", &self.repeat);
+        w.opt("code", &self.code);
     }
 }
 impl std::fmt::Debug for Timing {
@@ -258,6 +307,79 @@ impl Complex for TimingRepeat {
             && self.when.is_empty() && self.offset.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TimingRepeat {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "count" => (3u32, r.prim_opt(&mut self.count, Kind::PositiveInt)),
+            "countMax" => (4u32, r.prim_opt(&mut self.count_max, Kind::PositiveInt)),
+            "duration" => (5u32, r.prim_opt(&mut self.duration, Kind::Decimal)),
+            "durationMax" => (6u32, r.prim_opt(&mut self.duration_max, Kind::Decimal)),
+            "durationUnit" => (7u32, r.prim_opt(&mut self.duration_unit, Kind::Code)),
+            "frequency" => (8u32, r.prim_opt(&mut self.frequency, Kind::PositiveInt)),
+            "frequencyMax" => {
+                (9u32, r.prim_opt(&mut self.frequency_max, Kind::PositiveInt))
+            }
+            "period" => (10u32, r.prim_opt(&mut self.period, Kind::Decimal)),
+            "periodMax" => (11u32, r.prim_opt(&mut self.period_max, Kind::Decimal)),
+            "periodUnit" => (12u32, r.prim_opt(&mut self.period_unit, Kind::Code)),
+            "dayOfWeek" => (13u32, r.prim_list(&mut self.day_of_week, Kind::Code)),
+            "timeOfDay" => (14u32, r.prim_list(&mut self.time_of_day, Kind::Time)),
+            "when" => (15u32, r.prim_list(&mut self.when, Kind::Code)),
+            "offset" => (16u32, r.prim_opt(&mut self.offset, Kind::UnsignedInt)),
+            _ => {
+                if <TimingRepeatBounds as XmlChoice>::read_xml(
+                    &mut self.bounds,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(2u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.choice_opt(&self.bounds);
+        w.prim_opt("count", &self.count);
+        w.prim_opt("countMax", &self.count_max);
+        w.prim_opt("duration", &self.duration);
+        w.prim_opt("durationMax", &self.duration_max);
+        w.prim_opt("durationUnit", &self.duration_unit);
+        w.prim_opt("frequency", &self.frequency);
+        w.prim_opt("frequencyMax", &self.frequency_max);
+        w.prim_opt("period", &self.period);
+        w.prim_opt("periodMax", &self.period_max);
+        w.prim_opt("periodUnit", &self.period_unit);
+        w.prim_list("dayOfWeek", &self.day_of_week);
+        w.prim_list("timeOfDay", &self.time_of_day);
+        w.prim_list("when", &self.when);
+        w.prim_opt("offset", &self.offset);
+    }
+}
 impl std::fmt::Debug for TimingRepeat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TimingRepeat");
@@ -359,6 +481,29 @@ impl Choice for TimingRepeatBounds {
         }
     }
     fn write_json(&self, w: &mut Writer) {
+        match self {
+            Self::Duration(v) => w.req("boundsDuration", v),
+            Self::Range(v) => w.req("boundsRange", v),
+            Self::Period(v) => w.req("boundsPeriod", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for TimingRepeatBounds {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "boundsDuration" => r.choice(slot, Self::Duration)?,
+            "boundsRange" => r.choice(slot, Self::Range)?,
+            "boundsPeriod" => r.choice(slot, Self::Period)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
         match self {
             Self::Duration(v) => w.req("boundsDuration", v),
             Self::Range(v) => w.req("boundsRange", v),

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// Record of transport.
 #[derive(Clone, PartialEq)]
 pub struct Transport {
@@ -311,6 +317,111 @@ impl Complex for Transport {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for Transport {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (8u32, r.list(&mut self.identifier)),
+            "instantiatesCanonical" => {
+                (9u32, r.prim_opt(&mut self.instantiates_canonical, Kind::Canonical))
+            }
+            "instantiatesUri" => {
+                (10u32, r.prim_opt(&mut self.instantiates_uri, Kind::Uri))
+            }
+            "basedOn" => (11u32, r.list(&mut self.based_on)),
+            "groupIdentifier" => (12u32, r.opt(&mut self.group_identifier)),
+            "partOf" => (13u32, r.list(&mut self.part_of)),
+            "status" => (14u32, r.prim_opt(&mut self.status, Kind::Code)),
+            "statusReason" => (15u32, r.opt(&mut self.status_reason)),
+            "intent" => (16u32, r.prim_req(&mut self.intent, Kind::Code)),
+            "priority" => (17u32, r.prim_opt(&mut self.priority, Kind::Code)),
+            "code" => (18u32, r.opt(&mut self.code)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::String)),
+            "focus" => (20u32, r.opt(&mut self.focus)),
+            "for" => (21u32, r.opt(&mut self.r#for)),
+            "encounter" => (22u32, r.opt(&mut self.encounter)),
+            "completionTime" => {
+                (23u32, r.prim_opt(&mut self.completion_time, Kind::DateTime))
+            }
+            "authoredOn" => (24u32, r.prim_opt(&mut self.authored_on, Kind::DateTime)),
+            "lastModified" => {
+                (25u32, r.prim_opt(&mut self.last_modified, Kind::DateTime))
+            }
+            "requester" => (26u32, r.opt(&mut self.requester)),
+            "performerType" => (27u32, r.list(&mut self.performer_type)),
+            "owner" => (28u32, r.opt(&mut self.owner)),
+            "location" => (29u32, r.opt(&mut self.location)),
+            "insurance" => (30u32, r.list(&mut self.insurance)),
+            "note" => (31u32, r.list(&mut self.note)),
+            "relevantHistory" => (32u32, r.list(&mut self.relevant_history)),
+            "restriction" => (33u32, r.opt(&mut self.restriction)),
+            "input" => (34u32, r.list(&mut self.input)),
+            "output" => (35u32, r.list(&mut self.output)),
+            "requestedLocation" => (36u32, r.req(&mut self.requested_location)),
+            "currentLocation" => (37u32, r.req(&mut self.current_location)),
+            "reason" => (38u32, r.opt(&mut self.reason)),
+            "history" => (39u32, r.opt(&mut self.history)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("instantiatesCanonical", &self.instantiates_canonical);
+        w.prim_opt("instantiatesUri", &self.instantiates_uri);
+        w.list("basedOn", &self.based_on);
+        w.opt("groupIdentifier", &self.group_identifier);
+        w.list("partOf", &self.part_of);
+        w.prim_opt("status", &self.status);
+        w.opt("statusReason", &self.status_reason);
+        w.prim_req("intent", &self.intent);
+        w.prim_opt("priority", &self.priority);
+        w.opt("code", &self.code);
+        w.prim_opt("description", &self.description);
+        w.opt("focus", &self.focus);
+        w.opt("for", &self.r#for);
+        w.opt("encounter", &self.encounter);
+        w.prim_opt("completionTime", &self.completion_time);
+        w.prim_opt("authoredOn", &self.authored_on);
+        w.prim_opt("lastModified", &self.last_modified);
+        w.opt("requester", &self.requester);
+        w.list("performerType", &self.performer_type);
+        w.opt("owner", &self.owner);
+        w.opt("location", &self.location);
+        w.list("insurance", &self.insurance);
+        w.list("note", &self.note);
+        w.list("relevantHistory", &self.relevant_history);
+        w.opt("restriction", &self.restriction);
+        w.list("input", &self.input);
+        w.list("output", &self.output);
+        w.req("requestedLocation", &self.requested_location);
+        w.req("currentLocation", &self.current_location);
+        w.opt("reason", &self.reason);
+        w.opt("history", &self.history);
+    }
+}
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Transport");
@@ -515,6 +626,49 @@ impl Complex for TransportRestriction {
             && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for TransportRestriction {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "repetitions" => (3u32, r.prim_opt(&mut self.repetitions, Kind::PositiveInt)),
+            "period" => (4u32, r.opt(&mut self.period)),
+            "recipient" => (5u32, r.list(&mut self.recipient)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("repetitions", &self.repetitions);
+        w.opt("period", &self.period);
+        w.list("recipient", &self.recipient);
+    }
+}
 impl std::fmt::Debug for TransportRestriction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TransportRestriction");
@@ -631,6 +785,49 @@ impl Complex for TransportInput {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TransportInput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for TransportInput {
@@ -1366,6 +1563,137 @@ impl Choice for TransportInputValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for TransportInputValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "valueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueInteger64" => r.choice_prim(slot, Kind::Integer64, Self::Integer64)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "valuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "valueUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "valueAddress" => r.choice(slot, Self::Address)?,
+            "valueAge" => r.choice(slot, Self::Age)?,
+            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueCodeableReference" => r.choice(slot, Self::CodeableReference)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "valueCount" => r.choice(slot, Self::Count)?,
+            "valueDistance" => r.choice(slot, Self::Distance)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            "valueHumanName" => r.choice(slot, Self::HumanName)?,
+            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
+            "valueMoney" => r.choice(slot, Self::Money)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueRatioRange" => r.choice(slot, Self::RatioRange)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueSignature" => r.choice(slot, Self::Signature)?,
+            "valueTiming" => r.choice(slot, Self::Timing)?,
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "valueExpression" => r.choice(slot, Self::Expression)?,
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "valueAvailability" => r.choice(slot, Self::Availability)?,
+            "valueExtendedContactDetail" => r.choice(slot, Self::ExtendedContactDetail)?,
+            "valueDosage" => r.choice(slot, Self::Dosage)?,
+            "valueMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Canonical(p) => w.prim_req("valueCanonical", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Id(p) => w.prim_req("valueId", p),
+            Self::Instant(p) => w.prim_req("valueInstant", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Integer64(p) => w.prim_req("valueInteger64", p),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Oid(p) => w.prim_req("valueOid", p),
+            Self::PositiveInt(p) => w.prim_req("valuePositiveInt", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::UnsignedInt(p) => w.prim_req("valueUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Url(p) => w.prim_req("valueUrl", p),
+            Self::Uuid(p) => w.prim_req("valueUuid", p),
+            Self::Address(v) => w.req("valueAddress", v),
+            Self::Age(v) => w.req("valueAge", v),
+            Self::Annotation(v) => w.req("valueAnnotation", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::CodeableReference(v) => w.req("valueCodeableReference", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::ContactPoint(v) => w.req("valueContactPoint", v),
+            Self::Count(v) => w.req("valueCount", v),
+            Self::Distance(v) => w.req("valueDistance", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+            Self::HumanName(v) => w.req("valueHumanName", v),
+            Self::Identifier(v) => w.req("valueIdentifier", v),
+            Self::Money(v) => w.req("valueMoney", v),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::RatioRange(v) => w.req("valueRatioRange", v),
+            Self::Reference(v) => w.req("valueReference", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Signature(v) => w.req("valueSignature", v),
+            Self::Timing(v) => w.req("valueTiming", v),
+            Self::ContactDetail(v) => w.req("valueContactDetail", v),
+            Self::DataRequirement(v) => w.req("valueDataRequirement", v),
+            Self::Expression(v) => w.req("valueExpression", v),
+            Self::ParameterDefinition(v) => w.req("valueParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("valueRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("valueTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("valueUsageContext", v),
+            Self::Availability(v) => w.req("valueAvailability", v),
+            Self::ExtendedContactDetail(v) => w.req("valueExtendedContactDetail", v),
+            Self::Dosage(v) => w.req("valueDosage", v),
+            Self::Meta(v) => w.req("valueMeta", v),
+        }
+    }
+}
 /// Information produced as part of transport
 #[derive(Clone, PartialEq)]
 pub struct TransportOutput {
@@ -1455,6 +1783,49 @@ impl Complex for TransportOutput {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TransportOutput {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "type" => (3u32, r.req(&mut self.r#type)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.req("type", &self.r#type);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for TransportOutput {
@@ -2153,6 +2524,137 @@ impl Choice for TransportOutputValue {
             Self::Uri(p) => w.prim_req("valueUri", "_valueUri", p),
             Self::Url(p) => w.prim_req("valueUrl", "_valueUrl", p),
             Self::Uuid(p) => w.prim_req("valueUuid", "_valueUuid", p),
+            Self::Address(v) => w.req("valueAddress", v),
+            Self::Age(v) => w.req("valueAge", v),
+            Self::Annotation(v) => w.req("valueAnnotation", v),
+            Self::Attachment(v) => w.req("valueAttachment", v),
+            Self::CodeableConcept(v) => w.req("valueCodeableConcept", v),
+            Self::CodeableReference(v) => w.req("valueCodeableReference", v),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::ContactPoint(v) => w.req("valueContactPoint", v),
+            Self::Count(v) => w.req("valueCount", v),
+            Self::Distance(v) => w.req("valueDistance", v),
+            Self::Duration(v) => w.req("valueDuration", v),
+            Self::HumanName(v) => w.req("valueHumanName", v),
+            Self::Identifier(v) => w.req("valueIdentifier", v),
+            Self::Money(v) => w.req("valueMoney", v),
+            Self::Period(v) => w.req("valuePeriod", v),
+            Self::Quantity(v) => w.req("valueQuantity", v),
+            Self::Range(v) => w.req("valueRange", v),
+            Self::Ratio(v) => w.req("valueRatio", v),
+            Self::RatioRange(v) => w.req("valueRatioRange", v),
+            Self::Reference(v) => w.req("valueReference", v),
+            Self::SampledData(v) => w.req("valueSampledData", v),
+            Self::Signature(v) => w.req("valueSignature", v),
+            Self::Timing(v) => w.req("valueTiming", v),
+            Self::ContactDetail(v) => w.req("valueContactDetail", v),
+            Self::DataRequirement(v) => w.req("valueDataRequirement", v),
+            Self::Expression(v) => w.req("valueExpression", v),
+            Self::ParameterDefinition(v) => w.req("valueParameterDefinition", v),
+            Self::RelatedArtifact(v) => w.req("valueRelatedArtifact", v),
+            Self::TriggerDefinition(v) => w.req("valueTriggerDefinition", v),
+            Self::UsageContext(v) => w.req("valueUsageContext", v),
+            Self::Availability(v) => w.req("valueAvailability", v),
+            Self::ExtendedContactDetail(v) => w.req("valueExtendedContactDetail", v),
+            Self::Dosage(v) => w.req("valueDosage", v),
+            Self::Meta(v) => w.req("valueMeta", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for TransportOutputValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueBase64Binary" => {
+                r.choice_prim(slot, Kind::Base64Binary, Self::Base64Binary)?
+            }
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueCanonical" => r.choice_prim(slot, Kind::Canonical, Self::Canonical)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueId" => r.choice_prim(slot, Kind::Id, Self::Id)?,
+            "valueInstant" => r.choice_prim(slot, Kind::Instant, Self::Instant)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueInteger64" => r.choice_prim(slot, Kind::Integer64, Self::Integer64)?,
+            "valueMarkdown" => r.choice_prim(slot, Kind::Markdown, Self::Markdown)?,
+            "valueOid" => r.choice_prim(slot, Kind::Oid, Self::Oid)?,
+            "valuePositiveInt" => {
+                r.choice_prim(slot, Kind::PositiveInt, Self::PositiveInt)?
+            }
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueTime" => r.choice_prim(slot, Kind::Time, Self::Time)?,
+            "valueUnsignedInt" => {
+                r.choice_prim(slot, Kind::UnsignedInt, Self::UnsignedInt)?
+            }
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "valueUuid" => r.choice_prim(slot, Kind::Uuid, Self::Uuid)?,
+            "valueAddress" => r.choice(slot, Self::Address)?,
+            "valueAge" => r.choice(slot, Self::Age)?,
+            "valueAnnotation" => r.choice(slot, Self::Annotation)?,
+            "valueAttachment" => r.choice(slot, Self::Attachment)?,
+            "valueCodeableConcept" => r.choice(slot, Self::CodeableConcept)?,
+            "valueCodeableReference" => r.choice(slot, Self::CodeableReference)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "valueCount" => r.choice(slot, Self::Count)?,
+            "valueDistance" => r.choice(slot, Self::Distance)?,
+            "valueDuration" => r.choice(slot, Self::Duration)?,
+            "valueHumanName" => r.choice(slot, Self::HumanName)?,
+            "valueIdentifier" => r.choice(slot, Self::Identifier)?,
+            "valueMoney" => r.choice(slot, Self::Money)?,
+            "valuePeriod" => r.choice(slot, Self::Period)?,
+            "valueQuantity" => r.choice(slot, Self::Quantity)?,
+            "valueRange" => r.choice(slot, Self::Range)?,
+            "valueRatio" => r.choice(slot, Self::Ratio)?,
+            "valueRatioRange" => r.choice(slot, Self::RatioRange)?,
+            "valueReference" => r.choice(slot, Self::Reference)?,
+            "valueSampledData" => r.choice(slot, Self::SampledData)?,
+            "valueSignature" => r.choice(slot, Self::Signature)?,
+            "valueTiming" => r.choice(slot, Self::Timing)?,
+            "valueContactDetail" => r.choice(slot, Self::ContactDetail)?,
+            "valueDataRequirement" => r.choice(slot, Self::DataRequirement)?,
+            "valueExpression" => r.choice(slot, Self::Expression)?,
+            "valueParameterDefinition" => r.choice(slot, Self::ParameterDefinition)?,
+            "valueRelatedArtifact" => r.choice(slot, Self::RelatedArtifact)?,
+            "valueTriggerDefinition" => r.choice(slot, Self::TriggerDefinition)?,
+            "valueUsageContext" => r.choice(slot, Self::UsageContext)?,
+            "valueAvailability" => r.choice(slot, Self::Availability)?,
+            "valueExtendedContactDetail" => r.choice(slot, Self::ExtendedContactDetail)?,
+            "valueDosage" => r.choice(slot, Self::Dosage)?,
+            "valueMeta" => r.choice(slot, Self::Meta)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Base64Binary(p) => w.prim_req("valueBase64Binary", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Canonical(p) => w.prim_req("valueCanonical", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Date(p) => w.prim_req("valueDate", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Id(p) => w.prim_req("valueId", p),
+            Self::Instant(p) => w.prim_req("valueInstant", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Integer64(p) => w.prim_req("valueInteger64", p),
+            Self::Markdown(p) => w.prim_req("valueMarkdown", p),
+            Self::Oid(p) => w.prim_req("valueOid", p),
+            Self::PositiveInt(p) => w.prim_req("valuePositiveInt", p),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Time(p) => w.prim_req("valueTime", p),
+            Self::UnsignedInt(p) => w.prim_req("valueUnsignedInt", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Url(p) => w.prim_req("valueUrl", p),
+            Self::Uuid(p) => w.prim_req("valueUuid", p),
             Self::Address(v) => w.req("valueAddress", v),
             Self::Age(v) => w.req("valueAge", v),
             Self::Annotation(v) => w.req("valueAnnotation", v),

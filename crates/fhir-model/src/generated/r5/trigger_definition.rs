@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// TriggerDefinition Type: A description of a triggering event. Triggering events can be named events, data events, or periodic, as determined by the type element.
 #[derive(Clone, PartialEq)]
 pub struct TriggerDefinition {
@@ -114,6 +120,63 @@ impl Complex for TriggerDefinition {
             return Some("type");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for TriggerDefinition {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "type" => (2u32, r.prim_req(&mut self.r#type, Kind::Code)),
+            "name" => (3u32, r.prim_opt(&mut self.name, Kind::String)),
+            "code" => (4u32, r.opt(&mut self.code)),
+            "subscriptionTopic" => {
+                (5u32, r.prim_opt(&mut self.subscription_topic, Kind::Canonical))
+            }
+            "data" => (7u32, r.list(&mut self.data)),
+            "condition" => (8u32, r.opt(&mut self.condition)),
+            _ => {
+                if <TriggerDefinitionTiming as XmlChoice>::read_xml(
+                    &mut self.timing,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(6u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.prim_req("type", &self.r#type);
+        w.prim_opt("name", &self.name);
+        w.opt("code", &self.code);
+        w.prim_opt("subscriptionTopic", &self.subscription_topic);
+        w.choice_opt(&self.timing);
+        w.list("data", &self.data);
+        w.opt("condition", &self.condition);
     }
 }
 impl std::fmt::Debug for TriggerDefinition {
@@ -242,6 +305,31 @@ impl Choice for TriggerDefinitionTiming {
             Self::Reference(v) => w.req("timingReference", v),
             Self::Date(p) => w.prim_req("timingDate", "_timingDate", p),
             Self::DateTime(p) => w.prim_req("timingDateTime", "_timingDateTime", p),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for TriggerDefinitionTiming {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "timingTiming" => r.choice(slot, Self::Timing)?,
+            "timingReference" => r.choice(slot, Self::Reference)?,
+            "timingDate" => r.choice_prim(slot, Kind::Date, Self::Date)?,
+            "timingDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Timing(v) => w.req("timingTiming", v),
+            Self::Reference(v) => w.req("timingReference", v),
+            Self::Date(p) => w.prim_req("timingDate", p),
+            Self::DateTime(p) => w.prim_req("timingDateTime", p),
         }
     }
 }

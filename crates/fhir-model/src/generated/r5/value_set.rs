@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// A ValueSet resource instance specifies a set of codes drawn from one or more code systems, intended for use in a particular context. Value sets link between \[\[\[CodeSystem\]\]\] definitions and their use in \[coded elements\](terminologies.html).
 #[derive(Clone, PartialEq)]
 pub struct ValueSet {
@@ -294,6 +300,109 @@ impl Complex for ValueSet {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSet {
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "id" => (0u32, r.prim_opt(&mut self.id, Kind::Id)),
+            "meta" => (1u32, r.opt(&mut self.meta)),
+            "implicitRules" => (2u32, r.prim_opt(&mut self.implicit_rules, Kind::Uri)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "text" => (4u32, r.opt(&mut self.text)),
+            "contained" => (5u32, r.list_resource(&mut self.contained)),
+            "extension" => (6u32, r.list(&mut self.extension)),
+            "modifierExtension" => (7u32, r.list(&mut self.modifier_extension)),
+            "url" => (8u32, r.prim_opt(&mut self.url, Kind::Uri)),
+            "identifier" => (9u32, r.list(&mut self.identifier)),
+            "version" => (10u32, r.prim_opt(&mut self.version, Kind::String)),
+            "name" => (12u32, r.prim_opt(&mut self.name, Kind::String)),
+            "title" => (13u32, r.prim_opt(&mut self.title, Kind::String)),
+            "status" => (14u32, r.prim_req(&mut self.status, Kind::Code)),
+            "experimental" => (15u32, r.prim_opt(&mut self.experimental, Kind::Boolean)),
+            "date" => (16u32, r.prim_opt(&mut self.date, Kind::DateTime)),
+            "publisher" => (17u32, r.prim_opt(&mut self.publisher, Kind::String)),
+            "contact" => (18u32, r.list(&mut self.contact)),
+            "description" => (19u32, r.prim_opt(&mut self.description, Kind::Markdown)),
+            "useContext" => (20u32, r.list(&mut self.use_context)),
+            "jurisdiction" => (21u32, r.list(&mut self.jurisdiction)),
+            "immutable" => (22u32, r.prim_opt(&mut self.immutable, Kind::Boolean)),
+            "purpose" => (23u32, r.prim_opt(&mut self.purpose, Kind::Markdown)),
+            "copyright" => (24u32, r.prim_opt(&mut self.copyright, Kind::Markdown)),
+            "copyrightLabel" => {
+                (25u32, r.prim_opt(&mut self.copyright_label, Kind::String))
+            }
+            "approvalDate" => (26u32, r.prim_opt(&mut self.approval_date, Kind::Date)),
+            "lastReviewDate" => {
+                (27u32, r.prim_opt(&mut self.last_review_date, Kind::Date))
+            }
+            "effectivePeriod" => (28u32, r.opt(&mut self.effective_period)),
+            "topic" => (29u32, r.list(&mut self.topic)),
+            "author" => (30u32, r.list(&mut self.author)),
+            "editor" => (31u32, r.list(&mut self.editor)),
+            "reviewer" => (32u32, r.list(&mut self.reviewer)),
+            "endorser" => (33u32, r.list(&mut self.endorser)),
+            "relatedArtifact" => (34u32, r.list(&mut self.related_artifact)),
+            "compose" => (35u32, r.opt(&mut self.compose)),
+            "expansion" => (36u32, r.opt(&mut self.expansion)),
+            "scope" => (37u32, r.opt(&mut self.scope)),
+            _ => {
+                if <ValueSetVersionAlgorithm as XmlChoice>::read_xml(
+                    &mut self.version_algorithm,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(11u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.prim_opt("id", &self.id);
+        w.opt("meta", &self.meta);
+        w.prim_opt("implicitRules", &self.implicit_rules);
+        w.prim_opt("language", &self.language);
+        w.opt("text", &self.text);
+        w.list_resource("contained", &self.contained);
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("url", &self.url);
+        w.list("identifier", &self.identifier);
+        w.prim_opt("version", &self.version);
+        w.choice_opt(&self.version_algorithm);
+        w.prim_opt("name", &self.name);
+        w.prim_opt("title", &self.title);
+        w.prim_req("status", &self.status);
+        w.prim_opt("experimental", &self.experimental);
+        w.prim_opt("date", &self.date);
+        w.prim_opt("publisher", &self.publisher);
+        w.list("contact", &self.contact);
+        w.prim_opt("description", &self.description);
+        w.list("useContext", &self.use_context);
+        w.list("jurisdiction", &self.jurisdiction);
+        w.prim_opt("immutable", &self.immutable);
+        w.prim_opt("purpose", &self.purpose);
+        w.prim_opt("copyright", &self.copyright);
+        w.prim_opt("copyrightLabel", &self.copyright_label);
+        w.prim_opt("approvalDate", &self.approval_date);
+        w.prim_opt("lastReviewDate", &self.last_review_date);
+        w.opt("effectivePeriod", &self.effective_period);
+        w.list("topic", &self.topic);
+        w.list("author", &self.author);
+        w.list("editor", &self.editor);
+        w.list("reviewer", &self.reviewer);
+        w.list("endorser", &self.endorser);
+        w.list("relatedArtifact", &self.related_artifact);
+        w.opt("compose", &self.compose);
+        w.opt("expansion", &self.expansion);
+        w.opt("scope", &self.scope);
+    }
+}
 impl std::fmt::Debug for ValueSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSet");
@@ -482,6 +591,27 @@ impl Choice for ValueSetVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ValueSetVersionAlgorithm {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "versionAlgorithmString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "versionAlgorithmCoding" => r.choice(slot, Self::Coding)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("versionAlgorithmString", p),
+            Self::Coding(v) => w.req("versionAlgorithmCoding", v),
+        }
+    }
+}
 /// Content logical definition of the value set (CLD)
 #[derive(Clone, PartialEq)]
 pub struct ValueSetCompose {
@@ -569,6 +699,53 @@ impl Complex for ValueSetCompose {
             return Some("include");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetCompose {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "lockedDate" => (3u32, r.prim_opt(&mut self.locked_date, Kind::Date)),
+            "inactive" => (4u32, r.prim_opt(&mut self.inactive, Kind::Boolean)),
+            "include" => (5u32, r.list(&mut self.include)),
+            "exclude" => (6u32, r.list(&mut self.exclude)),
+            "property" => (7u32, r.prim_list(&mut self.property, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("lockedDate", &self.locked_date);
+        w.prim_opt("inactive", &self.inactive);
+        w.list("include", &self.include);
+        w.list("exclude", &self.exclude);
+        w.prim_list("property", &self.property);
     }
 }
 impl std::fmt::Debug for ValueSetCompose {
@@ -698,6 +875,55 @@ impl Complex for ValueSetComposeInclude {
             && self.copyright.is_none() && self.unknown.is_empty()
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeInclude {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "system" => (3u32, r.prim_opt(&mut self.system, Kind::Uri)),
+            "version" => (4u32, r.prim_opt(&mut self.version, Kind::String)),
+            "concept" => (5u32, r.list(&mut self.concept)),
+            "filter" => (6u32, r.list(&mut self.filter)),
+            "valueSet" => (7u32, r.prim_list(&mut self.value_set, Kind::Canonical)),
+            "copyright" => (8u32, r.prim_opt(&mut self.copyright, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("version", &self.version);
+        w.list("concept", &self.concept);
+        w.list("filter", &self.filter);
+        w.prim_list("valueSet", &self.value_set);
+        w.prim_opt("copyright", &self.copyright);
+    }
+}
 impl std::fmt::Debug for ValueSetComposeInclude {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSetComposeInclude");
@@ -821,6 +1047,49 @@ impl Complex for ValueSetComposeIncludeConcept {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeIncludeConcept {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "display" => (4u32, r.prim_opt(&mut self.display, Kind::String)),
+            "designation" => (5u32, r.list(&mut self.designation)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.list("designation", &self.designation);
+    }
+}
 impl std::fmt::Debug for ValueSetComposeIncludeConcept {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSetComposeIncludeConcept");
@@ -938,6 +1207,51 @@ impl Complex for ValueSetComposeIncludeConceptDesignation {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeIncludeConceptDesignation {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "language" => (3u32, r.prim_opt(&mut self.language, Kind::Code)),
+            "use" => (4u32, r.opt(&mut self.r#use)),
+            "additionalUse" => (5u32, r.list(&mut self.additional_use)),
+            "value" => (6u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("language", &self.language);
+        w.opt("use", &self.r#use);
+        w.list("additionalUse", &self.additional_use);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for ValueSetComposeIncludeConceptDesignation {
@@ -1067,6 +1381,49 @@ impl Complex for ValueSetComposeIncludeFilter {
             return Some("value");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetComposeIncludeFilter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "property" => (3u32, r.prim_req(&mut self.property, Kind::Code)),
+            "op" => (4u32, r.prim_req(&mut self.op, Kind::Code)),
+            "value" => (5u32, r.prim_req(&mut self.value, Kind::String)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("property", &self.property);
+        w.prim_req("op", &self.op);
+        w.prim_req("value", &self.value);
     }
 }
 impl std::fmt::Debug for ValueSetComposeIncludeFilter {
@@ -1213,6 +1570,59 @@ impl Complex for ValueSetExpansion {
         None
     }
 }
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansion {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "identifier" => (3u32, r.prim_opt(&mut self.identifier, Kind::Uri)),
+            "next" => (4u32, r.prim_opt(&mut self.next, Kind::Uri)),
+            "timestamp" => (5u32, r.prim_req(&mut self.timestamp, Kind::DateTime)),
+            "total" => (6u32, r.prim_opt(&mut self.total, Kind::Integer)),
+            "offset" => (7u32, r.prim_opt(&mut self.offset, Kind::Integer)),
+            "parameter" => (8u32, r.list(&mut self.parameter)),
+            "property" => (9u32, r.list(&mut self.property)),
+            "contains" => (10u32, r.list(&mut self.contains)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("identifier", &self.identifier);
+        w.prim_opt("next", &self.next);
+        w.prim_req("timestamp", &self.timestamp);
+        w.prim_opt("total", &self.total);
+        w.prim_opt("offset", &self.offset);
+        w.list("parameter", &self.parameter);
+        w.list("property", &self.property);
+        w.list("contains", &self.contains);
+    }
+}
 impl std::fmt::Debug for ValueSetExpansion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ValueSetExpansion");
@@ -1339,6 +1749,53 @@ impl Complex for ValueSetExpansionParameter {
             return Some("name");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansionParameter {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "name" => (3u32, r.prim_req(&mut self.name, Kind::String)),
+            _ => {
+                if <ValueSetExpansionParameterValue as XmlChoice>::read_xml(
+                    &mut self.value,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("name", &self.name);
+        w.choice_opt(&self.value);
     }
 }
 impl std::fmt::Debug for ValueSetExpansionParameter {
@@ -1573,6 +2030,37 @@ impl Choice for ValueSetExpansionParameterValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ValueSetExpansionParameterValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            "valueUri" => r.choice_prim(slot, Kind::Uri, Self::Uri)?,
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+            Self::Uri(p) => w.prim_req("valueUri", p),
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+        }
+    }
+}
 /// Additional information supplied about each concept
 #[derive(Clone, PartialEq)]
 pub struct ValueSetExpansionProperty {
@@ -1652,6 +2140,47 @@ impl Complex for ValueSetExpansionProperty {
             return Some("code");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansionProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "uri" => (4u32, r.prim_opt(&mut self.uri, Kind::Uri)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.prim_opt("uri", &self.uri);
     }
 }
 impl std::fmt::Debug for ValueSetExpansionProperty {
@@ -1788,6 +2317,61 @@ impl Complex for ValueSetExpansionContains {
             && self.version.is_none() && self.code.is_none() && self.display.is_none()
             && self.designation.is_empty() && self.property.is_empty()
             && self.contains.is_empty() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansionContains {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "system" => (3u32, r.prim_opt(&mut self.system, Kind::Uri)),
+            "abstract" => (4u32, r.prim_opt(&mut self.r#abstract, Kind::Boolean)),
+            "inactive" => (5u32, r.prim_opt(&mut self.inactive, Kind::Boolean)),
+            "version" => (6u32, r.prim_opt(&mut self.version, Kind::String)),
+            "code" => (7u32, r.prim_opt(&mut self.code, Kind::Code)),
+            "display" => (8u32, r.prim_opt(&mut self.display, Kind::String)),
+            "designation" => (9u32, r.list(&mut self.designation)),
+            "property" => (10u32, r.list(&mut self.property)),
+            "contains" => (11u32, r.list(&mut self.contains)),
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("system", &self.system);
+        w.prim_opt("abstract", &self.r#abstract);
+        w.prim_opt("inactive", &self.inactive);
+        w.prim_opt("version", &self.version);
+        w.prim_opt("code", &self.code);
+        w.prim_opt("display", &self.display);
+        w.list("designation", &self.designation);
+        w.list("property", &self.property);
+        w.list("contains", &self.contains);
     }
 }
 impl std::fmt::Debug for ValueSetExpansionContains {
@@ -1935,6 +2519,51 @@ impl Complex for ValueSetExpansionContainsProperty {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansionContainsProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            "subProperty" => (5u32, r.list(&mut self.sub_property)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.choice_req(&self.value);
+        w.list("subProperty", &self.sub_property);
     }
 }
 impl std::fmt::Debug for ValueSetExpansionContainsProperty {
@@ -2152,6 +2781,37 @@ impl Choice for ValueSetExpansionContainsPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ValueSetExpansionContainsPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+        }
+    }
+}
 /// SubProperty value for the concept
 #[derive(Clone, PartialEq)]
 pub struct ValueSetExpansionContainsPropertySubProperty {
@@ -2246,6 +2906,49 @@ impl Complex for ValueSetExpansionContainsPropertySubProperty {
             return Some("value[x]");
         }
         None
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetExpansionContainsPropertySubProperty {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "code" => (3u32, r.prim_req(&mut self.code, Kind::Code)),
+            _ => {
+                if r.choice_req(&mut self.value, name)? {
+                    return Ok(Some(4u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_req("code", &self.code);
+        w.choice_req(&self.value);
     }
 }
 impl std::fmt::Debug for ValueSetExpansionContainsPropertySubProperty {
@@ -2460,6 +3163,37 @@ impl Choice for ValueSetExpansionContainsPropertySubPropertyValue {
         }
     }
 }
+#[cfg(feature = "xml")]
+impl XmlChoice for ValueSetExpansionContainsPropertySubPropertyValue {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "valueCode" => r.choice_prim(slot, Kind::Code, Self::Code)?,
+            "valueCoding" => r.choice(slot, Self::Coding)?,
+            "valueString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "valueInteger" => r.choice_prim(slot, Kind::Integer, Self::Integer)?,
+            "valueBoolean" => r.choice_prim(slot, Kind::Boolean, Self::Boolean)?,
+            "valueDateTime" => r.choice_prim(slot, Kind::DateTime, Self::DateTime)?,
+            "valueDecimal" => r.choice_prim(slot, Kind::Decimal, Self::Decimal)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Code(p) => w.prim_req("valueCode", p),
+            Self::Coding(v) => w.req("valueCoding", v),
+            Self::String(p) => w.prim_req("valueString", p),
+            Self::Integer(p) => w.prim_req("valueInteger", p),
+            Self::Boolean(p) => w.prim_req("valueBoolean", p),
+            Self::DateTime(p) => w.prim_req("valueDateTime", p),
+            Self::Decimal(p) => w.prim_req("valueDecimal", p),
+        }
+    }
+}
 /// Description of the semantic space the Value Set Expansion is intended to cover and should further clarify the text in ValueSet.description
 #[derive(Clone, PartialEq)]
 pub struct ValueSetScope {
@@ -2528,6 +3262,51 @@ impl Complex for ValueSetScope {
         self.id.is_none() && self.extension.is_empty()
             && self.modifier_extension.is_empty() && self.inclusion_criteria.is_none()
             && self.exclusion_criteria.is_none() && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for ValueSetScope {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "modifierExtension" => (2u32, r.list(&mut self.modifier_extension)),
+            "inclusionCriteria" => {
+                (3u32, r.prim_opt(&mut self.inclusion_criteria, Kind::String))
+            }
+            "exclusionCriteria" => {
+                (4u32, r.prim_opt(&mut self.exclusion_criteria, Kind::String))
+            }
+            _ => {
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.list("modifierExtension", &self.modifier_extension);
+        w.prim_opt("inclusionCriteria", &self.inclusion_criteria);
+        w.prim_opt("exclusionCriteria", &self.exclusion_criteria);
     }
 }
 impl std::fmt::Debug for ValueSetScope {

@@ -8,6 +8,12 @@ use crate::codec::{Blank, Choice, Complex, Kind};
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::codec::xml::{XmlChoice, XmlComplex};
+#[cfg(feature = "xml")]
+#[allow(unused_imports)]
+use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
 /// VirtualServiceDetail Type: Virtual Service Contact Details.
 #[derive(Clone, PartialEq)]
 pub struct VirtualServiceDetail {
@@ -92,6 +98,59 @@ impl Complex for VirtualServiceDetail {
             && self.address.is_none() && self.additional_info.is_empty()
             && self.max_participants.is_none() && self.session_key.is_none()
             && self.unknown.is_empty()
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlComplex for VirtualServiceDetail {
+    fn read_xml_attr(
+        &mut self,
+        name: &str,
+        value: std::borrow::Cow<'_, str>,
+        at: usize,
+        r: &XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "id" => r.attr_opt(&mut self.id, value, at)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml_attrs(&self, w: &mut XmlWriter) {
+        w.attr_opt("id", &self.id);
+    }
+    fn read_xml_child(
+        &mut self,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<Option<u32>, Error> {
+        let (order, read) = match name {
+            "extension" => (1u32, r.list(&mut self.extension)),
+            "channelType" => (2u32, r.opt(&mut self.channel_type)),
+            "additionalInfo" => (4u32, r.prim_list(&mut self.additional_info, Kind::Url)),
+            "maxParticipants" => {
+                (5u32, r.prim_opt(&mut self.max_participants, Kind::PositiveInt))
+            }
+            "sessionKey" => (6u32, r.prim_opt(&mut self.session_key, Kind::String)),
+            _ => {
+                if <VirtualServiceDetailAddress as XmlChoice>::read_xml(
+                    &mut self.address,
+                    name,
+                    r,
+                )? {
+                    return Ok(Some(3u32));
+                }
+                return Ok(None);
+            }
+        };
+        read.map(|()| Some(order))
+    }
+    fn write_xml_children(&self, w: &mut XmlWriter) {
+        w.list("extension", &self.extension);
+        w.opt("channelType", &self.channel_type);
+        w.choice_opt(&self.address);
+        w.prim_list("additionalInfo", &self.additional_info);
+        w.prim_opt("maxParticipants", &self.max_participants);
+        w.prim_opt("sessionKey", &self.session_key);
     }
 }
 impl std::fmt::Debug for VirtualServiceDetail {
@@ -212,6 +271,33 @@ impl Choice for VirtualServiceDetailAddress {
         match self {
             Self::Url(p) => w.prim_req("addressUrl", "_addressUrl", p),
             Self::String(p) => w.prim_req("addressString", "_addressString", p),
+            Self::ContactPoint(v) => w.req("addressContactPoint", v),
+            Self::ExtendedContactDetail(v) => w.req("addressExtendedContactDetail", v),
+        }
+    }
+}
+#[cfg(feature = "xml")]
+impl XmlChoice for VirtualServiceDetailAddress {
+    fn read_xml(
+        slot: &mut Option<Self>,
+        name: &str,
+        r: &mut XmlReader<'_>,
+    ) -> Result<bool, Error> {
+        match name {
+            "addressUrl" => r.choice_prim(slot, Kind::Url, Self::Url)?,
+            "addressString" => r.choice_prim(slot, Kind::String, Self::String)?,
+            "addressContactPoint" => r.choice(slot, Self::ContactPoint)?,
+            "addressExtendedContactDetail" => {
+                r.choice(slot, Self::ExtendedContactDetail)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn write_xml(&self, w: &mut XmlWriter) {
+        match self {
+            Self::Url(p) => w.prim_req("addressUrl", p),
+            Self::String(p) => w.prim_req("addressString", p),
             Self::ContactPoint(v) => w.req("addressContactPoint", v),
             Self::ExtendedContactDetail(v) => w.req("addressExtendedContactDetail", v),
         }
