@@ -51,11 +51,17 @@ fn observation_example_matches_its_older_json_variant_element_by_element() {
     use fhir_model::r4::{Observation, ObservationValue};
     let xml = Observation::from_xml_str(&sample("observation-example.xml"), ParseOptions::strict())
         .expect("reads strictly");
-    let json = Observation::from_json_str(&official("Observation-example.json"), ParseOptions::strict())
-        .unwrap();
+    let json = Observation::from_json_str(
+        &official("Observation-example.json"),
+        ParseOptions::strict(),
+    )
+    .unwrap();
     // The XML carries one more extension (patient-age, a valueAge) and another narrative.
     assert_eq!(xml.extension.len(), 1);
-    assert_eq!(xml.extension[0].url, "http://example.com/fhir/StructureDefinition/patient-age");
+    assert_eq!(
+        xml.extension[0].url,
+        "http://example.com/fhir/StructureDefinition/patient-age"
+    );
     assert!(json.extension.is_empty());
     assert_eq!(xml.id, json.id);
     assert_eq!(xml.status, json.status);
@@ -64,11 +70,16 @@ fn observation_example_matches_its_older_json_variant_element_by_element() {
     assert_eq!(xml.subject, json.subject);
     assert_eq!(xml.encounter, json.encounter);
     assert_eq!(xml.effective, json.effective);
-    let (Some(ObservationValue::Quantity(qx)), Some(ObservationValue::Quantity(qj))) = (&xml.value, &json.value) else {
+    let (Some(ObservationValue::Quantity(qx)), Some(ObservationValue::Quantity(qj))) =
+        (&xml.value, &json.value)
+    else {
         panic!("both have a valueQuantity");
     };
     assert_eq!(qx, qj);
-    assert_eq!(qx.value.as_ref().unwrap().value.as_ref().unwrap().as_str(), "185");
+    assert_eq!(
+        qx.value.as_ref().unwrap().value.as_ref().unwrap().as_str(),
+        "185"
+    );
 }
 
 #[test]

@@ -56,6 +56,9 @@ fn read_document<T>(
     options: ParseOptions,
     read: impl FnOnce(&mut Reader<'_>, &str) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    // A byte order mark may open the document; positions count from after it (editors do not
+    // show it as a character either).
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     let mut r = Reader::new(input, options);
     let mut root = String::from("$");
     let result = r.open_root().and_then(|name| {

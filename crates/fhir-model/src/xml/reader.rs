@@ -70,7 +70,7 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader at the start of `input`.
     pub fn new(input: &'a str, options: ParseOptions) -> Reader<'a> {
-        // quick-xml skips a UTF-8 byte order mark itself.
+        // Offsets count from the start of `input`: the caller strips a byte order mark first.
         let mut tok = quick_xml::Reader::from_str(input);
         let config = tok.config_mut();
         config.trim_text(false);
