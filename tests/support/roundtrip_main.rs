@@ -1,5 +1,9 @@
-//! `roundtrip [--strict] [--fhir r4|r5] PATH...`: reads every JSON resource under the paths (files,
-//! directories, or package `.tgz` archives), writes it back, and compares with the input.
+//! `roundtrip [--strict] [--xml] [--fhir r4|r5] PATH...`: reads every JSON resource under the paths
+//! (files, directories, or package `.tgz` archives), writes it back, and compares with the input.
+//!
+//! With `--xml`, JSON inputs go through XML (JSON → model → XML → model → JSON, compared with the
+//! input) and `.xml` inputs are read and written back as XML (compared canonically: attribute
+//! order and white space between elements do not count).
 //!
 //! Prints one line per failure and ends with `N passed, M failed`. Files without `resourceType`
 //! (a package's `package.json`, say) are not resources: they are listed and not counted.
@@ -13,12 +17,13 @@ use fhir_model::ParseOptions;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let strict = args.iter().any(|a| a == "--strict");
+    let xml = args.iter().any(|a| a == "--xml");
     let mut version = Version::R4;
     let mut paths = Vec::new();
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
-            "--strict" => {}
+            "--strict" | "--xml" => {}
             "--fhir" => {
                 i += 1;
                 match args.get(i).and_then(|v| Version::from_name(v)) {
@@ -31,7 +36,7 @@ fn main() -> ExitCode {
             }
             a if a.starts_with("--") => {
                 eprintln!(
-                    "error: unknown option {a}\nusage: roundtrip [--strict] [--fhir r4|r5] PATH..."
+                    "error: unknown option {a}\nusage: roundtrip [--strict] [--xml] [--fhir r4|r5] PATH..."
                 );
                 return ExitCode::from(2);
             }
@@ -40,7 +45,7 @@ fn main() -> ExitCode {
         i += 1;
     }
     if paths.is_empty() {
-        eprintln!("usage: roundtrip [--strict] [--fhir r4|r5] PATH...");
+        eprintln!("usage: roundtrip [--strict] [--xml] [--fhir r4|r5] PATH...");
         return ExitCode::from(2);
     }
     let options = if strict {
@@ -58,7 +63,18 @@ fn main() -> ExitCode {
             }
         };
         for ex in examples {
-            match version.roundtrip(&ex.text, options) {
+            let outcome = if ex.name.ends_with(".xml") {
+                if !xml {
+                    println!("an XML file, read only with --xml, not counted: {}", ex.name);
+                    continue;
+                }
+                version.xml_through_model(&ex.text, options)
+            } else if xml {
+                version.json_through_xml(&ex.text, options)
+            } else {
+                version.roundtrip(&ex.text, options)
+            };
+            match outcome {
                 Outcome::Passed => passed += 1,
                 Outcome::NotAResource => {
                     println!("not a resource (no resourceType), not counted: {}", ex.name)

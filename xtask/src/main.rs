@@ -2,7 +2,8 @@
 //!
 //! - `codegen [--check] [--fhir r4|all]`: generate the model from the pinned definitions.
 //! - `fetch-definitions [--fhir r4|all] [--update]`: fetch the pinned packages, verify checksums.
-//! - `roundtrip [--strict] [--fhir r4|r5] PATH...`: read and write resources, compare with the input.
+//! - `roundtrip [--strict] [--xml] [--fhir r4|r5] PATH...`: read and write resources, compare with
+//!   the input (`--xml`: JSON through XML and back, `.xml` files as XML).
 //! - `bench [ARGS...]`: parse and serialize throughput against `serde_json::Value`, peak memory.
 //! - `interop [TEST ARGS...]`: the client and the `fhir` command against a real FHIR server.
 
@@ -15,8 +16,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   codegen [--check] [--fhir VERSION|all]     generate crates/fhir-model/src/generated/ from definitions/
   fetch-definitions [--fhir VERSION|all] [--update]
                                              fetch the pinned packages into definitions/, verify sha256
-  roundtrip [--strict] [--fhir VERSION] PATH...
-                                             read each JSON resource, write it back, compare
+  roundtrip [--strict] [--xml] [--fhir VERSION] PATH...
+                                             read each JSON resource, write it back, compare;
+                                             --xml: JSON through XML and back, .xml files as XML
   bench [ARGS...]                            typed parse/serialize against serde_json::Value
   interop [TEST ARGS...]                     start a real FHIR server (installed when missing)
                                              and run the client and CLI scenarios against it
