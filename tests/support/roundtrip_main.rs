@@ -65,7 +65,10 @@ fn main() -> ExitCode {
         for ex in examples {
             let outcome = if ex.name.ends_with(".xml") {
                 if !xml {
-                    println!("an XML file, read only with --xml, not counted: {}", ex.name);
+                    println!(
+                        "an XML file, read only with --xml, not counted: {}",
+                        ex.name
+                    );
                     continue;
                 }
                 version.xml_through_model(&ex.text, options)

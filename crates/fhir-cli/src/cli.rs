@@ -96,6 +96,17 @@ pub enum Format {
     Ndjson,
     /// A table for people (a summary for one resource).
     Table,
+    /// Indented XML: the resource, or a Bundle for a list (the server is asked for XML too).
+    Xml,
+}
+
+/// The format `fhir convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvertTo {
+    /// Indented JSON.
+    Json,
+    /// Indented XML.
+    Xml,
 }
 
 /// The commands.
@@ -145,7 +156,7 @@ pub enum Command {
     },
     /// Create the resource in FILE (`-` for standard input); the server assigns the id.
     Create {
-        /// A JSON resource.
+        /// A JSON or XML resource.
         file: PathBuf,
         /// Send it even if it breaks FHIR's rules (it is still sent exactly as written).
         #[arg(long)]
@@ -153,7 +164,7 @@ pub enum Command {
     },
     /// Update (or create with its id) the resource in FILE (`-` for standard input).
     Update {
-        /// A JSON resource with an id.
+        /// A JSON or XML resource with an id.
         file: PathBuf,
         /// Only if the server's current version is this one (an ETag or a version id).
         #[arg(long)]
@@ -167,14 +178,30 @@ pub enum Command {
         /// `Type/id`.
         reference: String,
     },
+    /// Convert a resource between JSON and XML, offline (no server is asked).
+    Convert(Convert),
     /// Send the transaction Bundle in FILE (`-` for standard input); all or nothing.
     Transaction {
-        /// A JSON Bundle of type `transaction`.
+        /// A JSON or XML Bundle of type `transaction`.
         file: PathBuf,
         /// Send it even if it breaks FHIR's rules (it is still sent exactly as written).
         #[arg(long)]
         lenient: bool,
     },
+}
+
+/// The offline conversion, `fhir convert FILE [--to json|xml]`.
+#[derive(Debug, Args)]
+pub struct Convert {
+    /// A JSON or XML resource (`-` for standard input); its format is recognised by content.
+    pub file: PathBuf,
+    /// The format to write [default: the other one].
+    #[arg(long, value_enum)]
+    pub to: Option<ConvertTo>,
+    /// Read it even if it breaks FHIR's rules, keeping what does not fit (a conversion that
+    /// would lose such content is refused).
+    #[arg(long)]
+    pub lenient: bool,
 }
 
 /// Paging options of the commands that list.

@@ -4,14 +4,18 @@
 use std::io::Write;
 
 use fhir_client::{Client, HistoryParams, SearchParams};
-use fhir_model::FhirJson;
 use fhir_model::r4::Resource;
+use fhir_model::{FhirJson, FhirXml};
 
 use crate::cli::{Command, Format};
 use crate::failure::{Failure, outcome_issues};
+use crate::input::Body;
 use crate::table::Table;
 use crate::target::{Target, check_type};
-use crate::{input, metadata, pages, response, summary};
+use crate::{convert, input, metadata, pages, response, summary};
+
+/// The client's XML format, for files given as XML.
+const XML: fhir_client::Format = fhir_client::Format::Xml;
 
 /// Runs one command against `client`, printing to `out`.
 pub async fn run(
@@ -25,6 +29,7 @@ pub async fn run(
             let cs = client.capabilities().await?;
             let text = cs.to_json_string();
             match (json, format) {
+                (_, Some(Format::Xml)) => writeln!(out, "{}", cs.to_xml_pretty())?,
                 (true, _) | (false, Some(Format::Json)) => {
                     writeln!(out, "{}", cs.to_json_pretty())?
                 }
@@ -117,9 +122,14 @@ pub async fn run(
         }
         Command::Create { file, lenient } => {
             let checked = input::resource(&file, lenient)?;
-            let outcome = client
-                .create_json(&checked.resource_type, checked.text.into_bytes())
-                .await?;
+            let outcome = match checked.body {
+                Body::Json(text) => {
+                    client
+                        .create_json(&checked.resource_type, text.into_bytes())
+                        .await?
+                }
+                Body::Xml(resource) => client.with_format(XML).create(&*resource).await?,
+            };
             let label = written_label(
                 &checked.resource_type,
                 outcome.id.as_deref(),
@@ -139,11 +149,23 @@ pub async fn run(
                     file.display()
                 )));
             };
-            let mut update = client.update_json(&checked.resource_type, checked.text.into_bytes());
-            if let Some(etag) = &if_match {
-                update = update.if_match(etag);
-            }
-            let outcome = update.await?;
+            let outcome = match checked.body {
+                Body::Json(text) => {
+                    let mut update = client.update_json(&checked.resource_type, text.into_bytes());
+                    if let Some(etag) = &if_match {
+                        update = update.if_match(etag);
+                    }
+                    update.await?
+                }
+                Body::Xml(resource) => {
+                    let xml_client = client.with_format(XML);
+                    let mut update = xml_client.update(&*resource);
+                    if let Some(etag) = &if_match {
+                        update = update.if_match(etag);
+                    }
+                    update.await?
+                }
+            };
             let verb = if outcome.created {
                 "created"
             } else {
@@ -156,6 +178,7 @@ pub async fn run(
             );
             print_written(out, verb, &label, outcome.resource.as_ref(), format)?;
         }
+        Command::Convert(args) => convert::run(&args, out)?,
         Command::Delete { reference } => {
             let (resource_type, id) = Target::instance(&reference)?;
             let outcome = client.delete_any(&resource_type, &id).await?;
@@ -176,7 +199,15 @@ pub async fn run(
         }
         Command::Transaction { file, lenient } => {
             let checked = input::transaction_bundle(&file, lenient)?;
-            let response = client.transaction_json(checked.text.into_bytes()).await?;
+            let response = match checked.body {
+                Body::Json(text) => client.transaction_json(text.into_bytes()).await?,
+                Body::Xml(resource) => {
+                    let Resource::Bundle(bundle) = *resource else {
+                        unreachable!("checked to be a Bundle");
+                    };
+                    client.with_format(XML).transaction(*bundle).await?
+                }
+            };
             let found = response.bundle.r#type.value.map(|t| t.as_str());
             if found != Some("transaction-response") {
                 return Err(Failure::answer(
@@ -194,6 +225,9 @@ pub async fn run(
                 }
                 Some(Format::Ndjson) => {
                     writeln!(out, "{}", response::whole(&response).to_json_string())?
+                }
+                Some(Format::Xml) => {
+                    writeln!(out, "{}", response::whole_bundle(&response).to_xml_pretty())?
                 }
                 _ => {
                     let mut table =
@@ -240,6 +274,7 @@ fn print_written(
     match (format, returned) {
         (Some(Format::Json), Some(r)) => writeln!(out, "{}", r.to_json_pretty())?,
         (Some(Format::Ndjson), Some(r)) => writeln!(out, "{}", r.to_json_string())?,
+        (Some(Format::Xml), Some(r)) => writeln!(out, "{}", r.to_xml_pretty())?,
         _ => writeln!(out, "{verb} {label}")?,
     }
     Ok(())
@@ -254,6 +289,7 @@ fn print_one(
     match format.unwrap_or(Format::Json) {
         Format::Json => writeln!(out, "{}", resource.to_json_pretty())?,
         Format::Ndjson => writeln!(out, "{}", resource.to_json_string())?,
+        Format::Xml => writeln!(out, "{}", resource.to_xml_pretty())?,
         Format::Table => {
             let mut table = Table::new(&summary::HEADERS).wrap(3, 80);
             table.row(summary::row(&resource.to_json_string()));

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use fhir_model::r4::{Bundle, BundleType, Resource};
-use fhir_model::{FhirJson, ParseOptions};
+use fhir_model::{FhirJson, FhirXml, ParseOptions};
 
 use crate::failure::Failure;
 
@@ -31,16 +31,32 @@ fn label(name: &str) -> String {
     }
 }
 
-/// A file's resource, checked and let go: its text, to be sent as written, and what the
-/// command needs to know of it.
+/// A file's resource, checked: what is sent, and what the command needs to know of it.
 #[derive(Debug)]
 pub struct Checked {
     /// The `resourceType`.
     pub resource_type: String,
     /// The `id`, if any.
     pub id: Option<String>,
-    /// The text, proved by the check to be the resource.
-    pub text: String,
+    /// What is sent.
+    pub body: Body,
+}
+
+/// What is sent of a checked file.
+#[derive(Debug)]
+pub enum Body {
+    /// JSON: the text, proved by the check to be the resource, sent as written (the model is
+    /// let go: it takes many times the size of the text).
+    Json(String),
+    /// XML: the resource read from it, sent as XML (what lenient reading kept included).
+    Xml(Box<Resource>),
+}
+
+/// Whether a file's text is XML (its first character is `<`) rather than JSON.
+pub fn is_xml(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
 }
 
 /// A resource of any type from a file, checked against the R4 definitions: strictly (unknown
@@ -49,24 +65,36 @@ pub struct Checked {
 /// once checked: it takes many times the size of the text, which is what gets sent.
 pub fn resource(path: &Path, lenient: bool) -> Result<Checked, Failure> {
     let (name, text) = read_text(path)?;
-    let (resource_type, id) = {
-        let resource = parse::<Resource>(&name, &text, lenient)?;
-        (
-            resource.resource_type().to_owned(),
-            resource.id().map(str::to_owned),
-        )
+    let resource = parse_resource(&name, &text, lenient)?;
+    let resource_type = resource.resource_type().to_owned();
+    let id = resource.id().map(str::to_owned);
+    let body = if is_xml(&text) {
+        Body::Xml(Box::new(resource))
+    } else {
+        drop(resource);
+        Body::Json(text)
     };
     Ok(Checked {
         resource_type,
         id,
-        text,
+        body,
     })
+}
+
+/// A resource of any type from JSON or XML text, recognised by its first character.
+pub fn parse_resource(name: &str, text: &str, lenient: bool) -> Result<Resource, Failure> {
+    if is_xml(text) {
+        let options = options(lenient);
+        Resource::from_xml_str(text, options).map_err(|e| problem(name, e, lenient))
+    } else {
+        parse::<Resource>(name, text, lenient)
+    }
 }
 
 /// A Bundle from a file, which must be a `transaction`; checked as [`resource`] is.
 pub fn transaction_bundle(path: &Path, lenient: bool) -> Result<Checked, Failure> {
     let (name, text) = read_text(path)?;
-    let resource = parse::<Resource>(&name, &text, lenient)?;
+    let resource = parse_resource(&name, &text, lenient)?;
     let found = resource.resource_type().to_owned();
     let bundle = resource
         .downcast::<Bundle>()
@@ -77,35 +105,45 @@ pub fn transaction_bundle(path: &Path, lenient: bool) -> Result<Checked, Failure
         .as_ref()
         .and_then(|i| i.as_str())
         .map(str::to_owned);
-    drop(bundle);
-    match kind {
-        Some(BundleType::Transaction) => Ok(Checked {
-            resource_type: found,
-            id,
-            text,
-        }),
-        other => Err(Failure::Usage(format!(
+    if kind != Some(BundleType::Transaction) {
+        return Err(Failure::Usage(format!(
             "{name}: Bundle.type is {}, a transaction needs `transaction`",
-            other.map_or("missing".into(), |t| format!("`{}`", t.as_str()))
-        ))),
+            kind.map_or("missing".into(), |t| format!("`{}`", t.as_str()))
+        )));
     }
+    let body = if is_xml(&text) {
+        Body::Xml(Box::new(Resource::from(bundle)))
+    } else {
+        drop(bundle);
+        Body::Json(text)
+    };
+    Ok(Checked {
+        resource_type: found,
+        id,
+        body,
+    })
+}
+
+fn options(lenient: bool) -> ParseOptions {
+    if lenient {
+        ParseOptions::lenient()
+    } else {
+        ParseOptions::strict()
+    }
+}
+
+fn problem(name: &str, e: fhir_model::Error, lenient: bool) -> Failure {
+    let hint = if lenient {
+        ""
+    } else {
+        " (--lenient sends it as written)"
+    };
+    Failure::Usage(format!("{name}: {e}{hint}"))
 }
 
 /// Parses `text`, naming the file, the FHIR path, line and column of a problem.
 pub fn parse<T: FhirJson>(name: &str, text: &str, lenient: bool) -> Result<T, Failure> {
-    let options = if lenient {
-        ParseOptions::lenient()
-    } else {
-        ParseOptions::strict()
-    };
-    T::from_json_str(text, options).map_err(|e| {
-        let hint = if lenient {
-            ""
-        } else {
-            " (--lenient sends it as written)"
-        };
-        Failure::Usage(format!("{name}: {e}{hint}"))
-    })
+    T::from_json_str(text, options(lenient)).map_err(|e| problem(name, e, lenient))
 }
 
 #[cfg(test)]
@@ -131,6 +169,20 @@ mod tests {
     }
 
     #[test]
+    fn xml_files_are_read_as_xml_with_the_same_checks() {
+        let text = "<Patient xmlns=\"http://hl7.org/fhir\">\n<nickname value=\"Al\"/></Patient>";
+        assert!(is_xml(text) && !is_xml(" {\"resourceType\":\"Patient\"}"));
+        let m = message(parse_resource("p.xml", text, false).unwrap_err());
+        assert!(
+            m.starts_with("p.xml: Patient.nickname: unknown element"),
+            "{m}"
+        );
+        assert!(m.contains("line 2"), "{m}");
+        let kept = parse_resource("p.xml", text, true).unwrap();
+        assert_eq!(kept.resource_type(), "Patient");
+    }
+
+    #[test]
     fn a_transaction_must_be_one() {
         let dir = std::env::temp_dir().join(format!("fhir-cli-input-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -148,6 +200,14 @@ mod tests {
             m.ends_with("a transaction is a Bundle, not a Patient"),
             "{m}"
         );
+        let xml_batch = dir.join("batch.xml");
+        std::fs::write(
+            &xml_batch,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><type value="batch"/></Bundle>"#,
+        )
+        .unwrap();
+        let m = message(transaction_bundle(&xml_batch, false).unwrap_err());
+        assert!(m.ends_with("a transaction needs `transaction`"), "{m}");
         let m = message(resource(&dir.join("missing.json"), false).unwrap_err());
         assert!(m.starts_with("cannot read "), "{m}");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -5,6 +5,7 @@
 //! fhir read Patient/123                           # one resource, as JSON
 //! fhir search Patient name=Smith --count 50 --all # every match, as a table
 //! fhir create patient.json                        # checked, then sent
+//! fhir convert patient.json                       # the same resource as XML, offline
 //! ```
 //!
 //! Exit codes: 0 success, 1 the server refused (4xx/5xx), 2 usage or bad input, 3 network or
@@ -12,6 +13,7 @@
 
 mod cli;
 mod commands;
+mod convert;
 mod failure;
 mod input;
 mod logging;
@@ -61,6 +63,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     failure::shown_url(base.as_str())
                 );
             });
+    }
+    if cli.global.format == Some(cli::Format::Xml) {
+        builder = builder.format(fhir_client::Format::Xml);
     }
     if let Some(token) = &cli.global.token {
         builder = builder.bearer_token(token);

@@ -165,6 +165,11 @@ enum Sink<'o> {
     Ndjson(&'o mut dyn Write),
     /// A Bundle written entry by entry; `open` once the first entry has been written.
     Json { out: &'o mut dyn Write, open: bool },
+    /// A Bundle in XML, written entry by entry.
+    Xml {
+        out: &'o mut dyn Write,
+        writer: fhir_model::xml::Writer,
+    },
     /// The rows of a table: only the summaries are kept, never the resources.
     Table {
         out: &'o mut dyn Write,
@@ -183,6 +188,11 @@ impl<'o> Sink<'o> {
             Format::Json => {
                 write!(out, "{}", json_head(first))?;
                 Sink::Json { out, open: false }
+            }
+            Format::Xml => {
+                let mut writer = xml_head(first);
+                out.write_all(writer.drain().as_bytes())?;
+                Sink::Xml { out, writer }
             }
         })
     }
@@ -214,6 +224,11 @@ impl<'o> Sink<'o> {
                     ]);
                 }
             },
+            Sink::Xml { out, writer } => {
+                fhir_model::codec::xml::write_element(writer, "entry", &entry);
+                drop(entry);
+                out.write_all(writer.drain().as_bytes())?;
+            }
             Sink::Json { out, open } => {
                 if *open {
                     out.write_all(b",\n")?;
@@ -244,6 +259,11 @@ impl<'o> Sink<'o> {
     ) -> Result<(), Failure> {
         match self {
             Sink::Ndjson(out) => out.flush()?,
+            Sink::Xml { out, mut writer } => {
+                writer.end("Bundle");
+                out.write_all(writer.into_string().as_bytes())?;
+                out.write_all(b"\n")?;
+            }
             Sink::Json { out, open } => {
                 if open {
                     out.write_all(b"\n  ]")?;
@@ -264,6 +284,25 @@ impl<'o> Sink<'o> {
         }
         Ok(())
     }
+}
+
+/// The start of the printed Bundle in XML: as [`json_head`], the entries to follow.
+fn xml_head(first: &Bundle) -> fhir_model::xml::Writer {
+    use fhir_model::codec::xml::XmlComplex;
+    // Field by field, not a clone: the page's entries are not copied. Its links point at single
+    // pages, and the signature of one page does not sign the whole list.
+    let mut head = Bundle::new(first.r#type.clone());
+    head.id = first.id.clone();
+    head.meta = first.meta.clone();
+    head.implicit_rules = first.implicit_rules.clone();
+    head.language = first.language.clone();
+    head.identifier = first.identifier.clone();
+    head.timestamp = first.timestamp.clone();
+    head.total = first.total.clone();
+    let mut writer = fhir_model::xml::Writer::new(true);
+    writer.start("Bundle");
+    head.write_xml_children(&mut writer);
+    writer
 }
 
 /// The start of the printed Bundle: the first page's Bundle as the server sent it (its type,

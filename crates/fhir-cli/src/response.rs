@@ -1,5 +1,5 @@
 //! The answer to a transaction as the server sent it, put back together from the client's
-//! per-entry view, for `--format json` and `ndjson`.
+//! per-entry view, for `--format json`, `ndjson` and `xml`.
 
 use fhir_client::{BundleResponse, EntryResponse};
 use fhir_model::FhirJson;
@@ -18,6 +18,13 @@ pub fn whole(response: &BundleResponse) -> JsonValue {
         members.push(("entry".into(), JsonValue::Array(entries)));
     }
     JsonValue::Object(members)
+}
+
+/// The same Bundle, typed, for `--format xml`.
+pub fn whole_bundle(response: &BundleResponse) -> fhir_model::r4::Bundle {
+    let json = whole(response).to_json_string();
+    fhir_model::r4::Bundle::from_json_str(&json, fhir_model::ParseOptions::lenient())
+        .unwrap_or_else(|_| response.bundle.clone())
 }
 
 fn entry(e: &EntryResponse) -> JsonValue {

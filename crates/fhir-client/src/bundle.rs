@@ -4,6 +4,7 @@ use reqwest::Method;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::format::Format;
 use crate::json_body;
 use crate::request::Request;
 use crate::search::SearchParams;
@@ -344,14 +345,19 @@ impl<V: FhirVersion> Client<V> {
         transaction: bool,
     ) -> Result<BundleResponse<V>, Error<V>> {
         V::set_bundle_type(&mut bundle, transaction);
-        let json = fhir_model::FhirJson::to_json_string(&bundle);
+        let format = self.inner.format;
+        let body = format.encode(&bundle);
         // The Bundle sent is not needed while the server works on it.
         drop(bundle);
-        self.post_bundle_text(json.into_bytes()).await
+        self.post_bundle_text(body, format).await
     }
 
-    async fn post_bundle_text(&self, json: Vec<u8>) -> Result<BundleResponse<V>, Error<V>> {
-        let request = Request::new(Method::POST, self.inner.url(&[], &[])).fhir_body(json);
+    async fn post_bundle_text(
+        &self,
+        body: Vec<u8>,
+        format: Format,
+    ) -> Result<BundleResponse<V>, Error<V>> {
+        let request = Request::new(Method::POST, self.inner.url(&[], &[])).fhir_body(body, format);
         let response: V::Bundle = self.inner.send(request).await?.decode()?;
         Ok(BundleResponse::from_bundle(response))
     }
@@ -376,7 +382,7 @@ impl<V: FhirVersion> Client<V> {
                 }
             )));
         }
-        self.post_bundle_text(json).await
+        self.post_bundle_text(json, Format::Json).await
     }
 
     /// Sends a batch from JSON the caller has already checked, as written without a second

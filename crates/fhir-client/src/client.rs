@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::auth::{Auth, ProviderAuth, Secret, TokenProvider};
 use crate::error::{Error, RawError};
+use crate::format::Format;
 use crate::retry::RetryPolicy;
 use crate::search::encode_query;
 use crate::version::{FhirVersion, R4};
@@ -35,6 +36,10 @@ pub enum FormatParam {
     Json,
     /// `_format=application/fhir+json`
     FhirJson,
+    /// `_format=xml`
+    Xml,
+    /// `_format=application/fhir+xml`
+    FhirXml,
     /// Any other value, sent as it is.
     Other(String),
 }
@@ -49,6 +54,8 @@ impl FormatParam {
         match self {
             FormatParam::Json => "json",
             FormatParam::FhirJson => "application/fhir+json",
+            FormatParam::Xml => "xml",
+            FormatParam::FhirXml => "application/fhir+xml",
             FormatParam::Other(s) => s,
         }
     }
@@ -92,16 +99,20 @@ impl<V: FhirVersion> Clone for Client<V> {
 
 /// Everything of a client but its FHIR version type: the code that does not depend on the
 /// version (sending, URLs, the version check) works on this, and is compiled once.
+#[derive(Clone)]
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     /// The base URL, its path ending in `/`, so that relative links resolve under it.
     pub(crate) base: Url,
-    pub(crate) auth: Auth,
+    /// Shared by the clients [`Client::with_format`] makes, so that they share one token.
+    pub(crate) auth: Arc<Auth>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Option<Duration>,
     pub(crate) user_agent: HeaderValue,
     pub(crate) default_headers: HeaderMap,
-    pub(crate) format: Option<FormatParam>,
+    pub(crate) format_param: Option<FormatParam>,
+    /// The format asked for and sent.
+    pub(crate) format: Format,
     pub(crate) max_get_url_len: usize,
     pub(crate) max_redirects: u32,
     /// The largest response body read, in bytes, after decompression.
@@ -202,6 +213,7 @@ impl fmt::Debug for Inner {
             .field("user_agent", &self.user_agent)
             .field("default_headers", &headers)
             .field("format", &self.format)
+            .field("format_param", &self.format_param)
             .field("max_get_url_len", &self.max_get_url_len)
             .field("verify_fhir_version", &self.version_check.is_some())
             .finish()
@@ -250,6 +262,33 @@ impl<V: FhirVersion> Client<V> {
     pub fn base_url(&self) -> &Url {
         &self.inner.base
     }
+
+    /// The format this client asks for and sends resources in.
+    pub fn format(&self) -> Format {
+        self.inner.format
+    }
+
+    /// The same client asking for and sending `format`: it shares the connection pool, the
+    /// token and every setting, so it is cheap to make for one request.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "xml")]
+    /// # async fn run() -> Result<(), fhir_client::Error> {
+    /// use fhir_client::{Client, Format};
+    /// use fhir_model::r4::Patient;
+    ///
+    /// let client = Client::new("https://example.org/fhir")?;
+    /// let patient: Patient = client.with_format(Format::Xml).read("example").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_format(&self, format: Format) -> Client<V> {
+        let mut inner = (*self.inner).clone();
+        inner.format = format;
+        Client {
+            inner: Arc::new(inner),
+            version: PhantomData,
+        }
+    }
 }
 
 impl Inner {
@@ -264,7 +303,7 @@ impl Inner {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        if let Some(format) = &self.format {
+        if let Some(format) = &self.format_param {
             if !query.iter().any(|(k, _)| k == "_format") {
                 pairs.push(("_format", format.as_str()));
             }
@@ -310,7 +349,8 @@ struct Settings {
     default_headers: HeaderMap,
     auth: Auth,
     retry: RetryPolicy,
-    format: Option<FormatParam>,
+    format_param: Option<FormatParam>,
+    format: Format,
     http: Option<reqwest::Client>,
     max_get_url_len: usize,
     max_body_bytes: u64,
@@ -348,7 +388,8 @@ impl ClientBuilder {
                 default_headers: HeaderMap::new(),
                 auth: Auth::None,
                 retry: RetryPolicy::default(),
-                format: None,
+                format_param: None,
+                format: Format::Json,
                 http: None,
                 max_get_url_len: 2048,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -525,7 +566,29 @@ impl<V: FhirVersion> ClientBuilder<V> {
     ///     .format_param(fhir_client::FormatParam::Json);
     /// ```
     pub fn format_param(mut self, format: FormatParam) -> Self {
-        self.settings.format = Some(format);
+        self.settings.format_param = Some(format);
+        self
+    }
+
+    /// The format the client asks for and sends resources in (default [`Format::Json`]);
+    /// responses are read by their `Content-Type` whatever was asked for. For one request in
+    /// another format, see [`Client::with_format`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "xml")] {
+    /// use fhir_client::{Client, Format, FormatParam};
+    ///
+    /// // As in the guide: `GET {base}/metadata?_format=xml`, read as XML.
+    /// let client = Client::builder("https://example.org/fhir")
+    ///     .format(Format::Xml)
+    ///     .format_param(FormatParam::Xml)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.format(), Format::Xml);
+    /// # }
+    /// ```
+    pub fn format(mut self, format: Format) -> Self {
+        self.settings.format = format;
         self
     }
 
@@ -687,11 +750,12 @@ impl Settings {
         Ok(Inner {
             http,
             base,
-            auth: self.auth,
+            auth: Arc::new(self.auth),
             retry: self.retry,
             timeout: self.timeout,
             user_agent,
             default_headers: self.default_headers,
+            format_param: self.format_param,
             format: self.format,
             max_get_url_len: self.max_get_url_len,
             max_redirects: 10,

@@ -446,11 +446,8 @@ impl<V: FhirVersion> From<RawError> for Error<V> {
         let resource = if raw.inner.kind == ErrorKind::UnexpectedResource {
             raw.outcome_text()
                 .and_then(|text| {
-                    <V::Resource as fhir_model::FhirJson>::from_json_str(
-                        text,
-                        fhir_model::ParseOptions::lenient(),
-                    )
-                    .ok()
+                    let format = crate::format::body_format(None, text.as_bytes()).ok()?;
+                    format.decode::<V::Resource>(text).ok()
                 })
                 .map(Box::new)
         } else {

@@ -28,6 +28,50 @@ pub(crate) struct TopLevel {
     id_members: Vec<Range<usize>>,
 }
 
+impl TopLevel {
+    /// The members of a typed resource sent in a format that is not scanned (XML).
+    pub(crate) fn of_typed(
+        resource_type: &str,
+        id: Option<&str>,
+        version_id: Option<&str>,
+    ) -> TopLevel {
+        TopLevel {
+            resource_type: Some(resource_type.to_owned()),
+            id: id.map(str::to_owned),
+            version_id: version_id.map(str::to_owned),
+            ..TopLevel::default()
+        }
+    }
+}
+
+/// Cuts the resource's `id` element (the root's first child, as this client writes it) out of
+/// XML it wrote, in place.
+#[cfg(feature = "xml")]
+pub(crate) fn remove_xml_id(xml: &mut Vec<u8>) {
+    let Some(root_end) = xml.iter().position(|&b| b == b'>') else {
+        return;
+    };
+    let start = root_end + 1;
+    let rest = &xml[start..];
+    if !(rest.starts_with(b"<id ") || rest.starts_with(b"<id>") || rest.starts_with(b"<id/")) {
+        return;
+    }
+    let Some(tag_end) = rest.iter().position(|&b| b == b'>') else {
+        return;
+    };
+    // An `id` element's children are extensions, none of them named `id`: the first end tag
+    // is its own.
+    let len = if rest[tag_end - 1] == b'/' {
+        tag_end + 1
+    } else {
+        match rest.windows(5).position(|w| w == b"</id>") {
+            Some(end) => end + 5,
+            None => return,
+        }
+    };
+    xml.drain(start..start + len);
+}
+
 /// Reads the members a request needs off `json`, which must be one JSON object.
 pub(crate) fn scan(json: &[u8]) -> Result<TopLevel, RawError> {
     let bad = |why: String| RawError::invalid_input(format!("the JSON to send: {why}"));

@@ -73,6 +73,7 @@ mod auth;
 mod bundle;
 mod client;
 mod error;
+mod format;
 mod history;
 mod json_body;
 mod operation;
@@ -92,6 +93,7 @@ pub use client::{
     DEFAULT_MAX_PAGES, FormatParam, http_client_builder,
 };
 pub use error::{BoxError, Error, ErrorKind};
+pub use format::Format;
 pub use history::HistoryParams;
 pub use operation::Operation;
 pub use paging::{Page, Pages, ResourceAt};

@@ -2,7 +2,6 @@
 
 use std::future::IntoFuture;
 
-use fhir_model::FhirJson;
 use reqwest::Method;
 
 use crate::auth::BoxFuture;
@@ -131,7 +130,7 @@ impl<'a, V: FhirVersion> Operation<'a, V> {
             V::push_string_parameter(&mut parameters, name, value);
         }
         Ok(Request::new(Method::POST, inner.url(&segments, &[]))
-            .fhir_body(parameters.to_json_string()))
+            .fhir_body(inner.format.encode(&parameters), inner.format))
     }
 
     async fn send(self) -> Result<V::Resource, Error<V>> {

@@ -10,6 +10,7 @@ use reqwest::header::IF_MATCH;
 use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::Error;
+use crate::format::Format;
 use crate::read::check_id;
 use crate::request::{JSON_PATCH, Request};
 use crate::search::SearchParams;
@@ -362,7 +363,8 @@ impl<'a, T: TypedResource, V: FhirVersion> Patch<'a, T, V> {
         let request = Request::new(Method::PATCH, url);
         let mut request = match &self.body {
             PatchBody::Json(p) => request.body(p.to_json_string().into_bytes(), JSON_PATCH),
-            PatchBody::FhirPath(p) => request.fhir_body(p.to_json_string()),
+            // Sent as JSON whatever the client's format: a patch is not a resource read back.
+            PatchBody::FhirPath(p) => request.fhir_body(p.to_json_string(), Format::Json),
         };
         if let Some(v) = &self.if_match {
             request = request.header(IF_MATCH, v);

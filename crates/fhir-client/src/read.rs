@@ -418,11 +418,34 @@ impl Inner {
     }
 }
 
+#[cfg_attr(not(feature = "xml"), allow(unused_variables))]
+/// A metadata answer in XML as JSON (through the R4 and R5 model's common `CapabilityStatement`
+/// shape: the version check reads only `resourceType` and `fhirVersion`); `None` for JSON.
+fn metadata_as_json(
+    text: &str,
+    format: crate::Format,
+    metadata: &Response,
+) -> Result<Option<String>, RawError> {
+    match format {
+        crate::Format::Json => Ok(None),
+        #[cfg(feature = "xml")]
+        crate::Format::Xml => {
+            let resource: fhir_model::r4::Resource =
+                crate::Format::Xml.decode(text).map_err(|e| {
+                    metadata.decoding_error(Some(e), "the metadata is not the FHIR XML expected")
+                })?;
+            Ok(Some(fhir_model::FhirJson::to_json_string(&resource)))
+        }
+    }
+}
+
 /// The `fhirVersion` of a metadata answer, read from the JSON as it is (a version the client's
 /// models do not know is still a version to report); when the CapabilityStatement has none, the
 /// `fhirVersion` parameter of the `Content-Type` (`application/fhir+json; fhirVersion=4.0`).
 fn server_fhir_version(metadata: &Response) -> Result<String, RawError> {
-    let text = metadata.fhir_text()?;
+    let (text, format) = metadata.fhir_text()?;
+    let converted = metadata_as_json(text, format, metadata)?;
+    let text = converted.as_deref().unwrap_or(text);
     let doc = JsonValue::parse(text).map_err(|e| {
         metadata.decoding_error(Some(e), "the metadata is not the FHIR JSON expected")
     })?;

@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 
-use fhir_model::{FhirJson, ParseOptions, TypedResource};
+use fhir_model::{FhirFormats, TypedResource};
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, LOCATION,
     PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
@@ -17,13 +17,11 @@ use url::Url;
 use crate::auth::Credential;
 use crate::client::Inner;
 use crate::error::{RawError, redact_url};
+use crate::format::{Format, body_format};
 use crate::retry::{Decision, is_retryable_status, parse_retry_after};
-use crate::version::resource_type_of;
 
 /// What the client asks for.
-pub(crate) const ACCEPT_FHIR: &str = "application/fhir+json";
 /// What the client sends resources as.
-pub(crate) const FHIR_JSON_UTF8: &str = "application/fhir+json; charset=utf-8";
 pub(crate) const JSON_PATCH: &str = "application/json-patch+json";
 pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -76,8 +74,9 @@ impl Request {
         self
     }
 
-    pub(crate) fn fhir_body(self, json: impl Into<Bytes>) -> Request {
-        self.body(json, FHIR_JSON_UTF8)
+    /// A resource body in `format`.
+    pub(crate) fn fhir_body(self, bytes: impl Into<Bytes>, format: Format) -> Request {
+        self.body(bytes, format.content_type())
     }
 
     pub(crate) fn idempotent(mut self, idempotent: bool) -> Request {
@@ -105,16 +104,24 @@ impl Response {
         self.body.iter().all(|b| b.is_ascii_whitespace())
     }
 
-    /// The body as text, checked to be FHIR JSON by its content type (when it has one).
-    pub(crate) fn fhir_text(&self) -> Result<&str, RawError> {
-        if let Some(ct) = self.header(CONTENT_TYPE) {
-            if !is_json_content_type(ct) {
-                return Err(self
-                    .decoding_error(None, format!("expected FHIR JSON, the server sent {ct:?}")));
-            }
-        }
-        std::str::from_utf8(&self.body)
-            .map_err(|_| self.decoding_error(None, "the body is not UTF-8"))
+    /// The body as text and the format to read it in: by its content type, or by its first
+    /// character when it has none; a body of another type is a decoding error.
+    pub(crate) fn fhir_text(&self) -> Result<(&str, Format), RawError> {
+        let format = body_format(self.header(CONTENT_TYPE), &self.body).map_err(|ct| {
+            self.decoding_error(
+                None,
+                format!("expected a FHIR resource, the server sent {ct:?}"),
+            )
+        })?;
+        let text = std::str::from_utf8(&self.body)
+            .map_err(|_| self.decoding_error(None, "the body is not UTF-8"))?;
+        Ok((text, format))
+    }
+
+    /// The `resourceType` of the body, when it is a resource.
+    pub(crate) fn resource_type(&self) -> Result<Option<String>, RawError> {
+        let (text, format) = self.fhir_text()?;
+        Ok(format.resource_type(text))
     }
 
     /// The body read as the typed resource `T`, leniently; an empty or malformed body is a
@@ -126,20 +133,21 @@ impl Response {
     /// The body read as `T`; when `expected` names a resource type, a body of another
     /// `resourceType` is an [`ErrorKind::UnexpectedResource`](crate::ErrorKind::UnexpectedResource) error. The type is checked before
     /// `T` is parsed: lenient parsing must never turn one resource type into another.
-    pub(crate) fn decode_as<T: FhirJson>(&self, expected: Option<&str>) -> Result<T, RawError> {
+    pub(crate) fn decode_as<T: FhirFormats>(&self, expected: Option<&str>) -> Result<T, RawError> {
         if self.body_is_empty() {
             return Err(self.decoding_error(None, "the body is empty"));
         }
-        let text = self.fhir_text()?;
+        let (text, format) = self.fhir_text()?;
         if let Some(expected) = expected {
-            if let Some(found) = resource_type_of(text) {
+            if let Some(found) = format.resource_type(text) {
                 if found != expected {
                     return Err(self.unexpected_resource(expected, &found));
                 }
             }
         }
-        T::from_json_str(text, ParseOptions::lenient())
-            .map_err(|e| self.decoding_error(Some(e), "the body is not the FHIR JSON expected"))
+        format
+            .decode(text)
+            .map_err(|e| self.decoding_error(Some(e), "the body is not the FHIR resource expected"))
     }
 
     /// The error for a body holding a `found` where a `expected` was asked for.
@@ -175,24 +183,6 @@ impl Response {
 /// attempt, its redirects and its token refresh are bounded by the client's timeout alone).
 fn budget_left(inner: &Inner, started: Instant, retries: u32) -> Option<std::time::Duration> {
     (retries > 0).then(|| inner.retry.get_budget().saturating_sub(started.elapsed()))
-}
-
-/// `application/fhir+json`, `application/json`, the legacy `application/json+fhir`, and other
-/// JSON types but `application/problem+json`.
-pub(crate) fn is_json_content_type(value: &str) -> bool {
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
-        "application/fhir+json" | "application/json" | "application/json+fhir" | "text/json" => {
-            true
-        }
-        "application/problem+json" => false,
-        other => other.ends_with("+json"),
-    }
 }
 
 impl Inner {
@@ -232,7 +222,7 @@ impl Inner {
             };
 
             let mut all = HeaderMap::new();
-            all.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FHIR));
+            all.insert(ACCEPT, HeaderValue::from_static(inner.format.media_type()));
             all.insert(USER_AGENT, inner.user_agent.clone());
             if same_origin {
                 for (name, value) in &inner.default_headers {
@@ -470,6 +460,7 @@ mod tests {
 
     #[test]
     fn json_content_types() {
+        use crate::format::is_json_content_type;
         for ct in [
             "application/fhir+json",
             "application/fhir+json; fhirVersion=4.0",

@@ -203,11 +203,13 @@ pub(crate) fn resource_type_of(text: &str) -> Option<String> {
 }
 
 /// An OperationOutcome (of any version) from a body, when the body is one (and only then).
+/// JSON or XML, told apart by the first character (an error body's content type may be wrong).
 pub(crate) fn parse_operation_outcome<O: TypedResource>(text: &str) -> Option<O> {
-    if resource_type_of(text).as_deref() != Some("OperationOutcome") {
+    let format = crate::format::body_format(None, text.as_bytes()).ok()?;
+    if format.resource_type(text).as_deref() != Some("OperationOutcome") {
         return None;
     }
-    O::from_json_str(text, ParseOptions::lenient()).ok()
+    format.decode(text).ok()
 }
 
 /// The first line a person would want from an OperationOutcome, from its first issue's parts:

@@ -3,7 +3,7 @@
 
 use std::future::{Future, IntoFuture};
 
-use fhir_model::{AnyResource, FhirJson, TypedResource};
+use fhir_model::{AnyResource, FhirFormats, TypedResource};
 use reqwest::Method;
 use reqwest::header::{CONTENT_LOCATION, ETAG, HeaderName, IF_MATCH, LAST_MODIFIED, LOCATION};
 use url::Url;
@@ -11,11 +11,12 @@ use url::Url;
 use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError};
+use crate::format::Format;
 use crate::json_body::{self, TopLevel};
 use crate::read::{check_id, check_resource_type};
 use crate::request::{Request, Response};
 use crate::search::SearchParams;
-use crate::version::{FhirVersion, R4, resource_type_of};
+use crate::version::{FhirVersion, R4};
 
 pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub(crate) const IF_NONE_EXIST: HeaderName = HeaderName::from_static("if-none-exist");
@@ -253,14 +254,14 @@ pub(crate) fn write_outcome<T: AnyResource, V: FhirVersion>(
 
 /// The resource or OperationOutcome in a write's body (none when the body is empty). `O` is the
 /// OperationOutcome of the client's version; `sent_type` the type that was written.
-fn body_of<T: FhirJson, O: TypedResource>(
+fn body_of<T: FhirFormats, O: TypedResource>(
     response: &Response,
     sent_type: &str,
 ) -> Result<(Option<T>, Option<O>), RawError> {
     if response.body_is_empty() {
         return Ok((None, None));
     }
-    let found = response.fhir_text().map(resource_type_of)?;
+    let found = response.resource_type()?;
     if sent_type != "OperationOutcome" && found.as_deref() == Some("OperationOutcome") {
         return Ok((None, Some(response.decode::<O>()?)));
     }
@@ -330,17 +331,17 @@ impl<'a, T: AnyResource, V: FhirVersion> Create<'a, T, V> {
 
     async fn send(self) -> Result<WriteOutcome<T, V>, Error<V>> {
         let inner = &self.client.inner;
+        let mut prepared = self.body.prepare(inner.format)?;
+        prepared.remove_id();
         let Prepared {
             resource_type,
-            top,
-            mut json,
-        } = self.body.prepare()?;
-        // A create sends no id (the server assigns one): cut out of the text rather than
-        // cleared on a clone, which would double the memory a large resource takes.
-        top.remove_id(&mut json);
+            body,
+            format,
+            ..
+        } = prepared;
         let resource_type = resource_type.as_str();
         let mut request =
-            Request::new(Method::POST, inner.url(&[resource_type], &[])).fhir_body(json);
+            Request::new(Method::POST, inner.url(&[resource_type], &[])).fhir_body(body, format);
         if let Some(criteria) = &self.if_none_exist {
             request = request
                 .header(IF_NONE_EXIST, &criteria.to_query_string())
@@ -451,8 +452,9 @@ impl<'a, T: AnyResource, V: FhirVersion> Update<'a, T, V> {
         let Prepared {
             resource_type,
             top,
-            json,
-        } = self.body.prepare()?;
+            body,
+            format,
+        } = self.body.prepare(inner.format)?;
         let (resource_type, id) = (resource_type.as_str(), top.id.as_deref());
         let url = match (&self.criteria, id) {
             (Some(criteria), _) => inner.url(&[resource_type], criteria.pairs()),
@@ -464,7 +466,7 @@ impl<'a, T: AnyResource, V: FhirVersion> Update<'a, T, V> {
                 )));
             }
         };
-        let mut request = Request::new(Method::PUT, url).fhir_body(json);
+        let mut request = Request::new(Method::PUT, url).fhir_body(body, format);
         let if_match = match (self.if_match, self.version_aware) {
             (Some(v), _) => Some(v),
             (None, true) => Some(etag_header_value(top.version_id.as_deref().ok_or_else(
@@ -707,13 +709,40 @@ enum Body<'a, T> {
 struct Prepared {
     resource_type: String,
     top: TopLevel,
-    json: Vec<u8>,
+    body: Vec<u8>,
+    format: Format,
+}
+
+impl Prepared {
+    /// A create sends no id (the server assigns one): cut out of the text rather than cleared
+    /// on a clone, which would double the memory a large resource takes.
+    fn remove_id(&mut self) {
+        match self.format {
+            Format::Json => self.top.remove_id(&mut self.body),
+            #[cfg(feature = "xml")]
+            Format::Xml => json_body::remove_xml_id(&mut self.body),
+        }
+    }
 }
 
 impl<T: AnyResource> Body<'_, T> {
-    fn prepare(self) -> Result<Prepared, RawError> {
+    /// The body in `format` (JSON given as written stays JSON).
+    fn prepare(self, format: Format) -> Result<Prepared, RawError> {
         let (resource_type, json) = match self {
             // Serialized from a borrow: the resource itself is never copied.
+            Body::Typed(resource) if format != Format::Json => {
+                let top = TopLevel::of_typed(
+                    resource.resource_type(),
+                    resource.id(),
+                    resource.version_id(),
+                );
+                return Ok(Prepared {
+                    resource_type: resource.resource_type().to_owned(),
+                    top,
+                    body: format.encode(resource),
+                    format,
+                });
+            }
             Body::Typed(resource) => (
                 resource.resource_type().to_owned(),
                 resource.to_json_string().into_bytes(),
@@ -739,7 +768,8 @@ impl<T: AnyResource> Body<'_, T> {
         Ok(Prepared {
             resource_type,
             top,
-            json,
+            body: json,
+            format: Format::Json,
         })
     }
 }

@@ -87,7 +87,9 @@ impl std::error::Error for UnknownCode {}
 /// assert_eq!(p.id(), Some("example"));
 /// assert_eq!(p.version_id(), None);
 /// ```
-pub trait TypedResource: crate::FhirJson + Clone + std::fmt::Debug + Send + Sync + 'static {
+pub trait TypedResource:
+    crate::FhirFormats + Clone + std::fmt::Debug + Send + Sync + 'static
+{
     /// The `resourceType`.
     const TYPE: &'static str;
     /// The logical id (`id`), if present.
@@ -115,7 +117,9 @@ pub trait TypedResource: crate::FhirJson + Clone + std::fmt::Debug + Send + Sync
 /// assert_eq!(describe(&any), "Patient/-");
 /// assert_eq!(describe(&Patient::default()), "Patient/-");
 /// ```
-pub trait AnyResource: crate::FhirJson + Clone + std::fmt::Debug + Send + Sync + 'static {
+pub trait AnyResource:
+    crate::FhirFormats + Clone + std::fmt::Debug + Send + Sync + 'static
+{
     /// The `resourceType`, e.g. `"Patient"`.
     fn resource_type(&self) -> &str;
     /// The logical id (`id`), if present.

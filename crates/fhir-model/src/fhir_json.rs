@@ -57,6 +57,22 @@ pub trait FhirJson: Sized {
     fn write_to(&self, w: &mut Writer);
 }
 
+/// The formats a generated type is read from and written to: JSON always, and XML with the
+/// `xml` cargo feature. Resource traits ([`TypedResource`](crate::TypedResource),
+/// [`AnyResource`](crate::AnyResource)) require it, so that code generic over resources (the
+/// client's) can use whichever format is compiled in.
+#[cfg(feature = "xml")]
+pub trait FhirFormats: FhirJson + crate::FhirXml {}
+#[cfg(feature = "xml")]
+impl<T: FhirJson + crate::FhirXml> FhirFormats for T {}
+
+/// The formats a generated type is read from and written to: JSON always, and XML with the
+/// `xml` cargo feature (off in this build).
+#[cfg(not(feature = "xml"))]
+pub trait FhirFormats: FhirJson {}
+#[cfg(not(feature = "xml"))]
+impl<T: FhirJson> FhirFormats for T {}
+
 /// Runs a whole-document read: the value, then nothing but white space; errors get their line,
 /// column and, for resources, the resource type as the start of their path.
 pub(crate) fn read_document<T>(

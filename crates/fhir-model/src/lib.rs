@@ -37,7 +37,7 @@ pub mod xml;
 
 pub use code::{AnyResource, CodeEnum, CodeInfo, TypedResource, UnknownCode};
 pub use error::{Error, ErrorKind};
-pub use fhir_json::FhirJson;
+pub use fhir_json::{FhirFormats, FhirJson};
 #[doc(hidden)]
 pub use fhir_json::{resource_from_slice, resource_from_str};
 #[cfg(feature = "xml")]

@@ -17,3 +17,5 @@ mod search;
 mod version;
 mod write;
 mod wrong_type;
+#[cfg(feature = "xml")]
+mod xml;

@@ -41,3 +41,17 @@ mod writer;
 pub use reader::{Attr, Reader, Start};
 pub use reader::{FHIR_NS, XHTML_NS};
 pub use writer::Writer;
+
+/// The resource type of an XML document: its root element's name without the FHIR prefix, read
+/// without reading the rest (a client checks it before typing a body).
+///
+/// ```
+/// assert_eq!(fhir_model::xml::root_name("<?xml version=\"1.0\"?><Patient xmlns=\"http://hl7.org/fhir\"/>"), Some("Patient"));
+/// assert_eq!(fhir_model::xml::root_name("{\"resourceType\":\"Patient\"}"), None);
+/// ```
+pub fn root_name(input: &str) -> Option<&str> {
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    Reader::new(input, crate::ParseOptions::lenient())
+        .open_root()
+        .ok()
+}

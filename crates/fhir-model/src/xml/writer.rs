@@ -31,6 +31,12 @@ impl Writer {
         self.out
     }
 
+    /// Takes what was written so far, to send it on before the rest is written (the writer
+    /// keeps its place: what it writes next continues the same document).
+    pub fn drain(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
     /// How many properties kept from lenient JSON reading were left out, having no XML form.
     pub fn skipped(&self) -> usize {
         self.skipped
@@ -48,7 +54,7 @@ impl Writer {
     }
 
     fn newline(&mut self) {
-        if self.pretty && !self.out.is_empty() {
+        if self.pretty && (self.depth > 0 || !self.out.is_empty()) {
             self.out.push('\n');
             for _ in 0..self.depth {
                 self.out.push_str("  ");
