@@ -21,6 +21,11 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     match command {
+        Command::Login { .. } | Command::Logout | Command::Auth { .. } => {
+            return Err(Failure::Usage(
+                "login, logout and auth run without a client".into(),
+            ));
+        }
         Command::Metadata { json } => {
             let cs = client.capabilities().await?;
             let text = cs.to_json_string();

@@ -37,6 +37,8 @@ pub enum Failure {
     },
     /// Printing the result failed (other than a closed pipe, which ends quietly).
     Output(io::Error),
+    /// Getting a token failed: discovery, the token endpoint, the login's redirect.
+    Auth(fhir_client::smart::SmartError),
 }
 
 impl From<fhir_client::Error> for Failure {
@@ -71,6 +73,11 @@ impl Failure {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
             Failure::Answer { .. } | Failure::Output(_) => EXIT_REFUSED,
+            Failure::Auth(e) => match e.kind() {
+                fhir_client::smart::SmartErrorKind::Transport
+                | fhir_client::smart::SmartErrorKind::Timeout => EXIT_NETWORK,
+                _ => EXIT_REFUSED,
+            },
             Failure::Client(e) => match e.kind() {
                 ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
                 ErrorKind::InvalidInput => EXIT_USAGE,
@@ -96,6 +103,7 @@ impl Failure {
                 message,
             } => format!("error: {method} {url}: {message}\n"),
             Failure::Output(e) => format!("error: cannot write the output: {e}\n"),
+            Failure::Auth(e) => format!("error: {e}\n"),
             Failure::Client(e) => render_client_error(e),
         }
     }
