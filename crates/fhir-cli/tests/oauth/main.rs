@@ -207,3 +207,153 @@ async fn standalone_launch_of_a_public_client_reads_the_patient_in_context() {
     assert_eq!(e.kind(), ErrorKind::Status, "{e}");
     assert_eq!(e.status().map(|s| s.as_u16()), Some(401), "{e}");
 }
+
+/// The `fhir` binary with its config folder in `config`.
+fn fhir_command(config: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
+    c.args(args).env("FHIR_CONFIG_DIR", config);
+    for var in [
+        "RUST_LOG",
+        "FHIR_TOKEN",
+        "FHIR_BASE_URL",
+        "FHIR_SERVER",
+        "FHIR_CLIENT_ID",
+    ] {
+        c.env_remove(var);
+    }
+    for var in ["FHIR_PRIVATE_KEY", "FHIR_KEY_ID", "FHIR_SCOPE"] {
+        c.env_remove(var);
+    }
+    c
+}
+
+fn temp_config(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fhir-oauth-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn fhir_login_then_read_then_logout() {
+    use std::io::{BufRead, BufReader};
+    let p = provider();
+    let id = patient_id().await;
+    let config = temp_config("login");
+    let mut login = fhir_command(
+        &config,
+        &[
+            "--base",
+            &p.fhir_base,
+            "--client-id",
+            "public-app",
+            "login",
+            "--no-browser",
+            "--wait",
+            "60",
+        ],
+    );
+    login
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (address, rest) = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("fhir login printed no address")
+                .unwrap();
+            if line.starts_with("http") {
+                return (Url::parse(&line).unwrap(), lines);
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let redirect = address
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    let back = browser::log_in(&address, &id, &redirect).await;
+    // The browser's last step: the redirect to the command's listener.
+    let http = fhir_client::http_client_builder().build().unwrap();
+    let page = http.get(back).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let (status, said) = tokio::task::spawn_blocking(move || {
+        let said: Vec<String> = rest.map_while(Result::ok).collect();
+        (child.wait().unwrap(), said.join("\n"))
+    })
+    .await
+    .unwrap();
+    assert!(status.success(), "{said}");
+    assert!(
+        said.contains(&format!("patient in context: {id}")),
+        "{said}"
+    );
+
+    let read = fhir_command(
+        &config,
+        &["--base", &p.fhir_base, "read", &format!("Patient/{id}")],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    assert!(String::from_utf8_lossy(&read.stdout).contains(&id));
+
+    let logout = fhir_command(&config, &["--base", &p.fhir_base, "logout"])
+        .output()
+        .unwrap();
+    assert!(logout.status.success());
+    let read = fhir_command(
+        &config,
+        &["--base", &p.fhir_base, "read", &format!("Patient/{id}")],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        read.status.code(),
+        Some(1),
+        "without the login the proxy refuses"
+    );
+}
+
+#[tokio::test]
+async fn fhir_backend_flags_read_a_patient() {
+    let p = provider();
+    let id = patient_id().await;
+    let config = temp_config("backend");
+    let key = p.dir.join("rsa-private.pem");
+    let read = fhir_command(
+        &config,
+        &[
+            "--base",
+            &p.fhir_base,
+            "--client-id",
+            "backend-service",
+            "--private-key",
+            key.to_str().unwrap(),
+            "--key-id",
+            "rsa-1",
+            "--scope",
+            "system/Patient.rs",
+            "read",
+            &format!("Patient/{id}"),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    assert!(String::from_utf8_lossy(&read.stdout).contains(&id));
+}
