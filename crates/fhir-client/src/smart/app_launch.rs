@@ -393,6 +393,43 @@ impl AppLaunch {
             .keep_refresh_token(Some(refresh_token)))
     }
 
+    /// The claims of the `id_token` of `tokens`, verified: its signature against the server's
+    /// `jwks_uri`, its `iss` against the configuration's `issuer`, its `aud` against the client
+    /// id, its `exp` against the clock.
+    ///
+    /// ```no_run
+    /// # async fn run(app: &fhir_client::smart::AppLaunch, t: &fhir_client::smart::TokenResponse) -> Result<(), fhir_client::smart::SmartError> {
+    /// let claims = app.verify_id_token(t).await?;
+    /// println!("{:?}", claims.get("fhirUser"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify_id_token(
+        &self,
+        tokens: &TokenResponse,
+    ) -> Result<fhir_model::json::JsonValue, SmartError> {
+        let id_token = tokens
+            .id_token()
+            .ok_or_else(|| invalid("the token response has no id_token (ask for openid)"))?;
+        let (Some(jwks_uri), Some(issuer)) = (&self.config.jwks_uri, &self.config.issuer) else {
+            return Err(SmartError::new(
+                SmartErrorKind::Discovery,
+                "the SMART configuration names no jwks_uri and issuer to verify the id_token with",
+            ));
+        };
+        check_endpoint(jwks_uri, "JWKS")?;
+        let answer = super::http::send(&self.http, Method::GET, jwks_uri, None, None).await?;
+        if !answer.status.is_success() {
+            return Err(
+                SmartError::new(SmartErrorKind::Status, "the JWKS could not be read")
+                    .at(&Method::GET, jwks_uri)
+                    .with_status(answer.status),
+            );
+        }
+        let jwks = String::from_utf8_lossy(&answer.body);
+        super::jwt::verified_claims(id_token, &jwks, issuer.as_str(), &self.client_id)
+            .map_err(|e| e.at(&Method::GET, jwks_uri))
+    }
+
     /// A [`TokenProvider`] that starts from `tokens` and refreshes them when they expire or the
     /// server answers 401.
     ///

@@ -98,3 +98,129 @@ pub fn unverified_claims(jwt: &str) -> Result<JsonValue, SmartError> {
         _ => Err(bad("payload is not a JSON object")),
     }
 }
+
+fn invalid(message: impl Into<String>) -> SmartError {
+    SmartError::new(SmartErrorKind::Decoding, message)
+}
+
+fn member<'a>(v: &'a JsonValue, name: &str) -> Option<&'a str> {
+    v.get(name).and_then(JsonValue::as_str)
+}
+
+/// Whether the JWK `key` verifies `signature` of `message` with `alg`.
+fn verifies(key: &JsonValue, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+    use ring::signature as sig;
+    let part = |name: &str| member(key, name).and_then(|v| b64url_decode(v).ok());
+    match (member(key, "kty"), alg) {
+        (Some("RSA"), "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512") => {
+            let (Some(n), Some(e)) = (part("n"), part("e")) else {
+                return false;
+            };
+            let params: &sig::RsaParameters = match alg {
+                "RS256" => &sig::RSA_PKCS1_2048_8192_SHA256,
+                "RS384" => &sig::RSA_PKCS1_2048_8192_SHA384,
+                "RS512" => &sig::RSA_PKCS1_2048_8192_SHA512,
+                "PS256" => &sig::RSA_PSS_2048_8192_SHA256,
+                "PS384" => &sig::RSA_PSS_2048_8192_SHA384,
+                _ => &sig::RSA_PSS_2048_8192_SHA512,
+            };
+            sig::RsaPublicKeyComponents { n, e }
+                .verify(params, message, signature)
+                .is_ok()
+        }
+        (Some("EC"), "ES256" | "ES384") => {
+            let (Some(x), Some(y)) = (part("x"), part("y")) else {
+                return false;
+            };
+            let (curve, params): (&str, &sig::EcdsaVerificationAlgorithm) = if alg == "ES256" {
+                ("P-256", &sig::ECDSA_P256_SHA256_FIXED)
+            } else {
+                ("P-384", &sig::ECDSA_P384_SHA384_FIXED)
+            };
+            if member(key, "crv") != Some(curve) {
+                return false;
+            }
+            let mut point = vec![4u8];
+            point.extend(x);
+            point.extend(y);
+            sig::UnparsedPublicKey::new(params, point)
+                .verify(message, signature)
+                .is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// The claims of a JWT whose signature a key of `jwks` (a JWKS document, `{"keys":[...]}`)
+/// verifies (RS256/384/512, PS256/384/512, ES256, ES384; never `none`), whose `iss` is
+/// `issuer`, whose `aud` names `audience`, and which has not expired.
+///
+/// ```
+/// let e = fhir_client::smart::verified_claims("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.",
+///     r#"{"keys":[]}"#, "https://auth.example.org", "my-app").unwrap_err();
+/// assert!(e.to_string().contains("none"));
+/// ```
+pub fn verified_claims(
+    jwt: &str,
+    jwks: &str,
+    issuer: &str,
+    audience: &str,
+) -> Result<JsonValue, SmartError> {
+    let parts: Vec<&str> = jwt.split('.').collect();
+    if parts.len() != 3 {
+        return Err(invalid("the JWT does not have three parts"));
+    }
+    let header = b64url_decode(parts[0])
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| JsonValue::parse(&t).ok())
+        .ok_or_else(|| invalid("the JWT's header is not base64url JSON"))?;
+    let alg = member(&header, "alg").unwrap_or("none");
+    if alg == "none" {
+        return Err(invalid("the JWT is not signed (alg none)"));
+    }
+    let signature =
+        b64url_decode(parts[2]).map_err(|_| invalid("the JWT's signature is not base64url"))?;
+    let jwks = JsonValue::parse(jwks).map_err(|e| invalid(format!("the JWKS is not JSON: {e}")))?;
+    let keys = match jwks.get("keys") {
+        Some(JsonValue::Array(keys)) => keys.as_slice(),
+        _ => return Err(invalid("the JWKS has no keys array")),
+    };
+    let kid = member(&header, "kid");
+    let message = format!("{}.{}", parts[0], parts[1]);
+    let ok = keys
+        .iter()
+        .filter(|k| kid.is_none() || member(k, "kid") == kid)
+        .any(|k| verifies(k, alg, message.as_bytes(), &signature));
+    if !ok {
+        return Err(invalid(format!(
+            "no key of the JWKS (kid {kid:?}) verifies the {alg} signature"
+        )));
+    }
+    let claims = unverified_claims(jwt)?;
+    // `https://a.example` and `https://a.example/` name one issuer (a parsed URL adds the slash).
+    let trim = |s: &str| s.trim_end_matches('/').to_owned();
+    if member(&claims, "iss").map(trim) != Some(trim(issuer)) {
+        return Err(invalid(format!(
+            "the JWT's iss is {:?}, not {issuer:?}",
+            member(&claims, "iss")
+        )));
+    }
+    let aud_ok = match claims.get("aud") {
+        Some(JsonValue::String(a)) => a == audience,
+        Some(JsonValue::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(invalid(format!("the JWT's aud does not name {audience:?}")));
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    match claims.get("exp") {
+        Some(JsonValue::Number(n)) if n.parse::<f64>().is_ok_and(|exp| exp > now as f64) => {}
+        _ => return Err(invalid("the JWT has expired (or has no exp)")),
+    }
+    Ok(claims)
+}

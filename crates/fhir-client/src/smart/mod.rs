@@ -49,7 +49,7 @@ pub use backend::{BackendServices, DEFAULT_REFRESH_MARGIN};
 pub use config::{ConfigSource, SmartConfiguration};
 pub use discovery::{discover, discover_with};
 pub use error::{SmartError, SmartErrorKind};
-pub use jwt::{MAX_ASSERTION_LIFETIME, client_assertion, unverified_claims};
+pub use jwt::{MAX_ASSERTION_LIFETIME, client_assertion, unverified_claims, verified_claims};
 pub use keys::{Algorithm, SigningKey};
 pub use pkce::Pkce;
 pub use token::{ClientAuth, TokenResponse};

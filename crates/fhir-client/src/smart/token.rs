@@ -399,7 +399,8 @@ impl TokenResponse {
         self.id_token.as_ref().map(Secret::expose)
     }
 
-    /// The `id_token`'s claims, unverified (see [`unverified_claims`](super::unverified_claims)).
+    /// The `id_token`'s claims, unverified (see [`unverified_claims`](super::unverified_claims);
+    /// [`AppLaunch::verify_id_token`](super::AppLaunch::verify_id_token) checks them).
     ///
     /// ```
     /// # let t = fhir_client::smart::TokenResponse::from_json(r#"{"access_token":"a"}"#).unwrap();

@@ -289,3 +289,61 @@ async fn an_expired_session_without_a_refresh_token_says_to_log_in_again() {
     let e = session.tokens(false).await.unwrap_err();
     assert!(e.to_string().contains("log in again"), "{e}");
 }
+
+#[tokio::test]
+async fn the_id_token_is_verified_against_the_servers_jwks() {
+    let server = server().await;
+    let issuer = format!("{}/auth", server.uri());
+    let claims = |aud: &str, exp: u64| {
+        format!(
+            r#"{{"iss":"{issuer}","aud":"{aud}","exp":{exp},"sub":"u1","fhirUser":"Practitioner/9"}}"#
+        )
+    };
+    let good = sign_es384(&claims("app-1", now() + 300));
+    let cases = [
+        (good.clone(), None),
+        (sign_es384(&claims("other-app", now() + 300)), Some("aud")),
+        (sign_es384(&claims("app-1", now() - 10)), Some("expired")),
+        (
+            // The payload swapped for another: the signature no longer matches.
+            format!(
+                "{}.{}.{}",
+                good.split('.').next().unwrap(),
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(claims("app-1", now() + 9999)),
+                good.split('.').nth(2).unwrap()
+            ),
+            Some("verifies"),
+        ),
+        (id_token(), Some("alg none")),
+    ];
+    Mock::given(method("GET"))
+        .and(path("/auth/jwks"))
+        .respond_with(json(200, &ec_jwks()))
+        .mount(&server)
+        .await;
+    let config = SmartConfiguration::from_json(&format!(
+        r#"{{"issuer":"{issuer}","jwks_uri":"{issuer}/jwks","authorization_endpoint":"{issuer}/authorize","token_endpoint":"{issuer}/token"}}"#
+    ))
+    .unwrap();
+    let app = AppLaunch::new(
+        config,
+        &base(&server),
+        "app-1",
+        Url::parse(REDIRECT).unwrap(),
+    )
+    .unwrap();
+    for (jwt, error) in cases {
+        let tokens = fhir_client::smart::TokenResponse::from_json(&format!(
+            r#"{{"access_token":"a","id_token":"{jwt}"}}"#
+        ))
+        .unwrap();
+        match (app.verify_id_token(&tokens).await, error) {
+            (Ok(claims), None) => {
+                assert_eq!(str_of(&claims, "fhirUser"), Some("Practitioner/9"))
+            }
+            (Err(e), Some(why)) => assert!(e.to_string().contains(why), "{e}"),
+            (result, expected) => panic!("{result:?}, expected {expected:?}"),
+        }
+    }
+}

@@ -234,3 +234,31 @@ pub fn token_body(access: &str, expires_in: u64, extra: &str) -> String {
         r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":{expires_in}{extra}}}"#
     )
 }
+
+/// A JWT signed ES384 with the test P-384 key (`kid` `ec-1`).
+pub fn sign_es384(claims: &str) -> String {
+    let key = EcdsaKeyPair::from_pkcs8(
+        &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        &pem_der(ec_pem()),
+        &SystemRandom::new(),
+    )
+    .unwrap();
+    let input = format!(
+        "{}.{}",
+        b64(br#"{"alg":"ES384","kid":"ec-1"}"#),
+        b64(claims.as_bytes())
+    );
+    let sig = key.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
+    format!("{input}.{}", b64(sig.as_ref()))
+}
+
+/// The JWKS of the test P-384 key.
+pub fn ec_jwks() -> String {
+    let public = public_ec();
+    let (x, y) = public[1..].split_at(48);
+    format!(
+        r#"{{"keys":[{{"kty":"EC","crv":"P-384","kid":"ec-1","x":"{}","y":"{}"}}]}}"#,
+        b64(x),
+        b64(y)
+    )
+}
