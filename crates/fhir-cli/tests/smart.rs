@@ -152,6 +152,7 @@ async fn backend_flags_sign_a_client_assertion_and_read() {
     let o = fhir(
         &config,
         &[
+            "-vvv",
             "--base",
             &base(&server),
             "--client-id",
@@ -261,6 +262,7 @@ async fn login(config: &Path, base: &str, forged_state: Option<&str>) -> Output 
     let mut c = command(
         config,
         &[
+            "-vvv",
             "--base",
             base,
             "--client-id",

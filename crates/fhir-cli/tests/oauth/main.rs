@@ -176,7 +176,10 @@ async fn standalone_launch_of_a_public_client_reads_the_patient_in_context() {
     assert!(tokens.id_token().is_some());
     // The id_token verified with the provider's JWKS (its signature, iss, aud, exp).
     let claims = app.verify_id_token(&tokens).await.unwrap();
-    assert_eq!(claims.get("fhirUser").and_then(|v| v.as_str()), Some(user.as_str()));
+    assert_eq!(
+        claims.get("fhirUser").and_then(|v| v.as_str()),
+        Some(user.as_str())
+    );
 
     let refreshed = app.refresh(tokens.refresh_token().unwrap()).await.unwrap();
     assert_ne!(refreshed.access_token(), tokens.access_token());
