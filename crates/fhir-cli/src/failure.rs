@@ -80,6 +80,8 @@ impl Failure {
             },
             Failure::Client(e) => match e.kind() {
                 ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
+                // The token provider could not reach the authorization server.
+                ErrorKind::Auth if auth_unreachable(e) => EXIT_NETWORK,
                 ErrorKind::InvalidInput => EXIT_USAGE,
                 // The server answered, but not with what was asked for: its fault.
                 ErrorKind::UnexpectedResource
@@ -107,6 +109,21 @@ impl Failure {
             Failure::Client(e) => render_client_error(e),
         }
     }
+}
+
+/// Whether a client error of kind `Auth` comes from a SMART token request that never got an
+/// answer.
+fn auth_unreachable(e: &fhir_client::Error) -> bool {
+    use fhir_client::smart::{SmartError, SmartErrorKind};
+    use std::error::Error as _;
+    e.source()
+        .and_then(|s| s.downcast_ref::<SmartError>())
+        .is_some_and(|s| {
+            matches!(
+                s.kind(),
+                SmartErrorKind::Transport | SmartErrorKind::Timeout
+            )
+        })
 }
 
 /// The error's own line, then every issue of the server's OperationOutcome, or the start of a

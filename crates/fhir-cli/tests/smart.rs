@@ -435,3 +435,46 @@ async fn a_login_whose_redirect_has_another_state_stores_nothing() {
         .count();
     assert_eq!(token_requests, 0);
 }
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_is_a_network_failure() {
+    let config = config_dir("unreachable");
+    let key = key_file(&config);
+    // A port nobody listens on: bound, then released.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/fhir/.well-known/smart-configuration"))
+        .respond_with(json(
+            200,
+            &format!(r#"{{"token_endpoint":"http://127.0.0.1:{closed}/token"}}"#),
+        ))
+        .mount(&server)
+        .await;
+    let b = base(&server);
+    let args = [
+        "--base",
+        &b,
+        "--client-id",
+        "svc",
+        "--private-key",
+        key.to_str().unwrap(),
+    ];
+    let mut read = args.to_vec();
+    read.extend(["read", "Patient/1"]);
+    let o = fhir(&config, &read, &[]).await;
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(&format!("127.0.0.1:{closed}/token")),
+        "{}",
+        text(&o.stderr)
+    );
+    let mut token = args.to_vec();
+    token.extend(["auth", "token"]);
+    let o = fhir(&config, &token, &[]).await;
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+}
