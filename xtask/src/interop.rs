@@ -225,8 +225,143 @@ pub fn run(root: &Path, test_args: &[String]) -> Result<(), String> {
     if !status.success() {
         return Err(format!("the interop suite failed\n{}", server.log_tail()));
     }
+    run_smart(root, &server.base)?;
     let data_dir = server.data_dir.clone();
     drop(server);
     let _ = std::fs::remove_dir_all(data_dir);
     Ok(())
+}
+
+/// Where the authorization server of the SMART scenarios is described: oidc-provider pinned in
+/// `package.json` and `package-lock.json`, configured by `provider.js`.
+pub const OIDC_PROVIDER_DIR: &str = "testing/oauth";
+
+/// Where `npm ci` installs the authorization server's packages: the user's cache, keyed by the
+/// lock file's hash, so that a changed lock file gets a fresh install and the clone stays clean.
+fn oauth_install_dir(lock: &[u8]) -> PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    let hash = fhir_package::sha256_hex(lock);
+    cache
+        .join("fhir-interop")
+        .join(format!("oauth-{}", &hash[..16]))
+}
+
+/// Installs the pinned oidc-provider when it is not cached yet; the provider script is copied
+/// next to its packages on every run, since Node.js resolves ES modules from the script's folder.
+fn ensure_oauth_server(root: &Path) -> Result<PathBuf, String> {
+    let src = root.join(OIDC_PROVIDER_DIR);
+    let lock = std::fs::read(src.join("package-lock.json"))
+        .map_err(|e| format!("{}/package-lock.json: {e}", src.display()))?;
+    let dir = oauth_install_dir(&lock);
+    let marker = dir.join("node_modules/oidc-provider/package.json");
+    if !marker.is_file() {
+        eprintln!("smart: npm ci of {} into {}", src.display(), dir.display());
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for file in ["package.json", "package-lock.json"] {
+            std::fs::copy(src.join(file), dir.join(file))
+                .map_err(|e| format!("cannot copy {file}: {e}"))?;
+        }
+        let status = Command::new("npm")
+            .current_dir(&dir)
+            .args(["ci", "--no-audit", "--no-fund"])
+            .status()
+            .map_err(|e| format!("cannot run npm (Node.js and npm are needed): {e}"))?;
+        if !status.success() || !marker.is_file() {
+            return Err(format!(
+                "npm ci of oidc-provider failed in {}",
+                dir.display()
+            ));
+        }
+    }
+    std::fs::copy(src.join("provider.js"), dir.join("provider.js"))
+        .map_err(|e| format!("cannot copy provider.js: {e}"))?;
+    Ok(dir)
+}
+
+/// The SMART scenarios: oidc-provider and its token-checking FHIR proxy in front of the server
+/// at `fhir_base` started on loopback, the `oauth` test target of `fhir-cli` run against them,
+/// the provider stopped. A provider that cannot be installed or started fails the run.
+pub fn run_smart(root: &Path, fhir_base: &str) -> Result<(), String> {
+    let started = Instant::now();
+    let dir = ensure_oauth_server(root)?;
+    let out = std::env::temp_dir().join(format!("fhir-oauth-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let log = std::fs::File::create(out.join("provider.log")).map_err(|e| e.to_string())?;
+    let log2 = log.try_clone().map_err(|e| e.to_string())?;
+    let child = Command::new("node")
+        .current_dir(&dir)
+        .arg("provider.js")
+        .env("OAUTH_OUT_DIR", &out)
+        .env("FHIR_UPSTREAM", fhir_base)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .spawn()
+        .map_err(|e| format!("cannot start node provider.js: {e}"))?;
+    let mut provider = Provider { child, out };
+    let ready = provider.out.join("server.json");
+    let wait = Instant::now();
+    while !ready.is_file() {
+        if let Some(status) = provider.child.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!(
+                "the authorization server exited ({status}) before it was ready\n{}",
+                provider.log()
+            ));
+        }
+        if wait.elapsed() > Duration::from_secs(60) {
+            return Err(format!(
+                "the authorization server was not ready within 60 s\n{}",
+                provider.log()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "smart: authorization server ready after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(["test", "-p", "fhir-cli", "--test", "oauth"])
+        .env("FHIR_OAUTH_DIR", &provider.out)
+        .env("FHIR_INTEROP_BASE", fhir_base)
+        .status()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    if !status.success() {
+        return Err(format!("the SMART scenarios failed\n{}", provider.log()));
+    }
+    eprintln!(
+        "smart: SMART scenarios passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The running authorization server, stopped (and its keys removed) when dropped.
+struct Provider {
+    child: Child,
+    out: PathBuf,
+}
+
+impl Provider {
+    fn log(&self) -> String {
+        let log = self.out.join("provider.log");
+        format!(
+            "provider log ({}):\n{}",
+            log.display(),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        )
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.out);
+    }
 }

@@ -21,9 +21,40 @@ pub struct Cli {
 /// Options that every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The server's base URL.
-    #[arg(long, global = true, env = "FHIR_BASE_URL", default_value = DEFAULT_BASE)]
-    pub base: String,
+    /// The server's base URL [default: the named server's, else https://r4.smarthealthit.org].
+    #[arg(long, global = true, env = "FHIR_BASE_URL")]
+    pub base: Option<String>,
+    /// A server named in config.toml (base URL, client id, scope, key), e.g. `--server sandbox`.
+    #[arg(long, global = true, env = "FHIR_SERVER", value_name = "NAME")]
+    pub server: Option<String>,
+    /// The OAuth client id, for `fhir login` or SMART Backend Services (with --private-key).
+    #[arg(
+        long = "client-id",
+        global = true,
+        env = "FHIR_CLIENT_ID",
+        value_name = "ID"
+    )]
+    pub client_id: Option<String>,
+    /// A private key (PEM or JWK, RS384 or ES384) for SMART Backend Services, or for a
+    /// confidential client's login.
+    #[arg(
+        long = "private-key",
+        global = true,
+        env = "FHIR_PRIVATE_KEY",
+        value_name = "FILE"
+    )]
+    pub private_key: Option<PathBuf>,
+    /// The private key's id (`kid`), as registered with the server.
+    #[arg(
+        long = "key-id",
+        global = true,
+        env = "FHIR_KEY_ID",
+        value_name = "KID"
+    )]
+    pub key_id: Option<String>,
+    /// The OAuth scopes to ask for, space-separated (v1 `system/*.read` or v2 `system/*.rs`).
+    #[arg(long, global = true, env = "FHIR_SCOPE")]
+    pub scope: Option<String>,
     /// A bearer token sent with every request to the base URL's origin.
     #[arg(long, global = true, env = "FHIR_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -180,6 +211,26 @@ pub enum Command {
     },
     /// Convert a resource between JSON and XML, offline (no server is asked).
     Convert(Convert),
+    /// Log in with SMART App Launch (authorization code with PKCE): prints the address to open,
+    /// waits for the redirect on a loopback port, stores the tokens for the base URL.
+    Login {
+        /// The loopback port of the redirect listener (any free one by default).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Only print the address, do not open a browser.
+        #[arg(long = "no-browser")]
+        no_browser: bool,
+        /// Give up when the login has not come back after this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+        wait: u64,
+    },
+    /// Remove the tokens stored for the base URL.
+    Logout,
+    /// Credentials: `fhir auth token` prints the current access token (for curl).
+    Auth {
+        #[command(subcommand)]
+        action: AuthAction,
+    },
     /// Send the transaction Bundle in FILE (`-` for standard input); all or nothing.
     Transaction {
         /// A JSON or XML Bundle of type `transaction`.
@@ -202,6 +253,13 @@ pub struct Convert {
     /// would lose such content is refused).
     #[arg(long)]
     pub lenient: bool,
+}
+
+/// What `fhir auth` does.
+#[derive(Debug, Subcommand)]
+pub enum AuthAction {
+    /// Print the current access token (refreshed or fetched when needed) on standard output.
+    Token,
 }
 
 /// Paging options of the commands that list.
@@ -276,7 +334,7 @@ mod tests {
     fn base_defaults_to_the_public_server_and_timeout_must_be_positive() {
         let cli = Cli::try_parse_from(["fhir", "metadata"]).unwrap();
         if std::env::var_os("FHIR_BASE_URL").is_none() {
-            assert_eq!(cli.global.base, DEFAULT_BASE);
+            assert_eq!(cli.global.base, None, "the default comes from the settings");
         }
         let err = Cli::try_parse_from(["fhir", "--timeout", "0", "metadata"]).unwrap_err();
         assert!(err.to_string().contains("not a positive number"));

@@ -25,6 +25,11 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     match command {
+        Command::Login { .. } | Command::Logout | Command::Auth { .. } => {
+            return Err(Failure::Usage(
+                "login, logout and auth run without a client".into(),
+            ));
+        }
         Command::Metadata { json } => {
             let cs = client.capabilities().await?;
             let text = cs.to_json_string();
@@ -178,6 +183,7 @@ pub async fn run(
             );
             print_written(out, verb, &label, outcome.resource.as_ref(), format)?;
         }
+        // Run before any client is made (see main); kept here so that the match stays complete.
         Command::Convert(args) => convert::run(&args, out)?,
         Command::Delete { reference } => {
             let (resource_type, id) = Target::instance(&reference)?;

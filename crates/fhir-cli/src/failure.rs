@@ -37,6 +37,8 @@ pub enum Failure {
     },
     /// Printing the result failed (other than a closed pipe, which ends quietly).
     Output(io::Error),
+    /// Getting a token failed: discovery, the token endpoint, the login's redirect.
+    Auth(fhir_client::smart::SmartError),
 }
 
 impl From<fhir_client::Error> for Failure {
@@ -71,8 +73,15 @@ impl Failure {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
             Failure::Answer { .. } | Failure::Output(_) => EXIT_REFUSED,
+            Failure::Auth(e) => match e.kind() {
+                fhir_client::smart::SmartErrorKind::Transport
+                | fhir_client::smart::SmartErrorKind::Timeout => EXIT_NETWORK,
+                _ => EXIT_REFUSED,
+            },
             Failure::Client(e) => match e.kind() {
                 ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
+                // The token provider could not reach the authorization server.
+                ErrorKind::Auth if auth_unreachable(e) => EXIT_NETWORK,
                 ErrorKind::InvalidInput => EXIT_USAGE,
                 // The server answered, but not with what was asked for: its fault.
                 ErrorKind::UnexpectedResource
@@ -96,9 +105,25 @@ impl Failure {
                 message,
             } => format!("error: {method} {url}: {message}\n"),
             Failure::Output(e) => format!("error: cannot write the output: {e}\n"),
+            Failure::Auth(e) => format!("error: {e}\n"),
             Failure::Client(e) => render_client_error(e),
         }
     }
+}
+
+/// Whether a client error of kind `Auth` comes from a SMART token request that never got an
+/// answer.
+fn auth_unreachable(e: &fhir_client::Error) -> bool {
+    use fhir_client::smart::{SmartError, SmartErrorKind};
+    use std::error::Error as _;
+    e.source()
+        .and_then(|s| s.downcast_ref::<SmartError>())
+        .is_some_and(|s| {
+            matches!(
+                s.kind(),
+                SmartErrorKind::Transport | SmartErrorKind::Timeout
+            )
+        })
 }
 
 /// The error's own line, then every issue of the server's OperationOutcome, or the start of a

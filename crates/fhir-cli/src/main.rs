@@ -11,16 +11,20 @@
 //! Exit codes: 0 success, 1 the server refused (4xx/5xx), 2 usage or bad input, 3 network or
 //! timeout.
 
+mod auth_cmd;
 mod cli;
 mod commands;
+mod config;
 mod convert;
 mod failure;
 mod input;
 mod logging;
+mod login;
 mod metadata;
 mod pages;
 mod progress;
 mod response;
+mod store;
 mod summary;
 mod table;
 mod target;
@@ -30,7 +34,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::cli::{AuthAction, Cli, Command};
+use crate::config::Settings;
 use crate::failure::{EXIT_OK, Failure};
 
 fn main() -> ExitCode {
@@ -48,7 +53,38 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    let mut builder = fhir_client::Client::builder(&cli.global.base)
+    // Offline: no server, no configuration, no credentials.
+    if let Command::Convert(args) = &cli.command {
+        let mut out = std::io::stdout().lock();
+        convert::run(args, &mut out)?;
+        return Ok(out.flush()?);
+    }
+    let settings = Settings::resolve(&cli.global)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))?;
+    let token = cli.global.token.as_deref();
+    match &cli.command {
+        Command::Login {
+            port,
+            no_browser,
+            wait,
+        } => {
+            let wait = std::time::Duration::from_secs(*wait);
+            return runtime.block_on(login::login(&settings, *port, !no_browser, wait));
+        }
+        Command::Logout => return login::logout(&settings),
+        Command::Auth {
+            action: AuthAction::Token,
+        } => {
+            let mut out = std::io::stdout().lock();
+            runtime.block_on(auth_cmd::print_token(&settings, token, &mut out))?;
+            return Ok(out.flush()?);
+        }
+        _ => {}
+    }
+    let mut builder = fhir_client::Client::builder(&settings.base)
         .timeout(cli.global.timeout())
         .user_agent(concat!("fhir-cli/", env!("CARGO_PKG_VERSION")))
         .max_body_bytes(cli.global.max_body);
@@ -67,17 +103,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
     if cli.global.format == Some(cli::Format::Xml) {
         builder = builder.format(fhir_client::Format::Xml);
     }
-    if let Some(token) = &cli.global.token {
-        builder = builder.bearer_token(token);
-    }
+    let credentials = runtime.block_on(auth_cmd::resolve(&settings, token))?;
+    builder = auth_cmd::apply(builder, credentials);
     let client = builder.build().map_err(|e| {
-        let base = failure::shown_url(&cli.global.base);
+        let base = failure::shown_url(&settings.base);
         Failure::Usage(format!("--base `{base}`: {e}"))
     })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = runtime.block_on(commands::run(

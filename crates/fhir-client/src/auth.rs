@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::error::{BoxError, RawError};
 
@@ -39,6 +40,35 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait TokenProvider: Send + Sync + 'static {
     /// A fresh token (without the `Bearer ` prefix).
     fn token(&self) -> BoxFuture<'_, Result<String, BoxError>>;
+
+    /// A token and the instant until which the client may use it without asking again.
+    ///
+    /// `renew` is true after the server answered 401 to the last token: a provider that caches
+    /// (as the SMART providers do) must then fetch a new one instead of answering from its cache.
+    /// The default calls [`token`](Self::token) and sets no expiry, so the client keeps the token
+    /// until a 401.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use fhir_client::{BoxError, BoxFuture, TokenProvider};
+    ///
+    /// struct ShortLived;
+    /// impl TokenProvider for ShortLived {
+    ///     fn token(&self) -> BoxFuture<'_, Result<String, BoxError>> {
+    ///         Box::pin(async { Ok("abc".to_string()) })
+    ///     }
+    ///     fn token_until(&self, _renew: bool) -> BoxFuture<'_, Result<(String, Option<Instant>), BoxError>> {
+    ///         Box::pin(async { Ok(("abc".to_string(), Some(Instant::now() + Duration::from_secs(60)))) })
+    ///     }
+    /// }
+    /// ```
+    fn token_until(
+        &self,
+        renew: bool,
+    ) -> BoxFuture<'_, Result<(String, Option<Instant>), BoxError>> {
+        let _ = renew;
+        Box::pin(async move { self.token().await.map(|t| (t, None)) })
+    }
 }
 
 /// A [`TokenProvider`] from a closure that returns a future of a token.
@@ -173,42 +203,57 @@ pub(crate) struct ProviderAuth {
     provider: Arc<dyn TokenProvider>,
     /// The current token and its generation; the lock is held while the provider runs, so that
     /// concurrent requests wait for one fetch instead of each starting their own.
-    state: tokio::sync::Mutex<(Option<Secret>, u64)>,
+    state: tokio::sync::Mutex<TokenState>,
+}
+
+#[derive(Default)]
+struct TokenState {
+    token: Option<Secret>,
+    generation: u64,
+    /// Until when the provider said the token may be used; `None`: until a 401.
+    until: Option<Instant>,
 }
 
 impl ProviderAuth {
     pub(crate) fn new(provider: Arc<dyn TokenProvider>) -> ProviderAuth {
         ProviderAuth {
             provider,
-            state: tokio::sync::Mutex::new((None, 0)),
+            state: tokio::sync::Mutex::new(TokenState::default()),
         }
     }
 
     async fn current(&self) -> Result<(Secret, u64), RawError> {
         let mut state = self.state.lock().await;
-        if let Some(token) = &state.0 {
-            return Ok((token.clone(), state.1));
+        let fresh = state.until.is_none_or(|until| Instant::now() < until);
+        if let (Some(token), true) = (&state.token, fresh) {
+            return Ok((token.clone(), state.generation));
         }
-        self.fetch(&mut state).await
+        self.fetch(&mut state, false).await
     }
 
     async fn refresh(&self, seen: u64) -> Result<(Secret, u64), RawError> {
         let mut state = self.state.lock().await;
-        if state.1 != seen {
-            if let Some(token) = &state.0 {
+        if state.generation != seen {
+            if let Some(token) = &state.token {
                 // Another request refreshed while this one waited: use its token.
-                return Ok((token.clone(), state.1));
+                return Ok((token.clone(), state.generation));
             }
         }
-        self.fetch(&mut state).await
+        self.fetch(&mut state, true).await
     }
 
-    async fn fetch(&self, state: &mut (Option<Secret>, u64)) -> Result<(Secret, u64), RawError> {
-        let token = Secret::new(self.provider.token().await.map_err(RawError::auth)?);
-        state.0 = Some(token.clone());
-        state.1 += 1;
-        tracing::debug!(generation = state.1, "fetched a bearer token");
-        Ok((token, state.1))
+    async fn fetch(&self, state: &mut TokenState, renew: bool) -> Result<(Secret, u64), RawError> {
+        let (token, until) = self
+            .provider
+            .token_until(renew)
+            .await
+            .map_err(RawError::auth)?;
+        let token = Secret::new(token);
+        state.token = Some(token.clone());
+        state.generation += 1;
+        state.until = until;
+        tracing::debug!(generation = state.generation, "fetched a bearer token");
+        Ok((token, state.generation))
     }
 }
 
@@ -244,5 +289,37 @@ mod tests {
         let (t, g) = p.refresh(1).await.unwrap();
         assert_eq!((t.expose(), g), ("t2", 2));
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    struct Expiring(AtomicU32);
+
+    impl TokenProvider for Expiring {
+        fn token(&self) -> BoxFuture<'_, Result<String, BoxError>> {
+            unreachable!("the client asks for token_until")
+        }
+        fn token_until(
+            &self,
+            renew: bool,
+        ) -> BoxFuture<'_, Result<(String, Option<Instant>), BoxError>> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            Box::pin(async move {
+                // Each token is already past its use-by time, but the one fetched after a 401.
+                let until = if renew { None } else { Some(Instant::now()) };
+                Ok((format!("t{n}"), until))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_fetched_again_and_a_401_asks_for_a_new_one() {
+        let p = ProviderAuth::new(Arc::new(Expiring(AtomicU32::new(0))));
+        let (t, _) = p.current().await.unwrap();
+        assert_eq!(t.expose(), "t1");
+        let (t, g) = p.current().await.unwrap();
+        assert_eq!(t.expose(), "t2", "the first token's use-by time passed");
+        let (t, _) = p.refresh(g).await.unwrap();
+        assert_eq!(t.expose(), "t3");
+        let (t, _) = p.current().await.unwrap();
+        assert_eq!(t.expose(), "t3", "a token without a use-by time is kept");
     }
 }

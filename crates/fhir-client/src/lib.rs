@@ -66,7 +66,8 @@
 //!
 //! Cargo features: `all-resources` (default) types every resource of the models in use (without
 //! it, add the model's features of the resources you use); `r5` adds FHIR R5 ([`FhirVersion`]
-//! `R5`, the `fhir_model::r5` models) next to R4.
+//! `R5`, the `fhir_model::r5` models) next to R4; `smart` (default) adds [`smart`], SMART on
+//! FHIR authorization (backend services and app launch) as a [`TokenProvider`].
 #![warn(missing_docs)]
 
 mod auth;
@@ -83,6 +84,8 @@ mod read;
 mod request;
 mod retry;
 mod search;
+#[cfg(feature = "smart")]
+pub mod smart;
 mod version;
 mod write;
 

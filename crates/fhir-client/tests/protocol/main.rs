@@ -14,6 +14,16 @@ mod json_body;
 mod read;
 mod retry;
 mod search;
+#[cfg(feature = "smart")]
+mod smart_backend;
+#[cfg(feature = "smart")]
+mod smart_discovery;
+#[cfg(feature = "smart")]
+mod smart_launch;
+#[cfg(feature = "smart")]
+mod smart_secrets;
+#[cfg(feature = "smart")]
+mod smart_support;
 mod version;
 mod write;
 mod wrong_type;
