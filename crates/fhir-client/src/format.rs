@@ -72,22 +72,37 @@ impl Format {
     }
 }
 
-/// How a body is to be read: by its `Content-Type`, or, without one, by its first character.
-/// `Err` names a content type that is neither (or XML in a build without the `xml` feature).
+/// How a body is to be read: by its `Content-Type`, unless its first character says otherwise.
+///
+/// JSON never starts with `<` and XML never with `{`, so the first character wins over a
+/// content type that contradicts it (a real server labels XML search pages `text/plain` and XML
+/// created resources `application/fhir+json`). `Err` names a content type that is not FHIR
+/// (HTML from a gateway, say), or XML in a build without the `xml` feature.
 pub(crate) fn body_format(content_type: Option<&str>, body: &[u8]) -> Result<Format, String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    let looks_xml = first == Some(&b'<');
+    let looks_json = matches!(first, Some(b'{') | Some(b'['));
     match content_type {
-        Some(ct) if is_json_content_type(ct) => Ok(Format::Json),
-        Some(ct) if is_xml_content_type(ct) => xml_format(ct),
-        Some(ct) => Err(ct.to_owned()),
-        None => {
-            let first = body.iter().find(|b| !b.is_ascii_whitespace());
-            if first == Some(&b'<') {
-                xml_format("XML without a content type")
-            } else {
+        Some(ct) if is_json_content_type(ct) || is_xml_content_type(ct) || is_text(ct) => {
+            if looks_xml {
+                xml_format(ct)
+            } else if looks_json || is_json_content_type(ct) {
                 Ok(Format::Json)
+            } else if is_xml_content_type(ct) {
+                xml_format(ct)
+            } else {
+                Err(ct.to_owned())
             }
         }
+        Some(ct) => Err(ct.to_owned()),
+        None if looks_xml => xml_format("XML without a content type"),
+        None => Ok(Format::Json),
     }
+}
+
+/// `text/plain`: what some servers label FHIR with; read by its first character.
+fn is_text(value: &str) -> bool {
+    essence(value) == "text/plain"
 }
 
 #[cfg(feature = "xml")]
@@ -153,8 +168,23 @@ mod tests {
             );
             assert_eq!(body_format(Some("text/xml"), b""), Ok(Format::Xml));
             assert_eq!(body_format(None, b"\n<Patient/>"), Ok(Format::Xml));
+            // The first character wins over a content type that contradicts it.
+            assert_eq!(
+                body_format(Some("application/fhir+json"), b"<?xml"),
+                Ok(Format::Xml)
+            );
+            assert_eq!(
+                body_format(Some("text/plain; charset=utf-8"), b"<Bundle"),
+                Ok(Format::Xml)
+            );
+            assert_eq!(
+                body_format(Some("application/fhir+xml"), b"{}"),
+                Ok(Format::Json)
+            );
         }
         #[cfg(not(feature = "xml"))]
         assert!(body_format(Some("application/fhir+xml"), b"<").is_err());
+        #[cfg(not(feature = "xml"))]
+        assert!(body_format(Some("application/fhir+json"), b"<").is_err());
     }
 }

@@ -2,6 +2,7 @@
 //! API and through the `fhir` command. Run with `cargo xtask interop`, which starts the server.
 
 mod support;
+mod xml;
 
 use fhir_client::{BundleBuilder, ErrorKind, HistoryParams, SearchParams};
 use fhir_model::r4::{

@@ -1,0 +1,145 @@
+//! FHIR XML against the real server (built with its `xml` feature).
+//!
+//! What it does, seen here: it serves XML when `Accept` asks for it, but answers `_format=xml` on
+//! `/metadata` with JSON; it labels XML search pages `text/plain` and the XML body of a create
+//! `application/fhir+json`; its OperationOutcomes are always JSON; a transaction posted as XML
+//! is refused (it parses the body as JSON). The client reads every body by its first character
+//! where the label contradicts it, so each scenario still gets typed values.
+
+use fhir_client::{Client, ErrorKind, Format, FormatParam, SearchParams};
+use fhir_model::r4::{Bundle, CapabilityStatement, FHIRVersion, Patient};
+use fhir_model::{FhirXml, ParseOptions};
+
+use crate::support::{base, example, fhir, unique};
+
+fn xml_client() -> Client {
+    Client::builder(base())
+        .format(Format::Xml)
+        .build()
+        .expect("client")
+}
+
+/// The patient without what the server adds (its id and meta), for comparing content.
+fn content(mut p: Patient) -> Patient {
+    p.id = None;
+    p.meta = None;
+    p
+}
+
+#[tokio::test]
+async fn metadata_with_format_xml_is_typed() {
+    // The guide's request: `GET {base}/metadata?_format=xml`.
+    let client = Client::builder(base())
+        .format(Format::Xml)
+        .format_param(FormatParam::Xml)
+        .build()
+        .unwrap();
+    let cs: CapabilityStatement = client.capabilities().await.expect("metadata");
+    assert_eq!(cs.fhir_version.value, Some(FHIRVersion::V401));
+    let formats: Vec<_> = cs
+        .format
+        .iter()
+        .filter_map(|f| f.value.as_deref())
+        .collect();
+    assert!(
+        formats.contains(&"xml") && formats.contains(&"application/fhir+xml"),
+        "{formats:?}"
+    );
+    // Asked for by `Accept` alone, the server sends XML, typed the same.
+    let from_xml = xml_client().capabilities().await.expect("metadata as XML");
+    assert_eq!(from_xml.fhir_version.value, Some(FHIRVersion::V401));
+    assert_eq!(from_xml.rest.len(), cs.rest.len());
+}
+
+#[tokio::test]
+async fn a_patient_created_from_an_xml_file_reads_back_the_same_as_xml_and_as_json() {
+    let original: Patient = example("Patient-example.json");
+    let dir = std::env::temp_dir().join(format!("fhir-interop-xml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("patient.xml");
+    std::fs::write(&file, original.to_xml_pretty()).unwrap();
+
+    let run = fhir(&["create", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id = run
+        .stdout
+        .strip_prefix("created Patient/")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{}", run.stdout))
+        .to_owned();
+
+    let as_xml: Patient = xml_client().read(&id).await.expect("read as XML");
+    let as_json: Patient = Client::new(base())
+        .unwrap()
+        .read(&id)
+        .await
+        .expect("read as JSON");
+    assert_eq!(as_xml, as_json);
+    assert_eq!(content(as_xml), content(original.clone()));
+
+    // The command prints it as XML, which reads back to the same resource.
+    let run = fhir(&["--format", "xml", "read", &format!("Patient/{id}")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("<Patient xmlns=\"http://hl7.org/fhir\">"),
+        "{}",
+        run.stdout
+    );
+    let printed = Patient::from_xml_str(&run.stdout, ParseOptions::strict()).expect("strict XML");
+    assert_eq!(content(printed), content(original));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_search_page_as_xml() {
+    let family = unique("Xml");
+    let client = xml_client();
+    for given in ["A", "B"] {
+        let mut p = Patient::default();
+        p.name.push(fhir_model::r4::HumanName {
+            family: Some(family.as_str().into()),
+            given: vec![given.into()],
+            ..Default::default()
+        });
+        client.create(&p).await.expect("create as XML");
+    }
+    let page = client
+        .search::<Patient>(SearchParams::new().string("family", &family).count(1))
+        .await
+        .expect("a search page in XML");
+    assert_eq!(page.matches.len(), 1);
+    assert!(page.next.is_some(), "two matches, one per page");
+
+    let run = fhir(&[
+        "--format",
+        "xml",
+        "search",
+        "Patient",
+        &format!("family={family}"),
+        "--all",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle = Bundle::from_xml_str(&run.stdout, ParseOptions::strict()).expect("one XML Bundle");
+    assert_eq!(bundle.entry.len(), 2);
+}
+
+#[tokio::test]
+async fn an_error_to_an_xml_request_is_a_typed_operation_outcome() {
+    let e = xml_client()
+        .read::<Patient>("does-not-exist-xml")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let outcome = e
+        .operation_outcome()
+        .expect("the server's OperationOutcome, typed");
+    assert_eq!(
+        outcome.issue[0].code.value.map(|c| c.as_str()),
+        Some("not-found")
+    );
+    // The command shows its issues and exits 1.
+    let run = fhir(&["--format", "xml", "read", "Patient/does-not-exist-xml"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("not-found"), "{}", run.stderr);
+}
