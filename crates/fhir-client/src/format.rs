@@ -154,37 +154,37 @@ mod tests {
 
     #[test]
     fn bodies_are_read_by_content_type_then_by_their_first_character() {
+        let json = Ok(Format::Json);
         assert_eq!(
-            body_format(Some("application/fhir+json; charset=utf-8"), b"<"),
-            Ok(Format::Json)
+            body_format(Some("application/fhir+json; charset=utf-8"), b"{}"),
+            json
         );
-        assert_eq!(body_format(None, b" {}"), Ok(Format::Json));
+        assert_eq!(body_format(None, b" {}"), json);
+        assert_eq!(body_format(Some("text/plain"), b"{}"), json);
+        assert!(body_format(Some("text/plain"), b"hello").is_err());
         assert!(body_format(Some("text/html"), b"{}").is_err());
+        assert!(body_format(Some("text/html"), b"<html>").is_err());
         #[cfg(feature = "xml")]
         {
+            let xml = Ok(Format::Xml);
             assert_eq!(
-                body_format(Some("application/fhir+xml;charset=UTF-8"), b"{"),
-                Ok(Format::Xml)
+                body_format(Some("application/fhir+xml;charset=UTF-8"), b"<P/>"),
+                xml
             );
-            assert_eq!(body_format(Some("text/xml"), b""), Ok(Format::Xml));
-            assert_eq!(body_format(None, b"\n<Patient/>"), Ok(Format::Xml));
+            assert_eq!(body_format(Some("text/xml"), b""), xml);
+            assert_eq!(body_format(None, b"\n<Patient/>"), xml);
             // The first character wins over a content type that contradicts it.
-            assert_eq!(
-                body_format(Some("application/fhir+json"), b"<?xml"),
-                Ok(Format::Xml)
-            );
+            assert_eq!(body_format(Some("application/fhir+json"), b"<?xml"), xml);
             assert_eq!(
                 body_format(Some("text/plain; charset=utf-8"), b"<Bundle"),
-                Ok(Format::Xml)
+                xml
             );
-            assert_eq!(
-                body_format(Some("application/fhir+xml"), b"{}"),
-                Ok(Format::Json)
-            );
+            assert_eq!(body_format(Some("application/fhir+xml"), b"{}"), json);
         }
         #[cfg(not(feature = "xml"))]
-        assert!(body_format(Some("application/fhir+xml"), b"<").is_err());
-        #[cfg(not(feature = "xml"))]
-        assert!(body_format(Some("application/fhir+json"), b"<").is_err());
+        {
+            assert!(body_format(Some("application/fhir+xml"), b"<").is_err());
+            assert!(body_format(Some("application/fhir+json"), b"<").is_err());
+        }
     }
 }
