@@ -286,3 +286,25 @@ async fn a_transaction_is_sent_as_xml() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn an_xml_body_past_the_size_limit_is_refused_like_json() {
+    let server = server().await;
+    let mut big = String::from(r#"<Patient xmlns="http://hl7.org/fhir">"#);
+    while big.len() < 3 << 20 {
+        big.push_str(r#"<name><family value="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"/></name>"#);
+    }
+    big.push_str("</Patient>");
+    Mock::given(method("GET"))
+        .and(path("/fhir/Patient/big"))
+        .respond_with(xml(200, &big))
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .format(Format::Xml)
+        .max_body_bytes(1 << 20)
+        .build()
+        .unwrap();
+    let e = client.read::<Patient>("big").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BodyTooLarge, "{e}");
+}
