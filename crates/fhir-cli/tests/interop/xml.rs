@@ -3,7 +3,8 @@
 //! What it does, seen here: it serves XML when `Accept` asks for it, but answers `_format=xml` on
 //! `/metadata` with JSON; it labels XML search pages `text/plain` and the XML body of a create
 //! `application/fhir+json`; its OperationOutcomes are always JSON; a transaction posted as XML
-//! is refused (it parses the body as JSON). The client reads every body by its first character
+//! is refused (it parses the body as JSON); its XML reader drops primitive extensions, white space
+//! in the narrative and `deceasedBoolean` (see `server_xml_losses`). The client reads every body by its first character
 //! where the label contradicts it, so each scenario still gets typed values.
 
 use fhir_client::{Client, ErrorKind, Format, FormatParam, SearchParams};
@@ -24,6 +25,44 @@ fn content(mut p: Patient) -> Patient {
     p.id = None;
     p.meta = None;
     p
+}
+
+/// What the server's XML reader drops of Patient-example, as seen: white space between the
+/// narrative's XHTML elements, the extensions of primitive elements (`birthDate`'s birth time,
+/// `family`'s own-prefix), and `deceasedBoolean`.
+fn server_xml_losses(mut p: Patient) -> Patient {
+    if let Some(text) = &mut p.text {
+        if let Some(div) = &mut text.div.value {
+            *div = collapse_space_between_tags(div);
+        }
+    }
+    if let Some(birth) = &mut p.birth_date {
+        birth.element = None;
+    }
+    for contact in &mut p.contact {
+        if let Some(family) = contact.name.as_mut().and_then(|n| n.family.as_mut()) {
+            family.element = None;
+        }
+    }
+    p.deceased = None;
+    p
+}
+
+/// The XHTML as the server gives it back: text between tags trimmed, white-space-only text gone.
+fn collapse_space_between_tags(xhtml: &str) -> String {
+    let mut out = String::new();
+    for (i, piece) in xhtml.split('<').enumerate() {
+        if i == 0 {
+            out.push_str(piece.trim());
+            continue;
+        }
+        let (tag, text) = piece.split_once('>').unwrap_or((piece, ""));
+        out.push('<');
+        out.push_str(tag);
+        out.push('>');
+        out.push_str(text.trim());
+    }
+    out
 }
 
 #[tokio::test]
@@ -75,7 +114,14 @@ async fn a_patient_created_from_an_xml_file_reads_back_the_same_as_xml_and_as_js
         .await
         .expect("read as JSON");
     assert_eq!(as_xml, as_json);
-    assert_eq!(content(as_xml), content(original.clone()));
+    // The server's XML reader (helios-hfs 0.2.7) loses some of what it is sent; the XML this
+    // client sent is the resource exactly (the round trips of every example prove it, and the
+    // same Patient created as JSON comes back whole, see `create_read_vread_update_history_delete`).
+    // Written down here so that a server that stops losing them fails this test.
+    assert_eq!(
+        content(as_xml),
+        content(server_xml_losses(original.clone()))
+    );
 
     // The command prints it as XML, which reads back to the same resource.
     let run = fhir(&["--format", "xml", "read", &format!("Patient/{id}")]);
@@ -87,7 +133,7 @@ async fn a_patient_created_from_an_xml_file_reads_back_the_same_as_xml_and_as_js
         run.stdout
     );
     let printed = Patient::from_xml_str(&run.stdout, ParseOptions::strict()).expect("strict XML");
-    assert_eq!(content(printed), content(original));
+    assert_eq!(content(printed), content(server_xml_losses(original)));
     std::fs::remove_dir_all(&dir).ok();
 }
 
