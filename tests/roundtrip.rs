@@ -7,13 +7,13 @@
 use fhir_conformance::{Outcome, Version, package_examples};
 use fhir_model::ParseOptions;
 
-/// Round-trips every file of a version's pinned packages; returns the passes and the failures.
-fn run(version: Version, dir: &str, options: ParseOptions) -> (usize, Vec<String>) {
+/// Runs `check` on every file of a version's pinned packages; the passes and the failures.
+fn run_each(dir: &str, check: impl Fn(&str) -> Outcome) -> (usize, Vec<String>) {
     let examples = package_examples(dir).expect("the pinned packages are readable");
     let mut passed = 0;
     let mut failures = Vec::new();
     for ex in &examples {
-        match version.roundtrip(&ex.text, options) {
+        match check(&ex.text) {
             Outcome::Passed => passed += 1,
             // Each package's npm metadata is the one file that is not a resource.
             Outcome::NotAResource => assert_eq!(ex.name, "package.json"),
@@ -22,6 +22,11 @@ fn run(version: Version, dir: &str, options: ParseOptions) -> (usize, Vec<String
         }
     }
     (passed, failures)
+}
+
+/// Round-trips every file of a version's pinned packages; returns the passes and the failures.
+fn run(version: Version, dir: &str, options: ParseOptions) -> (usize, Vec<String>) {
+    run_each(dir, |text| version.roundtrip(text, options))
 }
 
 #[test]
@@ -57,18 +62,7 @@ fn strict_r5_reading_refuses_exactly_the_resources_that_break_the_specification(
 /// Every file of a version's pinned packages through XML and back (see
 /// `fhir_conformance::xml::json_through_xml`).
 fn run_xml(version: Version, dir: &str, options: ParseOptions) -> (usize, Vec<String>) {
-    let examples = package_examples(dir).expect("the pinned packages are readable");
-    let mut passed = 0;
-    let mut failures = Vec::new();
-    for ex in &examples {
-        match version.json_through_xml(&ex.text, options) {
-            Outcome::Passed => passed += 1,
-            Outcome::NotAResource => assert_eq!(ex.name, "package.json"),
-            Outcome::Refused(e) => failures.push(format!("{}: {e}", ex.name)),
-            Outcome::Changed(d) => failures.push(format!("{}: changed at {d}", ex.name)),
-        }
-    }
-    (passed, failures)
+    run_each(dir, |text| version.json_through_xml(text, options))
 }
 
 #[test]
