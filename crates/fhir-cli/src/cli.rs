@@ -167,6 +167,9 @@ pub enum Command {
         /// `Type/id`.
         reference: String,
     },
+    /// Bulk export (`$export`) into a directory of NDJSON files, `Type.n.ndjson`, each line
+    /// checked against the model; `--resume DIR` continues a stopped export.
+    Export(Box<crate::export::ExportArgs>),
     /// Send the transaction Bundle in FILE (`-` for standard input); all or nothing.
     Transaction {
         /// A JSON Bundle of type `transaction`.

@@ -5,6 +5,7 @@
 //! fhir read Patient/123                           # one resource, as JSON
 //! fhir search Patient name=Smith --count 50 --all # every match, as a table
 //! fhir create patient.json                        # checked, then sent
+//! fhir export --type Patient --out dump           # a bulk export into NDJSON files
 //! ```
 //!
 //! Exit codes: 0 success, 1 the server refused (4xx/5xx), 2 usage or bad input, 3 network or
@@ -12,6 +13,9 @@
 
 mod cli;
 mod commands;
+mod export;
+mod export_progress;
+mod export_state;
 mod failure;
 mod input;
 mod logging;
