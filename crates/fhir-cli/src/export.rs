@@ -77,6 +77,10 @@ pub struct ExportArgs {
     /// The shortest wait between status requests, in seconds (the server's `Retry-After` wins).
     #[arg(long = "poll-interval", value_name = "SECONDS", default_value_t = 1.0)]
     pub poll_interval: f64,
+    /// The longest wait between status requests, in seconds, even when the server's
+    /// `Retry-After` asks for more (honoured in full by default).
+    #[arg(long = "max-poll-interval", value_name = "SECONDS")]
+    pub max_poll_interval: Option<f64>,
 }
 
 /// How lines are checked.
@@ -141,10 +145,13 @@ pub async fn run(client: &Client, args: ExportArgs, out: &mut dyn Write) -> Resu
         .status_url
         .parse()
         .map_err(|e| Failure::Usage(format!("{STATE_FILE}: the status URL: {e}")))?;
-    let job = ExportJob::resume(client, status_url).poll_interval(
+    let mut job = ExportJob::resume(client, status_url).poll_interval(
         Duration::from_secs_f64(args.poll_interval.clamp(0.01, 3600.0)),
         Duration::from_secs(60),
     );
+    if let Some(cap) = args.max_poll_interval {
+        job = job.cap_retry_after(Duration::from_secs_f64(cap.clamp(0.01, 86400.0)));
+    }
     if args.cancel {
         job.cancel().await?;
         writeln!(

@@ -494,3 +494,45 @@ async fn the_progress_line_shows_under_a_terminal() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);
 }
+
+#[tokio::test]
+async fn a_long_retry_after_is_capped_with_max_poll_interval() {
+    let server = complete_server().await;
+    server.reset().await;
+    let fresh = complete_server().await;
+    // The same files, the status first asking for two minutes.
+    let uri = fresh.uri();
+    let manifest = format!(
+        r#"{{"transactionTime":"t","request":"r","output":[{{"type":"Patient","url":"{uri}/f/p1"}}]}}"#
+    );
+    Mock::given(method("GET"))
+        .and(path("/fhir/$export"))
+        .respond_with(ResponseTemplate::new(202).insert_header("content-location", STATUS))
+        .mount(&server)
+        .await;
+    mount_status(
+        &server,
+        vec![
+            ResponseTemplate::new(202).insert_header("retry-after", "120"),
+            ResponseTemplate::new(200).set_body_raw(manifest, "application/json"),
+        ],
+    )
+    .await;
+    let dir = temp_dir("cap");
+    let t0 = Instant::now();
+    let o = fhir(
+        &base(&server),
+        &[
+            "export",
+            "--out",
+            dir.to_str().unwrap(),
+            "--max-poll-interval",
+            "0.05",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    assert_eq!(read(&dir, "Patient.1.ndjson"), patients(0..2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -38,6 +38,7 @@ pub struct ExportJob<V: FhirVersion = R4> {
     min_interval: Duration,
     max_interval: Duration,
     max_wait: Duration,
+    retry_after_cap: Option<Duration>,
 }
 
 /// What one status request answered.
@@ -95,6 +96,7 @@ impl<V: FhirVersion> ExportJob<V> {
             min_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(60),
             max_wait: Duration::from_secs(24 * 3600),
+            retry_after_cap: None,
         }
     }
 
@@ -116,6 +118,14 @@ impl<V: FhirVersion> ExportJob<V> {
     /// [`ErrorKind::Timeout`] (default 24 hours).
     pub fn max_wait(mut self, max: Duration) -> Self {
         self.max_wait = max;
+        self
+    }
+
+    /// Wait at most `cap` between status requests even when the server's `Retry-After` asks
+    /// for more (by default `Retry-After` is honoured whatever it says). For servers that ask
+    /// for a fixed long wait (two minutes, say) for exports that are done in a second.
+    pub fn cap_retry_after(mut self, cap: Duration) -> Self {
+        self.retry_after_cap = Some(cap);
         self
     }
 
@@ -176,7 +186,7 @@ impl<V: FhirVersion> ExportJob<V> {
                 transport_errors = 0;
             }
             let wait = match asked {
-                Some(wait) => wait,
+                Some(wait) => self.retry_after_cap.map_or(wait, |cap| wait.min(cap)),
                 None => {
                     let wait = interval;
                     interval = (interval + interval / 2).min(self.max_interval);

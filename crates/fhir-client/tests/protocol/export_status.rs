@@ -137,6 +137,24 @@ async fn retry_after_as_a_date_is_honoured() {
 }
 
 #[tokio::test]
+async fn a_long_retry_after_can_be_capped() {
+    let server = status_server(vec![
+        ResponseTemplate::new(202).insert_header("retry-after", "120"),
+        complete(),
+    ])
+    .await;
+    let mut waits = Vec::new();
+    let t0 = Instant::now();
+    job(&server)
+        .cap_retry_after(Duration::from_millis(50))
+        .wait_with(|p| waits.push(p.next_poll))
+        .await
+        .unwrap();
+    assert_eq!(waits, [Duration::from_millis(50)]);
+    assert!(t0.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
 async fn a_429_is_a_wait_not_a_failure() {
     let server = status_server(vec![
         ResponseTemplate::new(429),
