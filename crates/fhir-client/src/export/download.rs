@@ -211,7 +211,7 @@ impl FileReader {
     /// A complete line from the buffer: `Ok(None)` for a blank one, `None` when there is none yet.
     fn take_line(&mut self) -> Option<Result<Option<NdjsonLine>, RawError>> {
         let rest = &self.buf[self.start..];
-        match rest[self.scanned..].iter().position(|&b| b == b'\n') {
+        match memchr::memchr(b'\n', &rest[self.scanned..]) {
             Some(at) => {
                 let end = self.start + self.scanned + at;
                 if (end - self.start) as u64 > self.settings.max_line_bytes {
