@@ -536,3 +536,54 @@ async fn a_long_retry_after_is_capped_with_max_poll_interval() {
     assert_eq!(read(&dir, "Patient.1.ndjson"), patients(0..2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn post_sends_the_parameters_in_a_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/fhir/Patient/$export"))
+        .respond_with(ResponseTemplate::new(202).insert_header("content-location", STATUS))
+        .mount(&server)
+        .await;
+    mount_status(
+        &server,
+        vec![ResponseTemplate::new(200).set_body_raw(
+            r#"{"transactionTime":"t","request":"r","output":[]}"#,
+            "application/json",
+        )],
+    )
+    .await;
+    let dir = temp_dir("post");
+    let o = fhir(
+        &base(&server),
+        &[
+            "export",
+            "--patient",
+            "--post",
+            "--type",
+            "Observation",
+            "--type-filter",
+            "Observation?status=final",
+            "--elements",
+            "id,status",
+            "--until",
+            "2024-02-01T00:00:00Z",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let kickoff = &server.received_requests().await.unwrap()[0];
+    let body = String::from_utf8_lossy(&kickoff.body);
+    for part in [
+        r#"{"name":"_until","valueInstant":"2024-02-01T00:00:00Z"}"#,
+        r#"{"name":"_type","valueString":"Observation"}"#,
+        r#"{"name":"_elements","valueString":"id,status"}"#,
+        r#"{"name":"_typeFilter","valueString":"Observation?status=final"}"#,
+    ] {
+        assert!(body.contains(part), "{part} in {body}");
+    }
+    assert!(stdout(&o).contains("0 files in"), "{}", stdout(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

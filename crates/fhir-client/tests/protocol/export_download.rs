@@ -421,3 +421,27 @@ async fn files_are_downloaded_concurrently_within_the_limit() {
     assert!(took < std::time::Duration::from_millis(1100), "{took:?}");
     assert!(export.bytes_received() > 0);
 }
+
+#[tokio::test]
+async fn deleted_files_are_bundles_of_deletes() {
+    let server = server().await;
+    serve(
+        &server,
+        "/f/d.ndjson",
+        ndjson("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"request\":{\"method\":\"DELETE\",\"url\":\"Patient/p9\"}}]}\n"),
+    )
+    .await;
+    let m = format!(
+        r#"{{"transactionTime":"t","request":"r","output":[],"deleted":[{{"type":"Bundle","url":"{}/f/d.ndjson"}}]}}"#,
+        server.uri()
+    );
+    let export = Export::new(&client(&server), Manifest::from_json_str(&m).unwrap());
+    let deleted: Vec<_> = export.deleted().collect().await;
+    let bundle = &deleted[0].as_ref().unwrap().value;
+    assert_eq!(
+        bundle.entry[0].request.as_ref().unwrap().url.as_str(),
+        Some("Patient/p9")
+    );
+    // Output streams do not read the deleted files.
+    assert_eq!(export.lines().count().await, 0);
+}
