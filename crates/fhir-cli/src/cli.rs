@@ -231,6 +231,9 @@ pub enum Command {
         #[command(subcommand)]
         action: AuthAction,
     },
+    /// Bulk export (`$export`) into a directory of NDJSON files, `Type.n.ndjson`, each line
+    /// checked against the model; `--resume DIR` continues a stopped export.
+    Export(Box<crate::export::ExportArgs>),
     /// Send the transaction Bundle in FILE (`-` for standard input); all or nothing.
     Transaction {
         /// A JSON or XML Bundle of type `transaction`.

@@ -203,6 +203,7 @@ pub async fn run(
                 }
             }
         }
+        Command::Export(args) => crate::export::run(client, *args, out).await?,
         Command::Transaction { file, lenient } => {
             let checked = input::transaction_bundle(&file, lenient)?;
             let response = match checked.body {

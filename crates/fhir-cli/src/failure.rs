@@ -35,6 +35,9 @@ pub enum Failure {
         /// What is wrong with the answer.
         message: String,
     },
+    /// A bulk export finished in part: some files failed or some lines do not match the model
+    /// (exit 1); the message says which.
+    Export(String),
     /// Printing the result failed (other than a closed pipe, which ends quietly).
     Output(io::Error),
     /// Getting a token failed: discovery, the token endpoint, the login's redirect.
@@ -72,7 +75,7 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
-            Failure::Answer { .. } | Failure::Output(_) => EXIT_REFUSED,
+            Failure::Answer { .. } | Failure::Output(_) | Failure::Export(_) => EXIT_REFUSED,
             Failure::Auth(e) => match e.kind() {
                 fhir_client::smart::SmartErrorKind::Transport
                 | fhir_client::smart::SmartErrorKind::Timeout => EXIT_NETWORK,
@@ -106,6 +109,7 @@ impl Failure {
             } => format!("error: {method} {url}: {message}\n"),
             Failure::Output(e) => format!("error: cannot write the output: {e}\n"),
             Failure::Auth(e) => format!("error: {e}\n"),
+            Failure::Export(message) => format!("error: {message}\n"),
             Failure::Client(e) => render_client_error(e),
         }
     }

@@ -6,6 +6,7 @@
 //! fhir search Patient name=Smith --count 50 --all # every match, as a table
 //! fhir create patient.json                        # checked, then sent
 //! fhir convert patient.json                       # the same resource as XML, offline
+//! fhir export --type Patient --out dump           # a bulk export into NDJSON files
 //! ```
 //!
 //! Exit codes: 0 success, 1 the server refused (4xx/5xx), 2 usage or bad input, 3 network or
@@ -16,6 +17,9 @@ mod cli;
 mod commands;
 mod config;
 mod convert;
+mod export;
+mod export_progress;
+mod export_state;
 mod failure;
 mod input;
 mod logging;

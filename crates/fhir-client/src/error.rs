@@ -179,6 +179,8 @@ struct Inner {
     response: Option<ResponseParts>,
     decode: Option<fhir_model::Error>,
     source: Option<BoxError>,
+    /// For a line of an NDJSON file (a bulk export's): its number, from 1.
+    line: Option<u64>,
 }
 
 struct ResponseParts {
@@ -198,6 +200,7 @@ impl RawError {
                 response: None,
                 decode: None,
                 source: None,
+                line: None,
             }),
         }
     }
@@ -239,6 +242,21 @@ impl RawError {
         let mut e = RawError::new(kind).at(method, url);
         e.inner.message = Some(message.into());
         e
+    }
+
+    pub(crate) fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    pub(crate) fn status(&self) -> Option<StatusCode> {
+        self.inner.response.as_ref().map(|r| r.status)
+    }
+
+    /// The same error, about line `line` of an NDJSON file, with the model's error for it.
+    pub(crate) fn at_line(mut self, line: u64, decode: Option<fhir_model::Error>) -> RawError {
+        self.inner.line = Some(line);
+        self.inner.decode = decode;
+        self
     }
 
     /// The same error, with `message` added to what it says.
@@ -369,6 +387,9 @@ impl RawError {
             }
             _ => f.write_str(inner.kind.describe())?,
         }
+        if let Some(line) = inner.line {
+            write!(f, ": line {line}")?;
+        }
         if let Some(message) = &inner.message {
             write!(f, ": {message}")?;
         }
@@ -404,6 +425,9 @@ impl RawError {
         }
         if let Some(m) = &inner.message {
             d.field("message", m);
+        }
+        if let Some(line) = inner.line {
+            d.field("line", &line);
         }
         if let Some(e) = &inner.decode {
             d.field("decode", e);
@@ -579,6 +603,20 @@ impl<V: FhirVersion> Error<V> {
     /// ```
     pub fn decode_error(&self) -> Option<&fhir_model::Error> {
         self.raw.inner.decode.as_ref()
+    }
+
+    /// For an error about one line of an NDJSON file (a bulk export's, see
+    /// [`export`](crate::export)): the line's number, from 1; [`url`](Self::url) names the file.
+    ///
+    /// ```
+    /// # fn check(e: fhir_client::Error) {
+    /// if let (Some(line), Some(url)) = (e.line(), e.url()) {
+    ///     eprintln!("{url}, line {line}: {e}");
+    /// }
+    /// # }
+    /// ```
+    pub fn line(&self) -> Option<u64> {
+        self.raw.inner.line
     }
 
     /// The method of the request that failed.

@@ -14,6 +14,8 @@
 //!   [`Client::batch_json`] send JSON already checked as written, without a second parse.
 //! - History, batch, transaction, operations: [`Client::history`], [`Client::batch`],
 //!   [`Client::transaction`], [`Client::operation`], [`Client::everything`].
+//! - Bulk Data `$export`: [`Client::export`] and the [`export`] module: kick-off, polling, the
+//!   manifest, files streamed as NDJSON through the typed model.
 //! - Errors: one [`Error`], with an [`ErrorKind`], the status, headers, raw body and parsed
 //!   OperationOutcome of HTTP errors.
 //! - FHIR versions: the client is generic over the version of the models it uses,
@@ -74,6 +76,7 @@ mod auth;
 mod bundle;
 mod client;
 mod error;
+pub mod export;
 mod format;
 mod history;
 mod json_body;

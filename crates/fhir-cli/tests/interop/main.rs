@@ -1,6 +1,7 @@
 //! Scenarios against a real FHIR server (the Helios FHIR Server), through the client's public
 //! API and through the `fhir` command. Run with `cargo xtask interop`, which starts the server.
 
+mod export;
 mod support;
 mod xml;
 

@@ -1,0 +1,324 @@
+//! The lines of every file of an export as one `Stream`: typed, raw ([`RawResource`]) or text,
+//! several files at once within a concurrency limit; a bad line is an error item and the
+//! stream goes on (unless asked to stop at the first).
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use fhir_model::json::JsonValue;
+use fhir_model::{FhirJson, ParseOptions, RawResource, TypedResource};
+use futures_core::Stream;
+use futures_util::StreamExt;
+use reqwest::Method;
+
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, RawError};
+use crate::version::{FhirVersion, R4, resource_type_of};
+
+use super::download::{DownloadSettings, FileReader, NdjsonFile, NdjsonLine};
+use super::manifest::{Manifest, ManifestFile};
+
+/// A line of an export read as a `T`, with where it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportLine<T> {
+    /// The file of the manifest.
+    pub file: Arc<ManifestFile>,
+    /// The line's number in the file, from 1.
+    pub line: u64,
+    /// The line, read.
+    pub value: T,
+}
+
+/// The stream [`Export`]'s readers return: each line's value, or the error of a line (with
+/// [`Error::line`] and [`Error::url`]) or of a file's download.
+pub type ExportStream<T, V = R4> =
+    Pin<Box<dyn Stream<Item = Result<ExportLine<T>, Error<V>>> + Send + 'static>>;
+
+/// The files of a complete export, to download and read.
+///
+/// ```no_run
+/// use fhir_client::export::Export;
+/// use fhir_model::r4::Observation;
+/// use futures_util::StreamExt;
+///
+/// # async fn run(client: fhir_client::Client, manifest: fhir_client::export::Manifest) {
+/// let export = Export::new(&client, manifest).concurrency(8);
+/// let mut observations = export.resources::<Observation>();
+/// while let Some(item) = observations.next().await {
+///     match item {
+///         Ok(o) => println!("{} line {}: {:?}", o.file.url, o.line, o.value.status),
+///         Err(e) => eprintln!("{e}"),
+///     }
+/// }
+/// let mut errors = export.errors();
+/// while let Some(Ok(outcome)) = errors.next().await {
+///     println!("{} issues", outcome.value.issue.len());
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Export<V: FhirVersion = R4> {
+    client: Client<V>,
+    manifest: Arc<Manifest>,
+    settings: DownloadSettings,
+    strict: bool,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<V: FhirVersion> Export<V> {
+    /// The export `manifest` lists, downloaded through `client` (its token, timeout and user
+    /// agent; the timeout bounds each wait for data, not a whole file).
+    pub fn new(client: &Client<V>, manifest: Manifest) -> Export<V> {
+        Export {
+            client: client.clone(),
+            manifest: Arc::new(manifest),
+            settings: DownloadSettings::default(),
+            strict: false,
+            bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// How many files are downloaded at once by the streams (default 4, at least 1).
+    pub fn concurrency(mut self, files: usize) -> Self {
+        self.settings.concurrency = files.max(1);
+        self
+    }
+
+    /// The longest line read, in bytes (default
+    /// [`DEFAULT_MAX_LINE_BYTES`](super::DEFAULT_MAX_LINE_BYTES)); a longer line ends its file
+    /// with [`ErrorKind::BodyTooLarge`]. What a download holds is bounded by it.
+    pub fn max_line_bytes(mut self, bytes: u64) -> Self {
+        self.settings.max_line_bytes = bytes;
+        self
+    }
+
+    /// How many times a broken download is retried (default 3).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.settings.max_retries = retries;
+        self
+    }
+
+    /// Whether a broken download resumes with `Range` when the server accepts byte ranges
+    /// (default true); without, it starts again and skips the lines already read.
+    pub fn range_resume(mut self, resume: bool) -> Self {
+        self.settings.range = resume;
+        self
+    }
+
+    /// End the streams at the first error rather than going on with the other lines and files
+    /// (default false).
+    pub fn stop_on_error(mut self, stop: bool) -> Self {
+        self.settings.stop_on_error = stop;
+        self
+    }
+
+    /// Read lines strictly (unknown elements and bad values are errors) rather than leniently.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Bytes received so far by every download of this export (as served, before gzip is
+    /// undone).
+    pub fn bytes_received(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// The download of one file, line by line.
+    pub fn file(&self, file: &ManifestFile) -> NdjsonFile<V> {
+        NdjsonFile::new(self.reader(Arc::new(file.clone())))
+    }
+
+    fn reader(&self, file: Arc<ManifestFile>) -> FileReader {
+        FileReader::new(
+            self.client.inner.clone(),
+            file,
+            self.manifest.requires_access_token,
+            self.settings.clone(),
+            self.bytes.clone(),
+        )
+    }
+
+    fn options(&self) -> ParseOptions {
+        if self.strict {
+            ParseOptions::strict()
+        } else {
+            ParseOptions::lenient()
+        }
+    }
+
+    /// The output files' resources of type `T` (the files of the other types are not
+    /// downloaded); a line of another type is an [`ErrorKind::UnexpectedResource`] error.
+    pub fn resources<T: TypedResource>(&self) -> ExportStream<T, V> {
+        let files = self
+            .manifest
+            .output
+            .iter()
+            .filter(|f| f.resource_type == T::TYPE)
+            .cloned()
+            .collect();
+        let options = self.options();
+        self.stream(files, move |file, line| {
+            typed::<T>(T::TYPE, options, file, line)
+        })
+    }
+
+    /// Every output file's resources as the version's `Resource` enum.
+    pub fn any_resources(&self) -> ExportStream<V::Resource, V> {
+        let files = self.manifest.output.clone();
+        let options = self.options();
+        self.stream(files, move |file, line| {
+            typed::<V::Resource>(&file.resource_type, options, file, line)
+        })
+    }
+
+    /// Every output file's resources as [`RawResource`] (JSON kept as it is, any type).
+    pub fn raw_resources(&self) -> ExportStream<RawResource, V> {
+        self.stream(self.manifest.output.clone(), raw)
+    }
+
+    /// Every output file's lines as text, unread.
+    pub fn lines(&self) -> ExportStream<String, V> {
+        self.stream(self.manifest.output.clone(), |_, line| Ok(line.text))
+    }
+
+    /// The error files' OperationOutcomes: what the server could not export.
+    pub fn errors(&self) -> ExportStream<V::OperationOutcome, V> {
+        let options = self.options();
+        self.stream(self.manifest.error.clone(), move |file, line| {
+            typed::<V::OperationOutcome>("OperationOutcome", options, file, line)
+        })
+    }
+
+    /// The deleted files' Bundles (each of `DELETE` requests for resources deleted since
+    /// `_since`).
+    pub fn deleted(&self) -> ExportStream<V::Bundle, V> {
+        let options = self.options();
+        self.stream(self.manifest.deleted.clone(), move |file, line| {
+            typed::<V::Bundle>("Bundle", options, file, line)
+        })
+    }
+
+    fn stream<T, F>(&self, files: Vec<ManifestFile>, read: F) -> ExportStream<T, V>
+    where
+        T: Send + 'static,
+        F: Fn(&ManifestFile, NdjsonLine) -> Result<T, RawError> + Clone + Send + Sync + 'static,
+    {
+        let this = self.clone();
+        let per_file = futures_util::stream::iter(files).map(move |file| {
+            let file = Arc::new(file);
+            let reader = this.reader(file.clone());
+            let read = read.clone();
+            futures_util::stream::unfold(reader, move |mut reader| {
+                let read = read.clone();
+                let file = file.clone();
+                async move {
+                    let line = reader.next_line().await?;
+                    let item = line.and_then(|line| {
+                        let number = line.number;
+                        read(&file, line).map(|value| ExportLine {
+                            file: file.clone(),
+                            line: number,
+                            value,
+                        })
+                    });
+                    Some((item.map_err(Error::<V>::from), reader))
+                }
+            })
+            .boxed()
+        });
+        let stop = self.settings.stop_on_error;
+        per_file
+            .flatten_unordered(self.settings.concurrency)
+            .scan(false, move |failed, item| {
+                if *failed {
+                    return std::future::ready(None);
+                }
+                *failed = stop && item.is_err();
+                std::future::ready(Some(item))
+            })
+            .boxed()
+    }
+}
+
+fn line_error(
+    file: &ManifestFile,
+    line: u64,
+    kind: ErrorKind,
+    message: String,
+    decode: Option<fhir_model::Error>,
+) -> RawError {
+    RawError::at_url(kind, &Method::GET, &file.url, message).at_line(line, decode)
+}
+
+/// A line read as `T` after its `resourceType` was checked: lenient reading must never turn a
+/// resource of one type into another.
+fn typed<T: FhirJson>(
+    expected: &str,
+    options: ParseOptions,
+    file: &ManifestFile,
+    line: NdjsonLine,
+) -> Result<T, RawError> {
+    match resource_type_of(&line.text) {
+        Some(found) if found != expected => {
+            return Err(line_error(
+                file,
+                line.number,
+                ErrorKind::UnexpectedResource,
+                format!("a {found} in a file of {expected} resources"),
+                None,
+            ));
+        }
+        _ => {}
+    }
+    T::from_json_str(&line.text, options).map_err(|e| {
+        line_error(
+            file,
+            line.number,
+            ErrorKind::Decoding,
+            format!("not the {expected} expected"),
+            Some(e),
+        )
+    })
+}
+
+fn raw(file: &ManifestFile, line: NdjsonLine) -> Result<RawResource, RawError> {
+    let json = JsonValue::parse(&line.text).map_err(|e| {
+        line_error(
+            file,
+            line.number,
+            ErrorKind::Decoding,
+            "not JSON".into(),
+            Some(e),
+        )
+    })?;
+    let raw = RawResource::from_json(json).ok_or_else(|| {
+        line_error(
+            file,
+            line.number,
+            ErrorKind::Decoding,
+            "not a resource (no resourceType)".into(),
+            None,
+        )
+    })?;
+    if raw.resource_type() != file.resource_type {
+        return Err(line_error(
+            file,
+            line.number,
+            ErrorKind::UnexpectedResource,
+            format!(
+                "a {} in a file of {} resources",
+                raw.resource_type(),
+                file.resource_type
+            ),
+            None,
+        ));
+    }
+    Ok(raw)
+}
