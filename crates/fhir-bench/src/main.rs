@@ -38,8 +38,12 @@
 //!     target/release/fhir-bench peak-memory fhir Bundle-resources.json
 //! ```
 //!
+//! FHIR XML against a tokenizer pass and against JSON is `fhir-bench xml` (see `xml.rs`).
+//!
 //! Where the memory goes (a counting allocator, by allocation size, and `size_of` of the main
 //! types) is the separate binary `fhir-memory`: `cargo run --release -p fhir-bench --bin fhir-memory`.
+
+mod xml;
 
 use std::hint::black_box;
 use std::process::{Command, ExitCode};
@@ -54,7 +58,8 @@ const MB: f64 = 1_000_000.0;
 
 const USAGE: &str = "usage: fhir-bench [--iters N]
        fhir-bench peak-memory fhir|serde FILE
-       fhir-bench loop parse|serialize fhir|serde examples|bundle|ndjson|FILE N";
+       fhir-bench loop parse|serialize fhir|serde examples|bundle|ndjson|FILE N
+       fhir-bench xml [--iters N]   (FHIR XML, see xml.rs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         None | Some("report") | Some("--iters") => report(&args),
         Some("peak-memory") => peak_memory(&args[1..]),
         Some("loop") => run_loop(&args[1..]),
+        Some("xml") => xml::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {

@@ -288,14 +288,26 @@ impl<'a> Reader<'a> {
     ) -> impl Iterator<Item = Result<Attr<'a>, Error>> + 's {
         let input = self.input;
         let base = input.as_ptr() as usize;
-        start.tag.attributes().map(move |attr| {
-            let attr = attr.map_err(|e| {
+        let mut seen = Seen::default();
+        // quick-xml's own duplicate check allocates a list per start tag; this one does not
+        // for the few attributes FHIR elements have, and reports the same error.
+        let mut attrs = start.tag.attributes();
+        attrs.with_checks(false);
+        attrs.map(move |attr| {
+            let syntax = |e: quick_xml::events::attributes::AttrError| {
                 let at = start.at + attr_error_offset(&e);
                 Error::new(ErrorKind::XmlSyntax(e.to_string()), at)
-            })?;
+            };
+            let attr = attr.map_err(syntax)?;
             let offset = |s: &[u8]| s.as_ptr() as usize - base;
             let name_at = offset(attr.key.as_ref());
             let name = &input[name_at..name_at + attr.key.as_ref().len()];
+            // Offsets in the tag's content, which starts after its `<`, as quick-xml counts.
+            let key = name_at - (start.at + 1);
+            if let Some(prev) = seen.insert(name, key) {
+                let e = quick_xml::events::attributes::AttrError::Duplicated(key, prev);
+                return Err(syntax(e));
+            }
             let raw = match &attr.value {
                 Cow::Borrowed(v) => {
                     let at = offset(v);
@@ -396,6 +408,32 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The attribute names of one start tag met so far, with their offsets in the tag.
+#[derive(Default)]
+struct Seen<'a> {
+    first: [(&'a str, usize); 4],
+    len: usize,
+    more: Vec<(&'a str, usize)>,
+}
+
+impl<'a> Seen<'a> {
+    /// Records `name`; the offset of the same name met before, if any.
+    fn insert(&mut self, name: &'a str, at: usize) -> Option<usize> {
+        let first = &self.first[..self.len];
+        if let Some(&(_, prev)) = first.iter().chain(&self.more).find(|(n, _)| *n == name) {
+            return Some(prev);
+        }
+        match self.first.get_mut(self.len) {
+            Some(slot) => {
+                *slot = (name, at);
+                self.len += 1;
+            }
+            None => self.more.push((name, at)),
+        }
+        None
+    }
+}
+
 /// Whether a text event is white space only (which FHIR XML ignores between elements).
 fn is_space(t: &[u8]) -> bool {
     t.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
@@ -409,5 +447,49 @@ fn attr_error_offset(e: &quick_xml::events::attributes::AttrError) -> usize {
         | AttrError::UnquotedValue(p)
         | AttrError::ExpectedQuote(p, _)
         | AttrError::Duplicated(p, _) => *p,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first attribute error of the root's start tag: its message and offset.
+    fn first_error(xml: &str) -> Option<(String, usize)> {
+        let mut r = Reader::new(xml, ParseOptions::strict());
+        r.open_root().unwrap();
+        let start = r.pending().unwrap();
+        let e = r.attributes(start).find_map(Result::err)?;
+        Some((e.kind().to_string(), e.offset()))
+    }
+
+    /// The same, by quick-xml's own duplicate check (the root starts at offset 0).
+    fn quick_xml_error(xml: &str) -> Option<(String, usize)> {
+        let mut tok = quick_xml::Reader::from_str(xml);
+        loop {
+            if let Event::Start(tag) | Event::Empty(tag) = tok.read_event().unwrap() {
+                let e = tag.attributes().find_map(Result::err)?;
+                let kind = ErrorKind::XmlSyntax(e.to_string());
+                return Some((kind.to_string(), attr_error_offset(&e)));
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_attributes_are_refused_as_quick_xml_refuses_them() {
+        let cases = [
+            r#"<a x="1" y="2" x="3"/>"#,
+            r#"<a x="1" x="2"/>"#,
+            // Past the names held without allocating.
+            r#"<a b="1" c="2" d="3" e="4" f="5" g="6" f="7"/>"#,
+            r#"<a b="1" c="2" d="3" e="4" f="5" b="6"/>"#,
+            r#"<a b="1" c="2" d="3" e="4" f="5" g="6"/>"#,
+            r#"<a xmlns="http://hl7.org/fhir" value="1"/>"#,
+        ];
+        for xml in cases {
+            assert_eq!(first_error(xml), quick_xml_error(xml), "{xml}");
+        }
+        assert!(first_error(cases[0]).unwrap().0.contains("duplicate"));
+        assert_eq!(first_error(cases[4]), None);
     }
 }

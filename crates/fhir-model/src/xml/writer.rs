@@ -124,23 +124,53 @@ impl Writer {
 /// attributes into spaces.
 fn escape_into(out: &mut String, value: &str) {
     let bytes = value.as_bytes();
+    out.reserve(bytes.len());
     let mut last = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\n' => "&#10;",
-            b'\r' => "&#13;",
-            b'\t' => "&#9;",
-            _ => continue,
-        };
-        out.push_str(&value[last..i]);
-        out.push_str(rep);
-        last = i + 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most values have nothing to escape: skip them eight bytes at a time.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            if !may_need_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let end = (i + 8).min(bytes.len());
+        for (j, &b) in bytes.iter().enumerate().take(end).skip(i) {
+            let rep = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\n' => "&#10;",
+                b'\r' => "&#13;",
+                b'\t' => "&#9;",
+                _ => continue,
+            };
+            // `last` and `j` sit next to ASCII bytes, so these are character boundaries.
+            out.push_str(&value[last..j]);
+            out.push_str(rep);
+            last = j + 1;
+        }
+        i = end;
     }
     out.push_str(&value[last..]);
+}
+
+/// Whether any of eight bytes may need escaping: `&`, `<`, `>`, `"` or a control character.
+/// Never false when one does (it may be true when none does; the byte loop decides).
+fn may_need_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x;
+    let found = zero_in(w ^ (ONES * u64::from(b'&')))
+        | zero_in(w ^ (ONES * u64::from(b'<')))
+        | zero_in(w ^ (ONES * u64::from(b'>')))
+        | zero_in(w ^ (ONES * u64::from(b'"')))
+        | (w.wrapping_sub(ONES * 0x20) & !w);
+    found & HIGH != 0
 }
 
 #[cfg(test)]
@@ -152,6 +182,47 @@ mod tests {
         let mut s = String::new();
         escape_into(&mut s, "a<b & \"c\"\n\td\r");
         assert_eq!(s, "a&lt;b &amp; &quot;c&quot;&#10;&#9;d&#13;");
+    }
+
+    /// The byte-at-a-time escaping the word-at-a-time one must agree with.
+    fn escape_slowly(value: &str) -> String {
+        let mut out = String::new();
+        for c in value.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\n' => out.push_str("&#10;"),
+                '\r' => out.push_str("&#13;"),
+                '\t' => out.push_str("&#9;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escaping_agrees_with_a_byte_loop_for_every_ascii_byte_at_every_offset() {
+        let fillers = [
+            "abcdefghijklmnopq",
+            "é€😀aé€😀",
+            "   !!!~~~%'=;",
+            "\u{7f}\u{80}#[]?",
+        ];
+        for filler in fillers {
+            let chars: Vec<char> = filler.chars().collect();
+            for len in 0..=chars.len() {
+                for b in 0..0x80u8 {
+                    let mut value: String = chars[..len].iter().collect();
+                    value.push(char::from(b));
+                    value.push_str("xyz\"tail&<>");
+                    let mut out = String::new();
+                    escape_into(&mut out, &value);
+                    assert_eq!(out, escape_slowly(&value), "{value:?}");
+                }
+            }
+        }
     }
 
     #[test]
