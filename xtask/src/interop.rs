@@ -218,6 +218,9 @@ pub fn run(root: &Path, test_args: &[String]) -> Result<(), String> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
         .args(["test", "-p", "fhir-cli", "--test", "interop", "--"])
+        // The scenarios share one server: run in parallel, an export counted the Patients that
+        // other scenarios were creating at the same time.
+        .arg("--test-threads=1")
         .args(test_args)
         .env("FHIR_INTEROP_BASE", &server.base)
         .status()
