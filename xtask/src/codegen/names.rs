@@ -160,18 +160,59 @@ pub fn doc_line(text: &str) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or("");
     let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        if matches!(c, '[' | ']' | '<' | '>' | '`' | '*' | '_' | '\\') {
-            out.push('\\');
+    let mut rest = line;
+    while !rest.is_empty() {
+        match url_at(rest) {
+            // A bare URL becomes an autolink, as rustdoc asks; escapes are not read inside one.
+            Some(len) => {
+                out.push('<');
+                out.push_str(&rest[..len]);
+                out.push('>');
+                rest = &rest[len..];
+            }
+            None => {
+                let c = rest.chars().next().expect("rest is not empty");
+                if matches!(c, '[' | ']' | '<' | '>' | '`' | '*' | '_' | '\\') {
+                    out.push('\\');
+                }
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
         }
-        out.push(c);
     }
     out
+}
+
+/// The length of the URL `text` starts with, if it starts with one (at a word's start): up to
+/// white space, without the punctuation that ends a sentence or closes a parenthesis.
+fn url_at(text: &str) -> Option<usize> {
+    if !(text.starts_with("http://") || text.starts_with("https://")) {
+        return None;
+    }
+    let end = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
+        .unwrap_or(text.len());
+    let url = text[..end].trim_end_matches(['.', ',', ';', ':', ')', '\'', '!', '?']);
+    (url.len() > "https://".len()).then_some(url.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_urls_become_autolinks() {
+        assert_eq!(
+            doc_line("See http://www.iana.org/assignments/link-relations."),
+            "See <http://www.iana.org/assignments/link-relations>."
+        );
+        assert_eq!(
+            doc_line("CORS (http://enable-cors.org/) header"),
+            "CORS (<http://enable-cors.org/>) header"
+        );
+        assert_eq!(doc_line("a_b http://x.org/a_b"), "a\\_b <http://x.org/a_b>");
+        assert_eq!(doc_line("http:// alone"), "http:// alone");
+    }
 
     #[test]
     fn fields() {

@@ -223,7 +223,7 @@ pub struct BundleLink {
     pub extension: Vec<Extension>,
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
-    /// See http://www.iana.org/assignments/link-relations/link-relations.xhtml#link-relations-1
+    /// See <http://www.iana.org/assignments/link-relations/link-relations.xhtml#link-relations-1>
     pub relation: StringType,
     /// Reference details for the link
     pub url: UriType,

@@ -1183,7 +1183,7 @@ pub struct CapabilityStatementRestSecurity {
     pub extension: Vec<Extension>,
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
-    /// Adds CORS Headers (http://enable-cors.org/)
+    /// Adds CORS Headers (<http://enable-cors.org/>)
     pub cors: Option<BooleanType>,
     /// OAuth | SMART-on-FHIR | NTLM | Basic | Kerberos | Certificates
     pub service: Vec<CodeableConcept>,
