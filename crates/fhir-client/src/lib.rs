@@ -118,3 +118,9 @@ pub use write::{Create, DeleteOutcome, Return, Update, WriteOutcome};
 /// let status: fhir_client::reqwest::StatusCode = fhir_client::reqwest::StatusCode::GONE;
 /// ```
 pub use reqwest;
+
+/// The README's Rust examples, compiled and run as doctests so that they stay true (with the
+/// `xml` feature, which one of them uses; the workspace's tests turn it on).
+#[cfg(all(doctest, feature = "xml"))]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;

@@ -7,12 +7,12 @@ use crate::{Error, ErrorKind, ParseOptions};
 /// Reading and writing FHIR JSON, for every resource, datatype and the `Resource` enum.
 ///
 /// ```
-/// use fhir_model::{FhirJson, ParseOptions};
+/// use fhir_model::{FhirJson, ParseOptions, PrimitiveOption};
 /// use fhir_model::r4::Patient;
 ///
 /// let json = r#"{"resourceType":"Patient","id":"p1","birthDate":"1974-12"}"#;
 /// let patient = Patient::from_json_str(json, ParseOptions::default()).unwrap();
-/// assert_eq!(patient.birth_date.as_ref().and_then(|d| d.value.as_ref()).unwrap().as_str(), "1974-12");
+/// assert_eq!(patient.birth_date.value().unwrap().as_str(), "1974-12");
 /// assert_eq!(patient.to_json_string(), json);
 /// ```
 pub trait FhirJson: Sized {

@@ -6,20 +6,28 @@
 //! - [`value`]: primitive values that keep their exact text (decimals, dates, times).
 //! - [`FhirJson`]: `from_json_str`, `to_json_string` and `to_json_pretty` on every type.
 //! - [`ParseOptions`]: lenient (default, keeps whatever it cannot type) or strict reading.
+//! - [`prelude`]: the traits to have in scope, [`PrimitiveOption`] among them (`value()`,
+//!   `as_str()` on optional primitives).
+//! - [`cookbook`]: construct, read deep fields, match a choice, walk a Bundle, contained
+//!   resources, extensions by URL, strict and lenient reading.
 //!
 //! ```
-//! use fhir_model::{FhirJson, ParseOptions};
+//! use fhir_model::ParseOptions;
+//! use fhir_model::prelude::*;
 //! use fhir_model::r4::Resource;
 //!
 //! let json = r#"{"resourceType":"Patient","id":"example","name":[{"family":"Chalmers","given":["Peter","James"]}]}"#;
 //! let resource = Resource::from_json_str(json, ParseOptions::default()).unwrap();
 //! let Resource::Patient(patient) = &resource else { panic!("not a patient") };
-//! assert_eq!(patient.name[0].family.as_ref().unwrap().as_str(), Some("Chalmers"));
+//! assert_eq!(patient.name[0].family.as_str(), Some("Chalmers"));
 //! assert_eq!(resource.to_json_string(), json);
 //! ```
 #![warn(missing_docs)]
 
+mod access;
 mod code;
+#[cfg(all(feature = "r4", feature = "all-resources"))]
+pub mod cookbook;
 #[doc(hidden)]
 pub mod codec;
 mod error;
@@ -35,6 +43,7 @@ pub mod value;
 #[cfg(feature = "xml")]
 pub mod xml;
 
+pub use access::PrimitiveOption;
 pub use code::{AnyResource, CodeEnum, CodeInfo, TypedResource, UnknownCode};
 pub use error::{Error, ErrorKind};
 pub use fhir_json::{FhirFormats, FhirJson};
@@ -49,6 +58,16 @@ pub use options::ParseOptions;
 pub use primitive::{ElementData, Primitive};
 pub use raw::RawResource;
 pub use unknown::{Unknown, XmlKept};
+
+/// The traits most code wants in scope: `use fhir_model::prelude::*`.
+///
+/// They add methods only (`from_json_str`, `to_json_string`, `value()`, …), so a glob import
+/// cannot clash with a user's names.
+pub mod prelude {
+    #[cfg(feature = "xml")]
+    pub use crate::FhirXml;
+    pub use crate::{AnyResource, FhirJson, PrimitiveOption, TypedResource};
+}
 
 #[cfg(not(any(feature = "r4", feature = "r5")))]
 compile_error!(

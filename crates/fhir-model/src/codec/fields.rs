@@ -12,48 +12,17 @@ use crate::primitive::{ElementData, Primitive};
 
 type Elem<E> = Option<Box<ElementData<E>>>;
 
+mod sealed {
+    /// Keeps the field-helper traits implemented by the model's own reader and writer only.
+    pub trait Sealed {}
+    impl Sealed for crate::json::Reader<'_> {}
+    impl Sealed for crate::json::Writer {}
+}
+use sealed::Sealed;
+
 impl Reader<'_> {
     fn duplicate(&self) -> Error {
         self.error(ErrorKind::Duplicate)
-    }
-
-    /// An optional complex element (0..1).
-    #[inline(never)]
-    pub fn opt<T: Complex>(&mut self, field: &mut Option<T>) -> Result<(), Error> {
-        if field.is_some() {
-            return Err(self.duplicate());
-        }
-        let mut v = T::blank();
-        read_object(self, &mut v)?;
-        *field = Some(v);
-        Ok(())
-    }
-
-    /// A required complex element (1..1).
-    #[inline(never)]
-    pub fn req<T: Complex>(&mut self, field: &mut T) -> Result<(), Error> {
-        if !field.is_empty() {
-            return Err(self.duplicate());
-        }
-        let mut v = T::blank();
-        read_object(self, &mut v)?;
-        *field = v;
-        Ok(())
-    }
-
-    /// A repeating complex element (0..* or 1..*).
-    #[inline(never)]
-    pub fn list<T: Complex>(&mut self, field: &mut Vec<T>) -> Result<(), Error> {
-        if !field.is_empty() {
-            return Err(self.duplicate());
-        }
-        let result = self.array_items(&mut |r| {
-            let mut v = T::blank();
-            read_object(r, &mut v)?;
-            push_exact(field, v);
-            Ok(())
-        });
-        settle(field, result)
     }
 
     /// Walks a non-empty array, reading each item with `item`; errors name the item's index.
@@ -96,49 +65,6 @@ impl Reader<'_> {
         Ok(index)
     }
 
-    /// An optional element holding any resource (e.g. `Bundle.entry.resource`).
-    #[inline(never)]
-    pub fn opt_resource<R: ResourceValue>(&mut self, field: &mut Option<R>) -> Result<(), Error> {
-        if field.is_some() {
-            return Err(self.duplicate());
-        }
-        *field = Some(R::read_json(self)?);
-        Ok(())
-    }
-
-    /// A repeating element holding any resources (e.g. `contained`).
-    #[inline(never)]
-    pub fn list_resource<R: ResourceValue>(&mut self, field: &mut Vec<R>) -> Result<(), Error> {
-        if !field.is_empty() {
-            return Err(self.duplicate());
-        }
-        let result = self.array_items(&mut |r| {
-            push_exact(field, R::read_json(r)?);
-            Ok(())
-        });
-        settle(field, result)
-    }
-
-    /// A plain string that JSON never splits (`Element.id`, `Extension.url`), optional.
-    #[inline(never)]
-    pub fn attr_opt(&mut self, field: &mut Option<String>) -> Result<(), Error> {
-        if field.is_some() {
-            return Err(self.duplicate());
-        }
-        *field = Some(self.attr()?);
-        Ok(())
-    }
-
-    /// A plain string that JSON never splits, required.
-    #[inline(never)]
-    pub fn attr_req(&mut self, field: &mut String) -> Result<(), Error> {
-        if !field.is_empty() {
-            return Err(self.duplicate());
-        }
-        *field = self.attr()?;
-        Ok(())
-    }
-
     fn attr(&mut self) -> Result<String, Error> {
         let at = self.position().0;
         let s = self.read_str()?;
@@ -149,9 +75,208 @@ impl Reader<'_> {
         Ok(s.into_owned())
     }
 
+    /// The second array of a repeating primitive must have as many items as the first.
+    fn check_twin(&self, at: usize, old_len: usize, len: usize) -> Result<(), Error> {
+        if old_len > 0 && len != old_len {
+            let kind = ErrorKind::MisalignedList {
+                first: old_len,
+                second: len,
+            };
+            return Err(self.error_at(kind, at));
+        }
+        Ok(())
+    }
+
+    /// Walks an array, handing each item's slot (created when the other half did not) to
+    /// `item`; the number of items.
+    fn prim_items<T, E>(
+        &mut self,
+        field: &mut Vec<Primitive<T, E>>,
+        mut item: impl FnMut(&mut Self, &mut Primitive<T, E>) -> Result<(), Error>,
+    ) -> Result<usize, Error> {
+        let mut index = 0;
+        self.array_items(&mut |r| {
+            if field.len() <= index {
+                push_exact(field, Primitive::default());
+            }
+            // Counted before reading: a failed item keeps its slot, as the other half's
+            // item at this index belongs to it.
+            index += 1;
+            item(r, &mut field[index - 1])
+        })
+    }
+}
+
+/// The reader half of the field helpers: one method per shape of field.
+///
+/// Implemented for [`Reader`] only (sealed) and hidden: the generated code is its only caller, so
+/// `Reader`'s documented API stays the token API.
+#[doc(hidden)]
+pub trait ReadFields: Sealed {
+    /// An optional complex element (0..1).
+    fn opt<T: Complex>(&mut self, field: &mut Option<T>) -> Result<(), Error>;
+
+    /// A required complex element (1..1).
+    fn req<T: Complex>(&mut self, field: &mut T) -> Result<(), Error>;
+
+    /// A repeating complex element (0..* or 1..*).
+    fn list<T: Complex>(&mut self, field: &mut Vec<T>) -> Result<(), Error>;
+
+    /// An optional element holding any resource (e.g. `Bundle.entry.resource`).
+    fn opt_resource<R: ResourceValue>(&mut self, field: &mut Option<R>) -> Result<(), Error>;
+
+    /// A repeating element holding any resources (e.g. `contained`).
+    fn list_resource<R: ResourceValue>(&mut self, field: &mut Vec<R>) -> Result<(), Error>;
+
+    /// A plain string that JSON never splits (`Element.id`, `Extension.url`), optional.
+    fn attr_opt(&mut self, field: &mut Option<String>) -> Result<(), Error>;
+
+    /// A plain string that JSON never splits, required.
+    fn attr_req(&mut self, field: &mut String) -> Result<(), Error>;
+
     /// The value half of an optional primitive (`"birthDate": ...`).
+    fn prim_opt<T: PrimitiveValue, E>(
+        &mut self,
+        field: &mut Option<Primitive<T, E>>,
+        kind: Kind,
+    ) -> Result<(), Error>;
+
+    /// The element half of an optional primitive (`"_birthDate": {...}`).
+    fn prim_opt_ext<T, E: Complex>(
+        &mut self,
+        field: &mut Option<Primitive<T, E>>,
+    ) -> Result<(), Error>;
+
+    /// The value half of a required primitive.
+    fn prim_req<T: PrimitiveValue, E>(
+        &mut self,
+        field: &mut Primitive<T, E>,
+        kind: Kind,
+    ) -> Result<(), Error>;
+
+    /// The element half of a required primitive.
+    fn prim_req_ext<T, E: Complex>(&mut self, field: &mut Primitive<T, E>) -> Result<(), Error>;
+
+    /// The value half of a repeating primitive: `"given": ["Pieter", null]`, where `null` only
+    /// keeps the place of an item that has extensions in `_given`.
+    fn prim_list<T: PrimitiveValue, E>(
+        &mut self,
+        field: &mut Vec<Primitive<T, E>>,
+        kind: Kind,
+    ) -> Result<(), Error>;
+
+    /// The element half of a repeating primitive: `"_given": [null, {"extension": [...]}]`.
+    fn prim_list_ext<T, E: Complex>(
+        &mut self,
+        field: &mut Vec<Primitive<T, E>>,
+    ) -> Result<(), Error>;
+
+    /// A complex type of a choice element (e.g. `valueQuantity`).
+    fn choice<C, V: Complex>(
+        &mut self,
+        slot: &mut Option<C>,
+        make: fn(V) -> C,
+    ) -> Result<(), Error>;
+
+    /// The value half of a primitive type of a choice element (e.g. `valueString`).
+    fn choice_prim<C, T: PrimitiveValue, E>(
+        &mut self,
+        slot: &mut Option<C>,
+        kind: Kind,
+        get: fn(&mut C) -> Option<&mut Primitive<T, E>>,
+        make: fn(Primitive<T, E>) -> C,
+    ) -> Result<(), Error>;
+
+    /// The element half of a primitive type of a choice element (e.g. `_valueString`).
+    fn choice_prim_ext<C, T, E: Complex>(
+        &mut self,
+        slot: &mut Option<C>,
+        get: fn(&mut C) -> Option<&mut Primitive<T, E>>,
+        make: fn(Primitive<T, E>) -> C,
+    ) -> Result<(), Error>;
+
+    /// The `resourceType` property inside a resource being read as its own type.
+    fn resource_type(&mut self, expected: &'static str) -> Result<(), Error>;
+}
+
+impl ReadFields for Reader<'_> {
     #[inline(never)]
-    pub fn prim_opt<T: PrimitiveValue, E>(
+    fn opt<T: Complex>(&mut self, field: &mut Option<T>) -> Result<(), Error> {
+        if field.is_some() {
+            return Err(self.duplicate());
+        }
+        let mut v = T::blank();
+        read_object(self, &mut v)?;
+        *field = Some(v);
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn req<T: Complex>(&mut self, field: &mut T) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        let mut v = T::blank();
+        read_object(self, &mut v)?;
+        *field = v;
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn list<T: Complex>(&mut self, field: &mut Vec<T>) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        let result = self.array_items(&mut |r| {
+            let mut v = T::blank();
+            read_object(r, &mut v)?;
+            push_exact(field, v);
+            Ok(())
+        });
+        settle(field, result)
+    }
+
+    #[inline(never)]
+    fn opt_resource<R: ResourceValue>(&mut self, field: &mut Option<R>) -> Result<(), Error> {
+        if field.is_some() {
+            return Err(self.duplicate());
+        }
+        *field = Some(R::read_json(self)?);
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn list_resource<R: ResourceValue>(&mut self, field: &mut Vec<R>) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        let result = self.array_items(&mut |r| {
+            push_exact(field, R::read_json(r)?);
+            Ok(())
+        });
+        settle(field, result)
+    }
+
+    #[inline(never)]
+    fn attr_opt(&mut self, field: &mut Option<String>) -> Result<(), Error> {
+        if field.is_some() {
+            return Err(self.duplicate());
+        }
+        *field = Some(self.attr()?);
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn attr_req(&mut self, field: &mut String) -> Result<(), Error> {
+        if !field.is_empty() {
+            return Err(self.duplicate());
+        }
+        *field = self.attr()?;
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn prim_opt<T: PrimitiveValue, E>(
         &mut self,
         field: &mut Option<Primitive<T, E>>,
         kind: Kind,
@@ -165,9 +290,8 @@ impl Reader<'_> {
         }
     }
 
-    /// The element half of an optional primitive (`"_birthDate": {...}`).
     #[inline(never)]
-    pub fn prim_opt_ext<T, E: Complex>(
+    fn prim_opt_ext<T, E: Complex>(
         &mut self,
         field: &mut Option<Primitive<T, E>>,
     ) -> Result<(), Error> {
@@ -184,9 +308,8 @@ impl Reader<'_> {
         }
     }
 
-    /// The value half of a required primitive.
     #[inline(never)]
-    pub fn prim_req<T: PrimitiveValue, E>(
+    fn prim_req<T: PrimitiveValue, E>(
         &mut self,
         field: &mut Primitive<T, E>,
         kind: Kind,
@@ -198,12 +321,8 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// The element half of a required primitive.
     #[inline(never)]
-    pub fn prim_req_ext<T, E: Complex>(
-        &mut self,
-        field: &mut Primitive<T, E>,
-    ) -> Result<(), Error> {
+    fn prim_req_ext<T, E: Complex>(&mut self, field: &mut Primitive<T, E>) -> Result<(), Error> {
         if field.element.is_some() {
             return Err(self.duplicate());
         }
@@ -211,10 +330,8 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// The value half of a repeating primitive: `"given": ["Pieter", null]`, where `null` only
-    /// keeps the place of an item that has extensions in `_given`.
     #[inline(never)]
-    pub fn prim_list<T: PrimitiveValue, E>(
+    fn prim_list<T: PrimitiveValue, E>(
         &mut self,
         field: &mut Vec<Primitive<T, E>>,
         kind: Kind,
@@ -250,9 +367,8 @@ impl Reader<'_> {
         result
     }
 
-    /// The element half of a repeating primitive: `"_given": [null, {"extension": [...]}]`.
     #[inline(never)]
-    pub fn prim_list_ext<T, E: Complex>(
+    fn prim_list_ext<T, E: Complex>(
         &mut self,
         field: &mut Vec<Primitive<T, E>>,
     ) -> Result<(), Error> {
@@ -286,40 +402,8 @@ impl Reader<'_> {
         result
     }
 
-    /// The second array of a repeating primitive must have as many items as the first.
-    fn check_twin(&self, at: usize, old_len: usize, len: usize) -> Result<(), Error> {
-        if old_len > 0 && len != old_len {
-            let kind = ErrorKind::MisalignedList {
-                first: old_len,
-                second: len,
-            };
-            return Err(self.error_at(kind, at));
-        }
-        Ok(())
-    }
-
-    /// Walks an array, handing each item's slot (created when the other half did not) to
-    /// `item`; the number of items.
-    fn prim_items<T, E>(
-        &mut self,
-        field: &mut Vec<Primitive<T, E>>,
-        mut item: impl FnMut(&mut Self, &mut Primitive<T, E>) -> Result<(), Error>,
-    ) -> Result<usize, Error> {
-        let mut index = 0;
-        self.array_items(&mut |r| {
-            if field.len() <= index {
-                push_exact(field, Primitive::default());
-            }
-            // Counted before reading: a failed item keeps its slot, as the other half's
-            // item at this index belongs to it.
-            index += 1;
-            item(r, &mut field[index - 1])
-        })
-    }
-
-    /// A complex type of a choice element (e.g. `valueQuantity`).
     #[inline(never)]
-    pub fn choice<C, V: Complex>(
+    fn choice<C, V: Complex>(
         &mut self,
         slot: &mut Option<C>,
         make: fn(V) -> C,
@@ -333,9 +417,8 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// The value half of a primitive type of a choice element (e.g. `valueString`).
     #[inline(never)]
-    pub fn choice_prim<C, T: PrimitiveValue, E>(
+    fn choice_prim<C, T: PrimitiveValue, E>(
         &mut self,
         slot: &mut Option<C>,
         kind: Kind,
@@ -354,9 +437,8 @@ impl Reader<'_> {
         }
     }
 
-    /// The element half of a primitive type of a choice element (e.g. `_valueString`).
     #[inline(never)]
-    pub fn choice_prim_ext<C, T, E: Complex>(
+    fn choice_prim_ext<C, T, E: Complex>(
         &mut self,
         slot: &mut Option<C>,
         get: fn(&mut C) -> Option<&mut Primitive<T, E>>,
@@ -378,9 +460,8 @@ impl Reader<'_> {
         }
     }
 
-    /// The `resourceType` property inside a resource being read as its own type.
     #[inline(never)]
-    pub fn resource_type(&mut self, expected: &'static str) -> Result<(), Error> {
+    fn resource_type(&mut self, expected: &'static str) -> Result<(), Error> {
         let at = self.position().0;
         let found = self.read_str()?;
         if found != expected {
@@ -395,69 +476,6 @@ impl Reader<'_> {
 }
 
 impl Writer {
-    /// An optional complex element.
-    #[inline(never)]
-    pub fn opt<T: Complex>(&mut self, key: &str, field: &Option<T>) {
-        if let Some(v) = field {
-            self.key(key);
-            write_object(self, v);
-        }
-    }
-
-    /// A required complex element; left out while empty (absent in lenient input).
-    #[inline(never)]
-    pub fn req<T: Complex>(&mut self, key: &str, field: &T) {
-        if !field.is_empty() {
-            self.key(key);
-            write_object(self, field);
-        }
-    }
-
-    /// A repeating complex element.
-    #[inline(never)]
-    pub fn list<T: Complex>(&mut self, key: &str, field: &[T]) {
-        if self.has_kept_items() {
-            return self.list_with_kept(key, field.len(), &mut |w, i| write_object(w, &field[i]));
-        }
-        if field.is_empty() {
-            return;
-        }
-        self.key(key);
-        self.begin_array();
-        for v in field {
-            self.item();
-            write_object(self, v);
-        }
-        self.end_array();
-    }
-
-    /// An optional resource.
-    #[inline(never)]
-    pub fn opt_resource<R: ResourceValue>(&mut self, key: &str, field: &Option<R>) {
-        if let Some(v) = field {
-            self.key(key);
-            v.write_json(self);
-        }
-    }
-
-    /// Repeating resources.
-    #[inline(never)]
-    pub fn list_resource<R: ResourceValue>(&mut self, key: &str, field: &[R]) {
-        if self.has_kept_items() {
-            return self.list_with_kept(key, field.len(), &mut |w, i| field[i].write_json(w));
-        }
-        if field.is_empty() {
-            return;
-        }
-        self.key(key);
-        self.begin_array();
-        for v in field {
-            self.item();
-            v.write_json(self);
-        }
-        self.end_array();
-    }
-
     /// A list of `len` typed items with, at their input indices, the items kept as JSON.
     /// Not generic, so that this rare path is compiled once.
     fn list_with_kept(
@@ -492,28 +510,143 @@ impl Writer {
         }
         self.end_array();
     }
+}
+
+/// The writer half of the field helpers: one method per shape of field.
+///
+/// Implemented for [`Writer`] only (sealed) and hidden: the generated code is its only caller, so
+/// `Writer`'s documented API stays the token API.
+#[doc(hidden)]
+pub trait WriteFields: Sealed {
+    /// An optional complex element.
+    fn opt<T: Complex>(&mut self, key: &str, field: &Option<T>);
+
+    /// A required complex element; left out while empty (absent in lenient input).
+    fn req<T: Complex>(&mut self, key: &str, field: &T);
+
+    /// A repeating complex element.
+    fn list<T: Complex>(&mut self, key: &str, field: &[T]);
+
+    /// An optional resource.
+    fn opt_resource<R: ResourceValue>(&mut self, key: &str, field: &Option<R>);
+
+    /// Repeating resources.
+    fn list_resource<R: ResourceValue>(&mut self, key: &str, field: &[R]);
 
     /// An optional plain string.
+    fn attr_opt(&mut self, key: &str, field: &Option<String>);
+
+    /// A required plain string; left out while empty.
+    fn attr_req(&mut self, key: &str, field: &str);
+
+    /// An optional primitive: its value under `key`, its id and extensions under `ext_key`.
+    fn prim_opt<T: PrimitiveValue, E: Complex>(
+        &mut self,
+        key: &str,
+        ext_key: &str,
+        field: &Option<Primitive<T, E>>,
+    );
+
+    /// A required primitive.
+    fn prim_req<T: PrimitiveValue, E: Complex>(
+        &mut self,
+        key: &str,
+        ext_key: &str,
+        field: &Primitive<T, E>,
+    );
+
+    /// A repeating primitive: the value array and the element array, aligned with `null`s.
+    fn prim_list<T: PrimitiveValue, E: Complex>(
+        &mut self,
+        key: &str,
+        ext_key: &str,
+        field: &[Primitive<T, E>],
+    );
+
+    /// An optional choice element.
+    fn choice_opt<C: Choice>(&mut self, field: &Option<C>);
+
+    /// A required choice element; left out while empty.
+    fn choice_req<C: Choice>(&mut self, field: &C);
+}
+
+impl WriteFields for Writer {
     #[inline(never)]
-    pub fn attr_opt(&mut self, key: &str, field: &Option<String>) {
+    fn opt<T: Complex>(&mut self, key: &str, field: &Option<T>) {
+        if let Some(v) = field {
+            self.key(key);
+            write_object(self, v);
+        }
+    }
+
+    #[inline(never)]
+    fn req<T: Complex>(&mut self, key: &str, field: &T) {
+        if !field.is_empty() {
+            self.key(key);
+            write_object(self, field);
+        }
+    }
+
+    #[inline(never)]
+    fn list<T: Complex>(&mut self, key: &str, field: &[T]) {
+        if self.has_kept_items() {
+            return self.list_with_kept(key, field.len(), &mut |w, i| write_object(w, &field[i]));
+        }
+        if field.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.begin_array();
+        for v in field {
+            self.item();
+            write_object(self, v);
+        }
+        self.end_array();
+    }
+
+    #[inline(never)]
+    fn opt_resource<R: ResourceValue>(&mut self, key: &str, field: &Option<R>) {
+        if let Some(v) = field {
+            self.key(key);
+            v.write_json(self);
+        }
+    }
+
+    #[inline(never)]
+    fn list_resource<R: ResourceValue>(&mut self, key: &str, field: &[R]) {
+        if self.has_kept_items() {
+            return self.list_with_kept(key, field.len(), &mut |w, i| field[i].write_json(w));
+        }
+        if field.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.begin_array();
+        for v in field {
+            self.item();
+            v.write_json(self);
+        }
+        self.end_array();
+    }
+
+    #[inline(never)]
+    fn attr_opt(&mut self, key: &str, field: &Option<String>) {
         if let Some(v) = field {
             self.key(key);
             self.str(v);
         }
     }
 
-    /// A required plain string; left out while empty.
     #[inline(never)]
-    pub fn attr_req(&mut self, key: &str, field: &str) {
+    fn attr_req(&mut self, key: &str, field: &str) {
         if !field.is_empty() {
             self.key(key);
             self.str(field);
         }
     }
 
-    /// An optional primitive: its value under `key`, its id and extensions under `ext_key`.
     #[inline(never)]
-    pub fn prim_opt<T: PrimitiveValue, E: Complex>(
+    fn prim_opt<T: PrimitiveValue, E: Complex>(
         &mut self,
         key: &str,
         ext_key: &str,
@@ -524,9 +657,8 @@ impl Writer {
         }
     }
 
-    /// A required primitive.
     #[inline(never)]
-    pub fn prim_req<T: PrimitiveValue, E: Complex>(
+    fn prim_req<T: PrimitiveValue, E: Complex>(
         &mut self,
         key: &str,
         ext_key: &str,
@@ -542,9 +674,8 @@ impl Writer {
         }
     }
 
-    /// A repeating primitive: the value array and the element array, aligned with `null`s.
     #[inline(never)]
-    pub fn prim_list<T: PrimitiveValue, E: Complex>(
+    fn prim_list<T: PrimitiveValue, E: Complex>(
         &mut self,
         key: &str,
         ext_key: &str,
@@ -595,17 +726,15 @@ impl Writer {
         }
     }
 
-    /// An optional choice element.
     #[inline(never)]
-    pub fn choice_opt<C: Choice>(&mut self, field: &Option<C>) {
+    fn choice_opt<C: Choice>(&mut self, field: &Option<C>) {
         if let Some(c) = field {
             c.write_json(self);
         }
     }
 
-    /// A required choice element; left out while empty.
     #[inline(never)]
-    pub fn choice_req<C: Choice>(&mut self, field: &C) {
+    fn choice_req<C: Choice>(&mut self, field: &C) {
         if !field.is_empty() {
             field.write_json(self);
         }

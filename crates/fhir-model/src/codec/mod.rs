@@ -19,6 +19,7 @@ use crate::error::{Error, ErrorKind};
 use crate::json::{Reader, Writer};
 use crate::primitive::{ElementData, Primitive};
 use crate::value;
+use fields::{ReadFields as _, WriteFields as _};
 
 /// The value the reader starts from before it fills in what the input has.
 ///
@@ -146,7 +147,10 @@ impl<E: Complex> Complex for ElementData<E> {
 }
 
 /// A generated choice enum (`value[x]`): one variant per allowed type.
-pub trait Choice: Blank {
+pub trait Choice: Blank + Sized {
+    /// Reads the property `key` into `slot` if it is one of this choice's typed names (or their
+    /// `_` twins); `Ok(false)` otherwise, with nothing consumed.
+    fn read_choice(slot: &mut Option<Self>, key: &str, r: &mut Reader<'_>) -> Result<bool, Error>;
     /// Whether the chosen variant has no content (the state of a required choice not yet read).
     fn is_empty(&self) -> bool;
     /// Writes the chosen variant under its typed property name (e.g. `valueQuantity`).

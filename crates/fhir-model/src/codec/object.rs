@@ -1,6 +1,7 @@
 //! The object loop: how any generated struct is read from and written to a JSON object.
 
 use super::Complex;
+use super::fields::ReadFields as _;
 use crate::error::{Error, ErrorKind};
 use crate::json::{Reader, Writer};
 

@@ -38,6 +38,7 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
             }
         }
     }
+    let froms = variant_froms(model, c);
     // A required choice not yet read holds a blank variant; a primitive one needs no allocation.
     let blank_variant = c
         .variants
@@ -52,23 +53,20 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
         pub enum #name {
             #(#variants)*
         }
-        impl #name {
-            /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-            #[doc(hidden)]
-            pub fn read_choice(slot: &mut Option<Self>, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
-                let read = match key {
-                    #(#arms)*
-                    _ => return Ok(false),
-                };
-                read.map(|()| true)
-            }
-        }
+        #(#froms)*
         impl Blank for #name {
             fn blank() -> Self {
                 Self::#bv(Blank::blank())
             }
         }
         impl Choice for #name {
+            fn read_choice(slot: &mut Option<Self>, key: &str, r: &mut Reader<'_>) -> Result<bool, Error> {
+                let read = match key {
+                    #(#arms)*
+                    _ => return Ok(false),
+                };
+                read.map(|()| true)
+            }
             fn is_empty(&self) -> bool {
                 match self {
                     #(#empties)*
@@ -82,4 +80,53 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
         }
         #xml_impl
     }
+}
+
+/// `From` each variant's value, boxing inside for complex types: `ObservationValue::from(quantity)`
+/// or `quantity.into()`. A primitive type that two variants share (`valueString` and
+/// `valueMarkdown` are both strings) gets none, since the value alone would not say which.
+/// Inline, so that an impl nobody calls costs no code generation.
+fn variant_froms(model: &Model, c: &ChoiceDef) -> Vec<TokenStream> {
+    let name = ident(&c.name);
+    // Aliases of one value type are one Rust type (`StringType`, `CodeType`, `UriType`).
+    let types: Vec<&str> = c
+        .variants
+        .iter()
+        .map(|v| match &v.ty {
+            VariantType::Primitive { primitive } => model.primitive(primitive).value_type.as_str(),
+            VariantType::Complex { name } => name.as_str(),
+        })
+        .collect();
+    c.variants
+        .iter()
+        .zip(&types)
+        .filter(|(_, ty)| types.iter().filter(|t| t == ty).count() == 1)
+        .map(|(v, _)| {
+            let vn = ident(&v.rust_name);
+            match &v.ty {
+                VariantType::Primitive { .. } => {
+                    let ty = variant_type(model, &v.ty);
+                    quote! {
+                        impl From<#ty> for #name {
+                            #[inline]
+                            fn from(v: #ty) -> Self {
+                                Self::#vn(v)
+                            }
+                        }
+                    }
+                }
+                VariantType::Complex { name: inner } => {
+                    let inner = ident(inner);
+                    quote! {
+                        impl From<#inner> for #name {
+                            #[inline]
+                            fn from(v: #inner) -> Self {
+                                Self::#vn(Box::new(v))
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        .collect()
 }

@@ -46,6 +46,8 @@ pub fn emit(model: &Model) -> Vec<GeneratedFile> {
         #[allow(unused_imports)]
         use crate::codec::{Blank, Choice, Complex, Kind};
         #[allow(unused_imports)]
+        use crate::codec::fields::{ReadFields as _, WriteFields as _};
+        #[allow(unused_imports)]
         use crate::json::{Reader, Writer};
         #[allow(unused_imports)]
         use crate::{Error, Unknown};

@@ -51,6 +51,14 @@ pub fn emit_resource(model: &Model) -> TokenStream {
         let n = ident(&s.name);
         quote! { #cfg Self::#n(v) => crate::codec::downcast_box(v).map_err(Self::#n), }
     });
+    let ref_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
+        let n = ident(&s.name);
+        quote! { #cfg Self::#n(v) => (&**v as &dyn std::any::Any).downcast_ref(), }
+    });
+    let mut_arms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
+        let n = ident(&s.name);
+        quote! { #cfg Self::#n(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(), }
+    });
     let froms = resources.iter().zip(&cfgs).map(|(s, cfg)| {
         let n = ident(&s.name);
         quote! {
@@ -58,6 +66,15 @@ pub fn emit_resource(model: &Model) -> TokenStream {
             impl From<#n> for Resource {
                 fn from(v: #n) -> Self {
                     Self::#n(Box::new(v))
+                }
+            }
+            #cfg
+            impl TryFrom<Resource> for #n {
+                /// The resource, given back when it is of another type.
+                type Error = Resource;
+                #[inline]
+                fn try_from(r: Resource) -> Result<Self, Resource> {
+                    r.downcast()
                 }
             }
             #cfg
@@ -155,6 +172,23 @@ pub fn emit_resource(model: &Model) -> TokenStream {
                 match self {
                     #(#downcast_arms)*
                     Self::Other(raw) => raw.to_typed(ParseOptions::lenient()).map_err(|_| Self::Other(raw)),
+                }
+            }
+            /// The resource as a `&T`, if it is a typed `T`.
+            ///
+            /// `None` for another type, and for a [`Resource::Other`] (its JSON can only be read
+            /// into a new value: see [`Resource::downcast`]).
+            pub fn downcast_ref<T: crate::TypedResource>(&self) -> Option<&T> {
+                match self {
+                    #(#ref_arms)*
+                    Self::Other(_) => None,
+                }
+            }
+            /// The resource as a `&mut T`, if it is a typed `T` (see [`Resource::downcast_ref`]).
+            pub fn downcast_mut<T: crate::TypedResource>(&mut self) -> Option<&mut T> {
+                match self {
+                    #(#mut_arms)*
+                    Self::Other(_) => None,
                 }
             }
             /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).

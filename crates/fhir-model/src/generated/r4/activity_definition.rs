@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -729,10 +731,25 @@ pub enum ActivityDefinitionSubject {
     /// `subjectReference`
     Reference(Box<Reference>),
 }
-impl ActivityDefinitionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ActivityDefinitionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ActivityDefinitionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ActivityDefinitionSubject {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -744,13 +761,6 @@ impl ActivityDefinitionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionSubject {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -801,10 +811,49 @@ pub enum ActivityDefinitionTiming {
     /// `timingDuration`
     Duration(Box<Duration>),
 }
-impl ActivityDefinitionTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Timing> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<DateTimeType> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Age> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Period> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Range> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Duration> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl Blank for ActivityDefinitionTiming {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -840,13 +889,6 @@ impl ActivityDefinitionTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionTiming {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Timing(v) => Complex::is_empty(v),
@@ -905,10 +947,25 @@ pub enum ActivityDefinitionProduct {
     /// `productCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl ActivityDefinitionProduct {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for ActivityDefinitionProduct {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ActivityDefinitionProduct {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for ActivityDefinitionProduct {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionProduct {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -920,13 +977,6 @@ impl ActivityDefinitionProduct {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionProduct {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionProduct {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -175,10 +177,25 @@ pub enum AnnotationAuthor {
     /// `authorString`
     String(StringType),
 }
-impl AnnotationAuthor {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for AnnotationAuthor {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<StringType> for AnnotationAuthor {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for AnnotationAuthor {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for AnnotationAuthor {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -210,13 +227,6 @@ impl AnnotationAuthor {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AnnotationAuthor {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for AnnotationAuthor {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1224,10 +1226,13 @@ pub enum AuditEventEntityDetailValue {
     /// `valueBase64Binary`
     Base64Binary(Base64BinaryType),
 }
-impl AuditEventEntityDetailValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for AuditEventEntityDetailValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for AuditEventEntityDetailValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1279,13 +1284,6 @@ impl AuditEventEntityDetailValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AuditEventEntityDetailValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for AuditEventEntityDetailValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

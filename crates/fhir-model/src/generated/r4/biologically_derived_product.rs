@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -454,10 +456,25 @@ pub enum BiologicallyDerivedProductCollectionCollected {
     /// `collectedPeriod`
     Period(Box<Period>),
 }
-impl BiologicallyDerivedProductCollectionCollected {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for BiologicallyDerivedProductCollectionCollected {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for BiologicallyDerivedProductCollectionCollected {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for BiologicallyDerivedProductCollectionCollected {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for BiologicallyDerivedProductCollectionCollected {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -489,13 +506,6 @@ impl BiologicallyDerivedProductCollectionCollected {
         };
         read.map(|()| true)
     }
-}
-impl Blank for BiologicallyDerivedProductCollectionCollected {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for BiologicallyDerivedProductCollectionCollected {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -705,10 +715,25 @@ pub enum BiologicallyDerivedProductProcessingTime {
     /// `timePeriod`
     Period(Box<Period>),
 }
-impl BiologicallyDerivedProductProcessingTime {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for BiologicallyDerivedProductProcessingTime {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for BiologicallyDerivedProductProcessingTime {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for BiologicallyDerivedProductProcessingTime {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for BiologicallyDerivedProductProcessingTime {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -740,13 +765,6 @@ impl BiologicallyDerivedProductProcessingTime {
         };
         read.map(|()| true)
     }
-}
-impl Blank for BiologicallyDerivedProductProcessingTime {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for BiologicallyDerivedProductProcessingTime {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -935,10 +953,25 @@ pub enum BiologicallyDerivedProductManipulationTime {
     /// `timePeriod`
     Period(Box<Period>),
 }
-impl BiologicallyDerivedProductManipulationTime {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for BiologicallyDerivedProductManipulationTime {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for BiologicallyDerivedProductManipulationTime {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for BiologicallyDerivedProductManipulationTime {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for BiologicallyDerivedProductManipulationTime {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -970,13 +1003,6 @@ impl BiologicallyDerivedProductManipulationTime {
         };
         read.map(|()| true)
     }
-}
-impl Blank for BiologicallyDerivedProductManipulationTime {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for BiologicallyDerivedProductManipulationTime {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),

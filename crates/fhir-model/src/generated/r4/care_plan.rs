@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -972,10 +974,31 @@ pub enum CarePlanActivityDetailScheduled {
     /// `scheduledString`
     String(StringType),
 }
-impl CarePlanActivityDetailScheduled {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Timing> for CarePlanActivityDetailScheduled {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<Period> for CarePlanActivityDetailScheduled {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<StringType> for CarePlanActivityDetailScheduled {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for CarePlanActivityDetailScheduled {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for CarePlanActivityDetailScheduled {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1008,13 +1031,6 @@ impl CarePlanActivityDetailScheduled {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CarePlanActivityDetailScheduled {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for CarePlanActivityDetailScheduled {
     fn is_empty(&self) -> bool {
         match self {
             Self::Timing(v) => Complex::is_empty(v),
@@ -1061,10 +1077,25 @@ pub enum CarePlanActivityDetailProduct {
     /// `productReference`
     Reference(Box<Reference>),
 }
-impl CarePlanActivityDetailProduct {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for CarePlanActivityDetailProduct {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for CarePlanActivityDetailProduct {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for CarePlanActivityDetailProduct {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for CarePlanActivityDetailProduct {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1076,13 +1107,6 @@ impl CarePlanActivityDetailProduct {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CarePlanActivityDetailProduct {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for CarePlanActivityDetailProduct {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

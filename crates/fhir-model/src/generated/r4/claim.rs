@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1193,10 +1195,25 @@ pub enum ClaimSupportingInfoTiming {
     /// `timingPeriod`
     Period(Box<Period>),
 }
-impl ClaimSupportingInfoTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ClaimSupportingInfoTiming {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for ClaimSupportingInfoTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ClaimSupportingInfoTiming {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ClaimSupportingInfoTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1228,13 +1245,6 @@ impl ClaimSupportingInfoTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimSupportingInfoTiming {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ClaimSupportingInfoTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -1283,10 +1293,43 @@ pub enum ClaimSupportingInfoValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl ClaimSupportingInfoValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<StringType> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Quantity> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Attachment> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimSupportingInfoValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ClaimSupportingInfoValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1341,13 +1384,6 @@ impl ClaimSupportingInfoValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimSupportingInfoValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ClaimSupportingInfoValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -1593,10 +1629,25 @@ pub enum ClaimDiagnosisDiagnosis {
     /// `diagnosisReference`
     Reference(Box<Reference>),
 }
-impl ClaimDiagnosisDiagnosis {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ClaimDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimDiagnosisDiagnosis {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ClaimDiagnosisDiagnosis {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1608,13 +1659,6 @@ impl ClaimDiagnosisDiagnosis {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimDiagnosisDiagnosis {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ClaimDiagnosisDiagnosis {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1849,10 +1893,25 @@ pub enum ClaimProcedureProcedure {
     /// `procedureReference`
     Reference(Box<Reference>),
 }
-impl ClaimProcedureProcedure {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ClaimProcedureProcedure {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimProcedureProcedure {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimProcedureProcedure {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ClaimProcedureProcedure {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1864,13 +1923,6 @@ impl ClaimProcedureProcedure {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimProcedureProcedure {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ClaimProcedureProcedure {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2298,10 +2350,25 @@ pub enum ClaimAccidentLocation {
     /// `locationReference`
     Reference(Box<Reference>),
 }
-impl ClaimAccidentLocation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Address> for ClaimAccidentLocation {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimAccidentLocation {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimAccidentLocation {
+    fn blank() -> Self {
+        Self::Address(Blank::blank())
+    }
+}
+impl Choice for ClaimAccidentLocation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2313,13 +2380,6 @@ impl ClaimAccidentLocation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimAccidentLocation {
-    fn blank() -> Self {
-        Self::Address(Blank::blank())
-    }
-}
-impl Choice for ClaimAccidentLocation {
     fn is_empty(&self) -> bool {
         match self {
             Self::Address(v) => Complex::is_empty(v),
@@ -2754,10 +2814,25 @@ pub enum ClaimItemServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl ClaimItemServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ClaimItemServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for ClaimItemServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ClaimItemServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ClaimItemServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2789,13 +2864,6 @@ impl ClaimItemServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimItemServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ClaimItemServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -2840,10 +2908,31 @@ pub enum ClaimItemLocation {
     /// `locationReference`
     Reference(Box<Reference>),
 }
-impl ClaimItemLocation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ClaimItemLocation {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Address> for ClaimItemLocation {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimItemLocation {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimItemLocation {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ClaimItemLocation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2856,13 +2945,6 @@ impl ClaimItemLocation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimItemLocation {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ClaimItemLocation {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

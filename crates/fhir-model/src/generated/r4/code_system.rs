@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1361,10 +1363,43 @@ pub enum CodeSystemConceptPropertyValue {
     /// `valueDecimal`
     Decimal(DecimalType),
 }
-impl CodeSystemConceptPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for CodeSystemConceptPropertyValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<IntegerType> for CodeSystemConceptPropertyValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<BooleanType> for CodeSystemConceptPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateTimeType> for CodeSystemConceptPropertyValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for CodeSystemConceptPropertyValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl Blank for CodeSystemConceptPropertyValue {
+    fn blank() -> Self {
+        Self::Code(Blank::blank())
+    }
+}
+impl Choice for CodeSystemConceptPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1501,13 +1536,6 @@ impl CodeSystemConceptPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CodeSystemConceptPropertyValue {
-    fn blank() -> Self {
-        Self::Code(Blank::blank())
-    }
-}
-impl Choice for CodeSystemConceptPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Code(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -437,10 +439,25 @@ pub enum CommunicationRequestOccurrence {
     /// `occurrencePeriod`
     Period(Box<Period>),
 }
-impl CommunicationRequestOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for CommunicationRequestOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for CommunicationRequestOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for CommunicationRequestOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for CommunicationRequestOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -472,13 +489,6 @@ impl CommunicationRequestOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CommunicationRequestOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for CommunicationRequestOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -666,10 +676,31 @@ pub enum CommunicationRequestPayloadContent {
     /// `contentReference`
     Reference(Box<Reference>),
 }
-impl CommunicationRequestPayloadContent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for CommunicationRequestPayloadContent {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Attachment> for CommunicationRequestPayloadContent {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for CommunicationRequestPayloadContent {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for CommunicationRequestPayloadContent {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for CommunicationRequestPayloadContent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -702,13 +733,6 @@ impl CommunicationRequestPayloadContent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CommunicationRequestPayloadContent {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for CommunicationRequestPayloadContent {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -687,10 +689,25 @@ pub enum CompositionRelatesToTarget {
     /// `targetReference`
     Reference(Box<Reference>),
 }
-impl CompositionRelatesToTarget {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Identifier> for CompositionRelatesToTarget {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Reference> for CompositionRelatesToTarget {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for CompositionRelatesToTarget {
+    fn blank() -> Self {
+        Self::Identifier(Blank::blank())
+    }
+}
+impl Choice for CompositionRelatesToTarget {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -702,13 +719,6 @@ impl CompositionRelatesToTarget {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CompositionRelatesToTarget {
-    fn blank() -> Self {
-        Self::Identifier(Blank::blank())
-    }
-}
-impl Choice for CompositionRelatesToTarget {
     fn is_empty(&self) -> bool {
         match self {
             Self::Identifier(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -403,10 +405,13 @@ pub enum ConceptMapSource {
     /// `sourceCanonical`
     Canonical(CanonicalType),
 }
-impl ConceptMapSource {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for ConceptMapSource {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for ConceptMapSource {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -458,13 +463,6 @@ impl ConceptMapSource {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConceptMapSource {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for ConceptMapSource {
     fn is_empty(&self) -> bool {
         match self {
             Self::Uri(p) => p.is_empty(),
@@ -507,10 +505,13 @@ pub enum ConceptMapTarget {
     /// `targetCanonical`
     Canonical(CanonicalType),
 }
-impl ConceptMapTarget {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for ConceptMapTarget {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for ConceptMapTarget {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -562,13 +563,6 @@ impl ConceptMapTarget {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConceptMapTarget {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for ConceptMapTarget {
     fn is_empty(&self) -> bool {
         match self {
             Self::Uri(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -342,10 +344,25 @@ pub enum ConsentSource {
     /// `sourceReference`
     Reference(Box<Reference>),
 }
-impl ConsentSource {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Attachment> for ConsentSource {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ConsentSource {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ConsentSource {
+    fn blank() -> Self {
+        Self::Attachment(Blank::blank())
+    }
+}
+impl Choice for ConsentSource {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -357,13 +374,6 @@ impl ConsentSource {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConsentSource {
-    fn blank() -> Self {
-        Self::Attachment(Blank::blank())
-    }
-}
-impl Choice for ConsentSource {
     fn is_empty(&self) -> bool {
         match self {
             Self::Attachment(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -548,10 +550,25 @@ pub enum ContractTopic {
     /// `topicReference`
     Reference(Box<Reference>),
 }
-impl ContractTopic {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ContractTopic {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ContractTopic {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractTopic {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ContractTopic {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -563,13 +580,6 @@ impl ContractTopic {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractTopic {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ContractTopic {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -612,10 +622,25 @@ pub enum ContractLegallyBinding {
     /// `legallyBindingReference`
     Reference(Box<Reference>),
 }
-impl ContractLegallyBinding {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Attachment> for ContractLegallyBinding {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ContractLegallyBinding {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractLegallyBinding {
+    fn blank() -> Self {
+        Self::Attachment(Blank::blank())
+    }
+}
+impl Choice for ContractLegallyBinding {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -627,13 +652,6 @@ impl ContractLegallyBinding {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractLegallyBinding {
-    fn blank() -> Self {
-        Self::Attachment(Blank::blank())
-    }
-}
-impl Choice for ContractLegallyBinding {
     fn is_empty(&self) -> bool {
         match self {
             Self::Attachment(v) => Complex::is_empty(v),
@@ -1134,10 +1152,25 @@ pub enum ContractTermTopic {
     /// `topicReference`
     Reference(Box<Reference>),
 }
-impl ContractTermTopic {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ContractTermTopic {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ContractTermTopic {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractTermTopic {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ContractTermTopic {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1149,13 +1182,6 @@ impl ContractTermTopic {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractTermTopic {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ContractTermTopic {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1900,10 +1926,73 @@ pub enum ContractTermOfferAnswerValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl ContractTermOfferAnswerValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DecimalType> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<IntegerType> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DateType> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<TimeType> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Attachment> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Coding> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<Quantity> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Reference> for ContractTermOfferAnswerValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractTermOfferAnswerValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ContractTermOfferAnswerValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2085,13 +2174,6 @@ impl ContractTermOfferAnswerValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractTermOfferAnswerValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ContractTermOfferAnswerValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -2888,10 +2970,25 @@ pub enum ContractTermAssetValuedItemEntity {
     /// `entityReference`
     Reference(Box<Reference>),
 }
-impl ContractTermAssetValuedItemEntity {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ContractTermAssetValuedItemEntity {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ContractTermAssetValuedItemEntity {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractTermAssetValuedItemEntity {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ContractTermAssetValuedItemEntity {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2903,13 +3000,6 @@ impl ContractTermAssetValuedItemEntity {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractTermAssetValuedItemEntity {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ContractTermAssetValuedItemEntity {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -3346,10 +3436,31 @@ pub enum ContractTermActionOccurrence {
     /// `occurrenceTiming`
     Timing(Box<Timing>),
 }
-impl ContractTermActionOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ContractTermActionOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for ContractTermActionOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Timing> for ContractTermActionOccurrence {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for ContractTermActionOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ContractTermActionOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3382,13 +3493,6 @@ impl ContractTermActionOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractTermActionOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ContractTermActionOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -3875,10 +3979,25 @@ pub enum ContractFriendlyContent {
     /// `contentReference`
     Reference(Box<Reference>),
 }
-impl ContractFriendlyContent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Attachment> for ContractFriendlyContent {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ContractFriendlyContent {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractFriendlyContent {
+    fn blank() -> Self {
+        Self::Attachment(Blank::blank())
+    }
+}
+impl Choice for ContractFriendlyContent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3890,13 +4009,6 @@ impl ContractFriendlyContent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractFriendlyContent {
-    fn blank() -> Self {
-        Self::Attachment(Blank::blank())
-    }
-}
-impl Choice for ContractFriendlyContent {
     fn is_empty(&self) -> bool {
         match self {
             Self::Attachment(v) => Complex::is_empty(v),
@@ -4080,10 +4192,25 @@ pub enum ContractLegalContent {
     /// `contentReference`
     Reference(Box<Reference>),
 }
-impl ContractLegalContent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Attachment> for ContractLegalContent {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ContractLegalContent {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractLegalContent {
+    fn blank() -> Self {
+        Self::Attachment(Blank::blank())
+    }
+}
+impl Choice for ContractLegalContent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -4095,13 +4222,6 @@ impl ContractLegalContent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractLegalContent {
-    fn blank() -> Self {
-        Self::Attachment(Blank::blank())
-    }
-}
-impl Choice for ContractLegalContent {
     fn is_empty(&self) -> bool {
         match self {
             Self::Attachment(v) => Complex::is_empty(v),
@@ -4285,10 +4405,25 @@ pub enum ContractRuleContent {
     /// `contentReference`
     Reference(Box<Reference>),
 }
-impl ContractRuleContent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Attachment> for ContractRuleContent {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ContractRuleContent {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ContractRuleContent {
+    fn blank() -> Self {
+        Self::Attachment(Blank::blank())
+    }
+}
+impl Choice for ContractRuleContent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -4300,13 +4435,6 @@ impl ContractRuleContent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ContractRuleContent {
-    fn blank() -> Self {
-        Self::Attachment(Blank::blank())
-    }
-}
-impl Choice for ContractRuleContent {
     fn is_empty(&self) -> bool {
         match self {
             Self::Attachment(v) => Complex::is_empty(v),

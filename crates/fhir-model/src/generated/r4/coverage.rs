@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -708,10 +710,25 @@ pub enum CoverageCostToBeneficiaryValue {
     /// `valueMoney`
     Money(Box<Money>),
 }
-impl CoverageCostToBeneficiaryValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for CoverageCostToBeneficiaryValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Money> for CoverageCostToBeneficiaryValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl Blank for CoverageCostToBeneficiaryValue {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for CoverageCostToBeneficiaryValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -723,13 +740,6 @@ impl CoverageCostToBeneficiaryValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageCostToBeneficiaryValue {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for CoverageCostToBeneficiaryValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),

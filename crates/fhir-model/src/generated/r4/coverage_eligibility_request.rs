@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -371,10 +373,25 @@ pub enum CoverageEligibilityRequestServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl CoverageEligibilityRequestServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for CoverageEligibilityRequestServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for CoverageEligibilityRequestServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityRequestServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityRequestServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -406,13 +423,6 @@ impl CoverageEligibilityRequestServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityRequestServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityRequestServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -1151,10 +1161,25 @@ pub enum CoverageEligibilityRequestItemDiagnosisDiagnosis {
     /// `diagnosisReference`
     Reference(Box<Reference>),
 }
-impl CoverageEligibilityRequestItemDiagnosisDiagnosis {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1166,13 +1191,6 @@ impl CoverageEligibilityRequestItemDiagnosisDiagnosis {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityRequestItemDiagnosisDiagnosis {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

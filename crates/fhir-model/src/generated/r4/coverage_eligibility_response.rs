@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -394,10 +396,25 @@ pub enum CoverageEligibilityResponseServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl CoverageEligibilityResponseServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for CoverageEligibilityResponseServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for CoverageEligibilityResponseServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityResponseServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityResponseServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -429,13 +446,6 @@ impl CoverageEligibilityResponseServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityResponseServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityResponseServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -1100,10 +1110,31 @@ pub enum CoverageEligibilityResponseInsuranceItemBenefitAllowed {
     /// `allowedMoney`
     Money(Box<Money>),
 }
-impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<UnsignedIntType> for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
+    #[inline]
+    fn from(v: UnsignedIntType) -> Self {
+        Self::UnsignedInt(v)
+    }
+}
+impl From<StringType> for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Money> for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
+    fn blank() -> Self {
+        Self::UnsignedInt(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1156,13 +1187,6 @@ impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
-    fn blank() -> Self {
-        Self::UnsignedInt(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityResponseInsuranceItemBenefitAllowed {
     fn is_empty(&self) -> bool {
         match self {
             Self::UnsignedInt(p) => p.is_empty(),
@@ -1215,10 +1239,31 @@ pub enum CoverageEligibilityResponseInsuranceItemBenefitUsed {
     /// `usedMoney`
     Money(Box<Money>),
 }
-impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<UnsignedIntType> for CoverageEligibilityResponseInsuranceItemBenefitUsed {
+    #[inline]
+    fn from(v: UnsignedIntType) -> Self {
+        Self::UnsignedInt(v)
+    }
+}
+impl From<StringType> for CoverageEligibilityResponseInsuranceItemBenefitUsed {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Money> for CoverageEligibilityResponseInsuranceItemBenefitUsed {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityResponseInsuranceItemBenefitUsed {
+    fn blank() -> Self {
+        Self::UnsignedInt(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityResponseInsuranceItemBenefitUsed {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1271,13 +1316,6 @@ impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityResponseInsuranceItemBenefitUsed {
-    fn blank() -> Self {
-        Self::UnsignedInt(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityResponseInsuranceItemBenefitUsed {
     fn is_empty(&self) -> bool {
         match self {
             Self::UnsignedInt(p) => p.is_empty(),

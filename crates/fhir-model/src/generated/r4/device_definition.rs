@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -428,10 +430,25 @@ pub enum DeviceDefinitionManufacturer {
     /// `manufacturerReference`
     Reference(Box<Reference>),
 }
-impl DeviceDefinitionManufacturer {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for DeviceDefinitionManufacturer {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Reference> for DeviceDefinitionManufacturer {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for DeviceDefinitionManufacturer {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for DeviceDefinitionManufacturer {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -463,13 +480,6 @@ impl DeviceDefinitionManufacturer {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DeviceDefinitionManufacturer {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for DeviceDefinitionManufacturer {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -483,10 +485,25 @@ pub enum DeviceRequestCode {
     /// `codeCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl DeviceRequestCode {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for DeviceRequestCode {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for DeviceRequestCode {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for DeviceRequestCode {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for DeviceRequestCode {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -498,13 +515,6 @@ impl DeviceRequestCode {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DeviceRequestCode {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for DeviceRequestCode {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -549,10 +559,31 @@ pub enum DeviceRequestOccurrence {
     /// `occurrenceTiming`
     Timing(Box<Timing>),
 }
-impl DeviceRequestOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for DeviceRequestOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for DeviceRequestOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Timing> for DeviceRequestOccurrence {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for DeviceRequestOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for DeviceRequestOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -585,13 +616,6 @@ impl DeviceRequestOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DeviceRequestOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for DeviceRequestOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -785,10 +809,37 @@ pub enum DeviceRequestParameterValue {
     /// `valueBoolean`
     Boolean(BooleanType),
 }
-impl DeviceRequestParameterValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for DeviceRequestParameterValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for DeviceRequestParameterValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for DeviceRequestParameterValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<BooleanType> for DeviceRequestParameterValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl Blank for DeviceRequestParameterValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for DeviceRequestParameterValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -822,13 +873,6 @@ impl DeviceRequestParameterValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DeviceRequestParameterValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for DeviceRequestParameterValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -349,10 +351,31 @@ pub enum DeviceUseStatementTiming {
     /// `timingDateTime`
     DateTime(DateTimeType),
 }
-impl DeviceUseStatementTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Timing> for DeviceUseStatementTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<Period> for DeviceUseStatementTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<DateTimeType> for DeviceUseStatementTiming {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for DeviceUseStatementTiming {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for DeviceUseStatementTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -385,13 +408,6 @@ impl DeviceUseStatementTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DeviceUseStatementTiming {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for DeviceUseStatementTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Timing(v) => Complex::is_empty(v),

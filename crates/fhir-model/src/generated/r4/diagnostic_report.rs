@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -395,10 +397,25 @@ pub enum DiagnosticReportEffective {
     /// `effectivePeriod`
     Period(Box<Period>),
 }
-impl DiagnosticReportEffective {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for DiagnosticReportEffective {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for DiagnosticReportEffective {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for DiagnosticReportEffective {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for DiagnosticReportEffective {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -430,13 +447,6 @@ impl DiagnosticReportEffective {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DiagnosticReportEffective {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for DiagnosticReportEffective {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),

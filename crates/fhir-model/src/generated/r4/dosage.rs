@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -292,10 +294,25 @@ pub enum DosageAsNeeded {
     /// `asNeededCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl DosageAsNeeded {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for DosageAsNeeded {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for DosageAsNeeded {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for DosageAsNeeded {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for DosageAsNeeded {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -327,13 +344,6 @@ impl DosageAsNeeded {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DosageAsNeeded {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for DosageAsNeeded {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -524,10 +534,25 @@ pub enum DosageDoseAndRateDose {
     /// `doseQuantity`
     Quantity(Box<Quantity>),
 }
-impl DosageDoseAndRateDose {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Range> for DosageDoseAndRateDose {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Quantity> for DosageDoseAndRateDose {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for DosageDoseAndRateDose {
+    fn blank() -> Self {
+        Self::Range(Blank::blank())
+    }
+}
+impl Choice for DosageDoseAndRateDose {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -539,13 +564,6 @@ impl DosageDoseAndRateDose {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DosageDoseAndRateDose {
-    fn blank() -> Self {
-        Self::Range(Blank::blank())
-    }
-}
-impl Choice for DosageDoseAndRateDose {
     fn is_empty(&self) -> bool {
         match self {
             Self::Range(v) => Complex::is_empty(v),
@@ -590,10 +608,31 @@ pub enum DosageDoseAndRateRate {
     /// `rateQuantity`
     Quantity(Box<Quantity>),
 }
-impl DosageDoseAndRateRate {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for DosageDoseAndRateRate {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Range> for DosageDoseAndRateRate {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Quantity> for DosageDoseAndRateRate {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for DosageDoseAndRateRate {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for DosageDoseAndRateRate {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -606,13 +645,6 @@ impl DosageDoseAndRateRate {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DosageDoseAndRateRate {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for DosageDoseAndRateRate {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),

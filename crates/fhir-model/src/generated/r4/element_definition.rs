@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -682,10 +684,241 @@ pub enum ElementDefinitionDefaultValue {
     /// `defaultValueMeta`
     Meta(Box<Meta>),
 }
-impl ElementDefinitionDefaultValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<TimeType> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Coding> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Reference> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<Contributor> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Contributor) -> Self {
+        Self::Contributor(Box::new(v))
+    }
+}
+impl From<DataRequirement> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Dosage> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for ElementDefinitionDefaultValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for ElementDefinitionDefaultValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for ElementDefinitionDefaultValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1127,13 +1360,6 @@ impl ElementDefinitionDefaultValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ElementDefinitionDefaultValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for ElementDefinitionDefaultValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),
@@ -1498,10 +1724,241 @@ pub enum ElementDefinitionFixed {
     /// `fixedMeta`
     Meta(Box<Meta>),
 }
-impl ElementDefinitionFixed {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<TimeType> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Coding> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Reference> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<Contributor> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Contributor) -> Self {
+        Self::Contributor(Box::new(v))
+    }
+}
+impl From<DataRequirement> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Dosage> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for ElementDefinitionFixed {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for ElementDefinitionFixed {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for ElementDefinitionFixed {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1941,13 +2398,6 @@ impl ElementDefinitionFixed {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ElementDefinitionFixed {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for ElementDefinitionFixed {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),
@@ -2290,10 +2740,241 @@ pub enum ElementDefinitionPattern {
     /// `patternMeta`
     Meta(Box<Meta>),
 }
-impl ElementDefinitionPattern {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<TimeType> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Coding> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Reference> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<Contributor> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Contributor) -> Self {
+        Self::Contributor(Box::new(v))
+    }
+}
+impl From<DataRequirement> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Dosage> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for ElementDefinitionPattern {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for ElementDefinitionPattern {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for ElementDefinitionPattern {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2733,13 +3414,6 @@ impl ElementDefinitionPattern {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ElementDefinitionPattern {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for ElementDefinitionPattern {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),
@@ -3000,10 +3674,55 @@ pub enum ElementDefinitionMinValue {
     /// `minValueQuantity`
     Quantity(Box<Quantity>),
 }
-impl ElementDefinitionMinValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ElementDefinitionMinValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ElementDefinitionMinValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<InstantType> for ElementDefinitionMinValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<TimeType> for ElementDefinitionMinValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<DecimalType> for ElementDefinitionMinValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<IntegerType> for ElementDefinitionMinValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Quantity> for ElementDefinitionMinValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for ElementDefinitionMinValue {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ElementDefinitionMinValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3182,13 +3901,6 @@ impl ElementDefinitionMinValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ElementDefinitionMinValue {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ElementDefinitionMinValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -3281,10 +3993,55 @@ pub enum ElementDefinitionMaxValue {
     /// `maxValueQuantity`
     Quantity(Box<Quantity>),
 }
-impl ElementDefinitionMaxValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ElementDefinitionMaxValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ElementDefinitionMaxValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<InstantType> for ElementDefinitionMaxValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<TimeType> for ElementDefinitionMaxValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<DecimalType> for ElementDefinitionMaxValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<IntegerType> for ElementDefinitionMaxValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Quantity> for ElementDefinitionMaxValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for ElementDefinitionMaxValue {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ElementDefinitionMaxValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3463,13 +4220,6 @@ impl ElementDefinitionMaxValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ElementDefinitionMaxValue {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ElementDefinitionMaxValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -4421,10 +5171,241 @@ pub enum ElementDefinitionExampleValue {
     /// `valueMeta`
     Meta(Box<Meta>),
 }
-impl ElementDefinitionExampleValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<TimeType> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Coding> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Reference> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<Contributor> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Contributor) -> Self {
+        Self::Contributor(Box::new(v))
+    }
+}
+impl From<DataRequirement> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Dosage> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for ElementDefinitionExampleValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for ElementDefinitionExampleValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for ElementDefinitionExampleValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -4864,13 +5845,6 @@ impl ElementDefinitionExampleValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ElementDefinitionExampleValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for ElementDefinitionExampleValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),

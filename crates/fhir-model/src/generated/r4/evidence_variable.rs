@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -723,10 +725,49 @@ pub enum EvidenceVariableCharacteristicDefinition {
     /// `definitionTriggerDefinition`
     TriggerDefinition(Box<TriggerDefinition>),
 }
-impl EvidenceVariableCharacteristicDefinition {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for EvidenceVariableCharacteristicDefinition {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CanonicalType> for EvidenceVariableCharacteristicDefinition {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl From<CodeableConcept> for EvidenceVariableCharacteristicDefinition {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Expression> for EvidenceVariableCharacteristicDefinition {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<DataRequirement> for EvidenceVariableCharacteristicDefinition {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for EvidenceVariableCharacteristicDefinition {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl Blank for EvidenceVariableCharacteristicDefinition {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableCharacteristicDefinition {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -762,13 +803,6 @@ impl EvidenceVariableCharacteristicDefinition {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableCharacteristicDefinition {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableCharacteristicDefinition {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -835,10 +869,37 @@ pub enum EvidenceVariableCharacteristicParticipantEffective {
     /// `participantEffectiveTiming`
     Timing(Box<Timing>),
 }
-impl EvidenceVariableCharacteristicParticipantEffective {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for EvidenceVariableCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for EvidenceVariableCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Duration> for EvidenceVariableCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Timing> for EvidenceVariableCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for EvidenceVariableCharacteristicParticipantEffective {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableCharacteristicParticipantEffective {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -872,13 +933,6 @@ impl EvidenceVariableCharacteristicParticipantEffective {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableCharacteristicParticipantEffective {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableCharacteristicParticipantEffective {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -435,10 +437,31 @@ pub enum FamilyMemberHistoryBorn {
     /// `bornString`
     String(StringType),
 }
-impl FamilyMemberHistoryBorn {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Period> for FamilyMemberHistoryBorn {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<DateType> for FamilyMemberHistoryBorn {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<StringType> for FamilyMemberHistoryBorn {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for FamilyMemberHistoryBorn {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for FamilyMemberHistoryBorn {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -491,13 +514,6 @@ impl FamilyMemberHistoryBorn {
         };
         read.map(|()| true)
     }
-}
-impl Blank for FamilyMemberHistoryBorn {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for FamilyMemberHistoryBorn {
     fn is_empty(&self) -> bool {
         match self {
             Self::Period(v) => Complex::is_empty(v),
@@ -546,10 +562,31 @@ pub enum FamilyMemberHistoryAge {
     /// `ageString`
     String(StringType),
 }
-impl FamilyMemberHistoryAge {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Age> for FamilyMemberHistoryAge {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Range> for FamilyMemberHistoryAge {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<StringType> for FamilyMemberHistoryAge {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for FamilyMemberHistoryAge {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for FamilyMemberHistoryAge {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -582,13 +619,6 @@ impl FamilyMemberHistoryAge {
         };
         read.map(|()| true)
     }
-}
-impl Blank for FamilyMemberHistoryAge {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for FamilyMemberHistoryAge {
     fn is_empty(&self) -> bool {
         match self {
             Self::Age(v) => Complex::is_empty(v),
@@ -641,10 +671,43 @@ pub enum FamilyMemberHistoryDeceased {
     /// `deceasedString`
     String(StringType),
 }
-impl FamilyMemberHistoryDeceased {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for FamilyMemberHistoryDeceased {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Age> for FamilyMemberHistoryDeceased {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Range> for FamilyMemberHistoryDeceased {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<DateType> for FamilyMemberHistoryDeceased {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<StringType> for FamilyMemberHistoryDeceased {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for FamilyMemberHistoryDeceased {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for FamilyMemberHistoryDeceased {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -719,13 +782,6 @@ impl FamilyMemberHistoryDeceased {
         };
         read.map(|()| true)
     }
-}
-impl Blank for FamilyMemberHistoryDeceased {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for FamilyMemberHistoryDeceased {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -980,10 +1036,37 @@ pub enum FamilyMemberHistoryConditionOnset {
     /// `onsetString`
     String(StringType),
 }
-impl FamilyMemberHistoryConditionOnset {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Age> for FamilyMemberHistoryConditionOnset {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Range> for FamilyMemberHistoryConditionOnset {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Period> for FamilyMemberHistoryConditionOnset {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<StringType> for FamilyMemberHistoryConditionOnset {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for FamilyMemberHistoryConditionOnset {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for FamilyMemberHistoryConditionOnset {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1017,13 +1100,6 @@ impl FamilyMemberHistoryConditionOnset {
         };
         read.map(|()| true)
     }
-}
-impl Blank for FamilyMemberHistoryConditionOnset {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for FamilyMemberHistoryConditionOnset {
     fn is_empty(&self) -> bool {
         match self {
             Self::Age(v) => Complex::is_empty(v),

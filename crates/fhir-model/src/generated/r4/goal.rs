@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -377,10 +379,25 @@ pub enum GoalStart {
     /// `startCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl GoalStart {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for GoalStart {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<CodeableConcept> for GoalStart {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for GoalStart {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for GoalStart {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -412,13 +429,6 @@ impl GoalStart {
         };
         read.map(|()| true)
     }
-}
-impl Blank for GoalStart {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for GoalStart {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -626,10 +636,55 @@ pub enum GoalTargetDetail {
     /// `detailRatio`
     Ratio(Box<Ratio>),
 }
-impl GoalTargetDetail {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for GoalTargetDetail {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for GoalTargetDetail {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for GoalTargetDetail {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<StringType> for GoalTargetDetail {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<BooleanType> for GoalTargetDetail {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for GoalTargetDetail {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Ratio> for GoalTargetDetail {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl Blank for GoalTargetDetail {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for GoalTargetDetail {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -706,13 +761,6 @@ impl GoalTargetDetail {
         };
         read.map(|()| true)
     }
-}
-impl Blank for GoalTargetDetail {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for GoalTargetDetail {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -775,10 +823,25 @@ pub enum GoalTargetDue {
     /// `dueDuration`
     Duration(Box<Duration>),
 }
-impl GoalTargetDue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for GoalTargetDue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Duration> for GoalTargetDue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl Blank for GoalTargetDue {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for GoalTargetDue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -810,13 +873,6 @@ impl GoalTargetDue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for GoalTargetDue {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for GoalTargetDue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -516,10 +518,25 @@ pub enum ImmunizationOccurrence {
     /// `occurrenceString`
     String(StringType),
 }
-impl ImmunizationOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ImmunizationOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<StringType> for ImmunizationOccurrence {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ImmunizationOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ImmunizationOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -571,13 +588,6 @@ impl ImmunizationOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImmunizationOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ImmunizationOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -1274,10 +1284,25 @@ pub enum ImmunizationProtocolAppliedDoseNumber {
     /// `doseNumberString`
     String(StringType),
 }
-impl ImmunizationProtocolAppliedDoseNumber {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<PositiveIntType> for ImmunizationProtocolAppliedDoseNumber {
+    #[inline]
+    fn from(v: PositiveIntType) -> Self {
+        Self::PositiveInt(v)
+    }
+}
+impl From<StringType> for ImmunizationProtocolAppliedDoseNumber {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ImmunizationProtocolAppliedDoseNumber {
+    fn blank() -> Self {
+        Self::PositiveInt(Blank::blank())
+    }
+}
+impl Choice for ImmunizationProtocolAppliedDoseNumber {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1329,13 +1354,6 @@ impl ImmunizationProtocolAppliedDoseNumber {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImmunizationProtocolAppliedDoseNumber {
-    fn blank() -> Self {
-        Self::PositiveInt(Blank::blank())
-    }
-}
-impl Choice for ImmunizationProtocolAppliedDoseNumber {
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(p) => p.is_empty(),
@@ -1382,10 +1400,25 @@ pub enum ImmunizationProtocolAppliedSeriesDoses {
     /// `seriesDosesString`
     String(StringType),
 }
-impl ImmunizationProtocolAppliedSeriesDoses {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<PositiveIntType> for ImmunizationProtocolAppliedSeriesDoses {
+    #[inline]
+    fn from(v: PositiveIntType) -> Self {
+        Self::PositiveInt(v)
+    }
+}
+impl From<StringType> for ImmunizationProtocolAppliedSeriesDoses {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ImmunizationProtocolAppliedSeriesDoses {
+    fn blank() -> Self {
+        Self::PositiveInt(Blank::blank())
+    }
+}
+impl Choice for ImmunizationProtocolAppliedSeriesDoses {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1437,13 +1470,6 @@ impl ImmunizationProtocolAppliedSeriesDoses {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImmunizationProtocolAppliedSeriesDoses {
-    fn blank() -> Self {
-        Self::PositiveInt(Blank::blank())
-    }
-}
-impl Choice for ImmunizationProtocolAppliedSeriesDoses {
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(p) => p.is_empty(),

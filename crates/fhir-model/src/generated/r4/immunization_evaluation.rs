@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -376,10 +378,25 @@ pub enum ImmunizationEvaluationDoseNumber {
     /// `doseNumberString`
     String(StringType),
 }
-impl ImmunizationEvaluationDoseNumber {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<PositiveIntType> for ImmunizationEvaluationDoseNumber {
+    #[inline]
+    fn from(v: PositiveIntType) -> Self {
+        Self::PositiveInt(v)
+    }
+}
+impl From<StringType> for ImmunizationEvaluationDoseNumber {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ImmunizationEvaluationDoseNumber {
+    fn blank() -> Self {
+        Self::PositiveInt(Blank::blank())
+    }
+}
+impl Choice for ImmunizationEvaluationDoseNumber {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -431,13 +448,6 @@ impl ImmunizationEvaluationDoseNumber {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImmunizationEvaluationDoseNumber {
-    fn blank() -> Self {
-        Self::PositiveInt(Blank::blank())
-    }
-}
-impl Choice for ImmunizationEvaluationDoseNumber {
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(p) => p.is_empty(),
@@ -484,10 +494,25 @@ pub enum ImmunizationEvaluationSeriesDoses {
     /// `seriesDosesString`
     String(StringType),
 }
-impl ImmunizationEvaluationSeriesDoses {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<PositiveIntType> for ImmunizationEvaluationSeriesDoses {
+    #[inline]
+    fn from(v: PositiveIntType) -> Self {
+        Self::PositiveInt(v)
+    }
+}
+impl From<StringType> for ImmunizationEvaluationSeriesDoses {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ImmunizationEvaluationSeriesDoses {
+    fn blank() -> Self {
+        Self::PositiveInt(Blank::blank())
+    }
+}
+impl Choice for ImmunizationEvaluationSeriesDoses {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -539,13 +564,6 @@ impl ImmunizationEvaluationSeriesDoses {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImmunizationEvaluationSeriesDoses {
-    fn blank() -> Self {
-        Self::PositiveInt(Blank::blank())
-    }
-}
-impl Choice for ImmunizationEvaluationSeriesDoses {
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -540,10 +542,25 @@ pub enum ImmunizationRecommendationRecommendationDoseNumber {
     /// `doseNumberString`
     String(StringType),
 }
-impl ImmunizationRecommendationRecommendationDoseNumber {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<PositiveIntType> for ImmunizationRecommendationRecommendationDoseNumber {
+    #[inline]
+    fn from(v: PositiveIntType) -> Self {
+        Self::PositiveInt(v)
+    }
+}
+impl From<StringType> for ImmunizationRecommendationRecommendationDoseNumber {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ImmunizationRecommendationRecommendationDoseNumber {
+    fn blank() -> Self {
+        Self::PositiveInt(Blank::blank())
+    }
+}
+impl Choice for ImmunizationRecommendationRecommendationDoseNumber {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -595,13 +612,6 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImmunizationRecommendationRecommendationDoseNumber {
-    fn blank() -> Self {
-        Self::PositiveInt(Blank::blank())
-    }
-}
-impl Choice for ImmunizationRecommendationRecommendationDoseNumber {
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(p) => p.is_empty(),
@@ -648,10 +658,25 @@ pub enum ImmunizationRecommendationRecommendationSeriesDoses {
     /// `seriesDosesString`
     String(StringType),
 }
-impl ImmunizationRecommendationRecommendationSeriesDoses {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<PositiveIntType> for ImmunizationRecommendationRecommendationSeriesDoses {
+    #[inline]
+    fn from(v: PositiveIntType) -> Self {
+        Self::PositiveInt(v)
+    }
+}
+impl From<StringType> for ImmunizationRecommendationRecommendationSeriesDoses {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ImmunizationRecommendationRecommendationSeriesDoses {
+    fn blank() -> Self {
+        Self::PositiveInt(Blank::blank())
+    }
+}
+impl Choice for ImmunizationRecommendationRecommendationSeriesDoses {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -703,13 +728,6 @@ impl ImmunizationRecommendationRecommendationSeriesDoses {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImmunizationRecommendationRecommendationSeriesDoses {
-    fn blank() -> Self {
-        Self::PositiveInt(Blank::blank())
-    }
-}
-impl Choice for ImmunizationRecommendationRecommendationSeriesDoses {
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1256,10 +1258,25 @@ pub enum ImplementationGuideDefinitionResourceExample {
     /// `exampleCanonical`
     Canonical(CanonicalType),
 }
-impl ImplementationGuideDefinitionResourceExample {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ImplementationGuideDefinitionResourceExample {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CanonicalType> for ImplementationGuideDefinitionResourceExample {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl Blank for ImplementationGuideDefinitionResourceExample {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ImplementationGuideDefinitionResourceExample {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1311,13 +1328,6 @@ impl ImplementationGuideDefinitionResourceExample {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImplementationGuideDefinitionResourceExample {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ImplementationGuideDefinitionResourceExample {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -1550,10 +1560,25 @@ pub enum ImplementationGuideDefinitionPageName {
     /// `nameReference`
     Reference(Box<Reference>),
 }
-impl ImplementationGuideDefinitionPageName {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<UrlType> for ImplementationGuideDefinitionPageName {
+    #[inline]
+    fn from(v: UrlType) -> Self {
+        Self::Url(v)
+    }
+}
+impl From<Reference> for ImplementationGuideDefinitionPageName {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ImplementationGuideDefinitionPageName {
+    fn blank() -> Self {
+        Self::Url(Blank::blank())
+    }
+}
+impl Choice for ImplementationGuideDefinitionPageName {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1585,13 +1610,6 @@ impl ImplementationGuideDefinitionPageName {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImplementationGuideDefinitionPageName {
-    fn blank() -> Self {
-        Self::Url(Blank::blank())
-    }
-}
-impl Choice for ImplementationGuideDefinitionPageName {
     fn is_empty(&self) -> bool {
         match self {
             Self::Url(p) => p.is_empty(),
@@ -2284,10 +2302,25 @@ pub enum ImplementationGuideManifestResourceExample {
     /// `exampleCanonical`
     Canonical(CanonicalType),
 }
-impl ImplementationGuideManifestResourceExample {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ImplementationGuideManifestResourceExample {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CanonicalType> for ImplementationGuideManifestResourceExample {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl Blank for ImplementationGuideManifestResourceExample {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ImplementationGuideManifestResourceExample {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2339,13 +2372,6 @@ impl ImplementationGuideManifestResourceExample {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImplementationGuideManifestResourceExample {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ImplementationGuideManifestResourceExample {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),

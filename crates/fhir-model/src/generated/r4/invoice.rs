@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -671,10 +673,25 @@ pub enum InvoiceLineItemChargeItem {
     /// `chargeItemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl InvoiceLineItemChargeItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for InvoiceLineItemChargeItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for InvoiceLineItemChargeItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for InvoiceLineItemChargeItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for InvoiceLineItemChargeItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -686,13 +703,6 @@ impl InvoiceLineItemChargeItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for InvoiceLineItemChargeItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for InvoiceLineItemChargeItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

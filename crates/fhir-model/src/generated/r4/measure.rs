@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -671,10 +673,25 @@ pub enum MeasureSubject {
     /// `subjectReference`
     Reference(Box<Reference>),
 }
-impl MeasureSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MeasureSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MeasureSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MeasureSubject {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MeasureSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -686,13 +703,6 @@ impl MeasureSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MeasureSubject {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MeasureSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

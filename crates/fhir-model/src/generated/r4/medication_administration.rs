@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -421,10 +423,25 @@ pub enum MedicationAdministrationMedication {
     /// `medicationReference`
     Reference(Box<Reference>),
 }
-impl MedicationAdministrationMedication {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationAdministrationMedication {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicationAdministrationMedication {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationAdministrationMedication {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicationAdministrationMedication {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -436,13 +453,6 @@ impl MedicationAdministrationMedication {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationAdministrationMedication {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicationAdministrationMedication {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -485,10 +495,25 @@ pub enum MedicationAdministrationEffective {
     /// `effectivePeriod`
     Period(Box<Period>),
 }
-impl MedicationAdministrationEffective {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for MedicationAdministrationEffective {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for MedicationAdministrationEffective {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for MedicationAdministrationEffective {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for MedicationAdministrationEffective {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -520,13 +545,6 @@ impl MedicationAdministrationEffective {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationAdministrationEffective {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for MedicationAdministrationEffective {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -900,10 +918,25 @@ pub enum MedicationAdministrationDosageRate {
     /// `rateQuantity`
     Quantity(Box<Quantity>),
 }
-impl MedicationAdministrationDosageRate {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for MedicationAdministrationDosageRate {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Quantity> for MedicationAdministrationDosageRate {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for MedicationAdministrationDosageRate {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for MedicationAdministrationDosageRate {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -915,13 +948,6 @@ impl MedicationAdministrationDosageRate {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationAdministrationDosageRate {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for MedicationAdministrationDosageRate {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),

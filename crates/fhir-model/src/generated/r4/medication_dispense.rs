@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -475,10 +477,25 @@ pub enum MedicationDispenseStatusReason {
     /// `statusReasonReference`
     Reference(Box<Reference>),
 }
-impl MedicationDispenseStatusReason {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationDispenseStatusReason {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicationDispenseStatusReason {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationDispenseStatusReason {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicationDispenseStatusReason {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -490,13 +507,6 @@ impl MedicationDispenseStatusReason {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationDispenseStatusReason {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicationDispenseStatusReason {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -539,10 +549,25 @@ pub enum MedicationDispenseMedication {
     /// `medicationReference`
     Reference(Box<Reference>),
 }
-impl MedicationDispenseMedication {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationDispenseMedication {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicationDispenseMedication {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationDispenseMedication {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicationDispenseMedication {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -554,13 +579,6 @@ impl MedicationDispenseMedication {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationDispenseMedication {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicationDispenseMedication {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -874,10 +876,25 @@ pub enum MedicationKnowledgeIngredientItem {
     /// `itemReference`
     Reference(Box<Reference>),
 }
-impl MedicationKnowledgeIngredientItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationKnowledgeIngredientItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicationKnowledgeIngredientItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationKnowledgeIngredientItem {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeIngredientItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -889,13 +906,6 @@ impl MedicationKnowledgeIngredientItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeIngredientItem {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeIngredientItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1390,10 +1400,25 @@ pub enum MedicationKnowledgeAdministrationGuidelinesIndication {
     /// `indicationReference`
     Reference(Box<Reference>),
 }
-impl MedicationKnowledgeAdministrationGuidelinesIndication {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationKnowledgeAdministrationGuidelinesIndication {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicationKnowledgeAdministrationGuidelinesIndication {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationKnowledgeAdministrationGuidelinesIndication {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeAdministrationGuidelinesIndication {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1405,13 +1430,6 @@ impl MedicationKnowledgeAdministrationGuidelinesIndication {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeAdministrationGuidelinesIndication {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeAdministrationGuidelinesIndication {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1767,10 +1785,29 @@ pub enum MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharac
     /// `characteristicQuantity`
     Quantity(Box<Quantity>),
 }
-impl MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept>
+for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity>
+for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank
+for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice
+for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1782,15 +1819,6 @@ impl MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteri
         };
         read.map(|()| true)
     }
-}
-impl Blank
-for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice
-for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2260,10 +2288,25 @@ pub enum MedicationKnowledgeDrugCharacteristicValue {
     /// `valueBase64Binary`
     Base64Binary(Base64BinaryType),
 }
-impl MedicationKnowledgeDrugCharacteristicValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationKnowledgeDrugCharacteristicValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for MedicationKnowledgeDrugCharacteristicValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for MedicationKnowledgeDrugCharacteristicValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeDrugCharacteristicValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2317,13 +2360,6 @@ impl MedicationKnowledgeDrugCharacteristicValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeDrugCharacteristicValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeDrugCharacteristicValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -575,10 +577,25 @@ pub enum MedicationRequestReported {
     /// `reportedReference`
     Reference(Box<Reference>),
 }
-impl MedicationRequestReported {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for MedicationRequestReported {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Reference> for MedicationRequestReported {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationRequestReported {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for MedicationRequestReported {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -610,13 +627,6 @@ impl MedicationRequestReported {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationRequestReported {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for MedicationRequestReported {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -659,10 +669,25 @@ pub enum MedicationRequestMedication {
     /// `medicationReference`
     Reference(Box<Reference>),
 }
-impl MedicationRequestMedication {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationRequestMedication {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicationRequestMedication {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationRequestMedication {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicationRequestMedication {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -674,13 +699,6 @@ impl MedicationRequestMedication {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationRequestMedication {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicationRequestMedication {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1211,10 +1229,25 @@ pub enum MedicationRequestSubstitutionAllowed {
     /// `allowedCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl MedicationRequestSubstitutionAllowed {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for MedicationRequestSubstitutionAllowed {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for MedicationRequestSubstitutionAllowed {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for MedicationRequestSubstitutionAllowed {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for MedicationRequestSubstitutionAllowed {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1246,13 +1279,6 @@ impl MedicationRequestSubstitutionAllowed {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationRequestSubstitutionAllowed {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for MedicationRequestSubstitutionAllowed {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -401,10 +403,25 @@ pub enum MedicationStatementMedication {
     /// `medicationReference`
     Reference(Box<Reference>),
 }
-impl MedicationStatementMedication {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationStatementMedication {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicationStatementMedication {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicationStatementMedication {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicationStatementMedication {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -416,13 +433,6 @@ impl MedicationStatementMedication {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationStatementMedication {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicationStatementMedication {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -465,10 +475,25 @@ pub enum MedicationStatementEffective {
     /// `effectivePeriod`
     Period(Box<Period>),
 }
-impl MedicationStatementEffective {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for MedicationStatementEffective {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for MedicationStatementEffective {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for MedicationStatementEffective {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for MedicationStatementEffective {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -500,13 +525,6 @@ impl MedicationStatementEffective {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationStatementEffective {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for MedicationStatementEffective {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),

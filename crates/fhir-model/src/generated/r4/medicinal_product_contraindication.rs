@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -416,10 +418,25 @@ pub enum MedicinalProductContraindicationOtherTherapyMedication {
     /// `medicationReference`
     Reference(Box<Reference>),
 }
-impl MedicinalProductContraindicationOtherTherapyMedication {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicinalProductContraindicationOtherTherapyMedication {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for MedicinalProductContraindicationOtherTherapyMedication {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MedicinalProductContraindicationOtherTherapyMedication {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for MedicinalProductContraindicationOtherTherapyMedication {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -431,13 +448,6 @@ impl MedicinalProductContraindicationOtherTherapyMedication {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicinalProductContraindicationOtherTherapyMedication {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for MedicinalProductContraindicationOtherTherapyMedication {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

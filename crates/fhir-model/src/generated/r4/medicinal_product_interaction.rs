@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -396,10 +398,25 @@ pub enum MedicinalProductInteractionInteractantItem {
     /// `itemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl MedicinalProductInteractionInteractantItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for MedicinalProductInteractionInteractantItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for MedicinalProductInteractionInteractantItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for MedicinalProductInteractionInteractantItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for MedicinalProductInteractionInteractantItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -411,13 +428,6 @@ impl MedicinalProductInteractionInteractantItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicinalProductInteractionInteractantItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for MedicinalProductInteractionInteractantItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -538,10 +540,25 @@ pub enum PlanDefinitionSubject {
     /// `subjectReference`
     Reference(Box<Reference>),
 }
-impl PlanDefinitionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for PlanDefinitionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for PlanDefinitionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionSubject {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -553,13 +570,6 @@ impl PlanDefinitionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionSubject {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -956,10 +966,31 @@ pub enum PlanDefinitionGoalTargetDetail {
     /// `detailCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl PlanDefinitionGoalTargetDetail {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionGoalTargetDetail {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionGoalTargetDetail {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -972,13 +1003,6 @@ impl PlanDefinitionGoalTargetDetail {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionGoalTargetDetail {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionGoalTargetDetail {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -1479,10 +1503,25 @@ pub enum PlanDefinitionActionSubject {
     /// `subjectReference`
     Reference(Box<Reference>),
 }
-impl PlanDefinitionActionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for PlanDefinitionActionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for PlanDefinitionActionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionActionSubject {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1494,13 +1533,6 @@ impl PlanDefinitionActionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionSubject {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1551,10 +1583,49 @@ pub enum PlanDefinitionActionTiming {
     /// `timingTiming`
     Timing(Box<Timing>),
 }
-impl PlanDefinitionActionTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Age> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Period> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Duration> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Timing> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionActionTiming {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1590,13 +1661,6 @@ impl PlanDefinitionActionTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionTiming {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -1655,10 +1719,13 @@ pub enum PlanDefinitionActionDefinition {
     /// `definitionUri`
     Uri(UriType),
 }
-impl PlanDefinitionActionDefinition {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for PlanDefinitionActionDefinition {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionDefinition {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1710,13 +1777,6 @@ impl PlanDefinitionActionDefinition {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionDefinition {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionDefinition {
     fn is_empty(&self) -> bool {
         match self {
             Self::Canonical(p) => p.is_empty(),
@@ -2084,10 +2144,25 @@ pub enum PlanDefinitionActionRelatedActionOffset {
     /// `offsetRange`
     Range(Box<Range>),
 }
-impl PlanDefinitionActionRelatedActionOffset {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Duration> for PlanDefinitionActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for PlanDefinitionActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionActionRelatedActionOffset {
+    fn blank() -> Self {
+        Self::Duration(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionRelatedActionOffset {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2099,13 +2174,6 @@ impl PlanDefinitionActionRelatedActionOffset {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionRelatedActionOffset {
-    fn blank() -> Self {
-        Self::Duration(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionRelatedActionOffset {
     fn is_empty(&self) -> bool {
         match self {
             Self::Duration(v) => Complex::is_empty(v),

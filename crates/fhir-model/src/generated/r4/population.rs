@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -180,10 +182,25 @@ pub enum PopulationAge {
     /// `ageCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl PopulationAge {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Range> for PopulationAge {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for PopulationAge {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for PopulationAge {
+    fn blank() -> Self {
+        Self::Range(Blank::blank())
+    }
+}
+impl Choice for PopulationAge {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -195,13 +212,6 @@ impl PopulationAge {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PopulationAge {
-    fn blank() -> Self {
-        Self::Range(Blank::blank())
-    }
-}
-impl Choice for PopulationAge {
     fn is_empty(&self) -> bool {
         match self {
             Self::Range(v) => Complex::is_empty(v),

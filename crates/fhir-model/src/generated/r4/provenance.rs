@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -310,10 +312,25 @@ pub enum ProvenanceOccurred {
     /// `occurredDateTime`
     DateTime(DateTimeType),
 }
-impl ProvenanceOccurred {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Period> for ProvenanceOccurred {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<DateTimeType> for ProvenanceOccurred {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for ProvenanceOccurred {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ProvenanceOccurred {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -345,13 +362,6 @@ impl ProvenanceOccurred {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ProvenanceOccurred {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ProvenanceOccurred {
     fn is_empty(&self) -> bool {
         match self {
             Self::Period(v) => Complex::is_empty(v),

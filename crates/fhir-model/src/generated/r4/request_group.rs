@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -755,10 +757,49 @@ pub enum RequestGroupActionTiming {
     /// `timingTiming`
     Timing(Box<Timing>),
 }
-impl RequestGroupActionTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for RequestGroupActionTiming {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Age> for RequestGroupActionTiming {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Period> for RequestGroupActionTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Duration> for RequestGroupActionTiming {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for RequestGroupActionTiming {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Timing> for RequestGroupActionTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for RequestGroupActionTiming {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for RequestGroupActionTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -794,13 +835,6 @@ impl RequestGroupActionTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RequestGroupActionTiming {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for RequestGroupActionTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -1180,10 +1214,25 @@ pub enum RequestGroupActionRelatedActionOffset {
     /// `offsetRange`
     Range(Box<Range>),
 }
-impl RequestGroupActionRelatedActionOffset {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Duration> for RequestGroupActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for RequestGroupActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for RequestGroupActionRelatedActionOffset {
+    fn blank() -> Self {
+        Self::Duration(Blank::blank())
+    }
+}
+impl Choice for RequestGroupActionRelatedActionOffset {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1195,13 +1244,6 @@ impl RequestGroupActionRelatedActionOffset {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RequestGroupActionRelatedActionOffset {
-    fn blank() -> Self {
-        Self::Duration(Blank::blank())
-    }
-}
-impl Choice for RequestGroupActionRelatedActionOffset {
     fn is_empty(&self) -> bool {
         match self {
             Self::Duration(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -578,10 +580,25 @@ pub enum ResearchElementDefinitionSubject {
     /// `subjectReference`
     Reference(Box<Reference>),
 }
-impl ResearchElementDefinitionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ResearchElementDefinitionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ResearchElementDefinitionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ResearchElementDefinitionSubject {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ResearchElementDefinitionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -593,13 +610,6 @@ impl ResearchElementDefinitionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ResearchElementDefinitionSubject {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ResearchElementDefinitionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1010,10 +1020,37 @@ pub enum ResearchElementDefinitionCharacteristicDefinition {
     /// `definitionDataRequirement`
     DataRequirement(Box<DataRequirement>),
 }
-impl ResearchElementDefinitionCharacteristicDefinition {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ResearchElementDefinitionCharacteristicDefinition {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<CanonicalType> for ResearchElementDefinitionCharacteristicDefinition {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl From<Expression> for ResearchElementDefinitionCharacteristicDefinition {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<DataRequirement> for ResearchElementDefinitionCharacteristicDefinition {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl Blank for ResearchElementDefinitionCharacteristicDefinition {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for ResearchElementDefinitionCharacteristicDefinition {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1047,13 +1084,6 @@ impl ResearchElementDefinitionCharacteristicDefinition {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ResearchElementDefinitionCharacteristicDefinition {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for ResearchElementDefinitionCharacteristicDefinition {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1112,10 +1142,37 @@ pub enum ResearchElementDefinitionCharacteristicStudyEffective {
     /// `studyEffectiveTiming`
     Timing(Box<Timing>),
 }
-impl ResearchElementDefinitionCharacteristicStudyEffective {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ResearchElementDefinitionCharacteristicStudyEffective {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for ResearchElementDefinitionCharacteristicStudyEffective {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Duration> for ResearchElementDefinitionCharacteristicStudyEffective {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Timing> for ResearchElementDefinitionCharacteristicStudyEffective {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for ResearchElementDefinitionCharacteristicStudyEffective {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ResearchElementDefinitionCharacteristicStudyEffective {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1149,13 +1206,6 @@ impl ResearchElementDefinitionCharacteristicStudyEffective {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ResearchElementDefinitionCharacteristicStudyEffective {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ResearchElementDefinitionCharacteristicStudyEffective {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -1214,10 +1264,37 @@ pub enum ResearchElementDefinitionCharacteristicParticipantEffective {
     /// `participantEffectiveTiming`
     Timing(Box<Timing>),
 }
-impl ResearchElementDefinitionCharacteristicParticipantEffective {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ResearchElementDefinitionCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for ResearchElementDefinitionCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Duration> for ResearchElementDefinitionCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Timing> for ResearchElementDefinitionCharacteristicParticipantEffective {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for ResearchElementDefinitionCharacteristicParticipantEffective {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ResearchElementDefinitionCharacteristicParticipantEffective {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1251,13 +1328,6 @@ impl ResearchElementDefinitionCharacteristicParticipantEffective {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ResearchElementDefinitionCharacteristicParticipantEffective {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ResearchElementDefinitionCharacteristicParticipantEffective {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),

@@ -2350,6 +2350,799 @@ impl Resource {
             }
         }
     }
+    /// The resource as a `&T`, if it is a typed `T`.
+    ///
+    /// `None` for another type, and for a [`Resource::Other`] (its JSON can only be read
+    /// into a new value: see [`Resource::downcast`]).
+    pub fn downcast_ref<T: crate::TypedResource>(&self) -> Option<&T> {
+        match self {
+            #[cfg(feature = "account")]
+            Self::Account(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "activity-definition")]
+            Self::ActivityDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "adverse-event")]
+            Self::AdverseEvent(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "allergy-intolerance")]
+            Self::AllergyIntolerance(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "appointment")]
+            Self::Appointment(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "appointment-response")]
+            Self::AppointmentResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "audit-event")]
+            Self::AuditEvent(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "basic")]
+            Self::Basic(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "binary")]
+            Self::Binary(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "biologically-derived-product")]
+            Self::BiologicallyDerivedProduct(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "body-structure")]
+            Self::BodyStructure(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "bundle")]
+            Self::Bundle(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "capability-statement")]
+            Self::CapabilityStatement(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "care-plan")]
+            Self::CarePlan(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "care-team")]
+            Self::CareTeam(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "catalog-entry")]
+            Self::CatalogEntry(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "charge-item")]
+            Self::ChargeItem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "charge-item-definition")]
+            Self::ChargeItemDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "claim")]
+            Self::Claim(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "claim-response")]
+            Self::ClaimResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "clinical-impression")]
+            Self::ClinicalImpression(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "code-system")]
+            Self::CodeSystem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "communication")]
+            Self::Communication(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "communication-request")]
+            Self::CommunicationRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "compartment-definition")]
+            Self::CompartmentDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "composition")]
+            Self::Composition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "concept-map")]
+            Self::ConceptMap(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "condition")]
+            Self::Condition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "consent")]
+            Self::Consent(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "contract")]
+            Self::Contract(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "coverage")]
+            Self::Coverage(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "coverage-eligibility-request")]
+            Self::CoverageEligibilityRequest(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "coverage-eligibility-response")]
+            Self::CoverageEligibilityResponse(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "detected-issue")]
+            Self::DetectedIssue(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device")]
+            Self::Device(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-definition")]
+            Self::DeviceDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-metric")]
+            Self::DeviceMetric(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-request")]
+            Self::DeviceRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-use-statement")]
+            Self::DeviceUseStatement(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "diagnostic-report")]
+            Self::DiagnosticReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "document-manifest")]
+            Self::DocumentManifest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "document-reference")]
+            Self::DocumentReference(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "effect-evidence-synthesis")]
+            Self::EffectEvidenceSynthesis(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "encounter")]
+            Self::Encounter(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "endpoint")]
+            Self::Endpoint(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "enrollment-request")]
+            Self::EnrollmentRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "enrollment-response")]
+            Self::EnrollmentResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "episode-of-care")]
+            Self::EpisodeOfCare(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "event-definition")]
+            Self::EventDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "evidence")]
+            Self::Evidence(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "evidence-variable")]
+            Self::EvidenceVariable(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "example-scenario")]
+            Self::ExampleScenario(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "explanation-of-benefit")]
+            Self::ExplanationOfBenefit(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "family-member-history")]
+            Self::FamilyMemberHistory(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "flag")]
+            Self::Flag(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "goal")]
+            Self::Goal(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "graph-definition")]
+            Self::GraphDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "group")]
+            Self::Group(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "guidance-response")]
+            Self::GuidanceResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "healthcare-service")]
+            Self::HealthcareService(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "imaging-study")]
+            Self::ImagingStudy(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "immunization")]
+            Self::Immunization(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "immunization-evaluation")]
+            Self::ImmunizationEvaluation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "immunization-recommendation")]
+            Self::ImmunizationRecommendation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "implementation-guide")]
+            Self::ImplementationGuide(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "insurance-plan")]
+            Self::InsurancePlan(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "invoice")]
+            Self::Invoice(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "library")]
+            Self::Library(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "linkage")]
+            Self::Linkage(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "list")]
+            Self::List(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "location")]
+            Self::Location(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "measure")]
+            Self::Measure(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "measure-report")]
+            Self::MeasureReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "media")]
+            Self::Media(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication")]
+            Self::Medication(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-administration")]
+            Self::MedicationAdministration(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medication-dispense")]
+            Self::MedicationDispense(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-knowledge")]
+            Self::MedicationKnowledge(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-request")]
+            Self::MedicationRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-statement")]
+            Self::MedicationStatement(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medicinal-product")]
+            Self::MedicinalProduct(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medicinal-product-authorization")]
+            Self::MedicinalProductAuthorization(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-contraindication")]
+            Self::MedicinalProductContraindication(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-indication")]
+            Self::MedicinalProductIndication(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-ingredient")]
+            Self::MedicinalProductIngredient(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-interaction")]
+            Self::MedicinalProductInteraction(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-manufactured")]
+            Self::MedicinalProductManufactured(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-packaged")]
+            Self::MedicinalProductPackaged(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-pharmaceutical")]
+            Self::MedicinalProductPharmaceutical(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medicinal-product-undesirable-effect")]
+            Self::MedicinalProductUndesirableEffect(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "message-definition")]
+            Self::MessageDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "message-header")]
+            Self::MessageHeader(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "molecular-sequence")]
+            Self::MolecularSequence(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "naming-system")]
+            Self::NamingSystem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "nutrition-order")]
+            Self::NutritionOrder(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "observation")]
+            Self::Observation(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "observation-definition")]
+            Self::ObservationDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "operation-definition")]
+            Self::OperationDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "operation-outcome")]
+            Self::OperationOutcome(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "organization")]
+            Self::Organization(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "organization-affiliation")]
+            Self::OrganizationAffiliation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "parameters")]
+            Self::Parameters(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "patient")]
+            Self::Patient(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "payment-notice")]
+            Self::PaymentNotice(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "payment-reconciliation")]
+            Self::PaymentReconciliation(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "person")]
+            Self::Person(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "plan-definition")]
+            Self::PlanDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "practitioner")]
+            Self::Practitioner(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "practitioner-role")]
+            Self::PractitionerRole(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "procedure")]
+            Self::Procedure(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "provenance")]
+            Self::Provenance(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "questionnaire")]
+            Self::Questionnaire(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "questionnaire-response")]
+            Self::QuestionnaireResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "related-person")]
+            Self::RelatedPerson(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "request-group")]
+            Self::RequestGroup(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "research-definition")]
+            Self::ResearchDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "research-element-definition")]
+            Self::ResearchElementDefinition(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "research-study")]
+            Self::ResearchStudy(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "research-subject")]
+            Self::ResearchSubject(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "risk-assessment")]
+            Self::RiskAssessment(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "risk-evidence-synthesis")]
+            Self::RiskEvidenceSynthesis(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "schedule")]
+            Self::Schedule(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "search-parameter")]
+            Self::SearchParameter(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "service-request")]
+            Self::ServiceRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "slot")]
+            Self::Slot(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "specimen")]
+            Self::Specimen(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "specimen-definition")]
+            Self::SpecimenDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "structure-definition")]
+            Self::StructureDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "structure-map")]
+            Self::StructureMap(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "subscription")]
+            Self::Subscription(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance")]
+            Self::Substance(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-nucleic-acid")]
+            Self::SubstanceNucleicAcid(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-polymer")]
+            Self::SubstancePolymer(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-protein")]
+            Self::SubstanceProtein(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-reference-information")]
+            Self::SubstanceReferenceInformation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "substance-source-material")]
+            Self::SubstanceSourceMaterial(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "substance-specification")]
+            Self::SubstanceSpecification(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "supply-delivery")]
+            Self::SupplyDelivery(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "supply-request")]
+            Self::SupplyRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "task")]
+            Self::Task(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "terminology-capabilities")]
+            Self::TerminologyCapabilities(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "test-report")]
+            Self::TestReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "test-script")]
+            Self::TestScript(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "value-set")]
+            Self::ValueSet(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "verification-result")]
+            Self::VerificationResult(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "vision-prescription")]
+            Self::VisionPrescription(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            Self::Other(_) => None,
+        }
+    }
+    /// The resource as a `&mut T`, if it is a typed `T` (see [`Resource::downcast_ref`]).
+    pub fn downcast_mut<T: crate::TypedResource>(&mut self) -> Option<&mut T> {
+        match self {
+            #[cfg(feature = "account")]
+            Self::Account(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "activity-definition")]
+            Self::ActivityDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "adverse-event")]
+            Self::AdverseEvent(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "allergy-intolerance")]
+            Self::AllergyIntolerance(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "appointment")]
+            Self::Appointment(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "appointment-response")]
+            Self::AppointmentResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "audit-event")]
+            Self::AuditEvent(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "basic")]
+            Self::Basic(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "binary")]
+            Self::Binary(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "biologically-derived-product")]
+            Self::BiologicallyDerivedProduct(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "body-structure")]
+            Self::BodyStructure(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "bundle")]
+            Self::Bundle(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "capability-statement")]
+            Self::CapabilityStatement(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "care-plan")]
+            Self::CarePlan(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "care-team")]
+            Self::CareTeam(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "catalog-entry")]
+            Self::CatalogEntry(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "charge-item")]
+            Self::ChargeItem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "charge-item-definition")]
+            Self::ChargeItemDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "claim")]
+            Self::Claim(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "claim-response")]
+            Self::ClaimResponse(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "clinical-impression")]
+            Self::ClinicalImpression(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "code-system")]
+            Self::CodeSystem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "communication")]
+            Self::Communication(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "communication-request")]
+            Self::CommunicationRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "compartment-definition")]
+            Self::CompartmentDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "composition")]
+            Self::Composition(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "concept-map")]
+            Self::ConceptMap(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "condition")]
+            Self::Condition(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "consent")]
+            Self::Consent(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "contract")]
+            Self::Contract(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "coverage")]
+            Self::Coverage(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "coverage-eligibility-request")]
+            Self::CoverageEligibilityRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "coverage-eligibility-response")]
+            Self::CoverageEligibilityResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "detected-issue")]
+            Self::DetectedIssue(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device")]
+            Self::Device(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device-definition")]
+            Self::DeviceDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "device-metric")]
+            Self::DeviceMetric(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device-request")]
+            Self::DeviceRequest(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device-use-statement")]
+            Self::DeviceUseStatement(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "diagnostic-report")]
+            Self::DiagnosticReport(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "document-manifest")]
+            Self::DocumentManifest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "document-reference")]
+            Self::DocumentReference(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "effect-evidence-synthesis")]
+            Self::EffectEvidenceSynthesis(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "encounter")]
+            Self::Encounter(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "endpoint")]
+            Self::Endpoint(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "enrollment-request")]
+            Self::EnrollmentRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "enrollment-response")]
+            Self::EnrollmentResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "episode-of-care")]
+            Self::EpisodeOfCare(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "event-definition")]
+            Self::EventDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "evidence")]
+            Self::Evidence(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "evidence-variable")]
+            Self::EvidenceVariable(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "example-scenario")]
+            Self::ExampleScenario(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "explanation-of-benefit")]
+            Self::ExplanationOfBenefit(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "family-member-history")]
+            Self::FamilyMemberHistory(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "flag")]
+            Self::Flag(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "goal")]
+            Self::Goal(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "graph-definition")]
+            Self::GraphDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "group")]
+            Self::Group(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "guidance-response")]
+            Self::GuidanceResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "healthcare-service")]
+            Self::HealthcareService(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "imaging-study")]
+            Self::ImagingStudy(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "immunization")]
+            Self::Immunization(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "immunization-evaluation")]
+            Self::ImmunizationEvaluation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "immunization-recommendation")]
+            Self::ImmunizationRecommendation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "implementation-guide")]
+            Self::ImplementationGuide(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "insurance-plan")]
+            Self::InsurancePlan(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "invoice")]
+            Self::Invoice(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "library")]
+            Self::Library(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "linkage")]
+            Self::Linkage(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "list")]
+            Self::List(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "location")]
+            Self::Location(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "measure")]
+            Self::Measure(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "measure-report")]
+            Self::MeasureReport(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "media")]
+            Self::Media(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "medication")]
+            Self::Medication(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "medication-administration")]
+            Self::MedicationAdministration(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-dispense")]
+            Self::MedicationDispense(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-knowledge")]
+            Self::MedicationKnowledge(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-request")]
+            Self::MedicationRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-statement")]
+            Self::MedicationStatement(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product")]
+            Self::MedicinalProduct(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-authorization")]
+            Self::MedicinalProductAuthorization(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-contraindication")]
+            Self::MedicinalProductContraindication(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-indication")]
+            Self::MedicinalProductIndication(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-ingredient")]
+            Self::MedicinalProductIngredient(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-interaction")]
+            Self::MedicinalProductInteraction(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-manufactured")]
+            Self::MedicinalProductManufactured(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-packaged")]
+            Self::MedicinalProductPackaged(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-pharmaceutical")]
+            Self::MedicinalProductPharmaceutical(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-undesirable-effect")]
+            Self::MedicinalProductUndesirableEffect(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "message-definition")]
+            Self::MessageDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "message-header")]
+            Self::MessageHeader(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "molecular-sequence")]
+            Self::MolecularSequence(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "naming-system")]
+            Self::NamingSystem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "nutrition-order")]
+            Self::NutritionOrder(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "observation")]
+            Self::Observation(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "observation-definition")]
+            Self::ObservationDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "operation-definition")]
+            Self::OperationDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "operation-outcome")]
+            Self::OperationOutcome(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "organization")]
+            Self::Organization(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "organization-affiliation")]
+            Self::OrganizationAffiliation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "parameters")]
+            Self::Parameters(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "patient")]
+            Self::Patient(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "payment-notice")]
+            Self::PaymentNotice(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "payment-reconciliation")]
+            Self::PaymentReconciliation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "person")]
+            Self::Person(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "plan-definition")]
+            Self::PlanDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "practitioner")]
+            Self::Practitioner(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "practitioner-role")]
+            Self::PractitionerRole(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "procedure")]
+            Self::Procedure(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "provenance")]
+            Self::Provenance(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "questionnaire")]
+            Self::Questionnaire(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "questionnaire-response")]
+            Self::QuestionnaireResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "related-person")]
+            Self::RelatedPerson(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "request-group")]
+            Self::RequestGroup(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "research-definition")]
+            Self::ResearchDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "research-element-definition")]
+            Self::ResearchElementDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "research-study")]
+            Self::ResearchStudy(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "research-subject")]
+            Self::ResearchSubject(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "risk-assessment")]
+            Self::RiskAssessment(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "risk-evidence-synthesis")]
+            Self::RiskEvidenceSynthesis(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "schedule")]
+            Self::Schedule(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "search-parameter")]
+            Self::SearchParameter(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "service-request")]
+            Self::ServiceRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "slot")]
+            Self::Slot(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "specimen")]
+            Self::Specimen(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "specimen-definition")]
+            Self::SpecimenDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "structure-definition")]
+            Self::StructureDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "structure-map")]
+            Self::StructureMap(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "subscription")]
+            Self::Subscription(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "substance")]
+            Self::Substance(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "substance-nucleic-acid")]
+            Self::SubstanceNucleicAcid(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-polymer")]
+            Self::SubstancePolymer(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-protein")]
+            Self::SubstanceProtein(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-reference-information")]
+            Self::SubstanceReferenceInformation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-source-material")]
+            Self::SubstanceSourceMaterial(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-specification")]
+            Self::SubstanceSpecification(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "supply-delivery")]
+            Self::SupplyDelivery(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "supply-request")]
+            Self::SupplyRequest(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "task")]
+            Self::Task(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "terminology-capabilities")]
+            Self::TerminologyCapabilities(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "test-report")]
+            Self::TestReport(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "test-script")]
+            Self::TestScript(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "value-set")]
+            Self::ValueSet(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "verification-result")]
+            Self::VerificationResult(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "vision-prescription")]
+            Self::VisionPrescription(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            Self::Other(_) => None,
+        }
+    }
     /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).
     pub fn from_json_str(input: &str, options: ParseOptions) -> Result<Self, Error> {
         crate::resource_from_str(input, options)
@@ -3050,6 +3843,15 @@ impl From<Account> for Resource {
     }
 }
 #[cfg(feature = "account")]
+impl TryFrom<Resource> for Account {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "account")]
 impl crate::TypedResource for Account {
     const TYPE: &'static str = <Account as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3066,6 +3868,15 @@ impl crate::TypedResource for Account {
 impl From<ActivityDefinition> for Resource {
     fn from(v: ActivityDefinition) -> Self {
         Self::ActivityDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "activity-definition")]
+impl TryFrom<Resource> for ActivityDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "activity-definition")]
@@ -3088,6 +3899,15 @@ impl From<AdverseEvent> for Resource {
     }
 }
 #[cfg(feature = "adverse-event")]
+impl TryFrom<Resource> for AdverseEvent {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "adverse-event")]
 impl crate::TypedResource for AdverseEvent {
     const TYPE: &'static str = <AdverseEvent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3104,6 +3924,15 @@ impl crate::TypedResource for AdverseEvent {
 impl From<AllergyIntolerance> for Resource {
     fn from(v: AllergyIntolerance) -> Self {
         Self::AllergyIntolerance(Box::new(v))
+    }
+}
+#[cfg(feature = "allergy-intolerance")]
+impl TryFrom<Resource> for AllergyIntolerance {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "allergy-intolerance")]
@@ -3126,6 +3955,15 @@ impl From<Appointment> for Resource {
     }
 }
 #[cfg(feature = "appointment")]
+impl TryFrom<Resource> for Appointment {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "appointment")]
 impl crate::TypedResource for Appointment {
     const TYPE: &'static str = <Appointment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3142,6 +3980,15 @@ impl crate::TypedResource for Appointment {
 impl From<AppointmentResponse> for Resource {
     fn from(v: AppointmentResponse) -> Self {
         Self::AppointmentResponse(Box::new(v))
+    }
+}
+#[cfg(feature = "appointment-response")]
+impl TryFrom<Resource> for AppointmentResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "appointment-response")]
@@ -3164,6 +4011,15 @@ impl From<AuditEvent> for Resource {
     }
 }
 #[cfg(feature = "audit-event")]
+impl TryFrom<Resource> for AuditEvent {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "audit-event")]
 impl crate::TypedResource for AuditEvent {
     const TYPE: &'static str = <AuditEvent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3180,6 +4036,15 @@ impl crate::TypedResource for AuditEvent {
 impl From<Basic> for Resource {
     fn from(v: Basic) -> Self {
         Self::Basic(Box::new(v))
+    }
+}
+#[cfg(feature = "basic")]
+impl TryFrom<Resource> for Basic {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "basic")]
@@ -3202,6 +4067,15 @@ impl From<Binary> for Resource {
     }
 }
 #[cfg(feature = "binary")]
+impl TryFrom<Resource> for Binary {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "binary")]
 impl crate::TypedResource for Binary {
     const TYPE: &'static str = <Binary as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3218,6 +4092,15 @@ impl crate::TypedResource for Binary {
 impl From<BiologicallyDerivedProduct> for Resource {
     fn from(v: BiologicallyDerivedProduct) -> Self {
         Self::BiologicallyDerivedProduct(Box::new(v))
+    }
+}
+#[cfg(feature = "biologically-derived-product")]
+impl TryFrom<Resource> for BiologicallyDerivedProduct {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "biologically-derived-product")]
@@ -3240,6 +4123,15 @@ impl From<BodyStructure> for Resource {
     }
 }
 #[cfg(feature = "body-structure")]
+impl TryFrom<Resource> for BodyStructure {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "body-structure")]
 impl crate::TypedResource for BodyStructure {
     const TYPE: &'static str = <BodyStructure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3256,6 +4148,15 @@ impl crate::TypedResource for BodyStructure {
 impl From<Bundle> for Resource {
     fn from(v: Bundle) -> Self {
         Self::Bundle(Box::new(v))
+    }
+}
+#[cfg(feature = "bundle")]
+impl TryFrom<Resource> for Bundle {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "bundle")]
@@ -3278,6 +4179,15 @@ impl From<CapabilityStatement> for Resource {
     }
 }
 #[cfg(feature = "capability-statement")]
+impl TryFrom<Resource> for CapabilityStatement {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "capability-statement")]
 impl crate::TypedResource for CapabilityStatement {
     const TYPE: &'static str = <CapabilityStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3294,6 +4204,15 @@ impl crate::TypedResource for CapabilityStatement {
 impl From<CarePlan> for Resource {
     fn from(v: CarePlan) -> Self {
         Self::CarePlan(Box::new(v))
+    }
+}
+#[cfg(feature = "care-plan")]
+impl TryFrom<Resource> for CarePlan {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "care-plan")]
@@ -3316,6 +4235,15 @@ impl From<CareTeam> for Resource {
     }
 }
 #[cfg(feature = "care-team")]
+impl TryFrom<Resource> for CareTeam {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "care-team")]
 impl crate::TypedResource for CareTeam {
     const TYPE: &'static str = <CareTeam as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3332,6 +4260,15 @@ impl crate::TypedResource for CareTeam {
 impl From<CatalogEntry> for Resource {
     fn from(v: CatalogEntry) -> Self {
         Self::CatalogEntry(Box::new(v))
+    }
+}
+#[cfg(feature = "catalog-entry")]
+impl TryFrom<Resource> for CatalogEntry {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "catalog-entry")]
@@ -3354,6 +4291,15 @@ impl From<ChargeItem> for Resource {
     }
 }
 #[cfg(feature = "charge-item")]
+impl TryFrom<Resource> for ChargeItem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "charge-item")]
 impl crate::TypedResource for ChargeItem {
     const TYPE: &'static str = <ChargeItem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3370,6 +4316,15 @@ impl crate::TypedResource for ChargeItem {
 impl From<ChargeItemDefinition> for Resource {
     fn from(v: ChargeItemDefinition) -> Self {
         Self::ChargeItemDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "charge-item-definition")]
+impl TryFrom<Resource> for ChargeItemDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "charge-item-definition")]
@@ -3392,6 +4347,15 @@ impl From<Claim> for Resource {
     }
 }
 #[cfg(feature = "claim")]
+impl TryFrom<Resource> for Claim {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "claim")]
 impl crate::TypedResource for Claim {
     const TYPE: &'static str = <Claim as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3408,6 +4372,15 @@ impl crate::TypedResource for Claim {
 impl From<ClaimResponse> for Resource {
     fn from(v: ClaimResponse) -> Self {
         Self::ClaimResponse(Box::new(v))
+    }
+}
+#[cfg(feature = "claim-response")]
+impl TryFrom<Resource> for ClaimResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "claim-response")]
@@ -3430,6 +4403,15 @@ impl From<ClinicalImpression> for Resource {
     }
 }
 #[cfg(feature = "clinical-impression")]
+impl TryFrom<Resource> for ClinicalImpression {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "clinical-impression")]
 impl crate::TypedResource for ClinicalImpression {
     const TYPE: &'static str = <ClinicalImpression as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3446,6 +4428,15 @@ impl crate::TypedResource for ClinicalImpression {
 impl From<CodeSystem> for Resource {
     fn from(v: CodeSystem) -> Self {
         Self::CodeSystem(Box::new(v))
+    }
+}
+#[cfg(feature = "code-system")]
+impl TryFrom<Resource> for CodeSystem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "code-system")]
@@ -3468,6 +4459,15 @@ impl From<Communication> for Resource {
     }
 }
 #[cfg(feature = "communication")]
+impl TryFrom<Resource> for Communication {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "communication")]
 impl crate::TypedResource for Communication {
     const TYPE: &'static str = <Communication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3484,6 +4484,15 @@ impl crate::TypedResource for Communication {
 impl From<CommunicationRequest> for Resource {
     fn from(v: CommunicationRequest) -> Self {
         Self::CommunicationRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "communication-request")]
+impl TryFrom<Resource> for CommunicationRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "communication-request")]
@@ -3506,6 +4515,15 @@ impl From<CompartmentDefinition> for Resource {
     }
 }
 #[cfg(feature = "compartment-definition")]
+impl TryFrom<Resource> for CompartmentDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "compartment-definition")]
 impl crate::TypedResource for CompartmentDefinition {
     const TYPE: &'static str = <CompartmentDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3522,6 +4540,15 @@ impl crate::TypedResource for CompartmentDefinition {
 impl From<Composition> for Resource {
     fn from(v: Composition) -> Self {
         Self::Composition(Box::new(v))
+    }
+}
+#[cfg(feature = "composition")]
+impl TryFrom<Resource> for Composition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "composition")]
@@ -3544,6 +4571,15 @@ impl From<ConceptMap> for Resource {
     }
 }
 #[cfg(feature = "concept-map")]
+impl TryFrom<Resource> for ConceptMap {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "concept-map")]
 impl crate::TypedResource for ConceptMap {
     const TYPE: &'static str = <ConceptMap as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3560,6 +4596,15 @@ impl crate::TypedResource for ConceptMap {
 impl From<Condition> for Resource {
     fn from(v: Condition) -> Self {
         Self::Condition(Box::new(v))
+    }
+}
+#[cfg(feature = "condition")]
+impl TryFrom<Resource> for Condition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "condition")]
@@ -3582,6 +4627,15 @@ impl From<Consent> for Resource {
     }
 }
 #[cfg(feature = "consent")]
+impl TryFrom<Resource> for Consent {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "consent")]
 impl crate::TypedResource for Consent {
     const TYPE: &'static str = <Consent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3598,6 +4652,15 @@ impl crate::TypedResource for Consent {
 impl From<Contract> for Resource {
     fn from(v: Contract) -> Self {
         Self::Contract(Box::new(v))
+    }
+}
+#[cfg(feature = "contract")]
+impl TryFrom<Resource> for Contract {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "contract")]
@@ -3620,6 +4683,15 @@ impl From<Coverage> for Resource {
     }
 }
 #[cfg(feature = "coverage")]
+impl TryFrom<Resource> for Coverage {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "coverage")]
 impl crate::TypedResource for Coverage {
     const TYPE: &'static str = <Coverage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3636,6 +4708,15 @@ impl crate::TypedResource for Coverage {
 impl From<CoverageEligibilityRequest> for Resource {
     fn from(v: CoverageEligibilityRequest) -> Self {
         Self::CoverageEligibilityRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "coverage-eligibility-request")]
+impl TryFrom<Resource> for CoverageEligibilityRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "coverage-eligibility-request")]
@@ -3658,6 +4739,15 @@ impl From<CoverageEligibilityResponse> for Resource {
     }
 }
 #[cfg(feature = "coverage-eligibility-response")]
+impl TryFrom<Resource> for CoverageEligibilityResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "coverage-eligibility-response")]
 impl crate::TypedResource for CoverageEligibilityResponse {
     const TYPE: &'static str = <CoverageEligibilityResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3674,6 +4764,15 @@ impl crate::TypedResource for CoverageEligibilityResponse {
 impl From<DetectedIssue> for Resource {
     fn from(v: DetectedIssue) -> Self {
         Self::DetectedIssue(Box::new(v))
+    }
+}
+#[cfg(feature = "detected-issue")]
+impl TryFrom<Resource> for DetectedIssue {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "detected-issue")]
@@ -3696,6 +4795,15 @@ impl From<Device> for Resource {
     }
 }
 #[cfg(feature = "device")]
+impl TryFrom<Resource> for Device {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "device")]
 impl crate::TypedResource for Device {
     const TYPE: &'static str = <Device as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3712,6 +4820,15 @@ impl crate::TypedResource for Device {
 impl From<DeviceDefinition> for Resource {
     fn from(v: DeviceDefinition) -> Self {
         Self::DeviceDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "device-definition")]
+impl TryFrom<Resource> for DeviceDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "device-definition")]
@@ -3734,6 +4851,15 @@ impl From<DeviceMetric> for Resource {
     }
 }
 #[cfg(feature = "device-metric")]
+impl TryFrom<Resource> for DeviceMetric {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "device-metric")]
 impl crate::TypedResource for DeviceMetric {
     const TYPE: &'static str = <DeviceMetric as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3750,6 +4876,15 @@ impl crate::TypedResource for DeviceMetric {
 impl From<DeviceRequest> for Resource {
     fn from(v: DeviceRequest) -> Self {
         Self::DeviceRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "device-request")]
+impl TryFrom<Resource> for DeviceRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "device-request")]
@@ -3772,6 +4907,15 @@ impl From<DeviceUseStatement> for Resource {
     }
 }
 #[cfg(feature = "device-use-statement")]
+impl TryFrom<Resource> for DeviceUseStatement {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "device-use-statement")]
 impl crate::TypedResource for DeviceUseStatement {
     const TYPE: &'static str = <DeviceUseStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3788,6 +4932,15 @@ impl crate::TypedResource for DeviceUseStatement {
 impl From<DiagnosticReport> for Resource {
     fn from(v: DiagnosticReport) -> Self {
         Self::DiagnosticReport(Box::new(v))
+    }
+}
+#[cfg(feature = "diagnostic-report")]
+impl TryFrom<Resource> for DiagnosticReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "diagnostic-report")]
@@ -3810,6 +4963,15 @@ impl From<DocumentManifest> for Resource {
     }
 }
 #[cfg(feature = "document-manifest")]
+impl TryFrom<Resource> for DocumentManifest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "document-manifest")]
 impl crate::TypedResource for DocumentManifest {
     const TYPE: &'static str = <DocumentManifest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3826,6 +4988,15 @@ impl crate::TypedResource for DocumentManifest {
 impl From<DocumentReference> for Resource {
     fn from(v: DocumentReference) -> Self {
         Self::DocumentReference(Box::new(v))
+    }
+}
+#[cfg(feature = "document-reference")]
+impl TryFrom<Resource> for DocumentReference {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "document-reference")]
@@ -3848,6 +5019,15 @@ impl From<EffectEvidenceSynthesis> for Resource {
     }
 }
 #[cfg(feature = "effect-evidence-synthesis")]
+impl TryFrom<Resource> for EffectEvidenceSynthesis {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "effect-evidence-synthesis")]
 impl crate::TypedResource for EffectEvidenceSynthesis {
     const TYPE: &'static str = <EffectEvidenceSynthesis as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3864,6 +5044,15 @@ impl crate::TypedResource for EffectEvidenceSynthesis {
 impl From<Encounter> for Resource {
     fn from(v: Encounter) -> Self {
         Self::Encounter(Box::new(v))
+    }
+}
+#[cfg(feature = "encounter")]
+impl TryFrom<Resource> for Encounter {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "encounter")]
@@ -3886,6 +5075,15 @@ impl From<Endpoint> for Resource {
     }
 }
 #[cfg(feature = "endpoint")]
+impl TryFrom<Resource> for Endpoint {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "endpoint")]
 impl crate::TypedResource for Endpoint {
     const TYPE: &'static str = <Endpoint as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3902,6 +5100,15 @@ impl crate::TypedResource for Endpoint {
 impl From<EnrollmentRequest> for Resource {
     fn from(v: EnrollmentRequest) -> Self {
         Self::EnrollmentRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "enrollment-request")]
+impl TryFrom<Resource> for EnrollmentRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "enrollment-request")]
@@ -3924,6 +5131,15 @@ impl From<EnrollmentResponse> for Resource {
     }
 }
 #[cfg(feature = "enrollment-response")]
+impl TryFrom<Resource> for EnrollmentResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "enrollment-response")]
 impl crate::TypedResource for EnrollmentResponse {
     const TYPE: &'static str = <EnrollmentResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3940,6 +5156,15 @@ impl crate::TypedResource for EnrollmentResponse {
 impl From<EpisodeOfCare> for Resource {
     fn from(v: EpisodeOfCare) -> Self {
         Self::EpisodeOfCare(Box::new(v))
+    }
+}
+#[cfg(feature = "episode-of-care")]
+impl TryFrom<Resource> for EpisodeOfCare {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "episode-of-care")]
@@ -3962,6 +5187,15 @@ impl From<EventDefinition> for Resource {
     }
 }
 #[cfg(feature = "event-definition")]
+impl TryFrom<Resource> for EventDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "event-definition")]
 impl crate::TypedResource for EventDefinition {
     const TYPE: &'static str = <EventDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3978,6 +5212,15 @@ impl crate::TypedResource for EventDefinition {
 impl From<Evidence> for Resource {
     fn from(v: Evidence) -> Self {
         Self::Evidence(Box::new(v))
+    }
+}
+#[cfg(feature = "evidence")]
+impl TryFrom<Resource> for Evidence {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "evidence")]
@@ -4000,6 +5243,15 @@ impl From<EvidenceVariable> for Resource {
     }
 }
 #[cfg(feature = "evidence-variable")]
+impl TryFrom<Resource> for EvidenceVariable {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "evidence-variable")]
 impl crate::TypedResource for EvidenceVariable {
     const TYPE: &'static str = <EvidenceVariable as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4016,6 +5268,15 @@ impl crate::TypedResource for EvidenceVariable {
 impl From<ExampleScenario> for Resource {
     fn from(v: ExampleScenario) -> Self {
         Self::ExampleScenario(Box::new(v))
+    }
+}
+#[cfg(feature = "example-scenario")]
+impl TryFrom<Resource> for ExampleScenario {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "example-scenario")]
@@ -4038,6 +5299,15 @@ impl From<ExplanationOfBenefit> for Resource {
     }
 }
 #[cfg(feature = "explanation-of-benefit")]
+impl TryFrom<Resource> for ExplanationOfBenefit {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "explanation-of-benefit")]
 impl crate::TypedResource for ExplanationOfBenefit {
     const TYPE: &'static str = <ExplanationOfBenefit as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4054,6 +5324,15 @@ impl crate::TypedResource for ExplanationOfBenefit {
 impl From<FamilyMemberHistory> for Resource {
     fn from(v: FamilyMemberHistory) -> Self {
         Self::FamilyMemberHistory(Box::new(v))
+    }
+}
+#[cfg(feature = "family-member-history")]
+impl TryFrom<Resource> for FamilyMemberHistory {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "family-member-history")]
@@ -4076,6 +5355,15 @@ impl From<Flag> for Resource {
     }
 }
 #[cfg(feature = "flag")]
+impl TryFrom<Resource> for Flag {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "flag")]
 impl crate::TypedResource for Flag {
     const TYPE: &'static str = <Flag as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4092,6 +5380,15 @@ impl crate::TypedResource for Flag {
 impl From<Goal> for Resource {
     fn from(v: Goal) -> Self {
         Self::Goal(Box::new(v))
+    }
+}
+#[cfg(feature = "goal")]
+impl TryFrom<Resource> for Goal {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "goal")]
@@ -4114,6 +5411,15 @@ impl From<GraphDefinition> for Resource {
     }
 }
 #[cfg(feature = "graph-definition")]
+impl TryFrom<Resource> for GraphDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "graph-definition")]
 impl crate::TypedResource for GraphDefinition {
     const TYPE: &'static str = <GraphDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4130,6 +5436,15 @@ impl crate::TypedResource for GraphDefinition {
 impl From<Group> for Resource {
     fn from(v: Group) -> Self {
         Self::Group(Box::new(v))
+    }
+}
+#[cfg(feature = "group")]
+impl TryFrom<Resource> for Group {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "group")]
@@ -4152,6 +5467,15 @@ impl From<GuidanceResponse> for Resource {
     }
 }
 #[cfg(feature = "guidance-response")]
+impl TryFrom<Resource> for GuidanceResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "guidance-response")]
 impl crate::TypedResource for GuidanceResponse {
     const TYPE: &'static str = <GuidanceResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4168,6 +5492,15 @@ impl crate::TypedResource for GuidanceResponse {
 impl From<HealthcareService> for Resource {
     fn from(v: HealthcareService) -> Self {
         Self::HealthcareService(Box::new(v))
+    }
+}
+#[cfg(feature = "healthcare-service")]
+impl TryFrom<Resource> for HealthcareService {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "healthcare-service")]
@@ -4190,6 +5523,15 @@ impl From<ImagingStudy> for Resource {
     }
 }
 #[cfg(feature = "imaging-study")]
+impl TryFrom<Resource> for ImagingStudy {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "imaging-study")]
 impl crate::TypedResource for ImagingStudy {
     const TYPE: &'static str = <ImagingStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4206,6 +5548,15 @@ impl crate::TypedResource for ImagingStudy {
 impl From<Immunization> for Resource {
     fn from(v: Immunization) -> Self {
         Self::Immunization(Box::new(v))
+    }
+}
+#[cfg(feature = "immunization")]
+impl TryFrom<Resource> for Immunization {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "immunization")]
@@ -4228,6 +5579,15 @@ impl From<ImmunizationEvaluation> for Resource {
     }
 }
 #[cfg(feature = "immunization-evaluation")]
+impl TryFrom<Resource> for ImmunizationEvaluation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "immunization-evaluation")]
 impl crate::TypedResource for ImmunizationEvaluation {
     const TYPE: &'static str = <ImmunizationEvaluation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4244,6 +5604,15 @@ impl crate::TypedResource for ImmunizationEvaluation {
 impl From<ImmunizationRecommendation> for Resource {
     fn from(v: ImmunizationRecommendation) -> Self {
         Self::ImmunizationRecommendation(Box::new(v))
+    }
+}
+#[cfg(feature = "immunization-recommendation")]
+impl TryFrom<Resource> for ImmunizationRecommendation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "immunization-recommendation")]
@@ -4266,6 +5635,15 @@ impl From<ImplementationGuide> for Resource {
     }
 }
 #[cfg(feature = "implementation-guide")]
+impl TryFrom<Resource> for ImplementationGuide {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "implementation-guide")]
 impl crate::TypedResource for ImplementationGuide {
     const TYPE: &'static str = <ImplementationGuide as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4282,6 +5660,15 @@ impl crate::TypedResource for ImplementationGuide {
 impl From<InsurancePlan> for Resource {
     fn from(v: InsurancePlan) -> Self {
         Self::InsurancePlan(Box::new(v))
+    }
+}
+#[cfg(feature = "insurance-plan")]
+impl TryFrom<Resource> for InsurancePlan {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "insurance-plan")]
@@ -4304,6 +5691,15 @@ impl From<Invoice> for Resource {
     }
 }
 #[cfg(feature = "invoice")]
+impl TryFrom<Resource> for Invoice {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "invoice")]
 impl crate::TypedResource for Invoice {
     const TYPE: &'static str = <Invoice as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4320,6 +5716,15 @@ impl crate::TypedResource for Invoice {
 impl From<Library> for Resource {
     fn from(v: Library) -> Self {
         Self::Library(Box::new(v))
+    }
+}
+#[cfg(feature = "library")]
+impl TryFrom<Resource> for Library {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "library")]
@@ -4342,6 +5747,15 @@ impl From<Linkage> for Resource {
     }
 }
 #[cfg(feature = "linkage")]
+impl TryFrom<Resource> for Linkage {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "linkage")]
 impl crate::TypedResource for Linkage {
     const TYPE: &'static str = <Linkage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4358,6 +5772,15 @@ impl crate::TypedResource for Linkage {
 impl From<List> for Resource {
     fn from(v: List) -> Self {
         Self::List(Box::new(v))
+    }
+}
+#[cfg(feature = "list")]
+impl TryFrom<Resource> for List {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "list")]
@@ -4380,6 +5803,15 @@ impl From<Location> for Resource {
     }
 }
 #[cfg(feature = "location")]
+impl TryFrom<Resource> for Location {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "location")]
 impl crate::TypedResource for Location {
     const TYPE: &'static str = <Location as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4396,6 +5828,15 @@ impl crate::TypedResource for Location {
 impl From<Measure> for Resource {
     fn from(v: Measure) -> Self {
         Self::Measure(Box::new(v))
+    }
+}
+#[cfg(feature = "measure")]
+impl TryFrom<Resource> for Measure {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "measure")]
@@ -4418,6 +5859,15 @@ impl From<MeasureReport> for Resource {
     }
 }
 #[cfg(feature = "measure-report")]
+impl TryFrom<Resource> for MeasureReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "measure-report")]
 impl crate::TypedResource for MeasureReport {
     const TYPE: &'static str = <MeasureReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4434,6 +5884,15 @@ impl crate::TypedResource for MeasureReport {
 impl From<Media> for Resource {
     fn from(v: Media) -> Self {
         Self::Media(Box::new(v))
+    }
+}
+#[cfg(feature = "media")]
+impl TryFrom<Resource> for Media {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "media")]
@@ -4456,6 +5915,15 @@ impl From<Medication> for Resource {
     }
 }
 #[cfg(feature = "medication")]
+impl TryFrom<Resource> for Medication {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medication")]
 impl crate::TypedResource for Medication {
     const TYPE: &'static str = <Medication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4472,6 +5940,15 @@ impl crate::TypedResource for Medication {
 impl From<MedicationAdministration> for Resource {
     fn from(v: MedicationAdministration) -> Self {
         Self::MedicationAdministration(Box::new(v))
+    }
+}
+#[cfg(feature = "medication-administration")]
+impl TryFrom<Resource> for MedicationAdministration {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medication-administration")]
@@ -4494,6 +5971,15 @@ impl From<MedicationDispense> for Resource {
     }
 }
 #[cfg(feature = "medication-dispense")]
+impl TryFrom<Resource> for MedicationDispense {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medication-dispense")]
 impl crate::TypedResource for MedicationDispense {
     const TYPE: &'static str = <MedicationDispense as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4510,6 +5996,15 @@ impl crate::TypedResource for MedicationDispense {
 impl From<MedicationKnowledge> for Resource {
     fn from(v: MedicationKnowledge) -> Self {
         Self::MedicationKnowledge(Box::new(v))
+    }
+}
+#[cfg(feature = "medication-knowledge")]
+impl TryFrom<Resource> for MedicationKnowledge {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medication-knowledge")]
@@ -4532,6 +6027,15 @@ impl From<MedicationRequest> for Resource {
     }
 }
 #[cfg(feature = "medication-request")]
+impl TryFrom<Resource> for MedicationRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medication-request")]
 impl crate::TypedResource for MedicationRequest {
     const TYPE: &'static str = <MedicationRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4548,6 +6052,15 @@ impl crate::TypedResource for MedicationRequest {
 impl From<MedicationStatement> for Resource {
     fn from(v: MedicationStatement) -> Self {
         Self::MedicationStatement(Box::new(v))
+    }
+}
+#[cfg(feature = "medication-statement")]
+impl TryFrom<Resource> for MedicationStatement {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medication-statement")]
@@ -4570,6 +6083,15 @@ impl From<MedicinalProduct> for Resource {
     }
 }
 #[cfg(feature = "medicinal-product")]
+impl TryFrom<Resource> for MedicinalProduct {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medicinal-product")]
 impl crate::TypedResource for MedicinalProduct {
     const TYPE: &'static str = <MedicinalProduct as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4586,6 +6108,15 @@ impl crate::TypedResource for MedicinalProduct {
 impl From<MedicinalProductAuthorization> for Resource {
     fn from(v: MedicinalProductAuthorization) -> Self {
         Self::MedicinalProductAuthorization(Box::new(v))
+    }
+}
+#[cfg(feature = "medicinal-product-authorization")]
+impl TryFrom<Resource> for MedicinalProductAuthorization {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medicinal-product-authorization")]
@@ -4608,6 +6139,15 @@ impl From<MedicinalProductContraindication> for Resource {
     }
 }
 #[cfg(feature = "medicinal-product-contraindication")]
+impl TryFrom<Resource> for MedicinalProductContraindication {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medicinal-product-contraindication")]
 impl crate::TypedResource for MedicinalProductContraindication {
     const TYPE: &'static str = <MedicinalProductContraindication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4624,6 +6164,15 @@ impl crate::TypedResource for MedicinalProductContraindication {
 impl From<MedicinalProductIndication> for Resource {
     fn from(v: MedicinalProductIndication) -> Self {
         Self::MedicinalProductIndication(Box::new(v))
+    }
+}
+#[cfg(feature = "medicinal-product-indication")]
+impl TryFrom<Resource> for MedicinalProductIndication {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medicinal-product-indication")]
@@ -4646,6 +6195,15 @@ impl From<MedicinalProductIngredient> for Resource {
     }
 }
 #[cfg(feature = "medicinal-product-ingredient")]
+impl TryFrom<Resource> for MedicinalProductIngredient {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medicinal-product-ingredient")]
 impl crate::TypedResource for MedicinalProductIngredient {
     const TYPE: &'static str = <MedicinalProductIngredient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4662,6 +6220,15 @@ impl crate::TypedResource for MedicinalProductIngredient {
 impl From<MedicinalProductInteraction> for Resource {
     fn from(v: MedicinalProductInteraction) -> Self {
         Self::MedicinalProductInteraction(Box::new(v))
+    }
+}
+#[cfg(feature = "medicinal-product-interaction")]
+impl TryFrom<Resource> for MedicinalProductInteraction {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medicinal-product-interaction")]
@@ -4684,6 +6251,15 @@ impl From<MedicinalProductManufactured> for Resource {
     }
 }
 #[cfg(feature = "medicinal-product-manufactured")]
+impl TryFrom<Resource> for MedicinalProductManufactured {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medicinal-product-manufactured")]
 impl crate::TypedResource for MedicinalProductManufactured {
     const TYPE: &'static str = <MedicinalProductManufactured as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4700,6 +6276,15 @@ impl crate::TypedResource for MedicinalProductManufactured {
 impl From<MedicinalProductPackaged> for Resource {
     fn from(v: MedicinalProductPackaged) -> Self {
         Self::MedicinalProductPackaged(Box::new(v))
+    }
+}
+#[cfg(feature = "medicinal-product-packaged")]
+impl TryFrom<Resource> for MedicinalProductPackaged {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medicinal-product-packaged")]
@@ -4722,6 +6307,15 @@ impl From<MedicinalProductPharmaceutical> for Resource {
     }
 }
 #[cfg(feature = "medicinal-product-pharmaceutical")]
+impl TryFrom<Resource> for MedicinalProductPharmaceutical {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medicinal-product-pharmaceutical")]
 impl crate::TypedResource for MedicinalProductPharmaceutical {
     const TYPE: &'static str = <MedicinalProductPharmaceutical as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4738,6 +6332,15 @@ impl crate::TypedResource for MedicinalProductPharmaceutical {
 impl From<MedicinalProductUndesirableEffect> for Resource {
     fn from(v: MedicinalProductUndesirableEffect) -> Self {
         Self::MedicinalProductUndesirableEffect(Box::new(v))
+    }
+}
+#[cfg(feature = "medicinal-product-undesirable-effect")]
+impl TryFrom<Resource> for MedicinalProductUndesirableEffect {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medicinal-product-undesirable-effect")]
@@ -4760,6 +6363,15 @@ impl From<MessageDefinition> for Resource {
     }
 }
 #[cfg(feature = "message-definition")]
+impl TryFrom<Resource> for MessageDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "message-definition")]
 impl crate::TypedResource for MessageDefinition {
     const TYPE: &'static str = <MessageDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4776,6 +6388,15 @@ impl crate::TypedResource for MessageDefinition {
 impl From<MessageHeader> for Resource {
     fn from(v: MessageHeader) -> Self {
         Self::MessageHeader(Box::new(v))
+    }
+}
+#[cfg(feature = "message-header")]
+impl TryFrom<Resource> for MessageHeader {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "message-header")]
@@ -4798,6 +6419,15 @@ impl From<MolecularSequence> for Resource {
     }
 }
 #[cfg(feature = "molecular-sequence")]
+impl TryFrom<Resource> for MolecularSequence {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "molecular-sequence")]
 impl crate::TypedResource for MolecularSequence {
     const TYPE: &'static str = <MolecularSequence as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4814,6 +6444,15 @@ impl crate::TypedResource for MolecularSequence {
 impl From<NamingSystem> for Resource {
     fn from(v: NamingSystem) -> Self {
         Self::NamingSystem(Box::new(v))
+    }
+}
+#[cfg(feature = "naming-system")]
+impl TryFrom<Resource> for NamingSystem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "naming-system")]
@@ -4836,6 +6475,15 @@ impl From<NutritionOrder> for Resource {
     }
 }
 #[cfg(feature = "nutrition-order")]
+impl TryFrom<Resource> for NutritionOrder {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "nutrition-order")]
 impl crate::TypedResource for NutritionOrder {
     const TYPE: &'static str = <NutritionOrder as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4852,6 +6500,15 @@ impl crate::TypedResource for NutritionOrder {
 impl From<Observation> for Resource {
     fn from(v: Observation) -> Self {
         Self::Observation(Box::new(v))
+    }
+}
+#[cfg(feature = "observation")]
+impl TryFrom<Resource> for Observation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "observation")]
@@ -4874,6 +6531,15 @@ impl From<ObservationDefinition> for Resource {
     }
 }
 #[cfg(feature = "observation-definition")]
+impl TryFrom<Resource> for ObservationDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "observation-definition")]
 impl crate::TypedResource for ObservationDefinition {
     const TYPE: &'static str = <ObservationDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4890,6 +6556,15 @@ impl crate::TypedResource for ObservationDefinition {
 impl From<OperationDefinition> for Resource {
     fn from(v: OperationDefinition) -> Self {
         Self::OperationDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "operation-definition")]
+impl TryFrom<Resource> for OperationDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "operation-definition")]
@@ -4912,6 +6587,15 @@ impl From<OperationOutcome> for Resource {
     }
 }
 #[cfg(feature = "operation-outcome")]
+impl TryFrom<Resource> for OperationOutcome {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "operation-outcome")]
 impl crate::TypedResource for OperationOutcome {
     const TYPE: &'static str = <OperationOutcome as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4928,6 +6612,15 @@ impl crate::TypedResource for OperationOutcome {
 impl From<Organization> for Resource {
     fn from(v: Organization) -> Self {
         Self::Organization(Box::new(v))
+    }
+}
+#[cfg(feature = "organization")]
+impl TryFrom<Resource> for Organization {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "organization")]
@@ -4950,6 +6643,15 @@ impl From<OrganizationAffiliation> for Resource {
     }
 }
 #[cfg(feature = "organization-affiliation")]
+impl TryFrom<Resource> for OrganizationAffiliation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "organization-affiliation")]
 impl crate::TypedResource for OrganizationAffiliation {
     const TYPE: &'static str = <OrganizationAffiliation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4966,6 +6668,15 @@ impl crate::TypedResource for OrganizationAffiliation {
 impl From<Parameters> for Resource {
     fn from(v: Parameters) -> Self {
         Self::Parameters(Box::new(v))
+    }
+}
+#[cfg(feature = "parameters")]
+impl TryFrom<Resource> for Parameters {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "parameters")]
@@ -4988,6 +6699,15 @@ impl From<Patient> for Resource {
     }
 }
 #[cfg(feature = "patient")]
+impl TryFrom<Resource> for Patient {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "patient")]
 impl crate::TypedResource for Patient {
     const TYPE: &'static str = <Patient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5004,6 +6724,15 @@ impl crate::TypedResource for Patient {
 impl From<PaymentNotice> for Resource {
     fn from(v: PaymentNotice) -> Self {
         Self::PaymentNotice(Box::new(v))
+    }
+}
+#[cfg(feature = "payment-notice")]
+impl TryFrom<Resource> for PaymentNotice {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "payment-notice")]
@@ -5026,6 +6755,15 @@ impl From<PaymentReconciliation> for Resource {
     }
 }
 #[cfg(feature = "payment-reconciliation")]
+impl TryFrom<Resource> for PaymentReconciliation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "payment-reconciliation")]
 impl crate::TypedResource for PaymentReconciliation {
     const TYPE: &'static str = <PaymentReconciliation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5042,6 +6780,15 @@ impl crate::TypedResource for PaymentReconciliation {
 impl From<Person> for Resource {
     fn from(v: Person) -> Self {
         Self::Person(Box::new(v))
+    }
+}
+#[cfg(feature = "person")]
+impl TryFrom<Resource> for Person {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "person")]
@@ -5064,6 +6811,15 @@ impl From<PlanDefinition> for Resource {
     }
 }
 #[cfg(feature = "plan-definition")]
+impl TryFrom<Resource> for PlanDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "plan-definition")]
 impl crate::TypedResource for PlanDefinition {
     const TYPE: &'static str = <PlanDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5080,6 +6836,15 @@ impl crate::TypedResource for PlanDefinition {
 impl From<Practitioner> for Resource {
     fn from(v: Practitioner) -> Self {
         Self::Practitioner(Box::new(v))
+    }
+}
+#[cfg(feature = "practitioner")]
+impl TryFrom<Resource> for Practitioner {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "practitioner")]
@@ -5102,6 +6867,15 @@ impl From<PractitionerRole> for Resource {
     }
 }
 #[cfg(feature = "practitioner-role")]
+impl TryFrom<Resource> for PractitionerRole {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "practitioner-role")]
 impl crate::TypedResource for PractitionerRole {
     const TYPE: &'static str = <PractitionerRole as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5118,6 +6892,15 @@ impl crate::TypedResource for PractitionerRole {
 impl From<Procedure> for Resource {
     fn from(v: Procedure) -> Self {
         Self::Procedure(Box::new(v))
+    }
+}
+#[cfg(feature = "procedure")]
+impl TryFrom<Resource> for Procedure {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "procedure")]
@@ -5140,6 +6923,15 @@ impl From<Provenance> for Resource {
     }
 }
 #[cfg(feature = "provenance")]
+impl TryFrom<Resource> for Provenance {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "provenance")]
 impl crate::TypedResource for Provenance {
     const TYPE: &'static str = <Provenance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5156,6 +6948,15 @@ impl crate::TypedResource for Provenance {
 impl From<Questionnaire> for Resource {
     fn from(v: Questionnaire) -> Self {
         Self::Questionnaire(Box::new(v))
+    }
+}
+#[cfg(feature = "questionnaire")]
+impl TryFrom<Resource> for Questionnaire {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "questionnaire")]
@@ -5178,6 +6979,15 @@ impl From<QuestionnaireResponse> for Resource {
     }
 }
 #[cfg(feature = "questionnaire-response")]
+impl TryFrom<Resource> for QuestionnaireResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "questionnaire-response")]
 impl crate::TypedResource for QuestionnaireResponse {
     const TYPE: &'static str = <QuestionnaireResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5194,6 +7004,15 @@ impl crate::TypedResource for QuestionnaireResponse {
 impl From<RelatedPerson> for Resource {
     fn from(v: RelatedPerson) -> Self {
         Self::RelatedPerson(Box::new(v))
+    }
+}
+#[cfg(feature = "related-person")]
+impl TryFrom<Resource> for RelatedPerson {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "related-person")]
@@ -5216,6 +7035,15 @@ impl From<RequestGroup> for Resource {
     }
 }
 #[cfg(feature = "request-group")]
+impl TryFrom<Resource> for RequestGroup {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "request-group")]
 impl crate::TypedResource for RequestGroup {
     const TYPE: &'static str = <RequestGroup as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5232,6 +7060,15 @@ impl crate::TypedResource for RequestGroup {
 impl From<ResearchDefinition> for Resource {
     fn from(v: ResearchDefinition) -> Self {
         Self::ResearchDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "research-definition")]
+impl TryFrom<Resource> for ResearchDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "research-definition")]
@@ -5254,6 +7091,15 @@ impl From<ResearchElementDefinition> for Resource {
     }
 }
 #[cfg(feature = "research-element-definition")]
+impl TryFrom<Resource> for ResearchElementDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "research-element-definition")]
 impl crate::TypedResource for ResearchElementDefinition {
     const TYPE: &'static str = <ResearchElementDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5270,6 +7116,15 @@ impl crate::TypedResource for ResearchElementDefinition {
 impl From<ResearchStudy> for Resource {
     fn from(v: ResearchStudy) -> Self {
         Self::ResearchStudy(Box::new(v))
+    }
+}
+#[cfg(feature = "research-study")]
+impl TryFrom<Resource> for ResearchStudy {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "research-study")]
@@ -5292,6 +7147,15 @@ impl From<ResearchSubject> for Resource {
     }
 }
 #[cfg(feature = "research-subject")]
+impl TryFrom<Resource> for ResearchSubject {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "research-subject")]
 impl crate::TypedResource for ResearchSubject {
     const TYPE: &'static str = <ResearchSubject as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5308,6 +7172,15 @@ impl crate::TypedResource for ResearchSubject {
 impl From<RiskAssessment> for Resource {
     fn from(v: RiskAssessment) -> Self {
         Self::RiskAssessment(Box::new(v))
+    }
+}
+#[cfg(feature = "risk-assessment")]
+impl TryFrom<Resource> for RiskAssessment {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "risk-assessment")]
@@ -5330,6 +7203,15 @@ impl From<RiskEvidenceSynthesis> for Resource {
     }
 }
 #[cfg(feature = "risk-evidence-synthesis")]
+impl TryFrom<Resource> for RiskEvidenceSynthesis {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "risk-evidence-synthesis")]
 impl crate::TypedResource for RiskEvidenceSynthesis {
     const TYPE: &'static str = <RiskEvidenceSynthesis as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5346,6 +7228,15 @@ impl crate::TypedResource for RiskEvidenceSynthesis {
 impl From<Schedule> for Resource {
     fn from(v: Schedule) -> Self {
         Self::Schedule(Box::new(v))
+    }
+}
+#[cfg(feature = "schedule")]
+impl TryFrom<Resource> for Schedule {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "schedule")]
@@ -5368,6 +7259,15 @@ impl From<SearchParameter> for Resource {
     }
 }
 #[cfg(feature = "search-parameter")]
+impl TryFrom<Resource> for SearchParameter {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "search-parameter")]
 impl crate::TypedResource for SearchParameter {
     const TYPE: &'static str = <SearchParameter as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5384,6 +7284,15 @@ impl crate::TypedResource for SearchParameter {
 impl From<ServiceRequest> for Resource {
     fn from(v: ServiceRequest) -> Self {
         Self::ServiceRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "service-request")]
+impl TryFrom<Resource> for ServiceRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "service-request")]
@@ -5406,6 +7315,15 @@ impl From<Slot> for Resource {
     }
 }
 #[cfg(feature = "slot")]
+impl TryFrom<Resource> for Slot {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "slot")]
 impl crate::TypedResource for Slot {
     const TYPE: &'static str = <Slot as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5422,6 +7340,15 @@ impl crate::TypedResource for Slot {
 impl From<Specimen> for Resource {
     fn from(v: Specimen) -> Self {
         Self::Specimen(Box::new(v))
+    }
+}
+#[cfg(feature = "specimen")]
+impl TryFrom<Resource> for Specimen {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "specimen")]
@@ -5444,6 +7371,15 @@ impl From<SpecimenDefinition> for Resource {
     }
 }
 #[cfg(feature = "specimen-definition")]
+impl TryFrom<Resource> for SpecimenDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "specimen-definition")]
 impl crate::TypedResource for SpecimenDefinition {
     const TYPE: &'static str = <SpecimenDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5460,6 +7396,15 @@ impl crate::TypedResource for SpecimenDefinition {
 impl From<StructureDefinition> for Resource {
     fn from(v: StructureDefinition) -> Self {
         Self::StructureDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "structure-definition")]
+impl TryFrom<Resource> for StructureDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "structure-definition")]
@@ -5482,6 +7427,15 @@ impl From<StructureMap> for Resource {
     }
 }
 #[cfg(feature = "structure-map")]
+impl TryFrom<Resource> for StructureMap {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "structure-map")]
 impl crate::TypedResource for StructureMap {
     const TYPE: &'static str = <StructureMap as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5498,6 +7452,15 @@ impl crate::TypedResource for StructureMap {
 impl From<Subscription> for Resource {
     fn from(v: Subscription) -> Self {
         Self::Subscription(Box::new(v))
+    }
+}
+#[cfg(feature = "subscription")]
+impl TryFrom<Resource> for Subscription {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "subscription")]
@@ -5520,6 +7483,15 @@ impl From<Substance> for Resource {
     }
 }
 #[cfg(feature = "substance")]
+impl TryFrom<Resource> for Substance {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance")]
 impl crate::TypedResource for Substance {
     const TYPE: &'static str = <Substance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5536,6 +7508,15 @@ impl crate::TypedResource for Substance {
 impl From<SubstanceNucleicAcid> for Resource {
     fn from(v: SubstanceNucleicAcid) -> Self {
         Self::SubstanceNucleicAcid(Box::new(v))
+    }
+}
+#[cfg(feature = "substance-nucleic-acid")]
+impl TryFrom<Resource> for SubstanceNucleicAcid {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "substance-nucleic-acid")]
@@ -5558,6 +7539,15 @@ impl From<SubstancePolymer> for Resource {
     }
 }
 #[cfg(feature = "substance-polymer")]
+impl TryFrom<Resource> for SubstancePolymer {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance-polymer")]
 impl crate::TypedResource for SubstancePolymer {
     const TYPE: &'static str = <SubstancePolymer as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5574,6 +7564,15 @@ impl crate::TypedResource for SubstancePolymer {
 impl From<SubstanceProtein> for Resource {
     fn from(v: SubstanceProtein) -> Self {
         Self::SubstanceProtein(Box::new(v))
+    }
+}
+#[cfg(feature = "substance-protein")]
+impl TryFrom<Resource> for SubstanceProtein {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "substance-protein")]
@@ -5596,6 +7595,15 @@ impl From<SubstanceReferenceInformation> for Resource {
     }
 }
 #[cfg(feature = "substance-reference-information")]
+impl TryFrom<Resource> for SubstanceReferenceInformation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance-reference-information")]
 impl crate::TypedResource for SubstanceReferenceInformation {
     const TYPE: &'static str = <SubstanceReferenceInformation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5612,6 +7620,15 @@ impl crate::TypedResource for SubstanceReferenceInformation {
 impl From<SubstanceSourceMaterial> for Resource {
     fn from(v: SubstanceSourceMaterial) -> Self {
         Self::SubstanceSourceMaterial(Box::new(v))
+    }
+}
+#[cfg(feature = "substance-source-material")]
+impl TryFrom<Resource> for SubstanceSourceMaterial {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "substance-source-material")]
@@ -5634,6 +7651,15 @@ impl From<SubstanceSpecification> for Resource {
     }
 }
 #[cfg(feature = "substance-specification")]
+impl TryFrom<Resource> for SubstanceSpecification {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance-specification")]
 impl crate::TypedResource for SubstanceSpecification {
     const TYPE: &'static str = <SubstanceSpecification as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5650,6 +7676,15 @@ impl crate::TypedResource for SubstanceSpecification {
 impl From<SupplyDelivery> for Resource {
     fn from(v: SupplyDelivery) -> Self {
         Self::SupplyDelivery(Box::new(v))
+    }
+}
+#[cfg(feature = "supply-delivery")]
+impl TryFrom<Resource> for SupplyDelivery {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "supply-delivery")]
@@ -5672,6 +7707,15 @@ impl From<SupplyRequest> for Resource {
     }
 }
 #[cfg(feature = "supply-request")]
+impl TryFrom<Resource> for SupplyRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "supply-request")]
 impl crate::TypedResource for SupplyRequest {
     const TYPE: &'static str = <SupplyRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5688,6 +7732,15 @@ impl crate::TypedResource for SupplyRequest {
 impl From<Task> for Resource {
     fn from(v: Task) -> Self {
         Self::Task(Box::new(v))
+    }
+}
+#[cfg(feature = "task")]
+impl TryFrom<Resource> for Task {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "task")]
@@ -5710,6 +7763,15 @@ impl From<TerminologyCapabilities> for Resource {
     }
 }
 #[cfg(feature = "terminology-capabilities")]
+impl TryFrom<Resource> for TerminologyCapabilities {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "terminology-capabilities")]
 impl crate::TypedResource for TerminologyCapabilities {
     const TYPE: &'static str = <TerminologyCapabilities as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5726,6 +7788,15 @@ impl crate::TypedResource for TerminologyCapabilities {
 impl From<TestReport> for Resource {
     fn from(v: TestReport) -> Self {
         Self::TestReport(Box::new(v))
+    }
+}
+#[cfg(feature = "test-report")]
+impl TryFrom<Resource> for TestReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "test-report")]
@@ -5748,6 +7819,15 @@ impl From<TestScript> for Resource {
     }
 }
 #[cfg(feature = "test-script")]
+impl TryFrom<Resource> for TestScript {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "test-script")]
 impl crate::TypedResource for TestScript {
     const TYPE: &'static str = <TestScript as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5764,6 +7844,15 @@ impl crate::TypedResource for TestScript {
 impl From<ValueSet> for Resource {
     fn from(v: ValueSet) -> Self {
         Self::ValueSet(Box::new(v))
+    }
+}
+#[cfg(feature = "value-set")]
+impl TryFrom<Resource> for ValueSet {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "value-set")]
@@ -5786,6 +7875,15 @@ impl From<VerificationResult> for Resource {
     }
 }
 #[cfg(feature = "verification-result")]
+impl TryFrom<Resource> for VerificationResult {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "verification-result")]
 impl crate::TypedResource for VerificationResult {
     const TYPE: &'static str = <VerificationResult as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5802,6 +7900,15 @@ impl crate::TypedResource for VerificationResult {
 impl From<VisionPrescription> for Resource {
     fn from(v: VisionPrescription) -> Self {
         Self::VisionPrescription(Box::new(v))
+    }
+}
+#[cfg(feature = "vision-prescription")]
+impl TryFrom<Resource> for VisionPrescription {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "vision-prescription")]

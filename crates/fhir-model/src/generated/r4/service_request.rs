@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -601,10 +603,31 @@ pub enum ServiceRequestQuantity {
     /// `quantityRange`
     Range(Box<Range>),
 }
-impl ServiceRequestQuantity {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for ServiceRequestQuantity {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Ratio> for ServiceRequestQuantity {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Range> for ServiceRequestQuantity {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestQuantity {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestQuantity {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -617,13 +640,6 @@ impl ServiceRequestQuantity {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestQuantity {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestQuantity {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -672,10 +688,31 @@ pub enum ServiceRequestOccurrence {
     /// `occurrenceTiming`
     Timing(Box<Timing>),
 }
-impl ServiceRequestOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ServiceRequestOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for ServiceRequestOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Timing> for ServiceRequestOccurrence {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -708,13 +745,6 @@ impl ServiceRequestOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -763,10 +793,25 @@ pub enum ServiceRequestAsNeeded {
     /// `asNeededCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl ServiceRequestAsNeeded {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ServiceRequestAsNeeded {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for ServiceRequestAsNeeded {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestAsNeeded {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestAsNeeded {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -798,13 +843,6 @@ impl ServiceRequestAsNeeded {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestAsNeeded {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestAsNeeded {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),

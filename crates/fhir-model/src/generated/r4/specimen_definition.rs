@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -661,10 +663,25 @@ pub enum SpecimenDefinitionTypeTestedContainerMinimumVolume {
     /// `minimumVolumeString`
     String(StringType),
 }
-impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<StringType> for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -696,13 +713,6 @@ impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenDefinitionTypeTestedContainerMinimumVolume {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -894,10 +904,25 @@ pub enum SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
     /// `additiveReference`
     Reference(Box<Reference>),
 }
-impl SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -909,13 +934,6 @@ impl SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

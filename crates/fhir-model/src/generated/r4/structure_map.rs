@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1508,10 +1510,241 @@ pub enum StructureMapGroupRuleSourceDefaultValue {
     /// `defaultValueMeta`
     Meta(Box<Meta>),
 }
-impl StructureMapGroupRuleSourceDefaultValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<TimeType> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Coding> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Reference> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<Contributor> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Contributor) -> Self {
+        Self::Contributor(Box::new(v))
+    }
+}
+impl From<DataRequirement> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Dosage> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for StructureMapGroupRuleSourceDefaultValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for StructureMapGroupRuleSourceDefaultValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for StructureMapGroupRuleSourceDefaultValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1953,13 +2186,6 @@ impl StructureMapGroupRuleSourceDefaultValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for StructureMapGroupRuleSourceDefaultValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for StructureMapGroupRuleSourceDefaultValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),
@@ -2582,10 +2808,31 @@ pub enum StructureMapGroupRuleTargetParameterValue {
     /// `valueDecimal`
     Decimal(DecimalType),
 }
-impl StructureMapGroupRuleTargetParameterValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DecimalType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl Blank for StructureMapGroupRuleTargetParameterValue {
+    fn blank() -> Self {
+        Self::Id(Blank::blank())
+    }
+}
+impl Choice for StructureMapGroupRuleTargetParameterValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2700,13 +2947,6 @@ impl StructureMapGroupRuleTargetParameterValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for StructureMapGroupRuleTargetParameterValue {
-    fn blank() -> Self {
-        Self::Id(Blank::blank())
-    }
-}
-impl Choice for StructureMapGroupRuleTargetParameterValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Id(p) => p.is_empty(),

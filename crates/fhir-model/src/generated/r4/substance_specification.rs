@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -580,10 +582,25 @@ pub enum SubstanceSpecificationMoietyAmount {
     /// `amountString`
     String(StringType),
 }
-impl SubstanceSpecificationMoietyAmount {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for SubstanceSpecificationMoietyAmount {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<StringType> for SubstanceSpecificationMoietyAmount {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for SubstanceSpecificationMoietyAmount {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SubstanceSpecificationMoietyAmount {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -615,13 +632,6 @@ impl SubstanceSpecificationMoietyAmount {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceSpecificationMoietyAmount {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SubstanceSpecificationMoietyAmount {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -854,10 +864,25 @@ pub enum SubstanceSpecificationPropertyDefiningSubstance {
     /// `definingSubstanceCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl SubstanceSpecificationPropertyDefiningSubstance {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for SubstanceSpecificationPropertyDefiningSubstance {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for SubstanceSpecificationPropertyDefiningSubstance {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for SubstanceSpecificationPropertyDefiningSubstance {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for SubstanceSpecificationPropertyDefiningSubstance {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -869,13 +894,6 @@ impl SubstanceSpecificationPropertyDefiningSubstance {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceSpecificationPropertyDefiningSubstance {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for SubstanceSpecificationPropertyDefiningSubstance {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -918,10 +936,25 @@ pub enum SubstanceSpecificationPropertyAmount {
     /// `amountString`
     String(StringType),
 }
-impl SubstanceSpecificationPropertyAmount {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for SubstanceSpecificationPropertyAmount {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<StringType> for SubstanceSpecificationPropertyAmount {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for SubstanceSpecificationPropertyAmount {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SubstanceSpecificationPropertyAmount {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -953,13 +986,6 @@ impl SubstanceSpecificationPropertyAmount {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceSpecificationPropertyAmount {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SubstanceSpecificationPropertyAmount {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -2430,10 +2456,25 @@ pub enum SubstanceSpecificationRelationshipSubstance {
     /// `substanceCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl SubstanceSpecificationRelationshipSubstance {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for SubstanceSpecificationRelationshipSubstance {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for SubstanceSpecificationRelationshipSubstance {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for SubstanceSpecificationRelationshipSubstance {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for SubstanceSpecificationRelationshipSubstance {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2445,13 +2486,6 @@ impl SubstanceSpecificationRelationshipSubstance {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceSpecificationRelationshipSubstance {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for SubstanceSpecificationRelationshipSubstance {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -2498,10 +2532,37 @@ pub enum SubstanceSpecificationRelationshipAmount {
     /// `amountString`
     String(StringType),
 }
-impl SubstanceSpecificationRelationshipAmount {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for SubstanceSpecificationRelationshipAmount {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for SubstanceSpecificationRelationshipAmount {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for SubstanceSpecificationRelationshipAmount {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<StringType> for SubstanceSpecificationRelationshipAmount {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for SubstanceSpecificationRelationshipAmount {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SubstanceSpecificationRelationshipAmount {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2535,13 +2596,6 @@ impl SubstanceSpecificationRelationshipAmount {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceSpecificationRelationshipAmount {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SubstanceSpecificationRelationshipAmount {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),

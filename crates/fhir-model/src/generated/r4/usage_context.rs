@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -170,10 +172,37 @@ pub enum UsageContextValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl UsageContextValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for UsageContextValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for UsageContextValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for UsageContextValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Reference> for UsageContextValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for UsageContextValue {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for UsageContextValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -187,13 +216,6 @@ impl UsageContextValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for UsageContextValue {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for UsageContextValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

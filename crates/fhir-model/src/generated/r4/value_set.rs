@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1553,10 +1555,37 @@ pub enum ValueSetExpansionParameterValue {
     /// `valueDateTime`
     DateTime(DateTimeType),
 }
-impl ValueSetExpansionParameterValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DecimalType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<DateTimeType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for ValueSetExpansionParameterValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ValueSetExpansionParameterValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1713,13 +1742,6 @@ impl ValueSetExpansionParameterValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ValueSetExpansionParameterValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ValueSetExpansionParameterValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -822,10 +824,25 @@ pub enum ActivityDefinitionVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl ActivityDefinitionVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for ActivityDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for ActivityDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for ActivityDefinitionVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -857,13 +874,6 @@ impl ActivityDefinitionVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -910,10 +920,31 @@ pub enum ActivityDefinitionSubject {
     /// `subjectCanonical`
     Canonical(CanonicalType),
 }
-impl ActivityDefinitionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ActivityDefinitionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ActivityDefinitionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CanonicalType> for ActivityDefinitionSubject {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl Blank for ActivityDefinitionSubject {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -946,13 +977,6 @@ impl ActivityDefinitionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionSubject {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1003,10 +1027,37 @@ pub enum ActivityDefinitionTiming {
     /// `timingDuration`
     Duration(Box<Duration>),
 }
-impl ActivityDefinitionTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Timing> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<Age> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Range> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Duration> for ActivityDefinitionTiming {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl Blank for ActivityDefinitionTiming {
+    fn blank() -> Self {
+        Self::Timing(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1020,13 +1071,6 @@ impl ActivityDefinitionTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionTiming {
-    fn blank() -> Self {
-        Self::Timing(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Timing(v) => Complex::is_empty(v),
@@ -1077,10 +1121,25 @@ pub enum ActivityDefinitionAsNeeded {
     /// `asNeededCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl ActivityDefinitionAsNeeded {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ActivityDefinitionAsNeeded {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for ActivityDefinitionAsNeeded {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for ActivityDefinitionAsNeeded {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionAsNeeded {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1112,13 +1171,6 @@ impl ActivityDefinitionAsNeeded {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionAsNeeded {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionAsNeeded {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -1161,10 +1213,25 @@ pub enum ActivityDefinitionProduct {
     /// `productCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl ActivityDefinitionProduct {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for ActivityDefinitionProduct {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ActivityDefinitionProduct {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for ActivityDefinitionProduct {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for ActivityDefinitionProduct {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1176,13 +1243,6 @@ impl ActivityDefinitionProduct {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ActivityDefinitionProduct {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for ActivityDefinitionProduct {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -480,10 +482,31 @@ pub enum AdverseEventOccurrence {
     /// `occurrenceTiming`
     Timing(Box<Timing>),
 }
-impl AdverseEventOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for AdverseEventOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for AdverseEventOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Timing> for AdverseEventOccurrence {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for AdverseEventOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for AdverseEventOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -516,13 +539,6 @@ impl AdverseEventOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AdverseEventOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for AdverseEventOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -866,10 +882,25 @@ pub enum AdverseEventSuspectEntityInstance {
     /// `instanceReference`
     Reference(Box<Reference>),
 }
-impl AdverseEventSuspectEntityInstance {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for AdverseEventSuspectEntityInstance {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for AdverseEventSuspectEntityInstance {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for AdverseEventSuspectEntityInstance {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for AdverseEventSuspectEntityInstance {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -881,13 +912,6 @@ impl AdverseEventSuspectEntityInstance {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AdverseEventSuspectEntityInstance {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for AdverseEventSuspectEntityInstance {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1215,10 +1239,25 @@ pub enum AdverseEventContributingFactorItem {
     /// `itemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl AdverseEventContributingFactorItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for AdverseEventContributingFactorItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for AdverseEventContributingFactorItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for AdverseEventContributingFactorItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for AdverseEventContributingFactorItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1230,13 +1269,6 @@ impl AdverseEventContributingFactorItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AdverseEventContributingFactorItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for AdverseEventContributingFactorItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -1420,10 +1452,25 @@ pub enum AdverseEventPreventiveActionItem {
     /// `itemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl AdverseEventPreventiveActionItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for AdverseEventPreventiveActionItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for AdverseEventPreventiveActionItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for AdverseEventPreventiveActionItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for AdverseEventPreventiveActionItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1435,13 +1482,6 @@ impl AdverseEventPreventiveActionItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AdverseEventPreventiveActionItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for AdverseEventPreventiveActionItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -1625,10 +1665,25 @@ pub enum AdverseEventMitigatingActionItem {
     /// `itemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl AdverseEventMitigatingActionItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for AdverseEventMitigatingActionItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for AdverseEventMitigatingActionItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for AdverseEventMitigatingActionItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for AdverseEventMitigatingActionItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1640,13 +1695,6 @@ impl AdverseEventMitigatingActionItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AdverseEventMitigatingActionItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for AdverseEventMitigatingActionItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -1830,10 +1878,25 @@ pub enum AdverseEventSupportingInfoItem {
     /// `itemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl AdverseEventSupportingInfoItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for AdverseEventSupportingInfoItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for AdverseEventSupportingInfoItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for AdverseEventSupportingInfoItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for AdverseEventSupportingInfoItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1845,13 +1908,6 @@ impl AdverseEventSupportingInfoItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AdverseEventSupportingInfoItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for AdverseEventSupportingInfoItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -329,10 +331,25 @@ pub enum ArtifactAssessmentCiteAs {
     /// `citeAsMarkdown`
     Markdown(MarkdownType),
 }
-impl ArtifactAssessmentCiteAs {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for ArtifactAssessmentCiteAs {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<MarkdownType> for ArtifactAssessmentCiteAs {
+    #[inline]
+    fn from(v: MarkdownType) -> Self {
+        Self::Markdown(v)
+    }
+}
+impl Blank for ArtifactAssessmentCiteAs {
+    fn blank() -> Self {
+        Self::Markdown(Blank::blank())
+    }
+}
+impl Choice for ArtifactAssessmentCiteAs {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -364,13 +381,6 @@ impl ArtifactAssessmentCiteAs {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ArtifactAssessmentCiteAs {
-    fn blank() -> Self {
-        Self::Markdown(Blank::blank())
-    }
-}
-impl Choice for ArtifactAssessmentCiteAs {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -415,10 +425,19 @@ pub enum ArtifactAssessmentArtifact {
     /// `artifactUri`
     Uri(UriType),
 }
-impl ArtifactAssessmentArtifact {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for ArtifactAssessmentArtifact {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ArtifactAssessmentArtifact {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for ArtifactAssessmentArtifact {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -471,13 +490,6 @@ impl ArtifactAssessmentArtifact {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ArtifactAssessmentArtifact {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for ArtifactAssessmentArtifact {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -362,10 +364,25 @@ pub enum AuditEventOccurred {
     /// `occurredDateTime`
     DateTime(DateTimeType),
 }
-impl AuditEventOccurred {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Period> for AuditEventOccurred {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<DateTimeType> for AuditEventOccurred {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for AuditEventOccurred {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for AuditEventOccurred {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -397,13 +414,6 @@ impl AuditEventOccurred {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AuditEventOccurred {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for AuditEventOccurred {
     fn is_empty(&self) -> bool {
         match self {
             Self::Period(v) => Complex::is_empty(v),
@@ -809,10 +819,19 @@ pub enum AuditEventAgentNetwork {
     /// `networkString`
     String(StringType),
 }
-impl AuditEventAgentNetwork {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for AuditEventAgentNetwork {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for AuditEventAgentNetwork {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for AuditEventAgentNetwork {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -865,13 +884,6 @@ impl AuditEventAgentNetwork {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AuditEventAgentNetwork {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for AuditEventAgentNetwork {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -1425,10 +1437,67 @@ pub enum AuditEventEntityDetailValue {
     /// `valueBase64Binary`
     Base64Binary(Base64BinaryType),
 }
-impl AuditEventEntityDetailValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<BooleanType> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Range> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<TimeType> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<DateTimeType> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for AuditEventEntityDetailValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for AuditEventEntityDetailValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for AuditEventEntityDetailValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1569,13 +1638,6 @@ impl AuditEventEntityDetailValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for AuditEventEntityDetailValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for AuditEventEntityDetailValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -476,10 +478,25 @@ pub enum BiologicallyDerivedProductCollectionCollected {
     /// `collectedPeriod`
     Period(Box<Period>),
 }
-impl BiologicallyDerivedProductCollectionCollected {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for BiologicallyDerivedProductCollectionCollected {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for BiologicallyDerivedProductCollectionCollected {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for BiologicallyDerivedProductCollectionCollected {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for BiologicallyDerivedProductCollectionCollected {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -511,13 +528,6 @@ impl BiologicallyDerivedProductCollectionCollected {
         };
         read.map(|()| true)
     }
-}
-impl Blank for BiologicallyDerivedProductCollectionCollected {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for BiologicallyDerivedProductCollectionCollected {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -736,10 +746,67 @@ pub enum BiologicallyDerivedProductPropertyValue {
     /// `valueAttachment`
     Attachment(Box<Attachment>),
 }
-impl BiologicallyDerivedProductPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<CodeableConcept> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Period> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<StringType> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Attachment> for BiologicallyDerivedProductPropertyValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl Blank for BiologicallyDerivedProductPropertyValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for BiologicallyDerivedProductPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -818,13 +885,6 @@ impl BiologicallyDerivedProductPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for BiologicallyDerivedProductPropertyValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for BiologicallyDerivedProductPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),

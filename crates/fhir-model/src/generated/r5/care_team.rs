@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -460,10 +462,25 @@ pub enum CareTeamParticipantCoverage {
     /// `coverageTiming`
     Timing(Box<Timing>),
 }
-impl CareTeamParticipantCoverage {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Period> for CareTeamParticipantCoverage {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Timing> for CareTeamParticipantCoverage {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for CareTeamParticipantCoverage {
+    fn blank() -> Self {
+        Self::Period(Blank::blank())
+    }
+}
+impl Choice for CareTeamParticipantCoverage {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -475,13 +492,6 @@ impl CareTeamParticipantCoverage {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CareTeamParticipantCoverage {
-    fn blank() -> Self {
-        Self::Period(Blank::blank())
-    }
-}
-impl Choice for CareTeamParticipantCoverage {
     fn is_empty(&self) -> bool {
         match self {
             Self::Period(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -544,10 +546,25 @@ pub enum CitationVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl CitationVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for CitationVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for CitationVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for CitationVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for CitationVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -579,13 +596,6 @@ impl CitationVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CitationVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for CitationVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -995,10 +997,25 @@ pub enum ClaimEventWhen {
     /// `whenPeriod`
     Period(Box<Period>),
 }
-impl ClaimEventWhen {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ClaimEventWhen {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for ClaimEventWhen {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ClaimEventWhen {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ClaimEventWhen {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1030,13 +1047,6 @@ impl ClaimEventWhen {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimEventWhen {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ClaimEventWhen {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -1473,10 +1483,25 @@ pub enum ClaimSupportingInfoTiming {
     /// `timingPeriod`
     Period(Box<Period>),
 }
-impl ClaimSupportingInfoTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ClaimSupportingInfoTiming {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for ClaimSupportingInfoTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ClaimSupportingInfoTiming {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ClaimSupportingInfoTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1508,13 +1533,6 @@ impl ClaimSupportingInfoTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimSupportingInfoTiming {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ClaimSupportingInfoTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -1565,10 +1583,49 @@ pub enum ClaimSupportingInfoValue {
     /// `valueIdentifier`
     Identifier(Box<Identifier>),
 }
-impl ClaimSupportingInfoValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<StringType> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Quantity> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Attachment> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<Identifier> for ClaimSupportingInfoValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl Blank for ClaimSupportingInfoValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ClaimSupportingInfoValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1624,13 +1681,6 @@ impl ClaimSupportingInfoValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimSupportingInfoValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ClaimSupportingInfoValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -1869,10 +1919,25 @@ pub enum ClaimDiagnosisDiagnosis {
     /// `diagnosisReference`
     Reference(Box<Reference>),
 }
-impl ClaimDiagnosisDiagnosis {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ClaimDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimDiagnosisDiagnosis {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ClaimDiagnosisDiagnosis {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1884,13 +1949,6 @@ impl ClaimDiagnosisDiagnosis {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimDiagnosisDiagnosis {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ClaimDiagnosisDiagnosis {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2125,10 +2183,25 @@ pub enum ClaimProcedureProcedure {
     /// `procedureReference`
     Reference(Box<Reference>),
 }
-impl ClaimProcedureProcedure {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ClaimProcedureProcedure {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimProcedureProcedure {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimProcedureProcedure {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ClaimProcedureProcedure {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2140,13 +2213,6 @@ impl ClaimProcedureProcedure {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimProcedureProcedure {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ClaimProcedureProcedure {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2574,10 +2640,25 @@ pub enum ClaimAccidentLocation {
     /// `locationReference`
     Reference(Box<Reference>),
 }
-impl ClaimAccidentLocation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Address> for ClaimAccidentLocation {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimAccidentLocation {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimAccidentLocation {
+    fn blank() -> Self {
+        Self::Address(Blank::blank())
+    }
+}
+impl Choice for ClaimAccidentLocation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2589,13 +2670,6 @@ impl ClaimAccidentLocation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimAccidentLocation {
-    fn blank() -> Self {
-        Self::Address(Blank::blank())
-    }
-}
-impl Choice for ClaimAccidentLocation {
     fn is_empty(&self) -> bool {
         match self {
             Self::Address(v) => Complex::is_empty(v),
@@ -3065,10 +3139,25 @@ pub enum ClaimItemServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl ClaimItemServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ClaimItemServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for ClaimItemServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ClaimItemServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ClaimItemServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3100,13 +3189,6 @@ impl ClaimItemServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimItemServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ClaimItemServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -3151,10 +3233,31 @@ pub enum ClaimItemLocation {
     /// `locationReference`
     Reference(Box<Reference>),
 }
-impl ClaimItemLocation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ClaimItemLocation {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Address> for ClaimItemLocation {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Reference> for ClaimItemLocation {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ClaimItemLocation {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ClaimItemLocation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3167,13 +3270,6 @@ impl ClaimItemLocation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClaimItemLocation {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ClaimItemLocation {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

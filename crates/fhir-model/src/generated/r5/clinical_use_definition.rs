@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -857,10 +859,25 @@ pub enum ClinicalUseDefinitionIndicationDuration {
     /// `durationString`
     String(StringType),
 }
-impl ClinicalUseDefinitionIndicationDuration {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Range> for ClinicalUseDefinitionIndicationDuration {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<StringType> for ClinicalUseDefinitionIndicationDuration {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ClinicalUseDefinitionIndicationDuration {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ClinicalUseDefinitionIndicationDuration {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -892,13 +909,6 @@ impl ClinicalUseDefinitionIndicationDuration {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClinicalUseDefinitionIndicationDuration {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ClinicalUseDefinitionIndicationDuration {
     fn is_empty(&self) -> bool {
         match self {
             Self::Range(v) => Complex::is_empty(v),
@@ -1252,10 +1262,25 @@ pub enum ClinicalUseDefinitionInteractionInteractantItem {
     /// `itemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl ClinicalUseDefinitionInteractionInteractantItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for ClinicalUseDefinitionInteractionInteractantItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ClinicalUseDefinitionInteractionInteractantItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for ClinicalUseDefinitionInteractionInteractantItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for ClinicalUseDefinitionInteractionInteractantItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1267,13 +1292,6 @@ impl ClinicalUseDefinitionInteractionInteractantItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ClinicalUseDefinitionInteractionInteractantItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for ClinicalUseDefinitionInteractionInteractantItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -577,10 +579,31 @@ pub enum CommunicationPayloadContent {
     /// `contentCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl CommunicationPayloadContent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Attachment> for CommunicationPayloadContent {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for CommunicationPayloadContent {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for CommunicationPayloadContent {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for CommunicationPayloadContent {
+    fn blank() -> Self {
+        Self::Attachment(Blank::blank())
+    }
+}
+impl Choice for CommunicationPayloadContent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -593,13 +616,6 @@ impl CommunicationPayloadContent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CommunicationPayloadContent {
-    fn blank() -> Self {
-        Self::Attachment(Blank::blank())
-    }
-}
-impl Choice for CommunicationPayloadContent {
     fn is_empty(&self) -> bool {
         match self {
             Self::Attachment(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -445,10 +447,25 @@ pub enum CommunicationRequestOccurrence {
     /// `occurrencePeriod`
     Period(Box<Period>),
 }
-impl CommunicationRequestOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for CommunicationRequestOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for CommunicationRequestOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for CommunicationRequestOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for CommunicationRequestOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -480,13 +497,6 @@ impl CommunicationRequestOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CommunicationRequestOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for CommunicationRequestOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -674,10 +684,31 @@ pub enum CommunicationRequestPayloadContent {
     /// `contentCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl CommunicationRequestPayloadContent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Attachment> for CommunicationRequestPayloadContent {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for CommunicationRequestPayloadContent {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for CommunicationRequestPayloadContent {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for CommunicationRequestPayloadContent {
+    fn blank() -> Self {
+        Self::Attachment(Blank::blank())
+    }
+}
+impl Choice for CommunicationRequestPayloadContent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -690,13 +721,6 @@ impl CommunicationRequestPayloadContent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CommunicationRequestPayloadContent {
-    fn blank() -> Self {
-        Self::Attachment(Blank::blank())
-    }
-}
-impl Choice for CommunicationRequestPayloadContent {
     fn is_empty(&self) -> bool {
         match self {
             Self::Attachment(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -560,10 +562,25 @@ pub enum ConceptMapVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl ConceptMapVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for ConceptMapVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for ConceptMapVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for ConceptMapVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ConceptMapVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -595,13 +612,6 @@ impl ConceptMapVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConceptMapVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ConceptMapVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -646,10 +656,13 @@ pub enum ConceptMapSourceScope {
     /// `sourceScopeCanonical`
     Canonical(CanonicalType),
 }
-impl ConceptMapSourceScope {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for ConceptMapSourceScope {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for ConceptMapSourceScope {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -701,13 +714,6 @@ impl ConceptMapSourceScope {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConceptMapSourceScope {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for ConceptMapSourceScope {
     fn is_empty(&self) -> bool {
         match self {
             Self::Uri(p) => p.is_empty(),
@@ -754,10 +760,13 @@ pub enum ConceptMapTargetScope {
     /// `targetScopeCanonical`
     Canonical(CanonicalType),
 }
-impl ConceptMapTargetScope {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for ConceptMapTargetScope {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for ConceptMapTargetScope {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -809,13 +818,6 @@ impl ConceptMapTargetScope {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConceptMapTargetScope {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for ConceptMapTargetScope {
     fn is_empty(&self) -> bool {
         match self {
             Self::Uri(p) => p.is_empty(),
@@ -1935,10 +1937,43 @@ pub enum ConceptMapGroupElementTargetPropertyValue {
     /// `valueCode`
     Code(CodeType),
 }
-impl ConceptMapGroupElementTargetPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for ConceptMapGroupElementTargetPropertyValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<IntegerType> for ConceptMapGroupElementTargetPropertyValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<BooleanType> for ConceptMapGroupElementTargetPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateTimeType> for ConceptMapGroupElementTargetPropertyValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ConceptMapGroupElementTargetPropertyValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl Blank for ConceptMapGroupElementTargetPropertyValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ConceptMapGroupElementTargetPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2075,13 +2110,6 @@ impl ConceptMapGroupElementTargetPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConceptMapGroupElementTargetPropertyValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ConceptMapGroupElementTargetPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Coding(v) => Complex::is_empty(v),
@@ -2319,10 +2347,31 @@ pub enum ConceptMapGroupElementTargetDependsOnValue {
     /// `valueQuantity`
     Quantity(Box<Quantity>),
 }
-impl ConceptMapGroupElementTargetDependsOnValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for ConceptMapGroupElementTargetDependsOnValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<BooleanType> for ConceptMapGroupElementTargetDependsOnValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Quantity> for ConceptMapGroupElementTargetDependsOnValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for ConceptMapGroupElementTargetDependsOnValue {
+    fn blank() -> Self {
+        Self::Code(Blank::blank())
+    }
+}
+impl Choice for ConceptMapGroupElementTargetDependsOnValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2397,13 +2446,6 @@ impl ConceptMapGroupElementTargetDependsOnValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConceptMapGroupElementTargetDependsOnValue {
-    fn blank() -> Self {
-        Self::Code(Blank::blank())
-    }
-}
-impl Choice for ConceptMapGroupElementTargetDependsOnValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Code(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -385,10 +387,43 @@ pub enum ConditionOnset {
     /// `onsetString`
     String(StringType),
 }
-impl ConditionOnset {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ConditionOnset {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Age> for ConditionOnset {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Period> for ConditionOnset {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Range> for ConditionOnset {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<StringType> for ConditionOnset {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ConditionOnset {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ConditionOnset {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -443,13 +478,6 @@ impl ConditionOnset {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConditionOnset {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ConditionOnset {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -510,10 +538,43 @@ pub enum ConditionAbatement {
     /// `abatementString`
     String(StringType),
 }
-impl ConditionAbatement {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ConditionAbatement {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Age> for ConditionAbatement {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Period> for ConditionAbatement {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Range> for ConditionAbatement {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<StringType> for ConditionAbatement {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ConditionAbatement {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ConditionAbatement {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -568,13 +629,6 @@ impl ConditionAbatement {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ConditionAbatement {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ConditionAbatement {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -382,10 +384,25 @@ pub enum CoverageEligibilityRequestServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl CoverageEligibilityRequestServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for CoverageEligibilityRequestServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for CoverageEligibilityRequestServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityRequestServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityRequestServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -417,13 +434,6 @@ impl CoverageEligibilityRequestServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityRequestServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityRequestServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -624,10 +634,25 @@ pub enum CoverageEligibilityRequestEventWhen {
     /// `whenPeriod`
     Period(Box<Period>),
 }
-impl CoverageEligibilityRequestEventWhen {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for CoverageEligibilityRequestEventWhen {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for CoverageEligibilityRequestEventWhen {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityRequestEventWhen {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityRequestEventWhen {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -659,13 +684,6 @@ impl CoverageEligibilityRequestEventWhen {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityRequestEventWhen {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityRequestEventWhen {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -1404,10 +1422,25 @@ pub enum CoverageEligibilityRequestItemDiagnosisDiagnosis {
     /// `diagnosisReference`
     Reference(Box<Reference>),
 }
-impl CoverageEligibilityRequestItemDiagnosisDiagnosis {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1419,13 +1452,6 @@ impl CoverageEligibilityRequestItemDiagnosisDiagnosis {
         };
         read.map(|()| true)
     }
-}
-impl Blank for CoverageEligibilityRequestItemDiagnosisDiagnosis {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

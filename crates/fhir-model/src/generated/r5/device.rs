@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1385,10 +1387,55 @@ pub enum DevicePropertyValue {
     /// `valueAttachment`
     Attachment(Box<Attachment>),
 }
-impl DevicePropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for DevicePropertyValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for DevicePropertyValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<StringType> for DevicePropertyValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<BooleanType> for DevicePropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for DevicePropertyValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Range> for DevicePropertyValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Attachment> for DevicePropertyValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl Blank for DevicePropertyValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for DevicePropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1465,13 +1512,6 @@ impl DevicePropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DevicePropertyValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for DevicePropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -2232,10 +2234,55 @@ pub enum DeviceDefinitionPropertyValue {
     /// `valueAttachment`
     Attachment(Box<Attachment>),
 }
-impl DeviceDefinitionPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for DeviceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for DeviceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<StringType> for DeviceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<BooleanType> for DeviceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for DeviceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Range> for DeviceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Attachment> for DeviceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl Blank for DeviceDefinitionPropertyValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for DeviceDefinitionPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2312,13 +2359,6 @@ impl DeviceDefinitionPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DeviceDefinitionPropertyValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for DeviceDefinitionPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -393,10 +395,31 @@ pub enum DeviceUsageTiming {
     /// `timingDateTime`
     DateTime(DateTimeType),
 }
-impl DeviceUsageTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Timing> for DeviceUsageTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<Period> for DeviceUsageTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<DateTimeType> for DeviceUsageTiming {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for DeviceUsageTiming {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for DeviceUsageTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -429,13 +452,6 @@ impl DeviceUsageTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DeviceUsageTiming {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for DeviceUsageTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Timing(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1032,10 +1034,19 @@ pub enum DocumentReferenceContentProfileValue {
     /// `valueCanonical`
     Canonical(CanonicalType),
 }
-impl DocumentReferenceContentProfileValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for DocumentReferenceContentProfileValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for DocumentReferenceContentProfileValue {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for DocumentReferenceContentProfileValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1088,13 +1099,6 @@ impl DocumentReferenceContentProfileValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DocumentReferenceContentProfileValue {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for DocumentReferenceContentProfileValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Coding(v) => Complex::is_empty(v),

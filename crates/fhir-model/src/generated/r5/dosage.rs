@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -443,10 +445,25 @@ pub enum DosageDoseAndRateDose {
     /// `doseQuantity`
     Quantity(Box<Quantity>),
 }
-impl DosageDoseAndRateDose {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Range> for DosageDoseAndRateDose {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Quantity> for DosageDoseAndRateDose {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for DosageDoseAndRateDose {
+    fn blank() -> Self {
+        Self::Range(Blank::blank())
+    }
+}
+impl Choice for DosageDoseAndRateDose {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -458,13 +475,6 @@ impl DosageDoseAndRateDose {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DosageDoseAndRateDose {
-    fn blank() -> Self {
-        Self::Range(Blank::blank())
-    }
-}
-impl Choice for DosageDoseAndRateDose {
     fn is_empty(&self) -> bool {
         match self {
             Self::Range(v) => Complex::is_empty(v),
@@ -509,10 +519,31 @@ pub enum DosageDoseAndRateRate {
     /// `rateQuantity`
     Quantity(Box<Quantity>),
 }
-impl DosageDoseAndRateRate {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for DosageDoseAndRateRate {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Range> for DosageDoseAndRateRate {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Quantity> for DosageDoseAndRateRate {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for DosageDoseAndRateRate {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for DosageDoseAndRateRate {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -525,13 +556,6 @@ impl DosageDoseAndRateRate {
         };
         read.map(|()| true)
     }
-}
-impl Blank for DosageDoseAndRateRate {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for DosageDoseAndRateRate {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -552,10 +554,25 @@ pub enum EvidenceVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl EvidenceVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for EvidenceVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for EvidenceVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for EvidenceVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for EvidenceVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -587,13 +604,6 @@ impl EvidenceVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for EvidenceVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -638,10 +648,25 @@ pub enum EvidenceCiteAs {
     /// `citeAsMarkdown`
     Markdown(MarkdownType),
 }
-impl EvidenceCiteAs {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for EvidenceCiteAs {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<MarkdownType> for EvidenceCiteAs {
+    #[inline]
+    fn from(v: MarkdownType) -> Self {
+        Self::Markdown(v)
+    }
+}
+impl Blank for EvidenceCiteAs {
+    fn blank() -> Self {
+        Self::Markdown(Blank::blank())
+    }
+}
+impl Choice for EvidenceCiteAs {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -673,13 +698,6 @@ impl EvidenceCiteAs {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceCiteAs {
-    fn blank() -> Self {
-        Self::Markdown(Blank::blank())
-    }
-}
-impl Choice for EvidenceCiteAs {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

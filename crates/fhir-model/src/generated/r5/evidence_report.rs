@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -395,10 +397,25 @@ pub enum EvidenceReportCiteAs {
     /// `citeAsMarkdown`
     Markdown(MarkdownType),
 }
-impl EvidenceReportCiteAs {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for EvidenceReportCiteAs {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<MarkdownType> for EvidenceReportCiteAs {
+    #[inline]
+    fn from(v: MarkdownType) -> Self {
+        Self::Markdown(v)
+    }
+}
+impl Blank for EvidenceReportCiteAs {
+    fn blank() -> Self {
+        Self::Markdown(Blank::blank())
+    }
+}
+impl Choice for EvidenceReportCiteAs {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -430,13 +447,6 @@ impl EvidenceReportCiteAs {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceReportCiteAs {
-    fn blank() -> Self {
-        Self::Markdown(Blank::blank())
-    }
-}
-impl Choice for EvidenceReportCiteAs {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -802,10 +812,43 @@ pub enum EvidenceReportSubjectCharacteristicValue {
     /// `valueRange`
     Range(Box<Range>),
 }
-impl EvidenceReportSubjectCharacteristicValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for EvidenceReportSubjectCharacteristicValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for EvidenceReportSubjectCharacteristicValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<BooleanType> for EvidenceReportSubjectCharacteristicValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Quantity> for EvidenceReportSubjectCharacteristicValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for EvidenceReportSubjectCharacteristicValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for EvidenceReportSubjectCharacteristicValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for EvidenceReportSubjectCharacteristicValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -840,13 +883,6 @@ impl EvidenceReportSubjectCharacteristicValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceReportSubjectCharacteristicValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for EvidenceReportSubjectCharacteristicValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -536,10 +538,25 @@ pub enum EvidenceVariableVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl EvidenceVariableVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for EvidenceVariableVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for EvidenceVariableVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for EvidenceVariableVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -571,13 +588,6 @@ impl EvidenceVariableVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -930,10 +940,25 @@ pub enum EvidenceVariableCharacteristicInstances {
     /// `instancesRange`
     Range(Box<Range>),
 }
-impl EvidenceVariableCharacteristicInstances {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for EvidenceVariableCharacteristicInstances {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for EvidenceVariableCharacteristicInstances {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for EvidenceVariableCharacteristicInstances {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableCharacteristicInstances {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -945,13 +970,6 @@ impl EvidenceVariableCharacteristicInstances {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableCharacteristicInstances {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableCharacteristicInstances {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -994,10 +1012,25 @@ pub enum EvidenceVariableCharacteristicDuration {
     /// `durationRange`
     Range(Box<Range>),
 }
-impl EvidenceVariableCharacteristicDuration {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for EvidenceVariableCharacteristicDuration {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for EvidenceVariableCharacteristicDuration {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for EvidenceVariableCharacteristicDuration {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableCharacteristicDuration {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1009,13 +1042,6 @@ impl EvidenceVariableCharacteristicDuration {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableCharacteristicDuration {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableCharacteristicDuration {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -1261,10 +1287,50 @@ pub enum EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
     /// `valueId`
     Id(IdType),
 }
-impl EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept>
+for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<BooleanType> for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Quantity> for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Reference> for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<IdType> for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    #[inline]
+    fn from(v: IdType) -> Self {
+        Self::Id(v)
+    }
+}
+impl Blank for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1320,13 +1386,6 @@ impl EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableCharacteristicDefinitionByTypeAndValueValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1728,10 +1787,37 @@ pub enum EvidenceVariableCharacteristicTimeFromEventEvent {
     /// `eventId`
     Id(IdType),
 }
-impl EvidenceVariableCharacteristicTimeFromEventEvent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for EvidenceVariableCharacteristicTimeFromEventEvent {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for EvidenceVariableCharacteristicTimeFromEventEvent {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<DateTimeType> for EvidenceVariableCharacteristicTimeFromEventEvent {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<IdType> for EvidenceVariableCharacteristicTimeFromEventEvent {
+    #[inline]
+    fn from(v: IdType) -> Self {
+        Self::Id(v)
+    }
+}
+impl Blank for EvidenceVariableCharacteristicTimeFromEventEvent {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableCharacteristicTimeFromEventEvent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1785,13 +1871,6 @@ impl EvidenceVariableCharacteristicTimeFromEventEvent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableCharacteristicTimeFromEventEvent {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableCharacteristicTimeFromEventEvent {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1986,10 +2065,31 @@ pub enum EvidenceVariableCategoryValue {
     /// `valueRange`
     Range(Box<Range>),
 }
-impl EvidenceVariableCategoryValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for EvidenceVariableCategoryValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for EvidenceVariableCategoryValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for EvidenceVariableCategoryValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for EvidenceVariableCategoryValue {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for EvidenceVariableCategoryValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2002,13 +2102,6 @@ impl EvidenceVariableCategoryValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for EvidenceVariableCategoryValue {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for EvidenceVariableCategoryValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -424,10 +426,25 @@ pub enum ExampleScenarioVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl ExampleScenarioVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for ExampleScenarioVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for ExampleScenarioVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for ExampleScenarioVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ExampleScenarioVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -459,13 +476,6 @@ impl ExampleScenarioVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExampleScenarioVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ExampleScenarioVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -939,10 +949,13 @@ pub enum ExampleScenarioInstanceStructureProfile {
     /// `structureProfileUri`
     Uri(UriType),
 }
-impl ExampleScenarioInstanceStructureProfile {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for ExampleScenarioInstanceStructureProfile {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for ExampleScenarioInstanceStructureProfile {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -994,13 +1007,6 @@ impl ExampleScenarioInstanceStructureProfile {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExampleScenarioInstanceStructureProfile {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for ExampleScenarioInstanceStructureProfile {
     fn is_empty(&self) -> bool {
         match self {
             Self::Canonical(p) => p.is_empty(),

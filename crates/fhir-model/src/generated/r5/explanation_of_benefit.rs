@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1039,10 +1041,25 @@ pub enum ExplanationOfBenefitEventWhen {
     /// `whenPeriod`
     Period(Box<Period>),
 }
-impl ExplanationOfBenefitEventWhen {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ExplanationOfBenefitEventWhen {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for ExplanationOfBenefitEventWhen {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitEventWhen {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitEventWhen {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1074,13 +1091,6 @@ impl ExplanationOfBenefitEventWhen {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitEventWhen {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitEventWhen {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -1658,10 +1668,25 @@ pub enum ExplanationOfBenefitSupportingInfoTiming {
     /// `timingPeriod`
     Period(Box<Period>),
 }
-impl ExplanationOfBenefitSupportingInfoTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ExplanationOfBenefitSupportingInfoTiming {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for ExplanationOfBenefitSupportingInfoTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitSupportingInfoTiming {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitSupportingInfoTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1693,13 +1718,6 @@ impl ExplanationOfBenefitSupportingInfoTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitSupportingInfoTiming {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitSupportingInfoTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -1750,10 +1768,49 @@ pub enum ExplanationOfBenefitSupportingInfoValue {
     /// `valueIdentifier`
     Identifier(Box<Identifier>),
 }
-impl ExplanationOfBenefitSupportingInfoValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ExplanationOfBenefitSupportingInfoValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<StringType> for ExplanationOfBenefitSupportingInfoValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Quantity> for ExplanationOfBenefitSupportingInfoValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Attachment> for ExplanationOfBenefitSupportingInfoValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ExplanationOfBenefitSupportingInfoValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<Identifier> for ExplanationOfBenefitSupportingInfoValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitSupportingInfoValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitSupportingInfoValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1809,13 +1866,6 @@ impl ExplanationOfBenefitSupportingInfoValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitSupportingInfoValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitSupportingInfoValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -2058,10 +2108,25 @@ pub enum ExplanationOfBenefitDiagnosisDiagnosis {
     /// `diagnosisReference`
     Reference(Box<Reference>),
 }
-impl ExplanationOfBenefitDiagnosisDiagnosis {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ExplanationOfBenefitDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ExplanationOfBenefitDiagnosisDiagnosis {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitDiagnosisDiagnosis {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitDiagnosisDiagnosis {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2073,13 +2138,6 @@ impl ExplanationOfBenefitDiagnosisDiagnosis {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitDiagnosisDiagnosis {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitDiagnosisDiagnosis {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2318,10 +2376,25 @@ pub enum ExplanationOfBenefitProcedureProcedure {
     /// `procedureReference`
     Reference(Box<Reference>),
 }
-impl ExplanationOfBenefitProcedureProcedure {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ExplanationOfBenefitProcedureProcedure {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for ExplanationOfBenefitProcedureProcedure {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitProcedureProcedure {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitProcedureProcedure {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2333,13 +2406,6 @@ impl ExplanationOfBenefitProcedureProcedure {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitProcedureProcedure {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitProcedureProcedure {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2700,10 +2766,25 @@ pub enum ExplanationOfBenefitAccidentLocation {
     /// `locationReference`
     Reference(Box<Reference>),
 }
-impl ExplanationOfBenefitAccidentLocation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Address> for ExplanationOfBenefitAccidentLocation {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Reference> for ExplanationOfBenefitAccidentLocation {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitAccidentLocation {
+    fn blank() -> Self {
+        Self::Address(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitAccidentLocation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2715,13 +2796,6 @@ impl ExplanationOfBenefitAccidentLocation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitAccidentLocation {
-    fn blank() -> Self {
-        Self::Address(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitAccidentLocation {
     fn is_empty(&self) -> bool {
         match self {
             Self::Address(v) => Complex::is_empty(v),
@@ -3233,10 +3307,25 @@ pub enum ExplanationOfBenefitItemServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl ExplanationOfBenefitItemServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ExplanationOfBenefitItemServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for ExplanationOfBenefitItemServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitItemServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitItemServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3268,13 +3357,6 @@ impl ExplanationOfBenefitItemServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitItemServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitItemServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -3319,10 +3401,31 @@ pub enum ExplanationOfBenefitItemLocation {
     /// `locationReference`
     Reference(Box<Reference>),
 }
-impl ExplanationOfBenefitItemLocation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ExplanationOfBenefitItemLocation {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Address> for ExplanationOfBenefitItemLocation {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Reference> for ExplanationOfBenefitItemLocation {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitItemLocation {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitItemLocation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3335,13 +3438,6 @@ impl ExplanationOfBenefitItemLocation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitItemLocation {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitItemLocation {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -4893,10 +4989,25 @@ pub enum ExplanationOfBenefitAddItemServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl ExplanationOfBenefitAddItemServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for ExplanationOfBenefitAddItemServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for ExplanationOfBenefitAddItemServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitAddItemServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitAddItemServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -4928,13 +5039,6 @@ impl ExplanationOfBenefitAddItemServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitAddItemServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitAddItemServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -4979,10 +5083,31 @@ pub enum ExplanationOfBenefitAddItemLocation {
     /// `locationReference`
     Reference(Box<Reference>),
 }
-impl ExplanationOfBenefitAddItemLocation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ExplanationOfBenefitAddItemLocation {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Address> for ExplanationOfBenefitAddItemLocation {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Reference> for ExplanationOfBenefitAddItemLocation {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitAddItemLocation {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitAddItemLocation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -4995,13 +5120,6 @@ impl ExplanationOfBenefitAddItemLocation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitAddItemLocation {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitAddItemLocation {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -6588,10 +6706,31 @@ pub enum ExplanationOfBenefitBenefitBalanceFinancialAllowed {
     /// `allowedMoney`
     Money(Box<Money>),
 }
-impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<UnsignedIntType> for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
+    #[inline]
+    fn from(v: UnsignedIntType) -> Self {
+        Self::UnsignedInt(v)
+    }
+}
+impl From<StringType> for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Money> for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
+    fn blank() -> Self {
+        Self::UnsignedInt(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -6644,13 +6783,6 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
-    fn blank() -> Self {
-        Self::UnsignedInt(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
     fn is_empty(&self) -> bool {
         match self {
             Self::UnsignedInt(p) => p.is_empty(),
@@ -6701,10 +6833,25 @@ pub enum ExplanationOfBenefitBenefitBalanceFinancialUsed {
     /// `usedMoney`
     Money(Box<Money>),
 }
-impl ExplanationOfBenefitBenefitBalanceFinancialUsed {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<UnsignedIntType> for ExplanationOfBenefitBenefitBalanceFinancialUsed {
+    #[inline]
+    fn from(v: UnsignedIntType) -> Self {
+        Self::UnsignedInt(v)
+    }
+}
+impl From<Money> for ExplanationOfBenefitBenefitBalanceFinancialUsed {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl Blank for ExplanationOfBenefitBenefitBalanceFinancialUsed {
+    fn blank() -> Self {
+        Self::UnsignedInt(Blank::blank())
+    }
+}
+impl Choice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -6736,13 +6883,6 @@ impl ExplanationOfBenefitBenefitBalanceFinancialUsed {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExplanationOfBenefitBenefitBalanceFinancialUsed {
-    fn blank() -> Self {
-        Self::UnsignedInt(Blank::blank())
-    }
-}
-impl Choice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
     fn is_empty(&self) -> bool {
         match self {
             Self::UnsignedInt(p) => p.is_empty(),

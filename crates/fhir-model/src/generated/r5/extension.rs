@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -263,10 +265,265 @@ pub enum ExtensionValue {
     /// `valueMeta`
     Meta(Box<Meta>),
 }
-impl ExtensionValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ExtensionValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for ExtensionValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for ExtensionValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ExtensionValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for ExtensionValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for ExtensionValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Integer64Type> for ExtensionValue {
+    #[inline]
+    fn from(v: Integer64Type) -> Self {
+        Self::Integer64(v)
+    }
+}
+impl From<TimeType> for ExtensionValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for ExtensionValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for ExtensionValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for ExtensionValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for ExtensionValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for ExtensionValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<CodeableReference> for ExtensionValue {
+    #[inline]
+    fn from(v: CodeableReference) -> Self {
+        Self::CodeableReference(Box::new(v))
+    }
+}
+impl From<Coding> for ExtensionValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for ExtensionValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for ExtensionValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for ExtensionValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for ExtensionValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for ExtensionValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for ExtensionValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for ExtensionValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for ExtensionValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for ExtensionValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for ExtensionValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for ExtensionValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for ExtensionValue {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<Reference> for ExtensionValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for ExtensionValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for ExtensionValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for ExtensionValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for ExtensionValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<DataRequirement> for ExtensionValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for ExtensionValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for ExtensionValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for ExtensionValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for ExtensionValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for ExtensionValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Availability> for ExtensionValue {
+    #[inline]
+    fn from(v: Availability) -> Self {
+        Self::Availability(Box::new(v))
+    }
+}
+impl From<ExtendedContactDetail> for ExtensionValue {
+    #[inline]
+    fn from(v: ExtendedContactDetail) -> Self {
+        Self::ExtendedContactDetail(Box::new(v))
+    }
+}
+impl From<Dosage> for ExtensionValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for ExtensionValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for ExtensionValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for ExtensionValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -730,13 +987,6 @@ impl ExtensionValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ExtensionValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for ExtensionValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -839,10 +841,25 @@ pub enum GenomicStudyAnalysisInputGeneratedBy {
     /// `generatedByReference`
     Reference(Box<Reference>),
 }
-impl GenomicStudyAnalysisInputGeneratedBy {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Identifier> for GenomicStudyAnalysisInputGeneratedBy {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Reference> for GenomicStudyAnalysisInputGeneratedBy {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for GenomicStudyAnalysisInputGeneratedBy {
+    fn blank() -> Self {
+        Self::Identifier(Blank::blank())
+    }
+}
+impl Choice for GenomicStudyAnalysisInputGeneratedBy {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -854,13 +871,6 @@ impl GenomicStudyAnalysisInputGeneratedBy {
         };
         read.map(|()| true)
     }
-}
-impl Blank for GenomicStudyAnalysisInputGeneratedBy {
-    fn blank() -> Self {
-        Self::Identifier(Blank::blank())
-    }
-}
-impl Choice for GenomicStudyAnalysisInputGeneratedBy {
     fn is_empty(&self) -> bool {
         match self {
             Self::Identifier(v) => Complex::is_empty(v),

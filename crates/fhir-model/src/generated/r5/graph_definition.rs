@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -432,10 +434,25 @@ pub enum GraphDefinitionVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl GraphDefinitionVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for GraphDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for GraphDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for GraphDefinitionVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for GraphDefinitionVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -467,13 +484,6 @@ impl GraphDefinitionVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for GraphDefinitionVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for GraphDefinitionVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -361,10 +363,19 @@ pub enum GuidanceResponseModule {
     /// `moduleCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl GuidanceResponseModule {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for GuidanceResponseModule {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for GuidanceResponseModule {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for GuidanceResponseModule {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -417,13 +428,6 @@ impl GuidanceResponseModule {
         };
         read.map(|()| true)
     }
-}
-impl Blank for GuidanceResponseModule {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for GuidanceResponseModule {
     fn is_empty(&self) -> bool {
         match self {
             Self::Uri(p) => p.is_empty(),

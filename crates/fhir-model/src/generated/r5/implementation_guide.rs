@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -490,10 +492,25 @@ pub enum ImplementationGuideVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl ImplementationGuideVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for ImplementationGuideVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for ImplementationGuideVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for ImplementationGuideVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ImplementationGuideVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -525,13 +542,6 @@ impl ImplementationGuideVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImplementationGuideVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ImplementationGuideVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -1617,10 +1627,13 @@ pub enum ImplementationGuideDefinitionPageSource {
     /// `sourceMarkdown`
     Markdown(MarkdownType),
 }
-impl ImplementationGuideDefinitionPageSource {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for ImplementationGuideDefinitionPageSource {
+    fn blank() -> Self {
+        Self::Url(Blank::blank())
+    }
+}
+impl Choice for ImplementationGuideDefinitionPageSource {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1693,13 +1706,6 @@ impl ImplementationGuideDefinitionPageSource {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ImplementationGuideDefinitionPageSource {
-    fn blank() -> Self {
-        Self::Url(Blank::blank())
-    }
-}
-impl Choice for ImplementationGuideDefinitionPageSource {
     fn is_empty(&self) -> bool {
         match self {
             Self::Url(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -838,10 +840,37 @@ pub enum IngredientSubstanceStrengthPresentation {
     /// `presentationQuantity`
     Quantity(Box<Quantity>),
 }
-impl IngredientSubstanceStrengthPresentation {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for IngredientSubstanceStrengthPresentation {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for IngredientSubstanceStrengthPresentation {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for IngredientSubstanceStrengthPresentation {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for IngredientSubstanceStrengthPresentation {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for IngredientSubstanceStrengthPresentation {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for IngredientSubstanceStrengthPresentation {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -855,13 +884,6 @@ impl IngredientSubstanceStrengthPresentation {
         };
         read.map(|()| true)
     }
-}
-impl Blank for IngredientSubstanceStrengthPresentation {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for IngredientSubstanceStrengthPresentation {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),
@@ -916,10 +938,37 @@ pub enum IngredientSubstanceStrengthConcentration {
     /// `concentrationQuantity`
     Quantity(Box<Quantity>),
 }
-impl IngredientSubstanceStrengthConcentration {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for IngredientSubstanceStrengthConcentration {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for IngredientSubstanceStrengthConcentration {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for IngredientSubstanceStrengthConcentration {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for IngredientSubstanceStrengthConcentration {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for IngredientSubstanceStrengthConcentration {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for IngredientSubstanceStrengthConcentration {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -933,13 +982,6 @@ impl IngredientSubstanceStrengthConcentration {
         };
         read.map(|()| true)
     }
-}
-impl Blank for IngredientSubstanceStrengthConcentration {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for IngredientSubstanceStrengthConcentration {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),
@@ -1178,10 +1220,31 @@ pub enum IngredientSubstanceStrengthReferenceStrengthStrength {
     /// `strengthQuantity`
     Quantity(Box<Quantity>),
 }
-impl IngredientSubstanceStrengthReferenceStrengthStrength {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for IngredientSubstanceStrengthReferenceStrengthStrength {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for IngredientSubstanceStrengthReferenceStrengthStrength {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<Quantity> for IngredientSubstanceStrengthReferenceStrengthStrength {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for IngredientSubstanceStrengthReferenceStrengthStrength {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for IngredientSubstanceStrengthReferenceStrengthStrength {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1194,13 +1257,6 @@ impl IngredientSubstanceStrengthReferenceStrengthStrength {
         };
         read.map(|()| true)
     }
-}
-impl Blank for IngredientSubstanceStrengthReferenceStrengthStrength {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for IngredientSubstanceStrengthReferenceStrengthStrength {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),

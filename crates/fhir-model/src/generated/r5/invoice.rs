@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -390,10 +392,25 @@ pub enum InvoicePeriod {
     /// `periodPeriod`
     Period(Box<Period>),
 }
-impl InvoicePeriod {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for InvoicePeriod {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for InvoicePeriod {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for InvoicePeriod {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for InvoicePeriod {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -425,13 +442,6 @@ impl InvoicePeriod {
         };
         read.map(|()| true)
     }
-}
-impl Blank for InvoicePeriod {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for InvoicePeriod {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -799,10 +809,25 @@ pub enum InvoiceLineItemServiced {
     /// `servicedPeriod`
     Period(Box<Period>),
 }
-impl InvoiceLineItemServiced {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateType> for InvoiceLineItemServiced {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<Period> for InvoiceLineItemServiced {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for InvoiceLineItemServiced {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for InvoiceLineItemServiced {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -834,13 +859,6 @@ impl InvoiceLineItemServiced {
         };
         read.map(|()| true)
     }
-}
-impl Blank for InvoiceLineItemServiced {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for InvoiceLineItemServiced {
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(p) => p.is_empty(),
@@ -883,10 +901,25 @@ pub enum InvoiceLineItemChargeItem {
     /// `chargeItemCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl InvoiceLineItemChargeItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for InvoiceLineItemChargeItem {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for InvoiceLineItemChargeItem {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for InvoiceLineItemChargeItem {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for InvoiceLineItemChargeItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -898,13 +931,6 @@ impl InvoiceLineItemChargeItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for InvoiceLineItemChargeItem {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for InvoiceLineItemChargeItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -469,10 +471,55 @@ pub enum ManufacturedItemDefinitionPropertyValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl ManufacturedItemDefinitionPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for ManufacturedItemDefinitionPropertyValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for ManufacturedItemDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<DateType> for ManufacturedItemDefinitionPropertyValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<BooleanType> for ManufacturedItemDefinitionPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<MarkdownType> for ManufacturedItemDefinitionPropertyValue {
+    #[inline]
+    fn from(v: MarkdownType) -> Self {
+        Self::Markdown(v)
+    }
+}
+impl From<Attachment> for ManufacturedItemDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Reference> for ManufacturedItemDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ManufacturedItemDefinitionPropertyValue {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for ManufacturedItemDefinitionPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -549,13 +596,6 @@ impl ManufacturedItemDefinitionPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ManufacturedItemDefinitionPropertyValue {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for ManufacturedItemDefinitionPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

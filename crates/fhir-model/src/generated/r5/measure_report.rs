@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -581,10 +583,49 @@ pub enum MeasureReportGroupMeasureScore {
     /// `measureScoreDuration`
     Duration(Box<Duration>),
 }
-impl MeasureReportGroupMeasureScore {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for MeasureReportGroupMeasureScore {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<DateTimeType> for MeasureReportGroupMeasureScore {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<CodeableConcept> for MeasureReportGroupMeasureScore {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Period> for MeasureReportGroupMeasureScore {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Range> for MeasureReportGroupMeasureScore {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Duration> for MeasureReportGroupMeasureScore {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl Blank for MeasureReportGroupMeasureScore {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for MeasureReportGroupMeasureScore {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -620,13 +661,6 @@ impl MeasureReportGroupMeasureScore {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MeasureReportGroupMeasureScore {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for MeasureReportGroupMeasureScore {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -1194,10 +1228,43 @@ pub enum MeasureReportGroupStratifierStratumValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl MeasureReportGroupStratifierStratumValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MeasureReportGroupStratifierStratumValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<BooleanType> for MeasureReportGroupStratifierStratumValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Quantity> for MeasureReportGroupStratifierStratumValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for MeasureReportGroupStratifierStratumValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Reference> for MeasureReportGroupStratifierStratumValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MeasureReportGroupStratifierStratumValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for MeasureReportGroupStratifierStratumValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1232,13 +1299,6 @@ impl MeasureReportGroupStratifierStratumValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MeasureReportGroupStratifierStratumValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for MeasureReportGroupStratifierStratumValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1301,10 +1361,49 @@ pub enum MeasureReportGroupStratifierStratumMeasureScore {
     /// `measureScoreDuration`
     Duration(Box<Duration>),
 }
-impl MeasureReportGroupStratifierStratumMeasureScore {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for MeasureReportGroupStratifierStratumMeasureScore {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<DateTimeType> for MeasureReportGroupStratifierStratumMeasureScore {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<CodeableConcept> for MeasureReportGroupStratifierStratumMeasureScore {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Period> for MeasureReportGroupStratifierStratumMeasureScore {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Range> for MeasureReportGroupStratifierStratumMeasureScore {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Duration> for MeasureReportGroupStratifierStratumMeasureScore {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl Blank for MeasureReportGroupStratifierStratumMeasureScore {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for MeasureReportGroupStratifierStratumMeasureScore {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1340,13 +1439,6 @@ impl MeasureReportGroupStratifierStratumMeasureScore {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MeasureReportGroupStratifierStratumMeasureScore {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for MeasureReportGroupStratifierStratumMeasureScore {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -1589,10 +1681,43 @@ pub enum MeasureReportGroupStratifierStratumComponentValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl MeasureReportGroupStratifierStratumComponentValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MeasureReportGroupStratifierStratumComponentValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<BooleanType> for MeasureReportGroupStratifierStratumComponentValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Quantity> for MeasureReportGroupStratifierStratumComponentValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for MeasureReportGroupStratifierStratumComponentValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Reference> for MeasureReportGroupStratifierStratumComponentValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MeasureReportGroupStratifierStratumComponentValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for MeasureReportGroupStratifierStratumComponentValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1627,13 +1752,6 @@ impl MeasureReportGroupStratifierStratumComponentValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MeasureReportGroupStratifierStratumComponentValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for MeasureReportGroupStratifierStratumComponentValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

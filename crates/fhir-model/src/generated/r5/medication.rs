@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -447,10 +449,31 @@ pub enum MedicationIngredientStrength {
     /// `strengthQuantity`
     Quantity(Box<Quantity>),
 }
-impl MedicationIngredientStrength {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for MedicationIngredientStrength {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for MedicationIngredientStrength {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for MedicationIngredientStrength {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for MedicationIngredientStrength {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for MedicationIngredientStrength {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -463,13 +486,6 @@ impl MedicationIngredientStrength {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationIngredientStrength {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for MedicationIngredientStrength {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),

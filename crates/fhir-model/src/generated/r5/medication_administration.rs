@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -438,10 +440,31 @@ pub enum MedicationAdministrationOccurence {
     /// `occurenceTiming`
     Timing(Box<Timing>),
 }
-impl MedicationAdministrationOccurence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for MedicationAdministrationOccurence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for MedicationAdministrationOccurence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Timing> for MedicationAdministrationOccurence {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for MedicationAdministrationOccurence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for MedicationAdministrationOccurence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -474,13 +497,6 @@ impl MedicationAdministrationOccurence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationAdministrationOccurence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for MedicationAdministrationOccurence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -858,10 +874,25 @@ pub enum MedicationAdministrationDosageRate {
     /// `rateQuantity`
     Quantity(Box<Quantity>),
 }
-impl MedicationAdministrationDosageRate {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for MedicationAdministrationDosageRate {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Quantity> for MedicationAdministrationDosageRate {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for MedicationAdministrationDosageRate {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for MedicationAdministrationDosageRate {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -873,13 +904,6 @@ impl MedicationAdministrationDosageRate {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationAdministrationDosageRate {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for MedicationAdministrationDosageRate {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),

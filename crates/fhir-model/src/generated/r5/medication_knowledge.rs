@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -868,10 +870,25 @@ pub enum MedicationKnowledgeCostCost {
     /// `costCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl MedicationKnowledgeCostCost {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Money> for MedicationKnowledgeCostCost {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for MedicationKnowledgeCostCost {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for MedicationKnowledgeCostCost {
+    fn blank() -> Self {
+        Self::Money(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeCostCost {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -883,13 +900,6 @@ impl MedicationKnowledgeCostCost {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeCostCost {
-    fn blank() -> Self {
-        Self::Money(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeCostCost {
     fn is_empty(&self) -> bool {
         match self {
             Self::Money(v) => Complex::is_empty(v),
@@ -1674,10 +1684,36 @@ pub enum MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteris
     /// `valueRange`
     Range(Box<Range>),
 }
-impl MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept>
+for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity>
+for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range>
+for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank
+for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice
+for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1690,15 +1726,6 @@ impl MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicV
         };
         read.map(|()| true)
     }
-}
-impl Blank
-for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice
-for MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristicValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1913,10 +1940,13 @@ pub enum MedicationKnowledgeMedicineClassificationSource {
     /// `sourceUri`
     Uri(UriType),
 }
-impl MedicationKnowledgeMedicineClassificationSource {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for MedicationKnowledgeMedicineClassificationSource {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeMedicineClassificationSource {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1968,13 +1998,6 @@ impl MedicationKnowledgeMedicineClassificationSource {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeMedicineClassificationSource {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeMedicineClassificationSource {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -2472,10 +2495,32 @@ pub enum MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
     /// `valueCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<CodeableConcept>
+for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2488,13 +2533,6 @@ impl MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeStorageGuidelineEnvironmentalSettingValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -3337,10 +3375,31 @@ pub enum MedicationKnowledgeDefinitionalIngredientStrength {
     /// `strengthQuantity`
     Quantity(Box<Quantity>),
 }
-impl MedicationKnowledgeDefinitionalIngredientStrength {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Ratio> for MedicationKnowledgeDefinitionalIngredientStrength {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for MedicationKnowledgeDefinitionalIngredientStrength {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for MedicationKnowledgeDefinitionalIngredientStrength {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl Blank for MedicationKnowledgeDefinitionalIngredientStrength {
+    fn blank() -> Self {
+        Self::Ratio(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeDefinitionalIngredientStrength {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3353,13 +3412,6 @@ impl MedicationKnowledgeDefinitionalIngredientStrength {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeDefinitionalIngredientStrength {
-    fn blank() -> Self {
-        Self::Ratio(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeDefinitionalIngredientStrength {
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => Complex::is_empty(v),
@@ -3557,10 +3609,31 @@ pub enum MedicationKnowledgeDefinitionalDrugCharacteristicValue {
     /// `valueAttachment`
     Attachment(Box<Attachment>),
 }
-impl MedicationKnowledgeDefinitionalDrugCharacteristicValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Attachment> for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl Blank for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3615,13 +3688,6 @@ impl MedicationKnowledgeDefinitionalDrugCharacteristicValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

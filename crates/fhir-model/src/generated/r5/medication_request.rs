@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1086,10 +1088,25 @@ pub enum MedicationRequestSubstitutionAllowed {
     /// `allowedCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl MedicationRequestSubstitutionAllowed {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for MedicationRequestSubstitutionAllowed {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for MedicationRequestSubstitutionAllowed {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for MedicationRequestSubstitutionAllowed {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for MedicationRequestSubstitutionAllowed {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1121,13 +1138,6 @@ impl MedicationRequestSubstitutionAllowed {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicationRequestSubstitutionAllowed {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for MedicationRequestSubstitutionAllowed {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),

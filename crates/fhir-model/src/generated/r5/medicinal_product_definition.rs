@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1584,10 +1586,55 @@ pub enum MedicinalProductDefinitionCharacteristicValue {
     /// `valueAttachment`
     Attachment(Box<Attachment>),
 }
-impl MedicinalProductDefinitionCharacteristicValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MedicinalProductDefinitionCharacteristicValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<MarkdownType> for MedicinalProductDefinitionCharacteristicValue {
+    #[inline]
+    fn from(v: MarkdownType) -> Self {
+        Self::Markdown(v)
+    }
+}
+impl From<Quantity> for MedicinalProductDefinitionCharacteristicValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<IntegerType> for MedicinalProductDefinitionCharacteristicValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DateType> for MedicinalProductDefinitionCharacteristicValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<BooleanType> for MedicinalProductDefinitionCharacteristicValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Attachment> for MedicinalProductDefinitionCharacteristicValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl Blank for MedicinalProductDefinitionCharacteristicValue {
+    fn blank() -> Self {
+        Self::Markdown(Blank::blank())
+    }
+}
+impl Choice for MedicinalProductDefinitionCharacteristicValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1684,13 +1731,6 @@ impl MedicinalProductDefinitionCharacteristicValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MedicinalProductDefinitionCharacteristicValue {
-    fn blank() -> Self {
-        Self::Markdown(Blank::blank())
-    }
-}
-impl Choice for MedicinalProductDefinitionCharacteristicValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

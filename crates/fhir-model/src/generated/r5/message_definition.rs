@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -514,10 +516,25 @@ pub enum MessageDefinitionVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl MessageDefinitionVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for MessageDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for MessageDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for MessageDefinitionVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for MessageDefinitionVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -549,13 +566,6 @@ impl MessageDefinitionVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MessageDefinitionVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for MessageDefinitionVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -600,10 +610,25 @@ pub enum MessageDefinitionEvent {
     /// `eventUri`
     Uri(UriType),
 }
-impl MessageDefinitionEvent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for MessageDefinitionEvent {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<UriType> for MessageDefinitionEvent {
+    #[inline]
+    fn from(v: UriType) -> Self {
+        Self::Uri(v)
+    }
+}
+impl Blank for MessageDefinitionEvent {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for MessageDefinitionEvent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -635,13 +660,6 @@ impl MessageDefinitionEvent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MessageDefinitionEvent {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for MessageDefinitionEvent {
     fn is_empty(&self) -> bool {
         match self {
             Self::Coding(v) => Complex::is_empty(v),

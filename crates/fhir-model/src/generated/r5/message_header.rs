@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -308,10 +310,25 @@ pub enum MessageHeaderEvent {
     /// `eventCanonical`
     Canonical(CanonicalType),
 }
-impl MessageHeaderEvent {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for MessageHeaderEvent {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<CanonicalType> for MessageHeaderEvent {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl Blank for MessageHeaderEvent {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for MessageHeaderEvent {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -343,13 +360,6 @@ impl MessageHeaderEvent {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MessageHeaderEvent {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for MessageHeaderEvent {
     fn is_empty(&self) -> bool {
         match self {
             Self::Coding(v) => Complex::is_empty(v),
@@ -559,10 +569,25 @@ pub enum MessageHeaderDestinationEndpoint {
     /// `endpointReference`
     Reference(Box<Reference>),
 }
-impl MessageHeaderDestinationEndpoint {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<UrlType> for MessageHeaderDestinationEndpoint {
+    #[inline]
+    fn from(v: UrlType) -> Self {
+        Self::Url(v)
+    }
+}
+impl From<Reference> for MessageHeaderDestinationEndpoint {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MessageHeaderDestinationEndpoint {
+    fn blank() -> Self {
+        Self::Url(Blank::blank())
+    }
+}
+impl Choice for MessageHeaderDestinationEndpoint {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -594,13 +619,6 @@ impl MessageHeaderDestinationEndpoint {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MessageHeaderDestinationEndpoint {
-    fn blank() -> Self {
-        Self::Url(Blank::blank())
-    }
-}
-impl Choice for MessageHeaderDestinationEndpoint {
     fn is_empty(&self) -> bool {
         match self {
             Self::Url(p) => p.is_empty(),
@@ -822,10 +840,25 @@ pub enum MessageHeaderSourceEndpoint {
     /// `endpointReference`
     Reference(Box<Reference>),
 }
-impl MessageHeaderSourceEndpoint {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<UrlType> for MessageHeaderSourceEndpoint {
+    #[inline]
+    fn from(v: UrlType) -> Self {
+        Self::Url(v)
+    }
+}
+impl From<Reference> for MessageHeaderSourceEndpoint {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MessageHeaderSourceEndpoint {
+    fn blank() -> Self {
+        Self::Url(Blank::blank())
+    }
+}
+impl Choice for MessageHeaderSourceEndpoint {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -857,13 +890,6 @@ impl MessageHeaderSourceEndpoint {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MessageHeaderSourceEndpoint {
-    fn blank() -> Self {
-        Self::Url(Blank::blank())
-    }
-}
-impl Choice for MessageHeaderSourceEndpoint {
     fn is_empty(&self) -> bool {
         match self {
             Self::Url(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -668,10 +670,31 @@ pub enum MolecularSequenceRelativeStartingSequenceSequence {
     /// `sequenceReference`
     Reference(Box<Reference>),
 }
-impl MolecularSequenceRelativeStartingSequenceSequence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for MolecularSequenceRelativeStartingSequenceSequence {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<StringType> for MolecularSequenceRelativeStartingSequenceSequence {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Reference> for MolecularSequenceRelativeStartingSequenceSequence {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for MolecularSequenceRelativeStartingSequenceSequence {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for MolecularSequenceRelativeStartingSequenceSequence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -704,13 +727,6 @@ impl MolecularSequenceRelativeStartingSequenceSequence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for MolecularSequenceRelativeStartingSequenceSequence {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for MolecularSequenceRelativeStartingSequenceSequence {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -443,10 +445,25 @@ pub enum NutritionIntakeOccurrence {
     /// `occurrencePeriod`
     Period(Box<Period>),
 }
-impl NutritionIntakeOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for NutritionIntakeOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for NutritionIntakeOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for NutritionIntakeOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for NutritionIntakeOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -478,13 +495,6 @@ impl NutritionIntakeOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for NutritionIntakeOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for NutritionIntakeOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -529,10 +539,25 @@ pub enum NutritionIntakeReported {
     /// `reportedReference`
     Reference(Box<Reference>),
 }
-impl NutritionIntakeReported {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for NutritionIntakeReported {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Reference> for NutritionIntakeReported {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for NutritionIntakeReported {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for NutritionIntakeReported {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -564,13 +589,6 @@ impl NutritionIntakeReported {
         };
         read.map(|()| true)
     }
-}
-impl Blank for NutritionIntakeReported {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for NutritionIntakeReported {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),

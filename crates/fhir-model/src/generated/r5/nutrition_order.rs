@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1904,10 +1906,25 @@ pub enum NutritionOrderEnteralFormulaAdministrationRate {
     /// `rateRatio`
     Ratio(Box<Ratio>),
 }
-impl NutritionOrderEnteralFormulaAdministrationRate {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for NutritionOrderEnteralFormulaAdministrationRate {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Ratio> for NutritionOrderEnteralFormulaAdministrationRate {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl Blank for NutritionOrderEnteralFormulaAdministrationRate {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for NutritionOrderEnteralFormulaAdministrationRate {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1919,13 +1936,6 @@ impl NutritionOrderEnteralFormulaAdministrationRate {
         };
         read.map(|()| true)
     }
-}
-impl Blank for NutritionOrderEnteralFormulaAdministrationRate {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for NutritionOrderEnteralFormulaAdministrationRate {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),

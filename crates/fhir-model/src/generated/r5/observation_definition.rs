@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -653,10 +655,25 @@ pub enum ObservationDefinitionVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl ObservationDefinitionVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for ObservationDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for ObservationDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for ObservationDefinitionVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ObservationDefinitionVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -688,13 +705,6 @@ impl ObservationDefinitionVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ObservationDefinitionVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ObservationDefinitionVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

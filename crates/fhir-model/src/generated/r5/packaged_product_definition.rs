@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -874,10 +876,43 @@ pub enum PackagedProductDefinitionPackagingPropertyValue {
     /// `valueAttachment`
     Attachment(Box<Attachment>),
 }
-impl PackagedProductDefinitionPackagingPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for PackagedProductDefinitionPackagingPropertyValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for PackagedProductDefinitionPackagingPropertyValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<DateType> for PackagedProductDefinitionPackagingPropertyValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<BooleanType> for PackagedProductDefinitionPackagingPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Attachment> for PackagedProductDefinitionPackagingPropertyValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl Blank for PackagedProductDefinitionPackagingPropertyValue {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for PackagedProductDefinitionPackagingPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -932,13 +967,6 @@ impl PackagedProductDefinitionPackagingPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PackagedProductDefinitionPackagingPropertyValue {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for PackagedProductDefinitionPackagingPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

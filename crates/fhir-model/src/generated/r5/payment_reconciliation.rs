@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -794,10 +796,31 @@ pub enum PaymentReconciliationAllocationTargetItem {
     /// `targetItemPositiveInt`
     PositiveInt(PositiveIntType),
 }
-impl PaymentReconciliationAllocationTargetItem {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for PaymentReconciliationAllocationTargetItem {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Identifier> for PaymentReconciliationAllocationTargetItem {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<PositiveIntType> for PaymentReconciliationAllocationTargetItem {
+    #[inline]
+    fn from(v: PositiveIntType) -> Self {
+        Self::PositiveInt(v)
+    }
+}
+impl Blank for PaymentReconciliationAllocationTargetItem {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for PaymentReconciliationAllocationTargetItem {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -850,13 +873,6 @@ impl PaymentReconciliationAllocationTargetItem {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PaymentReconciliationAllocationTargetItem {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for PaymentReconciliationAllocationTargetItem {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -602,10 +604,25 @@ pub enum PlanDefinitionVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl PlanDefinitionVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for PlanDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for PlanDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -637,13 +654,6 @@ impl PlanDefinitionVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -690,10 +700,31 @@ pub enum PlanDefinitionSubject {
     /// `subjectCanonical`
     Canonical(CanonicalType),
 }
-impl PlanDefinitionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for PlanDefinitionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for PlanDefinitionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CanonicalType> for PlanDefinitionSubject {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl Blank for PlanDefinitionSubject {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -726,13 +757,6 @@ impl PlanDefinitionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionSubject {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -779,10 +803,25 @@ pub enum PlanDefinitionAsNeeded {
     /// `asNeededCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl PlanDefinitionAsNeeded {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for PlanDefinitionAsNeeded {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for PlanDefinitionAsNeeded {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionAsNeeded {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionAsNeeded {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -814,13 +853,6 @@ impl PlanDefinitionAsNeeded {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionAsNeeded {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionAsNeeded {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -1225,10 +1257,55 @@ pub enum PlanDefinitionGoalTargetDetail {
     /// `detailRatio`
     Ratio(Box<Ratio>),
 }
-impl PlanDefinitionGoalTargetDetail {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<StringType> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<BooleanType> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Ratio> for PlanDefinitionGoalTargetDetail {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionGoalTargetDetail {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionGoalTargetDetail {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1305,13 +1382,6 @@ impl PlanDefinitionGoalTargetDetail {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionGoalTargetDetail {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionGoalTargetDetail {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -2156,10 +2226,31 @@ pub enum PlanDefinitionActionSubject {
     /// `subjectCanonical`
     Canonical(CanonicalType),
 }
-impl PlanDefinitionActionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for PlanDefinitionActionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for PlanDefinitionActionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CanonicalType> for PlanDefinitionActionSubject {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl Blank for PlanDefinitionActionSubject {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2192,13 +2283,6 @@ impl PlanDefinitionActionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionSubject {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2249,10 +2333,37 @@ pub enum PlanDefinitionActionTiming {
     /// `timingTiming`
     Timing(Box<Timing>),
 }
-impl PlanDefinitionActionTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Age> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Duration> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Timing> for PlanDefinitionActionTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionActionTiming {
+    fn blank() -> Self {
+        Self::Age(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2266,13 +2377,6 @@ impl PlanDefinitionActionTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionTiming {
-    fn blank() -> Self {
-        Self::Age(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::Age(v) => Complex::is_empty(v),
@@ -2323,10 +2427,13 @@ pub enum PlanDefinitionActionDefinition {
     /// `definitionUri`
     Uri(UriType),
 }
-impl PlanDefinitionActionDefinition {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for PlanDefinitionActionDefinition {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionDefinition {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2378,13 +2485,6 @@ impl PlanDefinitionActionDefinition {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionDefinition {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionDefinition {
     fn is_empty(&self) -> bool {
         match self {
             Self::Canonical(p) => p.is_empty(),
@@ -3057,10 +3157,25 @@ pub enum PlanDefinitionActionRelatedActionOffset {
     /// `offsetRange`
     Range(Box<Range>),
 }
-impl PlanDefinitionActionRelatedActionOffset {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Duration> for PlanDefinitionActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for PlanDefinitionActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for PlanDefinitionActionRelatedActionOffset {
+    fn blank() -> Self {
+        Self::Duration(Blank::blank())
+    }
+}
+impl Choice for PlanDefinitionActionRelatedActionOffset {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3072,13 +3187,6 @@ impl PlanDefinitionActionRelatedActionOffset {
         };
         read.map(|()| true)
     }
-}
-impl Blank for PlanDefinitionActionRelatedActionOffset {
-    fn blank() -> Self {
-        Self::Duration(Blank::blank())
-    }
-}
-impl Choice for PlanDefinitionActionRelatedActionOffset {
     fn is_empty(&self) -> bool {
         match self {
             Self::Duration(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -181,10 +183,25 @@ pub enum ProductShelfLifePeriod {
     /// `periodString`
     String(StringType),
 }
-impl ProductShelfLifePeriod {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Duration> for ProductShelfLifePeriod {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<StringType> for ProductShelfLifePeriod {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for ProductShelfLifePeriod {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ProductShelfLifePeriod {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -216,13 +233,6 @@ impl ProductShelfLifePeriod {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ProductShelfLifePeriod {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ProductShelfLifePeriod {
     fn is_empty(&self) -> bool {
         match self {
             Self::Duration(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -474,10 +476,25 @@ pub enum QuestionnaireVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl QuestionnaireVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for QuestionnaireVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for QuestionnaireVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for QuestionnaireVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for QuestionnaireVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -509,13 +526,6 @@ impl QuestionnaireVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for QuestionnaireVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for QuestionnaireVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -1091,10 +1101,73 @@ pub enum QuestionnaireItemEnableWhenAnswer {
     /// `answerReference`
     Reference(Box<Reference>),
 }
-impl QuestionnaireItemEnableWhenAnswer {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DecimalType> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<IntegerType> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DateType> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<TimeType> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<StringType> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<Quantity> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Reference> for QuestionnaireItemEnableWhenAnswer {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for QuestionnaireItemEnableWhenAnswer {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for QuestionnaireItemEnableWhenAnswer {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1254,13 +1327,6 @@ impl QuestionnaireItemEnableWhenAnswer {
         };
         read.map(|()| true)
     }
-}
-impl Blank for QuestionnaireItemEnableWhenAnswer {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for QuestionnaireItemEnableWhenAnswer {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -1497,10 +1563,49 @@ pub enum QuestionnaireItemAnswerOptionValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl QuestionnaireItemAnswerOptionValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<IntegerType> for QuestionnaireItemAnswerOptionValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DateType> for QuestionnaireItemAnswerOptionValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<TimeType> for QuestionnaireItemAnswerOptionValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<StringType> for QuestionnaireItemAnswerOptionValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for QuestionnaireItemAnswerOptionValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<Reference> for QuestionnaireItemAnswerOptionValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for QuestionnaireItemAnswerOptionValue {
+    fn blank() -> Self {
+        Self::Integer(Blank::blank())
+    }
+}
+impl Choice for QuestionnaireItemAnswerOptionValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1596,13 +1701,6 @@ impl QuestionnaireItemAnswerOptionValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for QuestionnaireItemAnswerOptionValue {
-    fn blank() -> Self {
-        Self::Integer(Blank::blank())
-    }
-}
-impl Choice for QuestionnaireItemAnswerOptionValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Integer(p) => p.is_empty(),
@@ -1822,10 +1920,73 @@ pub enum QuestionnaireItemInitialValue {
     /// `valueReference`
     Reference(Box<Reference>),
 }
-impl QuestionnaireItemInitialValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DecimalType> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<IntegerType> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DateType> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<TimeType> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Attachment> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<Coding> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<Quantity> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Reference> for QuestionnaireItemInitialValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for QuestionnaireItemInitialValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for QuestionnaireItemInitialValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2007,13 +2168,6 @@ impl QuestionnaireItemInitialValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for QuestionnaireItemInitialValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for QuestionnaireItemInitialValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),

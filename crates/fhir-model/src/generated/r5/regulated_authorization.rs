@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -509,10 +511,25 @@ pub enum RegulatedAuthorizationCaseDate {
     /// `dateDateTime`
     DateTime(DateTimeType),
 }
-impl RegulatedAuthorizationCaseDate {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Period> for RegulatedAuthorizationCaseDate {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<DateTimeType> for RegulatedAuthorizationCaseDate {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for RegulatedAuthorizationCaseDate {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for RegulatedAuthorizationCaseDate {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -544,13 +561,6 @@ impl RegulatedAuthorizationCaseDate {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RegulatedAuthorizationCaseDate {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for RegulatedAuthorizationCaseDate {
     fn is_empty(&self) -> bool {
         match self {
             Self::Period(v) => Complex::is_empty(v),

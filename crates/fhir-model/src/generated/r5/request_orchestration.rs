@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -857,10 +859,49 @@ pub enum RequestOrchestrationActionTiming {
     /// `timingTiming`
     Timing(Box<Timing>),
 }
-impl RequestOrchestrationActionTiming {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for RequestOrchestrationActionTiming {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Age> for RequestOrchestrationActionTiming {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Period> for RequestOrchestrationActionTiming {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Duration> for RequestOrchestrationActionTiming {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for RequestOrchestrationActionTiming {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Timing> for RequestOrchestrationActionTiming {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for RequestOrchestrationActionTiming {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for RequestOrchestrationActionTiming {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -896,13 +937,6 @@ impl RequestOrchestrationActionTiming {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RequestOrchestrationActionTiming {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for RequestOrchestrationActionTiming {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -961,10 +995,13 @@ pub enum RequestOrchestrationActionDefinition {
     /// `definitionUri`
     Uri(UriType),
 }
-impl RequestOrchestrationActionDefinition {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for RequestOrchestrationActionDefinition {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for RequestOrchestrationActionDefinition {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1016,13 +1053,6 @@ impl RequestOrchestrationActionDefinition {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RequestOrchestrationActionDefinition {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for RequestOrchestrationActionDefinition {
     fn is_empty(&self) -> bool {
         match self {
             Self::Canonical(p) => p.is_empty(),
@@ -1695,10 +1725,25 @@ pub enum RequestOrchestrationActionRelatedActionOffset {
     /// `offsetRange`
     Range(Box<Range>),
 }
-impl RequestOrchestrationActionRelatedActionOffset {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Duration> for RequestOrchestrationActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for RequestOrchestrationActionRelatedActionOffset {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for RequestOrchestrationActionRelatedActionOffset {
+    fn blank() -> Self {
+        Self::Duration(Blank::blank())
+    }
+}
+impl Choice for RequestOrchestrationActionRelatedActionOffset {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1710,13 +1755,6 @@ impl RequestOrchestrationActionRelatedActionOffset {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RequestOrchestrationActionRelatedActionOffset {
-    fn blank() -> Self {
-        Self::Duration(Blank::blank())
-    }
-}
-impl Choice for RequestOrchestrationActionRelatedActionOffset {
     fn is_empty(&self) -> bool {
         match self {
             Self::Duration(v) => Complex::is_empty(v),
@@ -1950,10 +1988,25 @@ pub enum RequestOrchestrationActionParticipantActor {
     /// `actorReference`
     Reference(Box<Reference>),
 }
-impl RequestOrchestrationActionParticipantActor {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CanonicalType> for RequestOrchestrationActionParticipantActor {
+    #[inline]
+    fn from(v: CanonicalType) -> Self {
+        Self::Canonical(v)
+    }
+}
+impl From<Reference> for RequestOrchestrationActionParticipantActor {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for RequestOrchestrationActionParticipantActor {
+    fn blank() -> Self {
+        Self::Canonical(Blank::blank())
+    }
+}
+impl Choice for RequestOrchestrationActionParticipantActor {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1985,13 +2038,6 @@ impl RequestOrchestrationActionParticipantActor {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RequestOrchestrationActionParticipantActor {
-    fn blank() -> Self {
-        Self::Canonical(Blank::blank())
-    }
-}
-impl Choice for RequestOrchestrationActionParticipantActor {
     fn is_empty(&self) -> bool {
         match self {
             Self::Canonical(p) => p.is_empty(),

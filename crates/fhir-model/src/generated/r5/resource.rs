@@ -2534,6 +2534,845 @@ impl Resource {
             }
         }
     }
+    /// The resource as a `&T`, if it is a typed `T`.
+    ///
+    /// `None` for another type, and for a [`Resource::Other`] (its JSON can only be read
+    /// into a new value: see [`Resource::downcast`]).
+    pub fn downcast_ref<T: crate::TypedResource>(&self) -> Option<&T> {
+        match self {
+            #[cfg(feature = "account")]
+            Self::Account(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "activity-definition")]
+            Self::ActivityDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "actor-definition")]
+            Self::ActorDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "administrable-product-definition")]
+            Self::AdministrableProductDefinition(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "adverse-event")]
+            Self::AdverseEvent(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "allergy-intolerance")]
+            Self::AllergyIntolerance(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "appointment")]
+            Self::Appointment(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "appointment-response")]
+            Self::AppointmentResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "artifact-assessment")]
+            Self::ArtifactAssessment(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "audit-event")]
+            Self::AuditEvent(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "basic")]
+            Self::Basic(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "binary")]
+            Self::Binary(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "biologically-derived-product")]
+            Self::BiologicallyDerivedProduct(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "biologically-derived-product-dispense")]
+            Self::BiologicallyDerivedProductDispense(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "body-structure")]
+            Self::BodyStructure(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "bundle")]
+            Self::Bundle(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "capability-statement")]
+            Self::CapabilityStatement(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "care-plan")]
+            Self::CarePlan(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "care-team")]
+            Self::CareTeam(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "charge-item")]
+            Self::ChargeItem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "charge-item-definition")]
+            Self::ChargeItemDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "citation")]
+            Self::Citation(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "claim")]
+            Self::Claim(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "claim-response")]
+            Self::ClaimResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "clinical-impression")]
+            Self::ClinicalImpression(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "clinical-use-definition")]
+            Self::ClinicalUseDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "code-system")]
+            Self::CodeSystem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "communication")]
+            Self::Communication(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "communication-request")]
+            Self::CommunicationRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "compartment-definition")]
+            Self::CompartmentDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "composition")]
+            Self::Composition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "concept-map")]
+            Self::ConceptMap(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "condition")]
+            Self::Condition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "condition-definition")]
+            Self::ConditionDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "consent")]
+            Self::Consent(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "contract")]
+            Self::Contract(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "coverage")]
+            Self::Coverage(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "coverage-eligibility-request")]
+            Self::CoverageEligibilityRequest(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "coverage-eligibility-response")]
+            Self::CoverageEligibilityResponse(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "detected-issue")]
+            Self::DetectedIssue(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device")]
+            Self::Device(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-association")]
+            Self::DeviceAssociation(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-definition")]
+            Self::DeviceDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-dispense")]
+            Self::DeviceDispense(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-metric")]
+            Self::DeviceMetric(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-request")]
+            Self::DeviceRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "device-usage")]
+            Self::DeviceUsage(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "diagnostic-report")]
+            Self::DiagnosticReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "document-reference")]
+            Self::DocumentReference(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "encounter")]
+            Self::Encounter(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "encounter-history")]
+            Self::EncounterHistory(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "endpoint")]
+            Self::Endpoint(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "enrollment-request")]
+            Self::EnrollmentRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "enrollment-response")]
+            Self::EnrollmentResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "episode-of-care")]
+            Self::EpisodeOfCare(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "event-definition")]
+            Self::EventDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "evidence")]
+            Self::Evidence(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "evidence-report")]
+            Self::EvidenceReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "evidence-variable")]
+            Self::EvidenceVariable(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "example-scenario")]
+            Self::ExampleScenario(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "explanation-of-benefit")]
+            Self::ExplanationOfBenefit(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "family-member-history")]
+            Self::FamilyMemberHistory(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "flag")]
+            Self::Flag(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "formulary-item")]
+            Self::FormularyItem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "genomic-study")]
+            Self::GenomicStudy(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "goal")]
+            Self::Goal(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "graph-definition")]
+            Self::GraphDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "group")]
+            Self::Group(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "guidance-response")]
+            Self::GuidanceResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "healthcare-service")]
+            Self::HealthcareService(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "imaging-selection")]
+            Self::ImagingSelection(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "imaging-study")]
+            Self::ImagingStudy(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "immunization")]
+            Self::Immunization(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "immunization-evaluation")]
+            Self::ImmunizationEvaluation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "immunization-recommendation")]
+            Self::ImmunizationRecommendation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "implementation-guide")]
+            Self::ImplementationGuide(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "ingredient")]
+            Self::Ingredient(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "insurance-plan")]
+            Self::InsurancePlan(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "inventory-item")]
+            Self::InventoryItem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "inventory-report")]
+            Self::InventoryReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "invoice")]
+            Self::Invoice(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "library")]
+            Self::Library(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "linkage")]
+            Self::Linkage(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "list")]
+            Self::List(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "location")]
+            Self::Location(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "manufactured-item-definition")]
+            Self::ManufacturedItemDefinition(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "measure")]
+            Self::Measure(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "measure-report")]
+            Self::MeasureReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication")]
+            Self::Medication(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-administration")]
+            Self::MedicationAdministration(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "medication-dispense")]
+            Self::MedicationDispense(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-knowledge")]
+            Self::MedicationKnowledge(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-request")]
+            Self::MedicationRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medication-statement")]
+            Self::MedicationStatement(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "medicinal-product-definition")]
+            Self::MedicinalProductDefinition(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "message-definition")]
+            Self::MessageDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "message-header")]
+            Self::MessageHeader(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "molecular-sequence")]
+            Self::MolecularSequence(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "naming-system")]
+            Self::NamingSystem(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "nutrition-intake")]
+            Self::NutritionIntake(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "nutrition-order")]
+            Self::NutritionOrder(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "nutrition-product")]
+            Self::NutritionProduct(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "observation")]
+            Self::Observation(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "observation-definition")]
+            Self::ObservationDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "operation-definition")]
+            Self::OperationDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "operation-outcome")]
+            Self::OperationOutcome(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "organization")]
+            Self::Organization(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "organization-affiliation")]
+            Self::OrganizationAffiliation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "packaged-product-definition")]
+            Self::PackagedProductDefinition(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "parameters")]
+            Self::Parameters(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "patient")]
+            Self::Patient(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "payment-notice")]
+            Self::PaymentNotice(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "payment-reconciliation")]
+            Self::PaymentReconciliation(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "permission")]
+            Self::Permission(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "person")]
+            Self::Person(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "plan-definition")]
+            Self::PlanDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "practitioner")]
+            Self::Practitioner(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "practitioner-role")]
+            Self::PractitionerRole(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "procedure")]
+            Self::Procedure(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "provenance")]
+            Self::Provenance(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "questionnaire")]
+            Self::Questionnaire(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "questionnaire-response")]
+            Self::QuestionnaireResponse(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "regulated-authorization")]
+            Self::RegulatedAuthorization(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "related-person")]
+            Self::RelatedPerson(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "request-orchestration")]
+            Self::RequestOrchestration(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "requirements")]
+            Self::Requirements(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "research-study")]
+            Self::ResearchStudy(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "research-subject")]
+            Self::ResearchSubject(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "risk-assessment")]
+            Self::RiskAssessment(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "schedule")]
+            Self::Schedule(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "search-parameter")]
+            Self::SearchParameter(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "service-request")]
+            Self::ServiceRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "slot")]
+            Self::Slot(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "specimen")]
+            Self::Specimen(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "specimen-definition")]
+            Self::SpecimenDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "structure-definition")]
+            Self::StructureDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "structure-map")]
+            Self::StructureMap(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "subscription")]
+            Self::Subscription(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "subscription-status")]
+            Self::SubscriptionStatus(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "subscription-topic")]
+            Self::SubscriptionTopic(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance")]
+            Self::Substance(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-definition")]
+            Self::SubstanceDefinition(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-nucleic-acid")]
+            Self::SubstanceNucleicAcid(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-polymer")]
+            Self::SubstancePolymer(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-protein")]
+            Self::SubstanceProtein(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "substance-reference-information")]
+            Self::SubstanceReferenceInformation(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "substance-source-material")]
+            Self::SubstanceSourceMaterial(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "supply-delivery")]
+            Self::SupplyDelivery(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "supply-request")]
+            Self::SupplyRequest(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "task")]
+            Self::Task(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "terminology-capabilities")]
+            Self::TerminologyCapabilities(v) => {
+                (&**v as &dyn std::any::Any).downcast_ref()
+            }
+            #[cfg(feature = "test-plan")]
+            Self::TestPlan(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "test-report")]
+            Self::TestReport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "test-script")]
+            Self::TestScript(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "transport")]
+            Self::Transport(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "value-set")]
+            Self::ValueSet(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "verification-result")]
+            Self::VerificationResult(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            #[cfg(feature = "vision-prescription")]
+            Self::VisionPrescription(v) => (&**v as &dyn std::any::Any).downcast_ref(),
+            Self::Other(_) => None,
+        }
+    }
+    /// The resource as a `&mut T`, if it is a typed `T` (see [`Resource::downcast_ref`]).
+    pub fn downcast_mut<T: crate::TypedResource>(&mut self) -> Option<&mut T> {
+        match self {
+            #[cfg(feature = "account")]
+            Self::Account(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "activity-definition")]
+            Self::ActivityDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "actor-definition")]
+            Self::ActorDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "administrable-product-definition")]
+            Self::AdministrableProductDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "adverse-event")]
+            Self::AdverseEvent(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "allergy-intolerance")]
+            Self::AllergyIntolerance(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "appointment")]
+            Self::Appointment(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "appointment-response")]
+            Self::AppointmentResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "artifact-assessment")]
+            Self::ArtifactAssessment(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "audit-event")]
+            Self::AuditEvent(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "basic")]
+            Self::Basic(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "binary")]
+            Self::Binary(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "biologically-derived-product")]
+            Self::BiologicallyDerivedProduct(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "biologically-derived-product-dispense")]
+            Self::BiologicallyDerivedProductDispense(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "body-structure")]
+            Self::BodyStructure(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "bundle")]
+            Self::Bundle(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "capability-statement")]
+            Self::CapabilityStatement(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "care-plan")]
+            Self::CarePlan(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "care-team")]
+            Self::CareTeam(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "charge-item")]
+            Self::ChargeItem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "charge-item-definition")]
+            Self::ChargeItemDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "citation")]
+            Self::Citation(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "claim")]
+            Self::Claim(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "claim-response")]
+            Self::ClaimResponse(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "clinical-impression")]
+            Self::ClinicalImpression(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "clinical-use-definition")]
+            Self::ClinicalUseDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "code-system")]
+            Self::CodeSystem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "communication")]
+            Self::Communication(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "communication-request")]
+            Self::CommunicationRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "compartment-definition")]
+            Self::CompartmentDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "composition")]
+            Self::Composition(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "concept-map")]
+            Self::ConceptMap(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "condition")]
+            Self::Condition(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "condition-definition")]
+            Self::ConditionDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "consent")]
+            Self::Consent(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "contract")]
+            Self::Contract(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "coverage")]
+            Self::Coverage(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "coverage-eligibility-request")]
+            Self::CoverageEligibilityRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "coverage-eligibility-response")]
+            Self::CoverageEligibilityResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "detected-issue")]
+            Self::DetectedIssue(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device")]
+            Self::Device(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device-association")]
+            Self::DeviceAssociation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "device-definition")]
+            Self::DeviceDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "device-dispense")]
+            Self::DeviceDispense(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "device-metric")]
+            Self::DeviceMetric(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device-request")]
+            Self::DeviceRequest(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "device-usage")]
+            Self::DeviceUsage(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "diagnostic-report")]
+            Self::DiagnosticReport(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "document-reference")]
+            Self::DocumentReference(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "encounter")]
+            Self::Encounter(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "encounter-history")]
+            Self::EncounterHistory(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "endpoint")]
+            Self::Endpoint(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "enrollment-request")]
+            Self::EnrollmentRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "enrollment-response")]
+            Self::EnrollmentResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "episode-of-care")]
+            Self::EpisodeOfCare(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "event-definition")]
+            Self::EventDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "evidence")]
+            Self::Evidence(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "evidence-report")]
+            Self::EvidenceReport(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "evidence-variable")]
+            Self::EvidenceVariable(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "example-scenario")]
+            Self::ExampleScenario(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "explanation-of-benefit")]
+            Self::ExplanationOfBenefit(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "family-member-history")]
+            Self::FamilyMemberHistory(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "flag")]
+            Self::Flag(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "formulary-item")]
+            Self::FormularyItem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "genomic-study")]
+            Self::GenomicStudy(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "goal")]
+            Self::Goal(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "graph-definition")]
+            Self::GraphDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "group")]
+            Self::Group(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "guidance-response")]
+            Self::GuidanceResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "healthcare-service")]
+            Self::HealthcareService(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "imaging-selection")]
+            Self::ImagingSelection(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "imaging-study")]
+            Self::ImagingStudy(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "immunization")]
+            Self::Immunization(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "immunization-evaluation")]
+            Self::ImmunizationEvaluation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "immunization-recommendation")]
+            Self::ImmunizationRecommendation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "implementation-guide")]
+            Self::ImplementationGuide(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "ingredient")]
+            Self::Ingredient(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "insurance-plan")]
+            Self::InsurancePlan(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "inventory-item")]
+            Self::InventoryItem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "inventory-report")]
+            Self::InventoryReport(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "invoice")]
+            Self::Invoice(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "library")]
+            Self::Library(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "linkage")]
+            Self::Linkage(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "list")]
+            Self::List(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "location")]
+            Self::Location(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "manufactured-item-definition")]
+            Self::ManufacturedItemDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "measure")]
+            Self::Measure(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "measure-report")]
+            Self::MeasureReport(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "medication")]
+            Self::Medication(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "medication-administration")]
+            Self::MedicationAdministration(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-dispense")]
+            Self::MedicationDispense(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-knowledge")]
+            Self::MedicationKnowledge(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-request")]
+            Self::MedicationRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medication-statement")]
+            Self::MedicationStatement(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "medicinal-product-definition")]
+            Self::MedicinalProductDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "message-definition")]
+            Self::MessageDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "message-header")]
+            Self::MessageHeader(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "molecular-sequence")]
+            Self::MolecularSequence(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "naming-system")]
+            Self::NamingSystem(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "nutrition-intake")]
+            Self::NutritionIntake(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "nutrition-order")]
+            Self::NutritionOrder(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "nutrition-product")]
+            Self::NutritionProduct(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "observation")]
+            Self::Observation(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "observation-definition")]
+            Self::ObservationDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "operation-definition")]
+            Self::OperationDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "operation-outcome")]
+            Self::OperationOutcome(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "organization")]
+            Self::Organization(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "organization-affiliation")]
+            Self::OrganizationAffiliation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "packaged-product-definition")]
+            Self::PackagedProductDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "parameters")]
+            Self::Parameters(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "patient")]
+            Self::Patient(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "payment-notice")]
+            Self::PaymentNotice(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "payment-reconciliation")]
+            Self::PaymentReconciliation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "permission")]
+            Self::Permission(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "person")]
+            Self::Person(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "plan-definition")]
+            Self::PlanDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "practitioner")]
+            Self::Practitioner(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "practitioner-role")]
+            Self::PractitionerRole(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "procedure")]
+            Self::Procedure(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "provenance")]
+            Self::Provenance(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "questionnaire")]
+            Self::Questionnaire(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "questionnaire-response")]
+            Self::QuestionnaireResponse(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "regulated-authorization")]
+            Self::RegulatedAuthorization(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "related-person")]
+            Self::RelatedPerson(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "request-orchestration")]
+            Self::RequestOrchestration(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "requirements")]
+            Self::Requirements(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "research-study")]
+            Self::ResearchStudy(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "research-subject")]
+            Self::ResearchSubject(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "risk-assessment")]
+            Self::RiskAssessment(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "schedule")]
+            Self::Schedule(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "search-parameter")]
+            Self::SearchParameter(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "service-request")]
+            Self::ServiceRequest(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "slot")]
+            Self::Slot(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "specimen")]
+            Self::Specimen(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "specimen-definition")]
+            Self::SpecimenDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "structure-definition")]
+            Self::StructureDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "structure-map")]
+            Self::StructureMap(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "subscription")]
+            Self::Subscription(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "subscription-status")]
+            Self::SubscriptionStatus(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "subscription-topic")]
+            Self::SubscriptionTopic(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance")]
+            Self::Substance(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "substance-definition")]
+            Self::SubstanceDefinition(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-nucleic-acid")]
+            Self::SubstanceNucleicAcid(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-polymer")]
+            Self::SubstancePolymer(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-protein")]
+            Self::SubstanceProtein(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-reference-information")]
+            Self::SubstanceReferenceInformation(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "substance-source-material")]
+            Self::SubstanceSourceMaterial(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "supply-delivery")]
+            Self::SupplyDelivery(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "supply-request")]
+            Self::SupplyRequest(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "task")]
+            Self::Task(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "terminology-capabilities")]
+            Self::TerminologyCapabilities(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "test-plan")]
+            Self::TestPlan(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "test-report")]
+            Self::TestReport(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "test-script")]
+            Self::TestScript(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "transport")]
+            Self::Transport(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "value-set")]
+            Self::ValueSet(v) => (&mut **v as &mut dyn std::any::Any).downcast_mut(),
+            #[cfg(feature = "verification-result")]
+            Self::VerificationResult(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            #[cfg(feature = "vision-prescription")]
+            Self::VisionPrescription(v) => {
+                (&mut **v as &mut dyn std::any::Any).downcast_mut()
+            }
+            Self::Other(_) => None,
+        }
+    }
     /// Reads any resource from JSON text (same as [`FhirJson::from_json_str`]).
     pub fn from_json_str(input: &str, options: ParseOptions) -> Result<Self, Error> {
         crate::resource_from_str(input, options)
@@ -3270,6 +4109,15 @@ impl From<Account> for Resource {
     }
 }
 #[cfg(feature = "account")]
+impl TryFrom<Resource> for Account {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "account")]
 impl crate::TypedResource for Account {
     const TYPE: &'static str = <Account as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3286,6 +4134,15 @@ impl crate::TypedResource for Account {
 impl From<ActivityDefinition> for Resource {
     fn from(v: ActivityDefinition) -> Self {
         Self::ActivityDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "activity-definition")]
+impl TryFrom<Resource> for ActivityDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "activity-definition")]
@@ -3308,6 +4165,15 @@ impl From<ActorDefinition> for Resource {
     }
 }
 #[cfg(feature = "actor-definition")]
+impl TryFrom<Resource> for ActorDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "actor-definition")]
 impl crate::TypedResource for ActorDefinition {
     const TYPE: &'static str = <ActorDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3324,6 +4190,15 @@ impl crate::TypedResource for ActorDefinition {
 impl From<AdministrableProductDefinition> for Resource {
     fn from(v: AdministrableProductDefinition) -> Self {
         Self::AdministrableProductDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "administrable-product-definition")]
+impl TryFrom<Resource> for AdministrableProductDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "administrable-product-definition")]
@@ -3346,6 +4221,15 @@ impl From<AdverseEvent> for Resource {
     }
 }
 #[cfg(feature = "adverse-event")]
+impl TryFrom<Resource> for AdverseEvent {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "adverse-event")]
 impl crate::TypedResource for AdverseEvent {
     const TYPE: &'static str = <AdverseEvent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3362,6 +4246,15 @@ impl crate::TypedResource for AdverseEvent {
 impl From<AllergyIntolerance> for Resource {
     fn from(v: AllergyIntolerance) -> Self {
         Self::AllergyIntolerance(Box::new(v))
+    }
+}
+#[cfg(feature = "allergy-intolerance")]
+impl TryFrom<Resource> for AllergyIntolerance {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "allergy-intolerance")]
@@ -3384,6 +4277,15 @@ impl From<Appointment> for Resource {
     }
 }
 #[cfg(feature = "appointment")]
+impl TryFrom<Resource> for Appointment {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "appointment")]
 impl crate::TypedResource for Appointment {
     const TYPE: &'static str = <Appointment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3400,6 +4302,15 @@ impl crate::TypedResource for Appointment {
 impl From<AppointmentResponse> for Resource {
     fn from(v: AppointmentResponse) -> Self {
         Self::AppointmentResponse(Box::new(v))
+    }
+}
+#[cfg(feature = "appointment-response")]
+impl TryFrom<Resource> for AppointmentResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "appointment-response")]
@@ -3422,6 +4333,15 @@ impl From<ArtifactAssessment> for Resource {
     }
 }
 #[cfg(feature = "artifact-assessment")]
+impl TryFrom<Resource> for ArtifactAssessment {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "artifact-assessment")]
 impl crate::TypedResource for ArtifactAssessment {
     const TYPE: &'static str = <ArtifactAssessment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3438,6 +4358,15 @@ impl crate::TypedResource for ArtifactAssessment {
 impl From<AuditEvent> for Resource {
     fn from(v: AuditEvent) -> Self {
         Self::AuditEvent(Box::new(v))
+    }
+}
+#[cfg(feature = "audit-event")]
+impl TryFrom<Resource> for AuditEvent {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "audit-event")]
@@ -3460,6 +4389,15 @@ impl From<Basic> for Resource {
     }
 }
 #[cfg(feature = "basic")]
+impl TryFrom<Resource> for Basic {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "basic")]
 impl crate::TypedResource for Basic {
     const TYPE: &'static str = <Basic as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3476,6 +4414,15 @@ impl crate::TypedResource for Basic {
 impl From<Binary> for Resource {
     fn from(v: Binary) -> Self {
         Self::Binary(Box::new(v))
+    }
+}
+#[cfg(feature = "binary")]
+impl TryFrom<Resource> for Binary {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "binary")]
@@ -3498,6 +4445,15 @@ impl From<BiologicallyDerivedProduct> for Resource {
     }
 }
 #[cfg(feature = "biologically-derived-product")]
+impl TryFrom<Resource> for BiologicallyDerivedProduct {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "biologically-derived-product")]
 impl crate::TypedResource for BiologicallyDerivedProduct {
     const TYPE: &'static str = <BiologicallyDerivedProduct as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3514,6 +4470,15 @@ impl crate::TypedResource for BiologicallyDerivedProduct {
 impl From<BiologicallyDerivedProductDispense> for Resource {
     fn from(v: BiologicallyDerivedProductDispense) -> Self {
         Self::BiologicallyDerivedProductDispense(Box::new(v))
+    }
+}
+#[cfg(feature = "biologically-derived-product-dispense")]
+impl TryFrom<Resource> for BiologicallyDerivedProductDispense {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "biologically-derived-product-dispense")]
@@ -3536,6 +4501,15 @@ impl From<BodyStructure> for Resource {
     }
 }
 #[cfg(feature = "body-structure")]
+impl TryFrom<Resource> for BodyStructure {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "body-structure")]
 impl crate::TypedResource for BodyStructure {
     const TYPE: &'static str = <BodyStructure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3552,6 +4526,15 @@ impl crate::TypedResource for BodyStructure {
 impl From<Bundle> for Resource {
     fn from(v: Bundle) -> Self {
         Self::Bundle(Box::new(v))
+    }
+}
+#[cfg(feature = "bundle")]
+impl TryFrom<Resource> for Bundle {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "bundle")]
@@ -3574,6 +4557,15 @@ impl From<CapabilityStatement> for Resource {
     }
 }
 #[cfg(feature = "capability-statement")]
+impl TryFrom<Resource> for CapabilityStatement {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "capability-statement")]
 impl crate::TypedResource for CapabilityStatement {
     const TYPE: &'static str = <CapabilityStatement as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3590,6 +4582,15 @@ impl crate::TypedResource for CapabilityStatement {
 impl From<CarePlan> for Resource {
     fn from(v: CarePlan) -> Self {
         Self::CarePlan(Box::new(v))
+    }
+}
+#[cfg(feature = "care-plan")]
+impl TryFrom<Resource> for CarePlan {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "care-plan")]
@@ -3612,6 +4613,15 @@ impl From<CareTeam> for Resource {
     }
 }
 #[cfg(feature = "care-team")]
+impl TryFrom<Resource> for CareTeam {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "care-team")]
 impl crate::TypedResource for CareTeam {
     const TYPE: &'static str = <CareTeam as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3628,6 +4638,15 @@ impl crate::TypedResource for CareTeam {
 impl From<ChargeItem> for Resource {
     fn from(v: ChargeItem) -> Self {
         Self::ChargeItem(Box::new(v))
+    }
+}
+#[cfg(feature = "charge-item")]
+impl TryFrom<Resource> for ChargeItem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "charge-item")]
@@ -3650,6 +4669,15 @@ impl From<ChargeItemDefinition> for Resource {
     }
 }
 #[cfg(feature = "charge-item-definition")]
+impl TryFrom<Resource> for ChargeItemDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "charge-item-definition")]
 impl crate::TypedResource for ChargeItemDefinition {
     const TYPE: &'static str = <ChargeItemDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3666,6 +4694,15 @@ impl crate::TypedResource for ChargeItemDefinition {
 impl From<Citation> for Resource {
     fn from(v: Citation) -> Self {
         Self::Citation(Box::new(v))
+    }
+}
+#[cfg(feature = "citation")]
+impl TryFrom<Resource> for Citation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "citation")]
@@ -3688,6 +4725,15 @@ impl From<Claim> for Resource {
     }
 }
 #[cfg(feature = "claim")]
+impl TryFrom<Resource> for Claim {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "claim")]
 impl crate::TypedResource for Claim {
     const TYPE: &'static str = <Claim as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3704,6 +4750,15 @@ impl crate::TypedResource for Claim {
 impl From<ClaimResponse> for Resource {
     fn from(v: ClaimResponse) -> Self {
         Self::ClaimResponse(Box::new(v))
+    }
+}
+#[cfg(feature = "claim-response")]
+impl TryFrom<Resource> for ClaimResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "claim-response")]
@@ -3726,6 +4781,15 @@ impl From<ClinicalImpression> for Resource {
     }
 }
 #[cfg(feature = "clinical-impression")]
+impl TryFrom<Resource> for ClinicalImpression {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "clinical-impression")]
 impl crate::TypedResource for ClinicalImpression {
     const TYPE: &'static str = <ClinicalImpression as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3742,6 +4806,15 @@ impl crate::TypedResource for ClinicalImpression {
 impl From<ClinicalUseDefinition> for Resource {
     fn from(v: ClinicalUseDefinition) -> Self {
         Self::ClinicalUseDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "clinical-use-definition")]
+impl TryFrom<Resource> for ClinicalUseDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "clinical-use-definition")]
@@ -3764,6 +4837,15 @@ impl From<CodeSystem> for Resource {
     }
 }
 #[cfg(feature = "code-system")]
+impl TryFrom<Resource> for CodeSystem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "code-system")]
 impl crate::TypedResource for CodeSystem {
     const TYPE: &'static str = <CodeSystem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3780,6 +4862,15 @@ impl crate::TypedResource for CodeSystem {
 impl From<Communication> for Resource {
     fn from(v: Communication) -> Self {
         Self::Communication(Box::new(v))
+    }
+}
+#[cfg(feature = "communication")]
+impl TryFrom<Resource> for Communication {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "communication")]
@@ -3802,6 +4893,15 @@ impl From<CommunicationRequest> for Resource {
     }
 }
 #[cfg(feature = "communication-request")]
+impl TryFrom<Resource> for CommunicationRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "communication-request")]
 impl crate::TypedResource for CommunicationRequest {
     const TYPE: &'static str = <CommunicationRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3818,6 +4918,15 @@ impl crate::TypedResource for CommunicationRequest {
 impl From<CompartmentDefinition> for Resource {
     fn from(v: CompartmentDefinition) -> Self {
         Self::CompartmentDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "compartment-definition")]
+impl TryFrom<Resource> for CompartmentDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "compartment-definition")]
@@ -3840,6 +4949,15 @@ impl From<Composition> for Resource {
     }
 }
 #[cfg(feature = "composition")]
+impl TryFrom<Resource> for Composition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "composition")]
 impl crate::TypedResource for Composition {
     const TYPE: &'static str = <Composition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3856,6 +4974,15 @@ impl crate::TypedResource for Composition {
 impl From<ConceptMap> for Resource {
     fn from(v: ConceptMap) -> Self {
         Self::ConceptMap(Box::new(v))
+    }
+}
+#[cfg(feature = "concept-map")]
+impl TryFrom<Resource> for ConceptMap {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "concept-map")]
@@ -3878,6 +5005,15 @@ impl From<Condition> for Resource {
     }
 }
 #[cfg(feature = "condition")]
+impl TryFrom<Resource> for Condition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "condition")]
 impl crate::TypedResource for Condition {
     const TYPE: &'static str = <Condition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3894,6 +5030,15 @@ impl crate::TypedResource for Condition {
 impl From<ConditionDefinition> for Resource {
     fn from(v: ConditionDefinition) -> Self {
         Self::ConditionDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "condition-definition")]
+impl TryFrom<Resource> for ConditionDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "condition-definition")]
@@ -3916,6 +5061,15 @@ impl From<Consent> for Resource {
     }
 }
 #[cfg(feature = "consent")]
+impl TryFrom<Resource> for Consent {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "consent")]
 impl crate::TypedResource for Consent {
     const TYPE: &'static str = <Consent as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3932,6 +5086,15 @@ impl crate::TypedResource for Consent {
 impl From<Contract> for Resource {
     fn from(v: Contract) -> Self {
         Self::Contract(Box::new(v))
+    }
+}
+#[cfg(feature = "contract")]
+impl TryFrom<Resource> for Contract {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "contract")]
@@ -3954,6 +5117,15 @@ impl From<Coverage> for Resource {
     }
 }
 #[cfg(feature = "coverage")]
+impl TryFrom<Resource> for Coverage {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "coverage")]
 impl crate::TypedResource for Coverage {
     const TYPE: &'static str = <Coverage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -3970,6 +5142,15 @@ impl crate::TypedResource for Coverage {
 impl From<CoverageEligibilityRequest> for Resource {
     fn from(v: CoverageEligibilityRequest) -> Self {
         Self::CoverageEligibilityRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "coverage-eligibility-request")]
+impl TryFrom<Resource> for CoverageEligibilityRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "coverage-eligibility-request")]
@@ -3992,6 +5173,15 @@ impl From<CoverageEligibilityResponse> for Resource {
     }
 }
 #[cfg(feature = "coverage-eligibility-response")]
+impl TryFrom<Resource> for CoverageEligibilityResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "coverage-eligibility-response")]
 impl crate::TypedResource for CoverageEligibilityResponse {
     const TYPE: &'static str = <CoverageEligibilityResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4008,6 +5198,15 @@ impl crate::TypedResource for CoverageEligibilityResponse {
 impl From<DetectedIssue> for Resource {
     fn from(v: DetectedIssue) -> Self {
         Self::DetectedIssue(Box::new(v))
+    }
+}
+#[cfg(feature = "detected-issue")]
+impl TryFrom<Resource> for DetectedIssue {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "detected-issue")]
@@ -4030,6 +5229,15 @@ impl From<Device> for Resource {
     }
 }
 #[cfg(feature = "device")]
+impl TryFrom<Resource> for Device {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "device")]
 impl crate::TypedResource for Device {
     const TYPE: &'static str = <Device as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4046,6 +5254,15 @@ impl crate::TypedResource for Device {
 impl From<DeviceAssociation> for Resource {
     fn from(v: DeviceAssociation) -> Self {
         Self::DeviceAssociation(Box::new(v))
+    }
+}
+#[cfg(feature = "device-association")]
+impl TryFrom<Resource> for DeviceAssociation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "device-association")]
@@ -4068,6 +5285,15 @@ impl From<DeviceDefinition> for Resource {
     }
 }
 #[cfg(feature = "device-definition")]
+impl TryFrom<Resource> for DeviceDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "device-definition")]
 impl crate::TypedResource for DeviceDefinition {
     const TYPE: &'static str = <DeviceDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4084,6 +5310,15 @@ impl crate::TypedResource for DeviceDefinition {
 impl From<DeviceDispense> for Resource {
     fn from(v: DeviceDispense) -> Self {
         Self::DeviceDispense(Box::new(v))
+    }
+}
+#[cfg(feature = "device-dispense")]
+impl TryFrom<Resource> for DeviceDispense {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "device-dispense")]
@@ -4106,6 +5341,15 @@ impl From<DeviceMetric> for Resource {
     }
 }
 #[cfg(feature = "device-metric")]
+impl TryFrom<Resource> for DeviceMetric {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "device-metric")]
 impl crate::TypedResource for DeviceMetric {
     const TYPE: &'static str = <DeviceMetric as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4122,6 +5366,15 @@ impl crate::TypedResource for DeviceMetric {
 impl From<DeviceRequest> for Resource {
     fn from(v: DeviceRequest) -> Self {
         Self::DeviceRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "device-request")]
+impl TryFrom<Resource> for DeviceRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "device-request")]
@@ -4144,6 +5397,15 @@ impl From<DeviceUsage> for Resource {
     }
 }
 #[cfg(feature = "device-usage")]
+impl TryFrom<Resource> for DeviceUsage {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "device-usage")]
 impl crate::TypedResource for DeviceUsage {
     const TYPE: &'static str = <DeviceUsage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4160,6 +5422,15 @@ impl crate::TypedResource for DeviceUsage {
 impl From<DiagnosticReport> for Resource {
     fn from(v: DiagnosticReport) -> Self {
         Self::DiagnosticReport(Box::new(v))
+    }
+}
+#[cfg(feature = "diagnostic-report")]
+impl TryFrom<Resource> for DiagnosticReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "diagnostic-report")]
@@ -4182,6 +5453,15 @@ impl From<DocumentReference> for Resource {
     }
 }
 #[cfg(feature = "document-reference")]
+impl TryFrom<Resource> for DocumentReference {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "document-reference")]
 impl crate::TypedResource for DocumentReference {
     const TYPE: &'static str = <DocumentReference as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4198,6 +5478,15 @@ impl crate::TypedResource for DocumentReference {
 impl From<Encounter> for Resource {
     fn from(v: Encounter) -> Self {
         Self::Encounter(Box::new(v))
+    }
+}
+#[cfg(feature = "encounter")]
+impl TryFrom<Resource> for Encounter {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "encounter")]
@@ -4220,6 +5509,15 @@ impl From<EncounterHistory> for Resource {
     }
 }
 #[cfg(feature = "encounter-history")]
+impl TryFrom<Resource> for EncounterHistory {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "encounter-history")]
 impl crate::TypedResource for EncounterHistory {
     const TYPE: &'static str = <EncounterHistory as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4236,6 +5534,15 @@ impl crate::TypedResource for EncounterHistory {
 impl From<Endpoint> for Resource {
     fn from(v: Endpoint) -> Self {
         Self::Endpoint(Box::new(v))
+    }
+}
+#[cfg(feature = "endpoint")]
+impl TryFrom<Resource> for Endpoint {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "endpoint")]
@@ -4258,6 +5565,15 @@ impl From<EnrollmentRequest> for Resource {
     }
 }
 #[cfg(feature = "enrollment-request")]
+impl TryFrom<Resource> for EnrollmentRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "enrollment-request")]
 impl crate::TypedResource for EnrollmentRequest {
     const TYPE: &'static str = <EnrollmentRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4274,6 +5590,15 @@ impl crate::TypedResource for EnrollmentRequest {
 impl From<EnrollmentResponse> for Resource {
     fn from(v: EnrollmentResponse) -> Self {
         Self::EnrollmentResponse(Box::new(v))
+    }
+}
+#[cfg(feature = "enrollment-response")]
+impl TryFrom<Resource> for EnrollmentResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "enrollment-response")]
@@ -4296,6 +5621,15 @@ impl From<EpisodeOfCare> for Resource {
     }
 }
 #[cfg(feature = "episode-of-care")]
+impl TryFrom<Resource> for EpisodeOfCare {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "episode-of-care")]
 impl crate::TypedResource for EpisodeOfCare {
     const TYPE: &'static str = <EpisodeOfCare as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4312,6 +5646,15 @@ impl crate::TypedResource for EpisodeOfCare {
 impl From<EventDefinition> for Resource {
     fn from(v: EventDefinition) -> Self {
         Self::EventDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "event-definition")]
+impl TryFrom<Resource> for EventDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "event-definition")]
@@ -4334,6 +5677,15 @@ impl From<Evidence> for Resource {
     }
 }
 #[cfg(feature = "evidence")]
+impl TryFrom<Resource> for Evidence {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "evidence")]
 impl crate::TypedResource for Evidence {
     const TYPE: &'static str = <Evidence as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4350,6 +5702,15 @@ impl crate::TypedResource for Evidence {
 impl From<EvidenceReport> for Resource {
     fn from(v: EvidenceReport) -> Self {
         Self::EvidenceReport(Box::new(v))
+    }
+}
+#[cfg(feature = "evidence-report")]
+impl TryFrom<Resource> for EvidenceReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "evidence-report")]
@@ -4372,6 +5733,15 @@ impl From<EvidenceVariable> for Resource {
     }
 }
 #[cfg(feature = "evidence-variable")]
+impl TryFrom<Resource> for EvidenceVariable {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "evidence-variable")]
 impl crate::TypedResource for EvidenceVariable {
     const TYPE: &'static str = <EvidenceVariable as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4388,6 +5758,15 @@ impl crate::TypedResource for EvidenceVariable {
 impl From<ExampleScenario> for Resource {
     fn from(v: ExampleScenario) -> Self {
         Self::ExampleScenario(Box::new(v))
+    }
+}
+#[cfg(feature = "example-scenario")]
+impl TryFrom<Resource> for ExampleScenario {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "example-scenario")]
@@ -4410,6 +5789,15 @@ impl From<ExplanationOfBenefit> for Resource {
     }
 }
 #[cfg(feature = "explanation-of-benefit")]
+impl TryFrom<Resource> for ExplanationOfBenefit {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "explanation-of-benefit")]
 impl crate::TypedResource for ExplanationOfBenefit {
     const TYPE: &'static str = <ExplanationOfBenefit as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4426,6 +5814,15 @@ impl crate::TypedResource for ExplanationOfBenefit {
 impl From<FamilyMemberHistory> for Resource {
     fn from(v: FamilyMemberHistory) -> Self {
         Self::FamilyMemberHistory(Box::new(v))
+    }
+}
+#[cfg(feature = "family-member-history")]
+impl TryFrom<Resource> for FamilyMemberHistory {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "family-member-history")]
@@ -4448,6 +5845,15 @@ impl From<Flag> for Resource {
     }
 }
 #[cfg(feature = "flag")]
+impl TryFrom<Resource> for Flag {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "flag")]
 impl crate::TypedResource for Flag {
     const TYPE: &'static str = <Flag as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4464,6 +5870,15 @@ impl crate::TypedResource for Flag {
 impl From<FormularyItem> for Resource {
     fn from(v: FormularyItem) -> Self {
         Self::FormularyItem(Box::new(v))
+    }
+}
+#[cfg(feature = "formulary-item")]
+impl TryFrom<Resource> for FormularyItem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "formulary-item")]
@@ -4486,6 +5901,15 @@ impl From<GenomicStudy> for Resource {
     }
 }
 #[cfg(feature = "genomic-study")]
+impl TryFrom<Resource> for GenomicStudy {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "genomic-study")]
 impl crate::TypedResource for GenomicStudy {
     const TYPE: &'static str = <GenomicStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4502,6 +5926,15 @@ impl crate::TypedResource for GenomicStudy {
 impl From<Goal> for Resource {
     fn from(v: Goal) -> Self {
         Self::Goal(Box::new(v))
+    }
+}
+#[cfg(feature = "goal")]
+impl TryFrom<Resource> for Goal {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "goal")]
@@ -4524,6 +5957,15 @@ impl From<GraphDefinition> for Resource {
     }
 }
 #[cfg(feature = "graph-definition")]
+impl TryFrom<Resource> for GraphDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "graph-definition")]
 impl crate::TypedResource for GraphDefinition {
     const TYPE: &'static str = <GraphDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4540,6 +5982,15 @@ impl crate::TypedResource for GraphDefinition {
 impl From<Group> for Resource {
     fn from(v: Group) -> Self {
         Self::Group(Box::new(v))
+    }
+}
+#[cfg(feature = "group")]
+impl TryFrom<Resource> for Group {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "group")]
@@ -4562,6 +6013,15 @@ impl From<GuidanceResponse> for Resource {
     }
 }
 #[cfg(feature = "guidance-response")]
+impl TryFrom<Resource> for GuidanceResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "guidance-response")]
 impl crate::TypedResource for GuidanceResponse {
     const TYPE: &'static str = <GuidanceResponse as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4578,6 +6038,15 @@ impl crate::TypedResource for GuidanceResponse {
 impl From<HealthcareService> for Resource {
     fn from(v: HealthcareService) -> Self {
         Self::HealthcareService(Box::new(v))
+    }
+}
+#[cfg(feature = "healthcare-service")]
+impl TryFrom<Resource> for HealthcareService {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "healthcare-service")]
@@ -4600,6 +6069,15 @@ impl From<ImagingSelection> for Resource {
     }
 }
 #[cfg(feature = "imaging-selection")]
+impl TryFrom<Resource> for ImagingSelection {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "imaging-selection")]
 impl crate::TypedResource for ImagingSelection {
     const TYPE: &'static str = <ImagingSelection as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4616,6 +6094,15 @@ impl crate::TypedResource for ImagingSelection {
 impl From<ImagingStudy> for Resource {
     fn from(v: ImagingStudy) -> Self {
         Self::ImagingStudy(Box::new(v))
+    }
+}
+#[cfg(feature = "imaging-study")]
+impl TryFrom<Resource> for ImagingStudy {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "imaging-study")]
@@ -4638,6 +6125,15 @@ impl From<Immunization> for Resource {
     }
 }
 #[cfg(feature = "immunization")]
+impl TryFrom<Resource> for Immunization {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "immunization")]
 impl crate::TypedResource for Immunization {
     const TYPE: &'static str = <Immunization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4654,6 +6150,15 @@ impl crate::TypedResource for Immunization {
 impl From<ImmunizationEvaluation> for Resource {
     fn from(v: ImmunizationEvaluation) -> Self {
         Self::ImmunizationEvaluation(Box::new(v))
+    }
+}
+#[cfg(feature = "immunization-evaluation")]
+impl TryFrom<Resource> for ImmunizationEvaluation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "immunization-evaluation")]
@@ -4676,6 +6181,15 @@ impl From<ImmunizationRecommendation> for Resource {
     }
 }
 #[cfg(feature = "immunization-recommendation")]
+impl TryFrom<Resource> for ImmunizationRecommendation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "immunization-recommendation")]
 impl crate::TypedResource for ImmunizationRecommendation {
     const TYPE: &'static str = <ImmunizationRecommendation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4692,6 +6206,15 @@ impl crate::TypedResource for ImmunizationRecommendation {
 impl From<ImplementationGuide> for Resource {
     fn from(v: ImplementationGuide) -> Self {
         Self::ImplementationGuide(Box::new(v))
+    }
+}
+#[cfg(feature = "implementation-guide")]
+impl TryFrom<Resource> for ImplementationGuide {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "implementation-guide")]
@@ -4714,6 +6237,15 @@ impl From<Ingredient> for Resource {
     }
 }
 #[cfg(feature = "ingredient")]
+impl TryFrom<Resource> for Ingredient {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "ingredient")]
 impl crate::TypedResource for Ingredient {
     const TYPE: &'static str = <Ingredient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4730,6 +6262,15 @@ impl crate::TypedResource for Ingredient {
 impl From<InsurancePlan> for Resource {
     fn from(v: InsurancePlan) -> Self {
         Self::InsurancePlan(Box::new(v))
+    }
+}
+#[cfg(feature = "insurance-plan")]
+impl TryFrom<Resource> for InsurancePlan {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "insurance-plan")]
@@ -4752,6 +6293,15 @@ impl From<InventoryItem> for Resource {
     }
 }
 #[cfg(feature = "inventory-item")]
+impl TryFrom<Resource> for InventoryItem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "inventory-item")]
 impl crate::TypedResource for InventoryItem {
     const TYPE: &'static str = <InventoryItem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4768,6 +6318,15 @@ impl crate::TypedResource for InventoryItem {
 impl From<InventoryReport> for Resource {
     fn from(v: InventoryReport) -> Self {
         Self::InventoryReport(Box::new(v))
+    }
+}
+#[cfg(feature = "inventory-report")]
+impl TryFrom<Resource> for InventoryReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "inventory-report")]
@@ -4790,6 +6349,15 @@ impl From<Invoice> for Resource {
     }
 }
 #[cfg(feature = "invoice")]
+impl TryFrom<Resource> for Invoice {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "invoice")]
 impl crate::TypedResource for Invoice {
     const TYPE: &'static str = <Invoice as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4806,6 +6374,15 @@ impl crate::TypedResource for Invoice {
 impl From<Library> for Resource {
     fn from(v: Library) -> Self {
         Self::Library(Box::new(v))
+    }
+}
+#[cfg(feature = "library")]
+impl TryFrom<Resource> for Library {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "library")]
@@ -4828,6 +6405,15 @@ impl From<Linkage> for Resource {
     }
 }
 #[cfg(feature = "linkage")]
+impl TryFrom<Resource> for Linkage {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "linkage")]
 impl crate::TypedResource for Linkage {
     const TYPE: &'static str = <Linkage as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4844,6 +6430,15 @@ impl crate::TypedResource for Linkage {
 impl From<List> for Resource {
     fn from(v: List) -> Self {
         Self::List(Box::new(v))
+    }
+}
+#[cfg(feature = "list")]
+impl TryFrom<Resource> for List {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "list")]
@@ -4866,6 +6461,15 @@ impl From<Location> for Resource {
     }
 }
 #[cfg(feature = "location")]
+impl TryFrom<Resource> for Location {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "location")]
 impl crate::TypedResource for Location {
     const TYPE: &'static str = <Location as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4882,6 +6486,15 @@ impl crate::TypedResource for Location {
 impl From<ManufacturedItemDefinition> for Resource {
     fn from(v: ManufacturedItemDefinition) -> Self {
         Self::ManufacturedItemDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "manufactured-item-definition")]
+impl TryFrom<Resource> for ManufacturedItemDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "manufactured-item-definition")]
@@ -4904,6 +6517,15 @@ impl From<Measure> for Resource {
     }
 }
 #[cfg(feature = "measure")]
+impl TryFrom<Resource> for Measure {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "measure")]
 impl crate::TypedResource for Measure {
     const TYPE: &'static str = <Measure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4920,6 +6542,15 @@ impl crate::TypedResource for Measure {
 impl From<MeasureReport> for Resource {
     fn from(v: MeasureReport) -> Self {
         Self::MeasureReport(Box::new(v))
+    }
+}
+#[cfg(feature = "measure-report")]
+impl TryFrom<Resource> for MeasureReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "measure-report")]
@@ -4942,6 +6573,15 @@ impl From<Medication> for Resource {
     }
 }
 #[cfg(feature = "medication")]
+impl TryFrom<Resource> for Medication {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medication")]
 impl crate::TypedResource for Medication {
     const TYPE: &'static str = <Medication as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4958,6 +6598,15 @@ impl crate::TypedResource for Medication {
 impl From<MedicationAdministration> for Resource {
     fn from(v: MedicationAdministration) -> Self {
         Self::MedicationAdministration(Box::new(v))
+    }
+}
+#[cfg(feature = "medication-administration")]
+impl TryFrom<Resource> for MedicationAdministration {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medication-administration")]
@@ -4980,6 +6629,15 @@ impl From<MedicationDispense> for Resource {
     }
 }
 #[cfg(feature = "medication-dispense")]
+impl TryFrom<Resource> for MedicationDispense {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medication-dispense")]
 impl crate::TypedResource for MedicationDispense {
     const TYPE: &'static str = <MedicationDispense as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -4996,6 +6654,15 @@ impl crate::TypedResource for MedicationDispense {
 impl From<MedicationKnowledge> for Resource {
     fn from(v: MedicationKnowledge) -> Self {
         Self::MedicationKnowledge(Box::new(v))
+    }
+}
+#[cfg(feature = "medication-knowledge")]
+impl TryFrom<Resource> for MedicationKnowledge {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medication-knowledge")]
@@ -5018,6 +6685,15 @@ impl From<MedicationRequest> for Resource {
     }
 }
 #[cfg(feature = "medication-request")]
+impl TryFrom<Resource> for MedicationRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medication-request")]
 impl crate::TypedResource for MedicationRequest {
     const TYPE: &'static str = <MedicationRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5034,6 +6710,15 @@ impl crate::TypedResource for MedicationRequest {
 impl From<MedicationStatement> for Resource {
     fn from(v: MedicationStatement) -> Self {
         Self::MedicationStatement(Box::new(v))
+    }
+}
+#[cfg(feature = "medication-statement")]
+impl TryFrom<Resource> for MedicationStatement {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "medication-statement")]
@@ -5056,6 +6741,15 @@ impl From<MedicinalProductDefinition> for Resource {
     }
 }
 #[cfg(feature = "medicinal-product-definition")]
+impl TryFrom<Resource> for MedicinalProductDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "medicinal-product-definition")]
 impl crate::TypedResource for MedicinalProductDefinition {
     const TYPE: &'static str = <MedicinalProductDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5072,6 +6766,15 @@ impl crate::TypedResource for MedicinalProductDefinition {
 impl From<MessageDefinition> for Resource {
     fn from(v: MessageDefinition) -> Self {
         Self::MessageDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "message-definition")]
+impl TryFrom<Resource> for MessageDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "message-definition")]
@@ -5094,6 +6797,15 @@ impl From<MessageHeader> for Resource {
     }
 }
 #[cfg(feature = "message-header")]
+impl TryFrom<Resource> for MessageHeader {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "message-header")]
 impl crate::TypedResource for MessageHeader {
     const TYPE: &'static str = <MessageHeader as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5110,6 +6822,15 @@ impl crate::TypedResource for MessageHeader {
 impl From<MolecularSequence> for Resource {
     fn from(v: MolecularSequence) -> Self {
         Self::MolecularSequence(Box::new(v))
+    }
+}
+#[cfg(feature = "molecular-sequence")]
+impl TryFrom<Resource> for MolecularSequence {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "molecular-sequence")]
@@ -5132,6 +6853,15 @@ impl From<NamingSystem> for Resource {
     }
 }
 #[cfg(feature = "naming-system")]
+impl TryFrom<Resource> for NamingSystem {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "naming-system")]
 impl crate::TypedResource for NamingSystem {
     const TYPE: &'static str = <NamingSystem as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5148,6 +6878,15 @@ impl crate::TypedResource for NamingSystem {
 impl From<NutritionIntake> for Resource {
     fn from(v: NutritionIntake) -> Self {
         Self::NutritionIntake(Box::new(v))
+    }
+}
+#[cfg(feature = "nutrition-intake")]
+impl TryFrom<Resource> for NutritionIntake {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "nutrition-intake")]
@@ -5170,6 +6909,15 @@ impl From<NutritionOrder> for Resource {
     }
 }
 #[cfg(feature = "nutrition-order")]
+impl TryFrom<Resource> for NutritionOrder {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "nutrition-order")]
 impl crate::TypedResource for NutritionOrder {
     const TYPE: &'static str = <NutritionOrder as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5186,6 +6934,15 @@ impl crate::TypedResource for NutritionOrder {
 impl From<NutritionProduct> for Resource {
     fn from(v: NutritionProduct) -> Self {
         Self::NutritionProduct(Box::new(v))
+    }
+}
+#[cfg(feature = "nutrition-product")]
+impl TryFrom<Resource> for NutritionProduct {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "nutrition-product")]
@@ -5208,6 +6965,15 @@ impl From<Observation> for Resource {
     }
 }
 #[cfg(feature = "observation")]
+impl TryFrom<Resource> for Observation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "observation")]
 impl crate::TypedResource for Observation {
     const TYPE: &'static str = <Observation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5224,6 +6990,15 @@ impl crate::TypedResource for Observation {
 impl From<ObservationDefinition> for Resource {
     fn from(v: ObservationDefinition) -> Self {
         Self::ObservationDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "observation-definition")]
+impl TryFrom<Resource> for ObservationDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "observation-definition")]
@@ -5246,6 +7021,15 @@ impl From<OperationDefinition> for Resource {
     }
 }
 #[cfg(feature = "operation-definition")]
+impl TryFrom<Resource> for OperationDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "operation-definition")]
 impl crate::TypedResource for OperationDefinition {
     const TYPE: &'static str = <OperationDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5262,6 +7046,15 @@ impl crate::TypedResource for OperationDefinition {
 impl From<OperationOutcome> for Resource {
     fn from(v: OperationOutcome) -> Self {
         Self::OperationOutcome(Box::new(v))
+    }
+}
+#[cfg(feature = "operation-outcome")]
+impl TryFrom<Resource> for OperationOutcome {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "operation-outcome")]
@@ -5284,6 +7077,15 @@ impl From<Organization> for Resource {
     }
 }
 #[cfg(feature = "organization")]
+impl TryFrom<Resource> for Organization {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "organization")]
 impl crate::TypedResource for Organization {
     const TYPE: &'static str = <Organization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5300,6 +7102,15 @@ impl crate::TypedResource for Organization {
 impl From<OrganizationAffiliation> for Resource {
     fn from(v: OrganizationAffiliation) -> Self {
         Self::OrganizationAffiliation(Box::new(v))
+    }
+}
+#[cfg(feature = "organization-affiliation")]
+impl TryFrom<Resource> for OrganizationAffiliation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "organization-affiliation")]
@@ -5322,6 +7133,15 @@ impl From<PackagedProductDefinition> for Resource {
     }
 }
 #[cfg(feature = "packaged-product-definition")]
+impl TryFrom<Resource> for PackagedProductDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "packaged-product-definition")]
 impl crate::TypedResource for PackagedProductDefinition {
     const TYPE: &'static str = <PackagedProductDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5338,6 +7158,15 @@ impl crate::TypedResource for PackagedProductDefinition {
 impl From<Parameters> for Resource {
     fn from(v: Parameters) -> Self {
         Self::Parameters(Box::new(v))
+    }
+}
+#[cfg(feature = "parameters")]
+impl TryFrom<Resource> for Parameters {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "parameters")]
@@ -5360,6 +7189,15 @@ impl From<Patient> for Resource {
     }
 }
 #[cfg(feature = "patient")]
+impl TryFrom<Resource> for Patient {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "patient")]
 impl crate::TypedResource for Patient {
     const TYPE: &'static str = <Patient as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5376,6 +7214,15 @@ impl crate::TypedResource for Patient {
 impl From<PaymentNotice> for Resource {
     fn from(v: PaymentNotice) -> Self {
         Self::PaymentNotice(Box::new(v))
+    }
+}
+#[cfg(feature = "payment-notice")]
+impl TryFrom<Resource> for PaymentNotice {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "payment-notice")]
@@ -5398,6 +7245,15 @@ impl From<PaymentReconciliation> for Resource {
     }
 }
 #[cfg(feature = "payment-reconciliation")]
+impl TryFrom<Resource> for PaymentReconciliation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "payment-reconciliation")]
 impl crate::TypedResource for PaymentReconciliation {
     const TYPE: &'static str = <PaymentReconciliation as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5414,6 +7270,15 @@ impl crate::TypedResource for PaymentReconciliation {
 impl From<Permission> for Resource {
     fn from(v: Permission) -> Self {
         Self::Permission(Box::new(v))
+    }
+}
+#[cfg(feature = "permission")]
+impl TryFrom<Resource> for Permission {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "permission")]
@@ -5436,6 +7301,15 @@ impl From<Person> for Resource {
     }
 }
 #[cfg(feature = "person")]
+impl TryFrom<Resource> for Person {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "person")]
 impl crate::TypedResource for Person {
     const TYPE: &'static str = <Person as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5452,6 +7326,15 @@ impl crate::TypedResource for Person {
 impl From<PlanDefinition> for Resource {
     fn from(v: PlanDefinition) -> Self {
         Self::PlanDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "plan-definition")]
+impl TryFrom<Resource> for PlanDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "plan-definition")]
@@ -5474,6 +7357,15 @@ impl From<Practitioner> for Resource {
     }
 }
 #[cfg(feature = "practitioner")]
+impl TryFrom<Resource> for Practitioner {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "practitioner")]
 impl crate::TypedResource for Practitioner {
     const TYPE: &'static str = <Practitioner as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5490,6 +7382,15 @@ impl crate::TypedResource for Practitioner {
 impl From<PractitionerRole> for Resource {
     fn from(v: PractitionerRole) -> Self {
         Self::PractitionerRole(Box::new(v))
+    }
+}
+#[cfg(feature = "practitioner-role")]
+impl TryFrom<Resource> for PractitionerRole {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "practitioner-role")]
@@ -5512,6 +7413,15 @@ impl From<Procedure> for Resource {
     }
 }
 #[cfg(feature = "procedure")]
+impl TryFrom<Resource> for Procedure {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "procedure")]
 impl crate::TypedResource for Procedure {
     const TYPE: &'static str = <Procedure as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5528,6 +7438,15 @@ impl crate::TypedResource for Procedure {
 impl From<Provenance> for Resource {
     fn from(v: Provenance) -> Self {
         Self::Provenance(Box::new(v))
+    }
+}
+#[cfg(feature = "provenance")]
+impl TryFrom<Resource> for Provenance {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "provenance")]
@@ -5550,6 +7469,15 @@ impl From<Questionnaire> for Resource {
     }
 }
 #[cfg(feature = "questionnaire")]
+impl TryFrom<Resource> for Questionnaire {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "questionnaire")]
 impl crate::TypedResource for Questionnaire {
     const TYPE: &'static str = <Questionnaire as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5566,6 +7494,15 @@ impl crate::TypedResource for Questionnaire {
 impl From<QuestionnaireResponse> for Resource {
     fn from(v: QuestionnaireResponse) -> Self {
         Self::QuestionnaireResponse(Box::new(v))
+    }
+}
+#[cfg(feature = "questionnaire-response")]
+impl TryFrom<Resource> for QuestionnaireResponse {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "questionnaire-response")]
@@ -5588,6 +7525,15 @@ impl From<RegulatedAuthorization> for Resource {
     }
 }
 #[cfg(feature = "regulated-authorization")]
+impl TryFrom<Resource> for RegulatedAuthorization {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "regulated-authorization")]
 impl crate::TypedResource for RegulatedAuthorization {
     const TYPE: &'static str = <RegulatedAuthorization as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5604,6 +7550,15 @@ impl crate::TypedResource for RegulatedAuthorization {
 impl From<RelatedPerson> for Resource {
     fn from(v: RelatedPerson) -> Self {
         Self::RelatedPerson(Box::new(v))
+    }
+}
+#[cfg(feature = "related-person")]
+impl TryFrom<Resource> for RelatedPerson {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "related-person")]
@@ -5626,6 +7581,15 @@ impl From<RequestOrchestration> for Resource {
     }
 }
 #[cfg(feature = "request-orchestration")]
+impl TryFrom<Resource> for RequestOrchestration {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "request-orchestration")]
 impl crate::TypedResource for RequestOrchestration {
     const TYPE: &'static str = <RequestOrchestration as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5642,6 +7606,15 @@ impl crate::TypedResource for RequestOrchestration {
 impl From<Requirements> for Resource {
     fn from(v: Requirements) -> Self {
         Self::Requirements(Box::new(v))
+    }
+}
+#[cfg(feature = "requirements")]
+impl TryFrom<Resource> for Requirements {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "requirements")]
@@ -5664,6 +7637,15 @@ impl From<ResearchStudy> for Resource {
     }
 }
 #[cfg(feature = "research-study")]
+impl TryFrom<Resource> for ResearchStudy {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "research-study")]
 impl crate::TypedResource for ResearchStudy {
     const TYPE: &'static str = <ResearchStudy as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5680,6 +7662,15 @@ impl crate::TypedResource for ResearchStudy {
 impl From<ResearchSubject> for Resource {
     fn from(v: ResearchSubject) -> Self {
         Self::ResearchSubject(Box::new(v))
+    }
+}
+#[cfg(feature = "research-subject")]
+impl TryFrom<Resource> for ResearchSubject {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "research-subject")]
@@ -5702,6 +7693,15 @@ impl From<RiskAssessment> for Resource {
     }
 }
 #[cfg(feature = "risk-assessment")]
+impl TryFrom<Resource> for RiskAssessment {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "risk-assessment")]
 impl crate::TypedResource for RiskAssessment {
     const TYPE: &'static str = <RiskAssessment as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5718,6 +7718,15 @@ impl crate::TypedResource for RiskAssessment {
 impl From<Schedule> for Resource {
     fn from(v: Schedule) -> Self {
         Self::Schedule(Box::new(v))
+    }
+}
+#[cfg(feature = "schedule")]
+impl TryFrom<Resource> for Schedule {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "schedule")]
@@ -5740,6 +7749,15 @@ impl From<SearchParameter> for Resource {
     }
 }
 #[cfg(feature = "search-parameter")]
+impl TryFrom<Resource> for SearchParameter {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "search-parameter")]
 impl crate::TypedResource for SearchParameter {
     const TYPE: &'static str = <SearchParameter as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5756,6 +7774,15 @@ impl crate::TypedResource for SearchParameter {
 impl From<ServiceRequest> for Resource {
     fn from(v: ServiceRequest) -> Self {
         Self::ServiceRequest(Box::new(v))
+    }
+}
+#[cfg(feature = "service-request")]
+impl TryFrom<Resource> for ServiceRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "service-request")]
@@ -5778,6 +7805,15 @@ impl From<Slot> for Resource {
     }
 }
 #[cfg(feature = "slot")]
+impl TryFrom<Resource> for Slot {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "slot")]
 impl crate::TypedResource for Slot {
     const TYPE: &'static str = <Slot as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5794,6 +7830,15 @@ impl crate::TypedResource for Slot {
 impl From<Specimen> for Resource {
     fn from(v: Specimen) -> Self {
         Self::Specimen(Box::new(v))
+    }
+}
+#[cfg(feature = "specimen")]
+impl TryFrom<Resource> for Specimen {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "specimen")]
@@ -5816,6 +7861,15 @@ impl From<SpecimenDefinition> for Resource {
     }
 }
 #[cfg(feature = "specimen-definition")]
+impl TryFrom<Resource> for SpecimenDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "specimen-definition")]
 impl crate::TypedResource for SpecimenDefinition {
     const TYPE: &'static str = <SpecimenDefinition as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5832,6 +7886,15 @@ impl crate::TypedResource for SpecimenDefinition {
 impl From<StructureDefinition> for Resource {
     fn from(v: StructureDefinition) -> Self {
         Self::StructureDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "structure-definition")]
+impl TryFrom<Resource> for StructureDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "structure-definition")]
@@ -5854,6 +7917,15 @@ impl From<StructureMap> for Resource {
     }
 }
 #[cfg(feature = "structure-map")]
+impl TryFrom<Resource> for StructureMap {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "structure-map")]
 impl crate::TypedResource for StructureMap {
     const TYPE: &'static str = <StructureMap as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5870,6 +7942,15 @@ impl crate::TypedResource for StructureMap {
 impl From<Subscription> for Resource {
     fn from(v: Subscription) -> Self {
         Self::Subscription(Box::new(v))
+    }
+}
+#[cfg(feature = "subscription")]
+impl TryFrom<Resource> for Subscription {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "subscription")]
@@ -5892,6 +7973,15 @@ impl From<SubscriptionStatus> for Resource {
     }
 }
 #[cfg(feature = "subscription-status")]
+impl TryFrom<Resource> for SubscriptionStatus {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "subscription-status")]
 impl crate::TypedResource for SubscriptionStatus {
     const TYPE: &'static str = <SubscriptionStatus as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5908,6 +7998,15 @@ impl crate::TypedResource for SubscriptionStatus {
 impl From<SubscriptionTopic> for Resource {
     fn from(v: SubscriptionTopic) -> Self {
         Self::SubscriptionTopic(Box::new(v))
+    }
+}
+#[cfg(feature = "subscription-topic")]
+impl TryFrom<Resource> for SubscriptionTopic {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "subscription-topic")]
@@ -5930,6 +8029,15 @@ impl From<Substance> for Resource {
     }
 }
 #[cfg(feature = "substance")]
+impl TryFrom<Resource> for Substance {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance")]
 impl crate::TypedResource for Substance {
     const TYPE: &'static str = <Substance as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5946,6 +8054,15 @@ impl crate::TypedResource for Substance {
 impl From<SubstanceDefinition> for Resource {
     fn from(v: SubstanceDefinition) -> Self {
         Self::SubstanceDefinition(Box::new(v))
+    }
+}
+#[cfg(feature = "substance-definition")]
+impl TryFrom<Resource> for SubstanceDefinition {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "substance-definition")]
@@ -5968,6 +8085,15 @@ impl From<SubstanceNucleicAcid> for Resource {
     }
 }
 #[cfg(feature = "substance-nucleic-acid")]
+impl TryFrom<Resource> for SubstanceNucleicAcid {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance-nucleic-acid")]
 impl crate::TypedResource for SubstanceNucleicAcid {
     const TYPE: &'static str = <SubstanceNucleicAcid as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -5984,6 +8110,15 @@ impl crate::TypedResource for SubstanceNucleicAcid {
 impl From<SubstancePolymer> for Resource {
     fn from(v: SubstancePolymer) -> Self {
         Self::SubstancePolymer(Box::new(v))
+    }
+}
+#[cfg(feature = "substance-polymer")]
+impl TryFrom<Resource> for SubstancePolymer {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "substance-polymer")]
@@ -6006,6 +8141,15 @@ impl From<SubstanceProtein> for Resource {
     }
 }
 #[cfg(feature = "substance-protein")]
+impl TryFrom<Resource> for SubstanceProtein {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance-protein")]
 impl crate::TypedResource for SubstanceProtein {
     const TYPE: &'static str = <SubstanceProtein as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -6022,6 +8166,15 @@ impl crate::TypedResource for SubstanceProtein {
 impl From<SubstanceReferenceInformation> for Resource {
     fn from(v: SubstanceReferenceInformation) -> Self {
         Self::SubstanceReferenceInformation(Box::new(v))
+    }
+}
+#[cfg(feature = "substance-reference-information")]
+impl TryFrom<Resource> for SubstanceReferenceInformation {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "substance-reference-information")]
@@ -6044,6 +8197,15 @@ impl From<SubstanceSourceMaterial> for Resource {
     }
 }
 #[cfg(feature = "substance-source-material")]
+impl TryFrom<Resource> for SubstanceSourceMaterial {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "substance-source-material")]
 impl crate::TypedResource for SubstanceSourceMaterial {
     const TYPE: &'static str = <SubstanceSourceMaterial as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -6060,6 +8222,15 @@ impl crate::TypedResource for SubstanceSourceMaterial {
 impl From<SupplyDelivery> for Resource {
     fn from(v: SupplyDelivery) -> Self {
         Self::SupplyDelivery(Box::new(v))
+    }
+}
+#[cfg(feature = "supply-delivery")]
+impl TryFrom<Resource> for SupplyDelivery {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "supply-delivery")]
@@ -6082,6 +8253,15 @@ impl From<SupplyRequest> for Resource {
     }
 }
 #[cfg(feature = "supply-request")]
+impl TryFrom<Resource> for SupplyRequest {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "supply-request")]
 impl crate::TypedResource for SupplyRequest {
     const TYPE: &'static str = <SupplyRequest as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -6098,6 +8278,15 @@ impl crate::TypedResource for SupplyRequest {
 impl From<Task> for Resource {
     fn from(v: Task) -> Self {
         Self::Task(Box::new(v))
+    }
+}
+#[cfg(feature = "task")]
+impl TryFrom<Resource> for Task {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "task")]
@@ -6120,6 +8309,15 @@ impl From<TerminologyCapabilities> for Resource {
     }
 }
 #[cfg(feature = "terminology-capabilities")]
+impl TryFrom<Resource> for TerminologyCapabilities {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "terminology-capabilities")]
 impl crate::TypedResource for TerminologyCapabilities {
     const TYPE: &'static str = <TerminologyCapabilities as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -6136,6 +8334,15 @@ impl crate::TypedResource for TerminologyCapabilities {
 impl From<TestPlan> for Resource {
     fn from(v: TestPlan) -> Self {
         Self::TestPlan(Box::new(v))
+    }
+}
+#[cfg(feature = "test-plan")]
+impl TryFrom<Resource> for TestPlan {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "test-plan")]
@@ -6158,6 +8365,15 @@ impl From<TestReport> for Resource {
     }
 }
 #[cfg(feature = "test-report")]
+impl TryFrom<Resource> for TestReport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "test-report")]
 impl crate::TypedResource for TestReport {
     const TYPE: &'static str = <TestReport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -6174,6 +8390,15 @@ impl crate::TypedResource for TestReport {
 impl From<TestScript> for Resource {
     fn from(v: TestScript) -> Self {
         Self::TestScript(Box::new(v))
+    }
+}
+#[cfg(feature = "test-script")]
+impl TryFrom<Resource> for TestScript {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "test-script")]
@@ -6196,6 +8421,15 @@ impl From<Transport> for Resource {
     }
 }
 #[cfg(feature = "transport")]
+impl TryFrom<Resource> for Transport {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "transport")]
 impl crate::TypedResource for Transport {
     const TYPE: &'static str = <Transport as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -6212,6 +8446,15 @@ impl crate::TypedResource for Transport {
 impl From<ValueSet> for Resource {
     fn from(v: ValueSet) -> Self {
         Self::ValueSet(Box::new(v))
+    }
+}
+#[cfg(feature = "value-set")]
+impl TryFrom<Resource> for ValueSet {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "value-set")]
@@ -6234,6 +8477,15 @@ impl From<VerificationResult> for Resource {
     }
 }
 #[cfg(feature = "verification-result")]
+impl TryFrom<Resource> for VerificationResult {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
+    }
+}
+#[cfg(feature = "verification-result")]
 impl crate::TypedResource for VerificationResult {
     const TYPE: &'static str = <VerificationResult as Complex>::NAME;
     fn id(&self) -> Option<&str> {
@@ -6250,6 +8502,15 @@ impl crate::TypedResource for VerificationResult {
 impl From<VisionPrescription> for Resource {
     fn from(v: VisionPrescription) -> Self {
         Self::VisionPrescription(Box::new(v))
+    }
+}
+#[cfg(feature = "vision-prescription")]
+impl TryFrom<Resource> for VisionPrescription {
+    /// The resource, given back when it is of another type.
+    type Error = Resource;
+    #[inline]
+    fn try_from(r: Resource) -> Result<Self, Resource> {
+        r.downcast()
     }
 }
 #[cfg(feature = "vision-prescription")]

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -373,10 +375,25 @@ pub enum RiskAssessmentOccurrence {
     /// `occurrencePeriod`
     Period(Box<Period>),
 }
-impl RiskAssessmentOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for RiskAssessmentOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for RiskAssessmentOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for RiskAssessmentOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for RiskAssessmentOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -408,13 +425,6 @@ impl RiskAssessmentOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RiskAssessmentOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for RiskAssessmentOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -656,10 +666,25 @@ pub enum RiskAssessmentPredictionProbability {
     /// `probabilityRange`
     Range(Box<Range>),
 }
-impl RiskAssessmentPredictionProbability {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DecimalType> for RiskAssessmentPredictionProbability {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<Range> for RiskAssessmentPredictionProbability {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for RiskAssessmentPredictionProbability {
+    fn blank() -> Self {
+        Self::Decimal(Blank::blank())
+    }
+}
+impl Choice for RiskAssessmentPredictionProbability {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -691,13 +716,6 @@ impl RiskAssessmentPredictionProbability {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RiskAssessmentPredictionProbability {
-    fn blank() -> Self {
-        Self::Decimal(Blank::blank())
-    }
-}
-impl Choice for RiskAssessmentPredictionProbability {
     fn is_empty(&self) -> bool {
         match self {
             Self::Decimal(p) => p.is_empty(),
@@ -742,10 +760,25 @@ pub enum RiskAssessmentPredictionWhen {
     /// `whenRange`
     Range(Box<Range>),
 }
-impl RiskAssessmentPredictionWhen {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Period> for RiskAssessmentPredictionWhen {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Range> for RiskAssessmentPredictionWhen {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for RiskAssessmentPredictionWhen {
+    fn blank() -> Self {
+        Self::Period(Blank::blank())
+    }
+}
+impl Choice for RiskAssessmentPredictionWhen {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -757,13 +790,6 @@ impl RiskAssessmentPredictionWhen {
         };
         read.map(|()| true)
     }
-}
-impl Blank for RiskAssessmentPredictionWhen {
-    fn blank() -> Self {
-        Self::Period(Blank::blank())
-    }
-}
-impl Choice for RiskAssessmentPredictionWhen {
     fn is_empty(&self) -> bool {
         match self {
             Self::Period(v) => Complex::is_empty(v),

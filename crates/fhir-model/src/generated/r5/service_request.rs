@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -592,10 +594,31 @@ pub enum ServiceRequestQuantity {
     /// `quantityRange`
     Range(Box<Range>),
 }
-impl ServiceRequestQuantity {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for ServiceRequestQuantity {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Ratio> for ServiceRequestQuantity {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Range> for ServiceRequestQuantity {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestQuantity {
+    fn blank() -> Self {
+        Self::Quantity(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestQuantity {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -608,13 +631,6 @@ impl ServiceRequestQuantity {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestQuantity {
-    fn blank() -> Self {
-        Self::Quantity(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestQuantity {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -663,10 +679,31 @@ pub enum ServiceRequestOccurrence {
     /// `occurrenceTiming`
     Timing(Box<Timing>),
 }
-impl ServiceRequestOccurrence {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for ServiceRequestOccurrence {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for ServiceRequestOccurrence {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Timing> for ServiceRequestOccurrence {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestOccurrence {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestOccurrence {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -699,13 +736,6 @@ impl ServiceRequestOccurrence {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestOccurrence {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestOccurrence {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -754,10 +784,25 @@ pub enum ServiceRequestAsNeeded {
     /// `asNeededCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl ServiceRequestAsNeeded {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ServiceRequestAsNeeded {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for ServiceRequestAsNeeded {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestAsNeeded {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestAsNeeded {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -789,13 +834,6 @@ impl ServiceRequestAsNeeded {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestAsNeeded {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestAsNeeded {
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(p) => p.is_empty(),
@@ -1144,10 +1182,55 @@ pub enum ServiceRequestOrderDetailParameterValue {
     /// `valuePeriod`
     Period(Box<Period>),
 }
-impl ServiceRequestOrderDetailParameterValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for ServiceRequestOrderDetailParameterValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Ratio> for ServiceRequestOrderDetailParameterValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<Range> for ServiceRequestOrderDetailParameterValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<BooleanType> for ServiceRequestOrderDetailParameterValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<CodeableConcept> for ServiceRequestOrderDetailParameterValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<StringType> for ServiceRequestOrderDetailParameterValue {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Period> for ServiceRequestOrderDetailParameterValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestOrderDetailParameterValue {
+    fn blank() -> Self {
+        Self::Boolean(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestOrderDetailParameterValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1204,13 +1287,6 @@ impl ServiceRequestOrderDetailParameterValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestOrderDetailParameterValue {
-    fn blank() -> Self {
-        Self::Boolean(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestOrderDetailParameterValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -1408,10 +1484,25 @@ pub enum ServiceRequestPatientInstructionInstruction {
     /// `instructionReference`
     Reference(Box<Reference>),
 }
-impl ServiceRequestPatientInstructionInstruction {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<MarkdownType> for ServiceRequestPatientInstructionInstruction {
+    #[inline]
+    fn from(v: MarkdownType) -> Self {
+        Self::Markdown(v)
+    }
+}
+impl From<Reference> for ServiceRequestPatientInstructionInstruction {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for ServiceRequestPatientInstructionInstruction {
+    fn blank() -> Self {
+        Self::Markdown(Blank::blank())
+    }
+}
+impl Choice for ServiceRequestPatientInstructionInstruction {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1443,13 +1534,6 @@ impl ServiceRequestPatientInstructionInstruction {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ServiceRequestPatientInstructionInstruction {
-    fn blank() -> Self {
-        Self::Markdown(Blank::blank())
-    }
-}
-impl Choice for ServiceRequestPatientInstructionInstruction {
     fn is_empty(&self) -> bool {
         match self {
             Self::Markdown(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -732,10 +734,25 @@ pub enum SpecimenCollectionCollected {
     /// `collectedPeriod`
     Period(Box<Period>),
 }
-impl SpecimenCollectionCollected {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for SpecimenCollectionCollected {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for SpecimenCollectionCollected {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for SpecimenCollectionCollected {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for SpecimenCollectionCollected {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -767,13 +784,6 @@ impl SpecimenCollectionCollected {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenCollectionCollected {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for SpecimenCollectionCollected {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),
@@ -816,10 +826,25 @@ pub enum SpecimenCollectionFastingStatus {
     /// `fastingStatusDuration`
     Duration(Box<Duration>),
 }
-impl SpecimenCollectionFastingStatus {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for SpecimenCollectionFastingStatus {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Duration> for SpecimenCollectionFastingStatus {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl Blank for SpecimenCollectionFastingStatus {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for SpecimenCollectionFastingStatus {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -831,13 +856,6 @@ impl SpecimenCollectionFastingStatus {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenCollectionFastingStatus {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for SpecimenCollectionFastingStatus {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1043,10 +1061,25 @@ pub enum SpecimenProcessingTime {
     /// `timePeriod`
     Period(Box<Period>),
 }
-impl SpecimenProcessingTime {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<DateTimeType> for SpecimenProcessingTime {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<Period> for SpecimenProcessingTime {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for SpecimenProcessingTime {
+    fn blank() -> Self {
+        Self::DateTime(Blank::blank())
+    }
+}
+impl Choice for SpecimenProcessingTime {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1078,13 +1111,6 @@ impl SpecimenProcessingTime {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenProcessingTime {
-    fn blank() -> Self {
-        Self::DateTime(Blank::blank())
-    }
-}
-impl Choice for SpecimenProcessingTime {
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(p) => p.is_empty(),

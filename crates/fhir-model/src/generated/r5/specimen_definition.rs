@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -533,10 +535,25 @@ pub enum SpecimenDefinitionVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl SpecimenDefinitionVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for SpecimenDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for SpecimenDefinitionVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for SpecimenDefinitionVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SpecimenDefinitionVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -568,13 +585,6 @@ impl SpecimenDefinitionVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenDefinitionVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SpecimenDefinitionVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -619,10 +629,25 @@ pub enum SpecimenDefinitionSubject {
     /// `subjectReference`
     Reference(Box<Reference>),
 }
-impl SpecimenDefinitionSubject {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for SpecimenDefinitionSubject {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for SpecimenDefinitionSubject {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for SpecimenDefinitionSubject {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for SpecimenDefinitionSubject {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -634,13 +659,6 @@ impl SpecimenDefinitionSubject {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenDefinitionSubject {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for SpecimenDefinitionSubject {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -1125,10 +1143,25 @@ pub enum SpecimenDefinitionTypeTestedContainerMinimumVolume {
     /// `minimumVolumeString`
     String(StringType),
 }
-impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<StringType> for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1160,13 +1193,6 @@ impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenDefinitionTypeTestedContainerMinimumVolume {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SpecimenDefinitionTypeTestedContainerMinimumVolume {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -1358,10 +1384,25 @@ pub enum SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
     /// `additiveReference`
     Reference(Box<Reference>),
 }
-impl SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Reference> for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    fn blank() -> Self {
+        Self::CodeableConcept(Blank::blank())
+    }
+}
+impl Choice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1373,13 +1414,6 @@ impl SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
-    fn blank() -> Self {
-        Self::CodeableConcept(Blank::blank())
-    }
-}
-impl Choice for SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),

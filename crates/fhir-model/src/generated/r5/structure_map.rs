@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -452,10 +454,25 @@ pub enum StructureMapVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl StructureMapVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for StructureMapVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for StructureMapVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for StructureMapVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for StructureMapVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -487,13 +504,6 @@ impl StructureMapVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for StructureMapVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for StructureMapVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -1995,10 +2005,49 @@ pub enum StructureMapGroupRuleTargetParameterValue {
     /// `valueDateTime`
     DateTime(DateTimeType),
 }
-impl StructureMapGroupRuleTargetParameterValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DecimalType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<DateType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<TimeType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<DateTimeType> for StructureMapGroupRuleTargetParameterValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for StructureMapGroupRuleTargetParameterValue {
+    fn blank() -> Self {
+        Self::Id(Blank::blank())
+    }
+}
+impl Choice for StructureMapGroupRuleTargetParameterValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2176,13 +2225,6 @@ impl StructureMapGroupRuleTargetParameterValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for StructureMapGroupRuleTargetParameterValue {
-    fn blank() -> Self {
-        Self::Id(Blank::blank())
-    }
-}
-impl Choice for StructureMapGroupRuleTargetParameterValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Id(p) => p.is_empty(),

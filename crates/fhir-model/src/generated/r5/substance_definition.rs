@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -643,10 +645,25 @@ pub enum SubstanceDefinitionMoietyAmount {
     /// `amountString`
     String(StringType),
 }
-impl SubstanceDefinitionMoietyAmount {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for SubstanceDefinitionMoietyAmount {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<StringType> for SubstanceDefinitionMoietyAmount {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for SubstanceDefinitionMoietyAmount {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SubstanceDefinitionMoietyAmount {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -678,13 +695,6 @@ impl SubstanceDefinitionMoietyAmount {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceDefinitionMoietyAmount {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SubstanceDefinitionMoietyAmount {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),
@@ -1044,10 +1054,43 @@ pub enum SubstanceDefinitionPropertyValue {
     /// `valueAttachment`
     Attachment(Box<Attachment>),
 }
-impl SubstanceDefinitionPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<CodeableConcept> for SubstanceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<Quantity> for SubstanceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<DateType> for SubstanceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<BooleanType> for SubstanceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<Attachment> for SubstanceDefinitionPropertyValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl Blank for SubstanceDefinitionPropertyValue {
+    fn blank() -> Self {
+        Self::Date(Blank::blank())
+    }
+}
+impl Choice for SubstanceDefinitionPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1102,13 +1145,6 @@ impl SubstanceDefinitionPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceDefinitionPropertyValue {
-    fn blank() -> Self {
-        Self::Date(Blank::blank())
-    }
-}
-impl Choice for SubstanceDefinitionPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => Complex::is_empty(v),
@@ -2457,10 +2493,25 @@ pub enum SubstanceDefinitionRelationshipSubstanceDefinition {
     /// `substanceDefinitionCodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
-impl SubstanceDefinitionRelationshipSubstanceDefinition {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Reference> for SubstanceDefinitionRelationshipSubstanceDefinition {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for SubstanceDefinitionRelationshipSubstanceDefinition {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl Blank for SubstanceDefinitionRelationshipSubstanceDefinition {
+    fn blank() -> Self {
+        Self::Reference(Blank::blank())
+    }
+}
+impl Choice for SubstanceDefinitionRelationshipSubstanceDefinition {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2472,13 +2523,6 @@ impl SubstanceDefinitionRelationshipSubstanceDefinition {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceDefinitionRelationshipSubstanceDefinition {
-    fn blank() -> Self {
-        Self::Reference(Blank::blank())
-    }
-}
-impl Choice for SubstanceDefinitionRelationshipSubstanceDefinition {
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => Complex::is_empty(v),
@@ -2525,10 +2569,31 @@ pub enum SubstanceDefinitionRelationshipAmount {
     /// `amountString`
     String(StringType),
 }
-impl SubstanceDefinitionRelationshipAmount {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Quantity> for SubstanceDefinitionRelationshipAmount {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Ratio> for SubstanceDefinitionRelationshipAmount {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<StringType> for SubstanceDefinitionRelationshipAmount {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl Blank for SubstanceDefinitionRelationshipAmount {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for SubstanceDefinitionRelationshipAmount {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2561,13 +2626,6 @@ impl SubstanceDefinitionRelationshipAmount {
         };
         read.map(|()| true)
     }
-}
-impl Blank for SubstanceDefinitionRelationshipAmount {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for SubstanceDefinitionRelationshipAmount {
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => Complex::is_empty(v),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1115,10 +1117,265 @@ pub enum TaskInputValue {
     /// `valueMeta`
     Meta(Box<Meta>),
 }
-impl TaskInputValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for TaskInputValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for TaskInputValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for TaskInputValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for TaskInputValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for TaskInputValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for TaskInputValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Integer64Type> for TaskInputValue {
+    #[inline]
+    fn from(v: Integer64Type) -> Self {
+        Self::Integer64(v)
+    }
+}
+impl From<TimeType> for TaskInputValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for TaskInputValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for TaskInputValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for TaskInputValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for TaskInputValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for TaskInputValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<CodeableReference> for TaskInputValue {
+    #[inline]
+    fn from(v: CodeableReference) -> Self {
+        Self::CodeableReference(Box::new(v))
+    }
+}
+impl From<Coding> for TaskInputValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for TaskInputValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for TaskInputValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for TaskInputValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for TaskInputValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for TaskInputValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for TaskInputValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for TaskInputValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for TaskInputValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for TaskInputValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for TaskInputValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for TaskInputValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for TaskInputValue {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<Reference> for TaskInputValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for TaskInputValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for TaskInputValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for TaskInputValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for TaskInputValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<DataRequirement> for TaskInputValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for TaskInputValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for TaskInputValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for TaskInputValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for TaskInputValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for TaskInputValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Availability> for TaskInputValue {
+    #[inline]
+    fn from(v: Availability) -> Self {
+        Self::Availability(Box::new(v))
+    }
+}
+impl From<ExtendedContactDetail> for TaskInputValue {
+    #[inline]
+    fn from(v: ExtendedContactDetail) -> Self {
+        Self::ExtendedContactDetail(Box::new(v))
+    }
+}
+impl From<Dosage> for TaskInputValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for TaskInputValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for TaskInputValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for TaskInputValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1582,13 +1839,6 @@ impl TaskInputValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TaskInputValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for TaskInputValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),
@@ -2113,10 +2363,265 @@ pub enum TaskOutputValue {
     /// `valueMeta`
     Meta(Box<Meta>),
 }
-impl TaskOutputValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for TaskOutputValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for TaskOutputValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for TaskOutputValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for TaskOutputValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for TaskOutputValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for TaskOutputValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Integer64Type> for TaskOutputValue {
+    #[inline]
+    fn from(v: Integer64Type) -> Self {
+        Self::Integer64(v)
+    }
+}
+impl From<TimeType> for TaskOutputValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for TaskOutputValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for TaskOutputValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for TaskOutputValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for TaskOutputValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for TaskOutputValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<CodeableReference> for TaskOutputValue {
+    #[inline]
+    fn from(v: CodeableReference) -> Self {
+        Self::CodeableReference(Box::new(v))
+    }
+}
+impl From<Coding> for TaskOutputValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for TaskOutputValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for TaskOutputValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for TaskOutputValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for TaskOutputValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for TaskOutputValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for TaskOutputValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for TaskOutputValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for TaskOutputValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for TaskOutputValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for TaskOutputValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for TaskOutputValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for TaskOutputValue {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<Reference> for TaskOutputValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for TaskOutputValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for TaskOutputValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for TaskOutputValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for TaskOutputValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<DataRequirement> for TaskOutputValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for TaskOutputValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for TaskOutputValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for TaskOutputValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for TaskOutputValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for TaskOutputValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Availability> for TaskOutputValue {
+    #[inline]
+    fn from(v: Availability) -> Self {
+        Self::Availability(Box::new(v))
+    }
+}
+impl From<ExtendedContactDetail> for TaskOutputValue {
+    #[inline]
+    fn from(v: ExtendedContactDetail) -> Self {
+        Self::ExtendedContactDetail(Box::new(v))
+    }
+}
+impl From<Dosage> for TaskOutputValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for TaskOutputValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for TaskOutputValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for TaskOutputValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2580,13 +3085,6 @@ impl TaskOutputValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TaskOutputValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for TaskOutputValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -460,10 +462,25 @@ pub enum TestPlanVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl TestPlanVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for TestPlanVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for TestPlanVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for TestPlanVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for TestPlanVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -495,13 +512,6 @@ impl TestPlanVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TestPlanVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for TestPlanVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -1269,10 +1279,25 @@ pub enum TestPlanTestCaseTestRunScriptSource {
     /// `sourceReference`
     Reference(Box<Reference>),
 }
-impl TestPlanTestCaseTestRunScriptSource {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for TestPlanTestCaseTestRunScriptSource {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Reference> for TestPlanTestCaseTestRunScriptSource {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for TestPlanTestCaseTestRunScriptSource {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for TestPlanTestCaseTestRunScriptSource {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1304,13 +1329,6 @@ impl TestPlanTestCaseTestRunScriptSource {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TestPlanTestCaseTestRunScriptSource {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for TestPlanTestCaseTestRunScriptSource {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -1519,10 +1537,25 @@ pub enum TestPlanTestCaseTestDataSource {
     /// `sourceReference`
     Reference(Box<Reference>),
 }
-impl TestPlanTestCaseTestDataSource {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for TestPlanTestCaseTestDataSource {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Reference> for TestPlanTestCaseTestDataSource {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl Blank for TestPlanTestCaseTestDataSource {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for TestPlanTestCaseTestDataSource {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1554,13 +1587,6 @@ impl TestPlanTestCaseTestDataSource {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TestPlanTestCaseTestDataSource {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for TestPlanTestCaseTestDataSource {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -1213,10 +1215,13 @@ pub enum TestReportSetupActionAssertRequirementLink {
     /// `linkCanonical`
     Canonical(CanonicalType),
 }
-impl TestReportSetupActionAssertRequirementLink {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for TestReportSetupActionAssertRequirementLink {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for TestReportSetupActionAssertRequirementLink {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1268,13 +1273,6 @@ impl TestReportSetupActionAssertRequirementLink {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TestReportSetupActionAssertRequirementLink {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for TestReportSetupActionAssertRequirementLink {
     fn is_empty(&self) -> bool {
         match self {
             Self::Uri(p) => p.is_empty(),

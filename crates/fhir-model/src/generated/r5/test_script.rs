@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -505,10 +507,25 @@ pub enum TestScriptVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl TestScriptVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for TestScriptVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for TestScriptVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for TestScriptVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for TestScriptVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -540,13 +557,6 @@ impl TestScriptVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TestScriptVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for TestScriptVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -3264,10 +3274,13 @@ pub enum TestScriptSetupActionAssertRequirementLink {
     /// `linkCanonical`
     Canonical(CanonicalType),
 }
-impl TestScriptSetupActionAssertRequirementLink {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl Blank for TestScriptSetupActionAssertRequirementLink {
+    fn blank() -> Self {
+        Self::Uri(Blank::blank())
+    }
+}
+impl Choice for TestScriptSetupActionAssertRequirementLink {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3319,13 +3332,6 @@ impl TestScriptSetupActionAssertRequirementLink {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TestScriptSetupActionAssertRequirementLink {
-    fn blank() -> Self {
-        Self::Uri(Blank::blank())
-    }
-}
-impl Choice for TestScriptSetupActionAssertRequirementLink {
     fn is_empty(&self) -> bool {
         match self {
             Self::Uri(p) => p.is_empty(),

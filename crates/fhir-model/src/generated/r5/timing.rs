@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -450,10 +452,31 @@ pub enum TimingRepeatBounds {
     /// `boundsPeriod`
     Period(Box<Period>),
 }
-impl TimingRepeatBounds {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Duration> for TimingRepeatBounds {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<Range> for TimingRepeatBounds {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Period> for TimingRepeatBounds {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl Blank for TimingRepeatBounds {
+    fn blank() -> Self {
+        Self::Duration(Blank::blank())
+    }
+}
+impl Choice for TimingRepeatBounds {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -466,13 +489,6 @@ impl TimingRepeatBounds {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TimingRepeatBounds {
-    fn blank() -> Self {
-        Self::Duration(Blank::blank())
-    }
-}
-impl Choice for TimingRepeatBounds {
     fn is_empty(&self) -> bool {
         match self {
             Self::Duration(v) => Complex::is_empty(v),

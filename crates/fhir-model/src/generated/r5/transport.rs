@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -966,10 +968,265 @@ pub enum TransportInputValue {
     /// `valueMeta`
     Meta(Box<Meta>),
 }
-impl TransportInputValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for TransportInputValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for TransportInputValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for TransportInputValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for TransportInputValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for TransportInputValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for TransportInputValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Integer64Type> for TransportInputValue {
+    #[inline]
+    fn from(v: Integer64Type) -> Self {
+        Self::Integer64(v)
+    }
+}
+impl From<TimeType> for TransportInputValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for TransportInputValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for TransportInputValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for TransportInputValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for TransportInputValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for TransportInputValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<CodeableReference> for TransportInputValue {
+    #[inline]
+    fn from(v: CodeableReference) -> Self {
+        Self::CodeableReference(Box::new(v))
+    }
+}
+impl From<Coding> for TransportInputValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for TransportInputValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for TransportInputValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for TransportInputValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for TransportInputValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for TransportInputValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for TransportInputValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for TransportInputValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for TransportInputValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for TransportInputValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for TransportInputValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for TransportInputValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for TransportInputValue {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<Reference> for TransportInputValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for TransportInputValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for TransportInputValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for TransportInputValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for TransportInputValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<DataRequirement> for TransportInputValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for TransportInputValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for TransportInputValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for TransportInputValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for TransportInputValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for TransportInputValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Availability> for TransportInputValue {
+    #[inline]
+    fn from(v: Availability) -> Self {
+        Self::Availability(Box::new(v))
+    }
+}
+impl From<ExtendedContactDetail> for TransportInputValue {
+    #[inline]
+    fn from(v: ExtendedContactDetail) -> Self {
+        Self::ExtendedContactDetail(Box::new(v))
+    }
+}
+impl From<Dosage> for TransportInputValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for TransportInputValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for TransportInputValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for TransportInputValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -1433,13 +1690,6 @@ impl TransportInputValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TransportInputValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for TransportInputValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),
@@ -1964,10 +2214,265 @@ pub enum TransportOutputValue {
     /// `valueMeta`
     Meta(Box<Meta>),
 }
-impl TransportOutputValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for TransportOutputValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateType> for TransportOutputValue {
+    #[inline]
+    fn from(v: DateType) -> Self {
+        Self::Date(v)
+    }
+}
+impl From<DateTimeType> for TransportOutputValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for TransportOutputValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<InstantType> for TransportOutputValue {
+    #[inline]
+    fn from(v: InstantType) -> Self {
+        Self::Instant(v)
+    }
+}
+impl From<IntegerType> for TransportOutputValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<Integer64Type> for TransportOutputValue {
+    #[inline]
+    fn from(v: Integer64Type) -> Self {
+        Self::Integer64(v)
+    }
+}
+impl From<TimeType> for TransportOutputValue {
+    #[inline]
+    fn from(v: TimeType) -> Self {
+        Self::Time(v)
+    }
+}
+impl From<Address> for TransportOutputValue {
+    #[inline]
+    fn from(v: Address) -> Self {
+        Self::Address(Box::new(v))
+    }
+}
+impl From<Age> for TransportOutputValue {
+    #[inline]
+    fn from(v: Age) -> Self {
+        Self::Age(Box::new(v))
+    }
+}
+impl From<Annotation> for TransportOutputValue {
+    #[inline]
+    fn from(v: Annotation) -> Self {
+        Self::Annotation(Box::new(v))
+    }
+}
+impl From<Attachment> for TransportOutputValue {
+    #[inline]
+    fn from(v: Attachment) -> Self {
+        Self::Attachment(Box::new(v))
+    }
+}
+impl From<CodeableConcept> for TransportOutputValue {
+    #[inline]
+    fn from(v: CodeableConcept) -> Self {
+        Self::CodeableConcept(Box::new(v))
+    }
+}
+impl From<CodeableReference> for TransportOutputValue {
+    #[inline]
+    fn from(v: CodeableReference) -> Self {
+        Self::CodeableReference(Box::new(v))
+    }
+}
+impl From<Coding> for TransportOutputValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<ContactPoint> for TransportOutputValue {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<Count> for TransportOutputValue {
+    #[inline]
+    fn from(v: Count) -> Self {
+        Self::Count(Box::new(v))
+    }
+}
+impl From<Distance> for TransportOutputValue {
+    #[inline]
+    fn from(v: Distance) -> Self {
+        Self::Distance(Box::new(v))
+    }
+}
+impl From<Duration> for TransportOutputValue {
+    #[inline]
+    fn from(v: Duration) -> Self {
+        Self::Duration(Box::new(v))
+    }
+}
+impl From<HumanName> for TransportOutputValue {
+    #[inline]
+    fn from(v: HumanName) -> Self {
+        Self::HumanName(Box::new(v))
+    }
+}
+impl From<Identifier> for TransportOutputValue {
+    #[inline]
+    fn from(v: Identifier) -> Self {
+        Self::Identifier(Box::new(v))
+    }
+}
+impl From<Money> for TransportOutputValue {
+    #[inline]
+    fn from(v: Money) -> Self {
+        Self::Money(Box::new(v))
+    }
+}
+impl From<Period> for TransportOutputValue {
+    #[inline]
+    fn from(v: Period) -> Self {
+        Self::Period(Box::new(v))
+    }
+}
+impl From<Quantity> for TransportOutputValue {
+    #[inline]
+    fn from(v: Quantity) -> Self {
+        Self::Quantity(Box::new(v))
+    }
+}
+impl From<Range> for TransportOutputValue {
+    #[inline]
+    fn from(v: Range) -> Self {
+        Self::Range(Box::new(v))
+    }
+}
+impl From<Ratio> for TransportOutputValue {
+    #[inline]
+    fn from(v: Ratio) -> Self {
+        Self::Ratio(Box::new(v))
+    }
+}
+impl From<RatioRange> for TransportOutputValue {
+    #[inline]
+    fn from(v: RatioRange) -> Self {
+        Self::RatioRange(Box::new(v))
+    }
+}
+impl From<Reference> for TransportOutputValue {
+    #[inline]
+    fn from(v: Reference) -> Self {
+        Self::Reference(Box::new(v))
+    }
+}
+impl From<SampledData> for TransportOutputValue {
+    #[inline]
+    fn from(v: SampledData) -> Self {
+        Self::SampledData(Box::new(v))
+    }
+}
+impl From<Signature> for TransportOutputValue {
+    #[inline]
+    fn from(v: Signature) -> Self {
+        Self::Signature(Box::new(v))
+    }
+}
+impl From<Timing> for TransportOutputValue {
+    #[inline]
+    fn from(v: Timing) -> Self {
+        Self::Timing(Box::new(v))
+    }
+}
+impl From<ContactDetail> for TransportOutputValue {
+    #[inline]
+    fn from(v: ContactDetail) -> Self {
+        Self::ContactDetail(Box::new(v))
+    }
+}
+impl From<DataRequirement> for TransportOutputValue {
+    #[inline]
+    fn from(v: DataRequirement) -> Self {
+        Self::DataRequirement(Box::new(v))
+    }
+}
+impl From<Expression> for TransportOutputValue {
+    #[inline]
+    fn from(v: Expression) -> Self {
+        Self::Expression(Box::new(v))
+    }
+}
+impl From<ParameterDefinition> for TransportOutputValue {
+    #[inline]
+    fn from(v: ParameterDefinition) -> Self {
+        Self::ParameterDefinition(Box::new(v))
+    }
+}
+impl From<RelatedArtifact> for TransportOutputValue {
+    #[inline]
+    fn from(v: RelatedArtifact) -> Self {
+        Self::RelatedArtifact(Box::new(v))
+    }
+}
+impl From<TriggerDefinition> for TransportOutputValue {
+    #[inline]
+    fn from(v: TriggerDefinition) -> Self {
+        Self::TriggerDefinition(Box::new(v))
+    }
+}
+impl From<UsageContext> for TransportOutputValue {
+    #[inline]
+    fn from(v: UsageContext) -> Self {
+        Self::UsageContext(Box::new(v))
+    }
+}
+impl From<Availability> for TransportOutputValue {
+    #[inline]
+    fn from(v: Availability) -> Self {
+        Self::Availability(Box::new(v))
+    }
+}
+impl From<ExtendedContactDetail> for TransportOutputValue {
+    #[inline]
+    fn from(v: ExtendedContactDetail) -> Self {
+        Self::ExtendedContactDetail(Box::new(v))
+    }
+}
+impl From<Dosage> for TransportOutputValue {
+    #[inline]
+    fn from(v: Dosage) -> Self {
+        Self::Dosage(Box::new(v))
+    }
+}
+impl From<Meta> for TransportOutputValue {
+    #[inline]
+    fn from(v: Meta) -> Self {
+        Self::Meta(Box::new(v))
+    }
+}
+impl Blank for TransportOutputValue {
+    fn blank() -> Self {
+        Self::Base64Binary(Blank::blank())
+    }
+}
+impl Choice for TransportOutputValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2431,13 +2936,6 @@ impl TransportOutputValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for TransportOutputValue {
-    fn blank() -> Self {
-        Self::Base64Binary(Blank::blank())
-    }
-}
-impl Choice for TransportOutputValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(p) => p.is_empty(),

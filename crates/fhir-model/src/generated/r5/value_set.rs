@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -534,10 +536,25 @@ pub enum ValueSetVersionAlgorithm {
     /// `versionAlgorithmCoding`
     Coding(Box<Coding>),
 }
-impl ValueSetVersionAlgorithm {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<StringType> for ValueSetVersionAlgorithm {
+    #[inline]
+    fn from(v: StringType) -> Self {
+        Self::String(v)
+    }
+}
+impl From<Coding> for ValueSetVersionAlgorithm {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl Blank for ValueSetVersionAlgorithm {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ValueSetVersionAlgorithm {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -569,13 +586,6 @@ impl ValueSetVersionAlgorithm {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ValueSetVersionAlgorithm {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ValueSetVersionAlgorithm {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -1840,10 +1850,37 @@ pub enum ValueSetExpansionParameterValue {
     /// `valueDateTime`
     DateTime(DateTimeType),
 }
-impl ValueSetExpansionParameterValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<BooleanType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<IntegerType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<DecimalType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl From<DateTimeType> for ValueSetExpansionParameterValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl Blank for ValueSetExpansionParameterValue {
+    fn blank() -> Self {
+        Self::String(Blank::blank())
+    }
+}
+impl Choice for ValueSetExpansionParameterValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2000,13 +2037,6 @@ impl ValueSetExpansionParameterValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ValueSetExpansionParameterValue {
-    fn blank() -> Self {
-        Self::String(Blank::blank())
-    }
-}
-impl Choice for ValueSetExpansionParameterValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::String(p) => p.is_empty(),
@@ -2611,10 +2641,43 @@ pub enum ValueSetExpansionContainsPropertyValue {
     /// `valueDecimal`
     Decimal(DecimalType),
 }
-impl ValueSetExpansionContainsPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for ValueSetExpansionContainsPropertyValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<IntegerType> for ValueSetExpansionContainsPropertyValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<BooleanType> for ValueSetExpansionContainsPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateTimeType> for ValueSetExpansionContainsPropertyValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ValueSetExpansionContainsPropertyValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl Blank for ValueSetExpansionContainsPropertyValue {
+    fn blank() -> Self {
+        Self::Code(Blank::blank())
+    }
+}
+impl Choice for ValueSetExpansionContainsPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -2751,13 +2814,6 @@ impl ValueSetExpansionContainsPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ValueSetExpansionContainsPropertyValue {
-    fn blank() -> Self {
-        Self::Code(Blank::blank())
-    }
-}
-impl Choice for ValueSetExpansionContainsPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Code(p) => p.is_empty(),
@@ -2993,10 +3049,43 @@ pub enum ValueSetExpansionContainsPropertySubPropertyValue {
     /// `valueDecimal`
     Decimal(DecimalType),
 }
-impl ValueSetExpansionContainsPropertySubPropertyValue {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<Coding> for ValueSetExpansionContainsPropertySubPropertyValue {
+    #[inline]
+    fn from(v: Coding) -> Self {
+        Self::Coding(Box::new(v))
+    }
+}
+impl From<IntegerType> for ValueSetExpansionContainsPropertySubPropertyValue {
+    #[inline]
+    fn from(v: IntegerType) -> Self {
+        Self::Integer(v)
+    }
+}
+impl From<BooleanType> for ValueSetExpansionContainsPropertySubPropertyValue {
+    #[inline]
+    fn from(v: BooleanType) -> Self {
+        Self::Boolean(v)
+    }
+}
+impl From<DateTimeType> for ValueSetExpansionContainsPropertySubPropertyValue {
+    #[inline]
+    fn from(v: DateTimeType) -> Self {
+        Self::DateTime(v)
+    }
+}
+impl From<DecimalType> for ValueSetExpansionContainsPropertySubPropertyValue {
+    #[inline]
+    fn from(v: DecimalType) -> Self {
+        Self::Decimal(v)
+    }
+}
+impl Blank for ValueSetExpansionContainsPropertySubPropertyValue {
+    fn blank() -> Self {
+        Self::Code(Blank::blank())
+    }
+}
+impl Choice for ValueSetExpansionContainsPropertySubPropertyValue {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -3133,13 +3222,6 @@ impl ValueSetExpansionContainsPropertySubPropertyValue {
         };
         read.map(|()| true)
     }
-}
-impl Blank for ValueSetExpansionContainsPropertySubPropertyValue {
-    fn blank() -> Self {
-        Self::Code(Blank::blank())
-    }
-}
-impl Choice for ValueSetExpansionContainsPropertySubPropertyValue {
     fn is_empty(&self) -> bool {
         match self {
             Self::Code(p) => p.is_empty(),

@@ -5,6 +5,8 @@ use super::*;
 #[allow(unused_imports)]
 use crate::codec::{Blank, Choice, Complex, Kind};
 #[allow(unused_imports)]
+use crate::codec::fields::{ReadFields as _, WriteFields as _};
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
 use crate::{Error, Unknown};
@@ -195,10 +197,25 @@ pub enum VirtualServiceDetailAddress {
     /// `addressExtendedContactDetail`
     ExtendedContactDetail(Box<ExtendedContactDetail>),
 }
-impl VirtualServiceDetailAddress {
-    /// Reads the property `key` if it is one of this choice's; `Ok(false)` otherwise.
-    #[doc(hidden)]
-    pub fn read_choice(
+impl From<ContactPoint> for VirtualServiceDetailAddress {
+    #[inline]
+    fn from(v: ContactPoint) -> Self {
+        Self::ContactPoint(Box::new(v))
+    }
+}
+impl From<ExtendedContactDetail> for VirtualServiceDetailAddress {
+    #[inline]
+    fn from(v: ExtendedContactDetail) -> Self {
+        Self::ExtendedContactDetail(Box::new(v))
+    }
+}
+impl Blank for VirtualServiceDetailAddress {
+    fn blank() -> Self {
+        Self::Url(Blank::blank())
+    }
+}
+impl Choice for VirtualServiceDetailAddress {
+    fn read_choice(
         slot: &mut Option<Self>,
         key: &str,
         r: &mut Reader<'_>,
@@ -252,13 +269,6 @@ impl VirtualServiceDetailAddress {
         };
         read.map(|()| true)
     }
-}
-impl Blank for VirtualServiceDetailAddress {
-    fn blank() -> Self {
-        Self::Url(Blank::blank())
-    }
-}
-impl Choice for VirtualServiceDetailAddress {
     fn is_empty(&self) -> bool {
         match self {
             Self::Url(p) => p.is_empty(),
