@@ -18,7 +18,16 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let strict = args.iter().any(|a| a == "--strict");
     let xml = args.iter().any(|a| a == "--xml");
-    let mut version = Version::R4;
+    let Some(&(mut version)) = Version::COMPILED.first() else {
+        eprintln!("error: built without any FHIR version (features r4, r5)");
+        return ExitCode::from(2);
+    };
+    if xml && !cfg!(feature = "xml") {
+        eprintln!(
+            "error: --xml needs the tool built with its `xml` feature (cargo xtask roundtrip does that)"
+        );
+        return ExitCode::from(2);
+    }
     let mut paths = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -29,7 +38,11 @@ fn main() -> ExitCode {
                 match args.get(i).and_then(|v| Version::from_name(v)) {
                     Some(v) => version = v,
                     None => {
-                        eprintln!("error: --fhir takes r4 or r5");
+                        let compiled: Vec<_> = Version::COMPILED.iter().map(|v| v.name()).collect();
+                        eprintln!(
+                            "error: --fhir takes one of the versions built in: {} (cargo xtask roundtrip builds the one named)",
+                            compiled.join(", ")
+                        );
                         return ExitCode::from(2);
                     }
                 }
@@ -71,9 +84,9 @@ fn main() -> ExitCode {
                     );
                     continue;
                 }
-                version.xml_through_model(&ex.text, options)
+                xml_through_model(version, &ex.text, options)
             } else if xml {
-                version.json_through_xml(&ex.text, options)
+                json_through_xml(version, &ex.text, options)
             } else {
                 version.roundtrip(&ex.text, options)
             };
@@ -99,4 +112,25 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+#[cfg(feature = "xml")]
+fn xml_through_model(version: Version, text: &str, options: ParseOptions) -> Outcome {
+    version.xml_through_model(text, options)
+}
+
+#[cfg(feature = "xml")]
+fn json_through_xml(version: Version, text: &str, options: ParseOptions) -> Outcome {
+    version.json_through_xml(text, options)
+}
+
+// Never reached: `--xml` without the feature stops before reading any file.
+#[cfg(not(feature = "xml"))]
+fn xml_through_model(_: Version, _: &str, _: ParseOptions) -> Outcome {
+    unreachable!("--xml is refused when the tool is built without XML")
+}
+
+#[cfg(not(feature = "xml"))]
+fn json_through_xml(_: Version, _: &str, _: ParseOptions) -> Outcome {
+    unreachable!("--xml is refused when the tool is built without XML")
 }

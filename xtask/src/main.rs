@@ -6,6 +6,8 @@
 //!   the input (`--xml`: JSON through XML and back, `.xml` files as XML).
 //! - `bench [ARGS...]`: parse and serialize throughput against `serde_json::Value`, peak memory.
 //! - `interop [TEST ARGS...]`: the client and the `fhir` command against a real FHIR server.
+//! - `build-cost [--features F] [--only B]`: cold builds of an app depending on the model, as
+//!   users build it, beside a serde_json-only floor.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -22,6 +24,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench [ARGS...]                            typed parse/serialize against serde_json::Value
   interop [TEST ARGS...]                     start a real FHIR server (installed when missing)
                                              and run the client and CLI scenarios against it
+  build-cost [--features F,...] [--only release|debug|check] [--keep]
+                                             cold builds of an app using the model (cargo's default
+                                             profiles, outside this workspace) beside a
+                                             serde_json-only floor: CPU-s, peak memory, ratio
 VERSION is one of: r4, r5";
 
 fn main() -> ExitCode {
@@ -32,6 +38,8 @@ fn main() -> ExitCode {
         Some("roundtrip") => roundtrip_cmd(&args[1..]),
         Some("bench") => cargo_run("fhir-bench", None, &args[1..]),
         Some("interop") => xtask::interop::run(&root(), &args[1..]),
+        Some("build-cost") => xtask::build_cost::run(&root(), &args[1..]),
+        Some("__measure") => xtask::build_cost::measure_child(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -110,15 +118,46 @@ fn fetch_cmd(args: &[String]) -> Result<(), String> {
 
 /// The round trip needs the model, which xtask must not depend on (codegen has to run when the
 /// generated code does not compile): it runs the conformance binary instead.
+///
+/// It is built with only the version (`--fhir`, default `r4`) and format (`--xml`) asked for:
+/// each version's model is a large build of its own.
 fn roundtrip_cmd(args: &[String]) -> Result<(), String> {
-    cargo_run("fhir-conformance", Some("roundtrip"), args)
+    let version = match args.iter().position(|a| a == "--fhir") {
+        Some(i) => args
+            .get(i + 1)
+            .filter(|v| VERSIONS.iter().any(|known| known.module == v.as_str()))
+            .ok_or_else(|| format!("--fhir needs a version\n{USAGE}"))?
+            .clone(),
+        None => "r4".to_owned(),
+    };
+    let mut features = version;
+    if args.iter().any(|a| a == "--xml") {
+        features.push_str(",xml");
+    }
+    cargo_run_with(
+        "fhir-conformance",
+        Some("roundtrip"),
+        &["--no-default-features", "--features", &features],
+        args,
+    )
 }
 
 /// Runs a workspace binary in release mode with `args`.
 fn cargo_run(package: &str, bin: Option<&str>, args: &[String]) -> Result<(), String> {
+    cargo_run_with(package, bin, &[], args)
+}
+
+/// [`cargo_run`] with extra arguments for cargo (features).
+fn cargo_run_with(
+    package: &str,
+    bin: Option<&str>,
+    cargo_args: &[&str],
+    args: &[String],
+) -> Result<(), String> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root())
-        .args(["run", "--quiet", "--release", "-p", package]);
+        .args(["run", "--quiet", "--release", "-p", package])
+        .args(cargo_args);
     if let Some(bin) = bin {
         cmd.args(["--bin", bin]);
     }

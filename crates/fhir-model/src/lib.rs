@@ -26,10 +26,10 @@
 
 mod access;
 mod code;
-#[cfg(all(feature = "r4", feature = "all-resources"))]
-pub mod cookbook;
 #[doc(hidden)]
 pub mod codec;
+#[cfg(all(feature = "r4", feature = "all-resources"))]
+pub mod cookbook;
 mod error;
 mod fhir_json;
 #[cfg(feature = "xml")]
