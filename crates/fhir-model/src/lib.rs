@@ -30,6 +30,8 @@ pub mod json;
 mod options;
 mod primitive;
 mod raw;
+#[cfg(feature = "serde")]
+pub mod serde;
 mod unknown;
 pub mod value;
 #[cfg(feature = "xml")]
@@ -49,6 +51,9 @@ pub use options::ParseOptions;
 pub use primitive::{ElementData, Primitive};
 pub use raw::RawResource;
 pub use unknown::{Unknown, XmlKept};
+
+#[cfg(feature = "serde")]
+pub(crate) use crate::serde::impl_serde;
 
 #[cfg(not(any(feature = "r4", feature = "r5")))]
 compile_error!(

@@ -680,3 +680,5 @@ impl std::fmt::Debug for AllergyIntoleranceReaction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(AllergyIntolerance, AllergyIntoleranceReaction);

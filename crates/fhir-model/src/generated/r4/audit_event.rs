@@ -1324,3 +1324,8 @@ impl XmlChoice for AuditEventEntityDetailValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AuditEvent, AuditEventAgent, AuditEventAgentNetwork, AuditEventSource,
+    AuditEventEntity, AuditEventEntityDetail
+);

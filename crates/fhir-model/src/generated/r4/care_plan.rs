@@ -1117,3 +1117,5 @@ impl XmlChoice for CarePlanActivityDetailProduct {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CarePlan, CarePlanActivity, CarePlanActivityDetail);

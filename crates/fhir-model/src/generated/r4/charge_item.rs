@@ -800,3 +800,5 @@ impl std::fmt::Debug for ChargeItemPerformer {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ChargeItem, ChargeItemPerformer);

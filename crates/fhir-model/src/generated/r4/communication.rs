@@ -668,3 +668,5 @@ impl XmlChoice for CommunicationPayloadContent {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Communication, CommunicationPayload);

@@ -1461,3 +1461,8 @@ impl std::fmt::Debug for ConceptMapGroupUnmapped {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ConceptMap, ConceptMapGroup, ConceptMapGroupElement, ConceptMapGroupElementTarget,
+    ConceptMapGroupElementTargetDependsOn, ConceptMapGroupUnmapped
+);

@@ -900,3 +900,5 @@ impl std::fmt::Debug for ConditionEvidence {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Condition, ConditionStage, ConditionEvidence);

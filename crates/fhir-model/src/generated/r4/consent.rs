@@ -1223,3 +1223,8 @@ impl std::fmt::Debug for ConsentProvisionData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Consent, ConsentPolicy, ConsentVerification, ConsentProvision, ConsentProvisionActor,
+    ConsentProvisionData
+);

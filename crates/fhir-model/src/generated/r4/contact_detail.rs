@@ -137,3 +137,5 @@ impl std::fmt::Debug for ContactDetail {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ContactDetail);

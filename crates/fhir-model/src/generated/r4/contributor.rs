@@ -166,3 +166,5 @@ impl std::fmt::Debug for Contributor {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Contributor);

@@ -1439,3 +1439,9 @@ impl std::fmt::Debug for DeviceDefinitionMaterial {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DeviceDefinition, DeviceDefinitionUdiDeviceIdentifier, DeviceDefinitionDeviceName,
+    DeviceDefinitionSpecialization, DeviceDefinitionCapability, DeviceDefinitionProperty,
+    DeviceDefinitionMaterial
+);

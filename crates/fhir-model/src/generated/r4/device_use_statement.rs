@@ -430,3 +430,5 @@ impl XmlChoice for DeviceUseStatementTiming {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceUseStatement);

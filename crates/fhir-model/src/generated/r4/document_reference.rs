@@ -838,3 +838,8 @@ impl std::fmt::Debug for DocumentReferenceContext {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DocumentReference, DocumentReferenceRelatesTo, DocumentReferenceContent,
+    DocumentReferenceContext
+);

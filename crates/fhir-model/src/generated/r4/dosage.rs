@@ -651,3 +651,5 @@ impl XmlChoice for DosageDoseAndRateRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Dosage, DosageDoseAndRate);

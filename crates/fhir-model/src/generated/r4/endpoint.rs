@@ -319,3 +319,5 @@ impl std::fmt::Debug for Endpoint {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Endpoint);

@@ -929,3 +929,5 @@ impl XmlChoice for EvidenceVariableCharacteristicParticipantEffective {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(EvidenceVariable, EvidenceVariableCharacteristic);

@@ -5776,3 +5776,16 @@ impl XmlChoice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ExplanationOfBenefit, ExplanationOfBenefitRelated, ExplanationOfBenefitPayee,
+    ExplanationOfBenefitCareTeam, ExplanationOfBenefitSupportingInfo,
+    ExplanationOfBenefitDiagnosis, ExplanationOfBenefitProcedure,
+    ExplanationOfBenefitInsurance, ExplanationOfBenefitAccident,
+    ExplanationOfBenefitItem, ExplanationOfBenefitItemAdjudication,
+    ExplanationOfBenefitItemDetail, ExplanationOfBenefitItemDetailSubDetail,
+    ExplanationOfBenefitAddItem, ExplanationOfBenefitAddItemDetail,
+    ExplanationOfBenefitAddItemDetailSubDetail, ExplanationOfBenefitTotal,
+    ExplanationOfBenefitPayment, ExplanationOfBenefitProcessNote,
+    ExplanationOfBenefitBenefitBalance, ExplanationOfBenefitBenefitBalanceFinancial
+);

@@ -943,3 +943,5 @@ impl XmlChoice for ExtensionValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Extension);

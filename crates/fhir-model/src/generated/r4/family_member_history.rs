@@ -1066,3 +1066,5 @@ impl XmlChoice for FamilyMemberHistoryConditionOnset {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(FamilyMemberHistory, FamilyMemberHistoryCondition);

@@ -851,3 +851,5 @@ impl XmlChoice for GoalTargetDue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Goal, GoalTarget);

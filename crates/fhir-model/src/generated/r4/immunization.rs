@@ -1482,3 +1482,8 @@ impl XmlChoice for ImmunizationProtocolAppliedSeriesDoses {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Immunization, ImmunizationPerformer, ImmunizationEducation, ImmunizationReaction,
+    ImmunizationProtocolApplied
+);

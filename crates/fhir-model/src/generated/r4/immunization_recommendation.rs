@@ -901,3 +901,8 @@ impl std::fmt::Debug for ImmunizationRecommendationRecommendationDateCriterion {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ImmunizationRecommendation, ImmunizationRecommendationRecommendation,
+    ImmunizationRecommendationRecommendationDateCriterion
+);

@@ -1704,3 +1704,10 @@ impl std::fmt::Debug for InsurancePlanPlanSpecificCostBenefitCost {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InsurancePlan, InsurancePlanContact, InsurancePlanCoverage,
+    InsurancePlanCoverageBenefit, InsurancePlanCoverageBenefitLimit, InsurancePlanPlan,
+    InsurancePlanPlanGeneralCost, InsurancePlanPlanSpecificCost,
+    InsurancePlanPlanSpecificCostBenefit, InsurancePlanPlanSpecificCostBenefitCost
+);

@@ -894,3 +894,7 @@ impl std::fmt::Debug for InvoiceLineItemPriceComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Invoice, InvoiceParticipant, InvoiceLineItem, InvoiceLineItemPriceComponent
+);

@@ -686,3 +686,5 @@ impl std::fmt::Debug for LocationHoursOfOperation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Location, LocationPosition, LocationHoursOfOperation);

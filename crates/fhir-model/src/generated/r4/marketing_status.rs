@@ -203,3 +203,5 @@ impl std::fmt::Debug for MarketingStatus {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MarketingStatus);

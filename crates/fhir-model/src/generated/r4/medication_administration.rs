@@ -956,3 +956,8 @@ impl XmlChoice for MedicationAdministrationDosageRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationAdministration, MedicationAdministrationPerformer,
+    MedicationAdministrationDosage
+);

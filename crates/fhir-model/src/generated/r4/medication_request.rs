@@ -1287,3 +1287,8 @@ impl XmlChoice for MedicationRequestSubstitutionAllowed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationRequest, MedicationRequestDispenseRequest,
+    MedicationRequestDispenseRequestInitialFill, MedicationRequestSubstitution
+);

@@ -1322,3 +1322,9 @@ impl XmlChoice for MedicinalProductSpecialDesignationIndication {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProduct, MedicinalProductName, MedicinalProductNameNamePart,
+    MedicinalProductNameCountryLanguage, MedicinalProductManufacturingBusinessOperation,
+    MedicinalProductSpecialDesignation
+);

@@ -798,3 +798,9 @@ impl XmlChoice for MedicinalProductAuthorizationProcedureDate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductAuthorization,
+    MedicinalProductAuthorizationJurisdictionalAuthorization,
+    MedicinalProductAuthorizationProcedure
+);

@@ -472,3 +472,7 @@ impl XmlChoice for MedicinalProductContraindicationOtherTherapyMedication {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductContraindication, MedicinalProductContraindicationOtherTherapy
+);

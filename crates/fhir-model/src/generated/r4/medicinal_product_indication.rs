@@ -495,3 +495,5 @@ impl XmlChoice for MedicinalProductIndicationOtherTherapyMedication {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicinalProductIndication, MedicinalProductIndicationOtherTherapy);

@@ -224,3 +224,5 @@ impl std::fmt::Debug for MedicinalProductUndesirableEffect {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicinalProductUndesirableEffect);

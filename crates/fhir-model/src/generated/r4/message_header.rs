@@ -904,3 +904,7 @@ impl std::fmt::Debug for MessageHeaderResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MessageHeader, MessageHeaderDestination, MessageHeaderSource, MessageHeaderResponse
+);

@@ -1460,3 +1460,9 @@ impl XmlChoice for NutritionOrderEnteralFormulaAdministrationRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    NutritionOrder, NutritionOrderOralDiet, NutritionOrderOralDietNutrient,
+    NutritionOrderOralDietTexture, NutritionOrderSupplement,
+    NutritionOrderEnteralFormula, NutritionOrderEnteralFormulaAdministration
+);

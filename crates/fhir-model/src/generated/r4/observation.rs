@@ -1384,3 +1384,5 @@ impl XmlChoice for ObservationComponentValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Observation, ObservationReferenceRange, ObservationComponent);

@@ -213,3 +213,5 @@ impl std::fmt::Debug for ParameterDefinition {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ParameterDefinition);

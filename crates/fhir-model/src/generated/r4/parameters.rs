@@ -1104,3 +1104,5 @@ impl XmlChoice for ParametersParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Parameters, ParametersParameter);

@@ -641,3 +641,7 @@ impl std::fmt::Debug for PractitionerRoleNotAvailable {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PractitionerRole, PractitionerRoleAvailableTime, PractitionerRoleNotAvailable
+);

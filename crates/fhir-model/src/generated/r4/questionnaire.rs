@@ -1938,3 +1938,8 @@ impl XmlChoice for QuestionnaireItemInitialValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Questionnaire, QuestionnaireItem, QuestionnaireItemEnableWhen,
+    QuestionnaireItemAnswerOption, QuestionnaireItemInitial
+);

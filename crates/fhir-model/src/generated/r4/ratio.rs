@@ -136,3 +136,5 @@ impl std::fmt::Debug for Ratio {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Ratio);

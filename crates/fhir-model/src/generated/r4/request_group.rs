@@ -1236,3 +1236,8 @@ impl XmlChoice for RequestGroupActionRelatedActionOffset {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    RequestGroup, RequestGroupAction, RequestGroupActionCondition,
+    RequestGroupActionRelatedAction
+);

@@ -635,3 +635,5 @@ impl XmlChoice for ResearchDefinitionSubject {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchDefinition);

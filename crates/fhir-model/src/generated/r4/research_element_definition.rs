@@ -1308,3 +1308,5 @@ impl XmlChoice for ResearchElementDefinitionCharacteristicParticipantEffective {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchElementDefinition, ResearchElementDefinitionCharacteristic);

@@ -279,3 +279,5 @@ impl std::fmt::Debug for ResearchSubject {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchSubject);

@@ -808,3 +808,5 @@ impl XmlChoice for RiskAssessmentPredictionWhen {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RiskAssessment, RiskAssessmentPrediction);

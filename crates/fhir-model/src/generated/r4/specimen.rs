@@ -1163,3 +1163,5 @@ impl XmlChoice for SpecimenContainerAdditive {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Specimen, SpecimenCollection, SpecimenProcessing, SpecimenContainer);

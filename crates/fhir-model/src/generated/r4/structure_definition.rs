@@ -1082,3 +1082,8 @@ impl std::fmt::Debug for StructureDefinitionDifferential {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    StructureDefinition, StructureDefinitionMapping, StructureDefinitionContext,
+    StructureDefinitionSnapshot, StructureDefinitionDifferential
+);

@@ -616,3 +616,5 @@ impl XmlChoice for SubstanceIngredientSubstance {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Substance, SubstanceInstance, SubstanceIngredient);

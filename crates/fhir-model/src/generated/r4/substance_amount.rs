@@ -390,3 +390,5 @@ impl std::fmt::Debug for SubstanceAmountReferenceRange {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SubstanceAmount, SubstanceAmountReferenceRange);

@@ -963,3 +963,9 @@ impl XmlChoice for SubstanceReferenceInformationTargetAmount {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceReferenceInformation, SubstanceReferenceInformationGene,
+    SubstanceReferenceInformationGeneElement,
+    SubstanceReferenceInformationClassification, SubstanceReferenceInformationTarget
+);

@@ -1292,3 +1292,11 @@ impl std::fmt::Debug for SubstanceSourceMaterialPartDescription {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceSourceMaterial, SubstanceSourceMaterialFractionDescription,
+    SubstanceSourceMaterialOrganism, SubstanceSourceMaterialOrganismAuthor,
+    SubstanceSourceMaterialOrganismHybrid,
+    SubstanceSourceMaterialOrganismOrganismGeneral,
+    SubstanceSourceMaterialPartDescription
+);

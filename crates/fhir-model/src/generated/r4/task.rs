@@ -2576,3 +2576,5 @@ impl XmlChoice for TaskOutputValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Task, TaskRestriction, TaskInput, TaskOutput);

@@ -1353,3 +1353,8 @@ impl std::fmt::Debug for AccountBalance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Account, AccountCoverage, AccountGuarantor, AccountDiagnosis, AccountProcedure,
+    AccountRelatedAccount, AccountBalance
+);

@@ -541,3 +541,5 @@ impl XmlChoice for ActorDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ActorDefinition);

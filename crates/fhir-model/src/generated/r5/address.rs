@@ -228,3 +228,5 @@ impl std::fmt::Debug for Address {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Address);

@@ -1157,3 +1157,10 @@ for AdministrableProductDefinitionRouteOfAdministrationTargetSpeciesWithdrawalPe
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AdministrableProductDefinition, AdministrableProductDefinitionProperty,
+    AdministrableProductDefinitionRouteOfAdministration,
+    AdministrableProductDefinitionRouteOfAdministrationTargetSpecies,
+    AdministrableProductDefinitionRouteOfAdministrationTargetSpeciesWithdrawalPeriod
+);

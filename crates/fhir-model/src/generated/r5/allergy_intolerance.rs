@@ -813,3 +813,7 @@ impl std::fmt::Debug for AllergyIntoleranceReaction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AllergyIntolerance, AllergyIntoleranceParticipant, AllergyIntoleranceReaction
+);

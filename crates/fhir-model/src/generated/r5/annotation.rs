@@ -251,3 +251,5 @@ impl XmlChoice for AnnotationAuthor {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Annotation);

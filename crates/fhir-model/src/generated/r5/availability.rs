@@ -416,3 +416,7 @@ impl std::fmt::Debug for AvailabilityNotAvailableTime {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Availability, AvailabilityAvailableTime, AvailabilityNotAvailableTime
+);

@@ -887,3 +887,8 @@ impl XmlChoice for BiologicallyDerivedProductPropertyValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    BiologicallyDerivedProduct, BiologicallyDerivedProductCollection,
+    BiologicallyDerivedProductProperty
+);

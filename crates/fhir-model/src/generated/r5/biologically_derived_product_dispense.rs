@@ -518,3 +518,7 @@ impl std::fmt::Debug for BiologicallyDerivedProductDispensePerformer {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    BiologicallyDerivedProductDispense, BiologicallyDerivedProductDispensePerformer
+);

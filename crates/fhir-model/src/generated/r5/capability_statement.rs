@@ -2943,3 +2943,13 @@ impl std::fmt::Debug for CapabilityStatementDocument {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CapabilityStatement, CapabilityStatementSoftware, CapabilityStatementImplementation,
+    CapabilityStatementRest, CapabilityStatementRestSecurity,
+    CapabilityStatementRestResource, CapabilityStatementRestResourceInteraction,
+    CapabilityStatementRestResourceSearchParam, CapabilityStatementRestResourceOperation,
+    CapabilityStatementRestInteraction, CapabilityStatementMessaging,
+    CapabilityStatementMessagingEndpoint, CapabilityStatementMessagingSupportedMessage,
+    CapabilityStatementDocument
+);

@@ -516,3 +516,5 @@ impl XmlChoice for CareTeamParticipantCoverage {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CareTeam, CareTeamParticipant);

@@ -623,3 +623,5 @@ impl std::fmt::Debug for ClinicalImpressionFinding {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ClinicalImpression, ClinicalImpressionFinding);

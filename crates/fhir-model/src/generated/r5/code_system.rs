@@ -1794,3 +1794,8 @@ impl XmlChoice for CodeSystemConceptPropertyValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CodeSystem, CodeSystemFilter, CodeSystemProperty, CodeSystemConcept,
+    CodeSystemConceptDesignation, CodeSystemConceptProperty
+);

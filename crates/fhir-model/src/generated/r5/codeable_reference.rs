@@ -136,3 +136,5 @@ impl std::fmt::Debug for CodeableReference {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CodeableReference);

@@ -735,3 +735,5 @@ impl XmlChoice for CommunicationRequestPayloadContent {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CommunicationRequest, CommunicationRequestPayload);

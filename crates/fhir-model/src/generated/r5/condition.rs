@@ -909,3 +909,5 @@ impl std::fmt::Debug for ConditionStage {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Condition, ConditionParticipant, ConditionStage);

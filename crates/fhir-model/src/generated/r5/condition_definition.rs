@@ -1404,3 +1404,9 @@ impl std::fmt::Debug for ConditionDefinitionPlan {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ConditionDefinition, ConditionDefinitionObservation, ConditionDefinitionMedication,
+    ConditionDefinitionPrecondition, ConditionDefinitionQuestionnaire,
+    ConditionDefinitionPlan
+);

@@ -1211,3 +1211,8 @@ impl std::fmt::Debug for ConsentProvisionData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Consent, ConsentPolicyBasis, ConsentVerification, ConsentProvision,
+    ConsentProvisionActor, ConsentProvisionData
+);

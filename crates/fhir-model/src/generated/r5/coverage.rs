@@ -1123,3 +1123,8 @@ impl std::fmt::Debug for CoverageCostToBeneficiaryException {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Coverage, CoveragePaymentBy, CoverageClass, CoverageCostToBeneficiary,
+    CoverageCostToBeneficiaryException
+);

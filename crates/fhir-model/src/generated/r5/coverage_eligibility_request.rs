@@ -1460,3 +1460,9 @@ impl XmlChoice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CoverageEligibilityRequest, CoverageEligibilityRequestEvent,
+    CoverageEligibilityRequestSupportingInfo, CoverageEligibilityRequestInsurance,
+    CoverageEligibilityRequestItem, CoverageEligibilityRequestItemDiagnosis
+);

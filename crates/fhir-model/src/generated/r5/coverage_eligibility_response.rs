@@ -1720,3 +1720,9 @@ impl std::fmt::Debug for CoverageEligibilityResponseError {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CoverageEligibilityResponse, CoverageEligibilityResponseEvent,
+    CoverageEligibilityResponseInsurance, CoverageEligibilityResponseInsuranceItem,
+    CoverageEligibilityResponseInsuranceItemBenefit, CoverageEligibilityResponseError
+);

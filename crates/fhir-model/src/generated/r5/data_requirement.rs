@@ -1071,3 +1071,8 @@ impl std::fmt::Debug for DataRequirementSort {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DataRequirement, DataRequirementCodeFilter, DataRequirementDateFilter,
+    DataRequirementValueFilter, DataRequirementSort
+);

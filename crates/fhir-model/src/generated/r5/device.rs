@@ -1526,3 +1526,7 @@ impl XmlChoice for DevicePropertyValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Device, DeviceUdiCarrier, DeviceName, DeviceVersion, DeviceConformsTo, DeviceProperty
+);

@@ -826,3 +826,5 @@ impl XmlChoice for DeviceRequestParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceRequest, DeviceRequestParameter);

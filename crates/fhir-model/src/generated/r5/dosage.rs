@@ -570,3 +570,5 @@ impl XmlChoice for DosageDoseAndRateRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Dosage, DosageDoseAndRate);

@@ -1234,3 +1234,8 @@ impl std::fmt::Debug for EncounterLocation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Encounter, EncounterParticipant, EncounterReason, EncounterDiagnosis,
+    EncounterAdmission, EncounterLocation
+);

@@ -1441,3 +1441,8 @@ impl std::fmt::Debug for EvidenceReportSection {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    EvidenceReport, EvidenceReportSubject, EvidenceReportSubjectCharacteristic,
+    EvidenceReportRelatesTo, EvidenceReportRelatesToTarget, EvidenceReportSection
+);

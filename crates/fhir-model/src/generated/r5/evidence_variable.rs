@@ -2047,3 +2047,10 @@ impl XmlChoice for EvidenceVariableCategoryValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    EvidenceVariable, EvidenceVariableCharacteristic,
+    EvidenceVariableCharacteristicDefinitionByTypeAndValue,
+    EvidenceVariableCharacteristicDefinitionByCombination,
+    EvidenceVariableCharacteristicTimeFromEvent, EvidenceVariableCategory
+);

@@ -2108,3 +2108,10 @@ impl std::fmt::Debug for ExampleScenarioProcessStepAlternative {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ExampleScenario, ExampleScenarioActor, ExampleScenarioInstance,
+    ExampleScenarioInstanceVersion, ExampleScenarioInstanceContainedInstance,
+    ExampleScenarioProcess, ExampleScenarioProcessStep,
+    ExampleScenarioProcessStepOperation, ExampleScenarioProcessStepAlternative
+);

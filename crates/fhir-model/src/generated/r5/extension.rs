@@ -991,3 +991,5 @@ impl XmlChoice for ExtensionValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Extension);

@@ -1542,3 +1542,8 @@ impl XmlChoice for FamilyMemberHistoryProcedurePerformed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    FamilyMemberHistory, FamilyMemberHistoryParticipant, FamilyMemberHistoryCondition,
+    FamilyMemberHistoryProcedure
+);

@@ -1107,3 +1107,8 @@ impl std::fmt::Debug for GraphDefinitionLinkCompartment {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    GraphDefinition, GraphDefinitionNode, GraphDefinitionLink,
+    GraphDefinitionLinkCompartment
+);

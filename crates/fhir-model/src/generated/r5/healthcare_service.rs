@@ -559,3 +559,5 @@ impl std::fmt::Debug for HealthcareServiceEligibility {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(HealthcareService, HealthcareServiceEligibility);

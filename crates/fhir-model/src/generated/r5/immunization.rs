@@ -1234,3 +1234,8 @@ impl std::fmt::Debug for ImmunizationProtocolApplied {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Immunization, ImmunizationPerformer, ImmunizationProgramEligibility,
+    ImmunizationReaction, ImmunizationProtocolApplied
+);

@@ -346,3 +346,5 @@ impl std::fmt::Debug for ImmunizationEvaluation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ImmunizationEvaluation);

@@ -1239,3 +1239,8 @@ impl XmlChoice for IngredientSubstanceStrengthReferenceStrengthStrength {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Ingredient, IngredientManufacturer, IngredientSubstance, IngredientSubstanceStrength,
+    IngredientSubstanceStrengthReferenceStrength
+);

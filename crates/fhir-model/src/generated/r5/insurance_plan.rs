@@ -1550,3 +1550,10 @@ impl std::fmt::Debug for InsurancePlanPlanSpecificCostBenefitCost {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InsurancePlan, InsurancePlanCoverage, InsurancePlanCoverageBenefit,
+    InsurancePlanCoverageBenefitLimit, InsurancePlanPlan, InsurancePlanPlanGeneralCost,
+    InsurancePlanPlanSpecificCost, InsurancePlanPlanSpecificCostBenefit,
+    InsurancePlanPlanSpecificCostBenefitCost
+);

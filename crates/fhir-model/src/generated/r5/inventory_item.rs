@@ -1540,3 +1540,9 @@ impl std::fmt::Debug for InventoryItemInstance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InventoryItem, InventoryItemName, InventoryItemResponsibleOrganization,
+    InventoryItemDescription, InventoryItemAssociation, InventoryItemCharacteristic,
+    InventoryItemInstance
+);

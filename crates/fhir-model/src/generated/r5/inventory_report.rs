@@ -625,3 +625,7 @@ impl std::fmt::Debug for InventoryReportInventoryListingItem {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InventoryReport, InventoryReportInventoryListing, InventoryReportInventoryListingItem
+);

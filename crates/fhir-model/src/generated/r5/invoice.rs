@@ -939,3 +939,5 @@ impl XmlChoice for InvoiceLineItemChargeItem {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Invoice, InvoiceParticipant, InvoiceLineItem);

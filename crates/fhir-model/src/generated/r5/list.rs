@@ -493,3 +493,5 @@ impl std::fmt::Debug for ListEntry {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(List, ListEntry);

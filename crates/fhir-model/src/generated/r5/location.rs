@@ -527,3 +527,5 @@ impl std::fmt::Debug for LocationPosition {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Location, LocationPosition);

@@ -191,3 +191,5 @@ impl std::fmt::Debug for MarketingStatus {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MarketingStatus);

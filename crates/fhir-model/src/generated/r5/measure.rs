@@ -2044,3 +2044,8 @@ impl std::fmt::Debug for MeasureSupplementalData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Measure, MeasureTerm, MeasureGroup, MeasureGroupPopulation, MeasureGroupStratifier,
+    MeasureGroupStratifierComponent, MeasureSupplementalData
+);

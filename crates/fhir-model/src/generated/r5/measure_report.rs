@@ -1857,3 +1857,10 @@ impl std::fmt::Debug for MeasureReportGroupStratifierStratumPopulation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation,
+    MeasureReportGroupStratifier, MeasureReportGroupStratifierStratum,
+    MeasureReportGroupStratifierStratumComponent,
+    MeasureReportGroupStratifierStratumPopulation
+);

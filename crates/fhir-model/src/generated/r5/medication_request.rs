@@ -1162,3 +1162,8 @@ impl XmlChoice for MedicationRequestSubstitutionAllowed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationRequest, MedicationRequestDispenseRequest,
+    MedicationRequestDispenseRequestInitialFill, MedicationRequestSubstitution
+);

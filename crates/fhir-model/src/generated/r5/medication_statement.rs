@@ -640,3 +640,5 @@ impl std::fmt::Debug for MedicationStatementAdherence {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicationStatement, MedicationStatementAdherence);

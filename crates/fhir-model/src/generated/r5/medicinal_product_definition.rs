@@ -1745,3 +1745,10 @@ impl XmlChoice for MedicinalProductDefinitionCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductDefinition, MedicinalProductDefinitionContact,
+    MedicinalProductDefinitionName, MedicinalProductDefinitionNamePart,
+    MedicinalProductDefinitionNameUsage, MedicinalProductDefinitionCrossReference,
+    MedicinalProductDefinitionOperation, MedicinalProductDefinitionCharacteristic
+);

@@ -1718,3 +1718,7 @@ impl XmlChoice for ObservationComponentValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Observation, ObservationTriggeredBy, ObservationReferenceRange, ObservationComponent
+);

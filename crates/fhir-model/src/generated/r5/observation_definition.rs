@@ -1185,3 +1185,8 @@ impl std::fmt::Debug for ObservationDefinitionComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ObservationDefinition, ObservationDefinitionQualifiedValue,
+    ObservationDefinitionComponent
+);

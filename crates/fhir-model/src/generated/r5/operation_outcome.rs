@@ -379,3 +379,5 @@ impl std::fmt::Debug for OperationOutcomeIssue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(OperationOutcome, OperationOutcomeIssue);

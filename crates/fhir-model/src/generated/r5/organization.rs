@@ -443,3 +443,5 @@ impl std::fmt::Debug for OrganizationQualification {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Organization, OrganizationQualification);

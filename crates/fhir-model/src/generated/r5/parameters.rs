@@ -1152,3 +1152,5 @@ impl XmlChoice for ParametersParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Parameters, ParametersParameter);

@@ -1034,3 +1034,8 @@ impl std::fmt::Debug for PaymentReconciliationProcessNote {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PaymentReconciliation, PaymentReconciliationAllocation,
+    PaymentReconciliationProcessNote
+);

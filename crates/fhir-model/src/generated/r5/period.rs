@@ -138,3 +138,5 @@ impl std::fmt::Debug for Period {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Period);

@@ -3427,3 +3427,11 @@ impl std::fmt::Debug for PlanDefinitionActionDynamicValue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PlanDefinition, PlanDefinitionGoal, PlanDefinitionGoalTarget, PlanDefinitionActor,
+    PlanDefinitionActorOption, PlanDefinitionAction, PlanDefinitionActionCondition,
+    PlanDefinitionActionInput, PlanDefinitionActionOutput,
+    PlanDefinitionActionRelatedAction, PlanDefinitionActionParticipant,
+    PlanDefinitionActionDynamicValue
+);

@@ -317,3 +317,5 @@ impl std::fmt::Debug for PractitionerRole {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(PractitionerRole);

@@ -1038,3 +1038,5 @@ impl std::fmt::Debug for ProcedureFocalDevice {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Procedure, ProcedurePerformer, ProcedureFocalDevice);

@@ -257,3 +257,5 @@ impl XmlChoice for ProductShelfLifePeriod {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ProductShelfLife);

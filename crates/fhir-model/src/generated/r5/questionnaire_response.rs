@@ -934,3 +934,7 @@ impl XmlChoice for QuestionnaireResponseItemAnswerValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    QuestionnaireResponse, QuestionnaireResponseItem, QuestionnaireResponseItemAnswer
+);

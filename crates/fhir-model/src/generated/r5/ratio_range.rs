@@ -147,3 +147,5 @@ impl std::fmt::Debug for RatioRange {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RatioRange);

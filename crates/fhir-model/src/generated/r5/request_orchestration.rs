@@ -2160,3 +2160,10 @@ impl std::fmt::Debug for RequestOrchestrationActionDynamicValue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    RequestOrchestration, RequestOrchestrationAction,
+    RequestOrchestrationActionCondition, RequestOrchestrationActionInput,
+    RequestOrchestrationActionOutput, RequestOrchestrationActionRelatedAction,
+    RequestOrchestrationActionParticipant, RequestOrchestrationActionDynamicValue
+);

@@ -761,3 +761,5 @@ impl std::fmt::Debug for RequirementsStatement {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Requirements, RequirementsStatement);

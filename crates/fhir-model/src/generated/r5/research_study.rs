@@ -1648,3 +1648,9 @@ impl std::fmt::Debug for ResearchStudyOutcomeMeasure {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ResearchStudy, ResearchStudyLabel, ResearchStudyAssociatedParty,
+    ResearchStudyProgressStatus, ResearchStudyRecruitment, ResearchStudyComparisonGroup,
+    ResearchStudyObjective, ResearchStudyOutcomeMeasure
+);

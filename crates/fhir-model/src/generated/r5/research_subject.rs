@@ -486,3 +486,5 @@ impl std::fmt::Debug for ResearchSubjectProgress {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchSubject, ResearchSubjectProgress);

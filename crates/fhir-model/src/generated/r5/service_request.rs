@@ -1486,3 +1486,8 @@ impl XmlChoice for ServiceRequestPatientInstructionInstruction {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ServiceRequest, ServiceRequestOrderDetail, ServiceRequestOrderDetailParameter,
+    ServiceRequestPatientInstruction
+);

@@ -1205,3 +1205,8 @@ impl std::fmt::Debug for StructureDefinitionDifferential {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    StructureDefinition, StructureDefinitionMapping, StructureDefinitionContext,
+    StructureDefinitionSnapshot, StructureDefinitionDifferential
+);

@@ -2770,3 +2770,11 @@ impl std::fmt::Debug for SubstanceDefinitionSourceMaterial {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceDefinition, SubstanceDefinitionMoiety, SubstanceDefinitionCharacterization,
+    SubstanceDefinitionProperty, SubstanceDefinitionMolecularWeight,
+    SubstanceDefinitionStructure, SubstanceDefinitionStructureRepresentation,
+    SubstanceDefinitionCode, SubstanceDefinitionName, SubstanceDefinitionNameOfficial,
+    SubstanceDefinitionRelationship, SubstanceDefinitionSourceMaterial
+);

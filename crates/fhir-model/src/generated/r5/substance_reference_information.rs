@@ -798,3 +798,8 @@ impl XmlChoice for SubstanceReferenceInformationTargetAmount {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceReferenceInformation, SubstanceReferenceInformationGene,
+    SubstanceReferenceInformationGeneElement, SubstanceReferenceInformationTarget
+);

@@ -2841,3 +2841,5 @@ impl XmlChoice for TaskOutputValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Task, TaskPerformer, TaskRestriction, TaskInput, TaskOutput);

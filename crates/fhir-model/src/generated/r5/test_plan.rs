@@ -1739,3 +1739,9 @@ impl std::fmt::Debug for TestPlanTestCaseAssertion {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    TestPlan, TestPlanDependency, TestPlanTestCase, TestPlanTestCaseDependency,
+    TestPlanTestCaseTestRun, TestPlanTestCaseTestRunScript, TestPlanTestCaseTestData,
+    TestPlanTestCaseAssertion
+);

@@ -2692,3 +2692,5 @@ impl XmlChoice for TransportOutputValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Transport, TransportRestriction, TransportInput, TransportOutput);

@@ -236,3 +236,5 @@ impl XmlChoice for UsageContextValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(UsageContext);

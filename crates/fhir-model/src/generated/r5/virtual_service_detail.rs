@@ -303,3 +303,5 @@ impl XmlChoice for VirtualServiceDetailAddress {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(VirtualServiceDetail);
