@@ -196,7 +196,7 @@ impl<'de, T: FhirJson> Deserialize<'de> for Strict<T> {
 /// use fhir_model::r4::{Patient, Resource};
 /// use serde::{Deserialize, Serialize};
 ///
-/// #[derive(Serialize, Deserialize)]
+/// #[derive(Serialize, Deserialize, Debug)]
 /// struct Upload {
 ///     #[serde(with = "fhir_model::serde::strict")]
 ///     patient: Patient,
