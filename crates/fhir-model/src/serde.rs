@@ -29,6 +29,11 @@
 //! as the same `f64`) and reads that. Formats that are not self-describing (bincode and the like)
 //! cannot carry these types: wrap the FHIR JSON text in a `String` for them.
 //!
+//! serde itself buffers the input of untagged and internally tagged enums and of
+//! `#[serde(flatten)]` fields in its own data model before deserializing the parts; a model read
+//! from such a buffer takes the path for other formats, so its decimals are `f64` there even
+//! with serde_json. Serializing is not affected.
+//!
 //! How a serde_json serializer or deserializer is told apart from the others: by its type's name
 //! ([`std::any::type_name`]), since serde gives no way to ask a serializer what it is and a
 //! serde_json one cannot be named generically (its writer and formatter are type parameters).

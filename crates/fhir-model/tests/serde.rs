@@ -287,3 +287,29 @@ fn r5_models_work_the_same() {
             .unwrap_err();
     assert!(err.to_string().starts_with("Patient.birthDate: "), "{err}");
 }
+
+/// serde buffers `flatten`ed fields in its own data model before reading them, so decimals
+/// read from there are f64 (as the module docs say); fields next to them stay exact.
+#[test]
+fn flattened_fields_are_buffered_by_serde() {
+    #[derive(Serialize, Deserialize)]
+    struct Inner {
+        patient: Patient,
+    }
+    #[derive(Serialize, Deserialize)]
+    struct Outer {
+        observation: Observation,
+        #[serde(flatten)]
+        inner: Inner,
+    }
+    let json = format!(r#"{{"observation":{OBSERVATION},"patient":{PATIENT}}}"#);
+    let outer: Outer = serde_json::from_str(&json).unwrap();
+    assert_eq!(outer.observation.to_json_string(), OBSERVATION);
+    assert_eq!(
+        outer.inner.patient.to_json_string(),
+        PATIENT.replace("1.50", "1.5")
+    );
+    // Writing goes straight to serde_json: exact.
+    let written = serde_json::to_string(&outer).unwrap();
+    assert_eq!(written, json.replace("1.50", "1.5"));
+}
