@@ -51,7 +51,7 @@
 //! # Errors
 //!
 //! A value the model refuses gives the format's error built with
-//! [`serde::de::Error::custom`](::serde::de::Error::custom) from the model's [`Error`]: its
+//! [`serde::de::Error::custom`] from the model's [`Error`]: its
 //! message starts with the FHIR path (`Patient.birthDate: …`) and ends with the line and column
 //! *within the FHIR value* (serde_json appends its own position in the whole document after that).
 //!
