@@ -182,3 +182,36 @@
 //! assert_eq!(err.path().as_str(), "Patient.nickname");
 //! assert_eq!((err.line(), err.column()), (1, 38));
 //! ```
+//!
+//! # Serialize
+//!
+//! With the `serde` cargo feature (`fhir-model = { version = "0.1", features = ["serde"] }`),
+//! every resource, datatype, backbone element, `Resource` enum and [`RawResource`](crate::RawResource) implements
+//! serde's `Serialize` and `Deserialize` as exactly its FHIR JSON, so a model can sit in an
+//! application's own derived types (request bodies, queue messages, JSON columns). With
+//! serde_json nothing is lost: decimals keep their text and primitive extensions stay. Reading is
+//! lenient; `fhir_model::serde::Strict<T>` or `#[serde(with = "fhir_model::serde::strict")]`
+//! reads strictly, and errors name the FHIR path. The `serde` module's documentation says what
+//! other formats get (decimals as `f64`).
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use fhir_model::r4::{Patient, Resource};
+//! use fhir_model::serde::Strict;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Message {
+//!     patient: Patient,
+//!     resources: Vec<Resource>,
+//!     note: String,
+//! }
+//!
+//! let json = r#"{"patient":{"resourceType":"Patient","birthDate":"1974-12-25","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1974-12-25T14:35:45-05:00"}]}},"resources":[{"resourceType":"Observation","status":"final","code":{"text":"dose"},"valueQuantity":{"value":0.000100,"unit":"g"}}],"note":"seen"}"#;
+//! let message: Message = serde_json::from_str(json).unwrap();
+//! assert_eq!(serde_json::to_string(&message).unwrap(), json);
+//!
+//! let err = serde_json::from_str::<Strict<Patient>>(r#"{"resourceType":"Patient","birthDate":5}"#).unwrap_err();
+//! assert!(err.to_string().starts_with("Patient.birthDate: expected string, found number"));
+//! # }
+//! ```

@@ -10,6 +10,8 @@
 //!   `as_str()` on optional primitives).
 //! - [`cookbook`]: construct, read deep fields, match a choice, walk a Bundle, contained
 //!   resources, extensions by URL, strict and lenient reading.
+//! - `serde` (cargo feature `serde`): serde's traits for every type, as exactly its FHIR JSON
+//!   (see [`cookbook`]).
 //!
 //! ```
 //! use fhir_model::ParseOptions;
@@ -22,6 +24,7 @@
 //! assert_eq!(patient.name[0].family.as_str(), Some("Chalmers"));
 //! assert_eq!(resource.to_json_string(), json);
 //! ```
+//!
 #![warn(missing_docs)]
 
 mod access;
@@ -38,6 +41,8 @@ pub mod json;
 mod options;
 mod primitive;
 mod raw;
+#[cfg(feature = "serde")]
+pub mod serde;
 mod unknown;
 pub mod value;
 #[cfg(feature = "xml")]
@@ -68,6 +73,8 @@ pub mod prelude {
     pub use crate::FhirXml;
     pub use crate::{AnyResource, FhirJson, PrimitiveOption, TypedResource};
 }
+#[cfg(feature = "serde")]
+pub(crate) use crate::serde::impl_serde;
 
 #[cfg(not(any(feature = "r4", feature = "r5")))]
 compile_error!(

@@ -4,6 +4,7 @@ mod choices;
 mod codes;
 mod primitives;
 mod resource;
+mod serde;
 mod structs;
 mod xml;
 
@@ -55,10 +56,19 @@ pub fn emit(model: &Model) -> Vec<GeneratedFile> {
     };
     let mut files: Vec<GeneratedFile> = by_owner
         .into_iter()
-        .map(|(owner, items)| GeneratedFile {
-            name: format!("{}.rs", module_name(owner)),
-            tokens: quote! { #use_all #(#items)* },
-            feature: resource_owner(model, owner).map(feature_name),
+        .map(|(owner, items)| {
+            let serde_impl = serde::impl_serde(
+                model
+                    .structs
+                    .iter()
+                    .filter(|s| s.owner == owner)
+                    .map(|s| s.name.as_str()),
+            );
+            GeneratedFile {
+                name: format!("{}.rs", module_name(owner)),
+                tokens: quote! { #use_all #(#items)* #serde_impl },
+                feature: resource_owner(model, owner).map(feature_name),
+            }
         })
         .collect();
     for (name, tokens) in [

@@ -94,6 +94,7 @@ pub fn emit_resource(model: &Model) -> TokenStream {
     });
     let names = resources.iter().map(|s| &s.name);
     let xml_impl = super::xml::resource_impl(model);
+    let serde_impl = super::serde::impl_serde(["Resource"]);
     quote! {
         #[allow(unused_imports)]
         use super::*;
@@ -265,5 +266,7 @@ pub fn emit_resource(model: &Model) -> TokenStream {
         #(#froms)*
 
         #xml_impl
+
+        #serde_impl
     }
 }

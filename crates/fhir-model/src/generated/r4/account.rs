@@ -600,3 +600,5 @@ impl std::fmt::Debug for AccountGuarantor {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Account, AccountCoverage, AccountGuarantor);

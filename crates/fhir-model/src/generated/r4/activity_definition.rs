@@ -1305,3 +1305,7 @@ impl std::fmt::Debug for ActivityDefinitionDynamicValue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ActivityDefinition, ActivityDefinitionParticipant, ActivityDefinitionDynamicValue
+);

@@ -230,3 +230,5 @@ impl std::fmt::Debug for Address {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Address);

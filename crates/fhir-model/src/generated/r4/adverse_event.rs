@@ -712,3 +712,7 @@ impl std::fmt::Debug for AdverseEventSuspectEntityCausality {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AdverseEvent, AdverseEventSuspectEntity, AdverseEventSuspectEntityCausality
+);

@@ -174,3 +174,5 @@ impl std::fmt::Debug for Age {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Age);

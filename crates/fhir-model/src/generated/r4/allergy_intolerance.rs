@@ -708,3 +708,5 @@ impl std::fmt::Debug for AllergyIntoleranceReaction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(AllergyIntolerance, AllergyIntoleranceReaction);

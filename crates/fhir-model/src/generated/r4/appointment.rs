@@ -615,3 +615,5 @@ impl std::fmt::Debug for AppointmentParticipant {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Appointment, AppointmentParticipant);

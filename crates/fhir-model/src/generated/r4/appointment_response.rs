@@ -279,3 +279,5 @@ impl std::fmt::Debug for AppointmentResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(AppointmentResponse);

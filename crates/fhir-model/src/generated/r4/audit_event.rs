@@ -1322,3 +1322,8 @@ impl XmlChoice for AuditEventEntityDetailValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AuditEvent, AuditEventAgent, AuditEventAgentNetwork, AuditEventSource,
+    AuditEventEntity, AuditEventEntityDetail
+);

@@ -235,3 +235,5 @@ impl std::fmt::Debug for Basic {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Basic);

@@ -1194,3 +1194,9 @@ impl std::fmt::Debug for BiologicallyDerivedProductStorage {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    BiologicallyDerivedProduct, BiologicallyDerivedProductCollection,
+    BiologicallyDerivedProductProcessing, BiologicallyDerivedProductManipulation,
+    BiologicallyDerivedProductStorage
+);

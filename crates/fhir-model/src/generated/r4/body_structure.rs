@@ -268,3 +268,5 @@ impl std::fmt::Debug for BodyStructure {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(BodyStructure);

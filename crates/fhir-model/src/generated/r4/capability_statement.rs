@@ -2785,3 +2785,13 @@ impl std::fmt::Debug for CapabilityStatementDocument {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CapabilityStatement, CapabilityStatementSoftware, CapabilityStatementImplementation,
+    CapabilityStatementRest, CapabilityStatementRestSecurity,
+    CapabilityStatementRestResource, CapabilityStatementRestResourceInteraction,
+    CapabilityStatementRestResourceSearchParam, CapabilityStatementRestResourceOperation,
+    CapabilityStatementRestInteraction, CapabilityStatementMessaging,
+    CapabilityStatementMessagingEndpoint, CapabilityStatementMessagingSupportedMessage,
+    CapabilityStatementDocument
+);

@@ -1141,3 +1141,5 @@ impl XmlChoice for CarePlanActivityDetailProduct {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CarePlan, CarePlanActivity, CarePlanActivityDetail);

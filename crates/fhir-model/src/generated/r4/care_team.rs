@@ -463,3 +463,5 @@ impl std::fmt::Debug for CareTeamParticipant {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CareTeam, CareTeamParticipant);

@@ -487,3 +487,5 @@ impl std::fmt::Debug for CatalogEntryRelatedEntry {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CatalogEntry, CatalogEntryRelatedEntry);

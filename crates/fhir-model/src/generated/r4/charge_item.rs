@@ -824,3 +824,5 @@ impl std::fmt::Debug for ChargeItemPerformer {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ChargeItem, ChargeItemPerformer);

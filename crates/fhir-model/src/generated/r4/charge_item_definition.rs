@@ -895,3 +895,8 @@ impl std::fmt::Debug for ChargeItemDefinitionPropertyGroupPriceComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ChargeItemDefinition, ChargeItemDefinitionApplicability,
+    ChargeItemDefinitionPropertyGroup, ChargeItemDefinitionPropertyGroupPriceComponent
+);

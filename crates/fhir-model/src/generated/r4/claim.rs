@@ -3488,3 +3488,9 @@ impl std::fmt::Debug for ClaimItemDetailSubDetail {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Claim, ClaimRelated, ClaimPayee, ClaimCareTeam, ClaimSupportingInfo, ClaimDiagnosis,
+    ClaimProcedure, ClaimInsurance, ClaimAccident, ClaimItem, ClaimItemDetail,
+    ClaimItemDetailSubDetail
+);

@@ -3028,3 +3028,11 @@ impl std::fmt::Debug for ClaimResponseError {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ClaimResponse, ClaimResponseItem, ClaimResponseItemAdjudication,
+    ClaimResponseItemDetail, ClaimResponseItemDetailSubDetail, ClaimResponseAddItem,
+    ClaimResponseAddItemDetail, ClaimResponseAddItemDetailSubDetail, ClaimResponseTotal,
+    ClaimResponsePayment, ClaimResponseProcessNote, ClaimResponseInsurance,
+    ClaimResponseError
+);

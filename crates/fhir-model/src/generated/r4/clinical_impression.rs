@@ -799,3 +799,7 @@ impl std::fmt::Debug for ClinicalImpressionFinding {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ClinicalImpression, ClinicalImpressionInvestigation, ClinicalImpressionFinding
+);

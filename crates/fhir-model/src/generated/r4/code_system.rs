@@ -1590,3 +1590,8 @@ impl XmlChoice for CodeSystemConceptPropertyValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CodeSystem, CodeSystemFilter, CodeSystemProperty, CodeSystemConcept,
+    CodeSystemConceptDesignation, CodeSystemConceptProperty
+);

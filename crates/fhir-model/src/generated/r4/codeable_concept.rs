@@ -139,3 +139,5 @@ impl std::fmt::Debug for CodeableConcept {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CodeableConcept);

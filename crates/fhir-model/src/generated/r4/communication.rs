@@ -684,3 +684,5 @@ impl XmlChoice for CommunicationPayloadContent {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Communication, CommunicationPayload);

@@ -771,3 +771,5 @@ impl XmlChoice for CommunicationRequestPayloadContent {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CommunicationRequest, CommunicationRequestPayload);

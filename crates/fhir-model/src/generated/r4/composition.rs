@@ -1114,3 +1114,8 @@ impl std::fmt::Debug for CompositionSection {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Composition, CompositionAttester, CompositionRelatesTo, CompositionEvent,
+    CompositionSection
+);

@@ -1455,3 +1455,8 @@ impl std::fmt::Debug for ConceptMapGroupUnmapped {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ConceptMap, ConceptMapGroup, ConceptMapGroupElement, ConceptMapGroupElementTarget,
+    ConceptMapGroupElementTargetDependsOn, ConceptMapGroupUnmapped
+);

@@ -954,3 +954,5 @@ impl std::fmt::Debug for ConditionEvidence {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Condition, ConditionStage, ConditionEvidence);

@@ -1233,3 +1233,8 @@ impl std::fmt::Debug for ConsentProvisionData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Consent, ConsentPolicy, ConsentVerification, ConsentProvision, ConsentProvisionActor,
+    ConsentProvisionData
+);

@@ -173,3 +173,5 @@ impl std::fmt::Debug for ContactPoint {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ContactPoint);

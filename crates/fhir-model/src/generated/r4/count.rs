@@ -174,3 +174,5 @@ impl std::fmt::Debug for Count {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Count);

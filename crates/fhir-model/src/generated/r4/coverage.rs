@@ -918,3 +918,8 @@ impl std::fmt::Debug for CoverageCostToBeneficiaryException {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Coverage, CoverageClass, CoverageCostToBeneficiary,
+    CoverageCostToBeneficiaryException
+);

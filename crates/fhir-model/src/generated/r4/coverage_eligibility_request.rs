@@ -1225,3 +1225,9 @@ impl XmlChoice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CoverageEligibilityRequest, CoverageEligibilityRequestSupportingInfo,
+    CoverageEligibilityRequestInsurance, CoverageEligibilityRequestItem,
+    CoverageEligibilityRequestItemDiagnosis
+);

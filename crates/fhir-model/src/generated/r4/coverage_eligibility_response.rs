@@ -1490,3 +1490,9 @@ impl std::fmt::Debug for CoverageEligibilityResponseError {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CoverageEligibilityResponse, CoverageEligibilityResponseInsurance,
+    CoverageEligibilityResponseInsuranceItem,
+    CoverageEligibilityResponseInsuranceItemBenefit, CoverageEligibilityResponseError
+);

@@ -836,3 +836,8 @@ impl std::fmt::Debug for DataRequirementSort {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DataRequirement, DataRequirementCodeFilter, DataRequirementDateFilter,
+    DataRequirementSort
+);

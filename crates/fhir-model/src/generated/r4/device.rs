@@ -1259,3 +1259,8 @@ impl std::fmt::Debug for DeviceProperty {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Device, DeviceUdiCarrier, DeviceDeviceName, DeviceSpecialization, DeviceVersion,
+    DeviceProperty
+);

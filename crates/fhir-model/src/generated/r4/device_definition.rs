@@ -1449,3 +1449,9 @@ impl std::fmt::Debug for DeviceDefinitionMaterial {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DeviceDefinition, DeviceDefinitionUdiDeviceIdentifier, DeviceDefinitionDeviceName,
+    DeviceDefinitionSpecialization, DeviceDefinitionCapability, DeviceDefinitionProperty,
+    DeviceDefinitionMaterial
+);

@@ -915,3 +915,5 @@ impl XmlChoice for DeviceRequestParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceRequest, DeviceRequestParameter);

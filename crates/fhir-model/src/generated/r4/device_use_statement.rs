@@ -446,3 +446,5 @@ impl XmlChoice for DeviceUseStatementTiming {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceUseStatement);

@@ -626,3 +626,5 @@ impl std::fmt::Debug for DiagnosticReportMedia {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DiagnosticReport, DiagnosticReportMedia);

@@ -449,3 +449,5 @@ impl std::fmt::Debug for DocumentManifestRelated {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DocumentManifest, DocumentManifestRelated);

@@ -840,3 +840,8 @@ impl std::fmt::Debug for DocumentReferenceContext {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DocumentReference, DocumentReferenceRelatesTo, DocumentReferenceContent,
+    DocumentReferenceContext
+);

@@ -683,3 +683,5 @@ impl XmlChoice for DosageDoseAndRateRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Dosage, DosageDoseAndRate);

@@ -1513,3 +1513,11 @@ impl std::fmt::Debug for EffectEvidenceSynthesisCertaintyCertaintySubcomponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    EffectEvidenceSynthesis, EffectEvidenceSynthesisSampleSize,
+    EffectEvidenceSynthesisResultsByExposure, EffectEvidenceSynthesisEffectEstimate,
+    EffectEvidenceSynthesisEffectEstimatePrecisionEstimate,
+    EffectEvidenceSynthesisCertainty,
+    EffectEvidenceSynthesisCertaintyCertaintySubcomponent
+);

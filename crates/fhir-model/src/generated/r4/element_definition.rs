@@ -6596,3 +6596,9 @@ impl std::fmt::Debug for ElementDefinitionMapping {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ElementDefinition, ElementDefinitionSlicing, ElementDefinitionSlicingDiscriminator,
+    ElementDefinitionBase, ElementDefinitionType, ElementDefinitionExample,
+    ElementDefinitionConstraint, ElementDefinitionBinding, ElementDefinitionMapping
+);

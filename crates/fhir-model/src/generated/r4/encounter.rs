@@ -1404,3 +1404,8 @@ impl std::fmt::Debug for EncounterLocation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Encounter, EncounterStatusHistory, EncounterClassHistory, EncounterParticipant,
+    EncounterDiagnosis, EncounterHospitalization, EncounterLocation
+);

@@ -321,3 +321,5 @@ impl std::fmt::Debug for Endpoint {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Endpoint);

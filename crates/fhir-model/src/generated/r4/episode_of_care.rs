@@ -623,3 +623,5 @@ impl std::fmt::Debug for EpisodeOfCareDiagnosis {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(EpisodeOfCare, EpisodeOfCareStatusHistory, EpisodeOfCareDiagnosis);

@@ -498,3 +498,5 @@ impl std::fmt::Debug for Evidence {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Evidence);

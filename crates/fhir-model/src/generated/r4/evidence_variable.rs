@@ -983,3 +983,5 @@ impl XmlChoice for EvidenceVariableCharacteristicParticipantEffective {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(EvidenceVariable, EvidenceVariableCharacteristic);

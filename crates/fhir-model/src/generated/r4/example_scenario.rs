@@ -1779,3 +1779,10 @@ impl std::fmt::Debug for ExampleScenarioProcessStepAlternative {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ExampleScenario, ExampleScenarioActor, ExampleScenarioInstance,
+    ExampleScenarioInstanceVersion, ExampleScenarioInstanceContainedInstance,
+    ExampleScenarioProcess, ExampleScenarioProcessStep,
+    ExampleScenarioProcessStepOperation, ExampleScenarioProcessStepAlternative
+);

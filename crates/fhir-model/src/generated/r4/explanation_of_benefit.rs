@@ -5902,3 +5902,16 @@ impl XmlChoice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ExplanationOfBenefit, ExplanationOfBenefitRelated, ExplanationOfBenefitPayee,
+    ExplanationOfBenefitCareTeam, ExplanationOfBenefitSupportingInfo,
+    ExplanationOfBenefitDiagnosis, ExplanationOfBenefitProcedure,
+    ExplanationOfBenefitInsurance, ExplanationOfBenefitAccident,
+    ExplanationOfBenefitItem, ExplanationOfBenefitItemAdjudication,
+    ExplanationOfBenefitItemDetail, ExplanationOfBenefitItemDetailSubDetail,
+    ExplanationOfBenefitAddItem, ExplanationOfBenefitAddItemDetail,
+    ExplanationOfBenefitAddItemDetailSubDetail, ExplanationOfBenefitTotal,
+    ExplanationOfBenefitPayment, ExplanationOfBenefitProcessNote,
+    ExplanationOfBenefitBenefitBalance, ExplanationOfBenefitBenefitBalanceFinancial
+);

@@ -186,3 +186,5 @@ impl std::fmt::Debug for Expression {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Expression);

@@ -1169,3 +1169,5 @@ impl XmlChoice for ExtensionValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Extension);

@@ -1142,3 +1142,5 @@ impl XmlChoice for FamilyMemberHistoryConditionOnset {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(FamilyMemberHistory, FamilyMemberHistoryCondition);

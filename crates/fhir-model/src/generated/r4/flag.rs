@@ -279,3 +279,5 @@ impl std::fmt::Debug for Flag {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Flag);

@@ -907,3 +907,5 @@ impl XmlChoice for GoalTargetDue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Goal, GoalTarget);

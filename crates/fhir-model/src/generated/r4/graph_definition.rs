@@ -913,3 +913,8 @@ impl std::fmt::Debug for GraphDefinitionLinkTargetCompartment {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    GraphDefinition, GraphDefinitionLink, GraphDefinitionLinkTarget,
+    GraphDefinitionLinkTargetCompartment
+);

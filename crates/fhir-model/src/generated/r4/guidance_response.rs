@@ -477,3 +477,5 @@ impl XmlChoice for GuidanceResponseModule {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(GuidanceResponse);

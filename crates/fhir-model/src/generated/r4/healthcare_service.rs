@@ -896,3 +896,8 @@ impl std::fmt::Debug for HealthcareServiceNotAvailable {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    HealthcareService, HealthcareServiceEligibility, HealthcareServiceAvailableTime,
+    HealthcareServiceNotAvailable
+);

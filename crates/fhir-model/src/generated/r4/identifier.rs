@@ -183,3 +183,5 @@ impl std::fmt::Debug for Identifier {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Identifier);

@@ -988,3 +988,8 @@ impl std::fmt::Debug for ImagingStudySeriesInstance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ImagingStudy, ImagingStudySeries, ImagingStudySeriesPerformer,
+    ImagingStudySeriesInstance
+);

@@ -1508,3 +1508,8 @@ impl XmlChoice for ImmunizationProtocolAppliedSeriesDoses {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Immunization, ImmunizationPerformer, ImmunizationEducation, ImmunizationReaction,
+    ImmunizationProtocolApplied
+);

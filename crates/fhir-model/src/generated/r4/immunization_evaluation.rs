@@ -602,3 +602,5 @@ impl XmlChoice for ImmunizationEvaluationSeriesDoses {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ImmunizationEvaluation);

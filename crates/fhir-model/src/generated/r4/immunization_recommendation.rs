@@ -919,3 +919,8 @@ impl std::fmt::Debug for ImmunizationRecommendationRecommendationDateCriterion {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ImmunizationRecommendation, ImmunizationRecommendationRecommendation,
+    ImmunizationRecommendationRecommendationDateCriterion
+);

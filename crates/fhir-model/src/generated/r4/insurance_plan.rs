@@ -1706,3 +1706,10 @@ impl std::fmt::Debug for InsurancePlanPlanSpecificCostBenefitCost {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InsurancePlan, InsurancePlanContact, InsurancePlanCoverage,
+    InsurancePlanCoverageBenefit, InsurancePlanCoverageBenefitLimit, InsurancePlanPlan,
+    InsurancePlanPlanGeneralCost, InsurancePlanPlanSpecificCost,
+    InsurancePlanPlanSpecificCostBenefit, InsurancePlanPlanSpecificCostBenefitCost
+);

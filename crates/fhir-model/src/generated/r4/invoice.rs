@@ -904,3 +904,7 @@ impl std::fmt::Debug for InvoiceLineItemPriceComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Invoice, InvoiceParticipant, InvoiceLineItem, InvoiceLineItemPriceComponent
+);

@@ -607,3 +607,5 @@ impl XmlChoice for LibrarySubject {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Library);

@@ -356,3 +356,5 @@ impl std::fmt::Debug for LinkageItem {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Linkage, LinkageItem);

@@ -688,3 +688,5 @@ impl std::fmt::Debug for LocationHoursOfOperation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Location, LocationPosition, LocationHoursOfOperation);

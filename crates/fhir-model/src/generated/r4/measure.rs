@@ -1525,3 +1525,8 @@ impl std::fmt::Debug for MeasureSupplementalData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Measure, MeasureGroup, MeasureGroupPopulation, MeasureGroupStratifier,
+    MeasureGroupStratifierComponent, MeasureSupplementalData
+);

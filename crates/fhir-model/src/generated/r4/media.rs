@@ -521,3 +521,5 @@ impl XmlChoice for MediaCreated {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Media);

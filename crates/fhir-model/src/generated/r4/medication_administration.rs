@@ -982,3 +982,8 @@ impl XmlChoice for MedicationAdministrationDosageRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationAdministration, MedicationAdministrationPerformer,
+    MedicationAdministrationDosage
+);

@@ -925,3 +925,7 @@ impl std::fmt::Debug for MedicationDispenseSubstitution {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationDispense, MedicationDispensePerformer, MedicationDispenseSubstitution
+);

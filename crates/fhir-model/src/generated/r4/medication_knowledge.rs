@@ -3146,3 +3146,15 @@ impl std::fmt::Debug for MedicationKnowledgeKinetics {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationKnowledge, MedicationKnowledgeRelatedMedicationKnowledge,
+    MedicationKnowledgeMonograph, MedicationKnowledgeIngredient, MedicationKnowledgeCost,
+    MedicationKnowledgeMonitoringProgram, MedicationKnowledgeAdministrationGuidelines,
+    MedicationKnowledgeAdministrationGuidelinesDosage,
+    MedicationKnowledgeAdministrationGuidelinesPatientCharacteristics,
+    MedicationKnowledgeMedicineClassification, MedicationKnowledgePackaging,
+    MedicationKnowledgeDrugCharacteristic, MedicationKnowledgeRegulatory,
+    MedicationKnowledgeRegulatorySubstitution, MedicationKnowledgeRegulatorySchedule,
+    MedicationKnowledgeRegulatoryMaxDispense, MedicationKnowledgeKinetics
+);

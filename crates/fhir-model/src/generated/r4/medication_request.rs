@@ -1313,3 +1313,8 @@ impl XmlChoice for MedicationRequestSubstitutionAllowed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationRequest, MedicationRequestDispenseRequest,
+    MedicationRequestDispenseRequestInitialFill, MedicationRequestSubstitution
+);

@@ -559,3 +559,5 @@ impl XmlChoice for MedicationStatementEffective {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicationStatement);

@@ -1332,3 +1332,9 @@ impl XmlChoice for MedicinalProductSpecialDesignationIndication {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProduct, MedicinalProductName, MedicinalProductNameNamePart,
+    MedicinalProductNameCountryLanguage, MedicinalProductManufacturingBusinessOperation,
+    MedicinalProductSpecialDesignation
+);

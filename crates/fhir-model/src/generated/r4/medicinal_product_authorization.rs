@@ -808,3 +808,9 @@ impl XmlChoice for MedicinalProductAuthorizationProcedureDate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductAuthorization,
+    MedicinalProductAuthorizationJurisdictionalAuthorization,
+    MedicinalProductAuthorizationProcedure
+);

@@ -482,3 +482,7 @@ impl XmlChoice for MedicinalProductContraindicationOtherTherapyMedication {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductContraindication, MedicinalProductContraindicationOtherTherapy
+);

@@ -505,3 +505,5 @@ impl XmlChoice for MedicinalProductIndicationOtherTherapyMedication {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicinalProductIndication, MedicinalProductIndicationOtherTherapy);

@@ -958,3 +958,10 @@ impl std::fmt::Debug for MedicinalProductIngredientSubstance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductIngredient, MedicinalProductIngredientSpecifiedSubstance,
+    MedicinalProductIngredientSpecifiedSubstanceStrength,
+    MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStrength,
+    MedicinalProductIngredientSubstance
+);

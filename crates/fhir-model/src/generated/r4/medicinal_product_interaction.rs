@@ -462,3 +462,5 @@ impl XmlChoice for MedicinalProductInteractionInteractantItem {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicinalProductInteraction, MedicinalProductInteractionInteractant);

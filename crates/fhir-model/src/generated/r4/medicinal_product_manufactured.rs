@@ -266,3 +266,5 @@ impl std::fmt::Debug for MedicinalProductManufactured {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicinalProductManufactured);

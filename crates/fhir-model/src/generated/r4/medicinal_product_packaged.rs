@@ -672,3 +672,8 @@ impl std::fmt::Debug for MedicinalProductPackagedPackageItem {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductPackaged, MedicinalProductPackagedBatchIdentifier,
+    MedicinalProductPackagedPackageItem
+);

@@ -934,3 +934,10 @@ for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithdrawalPe
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductPharmaceutical, MedicinalProductPharmaceuticalCharacteristics,
+    MedicinalProductPharmaceuticalRouteOfAdministration,
+    MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies,
+    MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpeciesWithdrawalPeriod
+);

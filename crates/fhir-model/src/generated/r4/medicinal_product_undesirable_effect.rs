@@ -226,3 +226,5 @@ impl std::fmt::Debug for MedicinalProductUndesirableEffect {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicinalProductUndesirableEffect);

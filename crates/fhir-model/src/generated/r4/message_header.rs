@@ -914,3 +914,7 @@ impl std::fmt::Debug for MessageHeaderResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MessageHeader, MessageHeaderDestination, MessageHeaderSource, MessageHeaderResponse
+);

@@ -184,3 +184,5 @@ impl std::fmt::Debug for Meta {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Meta);

@@ -1871,3 +1871,10 @@ impl std::fmt::Debug for MolecularSequenceStructureVariantInner {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MolecularSequence, MolecularSequenceReferenceSeq, MolecularSequenceVariant,
+    MolecularSequenceQuality, MolecularSequenceQualityRoc, MolecularSequenceRepository,
+    MolecularSequenceStructureVariant, MolecularSequenceStructureVariantOuter,
+    MolecularSequenceStructureVariantInner
+);

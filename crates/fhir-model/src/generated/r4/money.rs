@@ -140,3 +140,5 @@ impl std::fmt::Debug for Money {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Money);

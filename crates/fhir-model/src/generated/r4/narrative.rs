@@ -158,3 +158,5 @@ impl std::fmt::Debug for Narrative {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Narrative);

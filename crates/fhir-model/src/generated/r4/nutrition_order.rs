@@ -1470,3 +1470,9 @@ impl XmlChoice for NutritionOrderEnteralFormulaAdministrationRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    NutritionOrder, NutritionOrderOralDiet, NutritionOrderOralDietNutrient,
+    NutritionOrderOralDietTexture, NutritionOrderSupplement,
+    NutritionOrderEnteralFormula, NutritionOrderEnteralFormulaAdministration
+);

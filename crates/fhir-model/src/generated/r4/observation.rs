@@ -1530,3 +1530,5 @@ impl XmlChoice for ObservationComponentValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Observation, ObservationReferenceRange, ObservationComponent);

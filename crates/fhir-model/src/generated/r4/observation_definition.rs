@@ -707,3 +707,8 @@ impl std::fmt::Debug for ObservationDefinitionQualifiedInterval {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ObservationDefinition, ObservationDefinitionQuantitativeDetails,
+    ObservationDefinitionQualifiedInterval
+);

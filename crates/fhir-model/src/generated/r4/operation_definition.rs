@@ -1212,3 +1212,9 @@ impl std::fmt::Debug for OperationDefinitionOverload {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    OperationDefinition, OperationDefinitionParameter,
+    OperationDefinitionParameterBinding, OperationDefinitionParameterReferencedFrom,
+    OperationDefinitionOverload
+);

@@ -381,3 +381,5 @@ impl std::fmt::Debug for OperationOutcomeIssue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(OperationOutcome, OperationOutcomeIssue);

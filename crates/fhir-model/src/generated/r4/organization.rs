@@ -433,3 +433,5 @@ impl std::fmt::Debug for OrganizationContact {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Organization, OrganizationContact);

@@ -300,3 +300,5 @@ impl std::fmt::Debug for OrganizationAffiliation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(OrganizationAffiliation);

@@ -215,3 +215,5 @@ impl std::fmt::Debug for ParameterDefinition {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ParameterDefinition);

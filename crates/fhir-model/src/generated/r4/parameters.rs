@@ -1330,3 +1330,5 @@ impl XmlChoice for ParametersParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Parameters, ParametersParameter);

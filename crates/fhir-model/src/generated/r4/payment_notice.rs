@@ -333,3 +333,5 @@ impl std::fmt::Debug for PaymentNotice {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(PaymentNotice);

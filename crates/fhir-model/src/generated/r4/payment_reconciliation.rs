@@ -726,3 +726,7 @@ impl std::fmt::Debug for PaymentReconciliationProcessNote {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PaymentReconciliation, PaymentReconciliationDetail, PaymentReconciliationProcessNote
+);

@@ -423,3 +423,5 @@ impl std::fmt::Debug for PersonLink {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Person, PersonLink);

@@ -2487,3 +2487,9 @@ impl std::fmt::Debug for PlanDefinitionActionDynamicValue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PlanDefinition, PlanDefinitionGoal, PlanDefinitionGoalTarget, PlanDefinitionAction,
+    PlanDefinitionActionCondition, PlanDefinitionActionRelatedAction,
+    PlanDefinitionActionParticipant, PlanDefinitionActionDynamicValue
+);

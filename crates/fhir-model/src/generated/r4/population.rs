@@ -246,3 +246,5 @@ impl XmlChoice for PopulationAge {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Population);

@@ -444,3 +444,5 @@ impl std::fmt::Debug for PractitionerQualification {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Practitioner, PractitionerQualification);

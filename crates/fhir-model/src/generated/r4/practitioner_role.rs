@@ -643,3 +643,7 @@ impl std::fmt::Debug for PractitionerRoleNotAvailable {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PractitionerRole, PractitionerRoleAvailableTime, PractitionerRoleNotAvailable
+);

@@ -954,3 +954,5 @@ impl std::fmt::Debug for ProcedureFocalDevice {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Procedure, ProcedurePerformer, ProcedureFocalDevice);

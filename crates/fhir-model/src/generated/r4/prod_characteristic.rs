@@ -245,3 +245,5 @@ impl std::fmt::Debug for ProdCharacteristic {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ProdCharacteristic);

@@ -192,3 +192,5 @@ impl std::fmt::Debug for ProductShelfLife {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ProductShelfLife);

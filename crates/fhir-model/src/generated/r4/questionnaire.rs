@@ -2084,3 +2084,8 @@ impl XmlChoice for QuestionnaireItemInitialValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Questionnaire, QuestionnaireItem, QuestionnaireItemEnableWhen,
+    QuestionnaireItemAnswerOption, QuestionnaireItemInitial
+);

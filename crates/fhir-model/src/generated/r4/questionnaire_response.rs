@@ -975,3 +975,7 @@ impl XmlChoice for QuestionnaireResponseItemAnswerValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    QuestionnaireResponse, QuestionnaireResponseItem, QuestionnaireResponseItemAnswer
+);

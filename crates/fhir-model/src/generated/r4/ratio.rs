@@ -138,3 +138,5 @@ impl std::fmt::Debug for Ratio {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Ratio);

@@ -162,3 +162,5 @@ impl std::fmt::Debug for Reference {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Reference);

@@ -207,3 +207,5 @@ impl std::fmt::Debug for RelatedArtifact {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RelatedArtifact);

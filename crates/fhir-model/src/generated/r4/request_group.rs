@@ -1278,3 +1278,8 @@ impl XmlChoice for RequestGroupActionRelatedActionOffset {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    RequestGroup, RequestGroupAction, RequestGroupActionCondition,
+    RequestGroupActionRelatedAction
+);

@@ -645,3 +645,5 @@ impl XmlChoice for ResearchDefinitionSubject {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchDefinition);

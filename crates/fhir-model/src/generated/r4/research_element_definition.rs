@@ -1378,3 +1378,5 @@ impl XmlChoice for ResearchElementDefinitionCharacteristicParticipantEffective {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchElementDefinition, ResearchElementDefinitionCharacteristic);

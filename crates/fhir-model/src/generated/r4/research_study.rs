@@ -728,3 +728,5 @@ impl std::fmt::Debug for ResearchStudyObjective {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchStudy, ResearchStudyArm, ResearchStudyObjective);

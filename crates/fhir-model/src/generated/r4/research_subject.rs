@@ -281,3 +281,5 @@ impl std::fmt::Debug for ResearchSubject {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchSubject);

@@ -9067,3 +9067,5 @@ impl crate::FhirXml for Resource {
         crate::codec::xml::XmlResource::write_xml(self, w)
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Resource);

@@ -834,3 +834,5 @@ impl XmlChoice for RiskAssessmentPredictionWhen {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RiskAssessment, RiskAssessmentPrediction);

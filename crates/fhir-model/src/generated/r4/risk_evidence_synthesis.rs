@@ -1327,3 +1327,10 @@ impl std::fmt::Debug for RiskEvidenceSynthesisCertaintyCertaintySubcomponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    RiskEvidenceSynthesis, RiskEvidenceSynthesisSampleSize,
+    RiskEvidenceSynthesisRiskEstimate,
+    RiskEvidenceSynthesisRiskEstimatePrecisionEstimate, RiskEvidenceSynthesisCertainty,
+    RiskEvidenceSynthesisCertaintyCertaintySubcomponent
+);

@@ -220,3 +220,5 @@ impl std::fmt::Debug for SampledData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SampledData);

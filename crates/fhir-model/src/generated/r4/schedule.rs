@@ -258,3 +258,5 @@ impl std::fmt::Debug for Schedule {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Schedule);

@@ -661,3 +661,5 @@ impl std::fmt::Debug for SearchParameterComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SearchParameter, SearchParameterComponent);

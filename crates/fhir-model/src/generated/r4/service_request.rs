@@ -877,3 +877,5 @@ impl XmlChoice for ServiceRequestAsNeeded {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ServiceRequest);

@@ -214,3 +214,5 @@ impl std::fmt::Debug for Signature {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Signature);

@@ -319,3 +319,5 @@ impl std::fmt::Debug for Slot {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Slot);

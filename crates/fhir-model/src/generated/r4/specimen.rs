@@ -1197,3 +1197,5 @@ impl XmlChoice for SpecimenContainerAdditive {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Specimen, SpecimenCollection, SpecimenProcessing, SpecimenContainer);

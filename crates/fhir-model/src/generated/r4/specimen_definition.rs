@@ -1123,3 +1123,9 @@ impl std::fmt::Debug for SpecimenDefinitionTypeTestedHandling {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SpecimenDefinition, SpecimenDefinitionTypeTested,
+    SpecimenDefinitionTypeTestedContainer, SpecimenDefinitionTypeTestedContainerAdditive,
+    SpecimenDefinitionTypeTestedHandling
+);

@@ -1084,3 +1084,8 @@ impl std::fmt::Debug for StructureDefinitionDifferential {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    StructureDefinition, StructureDefinitionMapping, StructureDefinitionContext,
+    StructureDefinitionSnapshot, StructureDefinitionDifferential
+);

@@ -3143,3 +3143,9 @@ impl std::fmt::Debug for StructureMapGroupRuleDependent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    StructureMap, StructureMapStructure, StructureMapGroup, StructureMapGroupInput,
+    StructureMapGroupRule, StructureMapGroupRuleSource, StructureMapGroupRuleTarget,
+    StructureMapGroupRuleTargetParameter, StructureMapGroupRuleDependent
+);

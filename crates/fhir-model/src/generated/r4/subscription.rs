@@ -446,3 +446,5 @@ impl std::fmt::Debug for SubscriptionChannel {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Subscription, SubscriptionChannel);

@@ -626,3 +626,5 @@ impl XmlChoice for SubstanceIngredientSubstance {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Substance, SubstanceInstance, SubstanceIngredient);

@@ -406,3 +406,5 @@ impl std::fmt::Debug for SubstanceAmountReferenceRange {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SubstanceAmount, SubstanceAmountReferenceRange);

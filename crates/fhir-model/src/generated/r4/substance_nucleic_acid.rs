@@ -738,3 +738,8 @@ impl std::fmt::Debug for SubstanceNucleicAcidSubunitSugar {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceNucleicAcid, SubstanceNucleicAcidSubunit,
+    SubstanceNucleicAcidSubunitLinkage, SubstanceNucleicAcidSubunitSugar
+);

@@ -979,3 +979,9 @@ impl XmlChoice for SubstanceReferenceInformationTargetAmount {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceReferenceInformation, SubstanceReferenceInformationGene,
+    SubstanceReferenceInformationGeneElement,
+    SubstanceReferenceInformationClassification, SubstanceReferenceInformationTarget
+);

@@ -2638,3 +2638,12 @@ impl XmlChoice for SubstanceSpecificationRelationshipAmount {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceSpecification, SubstanceSpecificationMoiety, SubstanceSpecificationProperty,
+    SubstanceSpecificationStructure, SubstanceSpecificationStructureIsotope,
+    SubstanceSpecificationStructureIsotopeMolecularWeight,
+    SubstanceSpecificationStructureRepresentation, SubstanceSpecificationCode,
+    SubstanceSpecificationName, SubstanceSpecificationNameOfficial,
+    SubstanceSpecificationRelationship
+);

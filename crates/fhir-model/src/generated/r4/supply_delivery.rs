@@ -615,3 +615,5 @@ impl XmlChoice for SupplyDeliverySuppliedItemItem {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SupplyDelivery, SupplyDeliverySuppliedItem);

@@ -803,3 +803,5 @@ impl XmlChoice for SupplyRequestParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SupplyRequest, SupplyRequestParameter);

@@ -3026,3 +3026,5 @@ impl XmlChoice for TaskOutputValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Task, TaskRestriction, TaskInput, TaskOutput);

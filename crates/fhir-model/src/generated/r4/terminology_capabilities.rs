@@ -1936,3 +1936,12 @@ impl std::fmt::Debug for TerminologyCapabilitiesClosure {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    TerminologyCapabilities, TerminologyCapabilitiesSoftware,
+    TerminologyCapabilitiesImplementation, TerminologyCapabilitiesCodeSystem,
+    TerminologyCapabilitiesCodeSystemVersion,
+    TerminologyCapabilitiesCodeSystemVersionFilter, TerminologyCapabilitiesExpansion,
+    TerminologyCapabilitiesExpansionParameter, TerminologyCapabilitiesValidateCode,
+    TerminologyCapabilitiesTranslation, TerminologyCapabilitiesClosure
+);

@@ -1598,3 +1598,9 @@ impl std::fmt::Debug for TestReportTeardownAction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    TestReport, TestReportParticipant, TestReportSetup, TestReportSetupAction,
+    TestReportSetupActionOperation, TestReportSetupActionAssert, TestReportTest,
+    TestReportTestAction, TestReportTeardown, TestReportTeardownAction
+);

@@ -3299,3 +3299,12 @@ impl std::fmt::Debug for TestScriptTeardownAction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    TestScript, TestScriptOrigin, TestScriptDestination, TestScriptMetadata,
+    TestScriptMetadataLink, TestScriptMetadataCapability, TestScriptFixture,
+    TestScriptVariable, TestScriptSetup, TestScriptSetupAction,
+    TestScriptSetupActionOperation, TestScriptSetupActionOperationRequestHeader,
+    TestScriptSetupActionAssert, TestScriptTest, TestScriptTestAction,
+    TestScriptTeardown, TestScriptTeardownAction
+);

@@ -328,3 +328,5 @@ impl XmlChoice for TriggerDefinitionTiming {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(TriggerDefinition);

@@ -1998,3 +1998,9 @@ impl std::fmt::Debug for ValueSetExpansionContains {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ValueSet, ValueSetCompose, ValueSetComposeInclude, ValueSetComposeIncludeConcept,
+    ValueSetComposeIncludeConceptDesignation, ValueSetComposeIncludeFilter,
+    ValueSetExpansion, ValueSetExpansionParameter, ValueSetExpansionContains
+);

@@ -912,3 +912,8 @@ impl std::fmt::Debug for VerificationResultValidator {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    VerificationResult, VerificationResultPrimarySource, VerificationResultAttestation,
+    VerificationResultValidator
+);

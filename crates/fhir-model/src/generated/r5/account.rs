@@ -1355,3 +1355,8 @@ impl std::fmt::Debug for AccountBalance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Account, AccountCoverage, AccountGuarantor, AccountDiagnosis, AccountProcedure,
+    AccountRelatedAccount, AccountBalance
+);

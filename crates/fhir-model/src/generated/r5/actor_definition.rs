@@ -551,3 +551,5 @@ impl XmlChoice for ActorDefinitionVersionAlgorithm {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ActorDefinition);

@@ -1197,3 +1197,10 @@ for AdministrableProductDefinitionRouteOfAdministrationTargetSpeciesWithdrawalPe
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AdministrableProductDefinition, AdministrableProductDefinitionProperty,
+    AdministrableProductDefinitionRouteOfAdministration,
+    AdministrableProductDefinitionRouteOfAdministrationTargetSpecies,
+    AdministrableProductDefinitionRouteOfAdministrationTargetSpeciesWithdrawalPeriod
+);

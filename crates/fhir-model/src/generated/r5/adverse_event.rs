@@ -1942,3 +1942,10 @@ impl XmlChoice for AdverseEventSupportingInfoItem {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AdverseEvent, AdverseEventParticipant, AdverseEventSuspectEntity,
+    AdverseEventSuspectEntityCausality, AdverseEventContributingFactor,
+    AdverseEventPreventiveAction, AdverseEventMitigatingAction,
+    AdverseEventSupportingInfo
+);

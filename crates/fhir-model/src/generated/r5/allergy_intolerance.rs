@@ -841,3 +841,7 @@ impl std::fmt::Debug for AllergyIntoleranceReaction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AllergyIntolerance, AllergyIntoleranceParticipant, AllergyIntoleranceReaction
+);

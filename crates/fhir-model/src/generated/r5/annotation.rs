@@ -261,3 +261,5 @@ impl XmlChoice for AnnotationAuthor {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Annotation);

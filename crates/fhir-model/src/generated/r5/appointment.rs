@@ -1494,3 +1494,10 @@ impl std::fmt::Debug for AppointmentRecurrenceTemplateYearlyTemplate {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Appointment, AppointmentParticipant, AppointmentRecurrenceTemplate,
+    AppointmentRecurrenceTemplateWeeklyTemplate,
+    AppointmentRecurrenceTemplateMonthlyTemplate,
+    AppointmentRecurrenceTemplateYearlyTemplate
+);

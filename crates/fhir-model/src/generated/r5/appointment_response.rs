@@ -331,3 +331,5 @@ impl std::fmt::Debug for AppointmentResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(AppointmentResponse);

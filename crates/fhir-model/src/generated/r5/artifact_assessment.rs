@@ -753,3 +753,5 @@ impl std::fmt::Debug for ArtifactAssessmentContent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ArtifactAssessment, ArtifactAssessmentContent);

@@ -265,3 +265,5 @@ impl std::fmt::Debug for Attachment {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Attachment);

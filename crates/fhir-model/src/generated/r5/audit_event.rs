@@ -1712,3 +1712,8 @@ impl XmlChoice for AuditEventEntityDetailValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    AuditEvent, AuditEventOutcome, AuditEventAgent, AuditEventSource, AuditEventEntity,
+    AuditEventEntityDetail
+);

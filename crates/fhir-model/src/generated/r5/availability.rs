@@ -418,3 +418,7 @@ impl std::fmt::Debug for AvailabilityNotAvailableTime {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Availability, AvailabilityAvailableTime, AvailabilityNotAvailableTime
+);

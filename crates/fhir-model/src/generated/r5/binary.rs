@@ -174,3 +174,5 @@ impl std::fmt::Debug for Binary {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Binary);

@@ -947,3 +947,8 @@ impl XmlChoice for BiologicallyDerivedProductPropertyValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    BiologicallyDerivedProduct, BiologicallyDerivedProductCollection,
+    BiologicallyDerivedProductProperty
+);

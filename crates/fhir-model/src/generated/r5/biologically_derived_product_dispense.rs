@@ -520,3 +520,7 @@ impl std::fmt::Debug for BiologicallyDerivedProductDispensePerformer {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    BiologicallyDerivedProductDispense, BiologicallyDerivedProductDispensePerformer
+);

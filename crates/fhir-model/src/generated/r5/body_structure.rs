@@ -751,3 +751,9 @@ for BodyStructureIncludedStructureBodyLandmarkOrientationDistanceFromLandmark {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    BodyStructure, BodyStructureIncludedStructure,
+    BodyStructureIncludedStructureBodyLandmarkOrientation,
+    BodyStructureIncludedStructureBodyLandmarkOrientationDistanceFromLandmark
+);

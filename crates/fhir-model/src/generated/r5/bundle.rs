@@ -1068,3 +1068,8 @@ impl std::fmt::Debug for BundleEntryResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Bundle, BundleLink, BundleEntry, BundleEntrySearch, BundleEntryRequest,
+    BundleEntryResponse
+);

@@ -598,3 +598,5 @@ impl std::fmt::Debug for CarePlanActivity {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CarePlan, CarePlanActivity);

@@ -526,3 +526,5 @@ impl XmlChoice for CareTeamParticipantCoverage {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CareTeam, CareTeamParticipant);

@@ -861,3 +861,8 @@ impl std::fmt::Debug for ChargeItemDefinitionPropertyGroup {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ChargeItemDefinition, ChargeItemDefinitionApplicability,
+    ChargeItemDefinitionPropertyGroup
+);

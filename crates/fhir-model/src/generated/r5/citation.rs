@@ -3761,3 +3761,15 @@ impl std::fmt::Debug for CitationCitedArtifactContributorshipSummary {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Citation, CitationSummary, CitationClassification, CitationStatusDate,
+    CitationCitedArtifact, CitationCitedArtifactVersion, CitationCitedArtifactStatusDate,
+    CitationCitedArtifactTitle, CitationCitedArtifactAbstract, CitationCitedArtifactPart,
+    CitationCitedArtifactRelatesTo, CitationCitedArtifactPublicationForm,
+    CitationCitedArtifactPublicationFormPublishedIn, CitationCitedArtifactWebLocation,
+    CitationCitedArtifactClassification, CitationCitedArtifactContributorship,
+    CitationCitedArtifactContributorshipEntry,
+    CitationCitedArtifactContributorshipEntryContributionInstance,
+    CitationCitedArtifactContributorshipSummary
+);

@@ -4017,3 +4017,9 @@ impl std::fmt::Debug for ClaimItemDetailSubDetail {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Claim, ClaimRelated, ClaimPayee, ClaimEvent, ClaimCareTeam, ClaimSupportingInfo,
+    ClaimDiagnosis, ClaimProcedure, ClaimInsurance, ClaimAccident, ClaimItem,
+    ClaimItemBodySite, ClaimItemDetail, ClaimItemDetailSubDetail
+);

@@ -3794,3 +3794,12 @@ impl std::fmt::Debug for ClaimResponseError {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ClaimResponse, ClaimResponseEvent, ClaimResponseItem, ClaimResponseItemReviewOutcome,
+    ClaimResponseItemAdjudication, ClaimResponseItemDetail,
+    ClaimResponseItemDetailSubDetail, ClaimResponseAddItem, ClaimResponseAddItemBodySite,
+    ClaimResponseAddItemDetail, ClaimResponseAddItemDetailSubDetail, ClaimResponseTotal,
+    ClaimResponsePayment, ClaimResponseProcessNote, ClaimResponseInsurance,
+    ClaimResponseError
+);

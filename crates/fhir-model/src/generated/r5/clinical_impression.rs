@@ -633,3 +633,5 @@ impl std::fmt::Debug for ClinicalImpressionFinding {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ClinicalImpression, ClinicalImpressionFinding);

@@ -1604,3 +1604,10 @@ impl std::fmt::Debug for ClinicalUseDefinitionWarning {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ClinicalUseDefinition, ClinicalUseDefinitionContraindication,
+    ClinicalUseDefinitionContraindicationOtherTherapy, ClinicalUseDefinitionIndication,
+    ClinicalUseDefinitionInteraction, ClinicalUseDefinitionInteractionInteractant,
+    ClinicalUseDefinitionUndesirableEffect, ClinicalUseDefinitionWarning
+);

@@ -1830,3 +1830,8 @@ impl XmlChoice for CodeSystemConceptPropertyValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CodeSystem, CodeSystemFilter, CodeSystemProperty, CodeSystemConcept,
+    CodeSystemConceptDesignation, CodeSystemConceptProperty
+);

@@ -654,3 +654,5 @@ impl XmlChoice for CommunicationPayloadContent {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Communication, CommunicationPayload);

@@ -759,3 +759,5 @@ impl XmlChoice for CommunicationRequestPayloadContent {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CommunicationRequest, CommunicationRequestPayload);

@@ -670,3 +670,5 @@ impl std::fmt::Debug for CompartmentDefinitionResource {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(CompartmentDefinition, CompartmentDefinitionResource);

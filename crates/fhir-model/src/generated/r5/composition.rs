@@ -903,3 +903,7 @@ impl std::fmt::Debug for CompositionSection {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Composition, CompositionAttester, CompositionEvent, CompositionSection
+);

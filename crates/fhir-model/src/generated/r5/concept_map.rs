@@ -2684,3 +2684,10 @@ impl std::fmt::Debug for ConceptMapGroupUnmapped {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ConceptMap, ConceptMapProperty, ConceptMapAdditionalAttribute, ConceptMapGroup,
+    ConceptMapGroupElement, ConceptMapGroupElementTarget,
+    ConceptMapGroupElementTargetProperty, ConceptMapGroupElementTargetDependsOn,
+    ConceptMapGroupUnmapped
+);

@@ -963,3 +963,5 @@ impl std::fmt::Debug for ConditionStage {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Condition, ConditionParticipant, ConditionStage);

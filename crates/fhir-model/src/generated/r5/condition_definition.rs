@@ -1422,3 +1422,9 @@ impl std::fmt::Debug for ConditionDefinitionPlan {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ConditionDefinition, ConditionDefinitionObservation, ConditionDefinitionMedication,
+    ConditionDefinitionPrecondition, ConditionDefinitionQuestionnaire,
+    ConditionDefinitionPlan
+);

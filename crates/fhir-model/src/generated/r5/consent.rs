@@ -1213,3 +1213,8 @@ impl std::fmt::Debug for ConsentProvisionData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Consent, ConsentPolicyBasis, ConsentVerification, ConsentProvision,
+    ConsentProvisionActor, ConsentProvisionData
+);

@@ -139,3 +139,5 @@ impl std::fmt::Debug for ContactDetail {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ContactDetail);

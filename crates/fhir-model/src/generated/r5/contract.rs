@@ -4447,3 +4447,11 @@ impl XmlChoice for ContractRuleContent {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Contract, ContractContentDefinition, ContractTerm, ContractTermSecurityLabel,
+    ContractTermOffer, ContractTermOfferParty, ContractTermOfferAnswer,
+    ContractTermAsset, ContractTermAssetContext, ContractTermAssetValuedItem,
+    ContractTermAction, ContractTermActionSubject, ContractSigner, ContractFriendly,
+    ContractLegal, ContractRule
+);

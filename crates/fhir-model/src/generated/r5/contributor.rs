@@ -168,3 +168,5 @@ impl std::fmt::Debug for Contributor {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Contributor);

@@ -1133,3 +1133,8 @@ impl std::fmt::Debug for CoverageCostToBeneficiaryException {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Coverage, CoveragePaymentBy, CoverageClass, CoverageCostToBeneficiary,
+    CoverageCostToBeneficiaryException
+);

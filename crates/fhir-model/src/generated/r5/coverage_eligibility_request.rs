@@ -1486,3 +1486,9 @@ impl XmlChoice for CoverageEligibilityRequestItemDiagnosisDiagnosis {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CoverageEligibilityRequest, CoverageEligibilityRequestEvent,
+    CoverageEligibilityRequestSupportingInfo, CoverageEligibilityRequestInsurance,
+    CoverageEligibilityRequestItem, CoverageEligibilityRequestItemDiagnosis
+);

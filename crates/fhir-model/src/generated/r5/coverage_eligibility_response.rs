@@ -1766,3 +1766,9 @@ impl std::fmt::Debug for CoverageEligibilityResponseError {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    CoverageEligibilityResponse, CoverageEligibilityResponseEvent,
+    CoverageEligibilityResponseInsurance, CoverageEligibilityResponseInsuranceItem,
+    CoverageEligibilityResponseInsuranceItemBenefit, CoverageEligibilityResponseError
+);

@@ -1109,3 +1109,8 @@ impl std::fmt::Debug for DataRequirementSort {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DataRequirement, DataRequirementCodeFilter, DataRequirementDateFilter,
+    DataRequirementValueFilter, DataRequirementSort
+);

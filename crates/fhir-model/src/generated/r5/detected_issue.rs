@@ -734,3 +734,5 @@ impl std::fmt::Debug for DetectedIssueMitigation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DetectedIssue, DetectedIssueEvidence, DetectedIssueMitigation);

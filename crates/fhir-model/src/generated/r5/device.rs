@@ -1566,3 +1566,7 @@ impl XmlChoice for DevicePropertyValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Device, DeviceUdiCarrier, DeviceName, DeviceVersion, DeviceConformsTo, DeviceProperty
+);

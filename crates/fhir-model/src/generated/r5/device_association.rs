@@ -439,3 +439,5 @@ impl std::fmt::Debug for DeviceAssociationOperation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceAssociation, DeviceAssociationOperation);

@@ -3253,3 +3253,14 @@ impl std::fmt::Debug for DeviceDefinitionChargeItem {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DeviceDefinition, DeviceDefinitionUdiDeviceIdentifier,
+    DeviceDefinitionUdiDeviceIdentifierMarketDistribution,
+    DeviceDefinitionRegulatoryIdentifier, DeviceDefinitionDeviceName,
+    DeviceDefinitionClassification, DeviceDefinitionConformsTo, DeviceDefinitionHasPart,
+    DeviceDefinitionPackaging, DeviceDefinitionPackagingDistributor,
+    DeviceDefinitionVersion, DeviceDefinitionProperty, DeviceDefinitionLink,
+    DeviceDefinitionMaterial, DeviceDefinitionGuideline,
+    DeviceDefinitionCorrectiveAction, DeviceDefinitionChargeItem
+);

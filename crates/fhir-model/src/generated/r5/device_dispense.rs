@@ -569,3 +569,5 @@ impl std::fmt::Debug for DeviceDispensePerformer {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceDispense, DeviceDispensePerformer);

@@ -440,3 +440,5 @@ impl std::fmt::Debug for DeviceMetricCalibration {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceMetric, DeviceMetricCalibration);

@@ -862,3 +862,5 @@ impl XmlChoice for DeviceRequestParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceRequest, DeviceRequestParameter);

@@ -638,3 +638,5 @@ impl std::fmt::Debug for DeviceUsageAdherence {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(DeviceUsage, DeviceUsageAdherence);

@@ -808,3 +808,7 @@ impl std::fmt::Debug for DiagnosticReportMedia {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DiagnosticReport, DiagnosticReportSupportingInfo, DiagnosticReportMedia
+);

@@ -1137,3 +1137,8 @@ impl XmlChoice for DocumentReferenceContentProfileValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    DocumentReference, DocumentReferenceAttester, DocumentReferenceRelatesTo,
+    DocumentReferenceContent, DocumentReferenceContentProfile
+);

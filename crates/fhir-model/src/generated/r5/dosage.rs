@@ -594,3 +594,5 @@ impl XmlChoice for DosageDoseAndRateRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Dosage, DosageDoseAndRate);

@@ -174,3 +174,5 @@ impl std::fmt::Debug for Duration {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Duration);

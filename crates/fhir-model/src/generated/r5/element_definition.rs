@@ -7197,3 +7197,10 @@ impl std::fmt::Debug for ElementDefinitionMapping {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ElementDefinition, ElementDefinitionSlicing, ElementDefinitionSlicingDiscriminator,
+    ElementDefinitionBase, ElementDefinitionType, ElementDefinitionExample,
+    ElementDefinitionConstraint, ElementDefinitionBinding,
+    ElementDefinitionBindingAdditional, ElementDefinitionMapping
+);

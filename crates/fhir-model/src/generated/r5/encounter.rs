@@ -1236,3 +1236,8 @@ impl std::fmt::Debug for EncounterLocation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Encounter, EncounterParticipant, EncounterReason, EncounterDiagnosis,
+    EncounterAdmission, EncounterLocation
+);

@@ -479,3 +479,5 @@ impl std::fmt::Debug for EncounterHistoryLocation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(EncounterHistory, EncounterHistoryLocation);

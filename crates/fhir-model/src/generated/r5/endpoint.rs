@@ -458,3 +458,5 @@ impl std::fmt::Debug for EndpointPayload {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Endpoint, EndpointPayload);

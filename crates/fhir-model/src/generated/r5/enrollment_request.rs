@@ -246,3 +246,5 @@ impl std::fmt::Debug for EnrollmentRequest {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(EnrollmentRequest);

@@ -259,3 +259,5 @@ impl std::fmt::Debug for EnrollmentResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(EnrollmentResponse);

@@ -745,3 +745,8 @@ impl std::fmt::Debug for EpisodeOfCareDiagnosis {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    EpisodeOfCare, EpisodeOfCareStatusHistory, EpisodeOfCareReason,
+    EpisodeOfCareDiagnosis
+);

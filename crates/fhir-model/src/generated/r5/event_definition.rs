@@ -706,3 +706,5 @@ impl XmlChoice for EventDefinitionSubject {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(EventDefinition);

@@ -2032,3 +2032,9 @@ impl std::fmt::Debug for EvidenceCertainty {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Evidence, EvidenceVariableDefinition, EvidenceStatistic, EvidenceStatisticSampleSize,
+    EvidenceStatisticAttributeEstimate, EvidenceStatisticModelCharacteristic,
+    EvidenceStatisticModelCharacteristicVariable, EvidenceCertainty
+);

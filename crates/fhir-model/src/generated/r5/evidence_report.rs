@@ -1477,3 +1477,8 @@ impl std::fmt::Debug for EvidenceReportSection {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    EvidenceReport, EvidenceReportSubject, EvidenceReportSubjectCharacteristic,
+    EvidenceReportRelatesTo, EvidenceReportRelatesToTarget, EvidenceReportSection
+);

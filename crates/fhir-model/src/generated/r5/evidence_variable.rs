@@ -2140,3 +2140,10 @@ impl XmlChoice for EvidenceVariableCategoryValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    EvidenceVariable, EvidenceVariableCharacteristic,
+    EvidenceVariableCharacteristicDefinitionByTypeAndValue,
+    EvidenceVariableCharacteristicDefinitionByCombination,
+    EvidenceVariableCharacteristicTimeFromEvent, EvidenceVariableCategory
+);

@@ -2114,3 +2114,10 @@ impl std::fmt::Debug for ExampleScenarioProcessStepAlternative {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ExampleScenario, ExampleScenarioActor, ExampleScenarioInstance,
+    ExampleScenarioInstanceVersion, ExampleScenarioInstanceContainedInstance,
+    ExampleScenarioProcess, ExampleScenarioProcessStep,
+    ExampleScenarioProcessStepOperation, ExampleScenarioProcessStepAlternative
+);

@@ -6919,3 +6919,18 @@ impl XmlChoice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ExplanationOfBenefit, ExplanationOfBenefitRelated, ExplanationOfBenefitEvent,
+    ExplanationOfBenefitPayee, ExplanationOfBenefitCareTeam,
+    ExplanationOfBenefitSupportingInfo, ExplanationOfBenefitDiagnosis,
+    ExplanationOfBenefitProcedure, ExplanationOfBenefitInsurance,
+    ExplanationOfBenefitAccident, ExplanationOfBenefitItem,
+    ExplanationOfBenefitItemBodySite, ExplanationOfBenefitItemReviewOutcome,
+    ExplanationOfBenefitItemAdjudication, ExplanationOfBenefitItemDetail,
+    ExplanationOfBenefitItemDetailSubDetail, ExplanationOfBenefitAddItem,
+    ExplanationOfBenefitAddItemBodySite, ExplanationOfBenefitAddItemDetail,
+    ExplanationOfBenefitAddItemDetailSubDetail, ExplanationOfBenefitTotal,
+    ExplanationOfBenefitPayment, ExplanationOfBenefitProcessNote,
+    ExplanationOfBenefitBenefitBalance, ExplanationOfBenefitBenefitBalanceFinancial
+);

@@ -180,3 +180,5 @@ impl std::fmt::Debug for ExtendedContactDetail {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ExtendedContactDetail);

@@ -1241,3 +1241,5 @@ impl XmlChoice for ExtensionValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Extension);

@@ -1644,3 +1644,8 @@ impl XmlChoice for FamilyMemberHistoryProcedurePerformed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    FamilyMemberHistory, FamilyMemberHistoryParticipant, FamilyMemberHistoryCondition,
+    FamilyMemberHistoryProcedure
+);

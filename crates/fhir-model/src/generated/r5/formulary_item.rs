@@ -203,3 +203,5 @@ impl std::fmt::Debug for FormularyItem {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(FormularyItem);

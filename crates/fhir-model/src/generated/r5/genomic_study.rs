@@ -1304,3 +1304,8 @@ impl std::fmt::Debug for GenomicStudyAnalysisDevice {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    GenomicStudy, GenomicStudyAnalysis, GenomicStudyAnalysisInput,
+    GenomicStudyAnalysisOutput, GenomicStudyAnalysisPerformer, GenomicStudyAnalysisDevice
+);

@@ -908,3 +908,5 @@ impl XmlChoice for GoalTargetDue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Goal, GoalTarget);

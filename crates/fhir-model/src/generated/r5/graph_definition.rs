@@ -1117,3 +1117,8 @@ impl std::fmt::Debug for GraphDefinitionLinkCompartment {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    GraphDefinition, GraphDefinitionNode, GraphDefinitionLink,
+    GraphDefinitionLinkCompartment
+);

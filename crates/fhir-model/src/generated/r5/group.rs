@@ -782,3 +782,5 @@ impl std::fmt::Debug for GroupMember {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Group, GroupCharacteristic, GroupMember);

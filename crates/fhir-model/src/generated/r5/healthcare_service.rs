@@ -561,3 +561,5 @@ impl std::fmt::Debug for HealthcareServiceEligibility {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(HealthcareService, HealthcareServiceEligibility);

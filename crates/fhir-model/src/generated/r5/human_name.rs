@@ -196,3 +196,5 @@ impl std::fmt::Debug for HumanName {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(HumanName);

@@ -1005,3 +1005,8 @@ impl std::fmt::Debug for ImagingSelectionInstanceImageRegion3D {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ImagingSelection, ImagingSelectionPerformer, ImagingSelectionInstance,
+    ImagingSelectionInstanceImageRegion2D, ImagingSelectionInstanceImageRegion3D
+);

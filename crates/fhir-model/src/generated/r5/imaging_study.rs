@@ -967,3 +967,8 @@ impl std::fmt::Debug for ImagingStudySeriesInstance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ImagingStudy, ImagingStudySeries, ImagingStudySeriesPerformer,
+    ImagingStudySeriesInstance
+);

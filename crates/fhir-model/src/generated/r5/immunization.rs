@@ -1244,3 +1244,8 @@ impl std::fmt::Debug for ImmunizationProtocolApplied {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Immunization, ImmunizationPerformer, ImmunizationProgramEligibility,
+    ImmunizationReaction, ImmunizationProtocolApplied
+);

@@ -348,3 +348,5 @@ impl std::fmt::Debug for ImmunizationEvaluation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ImmunizationEvaluation);

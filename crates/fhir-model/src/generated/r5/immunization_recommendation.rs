@@ -665,3 +665,8 @@ impl std::fmt::Debug for ImmunizationRecommendationRecommendationDateCriterion {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ImmunizationRecommendation, ImmunizationRecommendationRecommendation,
+    ImmunizationRecommendationRecommendationDateCriterion
+);

@@ -2547,3 +2547,12 @@ impl std::fmt::Debug for ImplementationGuideManifestPage {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ImplementationGuide, ImplementationGuideDependsOn, ImplementationGuideGlobal,
+    ImplementationGuideDefinition, ImplementationGuideDefinitionGrouping,
+    ImplementationGuideDefinitionResource, ImplementationGuideDefinitionPage,
+    ImplementationGuideDefinitionParameter, ImplementationGuideDefinitionTemplate,
+    ImplementationGuideManifest, ImplementationGuideManifestResource,
+    ImplementationGuideManifestPage
+);

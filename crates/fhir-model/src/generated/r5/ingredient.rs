@@ -1295,3 +1295,8 @@ impl XmlChoice for IngredientSubstanceStrengthReferenceStrengthStrength {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Ingredient, IngredientManufacturer, IngredientSubstance, IngredientSubstanceStrength,
+    IngredientSubstanceStrengthReferenceStrength
+);

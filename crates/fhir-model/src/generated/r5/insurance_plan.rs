@@ -1552,3 +1552,10 @@ impl std::fmt::Debug for InsurancePlanPlanSpecificCostBenefitCost {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InsurancePlan, InsurancePlanCoverage, InsurancePlanCoverageBenefit,
+    InsurancePlanCoverageBenefitLimit, InsurancePlanPlan, InsurancePlanPlanGeneralCost,
+    InsurancePlanPlanSpecificCost, InsurancePlanPlanSpecificCostBenefit,
+    InsurancePlanPlanSpecificCostBenefitCost
+);

@@ -1604,3 +1604,9 @@ impl std::fmt::Debug for InventoryItemInstance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InventoryItem, InventoryItemName, InventoryItemResponsibleOrganization,
+    InventoryItemDescription, InventoryItemAssociation, InventoryItemCharacteristic,
+    InventoryItemInstance
+);

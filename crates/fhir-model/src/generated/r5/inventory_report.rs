@@ -627,3 +627,7 @@ impl std::fmt::Debug for InventoryReportInventoryListingItem {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    InventoryReport, InventoryReportInventoryListing, InventoryReportInventoryListingItem
+);

@@ -965,3 +965,5 @@ impl XmlChoice for InvoiceLineItemChargeItem {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Invoice, InvoiceParticipant, InvoiceLineItem);

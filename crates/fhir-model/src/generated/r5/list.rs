@@ -495,3 +495,5 @@ impl std::fmt::Debug for ListEntry {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(List, ListEntry);

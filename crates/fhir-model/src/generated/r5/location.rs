@@ -529,3 +529,5 @@ impl std::fmt::Debug for LocationPosition {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Location, LocationPosition);

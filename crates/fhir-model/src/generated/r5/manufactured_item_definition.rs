@@ -990,3 +990,8 @@ impl std::fmt::Debug for ManufacturedItemDefinitionComponentConstituent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ManufacturedItemDefinition, ManufacturedItemDefinitionProperty,
+    ManufacturedItemDefinitionComponent, ManufacturedItemDefinitionComponentConstituent
+);

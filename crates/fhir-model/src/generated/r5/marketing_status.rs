@@ -193,3 +193,5 @@ impl std::fmt::Debug for MarketingStatus {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MarketingStatus);

@@ -2070,3 +2070,8 @@ impl std::fmt::Debug for MeasureSupplementalData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Measure, MeasureTerm, MeasureGroup, MeasureGroupPopulation, MeasureGroupStratifier,
+    MeasureGroupStratifierComponent, MeasureSupplementalData
+);

@@ -1975,3 +1975,10 @@ impl std::fmt::Debug for MeasureReportGroupStratifierStratumPopulation {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation,
+    MeasureReportGroupStratifier, MeasureReportGroupStratifierStratum,
+    MeasureReportGroupStratifierStratumComponent,
+    MeasureReportGroupStratifierStratumPopulation
+);

@@ -661,3 +661,5 @@ impl std::fmt::Debug for MedicationBatch {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Medication, MedicationIngredient, MedicationBatch);

@@ -938,3 +938,8 @@ impl XmlChoice for MedicationAdministrationDosageRate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationAdministration, MedicationAdministrationPerformer,
+    MedicationAdministrationDosage
+);

@@ -3738,3 +3738,19 @@ impl XmlChoice for MedicationKnowledgeDefinitionalDrugCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationKnowledge, MedicationKnowledgeRelatedMedicationKnowledge,
+    MedicationKnowledgeMonograph, MedicationKnowledgeCost,
+    MedicationKnowledgeMonitoringProgram, MedicationKnowledgeIndicationGuideline,
+    MedicationKnowledgeIndicationGuidelineDosingGuideline,
+    MedicationKnowledgeIndicationGuidelineDosingGuidelineDosage,
+    MedicationKnowledgeIndicationGuidelineDosingGuidelinePatientCharacteristic,
+    MedicationKnowledgeMedicineClassification, MedicationKnowledgePackaging,
+    MedicationKnowledgeStorageGuideline,
+    MedicationKnowledgeStorageGuidelineEnvironmentalSetting,
+    MedicationKnowledgeRegulatory, MedicationKnowledgeRegulatorySubstitution,
+    MedicationKnowledgeRegulatoryMaxDispense, MedicationKnowledgeDefinitional,
+    MedicationKnowledgeDefinitionalIngredient,
+    MedicationKnowledgeDefinitionalDrugCharacteristic
+);

@@ -1172,3 +1172,8 @@ impl XmlChoice for MedicationRequestSubstitutionAllowed {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicationRequest, MedicationRequestDispenseRequest,
+    MedicationRequestDispenseRequestInitialFill, MedicationRequestSubstitution
+);

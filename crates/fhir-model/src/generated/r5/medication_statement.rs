@@ -656,3 +656,5 @@ impl std::fmt::Debug for MedicationStatementAdherence {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MedicationStatement, MedicationStatementAdherence);

@@ -1785,3 +1785,10 @@ impl XmlChoice for MedicinalProductDefinitionCharacteristicValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MedicinalProductDefinition, MedicinalProductDefinitionContact,
+    MedicinalProductDefinitionName, MedicinalProductDefinitionNamePart,
+    MedicinalProductDefinitionNameUsage, MedicinalProductDefinitionCrossReference,
+    MedicinalProductDefinitionOperation, MedicinalProductDefinitionCharacteristic
+);

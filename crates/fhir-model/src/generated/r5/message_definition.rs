@@ -1016,3 +1016,7 @@ impl std::fmt::Debug for MessageDefinitionAllowedResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MessageDefinition, MessageDefinitionFocus, MessageDefinitionAllowedResponse
+);

@@ -1086,3 +1086,7 @@ impl std::fmt::Debug for MessageHeaderResponse {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MessageHeader, MessageHeaderDestination, MessageHeaderSource, MessageHeaderResponse
+);

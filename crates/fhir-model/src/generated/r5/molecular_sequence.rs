@@ -933,3 +933,8 @@ impl std::fmt::Debug for MolecularSequenceRelativeEdit {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    MolecularSequence, MolecularSequenceRelative,
+    MolecularSequenceRelativeStartingSequence, MolecularSequenceRelativeEdit
+);

@@ -172,3 +172,5 @@ impl std::fmt::Debug for MonetaryComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(MonetaryComponent);

@@ -853,3 +853,5 @@ impl std::fmt::Debug for NamingSystemUniqueId {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(NamingSystem, NamingSystemUniqueId);

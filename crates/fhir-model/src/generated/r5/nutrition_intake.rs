@@ -1123,3 +1123,8 @@ impl std::fmt::Debug for NutritionIntakePerformer {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    NutritionIntake, NutritionIntakeConsumedItem, NutritionIntakeIngredientLabel,
+    NutritionIntakePerformer
+);

@@ -2115,3 +2115,12 @@ impl std::fmt::Debug for NutritionOrderEnteralFormulaAdministrationSchedule {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    NutritionOrder, NutritionOrderOralDiet, NutritionOrderOralDietSchedule,
+    NutritionOrderOralDietNutrient, NutritionOrderOralDietTexture,
+    NutritionOrderSupplement, NutritionOrderSupplementSchedule,
+    NutritionOrderEnteralFormula, NutritionOrderEnteralFormulaAdditive,
+    NutritionOrderEnteralFormulaAdministration,
+    NutritionOrderEnteralFormulaAdministrationSchedule
+);

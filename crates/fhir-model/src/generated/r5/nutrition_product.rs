@@ -1089,3 +1089,8 @@ impl std::fmt::Debug for NutritionProductInstance {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    NutritionProduct, NutritionProductNutrient, NutritionProductIngredient,
+    NutritionProductCharacteristic, NutritionProductInstance
+);

@@ -1896,3 +1896,7 @@ impl XmlChoice for ObservationComponentValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Observation, ObservationTriggeredBy, ObservationReferenceRange, ObservationComponent
+);

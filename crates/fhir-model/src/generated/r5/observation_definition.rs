@@ -1195,3 +1195,8 @@ impl std::fmt::Debug for ObservationDefinitionComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ObservationDefinition, ObservationDefinitionQualifiedValue,
+    ObservationDefinitionComponent
+);

@@ -445,3 +445,5 @@ impl std::fmt::Debug for OrganizationQualification {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Organization, OrganizationQualification);

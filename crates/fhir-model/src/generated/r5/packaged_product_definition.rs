@@ -1157,3 +1157,9 @@ impl std::fmt::Debug for PackagedProductDefinitionPackagingContainedItem {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PackagedProductDefinition, PackagedProductDefinitionLegalStatusOfSupply,
+    PackagedProductDefinitionPackaging, PackagedProductDefinitionPackagingProperty,
+    PackagedProductDefinitionPackagingContainedItem
+);

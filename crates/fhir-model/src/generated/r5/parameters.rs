@@ -1402,3 +1402,5 @@ impl XmlChoice for ParametersParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Parameters, ParametersParameter);

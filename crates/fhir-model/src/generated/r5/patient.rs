@@ -1069,3 +1069,5 @@ impl std::fmt::Debug for PatientLink {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Patient, PatientContact, PatientCommunication, PatientLink);

@@ -1050,3 +1050,8 @@ impl std::fmt::Debug for PaymentReconciliationProcessNote {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PaymentReconciliation, PaymentReconciliationAllocation,
+    PaymentReconciliationProcessNote
+);

@@ -1003,3 +1003,8 @@ impl std::fmt::Debug for PermissionRuleActivity {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Permission, PermissionJustification, PermissionRule, PermissionRuleData,
+    PermissionRuleDataResource, PermissionRuleActivity
+);

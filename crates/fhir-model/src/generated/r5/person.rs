@@ -720,3 +720,5 @@ impl std::fmt::Debug for PersonLink {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Person, PersonCommunication, PersonLink);

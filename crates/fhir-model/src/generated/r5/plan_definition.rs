@@ -3535,3 +3535,11 @@ impl std::fmt::Debug for PlanDefinitionActionDynamicValue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    PlanDefinition, PlanDefinitionGoal, PlanDefinitionGoalTarget, PlanDefinitionActor,
+    PlanDefinitionActorOption, PlanDefinitionAction, PlanDefinitionActionCondition,
+    PlanDefinitionActionInput, PlanDefinitionActionOutput,
+    PlanDefinitionActionRelatedAction, PlanDefinitionActionParticipant,
+    PlanDefinitionActionDynamicValue
+);

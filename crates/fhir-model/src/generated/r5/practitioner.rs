@@ -719,3 +719,5 @@ impl std::fmt::Debug for PractitionerCommunication {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Practitioner, PractitionerQualification, PractitionerCommunication);

@@ -319,3 +319,5 @@ impl std::fmt::Debug for PractitionerRole {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(PractitionerRole);

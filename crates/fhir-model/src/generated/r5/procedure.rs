@@ -1080,3 +1080,5 @@ impl std::fmt::Debug for ProcedureFocalDevice {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Procedure, ProcedurePerformer, ProcedureFocalDevice);

@@ -267,3 +267,5 @@ impl XmlChoice for ProductShelfLifePeriod {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ProductShelfLife);

@@ -742,3 +742,5 @@ impl std::fmt::Debug for ProvenanceEntity {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Provenance, ProvenanceAgent, ProvenanceEntity);

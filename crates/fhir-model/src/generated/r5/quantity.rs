@@ -174,3 +174,5 @@ impl std::fmt::Debug for Quantity {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Quantity);

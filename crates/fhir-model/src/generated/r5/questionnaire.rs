@@ -2242,3 +2242,8 @@ impl XmlChoice for QuestionnaireItemInitialValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Questionnaire, QuestionnaireItem, QuestionnaireItemEnableWhen,
+    QuestionnaireItemAnswerOption, QuestionnaireItemInitial
+);

@@ -992,3 +992,7 @@ impl XmlChoice for QuestionnaireResponseItemAnswerValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    QuestionnaireResponse, QuestionnaireResponseItem, QuestionnaireResponseItemAnswer
+);

@@ -149,3 +149,5 @@ impl std::fmt::Debug for RatioRange {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RatioRange);

@@ -595,3 +595,5 @@ impl XmlChoice for RegulatedAuthorizationCaseDate {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RegulatedAuthorization, RegulatedAuthorizationCase);

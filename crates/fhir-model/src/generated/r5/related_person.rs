@@ -456,3 +456,5 @@ impl std::fmt::Debug for RelatedPersonCommunication {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RelatedPerson, RelatedPersonCommunication);

@@ -2206,3 +2206,10 @@ impl std::fmt::Debug for RequestOrchestrationActionDynamicValue {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    RequestOrchestration, RequestOrchestrationAction,
+    RequestOrchestrationActionCondition, RequestOrchestrationActionInput,
+    RequestOrchestrationActionOutput, RequestOrchestrationActionRelatedAction,
+    RequestOrchestrationActionParticipant, RequestOrchestrationActionDynamicValue
+);

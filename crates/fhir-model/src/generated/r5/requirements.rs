@@ -771,3 +771,5 @@ impl std::fmt::Debug for RequirementsStatement {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Requirements, RequirementsStatement);

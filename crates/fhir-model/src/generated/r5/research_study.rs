@@ -1650,3 +1650,9 @@ impl std::fmt::Debug for ResearchStudyOutcomeMeasure {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ResearchStudy, ResearchStudyLabel, ResearchStudyAssociatedParty,
+    ResearchStudyProgressStatus, ResearchStudyRecruitment, ResearchStudyComparisonGroup,
+    ResearchStudyObjective, ResearchStudyOutcomeMeasure
+);

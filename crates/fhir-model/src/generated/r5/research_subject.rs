@@ -488,3 +488,5 @@ impl std::fmt::Debug for ResearchSubjectProgress {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(ResearchSubject, ResearchSubjectProgress);

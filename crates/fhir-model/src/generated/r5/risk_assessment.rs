@@ -824,3 +824,5 @@ impl XmlChoice for RiskAssessmentPredictionWhen {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(RiskAssessment, RiskAssessmentPrediction);

@@ -254,3 +254,5 @@ impl std::fmt::Debug for SampledData {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SampledData);

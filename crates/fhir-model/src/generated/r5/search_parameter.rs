@@ -826,3 +826,5 @@ impl std::fmt::Debug for SearchParameterComponent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SearchParameter, SearchParameterComponent);

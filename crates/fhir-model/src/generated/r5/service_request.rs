@@ -1570,3 +1570,8 @@ impl XmlChoice for ServiceRequestPatientInstructionInstruction {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ServiceRequest, ServiceRequestOrderDetail, ServiceRequestOrderDetailParameter,
+    ServiceRequestPatientInstruction
+);

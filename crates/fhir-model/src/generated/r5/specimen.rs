@@ -1300,3 +1300,7 @@ impl std::fmt::Debug for SpecimenContainer {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    Specimen, SpecimenFeature, SpecimenCollection, SpecimenProcessing, SpecimenContainer
+);

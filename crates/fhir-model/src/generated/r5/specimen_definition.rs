@@ -1603,3 +1603,9 @@ impl std::fmt::Debug for SpecimenDefinitionTypeTestedHandling {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SpecimenDefinition, SpecimenDefinitionTypeTested,
+    SpecimenDefinitionTypeTestedContainer, SpecimenDefinitionTypeTestedContainerAdditive,
+    SpecimenDefinitionTypeTestedHandling
+);

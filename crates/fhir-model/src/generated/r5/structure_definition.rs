@@ -1215,3 +1215,8 @@ impl std::fmt::Debug for StructureDefinitionDifferential {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    StructureDefinition, StructureDefinitionMapping, StructureDefinitionContext,
+    StructureDefinitionSnapshot, StructureDefinitionDifferential
+);

@@ -2432,3 +2432,10 @@ impl std::fmt::Debug for StructureMapGroupRuleDependent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    StructureMap, StructureMapStructure, StructureMapConst, StructureMapGroup,
+    StructureMapGroupInput, StructureMapGroupRule, StructureMapGroupRuleSource,
+    StructureMapGroupRuleTarget, StructureMapGroupRuleTargetParameter,
+    StructureMapGroupRuleDependent
+);

@@ -727,3 +727,5 @@ impl std::fmt::Debug for SubscriptionParameter {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Subscription, SubscriptionFilterBy, SubscriptionParameter);

@@ -454,3 +454,5 @@ impl std::fmt::Debug for SubscriptionStatusNotificationEvent {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SubscriptionStatus, SubscriptionStatusNotificationEvent);

@@ -1457,3 +1457,9 @@ impl std::fmt::Debug for SubscriptionTopicNotificationShape {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubscriptionTopic, SubscriptionTopicResourceTrigger,
+    SubscriptionTopicResourceTriggerQueryCriteria, SubscriptionTopicEventTrigger,
+    SubscriptionTopicCanFilterBy, SubscriptionTopicNotificationShape
+);

@@ -511,3 +511,5 @@ impl XmlChoice for SubstanceIngredientSubstance {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Substance, SubstanceIngredient);

@@ -2828,3 +2828,11 @@ impl std::fmt::Debug for SubstanceDefinitionSourceMaterial {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceDefinition, SubstanceDefinitionMoiety, SubstanceDefinitionCharacterization,
+    SubstanceDefinitionProperty, SubstanceDefinitionMolecularWeight,
+    SubstanceDefinitionStructure, SubstanceDefinitionStructureRepresentation,
+    SubstanceDefinitionCode, SubstanceDefinitionName, SubstanceDefinitionNameOfficial,
+    SubstanceDefinitionRelationship, SubstanceDefinitionSourceMaterial
+);

@@ -1181,3 +1181,11 @@ impl std::fmt::Debug for SubstancePolymerRepeatRepeatUnitStructuralRepresentatio
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstancePolymer, SubstancePolymerMonomerSet,
+    SubstancePolymerMonomerSetStartingMaterial, SubstancePolymerRepeat,
+    SubstancePolymerRepeatRepeatUnit,
+    SubstancePolymerRepeatRepeatUnitDegreeOfPolymerisation,
+    SubstancePolymerRepeatRepeatUnitStructuralRepresentation
+);

@@ -442,3 +442,5 @@ impl std::fmt::Debug for SubstanceProteinSubunit {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SubstanceProtein, SubstanceProteinSubunit);

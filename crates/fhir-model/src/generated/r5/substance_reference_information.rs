@@ -814,3 +814,8 @@ impl XmlChoice for SubstanceReferenceInformationTargetAmount {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceReferenceInformation, SubstanceReferenceInformationGene,
+    SubstanceReferenceInformationGeneElement, SubstanceReferenceInformationTarget
+);

@@ -1294,3 +1294,11 @@ impl std::fmt::Debug for SubstanceSourceMaterialPartDescription {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    SubstanceSourceMaterial, SubstanceSourceMaterialFractionDescription,
+    SubstanceSourceMaterialOrganism, SubstanceSourceMaterialOrganismAuthor,
+    SubstanceSourceMaterialOrganismHybrid,
+    SubstanceSourceMaterialOrganismOrganismGeneral,
+    SubstanceSourceMaterialPartDescription
+);

@@ -734,3 +734,5 @@ impl XmlChoice for SupplyRequestParameterValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(SupplyRequest, SupplyRequestParameter);

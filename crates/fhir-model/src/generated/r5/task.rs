@@ -3339,3 +3339,5 @@ impl XmlChoice for TaskOutputValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Task, TaskPerformer, TaskRestriction, TaskInput, TaskOutput);

@@ -1765,3 +1765,9 @@ impl std::fmt::Debug for TestPlanTestCaseAssertion {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    TestPlan, TestPlanDependency, TestPlanTestCase, TestPlanTestCaseDependency,
+    TestPlanTestCaseTestRun, TestPlanTestCaseTestRunScript, TestPlanTestCaseTestData,
+    TestPlanTestCaseAssertion
+);

@@ -1845,3 +1845,10 @@ impl std::fmt::Debug for TestReportTeardownAction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    TestReport, TestReportParticipant, TestReportSetup, TestReportSetupAction,
+    TestReportSetupActionOperation, TestReportSetupActionAssert,
+    TestReportSetupActionAssertRequirement, TestReportTest, TestReportTestAction,
+    TestReportTeardown, TestReportTeardownAction
+);

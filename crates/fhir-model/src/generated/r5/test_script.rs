@@ -3904,3 +3904,12 @@ impl std::fmt::Debug for TestScriptTeardownAction {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    TestScript, TestScriptOrigin, TestScriptDestination, TestScriptMetadata,
+    TestScriptMetadataLink, TestScriptMetadataCapability, TestScriptScope,
+    TestScriptFixture, TestScriptVariable, TestScriptSetup, TestScriptSetupAction,
+    TestScriptSetupActionOperation, TestScriptSetupActionOperationRequestHeader,
+    TestScriptSetupActionAssert, TestScriptSetupActionAssertRequirement, TestScriptTest,
+    TestScriptTestAction, TestScriptTeardown, TestScriptTeardownAction
+);

@@ -527,3 +527,5 @@ impl XmlChoice for TimingRepeatBounds {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Timing, TimingRepeat);

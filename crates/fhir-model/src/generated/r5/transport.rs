@@ -3190,3 +3190,5 @@ impl XmlChoice for TransportOutputValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(Transport, TransportRestriction, TransportInput, TransportOutput);

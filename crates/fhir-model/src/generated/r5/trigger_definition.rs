@@ -355,3 +355,5 @@ impl XmlChoice for TriggerDefinitionTiming {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(TriggerDefinition);

@@ -258,3 +258,5 @@ impl XmlChoice for UsageContextValue {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(UsageContext);

@@ -3415,3 +3415,11 @@ impl std::fmt::Debug for ValueSetScope {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    ValueSet, ValueSetCompose, ValueSetComposeInclude, ValueSetComposeIncludeConcept,
+    ValueSetComposeIncludeConceptDesignation, ValueSetComposeIncludeFilter,
+    ValueSetExpansion, ValueSetExpansionParameter, ValueSetExpansionProperty,
+    ValueSetExpansionContains, ValueSetExpansionContainsProperty,
+    ValueSetExpansionContainsPropertySubProperty, ValueSetScope
+);

@@ -313,3 +313,5 @@ impl XmlChoice for VirtualServiceDetailAddress {
         }
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(VirtualServiceDetail);

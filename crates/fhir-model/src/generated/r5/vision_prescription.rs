@@ -733,3 +733,8 @@ impl std::fmt::Debug for VisionPrescriptionLensSpecificationPrism {
         d.finish()
     }
 }
+#[cfg(feature = "serde")]
+crate::impl_serde!(
+    VisionPrescription, VisionPrescriptionLensSpecification,
+    VisionPrescriptionLensSpecificationPrism
+);
