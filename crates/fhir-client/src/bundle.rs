@@ -5,11 +5,12 @@ use reqwest::Method;
 use crate::client::Client;
 use crate::error::Error;
 use crate::format::Format;
+use crate::headers::parse_etag;
 use crate::json_body;
 use crate::request::Request;
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, NewEntry, R4};
-use crate::write::{parse_etag, parse_location};
+use crate::write::parse_location;
 
 /// One entry of a batch-response or transaction-response (`EntryResponse` is
 /// `EntryResponse<R4>`; `V` is the client's FHIR version).

@@ -11,8 +11,8 @@ use url::Url;
 use crate::auth::{Auth, ProviderAuth, Secret, TokenProvider};
 use crate::error::{Error, RawError};
 use crate::format::Format;
+use crate::query::encode_query;
 use crate::retry::RetryPolicy;
-use crate::search::encode_query;
 use crate::version::{FhirVersion, R4};
 
 /// The `_format` parameter, sent on every request only when asked for: by default the client
@@ -504,7 +504,7 @@ impl<V: FhirVersion> ClientBuilder<V> {
     pub fn default_headers(mut self, headers: HeaderMap) -> Self {
         for (name, mut value) in headers {
             if let Some(name) = name {
-                value.set_sensitive(crate::request::is_credential_header(&name));
+                value.set_sensitive(crate::headers::is_credential_header(&name));
                 self.settings.default_headers.append(name, value);
             }
         }
@@ -717,7 +717,7 @@ impl Settings {
             HeaderValue::from_str(value),
         ) {
             (Ok(name), Ok(mut value)) => {
-                value.set_sensitive(crate::request::is_credential_header(&name));
+                value.set_sensitive(crate::headers::is_credential_header(&name));
                 self.default_headers.append(name, value);
             }
             _ => {

@@ -5,7 +5,7 @@ use fhir_model::TypedResource;
 use crate::client::Client;
 use crate::error::Error;
 use crate::paging::{Converter, Page};
-use crate::read::{check_id, check_resource_type};
+use crate::path_segments::{check_id, check_resource_type};
 use crate::request::Request;
 use crate::version::FhirVersion;
 

@@ -8,7 +8,7 @@ use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, RawError};
 use crate::paging::{Converter, Page};
-use crate::read::check_id;
+use crate::path_segments::check_id;
 use crate::request::Request;
 use crate::version::{FhirVersion, R4};
 

@@ -11,11 +11,12 @@ use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::Error;
 use crate::format::Format;
-use crate::read::check_id;
+use crate::headers::etag_header_value;
+use crate::path_segments::check_id;
 use crate::request::{JSON_PATCH, Request};
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, R4};
-use crate::write::{PREFER, Return, WriteOutcome, etag_header_value, write_outcome};
+use crate::write::{PREFER, Return, WriteOutcome, write_outcome};
 
 /// A JSON Patch document (RFC 6902).
 ///

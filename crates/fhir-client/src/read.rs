@@ -7,9 +7,10 @@ use url::Url;
 
 use crate::client::{Client, Inner};
 use crate::error::{Error, RawError};
+use crate::headers::{etag_header_value, parse_etag};
+use crate::path_segments::{check_id, check_resource_type};
 use crate::request::{Request, Response};
 use crate::version::{FhirVersion, find_contained, major_minor, resource_type_of};
-use crate::write::{etag_header_value, parse_etag};
 
 /// A resource with the version headers it came with.
 ///
@@ -513,30 +514,6 @@ fn check_type<T: TypedResource>(found: &str, reference: &str) -> Result<(), RawE
             "{reference} points to a {found}, not a {}",
             T::TYPE
         )))
-    }
-}
-
-/// An id or version must be a non-empty single path segment.
-/// A resource type name as the REST API spells it: a capital letter, then letters and digits.
-/// Checked so that a name from outside cannot change the request's path.
-pub(crate) fn check_resource_type(name: &str) -> Result<(), RawError> {
-    let ok = name.starts_with(|c: char| c.is_ascii_uppercase())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(RawError::invalid_input(format!(
-            "`{name}` is not a resource type name"
-        )))
-    }
-}
-
-/// An id or version must not be empty.
-pub(crate) fn check_id(id: &str) -> Result<(), RawError> {
-    if id.is_empty() {
-        Err(RawError::invalid_input("an empty id"))
-    } else {
-        Ok(())
     }
 }
 

@@ -7,8 +7,7 @@ use bytes::Bytes;
 
 use fhir_model::{FhirFormats, TypedResource};
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName, HeaderValue, LOCATION,
-    PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
+    ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::{Method, StatusCode};
 use tracing::Instrument;
@@ -24,11 +23,6 @@ use crate::retry::{Decision, is_retryable_status, parse_retry_after};
 /// What the client sends resources as.
 pub(crate) const JSON_PATCH: &str = "application/json-patch+json";
 pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
-
-/// Headers that carry credentials: only ever sent to the base URL's origin.
-pub(crate) fn is_credential_header(name: &HeaderName) -> bool {
-    name == AUTHORIZATION || name == COOKIE || name == PROXY_AUTHORIZATION
-}
 
 /// One logical request, before credentials, retries and redirects.
 pub(crate) struct Request {
@@ -456,8 +450,6 @@ impl Inner {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn json_content_types() {
         use crate::format::is_json_content_type;
@@ -477,12 +469,5 @@ mod tests {
         ] {
             assert!(!is_json_content_type(ct), "{ct}");
         }
-    }
-
-    #[test]
-    fn credential_headers() {
-        assert!(is_credential_header(&AUTHORIZATION));
-        assert!(is_credential_header(&COOKIE));
-        assert!(!is_credential_header(&ACCEPT));
     }
 }

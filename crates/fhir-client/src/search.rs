@@ -1,12 +1,12 @@
 //! Search parameters: a typed builder for the query of a FHIR search.
 
 use fhir_model::TypedResource;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 
 use crate::client::{Client, Inner};
 use crate::error::Error;
 use crate::paging::{Converter, Page, Pages};
+use crate::query::encode_query;
 use crate::request::{FORM, Request};
 use crate::version::FhirVersion;
 
@@ -587,39 +587,6 @@ pub(crate) fn escape(value: &str) -> String {
     out
 }
 
-/// What a query keeps unencoded besides letters and digits: the characters FHIR search syntax
-/// uses and servers read literally (`:` modifiers, `|` tokens, `,` lists, `/` references, `$`).
-/// `+` is encoded, since servers read it as a space; `'` as the URL parser would.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b':')
-    .remove(b'|')
-    .remove(b',')
-    .remove(b'/')
-    .remove(b'$')
-    .remove(b'@')
-    .remove(b'!')
-    .remove(b'*')
-    .remove(b'(')
-    .remove(b')');
-
-/// `name=value&...`, percent-encoded for a URL query.
-pub(crate) fn encode_query(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.extend(utf8_percent_encode(k, QUERY));
-        out.push('=');
-        out.extend(utf8_percent_encode(v, QUERY));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,14 +596,6 @@ mod tests {
         assert_eq!(escape(r"a,b|c$d\e"), r"a\,b\|c\$d\\e");
         let p = SearchParams::new().token("identifier", Some("urn:x|y"), "1,2");
         assert_eq!(p.pairs()[0].1, r"urn:x\|y|1\,2");
-    }
-
-    #[test]
-    fn query_encoding() {
-        assert_eq!(
-            encode_query(&[("name", "a b&c=d"), ("date", "ge2020+01"), ("x", "é#?")]),
-            "name=a%20b%26c%3Dd&date=ge2020%2B01&x=%C3%A9%23%3F"
-        );
     }
 
     #[test]

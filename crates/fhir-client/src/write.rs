@@ -12,8 +12,9 @@ use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError};
 use crate::format::Format;
+use crate::headers::{etag_header_value, parse_etag};
 use crate::json_body::{self, TopLevel};
-use crate::read::{check_id, check_resource_type};
+use crate::path_segments::{check_id, check_resource_type};
 use crate::request::{Request, Response};
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, R4};
@@ -171,31 +172,6 @@ pub(crate) fn parse_location(value: &str) -> LocationParts {
         resource_type: is_type.then(|| resource_type.to_owned()),
         id: Some(segments[id_at].to_owned()),
         version,
-    }
-}
-
-/// The version in an `ETag`: `W/"3"` and `"3"` both give `3`.
-pub(crate) fn parse_etag(value: &str) -> Option<String> {
-    let v = value.trim();
-    let v = v
-        .strip_prefix("W/")
-        .or_else(|| v.strip_prefix("w/"))
-        .unwrap_or(v);
-    let v = v
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(v);
-    (!v.is_empty()).then(|| v.to_owned())
-}
-
-/// The value for `If-Match` / `If-None-Match`: an ETag as given (`W/"3"`, `"3"`), or a bare
-/// version id as a weak ETag (`3` → `W/"3"`).
-pub(crate) fn etag_header_value(etag_or_version: &str) -> String {
-    let v = etag_or_version.trim();
-    if v.starts_with("W/\"") || v.starts_with('"') {
-        v.to_owned()
-    } else {
-        format!("W/\"{v}\"")
     }
 }
 

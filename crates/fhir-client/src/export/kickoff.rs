@@ -11,7 +11,7 @@ use reqwest::header::{CONTENT_LOCATION, HeaderName};
 use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, RawError};
-use crate::read::check_id;
+use crate::path_segments::check_id;
 use crate::request::Request;
 use crate::version::{FhirVersion, R4};
 
