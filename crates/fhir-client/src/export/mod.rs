@@ -40,6 +40,7 @@
 
 mod download;
 mod kickoff;
+mod lines;
 mod manifest;
 mod resources;
 mod status;
