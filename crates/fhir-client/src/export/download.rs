@@ -151,6 +151,38 @@ impl<'a> Iterator for BatchLines<'a> {
     }
 }
 
+/// A batch read line by line, as text.
+pub(crate) struct BatchCursor {
+    batch: Batch,
+    at: usize,
+    number: u64,
+}
+
+impl BatchCursor {
+    pub(crate) fn new(batch: Batch) -> BatchCursor {
+        let number = batch.first_line.saturating_sub(1);
+        BatchCursor {
+            batch,
+            at: 0,
+            number,
+        }
+    }
+
+    /// The next line that is not blank, with its number; text, or why it is not UTF-8.
+    #[allow(clippy::should_implement_trait)] // the lines borrow the cursor
+    pub(crate) fn next(&mut self) -> Option<(u64, Result<&str, std::str::Utf8Error>)> {
+        let mut lines = BatchLines {
+            rest: &self.batch.bytes[self.at..],
+            number: self.number,
+        };
+        let next = lines.next();
+        self.at = self.batch.len() - lines.rest.len();
+        self.number = lines.number;
+        let (number, bytes) = next?;
+        Some((number, std::str::from_utf8(bytes)))
+    }
+}
+
 /// The error of a line that is not UTF-8.
 pub(crate) fn not_utf8(file: &ManifestFile, number: u64, e: std::str::Utf8Error) -> RawError {
     RawError::at_url(

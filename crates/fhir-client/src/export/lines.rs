@@ -37,7 +37,7 @@ const POLL_DOWNLOAD_EVERY: u32 = 32;
 /// The name of the threads that read lines.
 pub(crate) const THREAD_NAME: &str = "fhir-export-lines";
 
-type Item<T> = Result<ExportLine<T>, RawError>;
+pub(crate) type Item<T> = Result<ExportLine<T>, RawError>;
 
 /// What a download hands to its thread.
 enum Handover {
@@ -178,22 +178,7 @@ fn read_lines<T, F>(
                 break;
             }
         };
-        let mut out = Vec::with_capacity(64);
-        let mut stop = false;
-        for (number, bytes) in batch.0.lines() {
-            match std::str::from_utf8(bytes) {
-                Ok(text) => out.push(read(file, number, text).map(|value| ExportLine {
-                    file: file.clone(),
-                    line: number,
-                    value,
-                })),
-                Err(e) => {
-                    out.push(Err(not_utf8(file, number, e)));
-                    stop = true;
-                    break;
-                }
-            }
-        }
+        let (out, stop) = read_batch(file, &batch.0, &mut read);
         // The buffer goes back to the download, and its bytes leave the budget.
         drop(batch);
         if (!out.is_empty() && values.blocking_send(out).is_err()) || stop {
@@ -203,4 +188,31 @@ fn read_lines<T, F>(
     // The line reader (and what it holds) goes before the stream sees the end.
     drop(read);
     drop(values);
+}
+
+/// The values of a batch's lines, in order, and whether the file ends there (at a line that is
+/// not UTF-8).
+pub(crate) fn read_batch<T, F>(
+    file: &Arc<ManifestFile>,
+    batch: &Batch,
+    read: &mut F,
+) -> (Vec<Item<T>>, bool)
+where
+    F: FnMut(&ManifestFile, u64, &str) -> Result<T, RawError>,
+{
+    let mut out = Vec::with_capacity(64);
+    for (number, bytes) in batch.lines() {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => out.push(read(file, number, text).map(|value| ExportLine {
+                file: file.clone(),
+                line: number,
+                value,
+            })),
+            Err(e) => {
+                out.push(Err(not_utf8(file, number, e)));
+                return (out, true);
+            }
+        }
+    }
+    (out, false)
 }

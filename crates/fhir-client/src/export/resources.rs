@@ -1,7 +1,8 @@
 //! The lines of every file of an export as one `Stream`: typed, raw ([`RawResource`]) or text,
-//! several files at once within a concurrency limit, each file's lines read on a thread of its
-//! own beside its download ([`lines`](super::lines)); a bad line is an error item and the
-//! stream goes on (unless asked to stop at the first).
+//! several files at once within a concurrency limit, each batch of lines read where the stream
+//! is polled; or one file's lines given to a closure on a thread beside the download
+//! ([`Export::map_lines`]). A bad line is an error item and the stream goes on (unless asked
+//! to stop at the first).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,10 +16,11 @@ use reqwest::Method;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError};
-use crate::version::{FhirVersion, R4, resource_type_of};
+use crate::version::{FhirVersion, R4};
 
+use super::download::{BatchCursor, not_utf8};
 use super::download::{DownloadSettings, FileReader, NdjsonFile};
-use super::lines::FileLines;
+use super::lines::{FileLines, Item};
 use super::manifest::{Manifest, ManifestFile};
 
 /// A line of an export read as a `T`, with where it comes from.
@@ -278,9 +280,20 @@ impl<V: FhirVersion> Export<V> {
         F: Fn(&ManifestFile, u64, &str) -> Result<T, RawError> + Clone + Send + Sync + 'static,
     {
         let this = self.clone();
+        // The lines are read where the stream is polled: the values are used (and dropped)
+        // on the thread that made them, which costs less than handing them across threads.
         let per_file = futures_util::stream::iter(files).map(move |file| {
-            let reader = this.reader(Arc::new(file));
-            FileLines::start(reader, read.clone())
+            let state = InlineLines {
+                reader: this.reader(Arc::new(file)),
+                read: read.clone(),
+                lines: None,
+                ended: false,
+            };
+            futures_util::stream::unfold(state, |mut state| async move {
+                let item = state.next().await?;
+                Some((item, state))
+            })
+            .boxed()
         });
         let stop = self.settings.stop_on_error;
         per_file
@@ -294,6 +307,53 @@ impl<V: FhirVersion> Export<V> {
                 std::future::ready(Some(item))
             })
             .boxed()
+    }
+}
+
+/// One file's lines read where the stream is polled, each one when it is asked for: a value is
+/// used (and dropped) before the next is made, while the memory is still in cache.
+struct InlineLines<F> {
+    reader: FileReader,
+    read: F,
+    lines: Option<BatchCursor>,
+    ended: bool,
+}
+
+impl<F> InlineLines<F> {
+    async fn next<T>(&mut self) -> Option<Item<T>>
+    where
+        F: FnMut(&ManifestFile, u64, &str) -> Result<T, RawError>,
+    {
+        loop {
+            if self.ended {
+                return None;
+            }
+            if let Some(lines) = &mut self.lines {
+                match lines.next() {
+                    Some((number, Ok(text))) => {
+                        let file = self.reader.file();
+                        let value = (self.read)(file, number, text);
+                        return Some(value.map(|value| ExportLine {
+                            file: file.clone(),
+                            line: number,
+                            value,
+                        }));
+                    }
+                    Some((number, Err(e))) => {
+                        self.ended = true;
+                        return Some(Err(not_utf8(self.reader.file(), number, e)));
+                    }
+                    None => self.lines = None,
+                }
+            }
+            match self.reader.next_batch().await? {
+                Ok(batch) => self.lines = Some(BatchCursor::new(batch)),
+                Err(e) => {
+                    self.ended = true;
+                    return Some(Err(e));
+                }
+            }
+        }
     }
 }
 
@@ -316,7 +376,11 @@ fn typed<T: FhirJson>(
     number: u64,
     text: &str,
 ) -> Result<T, RawError> {
-    match resource_type_of(text) {
+    // The type is read in place (no copy unless it is escaped).
+    let found = fhir_model::json::Reader::new(text, ParseOptions::lenient())
+        .find_resource_type()
+        .ok();
+    match found {
         Some(found) if found != expected => {
             return Err(line_error(
                 file,
