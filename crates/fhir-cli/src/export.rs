@@ -162,7 +162,8 @@ pub async fn run(client: &Client, args: ExportArgs, out: &mut dyn Write) -> Resu
         return Ok(());
     }
     let manifest = match state.manifest()? {
-        Some(m) => m,
+        // Saved without its status URL: the origin it came from is the status URL's.
+        Some(m) => m.with_status_url(job.status_url().clone()),
         None => {
             let manifest = job
                 .wait_with(|p| progress.polling(p.progress.as_deref(), p.polls))
@@ -305,8 +306,12 @@ async fn download_all(
     Ok(results)
 }
 
+/// The file being written, shared with the thread that checks and writes the lines.
+type Output = std::sync::Arc<std::sync::Mutex<Option<Box<dyn Write + Send>>>>;
+
 /// Downloads one file into `dir/name` (through `name.part`, renamed at the end), checking each
-/// line; `tick` is told of lines written, a hundred at a time.
+/// line; `tick` is told of lines written, a hundred at a time. The lines are checked and
+/// written on a thread of the file's own while the download goes on.
 async fn download_one(
     export: &Export,
     file: &ManifestFile,
@@ -321,7 +326,7 @@ async fn download_one(
     let shown = shown_url(file.url.as_str());
     let created =
         File::create(&part).map_err(|e| format!("cannot create {}: {e}", part.display()))?;
-    let mut writer: Box<dyn Write> = if gzip {
+    let writer: Box<dyn Write + Send> = if gzip {
         Box::new(flate2::write::GzEncoder::new(
             BufWriter::with_capacity(256 * 1024, created),
             flate2::Compression::fast(),
@@ -329,21 +334,33 @@ async fn download_one(
     } else {
         Box::new(BufWriter::with_capacity(256 * 1024, created))
     };
-    let mut reader = export.file(file);
+    let output: Output = std::sync::Arc::new(std::sync::Mutex::new(Some(writer)));
+    let resource_type = file.resource_type.clone();
+    let shared = output.clone();
+    // Each line: what is wrong with it (if anything), once written; or why it was not written.
+    let mut lines_of = export.map_lines(file, move |_, text| {
+        let problem = check_line(check, &resource_type, text);
+        let mut guard = shared.lock().map_err(|_| "the writer failed".to_owned())?;
+        let writer = guard.as_mut().ok_or("the file is closed")?;
+        writer
+            .write_all(text.as_bytes())
+            .and_then(|()| writer.write_all(b"\n"))
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(problem)
+    });
     let (mut lines, mut invalid, mut pending) = (0u64, 0u64, 0u64);
     let result = async {
-        while let Some(line) = reader.next_line().await {
+        while let Some(line) = lines_of.next().await {
             let line = line.map_err(|e| e.to_string())?;
-            if let Some(problem) = check_line(check, &file.resource_type, &line.text) {
+            let problem = line
+                .value
+                .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+            if let Some(problem) = problem {
                 invalid += 1;
                 if invalid <= 10 {
-                    eprintln!("warning: {name} line {}: {problem}", line.number);
+                    eprintln!("warning: {name} line {}: {problem}", line.line);
                 }
             }
-            writer
-                .write_all(line.text.as_bytes())
-                .and_then(|()| writer.write_all(b"\n"))
-                .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
             lines += 1;
             pending += 1;
             if pending == 100 {
@@ -351,14 +368,20 @@ async fn download_one(
                 pending = 0;
             }
         }
-        writer
-            .flush()
-            .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
         Ok::<(), String>(())
     }
     .await;
+    drop(lines_of);
     tick(pending);
-    drop(writer);
+    // The thread is done with the file once the stream ended; after an error it may still
+    // hold the lock for a line.
+    let writer = output.lock().ok().and_then(|mut w| w.take());
+    let result = result.and_then(|()| {
+        let mut writer = writer.ok_or("the writer failed")?;
+        writer
+            .flush()
+            .map_err(|e| format!("cannot write {}: {e}", part.display()))
+    });
     if let Err(e) = result {
         let _ = std::fs::remove_file(&part);
         return Err(format!("{shown}: {e}"));

@@ -587,3 +587,89 @@ async fn post_sends_the_parameters_in_a_body() {
     assert!(stdout(&o).contains("0 files in"), "{}", stdout(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_token_goes_to_the_status_urls_origin_also_after_a_resume_but_not_elsewhere() {
+    // The FHIR server kicks off; the status URL and some files are on a second origin, a
+    // presigned file on a third.
+    let fhir_server = MockServer::start().await;
+    let jobs = MockServer::start().await;
+    let third = MockServer::start().await;
+    let status = format!("{}/jobs/7", jobs.uri());
+    Mock::given(method("GET"))
+        .and(path("/fhir/$export"))
+        .respond_with(ResponseTemplate::new(202).insert_header("content-location", status.as_str()))
+        .mount(&fhir_server)
+        .await;
+    let manifest = format!(
+        r#"{{"transactionTime":"t","request":"r","requiresAccessToken":true,
+        "output":[{{"type":"Patient","url":"{}/f/a"}},{{"type":"Patient","url":"{}/f/b"}}]}}"#,
+        jobs.uri(),
+        third.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path("/jobs/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(manifest, "application/json"))
+        .mount(&jobs)
+        .await;
+    // The first download of `a` fails, so that `--resume` fetches it from the saved manifest.
+    Mock::given(method("GET"))
+        .and(path("/f/a"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(4)
+        .mount(&jobs)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/f/b"))
+        .respond_with(ndjson(&patients(0..2)))
+        .mount(&third)
+        .await;
+    let dir = temp_dir("origins");
+    let d = dir.to_str().unwrap();
+    let o = fhir(
+        &base(&fhir_server),
+        &["--token", "T0K", "export", "--out", d],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    Mock::given(method("GET"))
+        .and(path("/f/a"))
+        .respond_with(ndjson(&patients(2..5)))
+        .mount(&jobs)
+        .await;
+    let o = fhir(
+        &base(&fhir_server),
+        &["--token", "T0K", "export", "--resume", d],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(read(&dir, "Patient.1.ndjson"), patients(2..5));
+    let auth = |r: &wiremock::Request| {
+        r.headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let to_a: Vec<Option<String>> = jobs
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/f/a")
+        .map(auth)
+        .collect();
+    // Every attempt, before and after the resume, carried the token.
+    assert!(to_a.len() >= 2, "{to_a:?}");
+    assert!(
+        to_a.iter().all(|a| a.as_deref() == Some("Bearer T0K")),
+        "{to_a:?}"
+    );
+    let to_b: Vec<Option<String>> = third
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(auth)
+        .collect();
+    assert_eq!(to_b, [None]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,7 +1,8 @@
-//! One file of an export, downloaded as a stream of NDJSON lines: read in chunks (never held
-//! whole), gzip undone on the way (as `Content-Encoding` or as a gzip file), split into lines
-//! within a line limit, numbered; a broken download is resumed with `Range` when the server
-//! allows it, or downloaded again from the start, and in both cases no line is given twice.
+//! One file of an export, downloaded as NDJSON lines: read in chunks (never held whole), gzip
+//! undone on the way (as `Content-Encoding` or as a gzip file), cut at line breaks within a line
+//! limit and handed over in batches of complete lines (a buffer each, reused; lines are not
+//! copied one by one); a broken download is resumed with `Range` when the server allows it, or
+//! downloaded again from the start, and in both cases no line is given twice.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -57,6 +58,142 @@ pub struct NdjsonLine {
     pub text: String,
 }
 
+/// The size of the batches of lines a download hands over (more when one line is longer).
+pub(crate) const BATCH_BYTES: usize = 64 * 1024;
+
+/// Buffers kept for reuse by one download: batches go back to it when dropped.
+#[derive(Debug, Default)]
+pub(crate) struct BufferPool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl BufferPool {
+    /// Buffers kept at most, and the largest capacity kept (a buffer that grew for a long line
+    /// is let go).
+    const KEPT: usize = 16;
+    const LARGEST: usize = 4 * BATCH_BYTES;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() == 0 || buffer.capacity() > Self::LARGEST {
+            return;
+        }
+        buffer.clear();
+        if let Ok(mut pool) = self.0.lock() {
+            if pool.len() < Self::KEPT {
+                pool.push(buffer);
+            }
+        }
+    }
+}
+
+/// Complete lines of one file, handed over together: each line ends with a line break, and the
+/// first is line `first_line` of the file. The buffer goes back to its download when dropped.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    first_line: u64,
+    bytes: Vec<u8>,
+    pool: Arc<BufferPool>,
+}
+
+impl Batch {
+    /// The bytes of the batch (its lines, each with its line break).
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The lines that are not blank, with their numbers, without the line break (nor a `\r`
+    /// before it). Blank lines are counted.
+    pub(crate) fn lines(&self) -> BatchLines<'_> {
+        BatchLines {
+            rest: &self.bytes,
+            number: self.first_line.saturating_sub(1),
+        }
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.pool.give(std::mem::take(&mut self.bytes));
+    }
+}
+
+/// The lines of a [`Batch`].
+pub(crate) struct BatchLines<'a> {
+    rest: &'a [u8],
+    number: u64,
+}
+
+impl<'a> Iterator for BatchLines<'a> {
+    type Item = (u64, &'a [u8]);
+
+    fn next(&mut self) -> Option<(u64, &'a [u8])> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
+            let mut line = &self.rest[..end];
+            self.rest = self.rest.get(end + 1..).unwrap_or_default();
+            self.number += 1;
+            if let Some(l) = line.strip_suffix(b"\r") {
+                line = l;
+            }
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                return Some((self.number, line));
+            }
+        }
+    }
+}
+
+/// A batch read line by line, as text.
+pub(crate) struct BatchCursor {
+    batch: Batch,
+    at: usize,
+    number: u64,
+}
+
+impl BatchCursor {
+    pub(crate) fn new(batch: Batch) -> BatchCursor {
+        let number = batch.first_line.saturating_sub(1);
+        BatchCursor {
+            batch,
+            at: 0,
+            number,
+        }
+    }
+
+    /// The next line that is not blank, with its number; text, or why it is not UTF-8.
+    #[allow(clippy::should_implement_trait)] // the lines borrow the cursor
+    pub(crate) fn next(&mut self) -> Option<(u64, Result<&str, std::str::Utf8Error>)> {
+        let mut lines = BatchLines {
+            rest: &self.batch.bytes[self.at..],
+            number: self.number,
+        };
+        let next = lines.next();
+        self.at = self.batch.len() - lines.rest.len();
+        self.number = lines.number;
+        let (number, bytes) = next?;
+        Some((number, std::str::from_utf8(bytes)))
+    }
+}
+
+/// The error of a line that is not UTF-8.
+pub(crate) fn not_utf8(file: &ManifestFile, number: u64, e: std::str::Utf8Error) -> RawError {
+    RawError::at_url(
+        ErrorKind::Decoding,
+        &Method::GET,
+        &file.url,
+        format!("not UTF-8 at byte {} of the line", e.valid_up_to()),
+    )
+    .at_line(number, None)
+}
+
 /// The bytes of the body as they come off the wire, gzip undone when the file is a gzip file.
 enum Decoder {
     /// Not decided yet: the first bytes tell.
@@ -65,7 +202,7 @@ enum Decoder {
     Gzip(Box<flate2::write::MultiGzDecoder<Vec<u8>>>),
 }
 
-/// The download of one file, behind [`NdjsonFile`].
+/// The download of one file, handing over its complete lines in batches.
 pub(crate) struct FileReader {
     inner: Arc<Inner>,
     file: Arc<ManifestFile>,
@@ -73,24 +210,29 @@ pub(crate) struct FileReader {
     settings: DownloadSettings,
     response: Option<reqwest::Response>,
     decoder: Decoder,
-    /// The undelivered bytes: `buf[start..]` is the current, incomplete line.
+    /// The decoded bytes not handed over: `buf[..complete]` are complete lines, the rest the
+    /// start of the next line, searched for a line break up to `scanned`.
     buf: Vec<u8>,
-    start: usize,
-    /// How far `buf[start..]` was searched for a line break.
+    complete: usize,
     scanned: usize,
-    /// Decoded bytes of the file delivered as complete lines (or skipped as blank).
-    delivered: u64,
-    /// Decoded bytes of this attempt to drop: those delivered before a download from the start.
+    /// Complete lines of the file so far (those handed over and those in `buf[..complete]`).
+    lines: u64,
+    /// Lines and decoded bytes of the file handed over in batches.
+    handed_lines: u64,
+    handed_bytes: u64,
+    /// Decoded bytes of this attempt to drop: those read before a download from the start.
     skip: u64,
     /// Where this attempt's body starts in the file as served (a `Range` resumption's offset).
     range_from: u64,
     /// Whether the current response may be resumed with `Range`.
     resumable: bool,
-    line: u64,
     retries: u32,
     /// The body ended; what is left in the buffer is the last line.
     eof: bool,
+    /// The error that ends the file, given once the complete lines before it are handed over.
+    failure: Option<RawError>,
     done: bool,
+    pool: Arc<BufferPool>,
     bytes: Arc<AtomicU64>,
 }
 
@@ -98,23 +240,22 @@ impl std::fmt::Debug for FileReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FileReader")
             .field("url", &self.file.url.as_str())
-            .field("line", &self.line)
+            .field("lines", &self.lines)
             .field("with_token", &self.with_token)
             .finish_non_exhaustive()
     }
 }
 
 impl FileReader {
+    /// The download of `file`; `with_token` says whether it carries the FHIR server's
+    /// credentials (see [`Export`](super::Export)'s token rule).
     pub(crate) fn new(
         inner: Arc<Inner>,
         file: Arc<ManifestFile>,
-        requires_access_token: bool,
+        with_token: bool,
         settings: DownloadSettings,
         bytes: Arc<AtomicU64>,
     ) -> FileReader {
-        // The token is the FHIR server's: it goes to the server's own origin, and only when the
-        // manifest says the files need it (presigned URLs elsewhere must not see it).
-        let with_token = requires_access_token && file.url.origin() == inner.base.origin();
         FileReader {
             inner,
             file,
@@ -123,46 +264,45 @@ impl FileReader {
             response: None,
             decoder: Decoder::Undecided,
             buf: Vec::new(),
-            start: 0,
+            complete: 0,
             scanned: 0,
-            delivered: 0,
+            lines: 0,
+            handed_lines: 0,
+            handed_bytes: 0,
             skip: 0,
             range_from: 0,
             resumable: false,
-            line: 0,
             retries: 0,
             eof: false,
+            failure: None,
             done: false,
+            pool: Arc::default(),
             bytes,
         }
     }
 
     /// The file of the manifest being read.
-    pub fn file(&self) -> &ManifestFile {
+    pub(crate) fn file(&self) -> &Arc<ManifestFile> {
         &self.file
     }
 
     /// Whether the download carries the bearer token (see the module's token rule).
-    pub fn sends_token(&self) -> bool {
+    pub(crate) fn sends_token(&self) -> bool {
         self.with_token
     }
 
-    /// The number of the last line read.
-    pub fn lines_read(&self) -> u64 {
-        self.line
-    }
-
     /// Retries made so far (downloads from the start or resumptions).
-    pub fn retries(&self) -> u32 {
+    pub(crate) fn retries(&self) -> u32 {
         self.retries
     }
 
-    /// The next line, `None` at the end of the file; an error ends the file.
-    pub async fn next_line(&mut self) -> Option<Result<NdjsonLine, RawError>> {
+    /// The next batch of complete lines, `None` at the end of the file; an error ends the file
+    /// (after the lines before it).
+    pub(crate) async fn next_batch(&mut self) -> Option<Result<Batch, RawError>> {
         if self.done {
             return None;
         }
-        let result = self.next_line_inner().await;
+        let result = self.next_batch_inner().await;
         if !matches!(result, Some(Ok(_))) {
             self.done = true;
             self.response = None;
@@ -171,66 +311,90 @@ impl FileReader {
         result
     }
 
-    async fn next_line_inner(&mut self) -> Option<Result<NdjsonLine, RawError>> {
+    async fn next_batch_inner(&mut self) -> Option<Result<Batch, RawError>> {
         loop {
-            match self.take_line() {
-                Some(Ok(Some(line))) => return Some(Ok(line)),
-                Some(Ok(None)) => continue,
-                Some(Err(e)) => return Some(Err(e)),
-                None => {}
+            let ending = self.eof || self.failure.is_some();
+            if self.complete >= BATCH_BYTES || (ending && self.complete > 0) {
+                return Some(Ok(self.take_batch()));
+            }
+            if let Some(e) = self.failure.take() {
+                return Some(Err(e));
             }
             if self.eof {
-                return self.last_line();
+                return None;
             }
             let step = match self.response {
                 None => self.open().await.map(|()| true),
+                // Lines are ready: hand them over rather than wait for more data.
+                Some(_) if self.complete > 0 => match self.chunk_now() {
+                    Some(step) => step,
+                    None => return Some(Ok(self.take_batch())),
+                },
                 Some(_) => self.read_chunk().await,
             };
-            match step {
-                Ok(true) => {}
-                Ok(false) => {
-                    if let Err(e) = self.end_of_body() {
-                        return Some(Err(e));
-                    }
+            let step = step.and_then(|more| {
+                if more {
+                    self.scan()
+                } else {
+                    self.end_of_body()
                 }
+            });
+            match step {
+                Ok(()) => {}
                 Err(e) if retryable(&e) && self.retries < self.settings.max_retries => {
                     self.retry(&e).await;
                 }
                 Err(e) if self.retries > 0 => {
-                    return Some(Err(e.with_message(format!(
-                        "after {} retries, at line {}",
-                        self.retries,
-                        self.line + 1
-                    ))));
+                    let at = self.lines + 1;
+                    self.failure = Some(
+                        e.with_message(format!("after {} retries, at line {at}", self.retries)),
+                    );
                 }
-                Err(e) => return Some(Err(e)),
+                Err(e) => self.failure = Some(e),
             }
         }
     }
 
-    /// A complete line from the buffer: `Ok(None)` for a blank one, `None` when there is none yet.
-    fn take_line(&mut self) -> Option<Result<Option<NdjsonLine>, RawError>> {
-        let rest = &self.buf[self.start..];
-        match memchr::memchr(b'\n', &rest[self.scanned..]) {
-            Some(at) => {
-                let end = self.start + self.scanned + at;
-                if (end - self.start) as u64 > self.settings.max_line_bytes {
-                    return Some(Err(self.too_long()));
-                }
-                let line = self.line_from(self.start, end);
-                self.delivered += (end + 1 - self.start) as u64;
-                self.start = end + 1;
-                self.scanned = 0;
-                Some(line)
+    /// The complete lines of the buffer as a batch; the start of the next line stays.
+    fn take_batch(&mut self) -> Batch {
+        let mut next = self.pool.take();
+        next.extend_from_slice(&self.buf[self.complete..]);
+        let mut bytes = std::mem::replace(&mut self.buf, next);
+        bytes.truncate(self.complete);
+        self.scanned -= self.complete;
+        self.complete = 0;
+        let batch = Batch {
+            first_line: self.handed_lines + 1,
+            bytes,
+            pool: self.pool.clone(),
+        };
+        self.handed_lines = self.lines;
+        self.handed_bytes += batch.len() as u64;
+        batch
+    }
+
+    /// Finds the line breaks of the bytes added to the buffer, each line within the limit.
+    fn scan(&mut self) -> Result<(), RawError> {
+        let max = self.settings.max_line_bytes;
+        let mut line_start = self.complete;
+        let mut lines = self.lines;
+        let mut long = false;
+        for at in memchr::memchr_iter(b'\n', &self.buf[self.scanned..]) {
+            let end = self.scanned + at;
+            if (end - line_start) as u64 > max {
+                long = true;
+                break;
             }
-            None => {
-                self.scanned = rest.len();
-                if rest.len() as u64 > self.settings.max_line_bytes {
-                    return Some(Err(self.too_long()));
-                }
-                None
-            }
+            lines += 1;
+            line_start = end + 1;
         }
+        self.complete = line_start;
+        self.lines = lines;
+        self.scanned = if long { line_start } else { self.buf.len() };
+        if long || (self.buf.len() - self.complete) as u64 > max {
+            return Err(self.too_long());
+        }
+        Ok(())
     }
 
     fn too_long(&self) -> RawError {
@@ -238,38 +402,15 @@ impl FileReader {
             ErrorKind::BodyTooLarge,
             format!(
                 "line {} is longer than the limit of {} (Export::max_line_bytes)",
-                self.line + 1,
+                self.lines + 1,
                 show_bytes(self.settings.max_line_bytes)
             ),
         )
     }
 
-    fn line_from(&mut self, start: usize, end: usize) -> Result<Option<NdjsonLine>, RawError> {
-        self.line += 1;
-        let mut bytes = &self.buf[start..end];
-        if let Some(b) = bytes.strip_suffix(b"\r") {
-            bytes = b;
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Ok(Some(NdjsonLine {
-                number: self.line,
-                text: text.to_owned(),
-            })),
-            Err(e) => Err(self
-                .error(
-                    ErrorKind::Decoding,
-                    format!("not UTF-8 at byte {} of the line", e.valid_up_to()),
-                )
-                .at_line(self.line, None)),
-        }
-    }
-
-    /// At the end of the body: what the gzip decoder still holds.
+    /// At the end of the body: what the gzip decoder still holds, and the last line when the
+    /// file does not end with a line break.
     fn end_of_body(&mut self) -> Result<(), RawError> {
-        self.eof = true;
         self.response = None;
         if let Decoder::Gzip(gz) = &mut self.decoder {
             if let Err(e) = gz.try_finish() {
@@ -281,21 +422,15 @@ impl FileReader {
             let out = std::mem::take(gz.get_mut());
             self.decoder = Decoder::Plain;
             self.push_decoded(&out);
+            self.scan()?;
+        }
+        self.eof = true;
+        if self.buf.len() > self.complete {
+            self.buf.push(b'\n');
+            self.scan()?;
         }
         Ok(())
     }
-
-    /// The last line, when the file does not end with a line break.
-    fn last_line(&mut self) -> Option<Result<NdjsonLine, RawError>> {
-        self.done = true;
-        if self.start >= self.buf.len() {
-            return None;
-        }
-        let (start, end) = (self.start, self.buf.len());
-        self.start = end;
-        self.line_from(start, end).transpose()
-    }
-
     fn error(&self, kind: ErrorKind, message: impl Into<String>) -> RawError {
         RawError::at_url(kind, &Method::GET, &self.file.url, message)
     }
@@ -372,7 +507,7 @@ impl FileReader {
                 if !resumed {
                     // The whole file again: skip what was delivered.
                     self.range_from = 0;
-                    self.skip = self.delivered;
+                    self.skip = self.read_bytes();
                     self.decoder = Decoder::Undecided;
                 }
             }
@@ -400,13 +535,13 @@ impl FileReader {
         RawError::from_response(&Method::GET, &self.file.url, status, headers, body)
     }
 
+    /// Decoded bytes of the file read as complete lines: where the next attempt starts.
+    fn read_bytes(&self) -> u64 {
+        self.handed_bytes + self.complete as u64
+    }
+
     /// Reads one chunk into the buffer; `false` at the end of the body.
     async fn read_chunk(&mut self) -> Result<bool, RawError> {
-        // Bytes before `start` were delivered: drop them before the buffer grows.
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
         let Some(response) = self.response.as_mut() else {
             return Ok(false);
         };
@@ -424,6 +559,20 @@ impl FileReader {
             },
             None => next.await,
         };
+        self.accept(chunk)
+    }
+
+    /// A chunk when one is there already, `None` when it would mean waiting.
+    fn chunk_now(&mut self) -> Option<Result<bool, RawError>> {
+        use futures_util::FutureExt as _;
+        let response = self.response.as_mut()?;
+        // Dropping `chunk()` before it is ready loses nothing: it only polls the body.
+        let chunk = response.chunk().now_or_never()?;
+        Some(self.accept(chunk))
+    }
+
+    /// Adds a chunk of the body to the buffer, gzip undone; `false` at the end of the body.
+    fn accept(&mut self, chunk: reqwest::Result<Option<bytes::Bytes>>) -> Result<bool, RawError> {
         let chunk = match chunk {
             Ok(Some(chunk)) => chunk,
             Ok(None) => return Ok(false),
@@ -446,8 +595,12 @@ impl FileReader {
                         format!("the gzip file is corrupt: {e}"),
                     ));
                 }
-                let out = std::mem::take(gz.get_mut());
+                let mut out = std::mem::take(gz.get_mut());
                 self.push_decoded(&out);
+                out.clear();
+                if let Decoder::Gzip(gz) = &mut self.decoder {
+                    *gz.get_mut() = out;
+                }
             }
             _ => self.push_decoded(&chunk),
         }
@@ -488,19 +641,18 @@ impl FileReader {
     async fn retry(&mut self, why: &RawError) {
         self.retries += 1;
         tracing::info!(url = %crate::error::redact_url(&self.file.url), retry = self.retries, error = %why, "download broke off, retrying");
-        let resume_at = self.delivered;
+        let resume_at = self.read_bytes();
         if self.resumable && resume_at > 0 {
             self.range_from = resume_at;
             self.skip = 0;
         } else {
             self.range_from = 0;
-            self.skip = self.delivered;
+            self.skip = resume_at;
             self.decoder = Decoder::Undecided;
         }
-        // The incomplete line is downloaded again.
-        self.buf.clear();
-        self.start = 0;
-        self.scanned = 0;
+        // The incomplete line is downloaded again; the complete ones stay.
+        self.buf.truncate(self.complete);
+        self.scanned = self.complete;
         self.response = None;
         tokio::time::sleep(Duration::from_millis(100u64 << self.retries.min(6))).await;
     }
@@ -553,6 +705,12 @@ fn retryable(e: &RawError) -> bool {
 /// ```
 pub struct NdjsonFile<V: FhirVersion = R4> {
     reader: FileReader,
+    /// The batch being read, and where its next line starts.
+    batch: Option<Batch>,
+    at: usize,
+    /// The number of the last line read (blank lines included).
+    line: u64,
+    done: bool,
     version: std::marker::PhantomData<fn() -> V>,
 }
 
@@ -566,6 +724,10 @@ impl<V: FhirVersion> NdjsonFile<V> {
     pub(crate) fn new(reader: FileReader) -> NdjsonFile<V> {
         NdjsonFile {
             reader,
+            batch: None,
+            at: 0,
+            line: 0,
+            done: false,
             version: std::marker::PhantomData,
         }
     }
@@ -574,7 +736,47 @@ impl<V: FhirVersion> NdjsonFile<V> {
     /// failed after its retries, a line is longer than the limit or not UTF-8, the gzip data
     /// is corrupt.
     pub async fn next_line(&mut self) -> Option<Result<NdjsonLine, Error<V>>> {
-        Some(self.reader.next_line().await?.map_err(Error::from))
+        loop {
+            if self.done {
+                return None;
+            }
+            if let Some(batch) = &self.batch {
+                let mut lines = BatchLines {
+                    rest: &batch.bytes[self.at..],
+                    number: self.line,
+                };
+                let next = lines.next();
+                self.at = batch.len() - lines.rest.len();
+                self.line = lines.number;
+                match next {
+                    Some((number, bytes)) => {
+                        return Some(match std::str::from_utf8(bytes) {
+                            Ok(text) => Ok(NdjsonLine {
+                                number,
+                                text: text.to_owned(),
+                            }),
+                            Err(e) => {
+                                self.done = true;
+                                self.batch = None;
+                                Err(not_utf8(self.reader.file(), number, e).into())
+                            }
+                        });
+                    }
+                    None => self.batch = None,
+                }
+            }
+            match self.reader.next_batch().await? {
+                Ok(batch) => {
+                    self.line = batch.first_line - 1;
+                    self.batch = Some(batch);
+                    self.at = 0;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.into()));
+                }
+            }
+        }
     }
 
     /// The file of the manifest being read.
@@ -583,14 +785,15 @@ impl<V: FhirVersion> NdjsonFile<V> {
     }
 
     /// Whether the download carries the FHIR server's bearer token: only when the manifest's
-    /// `requiresAccessToken` is true and the file is on the FHIR server's origin.
+    /// `requiresAccessToken` is true and the file is on the FHIR server's origin or on the
+    /// manifest's own (that of the status URL it came from).
     pub fn sends_token(&self) -> bool {
         self.reader.sends_token()
     }
 
     /// The number of the last line read (blank lines included).
     pub fn lines_read(&self) -> u64 {
-        self.reader.lines_read()
+        self.line
     }
 
     /// Retries made so far (resumptions with `Range` or downloads from the start).

@@ -29,6 +29,12 @@ pub struct Manifest {
     pub request: String,
     /// `requiresAccessToken`: whether the files need the bearer token of the FHIR server.
     pub requires_access_token: bool,
+    /// The status URL the manifest was fetched from (the kick-off's `Content-Location`), when
+    /// known: set by [`ExportJob`](super::ExportJob)'s polling, `None` for a manifest read with
+    /// [`from_json_str`](Self::from_json_str) or [`from_json`](Self::from_json) (set it with
+    /// [`with_status_url`](Self::with_status_url)). Its origin is the manifest's own: with the
+    /// FHIR server's, the only origin the token goes to.
+    pub status_url: Option<Url>,
     /// `outputOrganizedBy`: the resource type the output is organized by, when asked for.
     pub output_organized_by: Option<String>,
     /// `output`: the NDJSON files of resources.
@@ -116,12 +122,29 @@ impl Manifest {
             transaction_time,
             request,
             requires_access_token,
+            status_url: None,
             output_organized_by,
             output: files(&json, "output")?,
             error: files(&json, "error")?,
             deleted: files(&json, "deleted")?,
             json,
         })
+    }
+
+    /// The manifest as fetched from `status_url`: files on that URL's origin get the token
+    /// too when `requiresAccessToken` is true (see [`status_url`](Self::status_url)).
+    ///
+    /// ```
+    /// use fhir_client::export::Manifest;
+    ///
+    /// let manifest = Manifest::from_json_str(r#"{"transactionTime":"t","output":[]}"#)
+    ///     .unwrap()
+    ///     .with_status_url("https://jobs.example.org/status/7".parse().unwrap());
+    /// assert_eq!(manifest.status_url.unwrap().host_str(), Some("jobs.example.org"));
+    /// ```
+    pub fn with_status_url(mut self, status_url: Url) -> Manifest {
+        self.status_url = Some(status_url);
+        self
     }
 
     /// Every file: output, then error, then deleted.

@@ -11,13 +11,16 @@
 //!    as a `Stream` of typed resources ([`Export::resources`]), raw resources, text lines, the
 //!    error files' OperationOutcomes and the deleted files' Bundles.
 //!
-//! Downloads are read in chunks and split into lines: what one holds is bounded by the line
-//! limit ([`Export::max_line_bytes`]), whatever the file's size. gzip is undone, as
-//! `Content-Encoding` or as a gzip file. The FHIR server's token goes with a download only when
-//! the manifest's `requiresAccessToken` is true and the file is on the FHIR server's origin
-//! (presigned URLs elsewhere get no credentials). A download that breaks off is resumed with
-//! `Range` when the server accepts byte ranges, or started again with the lines already read
-//! skipped: no line is given twice.
+//! Downloads are read in chunks and cut into batches of complete lines (buffers reused, no
+//! copy per line); what one holds is bounded by the line limit ([`Export::max_line_bytes`]),
+//! whatever the file's size. The typed streams read the lines where they are polled;
+//! [`Export::map_lines`] runs a closure on a thread of the file's own beside the download.
+//! gzip is undone, as `Content-Encoding` or as a gzip file. The FHIR server's token goes with a
+//! download only when the manifest's `requiresAccessToken` is true and the file is on the FHIR
+//! server's origin or on the manifest's own, that of the status URL it was fetched from
+//! ([`Manifest::status_url`]; [`Export::sends_token`]). Presigned URLs on other hosts get no
+//! credentials. A download that breaks off is resumed with `Range` when the server accepts
+//! byte ranges, or started again with the lines already read skipped: no line is given twice.
 //!
 //! ```no_run
 //! use fhir_client::export::Export;
@@ -40,6 +43,7 @@
 
 mod download;
 mod kickoff;
+mod lines;
 mod manifest;
 mod resources;
 mod status;

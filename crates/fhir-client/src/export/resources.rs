@@ -1,6 +1,8 @@
 //! The lines of every file of an export as one `Stream`: typed, raw ([`RawResource`]) or text,
-//! several files at once within a concurrency limit; a bad line is an error item and the
-//! stream goes on (unless asked to stop at the first).
+//! several files at once within a concurrency limit, each batch of lines read where the stream
+//! is polled; or one file's lines given to a closure on a thread beside the download
+//! ([`Export::map_lines`]). A bad line is an error item and the stream goes on (unless asked
+//! to stop at the first).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,9 +16,11 @@ use reqwest::Method;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError};
-use crate::version::{FhirVersion, R4, resource_type_of};
+use crate::version::{FhirVersion, R4};
 
-use super::download::{DownloadSettings, FileReader, NdjsonFile, NdjsonLine};
+use super::download::{BatchCursor, not_utf8};
+use super::download::{DownloadSettings, FileReader, NdjsonFile};
+use super::lines::{FileLines, Item};
 use super::manifest::{Manifest, ManifestFile};
 
 /// A line of an export read as a `T`, with where it comes from.
@@ -135,11 +139,43 @@ impl<V: FhirVersion> Export<V> {
         NdjsonFile::new(self.reader(Arc::new(file.clone())))
     }
 
+    /// Whether the download of `file` carries the FHIR server's credentials: only when the
+    /// manifest's `requiresAccessToken` is true, and only to the FHIR server's origin or the
+    /// manifest's own (that of the status URL it was fetched from, when known). Presigned URLs
+    /// on other hosts get no credentials.
+    ///
+    /// ```
+    /// use fhir_client::export::{Export, Manifest};
+    ///
+    /// let client = fhir_client::Client::new("https://fhir.example.org/r4").unwrap();
+    /// let manifest = Manifest::from_json_str(r#"{"transactionTime":"t","requiresAccessToken":true,
+    ///   "output":[{"type":"Patient","url":"https://fhir.example.org/files/1.ndjson"},
+    ///             {"type":"Patient","url":"https://jobs.example.org/files/2.ndjson"},
+    ///             {"type":"Patient","url":"https://bucket.example.net/3.ndjson?sig=x"}]}"#)
+    ///     .unwrap()
+    ///     .with_status_url("https://jobs.example.org/status/7".parse().unwrap());
+    /// let export = Export::new(&client, manifest);
+    /// let sends: Vec<bool> = export.manifest().output.iter().map(|f| export.sends_token(f)).collect();
+    /// assert_eq!(sends, [true, true, false]);
+    /// ```
+    pub fn sends_token(&self, file: &ManifestFile) -> bool {
+        if !self.manifest.requires_access_token {
+            return false;
+        }
+        let origin = file.url.origin();
+        origin == self.client.inner.base.origin()
+            || self
+                .manifest
+                .status_url
+                .as_ref()
+                .is_some_and(|status| status.origin() == origin)
+    }
+
     fn reader(&self, file: Arc<ManifestFile>) -> FileReader {
         FileReader::new(
             self.client.inner.clone(),
-            file,
-            self.manifest.requires_access_token,
+            file.clone(),
+            self.sends_token(&file),
             self.settings.clone(),
             self.bytes.clone(),
         )
@@ -164,8 +200,8 @@ impl<V: FhirVersion> Export<V> {
             .cloned()
             .collect();
         let options = self.options();
-        self.stream(files, move |file, line| {
-            typed::<T>(T::TYPE, options, file, line)
+        self.stream(files, move |file, number, text| {
+            typed::<T>(T::TYPE, options, file, number, text)
         })
     }
 
@@ -173,8 +209,8 @@ impl<V: FhirVersion> Export<V> {
     pub fn any_resources(&self) -> ExportStream<V::Resource, V> {
         let files = self.manifest.output.clone();
         let options = self.options();
-        self.stream(files, move |file, line| {
-            typed::<V::Resource>(&file.resource_type, options, file, line)
+        self.stream(files, move |file, number, text| {
+            typed::<V::Resource>(&file.resource_type, options, file, number, text)
         })
     }
 
@@ -185,14 +221,16 @@ impl<V: FhirVersion> Export<V> {
 
     /// Every output file's lines as text, unread.
     pub fn lines(&self) -> ExportStream<String, V> {
-        self.stream(self.manifest.output.clone(), |_, line| Ok(line.text))
+        self.stream(self.manifest.output.clone(), |_, _, text| {
+            Ok(text.to_owned())
+        })
     }
 
     /// The error files' OperationOutcomes: what the server could not export.
     pub fn errors(&self) -> ExportStream<V::OperationOutcome, V> {
         let options = self.options();
-        self.stream(self.manifest.error.clone(), move |file, line| {
-            typed::<V::OperationOutcome>("OperationOutcome", options, file, line)
+        self.stream(self.manifest.error.clone(), move |file, number, text| {
+            typed::<V::OperationOutcome>("OperationOutcome", options, file, number, text)
         })
     }
 
@@ -200,42 +238,67 @@ impl<V: FhirVersion> Export<V> {
     /// `_since`).
     pub fn deleted(&self) -> ExportStream<V::Bundle, V> {
         let options = self.options();
-        self.stream(self.manifest.deleted.clone(), move |file, line| {
-            typed::<V::Bundle>("Bundle", options, file, line)
+        self.stream(self.manifest.deleted.clone(), move |file, number, text| {
+            typed::<V::Bundle>("Bundle", options, file, number, text)
         })
+    }
+
+    /// One file's lines, each given to `read` (its number and text, without the line break) on
+    /// a thread of the file's own while the download goes on; the values come in line order.
+    /// Blank lines are skipped. An error item is the download's (after its retries), or a line
+    /// longer than the limit or not UTF-8, and ends the file.
+    ///
+    /// For work per line heavier than the download: checking and writing each line, say.
+    ///
+    /// ```no_run
+    /// use fhir_client::export::Export;
+    /// use futures_util::StreamExt;
+    ///
+    /// # async fn run(client: fhir_client::Client, manifest: fhir_client::export::Manifest) -> Result<(), fhir_client::Error> {
+    /// let export = Export::new(&client, manifest);
+    /// let mut lengths = export.map_lines(&export.manifest().output[0], |_, text| text.len());
+    /// while let Some(item) = lengths.next().await {
+    ///     let item = item?;
+    ///     println!("line {}: {} bytes", item.line, item.value);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn map_lines<T, F>(&self, file: &ManifestFile, mut read: F) -> ExportStream<T, V>
+    where
+        T: Send + 'static,
+        F: FnMut(u64, &str) -> T + Send + 'static,
+    {
+        let reader = self.reader(Arc::new(file.clone()));
+        FileLines::start(reader, move |_, number, text| Ok(read(number, text)))
+            .map(|item| item.map_err(Error::<V>::from))
+            .boxed()
     }
 
     fn stream<T, F>(&self, files: Vec<ManifestFile>, read: F) -> ExportStream<T, V>
     where
         T: Send + 'static,
-        F: Fn(&ManifestFile, NdjsonLine) -> Result<T, RawError> + Clone + Send + Sync + 'static,
+        F: Fn(&ManifestFile, u64, &str) -> Result<T, RawError> + Clone + Send + Sync + 'static,
     {
         let this = self.clone();
+        // The lines are read where the stream is polled: the values are used (and dropped)
+        // on the thread that made them, which costs less than handing them across threads.
         let per_file = futures_util::stream::iter(files).map(move |file| {
-            let file = Arc::new(file);
-            let reader = this.reader(file.clone());
-            let read = read.clone();
-            futures_util::stream::unfold(reader, move |mut reader| {
-                let read = read.clone();
-                let file = file.clone();
-                async move {
-                    let line = reader.next_line().await?;
-                    let item = line.and_then(|line| {
-                        let number = line.number;
-                        read(&file, line).map(|value| ExportLine {
-                            file: file.clone(),
-                            line: number,
-                            value,
-                        })
-                    });
-                    Some((item.map_err(Error::<V>::from), reader))
-                }
+            let state = InlineLines {
+                reader: this.reader(Arc::new(file)),
+                read: read.clone(),
+                lines: None,
+                ended: false,
+            };
+            futures_util::stream::unfold(state, |mut state| async move {
+                let item = state.next().await?;
+                Some((item, state))
             })
             .boxed()
         });
         let stop = self.settings.stop_on_error;
         per_file
             .flatten_unordered(self.settings.concurrency)
+            .map(|item| item.map_err(Error::<V>::from))
             .scan(false, move |failed, item| {
                 if *failed {
                     return std::future::ready(None);
@@ -244,6 +307,53 @@ impl<V: FhirVersion> Export<V> {
                 std::future::ready(Some(item))
             })
             .boxed()
+    }
+}
+
+/// One file's lines read where the stream is polled, each one when it is asked for: a value is
+/// used (and dropped) before the next is made, while the memory is still in cache.
+struct InlineLines<F> {
+    reader: FileReader,
+    read: F,
+    lines: Option<BatchCursor>,
+    ended: bool,
+}
+
+impl<F> InlineLines<F> {
+    async fn next<T>(&mut self) -> Option<Item<T>>
+    where
+        F: FnMut(&ManifestFile, u64, &str) -> Result<T, RawError>,
+    {
+        loop {
+            if self.ended {
+                return None;
+            }
+            if let Some(lines) = &mut self.lines {
+                match lines.next() {
+                    Some((number, Ok(text))) => {
+                        let file = self.reader.file();
+                        let value = (self.read)(file, number, text);
+                        return Some(value.map(|value| ExportLine {
+                            file: file.clone(),
+                            line: number,
+                            value,
+                        }));
+                    }
+                    Some((number, Err(e))) => {
+                        self.ended = true;
+                        return Some(Err(not_utf8(self.reader.file(), number, e)));
+                    }
+                    None => self.lines = None,
+                }
+            }
+            match self.reader.next_batch().await? {
+                Ok(batch) => self.lines = Some(BatchCursor::new(batch)),
+                Err(e) => {
+                    self.ended = true;
+                    return Some(Err(e));
+                }
+            }
+        }
     }
 }
 
@@ -263,13 +373,18 @@ fn typed<T: FhirJson>(
     expected: &str,
     options: ParseOptions,
     file: &ManifestFile,
-    line: NdjsonLine,
+    number: u64,
+    text: &str,
 ) -> Result<T, RawError> {
-    match resource_type_of(&line.text) {
+    // The type is read in place (no copy unless it is escaped).
+    let found = fhir_model::json::Reader::new(text, ParseOptions::lenient())
+        .find_resource_type()
+        .ok();
+    match found {
         Some(found) if found != expected => {
             return Err(line_error(
                 file,
-                line.number,
+                number,
                 ErrorKind::UnexpectedResource,
                 format!("a {found} in a file of {expected} resources"),
                 None,
@@ -277,10 +392,10 @@ fn typed<T: FhirJson>(
         }
         _ => {}
     }
-    T::from_json_str(&line.text, options).map_err(|e| {
+    T::from_json_str(text, options).map_err(|e| {
         line_error(
             file,
-            line.number,
+            number,
             ErrorKind::Decoding,
             format!("not the {expected} expected"),
             Some(e),
@@ -288,11 +403,11 @@ fn typed<T: FhirJson>(
     })
 }
 
-fn raw(file: &ManifestFile, line: NdjsonLine) -> Result<RawResource, RawError> {
-    let json = JsonValue::parse(&line.text).map_err(|e| {
+fn raw(file: &ManifestFile, number: u64, text: &str) -> Result<RawResource, RawError> {
+    let json = JsonValue::parse(text).map_err(|e| {
         line_error(
             file,
-            line.number,
+            number,
             ErrorKind::Decoding,
             "not JSON".into(),
             Some(e),
@@ -301,7 +416,7 @@ fn raw(file: &ManifestFile, line: NdjsonLine) -> Result<RawResource, RawError> {
     let raw = RawResource::from_json(json).ok_or_else(|| {
         line_error(
             file,
-            line.number,
+            number,
             ErrorKind::Decoding,
             "not a resource (no resourceType)".into(),
             None,
@@ -310,7 +425,7 @@ fn raw(file: &ManifestFile, line: NdjsonLine) -> Result<RawResource, RawError> {
     if raw.resource_type() != file.resource_type {
         return Err(line_error(
             file,
-            line.number,
+            number,
             ErrorKind::UnexpectedResource,
             format!(
                 "a {} in a file of {} resources",

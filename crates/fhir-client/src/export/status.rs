@@ -136,7 +136,7 @@ impl<V: FhirVersion> ExportJob<V> {
             .idempotent(false)
             .header(ACCEPT, "application/json");
         match self.client.inner.send(request).await {
-            Ok(response) => Ok(status_of(response)?),
+            Ok(response) => Ok(status_of(response, &self.status_url)?),
             Err(raw) => {
                 let e: Error<V> = raw.into();
                 if e.kind() == ErrorKind::TooManyRequests {
@@ -229,8 +229,8 @@ impl<V: FhirVersion> ExportJob<V> {
     }
 }
 
-/// Reads a successful status answer.
-fn status_of(response: Response) -> Result<ExportStatus, RawError> {
+/// Reads a successful status answer to a request to `status_url`.
+fn status_of(response: Response, status_url: &Url) -> Result<ExportStatus, RawError> {
     match response.status {
         StatusCode::ACCEPTED => {
             let progress = response
@@ -248,7 +248,8 @@ fn status_of(response: Response) -> Result<ExportStatus, RawError> {
             let text = std::str::from_utf8(&response.body)
                 .map_err(|_| response.decoding_error(None, "the manifest is not UTF-8"))?;
             let manifest = Manifest::from_json_str(text)
-                .map_err(|e| response.decoding_error(None, e.to_string()))?;
+                .map_err(|e| response.decoding_error(None, e.to_string()))?
+                .with_status_url(status_url.clone());
             Ok(ExportStatus::Complete(Box::new(manifest)))
         }
         other => Err(response.decoding_error(

@@ -445,3 +445,190 @@ async fn deleted_files_are_bundles_of_deletes() {
     // Output streams do not read the deleted files.
     assert_eq!(export.lines().count().await, 0);
 }
+
+/// The authorization header of the request to `p` on `server`, if it came.
+async fn authorization_to(server: &MockServer, p: &str) -> Option<String> {
+    let seen = requests(server).await;
+    let request = seen
+        .iter()
+        .find(|r| r.url.path() == p)
+        .unwrap_or_else(|| panic!("no request to {p}"));
+    request
+        .headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn the_token_goes_to_the_manifests_own_origin_too_and_nowhere_else() {
+    for requires in [true, false] {
+        // The FHIR server, the server of the status URL (another origin), and a third one.
+        let fhir_server = server().await;
+        let jobs = server().await;
+        let third = server().await;
+        serve(&fhir_server, "/files/a.ndjson", ndjson(&patients(1))).await;
+        serve(&jobs, "/files/b.ndjson", ndjson(&patients(2))).await;
+        serve(&third, "/presigned/c.ndjson", ndjson(&patients(3))).await;
+        let m = manifest(
+            requires,
+            &[
+                ("Patient", &format!("{}/files/a.ndjson", fhir_server.uri())),
+                ("Patient", &format!("{}/files/b.ndjson", jobs.uri())),
+                ("Patient", &format!("{}/presigned/c.ndjson", third.uri())),
+            ],
+            &[],
+        );
+        Mock::given(method("GET"))
+            .and(path("/status/7"))
+            .respond_with(body(200, &m, "application/json"))
+            .mount(&jobs)
+            .await;
+        let client = builder(&fhir_server).bearer_token(TOKEN).build().unwrap();
+        let status_url = format!("{}/status/7", jobs.uri()).parse().unwrap();
+        let manifest = fhir_client::export::ExportJob::resume(&client, status_url)
+            .wait()
+            .await
+            .unwrap();
+        assert_eq!(
+            manifest.status_url.as_ref().map(|u| u.path()),
+            Some("/status/7")
+        );
+        let export = Export::new(&client, manifest);
+        let all: Vec<_> = export.resources::<Patient>().collect().await;
+        assert_eq!(all.iter().filter(|r| r.is_ok()).count(), 6, "{all:?}");
+        let bearer = format!("Bearer {TOKEN}");
+        let expected = requires.then_some(bearer.as_str());
+        assert_eq!(
+            authorization_to(&fhir_server, "/files/a.ndjson")
+                .await
+                .as_deref(),
+            expected,
+            "the FHIR server's origin, requiresAccessToken {requires}"
+        );
+        assert_eq!(
+            authorization_to(&jobs, "/files/b.ndjson").await.as_deref(),
+            expected,
+            "the manifest's origin, requiresAccessToken {requires}"
+        );
+        assert_eq!(
+            authorization_to(&third, "/presigned/c.ndjson").await,
+            None,
+            "a third origin, requiresAccessToken {requires}"
+        );
+        let sends: Vec<bool> = export
+            .manifest()
+            .output
+            .iter()
+            .map(|f| export.sends_token(f))
+            .collect();
+        assert_eq!(sends, [requires, requires, false]);
+
+        // The same manifest built by hand knows no status URL: the FHIR server's origin only.
+        let by_hand = Export::new(&client, Manifest::from_json_str(&m).unwrap());
+        let sends: Vec<bool> = by_hand
+            .manifest()
+            .output
+            .iter()
+            .map(|f| by_hand.file(f).sends_token())
+            .collect();
+        assert_eq!(sends, [requires, false, false]);
+    }
+}
+
+#[tokio::test]
+async fn a_line_that_is_not_utf8_ends_its_file_after_the_lines_before_it() {
+    let server = server().await;
+    let mut text = patients(2).into_bytes();
+    text.extend_from_slice(b"{\"resourceType\":\"Patient\",\"id\":\"\xff\"}\n");
+    text.extend_from_slice(patients(1).as_bytes());
+    serve(
+        &server,
+        "/f/p.ndjson",
+        ResponseTemplate::new(200).set_body_raw(text, "application/fhir+ndjson"),
+    )
+    .await;
+    let m = manifest(
+        false,
+        &[("Patient", &format!("{}/f/p.ndjson", server.uri()))],
+        &[],
+    );
+    let export = Export::new(&client(&server), Manifest::from_json_str(&m).unwrap());
+    let items: Vec<_> = export.resources::<Patient>().collect().await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items[1].as_ref().unwrap().line, 2);
+    let e = items[2].as_ref().unwrap_err();
+    assert_eq!((e.kind(), e.line()), (ErrorKind::Decoding, Some(3)), "{e}");
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+}
+
+#[tokio::test]
+async fn lines_are_mapped_on_a_thread_in_order_and_the_thread_ends_with_the_stream() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::AsyncWriteExt;
+
+    /// Sets its flag when dropped: the mapping closure holds it, and the thread drops the
+    /// closure when it ends.
+    struct Ended(Arc<AtomicBool>);
+    impl Drop for Ended {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    // A file that does not end: chunks of Patients until the client goes away.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<u64>();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        read_head(&mut socket).await.unwrap();
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/fhir+ndjson\r\ntransfer-encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let chunk = patients(1000);
+        let framed = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+        let mut sent = 0u64;
+        while socket.write_all(framed.as_bytes()).await.is_ok() {
+            sent += 1;
+        }
+        let _ = closed_tx.send(sent);
+    });
+    let m = manifest(
+        false,
+        &[("Patient", &format!("http://{addr}/p.ndjson"))],
+        &[],
+    );
+    let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
+    let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
+    let ended = Arc::new(AtomicBool::new(false));
+    let guard = Ended(ended.clone());
+    let mut stream = export.map_lines(&export.manifest().output[0], move |number, text| {
+        let _ = &guard;
+        (
+            number,
+            text.len(),
+            std::thread::current().name().map(str::to_owned),
+        )
+    });
+    for expected in 1..=5000u64 {
+        let item = stream.next().await.unwrap().unwrap();
+        assert_eq!((item.line, item.value.0), (expected, expected));
+        assert!(item.value.1 > 30);
+        assert_eq!(item.value.2.as_deref(), Some("fhir-export-lines"));
+    }
+    drop(stream);
+    // The download stops (the server's writes fail) and the thread ends.
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), closed_rx)
+        .await
+        .expect("the connection closes when the stream is dropped")
+        .unwrap();
+    assert!(sent >= 5, "{sent} chunks");
+    let t0 = std::time::Instant::now();
+    while !ended.load(Ordering::SeqCst) {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "the thread is still running"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
