@@ -1,4 +1,5 @@
-//! A pull reader of FHIR XML over text: quick-xml tokenizes, this walks elements and attributes.
+//! A pull reader of FHIR XML over text, with a tokenizer of its own that borrows everything it
+//! returns from the input.
 //!
 //! The generated code sees a tree of elements: [`Reader::next_child`] gives the name of the next
 //! child of the element being read (or `None` at its end tag), and the element's start tag waits
@@ -6,13 +7,18 @@
 //! elements, comments and processing instructions are skipped; anything else outside the
 //! narrative (text, CDATA) is an error, as FHIR elements carry their data in attributes.
 //!
+//! The tokenizer reads one tag at a time: a start tag is found up to its `>` (quotes skipped
+//! over), its attributes are split when they are asked for, end tags are checked against the
+//! names of the open elements, comments must not hold `--`. Nothing is copied: names and values
+//! are slices of the input, and a value is unescaped into a new string only when it holds `&`.
+//!
 //! Hostile input: a document type declaration is refused (so neither external entities nor
 //! entity expansion can happen), entity references other than XML's five and character
 //! references are errors, and elements nest at most as deep as JSON objects may.
 
 use std::borrow::Cow;
 
-use quick_xml::events::{BytesStart, Event};
+use memchr::{memchr, memchr3, memmem};
 
 use crate::ParseOptions;
 use crate::error::{Error, ErrorKind};
@@ -27,7 +33,10 @@ const MAX_DEPTH: u32 = 256;
 
 /// A start tag the reader has met and the generated code has not consumed yet.
 pub struct Start<'a> {
-    tag: BytesStart<'a>,
+    /// The element's name as written.
+    name: &'a str,
+    /// Where its attributes are: from the end of the name to the tag's `>` or `/>`.
+    attrs: (usize, usize),
     /// Whether it was `<name/>`, with no end tag to come.
     pub empty: bool,
     /// The byte offset of its `<`.
@@ -49,39 +58,65 @@ pub struct Attr<'a> {
 impl<'a> Start<'a> {
     /// The element's name as written (with its prefix, if any).
     pub fn name(&self, input: &'a str) -> &'a str {
-        let len = self.tag.name().as_ref().len();
-        &input[self.at + 1..self.at + 1 + len]
+        let _ = input;
+        self.name
     }
+}
+
+/// What the tokenizer read.
+enum Event<'a> {
+    /// A start tag, `<a ...>` or `<a .../>` (already entered, when it has content).
+    Start(Start<'a>),
+    /// An end tag that closed the innermost open element.
+    End,
+    /// Text up to the next `<` (or the end of the input), as written.
+    Text(&'a str),
+    /// `<![CDATA[...]]>`.
+    CData,
+    /// `<!-- ... -->` or `<?target ...?>`.
+    Skipped,
+    /// `<?xml ...?>`: the text after `xml`.
+    Decl(&'a str),
+    /// `<!DOCTYPE ...`, refused wherever it is met.
+    DocType,
+    /// The end of the input.
+    Eof,
 }
 
 /// Reads FHIR XML; driven by the generated code through the field helpers.
 pub struct Reader<'a> {
     input: &'a str,
-    tok: quick_xml::Reader<&'a [u8]>,
+    /// The byte offset reached.
+    pos: usize,
     strict: bool,
     /// Elements open (start tag read, end tag not yet).
     depth: u32,
+    /// The names of the open elements, innermost last, for checking end tags.
+    open: Vec<&'a str>,
     /// The start tag [`Reader::next_child`] returned, until a helper takes it.
     pending: Option<Start<'a>>,
     /// A prefix the root bound to the FHIR namespace (`<f:Patient xmlns:f="...">`), if any.
     fhir_prefix: Option<&'a str>,
 }
 
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn syntax(msg: impl Into<String>, at: usize) -> Error {
+    Error::new(ErrorKind::XmlSyntax(msg.into()), at)
+}
+
 impl<'a> Reader<'a> {
     /// A reader at the start of `input`.
     pub fn new(input: &'a str, options: ParseOptions) -> Reader<'a> {
         // Offsets count from the start of `input`: the caller strips a byte order mark first.
-        let mut tok = quick_xml::Reader::from_str(input);
-        let config = tok.config_mut();
-        config.trim_text(false);
-        config.check_end_names = true;
-        config.check_comments = true;
-        config.expand_empty_elements = false;
         Reader {
             input,
-            tok,
+            pos: 0,
             strict: options.strict,
             depth: 0,
+            open: Vec::new(),
             pending: None,
             fhir_prefix: None,
         }
@@ -99,7 +134,7 @@ impl<'a> Reader<'a> {
 
     /// The byte offset reached.
     pub fn position(&self) -> usize {
-        usize::try_from(self.tok.buffer_position()).unwrap_or(usize::MAX)
+        self.pos
     }
 
     /// Elements open around the reader's position.
@@ -112,38 +147,147 @@ impl<'a> Reader<'a> {
         Error::new(kind, offset)
     }
 
-    fn syntax(&self, e: quick_xml::Error) -> Error {
-        let at = usize::try_from(self.tok.error_position()).unwrap_or(0);
-        let kind = match &e {
-            quick_xml::Error::Syntax(quick_xml::errors::SyntaxError::UnclosedTag)
-            | quick_xml::Error::Syntax(_)
-                if self.position() >= self.input.len() =>
-            {
-                ErrorKind::UnexpectedEnd
-            }
-            quick_xml::Error::Escape(esc) => return self.escape_error(esc, at),
-            _ => ErrorKind::XmlSyntax(e.to_string()),
-        };
-        Error::new(kind, at)
-    }
-
-    fn escape_error(&self, e: &quick_xml::escape::EscapeError, at: usize) -> Error {
-        let kind = match e {
-            quick_xml::escape::EscapeError::UnrecognizedEntity(_, name) => {
-                ErrorKind::UndefinedEntity(name.clone())
-            }
-            other => ErrorKind::XmlSyntax(other.to_string()),
-        };
-        Error::new(kind, at)
-    }
-
     /// The next event, with the offset where it starts.
     fn event(&mut self) -> Result<(Event<'a>, usize), Error> {
-        let at = self.position();
-        match self.tok.read_event() {
-            Ok(ev) => Ok((ev, at)),
-            Err(e) => Err(self.syntax(e)),
+        let at = self.pos;
+        let bytes = self.input.as_bytes();
+        let Some(&first) = bytes.get(at) else {
+            return Ok((Event::Eof, at));
+        };
+        if first != b'<' {
+            let end = memchr(b'<', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+            self.pos = end;
+            return Ok((Event::Text(&self.input[at..end]), at));
         }
+        let ev = match bytes.get(at + 1) {
+            Some(b'/') => self.end_tag(at)?,
+            Some(b'?') => self.processing_instruction(at)?,
+            Some(b'!') => self.markup(at)?,
+            Some(_) => Event::Start(self.start_tag(at)?),
+            None => return Err(Error::new(ErrorKind::UnexpectedEnd, at)),
+        };
+        Ok((ev, at))
+    }
+
+    /// `<name attributes>` or `<name attributes/>`, its `<` at `at`.
+    fn start_tag(&mut self, at: usize) -> Result<Start<'a>, Error> {
+        let bytes = self.input.as_bytes();
+        let mut i = at + 1;
+        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>') {
+            i += 1;
+        }
+        if i == at + 1 {
+            return Err(syntax("a start tag without a name", at));
+        }
+        let name = &self.input[at + 1..i];
+        // The `>` that ends the tag: quoted values may hold `>`.
+        let mut gt = i;
+        loop {
+            let Some(k) = memchr3(b'>', b'"', b'\'', &bytes[gt..]) else {
+                return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+            };
+            let j = gt + k;
+            if bytes[j] == b'>' {
+                gt = j;
+                break;
+            }
+            let Some(close) = memchr(bytes[j], &bytes[j + 1..]) else {
+                return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+            };
+            gt = j + 1 + close + 1;
+        }
+        let empty = gt > i && bytes[gt - 1] == b'/';
+        self.pos = gt + 1;
+        let attrs = (i, if empty { gt - 1 } else { gt });
+        if !empty {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(Error::new(ErrorKind::TooDeep, at));
+            }
+            self.open.push(name);
+        }
+        Ok(Start {
+            name,
+            attrs,
+            empty,
+            at,
+            depth: if empty { self.depth + 1 } else { self.depth },
+        })
+    }
+
+    /// `</name>`, which must close the innermost open element.
+    fn end_tag(&mut self, at: usize) -> Result<Event<'a>, Error> {
+        let bytes = self.input.as_bytes();
+        let Some(k) = memchr(b'>', &bytes[at + 2..]) else {
+            return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+        };
+        let gt = at + 2 + k;
+        let name = self.input[at + 2..gt].trim_end_matches([' ', '\t', '\n', '\r']);
+        match self.open.pop() {
+            Some(open) if open == name => {}
+            Some(open) => {
+                return Err(syntax(
+                    format!("expected `</{open}>`, found `</{name}>`"),
+                    at,
+                ));
+            }
+            None => return Err(syntax(format!("`</{name}>` closes no element"), at)),
+        }
+        self.depth -= 1;
+        self.pos = gt + 1;
+        Ok(Event::End)
+    }
+
+    /// `<?target ...?>`: the XML declaration, or a processing instruction.
+    fn processing_instruction(&mut self, at: usize) -> Result<Event<'a>, Error> {
+        let bytes = self.input.as_bytes();
+        let Some(k) = memmem::find(&bytes[at + 2..], b"?>") else {
+            return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+        };
+        let end = at + 2 + k;
+        self.pos = end + 2;
+        let content = &self.input[at + 2..end];
+        match content.strip_prefix("xml") {
+            Some(rest) if rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r']) => {
+                Ok(Event::Decl(rest))
+            }
+            _ => Ok(Event::Skipped),
+        }
+    }
+
+    /// `<!...`: a comment, CDATA, or a document type declaration.
+    fn markup(&mut self, at: usize) -> Result<Event<'a>, Error> {
+        let bytes = self.input.as_bytes();
+        let rest = &bytes[at + 2..];
+        if rest.starts_with(b"--") {
+            let from = at + 4;
+            let Some(k) = memmem::find(&bytes[from..], b"--") else {
+                return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+            };
+            return match bytes.get(from + k + 2) {
+                Some(b'>') => {
+                    self.pos = from + k + 3;
+                    Ok(Event::Skipped)
+                }
+                Some(_) => Err(syntax("a comment must not hold `--`", from + k)),
+                None => Err(Error::new(ErrorKind::UnexpectedEnd, at)),
+            };
+        }
+        if rest.starts_with(b"[CDATA[") {
+            let from = at + 9;
+            let Some(k) = memmem::find(&bytes[from..], b"]]>") else {
+                return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+            };
+            self.pos = from + k + 3;
+            return Ok(Event::CData);
+        }
+        if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"DOCTYPE") {
+            return Ok(Event::DocType);
+        }
+        if b"--".starts_with(rest) || b"[CDATA[".starts_with(rest) || rest.len() < 7 {
+            return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+        }
+        Err(syntax("`<!` starts no comment, CDATA or declaration", at))
     }
 
     /// Reads up to the root element and leaves its start tag pending; its name.
@@ -151,35 +295,27 @@ impl<'a> Reader<'a> {
         loop {
             let (ev, at) = self.event()?;
             match ev {
-                Event::Decl(decl) => {
-                    if let Some(Ok(enc)) = decl.encoding() {
-                        let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
-                        if enc != "utf-8" && enc != "utf8" {
-                            let msg = format!("encoding {enc:?} (FHIR XML is read as UTF-8)");
-                            return Err(Error::new(ErrorKind::XmlSyntax(msg), at));
-                        }
-                    }
-                }
-                Event::DocType(_) => return Err(Error::new(ErrorKind::DoctypeNotAllowed, at)),
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::Text(t) if is_space(&t) => {}
-                Event::Start(tag) | Event::Empty(tag) => {
-                    let start = self.start(tag, at)?;
+                Event::Decl(decl) => check_encoding(decl, at)?,
+                Event::DocType => return Err(Error::new(ErrorKind::DoctypeNotAllowed, at)),
+                Event::Skipped => {}
+                Event::Text(t) if is_space(t) => {}
+                Event::Start(start) => {
                     self.bind_root_prefix(&start)?;
-                    let name = start.name(self.input);
+                    let name = start.name;
                     self.pending = Some(start);
                     return Ok(self.local_fhir_name(name).unwrap_or(name));
                 }
                 Event::Eof => return Err(Error::new(ErrorKind::UnexpectedEnd, at)),
-                _ => return Err(Error::new(ErrorKind::MisplacedText, at)),
+                Event::Text(_) | Event::CData | Event::End => {
+                    return Err(Error::new(ErrorKind::MisplacedText, at));
+                }
             }
         }
     }
 
     /// A root `<f:Patient xmlns:f="http://hl7.org/fhir">` makes `f:` the FHIR prefix.
     fn bind_root_prefix(&mut self, start: &Start<'a>) -> Result<(), Error> {
-        let name = start.name(self.input);
-        let Some((prefix, _)) = name.split_once(':') else {
+        let Some((prefix, _)) = start.name.split_once(':') else {
             return Ok(());
         };
         for attr in self.attributes(start) {
@@ -193,35 +329,16 @@ impl<'a> Reader<'a> {
 
     /// The FHIR name of an element named `name` as written: without the FHIR prefix the root
     /// declared, or `None` when it has another prefix.
+    #[inline]
     pub fn local_fhir_name(&self, name: &'a str) -> Option<&'a str> {
+        if self.fhir_prefix.is_none() && !name.as_bytes().contains(&b':') {
+            return Some(name);
+        }
         match name.split_once(':') {
             None => Some(name),
             Some((prefix, local)) if Some(prefix) == self.fhir_prefix => Some(local),
             Some(_) => None,
         }
-    }
-
-    /// A start tag just read (`<a>` or `<a/>`, told apart by the byte before its end).
-    fn start(&mut self, tag: BytesStart<'a>, at: usize) -> Result<Start<'a>, Error> {
-        let end = self.position();
-        let empty = end >= 2 && self.input.as_bytes()[end - 2] == b'/';
-        if !empty {
-            self.enter(at)?;
-        }
-        Ok(Start {
-            tag,
-            empty,
-            at,
-            depth: if empty { self.depth + 1 } else { self.depth },
-        })
-    }
-
-    fn enter(&mut self, at: usize) -> Result<(), Error> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Error::new(ErrorKind::TooDeep, at));
-        }
-        Ok(())
     }
 
     /// After the root element: nothing but white space, comments and processing instructions.
@@ -230,8 +347,8 @@ impl<'a> Reader<'a> {
             let (ev, at) = self.event()?;
             match ev {
                 Event::Eof => return Ok(()),
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::Text(t) if is_space(&t) => {}
+                Event::Skipped => {}
+                Event::Text(t) if is_space(t) => {}
                 _ => return Err(Error::new(ErrorKind::TrailingContent, at)),
             }
         }
@@ -244,25 +361,25 @@ impl<'a> Reader<'a> {
         loop {
             let (ev, at) = self.event()?;
             match ev {
-                Event::Start(tag) | Event::Empty(tag) => {
-                    let start = self.start(tag, at)?;
-                    let name = start.name(self.input);
+                Event::Start(start) => {
+                    let name = start.name;
                     self.pending = Some(start);
                     return Ok(Some(name));
                 }
-                Event::End(_) => {
-                    self.depth -= 1;
-                    return Ok(None);
+                Event::End => return Ok(None),
+                Event::Text(t) => {
+                    let Some(first) = t.bytes().position(|b| !is_ws(b)) else {
+                        continue;
+                    };
+                    if t.as_bytes()[first] == b'&' {
+                        self.check_references(&t[first..], at + first)?;
+                    }
+                    return Err(Error::new(ErrorKind::MisplacedText, at + first));
                 }
-                Event::Text(t) if is_space(&t) => {}
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::DocType(_) => return Err(Error::new(ErrorKind::DoctypeNotAllowed, at)),
+                Event::Skipped => {}
+                Event::DocType => return Err(Error::new(ErrorKind::DoctypeNotAllowed, at)),
                 Event::Eof => return Err(Error::new(ErrorKind::UnexpectedEnd, at)),
-                Event::GeneralRef(r) => {
-                    self.check_reference(&r, at)?;
-                    return Err(Error::new(ErrorKind::MisplacedText, at));
-                }
-                Event::Text(_) | Event::CData(_) | Event::Decl(_) => {
+                Event::CData | Event::Decl(_) => {
                     return Err(Error::new(ErrorKind::MisplacedText, at));
                 }
             }
@@ -286,48 +403,22 @@ impl<'a> Reader<'a> {
         &self,
         start: &'s Start<'a>,
     ) -> impl Iterator<Item = Result<Attr<'a>, Error>> + 's {
-        let input = self.input;
-        let base = input.as_ptr() as usize;
-        let mut seen = Seen::default();
-        // quick-xml's own duplicate check allocates a list per start tag; this one does not
-        // for the few attributes FHIR elements have, and reports the same error.
-        let mut attrs = start.tag.attributes();
-        attrs.with_checks(false);
-        attrs.map(move |attr| {
-            let syntax = |e: quick_xml::events::attributes::AttrError| {
-                let at = start.at + attr_error_offset(&e);
-                Error::new(ErrorKind::XmlSyntax(e.to_string()), at)
-            };
-            let attr = attr.map_err(syntax)?;
-            let offset = |s: &[u8]| s.as_ptr() as usize - base;
-            let name_at = offset(attr.key.as_ref());
-            let name = &input[name_at..name_at + attr.key.as_ref().len()];
-            // Offsets in the tag's content, which starts after its `<`, as quick-xml counts.
-            let key = name_at - (start.at + 1);
-            if let Some(prev) = seen.insert(name, key) {
-                let e = quick_xml::events::attributes::AttrError::Duplicated(key, prev);
-                return Err(syntax(e));
-            }
-            let raw = match &attr.value {
-                Cow::Borrowed(v) => {
-                    let at = offset(v);
-                    &input[at..at + v.len()]
-                }
-                // A borrowed tag has borrowed values; an owned one cannot come from `from_str`.
-                Cow::Owned(_) => unreachable!("attribute values borrow the input"),
-            };
-            Ok(Attr {
-                name,
-                raw,
-                at: name_at,
-            })
-        })
+        Attributes {
+            input: self.input,
+            pos: start.attrs.0,
+            end: start.attrs.1,
+            seen: Seen::default(),
+        }
     }
 
     /// An attribute's value, unescaped: the five predefined entities and character references
     /// are replaced, any other entity is an error.
+    #[inline]
     pub fn unescape(&self, attr: &Attr<'a>) -> Result<Cow<'a, str>, Error> {
-        quick_xml::escape::unescape(attr.raw).map_err(|e| self.escape_error(&e, attr.at))
+        match memchr(b'&', attr.raw.as_bytes()) {
+            None => Ok(Cow::Borrowed(attr.raw)),
+            Some(first) => unescape_from(attr.raw, first, attr.at).map(Cow::Owned),
+        }
     }
 
     /// Skips the rest of an element whose content is at `depth` (the element's own end tag
@@ -357,42 +448,37 @@ impl<'a> Reader<'a> {
         while self.depth >= depth {
             let (ev, at) = self.event()?;
             match ev {
-                Event::Start(tag) | Event::Empty(tag) => {
-                    let start = self.start(tag, at)?;
-                    self.check_attributes(&start)?;
+                Event::Start(start) => self.check_attributes(&start)?,
+                Event::End | Event::CData | Event::Skipped => {}
+                Event::Text(t) => {
+                    if let Some(amp) = memchr(b'&', t.as_bytes()) {
+                        self.check_references(&t[amp..], at + amp)?;
+                    }
                 }
-                Event::End(_) => self.depth -= 1,
-                Event::GeneralRef(r) => self.check_reference(&r, at)?,
-                Event::DocType(_) => return Err(Error::new(ErrorKind::DoctypeNotAllowed, at)),
+                Event::DocType => return Err(Error::new(ErrorKind::DoctypeNotAllowed, at)),
                 Event::Eof => return Err(Error::new(ErrorKind::UnexpectedEnd, at)),
-                Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
                 Event::Decl(_) => return Err(Error::new(ErrorKind::MisplacedText, at)),
             }
         }
         Ok(())
     }
 
-    /// An entity reference in text: one of XML's five, or a character reference.
-    fn check_reference(&self, r: &quick_xml::events::BytesRef<'_>, at: usize) -> Result<(), Error> {
-        let name = String::from_utf8_lossy(r);
-        if let Some(num) = name.strip_prefix('#') {
-            let code = match num.strip_prefix('x') {
-                Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                None => num.parse().ok(),
+    /// The entity references in text that starts with one, at offset `at`: each one of
+    /// XML's five or a character reference.
+    fn check_references(&self, text: &str, at: usize) -> Result<(), Error> {
+        let bytes = text.as_bytes();
+        let mut amp = 0;
+        loop {
+            let Some(len) = memchr(b';', &bytes[amp + 1..]) else {
+                return Err(syntax("an entity reference without its `;`", at + amp));
             };
-            if code.and_then(char::from_u32).is_some() {
-                return Ok(());
+            resolve(&text[amp + 1..amp + 1 + len], at + amp)?;
+            let next = amp + 2 + len;
+            match memchr(b'&', &bytes[next..]) {
+                Some(k) => amp = next + k,
+                None => return Ok(()),
             }
-            let msg = format!("invalid character reference &{name};");
-            return Err(Error::new(ErrorKind::XmlSyntax(msg), at));
         }
-        if matches!(&*name, "lt" | "gt" | "amp" | "apos" | "quot") {
-            return Ok(());
-        }
-        Err(Error::new(
-            ErrorKind::UndefinedEntity(name.into_owned()),
-            at,
-        ))
     }
 
     /// The text of the pending element, start tag to end tag, as written (for the narrative's
@@ -408,7 +494,145 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The attribute names of one start tag met so far, with their offsets in the tag.
+/// The declaration's `encoding`, if any, must be UTF-8.
+fn check_encoding(decl: &str, at: usize) -> Result<(), Error> {
+    let mut attrs = Attributes {
+        input: decl,
+        pos: 0,
+        end: decl.len(),
+        seen: Seen::default(),
+    };
+    for attr in &mut attrs {
+        let attr = attr.map_err(|_| syntax("a malformed XML declaration", at))?;
+        if attr.name == "encoding" {
+            let enc = attr.raw.to_ascii_lowercase();
+            if enc != "utf-8" && enc != "utf8" {
+                let msg = format!("encoding {enc:?} (FHIR XML is read as UTF-8)");
+                return Err(syntax(msg, at));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The character an entity reference's name (between `&` and `;`) stands for; `at` is the
+/// offset of the `&`, for errors.
+fn resolve(name: &str, at: usize) -> Result<char, Error> {
+    match name {
+        "lt" => return Ok('<'),
+        "gt" => return Ok('>'),
+        "amp" => return Ok('&'),
+        "apos" => return Ok('\''),
+        "quot" => return Ok('"'),
+        _ => {}
+    }
+    let Some(num) = name.strip_prefix('#') else {
+        return Err(Error::new(ErrorKind::UndefinedEntity(name.to_owned()), at));
+    };
+    let (digits, radix) = match num.strip_prefix('x') {
+        Some(hex) => (hex, 16),
+        None => (num, 10),
+    };
+    let code = if digits.starts_with(['+', '-']) {
+        None
+    } else {
+        u32::from_str_radix(digits, radix).ok()
+    };
+    match code.filter(|&c| c != 0).and_then(char::from_u32) {
+        Some(c) => Ok(c),
+        None => Err(syntax(format!("invalid character reference &{name};"), at)),
+    }
+}
+
+/// `raw` unescaped, its first `&` at `first`; `at` is the attribute's offset, for errors.
+#[cold]
+fn unescape_from(raw: &str, first: usize, at: usize) -> Result<String, Error> {
+    let bytes = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut done = 0;
+    let mut amp = first;
+    loop {
+        out.push_str(&raw[done..amp]);
+        let Some(len) = memchr(b';', &bytes[amp + 1..]) else {
+            return Err(syntax("an entity reference without its `;`", at));
+        };
+        out.push(resolve(&raw[amp + 1..amp + 1 + len], at)?);
+        done = amp + 2 + len;
+        match memchr(b'&', &bytes[done..]) {
+            Some(k) => amp = done + k,
+            None => break,
+        }
+    }
+    out.push_str(&raw[done..]);
+    Ok(out)
+}
+
+/// The attributes of one start tag: `name = "value"` or `name = 'value'`, white space between.
+struct Attributes<'a> {
+    input: &'a str,
+    pos: usize,
+    end: usize,
+    seen: Seen<'a>,
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Result<Attr<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.input.as_bytes();
+        let end = self.end;
+        let mut i = self.pos;
+        while i < end && is_ws(bytes[i]) {
+            i += 1;
+        }
+        if i >= end {
+            return None;
+        }
+        // After an error, nothing more.
+        let fail = |this: &mut Self, msg: String, at: usize| {
+            this.pos = end;
+            Some(Err(syntax(msg, at)))
+        };
+        let name_at = i;
+        while i < end && !matches!(bytes[i], b'=' | b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        let name = &self.input[name_at..i];
+        if name.is_empty() {
+            return fail(self, "an attribute without a name".into(), name_at);
+        }
+        while i < end && is_ws(bytes[i]) {
+            i += 1;
+        }
+        if i >= end || bytes[i] != b'=' {
+            return fail(self, format!("attribute `{name}` has no `=`"), i);
+        }
+        i += 1;
+        while i < end && is_ws(bytes[i]) {
+            i += 1;
+        }
+        let quote = match bytes.get(i) {
+            Some(&q @ (b'"' | b'\'')) if i < end => q,
+            _ => return fail(self, format!("attribute `{name}` has no quoted value"), i),
+        };
+        let Some(len) = memchr(quote, &bytes[i + 1..end]) else {
+            return fail(self, format!("attribute `{name}` has no closing quote"), i);
+        };
+        let raw = &self.input[i + 1..i + 1 + len];
+        self.pos = i + 2 + len;
+        if let Some(prev) = self.seen.insert(name, name_at) {
+            let msg = format!("duplicate attribute `{name}` (first at byte {prev})");
+            return fail(self, msg, name_at);
+        }
+        Some(Ok(Attr {
+            name,
+            raw,
+            at: name_at,
+        }))
+    }
+}
+
+/// The attribute names of one start tag met so far, with their offsets.
 #[derive(Default)]
 struct Seen<'a> {
     first: [(&'a str, usize); 4],
@@ -418,6 +642,7 @@ struct Seen<'a> {
 
 impl<'a> Seen<'a> {
     /// Records `name`; the offset of the same name met before, if any.
+    #[inline]
     fn insert(&mut self, name: &'a str, at: usize) -> Option<usize> {
         let first = &self.first[..self.len];
         if let Some(&(_, prev)) = first.iter().chain(&self.more).find(|(n, _)| *n == name) {
@@ -435,19 +660,8 @@ impl<'a> Seen<'a> {
 }
 
 /// Whether a text event is white space only (which FHIR XML ignores between elements).
-fn is_space(t: &[u8]) -> bool {
-    t.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-}
-
-fn attr_error_offset(e: &quick_xml::events::attributes::AttrError) -> usize {
-    use quick_xml::events::attributes::AttrError;
-    match e {
-        AttrError::ExpectedEq(p)
-        | AttrError::ExpectedValue(p)
-        | AttrError::UnquotedValue(p)
-        | AttrError::ExpectedQuote(p, _)
-        | AttrError::Duplicated(p, _) => *p,
-    }
+fn is_space(t: &str) -> bool {
+    t.bytes().all(is_ws)
 }
 
 #[cfg(test)]
@@ -463,33 +677,109 @@ mod tests {
         Some((e.kind().to_string(), e.offset()))
     }
 
-    /// The same, by quick-xml's own duplicate check (the root starts at offset 0).
-    fn quick_xml_error(xml: &str) -> Option<(String, usize)> {
-        let mut tok = quick_xml::Reader::from_str(xml);
-        loop {
-            if let Event::Start(tag) | Event::Empty(tag) = tok.read_event().unwrap() {
-                let e = tag.attributes().find_map(Result::err)?;
-                let kind = ErrorKind::XmlSyntax(e.to_string());
-                return Some((kind.to_string(), attr_error_offset(&e)));
+    /// The attributes of the root's start tag, as (name, raw value).
+    fn attributes(xml: &str) -> Vec<(String, String)> {
+        let mut r = Reader::new(xml, ParseOptions::strict());
+        r.open_root().unwrap();
+        let start = r.pending().unwrap();
+        r.attributes(start)
+            .map(|a| {
+                let a = a.unwrap();
+                (a.name.to_owned(), a.raw.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn duplicate_attributes_are_refused_at_the_second_name() {
+        let cases = [
+            (r#"<a x="1" y="2" x="3"/>"#, Some(15)),
+            (r#"<a x="1" x="2"/>"#, Some(9)),
+            // Past the names held without allocating.
+            (
+                r#"<a b="1" c="2" d="3" e="4" f="5" g="6" f="7"/>"#,
+                Some(39),
+            ),
+            (r#"<a b="1" c="2" d="3" e="4" f="5" b="6"/>"#, Some(33)),
+            (r#"<a b="1" c="2" d="3" e="4" f="5" g="6"/>"#, None),
+            (r#"<a xmlns="http://hl7.org/fhir" value="1"/>"#, None),
+        ];
+        for (xml, at) in cases {
+            let e = first_error(xml);
+            assert_eq!(e.as_ref().map(|e| e.1), at, "{xml}");
+            if let Some((msg, _)) = e {
+                assert!(msg.contains("duplicate attribute"), "{msg}");
             }
         }
     }
 
     #[test]
-    fn duplicate_attributes_are_refused_as_quick_xml_refuses_them() {
-        let cases = [
-            r#"<a x="1" y="2" x="3"/>"#,
-            r#"<a x="1" x="2"/>"#,
-            // Past the names held without allocating.
-            r#"<a b="1" c="2" d="3" e="4" f="5" g="6" f="7"/>"#,
-            r#"<a b="1" c="2" d="3" e="4" f="5" b="6"/>"#,
-            r#"<a b="1" c="2" d="3" e="4" f="5" g="6"/>"#,
-            r#"<a xmlns="http://hl7.org/fhir" value="1"/>"#,
-        ];
-        for xml in cases {
-            assert_eq!(first_error(xml), quick_xml_error(xml), "{xml}");
+    fn attributes_are_split_as_xml_writes_them() {
+        assert_eq!(
+            attributes("<a x = '1>2' y=\"it's\"\n\tz=\"\"/>"),
+            [("x", "1>2"), ("y", "it's"), ("z", "")].map(|(n, v)| (n.into(), v.into()))
+        );
+        for bad in [r#"<a x/>"#, r#"<a x="1/>"#, r#"<a x=1/>"#, r#"<a ="1"/>"#] {
+            let mut r = Reader::new(bad, ParseOptions::strict());
+            let found = r.open_root().map(|_| {
+                let start = r.pending().unwrap();
+                r.attributes(start).find_map(Result::err)
+            });
+            assert!(
+                matches!(found, Err(_) | Ok(Some(_))),
+                "{bad} was read without an error"
+            );
         }
-        assert!(first_error(cases[0]).unwrap().0.contains("duplicate"));
-        assert_eq!(first_error(cases[4]), None);
+    }
+
+    #[test]
+    fn values_are_unescaped_only_when_they_hold_references() {
+        let r = Reader::new("", ParseOptions::strict());
+        let attr = |raw| Attr {
+            name: "v",
+            raw,
+            at: 0,
+        };
+        assert!(matches!(
+            r.unescape(&attr("plain")),
+            Ok(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(
+            r.unescape(&attr("a&lt;b&amp;&#x41;&#66;&quot;&apos;&gt;"))
+                .unwrap(),
+            "a<b&AB\"'>"
+        );
+        for bad in ["&nbsp;", "&#0;", "&#x;", "&#-1;", "&amp", "&#xD800;"] {
+            assert!(r.unescape(&attr(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(
+            r.unescape(&attr("x&nbsp;")).unwrap_err().kind(),
+            &ErrorKind::UndefinedEntity("nbsp".into())
+        );
+    }
+
+    #[test]
+    fn end_tags_must_close_the_open_element() {
+        let mut r = Reader::new("<a><b></a></b>", ParseOptions::strict());
+        r.open_root().unwrap();
+        r.take_start();
+        assert_eq!(r.next_child().unwrap(), Some("b"));
+        r.take_start();
+        let e = r.next_child().unwrap_err();
+        assert!(
+            matches!(e.kind(), ErrorKind::XmlSyntax(m) if m.contains("</b>")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn comments_must_not_hold_two_dashes() {
+        let mut r = Reader::new("<!-- a -- b --><a/>", ParseOptions::strict());
+        assert!(matches!(
+            r.open_root().unwrap_err().kind(),
+            ErrorKind::XmlSyntax(_)
+        ));
+        let mut r = Reader::new("<!-- a - b --><?pi x?><a/>", ParseOptions::strict());
+        assert_eq!(r.open_root().unwrap(), "a");
     }
 }
