@@ -190,3 +190,30 @@ mod tests {
         }
     }
 }
+
+/// The properties of the `parse_xml` target: reading XML never panics in either mode; a
+/// resource strict reading accepts is the one lenient reading reads; a resource read writes
+/// XML that reads back (leniently) and then writes the same text.
+pub fn check_parse_xml(input: &str) -> Result<(), String> {
+    use fhir_model::FhirXml;
+    let lenient = Resource::from_xml_str(input, ParseOptions::lenient());
+    let strict = Resource::from_xml_str(input, ParseOptions::strict());
+    if let Ok(strict) = &strict {
+        match &lenient {
+            Ok(lenient) if lenient == strict => {}
+            Ok(_) => return Err("strict and lenient XML reading read different resources".into()),
+            Err(e) => return Err(format!("strict XML reading accepted what lenient refused: {e}")),
+        }
+    }
+    let Ok(resource) = lenient else {
+        return Ok(());
+    };
+    let written = resource.to_xml_string();
+    let again = Resource::from_xml_str(&written, ParseOptions::lenient())
+        .map_err(|e| format!("the written XML does not read back: {e}\nwritten {written}"))?;
+    let rewritten = again.to_xml_string();
+    if rewritten != written {
+        return Err(format!("writing is not stable:\nfirst  {written}\nsecond {rewritten}"));
+    }
+    Ok(())
+}
