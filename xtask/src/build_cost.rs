@@ -277,7 +277,7 @@ fn user_env<'a>(cmd: &'a mut Command, project: &Path, target: Option<&Path>) -> 
             || key.starts_with("CARGO_TARGET_")
             || matches!(
                 &*key,
-                "RUSTFLAGS" | "CARGO_ENCODED_RUSTFLAGS" | "RUSTC_WRAPPER" | "CARGO_INCREMENTAL"
+                "RUSTFLAGS" | "CARGO_ENCODED_RUSTFLAGS" | "RUSTC_WRAPPER"
             )
         {
             cmd.env_remove(&*key);
