@@ -5,7 +5,12 @@ use std::fs;
 use std::path::Path;
 
 fn seeds() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    files("seeds")
+}
+
+/// The files of a folder of this crate, by name, with their texts.
+fn files(folder: &str) -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut out: Vec<_> = fs::read_dir(dir)
         .unwrap()
         .map(|e| {
@@ -52,6 +57,34 @@ fn every_seed_is_a_resource_written_back_unchanged() {
             Ok(Ok(())) => {}
             Ok(Err(skip)) => panic!("{name}: outside the property: {skip:?}"),
             Err(what) => panic!("{name}: {what}"),
+        }
+    }
+}
+
+#[test]
+fn every_xml_seed_passes_parse_xml() {
+    let seeds = files("seeds-xml");
+    assert!(seeds.len() >= 100, "{} XML seeds", seeds.len());
+    for (name, text) in seeds {
+        if let Err(what) = fhir_fuzz::check_parse_xml(&text) {
+            panic!("{name}: {what}");
+        }
+    }
+}
+
+/// Inputs the fuzzers once found failing, kept so that they stay fixed.
+#[test]
+fn every_regression_passes_its_target() {
+    let found = files("regressions");
+    assert!(!found.is_empty());
+    for (name, text) in found {
+        let result = match name.split_once('-').map(|(target, _)| target) {
+            Some("parse_xml") => fhir_fuzz::check_parse_xml(&text),
+            Some("parse") => fhir_fuzz::check_parse(&text),
+            _ => panic!("{name}: the name starts with no target"),
+        };
+        if let Err(what) = result {
+            panic!("{name}: {what}");
         }
     }
 }

@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr3, memmem};
+use memchr::{memchr, memchr2, memchr3, memmem};
 
 use crate::ParseOptions;
 use crate::error::{Error, ErrorKind};
@@ -173,11 +173,16 @@ impl<'a> Reader<'a> {
     fn start_tag(&mut self, at: usize) -> Result<Start<'a>, Error> {
         let bytes = self.input.as_bytes();
         let mut i = at + 1;
-        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>') {
+        if !bytes.get(i).copied().is_some_and(is_name_start) {
+            return Err(syntax("a start tag without a name", at));
+        }
+        while i < bytes.len() && is_name_byte(bytes[i]) {
             i += 1;
         }
-        if i == at + 1 {
-            return Err(syntax("a start tag without a name", at));
+        match bytes.get(i) {
+            Some(b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>') => {}
+            Some(_) => return Err(syntax("a character that no XML name holds", i)),
+            None => return Err(Error::new(ErrorKind::UnexpectedEnd, at)),
         }
         let name = &self.input[at + 1..i];
         // The `>` that ends the tag: quoted values may hold `>`.
@@ -191,9 +196,14 @@ impl<'a> Reader<'a> {
                 gt = j;
                 break;
             }
-            let Some(close) = memchr(bytes[j], &bytes[j + 1..]) else {
+            // XML allows no `<` in an attribute value: a quote left open must not swallow the
+            // tags after it (in lenient mode they would be kept as one unknown element).
+            let Some(close) = memchr2(bytes[j], b'<', &bytes[j + 1..]) else {
                 return Err(Error::new(ErrorKind::UnexpectedEnd, at));
             };
+            if bytes[j + 1 + close] == b'<' {
+                return Err(syntax("`<` in an attribute value", j + 1 + close));
+            }
             gt = j + 1 + close + 1;
         }
         let empty = gt > i && bytes[gt - 1] == b'/';
@@ -594,13 +604,13 @@ impl<'a> Iterator for Attributes<'a> {
             Some(Err(syntax(msg, at)))
         };
         let name_at = i;
-        while i < end && !matches!(bytes[i], b'=' | b' ' | b'\t' | b'\n' | b'\r') {
+        if !is_name_start(bytes[i]) {
+            return fail(self, "an attribute without a name".into(), name_at);
+        }
+        while i < end && is_name_byte(bytes[i]) {
             i += 1;
         }
         let name = &self.input[name_at..i];
-        if name.is_empty() {
-            return fail(self, "an attribute without a name".into(), name_at);
-        }
         while i < end && is_ws(bytes[i]) {
             i += 1;
         }
@@ -620,6 +630,10 @@ impl<'a> Iterator for Attributes<'a> {
         };
         let raw = &self.input[i + 1..i + 1 + len];
         self.pos = i + 2 + len;
+        if self.pos < end && !is_ws(bytes[self.pos]) {
+            let msg = format!("no white space after the value of `{name}`");
+            return fail(self, msg, self.pos);
+        }
         if let Some(prev) = self.seen.insert(name, name_at) {
             let msg = format!("duplicate attribute `{name}` (first at byte {prev})");
             return fail(self, msg, name_at);
@@ -657,6 +671,16 @@ impl<'a> Seen<'a> {
         }
         None
     }
+}
+
+/// Whether `b` may start an XML name (bytes of non-ASCII characters are taken as letters).
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
+}
+
+/// Whether `b` may be inside an XML name.
+fn is_name_byte(b: u8) -> bool {
+    is_name_start(b) || b.is_ascii_digit() || b == b'-' || b == b'.'
 }
 
 /// Whether a text event is white space only (which FHIR XML ignores between elements).
@@ -729,6 +753,34 @@ mod tests {
                 matches!(found, Err(_) | Ok(Some(_))),
                 "{bad} was read without an error"
             );
+        }
+    }
+
+    #[test]
+    fn malformed_tags_are_refused_in_both_modes() {
+        let cases = [
+            // A quote left open would otherwise run over the tags after it.
+            (
+                "<a><b value=\"x /><c value=\"y\"/></a>",
+                "`<` in an attribute value",
+            ),
+            ("<a><m?thod value=\"x\"/></a>", "no XML name"),
+            ("<a><1b/></a>", "without a name"),
+            ("<a><b x=\"1\"y=\"2\"/></a>", "no white space"),
+            ("<a><b x?=\"1\"/></a>", "has no `=`"),
+        ];
+        for (xml, want) in cases {
+            for options in [ParseOptions::strict(), ParseOptions::lenient()] {
+                let mut r = Reader::new(xml, options);
+                r.open_root().unwrap();
+                r.take_start();
+                let found = r.next_child().and_then(|_| {
+                    let start = r.take_start();
+                    r.attributes(&start).try_for_each(|a| a.map(drop))
+                });
+                let e = found.expect_err(xml);
+                assert!(e.kind().to_string().contains(want), "{xml}: {e}");
+            }
         }
     }
 
