@@ -35,7 +35,9 @@ const MAX_DEPTH: u32 = 256;
 pub struct Start<'a> {
     /// The element's name as written.
     name: &'a str,
-    /// Where its attributes are: from the end of the name to the tag's `>` or `/>`.
+    /// Its first attribute, split as the tag was read (most FHIR elements have one, `value`).
+    first: Option<Attr<'a>>,
+    /// Where its other attributes are: from after the first to the tag's `>` or `/>`.
     attrs: (usize, usize),
     /// Whether it was `<name/>`, with no end tag to come.
     pub empty: bool,
@@ -46,6 +48,7 @@ pub struct Start<'a> {
 }
 
 /// One attribute of a start tag.
+#[derive(Clone)]
 pub struct Attr<'a> {
     /// The name as written, prefix included.
     pub name: &'a str,
@@ -53,6 +56,8 @@ pub struct Attr<'a> {
     pub raw: &'a str,
     /// The byte offset of the name.
     pub at: usize,
+    /// Whether the value holds a reference (`&`), so that it must be unescaped.
+    escaped: bool,
 }
 
 impl<'a> Start<'a> {
@@ -60,6 +65,12 @@ impl<'a> Start<'a> {
     pub fn name(&self, input: &'a str) -> &'a str {
         let _ = input;
         self.name
+    }
+
+    /// The tag's attribute when it has exactly one (as most FHIR elements do: `value`).
+    #[inline]
+    pub fn only_attribute(&self) -> Option<&Attr<'a>> {
+        self.first.as_ref().filter(|_| self.attrs.0 >= self.attrs.1)
     }
 }
 
@@ -99,8 +110,28 @@ pub struct Reader<'a> {
     fhir_prefix: Option<&'a str>,
 }
 
+/// The classes of bytes the tokenizer tells apart, by table: one load per byte.
+const WS: u8 = 1;
+const NAME_START: u8 = 2;
+const NAME: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let start = c.is_ascii_alphabetic() || c == b'_' || c == b':' || c >= 0x80;
+        let name = start || c.is_ascii_digit() || c == b'-' || c == b'.';
+        let ws = matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+        t[b] = (ws as u8) * WS | (start as u8) * NAME_START | (name as u8) * NAME;
+        b += 1;
+    }
+    t
+};
+
+#[inline(always)]
 fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+    CLASS[b as usize] & WS != 0
 }
 
 fn syntax(msg: impl Into<String>, at: usize) -> Error {
@@ -185,30 +216,23 @@ impl<'a> Reader<'a> {
             None => return Err(Error::new(ErrorKind::UnexpectedEnd, at)),
         }
         let name = &self.input[at + 1..i];
-        // The `>` that ends the tag: quoted values may hold `>`.
-        let mut gt = i;
-        loop {
-            let Some(k) = memchr3(b'>', b'"', b'\'', &bytes[gt..]) else {
-                return Err(Error::new(ErrorKind::UnexpectedEnd, at));
-            };
-            let j = gt + k;
-            if bytes[j] == b'>' {
-                gt = j;
-                break;
-            }
-            // XML allows no `<` in an attribute value: a quote left open must not swallow the
-            // tags after it (in lenient mode they would be kept as one unknown element).
-            let Some(close) = memchr2(bytes[j], b'<', &bytes[j + 1..]) else {
-                return Err(Error::new(ErrorKind::UnexpectedEnd, at));
-            };
-            if bytes[j + 1 + close] == b'<' {
-                return Err(syntax("`<` in an attribute value", j + 1 + close));
-            }
-            gt = j + 1 + close + 1;
+        let mut p = skip_ws(bytes, i);
+        // The first attribute is split here, in the one pass over the tag.
+        let mut first = None;
+        if p > i && p < bytes.len() && is_name_start(bytes[p]) {
+            let (attr, after) = split_attribute(self.input, p, bytes.len())?;
+            first = Some(attr);
+            p = skip_ws(bytes, after);
         }
-        let empty = gt > i && bytes[gt - 1] == b'/';
+        let gt = match bytes.get(p) {
+            Some(b'>') => p,
+            Some(b'/') if bytes.get(p + 1) == Some(&b'>') => p + 1,
+            Some(_) => find_tag_end(bytes, p, at)?,
+            None => return Err(Error::new(ErrorKind::UnexpectedEnd, at)),
+        };
+        let empty = bytes[gt - 1] == b'/' && gt > i;
         self.pos = gt + 1;
-        let attrs = (i, if empty { gt - 1 } else { gt });
+        let attrs = (p.min(gt), if empty { gt - 1 } else { gt });
         if !empty {
             self.depth += 1;
             if self.depth > MAX_DEPTH {
@@ -218,6 +242,7 @@ impl<'a> Reader<'a> {
         }
         Ok(Start {
             name,
+            first,
             attrs,
             empty,
             at,
@@ -228,6 +253,16 @@ impl<'a> Reader<'a> {
     /// `</name>`, which must close the innermost open element.
     fn end_tag(&mut self, at: usize) -> Result<Event<'a>, Error> {
         let bytes = self.input.as_bytes();
+        // Most end tags are `</name>` for the innermost open element, written just so.
+        if let Some(open) = self.open.last() {
+            let gt = at + 2 + open.len();
+            if bytes.get(gt) == Some(&b'>') && &bytes[at + 2..gt] == open.as_bytes() {
+                self.open.pop();
+                self.depth -= 1;
+                self.pos = gt + 1;
+                return Ok(Event::End);
+            }
+        }
         let Some(k) = memchr(b'>', &bytes[at + 2..]) else {
             return Err(Error::new(ErrorKind::UnexpectedEnd, at));
         };
@@ -369,6 +404,7 @@ impl<'a> Reader<'a> {
     pub fn next_child(&mut self) -> Result<Option<&'a str>, Error> {
         debug_assert!(self.pending.is_none(), "a start tag was left unread");
         loop {
+            self.pos = skip_ws(self.input.as_bytes(), self.pos);
             let (ev, at) = self.event()?;
             match ev {
                 Event::Start(start) => {
@@ -415,9 +451,10 @@ impl<'a> Reader<'a> {
     ) -> impl Iterator<Item = Result<Attr<'a>, Error>> + 's {
         Attributes {
             input: self.input,
+            first: start.first.clone(),
             pos: start.attrs.0,
             end: start.attrs.1,
-            seen: Seen::default(),
+            seen: None,
         }
     }
 
@@ -425,6 +462,9 @@ impl<'a> Reader<'a> {
     /// are replaced, any other entity is an error.
     #[inline]
     pub fn unescape(&self, attr: &Attr<'a>) -> Result<Cow<'a, str>, Error> {
+        if !attr.escaped {
+            return Ok(Cow::Borrowed(attr.raw));
+        }
         match memchr(b'&', attr.raw.as_bytes()) {
             None => Ok(Cow::Borrowed(attr.raw)),
             Some(first) => unescape_from(attr.raw, first, attr.at).map(Cow::Owned),
@@ -508,9 +548,10 @@ impl<'a> Reader<'a> {
 fn check_encoding(decl: &str, at: usize) -> Result<(), Error> {
     let mut attrs = Attributes {
         input: decl,
+        first: None,
         pos: 0,
         end: decl.len(),
-        seen: Seen::default(),
+        seen: None,
     };
     for attr in &mut attrs {
         let attr = attr.map_err(|_| syntax("a malformed XML declaration", at))?;
@@ -580,15 +621,26 @@ fn unescape_from(raw: &str, first: usize, at: usize) -> Result<String, Error> {
 /// The attributes of one start tag: `name = "value"` or `name = 'value'`, white space between.
 struct Attributes<'a> {
     input: &'a str,
+    /// The attribute the tokenizer split, given first.
+    first: Option<Attr<'a>>,
     pos: usize,
     end: usize,
-    seen: Seen<'a>,
+    /// The names met, made when the tag has more than one attribute (most have one).
+    seen: Option<Seen<'a>>,
 }
 
 impl<'a> Iterator for Attributes<'a> {
     type Item = Result<Attr<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(first) = self.first.take() {
+            if self.pos < self.end {
+                let mut seen = Seen::default();
+                seen.insert(first.name, first.at);
+                self.seen = Some(seen);
+            }
+            return Some(Ok(first));
+        }
         let bytes = self.input.as_bytes();
         let end = self.end;
         let mut i = self.pos;
@@ -634,7 +686,11 @@ impl<'a> Iterator for Attributes<'a> {
             let msg = format!("no white space after the value of `{name}`");
             return fail(self, msg, self.pos);
         }
-        if let Some(prev) = self.seen.insert(name, name_at) {
+        if let Some(prev) = self
+            .seen
+            .get_or_insert_with(Seen::default)
+            .insert(name, name_at)
+        {
             let msg = format!("duplicate attribute `{name}` (first at byte {prev})");
             return fail(self, msg, name_at);
         }
@@ -642,6 +698,7 @@ impl<'a> Iterator for Attributes<'a> {
             name,
             raw,
             at: name_at,
+            escaped: memchr(b'&', raw.as_bytes()).is_some(),
         }))
     }
 }
@@ -673,14 +730,131 @@ impl<'a> Seen<'a> {
     }
 }
 
+/// The offset of the first byte at or after `i` that is not white space.
+#[inline]
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && is_ws(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The `>` that ends a start tag whose `<` is at `at`, searched from `from`: quoted values may
+/// hold `>`, and none may hold `<`.
+fn find_tag_end(bytes: &[u8], from: usize, at: usize) -> Result<usize, Error> {
+    let mut gt = from;
+    loop {
+        let Some(k) = memchr3(b'>', b'"', b'\'', &bytes[gt..]) else {
+            return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+        };
+        let j = gt + k;
+        if bytes[j] == b'>' {
+            return Ok(j);
+        }
+        // XML allows no `<` in an attribute value: a quote left open must not swallow the tags
+        // after it (in lenient mode they would be kept as one unknown element).
+        let Some(close) = memchr2(bytes[j], b'<', &bytes[j + 1..]) else {
+            return Err(Error::new(ErrorKind::UnexpectedEnd, at));
+        };
+        if bytes[j + 1 + close] == b'<' {
+            return Err(syntax("`<` in an attribute value", j + 1 + close));
+        }
+        gt = j + 1 + close + 1;
+    }
+}
+
+/// The attribute whose name starts at `at`, split: `name = "value"`, and the offset after
+/// its closing quote, which must be followed by white space or the tag's end.
+#[inline]
+fn split_attribute(input: &str, at: usize, len: usize) -> Result<(Attr<'_>, usize), Error> {
+    let bytes = input.as_bytes();
+    let mut i = at;
+    while i < len && is_name_byte(bytes[i]) {
+        i += 1;
+    }
+    let name = &input[at..i];
+    i = skip_ws(bytes, i);
+    if bytes.get(i) != Some(&b'=') {
+        return Err(syntax(format!("attribute `{name}` has no `=`"), i));
+    }
+    i = skip_ws(bytes, i + 1);
+    let quote = match bytes.get(i) {
+        Some(&q @ (b'"' | b'\'')) => q,
+        _ => return Err(syntax(format!("attribute `{name}` has no quoted value"), i)),
+    };
+    let from = i + 1;
+    let (close, escaped) = find_value_end(bytes, from, quote)
+        .ok_or_else(|| Error::new(ErrorKind::UnexpectedEnd, at))?;
+    if bytes[close] == b'<' {
+        return Err(syntax("`<` in an attribute value", close));
+    }
+    let after = close + 1;
+    if !matches!(
+        bytes.get(after),
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>')
+    ) {
+        let msg = format!("no white space after the value of `{name}`");
+        return Err(syntax(msg, after));
+    }
+    let attr = Attr {
+        name,
+        raw: &input[from..close],
+        at,
+        escaped,
+    };
+    Ok((attr, after))
+}
+
+/// Where a value that starts at `from` stops: its closing `quote`, or a `<` (an error); and
+/// whether it holds `&`. Values are mostly short: their first bytes are looked at eight at a
+/// time in a word, long ones are left to `memchr`.
+#[inline]
+fn find_value_end(bytes: &[u8], from: usize, quote: u8) -> Option<(usize, bool)> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `x` equal to `b`; exact up to the first such byte.
+    let equal = |x: u64, b: u8| {
+        let y = x ^ (LO * u64::from(b));
+        y.wrapping_sub(LO) & !y & HI
+    };
+    let mut escaped = false;
+    let mut i = from;
+    let short = (from + 64).min(bytes.len());
+    while i + 8 <= short {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+        let hits = equal(word, quote) | equal(word, b'<') | equal(word, b'&');
+        if hits == 0 {
+            i += 8;
+            continue;
+        }
+        i += (hits.trailing_zeros() / 8) as usize;
+        if bytes[i] != b'&' {
+            return Some((i, escaped));
+        }
+        escaped = true;
+        i += 1;
+    }
+    loop {
+        let k = memchr3(quote, b'<', b'&', bytes.get(i..)?)?;
+        i += k;
+        if bytes[i] != b'&' {
+            return Some((i, escaped));
+        }
+        escaped = true;
+        i += 1;
+    }
+}
+
 /// Whether `b` may start an XML name (bytes of non-ASCII characters are taken as letters).
+#[inline(always)]
 fn is_name_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
+    CLASS[b as usize] & NAME_START != 0
 }
 
 /// Whether `b` may be inside an XML name.
+#[inline(always)]
 fn is_name_byte(b: u8) -> bool {
-    is_name_start(b) || b.is_ascii_digit() || b == b'-' || b == b'.'
+    CLASS[b as usize] & NAME != 0
 }
 
 /// Whether a text event is white space only (which FHIR XML ignores between elements).
@@ -757,6 +931,27 @@ mod tests {
     }
 
     #[test]
+    fn value_ends_are_found_at_every_length_and_position() {
+        for len in 0..80 {
+            for quote in [b'"', b'\''] {
+                let mut text = vec![b'a'; len];
+                text.push(quote);
+                text.extend_from_slice(b"tail\"'<&");
+                assert_eq!(find_value_end(&text, 0, quote), Some((len, false)));
+                for at in 0..len {
+                    let mut amp = text.clone();
+                    amp[at] = b'&';
+                    assert_eq!(find_value_end(&amp, 0, quote), Some((len, true)));
+                    let mut lt = text.clone();
+                    lt[at] = b'<';
+                    assert_eq!(find_value_end(&lt, 0, quote), Some((at, false)));
+                }
+            }
+            assert_eq!(find_value_end(&vec![b'a'; len], 0, b'"'), None);
+        }
+    }
+
+    #[test]
     fn malformed_tags_are_refused_in_both_modes() {
         let cases = [
             // A quote left open would otherwise run over the tags after it.
@@ -787,10 +982,11 @@ mod tests {
     #[test]
     fn values_are_unescaped_only_when_they_hold_references() {
         let r = Reader::new("", ParseOptions::strict());
-        let attr = |raw| Attr {
+        let attr = |raw: &'static str| Attr {
             name: "v",
             raw,
             at: 0,
+            escaped: raw.contains('&'),
         };
         assert!(matches!(
             r.unescape(&attr("plain")),

@@ -26,9 +26,12 @@ impl<'a> Reader<'a> {
         if field.is_some() {
             return Err(self.duplicate());
         }
-        let mut v = T::blank();
-        read_element(self, &mut v)?;
-        *field = Some(v);
+        // Read in place: a large struct is not built on the stack and then moved.
+        let v = field.insert(T::blank());
+        if let Err(e) = read_element(self, v) {
+            *field = None;
+            return Err(e);
+        }
         Ok(())
     }
 
@@ -38,18 +41,22 @@ impl<'a> Reader<'a> {
         if !field.is_empty() {
             return Err(self.duplicate());
         }
-        let mut v = T::blank();
-        read_element(self, &mut v)?;
-        *field = v;
+        if let Err(e) = read_element(self, field) {
+            *field = T::blank();
+            return Err(e);
+        }
         Ok(())
     }
 
     /// One item of a repeating complex element (0..* or 1..*).
     #[inline(never)]
     pub fn list<T: XmlComplex>(&mut self, field: &mut Vec<T>) -> Result<(), Error> {
-        let mut v = T::blank();
-        read_element(self, &mut v).map_err(|e| e.at_index(field.len()))?;
-        field.push(v);
+        let index = field.len();
+        field.push(T::blank());
+        if let Err(e) = read_element(self, &mut field[index]) {
+            field.pop();
+            return Err(e.at_index(index));
+        }
         Ok(())
     }
 
@@ -135,6 +142,20 @@ impl<'a> Reader<'a> {
         &mut self,
         kind: Kind,
     ) -> Result<Primitive<T, E>, Error> {
+        // `<name value="..."/>`, the most common element of all, without the element loop.
+        if let Some(start) = self.pending().filter(|s| s.empty) {
+            if let Some(attr) = start.only_attribute().filter(|a| a.name == "value") {
+                let attr = attr.clone();
+                self.take_start();
+                let value = self.unescape(&attr)?;
+                let v = T::parse_xml(value, kind, self.strict())
+                    .map_err(|kind| self.error_at(kind, attr.at))?;
+                return Ok(Primitive {
+                    value: Some(v),
+                    element: None,
+                });
+            }
+        }
         let mut slot = PrimitiveSlot::<T, E> {
             value: None,
             kind,

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::XmlComplex;
 use crate::Unknown;
 use crate::error::{Error, ErrorKind};
-use crate::xml::{FHIR_NS, Reader, Start, Writer};
+use crate::xml::{Attr, FHIR_NS, Reader, Start, Writer};
 
 /// Reads the pending element into `out`: its attributes, then its children.
 ///
@@ -124,38 +124,46 @@ pub(crate) fn read_fields(r: &mut Reader<'_>, out: &mut dyn Fields) -> Result<()
 
 /// The element's attributes into `out`; whether there was any FHIR content among them.
 fn read_attributes(r: &Reader<'_>, start: &Start<'_>, out: &mut dyn Fields) -> Result<bool, Error> {
+    if let Some(attr) = start.only_attribute() {
+        return read_attribute(r, attr, out);
+    }
     let mut content = false;
     for attr in r.attributes(start) {
-        let attr = attr?;
-        if attr.name == "xmlns" {
-            let ns = r.unescape(&attr)?;
-            if ns != FHIR_NS {
-                let kind = ErrorKind::WrongNamespace {
-                    expected: FHIR_NS,
-                    found: ns.into_owned(),
-                };
-                return Err(r.error_at(kind, attr.at));
-            }
-            continue;
-        }
-        if is_xml_level(attr.name) {
-            r.unescape(&attr)?;
-            out.unknown_mut()
-                .push_xml_attribute(attr.name.to_owned(), attr.raw.to_owned());
-            continue;
-        }
-        let value = r.unescape(&attr)?;
-        content = true;
-        if !out.read_attr(attr.name, value, attr.at, r)? {
-            if r.strict() {
-                let e = r.error_at(ErrorKind::UnknownAttribute, attr.at);
-                return Err(e.in_field(attr.name));
-            }
-            out.unknown_mut()
-                .push_xml_attribute(attr.name.to_owned(), attr.raw.to_owned());
-        }
+        content |= read_attribute(r, &attr?, out)?;
     }
     Ok(content)
+}
+
+/// One attribute into `out`; whether it is FHIR content (not a namespace declaration).
+#[inline]
+fn read_attribute(r: &Reader<'_>, attr: &Attr<'_>, out: &mut dyn Fields) -> Result<bool, Error> {
+    if attr.name == "xmlns" {
+        let ns = r.unescape(attr)?;
+        if ns != FHIR_NS {
+            let kind = ErrorKind::WrongNamespace {
+                expected: FHIR_NS,
+                found: ns.into_owned(),
+            };
+            return Err(r.error_at(kind, attr.at));
+        }
+        return Ok(false);
+    }
+    if is_xml_level(attr.name) {
+        r.unescape(attr)?;
+        out.unknown_mut()
+            .push_xml_attribute(attr.name.to_owned(), attr.raw.to_owned());
+        return Ok(false);
+    }
+    let value = r.unescape(attr)?;
+    if !out.read_attr(attr.name, value, attr.at, r)? {
+        if r.strict() {
+            let e = r.error_at(ErrorKind::UnknownAttribute, attr.at);
+            return Err(e.in_field(attr.name));
+        }
+        out.unknown_mut()
+            .push_xml_attribute(attr.name.to_owned(), attr.raw.to_owned());
+    }
+    Ok(true)
 }
 
 /// Writes `v` as element `name`: attributes, children in definition order, then what lenient
