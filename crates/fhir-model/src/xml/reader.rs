@@ -41,6 +41,8 @@ pub struct Start<'a> {
     attrs: (usize, usize),
     /// Whether it was `<name/>`, with no end tag to come.
     pub empty: bool,
+    /// Whether the name has a prefix (`f:Patient`): most have none, which spares a search.
+    prefixed: bool,
     /// The byte offset of its `<`.
     pub at: usize,
     /// The depth of the element's content (the reader's depth while inside it).
@@ -114,6 +116,7 @@ pub struct Reader<'a> {
 const WS: u8 = 1;
 const NAME_START: u8 = 2;
 const NAME: u8 = 4;
+const COLON: u8 = 8;
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -123,7 +126,11 @@ static CLASS: [u8; 256] = {
         let start = c.is_ascii_alphabetic() || c == b'_' || c == b':' || c >= 0x80;
         let name = start || c.is_ascii_digit() || c == b'-' || c == b'.';
         let ws = matches!(c, b' ' | b'\t' | b'\n' | b'\r');
-        t[b] = (ws as u8) * WS | (start as u8) * NAME_START | (name as u8) * NAME;
+        let colon = c == b':';
+        t[b] = ((ws as u8) * WS)
+            | ((start as u8) * NAME_START)
+            | ((name as u8) * NAME)
+            | ((colon as u8) * COLON);
         b += 1;
     }
     t
@@ -207,7 +214,9 @@ impl<'a> Reader<'a> {
         if !bytes.get(i).copied().is_some_and(is_name_start) {
             return Err(syntax("a start tag without a name", at));
         }
+        let mut classes = 0;
         while i < bytes.len() && is_name_byte(bytes[i]) {
+            classes |= CLASS[bytes[i] as usize];
             i += 1;
         }
         match bytes.get(i) {
@@ -245,6 +254,7 @@ impl<'a> Reader<'a> {
             first,
             attrs,
             empty,
+            prefixed: classes & COLON != 0,
             at,
             depth: if empty { self.depth + 1 } else { self.depth },
         })
@@ -384,6 +394,15 @@ impl<'a> Reader<'a> {
             Some((prefix, local)) if Some(prefix) == self.fhir_prefix => Some(local),
             Some(_) => None,
         }
+    }
+
+    /// The FHIR name of a pending child, as [`Reader::local_fhir_name`] gives it.
+    #[inline]
+    pub fn fhir_name_of(&self, start: &Start<'a>) -> Option<&'a str> {
+        if !start.prefixed {
+            return Some(start.name);
+        }
+        self.local_fhir_name(start.name)
     }
 
     /// After the root element: nothing but white space, comments and processing instructions.
@@ -819,7 +838,7 @@ fn find_value_end(bytes: &[u8], from: usize, quote: u8) -> Option<(usize, bool)>
     };
     let mut escaped = false;
     let mut i = from;
-    let short = (from + 64).min(bytes.len());
+    let short = (from + 24).min(bytes.len());
     while i + 8 <= short {
         let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
         let hits = equal(word, quote) | equal(word, b'<') | equal(word, b'&');

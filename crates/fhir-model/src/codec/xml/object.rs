@@ -73,11 +73,10 @@ pub(crate) fn read_fields(r: &mut Reader<'_>, out: &mut dyn Fields) -> Result<()
         let mut last = 0;
         while let Some(written) = r.next_child()? {
             content = true;
-            let (at, depth) = match r.pending() {
-                Some(p) => (p.at, p.depth),
+            let (at, depth, name) = match r.pending() {
+                Some(p) => (p.at, p.depth, r.fhir_name_of(p)),
                 None => unreachable!("next_child leaves the child's start tag pending"),
             };
-            let name = r.local_fhir_name(written);
             let result = match name {
                 Some(name) => out.read_child(name, r),
                 None => Ok(None),
