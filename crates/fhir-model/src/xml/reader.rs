@@ -422,8 +422,26 @@ impl<'a> Reader<'a> {
     /// written; `None` after reading that element's end tag. Its start tag is left pending.
     pub fn next_child(&mut self) -> Result<Option<&'a str>, Error> {
         debug_assert!(self.pending.is_none(), "a start tag was left unread");
+        let bytes = self.input.as_bytes();
         loop {
-            self.pos = skip_ws(self.input.as_bytes(), self.pos);
+            self.pos = skip_ws(bytes, self.pos);
+            // The two cases of nearly every call, without going through an event.
+            let at = self.pos;
+            if bytes.get(at) == Some(&b'<') {
+                match bytes.get(at + 1) {
+                    Some(b'/') => {
+                        self.end_tag(at)?;
+                        return Ok(None);
+                    }
+                    Some(&b) if is_name_start(b) => {
+                        let start = self.start_tag(at)?;
+                        let name = start.name;
+                        self.pending = Some(start);
+                        return Ok(Some(name));
+                    }
+                    _ => {}
+                }
+            }
             let (ev, at) = self.event()?;
             match ev {
                 Event::Start(start) => {
