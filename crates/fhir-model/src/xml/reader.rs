@@ -8,8 +8,11 @@
 //! narrative (text, CDATA) is an error, as FHIR elements carry their data in attributes.
 //!
 //! The tokenizer reads one tag at a time: a start tag is found up to its `>` (quotes skipped
-//! over), its attributes are split when they are asked for, end tags are checked against the
-//! names of the open elements, comments must not hold `--`. Nothing is copied: names and values
+//! over, and no `<` allowed inside them), its first attribute is split in the same pass (most
+//! FHIR elements have one, `value`) and any others when they are asked for; names must be XML
+//! names, end tags are checked against the names of the open elements, comments must not hold
+//! `--`. These checks hold in lenient mode too: lenient reading keeps unknown FHIR content, never
+//! XML that is not well-formed. Nothing is copied: names and values
 //! are slices of the input, and a value is unescaped into a new string only when it holds `&`.
 //!
 //! Hostile input: a document type declaration is refused (so neither external entities nor
