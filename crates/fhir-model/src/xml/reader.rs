@@ -690,56 +690,27 @@ impl<'a> Iterator for Attributes<'a> {
         if i >= end {
             return None;
         }
+        let split = if is_name_start(bytes[i]) {
+            split_attribute(self.input, i, end)
+        } else {
+            Err(syntax("an attribute without a name", i))
+        };
+        let result = split.and_then(|(attr, after)| {
+            self.pos = after;
+            let seen = self.seen.get_or_insert_with(Seen::default);
+            match seen.insert(attr.name, attr.at) {
+                None => Ok(attr),
+                Some(prev) => {
+                    let msg = format!("duplicate attribute `{}` (first at byte {prev})", attr.name);
+                    Err(syntax(msg, attr.at))
+                }
+            }
+        });
         // After an error, nothing more.
-        let fail = |this: &mut Self, msg: String, at: usize| {
-            this.pos = end;
-            Some(Err(syntax(msg, at)))
-        };
-        let name_at = i;
-        if !is_name_start(bytes[i]) {
-            return fail(self, "an attribute without a name".into(), name_at);
+        if result.is_err() {
+            self.pos = end;
         }
-        while i < end && is_name_byte(bytes[i]) {
-            i += 1;
-        }
-        let name = &self.input[name_at..i];
-        while i < end && is_ws(bytes[i]) {
-            i += 1;
-        }
-        if i >= end || bytes[i] != b'=' {
-            return fail(self, format!("attribute `{name}` has no `=`"), i);
-        }
-        i += 1;
-        while i < end && is_ws(bytes[i]) {
-            i += 1;
-        }
-        let quote = match bytes.get(i) {
-            Some(&q @ (b'"' | b'\'')) if i < end => q,
-            _ => return fail(self, format!("attribute `{name}` has no quoted value"), i),
-        };
-        let Some(len) = memchr(quote, &bytes[i + 1..end]) else {
-            return fail(self, format!("attribute `{name}` has no closing quote"), i);
-        };
-        let raw = &self.input[i + 1..i + 1 + len];
-        self.pos = i + 2 + len;
-        if self.pos < end && !is_ws(bytes[self.pos]) {
-            let msg = format!("no white space after the value of `{name}`");
-            return fail(self, msg, self.pos);
-        }
-        if let Some(prev) = self
-            .seen
-            .get_or_insert_with(Seen::default)
-            .insert(name, name_at)
-        {
-            let msg = format!("duplicate attribute `{name}` (first at byte {prev})");
-            return fail(self, msg, name_at);
-        }
-        Some(Ok(Attr {
-            name,
-            raw,
-            at: name_at,
-            escaped: memchr(b'&', raw.as_bytes()).is_some(),
-        }))
+        Some(result)
     }
 }
 
@@ -804,10 +775,12 @@ fn find_tag_end(bytes: &[u8], from: usize, at: usize) -> Result<usize, Error> {
 }
 
 /// The attribute whose name starts at `at`, split: `name = "value"`, and the offset after
-/// its closing quote, which must be followed by white space or the tag's end.
+/// its closing quote, which must be followed by white space or the tag's end. Nothing at or
+/// after `len` is looked at (the tokenizer passes the input's length, the attribute iterator
+/// the end of the tag's attributes).
 #[inline]
 fn split_attribute(input: &str, at: usize, len: usize) -> Result<(Attr<'_>, usize), Error> {
-    let bytes = input.as_bytes();
+    let bytes = &input.as_bytes()[..len];
     let mut i = at;
     while i < len && is_name_byte(bytes[i]) {
         i += 1;
