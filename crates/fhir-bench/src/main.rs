@@ -43,6 +43,7 @@
 //! Where the memory goes (a counting allocator, by allocation size, and `size_of` of the main
 //! types) is the separate binary `fhir-memory`: `cargo run --release -p fhir-bench --bin fhir-memory`.
 
+mod clocks;
 mod xml;
 
 use std::hint::black_box;
@@ -185,35 +186,7 @@ fn workloads(only: Option<usize>) -> Result<Vec<Workload>, String> {
 // ---------------------------------------------------------------------------------------------
 // The clocks
 
-/// The time one measurement took, on two clocks: the wall clock, and the CPU time of this
-/// thread, which leaves out the time other processes hold the CPU on a busy machine.
-#[derive(Clone, Copy)]
-struct Times {
-    wall: Duration,
-    cpu: Duration,
-}
-
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec, and the clock id is a constant of Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// Runs `f` and times it on both clocks.
-fn timed<T>(f: impl FnOnce() -> T) -> (Times, T) {
-    let (wall, cpu) = (Instant::now(), thread_cpu_time());
-    let out = black_box(f());
-    let times = Times {
-        cpu: thread_cpu_time().saturating_sub(cpu),
-        wall: wall.elapsed(),
-    };
-    (times, out)
-}
+use clocks::{Times, load_average, timed};
 
 // ---------------------------------------------------------------------------------------------
 // The two libraries, behind one interface
@@ -677,13 +650,6 @@ fn machine() -> String {
         std::env::consts::OS,
         std::env::consts::ARCH
     )
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock.

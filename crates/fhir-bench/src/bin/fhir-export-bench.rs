@@ -22,6 +22,10 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "../clocks.rs"]
+mod clocks;
+use clocks::{Times, load_average, timed};
+
 use fhir_client::export::{Export, Manifest};
 use fhir_model::ParseOptions;
 use fhir_model::r4::Resource;
@@ -37,11 +41,11 @@ fn main() -> std::process::ExitCode {
         args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
     };
     let result = match args.first().map(String::as_str) {
-        Some("throughput") => throughput(number(1, 200) * MB),
+        Some("throughput") => throughput(number(1, 200) * MB, args.get(2).map(String::as_str)),
         Some("stream") => stream(number(1, 1000) * MB),
         Some("serve") => serve(number(1, 4) as usize, number(2, 250) * MB),
         _ => Err(
-            "usage: fhir-export-bench throughput [MB] | stream MB | serve FILES MB_PER_FILE".into(),
+            "usage: fhir-export-bench throughput [MB [memory|cached|typed|ahead|disk]] | stream MB | serve FILES MB_PER_FILE".into(),
         ),
     };
     match result {
@@ -108,6 +112,16 @@ fn corpus(types: &[(String, Vec<String>)], files: usize, bytes: u64) -> Vec<&str
     (0..files)
         .flat_map(|i| file_lines(&types[i % types.len()].1, bytes))
         .collect()
+}
+
+/// A runtime of two worker threads, where the typed streams download each file ahead of the
+/// thread that reads its lines.
+fn two_workers() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -237,12 +251,27 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn throughput(bytes: u64) -> Result<(), String> {
+/// `only`: one of the five measurements, alone (to profile it).
+fn throughput(bytes: u64, only: Option<&str>) -> Result<(), String> {
+    const NAMES: [&str; 5] = ["memory", "typed", "ahead", "cached", "disk"];
+    let only = match only {
+        None => None,
+        Some(name) => Some(
+            NAMES
+                .iter()
+                .position(|n| *n == name)
+                .ok_or("no such measurement")?,
+        ),
+    };
     let lines = lines()?;
     let files = lines.len();
     let per_file = bytes / files as u64;
     let text = corpus(&lines, files, per_file);
     let total: u64 = text.iter().map(|l| l.len() as u64 + 1).sum();
+    // The same lines laid out as the files are, one after the other: each line is read once
+    // from memory, as the stream reads it once from the network. Cycling over the few example
+    // strings instead keeps them in the processor's caches and flatters the parse.
+    let file_text: String = text.iter().flat_map(|l| [*l, "\n"]).collect();
     let types: Vec<String> = lines
         .iter()
         .map(|(t, l)| format!("{t} ({} examples)", l.len()))
@@ -259,27 +288,90 @@ fn throughput(bytes: u64) -> Result<(), String> {
     let manifest = rt.block_on(manifest_of(&client));
     let dir = std::env::temp_dir().join(format!("fhir-export-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    const RUNS: usize = 3;
-    let mut memory = Vec::new();
-    let mut typed = Vec::new();
-    let mut disk = Vec::new();
-    for _ in 0..RUNS {
-        // The model alone, the lines in memory.
-        let t0 = Instant::now();
+    // Each run times the three, in an order that rotates from run to run so that none always
+    // goes first on a warm or a cold cache.
+    const RUNS: usize = 7;
+    let two = two_workers();
+    let (mut memory, mut cached) = (Vec::new(), Vec::new());
+    let (mut typed, mut ahead, mut disk) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        for which in (0..5).map(|k| (k + run) % 5) {
+            if only.is_some_and(|o| o != which) {
+                continue;
+            }
+            match which {
+                0 => memory.push(parse_in_memory(file_text.lines(), text.len())),
+                1 => typed.push(stream_typed(&rt, &client, &manifest, text.len())),
+                2 => ahead.push(stream_typed(&two, &client, &manifest, text.len())),
+                3 => cached.push(parse_in_memory(text.iter().copied(), text.len())),
+                _ => disk.push(stream_to_disk(&rt, &client, &manifest, &dir)),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if only.is_some() {
+        return Ok(());
+    }
+    let mbs = |d: Duration| total as f64 / MB as f64 / d.as_secs_f64();
+    let wall = |v: &[Times]| median(v.iter().map(|t| t.wall).collect());
+    let cpu = |v: &[Times]| median(v.iter().map(|t| t.cpu).collect());
+    println!(
+        "medians of {RUNS} runs, load average {}; CPU time is the measuring thread's (the \
+         loopback server runs on a thread of its own; a download ahead on a worker is not counted):",
+        load_average()
+    );
+    let row = |what: &str, v: &[Times]| {
+        println!(
+            "  {what:<46} {:7.1} MB/s by wall time  ({:7.1} MB/s by CPU time)",
+            mbs(wall(v)),
+            mbs(cpu(v))
+        );
+    };
+    row("model parse, lines in memory:", &memory);
+    row("model parse, the example strings cycled:", &cached);
+    row("export stream, typed, one thread:", &typed);
+    row("export stream, typed, download ahead:", &ahead);
+    row("export stream, to disk as is, one thread:", &disk);
+    let by_wall = |v: &[Times]| wall(&memory).as_secs_f64() / wall(v).as_secs_f64();
+    let by_cpu = |v: &[Times]| cpu(&memory).as_secs_f64() / cpu(v).as_secs_f64();
+    println!(
+        "  typed stream / in-memory parse, one thread:     {:.2}x by wall time ({:.2}x by CPU time)",
+        by_wall(&typed),
+        by_cpu(&typed)
+    );
+    println!(
+        "  typed stream / in-memory parse, download ahead: {:.2}x by wall time (target >= 0.8)",
+        by_wall(&ahead)
+    );
+    Ok(())
+}
+
+/// The model alone, the lines in memory.
+fn parse_in_memory<'a>(text: impl Iterator<Item = &'a str>, lines: usize) -> Times {
+    let (t, n) = timed(|| {
         let mut n = 0usize;
-        for line in &text {
+        for line in text {
             let r = Resource::from_json_str(line, ParseOptions::lenient()).expect("a resource");
             std::hint::black_box(&r);
             n += 1;
         }
-        memory.push(t0.elapsed());
-        assert_eq!(n, text.len());
+        n
+    });
+    assert_eq!(n, lines);
+    t
+}
 
-        // From the server through the export reader and the model, one file at a time as
-        // the in-memory parse reads them.
-        let export = Export::new(&client, manifest.clone()).concurrency(1);
-        let t0 = Instant::now();
-        let n = rt.block_on(async {
+/// From the server through the export reader and the model, one file at a time as the
+/// in-memory parse reads them.
+fn stream_typed(
+    rt: &tokio::runtime::Runtime,
+    client: &fhir_client::Client,
+    manifest: &Manifest,
+    lines: usize,
+) -> Times {
+    let export = Export::new(client, manifest.clone()).concurrency(1);
+    let (t, n) = timed(|| {
+        rt.block_on(async {
             let mut s = export.any_resources();
             let mut n = 0usize;
             while let Some(item) = s.next().await {
@@ -287,13 +379,21 @@ fn throughput(bytes: u64) -> Result<(), String> {
                 n += 1;
             }
             n
-        });
-        typed.push(t0.elapsed());
-        assert_eq!(n, text.len());
+        })
+    });
+    assert_eq!(n, lines);
+    t
+}
 
-        // From the server to disk, unparsed.
-        let export = Export::new(&client, manifest.clone());
-        let t0 = Instant::now();
+/// From the server to disk, unparsed.
+fn stream_to_disk(
+    rt: &tokio::runtime::Runtime,
+    client: &fhir_client::Client,
+    manifest: &Manifest,
+    dir: &std::path::Path,
+) -> Times {
+    let export = Export::new(client, manifest.clone());
+    timed(|| {
         rt.block_on(async {
             for (i, file) in export.manifest().output.iter().enumerate() {
                 let path = dir.join(format!("{i}.ndjson"));
@@ -309,27 +409,9 @@ fn throughput(bytes: u64) -> Result<(), String> {
                 }
                 out.flush().unwrap();
             }
-        });
-        disk.push(t0.elapsed());
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    let mbs = |d: Duration| total as f64 / MB as f64 / d.as_secs_f64();
-    let (m, t, d) = (median(memory), median(typed), median(disk));
-    println!("median of {RUNS} runs (wall time):");
-    println!(
-        "  model parse, lines in memory:          {:7.1} MB/s",
-        mbs(m)
-    );
-    println!(
-        "  loopback export stream, typed:         {:7.1} MB/s  ({:.2}x the in-memory parse)",
-        mbs(t),
-        m.as_secs_f64() / t.as_secs_f64()
-    );
-    println!(
-        "  loopback export stream, to disk as is: {:7.1} MB/s",
-        mbs(d)
-    );
-    Ok(())
+        })
+    })
+    .0
 }
 
 /// Streams `bytes` through the typed reader and prints the peak resident set: the corpus

@@ -13,8 +13,10 @@
 //!
 //! Downloads are read in chunks and cut into batches of complete lines (buffers reused, no
 //! copy per line); what one holds is bounded by the line limit ([`Export::max_line_bytes`]),
-//! whatever the file's size. The typed streams read the lines where they are polled;
-//! [`Export::map_lines`] runs a closure on a thread of the file's own beside the download.
+//! whatever the file's size. The typed streams read the lines where they are polled; on a
+//! runtime of several worker threads (`#[tokio::main]`'s default) each file is downloaded by a
+//! task of its own, at most 8 batches of 64 KB ahead, so that receiving and parsing use two
+//! cores; [`Export::map_lines`] runs a closure on a thread of the file's own beside the download.
 //! gzip is undone, as `Content-Encoding` or as a gzip file. The FHIR server's token goes with a
 //! download only when the manifest's `requiresAccessToken` is true and the file is on the FHIR
 //! server's origin or on the manifest's own, that of the status URL it was fetched from
@@ -41,6 +43,7 @@
 //! # Ok(()) }
 //! ```
 
+mod ahead;
 mod download;
 mod kickoff;
 mod lines;

@@ -1,6 +1,7 @@
 //! The lines of every file of an export as one `Stream`: typed, raw ([`RawResource`]) or text,
 //! several files at once within a concurrency limit, each batch of lines read where the stream
-//! is polled; or one file's lines given to a closure on a thread beside the download
+//! is polled (and, on a runtime of several threads, downloaded ahead by a task of the file's
+//! own: see `ahead`); or one file's lines given to a closure on a thread beside the download
 //! ([`Export::map_lines`]). A bad line is an error item and the stream goes on (unless asked
 //! to stop at the first).
 
@@ -18,6 +19,7 @@ use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError};
 use crate::version::{FhirVersion, R4};
 
+use super::ahead::Batches;
 use super::download::{BatchCursor, not_utf8};
 use super::download::{DownloadSettings, FileReader, NdjsonFile};
 use super::lines::{FileLines, Item};
@@ -284,7 +286,7 @@ impl<V: FhirVersion> Export<V> {
         // on the thread that made them, which costs less than handing them across threads.
         let per_file = futures_util::stream::iter(files).map(move |file| {
             let state = InlineLines {
-                reader: this.reader(Arc::new(file)),
+                batches: Batches::new(this.reader(Arc::new(file))),
                 read: read.clone(),
                 lines: None,
                 ended: false,
@@ -313,7 +315,7 @@ impl<V: FhirVersion> Export<V> {
 /// One file's lines read where the stream is polled, each one when it is asked for: a value is
 /// used (and dropped) before the next is made, while the memory is still in cache.
 struct InlineLines<F> {
-    reader: FileReader,
+    batches: Batches,
     read: F,
     lines: Option<BatchCursor>,
     ended: bool,
@@ -331,7 +333,7 @@ impl<F> InlineLines<F> {
             if let Some(lines) = &mut self.lines {
                 match lines.next() {
                     Some((number, Ok(text))) => {
-                        let file = self.reader.file();
+                        let file = self.batches.file();
                         let value = (self.read)(file, number, text);
                         return Some(value.map(|value| ExportLine {
                             file: file.clone(),
@@ -341,12 +343,12 @@ impl<F> InlineLines<F> {
                     }
                     Some((number, Err(e))) => {
                         self.ended = true;
-                        return Some(Err(not_utf8(self.reader.file(), number, e)));
+                        return Some(Err(not_utf8(self.batches.file(), number, e)));
                     }
                     None => self.lines = None,
                 }
             }
-            match self.reader.next_batch().await? {
+            match self.batches.next().await? {
                 Ok(batch) => self.lines = Some(BatchCursor::new(batch)),
                 Err(e) => {
                     self.ended = true;

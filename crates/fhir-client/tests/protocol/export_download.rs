@@ -140,6 +140,17 @@ async fn a_corrupt_gzip_file_is_a_decompression_error() {
 
 #[tokio::test]
 async fn a_bad_line_is_reported_with_its_file_and_line_and_the_others_come() {
+    bad_lines_reported_and_the_others_come().await;
+}
+
+/// On a runtime of several threads each file is downloaded ahead by a task of its own: the
+/// same lines, numbers and errors come, in the same order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_lines_are_reported_the_same_when_the_download_runs_ahead() {
+    bad_lines_reported_and_the_others_come().await;
+}
+
+async fn bad_lines_reported_and_the_others_come() {
     let server = server().await;
     let text = format!(
         "{}\n{}\n\n{}\nnot json\n{}",
@@ -631,4 +642,67 @@ async fn lines_are_mapped_on_a_thread_in_order_and_the_thread_ends_with_the_stre
         );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_running_ahead_is_retried_without_a_line_twice() {
+    let (text, cut) = cut_file(5);
+    let body = text.into_bytes();
+    let (base, seen) = raw_server(4, move |n, _| Answer {
+        head: ok_head(body.len(), ""),
+        body: body.clone(),
+        cut_after: (n == 0).then_some(cut),
+    })
+    .await;
+    let m = manifest(false, &[("Patient", &format!("{base}/p.ndjson"))], &[]);
+    let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
+    let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
+    let items: Vec<_> = export.resources::<Patient>().collect().await;
+    let lines: Vec<u64> = items.iter().map(|i| i.as_ref().unwrap().line).collect();
+    assert_eq!(lines, [1, 2, 3, 4, 5]);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_stream_downloading_ahead_comes_in_order_and_its_download_stops_when_dropped() {
+    use tokio::io::AsyncWriteExt;
+
+    // A file that does not end: chunks of Patients until the client goes away.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<u64>();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        read_head(&mut socket).await.unwrap();
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/fhir+ndjson\r\ntransfer-encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let chunk = patients(1000);
+        let framed = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+        let mut sent = 0u64;
+        while socket.write_all(framed.as_bytes()).await.is_ok() {
+            sent += 1;
+        }
+        let _ = closed_tx.send(sent);
+    });
+    let m = manifest(
+        false,
+        &[("Patient", &format!("http://{addr}/p.ndjson"))],
+        &[],
+    );
+    let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
+    let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
+    let mut stream = export.resources::<Patient>();
+    // Many batches: the download runs ahead and hands them over in order.
+    for expected in 1..=5000u64 {
+        let item = stream.next().await.unwrap().unwrap();
+        assert_eq!(item.line, expected);
+        assert!(item.value.id.is_some());
+    }
+    drop(stream);
+    // The download's task is aborted: the connection closes and the server's writes fail.
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), closed_rx)
+        .await
+        .expect("the connection closes when the stream is dropped")
+        .unwrap();
+    assert!(sent >= 5, "{sent} chunks");
 }
