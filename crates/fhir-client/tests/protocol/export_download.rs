@@ -576,8 +576,6 @@ async fn a_line_that_is_not_utf8_ends_its_file_after_the_lines_before_it() {
 async fn lines_are_mapped_on_a_thread_in_order_and_the_thread_ends_with_the_stream() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use tokio::io::AsyncWriteExt;
-
     /// Sets its flag when dropped: the mapping closure holds it, and the thread drops the
     /// closure when it ends.
     struct Ended(Arc<AtomicBool>);
@@ -587,28 +585,7 @@ async fn lines_are_mapped_on_a_thread_in_order_and_the_thread_ends_with_the_stre
         }
     }
 
-    // A file that does not end: chunks of Patients until the client goes away.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<u64>();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        read_head(&mut socket).await.unwrap();
-        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/fhir+ndjson\r\ntransfer-encoding: chunked\r\n\r\n";
-        socket.write_all(head.as_bytes()).await.unwrap();
-        let chunk = patients(1000);
-        let framed = format!("{:x}\r\n{chunk}\r\n", chunk.len());
-        let mut sent = 0u64;
-        while socket.write_all(framed.as_bytes()).await.is_ok() {
-            sent += 1;
-        }
-        let _ = closed_tx.send(sent);
-    });
-    let m = manifest(
-        false,
-        &[("Patient", &format!("http://{addr}/p.ndjson"))],
-        &[],
-    );
+    let (m, closed_rx) = endless_patients().await;
     let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
     let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
     let ended = Arc::new(AtomicBool::new(false));
@@ -629,11 +606,7 @@ async fn lines_are_mapped_on_a_thread_in_order_and_the_thread_ends_with_the_stre
     }
     drop(stream);
     // The download stops (the server's writes fail) and the thread ends.
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), closed_rx)
-        .await
-        .expect("the connection closes when the stream is dropped")
-        .unwrap();
-    assert!(sent >= 5, "{sent} chunks");
+    connection_closes(closed_rx).await;
     let t0 = std::time::Instant::now();
     while !ended.load(Ordering::SeqCst) {
         assert!(
@@ -665,9 +638,26 @@ async fn a_download_running_ahead_is_retried_without_a_line_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typed_stream_downloading_ahead_comes_in_order_and_its_download_stops_when_dropped() {
+    let (m, closed_rx) = endless_patients().await;
+    let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
+    let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
+    let mut stream = export.resources::<Patient>();
+    // Many batches: the download runs ahead and hands them over in order.
+    for expected in 1..=5000u64 {
+        let item = stream.next().await.unwrap().unwrap();
+        assert_eq!(item.line, expected);
+        assert!(item.value.id.is_some());
+    }
+    drop(stream);
+    // The download's task is aborted: the connection closes and the server's writes fail.
+    connection_closes(closed_rx).await;
+}
+
+/// A manifest of one file that does not end: chunks of Patients until the client goes away;
+/// the receiver gets how many chunks were sent once a write fails.
+async fn endless_patients() -> (String, tokio::sync::oneshot::Receiver<u64>) {
     use tokio::io::AsyncWriteExt;
 
-    // A file that does not end: chunks of Patients until the client goes away.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<u64>();
@@ -689,18 +679,13 @@ async fn a_typed_stream_downloading_ahead_comes_in_order_and_its_download_stops_
         &[("Patient", &format!("http://{addr}/p.ndjson"))],
         &[],
     );
-    let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
-    let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
-    let mut stream = export.resources::<Patient>();
-    // Many batches: the download runs ahead and hands them over in order.
-    for expected in 1..=5000u64 {
-        let item = stream.next().await.unwrap().unwrap();
-        assert_eq!(item.line, expected);
-        assert!(item.value.id.is_some());
-    }
-    drop(stream);
-    // The download's task is aborted: the connection closes and the server's writes fail.
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), closed_rx)
+    (m, closed_rx)
+}
+
+/// Waits for the server of [`endless_patients`] to see its connection closed, after it sent a
+/// few chunks.
+async fn connection_closes(closed: tokio::sync::oneshot::Receiver<u64>) {
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), closed)
         .await
         .expect("the connection closes when the stream is dropped")
         .unwrap();
