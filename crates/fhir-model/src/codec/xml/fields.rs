@@ -427,8 +427,12 @@ impl Writer {
         if p.is_empty() {
             return;
         }
-        self.start(name);
         let element = p.element.as_deref();
+        if let (None, Some(v)) = (element, &p.value) {
+            self.value_element(name, &v.xml_text());
+            return;
+        }
+        self.start(name);
         if let Some(id) = element.and_then(|e| e.id.as_deref()) {
             self.attr("id", id);
         }
