@@ -3,6 +3,7 @@
 //! concurrency, and downloads cut in the middle of a line, retried without a line twice.
 
 use std::io::Write as _;
+use std::sync::Arc;
 
 use fhir_client::ErrorKind;
 use fhir_client::export::{Export, Manifest};
@@ -317,10 +318,10 @@ fn cut_file(lines: usize) -> (String, usize) {
     (text, third)
 }
 
-#[tokio::test]
-async fn a_download_cut_mid_line_is_downloaded_again_without_a_line_twice() {
-    let (text, cut) = cut_file(5);
-    let body = text.clone().into_bytes();
+/// An export of one Patient file of `text`, from a server that cuts its first answer after
+/// `cut` bytes and does not accept ranges; what the server saw.
+async fn export_cut_once(text: &str, cut: usize) -> (Export, Arc<std::sync::Mutex<Vec<Seen>>>) {
+    let body = text.as_bytes().to_vec();
     let (base, seen) = raw_server(4, move |n, _| Answer {
         head: ok_head(body.len(), ""),
         body: body.clone(),
@@ -329,7 +330,16 @@ async fn a_download_cut_mid_line_is_downloaded_again_without_a_line_twice() {
     .await;
     let m = manifest(false, &[("Patient", &format!("{base}/p.ndjson"))], &[]);
     let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
-    let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
+    (
+        Export::new(&client, Manifest::from_json_str(&m).unwrap()),
+        seen,
+    )
+}
+
+#[tokio::test]
+async fn a_download_cut_mid_line_is_downloaded_again_without_a_line_twice() {
+    let (text, cut) = cut_file(5);
+    let (export, seen) = export_cut_once(&text, cut).await;
     let mut file = export.file(&export.manifest().output[0]);
     let mut lines = Vec::new();
     while let Some(line) = file.next_line().await {
@@ -620,16 +630,7 @@ async fn lines_are_mapped_on_a_thread_in_order_and_the_thread_ends_with_the_stre
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_running_ahead_is_retried_without_a_line_twice() {
     let (text, cut) = cut_file(5);
-    let body = text.into_bytes();
-    let (base, seen) = raw_server(4, move |n, _| Answer {
-        head: ok_head(body.len(), ""),
-        body: body.clone(),
-        cut_after: (n == 0).then_some(cut),
-    })
-    .await;
-    let m = manifest(false, &[("Patient", &format!("{base}/p.ndjson"))], &[]);
-    let client = fhir_client::Client::new("http://127.0.0.1:9/fhir").unwrap();
-    let export = Export::new(&client, Manifest::from_json_str(&m).unwrap());
+    let (export, seen) = export_cut_once(&text, cut).await;
     let items: Vec<_> = export.resources::<Patient>().collect().await;
     let lines: Vec<u64> = items.iter().map(|i| i.as_ref().unwrap().line).collect();
     assert_eq!(lines, [1, 2, 3, 4, 5]);
