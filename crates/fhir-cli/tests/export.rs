@@ -313,7 +313,8 @@ async fn an_interrupted_export_resumes_polling_and_cancel_deletes_it() {
     mount_status(&server, vec![ResponseTemplate::new(202)]).await;
     let dir = temp_dir("interrupt");
     let d = dir.to_str().unwrap().to_owned();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
+    command
         .args([
             "--base",
             &base(&server),
@@ -324,9 +325,18 @@ async fn an_interrupted_export_resumes_polling_and_cancel_deletes_it() {
             "--poll-interval",
             "0.05",
         ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::null());
+    // A test run started in the background of a shell without job control inherits SIGINT
+    // ignored, and so would the command: Ctrl-C gets its default action back in the child.
+    // SAFETY: `signal` is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt as _;
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
     let state = dir.join("export-state.json");
     let t0 = Instant::now();
     while !state.exists() && t0.elapsed() < Duration::from_secs(20) {
@@ -336,7 +346,17 @@ async fn an_interrupted_export_resumes_polling_and_cancel_deletes_it() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Ctrl-C.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let status = child.wait().unwrap();
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if t0.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the export did not stop at SIGINT");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert!(!status.success());
 
     server.reset().await;
