@@ -3,12 +3,13 @@
 
 use fhir_conformance::first_difference;
 use fhir_model::json::JsonValue;
+use fhir_model::prelude::*;
 use fhir_model::r4::{
     AdministrativeGender, Extension, ExtensionValue, HumanName, Observation, ObservationStatus,
-    ObservationValue, Patient, PatientDeceased, Resource,
+    ObservationValue, Patient, PatientDeceased, ReferenceHandlingPolicy, Resource,
 };
 use fhir_model::value::{DateTime, Decimal, TimeZone};
-use fhir_model::{CodeEnum, ErrorKind, FhirJson, ParseOptions};
+use fhir_model::{Code, CodeEnum, ErrorKind, FhirJson, ParseOptions};
 
 /// Reads leniently, writes back, and asserts that the output equals the input as JSON.
 fn lenient(json: &str) -> Resource {
@@ -320,11 +321,32 @@ fn primitive_lists_stay_aligned() {
 #[test]
 fn code_outside_required_set_is_kept_or_refused() {
     let json = r#"{"resourceType":"Patient","gender":"Male"}"#;
+    // Lenient reading keeps the code typed as `Code::Other`, nothing in `unknown`, and writes
+    // it back as it came; a list of codes keeps each one in its place.
     let r = lenient(json);
-    assert!(patient(&r).gender.is_none());
     assert_eq!(
-        patient(&r).unknown.get("gender"),
-        Some(&JsonValue::String("Male".into()))
+        patient(&r).gender.value(),
+        Some(&Code::Other("Male".into()))
+    );
+    assert_eq!(patient(&r).gender.known(), None);
+    assert!(patient(&r).unknown.is_empty());
+    assert_eq!(r.to_json_string(), json);
+    let list = r#"{"resourceType":"CapabilityStatement","status":"active","date":"2024","kind":"instance","fhirVersion":"4.0.1","format":["json"],"rest":[{"mode":"server","resource":[{"type":"Patient","interaction":[{"code":"read"}],"referencePolicy":["literal","sideways","logical"]}]}]}"#;
+    let cs = Resource::from_json_str(list, ParseOptions::lenient()).unwrap();
+    let Resource::CapabilityStatement(cs) = &cs else {
+        panic!("{cs:?}")
+    };
+    let policy = &cs.rest[0].resource[0].reference_policy;
+    assert_eq!(
+        policy[0].value,
+        Some(Code::Known(ReferenceHandlingPolicy::Literal))
+    );
+    assert_eq!(policy[1].value, Some(Code::Other("sideways".into())));
+    assert_eq!(policy[2].known(), Some(ReferenceHandlingPolicy::Logical));
+    assert_eq!(cs.to_json_string(), list);
+    assert_eq!(
+        strict_error(list).path(),
+        "CapabilityStatement.rest[0].resource[0].referencePolicy[1]"
     );
     let e = strict_error(json);
     assert_eq!(
@@ -342,7 +364,7 @@ fn code_outside_required_set_is_kept_or_refused() {
     )
     .unwrap();
     assert_eq!(
-        patient(&ok).gender.as_ref().unwrap().value,
+        patient(&ok).gender.known(),
         Some(AdministrativeGender::Male)
     );
 }

@@ -215,7 +215,7 @@ pub async fn run(
                     client.with_format(XML).transaction(*bundle).await?
                 }
             };
-            let found = response.bundle.r#type.value.map(|t| t.as_str());
+            let found = response.bundle.r#type.value.as_ref().map(|t| t.as_str());
             if found != Some("transaction-response") {
                 return Err(Failure::answer(
                     "POST",

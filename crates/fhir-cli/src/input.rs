@@ -99,13 +99,13 @@ pub fn transaction_bundle(path: &Path, lenient: bool) -> Result<Checked, Failure
     let bundle = resource
         .downcast::<Bundle>()
         .map_err(|_| Failure::Usage(format!("{name}: a transaction is a Bundle, not a {found}")))?;
-    let kind = bundle.r#type.value;
+    let kind = bundle.r#type.value.clone();
     let id = bundle
         .id
         .as_ref()
         .and_then(|i| i.as_str())
         .map(str::to_owned);
-    if kind != Some(BundleType::Transaction) {
+    if kind.as_ref().is_none_or(|k| *k != BundleType::Transaction) {
         return Err(Failure::Usage(format!(
             "{name}: Bundle.type is {}, a transaction needs `transaction`",
             kind.map_or("missing".into(), |t| format!("`{}`", t.as_str()))

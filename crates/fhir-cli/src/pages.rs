@@ -145,7 +145,7 @@ fn check_type(
     url: Option<&Url>,
     client: &Client,
 ) -> Result<(), Failure> {
-    let found = bundle.r#type.value.map(|t| t.as_str());
+    let found = bundle.r#type.value.as_ref().map(|t| t.as_str());
     if found == Some(expected) {
         return Ok(());
     }
@@ -214,7 +214,7 @@ impl<'o> Sink<'o> {
                     let request = entry.request.as_ref();
                     let url = request.and_then(|r| r.url.as_str()).unwrap_or("?");
                     let method = request
-                        .and_then(|r| r.method.value)
+                        .and_then(|r| r.method.value.as_ref())
                         .map_or("?", |m| m.as_str());
                     table.row(vec![
                         format!("{method} {url}"),

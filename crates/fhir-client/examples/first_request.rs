@@ -9,6 +9,7 @@
 //! Patient id comes from the second argument, else the first Patient a search finds.
 
 use fhir_client::{Client, SearchParams};
+use fhir_model::prelude::*;
 use fhir_model::r4::Patient;
 
 #[tokio::main]
@@ -78,13 +79,13 @@ async fn run() -> Result<(), fhir_client::Error> {
     println!("Patient/{id}");
     for name in &patient.name {
         let given: Vec<&str> = name.given.iter().filter_map(|g| g.as_str()).collect();
-        let family = name.family.as_ref().and_then(|f| f.as_str()).unwrap_or("");
+        let family = name.family.as_str().unwrap_or("");
         println!("  name: {} {}", given.join(" "), family);
     }
-    if let Some(gender) = patient.gender.as_ref().and_then(|g| g.value) {
-        println!("  gender: {}", gender.as_str());
+    if let Some(gender) = patient.gender.as_str() {
+        println!("  gender: {gender}");
     }
-    if let Some(birth) = patient.birth_date.as_ref().and_then(|b| b.value.as_ref()) {
+    if let Some(birth) = patient.birth_date.value() {
         println!("  born: {}", birth.as_str());
     }
     for address in &patient.address {

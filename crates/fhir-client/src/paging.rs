@@ -153,7 +153,7 @@ impl<T: fmt::Debug, V: FhirVersion> fmt::Debug for Page<T, V> {
 /// use fhir_client::ResourceAt;
 /// # let page: fhir_client::Page<fhir_model::r4::Patient> = unimplemented!();
 /// for (entry, at) in page.entries.iter().zip(&page.resource_at) {
-///     let method = entry.request.as_ref().and_then(|r| r.method.value).map(|m| m.as_str());
+///     let method = entry.request.as_ref().and_then(|r| r.method.value.as_ref()).map(|m| m.as_str());
 ///     match at {
 ///         ResourceAt::Match(i) => println!("{method:?} {:?}", page.matches[*i].id),
 ///         ResourceAt::None => println!("{method:?} without a resource (a deletion)"),

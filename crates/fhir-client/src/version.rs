@@ -12,7 +12,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use fhir_model::json::{JsonValue, Reader};
-use fhir_model::{AnyResource, FhirJson, ParseOptions, TypedResource};
+use fhir_model::{AnyResource, CodeOption, FhirJson, ParseOptions, TypedResource};
 
 mod sealed {
     /// Only this crate's versions implement [`FhirVersion`](super::FhirVersion).
@@ -311,8 +311,8 @@ macro_rules! fhir_version {
                         .and_then(|t| t.as_str())
                 });
                 Some(summary(
-                    issue.severity.value.map(|s| s.as_str()),
-                    issue.code.value.map(|c| c.as_str()),
+                    issue.severity.value.as_ref().map(|s| s.as_str()),
+                    issue.code.value.as_ref().map(|c| c.as_str()),
                     text,
                 ))
             }
@@ -345,7 +345,7 @@ macro_rules! fhir_version {
 
             fn entry_mode(entry: &Self::BundleEntry) -> EntryMode {
                 use fhir_model::$module::SearchEntryMode;
-                match entry.search.as_ref().and_then(|s| s.mode.as_ref()).and_then(|m| m.value) {
+                match entry.search.as_ref().and_then(|s| s.mode.known()) {
                     Some(SearchEntryMode::Match) => EntryMode::Match,
                     Some(SearchEntryMode::Include) => EntryMode::Include,
                     Some(SearchEntryMode::Outcome) => EntryMode::Outcome,
@@ -501,7 +501,7 @@ fhir_version! {
 /// where R4 has a `string`.
 #[cfg(feature = "r5")]
 fn r5_link_relation(link: &fhir_model::r5::BundleLink) -> Option<&str> {
-    link.relation.value.map(|r| r.as_str())
+    link.relation.value.as_ref().map(|r| r.as_str())
 }
 
 /// R5 added `Bundle.issues`: an OperationOutcome about the Bundle as a whole (in a searchset,

@@ -48,7 +48,7 @@ async fn capabilities_are_r5() {
     mount_metadata(&server, "5.0.0").await;
     let cs: CapabilityStatement = r5_client(&server).capabilities().await.unwrap();
     // `5.0.0` is a code the R4 models do not know: only the R5 ones type it.
-    assert_eq!(cs.fhir_version.value, Some(FHIRVersion::V500));
+    assert_eq!(cs.fhir_version.known(), Some(FHIRVersion::V500));
     assert_eq!(cs.software.unwrap().name.as_str(), Some("mock"));
 }
 
@@ -111,10 +111,10 @@ async fn search_page_of_an_r5_bundle() {
     let outcomes: Vec<&OperationOutcome> = page.outcomes.iter().collect();
     assert_eq!(outcomes.len(), 2);
     assert_eq!(
-        outcomes[0].issue[0].code.value,
+        outcomes[0].issue[0].code.known(),
         Some(IssueType::Informational)
     );
-    assert_eq!(outcomes[1].issue[0].code.value, Some(IssueType::TooCostly));
+    assert_eq!(outcomes[1].issue[0].code.known(), Some(IssueType::TooCostly));
     assert!(page.bundle.issues.is_none());
     assert_eq!(page.total, Some(2));
     assert_eq!(
@@ -141,7 +141,7 @@ async fn r5_operation_outcome_reaches_the_error() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Gone);
     let oo: &OperationOutcome = e.operation_outcome().unwrap();
-    assert_eq!(oo.issue[0].code.value, Some(IssueType::Deleted));
+    assert_eq!(oo.issue[0].code.known(), Some(IssueType::Deleted));
     assert!(
         e.to_string()
             .ends_with("410 Gone (gone (deleted)): error (deleted): Patient/gone was deleted"),
@@ -196,7 +196,7 @@ async fn transaction_with_an_r5_bundle_builder() {
     );
     assert_eq!(e[1].version.as_deref(), Some("4"));
     let oo: &OperationOutcome = e[2].outcome.as_ref().unwrap();
-    assert_eq!(oo.issue[0].code.value, Some(IssueType::NotFound));
+    assert_eq!(oo.issue[0].code.known(), Some(IssueType::NotFound));
     assert!(!e[2].is_success());
 }
 
@@ -432,7 +432,7 @@ async fn failed_lazy_check_is_returned_and_retried() {
     assert_eq!(e.status().unwrap().as_u16(), 500);
     // The metadata's error, with its R5 OperationOutcome.
     assert_eq!(
-        e.operation_outcome().unwrap().issue[0].code.value,
+        e.operation_outcome().unwrap().issue[0].code.known(),
         Some(IssueType::Exception)
     );
     assert_eq!(count(&server, "/fhir/Patient/123").await, 0);

@@ -188,29 +188,5 @@ macro_rules! code_enum_support {
                 }
             }
         }
-        impl $crate::codec::PrimitiveValue for $name {
-            fn read(
-                r: &mut $crate::json::Reader<'_>,
-                _: $crate::codec::Kind,
-            ) -> Result<Self, $crate::Error> {
-                $crate::codec::read_code(r)
-            }
-            fn write(&self, w: &mut $crate::json::Writer) {
-                w.str(self.as_str())
-            }
-        }
-        #[cfg(feature = "xml")]
-        impl $crate::codec::xml::XmlValue for $name {
-            fn parse_xml(
-                text: ::std::borrow::Cow<'_, str>,
-                _: $crate::codec::Kind,
-                _: bool,
-            ) -> Result<Self, $crate::ErrorKind> {
-                $crate::codec::xml::parse_code(text)
-            }
-            fn xml_text(&self) -> ::std::borrow::Cow<'_, str> {
-                ::std::borrow::Cow::Borrowed(self.as_str())
-            }
-        }
     };
 }

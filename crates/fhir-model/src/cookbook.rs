@@ -183,6 +183,36 @@
 //! assert_eq!((err.line(), err.column()), (1, 38));
 //! ```
 //!
+//! # Codes of required value sets
+//!
+//! A `code` element bound to a required value set holds a [`Code`](crate::Code): the value
+//! set's enum when the code is in it, or the text of a code outside it (only lenient reading
+//! makes one; strict reading refuses it). `known()` gives the enum through every layer.
+//!
+//! ```
+//! use fhir_model::prelude::*;
+//! use fhir_model::r4::{Bundle, BundleType};
+//! use fhir_model::{Code, ParseOptions};
+//!
+//! let json = r#"{"resourceType":"Bundle","type":"batch-response"}"#;
+//! let b = Bundle::from_json_str(json, ParseOptions::strict()).unwrap();
+//! assert_eq!(b.r#type.known(), Some(BundleType::BatchResponse));
+//! match &b.r#type.value {
+//!     Some(Code::Known(BundleType::BatchResponse)) => {}
+//!     Some(Code::Known(other)) => panic!("another type: {other}"),
+//!     Some(Code::Other(text)) => panic!("a code outside the value set: {text}"),
+//!     None => panic!("no type"),
+//! }
+//!
+//! // An R5 code read by the R4 model: kept, typed access to the rest, written back unchanged.
+//! let newer = r#"{"resourceType":"Bundle","type":"subscription-notification"}"#;
+//! let b = Bundle::from_json_str(newer, ParseOptions::lenient()).unwrap();
+//! assert_eq!(b.r#type.known(), None);
+//! assert_eq!(b.r#type.as_str(), Some("subscription-notification"));
+//! assert_eq!(b.to_json_string(), newer);
+//! assert!(Bundle::from_json_str(newer, ParseOptions::strict()).is_err());
+//! ```
+//!
 //! # Serialize
 //!
 //! With the `serde` cargo feature (`fhir-model = { version = "0.1", features = ["serde"] }`),

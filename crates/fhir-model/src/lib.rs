@@ -29,6 +29,7 @@
 
 mod access;
 mod code;
+mod code_value;
 #[doc(hidden)]
 pub mod codec;
 #[cfg(all(feature = "r4", feature = "all-resources"))]
@@ -50,6 +51,7 @@ pub mod xml;
 
 pub use access::PrimitiveOption;
 pub use code::{AnyResource, CodeEnum, CodeInfo, TypedResource, UnknownCode};
+pub use code_value::{Code, CodeOption};
 pub use error::{Error, ErrorKind};
 pub use fhir_json::{FhirFormats, FhirJson};
 #[doc(hidden)]
@@ -71,7 +73,7 @@ pub use unknown::{Unknown, XmlKept};
 pub mod prelude {
     #[cfg(feature = "xml")]
     pub use crate::FhirXml;
-    pub use crate::{AnyResource, FhirJson, PrimitiveOption, TypedResource};
+    pub use crate::{AnyResource, CodeOption, FhirJson, PrimitiveOption, TypedResource};
 }
 #[cfg(feature = "serde")]
 pub(crate) use crate::serde::impl_serde;

@@ -2,8 +2,9 @@
 //! written to hurt (entities, document types, depth), each an error with a path, line and
 //! column, never a panic.
 
+use fhir_model::prelude::*;
 use fhir_model::r4::{Bundle, Observation, Patient, Resource};
-use fhir_model::{ErrorKind, FhirJson, FhirXml, ParseOptions, XmlKept};
+use fhir_model::{Code, ErrorKind, FhirJson, FhirXml, ParseOptions, XmlKept};
 
 const NS: &str = r#"xmlns="http://hl7.org/fhir""#;
 
@@ -289,6 +290,11 @@ fn a_code_outside_its_required_value_set_names_the_value_set() {
         "{e}"
     );
     assert_eq!(e.path(), "Patient.gender");
+    // Lenient reading keeps it typed as text and writes it back unchanged.
+    let xml = patient(r#"<gender value="mal"/>"#);
+    let p: Patient = lenient(&xml).unwrap();
+    assert_eq!(p.gender.value(), Some(&Code::Other("mal".into())));
+    assert_eq!(p.to_xml_string(), xml);
 }
 
 #[test]

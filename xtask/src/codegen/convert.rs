@@ -10,11 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::ir::*;
 use super::load::{Definitions, ElementDefinition, StructureDefinition};
 use super::names::{doc_line, field_name, type_name_for_path, upper_first, variant_name};
+use super::shape::XHTML;
 use super::{cycles, value_sets};
 
 /// The Rust side of each FHIR primitive: the `Kind` strict mode checks, and the value type.
-/// A primitive missing here is a new kind of value that needs a runtime type first.
-const PRIMITIVES: &[(&str, &str, &str)] = &[
+/// A primitive missing here is a new kind of value that needs a runtime type first. The
+/// runtime's `Kind` enum is generated from this table (`generated/kind.rs`).
+pub const PRIMITIVES: &[(&str, &str, &str)] = &[
     ("base64Binary", "Base64Binary", "String"),
     ("boolean", "Boolean", "bool"),
     ("canonical", "Canonical", "String"),
@@ -223,7 +225,7 @@ impl TypeContext<'_> {
                 boxed: false,
             }
         } else if name.ends_with("[x]") {
-            let choice = self.choice(e, owner, &json_name)?;
+            let choice = self.choice(e, owner, &json_name, model)?;
             let name = choice.name.clone();
             model.choices.push(choice);
             FieldType::Choice { name }
@@ -231,14 +233,27 @@ impl TypeContext<'_> {
             let [t] = e.types.as_slice() else {
                 return Err(format!("{}: {} types without [x]", e.path, e.types.len()));
             };
-            self.single_type(e, &t.code, codes)?
+            self.single_type(e, &t.code, codes, model)?
         };
+        let xhtml = match &ty {
+            FieldType::Primitive { primitive, .. } => {
+                model.primitive(*primitive).fhir_name == XHTML
+            }
+            _ => false,
+        };
+        let shape = Shape::of(card, &ty, xhtml).map_err(|why| {
+            format!(
+                "{}: {why}; the generator and the model's runtime have no shape for it",
+                e.path
+            )
+        })?;
         Ok(FieldDef {
             rust_name: field_name(&json_name),
             json_name,
             short: doc_line(e.short.as_deref().unwrap_or("")),
             card,
             ty,
+            shape,
         })
     }
 
@@ -247,14 +262,15 @@ impl TypeContext<'_> {
         e: &ElementDefinition,
         code: &str,
         codes: &mut CodeEnums,
+        model: &Model,
     ) -> Result<FieldType, String> {
         if code == SYSTEM_STRING {
-            return Ok(attribute_or_id(e));
+            return attribute_or_id(e, model);
         }
         if code.starts_with("http://hl7.org/fhirpath/") {
             return Err(format!("{}: FHIRPath type {code} has no mapping", e.path));
         }
-        if PRIMITIVES.iter().any(|(p, _, _)| *p == code) {
+        if let Some(primitive) = model.primitive_id(code) {
             let code_enum = match &e.binding {
                 Some(b) if code == "code" && b.strength == "required" => match &b.value_set {
                     Some(url) => codes.enum_for(self.defs, url),
@@ -263,7 +279,7 @@ impl TypeContext<'_> {
                 _ => None,
             };
             return Ok(FieldType::Primitive {
-                primitive: code.to_owned(),
+                primitive,
                 code_enum,
             });
         }
@@ -284,13 +300,12 @@ impl TypeContext<'_> {
         e: &ElementDefinition,
         owner: &str,
         json_base: &str,
+        model: &Model,
     ) -> Result<ChoiceDef, String> {
         let mut variants = Vec::new();
         for t in &e.types {
-            let ty = if PRIMITIVES.iter().any(|(p, _, _)| *p == t.code) {
-                VariantType::Primitive {
-                    primitive: t.code.clone(),
-                }
+            let ty = if let Some(primitive) = model.primitive_id(&t.code) {
+                VariantType::Primitive { primitive }
             } else if self.complex_types.contains(t.code.as_str()) {
                 VariantType::Complex {
                     name: t.code.clone(),
@@ -318,51 +333,17 @@ impl TypeContext<'_> {
 /// `System.String` types two kinds of element: XML attributes that JSON never splits into value
 /// and `_` element (`Element.id`, `Extension.url`), and a resource's logical id, which is a real
 /// `id` primitive. The element's base path tells them apart.
-fn attribute_or_id(e: &ElementDefinition) -> FieldType {
+fn attribute_or_id(e: &ElementDefinition, model: &Model) -> Result<FieldType, String> {
     match e.base.as_ref().map(|b| b.path.as_str()) {
-        Some("Resource.id") => FieldType::Primitive {
-            primitive: "id".to_owned(),
+        Some("Resource.id") => Ok(FieldType::Primitive {
+            primitive: model
+                .primitive_id("id")
+                .ok_or_else(|| format!("{}: the definitions have no `id` primitive", e.path))?,
             code_enum: None,
-        },
-        _ => FieldType::Attribute,
+        }),
+        _ => Ok(FieldType::Attribute),
     }
 }
-
-/// Names the generated files use from the runtime and the prelude: a code enum of the same name
-/// (R5 has a value set named `Kind`) would shadow them, so it gets `Code` appended.
-const RESERVED: &[&str] = &[
-    "Blank",
-    "Box",
-    "Choice",
-    "CodeEnum",
-    "CodeInfo",
-    "Complex",
-    "Default",
-    "Err",
-    "Error",
-    "ErrorKind",
-    "FhirJson",
-    "From",
-    "Kind",
-    "None",
-    "Ok",
-    "Option",
-    "ParseOptions",
-    "Primitive",
-    "Reader",
-    "Resource",
-    "ResourceValue",
-    "Result",
-    "Some",
-    "String",
-    "Unknown",
-    "Vec",
-    "Writer",
-    "XmlChoice",
-    "XmlComplex",
-    "XmlReader",
-    "XmlWriter",
-];
 
 /// The code enums found so far, one per value set.
 #[derive(Default)]
@@ -399,7 +380,7 @@ impl CodeEnums {
             .map(upper_first)
             .collect();
         let mut name = base.clone();
-        if RESERVED.contains(&name.as_str()) {
+        if super::emit::imports::reserved().any(|r| r == name) {
             name.push_str("Code");
         }
         let base = name.clone();

@@ -1,7 +1,10 @@
 //! Step 2's output: the typed intermediate representation of a FHIR version's model.
 //!
 //! Everything the templates need is decided here, in plain data: Rust names, cardinality, which
-//! fields are boxed, which codes become enums. The templates only spell it out.
+//! fields are boxed, which codes become enums, how each field is read and written ([`Shape`]).
+//! The templates only spell it out.
+
+pub use super::shape::{Arity, Shape, VariantShape};
 
 /// One FHIR version's model.
 pub struct Model {
@@ -15,6 +18,11 @@ pub struct Model {
     pub choices: Vec<ChoiceDef>,
     pub codes: Vec<CodeEnumDef>,
 }
+
+/// A primitive type of a [`Model`]: its position in `Model::primitives`. Fields refer to their
+/// primitive by id, resolved once when the IR is built, so a template cannot name a missing one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct PrimitiveId(pub(crate) usize);
 
 /// A FHIR primitive type and the Rust type that holds its value.
 pub struct PrimitiveDef {
@@ -77,12 +85,14 @@ pub struct FieldDef {
     pub short: String,
     pub card: Card,
     pub ty: FieldType,
+    /// How it is read and written: decided from `card` and `ty` when the IR is built.
+    pub shape: Shape,
 }
 
 pub enum FieldType {
     /// A primitive; `code_enum` names the enum of a required binding.
     Primitive {
-        primitive: String,
+        primitive: PrimitiveId,
         code_enum: Option<String>,
     },
     /// A datatype or backbone struct; `boxed` where a cycle needs it.
@@ -116,7 +126,7 @@ pub struct ChoiceVariant {
 
 pub enum VariantType {
     Primitive {
-        primitive: String,
+        primitive: PrimitiveId,
     },
     /// Always boxed: the enum stays as small as its primitive variants.
     Complex {
@@ -144,12 +154,27 @@ pub struct CodeDef {
     pub system: Option<String>,
 }
 
+impl VariantType {
+    /// How the variant is read and written.
+    pub fn shape(&self) -> VariantShape {
+        match self {
+            VariantType::Primitive { .. } => VariantShape::Primitive,
+            VariantType::Complex { .. } => VariantShape::Complex,
+        }
+    }
+}
+
 impl Model {
-    pub fn primitive(&self, fhir_name: &str) -> &PrimitiveDef {
+    pub fn primitive(&self, id: PrimitiveId) -> &PrimitiveDef {
+        &self.primitives[id.0]
+    }
+
+    /// The id of the primitive type named `fhir_name` (e.g. `dateTime`), if the model has it.
+    pub fn primitive_id(&self, fhir_name: &str) -> Option<PrimitiveId> {
         self.primitives
             .iter()
-            .find(|p| p.fhir_name == fhir_name)
-            .unwrap_or_else(|| panic!("unknown primitive {fhir_name}"))
+            .position(|p| p.fhir_name == fhir_name)
+            .map(PrimitiveId)
     }
 
     pub fn resources(&self) -> impl Iterator<Item = &StructDef> {

@@ -14,6 +14,7 @@ pub mod ir;
 pub mod load;
 pub mod names;
 pub mod output;
+pub mod shape;
 pub mod value_sets;
 
 use std::path::{Path, PathBuf};
@@ -85,6 +86,20 @@ pub fn run(root: &Path, versions: &[&Version], check: bool) -> Result<(), String
                 v.module,
                 files.len()
             );
+        }
+    }
+    let kind = emit::kind_file();
+    let kind_text = output::render(&kind, "the generator's table of primitives")?;
+    let kind_path = root
+        .join("crates/fhir-model/src/generated")
+        .join(&kind.name);
+    if std::fs::read_to_string(&kind_path).ok().as_deref() != Some(kind_text.as_str()) {
+        if check {
+            stale.push(kind_path.display().to_string());
+        } else {
+            std::fs::write(&kind_path, kind_text)
+                .map_err(|e| format!("{}: {e}", kind_path.display()))?;
+            eprintln!("{}: written", kind.name);
         }
     }
     let manifest = root.join("crates/fhir-model/Cargo.toml");

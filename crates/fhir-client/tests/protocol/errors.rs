@@ -57,7 +57,7 @@ async fn operation_outcome_bodies_are_parsed() {
     .await;
     assert_eq!(e.kind(), ErrorKind::Unprocessable);
     let oo = e.operation_outcome().unwrap();
-    assert_eq!(oo.issue[0].code.value, Some(IssueType::Processing));
+    assert_eq!(oo.issue[0].code.known(), Some(IssueType::Processing));
     assert_eq!(e.headers().unwrap()["x-request-id"], "r-1");
     assert!(
         e.body_text()

@@ -184,7 +184,7 @@ async fn a_history_keeps_each_entrys_request_and_response_with_its_resource() {
             let response = entry.response.as_ref().unwrap();
             (
                 patient.id.as_ref().and_then(|i| i.as_str()).unwrap(),
-                request.method.value.unwrap().as_str(),
+                request.method.value.as_ref().unwrap().as_str(),
                 response.status.as_str().unwrap(),
                 entry.full_url.as_ref().and_then(|u| u.as_str()).unwrap(),
             )

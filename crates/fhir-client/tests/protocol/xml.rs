@@ -99,7 +99,7 @@ async fn the_guides_metadata_request_with_format_xml_is_typed() {
         .unwrap();
     let metadata: CapabilityStatement = client.capabilities().await.unwrap();
     assert_eq!(
-        metadata.fhir_version.value.map(|v| v.as_str()),
+        metadata.fhir_version.value.as_ref().map(|v| v.as_str()),
         Some("4.0.1")
     );
     let formats: Vec<_> = metadata

@@ -167,33 +167,11 @@ pub trait ResourceValue: Sized {
     fn write_json(&self, w: &mut Writer);
 }
 
-/// Which FHIR primitive a field holds: fields of one Rust type (say `String`) differ in what
-/// strict mode checks (an `id`, a `uri`, a `code`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum Kind {
-    Base64Binary,
-    Boolean,
-    Canonical,
-    Code,
-    Date,
-    DateTime,
-    Decimal,
-    Id,
-    Instant,
-    Integer,
-    Integer64,
-    Markdown,
-    Oid,
-    PositiveInt,
-    String,
-    Time,
-    UnsignedInt,
-    Uri,
-    Url,
-    Uuid,
-    Xhtml,
-}
+// Generated from the generator's table of primitives, so that the two cannot drift apart.
+#[rustfmt::skip]
+#[path = "../generated/kind.rs"]
+mod kind;
+pub use kind::Kind;
 
 /// A Rust type that holds the value of a FHIR primitive.
 pub trait PrimitiveValue: Sized {
@@ -312,22 +290,33 @@ macro_rules! text_value {
 
 text_value!(Date, DateTime, Instant, Time);
 
-/// Reads a code of a required value set (for the generated `PrimitiveValue` impls of code enums).
-#[inline]
-pub fn read_code<C: crate::CodeEnum>(r: &mut Reader<'_>) -> Result<C, Error> {
-    read_code_index(r, C::VALUE_SET, &|code| C::from_code(code).map(C::index)).map(|i| C::ALL[i])
+/// A code element with a required binding: a code of the value set, or (lenient reading only)
+/// the text of one outside it.
+impl<C: crate::CodeEnum> PrimitiveValue for crate::Code<C> {
+    #[inline]
+    fn read(r: &mut Reader<'_>, _: Kind) -> Result<Self, Error> {
+        match read_code_index(r, C::VALUE_SET, &|code| C::from_code(code).map(C::index))? {
+            Ok(i) => Ok(crate::Code::Known(C::ALL[i])),
+            Err(text) => Ok(crate::Code::Other(text)),
+        }
+    }
+    fn write(&self, w: &mut Writer) {
+        w.str(self.as_str())
+    }
 }
 
-/// The non-generic part of [`read_code`]: the code's position in its value set, or an error.
+/// The non-generic part of reading a [`crate::Code`]: the code's position in its value set, or
+/// its text when it is outside (an error in strict mode).
 fn read_code_index(
     r: &mut Reader<'_>,
     value_set: &'static str,
     lookup: &dyn Fn(&str) -> Option<usize>,
-) -> Result<usize, Error> {
+) -> Result<Result<usize, String>, Error> {
     let at = r.position().0;
     let s = r.read_str()?;
     match lookup(&s) {
-        Some(i) => Ok(i),
+        Some(i) => Ok(Ok(i)),
+        None if !r.strict() => Ok(Err(s.into_owned())),
         None => {
             let kind = ErrorKind::UnknownCode {
                 code: s.into_owned(),

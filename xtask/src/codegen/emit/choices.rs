@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, kind, variant_type};
+use super::{doc, helper, ident, kind, variant_type};
 use crate::codegen::ir::{ChoiceDef, Model, VariantType};
 
 pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
@@ -22,18 +22,21 @@ pub fn emit_choice(model: &Model, c: &ChoiceDef) -> TokenStream {
         let vn = ident(&v.rust_name);
         let key = format!("{}{}", c.json_base, v.json_suffix);
         let ext_key = format!("_{key}");
-        match &v.ty {
-            VariantType::Primitive { primitive } => {
-                let k = kind(model, primitive);
+        let shape = v.ty.shape();
+        let (read, write) = (helper(shape.json_read()), helper(shape.write()));
+        match (&v.ty, shape.json_read_ext()) {
+            (VariantType::Primitive { primitive }, Some(read_ext)) => {
+                let k = kind(model, *primitive);
+                let read_ext = helper(read_ext);
                 let get = quote! { |c| match c { Self::#vn(p) => Some(p), _ => None } };
-                arms.push(quote! { #key => r.choice_prim(slot, #k, #get, Self::#vn), });
-                arms.push(quote! { #ext_key => r.choice_prim_ext(slot, #get, Self::#vn), });
-                writes.push(quote! { Self::#vn(p) => w.prim_req(#key, #ext_key, p), });
+                arms.push(quote! { #key => r.#read(slot, #k, #get, Self::#vn), });
+                arms.push(quote! { #ext_key => r.#read_ext(slot, #get, Self::#vn), });
+                writes.push(quote! { Self::#vn(p) => w.#write(#key, #ext_key, p), });
                 empties.push(quote! { Self::#vn(p) => p.is_empty(), });
             }
-            VariantType::Complex { .. } => {
-                arms.push(quote! { #key => r.choice(slot, Self::#vn), });
-                writes.push(quote! { Self::#vn(v) => w.req(#key, v), });
+            _ => {
+                arms.push(quote! { #key => r.#read(slot, Self::#vn), });
+                writes.push(quote! { Self::#vn(v) => w.#write(#key, v), });
                 empties.push(quote! { Self::#vn(v) => Complex::is_empty(v), });
             }
         }
@@ -93,7 +96,7 @@ fn variant_froms(model: &Model, c: &ChoiceDef) -> Vec<TokenStream> {
         .variants
         .iter()
         .map(|v| match &v.ty {
-            VariantType::Primitive { primitive } => model.primitive(primitive).value_type.as_str(),
+            VariantType::Primitive { primitive } => model.primitive(*primitive).value_type.as_str(),
             VariantType::Complex { name } => name.as_str(),
         })
         .collect();

@@ -24,10 +24,11 @@ pub fn emit_codes(model: &Model) -> TokenStream {
         };
         emit_code_enum(c, &cfg)
     });
+    let imports = super::imports::use_items(super::imports::CODES, &quote! {});
     quote! {
         #[allow(unused_imports)]
         use super::*;
-        use crate::{CodeEnum, CodeInfo};
+        #imports
         #(#enums)*
     }
 }

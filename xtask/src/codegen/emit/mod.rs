@@ -2,6 +2,8 @@
 
 mod choices;
 mod codes;
+pub mod imports;
+mod kind;
 mod primitives;
 mod resource;
 mod serde;
@@ -14,7 +16,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::features::{feature_name, resource_owner};
-use super::ir::{Card, FieldType, Model, VariantType};
+use super::ir::{Card, FieldType, Model, PrimitiveId, VariantType};
 use super::names::snake_case;
 
 /// A generated file: its path relative to the version's folder, and its items.
@@ -40,18 +42,14 @@ pub fn emit(model: &Model) -> Vec<GeneratedFile> {
             items.push(choices::emit_choice(model, c));
         }
     }
-    let xml_imports = xml::imports();
+    let allow = quote! { #[allow(unused_imports)] };
+    let type_imports = imports::use_items(imports::TYPES, &allow);
+    let xml_allow = quote! { #[cfg(feature = "xml")] #[allow(unused_imports)] };
+    let xml_imports = imports::use_items(imports::TYPES_XML, &xml_allow);
     let use_all = quote! {
         #[allow(unused_imports)]
         use super::*;
-        #[allow(unused_imports)]
-        use crate::codec::{Blank, Choice, Complex, Kind};
-        #[allow(unused_imports)]
-        use crate::codec::fields::{ReadFields as _, WriteFields as _};
-        #[allow(unused_imports)]
-        use crate::json::{Reader, Writer};
-        #[allow(unused_imports)]
-        use crate::{Error, Unknown};
+        #type_imports
         #xml_imports
     };
     let mut files: Vec<GeneratedFile> = by_owner
@@ -91,6 +89,15 @@ pub fn emit(model: &Model) -> Vec<GeneratedFile> {
     files
 }
 
+/// The runtime's `Kind` enum, from the generator's table of primitives (not per version).
+pub fn kind_file() -> GeneratedFile {
+    GeneratedFile {
+        name: "kind.rs".into(),
+        tokens: kind::emit_kind(super::convert::PRIMITIVES.iter().map(|(f, k, _)| (*f, *k))),
+        feature: None,
+    }
+}
+
 /// The file (and module) name of a resource or datatype.
 pub fn module_name(owner: &str) -> String {
     snake_case(owner)
@@ -124,6 +131,19 @@ pub fn cfg_feature(feature: Option<&str>) -> TokenStream {
     }
 }
 
+/// The `Kind` of a field's primitive (`Kind::String` for fields that are not primitives).
+pub fn field_kind(model: &Model, ty: &FieldType) -> TokenStream {
+    match ty {
+        FieldType::Primitive { primitive, .. } => kind(model, *primitive),
+        _ => quote! { Kind::String },
+    }
+}
+
+/// A runtime helper's name as an identifier.
+pub fn helper(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
 /// An identifier, raw when the name is a keyword (`r#type`).
 pub fn ident(name: &str) -> Ident {
     match name.strip_prefix("r#") {
@@ -144,7 +164,7 @@ pub fn value_type(model: &Model, ty: &FieldType) -> TokenStream {
         FieldType::Primitive {
             primitive,
             code_enum,
-        } => primitive_type(model, primitive, code_enum.as_deref()),
+        } => primitive_type(model, *primitive, code_enum.as_deref()),
         FieldType::Complex { name, boxed } => {
             let n = ident(name);
             if *boxed {
@@ -162,12 +182,16 @@ pub fn value_type(model: &Model, ty: &FieldType) -> TokenStream {
     }
 }
 
-pub fn primitive_type(model: &Model, primitive: &str, code_enum: Option<&str>) -> TokenStream {
+pub fn primitive_type(
+    model: &Model,
+    primitive: PrimitiveId,
+    code_enum: Option<&str>,
+) -> TokenStream {
     let alias = ident(&model.primitive(primitive).alias);
     match code_enum {
         Some(e) => {
             let e = ident(e);
-            quote! { #alias<#e> }
+            quote! { #alias<Code<#e>> }
         }
         None => quote! { #alias },
     }
@@ -175,7 +199,7 @@ pub fn primitive_type(model: &Model, primitive: &str, code_enum: Option<&str>) -
 
 pub fn variant_type(model: &Model, ty: &VariantType) -> TokenStream {
     match ty {
-        VariantType::Primitive { primitive } => primitive_type(model, primitive, None),
+        VariantType::Primitive { primitive } => primitive_type(model, *primitive, None),
         VariantType::Complex { name } => {
             let n = ident(name);
             quote! { Box<#n> }
@@ -194,7 +218,7 @@ pub fn field_type(model: &Model, card: Card, ty: &FieldType) -> TokenStream {
 }
 
 /// The `Kind` strict mode checks a primitive as.
-pub fn kind(model: &Model, primitive: &str) -> TokenStream {
+pub fn kind(model: &Model, primitive: PrimitiveId) -> TokenStream {
     let k = ident(&model.primitive(primitive).kind);
     quote! { Kind::#k }
 }

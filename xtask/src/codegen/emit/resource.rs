@@ -95,14 +95,14 @@ pub fn emit_resource(model: &Model) -> TokenStream {
     let names = resources.iter().map(|s| &s.name);
     let xml_impl = super::xml::resource_impl(model);
     let serde_impl = super::serde::impl_serde(["Resource"]);
+    let imports = super::imports::use_items(
+        super::imports::RESOURCE,
+        &quote! { #[allow(unused_imports)] },
+    );
     quote! {
         #[allow(unused_imports)]
         use super::*;
-        #[allow(unused_imports)]
-        use crate::codec::{read_boxed, write_object, Complex, ResourceValue};
-        use crate::error::ErrorKind;
-        use crate::json::{Reader, Writer};
-        use crate::{Error, FhirJson, ParseOptions, RawResource};
+        #imports
 
         /// Any resource of this FHIR version, chosen by its `resourceType` when read.
         ///

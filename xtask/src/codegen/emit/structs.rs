@@ -3,8 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, field_type, ident, kind};
-use crate::codegen::ir::{Card, FieldDef, FieldType, Model, StructDef, StructKind};
+use super::{doc, field_kind, field_type, helper, ident};
+use crate::codegen::ir::{Arity, Card, FieldDef, FieldType, Model, Shape, StructDef, StructKind};
 
 pub fn emit_struct(model: &Model, s: &StructDef) -> TokenStream {
     let name = ident(&s.name);
@@ -119,62 +119,39 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
         let n = ident(&f.rust_name);
         let key = &f.json_name;
         let ext_key = format!("_{key}");
-        match &f.ty {
-            FieldType::Primitive { primitive, .. } => {
-                let k = kind(model, primitive);
-                let (read, read_ext, write) = match f.card {
-                    Card::Optional => (quote!(prim_opt), quote!(prim_opt_ext), quote!(prim_opt)),
-                    Card::Required => (quote!(prim_req), quote!(prim_req_ext), quote!(prim_req)),
-                    Card::List { .. } => {
-                        (quote!(prim_list), quote!(prim_list_ext), quote!(prim_list))
-                    }
-                };
+        let (read, write) = (helper(f.shape.json_read()), helper(f.shape.json_write()));
+        match f.shape {
+            Shape::Primitive(_) | Shape::Xhtml(_) => {
+                let k = field_kind(model, &f.ty);
+                let read_ext = helper(f.shape.json_read_ext().unwrap_or("prim_opt_ext"));
                 arms.push(quote! { #key => r.#read(&mut self.#n, #k), });
                 arms.push(quote! { #ext_key => r.#read_ext(&mut self.#n), });
                 writes.push(quote! { w.#write(#key, #ext_key, &self.#n); });
             }
-            FieldType::Complex { .. } => {
-                let m = match f.card {
-                    Card::Optional => quote!(opt),
-                    Card::Required => quote!(req),
-                    Card::List { .. } => quote!(list),
-                };
-                arms.push(quote! { #key => r.#m(&mut self.#n), });
-                writes.push(quote! { w.#m(#key, &self.#n); });
+            Shape::Complex(_) | Shape::Resource(_) | Shape::Attribute(_) => {
+                arms.push(quote! { #key => r.#read(&mut self.#n), });
+                writes.push(quote! { w.#write(#key, &self.#n); });
             }
-            FieldType::Resource => {
-                let m = match f.card {
-                    Card::List { .. } => quote!(list_resource),
-                    _ => quote!(opt_resource),
+            Shape::Choice(arity) => {
+                let FieldType::Choice { name: choice } = &f.ty else {
+                    unreachable!("a choice shape has a choice type")
                 };
-                arms.push(quote! { #key => r.#m(&mut self.#n), });
-                writes.push(quote! { w.#m(#key, &self.#n); });
-            }
-            FieldType::Attribute => {
-                let m = match f.card {
-                    Card::Required => quote!(attr_req),
-                    _ => quote!(attr_opt),
-                };
-                arms.push(quote! { #key => r.#m(&mut self.#n), });
-                writes.push(quote! { w.#m(#key, &self.#n); });
-            }
-            FieldType::Choice { name: choice } => {
                 let c = ident(choice);
-                if f.card == Card::Required {
+                let read_choice = helper(Shape::Choice(Arity::Opt).json_read());
+                if arity == Arity::Req {
                     choices.push(quote! {
-                        if crate::codec::required_choice(&mut self.#n, |slot| #c::read_choice(slot, key, r))? {
+                        if crate::codec::#read(&mut self.#n, |slot| #c::#read_choice(slot, key, r))? {
                             return Ok(true);
                         }
                     });
-                    writes.push(quote! { w.choice_req(&self.#n); });
                 } else {
                     choices.push(quote! {
-                        if #c::read_choice(&mut self.#n, key, r)? {
+                        if #c::#read(&mut self.#n, key, r)? {
                             return Ok(true);
                         }
                     });
-                    writes.push(quote! { w.choice_opt(&self.#n); });
                 }
+                writes.push(quote! { w.#write(&self.#n); });
             }
         }
     }
@@ -243,12 +220,12 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
 /// An expression that is true when the field holds nothing.
 fn empty_expr(f: &FieldDef) -> TokenStream {
     let n = ident(&f.rust_name);
-    match (f.card, &f.ty) {
-        (Card::Optional, _) => quote! { self.#n.is_none() },
-        (Card::List { .. }, _) => quote! { self.#n.is_empty() },
-        (Card::Required, FieldType::Complex { .. }) => quote! { Complex::is_empty(&self.#n) },
-        (Card::Required, FieldType::Choice { .. }) => quote! { Choice::is_empty(&self.#n) },
-        (Card::Required, _) => quote! { self.#n.is_empty() },
+    match f.shape {
+        s if s.arity() == Arity::Opt => quote! { self.#n.is_none() },
+        s if s.arity() == Arity::List => quote! { self.#n.is_empty() },
+        Shape::Complex(_) => quote! { Complex::is_empty(&self.#n) },
+        Shape::Choice(_) => quote! { Choice::is_empty(&self.#n) },
+        _ => quote! { self.#n.is_empty() },
     }
 }
 
@@ -259,7 +236,7 @@ fn debug_impl(s: &StructDef) -> TokenStream {
     let fields = s.fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let label = f.rust_name.trim_start_matches("r#");
-        if f.card == Card::Optional {
+        if f.shape.arity() == Arity::Opt {
             quote! { if let Some(v) = &self.#n { d.field(#label, v); } }
         } else {
             let e = empty_expr(f);

@@ -9,29 +9,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{cfg_feature, ident, kind};
+use super::{cfg_feature, field_kind, helper, ident, kind};
 use crate::codegen::features::feature_name;
-use crate::codegen::ir::{Card, ChoiceDef, FieldType, Model, StructDef, VariantType};
-
-/// The FHIR primitive whose XML form is an embedded element, not a `value` attribute.
-const XHTML: &str = "xhtml";
+use crate::codegen::ir::{Arity, ChoiceDef, FieldType, Model, Shape, StructDef, VariantType};
 
 /// `#[cfg(feature = "xml")]`.
 fn cfg_xml() -> TokenStream {
     quote! { #[cfg(feature = "xml")] }
-}
-
-/// The imports every generated file's XML code needs.
-pub fn imports() -> TokenStream {
-    let cfg = cfg_xml();
-    quote! {
-        #cfg
-        #[allow(unused_imports)]
-        use crate::codec::xml::{XmlChoice, XmlComplex};
-        #cfg
-        #[allow(unused_imports)]
-        use crate::xml::{Reader as XmlReader, Writer as XmlWriter};
-    }
 }
 
 /// `impl XmlComplex` for a struct.
@@ -46,70 +30,44 @@ pub fn struct_impl(model: &Model, s: &StructDef) -> TokenStream {
         let order = u32::try_from(order).expect("fewer fields than u32::MAX");
         let n = ident(&f.rust_name);
         let key = &f.json_name;
-        match &f.ty {
-            FieldType::Attribute => {
-                let m = match f.card {
-                    Card::Required => quote!(attr_req),
-                    _ => quote!(attr_opt),
-                };
-                attr_arms.push(quote! { #key => r.#m(&mut self.#n, value, at)?, });
-                attr_writes.push(quote! { w.#m(#key, &self.#n); });
+        let (read, write) = (helper(f.shape.xml_read()), helper(f.shape.xml_write()));
+        match f.shape {
+            Shape::Attribute(_) => {
+                attr_arms.push(quote! { #key => r.#read(&mut self.#n, value, at)?, });
+                attr_writes.push(quote! { w.#write(#key, &self.#n); });
             }
-            FieldType::Primitive { primitive, .. } if primitive == XHTML => {
-                let m = match f.card {
-                    Card::Optional => quote!(xhtml_opt),
-                    Card::Required => quote!(xhtml_req),
-                    Card::List { .. } => {
-                        panic!("{}.{key}: a list of xhtml has no XML form", s.path)
-                    }
-                };
-                arms.push(quote! { #key => (#order, r.#m(&mut self.#n)), });
-                writes.push(quote! { w.#m(&self.#n); });
+            Shape::Xhtml(_) => {
+                arms.push(quote! { #key => (#order, r.#read(&mut self.#n)), });
+                writes.push(quote! { w.#write(&self.#n); });
             }
-            FieldType::Primitive { primitive, .. } => {
-                let k = kind(model, primitive);
-                let m = match f.card {
-                    Card::Optional => quote!(prim_opt),
-                    Card::Required => quote!(prim_req),
-                    Card::List { .. } => quote!(prim_list),
-                };
-                arms.push(quote! { #key => (#order, r.#m(&mut self.#n, #k)), });
-                writes.push(quote! { w.#m(#key, &self.#n); });
+            Shape::Primitive(_) => {
+                let k = field_kind(model, &f.ty);
+                arms.push(quote! { #key => (#order, r.#read(&mut self.#n, #k)), });
+                writes.push(quote! { w.#write(#key, &self.#n); });
             }
-            FieldType::Complex { .. } => {
-                let m = match f.card {
-                    Card::Optional => quote!(opt),
-                    Card::Required => quote!(req),
-                    Card::List { .. } => quote!(list),
-                };
-                arms.push(quote! { #key => (#order, r.#m(&mut self.#n)), });
-                writes.push(quote! { w.#m(#key, &self.#n); });
+            Shape::Complex(_) | Shape::Resource(_) => {
+                arms.push(quote! { #key => (#order, r.#read(&mut self.#n)), });
+                writes.push(quote! { w.#write(#key, &self.#n); });
             }
-            FieldType::Resource => {
-                let m = match f.card {
-                    Card::List { .. } => quote!(list_resource),
-                    _ => quote!(opt_resource),
+            Shape::Choice(arity) => {
+                let FieldType::Choice { name: choice } = &f.ty else {
+                    unreachable!("a choice shape has a choice type")
                 };
-                arms.push(quote! { #key => (#order, r.#m(&mut self.#n)), });
-                writes.push(quote! { w.#m(#key, &self.#n); });
-            }
-            FieldType::Choice { name: choice } => {
                 let c = ident(choice);
-                if f.card == Card::Required {
+                if arity == Arity::Req {
                     choices.push(quote! {
-                        if r.choice_req(&mut self.#n, name)? {
+                        if r.#read(&mut self.#n, name)? {
                             return Ok(Some(#order));
                         }
                     });
-                    writes.push(quote! { w.choice_req(&self.#n); });
                 } else {
                     choices.push(quote! {
-                        if <#c as XmlChoice>::read_xml(&mut self.#n, name, r)? {
+                        if <#c as XmlChoice>::#read(&mut self.#n, name, r)? {
                             return Ok(Some(#order));
                         }
                     });
-                    writes.push(quote! { w.choice_opt(&self.#n); });
                 }
+                writes.push(quote! { w.#write(&self.#n); });
             }
         }
     }
@@ -176,15 +134,17 @@ pub fn choice_impl(model: &Model, c: &ChoiceDef) -> TokenStream {
     for v in &c.variants {
         let vn = ident(&v.rust_name);
         let key = format!("{}{}", c.json_base, v.json_suffix);
+        let shape = v.ty.shape();
+        let (read, write) = (helper(shape.xml_read()), helper(shape.write()));
         match &v.ty {
             VariantType::Primitive { primitive } => {
-                let k = kind(model, primitive);
-                arms.push(quote! { #key => r.choice_prim(slot, #k, Self::#vn)?, });
-                writes.push(quote! { Self::#vn(p) => w.prim_req(#key, p), });
+                let k = kind(model, *primitive);
+                arms.push(quote! { #key => r.#read(slot, #k, Self::#vn)?, });
+                writes.push(quote! { Self::#vn(p) => w.#write(#key, p), });
             }
             VariantType::Complex { .. } => {
-                arms.push(quote! { #key => r.choice(slot, Self::#vn)?, });
-                writes.push(quote! { Self::#vn(v) => w.req(#key, v), });
+                arms.push(quote! { #key => r.#read(slot, Self::#vn)?, });
+                writes.push(quote! { Self::#vn(v) => w.#write(#key, v), });
             }
         }
     }

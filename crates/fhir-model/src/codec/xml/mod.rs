@@ -18,7 +18,7 @@ mod values;
 use std::borrow::Cow;
 
 pub use object::{read_element, read_element_boxed, write_element};
-pub use values::{XmlValue, parse_code};
+pub use values::XmlValue;
 
 use super::{Choice, Complex, ResourceValue};
 use crate::Error;

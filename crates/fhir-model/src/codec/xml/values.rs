@@ -94,10 +94,20 @@ macro_rules! text_value {
 
 text_value!(Decimal, Date, DateTime, Instant, Time);
 
-/// Reads a code of a required value set (for the `XmlValue` impls of code enums).
-pub fn parse_code<C: crate::CodeEnum>(text: Cow<'_, str>) -> Result<C, ErrorKind> {
-    C::from_code(&text).ok_or_else(|| ErrorKind::UnknownCode {
-        code: text.into_owned(),
-        value_set: C::VALUE_SET,
-    })
+/// A code element with a required binding: a code of the value set, or (lenient reading only)
+/// the text of one outside it.
+impl<C: crate::CodeEnum> XmlValue for crate::Code<C> {
+    fn parse_xml(text: Cow<'_, str>, _: Kind, strict: bool) -> Result<Self, ErrorKind> {
+        match C::from_code(&text) {
+            Some(c) => Ok(crate::Code::Known(c)),
+            None if !strict => Ok(crate::Code::Other(text.into_owned())),
+            None => Err(ErrorKind::UnknownCode {
+                code: text.into_owned(),
+                value_set: C::VALUE_SET,
+            }),
+        }
+    }
+    fn xml_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_str())
+    }
 }

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Account {
     /// Account number
     pub identifier: Vec<Identifier>,
     /// active | inactive | entered-in-error | on-hold | unknown
-    pub status: CodeType<AccountStatus>,
+    pub status: CodeType<Code<AccountStatus>>,
     /// E.g. patient, expense, depreciation
     pub r#type: Option<CodeableConcept>,
     /// Human-readable label
@@ -90,7 +90,7 @@ impl Blank for Account {
 impl Account {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<AccountStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<AccountStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct ActivityDefinition {
     /// Subordinate title of the activity definition
     pub subtitle: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Type of individual the activity definition is intended for
@@ -92,15 +92,15 @@ pub struct ActivityDefinition {
     /// Logic used by the activity definition
     pub library: Vec<CanonicalType>,
     /// Kind of resource
-    pub kind: Option<CodeType<RequestResourceType>>,
+    pub kind: Option<CodeType<Code<RequestResourceType>>>,
     /// What profile the resource needs to conform to
     pub profile: Option<CanonicalType>,
     /// Detail type of activity
     pub code: Option<CodeableConcept>,
     /// proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: Option<CodeType<RequestIntent>>,
+    pub intent: Option<CodeType<Code<RequestIntent>>>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// True if the activity should not be performed
     pub do_not_perform: Option<BooleanType>,
     /// When activity is to occur
@@ -195,7 +195,7 @@ impl Blank for ActivityDefinition {
 impl ActivityDefinition {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1021,7 +1021,7 @@ pub struct ActivityDefinitionParticipant {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// patient | practitioner | related-person | device
-    pub r#type: CodeType<ActionParticipantType>,
+    pub r#type: CodeType<Code<ActionParticipantType>>,
     /// E.g. Nurse, Surgeon, Parent, etc.
     pub role: Option<CodeableConcept>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1043,7 +1043,7 @@ impl Blank for ActivityDefinitionParticipant {
 impl ActivityDefinitionParticipant {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<ActionParticipantType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<ActionParticipantType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

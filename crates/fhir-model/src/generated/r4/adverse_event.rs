@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct AdverseEvent {
     /// Business identifier for the event
     pub identifier: Option<Identifier>,
     /// actual | potential
-    pub actuality: CodeType<AdverseEventActuality>,
+    pub actuality: CodeType<Code<AdverseEventActuality>>,
     /// product-problem | product-quality | product-use-error | wrong-dose | incorrect-prescribing-information | wrong-technique | wrong-route-of-administration | wrong-rate | wrong-duration | wrong-time | expired-drug | medical-device-use-error | problem-different-manufacturer | unsafe-physical-environment
     pub category: Vec<CodeableConcept>,
     /// Type of the event itself in relation to the subject
@@ -118,7 +118,7 @@ impl AdverseEvent {
     /// A new value with its required elements (`actuality`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        actuality: impl Into<CodeType<AdverseEventActuality>>,
+        actuality: impl Into<CodeType<Code<AdverseEventActuality>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

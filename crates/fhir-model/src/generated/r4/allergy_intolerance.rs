@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,11 +42,11 @@ pub struct AllergyIntolerance {
     /// unconfirmed | confirmed | refuted | entered-in-error
     pub verification_status: Option<CodeableConcept>,
     /// allergy | intolerance - Underlying mechanism (if known)
-    pub r#type: Option<CodeType<AllergyIntoleranceType>>,
+    pub r#type: Option<CodeType<Code<AllergyIntoleranceType>>>,
     /// food | medication | environment | biologic
-    pub category: Vec<CodeType<AllergyIntoleranceCategory>>,
+    pub category: Vec<CodeType<Code<AllergyIntoleranceCategory>>>,
     /// low | high | unable-to-assess
-    pub criticality: Option<CodeType<AllergyIntoleranceCriticality>>,
+    pub criticality: Option<CodeType<Code<AllergyIntoleranceCriticality>>>,
     /// Code that identifies the allergy or intolerance
     pub code: Option<CodeableConcept>,
     /// Who the sensitivity is for
@@ -536,7 +536,7 @@ pub struct AllergyIntoleranceReaction {
     /// Date(/time) when manifestations showed
     pub onset: Option<DateTimeType>,
     /// mild | moderate | severe (of event as a whole)
-    pub severity: Option<CodeType<AllergyIntoleranceSeverity>>,
+    pub severity: Option<CodeType<Code<AllergyIntoleranceSeverity>>>,
     /// How the subject was exposed to the substance
     pub exposure_route: Option<CodeableConcept>,
     /// Text about event not captured in other fields

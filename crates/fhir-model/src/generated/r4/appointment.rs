@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Appointment {
     /// External Ids for this item
     pub identifier: Vec<Identifier>,
     /// proposed | pending | booked | arrived | fulfilled | cancelled | noshow | entered-in-error | checked-in | waitlist
-    pub status: CodeType<AppointmentStatus>,
+    pub status: CodeType<Code<AppointmentStatus>>,
     /// The coded reason for the appointment being cancelled
     pub cancelation_reason: Option<CodeableConcept>,
     /// A broad categorization of the service that is to be performed during this appointment
@@ -124,7 +124,7 @@ impl Appointment {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<AppointmentStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<AppointmentStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -452,9 +452,9 @@ pub struct AppointmentParticipant {
     /// Person, Location/HealthcareService or Device
     pub actor: Option<Reference>,
     /// required | optional | information-only
-    pub required: Option<CodeType<ParticipantRequired>>,
+    pub required: Option<CodeType<Code<ParticipantRequired>>>,
     /// accepted | declined | tentative | needs-action
-    pub status: CodeType<ParticipationStatus>,
+    pub status: CodeType<Code<ParticipationStatus>>,
     /// Participation period of the actor
     pub period: Option<Period>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -479,7 +479,7 @@ impl Blank for AppointmentParticipant {
 impl AppointmentParticipant {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<ParticipationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<ParticipationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

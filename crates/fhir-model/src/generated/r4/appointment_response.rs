@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct AppointmentResponse {
     /// Person, Location, HealthcareService, or Device
     pub actor: Option<Reference>,
     /// accepted | declined | tentative | needs-action
-    pub participant_status: CodeType<ParticipationStatus>,
+    pub participant_status: CodeType<Code<ParticipationStatus>>,
     /// Additional comments
     pub comment: Option<StringType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -83,7 +83,7 @@ impl AppointmentResponse {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         appointment: impl Into<Reference>,
-        participant_status: impl Into<CodeType<ParticipationStatus>>,
+        participant_status: impl Into<CodeType<Code<ParticipationStatus>>>,
     ) -> Self {
         Self {
             appointment: appointment.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,13 +40,13 @@ pub struct AuditEvent {
     /// More specific type/id for the event
     pub subtype: Vec<Coding>,
     /// Type of action performed during the event
-    pub action: Option<CodeType<AuditEventAction>>,
+    pub action: Option<CodeType<Code<AuditEventAction>>>,
     /// When the activity occurred
     pub period: Option<Period>,
     /// Time when the event was recorded
     pub recorded: InstantType,
     /// Whether the event succeeded or failed
-    pub outcome: Option<CodeType<AuditEventOutcome>>,
+    pub outcome: Option<CodeType<Code<AuditEventOutcome>>>,
     /// Description of the event outcome
     pub outcome_desc: Option<StringType>,
     /// The purposeOfUse of the event
@@ -571,7 +571,7 @@ pub struct AuditEventAgentNetwork {
     /// Identifier for the network access point of the user device
     pub address: Option<StringType>,
     /// The type of network access point
-    pub r#type: Option<CodeType<AuditEventAgentNetworkType>>,
+    pub r#type: Option<CodeType<Code<AuditEventAgentNetworkType>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }

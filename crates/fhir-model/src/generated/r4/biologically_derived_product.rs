@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,11 +38,11 @@ pub struct BiologicallyDerivedProduct {
     /// External ids for this item
     pub identifier: Vec<Identifier>,
     /// organ | tissue | fluid | cells | biologicalAgent
-    pub product_category: Option<CodeType<BiologicallyDerivedProductCategory>>,
+    pub product_category: Option<CodeType<Code<BiologicallyDerivedProductCategory>>>,
     /// What this biologically derived product is
     pub product_code: Option<CodeableConcept>,
     /// available | unavailable
-    pub status: Option<CodeType<BiologicallyDerivedProductStatus>>,
+    pub status: Option<CodeType<Code<BiologicallyDerivedProductStatus>>>,
     /// Procedure request
     pub request: Vec<Reference>,
     /// The amount of this biologically derived product
@@ -1051,7 +1051,7 @@ pub struct BiologicallyDerivedProductStorage {
     /// Storage temperature
     pub temperature: Option<DecimalType>,
     /// farenheit | celsius | kelvin
-    pub scale: Option<CodeType<BiologicallyDerivedProductStorageScale>>,
+    pub scale: Option<CodeType<Code<BiologicallyDerivedProductStorageScale>>>,
     /// Storage timeperiod
     pub duration: Option<Period>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct CapabilityStatement {
     /// Name for this capability statement (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -64,7 +64,7 @@ pub struct CapabilityStatement {
     /// Use and/or publishing restrictions
     pub copyright: Option<MarkdownType>,
     /// instance | capability | requirements
-    pub kind: CodeType<CapabilityStatementKind>,
+    pub kind: CodeType<Code<CapabilityStatementKind>>,
     /// Canonical URL of another capability statement this implements
     pub instantiates: Vec<CanonicalType>,
     /// Canonical URL of another capability statement this adds to
@@ -74,7 +74,7 @@ pub struct CapabilityStatement {
     /// If this describes a specific instance
     pub implementation: Option<CapabilityStatementImplementation>,
     /// FHIR Version the system supports
-    pub fhir_version: CodeType<FHIRVersion>,
+    pub fhir_version: CodeType<Code<FHIRVersion>>,
     /// formats supported (xml | json | ttl | mime type)
     pub format: Vec<CodeType>,
     /// Patch formats supported
@@ -137,10 +137,10 @@ impl CapabilityStatement {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         date: impl Into<DateTimeType>,
-        kind: impl Into<CodeType<CapabilityStatementKind>>,
-        fhir_version: impl Into<CodeType<FHIRVersion>>,
+        kind: impl Into<CodeType<Code<CapabilityStatementKind>>>,
+        fhir_version: impl Into<CodeType<Code<FHIRVersion>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -827,7 +827,7 @@ pub struct CapabilityStatementRest {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// client | server
-    pub mode: CodeType<RestfulCapabilityMode>,
+    pub mode: CodeType<Code<RestfulCapabilityMode>>,
     /// General description of implementation
     pub documentation: Option<MarkdownType>,
     /// Information about security of implementation
@@ -867,7 +867,7 @@ impl Blank for CapabilityStatementRest {
 impl CapabilityStatementRest {
     /// A new value with its required elements (`mode`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(mode: impl Into<CodeType<RestfulCapabilityMode>>) -> Self {
+    pub fn new(mode: impl Into<CodeType<Code<RestfulCapabilityMode>>>) -> Self {
         Self {
             mode: mode.into(),
             ..Blank::blank()
@@ -1185,7 +1185,7 @@ pub struct CapabilityStatementRestResource {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// A resource type that is supported
-    pub r#type: CodeType<ResourceType>,
+    pub r#type: CodeType<Code<ResourceType>>,
     /// Base System profile for all uses of resource
     pub profile: Option<CanonicalType>,
     /// Profiles for use cases supported
@@ -1195,7 +1195,7 @@ pub struct CapabilityStatementRestResource {
     /// What operations are supported?
     pub interaction: Vec<CapabilityStatementRestResourceInteraction>,
     /// no-version | versioned | versioned-update
-    pub versioning: Option<CodeType<ResourceVersionPolicy>>,
+    pub versioning: Option<CodeType<Code<ResourceVersionPolicy>>>,
     /// Whether vRead can return past versions
     pub read_history: Option<BooleanType>,
     /// If update can commit to a new identity
@@ -1203,13 +1203,13 @@ pub struct CapabilityStatementRestResource {
     /// If allows/uses conditional create
     pub conditional_create: Option<BooleanType>,
     /// not-supported | modified-since | not-match | full-support
-    pub conditional_read: Option<CodeType<ConditionalReadStatus>>,
+    pub conditional_read: Option<CodeType<Code<ConditionalReadStatus>>>,
     /// If allows/uses conditional update
     pub conditional_update: Option<BooleanType>,
     /// not-supported | single | multiple - how conditional delete is supported
-    pub conditional_delete: Option<CodeType<ConditionalDeleteStatus>>,
+    pub conditional_delete: Option<CodeType<Code<ConditionalDeleteStatus>>>,
     /// literal | logical | resolves | enforced | local
-    pub reference_policy: Vec<CodeType<ReferenceHandlingPolicy>>,
+    pub reference_policy: Vec<CodeType<Code<ReferenceHandlingPolicy>>>,
     /// \_include values supported by the server
     pub search_include: Vec<StringType>,
     /// \_revinclude values supported by the server
@@ -1252,7 +1252,7 @@ impl Blank for CapabilityStatementRestResource {
 impl CapabilityStatementRestResource {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<ResourceType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<ResourceType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()
@@ -1525,7 +1525,7 @@ pub struct CapabilityStatementRestResourceInteraction {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// read | vread | update | patch | delete | history-instance | history-type | create | search-type
-    pub code: CodeType<TypeRestfulInteraction>,
+    pub code: CodeType<Code<TypeRestfulInteraction>>,
     /// Anything special about operation behavior
     pub documentation: Option<MarkdownType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1547,7 +1547,7 @@ impl Blank for CapabilityStatementRestResourceInteraction {
 impl CapabilityStatementRestResourceInteraction {
     /// A new value with its required elements (`code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: impl Into<CodeType<TypeRestfulInteraction>>) -> Self {
+    pub fn new(code: impl Into<CodeType<Code<TypeRestfulInteraction>>>) -> Self {
         Self {
             code: code.into(),
             ..Blank::blank()
@@ -1677,7 +1677,7 @@ pub struct CapabilityStatementRestResourceSearchParam {
     /// Source of definition for parameter
     pub definition: Option<CanonicalType>,
     /// number | date | string | token | reference | composite | quantity | uri | special
-    pub r#type: CodeType<SearchParamType>,
+    pub r#type: CodeType<Code<SearchParamType>>,
     /// Server-specific usage
     pub documentation: Option<MarkdownType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1703,7 +1703,7 @@ impl CapabilityStatementRestResourceSearchParam {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        r#type: impl Into<CodeType<SearchParamType>>,
+        r#type: impl Into<CodeType<Code<SearchParamType>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -2018,7 +2018,7 @@ pub struct CapabilityStatementRestInteraction {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// transaction | batch | search-system | history-system
-    pub code: CodeType<SystemRestfulInteraction>,
+    pub code: CodeType<Code<SystemRestfulInteraction>>,
     /// Anything special about operation behavior
     pub documentation: Option<MarkdownType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -2040,7 +2040,7 @@ impl Blank for CapabilityStatementRestInteraction {
 impl CapabilityStatementRestInteraction {
     /// A new value with its required elements (`code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: impl Into<CodeType<SystemRestfulInteraction>>) -> Self {
+    pub fn new(code: impl Into<CodeType<Code<SystemRestfulInteraction>>>) -> Self {
         Self {
             code: code.into(),
             ..Blank::blank()
@@ -2475,7 +2475,7 @@ pub struct CapabilityStatementMessagingSupportedMessage {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// sender | receiver
-    pub mode: CodeType<EventCapabilityMode>,
+    pub mode: CodeType<Code<EventCapabilityMode>>,
     /// Message supported by this system
     pub definition: CanonicalType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -2498,7 +2498,7 @@ impl CapabilityStatementMessagingSupportedMessage {
     /// A new value with its required elements (`mode`, `definition`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        mode: impl Into<CodeType<EventCapabilityMode>>,
+        mode: impl Into<CodeType<Code<EventCapabilityMode>>>,
         definition: impl Into<CanonicalType>,
     ) -> Self {
         Self {
@@ -2628,7 +2628,7 @@ pub struct CapabilityStatementDocument {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// producer | consumer
-    pub mode: CodeType<DocumentMode>,
+    pub mode: CodeType<Code<DocumentMode>>,
     /// Description of document support
     pub documentation: Option<MarkdownType>,
     /// Constraint on the resources used in the document
@@ -2654,7 +2654,7 @@ impl CapabilityStatementDocument {
     /// A new value with its required elements (`mode`, `profile`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        mode: impl Into<CodeType<DocumentMode>>,
+        mode: impl Into<CodeType<Code<DocumentMode>>>,
         profile: impl Into<CanonicalType>,
     ) -> Self {
         Self {

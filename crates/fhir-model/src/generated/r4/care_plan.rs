@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,9 +48,9 @@ pub struct CarePlan {
     /// Part of referenced CarePlan
     pub part_of: Vec<Reference>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: CodeType<RequestStatus>,
+    pub status: CodeType<Code<RequestStatus>>,
     /// proposal | plan | order | option
-    pub intent: CodeType<CarePlanIntent>,
+    pub intent: CodeType<Code<CarePlanIntent>>,
     /// Type of plan
     pub category: Vec<CodeableConcept>,
     /// Human-friendly name for the care plan
@@ -127,8 +127,8 @@ impl CarePlan {
     /// A new value with its required elements (`status`, `intent`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<RequestStatus>>,
-        intent: impl Into<CodeType<CarePlanIntent>>,
+        status: impl Into<CodeType<Code<RequestStatus>>>,
+        intent: impl Into<CodeType<Code<CarePlanIntent>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {
@@ -630,7 +630,7 @@ pub struct CarePlanActivityDetail {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// Appointment | CommunicationRequest | DeviceRequest | MedicationRequest | NutritionOrder | Task | ServiceRequest | VisionPrescription
-    pub kind: Option<CodeType<CarePlanActivityKind>>,
+    pub kind: Option<CodeType<Code<CarePlanActivityKind>>>,
     /// Instantiates FHIR protocol or definition
     pub instantiates_canonical: Vec<CanonicalType>,
     /// Instantiates external protocol or definition
@@ -644,7 +644,7 @@ pub struct CarePlanActivityDetail {
     /// Goals this activity relates to
     pub goal: Vec<Reference>,
     /// not-started | scheduled | in-progress | on-hold | completed | cancelled | stopped | unknown | entered-in-error
-    pub status: CodeType<CarePlanActivityStatus>,
+    pub status: CodeType<Code<CarePlanActivityStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// If true, activity is prohibiting action
@@ -697,7 +697,7 @@ impl Blank for CarePlanActivityDetail {
 impl CarePlanActivityDetail {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<CarePlanActivityStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<CarePlanActivityStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

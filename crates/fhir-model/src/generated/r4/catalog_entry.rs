@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct CatalogEntry {
     /// Classification (category or class) of the item entry
     pub classification: Vec<CodeableConcept>,
     /// draft | active | retired | unknown
-    pub status: Option<CodeType<PublicationStatus>>,
+    pub status: Option<CodeType<Code<PublicationStatus>>>,
     /// The time period in which this catalog entry is expected to be active
     pub validity_period: Option<Period>,
     /// The date until which this catalog entry is expected to be active
@@ -345,7 +345,7 @@ pub struct CatalogEntryRelatedEntry {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// triggers | is-replaced-by
-    pub relationtype: CodeType<CatalogEntryRelationType>,
+    pub relationtype: CodeType<Code<CatalogEntryRelationType>>,
     /// The reference to the related item
     pub item: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -368,7 +368,7 @@ impl CatalogEntryRelatedEntry {
     /// A new value with its required elements (`relationtype`, `item`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        relationtype: impl Into<CodeType<CatalogEntryRelationType>>,
+        relationtype: impl Into<CodeType<Code<CatalogEntryRelationType>>>,
         item: impl Into<Reference>,
     ) -> Self {
         Self {

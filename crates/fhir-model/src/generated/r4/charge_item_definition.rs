@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct ChargeItemDefinition {
     /// Completed or terminated request(s) whose function is taken by this new request
     pub replaces: Vec<CanonicalType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -128,7 +128,7 @@ impl ChargeItemDefinition {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         url: impl Into<UriType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
     ) -> Self {
         Self {
             url: url.into(),
@@ -738,7 +738,7 @@ pub struct ChargeItemDefinitionPropertyGroupPriceComponent {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// base | surcharge | deduction | discount | tax | informational
-    pub r#type: CodeType<InvoicePriceComponentType>,
+    pub r#type: CodeType<Code<InvoicePriceComponentType>>,
     /// Code identifying the specific component
     pub code: Option<CodeableConcept>,
     /// Factor used for calculating this component
@@ -766,7 +766,7 @@ impl Blank for ChargeItemDefinitionPropertyGroupPriceComponent {
 impl ChargeItemDefinitionPropertyGroupPriceComponent {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<InvoicePriceComponentType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<InvoicePriceComponentType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

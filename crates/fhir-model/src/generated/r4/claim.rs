@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,13 +38,13 @@ pub struct Claim {
     /// Business Identifier for claim
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// Category or discipline
     pub r#type: CodeableConcept,
     /// More granular claim type
     pub sub_type: Option<CodeableConcept>,
     /// claim | preauthorization | predetermination
-    pub r#use: CodeType<Use>,
+    pub r#use: CodeType<Code<Use>>,
     /// The recipient of the products and services
     pub patient: Reference,
     /// Relevant time frame for the claim
@@ -140,9 +140,9 @@ impl Claim {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         r#type: impl Into<CodeableConcept>,
-        r#use: impl Into<CodeType<Use>>,
+        r#use: impl Into<CodeType<Code<Use>>>,
         patient: impl Into<Reference>,
         created: impl Into<DateTimeType>,
         provider: impl Into<Reference>,

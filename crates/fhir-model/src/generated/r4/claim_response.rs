@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,13 +38,13 @@ pub struct ClaimResponse {
     /// Business Identifier for a claim response
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// More granular claim type
     pub r#type: CodeableConcept,
     /// More granular claim type
     pub sub_type: Option<CodeableConcept>,
     /// claim | preauthorization | predetermination
-    pub r#use: CodeType<Use>,
+    pub r#use: CodeType<Code<Use>>,
     /// The recipient of the products and services
     pub patient: Reference,
     /// Response creation date
@@ -56,7 +56,7 @@ pub struct ClaimResponse {
     /// Id of resource triggering adjudication
     pub request: Option<Reference>,
     /// queued | complete | error | partial
-    pub outcome: CodeType<ClaimProcessingCodes>,
+    pub outcome: CodeType<Code<ClaimProcessingCodes>>,
     /// Disposition Message
     pub disposition: Option<StringType>,
     /// Preauthorization reference
@@ -139,13 +139,13 @@ impl ClaimResponse {
     /// A new value with its required elements (`status`, `type`, `use`, `patient`, `created`, `insurer`, `outcome`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         r#type: impl Into<CodeableConcept>,
-        r#use: impl Into<CodeType<Use>>,
+        r#use: impl Into<CodeType<Code<Use>>>,
         patient: impl Into<Reference>,
         created: impl Into<DateTimeType>,
         insurer: impl Into<Reference>,
-        outcome: impl Into<CodeType<ClaimProcessingCodes>>,
+        outcome: impl Into<CodeType<Code<ClaimProcessingCodes>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -2497,7 +2497,7 @@ pub struct ClaimResponseProcessNote {
     /// Note instance identifier
     pub number: Option<PositiveIntType>,
     /// display | print | printoper
-    pub r#type: Option<CodeType<NoteType>>,
+    pub r#type: Option<CodeType<Code<NoteType>>>,
     /// Note explanatory text
     pub text: StringType,
     /// Language of the text

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,13 +48,13 @@ pub struct Communication {
     /// Reply to
     pub in_response_to: Vec<Reference>,
     /// preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown
-    pub status: CodeType<EventStatus>,
+    pub status: CodeType<Code<EventStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// Message category
     pub category: Vec<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// A channel of communication
     pub medium: Vec<CodeableConcept>,
     /// Focus of message
@@ -126,7 +126,7 @@ impl Blank for Communication {
 impl Communication {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<EventStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<EventStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,13 +44,13 @@ pub struct CommunicationRequest {
     /// Composite request this is part of
     pub group_identifier: Option<Identifier>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: CodeType<RequestStatus>,
+    pub status: CodeType<Code<RequestStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// Message category
     pub category: Vec<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// True if request is prohibiting action
     pub do_not_perform: Option<BooleanType>,
     /// A channel of communication
@@ -123,7 +123,7 @@ impl Blank for CommunicationRequest {
 impl CommunicationRequest {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<RequestStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<RequestStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct CompartmentDefinition {
     /// Name for this compartment definition (computer friendly)
     pub name: StringType,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -58,7 +58,7 @@ pub struct CompartmentDefinition {
     /// Why this compartment definition is defined
     pub purpose: Option<MarkdownType>,
     /// Patient | Encounter | RelatedPerson | Practitioner | Device
-    pub code: CodeType<CompartmentType>,
+    pub code: CodeType<Code<CompartmentType>>,
     /// Whether the search syntax is supported
     pub search: BooleanType,
     /// How a resource is related to the compartment
@@ -102,8 +102,8 @@ impl CompartmentDefinition {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
-        code: impl Into<CodeType<CompartmentType>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        code: impl Into<CodeType<Code<CompartmentType>>>,
         search: impl Into<BooleanType>,
     ) -> Self {
         Self {
@@ -371,7 +371,7 @@ pub struct CompartmentDefinitionResource {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// Name of resource type
-    pub code: CodeType<ResourceType>,
+    pub code: CodeType<Code<ResourceType>>,
     /// Search Parameter Name, or chained parameters
     pub param: Vec<StringType>,
     /// Additional documentation about the resource and compartment
@@ -396,7 +396,7 @@ impl Blank for CompartmentDefinitionResource {
 impl CompartmentDefinitionResource {
     /// A new value with its required elements (`code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: impl Into<CodeType<ResourceType>>) -> Self {
+    pub fn new(code: impl Into<CodeType<Code<ResourceType>>>) -> Self {
         Self {
             code: code.into(),
             ..Blank::blank()

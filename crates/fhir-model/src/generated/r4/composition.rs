@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Composition {
     /// Version-independent identifier for the Composition
     pub identifier: Option<Identifier>,
     /// preliminary | final | amended | entered-in-error
-    pub status: CodeType<CompositionStatus>,
+    pub status: CodeType<Code<CompositionStatus>>,
     /// Kind of composition (LOINC if possible)
     pub r#type: CodeableConcept,
     /// Categorization of Composition
@@ -54,7 +54,7 @@ pub struct Composition {
     /// Human Readable name/title
     pub title: StringType,
     /// As defined by affinity domain
-    pub confidentiality: Option<CodeType<V3ConfidentialityClassification>>,
+    pub confidentiality: Option<CodeType<Code<V3ConfidentialityClassification>>>,
     /// Attests to accuracy of composition
     pub attester: Vec<CompositionAttester>,
     /// Organization which maintains the composition
@@ -104,7 +104,7 @@ impl Composition {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<CompositionStatus>>,
+        status: impl Into<CodeType<Code<CompositionStatus>>>,
         r#type: impl Into<CodeableConcept>,
         date: impl Into<DateTimeType>,
         title: impl Into<StringType>,
@@ -376,7 +376,7 @@ pub struct CompositionAttester {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// personal | professional | legal | official
-    pub mode: CodeType<CompositionAttestationMode>,
+    pub mode: CodeType<Code<CompositionAttestationMode>>,
     /// When the composition was attested
     pub time: Option<DateTimeType>,
     /// Who attested the composition
@@ -401,7 +401,7 @@ impl Blank for CompositionAttester {
 impl CompositionAttester {
     /// A new value with its required elements (`mode`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(mode: impl Into<CodeType<CompositionAttestationMode>>) -> Self {
+    pub fn new(mode: impl Into<CodeType<Code<CompositionAttestationMode>>>) -> Self {
         Self {
             mode: mode.into(),
             ..Blank::blank()
@@ -532,7 +532,7 @@ pub struct CompositionRelatesTo {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// replaces | transforms | signs | appends
-    pub code: CodeType<DocumentRelationshipType>,
+    pub code: CodeType<Code<DocumentRelationshipType>>,
     /// Target of the relationship
     pub target: CompositionRelatesToTarget,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -555,7 +555,7 @@ impl CompositionRelatesTo {
     /// A new value with its required elements (`code`, `target`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        code: impl Into<CodeType<DocumentRelationshipType>>,
+        code: impl Into<CodeType<Code<DocumentRelationshipType>>>,
         target: impl Into<CompositionRelatesToTarget>,
     ) -> Self {
         Self {
@@ -916,7 +916,7 @@ pub struct CompositionSection {
     /// Text summary of the section, for human interpretation
     pub text: Option<Narrative>,
     /// working | snapshot | changes
-    pub mode: Option<CodeType<ListMode>>,
+    pub mode: Option<CodeType<Code<ListMode>>>,
     /// Order of section entries
     pub ordered_by: Option<CodeableConcept>,
     /// A reference to data that supports this section

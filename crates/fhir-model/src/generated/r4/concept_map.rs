@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct ConceptMap {
     /// Name for this concept map (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -111,7 +111,7 @@ impl Blank for ConceptMap {
 impl ConceptMap {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -937,7 +937,7 @@ pub struct ConceptMapGroupElementTarget {
     /// Display for the code
     pub display: Option<StringType>,
     /// relatedto | equivalent | equal | wider | subsumes | narrower | specializes | inexact | unmatched | disjoint
-    pub equivalence: CodeType<ConceptMapEquivalence>,
+    pub equivalence: CodeType<Code<ConceptMapEquivalence>>,
     /// Description of status/issues in mapping
     pub comment: Option<StringType>,
     /// Other elements required for this mapping (from context)
@@ -967,7 +967,7 @@ impl Blank for ConceptMapGroupElementTarget {
 impl ConceptMapGroupElementTarget {
     /// A new value with its required elements (`equivalence`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(equivalence: impl Into<CodeType<ConceptMapEquivalence>>) -> Self {
+    pub fn new(equivalence: impl Into<CodeType<Code<ConceptMapEquivalence>>>) -> Self {
         Self {
             equivalence: equivalence.into(),
             ..Blank::blank()
@@ -1296,7 +1296,7 @@ pub struct ConceptMapGroupUnmapped {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// provided | fixed | other-map
-    pub mode: CodeType<ConceptMapGroupUnmappedMode>,
+    pub mode: CodeType<Code<ConceptMapGroupUnmappedMode>>,
     /// Fixed code when mode = fixed
     pub code: Option<CodeType>,
     /// Display for the code
@@ -1324,7 +1324,7 @@ impl Blank for ConceptMapGroupUnmapped {
 impl ConceptMapGroupUnmapped {
     /// A new value with its required elements (`mode`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(mode: impl Into<CodeType<ConceptMapGroupUnmappedMode>>) -> Self {
+    pub fn new(mode: impl Into<CodeType<Code<ConceptMapGroupUnmappedMode>>>) -> Self {
         Self {
             mode: mode.into(),
             ..Blank::blank()

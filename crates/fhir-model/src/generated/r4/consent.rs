@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Consent {
     /// Identifier for this record (external references)
     pub identifier: Vec<Identifier>,
     /// draft | proposed | active | rejected | inactive | entered-in-error
-    pub status: CodeType<ConsentState>,
+    pub status: CodeType<Code<ConsentState>>,
     /// Which of the four areas this resource covers (extensible)
     pub scope: CodeableConcept,
     /// Classification of the consent statement - for indexing/retrieval
@@ -98,7 +98,7 @@ impl Consent {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ConsentState>>,
+        status: impl Into<CodeType<Code<ConsentState>>>,
         scope: impl Into<CodeableConcept>,
     ) -> Self {
         Self {
@@ -712,7 +712,7 @@ pub struct ConsentProvision {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// deny | permit
-    pub r#type: Option<CodeType<ConsentProvisionType>>,
+    pub r#type: Option<CodeType<Code<ConsentProvisionType>>>,
     /// Timeframe for this rule
     pub period: Option<Period>,
     /// Who|what controlled by this rule (or group, by role)
@@ -1091,7 +1091,7 @@ pub struct ConsentProvisionData {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// instance | related | dependents | authoredby
-    pub meaning: CodeType<ConsentDataMeaning>,
+    pub meaning: CodeType<Code<ConsentDataMeaning>>,
     /// The actual data reference
     pub reference: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1114,7 +1114,7 @@ impl ConsentProvisionData {
     /// A new value with its required elements (`meaning`, `reference`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        meaning: impl Into<CodeType<ConsentDataMeaning>>,
+        meaning: impl Into<CodeType<Code<ConsentDataMeaning>>>,
         reference: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct Contract {
     /// Business edition
     pub version: Option<StringType>,
     /// amended | appended | cancelled | disputed | entered-in-error | executable | executed | negotiable | offered | policy | rejected | renewed | revoked | resolved | terminated
-    pub status: Option<CodeType<ContractResourceStatusCodes>>,
+    pub status: Option<CodeType<Code<ContractResourceStatusCodes>>>,
     /// Negotiation status
     pub legal_state: Option<CodeableConcept>,
     /// Source Contract Definition
@@ -704,7 +704,7 @@ pub struct ContractContentDefinition {
     /// When published
     pub publication_date: Option<DateTimeType>,
     /// amended | appended | cancelled | disputed | entered-in-error | executable | executed | negotiable | offered | policy | rejected | renewed | revoked | resolved | terminated
-    pub publication_status: CodeType<ContractResourcePublicationStatusCodes>,
+    pub publication_status: CodeType<Code<ContractResourcePublicationStatusCodes>>,
     /// Publication Ownership
     pub copyright: Option<MarkdownType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -732,7 +732,9 @@ impl ContractContentDefinition {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<CodeableConcept>,
-        publication_status: impl Into<CodeType<ContractResourcePublicationStatusCodes>>,
+        publication_status: impl Into<
+            CodeType<Code<ContractResourcePublicationStatusCodes>>,
+        >,
     ) -> Self {
         Self {
             r#type: r#type.into(),

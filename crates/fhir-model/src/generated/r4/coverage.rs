@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Coverage {
     /// Business Identifier for the coverage
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// Coverage category such as medical or accident
     pub r#type: Option<CodeableConcept>,
     /// Owner of the policy
@@ -110,7 +110,7 @@ impl Coverage {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         beneficiary: impl Into<Reference>,
     ) -> Self {
         Self {

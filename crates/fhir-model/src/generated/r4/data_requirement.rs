@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct DataRequirement {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// The type of the required data
-    pub r#type: CodeType<FHIRAllTypes>,
+    pub r#type: CodeType<Code<FHIRAllTypes>>,
     /// The profile of the required data
     pub profile: Vec<CanonicalType>,
     /// E.g. Patient, Practitioner, RelatedPerson, Organization, Location, Device
@@ -63,7 +63,7 @@ impl Blank for DataRequirement {
 impl DataRequirement {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<FHIRAllTypes>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<FHIRAllTypes>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()
@@ -704,7 +704,7 @@ pub struct DataRequirementSort {
     /// The name of the attribute to perform the sort
     pub path: StringType,
     /// ascending | descending
-    pub direction: CodeType<SortDirection>,
+    pub direction: CodeType<Code<SortDirection>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -725,7 +725,7 @@ impl DataRequirementSort {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         path: impl Into<StringType>,
-        direction: impl Into<CodeType<SortDirection>>,
+        direction: impl Into<CodeType<Code<SortDirection>>>,
     ) -> Self {
         Self {
             path: path.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,11 +38,11 @@ pub struct DetectedIssue {
     /// Unique id for the detected issue
     pub identifier: Vec<Identifier>,
     /// registered | preliminary | final | amended +
-    pub status: CodeType<ObservationStatus>,
+    pub status: CodeType<Code<ObservationStatus>>,
     /// Issue Category, e.g. drug-drug, duplicate therapy, etc.
     pub code: Option<CodeableConcept>,
     /// high | moderate | low
-    pub severity: Option<CodeType<DetectedIssueSeverity>>,
+    pub severity: Option<CodeType<Code<DetectedIssueSeverity>>>,
     /// Associated patient
     pub patient: Option<Reference>,
     /// When identified
@@ -93,7 +93,7 @@ impl Blank for DetectedIssue {
 impl DetectedIssue {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<ObservationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<ObservationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct Device {
     /// Unique Device Identifier (UDI) Barcode string
     pub udi_carrier: Vec<DeviceUdiCarrier>,
     /// active | inactive | entered-in-error | unknown
-    pub status: Option<CodeType<FHIRDeviceStatus>>,
+    pub status: Option<CodeType<Code<FHIRDeviceStatus>>>,
     /// online | paused | standby | offline | not-ready | transduc-discon | hw-discon | off
     pub status_reason: Vec<CodeableConcept>,
     /// The distinct identification string
@@ -485,7 +485,7 @@ pub struct DeviceUdiCarrier {
     /// UDI Human Readable Barcode String
     pub carrier_hrf: Option<StringType>,
     /// barcode | rfid | manual +
-    pub entry_type: Option<CodeType<UDIEntryType>>,
+    pub entry_type: Option<CodeType<Code<UDIEntryType>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -662,7 +662,7 @@ pub struct DeviceDeviceName {
     /// The name of the device
     pub name: StringType,
     /// udi-label-name | user-friendly-name | patient-reported-name | manufacturer-name | model-name | other
-    pub r#type: CodeType<DeviceNameType>,
+    pub r#type: CodeType<Code<DeviceNameType>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -684,7 +684,7 @@ impl DeviceDeviceName {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        r#type: impl Into<CodeType<DeviceNameType>>,
+        r#type: impl Into<CodeType<Code<DeviceNameType>>>,
     ) -> Self {
         Self {
             name: name.into(),

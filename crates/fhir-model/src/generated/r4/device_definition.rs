@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -698,7 +698,7 @@ pub struct DeviceDefinitionDeviceName {
     /// The name of the device
     pub name: StringType,
     /// udi-label-name | user-friendly-name | patient-reported-name | manufacturer-name | model-name | other
-    pub r#type: CodeType<DeviceNameType>,
+    pub r#type: CodeType<Code<DeviceNameType>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -720,7 +720,7 @@ impl DeviceDefinitionDeviceName {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        r#type: impl Into<CodeType<DeviceNameType>>,
+        r#type: impl Into<CodeType<Code<DeviceNameType>>>,
     ) -> Self {
         Self {
             name: name.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,11 +46,11 @@ pub struct DeviceMetric {
     /// Describes the link to the parent Device
     pub parent: Option<Reference>,
     /// on | off | standby | entered-in-error
-    pub operational_status: Option<CodeType<DeviceMetricOperationalStatus>>,
+    pub operational_status: Option<CodeType<Code<DeviceMetricOperationalStatus>>>,
     /// black | red | green | yellow | blue | magenta | cyan | white
-    pub color: Option<CodeType<DeviceMetricColor>>,
+    pub color: Option<CodeType<Code<DeviceMetricColor>>>,
     /// measurement | setting | calculation | unspecified
-    pub category: CodeType<DeviceMetricCategory>,
+    pub category: CodeType<Code<DeviceMetricCategory>>,
     /// Describes the measurement repetition time
     pub measurement_period: Option<Timing>,
     /// Describes the calibrations that have been performed or that are required to be performed
@@ -89,7 +89,7 @@ impl DeviceMetric {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<CodeableConcept>,
-        category: impl Into<CodeType<DeviceMetricCategory>>,
+        category: impl Into<CodeType<Code<DeviceMetricCategory>>>,
     ) -> Self {
         Self {
             r#type: r#type.into(),
@@ -309,9 +309,9 @@ pub struct DeviceMetricCalibration {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// unspecified | offset | gain | two-point
-    pub r#type: Option<CodeType<DeviceMetricCalibrationType>>,
+    pub r#type: Option<CodeType<Code<DeviceMetricCalibrationType>>>,
     /// not-calibrated | calibration-required | calibrated | unspecified
-    pub state: Option<CodeType<DeviceMetricCalibrationState>>,
+    pub state: Option<CodeType<Code<DeviceMetricCalibrationState>>>,
     /// Describes the time last calibration has been performed
     pub time: Option<InstantType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

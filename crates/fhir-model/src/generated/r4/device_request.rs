@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,11 +48,11 @@ pub struct DeviceRequest {
     /// Identifier of composite request
     pub group_identifier: Option<Identifier>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: Option<CodeType<RequestStatus>>,
+    pub status: Option<CodeType<Code<RequestStatus>>>,
     /// proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<RequestIntent>,
+    pub intent: CodeType<Code<RequestIntent>>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// Device requested
     pub code: DeviceRequestCode,
     /// Device details
@@ -130,7 +130,7 @@ impl DeviceRequest {
     /// A new value with its required elements (`intent`, `code`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        intent: impl Into<CodeType<RequestIntent>>,
+        intent: impl Into<CodeType<Code<RequestIntent>>>,
         code: impl Into<DeviceRequestCode>,
         subject: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct DeviceUseStatement {
     /// Fulfills plan, proposal or order
     pub based_on: Vec<Reference>,
     /// active | completed | entered-in-error +
-    pub status: CodeType<DeviceUseStatementStatus>,
+    pub status: CodeType<Code<DeviceUseStatementStatus>>,
     /// Patient using device
     pub subject: Reference,
     /// Supporting information
@@ -97,7 +97,7 @@ impl DeviceUseStatement {
     /// A new value with its required elements (`status`, `subject`, `device`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<DeviceUseStatementStatus>>,
+        status: impl Into<CodeType<Code<DeviceUseStatementStatus>>>,
         subject: impl Into<Reference>,
         device: impl Into<Reference>,
     ) -> Self {

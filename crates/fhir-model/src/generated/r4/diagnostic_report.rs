@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct DiagnosticReport {
     /// What was requested
     pub based_on: Vec<Reference>,
     /// registered | partial | preliminary | final +
-    pub status: CodeType<DiagnosticReportStatus>,
+    pub status: CodeType<Code<DiagnosticReportStatus>>,
     /// Service category
     pub category: Vec<CodeableConcept>,
     /// Name/Code for this diagnostic report
@@ -112,7 +112,7 @@ impl DiagnosticReport {
     /// A new value with its required elements (`status`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<DiagnosticReportStatus>>,
+        status: impl Into<CodeType<Code<DiagnosticReportStatus>>>,
         code: impl Into<CodeableConcept>,
     ) -> Self {
         Self {

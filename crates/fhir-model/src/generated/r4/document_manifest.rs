@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct DocumentManifest {
     /// Other identifiers for the manifest
     pub identifier: Vec<Identifier>,
     /// current | superseded | entered-in-error
-    pub status: CodeType<DocumentReferenceStatus>,
+    pub status: CodeType<Code<DocumentReferenceStatus>>,
     /// Kind of document set
     pub r#type: Option<CodeableConcept>,
     /// The subject of the set of documents
@@ -94,7 +94,7 @@ impl DocumentManifest {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<DocumentReferenceStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<DocumentReferenceStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

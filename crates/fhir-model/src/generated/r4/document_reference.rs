@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,9 +40,9 @@ pub struct DocumentReference {
     /// Other identifiers for the document
     pub identifier: Vec<Identifier>,
     /// current | superseded | entered-in-error
-    pub status: CodeType<DocumentReferenceStatus>,
+    pub status: CodeType<Code<DocumentReferenceStatus>>,
     /// preliminary | final | amended | entered-in-error
-    pub doc_status: Option<CodeType<CompositionStatus>>,
+    pub doc_status: Option<CodeType<Code<CompositionStatus>>>,
     /// Kind of document (LOINC if possible)
     pub r#type: Option<CodeableConcept>,
     /// Categorization of document
@@ -106,7 +106,7 @@ impl DocumentReference {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<DocumentReferenceStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<DocumentReferenceStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -368,7 +368,7 @@ pub struct DocumentReferenceRelatesTo {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// replaces | transforms | signs | appends
-    pub code: CodeType<DocumentRelationshipType>,
+    pub code: CodeType<Code<DocumentRelationshipType>>,
     /// Target of the relationship
     pub target: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -391,7 +391,7 @@ impl DocumentReferenceRelatesTo {
     /// A new value with its required elements (`code`, `target`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        code: impl Into<CodeType<DocumentRelationshipType>>,
+        code: impl Into<CodeType<Code<DocumentRelationshipType>>>,
         target: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct EffectEvidenceSynthesis {
     /// Name for this effect evidence synthesis (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// Date last changed
     pub date: Option<DateTimeType>,
     /// Name of the publisher (organization or individual)
@@ -157,7 +157,7 @@ impl EffectEvidenceSynthesis {
     /// A new value with its required elements (`status`, `population`, `exposure`, `exposure_alternative`, `outcome`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         population: impl Into<Reference>,
         exposure: impl Into<Reference>,
         exposure_alternative: impl Into<Reference>,
@@ -732,7 +732,7 @@ pub struct EffectEvidenceSynthesisResultsByExposure {
     /// Description of results by exposure
     pub description: Option<StringType>,
     /// exposure | exposure-alternative
-    pub exposure_state: Option<CodeType<ExposureState>>,
+    pub exposure_state: Option<CodeType<Code<ExposureState>>>,
     /// Variant exposure states
     pub variant_state: Option<CodeableConcept>,
     /// Risk evidence synthesis

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -28,7 +28,7 @@ pub struct ElementDefinition {
     /// Path of the element in the hierarchy of elements
     pub path: StringType,
     /// xmlAttr | xmlText | typeAttr | cdaText | xhtml
-    pub representation: Vec<CodeType<PropertyRepresentation>>,
+    pub representation: Vec<CodeType<Code<PropertyRepresentation>>>,
     /// Name for this particular element (in a set of slices)
     pub slice_name: Option<StringType>,
     /// If this slice definition constrains an inherited slice definition (or not)
@@ -4304,7 +4304,7 @@ pub struct ElementDefinitionSlicing {
     /// If elements must be in same order as slices
     pub ordered: Option<BooleanType>,
     /// closed | open | openAtEnd
-    pub rules: CodeType<SlicingRules>,
+    pub rules: CodeType<Code<SlicingRules>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -4325,7 +4325,7 @@ impl Blank for ElementDefinitionSlicing {
 impl ElementDefinitionSlicing {
     /// A new value with its required elements (`rules`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(rules: impl Into<CodeType<SlicingRules>>) -> Self {
+    pub fn new(rules: impl Into<CodeType<Code<SlicingRules>>>) -> Self {
         Self {
             rules: rules.into(),
             ..Blank::blank()
@@ -4455,7 +4455,7 @@ pub struct ElementDefinitionSlicingDiscriminator {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// value | exists | pattern | type | profile
-    pub r#type: CodeType<DiscriminatorType>,
+    pub r#type: CodeType<Code<DiscriminatorType>>,
     /// Path to element value
     pub path: StringType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -4477,7 +4477,7 @@ impl ElementDefinitionSlicingDiscriminator {
     /// A new value with its required elements (`type`, `path`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<DiscriminatorType>>,
+        r#type: impl Into<CodeType<Code<DiscriminatorType>>>,
         path: impl Into<StringType>,
     ) -> Self {
         Self {
@@ -4761,9 +4761,9 @@ pub struct ElementDefinitionType {
     /// Profile (StructureDefinition or IG) on the Reference/canonical target - one must apply
     pub target_profile: Vec<CanonicalType>,
     /// contained | referenced | bundled - how aggregated
-    pub aggregation: Vec<CodeType<AggregationMode>>,
+    pub aggregation: Vec<CodeType<Code<AggregationMode>>>,
     /// either | independent | specific
-    pub versioning: Option<CodeType<ReferenceVersionRules>>,
+    pub versioning: Option<CodeType<Code<ReferenceVersionRules>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -6095,7 +6095,7 @@ pub struct ElementDefinitionConstraint {
     /// Why this constraint is necessary or appropriate
     pub requirements: Option<StringType>,
     /// error | warning
-    pub severity: CodeType<ConstraintSeverity>,
+    pub severity: CodeType<Code<ConstraintSeverity>>,
     /// Human description of constraint
     pub human: StringType,
     /// FHIRPath expression of constraint
@@ -6129,7 +6129,7 @@ impl ElementDefinitionConstraint {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         key: impl Into<IdType>,
-        severity: impl Into<CodeType<ConstraintSeverity>>,
+        severity: impl Into<CodeType<Code<ConstraintSeverity>>>,
         human: impl Into<StringType>,
     ) -> Self {
         Self {
@@ -6295,7 +6295,7 @@ pub struct ElementDefinitionBinding {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// required | extensible | preferred | example
-    pub strength: CodeType<BindingStrength>,
+    pub strength: CodeType<Code<BindingStrength>>,
     /// Human explanation of the value set
     pub description: Option<StringType>,
     /// Source of value set
@@ -6319,7 +6319,7 @@ impl Blank for ElementDefinitionBinding {
 impl ElementDefinitionBinding {
     /// A new value with its required elements (`strength`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(strength: impl Into<CodeType<BindingStrength>>) -> Self {
+    pub fn new(strength: impl Into<CodeType<Code<BindingStrength>>>) -> Self {
         Self {
             strength: strength.into(),
             ..Blank::blank()

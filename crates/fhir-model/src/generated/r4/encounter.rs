@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Encounter {
     /// Identifier(s) by which this encounter is known
     pub identifier: Vec<Identifier>,
     /// planned | arrived | triaged | in-progress | onleave | finished | cancelled +
-    pub status: CodeType<EncounterStatus>,
+    pub status: CodeType<Code<EncounterStatus>>,
     /// List of past encounter statuses
     pub status_history: Vec<EncounterStatusHistory>,
     /// Classification of patient encounter
@@ -127,7 +127,7 @@ impl Encounter {
     /// A new value with its required elements (`status`, `class`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EncounterStatus>>,
+        status: impl Into<CodeType<Code<EncounterStatus>>>,
         class: impl Into<Coding>,
     ) -> Self {
         Self {
@@ -442,7 +442,7 @@ pub struct EncounterStatusHistory {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// planned | arrived | triaged | in-progress | onleave | finished | cancelled +
-    pub status: CodeType<EncounterStatus>,
+    pub status: CodeType<Code<EncounterStatus>>,
     /// The time that the episode was in the specified status
     pub period: Period,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -465,7 +465,7 @@ impl EncounterStatusHistory {
     /// A new value with its required elements (`status`, `period`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EncounterStatus>>,
+        status: impl Into<CodeType<Code<EncounterStatus>>>,
         period: impl Into<Period>,
     ) -> Self {
         Self {
@@ -1250,7 +1250,7 @@ pub struct EncounterLocation {
     /// Location the encounter takes place
     pub location: Reference,
     /// planned | active | reserved | completed
-    pub status: Option<CodeType<EncounterLocationStatus>>,
+    pub status: Option<CodeType<Code<EncounterLocationStatus>>>,
     /// The physical type of the location (usually the level in the location hierachy - bed room ward etc.)
     pub physical_type: Option<CodeableConcept>,
     /// Time period during which the patient was present at the location

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Endpoint {
     /// Identifies this endpoint across multiple systems
     pub identifier: Vec<Identifier>,
     /// active | suspended | error | off | entered-in-error | test
-    pub status: CodeType<EndpointStatus>,
+    pub status: CodeType<Code<EndpointStatus>>,
     /// Protocol/Profile/Standard to be used with this endpoint connection
     pub connection_type: Coding,
     /// A name that this endpoint can be identified by
@@ -92,7 +92,7 @@ impl Endpoint {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EndpointStatus>>,
+        status: impl Into<CodeType<Code<EndpointStatus>>>,
         connection_type: impl Into<Coding>,
         address: impl Into<UrlType>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,11 +38,11 @@ pub struct EnrollmentResponse {
     /// Business Identifier
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: Option<CodeType<FinancialResourceStatusCodes>>,
+    pub status: Option<CodeType<Code<FinancialResourceStatusCodes>>>,
     /// Claim reference
     pub request: Option<Reference>,
     /// queued | complete | error | partial
-    pub outcome: Option<CodeType<ClaimProcessingCodes>>,
+    pub outcome: Option<CodeType<Code<ClaimProcessingCodes>>>,
     /// Disposition Message
     pub disposition: Option<StringType>,
     /// Creation date

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct EventDefinition {
     /// Subordinate title of the event definition
     pub subtitle: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Type of individual the event definition is focused on
@@ -142,7 +142,7 @@ impl EventDefinition {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

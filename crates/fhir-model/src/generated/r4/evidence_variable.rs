@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct EvidenceVariable {
     /// Subordinate title of the EvidenceVariable
     pub subtitle: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// Date last changed
     pub date: Option<DateTimeType>,
     /// Name of the publisher (organization or individual)
@@ -86,7 +86,7 @@ pub struct EvidenceVariable {
     /// Additional documentation, citations, etc.
     pub related_artifact: Vec<RelatedArtifact>,
     /// dichotomous | continuous | descriptive
-    pub r#type: Option<CodeType<EvidenceVariableType>>,
+    pub r#type: Option<CodeType<Code<EvidenceVariableType>>>,
     /// What defines the members of the evidence element
     pub characteristic: Vec<EvidenceVariableCharacteristic>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -139,7 +139,7 @@ impl EvidenceVariable {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -508,7 +508,7 @@ pub struct EvidenceVariableCharacteristic {
     /// Observation time from study start
     pub time_from_start: Option<Duration>,
     /// mean | median | mean-of-mean | mean-of-median | median-of-mean | median-of-median
-    pub group_measure: Option<CodeType<GroupMeasure>>,
+    pub group_measure: Option<CodeType<Code<GroupMeasure>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }

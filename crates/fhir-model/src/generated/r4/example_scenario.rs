@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct ExampleScenario {
     /// Name for this example scenario (computer friendly)
     pub name: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -108,7 +108,7 @@ impl Blank for ExampleScenario {
 impl ExampleScenario {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -383,7 +383,7 @@ pub struct ExampleScenarioActor {
     /// ID or acronym of the actor
     pub actor_id: StringType,
     /// person | entity
-    pub r#type: CodeType<ExampleScenarioActorType>,
+    pub r#type: CodeType<Code<ExampleScenarioActorType>>,
     /// The name of the actor as shown in the page
     pub name: Option<StringType>,
     /// The description of the actor
@@ -411,7 +411,7 @@ impl ExampleScenarioActor {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         actor_id: impl Into<StringType>,
-        r#type: impl Into<CodeType<ExampleScenarioActorType>>,
+        r#type: impl Into<CodeType<Code<ExampleScenarioActorType>>>,
     ) -> Self {
         Self {
             actor_id: actor_id.into(),
@@ -559,7 +559,7 @@ pub struct ExampleScenarioInstance {
     /// The id of the resource for referencing
     pub resource_id: StringType,
     /// The type of the resource
-    pub resource_type: CodeType<ResourceType>,
+    pub resource_type: CodeType<Code<ResourceType>>,
     /// A short name for the resource instance
     pub name: Option<StringType>,
     /// Human-friendly description of the resource instance
@@ -593,7 +593,7 @@ impl ExampleScenarioInstance {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         resource_id: impl Into<StringType>,
-        resource_type: impl Into<CodeType<ResourceType>>,
+        resource_type: impl Into<CodeType<Code<ResourceType>>>,
     ) -> Self {
         Self {
             resource_id: resource_id.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,13 +38,13 @@ pub struct ExplanationOfBenefit {
     /// Business Identifier for the resource
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<ExplanationOfBenefitStatus>,
+    pub status: CodeType<Code<ExplanationOfBenefitStatus>>,
     /// Category or discipline
     pub r#type: CodeableConcept,
     /// More granular claim type
     pub sub_type: Option<CodeableConcept>,
     /// claim | preauthorization | predetermination
-    pub r#use: CodeType<Use>,
+    pub r#use: CodeType<Code<Use>>,
     /// The recipient of the products and services
     pub patient: Reference,
     /// Relevant time frame for the claim
@@ -80,7 +80,7 @@ pub struct ExplanationOfBenefit {
     /// Claim response reference
     pub claim_response: Option<Reference>,
     /// queued | complete | error | partial
-    pub outcome: CodeType<ClaimProcessingCodes>,
+    pub outcome: CodeType<Code<ClaimProcessingCodes>>,
     /// Disposition Message
     pub disposition: Option<StringType>,
     /// Preauthorization reference
@@ -188,14 +188,14 @@ impl ExplanationOfBenefit {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ExplanationOfBenefitStatus>>,
+        status: impl Into<CodeType<Code<ExplanationOfBenefitStatus>>>,
         r#type: impl Into<CodeableConcept>,
-        r#use: impl Into<CodeType<Use>>,
+        r#use: impl Into<CodeType<Code<Use>>>,
         patient: impl Into<Reference>,
         created: impl Into<DateTimeType>,
         insurer: impl Into<Reference>,
         provider: impl Into<Reference>,
-        outcome: impl Into<CodeType<ClaimProcessingCodes>>,
+        outcome: impl Into<CodeType<Code<ClaimProcessingCodes>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -5146,7 +5146,7 @@ pub struct ExplanationOfBenefitProcessNote {
     /// Note instance identifier
     pub number: Option<PositiveIntType>,
     /// display | print | printoper
-    pub r#type: Option<CodeType<NoteType>>,
+    pub r#type: Option<CodeType<Code<NoteType>>>,
     /// Note explanatory text
     pub text: Option<StringType>,
     /// Language of the text

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct FamilyMemberHistory {
     /// Instantiates external protocol or definition
     pub instantiates_uri: Vec<UriType>,
     /// partial | completed | entered-in-error | health-unknown
-    pub status: CodeType<FamilyHistoryStatus>,
+    pub status: CodeType<Code<FamilyHistoryStatus>>,
     /// subject-unknown | withheld | unable-to-obtain | deferred
     pub data_absent_reason: Option<CodeableConcept>,
     /// Patient history is about
@@ -112,7 +112,7 @@ impl FamilyMemberHistory {
     /// A new value with its required elements (`status`, `patient`, `relationship`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FamilyHistoryStatus>>,
+        status: impl Into<CodeType<Code<FamilyHistoryStatus>>>,
         patient: impl Into<Reference>,
         relationship: impl Into<CodeableConcept>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Goal {
     /// External Ids for this goal
     pub identifier: Vec<Identifier>,
     /// proposed | planned | accepted | active | on-hold | completed | cancelled | entered-in-error | rejected
-    pub lifecycle_status: CodeType<GoalLifecycleStatus>,
+    pub lifecycle_status: CodeType<Code<GoalLifecycleStatus>>,
     /// in-progress | improving | worsening | no-change | achieved | sustaining | not-achieved | no-progress | not-attainable
     pub achievement_status: Option<CodeableConcept>,
     /// E.g. Treatment, dietary, behavioral, etc.
@@ -106,7 +106,7 @@ impl Goal {
     /// A new value with its required elements (`lifecycle_status`, `description`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        lifecycle_status: impl Into<CodeType<GoalLifecycleStatus>>,
+        lifecycle_status: impl Into<CodeType<Code<GoalLifecycleStatus>>>,
         description: impl Into<CodeableConcept>,
         subject: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct GraphDefinition {
     /// Name for this graph definition (computer friendly)
     pub name: StringType,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -60,7 +60,7 @@ pub struct GraphDefinition {
     /// Why this graph definition is defined
     pub purpose: Option<MarkdownType>,
     /// Type of resource at which the graph starts
-    pub start: CodeType<ResourceType>,
+    pub start: CodeType<Code<ResourceType>>,
     /// Profile on base resource
     pub profile: Option<CanonicalType>,
     /// Links this graph makes rules about
@@ -104,8 +104,8 @@ impl GraphDefinition {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
-        start: impl Into<CodeType<ResourceType>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        start: impl Into<CodeType<Code<ResourceType>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -552,7 +552,7 @@ pub struct GraphDefinitionLinkTarget {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// Type of resource this link refers to
-    pub r#type: CodeType<ResourceType>,
+    pub r#type: CodeType<Code<ResourceType>>,
     /// Criteria for reverse lookup
     pub params: Option<StringType>,
     /// Profile for the target resource
@@ -583,7 +583,7 @@ impl Blank for GraphDefinitionLinkTarget {
 impl GraphDefinitionLinkTarget {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<ResourceType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<ResourceType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()
@@ -731,11 +731,11 @@ pub struct GraphDefinitionLinkTargetCompartment {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// condition | requirement
-    pub r#use: CodeType<GraphCompartmentUse>,
+    pub r#use: CodeType<Code<GraphCompartmentUse>>,
     /// Patient | Encounter | RelatedPerson | Practitioner | Device
-    pub code: CodeType<CompartmentType>,
+    pub code: CodeType<Code<CompartmentType>>,
     /// identical | matching | different | custom
-    pub rule: CodeType<GraphCompartmentRule>,
+    pub rule: CodeType<Code<GraphCompartmentRule>>,
     /// Custom rule, as a FHIRPath expression
     pub expression: Option<StringType>,
     /// Documentation for FHIRPath expression
@@ -763,9 +763,9 @@ impl GraphDefinitionLinkTargetCompartment {
     /// A new value with its required elements (`use`, `code`, `rule`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#use: impl Into<CodeType<GraphCompartmentUse>>,
-        code: impl Into<CodeType<CompartmentType>>,
-        rule: impl Into<CodeType<GraphCompartmentRule>>,
+        r#use: impl Into<CodeType<Code<GraphCompartmentUse>>>,
+        code: impl Into<CodeType<Code<CompartmentType>>>,
+        rule: impl Into<CodeType<Code<GraphCompartmentRule>>>,
     ) -> Self {
         Self {
             r#use: r#use.into(),

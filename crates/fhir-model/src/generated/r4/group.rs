@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct Group {
     /// Whether this group's record is in active use
     pub active: Option<BooleanType>,
     /// person | animal | practitioner | device | medication | substance
-    pub r#type: CodeType<GroupType>,
+    pub r#type: CodeType<Code<GroupType>>,
     /// Descriptive or actual
     pub actual: BooleanType,
     /// Kind of Group members
@@ -88,7 +88,7 @@ impl Group {
     /// A new value with its required elements (`type`, `actual`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<GroupType>>,
+        r#type: impl Into<CodeType<Code<GroupType>>>,
         actual: impl Into<BooleanType>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -593,7 +593,7 @@ pub struct HealthcareServiceAvailableTime {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// mon | tue | wed | thu | fri | sat | sun
-    pub days_of_week: Vec<CodeType<DaysOfWeek>>,
+    pub days_of_week: Vec<CodeType<Code<DaysOfWeek>>>,
     /// Always available? e.g. 24 hour service
     pub all_day: Option<BooleanType>,
     /// Opening time of day (ignored if allDay = true)

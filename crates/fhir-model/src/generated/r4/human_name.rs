@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct HumanName {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// usual | official | temp | nickname | anonymous | old | maiden
-    pub r#use: Option<CodeType<NameUse>>,
+    pub r#use: Option<CodeType<Code<NameUse>>>,
     /// Text representation of the full name
     pub text: Option<StringType>,
     /// Family name (often called 'Surname')

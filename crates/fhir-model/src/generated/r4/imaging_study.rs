@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ImagingStudy {
     /// Identifiers for the whole study
     pub identifier: Vec<Identifier>,
     /// registered | available | cancelled | entered-in-error | unknown
-    pub status: CodeType<ImagingStudyStatus>,
+    pub status: CodeType<Code<ImagingStudyStatus>>,
     /// All series modality if actual acquisition modalities
     pub modality: Vec<Coding>,
     /// Who or what is the subject of the study
@@ -118,7 +118,7 @@ impl ImagingStudy {
     /// A new value with its required elements (`status`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ImagingStudyStatus>>,
+        status: impl Into<CodeType<Code<ImagingStudyStatus>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Immunization {
     /// Business identifier
     pub identifier: Vec<Identifier>,
     /// completed | entered-in-error | not-done
-    pub status: CodeType<ImmunizationStatusCodes>,
+    pub status: CodeType<Code<ImmunizationStatusCodes>>,
     /// Reason not done
     pub status_reason: Option<CodeableConcept>,
     /// Vaccine product administered
@@ -142,7 +142,7 @@ impl Immunization {
     /// A new value with its required elements (`status`, `vaccine_code`, `patient`, `occurrence`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ImmunizationStatusCodes>>,
+        status: impl Into<CodeType<Code<ImmunizationStatusCodes>>>,
         vaccine_code: impl Into<CodeableConcept>,
         patient: impl Into<Reference>,
         occurrence: impl Into<ImmunizationOccurrence>,

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -214,7 +214,7 @@ pub struct LinkageItem {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// source | alternate | historical
-    pub r#type: CodeType<LinkageType>,
+    pub r#type: CodeType<Code<LinkageType>>,
     /// Resource being linked
     pub resource: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -237,7 +237,7 @@ impl LinkageItem {
     /// A new value with its required elements (`type`, `resource`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<LinkageType>>,
+        r#type: impl Into<CodeType<Code<LinkageType>>>,
         resource: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,9 +38,9 @@ pub struct List {
     /// Business identifier
     pub identifier: Vec<Identifier>,
     /// current | retired | entered-in-error
-    pub status: CodeType<ListStatus>,
+    pub status: CodeType<Code<ListStatus>>,
     /// working | snapshot | changes
-    pub mode: CodeType<ListMode>,
+    pub mode: CodeType<Code<ListMode>>,
     /// Descriptive name for the list
     pub title: Option<StringType>,
     /// What the purpose of this list is
@@ -97,8 +97,8 @@ impl List {
     /// A new value with its required elements (`status`, `mode`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ListStatus>>,
-        mode: impl Into<CodeType<ListMode>>,
+        status: impl Into<CodeType<Code<ListStatus>>>,
+        mode: impl Into<CodeType<Code<ListMode>>>,
     ) -> Self {
         Self {
             status: status.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct Media {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown
-    pub status: CodeType<EventStatus>,
+    pub status: CodeType<Code<EventStatus>>,
     /// Classification of media as image, video, or audio
     pub r#type: Option<CodeableConcept>,
     /// The type of acquisition equipment/process
@@ -124,7 +124,7 @@ impl Media {
     /// A new value with its required elements (`status`, `content`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EventStatus>>,
+        status: impl Into<CodeType<Code<EventStatus>>>,
         content: impl Into<Attachment>,
     ) -> Self {
         Self {

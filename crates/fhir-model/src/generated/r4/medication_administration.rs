@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct MedicationAdministration {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// in-progress | not-done | on-hold | completed | entered-in-error | stopped | unknown
-    pub status: CodeType<MedicationAdministrationStatusCodes>,
+    pub status: CodeType<Code<MedicationAdministrationStatusCodes>>,
     /// Reason administration not performed
     pub status_reason: Vec<CodeableConcept>,
     /// Type of medication usage
@@ -115,7 +115,7 @@ impl MedicationAdministration {
     /// A new value with its required elements (`status`, `medication`, `subject`, `effective`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<MedicationAdministrationStatusCodes>>,
+        status: impl Into<CodeType<Code<MedicationAdministrationStatusCodes>>>,
         medication: impl Into<MedicationAdministrationMedication>,
         subject: impl Into<Reference>,
         effective: impl Into<MedicationAdministrationEffective>,

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct MedicationKnowledge {
     /// Code that identifies this medication
     pub code: Option<CodeableConcept>,
     /// active | inactive | entered-in-error
-    pub status: Option<CodeType<MedicationKnowledgeStatusCodes>>,
+    pub status: Option<CodeType<Code<MedicationKnowledgeStatusCodes>>>,
     /// Manufacturer of the item
     pub manufacturer: Option<Reference>,
     /// powder | tablets | capsule +

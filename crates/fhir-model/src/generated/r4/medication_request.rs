@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,15 +38,15 @@ pub struct MedicationRequest {
     /// External ids for this request
     pub identifier: Vec<Identifier>,
     /// active | on-hold | cancelled | completed | entered-in-error | stopped | draft | unknown
-    pub status: CodeType<MedicationrequestStatus>,
+    pub status: CodeType<Code<MedicationrequestStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// proposal | plan | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<MedicationRequestIntent>,
+    pub intent: CodeType<Code<MedicationRequestIntent>>,
     /// Type of medication usage
     pub category: Vec<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// True if request is prohibiting action
     pub do_not_perform: Option<BooleanType>,
     /// Reported rather than primary record
@@ -154,8 +154,8 @@ impl MedicationRequest {
     /// A new value with its required elements (`status`, `intent`, `medication`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<MedicationrequestStatus>>,
-        intent: impl Into<CodeType<MedicationRequestIntent>>,
+        status: impl Into<CodeType<Code<MedicationrequestStatus>>>,
+        intent: impl Into<CodeType<Code<MedicationRequestIntent>>>,
         medication: impl Into<MedicationRequestMedication>,
         subject: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct MedicationStatement {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// active | completed | entered-in-error | intended | stopped | on-hold | unknown | not-taken
-    pub status: CodeType<MedicationStatusCodes2>,
+    pub status: CodeType<Code<MedicationStatusCodes2>>,
     /// Reason for current status
     pub status_reason: Vec<CodeableConcept>,
     /// Type of medication usage
@@ -109,7 +109,7 @@ impl MedicationStatement {
     /// A new value with its required elements (`status`, `medication`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<MedicationStatusCodes2>>,
+        status: impl Into<CodeType<Code<MedicationStatusCodes2>>>,
         medication: impl Into<MedicationStatementMedication>,
         subject: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct MessageDefinition {
     /// Takes the place of
     pub replaces: Vec<CanonicalType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -74,11 +74,11 @@ pub struct MessageDefinition {
     /// Event code  or link to the EventDefinition
     pub event: MessageDefinitionEvent,
     /// consequence | currency | notification
-    pub category: Option<CodeType<MessageSignificanceCategory>>,
+    pub category: Option<CodeType<Code<MessageSignificanceCategory>>>,
     /// Resource(s) that are the subject of the event
     pub focus: Vec<MessageDefinitionFocus>,
     /// always | on-error | never | on-success
-    pub response_required: Option<CodeType<MessageheaderResponseRequest>>,
+    pub response_required: Option<CodeType<Code<MessageheaderResponseRequest>>>,
     /// Responses to this message
     pub allowed_response: Vec<MessageDefinitionAllowedResponse>,
     /// Canonical reference to a GraphDefinition
@@ -130,7 +130,7 @@ impl MessageDefinition {
     /// A new value with its required elements (`status`, `date`, `event`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         date: impl Into<DateTimeType>,
         event: impl Into<MessageDefinitionEvent>,
     ) -> Self {
@@ -573,7 +573,7 @@ pub struct MessageDefinitionFocus {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// Type of resource
-    pub code: CodeType<ResourceType>,
+    pub code: CodeType<Code<ResourceType>>,
     /// Profile that must be adhered to by focus
     pub profile: Option<CanonicalType>,
     /// Minimum number of focuses of this type
@@ -602,7 +602,7 @@ impl MessageDefinitionFocus {
     /// A new value with its required elements (`code`, `min`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        code: impl Into<CodeType<ResourceType>>,
+        code: impl Into<CodeType<Code<ResourceType>>>,
         min: impl Into<UnsignedIntType>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -763,7 +763,7 @@ pub struct MessageHeaderResponse {
     /// Id of original message
     pub identifier: IdType,
     /// ok | transient-error | fatal-error
-    pub code: CodeType<ResponseType>,
+    pub code: CodeType<Code<ResponseType>>,
     /// Specific list of hints/warnings/errors
     pub details: Option<Reference>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -788,7 +788,7 @@ impl MessageHeaderResponse {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         identifier: impl Into<IdType>,
-        code: impl Into<CodeType<ResponseType>>,
+        code: impl Into<CodeType<Code<ResponseType>>>,
     ) -> Self {
         Self {
             identifier: identifier.into(),

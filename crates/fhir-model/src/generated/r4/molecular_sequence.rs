@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct MolecularSequence {
     /// Unique ID for this particular sequence. This is a FHIR-defined id
     pub identifier: Vec<Identifier>,
     /// aa | dna | rna
-    pub r#type: Option<CodeType<SequenceType>>,
+    pub r#type: Option<CodeType<Code<SequenceType>>>,
     /// Base number of coordinate system (0 for 0-based numbering or coordinates, inclusive start, exclusive end, 1 for 1-based numbering, inclusive start, inclusive end)
     pub coordinate_system: IntegerType,
     /// Who and/or what this is about
@@ -370,7 +370,7 @@ pub struct MolecularSequenceReferenceSeq {
     /// The Genome Build used for reference, following GRCh build versions e.g. 'GRCh 37'
     pub genome_build: Option<StringType>,
     /// sense | antisense
-    pub orientation: Option<CodeType<OrientationType>>,
+    pub orientation: Option<CodeType<Code<OrientationType>>>,
     /// Reference identifier
     pub reference_seq_id: Option<CodeableConcept>,
     /// A pointer to another MolecularSequence entity as reference sequence
@@ -378,7 +378,7 @@ pub struct MolecularSequenceReferenceSeq {
     /// A string to represent reference sequence
     pub reference_seq_string: Option<StringType>,
     /// watson | crick
-    pub strand: Option<CodeType<StrandType>>,
+    pub strand: Option<CodeType<Code<StrandType>>>,
     /// Start position of the window on the  reference sequence
     pub window_start: Option<IntegerType>,
     /// End position of the window on the reference sequence
@@ -771,7 +771,7 @@ pub struct MolecularSequenceQuality {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// indel | snp | unknown
-    pub r#type: CodeType<QualityType>,
+    pub r#type: CodeType<Code<QualityType>>,
     /// Standard sequence for comparison
     pub standard_sequence: Option<CodeableConcept>,
     /// Start position of the sequence
@@ -832,7 +832,7 @@ impl Blank for MolecularSequenceQuality {
 impl MolecularSequenceQuality {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<QualityType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<QualityType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()
@@ -1253,7 +1253,7 @@ pub struct MolecularSequenceRepository {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// directlink | openapi | login | oauth | other
-    pub r#type: CodeType<RepositoryType>,
+    pub r#type: CodeType<Code<RepositoryType>>,
     /// URI of the repository
     pub url: Option<UriType>,
     /// Repository's name
@@ -1287,7 +1287,7 @@ impl Blank for MolecularSequenceRepository {
 impl MolecularSequenceRepository {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<RepositoryType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<RepositoryType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,9 +38,9 @@ pub struct NamingSystem {
     /// Name for this naming system (computer friendly)
     pub name: StringType,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// codesystem | identifier | root
-    pub kind: CodeType<NamingSystemType>,
+    pub kind: CodeType<Code<NamingSystemType>>,
     /// Date last changed
     pub date: DateTimeType,
     /// Name of the publisher (organization or individual)
@@ -99,8 +99,8 @@ impl NamingSystem {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
-        kind: impl Into<CodeType<NamingSystemType>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        kind: impl Into<CodeType<Code<NamingSystemType>>>,
         date: impl Into<DateTimeType>,
     ) -> Self {
         Self {
@@ -357,7 +357,7 @@ pub struct NamingSystemUniqueId {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// oid | uuid | uri | other
-    pub r#type: CodeType<NamingSystemIdentifierType>,
+    pub r#type: CodeType<Code<NamingSystemIdentifierType>>,
     /// The unique identifier
     pub value: StringType,
     /// Is this the id that should be used for this type
@@ -389,7 +389,7 @@ impl NamingSystemUniqueId {
     /// A new value with its required elements (`type`, `value`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<NamingSystemIdentifierType>>,
+        r#type: impl Into<CodeType<Code<NamingSystemIdentifierType>>>,
         value: impl Into<StringType>,
     ) -> Self {
         Self {

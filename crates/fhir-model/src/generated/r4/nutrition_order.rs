@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,9 +44,9 @@ pub struct NutritionOrder {
     /// Instantiates protocol or definition
     pub instantiates: Vec<UriType>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: CodeType<RequestStatus>,
+    pub status: CodeType<Code<RequestStatus>>,
     /// proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<RequestIntent>,
+    pub intent: CodeType<Code<RequestIntent>>,
     /// The person who requires the diet, formula or nutritional supplement
     pub patient: Reference,
     /// The encounter associated with this nutrition order
@@ -109,8 +109,8 @@ impl NutritionOrder {
     /// A new value with its required elements (`status`, `intent`, `patient`, `date_time`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<RequestStatus>>,
-        intent: impl Into<CodeType<RequestIntent>>,
+        status: impl Into<CodeType<Code<RequestStatus>>>,
+        intent: impl Into<CodeType<Code<RequestIntent>>>,
         patient: impl Into<Reference>,
         date_time: impl Into<DateTimeType>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct Observation {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// registered | preliminary | final | amended +
-    pub status: CodeType<ObservationStatus>,
+    pub status: CodeType<Code<ObservationStatus>>,
     /// Classification of  type of observation
     pub category: Vec<CodeableConcept>,
     /// Type of observation (code / type)
@@ -130,7 +130,7 @@ impl Observation {
     /// A new value with its required elements (`status`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ObservationStatus>>,
+        status: impl Into<CodeType<Code<ObservationStatus>>>,
         code: impl Into<CodeableConcept>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct ObservationDefinition {
     /// Business identifier for this ObservationDefinition instance
     pub identifier: Vec<Identifier>,
     /// Quantity | CodeableConcept | string | boolean | integer | Range | Ratio | SampledData | time | dateTime | Period
-    pub permitted_data_type: Vec<CodeType<ObservationDataType>>,
+    pub permitted_data_type: Vec<CodeType<Code<ObservationDataType>>>,
     /// Multiple results allowed
     pub multiple_results_allowed: Option<BooleanType>,
     /// Method used to produce the observation
@@ -518,7 +518,7 @@ pub struct ObservationDefinitionQualifiedInterval {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// reference | critical | absolute
-    pub category: Option<CodeType<ObservationRangeCategory>>,
+    pub category: Option<CodeType<Code<ObservationRangeCategory>>>,
     /// The interval itself, for continuous or ordinal observations
     pub range: Option<Range>,
     /// Range context qualifier
@@ -526,7 +526,7 @@ pub struct ObservationDefinitionQualifiedInterval {
     /// Targetted population of the range
     pub applies_to: Vec<CodeableConcept>,
     /// male | female | other | unknown
-    pub gender: Option<CodeType<AdministrativeGender>>,
+    pub gender: Option<CodeType<Code<AdministrativeGender>>>,
     /// Applicable age range, if relevant
     pub age: Option<Range>,
     /// Applicable gestational age range, if relevant

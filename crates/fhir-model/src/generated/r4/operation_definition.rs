@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,9 +44,9 @@ pub struct OperationDefinition {
     /// Name for this operation definition (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// operation | query
-    pub kind: CodeType<OperationKind>,
+    pub kind: CodeType<Code<OperationKind>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -72,7 +72,7 @@ pub struct OperationDefinition {
     /// Marks this as a profile of the base
     pub base: Option<CanonicalType>,
     /// Types this operation applies to
-    pub resource: Vec<CodeType<ResourceType>>,
+    pub resource: Vec<CodeType<Code<ResourceType>>>,
     /// Invoke at the system level?
     pub system: BooleanType,
     /// Invoke at the type level?
@@ -137,8 +137,8 @@ impl OperationDefinition {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
-        kind: impl Into<CodeType<OperationKind>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        kind: impl Into<CodeType<Code<OperationKind>>>,
         code: impl Into<CodeType>,
         system: impl Into<BooleanType>,
         r#type: impl Into<BooleanType>,
@@ -523,7 +523,7 @@ pub struct OperationDefinitionParameter {
     /// Name in Parameters.parameter.name or in URL
     pub name: CodeType,
     /// in | out
-    pub r#use: CodeType<OperationParameterUse>,
+    pub r#use: CodeType<Code<OperationParameterUse>>,
     /// Minimum Cardinality
     pub min: IntegerType,
     /// Maximum Cardinality (a number or \*)
@@ -531,11 +531,11 @@ pub struct OperationDefinitionParameter {
     /// Description of meaning/use
     pub documentation: Option<StringType>,
     /// What type this parameter has
-    pub r#type: Option<CodeType<FHIRAllTypes>>,
+    pub r#type: Option<CodeType<Code<FHIRAllTypes>>>,
     /// If type is Reference | canonical, allowed targets
     pub target_profile: Vec<CanonicalType>,
     /// number | date | string | token | reference | composite | quantity | uri | special
-    pub search_type: Option<CodeType<SearchParamType>>,
+    pub search_type: Option<CodeType<Code<SearchParamType>>>,
     /// ValueSet details if this is coded
     pub binding: Option<OperationDefinitionParameterBinding>,
     /// References to this parameter
@@ -572,7 +572,7 @@ impl OperationDefinitionParameter {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<CodeType>,
-        r#use: impl Into<CodeType<OperationParameterUse>>,
+        r#use: impl Into<CodeType<Code<OperationParameterUse>>>,
         min: impl Into<IntegerType>,
         max: impl Into<StringType>,
     ) -> Self {
@@ -786,7 +786,7 @@ pub struct OperationDefinitionParameterBinding {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// required | extensible | preferred | example
-    pub strength: CodeType<BindingStrength>,
+    pub strength: CodeType<Code<BindingStrength>>,
     /// Source of value set
     pub value_set: CanonicalType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -809,7 +809,7 @@ impl OperationDefinitionParameterBinding {
     /// A new value with its required elements (`strength`, `value_set`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        strength: impl Into<CodeType<BindingStrength>>,
+        strength: impl Into<CodeType<Code<BindingStrength>>>,
         value_set: impl Into<CanonicalType>,
     ) -> Self {
         Self {

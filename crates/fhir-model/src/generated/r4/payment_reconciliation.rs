@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct PaymentReconciliation {
     /// Business Identifier for a payment reconciliation
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// Period covered
     pub period: Option<Period>,
     /// Creation date
@@ -50,7 +50,7 @@ pub struct PaymentReconciliation {
     /// Responsible practitioner
     pub requestor: Option<Reference>,
     /// queued | complete | error | partial
-    pub outcome: Option<CodeType<ClaimProcessingCodes>>,
+    pub outcome: Option<CodeType<Code<ClaimProcessingCodes>>>,
     /// Disposition message
     pub disposition: Option<StringType>,
     /// When payment issued
@@ -103,7 +103,7 @@ impl PaymentReconciliation {
     /// A new value with its required elements (`status`, `created`, `payment_date`, `payment_amount`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         created: impl Into<DateTimeType>,
         payment_date: impl Into<DateType>,
         payment_amount: impl Into<Money>,
@@ -601,7 +601,7 @@ pub struct PaymentReconciliationProcessNote {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// display | print | printoper
-    pub r#type: Option<CodeType<NoteType>>,
+    pub r#type: Option<CodeType<Code<NoteType>>>,
     /// Note explanatory text
     pub text: Option<StringType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

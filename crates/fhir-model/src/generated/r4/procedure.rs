@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct Procedure {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown
-    pub status: CodeType<EventStatus>,
+    pub status: CodeType<Code<EventStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// Classification of the procedure
@@ -142,7 +142,7 @@ impl Procedure {
     /// A new value with its required elements (`status`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EventStatus>>,
+        status: impl Into<CodeType<Code<EventStatus>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

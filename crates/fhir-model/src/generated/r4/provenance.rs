@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -571,7 +571,7 @@ pub struct ProvenanceEntity {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// derivation | revision | quotation | source | removal
-    pub role: CodeType<ProvenanceEntityRole>,
+    pub role: CodeType<Code<ProvenanceEntityRole>>,
     /// Identity of entity
     pub what: Reference,
     /// Entity is attributed to this agent
@@ -597,7 +597,7 @@ impl ProvenanceEntity {
     /// A new value with its required elements (`role`, `what`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        role: impl Into<CodeType<ProvenanceEntityRole>>,
+        role: impl Into<CodeType<Code<ProvenanceEntityRole>>>,
         what: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -26,7 +26,7 @@ pub struct Quantity {
     /// Numerical value (with implicit precision)
     pub value: Option<DecimalType>,
     /// \< | \<= | \>= | \> - how to understand the value
-    pub comparator: Option<CodeType<QuantityComparator>>,
+    pub comparator: Option<CodeType<Code<QuantityComparator>>>,
     /// Unit representation
     pub unit: Option<StringType>,
     /// System that defines coded unit form

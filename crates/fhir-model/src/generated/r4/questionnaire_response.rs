@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct QuestionnaireResponse {
     /// Form being answered
     pub questionnaire: Option<CanonicalType>,
     /// in-progress | completed | amended | entered-in-error | stopped
-    pub status: CodeType<QuestionnaireResponseStatus>,
+    pub status: CodeType<Code<QuestionnaireResponseStatus>>,
     /// The subject of the questions
     pub subject: Option<Reference>,
     /// Encounter created as part of
@@ -90,7 +90,7 @@ impl Blank for QuestionnaireResponse {
 impl QuestionnaireResponse {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<QuestionnaireResponseStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<QuestionnaireResponseStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

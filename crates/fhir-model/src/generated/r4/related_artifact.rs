@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct RelatedArtifact {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// documentation | justification | citation | predecessor | successor | derived-from | depends-on | composed-of
-    pub r#type: CodeType<RelatedArtifactType>,
+    pub r#type: CodeType<Code<RelatedArtifactType>>,
     /// Short label
     pub label: Option<StringType>,
     /// Brief description of the related artifact
@@ -60,7 +60,7 @@ impl Blank for RelatedArtifact {
 impl RelatedArtifact {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<RelatedArtifactType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<RelatedArtifactType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

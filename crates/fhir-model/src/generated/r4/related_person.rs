@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct RelatedPerson {
     /// A contact detail for the person
     pub telecom: Vec<ContactPoint>,
     /// male | female | other | unknown
-    pub gender: Option<CodeType<AdministrativeGender>>,
+    pub gender: Option<CodeType<Code<AdministrativeGender>>>,
     /// The date on which the related person was born
     pub birth_date: Option<DateType>,
     /// Address where the related person can be contacted or visited

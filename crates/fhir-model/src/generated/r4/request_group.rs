@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,11 +48,11 @@ pub struct RequestGroup {
     /// Composite request this is part of
     pub group_identifier: Option<Identifier>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: CodeType<RequestStatus>,
+    pub status: CodeType<Code<RequestStatus>>,
     /// proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<RequestIntent>,
+    pub intent: CodeType<Code<RequestIntent>>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// What's being requested/ordered
     pub code: Option<CodeableConcept>,
     /// Who the request group is about
@@ -112,8 +112,8 @@ impl RequestGroup {
     /// A new value with its required elements (`status`, `intent`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<RequestStatus>>,
-        intent: impl Into<CodeType<RequestIntent>>,
+        status: impl Into<CodeType<Code<RequestStatus>>>,
+        intent: impl Into<CodeType<Code<RequestIntent>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -411,7 +411,7 @@ pub struct RequestGroupAction {
     /// Static text equivalent of the action, used if the dynamic aspects cannot be interpreted by the receiving system
     pub text_equivalent: Option<StringType>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// Code representing the meaning of the action or sub-actions
     pub code: Vec<CodeableConcept>,
     /// Supporting documentation for the intended performer of the action
@@ -427,15 +427,15 @@ pub struct RequestGroupAction {
     /// create | update | remove | fire-event
     pub r#type: Option<CodeableConcept>,
     /// visual-group | logical-group | sentence-group
-    pub grouping_behavior: Option<CodeType<ActionGroupingBehavior>>,
+    pub grouping_behavior: Option<CodeType<Code<ActionGroupingBehavior>>>,
     /// any | all | all-or-none | exactly-one | at-most-one | one-or-more
-    pub selection_behavior: Option<CodeType<ActionSelectionBehavior>>,
+    pub selection_behavior: Option<CodeType<Code<ActionSelectionBehavior>>>,
     /// must | could | must-unless-documented
-    pub required_behavior: Option<CodeType<ActionRequiredBehavior>>,
+    pub required_behavior: Option<CodeType<Code<ActionRequiredBehavior>>>,
     /// yes | no
-    pub precheck_behavior: Option<CodeType<ActionPrecheckBehavior>>,
+    pub precheck_behavior: Option<CodeType<Code<ActionPrecheckBehavior>>>,
     /// single | multiple
-    pub cardinality_behavior: Option<CodeType<ActionCardinalityBehavior>>,
+    pub cardinality_behavior: Option<CodeType<Code<ActionCardinalityBehavior>>>,
     /// The target of the action
     pub resource: Option<Reference>,
     /// Sub action
@@ -895,7 +895,7 @@ pub struct RequestGroupActionCondition {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// applicability | start | stop
-    pub kind: CodeType<ActionConditionKind>,
+    pub kind: CodeType<Code<ActionConditionKind>>,
     /// Boolean-valued expression
     pub expression: Option<Expression>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -917,7 +917,7 @@ impl Blank for RequestGroupActionCondition {
 impl RequestGroupActionCondition {
     /// A new value with its required elements (`kind`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(kind: impl Into<CodeType<ActionConditionKind>>) -> Self {
+    pub fn new(kind: impl Into<CodeType<Code<ActionConditionKind>>>) -> Self {
         Self {
             kind: kind.into(),
             ..Blank::blank()
@@ -1042,7 +1042,7 @@ pub struct RequestGroupActionRelatedAction {
     /// What action this is related to
     pub action_id: IdType,
     /// before-start | before | before-end | concurrent-with-start | concurrent | concurrent-with-end | after-start | after | after-end
-    pub relationship: CodeType<ActionRelationshipType>,
+    pub relationship: CodeType<Code<ActionRelationshipType>>,
     /// Time offset for the relationship
     pub offset: Option<RequestGroupActionRelatedActionOffset>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1067,7 +1067,7 @@ impl RequestGroupActionRelatedAction {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         action_id: impl Into<IdType>,
-        relationship: impl Into<CodeType<ActionRelationshipType>>,
+        relationship: impl Into<CodeType<Code<ActionRelationshipType>>>,
     ) -> Self {
         Self {
             action_id: action_id.into(),

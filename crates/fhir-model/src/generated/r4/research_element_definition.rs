@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct ResearchElementDefinition {
     /// Subordinate title of the ResearchElementDefinition
     pub subtitle: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// E.g. Patient, Practitioner, RelatedPerson, Organization, Location, Device
@@ -96,9 +96,9 @@ pub struct ResearchElementDefinition {
     /// Logic used by the ResearchElementDefinition
     pub library: Vec<CanonicalType>,
     /// population | exposure | outcome
-    pub r#type: CodeType<ResearchElementType>,
+    pub r#type: CodeType<Code<ResearchElementType>>,
     /// dichotomous | continuous | descriptive
-    pub variable_type: Option<CodeType<EvidenceVariableType>>,
+    pub variable_type: Option<CodeType<Code<EvidenceVariableType>>>,
     /// What defines the members of the research element
     pub characteristic: Vec<ResearchElementDefinitionCharacteristic>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -158,8 +158,8 @@ impl ResearchElementDefinition {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
-        r#type: impl Into<CodeType<ResearchElementType>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        r#type: impl Into<CodeType<Code<ResearchElementType>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -668,7 +668,7 @@ pub struct ResearchElementDefinitionCharacteristic {
     /// Observation time from study start
     pub study_effective_time_from_start: Option<Duration>,
     /// mean | median | mean-of-mean | mean-of-median | median-of-mean | median-of-median
-    pub study_effective_group_measure: Option<CodeType<GroupMeasure>>,
+    pub study_effective_group_measure: Option<CodeType<Code<GroupMeasure>>>,
     /// What time period do participants cover
     pub participant_effective_description: Option<StringType>,
     /// What time period do participants cover
@@ -678,7 +678,7 @@ pub struct ResearchElementDefinitionCharacteristic {
     /// Observation time from study start
     pub participant_effective_time_from_start: Option<Duration>,
     /// mean | median | mean-of-mean | mean-of-median | median-of-mean | median-of-median
-    pub participant_effective_group_measure: Option<CodeType<GroupMeasure>>,
+    pub participant_effective_group_measure: Option<CodeType<Code<GroupMeasure>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }

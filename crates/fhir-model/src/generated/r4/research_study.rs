@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct ResearchStudy {
     /// Part of larger study
     pub part_of: Vec<Reference>,
     /// active | administratively-completed | approved | closed-to-accrual | closed-to-accrual-and-intervention | completed | disapproved | in-review | temporarily-closed-to-accrual | temporarily-closed-to-accrual-and-intervention | withdrawn
-    pub status: CodeType<ResearchStudyStatus>,
+    pub status: CodeType<Code<ResearchStudyStatus>>,
     /// treatment | prevention | diagnostic | supportive-care | screening | health-services-research | basic-science | device-feasibility
     pub primary_purpose_type: Option<CodeableConcept>,
     /// n-a | early-phase-1 | phase-1 | phase-1-phase-2 | phase-2 | phase-2-phase-3 | phase-3 | phase-4
@@ -129,7 +129,7 @@ impl Blank for ResearchStudy {
 impl ResearchStudy {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<ResearchStudyStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<ResearchStudyStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

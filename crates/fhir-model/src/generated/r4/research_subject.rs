@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ResearchSubject {
     /// Business Identifier for research subject in a study
     pub identifier: Vec<Identifier>,
     /// candidate | eligible | follow-up | ineligible | not-registered | off-study | on-study | on-study-intervention | on-study-observation | pending-on-study | potential-candidate | screening | withdrawn
-    pub status: CodeType<ResearchSubjectStatus>,
+    pub status: CodeType<Code<ResearchSubjectStatus>>,
     /// Start and end of participation
     pub period: Option<Period>,
     /// Study subject is part of
@@ -82,7 +82,7 @@ impl ResearchSubject {
     /// A new value with its required elements (`status`, `study`, `individual`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ResearchSubjectStatus>>,
+        status: impl Into<CodeType<Code<ResearchSubjectStatus>>>,
         study: impl Into<Reference>,
         individual: impl Into<Reference>,
     ) -> Self {

@@ -4,8 +4,11 @@
 use super::*;
 #[allow(unused_imports)]
 use crate::codec::{read_boxed, write_object, Complex, ResourceValue};
+#[allow(unused_imports)]
 use crate::error::ErrorKind;
+#[allow(unused_imports)]
 use crate::json::{Reader, Writer};
+#[allow(unused_imports)]
 use crate::{Error, FhirJson, ParseOptions, RawResource};
 /// Any resource of this FHIR version, chosen by its `resourceType` when read.
 ///

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct RiskAssessment {
     /// Part of this occurrence
     pub parent: Option<Reference>,
     /// registered | preliminary | final | amended +
-    pub status: CodeType<ObservationStatus>,
+    pub status: CodeType<Code<ObservationStatus>>,
     /// Evaluation mechanism
     pub method: Option<CodeableConcept>,
     /// Type of assessment
@@ -109,7 +109,7 @@ impl RiskAssessment {
     /// A new value with its required elements (`status`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ObservationStatus>>,
+        status: impl Into<CodeType<Code<ObservationStatus>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

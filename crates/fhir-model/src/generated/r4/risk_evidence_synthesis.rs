@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct RiskEvidenceSynthesis {
     /// Name for this risk evidence synthesis (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// Date last changed
     pub date: Option<DateTimeType>,
     /// Name of the publisher (organization or individual)
@@ -151,7 +151,7 @@ impl RiskEvidenceSynthesis {
     /// A new value with its required elements (`status`, `population`, `outcome`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         population: impl Into<Reference>,
         outcome: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct SearchParameter {
     /// Original definition for the search parameter
     pub derived_from: Option<CanonicalType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -64,25 +64,25 @@ pub struct SearchParameter {
     /// Code used in URL
     pub code: CodeType,
     /// The resource type(s) this search parameter applies to
-    pub base: Vec<CodeType<ResourceType>>,
+    pub base: Vec<CodeType<Code<ResourceType>>>,
     /// number | date | string | token | reference | composite | quantity | uri | special
-    pub r#type: CodeType<SearchParamType>,
+    pub r#type: CodeType<Code<SearchParamType>>,
     /// FHIRPath expression that extracts the values
     pub expression: Option<StringType>,
     /// XPath that extracts the values
     pub xpath: Option<StringType>,
     /// normal | phonetic | nearby | distance | other
-    pub xpath_usage: Option<CodeType<XPathUsageType>>,
+    pub xpath_usage: Option<CodeType<Code<XPathUsageType>>>,
     /// Types of resource (if a resource reference)
-    pub target: Vec<CodeType<ResourceType>>,
+    pub target: Vec<CodeType<Code<ResourceType>>>,
     /// Allow multiple values per parameter (or)
     pub multiple_or: Option<BooleanType>,
     /// Allow multiple parameters (and)
     pub multiple_and: Option<BooleanType>,
     /// eq | ne | gt | lt | ge | le | sa | eb | ap
-    pub comparator: Vec<CodeType<SearchComparator>>,
+    pub comparator: Vec<CodeType<Code<SearchComparator>>>,
     /// missing | exact | contains | not | text | in | not-in | below | above | type | identifier | ofType
-    pub modifier: Vec<CodeType<SearchModifierCode>>,
+    pub modifier: Vec<CodeType<Code<SearchModifierCode>>>,
     /// Chained names supported
     pub chain: Vec<StringType>,
     /// For Composite resources to define the parts
@@ -139,10 +139,10 @@ impl SearchParameter {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         description: impl Into<MarkdownType>,
         code: impl Into<CodeType>,
-        r#type: impl Into<CodeType<SearchParamType>>,
+        r#type: impl Into<CodeType<Code<SearchParamType>>>,
     ) -> Self {
         Self {
             url: url.into(),

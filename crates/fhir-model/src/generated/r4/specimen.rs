@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct Specimen {
     /// Identifier assigned by the lab
     pub accession_identifier: Option<Identifier>,
     /// available | unavailable | unsatisfactory | entered-in-error
-    pub status: Option<CodeType<SpecimenStatus>>,
+    pub status: Option<CodeType<Code<SpecimenStatus>>>,
     /// Kind of material that forms the specimen
     pub r#type: Option<CodeableConcept>,
     /// Where the specimen came from. This may be from patient(s), from a location (e.g., the source of an environmental sample), or a sampling of a substance or a device

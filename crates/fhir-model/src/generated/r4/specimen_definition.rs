@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -249,7 +249,7 @@ pub struct SpecimenDefinitionTypeTested {
     /// Type of intended specimen
     pub r#type: Option<CodeableConcept>,
     /// preferred | alternate
-    pub preference: CodeType<SpecimenContainedPreference>,
+    pub preference: CodeType<Code<SpecimenContainedPreference>>,
     /// The specimen's container
     pub container: Option<SpecimenDefinitionTypeTestedContainer>,
     /// Specimen requirements
@@ -285,7 +285,9 @@ impl Blank for SpecimenDefinitionTypeTested {
 impl SpecimenDefinitionTypeTested {
     /// A new value with its required elements (`preference`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(preference: impl Into<CodeType<SpecimenContainedPreference>>) -> Self {
+    pub fn new(
+        preference: impl Into<CodeType<Code<SpecimenContainedPreference>>>,
+    ) -> Self {
         Self {
             preference: preference.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct StructureMap {
     /// Name for this structure map (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -115,7 +115,7 @@ impl StructureMap {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
     ) -> Self {
         Self {
             url: url.into(),
@@ -410,7 +410,7 @@ pub struct StructureMapStructure {
     /// Canonical reference to structure definition
     pub url: CanonicalType,
     /// source | queried | target | produced
-    pub mode: CodeType<StructureMapModelMode>,
+    pub mode: CodeType<Code<StructureMapModelMode>>,
     /// Name for type in this map
     pub alias: Option<StringType>,
     /// Documentation on use of structure
@@ -438,7 +438,7 @@ impl StructureMapStructure {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         url: impl Into<CanonicalType>,
-        mode: impl Into<CodeType<StructureMapModelMode>>,
+        mode: impl Into<CodeType<Code<StructureMapModelMode>>>,
     ) -> Self {
         Self {
             url: url.into(),
@@ -588,7 +588,7 @@ pub struct StructureMapGroup {
     /// Another group that this group adds rules to
     pub extends: Option<IdType>,
     /// none | types | type-and-types
-    pub type_mode: CodeType<StructureMapGroupTypeMode>,
+    pub type_mode: CodeType<Code<StructureMapGroupTypeMode>>,
     /// Additional description/explanation for group
     pub documentation: Option<StringType>,
     /// Named instance provided when invoking the map
@@ -621,7 +621,7 @@ impl StructureMapGroup {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<IdType>,
-        type_mode: impl Into<CodeType<StructureMapGroupTypeMode>>,
+        type_mode: impl Into<CodeType<Code<StructureMapGroupTypeMode>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -792,7 +792,7 @@ pub struct StructureMapGroupInput {
     /// Type for this instance of data
     pub r#type: Option<StringType>,
     /// source | target
-    pub mode: CodeType<StructureMapInputMode>,
+    pub mode: CodeType<Code<StructureMapInputMode>>,
     /// Documentation for this instance of data
     pub documentation: Option<StringType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -818,7 +818,7 @@ impl StructureMapGroupInput {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<IdType>,
-        mode: impl Into<CodeType<StructureMapInputMode>>,
+        mode: impl Into<CodeType<Code<StructureMapInputMode>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -1168,7 +1168,7 @@ pub struct StructureMapGroupRuleSource {
     /// Optional field for this source
     pub element: Option<StringType>,
     /// first | not\_first | last | not\_last | only\_one
-    pub list_mode: Option<CodeType<StructureMapSourceListMode>>,
+    pub list_mode: Option<CodeType<Code<StructureMapSourceListMode>>>,
     /// Named context for field, if a field is specified
     pub variable: Option<IdType>,
     /// FHIRPath expression  - must be true or the rule does not apply
@@ -2458,17 +2458,17 @@ pub struct StructureMapGroupRuleTarget {
     /// Type or variable this rule applies to
     pub context: Option<IdType>,
     /// type | variable
-    pub context_type: Option<CodeType<StructureMapContextType>>,
+    pub context_type: Option<CodeType<Code<StructureMapContextType>>>,
     /// Field to create in the context
     pub element: Option<StringType>,
     /// Named context for field, if desired, and a field is specified
     pub variable: Option<IdType>,
     /// first | share | last | collate
-    pub list_mode: Vec<CodeType<StructureMapTargetListMode>>,
+    pub list_mode: Vec<CodeType<Code<StructureMapTargetListMode>>>,
     /// Internal rule reference for shared list items
     pub list_rule_id: Option<IdType>,
     /// create | copy +
-    pub transform: Option<CodeType<StructureMapTransform>>,
+    pub transform: Option<CodeType<Code<StructureMapTransform>>>,
     /// Parameters to the transform
     pub parameter: Vec<StructureMapGroupRuleTargetParameter>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

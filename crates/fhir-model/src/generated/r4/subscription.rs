@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -36,7 +36,7 @@ pub struct Subscription {
     /// Extensions that cannot be ignored
     pub modifier_extension: Vec<Extension>,
     /// requested | active | error | off
-    pub status: CodeType<SubscriptionStatus>,
+    pub status: CodeType<Code<SubscriptionStatus>>,
     /// Contact details for source (e.g. troubleshooting)
     pub contact: Vec<ContactPoint>,
     /// When to automatically delete the subscription
@@ -79,7 +79,7 @@ impl Subscription {
     /// A new value with its required elements (`status`, `reason`, `criteria`, `channel`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<SubscriptionStatus>>,
+        status: impl Into<CodeType<Code<SubscriptionStatus>>>,
         reason: impl Into<StringType>,
         criteria: impl Into<StringType>,
         channel: impl Into<SubscriptionChannel>,
@@ -287,7 +287,7 @@ pub struct SubscriptionChannel {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// rest-hook | websocket | email | sms | message
-    pub r#type: CodeType<SubscriptionChannelType>,
+    pub r#type: CodeType<Code<SubscriptionChannelType>>,
     /// Where the channel points to
     pub endpoint: Option<UrlType>,
     /// MIME type to send, or omit for no payload
@@ -315,7 +315,7 @@ impl Blank for SubscriptionChannel {
 impl SubscriptionChannel {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<SubscriptionChannelType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<SubscriptionChannelType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct SupplyDelivery {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// in-progress | completed | abandoned | entered-in-error
-    pub status: Option<CodeType<SupplyDeliveryStatus>>,
+    pub status: Option<CodeType<Code<SupplyDeliveryStatus>>>,
     /// Patient for whom the item is supplied
     pub patient: Option<Reference>,
     /// Category of dispense event

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,11 +38,11 @@ pub struct SupplyRequest {
     /// Business Identifier for SupplyRequest
     pub identifier: Vec<Identifier>,
     /// draft | active | suspended +
-    pub status: Option<CodeType<SupplyRequestStatus>>,
+    pub status: Option<CodeType<Code<SupplyRequestStatus>>>,
     /// The kind of supply (central, non-stock, etc.)
     pub category: Option<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// Medication, Substance, or Device requested to be supplied
     pub item: SupplyRequestItem,
     /// The requested amount of the item indicated

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct TerminologyCapabilities {
     /// Name for this terminology capabilities (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -64,7 +64,7 @@ pub struct TerminologyCapabilities {
     /// Use and/or publishing restrictions
     pub copyright: Option<MarkdownType>,
     /// instance | capability | requirements
-    pub kind: CodeType<CapabilityStatementKind>,
+    pub kind: CodeType<Code<CapabilityStatementKind>>,
     /// Software that is covered by this terminology capability statement
     pub software: Option<TerminologyCapabilitiesSoftware>,
     /// If this describes a specific instance
@@ -76,7 +76,7 @@ pub struct TerminologyCapabilities {
     /// Information about the \[ValueSet/$expand\](valueset-operation-expand.html) operation
     pub expansion: Option<TerminologyCapabilitiesExpansion>,
     /// explicit | all
-    pub code_search: Option<CodeType<CodeSearchSupport>>,
+    pub code_search: Option<CodeType<Code<CodeSearchSupport>>>,
     /// Information about the \[ValueSet/$validate-code\](valueset-operation-validate-code.html) operation
     pub validate_code: Option<TerminologyCapabilitiesValidateCode>,
     /// Information about the \[ConceptMap/$translate\](conceptmap-operation-translate.html) operation
@@ -130,9 +130,9 @@ impl TerminologyCapabilities {
     /// A new value with its required elements (`status`, `date`, `kind`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         date: impl Into<DateTimeType>,
-        kind: impl Into<CodeType<CapabilityStatementKind>>,
+        kind: impl Into<CodeType<Code<CapabilityStatementKind>>>,
     ) -> Self {
         Self {
             status: status.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,11 +40,11 @@ pub struct TestReport {
     /// Informal name of the executed TestScript
     pub name: Option<StringType>,
     /// completed | in-progress | waiting | stopped | entered-in-error
-    pub status: CodeType<TestReportStatus>,
+    pub status: CodeType<Code<TestReportStatus>>,
     /// Reference to the  version-specific TestScript that was executed to produce this TestReport
     pub test_script: Reference,
     /// pass | fail | pending
-    pub result: CodeType<TestReportResult>,
+    pub result: CodeType<Code<TestReportResult>>,
     /// The final score (percentage of tests passed) resulting from the execution of the TestScript
     pub score: Option<DecimalType>,
     /// Name of the tester producing this report (Organization or individual)
@@ -94,9 +94,9 @@ impl TestReport {
     /// A new value with its required elements (`status`, `test_script`, `result`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<TestReportStatus>>,
+        status: impl Into<CodeType<Code<TestReportStatus>>>,
         test_script: impl Into<Reference>,
-        result: impl Into<CodeType<TestReportResult>>,
+        result: impl Into<CodeType<Code<TestReportResult>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -335,7 +335,7 @@ pub struct TestReportParticipant {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// test-engine | client | server
-    pub r#type: CodeType<TestReportParticipantType>,
+    pub r#type: CodeType<Code<TestReportParticipantType>>,
     /// The uri of the participant. An absolute URL is preferred
     pub uri: UriType,
     /// The display name of the participant
@@ -361,7 +361,7 @@ impl TestReportParticipant {
     /// A new value with its required elements (`type`, `uri`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<TestReportParticipantType>>,
+        r#type: impl Into<CodeType<Code<TestReportParticipantType>>>,
         uri: impl Into<UriType>,
     ) -> Self {
         Self {
@@ -756,7 +756,7 @@ pub struct TestReportSetupActionOperation {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// pass | skip | fail | warning | error
-    pub result: CodeType<TestReportActionResult>,
+    pub result: CodeType<Code<TestReportActionResult>>,
     /// A message associated with the result
     pub message: Option<MarkdownType>,
     /// A link to further details on the result
@@ -781,7 +781,7 @@ impl Blank for TestReportSetupActionOperation {
 impl TestReportSetupActionOperation {
     /// A new value with its required elements (`result`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(result: impl Into<CodeType<TestReportActionResult>>) -> Self {
+    pub fn new(result: impl Into<CodeType<Code<TestReportActionResult>>>) -> Self {
         Self {
             result: result.into(),
             ..Blank::blank()
@@ -913,7 +913,7 @@ pub struct TestReportSetupActionAssert {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// pass | skip | fail | warning | error
-    pub result: CodeType<TestReportActionResult>,
+    pub result: CodeType<Code<TestReportActionResult>>,
     /// A message associated with the result
     pub message: Option<MarkdownType>,
     /// A link to further details on the result
@@ -938,7 +938,7 @@ impl Blank for TestReportSetupActionAssert {
 impl TestReportSetupActionAssert {
     /// A new value with its required elements (`result`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(result: impl Into<CodeType<TestReportActionResult>>) -> Self {
+    pub fn new(result: impl Into<CodeType<Code<TestReportActionResult>>>) -> Self {
         Self {
             result: result.into(),
             ..Blank::blank()

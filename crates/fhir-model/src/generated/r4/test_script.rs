@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct TestScript {
     /// Name for this test script (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -132,7 +132,7 @@ impl TestScript {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
     ) -> Self {
         Self {
             url: url.into(),
@@ -1898,7 +1898,7 @@ pub struct TestScriptSetupActionOperation {
     /// The operation code type that will be executed
     pub r#type: Option<Coding>,
     /// Resource type
-    pub resource: Option<CodeType<FHIRDefinedType>>,
+    pub resource: Option<CodeType<Code<FHIRDefinedType>>>,
     /// Tracking/logging operation label
     pub label: Option<StringType>,
     /// Tracking/reporting operation description
@@ -1912,7 +1912,7 @@ pub struct TestScriptSetupActionOperation {
     /// Whether or not to send the request url in encoded format
     pub encode_request_url: BooleanType,
     /// delete | get | options | patch | post | put | head
-    pub method: Option<CodeType<TestScriptRequestMethodCode>>,
+    pub method: Option<CodeType<Code<TestScriptRequestMethodCode>>>,
     /// Server initiating the request
     pub origin: Option<IntegerType>,
     /// Explicitly defined path parameters
@@ -2368,7 +2368,7 @@ pub struct TestScriptSetupActionAssert {
     /// Tracking/reporting assertion description
     pub description: Option<StringType>,
     /// response | request
-    pub direction: Option<CodeType<AssertionDirectionType>>,
+    pub direction: Option<CodeType<Code<AssertionDirectionType>>>,
     /// Id of the source fixture to be evaluated
     pub compare_to_source_id: Option<StringType>,
     /// The FHIRPath expression to evaluate against the source fixture
@@ -2386,17 +2386,17 @@ pub struct TestScriptSetupActionAssert {
     /// Perform validation on navigation links?
     pub navigation_links: Option<BooleanType>,
     /// equals | notEquals | in | notIn | greaterThan | lessThan | empty | notEmpty | contains | notContains | eval
-    pub operator: Option<CodeType<AssertionOperatorType>>,
+    pub operator: Option<CodeType<Code<AssertionOperatorType>>>,
     /// XPath or JSONPath expression
     pub path: Option<StringType>,
     /// delete | get | options | patch | post | put | head
-    pub request_method: Option<CodeType<TestScriptRequestMethodCode>>,
+    pub request_method: Option<CodeType<Code<TestScriptRequestMethodCode>>>,
     /// Request URL comparison value
     pub request_url: Option<StringType>,
     /// Resource type
-    pub resource: Option<CodeType<FHIRDefinedType>>,
+    pub resource: Option<CodeType<Code<FHIRDefinedType>>>,
     /// okay | created | noContent | notModified | bad | forbidden | notFound | methodNotAllowed | conflict | gone | preconditionFailed | unprocessable
-    pub response: Option<CodeType<AssertionResponseTypes>>,
+    pub response: Option<CodeType<Code<AssertionResponseTypes>>>,
     /// HTTP response code to test
     pub response_code: Option<StringType>,
     /// Fixture Id of source expression or headerField

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct TriggerDefinition {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// named-event | periodic | data-changed | data-added | data-modified | data-removed | data-accessed | data-access-ended
-    pub r#type: CodeType<TriggerType>,
+    pub r#type: CodeType<Code<TriggerType>>,
     /// Name or URI that identifies the event
     pub name: Option<StringType>,
     /// Timing of the event
@@ -54,7 +54,7 @@ impl Blank for TriggerDefinition {
 impl TriggerDefinition {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<TriggerType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<TriggerType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

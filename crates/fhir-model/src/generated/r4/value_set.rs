@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct ValueSet {
     /// Name for this value set (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -111,7 +111,7 @@ impl Blank for ValueSet {
 impl ValueSet {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1033,7 +1033,7 @@ pub struct ValueSetComposeIncludeFilter {
     /// A property/filter defined by the code system
     pub property: CodeType,
     /// = | is-a | descendent-of | is-not-a | regex | in | not-in | generalizes | exists
-    pub op: CodeType<FilterOperator>,
+    pub op: CodeType<Code<FilterOperator>>,
     /// Code from the system, or regex criteria, or boolean value for exists
     pub value: StringType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1058,7 +1058,7 @@ impl ValueSetComposeIncludeFilter {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         property: impl Into<CodeType>,
-        op: impl Into<CodeType<FilterOperator>>,
+        op: impl Into<CodeType<Code<FilterOperator>>>,
         value: impl Into<StringType>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct VisionPrescription {
     /// Business Identifier for vision prescription
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// Response creation date
     pub created: DateTimeType,
     /// Who prescription is for
@@ -83,7 +83,7 @@ impl VisionPrescription {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         created: impl Into<DateTimeType>,
         patient: impl Into<Reference>,
         date_written: impl Into<DateTimeType>,
@@ -307,7 +307,7 @@ pub struct VisionPrescriptionLensSpecification {
     /// Product to be supplied
     pub product: CodeableConcept,
     /// right | left
-    pub eye: CodeType<VisionEyes>,
+    pub eye: CodeType<Code<VisionEyes>>,
     /// Power of the lens
     pub sphere: Option<DecimalType>,
     /// Lens power for astigmatism
@@ -365,7 +365,7 @@ impl VisionPrescriptionLensSpecification {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         product: impl Into<CodeableConcept>,
-        eye: impl Into<CodeType<VisionEyes>>,
+        eye: impl Into<CodeType<Code<VisionEyes>>>,
     ) -> Self {
         Self {
             product: product.into(),
@@ -592,7 +592,7 @@ pub struct VisionPrescriptionLensSpecificationPrism {
     /// Amount of adjustment
     pub amount: DecimalType,
     /// up | down | in | out
-    pub base: CodeType<VisionBase>,
+    pub base: CodeType<Code<VisionBase>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -614,7 +614,7 @@ impl VisionPrescriptionLensSpecificationPrism {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         amount: impl Into<DecimalType>,
-        base: impl Into<CodeType<VisionBase>>,
+        base: impl Into<CodeType<Code<VisionBase>>>,
     ) -> Self {
         Self {
             amount: amount.into(),

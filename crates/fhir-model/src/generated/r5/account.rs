@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Account {
     /// Account number
     pub identifier: Vec<Identifier>,
     /// active | inactive | entered-in-error | on-hold | unknown
-    pub status: CodeType<AccountStatus>,
+    pub status: CodeType<Code<AccountStatus>>,
     /// Tracks the lifecycle of the account through the billing process
     pub billing_status: Option<CodeableConcept>,
     /// E.g. patient, expense, depreciation
@@ -108,7 +108,7 @@ impl Blank for Account {
 impl Account {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<AccountStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<AccountStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct ActorDefinition {
     /// Name for this actor definition (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -70,7 +70,7 @@ pub struct ActorDefinition {
     /// Copyright holder and year(s)
     pub copyright_label: Option<StringType>,
     /// person | system
-    pub r#type: CodeType<ExampleScenarioActorType>,
+    pub r#type: CodeType<Code<ExampleScenarioActorType>>,
     /// Functionality associated with the actor
     pub documentation: Option<MarkdownType>,
     /// Reference to more information about the actor
@@ -124,8 +124,8 @@ impl ActorDefinition {
     /// A new value with its required elements (`status`, `type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
-        r#type: impl Into<CodeType<ExampleScenarioActorType>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        r#type: impl Into<CodeType<Code<ExampleScenarioActorType>>>,
     ) -> Self {
         Self {
             status: status.into(),

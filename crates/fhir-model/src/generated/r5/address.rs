@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,9 +24,9 @@ pub struct Address {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// home | work | temp | old | billing - purpose of this address
-    pub r#use: Option<CodeType<AddressUse>>,
+    pub r#use: Option<CodeType<Code<AddressUse>>>,
     /// postal | physical | both
-    pub r#type: Option<CodeType<AddressType>>,
+    pub r#type: Option<CodeType<Code<AddressType>>>,
     /// Text representation of the address
     pub text: Option<StringType>,
     /// Street name, number, direction & P.O. Box etc.

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,9 +38,9 @@ pub struct AdverseEvent {
     /// Business identifier for the event
     pub identifier: Vec<Identifier>,
     /// in-progress | completed | entered-in-error | unknown
-    pub status: CodeType<AdverseEventStatus>,
+    pub status: CodeType<Code<AdverseEventStatus>>,
     /// actual | potential
-    pub actuality: CodeType<AdverseEventActuality>,
+    pub actuality: CodeType<Code<AdverseEventActuality>>,
     /// wrong-patient | procedure-mishap | medication-mishap | device | unsafe-physical-environment | hospital-aquired-infection | wrong-body-site
     pub category: Vec<CodeableConcept>,
     /// Event or incident that occurred or was averted
@@ -130,8 +130,8 @@ impl AdverseEvent {
     /// A new value with its required elements (`status`, `actuality`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<AdverseEventStatus>>,
-        actuality: impl Into<CodeType<AdverseEventActuality>>,
+        status: impl Into<CodeType<Code<AdverseEventStatus>>>,
+        actuality: impl Into<CodeType<Code<AdverseEventActuality>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Appointment {
     /// External Ids for this item
     pub identifier: Vec<Identifier>,
     /// proposed | pending | booked | arrived | fulfilled | cancelled | noshow | entered-in-error | checked-in | waitlist
-    pub status: CodeType<AppointmentStatus>,
+    pub status: CodeType<Code<AppointmentStatus>>,
     /// The coded reason for the appointment being cancelled
     pub cancellation_reason: Option<CodeableConcept>,
     /// Classification when becoming an encounter
@@ -154,7 +154,7 @@ impl Appointment {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<AppointmentStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<AppointmentStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -562,7 +562,7 @@ pub struct AppointmentParticipant {
     /// The participant is required to attend (optional when false)
     pub required: Option<BooleanType>,
     /// accepted | declined | tentative | needs-action
-    pub status: CodeType<ParticipationStatus>,
+    pub status: CodeType<Code<ParticipationStatus>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -585,7 +585,7 @@ impl Blank for AppointmentParticipant {
 impl AppointmentParticipant {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<ParticipationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<ParticipationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

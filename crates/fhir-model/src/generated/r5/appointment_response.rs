@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct AppointmentResponse {
     /// Person(s), Location, HealthcareService, or Device
     pub actor: Option<Reference>,
     /// accepted | declined | tentative | needs-action | entered-in-error
-    pub participant_status: CodeType<AppointmentResponseStatus>,
+    pub participant_status: CodeType<Code<AppointmentResponseStatus>>,
     /// Additional comments
     pub comment: Option<MarkdownType>,
     /// This response is for all occurrences in a recurring request
@@ -95,7 +95,7 @@ impl AppointmentResponse {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         appointment: impl Into<Reference>,
-        participant_status: impl Into<CodeType<AppointmentResponseStatus>>,
+        participant_status: impl Into<CodeType<Code<AppointmentResponseStatus>>>,
     ) -> Self {
         Self {
             appointment: appointment.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -54,9 +54,9 @@ pub struct ArtifactAssessment {
     /// Comment, classifier, or rating content
     pub content: Vec<ArtifactAssessmentContent>,
     /// submitted | triaged | waiting-for-input | resolved-no-change | resolved-change-required | deferred | duplicate | applied | published | entered-in-error
-    pub workflow_status: Option<CodeType<ArtifactAssessmentWorkflowStatus>>,
+    pub workflow_status: Option<CodeType<Code<ArtifactAssessmentWorkflowStatus>>>,
     /// unresolved | not-persuasive | persuasive | persuasive-with-modification | not-persuasive-with-modification
-    pub disposition: Option<CodeType<ArtifactAssessmentDisposition>>,
+    pub disposition: Option<CodeType<Code<ArtifactAssessmentDisposition>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -540,7 +540,7 @@ pub struct ArtifactAssessmentContent {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// comment | classifier | rating | container | response | change-request
-    pub information_type: Option<CodeType<ArtifactAssessmentInformationType>>,
+    pub information_type: Option<CodeType<Code<ArtifactAssessmentInformationType>>>,
     /// Brief summary of the content
     pub summary: Option<MarkdownType>,
     /// What type of content

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,9 +40,9 @@ pub struct AuditEvent {
     /// Specific type of event
     pub code: CodeableConcept,
     /// Type of action performed during the event
-    pub action: Option<CodeType<AuditEventAction>>,
+    pub action: Option<CodeType<Code<AuditEventAction>>>,
     /// emergency | alert | critical | error | warning | notice | informational | debug
-    pub severity: Option<CodeType<AuditEventSeverity>>,
+    pub severity: Option<CodeType<Code<AuditEventSeverity>>>,
     /// When the activity occurred
     pub occurred: Option<AuditEventOccurred>,
     /// Time when the event was recorded

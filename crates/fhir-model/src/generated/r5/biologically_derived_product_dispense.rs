@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct BiologicallyDerivedProductDispense {
     /// Short description
     pub part_of: Vec<Reference>,
     /// preparation | in-progress | allocated | issued | unfulfilled | returned | entered-in-error | unknown
-    pub status: CodeType<BiologicallyDerivedProductDispenseCodes>,
+    pub status: CodeType<Code<BiologicallyDerivedProductDispenseCodes>>,
     /// Relationship between the donor and intended recipient
     pub origin_relationship_type: Option<CodeableConcept>,
     /// The BiologicallyDerivedProduct that is dispensed
@@ -106,7 +106,7 @@ impl BiologicallyDerivedProductDispense {
     /// A new value with its required elements (`status`, `product`, `patient`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<BiologicallyDerivedProductDispenseCodes>>,
+        status: impl Into<CodeType<Code<BiologicallyDerivedProductDispenseCodes>>>,
         product: impl Into<Reference>,
         patient: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -30,7 +30,7 @@ pub struct Bundle {
     /// Persistent identifier for the bundle
     pub identifier: Option<Identifier>,
     /// document | message | transaction | transaction-response | batch | batch-response | history | searchset | collection | subscription-notification
-    pub r#type: CodeType<BundleType>,
+    pub r#type: CodeType<Code<BundleType>>,
     /// When the bundle was assembled
     pub timestamp: Option<InstantType>,
     /// If search, the total number of matches
@@ -69,7 +69,7 @@ impl Blank for Bundle {
 impl Bundle {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<BundleType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<BundleType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()
@@ -236,7 +236,7 @@ pub struct BundleLink {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// See <http://www.iana.org/assignments/link-relations/link-relations.xhtml#link-relations-1>
-    pub relation: CodeType<LinkRelationTypes>,
+    pub relation: CodeType<Code<LinkRelationTypes>>,
     /// Reference details for the link
     pub url: UriType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -259,7 +259,7 @@ impl BundleLink {
     /// A new value with its required elements (`relation`, `url`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        relation: impl Into<CodeType<LinkRelationTypes>>,
+        relation: impl Into<CodeType<Code<LinkRelationTypes>>>,
         url: impl Into<UriType>,
     ) -> Self {
         Self {
@@ -565,7 +565,7 @@ pub struct BundleEntrySearch {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// match | include - why this is in the result set
-    pub mode: Option<CodeType<SearchEntryMode>>,
+    pub mode: Option<CodeType<Code<SearchEntryMode>>>,
     /// Search ranking (between 0 and 1)
     pub score: Option<DecimalType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -700,7 +700,7 @@ pub struct BundleEntryRequest {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// GET | HEAD | POST | PUT | DELETE | PATCH
-    pub method: CodeType<HTTPVerb>,
+    pub method: CodeType<Code<HTTPVerb>>,
     /// URL for HTTP equivalent of this entry
     pub url: UriType,
     /// For managing cache validation
@@ -734,7 +734,10 @@ impl Blank for BundleEntryRequest {
 impl BundleEntryRequest {
     /// A new value with its required elements (`method`, `url`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(method: impl Into<CodeType<HTTPVerb>>, url: impl Into<UriType>) -> Self {
+    pub fn new(
+        method: impl Into<CodeType<Code<HTTPVerb>>>,
+        url: impl Into<UriType>,
+    ) -> Self {
         Self {
             method: method.into(),
             url: url.into(),

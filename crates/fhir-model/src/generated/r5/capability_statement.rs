@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct CapabilityStatement {
     /// Name for this capability statement (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -70,7 +70,7 @@ pub struct CapabilityStatement {
     /// Copyright holder and year(s)
     pub copyright_label: Option<StringType>,
     /// instance | capability | requirements
-    pub kind: CodeType<CapabilityStatementKind>,
+    pub kind: CodeType<Code<CapabilityStatementKind>>,
     /// Canonical URL of another capability statement this implements
     pub instantiates: Vec<CanonicalType>,
     /// Canonical URL of another capability statement this adds to
@@ -80,7 +80,7 @@ pub struct CapabilityStatement {
     /// If this describes a specific instance
     pub implementation: Option<CapabilityStatementImplementation>,
     /// FHIR Version the system supports
-    pub fhir_version: CodeType<FHIRVersion>,
+    pub fhir_version: CodeType<Code<FHIRVersion>>,
     /// formats supported (xml | json | ttl | mime type)
     pub format: Vec<CodeType>,
     /// Patch formats supported
@@ -149,10 +149,10 @@ impl CapabilityStatement {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         date: impl Into<DateTimeType>,
-        kind: impl Into<CodeType<CapabilityStatementKind>>,
-        fhir_version: impl Into<CodeType<FHIRVersion>>,
+        kind: impl Into<CodeType<Code<CapabilityStatementKind>>>,
+        fhir_version: impl Into<CodeType<Code<FHIRVersion>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -982,7 +982,7 @@ pub struct CapabilityStatementRest {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// client | server
-    pub mode: CodeType<RestfulCapabilityMode>,
+    pub mode: CodeType<Code<RestfulCapabilityMode>>,
     /// General description of implementation
     pub documentation: Option<MarkdownType>,
     /// Information about security of implementation
@@ -1022,7 +1022,7 @@ impl Blank for CapabilityStatementRest {
 impl CapabilityStatementRest {
     /// A new value with its required elements (`mode`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(mode: impl Into<CodeType<RestfulCapabilityMode>>) -> Self {
+    pub fn new(mode: impl Into<CodeType<Code<RestfulCapabilityMode>>>) -> Self {
         Self {
             mode: mode.into(),
             ..Blank::blank()
@@ -1340,7 +1340,7 @@ pub struct CapabilityStatementRestResource {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// A resource type that is supported
-    pub r#type: CodeType<ResourceType>,
+    pub r#type: CodeType<Code<ResourceType>>,
     /// System-wide profile
     pub profile: Option<CanonicalType>,
     /// Use-case specific profiles
@@ -1350,7 +1350,7 @@ pub struct CapabilityStatementRestResource {
     /// What operations are supported?
     pub interaction: Vec<CapabilityStatementRestResourceInteraction>,
     /// no-version | versioned | versioned-update
-    pub versioning: Option<CodeType<ResourceVersionPolicy>>,
+    pub versioning: Option<CodeType<Code<ResourceVersionPolicy>>>,
     /// Whether vRead can return past versions
     pub read_history: Option<BooleanType>,
     /// If update can commit to a new identity
@@ -1358,15 +1358,15 @@ pub struct CapabilityStatementRestResource {
     /// If allows/uses conditional create
     pub conditional_create: Option<BooleanType>,
     /// not-supported | modified-since | not-match | full-support
-    pub conditional_read: Option<CodeType<ConditionalReadStatus>>,
+    pub conditional_read: Option<CodeType<Code<ConditionalReadStatus>>>,
     /// If allows/uses conditional update
     pub conditional_update: Option<BooleanType>,
     /// If allows/uses conditional patch
     pub conditional_patch: Option<BooleanType>,
     /// not-supported | single | multiple - how conditional delete is supported
-    pub conditional_delete: Option<CodeType<ConditionalDeleteStatus>>,
+    pub conditional_delete: Option<CodeType<Code<ConditionalDeleteStatus>>>,
     /// literal | logical | resolves | enforced | local
-    pub reference_policy: Vec<CodeType<ReferenceHandlingPolicy>>,
+    pub reference_policy: Vec<CodeType<Code<ReferenceHandlingPolicy>>>,
     /// \_include values supported by the server
     pub search_include: Vec<StringType>,
     /// \_revinclude values supported by the server
@@ -1410,7 +1410,7 @@ impl Blank for CapabilityStatementRestResource {
 impl CapabilityStatementRestResource {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<ResourceType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<ResourceType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()
@@ -1693,7 +1693,7 @@ pub struct CapabilityStatementRestResourceInteraction {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// read | vread | update | patch | delete | history-instance | history-type | create | search-type
-    pub code: CodeType<TypeRestfulInteraction>,
+    pub code: CodeType<Code<TypeRestfulInteraction>>,
     /// Anything special about operation behavior
     pub documentation: Option<MarkdownType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1715,7 +1715,7 @@ impl Blank for CapabilityStatementRestResourceInteraction {
 impl CapabilityStatementRestResourceInteraction {
     /// A new value with its required elements (`code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: impl Into<CodeType<TypeRestfulInteraction>>) -> Self {
+    pub fn new(code: impl Into<CodeType<Code<TypeRestfulInteraction>>>) -> Self {
         Self {
             code: code.into(),
             ..Blank::blank()
@@ -1845,7 +1845,7 @@ pub struct CapabilityStatementRestResourceSearchParam {
     /// Source of definition for parameter
     pub definition: Option<CanonicalType>,
     /// number | date | string | token | reference | composite | quantity | uri | special
-    pub r#type: CodeType<SearchParamType>,
+    pub r#type: CodeType<Code<SearchParamType>>,
     /// Server-specific usage
     pub documentation: Option<MarkdownType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1871,7 +1871,7 @@ impl CapabilityStatementRestResourceSearchParam {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        r#type: impl Into<CodeType<SearchParamType>>,
+        r#type: impl Into<CodeType<Code<SearchParamType>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -2186,7 +2186,7 @@ pub struct CapabilityStatementRestInteraction {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// transaction | batch | search-system | history-system
-    pub code: CodeType<SystemRestfulInteraction>,
+    pub code: CodeType<Code<SystemRestfulInteraction>>,
     /// Anything special about operation behavior
     pub documentation: Option<MarkdownType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -2208,7 +2208,7 @@ impl Blank for CapabilityStatementRestInteraction {
 impl CapabilityStatementRestInteraction {
     /// A new value with its required elements (`code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: impl Into<CodeType<SystemRestfulInteraction>>) -> Self {
+    pub fn new(code: impl Into<CodeType<Code<SystemRestfulInteraction>>>) -> Self {
         Self {
             code: code.into(),
             ..Blank::blank()
@@ -2643,7 +2643,7 @@ pub struct CapabilityStatementMessagingSupportedMessage {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// sender | receiver
-    pub mode: CodeType<EventCapabilityMode>,
+    pub mode: CodeType<Code<EventCapabilityMode>>,
     /// Message supported by this system
     pub definition: CanonicalType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -2666,7 +2666,7 @@ impl CapabilityStatementMessagingSupportedMessage {
     /// A new value with its required elements (`mode`, `definition`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        mode: impl Into<CodeType<EventCapabilityMode>>,
+        mode: impl Into<CodeType<Code<EventCapabilityMode>>>,
         definition: impl Into<CanonicalType>,
     ) -> Self {
         Self {
@@ -2796,7 +2796,7 @@ pub struct CapabilityStatementDocument {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// producer | consumer
-    pub mode: CodeType<DocumentMode>,
+    pub mode: CodeType<Code<DocumentMode>>,
     /// Description of document support
     pub documentation: Option<MarkdownType>,
     /// Constraint on the resources used in the document
@@ -2822,7 +2822,7 @@ impl CapabilityStatementDocument {
     /// A new value with its required elements (`mode`, `profile`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        mode: impl Into<CodeType<DocumentMode>>,
+        mode: impl Into<CodeType<Code<DocumentMode>>>,
         profile: impl Into<CanonicalType>,
     ) -> Self {
         Self {

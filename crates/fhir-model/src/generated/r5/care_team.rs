@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct CareTeam {
     /// External Ids for this team
     pub identifier: Vec<Identifier>,
     /// proposed | active | suspended | inactive | entered-in-error
-    pub status: Option<CodeType<CareTeamStatus>>,
+    pub status: Option<CodeType<Code<CareTeamStatus>>>,
     /// Type of team
     pub category: Vec<CodeableConcept>,
     /// Name of the team, such as crisis assessment team

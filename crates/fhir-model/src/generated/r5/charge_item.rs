@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct ChargeItem {
     /// Resource defining the code of this ChargeItem
     pub definition_canonical: Vec<CanonicalType>,
     /// planned | billable | not-billable | aborted | billed | entered-in-error | unknown
-    pub status: CodeType<ChargeItemStatus>,
+    pub status: CodeType<Code<ChargeItemStatus>>,
     /// Part of referenced ChargeItem
     pub part_of: Vec<Reference>,
     /// A code that identifies the charge, like a billing code
@@ -136,7 +136,7 @@ impl ChargeItem {
     /// A new value with its required elements (`status`, `code`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ChargeItemStatus>>,
+        status: impl Into<CodeType<Code<ChargeItemStatus>>>,
         code: impl Into<CodeableConcept>,
         subject: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -54,7 +54,7 @@ pub struct ChargeItemDefinition {
     /// Completed or terminated request(s) whose function is taken by this new request
     pub replaces: Vec<CanonicalType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -135,7 +135,7 @@ impl Blank for ChargeItemDefinition {
 impl ChargeItemDefinition {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

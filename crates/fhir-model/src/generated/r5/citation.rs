@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct Citation {
     /// Name for this citation record (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -150,7 +150,7 @@ impl Blank for Citation {
 impl Citation {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -2123,7 +2123,7 @@ pub struct CitationCitedArtifactRelatesTo {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// documentation | justification | citation | predecessor | successor | derived-from | depends-on | composed-of | part-of | amends | amended-with | appends | appended-with | cites | cited-by | comments-on | comment-in | contains | contained-in | corrects | correction-in | replaces | replaced-with | retracts | retracted-by | signs | similar-to | supports | supported-with | transforms | transformed-into | transformed-with | documents | specification-of | created-with | cite-as | reprint | reprint-of
-    pub r#type: CodeType<RelatedArtifactTypeExpanded>,
+    pub r#type: CodeType<Code<RelatedArtifactTypeExpanded>>,
     /// Additional classifiers
     pub classifier: Vec<CodeableConcept>,
     /// Short label
@@ -2163,7 +2163,7 @@ impl Blank for CitationCitedArtifactRelatesTo {
 impl CitationCitedArtifactRelatesTo {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<RelatedArtifactTypeExpanded>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<RelatedArtifactTypeExpanded>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ClinicalImpression {
     /// Business identifier
     pub identifier: Vec<Identifier>,
     /// preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown
-    pub status: CodeType<EventStatus>,
+    pub status: CodeType<Code<EventStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// Why/how the assessment was performed
@@ -115,7 +115,7 @@ impl ClinicalImpression {
     /// A new value with its required elements (`status`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EventStatus>>,
+        status: impl Into<CodeType<Code<EventStatus>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

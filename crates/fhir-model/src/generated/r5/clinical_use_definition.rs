@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ClinicalUseDefinition {
     /// Business identifier for this issue
     pub identifier: Vec<Identifier>,
     /// indication | contraindication | interaction | undesirable-effect | warning
-    pub r#type: CodeType<ClinicalUseDefinitionType>,
+    pub r#type: CodeType<Code<ClinicalUseDefinitionType>>,
     /// A categorisation of the issue, primarily for dividing warnings into subject heading areas such as "Pregnancy", "Overdose"
     pub category: Vec<CodeableConcept>,
     /// The medication, product, substance, device, procedure etc. for which this is an indication
@@ -93,7 +93,7 @@ impl Blank for ClinicalUseDefinition {
 impl ClinicalUseDefinition {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<ClinicalUseDefinitionType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<ClinicalUseDefinitionType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

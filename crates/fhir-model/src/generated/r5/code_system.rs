@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct CodeSystem {
     /// Name for this code system (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -92,13 +92,13 @@ pub struct CodeSystem {
     /// Canonical reference to the value set with entire code system
     pub value_set: Option<CanonicalType>,
     /// grouped-by | is-a | part-of | classified-with
-    pub hierarchy_meaning: Option<CodeType<CodeSystemHierarchyMeaning>>,
+    pub hierarchy_meaning: Option<CodeType<Code<CodeSystemHierarchyMeaning>>>,
     /// If code system defines a compositional grammar
     pub compositional: Option<BooleanType>,
     /// If definitions are not stable
     pub version_needed: Option<BooleanType>,
     /// not-present | example | fragment | complete | supplement
-    pub content: CodeType<CodeSystemContentMode>,
+    pub content: CodeType<Code<CodeSystemContentMode>>,
     /// Canonical URL of Code System this adds designations and properties to
     pub supplements: Option<CanonicalType>,
     /// Total concepts in the code system
@@ -169,8 +169,8 @@ impl CodeSystem {
     /// A new value with its required elements (`status`, `content`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
-        content: impl Into<CodeType<CodeSystemContentMode>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        content: impl Into<CodeType<Code<CodeSystemContentMode>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -731,7 +731,7 @@ pub struct CodeSystemFilter {
     /// How or why the filter is used
     pub description: Option<StringType>,
     /// = | is-a | descendent-of | is-not-a | regex | in | not-in | generalizes | child-of | descendent-leaf | exists
-    pub operator: Vec<CodeType<FilterOperator>>,
+    pub operator: Vec<CodeType<Code<FilterOperator>>>,
     /// What to use for the value
     pub value: StringType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -910,7 +910,7 @@ pub struct CodeSystemProperty {
     /// Why the property is defined, and/or what it conveys
     pub description: Option<StringType>,
     /// code | Coding | string | integer | boolean | dateTime | decimal
-    pub r#type: CodeType<PropertyType>,
+    pub r#type: CodeType<Code<PropertyType>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -934,7 +934,7 @@ impl CodeSystemProperty {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         code: impl Into<CodeType>,
-        r#type: impl Into<CodeType<PropertyType>>,
+        r#type: impl Into<CodeType<Code<PropertyType>>>,
     ) -> Self {
         Self {
             code: code.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,15 +44,15 @@ pub struct CommunicationRequest {
     /// Composite request this is part of
     pub group_identifier: Option<Identifier>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: CodeType<RequestStatus>,
+    pub status: CodeType<Code<RequestStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<RequestIntent>,
+    pub intent: CodeType<Code<RequestIntent>>,
     /// Message category
     pub category: Vec<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// True if request is prohibiting action
     pub do_not_perform: Option<BooleanType>,
     /// A channel of communication
@@ -124,8 +124,8 @@ impl CommunicationRequest {
     /// A new value with its required elements (`status`, `intent`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<RequestStatus>>,
-        intent: impl Into<CodeType<RequestIntent>>,
+        status: impl Into<CodeType<Code<RequestStatus>>>,
+        intent: impl Into<CodeType<Code<RequestIntent>>>,
     ) -> Self {
         Self {
             status: status.into(),

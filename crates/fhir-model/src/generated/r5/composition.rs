@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct Composition {
     /// An explicitly assigned identifer of a variation of the content in the Composition
     pub version: Option<StringType>,
     /// registered | partial | preliminary | final | amended | corrected | appended | cancelled | entered-in-error | deprecated | unknown
-    pub status: CodeType<CompositionStatus>,
+    pub status: CodeType<Code<CompositionStatus>>,
     /// Kind of composition (LOINC if possible)
     pub r#type: CodeableConcept,
     /// Categorization of Composition
@@ -116,7 +116,7 @@ impl Composition {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<CompositionStatus>>,
+        status: impl Into<CodeType<Code<CompositionStatus>>>,
         r#type: impl Into<CodeableConcept>,
         date: impl Into<DateTimeType>,
         title: impl Into<StringType>,

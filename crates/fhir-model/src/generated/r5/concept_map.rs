@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct ConceptMap {
     /// Name for this concept map (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -150,7 +150,7 @@ impl Blank for ConceptMap {
 impl ConceptMap {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -872,7 +872,7 @@ pub struct ConceptMapProperty {
     /// Why the property is defined, and/or what it conveys
     pub description: Option<StringType>,
     /// Coding | string | integer | boolean | dateTime | decimal | code
-    pub r#type: CodeType<ConceptMapPropertyType>,
+    pub r#type: CodeType<Code<ConceptMapPropertyType>>,
     /// The CodeSystem from which code values come
     pub system: Option<CanonicalType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -899,7 +899,7 @@ impl ConceptMapProperty {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         code: impl Into<CodeType>,
-        r#type: impl Into<CodeType<ConceptMapPropertyType>>,
+        r#type: impl Into<CodeType<Code<ConceptMapPropertyType>>>,
     ) -> Self {
         Self {
             code: code.into(),
@@ -1059,7 +1059,7 @@ pub struct ConceptMapAdditionalAttribute {
     /// Why the additional attribute is defined, and/or what the data element it refers to is
     pub description: Option<StringType>,
     /// code | Coding | string | boolean | Quantity
-    pub r#type: CodeType<ConceptMapAttributeType>,
+    pub r#type: CodeType<Code<ConceptMapAttributeType>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -1083,7 +1083,7 @@ impl ConceptMapAdditionalAttribute {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         code: impl Into<CodeType>,
-        r#type: impl Into<CodeType<ConceptMapAttributeType>>,
+        r#type: impl Into<CodeType<Code<ConceptMapAttributeType>>>,
     ) -> Self {
         Self {
             code: code.into(),
@@ -1560,7 +1560,7 @@ pub struct ConceptMapGroupElementTarget {
     /// Identifies the set of target concepts
     pub value_set: Option<CanonicalType>,
     /// related-to | equivalent | source-is-narrower-than-target | source-is-broader-than-target | not-related-to
-    pub relationship: CodeType<ConceptMapRelationship>,
+    pub relationship: CodeType<Code<ConceptMapRelationship>>,
     /// Description of status/issues in mapping
     pub comment: Option<StringType>,
     /// Property value for the source -\> target mapping
@@ -1594,7 +1594,7 @@ impl Blank for ConceptMapGroupElementTarget {
 impl ConceptMapGroupElementTarget {
     /// A new value with its required elements (`relationship`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(relationship: impl Into<CodeType<ConceptMapRelationship>>) -> Self {
+    pub fn new(relationship: impl Into<CodeType<Code<ConceptMapRelationship>>>) -> Self {
         Self {
             relationship: relationship.into(),
             ..Blank::blank()
@@ -2502,7 +2502,7 @@ pub struct ConceptMapGroupUnmapped {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// use-source-code | fixed | other-map
-    pub mode: CodeType<ConceptMapGroupUnmappedMode>,
+    pub mode: CodeType<Code<ConceptMapGroupUnmappedMode>>,
     /// Fixed code when mode = fixed
     pub code: Option<CodeType>,
     /// Display for the code
@@ -2510,7 +2510,7 @@ pub struct ConceptMapGroupUnmapped {
     /// Fixed code set when mode = fixed
     pub value_set: Option<CanonicalType>,
     /// related-to | equivalent | source-is-narrower-than-target | source-is-broader-than-target | not-related-to
-    pub relationship: Option<CodeType<ConceptMapRelationship>>,
+    pub relationship: Option<CodeType<Code<ConceptMapRelationship>>>,
     /// canonical reference to an additional ConceptMap to use for mapping if the source concept is unmapped
     pub other_map: Option<CanonicalType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -2536,7 +2536,7 @@ impl Blank for ConceptMapGroupUnmapped {
 impl ConceptMapGroupUnmapped {
     /// A new value with its required elements (`mode`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(mode: impl Into<CodeType<ConceptMapGroupUnmappedMode>>) -> Self {
+    pub fn new(mode: impl Into<CodeType<Code<ConceptMapGroupUnmappedMode>>>) -> Self {
         Self {
             mode: mode.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct ConditionDefinition {
     /// Subordinate title of the event definition
     pub subtitle: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -145,7 +145,7 @@ impl ConditionDefinition {
     /// A new value with its required elements (`status`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         code: impl Into<CodeableConcept>,
     ) -> Self {
         Self {
@@ -889,7 +889,7 @@ pub struct ConditionDefinitionPrecondition {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// sensitive | specific
-    pub r#type: CodeType<ConditionPreconditionType>,
+    pub r#type: CodeType<Code<ConditionPreconditionType>>,
     /// Code for relevant Observation
     pub code: CodeableConcept,
     /// Value of Observation
@@ -915,7 +915,7 @@ impl ConditionDefinitionPrecondition {
     /// A new value with its required elements (`type`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<ConditionPreconditionType>>,
+        r#type: impl Into<CodeType<Code<ConditionPreconditionType>>>,
         code: impl Into<CodeableConcept>,
     ) -> Self {
         Self {
@@ -1136,7 +1136,7 @@ pub struct ConditionDefinitionQuestionnaire {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// preadmit | diff-diagnosis | outcome
-    pub purpose: CodeType<ConditionQuestionnairePurpose>,
+    pub purpose: CodeType<Code<ConditionQuestionnairePurpose>>,
     /// Specific Questionnaire
     pub reference: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1159,7 +1159,7 @@ impl ConditionDefinitionQuestionnaire {
     /// A new value with its required elements (`purpose`, `reference`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        purpose: impl Into<CodeType<ConditionQuestionnairePurpose>>,
+        purpose: impl Into<CodeType<Code<ConditionQuestionnairePurpose>>>,
         reference: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Consent {
     /// Identifier for this record (external references)
     pub identifier: Vec<Identifier>,
     /// draft | active | inactive | not-done | entered-in-error | unknown
-    pub status: CodeType<ConsentState>,
+    pub status: CodeType<Code<ConsentState>>,
     /// Classification of the consent statement - for indexing/retrieval
     pub category: Vec<CodeableConcept>,
     /// Who the consent applies to
@@ -68,7 +68,7 @@ pub struct Consent {
     /// Consent Verified by patient or family
     pub verification: Vec<ConsentVerification>,
     /// deny | permit
-    pub decision: Option<CodeType<ConsentProvisionType>>,
+    pub decision: Option<CodeType<Code<ConsentProvisionType>>>,
     /// Constraints to the base Consent.policyRule/Consent.policy
     pub provision: Vec<ConsentProvision>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -111,7 +111,7 @@ impl Blank for Consent {
 impl Consent {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<ConsentState>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<ConsentState>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1071,7 +1071,7 @@ pub struct ConsentProvisionData {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// instance | related | dependents | authoredby
-    pub meaning: CodeType<ConsentDataMeaning>,
+    pub meaning: CodeType<Code<ConsentDataMeaning>>,
     /// The actual data reference
     pub reference: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1094,7 +1094,7 @@ impl ConsentProvisionData {
     /// A new value with its required elements (`meaning`, `reference`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        meaning: impl Into<CodeType<ConsentDataMeaning>>,
+        meaning: impl Into<CodeType<Code<ConsentDataMeaning>>>,
         reference: impl Into<Reference>,
     ) -> Self {
         Self {

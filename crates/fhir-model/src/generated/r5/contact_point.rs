@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,11 +24,11 @@ pub struct ContactPoint {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// phone | fax | email | pager | url | sms | other
-    pub system: Option<CodeType<ContactPointSystem>>,
+    pub system: Option<CodeType<Code<ContactPointSystem>>>,
     /// The actual contact point details
     pub value: Option<StringType>,
     /// home | work | temp | old | mobile - purpose of this contact point
-    pub r#use: Option<CodeType<ContactPointUse>>,
+    pub r#use: Option<CodeType<Code<ContactPointUse>>>,
     /// Specify preferred order of use (1 = highest)
     pub rank: Option<PositiveIntType>,
     /// Time period when the contact point was/is in use

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct Contributor {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// author | editor | reviewer | endorser
-    pub r#type: CodeType<ContributorType>,
+    pub r#type: CodeType<Code<ContributorType>>,
     /// Who contributed the content
     pub name: StringType,
     /// Contact details of the contributor
@@ -49,7 +49,7 @@ impl Contributor {
     /// A new value with its required elements (`type`, `name`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<ContributorType>>,
+        r#type: impl Into<CodeType<Code<ContributorType>>>,
         name: impl Into<StringType>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,9 +38,9 @@ pub struct Coverage {
     /// Business identifier(s) for this coverage
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// insurance | self-pay | other
-    pub kind: CodeType<KindCode>,
+    pub kind: CodeType<Code<KindCode>>,
     /// Self-pay parties and responsibility
     pub payment_by: Vec<CoveragePaymentBy>,
     /// Coverage category such as medical or accident
@@ -118,8 +118,8 @@ impl Coverage {
     /// A new value with its required elements (`status`, `kind`, `beneficiary`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
-        kind: impl Into<CodeType<KindCode>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
+        kind: impl Into<CodeType<Code<KindCode>>>,
         beneficiary: impl Into<Reference>,
     ) -> Self {
         Self {

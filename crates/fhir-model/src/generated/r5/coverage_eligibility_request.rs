@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,11 +38,11 @@ pub struct CoverageEligibilityRequest {
     /// Business Identifier for coverage eligiblity request
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// Desired processing priority
     pub priority: Option<CodeableConcept>,
     /// auth-requirements | benefits | discovery | validation
-    pub purpose: Vec<CodeType<EligibilityRequestPurpose>>,
+    pub purpose: Vec<CodeType<Code<EligibilityRequestPurpose>>>,
     /// Intended recipient of products and services
     pub patient: Reference,
     /// Event information
@@ -104,7 +104,7 @@ impl CoverageEligibilityRequest {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         patient: impl Into<Reference>,
         created: impl Into<DateTimeType>,
         insurer: impl Into<Reference>,

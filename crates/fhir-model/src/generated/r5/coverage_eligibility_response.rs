@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,9 +38,9 @@ pub struct CoverageEligibilityResponse {
     /// Business Identifier for coverage eligiblity request
     pub identifier: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// auth-requirements | benefits | discovery | validation
-    pub purpose: Vec<CodeType<EligibilityResponsePurpose>>,
+    pub purpose: Vec<CodeType<Code<EligibilityResponsePurpose>>>,
     /// Intended recipient of products and services
     pub patient: Reference,
     /// Event information
@@ -54,7 +54,7 @@ pub struct CoverageEligibilityResponse {
     /// Eligibility request reference
     pub request: Reference,
     /// queued | complete | error | partial
-    pub outcome: CodeType<EligibilityOutcome>,
+    pub outcome: CodeType<Code<EligibilityOutcome>>,
     /// Disposition Message
     pub disposition: Option<StringType>,
     /// Coverage issuer
@@ -107,11 +107,11 @@ impl CoverageEligibilityResponse {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         patient: impl Into<Reference>,
         created: impl Into<DateTimeType>,
         request: impl Into<Reference>,
-        outcome: impl Into<CodeType<EligibilityOutcome>>,
+        outcome: impl Into<CodeType<Code<EligibilityOutcome>>>,
         insurer: impl Into<Reference>,
     ) -> Self {
         Self {

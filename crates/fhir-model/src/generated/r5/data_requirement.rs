@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct DataRequirement {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// The type of the required data
-    pub r#type: CodeType<FHIRTypes>,
+    pub r#type: CodeType<Code<FHIRTypes>>,
     /// The profile of the required data
     pub profile: Vec<CanonicalType>,
     /// E.g. Patient, Practitioner, RelatedPerson, Organization, Location, Device
@@ -66,7 +66,7 @@ impl Blank for DataRequirement {
 impl DataRequirement {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<FHIRTypes>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<FHIRTypes>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()
@@ -716,7 +716,7 @@ pub struct DataRequirementValueFilter {
     /// A parameter to search on
     pub search_param: Option<StringType>,
     /// eq | gt | lt | ge | le | sa | eb
-    pub comparator: Option<CodeType<ValueFilterComparator>>,
+    pub comparator: Option<CodeType<Code<ValueFilterComparator>>>,
     /// The value of the filter, as a Period, DateTime, or Duration value
     pub value: Option<DataRequirementValueFilterValue>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -977,7 +977,7 @@ pub struct DataRequirementSort {
     /// The name of the attribute to perform the sort
     pub path: StringType,
     /// ascending | descending
-    pub direction: CodeType<SortDirection>,
+    pub direction: CodeType<Code<SortDirection>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -998,7 +998,7 @@ impl DataRequirementSort {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         path: impl Into<StringType>,
-        direction: impl Into<CodeType<SortDirection>>,
+        direction: impl Into<CodeType<Code<SortDirection>>>,
     ) -> Self {
         Self {
             path: path.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,13 +38,13 @@ pub struct DetectedIssue {
     /// Unique id for the detected issue
     pub identifier: Vec<Identifier>,
     /// preliminary | final | entered-in-error | mitigated
-    pub status: CodeType<DetectedIssueStatus>,
+    pub status: CodeType<Code<DetectedIssueStatus>>,
     /// Type of detected issue, e.g. drug-drug, duplicate therapy, etc
     pub category: Vec<CodeableConcept>,
     /// Specific type of detected issue, e.g. drug-drug, duplicate therapy, etc
     pub code: Option<CodeableConcept>,
     /// high | moderate | low
-    pub severity: Option<CodeType<DetectedIssueSeverity>>,
+    pub severity: Option<CodeType<Code<DetectedIssueSeverity>>>,
     /// Associated subject
     pub subject: Option<Reference>,
     /// Encounter detected issue is part of
@@ -99,7 +99,7 @@ impl Blank for DetectedIssue {
 impl DetectedIssue {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<DetectedIssueStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<DetectedIssueStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct Device {
     /// Unique Device Identifier (UDI) Barcode string
     pub udi_carrier: Vec<DeviceUdiCarrier>,
     /// active | inactive | entered-in-error
-    pub status: Option<CodeType<FHIRDeviceStatus>>,
+    pub status: Option<CodeType<Code<FHIRDeviceStatus>>>,
     /// lost | damaged | destroyed | available
     pub availability_status: Option<CodeableConcept>,
     /// An identifier that supports traceability to the event during which material in this product from one or more biological entities was obtained or pooled
@@ -540,7 +540,7 @@ pub struct DeviceUdiCarrier {
     /// UDI Human Readable Barcode String
     pub carrier_hrf: Option<StringType>,
     /// barcode | rfid | manual | card | self-reported | electronic-transmission | unknown
-    pub entry_type: Option<CodeType<UDIEntryType>>,
+    pub entry_type: Option<CodeType<Code<UDIEntryType>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -735,7 +735,7 @@ pub struct DeviceName {
     /// The term that names the device
     pub value: StringType,
     /// registered-name | user-friendly-name | patient-reported-name
-    pub r#type: CodeType<DeviceNameType>,
+    pub r#type: CodeType<Code<DeviceNameType>>,
     /// The preferred device name
     pub display: Option<BooleanType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -760,7 +760,7 @@ impl DeviceName {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         value: impl Into<StringType>,
-        r#type: impl Into<CodeType<DeviceNameType>>,
+        r#type: impl Into<CodeType<Code<DeviceNameType>>>,
     ) -> Self {
         Self {
             value: value.into(),

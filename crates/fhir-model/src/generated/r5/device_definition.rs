@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -80,7 +80,9 @@ pub struct DeviceDefinition {
     /// A substance used to create the material(s) of which the device is made
     pub material: Vec<DeviceDefinitionMaterial>,
     /// lot-number | manufactured-date | serial-number | expiration-date | biological-source | software-version
-    pub production_identifier_in_udi: Vec<CodeType<DeviceProductionIdentifierInUDI>>,
+    pub production_identifier_in_udi: Vec<
+        CodeType<Code<DeviceProductionIdentifierInUDI>>,
+    >,
     /// Information aimed at providing directions for the usage of this model of device
     pub guideline: Option<DeviceDefinitionGuideline>,
     /// Tracking of latest field safety corrective action
@@ -806,7 +808,7 @@ pub struct DeviceDefinitionRegulatoryIdentifier {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// basic | master | license
-    pub r#type: CodeType<DeviceDefinitionRegulatoryIdentifierType>,
+    pub r#type: CodeType<Code<DeviceDefinitionRegulatoryIdentifierType>>,
     /// The identifier itself
     pub device_identifier: StringType,
     /// The organization that issued this identifier
@@ -835,7 +837,7 @@ impl DeviceDefinitionRegulatoryIdentifier {
     /// A new value with its required elements (`type`, `device_identifier`, `issuer`, `jurisdiction`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<DeviceDefinitionRegulatoryIdentifierType>>,
+        r#type: impl Into<CodeType<Code<DeviceDefinitionRegulatoryIdentifierType>>>,
         device_identifier: impl Into<StringType>,
         issuer: impl Into<UriType>,
         jurisdiction: impl Into<UriType>,
@@ -996,7 +998,7 @@ pub struct DeviceDefinitionDeviceName {
     /// A name that is used to refer to the device
     pub name: StringType,
     /// registered-name | user-friendly-name | patient-reported-name
-    pub r#type: CodeType<DeviceNameType>,
+    pub r#type: CodeType<Code<DeviceNameType>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -1018,7 +1020,7 @@ impl DeviceDefinitionDeviceName {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        r#type: impl Into<CodeType<DeviceNameType>>,
+        r#type: impl Into<CodeType<Code<DeviceNameType>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -2931,7 +2933,7 @@ pub struct DeviceDefinitionCorrectiveAction {
     /// Whether the corrective action was a recall
     pub recall: BooleanType,
     /// model | lot-numbers | serial-numbers
-    pub scope: Option<CodeType<DeviceCorrectiveActionScope>>,
+    pub scope: Option<CodeType<Code<DeviceCorrectiveActionScope>>>,
     /// Start and end dates of the  corrective action
     pub period: Period,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct DeviceDispense {
     /// The bigger event that this dispense is a part of
     pub part_of: Vec<Reference>,
     /// preparation | in-progress | cancelled | on-hold | completed | entered-in-error | stopped | declined | unknown
-    pub status: CodeType<DeviceDispenseStatusCodes>,
+    pub status: CodeType<Code<DeviceDispenseStatusCodes>>,
     /// Why a dispense was or was not performed
     pub status_reason: Option<CodeableReference>,
     /// Type of device dispense
@@ -121,7 +121,7 @@ impl DeviceDispense {
     /// A new value with its required elements (`status`, `device`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<DeviceDispenseStatusCodes>>,
+        status: impl Into<CodeType<Code<DeviceDispenseStatusCodes>>>,
         device: impl Into<CodeableReference>,
         subject: impl Into<Reference>,
     ) -> Self {

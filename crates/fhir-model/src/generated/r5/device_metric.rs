@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,11 +44,11 @@ pub struct DeviceMetric {
     /// Describes the link to the Device
     pub device: Reference,
     /// on | off | standby | entered-in-error
-    pub operational_status: Option<CodeType<DeviceMetricOperationalStatus>>,
+    pub operational_status: Option<CodeType<Code<DeviceMetricOperationalStatus>>>,
     /// Color name (from CSS4) or #RRGGBB code
     pub color: Option<CodeType>,
     /// measurement | setting | calculation | unspecified
-    pub category: CodeType<DeviceMetricCategory>,
+    pub category: CodeType<Code<DeviceMetricCategory>>,
     /// Indicates how often the metric is taken or recorded
     pub measurement_frequency: Option<Quantity>,
     /// Describes the calibrations that have been performed or that are required to be performed
@@ -87,7 +87,7 @@ impl DeviceMetric {
     pub fn new(
         r#type: impl Into<CodeableConcept>,
         device: impl Into<Reference>,
-        category: impl Into<CodeType<DeviceMetricCategory>>,
+        category: impl Into<CodeType<Code<DeviceMetricCategory>>>,
     ) -> Self {
         Self {
             r#type: r#type.into(),
@@ -304,9 +304,9 @@ pub struct DeviceMetricCalibration {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// unspecified | offset | gain | two-point
-    pub r#type: Option<CodeType<DeviceMetricCalibrationType>>,
+    pub r#type: Option<CodeType<Code<DeviceMetricCalibrationType>>>,
     /// not-calibrated | calibration-required | calibrated | unspecified
-    pub state: Option<CodeType<DeviceMetricCalibrationState>>,
+    pub state: Option<CodeType<Code<DeviceMetricCalibrationState>>>,
     /// Describes the time last calibration has been performed
     pub time: Option<InstantType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct DeviceUsage {
     /// Fulfills plan, proposal or order
     pub based_on: Vec<Reference>,
     /// active | completed | not-done | entered-in-error +
-    pub status: CodeType<DeviceUsageStatus>,
+    pub status: CodeType<Code<DeviceUsageStatus>>,
     /// The category of the statement - classifying how the statement is made
     pub category: Vec<CodeableConcept>,
     /// Patient using device
@@ -109,7 +109,7 @@ impl DeviceUsage {
     /// A new value with its required elements (`status`, `patient`, `device`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<DeviceUsageStatus>>,
+        status: impl Into<CodeType<Code<DeviceUsageStatus>>>,
         patient: impl Into<Reference>,
         device: impl Into<CodeableReference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,9 +42,9 @@ pub struct DocumentReference {
     /// Procedure that caused this media to be created
     pub based_on: Vec<Reference>,
     /// current | superseded | entered-in-error
-    pub status: CodeType<DocumentReferenceStatus>,
+    pub status: CodeType<Code<DocumentReferenceStatus>>,
     /// registered | partial | preliminary | final | amended | corrected | appended | cancelled | entered-in-error | deprecated | unknown
-    pub doc_status: Option<CodeType<CompositionStatus>>,
+    pub doc_status: Option<CodeType<Code<CompositionStatus>>>,
     /// Imaging modality used
     pub modality: Vec<CodeableConcept>,
     /// Kind of document (LOINC if possible)
@@ -127,7 +127,7 @@ impl DocumentReference {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<DocumentReferenceStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<DocumentReferenceStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

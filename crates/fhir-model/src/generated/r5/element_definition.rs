@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -28,7 +28,7 @@ pub struct ElementDefinition {
     /// Path of the element in the hierarchy of elements
     pub path: StringType,
     /// xmlAttr | xmlText | typeAttr | cdaText | xhtml
-    pub representation: Vec<CodeType<PropertyRepresentation>>,
+    pub representation: Vec<CodeType<Code<PropertyRepresentation>>>,
     /// Name for this particular element (in a set of slices)
     pub slice_name: Option<StringType>,
     /// If this slice definition constrains an inherited slice definition (or not)
@@ -4633,7 +4633,7 @@ pub struct ElementDefinitionSlicing {
     /// If elements must be in same order as slices
     pub ordered: Option<BooleanType>,
     /// closed | open | openAtEnd
-    pub rules: CodeType<SlicingRules>,
+    pub rules: CodeType<Code<SlicingRules>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -4654,7 +4654,7 @@ impl Blank for ElementDefinitionSlicing {
 impl ElementDefinitionSlicing {
     /// A new value with its required elements (`rules`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(rules: impl Into<CodeType<SlicingRules>>) -> Self {
+    pub fn new(rules: impl Into<CodeType<Code<SlicingRules>>>) -> Self {
         Self {
             rules: rules.into(),
             ..Blank::blank()
@@ -4784,7 +4784,7 @@ pub struct ElementDefinitionSlicingDiscriminator {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// value | exists | type | profile | position
-    pub r#type: CodeType<DiscriminatorType>,
+    pub r#type: CodeType<Code<DiscriminatorType>>,
     /// Path to element value
     pub path: StringType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -4806,7 +4806,7 @@ impl ElementDefinitionSlicingDiscriminator {
     /// A new value with its required elements (`type`, `path`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<DiscriminatorType>>,
+        r#type: impl Into<CodeType<Code<DiscriminatorType>>>,
         path: impl Into<StringType>,
     ) -> Self {
         Self {
@@ -5090,9 +5090,9 @@ pub struct ElementDefinitionType {
     /// Profile (StructureDefinition or IG) on the Reference/canonical target - one must apply
     pub target_profile: Vec<CanonicalType>,
     /// contained | referenced | bundled - how aggregated
-    pub aggregation: Vec<CodeType<AggregationMode>>,
+    pub aggregation: Vec<CodeType<Code<AggregationMode>>>,
     /// either | independent | specific
-    pub versioning: Option<CodeType<ReferenceVersionRules>>,
+    pub versioning: Option<CodeType<Code<ReferenceVersionRules>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -6496,7 +6496,7 @@ pub struct ElementDefinitionConstraint {
     /// Why this constraint is necessary or appropriate
     pub requirements: Option<MarkdownType>,
     /// error | warning
-    pub severity: CodeType<ConstraintSeverity>,
+    pub severity: CodeType<Code<ConstraintSeverity>>,
     /// Suppress warning or hint in profile
     pub suppress: Option<BooleanType>,
     /// Human description of constraint
@@ -6530,7 +6530,7 @@ impl ElementDefinitionConstraint {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         key: impl Into<IdType>,
-        severity: impl Into<CodeType<ConstraintSeverity>>,
+        severity: impl Into<CodeType<Code<ConstraintSeverity>>>,
         human: impl Into<StringType>,
     ) -> Self {
         Self {
@@ -6697,7 +6697,7 @@ pub struct ElementDefinitionBinding {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// required | extensible | preferred | example
-    pub strength: CodeType<BindingStrength>,
+    pub strength: CodeType<Code<BindingStrength>>,
     /// Intended use of codes in the bound value set
     pub description: Option<MarkdownType>,
     /// Source of value set
@@ -6724,7 +6724,7 @@ impl Blank for ElementDefinitionBinding {
 impl ElementDefinitionBinding {
     /// A new value with its required elements (`strength`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(strength: impl Into<CodeType<BindingStrength>>) -> Self {
+    pub fn new(strength: impl Into<CodeType<Code<BindingStrength>>>) -> Self {
         Self {
             strength: strength.into(),
             ..Blank::blank()
@@ -6854,7 +6854,7 @@ pub struct ElementDefinitionBindingAdditional {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// maximum | minimum | required | extensible | candidate | current | preferred | ui | starter | component
-    pub purpose: CodeType<AdditionalBindingPurposeVS>,
+    pub purpose: CodeType<Code<AdditionalBindingPurposeVS>>,
     /// The value set for the additional binding
     pub value_set: CanonicalType,
     /// Documentation of the purpose of use of the binding
@@ -6888,7 +6888,7 @@ impl ElementDefinitionBindingAdditional {
     /// A new value with its required elements (`purpose`, `value_set`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        purpose: impl Into<CodeType<AdditionalBindingPurposeVS>>,
+        purpose: impl Into<CodeType<Code<AdditionalBindingPurposeVS>>>,
         value_set: impl Into<CanonicalType>,
     ) -> Self {
         Self {

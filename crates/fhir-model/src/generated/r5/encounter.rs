@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Encounter {
     /// Identifier(s) by which this encounter is known
     pub identifier: Vec<Identifier>,
     /// planned | in-progress | on-hold | discharged | completed | cancelled | discontinued | entered-in-error | unknown
-    pub status: CodeType<EncounterStatus>,
+    pub status: CodeType<Code<EncounterStatus>>,
     /// Classification of patient encounter context - e.g. Inpatient, outpatient
     pub class: Vec<CodeableConcept>,
     /// Indicates the urgency of the encounter
@@ -141,7 +141,7 @@ impl Blank for Encounter {
 impl Encounter {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<EncounterStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<EncounterStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1082,7 +1082,7 @@ pub struct EncounterLocation {
     /// Location the encounter takes place
     pub location: Reference,
     /// planned | active | reserved | completed
-    pub status: Option<CodeType<EncounterLocationStatus>>,
+    pub status: Option<CodeType<Code<EncounterLocationStatus>>>,
     /// The physical type of the location (usually the level in the location hierarchy - bed, room, ward, virtual etc.)
     pub form: Option<CodeableConcept>,
     /// Time period during which the patient was present at the location

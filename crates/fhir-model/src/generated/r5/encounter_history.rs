@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct EncounterHistory {
     /// Identifier(s) by which this encounter is known
     pub identifier: Vec<Identifier>,
     /// planned | in-progress | on-hold | discharged | completed | cancelled | discontinued | entered-in-error | unknown
-    pub status: CodeType<EncounterStatus>,
+    pub status: CodeType<Code<EncounterStatus>>,
     /// Classification of patient encounter
     pub class: CodeableConcept,
     /// Specific type of encounter
@@ -97,7 +97,7 @@ impl EncounterHistory {
     /// A new value with its required elements (`status`, `class`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EncounterStatus>>,
+        status: impl Into<CodeType<Code<EncounterStatus>>>,
         class: impl Into<CodeableConcept>,
     ) -> Self {
         Self {

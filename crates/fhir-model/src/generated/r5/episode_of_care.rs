@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct EpisodeOfCare {
     /// Business Identifier(s) relevant for this EpisodeOfCare
     pub identifier: Vec<Identifier>,
     /// planned | waitlist | active | onhold | finished | cancelled | entered-in-error
-    pub status: CodeType<EpisodeOfCareStatus>,
+    pub status: CodeType<Code<EpisodeOfCareStatus>>,
     /// Past list of status codes (the current status may be included to cover the start date of the status)
     pub status_history: Vec<EpisodeOfCareStatusHistory>,
     /// Type/class  - e.g. specialist referral, disease management
@@ -97,7 +97,7 @@ impl EpisodeOfCare {
     /// A new value with its required elements (`status`, `patient`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EpisodeOfCareStatus>>,
+        status: impl Into<CodeType<Code<EpisodeOfCareStatus>>>,
         patient: impl Into<Reference>,
     ) -> Self {
         Self {
@@ -337,7 +337,7 @@ pub struct EpisodeOfCareStatusHistory {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// planned | waitlist | active | onhold | finished | cancelled | entered-in-error
-    pub status: CodeType<EpisodeOfCareStatus>,
+    pub status: CodeType<Code<EpisodeOfCareStatus>>,
     /// Duration the EpisodeOfCare was in the specified status
     pub period: Period,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -360,7 +360,7 @@ impl EpisodeOfCareStatusHistory {
     /// A new value with its required elements (`status`, `period`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EpisodeOfCareStatus>>,
+        status: impl Into<CodeType<Code<EpisodeOfCareStatus>>>,
         period: impl Into<Period>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct Evidence {
     /// Citation for this evidence
     pub cite_as: Option<EvidenceCiteAs>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -151,7 +151,7 @@ impl Evidence {
     /// A new value with its required elements (`status`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1690,7 +1690,7 @@ pub struct EvidenceStatisticModelCharacteristicVariable {
     /// Description of the variable
     pub variable_definition: Reference,
     /// continuous | dichotomous | ordinal | polychotomous
-    pub handling: Option<CodeType<EvidenceVariableHandling>>,
+    pub handling: Option<CodeType<Code<EvidenceVariableHandling>>>,
     /// Description for grouping of ordinal or polychotomous variables
     pub value_category: Vec<CodeableConcept>,
     /// Discrete value for grouping of ordinal or polychotomous variables

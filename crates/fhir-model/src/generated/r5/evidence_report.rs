@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct EvidenceReport {
     /// Canonical identifier for this EvidenceReport, represented as a globally unique URI
     pub url: Option<UriType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// The context that the content is intended to support
     pub use_context: Vec<UsageContext>,
     /// Unique identifier for the evidence report
@@ -112,7 +112,7 @@ impl EvidenceReport {
     /// A new value with its required elements (`status`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         subject: impl Into<EvidenceReportSubject>,
     ) -> Self {
         Self {
@@ -939,7 +939,7 @@ pub struct EvidenceReportRelatesTo {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// replaces | amends | appends | transforms | replacedWith | amendedWith | appendedWith | transformedWith
-    pub code: CodeType<ReportRelationshipType>,
+    pub code: CodeType<Code<ReportRelationshipType>>,
     /// Target of the relationship
     pub target: EvidenceReportRelatesToTarget,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -962,7 +962,7 @@ impl EvidenceReportRelatesTo {
     /// A new value with its required elements (`code`, `target`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        code: impl Into<CodeType<ReportRelationshipType>>,
+        code: impl Into<CodeType<Code<ReportRelationshipType>>>,
         target: impl Into<EvidenceReportRelatesToTarget>,
     ) -> Self {
         Self {
@@ -1257,7 +1257,7 @@ pub struct EvidenceReportSection {
     /// Text summary of the section, for human interpretation
     pub text: Option<Narrative>,
     /// working | snapshot | changes
-    pub mode: Option<CodeType<ListMode>>,
+    pub mode: Option<CodeType<Code<ListMode>>>,
     /// Order of section entries
     pub ordered_by: Option<CodeableConcept>,
     /// Extensible classifiers as content

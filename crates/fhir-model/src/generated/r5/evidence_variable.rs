@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct EvidenceVariable {
     /// Title for use in informal contexts
     pub short_title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -92,7 +92,7 @@ pub struct EvidenceVariable {
     /// A defining factor of the EvidenceVariable
     pub characteristic: Vec<EvidenceVariableCharacteristic>,
     /// continuous | dichotomous | ordinal | polychotomous
-    pub handling: Option<CodeType<EvidenceVariableHandling>>,
+    pub handling: Option<CodeType<Code<EvidenceVariableHandling>>>,
     /// A grouping for ordinal or polychotomous variables
     pub category: Vec<EvidenceVariableCategory>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -147,7 +147,7 @@ impl Blank for EvidenceVariable {
 impl EvidenceVariable {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1446,7 +1446,7 @@ pub struct EvidenceVariableCharacteristicDefinitionByCombination {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// all-of | any-of | at-least | at-most | statistical | net-effect | dataset
-    pub code: CodeType<CharacteristicCombination>,
+    pub code: CodeType<Code<CharacteristicCombination>>,
     /// Provides the value of "n" when "at-least" or "at-most" codes are used
     pub threshold: Option<PositiveIntType>,
     /// A defining factor of the characteristic
@@ -1472,7 +1472,7 @@ impl EvidenceVariableCharacteristicDefinitionByCombination {
     /// A new value with its required elements (`code`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: impl Into<CodeType<CharacteristicCombination>>) -> Self {
+    pub fn new(code: impl Into<CodeType<Code<CharacteristicCombination>>>) -> Self {
         Self {
             code: code.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct ExampleScenario {
     /// Name for this example scenario (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -117,7 +117,7 @@ impl Blank for ExampleScenario {
 impl ExampleScenario {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -524,7 +524,7 @@ pub struct ExampleScenarioActor {
     /// ID or acronym of the actor
     pub key: StringType,
     /// person | system
-    pub r#type: CodeType<ExampleScenarioActorType>,
+    pub r#type: CodeType<Code<ExampleScenarioActorType>>,
     /// Label for actor when rendering
     pub title: StringType,
     /// Details about actor
@@ -552,7 +552,7 @@ impl ExampleScenarioActor {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         key: impl Into<StringType>,
-        r#type: impl Into<CodeType<ExampleScenarioActorType>>,
+        r#type: impl Into<CodeType<Code<ExampleScenarioActorType>>>,
         title: impl Into<StringType>,
     ) -> Self {
         Self {

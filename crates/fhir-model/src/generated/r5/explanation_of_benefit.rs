@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,13 +40,13 @@ pub struct ExplanationOfBenefit {
     /// Number for tracking
     pub trace_number: Vec<Identifier>,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<ExplanationOfBenefitStatus>,
+    pub status: CodeType<Code<ExplanationOfBenefitStatus>>,
     /// Category or discipline
     pub r#type: CodeableConcept,
     /// More granular claim type
     pub sub_type: Option<CodeableConcept>,
     /// claim | preauthorization | predetermination
-    pub r#use: CodeType<Use>,
+    pub r#use: CodeType<Code<Use>>,
     /// The recipient of the products and services
     pub patient: Reference,
     /// Relevant time frame for the claim
@@ -86,7 +86,7 @@ pub struct ExplanationOfBenefit {
     /// Claim response reference
     pub claim_response: Option<Reference>,
     /// queued | complete | error | partial
-    pub outcome: CodeType<ClaimProcessingCodes>,
+    pub outcome: CodeType<Code<ClaimProcessingCodes>>,
     /// Result of the adjudication
     pub decision: Option<CodeableConcept>,
     /// Disposition Message
@@ -205,12 +205,12 @@ impl ExplanationOfBenefit {
     /// A new value with its required elements (`status`, `type`, `use`, `patient`, `created`, `outcome`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ExplanationOfBenefitStatus>>,
+        status: impl Into<CodeType<Code<ExplanationOfBenefitStatus>>>,
         r#type: impl Into<CodeableConcept>,
-        r#use: impl Into<CodeType<Use>>,
+        r#use: impl Into<CodeType<Code<Use>>>,
         patient: impl Into<Reference>,
         created: impl Into<DateTimeType>,
-        outcome: impl Into<CodeType<ClaimProcessingCodes>>,
+        outcome: impl Into<CodeType<Code<ClaimProcessingCodes>>>,
     ) -> Self {
         Self {
             status: status.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Flag {
     /// Business identifier
     pub identifier: Vec<Identifier>,
     /// active | inactive | entered-in-error
-    pub status: CodeType<FlagStatus>,
+    pub status: CodeType<Code<FlagStatus>>,
     /// Clinical, administrative, etc
     pub category: Vec<CodeableConcept>,
     /// Coded or textual message to display to user
@@ -82,7 +82,7 @@ impl Flag {
     /// A new value with its required elements (`status`, `code`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<FlagStatus>>,
+        status: impl Into<CodeType<Code<FlagStatus>>>,
         code: impl Into<CodeableConcept>,
         subject: impl Into<Reference>,
     ) -> Self {

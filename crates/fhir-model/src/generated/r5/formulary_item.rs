@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct FormularyItem {
     /// Codes that identify this formulary item
     pub code: Option<CodeableConcept>,
     /// active | entered-in-error | inactive
-    pub status: Option<CodeType<FormularyItemStatusCodes>>,
+    pub status: Option<CodeType<Code<FormularyItemStatusCodes>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }

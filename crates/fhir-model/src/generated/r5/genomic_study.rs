@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct GenomicStudy {
     /// Identifiers for this genomic study
     pub identifier: Vec<Identifier>,
     /// registered | available | cancelled | entered-in-error | unknown
-    pub status: CodeType<GenomicStudyStatus>,
+    pub status: CodeType<Code<GenomicStudyStatus>>,
     /// The type of the study (e.g., Familial variant segregation, Functional variation detection, or Gene expression profiling)
     pub r#type: Vec<CodeableConcept>,
     /// The primary subject of the genomic study
@@ -103,7 +103,7 @@ impl GenomicStudy {
     /// A new value with its required elements (`status`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<GenomicStudyStatus>>,
+        status: impl Into<CodeType<Code<GenomicStudyStatus>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct GraphDefinition {
     /// Name for this graph definition (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -119,7 +119,7 @@ impl GraphDefinition {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -534,7 +534,7 @@ pub struct GraphDefinitionNode {
     /// Why this node is specified
     pub description: Option<StringType>,
     /// Type of resource this link refers to
-    pub r#type: CodeType<VersionIndependentResourceTypesAll>,
+    pub r#type: CodeType<Code<VersionIndependentResourceTypesAll>>,
     /// Profile for the target resource
     pub profile: Option<CanonicalType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -560,7 +560,7 @@ impl GraphDefinitionNode {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         node_id: impl Into<IdType>,
-        r#type: impl Into<CodeType<VersionIndependentResourceTypesAll>>,
+        r#type: impl Into<CodeType<Code<VersionIndependentResourceTypesAll>>>,
     ) -> Self {
         Self {
             node_id: node_id.into(),
@@ -935,11 +935,11 @@ pub struct GraphDefinitionLinkCompartment {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// where | requires
-    pub r#use: CodeType<GraphCompartmentUse>,
+    pub r#use: CodeType<Code<GraphCompartmentUse>>,
     /// identical | matching | different | custom
-    pub rule: CodeType<GraphCompartmentRule>,
+    pub rule: CodeType<Code<GraphCompartmentRule>>,
     /// Patient | Encounter | RelatedPerson | Practitioner | Device | EpisodeOfCare
-    pub code: CodeType<CompartmentType>,
+    pub code: CodeType<Code<CompartmentType>>,
     /// Custom rule, as a FHIRPath expression
     pub expression: Option<StringType>,
     /// Documentation for FHIRPath expression
@@ -967,9 +967,9 @@ impl GraphDefinitionLinkCompartment {
     /// A new value with its required elements (`use`, `rule`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#use: impl Into<CodeType<GraphCompartmentUse>>,
-        rule: impl Into<CodeType<GraphCompartmentRule>>,
-        code: impl Into<CodeType<CompartmentType>>,
+        r#use: impl Into<CodeType<Code<GraphCompartmentUse>>>,
+        rule: impl Into<CodeType<Code<GraphCompartmentRule>>>,
+        code: impl Into<CodeType<Code<CompartmentType>>>,
     ) -> Self {
         Self {
             r#use: r#use.into(),

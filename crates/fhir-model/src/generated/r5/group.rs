@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,9 +40,9 @@ pub struct Group {
     /// Whether this group's record is in active use
     pub active: Option<BooleanType>,
     /// person | animal | practitioner | device | careteam | healthcareservice | location | organization | relatedperson | specimen
-    pub r#type: CodeType<GroupType>,
+    pub r#type: CodeType<Code<GroupType>>,
     /// definitional | enumerated
-    pub membership: CodeType<GroupMembershipBasis>,
+    pub membership: CodeType<Code<GroupMembershipBasis>>,
     /// Kind of Group members
     pub code: Option<CodeableConcept>,
     /// Label for Group
@@ -91,8 +91,8 @@ impl Group {
     /// A new value with its required elements (`type`, `membership`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<GroupType>>,
-        membership: impl Into<CodeType<GroupMembershipBasis>>,
+        r#type: impl Into<CodeType<Code<GroupType>>>,
+        membership: impl Into<CodeType<Code<GroupMembershipBasis>>>,
     ) -> Self {
         Self {
             r#type: r#type.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct GuidanceResponse {
     /// What guidance was requested
     pub module: GuidanceResponseModule,
     /// success | data-requested | data-required | in-progress | failure | entered-in-error
-    pub status: CodeType<GuidanceResponseStatus>,
+    pub status: CodeType<Code<GuidanceResponseStatus>>,
     /// Patient the request was performed for
     pub subject: Option<Reference>,
     /// Encounter during which the response was returned
@@ -101,7 +101,7 @@ impl GuidanceResponse {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         module: impl Into<GuidanceResponseModule>,
-        status: impl Into<CodeType<GuidanceResponseStatus>>,
+        status: impl Into<CodeType<Code<GuidanceResponseStatus>>>,
     ) -> Self {
         Self {
             module: module.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct Identifier {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// usual | official | temp | secondary | old (If known)
-    pub r#use: Option<CodeType<IdentifierUse>>,
+    pub r#use: Option<CodeType<Code<IdentifierUse>>>,
     /// Description of identifier
     pub r#type: Option<CodeableConcept>,
     /// The namespace for the identifier value

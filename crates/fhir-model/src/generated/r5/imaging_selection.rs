@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ImagingSelection {
     /// Business Identifier for Imaging Selection
     pub identifier: Vec<Identifier>,
     /// available | entered-in-error | unknown
-    pub status: CodeType<ImagingSelectionStatus>,
+    pub status: CodeType<Code<ImagingSelectionStatus>>,
     /// Subject of the selected instances
     pub subject: Option<Reference>,
     /// Date / Time when this imaging selection was created
@@ -109,7 +109,7 @@ impl ImagingSelection {
     /// A new value with its required elements (`status`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ImagingSelectionStatus>>,
+        status: impl Into<CodeType<Code<ImagingSelectionStatus>>>,
         code: impl Into<CodeableConcept>,
     ) -> Self {
         Self {
@@ -715,7 +715,7 @@ pub struct ImagingSelectionInstanceImageRegion2D {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// point | polyline | interpolated | circle | ellipse
-    pub region_type: CodeType<ImagingSelection2DGraphicType>,
+    pub region_type: CodeType<Code<ImagingSelection2DGraphicType>>,
     /// Specifies the coordinates that define the image region
     pub coordinate: Vec<DecimalType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -738,7 +738,9 @@ impl ImagingSelectionInstanceImageRegion2D {
     /// A new value with its required elements (`region_type`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(region_type: impl Into<CodeType<ImagingSelection2DGraphicType>>) -> Self {
+    pub fn new(
+        region_type: impl Into<CodeType<Code<ImagingSelection2DGraphicType>>>,
+    ) -> Self {
         Self {
             region_type: region_type.into(),
             ..Blank::blank()
@@ -865,7 +867,7 @@ pub struct ImagingSelectionInstanceImageRegion3D {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// point | multipoint | polyline | polygon | ellipse | ellipsoid
-    pub region_type: CodeType<ImagingSelection3DGraphicType>,
+    pub region_type: CodeType<Code<ImagingSelection3DGraphicType>>,
     /// Specifies the coordinates that define the image region
     pub coordinate: Vec<DecimalType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -888,7 +890,9 @@ impl ImagingSelectionInstanceImageRegion3D {
     /// A new value with its required elements (`region_type`); the rest empty.
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(region_type: impl Into<CodeType<ImagingSelection3DGraphicType>>) -> Self {
+    pub fn new(
+        region_type: impl Into<CodeType<Code<ImagingSelection3DGraphicType>>>,
+    ) -> Self {
         Self {
             region_type: region_type.into(),
             ..Blank::blank()

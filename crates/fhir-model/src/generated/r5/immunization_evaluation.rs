@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ImmunizationEvaluation {
     /// Business identifier
     pub identifier: Vec<Identifier>,
     /// completed | entered-in-error
-    pub status: CodeType<ImmunizationEvaluationStatusCodes>,
+    pub status: CodeType<Code<ImmunizationEvaluationStatusCodes>>,
     /// Who this evaluation is for
     pub patient: Reference,
     /// Date evaluation was performed
@@ -97,7 +97,7 @@ impl ImmunizationEvaluation {
     /// A new value with its required elements (`status`, `patient`, `target_disease`, `immunization_event`, `dose_status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ImmunizationEvaluationStatusCodes>>,
+        status: impl Into<CodeType<Code<ImmunizationEvaluationStatusCodes>>>,
         patient: impl Into<Reference>,
         target_disease: impl Into<CodeableConcept>,
         immunization_event: impl Into<Reference>,

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct ImplementationGuide {
     /// Name for this implementation guide (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -72,9 +72,9 @@ pub struct ImplementationGuide {
     /// NPM Package name for IG
     pub package_id: IdType,
     /// SPDX license code for this IG (or not-open-source)
-    pub license: Option<CodeType<SPDXLicense>>,
+    pub license: Option<CodeType<Code<SPDXLicense>>>,
     /// FHIR Version(s) this Implementation Guide targets
-    pub fhir_version: Vec<CodeType<FHIRVersion>>,
+    pub fhir_version: Vec<CodeType<Code<FHIRVersion>>>,
     /// Another Implementation guide this depends on
     pub depends_on: Vec<ImplementationGuideDependsOn>,
     /// Profiles that apply globally
@@ -133,7 +133,7 @@ impl ImplementationGuide {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         package_id: impl Into<IdType>,
     ) -> Self {
         Self {
@@ -757,7 +757,7 @@ pub struct ImplementationGuideGlobal {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// Type this profile applies to
-    pub r#type: CodeType<ResourceType>,
+    pub r#type: CodeType<Code<ResourceType>>,
     /// Profile that all resources must conform to
     pub profile: CanonicalType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -780,7 +780,7 @@ impl ImplementationGuideGlobal {
     /// A new value with its required elements (`type`, `profile`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<ResourceType>>,
+        r#type: impl Into<CodeType<Code<ResourceType>>>,
         profile: impl Into<CanonicalType>,
     ) -> Self {
         Self {
@@ -1223,7 +1223,7 @@ pub struct ImplementationGuideDefinitionResource {
     /// Location of the resource
     pub reference: Reference,
     /// Versions this applies to (if different to IG)
-    pub fhir_version: Vec<CodeType<FHIRVersion>>,
+    pub fhir_version: Vec<CodeType<Code<FHIRVersion>>>,
     /// Human readable name for the resource
     pub name: Option<StringType>,
     /// Reason why included in guide
@@ -1430,7 +1430,7 @@ pub struct ImplementationGuideDefinitionPage {
     /// Short title shown for navigational assistance
     pub title: StringType,
     /// html | markdown | xml | generated
-    pub generation: CodeType<GuidePageGeneration>,
+    pub generation: CodeType<Code<GuidePageGeneration>>,
     /// Nested Pages / Sections
     pub page: Vec<ImplementationGuideDefinitionPage>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1458,7 +1458,7 @@ impl ImplementationGuideDefinitionPage {
     pub fn new(
         name: impl Into<UrlType>,
         title: impl Into<StringType>,
-        generation: impl Into<CodeType<GuidePageGeneration>>,
+        generation: impl Into<CodeType<Code<GuidePageGeneration>>>,
     ) -> Self {
         Self {
             name: name.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Ingredient {
     /// An identifier or code by which the ingredient can be referenced
     pub identifier: Option<Identifier>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// The product which this ingredient is a constituent part of
     pub r#for: Vec<Reference>,
     /// Purpose of the ingredient within the product, e.g. active, inactive
@@ -88,7 +88,7 @@ impl Ingredient {
     /// A new value with its required elements (`status`, `role`, `substance`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         role: impl Into<CodeableConcept>,
         substance: impl Into<IngredientSubstance>,
     ) -> Self {
@@ -320,7 +320,7 @@ pub struct IngredientManufacturer {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// allowed | possible | actual
-    pub role: Option<CodeType<IngredientManufacturerRole>>,
+    pub role: Option<CodeType<Code<IngredientManufacturerRole>>>,
     /// An organization that manufactures this ingredient
     pub manufacturer: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

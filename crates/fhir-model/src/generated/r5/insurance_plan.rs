@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct InsurancePlan {
     /// Business Identifier for Product
     pub identifier: Vec<Identifier>,
     /// draft | active | retired | unknown
-    pub status: Option<CodeType<PublicationStatus>>,
+    pub status: Option<CodeType<Code<PublicationStatus>>>,
     /// Kind of product
     pub r#type: Vec<CodeableConcept>,
     /// Official name

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct InventoryItem {
     /// Business identifier for the inventory item
     pub identifier: Vec<Identifier>,
     /// active | inactive | entered-in-error | unknown
-    pub status: CodeType<InventoryItemStatusCodes>,
+    pub status: CodeType<Code<InventoryItemStatusCodes>>,
     /// Category or class of the item
     pub category: Vec<CodeableConcept>,
     /// Code designating the specific type of item
@@ -99,7 +99,7 @@ impl Blank for InventoryItem {
 impl InventoryItem {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<InventoryItemStatusCodes>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<InventoryItemStatusCodes>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -344,7 +344,7 @@ pub struct InventoryItemName {
     /// The type of name e.g. 'brand-name', 'functional-name', 'common-name'
     pub name_type: Coding,
     /// The language used to express the item name
-    pub language: CodeType<CommonLanguages>,
+    pub language: CodeType<Code<CommonLanguages>>,
     /// The name or designation of the item
     pub name: StringType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -369,7 +369,7 @@ impl InventoryItemName {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name_type: impl Into<Coding>,
-        language: impl Into<CodeType<CommonLanguages>>,
+        language: impl Into<CodeType<Code<CommonLanguages>>>,
         name: impl Into<StringType>,
     ) -> Self {
         Self {
@@ -662,7 +662,7 @@ pub struct InventoryItemDescription {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// The language that is used in the item description
-    pub language: Option<CodeType<CommonLanguages>>,
+    pub language: Option<CodeType<Code<CommonLanguages>>>,
     /// Textual description of the item
     pub description: Option<StringType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

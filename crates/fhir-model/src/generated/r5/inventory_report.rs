@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,9 +38,9 @@ pub struct InventoryReport {
     /// Business identifier for the report
     pub identifier: Vec<Identifier>,
     /// draft | requested | active | entered-in-error
-    pub status: CodeType<InventoryReportStatus>,
+    pub status: CodeType<Code<InventoryReportStatus>>,
     /// snapshot | difference
-    pub count_type: CodeType<InventoryCountType>,
+    pub count_type: CodeType<Code<InventoryCountType>>,
     /// addition | subtraction
     pub operation_type: Option<CodeableConcept>,
     /// The reason for this count - regular count, ad-hoc count, new arrivals, etc
@@ -88,8 +88,8 @@ impl InventoryReport {
     /// A new value with its required elements (`status`, `count_type`, `reported_date_time`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<InventoryReportStatus>>,
-        count_type: impl Into<CodeType<InventoryCountType>>,
+        status: impl Into<CodeType<Code<InventoryReportStatus>>>,
+        count_type: impl Into<CodeType<Code<InventoryCountType>>>,
         reported_date_time: impl Into<DateTimeType>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Invoice {
     /// Business Identifier for item
     pub identifier: Vec<Identifier>,
     /// draft | issued | balanced | cancelled | entered-in-error
-    pub status: CodeType<InvoiceStatus>,
+    pub status: CodeType<Code<InvoiceStatus>>,
     /// Reason for cancellation of this Invoice
     pub cancelled_reason: Option<StringType>,
     /// Type of Invoice
@@ -111,7 +111,7 @@ impl Blank for Invoice {
 impl Invoice {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<InvoiceStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<InvoiceStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

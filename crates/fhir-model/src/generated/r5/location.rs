@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct Location {
     /// Unique code or number identifying the location to its users
     pub identifier: Vec<Identifier>,
     /// active | suspended | inactive
-    pub status: Option<CodeType<LocationStatus>>,
+    pub status: Option<CodeType<Code<LocationStatus>>>,
     /// The operational status of the location (typically only for a bed/room)
     pub operational_status: Option<Coding>,
     /// Name of the location as used by humans
@@ -48,7 +48,7 @@ pub struct Location {
     /// Additional details about the location that could be displayed as further information to identify the location beyond its name
     pub description: Option<MarkdownType>,
     /// instance | kind
-    pub mode: Option<CodeType<LocationMode>>,
+    pub mode: Option<CodeType<Code<LocationMode>>>,
     /// Type of function performed
     pub r#type: Vec<CodeableConcept>,
     /// Official contact details for the location

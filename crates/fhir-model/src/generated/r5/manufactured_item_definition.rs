@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ManufacturedItemDefinition {
     /// Unique identifier
     pub identifier: Vec<Identifier>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// A descriptive name applied to this item
     pub name: Option<StringType>,
     /// Dose form as manufactured (before any necessary transformation)
@@ -88,7 +88,7 @@ impl ManufacturedItemDefinition {
     /// A new value with its required elements (`status`, `manufactured_dose_form`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         manufactured_dose_form: impl Into<CodeableConcept>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,13 +50,13 @@ pub struct Measure {
     /// Subordinate title of the measure
     pub subtitle: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// E.g. Patient, Practitioner, RelatedPerson, Organization, Location, Device
     pub subject: Option<MeasureSubject>,
     /// Population basis
-    pub basis: Option<CodeType<FHIRTypes>>,
+    pub basis: Option<CodeType<Code<FHIRTypes>>>,
     /// Date last changed
     pub date: Option<DateTimeType>,
     /// Name of the publisher/steward (organization or individual)
@@ -192,7 +192,7 @@ impl Blank for Measure {
 impl Measure {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1041,7 +1041,7 @@ pub struct MeasureGroup {
     /// E.g. Patient, Practitioner, RelatedPerson, Organization, Location, Device
     pub subject: Option<MeasureGroupSubject>,
     /// Population basis
-    pub basis: Option<CodeType<FHIRTypes>>,
+    pub basis: Option<CodeType<Code<FHIRTypes>>>,
     /// proportion | ratio | continuous-variable | cohort
     pub scoring: Option<CodeableConcept>,
     /// What units?

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,11 +38,11 @@ pub struct MeasureReport {
     /// Additional identifier for the MeasureReport
     pub identifier: Vec<Identifier>,
     /// complete | pending | error
-    pub status: CodeType<MeasureReportStatus>,
+    pub status: CodeType<Code<MeasureReportStatus>>,
     /// individual | subject-list | summary | data-exchange
-    pub r#type: CodeType<MeasureReportType>,
+    pub r#type: CodeType<Code<MeasureReportType>>,
     /// incremental | snapshot
-    pub data_update_type: Option<CodeType<SubmitDataUpdateType>>,
+    pub data_update_type: Option<CodeType<Code<SubmitDataUpdateType>>>,
     /// What measure was calculated
     pub measure: Option<CanonicalType>,
     /// What individual(s) the report is for
@@ -109,8 +109,8 @@ impl MeasureReport {
     /// A new value with its required elements (`status`, `type`, `period`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<MeasureReportStatus>>,
-        r#type: impl Into<CodeType<MeasureReportType>>,
+        status: impl Into<CodeType<Code<MeasureReportStatus>>>,
+        r#type: impl Into<CodeType<Code<MeasureReportType>>>,
         period: impl Into<Period>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct Medication {
     /// Codes that identify this medication
     pub code: Option<CodeableConcept>,
     /// active | inactive | entered-in-error
-    pub status: Option<CodeType<MedicationStatusCodes>>,
+    pub status: Option<CodeType<Code<MedicationStatusCodes>>>,
     /// Organization that has authorization to market medication
     pub marketing_authorization_holder: Option<Reference>,
     /// powder | tablets | capsule +

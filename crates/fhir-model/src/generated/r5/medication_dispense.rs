@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct MedicationDispense {
     /// Event that dispense is part of
     pub part_of: Vec<Reference>,
     /// preparation | in-progress | cancelled | on-hold | completed | entered-in-error | stopped | declined | unknown
-    pub status: CodeType<MedicationDispenseStatusCodes>,
+    pub status: CodeType<Code<MedicationDispenseStatusCodes>>,
     /// Why a dispense was not performed
     pub not_performed_reason: Option<CodeableReference>,
     /// When the status changed
@@ -139,7 +139,7 @@ impl MedicationDispense {
     /// A new value with its required elements (`status`, `medication`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<MedicationDispenseStatusCodes>>,
+        status: impl Into<CodeType<Code<MedicationDispenseStatusCodes>>>,
         medication: impl Into<CodeableReference>,
         subject: impl Into<Reference>,
     ) -> Self {

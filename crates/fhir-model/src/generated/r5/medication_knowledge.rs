@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct MedicationKnowledge {
     /// Code that identifies this medication
     pub code: Option<CodeableConcept>,
     /// active | entered-in-error | inactive
-    pub status: Option<CodeType<MedicationKnowledgeStatusCodes>>,
+    pub status: Option<CodeType<Code<MedicationKnowledgeStatusCodes>>>,
     /// Creator or owner of the knowledge or information about the medication
     pub author: Option<Reference>,
     /// Codes that identify the different jurisdictions for which the information of this resource was created

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,17 +44,17 @@ pub struct MedicationRequest {
     /// Composite request this is part of
     pub group_identifier: Option<Identifier>,
     /// active | on-hold | ended | stopped | completed | cancelled | entered-in-error | draft | unknown
-    pub status: CodeType<MedicationrequestStatus>,
+    pub status: CodeType<Code<MedicationrequestStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// When the status was changed
     pub status_changed: Option<DateTimeType>,
     /// proposal | plan | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<MedicationRequestIntent>,
+    pub intent: CodeType<Code<MedicationRequestIntent>>,
     /// Grouping or category of medication request
     pub category: Vec<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// True if patient is to stop taking or not to start taking the medication
     pub do_not_perform: Option<BooleanType>,
     /// Medication to be taken
@@ -157,8 +157,8 @@ impl MedicationRequest {
     /// A new value with its required elements (`status`, `intent`, `medication`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<MedicationrequestStatus>>,
-        intent: impl Into<CodeType<MedicationRequestIntent>>,
+        status: impl Into<CodeType<Code<MedicationrequestStatus>>>,
+        intent: impl Into<CodeType<Code<MedicationRequestIntent>>>,
         medication: impl Into<CodeableReference>,
         subject: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct MedicationStatement {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// recorded | entered-in-error | draft
-    pub status: CodeType<MedicationStatementStatusCodes>,
+    pub status: CodeType<Code<MedicationStatementStatusCodes>>,
     /// Type of medication statement
     pub category: Vec<CodeableConcept>,
     /// What medication was taken
@@ -109,7 +109,7 @@ impl MedicationStatement {
     /// A new value with its required elements (`status`, `medication`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<MedicationStatementStatusCodes>>,
+        status: impl Into<CodeType<Code<MedicationStatementStatusCodes>>>,
         medication: impl Into<CodeableReference>,
         subject: impl Into<Reference>,
     ) -> Self {

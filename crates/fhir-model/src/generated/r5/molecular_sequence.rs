@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct MolecularSequence {
     /// Unique ID for this particular sequence
     pub identifier: Vec<Identifier>,
     /// aa | dna | rna
-    pub r#type: Option<CodeType<SequenceType>>,
+    pub r#type: Option<CodeType<Code<SequenceType>>>,
     /// Subject this sequence is associated too
     pub subject: Option<Reference>,
     /// What the molecular sequence is about, when it is not about the subject of record
@@ -478,9 +478,9 @@ pub struct MolecularSequenceRelativeStartingSequence {
     /// End position of the window on the starting sequence
     pub window_end: Option<IntegerType>,
     /// sense | antisense
-    pub orientation: Option<CodeType<OrientationType>>,
+    pub orientation: Option<CodeType<Code<OrientationType>>>,
     /// watson | crick
-    pub strand: Option<CodeType<StrandType>>,
+    pub strand: Option<CodeType<Code<StrandType>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct MonetaryComponent {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// base | surcharge | deduction | discount | tax | informational
-    pub r#type: CodeType<PriceComponentType>,
+    pub r#type: CodeType<Code<PriceComponentType>>,
     /// Codes may be used to differentiate between kinds of taxes, surcharges, discounts etc.
     pub code: Option<CodeableConcept>,
     /// Factor used for calculating this component
@@ -51,7 +51,7 @@ impl Blank for MonetaryComponent {
 impl MonetaryComponent {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<PriceComponentType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<PriceComponentType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,9 +48,9 @@ pub struct NamingSystem {
     /// Title for this naming system (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// codesystem | identifier | root
-    pub kind: CodeType<NamingSystemType>,
+    pub kind: CodeType<Code<NamingSystemType>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -153,8 +153,8 @@ impl NamingSystem {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
-        kind: impl Into<CodeType<NamingSystemType>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        kind: impl Into<CodeType<Code<NamingSystemType>>>,
         date: impl Into<DateTimeType>,
     ) -> Self {
         Self {
@@ -665,7 +665,7 @@ pub struct NamingSystemUniqueId {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// oid | uuid | uri | iri-stem | v2csmnemonic | other
-    pub r#type: CodeType<NamingSystemIdentifierType>,
+    pub r#type: CodeType<Code<NamingSystemIdentifierType>>,
     /// The unique identifier
     pub value: StringType,
     /// Is this the id that should be used for this type
@@ -700,7 +700,7 @@ impl NamingSystemUniqueId {
     /// A new value with its required elements (`type`, `value`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<NamingSystemIdentifierType>>,
+        r#type: impl Into<CodeType<Code<NamingSystemIdentifierType>>>,
         value: impl Into<StringType>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct Narrative {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// generated | extensions | additional | empty
-    pub status: CodeType<NarrativeStatus>,
+    pub status: CodeType<Code<NarrativeStatus>>,
     /// Limited xhtml content
     pub div: XhtmlType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -46,7 +46,7 @@ impl Narrative {
     /// A new value with its required elements (`status`, `div`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<NarrativeStatus>>,
+        status: impl Into<CodeType<Code<NarrativeStatus>>>,
         div: impl Into<XhtmlType>,
     ) -> Self {
         Self {

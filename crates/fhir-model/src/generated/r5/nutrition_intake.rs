@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct NutritionIntake {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// preparation | in-progress | not-done | on-hold | stopped | completed | entered-in-error | unknown
-    pub status: CodeType<EventStatus>,
+    pub status: CodeType<Code<EventStatus>>,
     /// Reason for current status
     pub status_reason: Vec<CodeableConcept>,
     /// Code representing an overall type of nutrition intake
@@ -119,7 +119,7 @@ impl NutritionIntake {
     /// Required lists (1..*) start empty: fill them before writing a valid resource.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<EventStatus>>,
+        status: impl Into<CodeType<Code<EventStatus>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

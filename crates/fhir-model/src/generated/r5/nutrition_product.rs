@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct NutritionProduct {
     /// A code that can identify the detailed nutrients and ingredients in a specific food product
     pub code: Option<CodeableConcept>,
     /// active | inactive | entered-in-error
-    pub status: CodeType<NutritionProductStatus>,
+    pub status: CodeType<Code<NutritionProductStatus>>,
     /// Broad product groups or categories used to classify the product, such as Legume and Legume Products, Beverages, or Beef Products
     pub category: Vec<CodeableConcept>,
     /// Manufacturer, representative or officially responsible for the product
@@ -87,7 +87,7 @@ impl Blank for NutritionProduct {
 impl NutritionProduct {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<NutritionProductStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<NutritionProductStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()

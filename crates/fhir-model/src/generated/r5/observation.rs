@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -46,7 +46,7 @@ pub struct Observation {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// registered | preliminary | final | amended +
-    pub status: CodeType<ObservationStatus>,
+    pub status: CodeType<Code<ObservationStatus>>,
     /// Classification of  type of observation
     pub category: Vec<CodeableConcept>,
     /// Type of observation (code / type)
@@ -139,7 +139,7 @@ impl Observation {
     /// A new value with its required elements (`status`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<ObservationStatus>>,
+        status: impl Into<CodeType<Code<ObservationStatus>>>,
         code: impl Into<CodeableConcept>,
     ) -> Self {
         Self {
@@ -1060,7 +1060,7 @@ pub struct ObservationTriggeredBy {
     /// Triggering observation
     pub observation: Reference,
     /// reflex | repeat | re-run
-    pub r#type: CodeType<TriggeredBytype>,
+    pub r#type: CodeType<Code<TriggeredBytype>>,
     /// Reason that the observation was triggered
     pub reason: Option<StringType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1085,7 +1085,7 @@ impl ObservationTriggeredBy {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         observation: impl Into<Reference>,
-        r#type: impl Into<CodeType<TriggeredBytype>>,
+        r#type: impl Into<CodeType<Code<TriggeredBytype>>>,
     ) -> Self {
         Self {
             observation: observation.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct ObservationDefinition {
     /// Name for this ObservationDefinition (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// If for testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -88,7 +88,7 @@ pub struct ObservationDefinition {
     /// Type of observation
     pub code: CodeableConcept,
     /// Quantity | CodeableConcept | string | boolean | integer | Range | Ratio | SampledData | time | dateTime | Period
-    pub permitted_data_type: Vec<CodeType<ObservationDataType>>,
+    pub permitted_data_type: Vec<CodeType<Code<ObservationDataType>>>,
     /// Multiple results allowed for conforming observations
     pub multiple_results_allowed: Option<BooleanType>,
     /// Body part to be observed
@@ -169,7 +169,7 @@ impl ObservationDefinition {
     /// A new value with its required elements (`status`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         code: impl Into<CodeableConcept>,
     ) -> Self {
         Self {
@@ -755,7 +755,7 @@ pub struct ObservationDefinitionQualifiedValue {
     /// Targetted population for the set of qualified values
     pub applies_to: Vec<CodeableConcept>,
     /// male | female | other | unknown
-    pub gender: Option<CodeType<AdministrativeGender>>,
+    pub gender: Option<CodeType<Code<AdministrativeGender>>>,
     /// Applicable age range for the set of qualified values
     pub age: Option<Range>,
     /// Applicable gestational age range for the set of qualified values
@@ -763,7 +763,7 @@ pub struct ObservationDefinitionQualifiedValue {
     /// Condition associated with the set of qualified values
     pub condition: Option<StringType>,
     /// reference | critical | absolute
-    pub range_category: Option<CodeType<ObservationRangeCategory>>,
+    pub range_category: Option<CodeType<Code<ObservationRangeCategory>>>,
     /// The range for continuous or ordinal observations
     pub range: Option<Range>,
     /// Value set of valid coded values as part of this set of qualified values
@@ -1035,7 +1035,7 @@ pub struct ObservationDefinitionComponent {
     /// Type of observation
     pub code: CodeableConcept,
     /// Quantity | CodeableConcept | string | boolean | integer | Range | Ratio | SampledData | time | dateTime | Period
-    pub permitted_data_type: Vec<CodeType<ObservationDataType>>,
+    pub permitted_data_type: Vec<CodeType<Code<ObservationDataType>>>,
     /// Unit for quantitative results
     pub permitted_unit: Vec<Coding>,
     /// Set of qualified values for observation results

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -193,9 +193,9 @@ pub struct OperationOutcomeIssue {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// fatal | error | warning | information | success
-    pub severity: CodeType<IssueSeverity>,
+    pub severity: CodeType<Code<IssueSeverity>>,
     /// Error or warning code
-    pub code: CodeType<IssueType>,
+    pub code: CodeType<Code<IssueType>>,
     /// Additional details about the error
     pub details: Option<CodeableConcept>,
     /// Additional diagnostic information about the issue
@@ -228,8 +228,8 @@ impl OperationOutcomeIssue {
     /// A new value with its required elements (`severity`, `code`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        severity: impl Into<CodeType<IssueSeverity>>,
-        code: impl Into<CodeType<IssueType>>,
+        severity: impl Into<CodeType<Code<IssueSeverity>>>,
+        code: impl Into<CodeType<Code<IssueType>>>,
     ) -> Self {
         Self {
             severity: severity.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -26,7 +26,7 @@ pub struct ParameterDefinition {
     /// Name used to access the parameter value
     pub name: Option<CodeType>,
     /// in | out
-    pub r#use: CodeType<OperationParameterUse>,
+    pub r#use: CodeType<Code<OperationParameterUse>>,
     /// Minimum cardinality
     pub min: Option<IntegerType>,
     /// Maximum cardinality (a number of \*)
@@ -34,7 +34,7 @@ pub struct ParameterDefinition {
     /// A brief description of the parameter
     pub documentation: Option<StringType>,
     /// What type of value
-    pub r#type: CodeType<FHIRTypes>,
+    pub r#type: CodeType<Code<FHIRTypes>>,
     /// What profile the value is expected to be
     pub profile: Option<CanonicalType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -61,8 +61,8 @@ impl ParameterDefinition {
     /// A new value with its required elements (`use`, `type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#use: impl Into<CodeType<OperationParameterUse>>,
-        r#type: impl Into<CodeType<FHIRTypes>>,
+        r#use: impl Into<CodeType<Code<OperationParameterUse>>>,
+        r#type: impl Into<CodeType<Code<FHIRTypes>>>,
     ) -> Self {
         Self {
             r#use: r#use.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct Patient {
     /// A contact detail for the individual
     pub telecom: Vec<ContactPoint>,
     /// male | female | other | unknown
-    pub gender: Option<CodeType<AdministrativeGender>>,
+    pub gender: Option<CodeType<Code<AdministrativeGender>>>,
     /// The date of birth for the individual
     pub birth_date: Option<DateType>,
     /// Indicates if the individual is deceased or not
@@ -604,7 +604,7 @@ pub struct PatientContact {
     /// Address for the contact person
     pub address: Option<Address>,
     /// male | female | other | unknown
-    pub gender: Option<CodeType<AdministrativeGender>>,
+    pub gender: Option<CodeType<Code<AdministrativeGender>>>,
     /// Organization that is associated with the contact
     pub organization: Option<Reference>,
     /// The period during which this contact person or organization is valid to be contacted relating to this patient
@@ -929,7 +929,7 @@ pub struct PatientLink {
     /// The other patient or related person resource that the link refers to
     pub other: Reference,
     /// replaced-by | replaces | refer | seealso
-    pub r#type: CodeType<LinkType>,
+    pub r#type: CodeType<Code<LinkType>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }
@@ -951,7 +951,7 @@ impl PatientLink {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         other: impl Into<Reference>,
-        r#type: impl Into<CodeType<LinkType>>,
+        r#type: impl Into<CodeType<Code<LinkType>>>,
     ) -> Self {
         Self {
             other: other.into(),

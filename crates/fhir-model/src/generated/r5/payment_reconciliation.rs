@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct PaymentReconciliation {
     /// Category of payment
     pub r#type: CodeableConcept,
     /// active | cancelled | draft | entered-in-error
-    pub status: CodeType<FinancialResourceStatusCodes>,
+    pub status: CodeType<Code<FinancialResourceStatusCodes>>,
     /// Workflow originating payment
     pub kind: Option<CodeableConcept>,
     /// Period covered
@@ -58,7 +58,7 @@ pub struct PaymentReconciliation {
     /// Responsible practitioner
     pub requestor: Option<Reference>,
     /// queued | complete | error | partial
-    pub outcome: Option<CodeType<PaymentOutcome>>,
+    pub outcome: Option<CodeType<Code<PaymentOutcome>>>,
     /// Disposition message
     pub disposition: Option<StringType>,
     /// When payment issued
@@ -146,7 +146,7 @@ impl PaymentReconciliation {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<CodeableConcept>,
-        status: impl Into<CodeType<FinancialResourceStatusCodes>>,
+        status: impl Into<CodeType<Code<FinancialResourceStatusCodes>>>,
         created: impl Into<DateTimeType>,
         date: impl Into<DateType>,
         amount: impl Into<Money>,
@@ -925,7 +925,7 @@ pub struct PaymentReconciliationProcessNote {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// display | print | printoper
-    pub r#type: Option<CodeType<NoteType>>,
+    pub r#type: Option<CodeType<Code<NoteType>>>,
     /// Note explanatory text
     pub text: Option<StringType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

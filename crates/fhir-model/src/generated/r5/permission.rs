@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -36,7 +36,7 @@ pub struct Permission {
     /// Extensions that cannot be ignored
     pub modifier_extension: Vec<Extension>,
     /// active | entered-in-error | draft | rejected
-    pub status: CodeType<PermissionStatus>,
+    pub status: CodeType<Code<PermissionStatus>>,
     /// The person or entity that asserts the permission
     pub asserter: Option<Reference>,
     /// The date that permission was asserted
@@ -46,7 +46,7 @@ pub struct Permission {
     /// The asserted justification for using the data
     pub justification: Option<PermissionJustification>,
     /// deny-overrides | permit-overrides | ordered-deny-overrides | ordered-permit-overrides | deny-unless-permit | permit-unless-deny
-    pub combining: CodeType<PermissionRuleCombining>,
+    pub combining: CodeType<Code<PermissionRuleCombining>>,
     /// Constraints to the Permission
     pub rule: Vec<PermissionRule>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -79,8 +79,8 @@ impl Permission {
     /// A new value with its required elements (`status`, `combining`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PermissionStatus>>,
-        combining: impl Into<CodeType<PermissionRuleCombining>>,
+        status: impl Into<CodeType<Code<PermissionStatus>>>,
+        combining: impl Into<CodeType<Code<PermissionRuleCombining>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -408,7 +408,7 @@ pub struct PermissionRule {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// deny | permit
-    pub r#type: Option<CodeType<ConsentProvisionType>>,
+    pub r#type: Option<CodeType<Code<ConsentProvisionType>>>,
     /// The selection criteria to identify data that is within scope of this provision
     pub data: Vec<PermissionRuleData>,
     /// A description or definition of which activities are allowed to be done on the data
@@ -717,7 +717,7 @@ pub struct PermissionRuleDataResource {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// instance | related | dependents | authoredby
-    pub meaning: CodeType<ConsentDataMeaning>,
+    pub meaning: CodeType<Code<ConsentDataMeaning>>,
     /// The actual data reference
     pub reference: Reference,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -740,7 +740,7 @@ impl PermissionRuleDataResource {
     /// A new value with its required elements (`meaning`, `reference`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        meaning: impl Into<CodeType<ConsentDataMeaning>>,
+        meaning: impl Into<CodeType<Code<ConsentDataMeaning>>>,
         reference: impl Into<Reference>,
     ) -> Self {
         Self {

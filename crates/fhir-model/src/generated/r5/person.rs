@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct Person {
     /// A contact detail for the person
     pub telecom: Vec<ContactPoint>,
     /// male | female | other | unknown
-    pub gender: Option<CodeType<AdministrativeGender>>,
+    pub gender: Option<CodeType<Code<AdministrativeGender>>>,
     /// The date on which the person was born
     pub birth_date: Option<DateType>,
     /// Indicates if the individual is deceased or not
@@ -587,7 +587,7 @@ pub struct PersonLink {
     /// The resource to which this actual person is associated
     pub target: Reference,
     /// level1 | level2 | level3 | level4
-    pub assurance: Option<CodeType<IdentityAssuranceLevel>>,
+    pub assurance: Option<CodeType<Code<IdentityAssuranceLevel>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -52,7 +52,7 @@ pub struct PlanDefinition {
     /// order-set | clinical-protocol | eca-rule | workflow-definition
     pub r#type: Option<CodeableConcept>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Type of individual the plan definition is focused on
@@ -162,7 +162,7 @@ impl Blank for PlanDefinition {
 impl PlanDefinition {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -1593,7 +1593,7 @@ pub struct PlanDefinitionActorOption {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// careteam | device | group | healthcareservice | location | organization | patient | practitioner | practitionerrole | relatedperson
-    pub r#type: Option<CodeType<ActionParticipantType>>,
+    pub r#type: Option<CodeType<Code<ActionParticipantType>>>,
     /// Who or what can participate
     pub type_canonical: Option<CanonicalType>,
     /// Who or what can participate
@@ -1761,7 +1761,7 @@ pub struct PlanDefinitionAction {
     /// Static text equivalent of the action, used if the dynamic aspects cannot be interpreted by the receiving system
     pub text_equivalent: Option<MarkdownType>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// Code representing the meaning of the action or sub-actions
     pub code: Option<CodeableConcept>,
     /// Why the action should be performed
@@ -1791,15 +1791,15 @@ pub struct PlanDefinitionAction {
     /// create | update | remove | fire-event
     pub r#type: Option<CodeableConcept>,
     /// visual-group | logical-group | sentence-group
-    pub grouping_behavior: Option<CodeType<ActionGroupingBehavior>>,
+    pub grouping_behavior: Option<CodeType<Code<ActionGroupingBehavior>>>,
     /// any | all | all-or-none | exactly-one | at-most-one | one-or-more
-    pub selection_behavior: Option<CodeType<ActionSelectionBehavior>>,
+    pub selection_behavior: Option<CodeType<Code<ActionSelectionBehavior>>>,
     /// must | could | must-unless-documented
-    pub required_behavior: Option<CodeType<ActionRequiredBehavior>>,
+    pub required_behavior: Option<CodeType<Code<ActionRequiredBehavior>>>,
     /// yes | no
-    pub precheck_behavior: Option<CodeType<ActionPrecheckBehavior>>,
+    pub precheck_behavior: Option<CodeType<Code<ActionPrecheckBehavior>>>,
     /// single | multiple
-    pub cardinality_behavior: Option<CodeType<ActionCardinalityBehavior>>,
+    pub cardinality_behavior: Option<CodeType<Code<ActionCardinalityBehavior>>>,
     /// Description of the activity to be performed
     pub definition: Option<PlanDefinitionActionDefinition>,
     /// Transform to apply the template
@@ -2533,7 +2533,7 @@ pub struct PlanDefinitionActionCondition {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// applicability | start | stop
-    pub kind: CodeType<ActionConditionKind>,
+    pub kind: CodeType<Code<ActionConditionKind>>,
     /// Boolean-valued expression
     pub expression: Option<Expression>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -2555,7 +2555,7 @@ impl Blank for PlanDefinitionActionCondition {
 impl PlanDefinitionActionCondition {
     /// A new value with its required elements (`kind`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(kind: impl Into<CodeType<ActionConditionKind>>) -> Self {
+    pub fn new(kind: impl Into<CodeType<Code<ActionConditionKind>>>) -> Self {
         Self {
             kind: kind.into(),
             ..Blank::blank()
@@ -2972,9 +2972,9 @@ pub struct PlanDefinitionActionRelatedAction {
     /// What action is this related to
     pub target_id: IdType,
     /// before | before-start | before-end | concurrent | concurrent-with-start | concurrent-with-end | after | after-start | after-end
-    pub relationship: CodeType<ActionRelationshipType>,
+    pub relationship: CodeType<Code<ActionRelationshipType>>,
     /// before | before-start | before-end | concurrent | concurrent-with-start | concurrent-with-end | after | after-start | after-end
-    pub end_relationship: Option<CodeType<ActionRelationshipType>>,
+    pub end_relationship: Option<CodeType<Code<ActionRelationshipType>>>,
     /// Time offset for the relationship
     pub offset: Option<PlanDefinitionActionRelatedActionOffset>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -3000,7 +3000,7 @@ impl PlanDefinitionActionRelatedAction {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         target_id: impl Into<IdType>,
-        relationship: impl Into<CodeType<ActionRelationshipType>>,
+        relationship: impl Into<CodeType<Code<ActionRelationshipType>>>,
     ) -> Self {
         Self {
             target_id: target_id.into(),
@@ -3233,7 +3233,7 @@ pub struct PlanDefinitionActionParticipant {
     /// What actor
     pub actor_id: Option<StringType>,
     /// careteam | device | group | healthcareservice | location | organization | patient | practitioner | practitionerrole | relatedperson
-    pub r#type: Option<CodeType<ActionParticipantType>>,
+    pub r#type: Option<CodeType<Code<ActionParticipantType>>>,
     /// Who or what can participate
     pub type_canonical: Option<CanonicalType>,
     /// Who or what can participate

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,11 +50,11 @@ pub struct Questionnaire {
     /// Based on Questionnaire
     pub derived_from: Vec<CanonicalType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Resource that can be subject of QuestionnaireResponse
-    pub subject_type: Vec<CodeType<ResourceType>>,
+    pub subject_type: Vec<CodeType<Code<ResourceType>>>,
     /// Date last changed
     pub date: Option<DateTimeType>,
     /// Name of the publisher/steward (organization or individual)
@@ -129,7 +129,7 @@ impl Blank for Questionnaire {
 impl Questionnaire {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -582,13 +582,13 @@ pub struct QuestionnaireItem {
     /// Primary text for the item
     pub text: Option<StringType>,
     /// group | display | boolean | decimal | integer | date | dateTime +
-    pub r#type: CodeType<QuestionnaireItemType>,
+    pub r#type: CodeType<Code<QuestionnaireItemType>>,
     /// Only allow data when
     pub enable_when: Vec<QuestionnaireItemEnableWhen>,
     /// all | any
-    pub enable_behavior: Option<CodeType<EnableWhenBehavior>>,
+    pub enable_behavior: Option<CodeType<Code<EnableWhenBehavior>>>,
     /// hidden | protected
-    pub disabled_display: Option<CodeType<QuestionnaireItemDisabledDisplay>>,
+    pub disabled_display: Option<CodeType<Code<QuestionnaireItemDisabledDisplay>>>,
     /// Whether the item must be included in data results
     pub required: Option<BooleanType>,
     /// Whether the item may repeat
@@ -598,7 +598,7 @@ pub struct QuestionnaireItem {
     /// No more than these many characters
     pub max_length: Option<IntegerType>,
     /// optionsOnly | optionsOrType | optionsOrString
-    pub answer_constraint: Option<CodeType<QuestionnaireAnswerConstraint>>,
+    pub answer_constraint: Option<CodeType<Code<QuestionnaireAnswerConstraint>>>,
     /// ValueSet containing permitted answers
     pub answer_value_set: Option<CanonicalType>,
     /// Permitted answer
@@ -644,7 +644,7 @@ impl QuestionnaireItem {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         link_id: impl Into<StringType>,
-        r#type: impl Into<CodeType<QuestionnaireItemType>>,
+        r#type: impl Into<CodeType<Code<QuestionnaireItemType>>>,
     ) -> Self {
         Self {
             link_id: link_id.into(),
@@ -913,7 +913,7 @@ pub struct QuestionnaireItemEnableWhen {
     /// The linkId of question that determines whether item is enabled/disabled
     pub question: StringType,
     /// exists | = | != | \> | \< | \>= | \<=
-    pub operator: CodeType<QuestionnaireItemOperator>,
+    pub operator: CodeType<Code<QuestionnaireItemOperator>>,
     /// Value for question comparison based on operator
     pub answer: QuestionnaireItemEnableWhenAnswer,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -938,7 +938,7 @@ impl QuestionnaireItemEnableWhen {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         question: impl Into<StringType>,
-        operator: impl Into<CodeType<QuestionnaireItemOperator>>,
+        operator: impl Into<CodeType<Code<QuestionnaireItemOperator>>>,
         answer: impl Into<QuestionnaireItemEnableWhenAnswer>,
     ) -> Self {
         Self {

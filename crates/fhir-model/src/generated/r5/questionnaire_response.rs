@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -44,7 +44,7 @@ pub struct QuestionnaireResponse {
     /// Canonical URL of Questionnaire being answered
     pub questionnaire: CanonicalType,
     /// in-progress | completed | amended | entered-in-error | stopped
-    pub status: CodeType<QuestionnaireResponseStatus>,
+    pub status: CodeType<Code<QuestionnaireResponseStatus>>,
     /// The subject of the questions
     pub subject: Option<Reference>,
     /// Encounter the questionnaire response is part of
@@ -92,7 +92,7 @@ impl QuestionnaireResponse {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         questionnaire: impl Into<CanonicalType>,
-        status: impl Into<CodeType<QuestionnaireResponseStatus>>,
+        status: impl Into<CodeType<Code<QuestionnaireResponseStatus>>>,
     ) -> Self {
         Self {
             questionnaire: questionnaire.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -24,7 +24,7 @@ pub struct RelatedArtifact {
     /// Additional content defined by implementations
     pub extension: Vec<Extension>,
     /// documentation | justification | citation | predecessor | successor | derived-from | depends-on | composed-of | part-of | amends | amended-with | appends | appended-with | cites | cited-by | comments-on | comment-in | contains | contained-in | corrects | correction-in | replaces | replaced-with | retracts | retracted-by | signs | similar-to | supports | supported-with | transforms | transformed-into | transformed-with | documents | specification-of | created-with | cite-as
-    pub r#type: CodeType<RelatedArtifactType>,
+    pub r#type: CodeType<Code<RelatedArtifactType>>,
     /// Additional classifiers
     pub classifier: Vec<CodeableConcept>,
     /// Short label
@@ -40,7 +40,7 @@ pub struct RelatedArtifact {
     /// What artifact, if not a conformance resource
     pub resource_reference: Option<Reference>,
     /// draft | active | retired | unknown
-    pub publication_status: Option<CodeType<PublicationStatus>>,
+    pub publication_status: Option<CodeType<Code<PublicationStatus>>>,
     /// Date of publication of the artifact being referred to
     pub publication_date: Option<DateType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -69,7 +69,7 @@ impl Blank for RelatedArtifact {
 impl RelatedArtifact {
     /// A new value with its required elements (`type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<CodeType<RelatedArtifactType>>) -> Self {
+    pub fn new(r#type: impl Into<CodeType<Code<RelatedArtifactType>>>) -> Self {
         Self {
             r#type: r#type.into(),
             ..Blank::blank()

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,11 +48,11 @@ pub struct RequestOrchestration {
     /// Composite request this is part of
     pub group_identifier: Option<Identifier>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: CodeType<RequestStatus>,
+    pub status: CodeType<Code<RequestStatus>>,
     /// proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<RequestIntent>,
+    pub intent: CodeType<Code<RequestIntent>>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// What's being requested/ordered
     pub code: Option<CodeableConcept>,
     /// Who the request orchestration is about
@@ -112,8 +112,8 @@ impl RequestOrchestration {
     /// A new value with its required elements (`status`, `intent`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<RequestStatus>>,
-        intent: impl Into<CodeType<RequestIntent>>,
+        status: impl Into<CodeType<Code<RequestStatus>>>,
+        intent: impl Into<CodeType<Code<RequestIntent>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -413,7 +413,7 @@ pub struct RequestOrchestrationAction {
     /// Static text equivalent of the action, used if the dynamic aspects cannot be interpreted by the receiving system
     pub text_equivalent: Option<MarkdownType>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// Code representing the meaning of the action or sub-actions
     pub code: Vec<CodeableConcept>,
     /// Supporting documentation for the intended performer of the action
@@ -437,15 +437,15 @@ pub struct RequestOrchestrationAction {
     /// create | update | remove | fire-event
     pub r#type: Option<CodeableConcept>,
     /// visual-group | logical-group | sentence-group
-    pub grouping_behavior: Option<CodeType<ActionGroupingBehavior>>,
+    pub grouping_behavior: Option<CodeType<Code<ActionGroupingBehavior>>>,
     /// any | all | all-or-none | exactly-one | at-most-one | one-or-more
-    pub selection_behavior: Option<CodeType<ActionSelectionBehavior>>,
+    pub selection_behavior: Option<CodeType<Code<ActionSelectionBehavior>>>,
     /// must | could | must-unless-documented
-    pub required_behavior: Option<CodeType<ActionRequiredBehavior>>,
+    pub required_behavior: Option<CodeType<Code<ActionRequiredBehavior>>>,
     /// yes | no
-    pub precheck_behavior: Option<CodeType<ActionPrecheckBehavior>>,
+    pub precheck_behavior: Option<CodeType<Code<ActionPrecheckBehavior>>>,
     /// single | multiple
-    pub cardinality_behavior: Option<CodeType<ActionCardinalityBehavior>>,
+    pub cardinality_behavior: Option<CodeType<Code<ActionCardinalityBehavior>>>,
     /// The target of the action
     pub resource: Option<Reference>,
     /// Description of the activity to be performed
@@ -1101,7 +1101,7 @@ pub struct RequestOrchestrationActionCondition {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// applicability | start | stop
-    pub kind: CodeType<ActionConditionKind>,
+    pub kind: CodeType<Code<ActionConditionKind>>,
     /// Boolean-valued expression
     pub expression: Option<Expression>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1123,7 +1123,7 @@ impl Blank for RequestOrchestrationActionCondition {
 impl RequestOrchestrationActionCondition {
     /// A new value with its required elements (`kind`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(kind: impl Into<CodeType<ActionConditionKind>>) -> Self {
+    pub fn new(kind: impl Into<CodeType<Code<ActionConditionKind>>>) -> Self {
         Self {
             kind: kind.into(),
             ..Blank::blank()
@@ -1540,9 +1540,9 @@ pub struct RequestOrchestrationActionRelatedAction {
     /// What action this is related to
     pub target_id: IdType,
     /// before | before-start | before-end | concurrent | concurrent-with-start | concurrent-with-end | after | after-start | after-end
-    pub relationship: CodeType<ActionRelationshipType>,
+    pub relationship: CodeType<Code<ActionRelationshipType>>,
     /// before | before-start | before-end | concurrent | concurrent-with-start | concurrent-with-end | after | after-start | after-end
-    pub end_relationship: Option<CodeType<ActionRelationshipType>>,
+    pub end_relationship: Option<CodeType<Code<ActionRelationshipType>>>,
     /// Time offset for the relationship
     pub offset: Option<RequestOrchestrationActionRelatedActionOffset>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1568,7 +1568,7 @@ impl RequestOrchestrationActionRelatedAction {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         target_id: impl Into<IdType>,
-        relationship: impl Into<CodeType<ActionRelationshipType>>,
+        relationship: impl Into<CodeType<Code<ActionRelationshipType>>>,
     ) -> Self {
         Self {
             target_id: target_id.into(),
@@ -1799,7 +1799,7 @@ pub struct RequestOrchestrationActionParticipant {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// careteam | device | group | healthcareservice | location | organization | patient | practitioner | practitionerrole | relatedperson
-    pub r#type: Option<CodeType<ActionParticipantType>>,
+    pub r#type: Option<CodeType<Code<ActionParticipantType>>>,
     /// Who or what can participate
     pub type_canonical: Option<CanonicalType>,
     /// Who or what can participate

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,7 +38,7 @@ pub struct ResearchSubject {
     /// Business Identifier for research subject in a study
     pub identifier: Vec<Identifier>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// Subject status
     pub progress: Vec<ResearchSubjectProgress>,
     /// Start and end of participation
@@ -85,7 +85,7 @@ impl ResearchSubject {
     /// A new value with its required elements (`status`, `study`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         study: impl Into<Reference>,
         subject: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct SearchParameter {
     /// Original definition for the search parameter
     pub derived_from: Option<CanonicalType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -74,25 +74,25 @@ pub struct SearchParameter {
     /// Recommended name for parameter in search url
     pub code: CodeType,
     /// The resource type(s) this search parameter applies to
-    pub base: Vec<CodeType<VersionIndependentResourceTypesAll>>,
+    pub base: Vec<CodeType<Code<VersionIndependentResourceTypesAll>>>,
     /// number | date | string | token | reference | composite | quantity | uri | special
-    pub r#type: CodeType<SearchParamType>,
+    pub r#type: CodeType<Code<SearchParamType>>,
     /// FHIRPath expression that extracts the values
     pub expression: Option<StringType>,
     /// normal | phonetic | other
-    pub processing_mode: Option<CodeType<SearchProcessingModeType>>,
+    pub processing_mode: Option<CodeType<Code<SearchProcessingModeType>>>,
     /// FHIRPath expression that constraints the usage of this SearchParamete
     pub constraint: Option<StringType>,
     /// Types of resource (if a resource reference)
-    pub target: Vec<CodeType<VersionIndependentResourceTypesAll>>,
+    pub target: Vec<CodeType<Code<VersionIndependentResourceTypesAll>>>,
     /// Allow multiple values per parameter (or)
     pub multiple_or: Option<BooleanType>,
     /// Allow multiple parameters (and)
     pub multiple_and: Option<BooleanType>,
     /// eq | ne | gt | lt | ge | le | sa | eb | ap
-    pub comparator: Vec<CodeType<SearchComparator>>,
+    pub comparator: Vec<CodeType<Code<SearchComparator>>>,
     /// missing | exact | contains | not | text | in | not-in | below | above | type | identifier | of-type | code-text | text-advanced | iterate
-    pub modifier: Vec<CodeType<SearchModifierCode>>,
+    pub modifier: Vec<CodeType<Code<SearchModifierCode>>>,
     /// Chained names supported
     pub chain: Vec<StringType>,
     /// For Composite resources to define the parts
@@ -154,10 +154,10 @@ impl SearchParameter {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         description: impl Into<MarkdownType>,
         code: impl Into<CodeType>,
-        r#type: impl Into<CodeType<SearchParamType>>,
+        r#type: impl Into<CodeType<Code<SearchParamType>>>,
     ) -> Self {
         Self {
             url: url.into(),

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,13 +48,13 @@ pub struct ServiceRequest {
     /// Composite Request ID
     pub requisition: Option<Identifier>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown
-    pub status: CodeType<RequestStatus>,
+    pub status: CodeType<Code<RequestStatus>>,
     /// proposal | plan | directive | order +
-    pub intent: CodeType<RequestIntent>,
+    pub intent: CodeType<Code<RequestIntent>>,
     /// Classification of service
     pub category: Vec<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// True if service/procedure should not be performed
     pub do_not_perform: Option<BooleanType>,
     /// What is being requested/ordered
@@ -157,8 +157,8 @@ impl ServiceRequest {
     /// A new value with its required elements (`status`, `intent`, `subject`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<RequestStatus>>,
-        intent: impl Into<CodeType<RequestIntent>>,
+        status: impl Into<CodeType<Code<RequestStatus>>>,
+        intent: impl Into<CodeType<Code<RequestIntent>>>,
         subject: impl Into<Reference>,
     ) -> Self {
         Self {

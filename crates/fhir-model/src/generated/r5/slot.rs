@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct Slot {
     /// The schedule resource that this slot defines an interval of status information
     pub schedule: Reference,
     /// busy | free | busy-unavailable | busy-tentative | entered-in-error
-    pub status: CodeType<SlotStatus>,
+    pub status: CodeType<Code<SlotStatus>>,
     /// Date/Time that the slot is to begin
     pub start: InstantType,
     /// Date/Time that the slot is to conclude
@@ -92,7 +92,7 @@ impl Slot {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         schedule: impl Into<Reference>,
-        status: impl Into<CodeType<SlotStatus>>,
+        status: impl Into<CodeType<Code<SlotStatus>>>,
         start: impl Into<InstantType>,
         end: impl Into<InstantType>,
     ) -> Self {

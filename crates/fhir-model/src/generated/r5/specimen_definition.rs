@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -52,7 +52,7 @@ pub struct SpecimenDefinition {
     /// Based on external definition
     pub derived_from_uri: Vec<UriType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// If this SpecimenDefinition is not for real usage
     pub experimental: Option<BooleanType>,
     /// Type of subject for specimen collection
@@ -141,7 +141,7 @@ impl Blank for SpecimenDefinition {
 impl SpecimenDefinition {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<PublicationStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<PublicationStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
@@ -707,7 +707,7 @@ pub struct SpecimenDefinitionTypeTested {
     /// Type of intended specimen
     pub r#type: Option<CodeableConcept>,
     /// preferred | alternate
-    pub preference: CodeType<SpecimenContainedPreference>,
+    pub preference: CodeType<Code<SpecimenContainedPreference>>,
     /// The specimen's container
     pub container: Option<SpecimenDefinitionTypeTestedContainer>,
     /// Requirements for specimen delivery and special handling
@@ -749,7 +749,9 @@ impl Blank for SpecimenDefinitionTypeTested {
 impl SpecimenDefinitionTypeTested {
     /// A new value with its required elements (`preference`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(preference: impl Into<CodeType<SpecimenContainedPreference>>) -> Self {
+    pub fn new(
+        preference: impl Into<CodeType<Code<SpecimenContainedPreference>>>,
+    ) -> Self {
         Self {
             preference: preference.into(),
             ..Blank::blank()

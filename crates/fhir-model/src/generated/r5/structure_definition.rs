@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct StructureDefinition {
     /// Name for this structure definition (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -72,11 +72,11 @@ pub struct StructureDefinition {
     /// Assist with indexing and finding
     pub keyword: Vec<Coding>,
     /// FHIR Version this StructureDefinition targets
-    pub fhir_version: Option<CodeType<FHIRVersion>>,
+    pub fhir_version: Option<CodeType<Code<FHIRVersion>>>,
     /// External specification that the content is mapped to
     pub mapping: Vec<StructureDefinitionMapping>,
     /// primitive-type | complex-type | resource | logical
-    pub kind: CodeType<StructureDefinitionKind>,
+    pub kind: CodeType<Code<StructureDefinitionKind>>,
     /// Whether the structure is abstract
     pub r#abstract: BooleanType,
     /// If an extension, where it can be used in instances
@@ -88,7 +88,7 @@ pub struct StructureDefinition {
     /// Definition that this type is constrained/specialized from
     pub base_definition: Option<CanonicalType>,
     /// specialization | constraint - How relates to base definition
-    pub derivation: Option<CodeType<TypeDerivationRule>>,
+    pub derivation: Option<CodeType<Code<TypeDerivationRule>>>,
     /// Snapshot view of the structure
     pub snapshot: Option<StructureDefinitionSnapshot>,
     /// Differential view of the structure
@@ -147,8 +147,8 @@ impl StructureDefinition {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
-        kind: impl Into<CodeType<StructureDefinitionKind>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
+        kind: impl Into<CodeType<Code<StructureDefinitionKind>>>,
         r#abstract: impl Into<BooleanType>,
         r#type: impl Into<UriType>,
     ) -> Self {
@@ -824,7 +824,7 @@ pub struct StructureDefinitionContext {
     /// Extensions that cannot be ignored even if unrecognized
     pub modifier_extension: Vec<Extension>,
     /// fhirpath | element | extension
-    pub r#type: CodeType<ExtensionContextType>,
+    pub r#type: CodeType<Code<ExtensionContextType>>,
     /// Where the extension can be used in instances
     pub expression: StringType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -847,7 +847,7 @@ impl StructureDefinitionContext {
     /// A new value with its required elements (`type`, `expression`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<ExtensionContextType>>,
+        r#type: impl Into<CodeType<Code<ExtensionContextType>>>,
         expression: impl Into<StringType>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct StructureMap {
     /// Name for this structure map (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -124,7 +124,7 @@ impl StructureMap {
     pub fn new(
         url: impl Into<UriType>,
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
     ) -> Self {
         Self {
             url: url.into(),
@@ -552,7 +552,7 @@ pub struct StructureMapStructure {
     /// Canonical reference to structure definition
     pub url: CanonicalType,
     /// source | queried | target | produced
-    pub mode: CodeType<StructureMapModelMode>,
+    pub mode: CodeType<Code<StructureMapModelMode>>,
     /// Name for type in this map
     pub alias: Option<StringType>,
     /// Documentation on use of structure
@@ -580,7 +580,7 @@ impl StructureMapStructure {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         url: impl Into<CanonicalType>,
-        mode: impl Into<CodeType<StructureMapModelMode>>,
+        mode: impl Into<CodeType<Code<StructureMapModelMode>>>,
     ) -> Self {
         Self {
             url: url.into(),
@@ -865,7 +865,7 @@ pub struct StructureMapGroup {
     /// Another group that this group adds rules to
     pub extends: Option<IdType>,
     /// types | type-and-types
-    pub type_mode: Option<CodeType<StructureMapGroupTypeMode>>,
+    pub type_mode: Option<CodeType<Code<StructureMapGroupTypeMode>>>,
     /// Additional description/explanation for group
     pub documentation: Option<StringType>,
     /// Named instance provided when invoking the map
@@ -1059,7 +1059,7 @@ pub struct StructureMapGroupInput {
     /// Type for this instance of data
     pub r#type: Option<StringType>,
     /// source | target
-    pub mode: CodeType<StructureMapInputMode>,
+    pub mode: CodeType<Code<StructureMapInputMode>>,
     /// Documentation for this instance of data
     pub documentation: Option<StringType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1085,7 +1085,7 @@ impl StructureMapGroupInput {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<IdType>,
-        mode: impl Into<CodeType<StructureMapInputMode>>,
+        mode: impl Into<CodeType<Code<StructureMapInputMode>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -1421,7 +1421,7 @@ pub struct StructureMapGroupRuleSource {
     /// Optional field for this source
     pub element: Option<StringType>,
     /// first | not\_first | last | not\_last | only\_one
-    pub list_mode: Option<CodeType<StructureMapSourceListMode>>,
+    pub list_mode: Option<CodeType<Code<StructureMapSourceListMode>>>,
     /// Named context for field, if a field is specified
     pub variable: Option<IdType>,
     /// FHIRPath expression  - must be true or the rule does not apply
@@ -1664,11 +1664,11 @@ pub struct StructureMapGroupRuleTarget {
     /// Named context for field, if desired, and a field is specified
     pub variable: Option<IdType>,
     /// first | share | last | single
-    pub list_mode: Vec<CodeType<StructureMapTargetListMode>>,
+    pub list_mode: Vec<CodeType<Code<StructureMapTargetListMode>>>,
     /// Internal rule reference for shared list items
     pub list_rule_id: Option<IdType>,
     /// create | copy +
-    pub transform: Option<CodeType<StructureMapTransform>>,
+    pub transform: Option<CodeType<Code<StructureMapTransform>>>,
     /// Parameters to the transform
     pub parameter: Vec<StructureMapGroupRuleTargetParameter>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct Subscription {
     /// Human readable name for this subscription
     pub name: Option<StringType>,
     /// requested | active | error | off | entered-in-error
-    pub status: CodeType<SubscriptionStatusCodes>,
+    pub status: CodeType<Code<SubscriptionStatusCodes>>,
     /// Reference to the subscription topic being subscribed to
     pub topic: CanonicalType,
     /// Contact details for source (e.g. troubleshooting)
@@ -66,7 +66,7 @@ pub struct Subscription {
     /// MIME type to send, or omit for no payload
     pub content_type: Option<CodeType>,
     /// empty | id-only | full-resource
-    pub content: Option<CodeType<SubscriptionPayloadContent>>,
+    pub content: Option<CodeType<Code<SubscriptionPayloadContent>>>,
     /// Maximum number of events that can be combined in a single notification
     pub max_count: Option<PositiveIntType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -109,7 +109,7 @@ impl Subscription {
     /// A new value with its required elements (`status`, `topic`, `channel_type`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<SubscriptionStatusCodes>>,
+        status: impl Into<CodeType<Code<SubscriptionStatusCodes>>>,
         topic: impl Into<CanonicalType>,
         channel_type: impl Into<Coding>,
     ) -> Self {
@@ -401,9 +401,9 @@ pub struct SubscriptionFilterBy {
     /// Filter label defined in SubscriptionTopic
     pub filter_parameter: StringType,
     /// eq | ne | gt | lt | ge | le | sa | eb | ap
-    pub comparator: Option<CodeType<SearchComparator>>,
+    pub comparator: Option<CodeType<Code<SearchComparator>>>,
     /// missing | exact | contains | not | text | in | not-in | below | above | type | identifier | of-type | code-text | text-advanced | iterate
-    pub modifier: Option<CodeType<SearchModifierCode>>,
+    pub modifier: Option<CodeType<Code<SearchModifierCode>>>,
     /// Literal value or resource path
     pub value: StringType,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

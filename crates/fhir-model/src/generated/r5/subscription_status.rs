@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -36,9 +36,9 @@ pub struct SubscriptionStatus {
     /// Extensions that cannot be ignored
     pub modifier_extension: Vec<Extension>,
     /// requested | active | error | off | entered-in-error
-    pub status: Option<CodeType<SubscriptionStatusCodes>>,
+    pub status: Option<CodeType<Code<SubscriptionStatusCodes>>>,
     /// handshake | heartbeat | event-notification | query-status | query-event
-    pub r#type: CodeType<SubscriptionNotificationType>,
+    pub r#type: CodeType<Code<SubscriptionNotificationType>>,
     /// Events since the Subscription was created
     pub events_since_subscription_start: Option<Integer64Type>,
     /// Detailed information about any events relevant to this notification
@@ -79,7 +79,7 @@ impl SubscriptionStatus {
     /// A new value with its required elements (`type`, `subscription`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<CodeType<SubscriptionNotificationType>>,
+        r#type: impl Into<CodeType<Code<SubscriptionNotificationType>>>,
         subscription: impl Into<Reference>,
     ) -> Self {
         Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -50,7 +50,7 @@ pub struct SubscriptionTopic {
     /// Based on FHIR protocol or definition
     pub derived_from: Vec<CanonicalType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// If for testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date status first applied
@@ -134,7 +134,7 @@ impl SubscriptionTopic {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         url: impl Into<UriType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
     ) -> Self {
         Self {
             url: url.into(),
@@ -592,7 +592,7 @@ pub struct SubscriptionTopicResourceTrigger {
     /// Data Type or Resource (reference to definition) for this trigger definition
     pub resource: UriType,
     /// create | update | delete
-    pub supported_interaction: Vec<CodeType<InteractionTrigger>>,
+    pub supported_interaction: Vec<CodeType<Code<InteractionTrigger>>>,
     /// Query based trigger rule
     pub query_criteria: Option<SubscriptionTopicResourceTriggerQueryCriteria>,
     /// FHIRPath based trigger rule
@@ -780,11 +780,11 @@ pub struct SubscriptionTopicResourceTriggerQueryCriteria {
     /// Rule applied to previous resource state
     pub previous: Option<StringType>,
     /// test-passes | test-fails
-    pub result_for_create: Option<CodeType<CriteriaNotExistsBehavior>>,
+    pub result_for_create: Option<CodeType<Code<CriteriaNotExistsBehavior>>>,
     /// Rule applied to current resource state
     pub current: Option<StringType>,
     /// test-passes | test-fails
-    pub result_for_delete: Option<CodeType<CriteriaNotExistsBehavior>>,
+    pub result_for_delete: Option<CodeType<Code<CriteriaNotExistsBehavior>>>,
     /// Both must be true flag
     pub require_both: Option<BooleanType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -1121,9 +1121,9 @@ pub struct SubscriptionTopicCanFilterBy {
     /// Canonical URL for a filterParameter definition
     pub filter_definition: Option<UriType>,
     /// eq | ne | gt | lt | ge | le | sa | eb | ap
-    pub comparator: Vec<CodeType<SearchComparator>>,
+    pub comparator: Vec<CodeType<Code<SearchComparator>>>,
     /// missing | exact | contains | not | text | in | not-in | below | above | type | identifier | of-type | code-text | text-advanced | iterate
-    pub modifier: Vec<CodeType<SearchModifierCode>>,
+    pub modifier: Vec<CodeType<Code<SearchModifierCode>>>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
     pub unknown: Unknown,
 }

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -40,7 +40,7 @@ pub struct Substance {
     /// Is this an instance of a substance or a kind of one
     pub instance: BooleanType,
     /// active | inactive | entered-in-error
-    pub status: Option<CodeType<FHIRSubstanceStatus>>,
+    pub status: Option<CodeType<Code<FHIRSubstanceStatus>>>,
     /// What class/type of substance this is
     pub category: Vec<CodeableConcept>,
     /// What substance this is

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -38,13 +38,13 @@ pub struct SupplyRequest {
     /// Business Identifier for SupplyRequest
     pub identifier: Vec<Identifier>,
     /// draft | active | suspended +
-    pub status: Option<CodeType<SupplyRequestStatus>>,
+    pub status: Option<CodeType<Code<SupplyRequestStatus>>>,
     /// What other request is fulfilled by this supply request
     pub based_on: Vec<Reference>,
     /// The kind of supply (central, non-stock, etc.)
     pub category: Option<CodeableConcept>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// The patient for who the supply request is for
     pub deliver_for: Option<Reference>,
     /// Medication, Substance, or Device requested to be supplied

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,15 +48,15 @@ pub struct Task {
     /// Composite task
     pub part_of: Vec<Reference>,
     /// draft | requested | received | accepted | +
-    pub status: CodeType<TaskStatus>,
+    pub status: CodeType<Code<TaskStatus>>,
     /// Reason for current status
     pub status_reason: Option<CodeableReference>,
     /// E.g. "Specimen collected", "IV prepped"
     pub business_status: Option<CodeableConcept>,
     /// unknown | proposal | plan | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<TaskIntent>,
+    pub intent: CodeType<Code<TaskIntent>>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// True if Task is prohibiting action
     pub do_not_perform: Option<BooleanType>,
     /// Task Type
@@ -157,8 +157,8 @@ impl Task {
     /// A new value with its required elements (`status`, `intent`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<TaskStatus>>,
-        intent: impl Into<CodeType<TaskIntent>>,
+        status: impl Into<CodeType<Code<TaskStatus>>>,
+        intent: impl Into<CodeType<Code<TaskIntent>>>,
     ) -> Self {
         Self {
             status: status.into(),

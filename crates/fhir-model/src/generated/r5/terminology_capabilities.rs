@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct TerminologyCapabilities {
     /// Name for this terminology capabilities (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -70,7 +70,7 @@ pub struct TerminologyCapabilities {
     /// Copyright holder and year(s)
     pub copyright_label: Option<StringType>,
     /// instance | capability | requirements
-    pub kind: CodeType<CapabilityStatementKind>,
+    pub kind: CodeType<Code<CapabilityStatementKind>>,
     /// Software that is covered by this terminology capability statement
     pub software: Option<TerminologyCapabilitiesSoftware>,
     /// If this describes a specific instance
@@ -82,7 +82,7 @@ pub struct TerminologyCapabilities {
     /// Information about the \[ValueSet/$expand\](valueset-operation-expand.html) operation
     pub expansion: Option<TerminologyCapabilitiesExpansion>,
     /// in-compose | in-expansion | in-compose-or-expansion
-    pub code_search: Option<CodeType<CodeSearchSupport>>,
+    pub code_search: Option<CodeType<Code<CodeSearchSupport>>>,
     /// Information about the \[ValueSet/$validate-code\](valueset-operation-validate-code.html) operation
     pub validate_code: Option<TerminologyCapabilitiesValidateCode>,
     /// Information about the \[ConceptMap/$translate\](conceptmap-operation-translate.html) operation
@@ -139,9 +139,9 @@ impl TerminologyCapabilities {
     /// A new value with its required elements (`status`, `date`, `kind`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
         date: impl Into<DateTimeType>,
-        kind: impl Into<CodeType<CapabilityStatementKind>>,
+        kind: impl Into<CodeType<Code<CapabilityStatementKind>>>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -907,7 +907,7 @@ pub struct TerminologyCapabilitiesCodeSystem {
     /// Version of Code System supported
     pub version: Vec<TerminologyCapabilitiesCodeSystemVersion>,
     /// not-present | example | fragment | complete | supplement
-    pub content: CodeType<CodeSystemContentMode>,
+    pub content: CodeType<Code<CodeSystemContentMode>>,
     /// Whether subsumption is supported
     pub subsumption: Option<BooleanType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).
@@ -931,7 +931,7 @@ impl Blank for TerminologyCapabilitiesCodeSystem {
 impl TerminologyCapabilitiesCodeSystem {
     /// A new value with its required elements (`content`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(content: impl Into<CodeType<CodeSystemContentMode>>) -> Self {
+    pub fn new(content: impl Into<CodeType<Code<CodeSystemContentMode>>>) -> Self {
         Self {
             content: content.into(),
             ..Blank::blank()
@@ -1077,7 +1077,7 @@ pub struct TerminologyCapabilitiesCodeSystemVersion {
     /// If compositional grammar is supported
     pub compositional: Option<BooleanType>,
     /// Language Displays supported
-    pub language: Vec<CodeType<CommonLanguages>>,
+    pub language: Vec<CodeType<Code<CommonLanguages>>>,
     /// Filter Properties supported
     pub filter: Vec<TerminologyCapabilitiesCodeSystemVersionFilter>,
     /// Properties supported for $lookup

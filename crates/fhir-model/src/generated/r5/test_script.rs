@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,7 +48,7 @@ pub struct TestScript {
     /// Name for this test script (human friendly)
     pub title: Option<StringType>,
     /// draft | active | retired | unknown
-    pub status: CodeType<PublicationStatus>,
+    pub status: CodeType<Code<PublicationStatus>>,
     /// For testing purposes, not real usage
     pub experimental: Option<BooleanType>,
     /// Date last changed
@@ -140,7 +140,7 @@ impl TestScript {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<StringType>,
-        status: impl Into<CodeType<PublicationStatus>>,
+        status: impl Into<CodeType<Code<PublicationStatus>>>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -2229,7 +2229,7 @@ pub struct TestScriptSetupActionOperation {
     /// Whether or not to send the request url in encoded format
     pub encode_request_url: BooleanType,
     /// delete | get | options | patch | post | put | head
-    pub method: Option<CodeType<TestScriptRequestMethodCode>>,
+    pub method: Option<CodeType<Code<TestScriptRequestMethodCode>>>,
     /// Server initiating the request
     pub origin: Option<IntegerType>,
     /// Explicitly defined path parameters
@@ -2685,7 +2685,7 @@ pub struct TestScriptSetupActionAssert {
     /// Tracking/reporting assertion description
     pub description: Option<StringType>,
     /// response | request
-    pub direction: Option<CodeType<AssertionDirectionType>>,
+    pub direction: Option<CodeType<Code<AssertionDirectionType>>>,
     /// Id of the source fixture to be evaluated
     pub compare_to_source_id: Option<StringType>,
     /// The FHIRPath expression to evaluate against the source fixture
@@ -2695,7 +2695,7 @@ pub struct TestScriptSetupActionAssert {
     /// Mime type to compare against the 'Content-Type' header
     pub content_type: Option<CodeType>,
     /// fail | pass | skip | stop
-    pub default_manual_completion: Option<CodeType<AssertionManualCompletionType>>,
+    pub default_manual_completion: Option<CodeType<Code<AssertionManualCompletionType>>>,
     /// The FHIRPath expression to be evaluated
     pub expression: Option<StringType>,
     /// HTTP header field name
@@ -2705,17 +2705,17 @@ pub struct TestScriptSetupActionAssert {
     /// Perform validation on navigation links?
     pub navigation_links: Option<BooleanType>,
     /// equals | notEquals | in | notIn | greaterThan | lessThan | empty | notEmpty | contains | notContains | eval | manualEval
-    pub operator: Option<CodeType<AssertionOperatorType>>,
+    pub operator: Option<CodeType<Code<AssertionOperatorType>>>,
     /// XPath or JSONPath expression
     pub path: Option<StringType>,
     /// delete | get | options | patch | post | put | head
-    pub request_method: Option<CodeType<TestScriptRequestMethodCode>>,
+    pub request_method: Option<CodeType<Code<TestScriptRequestMethodCode>>>,
     /// Request URL comparison value
     pub request_url: Option<StringType>,
     /// Resource type
     pub resource: Option<UriType>,
     /// continue | switchingProtocols | okay | created | accepted | nonAuthoritativeInformation | noContent | resetContent | partialContent | multipleChoices | movedPermanently | found | seeOther | notModified | useProxy | temporaryRedirect | permanentRedirect | badRequest | unauthorized | paymentRequired | forbidden | notFound | methodNotAllowed | notAcceptable | proxyAuthenticationRequired | requestTimeout | conflict | gone | lengthRequired | preconditionFailed | contentTooLarge | uriTooLong | unsupportedMediaType | rangeNotSatisfiable | expectationFailed | misdirectedRequest | unprocessableContent | upgradeRequired | internalServerError | notImplemented | badGateway | serviceUnavailable | gatewayTimeout | httpVersionNotSupported
-    pub response: Option<CodeType<AssertionResponseTypes>>,
+    pub response: Option<CodeType<Code<AssertionResponseTypes>>>,
     /// HTTP response code to test
     pub response_code: Option<StringType>,
     /// Fixture Id of source expression or headerField

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -178,7 +178,7 @@ pub struct TimingRepeat {
     /// How long when it happens (Max)
     pub duration_max: Option<DecimalType>,
     /// s | min | h | d | wk | mo | a - unit of time (UCUM)
-    pub duration_unit: Option<CodeType<UnitsOfTime>>,
+    pub duration_unit: Option<CodeType<Code<UnitsOfTime>>>,
     /// Indicates the number of repetitions that should occur within a period. I.e. Event occurs frequency times per period
     pub frequency: Option<PositiveIntType>,
     /// Event occurs up to frequencyMax times per period
@@ -188,13 +188,13 @@ pub struct TimingRepeat {
     /// Upper limit of period (3-4 hours)
     pub period_max: Option<DecimalType>,
     /// s | min | h | d | wk | mo | a - unit of time (UCUM)
-    pub period_unit: Option<CodeType<UnitsOfTime>>,
+    pub period_unit: Option<CodeType<Code<UnitsOfTime>>>,
     /// mon | tue | wed | thu | fri | sat | sun
-    pub day_of_week: Vec<CodeType<DaysOfWeek>>,
+    pub day_of_week: Vec<CodeType<Code<DaysOfWeek>>>,
     /// Time of day for action
     pub time_of_day: Vec<TimeType>,
     /// Code for time period of occurrence
-    pub when: Vec<CodeType<EventTiming>>,
+    pub when: Vec<CodeType<Code<EventTiming>>>,
     /// Minutes from event (before or after)
     pub offset: Option<UnsignedIntType>,
     /// Properties the definitions do not know, kept by lenient reading (see [`Unknown`]).

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -48,13 +48,13 @@ pub struct Transport {
     /// Part of referenced event
     pub part_of: Vec<Reference>,
     /// in-progress | completed | abandoned | cancelled | planned | entered-in-error
-    pub status: Option<CodeType<TransportStatus>>,
+    pub status: Option<CodeType<Code<TransportStatus>>>,
     /// Reason for current status
     pub status_reason: Option<CodeableConcept>,
     /// unknown | proposal | plan | order | original-order | reflex-order | filler-order | instance-order | option
-    pub intent: CodeType<TransportIntent>,
+    pub intent: CodeType<Code<TransportIntent>>,
     /// routine | urgent | asap | stat
-    pub priority: Option<CodeType<RequestPriority>>,
+    pub priority: Option<CodeType<Code<RequestPriority>>>,
     /// Transport Type
     pub code: Option<CodeableConcept>,
     /// Human-readable explanation of transport
@@ -154,7 +154,7 @@ impl Transport {
     /// A new value with its required elements (`intent`, `requested_location`, `current_location`); the rest empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        intent: impl Into<CodeType<TransportIntent>>,
+        intent: impl Into<CodeType<Code<TransportIntent>>>,
         requested_location: impl Into<Reference>,
         current_location: impl Into<Reference>,
     ) -> Self {

@@ -9,7 +9,7 @@ use crate::codec::fields::{ReadFields as _, WriteFields as _};
 #[allow(unused_imports)]
 use crate::json::{Reader, Writer};
 #[allow(unused_imports)]
-use crate::{Error, Unknown};
+use crate::{Code, Error, Unknown};
 #[cfg(feature = "xml")]
 #[allow(unused_imports)]
 use crate::codec::xml::{XmlChoice, XmlComplex};
@@ -42,7 +42,7 @@ pub struct VerificationResult {
     /// none | initial | periodic
     pub need: Option<CodeableConcept>,
     /// attested | validated | in-process | req-revalid | val-fail | reval-fail | entered-in-error
-    pub status: CodeType<VerificationResultStatus>,
+    pub status: CodeType<Code<VerificationResultStatus>>,
     /// When the validation status was updated
     pub status_date: Option<DateTimeType>,
     /// nothing | primary | multiple
@@ -99,7 +99,7 @@ impl Blank for VerificationResult {
 impl VerificationResult {
     /// A new value with its required elements (`status`); the rest empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(status: impl Into<CodeType<VerificationResultStatus>>) -> Self {
+    pub fn new(status: impl Into<CodeType<Code<VerificationResultStatus>>>) -> Self {
         Self {
             status: status.into(),
             ..Blank::blank()
