@@ -59,7 +59,7 @@ pub async fn print<V: CliVersion>(
                     eprintln!(
                         "warning: GET {}: an entry holds {}, which the FHIR {} models do not read",
                         crate::failure::shown_url(url.as_str()),
-                        found.map_or("a resource".into(), |t| format!("a {t}")),
+                        found.map_or("a resource".into(), |t| format!("a resource of type {t}")),
                         V::NAME
                     );
                 }
@@ -130,7 +130,7 @@ async fn unread_failure<V: CliVersion>(client: &Client<V>, unread: usize) -> Fai
         "entries hold resources"
     };
     let mut message = format!(
-        "{unread} {noun} that the FHIR {} models do not read (printed only as JSON, as sent)",
+        "{unread} {noun} that the FHIR {} models do not read (only --format json prints them, as sent)",
         V::NAME
     );
     if let Some(note) = version::server_mismatch(client).await {
