@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::version::Fhir;
+
 /// The public R4 server of the SMART on FHIR project, where the project's guide starts.
 pub const DEFAULT_BASE: &str = "https://r4.smarthealthit.org";
 
@@ -27,6 +29,18 @@ pub struct Global {
     /// A server named in config.toml (base URL, client id, scope, key), e.g. `--server sandbox`.
     #[arg(long, global = true, env = "FHIR_SERVER", value_name = "NAME")]
     pub server: Option<String>,
+    /// The FHIR version of the models resources are read and written with [default: the named
+    /// server's `fhir`, else r4]. It does not change what is asked of the server: pick the
+    /// server's own version (`fhir metadata` shows it).
+    #[arg(
+        long = "fhir",
+        global = true,
+        env = "FHIR_VERSION",
+        value_enum,
+        ignore_case = true,
+        value_name = "VERSION"
+    )]
+    pub fhir: Option<Fhir>,
     /// The OAuth client id, for `fhir login` or SMART Backend Services (with --private-key).
     #[arg(
         long = "client-id",
@@ -334,10 +348,22 @@ mod tests {
     }
 
     #[test]
+    fn fhir_versions_are_r4_and_r5() {
+        let cli = Cli::try_parse_from(["fhir", "read", "Patient/1", "--fhir", "R5"]).unwrap();
+        assert_eq!(cli.global.fhir, Some(Fhir::R5));
+        let err = Cli::try_parse_from(["fhir", "--fhir", "r6", "metadata"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
     fn base_defaults_to_the_public_server_and_timeout_must_be_positive() {
         let cli = Cli::try_parse_from(["fhir", "metadata"]).unwrap();
         if std::env::var_os("FHIR_BASE_URL").is_none() {
             assert_eq!(cli.global.base, None, "the default comes from the settings");
+        }
+        if std::env::var_os("FHIR_VERSION").is_none() {
+            assert_eq!(cli.global.fhir, None, "the default comes from the settings");
         }
         let err = Cli::try_parse_from(["fhir", "--timeout", "0", "metadata"]).unwrap_err();
         assert!(err.to_string().contains("not a positive number"));

@@ -1,10 +1,10 @@
 //! What each command does: one request (or a series of pages) through the client, then the
-//! result printed in the chosen format.
+//! result printed in the chosen format. Written once for every FHIR version: `V` is the
+//! version `--fhir` chose.
 
 use std::io::Write;
 
-use fhir_client::{Client, HistoryParams, SearchParams};
-use fhir_model::r4::Resource;
+use fhir_client::{Client, ErrorKind, HistoryParams, SearchParams};
 use fhir_model::{FhirJson, FhirXml};
 
 use crate::cli::{Command, Format};
@@ -12,14 +12,33 @@ use crate::failure::{Failure, outcome_issues};
 use crate::input::Body;
 use crate::table::Table;
 use crate::target::{Target, check_type};
-use crate::{convert, input, metadata, pages, response, summary};
+use crate::version::{self, CliVersion};
+use crate::{convert, input, metadata, pages, summary};
 
 /// The client's XML format, for files given as XML.
 const XML: fhir_client::Format = fhir_client::Format::Xml;
 
-/// Runs one command against `client`, printing to `out`.
-pub async fn run(
-    client: &Client,
+/// Runs one command against `client`, printing to `out`. An answer the run's models could not
+/// read is checked against the server's declared FHIR version, which the error then names.
+pub async fn run<V: CliVersion>(
+    client: &Client<V>,
+    command: Command,
+    format: Option<Format>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    match run_command(client, command, format, out).await {
+        Err(Failure::Client(mut failure)) if failure.kind == ErrorKind::Decoding => {
+            if let Some(note) = version::server_mismatch(client).await {
+                failure.hint(&note);
+            }
+            Err(Failure::Client(failure))
+        }
+        other => other,
+    }
+}
+
+async fn run_command<V: CliVersion>(
+    client: &Client<V>,
     command: Command,
     format: Option<Format>,
     out: &mut dyn Write,
@@ -32,26 +51,31 @@ pub async fn run(
         }
         Command::Metadata { json } => {
             let cs = client.capabilities().await?;
-            let text = cs.to_json_string();
+            let capabilities = V::capabilities(&cs);
+            // The statement is read all the same (leniently): what it says is still worth
+            // printing, but the reader must know which models typed it.
+            if let Some(note) = capabilities.fhir_version.and_then(version::mismatch::<V>) {
+                eprintln!("warning: {note}");
+            }
             match (json, format) {
                 (_, Some(Format::Xml)) => writeln!(out, "{}", cs.to_xml_pretty())?,
                 (true, _) | (false, Some(Format::Json)) => {
                     writeln!(out, "{}", cs.to_json_pretty())?
                 }
-                (false, Some(Format::Ndjson)) => writeln!(out, "{text}")?,
-                (false, _) => write!(out, "{}", metadata::summary(&text))?,
+                (false, Some(Format::Ndjson)) => writeln!(out, "{}", cs.to_json_string())?,
+                (false, _) => write!(out, "{}", metadata::summary(&capabilities))?,
             }
         }
         Command::Read { reference } => {
-            let (resource_type, id) = Target::instance(&reference)?;
+            let (resource_type, id) = Target::instance::<V>(&reference)?;
             let read = client.read_any(&resource_type, &id).await?;
-            print_one(out, &read.resource, format)?;
+            print_one::<V>(out, &read.resource, format)?;
         }
         Command::Vread {
             reference,
             version_id,
         } => {
-            let target = Target::parse(&reference)?;
+            let target = Target::parse::<V>(&reference)?;
             let (Some(id), Some(version)) = (target.id, target.version.or(version_id)) else {
                 return Err(Failure::Usage(format!(
                     "`{reference}`: give Type/id/_history/version (or Type/id with --version-id)"
@@ -60,7 +84,7 @@ pub async fn run(
             let read = client
                 .vread_any(&target.resource_type, &id, &version)
                 .await?;
-            print_one(out, &read.resource, format)?;
+            print_one::<V>(out, &read.resource, format)?;
         }
         Command::History {
             target,
@@ -74,7 +98,7 @@ pub async fn run(
             if let Some(since) = &since {
                 params = params.since(since);
             }
-            let first = match target.as_deref().map(Target::parse).transpose()? {
+            let first = match target.as_deref().map(Target::parse::<V>).transpose()? {
                 None => client.history_system(params).await?,
                 Some(t) => {
                     if t.version.is_some() {
@@ -103,7 +127,7 @@ pub async fn run(
             paging,
             ndjson,
         } => {
-            check_type(&resource_type)?;
+            check_type::<V>(&resource_type)?;
             let mut search = SearchParams::new();
             for pair in &params {
                 let Some((name, value)) = pair.split_once('=').filter(|(n, _)| !n.is_empty())
@@ -126,7 +150,7 @@ pub async fn run(
             pages::print(client, first, &paging, format, "searchset", out).await?;
         }
         Command::Create { file, lenient } => {
-            let checked = input::resource(&file, lenient)?;
+            let checked = input::resource::<V>(&file, lenient)?;
             let outcome = match checked.body {
                 Body::Json(text) => {
                     client
@@ -140,14 +164,14 @@ pub async fn run(
                 outcome.id.as_deref(),
                 outcome.version.as_deref(),
             );
-            print_written(out, "created", &label, outcome.resource.as_ref(), format)?;
+            print_written::<V>(out, "created", &label, outcome.resource.as_ref(), format)?;
         }
         Command::Update {
             file,
             if_match,
             lenient,
         } => {
-            let checked = input::resource(&file, lenient)?;
+            let checked = input::resource::<V>(&file, lenient)?;
             let Some(id) = checked.id else {
                 return Err(Failure::Usage(format!(
                     "{}: an update needs the resource's id",
@@ -181,12 +205,12 @@ pub async fn run(
                 outcome.id.as_deref().or(Some(&id)),
                 outcome.version.as_deref(),
             );
-            print_written(out, verb, &label, outcome.resource.as_ref(), format)?;
+            print_written::<V>(out, verb, &label, outcome.resource.as_ref(), format)?;
         }
         // Run before any client is made (see main); kept here so that the match stays complete.
-        Command::Convert(args) => convert::run(&args, out)?,
+        Command::Convert(args) => convert::run::<V>(&args, out)?,
         Command::Delete { reference } => {
-            let (resource_type, id) = Target::instance(&reference)?;
+            let (resource_type, id) = Target::instance::<V>(&reference)?;
             let outcome = client.delete_any(&resource_type, &id).await?;
             if outcome.already_absent() {
                 writeln!(
@@ -198,24 +222,23 @@ pub async fn run(
                 writeln!(out, "deleted {resource_type}/{id}")?;
             }
             if let Some(oo) = &outcome.operation_outcome {
-                for issue in outcome_issues(&oo.to_json_string()) {
+                for issue in outcome_issues::<V>(oo) {
                     writeln!(out, "  {issue}")?;
                 }
             }
         }
         Command::Export(args) => crate::export::run(client, *args, out).await?,
         Command::Transaction { file, lenient } => {
-            let checked = input::transaction_bundle(&file, lenient)?;
+            let checked = input::transaction_bundle::<V>(&file, lenient)?;
             let response = match checked.body {
                 Body::Json(text) => client.transaction_json(text.into_bytes()).await?,
                 Body::Xml(resource) => {
-                    let Resource::Bundle(bundle) = *resource else {
-                        unreachable!("checked to be a Bundle");
-                    };
-                    client.with_format(XML).transaction(*bundle).await?
+                    let bundle = V::into_bundle(*resource)
+                        .map_err(|_| Failure::Usage(format!("{}: not a Bundle", file.display())))?;
+                    client.with_format(XML).transaction(bundle).await?
                 }
             };
-            let found = response.bundle.r#type.value.as_ref().map(|t| t.as_str());
+            let found = V::bundle_type(&response.bundle);
             if found != Some("transaction-response") {
                 return Err(Failure::answer(
                     "POST",
@@ -228,13 +251,13 @@ pub async fn run(
             }
             match format {
                 Some(Format::Json) => {
-                    writeln!(out, "{}", response::whole(&response).to_json_pretty())?
+                    writeln!(out, "{}", V::response_bundle(response).to_json_pretty())?
                 }
                 Some(Format::Ndjson) => {
-                    writeln!(out, "{}", response::whole(&response).to_json_string())?
+                    writeln!(out, "{}", V::response_bundle(response).to_json_string())?
                 }
                 Some(Format::Xml) => {
-                    writeln!(out, "{}", response::whole_bundle(&response).to_xml_pretty())?
+                    writeln!(out, "{}", V::response_bundle(response).to_xml_pretty())?
                 }
                 _ => {
                     let mut table =
@@ -243,7 +266,7 @@ pub async fn run(
                         let outcome = entry
                             .outcome
                             .as_ref()
-                            .map(|o| outcome_issues(&o.to_json_string()).join("\n"))
+                            .map(|o| outcome_issues::<V>(o).join("\n"))
                             .unwrap_or_default();
                         table.row(vec![
                             i.to_string(),
@@ -271,11 +294,11 @@ fn written_label(resource_type: &str, id: Option<&str>, version: Option<&str>) -
 
 /// After a create or update: the resource the server sent back as JSON when asked for JSON,
 /// otherwise a line saying what happened.
-fn print_written(
+fn print_written<V: CliVersion>(
     out: &mut dyn Write,
     verb: &str,
     label: &str,
-    returned: Option<&Resource>,
+    returned: Option<&V::Resource>,
     format: Option<Format>,
 ) -> Result<(), Failure> {
     match (format, returned) {
@@ -288,9 +311,9 @@ fn print_written(
 }
 
 /// One resource: pretty JSON by default.
-fn print_one(
+fn print_one<V: CliVersion>(
     out: &mut dyn Write,
-    resource: &Resource,
+    resource: &V::Resource,
     format: Option<Format>,
 ) -> Result<(), Failure> {
     match format.unwrap_or(Format::Json) {
@@ -299,7 +322,7 @@ fn print_one(
         Format::Xml => writeln!(out, "{}", resource.to_xml_pretty())?,
         Format::Table => {
             let mut table = Table::new(&summary::HEADERS).wrap(3, 80);
-            table.row(summary::row(&resource.to_json_string()));
+            table.row(summary::row::<V>(resource));
             write!(out, "{}", table.render())?;
         }
     }

@@ -9,12 +9,16 @@
 //! scope = "system/Patient.rs"
 //! private_key = "keys/sandbox.pem"   # relative to the config folder
 //! key_id = "2024-06"
+//! fhir = "r5"                        # the FHIR version of its models (r4 by default)
 //! ```
 
 use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
+
 use crate::cli::{DEFAULT_BASE, Global};
 use crate::failure::Failure;
+use crate::version::Fhir;
 
 /// The folder of `config.toml` and `tokens/`: `FHIR_CONFIG_DIR`, else `%APPDATA%\fhir` on
 /// Windows, else `$XDG_CONFIG_HOME/fhir`, else `~/.config/fhir`.
@@ -52,6 +56,8 @@ pub struct Settings {
     pub key_id: Option<String>,
     /// Where tokens are stored, when there is a config folder.
     pub config_dir: Option<PathBuf>,
+    /// The FHIR version of the models.
+    pub fhir: Fhir,
 }
 
 /// A named server of `config.toml`.
@@ -62,9 +68,10 @@ struct Server {
     scope: Option<String>,
     private_key: Option<PathBuf>,
     key_id: Option<String>,
+    fhir: Option<Fhir>,
 }
 
-const KEYS: &str = "base, client_id, scope, private_key, key_id";
+const KEYS: &str = "base, client_id, scope, private_key, key_id, fhir";
 
 impl Settings {
     /// The settings of this run: each flag (or its environment variable) wins over the named
@@ -92,6 +99,7 @@ impl Settings {
             scope: global.scope.clone().or(server.scope),
             private_key: global.private_key.clone().or(server.private_key),
             key_id: global.key_id.clone().or(server.key_id),
+            fhir: global.fhir.or(server.fhir).unwrap_or_default(),
             config_dir,
         })
     }
@@ -145,6 +153,15 @@ fn load_server(dir: &Path, name: &str) -> Result<Server, Failure> {
             "scope" => server.scope = Some(text),
             "key_id" => server.key_id = Some(text),
             "private_key" => server.private_key = Some(key_path(dir, &text)),
+            "fhir" => {
+                let fhir = Fhir::from_str(&text, true).map_err(|_| {
+                    Failure::Usage(format!(
+                        "{shown}: servers.{name}.fhir is `{text}`; it must be one of: {}",
+                        Fhir::ALL.map(Fhir::flag).join(", ")
+                    ))
+                })?;
+                server.fhir = Some(fhir);
+            }
             other => {
                 return Err(Failure::Usage(format!(
                     "{shown}: servers.{name}: unknown key `{other}` (known: {KEYS})"

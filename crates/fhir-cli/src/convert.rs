@@ -1,21 +1,22 @@
-//! `fhir convert`: a resource from JSON to XML or back, offline, through the typed model.
+//! `fhir convert`: a resource from JSON to XML or back, offline, through the typed model of the
+//! run's FHIR version.
 
 use std::io::Write;
 
-use fhir_model::r4::Resource;
 use fhir_model::{FhirJson, FhirXml};
 
 use crate::cli::{Convert, ConvertTo};
 use crate::failure::Failure;
 use crate::input;
+use crate::version::CliVersion;
 
 /// Reads the file (its format recognised by content), checks it as `create` does, and prints
 /// it in the other format (or the one asked for). Content that lenient reading kept and that has
 /// no form in the output format is not dropped silently: the conversion is refused.
-pub fn run(args: &Convert, out: &mut dyn Write) -> Result<(), Failure> {
+pub fn run<V: CliVersion>(args: &Convert, out: &mut dyn Write) -> Result<(), Failure> {
     let (name, text) = input::read_text(&args.file)?;
     let from_xml = input::is_xml(&text);
-    let resource = input::parse_resource(&name, &text, args.lenient)?;
+    let resource = input::parse_resource::<V>(&name, &text, args.lenient)?;
     drop(text);
     let to = args.to.unwrap_or(if from_xml {
         ConvertTo::Json
@@ -38,7 +39,7 @@ pub fn run(args: &Convert, out: &mut dyn Write) -> Result<(), Failure> {
 }
 
 /// The resource in `to`, and how many kept elements had to be left out.
-fn write(resource: &Resource, to: ConvertTo) -> (String, usize) {
+fn write<R: FhirJson + FhirXml>(resource: &R, to: ConvertTo) -> (String, usize) {
     match to {
         ConvertTo::Json => {
             let mut w = fhir_model::json::Writer::new(true);

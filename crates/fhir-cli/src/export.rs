@@ -1,5 +1,6 @@
 //! `fhir export`: a Bulk Data `$export` into a directory of NDJSON files (`Type.n.ndjson`),
-//! each line checked against the model, with a resumable state in the directory.
+//! each line checked against the model of the run's FHIR version, with a resumable state in the
+//! directory.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -11,14 +12,14 @@ use std::time::Duration;
 use clap::Args;
 use fhir_client::Client;
 use fhir_client::export::{Export, ExportJob, Manifest, ManifestFile};
-use fhir_model::ParseOptions;
-use fhir_model::r4::Resource;
+use fhir_model::{AnyResource, FhirJson, ParseOptions};
 use futures_util::StreamExt;
 
 use crate::export_progress::{Counts, ExportProgress};
 use crate::export_state::{DoneFile, STATE_FILE, State};
 use crate::failure::{Failure, shown_url};
 use crate::table::Table;
+use crate::version::CliVersion;
 
 /// The options of `fhir export`.
 #[derive(Debug, Args)]
@@ -99,7 +100,11 @@ struct FileResult {
 }
 
 /// Runs `fhir export`.
-pub async fn run(client: &Client, args: ExportArgs, out: &mut dyn Write) -> Result<(), Failure> {
+pub async fn run<V: CliVersion>(
+    client: &Client<V>,
+    args: ExportArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     let mut progress = ExportProgress::for_stderr();
     let (dir, mut state) = match &args.resume {
         Some(dir) => {
@@ -184,7 +189,10 @@ pub async fn run(client: &Client, args: ExportArgs, out: &mut dyn Write) -> Resu
     report(&manifest, &results, &dir, out)
 }
 
-async fn kickoff(client: &Client, args: &ExportArgs) -> Result<ExportJob, Failure> {
+async fn kickoff<V: CliVersion>(
+    client: &Client<V>,
+    args: &ExportArgs,
+) -> Result<ExportJob<V>, Failure> {
     let mut k = client.export();
     if let Some(group) = &args.group {
         k = k.group(group);
@@ -233,8 +241,8 @@ fn file_names(manifest: &Manifest, gzip: bool) -> Vec<(ManifestFile, &'static st
     out
 }
 
-async fn download_all(
-    client: &Client,
+async fn download_all<V: CliVersion>(
+    client: &Client<V>,
     manifest: &Manifest,
     dir: &Path,
     state: &mut State,
@@ -312,8 +320,8 @@ type Output = std::sync::Arc<std::sync::Mutex<Option<Box<dyn Write + Send>>>>;
 /// Downloads one file into `dir/name` (through `name.part`, renamed at the end), checking each
 /// line; `tick` is told of lines written, a hundred at a time. The lines are checked and
 /// written on a thread of the file's own while the download goes on.
-async fn download_one(
-    export: &Export,
+async fn download_one<V: CliVersion>(
+    export: &Export<V>,
     file: &ManifestFile,
     dir: &Path,
     name: &str,
@@ -339,7 +347,7 @@ async fn download_one(
     let shared = output.clone();
     // Each line: what is wrong with it (if anything), once written; or why it was not written.
     let mut lines_of = export.map_lines(file, move |_, text| {
-        let problem = check_line(check, &resource_type, text);
+        let problem = check_line::<V>(check, &resource_type, text);
         let mut guard = shared.lock().map_err(|_| "the writer failed".to_owned())?;
         let writer = guard.as_mut().ok_or("the file is closed")?;
         writer
@@ -402,21 +410,24 @@ async fn download_one(
 }
 
 /// What is wrong with a line, if anything.
-fn check_line(check: Check, expected: &str, text: &str) -> Option<String> {
+fn check_line<V: CliVersion>(check: Check, expected: &str, text: &str) -> Option<String> {
     let options = match check {
         Check::None => return None,
         Check::Strict => ParseOptions::strict(),
         Check::Lenient => ParseOptions::lenient(),
     };
-    match Resource::from_json_str(text, options) {
+    match V::Resource::from_json_str(text, options) {
         Ok(r) if r.resource_type() != expected => Some(format!(
             "a {} in a file of {expected} resources",
             r.resource_type()
         )),
         Ok(_) => None,
-        Err(e) => Some(match check {
-            Check::Strict => format!("{e} (--lenient accepts what the model reads leniently)"),
-            _ => e.to_string(),
+        Err(e) => Some(match (crate::version::type_note::<V>(&e), check) {
+            (Some(note), _) => format!("{e} ({note})"),
+            (None, Check::Strict) => {
+                format!("{e} (--lenient accepts what the model reads leniently)")
+            }
+            (None, _) => e.to_string(),
         }),
     }
 }
@@ -515,6 +526,7 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir_client::{R4, R5};
 
     #[test]
     fn files_are_numbered_per_type_and_kind() {
@@ -544,14 +556,21 @@ mod tests {
     fn lines_are_checked_against_the_model() {
         let ok = r#"{"resourceType":"Patient","id":"a"}"#;
         let unknown = r#"{"resourceType":"Patient","nickname":"x"}"#;
-        assert_eq!(check_line(Check::Strict, "Patient", ok), None);
-        assert!(check_line(Check::Strict, "Patient", unknown).is_some());
-        assert_eq!(check_line(Check::Lenient, "Patient", unknown), None);
+        assert_eq!(check_line::<R4>(Check::Strict, "Patient", ok), None);
+        assert!(check_line::<R4>(Check::Strict, "Patient", unknown).is_some());
+        assert_eq!(check_line::<R4>(Check::Lenient, "Patient", unknown), None);
         assert!(
-            check_line(Check::Lenient, "Observation", ok)
+            check_line::<R4>(Check::Lenient, "Observation", ok)
                 .unwrap()
                 .contains("a Patient")
         );
-        assert_eq!(check_line(Check::None, "Patient", "not json"), None);
+        assert_eq!(check_line::<R4>(Check::None, "Patient", "not json"), None);
+        // A type of R5 only is read by the R5 models, and refused by R4's.
+        let r5_only = r#"{"resourceType":"ActorDefinition","status":"active","type":"person"}"#;
+        assert_eq!(
+            check_line::<R5>(Check::Strict, "ActorDefinition", r5_only),
+            None
+        );
+        assert!(check_line::<R4>(Check::Lenient, "ActorDefinition", r5_only).is_some());
     }
 }

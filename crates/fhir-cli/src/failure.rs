@@ -5,8 +5,8 @@ use std::io;
 
 use fhir_client::ErrorKind;
 use fhir_client::reqwest::Url;
-use fhir_model::FhirJson;
-use fhir_model::json::JsonValue;
+
+use crate::version::CliVersion;
 
 /// Exit code of a success.
 pub const EXIT_OK: u8 = 0;
@@ -23,7 +23,7 @@ pub enum Failure {
     /// Bad arguments or bad input files, found before anything was sent.
     Usage(String),
     /// The request failed: the server refused it, or it never got an answer.
-    Client(Box<fhir_client::Error>),
+    Client(ClientFailure),
     /// The request succeeded but the answer is not one the command can accept: a Bundle of the
     /// wrong type, paging that loops, does not advance or goes past `--max-pages`. The server's
     /// fault (exit 1), as a refusal is.
@@ -44,9 +44,32 @@ pub enum Failure {
     Auth(fhir_client::smart::SmartError),
 }
 
-impl From<fhir_client::Error> for Failure {
-    fn from(e: fhir_client::Error) -> Failure {
-        Failure::Client(Box::new(e))
+/// A client error of any FHIR version, rendered when it happened (its OperationOutcome is of
+/// the run's version), with what the exit code and later notes need of it.
+#[derive(Debug)]
+pub struct ClientFailure {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// The exit code.
+    code: u8,
+    /// The message for standard error, ending in a newline.
+    text: String,
+}
+
+impl ClientFailure {
+    /// Adds a `hint:` line to the message.
+    pub fn hint(&mut self, hint: &str) {
+        let _ = writeln!(self.text, "hint: {hint}");
+    }
+}
+
+impl<V: CliVersion> From<fhir_client::Error<V>> for Failure {
+    fn from(e: fhir_client::Error<V>) -> Failure {
+        Failure::Client(ClientFailure {
+            kind: e.kind(),
+            code: client_exit_code(&e),
+            text: render_client_error(&e),
+        })
     }
 }
 
@@ -81,20 +104,7 @@ impl Failure {
                 | fhir_client::smart::SmartErrorKind::Timeout => EXIT_NETWORK,
                 _ => EXIT_REFUSED,
             },
-            Failure::Client(e) => match e.kind() {
-                ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
-                // The token provider could not reach the authorization server.
-                ErrorKind::Auth if auth_unreachable(e) => EXIT_NETWORK,
-                ErrorKind::InvalidInput => EXIT_USAGE,
-                // The server answered, but not with what was asked for: its fault.
-                ErrorKind::UnexpectedResource
-                | ErrorKind::BodyTooLarge
-                | ErrorKind::Decompression
-                | ErrorKind::Redirect
-                | ErrorKind::Paging
-                | ErrorKind::Decoding => EXIT_REFUSED,
-                _ => EXIT_REFUSED,
-            },
+            Failure::Client(e) => e.code,
         }
     }
 
@@ -110,14 +120,32 @@ impl Failure {
             Failure::Output(e) => format!("error: cannot write the output: {e}\n"),
             Failure::Auth(e) => format!("error: {e}\n"),
             Failure::Export(message) => format!("error: {message}\n"),
-            Failure::Client(e) => render_client_error(e),
+            Failure::Client(e) => e.text.clone(),
         }
+    }
+}
+
+/// The exit code of a client error.
+fn client_exit_code<V: CliVersion>(e: &fhir_client::Error<V>) -> u8 {
+    match e.kind() {
+        ErrorKind::Transport | ErrorKind::Timeout => EXIT_NETWORK,
+        // The token provider could not reach the authorization server.
+        ErrorKind::Auth if auth_unreachable(e) => EXIT_NETWORK,
+        ErrorKind::InvalidInput => EXIT_USAGE,
+        // The server answered, but not with what was asked for: its fault.
+        ErrorKind::UnexpectedResource
+        | ErrorKind::BodyTooLarge
+        | ErrorKind::Decompression
+        | ErrorKind::Redirect
+        | ErrorKind::Paging
+        | ErrorKind::Decoding => EXIT_REFUSED,
+        _ => EXIT_REFUSED,
     }
 }
 
 /// Whether a client error of kind `Auth` comes from a SMART token request that never got an
 /// answer.
-fn auth_unreachable(e: &fhir_client::Error) -> bool {
+fn auth_unreachable<V: CliVersion>(e: &fhir_client::Error<V>) -> bool {
     use fhir_client::smart::{SmartError, SmartErrorKind};
     use std::error::Error as _;
     e.source()
@@ -132,10 +160,10 @@ fn auth_unreachable(e: &fhir_client::Error) -> bool {
 
 /// The error's own line, then every issue of the server's OperationOutcome, or the start of a
 /// body that is not one (a gateway's HTML page, `application/problem+json`).
-fn render_client_error(e: &fhir_client::Error) -> String {
+fn render_client_error<V: CliVersion>(e: &fhir_client::Error<V>) -> String {
     let mut out = format!("error: {e}\n");
     if let Some(outcome) = e.operation_outcome() {
-        let issues = outcome_issues(&outcome.to_json_string());
+        let issues = outcome_issues::<V>(outcome);
         // The error's own line already carries a lone issue's text; list them when it does not.
         let said = issues.len() == 1 && out.contains(&issues[0]);
         if !issues.is_empty() && !said {
@@ -194,56 +222,41 @@ pub fn shown_url(text: &str) -> String {
     format!("{scheme}{host}{path}")
 }
 
-/// One readable line per `OperationOutcome.issue`: severity, code, the text, where.
-pub fn outcome_issues(outcome_json: &str) -> Vec<String> {
-    let Ok(doc) = JsonValue::parse(outcome_json) else {
-        return Vec::new();
-    };
-    let Some(JsonValue::Array(issues)) = doc.get("issue") else {
-        return Vec::new();
-    };
-    issues
-        .iter()
-        .map(|issue| {
-            let text = |key: &str| issue.get(key).and_then(JsonValue::as_str);
-            let severity = text("severity").unwrap_or("issue");
-            let code = text("code").unwrap_or("unknown");
-            let mut line = format!("{severity} ({code})");
-            let details = issue.get("details").and_then(|d| {
-                d.get("text").and_then(JsonValue::as_str).or_else(|| {
-                    first_of(d.get("coding")).and_then(|c| {
-                        c.get("display")
-                            .or_else(|| c.get("code"))
-                            .and_then(JsonValue::as_str)
-                    })
-                })
-            });
-            for part in [details, text("diagnostics")].into_iter().flatten() {
-                let _ = write!(line, ": {}", part.trim());
-            }
-            let at: Vec<&str> = ["expression", "location"]
-                .iter()
-                .filter_map(|k| issue.get(k))
-                .find_map(|v| match v {
-                    JsonValue::Array(items) => {
-                        Some(items.iter().filter_map(JsonValue::as_str).collect())
-                    }
-                    _ => None,
-                })
-                .unwrap_or_default();
-            if !at.is_empty() {
-                let _ = write!(line, " [at {}]", at.join(", "));
-            }
-            line
-        })
-        .collect()
+/// One issue of an OperationOutcome, borrowed from the typed outcome of either FHIR version
+/// (see `CliVersion::issues`).
+#[derive(Debug, Default)]
+pub struct Issue<'a> {
+    /// `severity`.
+    pub severity: Option<&'a str>,
+    /// `code`.
+    pub code: Option<&'a str>,
+    /// `details.text`, else the display or code of its first coding.
+    pub details: Option<&'a str>,
+    /// `diagnostics`.
+    pub diagnostics: Option<&'a str>,
+    /// `expression`, else `location`.
+    pub at: Vec<&'a str>,
 }
 
-fn first_of(value: Option<&JsonValue>) -> Option<&JsonValue> {
-    match value? {
-        JsonValue::Array(items) => items.first(),
-        _ => None,
+impl Issue<'_> {
+    /// The issue as one readable line: severity, code, the text, where.
+    pub fn line(&self) -> String {
+        let severity = self.severity.unwrap_or("issue");
+        let code = self.code.unwrap_or("unknown");
+        let mut line = format!("{severity} ({code})");
+        for part in [self.details, self.diagnostics].into_iter().flatten() {
+            let _ = write!(line, ": {}", part.trim());
+        }
+        if !self.at.is_empty() {
+            let _ = write!(line, " [at {}]", self.at.join(", "));
+        }
+        line
     }
+}
+
+/// One readable line per `OperationOutcome.issue` (see [`Issue::line`]).
+pub fn outcome_issues<V: CliVersion>(outcome: &V::OperationOutcome) -> Vec<String> {
+    V::issues(outcome).iter().map(Issue::line).collect()
 }
 
 /// `text` cut to `max` characters, with an ellipsis when cut.
@@ -259,6 +272,8 @@ pub fn clip(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir_client::R4;
+    use fhir_model::{FhirJson, ParseOptions};
 
     #[test]
     fn issues_read_as_lines() {
@@ -266,15 +281,16 @@ mod tests {
             {"severity":"error","code":"not-found","diagnostics":"Resource Patient/x is not known"},
             {"severity":"warning","code":"invalid","details":{"text":"Bad date"},"expression":["Patient.birthDate"]},
             {"severity":"information","code":"informational","details":{"coding":[{"code":"MSG_CREATED"}]}}]}"#;
+        let oo =
+            fhir_model::r4::OperationOutcome::from_json_str(oo, ParseOptions::strict()).unwrap();
         assert_eq!(
-            outcome_issues(oo),
+            outcome_issues::<R4>(&oo),
             [
                 "error (not-found): Resource Patient/x is not known",
                 "warning (invalid): Bad date [at Patient.birthDate]",
                 "information (informational): MSG_CREATED",
             ]
         );
-        assert!(outcome_issues("not json").is_empty());
     }
 
     #[test]

@@ -3,10 +3,10 @@
 use std::io::Read;
 use std::path::Path;
 
-use fhir_model::r4::{Bundle, BundleType, Resource};
-use fhir_model::{FhirJson, FhirXml, ParseOptions};
+use fhir_model::{AnyResource, FhirJson, FhirXml, ParseOptions};
 
 use crate::failure::Failure;
+use crate::version::CliVersion;
 
 /// The text of `path`, or of standard input for `-`.
 pub fn read_text(path: &Path) -> Result<(String, String), Failure> {
@@ -33,23 +33,23 @@ fn label(name: &str) -> String {
 
 /// A file's resource, checked: what is sent, and what the command needs to know of it.
 #[derive(Debug)]
-pub struct Checked {
+pub struct Checked<V: CliVersion> {
     /// The `resourceType`.
     pub resource_type: String,
     /// The `id`, if any.
     pub id: Option<String>,
     /// What is sent.
-    pub body: Body,
+    pub body: Body<V>,
 }
 
 /// What is sent of a checked file.
 #[derive(Debug)]
-pub enum Body {
+pub enum Body<V: CliVersion> {
     /// JSON: the text, proved by the check to be the resource, sent as written (the model is
     /// let go: it takes many times the size of the text).
     Json(String),
     /// XML: the resource read from it, sent as XML (what lenient reading kept included).
-    Xml(Box<Resource>),
+    Xml(Box<V::Resource>),
 }
 
 /// Whether a file's text is XML (its first character is `<`) rather than JSON.
@@ -59,13 +59,13 @@ pub fn is_xml(text: &str) -> bool {
         .starts_with('<')
 }
 
-/// A resource of any type from a file, checked against the R4 definitions: strictly (unknown
+/// A resource of any type from a file, checked against the definitions of `V`: strictly (unknown
 /// elements, codes outside required value sets, missing required elements are refused), or
 /// leniently (only JSON that is not a resource at all is refused). The parsed model is dropped
 /// once checked: it takes many times the size of the text, which is what gets sent.
-pub fn resource(path: &Path, lenient: bool) -> Result<Checked, Failure> {
+pub fn resource<V: CliVersion>(path: &Path, lenient: bool) -> Result<Checked<V>, Failure> {
     let (name, text) = read_text(path)?;
-    let resource = parse_resource(&name, &text, lenient)?;
+    let resource = parse_resource::<V>(&name, &text, lenient)?;
     let resource_type = resource.resource_type().to_owned();
     let id = resource.id().map(str::to_owned);
     let body = if is_xml(&text) {
@@ -81,38 +81,40 @@ pub fn resource(path: &Path, lenient: bool) -> Result<Checked, Failure> {
     })
 }
 
-/// A resource of any type from JSON or XML text, recognised by its first character.
-pub fn parse_resource(name: &str, text: &str, lenient: bool) -> Result<Resource, Failure> {
-    if is_xml(text) {
-        let options = options(lenient);
-        Resource::from_xml_str(text, options).map_err(|e| problem(name, e, lenient))
+/// A resource of any type of `V` from JSON or XML text, recognised by its first character.
+pub fn parse_resource<V: CliVersion>(
+    name: &str,
+    text: &str,
+    lenient: bool,
+) -> Result<V::Resource, Failure> {
+    let parsed = if is_xml(text) {
+        V::Resource::from_xml_str(text, options(lenient))
     } else {
-        parse::<Resource>(name, text, lenient)
-    }
+        V::Resource::from_json_str(text, options(lenient))
+    };
+    parsed.map_err(|e| problem::<V>(name, e, lenient))
 }
 
 /// A Bundle from a file, which must be a `transaction`; checked as [`resource`] is.
-pub fn transaction_bundle(path: &Path, lenient: bool) -> Result<Checked, Failure> {
+pub fn transaction_bundle<V: CliVersion>(
+    path: &Path,
+    lenient: bool,
+) -> Result<Checked<V>, Failure> {
     let (name, text) = read_text(path)?;
-    let resource = parse_resource(&name, &text, lenient)?;
+    let resource = parse_resource::<V>(&name, &text, lenient)?;
     let found = resource.resource_type().to_owned();
-    let bundle = resource
-        .downcast::<Bundle>()
+    let bundle = V::into_bundle(resource)
         .map_err(|_| Failure::Usage(format!("{name}: a transaction is a Bundle, not a {found}")))?;
-    let kind = bundle.r#type.value.clone();
-    let id = bundle
-        .id
-        .as_ref()
-        .and_then(|i| i.as_str())
-        .map(str::to_owned);
-    if kind.as_ref().is_none_or(|k| *k != BundleType::Transaction) {
+    let kind = V::bundle_type(&bundle);
+    let id = bundle.id().map(str::to_owned);
+    if kind != Some("transaction") {
         return Err(Failure::Usage(format!(
             "{name}: Bundle.type is {}, a transaction needs `transaction`",
-            kind.map_or("missing".into(), |t| format!("`{}`", t.as_str()))
+            kind.map_or("missing".into(), |t| format!("`{t}`"))
         )));
     }
     let body = if is_xml(&text) {
-        Body::Xml(Box::new(Resource::from(bundle)))
+        Body::Xml(Box::new(V::bundle_resource(bundle)))
     } else {
         drop(bundle);
         Body::Json(text)
@@ -132,23 +134,25 @@ fn options(lenient: bool) -> ParseOptions {
     }
 }
 
-fn problem(name: &str, e: fhir_model::Error, lenient: bool) -> Failure {
-    let hint = if lenient {
-        ""
-    } else {
-        " (--lenient sends it as written)"
+/// A file's problem, naming the file, the FHIR path, line and column; a resource type of another
+/// FHIR version says which `--fhir` reads it.
+fn problem<V: CliVersion>(name: &str, e: fhir_model::Error, lenient: bool) -> Failure {
+    let hint = match crate::version::type_note::<V>(&e) {
+        Some(note) => format!(" ({note})"),
+        None if lenient => String::new(),
+        None => " (--lenient sends it as written)".into(),
     };
     Failure::Usage(format!("{name}: {e}{hint}"))
-}
-
-/// Parses `text`, naming the file, the FHIR path, line and column of a problem.
-pub fn parse<T: FhirJson>(name: &str, text: &str, lenient: bool) -> Result<T, Failure> {
-    T::from_json_str(text, options(lenient)).map_err(|e| problem(name, e, lenient))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir_client::{R4, R5};
+
+    fn parse<V: CliVersion>(name: &str, text: &str, lenient: bool) -> Result<V::Resource, Failure> {
+        parse_resource::<V>(name, text, lenient)
+    }
 
     fn message(f: Failure) -> String {
         match f {
@@ -160,25 +164,32 @@ mod tests {
     #[test]
     fn problems_name_the_path_line_and_column() {
         let text = "{\"resourceType\":\"Patient\",\n \"name\":[{\"given\":[\"A\", 7]}]}";
-        let m = message(parse::<Resource>("p.json", text, false).unwrap_err());
+        let m = message(parse::<R4>("p.json", text, false).unwrap_err());
         assert!(m.starts_with("p.json: Patient.name[0].given[1]: "), "{m}");
         assert!(m.contains("line 2"), "{m}");
         let unknown = r#"{"resourceType":"Patient","nickname":"Al"}"#;
-        assert!(parse::<Resource>("p.json", unknown, false).is_err());
-        assert!(parse::<Resource>("p.json", unknown, true).is_ok());
+        assert!(parse::<R4>("p.json", unknown, false).is_err());
+        assert!(parse::<R4>("p.json", unknown, true).is_ok());
+        let r5_only = r#"{"resourceType":"ActorDefinition","status":"active","type":"person"}"#;
+        let m = message(parse::<R4>("a.json", r5_only, false).unwrap_err());
+        assert!(
+            m.ends_with("(a resource of FHIR R5, not R4: --fhir r5 reads it)"),
+            "{m}"
+        );
+        assert!(parse::<R5>("a.json", r5_only, false).is_ok());
     }
 
     #[test]
     fn xml_files_are_read_as_xml_with_the_same_checks() {
         let text = "<Patient xmlns=\"http://hl7.org/fhir\">\n<nickname value=\"Al\"/></Patient>";
         assert!(is_xml(text) && !is_xml(" {\"resourceType\":\"Patient\"}"));
-        let m = message(parse_resource("p.xml", text, false).unwrap_err());
+        let m = message(parse_resource::<R4>("p.xml", text, false).unwrap_err());
         assert!(
             m.starts_with("p.xml: Patient.nickname: unknown element"),
             "{m}"
         );
         assert!(m.contains("line 2"), "{m}");
-        let kept = parse_resource("p.xml", text, true).unwrap();
+        let kept = parse_resource::<R4>("p.xml", text, true).unwrap();
         assert_eq!(kept.resource_type(), "Patient");
     }
 
@@ -188,14 +199,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let batch = dir.join("batch.json");
         std::fs::write(&batch, r#"{"resourceType":"Bundle","type":"batch"}"#).unwrap();
-        let m = message(transaction_bundle(&batch, false).unwrap_err());
+        let m = message(transaction_bundle::<R4>(&batch, false).unwrap_err());
         assert!(
             m.ends_with("Bundle.type is `batch`, a transaction needs `transaction`"),
             "{m}"
         );
         let patient = dir.join("patient.json");
         std::fs::write(&patient, r#"{"resourceType":"Patient"}"#).unwrap();
-        let m = message(transaction_bundle(&patient, false).unwrap_err());
+        let m = message(transaction_bundle::<R4>(&patient, false).unwrap_err());
         assert!(
             m.ends_with("a transaction is a Bundle, not a Patient"),
             "{m}"
@@ -206,9 +217,9 @@ mod tests {
             r#"<Bundle xmlns="http://hl7.org/fhir"><type value="batch"/></Bundle>"#,
         )
         .unwrap();
-        let m = message(transaction_bundle(&xml_batch, false).unwrap_err());
+        let m = message(transaction_bundle::<R4>(&xml_batch, false).unwrap_err());
         assert!(m.ends_with("a transaction needs `transaction`"), "{m}");
-        let m = message(resource(&dir.join("missing.json"), false).unwrap_err());
+        let m = message(resource::<R4>(&dir.join("missing.json"), false).unwrap_err());
         assert!(m.starts_with("cannot read "), "{m}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

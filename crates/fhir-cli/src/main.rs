@@ -7,6 +7,7 @@
 //! fhir create patient.json                        # checked, then sent
 //! fhir convert patient.json                       # the same resource as XML, offline
 //! fhir export --type Patient --out dump           # a bulk export into NDJSON files
+//! fhir --fhir r5 read ActorDefinition/a1          # R5 models instead of R4's
 //! ```
 //!
 //! Exit codes: 0 success, 1 the server refused (4xx/5xx), 2 usage or bad input, 3 network or
@@ -27,20 +28,23 @@ mod login;
 mod metadata;
 mod pages;
 mod progress;
-mod response;
 mod store;
 mod summary;
 mod table;
 mod target;
+mod version;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use fhir_client::{R4, R5};
+
 use crate::cli::{AuthAction, Cli, Command};
 use crate::config::Settings;
 use crate::failure::{EXIT_OK, Failure};
+use crate::version::{CliVersion, Fhir};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -57,10 +61,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    // Offline: no server, no configuration, no credentials.
+    // Offline: no server, no credentials; the configuration only for a named server's version.
     if let Command::Convert(args) = &cli.command {
+        let fhir = match (&cli.global.fhir, &cli.global.server) {
+            (None, Some(_)) => Settings::resolve(&cli.global)?.fhir,
+            (fhir, _) => fhir.unwrap_or_default(),
+        };
         let mut out = std::io::stdout().lock();
-        convert::run(args, &mut out)?;
+        match fhir {
+            Fhir::R4 => convert::run::<R4>(args, &mut out)?,
+            Fhir::R5 => convert::run::<R5>(args, &mut out)?,
+        }
         return Ok(out.flush()?);
     }
     let settings = Settings::resolve(&cli.global)?;
@@ -109,7 +120,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
     let credentials = runtime.block_on(auth_cmd::resolve(&settings, token))?;
     builder = auth_cmd::apply(builder, credentials);
-    let client = builder.build().map_err(|e| {
+    // The one place the version is chosen: everything below is written once, generic over it.
+    match settings.fhir {
+        Fhir::R4 => run_commands::<R4>(builder, &settings, &runtime, cli),
+        Fhir::R5 => run_commands::<R5>(builder, &settings, &runtime, cli),
+    }
+}
+
+/// Builds the client of the FHIR version `V` and runs the command with it.
+fn run_commands<V: CliVersion>(
+    builder: fhir_client::ClientBuilder,
+    settings: &Settings,
+    runtime: &tokio::runtime::Runtime,
+    cli: Cli,
+) -> Result<(), Failure> {
+    let client = builder.fhir_version::<V>().build().map_err(|e| {
         let base = failure::shown_url(&settings.base);
         Failure::Usage(format!("--base `{base}`: {e}"))
     })?;

@@ -1,82 +1,106 @@
 //! `fhir metadata`: a CapabilityStatement as a person wants to read it.
 
-use fhir_model::json::JsonValue;
-
 use crate::table::Table;
 
+/// What `fhir metadata` summarizes of a CapabilityStatement, borrowed from the typed statement
+/// of either FHIR version (see `CliVersion::capabilities`).
+#[derive(Debug, Default)]
+pub struct Capabilities<'a> {
+    /// `software.name`.
+    pub software_name: Option<&'a str>,
+    /// `software.version`.
+    pub software_version: Option<&'a str>,
+    /// `implementation.description`.
+    pub implementation: Option<&'a str>,
+    /// `implementation.url`.
+    pub implementation_url: Option<&'a str>,
+    /// `fhirVersion`, also when it is not a version the models know.
+    pub fhir_version: Option<&'a str>,
+    /// `format`.
+    pub formats: Vec<&'a str>,
+    /// `patchFormat`.
+    pub patch_formats: Vec<&'a str>,
+    /// The first `rest` of mode `server`.
+    pub server: Option<RestCapabilities<'a>>,
+}
+
+/// What a server's `rest` says.
+#[derive(Debug, Default)]
+pub struct RestCapabilities<'a> {
+    /// The text or first code of each `security.service`.
+    pub security: Vec<&'a str>,
+    /// Each system `interaction.code`.
+    pub interactions: Vec<&'a str>,
+    /// Each system `operation.name`.
+    pub operations: Vec<&'a str>,
+    /// Each `resource`.
+    pub resources: Vec<TypeCapabilities<'a>>,
+}
+
+/// What a `rest.resource` says of its type.
+#[derive(Debug, Default)]
+pub struct TypeCapabilities<'a> {
+    /// `type`.
+    pub resource_type: Option<&'a str>,
+    /// Each `interaction.code`.
+    pub interactions: Vec<&'a str>,
+    /// Each `searchParam.name`.
+    pub search_params: Vec<&'a str>,
+}
+
 /// The summary: software, FHIR version, formats, then one table row per resource type with its
-/// interactions and search parameters. Reads the statement's JSON, so it serves every version.
-pub fn summary(capability_json: &str) -> String {
-    let Ok(doc) = JsonValue::parse(capability_json) else {
-        return "(the CapabilityStatement is not JSON)\n".into();
-    };
-    fn s<'a>(v: Option<&'a JsonValue>, key: &str) -> Option<&'a str> {
-        v.and_then(|v| v.get(key)).and_then(JsonValue::as_str)
-    }
-    let software = doc.get("software");
-    let implementation = doc.get("implementation");
+/// interactions and search parameters.
+pub fn summary(cs: &Capabilities<'_>) -> String {
     let mut head: Vec<(&str, String)> = Vec::new();
-    let name = [s(software, "name"), s(software, "version")]
+    let name = [cs.software_name, cs.software_version]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
     head.push(("Software", or_unknown(name)));
-    if let Some(d) = s(implementation, "description") {
+    if let Some(d) = cs.implementation {
         head.push(("Implementation", d.to_owned()));
     }
-    if let Some(url) = s(implementation, "url") {
+    if let Some(url) = cs.implementation_url {
         head.push(("Base URL", url.to_owned()));
     }
     head.push((
         "FHIR version",
-        or_unknown(s(Some(&doc), "fhirVersion").unwrap_or("").into()),
+        or_unknown(cs.fhir_version.unwrap_or("").into()),
     ));
-    head.push(("Formats", or_unknown(strings(doc.get("format")).join(", "))));
-    let patch = strings(doc.get("patchFormat"));
-    if !patch.is_empty() {
-        head.push(("Patch formats", patch.join(", ")));
+    head.push(("Formats", or_unknown(cs.formats.join(", "))));
+    if !cs.patch_formats.is_empty() {
+        head.push(("Patch formats", cs.patch_formats.join(", ")));
     }
-    let rest = match doc.get("rest") {
-        Some(JsonValue::Array(rest)) => rest.iter().find(|r| s(Some(r), "mode") == Some("server")),
-        _ => None,
-    };
-    if let Some(security) = rest.and_then(|r| r.get("security")) {
-        let services = codes_of(security.get("service"));
-        if !services.is_empty() {
-            head.push(("Security", services.join(", ")));
-        }
-    }
+    let rest = cs.server.as_ref();
     if let Some(rest) = rest {
-        let interactions = codes(rest.get("interaction"), "code");
-        if !interactions.is_empty() {
-            head.push(("System interactions", interactions.join(", ")));
+        if !rest.security.is_empty() {
+            head.push(("Security", rest.security.join(", ")));
         }
-        let operations = codes(rest.get("operation"), "name");
-        if !operations.is_empty() {
-            let names: Vec<String> = operations.iter().map(|o| format!("${o}")).collect();
+        if !rest.interactions.is_empty() {
+            head.push(("System interactions", rest.interactions.join(", ")));
+        }
+        if !rest.operations.is_empty() {
+            let names: Vec<String> = rest.operations.iter().map(|o| format!("${o}")).collect();
             head.push(("System operations", names.join(", ")));
         }
     }
-    let resources = match rest.and_then(|r| r.get("resource")) {
-        Some(JsonValue::Array(resources)) => resources.as_slice(),
-        _ => &[],
-    };
+    let resources = rest.map_or(&[][..], |r| r.resources.as_slice());
     // Sorted: easier to scan, and the same whatever order the server keeps them in.
-    let params: Vec<Vec<String>> = resources
+    let params: Vec<Vec<&str>> = resources
         .iter()
         .map(|r| {
-            let mut names = codes(r.get("searchParam"), "name");
+            let mut names = r.search_params.clone();
             names.sort();
             names
         })
         .collect();
     // Parameters every type has (`_id`, `_lastUpdated`, ...) are said once, not on every row.
-    let common: Vec<String> = match params.first() {
+    let common: Vec<&str> = match params.first() {
         Some(first) if params.len() > 1 => first
             .iter()
             .filter(|p| params.iter().all(|ps| ps.contains(p)))
-            .cloned()
+            .copied()
             .collect(),
         _ => Vec::new(),
     };
@@ -106,8 +130,9 @@ pub fn summary(capability_json: &str) -> String {
         .wrap(2, 60);
     for (resource, params) in resources.iter().zip(&params) {
         table.row(vec![
-            s(Some(resource), "type").unwrap_or("?").to_owned(),
-            codes(resource.get("interaction"), "code")
+            resource.resource_type.unwrap_or("?").to_owned(),
+            resource
+                .interactions
                 .iter()
                 .map(|c| short_interaction(c))
                 .collect::<Vec<_>>()
@@ -115,7 +140,7 @@ pub fn summary(capability_json: &str) -> String {
             params
                 .iter()
                 .filter(|p| !common.contains(p))
-                .cloned()
+                .copied()
                 .collect::<Vec<_>>()
                 .join(" "),
         ]);
@@ -143,54 +168,12 @@ fn short_interaction(code: &str) -> &str {
     }
 }
 
-fn strings(value: Option<&JsonValue>) -> Vec<String> {
-    match value {
-        Some(JsonValue::Array(items)) => items
-            .iter()
-            .filter_map(JsonValue::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// `key` of every object in an array (e.g. each `interaction.code`).
-fn codes(value: Option<&JsonValue>, key: &str) -> Vec<String> {
-    match value {
-        Some(JsonValue::Array(items)) => items
-            .iter()
-            .filter_map(|i| i.get(key).and_then(JsonValue::as_str))
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The text or first code of every CodeableConcept in an array.
-fn codes_of(value: Option<&JsonValue>) -> Vec<String> {
-    match value {
-        Some(JsonValue::Array(items)) => items
-            .iter()
-            .filter_map(|cc| {
-                cc.get("text")
-                    .and_then(JsonValue::as_str)
-                    .or_else(|| match cc.get("coding") {
-                        Some(JsonValue::Array(c)) => c
-                            .first()
-                            .and_then(|c| c.get("code"))
-                            .and_then(JsonValue::as_str),
-                        _ => None,
-                    })
-            })
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::CliVersion;
+    use fhir_client::R4;
+    use fhir_model::{FhirJson, ParseOptions};
 
     #[test]
     fn summary_lists_types_with_interactions_and_parameters() {
@@ -199,7 +182,9 @@ mod tests {
           "rest":[{"mode":"server","interaction":[{"code":"transaction"}],"operation":[{"name":"export","definition":"x"}],
             "resource":[{"type":"Patient","interaction":[{"code":"read"},{"code":"search-type"}],
               "searchParam":[{"name":"name","type":"string"},{"name":"birthdate","type":"date"}]}]}]}"#;
-        let text = summary(cs);
+        let cs =
+            fhir_model::r4::CapabilityStatement::from_json_str(cs, ParseOptions::strict()).unwrap();
+        let text = summary(&R4::capabilities(&cs));
         assert!(
             text.starts_with("Software             Test Server 1.2\n"),
             "{text}"

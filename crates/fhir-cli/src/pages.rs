@@ -6,8 +6,6 @@ use std::io::Write;
 use fhir_client::reqwest::Url;
 use fhir_client::{Client, Page, ResourceAt};
 use fhir_model::FhirJson;
-use fhir_model::json::JsonValue;
-use fhir_model::r4::{Bundle, BundleEntry, Resource};
 use futures_util::StreamExt;
 
 use crate::cli::{Format, Paging};
@@ -15,6 +13,7 @@ use crate::failure::Failure;
 use crate::progress::Progress;
 use crate::summary;
 use crate::table::Table;
+use crate::version::{self, CliVersion};
 
 /// How many pages in a row may come without a single entry before paging is given up: a server
 /// that keeps linking to empty pages would otherwise be followed forever.
@@ -22,9 +21,9 @@ pub const MAX_EMPTY_PAGES: usize = 10;
 
 /// The first page, and with `--all` the pages after it, checked to be Bundles of type
 /// `bundle_type` and printed in `format`. `--limit` and `--max-pages` bound the run.
-pub async fn print(
-    client: &Client,
-    first: Page<Resource>,
+pub async fn print<V: CliVersion>(
+    client: &Client<V>,
+    first: Page<V::Resource, V>,
     paging: &Paging,
     format: Format,
     bundle_type: &str,
@@ -34,10 +33,10 @@ pub async fn print(
     let limit = paging.limit.unwrap_or(usize::MAX);
     let max_pages = paging.max_pages.map_or(usize::MAX, |n| n as usize);
     let total = first.total;
-    let mut sink = Sink::new(format, &first.bundle, out)?;
+    let mut sink = Sink::<V>::new(format, &first.bundle, out)?;
     let mut progress = Progress::for_stderr();
     let mut stream = client.pages(first);
-    let (mut pages, mut seen, mut empty_run) = (0, 0, 0);
+    let (mut pages, mut seen, mut empty_run, mut unread) = (0, 0, 0, 0);
     let mut next: Option<Url> = None;
     while let Some(page) = stream.next().await {
         let page = page?;
@@ -51,7 +50,20 @@ pub async fn print(
         } else {
             0
         };
+        let url = page.url.clone();
         for (entry, counted) in in_order(page) {
+            if let Some(found) = V::unread_resource(&entry) {
+                unread += 1;
+                if unread <= 10 {
+                    let url = url.as_ref().unwrap_or(client.base_url());
+                    eprintln!(
+                        "warning: GET {}: an entry holds {}, which the FHIR {} models do not read",
+                        crate::failure::shown_url(url.as_str()),
+                        found.map_or("a resource".into(), |t| format!("a resource of type {t}")),
+                        V::NAME
+                    );
+                }
+            }
             if counted && seen == limit {
                 break;
             }
@@ -102,13 +114,41 @@ pub async fn print(
         (true, true) => Some("stopped at --limit"),
         _ => None,
     };
-    sink.finish(total, seen, pages, more)
+    sink.finish(total, seen, pages, more)?;
+    if unread > 0 {
+        return Err(unread_failure(client, unread).await);
+    }
+    Ok(())
+}
+
+/// The failure of a list that held resources the run's models do not read: the server speaks
+/// another FHIR version, most likely, which its CapabilityStatement says.
+async fn unread_failure<V: CliVersion>(client: &Client<V>, unread: usize) -> Failure {
+    let noun = if unread == 1 {
+        "entry holds a resource"
+    } else {
+        "entries hold resources"
+    };
+    let mut message = format!(
+        "{unread} {noun} that the FHIR {} models do not read (only --format json prints them, as sent)",
+        V::NAME
+    );
+    if let Some(note) = version::server_mismatch(client).await {
+        message.push_str(&format!("\nhint: {note}"));
+    }
+    Failure::Answer {
+        method: "GET",
+        url: crate::failure::shown_url(client.base_url().as_str()),
+        message,
+    }
 }
 
 /// A page's entries in the server's order, each with its resource back in place, and whether
 /// it counts as a resource printed (a match or an included resource; not an OperationOutcome
 /// about the search, nor a history's deletion).
-fn in_order(page: Page<Resource>) -> impl Iterator<Item = (BundleEntry, bool)> {
+fn in_order<V: CliVersion>(
+    page: Page<V::Resource, V>,
+) -> impl Iterator<Item = (V::BundleEntry, bool)> {
     let Page {
         matches,
         included,
@@ -117,11 +157,11 @@ fn in_order(page: Page<Resource>) -> impl Iterator<Item = (BundleEntry, bool)> {
         resource_at,
         ..
     } = page;
-    let mut matches: Vec<Option<Resource>> = matches.into_iter().map(Some).collect();
-    let mut included: Vec<Option<Resource>> = included.into_iter().map(Some).collect();
-    let mut outcomes: Vec<Option<Resource>> = outcomes
+    let mut matches: Vec<Option<V::Resource>> = matches.into_iter().map(Some).collect();
+    let mut included: Vec<Option<V::Resource>> = included.into_iter().map(Some).collect();
+    let mut outcomes: Vec<Option<V::Resource>> = outcomes
         .into_iter()
-        .map(|o| Some(Resource::OperationOutcome(Box::new(o))))
+        .map(|o| Some(V::outcome_resource(o)))
         .collect();
     entries
         .into_iter()
@@ -133,19 +173,22 @@ fn in_order(page: Page<Resource>) -> impl Iterator<Item = (BundleEntry, bool)> {
                 ResourceAt::Outcome(i) => (outcomes.get_mut(i).and_then(Option::take), false),
                 _ => (None, false),
             };
-            entry.resource = resource;
+            // An entry whose resource was not read keeps it as lenient reading left it.
+            if resource.is_some() {
+                V::set_entry_resource(&mut entry, resource);
+            }
             (entry, counted)
         })
 }
 
 /// Fails unless `bundle` is of type `expected` (`searchset`, `history`).
-fn check_type(
-    bundle: &Bundle,
+fn check_type<V: CliVersion>(
+    bundle: &V::Bundle,
     expected: &str,
     url: Option<&Url>,
-    client: &Client,
+    client: &Client<V>,
 ) -> Result<(), Failure> {
-    let found = bundle.r#type.value.as_ref().map(|t| t.as_str());
+    let found = V::bundle_type(bundle);
     if found == Some(expected) {
         return Ok(());
     }
@@ -160,9 +203,9 @@ fn check_type(
 }
 
 /// Where the resources of the pages go, in each format.
-enum Sink<'o> {
+enum Sink<'o, V: CliVersion> {
     /// One line per resource, written at once.
-    Ndjson(&'o mut dyn Write),
+    Ndjson(&'o mut dyn Write, std::marker::PhantomData<V>),
     /// A Bundle written entry by entry; `open` once the first entry has been written.
     Json { out: &'o mut dyn Write, open: bool },
     /// A Bundle in XML, written entry by entry.
@@ -177,20 +220,25 @@ enum Sink<'o> {
     },
 }
 
-impl<'o> Sink<'o> {
-    fn new(format: Format, first: &Bundle, out: &'o mut dyn Write) -> Result<Sink<'o>, Failure> {
+impl<'o, V: CliVersion> Sink<'o, V> {
+    fn new(
+        format: Format,
+        first: &V::Bundle,
+        out: &'o mut dyn Write,
+    ) -> Result<Sink<'o, V>, Failure> {
         Ok(match format {
-            Format::Ndjson => Sink::Ndjson(out),
+            Format::Ndjson => Sink::Ndjson(out, std::marker::PhantomData),
             Format::Table => Sink::Table {
                 out,
                 table: Table::new(&summary::HEADERS).wrap(3, 80),
             },
             Format::Json => {
-                write!(out, "{}", json_head(first))?;
+                write!(out, "{}", json_head::<V>(first))?;
                 Sink::Json { out, open: false }
             }
             Format::Xml => {
-                let mut writer = xml_head(first);
+                let mut writer = fhir_model::xml::Writer::new(true);
+                V::write_xml_head(&mut writer, &V::page_head(first));
                 out.write_all(writer.drain().as_bytes())?;
                 Sink::Xml { out, writer }
             }
@@ -200,22 +248,21 @@ impl<'o> Sink<'o> {
     /// One entry: in JSON the whole entry as the server sent it (`fullUrl`, `resource`,
     /// `search`, `request`, `response`); otherwise its resource when it `counts` (a match or
     /// included one), and in a table a line for an entry without one (a history's deletion).
-    fn entry(&mut self, entry: BundleEntry, counts: bool) -> Result<(), Failure> {
+    fn entry(&mut self, entry: V::BundleEntry, counts: bool) -> Result<(), Failure> {
         match self {
-            Sink::Ndjson(out) => {
-                if let Some(resource) = entry.resource.as_ref().filter(|_| counts) {
+            Sink::Ndjson(out, _) => {
+                if let Some(resource) = V::entry_resource(&entry).filter(|_| counts) {
                     writeln!(out, "{}", resource.to_json_string())?;
                 }
             }
-            Sink::Table { table, .. } => match &entry.resource {
-                Some(resource) if counts => table.row(summary::row(&resource.to_json_string())),
+            Sink::Table { table, .. } => match V::entry_resource(&entry) {
+                Some(resource) if counts => table.row(summary::row::<V>(resource)),
                 Some(_) => {}
+                // Not a deletion: a resource the models do not read (warned about).
+                None if V::unread_resource(&entry).is_some() => {}
                 None => {
-                    let request = entry.request.as_ref();
-                    let url = request.and_then(|r| r.url.as_str()).unwrap_or("?");
-                    let method = request
-                        .and_then(|r| r.method.value.as_ref())
-                        .map_or("?", |m| m.as_str());
+                    let (method, url) = V::entry_request(&entry);
+                    let (method, url) = (method.unwrap_or("?"), url.unwrap_or("?"));
                     table.row(vec![
                         format!("{method} {url}"),
                         String::new(),
@@ -225,7 +272,7 @@ impl<'o> Sink<'o> {
                 }
             },
             Sink::Xml { out, writer } => {
-                fhir_model::codec::xml::write_element(writer, "entry", &entry);
+                V::write_xml_entry(writer, &entry);
                 drop(entry);
                 out.write_all(writer.drain().as_bytes())?;
             }
@@ -258,7 +305,7 @@ impl<'o> Sink<'o> {
         more: Option<&str>,
     ) -> Result<(), Failure> {
         match self {
-            Sink::Ndjson(out) => out.flush()?,
+            Sink::Ndjson(out, _) => out.flush()?,
             Sink::Xml { out, mut writer } => {
                 writer.end("Bundle");
                 out.write_all(writer.into_string().as_bytes())?;
@@ -286,34 +333,10 @@ impl<'o> Sink<'o> {
     }
 }
 
-/// The start of the printed Bundle in XML: as [`json_head`], the entries to follow.
-fn xml_head(first: &Bundle) -> fhir_model::xml::Writer {
-    use fhir_model::codec::xml::XmlComplex;
-    // Field by field, not a clone: the page's entries are not copied. Its links point at single
-    // pages, and the signature of one page does not sign the whole list.
-    let mut head = Bundle::new(first.r#type.clone());
-    head.id = first.id.clone();
-    head.meta = first.meta.clone();
-    head.implicit_rules = first.implicit_rules.clone();
-    head.language = first.language.clone();
-    head.identifier = first.identifier.clone();
-    head.timestamp = first.timestamp.clone();
-    head.total = first.total.clone();
-    let mut writer = fhir_model::xml::Writer::new(true);
-    writer.start("Bundle");
-    head.write_xml_children(&mut writer);
-    writer
-}
-
 /// The start of the printed Bundle: the first page's Bundle as the server sent it (its type,
-/// its `total`), less its links, which point at single pages, and without the closing brace.
-fn json_head(first: &Bundle) -> String {
-    let mut head = match JsonValue::parse(&first.to_json_string()) {
-        Ok(JsonValue::Object(members)) => members,
-        _ => Vec::new(),
-    };
-    head.retain(|(key, _)| key != "link" && key != "entry");
-    let pretty = JsonValue::Object(head).to_json_pretty();
+/// its `total`), less what [`CliVersion::page_head`] leaves out, without the closing brace.
+fn json_head<V: CliVersion>(first: &V::Bundle) -> String {
+    let pretty = V::page_head(first).to_json_pretty();
     let body = pretty.trim_end().strip_suffix('}').unwrap_or(&pretty);
     body.trim_end().to_owned()
 }
@@ -321,7 +344,10 @@ fn json_head(first: &Bundle) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir_client::R4;
     use fhir_model::ParseOptions;
+    use fhir_model::json::JsonValue;
+    use fhir_model::r4::Bundle;
 
     #[test]
     fn the_head_keeps_the_servers_total_and_drops_links() {
@@ -330,7 +356,7 @@ mod tests {
             ParseOptions::lenient(),
         )
         .unwrap();
-        let text = format!("{}\n}}", json_head(&bundle));
+        let text = format!("{}\n}}", json_head::<R4>(&bundle));
         let value = JsonValue::parse(&text).unwrap();
         assert_eq!(value.get("total"), Some(&JsonValue::Number("42".into())));
         assert!(value.get("link").is_none());
@@ -345,7 +371,7 @@ mod tests {
         .unwrap();
         let client = Client::new("https://h.test/fhir").unwrap();
         let url = Url::parse("https://h.test/fhir/Patient/_history").unwrap();
-        let failure = check_type(&bundle, "history", Some(&url), &client).unwrap_err();
+        let failure = check_type::<R4>(&bundle, "history", Some(&url), &client).unwrap_err();
         assert_eq!(failure.exit_code(), crate::failure::EXIT_REFUSED);
         assert_eq!(
             failure.render(),

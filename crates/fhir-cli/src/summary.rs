@@ -1,29 +1,29 @@
-//! The key fields of any resource, read from its JSON so that it works for every resource
-//! type (and every FHIR version) without code per type.
+//! One table row per resource, for every resource type of every FHIR version without code per
+//! type: `Type/id`, version and `meta.lastUpdated` from the typed resource; the key fields from
+//! its JSON, since the model has no typed access to an element by name across resource types.
 
 use fhir_model::json::JsonValue;
+use fhir_model::{AnyResource, FhirJson};
+
+use crate::version::CliVersion;
 
 /// The columns of a list of resources.
 pub const HEADERS: [&str; 4] = ["resource", "version", "last updated", "summary"];
 
 /// One table row for a resource: `Type/id`, version id, `meta.lastUpdated`, key fields.
-pub fn row(resource_json: &str) -> Vec<String> {
-    let Ok(doc) = JsonValue::parse(resource_json) else {
-        return vec!["(not JSON)".into()];
-    };
-    let text = |v: Option<&JsonValue>| v.and_then(JsonValue::as_str).unwrap_or("").to_owned();
-    let resource_type = text(doc.get("resourceType"));
-    let id = text(doc.get("id"));
-    let meta = doc.get("meta");
+pub fn row<V: CliVersion>(resource: &V::Resource) -> Vec<String> {
+    let resource_type = resource.resource_type();
     vec![
-        if id.is_empty() {
-            resource_type
-        } else {
-            format!("{resource_type}/{id}")
+        match resource.id() {
+            Some(id) if !id.is_empty() => format!("{resource_type}/{id}"),
+            _ => resource_type.to_owned(),
         },
-        text(meta.and_then(|m| m.get("versionId"))),
-        text(meta.and_then(|m| m.get("lastUpdated"))),
-        key_fields(&doc),
+        resource.version_id().unwrap_or("").to_owned(),
+        V::last_updated(resource).unwrap_or("").to_owned(),
+        // The one place a typed value is written out to be read again (see the module's note).
+        JsonValue::parse(&resource.to_json_string())
+            .map(|doc| key_fields(&doc))
+            .unwrap_or_default(),
     ]
 }
 
@@ -128,7 +128,14 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use fhir_client::R4;
+    use fhir_model::ParseOptions;
+
+    fn row(json: &str) -> Vec<String> {
+        let resource =
+            fhir_model::r4::Resource::from_json_str(json, ParseOptions::strict()).unwrap();
+        super::row::<R4>(&resource)
+    }
 
     #[test]
     fn patient_row() {

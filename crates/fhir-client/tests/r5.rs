@@ -114,7 +114,10 @@ async fn search_page_of_an_r5_bundle() {
         outcomes[0].issue[0].code.known(),
         Some(IssueType::Informational)
     );
-    assert_eq!(outcomes[1].issue[0].code.known(), Some(IssueType::TooCostly));
+    assert_eq!(
+        outcomes[1].issue[0].code.known(),
+        Some(IssueType::TooCostly)
+    );
     assert!(page.bundle.issues.is_none());
     assert_eq!(page.total, Some(2));
     assert_eq!(

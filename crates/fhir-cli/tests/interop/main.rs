@@ -17,14 +17,14 @@ use support::{base, client, example, fhir, fhir_at, redact, redact_table, unique
 #[tokio::test]
 async fn metadata_is_typed() {
     let cs = client().capabilities().await.expect("metadata");
-    assert_eq!(cs.fhir_version.value, Some(FHIRVersion::V401));
+    assert_eq!(cs.fhir_version.known(), Some(FHIRVersion::V401));
     let rest = &cs.rest[0];
     let patient = rest
         .resource
         .iter()
-        .find(|r| r.r#type.value == Some(fhir_model::r4::ResourceType::Patient))
+        .find(|r| r.r#type.known() == Some(fhir_model::r4::ResourceType::Patient))
         .expect("Patient is supported");
-    let reads = |i: &Interaction| i.code.value == Some(TypeRestfulInteraction::Read);
+    let reads = |i: &Interaction| i.code.known() == Some(TypeRestfulInteraction::Read);
     assert!(patient.interaction.iter().any(reads));
     // The search parameters the suite copies into the server's data directory are in use.
     assert!(
@@ -46,7 +46,7 @@ fn cli_metadata_summary() {
     let cs =
         fhir_model::r4::CapabilityStatement::from_json_str(&json.stdout, ParseOptions::lenient())
             .expect("--json prints the CapabilityStatement");
-    assert_eq!(cs.fhir_version.value, Some(FHIRVersion::V401));
+    assert_eq!(cs.fhir_version.known(), Some(FHIRVersion::V401));
 }
 
 #[tokio::test]

@@ -74,7 +74,7 @@ async fn metadata_with_format_xml_is_typed() {
         .build()
         .unwrap();
     let cs: CapabilityStatement = client.capabilities().await.expect("metadata");
-    assert_eq!(cs.fhir_version.value, Some(FHIRVersion::V401));
+    assert_eq!(cs.fhir_version.known(), Some(FHIRVersion::V401));
     let formats: Vec<_> = cs
         .format
         .iter()
@@ -86,7 +86,7 @@ async fn metadata_with_format_xml_is_typed() {
     );
     // Asked for by `Accept` alone, the server sends XML, typed the same.
     let from_xml = xml_client().capabilities().await.expect("metadata as XML");
-    assert_eq!(from_xml.fhir_version.value, Some(FHIRVersion::V401));
+    assert_eq!(from_xml.fhir_version.known(), Some(FHIRVersion::V401));
     assert_eq!(from_xml.rest.len(), cs.rest.len());
 }
 
@@ -180,10 +180,7 @@ async fn an_error_to_an_xml_request_is_a_typed_operation_outcome() {
     let outcome = e
         .operation_outcome()
         .expect("the server's OperationOutcome, typed");
-    assert_eq!(
-        outcome.issue[0].code.value.map(|c| c.as_str()),
-        Some("not-found")
-    );
+    assert_eq!(outcome.issue[0].code.as_str(), Some("not-found"));
     // The command shows its issues and exits 1.
     let run = fhir(&["--format", "xml", "read", "Patient/does-not-exist-xml"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
