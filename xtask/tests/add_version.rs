@@ -94,6 +94,15 @@ fn a_definition_feature_the_generator_does_not_know_stops_it_by_name() {
         packages: vec![("example.fhir.core".into(), "9.0.0".into())],
         from: Some(from),
     };
+    let no_packages = Request {
+        packages: Vec::new(),
+        ..request.clone()
+    };
+    assert!(
+        add(root, &no_packages)
+            .unwrap_err()
+            .contains("name the packages of r9")
+    );
     let err = add(root, &request).unwrap_err();
     assert!(
         err.contains("primitive type `integer128` has no Rust value type"),

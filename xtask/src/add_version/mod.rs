@@ -170,6 +170,10 @@ fn parse_package(spec: &str) -> Result<(String, String), String> {
 
 /// Adds the version to the workspace at `root`; see the module documentation for the steps.
 pub fn add(root: &Path, request: &Request) -> Result<Report, String> {
+    check_module(&request.module)?;
+    let Some((_, fhir_version)) = request.packages.first() else {
+        return Err(format!("name the packages of {}\n{USAGE}", request.module));
+    };
     let codegen_mod = read(root, CODEGEN_MOD)?;
     let registered = edits::registered_versions(&codegen_mod)?;
     let prev = registered
@@ -196,7 +200,7 @@ pub fn add(root: &Path, request: &Request) -> Result<Report, String> {
     let new = NewVersion {
         module: request.module.clone(),
         prev: prev.clone(),
-        fhir_version: request.packages[0].1.clone(),
+        fhir_version: fhir_version.clone(),
     };
     let mut report = Report {
         prev,
