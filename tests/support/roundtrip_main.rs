@@ -1,4 +1,4 @@
-//! `roundtrip [--strict] [--xml] [--fhir r4|r5] PATH...`: reads every JSON resource under the paths
+//! `roundtrip [--strict] [--xml] [--fhir VERSION] PATH...`: reads every JSON resource under the paths
 //! (files, directories, or package `.tgz` archives), writes it back, and compares with the input.
 //!
 //! With `--xml`, JSON inputs go through XML (JSON → model → XML → model → JSON, compared with the
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     let strict = args.iter().any(|a| a == "--strict");
     let xml = args.iter().any(|a| a == "--xml");
     let Some(&(mut version)) = Version::COMPILED.first() else {
-        eprintln!("error: built without any FHIR version (features r4, r5)");
+        eprintln!("error: built without any FHIR version (a feature such as r4 or r5)");
         return ExitCode::from(2);
     };
     if xml && !cfg!(feature = "xml") {
@@ -48,9 +48,7 @@ fn main() -> ExitCode {
                 }
             }
             a if a.starts_with("--") => {
-                eprintln!(
-                    "error: unknown option {a}\nusage: roundtrip [--strict] [--xml] [--fhir r4|r5] PATH..."
-                );
+                eprintln!("error: unknown option {a}\n{}", usage());
                 return ExitCode::from(2);
             }
             a => paths.push(a.to_owned()),
@@ -58,7 +56,7 @@ fn main() -> ExitCode {
         i += 1;
     }
     if paths.is_empty() {
-        eprintln!("usage: roundtrip [--strict] [--xml] [--fhir r4|r5] PATH...");
+        eprintln!("{}", usage());
         return ExitCode::from(2);
     }
     let options = if strict {
@@ -112,6 +110,15 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The usage line, with the versions built in.
+fn usage() -> String {
+    let compiled: Vec<_> = Version::COMPILED.iter().map(|v| v.name()).collect();
+    format!(
+        "usage: roundtrip [--strict] [--xml] [--fhir {}] PATH...",
+        compiled.join("|")
+    )
 }
 
 #[cfg(feature = "xml")]

@@ -2,13 +2,13 @@
 //! meets it.
 //!
 //! Two small apps are written to a temporary folder outside this workspace, so that none of its
-//! settings (the profile override for `fhir-model`, the target directory) apply: one that reads and
-//! writes a resource through `fhir-model` (default features, or the ones asked for), and a floor
-//! that does the same through `serde_json::Value`. Each is built cold, in a fresh target directory,
-//! with cargo's default profiles: `cargo build --release`, `cargo build` and `cargo check`. Each
-//! build runs under a measuring child of this process, which reports the CPU time (user + system)
-//! and the peak resident set of the build's processes; the table gives both and the ratio to the
-//! floor measured in the same run.
+//! settings (the profile override for `fhir-rs-model`, the target directory) apply: one that
+//! reads and writes a resource through `fhir-rs-model` (default features, or the ones asked for),
+//! and a floor that does the same through `serde_json::Value`. Each is built cold, in a fresh
+//! target directory, with cargo's default profiles: `cargo build --release`, `cargo build` and
+//! `cargo check`. Each build runs under a measuring child of this process, which reports the CPU
+//! time (user + system) and the peak resident set of the build's processes; the table gives both
+//! and the ratio to the floor measured in the same run.
 
 use std::path::Path;
 use std::process::Command;
@@ -59,7 +59,7 @@ struct Cost {
 
 const USAGE: &str =
     "usage: cargo xtask build-cost [--features F,...] [--only release|debug|check,...] [--keep]
-  --features   features of fhir-model for the app, beside its defaults (e.g. xml, serde)
+  --features   features of fhir-rs-model for the app, beside its defaults (e.g. xml, serde)
   --only       the builds to run (default: release, debug, check)
   --keep       keep the temporary folder (its path is printed)";
 
@@ -108,9 +108,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         .and_then(|l| l.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "unknown".into());
     let app = if features.is_empty() {
-        "fhir-model (default features)".to_owned()
+        "fhir-rs-model (default features)".to_owned()
     } else {
-        format!("fhir-model (default features + {features})")
+        format!("fhir-rs-model (default features + {features})")
     };
     println!(
         "app: {app}; floor: serde_json only; cargo's default profiles; load average at the end: {load}"
@@ -185,7 +185,7 @@ fn write_app(root: &Path, dir: &Path, features: &str) -> Result<(), String> {
         .collect();
     let manifest = format!(
         "[package]\nname = \"cost-app\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nfhir-model = {{ path = {:?}, features = [{}] }}\n\n\
+         [dependencies]\nfhir-rs-model = {{ path = {:?}, features = [{}] }}\n\n\
          # Not part of any workspace around it.\n[workspace]\n",
         model.display().to_string(),
         features.join(", ")

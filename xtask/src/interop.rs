@@ -3,7 +3,7 @@
 //!
 //! Installs the server when it is not cached (a long build, once per machine), starts it on
 //! loopback with a fresh data directory, waits for `/metadata`, runs the `interop` test target
-//! of `fhir-cli` against it, and stops it. Any failure to install or start is an error.
+//! of `fhir-rs-cli` against it, and stops it. Any failure to install or start is an error.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -217,7 +217,7 @@ pub fn run(root: &Path, test_args: &[String]) -> Result<(), String> {
     let server = Server::start(&bin, data_dir, &search_parameters)?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(["test", "-p", "fhir-cli", "--test", "interop", "--"])
+        .args(["test", "-p", "fhir-rs-cli", "--test", "interop", "--"])
         // The scenarios share one server: run in parallel, an export counted the Patients that
         // other scenarios were creating at the same time.
         .arg("--test-threads=1")
@@ -285,7 +285,7 @@ fn ensure_oauth_server(root: &Path) -> Result<PathBuf, String> {
 }
 
 /// The SMART scenarios: oidc-provider and its token-checking FHIR proxy in front of the server
-/// at `fhir_base` started on loopback, the `oauth` test target of `fhir-cli` run against them,
+/// at `fhir_base` started on loopback, the `oauth` test target of `fhir-rs-cli` run against them,
 /// the provider stopped. A provider that cannot be installed or started fails the run.
 pub fn run_smart(root: &Path, fhir_base: &str) -> Result<(), String> {
     let started = Instant::now();
@@ -329,7 +329,7 @@ pub fn run_smart(root: &Path, fhir_base: &str) -> Result<(), String> {
     );
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(["test", "-p", "fhir-cli", "--test", "oauth"])
+        .args(["test", "-p", "fhir-rs-cli", "--test", "oauth"])
         .env("FHIR_OAUTH_DIR", &provider.out)
         .env("FHIR_INTEROP_BASE", fhir_base)
         .status()

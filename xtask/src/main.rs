@@ -8,6 +8,8 @@
 //! - `interop [TEST ARGS...]`: the client and the `fhir` command against a real FHIR server.
 //! - `build-cost [--features F] [--only B]`: cold builds of an app depending on the model, as
 //!   users build it, beside a serde_json-only floor.
+//! - `add-version rN --package NAME@VERSION... [--from DIR]`: add a FHIR version in one step
+//!   (see `xtask::add_version`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -28,7 +30,20 @@ const USAGE: &str = "usage: cargo xtask <command>
                                              cold builds of an app using the model (cargo's default
                                              profiles, outside this workspace) beside a
                                              serde_json-only floor: CPU-s, peak memory, ratio
-VERSION is one of: r4, r5";
+  add-version rN --package NAME@VERSION... [--from DIR]
+                                             add a FHIR version: pin its packages (copied from DIR,
+                                             else fetched), register it, add its features, module,
+                                             test and client plumbing, generate its model";
+
+/// The usage text, with the versions this build knows.
+fn usage() -> String {
+    let versions: Vec<&str> = VERSIONS.iter().map(|v| v.module).collect();
+    format!(
+        "{USAGE}
+VERSION is one of: {}",
+        versions.join(", ")
+    )
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,7 +55,8 @@ fn main() -> ExitCode {
         Some("interop") => xtask::interop::run(&root(), &args[1..]),
         Some("build-cost") => xtask::build_cost::run(&root(), &args[1..]),
         Some("__measure") => xtask::build_cost::measure_child(&args[1..]),
-        _ => Err(USAGE.to_owned()),
+        Some("add-version") => xtask::add_version::run(&root(), &args[1..]),
+        _ => Err(usage()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,7 +89,7 @@ fn versions(args: &[String]) -> Result<Vec<&'static Version>, String> {
         .iter()
         .find(|v| v.module == wanted)
         .map(|v| vec![v])
-        .ok_or_else(|| format!("unknown FHIR version {wanted}\n{USAGE}"))
+        .ok_or_else(|| format!("unknown FHIR version {wanted}\n{}", usage()))
 }
 
 fn check_flags(args: &[String], allowed: &[&str]) -> Result<(), String> {
@@ -86,7 +102,7 @@ fn check_flags(args: &[String], allowed: &[&str]) -> Result<(), String> {
         if a == "--fhir" {
             skip = true;
         } else if a.starts_with("--") && !allowed.contains(&a.as_str()) {
-            return Err(format!("unknown option {a}\n{USAGE}"));
+            return Err(format!("unknown option {a}\n{}", usage()));
         }
     }
     Ok(())
@@ -126,7 +142,7 @@ fn roundtrip_cmd(args: &[String]) -> Result<(), String> {
         Some(i) => args
             .get(i + 1)
             .filter(|v| VERSIONS.iter().any(|known| known.module == v.as_str()))
-            .ok_or_else(|| format!("--fhir needs a version\n{USAGE}"))?
+            .ok_or_else(|| format!("--fhir needs a version\n{}", usage()))?
             .clone(),
         None => "r4".to_owned(),
     };

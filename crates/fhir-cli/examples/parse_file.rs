@@ -1,5 +1,5 @@
 //! The model alone, for memory figures: reads a file and parses it as a resource, as the command
-//! line's client does with a page and `fhir create` with a file. Built by `cargo build -p fhir-cli
+//! line's client does with a page and `fhir create` with a file. Built by `cargo build -p fhir-rs-cli
 //! --example parse_file`, `/usr/bin/time -v` on it gives the peak (text and model) to compare
 //! with the command's own.
 

@@ -2,7 +2,7 @@
 //! then a Patient (`GET {base}/Patient/{id}`).
 //!
 //! ```sh
-//! cargo run -p fhir-client --example first_request -- https://r4.smarthealthit.org [patient-id]
+//! cargo run -p fhir-rs-client --example first_request -- https://r4.smarthealthit.org [patient-id]
 //! ```
 //!
 //! The base URL comes from the first argument, else `FHIR_BASE_URL`, else the SMART sandbox. The

@@ -471,6 +471,11 @@ macro_rules! fhir_version {
     };
 }
 
+// Each version's per-version functions and marker stand between its `BEGIN version` and
+// `END version` lines: `cargo xtask add-version` copies the last version's block for a new one.
+
+// BEGIN version r4
+
 /// R4 defines `Bundle.link.relation` as a `string`.
 fn r4_link_relation(link: &fhir_model::r4::BundleLink) -> Option<&str> {
     link.relation.as_str()
@@ -496,6 +501,10 @@ fhir_version! {
     link_relation: r4_link_relation,
     take_issues: r4_take_issues,
 }
+
+// END version r4
+
+// BEGIN version r5
 
 /// R5 defines `Bundle.link.relation` as a `code` of the IANA link relations (`LinkRelationTypes`),
 /// where R4 has a `string`.
@@ -536,6 +545,8 @@ fhir_version! {
     link_relation: r5_link_relation,
     take_issues: r5_take_issues,
 }
+
+// END version r5
 
 #[cfg(test)]
 mod tests {

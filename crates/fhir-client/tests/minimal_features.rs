@@ -1,5 +1,5 @@
 //! The client with the model compiled for two resources only. CI runs:
-//! `cargo test -p fhir-client --no-default-features --features fhir-model/patient --test minimal_features`.
+//! `cargo test -p fhir-rs-client --no-default-features --features fhir-rs-model/patient --test minimal_features`.
 //! CapabilityStatement is always compiled (the client needs it), Patient comes from the feature,
 //! and Observation is not compiled: it arrives as raw JSON, losslessly.
 #![cfg(not(feature = "all-resources"))]

@@ -1,6 +1,6 @@
 //! The client with the FHIR R5 models (`Client<R5>`), against an in-process HTTP mock (wiremock,
 //! loopback only), and the check of a server's FHIR version, both ways. CI runs:
-//! `cargo test -p fhir-client --features r5 --test r5`.
+//! `cargo test -p fhir-rs-client --features r5 --test r5`.
 
 mod common;
 

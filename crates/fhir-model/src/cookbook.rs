@@ -215,7 +215,7 @@
 //!
 //! # Serialize
 //!
-//! With the `serde` cargo feature (`fhir-model = { version = "0.1", features = ["serde"] }`),
+//! With the `serde` cargo feature (`fhir-rs-model = { version = "0.1", features = ["serde"] }`),
 //! every resource, datatype, backbone element, `Resource` enum and [`RawResource`](crate::RawResource) implements
 //! serde's `Serialize` and `Deserialize` as exactly its FHIR JSON, so a model can sit in an
 //! application's own derived types (request bodies, queue messages, JSON columns). With

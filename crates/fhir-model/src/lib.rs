@@ -80,7 +80,7 @@ pub(crate) use crate::serde::impl_serde;
 
 #[cfg(not(any(feature = "r4", feature = "r5")))]
 compile_error!(
-    "fhir-model: enable a FHIR version feature, `r4` or `r5` (with `default-features = false`, name the version as well as the resources)"
+    "fhir-rs-model: enable a FHIR version feature, such as `r4` or `r5` (with `default-features = false`, name the version as well as the resources)"
 );
 
 /// FHIR R4 (4.0.1): every resource, datatype and required code set, generated from the official definitions.

@@ -18,6 +18,25 @@ pub fn feature_name(resource: &str) -> String {
 /// Rewrites the generated section of the model crate's manifest for these resources (of every
 /// version; names repeat across versions and get one feature).
 pub fn update_manifest(manifest: &str, resources: &[String]) -> Result<String, String> {
+    let names: BTreeSet<String> = resources.iter().map(|r| feature_name(r)).collect();
+    replace_section(manifest, &names)
+}
+
+/// Adds the features of these resources to the generated section, keeping those already there
+/// (`cargo xtask add-version`, which converts only the version it adds).
+pub fn add_to_manifest(manifest: &str, resources: &[String]) -> Result<String, String> {
+    let (start, end) = section_bounds(manifest)?;
+    let mut names: BTreeSet<String> = manifest[start..end]
+        .lines()
+        .filter_map(|line| line.strip_suffix(" = []"))
+        .map(str::to_owned)
+        .collect();
+    names.extend(resources.iter().map(|r| feature_name(r)));
+    replace_section(manifest, &names)
+}
+
+/// Where the generated section starts (its first line) and ends (its last line, excluded).
+fn section_bounds(manifest: &str) -> Result<(usize, usize), String> {
     let start = manifest
         .find(BEGIN)
         .ok_or("crates/fhir-model/Cargo.toml has no resource features section")?;
@@ -25,12 +44,16 @@ pub fn update_manifest(manifest: &str, resources: &[String]) -> Result<String, S
         .find(END)
         .ok_or("the resource features section has no end")?
         + start;
-    let names: BTreeSet<String> = resources.iter().map(|r| feature_name(r)).collect();
+    Ok((start, end))
+}
+
+fn replace_section(manifest: &str, names: &BTreeSet<String>) -> Result<String, String> {
+    let (start, end) = section_bounds(manifest)?;
     let mut section = String::from(BEGIN);
     section.push('\n');
     let all: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
     section.push_str(&format!("all-resources = [{}]\n", all.join(", ")));
-    for n in &names {
+    for n in names {
         section.push_str(&format!("{n} = []\n"));
     }
     Ok(format!(

@@ -25,7 +25,12 @@ pub struct Version {
     pub module: &'static str,
 }
 
-pub const VERSIONS: &[Version] = &[Version { module: "r4" }, Version { module: "r5" }];
+/// The versions the workspace generates, oldest first.
+pub const VERSIONS: &[Version] = &[
+    // `cargo xtask add-version` adds a line here, after the last one.
+    Version { module: "r4" },
+    Version { module: "r5" },
+];
 
 pub fn definitions_dir(root: &Path, v: &Version) -> PathBuf {
     root.join("definitions").join(v.module)
@@ -53,6 +58,19 @@ pub fn model(root: &Path, v: &Version) -> Result<(ir::Model, String), String> {
 pub fn generate(root: &Path, v: &Version) -> Result<Vec<(String, String)>, String> {
     let (model, source) = model(root, v)?;
     render(&model, &source)
+}
+
+/// Writes one version's generated files (from its already converted `model`, see [`model`]) into
+/// its folder under `crates/fhir-model/src/generated/`; returns how many files there are.
+pub fn write_version(
+    root: &Path,
+    v: &Version,
+    model: &ir::Model,
+    source: &str,
+) -> Result<usize, String> {
+    let files = render(model, source)?;
+    output::write_all(&generated_dir(root, v), &files)?;
+    Ok(files.len())
 }
 
 fn render(model: &ir::Model, source: &str) -> Result<Vec<(String, String)>, String> {
