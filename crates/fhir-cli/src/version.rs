@@ -183,14 +183,6 @@ pub trait CliVersion: FhirVersion {
     fn response_bundle(response: BundleResponse<Self>) -> Self::Bundle;
 }
 
-/// The text of a code as the server wrote it, in the value set or not (lenient reading keeps a
-/// code of another FHIR version as `Code::Other`), so that it is still shown.
-macro_rules! code_text {
-    ($element:expr, $field:ident, $key:literal) => {
-        $element.$field.value.as_ref().map(|c| c.as_str())
-    };
-}
-
 macro_rules! cli_version {
     ($marker:ident, $module:ident, $fhir:expr) => {
         impl CliVersion for $marker {
@@ -203,13 +195,13 @@ macro_rules! cli_version {
                 let server = cs
                     .rest
                     .iter()
-                    .find(|r| code_text!(r, mode, "mode") == Some("server"));
+                    .find(|r| r.mode.as_str() == Some("server"));
                 Capabilities {
                     software_name: software.and_then(|s| s.name.as_str()),
                     software_version: software.and_then(|s| s.version.as_ref()?.as_str()),
                     implementation: implementation.and_then(|i| i.description.as_str()),
                     implementation_url: implementation.and_then(|i| i.url.as_ref()?.as_str()),
-                    fhir_version: code_text!(cs, fhir_version, "fhirVersion"),
+                    fhir_version: cs.fhir_version.as_str(),
                     formats: cs.format.iter().filter_map(|f| f.as_str()).collect(),
                     patch_formats: cs.patch_format.iter().filter_map(|f| f.as_str()).collect(),
                     server: server.map(|rest| RestCapabilities {
@@ -227,7 +219,7 @@ macro_rules! cli_version {
                         interactions: rest
                             .interaction
                             .iter()
-                            .filter_map(|i| code_text!(i, code, "code"))
+                            .filter_map(|i| i.code.as_str())
                             .collect(),
                         operations: rest
                             .operation
@@ -238,11 +230,11 @@ macro_rules! cli_version {
                             .resource
                             .iter()
                             .map(|r| TypeCapabilities {
-                                resource_type: code_text!(r, r#type, "type"),
+                                resource_type: r.r#type.as_str(),
                                 interactions: r
                                     .interaction
                                     .iter()
-                                    .filter_map(|i| code_text!(i, code, "code"))
+                                    .filter_map(|i| i.code.as_str())
                                     .collect(),
                                 search_params: r
                                     .search_param
@@ -277,8 +269,8 @@ macro_rules! cli_version {
                             &issue.expression
                         };
                         Issue {
-                            severity: code_text!(issue, severity, "severity"),
-                            code: code_text!(issue, code, "code"),
+                            severity: issue.severity.as_str(),
+                            code: issue.code.as_str(),
                             details,
                             diagnostics: issue.diagnostics.as_ref().and_then(|d| d.as_str()),
                             at: at.iter().filter_map(|a| a.as_str()).collect(),

@@ -662,10 +662,14 @@ mod tests {
           "issues":{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"informational","diagnostics":"slow search"}]}}"#;
         let mut bundle =
             fhir_model::r5::Bundle::from_json_str(json, ParseOptions::lenient()).unwrap();
-        // A relation outside the IANA code list is not a code R5 knows: left out.
+        // A relation outside the IANA code list is kept as its text (lenient reading), as R4's
+        // string relations are: paging looks for `next` and `previous` only.
         assert_eq!(
             R5::bundle_links(&bundle),
-            [("next".to_owned(), "Patient?page=2".to_owned())]
+            [
+                ("next".to_owned(), "Patient?page=2".to_owned()),
+                ("not-a-relation".to_owned(), "x".to_owned())
+            ]
         );
         let issues = R5::take_issues(&mut bundle).unwrap();
         assert_eq!(
