@@ -23,7 +23,7 @@ pub struct Cli {
 /// Options that every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The server's base URL [default: the named server's, else https://r4.smarthealthit.org].
+    /// The server's base URL [default: the named server's, else <https://r4.smarthealthit.org>].
     #[arg(long, global = true, env = "FHIR_BASE_URL")]
     pub base: Option<String>,
     /// A server named in config.toml (base URL, client id, scope, key), e.g. `--server sandbox`.
