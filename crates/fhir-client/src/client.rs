@@ -11,7 +11,7 @@ use url::Url;
 use crate::auth::{Auth, ProviderAuth, Secret, TokenProvider};
 use crate::error::{Error, RawError};
 use crate::format::Format;
-use crate::query::encode_query;
+use crate::inner::{Inner, VersionInfo};
 use crate::retry::RetryPolicy;
 use crate::version::{FhirVersion, R4};
 
@@ -97,34 +97,6 @@ impl<V: FhirVersion> Clone for Client<V> {
     }
 }
 
-/// Everything of a client but its FHIR version type: the code that does not depend on the
-/// version (sending, URLs, the version check) works on this, and is compiled once.
-#[derive(Clone)]
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    /// The base URL, its path ending in `/`, so that relative links resolve under it.
-    pub(crate) base: Url,
-    /// Shared by the clients [`Client::with_format`] makes, so that they share one token.
-    pub(crate) auth: Arc<Auth>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) default_headers: HeaderMap,
-    pub(crate) format_param: Option<FormatParam>,
-    /// The format asked for and sent.
-    pub(crate) format: Format,
-    pub(crate) max_get_url_len: usize,
-    pub(crate) max_redirects: u32,
-    /// The largest response body read, in bytes, after decompression.
-    pub(crate) max_body_bytes: u64,
-    /// The limits and the cross-origin rule of paging.
-    pub(crate) paging: PagingSettings,
-    /// The client's FHIR version: its name (`R4`), version (`4.0.1`) and `major.minor`.
-    pub(crate) fhir: VersionInfo,
-    /// With [`ClientBuilder::verify_fhir_version`]: the server's version once it was checked.
-    pub(crate) version_check: Option<tokio::sync::OnceCell<String>>,
-}
-
 /// A function told of each `next` link followed to another origin: (the base URL, the link).
 pub type CrossOriginNotice = Arc<dyn Fn(&Url, &Url) + Send + Sync>;
 
@@ -177,46 +149,9 @@ pub(crate) fn show_bytes(n: u64) -> String {
     }
 }
 
-/// The constants of a [`FhirVersion`], for the code that is not generic over it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct VersionInfo {
-    pub(crate) name: &'static str,
-    pub(crate) version: &'static str,
-    pub(crate) major_minor: &'static str,
-}
-
-impl VersionInfo {
-    fn of<V: FhirVersion>() -> VersionInfo {
-        VersionInfo {
-            name: V::NAME,
-            version: V::VERSION,
-            major_minor: V::MAJOR_MINOR,
-        }
-    }
-}
-
 impl<V: FhirVersion> fmt::Debug for Client<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
-    }
-}
-
-impl fmt::Debug for Inner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<&str> = self.default_headers.keys().map(|k| k.as_str()).collect();
-        f.debug_struct("Client")
-            .field("base", &self.base.as_str())
-            .field("fhir_version", &self.fhir.name)
-            .field("auth", &self.auth)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .field("user_agent", &self.user_agent)
-            .field("default_headers", &headers)
-            .field("format", &self.format)
-            .field("format_param", &self.format_param)
-            .field("max_get_url_len", &self.max_get_url_len)
-            .field("verify_fhir_version", &self.version_check.is_some())
-            .finish()
     }
 }
 
@@ -288,32 +223,6 @@ impl<V: FhirVersion> Client<V> {
             inner: Arc::new(inner),
             version: PhantomData,
         }
-    }
-}
-
-impl Inner {
-    /// The URL of `{base}/{segments...}?{query}`, each segment escaped, with `_format` when asked for.
-    pub(crate) fn url(&self, segments: &[&str], query: &[(String, String)]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty();
-            path.extend(segments);
-        }
-        let mut pairs: Vec<(&str, &str)> = query
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        if let Some(format) = &self.format_param {
-            if !query.iter().any(|(k, _)| k == "_format") {
-                pairs.push(("_format", format.as_str()));
-            }
-        }
-        if pairs.is_empty() {
-            url.set_query(None);
-        } else {
-            url.set_query(Some(&encode_query(&pairs)));
-        }
-        url
     }
 }
 
@@ -861,28 +770,6 @@ mod tests {
             "https://h.test/"
         );
         assert!(parse_base("mailto:x@h.test").is_err());
-    }
-
-    #[test]
-    fn urls_from_segments() {
-        let c = Client::new("https://h.test/fhir").unwrap();
-        assert_eq!(
-            c.inner.url(&["Patient", "a/b"], &[]).as_str(),
-            "https://h.test/fhir/Patient/a%2Fb"
-        );
-        assert_eq!(c.inner.url(&[], &[]).as_str(), "https://h.test/fhir");
-        assert_eq!(
-            c.inner.url(&["Patient", "1", "$everything"], &[]).as_str(),
-            "https://h.test/fhir/Patient/1/$everything"
-        );
-        let c = Client::builder("https://h.test/")
-            .format_param(FormatParam::Json)
-            .build()
-            .unwrap();
-        assert_eq!(
-            c.inner.url(&["metadata"], &[]).as_str(),
-            "https://h.test/metadata?_format=json"
-        );
     }
 
     #[test]

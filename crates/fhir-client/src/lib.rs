@@ -80,6 +80,7 @@ pub mod export;
 mod format;
 mod headers;
 mod history;
+mod inner;
 mod json_body;
 mod operation;
 mod paging;

@@ -449,7 +449,7 @@ impl<T, V: FhirVersion> Walk<T, V> {
 
 /// A `next` link to another origin than the base URL's is refused unless the client follows
 /// such links; when it does, it warns and tells the client's notice function.
-fn check_origin(inner: &crate::client::Inner, next: &Url) -> Result<(), RawError> {
+fn check_origin(inner: &crate::inner::Inner, next: &Url) -> Result<(), RawError> {
     let base = &inner.base;
     if next.origin() == base.origin() {
         return Ok(());

@@ -5,12 +5,12 @@ use fhir_model::{AnyResource, FhirJson, ParseOptions, TypedResource};
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED};
 use url::Url;
 
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::error::{Error, RawError};
 use crate::headers::{etag_header_value, parse_etag};
 use crate::path_segments::{check_id, check_resource_type};
 use crate::request::{Request, Response};
-use crate::version::{FhirVersion, find_contained, major_minor, resource_type_of};
+use crate::version::{FhirVersion, find_contained, resource_type_of};
 
 /// A resource with the version headers it came with.
 ///
@@ -359,66 +359,6 @@ fn contained_refused(id: &str) -> RawError {
     ))
 }
 
-impl Inner {
-    /// `GET {base}/metadata`. When the FHIR version is still to be checked, it is checked from
-    /// this same answer rather than with a second request.
-    async fn metadata(&self) -> Result<Response, RawError> {
-        let response = self.send_unchecked(self.metadata_request()).await?;
-        if let Some(check) = &self.version_check {
-            check
-                .get_or_try_init(|| async { self.fhir_version_of(&response) })
-                .await?;
-        }
-        Ok(response)
-    }
-
-    fn metadata_request(&self) -> Request {
-        Request::get(self.url(&["metadata"], &[]))
-    }
-
-    /// [`Client::check_fhir_version`]; a success also settles the builder's lazy check.
-    async fn check_fhir_version(&self) -> Result<String, RawError> {
-        let response = self.send_unchecked(self.metadata_request()).await?;
-        let version = self.fhir_version_of(&response)?;
-        if let Some(check) = &self.version_check {
-            // Already set (or being set by a request): that check stands.
-            let _ = check.set(version.clone());
-        }
-        Ok(version)
-    }
-
-    /// The lazy check of [`ClientBuilder::verify_fhir_version`](crate::ClientBuilder::verify_fhir_version),
-    /// before a request: one metadata request for all the requests that wait for it; after a
-    /// failure, the next request checks again.
-    pub(crate) async fn verified_fhir_version(&self) -> Result<(), RawError> {
-        if let Some(check) = &self.version_check {
-            check
-                .get_or_try_init(|| async {
-                    let response = self.send_unchecked(self.metadata_request()).await?;
-                    self.fhir_version_of(&response)
-                })
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// The server's FHIR version from its metadata, checked against the client's.
-    fn fhir_version_of(&self, metadata: &Response) -> Result<String, RawError> {
-        let server = server_fhir_version(metadata)?;
-        if major_minor(&server) == self.fhir.major_minor {
-            return Ok(server);
-        }
-        Err(RawError::fhir_version_mismatch(
-            &metadata.method,
-            &metadata.url,
-            format!(
-                "the server implements FHIR {server}, but the client uses the FHIR {} models ({})",
-                self.fhir.name, self.fhir.version
-            ),
-        ))
-    }
-}
-
 #[cfg_attr(not(feature = "xml"), allow(unused_variables))]
 /// A metadata answer in XML as JSON (through the R4 and R5 model's common `CapabilityStatement`
 /// shape: the version check reads only `resourceType` and `fhirVersion`); `None` for JSON.
@@ -443,7 +383,7 @@ fn metadata_as_json(
 /// The `fhirVersion` of a metadata answer, read from the JSON as it is (a version the client's
 /// models do not know is still a version to report); when the CapabilityStatement has none, the
 /// `fhirVersion` parameter of the `Content-Type` (`application/fhir+json; fhirVersion=4.0`).
-fn server_fhir_version(metadata: &Response) -> Result<String, RawError> {
+pub(crate) fn server_fhir_version(metadata: &Response) -> Result<String, RawError> {
     let (text, format) = metadata.fhir_text()?;
     let converted = metadata_as_json(text, format, metadata)?;
     let text = converted.as_deref().unwrap_or(text);

@@ -14,9 +14,9 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::Credential;
-use crate::client::Inner;
 use crate::error::{RawError, redact_url};
 use crate::format::{Format, body_format};
+use crate::inner::Inner;
 use crate::retry::{Decision, is_retryable_status, parse_retry_after};
 
 /// What the client asks for.
@@ -179,272 +179,256 @@ fn budget_left(inner: &Inner, started: Instant, retries: u32) -> Option<std::tim
     (retries > 0).then(|| inner.retry.get_budget().saturating_sub(started.elapsed()))
 }
 
-impl Inner {
-    /// Sends a request: retries, redirects and a token refresh included. A 2xx or 304 is a
-    /// response, anything else an error. With
-    /// [`verify_fhir_version`](crate::ClientBuilder::verify_fhir_version), the server's FHIR
-    /// version is checked first, once.
-    pub(crate) async fn send(&self, request: Request) -> Result<Response, RawError> {
-        self.verified_fhir_version().await?;
-        self.send_unchecked(request).await
-    }
+/// Sends a request without the FHIR version check: retries, redirects and a token refresh
+/// included. A 2xx or 304 is a response, anything else an error. The client's requests come
+/// through [`Inner::send`], which checks the version first.
+pub(crate) async fn send_unchecked(inner: &Inner, request: Request) -> Result<Response, RawError> {
+    let started = Instant::now();
+    let Request {
+        method,
+        mut url,
+        headers,
+        body,
+        idempotent,
+    } = request;
+    let mut attempt: u32 = 0;
+    let mut retries: u32 = 0;
+    let mut redirects: u32 = 0;
+    let mut refreshed = false;
+    // The error of the attempt before a retry: what a retry cut short by the budget returns.
+    let mut last_error: Option<RawError> = None;
+    loop {
+        attempt += 1;
+        let same_origin = url.origin() == inner.base.origin();
+        let credential = if same_origin {
+            inner.auth.credential().await?
+        } else {
+            None
+        };
 
-    /// Sends a request without the FHIR version check (see [`send`](Self::send)).
-    pub(crate) async fn send_unchecked(&self, request: Request) -> Result<Response, RawError> {
-        let inner = self;
-        let started = Instant::now();
-        let Request {
-            method,
-            mut url,
-            headers,
-            body,
-            idempotent,
-        } = request;
-        let mut attempt: u32 = 0;
-        let mut retries: u32 = 0;
-        let mut redirects: u32 = 0;
-        let mut refreshed = false;
-        // The error of the attempt before a retry: what a retry cut short by the budget returns.
-        let mut last_error: Option<RawError> = None;
-        loop {
-            attempt += 1;
-            let same_origin = url.origin() == inner.base.origin();
-            let credential = if same_origin {
-                inner.auth.credential().await?
-            } else {
-                None
-            };
+        let mut all = HeaderMap::new();
+        all.insert(ACCEPT, HeaderValue::from_static(inner.format.media_type()));
+        all.insert(USER_AGENT, inner.user_agent.clone());
+        if same_origin {
+            for (name, value) in &inner.default_headers {
+                all.append(name.clone(), value.clone());
+            }
+        }
+        for (name, value) in &headers {
+            all.insert(name.clone(), value.clone());
+        }
+        let mut builder = inner.http.request(method.clone(), url.clone());
+        if let Some((bytes, content_type)) = &body {
+            all.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            builder = builder.body(bytes.clone());
+        }
+        builder = builder.headers(all);
+        builder = match &credential {
+            Some(Credential::Bearer { token, .. }) => builder.bearer_auth(token.expose()),
+            Some(Credential::Basic { user, password }) => {
+                builder.basic_auth(user, Some(password.expose()))
+            }
+            None => builder,
+        };
+        if let Some(timeout) = inner.timeout {
+            builder = builder.timeout(timeout);
+        }
 
-            let mut all = HeaderMap::new();
-            all.insert(ACCEPT, HeaderValue::from_static(inner.format.media_type()));
-            all.insert(USER_AGENT, inner.user_agent.clone());
-            if same_origin {
-                for (name, value) in &inner.default_headers {
-                    all.append(name.clone(), value.clone());
+        let shown_url = redact_url(&url);
+        let span = tracing::info_span!(
+            "fhir_request",
+            method = %method,
+            url = %shown_url,
+            attempt,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let t0 = Instant::now();
+        let max_body = inner.max_body_bytes;
+        let attempt_result = async {
+            let mut response = builder.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let mut body: Vec<u8> = Vec::new();
+            // Read in chunks, counting the bytes after decompression, so that neither a huge
+            // nor an endless nor a highly compressed body is ever held past the limit.
+            while let Some(chunk) = response.chunk().await? {
+                if body.len() as u64 + chunk.len() as u64 > max_body {
+                    return Ok(Err(status));
                 }
+                body.extend_from_slice(&chunk);
             }
-            for (name, value) in &headers {
-                all.insert(name.clone(), value.clone());
-            }
-            let mut builder = inner.http.request(method.clone(), url.clone());
-            if let Some((bytes, content_type)) = &body {
-                all.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-                builder = builder.body(bytes.clone());
-            }
-            builder = builder.headers(all);
-            builder = match &credential {
-                Some(Credential::Bearer { token, .. }) => builder.bearer_auth(token.expose()),
-                Some(Credential::Basic { user, password }) => {
-                    builder.basic_auth(user, Some(password.expose()))
+            Ok::<_, reqwest::Error>(Ok((status, headers, body)))
+        }
+        .instrument(span.clone());
+        // Once a retry was made, the retry budget bounds the whole call, requests included.
+        let result = match budget_left(inner, started, retries) {
+            Some(left) => match tokio::time::timeout(left, attempt_result).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let why = format!(
+                        "the retry budget of {:?} ran out during attempt {attempt}",
+                        inner.retry.get_budget()
+                    );
+                    return Err(match last_error.take() {
+                        Some(e) => e.with_message(why),
+                        None => RawError::at_url(crate::ErrorKind::Timeout, &method, &url, why),
+                    });
                 }
-                None => builder,
-            };
-            if let Some(timeout) = inner.timeout {
-                builder = builder.timeout(timeout);
-            }
+            },
+            None => attempt_result.await,
+        };
+        let elapsed_ms = t0.elapsed().as_millis() as u64;
+        span.record("elapsed_ms", elapsed_ms);
 
-            let shown_url = redact_url(&url);
-            let span = tracing::info_span!(
-                "fhir_request",
-                method = %method,
-                url = %shown_url,
-                attempt,
-                status = tracing::field::Empty,
-                elapsed_ms = tracing::field::Empty,
-            );
-            let t0 = Instant::now();
-            let max_body = inner.max_body_bytes;
-            let attempt_result = async {
-                let mut response = builder.send().await?;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let mut body: Vec<u8> = Vec::new();
-                // Read in chunks, counting the bytes after decompression, so that neither a huge
-                // nor an endless nor a highly compressed body is ever held past the limit.
-                while let Some(chunk) = response.chunk().await? {
-                    if body.len() as u64 + chunk.len() as u64 > max_body {
-                        return Ok(Err(status));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok::<_, reqwest::Error>(Ok((status, headers, body)))
-            }
-            .instrument(span.clone());
-            // Once a retry was made, the retry budget bounds the whole call, requests included.
-            let result = match budget_left(inner, started, retries) {
-                Some(left) => match tokio::time::timeout(left, attempt_result).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        let why = format!(
-                            "the retry budget of {:?} ran out during attempt {attempt}",
-                            inner.retry.get_budget()
-                        );
-                        return Err(match last_error.take() {
-                            Some(e) => e.with_message(why),
-                            None => RawError::at_url(crate::ErrorKind::Timeout, &method, &url, why),
-                        });
-                    }
-                },
-                None => attempt_result.await,
-            };
-            let elapsed_ms = t0.elapsed().as_millis() as u64;
-            span.record("elapsed_ms", elapsed_ms);
-
-            let (status, response_headers, response_body) = match result {
-                Ok(Ok(parts)) => parts,
-                Ok(Err(status)) => {
-                    span.record("status", status.as_u16());
-                    return Err(RawError::at_url(
-                        crate::ErrorKind::BodyTooLarge,
-                        &method,
-                        &url,
-                        format!(
-                            "the {status} answer's body is larger than the limit of {} \
+        let (status, response_headers, response_body) = match result {
+            Ok(Ok(parts)) => parts,
+            Ok(Err(status)) => {
+                span.record("status", status.as_u16());
+                return Err(RawError::at_url(
+                    crate::ErrorKind::BodyTooLarge,
+                    &method,
+                    &url,
+                    format!(
+                        "the {status} answer's body is larger than the limit of {} \
                              (ClientBuilder::max_body_bytes); reading stopped there",
-                            crate::client::show_bytes(max_body)
-                        ),
-                    ));
-                }
-                Err(e) => {
-                    let connect = e.is_connect();
-                    let error = RawError::transport(&method, &url, e);
-                    tracing::debug!(parent: &span, elapsed_ms, error = %error, "FHIR request failed");
-                    if connect && idempotent {
-                        if let Some(wait) =
-                            inner
-                                .retry
-                                .delay(retries, None, started.elapsed(), fastrand::f64())
-                        {
-                            retries += 1;
-                            tracing::info!(parent: &span, wait_ms = wait.as_millis() as u64, "retrying after a connect error");
-                            tokio::time::sleep(wait).await;
-                            last_error = Some(error);
-                            continue;
-                        }
-                    }
-                    return Err(error);
-                }
-            };
-            let code = status.as_u16();
-            span.record("status", code);
-            tracing::debug!(parent: &span, status = code, elapsed_ms, "FHIR response");
-
-            // 401: one refresh of a provider's token (shared with concurrent requests), one retry.
-            if code == 401 && !refreshed {
-                if let Some(Credential::Bearer {
-                    generation: Some(generation),
-                    ..
-                }) = &credential
-                {
-                    if inner.auth.refreshed(Some(*generation)).await?.is_some() {
-                        refreshed = true;
-                        tracing::info!(parent: &span, "401: token refreshed, sending again");
+                        crate::client::show_bytes(max_body)
+                    ),
+                ));
+            }
+            Err(e) => {
+                let connect = e.is_connect();
+                let error = RawError::transport(&method, &url, e);
+                tracing::debug!(parent: &span, elapsed_ms, error = %error, "FHIR request failed");
+                if connect && idempotent {
+                    if let Some(wait) =
+                        inner
+                            .retry
+                            .delay(retries, None, started.elapsed(), fastrand::f64())
+                    {
+                        retries += 1;
+                        tracing::info!(parent: &span, wait_ms = wait.as_millis() as u64, "retrying after a connect error");
+                        tokio::time::sleep(wait).await;
+                        last_error = Some(error);
                         continue;
                     }
                 }
+                return Err(error);
             }
+        };
+        let code = status.as_u16();
+        span.record("status", code);
+        tracing::debug!(parent: &span, status = code, elapsed_ms, "FHIR response");
 
-            if matches!(code, 301 | 302 | 303 | 307 | 308) {
-                if let Some(next) = response_headers
-                    .get(LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|l| url.join(l).ok())
-                {
-                    let refuse = |why: String| {
-                        RawError::at_url(crate::ErrorKind::Redirect, &method, &url, why)
-                    };
-                    redirects += 1;
-                    if redirects > inner.max_redirects {
-                        return Err(refuse(format!(
-                            "too many redirects (more than {}), the last to {}",
-                            inner.max_redirects,
-                            redact_url(&next)
-                        )));
-                    }
-                    let reads = method == Method::GET || method == Method::HEAD;
-                    if (301..=303).contains(&code) && !reads {
-                        // Following would re-send the write as a GET elsewhere, and report that
-                        // GET's answer as the write's.
-                        return Err(refuse(format!(
-                            "the server answered {code} to the {method}, redirecting to {}; \
-                             a {method} is not re-sent as a GET",
-                            redact_url(&next)
-                        )));
-                    }
-                    if matches!(code, 307 | 308) && !reads && next.origin() != url.origin() {
-                        return Err(refuse(format!(
-                            "the server answered {code} to the {method}, redirecting to another \
-                             origin ({}); the request and its body are not sent there",
-                            redact_url(&next)
-                        )));
-                    }
-                    tracing::debug!(parent: &span, to = %redact_url(&next), "following a redirect");
-                    url = next;
+        // 401: one refresh of a provider's token (shared with concurrent requests), one retry.
+        if code == 401 && !refreshed {
+            if let Some(Credential::Bearer {
+                generation: Some(generation),
+                ..
+            }) = &credential
+            {
+                if inner.auth.refreshed(Some(*generation)).await?.is_some() {
+                    refreshed = true;
+                    tracing::info!(parent: &span, "401: token refreshed, sending again");
                     continue;
                 }
             }
-
-            if is_retryable_status(code) && idempotent {
-                let retry_after = response_headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                match inner
-                    .retry
-                    .decide(retries, retry_after, started.elapsed(), fastrand::f64())
-                {
-                    Decision::Wait(wait) => {
-                        retries += 1;
-                        tracing::info!(parent: &span, status = code, wait_ms = wait.as_millis() as u64, "retrying");
-                        tokio::time::sleep(wait).await;
-                        last_error = Some(RawError::from_response(
-                            &method,
-                            &url,
-                            status,
-                            response_headers,
-                            response_body,
-                        ));
-                        continue;
-                    }
-                    Decision::BeyondBudget { asked, left } => {
-                        return Err(RawError::from_response(
-                            &method,
-                            &url,
-                            status,
-                            response_headers,
-                            response_body,
-                        )
-                        .with_message(format!(
-                            "not retried: the server asked to wait {asked:?} (Retry-After), \
-                             more than the {left:?} left of the retry budget"
-                        )));
-                    }
-                    Decision::GiveUp => {}
-                }
-            }
-
-            if status.is_success() || code == 304 {
-                return Ok(Response {
-                    method,
-                    url,
-                    status,
-                    headers: response_headers,
-                    body: response_body,
-                });
-            }
-            return Err(RawError::from_response(
-                &method,
-                &url,
-                status,
-                response_headers,
-                response_body,
-            ));
         }
-    }
 
-    /// Sends a GET and reads the body as `T`.
-    pub(crate) async fn get_as<T: TypedResource>(&self, url: Url) -> Result<T, RawError> {
-        self.send(Request::get(url)).await?.decode()
+        if matches!(code, 301 | 302 | 303 | 307 | 308) {
+            if let Some(next) = response_headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+            {
+                let refuse =
+                    |why: String| RawError::at_url(crate::ErrorKind::Redirect, &method, &url, why);
+                redirects += 1;
+                if redirects > inner.max_redirects {
+                    return Err(refuse(format!(
+                        "too many redirects (more than {}), the last to {}",
+                        inner.max_redirects,
+                        redact_url(&next)
+                    )));
+                }
+                let reads = method == Method::GET || method == Method::HEAD;
+                if (301..=303).contains(&code) && !reads {
+                    // Following would re-send the write as a GET elsewhere, and report that
+                    // GET's answer as the write's.
+                    return Err(refuse(format!(
+                        "the server answered {code} to the {method}, redirecting to {}; \
+                             a {method} is not re-sent as a GET",
+                        redact_url(&next)
+                    )));
+                }
+                if matches!(code, 307 | 308) && !reads && next.origin() != url.origin() {
+                    return Err(refuse(format!(
+                        "the server answered {code} to the {method}, redirecting to another \
+                             origin ({}); the request and its body are not sent there",
+                        redact_url(&next)
+                    )));
+                }
+                tracing::debug!(parent: &span, to = %redact_url(&next), "following a redirect");
+                url = next;
+                continue;
+            }
+        }
+
+        if is_retryable_status(code) && idempotent {
+            let retry_after = response_headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            match inner
+                .retry
+                .decide(retries, retry_after, started.elapsed(), fastrand::f64())
+            {
+                Decision::Wait(wait) => {
+                    retries += 1;
+                    tracing::info!(parent: &span, status = code, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                    last_error = Some(RawError::from_response(
+                        &method,
+                        &url,
+                        status,
+                        response_headers,
+                        response_body,
+                    ));
+                    continue;
+                }
+                Decision::BeyondBudget { asked, left } => {
+                    return Err(RawError::from_response(
+                        &method,
+                        &url,
+                        status,
+                        response_headers,
+                        response_body,
+                    )
+                    .with_message(format!(
+                        "not retried: the server asked to wait {asked:?} (Retry-After), \
+                             more than the {left:?} left of the retry budget"
+                    )));
+                }
+                Decision::GiveUp => {}
+            }
+        }
+
+        if status.is_success() || code == 304 {
+            return Ok(Response {
+                method,
+                url,
+                status,
+                headers: response_headers,
+                body: response_body,
+            });
+        }
+        return Err(RawError::from_response(
+            &method,
+            &url,
+            status,
+            response_headers,
+            response_body,
+        ));
     }
 }
 

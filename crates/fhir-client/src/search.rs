@@ -1,13 +1,11 @@
 //! Search parameters: a typed builder for the query of a FHIR search.
 
 use fhir_model::TypedResource;
-use reqwest::Method;
 
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::error::Error;
 use crate::paging::{Converter, Page, Pages};
 use crate::query::encode_query;
-use crate::request::{FORM, Request};
 use crate::version::FhirVersion;
 
 /// A comparison prefix of a date, number or quantity search (`ge2020-01-01`).
@@ -473,27 +471,6 @@ impl SearchParams {
         url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(self.pairs.iter())
             .finish()
-    }
-}
-
-impl Inner {
-    /// The request of a search: GET `{base}/{type}?params`, or a form POST to
-    /// `{base}/{type}/_search` when asked for or when the GET URL would be too long.
-    pub(crate) fn search_request(
-        &self,
-        resource_type: Option<&str>,
-        params: &SearchParams,
-    ) -> Request {
-        let mut segments: Vec<&str> = resource_type.into_iter().collect();
-        let get = self.url(&segments, params.pairs());
-        if !params.is_post() && get.as_str().len() <= self.max_get_url_len {
-            return Request::get(get);
-        }
-        segments.push("_search");
-        Request::new(Method::POST, self.url(&segments, &[]))
-            .body(params.to_form_body().into_bytes(), FORM)
-            // A search changes nothing: sending it again is harmless.
-            .idempotent(true)
     }
 }
 
