@@ -3,11 +3,12 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use fhir_model::TypedResource;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::version::{FhirVersion, R4, parse_operation_outcome};
+use crate::version::{FhirVersion, R4};
 
 /// A boxed error from elsewhere (a token provider, the transport).
 ///
@@ -683,6 +684,16 @@ impl<V: FhirVersion> std::error::Error for Error<V> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.raw.source()
     }
+}
+
+/// An OperationOutcome (of any version) from a body, when the body is one (and only then).
+/// JSON or XML, told apart by the first character (an error body's content type may be wrong).
+pub(crate) fn parse_operation_outcome<O: TypedResource>(text: &str) -> Option<O> {
+    let format = crate::format::body_format(None, text.as_bytes()).ok()?;
+    if format.resource_type(text).as_deref() != Some("OperationOutcome") {
+        return None;
+    }
+    format.decode(text).ok()
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::read::server_fhir_version;
 use crate::request::{self, FORM, Request, Response};
 use crate::retry::RetryPolicy;
 use crate::search::SearchParams;
-use crate::version::{FhirVersion, major_minor};
+use crate::version::FhirVersion;
 
 /// Everything of a client but its FHIR version type: the code that does not depend on the
 /// version (sending, URLs, the version check) works on this, and is compiled once.
@@ -212,8 +212,27 @@ impl Inner {
     }
 }
 
+/// `major.minor` of a FHIR version (`4.0.1` → `4.0`, `5.0.0-ballot` → `5.0`, `4.0` → `4.0`).
+pub(crate) fn major_minor(version: &str) -> String {
+    let mut parts = version.trim().splitn(3, '.');
+    let major = parts.next().unwrap_or_default();
+    match parts.next() {
+        Some(minor) => {
+            let end = minor
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(minor.len());
+            format!("{major}.{}", &minor[..end])
+        }
+        None => major.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::major_minor;
+    #[cfg(feature = "r5")]
+    use crate::version::R5;
+    use crate::version::{FhirVersion, R4};
     use crate::{Client, FormatParam};
 
     #[test]
@@ -236,5 +255,17 @@ mod tests {
             c.inner.url(&["metadata"], &[]).as_str(),
             "https://h.test/metadata?_format=json"
         );
+    }
+
+    #[test]
+    fn major_minor_versions() {
+        assert_eq!(major_minor("4.0.1"), "4.0");
+        assert_eq!(major_minor("4.0"), "4.0");
+        assert_eq!(major_minor(" 5.0.0-ballot "), "5.0");
+        assert_eq!(major_minor("4.3.0"), "4.3");
+        assert_eq!(major_minor("4"), "4");
+        assert_eq!(major_minor(R4::VERSION), R4::MAJOR_MINOR);
+        #[cfg(feature = "r5")]
+        assert_eq!(major_minor(R5::VERSION), R5::MAJOR_MINOR);
     }
 }

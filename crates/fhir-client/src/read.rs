@@ -7,10 +7,11 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::{Error, RawError};
+use crate::format::resource_type_of;
 use crate::headers::{etag_header_value, parse_etag};
 use crate::path_segments::{check_id, check_resource_type};
 use crate::request::{Request, Response};
-use crate::version::{FhirVersion, find_contained, resource_type_of};
+use crate::version::FhirVersion;
 
 /// A resource with the version headers it came with.
 ///
@@ -432,6 +433,18 @@ fn reference_text(text: Option<&str>) -> Result<&str, RawError> {
     })
 }
 
+/// The member `id` of each `contained` resource of a serialized container, as JSON.
+pub(crate) fn find_contained(container_json: &str, id: &str) -> Option<String> {
+    let doc = JsonValue::parse(container_json).ok()?;
+    let JsonValue::Array(items) = doc.get("contained")? else {
+        return None;
+    };
+    items
+        .iter()
+        .find(|item| item.get("id").and_then(|v| v.as_str()) == Some(id))
+        .map(|item| item.to_json_string())
+}
+
 /// The contained resource `#id` of a container (as JSON), as `T`.
 fn contained<T: TypedResource>(container: &str, id: &str, reference: &str) -> Result<T, RawError> {
     let json = find_contained(container, id).ok_or_else(|| {
@@ -503,6 +516,17 @@ mod tests {
         assert!(parse_reference("urn:uuid:1234", &b).is_err());
         assert!(parse_reference("Patient?identifier=x", &b).is_err());
         assert!(parse_reference("Patient", &b).is_err());
+    }
+
+    #[test]
+    fn contained_by_id() {
+        let json =
+            r#"{"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p1"}]}"#;
+        assert_eq!(
+            find_contained(json, "p1").unwrap(),
+            r#"{"resourceType":"Patient","id":"p1"}"#
+        );
+        assert!(find_contained(json, "p2").is_none());
     }
 
     #[test]
