@@ -1,8 +1,8 @@
-//! What a client is apart from its FHIR version type: [`Inner`], its settings, and the crate's
-//! one `impl Inner`: the URLs built from the base URL, the request of a search, sending (through
-//! [`request::send_unchecked`]) and the check of the server's FHIR version. The generic
-//! [`Client`](crate::Client) holds an `Arc<Inner>`, so that this code is compiled once, whatever
-//! the version.
+//! What a client is apart from its FHIR version type: [`Inner`], its settings, and all its
+//! methods, in the crate's only impl block of it: the URLs built from the base URL, the request
+//! of a search, sending (through [`request::send_unchecked`]) and the check of the server's FHIR
+//! version. The generic [`Client`](crate::Client) holds an `Arc<Inner>`, so that this code is
+//! compiled once, whatever the version.
 
 use std::fmt;
 use std::sync::Arc;
