@@ -10,56 +10,10 @@ use url::Url;
 
 use crate::auth::{Auth, ProviderAuth, Secret, TokenProvider};
 use crate::error::{Error, RawError};
-use crate::format::Format;
-use crate::inner::{Inner, VersionInfo};
+use crate::format::{Format, FormatParam};
+use crate::inner::{Inner, PagingSettings, VersionInfo};
 use crate::retry::RetryPolicy;
 use crate::version::{FhirVersion, R4};
-
-/// The `_format` parameter, sent on every request only when asked for: by default the client
-/// negotiates with `Accept: application/fhir+json` alone, because some servers refuse `_format`
-/// on some methods.
-///
-/// ```
-/// use fhir_client::{Client, FormatParam};
-///
-/// // As in the guide: `GET {base}/metadata?_format=json`.
-/// let client = Client::builder("https://r4.smarthealthit.org")
-///     .format_param(FormatParam::Json)
-///     .build()
-///     .unwrap();
-/// assert_eq!(FormatParam::Json.as_str(), "json");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FormatParam {
-    /// `_format=json`
-    Json,
-    /// `_format=application/fhir+json`
-    FhirJson,
-    /// `_format=xml`
-    Xml,
-    /// `_format=application/fhir+xml`
-    FhirXml,
-    /// Any other value, sent as it is.
-    Other(String),
-}
-
-impl FormatParam {
-    /// The parameter's value.
-    ///
-    /// ```
-    /// assert_eq!(fhir_client::FormatParam::FhirJson.as_str(), "application/fhir+json");
-    /// ```
-    pub fn as_str(&self) -> &str {
-        match self {
-            FormatParam::Json => "json",
-            FormatParam::FhirJson => "application/fhir+json",
-            FormatParam::Xml => "xml",
-            FormatParam::FhirXml => "application/fhir+xml",
-            FormatParam::Other(s) => s,
-        }
-    }
-}
 
 /// A FHIR REST client: typed requests against one server's base URL.
 ///
@@ -97,57 +51,12 @@ impl<V: FhirVersion> Clone for Client<V> {
     }
 }
 
-/// A function told of each `next` link followed to another origin: (the base URL, the link).
-pub type CrossOriginNotice = Arc<dyn Fn(&Url, &Url) + Send + Sync>;
-
-/// How the page streams ([`Pages`](crate::Pages)) follow `next` links.
-#[derive(Clone)]
-pub(crate) struct PagingSettings {
-    pub(crate) max_pages: u64,
-    pub(crate) max_empty_pages: u64,
-    pub(crate) follow_cross_origin: bool,
-    pub(crate) on_cross_origin: Option<CrossOriginNotice>,
-}
-
-impl Default for PagingSettings {
-    fn default() -> Self {
-        PagingSettings {
-            max_pages: DEFAULT_MAX_PAGES,
-            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
-            follow_cross_origin: false,
-            on_cross_origin: None,
-        }
-    }
-}
-
 /// The default of [`ClientBuilder::max_body_bytes`]: 512 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
 /// The default of [`ClientBuilder::max_pages`]: 10,000 pages.
 pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 /// The default of [`ClientBuilder::max_empty_pages`]: 100 empty pages in a row.
 pub const DEFAULT_MAX_EMPTY_PAGES: u64 = 100;
-
-/// A byte count as a person reads it: `512 MiB`, `1.5 KiB`, `300 bytes`.
-pub(crate) fn show_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} bytes");
-    }
-    let mut value = n as f64;
-    let mut unit = "";
-    for u in UNITS {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = u;
-    }
-    if value.fract() == 0.0 {
-        format!("{value} {unit}")
-    } else {
-        format!("{value:.1} {unit}")
-    }
-}
 
 impl<V: FhirVersion> fmt::Debug for Client<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -302,7 +211,12 @@ impl ClientBuilder {
                 http: None,
                 max_get_url_len: 2048,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-                paging: PagingSettings::default(),
+                paging: PagingSettings {
+                    max_pages: DEFAULT_MAX_PAGES,
+                    max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
+                    follow_cross_origin: false,
+                    on_cross_origin: None,
+                },
                 verify_fhir_version: false,
                 error: None,
             },
@@ -746,6 +660,7 @@ fn tls_config() -> rustls::ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::show_bytes;
 
     #[test]
     fn byte_counts_for_people() {
@@ -753,6 +668,28 @@ mod tests {
         assert_eq!(show_bytes(10 * 1024 * 1024), "10 MiB");
         assert_eq!(show_bytes(DEFAULT_MAX_BODY_BYTES), "512 MiB");
         assert_eq!(show_bytes(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn urls_from_segments() {
+        let c = Client::new("https://h.test/fhir").unwrap();
+        assert_eq!(
+            c.inner.url(&["Patient", "a/b"], &[]).as_str(),
+            "https://h.test/fhir/Patient/a%2Fb"
+        );
+        assert_eq!(c.inner.url(&[], &[]).as_str(), "https://h.test/fhir");
+        assert_eq!(
+            c.inner.url(&["Patient", "1", "$everything"], &[]).as_str(),
+            "https://h.test/fhir/Patient/1/$everything"
+        );
+        let c = Client::builder("https://h.test/")
+            .format_param(FormatParam::Json)
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.inner.url(&["metadata"], &[]).as_str(),
+            "https://h.test/metadata?_format=json"
+        );
     }
 
     #[test]

@@ -73,6 +73,52 @@ impl Format {
     }
 }
 
+/// The `_format` parameter, sent on every request only when asked for: by default the client
+/// negotiates with `Accept: application/fhir+json` alone, because some servers refuse `_format`
+/// on some methods.
+///
+/// ```
+/// use fhir_client::{Client, FormatParam};
+///
+/// // As in the guide: `GET {base}/metadata?_format=json`.
+/// let client = Client::builder("https://r4.smarthealthit.org")
+///     .format_param(FormatParam::Json)
+///     .build()
+///     .unwrap();
+/// assert_eq!(FormatParam::Json.as_str(), "json");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FormatParam {
+    /// `_format=json`
+    Json,
+    /// `_format=application/fhir+json`
+    FhirJson,
+    /// `_format=xml`
+    Xml,
+    /// `_format=application/fhir+xml`
+    FhirXml,
+    /// Any other value, sent as it is.
+    Other(String),
+}
+
+impl FormatParam {
+    /// The parameter's value.
+    ///
+    /// ```
+    /// assert_eq!(fhir_client::FormatParam::FhirJson.as_str(), "application/fhir+json");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        match self {
+            FormatParam::Json => "json",
+            FormatParam::FhirJson => "application/fhir+json",
+            FormatParam::Xml => "xml",
+            FormatParam::FhirXml => "application/fhir+xml",
+            FormatParam::Other(s) => s,
+        }
+    }
+}
+
 /// The `resourceType` of a JSON document, read without parsing the rest of it.
 pub(crate) fn resource_type_of(text: &str) -> Option<String> {
     Reader::new(text, ParseOptions::lenient())

@@ -408,20 +408,6 @@ macro_rules! fhir_version {
                 parameters.parameter.push(op);
             }
         }
-
-        // Conversions from the version's own types, written per version because coherence
-        // forbids the generic `From<V::Bundle>` (it could overlap with `From<T> for T`).
-        impl From<fhir_model::$module::Bundle> for crate::BundleResponse<$marker> {
-            fn from(bundle: fhir_model::$module::Bundle) -> Self {
-                crate::BundleResponse::from_bundle(bundle)
-            }
-        }
-
-        impl From<fhir_model::$module::Parameters> for crate::PatchBody<$marker> {
-            fn from(parameters: fhir_model::$module::Parameters) -> Self {
-                crate::PatchBody::FhirPath(Box::new(parameters))
-            }
-        }
     };
 }
 
@@ -505,32 +491,8 @@ fhir_version! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::parse_operation_outcome;
     use fhir_model::ParseOptions;
-    use fhir_model::r4::{Bundle, OperationOutcome, Patient, Resource};
-
-    #[test]
-    fn outcome_only_from_operation_outcomes() {
-        let oo = r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"Resource Patient/x is not known"}]}"#;
-        let parsed: OperationOutcome = parse_operation_outcome(oo).unwrap();
-        assert_eq!(
-            R4::outcome_summary(&parsed).unwrap(),
-            "error (not-found): Resource Patient/x is not known"
-        );
-        let details = r#"{"resourceType":"OperationOutcome","issue":[{"severity":"warning","code":"processing","details":{"text":"slow"}}]}"#;
-        let parsed: OperationOutcome = parse_operation_outcome(details).unwrap();
-        assert_eq!(
-            R4::outcome_summary(&parsed).unwrap(),
-            "warning (processing): slow"
-        );
-        assert!(
-            parse_operation_outcome::<OperationOutcome>(r#"{"resourceType":"Patient"}"#).is_none()
-        );
-        assert!(
-            parse_operation_outcome::<OperationOutcome>(r#"{"type":"about:blank","status":404}"#)
-                .is_none()
-        );
-    }
+    use fhir_model::r4::{Bundle, Patient, Resource};
 
     #[test]
     fn downcast_keeps_other_types() {
