@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::format::Format;
 use crate::headers::parse_etag;
 use crate::json_body;
-use crate::request::Request;
+use crate::request::{self, Request};
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, NewEntry, R4};
 use crate::write::parse_location;
@@ -359,7 +359,7 @@ impl<V: FhirVersion> Client<V> {
         format: Format,
     ) -> Result<BundleResponse<V>, Error<V>> {
         let request = Request::new(Method::POST, self.inner.url(&[], &[])).fhir_body(body, format);
-        let response: V::Bundle = self.inner.send(request).await?.decode()?;
+        let response: V::Bundle = request::send(&self.inner, request).await?.decode()?;
         Ok(BundleResponse::from_bundle(response))
     }
 

@@ -10,56 +10,10 @@ use url::Url;
 
 use crate::auth::{Auth, ProviderAuth, Secret, TokenProvider};
 use crate::error::{Error, RawError};
-use crate::format::Format;
-use crate::query::encode_query;
+use crate::format::{Format, FormatParam};
+use crate::inner::{Inner, PagingSettings, VersionInfo};
 use crate::retry::RetryPolicy;
 use crate::version::{FhirVersion, R4};
-
-/// The `_format` parameter, sent on every request only when asked for: by default the client
-/// negotiates with `Accept: application/fhir+json` alone, because some servers refuse `_format`
-/// on some methods.
-///
-/// ```
-/// use fhir_client::{Client, FormatParam};
-///
-/// // As in the guide: `GET {base}/metadata?_format=json`.
-/// let client = Client::builder("https://r4.smarthealthit.org")
-///     .format_param(FormatParam::Json)
-///     .build()
-///     .unwrap();
-/// assert_eq!(FormatParam::Json.as_str(), "json");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FormatParam {
-    /// `_format=json`
-    Json,
-    /// `_format=application/fhir+json`
-    FhirJson,
-    /// `_format=xml`
-    Xml,
-    /// `_format=application/fhir+xml`
-    FhirXml,
-    /// Any other value, sent as it is.
-    Other(String),
-}
-
-impl FormatParam {
-    /// The parameter's value.
-    ///
-    /// ```
-    /// assert_eq!(fhir_client::FormatParam::FhirJson.as_str(), "application/fhir+json");
-    /// ```
-    pub fn as_str(&self) -> &str {
-        match self {
-            FormatParam::Json => "json",
-            FormatParam::FhirJson => "application/fhir+json",
-            FormatParam::Xml => "xml",
-            FormatParam::FhirXml => "application/fhir+xml",
-            FormatParam::Other(s) => s,
-        }
-    }
-}
 
 /// A FHIR REST client: typed requests against one server's base URL.
 ///
@@ -97,57 +51,6 @@ impl<V: FhirVersion> Clone for Client<V> {
     }
 }
 
-/// Everything of a client but its FHIR version type: the code that does not depend on the
-/// version (sending, URLs, the version check) works on this, and is compiled once.
-#[derive(Clone)]
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    /// The base URL, its path ending in `/`, so that relative links resolve under it.
-    pub(crate) base: Url,
-    /// Shared by the clients [`Client::with_format`] makes, so that they share one token.
-    pub(crate) auth: Arc<Auth>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) default_headers: HeaderMap,
-    pub(crate) format_param: Option<FormatParam>,
-    /// The format asked for and sent.
-    pub(crate) format: Format,
-    pub(crate) max_get_url_len: usize,
-    pub(crate) max_redirects: u32,
-    /// The largest response body read, in bytes, after decompression.
-    pub(crate) max_body_bytes: u64,
-    /// The limits and the cross-origin rule of paging.
-    pub(crate) paging: PagingSettings,
-    /// The client's FHIR version: its name (`R4`), version (`4.0.1`) and `major.minor`.
-    pub(crate) fhir: VersionInfo,
-    /// With [`ClientBuilder::verify_fhir_version`]: the server's version once it was checked.
-    pub(crate) version_check: Option<tokio::sync::OnceCell<String>>,
-}
-
-/// A function told of each `next` link followed to another origin: (the base URL, the link).
-pub type CrossOriginNotice = Arc<dyn Fn(&Url, &Url) + Send + Sync>;
-
-/// How the page streams ([`Pages`](crate::Pages)) follow `next` links.
-#[derive(Clone)]
-pub(crate) struct PagingSettings {
-    pub(crate) max_pages: u64,
-    pub(crate) max_empty_pages: u64,
-    pub(crate) follow_cross_origin: bool,
-    pub(crate) on_cross_origin: Option<CrossOriginNotice>,
-}
-
-impl Default for PagingSettings {
-    fn default() -> Self {
-        PagingSettings {
-            max_pages: DEFAULT_MAX_PAGES,
-            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
-            follow_cross_origin: false,
-            on_cross_origin: None,
-        }
-    }
-}
-
 /// The default of [`ClientBuilder::max_body_bytes`]: 512 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
 /// The default of [`ClientBuilder::max_pages`]: 10,000 pages.
@@ -155,68 +58,9 @@ pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 /// The default of [`ClientBuilder::max_empty_pages`]: 100 empty pages in a row.
 pub const DEFAULT_MAX_EMPTY_PAGES: u64 = 100;
 
-/// A byte count as a person reads it: `512 MiB`, `1.5 KiB`, `300 bytes`.
-pub(crate) fn show_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} bytes");
-    }
-    let mut value = n as f64;
-    let mut unit = "";
-    for u in UNITS {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = u;
-    }
-    if value.fract() == 0.0 {
-        format!("{value} {unit}")
-    } else {
-        format!("{value:.1} {unit}")
-    }
-}
-
-/// The constants of a [`FhirVersion`], for the code that is not generic over it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct VersionInfo {
-    pub(crate) name: &'static str,
-    pub(crate) version: &'static str,
-    pub(crate) major_minor: &'static str,
-}
-
-impl VersionInfo {
-    fn of<V: FhirVersion>() -> VersionInfo {
-        VersionInfo {
-            name: V::NAME,
-            version: V::VERSION,
-            major_minor: V::MAJOR_MINOR,
-        }
-    }
-}
-
 impl<V: FhirVersion> fmt::Debug for Client<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
-    }
-}
-
-impl fmt::Debug for Inner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<&str> = self.default_headers.keys().map(|k| k.as_str()).collect();
-        f.debug_struct("Client")
-            .field("base", &self.base.as_str())
-            .field("fhir_version", &self.fhir.name)
-            .field("auth", &self.auth)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .field("user_agent", &self.user_agent)
-            .field("default_headers", &headers)
-            .field("format", &self.format)
-            .field("format_param", &self.format_param)
-            .field("max_get_url_len", &self.max_get_url_len)
-            .field("verify_fhir_version", &self.version_check.is_some())
-            .finish()
     }
 }
 
@@ -288,32 +132,6 @@ impl<V: FhirVersion> Client<V> {
             inner: Arc::new(inner),
             version: PhantomData,
         }
-    }
-}
-
-impl Inner {
-    /// The URL of `{base}/{segments...}?{query}`, each segment escaped, with `_format` when asked for.
-    pub(crate) fn url(&self, segments: &[&str], query: &[(String, String)]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty();
-            path.extend(segments);
-        }
-        let mut pairs: Vec<(&str, &str)> = query
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        if let Some(format) = &self.format_param {
-            if !query.iter().any(|(k, _)| k == "_format") {
-                pairs.push(("_format", format.as_str()));
-            }
-        }
-        if pairs.is_empty() {
-            url.set_query(None);
-        } else {
-            url.set_query(Some(&encode_query(&pairs)));
-        }
-        url
     }
 }
 
@@ -393,7 +211,12 @@ impl ClientBuilder {
                 http: None,
                 max_get_url_len: 2048,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-                paging: PagingSettings::default(),
+                paging: PagingSettings {
+                    max_pages: DEFAULT_MAX_PAGES,
+                    max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
+                    follow_cross_origin: false,
+                    on_cross_origin: None,
+                },
                 verify_fhir_version: false,
                 error: None,
             },
@@ -837,6 +660,7 @@ fn tls_config() -> rustls::ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::show_bytes;
 
     #[test]
     fn byte_counts_for_people() {
@@ -844,23 +668,6 @@ mod tests {
         assert_eq!(show_bytes(10 * 1024 * 1024), "10 MiB");
         assert_eq!(show_bytes(DEFAULT_MAX_BODY_BYTES), "512 MiB");
         assert_eq!(show_bytes(1536), "1.5 KiB");
-    }
-
-    #[test]
-    fn base_gets_a_trailing_slash() {
-        assert_eq!(
-            parse_base("https://h.test/fhir").unwrap().as_str(),
-            "https://h.test/fhir/"
-        );
-        assert_eq!(
-            parse_base("https://h.test/fhir/").unwrap().as_str(),
-            "https://h.test/fhir/"
-        );
-        assert_eq!(
-            parse_base("https://h.test").unwrap().as_str(),
-            "https://h.test/"
-        );
-        assert!(parse_base("mailto:x@h.test").is_err());
     }
 
     #[test]
@@ -883,6 +690,23 @@ mod tests {
             c.inner.url(&["metadata"], &[]).as_str(),
             "https://h.test/metadata?_format=json"
         );
+    }
+
+    #[test]
+    fn base_gets_a_trailing_slash() {
+        assert_eq!(
+            parse_base("https://h.test/fhir").unwrap().as_str(),
+            "https://h.test/fhir/"
+        );
+        assert_eq!(
+            parse_base("https://h.test/fhir/").unwrap().as_str(),
+            "https://h.test/fhir/"
+        );
+        assert_eq!(
+            parse_base("https://h.test").unwrap().as_str(),
+            "https://h.test/"
+        );
+        assert!(parse_base("mailto:x@h.test").is_err());
     }
 
     #[test]

@@ -3,11 +3,12 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use fhir_model::TypedResource;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::version::{FhirVersion, R4, parse_operation_outcome};
+use crate::version::{FhirVersion, R4};
 
 /// A boxed error from elsewhere (a token provider, the transport).
 ///
@@ -685,9 +686,42 @@ impl<V: FhirVersion> std::error::Error for Error<V> {
     }
 }
 
+/// An OperationOutcome (of any version) from a body, when the body is one (and only then).
+/// JSON or XML, told apart by the first character (an error body's content type may be wrong).
+pub(crate) fn parse_operation_outcome<O: TypedResource>(text: &str) -> Option<O> {
+    let format = crate::format::body_format(None, text.as_bytes()).ok()?;
+    if format.resource_type(text).as_deref() != Some("OperationOutcome") {
+        return None;
+    }
+    format.decode(text).ok()
+}
+
+/// A byte count as a person reads it: `512 MiB`, `1.5 KiB`, `300 bytes`.
+pub(crate) fn show_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut value = n as f64;
+    let mut unit = "";
+    for u in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    if value.fract() == 0.0 {
+        format!("{value} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fhir_model::r4::OperationOutcome;
 
     fn url() -> Url {
         Url::parse("http://user:secret@h.test/fhir/Patient/1").unwrap()
@@ -746,5 +780,28 @@ mod tests {
         assert!(e.operation_outcome().is_none());
         assert_eq!(e.body_text(), Some("<html>bad gateway</html>"));
         assert!(e.to_string().ends_with("with a 24 byte body (text/html)"));
+    }
+
+    #[test]
+    fn outcome_only_from_operation_outcomes() {
+        let oo = r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"Resource Patient/x is not known"}]}"#;
+        let parsed: OperationOutcome = parse_operation_outcome(oo).unwrap();
+        assert_eq!(
+            R4::outcome_summary(&parsed).unwrap(),
+            "error (not-found): Resource Patient/x is not known"
+        );
+        let details = r#"{"resourceType":"OperationOutcome","issue":[{"severity":"warning","code":"processing","details":{"text":"slow"}}]}"#;
+        let parsed: OperationOutcome = parse_operation_outcome(details).unwrap();
+        assert_eq!(
+            R4::outcome_summary(&parsed).unwrap(),
+            "warning (processing): slow"
+        );
+        assert!(
+            parse_operation_outcome::<OperationOutcome>(r#"{"resourceType":"Patient"}"#).is_none()
+        );
+        assert!(
+            parse_operation_outcome::<OperationOutcome>(r#"{"type":"about:blank","status":404}"#)
+                .is_none()
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The format of resources on the wire: what the client asks for and sends, and how a body the
 //! server sent is read (by its `Content-Type`, whatever was asked for).
 
+use fhir_model::json::Reader;
 use fhir_model::{FhirFormats, ParseOptions};
 
 /// The format the client asks for (`Accept`) and sends resources in (`Content-Type`).
@@ -65,11 +66,65 @@ impl Format {
     /// The `resourceType` of a document in this format, read without reading the rest.
     pub(crate) fn resource_type(self, text: &str) -> Option<String> {
         match self {
-            Format::Json => crate::version::resource_type_of(text),
+            Format::Json => resource_type_of(text),
             #[cfg(feature = "xml")]
             Format::Xml => fhir_model::xml::root_name(text).map(str::to_owned),
         }
     }
+}
+
+/// The `_format` parameter, sent on every request only when asked for: by default the client
+/// negotiates with `Accept: application/fhir+json` alone, because some servers refuse `_format`
+/// on some methods.
+///
+/// ```
+/// use fhir_client::{Client, FormatParam};
+///
+/// // As in the guide: `GET {base}/metadata?_format=json`.
+/// let client = Client::builder("https://r4.smarthealthit.org")
+///     .format_param(FormatParam::Json)
+///     .build()
+///     .unwrap();
+/// assert_eq!(FormatParam::Json.as_str(), "json");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FormatParam {
+    /// `_format=json`
+    Json,
+    /// `_format=application/fhir+json`
+    FhirJson,
+    /// `_format=xml`
+    Xml,
+    /// `_format=application/fhir+xml`
+    FhirXml,
+    /// Any other value, sent as it is.
+    Other(String),
+}
+
+impl FormatParam {
+    /// The parameter's value.
+    ///
+    /// ```
+    /// assert_eq!(fhir_client::FormatParam::FhirJson.as_str(), "application/fhir+json");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        match self {
+            FormatParam::Json => "json",
+            FormatParam::FhirJson => "application/fhir+json",
+            FormatParam::Xml => "xml",
+            FormatParam::FhirXml => "application/fhir+xml",
+            FormatParam::Other(s) => s,
+        }
+    }
+}
+
+/// The `resourceType` of a JSON document, read without parsing the rest of it.
+pub(crate) fn resource_type_of(text: &str) -> Option<String> {
+    Reader::new(text, ParseOptions::lenient())
+        .find_resource_type()
+        .ok()
+        .map(|t| t.into_owned())
 }
 
 /// How a body is to be read: by its `Content-Type`, unless its first character says otherwise.
@@ -151,6 +206,16 @@ fn essence(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_type_is_read_without_the_rest() {
+        assert_eq!(
+            resource_type_of(r#"{"id":"1","resourceType":"Patient"}"#).as_deref(),
+            Some("Patient")
+        );
+        assert_eq!(resource_type_of("<html></html>"), None);
+        assert_eq!(resource_type_of(""), None);
+    }
 
     #[test]
     fn bodies_are_read_by_content_type_then_by_their_first_character() {

@@ -80,7 +80,10 @@ pub mod export;
 mod format;
 mod headers;
 mod history;
+mod inner;
 mod json_body;
+#[cfg(test)]
+mod module_graph;
 mod operation;
 mod paging;
 mod patch;
@@ -98,12 +101,13 @@ mod write;
 pub use auth::{BoxFuture, TokenProvider, token_fn};
 pub use bundle::{BundleBuilder, BundleResponse, EntryResponse};
 pub use client::{
-    Client, ClientBuilder, CrossOriginNotice, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EMPTY_PAGES,
-    DEFAULT_MAX_PAGES, FormatParam, http_client_builder,
+    Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES,
+    http_client_builder,
 };
 pub use error::{BoxError, Error, ErrorKind};
-pub use format::Format;
+pub use format::{Format, FormatParam};
 pub use history::HistoryParams;
+pub use inner::CrossOriginNotice;
 pub use operation::Operation;
 pub use paging::{Page, Pages, ResourceAt};
 pub use patch::{FhirPathPatch, JsonPatch, Patch, PatchBody};
@@ -114,6 +118,30 @@ pub use search::{Prefix, SearchParams, Summary, Total};
 pub use version::R5;
 pub use version::{FhirVersion, R4};
 pub use write::{Create, DeleteOutcome, Return, Update, WriteOutcome};
+
+/// `From` each version's own `Bundle` and `Parameters` for [`BundleResponse`] and [`PatchBody`],
+/// one line per version below. Written per version because coherence forbids the generic
+/// `From<V::Bundle>` (it could overlap with `From<T> for T`); written here, where the versions meet
+/// the types, so that `version.rs` imports neither `bundle.rs` nor `patch.rs`.
+macro_rules! from_version_types {
+    ($marker:ident) => {
+        impl From<<$marker as FhirVersion>::Bundle> for BundleResponse<$marker> {
+            fn from(bundle: <$marker as FhirVersion>::Bundle) -> Self {
+                BundleResponse::from_bundle(bundle)
+            }
+        }
+
+        impl From<<$marker as FhirVersion>::Parameters> for PatchBody<$marker> {
+            fn from(parameters: <$marker as FhirVersion>::Parameters) -> Self {
+                PatchBody::FhirPath(Box::new(parameters))
+            }
+        }
+    };
+}
+
+from_version_types!(R4);
+#[cfg(feature = "r5")]
+from_version_types!(R5);
 
 /// The HTTP client underneath, for [`ClientBuilder::http_client`] and the types in errors.
 ///

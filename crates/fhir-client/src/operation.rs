@@ -9,7 +9,7 @@ use crate::client::Client;
 use crate::error::{Error, RawError};
 use crate::paging::{Converter, Page};
 use crate::path_segments::check_id;
-use crate::request::Request;
+use crate::request::{self, Request};
 use crate::version::{FhirVersion, R4};
 
 /// An operation call, to be awaited: `GET` with its parameters in the query, or `POST` with a
@@ -135,7 +135,7 @@ impl<'a, V: FhirVersion> Operation<'a, V> {
 
     async fn send(self) -> Result<V::Resource, Error<V>> {
         let client = self.client;
-        let response = client.inner.send(self.request()?).await?;
+        let response = request::send(&client.inner, self.request()?).await?;
         if response.body_is_empty() {
             return Ok(V::empty_parameters());
         }

@@ -13,7 +13,8 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError, redact_url};
-use crate::request::Request;
+use crate::inner::Inner;
+use crate::request::{self, Request};
 use crate::version::{EntryMode, FhirVersion, R4};
 
 /// How the entries of a page become `T`: a typed resource struct, or `V::Resource` itself.
@@ -449,7 +450,7 @@ impl<T, V: FhirVersion> Walk<T, V> {
 
 /// A `next` link to another origin than the base URL's is refused unless the client follows
 /// such links; when it does, it warns and tells the client's notice function.
-fn check_origin(inner: &crate::client::Inner, next: &Url) -> Result<(), RawError> {
+fn check_origin(inner: &Inner, next: &Url) -> Result<(), RawError> {
     let base = &inner.base;
     if next.origin() == base.origin() {
         return Ok(());
@@ -599,7 +600,7 @@ impl<V: FhirVersion> Client<V> {
         converter: Converter<T, V>,
     ) -> Result<Page<T, V>, Error<V>> {
         let (bundle, url) = {
-            let response = self.inner.send(request).await?;
+            let response = request::send(&self.inner, request).await?;
             let bundle: V::Bundle = response.decode()?;
             // The body's text goes before the page is sorted, not after.
             (bundle, response.url)

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::format::Format;
 use crate::headers::etag_header_value;
 use crate::path_segments::check_id;
-use crate::request::{JSON_PATCH, Request};
+use crate::request::{self, JSON_PATCH, Request};
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, R4};
 use crate::write::{PREFER, Return, WriteOutcome, write_outcome};
@@ -373,7 +373,7 @@ impl<'a, T: TypedResource, V: FhirVersion> Patch<'a, T, V> {
         if let Some(prefer) = self.prefer {
             request = request.header(PREFER, prefer.header_value());
         }
-        let response = inner.send(request).await?;
+        let response = request::send(inner, request).await?;
         Ok(write_outcome(&response, &inner.base, T::TYPE, id)?)
     }
 }

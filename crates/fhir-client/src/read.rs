@@ -2,15 +2,16 @@
 
 use fhir_model::json::JsonValue;
 use fhir_model::{AnyResource, FhirJson, ParseOptions, TypedResource};
-use reqwest::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::header::{ETAG, IF_NONE_MATCH, LAST_MODIFIED};
 use url::Url;
 
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::error::{Error, RawError};
+use crate::format::resource_type_of;
 use crate::headers::{etag_header_value, parse_etag};
 use crate::path_segments::{check_id, check_resource_type};
-use crate::request::{Request, Response};
-use crate::version::{FhirVersion, find_contained, major_minor, resource_type_of};
+use crate::request::{self, Request, Response};
+use crate::version::FhirVersion;
 
 /// A resource with the version headers it came with.
 ///
@@ -141,7 +142,7 @@ impl<V: FhirVersion> Client<V> {
     /// # Ok(()) }
     /// ```
     pub async fn capabilities(&self) -> Result<V::CapabilityStatement, Error<V>> {
-        Ok(self.inner.metadata().await?.decode()?)
+        Ok(request::metadata(&self.inner).await?.decode()?)
     }
 
     /// Checks that the server implements the client's FHIR version: `GET {base}/metadata`, and
@@ -165,7 +166,7 @@ impl<V: FhirVersion> Client<V> {
     /// # Ok(()) }
     /// ```
     pub async fn check_fhir_version(&self) -> Result<String, Error<V>> {
-        Ok(self.inner.check_fhir_version().await?)
+        Ok(request::check_fhir_version(&self.inner).await?)
     }
 
     /// `GET {base}/{Type}/{id}`: the current version of a resource. A deleted resource is an
@@ -180,10 +181,7 @@ impl<V: FhirVersion> Client<V> {
     /// ```
     pub async fn read<T: TypedResource>(&self, id: &str) -> Result<T, Error<V>> {
         check_id(id)?;
-        Ok(self
-            .inner
-            .get_as(self.inner.url(&[T::TYPE, id], &[]))
-            .await?)
+        Ok(request::get_as(&self.inner, self.inner.url(&[T::TYPE, id], &[])).await?)
     }
 
     /// Like [`read`](Self::read), with the `ETag`, version and `Last-Modified` of the answer.
@@ -199,10 +197,11 @@ impl<V: FhirVersion> Client<V> {
         id: &str,
     ) -> Result<Versioned<T>, Error<V>> {
         check_id(id)?;
-        let response = self
-            .inner
-            .send(Request::get(self.inner.url(&[T::TYPE, id], &[])))
-            .await?;
+        let response = request::send(
+            &self.inner,
+            Request::get(self.inner.url(&[T::TYPE, id], &[])),
+        )
+        .await?;
         Ok(versioned(&response, T::TYPE)?)
     }
 
@@ -224,7 +223,7 @@ impl<V: FhirVersion> Client<V> {
         check_resource_type(resource_type)?;
         check_id(id)?;
         let url = self.inner.url(&[resource_type, id], &[]);
-        let response = self.inner.send(Request::get(url)).await?;
+        let response = request::send(&self.inner, Request::get(url)).await?;
         Ok(versioned(&response, resource_type)?)
     }
 
@@ -248,7 +247,7 @@ impl<V: FhirVersion> Client<V> {
         let url = self
             .inner
             .url(&[resource_type, id, "_history", version], &[]);
-        let response = self.inner.send(Request::get(url)).await?;
+        let response = request::send(&self.inner, Request::get(url)).await?;
         Ok(versioned(&response, resource_type)?)
     }
 
@@ -268,7 +267,7 @@ impl<V: FhirVersion> Client<V> {
         check_id(id)?;
         let request = Request::get(self.inner.url(&[T::TYPE, id], &[]))
             .header(IF_NONE_MATCH, &etag_header_value(etag));
-        let response = self.inner.send(request).await?;
+        let response = request::send(&self.inner, request).await?;
         if response.status.as_u16() == 304 {
             return Ok(Conditional::NotModified);
         }
@@ -286,7 +285,7 @@ impl<V: FhirVersion> Client<V> {
         check_id(id)?;
         check_id(version)?;
         let url = self.inner.url(&[T::TYPE, id, "_history", version], &[]);
-        Ok(self.inner.get_as(url).await?)
+        Ok(request::get_as(&self.inner, url).await?)
     }
 
     /// Reads what a Reference (`V::Reference`) points to: `Type/id` or `Type/id/_history/v`
@@ -322,7 +321,7 @@ impl<V: FhirVersion> Client<V> {
                     None => self.read(&id).await,
                 }
             }
-            Target::Absolute(url) => Ok(self.inner.get_as(url).await?),
+            Target::Absolute(url) => Ok(request::get_as(&self.inner, url).await?),
         }
     }
 
@@ -359,137 +358,24 @@ fn contained_refused(id: &str) -> RawError {
     ))
 }
 
-impl Inner {
-    /// `GET {base}/metadata`. When the FHIR version is still to be checked, it is checked from
-    /// this same answer rather than with a second request.
-    async fn metadata(&self) -> Result<Response, RawError> {
-        let response = self.send_unchecked(self.metadata_request()).await?;
-        if let Some(check) = &self.version_check {
-            check
-                .get_or_try_init(|| async { self.fhir_version_of(&response) })
-                .await?;
-        }
-        Ok(response)
-    }
-
-    fn metadata_request(&self) -> Request {
-        Request::get(self.url(&["metadata"], &[]))
-    }
-
-    /// [`Client::check_fhir_version`]; a success also settles the builder's lazy check.
-    async fn check_fhir_version(&self) -> Result<String, RawError> {
-        let response = self.send_unchecked(self.metadata_request()).await?;
-        let version = self.fhir_version_of(&response)?;
-        if let Some(check) = &self.version_check {
-            // Already set (or being set by a request): that check stands.
-            let _ = check.set(version.clone());
-        }
-        Ok(version)
-    }
-
-    /// The lazy check of [`ClientBuilder::verify_fhir_version`](crate::ClientBuilder::verify_fhir_version),
-    /// before a request: one metadata request for all the requests that wait for it; after a
-    /// failure, the next request checks again.
-    pub(crate) async fn verified_fhir_version(&self) -> Result<(), RawError> {
-        if let Some(check) = &self.version_check {
-            check
-                .get_or_try_init(|| async {
-                    let response = self.send_unchecked(self.metadata_request()).await?;
-                    self.fhir_version_of(&response)
-                })
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// The server's FHIR version from its metadata, checked against the client's.
-    fn fhir_version_of(&self, metadata: &Response) -> Result<String, RawError> {
-        let server = server_fhir_version(metadata)?;
-        if major_minor(&server) == self.fhir.major_minor {
-            return Ok(server);
-        }
-        Err(RawError::fhir_version_mismatch(
-            &metadata.method,
-            &metadata.url,
-            format!(
-                "the server implements FHIR {server}, but the client uses the FHIR {} models ({})",
-                self.fhir.name, self.fhir.version
-            ),
-        ))
-    }
-}
-
-#[cfg_attr(not(feature = "xml"), allow(unused_variables))]
-/// A metadata answer in XML as JSON (through the R4 and R5 model's common `CapabilityStatement`
-/// shape: the version check reads only `resourceType` and `fhirVersion`); `None` for JSON.
-fn metadata_as_json(
-    text: &str,
-    format: crate::Format,
-    metadata: &Response,
-) -> Result<Option<String>, RawError> {
-    match format {
-        crate::Format::Json => Ok(None),
-        #[cfg(feature = "xml")]
-        crate::Format::Xml => {
-            let resource: fhir_model::r4::Resource =
-                crate::Format::Xml.decode(text).map_err(|e| {
-                    metadata.decoding_error(Some(e), "the metadata is not the FHIR XML expected")
-                })?;
-            Ok(Some(fhir_model::FhirJson::to_json_string(&resource)))
-        }
-    }
-}
-
-/// The `fhirVersion` of a metadata answer, read from the JSON as it is (a version the client's
-/// models do not know is still a version to report); when the CapabilityStatement has none, the
-/// `fhirVersion` parameter of the `Content-Type` (`application/fhir+json; fhirVersion=4.0`).
-fn server_fhir_version(metadata: &Response) -> Result<String, RawError> {
-    let (text, format) = metadata.fhir_text()?;
-    let converted = metadata_as_json(text, format, metadata)?;
-    let text = converted.as_deref().unwrap_or(text);
-    let doc = JsonValue::parse(text).map_err(|e| {
-        metadata.decoding_error(Some(e), "the metadata is not the FHIR JSON expected")
-    })?;
-    let resource_type = doc.get("resourceType").and_then(JsonValue::as_str);
-    if resource_type != Some("CapabilityStatement") {
-        return Err(metadata.decoding_error(
-            None,
-            format!(
-                "expected a CapabilityStatement, the server sent {}",
-                resource_type.unwrap_or("something else")
-            ),
-        ));
-    }
-    if let Some(version) = doc.get("fhirVersion").and_then(JsonValue::as_str) {
-        return Ok(version.trim().to_owned());
-    }
-    metadata
-        .header(CONTENT_TYPE)
-        .and_then(content_type_fhir_version)
-        .ok_or_else(|| {
-            metadata.decoding_error(
-                None,
-                "the CapabilityStatement has no fhirVersion (nor has its Content-Type)",
-            )
-        })
-}
-
-/// The `fhirVersion` parameter of a media type, e.g. `4.0` in `application/fhir+json; fhirVersion=4.0`.
-fn content_type_fhir_version(content_type: &str) -> Option<String> {
-    content_type.split(';').skip(1).find_map(|param| {
-        let (name, value) = param.split_once('=')?;
-        let value = value.trim().trim_matches('"').trim();
-        (name.trim().eq_ignore_ascii_case("fhirVersion") && !value.is_empty())
-            .then(|| value.to_owned())
-    })
-}
-
 fn reference_text(text: Option<&str>) -> Result<&str, RawError> {
     text.ok_or_else(|| {
         RawError::invalid_input(
             "the reference has no literal `reference` (only an identifier or a display)",
         )
     })
+}
+
+/// The member `id` of each `contained` resource of a serialized container, as JSON.
+pub(crate) fn find_contained(container_json: &str, id: &str) -> Option<String> {
+    let doc = JsonValue::parse(container_json).ok()?;
+    let JsonValue::Array(items) = doc.get("contained")? else {
+        return None;
+    };
+    items
+        .iter()
+        .find(|item| item.get("id").and_then(|v| v.as_str()) == Some(id))
+        .map(|item| item.to_json_string())
 }
 
 /// The contained resource `#id` of a container (as JSON), as `T`.
@@ -566,18 +452,13 @@ mod tests {
     }
 
     #[test]
-    fn fhir_version_in_content_type() {
-        let v = |ct: &str| content_type_fhir_version(ct);
+    fn contained_by_id() {
+        let json =
+            r#"{"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p1"}]}"#;
         assert_eq!(
-            v("application/fhir+json; fhirVersion=4.0").as_deref(),
-            Some("4.0")
+            find_contained(json, "p1").unwrap(),
+            r#"{"resourceType":"Patient","id":"p1"}"#
         );
-        assert_eq!(
-            v("application/fhir+json;charset=utf-8; fhirversion=\"5.0\"").as_deref(),
-            Some("5.0")
-        );
-        assert_eq!(v("application/fhir+json"), None);
-        assert_eq!(v("application/fhir+json; fhirVersion="), None);
-        assert_eq!(v("application/fhir+json; x=fhirVersion"), None);
+        assert!(find_contained(json, "p2").is_none());
     }
 }

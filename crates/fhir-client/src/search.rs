@@ -3,8 +3,9 @@
 use fhir_model::TypedResource;
 use reqwest::Method;
 
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::error::Error;
+use crate::inner::Inner;
 use crate::paging::{Converter, Page, Pages};
 use crate::query::encode_query;
 use crate::request::{FORM, Request};
@@ -476,27 +477,6 @@ impl SearchParams {
     }
 }
 
-impl Inner {
-    /// The request of a search: GET `{base}/{type}?params`, or a form POST to
-    /// `{base}/{type}/_search` when asked for or when the GET URL would be too long.
-    pub(crate) fn search_request(
-        &self,
-        resource_type: Option<&str>,
-        params: &SearchParams,
-    ) -> Request {
-        let mut segments: Vec<&str> = resource_type.into_iter().collect();
-        let get = self.url(&segments, params.pairs());
-        if !params.is_post() && get.as_str().len() <= self.max_get_url_len {
-            return Request::get(get);
-        }
-        segments.push("_search");
-        Request::new(Method::POST, self.url(&segments, &[]))
-            .body(params.to_form_body().into_bytes(), FORM)
-            // A search changes nothing: sending it again is harmless.
-            .idempotent(true)
-    }
-}
-
 impl<V: FhirVersion> Client<V> {
     /// Searches resources of type `T`: the first page, its matches typed.
     ///
@@ -520,7 +500,7 @@ impl<V: FhirVersion> Client<V> {
         &self,
         params: SearchParams,
     ) -> Result<Page<T, V>, Error<V>> {
-        let request = self.inner.search_request(Some(T::TYPE), &params);
+        let request = search_request(&self.inner, Some(T::TYPE), &params);
         self.fetch_page(request, Converter::typed()).await
     }
 
@@ -536,7 +516,7 @@ impl<V: FhirVersion> Client<V> {
     /// # Ok(()) }
     /// ```
     pub fn search_pages<T: TypedResource>(&self, params: SearchParams) -> Pages<T, V> {
-        let request = self.inner.search_request(Some(T::TYPE), &params);
+        let request = search_request(&self.inner, Some(T::TYPE), &params);
         Pages::from_request(self.clone(), request, Converter::typed())
     }
 
@@ -555,7 +535,7 @@ impl<V: FhirVersion> Client<V> {
         resource_type: &str,
         params: SearchParams,
     ) -> Result<Page<V::Resource, V>, Error<V>> {
-        let request = self.inner.search_request(Some(resource_type), &params);
+        let request = search_request(&self.inner, Some(resource_type), &params);
         self.fetch_page(request, Converter::any()).await
     }
 
@@ -570,9 +550,24 @@ impl<V: FhirVersion> Client<V> {
         &self,
         params: SearchParams,
     ) -> Result<Page<V::Resource, V>, Error<V>> {
-        let request = self.inner.search_request(None, &params);
+        let request = search_request(&self.inner, None, &params);
         self.fetch_page(request, Converter::any()).await
     }
+}
+
+/// The request of a search: GET `{base}/{type}?params`, or a form POST to
+/// `{base}/{type}/_search` when asked for or when the GET URL would be too long.
+fn search_request(inner: &Inner, resource_type: Option<&str>, params: &SearchParams) -> Request {
+    let mut segments: Vec<&str> = resource_type.into_iter().collect();
+    let get = inner.url(&segments, params.pairs());
+    if !params.is_post() && get.as_str().len() <= inner.max_get_url_len {
+        return Request::get(get);
+    }
+    segments.push("_search");
+    Request::new(Method::POST, inner.url(&segments, &[]))
+        .body(params.to_form_body().into_bytes(), FORM)
+        // A search changes nothing: sending it again is harmless.
+        .idempotent(true)
 }
 
 /// FHIR search escaping inside one value: `\`, `,`, `$` and `|` get a backslash.

@@ -11,8 +11,7 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use fhir_model::json::{JsonValue, Reader};
-use fhir_model::{AnyResource, CodeOption, FhirJson, ParseOptions, TypedResource};
+use fhir_model::{AnyResource, CodeOption, FhirJson, TypedResource};
 
 mod sealed {
     /// Only this crate's versions implement [`FhirVersion`](super::FhirVersion).
@@ -194,24 +193,6 @@ pub struct NewEntry<R> {
     pub if_none_exist: Option<String>,
 }
 
-/// The `resourceType` of a JSON document, read without parsing the rest of it.
-pub(crate) fn resource_type_of(text: &str) -> Option<String> {
-    Reader::new(text, ParseOptions::lenient())
-        .find_resource_type()
-        .ok()
-        .map(|t| t.into_owned())
-}
-
-/// An OperationOutcome (of any version) from a body, when the body is one (and only then).
-/// JSON or XML, told apart by the first character (an error body's content type may be wrong).
-pub(crate) fn parse_operation_outcome<O: TypedResource>(text: &str) -> Option<O> {
-    let format = crate::format::body_format(None, text.as_bytes()).ok()?;
-    if format.resource_type(text).as_deref() != Some("OperationOutcome") {
-        return None;
-    }
-    format.decode(text).ok()
-}
-
 /// The first line a person would want from an OperationOutcome, from its first issue's parts:
 /// `severity (code): text`, the text being the diagnostics or else the text of the details.
 pub(crate) fn summary(severity: Option<&str>, code: Option<&str>, text: Option<&str>) -> String {
@@ -220,33 +201,6 @@ pub(crate) fn summary(severity: Option<&str>, code: Option<&str>, text: Option<&
     match text {
         Some(text) => format!("{severity} ({code}): {text}"),
         None => format!("{severity} ({code})"),
-    }
-}
-
-/// The member `id` of each `contained` resource of a serialized container, as JSON.
-pub(crate) fn find_contained(container_json: &str, id: &str) -> Option<String> {
-    let doc = JsonValue::parse(container_json).ok()?;
-    let JsonValue::Array(items) = doc.get("contained")? else {
-        return None;
-    };
-    items
-        .iter()
-        .find(|item| item.get("id").and_then(|v| v.as_str()) == Some(id))
-        .map(|item| item.to_json_string())
-}
-
-/// `major.minor` of a FHIR version (`4.0.1` → `4.0`, `5.0.0-ballot` → `5.0`, `4.0` → `4.0`).
-pub(crate) fn major_minor(version: &str) -> String {
-    let mut parts = version.trim().splitn(3, '.');
-    let major = parts.next().unwrap_or_default();
-    match parts.next() {
-        Some(minor) => {
-            let end = minor
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(minor.len());
-            format!("{major}.{}", &minor[..end])
-        }
-        None => major.to_owned(),
     }
 }
 
@@ -454,20 +408,6 @@ macro_rules! fhir_version {
                 parameters.parameter.push(op);
             }
         }
-
-        // Conversions from the version's own types, written per version because coherence
-        // forbids the generic `From<V::Bundle>` (it could overlap with `From<T> for T`).
-        impl From<fhir_model::$module::Bundle> for crate::BundleResponse<$marker> {
-            fn from(bundle: fhir_model::$module::Bundle) -> Self {
-                crate::BundleResponse::from_bundle(bundle)
-            }
-        }
-
-        impl From<fhir_model::$module::Parameters> for crate::PatchBody<$marker> {
-            fn from(parameters: fhir_model::$module::Parameters) -> Self {
-                crate::PatchBody::FhirPath(Box::new(parameters))
-            }
-        }
     };
 }
 
@@ -551,40 +491,8 @@ fhir_version! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fhir_model::r4::{Bundle, OperationOutcome, Patient, Resource};
-
-    #[test]
-    fn resource_type_is_read_without_the_rest() {
-        assert_eq!(
-            resource_type_of(r#"{"id":"1","resourceType":"Patient"}"#).as_deref(),
-            Some("Patient")
-        );
-        assert_eq!(resource_type_of("<html></html>"), None);
-        assert_eq!(resource_type_of(""), None);
-    }
-
-    #[test]
-    fn outcome_only_from_operation_outcomes() {
-        let oo = r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"Resource Patient/x is not known"}]}"#;
-        let parsed: OperationOutcome = parse_operation_outcome(oo).unwrap();
-        assert_eq!(
-            R4::outcome_summary(&parsed).unwrap(),
-            "error (not-found): Resource Patient/x is not known"
-        );
-        let details = r#"{"resourceType":"OperationOutcome","issue":[{"severity":"warning","code":"processing","details":{"text":"slow"}}]}"#;
-        let parsed: OperationOutcome = parse_operation_outcome(details).unwrap();
-        assert_eq!(
-            R4::outcome_summary(&parsed).unwrap(),
-            "warning (processing): slow"
-        );
-        assert!(
-            parse_operation_outcome::<OperationOutcome>(r#"{"resourceType":"Patient"}"#).is_none()
-        );
-        assert!(
-            parse_operation_outcome::<OperationOutcome>(r#"{"type":"about:blank","status":404}"#)
-                .is_none()
-        );
-    }
+    use fhir_model::ParseOptions;
+    use fhir_model::r4::{Bundle, Patient, Resource};
 
     #[test]
     fn downcast_keeps_other_types() {
@@ -596,29 +504,6 @@ mod tests {
         let p: Patient = R4::downcast(r.clone()).unwrap();
         assert_eq!(p.id.unwrap().as_str(), Some("p"));
         assert!(R4::downcast::<Bundle>(r).is_err());
-    }
-
-    #[test]
-    fn contained_by_id() {
-        let json =
-            r#"{"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p1"}]}"#;
-        assert_eq!(
-            find_contained(json, "p1").unwrap(),
-            r#"{"resourceType":"Patient","id":"p1"}"#
-        );
-        assert!(find_contained(json, "p2").is_none());
-    }
-
-    #[test]
-    fn major_minor_versions() {
-        assert_eq!(major_minor("4.0.1"), "4.0");
-        assert_eq!(major_minor("4.0"), "4.0");
-        assert_eq!(major_minor(" 5.0.0-ballot "), "5.0");
-        assert_eq!(major_minor("4.3.0"), "4.3");
-        assert_eq!(major_minor("4"), "4");
-        assert_eq!(major_minor(R4::VERSION), R4::MAJOR_MINOR);
-        #[cfg(feature = "r5")]
-        assert_eq!(major_minor(R5::VERSION), R5::MAJOR_MINOR);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::format::Format;
 use crate::headers::{etag_header_value, parse_etag};
 use crate::json_body::{self, TopLevel};
 use crate::path_segments::{check_id, check_resource_type};
-use crate::request::{Request, Response};
+use crate::request::{self, Request, Response};
 use crate::search::SearchParams;
 use crate::version::{FhirVersion, R4};
 
@@ -326,7 +326,7 @@ impl<'a, T: AnyResource, V: FhirVersion> Create<'a, T, V> {
         if let Some(prefer) = self.prefer {
             request = request.header(PREFER, prefer.header_value());
         }
-        let response = inner.send(request).await?;
+        let response = request::send(inner, request).await?;
         Ok(write_outcome(&response, &inner.base, resource_type, None)?)
     }
 }
@@ -456,7 +456,7 @@ impl<'a, T: AnyResource, V: FhirVersion> Update<'a, T, V> {
         if let Some(prefer) = self.prefer {
             request = request.header(PREFER, prefer.header_value());
         }
-        let response = inner.send(request).await?;
+        let response = request::send(inner, request).await?;
         Ok(write_outcome(&response, &inner.base, resource_type, id)?)
     }
 }
@@ -641,7 +641,8 @@ impl<V: FhirVersion> Client<V> {
     }
 
     async fn delete_at(&self, url: Url) -> Result<DeleteOutcome<V>, Error<V>> {
-        let e: Error<V> = match self.inner.send(Request::new(Method::DELETE, url)).await {
+        let e: Error<V> = match request::send(&self.inner, Request::new(Method::DELETE, url)).await
+        {
             Ok(response) => {
                 // The resource is gone whatever the body says: one that cannot be read is
                 // left out rather than turned into an error.

@@ -15,8 +15,8 @@ use reqwest::header::{
 use reqwest::{Method, StatusCode};
 
 use crate::auth::Credential;
-use crate::client::{Inner, show_bytes};
-use crate::error::{ErrorKind, RawError};
+use crate::error::{ErrorKind, RawError, show_bytes};
+use crate::inner::Inner;
 
 use crate::error::Error;
 use crate::version::{FhirVersion, R4};

@@ -12,7 +12,7 @@ use crate::auth::BoxFuture;
 use crate::client::Client;
 use crate::error::{Error, RawError};
 use crate::path_segments::check_id;
-use crate::request::Request;
+use crate::request::{self, Request};
 use crate::version::{FhirVersion, R4};
 
 use super::status::ExportJob;
@@ -256,7 +256,7 @@ impl<'a, V: FhirVersion> ExportKickoff<'a, V> {
 
     async fn send(self) -> Result<ExportJob<V>, Error<V>> {
         let request = self.request()?;
-        let response = self.client.inner.send(request).await?;
+        let response = request::send(&self.client.inner, request).await?;
         let location = response.header(CONTENT_LOCATION).map(str::to_owned);
         match (response.status.as_u16(), location) {
             (202, Some(location)) => match response.url.join(&location) {

@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, RawError};
-use crate::request::{Request, Response};
+use crate::request::{self, Request, Response};
 use crate::retry::parse_retry_after;
 use crate::version::{FhirVersion, R4};
 
@@ -135,7 +135,7 @@ impl<V: FhirVersion> ExportJob<V> {
             // Polling has its own schedule: the client's retries would hide a 429's wait.
             .idempotent(false)
             .header(ACCEPT, "application/json");
-        match self.client.inner.send(request).await {
+        match request::send(&self.client.inner, request).await {
             Ok(response) => Ok(status_of(response, &self.status_url)?),
             Err(raw) => {
                 let e: Error<V> = raw.into();
@@ -224,7 +224,7 @@ impl<V: FhirVersion> ExportJob<V> {
     /// is done with the files of a complete export.
     pub async fn cancel(&self) -> Result<(), Error<V>> {
         let request = Request::new(Method::DELETE, self.status_url.clone());
-        self.client.inner.send(request).await?;
+        request::send(&self.client.inner, request).await?;
         Ok(())
     }
 }
