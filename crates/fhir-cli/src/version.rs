@@ -192,10 +192,7 @@ macro_rules! cli_version {
             fn capabilities(cs: &Self::CapabilityStatement) -> Capabilities<'_> {
                 let software = cs.software.as_ref();
                 let implementation = cs.implementation.as_ref();
-                let server = cs
-                    .rest
-                    .iter()
-                    .find(|r| r.mode.as_str() == Some("server"));
+                let server = cs.rest.iter().find(|r| r.mode.as_str() == Some("server"));
                 Capabilities {
                     software_name: software.and_then(|s| s.name.as_str()),
                     software_version: software.and_then(|s| s.version.as_ref()?.as_str()),
