@@ -44,10 +44,10 @@ impl Fhir {
         }
     }
 
-    fn major_minor(self) -> &'static str {
+    fn declared_by(self, fhir_version: &str) -> bool {
         match self {
-            Fhir::R4 => R4::MAJOR_MINOR,
-            Fhir::R5 => R5::MAJOR_MINOR,
+            Fhir::R4 => R4::declared_by(fhir_version),
+            Fhir::R5 => R5::declared_by(fhir_version),
         }
     }
 
@@ -61,8 +61,7 @@ impl Fhir {
     /// The version whose models read what a server declares as its `fhirVersion` (`4.0.1` →
     /// R4; patch releases of a version are compatible), if the command has one.
     pub fn of_declared(declared: &str) -> Option<Fhir> {
-        let declared = major_minor(declared);
-        Fhir::ALL.into_iter().find(|f| f.major_minor() == declared)
+        Fhir::ALL.into_iter().find(|f| f.declared_by(declared))
     }
 
     /// Another version than `this` that defines the resource type `name`, for the message of
@@ -74,25 +73,10 @@ impl Fhir {
     }
 }
 
-/// `major.minor` of a FHIR version (`4.0.1` → `4.0`, `5.0.0-ballot` → `5.0`).
-fn major_minor(version: &str) -> String {
-    let mut parts = version.trim().splitn(3, '.');
-    let major = parts.next().unwrap_or_default();
-    match parts.next() {
-        Some(minor) => {
-            let end = minor
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(minor.len());
-            format!("{major}.{}", &minor[..end])
-        }
-        None => major.to_owned(),
-    }
-}
-
 /// What to say when the server declares the FHIR version `declared` and the run reads `V`'s
 /// models: both versions, and the `--fhir` that fits, if any. `None` when they agree.
 pub fn mismatch<V: CliVersion>(declared: &str) -> Option<String> {
-    if major_minor(declared) == V::MAJOR_MINOR {
+    if V::declared_by(declared) {
         return None;
     }
     let pick = match Fhir::of_declared(declared) {

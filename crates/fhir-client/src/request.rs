@@ -21,6 +21,7 @@ use crate::error::{RawError, redact_url, show_bytes};
 use crate::format::{Format, body_format};
 use crate::inner::Inner;
 use crate::retry::{Decision, is_retryable_status, parse_retry_after};
+use crate::version::major_minor;
 
 /// The media type of a JSON Patch document.
 pub(crate) const JSON_PATCH: &str = "application/json-patch+json";
@@ -568,21 +569,6 @@ fn content_type_fhir_version(content_type: &str) -> Option<String> {
         (name.trim().eq_ignore_ascii_case("fhirVersion") && !value.is_empty())
             .then(|| value.to_owned())
     })
-}
-
-/// `major.minor` of a FHIR version (`4.0.1` → `4.0`, `5.0.0-ballot` → `5.0`, `4.0` → `4.0`).
-fn major_minor(version: &str) -> String {
-    let mut parts = version.trim().splitn(3, '.');
-    let major = parts.next().unwrap_or_default();
-    match parts.next() {
-        Some(minor) => {
-            let end = minor
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(minor.len());
-            format!("{major}.{}", &minor[..end])
-        }
-        None => major.to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,19 @@ pub trait FhirVersion:
     /// compares with the server's (patch releases of a version are compatible): `"4.0"`, `"5.0"`.
     const MAJOR_MINOR: &'static str;
 
+    /// Whether a server that declares `fhir_version` (a CapabilityStatement's `fhirVersion`,
+    /// e.g. `4.0.1`, `4.0`, `5.0.0-ballot`) speaks this version: the same major and minor
+    /// version, as [`Client::check_fhir_version`](crate::Client::check_fhir_version) decides.
+    ///
+    /// ```
+    /// use fhir_client::{FhirVersion, R4};
+    /// assert!(R4::declared_by("4.0.1") && R4::declared_by("4.0"));
+    /// assert!(!R4::declared_by("4.3.0") && !R4::declared_by("5.0.0"));
+    /// ```
+    fn declared_by(fhir_version: &str) -> bool {
+        major_minor(fhir_version) == Self::MAJOR_MINOR
+    }
+
     /// The `Resource` enum of the version: any resource.
     type Resource: AnyResource + PartialEq;
     /// `Bundle`: searchsets, histories, batches and transactions.
@@ -201,6 +214,21 @@ pub(crate) fn summary(severity: Option<&str>, code: Option<&str>, text: Option<&
     match text {
         Some(text) => format!("{severity} ({code}): {text}"),
         None => format!("{severity} ({code})"),
+    }
+}
+
+/// `major.minor` of a FHIR version (`4.0.1` → `4.0`, `5.0.0-ballot` → `5.0`, `4.0` → `4.0`).
+pub(crate) fn major_minor(version: &str) -> String {
+    let mut parts = version.trim().splitn(3, '.');
+    let major = parts.next().unwrap_or_default();
+    match parts.next() {
+        Some(minor) => {
+            let end = minor
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(minor.len());
+            format!("{major}.{}", &minor[..end])
+        }
+        None => major.to_owned(),
     }
 }
 
