@@ -38,15 +38,11 @@ async fn run() -> Result<(), fhir_client::Error> {
         println!(
             "  software: {} {}",
             software.name.as_str().unwrap_or("?"),
-            software
-                .version
-                .as_ref()
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
+            software.version.as_str().unwrap_or("")
         );
     }
-    if let Some(v) = metadata.fhir_version.value {
-        println!("  FHIR version: {}", v.as_str());
+    if let Some(v) = metadata.fhir_version.as_str() {
+        println!("  FHIR version: {v}");
     }
     let formats: Vec<&str> = metadata.format.iter().filter_map(|f| f.as_str()).collect();
     println!("  formats: {}", formats.join(", "));
@@ -89,12 +85,8 @@ async fn run() -> Result<(), fhir_client::Error> {
         println!("  born: {}", birth.as_str());
     }
     for address in &patient.address {
-        let city = address.city.as_ref().and_then(|c| c.as_str()).unwrap_or("");
-        let country = address
-            .country
-            .as_ref()
-            .and_then(|c| c.as_str())
-            .unwrap_or("");
+        let city = address.city.as_str().unwrap_or("");
+        let country = address.country.as_str().unwrap_or("");
         println!("  address: {city} {country}");
     }
     Ok(())
