@@ -10,23 +10,15 @@ use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod common;
+use common::{stderr, stdout};
+
 const STATUS: &str = "/fhir/$export-status/1";
 
 async fn fhir(base: &str, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
+    let mut command = common::command();
     command.arg("--base").arg(base).args(args);
-    command.env_remove("RUST_LOG").env_remove("FHIR_TOKEN");
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::output(command).await
 }
 
 fn temp_dir(label: &str) -> PathBuf {
@@ -313,7 +305,7 @@ async fn an_interrupted_export_resumes_polling_and_cancel_deletes_it() {
     mount_status(&server, vec![ResponseTemplate::new(202)]).await;
     let dir = temp_dir("interrupt");
     let d = dir.to_str().unwrap().to_owned();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
+    let mut command = common::command();
     command
         .args([
             "--base",
@@ -442,7 +434,7 @@ fn run_with_terminal_stderr(args: &[&str]) -> (i32, String) {
     assert_eq!(rc, 0, "openpty");
     use std::os::fd::FromRawFd;
     let slave_file = unsafe { std::fs::File::from_raw_fd(slave) };
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"))
+    let mut child = common::command()
         .args(args)
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())

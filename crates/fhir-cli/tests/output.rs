@@ -7,25 +7,17 @@ use fhir_model::json::JsonValue;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+mod common;
+use common::{stderr, stdout};
+
 /// Runs `fhir --base {base} args...` without blocking the runtime the mock server runs on.
 async fn fhir(base: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
+    let mut command = common::command();
     command.arg("--base").arg(base).args(args);
-    command.env_remove("RUST_LOG").env_remove("FHIR_TOKEN");
     for (key, value) in env {
         command.env(key, value);
     }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::output(command).await
 }
 
 fn fhir_json(body: String) -> ResponseTemplate {
@@ -387,7 +379,7 @@ async fn memory_stays_bounded_by_the_page() {
         .mount(&server)
         .await;
     for format in ["table", "json", "ndjson"] {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
+        let mut command = common::command();
         command
             .args([
                 "--base",

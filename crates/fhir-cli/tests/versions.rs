@@ -2,12 +2,14 @@
 //! converted with the R5 models, the version from the environment and from a named server, and
 //! what is said when the server's version is not the one chosen.
 
-use std::path::PathBuf;
 use std::process::Output;
 
 use fhir_model::json::JsonValue;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+mod common;
+use common::{stderr, stdout, temp_dir};
 
 /// An ActorDefinition: a resource type that R5 added (R4 has none).
 const ACTOR: &str = r#"{"resourceType":"ActorDefinition","id":"a1","meta":{"versionId":"3","lastUpdated":"2024-05-06T07:08:09Z"},"url":"http://example.org/actor/lab","name":"Lab","title":"The lab","status":"active","type":"system"}"#;
@@ -22,39 +24,12 @@ const CAPABILITIES_R5: &str = r#"{"resourceType":"CapabilityStatement","status":
 /// Runs `fhir args...` with `env`, without blocking the runtime the mock server runs on, and
 /// without the caller's own FHIR settings or config folder.
 async fn fhir(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
+    let mut command = common::command();
     command.args(args);
-    for var in [
-        "RUST_LOG",
-        "FHIR_TOKEN",
-        "FHIR_VERSION",
-        "FHIR_SERVER",
-        "FHIR_BASE_URL",
-    ] {
-        command.env_remove(var);
-    }
-    command.env("FHIR_CONFIG_DIR", temp_dir("no-config"));
     for (key, value) in env {
         command.env(key, value);
     }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_dir(label: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("fhir-cli-versions-{}-{label}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::output(command).await
 }
 
 fn fhir_json(body: &str) -> ResponseTemplate {

@@ -8,13 +8,13 @@ use fhir_model::json::JsonValue;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod common;
+use common::{stderr, stdout};
+
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fhir"));
-    command
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("FHIR_TOKEN");
+    let mut command = common::command();
+    command.args(args);
     command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -40,14 +40,6 @@ async fn fhir(args: Vec<String>) -> Output {
     })
     .await
     .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn temp_file(name: &str, text: &str) -> PathBuf {
