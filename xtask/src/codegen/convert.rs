@@ -92,6 +92,7 @@ pub fn convert(defs: &Definitions, module: &str) -> Result<Model, String> {
     model.codes = codes.finish(&model)?;
     cycles::box_cycles(&mut model);
     check_unique_names(&model)?;
+    check_references(&model)?;
     Ok(model)
 }
 
@@ -453,6 +454,48 @@ impl CodeEnums {
     }
 }
 
+/// Structs, choices and code enums are referred to by their Rust name (their identity in the
+/// generated code too): every name a field or variant uses must be one the model defines, so no
+/// template can emit a type that does not exist.
+fn check_references(model: &Model) -> Result<(), String> {
+    let structs: BTreeSet<&str> = model.structs.iter().map(|s| s.name.as_str()).collect();
+    let choices: BTreeSet<&str> = model.choices.iter().map(|c| c.name.as_str()).collect();
+    let codes: BTreeSet<&str> = model.codes.iter().map(|c| c.name.as_str()).collect();
+    let missing = |kind: &str, name: &str, at: &str| {
+        Err(format!(
+            "{at} refers to the {kind} `{name}`, which the model does not define"
+        ))
+    };
+    for s in &model.structs {
+        for f in &s.fields {
+            let at = format!("{}.{}", s.path, f.json_name);
+            match &f.ty {
+                FieldType::Complex { name, .. } if !structs.contains(name.as_str()) => {
+                    return missing("struct", name, &at);
+                }
+                FieldType::Choice { name } if !choices.contains(name.as_str()) => {
+                    return missing("choice enum", name, &at);
+                }
+                FieldType::Primitive {
+                    code_enum: Some(name),
+                    ..
+                } if !codes.contains(name.as_str()) => return missing("code enum", name, &at),
+                _ => {}
+            }
+        }
+    }
+    for c in &model.choices {
+        for v in &c.variants {
+            if let VariantType::Complex { name } = &v.ty {
+                if !structs.contains(name.as_str()) {
+                    return missing("struct", name, &c.path);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_unique_names(model: &Model) -> Result<(), String> {
     let mut seen = BTreeSet::new();
     let names = model
@@ -468,4 +511,69 @@ fn check_unique_names(model: &Model) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model_with(ty: FieldType, shape: Shape) -> Model {
+        Model {
+            module: "r0".into(),
+            fhir_version: "0.0.0".into(),
+            primitives: Vec::new(),
+            structs: vec![StructDef {
+                name: "Thing".into(),
+                path: "Thing".into(),
+                kind: StructKind::Datatype,
+                owner: "Thing".into(),
+                short: String::new(),
+                fields: vec![FieldDef {
+                    json_name: "part".into(),
+                    rust_name: "part".into(),
+                    short: String::new(),
+                    card: Card::Optional,
+                    ty,
+                    shape,
+                }],
+            }],
+            choices: Vec::new(),
+            codes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_name_the_model_does_not_define_stops_the_generator() {
+        let dangling = model_with(
+            FieldType::Complex {
+                name: "Nowhere".into(),
+                boxed: false,
+            },
+            Shape::Complex(Arity::Opt),
+        );
+        let err = check_references(&dangling).unwrap_err();
+        assert_eq!(
+            err,
+            "Thing.part refers to the struct `Nowhere`, which the model does not define"
+        );
+        let choice = model_with(
+            FieldType::Choice {
+                name: "ThingValue".into(),
+            },
+            Shape::Choice(Arity::Opt),
+        );
+        assert!(
+            check_references(&choice)
+                .unwrap_err()
+                .contains("choice enum `ThingValue`")
+        );
+        let fine = model_with(
+            FieldType::Complex {
+                name: "Thing".into(),
+                boxed: true,
+            },
+            Shape::Complex(Arity::Opt),
+        );
+        assert!(check_references(&fine).is_ok());
+    }
 }
