@@ -324,10 +324,7 @@ fn code_outside_required_set_is_kept_or_refused() {
     // Lenient reading keeps the code typed as `Code::Other`, nothing in `unknown`, and writes
     // it back as it came; a list of codes keeps each one in its place.
     let r = lenient(json);
-    assert_eq!(
-        patient(&r).gender.value(),
-        Some(&Code::Other("Male".into()))
-    );
+    assert_eq!(patient(&r).gender.value(), Some(&Code::other("Male")));
     assert_eq!(patient(&r).gender.known(), None);
     assert!(patient(&r).unknown.is_empty());
     assert_eq!(r.to_json_string(), json);
@@ -341,7 +338,7 @@ fn code_outside_required_set_is_kept_or_refused() {
         policy[0].value,
         Some(Code::Known(ReferenceHandlingPolicy::Literal))
     );
-    assert_eq!(policy[1].value, Some(Code::Other("sideways".into())));
+    assert_eq!(policy[1].value, Some(Code::other("sideways")));
     assert_eq!(policy[2].known(), Some(ReferenceHandlingPolicy::Logical));
     assert_eq!(cs.to_json_string(), list);
     assert_eq!(

@@ -25,7 +25,7 @@ use crate::{CodeEnum, Primitive};
 /// let err = Patient::from_json_str(odd, ParseOptions::strict()).unwrap_err();
 /// assert!(err.to_string().contains("Patient.gender"), "{err}");
 /// let p = Patient::from_json_str(odd, ParseOptions::lenient()).unwrap();
-/// assert_eq!(p.gender.value(), Some(&Code::Other("F".into())));
+/// assert_eq!(p.gender.value(), Some(&Code::other("F")));
 /// assert_eq!(p.gender.known(), None);
 /// assert_eq!(p.to_json_string(), odd);
 ///
@@ -38,8 +38,10 @@ use crate::{CodeEnum, Primitive};
 pub enum Code<C> {
     /// A code of the value set.
     Known(C),
-    /// A code outside the value set, as it was written.
-    Other(String),
+    /// A code outside the value set, as it was written ([`Code::other`] makes one). Boxed, so
+    /// that a code element stays as small as it is for the common case: 24 bytes with its
+    /// `Primitive`, where a bare `String` would make it 32.
+    Other(Box<String>),
 }
 
 impl<C: CodeEnum> Code<C> {
@@ -63,8 +65,14 @@ impl<C: CodeEnum> Code<C> {
     pub fn from_text(text: impl AsRef<str> + Into<String>) -> Self {
         match C::from_code(text.as_ref()) {
             Some(c) => Code::Known(c),
-            None => Code::Other(text.into()),
+            None => Code::other(text),
         }
+    }
+
+    /// A code outside the value set, kept as `text` (not checked against the value set: see
+    /// [`Code::from_text`]).
+    pub fn other(text: impl Into<String>) -> Self {
+        Code::Other(Box::new(text.into()))
     }
 }
 
@@ -141,5 +149,22 @@ impl<C: CodeEnum, E> Primitive<Code<C>, E> {
     /// The code's text, whether or not it is in the value set, when the element has a value.
     pub fn as_str(&self) -> Option<&str> {
         self.value.as_ref().map(Code::as_str)
+    }
+}
+
+#[cfg(all(test, feature = "r4", feature = "patient", target_pointer_width = "64"))]
+mod tests {
+    use crate::Code;
+    use crate::r4::{AdministrativeGender, CodeType};
+
+    #[test]
+    fn a_code_element_stays_small() {
+        // The value set's enum and the boxed text share 16 bytes; the element's id and
+        // extensions add their pointer. A `String` in `Other` would make the element 32 bytes.
+        assert_eq!(std::mem::size_of::<Code<AdministrativeGender>>(), 16);
+        assert_eq!(
+            std::mem::size_of::<Option<CodeType<Code<AdministrativeGender>>>>(),
+            24
+        );
     }
 }

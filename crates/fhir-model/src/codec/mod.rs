@@ -297,7 +297,7 @@ impl<C: crate::CodeEnum> PrimitiveValue for crate::Code<C> {
     fn read(r: &mut Reader<'_>, _: Kind) -> Result<Self, Error> {
         match read_code_index(r, C::VALUE_SET, &|code| C::from_code(code).map(C::index))? {
             Ok(i) => Ok(crate::Code::Known(C::ALL[i])),
-            Err(text) => Ok(crate::Code::Other(text)),
+            Err(text) => Ok(crate::Code::other(text)),
         }
     }
     fn write(&self, w: &mut Writer) {

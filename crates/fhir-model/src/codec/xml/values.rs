@@ -100,7 +100,7 @@ impl<C: crate::CodeEnum> XmlValue for crate::Code<C> {
     fn parse_xml(text: Cow<'_, str>, _: Kind, strict: bool) -> Result<Self, ErrorKind> {
         match C::from_code(&text) {
             Some(c) => Ok(crate::Code::Known(c)),
-            None if !strict => Ok(crate::Code::Other(text.into_owned())),
+            None if !strict => Ok(crate::Code::other(text.into_owned())),
             None => Err(ErrorKind::UnknownCode {
                 code: text.into_owned(),
                 value_set: C::VALUE_SET,
