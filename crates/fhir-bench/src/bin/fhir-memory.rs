@@ -178,7 +178,7 @@ fn main() -> Result<(), String> {
         Option<r4::StringType>,
         r4::BooleanType,
         r4::DateTimeType,
-        r4::CodeType<r4::AdministrativeGender>,
+        r4::CodeType<fhir_model::Code<r4::AdministrativeGender>>,
         fhir_model::ElementData<r4::Extension>,
         r4::Extension,
         Option<r4::ExtensionValue>,

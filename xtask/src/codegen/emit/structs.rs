@@ -123,7 +123,11 @@ fn complex_impl(model: &Model, s: &StructDef) -> TokenStream {
         match f.shape {
             Shape::Primitive(_) | Shape::Xhtml(_) => {
                 let k = field_kind(model, &f.ty);
-                let read_ext = helper(f.shape.json_read_ext().unwrap_or("prim_opt_ext"));
+                let read_ext = f
+                    .shape
+                    .json_read_ext()
+                    .expect("a primitive shape names its `_name` reader");
+                let read_ext = helper(read_ext);
                 arms.push(quote! { #key => r.#read(&mut self.#n, #k), });
                 arms.push(quote! { #ext_key => r.#read_ext(&mut self.#n), });
                 writes.push(quote! { w.#write(#key, #ext_key, &self.#n); });
